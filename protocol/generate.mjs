@@ -1,0 +1,368 @@
+#!/usr/bin/env node
+// Generates the C header and the TypeScript decoder of the iolens event stream from
+// protocol/schema.json, the one source of truth for the wire format.
+//
+//   node protocol/generate.mjs           write protocol/generated/*
+//   node protocol/generate.mjs --check   exit 1 when the committed files differ from a fresh run
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const schemaPath = join(here, 'schema.json');
+const outDir = join(here, 'generated');
+const cPath = join(outDir, 'iolens_wire.h');
+const tsPath = join(outDir, 'wire.ts');
+
+const SCALARS = {
+  u8: { size: 1, c: '__u8', ts: 'number', get: 'getUint8(o)' },
+  i8: { size: 1, c: '__s8', ts: 'number', get: 'getInt8(o)' },
+  u16: { size: 2, c: '__u16', ts: 'number', get: 'getUint16(o, true)' },
+  i16: { size: 2, c: '__s16', ts: 'number', get: 'getInt16(o, true)' },
+  u32: { size: 4, c: '__u32', ts: 'number', get: 'getUint32(o, true)' },
+  i32: { size: 4, c: '__s32', ts: 'number', get: 'getInt32(o, true)' },
+  // u64/i64 decode to number: exact below 2^53 (104 days of nanoseconds), documented as such.
+  u64: { size: 8, c: '__u64', ts: 'number', get: 'u64n(v, o)' },
+  i64: { size: 8, c: '__s64', ts: 'number', get: 'i64n(v, o)' },
+  // x64: addresses, ids and user data, kept exact as bigint.
+  x64: { size: 8, c: '__u64', ts: 'bigint', get: 'getBigUint64(o, true)' },
+};
+
+// Field names that <errno.h>/<signal.h>/<sys/stat.h> define as macros.
+const C_RESERVED = /^(errno|si_\w+|st_\w+|sa_handler|sa_sigaction)$/;
+
+/** Parses "u8[20]", "char[16]", "u64[]" into { base, count } (count null for a tail array). */
+function parseType(type) {
+  const m = /^(\w+)(?:\[(\d*)\])?$/.exec(type);
+  if (!m) throw new Error(`bad type ${type}`);
+  return { base: m[1], count: m[2] === undefined ? 1 : m[2] === '' ? null : Number(m[2]), isArray: m[2] !== undefined };
+}
+
+const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const pascal = (s) => camel(s).replace(/^./, (c) => c.toUpperCase());
+const upper = (s) => s.toUpperCase();
+
+/** Lays out a record: offsets, natural alignment, size a multiple of 8. Throws with the reason. */
+function layout(rec, withHeader) {
+  let off = withHeader ? 4 : 0;
+  const fields = [];
+  for (const f of rec.fields) {
+    const [name, type, doc] = Array.isArray(f) ? f : [f.name, f.type, f.doc];
+    const t = parseType(type);
+    if (t.count === null) throw new Error(`${rec.name}.${name}: variable arrays only as the tail`);
+    const elem = t.base === 'char' ? 1 : SCALARS[t.base]?.size;
+    if (!elem) throw new Error(`${rec.name}.${name}: unknown type ${type}`);
+    if (C_RESERVED.test(name)) throw new Error(`${rec.name}.${name}: the name clashes with a libc macro; choose another`);
+    if (off % elem !== 0) throw new Error(`${rec.name}.${name} (${type}) at offset ${off} is not ${elem}-byte aligned: add explicit padding`);
+    fields.push({ name, type, doc, base: t.base, count: t.count, isArray: t.isArray, offset: off, size: elem * t.count, elem });
+    off += elem * t.count;
+  }
+  if (off % 8 !== 0) throw new Error(`${rec.name}: fixed part is ${off} bytes, not a multiple of 8: add explicit padding`);
+  return { fields, size: off };
+}
+
+function loadSchema() {
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
+  const kinds = schema.enums.RecordKind.values;
+  const seen = new Set();
+  for (const rec of schema.records) {
+    if (!(rec.name in kinds)) throw new Error(`record ${rec.name} has no RecordKind value`);
+    if (seen.has(rec.name)) throw new Error(`record ${rec.name} twice`);
+    seen.add(rec.name);
+    rec.kind = kinds[rec.name];
+    Object.assign(rec, layout(rec, true));
+    if (rec.tail) {
+      const [name, type, doc] = rec.tail;
+      if (!['string', 'strings', 'u64[]', 'x64[]'].includes(type)) throw new Error(`${rec.name}: tail type ${type}`);
+      rec.tailInfo = { name, type, doc };
+    }
+  }
+  for (const k of Object.keys(kinds)) if (!seen.has(k)) throw new Error(`RecordKind ${k} has no record`);
+  schema.headerLayout = layout({ name: 'header', fields: schema.header.fields }, false);
+  const ids = new Set();
+  const classes = schema.enums.SyscallClass.values;
+  const models = schema.enums.IoModel.values;
+  const formats = schema.enums.DataFormat.values;
+  for (const s of schema.syscalls.list) {
+    if (ids.has(s.id)) throw new Error(`syscall id ${s.id} twice`);
+    ids.add(s.id);
+    if (!(s.class in classes)) throw new Error(`${s.name}: class ${s.class}`);
+    if (!(s.model in models)) throw new Error(`${s.name}: model ${s.model}`);
+    if (s.data && !(s.data in formats)) throw new Error(`${s.name}: data ${s.data}`);
+    if (s.args.length > 6) throw new Error(`${s.name}: more than 6 arguments`);
+  }
+  return schema;
+}
+
+// ---------------------------------------------------------------- C header
+function cField(f) {
+  if (f.base === 'char') return `char ${f.name}[${f.count}];`;
+  const t = SCALARS[f.base].c;
+  return f.isArray ? `${t} ${f.name}[${f.count}];` : `${t} ${f.name};`;
+}
+
+function genC(schema) {
+  const L = [];
+  L.push('/* Generated by protocol/generate.mjs from protocol/schema.json. Do not edit: change the schema and run `npm run generate`. */');
+  L.push('#ifndef IOLENS_WIRE_H');
+  L.push('#define IOLENS_WIRE_H');
+  L.push('');
+  L.push('#ifndef __VMLINUX_H__');
+  L.push('#include <linux/types.h>');
+  L.push('#endif');
+  L.push('');
+  L.push(`#define IOL_SCHEMA_VERSION ${schema.version}`);
+  L.push(`#define IOL_MAGIC_INIT { ${schema.magic.map((b) => '0x' + b.toString(16).padStart(2, '0')).join(', ')} }`);
+  L.push(`#define IOL_HEADER_SIZE ${schema.headerLayout.size}`);
+  L.push('');
+  for (const [name, e] of Object.entries(schema.enums)) {
+    const prefix = 'IOL_' + upper(name.replace(/([a-z])([A-Z])/g, '$1_$2'));
+    L.push(`/* ${e.doc} */`);
+    L.push(`enum iol_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()} {`);
+    for (const [k, v] of Object.entries(e.values)) L.push(`\t${prefix}_${upper(k)} = ${v},`);
+    L.push('};');
+    L.push('');
+  }
+  L.push('/* Syscalls: X(name, id, nargs, class, model, data format) */');
+  L.push('#define IOL_SYSCALLS(X) \\');
+  const sl = schema.syscalls.list;
+  sl.forEach((s, i) => {
+    L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')})${i < sl.length - 1 ? ' \\' : ''}`);
+  });
+  L.push('');
+  L.push(`enum iol_sys {`);
+  for (const s of sl) L.push(`\tIOL_SYS_${upper(s.name)} = ${s.id},`);
+  L.push(`\tIOL_SYS_MAX = ${Math.max(...sl.map((s) => s.id)) + 1},`);
+  L.push('};');
+  L.push('');
+  L.push('struct iol_stream_header {');
+  for (const f of schema.headerLayout.fields) L.push(`\t${cField(f)}`);
+  L.push('};');
+  L.push(`_Static_assert(sizeof(struct iol_stream_header) == ${schema.headerLayout.size}, "iol_stream_header size");`);
+  L.push('');
+  L.push('/* Every record starts with this header; size counts the whole record and is a multiple of 8. */');
+  L.push('struct iol_rec_hdr {');
+  L.push('\t__u16 kind;');
+  L.push('\t__u16 size;');
+  L.push('};');
+  L.push('');
+  for (const rec of schema.records) {
+    L.push(`/* ${rec.doc} */`);
+    L.push(`struct iol_rec_${rec.name} {`);
+    L.push('\tstruct iol_rec_hdr hdr;');
+    for (const f of rec.fields) L.push(`\t${cField(f)}${f.doc ? ` /* ${f.doc} */` : ''}`);
+    if (rec.tailInfo) {
+      const t = rec.tailInfo.type;
+      L.push(`\t${t.startsWith('string') ? 'char' : '__u64'} ${rec.tailInfo.name}[]; /* tail: ${t}${rec.tailInfo.doc ? ', ' + rec.tailInfo.doc : ''} */`);
+    }
+    L.push('};');
+    L.push(`#define IOL_REC_${upper(rec.name)}_SIZE ${rec.size}`);
+    L.push(`_Static_assert(sizeof(struct iol_rec_${rec.name}) == ${rec.size}, "iol_rec_${rec.name} size");`);
+    for (const f of rec.fields) {
+      L.push(`_Static_assert(__builtin_offsetof(struct iol_rec_${rec.name}, ${f.name}) == ${f.offset}, "iol_rec_${rec.name}.${f.name} offset");`);
+    }
+    L.push('');
+  }
+  L.push('#endif /* IOLENS_WIRE_H */');
+  return L.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- TypeScript decoder
+function tsType(f) {
+  if (f.base === 'char') return 'string';
+  if (f.base === 'u8' && f.isArray) return 'Uint8Array';
+  const t = SCALARS[f.base].ts;
+  return f.isArray ? `${t}[]` : t;
+}
+
+function tsRead(f) {
+  const o = `off + ${f.offset}`;
+  if (f.base === 'char') return `cstr(v, ${o}, ${f.count})`;
+  if (f.base === 'u8' && f.isArray) return `new Uint8Array(v.buffer.slice(v.byteOffset + ${o}, v.byteOffset + ${o} + ${f.count}))`;
+  const get = SCALARS[f.base].get;
+  const one = (expr) => (get.startsWith('u64n') || get.startsWith('i64n') ? get.replace('o)', `${expr})`) : `v.${get.replace('(o', `(${expr}`)}`);
+  if (f.isArray) return `[${Array.from({ length: f.count }, (_, i) => one(`${o} + ${i * f.elem}`)).join(', ')}]`;
+  return one(o);
+}
+
+function genTs(schema) {
+  const L = [];
+  L.push('// Generated by protocol/generate.mjs from protocol/schema.json. Do not edit: change the schema and run `npm run generate`.');
+  L.push('/* eslint-disable */');
+  L.push('');
+  L.push(`/** Schema version written in the stream header. */`);
+  L.push(`export const SCHEMA_VERSION = ${schema.version};`);
+  L.push(`/** The 8 magic bytes at the start of every stream and trace file. */`);
+  L.push(`export const MAGIC: readonly number[] = [${schema.magic.join(', ')}];`);
+  L.push(`/** Size of the stream header. */`);
+  L.push(`export const HEADER_SIZE = ${schema.headerLayout.size};`);
+  L.push(`/** Size of the {kind, size} prefix of every record. */`);
+  L.push('export const RECORD_HEADER_SIZE = 4;');
+  L.push('');
+  for (const [name, e] of Object.entries(schema.enums)) {
+    L.push(`/** ${e.doc} */`);
+    L.push(`export const ${name} = {`);
+    for (const [k, v] of Object.entries(e.values)) L.push(`  ${k}: ${v},`);
+    L.push('} as const;');
+    L.push(`/** A name of {@link ${name}}. */`);
+    L.push(`export type ${name}Name = keyof typeof ${name};`);
+    L.push(`/** Reverse map of {@link ${name}}: value to name. */`);
+    L.push(`export const ${name}Names: ReadonlyMap<number, ${name}Name> = new Map(Object.entries(${name}).map(([k, v]) => [v, k as ${name}Name]));`);
+    L.push('');
+  }
+  L.push('/** How one syscall argument is shown. */');
+  L.push('export interface SyscallArg {');
+  L.push('  readonly name: string;');
+  L.push('  readonly fmt: string;');
+  L.push('}');
+  L.push('');
+  L.push('/** What iolens knows about a traced syscall. */');
+  L.push('export interface SyscallInfo {');
+  L.push('  readonly id: number;');
+  L.push('  readonly name: string;');
+  L.push('  readonly class: SyscallClassName;');
+  L.push('  readonly model: IoModelName;');
+  L.push('  readonly args: readonly SyscallArg[];');
+  L.push('  readonly data: DataFormatName;');
+  L.push('  readonly opens?: string;');
+  L.push('}');
+  L.push('');
+  L.push('/** The traced syscalls, by iolens syscall id. */');
+  L.push('export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([');
+  for (const s of schema.syscalls.list) {
+    const args = s.args.map(([n, f]) => `{ name: '${n}', fmt: '${f}' }`).join(', ');
+    L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''} }],`);
+  }
+  L.push(']);');
+  L.push('');
+  L.push('function u64n(v: DataView, o: number): number {');
+  L.push('  return v.getUint32(o + 4, true) * 4294967296 + v.getUint32(o, true);');
+  L.push('}');
+  L.push('function i64n(v: DataView, o: number): number {');
+  L.push('  return v.getInt32(o + 4, true) * 4294967296 + v.getUint32(o, true);');
+  L.push('}');
+  L.push('const utf8 = new TextDecoder("utf-8", { fatal: false });');
+  L.push('function cstr(v: DataView, o: number, max: number): string {');
+  L.push('  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, max);');
+  L.push('  const nul = bytes.indexOf(0);');
+  L.push('  return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));');
+  L.push('}');
+  L.push('function cstrs(v: DataView, o: number, end: number): string[] {');
+  L.push('  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, Math.max(0, end - o));');
+  L.push('  const out: string[] = [];');
+  L.push('  let start = 0;');
+  L.push('  for (let i = 0; i < bytes.length; i++) {');
+  L.push('    if (bytes[i] === 0) { out.push(utf8.decode(bytes.subarray(start, i))); start = i + 1; }');
+  L.push('  }');
+  L.push('  return out;');
+  L.push('}');
+  L.push('function u64s(v: DataView, o: number, end: number): bigint[] {');
+  L.push('  const out: bigint[] = [];');
+  L.push('  for (let p = o; p + 8 <= end; p += 8) out.push(v.getBigUint64(p, true));');
+  L.push('  return out;');
+  L.push('}');
+  L.push('');
+  L.push('/** The stream header. */');
+  L.push('export interface StreamHeader {');
+  for (const f of schema.headerLayout.fields) L.push(`  ${camel(f.name)}: ${tsType(f)};`);
+  L.push('}');
+  L.push('');
+  L.push('/** Decodes the stream header at `off`; the caller checks that HEADER_SIZE bytes are there. */');
+  L.push('export function decodeHeader(v: DataView, off: number): StreamHeader {');
+  L.push('  return {');
+  for (const f of schema.headerLayout.fields) L.push(`    ${camel(f.name)}: ${tsRead(f)},`);
+  L.push('  };');
+  L.push('}');
+  L.push('');
+  for (const rec of schema.records) {
+    const T = pascal(rec.name) + 'Record';
+    L.push(`/** ${rec.doc} */`);
+    L.push(`export interface ${T} {`);
+    L.push(`  readonly kind: '${rec.name}';`);
+    for (const f of rec.fields) {
+      if (f.name.startsWith('reserved')) continue;
+      if (f.doc) L.push(`  /** ${f.doc} */`);
+      L.push(`  readonly ${camel(f.name)}: ${tsType(f)};`);
+    }
+    if (rec.tailInfo) {
+      const t = rec.tailInfo.type;
+      if (rec.tailInfo.doc) L.push(`  /** ${rec.tailInfo.doc} */`);
+      L.push(`  readonly ${camel(rec.tailInfo.name)}: ${t === 'string' ? 'string' : t === 'strings' ? 'string[]' : 'bigint[]'};`);
+    }
+    L.push('}');
+    L.push(`/** Fixed size of a ${rec.name} record, tail excluded. */`);
+    L.push(`export const ${upper(rec.name)}_SIZE = ${rec.size};`);
+    L.push(`/** Byte offsets of the ${rec.name} record's fields, for readers that skip full decoding. */`);
+    L.push(`export const ${pascal(rec.name)}Offsets = { ${rec.fields.map((f) => `${camel(f.name)}: ${f.offset}`).join(', ')} } as const;`);
+    L.push(`/** Decodes a ${rec.name} record of \`size\` bytes at \`off\` (size already checked against ${upper(rec.name)}_SIZE). */`);
+    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, size: number): ${T} {`);
+    L.push('  return {');
+    L.push(`    kind: '${rec.name}',`);
+    for (const f of rec.fields) {
+      if (f.name.startsWith('reserved')) continue;
+      L.push(`    ${camel(f.name)}: ${tsRead(f)},`);
+    }
+    if (rec.tailInfo) {
+      const t = rec.tailInfo.type;
+      const start = `off + ${rec.size}`;
+      const expr = t === 'string' ? `cstr(v, ${start}, size - ${rec.size})` : t === 'strings' ? `cstrs(v, ${start}, off + size)` : `u64s(v, ${start}, off + size)`;
+      L.push(`    ${camel(rec.tailInfo.name)}: ${expr},`);
+    }
+    L.push('  };');
+    L.push('}');
+    L.push('');
+  }
+  L.push('/** Any record this schema version knows. */');
+  L.push(`export type WireRecord = ${schema.records.map((r) => pascal(r.name) + 'Record').join(' | ')};`);
+  L.push('');
+  L.push('/** Minimum size of each known record kind (its fixed part). */');
+  L.push('export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([');
+  for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.size}],`);
+  L.push(']);');
+  L.push('');
+  L.push('/**');
+  L.push(' * Decodes the record of kind `kind` and `size` bytes at `off`, or returns undefined for a kind this');
+  L.push(' * version does not know (readers skip it). The caller checks size >= RECORD_MIN_SIZE.');
+  L.push(' */');
+  L.push('export function decodeRecord(v: DataView, off: number, kind: number, size: number): WireRecord | undefined {');
+  L.push('  switch (kind) {');
+  for (const rec of schema.records) L.push(`    case ${rec.kind}: return decode${pascal(rec.name)}(v, off, size);`);
+  L.push('    default: return undefined;');
+  L.push('  }');
+  L.push('}');
+  return L.join('\n') + '\n';
+}
+
+function main() {
+  const schema = loadSchema();
+  const outputs = [
+    [cPath, genC(schema)],
+    [tsPath, genTs(schema)],
+  ];
+  if (process.argv.includes('--check')) {
+    let stale = 0;
+    for (const [path, text] of outputs) {
+      let current = '';
+      try {
+        current = readFileSync(path, 'utf8');
+      } catch {
+        /* missing counts as stale */
+      }
+      if (current !== text) {
+        console.error(`${path} is out of date with protocol/schema.json: run \`npm run generate\` and commit the result.`);
+        stale++;
+      }
+    }
+    process.exit(stale ? 1 : 0);
+  }
+  mkdirSync(outDir, { recursive: true });
+  for (const [path, text] of outputs) writeFileSync(path, text);
+  console.log(`wrote ${outputs.map(([p]) => p.slice(here.length + 1)).join(', ')}`);
+}
+
+try {
+  main();
+} catch (e) {
+  console.error(`protocol/schema.json: ${e.message}`);
+  process.exit(2);
+}

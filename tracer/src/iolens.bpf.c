@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iolens kernel side: follows the asynchronous I/O of the traced processes and writes records
+ * (protocol/schema.json) to one ring buffer. CO-RE only; attach points are the per-syscall
+ * tracepoints (syscalls.bpf.h) and BTF tracepoints for processes, signals, io_uring, IRQs and
+ * wake-ups (this file).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "iolens.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+#include "stack.bpf.h"
+#include "fd.bpf.h"
+#include "aio.bpf.h"
+#include "syscalls.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---------------------------------------------------------------- syscalls */
+
+#define IOL_ENTER_PROG(n)                                                  \
+	SEC("tracepoint")                                                  \
+	int sys_enter_##n(struct trace_event_raw_sys_enter *ctx)           \
+	{                                                                  \
+		return on_enter(ctx, n);                                   \
+	}
+IOL_ENTER_PROG(0)
+IOL_ENTER_PROG(1)
+IOL_ENTER_PROG(2)
+IOL_ENTER_PROG(3)
+IOL_ENTER_PROG(4)
+IOL_ENTER_PROG(5)
+IOL_ENTER_PROG(6)
+
+SEC("tracepoint")
+int sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx);
+}
+
+/* ---------------------------------------------------------------- processes and threads */
+
+static __always_inline void emit_task(__u8 event, struct task_struct *t, __u32 ppid, __u32 ptid, __s32 exit_code,
+				      __u32 flags, const char *filename)
+{
+	struct iol_scratch *s = get_scratch();
+	long len = 0;
+	__u64 size;
+
+	if (!s)
+		return;
+	__builtin_memset(&s->task.rec, 0, sizeof(s->task.rec));
+	s->task.rec.event = event;
+	s->task.rec.pid = BPF_CORE_READ(t, tgid);
+	s->task.rec.tid = BPF_CORE_READ(t, pid);
+	s->task.rec.ts = bpf_ktime_get_ns();
+	s->task.rec.ppid = ppid;
+	s->task.rec.ptid = ptid;
+	s->task.rec.exit_code = exit_code;
+	s->task.rec.flags = flags;
+	BPF_CORE_READ_STR_INTO(&s->task.rec.comm, t, comm);
+	if (filename)
+		len = bpf_probe_read_kernel_str(s->task.filename, sizeof(s->task.filename), filename);
+	if (len <= 0) {
+		s->task.filename[0] = 0;
+		len = 1;
+	}
+	if (len < IOL_PATH_MAX)
+		s->task.filename[len & (IOL_PATH_MAX - 1)] = 0;
+	size = IOL_ROUND8(sizeof(s->task.rec) + (__u64)len);
+	IOL_CLAMP(size, sizeof(s->task));
+	s->task.rec.hdr.kind = IOL_RECORD_KIND_TASK;
+	s->task.rec.hdr.size = size;
+	output_record(&s->task, size, IOL_CNT_RING_FULL);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &ptgid);
+	struct iol_traced_proc fresh = {};
+	struct iol_exec_ranges *r;
+
+	if (!proc)
+		return 0;
+	if (ctgid != ptgid) {
+		/* a new process: follow it, with the parent's code ranges until it execs */
+		bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY);
+		r = bpf_map_lookup_elem(&exec_ranges, &ptgid);
+		if (r)
+			bpf_map_update_elem(&exec_ranges, &ctgid, r, BPF_ANY);
+		emit_task(IOL_TASK_EVENT_PROCESS_START, child, ptgid, parent->pid, 0, 0, NULL);
+	} else if (!(proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC)) {
+		emit_task(IOL_TASK_EVENT_THREAD_START, child, ptgid, parent->pid, 0, 0, NULL);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+
+	if (!proc)
+		return 0;
+	proc->gen++;
+	proc->flags &= ~IOL_TRACED_QUIET_UNTIL_EXEC;
+	/* the old image's code is gone; the loader sends the new one's */
+	bpf_map_delete_elem(&exec_ranges, &tgid);
+	emit_task(IOL_TASK_EVENT_EXEC, p, old_pid, 0, 0, 0, BPF_CORE_READ(bprm, filename));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit_task, struct task_struct *p)
+{
+	__u32 tgid = p->tgid, tid = p->pid;
+	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+	bool group_dead;
+
+	if (!proc)
+		return 0;
+	group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
+	if (!(proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC) || group_dead)
+		emit_task(IOL_TASK_EVENT_EXIT, p, 0, 0, BPF_CORE_READ(p, exit_code),
+			  (group_dead ? IOL_TASK_FLAG_GROUP_DEAD : 0) |
+				  ((proc->flags & IOL_TRACED_TARGET) ? IOL_TASK_FLAG_IS_TARGET : 0),
+			  NULL);
+	bpf_map_delete_elem(&inflight, &tid);
+	if (group_dead) {
+		bpf_map_delete_elem(&traced, &tgid);
+		bpf_map_delete_elem(&exec_ranges, &tgid);
+	}
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
+{
+	__u32 tgid = task->tgid;
+	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+	struct iol_rec_task *r;
+
+	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
+		return 0;
+	r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_TASK, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	__builtin_memset((void *)r + sizeof(r->hdr), 0, sizeof(*r) + 8 - sizeof(r->hdr));
+	r->event = IOL_TASK_EVENT_RENAME;
+	r->pid = tgid;
+	r->tid = task->pid;
+	r->ts = bpf_ktime_get_ns();
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), comm);
+	submit_record(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- signals */
+
+#define IOL_SIGIO 29
+#define IOL_SIGRTMIN 32
+
+/* si_fd/si_band are meaningful for SIGPOLL-style codes (POLL_IN .. POLL_HUP) of SIGIO or an F_SETSIG signal. */
+static __always_inline bool has_poll_fields(int sig, int code)
+{
+	return code >= 1 && code <= 6 && (sig == IOL_SIGIO || sig >= IOL_SIGRTMIN);
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	__u32 tgid = task->tgid;
+	struct iol_rec_signal_generate *r;
+	__u64 pid_tgid;
+	int code;
+
+	if (!bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_SIGNAL_GENERATE, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers */
+	if ((unsigned long)info <= 1) {
+		code = (unsigned long)info == 0 ? 0 /* SI_USER */ : 0x80 /* SI_KERNEL */;
+		r->sig_errno = 0;
+	} else {
+		code = BPF_CORE_READ(info, si_code);
+		r->sig_errno = BPF_CORE_READ(info, si_errno);
+	}
+	r->sig = sig;
+	r->group = group;
+	r->result = result;
+	r->reserved = 0;
+	r->pid = tgid;
+	r->tid = task->pid;
+	r->ts = bpf_ktime_get_ns();
+	r->sender_pid = pid_tgid >> 32;
+	r->sender_tid = (__u32)pid_tgid;
+	r->code = code;
+	r->poll_fd = -1;
+	r->poll_band = 0;
+	r->reserved2 = 0;
+	if ((unsigned long)info > 1 && has_poll_fields(sig, code)) {
+		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
+		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
+	}
+	bpf_get_current_comm(r->sender_comm, sizeof(r->sender_comm));
+	submit_record(r);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+	struct iol_rec_signal_deliver *r;
+	struct iol_inflight *f;
+	__u64 stack_id = 0;
+	int code;
+
+	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
+		return 0;
+	f = inflight_of(tid);
+	if (f)
+		stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_SIGNAL_DELIVER, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	code = BPF_CORE_READ(info, si_code);
+	r->sig = sig;
+	r->reserved = 0;
+	r->reserved2 = 0;
+	r->pid = tgid;
+	r->tid = tid;
+	r->ts = bpf_ktime_get_ns();
+	r->code = code;
+	r->sig_errno = BPF_CORE_READ(info, si_errno);
+	r->poll_fd = -1;
+	r->poll_band = 0;
+	r->reserved3 = 0;
+	if (has_poll_fields(sig, code)) {
+		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
+		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
+	}
+	r->handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
+	r->sa_flags = BPF_CORE_READ(ka, sa.sa_flags);
+	r->stack_id = stack_id;
+	submit_record(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- io_uring */
+
+#define IOL_IORING_SETUP_SQPOLL 2
+
+static __always_inline void emit_ring(__u64 ctx, int fd, __u32 sq, __u32 cq, __u32 flags, __u16 late)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct iol_rec_uring_ring *r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_RING, IOL_CNT_RING_FULL);
+
+	if (!r)
+		return;
+	r->reserved = 0;
+	r->seen_late = late;
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	r->ts = bpf_ktime_get_ns();
+	r->ctx = ctx;
+	r->fd = fd;
+	r->sq_entries = sq;
+	r->cq_entries = cq;
+	r->setup_flags = flags;
+	submit_record(r);
+}
+
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(on_uring_create, int fd, void *ring, __u32 sq_entries, __u32 cq_entries, __u32 flags)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 key = (__u64)ring;
+
+	if (!bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	bpf_map_update_elem(&rings, &key, &tgid, BPF_ANY);
+	emit_ring(key, fd, sq_entries, cq_entries, flags, 0);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_uring_submit, struct io_kiocb *req)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct io_ring_ctx *ring = BPF_CORE_READ(req, ctx);
+	__u64 key = (__u64)ring;
+	struct iol_rec_uring_submit *r;
+	__u32 *owner = bpf_map_lookup_elem(&rings, &key);
+	__u32 ring_flags;
+
+	ring_flags = BPF_CORE_READ(ring, flags);
+	if (!owner) {
+		/* a ring created before the attach: adopt it when a traced task submits to it */
+		if (!bpf_map_lookup_elem(&traced, &tgid))
+			return 0;
+		bpf_map_update_elem(&rings, &key, &tgid, BPF_ANY);
+		emit_ring(key, -1, 0, 0, ring_flags, 1);
+	} else {
+		tgid = *owner;
+	}
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_SUBMIT, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	r->opcode = BPF_CORE_READ(req, opcode);
+	r->sq_thread = (ring_flags & IOL_IORING_SETUP_SQPOLL) ? 1 : 0;
+	r->reserved = 0;
+	r->pid = tgid;
+	r->tid = (__u32)pid_tgid;
+	r->ts = bpf_ktime_get_ns();
+	r->ctx = key;
+	r->req = (__u64)req;
+	r->user_data = BPF_CORE_READ(req, cqe.user_data);
+	r->req_flags = BPF_CORE_READ(req, flags);
+	r->fd = BPF_CORE_READ(req, cqe.fd);
+	r->reserved2 = 0;
+	submit_record(r);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
+{
+	__u64 key = (__u64)ring;
+	__u32 *owner = bpf_map_lookup_elem(&rings, &key);
+	struct iol_rec_uring_complete *r;
+
+	if (!owner)
+		return 0;
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_COMPLETE, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	r->reserved = 0;
+	r->pid = *owner;
+	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->ts = bpf_ktime_get_ns();
+	r->ctx = key;
+	r->req = (__u64)req;
+	r->user_data = BPF_CORE_READ(cqe, user_data);
+	r->res = BPF_CORE_READ(cqe, res);
+	r->cflags = BPF_CORE_READ(cqe, flags);
+	submit_record(r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- hard IRQs (behind --irq) */
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(on_irq_entry, int irq, struct irqaction *action)
+{
+	__u32 zero = 0, key = irq;
+	struct iol_irq_start *st;
+
+	if (!irq_all && !bpf_map_lookup_elem(&irq_filter, &key))
+		return 0;
+	st = bpf_map_lookup_elem(&irq_start, &zero);
+	if (!st)
+		return 0;
+	st->ts = bpf_ktime_get_ns();
+	st->irq = irq;
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(on_irq_exit, int irq, struct irqaction *action, int ret)
+{
+	__u32 zero = 0;
+	struct iol_irq_start *st = bpf_map_lookup_elem(&irq_start, &zero);
+	struct iol_rec_irq *r;
+	__u64 now;
+
+	if (!st || !st->ts || st->irq != (__u32)irq)
+		return 0;
+	now = bpf_ktime_get_ns();
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_IRQ, IOL_CNT_RING_FULL);
+	if (r) {
+		r->cpu = bpf_get_smp_processor_id();
+		r->reserved = 0;
+		r->irq = irq;
+		r->ret = ret;
+		r->ts = st->ts;
+		r->dur = now - st->ts;
+		__builtin_memset(r->name, 0, sizeof(r->name));
+		bpf_probe_read_kernel_str(r->name, sizeof(r->name), BPF_CORE_READ(action, name));
+		submit_record(r);
+	}
+	st->ts = 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- wake-ups */
+
+/*
+ * sched_waking also fires in interrupts that happen to land in a traced thread; only a wake-up made
+ * on the thread's own kernel stack (its syscall, or softirq work that syscall ran, as for loopback
+ * sockets) is that syscall's doing. Hard IRQs and the softirqs they run use the per-CPU IRQ stacks.
+ * (The preempt count would say it directly, but it is a per-CPU variable missing from kallsyms.)
+ */
+static __always_inline bool on_task_stack(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 here = (__u64)&task;
+	__u64 base = (__u64)task->stack;
+
+	return here - base < 32768; /* THREAD_SIZE is 16 KiB, 32 KiB with KASAN */
+}
+
+static __always_inline bool is_waker_call(__u16 sys)
+{
+	switch (sys) {
+	case IOL_SYS_WRITE:
+	case IOL_SYS_WRITEV:
+	case IOL_SYS_PWRITE64:
+	case IOL_SYS_SENDTO:
+	case IOL_SYS_SENDMSG:
+	case IOL_SYS_SENDMMSG:
+	case IOL_SYS_FUTEX:
+	case IOL_SYS_IO_URING_ENTER:
+	case IOL_SYS_IO_SUBMIT:
+	case IOL_SYS_CLOSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(on_waking, struct task_struct *p)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, wtid = p->pid, wtgid = p->tgid;
+	struct iol_inflight *w, *e;
+	struct iol_rec_wake *r;
+
+	w = bpf_map_lookup_elem(&inflight, &tid);
+	if (!w || !w->ts || !is_waker_call(w->sys))
+		return 0;
+	e = bpf_map_lookup_elem(&inflight, &wtid);
+	if (!e || !e->ts || wtid == tid)
+		return 0;
+	if (!bpf_map_lookup_elem(&traced, &wtgid) || !on_task_stack())
+		return 0;
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_WAKE, IOL_CNT_RING_FULL);
+	if (!r)
+		return 0;
+	r->waker_sys = w->sys;
+	r->wakee_sys = e->sys;
+	r->pid = pid_tgid >> 32;
+	r->tid = tid;
+	r->ts = bpf_ktime_get_ns();
+	r->wakee_pid = wtgid;
+	r->wakee_tid = wtid;
+	r->wakee_since = e->ts;
+	r->waker_fd = w->sys == IOL_SYS_FUTEX ? -1 : (__s32)w->args[0];
+	r->reserved = 0;
+	submit_record(r);
+	return 0;
+}

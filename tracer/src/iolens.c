@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iolens-tracer, eBPF backend: attaches to a process (or launches one held back until attached),
+ * and writes its asynchronous I/O as an iolens event stream. The privileged part of iolens: it
+ * parses nothing it did not produce, and never stops, slows or kills its target.
+ *
+ * open -> configure -> load -> attach -> stream, as libbpf-tools do.
+ */
+#define _GNU_SOURCE
+#include <asm/unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "iolens.h"
+#include "iolens.skel.h"
+#include "launch.h"
+#include "meta.h"
+#include "options.h"
+#include "output.h"
+#include "procfs.h"
+
+/* The traced syscalls: name, iolens id, argument count, class, kernel number. */
+struct iol_sys_entry {
+	const char *name;
+	__u16 id;
+	__u8 nargs;
+	__u8 cls;
+	int nr;
+};
+#define IOL_SYS_ENTRY(name, id, nargs, cls, model, fmt) { #name, id, nargs, cls, __NR_##name },
+static const struct iol_sys_entry syscalls[] = { IOL_SYSCALLS(IOL_SYS_ENTRY) };
+#define N_SYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
+
+static __u8 class_of_sys[IOL_SYS_MAX];
+
+/* Losses reported as drop records: counter slot -> drop source. */
+static const struct {
+	enum iol_counter slot;
+	__u8 source;
+} loss_counters[] = {
+	{ IOL_CNT_RING_FULL, IOL_DROP_SOURCE_RING_FULL },
+	{ IOL_CNT_STACK_RING_FULL, IOL_DROP_SOURCE_STACK_RING_FULL },
+	{ IOL_CNT_AIO_LIMIT, IOL_DROP_SOURCE_AIO_BATCH_LIMIT },
+	{ IOL_CNT_MAP_FULL, IOL_DROP_SOURCE_MAP_FULL },
+};
+#define N_LOSS (sizeof(loss_counters) / sizeof(loss_counters[0]))
+
+#define IOL_UNFINISHED_SLOTS 4096
+#define IOL_UNFINISHED_AFTER_NS 250000000ULL /* a call in flight this long is shown while it lasts */
+#define IOL_UNFINISHED_EVERY_NS 1000000000ULL
+
+struct iol_tracer {
+	struct iol_options opts;
+	struct iolens_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **links;
+	size_t nlinks;
+	struct iol_output out;
+	pid_t target;
+	bool launched;
+	struct iol_launch launch;
+	struct iol_proc_maps *procs;
+	size_t nprocs;
+	__u64 loss_total[N_LOSS];
+	int ncpus;
+	bool target_gone;
+	bool bad_record_warned;
+	pid_t orig_ppid;
+	struct {
+		__u32 tid;
+		__u64 ts;
+		__u64 reported;
+	} unfinished[IOL_UNFINISHED_SLOTS];
+	struct iol_meta_list missing; /* tracepoints this kernel lacks */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int log_fd = 2;
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(log_fd, buf, n) < 0)
+		return;
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("IOLENS_DEBUG"))
+		return 0;
+	return vdprintf(log_fd, fmt, ap);
+}
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- per-process state */
+
+static struct iol_proc_maps *proc_state(struct iol_tracer *t, pid_t pid, bool create)
+{
+	struct iol_proc_maps *p;
+
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	if (!create)
+		return NULL;
+	p = realloc(t->procs, (t->nprocs + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	t->procs = p;
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->dirty = true;
+	return p;
+}
+
+static void proc_forget(struct iol_tracer *t, pid_t pid)
+{
+	struct iol_proc_maps *p = proc_state(t, pid, false);
+
+	if (!p)
+		return;
+	free(p->maps);
+	*p = t->procs[--t->nprocs];
+}
+
+static void set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type)
+{
+	struct iol_tracer *t = ctx;
+	struct iol_fd_key key = { .tgid = (__u32)pid, .fd = fd };
+
+	bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY);
+}
+
+/* Send the executable mappings of processes whose address space changed, and tell the kernel side
+ * where their code is. */
+static void scan_dirty_procs(struct iol_tracer *t)
+{
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct iol_proc_maps *p = &t->procs[i];
+		struct iol_exec_ranges ranges;
+		__u32 key = (__u32)p->pid;
+
+		if (!p->dirty)
+			continue;
+		p->dirty = false;
+		if (proc_scan_maps(p, &t->out, now_ns(CLOCK_MONOTONIC), &ranges) < 0)
+			continue; /* gone meanwhile */
+		bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY);
+	}
+}
+
+/* ---------------------------------------------------------------- records from the kernel */
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct iol_tracer *t = ctx;
+	const struct iol_rec_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size < sizeof(*h) || h->size > size || (h->size & 7)) {
+		if (!t->bad_record_warned)
+			logmsg("iolens-tracer: warning: malformed record from the kernel side (kind %u, size %u of %zu)",
+			       size >= sizeof(*h) ? h->kind : 0, size >= sizeof(*h) ? h->size : 0, size);
+		t->bad_record_warned = true;
+		return 0;
+	}
+	if (h->kind == IOL_RECORD_KIND_TASK && h->size >= sizeof(struct iol_rec_task)) {
+		const struct iol_rec_task *r = data;
+		struct iol_proc_maps *p;
+
+		if (r->event == IOL_TASK_EVENT_EXEC || r->event == IOL_TASK_EVENT_PROCESS_START) {
+			p = proc_state(t, r->pid, true);
+			if (p) {
+				proc_maps_reset(p);
+				p->dirty = true;
+			}
+		}
+		if (r->event == IOL_TASK_EVENT_EXIT && (r->flags & IOL_TASK_FLAG_GROUP_DEAD)) {
+			if ((pid_t)r->pid == t->target)
+				t->target_gone = true;
+			proc_forget(t, r->pid);
+		}
+	} else if (h->kind == IOL_RECORD_KIND_MMAP && h->size >= sizeof(struct iol_rec_mmap)) {
+		const struct iol_rec_mmap *r = data;
+		struct iol_proc_maps *p = proc_state(t, r->pid, true);
+
+		if (p)
+			p->dirty = true;
+	}
+	out_record(&t->out, data);
+	/* after an exec, the fds that survived it are sent again, after the exec record */
+	if (h->kind == IOL_RECORD_KIND_TASK && ((const struct iol_rec_task *)data)->event == IOL_TASK_EVENT_EXEC)
+		proc_snapshot_fds(&t->out, ((const struct iol_rec_task *)data)->pid, now_ns(CLOCK_MONOTONIC),
+				  set_fd_class, t);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- losses and calls in flight */
+
+static void report_losses(struct iol_tracer *t, __u64 ts)
+{
+	__u64 values[t->ncpus];
+
+	for (size_t i = 0; i < N_LOSS; i++) {
+		__u32 key = loss_counters[i].slot;
+		__u64 total = 0;
+		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
+
+		if (bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), values, sizeof(values), 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			total += values[c];
+		if (total <= t->loss_total[i])
+			continue;
+		r.source = loss_counters[i].source;
+		r.cpu = 0xffff;
+		r.ts = ts;
+		r.count = total - t->loss_total[i];
+		r.total = total;
+		t->loss_total[i] = total;
+		out_record(&t->out, &r);
+	}
+}
+
+static __u64 counter_sum(struct iol_tracer *t, enum iol_counter slot)
+{
+	__u64 values[t->ncpus], total = 0;
+	__u32 key = slot;
+
+	if (bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), values, sizeof(values), 0))
+		return 0;
+	for (int c = 0; c < t->ncpus; c++)
+		total += values[c];
+	return total;
+}
+
+/*
+ * Waits and blocking calls still in progress are sent as syscall records flagged unfinished, so a
+ * thread stuck for minutes is visible while it is stuck (again every second), and the last ones
+ * are in the trace when it ends. `final`: report every one, now.
+ */
+static void report_unfinished(struct iol_tracer *t, __u64 now, bool final)
+{
+	struct bpf_map *map = t->skel->maps.inflight;
+	__u32 key, next;
+	void *prev = NULL;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		struct iol_inflight f;
+		struct iol_rec_syscall r = { .hdr = { .kind = IOL_RECORD_KIND_SYSCALL, .size = sizeof(r) } };
+		__u32 slot = next % IOL_UNFINISHED_SLOTS;
+		__u8 cls;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0) || !f.ts || f.ts > now ||
+		    f.sys >= IOL_SYS_MAX)
+			continue;
+		cls = class_of_sys[f.sys];
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+			continue;
+		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - f.ts < t->opts.min_duration_ns)
+			continue;
+		if (!final) {
+			if (now - f.ts < IOL_UNFINISHED_AFTER_NS)
+				continue;
+			if (t->unfinished[slot].tid == key && t->unfinished[slot].ts == f.ts &&
+			    now - t->unfinished[slot].reported < IOL_UNFINISHED_EVERY_NS)
+				continue;
+			t->unfinished[slot].tid = key;
+			t->unfinished[slot].ts = f.ts;
+			t->unfinished[slot].reported = now;
+		}
+		r.sys = f.sys;
+		r.cpu = 0xffff;
+		r.pid = f.tgid;
+		r.tid = key;
+		r.flags = IOL_SYSCALL_FLAG_UNFINISHED;
+		r.ts = f.ts;
+		r.dur = now - f.ts;
+		r.stack_id = f.stack_id;
+		memcpy(r.args, f.args, sizeof(r.args));
+		out_record(&t->out, &r);
+	}
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static bool tracefs_ready(void)
+{
+	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0;
+}
+
+/* libbpf finds tracepoints through tracefs; mount it when nobody has. */
+static int ensure_tracefs(void)
+{
+	if (tracefs_ready())
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		logmsg("iolens-tracer: tracefs is not mounted and mounting it failed: %s.\n"
+		       "  Mount it once with: mount -t tracefs tracefs /sys/kernel/tracing",
+		       strerror(errno));
+		return -1;
+	}
+	if (!tracefs_ready()) {
+		logmsg("iolens-tracer: this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); iolens needs them.");
+		return -1;
+	}
+	return 0;
+}
+
+static bool btf_has_tracepoint(struct btf *vmlinux, const char *name)
+{
+	char type[128];
+
+	snprintf(type, sizeof(type), "btf_trace_%s", name);
+	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+}
+
+static int keep_link(struct iol_tracer *t, struct bpf_link *link)
+{
+	struct bpf_link **p = realloc(t->links, (t->nlinks + 1) * sizeof(*p));
+
+	if (!p) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	t->links = p;
+	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+static struct bpf_program *enter_prog(struct iolens_bpf *skel, int nargs)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.sys_enter_0, skel->progs.sys_enter_1, skel->progs.sys_enter_2, skel->progs.sys_enter_3,
+		skel->progs.sys_enter_4, skel->progs.sys_enter_5, skel->progs.sys_enter_6,
+	};
+
+	return nargs >= 0 && nargs <= 6 ? progs[nargs] : NULL;
+}
+
+static int attach_all(struct iol_tracer *t, struct btf *vmlinux)
+{
+	struct iolens_bpf *s = t->skel;
+	struct bpf_program *btf_progs[] = {
+		s->progs.on_fork, s->progs.on_exec, s->progs.on_exit_task, s->progs.on_rename,
+		s->progs.on_signal_generate, s->progs.on_signal_deliver, s->progs.on_waking,
+		s->progs.on_uring_create, s->progs.on_uring_submit, s->progs.on_uring_complete,
+		s->progs.on_irq_entry, s->progs.on_irq_exit,
+	};
+	char tp[96];
+
+	for (size_t i = 0; i < N_SYSCALLS; i++) {
+		struct bpf_link *l;
+
+		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i].name);
+		l = bpf_program__attach_tracepoint(enter_prog(s, syscalls[i].nargs), "syscalls", tp);
+		if (!l) {
+			meta_list_add(&t->missing, tp);
+			continue;
+		}
+		if (keep_link(t, l))
+			return -ENOMEM;
+		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i].name);
+		l = bpf_program__attach_tracepoint(s->progs.sys_exit, "syscalls", tp);
+		if (!l) {
+			meta_list_add(&t->missing, tp);
+			continue;
+		}
+		if (keep_link(t, l))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < sizeof(btf_progs) / sizeof(btf_progs[0]); i++) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(btf_progs[i]))
+			continue;
+		l = bpf_program__attach(btf_progs[i]);
+		if (!l) {
+			logmsg("iolens-tracer: cannot attach %s: %s", bpf_program__name(btf_progs[i]), strerror(errno));
+			return -errno;
+		}
+		if (keep_link(t, l))
+			return -ENOMEM;
+	}
+	(void)vmlinux;
+	return 0;
+}
+
+static int configure(struct iol_tracer *t, struct btf *vmlinux)
+{
+	struct iolens_bpf *s = t->skel;
+	static const char *uring_tps[] = { "io_uring_create", "io_uring_submit_req", "io_uring_complete" };
+	struct bpf_program *uring_progs[] = { s->progs.on_uring_create, s->progs.on_uring_submit,
+					      s->progs.on_uring_complete };
+
+	s->rodata->min_duration_ns = t->opts.min_duration_ns;
+	s->rodata->tracer_tgid = getpid();
+	s->rodata->want_stacks = t->opts.stacks;
+	s->rodata->irq_all = t->opts.irq;
+	s->rodata->wakeup_bytes = t->opts.ring_size / 16 < 262144 ? t->opts.ring_size / 16 : 262144;
+	for (size_t i = 0; i < N_SYSCALLS; i++) {
+		if (syscalls[i].nr >= 0 && syscalls[i].nr < IOL_NR_MAX)
+			s->rodata->nr_to_sys[syscalls[i].nr] = syscalls[i].id;
+		class_of_sys[syscalls[i].id] = syscalls[i].cls;
+	}
+	if (!t->opts.irq) {
+		bpf_program__set_autoload(s->progs.on_irq_entry, false);
+		bpf_program__set_autoload(s->progs.on_irq_exit, false);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (!btf_has_tracepoint(vmlinux, uring_tps[i])) {
+			bpf_program__set_autoload(uring_progs[i], false);
+			meta_list_add(&t->missing, uring_tps[i]);
+		}
+	}
+	return bpf_map__set_max_entries(s->maps.events, t->opts.ring_size);
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EACCES)
+		logmsg("iolens-tracer: this kernel's verifier rejected the eBPF programs (log above).\n"
+		       "  This is a bug in iolens: please report it with the output of IOLENS_DEBUG=1 iolens-tracer ...");
+	else if (err == -EPERM)
+		logmsg("iolens-tracer: the kernel refused to load the eBPF programs (%s).\n"
+		       "  The eBPF backend needs CAP_BPF and CAP_PERFMON: run as root, or grant them once with\n"
+		       "    sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep <path to iolens-tracer>",
+		       strerror(-err));
+	else
+		logmsg("iolens-tracer: loading the eBPF programs failed: %s", strerror(-err));
+}
+
+static int add_target(struct iol_tracer *t, pid_t pid, __u32 flags)
+{
+	struct iol_traced_proc v = { .flags = flags };
+	__u32 key = (__u32)pid;
+
+	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
+}
+
+static void write_preamble(struct iol_tracer *t)
+{
+	struct iol_rec_clock c = { .hdr = { .kind = IOL_RECORD_KIND_CLOCK, .size = sizeof(c) } };
+	__u64 best = ~0ULL;
+
+	/* the pair of readings closest together */
+	for (int i = 0; i < 5; i++) {
+		__u64 a = now_ns(CLOCK_MONOTONIC), r = now_ns(CLOCK_REALTIME), b = now_ns(CLOCK_MONOTONIC);
+
+		if (b - a < best) {
+			best = b - a;
+			c.mono_ns = a + (b - a) / 2;
+			c.real_ns = r;
+		}
+	}
+	out_record(&t->out, &c);
+	meta_write(&t->out, &(struct iol_meta_info){
+		.backend = "ebpf",
+		.pid = t->target,
+		.command = t->opts.command,
+		.launched = t->launched,
+		.min_duration_ns = t->opts.min_duration_ns,
+		.irq = t->opts.irq,
+		.stacks = t->opts.stacks,
+		.ring_size = t->opts.ring_size,
+		.missing = &t->missing,
+	});
+}
+
+static int start_output(struct iol_tracer *t)
+{
+	int fd = t->opts.output_fd;
+
+	if (t->opts.output_path) {
+		fd = open(t->opts.output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			logmsg("iolens-tracer: cannot write %s: %s", t->opts.output_path, strerror(errno));
+			return -1;
+		}
+	} else if (fcntl(fd, F_GETFD) < 0) {
+		logmsg("iolens-tracer: output fd %d is not open", fd);
+		return -1;
+	} else if (isatty(fd) && !t->opts.force_tty) {
+		logmsg("iolens-tracer: refusing to write the binary event stream to a terminal.\n"
+		       "  Use `iolens record` to see the events, or -o FILE to save them.");
+		return -1;
+	}
+	return out_open(&t->out, fd);
+}
+
+static int check_target(pid_t pid)
+{
+	char path[32];
+
+	if (pid == getpid()) {
+		logmsg("iolens-tracer: refusing to trace itself");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (access(path, F_OK)) {
+		logmsg("iolens-tracer: no process with pid %d", pid);
+		return -1;
+	}
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: interrupt poll and write */
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the extension host or CLI that started us dies: stop too (and leave the target alone) */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* ---------------------------------------------------------------- main loop */
+
+static int run(struct iol_tracer *t, int *end_reason)
+{
+	__u64 start = now_ns(CLOCK_MONOTONIC), next_stats = start;
+	__u64 deadline = t->opts.duration_s > 0 ? start + (__u64)(t->opts.duration_s * 1e9) : 0;
+
+	for (;;) {
+		__u64 now;
+		int status;
+
+		ring_buffer__poll(t->rb, 50);
+		ring_buffer__consume(t->rb);
+		scan_dirty_procs(t);
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= next_stats) {
+			report_losses(t, now);
+			report_unfinished(t, now, false);
+			next_stats = now + (__u64)t->opts.stats_interval_ms * 1000000ULL;
+		}
+		out_flush(&t->out);
+		if (t->out.error) {
+			*end_reason = IOL_END_REASON_OUTPUT_CLOSED;
+			return 0;
+		}
+		if (stop_signal) {
+			*end_reason = getppid() != t->orig_ppid ? IOL_END_REASON_PARENT_DIED : IOL_END_REASON_SIGNAL;
+			return stop_signal;
+		}
+		if (getppid() != t->orig_ppid) {
+			*end_reason = IOL_END_REASON_PARENT_DIED;
+			return 0;
+		}
+		if (deadline && now >= deadline) {
+			*end_reason = IOL_END_REASON_DURATION;
+			return 0;
+		}
+		if (t->launched && waitpid(t->target, &status, WNOHANG) == t->target)
+			t->target_gone = true;
+		else if (!t->launched && kill(t->target, 0) && errno == ESRCH)
+			t->target_gone = true;
+		if (t->target_gone) {
+			*end_reason = IOL_END_REASON_TARGET_EXITED;
+			return 0;
+		}
+	}
+}
+
+static void finish(struct iol_tracer *t, int reason, int sig)
+{
+	struct iol_rec_end e = { .hdr = { .kind = IOL_RECORD_KIND_END, .size = sizeof(e) } };
+	__u64 now;
+
+	if (t->out.error)
+		return;
+	ring_buffer__consume(t->rb);
+	scan_dirty_procs(t);
+	now = now_ns(CLOCK_MONOTONIC);
+	report_losses(t, now);
+	report_unfinished(t, now, true);
+	e.reason = reason;
+	e.signal = sig;
+	e.ts = now;
+	e.emitted = counter_sum(t, IOL_CNT_EMITTED);
+	for (size_t i = 0; i < N_LOSS; i++)
+		e.dropped += t->loss_total[i];
+	out_flush(&t->out);
+	e.bytes = t->out.bytes;
+	out_record(&t->out, &e);
+	out_flush(&t->out);
+}
+
+int main(int argc, char **argv)
+{
+	static struct iol_tracer tracer;
+	struct iol_tracer *t = &tracer;
+	int stdio_fds[3] = { -1, -1, -1 };
+	struct btf *vmlinux = NULL;
+	int err, reason = IOL_END_REASON_ERROR, sig = 0, rc = 1;
+
+	err = parse_options(argc, argv, &t->opts);
+	if (err)
+		return err > 0 ? 0 : 2;
+	log_fd = t->opts.log_fd;
+	t->orig_ppid = getppid();
+	install_signals();
+	libbpf_set_print(libbpf_log);
+	if (t->opts.pid && check_target(t->opts.pid))
+		return 1;
+	if (ensure_tracefs())
+		return 1;
+	if (start_output(t))
+		return 1;
+
+	if (t->opts.command) {
+		err = launch_prepare(&t->launch, t->opts.command, stdio_fds);
+		if (err) {
+			logmsg("iolens-tracer: cannot start %s: %s", t->opts.command[0], strerror(-err));
+			return 1;
+		}
+		t->launched = true;
+		t->target = t->launch.pid;
+	} else {
+		t->target = t->opts.pid;
+	}
+
+	t->ncpus = libbpf_num_possible_cpus();
+	vmlinux = btf__load_vmlinux_btf();
+	t->skel = iolens_bpf__open();
+	if (!t->skel || t->ncpus <= 0) {
+		logmsg("iolens-tracer: cannot open the eBPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	err = configure(t, vmlinux);
+	if (err) {
+		logmsg("iolens-tracer: cannot configure the eBPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = iolens_bpf__load(t->skel);
+	if (err) {
+		explain_load_error(err);
+		goto cleanup;
+	}
+	err = attach_all(t, vmlinux);
+	if (err)
+		goto cleanup;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_record, t, NULL);
+	if (!t->rb) {
+		logmsg("iolens-tracer: cannot read the ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+
+	write_preamble(t);
+	if (add_target(t, t->target, IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0))) {
+		logmsg("iolens-tracer: cannot follow pid %d: %s", t->target, strerror(errno));
+		goto cleanup;
+	}
+	if (!t->launched) {
+		__u64 ts = now_ns(CLOCK_MONOTONIC);
+
+		proc_snapshot_tasks(&t->out, t->target, ts, true);
+		proc_snapshot_fds(&t->out, t->target, ts, set_fd_class, t);
+		proc_state(t, t->target, true);
+		scan_dirty_procs(t);
+	} else {
+		err = launch_release(&t->launch);
+		if (err) {
+			logmsg("iolens-tracer: cannot run %s: %s", t->opts.command[0], strerror(-err));
+			t->launched = false;
+			goto cleanup;
+		}
+	}
+	out_flush(&t->out);
+	logmsg("iolens-tracer: tracing pid %d", t->target);
+
+	sig = run(t, &reason);
+	finish(t, reason, sig);
+	rc = t->out.error && t->out.error != EPIPE ? 1 : 0;
+	if (t->out.error && t->out.error != EPIPE)
+		logmsg("iolens-tracer: writing the stream failed: %s", strerror(t->out.error));
+
+cleanup:
+	if (t->launched && t->launch.go_fd >= 0)
+		launch_abandon(&t->launch);
+	ring_buffer__free(t->rb);
+	for (size_t i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	iolens_bpf__destroy(t->skel);
+	btf__free(vmlinux);
+	for (size_t i = 0; i < t->nprocs; i++)
+		free(t->procs[i].maps);
+	free(t->procs);
+	meta_list_free(&t->missing);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * State shared by the BPF programs (iolens.bpf.c) and the loader (iolens.c): map keys and values.
+ * The records themselves are defined by protocol/generated/iolens_wire.h.
+ */
+#ifndef IOLENS_H
+#define IOLENS_H
+
+#include "iolens_wire.h"
+
+/* Frames kept per stack: the instruction pointer, the caller candidates read at the stack pointer,
+ * and the frame-pointer chain. */
+#define IOL_MAX_FRAMES 48
+/* Words read at the stack pointer at syscall entry, to find the return address of a frameless
+ * wrapper (glibc's multi-threaded path moves rsp by 0x28 before the syscall). */
+#define IOL_SP_WINDOW 8
+/* Executable mappings known to the kernel side per process (merged when there are more). */
+#define IOL_MAX_EXEC_RANGES 16
+/* Largest tail a syscall record carries, in u64 words. */
+#define IOL_MAX_DATA_WORDS 17
+/* iocbs / completions decoded per io_submit / io_getevents; the rest are counted as lost. */
+#define IOL_MAX_AIO_BATCH 64
+/* Kernel syscall numbers below this can be traced (nr_to_sys). */
+#define IOL_NR_MAX 512
+/* Bytes of a path kept from open()'s argument. */
+#define IOL_PATH_MAX 256
+
+/* Value of the `traced` map, keyed by tgid. */
+struct iol_traced_proc {
+	__u32 gen;   /* bumped at exec: stack ids of the old image are not reused */
+	__u32 flags; /* IOL_TRACED_* */
+};
+#define IOL_TRACED_QUIET_UNTIL_EXEC 1 /* a launched command held back before its exec */
+#define IOL_TRACED_TARGET 2           /* the process named on the command line */
+
+/* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
+struct iol_inflight {
+	__u64 ts;        /* enter time; 0 when the thread is not in a traced syscall */
+	__u64 args[6];
+	__u64 stack_id;  /* captured at entry for waits, at exit for blocking calls */
+	__u64 aux;       /* timeout in ns read at entry (or ~0 for none) */
+	__u64 stack_end; /* cached end of the thread's stack mapping, 0 = unknown */
+	__u16 sys;
+	__u16 stack_flags;
+	__u32 tgid;
+};
+
+/* Value of the `exec_ranges` map, keyed by tgid: where code lives, to recognise return addresses. */
+struct iol_exec_ranges {
+	__u32 n;
+	__u32 reserved;
+	__u64 lo; /* lowest start */
+	__u64 hi; /* highest end */
+	__u64 start[IOL_MAX_EXEC_RANGES];
+	__u64 end[IOL_MAX_EXEC_RANGES];
+};
+
+/* Key of the `fd_class` map: fds whose reads are waits whatever their duration. */
+struct iol_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+/* Per-CPU counters, slots of the `counters` array map. */
+enum iol_counter {
+	IOL_CNT_EMITTED = 0,     /* records written to the ring */
+	IOL_CNT_RING_FULL,       /* event records lost: ring full */
+	IOL_CNT_STACK_RING_FULL, /* stack records lost: ring full (their events keep a stack id) */
+	IOL_CNT_AIO_LIMIT,       /* iocbs / completions beyond IOL_MAX_AIO_BATCH */
+	IOL_CNT_MAP_FULL,        /* syscalls not followed: inflight map full */
+	IOL_CNT_MAX,
+};
+
+#endif /* IOLENS_H */

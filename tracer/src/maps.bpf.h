@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* Maps and load-time configuration of the iolens BPF programs. */
+#ifndef IOLENS_MAPS_BPF_H
+#define IOLENS_MAPS_BPF_H
+
+/* Configuration, fixed at load time by the loader (libbpf-tools style rodata). */
+const volatile __u64 min_duration_ns = 1000000; /* blocking calls shorter than this are not sent */
+const volatile __u32 tracer_tgid = 0;           /* never trace ourselves */
+const volatile __u32 wakeup_bytes = 262144;     /* wake the reader when this much data waits */
+const volatile bool want_stacks = true;
+const volatile bool irq_all = false;            /* --irq: every hard IRQ, else only those in irq_filter */
+
+/* Every record goes through this ring; the loader sizes it (--ring-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* Processes being traced, keyed by tgid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct iol_traced_proc);
+} traced SEC(".maps");
+
+/* The syscall each traced thread is in, keyed by tid. Entries live as long as the thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct iol_inflight);
+} inflight SEC(".maps");
+
+/* Stack ids already sent. Losing an entry only means sending a stack twice. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} stacks_seen SEC(".maps");
+
+/* Executable ranges per traced process, kept by the loader from /proc/PID/maps. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct iol_exec_ranges);
+} exec_ranges SEC(".maps");
+
+/* fds whose reads always count as waits (signalfd, eventfd, timerfd, UIO devices). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct iol_fd_key);
+	__type(value, __u8); /* IOL_FD_TYPE_* */
+} fd_class SEC(".maps");
+
+/* io_uring rings of traced processes: ring ctx address -> owner tgid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} rings SEC(".maps");
+
+/* IRQ numbers to record when irq_all is off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} irq_filter SEC(".maps");
+
+/* Start of the hard-IRQ handler running on each CPU. */
+struct iol_irq_start {
+	__u64 ts;
+	__u32 irq;
+	__u32 reserved;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct iol_irq_start);
+} irq_start SEC(".maps");
+
+/* Counters (enum iol_counter), per CPU so that counting never contends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IOL_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-CPU scratch space for records too large for the BPF stack. */
+struct iol_scratch {
+	union {
+		struct {
+			struct iol_rec_stack rec;
+			__u64 frames[IOL_MAX_FRAMES];
+		} stack;
+		struct {
+			struct iol_rec_fd rec;
+			char path[IOL_PATH_MAX];
+		} fd;
+		struct {
+			struct iol_rec_task rec;
+			char filename[IOL_PATH_MAX];
+		} task;
+	};
+	__u64 window[IOL_SP_WINDOW];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct iol_scratch);
+} scratch SEC(".maps");
+
+#endif /* IOLENS_MAPS_BPF_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "meta.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "iolens_wire.h"
+
+#ifndef IOLENS_VERSION
+#define IOLENS_VERSION "0.0.0"
+#endif
+
+void meta_list_add(struct iol_meta_list *l, const char *s)
+{
+	char **p = realloc(l->items, (l->n + 1) * sizeof(*p));
+	char *copy = strdup(s);
+
+	if (!p || !copy) {
+		free(copy);
+		if (p)
+			l->items = p;
+		return;
+	}
+	l->items = p;
+	l->items[l->n++] = copy;
+}
+
+void meta_list_free(struct iol_meta_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void jput(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void jraw(struct jbuf *b, const char *s)
+{
+	jput(b, s, strlen(s));
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; other bytes passed as they are. */
+static void jstr(struct jbuf *b, const char *s)
+{
+	char esc[8];
+
+	jput(b, "\"", 1);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			jput(b, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			jput(b, esc, 6);
+		} else {
+			jput(b, (const char *)&c, 1);
+		}
+	}
+	jput(b, "\"", 1);
+}
+
+static void jkey(struct jbuf *b, const char *k)
+{
+	if (b->len > 1)
+		jraw(b, ",");
+	jstr(b, k);
+	jraw(b, ":");
+}
+
+static void jnum(struct jbuf *b, const char *k, unsigned long long v)
+{
+	char num[32];
+
+	jkey(b, k);
+	snprintf(num, sizeof(num), "%llu", v);
+	jraw(b, num);
+}
+
+static void jbool(struct jbuf *b, const char *k, bool v)
+{
+	jkey(b, k);
+	jraw(b, v ? "true" : "false");
+}
+
+int meta_write(struct iol_output *out, const struct iol_meta_info *m)
+{
+	struct iol_rec_meta r = { .hdr.kind = IOL_RECORD_KIND_META };
+	struct jbuf b = { 0 };
+	struct utsname u;
+	char host[256] = "";
+	int err;
+
+	jraw(&b, "{");
+	jkey(&b, "tracer");
+	jstr(&b, "iolens-tracer");
+	jkey(&b, "version");
+	jstr(&b, IOLENS_VERSION);
+	jkey(&b, "backend");
+	jstr(&b, m->backend);
+	jnum(&b, "pid", (unsigned long long)m->pid);
+	jbool(&b, "launched", m->launched);
+	if (m->command) {
+		jkey(&b, "command");
+		jraw(&b, "[");
+		for (char **a = m->command; *a; a++) {
+			if (a != m->command)
+				jraw(&b, ",");
+			jstr(&b, *a);
+		}
+		jraw(&b, "]");
+	}
+	jnum(&b, "min_duration_ns", m->min_duration_ns);
+	jbool(&b, "irq", m->irq);
+	jbool(&b, "stacks", m->stacks);
+	jnum(&b, "ring_size", m->ring_size);
+	jnum(&b, "tracer_pid", (unsigned long long)getpid());
+	if (uname(&u) == 0) {
+		jkey(&b, "kernel");
+		jstr(&b, u.release);
+		jkey(&b, "machine");
+		jstr(&b, u.machine);
+	}
+	gethostname(host, sizeof(host) - 1);
+	jkey(&b, "hostname");
+	jstr(&b, host);
+	jkey(&b, "missing_tracepoints");
+	jraw(&b, "[");
+	for (size_t i = 0; m->missing && i < m->missing->n; i++) {
+		if (i)
+			jraw(&b, ",");
+		jstr(&b, m->missing->items[i]);
+	}
+	jraw(&b, "]");
+	jraw(&b, "}");
+	if (!b.p)
+		return -1;
+	err = out_record_tail(out, &r, sizeof(r), b.p, b.len + 1);
+	free(b.p);
+	return err;
+}

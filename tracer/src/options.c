@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/* Command-line options of iolens-tracer: strict validation, no shell, clear messages. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef IOLENS_VERSION
+#define IOLENS_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+	"Usage: iolens-tracer [OPTIONS] (--pid PID | -- COMMAND [ARGS...])\n"
+	"Writes the asynchronous I/O of a process as an iolens event stream (protocol/schema.json).\n"
+	"Most users want `iolens record`, which runs this and shows the events.\n"
+	"\n"
+	"  -p, --pid PID             attach to a running process (all threads; children that start later too)\n"
+	"  -- COMMAND [ARGS...]      launch COMMAND, held back until the probes are attached\n"
+	"  -d, --duration SECONDS    stop after this long (default: until the target exits or SIGINT)\n"
+	"  -m, --min-duration-ns NS  blocking reads/writes/fsyncs shorter than this are not sent (default 1000000)\n"
+	"      --irq                 record every hard IRQ (entry/exit per CPU)\n"
+	"      --no-stacks           do not walk user stacks\n"
+	"  -o, --output FILE         write the stream to FILE (default: standard output)\n"
+	"      --output-fd N         write the stream to file descriptor N\n"
+	"      --log-fd N            write diagnostics to file descriptor N (default 2)\n"
+	"      --ring-size BYTES     kernel ring buffer size, a power of two (default 16777216)\n"
+	"      --stats-interval MS   how often losses are counted into the stream (default 200)\n"
+	"      --force               write the binary stream even to a terminal\n"
+	"  -h, --help, -V, --version\n";
+
+static int parse_u64(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "iolens-tracer: %s must be a whole number from %llu to %llu, not '%s'\n", name,
+		(unsigned long long)min, (unsigned long long)max, s ? s : "");
+	return -1;
+}
+
+int parse_options(int argc, char **argv, struct iol_options *o)
+{
+	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "min-duration-ns", required_argument, NULL, 'm' },
+		{ "irq", no_argument, NULL, OPT_IRQ },
+		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "output-fd", required_argument, NULL, OPT_OUTPUT_FD },
+		{ "log-fd", required_argument, NULL, OPT_LOG_FD },
+		{ "ring-size", required_argument, NULL, OPT_RING },
+		{ "stats-interval", required_argument, NULL, OPT_STATS },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->min_duration_ns = 1000000;
+	o->stacks = true;
+	o->output_fd = 1;
+	o->log_fd = 2;
+	o->ring_size = 16u << 20;
+	o->stats_interval_ms = 200;
+
+	/* '+': stop at the first non-option, so the command's own options are left alone */
+	while ((c = getopt_long(argc, argv, "+p:d:m:o:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64("--pid", optarg, 1, INT_MAX, &v))
+				return -1;
+			o->pid = (pid_t)v;
+			break;
+		case 'd':
+			errno = 0;
+			o->duration_s = strtod(optarg, &end);
+			if (errno || *end || !(o->duration_s > 0) || o->duration_s > 1e9) {
+				fprintf(stderr, "iolens-tracer: --duration must be a positive number of seconds, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'm':
+			if (parse_u64("--min-duration-ns", optarg, 0, UINT64_MAX / 2, &o->min_duration_ns))
+				return -1;
+			break;
+		case OPT_IRQ: o->irq = true; break;
+		case OPT_NO_STACKS: o->stacks = false; break;
+		case OPT_FORCE: o->force_tty = true; break;
+		case 'o': o->output_path = optarg; break;
+		case OPT_OUTPUT_FD:
+			if (parse_u64("--output-fd", optarg, 1, 1023, &v))
+				return -1;
+			o->output_fd = (int)v;
+			break;
+		case OPT_LOG_FD:
+			if (parse_u64("--log-fd", optarg, 1, 1023, &v))
+				return -1;
+			o->log_fd = (int)v;
+			break;
+		case OPT_RING:
+			if (parse_u64("--ring-size", optarg, 4096, 1u << 30, &v))
+				return -1;
+			if (v & (v - 1)) {
+				fprintf(stderr, "iolens-tracer: --ring-size must be a power of two, not %llu\n",
+					(unsigned long long)v);
+				return -1;
+			}
+			o->ring_size = (uint32_t)v;
+			break;
+		case OPT_STATS:
+			if (parse_u64("--stats-interval", optarg, 10, 60000, &v))
+				return -1;
+			o->stats_interval_ms = (uint32_t)v;
+			break;
+		case 'h': fputs(usage, stdout); return 1;
+		case 'V': printf("iolens-tracer %s\n", IOLENS_VERSION); return 1;
+		default: fputs(usage, stderr); return -1;
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	if (!o->pid == !o->command) {
+		fprintf(stderr, "iolens-tracer: give either --pid PID or -- COMMAND [ARGS...]\n%s", usage);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line options of iolens-tracer. */
+#ifndef IOLENS_OPTIONS_H
+#define IOLENS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct iol_options {
+	pid_t pid;                /* --pid: attach to this process */
+	char **command;           /* -- COMMAND ARGS...: launch this, held back until attached */
+	double duration_s;        /* --duration, 0 = until stopped */
+	uint64_t min_duration_ns; /* --min-duration-ns */
+	bool irq;                 /* --irq: every hard IRQ */
+	bool stacks;              /* --no-stacks turns off */
+	const char *output_path;  /* --output FILE */
+	int output_fd;            /* --output-fd N (default 1) */
+	int log_fd;               /* --log-fd N (default 2) */
+	uint32_t ring_size;       /* --ring-size BYTES, a power of two >= page size */
+	uint32_t stats_interval_ms;
+	bool force_tty;           /* --force: write the binary stream even to a terminal */
+};
+
+/* Parse argv into opts. Returns 0, 1 when --help/--version was printed, or -1 after printing the error. */
+int parse_options(int argc, char **argv, struct iol_options *opts);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* What the tracer reads from /proc about its targets: threads, open fds and executable mappings.
+ * All of it is text or data the kernel produced; no file of the target is parsed here. */
+#ifndef IOLENS_PROCFS_H
+#define IOLENS_PROCFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "iolens.h"
+#include "output.h"
+
+/* One executable mapping already reported for a process. */
+struct iol_known_map {
+	uint64_t start, end, pgoff, ino;
+};
+
+/* Per-process state of the mapping scanner. */
+struct iol_proc_maps {
+	pid_t pid;
+	bool dirty; /* a rescan is due (exec, new executable mmap) */
+	size_t n, cap;
+	struct iol_known_map *maps;
+};
+
+/* Called for each fd whose reads count as waits, so the kernel side learns about it. */
+typedef void (*iol_fd_class_cb)(void *ctx, pid_t pid, int fd, uint8_t type);
+
+/* task records (event "existing") for every thread of pid; `target` marks the named process. */
+int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool target);
+/* fd records (op "existing") for every open fd of pid. */
+int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_class_cb cb, void *ctx);
+/* map records for executable mappings not reported yet; fills `ranges` for the kernel side.
+ * Returns the number of new mappings, or -errno. */
+int proc_scan_maps(struct iol_proc_maps *state, struct iol_output *out, uint64_t ts, struct iol_exec_ranges *ranges);
+/* Forget what was reported (after exec the address space is new). */
+void proc_maps_reset(struct iol_proc_maps *state);
+/* The real uid owning a process, or -errno. */
+long proc_uid(pid_t pid);
+/* The command name of a process into buf (NUL-terminated), or "" when it is gone. */
+void proc_comm(pid_t pid, pid_t tid, char *buf, size_t len);
+
+#endif

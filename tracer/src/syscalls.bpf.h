@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Syscall enter/exit. One enter program per argument count (a program that reads an argument the
+ * syscall does not have cannot be attached) and one exit program, each attached to the per-syscall
+ * tracepoints of the syscalls it serves: other syscalls and other processes pay nothing.
+ * The loader maps kernel syscall numbers to iolens ids (nr_to_sys); the schema says, per id, what
+ * to do (class) and what to decode (data format).
+ */
+#ifndef IOLENS_SYSCALLS_BPF_H
+#define IOLENS_SYSCALLS_BPF_H
+
+/* Kernel syscall number -> iolens syscall id, 0 when not traced. Filled by the loader. */
+const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
+
+#define IOL_CLASS_OF(name, id, nargs, cls, model, fmt) [id] = cls,
+#define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt) [id] = fmt,
+static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
+static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
+
+#define IOL_NO_TIMEOUT (~0ULL)
+#define IOL_F_SETFL 4
+#define IOL_F_SETOWN 8
+#define IOL_F_SETSIG 10
+#define IOL_F_SETOWN_EX 15
+
+static __always_inline struct iol_inflight *inflight_of(__u32 tid)
+{
+	static const struct iol_inflight zero = {};
+	struct iol_inflight *f = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (f)
+		return f;
+	bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&inflight, &tid);
+}
+
+/* Timeout of a wait in ns, read at entry (the kernel rewrites select's and ppoll's on return). */
+static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
+{
+	__u64 ts[2];
+	__u64 ptr;
+
+	switch (sys) {
+	case IOL_SYS_POLL:
+		return (int)args[2] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[2] * 1000000ULL;
+	case IOL_SYS_EPOLL_WAIT:
+	case IOL_SYS_EPOLL_PWAIT:
+		return (int)args[3] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[3] * 1000000ULL;
+	case IOL_SYS_SELECT: /* struct timeval: microseconds */
+		ptr = args[4];
+		if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
+			return IOL_NO_TIMEOUT;
+		return ts[0] * 1000000000ULL + ts[1] * 1000ULL;
+	case IOL_SYS_PSELECT6:
+	case IOL_SYS_IO_GETEVENTS:
+	case IOL_SYS_IO_PGETEVENTS:
+		ptr = args[4];
+		break;
+	case IOL_SYS_PPOLL:
+	case IOL_SYS_RT_SIGTIMEDWAIT:
+		ptr = args[2];
+		break;
+	case IOL_SYS_EPOLL_PWAIT2:
+		ptr = args[3];
+		break;
+	default:
+		return IOL_NO_TIMEOUT;
+	}
+	if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
+		return IOL_NO_TIMEOUT;
+	return ts[0] * 1000000000ULL + ts[1];
+}
+
+static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct iol_traced_proc *proc;
+	struct iol_inflight *f;
+	/* __syscall_nr is an int at offset 8: a 0-argument syscall's record ends right after it */
+	long nr = *(volatile int *)((void *)ctx + 8);
+	__u16 sys;
+
+	proc = bpf_map_lookup_elem(&traced, &tgid);
+	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
+		return 0;
+	if (nr < 0 || nr >= IOL_NR_MAX)
+		return 0;
+	sys = nr_to_sys[nr];
+	if (!sys || sys >= IOL_SYS_MAX)
+		return 0;
+	f = inflight_of(tid);
+	if (!f) {
+		count(IOL_CNT_MAP_FULL);
+		return 0;
+	}
+	/* one constant-offset context load per argument the syscall has (a modified ctx pointer is refused) */
+	f->args[0] = nargs > 0 ? ctx->args[0] : 0;
+	f->args[1] = nargs > 1 ? ctx->args[1] : 0;
+	f->args[2] = nargs > 2 ? ctx->args[2] : 0;
+	f->args[3] = nargs > 3 ? ctx->args[3] : 0;
+	f->args[4] = nargs > 4 ? ctx->args[4] : 0;
+	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
+	f->sys = sys;
+	f->stack_id = 0;
+	f->stack_flags = 0;
+	f->tgid = tgid;
+	f->aux = sys_class[sys] == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
+	f->ts = bpf_ktime_get_ns();
+	/* A wait may last until the end of the trace: take its stack now so it can be shown while in flight. */
+	if (sys_class[sys] == IOL_SYSCALL_CLASS_WAIT)
+		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+	return 0;
+}
+
+/* Tail words of a syscall record; returns how many were written. */
+static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data)
+{
+	__u32 n = 0, k;
+
+	switch (fmt) {
+	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
+		/* struct epoll_event is packed on x86-64: u32 events, u64 data */
+		__u32 raw[3 * 8];
+
+		data[0] = f->aux;
+		k = ret > 8 ? 8 : (ret > 0 ? ret : 0);
+		if (k && bpf_probe_read_user(raw, sizeof(raw[0]) * 3 * (k & 15), (void *)f->args[1]) == 0) {
+			for (int i = 0; i < 8; i++) {
+				if (i >= k)
+					break;
+				data[1 + 2 * i] = raw[3 * i];
+				data[2 + 2 * i] = raw[3 * i + 1] | ((__u64)raw[3 * i + 2] << 32);
+			}
+			return 1 + 2 * k;
+		}
+		return 1;
+	}
+	case IOL_DATA_FORMAT_POLLFDS: {
+		__u64 nfds = f->args[1];
+
+		data[0] = f->sys == IOL_SYS_POLL ? read_timeout(IOL_SYS_POLL, f->args) : f->aux;
+		k = nfds > 16 ? 16 : nfds;
+		if (k && bpf_probe_read_user(&data[1], 8 * (k & 31), (void *)f->args[0]) == 0)
+			return 1 + k;
+		return 1;
+	}
+	case IOL_DATA_FORMAT_TIMEOUT_NS:
+		data[0] = f->aux;
+		return 1;
+	case IOL_DATA_FORMAT_EPOLL_CTL_EVENT: {
+		__u32 raw[3] = {};
+
+		if (!f->args[3] || bpf_probe_read_user(raw, sizeof(raw), (void *)f->args[3]))
+			return 0;
+		data[0] = raw[0];
+		data[1] = raw[1] | ((__u64)raw[2] << 32);
+		return 2;
+	}
+	case IOL_DATA_FORMAT_AIO_CTX:
+		data[0] = 0;
+		if (ret == 0 && f->args[1])
+			bpf_probe_read_user(&data[0], 8, (void *)f->args[1]);
+		return 1;
+	case IOL_DATA_FORMAT_SIGINFO: {
+		/* si_signo, si_errno, si_code, pad, then for SIGPOLL: long si_band, int si_fd */
+		__s32 head[4] = {};
+		__s64 band = 0;
+		__s32 fd = -1;
+
+		data[0] = f->aux;
+		if (ret <= 0 || !f->args[1])
+			return 1;
+		if (bpf_probe_read_user(head, sizeof(head), (void *)f->args[1]))
+			return 1;
+		bpf_probe_read_user(&band, sizeof(band), (void *)(f->args[1] + 16));
+		bpf_probe_read_user(&fd, sizeof(fd), (void *)(f->args[1] + 24));
+		data[1] = (__u32)head[0] | ((__u64)(__u32)head[2] << 32);
+		data[2] = band;
+		data[3] = (__u32)fd;
+		return 4;
+	}
+	default:
+		return n;
+	}
+}
+
+static __always_inline void emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now,
+					 __u32 flags)
+{
+	struct iol_rec_syscall *r;
+	__u8 fmt = f->sys < IOL_SYS_MAX ? sys_format[f->sys] : IOL_DATA_FORMAT_NONE;
+	__u32 words;
+
+	/* Constant reservation sizes: the common short forms, then the largest. */
+	if (fmt == IOL_DATA_FORMAT_NONE)
+		r = reserve_record(sizeof(*r), IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
+	else if (fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_AIO_CTX ||
+		 ((fmt == IOL_DATA_FORMAT_EPOLL_EVENTS) && ret <= 0))
+		r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
+	else
+		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
+	if (!r)
+		return;
+	words = fill_data(fmt, f, ret, r->data);
+	if (words > IOL_MAX_DATA_WORDS)
+		words = IOL_MAX_DATA_WORDS;
+	r->hdr.size = sizeof(*r) + 8 * words;
+	r->sys = f->sys;
+	r->cpu = bpf_get_smp_processor_id();
+	r->pid = tgid;
+	r->tid = tid;
+	r->data_format = fmt;
+	r->data_count = words;
+	r->flags = flags;
+	r->ts = f->ts;
+	r->dur = now - f->ts;
+	r->ret = ret;
+	r->stack_id = f->stack_id;
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		r->args[i] = f->args[i];
+	submit_record(r);
+}
+
+/* Reads of these fds are waits (for a signal, an eventfd count, a timer, an interrupt). */
+static __always_inline bool waits_on_fd(__u16 sys, __u32 tgid, __u64 fd)
+{
+	struct iol_fd_key key = { .tgid = tgid, .fd = fd };
+
+	if (sys != IOL_SYS_READ && sys != IOL_SYS_READV && sys != IOL_SYS_PREAD64)
+		return false;
+	return bpf_map_lookup_elem(&fd_class, &key) != NULL;
+}
+
+static __always_inline bool fcntl_recorded(__u64 cmd)
+{
+	return cmd == IOL_F_SETOWN || cmd == IOL_F_SETOWN_EX || cmd == IOL_F_SETSIG || cmd == IOL_F_SETFL;
+}
+
+static __always_inline void memory_effect(__u16 sys, const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid,
+					  __u64 now)
+{
+	struct iol_rec_mmap *r;
+
+	if (sys != IOL_SYS_MMAP || ret < 0 || (unsigned long)ret > -4096UL || !(f->args[2] & 4 /* PROT_EXEC */))
+		return;
+	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_MMAP, IOL_CNT_RING_FULL);
+	if (!r)
+		return;
+	r->reserved = 0;
+	r->pid = tgid;
+	r->tid = tid;
+	r->ts = now;
+	r->addr = ret;
+	r->len = f->args[1];
+	r->pgoff = f->args[5];
+	r->prot = f->args[2];
+	r->flags = f->args[3];
+	r->fd = f->args[4];
+	r->reserved2 = 0;
+	submit_record(r);
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct iol_traced_proc *proc;
+	struct iol_inflight *f;
+	long nr = *(volatile int *)((void *)ctx + 8), ret = ctx->ret; /* __syscall_nr is an int */
+	__u64 now;
+	__u16 sys;
+	__u8 cls;
+
+	f = bpf_map_lookup_elem(&inflight, &tid);
+	if (!f || !f->ts)
+		return 0;
+	if (nr < 0 || nr >= IOL_NR_MAX || nr_to_sys[nr] != f->sys) {
+		f->ts = 0; /* an exit without its enter: the call began before the attach */
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	sys = f->sys;
+	if (sys >= IOL_SYS_MAX) {
+		f->ts = 0;
+		return 0;
+	}
+	cls = sys_class[sys];
+	proc = bpf_map_lookup_elem(&traced, &tgid);
+	if (!proc) {
+		f->ts = 0;
+		return 0;
+	}
+	switch (cls) {
+	case IOL_SYSCALL_CLASS_WAIT:
+		emit_syscall(f, tgid, tid, ret, now, 0);
+		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+			aio_reaped(f, ret, tgid, tid, now);
+		break;
+	case IOL_SYSCALL_CLASS_BLOCKING:
+		if (now - f->ts >= min_duration_ns || waits_on_fd(sys, tgid, f->args[0])) {
+			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+			emit_syscall(f, tgid, tid, ret, now, 0);
+		}
+		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
+			fd_effect(tgid, sys, f, ret, now);
+		break;
+	case IOL_SYSCALL_CLASS_SETUP:
+		if (sys == IOL_SYS_FCNTL && !fcntl_recorded(f->args[1])) {
+			fd_effect(tgid, sys, f, ret, now);
+			break;
+		}
+		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+		emit_syscall(f, tgid, tid, ret, now, 0);
+		if (sys == IOL_SYS_IO_SUBMIT)
+			aio_submitted(f, ret, tgid, tid);
+		else if (sys == IOL_SYS_IO_URING_SETUP)
+			fd_effect(tgid, sys, f, ret, now);
+		break;
+	case IOL_SYSCALL_CLASS_FD:
+		fd_effect(tgid, sys, f, ret, now);
+		break;
+	case IOL_SYSCALL_CLASS_MEMORY:
+		memory_effect(sys, f, ret, tgid, tid, now);
+		break;
+	default:
+		break;
+	}
+	f->ts = 0;
+	return 0;
+}
+
+#endif /* IOLENS_SYSCALLS_BPF_H */
