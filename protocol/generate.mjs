@@ -295,7 +295,7 @@ function genTs(schema) {
     L.push(`/** Byte offsets of the ${rec.name} record's fields, for readers that skip full decoding. */`);
     L.push(`export const ${pascal(rec.name)}Offsets = { ${rec.fields.map((f) => `${camel(f.name)}: ${f.offset}`).join(', ')} } as const;`);
     L.push(`/** Decodes a ${rec.name} record of \`size\` bytes at \`off\` (size already checked against ${upper(rec.name)}_SIZE). */`);
-    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, size: number): ${T} {`);
+    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, ${rec.tailInfo ? 'size' : '_size'}: number): ${T} {`);
     L.push('  return {');
     L.push(`    kind: '${rec.name}',`);
     for (const f of rec.fields) {
@@ -312,6 +312,85 @@ function genTs(schema) {
     L.push('}');
     L.push('');
   }
+  L.push('const utf8enc = new TextEncoder();');
+  L.push('function tailBytes(kind: "string" | "strings" | "u64[]", v: string | string[] | bigint[]): Uint8Array {');
+  L.push('  if (kind === "u64[]") {');
+  L.push('    const words = v as bigint[];');
+  L.push('    const out = new Uint8Array(words.length * 8);');
+  L.push('    const dv = new DataView(out.buffer);');
+  L.push('    words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));');
+  L.push('    return out;');
+  L.push('  }');
+  L.push('  const parts = kind === "string" ? [v as string] : (v as string[]);');
+  L.push('  const chunks = parts.map((p) => utf8enc.encode(p));');
+  L.push('  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length + 1, 0));');
+  L.push('  let o = 0;');
+  L.push('  for (const c of chunks) { out.set(c, o); o += c.length + 1; }');
+  L.push('  return out;');
+  L.push('}');
+  L.push('function setU64(v: DataView, o: number, x: number): void {');
+  L.push('  v.setBigUint64(o, BigInt.asUintN(64, BigInt(Math.trunc(x))), true);');
+  L.push('}');
+  L.push('function setStr(v: DataView, o: number, max: number, s: string): void {');
+  L.push('  const b = utf8enc.encode(s).subarray(0, max - 1);');
+  L.push('  new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);');
+  L.push('}');
+  L.push('');
+  for (const rec of schema.records) {
+    const T = pascal(rec.name) + 'Record';
+    L.push(`/** Encodes a ${rec.name} record (reserved fields zero, tail padded to 8 bytes). */`);
+    L.push(`export function encode${pascal(rec.name)}(r: Omit<${T}, 'kind'>): Uint8Array {`);
+    if (rec.tailInfo) {
+      const t = rec.tailInfo.type === 'x64[]' ? 'u64[]' : rec.tailInfo.type;
+      L.push(`  const tail = tailBytes('${t}', r.${camel(rec.tailInfo.name)});`);
+    } else {
+      L.push('  const tail = new Uint8Array(0);');
+    }
+    L.push(`  const size = (${rec.size} + tail.length + 7) & ~7;`);
+    L.push('  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);');
+    L.push('  const buf = new Uint8Array(size);');
+    L.push('  const v = new DataView(buf.buffer);');
+    L.push(`  v.setUint16(0, ${rec.kind}, true);`);
+    L.push('  v.setUint16(2, size, true);');
+    for (const f of rec.fields) {
+      if (f.name.startsWith('reserved')) continue;
+      const n = `r.${camel(f.name)}`;
+      const o = f.offset;
+      if (f.base === 'char') { L.push(`  setStr(v, ${o}, ${f.count}, ${n});`); continue; }
+      if (f.base === 'u8' && f.isArray) { L.push(`  buf.set(${n}.subarray(0, ${f.count}), ${o});`); continue; }
+      const one = (expr, off) => {
+        switch (f.base) {
+          case 'u8': return `v.setUint8(${off}, ${expr});`;
+          case 'i8': return `v.setInt8(${off}, ${expr});`;
+          case 'u16': return `v.setUint16(${off}, ${expr}, true);`;
+          case 'i16': return `v.setInt16(${off}, ${expr}, true);`;
+          case 'u32': return `v.setUint32(${off}, ${expr}, true);`;
+          case 'i32': return `v.setInt32(${off}, ${expr}, true);`;
+          case 'u64': case 'i64': return `setU64(v, ${off}, ${expr});`;
+          case 'x64': return `v.setBigUint64(${off}, BigInt.asUintN(64, ${expr}), true);`;
+        }
+      };
+      if (f.isArray) {
+        for (let i = 0; i < f.count; i++) L.push(`  ${one(`${n}[${i}] ?? ${SCALARS[f.base].ts === 'bigint' ? '0n' : '0'}`, o + i * f.elem)}`);
+      } else {
+        L.push(`  ${one(n, o)}`);
+      }
+    }
+    L.push(`  buf.set(tail, ${rec.size});`);
+    L.push('  return buf;');
+    L.push('}');
+    L.push('');
+  }
+  L.push('/** Encodes a stream header for the current schema version. */');
+  L.push('export function encodeHeader(): Uint8Array {');
+  L.push('  const buf = new Uint8Array(HEADER_SIZE);');
+  L.push('  const v = new DataView(buf.buffer);');
+  L.push('  buf.set(MAGIC, 0);');
+  L.push('  v.setUint16(8, SCHEMA_VERSION, true);');
+  L.push('  v.setUint16(10, HEADER_SIZE, true);');
+  L.push('  return buf;');
+  L.push('}');
+  L.push('');
   L.push('/** Any record this schema version knows. */');
   L.push(`export type WireRecord = ${schema.records.map((r) => pascal(r.name) + 'Record').join(' | ')};`);
   L.push('');

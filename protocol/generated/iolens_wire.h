@@ -839,7 +839,7 @@ struct iol_rec_sym_frame {
 	__u32 reserved;
 	__u64 stack_id;
 	__u64 addr;
-	char strings[]; /* tail: strings, function, file, module: NUL-terminated, empty when unknown */
+	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown */
 };
 #define IOL_REC_SYM_FRAME_SIZE 40
 _Static_assert(sizeof(struct iol_rec_sym_frame) == 40, "iol_rec_sym_frame size");

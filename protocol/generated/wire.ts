@@ -364,7 +364,7 @@ export const CLOCK_SIZE = 24;
 /** Byte offsets of the clock record's fields, for readers that skip full decoding. */
 export const ClockOffsets = { reserved: 4, monoNs: 8, realNs: 16 } as const;
 /** Decodes a clock record of `size` bytes at `off` (size already checked against CLOCK_SIZE). */
-export function decodeClock(v: DataView, off: number, size: number): ClockRecord {
+export function decodeClock(v: DataView, off: number, _size: number): ClockRecord {
   return {
     kind: 'clock',
     monoNs: u64n(v, off + 8),
@@ -501,7 +501,7 @@ export const AIO_SUBMIT_SIZE = 88;
 /** Byte offsets of the aio_submit record's fields, for readers that skip full decoding. */
 export const AioSubmitOffsets = { opcode: 4, index: 6, pid: 8, tid: 12, ts: 16, ctx: 24, obj: 32, data: 40, offset: 48, nbytes: 56, fd: 64, resfd: 68, iocbFlags: 72, rwFlags: 76, stackId: 80 } as const;
 /** Decodes a aio_submit record of `size` bytes at `off` (size already checked against AIO_SUBMIT_SIZE). */
-export function decodeAioSubmit(v: DataView, off: number, size: number): AioSubmitRecord {
+export function decodeAioSubmit(v: DataView, off: number, _size: number): AioSubmitRecord {
   return {
     kind: 'aio_submit',
     opcode: v.getUint16(off + 4, true),
@@ -540,7 +540,7 @@ export const AIO_COMPLETE_SIZE = 64;
 /** Byte offsets of the aio_complete record's fields, for readers that skip full decoding. */
 export const AioCompleteOffsets = { index: 4, reserved: 6, pid: 8, tid: 12, ts: 16, ctx: 24, obj: 32, data: 40, res: 48, res2: 56 } as const;
 /** Decodes a aio_complete record of `size` bytes at `off` (size already checked against AIO_COMPLETE_SIZE). */
-export function decodeAioComplete(v: DataView, off: number, size: number): AioCompleteRecord {
+export function decodeAioComplete(v: DataView, off: number, _size: number): AioCompleteRecord {
   return {
     kind: 'aio_complete',
     index: v.getUint16(off + 4, true),
@@ -576,7 +576,7 @@ export const URING_RING_SIZE = 48;
 /** Byte offsets of the uring_ring record's fields, for readers that skip full decoding. */
 export const UringRingOffsets = { reserved: 4, seenLate: 6, pid: 8, tid: 12, ts: 16, ctx: 24, fd: 32, sqEntries: 36, cqEntries: 40, setupFlags: 44 } as const;
 /** Decodes a uring_ring record of `size` bytes at `off` (size already checked against URING_RING_SIZE). */
-export function decodeUringRing(v: DataView, off: number, size: number): UringRingRecord {
+export function decodeUringRing(v: DataView, off: number, _size: number): UringRingRecord {
   return {
     kind: 'uring_ring',
     seenLate: v.getUint16(off + 6, true),
@@ -612,7 +612,7 @@ export const URING_SUBMIT_SIZE = 64;
 /** Byte offsets of the uring_submit record's fields, for readers that skip full decoding. */
 export const UringSubmitOffsets = { opcode: 4, sqThread: 5, reserved: 6, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, reqFlags: 48, fd: 56, reserved2: 60 } as const;
 /** Decodes a uring_submit record of `size` bytes at `off` (size already checked against URING_SUBMIT_SIZE). */
-export function decodeUringSubmit(v: DataView, off: number, size: number): UringSubmitRecord {
+export function decodeUringSubmit(v: DataView, off: number, _size: number): UringSubmitRecord {
   return {
     kind: 'uring_submit',
     opcode: v.getUint8(off + 4),
@@ -645,7 +645,7 @@ export const URING_COMPLETE_SIZE = 56;
 /** Byte offsets of the uring_complete record's fields, for readers that skip full decoding. */
 export const UringCompleteOffsets = { reserved: 4, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, res: 48, cflags: 52 } as const;
 /** Decodes a uring_complete record of `size` bytes at `off` (size already checked against URING_COMPLETE_SIZE). */
-export function decodeUringComplete(v: DataView, off: number, size: number): UringCompleteRecord {
+export function decodeUringComplete(v: DataView, off: number, _size: number): UringCompleteRecord {
   return {
     kind: 'uring_complete',
     pid: v.getUint32(off + 8, true),
@@ -688,7 +688,7 @@ export const SIGNAL_GENERATE_SIZE = 72;
 /** Byte offsets of the signal_generate record's fields, for readers that skip full decoding. */
 export const SignalGenerateOffsets = { sig: 4, group: 5, result: 6, reserved: 7, pid: 8, tid: 12, ts: 16, senderPid: 24, senderTid: 28, code: 32, sigErrno: 36, pollFd: 40, reserved2: 44, pollBand: 48, senderComm: 56 } as const;
 /** Decodes a signal_generate record of `size` bytes at `off` (size already checked against SIGNAL_GENERATE_SIZE). */
-export function decodeSignalGenerate(v: DataView, off: number, size: number): SignalGenerateRecord {
+export function decodeSignalGenerate(v: DataView, off: number, _size: number): SignalGenerateRecord {
   return {
     kind: 'signal_generate',
     sig: v.getUint8(off + 4),
@@ -730,7 +730,7 @@ export const SIGNAL_DELIVER_SIZE = 72;
 /** Byte offsets of the signal_deliver record's fields, for readers that skip full decoding. */
 export const SignalDeliverOffsets = { sig: 4, reserved: 5, reserved2: 6, pid: 8, tid: 12, ts: 16, code: 24, sigErrno: 28, pollFd: 32, reserved3: 36, pollBand: 40, handler: 48, saFlags: 56, stackId: 64 } as const;
 /** Decodes a signal_deliver record of `size` bytes at `off` (size already checked against SIGNAL_DELIVER_SIZE). */
-export function decodeSignalDeliver(v: DataView, off: number, size: number): SignalDeliverRecord {
+export function decodeSignalDeliver(v: DataView, off: number, _size: number): SignalDeliverRecord {
   return {
     kind: 'signal_deliver',
     sig: v.getUint8(off + 4),
@@ -764,7 +764,7 @@ export const IRQ_SIZE = 64;
 /** Byte offsets of the irq record's fields, for readers that skip full decoding. */
 export const IrqOffsets = { cpu: 4, reserved: 6, irq: 8, ret: 12, ts: 16, dur: 24, name: 32 } as const;
 /** Decodes a irq record of `size` bytes at `off` (size already checked against IRQ_SIZE). */
-export function decodeIrq(v: DataView, off: number, size: number): IrqRecord {
+export function decodeIrq(v: DataView, off: number, _size: number): IrqRecord {
   return {
     kind: 'irq',
     cpu: v.getUint16(off + 4, true),
@@ -883,7 +883,7 @@ export const MMAP_SIZE = 64;
 /** Byte offsets of the mmap record's fields, for readers that skip full decoding. */
 export const MmapOffsets = { reserved: 4, pid: 8, tid: 12, ts: 16, addr: 24, len: 32, pgoff: 40, prot: 48, flags: 52, fd: 56, reserved2: 60 } as const;
 /** Decodes a mmap record of `size` bytes at `off` (size already checked against MMAP_SIZE). */
-export function decodeMmap(v: DataView, off: number, size: number): MmapRecord {
+export function decodeMmap(v: DataView, off: number, _size: number): MmapRecord {
   return {
     kind: 'mmap',
     pid: v.getUint32(off + 8, true),
@@ -964,7 +964,7 @@ export const WAKE_SIZE = 48;
 /** Byte offsets of the wake record's fields, for readers that skip full decoding. */
 export const WakeOffsets = { wakerSys: 4, wakeeSys: 6, pid: 8, tid: 12, ts: 16, wakeePid: 24, wakeeTid: 28, wakeeSince: 32, wakerFd: 40, reserved: 44 } as const;
 /** Decodes a wake record of `size` bytes at `off` (size already checked against WAKE_SIZE). */
-export function decodeWake(v: DataView, off: number, size: number): WakeRecord {
+export function decodeWake(v: DataView, off: number, _size: number): WakeRecord {
   return {
     kind: 'wake',
     wakerSys: v.getUint16(off + 4, true),
@@ -996,7 +996,7 @@ export const DROP_SIZE = 40;
 /** Byte offsets of the drop record's fields, for readers that skip full decoding. */
 export const DropOffsets = { source: 4, reserved: 5, cpu: 6, reserved2: 8, reserved3: 12, ts: 16, count: 24, total: 32 } as const;
 /** Decodes a drop record of `size` bytes at `off` (size already checked against DROP_SIZE). */
-export function decodeDrop(v: DataView, off: number, size: number): DropRecord {
+export function decodeDrop(v: DataView, off: number, _size: number): DropRecord {
   return {
     kind: 'drop',
     source: v.getUint8(off + 4),
@@ -1026,7 +1026,7 @@ export const END_SIZE = 48;
 /** Byte offsets of the end record's fields, for readers that skip full decoding. */
 export const EndOffsets = { reason: 4, reserved: 5, reserved2: 6, signal: 8, reserved3: 12, ts: 16, emitted: 24, dropped: 32, bytes: 40 } as const;
 /** Decodes a end record of `size` bytes at `off` (size already checked against END_SIZE). */
-export function decodeEnd(v: DataView, off: number, size: number): EndRecord {
+export function decodeEnd(v: DataView, off: number, _size: number): EndRecord {
   return {
     kind: 'end',
     reason: v.getUint8(off + 4),
@@ -1049,7 +1049,7 @@ export interface SymFrameRecord {
   readonly flags: number;
   readonly stackId: bigint;
   readonly addr: bigint;
-  /** function, file, module: NUL-terminated, empty when unknown */
+  /** function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown */
   readonly strings: string[];
 }
 /** Fixed size of a sym_frame record, tail excluded. */
@@ -1069,6 +1069,474 @@ export function decodeSymFrame(v: DataView, off: number, size: number): SymFrame
     addr: v.getBigUint64(off + 32, true),
     strings: cstrs(v, off + 40, off + size),
   };
+}
+
+const utf8enc = new TextEncoder();
+function tailBytes(kind: "string" | "strings" | "u64[]", v: string | string[] | bigint[]): Uint8Array {
+  if (kind === "u64[]") {
+    const words = v as bigint[];
+    const out = new Uint8Array(words.length * 8);
+    const dv = new DataView(out.buffer);
+    words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));
+    return out;
+  }
+  const parts = kind === "string" ? [v as string] : (v as string[]);
+  const chunks = parts.map((p) => utf8enc.encode(p));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length + 1, 0));
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length + 1; }
+  return out;
+}
+function setU64(v: DataView, o: number, x: number): void {
+  v.setBigUint64(o, BigInt.asUintN(64, BigInt(Math.trunc(x))), true);
+}
+function setStr(v: DataView, o: number, max: number, s: string): void {
+  const b = utf8enc.encode(s).subarray(0, max - 1);
+  new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);
+}
+
+/** Encodes a clock record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeClock(r: Omit<ClockRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (24 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 1, true);
+  v.setUint16(2, size, true);
+  setU64(v, 8, r.monoNs);
+  setU64(v, 16, r.realNs);
+  buf.set(tail, 24);
+  return buf;
+}
+
+/** Encodes a meta record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeMeta(r: Omit<MetaRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('string', r.json);
+  const size = (8 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 2, true);
+  v.setUint16(2, size, true);
+  buf.set(tail, 8);
+  return buf;
+}
+
+/** Encodes a syscall record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeSyscall(r: Omit<SyscallRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('u64[]', r.data);
+  const size = (104 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 3, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.sys, true);
+  v.setUint16(6, r.cpu, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  v.setUint16(16, r.dataFormat, true);
+  v.setUint16(18, r.dataCount, true);
+  v.setUint32(20, r.flags, true);
+  setU64(v, 24, r.ts);
+  setU64(v, 32, r.dur);
+  setU64(v, 40, r.ret);
+  v.setBigUint64(48, BigInt.asUintN(64, r.stackId), true);
+  v.setBigUint64(56, BigInt.asUintN(64, r.args[0] ?? 0n), true);
+  v.setBigUint64(64, BigInt.asUintN(64, r.args[1] ?? 0n), true);
+  v.setBigUint64(72, BigInt.asUintN(64, r.args[2] ?? 0n), true);
+  v.setBigUint64(80, BigInt.asUintN(64, r.args[3] ?? 0n), true);
+  v.setBigUint64(88, BigInt.asUintN(64, r.args[4] ?? 0n), true);
+  v.setBigUint64(96, BigInt.asUintN(64, r.args[5] ?? 0n), true);
+  buf.set(tail, 104);
+  return buf;
+}
+
+/** Encodes a stack record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeStack(r: Omit<StackRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('u64[]', r.frames);
+  const size = (24 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 4, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.nframes, true);
+  v.setUint16(6, r.flags, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.spSlots, true);
+  v.setBigUint64(16, BigInt.asUintN(64, r.stackId), true);
+  buf.set(tail, 24);
+  return buf;
+}
+
+/** Encodes a aio_submit record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeAioSubmit(r: Omit<AioSubmitRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (88 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 5, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.opcode, true);
+  v.setUint16(6, r.index, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.ctx), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.obj), true);
+  v.setBigUint64(40, BigInt.asUintN(64, r.data), true);
+  setU64(v, 48, r.offset);
+  setU64(v, 56, r.nbytes);
+  v.setInt32(64, r.fd, true);
+  v.setInt32(68, r.resfd, true);
+  v.setUint32(72, r.iocbFlags, true);
+  v.setUint32(76, r.rwFlags, true);
+  v.setBigUint64(80, BigInt.asUintN(64, r.stackId), true);
+  buf.set(tail, 88);
+  return buf;
+}
+
+/** Encodes a aio_complete record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeAioComplete(r: Omit<AioCompleteRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (64 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 6, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.index, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.ctx), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.obj), true);
+  v.setBigUint64(40, BigInt.asUintN(64, r.data), true);
+  setU64(v, 48, r.res);
+  setU64(v, 56, r.res2);
+  buf.set(tail, 64);
+  return buf;
+}
+
+/** Encodes a uring_ring record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeUringRing(r: Omit<UringRingRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (48 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 7, true);
+  v.setUint16(2, size, true);
+  v.setUint16(6, r.seenLate, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.ctx), true);
+  v.setInt32(32, r.fd, true);
+  v.setUint32(36, r.sqEntries, true);
+  v.setUint32(40, r.cqEntries, true);
+  v.setUint32(44, r.setupFlags, true);
+  buf.set(tail, 48);
+  return buf;
+}
+
+/** Encodes a uring_submit record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeUringSubmit(r: Omit<UringSubmitRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (64 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 8, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.opcode);
+  v.setUint8(5, r.sqThread);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.ctx), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.req), true);
+  v.setBigUint64(40, BigInt.asUintN(64, r.userData), true);
+  v.setBigUint64(48, BigInt.asUintN(64, r.reqFlags), true);
+  v.setInt32(56, r.fd, true);
+  buf.set(tail, 64);
+  return buf;
+}
+
+/** Encodes a uring_complete record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeUringComplete(r: Omit<UringCompleteRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (56 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 9, true);
+  v.setUint16(2, size, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.ctx), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.req), true);
+  v.setBigUint64(40, BigInt.asUintN(64, r.userData), true);
+  v.setInt32(48, r.res, true);
+  v.setUint32(52, r.cflags, true);
+  buf.set(tail, 56);
+  return buf;
+}
+
+/** Encodes a signal_generate record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeSignalGenerate(r: Omit<SignalGenerateRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (72 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 10, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.sig);
+  v.setUint8(5, r.group);
+  v.setUint8(6, r.result);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setUint32(24, r.senderPid, true);
+  v.setUint32(28, r.senderTid, true);
+  v.setInt32(32, r.code, true);
+  v.setInt32(36, r.sigErrno, true);
+  v.setInt32(40, r.pollFd, true);
+  setU64(v, 48, r.pollBand);
+  setStr(v, 56, 16, r.senderComm);
+  buf.set(tail, 72);
+  return buf;
+}
+
+/** Encodes a signal_deliver record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeSignalDeliver(r: Omit<SignalDeliverRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (72 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 11, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.sig);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setInt32(24, r.code, true);
+  v.setInt32(28, r.sigErrno, true);
+  v.setInt32(32, r.pollFd, true);
+  setU64(v, 40, r.pollBand);
+  v.setBigUint64(48, BigInt.asUintN(64, r.handler), true);
+  v.setBigUint64(56, BigInt.asUintN(64, r.saFlags), true);
+  v.setBigUint64(64, BigInt.asUintN(64, r.stackId), true);
+  buf.set(tail, 72);
+  return buf;
+}
+
+/** Encodes a irq record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeIrq(r: Omit<IrqRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (64 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 12, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.cpu, true);
+  v.setUint32(8, r.irq, true);
+  v.setInt32(12, r.ret, true);
+  setU64(v, 16, r.ts);
+  setU64(v, 24, r.dur);
+  setStr(v, 32, 32, r.name);
+  buf.set(tail, 64);
+  return buf;
+}
+
+/** Encodes a task record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeTask(r: Omit<TaskRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('string', r.filename);
+  const size = (56 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 13, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.event);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setUint32(24, r.ppid, true);
+  v.setUint32(28, r.ptid, true);
+  v.setInt32(32, r.exitCode, true);
+  v.setUint32(36, r.flags, true);
+  setStr(v, 40, 16, r.comm);
+  buf.set(tail, 56);
+  return buf;
+}
+
+/** Encodes a fd record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeFd(r: Omit<FdRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('string', r.path);
+  const size = (64 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 14, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.op);
+  v.setUint8(5, r.type);
+  v.setUint16(6, r.sys, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setInt32(24, r.fd, true);
+  v.setInt32(28, r.fd2, true);
+  v.setUint32(32, r.openFlags, true);
+  v.setUint32(36, r.rdev, true);
+  v.setUint32(40, r.dev, true);
+  setU64(v, 48, r.ino);
+  setU64(v, 56, r.aux);
+  buf.set(tail, 64);
+  return buf;
+}
+
+/** Encodes a mmap record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeMmap(r: Omit<MmapRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (64 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 15, true);
+  v.setUint16(2, size, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.addr), true);
+  setU64(v, 32, r.len);
+  setU64(v, 40, r.pgoff);
+  v.setUint32(48, r.prot, true);
+  v.setUint32(52, r.flags, true);
+  v.setInt32(56, r.fd, true);
+  buf.set(tail, 64);
+  return buf;
+}
+
+/** Encodes a map record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeMap(r: Omit<MapRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('string', r.path);
+  const size = (80 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 16, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.prot);
+  v.setUint8(5, r.buildIdLen);
+  v.setUint16(6, r.flags, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.dev, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.start), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.end), true);
+  setU64(v, 40, r.pgoff);
+  setU64(v, 48, r.ino);
+  buf.set(r.buildId.subarray(0, 20), 56);
+  buf.set(tail, 80);
+  return buf;
+}
+
+/** Encodes a wake record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeWake(r: Omit<WakeRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (48 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 17, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.wakerSys, true);
+  v.setUint16(6, r.wakeeSys, true);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setUint32(24, r.wakeePid, true);
+  v.setUint32(28, r.wakeeTid, true);
+  setU64(v, 32, r.wakeeSince);
+  v.setInt32(40, r.wakerFd, true);
+  buf.set(tail, 48);
+  return buf;
+}
+
+/** Encodes a drop record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeDrop(r: Omit<DropRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (40 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 18, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.source);
+  v.setUint16(6, r.cpu, true);
+  setU64(v, 16, r.ts);
+  setU64(v, 24, r.count);
+  setU64(v, 32, r.total);
+  buf.set(tail, 40);
+  return buf;
+}
+
+/** Encodes a end record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeEnd(r: Omit<EndRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (48 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 19, true);
+  v.setUint16(2, size, true);
+  v.setUint8(4, r.reason);
+  v.setInt32(8, r.signal, true);
+  setU64(v, 16, r.ts);
+  setU64(v, 24, r.emitted);
+  setU64(v, 32, r.dropped);
+  setU64(v, 40, r.bytes);
+  buf.set(tail, 48);
+  return buf;
+}
+
+/** Encodes a sym_frame record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeSymFrame(r: Omit<SymFrameRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('strings', r.strings);
+  const size = (40 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 256, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.index, true);
+  v.setUint16(6, r.depth, true);
+  v.setUint32(8, r.line, true);
+  v.setUint32(12, r.column, true);
+  v.setUint32(16, r.flags, true);
+  v.setBigUint64(24, BigInt.asUintN(64, r.stackId), true);
+  v.setBigUint64(32, BigInt.asUintN(64, r.addr), true);
+  buf.set(tail, 40);
+  return buf;
+}
+
+/** Encodes a stream header for the current schema version. */
+export function encodeHeader(): Uint8Array {
+  const buf = new Uint8Array(HEADER_SIZE);
+  const v = new DataView(buf.buffer);
+  buf.set(MAGIC, 0);
+  v.setUint16(8, SCHEMA_VERSION, true);
+  v.setUint16(10, HEADER_SIZE, true);
+  return buf;
 }
 
 /** Any record this schema version knows. */

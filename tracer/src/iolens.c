@@ -87,6 +87,7 @@ struct iol_tracer {
 		__u64 reported;
 	} unfinished[IOL_UNFINISHED_SLOTS];
 	struct iol_meta_list missing; /* tracepoints this kernel lacks */
+	struct iol_rec_clock clock;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -481,22 +482,29 @@ static int add_target(struct iol_tracer *t, pid_t pid, __u32 flags)
 	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
-static void write_preamble(struct iol_tracer *t)
+/* The time origin of the trace, read before anything is attached so that no event precedes it. */
+static void read_clock(struct iol_tracer *t)
 {
-	struct iol_rec_clock c = { .hdr = { .kind = IOL_RECORD_KIND_CLOCK, .size = sizeof(c) } };
+	struct iol_rec_clock *c = &t->clock;
 	__u64 best = ~0ULL;
 
+	c->hdr.kind = IOL_RECORD_KIND_CLOCK;
+	c->hdr.size = sizeof(*c);
 	/* the pair of readings closest together */
 	for (int i = 0; i < 5; i++) {
 		__u64 a = now_ns(CLOCK_MONOTONIC), r = now_ns(CLOCK_REALTIME), b = now_ns(CLOCK_MONOTONIC);
 
 		if (b - a < best) {
 			best = b - a;
-			c.mono_ns = a + (b - a) / 2;
-			c.real_ns = r;
+			c->mono_ns = a + (b - a) / 2;
+			c->real_ns = r;
 		}
 	}
-	out_record(&t->out, &c);
+}
+
+static void write_preamble(struct iol_tracer *t)
+{
+	out_record(&t->out, &t->clock);
 	meta_write(&t->out, &(struct iol_meta_info){
 		.backend = "ebpf",
 		.pid = t->target,
@@ -665,6 +673,7 @@ int main(int argc, char **argv)
 		t->target = t->opts.pid;
 	}
 
+	read_clock(t);
 	t->ncpus = libbpf_num_possible_cpus();
 	vmlinux = btf__load_vmlinux_btf();
 	t->skel = iolens_bpf__open();

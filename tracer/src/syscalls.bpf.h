@@ -294,9 +294,10 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	switch (cls) {
 	case IOL_SYSCALL_CLASS_WAIT:
-		emit_syscall(f, tgid, tid, ret, now, 0);
+		/* per-request records first: the reader attaches them to the syscall record that follows */
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			aio_reaped(f, ret, tgid, tid, now);
+		emit_syscall(f, tgid, tid, ret, now, 0);
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		if (now - f->ts >= min_duration_ns || waits_on_fd(sys, tgid, f->args[0])) {
@@ -312,11 +313,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 			break;
 		}
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
-		emit_syscall(f, tgid, tid, ret, now, 0);
 		if (sys == IOL_SYS_IO_SUBMIT)
 			aio_submitted(f, ret, tgid, tid);
 		else if (sys == IOL_SYS_IO_URING_SETUP)
 			fd_effect(tgid, sys, f, ret, now);
+		emit_syscall(f, tgid, tid, ret, now, 0);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
 		fd_effect(tgid, sys, f, ret, now);

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * The `iolens` command line: the same core as the VS Code extension, from a terminal.
+ *
+ *   iolens record [--pid PID | -- COMMAND ARGS...] [options]
+ *   iolens report FILE.iolens
+ *   iolens dump FILE.iolens [--jsonl]
+ */
+import { parseArgs } from 'node:util';
+import { record } from './core/commands/record';
+import { dump, report } from './core/commands/report';
+
+const VERSION = '0.1.0';
+
+const USAGE = `Usage:
+  iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
+      Trace the asynchronous I/O of a running process (and the threads and children it starts),
+      or of a command launched under the tracer, showing each wait, request, signal and interrupt
+      with its duration and the source line that issued it.
+        -p, --pid PID          attach to a running process
+        -d, --duration S       stop after S seconds (default: when the target exits, or Ctrl-C)
+        -m, --min-duration MS  show blocking reads/writes/fsyncs from this long (default 1; 0 shows all)
+            --irq              record every hard interrupt
+        -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
+            --jsonl FILE|-     write one JSON object per event (- for standard output)
+        -q, --quiet            no event lines, only the summary
+            --no-stacks        do not take user stacks
+            --color / --no-color
+  iolens report FILE.iolens
+      Per process and thread: calls by kind with count, total, p50/p99/max; the longest waits with
+      their source lines; the I/O models the program really uses.
+  iolens dump FILE.iolens [--jsonl]
+      Every event of a saved trace, as lines or JSON objects.
+  iolens --version`;
+
+class UsageError extends Error {}
+
+function num(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} must be a number >= ${min}, not '${v}'`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd ? 0 : 2;
+  }
+  if (cmd === '-V' || cmd === '--version') {
+    process.stdout.write(`iolens ${VERSION}\n`);
+    return 0;
+  }
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  if (cmd === 'record') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        pid: { type: 'string', short: 'p' },
+        duration: { type: 'string', short: 'd' },
+        'min-duration': { type: 'string', short: 'm' },
+        irq: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
+        jsonl: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        'no-stacks': { type: 'boolean' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        'ring-size': { type: 'string' },
+      },
+    });
+    const pid = num('--pid', values.pid, 1);
+    if ((pid === undefined) === (positionals.length === 0)) {
+      throw new UsageError('give either --pid PID or -- COMMAND [ARGS...]');
+    }
+    if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError('--pid must be a whole number');
+    const minMs = num('--min-duration', values['min-duration'], 0);
+    const abort = new AbortController();
+    const stop = (): void => abort.abort();
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    try {
+      return await record({
+        pid,
+        command: pid === undefined ? positionals : undefined,
+        durationS: num('--duration', values.duration, 0.001),
+        minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined,
+        irq: values.irq,
+        stacks: values['no-stacks'] ? false : undefined,
+        ringSize: num('--ring-size', values['ring-size'], 4096),
+        output: values.output,
+        jsonl: values.jsonl,
+        quiet: values.quiet,
+        color: values['no-color'] ? false : values.color ? true : color,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stopSignal: abort.signal,
+      });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  }
+  if (cmd === 'report' || cmd === 'dump') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { jsonl: { type: 'boolean' }, color: { type: 'boolean' }, 'no-color': { type: 'boolean' } },
+    });
+    if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
+    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr);
+    return dump(positionals[0], {
+      jsonl: values.jsonl === true,
+      color: values['no-color'] ? false : values.color ? true : color,
+      out: process.stdout,
+      err: process.stderr,
+    });
+  }
+  throw new UsageError(`unknown command '${cmd}'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`iolens: ${e.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,157 @@
+/**
+ * One readable line per event for `iolens record`: time, process/thread, the call with its decoded
+ * arguments, the result, how long it took, and the source line that issued it.
+ */
+import { SYSCALLS } from '../../../../protocol/generated/wire';
+import type { Args, ArgValue, TraceEvent } from '../model/events';
+import { signalResultName, siCodeName } from '../model/names';
+import type { ResolvedStack } from '../symbols/stacks';
+import { formatLocation, sourceFrame } from './source';
+import { formatDuration, formatTimestamp } from './units';
+
+/** What a line needs besides the event. */
+export interface LineContext {
+  threadName(pid: number, tid: number): string;
+  stack(id: bigint): ResolvedStack | undefined;
+  /** Paths under this folder are shown relative to it. */
+  readonly cwd: string;
+  readonly color: boolean;
+}
+
+const STYLE = { dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };
+type Style = keyof typeof STYLE;
+
+function paint(ctx: LineContext, style: Style, s: string): string {
+  return ctx.color ? STYLE[style] + s + STYLE.reset : s;
+}
+
+/** Arguments worth showing inline (pointers and bookkeeping left out). */
+const HIDDEN = new Set(['sigmask', 'sigsetsize', 'sig', 'usig', 'argp', 'argsz', 'path', 'fd_type', 'ready', 'fds', 'iocbs', 'events', 'ctxp']);
+
+function scalar(v: ArgValue): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function fdText(fd: ArgValue, args: Args): string {
+  const path = typeof args.path === 'string' && args.path ? ` <${args.path}>` : '';
+  return `${scalar(fd)}${path}`;
+}
+
+function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
+  const info = SYSCALLS.get(e.sys);
+  const parts: string[] = [];
+  const firstFd = info?.args.find((a) => a.fmt === 'fd')?.name;
+  for (const a of info?.args ?? []) {
+    if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue;
+    const v = e.args[a.name];
+    if (v === undefined) continue;
+    if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args)}`);
+    else if (a.fmt === 'ms') parts.push(`${a.name.replace(/_ms$/, '')}=${v === -1 ? 'infinite' : `${v} ms`}`);
+    else parts.push(`${a.name}=${scalar(v)}`);
+  }
+  if (typeof e.args.timeout_ns === 'number' || e.args.timeout_ns === null) {
+    if ('timeout_ns' in e.args && !info?.args.some((a) => a.fmt === 'ms')) {
+      parts.push(`timeout=${e.args.timeout_ns === null ? 'infinite' : formatDuration(e.args.timeout_ns as number)}`);
+    }
+  }
+  if (typeof e.args.events === 'string') parts.push(`events=${e.args.events}`);
+  return parts.join(', ');
+}
+
+function readyText(args: Args): string {
+  const list = (Array.isArray(args.ready) ? args.ready : Array.isArray(args.fds) ? args.fds : []) as Args[];
+  const shown = list.filter((r) => !('revents' in r) || r.revents !== '0');
+  if (!shown.length) return '';
+  return ' [' + shown.map((r) => `${r.fd === null ? `data ${r.data}` : `fd ${r.fd}`} ${r.revents ?? r.events}`).join(', ') + ']';
+}
+
+function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): string {
+  if (e.unfinished) return paint(ctx, 'yellow', '= ? (still in progress)');
+  if (e.error) return paint(ctx, 'red', `= -1 ${e.error}`);
+  let s = `= ${e.ret}`;
+  if (e.name === 'io_submit' && Array.isArray(e.args.iocbs)) {
+    s += ` (${(e.args.iocbs as Args[]).map((c) => `${c.op} fd ${c.fd}${c.resfd !== null ? ` →eventfd ${c.resfd}` : ''}`).join(', ')})`;
+  } else if ((e.name === 'io_getevents' || e.name === 'io_pgetevents') && Array.isArray(e.args.events) && e.args.events.length) {
+    s += ` (${(e.args.events as Args[]).map((c) => `res ${c.res}`).join(', ')})`;
+  } else if (e.name === 'rt_sigtimedwait' && typeof e.args.signal === 'string') {
+    s += ` (${e.args.signal} ${e.args.code})`;
+  }
+  return s + readyText(e.args);
+}
+
+function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
+  const a = e.args;
+  const parts = [`fd=${fdText(a.fd ?? e.fd, a)}`];
+  if (e.kind === 'aio') {
+    parts.push(`offset=${a.offset}`, `nbytes=${a.nbytes}`);
+    if (a.resfd !== null && a.resfd !== undefined) parts.push(`eventfd=${a.resfd}`);
+  } else if (a.sqpoll) {
+    parts.push('sqpoll');
+  }
+  parts.push(`data=0x${e.data.toString(16)}`);
+  const res = e.res === null ? '= ? (in flight)' : `= ${e.res}`;
+  return `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}(${parts.join(', ')}) ${res}`;
+}
+
+function callText(ctx: LineContext, e: TraceEvent): string {
+  switch (e.kind) {
+    case 'syscall':
+      return `${paint(ctx, 'bold', e.name)}(${syscallArgs(e)}) ${resultText(ctx, e)}`;
+    case 'aio':
+    case 'uring':
+      return requestText(e);
+    case 'signal': {
+      const code = siCodeName(e.sig, e.code);
+      const fd = typeof e.args.si_fd === 'number' ? `, fd ${e.args.si_fd}` : '';
+      if (e.phase === 'generate') {
+        const result = e.coalesced ? ', merged into the one already pending' : e.args.result !== 0 ? `, ${signalResultName(e.args.result as number)}` : '';
+        return `${paint(ctx, 'bold', e.name)} generated (${code}${fd}) by ${e.args.sender}[${e.args.sender_tid}]${result}`;
+      }
+      const lat = e.generateTs !== null ? `, ${formatDuration(e.ts - e.generateTs)} after it was generated` : '';
+      return `${paint(ctx, 'bold', e.name)} delivered (${code}${fd})${lat}`;
+    }
+    case 'irq':
+      return `IRQ ${e.irq} ${paint(ctx, 'bold', e.name)} on CPU ${e.cpu}${e.ret === 0 ? ' (not handled)' : ''}`;
+    case 'process':
+    case 'thread': {
+      const what = e.kind === 'process' ? 'process' : 'thread';
+      switch (e.name) {
+        case 'start':
+          return `${what} started (${e.comm}, parent ${e.args.parent_pid}/${e.args.parent_tid})`;
+        case 'exec':
+          return `exec ${e.args.filename ?? ''}`;
+        case 'exit':
+          return `${what} exited${e.exitCode !== null ? ` (status ${e.exitCode >> 8}${e.exitCode & 0x7f ? `, signal ${e.exitCode & 0x7f}` : ''})` : ''}`;
+        case 'rename':
+          return `thread renamed to ${e.comm}`;
+        default:
+          return `${what} ${e.comm} present at attach`;
+      }
+    }
+    case 'wake':
+      return `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`;
+    case 'drop':
+      return paint(ctx, 'red', `LOST ${e.count} records (${e.name}); ${e.total} in total`);
+  }
+}
+
+/** Duration of an event, if it spans time. */
+function durationOf(e: TraceEvent): number | null {
+  if (e.kind === 'syscall' || e.kind === 'irq') return e.dur;
+  if (e.kind === 'aio' || e.kind === 'uring') return e.dur;
+  if (e.kind === 'signal' && e.phase === 'deliver' && e.generateTs !== null) return null;
+  return null;
+}
+
+/** The line for one event (no trailing newline). */
+export function formatEventLine(e: TraceEvent, ctx: LineContext): string {
+  const time = paint(ctx, 'dim', formatTimestamp(e.ts));
+  const who = e.kind === 'irq' || e.kind === 'drop' ? '-' : `${ctx.threadName(e.pid, e.tid) || '?'} ${e.pid}/${e.tid}`;
+  const dur = durationOf(e);
+  const durText = dur !== null ? `  ${paint(ctx, dur >= 10e6 ? 'yellow' : 'dim', formatDuration(dur))}` : '';
+  const frame = sourceFrame(ctx.stack(e.stackId));
+  const where = frame ? `  ${paint(ctx, 'cyan', formatLocation(frame, ctx.cwd))}${frame.function ? ` ${paint(ctx, 'dim', `(${frame.function})`)}` : ''}` : '';
+  return `${time}  ${who}  ${callText(ctx, e)}${durText}${where}`;
+}

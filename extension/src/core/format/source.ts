@@ -1,0 +1,42 @@
+/**
+ * Which frame of a stack is "the line that did it": the first frame whose source file exists here
+ * (your code, not libc's build tree), else the first frame with any source file.
+ */
+import { existsSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import type { ResolvedStack, StackFrame } from '../symbols/stacks';
+
+const exists = new Map<string, boolean>();
+
+function fileExists(path: string): boolean {
+  let e = exists.get(path);
+  if (e === undefined) {
+    e = existsSync(path);
+    exists.set(path, e);
+  }
+  return e;
+}
+
+/**
+ * The frame to show for a stack. `prefer` ranks existing files (e.g. inside the workspace first);
+ * by default any existing file counts.
+ */
+export function sourceFrame(stack: ResolvedStack | undefined, prefer?: (file: string) => boolean): StackFrame | undefined {
+  if (!stack) return undefined;
+  const withFile = stack.frames.filter((f) => f.file && f.line);
+  if (prefer) {
+    const preferred = withFile.find((f) => prefer(f.file as string) && fileExists(f.file as string));
+    if (preferred) return preferred;
+  }
+  return withFile.find((f) => fileExists(f.file as string)) ?? withFile[0];
+}
+
+/** "src/server.c:42" (relative to `base` when inside it). */
+export function formatLocation(f: StackFrame, base: string): string {
+  let file = f.file ?? f.module ?? '?';
+  if (f.file && isAbsolute(f.file)) {
+    const rel = relative(base, f.file);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) file = rel;
+  }
+  return f.line ? `${file}:${f.line}` : file;
+}

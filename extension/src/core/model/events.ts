@@ -1,0 +1,142 @@
+/**
+ * The events iolens shows: wire records assembled into what a user thinks of — a syscall, one
+ * Linux-AIO or io_uring request from submission to completion, a signal generated or delivered, an
+ * interrupt, a process or thread changing, a wake-up between threads, records lost.
+ */
+import type { IoModelName } from '../../../../protocol/generated/wire';
+
+/** Kinds of events (the `kind` field of JSON lines). */
+export type EventKind = 'syscall' | 'aio' | 'uring' | 'signal' | 'irq' | 'process' | 'thread' | 'wake' | 'drop';
+
+/** A decoded argument value. */
+export type ArgValue = number | string | boolean | null | ArgValue[] | { [key: string]: ArgValue };
+
+/** Decoded arguments, by name. */
+export type Args = { [key: string]: ArgValue };
+
+interface EventBase {
+  /** What kind of thing happened. */
+  readonly kind: EventKind;
+  /** The kernel's syscall name, the signal name, the IRQ name, the request opcode, the lifecycle step. */
+  readonly name: string;
+  readonly pid: number;
+  readonly tid: number;
+  /** Nanoseconds since the trace started (for requests: the submission). */
+  readonly ts: number;
+  /** User stack id (0n when none); resolve with the trace's stack resolver. */
+  readonly stackId: bigint;
+  /** Decoded arguments. */
+  readonly args: Args;
+}
+
+/** One syscall (a wait, a blocking call above the threshold, a setup call). */
+export interface SyscallEvent extends EventBase {
+  readonly kind: 'syscall';
+  /** iolens syscall id. */
+  readonly sys: number;
+  readonly model: IoModelName;
+  readonly dur: number;
+  readonly ret: number;
+  /** errno name when ret is negative. */
+  readonly error: string | null;
+  /** Still in progress when this was recorded (dur is how long it had lasted). */
+  readonly unfinished: boolean;
+  readonly cpu: number | null;
+}
+
+/** One Linux-AIO request, paired from io_submit to the io_getevents that reaped it. */
+export interface AioEvent extends EventBase {
+  readonly kind: 'aio';
+  /** null when submitted before the trace started. */
+  readonly submitTs: number | null;
+  /** When the completion was reaped; null while in flight. */
+  readonly completeTs: number | null;
+  readonly dur: number | null;
+  readonly res: number | null;
+  /** aio_data. */
+  readonly data: bigint;
+  readonly ctx: bigint;
+  readonly fd: number;
+  /** Thread that reaped it. */
+  readonly completeTid: number | null;
+}
+
+/** One io_uring request, paired from submission to completion. */
+export interface UringEvent extends EventBase {
+  readonly kind: 'uring';
+  /** null when submitted before the trace started. */
+  readonly submitTs: number | null;
+  readonly completeTs: number | null;
+  readonly dur: number | null;
+  readonly res: number | null;
+  /** user_data. */
+  readonly data: bigint;
+  readonly ring: bigint;
+  readonly fd: number;
+  /** Submitted by the SQPOLL kernel thread. */
+  readonly sqThread: boolean;
+  readonly completeTid: number | null;
+}
+
+/** A signal sent to (generate) or handled by (deliver) a traced thread. */
+export interface SignalEvent extends EventBase {
+  readonly kind: 'signal';
+  readonly phase: 'generate' | 'deliver';
+  readonly sig: number;
+  readonly code: number;
+  /** deliver: when the signal was generated, if seen. */
+  readonly generateTs: number | null;
+  /** generate: the signal was merged into one already pending (standard signals are not queued). */
+  readonly coalesced: boolean;
+}
+
+/** One hard-IRQ handler run. */
+export interface IrqEvent extends EventBase {
+  readonly kind: 'irq';
+  readonly irq: number;
+  readonly cpu: number;
+  readonly dur: number;
+  readonly ret: number;
+}
+
+/** Process or thread lifecycle. */
+export interface TaskEvent extends EventBase {
+  readonly kind: 'process' | 'thread';
+  readonly name: 'start' | 'exec' | 'exit' | 'rename' | 'existing';
+  readonly comm: string;
+  /** Exit status (wait status) for exits. */
+  readonly exitCode: number | null;
+}
+
+/** A traced thread's syscall woke another traced thread's wait. */
+export interface WakeEvent extends EventBase {
+  readonly kind: 'wake';
+  readonly wakeePid: number;
+  readonly wakeeTid: number;
+  /** When the woken wait began (ns since start). */
+  readonly wakeeSince: number;
+}
+
+/** Records lost, with the exact count. */
+export interface DropEvent extends EventBase {
+  readonly kind: 'drop';
+  readonly count: number;
+  readonly total: number;
+}
+
+/** Any event. */
+export type TraceEvent = SyscallEvent | AioEvent | UringEvent | SignalEvent | IrqEvent | TaskEvent | WakeEvent | DropEvent;
+
+/** Events that span time (their end is ts + dur). */
+export function eventDuration(e: TraceEvent): number | null {
+  switch (e.kind) {
+    case 'syscall':
+    case 'irq':
+      return e.dur;
+    case 'aio':
+    case 'uring':
+      return e.dur;
+    default:
+      return null;
+  }
+}

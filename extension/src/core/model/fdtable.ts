@@ -1,0 +1,102 @@
+/**
+ * The fd tables of traced processes, kept current from fd records (opens, closes, dups, and the
+ * fds present at attach), so every event can say what its fd is.
+ */
+import { FdTypeNames, type FdRecord, type FdTypeName } from '../../../../protocol/generated/wire';
+
+/** What an fd refers to. */
+export interface FdInfo {
+  readonly type: FdTypeName;
+  /** Path, or a description such as "pipe:[1234]" or "anon_inode:[eventfd]". */
+  readonly path: string;
+  /** open(2) flags when known (O_ASYNC, O_NONBLOCK...). */
+  readonly flags: number;
+  /** Device number of character/block devices (major << 20 | minor). */
+  readonly rdev: number;
+}
+
+const DESCRIPTIONS: Partial<Record<FdTypeName, string>> = {
+  socket: 'socket',
+  pipe: 'pipe',
+  eventfd: 'anon_inode:[eventfd]',
+  epoll: 'anon_inode:[eventpoll]',
+  uring: 'anon_inode:[io_uring]',
+  signalfd: 'anon_inode:[signalfd]',
+  timerfd: 'anon_inode:[timerfd]',
+};
+
+/** The fd tables of all traced processes. */
+export class FdTables {
+  private readonly tables = new Map<number, Map<number, FdInfo>>();
+
+  /** What `fd` of process `pid` is now, if known. */
+  get(pid: number, fd: number): FdInfo | undefined {
+    return this.tables.get(pid)?.get(fd);
+  }
+
+  /** All known fds of a process. */
+  entries(pid: number): ReadonlyMap<number, FdInfo> {
+    return this.tables.get(pid) ?? new Map();
+  }
+
+  /** A new process starts with a copy of its parent's table. */
+  fork(parent: number, child: number): void {
+    this.tables.set(child, new Map(this.tables.get(parent) ?? []));
+  }
+
+  /** exec: the tracer re-sends the fds that survived it. */
+  exec(pid: number): void {
+    this.tables.set(pid, new Map());
+  }
+
+  /** The process is gone. */
+  exit(pid: number): void {
+    this.tables.delete(pid);
+  }
+
+  /** Apply one fd record. */
+  apply(r: FdRecord): void {
+    let t = this.tables.get(r.pid);
+    if (!t) {
+      t = new Map();
+      this.tables.set(r.pid, t);
+    }
+    const type = FdTypeNames.get(r.type) ?? 'unknown';
+    switch (r.op) {
+      case 1: // open
+      case 4: { // existing
+        const path = r.path || DESCRIPTIONS[type] || '';
+        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev });
+        if (r.fd2 >= 0 && (type === 'pipe' || type === 'socket')) {
+          t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev });
+        }
+        break;
+      }
+      case 2: // close
+        t.delete(r.fd);
+        break;
+      case 3: { // dup: fd is the new one, fd2 the source
+        const src = t.get(r.fd2);
+        if (src) t.set(r.fd, src);
+        else t.delete(r.fd);
+        break;
+      }
+      case 5: // close_range fd..fd2
+        for (const fd of [...t.keys()]) if (fd >= r.fd && fd <= (r.fd2 >>> 0)) t.delete(fd);
+        break;
+      case 6: { // a better path for an open fd
+        const cur = t.get(r.fd);
+        if (cur) t.set(r.fd, { ...cur, path: r.path });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** fcntl(F_SETFL) changed the status flags of an fd. */
+  setFlags(pid: number, fd: number, flags: number): void {
+    const cur = this.tables.get(pid)?.get(fd);
+    if (cur) this.tables.get(pid)?.set(fd, { ...cur, flags });
+  }
+}

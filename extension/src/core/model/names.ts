@@ -1,0 +1,145 @@
+/**
+ * Names of the Linux constants iolens shows: errno values, signals, si_code values, AIO and
+ * io_uring opcodes, epoll/fcntl/futex operations (x86-64 / generic values).
+ */
+
+const ERRNO: readonly string[] = [
+  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM',
+  'EACCES', 'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE',
+  'EMFILE', 'ENOTTY', 'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE', 'EROFS', 'EMLINK', 'EPIPE', 'EDOM', 'ERANGE',
+  'EDEADLK', 'ENAMETOOLONG', 'ENOLCK', 'ENOSYS', 'ENOTEMPTY', 'ELOOP', '', 'ENOMSG', 'EIDRM',
+];
+const ERRNO_HIGH: ReadonlyMap<number, string> = new Map([
+  [61, 'ENODATA'], [62, 'ETIME'], [75, 'EOVERFLOW'], [77, 'EBADFD'], [88, 'ENOTSOCK'], [90, 'EMSGSIZE'],
+  [95, 'EOPNOTSUPP'], [98, 'EADDRINUSE'], [99, 'EADDRNOTAVAIL'], [100, 'ENETDOWN'], [101, 'ENETUNREACH'],
+  [103, 'ECONNABORTED'], [104, 'ECONNRESET'], [105, 'ENOBUFS'], [106, 'EISCONN'], [107, 'ENOTCONN'],
+  [110, 'ETIMEDOUT'], [111, 'ECONNREFUSED'], [113, 'EHOSTUNREACH'], [114, 'EALREADY'], [115, 'EINPROGRESS'],
+  [125, 'ECANCELED'], [512, 'ERESTARTSYS'], [513, 'ERESTARTNOINTR'], [514, 'ERESTARTNOHAND'], [516, 'ERESTART_RESTARTBLOCK'],
+]);
+
+/** "EAGAIN" for 11; undefined when unknown. */
+export function errnoName(errno: number): string | undefined {
+  return (errno > 0 && errno < ERRNO.length && ERRNO[errno]) || ERRNO_HIGH.get(errno);
+}
+
+const SIGNALS: readonly string[] = [
+  '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
+  'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP',
+  'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
+];
+
+/** "SIGIO" for 29, "SIGRTMIN+1" for 35. */
+export function signalName(sig: number): string {
+  if (sig > 0 && sig < SIGNALS.length) return SIGNALS[sig];
+  if (sig >= 32 && sig <= 64) return sig === 32 ? 'SIGRTMIN' : `SIGRTMIN+${sig - 32}`;
+  return `SIG${sig}`;
+}
+
+/** Standard signals are not queued: a second one while one is pending is merged into it. */
+export function isStandardSignal(sig: number): boolean {
+  return sig > 0 && sig < 32;
+}
+
+const SI_CODES: ReadonlyMap<number, string> = new Map([
+  [0, 'SI_USER'], [0x80, 'SI_KERNEL'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_MESGQ'], [-4, 'SI_ASYNCIO'],
+  [-5, 'SI_SIGIO'], [-6, 'SI_TKILL'],
+]);
+const POLL_CODES: readonly string[] = ['', 'POLL_IN', 'POLL_OUT', 'POLL_MSG', 'POLL_ERR', 'POLL_PRI', 'POLL_HUP'];
+
+/** si_code name; POLL_* only where the signal carries SIGPOLL-style information. */
+export function siCodeName(sig: number, code: number): string {
+  if ((sig === 29 || sig >= 32) && code >= 1 && code <= 6) return POLL_CODES[code];
+  if (sig === 17 && code >= 1 && code <= 6) {
+    return ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'][code];
+  }
+  return SI_CODES.get(code) ?? String(code);
+}
+
+/** Result of the signal_generate tracepoint. */
+export function signalResultName(result: number): string {
+  return ['delivered', 'ignored', 'already pending', 'overflow', 'lost info'][result] ?? String(result);
+}
+
+const IOCB_OPS: readonly string[] = ['pread', 'pwrite', 'fsync', 'fdsync', 'preadx', 'poll', 'noop', 'preadv', 'pwritev'];
+
+/** Linux AIO opcode name ("pread" for IOCB_CMD_PREAD). */
+export function aioOpName(op: number): string {
+  return IOCB_OPS[op] ?? `op${op}`;
+}
+
+const URING_OPS: readonly string[] = [
+  'nop', 'readv', 'writev', 'fsync', 'read_fixed', 'write_fixed', 'poll_add', 'poll_remove', 'sync_file_range',
+  'sendmsg', 'recvmsg', 'timeout', 'timeout_remove', 'accept', 'async_cancel', 'link_timeout', 'connect', 'fallocate',
+  'openat', 'close', 'files_update', 'statx', 'read', 'write', 'fadvise', 'madvise', 'send', 'recv', 'openat2',
+  'epoll_ctl', 'splice', 'provide_buffers', 'remove_buffers', 'tee', 'shutdown', 'renameat', 'unlinkat', 'mkdirat',
+  'symlinkat', 'linkat', 'msg_ring', 'fsetxattr', 'setxattr', 'fgetxattr', 'getxattr', 'socket', 'uring_cmd',
+  'send_zc', 'sendmsg_zc', 'read_multishot', 'waitid', 'futex_wait', 'futex_wake', 'futex_waitv', 'fixed_fd_install',
+  'ftruncate', 'bind', 'listen', 'recv_zc', 'epoll_wait', 'readv_fixed', 'writev_fixed', 'pipe',
+];
+
+/** io_uring opcode name ("read" for IORING_OP_READ). */
+export function uringOpName(op: number): string {
+  return URING_OPS[op] ?? `op${op}`;
+}
+
+/** epoll_ctl operation. */
+export function epollOpName(op: number): string {
+  return ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'][op] ?? String(op);
+}
+
+/** epoll/poll event bits, "IN|OUT". */
+export function pollEventsName(bits: number): string {
+  const names: [number, string][] = [
+    [0x1, 'IN'], [0x2, 'PRI'], [0x4, 'OUT'], [0x8, 'ERR'], [0x10, 'HUP'], [0x20, 'NVAL'], [0x40, 'RDNORM'],
+    [0x100, 'WRNORM'], [0x2000, 'RDHUP'], [0x10000000, 'EXCLUSIVE'], [0x20000000, 'WAKEUP'], [0x40000000, 'ONESHOT'],
+    [0x80000000, 'ET'],
+  ];
+  const out = names.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+  const rest = bits & ~names.reduce((m, [b]) => m | b, 0);
+  if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
+  return out.length ? out.join('|') : '0';
+}
+
+const FCNTL_CMDS: ReadonlyMap<number, string> = new Map([
+  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [8, 'F_SETOWN'], [9, 'F_GETOWN'],
+  [10, 'F_SETSIG'], [11, 'F_GETSIG'], [15, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
+]);
+
+/** fcntl command name. */
+export function fcntlCmdName(cmd: number): string {
+  return FCNTL_CMDS.get(cmd) ?? String(cmd);
+}
+
+/** open(2) flag names for the bits iolens cares about: O_ASYNC, O_NONBLOCK, O_DIRECT, access mode. */
+export function openFlagsName(flags: number): string {
+  const acc = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3];
+  const bits: [number, string][] = [
+    [0o100, 'O_CREAT'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'], [0o20000, 'O_ASYNC'],
+    [0o40000, 'O_DIRECT'], [0o4010000, 'O_SYNC'], [0o2000000, 'O_CLOEXEC'],
+  ];
+  return [acc, ...bits.filter(([b]) => (flags & b) === b).map(([, n]) => n)].join('|');
+}
+
+/** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
+export const O_ASYNC = 0o20000;
+
+const FUTEX_OPS: readonly string[] = [
+  'FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
+  'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI',
+  'FUTEX_CMP_REQUEUE_PI', 'FUTEX_LOCK_PI2',
+];
+
+/** futex operation (private flag shown as _PRIVATE). */
+export function futexOpName(op: number): string {
+  const base = FUTEX_OPS[op & 0x7f] ?? String(op & 0x7f);
+  return (op & 128) !== 0 ? `${base}_PRIVATE` : base;
+}
+
+/** io_uring_enter flags. */
+export function uringEnterFlagsName(flags: number): string {
+  const bits: [number, string][] = [
+    [1, 'GETEVENTS'], [2, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
+  ];
+  const out = bits.filter(([b]) => (flags & b) !== 0).map(([, n]) => n);
+  return out.length ? out.join('|') : '0';
+}

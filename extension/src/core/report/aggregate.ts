@@ -1,0 +1,193 @@
+/**
+ * The numbers of `iolens report`, built while events stream by (a trace of millions of events is
+ * never held in memory): per process and thread, each kind of call with count, total and
+ * percentiles; the longest waits; what each process's I/O model really is.
+ */
+import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire';
+import type { TraceEvent } from '../model/events';
+
+/** Statistics of one kind of call in one thread. */
+export interface CallStats {
+  /** "epoll_wait", "aio pread", "io_uring read", "SIGIO delivered", "irq uio_pci_generic". */
+  readonly name: string;
+  readonly model: IoModelName | 'irq';
+  readonly count: number;
+  readonly errors: number;
+  readonly total: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** One of the longest waits. */
+export interface LongWait {
+  readonly pid: number;
+  readonly tid: number;
+  readonly name: string;
+  readonly ts: number;
+  readonly dur: number;
+  readonly unfinished: boolean;
+  readonly stackId: bigint;
+  readonly fd: number | null;
+}
+
+class Durations {
+  private buf = new Float64Array(16);
+  n = 0;
+  errors = 0;
+  total = 0;
+  max = 0;
+
+  add(d: number): void {
+    if (this.n === this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.n++] = d;
+    this.total += d;
+    if (d > this.max) this.max = d;
+  }
+
+  /** Nearest-rank percentile. */
+  percentiles(ps: number[]): number[] {
+    const sorted = this.buf.slice(0, this.n).sort();
+    return ps.map((p) => (this.n ? sorted[Math.min(this.n - 1, Math.max(0, Math.ceil((p / 100) * this.n) - 1))] : 0));
+  }
+}
+
+/** Evidence of the I/O models a process uses. */
+export interface ModelEvidence {
+  multiplexing: number;
+  aio: number;
+  uring: number;
+  signal: number;
+  blocking: number;
+  /** Threads that woke another thread's select/poll/epoll wait: helpers of an event loop (a thread pool). */
+  poolThreads: Set<number>;
+}
+
+const TOP = 10;
+
+/** Accumulates events. */
+export class ReportBuilder {
+  private readonly stats = new Map<string, { pid: number; tid: number; name: string; model: IoModelName | 'irq'; d: Durations }>();
+  private readonly longest: LongWait[] = [];
+  private readonly unfinishedSeen = new Map<string, LongWait>();
+  readonly evidence = new Map<number, ModelEvidence>();
+  events = 0;
+  firstTs = Number.POSITIVE_INFINITY;
+  lastTs = 0;
+
+  private entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): Durations {
+    const k = `${pid}\0${tid}\0${name}`;
+    let s = this.stats.get(k);
+    if (!s) {
+      s = { pid, tid, name, model, d: new Durations() };
+      this.stats.set(k, s);
+    }
+    return s.d;
+  }
+
+  private ev(pid: number): ModelEvidence {
+    let e = this.evidence.get(pid);
+    if (!e) {
+      e = { multiplexing: 0, aio: 0, uring: 0, signal: 0, blocking: 0, poolThreads: new Set() };
+      this.evidence.set(pid, e);
+    }
+    return e;
+  }
+
+  private considerLong(w: LongWait): void {
+    if (this.longest.length === TOP && w.dur <= this.longest[TOP - 1].dur) return;
+    this.longest.push(w);
+    this.longest.sort((a, b) => b.dur - a.dur);
+    if (this.longest.length > TOP) this.longest.pop();
+  }
+
+  /** Add one event. */
+  add(e: TraceEvent): void {
+    this.events++;
+    if (e.ts < this.firstTs) this.firstTs = e.ts;
+    const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
+    if (end > this.lastTs) this.lastTs = end;
+    switch (e.kind) {
+      case 'syscall': {
+        const info = SYSCALLS.get(e.sys);
+        if (e.unfinished) {
+          // reported again while it lasts: keep the latest, count it once at the end
+          this.unfinishedSeen.set(`${e.tid}:${e.ts}`, {
+            pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: true, stackId: e.stackId, fd: fdOf(e.args.fd),
+          });
+          return;
+        }
+        this.unfinishedSeen.delete(`${e.tid}:${e.ts}`);
+        const d = this.entry(e.pid, e.tid, e.name, e.model);
+        d.add(e.dur);
+        if (e.error) d.errors++;
+        const ev = this.ev(e.pid);
+        if (e.model === 'multiplexing') ev.multiplexing++;
+        else if (e.model === 'aio') ev.aio++;
+        else if (e.model === 'uring') ev.uring++;
+        else if (e.model === 'signal') ev.signal++;
+        else if (e.model === 'blocking') ev.blocking++;
+        if (info && (info.class === 'wait' || info.class === 'blocking')) {
+          this.considerLong({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
+        }
+        break;
+      }
+      case 'aio':
+      case 'uring':
+        if (e.dur !== null) {
+          const d = this.entry(e.pid, e.tid, `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}`, e.kind);
+          d.add(e.dur);
+          if (e.res !== null && e.res < 0) d.errors++;
+        }
+        this.ev(e.pid)[e.kind]++;
+        break;
+      case 'signal':
+        if (e.phase === 'deliver') {
+          this.entry(e.pid, e.tid, `${e.name} delivered`, 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
+          this.ev(e.pid).signal++;
+        }
+        break;
+      case 'irq':
+        this.entry(0, e.cpu, `irq ${e.irq} ${e.name}`, 'irq').add(e.dur);
+        break;
+      case 'wake': {
+        // a helper thread that wakes an event loop out of its wait: thread-pool "pseudo-async" I/O
+        const wakee = typeof e.args.wakee_call === 'string' ? [...SYSCALLS.values()].find((s) => s.name === e.args.wakee_call) : undefined;
+        if (wakee?.model === 'multiplexing' && e.wakeeTid !== e.tid) this.ev(e.pid).poolThreads.add(e.tid);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Per (pid, tid): the call statistics, busiest first. */
+  calls(): Map<number, Map<number, CallStats[]>> {
+    const out = new Map<number, Map<number, CallStats[]>>();
+    for (const s of this.stats.values()) {
+      const [p50, p99] = s.d.percentiles([50, 99]);
+      const byTid = out.get(s.pid) ?? new Map<number, CallStats[]>();
+      out.set(s.pid, byTid);
+      const list = byTid.get(s.tid) ?? [];
+      byTid.set(s.tid, list);
+      list.push({ name: s.name, model: s.model, count: s.d.n, errors: s.d.errors, total: s.d.total, p50, p99, max: s.d.max });
+    }
+    for (const byTid of out.values()) for (const list of byTid.values()) list.sort((a, b) => b.total - a.total);
+    return out;
+  }
+
+  /** The ten longest waits and blocking calls, calls still in progress at the end included. */
+  longestWaits(): LongWait[] {
+    const all = [...this.longest, ...this.unfinishedSeen.values()];
+    all.sort((a, b) => b.dur - a.dur);
+    return all.slice(0, TOP);
+  }
+}
+
+function fdOf(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}

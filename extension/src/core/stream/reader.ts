@@ -1,0 +1,157 @@
+/**
+ * Incremental reader of the iolens event stream (protocol/schema.json): checks the header, cuts
+ * records out of arbitrarily split chunks, skips kinds it does not know, and reports a stream cut
+ * short in the middle of a record instead of throwing.
+ */
+import {
+  HEADER_SIZE,
+  MAGIC,
+  RECORD_HEADER_SIZE,
+  RECORD_MIN_SIZE,
+  RecordKindNames,
+  SCHEMA_VERSION,
+  decodeHeader,
+  decodeRecord,
+  type StreamHeader,
+  type WireRecord,
+} from '../../../../protocol/generated/wire';
+
+/** A problem found in a stream; the reader keeps every whole record before it. */
+export class StreamFormatError extends Error {
+  constructor(
+    message: string,
+    /** Byte offset in the stream where the problem is. */
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'StreamFormatError';
+  }
+}
+
+/** Receives what the reader finds. */
+export interface StreamSink {
+  /** One decoded record; `offset` is its position in the stream, `bytes` its raw bytes. */
+  record(rec: WireRecord, offset: number, bytes: Uint8Array): void;
+  /** A record of a kind this version does not know; skipped. */
+  unknown?(kind: number, size: number, offset: number): void;
+}
+
+/** Counters a reader keeps. */
+export interface ReaderStats {
+  records: number;
+  unknownRecords: number;
+  bytes: number;
+}
+
+/**
+ * Feeds chunks in, calls the sink for each whole record. A malformed record (bad size) is an
+ * error: everything after it is unreadable, so the reader stops there and `error` says why.
+ */
+export class StreamReader {
+  private pending: Uint8Array = new Uint8Array(0);
+  private consumed = 0;
+  private headerSeen = false;
+  /** The header, once read. */
+  header: StreamHeader | undefined;
+  /** The first error; after it, input is ignored. */
+  error: StreamFormatError | undefined;
+  readonly stats: ReaderStats = { records: 0, unknownRecords: 0, bytes: 0 };
+
+  constructor(private readonly sink: StreamSink) {}
+
+  /** Process a chunk. Returns false once the stream is known to be broken. */
+  push(chunk: Uint8Array): boolean {
+    if (this.error) return false;
+    this.stats.bytes += chunk.length;
+    let buf = chunk;
+    if (this.pending.length) {
+      buf = new Uint8Array(this.pending.length + chunk.length);
+      buf.set(this.pending, 0);
+      buf.set(chunk, this.pending.length);
+    }
+    const used = this.parse(buf);
+    this.pending = used < buf.length ? buf.slice(used) : new Uint8Array(0);
+    return !this.error;
+  }
+
+  /**
+   * The input has ended. Returns a warning when it stopped inside the header or a record (a
+   * recording cut short by a crash or a full disk): everything before is kept.
+   */
+  end(): string | undefined {
+    if (this.error) return this.error.message;
+    if (!this.headerSeen) {
+      return this.pending.length === 0 ? 'the stream is empty' : `the stream ends inside its ${HEADER_SIZE}-byte header`;
+    }
+    if (this.pending.length) {
+      const at = this.consumed;
+      return `the stream ends ${this.pending.length} bytes into a record at offset ${at}: it was cut short (crash or full disk); the ${this.stats.records} whole records before it are kept`;
+    }
+    return undefined;
+  }
+
+  /** Bytes of a partial record held back, waiting for more input. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  private fail(message: string, offset: number): number {
+    this.error = new StreamFormatError(message, offset);
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  private parse(buf: Uint8Array): number {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let off = 0;
+    if (!this.headerSeen) {
+      if (buf.length < HEADER_SIZE) return 0;
+      for (let i = 0; i < MAGIC.length; i++) {
+        if (buf[i] !== MAGIC[i]) {
+          return this.fail('not an iolens stream (bad magic bytes at the start)', 0);
+        }
+      }
+      const header = decodeHeader(view, 0);
+      if (header.version > SCHEMA_VERSION) {
+        return this.fail(
+          `this stream uses schema version ${header.version}; this iolens reads up to version ${SCHEMA_VERSION}: update iolens`,
+          8,
+        );
+      }
+      if (header.headerSize < HEADER_SIZE || header.headerSize > 4096 || header.headerSize % 8 !== 0) {
+        return this.fail(`bad header size ${header.headerSize}`, 10);
+      }
+      if (buf.length < header.headerSize) return 0;
+      this.header = header;
+      this.headerSeen = true;
+      off = header.headerSize;
+      this.consumed = off;
+    }
+    while (buf.length - off >= RECORD_HEADER_SIZE) {
+      const kind = view.getUint16(off, true);
+      const size = view.getUint16(off + 2, true);
+      if (size < 8 || size % 8 !== 0) {
+        this.fail(`bad record size ${size} (kind ${kind}) at offset ${this.consumed}`, this.consumed);
+        return buf.length;
+      }
+      if (buf.length - off < size) break;
+      const min = RECORD_MIN_SIZE.get(kind);
+      if (min === undefined) {
+        this.stats.unknownRecords++;
+        this.sink.unknown?.(kind, size, this.consumed);
+      } else if (size < min) {
+        const name = RecordKindNames.get(kind) ?? String(kind);
+        this.fail(`${name} record of ${size} bytes at offset ${this.consumed} is shorter than its ${min}-byte fixed part`, this.consumed);
+        return buf.length;
+      } else {
+        const rec = decodeRecord(view, off, kind, size);
+        if (rec) {
+          this.stats.records++;
+          this.sink.record(rec, this.consumed, buf.subarray(off, off + size));
+        }
+      }
+      off += size;
+      this.consumed += size;
+    }
+    return off;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Loading the native symbolizer (native/, node-addon-api + libdw). When it cannot load, the error
+ * says why and what fixes it: symbolization is the one thing iolens needs a native module for.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/packageRoot';
+
+/** One function at an address: the innermost inlined call first, the real function last. */
+export interface ResolvedFrame {
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  inlined: boolean;
+}
+
+/** What the symbolizer found in an ELF file. */
+export interface ElfInfo {
+  buildId: string | null;
+  type: 'exec' | 'dyn' | 'other';
+  debugFile: string | null;
+  hasLines: boolean;
+  hasSymbols: boolean;
+}
+
+/** Where the canonical frame address is at an instruction. */
+export interface CfaRule {
+  register: 'rsp' | 'rbp' | 'other';
+  offset: number;
+}
+
+/** The native symbolizer (see native/index.d.ts). */
+export interface NativeSymbolizer {
+  inspect(path: string): ElfInfo;
+  resolve(path: string, offsets: number[]): ResolvedFrame[][];
+  cfa(path: string, offsets: number[]): (CfaRule | null)[];
+  clear(): void;
+}
+
+interface NativeModule {
+  Symbolizer: new (options?: { debugDirs?: string[] }) => NativeSymbolizer;
+}
+
+/** The addon could not be loaded; `message` says why and how to fix it. */
+export class NativeLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NativeLoadError';
+  }
+}
+
+let loaded: NativeModule | undefined;
+
+/** Path of the built addon. */
+export function nativeAddonPath(): string {
+  return join(packageRoot(), 'native', 'build', 'Release', 'iolens_symbols.node');
+}
+
+/** Load the addon once; throws NativeLoadError with the cause and the fix. */
+export function loadNative(): NativeModule {
+  if (loaded) return loaded;
+  const path = nativeAddonPath();
+  if (!existsSync(path)) {
+    throw new NativeLoadError(
+      `the symbolizer addon is not built (${path} is missing), so stacks cannot be turned into source lines. ` +
+        'Build it with `npm run build` (it needs libdw-dev, g++ and make).',
+    );
+  }
+  try {
+    // A computed path keeps the bundler from trying to inline the binary.
+    loaded = require(/* webpackIgnore: true */ path) as NativeModule;
+    return loaded;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/libdw\.so|libelf\.so/.test(msg)) {
+      throw new NativeLoadError(`the symbolizer addon needs elfutils' libraries: ${msg}. Install them with \`apt-get install libdw1 libelf1\`.`);
+    }
+    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(msg)) {
+      throw new NativeLoadError(
+        `the symbolizer addon was built for another Node.js version (${process.version} here): rebuild it with \`npm run build\`. (${msg})`,
+      );
+    }
+    throw new NativeLoadError(`the symbolizer addon at ${path} failed to load: ${msg}. Rebuild it with \`npm run build\`.`);
+  }
+}
+
+/** A symbolizer, or the reason there is none. */
+export function createSymbolizer(): { symbolizer: NativeSymbolizer | null; error: string | null } {
+  try {
+    return { symbolizer: new (loadNative().Symbolizer)(), error: null };
+  } catch (e) {
+    return { symbolizer: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Trace files (.iolens): the stream exactly as the tracer wrote it, then a symbol section (every
+ * stack resolved to source). A file cut short opens up to its last whole record, with a warning.
+ */
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { TraceEvent } from '../model/events';
+import { encodeSymbolSection } from './symbolSection';
+import { TracePipeline, type PipelineOptions } from './pipeline';
+
+/** Writes a trace file while the stream arrives. */
+export class TraceFileWriter {
+  private queue: Promise<unknown> = Promise.resolve();
+  private failed: Error | undefined;
+  /** Where the next write goes. */
+  private pos = 0;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly path: string,
+  ) {}
+
+  /** Create (or truncate) the file. */
+  static async create(path: string): Promise<TraceFileWriter> {
+    return new TraceFileWriter(await open(path, 'w'), path);
+  }
+
+  /** Append raw stream bytes, in order. */
+  write(chunk: Uint8Array): void {
+    const copy = Uint8Array.from(chunk);
+    const at = this.pos;
+    this.pos += copy.length;
+    this.queue = this.queue.then(() => (this.failed ? undefined : this.fh.write(copy, 0, copy.length, at))).catch((e: Error) => {
+      this.failed ??= e;
+    });
+  }
+
+  /** Append the symbol section for every stack of the trace and close. Throws if any write failed. */
+  async finish(pipeline: TracePipeline): Promise<void> {
+    const reader = pipeline.reader;
+    if (!reader.error && reader.header) {
+      if (reader.pendingBytes) {
+        // the stream stopped inside a record: cut it off so the symbol section starts on a boundary
+        await this.queue;
+        this.pos = reader.stats.bytes - reader.pendingBytes;
+        await this.fh.truncate(this.pos);
+      }
+      for (const rec of encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver)) this.write(rec);
+    }
+    await this.queue;
+    await this.fh.close();
+    if (this.failed) throw new Error(`writing ${this.path} failed: ${this.failed.message}`);
+  }
+}
+
+/** A trace read from a file. */
+export interface LoadedTrace {
+  readonly pipeline: TracePipeline;
+  /** Problems found (cut short, malformed record...): everything before them was read. */
+  readonly warnings: string[];
+}
+
+/** Read a trace file, calling `onEvent` for each event. Rejects only when the file cannot be read at all. */
+export async function readTraceFile(path: string, onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}): Promise<LoadedTrace> {
+  const pipeline = new TracePipeline(onEvent, options);
+  const input = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of input) {
+    if (!pipeline.push(chunk as Buffer)) break;
+  }
+  input.destroy();
+  const warnings = pipeline.end();
+  if (pipeline.reader.error && !pipeline.reader.header) {
+    throw new Error(`${path}: ${pipeline.reader.error.message}`);
+  }
+  if (!pipeline.reader.header) throw new Error(`${path}: ${warnings[0] ?? 'not an iolens trace'}`);
+  return { pipeline, warnings };
+}

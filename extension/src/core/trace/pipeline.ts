@@ -1,0 +1,49 @@
+/**
+ * Bytes to events: the stream reader feeds the assembler, which calls the event sink; the stack
+ * resolver turns the trace's stack ids into source lines on demand.
+ */
+import type { TraceEvent } from '../model/events';
+import { TraceAssembler } from '../model/assembler';
+import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
+import { StackResolver } from '../symbols/stacks';
+import { StreamReader } from '../stream/reader';
+
+/** Options of a pipeline. */
+export interface PipelineOptions {
+  /** Resolve stacks with this symbolizer; by default the native one is loaded (null: never). */
+  readonly symbolizer?: NativeSymbolizer | null;
+}
+
+/** One trace being read. */
+export class TracePipeline {
+  readonly trace: TraceAssembler;
+  readonly reader: StreamReader;
+  readonly resolver: StackResolver;
+  /** Why stacks cannot be resolved, when they cannot. */
+  readonly symbolizerError: string | null;
+
+  constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
+    this.trace = new TraceAssembler(onEvent);
+    this.reader = new StreamReader({ record: (r) => this.trace.push(r) });
+    let symbolizer = options.symbolizer;
+    let error: string | null = null;
+    if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
+    this.symbolizerError = error;
+    this.resolver = new StackResolver(this.trace, symbolizer, error);
+  }
+
+  /** Feed bytes. Returns false once the stream is broken (see reader.error). */
+  push(chunk: Uint8Array): boolean {
+    return this.reader.push(chunk);
+  }
+
+  /** The input ended: flush requests still in flight; returns warnings (e.g. a file cut short). */
+  end(): string[] {
+    const warnings: string[] = [];
+    const w = this.reader.end();
+    if (w) warnings.push(w);
+    this.trace.finish();
+    warnings.push(...this.trace.warnings);
+    return warnings;
+  }
+}

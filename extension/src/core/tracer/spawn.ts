@@ -1,0 +1,79 @@
+/**
+ * Running iolens-tracer: the event stream arrives on fd 3, the tracer's diagnostics on fd 4, and a
+ * launched program keeps fds 0-2 (the terminal, or pipes the caller reads).
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { tracerPath } from './locate';
+
+/** What to trace and how. */
+export interface TracerOptions {
+  /** Attach to this process... */
+  readonly pid?: number;
+  /** ...or launch this command (held back until the probes are attached). */
+  readonly command?: readonly string[];
+  readonly durationS?: number;
+  /** Blocking calls shorter than this are not sent. */
+  readonly minDurationNs?: number;
+  readonly irq?: boolean;
+  readonly stacks?: boolean;
+  readonly ringSize?: number;
+  /** stdio of a launched program: inherited (default) or piped to the caller. */
+  readonly programStdio?: 'inherit' | 'pipe';
+  /** Working directory of a launched program. */
+  readonly cwd?: string;
+  /** Environment of a launched program. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** A running tracer. */
+export interface TracerHandle {
+  readonly child: ChildProcess;
+  /** The event stream. */
+  readonly stream: Readable;
+  /** The tracer's diagnostics, line by line. */
+  readonly log: Readable;
+  /** The launched program's stdout/stderr when piped. */
+  readonly programOutput: { stdout: Readable | null; stderr: Readable | null };
+  /** Ask the tracer to stop (it detaches and ends the stream cleanly). */
+  stop(): void;
+  /** Resolves with the tracer's exit code (or the signal that killed it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Command-line arguments for iolens-tracer. */
+export function tracerArgs(o: TracerOptions): string[] {
+  const args = ['--output-fd', '3', '--log-fd', '4'];
+  if (o.durationS !== undefined) args.push('--duration', String(o.durationS));
+  if (o.minDurationNs !== undefined) args.push('--min-duration-ns', String(Math.round(o.minDurationNs)));
+  if (o.irq) args.push('--irq');
+  if (o.stacks === false) args.push('--no-stacks');
+  if (o.ringSize !== undefined) args.push('--ring-size', String(o.ringSize));
+  if (o.pid !== undefined) args.push('--pid', String(o.pid));
+  else if (o.command?.length) args.push('--', ...o.command);
+  else throw new Error('nothing to trace: give a pid or a command');
+  return args;
+}
+
+/** Start the tracer. */
+export function startTracer(o: TracerOptions): TracerHandle {
+  const program = o.programStdio ?? 'inherit';
+  const stdio: StdioOptions = [program === 'pipe' ? 'ignore' : 'inherit', program, program, 'pipe', 'pipe'];
+  const child = spawn(tracerPath(), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
+  const stream = child.stdio[3] as Readable;
+  const log = child.stdio[4] as Readable;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return {
+    child,
+    stream,
+    log,
+    programOutput: { stdout: program === 'pipe' ? child.stdout : null, stderr: program === 'pipe' ? child.stderr : null },
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    },
+    exited,
+  };
+}

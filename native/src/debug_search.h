@@ -1,0 +1,42 @@
+// Where to look for separate debug files, and the libdwfl callbacks that do it.
+
+#pragma once
+
+#include <elfutils/libdwfl.h>
+
+#include <string>
+#include <vector>
+
+namespace iolens {
+
+/**
+ * The debug directories of one Symbolizer and the Dwfl_Callbacks built from them.
+ *
+ * libdwfl keeps a pointer to the callbacks (and reads *debuginfo_path lazily), so
+ * this object must outlive every Dwfl that uses it; modules hold it by shared_ptr.
+ * It is neither copyable nor movable because `callbacks` points into itself.
+ */
+struct DebugSearch {
+  explicit DebugSearch(std::vector<std::string> debug_dirs);
+  DebugSearch(const DebugSearch&) = delete;
+  DebugSearch& operator=(const DebugSearch&) = delete;
+
+  /** Absolute directories holding .build-id/xx/yyyy.debug trees (default /usr/lib/debug). */
+  std::vector<std::string> dirs;
+  /** `dirs` joined with ':' — the format of Dwfl_Callbacks::debuginfo_path. */
+  std::string path;
+  char* path_ptr;
+  Dwfl_Callbacks callbacks;
+};
+
+/**
+ * What the find_debuginfo callback needs to know about one module; stored in the
+ * module's libdwfl userdata slot.
+ */
+struct DebugLookup {
+  const DebugSearch* search;
+  /** The main file's path exactly as reported to libdwfl. */
+  std::string main_path;
+};
+
+}  // namespace iolens
