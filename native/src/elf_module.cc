@@ -64,13 +64,19 @@ bool HasSectionData(Elf* elf, const char* name) {
 }  // namespace
 
 FileIdentity FileIdentity::Of(const struct stat& st) {
-  return FileIdentity{st.st_dev, st.st_ino, static_cast<int64_t>(st.st_mtim.tv_sec),
-                      static_cast<int64_t>(st.st_mtim.tv_nsec), st.st_size};
+  return FileIdentity{st.st_dev,
+                      st.st_ino,
+                      static_cast<int64_t>(st.st_mtim.tv_sec),
+                      static_cast<int64_t>(st.st_mtim.tv_nsec),
+                      static_cast<int64_t>(st.st_ctim.tv_sec),
+                      static_cast<int64_t>(st.st_ctim.tv_nsec),
+                      st.st_size};
 }
 
 bool FileIdentity::operator==(const FileIdentity& other) const {
   return dev == other.dev && ino == other.ino && mtime_sec == other.mtime_sec &&
-         mtime_nsec == other.mtime_nsec && size == other.size;
+         mtime_nsec == other.mtime_nsec && ctime_sec == other.ctime_sec &&
+         ctime_nsec == other.ctime_nsec && size == other.size;
 }
 
 std::unique_ptr<ElfModule> ElfModule::Open(const std::string& path,

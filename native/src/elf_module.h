@@ -22,6 +22,9 @@ struct FileIdentity {
   ino_t ino;
   int64_t mtime_sec;
   int64_t mtime_nsec;
+  // ctime too: tools that restore mtime (cp -p, tar) still move ctime.
+  int64_t ctime_sec;
+  int64_t ctime_nsec;
   off_t size;
 
   static FileIdentity Of(const struct stat& st);

@@ -99,6 +99,7 @@ export const StackFlag = {
   truncated: 1,
   caller_from_sp: 2,
   bad_frame_pointer: 4,
+  frame_pointer_from_stack: 8,
 } as const;
 /** A name of {@link StackFlag}. */
 export type StackFlagName = keyof typeof StackFlag;

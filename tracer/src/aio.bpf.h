@@ -114,23 +114,31 @@ static __always_inline __u32 aio_batch_size(long n)
 }
 
 /* io_submit returned `ret`: the first ret iocbs were queued. */
-static __always_inline void aio_submitted(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid)
+__noinline int aio_submitted(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid)
 {
-	struct iol_aio_batch b = {
-		.ts = f->ts, .ctx = f->args[0], .array = f->args[2], .stack_id = f->stack_id, .tgid = tgid, .tid = tid,
-	};
+	struct iol_aio_batch b = { .tgid = tgid, .tid = tid };
 
+	if (!f)
+		return 0;
+	b.ts = f->ts;
+	b.ctx = f->args[0];
+	b.array = f->args[2];
+	b.stack_id = f->stack_id;
 	bpf_loop(aio_batch_size(ret), aio_submit_step, &b, 0);
+	return 0;
 }
 
 /* io_getevents / io_pgetevents returned `ret` events at `now`. */
-static __always_inline void aio_reaped(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid, __u64 now)
+__noinline int aio_reaped(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid, __u64 now)
 {
-	struct iol_aio_batch b = {
-		.ts = now, .ctx = f->args[0], .array = f->args[3], .tgid = tgid, .tid = tid,
-	};
+	struct iol_aio_batch b = { .ts = now, .tgid = tgid, .tid = tid };
 
+	if (!f)
+		return 0;
+	b.ctx = f->args[0];
+	b.array = f->args[3];
 	bpf_loop(aio_batch_size(ret), aio_complete_step, &b, 0);
+	return 0;
 }
 
 #endif /* IOLENS_AIO_BPF_H */

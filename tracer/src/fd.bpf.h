@@ -147,14 +147,15 @@ static __always_inline void fd_pair_opened(__u32 tgid, __u16 sys, __u64 uptr, __
 #define IOL_F_DUPFD 0
 #define IOL_F_DUPFD_CLOEXEC 1030
 
-/* fd-table effect of a finished syscall (class fd, and the fd side of accept/io_uring_setup/fcntl). */
-static __always_inline void fd_effect(__u32 tgid, __u16 sys, const struct iol_inflight *f, long ret, __u64 ts)
+/* fd-table effect of a finished syscall (class fd, and the fd side of accept/io_uring_setup/fcntl).
+ * Global: verified once, whatever calls it. */
+__noinline int fd_effect(__u32 tgid, __u16 sys, const struct iol_inflight *f, long ret, __u64 ts)
 {
 	struct iol_fd_key key = { .tgid = tgid };
 	__u64 how_flags = 0;
 
-	if (ret < 0)
-		return;
+	if (ret < 0 || !f)
+		return 0;
 	switch (sys) {
 	case IOL_SYS_OPEN:
 		fd_opened(tgid, sys, ret, IOL_FD_TYPE_UNKNOWN, f->args[1], 0, f->args[0], ts);
@@ -223,6 +224,7 @@ static __always_inline void fd_effect(__u32 tgid, __u16 sys, const struct iol_in
 	default:
 		break;
 	}
+	return 0;
 }
 
 #endif /* IOLENS_FD_BPF_H */

@@ -15,6 +15,7 @@
 #include "stack.bpf.h"
 #include "fd.bpf.h"
 #include "aio.bpf.h"
+#include "vma.bpf.h"
 #include "syscalls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -105,14 +106,22 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	__u32 tgid = p->tgid;
 	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+	__u64 start_code, end_code;
 
 	if (!proc)
 		return 0;
 	proc->gen++;
 	proc->flags &= ~IOL_TRACED_QUIET_UNTIL_EXEC;
-	/* the old image's code is gone; the loader sends the new one's */
-	bpf_map_delete_elem(&exec_ranges, &tgid);
 	emit_task(IOL_TASK_EVENT_EXEC, p, old_pid, 0, 0, 0, BPF_CORE_READ(bprm, filename));
+	/* the old image's code is gone: the new executable's text is known right away, its libraries
+	 * as they are mapped, and the loader completes the picture from /proc */
+	bpf_map_delete_elem(&exec_ranges, &tgid);
+	start_code = BPF_CORE_READ(p, mm, start_code);
+	end_code = BPF_CORE_READ(p, mm, end_code);
+	if (start_code && end_code > start_code) {
+		exec_range_add(tgid, start_code, end_code);
+		emit_vma_map(tgid, start_code, bpf_ktime_get_ns());
+	}
 	return 0;
 }
 

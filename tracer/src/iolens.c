@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <asm/unistd.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -567,6 +568,34 @@ static void install_signals(void)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/*
+ * Detach every probe. Each detach from a syscall tracepoint waits for an RCU-tasks-trace grace
+ * period (about 70 ms here): one after the other, 126 of them took 9 s. Detached concurrently,
+ * the waits overlap and the whole takes about one grace period.
+ */
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+static void destroy_links(struct bpf_link **links, size_t n)
+{
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	bool *started = calloc(n, sizeof(*started));
+
+	for (size_t i = 0; i < n; i++)
+		started[i] = threads && started && pthread_create(&threads[i], NULL, destroy_link, links[i]) == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (started && started[i])
+			pthread_join(threads[i], NULL);
+		else
+			bpf_link__destroy(links[i]);
+	}
+	free(threads);
+	free(started);
+}
+
 /* ---------------------------------------------------------------- main loop */
 
 static int run(struct iol_tracer *t, int *end_reason)
@@ -641,7 +670,7 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 
 int main(int argc, char **argv)
 {
-	static struct iol_tracer tracer;
+	static struct iol_tracer tracer = { .out.fd = -1 };
 	struct iol_tracer *t = &tracer;
 	int stdio_fds[3] = { -1, -1, -1 };
 	struct btf *vmlinux = NULL;
@@ -676,7 +705,12 @@ int main(int argc, char **argv)
 	read_clock(t);
 	t->ncpus = libbpf_num_possible_cpus();
 	vmlinux = btf__load_vmlinux_btf();
-	t->skel = iolens_bpf__open();
+	{
+		/* IOLENS_VERIFIER_STATS=1: print the verifier's statistics per program (with IOLENS_DEBUG=1) */
+		LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_level = getenv("IOLENS_VERIFIER_STATS") ? 4 : 0);
+
+		t->skel = iolens_bpf__open_opts(&open_opts);
+	}
 	if (!t->skel || t->ncpus <= 0) {
 		logmsg("iolens-tracer: cannot open the eBPF object: %s", strerror(errno));
 		goto cleanup;
@@ -730,11 +764,13 @@ int main(int argc, char **argv)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(t->out.error));
 
 cleanup:
+	/* the reader has the whole stream now: let it go on while the probes come off (seconds) */
+	if (t->out.fd >= 0)
+		close(t->out.fd);
 	if (t->launched && t->launch.go_fd >= 0)
 		launch_abandon(&t->launch);
 	ring_buffer__free(t->rb);
-	for (size_t i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
+	destroy_links(t->links, t->nlinks);
 	free(t->links);
 	iolens_bpf__destroy(t->skel);
 	btf__free(vmlinux);

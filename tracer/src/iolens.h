@@ -11,9 +11,10 @@
 /* Frames kept per stack: the instruction pointer, the caller candidates read at the stack pointer,
  * and the frame-pointer chain. */
 #define IOL_MAX_FRAMES 48
-/* Words read at the stack pointer at syscall entry, to find the return address of a frameless
- * wrapper (glibc's multi-threaded path moves rsp by 0x28 before the syscall). */
-#define IOL_SP_WINDOW 8
+/* Words read at the stack pointer at syscall entry, to find the return addresses of frameless
+ * wrappers: glibc's multi-threaded path moves rsp by 0x28 before the syscall; libaio's io_submit
+ * saves five registers before calling syscall(); fcntl keeps its caller 15 words up. A power of 2. */
+#define IOL_SP_WINDOW 16
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
 /* Largest tail a syscall record carries, in u64 words. */

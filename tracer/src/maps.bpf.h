@@ -108,8 +108,19 @@ struct iol_scratch {
 			struct iol_rec_task rec;
 			char filename[IOL_PATH_MAX];
 		} task;
+		struct {
+			struct iol_rec_map rec;
+			char path[IOL_PATH_MAX];
+			char buf[2 * IOL_PATH_MAX]; /* the path is built backwards here */
+		} vma;
 	};
 	__u64 window[IOL_SP_WINDOW];
+	/* state of the stack walk in progress (stack.bpf.h) */
+	struct iol_walk {
+		__u64 bp, lo, hi, hash, n;
+		__u32 sp_slots;
+		__u32 flags;
+	} walk;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

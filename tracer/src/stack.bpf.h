@@ -32,17 +32,11 @@ static long vma_end_cb(struct task_struct *task, struct vm_area_struct *vma, voi
 	return 0;
 }
 
-struct iol_walk {
-	__u64 bp;
-	__u64 lo;
-	__u64 hi;
-	__u64 hash;
-	__u32 n;
-	__u16 flags;
-	__u16 reserved;
+/* bpf_loop context of the window scan: where code is. The walk's own state lives in the per-CPU
+ * scratch map (struct iol_walk), where the verifier tracks no exact values: kept on the BPF stack,
+ * every distinct frame count would be a state of its own and verification would take seconds. */
+struct iol_window_ctx {
 	const struct iol_exec_ranges *ranges;
-	__u32 sp_slots;
-	__u32 reserved2;
 };
 
 static __always_inline __u64 hash_mix(__u64 h, __u64 v)
@@ -55,94 +49,120 @@ static __always_inline __u64 hash_mix(__u64 h, __u64 v)
 
 static __always_inline bool in_exec(const struct iol_exec_ranges *r, __u64 a)
 {
+	__u32 n;
+
 	if (a < r->lo || a >= r->hi)
 		return false;
-#pragma unroll
-	for (int i = 0; i < IOL_MAX_EXEC_RANGES; i++) {
-		if (i >= r->n)
-			break;
+	n = r->n;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < IOL_MAX_EXEC_RANGES && i < n; i++) {
 		if (a >= r->start[i] && a < r->end[i])
 			return true;
 	}
 	return false;
 }
 
-/* bpf_loop callback: consider the word at sp + 8*i as a candidate return address. */
+/* Append a frame to the walk. */
+static __always_inline bool walk_push(struct iol_scratch *s, __u64 addr)
+{
+	__u64 n = s->walk.n;
+
+	asm volatile("" : "+r"(n));
+	if (n >= IOL_MAX_FRAMES) {
+		s->walk.flags |= IOL_STACK_FLAG_TRUNCATED;
+		return false;
+	}
+	s->stack.frames[n] = addr;
+	s->walk.n = n + 1;
+	s->walk.hash = hash_mix(s->walk.hash, addr);
+	return true;
+}
+
+/* bpf_loop callback: keep the word at sp + 8*i if it points into code (a candidate return address). */
 static long window_step(__u32 i, void *data)
 {
-	struct iol_walk *w = data;
+	struct iol_window_ctx *c = data;
 	struct iol_scratch *s = get_scratch();
-	__u64 word, idx, n;
+	__u64 word, idx = i;
 
-	idx = i;
 	asm volatile("" : "+r"(idx)); /* check and use one register, not two zero-extensions of i */
 	if (!s || idx >= IOL_SP_WINDOW)
 		return 1;
 	word = s->window[idx];
 	if (!word)
 		return 0;
-	if (w->ranges ? !in_exec(w->ranges, word) : i != 0)
+	if (c->ranges ? !in_exec(c->ranges, word) : idx != 0)
 		return 0;
-	n = w->n;
-	asm volatile("" : "+r"(n));
-	if (n >= IOL_MAX_FRAMES)
+	if (!walk_push(s, word))
 		return 1;
-	s->stack.frames[n] = word;
-	w->n = n + 1;
-	w->sp_slots |= 1U << i;
-	w->hash = hash_mix(w->hash, word);
+	s->walk.sp_slots |= 1U << idx;
 	return 0;
 }
 
 /* bpf_loop callback: one step up the frame-pointer chain. */
 static long chain_step(__u32 i, void *data)
 {
-	struct iol_walk *w = data;
-	struct iol_scratch *s;
-	__u64 fr[2], n;
+	struct iol_scratch *s = get_scratch();
+	__u64 fr[2], bp;
 
-	if (w->n >= IOL_MAX_FRAMES) {
-		w->flags |= IOL_STACK_FLAG_TRUNCATED;
-		return 1;
-	}
-	if (!w->bp)
-		return 1;
-	if ((w->bp & 7) || w->bp < w->lo || w->bp + 16 > w->hi) {
-		w->flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
-		return 1;
-	}
-	if (bpf_probe_read_user(fr, sizeof(fr), (void *)w->bp))
-		return 1;
-	if (!fr[1])
-		return 1;
-	s = get_scratch();
 	if (!s)
 		return 1;
-	n = w->n;
-	asm volatile("" : "+r"(n));
-	if (n >= IOL_MAX_FRAMES)
+	bp = s->walk.bp;
+	if (!bp)
 		return 1;
-	s->stack.frames[n] = fr[1];
-	w->n = n + 1;
-	w->hash = hash_mix(w->hash, fr[1]);
-	if (fr[0] <= w->bp)
+	if ((bp & 7) || bp < s->walk.lo || bp + 16 > s->walk.hi) {
+		s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
 		return 1;
-	w->lo = w->bp + 16;
-	w->bp = fr[0];
+	}
+	if (bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
+		return 1;
+	if (!walk_push(s, fr[1]))
+		return 1;
+	if (fr[0] <= bp)
+		return 1;
+	s->walk.lo = bp + 16;
+	s->walk.bp = fr[0];
 	return 0;
+}
+
+/*
+ * bpf_loop callback: the frame pointer register did not lead anywhere (a library that uses rbp as
+ * a general register, like libaio's io_submit, sits between the syscall and the caller). The
+ * caller's rbp was saved on the stack: take the first word above sp that points to a frame whose
+ * return address is code.
+ */
+static long rescue_step(__u32 i, void *data)
+{
+	struct iol_window_ctx *c = data;
+	struct iol_scratch *s = get_scratch();
+	__u64 word, idx = i, fr[2];
+
+	asm volatile("" : "+r"(idx));
+	if (!s || !c->ranges || idx >= IOL_SP_WINDOW)
+		return 1;
+	word = s->window[idx];
+	if ((word & 7) || word <= s->walk.lo + 8 * idx || word + 16 > s->walk.hi)
+		return 0;
+	if (bpf_probe_read_user(fr, sizeof(fr), (void *)word))
+		return 0;
+	if (!in_exec(c->ranges, fr[1]) || fr[0] <= word)
+		return 0;
+	s->walk.bp = word;
+	return 1;
 }
 
 /*
  * Walk the current thread's user stack, send it if new, and return its id (0 when stacks are off
  * or the registers cannot be read). `stack_end` caches the end of the thread's stack mapping.
+ * Global (not static): the verifier checks it once per program, not once per call site.
  */
-static __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
+__noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 {
+	struct iol_window_ctx ctx = {};
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct iol_scratch *s;
-	struct iol_walk w = {};
-	__u64 ip, sp, size, n;
+	__u64 ip, sp, size, n, hash;
 	__u8 one = 1;
 
 	if (!want_stacks || !stack_end)
@@ -153,7 +173,6 @@ static __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		return 0;
 	ip = BPF_CORE_READ(regs, ip);
 	sp = BPF_CORE_READ(regs, sp);
-	w.bp = BPF_CORE_READ(regs, bp);
 	if (!ip || !sp)
 		return 0;
 	s = get_scratch();
@@ -169,37 +188,49 @@ static __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 			*stack_end = sp + IOL_STACK_FALLBACK_SPAN;
 	}
 
-	w.lo = sp;
-	w.hi = *stack_end;
-	w.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
-	s->stack.frames[0] = ip;
-	w.n = 1;
+	s->walk.bp = BPF_CORE_READ(regs, bp);
+	s->walk.lo = sp;
+	s->walk.hi = *stack_end;
+	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
+	s->walk.n = 0;
+	s->walk.flags = 0;
+	s->walk.sp_slots = 0;
+	walk_push(s, ip);
 
-	w.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
+	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
 	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)sp) == 0)
-		bpf_loop(IOL_SP_WINDOW, window_step, &w, 0);
-	w.ranges = NULL;
-	bpf_loop(IOL_MAX_FRAMES, chain_step, &w, 0);
+		bpf_loop(IOL_SP_WINDOW, window_step, &ctx, 0);
+	n = s->walk.n;
+	bpf_loop(IOL_MAX_FRAMES, chain_step, NULL, 0);
+	if (s->walk.n == n && (s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER)) {
+		s->walk.bp = 0;
+		bpf_loop(IOL_SP_WINDOW, rescue_step, &ctx, 0);
+		if (s->walk.bp) {
+			s->walk.lo = sp;
+			s->walk.flags = (s->walk.flags & ~IOL_STACK_FLAG_BAD_FRAME_POINTER) |
+					IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK;
+			bpf_loop(IOL_MAX_FRAMES, chain_step, NULL, 0);
+		}
+	}
 
-	if (!w.hash)
-		w.hash = 1;
-	if (bpf_map_lookup_elem(&stacks_seen, &w.hash))
-		return w.hash;
+	hash = s->walk.hash ? s->walk.hash : 1;
+	if (bpf_map_lookup_elem(&stacks_seen, &hash))
+		return hash;
 
-	n = w.n;
+	n = s->walk.n;
 	IOL_CLAMP(n, IOL_MAX_FRAMES);
 	size = sizeof(s->stack.rec) + n * 8;
 	IOL_CLAMP(size, sizeof(s->stack));
 	s->stack.rec.hdr.kind = IOL_RECORD_KIND_STACK;
 	s->stack.rec.hdr.size = size;
 	s->stack.rec.nframes = n;
-	s->stack.rec.flags = w.flags;
+	s->stack.rec.flags = s->walk.flags;
 	s->stack.rec.pid = tgid;
-	s->stack.rec.sp_slots = w.sp_slots;
-	s->stack.rec.stack_id = w.hash;
+	s->stack.rec.sp_slots = s->walk.sp_slots;
+	s->stack.rec.stack_id = hash;
 	if (output_record(&s->stack, size, IOL_CNT_STACK_RING_FULL) == 0)
-		bpf_map_update_elem(&stacks_seen, &w.hash, &one, BPF_ANY);
-	return w.hash;
+		bpf_map_update_elem(&stacks_seen, &hash, &one, BPF_ANY);
+	return hash;
 }
 
 #endif /* IOLENS_STACK_BPF_H */

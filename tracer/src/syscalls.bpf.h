@@ -185,12 +185,16 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 	}
 }
 
-static __always_inline void emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now,
-					 __u32 flags)
+/* Global: verified once per program however many paths lead here. */
+__noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now)
 {
 	struct iol_rec_syscall *r;
-	__u8 fmt = f->sys < IOL_SYS_MAX ? sys_format[f->sys] : IOL_DATA_FORMAT_NONE;
 	__u32 words;
+	__u8 fmt;
+
+	if (!f)
+		return 0;
+	fmt = f->sys < IOL_SYS_MAX ? sys_format[f->sys] : IOL_DATA_FORMAT_NONE;
 
 	/* Constant reservation sizes: the common short forms, then the largest. */
 	if (fmt == IOL_DATA_FORMAT_NONE)
@@ -201,7 +205,7 @@ static __always_inline void emit_syscall(const struct iol_inflight *f, __u32 tgi
 	else
 		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
 	if (!r)
-		return;
+		return 0;
 	words = fill_data(fmt, f, ret, r->data);
 	if (words > IOL_MAX_DATA_WORDS)
 		words = IOL_MAX_DATA_WORDS;
@@ -212,7 +216,7 @@ static __always_inline void emit_syscall(const struct iol_inflight *f, __u32 tgi
 	r->tid = tid;
 	r->data_format = fmt;
 	r->data_count = words;
-	r->flags = flags;
+	r->flags = 0;
 	r->ts = f->ts;
 	r->dur = now - f->ts;
 	r->ret = ret;
@@ -221,6 +225,7 @@ static __always_inline void emit_syscall(const struct iol_inflight *f, __u32 tgi
 	for (int i = 0; i < 6; i++)
 		r->args[i] = f->args[i];
 	submit_record(r);
+	return 0;
 }
 
 /* Reads of these fds are waits (for a signal, an eventfd count, a timer, an interrupt). */
@@ -238,16 +243,15 @@ static __always_inline bool fcntl_recorded(__u64 cmd)
 	return cmd == IOL_F_SETOWN || cmd == IOL_F_SETOWN_EX || cmd == IOL_F_SETSIG || cmd == IOL_F_SETFL;
 }
 
-static __always_inline void memory_effect(__u16 sys, const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid,
-					  __u64 now)
+__noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid, __u64 now)
 {
 	struct iol_rec_mmap *r;
 
-	if (sys != IOL_SYS_MMAP || ret < 0 || (unsigned long)ret > -4096UL || !(f->args[2] & 4 /* PROT_EXEC */))
-		return;
+	if (!f || f->sys != IOL_SYS_MMAP || ret < 0 || (unsigned long)ret > -4096UL || !(f->args[2] & 4 /* PROT_EXEC */))
+		return 0;
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_MMAP, IOL_CNT_RING_FULL);
 	if (!r)
-		return;
+		return 0;
 	r->reserved = 0;
 	r->pid = tgid;
 	r->tid = tid;
@@ -259,7 +263,11 @@ static __always_inline void memory_effect(__u16 sys, const struct iol_inflight *
 	r->flags = f->args[3];
 	r->fd = f->args[4];
 	r->reserved2 = 0;
-	submit_record(r);
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP); /* the loader rescans /proc at once */
+	count(IOL_CNT_EMITTED);
+	exec_range_add(tgid, ret, ret + f->args[1]);
+	emit_vma_map(tgid, ret, now);
+	return 0;
 }
 
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
@@ -297,12 +305,12 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		/* per-request records first: the reader attaches them to the syscall record that follows */
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			aio_reaped(f, ret, tgid, tid, now);
-		emit_syscall(f, tgid, tid, ret, now, 0);
+		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		if (now - f->ts >= min_duration_ns || waits_on_fd(sys, tgid, f->args[0])) {
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
-			emit_syscall(f, tgid, tid, ret, now, 0);
+			emit_syscall(f, tgid, tid, ret, now);
 		}
 		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
 			fd_effect(tgid, sys, f, ret, now);
@@ -317,13 +325,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 			aio_submitted(f, ret, tgid, tid);
 		else if (sys == IOL_SYS_IO_URING_SETUP)
 			fd_effect(tgid, sys, f, ret, now);
-		emit_syscall(f, tgid, tid, ret, now, 0);
+		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
 		fd_effect(tgid, sys, f, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_MEMORY:
-		memory_effect(sys, f, ret, tgid, tid, now);
+		memory_effect(f, ret, tgid, tid, now);
 		break;
 	default:
 		break;

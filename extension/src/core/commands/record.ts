@@ -81,8 +81,15 @@ export async function record(o: RecordOptions): Promise<number> {
   const timer = setInterval(() => flush(false), 50);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
-    exit = await handle.exited;
+    await Promise.race([streamDone, handle.exited]);
     await streamDone;
+    if (pipeline.trace.end) {
+      // a complete recording: the tracer still takes seconds to take its probes off; don't wait
+      exit = { code: 0, signal: null };
+      handle.detach();
+    } else {
+      exit = await handle.exited;
+    }
   } finally {
     clearInterval(timer);
     o.stopSignal?.removeEventListener('abort', onStop);

@@ -42,7 +42,7 @@ function fdText(fd: ArgValue, args: Args): string {
 function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
   const info = SYSCALLS.get(e.sys);
   const parts: string[] = [];
-  const firstFd = info?.args.find((a) => a.fmt === 'fd')?.name;
+  const firstFd = info?.args.find((a) => a.name === 'fd')?.name ?? info?.args.find((a) => a.fmt === 'fd')?.name;
   for (const a of info?.args ?? []) {
     if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue;
     const v = e.args[a.name];

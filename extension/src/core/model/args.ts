@@ -149,7 +149,9 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   info.args.forEach((a, i) => {
     args[a.name] = decodeArg(a.fmt, r.args[i]);
   });
-  const fdArg = info.args.findIndex((a) => a.fmt === 'fd');
+  // the fd the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument
+  const named = info.args.findIndex((a) => a.name === 'fd');
+  const fdArg = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
   if (fdArg >= 0) {
     const fd = Number(BigInt.asIntN(32, r.args[fdArg]));
     const f = fds.get(r.pid, fd);

@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from './maps';
-import type { NativeSymbolizer, ResolvedFrame } from './native';
+import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
 
 /** One frame of a resolved stack (inlined calls are frames of their own). */
 export interface StackFrame {
@@ -84,41 +84,60 @@ export class StackResolver {
     this.resolved.clear();
   }
 
-  /** The addresses a stack really has: ip, the chosen caller of a frameless wrapper, the frame-pointer chain. */
+  /**
+   * The addresses a stack really has: the instruction pointer, then the return addresses of the
+   * frameless functions between it and the first function with a frame pointer (found among the
+   * tracer's candidate words by unwinding with each function's CFI), then the frame-pointer chain.
+   */
   addresses(info: StackInfo): bigint[] {
     const ncand = popcount(info.spSlots);
     const ip = info.frames[0];
-    const candidates = info.frames.slice(1, 1 + ncand);
+    const words = new Map<number, bigint>();
+    let k = 1;
+    for (let slot = 0; slot < 32 && k <= ncand; slot++) {
+      if (info.spSlots & (1 << slot)) words.set(slot, info.frames[k++]);
+    }
     const chain = info.frames.slice(1 + ncand);
-    const out = [ip];
-    const chosen = this.chooseCaller(info, ip, candidates);
-    if (chosen !== undefined) out.push(chosen);
+    const out = [ip, ...this.unwindFrameless(info, ip, words)];
+    if (chain.length && chain[0] === out[out.length - 1]) chain.shift();
     out.push(...chain);
     return out;
   }
 
-  private chooseCaller(info: StackInfo, ip: bigint, candidates: bigint[]): bigint | undefined {
-    if (!candidates.length) return undefined;
-    const slotIndex = (slot: number): number => {
-      if (!(info.spSlots & (1 << slot))) return -1;
-      return popcount(info.spSlots & ((1 << slot) - 1));
-    };
-    const m = this.trace.maps.find(info.pid, ip, info.gen);
-    if (m && this.symbolizer && !m.vdso && !m.anonymous && !this.module(m).problem) {
-      try {
-        const [rule] = this.symbolizer.cfa(m.path, [fileOffset(m, ip)]);
-        if (rule) {
-          if (rule.register !== 'rsp') return undefined; // the function has a frame: the chain has its caller
-          const slot = (rule.offset - 8) / 8;
-          const i = Number.isInteger(slot) && slot >= 0 && slot < 32 ? slotIndex(slot) : -1;
-          return i >= 0 ? candidates[i] : undefined;
-        }
-      } catch {
-        /* no unwind table: fall back to the word at sp */
+  /** Unwind through frameless functions using the candidate words above sp (slot = 8-byte index). */
+  private unwindFrameless(info: StackInfo, ip: bigint, words: Map<number, bigint>): bigint[] {
+    if (!words.size) return [];
+    const out: bigint[] = [];
+    let pc = ip;
+    let spOffset = 0; // the current frame's sp, in bytes above the sp at syscall entry
+    for (let step = 0; step < 16; step++) {
+      const rule = this.cfaAt(info, pc, step > 0);
+      if (rule === undefined) {
+        // no unwind information: trust only the word at sp, and only for the first frame
+        if (step === 0 && words.has(0) && this.trace.maps.find(info.pid, words.get(0) as bigint, info.gen)) out.push(words.get(0) as bigint);
+        break;
       }
+      if (rule === null || rule.register !== 'rsp') break; // this function has a frame: the chain goes on from here
+      const at = spOffset + rule.offset - 8;
+      if (at < 0 || at % 8 !== 0) break;
+      const ret = words.get(at / 8);
+      if (ret === undefined) break; // the return address is outside the words the tracer read
+      out.push(ret);
+      pc = ret;
+      spOffset += rule.offset;
     }
-    const i = slotIndex(0);
-    return i >= 0 && this.trace.maps.find(info.pid, candidates[i], info.gen) ? candidates[i] : undefined;
+    return out;
+  }
+
+  /** CFA rule at pc (pc-1 for a return address); undefined when nothing can say, null for no rule. */
+  private cfaAt(info: StackInfo, pc: bigint, isReturn: boolean): CfaRule | null | undefined {
+    const m = this.trace.maps.find(info.pid, pc, info.gen);
+    if (!m || !this.symbolizer || m.vdso || m.anonymous || this.module(m).problem) return undefined;
+    try {
+      return this.symbolizer.cfa(m.path, [fileOffset(m, pc) - (isReturn ? 1 : 0)])[0];
+    } catch {
+      return undefined;
+    }
   }
 
   private module(m: MemoryMap): ModuleState {

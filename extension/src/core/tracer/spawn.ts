@@ -39,6 +39,11 @@ export interface TracerHandle {
   stop(): void;
   /** Resolves with the tracer's exit code (or the signal that killed it). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Stop waiting for the tracer: after its end record it only detaches its probes, which takes
+   * seconds (one RCU grace period per syscall tracepoint) and needs nothing from us.
+   */
+  detach(): void;
 }
 
 /** Command-line arguments for iolens-tracer. */
@@ -75,5 +80,10 @@ export function startTracer(o: TracerOptions): TracerHandle {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
     },
     exited,
+    detach: () => {
+      log.destroy();
+      stream.destroy();
+      child.unref();
+    },
   };
 }

@@ -1,0 +1,116 @@
+#include "js_convert.h"
+
+#include <cmath>
+
+namespace iolens {
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
+
+Napi::Value StringOrNull(Napi::Env env, const std::string& s) {
+  return s.empty() ? env.Null() : Napi::String::New(env, s);
+}
+
+Napi::Value PositiveOrNull(Napi::Env env, int n) {
+  return n > 0 ? Napi::Number::New(env, n) : env.Null();
+}
+
+}  // namespace
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsString()) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  }
+  return info[index].As<Napi::String>().Utf8Value();
+}
+
+std::vector<uint64_t> OffsetsArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || !info[index].IsArray()) {
+    throw Napi::TypeError::New(env, "offsets must be an array of numbers");
+  }
+  Napi::Array array = info[index].As<Napi::Array>();
+  std::vector<uint64_t> offsets;
+  offsets.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value value = array.Get(i);
+    if (!value.IsNumber()) {
+      throw Napi::TypeError::New(env, "offsets[" + std::to_string(i) + "] must be a number");
+    }
+    double number = value.As<Napi::Number>().DoubleValue();
+    if (!(number >= 0 && number <= kMaxSafeInteger) || std::floor(number) != number) {
+      throw Napi::RangeError::New(
+          env, "offsets[" + std::to_string(i) + "] must be a non-negative integer file offset");
+    }
+    offsets.push_back(static_cast<uint64_t>(number));
+  }
+  return offsets;
+}
+
+std::vector<std::string> DebugDirsOption(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() == 0 || info[0].IsUndefined()) return {"/usr/lib/debug"};
+  if (!info[0].IsObject() || info[0].IsArray() || info[0].IsFunction()) {
+    throw Napi::TypeError::New(env, "options must be an object");
+  }
+  Napi::Value dirs_value = info[0].As<Napi::Object>().Get("debugDirs");
+  if (dirs_value.IsUndefined()) return {"/usr/lib/debug"};
+  if (!dirs_value.IsArray()) {
+    throw Napi::TypeError::New(env, "options.debugDirs must be an array of strings");
+  }
+  Napi::Array array = dirs_value.As<Napi::Array>();
+  std::vector<std::string> dirs;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value value = array.Get(i);
+    std::string dir = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+    // libdwfl takes the directories as one ':'-separated list and ignores
+    // relative entries for build-id lookups, so both would fail silently.
+    if (dir.empty() || dir[0] != '/' || dir.find(':') != std::string::npos) {
+      throw Napi::TypeError::New(env, "options.debugDirs[" + std::to_string(i) +
+                                          "] must be an absolute path without ':'");
+    }
+    dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+Napi::Object FrameToJs(Napi::Env env, const Frame& frame) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("function", StringOrNull(env, frame.function));
+  out.Set("file", StringOrNull(env, frame.file));
+  out.Set("line", PositiveOrNull(env, frame.line));
+  out.Set("column", PositiveOrNull(env, frame.column));
+  out.Set("inlined", Napi::Boolean::New(env, frame.inlined));
+  return out;
+}
+
+Napi::Object SummaryToJs(Napi::Env env, const ElfSummary& summary) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("buildId", StringOrNull(env, summary.build_id));
+  out.Set("type", Napi::String::New(env, summary.type));
+  out.Set("debugFile", summary.debug_file ? Napi::String::New(env, *summary.debug_file)
+                                          : env.Null());
+  out.Set("hasLines", Napi::Boolean::New(env, summary.has_lines));
+  out.Set("hasSymbols", Napi::Boolean::New(env, summary.has_symbols));
+  return out;
+}
+
+Napi::Value CfaRuleToJs(Napi::Env env, const std::optional<CfaRule>& rule) {
+  if (!rule) return env.Null();
+  const char* reg = rule->reg == CfaRegister::kStackPointer   ? "rsp"
+                    : rule->reg == CfaRegister::kFramePointer ? "rbp"
+                                                              : "other";
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("register", Napi::String::New(env, reg));
+  out.Set("offset", Napi::Number::New(env, static_cast<double>(rule->offset)));
+  return out;
+}
+
+Napi::Error SymbolErrorToJs(Napi::Env env, const SymbolError& error) {
+  Napi::Error js = Napi::Error::New(env, error.what());
+  js.Set("code", Napi::String::New(env, error.code()));
+  js.Set("path", Napi::String::New(env, error.path()));
+  return js;
+}
+
+}  // namespace iolens

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// Sets up a fresh clone: Debian packages (installed when root, else the exact apt-get line is
+// printed), npm packages, then builds the tracer, the native addon, the bundles and the fixtures.
+// Only Node's standard library is used here: this runs before `npm ci`.
+//
+//   node scripts/setup.mjs [--for start|test] [--no-deps] [--quiet]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Debian packages by purpose. */
+export const PACKAGES = {
+  build: [
+    'make', 'gcc', 'g++', 'pkg-config', 'python3', 'clang-14', 'llvm-14', 'bpftool', 'libbpf-dev', 'libelf-dev',
+    'zlib1g-dev', 'libdw-dev', 'elfutils', 'libc6-dbg', 'liburing-dev', 'libaio-dev', 'binutils',
+  ],
+  // the benchmarks compare with these; the tests use strace as an independent witness
+  test: ['strace', 'linux-perf', 'bpftrace'],
+};
+
+function log(msg) {
+  if (!process.argv.includes('--quiet')) process.stderr.write(`setup: ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with status ${r.status}`);
+}
+
+function installed(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Install what is missing (as root), or say exactly what to run. */
+export function ensurePackages(purposes) {
+  if (!existsSync('/usr/bin/dpkg-query')) {
+    log('not a Debian system: install the equivalents of ' + purposes.flatMap((p) => PACKAGES[p]).join(' '));
+    return;
+  }
+  const wanted = [...new Set(purposes.flatMap((p) => PACKAGES[p]))];
+  const missing = wanted.filter((p) => !installed(p));
+  if (!missing.length) return;
+  const line = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`setup: these Debian packages are missing. Install them, then run this again:\n  sudo ${line}\n`);
+    process.exit(1);
+  }
+  log(`installing ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const lists = '/var/lib/apt/lists';
+  const stale = !existsSync(lists) || readdirSync(lists).filter((f) => f.endsWith('_Packages')).length === 0;
+  if (stale) run('apt-get', ['update', '-q'], { env });
+  const first = spawnSync('apt-get', line.split(' ').slice(1), { stdio: 'inherit', env });
+  if (first.status !== 0) {
+    run('apt-get', ['update', '-q'], { env });
+    run('apt-get', line.split(' ').slice(1), { env });
+  }
+}
+
+function newest(paths) {
+  let t = 0;
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const f of readdirSync(p)) visit(join(p, f));
+    else t = Math.max(t, st.mtimeMs);
+  };
+  for (const p of paths) visit(join(root, p));
+  return t;
+}
+
+function outdated(target, sources) {
+  const t = join(root, target);
+  return !existsSync(t) || statSync(t).mtimeMs < newest(sources);
+}
+
+/** npm packages from the lockfile, when node_modules is missing or older than the lockfile. */
+export function ensureNpm() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs) return;
+  log('installing npm packages (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Build everything that is out of date. */
+export function build() {
+  log('building the tracer');
+  run('make', ['-s', '-C', 'tracer']);
+  if (outdated('native/build/Release/iolens_symbols.node', ['native/src', 'native/binding.gyp'])) {
+    log('building the native symbolizer');
+    run(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', '--directory', 'native', '--loglevel', 'warn']);
+  }
+  log('bundling');
+  run(process.execPath, ['esbuild.mjs']);
+  log('building the test fixtures');
+  run('make', ['-s', '-C', 'test/fixtures']);
+}
+
+function main() {
+  const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
+  if (!process.argv.includes('--no-deps')) {
+    ensurePackages(purpose === 'test' ? ['build', 'test'] : ['build']);
+    ensureNpm();
+  }
+  build();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`setup: ${e.message}\n`);
+    process.exit(1);
+  }
+}
+

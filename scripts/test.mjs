@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm test`: sets up (packages, npm, build), then runs every test layer in order and prints a
+// summary. A layer that needs root (real eBPF) is skipped with one loud line when not root,
+// except under CI=true, where a skip is a failure.
+//
+//   node scripts/test.mjs [layer...]     e.g. `node scripts/test.mjs unit tracer`
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { build, ensureNpm, ensurePackages, root } from './setup.mjs';
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const mocha = (...specs) => [bin('mocha'), '--require', 'tsx/cjs', '--reporter', 'dot', ...specs];
+
+/** Test layers (TESTING.md): each is a list of commands. */
+const LAYERS = [
+  {
+    name: 'static',
+    what: 'type-check, lint, generated protocol up to date, C with warnings as errors',
+    steps: [
+      [bin('tsc'), '-p', '.', '--noEmit'],
+      [bin('eslint'), '--max-warnings', '0', '.'],
+      [process.execPath, 'protocol/generate.mjs', '--check'],
+      ['make', '-s', '-C', 'tracer', 'check'],
+      ['make', '-s', '-C', 'test/fixtures'],
+    ],
+  },
+  { name: 'unit', what: 'decoder, assembler, formatting, report', steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts')] },
+  { name: 'native', what: 'the libdw symbolizer on binaries built by the test', steps: [mocha('native/test/*.test.ts')] },
+  { name: 'tracer', what: 'real eBPF tracing of the fixtures', root: true, steps: [mocha('--timeout', '60000', 'test/tracer/*.test.ts')] },
+];
+
+function main() {
+  const only = process.argv.slice(2);
+  ensurePackages(['build', 'test']);
+  ensureNpm();
+  build();
+  const isRoot = process.getuid?.() === 0;
+  const ci = process.env.CI === 'true';
+  const results = [];
+  for (const layer of LAYERS) {
+    if (only.length && !only.includes(layer.name)) continue;
+    if (layer.root && !isRoot) {
+      const line = `${layer.name}: SKIPPED — needs root for eBPF (${layer.what}); run \`sudo npm test\``;
+      process.stderr.write(`\n!!! ${line} !!!\n\n`);
+      results.push({ name: layer.name, ok: !ci, note: ci ? 'skipped under CI=true: failure' : 'skipped (not root)' });
+      continue;
+    }
+    process.stderr.write(`\n== ${layer.name}: ${layer.what}\n`);
+    const start = Date.now();
+    let ok = true;
+    for (const [cmd, ...args] of layer.steps) {
+      const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+      if (r.status !== 0) {
+        ok = false;
+        process.stderr.write(`${layer.name}: \`${[cmd, ...args].join(' ')}\` failed (${r.error?.message ?? `status ${r.status}`})\n`);
+        break;
+      }
+    }
+    results.push({ name: layer.name, ok, note: `${((Date.now() - start) / 1000).toFixed(1)} s` });
+  }
+  process.stderr.write('\n== summary\n');
+  for (const r of results) process.stderr.write(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.name.padEnd(8)} ${r.note}\n`);
+  process.exit(results.every((r) => r.ok) ? 0 : 1);
+}
+
+main();

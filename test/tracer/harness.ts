@@ -1,0 +1,162 @@
+/**
+ * Running the real `iolens` CLI (dist/cli.js, which runs the real eBPF tracer) on the fixtures,
+ * launched or attached, and reading back what it recorded as JSON lines.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** A frame of an event's stack, as in the JSON lines. */
+export interface JsonFrame {
+  addr: string;
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  module: string | null;
+  inlined: boolean;
+}
+
+/** One event as `--jsonl` writes it. */
+export interface JsonEvent {
+  kind: string;
+  name: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number | null;
+  ret?: number;
+  error?: string | null;
+  model?: string;
+  unfinished?: boolean;
+  phase?: string;
+  submit_ts?: number | null;
+  complete_ts?: number | null;
+  res?: number | null;
+  data?: string;
+  generate_ts?: number | null;
+  coalesced?: boolean;
+  count?: number;
+  total?: number;
+  wakee_tid?: number;
+  comm?: string;
+  args: Record<string, unknown>;
+  stack: JsonFrame[];
+}
+
+/** What a recording produced. */
+export interface Recording {
+  events: JsonEvent[];
+  stderr: string;
+  stdout: string;
+  code: number | null;
+  /** The saved trace file (deleted by cleanup()). */
+  traceFile: string;
+  dir: string;
+}
+
+export function fixture(name: string): string {
+  return join(FIXTURES, 'build', name);
+}
+
+/** 1-based line of `@mark:<mark>` in the fixture's source. */
+export function markLine(source: string, mark: string): number {
+  const lines = readFileSync(join(FIXTURES, 'src', `${source}.c`), 'utf8').split('\n');
+  const hits = lines.flatMap((l, i) => (l.includes(`@mark:${mark} `) || l.endsWith(`@mark:${mark}`) || l.includes(`@mark:${mark}*/`) ? [i + 1] : []));
+  if (hits.length !== 1) throw new Error(`mark ${mark} found ${hits.length} times in ${source}.c`);
+  return hits[0];
+}
+
+/** Absolute path of a fixture source. */
+export function sourcePath(source: string): string {
+  return join(FIXTURES, 'src', `${source}.c`);
+}
+
+/** The innermost frame of an event's stack that is in the given source file. */
+export function frameIn(e: JsonEvent, source: string): JsonFrame | undefined {
+  return e.stack.find((f) => f.file === sourcePath(source));
+}
+
+function parseJsonl(text: string): JsonEvent[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as JsonEvent);
+}
+
+/** `iolens record [extra] -- command`. */
+export async function recordLaunch(command: string[], extra: string[] = [], timeoutMs = 30000): Promise<Recording> {
+  const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
+  const jsonl = join(dir, 'events.jsonl');
+  const traceFile = join(dir, 'trace.iolens');
+  const r = await run(process.execPath, [CLI, 'record', '-q', '--jsonl', jsonl, '-o', traceFile, ...extra, '--', ...command], timeoutMs);
+  return { ...r, events: parseJsonl(readFileSync(jsonl, 'utf8')), traceFile, dir };
+}
+
+/**
+ * Start the fixture with --wait, attach `iolens record --pid`, then let the fixture go; the
+ * recording ends when the fixture exits.
+ */
+export async function recordAttach(name: string, args: string[] = [], extra: string[] = [], timeoutMs = 30000): Promise<Recording> {
+  const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
+  const jsonl = join(dir, 'events.jsonl');
+  const traceFile = join(dir, 'trace.iolens');
+  const target = spawn(fixture(name), ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const targetExit = new Promise<number | null>((resolve) => target.once('exit', (code) => resolve(code)));
+  let out = '';
+  const pid = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
+    target.stdout.setEncoding('utf8');
+    target.stdout.on('data', (s: string) => {
+      out += s;
+      const m = /ready (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  const rec = run(process.execPath, [CLI, 'record', '-q', '--jsonl', jsonl, '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
+    if (/recording pid/.test(stderr)) target.stdin.end('go\n');
+  });
+  const [r, code] = await Promise.all([rec, targetExit]);
+  if (code !== 0) throw new Error(`${name} exited with ${code}: ${out}`);
+  return { ...r, stdout: out + r.stdout, events: parseJsonl(readFileSync(jsonl, 'utf8')), traceFile, dir };
+}
+
+/** Remove what a recording left on disk. */
+export function cleanup(r: Recording | undefined): void {
+  if (r) rmSync(r.dir, { recursive: true, force: true });
+}
+
+/** Run a command; `onStderr` sees the stderr text so far after each chunk. */
+export function run(
+  cmd: string, args: string[], timeoutMs = 30000, onStderr?: (text: string) => void,
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => (stdout += s));
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      onStderr?.(stderr);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
