@@ -13,8 +13,8 @@
 #define IOL_MAX_FRAMES 48
 /* Words read at the stack pointer at syscall entry, to find the return addresses of frameless
  * wrappers: glibc's multi-threaded path moves rsp by 0x28 before the syscall; libaio's io_submit
- * saves five registers before calling syscall(); fcntl keeps its caller 15 words up. A power of 2. */
-#define IOL_SP_WINDOW 16
+ * saves five registers before calling syscall(); fcntl keeps its caller 17 words up. A power of 2. */
+#define IOL_SP_WINDOW 32
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
 /* Largest tail a syscall record carries, in u64 words. */
@@ -42,7 +42,7 @@ struct iol_inflight {
 	__u64 aux;       /* timeout in ns read at entry (or ~0 for none) */
 	__u64 stack_end; /* cached end of the thread's stack mapping, 0 = unknown */
 	__u16 sys;
-	__u16 stack_flags;
+	__u16 reserved;
 	__u32 tgid;
 };
 

@@ -78,51 +78,53 @@ static __always_inline bool walk_push(struct iol_scratch *s, __u64 addr)
 	return true;
 }
 
-/* bpf_loop callback: keep the word at sp + 8*i if it points into code (a candidate return address). */
-static long window_step(__u32 i, void *data)
+/*
+ * Keep the words above sp that point into code: candidate return addresses. A plain bounded loop
+ * (no callback, no map lookup per word) with a quick rejection of everything outside [lo, hi):
+ * this runs on every captured stack.
+ */
+static __always_inline void scan_window(struct iol_scratch *s, const struct iol_exec_ranges *ranges)
 {
-	struct iol_window_ctx *c = data;
-	struct iol_scratch *s = get_scratch();
-	__u64 word, idx = i;
+	__u64 lo = ranges ? ranges->lo : 0, hi = ranges ? ranges->hi : 0;
 
-	asm volatile("" : "+r"(idx)); /* check and use one register, not two zero-extensions of i */
-	if (!s || idx >= IOL_SP_WINDOW)
-		return 1;
-	word = s->window[idx];
-	if (!word)
-		return 0;
-	if (c->ranges ? !in_exec(c->ranges, word) : idx != 0)
-		return 0;
-	if (!walk_push(s, word))
-		return 1;
-	s->walk.sp_slots |= 1U << idx;
-	return 0;
+	for (__u32 i = 0; i < IOL_SP_WINDOW; i++) {
+		__u64 word = s->window[i];
+
+		if (!ranges) {
+			/* code ranges not known yet: only the word at sp, the one-wrapper case */
+			if (i == 0 && word && walk_push(s, word))
+				s->walk.sp_slots |= 1;
+			break;
+		}
+		if (word < lo || word >= hi || !in_exec(ranges, word))
+			continue;
+		if (!walk_push(s, word))
+			break;
+		s->walk.sp_slots |= 1U << i;
+	}
 }
 
-/* bpf_loop callback: one step up the frame-pointer chain. */
-static long chain_step(__u32 i, void *data)
+/* Follow the frame-pointer chain from s->walk.bp: a plain bounded loop, like the window scan. */
+static __always_inline void walk_chain(struct iol_scratch *s)
 {
-	struct iol_scratch *s = get_scratch();
-	__u64 fr[2], bp;
+	for (__u32 i = 0; i < IOL_MAX_FRAMES; i++) {
+		__u64 fr[2], bp = s->walk.bp;
 
-	if (!s)
-		return 1;
-	bp = s->walk.bp;
-	if (!bp)
-		return 1;
-	if ((bp & 7) || bp < s->walk.lo || bp + 16 > s->walk.hi) {
-		s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
-		return 1;
+		if (!bp)
+			return;
+		if ((bp & 7) || bp < s->walk.lo || bp + 16 > s->walk.hi) {
+			s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
+		if (bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
+			return;
+		if (!walk_push(s, fr[1]))
+			return;
+		if (fr[0] <= bp)
+			return;
+		s->walk.lo = bp + 16;
+		s->walk.bp = fr[0];
 	}
-	if (bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
-		return 1;
-	if (!walk_push(s, fr[1]))
-		return 1;
-	if (fr[0] <= bp)
-		return 1;
-	s->walk.lo = bp + 16;
-	s->walk.bp = fr[0];
-	return 0;
 }
 
 /*
@@ -199,9 +201,9 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
 	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)sp) == 0)
-		bpf_loop(IOL_SP_WINDOW, window_step, &ctx, 0);
+		scan_window(s, ctx.ranges);
 	n = s->walk.n;
-	bpf_loop(IOL_MAX_FRAMES, chain_step, NULL, 0);
+	walk_chain(s);
 	if (s->walk.n == n && (s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER)) {
 		s->walk.bp = 0;
 		bpf_loop(IOL_SP_WINDOW, rescue_step, &ctx, 0);
@@ -209,7 +211,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 			s->walk.lo = sp;
 			s->walk.flags = (s->walk.flags & ~IOL_STACK_FLAG_BAD_FRAME_POINTER) |
 					IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK;
-			bpf_loop(IOL_MAX_FRAMES, chain_step, NULL, 0);
+			walk_chain(s);
 		}
 	}
 

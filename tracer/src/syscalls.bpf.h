@@ -103,7 +103,6 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
 	f->sys = sys;
 	f->stack_id = 0;
-	f->stack_flags = 0;
 	f->tgid = tgid;
 	f->aux = sys_class[sys] == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
 	f->ts = bpf_ktime_get_ns();

@@ -44,7 +44,7 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
   const parts: string[] = [];
   const firstFd = info?.args.find((a) => a.name === 'fd')?.name ?? info?.args.find((a) => a.fmt === 'fd')?.name;
   for (const a of info?.args ?? []) {
-    if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue;
+    if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
     const v = e.args[a.name];
     if (v === undefined) continue;
     if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args)}`);
@@ -56,7 +56,7 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
       parts.push(`timeout=${e.args.timeout_ns === null ? 'infinite' : formatDuration(e.args.timeout_ns as number)}`);
     }
   }
-  if (typeof e.args.events === 'string') parts.push(`events=${e.args.events}`);
+  if (e.name === 'epoll_ctl' && typeof e.args.events === 'string') parts.push(`events=${e.args.events}`);
   return parts.join(', ');
 }
 
