@@ -135,6 +135,7 @@ enum iol_map_flag {
 	IOL_MAP_FLAG_HAS_BUILD_ID = 2,
 	IOL_MAP_FLAG_VDSO = 4,
 	IOL_MAP_FLAG_ANONYMOUS = 8,
+	IOL_MAP_FLAG_FROM_PROC = 16,
 };
 
 /* Where events were lost. */
@@ -840,7 +841,7 @@ struct iol_rec_sym_frame {
 	__u32 reserved;
 	__u64 stack_id;
 	__u64 addr;
-	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown */
+	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown; trailing empty strings may be left out */
 };
 #define IOL_REC_SYM_FRAME_SIZE 40
 _Static_assert(sizeof(struct iol_rec_sym_frame) == 40, "iol_rec_sym_frame size");

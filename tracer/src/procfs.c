@@ -303,6 +303,7 @@ static int report_map(struct iol_proc_maps *s, struct iol_output *out, uint64_t 
 	if (remember_map(s, m))
 		return -ENOMEM;
 	r.prot = prot;
+	r.flags = IOL_MAP_FLAG_FROM_PROC;
 	r.pid = s->pid;
 	r.dev = dev;
 	r.ts = ts;

@@ -1,6 +1,7 @@
 /**
  * Which frame of a stack is "the line that did it": the first frame whose source file exists here
- * (your code, not libc's build tree), else the first frame with any source file.
+ * (your code, not libc's build tree), else the first with an absolute path outside the system
+ * libraries, else the first frame with any source file.
  */
 import { existsSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
@@ -28,7 +29,16 @@ export function sourceFrame(stack: ResolvedStack | undefined, prefer?: (file: st
     const preferred = withFile.find((f) => prefer(f.file as string) && fileExists(f.file as string));
     if (preferred) return preferred;
   }
-  return withFile.find((f) => fileExists(f.file as string)) ?? withFile[0];
+  return (
+    withFile.find((f) => fileExists(f.file as string)) ??
+    // sources that are not here: your code's absolute paths before a library's build tree
+    withFile.find((f) => isAbsolute(f.file as string) && !isSystemModule(f.module)) ??
+    withFile[0]
+  );
+}
+
+function isSystemModule(module: string | null): boolean {
+  return module !== null && /^\/(usr\/)?lib(32|64|x32)?\//.test(module);
 }
 
 /** "src/server.c:42" (relative to `base` when inside it). */

@@ -28,10 +28,13 @@ const SIGNALS: readonly string[] = [
   'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
 ];
 
-/** "SIGIO" for 29, "SIGRTMIN+1" for 35. */
+/**
+ * "SIGIO" for 29; real-time signals as strace names them, from the kernel's first one: 35 is
+ * "SIGRT_3" (glibc's SIGRTMIN is 34, musl's 35, so "SIGRTMIN+n" would depend on the libc).
+ */
 export function signalName(sig: number): string {
   if (sig > 0 && sig < SIGNALS.length) return SIGNALS[sig];
-  if (sig >= 32 && sig <= 64) return sig === 32 ? 'SIGRTMIN' : `SIGRTMIN+${sig - 32}`;
+  if (sig >= 32 && sig <= 64) return `SIGRT_${sig - 32}`;
   return `SIG${sig}`;
 }
 

@@ -126,9 +126,8 @@ export class ReportBuilder {
         d.add(e.dur);
         if (e.error) d.errors++;
         const ev = this.ev(e.pid);
+        // AIO and io_uring are counted by request (below), not by syscall
         if (e.model === 'multiplexing') ev.multiplexing++;
-        else if (e.model === 'aio') ev.aio++;
-        else if (e.model === 'uring') ev.uring++;
         else if (e.model === 'signal') ev.signal++;
         else if (e.model === 'blocking') ev.blocking++;
         if (info && (info.class === 'wait' || info.class === 'blocking')) {
@@ -155,7 +154,7 @@ export class ReportBuilder {
         this.entry(0, e.cpu, `irq ${e.irq} ${e.name}`, 'irq').add(e.dur);
         break;
       case 'wake': {
-        // a helper thread that wakes an event loop out of its wait: thread-pool "pseudo-async" I/O
+        // a helper thread that wakes an event loop out of its wait: a thread pool or a producer
         const wakee = typeof e.args.wakee_call === 'string' ? [...SYSCALLS.values()].find((s) => s.name === e.args.wakee_call) : undefined;
         if (wakee?.model === 'multiplexing' && e.wakeeTid !== e.tid) this.ev(e.pid).poolThreads.add(e.tid);
         break;

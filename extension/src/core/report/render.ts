@@ -35,11 +35,15 @@ function callRows(calls: CallStats[]): string[][] {
 export function describeModels(e: ModelEvidence | undefined): string[] {
   if (!e) return ['no asynchronous I/O seen'];
   const out: string[] = [];
-  if (e.multiplexing) out.push(`multiplexing (select/poll/epoll): ${formatCount(e.multiplexing)} waits`);
-  if (e.aio) out.push(`Linux native AIO: ${formatCount(e.aio)} requests`);
-  if (e.uring) out.push(`io_uring: ${formatCount(e.uring)} requests`);
-  if (e.signal) out.push(`signal-driven I/O: ${formatCount(e.signal)} signals or signal waits`);
-  if (e.poolThreads.size) out.push(`thread pool: ${e.poolThreads.size} helper thread${e.poolThreads.size > 1 ? 's' : ''} wake the event loop`);
+  const n = (count: number, what: string): string => `${formatCount(count)} ${what}${count === 1 ? '' : 's'}`;
+  if (e.multiplexing) out.push(`multiplexing (select/poll/epoll): ${n(e.multiplexing, 'wait')}`);
+  if (e.aio) out.push(`Linux native AIO: ${n(e.aio, 'request')}`);
+  if (e.uring) out.push(`io_uring: ${n(e.uring, 'request')}`);
+  if (e.signal) out.push(`signal-driven I/O: ${n(e.signal, 'signal delivery or signal wait')}`);
+  if (e.poolThreads.size) {
+    const n = e.poolThreads.size;
+    out.push(`helper threads (thread pool or producers): ${n} thread${n > 1 ? 's wake' : ' wakes'} an event loop out of its wait`);
+  }
   if (e.blocking) out.push(`blocking calls over the threshold: ${formatCount(e.blocking)}`);
   return out.length ? out : ['no asynchronous I/O seen'];
 }
@@ -50,7 +54,7 @@ function header(input: ReportInput): string[] {
   const lines = [`I/O Lens report: ${input.title}`];
   const started = trace.origin?.real ? new Date(trace.origin.real / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown time';
   const span = builder.lastTs > 0 ? formatDuration(builder.lastTs) : '0 s';
-  lines.push(`  recorded ${started} for ${span}, ${meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
+  lines.push(`  recorded ${started} for ${span}, ${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
   const target = trace.processes.all().find((p) => p.target);
   if (target) {
     const cmd = meta.command?.join(' ');

@@ -107,5 +107,6 @@ describe('StreamReader', () => {
   it('says so when the stream is empty or ends inside the header', () => {
     assert.match(readAll(new Uint8Array(0)).warning ?? '', /empty/);
     assert.match(readAll(encodeHeader().subarray(0, 10)).warning ?? '', /inside its 32-byte header/);
+    assert.match(readAll(new TextEncoder().encode('vm\n')).warning ?? '', /not an iolens stream/);
   });
 });

@@ -81,7 +81,10 @@ export class StreamReader {
   end(): string | undefined {
     if (this.error) return this.error.message;
     if (!this.headerSeen) {
-      return this.pending.length === 0 ? 'the stream is empty' : `the stream ends inside its ${HEADER_SIZE}-byte header`;
+      if (this.pending.length === 0) return 'the stream is empty';
+      const n = Math.min(this.pending.length, MAGIC.length);
+      for (let i = 0; i < n; i++) if (this.pending[i] !== MAGIC[i]) return 'not an iolens stream (bad magic bytes at the start)';
+      return `the stream ends inside its ${HEADER_SIZE}-byte header`;
     }
     if (this.pending.length) {
       const at = this.consumed;

@@ -68,8 +68,9 @@ export function loadNative(): NativeModule {
     );
   }
   try {
-    // A computed path keeps the bundler from trying to inline the binary.
-    loaded = require(/* webpackIgnore: true */ path) as NativeModule;
+    // A native addon loads only through require(); the computed path keeps the bundler out of it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(path) as NativeModule;
     return loaded;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

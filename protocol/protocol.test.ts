@@ -1,0 +1,82 @@
+/**
+ * The one source of truth stays one: the generated C header and TypeScript decoder match the
+ * schema, the C header's static asserts hold in a real compiler, and every record decodes to what
+ * was encoded.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as wire from './generated/wire';
+
+const here = __dirname;
+
+describe('protocol', () => {
+  it('generated files are what the schema generates (run `npm run generate` after changing it)', () => {
+    const r = spawnSync(process.execPath, [join(here, 'generate.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('the C header compiles, with every size and offset checked by the compiler', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-proto-'));
+    try {
+      const src = join(dir, 't.c');
+      writeFileSync(src, '#include "iolens_wire.h"\nint main(void) { return sizeof(struct iol_rec_syscall) != IOL_REC_SYSCALL_SIZE; }\n');
+      const r = spawnSync('gcc', ['-std=c11', '-Wall', '-Werror', '-I', join(here, 'generated'), src, '-o', join(dir, 't')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(spawnSync(join(dir, 't')).status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says so when a field would be misaligned', () => {
+    const schema = JSON.parse(readFileSync(join(here, 'schema.json'), 'utf8')) as { records: { name: string; fields: unknown[] }[] };
+    const rec = schema.records.find((r) => r.name === 'clock');
+    assert.ok(rec);
+    rec.fields = [['reserved', 'u16'], ['mono_ns', 'u64'], ['real_ns', 'u64']];
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-proto-'));
+    try {
+      writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
+      writeFileSync(join(dir, 'generate.mjs'), readFileSync(join(here, 'generate.mjs')));
+      const r = spawnSync(process.execPath, [join(dir, 'generate.mjs')], { encoding: 'utf8' });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /clock\.mono_ns \(u64\) at offset 6 is not 8-byte aligned/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('decodes every record kind to what was encoded', () => {
+    const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const samples: wire.WireRecord[] = [
+      { kind: 'clock', monoNs: 123456789, realNs: 1700000000123456 },
+      { kind: 'meta', json: '{"a":1,"b":"ü"}' },
+      {
+        kind: 'syscall', sys: 5, cpu: 1, pid: 10, tid: 11, dataFormat: 1, dataCount: 3, flags: 1, ts: 5e12, dur: 1234, ret: -11,
+        stackId: 0xfedcba9876543210n, args: [1n, 2n, 0xffffffffffffffffn, 4n, 5n, 6n], data: [7n, 8n, 0x8000000000000000n],
+      },
+      { kind: 'stack', nframes: 3, flags: 2, pid: 9, spSlots: 0b100001, stackId: 42n, frames: [0x7f0000001000n, 0x555500001234n, 1n] },
+      {
+        kind: 'aio_submit', opcode: 7, index: 3, pid: 1, tid: 2, ts: 99, ctx: 0x7f00n, obj: 0x1234n, data: 0xa1n, offset: -1, nbytes: 4096,
+        fd: 5, resfd: -1, iocbFlags: 1, rwFlags: 0, stackId: 3n,
+      },
+      { kind: 'signal_generate', sig: 29, group: 1, result: 2, pid: 1, tid: 2, ts: 3, senderPid: 4, senderTid: 5, code: 1, sigErrno: 0, pollFd: 7, pollBand: 65, senderComm: 'writer' },
+      {
+        kind: 'map', prot: 5, buildIdLen: 20, flags: 2, pid: 1, dev: 0x800001, ts: 1, start: 0x1000n, end: 0x2000n, pgoff: 4096, ino: 77,
+        buildId: Uint8Array.from({ length: 20 }, (_, i) => i), path: '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      },
+      { kind: 'sym_frame', index: 1, depth: 0, line: 42, column: 7, flags: 1, stackId: 5n, addr: 0x1000n, strings: ['main', '/src/a.c', '/bin/a'] },
+    ];
+    for (const rec of samples) {
+      const { kind, ...fields } = rec;
+      const encode = (wire as unknown as Record<string, (r: unknown) => Uint8Array>)[`encode${kind.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase())}`];
+      const bytes = encode(fields);
+      assert.equal(bytes.length % 8, 0);
+      assert.equal(new DataView(bytes.buffer).getUint16(2, true), bytes.length);
+      const back = wire.decodeRecord(view(bytes), 0, new DataView(bytes.buffer).getUint16(0, true), bytes.length);
+      assert.deepEqual(back, rec, kind);
+    }
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * The real tracer on the fixtures, one per I/O model, launched and attached: events, decoded
+ * arguments, durations, request pairing, signal generate -> deliver, and the exact source line of
+ * every marked call site.
+ */
+import * as assert from 'node:assert/strict';
+import { cleanup, frameIn, markLine, recordAttach, recordLaunch, fixture, type JsonEvent, type Recording } from './harness';
+
+const MS = 1e6;
+
+function syscalls(r: Recording, name: string, pid?: number): JsonEvent[] {
+  return r.events.filter((e) => e.kind === 'syscall' && e.name === name && !e.unfinished && (pid === undefined || e.pid === pid));
+}
+
+/** Every event must have the marked line of `source` as the innermost frame in that file. */
+function assertAt(events: JsonEvent[], source: string, mark: string): void {
+  assert.ok(events.length > 0, `no events for ${mark}`);
+  const line = markLine(source, mark);
+  for (const e of events) {
+    const f = frameIn(e, source);
+    assert.ok(f, `${e.name} at ${e.ts} has no frame in ${source}.c: ${JSON.stringify(e.stack.map((s) => `${s.function}@${s.file}:${s.line}`))}`);
+    assert.equal(f.line, line, `${e.name} should be at ${source}.c:${line} (@mark:${mark}), got ${f.line} (${f.function})`);
+  }
+}
+
+function targetPid(r: Recording, name: string): number {
+  const p = r.events.find((e) => (e.kind === 'process' && (e.name === 'exec' || e.name === 'existing') && e.comm === name.slice(0, 15)));
+  assert.ok(p, `no process event for ${name}`);
+  return p.pid;
+}
+
+describe('tracing the fixtures (eBPF)', function () {
+  this.timeout(60000);
+  let rec: Recording | undefined;
+  afterEach(() => cleanup(rec));
+
+  for (const mode of ['launch', 'attach'] as const) {
+    describe(`epoll_stall, ${mode}ed`, () => {
+      it('shows the loop waits, the stalled blocking read and the eventfd wake-up at their lines', async () => {
+        rec = mode === 'launch' ? await recordLaunch([fixture('epoll_stall'), '--iterations', '20']) : await recordAttach('epoll_stall', ['--iterations', '20']);
+        const pid = targetPid(rec, 'epoll_stall');
+        const waits = syscalls(rec, 'epoll_wait', pid);
+        assert.ok(waits.length >= 20, `${waits.length} epoll_waits`);
+        assertAt(waits, 'epoll_stall', 'loop-wait');
+        for (const w of waits) {
+          assert.equal(w.args.timeout_ms, 100);
+          assert.equal(w.args.maxevents, 16);
+          assert.equal(w.model, 'multiplexing');
+        }
+        const ready = waits.flatMap((w) => (w.args.ready as { fd: number | null; events: string }[]) ?? []);
+        assert.ok(ready.some((r) => r.events.includes('IN') && r.fd !== null), 'ready events name their fd');
+        // the blocking read in the callback: every 5th tick, 20 ms
+        const stalls = syscalls(rec, 'read', pid).filter((e) => (e.dur ?? 0) >= 15 * MS);
+        assert.equal(stalls.length, 4);
+        assertAt(stalls, 'epoll_stall', 'stall-read');
+        for (const s of stalls) {
+          assert.ok((s.dur ?? 0) >= 19.5 * MS && (s.dur ?? 0) < 200 * MS, `stall of ${s.dur} ns`);
+          assert.equal(s.ret, 1);
+          assert.equal(s.model, 'blocking');
+          assert.match(String(s.args.path), /pipe/);
+        }
+        const ctl = syscalls(rec, 'epoll_ctl', pid);
+        assert.equal(ctl.length, 2);
+        assertAt(ctl.filter((c) => c.args.fd_type === 'pipe'), 'epoll_stall', 'ctl-pipe');
+        assertAt(ctl.filter((c) => c.args.fd_type === 'eventfd'), 'epoll_stall', 'ctl-eventfd');
+        assert.ok(ctl.every((c) => c.args.op === 'EPOLL_CTL_ADD' && c.args.events === 'IN'));
+        // the ticker thread's writes wake the loop out of epoll_wait
+        const wakes = rec.events.filter((e) => e.kind === 'wake' && e.wakee_tid === pid && e.args.wakee_call === 'epoll_wait');
+        assert.ok(wakes.length >= 10, `${wakes.length} wake-ups of the loop`);
+        const ticker = rec.events.find((e) => e.kind === 'thread' && e.comm === 'ticker');
+        assert.ok(ticker, 'the ticker thread is named');
+      });
+    });
+  }
+
+  it('pairs every Linux-AIO iocb from io_submit to its completion (eventfd + epoll notification)', async () => {
+    rec = await recordLaunch([fixture('aio_eventfd'), '--iterations', '25']);
+    const pid = targetPid(rec, 'aio_eventfd');
+    const submits = syscalls(rec, 'io_submit', pid);
+    assert.equal(submits.length, 25);
+    assertAt(submits, 'aio_eventfd', 'aio-submit');
+    for (const s of submits) {
+      assert.equal(s.ret, 4);
+      const iocbs = s.args.iocbs as { op: string; fd: number; nbytes: number; resfd: number | null; data: string }[];
+      assert.equal(iocbs.length, 4);
+      assert.ok(iocbs.every((c) => c.op === 'pread' && c.nbytes === 4096 && c.resfd !== null));
+    }
+    const reqs = rec.events.filter((e) => e.kind === 'aio');
+    assert.equal(reqs.length, 100);
+    const tags = reqs.map((r) => Number(r.data)).sort((a, b) => a - b);
+    assert.deepEqual(tags, Array.from({ length: 100 }, (_, i) => 0xa10000 + i), 'each request once, with its aio_data');
+    for (const r of reqs) {
+      assert.equal(r.res, 4096);
+      assert.ok(r.submit_ts !== null && r.complete_ts !== null && (r.complete_ts as number) >= (r.submit_ts as number));
+      assert.equal(r.dur, (r.complete_ts as number) - (r.submit_ts as number));
+      assertAt([r], 'aio_eventfd', 'aio-submit');
+    }
+    assertAt(syscalls(rec, 'io_getevents', pid), 'aio_eventfd', 'aio-getevents');
+    assertAt(syscalls(rec, 'io_setup', pid), 'aio_eventfd', 'aio-setup');
+    assertAt(syscalls(rec, 'io_destroy', pid), 'aio_eventfd', 'aio-destroy');
+    assertAt(syscalls(rec, 'epoll_wait', pid), 'aio_eventfd', 'aio-epoll-wait');
+    const reaped = syscalls(rec, 'io_getevents', pid).reduce((n, e) => n + (e.args.events as unknown[]).length, 0);
+    assert.equal(reaped, 100);
+  });
+
+  for (const sqpoll of [false, true]) {
+    it(`pairs io_uring requests by ring${sqpoll ? ', submitted by the SQPOLL thread' : ''}`, async () => {
+      rec = await recordLaunch([fixture('uring_read'), '--iterations', '20', ...(sqpoll ? ['--sqpoll'] : [])]);
+      const pid = targetPid(rec, 'uring_read');
+      const reqs = rec.events.filter((e) => e.kind === 'uring' && e.pid === pid);
+      assert.equal(reqs.length, 80);
+      const tags = reqs.map((r) => Number(r.data)).sort((a, b) => a - b);
+      assert.deepEqual(tags, Array.from({ length: 80 }, (_, i) => 0xb20000 + i));
+      for (const r of reqs) {
+        assert.equal(r.name, 'read');
+        assert.equal(r.res, 4096);
+        assert.ok((r.complete_ts as number) >= (r.submit_ts as number));
+        assert.equal(r.args.sqpoll, sqpoll);
+      }
+      if (sqpoll) {
+        assert.ok(reqs.every((r) => r.tid !== pid), 'submitted by the kernel thread, not the main thread');
+      } else {
+        assert.ok(reqs.every((r) => r.tid === pid));
+        const enters = syscalls(rec, 'io_uring_enter', pid).filter((e) => (e.args.to_submit as number) > 0);
+        assert.equal(enters.length, 20);
+        assertAt(enters, 'uring_read', 'uring-submit');
+      }
+      assertAt(syscalls(rec, 'io_uring_setup', pid), 'uring_read', 'uring-setup');
+      const waits = syscalls(rec, 'io_uring_enter', pid).filter((e) => (e.args.min_complete as number) > 0);
+      if (waits.length) assertAt(waits, 'uring_read', 'uring-wait');
+    });
+  }
+
+  for (const variant of ['plain', 'setsig'] as const) {
+    it(`shows signal-driven I/O (${variant}): the fcntl setup, SIGIO generate -> deliver, the sigsuspend waits`, async () => {
+      rec = await recordLaunch([fixture('sigio_pipe'), '--iterations', '10', ...(variant === 'setsig' ? ['--setsig'] : [])]);
+      const pid = targetPid(rec, 'sigio_pipe');
+      const sig = variant === 'setsig' ? 'SIGRT_3' : 'SIGIO'; // SIGRTMIN+1 with glibc's SIGRTMIN of 34
+      const fcntls = syscalls(rec, 'fcntl', pid);
+      assertAt(fcntls.filter((f) => f.args.cmd === 'F_SETOWN'), 'sigio_pipe', 'setown');
+      const setfl = fcntls.filter((f) => f.args.cmd === 'F_SETFL');
+      assertAt(setfl, 'sigio_pipe', 'setfl-async');
+      assert.ok(setfl.every((f) => f.args.async === true));
+      if (variant === 'setsig') assertAt(fcntls.filter((f) => f.args.cmd === 'F_SETSIG'), 'sigio_pipe', 'setsig');
+      const gens = rec.events.filter((e) => e.kind === 'signal' && e.phase === 'generate' && e.pid === pid && e.name === sig);
+      const delivs = rec.events.filter((e) => e.kind === 'signal' && e.phase === 'deliver' && e.pid === pid && e.name === sig);
+      assert.equal(delivs.length, 10, `${delivs.length} deliveries`);
+      assert.ok(gens.length >= 10);
+      for (const d of delivs) {
+        assert.ok(d.generate_ts !== null && d.ts >= (d.generate_ts as number), 'each delivery follows its generation');
+        assertAt([d], 'sigio_pipe', 'sigsuspend-wait');
+        if (variant === 'setsig') {
+          assert.equal(d.args.code, 1, 'POLL_IN');
+          assert.equal(typeof d.args.si_fd, 'number');
+        }
+      }
+      const writer = gens[0];
+      assert.notEqual(writer.args.sender_tid, pid, 'generated by the writer thread');
+      assertAt(syscalls(rec, 'rt_sigsuspend', pid), 'sigio_pipe', 'sigsuspend-wait');
+    });
+  }
+
+  it('shows a thread pool: blocking preads and fsyncs in workers, eventfd writes waking the loop', async () => {
+    rec = await recordLaunch([fixture('threadpool_pread'), '--iterations', '200'], ['--min-duration', '0']);
+    const pid = targetPid(rec, 'threadpool_pread');
+    const preads = syscalls(rec, 'pread64', pid).filter((e) => e.tid !== pid && e.args.count === 4096);
+    assert.equal(preads.length, 200);
+    assertAt(preads, 'threadpool_pread', 'pool-pread');
+    assert.ok(new Set(preads.map((p) => p.tid)).size >= 2, 'several workers');
+    const fsyncs = syscalls(rec, 'fsync', pid).filter((e) => e.tid !== pid);
+    assert.equal(fsyncs.length, 50);
+    assertAt(fsyncs, 'threadpool_pread', 'pool-fsync');
+    const done = syscalls(rec, 'write', pid).filter((e) => e.args.fd_type === 'eventfd');
+    assert.equal(done.length, 200);
+    assertAt(done, 'threadpool_pread', 'pool-done-write');
+    assertAt(syscalls(rec, 'epoll_wait', pid), 'threadpool_pread', 'pool-loop-wait');
+    const wakes = rec.events.filter((e) => e.kind === 'wake' && e.wakee_tid === pid && e.args.wakee_call === 'epoll_wait');
+    assert.ok(wakes.length > 0 && wakes.every((w) => w.tid !== pid), 'woken by the workers');
+    assert.ok(wakes.every((w) => /eventfd/.test(String(w.args.path))), 'the wake-ups are eventfd writes');
+  });
+
+  it('follows threads and children started after the attach, across exec', async () => {
+    rec = await recordAttach('fork_threads', ['--iterations', '5']);
+    const parent = targetPid(rec, 'fork_threads');
+    const threads = rec.events.filter((e) => e.kind === 'thread' && e.name === 'start' && e.pid === parent);
+    assert.equal(threads.length, 3);
+    const names = new Set(rec.events.filter((e) => e.kind === 'thread' && e.name === 'rename').map((e) => e.comm));
+    for (const n of ['worker-1', 'worker-2', 'worker-3']) assert.ok(names.has(n), `thread ${n} named`);
+    const child = rec.events.find((e) => e.kind === 'process' && e.name === 'start' && e.args.parent_pid === parent);
+    assert.ok(child, 'the forked child is followed');
+    const exec = rec.events.find((e) => e.kind === 'process' && e.name === 'exec' && e.pid === child.pid);
+    assert.ok(exec, 'its exec is seen');
+    const polls = syscalls(rec, 'poll');
+    assertAt(polls.filter((p) => p.pid === parent && p.tid !== parent), 'fork_threads', 'thread-poll');
+    assertAt(polls.filter((p) => p.pid === child.pid && p.ts < exec.ts), 'fork_threads', 'child-poll');
+    assertAt(polls.filter((p) => p.pid === child.pid && p.ts > exec.ts), 'fork_threads', 'exec-poll');
+    for (const p of polls) assert.ok((p.dur ?? 0) >= 4.5 * MS, 'each poll waits its 5 ms timeout');
+    const exits = rec.events.filter((e) => e.kind === 'process' && e.name === 'exit');
+    assert.ok(exits.some((e) => e.pid === child.pid && e.ret === 0));
+  });
+
+  it('walks deep stacks frame by frame', async () => {
+    rec = await recordLaunch([fixture('deep_stack'), '--iterations', '3', '--depth', '20']);
+    const polls = syscalls(rec, 'poll');
+    assert.equal(polls.length, 3);
+    for (const p of polls) {
+      const inFixture = p.stack.filter((f) => f.file?.endsWith('deep_stack.c'));
+      assert.equal(inFixture.length, 23, `bottom + 20 descend + run + main: ${inFixture.map((f) => f.function).join(' ')}`);
+      assert.equal(inFixture[0].line, markLine('deep_stack', 'deep-poll'));
+      assert.equal(inFixture[1].line, markLine('deep_stack', 'deep-bottom'));
+      assert.equal(inFixture[2].line, markLine('deep_stack', 'deep-recurse'));
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * What the tracer's stream guarantees: losses counted exactly, a trace file that reports what was
+ * recorded and survives being cut short, and a clean end.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { StreamReader } from '../../extension/src/core/stream/reader';
+import type { WireRecord } from '../../protocol/generated/wire';
+import { CLI, cleanup, fixture, markLine, recordLaunch, run, type Recording } from './harness';
+
+/** Records the kernel side produced (the rest are written by the tracer's user-space part). */
+function fromKernel(r: WireRecord): boolean {
+  switch (r.kind) {
+    case 'syscall':
+      return (r.flags & 1) === 0; // unfinished calls are reported by the loader
+    case 'task':
+      return r.event !== 6; // present at attach
+    case 'fd':
+      return r.op !== 4 && r.op !== 6;
+    case 'map':
+      return (r.flags & 16) === 0; // not from the /proc scan
+    case 'stack': case 'aio_submit': case 'aio_complete': case 'uring_ring': case 'uring_submit': case 'uring_complete':
+    case 'signal_generate': case 'signal_deliver': case 'irq': case 'mmap': case 'wake':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function records(path: string): WireRecord[] {
+  const out: WireRecord[] = [];
+  const reader = new StreamReader({ record: (r) => out.push(r) });
+  reader.push(readFileSync(path));
+  assert.equal(reader.end(), undefined);
+  return out;
+}
+
+describe('the event stream', function () {
+  this.timeout(60000);
+  let rec: Recording | undefined;
+  afterEach(() => cleanup(rec));
+
+  it('accounts exactly for what a tiny ring buffer loses', async () => {
+    const calls = 200000;
+    rec = await recordLaunch([fixture('epoll_loop'), '--iterations', String(calls)], ['--no-stacks', '--ring-size', '4096']);
+    const all = records(rec.traceFile);
+    const end = all.find((r) => r.kind === 'end');
+    assert.ok(end?.kind === 'end', 'the recording ended cleanly');
+    const drops = all.filter((r) => r.kind === 'drop');
+    const lost = drops.reduce((n, d) => n + (d.kind === 'drop' ? d.count : 0), 0);
+    assert.ok(lost > 1000, `a 4 KiB ring must lose records here (lost ${lost})`);
+    assert.equal(lost, end.dropped, 'drop records add up to the total lost');
+    const kernel = all.filter(fromKernel);
+    assert.equal(kernel.length, end.emitted, 'every record the kernel wrote is in the file');
+    const waits = kernel.filter((r) => r.kind === 'syscall' && r.sys === 5).length;
+    const others = kernel.length - waits;
+    // attempted = written + lost; of those, exactly `calls` were the loop's epoll_waits
+    const attemptedOthers = kernel.length + lost - calls;
+    assert.ok(waits < calls, 'some waits were lost');
+    assert.ok(attemptedOthers >= others && attemptedOthers < others + 200, `lost records are the loop's: ${attemptedOthers} other records attempted, ${others} written`);
+    // the drop events reach the JSON lines too
+    const jsonDrops = rec.events.filter((e) => e.kind === 'drop');
+    assert.equal(jsonDrops.reduce((n, d) => n + (d.count ?? 0), 0), lost);
+    assert.match(rec.stderr, /LOST [\d,]+ records/);
+  });
+
+  it('writes a trace file that `iolens report` summarizes, with the longest waits at their lines', async () => {
+    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '20']);
+    const out = await run(process.execPath, [CLI, 'report', rec.traceFile]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /I\/O Lens report/);
+    assert.match(out.stdout, /model: multiplexing \(select\/poll\/epoll\): \d+ waits/);
+    assert.match(out.stdout, /helper threads .* wakes an event loop/);
+    assert.match(out.stdout, /blocking calls over the threshold: \d+/);
+    assert.match(out.stdout, /epoll_wait\s+\d+/);
+    assert.match(out.stdout, /longest waits/);
+    const line = markLine('epoll_stall', 'stall-read');
+    assert.match(out.stdout, new RegExp(`1\\.\\s+20\\.\\d ms\\s+read fd \\d+ .*epoll_stall\\.c:${line} \\(stall\\)`), 'the stalled read is the longest, at its line');
+  });
+
+  it('opens a trace file cut short in the middle of a record, with a warning', async () => {
+    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '10']);
+    const bytes = readFileSync(rec.traceFile);
+    const cut = `${rec.traceFile}.cut`;
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6) + 3));
+    const out = await run(process.execPath, [CLI, 'report', cut]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /cut short/);
+    assert.match(out.stdout, /epoll_wait/);
+    const dump = await run(process.execPath, [CLI, 'dump', '--jsonl', cut]);
+    assert.equal(dump.code, 0);
+    assert.ok(dump.stdout.split('\n').filter(Boolean).length > 10);
+  });
+
+  it('refuses a file that is not a trace, with a clear message', async () => {
+    const out = await run(process.execPath, [CLI, 'report', '/etc/hostname']);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /not an iolens stream/);
+  });
+});
