@@ -121,6 +121,12 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command '${cmd}'`);
 }
 
+// `iolens dump trace | head`: a reader that stops early is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -483,7 +483,7 @@ static int add_target(struct iol_tracer *t, pid_t pid, __u32 flags)
 	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
-/* The time origin of the trace, read before anything is attached so that no event precedes it. */
+/* The time origin of the trace. */
 static void read_clock(struct iol_tracer *t)
 {
 	struct iol_rec_clock *c = &t->clock;
@@ -702,7 +702,6 @@ int main(int argc, char **argv)
 		t->target = t->opts.pid;
 	}
 
-	read_clock(t);
 	t->ncpus = libbpf_num_possible_cpus();
 	vmlinux = btf__load_vmlinux_btf();
 	{
@@ -734,6 +733,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* the origin of time: after the (possibly slow) attach, before the target is followed, so no
+	 * event precedes it */
+	read_clock(t);
 	write_preamble(t);
 	if (add_target(t, t->target, IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0))) {
 		logmsg("iolens-tracer: cannot follow pid %d: %s", t->target, strerror(errno));

@@ -36,7 +36,8 @@ export async function record(o: RecordOptions): Promise<number> {
   const jsonOut: Writable | undefined = o.jsonl === '-' ? o.stdout : o.jsonl ? createWriteStream(o.jsonl) : undefined;
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
   const queue: { e: TraceEvent; at: number }[] = [];
-  const pipeline = new TracePipeline((e) => queue.push({ e, at: Date.now() }));
+  const showEvents = jsonOut !== undefined || lineOut !== undefined;
+  const pipeline = new TracePipeline((e) => queue.push({ e, at: Date.now() }), { events: showEvents });
   const ctx: LineContext = {
     threadName: (pid, tid) => pipeline.trace.processes.threadName(pid, tid),
     stack: (id) => pipeline.resolver.resolve(id),

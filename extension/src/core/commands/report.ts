@@ -1,6 +1,8 @@
 /**
  * `iolens report FILE` and `iolens dump FILE`: a trace file summarized, or replayed event by event.
  */
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { formatEventLine } from '../format/line';
 import { eventJsonLine } from '../format/jsonl';
@@ -8,6 +10,7 @@ import type { TraceEvent } from '../model/events';
 import { ReportBuilder } from '../report/aggregate';
 import { renderReport } from '../report/render';
 import { readTraceFile } from '../trace/file';
+import { TracePipeline } from '../trace/pipeline';
 
 /** Print the report of a trace file. */
 export async function report(path: string, out: Writable, err: Writable): Promise<number> {
@@ -18,18 +21,35 @@ export async function report(path: string, out: Writable, err: Writable): Promis
   return 0;
 }
 
-/** Print every event of a trace file, as readable lines or JSON lines. */
+/**
+ * Print every event of a trace file, as readable lines or JSON lines. Two passes: the symbol
+ * section is at the end of the file, and a trace of millions of events is never held in memory.
+ */
 export async function dump(path: string, o: { jsonl: boolean; color: boolean; out: Writable; err: Writable }): Promise<number> {
-  const events: TraceEvent[] = [];
-  // events are printed after the whole file is read: the symbol section is at the end
-  const { pipeline, warnings } = await readTraceFile(path, (e) => events.push(e));
+  const { pipeline: context, warnings } = await readTraceFile(path, () => undefined, { events: false });
   const ctx = {
-    threadName: (pid: number, tid: number) => pipeline.trace.processes.threadName(pid, tid),
-    stack: (id: bigint) => pipeline.resolver.resolve(id),
+    threadName: (pid: number, tid: number) => context.trace.processes.threadName(pid, tid),
+    stack: (id: bigint) => context.resolver.resolve(id),
     cwd: process.cwd(),
     color: o.color,
   };
-  for (const e of events) o.out.write((o.jsonl ? eventJsonLine(e, ctx.stack(e.stackId)) : formatEventLine(e, ctx)) + '\n');
+  let batch: TraceEvent[] = [];
+  const replay = new TracePipeline((e) => batch.push(e), { symbolizer: null });
+  const write = async (events: TraceEvent[]): Promise<void> => {
+    const text = events.map((e) => (o.jsonl ? eventJsonLine(e, ctx.stack(e.stackId)) : formatEventLine(e, ctx)) + '\n').join('');
+    if (text && !o.out.write(text)) await once(o.out, 'drain');
+  };
+  const input = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of input) {
+    const ok = replay.push(chunk as Buffer);
+    const ready = batch;
+    batch = [];
+    await write(ready);
+    if (!ok) break;
+  }
+  input.destroy();
+  replay.end();
+  await write(batch);
   for (const w of warnings) o.err.write(`iolens: warning: ${path}: ${w}\n`);
   return 0;
 }

@@ -34,6 +34,8 @@ export interface StreamSink {
   record(rec: WireRecord, offset: number, bytes: Uint8Array): void;
   /** A record of a kind this version does not know; skipped. */
   unknown?(kind: number, size: number, offset: number): void;
+  /** A known record the reader was asked not to decode (see StreamReader's `decode`). */
+  skipped?(kind: number, size: number): void;
 }
 
 /** Counters a reader keeps. */
@@ -57,7 +59,14 @@ export class StreamReader {
   error: StreamFormatError | undefined;
   readonly stats: ReaderStats = { records: 0, unknownRecords: 0, bytes: 0 };
 
-  constructor(private readonly sink: StreamSink) {}
+  /**
+   * @param decode which kinds to decode (default: all); the others go to `sink.skipped`, which
+   * costs nothing per record (a recording that only saves a file needs almost none decoded)
+   */
+  constructor(
+    private readonly sink: StreamSink,
+    private readonly decode?: (kind: number) => boolean,
+  ) {}
 
   /** Process a chunk. Returns false once the stream is known to be broken. */
   push(chunk: Uint8Array): boolean {
@@ -145,6 +154,8 @@ export class StreamReader {
         const name = RecordKindNames.get(kind) ?? String(kind);
         this.fail(`${name} record of ${size} bytes at offset ${this.consumed} is shorter than its ${min}-byte fixed part`, this.consumed);
         return buf.length;
+      } else if (this.decode && !this.decode(kind)) {
+        this.sink.skipped?.(kind, size);
       } else {
         const rec = decodeRecord(view, off, kind, size);
         if (rec) {

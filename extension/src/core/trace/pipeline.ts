@@ -7,12 +7,27 @@ import { TraceAssembler } from '../model/assembler';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { StackResolver } from '../symbols/stacks';
 import { StreamReader } from '../stream/reader';
+import { RecordKind } from '../../../../protocol/generated/wire';
 
 /** Options of a pipeline. */
 export interface PipelineOptions {
   /** Resolve stacks with this symbolizer; by default the native one is loaded (null: never). */
   readonly symbolizer?: NativeSymbolizer | null;
+  /**
+   * false: only keep what a saved trace needs (processes, fds, maps, stacks, losses) and count the
+   * events without building them, so a recording to a file keeps up with millions of events.
+   */
+  readonly events?: boolean;
 }
+
+/** Records that describe the trace rather than being events: always decoded. */
+const CONTEXT_KINDS = new Set<number>(
+  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'sym_frame', 'uring_ring'] as const).map((k) => RecordKind[k]),
+);
+/** Records that become one event each (for counting without decoding). */
+const EVENT_KINDS = new Set<number>(
+  (['syscall', 'aio_complete', 'uring_complete', 'signal_generate', 'signal_deliver', 'irq', 'wake'] as const).map((k) => RecordKind[k]),
+);
 
 /** One trace being read. */
 export class TracePipeline {
@@ -24,7 +39,16 @@ export class TracePipeline {
 
   constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
     this.trace = new TraceAssembler(onEvent);
-    this.reader = new StreamReader({ record: (r) => this.trace.push(r) });
+    const all = options.events !== false;
+    this.reader = new StreamReader(
+      {
+        record: (r) => this.trace.push(r),
+        skipped: (kind) => {
+          if (EVENT_KINDS.has(kind)) this.trace.events++;
+        },
+      },
+      all ? undefined : (kind) => CONTEXT_KINDS.has(kind),
+    );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
     if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
