@@ -103,10 +103,18 @@ export async function recordLaunch(command: string[], extra: string[] = [], time
  * recording ends when the fixture exits.
  */
 export async function recordAttach(name: string, args: string[] = [], extra: string[] = [], timeoutMs = 30000): Promise<Recording> {
+  return recordAttachBinary(fixture(name), args, extra, undefined, timeoutMs);
+}
+
+/** recordAttach for any fixture binary; `beforeGo` runs once the tracer is attached, before the workload. */
+export async function recordAttachBinary(
+  binary: string, args: string[] = [], extra: string[] = [], beforeGo?: () => void, timeoutMs = 30000,
+): Promise<Recording> {
+  const name = binary;
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
   const jsonl = join(dir, 'events.jsonl');
   const traceFile = join(dir, 'trace.iolens');
-  const target = spawn(fixture(name), ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const target = spawn(binary, ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const targetExit = new Promise<number | null>((resolve) => target.once('exit', (code) => resolve(code)));
   let out = '';
   const pid = await new Promise<number>((resolve, reject) => {
@@ -122,7 +130,10 @@ export async function recordAttach(name: string, args: string[] = [], extra: str
     });
   });
   const rec = run(process.execPath, [CLI, 'record', '-q', '--jsonl', jsonl, '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
-    if (/recording pid/.test(stderr)) target.stdin.end('go\n');
+    if (/recording pid/.test(stderr) && target.stdin.writable) {
+      beforeGo?.();
+      target.stdin.end('go\n');
+    }
   });
   const [r, code] = await Promise.all([rec, targetExit]);
   if (code !== 0) throw new Error(`${name} exited with ${code}: ${out}`);

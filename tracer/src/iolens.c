@@ -596,6 +596,32 @@ static void destroy_links(struct bpf_link **links, size_t n)
 	free(started);
 }
 
+static const char *end_reason_text(int reason)
+{
+	switch (reason) {
+	case IOL_END_REASON_TARGET_EXITED: return "the target exited";
+	case IOL_END_REASON_SIGNAL: return "signal";
+	case IOL_END_REASON_DURATION: return "duration reached";
+	case IOL_END_REASON_PARENT_DIED: return "the parent process died";
+	case IOL_END_REASON_OUTPUT_CLOSED: return "the output was closed";
+	default: return "error";
+	}
+}
+
+/* Point fds 0-2 and the log fd at /dev/null: whoever waits for their EOF is not kept waiting. */
+static void release_stdio(int log)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return;
+	for (int fd = 0; fd <= 2; fd++)
+		dup2(null, fd);
+	if (log > 2)
+		dup2(null, log);
+	close(null);
+}
+
 /* ---------------------------------------------------------------- main loop */
 
 static int run(struct iol_tracer *t, int *end_reason)
@@ -761,14 +787,17 @@ int main(int argc, char **argv)
 
 	sig = run(t, &reason);
 	finish(t, reason, sig);
+	logmsg("iolens-tracer: stopped (%s); detaching", end_reason_text(reason));
 	rc = t->out.error && t->out.error != EPIPE ? 1 : 0;
 	if (t->out.error && t->out.error != EPIPE)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(t->out.error));
 
 cleanup:
-	/* the reader has the whole stream now: let it go on while the probes come off (seconds) */
+	/* The reader has the whole stream now: let it go on while the probes come off (seconds).
+	 * Hold none of the caller's pipes meanwhile, or it would wait for us. */
 	if (t->out.fd >= 0)
 		close(t->out.fd);
+	release_stdio(log_fd);
 	if (t->launched && t->launch.go_fd >= 0)
 		launch_abandon(&t->launch);
 	ring_buffer__free(t->rb);

@@ -68,6 +68,7 @@ export async function record(o: RecordOptions): Promise<number> {
       logText = logText.slice(nl + 1);
       const started = /^iolens-tracer: tracing pid (\d+)/.exec(line);
       if (started) o.stderr.write(`iolens: recording pid ${started[1]} (Ctrl-C stops)\n`);
+      else if (/^iolens-tracer: stopped /.test(line)) continue; // the summary says why
       else if (line) o.stderr.write(line.replace(/^iolens-tracer: /, 'iolens: ') + '\n');
     }
   });

@@ -21,6 +21,7 @@ export function stackJson(stack: ResolvedStack | undefined): Json {
     column: f.column,
     module: f.module,
     inlined: f.inlined,
+    problem: f.problem,
   }));
 }
 

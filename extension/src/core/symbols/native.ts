@@ -58,9 +58,8 @@ export function nativeAddonPath(): string {
 }
 
 /** Load the addon once; throws NativeLoadError with the cause and the fix. */
-export function loadNative(): NativeModule {
-  if (loaded) return loaded;
-  const path = nativeAddonPath();
+export function loadNative(path = nativeAddonPath()): NativeModule {
+  if (loaded && path === nativeAddonPath()) return loaded;
   if (!existsSync(path)) {
     throw new NativeLoadError(
       `the symbolizer addon is not built (${path} is missing), so stacks cannot be turned into source lines. ` +
@@ -70,8 +69,9 @@ export function loadNative(): NativeModule {
   try {
     // A native addon loads only through require(); the computed path keeps the bundler out of it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(path) as NativeModule;
-    return loaded;
+    const mod = require(path) as NativeModule;
+    if (path === nativeAddonPath()) loaded = mod;
+    return mod;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/libdw\.so|libelf\.so/.test(msg)) {
