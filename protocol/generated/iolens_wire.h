@@ -34,12 +34,12 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_SYM_FRAME = 256,
 };
 
-/* What the kernel side does with a traced syscall. */
+/* What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in). */
 enum iol_syscall_class {
 	IOL_SYSCALL_CLASS_WAIT = 1,
 	IOL_SYSCALL_CLASS_BLOCKING = 2,
 	IOL_SYSCALL_CLASS_SETUP = 3,
-	IOL_SYSCALL_CLASS_TRACK = 4,
+	IOL_SYSCALL_CLASS_NAMED = 4,
 	IOL_SYSCALL_CLASS_FD = 5,
 	IOL_SYSCALL_CLASS_MEMORY = 6,
 };
@@ -213,7 +213,7 @@ enum iol_sym_flag {
 	X(accept, 42, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
 	X(accept4, 43, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
 	X(connect, 44, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(futex, 45, 6, IOL_SYSCALL_CLASS_TRACK, IOL_IO_MODEL_WAKEUP, IOL_DATA_FORMAT_NONE) \
+	X(futex, 45, 6, IOL_SYSCALL_CLASS_NAMED, IOL_IO_MODEL_WAKEUP, IOL_DATA_FORMAT_NONE) \
 	X(open, 46, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
 	X(openat, 47, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
 	X(openat2, 48, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
@@ -765,7 +765,7 @@ struct iol_rec_wake {
 	__u64 ts;
 	__u32 wakee_pid;
 	__u32 wakee_tid;
-	__u64 wakee_since; /* enter time of the wakee's wait */
+	__u64 wakee_since; /* enter time of the wakee's wait, 0 when it is not a traced call */
 	__s32 waker_fd; /* first argument of the waker's call when it is an fd, else -1 */
 	__u32 reserved;
 };

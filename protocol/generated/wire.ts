@@ -37,12 +37,12 @@ export type RecordKindName = keyof typeof RecordKind;
 /** Reverse map of {@link RecordKind}: value to name. */
 export const RecordKindNames: ReadonlyMap<number, RecordKindName> = new Map(Object.entries(RecordKind).map(([k, v]) => [v, k as RecordKindName]));
 
-/** What the kernel side does with a traced syscall. */
+/** What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in). */
 export const SyscallClass = {
   wait: 1,
   blocking: 2,
   setup: 3,
-  track: 4,
+  named: 4,
   fd: 5,
   memory: 6,
 } as const;
@@ -285,7 +285,7 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [42, { id: 42, name: 'accept', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'upeer_sockaddr', fmt: 'ptr' }, { name: 'upeer_addrlen', fmt: 'ptr' }], data: 'none', opens: 'socket' }],
   [43, { id: 43, name: 'accept4', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'upeer_sockaddr', fmt: 'ptr' }, { name: 'upeer_addrlen', fmt: 'ptr' }, { name: 'flags', fmt: 'hex' }], data: 'none', opens: 'socket' }],
   [44, { id: 44, name: 'connect', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'uservaddr', fmt: 'ptr' }, { name: 'addrlen', fmt: 'uint' }], data: 'none' }],
-  [45, { id: 45, name: 'futex', class: 'track', model: 'wakeup', args: [{ name: 'uaddr', fmt: 'ptr' }, { name: 'op', fmt: 'futex_op' }, { name: 'val', fmt: 'int' }, { name: 'utime', fmt: 'ptr' }, { name: 'uaddr2', fmt: 'ptr' }, { name: 'val3', fmt: 'int' }], data: 'none' }],
+  [45, { id: 45, name: 'futex', class: 'named', model: 'wakeup', args: [{ name: 'uaddr', fmt: 'ptr' }, { name: 'op', fmt: 'futex_op' }, { name: 'val', fmt: 'int' }, { name: 'utime', fmt: 'ptr' }, { name: 'uaddr2', fmt: 'ptr' }, { name: 'val3', fmt: 'int' }], data: 'none' }],
   [46, { id: 46, name: 'open', class: 'fd', model: 'lifecycle', args: [{ name: 'filename', fmt: 'ptr' }, { name: 'flags', fmt: 'hex' }, { name: 'mode', fmt: 'oct' }], data: 'none', opens: 'path' }],
   [47, { id: 47, name: 'openat', class: 'fd', model: 'lifecycle', args: [{ name: 'dfd', fmt: 'fd' }, { name: 'filename', fmt: 'ptr' }, { name: 'flags', fmt: 'hex' }, { name: 'mode', fmt: 'oct' }], data: 'none', opens: 'path' }],
   [48, { id: 48, name: 'openat2', class: 'fd', model: 'lifecycle', args: [{ name: 'dfd', fmt: 'fd' }, { name: 'filename', fmt: 'ptr' }, { name: 'how', fmt: 'ptr' }, { name: 'usize', fmt: 'uint' }], data: 'none', opens: 'path' }],
@@ -956,7 +956,7 @@ export interface WakeRecord {
   readonly ts: number;
   readonly wakeePid: number;
   readonly wakeeTid: number;
-  /** enter time of the wakee's wait */
+  /** enter time of the wakee's wait, 0 when it is not a traced call */
   readonly wakeeSince: number;
   /** first argument of the waker's call when it is an fd, else -1 */
   readonly wakerFd: number;

@@ -61,8 +61,9 @@ static __always_inline void set_fd_class(__u32 tgid, int fd, __u8 type)
 {
 	struct iol_fd_key key = { .tgid = tgid, .fd = fd };
 
-	if (type == IOL_FD_TYPE_EVENTFD || type == IOL_FD_TYPE_SIGNALFD || type == IOL_FD_TYPE_TIMERFD ||
-	    type == IOL_FD_TYPE_UIO)
+	/* a read of a UIO device is the wait for an interrupt, however short; an eventfd, timerfd or
+	 * signalfd read that does not block is bookkeeping, shown like any read when it blocks */
+	if (type == IOL_FD_TYPE_UIO)
 		bpf_map_update_elem(&fd_class, &key, &type, BPF_ANY);
 	else
 		bpf_map_delete_elem(&fd_class, &key);

@@ -454,31 +454,46 @@ static __always_inline bool is_waker_call(__u16 sys)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(on_waking, struct task_struct *p)
 {
+	__u32 wakee_tgid = p->tgid, wakee_tid = p->pid;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, wtid = p->pid, wtgid = p->tgid;
-	struct iol_inflight *w, *e;
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct iol_rec_wake *r;
+	struct iol_inflight *e;
+	struct pt_regs *regs;
+	long waker_nr, wakee_nr;
+	__u16 waker_sys, wakee_sys;
 
-	w = bpf_map_lookup_elem(&inflight, &tid);
-	if (!w || !w->ts || !is_waker_call(w->sys))
+	if (!bpf_map_lookup_elem(&traced, &wakee_tgid) || wakee_tid == tid || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
-	e = bpf_map_lookup_elem(&inflight, &wtid);
-	if (!e || !e->ts || wtid == tid)
+	if (!on_task_stack())
 		return 0;
-	if (!bpf_map_lookup_elem(&traced, &wtgid) || !on_task_stack())
+	/* The syscalls both are in, from their saved user registers: no probes on futex needed. */
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	waker_nr = BPF_CORE_READ(regs, orig_ax);
+	if (waker_nr < 0 || waker_nr >= IOL_NR_MAX)
 		return 0;
+	waker_sys = nr_to_sys[waker_nr];
+	if (!is_waker_call(waker_sys))
+		return 0;
+	wakee_nr = BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(p), orig_ax);
+	if (wakee_nr < 0 || wakee_nr >= IOL_NR_MAX)
+		return 0;
+	wakee_sys = nr_to_sys[wakee_nr];
+	if (!wakee_sys)
+		return 0; /* asleep in something that is not I/O (nanosleep...) */
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_WAKE, IOL_CNT_RING_FULL);
 	if (!r)
 		return 0;
-	r->waker_sys = w->sys;
-	r->wakee_sys = e->sys;
-	r->pid = pid_tgid >> 32;
+	e = bpf_map_lookup_elem(&inflight, &wakee_tid);
+	r->waker_sys = waker_sys;
+	r->wakee_sys = wakee_sys;
+	r->pid = tgid;
 	r->tid = tid;
 	r->ts = bpf_ktime_get_ns();
-	r->wakee_pid = wtgid;
-	r->wakee_tid = wtid;
-	r->wakee_since = e->ts;
-	r->waker_fd = w->sys == IOL_SYS_FUTEX ? -1 : (__s32)w->args[0];
+	r->wakee_pid = wakee_tgid;
+	r->wakee_tid = wakee_tid;
+	r->wakee_since = e && e->ts && e->sys == wakee_sys ? e->ts : 0;
+	r->waker_fd = waker_sys == IOL_SYS_FUTEX ? -1 : (__s32)BPF_CORE_READ(regs, di);
 	r->reserved = 0;
 	submit_record(r);
 	return 0;

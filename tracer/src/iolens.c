@@ -397,6 +397,8 @@ static int attach_all(struct iol_tracer *t, struct btf *vmlinux)
 	for (size_t i = 0; i < N_SYSCALLS; i++) {
 		struct bpf_link *l;
 
+		if (syscalls[i].cls == IOL_SYSCALL_CLASS_NAMED)
+			continue; /* known by name only (wake-ups read it from the registers) */
 		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i].name);
 		l = bpf_program__attach_tracepoint(enter_prog(s, syscalls[i].nargs), "syscalls", tp);
 		if (!l) {

@@ -48,7 +48,7 @@ struct {
 	__type(value, struct iol_exec_ranges);
 } exec_ranges SEC(".maps");
 
-/* fds whose reads always count as waits (signalfd, eventfd, timerfd, UIO devices). */
+/* fds whose reads always count as waits, however short (UIO devices). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);

@@ -208,7 +208,7 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		r.rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
 		r.dev = encode_dev(major(st.st_dev), minor(st.st_dev));
 		r.ino = st.st_ino;
-		if (cb && (r.type == IOL_FD_TYPE_EVENTFD || r.type == IOL_FD_TYPE_SIGNALFD || r.type == IOL_FD_TYPE_TIMERFD))
+		if (cb && r.type == IOL_FD_TYPE_UIO)
 			cb(ctx, pid, (int)fd, r.type);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);
 	}

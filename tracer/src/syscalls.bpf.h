@@ -227,7 +227,7 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 	return 0;
 }
 
-/* Reads of these fds are waits (for a signal, an eventfd count, a timer, an interrupt). */
+/* Reads of these fds are waits (for an interrupt): sent whatever their duration. */
 static __always_inline bool waits_on_fd(__u16 sys, __u32 tgid, __u64 fd)
 {
 	struct iol_fd_key key = { .tgid = tgid, .fd = fd };

@@ -179,7 +179,7 @@ export class TraceAssembler {
       case 'wake':
         this.out({
           kind: 'wake', name: SYSCALLS.get(r.wakerSys)?.name ?? 'wake', pid: r.pid, tid: r.tid, ts: this.rel(r.ts),
-          wakeePid: r.wakeePid, wakeeTid: r.wakeeTid, wakeeSince: this.rel(r.wakeeSince), stackId: 0n,
+          wakeePid: r.wakeePid, wakeeTid: r.wakeeTid, wakeeSince: r.wakeeSince ? this.rel(r.wakeeSince) : null, stackId: 0n,
           args: {
             waker_call: SYSCALLS.get(r.wakerSys)?.name ?? null, fd: r.wakerFd >= 0 ? r.wakerFd : null,
             path: r.wakerFd >= 0 ? this.fds.get(r.pid, r.wakerFd)?.path ?? null : null,

@@ -113,8 +113,8 @@ export interface WakeEvent extends EventBase {
   readonly kind: 'wake';
   readonly wakeePid: number;
   readonly wakeeTid: number;
-  /** When the woken wait began (ns since start). */
-  readonly wakeeSince: number;
+  /** When the woken wait began (ns since start), null when it is not a traced call (a futex wait). */
+  readonly wakeeSince: number | null;
 }
 
 /** Records lost, with the exact count. */

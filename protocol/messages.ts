@@ -1,0 +1,285 @@
+/**
+ * Messages between the extension host and the timeline webview. The host owns the trace; the
+ * webview asks for windows of time at a resolution (as Perfetto's tracks do) and never receives
+ * one message per event. Every message has a string-literal `type`; requests carry an `id` that
+ * their reply repeats.
+ */
+
+/** Nanoseconds since the start of the trace. Branded so a pixel or a millisecond cannot pass for it. */
+export type Ns = number & { readonly __unit: 'ns' };
+
+/** Make an Ns (the one place a plain number becomes a time). */
+export function ns(n: number): Ns {
+  return n as Ns;
+}
+
+/** Drawing style of a span or instant: the I/O model, or what kind of mark it is. */
+export const Style = {
+  multiplexing: 1,
+  aio: 2,
+  uring: 3,
+  signal: 4,
+  uio: 5,
+  blocking: 6,
+  wakeup: 7,
+  lifecycle: 8,
+  irq: 9,
+  drop: 10,
+  /** a call still in progress at the end of what is known */
+  unfinished: 11,
+} as const;
+/** A value of {@link Style}. */
+export type StyleCode = (typeof Style)[keyof typeof Style];
+
+/** What a track shows. */
+export type TrackKind = 'thread' | 'requests' | 'irq' | 'drops';
+
+/** One row of the timeline. */
+export interface TrackInfo {
+  readonly id: number;
+  readonly kind: TrackKind;
+  /** "worker-1 4243" */
+  readonly label: string;
+  /** The process it belongs to ("server 4242"), or "Interrupts" / "Losses". */
+  readonly group: string;
+  readonly pid: number;
+  readonly tid: number;
+  /** Rows of overlapping spans (requests in flight), at least 1. */
+  readonly lanes: number;
+}
+
+/** The trace as a whole (sent when it changes, at most a few times a second while live). */
+export interface TraceSummary {
+  readonly title: string;
+  /** End of what is known, ns since the start. */
+  readonly duration: Ns;
+  readonly live: boolean;
+  readonly paused: boolean;
+  readonly tracks: readonly TrackInfo[];
+  readonly events: number;
+  readonly dropped: number;
+  /** Wall-clock ms (epoch) of time 0, for the ruler's absolute labels; 0 when unknown. */
+  readonly wallClockStartMs: number;
+  /** One line about the backend and what it cannot see. */
+  readonly note: string;
+}
+
+/**
+ * Spans of one track inside a window, possibly merged at the window's resolution: a merged span
+ * stands for `count` events and carries the id of its longest one.
+ */
+export interface TrackSpans {
+  readonly track: number;
+  /** [start0, end0, start1, end1, ...] in ns since the trace start. */
+  readonly times: Float64Array;
+  /** Style of each span. */
+  readonly styles: Uint8Array;
+  /** Events in each span (1 for a single event). */
+  readonly counts: Uint32Array;
+  /** Event id of each span (its longest event when merged). */
+  readonly ids: Uint32Array;
+  /** Lane of each span (0 unless the track has several). */
+  readonly lanes: Uint8Array;
+}
+
+/** Instants (signals, IRQs when they are marks, losses) of one track inside a window. */
+export interface TrackInstants {
+  readonly track: number;
+  readonly times: Float64Array;
+  readonly styles: Uint8Array;
+  readonly ids: Uint32Array;
+}
+
+/** A causal link drawn as an arrow: request submit -> completion, signal generate -> deliver, wake-up. */
+export interface Arrow {
+  readonly fromTrack: number;
+  readonly fromTime: Ns;
+  readonly toTrack: number;
+  readonly toTime: Ns;
+  readonly style: StyleCode;
+  readonly id: number;
+}
+
+/** Everything visible in a window of time. */
+export interface WindowData {
+  readonly start: Ns;
+  readonly end: Ns;
+  readonly resolution: Ns;
+  readonly spans: readonly TrackSpans[];
+  readonly instants: readonly TrackInstants[];
+  readonly arrows: readonly Arrow[];
+  /** Time ranges where records were lost (marked gaps). */
+  readonly gaps: readonly { readonly start: Ns; readonly end: Ns; readonly count: number }[];
+}
+
+/** A frame of a stack, for the details pane. */
+export interface FrameInfo {
+  readonly index: number;
+  readonly function: string | null;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly module: string | null;
+  readonly inlined: boolean;
+  /** The source file is there to open. */
+  readonly openable: boolean;
+  /** Why there is no source, when there is none. */
+  readonly problem: string | null;
+}
+
+/** What the details pane shows for one event. */
+export interface EventDetails {
+  readonly id: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly title: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly thread: string;
+  readonly start: Ns;
+  readonly end: Ns | null;
+  readonly track: number;
+  /** Label/value rows: arguments, fd and path, result, duration... */
+  readonly fields: readonly { readonly label: string; readonly value: string }[];
+  readonly stack: readonly FrameInfo[];
+  /** Key of the call site (for the latency histogram of "this call site"). */
+  readonly callSite: string | null;
+}
+
+/** A latency histogram. */
+export interface Histogram {
+  readonly title: string;
+  /** Upper bound of each bin, ns (log scale). */
+  readonly bounds: readonly number[];
+  readonly counts: readonly number[];
+  readonly total: number;
+}
+
+/** Events per second over the trace. */
+export interface Rate {
+  readonly binNs: number;
+  readonly starts: readonly number[];
+  readonly counts: readonly number[];
+}
+
+// ---------------------------------------------------------------- host -> webview
+
+/** The trace changed (new events, paused, ended). */
+export interface SummaryMessage {
+  readonly type: 'summary';
+  readonly summary: TraceSummary;
+}
+/** Reply to a WindowRequest. */
+export interface WindowMessage {
+  readonly type: 'window';
+  readonly id: number;
+  readonly data: WindowData;
+}
+/** Reply to a DetailsRequest. */
+export interface DetailsMessage {
+  readonly type: 'details';
+  readonly id: number;
+  readonly details: EventDetails | null;
+}
+/** Reply to a HistogramRequest. */
+export interface HistogramMessage {
+  readonly type: 'histogram';
+  readonly id: number;
+  readonly histogram: Histogram;
+}
+/** Reply to a RateRequest. */
+export interface RateMessage {
+  readonly type: 'rate';
+  readonly id: number;
+  readonly rate: Rate;
+}
+/** Show and select an event (from the Stalls view). */
+export interface RevealMessage {
+  readonly type: 'reveal';
+  readonly eventId: number;
+  readonly track: number;
+  readonly start: Ns;
+  readonly end: Ns;
+}
+/** A request failed. */
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly id: number;
+  readonly message: string;
+}
+
+/** Everything the host sends. */
+export type ToWebview = SummaryMessage | WindowMessage | DetailsMessage | HistogramMessage | RateMessage | RevealMessage | ErrorMessage;
+
+// ---------------------------------------------------------------- webview -> host
+
+/** The webview is ready for messages. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+/** Spans, instants and arrows of [start, end) at a resolution. */
+export interface WindowRequest {
+  readonly type: 'window';
+  readonly id: number;
+  readonly start: Ns;
+  readonly end: Ns;
+  readonly resolution: Ns;
+}
+/** The details of one event. */
+export interface DetailsRequest {
+  readonly type: 'details';
+  readonly id: number;
+  readonly eventId: number;
+}
+/** Latency histogram of an event's call kind (`scope: 'kind'`) or call site. */
+export interface HistogramRequest {
+  readonly type: 'histogram';
+  readonly id: number;
+  readonly eventId: number;
+  readonly scope: 'kind' | 'site';
+}
+/** Events per second. */
+export interface RateRequest {
+  readonly type: 'rate';
+  readonly id: number;
+}
+/** Open frame `frame` of event `eventId`'s stack in an editor (or, with -1, the best frame). */
+export interface OpenFrameMessage {
+  readonly type: 'openFrame';
+  readonly eventId: number;
+  readonly frame: number;
+}
+/** The user selected an event (the host keeps it for commands). */
+export interface SelectMessage {
+  readonly type: 'select';
+  readonly eventId: number | null;
+}
+/** Pause or resume following the recording. */
+export interface PauseMessage {
+  readonly type: 'pause';
+  readonly paused: boolean;
+}
+/** Stop the recording. */
+export interface StopMessage {
+  readonly type: 'stop';
+}
+
+/** Everything the webview sends. */
+export type FromWebview =
+  | ReadyMessage
+  | WindowRequest
+  | DetailsRequest
+  | HistogramRequest
+  | RateRequest
+  | OpenFrameMessage
+  | SelectMessage
+  | PauseMessage
+  | StopMessage;
+
+/** Requests and the reply type each expects. */
+export interface Replies {
+  window: WindowMessage;
+  details: DetailsMessage;
+  histogram: HistogramMessage;
+  rate: RateMessage;
+}
