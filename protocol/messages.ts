@@ -115,6 +115,8 @@ export interface WindowData {
 /** A frame of a stack, for the details pane. */
 export interface FrameInfo {
   readonly index: number;
+  /** The address, hex ("0x7f…"). */
+  readonly addr: string;
   readonly function: string | null;
   readonly file: string | null;
   readonly line: number | null;

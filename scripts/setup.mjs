@@ -4,6 +4,7 @@
 // Only Node's standard library is used here: this runs before `npm ci`.
 //
 //   node scripts/setup.mjs [--for start|test] [--no-deps] [--quiet]
+// `--for test` also installs code-server (a real VS Code, scripts/codeserver.mjs) into .tools/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,9 @@ export const PACKAGES = {
   ],
   // the benchmarks compare with these; the tests use strace as an independent witness
   test: ['strace', 'linux-perf', 'bpftrace'],
+  // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
+  // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
+  editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
 };
 
 function log(msg) {
@@ -101,18 +105,20 @@ export function build() {
   run('make', ['-s', '-C', 'test/fixtures']);
 }
 
-function main() {
+async function main() {
   const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
   if (!process.argv.includes('--no-deps')) {
-    ensurePackages(purpose === 'test' ? ['build', 'test'] : ['build']);
+    ensurePackages(purpose === 'test' ? ['build', 'test', 'editor'] : ['build']);
     ensureNpm();
+    // code-server lives in .tools/code-server/, outside the project's lockfile
+    if (purpose === 'test') (await import('./codeserver.mjs')).ensureCodeServer();
   }
   build();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    main();
+    await main();
   } catch (e) {
     process.stderr.write(`setup: ${e.message}\n`);
     process.exit(1);

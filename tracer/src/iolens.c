@@ -465,14 +465,18 @@ static int configure(struct iol_tracer *t, struct btf *vmlinux)
 
 static void explain_load_error(int err)
 {
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = 0;
 	if (err == -EACCES)
 		logmsg("iolens-tracer: this kernel's verifier rejected the eBPF programs (log above).\n"
 		       "  This is a bug in iolens: please report it with the output of IOLENS_DEBUG=1 iolens-tracer ...");
 	else if (err == -EPERM)
 		logmsg("iolens-tracer: the kernel refused to load the eBPF programs (%s).\n"
 		       "  The eBPF backend needs CAP_BPF and CAP_PERFMON: run as root, or grant them once with\n"
-		       "    sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep <path to iolens-tracer>",
-		       strerror(-err));
+		       "    sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep %s",
+		       strerror(-err), n > 0 ? self : "<path to iolens-tracer>");
 	else
 		logmsg("iolens-tracer: loading the eBPF programs failed: %s", strerror(-err));
 }
@@ -624,6 +628,33 @@ static void release_stdio(int log)
 	close(null);
 }
 
+/* --check: load the programs (and unload them) to learn whether this user may trace with eBPF. */
+static int check_privileges(struct iol_options *opts)
+{
+	struct iolens_bpf *skel = iolens_bpf__open();
+	int err;
+
+	if (!skel) {
+		logmsg("iolens-tracer: cannot open the eBPF object: %s", strerror(errno));
+		return 1;
+	}
+	bpf_program__set_autoload(skel->progs.on_irq_entry, opts->irq);
+	bpf_program__set_autoload(skel->progs.on_irq_exit, opts->irq);
+	libbpf_set_print(NULL);
+	err = iolens_bpf__load(skel);
+	iolens_bpf__destroy(skel);
+	if (err == -EPERM || err == -EACCES) {
+		explain_load_error(-EPERM);
+		return 3;
+	}
+	if (err) {
+		explain_load_error(err);
+		return 1;
+	}
+	printf("ok: this user may load the eBPF programs\n");
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main loop */
 
 static int run(struct iol_tracer *t, int *end_reason)
@@ -711,6 +742,8 @@ int main(int argc, char **argv)
 	t->orig_ppid = getppid();
 	install_signals();
 	libbpf_set_print(libbpf_log);
+	if (t->opts.check)
+		return check_privileges(&t->opts);
 	if (t->opts.pid && check_target(t->opts.pid))
 		return 1;
 	if (ensure_tracefs())

@@ -30,6 +30,7 @@ static const char usage[] =
 	"      --ring-size BYTES     kernel ring buffer size, a power of two (default 16777216)\n"
 	"      --stats-interval MS   how often losses are counted into the stream (default 200)\n"
 	"      --force               write the binary stream even to a terminal\n"
+	"      --check               only check that this user may load the eBPF programs (exit 0, or 3 with the reason)\n"
 	"  -h, --help, -V, --version\n";
 
 static int parse_u64(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -53,7 +54,7 @@ bad:
 
 int parse_options(int argc, char **argv, struct iol_options *o)
 {
-	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE };
+	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -66,6 +67,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -106,6 +108,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		case OPT_IRQ: o->irq = true; break;
 		case OPT_NO_STACKS: o->stacks = false; break;
 		case OPT_FORCE: o->force_tty = true; break;
+		case OPT_CHECK: o->check = true; break;
 		case 'o': o->output_path = optarg; break;
 		case OPT_OUTPUT_FD:
 			if (parse_u64("--output-fd", optarg, 1, 1023, &v))
@@ -139,6 +142,8 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 	}
 	if (optind < argc)
 		o->command = &argv[optind];
+	if (o->check)
+		return 0;
 	if (!o->pid == !o->command) {
 		fprintf(stderr, "iolens-tracer: give either --pid PID or -- COMMAND [ARGS...]\n%s", usage);
 		return -1;

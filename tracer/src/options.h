@@ -20,6 +20,7 @@ struct iol_options {
 	uint32_t ring_size;       /* --ring-size BYTES, a power of two >= page size */
 	uint32_t stats_interval_ms;
 	bool force_tty;           /* --force: write the binary stream even to a terminal */
+	bool check;               /* --check: can the eBPF programs be loaded here? */
 };
 
 /* Parse argv into opts. Returns 0, 1 when --help/--version was printed, or -1 after printing the error. */

@@ -42,7 +42,7 @@ function isSystemModule(module: string | null): boolean {
 }
 
 /** "src/server.c:42" (relative to `base` when inside it). */
-export function formatLocation(f: StackFrame, base: string): string {
+export function formatLocation(f: Pick<StackFrame, 'file' | 'line' | 'module'>, base: string): string {
   let file = f.file ?? f.module ?? '?';
   if (f.file && isAbsolute(f.file)) {
     const rel = relative(base, f.file);

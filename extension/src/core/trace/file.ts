@@ -35,6 +35,11 @@ export class TraceFileWriter {
     });
   }
 
+  /** Wait until everything written so far is on disk. */
+  async flush(): Promise<void> {
+    await this.queue;
+  }
+
   /** Append the symbol section for every stack of the trace and close. Throws if any write failed. */
   async finish(pipeline: TracePipeline): Promise<void> {
     const reader = pipeline.reader;

@@ -1,0 +1,239 @@
+/**
+ * A trace as an editor shows it: read from a file, or recorded live from the tracer into a
+ * columnar store (and into a temporary trace file, so it can be saved at any moment). Answers the
+ * timeline's questions. No VS Code here: the extension wraps it.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventDetails, Histogram, Ns, Rate, TraceSummary, WindowData } from '../../../../protocol/messages';
+import { ns } from '../../../../protocol/messages';
+import { CallSites, histogram, rate, stalls } from '../store/analysis';
+import { eventDetails } from '../store/details';
+import { TraceStore } from '../store/traceStore';
+import { queryWindow } from '../store/window';
+import { TraceFileWriter } from '../trace/file';
+import { TracePipeline } from '../trace/pipeline';
+import { startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+
+/** How a live recording ended. */
+export interface SessionEnd {
+  readonly reason: string;
+  /** The tracer failed (its last diagnostics). */
+  readonly error: string | null;
+}
+
+/** Listener of session changes. */
+export type SessionListener = () => void;
+
+const END_REASONS = ['', 'the target exited', 'stopped', 'duration reached', 'the parent process died', 'the output was closed', 'an error'];
+
+/** A trace being recorded or read. */
+export class TraceSession {
+  readonly pipeline: TracePipeline;
+  readonly store: TraceStore;
+  readonly sites: CallSites;
+  /** Recording now. */
+  live = false;
+  /** The timeline stopped following (the recording goes on). */
+  paused = false;
+  ended: SessionEnd | undefined;
+  /** Warnings (a file cut short...). */
+  readonly warnings: string[] = [];
+  private readonly listeners = new Set<SessionListener>();
+  private tracer: TracerHandle | undefined;
+  private writer: TraceFileWriter | undefined;
+  private tempDir: string | undefined;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private finished: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly title: string,
+    /** The trace file this session reads or writes. */
+    public file: string,
+  ) {
+    this.pipeline = new TracePipeline((e) => this.store.add(e));
+    this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid));
+    this.sites = new CallSites(this.store, this.pipeline.resolver);
+  }
+
+  /** Read a trace file. */
+  static async open(path: string, title = path): Promise<TraceSession> {
+    const s = new TraceSession(title, path);
+    const input = createReadStream(path, { highWaterMark: 1 << 20 });
+    for await (const chunk of input) if (!s.pipeline.push(chunk as Buffer)) break;
+    input.destroy();
+    s.warnings.push(...s.pipeline.end());
+    if (!s.pipeline.reader.header) throw new Error(`${path}: ${s.warnings[0] ?? 'not an iolens trace'}`);
+    return s;
+  }
+
+  /**
+   * Start recording. `log` receives the tracer's diagnostic lines; `started` resolves once the
+   * probes are attached (or rejects with the tracer's explanation).
+   */
+  static async record(
+    options: TracerOptions, title: string, log: (line: string) => void, programOutput?: (text: string) => void,
+  ): Promise<{ session: TraceSession; started: Promise<number> }> {
+    const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
+    const file = join(dir, 'recording.iolens');
+    const s = new TraceSession(title, file);
+    s.tempDir = dir;
+    s.live = true;
+    s.writer = await TraceFileWriter.create(file);
+    const handle = startTracer(options);
+    s.tracer = handle;
+    for (const out of [handle.programOutput.stdout, handle.programOutput.stderr]) {
+      out?.setEncoding('utf8');
+      out?.on('data', (text: string) => programOutput?.(text));
+    }
+    let logText = '';
+    let lastError = '';
+    let resolveStarted: (pid: number) => void = () => undefined;
+    let rejectStarted: (e: Error) => void = () => undefined;
+    const started = new Promise<number>((res, rej) => {
+      resolveStarted = res;
+      rejectStarted = rej;
+    });
+    handle.log.setEncoding('utf8');
+    handle.log.on('data', (text: string) => {
+      logText += text;
+      for (let nl = logText.indexOf('\n'); nl >= 0; nl = logText.indexOf('\n')) {
+        const line = logText.slice(0, nl);
+        logText = logText.slice(nl + 1);
+        if (!line) continue;
+        log(line);
+        const m = /^iolens-tracer: tracing pid (\d+)/.exec(line);
+        if (m) resolveStarted(Number(m[1]));
+        else if (!/^iolens-tracer: stopped /.test(line)) lastError += (lastError ? '\n' : '') + line.replace(/^iolens-tracer: /, '');
+      }
+    });
+    handle.stream.on('data', (chunk: Buffer) => {
+      s.writer?.write(chunk);
+      s.pipeline.push(chunk);
+      s.changed();
+    });
+    const streamDone = new Promise<void>((r) => {
+      handle.stream.on('end', r);
+      handle.stream.on('error', () => r());
+    });
+    s.finished = (async () => {
+      await Promise.race([streamDone, handle.exited.catch(() => undefined)]);
+      await streamDone;
+      const exit = s.pipeline.trace.end ? undefined : await handle.exited.catch((e: Error) => ({ code: 1, signal: null, error: e }));
+      if (s.pipeline.trace.end) handle.detach();
+      s.warnings.push(...s.pipeline.end());
+      s.live = false;
+      const end = s.pipeline.trace.end;
+      s.ended = {
+        reason: end ? END_REASONS[end.reason] ?? 'ended' : 'the tracer stopped without finishing the trace',
+        error: end || (exit && exit.code === 0) ? null : lastError || `the tracer exited with status ${exit?.code ?? '?'}`,
+      };
+      rejectStarted(new Error(s.ended.error ?? 'the tracer stopped before attaching'));
+      await s.writer?.finish(s.pipeline).catch((e: Error) => s.warnings.push(e.message));
+      s.writer = undefined;
+      s.changed(true);
+    })();
+    return { session: s, started };
+  }
+
+  /** Resolves when a live recording has ended and its file is complete. */
+  whenFinished(): Promise<void> {
+    return this.finished;
+  }
+
+  /** Stop recording (the tracer detaches; the target carries on). */
+  stop(): void {
+    this.tracer?.stop();
+  }
+
+  /** Listen for changes (throttled while live). */
+  onDidChange(l: SessionListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private changed(now = false): void {
+    if (now) {
+      if (this.notifyTimer) clearTimeout(this.notifyTimer);
+      this.notifyTimer = undefined;
+      for (const l of this.listeners) l();
+      return;
+    }
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined;
+      for (const l of this.listeners) l();
+    }, 250);
+  }
+
+  /** The trace as a whole. */
+  summary(): TraceSummary {
+    const t = this.pipeline.trace;
+    const meta = t.meta ?? {};
+    const missing = meta.missing_tracepoints ?? [];
+    return {
+      title: this.title,
+      duration: ns(this.store.duration),
+      live: this.live,
+      paused: this.paused,
+      tracks: this.store.tracks.all(),
+      events: this.store.size,
+      dropped: t.drops.total,
+      wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
+      note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,
+    };
+  }
+
+  window(start: Ns, end: Ns, resolution: Ns): WindowData {
+    return queryWindow(this.store, start, end, resolution);
+  }
+
+  details(id: number): EventDetails | null {
+    const e = this.store.get(id);
+    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, this.pipeline.trace.processes.threadName(e.pid, e.tid)) : null;
+  }
+
+  histogram(id: number, scope: 'kind' | 'site'): Histogram {
+    return histogram(this.store, this.sites, id, scope);
+  }
+
+  rate(): Rate {
+    return rate(this.store);
+  }
+
+  /** The longest waits and blocking calls, at least `thresholdNs` long. */
+  stalls(thresholdNs: number, limit?: number): number[] {
+    return stalls(this.store, thresholdNs, limit);
+  }
+
+  /** Save the trace (complete, or what is recorded so far) to `path`. */
+  async save(path: string): Promise<void> {
+    if (this.live && this.writer) {
+      // a snapshot: the stream read so far, up to its last whole record, then the symbols known now
+      await this.writer.flush();
+      const whole = this.pipeline.reader.stats.bytes - this.pipeline.reader.pendingBytes;
+      const snapshot = await TraceFileWriter.create(path);
+      if (whole > 0) {
+        const input = createReadStream(this.file, { start: 0, end: whole - 1 });
+        for await (const chunk of input) snapshot.write(chunk as Buffer);
+      }
+      await snapshot.finish(this.pipeline);
+      return;
+    }
+    await this.finished;
+    await copyFile(this.file, path);
+  }
+
+  /** Stop and forget: the temporary recording goes away. */
+  async dispose(): Promise<void> {
+    this.stop();
+    this.listeners.clear();
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    if (this.tempDir) {
+      await this.finished.catch(() => undefined);
+      await rm(this.tempDir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Questions asked of the whole trace: the stalls (the longest waits and blocking calls), the
+ * latency histogram of a call kind or call site, the event rate.
+ */
+import type { Histogram, Rate } from '../../../../protocol/messages';
+import { formatLocation, sourceFrame } from '../format/source';
+import type { StackResolver } from '../symbols/stacks';
+import { Flag, KindCode, type TraceStore } from './traceStore';
+
+/** Ids of the waits and blocking calls that lasted at least `thresholdNs`, longest first. */
+export function stalls(store: TraceStore, thresholdNs: number, limit = 500): number[] {
+  const out: number[] = [];
+  const flags = store.flags.view();
+  const kind = store.kind.view();
+  const start = store.start.view();
+  const end = store.end.view();
+  for (let id = 0; id < flags.length; id++) {
+    if (kind[id] !== KindCode.syscall || !(flags[id] & (Flag.wait | Flag.blocking))) continue;
+    if (end[id] - start[id] >= thresholdNs) out.push(id);
+  }
+  out.sort((a, b) => end[b] - start[b] - (end[a] - start[a]));
+  return out.slice(0, limit);
+}
+
+/** "file:line" of the line that issued stack `index` (cached per stack), or null. */
+export class CallSites {
+  private readonly cache = new Map<number, string | null>();
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly resolver: StackResolver,
+  ) {}
+
+  of(id: number): string | null {
+    const stack = this.store.stack.get(id);
+    if (!stack) return null;
+    let site = this.cache.get(stack);
+    if (site === undefined) {
+      const f = sourceFrame(this.resolver.resolve(this.store.stackIds[stack]));
+      site = f?.file && f.line ? `${formatLocation(f, '/')}` : null;
+      this.cache.set(stack, site);
+    }
+    return site;
+  }
+}
+
+/** Bin upper bounds: 1 µs · 2^k up to what is needed. */
+function logBounds(max: number): number[] {
+  const bounds: number[] = [];
+  for (let b = 1000; ; b *= 2) {
+    bounds.push(b);
+    if (b >= max) break;
+  }
+  return bounds;
+}
+
+/** Latency histogram of the events with the same kind and name as `id` (and the same call site for 'site'). */
+export function histogram(store: TraceStore, sites: CallSites, id: number, scope: 'kind' | 'site'): Histogram {
+  const name = store.name.get(id);
+  const kind = store.kind.get(id);
+  const site = scope === 'site' ? sites.of(id) : null;
+  const start = store.start.view();
+  const end = store.end.view();
+  const names = store.name.view();
+  const kinds = store.kind.view();
+  const durs: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== name || kinds[i] !== kind || Number.isNaN(end[i])) continue;
+    if (scope === 'site' && sites.of(i) !== site) continue;
+    durs.push(end[i] - start[i]);
+  }
+  const bounds = logBounds(durs.reduce((m, d) => Math.max(m, d), 0));
+  const counts = new Array<number>(bounds.length).fill(0);
+  for (const d of durs) {
+    let k = 0;
+    while (k < bounds.length - 1 && d > bounds[k]) k++;
+    counts[k]++;
+  }
+  const label = store.names.get(name);
+  return { title: scope === 'site' && site ? `${label} at ${site}` : label, bounds, counts, total: durs.length };
+}
+
+/** Events per second, in about 200 bins over the trace. */
+export function rate(store: TraceStore): Rate {
+  const span = Math.max(store.duration, 1);
+  const bins = 200;
+  const binNs = Math.max(1e6, span / bins);
+  const n = Math.ceil(span / binNs) || 1;
+  const counts = new Array<number>(n).fill(0);
+  const start = store.start.view();
+  for (let i = 0; i < start.length; i++) counts[Math.min(n - 1, Math.floor(start[i] / binNs))]++;
+  return { binNs, starts: counts.map((_, i) => i * binNs), counts: counts.map((c) => c * (1e9 / binNs)) };
+}

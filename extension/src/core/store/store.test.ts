@@ -1,0 +1,147 @@
+import * as assert from 'node:assert/strict';
+import { ns, Style } from '../../../../protocol/messages';
+import type { SyscallEvent } from '../model/events';
+import { sampleTrace } from '../testing/sampleTrace';
+import { TracePipeline } from '../trace/pipeline';
+import { CallSites, histogram, rate, stalls } from './analysis';
+import { eventDetails } from './details';
+import { Flag, TraceStore } from './traceStore';
+import { queryWindow } from './window';
+
+function sampleStore(): { store: TraceStore; pipeline: TracePipeline } {
+  const box: { store?: TraceStore } = {};
+  const pipeline = new TracePipeline((e) => box.store?.add(e), { symbolizer: null });
+  const store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid));
+  box.store = store;
+  pipeline.push(sampleTrace());
+  pipeline.end();
+  return { store, pipeline };
+}
+
+function syscall(tid: number, ts: number, dur: number, extra: Partial<SyscallEvent> = {}): SyscallEvent {
+  return {
+    kind: 'syscall', name: 'read', sys: 24, model: 'blocking', pid: 1, tid, ts, dur, ret: 0, error: null, unfinished: false, cpu: 0,
+    stackId: 0n, args: { fd: 3, buf: '0x7ffe0000', count: 8 }, ...extra,
+  };
+}
+
+describe('TraceStore', () => {
+  it('lays out tracks: threads by process (main first), requests, interrupts last', () => {
+    const { store } = sampleStore();
+    const tracks = store.tracks.all();
+    assert.deepEqual(tracks.map((t) => `${t.kind}:${t.label}`), ['thread:server 100', 'thread:worker-1 101', 'requests:requests in flight', 'irq:CPU 1']);
+    assert.equal(tracks[0].group, 'server 100');
+    const req = tracks.find((t) => t.kind === 'requests');
+    assert.equal(req?.lanes, 2, 'two AIO requests in flight at once need two lanes');
+  });
+
+  it('stores the same arguments once and drops pointers', () => {
+    const store = new TraceStore(() => 't');
+    for (let i = 0; i < 1000; i++) store.add(syscall(1, i * 10, 5, { args: { fd: 3, buf: `0x${(0x7ffe0000 + i).toString(16)}`, count: 8 } }));
+    assert.equal(store.size, 1000);
+    assert.equal(store.argTable.size, 1);
+    assert.deepEqual(store.get(5)?.args, { fd: 3, count: 8 });
+  });
+
+  it('updates a call reported while in progress instead of adding it twice', () => {
+    const store = new TraceStore(() => 't');
+    store.add(syscall(1, 100, 1000, { unfinished: true, name: 'epoll_wait', model: 'multiplexing', sys: 5 }));
+    store.add(syscall(1, 100, 5000, { unfinished: true, name: 'epoll_wait', model: 'multiplexing', sys: 5 }));
+    assert.equal(store.size, 1);
+    assert.ok((store.get(0)?.flags ?? 0) & Flag.unfinished);
+    assert.equal(store.get(0)?.style, Style.unfinished);
+    store.add(syscall(1, 100, 9000, { name: 'epoll_wait', model: 'multiplexing', sys: 5, ret: 1 }));
+    assert.equal(store.size, 1);
+    assert.equal(store.get(0)?.end, 9100);
+    assert.equal(store.get(0)?.style, Style.multiplexing);
+    assert.equal((store.get(0)?.flags ?? 0) & Flag.unfinished, 0);
+  });
+
+  it('keeps arrows for requests, signals and wake-ups, and gaps for losses', () => {
+    const { store } = sampleStore();
+    const styles = store.arrows.map((a) => a.style).sort();
+    assert.deepEqual(styles, [Style.aio, Style.aio, Style.uring, Style.signal, Style.wakeup].sort());
+    // the first loss record: the 200 ms before it (clamped at the start)
+    assert.deepEqual(store.gaps, [{ start: 0, end: 97e6, count: 12 }]);
+  });
+});
+
+describe('queryWindow', () => {
+  it('returns the spans of a window, exactly, when the resolution is fine', () => {
+    const store = new TraceStore(() => 't');
+    for (let i = 0; i < 100; i++) store.add(syscall(1, i * 100, 50));
+    const w = queryWindow(store, ns(1000), ns(2000), ns(1));
+    assert.equal(w.spans.length, 1);
+    const s = w.spans[0];
+    assert.equal(s.counts.length, 10);
+    assert.deepEqual(Array.from(s.times.slice(0, 4)), [1000, 1050, 1100, 1150]);
+    assert.ok(s.counts.every((c) => c === 1));
+  });
+
+  it('merges spans narrower than the resolution, keeping the count and the longest event', () => {
+    const store = new TraceStore(() => 't');
+    for (let i = 0; i < 1000; i++) store.add(syscall(1, i * 100, i === 500 ? 90 : 50));
+    const w = queryWindow(store, ns(0), ns(100000), ns(1000));
+    const s = w.spans[0];
+    const total = s.counts.reduce((a, b) => a + b, 0);
+    assert.equal(total, 1000, 'every event is in exactly one block');
+    assert.ok(s.counts.length <= 100 + 1, `about one block per resolution unit (${s.counts.length})`);
+    const block = Array.from(s.ids).findIndex((id) => id === 500);
+    assert.ok(block >= 0, 'the longest event names its block');
+  });
+
+  it('includes a long span that starts before the window', () => {
+    const store = new TraceStore(() => 't');
+    store.add(syscall(1, 0, 1e9));
+    for (let i = 0; i < 10; i++) store.add(syscall(2, 5e8 + i, 1));
+    const w = queryWindow(store, ns(6e8), ns(7e8), ns(1000));
+    assert.equal(w.spans.find((s) => store.tracks.info(s.track)?.tid === 1)?.counts.length, 1);
+  });
+
+  it('returns events that arrived out of start order in start order', () => {
+    const store = new TraceStore(() => 't');
+    store.add(syscall(1, 500, 10));
+    store.add(syscall(1, 100, 10));
+    store.add(syscall(1, 300, 10));
+    const w = queryWindow(store, ns(0), ns(1000), ns(1));
+    assert.deepEqual(Array.from(w.spans[0].times).filter((_, i) => i % 2 === 0), [100, 300, 500]);
+  });
+});
+
+describe('analysis', () => {
+  it('lists the stalls longest first, waits and blocking calls only', () => {
+    const { store } = sampleStore();
+    const ids = stalls(store, 5e6);
+    const names = ids.map((id) => store.get(id)?.name);
+    assert.deepEqual(names, ['epoll_wait', 'read', 'epoll_wait', 'epoll_wait', 'epoll_wait', 'epoll_wait']);
+    const d = ids.map((id) => (store.get(id)?.end ?? 0) - (store.get(id)?.start ?? 0));
+    assert.deepEqual(d, [...d].sort((a, b) => b - a));
+  });
+
+  it('makes latency histograms by call kind and by call site', () => {
+    const { store, pipeline } = sampleStore();
+    const sites = new CallSites(store, pipeline.resolver);
+    const wait = stalls(store, 0).find((id) => store.get(id)?.name === 'epoll_wait' && !((store.get(id)?.flags ?? 0) & Flag.unfinished));
+    assert.ok(wait !== undefined);
+    const h = histogram(store, sites, wait, 'kind');
+    assert.equal(h.total, 5);
+    assert.equal(h.counts.reduce((a, b) => a + b, 0), 5);
+    const site = histogram(store, sites, wait, 'site');
+    assert.match(site.title, /epoll_wait at .*server\.c:142/);
+    assert.equal(rate(store).counts.length > 0, true);
+  });
+
+  it('describes an event for the details pane', () => {
+    const { store, pipeline } = sampleStore();
+    const read = stalls(store, 0).find((id) => store.get(id)?.name === 'read');
+    assert.ok(read !== undefined);
+    const d = eventDetails(store, pipeline.resolver, new CallSites(store, pipeline.resolver), read, 'server');
+    assert.ok(d);
+    assert.match(d.title, /^read — 20\.2 ms$/);
+    assert.deepEqual(d.fields.find((f) => f.label === 'File descriptor'), { label: 'File descriptor', value: '4 → pipe:[1001]' });
+    assert.deepEqual(d.stack.map((f) => f.function), ['read', 'on_request', 'run_loop']);
+    assert.equal(d.stack[1].openable, false, 'the sample sources are not on this machine');
+    assert.match(String(d.stack[1].problem), /not on this machine/);
+  });
+});
+

@@ -1,0 +1,289 @@
+/**
+ * The trace as the timeline needs it: every event as a row of typed-array columns (start, end,
+ * track, style...), per-track indexes sorted by start, the causal arrows and the gaps where
+ * records were lost. Arguments are interned (a million identical epoll_wait argument lists are
+ * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
+ */
+import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { Style, type StyleCode } from '../../../../protocol/messages';
+import type { Args, TraceEvent } from '../model/events';
+import { Column, InternTable, StringTable } from './columns';
+import { Tracks } from './tracks';
+
+/** Event kinds as stored. */
+export const KindCode = { syscall: 1, aio: 2, uring: 3, signal: 4, irq: 5, process: 6, thread: 7, wake: 8, drop: 9 } as const;
+const KIND_NAMES = ['', 'syscall', 'aio', 'uring', 'signal', 'irq', 'process', 'thread', 'wake', 'drop'] as const;
+
+/** Bits of the flags column. */
+export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16 } as const;
+
+/** One stored event, read back. */
+export interface StoredEvent {
+  readonly id: number;
+  readonly kind: (typeof KIND_NAMES)[number];
+  readonly name: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly track: number;
+  readonly start: number;
+  /** null for instants */
+  readonly end: number | null;
+  readonly style: StyleCode;
+  readonly flags: number;
+  /** ret, res, count... */
+  readonly value: number;
+  readonly stackId: bigint;
+  readonly args: Args;
+}
+
+/** A causal link (request, signal, wake-up). */
+export interface StoredArrow {
+  readonly fromTrack: number;
+  readonly fromTime: number;
+  readonly toTrack: number;
+  readonly toTime: number;
+  readonly style: StyleCode;
+  readonly id: number;
+}
+
+/** Records lost between two times. */
+export interface Gap {
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+}
+
+const MODEL_STYLE: Record<string, StyleCode> = {
+  multiplexing: Style.multiplexing, aio: Style.aio, uring: Style.uring, signal: Style.signal, uio: Style.uio,
+  blocking: Style.blocking, wakeup: Style.wakeup, lifecycle: Style.lifecycle,
+};
+
+/** Where a drop's loss is drawn when there is no earlier drop record: the tracer counts every 200 ms. */
+const DROP_INTERVAL_NS = 200e6;
+
+/** The columnar trace. */
+export class TraceStore {
+  readonly tracks = new Tracks();
+  readonly start = new Column(Float64Array);
+  readonly end = new Column(Float64Array);
+  readonly track = new Column(Uint32Array);
+  readonly style = new Column(Uint8Array);
+  readonly lane = new Column(Uint8Array);
+  readonly kind = new Column(Uint8Array);
+  readonly name = new Column(Uint16Array);
+  readonly flags = new Column(Uint8Array);
+  readonly value = new Column(Float64Array);
+  readonly stack = new Column(Uint32Array);
+  readonly args = new Column(Uint32Array);
+  readonly names = new StringTable();
+  readonly argTable = new InternTable<Args>();
+  /** Stack ids by index (0: none). */
+  readonly stackIds: bigint[] = [0n];
+  private readonly stackIndex = new Map<bigint, number>([[0n, 0]]);
+  /** Per track, event ids in arrival order, sorted by start on demand. */
+  private readonly perTrack: Column<Uint32Array>[] = [];
+  private readonly sortedUpTo: number[] = [];
+  /** Longest span per track (bounds the window search). */
+  readonly maxSpan: number[] = [];
+  readonly arrows: StoredArrow[] = [];
+  readonly gaps: Gap[] = [];
+  /** End of everything known, ns. */
+  duration = 0;
+  dropped = 0;
+  private readonly unfinished = new Map<string, number>();
+  private readonly generated = new Map<string, { track: number; ts: number }>();
+  private lastDrop = new Map<string, number>();
+  /** Bumped on every change, so views know when to refresh. */
+  revision = 0;
+
+  constructor(private readonly threadName: (pid: number, tid: number) => string) {}
+
+  /** Number of events. */
+  get size(): number {
+    return this.start.length;
+  }
+
+  private stackRef(id: bigint): number {
+    let i = this.stackIndex.get(id);
+    if (i === undefined) {
+      i = this.stackIds.length;
+      this.stackIds.push(id);
+      this.stackIndex.set(id, i);
+    }
+    return i;
+  }
+
+  private index(track: number): Column<Uint32Array> {
+    while (this.perTrack.length <= track) {
+      this.perTrack.push(new Column(Uint32Array, 256));
+      this.sortedUpTo.push(0);
+      this.maxSpan.push(0);
+    }
+    return this.perTrack[track];
+  }
+
+  private push(
+    kind: number, name: string, track: number, start: number, end: number | null, style: StyleCode, flags: number,
+    value: number, stackId: bigint, args: Args, lane = 0,
+  ): number {
+    const id = this.start.push(start);
+    this.end.push(end ?? Number.NaN);
+    this.track.push(track);
+    this.style.push(style);
+    this.lane.push(lane);
+    this.kind.push(kind);
+    this.name.push(this.names.id(name));
+    this.flags.push(flags | (end === null ? Flag.instant : 0));
+    this.value.push(value);
+    this.stack.push(this.stackRef(stackId));
+    this.args.push(this.argTable.id(args));
+    const idx = this.index(track);
+    idx.push(id);
+    if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
+    else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
+    if (end !== null && end - start > this.maxSpan[track]) this.maxSpan[track] = end - start;
+    this.duration = Math.max(this.duration, end ?? start);
+    this.revision++;
+    return id;
+  }
+
+  private threadTrack(pid: number, tid: number): number {
+    return this.tracks.thread(pid, tid, this.threadName(pid, tid));
+  }
+
+  /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
+  add(e: TraceEvent): number {
+    switch (e.kind) {
+      case 'syscall':
+        return this.addSyscall(e);
+      case 'aio':
+      case 'uring': {
+        const track = this.tracks.requests(e.pid);
+        const start = e.submitTs ?? e.completeTs ?? e.ts;
+        const end = e.completeTs ?? Math.max(this.duration, start);
+        const lane = this.tracks.lane(track, start, end);
+        const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
+        const args: Args = { ...e.args, data: '0x' + e.data.toString(16) };
+        const id = this.push(KindCode[e.kind], e.name, track, start, end, e.completeTs === null ? Style.unfinished : e.kind === 'aio' ? Style.aio : Style.uring, flags, e.res ?? 0, e.stackId, args, lane);
+        if (e.submitTs !== null && e.completeTs !== null) {
+          this.arrows.push({
+            fromTrack: this.threadTrack(e.pid, e.tid), fromTime: e.submitTs,
+            toTrack: e.completeTid ? this.threadTrack(e.pid, e.completeTid) : track, toTime: e.completeTs,
+            style: e.kind === 'aio' ? Style.aio : Style.uring, id,
+          });
+        }
+        return id;
+      }
+      case 'signal': {
+        const track = this.threadTrack(e.pid, e.tid);
+        if (e.phase === 'generate') {
+          const senderTid = typeof e.args.sender_tid === 'number' ? e.args.sender_tid : 0;
+          const senderPid = typeof e.args.sender_pid === 'number' ? e.args.sender_pid : 0;
+          const from = senderPid === e.pid && senderTid ? this.threadTrack(senderPid, senderTid) : track;
+          this.generated.set(`${e.pid}:${e.sig}:${e.ts}`, { track: from, ts: e.ts });
+          return this.push(KindCode.signal, `${e.name} generated`, from, e.ts, null, Style.signal, 0, e.code, 0n, e.args);
+        }
+        const id = this.push(KindCode.signal, `${e.name} delivered`, track, e.ts, null, Style.signal, 0, e.code, e.stackId, { ...e.args, generated_ns_ago: e.generateTs !== null ? e.ts - e.generateTs : null });
+        const gen = e.generateTs !== null ? this.generated.get(`${e.pid}:${e.sig}:${e.generateTs}`) : undefined;
+        if (gen) this.arrows.push({ fromTrack: gen.track, fromTime: gen.ts, toTrack: track, toTime: e.ts, style: Style.signal, id });
+        return id;
+      }
+      case 'irq':
+        return this.push(KindCode.irq, e.name, this.tracks.irq(e.cpu), e.ts, e.ts + e.dur, Style.irq, e.ret === 0 ? Flag.error : 0, e.ret, 0n, e.args);
+      case 'wake': {
+        const from = this.threadTrack(e.pid, e.tid);
+        const id = this.push(KindCode.wake, `${e.name} woke ${e.wakeeTid}`, from, e.ts, null, Style.wakeup, 0, 0, 0n, e.args);
+        this.arrows.push({ fromTrack: from, fromTime: e.ts, toTrack: this.threadTrack(e.wakeePid, e.wakeeTid), toTime: e.ts, style: Style.wakeup, id });
+        return id;
+      }
+      case 'process':
+      case 'thread': {
+        if (e.name === 'rename' || e.name === 'existing' || e.name === 'start' || e.name === 'exec') this.tracks.rename(e.pid, e.tid, e.comm);
+        if (e.name === 'existing' || e.name === 'rename') {
+          this.threadTrack(e.pid, e.tid);
+          return -1;
+        }
+        return this.push(KindCode[e.kind], `${e.kind} ${e.name}`, this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
+      }
+      case 'drop': {
+        const prev = this.lastDrop.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
+        this.lastDrop.set(e.name, e.ts);
+        this.gaps.push({ start: prev, end: e.ts, count: e.count });
+        this.dropped += e.count;
+        this.revision++;
+        return -1;
+      }
+    }
+  }
+
+  private addSyscall(e: TraceEvent & { kind: 'syscall' }): number {
+    const info = SYSCALLS.get(e.sys);
+    const track = this.threadTrack(e.pid, e.tid);
+    const key = `${e.tid}:${e.ts}`;
+    const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
+    const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
+    const style = e.unfinished ? Style.unfinished : MODEL_STYLE[e.model] ?? Style.blocking;
+    const args = storedArgs(e.args, info?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? []);
+    const previous = this.unfinished.get(key);
+    if (previous !== undefined) {
+      // the same call, reported again while it lasts, or finished: update it in place
+      this.end.set(previous, e.ts + e.dur);
+      this.flags.set(previous, flags);
+      this.style.set(previous, style);
+      this.value.set(previous, e.ret);
+      this.args.set(previous, this.argTable.id(args));
+      if (e.stackId) this.stack.set(previous, this.stackRef(e.stackId));
+      if (e.dur > this.maxSpan[track]) this.maxSpan[track] = e.dur;
+      this.duration = Math.max(this.duration, e.ts + e.dur);
+      if (!e.unfinished) this.unfinished.delete(key);
+      this.revision++;
+      return -1;
+    }
+    const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);
+    if (e.unfinished) this.unfinished.set(key, id);
+    return id;
+  }
+
+  /** Event ids of a track, sorted by start. */
+  sortedIds(track: number): Uint32Array {
+    const idx = this.index(track);
+    if (this.sortedUpTo[track] < idx.length) {
+      const view = idx.view();
+      const start = this.start.view();
+      view.sort((a, b) => start[a] - start[b]);
+      this.sortedUpTo[track] = idx.length;
+    }
+    return idx.view();
+  }
+
+  /** Read one event back. */
+  get(id: number): StoredEvent | undefined {
+    if (id < 0 || id >= this.size) return undefined;
+    const track = this.track.get(id);
+    const info = this.tracks.info(track);
+    const end = this.end.get(id);
+    return {
+      id,
+      kind: KIND_NAMES[this.kind.get(id)],
+      name: this.names.get(this.name.get(id)),
+      pid: info?.pid ?? 0,
+      tid: info?.tid ?? 0,
+      track,
+      start: this.start.get(id),
+      end: Number.isNaN(end) ? null : end,
+      style: this.style.get(id) as StyleCode,
+      flags: this.flags.get(id),
+      value: this.value.get(id),
+      stackId: this.stackIds[this.stack.get(id)] ?? 0n,
+      args: this.argTable.get(this.args.get(id)) ?? {},
+    };
+  }
+}
+
+/** Arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
+function storedArgs(args: Args, pointers: string[]): Args {
+  if (!pointers.length) return args;
+  const out: Args = {};
+  for (const [k, v] of Object.entries(args)) if (!pointers.includes(k)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * I/O Lens in VS Code: commands, the Stalls view, the recording indicator, the timeline and the
+ * .iolens editor. The only folder that imports `vscode`; everything else is extension/src/core.
+ */
+import * as vscode from 'vscode';
+import type { TraceSession } from '../core/session/traceSession';
+import { TracerMissingError } from '../core/tracer/locate';
+import { attachCommand } from './commands/attach';
+import { launchCommand } from './commands/launch';
+import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
+import { log } from './log';
+import { Sessions } from './sessions';
+import { settings, type LaunchConfig } from './settings';
+import { openEventSource } from './source';
+import { TraceEditorProvider } from './timeline/traceEditor';
+import { RecordingStatus } from './views/statusBar';
+import { StallsProvider, type StallItem } from './views/stalls';
+
+/** What activate() returns: the extension's API, for tests and other extensions. */
+export interface IolensApi {
+  readonly sessions: Sessions;
+  readonly stalls: StallsProvider;
+}
+
+/** Report a failure the user can act on; log the rest. */
+function guard<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R | undefined> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      log().error(`${name}: ${e instanceof Error && e.stack ? e.stack : msg}`);
+      void vscode.window.showErrorMessage(e instanceof TracerMissingError ? `I/O Lens: ${msg}` : `I/O Lens: ${name} failed: ${msg}`);
+      return undefined;
+    }
+  };
+}
+
+export function activate(context: vscode.ExtensionContext): IolensApi {
+  const applyTracerSetting = (): void => {
+    const p = settings().tracerPath;
+    if (p) process.env.IOLENS_TRACER = p;
+  };
+  applyTracerSetting();
+  const sessions = new Sessions(context.extensionUri);
+  const stalls = new StallsProvider(sessions);
+  const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
+  const reg = vscode.commands.registerCommand;
+  context.subscriptions.push(
+    sessions,
+    stalls,
+    stallsView,
+    new RecordingStatus(sessions),
+    vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(sessions), {
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: false,
+    }),
+    reg('iolens.attach', guard('Attach', (arg?: { pid?: number }) => attachCommand(sessions, arg))),
+    reg('iolens.launch', guard('Launch', (arg?: LaunchConfig) => launchCommand(sessions, arg))),
+    reg('iolens.stop', () => sessions.stop()),
+    reg('iolens.openTrace', guard('Open Trace', (arg?: vscode.Uri | string) => openTraceCommand(sessions, arg))),
+    reg('iolens.saveTrace', guard('Save Trace', (arg?: vscode.Uri | string) => saveTraceCommand(sessions, arg))),
+    reg('iolens.showTimeline', () => {
+      sessions.showTimeline();
+    }),
+    reg('iolens.refreshStalls', () => stalls.refresh()),
+    reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
+      sessions.showTimeline(item.session)?.reveal(item.eventId);
+      return openEventSource(item.session, item.eventId);
+    })),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
+      if (e.affectsConfiguration('iolens.tracerPath')) applyTracerSetting();
+    }),
+  );
+  void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
+  void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
+  return { sessions, stalls };
+}
+
+export function deactivate(): void {
+  /* sessions are disposed with the context's subscriptions; a live tracer stops (parent death too) */
+}
+
+export type { TraceSession };

@@ -1,0 +1,30 @@
+/**
+ * The extension's settings, typed.
+ */
+import * as vscode from 'vscode';
+
+/** The program `iolens.launch` starts without asking. */
+export interface LaunchConfig {
+  readonly program?: string;
+  readonly args?: string[];
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+}
+
+/** Current settings. */
+export function settings(): {
+  stallThresholdMs: number;
+  minDurationMs: number;
+  irq: boolean;
+  launch: LaunchConfig;
+  tracerPath: string;
+} {
+  const c = vscode.workspace.getConfiguration('iolens');
+  return {
+    stallThresholdMs: c.get<number>('stallThresholdMs', 10),
+    minDurationMs: c.get<number>('minDurationMs', 1),
+    irq: c.get<boolean>('irq', false),
+    launch: c.get<LaunchConfig>('launch', {}),
+    tracerPath: c.get<string>('tracerPath', ''),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * One timeline webview bound to one trace session: answers the webview's requests (windows,
+ * details, histograms, rate) from the session's store, pushes summaries while the trace grows,
+ * and turns "open this frame" into an editor at the line.
+ */
+import * as vscode from 'vscode';
+import type { FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
+import type { TraceSession } from '../../core/session/traceSession';
+import { log } from '../log';
+import { openEventSource, openFrame } from '../source';
+import { timelineHtml, webviewRoots } from './html';
+
+/** Connects a webview and a session. */
+export class TimelineController implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private pendingReveal: ToWebview | undefined;
+  /** The event selected in this timeline. */
+  selected: number | null = null;
+
+  constructor(
+    readonly webview: vscode.Webview,
+    readonly session: TraceSession,
+    extensionUri: vscode.Uri,
+  ) {
+    webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+    webview.html = timelineHtml(webview, extensionUri, session.title);
+    this.disposables.push(webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)));
+    const off = session.onDidChange(() => this.pushSummary());
+    this.disposables.push({ dispose: off });
+  }
+
+  private post(m: ToWebview): void {
+    void this.webview.postMessage(m);
+  }
+
+  private pushSummary(): void {
+    if (this.ready) this.post({ type: 'summary', summary: this.session.summary() });
+  }
+
+  /** Show and select an event (from the Stalls view). */
+  reveal(eventId: number): void {
+    const e = this.session.store.get(eventId);
+    if (!e) return;
+    const m: ToWebview = { type: 'reveal', eventId, track: e.track, start: e.start as Ns, end: (e.end ?? e.start) as Ns };
+    if (this.ready) this.post(m);
+    else this.pendingReveal = m;
+    this.selected = eventId;
+  }
+
+  private receive(m: FromWebview): void {
+    try {
+      switch (m.type) {
+        case 'ready':
+          this.ready = true;
+          this.pushSummary();
+          if (this.pendingReveal) this.post(this.pendingReveal);
+          this.pendingReveal = undefined;
+          break;
+        case 'window':
+          this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution) });
+          break;
+        case 'details':
+          this.post({ type: 'details', id: m.id, details: this.session.details(m.eventId) });
+          break;
+        case 'histogram':
+          this.post({ type: 'histogram', id: m.id, histogram: this.session.histogram(m.eventId, m.scope) });
+          break;
+        case 'rate':
+          this.post({ type: 'rate', id: m.id, rate: this.session.rate() });
+          break;
+        case 'openFrame':
+          void (m.frame < 0 ? openEventSource(this.session, m.eventId) : openFrame(this.session, m.eventId, m.frame));
+          break;
+        case 'select':
+          this.selected = m.eventId;
+          break;
+        case 'pause':
+          this.session.paused = m.paused;
+          this.pushSummary();
+          break;
+        case 'stop':
+          this.session.stop();
+          break;
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      log().error(`timeline: ${m.type}: ${message}`);
+      if ('id' in m) this.post({ type: 'error', id: m.id, message });
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

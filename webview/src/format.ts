@@ -1,0 +1,51 @@
+/** Human-readable durations, times, counts and wall-clock times for the webview. */
+
+/** "850 ns", "12.3 µs", "4.97 ms", "1.204 s". */
+export function formatDuration(ns: number): string {
+  if (!Number.isFinite(ns)) return '?';
+  const a = Math.abs(ns);
+  if (a < 1e3) return `${Math.round(ns)} ns`;
+  if (a < 1e6) return `${(ns / 1e3).toFixed(a < 1e4 ? 2 : 1)} µs`;
+  if (a < 1e9) return `${(ns / 1e6).toFixed(a < 1e7 ? 2 : 1)} ms`;
+  return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+/** Time since the trace start, in seconds with µs precision: "1.234567 s". */
+export function formatTime(ns: number): string {
+  if (!Number.isFinite(ns)) return '?';
+  return `${(ns / 1e9).toFixed(6)} s`;
+}
+
+/** 12345 -> "12,345". */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** "1 event", "3 events". */
+export function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/**
+ * Wall-clock time of `offsetNs` after `startMs` (epoch ms), "14:03:27.123 456" (µs precision).
+ * Local time unless `utc`. Empty when the start is unknown (0).
+ */
+export function formatWallClock(startMs: number, offsetNs: number, utc = false): string {
+  if (!startMs || !Number.isFinite(startMs) || !Number.isFinite(offsetNs)) return '';
+  // Keep the sub-millisecond part apart: epoch ms as a double cannot hold nanoseconds.
+  const wholeMs = Math.floor(startMs);
+  const subNs = Math.round((startMs - wholeMs) * 1e6) + offsetNs;
+  const carryMs = Math.floor(subNs / 1e6);
+  const restNs = subNs - carryMs * 1e6;
+  const d = new Date(wholeMs + carryMs);
+  const h = utc ? d.getUTCHours() : d.getHours();
+  const m = utc ? d.getUTCMinutes() : d.getMinutes();
+  const s = utc ? d.getUTCSeconds() : d.getSeconds();
+  const ms = utc ? d.getUTCMilliseconds() : d.getMilliseconds();
+  const us = Math.floor(restNs / 1e3);
+  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(ms, 3)} ${pad(us, 3)}`;
+}
