@@ -3,7 +3,7 @@
 //   node esbuild.mjs            build once
 //   node esbuild.mjs --watch    rebuild on change
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'es2022' };
@@ -32,10 +32,32 @@ const builds = [
     format: 'iife',
     loader: { '.ttf': 'file', '.css': 'css' },
   },
-].filter((b) => existsSync(b.entryPoints[0]));
+  {
+    // the extension-host test suite (test/integration/README.md): one file per test file
+    ...common,
+    entryPoints: readdirSync('test/integration').filter((f) => f.endsWith('.test.ts')).map((f) => `test/integration/${f}`),
+    outdir: 'dist/test/integration',
+    platform: 'node',
+    format: 'cjs',
+    external: ['vscode', 'mocha'],
+  },
+].filter((b) => b.entryPoints.length && existsSync(b.entryPoints[0]));
+
+/** The suite's entry goes beside its compiled tests. */
+function copySuiteEntry() {
+  mkdirSync('dist/test/integration', { recursive: true });
+  copyFileSync('test/integration/index.js', 'dist/test/integration/index.js');
+}
+
+// The webview's icon font: the host links dist/webview/codicon.css (which loads codicon.ttf).
+if (existsSync('webview/src/main.ts')) {
+  mkdirSync('dist/webview', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+}
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
 }
+copySuiteEntry();

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'tracer/.output/**', 'test/fixtures/build/**', 'test/artifacts/**', '.work/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'tracer/.output/**', 'test/fixtures/build/**', 'test/artifacts/**', '.work/**', '.vscode-test/**', '.tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensurePackages, root } from './setup.mjs';
@@ -39,6 +39,8 @@ export const QUIET_SETTINGS = {
   'extensions.autoUpdate': false,
   'extensions.autoCheckUpdates': false,
   'extensions.ignoreRecommendations': true,
+  // test workspaces often sit inside this repository: no "open the parent git repository?" prompt
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 function log(msg) {
@@ -53,24 +55,64 @@ function installedVersion() {
   }
 }
 
+const ready = () => existsSync(STAMP) && existsSync(ENTRY) && installedVersion() === CODE_SERVER_VERSION;
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Takes the install lock (a directory holding the owner's pid); false while a live process holds it. */
+function tryLock(lock) {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    return true;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      process.kill(pid, 0);
+    } catch {
+      if (pid) rmSync(lock, { recursive: true, force: true }); // its owner died
+    }
+    return false;
+  }
+}
+
 /**
  * Installs code-server 4.100.3 into .tools/code-server/ (and the Debian packages chromium,
- * libkrb5-dev, ripgrep when root; otherwise prints the apt-get line and exits). Fast when done.
+ * libkrb5-dev, ripgrep when root; otherwise prints the apt-get line and exits). Fast when done;
+ * concurrent callers wait for one install.
  * @returns {string} the path of code-server's entry script (run it with `node`)
  */
 export function ensureCodeServer() {
   ensurePackages(['editor']);
-  if (existsSync(STAMP) && existsSync(ENTRY) && installedVersion() === CODE_SERVER_VERSION) return ENTRY;
+  if (ready()) return ENTRY;
+  const lock = `${TOOLS_DIR}.lock`;
+  mkdirSync(dirname(TOOLS_DIR), { recursive: true });
+  for (let i = 0; !tryLock(lock); i++) {
+    if (i === 0) log('waiting for another process that installs code-server');
+    sleepSync(1000);
+  }
+  try {
+    if (!ready()) install();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  return ENTRY;
+}
+
+function install() {
   const start = Date.now();
-  log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS_DIR} (about 100 s, 300 MB)`);
+  log(`installing code-server ${CODE_SERVER_VERSION} into ${TOOLS_DIR} (about 40-100 s, 300 MB)`);
   rmSync(TOOLS_DIR, { recursive: true, force: true });
   mkdirSync(TOOLS_DIR, { recursive: true });
   writeFileSync(join(TOOLS_DIR, 'package.json'), JSON.stringify({ private: true, description: 'code-server for the iolens tests (scripts/codeserver.mjs)' }, null, 2) + '\n');
   const tmp = mkdtempSync(join(tmpdir(), 'iolens-code-server-install-'));
   try {
+    // @vscode/ripgrep's postinstall finds its download here: Debian's rg instead of GitHub's
     mkdirSync(join(tmp, RIPGREP_CACHE));
     const tar = spawnSync('tar', ['-czf', join(tmp, RIPGREP_CACHE, RIPGREP_ASSET), '-C', '/usr/bin', 'rg'], { stdio: 'inherit' });
     if (tar.status !== 0) throw new Error('could not pack /usr/bin/rg for @vscode/ripgrep');
+    // npm_config_yes: node-pty's postinstall calls npx; --unsafe-perm: scripts run as root
     const env = { ...process.env, TMPDIR: tmp, npm_config_yes: 'true' };
     const args = ['install', '--prefix', TOOLS_DIR, '--unsafe-perm', '--no-audit', '--no-fund', '--loglevel', 'error', `code-server@${CODE_SERVER_VERSION}`];
     const r = spawnSync('npm', args, { stdio: 'inherit', cwd: TOOLS_DIR, env });
@@ -81,7 +123,6 @@ export function ensureCodeServer() {
   if (installedVersion() !== CODE_SERVER_VERSION || !existsSync(ENTRY)) throw new Error(`code-server ${CODE_SERVER_VERSION} is not in ${TOOLS_DIR} after npm install`);
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   log(`installed in ${((Date.now() - start) / 1000).toFixed(0)} s`);
-  return ENTRY;
 }
 
 /**
@@ -140,10 +181,11 @@ function groupAlive(pgid) {
 /**
  * Starts code-server on 127.0.0.1 with a random port, in its own process group, with HOME and the
  * XDG dirs in a fresh temp root (nothing lands in the real home).
- * @param {{ workspace: string, extensionsDir?: string, userDataDir?: string, settings?: Record<string, unknown>, env?: Record<string, string>, timeoutMs?: number }} opts
+ * `extensions` are folders linked in as installed extensions (linkExtension) before it starts.
+ * @param {{ workspace: string, extensionsDir?: string, userDataDir?: string, extensions?: string[], settings?: Record<string, unknown>, env?: Record<string, string>, timeoutMs?: number }} opts
  * @returns {Promise<CodeServer>}
  */
-export async function startCodeServer({ workspace, extensionsDir, userDataDir, settings = {}, env = {}, timeoutMs = 60_000 }) {
+export async function startCodeServer({ workspace, extensionsDir, userDataDir, extensions: toLink = [], settings = {}, env = {}, timeoutMs = 60_000 }) {
   const entry = ensureCodeServer();
   const tmp = mkdtempSync(join(tmpdir(), 'iolens-code-server-'));
   const home = join(tmp, 'home');
@@ -152,6 +194,7 @@ export async function startCodeServer({ workspace, extensionsDir, userDataDir, s
   const userData = resolve(userDataDir ?? join(tmp, 'user-data'));
   const extensions = resolve(extensionsDir ?? join(tmp, 'extensions'));
   mkdirSync(extensions, { recursive: true });
+  for (const e of toLink) linkExtension(extensions, e);
   writeUserSettings(userData, settings);
   const config = join(tmp, 'config.yaml');
   writeFileSync(config, '');
@@ -166,7 +209,14 @@ export async function startCodeServer({ workspace, extensionsDir, userDataDir, s
   });
   const pgid = child.pid;
   const exited = new Promise((res) => child.once('exit', res));
+  // if the caller dies without stop() (an uncaught exception, process.exit), take the server along
+  const onExit = () => {
+    if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     if (groupAlive(pgid)) process.kill(-pgid, 'SIGTERM');
     for (let i = 0; i < 50 && groupAlive(pgid); i++) await sleep(100);
     if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
@@ -244,13 +294,15 @@ async function serve(argv) {
 }
 
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {
+  // (no top-level await: tests written in TypeScript load this module through require())
   const [cmd, ...rest] = process.argv.slice(2);
-  try {
+  const cli = async () => {
     if (cmd === 'ensure') process.stdout.write(`${ensureCodeServer()}\n`);
     else if (cmd === 'serve') await serve(rest);
     else throw new Error('usage: node scripts/codeserver.mjs ensure | serve <workspace> [--extension-development-path P]');
-  } catch (e) {
+  };
+  cli().catch((e) => {
     log(e.message);
     process.exit(1);
-  }
+  });
 }

@@ -116,12 +116,11 @@ async function main() {
   build();
 }
 
+// (no top-level await: tests written in TypeScript load these scripts through require())
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  try {
-    await main();
-  } catch (e) {
+  main().catch((e) => {
     process.stderr.write(`setup: ${e.message}\n`);
     process.exit(1);
-  }
+  });
 }
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// `npm start`: set up and build, then record each demo workload (one per I/O model) and print
-// what iolens makes of it. Recording needs root (the eBPF backend); as another user this says so.
-import { spawnSync } from 'node:child_process';
+// `npm start`: set up and build, then open a real VS Code with I/O Lens loaded on a demo
+// workspace (the fixture workloads' sources and binaries) while a demo program runs, ready to be
+// attached to ("I/O Lens: Attach to Process…", pick epoll_stall). Desktop VS Code when `code` is
+// on PATH, otherwise code-server on 127.0.0.1 (the address is printed). Ctrl-C stops everything.
+//
+//   node scripts/start.mjs [--record]   --record: the terminal demo instead (record each workload, print reports)
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureNpm, ensurePackages, root } from './setup.mjs';
+
+const WORKSPACE = join(root, 'test', 'fixtures');
 
 const DEMOS = [
   { name: 'epoll_stall', args: ['--iterations', '50'], what: 'an epoll loop whose callback stalls on a blocking read' },
@@ -15,35 +21,70 @@ const DEMOS = [
   { name: 'threadpool_pread', args: ['--iterations', '400'], record: ['--min-duration', '0'], what: 'a thread pool of blocking preads waking an epoll loop through an eventfd' },
 ];
 
-function main() {
-  ensurePackages(['build']);
-  ensureNpm();
-  build();
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** The terminal demo: record each workload and print its report. */
+function recordDemos() {
   const cli = join(root, 'dist', 'cli.js');
-  if (process.getuid?.() !== 0) {
-    process.stderr.write(
-      '\nstart: built. Recording uses the eBPF backend, which needs root (or CAP_BPF + CAP_PERFMON on the tracer):\n' +
-        '  sudo npm start\n',
-    );
-    process.exit(1);
-  }
   const dir = join(tmpdir(), 'iolens-demo');
   mkdirSync(dir, { recursive: true });
   for (const d of DEMOS) {
     const trace = join(dir, `${d.name}.iolens`);
-    process.stdout.write(`\n==== ${d.name}: ${d.what}\n$ iolens record -q -o ${trace} ${(d.record ?? []).join(' ')} -- ${d.name} ${d.args.join(' ')}\n`);
-    const rec = spawnSync(process.execPath, [cli, 'record', '-q', '-o', trace, ...(d.record ?? []), '--', join(root, 'test', 'fixtures', 'build', d.name), ...d.args], { stdio: 'inherit', cwd: root });
+    process.stdout.write(`\n==== ${d.name}: ${d.what}\n`);
+    const rec = spawnSync(process.execPath, [cli, 'record', '-q', '-o', trace, ...(d.record ?? []), '--', join(WORKSPACE, 'build', d.name), ...d.args], { stdio: 'inherit', cwd: root });
     if (rec.status !== 0) process.exit(rec.status ?? 1);
-    process.stdout.write(`$ iolens report ${trace}\n`);
-    const rep = spawnSync(process.execPath, [cli, 'report', trace], { stdio: 'inherit', cwd: root });
-    if (rep.status !== 0) process.exit(rep.status ?? 1);
+    spawnSync(process.execPath, [cli, 'report', trace], { stdio: 'inherit', cwd: root });
   }
-  process.stdout.write(`\nThe traces are in ${dir}. Record your own program with:\n  node ${cli} record -- ./your-program args\n`);
 }
 
-try {
-  main();
-} catch (e) {
+/** A demo program that runs until stopped: an epoll loop whose callback stalls every 25 ms. */
+function startDemoProgram() {
+  const child = spawn(join(WORKSPACE, 'build', 'epoll_stall'), ['--iterations', '100000000'], { stdio: 'ignore' });
+  return child;
+}
+
+async function main() {
+  const terminal = process.argv.includes('--record');
+  ensurePackages(terminal ? ['build'] : ['build', 'editor']);
+  ensureNpm();
+  build();
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(
+      '\nstart: built. Tracing uses the eBPF backend, which needs root (or CAP_BPF + CAP_PERFMON on the tracer):\n' +
+        '  sudo npm start\n' +
+        'The editor opens anyway; I/O Lens will show the command that grants the tracer its capabilities.\n',
+    );
+  }
+  if (terminal) return recordDemos();
+
+  const demo = startDemoProgram();
+  const stopAll = [];
+  const cleanup = async () => {
+    demo.kill('SIGTERM');
+    for (const s of stopAll) await s();
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
+  process.stdout.write(`\nDemo program running: epoll_stall, pid ${demo.pid} (an epoll loop whose callback blocks for 20 ms every 25 ms).\n`);
+  process.stdout.write('In VS Code: run "I/O Lens: Attach to Process…" and pick epoll_stall, or "I/O Lens: Launch Program with Tracing…".\n');
+
+  if (hasCommand('code')) {
+    process.stdout.write(`Opening VS Code on ${WORKSPACE} with the extension loaded from ${root}.\n`);
+    spawnSync('code', ['--new-window', '--extensionDevelopmentPath', root, WORKSPACE], { stdio: 'inherit' });
+  } else {
+    const { ensureCodeServer, startCodeServer } = await import('./codeserver.mjs');
+    ensureCodeServer();
+    const server = await startCodeServer({ workspace: WORKSPACE, extensions: [root], settings: { 'workbench.startupEditor': 'none' } });
+    stopAll.push(() => server.stop());
+    process.stdout.write(`\nVS Code (code-server) with I/O Lens is at:\n\n    ${server.url}\n\n(bound to 127.0.0.1; forward the port to open it from another machine)\n`);
+  }
+  process.stdout.write('Ctrl-C stops the demo program' + (hasCommand('code') ? '' : ' and the server') + '.\n');
+  await new Promise(() => undefined);
+}
+
+main().catch((e) => {
   process.stderr.write(`start: ${e.message}\n`);
   process.exit(1);
-}
+});

@@ -18,20 +18,36 @@ const LAYERS = [
     what: 'type-check, lint, generated protocol up to date, C with warnings as errors',
     steps: [
       [bin('tsc'), '-p', '.', '--noEmit'],
+      [bin('tsc'), '-p', 'webview', '--noEmit'],
       [bin('eslint'), '--max-warnings', '0', '.'],
       [process.execPath, 'protocol/generate.mjs', '--check'],
       ['make', '-s', '-C', 'tracer', 'check'],
       ['make', '-s', '-C', 'test/fixtures'],
     ],
   },
-  { name: 'unit', what: 'decoder, assembler, formatting, report', steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts')] },
+  {
+    name: 'unit',
+    what: 'decoder, assembler, store, formatting, report, webview',
+    steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'webview/src/**/*.test.ts')],
+  },
   { name: 'native', what: 'the libdw symbolizer on binaries built by the test', steps: [mocha('native/test/*.test.ts')] },
   { name: 'tracer', what: 'real eBPF tracing of the fixtures', root: true, steps: [mocha('--timeout', '60000', 'test/tracer/*.test.ts')] },
+  {
+    name: 'extension',
+    what: 'the extension inside a real VS Code (code-server; Electron where it can be downloaded)',
+    root: true,
+    steps: [
+      [process.execPath, 'test/integration/run.mjs', '--smoke'],
+      [process.execPath, 'test/integration/run.mjs'],
+      [process.execPath, 'test/integration/run-electron.mjs'],
+    ],
+  },
+  { name: 'e2e', what: 'Playwright in Chromium against code-server', root: true, steps: [mocha('--timeout', '300000', 'test/e2e/**/*.e2e.ts')] },
 ];
 
 function main() {
   const only = process.argv.slice(2);
-  ensurePackages(['build', 'test']);
+  ensurePackages(['build', 'test', 'editor']);
   ensureNpm();
   build();
   const isRoot = process.getuid?.() === 0;

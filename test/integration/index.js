@@ -8,7 +8,8 @@
 // Environment (set on the server by the runner, inherited by the extension host):
 //   IOLENS_TEST_GREP     only tests whose full title matches this regular expression
 //   IOLENS_TEST_TIMEOUT  per-test timeout in ms (default 20000)
-/* global require, exports, __dirname, process */
+/* global require, exports, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- the extension host loads this with require() */
 const path = require('node:path');
 const fs = require('node:fs');
 

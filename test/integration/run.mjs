@@ -92,4 +92,7 @@ async function main() {
   process.exit(code);
 }
 
-await main();
+await main().catch((e) => {
+  say(`ERROR: ${e.message}`);
+  process.exit(1);
+});

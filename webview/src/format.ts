@@ -16,6 +16,13 @@ export function formatTime(ns: number): string {
   return `${(ns / 1e9).toFixed(6)} s`;
 }
 
+/** Time since the trace start in seconds, with the decimals a precision of `precisionNs` needs. */
+export function formatTimeAt(ns: number, precisionNs: number): string {
+  if (!Number.isFinite(ns)) return '?';
+  const decimals = Math.min(9, Math.max(0, Math.ceil(-Math.log10(Math.max(precisionNs, 1) / 1e9) - 1e-9)));
+  return `${(ns / 1e9).toFixed(decimals)} s`;
+}
+
 /** 12345 -> "12,345". */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

@@ -1,6 +1,7 @@
 // The test infrastructure's self-test extension (test/integration/README.md): a command that opens
 // a workspace file at a line, a tree view whose items do the same, and a webview with a button.
 /* global require, exports */
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, loaded by the extension host */
 const vscode = require('vscode');
 
 /** Opens `file` (relative to the first workspace folder) with the cursor on 1-based `line`. */
@@ -17,10 +18,14 @@ const ITEMS = [
   { label: 'hello line 12', file: 'src/hello.txt', line: 12 },
 ];
 
+let webviews = 0;
+
+/** A new webview panel each time, numbered, so tests can tell the visible one from hidden ones. */
 function showWebview() {
-  const panel = vscode.window.createWebviewPanel('iolensSmoke.webview', 'Smoke Webview', vscode.ViewColumn.Active, { enableScripts: true });
+  const n = ++webviews;
+  const panel = vscode.window.createWebviewPanel('iolensSmoke.webview', `Smoke Webview ${n}`, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true }); // hidden panels keep their iframe
   panel.webview.html = `<!DOCTYPE html><html><body>
-<h1 id="title">smoke webview</h1><button id="go">open line 5</button>
+<h1 id="title">smoke webview ${n}</h1><button id="go">open line 5</button>
 <script>const api = acquireVsCodeApi(); document.getElementById('go').onclick = () => api.postMessage({ line: 5 });</script>
 </body></html>`;
   panel.webview.onDidReceiveMessage((m) => openAtLine('src/hello.txt', m.line));

@@ -5,10 +5,10 @@
  */
 import type { TrackInstants, TrackSpans, WindowData } from '../../../protocol/messages';
 
-type TypedCtor<T> = { new (n: number): T; from(a: ArrayLike<number>): T };
+type TypedCtor<T> = { new (n: number): T; from(a: ArrayLike<number>): T; readonly prototype: T };
 
 function coerce<T extends ArrayLike<number>>(value: unknown, ctor: TypedCtor<T>): T {
-  if (value instanceof (ctor as unknown as typeof Object)) return value as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === ctor.prototype) return value as T;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return ctor.from(value as unknown as ArrayLike<number>);
   if (Array.isArray(value)) return ctor.from(value as number[]);
   if (value && typeof value === 'object') {

@@ -101,6 +101,20 @@ export class WindowEntry {
     return m.get(id) ?? 0;
   }
 
+  /** Style of event `id` in `track` (spans, then instants), or undefined. */
+  styleOf(track: number, id: number): number | undefined {
+    const t = this.tracks.get(track);
+    if (t?.spans) {
+      const i = t.spans.ids.indexOf(id);
+      if (i >= 0) return t.spans.styles[i];
+    }
+    if (t?.instants) {
+      const i = t.instants.ids.indexOf(id);
+      if (i >= 0) return t.instants.styles[i];
+    }
+    return undefined;
+  }
+
   /** Call name of span `i` of a track (proposed protocol addition), or null. */
   nameOf(spans: NamedTrackSpans, i: number): string | null {
     const k = spans.names?.[i];

@@ -1,6 +1,7 @@
 // The infrastructure's self-test: runs in the extension host with the smoke extension loaded from
 // source. It checks the vscode API is real, the command works, and failures would be reported.
 /* global require, describe, it */
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, loaded by the extension host */
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 

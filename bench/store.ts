@@ -1,0 +1,97 @@
+/**
+ * The extension host's side of "a 1-million-event trace opens and pans/zooms smoothly": time to
+ * open a trace file of a million events into the columnar store, its memory, and the time to
+ * answer a window request at every zoom level from the whole trace to a few microseconds.
+ *
+ *   npx tsx bench/store.ts [--events N]
+ */
+import { writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as wire from '../protocol/generated/wire';
+import { ns } from '../protocol/messages';
+import { TraceSession } from '../extension/src/core/session/traceSession';
+
+function synthetic(events: number): Uint8Array {
+  const parts: Uint8Array[] = [wire.encodeHeader()];
+  const origin = 1e12;
+  parts.push(wire.encodeClock({ monoNs: origin, realNs: Date.now() * 1e6 }));
+  parts.push(wire.encodeMeta({ json: JSON.stringify({ backend: 'ebpf', pid: 1000 }) }));
+  const threads = 20;
+  for (let t = 0; t < threads; t++) {
+    parts.push(wire.encodeTask({ event: 6, pid: 1000, tid: 1000 + t, ts: origin, ppid: 0, ptid: 0, exitCode: 0, flags: t === 0 ? 2 : 0, comm: t ? `worker-${t}` : 'server', filename: '' }));
+  }
+  const clock = new Array<number>(threads).fill(0);
+  let seed = 42;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const sysIds = [5, 24, 25, 26, 34];
+  for (let i = 0; i < events; i++) {
+    const t = i % threads;
+    const dur = Math.floor(rnd() < 0.01 ? 5e6 * rnd() : 2e4 * rnd()) + 100;
+    const gap = Math.floor(1e4 * rnd());
+    const ts = clock[t] + gap;
+    clock[t] = ts + dur;
+    parts.push(
+      wire.encodeSyscall({
+        sys: sysIds[i % sysIds.length], cpu: 0, pid: 1000, tid: 1000 + t, dataFormat: 0, dataCount: 0, flags: 0, ts: origin + ts, dur,
+        ret: 0, stackId: BigInt(1 + (i % 7)), args: [BigInt(3 + (i % 5)), 0n, 4096n, 0n, 0n, 0n], data: [],
+      }),
+    );
+  }
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const events = Number(process.argv.includes('--events') ? process.argv[process.argv.indexOf('--events') + 1] : 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-'));
+  const file = join(dir, 'synthetic.iolens');
+  writeFileSync(file, synthetic(events));
+  const heapBefore = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const session = await TraceSession.open(file);
+  const openMs = performance.now() - t0;
+  if (global.gc) global.gc();
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+  const lines = [
+    `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB file, ${session.store.tracks.size} tracks`,
+    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s), heap +${heapMb.toFixed(0)} MiB`,
+    '',
+    'window request, 1600 px wide, padded to 3 screens (the webview fetches a padded window):',
+    'visible span        resolution   reply spans   median     p95',
+  ];
+  const duration = session.store.duration;
+  for (let span = duration; span >= 2e3; span /= 10) {
+    const times: number[] = [];
+    let spans = 0;
+    for (let r = 0; r < 21; r++) {
+      const center = duration * (0.2 + 0.6 * (r / 20));
+      const start = Math.max(0, center - 1.5 * span);
+      const res = 2 ** Math.floor(Math.log2(Math.max(1, span / 1600)));
+      const q0 = performance.now();
+      const w = session.window(ns(start), ns(start + 3 * span), ns(res));
+      times.push(performance.now() - q0);
+      spans = w.spans.reduce((n, s) => n + s.counts.length, 0);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
+    lines.push(
+      `${(span / 1e6).toFixed(3).padStart(12)} ms  ${(2 ** Math.floor(Math.log2(Math.max(1, span / 1600)))).toString().padStart(8)} ns  ${spans.toString().padStart(10)}  ${median(times).toFixed(2).padStart(6)} ms  ${sorted[Math.floor(sorted.length * 0.95)].toFixed(2).padStart(6)} ms`,
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  await session.dispose();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();

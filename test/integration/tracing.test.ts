@@ -1,0 +1,136 @@
+/**
+ * The extension in a real VS Code (code-server here, Electron where it can be downloaded):
+ * launch and attach on the fixtures, the session and its stall list, and the editor that "jump to
+ * source" opens. Runs inside the extension host.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { IolensApi } from '../../extension/src/vscode/extension';
+import type { TraceSession } from '../../extension/src/core/session/traceSession';
+import type { StallItem } from '../../extension/src/vscode/views/stalls';
+
+let api: IolensApi;
+let root: string;
+
+function fixture(name: string): string {
+  return join(root, 'test', 'fixtures', 'build', name);
+}
+
+function markLine(source: string, mark: string): number {
+  const lines = readFileSync(join(root, 'test', 'fixtures', 'src', `${source}.c`), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`@mark:${mark} `));
+  assert.ok(i >= 0, `mark ${mark}`);
+  return i + 1;
+}
+
+async function until<T>(what: string, get: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stallItems(): StallItem[] {
+  return api.stalls.getChildren();
+}
+
+describe('I/O Lens in VS Code', function () {
+  this.timeout(90000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<IolensApi>('iolens.iolens');
+    assert.ok(ext, 'the extension is loaded');
+    api = await ext.activate();
+    root = ext.extensionPath;
+    assert.ok(existsSync(fixture('epoll_stall')), 'fixtures are built');
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('launches a program traced, lists its stalls longest first, and opens the stalled read at its line', async () => {
+    const session = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.launch', {
+      program: fixture('epoll_stall'),
+      args: ['--iterations', '20'],
+    });
+    assert.ok(session, 'a session started');
+    assert.equal(api.sessions.current, session);
+    await session.whenFinished();
+    assert.equal(session.live, false);
+    assert.equal(session.ended?.error, null, 'ended cleanly');
+    const items = await until('stalls', () => {
+      const s = stallItems();
+      return s.length >= 4 ? s : undefined;
+    });
+    const durations = items.map((i) => {
+      const e = i.session.store.get(i.eventId);
+      return (e?.end ?? 0) - (e?.start ?? 0);
+    });
+    assert.deepEqual(durations, [...durations].sort((a, b) => b - a), 'longest first');
+    const top = items[0].session.store.get(items[0].eventId);
+    assert.equal(top?.name, 'read');
+    assert.ok(durations[0] >= 19e6);
+    const tree = api.stalls.getTreeItem(items[0]);
+    assert.match(String(tree.label), /^2\d\.\d ms {2}read$/);
+    assert.match(String(tree.description), /epoll_stall \d+ · test\/fixtures\/src\/epoll_stall\.c:\d+/);
+    await vscode.commands.executeCommand('iolens.openStall', items[0]);
+    const editor = await until('an editor', () => vscode.window.activeTextEditor);
+    assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+    assert.equal(editor.selection.active.line + 1, markLine('epoll_stall', 'stall-read'));
+    assert.ok(api.sessions.timeline(session), 'the timeline shows the session');
+  });
+
+  it('attaches to a running process by pid and follows it to its end', async () => {
+    const target = spawn(fixture('aio_eventfd'), ['--wait', '--iterations', '10'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((r) => target.once('exit', (c) => r(c)));
+    const pid = await new Promise<number>((resolve) => target.stdout.on('data', (d: Buffer) => {
+      const m = /ready (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    }));
+    const session = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.attach', { pid });
+    assert.ok(session);
+    assert.equal(session.title, `aio_eventfd ${pid}`);
+    assert.equal(session.live, true);
+    target.stdin.end('go\n');
+    assert.equal(await exited, 0);
+    await session.whenFinished();
+    const kinds = new Set<string>();
+    for (let id = 0; id < session.store.size; id++) kinds.add(session.store.get(id)?.kind ?? '');
+    assert.ok(kinds.has('aio'), 'AIO requests are in the store');
+    const summary = session.summary();
+    assert.equal(summary.live, false);
+    assert.ok(summary.tracks.some((t) => t.kind === 'requests' && t.pid === pid));
+  });
+
+  it('saves a trace and opens it again in the trace editor', async () => {
+    const session = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.launch', {
+      program: fixture('sigio_pipe'),
+      args: ['--iterations', '5'],
+    });
+    assert.ok(session);
+    await session.whenFinished();
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-it-'));
+    try {
+      const file = join(dir, 'sigio.iolens');
+      const saved = await vscode.commands.executeCommand<vscode.Uri | undefined>('iolens.saveTrace', file);
+      assert.equal(saved?.fsPath, file);
+      assert.ok(existsSync(file));
+      await vscode.commands.executeCommand('iolens.openTrace', file);
+      const reopened = await until('the trace editor session', () => (api.sessions.current !== session ? api.sessions.current : undefined));
+      assert.equal(reopened.live, false);
+      assert.equal(reopened.store.size, session.store.size, 'the same events');
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === 'iolens.trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The webview application: builds the page (toolbar, error banner, timeline with its legend,
+ * details and charts panes with splitters), routes the host's messages, and keeps the viewport,
+ * selection and layout in the saved state.
+ */
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import { ns, type FromWebview, type ToWebview, type TraceSummary } from '../../protocol/messages';
+import { Announcer } from './announcer';
+import { Banner } from './banner';
+import { ChartsPane } from './charts/chartsPane';
+import { ChartsController } from './chartsController';
+import { DetailsCache } from './details/detailsCache';
+import { DetailsPane } from './details/detailsPane';
+import { isQuietFailure, Rpc } from './rpc';
+import { SelectionController } from './selection';
+import { Splitter } from './splitter';
+import { StateStore } from './state';
+import { readPalette } from './timeline/colors';
+import { Legend } from './timeline/legend';
+import type { EventRef } from './timeline/navigation';
+import { around } from './timeline/timescale';
+import { TimelineView } from './timeline/view';
+import { DEFAULT_TAIL_SPAN, ViewportModel } from './timeline/viewportModel';
+import { WindowFetcher } from './timeline/windowFetcher';
+import { Toolbar } from './toolbar';
+import type { VsCodeApi } from './vscodeApi';
+
+function div(className: string): HTMLDivElement {
+  const d = document.createElement('div');
+  d.className = className;
+  return d;
+}
+
+function fraction(saved: string | undefined, fallback: number): number {
+  const v = saved ? parseFloat(saved) / 100 : NaN;
+  return Number.isFinite(v) && v > 0 && v < 1 ? v : fallback;
+}
+
+/** The running webview. */
+export class App {
+  readonly rpc: Rpc;
+  readonly model: ViewportModel;
+  readonly fetcher: WindowFetcher;
+  readonly view: TimelineView;
+  private readonly store: StateStore;
+  private readonly toolbar: Toolbar;
+  private readonly banner: Banner;
+  private readonly legend: Legend;
+  private readonly selection: SelectionController;
+  private readonly charts: ChartsController;
+  private readonly bottomSplit: Splitter;
+  private readonly chartsPane: ChartsPane;
+  private readonly cache = new DetailsCache();
+  private palette = readPalette();
+  private summary: TraceSummary | undefined;
+  private collapsed: Set<string>;
+  private hoverTimer: ReturnType<typeof setTimeout> | undefined;
+  private restoredViewport: boolean;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(
+    root: HTMLElement,
+    api: VsCodeApi,
+  ) {
+    this.store = new StateStore((s) => api.setState(s), api.getState());
+    const saved = this.store.value;
+    this.collapsed = new Set(saved.collapsed ?? []);
+    const post = (m: FromWebview): void => api.postMessage(m);
+    this.rpc = new Rpc(post);
+    this.model = new ViewportModel(() => this.viewportChanged());
+    this.restoredViewport = !!saved.viewport;
+    if (saved.viewport) this.model.restore(saved.viewport, saved.follow ?? 'off');
+
+    root.classList.add('app');
+    this.toolbar = new Toolbar(root, {
+      pause: (paused) => post({ type: 'pause', paused }),
+      stop: () => post({ type: 'stop' }),
+      follow: () => this.model.followTail(),
+      fit: () => this.model.fitAll(),
+      zoomToSelection: () => this.zoomToSelection(),
+      toggleCharts: () => this.setChartsOpen(!this.charts.isOpen),
+    });
+    this.banner = new Banner(root);
+    const announcer = new Announcer(root);
+
+    const main = div('main-split');
+    const top = div('timeline-pane');
+    const bottom = div('bottom-split');
+    main.append(top, bottom);
+    root.appendChild(main);
+
+    this.fetcher = new WindowFetcher({
+      fetch: (spec) => this.rpc.request('window', spec).then((m) => m.data),
+      onData: () => this.dataArrived(),
+      onError: (e) => {
+        if (!isQuietFailure(e)) this.banner.show(`Could not load the timeline: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    });
+    this.view = new TimelineView(
+      top,
+      this.model,
+      this.fetcher,
+      {
+        select: (ref) => this.selection.select(ref),
+        open: (ref) => post({ type: 'openFrame', eventId: ref.id, frame: -1 }),
+        hover: (id) => this.hovered(id),
+        toggleGroup: (key) => this.toggleGroup(key),
+        zoomToSelection: () => this.zoomToSelection(),
+        fitAll: () => this.model.fitAll(),
+        layoutChanged: (labelWidth, scrollTop) => this.store.update({ labelWidth, scrollTop }),
+      },
+      (id) => this.cache.get(id),
+    );
+    this.view.canvas.setAttribute('aria-describedby', announcer.id);
+    this.view.restoreLayout(saved.labelWidth, saved.scrollTop);
+    this.view.setCollapsed(this.collapsed);
+    this.legend = new Legend(top);
+
+    const details = new DetailsPane(bottom, {
+      openFrame: (eventId, frame) => post({ type: 'openFrame', eventId, frame }),
+      zoomTo: () => this.zoomToSelection(),
+    });
+    const chartsPane = (this.chartsPane = new ChartsPane(
+      bottom,
+      {
+        scopeChanged: (scope) => {
+          this.store.update({ histogramScope: scope });
+          this.charts.setScope(scope);
+        },
+        pick: (t) => {
+          const v = this.model.viewport;
+          const half = (v.end - v.start) / 2;
+          this.model.show({ start: ns(t - half), end: ns(t + half) });
+        },
+        close: () => this.setChartsOpen(false),
+      },
+      saved.histogramScope ?? 'kind',
+    ));
+    this.charts = new ChartsController(this.rpc, chartsPane, () => this.palette, saved.chartsOpen ?? true, saved.histogramScope ?? 'kind');
+    this.selection = new SelectionController({
+      rpc: this.rpc,
+      post,
+      pane: details,
+      cache: this.cache,
+      announcer,
+      duration: () => this.summary?.duration ?? 0,
+      changed: (ref, d) => {
+        this.view.setSelection(ref);
+        this.store.update({ selection: ref });
+        this.updateToolbar();
+        const style = ref ? (this.fetcher.current()?.styleOf(ref.track, ref.id) ?? 1) : 1;
+        this.charts.setSelection(d, style);
+      },
+    });
+
+    new Splitter({
+      container: main,
+      first: top,
+      second: bottom,
+      orientation: 'rows',
+      fraction: fraction(saved.mainSplit, 0.68),
+      defaultFraction: 0.68,
+      minFirst: 140,
+      minSecond: 90,
+      label: 'Resize the timeline and the details',
+      onChange: (f) => this.store.update({ mainSplit: `${(f * 100).toFixed(1)}%` }),
+    });
+    this.bottomSplit = new Splitter({
+      container: bottom,
+      first: details.el,
+      second: chartsPane.el,
+      orientation: 'columns',
+      fraction: fraction(saved.bottomSplit, 0.5),
+      defaultFraction: 0.5,
+      minFirst: 220,
+      minSecond: 220,
+      label: 'Resize the details and the charts',
+      onChange: (f) => this.store.update({ bottomSplit: `${(f * 100).toFixed(1)}%` }),
+    });
+    this.bottomSplit.setSecondHidden(!this.charts.isOpen);
+    this.charts.retheme();
+
+    const onMessage = (e: MessageEvent<unknown>): void => this.onMessage(e.data);
+    window.addEventListener('message', onMessage);
+    this.disposers.push(() => window.removeEventListener('message', onMessage));
+    const themeObserver = new MutationObserver(() => this.themeChanged());
+    themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+    this.disposers.push(() => themeObserver.disconnect());
+    const onHide = (): void => this.store.flush();
+    window.addEventListener('pagehide', onHide);
+    this.disposers.push(() => window.removeEventListener('pagehide', onHide));
+
+    this.view.setEmpty('Loading trace…', true);
+    this.updateToolbar();
+    post({ type: 'ready' });
+    // Restore the selection (and tell the host, which may have been restarted with the view).
+    if (saved.selection) this.selection.select(saved.selection);
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  /** Handle a message from the host. */
+  onMessage(data: unknown): void {
+    if (!data || typeof data !== 'object' || typeof (data as { type?: unknown }).type !== 'string') return;
+    const m = data as ToWebview;
+    switch (m.type) {
+      case 'summary':
+        this.onSummary(m.summary);
+        break;
+      case 'reveal':
+        this.reveal({ id: m.eventId, track: m.track, start: m.start, end: m.end });
+        break;
+      case 'window':
+      case 'details':
+      case 'histogram':
+      case 'rate':
+        this.rpc.handle(m);
+        break;
+      case 'error':
+        if (!this.rpc.handle(m)) this.banner.show(m.message);
+        break;
+      default: {
+        const never: never = m;
+        void never;
+      }
+    }
+  }
+
+  private onSummary(s: TraceSummary): void {
+    const previous = this.summary;
+    this.summary = s;
+    this.model.setTrace(s.duration, s.live);
+    if (!previous && !this.restoredViewport) {
+      if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN);
+      else this.model.fitAll();
+    }
+    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live;
+    if (previous && changed) {
+      this.fetcher.invalidate();
+      if (s.live || previous.live) this.cache.clear();
+    }
+    if (changed) this.charts.traceChanged();
+    this.view.setSummary(s);
+    this.updateEmpty();
+    this.updateToolbar();
+    this.updateLegend();
+  }
+
+  private reveal(ref: EventRef): void {
+    const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
+    if (group && this.collapsed.has(group)) this.toggleGroup(group);
+    const len = Math.max(ref.end - ref.start, 0);
+    this.model.show(around(ref.start, ref.end, this.model.limits, 1, Math.max(len * 3, 20_000)));
+    this.selection.select(ref);
+    this.view.scrollToTrack(ref.track);
+  }
+
+  // ------------------------------------------------------------------ reactions
+
+  private viewportChanged(): void {
+    this.view?.viewportChanged();
+    this.store.update({ viewport: this.model.viewport, follow: this.model.follow });
+    if (this.charts?.isOpen) this.chartsPane.setViewport(this.model.viewport);
+    this.updateToolbar();
+  }
+
+  private dataArrived(): void {
+    this.view.requestDraw();
+    this.updateLegend();
+    this.updateEmpty();
+  }
+
+  private hovered(id: number | null): void {
+    if (this.hoverTimer !== undefined) clearTimeout(this.hoverTimer);
+    this.hoverTimer = undefined;
+    if (id === null || this.cache.get(id)) return;
+    this.hoverTimer = setTimeout(() => {
+      if (this.cache.get(id)) {
+        this.view.detailsArrived(id);
+        return;
+      }
+      this.rpc.request('details', { eventId: id }, 'hover').then(
+        (m) => {
+          if (!m.details) return;
+          this.cache.set(m.details);
+          this.view.detailsArrived(id);
+        },
+        () => undefined, // a tooltip without details is fine
+      );
+    }, 120);
+  }
+
+  private toggleGroup(key: string): void {
+    if (this.collapsed.has(key)) this.collapsed.delete(key);
+    else this.collapsed.add(key);
+    this.view.setCollapsed(this.collapsed);
+    this.store.update({ collapsed: [...this.collapsed] });
+  }
+
+  private zoomToSelection(): void {
+    const s = this.selection.current;
+    if (!s) return;
+    this.model.show(around(s.start, s.end, this.model.limits, 0.15, 2000));
+  }
+
+  private setChartsOpen(open: boolean): void {
+    this.bottomSplit.setSecondHidden(!open);
+    this.charts.setOpen(open);
+    this.store.update({ chartsOpen: open });
+    this.updateToolbar();
+  }
+
+  private themeChanged(): void {
+    this.palette = readPalette();
+    this.view.themeChanged();
+    this.charts.retheme();
+    this.updateLegend();
+  }
+
+  private updateToolbar(): void {
+    this.toolbar?.update(this.summary, this.model.follow, !!this.selection?.current, this.charts?.isOpen ?? false);
+  }
+
+  private updateLegend(): void {
+    const e = this.fetcher.current();
+    this.legend.update(e?.styles ?? new Set(), (e?.data.gaps.length ?? 0) > 0, this.palette, this.summary?.note ?? '');
+  }
+
+  private updateEmpty(): void {
+    const s = this.summary;
+    if (!s) this.view.setEmpty('Loading trace…', true);
+    else if (s.events === 0 && s.live) this.view.setEmpty('Waiting for events…', true);
+    else if (s.events === 0) this.view.setEmpty('No events in this trace');
+    else this.view.setEmpty(null);
+  }
+
+  /** Select an event as a click would. */
+  select(ref: EventRef | null): void {
+    this.selection.select(ref);
+  }
+
+  /** Stop: reject pending requests, remove listeners, save the state. */
+  dispose(): void {
+    this.rpc.dispose();
+    this.fetcher.dispose();
+    this.view.dispose();
+    for (const d of this.disposers) d();
+    this.store.flush();
+  }
+}

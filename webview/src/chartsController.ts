@@ -1,0 +1,123 @@
+/**
+ * Feeds the charts pane: the histogram of the selection's call kind or call site, and the rate
+ * series (again at most every few seconds while live). Nothing is requested while the pane is closed.
+ */
+import type { EventDetails, Histogram, Rate } from '../../protocol/messages';
+import type { ChartsPane, HistogramScope } from './charts/chartsPane';
+import { isQuietFailure, type Rpc } from './rpc';
+import type { Palette } from './timeline/colors';
+import { baseStyle } from './timeline/styles';
+
+/** Minimum time between rate requests while live, ms. */
+const RATE_INTERVAL_MS = 3000;
+
+/** Requests and shows chart data. */
+export class ChartsController {
+  private open: boolean;
+  private scope: HistogramScope;
+  private details: EventDetails | null = null;
+  private style = 1;
+  private lastRateAt = -Infinity;
+  private rateStale = true;
+  private histogram: Histogram | null = null;
+  private rate: Rate | null = null;
+
+  constructor(
+    private readonly rpc: Rpc,
+    private readonly pane: ChartsPane,
+    private readonly palette: () => Palette,
+    open: boolean,
+    scope: HistogramScope,
+  ) {
+    this.open = open;
+    this.scope = scope;
+  }
+
+  /** Is the pane open? */
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Open or close the pane. */
+  setOpen(open: boolean): void {
+    this.open = open;
+    if (open) {
+      this.refreshHistogram();
+      this.refreshRate(true);
+    }
+  }
+
+  /** Switch between call kind and call site. */
+  setScope(scope: HistogramScope): void {
+    this.scope = scope;
+    this.refreshHistogram();
+  }
+
+  /** The selection's details changed (null: nothing selected). */
+  setSelection(details: EventDetails | null, style: number): void {
+    if (details?.id === this.details?.id) return;
+    this.details = details;
+    this.style = baseStyle(style);
+    this.refreshHistogram();
+  }
+
+  /** The trace changed: the rate series is out of date. */
+  traceChanged(): void {
+    this.rateStale = true;
+    this.refreshRate(false);
+  }
+
+  /** Redraw with the theme's colours. */
+  retheme(): void {
+    this.pane.retheme(this.palette());
+    this.showHistogram();
+    if (this.rate) this.pane.setRate(this.rate, this.palette());
+  }
+
+  private showHistogram(): void {
+    const d = this.details;
+    if (!this.histogram || !d) return;
+    const p = this.palette();
+    this.pane.setHistogram(this.histogram, d.end === null ? null : d.end - d.start, p.styles[this.style] ?? p.focus, '', p);
+  }
+
+  private refreshHistogram(): void {
+    const d = this.details;
+    this.pane.setSiteAvailable(!!d?.callSite);
+    if (!this.open) return;
+    if (!d) {
+      this.histogram = null;
+      this.pane.setHistogram(null, null, '', 'Select an event to see the latency of its kind of call.');
+      return;
+    }
+    const scope = this.scope === 'site' && !d.callSite ? 'kind' : this.scope;
+    this.rpc.request('histogram', { eventId: d.id, scope }, 'histogram').then(
+      (m) => {
+        if (this.details?.id !== d.id) return;
+        this.histogram = m.histogram;
+        if (m.histogram.total === 0) this.pane.setHistogram(null, null, '', 'No finished calls of this kind yet.');
+        else this.showHistogram();
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.pane.setHistogram(null, null, '', `Could not load the histogram: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  }
+
+  private refreshRate(force: boolean): void {
+    if (!this.open || !this.rateStale) return;
+    const now = Date.now();
+    if (!force && now - this.lastRateAt < RATE_INTERVAL_MS) return;
+    this.lastRateAt = now;
+    this.rateStale = false;
+    this.rpc.request('rate', {}, 'rate').then(
+      (m) => {
+        this.rate = m.rate;
+        if (this.open) this.pane.setRate(m.rate, this.palette());
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.rateStale = true;
+      },
+    );
+  }
+}

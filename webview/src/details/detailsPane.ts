@@ -1,0 +1,129 @@
+/**
+ * The details pane: the selected event's title, its fields (label/value, selectable text) and its
+ * stack, with "Open source" (the best frame) and "Zoom to" buttons.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { EventDetails } from '../../../protocol/messages';
+import { formatDuration, formatTime } from '../format';
+import { stackList } from './stackList';
+
+/** What the pane asks of the application. */
+export interface DetailsCallbacks {
+  openFrame(eventId: number, frame: number): void;
+  zoomTo(): void;
+}
+
+/** The details pane. */
+export class DetailsPane {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly openButton: HTMLElement;
+  private readonly zoomButton: HTMLElement;
+  private current: EventDetails | null = null;
+
+  constructor(parent: HTMLElement, private readonly cb: DetailsCallbacks) {
+    this.el = document.createElement('section');
+    this.el.className = 'details';
+    this.el.setAttribute('aria-label', 'Event details');
+    const header = document.createElement('header');
+    header.className = 'pane-header';
+    this.title = document.createElement('h2');
+    this.title.className = 'pane-title';
+    const actions = document.createElement('div');
+    actions.className = 'pane-actions';
+    this.openButton = this.button('go-to-file', 'Open source', 'Open the source of the best frame (Enter)', () => {
+      if (this.current) this.cb.openFrame(this.current.id, -1);
+    });
+    this.zoomButton = this.button('zoom-in', 'Zoom to', 'Zoom the timeline to this event (Z)', () => this.cb.zoomTo());
+    actions.append(this.openButton, this.zoomButton);
+    header.append(this.title, actions);
+    this.body = document.createElement('div');
+    this.body.className = 'pane-body details-body';
+    this.el.append(header, this.body);
+    parent.appendChild(this.el);
+    this.showEmpty();
+  }
+
+  private button(icon: string, text: string, tip: string, onClick: () => void): HTMLElement {
+    const b = document.createElement('vscode-button');
+    b.setAttribute('secondary', '');
+    b.setAttribute('icon', icon);
+    b.title = tip;
+    b.textContent = text;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  private setButtons(enabled: boolean, canOpen: boolean): void {
+    this.openButton.toggleAttribute('disabled', !canOpen);
+    this.zoomButton.toggleAttribute('disabled', !enabled);
+  }
+
+  private message(text: string, className = 'pane-placeholder'): void {
+    const p = document.createElement('p');
+    p.className = className;
+    p.textContent = text;
+    this.body.replaceChildren(p);
+  }
+
+  /** Nothing selected. */
+  showEmpty(): void {
+    this.current = null;
+    this.title.textContent = 'Details';
+    this.setButtons(false, false);
+    this.message('Select an event on the timeline to see its arguments, result and stack.');
+  }
+
+  /** A selection whose details are on their way. */
+  showLoading(): void {
+    this.current = null;
+    this.setButtons(true, false);
+    this.message('Loading…');
+  }
+
+  /** The details could not be had. */
+  showError(text: string): void {
+    this.current = null;
+    this.setButtons(true, false);
+    this.message(text, 'pane-placeholder error');
+  }
+
+  /** Show an event's details. */
+  show(d: EventDetails): void {
+    this.current = d;
+    this.title.textContent = d.title || d.name;
+    this.title.title = d.title || d.name;
+    const canOpen = d.stack.some((f) => f.openable);
+    this.setButtons(true, canOpen);
+
+    const fields = document.createElement('dl');
+    fields.className = 'fields';
+    const add = (label: string, value: string): void => {
+      const dt = document.createElement('dt');
+      dt.textContent = label;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      fields.append(dt, dd);
+    };
+    // Rows the host did not give already ("Duration (still in progress)" counts as a duration).
+    const has = (word: string): boolean => d.fields.some((f) => f.label.toLowerCase().startsWith(word));
+    if (!has('thread')) add('Thread', `${d.thread} (pid ${d.pid}, tid ${d.tid})`);
+    if (!has('start')) add('Start', formatTime(d.start));
+    if (!has('duration')) add('Duration', d.end === null ? 'still running' : formatDuration(d.end - d.start));
+    for (const f of d.fields) add(f.label, f.value);
+
+    const stackTitle = document.createElement('h3');
+    stackTitle.className = 'section-title';
+    stackTitle.textContent = d.stack.length ? `Stack (${d.stack.length} frames)` : 'Stack';
+    const parts: HTMLElement[] = [fields, stackTitle];
+    if (d.stack.length) parts.push(stackList(d.stack, (i) => this.cb.openFrame(d.id, i)));
+    else {
+      const p = document.createElement('p');
+      p.className = 'pane-placeholder';
+      p.textContent = 'No user stack was recorded for this event.';
+      parts.push(p);
+    }
+    this.body.replaceChildren(...parts);
+  }
+}

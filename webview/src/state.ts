@@ -1,0 +1,86 @@
+/**
+ * What the webview remembers across being hidden and restored (`vscode.setState`): viewport,
+ * follow mode, selection, collapsed groups, pane sizes and chart options. Saved a moment after the
+ * last change, not on every frame; read back defensively (the stored value is untyped).
+ */
+import { ns } from '../../protocol/messages';
+import { realTimers, type TimerHandle, type Timers } from './timers';
+import type { EventRef } from './timeline/navigation';
+import type { Viewport } from './timeline/timescale';
+import type { FollowMode } from './timeline/viewportModel';
+
+/** The saved state. */
+export interface PersistedState {
+  readonly viewport?: Viewport;
+  readonly follow?: FollowMode;
+  readonly selection?: EventRef | null;
+  readonly collapsed?: readonly string[];
+  /** Position of the timeline/bottom splitter ("65%"). */
+  readonly mainSplit?: string;
+  /** Position of the details/charts splitter ("55%"). */
+  readonly bottomSplit?: string;
+  readonly chartsOpen?: boolean;
+  readonly histogramScope?: 'kind' | 'site';
+  readonly scrollTop?: number;
+  /** Width of the timeline's label column, px. */
+  readonly labelWidth?: number;
+}
+
+const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const str = (x: unknown): x is string => typeof x === 'string';
+
+/** Read a stored state, keeping only well-formed parts. */
+export function parseState(raw: unknown): PersistedState {
+  if (!raw || typeof raw !== 'object') return {};
+  const r = raw as Record<string, unknown>;
+  const out: { -readonly [K in keyof PersistedState]: PersistedState[K] } = {};
+  const v = r.viewport as Record<string, unknown> | undefined;
+  if (v && num(v.start) && num(v.end) && v.end > v.start) out.viewport = { start: ns(v.start), end: ns(v.end) };
+  if (r.follow === 'off' || r.follow === 'tail' || r.follow === 'all') out.follow = r.follow;
+  const s = r.selection as Record<string, unknown> | null | undefined;
+  if (s === null) out.selection = null;
+  else if (s && num(s.id) && num(s.track) && num(s.start) && num(s.end)) out.selection = { id: s.id, track: s.track, start: s.start, end: s.end };
+  if (Array.isArray(r.collapsed)) out.collapsed = r.collapsed.filter(str);
+  if (str(r.mainSplit)) out.mainSplit = r.mainSplit;
+  if (str(r.bottomSplit)) out.bottomSplit = r.bottomSplit;
+  if (typeof r.chartsOpen === 'boolean') out.chartsOpen = r.chartsOpen;
+  if (r.histogramScope === 'kind' || r.histogramScope === 'site') out.histogramScope = r.histogramScope;
+  if (num(r.scrollTop)) out.scrollTop = r.scrollTop;
+  if (num(r.labelWidth)) out.labelWidth = r.labelWidth;
+  return out;
+}
+
+/** Keeps the state and saves it shortly after changes. */
+export class StateStore {
+  private state: PersistedState;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly save: (s: PersistedState) => void,
+    initial: unknown,
+    private readonly timers: Timers = realTimers,
+    private readonly delayMs = 300,
+  ) {
+    this.state = parseState(initial);
+  }
+
+  /** The current state. */
+  get value(): PersistedState {
+    return this.state;
+  }
+
+  /** Change some fields; saved after a short delay. */
+  update(patch: Partial<PersistedState>): void {
+    this.state = { ...this.state, ...patch };
+    if (this.timer === undefined) {
+      this.timer = this.timers.setTimeout(() => this.flush(), this.delayMs);
+    }
+  }
+
+  /** Save now. */
+  flush(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.save(this.state);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The fixed label column: group headers with a disclosure chevron, the process name and its
+ * thread count; track labels (thread name, then its tid dimmed), truncated to the column.
+ */
+import { canvasY, font, RULER_H, type FrameInput } from './frame';
+import type { GroupRow, TrackRow } from './layout';
+
+const truncated = new Map<string, string>();
+
+/** `text` cut with an ellipsis to fit `maxW` in the context's current font. */
+function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
+  const key = `${ctx.font}|${maxW}|${text}`;
+  const hit = truncated.get(key);
+  if (hit !== undefined) return hit;
+  let out = text;
+  if (ctx.measureText(text).width > maxW) {
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ctx.measureText(text.slice(0, mid) + '…').width <= maxW) lo = mid;
+      else hi = mid - 1;
+    }
+    out = lo > 0 ? text.slice(0, lo) + '…' : '';
+  }
+  if (truncated.size > 2000) truncated.clear();
+  truncated.set(key, out);
+  return out;
+}
+
+/** Split "worker-1 4243" into name and a trailing numeric id. */
+export function splitLabel(label: string): [string, string] {
+  const m = /^(.*\S)\s+(\d+)$/.exec(label);
+  return m ? [m[1], m[2]] : [label, ''];
+}
+
+function drawGroup(ctx: CanvasRenderingContext2D, f: FrameInput, r: GroupRow): void {
+  const pal = f.palette;
+  const y = canvasY(f, r.top);
+  ctx.fillStyle = pal.headerBackground;
+  ctx.fillRect(0, y, f.labelWidth, r.height);
+  const cy = y + r.height / 2;
+  // Chevron: right when collapsed, down when open.
+  ctx.fillStyle = pal.foreground;
+  ctx.beginPath();
+  if (r.collapsed) {
+    ctx.moveTo(9, cy - 4);
+    ctx.lineTo(13, cy);
+    ctx.lineTo(9, cy + 4);
+  } else {
+    ctx.moveTo(7, cy - 2);
+    ctx.lineTo(15, cy - 2);
+    ctx.lineTo(11, cy + 2.5);
+  }
+  ctx.closePath();
+  ctx.fill();
+  const threads = r.group.tracks.filter((t) => t.kind === 'thread').length;
+  const n = threads || r.group.tracks.length;
+  const what = threads ? (n === 1 ? 'thread' : 'threads') : n === 1 ? 'track' : 'tracks';
+  const count = `${n} ${what}`;
+  ctx.font = font(f, 11);
+  const cw = ctx.measureText(count).width;
+  ctx.font = font(f, 12, '600');
+  const name = fit(ctx, r.group.key, f.labelWidth - 30 - cw - 12);
+  ctx.fillText(name, 20, cy);
+  const nw = ctx.measureText(name).width;
+  ctx.font = font(f, 11);
+  ctx.fillStyle = pal.muted;
+  if (name) ctx.fillText(count, 20 + nw + 8, cy);
+}
+
+function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): void {
+  const pal = f.palette;
+  const y = canvasY(f, r.top);
+  if (f.selection?.track === r.track.id) {
+    ctx.fillStyle = pal.selectionRow;
+    ctx.fillRect(0, y, f.labelWidth, r.height);
+  } else if (f.hoverTrack === r.track.id) {
+    ctx.fillStyle = pal.hover;
+    ctx.fillRect(0, y, f.labelWidth, r.height);
+  }
+  const cy = y + Math.min(r.height, 24) / 2;
+  const [name, id] = splitLabel(r.track.label);
+  ctx.font = font(f, 12);
+  const idW = id ? ctx.measureText(id).width + 8 : 0;
+  const shown = fit(ctx, name, f.labelWidth - 28 - idW - 8);
+  ctx.fillStyle = pal.foreground;
+  ctx.fillText(shown, 24, cy);
+  if (id) {
+    ctx.fillStyle = pal.muted;
+    ctx.fillText(id, 24 + ctx.measureText(shown).width + 8, cy);
+  }
+  if (r.lanes > 1 && r.height >= 36) {
+    ctx.font = font(f, 10);
+    ctx.fillStyle = pal.muted;
+    ctx.fillText(`${r.lanes} lanes`, 24, cy + 14);
+  }
+}
+
+/** Draw the label column for the visible rows. */
+export function drawLabels(ctx: CanvasRenderingContext2D, f: FrameInput): void {
+  const pal = f.palette;
+  const { layout, scrollTop, labelWidth, height } = f;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, RULER_H, labelWidth, height - RULER_H);
+  ctx.clip();
+  ctx.fillStyle = pal.labelBackground;
+  ctx.fillRect(0, RULER_H, labelWidth, height - RULER_H);
+  ctx.textBaseline = 'middle';
+  const bottom = scrollTop + height - RULER_H;
+  ctx.strokeStyle = pal.separator;
+  ctx.globalAlpha = 0.6;
+  ctx.beginPath();
+  for (let i = layout.firstRowBelow(scrollTop); i < layout.rows.length && layout.rows[i].top < bottom; i++) {
+    const r = layout.rows[i];
+    const yb = Math.round(canvasY(f, r.top + r.height)) - 0.5;
+    ctx.moveTo(0, yb);
+    ctx.lineTo(labelWidth, yb);
+  }
+  ctx.stroke();
+  ctx.globalAlpha = 1;
+  for (let i = layout.firstRowBelow(scrollTop); i < layout.rows.length && layout.rows[i].top < bottom; i++) {
+    const r = layout.rows[i];
+    if (r.kind === 'group') drawGroup(ctx, f, r);
+    else drawTrack(ctx, f, r);
+  }
+  ctx.restore();
+  ctx.strokeStyle = pal.border;
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(labelWidth - 0.5, RULER_H);
+  ctx.lineTo(labelWidth - 0.5, height);
+  ctx.stroke();
+}

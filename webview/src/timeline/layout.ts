@@ -1,0 +1,171 @@
+/**
+ * Vertical layout of the timeline: one header row per process group (collapsible) followed by its
+ * tracks; a track has one row of spans per lane. y coordinates here are content coordinates
+ * (0 = top of the first row, before scrolling and below the ruler).
+ */
+import type { TrackInfo } from '../../../protocol/messages';
+
+/** Height of a group header row, px. */
+export const GROUP_H = 26;
+/** Height of the only lane of a single-lane track, px. */
+export const SINGLE_LANE_H = 24;
+/** Height of each lane of a multi-lane track, px. */
+export const MULTI_LANE_H = 13;
+/** Space above the first and below the last lane of a track, px. */
+export const TRACK_PAD = 3;
+
+/** Tracks sharing a `group` (a process, "Interrupts", "Losses"). */
+export interface GroupInfo {
+  readonly key: string;
+  readonly tracks: readonly TrackInfo[];
+}
+
+/** A group's header row. */
+export interface GroupRow {
+  readonly kind: 'group';
+  readonly group: GroupInfo;
+  readonly top: number;
+  readonly height: number;
+  readonly collapsed: boolean;
+}
+
+/** A track's row. */
+export interface TrackRow {
+  readonly kind: 'track';
+  readonly track: TrackInfo;
+  readonly group: GroupInfo;
+  readonly top: number;
+  readonly height: number;
+  readonly lanes: number;
+  readonly laneH: number;
+}
+
+/** A row of the timeline. */
+export type Row = GroupRow | TrackRow;
+
+/** The rows of a summary's tracks with some groups collapsed. */
+export class TrackLayout {
+  /** Content height, px. */
+  readonly height: number;
+  /** Track rows in display order (expanded groups only). */
+  readonly trackRows: readonly TrackRow[];
+  private readonly byTrack = new Map<number, TrackRow>();
+  private readonly headerOf = new Map<number, GroupRow>();
+
+  constructor(readonly rows: readonly Row[], readonly groups: readonly GroupInfo[]) {
+    const last = rows[rows.length - 1];
+    this.height = last ? last.top + last.height : 0;
+    const trackRows: TrackRow[] = [];
+    for (const r of rows) {
+      if (r.kind === 'group') {
+        for (const t of r.group.tracks) this.headerOf.set(t.id, r);
+      } else {
+        trackRows.push(r);
+        this.byTrack.set(r.track.id, r);
+      }
+    }
+    this.trackRows = trackRows;
+  }
+
+  /** Row at content y, or null outside every row. */
+  rowAt(y: number): Row | null {
+    let lo = 0;
+    let hi = this.rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.rows[mid];
+      if (y < r.top) hi = mid - 1;
+      else if (y >= r.top + r.height) lo = mid + 1;
+      else return r;
+    }
+    return null;
+  }
+
+  /** Index of the first row whose bottom is below content y. */
+  firstRowBelow(y: number): number {
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.rows[mid];
+      if (r.top + r.height <= y) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The row of a track, undefined when its group is collapsed or it is unknown. */
+  trackRow(id: number): TrackRow | undefined {
+    return this.byTrack.get(id);
+  }
+
+  /** The header row of a track's group. */
+  groupRowOf(id: number): GroupRow | undefined {
+    return this.headerOf.get(id);
+  }
+
+  /** Lane under content y in a track row (clamped to the track's lanes). */
+  laneAt(row: TrackRow, y: number): number {
+    const l = Math.floor((y - row.top - TRACK_PAD) / row.laneH);
+    return Math.min(Math.max(l, 0), row.lanes - 1);
+  }
+
+  /** Top of a lane's band (content y). */
+  laneTop(row: TrackRow, lane: number): number {
+    return row.top + TRACK_PAD + lane * row.laneH;
+  }
+
+  /**
+   * Content y of the middle of a track's lane, or of its group header when the group is
+   * collapsed; undefined for an unknown track.
+   */
+  anchorY(track: number, lane: number): number | undefined {
+    const r = this.byTrack.get(track);
+    if (r) return this.laneTop(r, Math.min(lane, r.lanes - 1)) + r.laneH / 2;
+    const g = this.headerOf.get(track);
+    return g ? g.top + g.height / 2 : undefined;
+  }
+}
+
+/** Tracks grouped by `group`, groups and tracks in the order the host gave them. */
+export function groupTracks(tracks: readonly TrackInfo[]): GroupInfo[] {
+  const groups = new Map<string, TrackInfo[]>();
+  for (const t of tracks) {
+    const list = groups.get(t.group);
+    if (list) list.push(t);
+    else groups.set(t.group, [t]);
+  }
+  return [...groups].map(([key, list]) => ({ key, tracks: list }));
+}
+
+/** Lay out `tracks`, with the groups whose keys are in `collapsed` showing only their header. */
+export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet<string>): TrackLayout {
+  const groups = groupTracks(tracks);
+  const rows: Row[] = [];
+  let y = 0;
+  for (const g of groups) {
+    const isCollapsed = collapsed.has(g.key);
+    rows.push({ kind: 'group', group: g, top: y, height: GROUP_H, collapsed: isCollapsed });
+    y += GROUP_H;
+    if (isCollapsed) continue;
+    for (const t of g.tracks) {
+      const lanes = Math.max(1, t.lanes | 0);
+      const laneH = lanes === 1 ? SINGLE_LANE_H - 2 * TRACK_PAD : MULTI_LANE_H;
+      const height = lanes * laneH + 2 * TRACK_PAD;
+      rows.push({ kind: 'track', track: t, group: g, top: y, height, lanes, laneH });
+      y += height;
+    }
+  }
+  return new TrackLayout(rows, groups);
+}
+
+/** Same tracks, in the same order, with the same lanes and labels (the layout can be kept)? */
+export function sameTracks(a: readonly TrackInfo[], b: readonly TrackInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.id !== y.id || x.lanes !== y.lanes || x.label !== y.label || x.group !== y.group || x.kind !== y.kind) return false;
+  }
+  return true;
+}
