@@ -25,9 +25,12 @@ export const Style = {
   lifecycle: 8,
   irq: 9,
   drop: 10,
-  /** a call still in progress at the end of what is known */
+  /** a call still in progress at the end of what is known, model unknown (drawn grey, striped) */
   unfinished: 11,
 } as const;
+
+/** Bit set on a style: the call is still in progress, in the model of the low bits. */
+export const UNFINISHED_BIT = 0x80;
 /** A value of {@link Style}. */
 export type StyleCode = (typeof Style)[keyof typeof Style];
 
@@ -80,6 +83,8 @@ export interface TrackSpans {
   readonly ids: Uint32Array;
   /** Lane of each span (0 unless the track has several). */
   readonly lanes: Uint8Array;
+  /** Name of each span (its longest event's), an index into WindowData.names. */
+  readonly names?: Uint32Array;
 }
 
 /** Instants (signals, IRQs when they are marks, losses) of one track inside a window. */
@@ -110,6 +115,8 @@ export interface WindowData {
   readonly arrows: readonly Arrow[];
   /** Time ranges where records were lost (marked gaps). */
   readonly gaps: readonly { readonly start: Ns; readonly end: Ns; readonly count: number }[];
+  /** Names the spans refer to (TrackSpans.names). */
+  readonly names?: readonly string[];
 }
 
 /** A frame of a stack, for the details pane. */
@@ -159,8 +166,11 @@ export interface Histogram {
 
 /** Events per second over the trace. */
 export interface Rate {
+  /** Width of a bin. */
   readonly binNs: number;
+  /** Start of each bin, ns since the trace start. */
   readonly starts: readonly number[];
+  /** Events starting in each bin (a count, not a rate: per second is counts / binNs * 1e9). */
   readonly counts: readonly number[];
 }
 
@@ -203,7 +213,7 @@ export interface RevealMessage {
   readonly start: Ns;
   readonly end: Ns;
 }
-/** A request failed. */
+/** A request failed (`id` 0: an error not tied to any request). */
 export interface ErrorMessage {
   readonly type: 'error';
   readonly id: number;

@@ -57,8 +57,11 @@ int launch_prepare(struct iol_launch *l, char *const argv[], const int stdio_fds
 		}
 		close_from(4);
 		fail[1] = 3;
-		execvp(argv[0], argv);
-		err = errno;
+		err = l->child_setup ? -l->child_setup(l->child_ctx) : 0;
+		if (!err) {
+			execvp(argv[0], argv);
+			err = errno;
+		}
 		if (write(fail[1], &err, sizeof(err)) < 0)
 			_exit(127);
 		_exit(127);
@@ -90,6 +93,32 @@ int launch_release(struct iol_launch *l)
 		return -err;
 	}
 	return 0;
+}
+
+int launch_go(struct iol_launch *l)
+{
+	int err = 0;
+
+	if (write(l->go_fd, "g", 1) != 1)
+		err = -errno;
+	close(l->go_fd);
+	l->go_fd = -1;
+	return err;
+}
+
+int launch_exec_error(struct iol_launch *l)
+{
+	int err = 0;
+	ssize_t n;
+
+	if (l->fail_fd < 0)
+		return 0;
+	do
+		n = read(l->fail_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(l->fail_fd);
+	l->fail_fd = -1;
+	return n == (ssize_t)sizeof(err) ? -err : 0;
 }
 
 void launch_abandon(struct iol_launch *l)

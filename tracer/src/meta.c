@@ -158,6 +158,16 @@ int meta_write(struct iol_output *out, const struct iol_meta_info *m)
 		jstr(&b, m->missing->items[i]);
 	}
 	jraw(&b, "]");
+	jkey(&b, "cannot_see");
+	jraw(&b, "[");
+	for (size_t i = 0; m->cannot_see && i < m->cannot_see->n; i++) {
+		if (i)
+			jraw(&b, ",");
+		jstr(&b, m->cannot_see->items[i]);
+	}
+	jraw(&b, "]");
+	if (m->seccomp)
+		jbool(&b, "seccomp", true);
 	jraw(&b, "}");
 	if (!b.p)
 		return -1;

@@ -24,6 +24,8 @@ struct iol_meta_info {
 	bool stacks;
 	uint32_t ring_size;
 	const struct iol_meta_list *missing; /* tracepoints this kernel lacks */
+	const struct iol_meta_list *cannot_see; /* what this backend cannot see, in words */
+	bool seccomp;                        /* ptrace: launched under a seccomp filter */
 };
 
 void meta_list_add(struct iol_meta_list *l, const char *s);

@@ -24,6 +24,11 @@ static const char usage[] =
 	"  -m, --min-duration-ns NS  blocking reads/writes/fsyncs shorter than this are not sent (default 1000000)\n"
 	"      --irq                 record every hard IRQ (entry/exit per CPU)\n"
 	"      --no-stacks           do not walk user stacks\n"
+	"      --backend NAME        ebpf, ptrace or auto (default): eBPF when this user may load the programs,\n"
+	"                            else ptrace (own processes only; fewer events; see the meta record's cannot_see)\n"
+	"      --seccomp             ptrace, launch only: stop only at traced syscalls (faster); the program can\n"
+	"                            then never be let go: after the recording it is served until it exits, and\n"
+	"                            if iolens-tracer is killed (SIGKILL) its traced syscalls fail with ENOSYS\n"
 	"  -o, --output FILE         write the stream to FILE (default: standard output)\n"
 	"      --output-fd N         write the stream to file descriptor N\n"
 	"      --log-fd N            write diagnostics to file descriptor N (default 2)\n"
@@ -54,7 +59,8 @@ bad:
 
 int parse_options(int argc, char **argv, struct iol_options *o)
 {
-	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK };
+	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK, OPT_BACKEND,
+	       OPT_SECCOMP };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -68,6 +74,8 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		{ "stats-interval", required_argument, NULL, OPT_STATS },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "seccomp", no_argument, NULL, OPT_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -109,6 +117,19 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		case OPT_NO_STACKS: o->stacks = false; break;
 		case OPT_FORCE: o->force_tty = true; break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_SECCOMP: o->seccomp = true; break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "ebpf"))
+				o->backend = IOL_BACKEND_EBPF;
+			else if (!strcmp(optarg, "ptrace"))
+				o->backend = IOL_BACKEND_PTRACE;
+			else if (!strcmp(optarg, "auto"))
+				o->backend = IOL_BACKEND_AUTO;
+			else {
+				fprintf(stderr, "iolens-tracer: --backend must be ebpf, ptrace or auto, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
 		case 'o': o->output_path = optarg; break;
 		case OPT_OUTPUT_FD:
 			if (parse_u64("--output-fd", optarg, 1, 1023, &v))
@@ -148,5 +169,11 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		fprintf(stderr, "iolens-tracer: give either --pid PID or -- COMMAND [ARGS...]\n%s", usage);
 		return -1;
 	}
+	if (o->seccomp && (!o->command || o->backend == IOL_BACKEND_EBPF)) {
+		fprintf(stderr, "iolens-tracer: --seccomp applies to a command launched with the ptrace backend only\n");
+		return -1;
+	}
+	if (o->seccomp)
+		o->backend = IOL_BACKEND_PTRACE;
 	return 0;
 }

@@ -7,6 +7,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Which backend records the events (--backend). */
+enum iol_backend {
+	IOL_BACKEND_AUTO = 0, /* eBPF when this user may load the programs, else ptrace */
+	IOL_BACKEND_EBPF,
+	IOL_BACKEND_PTRACE,
+};
+
 struct iol_options {
 	pid_t pid;                /* --pid: attach to this process */
 	char **command;           /* -- COMMAND ARGS...: launch this, held back until attached */
@@ -21,6 +28,8 @@ struct iol_options {
 	uint32_t stats_interval_ms;
 	bool force_tty;           /* --force: write the binary stream even to a terminal */
 	bool check;               /* --check: can the eBPF programs be loaded here? */
+	enum iol_backend backend; /* --backend ebpf|ptrace|auto */
+	bool seccomp;             /* --seccomp: ptrace launch with a seccomp filter (see ptrace/seccomp.c) */
 };
 
 /* Parse argv into opts. Returns 0, 1 when --help/--version was printed, or -1 after printing the error. */

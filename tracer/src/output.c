@@ -15,8 +15,10 @@ int out_flush(struct iol_output *out)
 		ssize_t n = write(out->fd, out->buf + done, out->len - done);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !(out->abort_on_eintr && *out->abort_on_eintr))
 				continue; /* the loop checks its stop flag between batches, not mid-record */
+			if (errno == EINTR)
+				errno = ECANCELED;
 			out->error = errno;
 			break;
 		}

@@ -10,6 +10,9 @@ struct iol_output {
 	int fd;
 	int error;      /* errno of the first failed write; the stream is dead after it */
 	uint64_t bytes; /* bytes handed to the kernel */
+	/* Optional: when a write is interrupted (EINTR) and this is set, give up (ECANCELED) instead
+	 * of retrying, so a stop request is not kept waiting by a reader that stopped reading. */
+	volatile const int *abort_on_eintr;
 	size_t len;
 	char buf[1 << 16];
 };

@@ -68,6 +68,10 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
       sessions.showTimeline(item.session)?.reveal(item.eventId);
       return openEventSource(item.session, item.eventId);
     })),
+    stallsView.onDidChangeSelection((e) => {
+      const item = e.selection[0];
+      if (item) void vscode.commands.executeCommand('iolens.openStall', item);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
       if (e.affectsConfiguration('iolens.tracerPath')) applyTracerSetting();

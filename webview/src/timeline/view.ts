@@ -11,6 +11,7 @@ import { hitTest, type FrameGeometry, type Hit } from './hittest';
 import { attachInput, type InputHost } from './input';
 import type { KeyAction } from './keyboard';
 import { buildLayout, sameTracks, type TrackLayout } from './layout';
+import { TrackList } from './trackList';
 import { eventOf, rectOf } from './hover';
 import { nextSelection } from './keyboardNav';
 import type { EventRef } from './navigation';
@@ -41,6 +42,7 @@ export interface TimelineCallbacks {
 export class TimelineView implements InputHost {
   readonly root: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
+  private readonly trackList: TrackList;
   private readonly scroller: HTMLDivElement;
   private readonly spacer: HTMLDivElement;
   private readonly empty: HTMLDivElement;
@@ -103,6 +105,7 @@ export class TimelineView implements InputHost {
     this.scroller.append(this.canvas, this.spacer);
     this.root.append(this.scroller, this.empty);
     parent.appendChild(this.root);
+    this.trackList = new TrackList(this.root);
     this.tooltip = new Tooltip(this.root);
     this.renderer = new TimelineRenderer(this.canvas);
     this.palette = readPalette();
@@ -112,6 +115,7 @@ export class TimelineView implements InputHost {
     this.disposers.push(() => ro.disconnect());
     const onScroll = (): void => {
       this.scrollTop = this.scroller.scrollTop;
+      this.trackList.update(this.layout, this.scrollTop);
       this.hideHover();
       this.requestDraw();
       this.cb.layoutChanged(this.labelW, this.scrollTop);
@@ -290,6 +294,7 @@ export class TimelineView implements InputHost {
 
   private relayout(): void {
     this.layout = buildLayout(this.summary?.tracks ?? [], this.collapsed);
+    this.trackList.update(this.layout, this.scrollTop);
     this.updateSpacer();
     this.requestDraw();
   }

@@ -80,7 +80,7 @@ export function histogram(store: TraceStore, sites: CallSites, id: number, scope
   return { title: scope === 'site' && site ? `${label} at ${site}` : label, bounds, counts, total: durs.length };
 }
 
-/** Events per second, in about 200 bins over the trace. */
+/** Events per bin, about 200 bins over the trace (at least 1 ms each). */
 export function rate(store: TraceStore): Rate {
   const span = Math.max(store.duration, 1);
   const bins = 200;
@@ -89,5 +89,5 @@ export function rate(store: TraceStore): Rate {
   const counts = new Array<number>(n).fill(0);
   const start = store.start.view();
   for (let i = 0; i < start.length; i++) counts[Math.min(n - 1, Math.floor(start[i] / binNs))]++;
-  return { binNs, starts: counts.map((_, i) => i * binNs), counts: counts.map((c) => c * (1e9 / binNs)) };
+  return { binNs, starts: counts.map((_, i) => i * binNs), counts };
 }

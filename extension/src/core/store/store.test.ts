@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ns, Style } from '../../../../protocol/messages';
+import { ns, Style, UNFINISHED_BIT } from '../../../../protocol/messages';
 import type { SyscallEvent } from '../model/events';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
@@ -49,7 +49,7 @@ describe('TraceStore', () => {
     store.add(syscall(1, 100, 5000, { unfinished: true, name: 'epoll_wait', model: 'multiplexing', sys: 5 }));
     assert.equal(store.size, 1);
     assert.ok((store.get(0)?.flags ?? 0) & Flag.unfinished);
-    assert.equal(store.get(0)?.style, Style.unfinished);
+    assert.equal(store.get(0)?.style, Style.multiplexing | UNFINISHED_BIT, 'unfinished, in its model\'s colour');
     store.add(syscall(1, 100, 9000, { name: 'epoll_wait', model: 'multiplexing', sys: 5, ret: 1 }));
     assert.equal(store.size, 1);
     assert.equal(store.get(0)?.end, 9100);

@@ -5,7 +5,7 @@
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
 import { SYSCALLS } from '../../../../protocol/generated/wire';
-import { Style, type StyleCode } from '../../../../protocol/messages';
+import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
@@ -164,7 +164,8 @@ export class TraceStore {
         const lane = this.tracks.lane(track, start, end);
         const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
         const args: Args = { ...e.args, data: '0x' + e.data.toString(16) };
-        const id = this.push(KindCode[e.kind], e.name, track, start, end, e.completeTs === null ? Style.unfinished : e.kind === 'aio' ? Style.aio : Style.uring, flags, e.res ?? 0, e.stackId, args, lane);
+        const model = e.kind === 'aio' ? Style.aio : Style.uring;
+        const id = this.push(KindCode[e.kind], e.name, track, start, end, (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode, flags, e.res ?? 0, e.stackId, args, lane);
         if (e.submitTs !== null && e.completeTs !== null) {
           this.arrows.push({
             fromTrack: this.threadTrack(e.pid, e.tid), fromTime: e.submitTs,
@@ -222,7 +223,8 @@ export class TraceStore {
     const key = `${e.tid}:${e.ts}`;
     const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
-    const style = e.unfinished ? Style.unfinished : MODEL_STYLE[e.model] ?? Style.blocking;
+    const model = MODEL_STYLE[e.model] ?? Style.blocking;
+    const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
     const args = storedArgs(e.args, info?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? []);
     const previous = this.unfinished.get(key);
     if (previous !== undefined) {

@@ -32,7 +32,25 @@ function lowerBound(ids: Uint32Array, start: Float64Array, t: number): number {
   return lo;
 }
 
-function trackWindow(store: TraceStore, track: number, from: number, to: number, res: number): { spans: TrackSpans; instants: TrackInstants } {
+/** Names sent with one window: string-table id -> index in WindowData.names. */
+class WindowNames {
+  readonly list: string[] = [];
+  private readonly index = new Map<number, number>();
+
+  constructor(private readonly store: TraceStore) {}
+
+  of(nameId: number): number {
+    let i = this.index.get(nameId);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(this.store.names.get(nameId));
+      this.index.set(nameId, i);
+    }
+    return i;
+  }
+}
+
+function trackWindow(store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
   const start = store.start.view();
   const end = store.end.view();
@@ -88,7 +106,10 @@ function trackWindow(store: TraceStore, track: number, from: number, to: number,
   const counts = new Uint32Array(out.length);
   const idsOut = new Uint32Array(out.length);
   const lanesOut = new Uint8Array(out.length);
+  const nameIds = store.name.view();
+  const namesOut = new Uint32Array(out.length);
   out.forEach((b, k) => {
+    namesOut[k] = names.of(nameIds[b.id]);
     times[2 * k] = b.start;
     times[2 * k + 1] = b.end;
     styles[k] = b.style;
@@ -97,7 +118,7 @@ function trackWindow(store: TraceStore, track: number, from: number, to: number,
     lanesOut[k] = outLanes[k];
   });
   return {
-    spans: { track, times, styles, counts, ids: idsOut, lanes: lanesOut },
+    spans: { track, times, styles, counts, ids: idsOut, lanes: lanesOut, names: namesOut },
     instants: {
       track,
       times: Float64Array.from(inst, (x) => x.t),
@@ -112,8 +133,9 @@ export function queryWindow(store: TraceStore, start: Ns, end: Ns, resolution: N
   const res = Math.max(1, resolution);
   const spans: TrackSpans[] = [];
   const instants: TrackInstants[] = [];
+  const names = new WindowNames(store);
   for (let track = 0; track < store.tracks.size; track++) {
-    const w = trackWindow(store, track, start, end, res);
+    const w = trackWindow(store, names, track, start, end, res);
     if (w.spans.counts.length) spans.push(w.spans);
     if (w.instants.ids.length) instants.push(w.instants);
   }
@@ -128,5 +150,5 @@ export function queryWindow(store: TraceStore, start: Ns, end: Ns, resolution: N
     }
   }
   const gaps = store.gaps.filter((g) => g.end >= start && g.start < end).map((g) => ({ start: ns(g.start), end: ns(g.end), count: g.count }));
-  return { start, end, resolution: ns(res), spans, instants, arrows, gaps };
+  return { start, end, resolution: ns(res), spans, instants, arrows, gaps, names: names.list };
 }

@@ -1,7 +1,8 @@
 /**
  * The Stalls view: the waits and blocking calls of the current trace that lasted at least
  * iolens.stallThresholdMs, longest first, each with call, duration, thread and file:line.
- * Selecting one reveals it in the timeline and opens its source.
+ * Selecting one reveals it in the timeline and opens its source (on selection rather than through
+ * an item command: a command's arguments expire when the tree refreshes, as it does while live).
  */
 import * as vscode from 'vscode';
 import { formatLocation } from '../../core/format/source';
@@ -26,17 +27,21 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private timer: NodeJS.Timeout | undefined;
+  /** The stall ids last shown, to skip refreshes that change nothing. */
+  private shown = '';
 
   constructor(private readonly sessions: Sessions) {
     this.subscription = sessions.onDidChange(() => this.refreshSoon());
   }
 
-  /** Refresh at most twice a second while a recording grows. */
+  /** Refresh at most twice a second while a recording grows, and only when the list changed. */
   refreshSoon(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.refresh();
+      const s = this.sessions.current;
+      const ids = s ? s.stalls(settings().stallThresholdMs * 1e6, LIMIT).join(',') : '';
+      if (ids !== this.shown) this.refresh();
     }, 500);
   }
 
@@ -48,7 +53,9 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
   getChildren(element?: StallItem): StallItem[] {
     const s = this.sessions.current;
     if (element || !s) return [];
-    return s.stalls(settings().stallThresholdMs * 1e6, LIMIT).map((eventId) => ({ session: s, eventId }));
+    const ids = s.stalls(settings().stallThresholdMs * 1e6, LIMIT);
+    this.shown = ids.join(',');
+    return ids.map((eventId) => ({ session: s, eventId }));
   }
 
   getTreeItem(item: StallItem): vscode.TreeItem {
@@ -63,7 +70,6 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     const fd = typeof e.args.fd === 'number' ? ` fd ${e.args.fd}${typeof e.args.path === 'string' ? ` (${e.args.path})` : ''}` : '';
     t.tooltip = new vscode.MarkdownString(`**${e.name}**${fd} — ${formatDuration(dur)}${e.flags & 1 ? ' (still in progress)' : ''}\n\nthread ${thread} (${e.pid}/${e.tid}) at ${(e.start / 1e9).toFixed(6)} s\n\n${frame ? `\`${frame.function ?? '?'}\` ${where}` : 'no source line'}`);
     t.iconPath = new vscode.ThemeIcon(e.flags & 1 ? 'loading~spin' : dur >= 100e6 ? 'error' : 'watch');
-    t.command = { command: 'iolens.openStall', title: 'Open Source of Stall', arguments: [item] };
     t.id = `${item.eventId}`;
     t.contextValue = 'stall';
     return t;

@@ -1,0 +1,157 @@
+/**
+ * I/O Lens as a user drives it, in Chromium against code-server: attach through the process
+ * picker, watch the timeline fill, stop, click the longest stall (in the Stalls view and in the
+ * timeline) and land on the fixture's marked line, save the trace and reopen it by double-click;
+ * in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, waitForEditor, type Session } from './helpers';
+
+const root = join(__dirname, '..', '..');
+const workspace = join(root, 'test', 'fixtures');
+const savedDir = join(workspace, '.e2e-traces');
+const saved = join(savedDir, 'epoll_stall.iolens');
+
+function markLine(mark: string): number {
+  const lines = readFileSync(join(workspace, 'src', 'epoll_stall.c'), 'utf8').split('\n');
+  return lines.findIndex((l) => l.includes(`@mark:${mark} `)) + 1;
+}
+
+async function until<T>(what: string, get: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The timeline webview whose toolbar title contains `title`. */
+async function timeline(page: Page): Promise<FrameLocator> {
+  const frame = await activeWebview(page);
+  await frame.locator('.toolbar .tb-title').waitFor({ timeout: 20_000 });
+  return frame;
+}
+
+async function status(frame: FrameLocator): Promise<string> {
+  return (await frame.locator('.toolbar .tb-status').textContent()) ?? '';
+}
+
+describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
+  this.timeout(120_000);
+  let session: Session;
+  let target: ChildProcess;
+
+  before(async function () {
+    this.timeout(300_000);
+    assert.equal(process.getuid?.(), 0, 'the eBPF backend needs root');
+    rmSync(savedDir, { recursive: true, force: true });
+    // a program to attach to: an epoll loop whose callback blocks for 20 ms every 25 ms
+    target = spawn(join(workspace, 'build', 'epoll_stall'), ['--iterations', '100000'], { stdio: 'ignore' });
+    session = await openVSCode({ workspace, extensions: [root], theme: 'Default Light Modern', settings: { 'iolens.stallThresholdMs': 10 } });
+  });
+
+  after(async () => {
+    target?.kill('SIGTERM');
+    await session?.close();
+    rmSync(savedDir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && session) {
+      const file = await screenshot(session.page, `FAILED-${this.currentTest.fullTitle()}`);
+      process.stderr.write(`    screenshot: ${file}\n    page errors: ${session.errors.slice(-10).join('\n      ') || 'none'}\n`);
+    }
+  });
+
+  it('attaches through the process picker and shows the threads live on the timeline', async () => {
+    const { page } = session;
+    await runCommand(page, 'I/O Lens: Attach to Process…');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.fill('epoll_stall');
+    const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: String(target.pid) }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await screenshot(page, '1-process-picker');
+    await row.click();
+    const frame = await timeline(page);
+    await until('live events', async () => (await status(frame)) === 'Live' && /\d+ events?/.test((await frame.locator('.toolbar .tb-stats').textContent()) ?? ''));
+    const tracks = await until('the thread tracks', async () => {
+      const labels = await frame.locator('ol.timeline-tracks li').allTextContents();
+      return labels.some((l) => l.startsWith(`epoll_stall ${target.pid}`)) && labels.some((l) => l.startsWith('ticker')) ? labels : undefined;
+    });
+    assert.ok(tracks.some((l) => l.startsWith('stall-writer')), `tracks: ${tracks.join(' | ')}`);
+    await page.waitForTimeout(1500);
+    await screenshot(page, '2-timeline-live-light');
+  });
+
+  it('stops; the Stalls view lists the stalled reads and opens the longest at its line', async () => {
+    const { page } = session;
+    await runCommand(page, 'I/O Lens: Stop Tracing');
+    const frame = await timeline(page);
+    await until('the recording to end', async () => (await status(frame)) === 'Recorded');
+    await page.locator('.activitybar [aria-label^="I/O Lens"]').first().click();
+    const stall = page.locator('.monaco-list-row').filter({ hasText: /\d+\.\d ms\s+read/ }).first();
+    await stall.waitFor({ timeout: 15_000 });
+    await screenshot(page, '3-stalls-view');
+    await stall.click();
+    await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
+    await screenshot(page, '4-source-from-stalls-view');
+  });
+
+  it('clicking the stall in the timeline selects it; its details open the source at the marked line', async () => {
+    const { page } = session;
+    await runCommand(page, 'I/O Lens: Show Timeline');
+    const frame = await timeline(page);
+    // the Stalls view revealed the stall: it is centred in the main thread's row
+    const item = frame.locator('ol.timeline-tracks li').filter({ hasText: new RegExp(`^epoll_stall ${target.pid}`) }).first();
+    const y = Number(await item.getAttribute('data-y'));
+    const canvas = frame.locator('canvas.timeline-canvas');
+    const box = await canvas.boundingBox();
+    assert.ok(box && y > 0);
+    await frame.locator('canvas.timeline-canvas').press('Escape');
+    await canvas.click({ position: { x: box.width * 0.6, y } });
+    const title = frame.locator('.details .pane-title');
+    await until('the stall selected', async () => /^read — \d+\.\d ms$/.test((await title.textContent()) ?? ''));
+    await screenshot(page, '5-timeline-stall-selected');
+    await frame.getByRole('button', { name: 'Open source' }).click();
+    await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
+    await screenshot(page, '6-source-from-timeline');
+  });
+
+  it('renders in a dark theme', async () => {
+    const { page } = session;
+    await setColorTheme(page, 'Default Dark Modern');
+    await runCommand(page, 'I/O Lens: Show Timeline');
+    const frame = await timeline(page);
+    await until('the dark theme in the webview', async () => /vscode-dark/.test((await frame.locator('body').getAttribute('class')) ?? ''));
+    await page.waitForTimeout(500);
+    await screenshot(page, '7-timeline-dark');
+  });
+
+  it('saves the trace and opens it by double-click in the Explorer', async () => {
+    const { page } = session;
+    mkdirSync(savedDir, { recursive: true }); // the save dialog saves into existing folders
+    await runCommand(page, 'I/O Lens: Save Trace…');
+    // code-server's save dialog is a path box in a quick input
+    const input = page.locator('.quick-input-widget input.input');
+    // wait for the dialog to fill in its default name, or it overwrites what we type
+    await until('the save dialog', async () => (await input.inputValue()).endsWith('.iolens'));
+    await input.fill(saved);
+    await until('the typed path', async () => (await input.inputValue()) === saved);
+    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ }).click();
+    await until('the saved file', async () => existsSync(saved));
+    await runCommand(page, 'View: Close All Editors');
+    await openExplorerFile(page, '.e2e-traces/epoll_stall.iolens');
+    const frame = await timeline(page);
+    await until('the saved trace', async () => (await status(frame)) === 'Recorded' && ((await frame.locator('.toolbar .tb-title').textContent()) ?? '').includes('epoll_stall.iolens'));
+    const labels = await frame.locator('ol.timeline-tracks li').allTextContents();
+    assert.ok(labels.some((l) => l.startsWith(`epoll_stall ${target.pid}`)), labels.join(' | '));
+    await page.waitForTimeout(500);
+    await screenshot(page, '8-saved-trace-opened');
+  });
+});

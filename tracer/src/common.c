@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "privs.h"
+
+int log_fd = 2;
+volatile sig_atomic_t stop_signal;
+
+void logmsg(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(log_fd, buf, n) < 0)
+		return;
+}
+
+uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void read_clock(struct iol_rec_clock *c)
+{
+	uint64_t best = ~0ULL;
+
+	memset(c, 0, sizeof(*c));
+	c->hdr.kind = IOL_RECORD_KIND_CLOCK;
+	c->hdr.size = sizeof(*c);
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = now_ns(CLOCK_MONOTONIC), r = now_ns(CLOCK_REALTIME), b = now_ns(CLOCK_MONOTONIC);
+
+		if (b - a < best) {
+			best = b - a;
+			c->mono_ns = a + (b - a) / 2;
+			c->real_ns = r;
+		}
+	}
+}
+
+int start_output(const struct iol_options *o, struct iol_output *out)
+{
+	int fd = o->output_fd;
+
+	if (o->output_path) {
+		/* with the caller's own rights, not the capabilities the binary may hold */
+		caps_lower();
+		fd = open(o->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		caps_restore();
+		if (fd < 0) {
+			logmsg("iolens-tracer: cannot write %s: %s", o->output_path, strerror(errno));
+			return -1;
+		}
+	} else if (fcntl(fd, F_GETFD) < 0) {
+		logmsg("iolens-tracer: output fd %d is not open", fd);
+		return -1;
+	} else if (isatty(fd) && !o->force_tty) {
+		logmsg("iolens-tracer: refusing to write the binary event stream to a terminal.\n"
+		       "  Use `iolens record` to see the events, or -o FILE to save them.");
+		return -1;
+	}
+	return out_open(out, fd);
+}
+
+int check_target(pid_t pid)
+{
+	char path[32], why[512];
+
+	if (pid == getpid()) {
+		logmsg("iolens-tracer: refusing to trace itself");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (access(path, F_OK)) {
+		logmsg("iolens-tracer: no process with pid %d", pid);
+		return -1;
+	}
+	if (!target_is_callers(pid, why, sizeof(why))) {
+		logmsg("iolens-tracer: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: interrupt waits and writes */
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the extension host or CLI that started us dies: stop too (and leave the target alone) */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+void release_stdio(int log)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return;
+	for (int fd = 0; fd <= 2; fd++)
+		dup2(null, fd);
+	if (log > 2)
+		dup2(null, log);
+	close(null);
+}
+
+const char *end_reason_text(int reason)
+{
+	switch (reason) {
+	case IOL_END_REASON_TARGET_EXITED: return "the target exited";
+	case IOL_END_REASON_SIGNAL: return "signal";
+	case IOL_END_REASON_DURATION: return "duration reached";
+	case IOL_END_REASON_PARENT_DIED: return "the parent process died";
+	case IOL_END_REASON_OUTPUT_CLOSED: return "the output was closed";
+	default: return "error";
+	}
+}
