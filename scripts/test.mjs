@@ -31,6 +31,7 @@ const LAYERS = [
     steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'webview/src/**/*.test.ts')],
   },
   { name: 'native', what: 'the libdw symbolizer on binaries built by the test', steps: [mocha('native/test/*.test.ts')] },
+  { name: 'fuzz', what: 'a million malformed traces through the decoder and the loader', steps: [mocha('--timeout', '900000', 'test/fuzz/*.fuzz.ts')] },
   { name: 'tracer', what: 'real eBPF tracing of the fixtures', root: true, steps: [mocha('--timeout', '60000', 'test/tracer/*.test.ts')] },
   {
     name: 'extension',
