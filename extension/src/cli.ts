@@ -18,6 +18,7 @@ const USAGE = `Usage:
       or of a command launched under the tracer, showing each wait, request, signal and interrupt
       with its duration and the source line that issued it.
         -p, --pid PID          attach to a running process
+        -b, --backend B        ebpf (needs CAP_BPF+CAP_PERFMON), ptrace (your own processes), or auto (default)
         -d, --duration S       stop after S seconds (default: when the target exits, or Ctrl-C)
         -m, --min-duration MS  show blocking reads/writes/fsyncs from this long (default 1; 0 shows all)
             --irq              record every hard interrupt
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         pid: { type: 'string', short: 'p' },
+        backend: { type: 'string', short: 'b' },
         duration: { type: 'string', short: 'd' },
         'min-duration': { type: 'string', short: 'm' },
         irq: { type: 'boolean' },
@@ -77,12 +79,15 @@ async function main(argv: string[]): Promise<number> {
     }
     if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError('--pid must be a whole number');
     const minMs = num('--min-duration', values['min-duration'], 0);
+    const backend = values.backend ?? 'auto';
+    if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UsageError(`--backend must be ebpf, ptrace or auto, not '${backend}'`);
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
       return await record({
+        backend,
         pid,
         command: pid === undefined ? positionals : undefined,
         durationS: num('--duration', values.duration, 0.001),

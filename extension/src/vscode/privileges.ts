@@ -1,9 +1,9 @@
 /**
- * Whether this user may trace with eBPF, and if not, the one command that grants it (with a copy
- * button). The ptrace backend that needs no privileges is its own issue; until then this message
- * is the whole story, never a silent failure.
+ * Whether this user may trace with eBPF, and if not: the ptrace backend (own processes, no
+ * privileges), a notice of what that loses, and the one command that grants eBPF (with a copy
+ * button, or a password prompt on a desktop).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { tracerPath } from '../core/tracer/locate';
 import { log } from './log';
@@ -40,18 +40,56 @@ export async function checkPrivileges(force = false): Promise<PrivilegeCheck> {
   return cached;
 }
 
-/** Explain that eBPF is not allowed, with the grant command to copy. Returns false. */
-export async function explainNoPrivileges(check: PrivilegeCheck): Promise<false> {
-  const copy = 'Copy Command';
-  const pick = await vscode.window.showErrorMessage(
-    'I/O Lens cannot trace: the eBPF backend needs CAP_BPF and CAP_PERFMON, which this user does not have. ' +
-      `Grant them to the tracer once with: ${check.grant}`,
-    { modal: false, detail: check.message },
-    copy,
-  );
-  if (pick === copy) {
-    await vscode.env.clipboard.writeText(check.grant);
-    void vscode.window.showInformationMessage('The command is on the clipboard: run it in a terminal, then try again.');
+let noticeShown = false;
+
+function canPromptForPassword(): boolean {
+  // a graphical session on this machine, with polkit's pkexec
+  const desktop = !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && vscode.env.remoteName === undefined;
+  if (!desktop) return false;
+  try {
+    return spawnSync('sh', ['-c', 'command -v pkexec'], { stdio: 'ignore' }).status === 0;
+  } catch {
+    return false;
   }
-  return false;
+}
+
+/** Ask for the administrator's password (pkexec) and grant the tracer its capabilities. */
+async function grantWithPkexec(path: string): Promise<boolean> {
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('pkexec', ['setcap', 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep', path], { stdio: 'ignore' });
+    child.once('error', () => resolve(1));
+    child.once('close', resolve);
+  });
+  const ok = code === 0 && (await checkPrivileges(true)).ok;
+  void (ok
+    ? vscode.window.showInformationMessage('I/O Lens: the tracer may now use eBPF. The next recording uses it.')
+    : vscode.window.showErrorMessage('I/O Lens: granting the capabilities did not work (cancelled, or setcap failed).'));
+  return ok;
+}
+
+/**
+ * The backend a recording uses: eBPF when allowed, else ptrace — with, once per window, a notice of
+ * what ptrace cannot see and how to get eBPF (the exact setcap command to copy, or a password
+ * prompt where the desktop has one).
+ */
+export async function chooseBackend(): Promise<'ebpf' | 'ptrace'> {
+  const check = await checkPrivileges();
+  if (check.ok) return 'ebpf';
+  if (!noticeShown) {
+    noticeShown = true;
+    const copy = 'Copy Command';
+    const grant = 'Grant with Password…';
+    const actions = canPromptForPassword() ? [grant, copy] : [copy];
+    void vscode.window
+      .showInformationMessage(
+        'I/O Lens traces with ptrace: your own processes only, without interrupts, io_uring requests and kernel wake-ups, and ' +
+          `slower. For the eBPF backend, grant the tracer CAP_BPF and CAP_PERFMON once: ${check.grant}`,
+        ...actions,
+      )
+      .then(async (pick) => {
+        if (pick === copy) await vscode.env.clipboard.writeText(check.grant);
+        else if (pick === grant) await grantWithPkexec(tracerPath());
+      });
+  }
+  return 'ptrace';
 }

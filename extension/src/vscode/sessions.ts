@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { TraceSession } from '../core/session/traceSession';
 import type { TracerOptions } from '../core/tracer/spawn';
 import { log, programOutput } from './log';
-import { checkPrivileges, explainNoPrivileges } from './privileges';
+import { chooseBackend } from './privileges';
 import { settings } from './settings';
 import { TimelineController } from './timeline/controller';
 
@@ -47,15 +47,14 @@ export class Sessions implements vscode.Disposable {
    * Record: check privileges, start the tracer with a progress notification until it is attached,
    * open the timeline. Resolves with the session, or undefined after telling the user why not.
    */
-  async record(options: Omit<TracerOptions, 'minDurationNs' | 'irq' | 'programStdio'>, title: string): Promise<TraceSession | undefined> {
+  async record(options: Omit<TracerOptions, 'minDurationNs' | 'irq' | 'programStdio' | 'backend'>, title: string): Promise<TraceSession | undefined> {
     if (this.live) {
       void vscode.window.showWarningMessage(`I/O Lens is already recording ${this.live.title}. Stop it first.`);
       return undefined;
     }
-    const check = await checkPrivileges();
-    if (!check.ok) return explainNoPrivileges(check).then(() => undefined);
+    const backend = await chooseBackend();
     const cfg = settings();
-    const full: TracerOptions = { ...options, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe' };
+    const full: TracerOptions = { ...options, backend, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe' };
     const { session, started } = await TraceSession.record(full, title, (line) => log().info(line), (text) => programOutput().append(text));
     this.recording = session;
     void vscode.commands.executeCommand('setContext', 'iolens.recording', true);

@@ -129,4 +129,6 @@ function summarize(o: RecordOptions, p: TracePipeline, exit: { code: number | nu
     : '0 lost';
   const reason = t.end ? ['', 'the target exited', 'stopped by a signal', 'duration reached', 'the parent process died', 'the output was closed', 'an error'][t.end.reason] ?? '' : 'the tracer stopped without an end record';
   o.stderr.write(`iolens: ${formatCount(t.events)} events from ${procs.length} process${procs.length === 1 ? '' : 'es'} and ${threads} thread${threads === 1 ? '' : 's'}, ${lostText}; ${reason}\n`);
+  const blind = t.meta?.cannot_see ?? [];
+  if (blind.length) o.stderr.write(`iolens: the ${t.meta?.backend ?? ''} backend cannot see: ${blind.join('; ')}\n`);
 }

@@ -69,6 +69,8 @@ function header(input: ReportInput): string[] {
   for (const w of input.warnings) lines.push(`  warning: ${w}`);
   const missing = meta.missing_tracepoints ?? [];
   if (missing.length) lines.push(`  not visible on this kernel: ${missing.join(', ')}`);
+  const blind = meta.cannot_see ?? [];
+  if (blind.length) lines.push(`  the ${meta.backend} backend cannot see: ${blind.join('; ')}`);
   return lines;
 }
 

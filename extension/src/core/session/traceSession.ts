@@ -182,7 +182,7 @@ export class TraceSession {
       events: this.store.size,
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
-      note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,
+      note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${meta.cannot_see?.length ? ` · cannot see: ${meta.cannot_see.join('; ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,
     };
   }
 

@@ -7,7 +7,12 @@ import type { Readable } from 'node:stream';
 import { tracerPath } from './locate';
 
 /** What to trace and how. */
+/** Which tracer backend: eBPF (needs CAP_BPF + CAP_PERFMON), ptrace (your own processes), or the best allowed. */
+export type Backend = 'ebpf' | 'ptrace' | 'auto';
+
 export interface TracerOptions {
+  /** Default: auto (eBPF when allowed, else ptrace). */
+  readonly backend?: Backend;
   /** Attach to this process... */
   readonly pid?: number;
   /** ...or launch this command (held back until the probes are attached). */
@@ -49,6 +54,7 @@ export interface TracerHandle {
 /** Command-line arguments for iolens-tracer. */
 export function tracerArgs(o: TracerOptions): string[] {
   const args = ['--output-fd', '3', '--log-fd', '4'];
+  if (o.backend && o.backend !== 'auto') args.push('--backend', o.backend);
   if (o.durationS !== undefined) args.push('--duration', String(o.durationS));
   if (o.minDurationNs !== undefined) args.push('--min-duration-ns', String(Math.round(o.minDurationNs)));
   if (o.irq) args.push('--irq');
