@@ -35,7 +35,7 @@ export const UNFINISHED_BIT = 0x80;
 export type StyleCode = (typeof Style)[keyof typeof Style];
 
 /** What a track shows. */
-export type TrackKind = 'thread' | 'requests' | 'irq' | 'drops';
+export type TrackKind = 'thread' | 'requests' | 'irq' | 'uio' | 'drops';
 
 /** One row of the timeline. */
 export interface TrackInfo {

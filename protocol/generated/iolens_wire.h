@@ -31,6 +31,7 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_WAKE = 17,
 	IOL_RECORD_KIND_DROP = 18,
 	IOL_RECORD_KIND_END = 19,
+	IOL_RECORD_KIND_UIO_DEVICE = 20,
 	IOL_RECORD_KIND_SYM_FRAME = 256,
 };
 
@@ -72,6 +73,8 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_TIMEOUT_NS = 4,
 	IOL_DATA_FORMAT_AIO_CTX = 5,
 	IOL_DATA_FORMAT_SIGINFO = 6,
+	IOL_DATA_FORMAT_UIO_COUNT = 7,
+	IOL_DATA_FORMAT_UIO_WRITE = 8,
 };
 
 /* Bits of stack.flags. */
@@ -127,6 +130,7 @@ enum iol_fd_type {
 	IOL_FD_TYPE_ANON = 13,
 	IOL_FD_TYPE_UIO = 14,
 	IOL_FD_TYPE_AIO = 15,
+	IOL_FD_TYPE_UIO_CONFIG = 16,
 };
 
 /* Bits of map.flags. */
@@ -829,6 +833,26 @@ _Static_assert(__builtin_offsetof(struct iol_rec_end, ts) == 16, "iol_rec_end.ts
 _Static_assert(__builtin_offsetof(struct iol_rec_end, emitted) == 24, "iol_rec_end.emitted offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_end, dropped) == 32, "iol_rec_end.dropped offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_end, bytes) == 40, "iol_rec_end.bytes offset");
+
+/* A UIO device (/sys/class/uio/uioN), sent at attach and when one appears. A read() of /dev/uioN returns its interrupt count; its IRQ is traced by default while a traced process has it open. */
+struct iol_rec_uio_device {
+	struct iol_rec_hdr hdr;
+	__u32 reserved;
+	__u32 index; /* N of uioN */
+	__s32 irq; /* the device's interrupt line, -1 when it has none */
+	__u32 dev; /* major << 20 | minor of /dev/uioN */
+	__u32 reserved2;
+	__u64 ts;
+	char strings[]; /* tail: strings, name, version, PCI address (or empty) */
+};
+#define IOL_REC_UIO_DEVICE_SIZE 32
+_Static_assert(sizeof(struct iol_rec_uio_device) == 32, "iol_rec_uio_device size");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, reserved) == 4, "iol_rec_uio_device.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, index) == 8, "iol_rec_uio_device.index offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, irq) == 12, "iol_rec_uio_device.irq offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, dev) == 16, "iol_rec_uio_device.dev offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, reserved2) == 20, "iol_rec_uio_device.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uio_device, ts) == 24, "iol_rec_uio_device.ts offset");
 
 /* Trace files only (symbol section): frame `index` of stack `stack_id` resolved; `depth` 0 is the frame itself, 1.. the functions it was inlined into, innermost first. */
 struct iol_rec_sym_frame {

@@ -30,6 +30,7 @@ export const RecordKind = {
   wake: 17,
   drop: 18,
   end: 19,
+  uio_device: 20,
   sym_frame: 256,
 } as const;
 /** A name of {@link RecordKind}. */
@@ -87,6 +88,8 @@ export const DataFormat = {
   timeout_ns: 4,
   aio_ctx: 5,
   siginfo: 6,
+  uio_count: 7,
+  uio_write: 8,
 } as const;
 /** A name of {@link DataFormat}. */
 export type DataFormatName = keyof typeof DataFormat;
@@ -162,6 +165,7 @@ export const FdType = {
   anon: 13,
   uio: 14,
   aio: 15,
+  uio_config: 16,
 } as const;
 /** A name of {@link FdType}. */
 export type FdTypeName = keyof typeof FdType;
@@ -1040,6 +1044,35 @@ export function decodeEnd(v: DataView, off: number, _size: number): EndRecord {
   };
 }
 
+/** A UIO device (/sys/class/uio/uioN), sent at attach and when one appears. A read() of /dev/uioN returns its interrupt count; its IRQ is traced by default while a traced process has it open. */
+export interface UioDeviceRecord {
+  readonly kind: 'uio_device';
+  /** N of uioN */
+  readonly index: number;
+  /** the device's interrupt line, -1 when it has none */
+  readonly irq: number;
+  /** major << 20 | minor of /dev/uioN */
+  readonly dev: number;
+  readonly ts: number;
+  /** name, version, PCI address (or empty) */
+  readonly strings: string[];
+}
+/** Fixed size of a uio_device record, tail excluded. */
+export const UIO_DEVICE_SIZE = 32;
+/** Byte offsets of the uio_device record's fields, for readers that skip full decoding. */
+export const UioDeviceOffsets = { reserved: 4, index: 8, irq: 12, dev: 16, reserved2: 20, ts: 24 } as const;
+/** Decodes a uio_device record of `size` bytes at `off` (size already checked against UIO_DEVICE_SIZE). */
+export function decodeUioDevice(v: DataView, off: number, size: number): UioDeviceRecord {
+  return {
+    kind: 'uio_device',
+    index: v.getUint32(off + 8, true),
+    irq: v.getInt32(off + 12, true),
+    dev: v.getUint32(off + 16, true),
+    ts: u64n(v, off + 24),
+    strings: cstrs(v, off + 32, off + size),
+  };
+}
+
 /** Trace files only (symbol section): frame `index` of stack `stack_id` resolved; `depth` 0 is the frame itself, 1.. the functions it was inlined into, innermost first. */
 export interface SymFrameRecord {
   readonly kind: 'sym_frame';
@@ -1511,6 +1544,23 @@ export function encodeEnd(r: Omit<EndRecord, 'kind'>): Uint8Array {
   return buf;
 }
 
+/** Encodes a uio_device record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeUioDevice(r: Omit<UioDeviceRecord, 'kind'>): Uint8Array {
+  const tail = tailBytes('strings', r.strings);
+  const size = (32 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 20, true);
+  v.setUint16(2, size, true);
+  v.setUint32(8, r.index, true);
+  v.setInt32(12, r.irq, true);
+  v.setUint32(16, r.dev, true);
+  setU64(v, 24, r.ts);
+  buf.set(tail, 32);
+  return buf;
+}
+
 /** Encodes a sym_frame record (reserved fields zero, tail padded to 8 bytes). */
 export function encodeSymFrame(r: Omit<SymFrameRecord, 'kind'>): Uint8Array {
   const tail = tailBytes('strings', r.strings);
@@ -1542,7 +1592,7 @@ export function encodeHeader(): Uint8Array {
 }
 
 /** Any record this schema version knows. */
-export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | SymFrameRecord;
+export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | UioDeviceRecord | SymFrameRecord;
 
 /** Minimum size of each known record kind (its fixed part). */
 export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
@@ -1565,6 +1615,7 @@ export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
   [17, 48],
   [18, 40],
   [19, 48],
+  [20, 32],
   [256, 40],
 ]);
 
@@ -1593,6 +1644,7 @@ export function decodeRecord(v: DataView, off: number, kind: number, size: numbe
     case 17: return decodeWake(v, off, size);
     case 18: return decodeDrop(v, off, size);
     case 19: return decodeEnd(v, off, size);
+    case 20: return decodeUioDevice(v, off, size);
     case 256: return decodeSymFrame(v, off, size);
     default: return undefined;
   }

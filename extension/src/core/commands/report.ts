@@ -14,8 +14,10 @@ import { TracePipeline } from '../trace/pipeline';
 
 /** Print the report of a trace file. */
 export async function report(path: string, out: Writable, err: Writable): Promise<number> {
-  const builder = new ReportBuilder();
-  const { pipeline, warnings } = await readTraceFile(path, (e) => builder.add(e));
+  let builder = new ReportBuilder();
+  const { pipeline, warnings } = await readTraceFile(path, (e) => builder.add(e), {
+    onPipeline: (p) => (builder = new ReportBuilder(p.trace.uioDevices)),
+  });
   out.write(renderReport({ title: path, trace: pipeline.trace, builder, resolver: pipeline.resolver, cwd: process.cwd(), warnings }));
   for (const w of warnings) err.write(`iolens: warning: ${path}: ${w}\n`);
   return 0;

@@ -75,6 +75,10 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
     s += ` (${(e.args.iocbs as Args[]).map((c) => `${c.op} fd ${c.fd}${c.resfd !== null ? ` →eventfd ${c.resfd}` : ''}`).join(', ')})`;
   } else if ((e.name === 'io_getevents' || e.name === 'io_pgetevents') && Array.isArray(e.args.events) && e.args.events.length) {
     s += ` (${(e.args.events as Args[]).map((c) => `res ${c.res}`).join(', ')})`;
+  } else if (typeof e.args.interrupts === 'number') {
+    s += ` (interrupt count ${e.args.interrupts})`;
+  } else if (e.args.fd_type === 'uio' && e.args.value === 1) {
+    s += ' (re-enable interrupt)';
   } else if (e.name === 'rt_sigtimedwait' && typeof e.args.signal === 'string') {
     s += ` (${e.args.signal} ${e.args.code})`;
   }

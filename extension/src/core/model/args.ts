@@ -81,7 +81,8 @@ function timeoutNs(word: bigint | undefined): number | null {
 }
 
 /** Decode the tail of a syscall record (DataFormat) into args. */
-function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegistry): void {
+function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
+  const pathOf = (fd: number | undefined): string | null => (fd === undefined ? null : fds.get(pid, fd)?.path ?? null);
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
@@ -91,23 +92,25 @@ function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegis
       for (let i = 1; i + 1 < d.length; i += 2) {
         const data = d[i + 1];
         const fd = epoll.fdFor(pid, epfd, data);
-        ready.push({ fd: fd ?? null, events: pollEventsName(Number(d[i])), data: hex(data) });
+        ready.push({ fd: fd ?? null, path: pathOf(fd), events: pollEventsName(Number(d[i])), data: hex(data) });
       }
       args.ready = ready;
       break;
     }
     case 'pollfds': {
       if (r.sys === 4) args.timeout_ns = timeoutNs(d[0]);
-      const fds: ArgValue[] = [];
+      const list: ArgValue[] = [];
       for (let i = 1; i < d.length; i++) {
         const w = d[i];
-        fds.push({
-          fd: Number(BigInt.asIntN(32, w & 0xffffffffn)),
+        const fd = Number(BigInt.asIntN(32, w & 0xffffffffn));
+        list.push({
+          fd,
+          path: pathOf(fd),
           events: pollEventsName(Number((w >> 32n) & 0xffffn)),
           revents: pollEventsName(Number((w >> 48n) & 0xffffn)),
         });
       }
-      args.fds = fds;
+      args.fds = list;
       break;
     }
     case 'timeout_ns':
@@ -122,6 +125,16 @@ function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegis
     case 'aio_ctx':
       if (d.length >= 1) args.ctx = hex(d[0]);
       break;
+    case 'uio_count':
+      // a read of /dev/uioN: the device's interrupt count
+      if (d.length >= 1) args.interrupts = Number(d[0] & 0xffffffffn);
+      break;
+    case 'uio_write': {
+      // what was written (up to 8 bytes, little-endian): 1 re-enables a UIO interrupt
+      const n = Math.min(8, Math.max(0, r.ret));
+      if (d.length >= 1 && n > 0) args.value = Number(d[0] & ((1n << BigInt(8 * n)) - 1n));
+      break;
+    }
     case 'siginfo':
       args.timeout_ns = timeoutNs(d[0]);
       if (d.length >= 4) {
@@ -160,6 +173,6 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
       args.fd_type = f.type;
     }
   }
-  decodeData(r, args, r.pid, epoll);
+  decodeData(r, args, r.pid, epoll, fds);
   return args;
 }

@@ -133,7 +133,7 @@ describe('TraceAssembler', () => {
     const wait = events.find((e) => e.kind === 'syscall' && e.name === 'epoll_wait');
     assert.ok(wait?.kind === 'syscall');
     assert.equal(wait.args.timeout_ms, 100);
-    assert.deepEqual(wait.args.ready, [{ fd: 6, events: 'IN', data: '0xbeef' }]);
+    assert.deepEqual(wait.args.ready, [{ fd: 6, path: 'anon_inode:[eventfd]', events: 'IN', data: '0xbeef' }]);
     const ctl = events.find((e) => e.kind === 'syscall' && e.name === 'epoll_ctl');
     assert.equal(ctl?.args.op, 'EPOLL_CTL_ADD');
     assert.equal(ctl?.args.path, 'anon_inode:[eventfd]');

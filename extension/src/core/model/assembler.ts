@@ -24,6 +24,7 @@ import type { AioEvent, ArgValue, Args, TraceEvent, UringEvent } from './events'
 import { FdTables } from './fdtable';
 import { aioOpName, errnoName, isStandardSignal, O_ASYNC, signalName, uringOpName } from './names';
 import { ProcessTable } from './processes';
+import { uioDevice, type UioDevices } from './uio';
 
 /** A stack as the tracer sent it, with the address-space generation it belongs to. */
 export interface StackInfo {
@@ -74,6 +75,8 @@ export class TraceAssembler {
   /** Symbol section of a trace file: stack id -> resolved frame records. */
   readonly symbols = new Map<bigint, SymFrameRecord[]>();
   readonly drops: DropTotals = { total: 0, bySource: new Map() };
+  /** UIO devices seen (uio_device records). */
+  readonly uioDevices: UioDevices = new Map();
   meta: TraceMeta | undefined;
   /** Monotonic ns of the trace's time origin, and the wall-clock ns at that instant. */
   origin: { mono: number; real: number } | undefined;
@@ -197,6 +200,9 @@ export class TraceAssembler {
       case 'end':
         this.end = r;
         break;
+      case 'uio_device':
+        this.uioDevices.set(r.index, uioDevice(r));
+        break;
       case 'sym_frame': {
         const list = this.symbols.get(r.stackId) ?? [];
         list.push(r);
@@ -238,6 +244,7 @@ export class TraceAssembler {
       return;
     }
     const args = decodeSyscallArgs(r, info, this.fds, this.epoll);
+    if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
     const unfinished = (r.flags & 1) !== 0;
     if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
       this.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);

@@ -5,6 +5,7 @@
  */
 import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
+import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
 
 /** Statistics of one kind of call in one thread. */
 export interface CallStats {
@@ -78,6 +79,16 @@ export class ReportBuilder {
   events = 0;
   firstTs = Number.POSITIVE_INFINITY;
   lastTs = 0;
+  private readonly uio: UioTracker;
+
+  constructor(uioDevices: UioDevices = new Map()) {
+    this.uio = new UioTracker(uioDevices);
+  }
+
+  /** What the UIO devices did. */
+  uioResults(): UioStats[] {
+    return this.uio.results();
+  }
 
   private entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): Durations {
     const k = `${pid}\0${tid}\0${name}`;
@@ -108,6 +119,7 @@ export class ReportBuilder {
   /** Add one event. */
   add(e: TraceEvent): void {
     this.events++;
+    this.uio.add(e, this.events);
     if (e.ts < this.firstTs) this.firstTs = e.ts;
     const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
     if (end > this.lastTs) this.lastTs = end;

@@ -6,6 +6,7 @@ import { formatLocation, sourceFrame } from '../format/source';
 import { formatCount, formatDuration } from '../format/units';
 import type { StackResolver } from '../symbols/stacks';
 import type { CallStats, ModelEvidence, ReportBuilder } from './aggregate';
+import type { UioStats } from '../model/uio';
 
 /** What the report is about. */
 export interface ReportInput {
@@ -29,6 +30,31 @@ function callRows(calls: CallStats[]): string[][] {
     rows.push([c.name, formatCount(c.count), formatDuration(c.total), formatDuration(c.p50), formatDuration(c.p99), formatDuration(c.max), c.errors ? formatCount(c.errors) : '']);
   }
   return rows;
+}
+
+function dist(label: string, xs: number[]): string {
+  if (!xs.length) return `${label}: none seen`;
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+  return `${label}: p50 ${formatDuration(q(50))}, p99 ${formatDuration(q(99))}, max ${formatDuration(s[s.length - 1])} (${formatCount(s.length)})`;
+}
+
+/** The UIO devices: interrupts, wake-up and re-enable latencies, missed interrupts. */
+function uioSection(results: UioStats[]): string[] {
+  if (!results.length) return [];
+  const lines = ['', 'UIO devices'];
+  for (const r of results) {
+    const d = r.device;
+    lines.push(`  uio${d.index} ${d.name}${d.version ? ` (version ${d.version})` : ''}${d.irq >= 0 ? `, IRQ ${d.irq}` : ', no IRQ'}${d.pci ? `, PCI ${d.pci}` : ''}`);
+    const span = r.last - r.first;
+    const rate = r.interrupts > 1 && span > 0 ? `, ${formatCount(Math.round(((r.interrupts - 1) * 1e9) / span))}/s` : '';
+    lines.push(`    interrupts: ${formatCount(r.interrupts)}${rate}; missed by the driver: ${formatCount(r.missed)}${r.missedAt.length ? ` (the count jumped ${r.missedAt.length} time${r.missedAt.length > 1 ? 's' : ''})` : ''}`);
+    lines.push(`    ${dist('handler time', r.handler)}`);
+    const how = [...r.wakeKinds].map(([k, n]) => `${k} ${formatCount(n)}`).join(', ');
+    lines.push(`    ${dist('IRQ to user-space wake-up', r.wake)}${how ? `; woken by ${how}` : ''}`);
+    lines.push(`    ${dist('IRQ to re-enable', r.reenable)}`);
+  }
+  return lines;
 }
 
 /** One line per I/O model found, with its evidence. */
@@ -91,6 +117,7 @@ export function renderReport(input: ReportInput): string {
       lines.push(...table(callRows(list), '    '));
     }
   }
+  lines.push(...uioSection(builder.uioResults()));
   const irqs = calls.get(0);
   if (irqs) {
     lines.push('', 'hard interrupts');

@@ -54,7 +54,7 @@ export class TraceSession {
     public file: string,
   ) {
     this.pipeline = new TracePipeline((e) => this.store.add(e));
-    this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid));
+    this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver);
   }
 

@@ -7,6 +7,7 @@
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
+import { UioTracker, type UioDevices } from '../model/uio';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
@@ -96,7 +97,14 @@ export class TraceStore {
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
 
-  constructor(private readonly threadName: (pid: number, tid: number) => string) {}
+  private readonly uio: UioTracker;
+
+  constructor(
+    private readonly threadName: (pid: number, tid: number) => string,
+    uioDevices: UioDevices = new Map(),
+  ) {
+    this.uio = new UioTracker(uioDevices);
+  }
 
   /** Number of events. */
   get size(): number {
@@ -153,6 +161,18 @@ export class TraceStore {
 
   /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
   add(e: TraceEvent): number {
+    const id = this.addEvent(e);
+    // an interrupt of a UIO device that woke its driver: an arrow from the device to the thread
+    const wake = this.uio.add(e, id);
+    if (wake && id >= 0) {
+      this.arrows.push({
+        fromTrack: this.track.get(wake.irqRef), fromTime: wake.irqTs, toTrack: this.track.get(id), toTime: wake.wakeTs, style: Style.uio, id,
+      });
+    }
+    return id;
+  }
+
+  private addEvent(e: TraceEvent): number {
     switch (e.kind) {
       case 'syscall':
         return this.addSyscall(e);
@@ -189,8 +209,11 @@ export class TraceStore {
         if (gen) this.arrows.push({ fromTrack: gen.track, fromTime: gen.ts, toTrack: track, toTime: e.ts, style: Style.signal, id });
         return id;
       }
-      case 'irq':
-        return this.push(KindCode.irq, e.name, this.tracks.irq(e.cpu), e.ts, e.ts + e.dur, Style.irq, e.ret === 0 ? Flag.error : 0, e.ret, 0n, e.args);
+      case 'irq': {
+        const dev = this.uio.deviceOfIrq(e.irq);
+        const track = dev ? this.tracks.uio(dev.index, `uio${dev.index} ${dev.name} · IRQ ${dev.irq}`) : this.tracks.irq(e.cpu);
+        return this.push(KindCode.irq, e.name, track, e.ts, e.ts + e.dur, dev ? Style.uio : Style.irq, e.ret === 0 ? Flag.error : 0, e.ret, 0n, e.args);
+      }
       case 'wake': {
         const from = this.threadTrack(e.pid, e.tid);
         const id = this.push(KindCode.wake, `${e.name} woke ${e.wakeeTid}`, from, e.ts, null, Style.wakeup, 0, 0, 0n, e.args);

@@ -19,7 +19,7 @@ interface MutableTrack {
   busy: { start: number; end: number }[][];
 }
 
-const KIND_ORDER: Record<TrackKind, number> = { thread: 0, requests: 1, irq: 2, drops: 3 };
+const KIND_ORDER: Record<TrackKind, number> = { thread: 0, requests: 1, uio: 2, irq: 3, drops: 4 };
 
 /** The track registry. */
 export class Tracks {
@@ -63,11 +63,16 @@ export class Tracks {
     return this.get(`i${cpu}`, () => ({ kind: 'irq', label: `CPU ${cpu}`, group: 'Hard interrupts', pid: 0, tid: 0, lanes: 1 }));
   }
 
+  /** The track of a UIO device: its interrupts, with arrows to the threads they wake. */
+  uio(index: number, label: string): number {
+    return this.get(`u${index}`, () => ({ kind: 'uio', label, group: 'UIO devices', pid: 0, tid: 0, lanes: 1 }));
+  }
+
   /** A thread or process got a (new) name. */
   rename(pid: number, tid: number, name: string): void {
     if (tid === pid && name && this.processNames.get(pid) !== name) {
       this.processNames.set(pid, name);
-      for (const t of this.list) if (t.pid === pid && t.kind !== 'irq') t.group = this.group(pid);
+      for (const t of this.list) if (t.pid === pid && t.kind !== 'irq' && t.kind !== 'uio') t.group = this.group(pid);
       this.version++;
     }
     const id = this.byKey.get(`t${tid}`);
@@ -107,11 +112,12 @@ export class Tracks {
     for (const t of this.list) if (!firstOfPid.has(t.pid)) firstOfPid.set(t.pid, t.id);
     return [...this.list]
       .sort((a, b) => {
-        if ((a.kind === 'irq') !== (b.kind === 'irq')) return a.kind === 'irq' ? 1 : -1;
+        const global = (k: TrackKind): number => (k === 'uio' ? 1 : k === 'irq' ? 2 : 0);
+        if (global(a.kind) !== global(b.kind)) return global(a.kind) - global(b.kind);
         if (a.pid !== b.pid) return (firstOfPid.get(a.pid) ?? 0) - (firstOfPid.get(b.pid) ?? 0);
         if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
         if ((a.tid === a.pid) !== (b.tid === b.pid)) return a.tid === a.pid ? -1 : 1;
-        return a.kind === 'irq' ? a.label.localeCompare(b.label, undefined, { numeric: true }) : a.tid - b.tid;
+        return a.kind === 'irq' || a.kind === 'uio' ? a.label.localeCompare(b.label, undefined, { numeric: true }) : a.tid - b.tid;
       })
       .map(({ busy: _busy, ...t }) => ({ ...t }));
   }

@@ -66,8 +66,11 @@ export interface LoadedTrace {
 }
 
 /** Read a trace file, calling `onEvent` for each event. Rejects only when the file cannot be read at all. */
-export async function readTraceFile(path: string, onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}): Promise<LoadedTrace> {
+export async function readTraceFile(
+  path: string, onEvent: (e: TraceEvent) => void, options: PipelineOptions & { onPipeline?: (p: TracePipeline) => void } = {},
+): Promise<LoadedTrace> {
   const pipeline = new TracePipeline(onEvent, options);
+  options.onPipeline?.(pipeline);
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
   for await (const chunk of input) {
     if (!pipeline.push(chunk as Buffer)) break;
