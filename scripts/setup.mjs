@@ -23,6 +23,9 @@ export const PACKAGES = {
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
+  // a QEMU guest with a real UIO device (test/uio/guest.mjs): the emulator, the guest's shell, and xz
+  // for Debian's guest kernel (fetched with apt-get download, never installed)
+  uio: ['qemu-system-x86', 'busybox-static', 'xz-utils'],
 };
 
 function log(msg) {
@@ -108,7 +111,7 @@ export function build() {
 async function main() {
   const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
   if (!process.argv.includes('--no-deps')) {
-    ensurePackages(purpose === 'test' ? ['build', 'test', 'editor'] : ['build']);
+    ensurePackages(purpose === 'test' ? ['build', 'test', 'editor', 'uio'] : ['build']);
     ensureNpm();
     // code-server lives in .tools/code-server/, outside the project's lockfile
     if (purpose === 'test') (await import('./codeserver.mjs')).ensureCodeServer();
