@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * iolens-tracer, eBPF backend: attaches to a process (or launches one held back until attached),
- * and writes its asynchronous I/O as an iolens event stream. The privileged part of iolens: it
- * parses nothing it did not produce, and never stops, slows or kills its target.
+ * iolens-tracer: attaches to a process (or launches one held back until attached), and writes its
+ * asynchronous I/O as an iolens event stream. The privileged part of iolens: it parses nothing it
+ * did not produce, and never stops, slows or kills its target.
  *
- * open -> configure -> load -> attach -> stream, as libbpf-tools do.
+ * main() picks the backend (--backend): eBPF (this file: open -> configure -> load -> attach ->
+ * stream, as libbpf-tools do) when this user may load the programs, else ptrace (ptrace/).
  */
 #define _GNU_SOURCE
 #include <asm/unistd.h>
@@ -27,13 +28,16 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "common.h"
 #include "iolens.h"
 #include "iolens.skel.h"
 #include "launch.h"
 #include "meta.h"
 #include "options.h"
 #include "output.h"
+#include "privs.h"
 #include "procfs.h"
+#include "ptrace/ptrace.h"
 
 /* The traced syscalls: name, iolens id, argument count, class, kernel number. */
 struct iol_sys_entry {
@@ -88,50 +92,15 @@ struct iol_tracer {
 		__u64 reported;
 	} unfinished[IOL_UNFINISHED_SLOTS];
 	struct iol_meta_list missing; /* tracepoints this kernel lacks */
+	struct iol_meta_list cannot_see; /* what this recording cannot show, in words */
 	struct iol_rec_clock clock;
 };
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static int log_fd = 2;
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(log_fd, buf, n) < 0)
-		return;
-}
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !getenv("IOLENS_DEBUG"))
 		return 0;
 	return vdprintf(log_fd, fmt, ap);
-}
-
-static __u64 now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------- per-process state */
@@ -328,18 +297,24 @@ static void report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 
 /* ---------------------------------------------------------------- setup */
 
+/* stat(), not access(): access() checks with the real uid and, for an ordinary user, ignores the
+ * capabilities (CAP_DAC_READ_SEARCH) that let it into /sys/kernel/tracing (mode 0700). */
 static bool tracefs_ready(void)
 {
-	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
-	       access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0;
+	struct stat st;
+
+	return stat("/sys/kernel/tracing/events/syscalls", &st) == 0 ||
+	       stat("/sys/kernel/debug/tracing/events/syscalls", &st) == 0;
 }
 
 /* libbpf finds tracepoints through tracefs; mount it when nobody has. */
-static int ensure_tracefs(void)
+static int ensure_tracefs(bool quiet)
 {
 	if (tracefs_ready())
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) && errno != EBUSY) {
+		if (quiet)
+			return -1;
 		logmsg("iolens-tracer: tracefs is not mounted and mounting it failed: %s.\n"
 		       "  Mount it once with: mount -t tracefs tracefs /sys/kernel/tracing",
 		       strerror(errno));
@@ -458,6 +433,9 @@ static int configure(struct iol_tracer *t, struct btf *vmlinux)
 		if (!btf_has_tracepoint(vmlinux, uring_tps[i])) {
 			bpf_program__set_autoload(uring_progs[i], false);
 			meta_list_add(&t->missing, uring_tps[i]);
+			if (!t->cannot_see.n)
+				meta_list_add(&t->cannot_see, "io_uring requests and completions (this kernel lacks "
+							      "the io_uring tracepoints)");
 		}
 	}
 	return bpf_map__set_max_entries(s->maps.events, t->opts.ring_size);
@@ -489,30 +467,11 @@ static int add_target(struct iol_tracer *t, pid_t pid, __u32 flags)
 	return bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), BPF_ANY);
 }
 
-/* The time origin of the trace. */
-static void read_clock(struct iol_tracer *t)
-{
-	struct iol_rec_clock *c = &t->clock;
-	__u64 best = ~0ULL;
-
-	c->hdr.kind = IOL_RECORD_KIND_CLOCK;
-	c->hdr.size = sizeof(*c);
-	/* the pair of readings closest together */
-	for (int i = 0; i < 5; i++) {
-		__u64 a = now_ns(CLOCK_MONOTONIC), r = now_ns(CLOCK_REALTIME), b = now_ns(CLOCK_MONOTONIC);
-
-		if (b - a < best) {
-			best = b - a;
-			c->mono_ns = a + (b - a) / 2;
-			c->real_ns = r;
-		}
-	}
-}
-
 static void write_preamble(struct iol_tracer *t)
 {
 	out_record(&t->out, &t->clock);
 	meta_write(&t->out, &(struct iol_meta_info){
+		.cannot_see = &t->cannot_see,
 		.backend = "ebpf",
 		.pid = t->target,
 		.command = t->opts.command,
@@ -523,55 +482,6 @@ static void write_preamble(struct iol_tracer *t)
 		.ring_size = t->opts.ring_size,
 		.missing = &t->missing,
 	});
-}
-
-static int start_output(struct iol_tracer *t)
-{
-	int fd = t->opts.output_fd;
-
-	if (t->opts.output_path) {
-		fd = open(t->opts.output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			logmsg("iolens-tracer: cannot write %s: %s", t->opts.output_path, strerror(errno));
-			return -1;
-		}
-	} else if (fcntl(fd, F_GETFD) < 0) {
-		logmsg("iolens-tracer: output fd %d is not open", fd);
-		return -1;
-	} else if (isatty(fd) && !t->opts.force_tty) {
-		logmsg("iolens-tracer: refusing to write the binary event stream to a terminal.\n"
-		       "  Use `iolens record` to see the events, or -o FILE to save them.");
-		return -1;
-	}
-	return out_open(&t->out, fd);
-}
-
-static int check_target(pid_t pid)
-{
-	char path[32];
-
-	if (pid == getpid()) {
-		logmsg("iolens-tracer: refusing to trace itself");
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (access(path, F_OK)) {
-		logmsg("iolens-tracer: no process with pid %d", pid);
-		return -1;
-	}
-	return 0;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: interrupt poll and write */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* the extension host or CLI that started us dies: stop too (and leave the target alone) */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /*
@@ -600,32 +510,6 @@ static void destroy_links(struct bpf_link **links, size_t n)
 	}
 	free(threads);
 	free(started);
-}
-
-static const char *end_reason_text(int reason)
-{
-	switch (reason) {
-	case IOL_END_REASON_TARGET_EXITED: return "the target exited";
-	case IOL_END_REASON_SIGNAL: return "signal";
-	case IOL_END_REASON_DURATION: return "duration reached";
-	case IOL_END_REASON_PARENT_DIED: return "the parent process died";
-	case IOL_END_REASON_OUTPUT_CLOSED: return "the output was closed";
-	default: return "error";
-	}
-}
-
-/* Point fds 0-2 and the log fd at /dev/null: whoever waits for their EOF is not kept waiting. */
-static void release_stdio(int log)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null < 0)
-		return;
-	for (int fd = 0; fd <= 2; fd++)
-		dup2(null, fd);
-	if (log > 2)
-		dup2(null, log);
-	close(null);
 }
 
 /* --check: load the programs (and unload them) to learn whether this user may trace with eBPF. */
@@ -727,6 +611,20 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	out_flush(&t->out);
 }
 
+/* The ptrace backend, chosen or because eBPF is not allowed here; `started`: the output is open. */
+static int run_ptrace(struct iol_tracer *t, bool started)
+{
+	int rc;
+
+	if (!started && start_output(&t->opts, &t->out))
+		return 1;
+	rc = ptrace_backend_run(&t->opts, &t->out);
+	if (t->out.fd >= 0)
+		close(t->out.fd);
+	release_stdio(log_fd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct iol_tracer tracer = { .out.fd = -1 };
@@ -734,6 +632,7 @@ int main(int argc, char **argv)
 	int stdio_fds[3] = { -1, -1, -1 };
 	struct btf *vmlinux = NULL;
 	int err, reason = IOL_END_REASON_ERROR, sig = 0, rc = 1;
+	bool autoselect;
 
 	err = parse_options(argc, argv, &t->opts);
 	if (err)
@@ -746,22 +645,21 @@ int main(int argc, char **argv)
 		return check_privileges(&t->opts);
 	if (t->opts.pid && check_target(t->opts.pid))
 		return 1;
-	if (ensure_tracefs())
-		return 1;
-	if (start_output(t))
-		return 1;
-
-	if (t->opts.command) {
-		err = launch_prepare(&t->launch, t->opts.command, stdio_fds);
-		if (err) {
-			logmsg("iolens-tracer: cannot start %s: %s", t->opts.command[0], strerror(-err));
-			return 1;
-		}
-		t->launched = true;
-		t->target = t->launch.pid;
-	} else {
-		t->target = t->opts.pid;
+	autoselect = t->opts.backend == IOL_BACKEND_AUTO;
+	if (t->opts.backend == IOL_BACKEND_PTRACE)
+		return run_ptrace(t, false);
+	if (autoselect && !caps_allow_ebpf()) {
+		logmsg("iolens-tracer: using the ptrace backend: this user may not load eBPF programs");
+		return run_ptrace(t, false);
 	}
+	if (ensure_tracefs(autoselect)) {
+		if (!autoselect)
+			return 1;
+		logmsg("iolens-tracer: using the ptrace backend: tracefs is not available to this user");
+		return run_ptrace(t, false);
+	}
+	if (start_output(&t->opts, &t->out))
+		return 1;
 
 	t->ncpus = libbpf_num_possible_cpus();
 	vmlinux = btf__load_vmlinux_btf();
@@ -780,10 +678,35 @@ int main(int argc, char **argv)
 		logmsg("iolens-tracer: cannot configure the eBPF object: %s", strerror(-err));
 		goto cleanup;
 	}
+	if (autoselect)
+		libbpf_set_print(NULL); /* a refusal is not an error here: ptrace takes over */
 	err = iolens_bpf__load(t->skel);
+	libbpf_set_print(libbpf_log);
+	if (err && autoselect && (err == -EPERM || err == -EACCES)) {
+		logmsg("iolens-tracer: using the ptrace backend: the kernel refused the eBPF programs (%s)", strerror(-err));
+		iolens_bpf__destroy(t->skel);
+		t->skel = NULL;
+		btf__free(vmlinux);
+		meta_list_free(&t->missing);
+		meta_list_free(&t->cannot_see);
+		return run_ptrace(t, true);
+	}
 	if (err) {
 		explain_load_error(err);
 		goto cleanup;
+	}
+
+	/* the command is started (held back before its exec) once the programs are loaded */
+	if (t->opts.command) {
+		err = launch_prepare(&t->launch, t->opts.command, stdio_fds);
+		if (err) {
+			logmsg("iolens-tracer: cannot start %s: %s", t->opts.command[0], strerror(-err));
+			goto cleanup;
+		}
+		t->launched = true;
+		t->target = t->launch.pid;
+	} else {
+		t->target = t->opts.pid;
 	}
 	err = attach_all(t, vmlinux);
 	if (err)
@@ -793,10 +716,13 @@ int main(int argc, char **argv)
 		logmsg("iolens-tracer: cannot read the ring buffer: %s", strerror(errno));
 		goto cleanup;
 	}
+	/* attached: from now on only the maps are read and updated (CAP_BPF; kernels before 6.5 check
+	 * it on every map operation); root also keeps reading other users' /proc entries */
+	caps_keep_only(IOL_CAP_BPF | (caller_is_root() ? IOL_CAP_SYS_PTRACE | IOL_CAP_DAC_READ_SEARCH : 0));
 
 	/* the origin of time: after the (possibly slow) attach, before the target is followed, so no
 	 * event precedes it */
-	read_clock(t);
+	read_clock(&t->clock);
 	write_preamble(t);
 	if (add_target(t, t->target, IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0))) {
 		logmsg("iolens-tracer: cannot follow pid %d: %s", t->target, strerror(errno));
@@ -844,5 +770,6 @@ cleanup:
 		free(t->procs[i].maps);
 	free(t->procs);
 	meta_list_free(&t->missing);
+	meta_list_free(&t->cannot_see);
 	return rc;
 }

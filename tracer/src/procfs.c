@@ -172,9 +172,28 @@ static uint32_t fd_flags(pid_t pid, int fd)
 	return flags;
 }
 
+ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, size_t len)
+{
+	char path[64];
+	struct stat st = {};
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	n = readlink(path, link, len - 1);
+	if (n < 0)
+		return -1; /* closed meanwhile */
+	link[n] = 0;
+	stat(path, &st);
+	r->type = fd_type(link, st.st_mode);
+	r->rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
+	r->dev = encode_dev(major(st.st_dev), minor(st.st_dev));
+	r->ino = st.st_ino;
+	return n;
+}
+
 int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_class_cb cb, void *ctx)
 {
-	char dir[64], path[96], link[IOL_PATH_BUF];
+	char dir[64], link[IOL_PATH_BUF];
 	struct dirent *de;
 	DIR *d;
 
@@ -184,30 +203,22 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		return -errno;
 	while ((de = readdir(d))) {
 		struct iol_rec_fd r = { .hdr.kind = IOL_RECORD_KIND_FD };
-		struct stat st = {};
 		ssize_t n;
 		char *end;
 		long fd = strtol(de->d_name, &end, 10);
 
 		if (*end || fd < 0 || de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%ld", dir, fd);
-		n = readlink(path, link, sizeof(link) - 1);
+		n = proc_describe_fd(pid, (int)fd, &r, link, sizeof(link));
 		if (n < 0)
-			continue; /* closed meanwhile */
-		link[n] = 0;
-		stat(path, &st);
+			continue;
 		r.op = IOL_FD_OP_EXISTING;
-		r.type = fd_type(link, st.st_mode);
 		r.pid = pid;
 		r.tid = pid;
 		r.fd = (int)fd;
 		r.fd2 = -1;
 		r.ts = ts;
 		r.open_flags = fd_flags(pid, (int)fd);
-		r.rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
-		r.dev = encode_dev(major(st.st_dev), minor(st.st_dev));
-		r.ino = st.st_ino;
 		if (cb && r.type == IOL_FD_TYPE_UIO)
 			cb(ctx, pid, (int)fd, r.type);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);
@@ -416,4 +427,42 @@ int proc_scan_maps(struct iol_proc_maps *s, struct iol_output *out, uint64_t ts,
 	close(fd);
 	range_fill(&rs, ranges);
 	return added;
+}
+
+static uint64_t vma_end_text(pid_t pid, uint64_t addr)
+{
+	char path[64], line[IOL_PATH_BUF + 128];
+	uint64_t start, end, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 && addr >= start && addr < end) {
+			found = end;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+uint64_t proc_vma_end(pid_t pid, int *maps_fd, uint64_t addr)
+{
+	char path[64];
+	struct procmap_query q = { .size = sizeof(q), .query_addr = addr };
+
+	if (*maps_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+		*maps_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*maps_fd < 0)
+			return 0;
+	}
+	if (ioctl(*maps_fd, PROCMAP_QUERY, &q) == 0)
+		return q.vma_end > addr ? q.vma_end : 0;
+	if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP)
+		return vma_end_text(pid, addr);
+	return 0;
 }

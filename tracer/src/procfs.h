@@ -36,6 +36,12 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 int proc_scan_maps(struct iol_proc_maps *state, struct iol_output *out, uint64_t ts, struct iol_exec_ranges *ranges);
 /* Forget what was reported (after exec the address space is new). */
 void proc_maps_reset(struct iol_proc_maps *state);
+/* The end of the mapping of process pid that holds addr, through an open /proc/PID/maps
+ * (*maps_fd, opened when -1; PROCMAP_QUERY, or the text on kernels before 6.11). 0 when none. */
+uint64_t proc_vma_end(pid_t pid, int *maps_fd, uint64_t addr);
+/* Describe fd of pid into r (type, dev, rdev, ino) and its /proc link text into link; returns the
+ * text's length, or -1 when the fd is gone. */
+ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, size_t len);
 /* The real uid owning a process, or -errno. */
 long proc_uid(pid_t pid);
 /* The command name of a process into buf (NUL-terminated), or "" when it is gone. */

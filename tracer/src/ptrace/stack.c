@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+/*
+ * User stacks at a stop, the same walk as the kernel side (stack.bpf.h), done with
+ * process_vm_readv: the instruction pointer; the words of the 32-word window above sp that point
+ * into the process's code (candidate return addresses of frameless wrappers, sp_slots); then the
+ * frame-pointer chain (8-byte aligned, increasing, inside [sp, end of the stack mapping)), with
+ * the rescue of a clobbered rbp from a saved frame pointer found in the window. One read covers
+ * the window and usually the whole chain. Same stack ids (hash of the frames, the process and its
+ * exec generation), each stack sent once per process.
+ */
+#include <string.h>
+
+#include "pt.h"
+
+#define PT_STACK_FALLBACK_SPAN (8ULL << 20)
+
+struct walk {
+	struct pt_tracer *t;
+	struct pt_proc *p;
+	pid_t tid;
+	uint64_t sp, got; /* the chunk holds [sp, sp + got) */
+	uint64_t bp, lo, hi, hash;
+	uint32_t n, sp_slots, flags;
+	uint64_t frames[IOL_MAX_FRAMES];
+};
+
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static bool in_exec(const struct iol_exec_ranges *r, uint64_t a)
+{
+	if (a < r->lo || a >= r->hi)
+		return false;
+	for (uint32_t i = 0; i < IOL_MAX_EXEC_RANGES && i < r->n; i++)
+		if (a >= r->start[i] && a < r->end[i])
+			return true;
+	return false;
+}
+
+static bool push(struct walk *w, uint64_t addr)
+{
+	if (w->n >= IOL_MAX_FRAMES) {
+		w->flags |= IOL_STACK_FLAG_TRUNCATED;
+		return false;
+	}
+	w->frames[w->n++] = addr;
+	w->hash = hash_mix(w->hash, addr);
+	return true;
+}
+
+/* Two words at addr: from the chunk when it holds them, else one more read. */
+static bool read_pair(struct walk *w, uint64_t addr, uint64_t fr[2])
+{
+	if (addr >= w->sp && addr + 16 <= w->sp + w->got) {
+		memcpy(fr, (const char *)w->t->stack + (addr - w->sp), 16);
+		return true;
+	}
+	return pt_mem_read(w->p, w->tid, addr, fr, 16) == 16;
+}
+
+static void scan_window(struct walk *w, bool have_ranges)
+{
+	const uint64_t *win = w->t->stack;
+
+	for (uint32_t i = 0; i < IOL_SP_WINDOW && i * 8 < w->got; i++) {
+		uint64_t word = win[i];
+
+		if (!have_ranges) {
+			/* code ranges not known yet: only the word at sp, the one-wrapper case */
+			if (i == 0 && word && push(w, word))
+				w->sp_slots |= 1;
+			break;
+		}
+		if (!in_exec(&w->p->ranges, word))
+			continue;
+		if (!push(w, word))
+			break;
+		w->sp_slots |= 1U << i;
+	}
+}
+
+static void walk_chain(struct walk *w)
+{
+	for (uint32_t i = 0; i < IOL_MAX_FRAMES; i++) {
+		uint64_t fr[2], bp = w->bp;
+
+		if (!bp)
+			return;
+		if ((bp & 7) || bp < w->lo || bp + 16 > w->hi) {
+			w->flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
+		if (!read_pair(w, bp, fr) || !fr[1])
+			return;
+		if (!push(w, fr[1]))
+			return;
+		if (fr[0] <= bp)
+			return;
+		w->lo = bp + 16;
+		w->bp = fr[0];
+	}
+}
+
+/* The frame-pointer register led nowhere (a library uses rbp as a general register): take the
+ * first word above sp that points to a frame whose return address is code. */
+static uint64_t rescue(struct walk *w)
+{
+	const uint64_t *win = w->t->stack;
+
+	for (uint32_t i = 0; i < IOL_SP_WINDOW && i * 8 < w->got; i++) {
+		uint64_t word = win[i], fr[2];
+
+		if ((word & 7) || word <= w->lo + 8 * i || word + 16 > w->hi)
+			continue;
+		if (!read_pair(w, word, fr))
+			continue;
+		if (!in_exec(&w->p->ranges, fr[1]) || fr[0] <= word)
+			continue;
+		return word;
+	}
+	return 0;
+}
+
+uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *regs)
+{
+	struct pt_proc *p = th->proc;
+	uint64_t ip = pt_regs_ip(regs), sp = pt_regs_sp(regs), len, n0;
+	struct walk w = { .t = t, .p = p, .tid = th->tid, .sp = sp };
+	struct iol_rec_stack rec = { .hdr.kind = IOL_RECORD_KIND_STACK };
+	bool have_ranges;
+	ssize_t got;
+
+	if (!t->opts->stacks || !ip || !sp || !p)
+		return 0;
+	if (p->maps_dirty)
+		pt_scan_maps(t, p);
+	have_ranges = p->ranges.n > 0;
+	if (!th->stack_end || th->stack_end <= sp) {
+		uint64_t end = proc_vma_end(p->pid, &p->maps_fd, sp);
+
+		th->stack_end = end > sp ? end : sp + PT_STACK_FALLBACK_SPAN;
+	}
+	w.bp = pt_regs_bp(regs);
+	w.lo = sp;
+	w.hi = th->stack_end;
+	w.hash = hash_mix(((uint64_t)p->pid << 32) | p->gen, ip);
+	push(&w, ip);
+
+	len = th->stack_end - sp;
+	if (len > PT_STACK_CHUNK)
+		len = PT_STACK_CHUNK;
+	got = pt_mem_read(p, th->tid, sp, t->stack, len);
+	w.got = got > 0 ? (uint64_t)got & ~7ULL : 0;
+	if (w.got)
+		scan_window(&w, have_ranges);
+	n0 = w.n;
+	walk_chain(&w);
+	if (w.n == n0 && (w.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) && have_ranges && w.got) {
+		uint64_t bp;
+
+		w.lo = sp;
+		bp = rescue(&w);
+		if (bp) {
+			w.bp = bp;
+			w.lo = sp;
+			w.flags = (w.flags & ~IOL_STACK_FLAG_BAD_FRAME_POINTER) | IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK;
+			walk_chain(&w);
+		}
+	}
+
+	rec.stack_id = w.hash ? w.hash : 1;
+	if (pt_idset_add(&p->seen, rec.stack_id) == 0)
+		return rec.stack_id;
+	rec.nframes = w.n;
+	rec.flags = w.flags;
+	rec.pid = p->pid;
+	rec.sp_slots = w.sp_slots;
+	pt_emit_tail(t, &rec, sizeof(rec), w.frames, w.n * 8);
+	return rec.stack_id;
+}
