@@ -7,7 +7,8 @@
  *   - the realistic fixtures (one per I/O model): the workload's wall time.
  *
  * Every tracer attaches to the fixture while it waits (--wait), then the workload runs; attach and
- * start-up costs are not counted. Needs root (eBPF, perf, bpftrace).
+ * start-up costs are not counted. Needs root (eBPF, perf, bpftrace). `iolens-ptrace` is the same
+ * recording with the ptrace backend.
  *
  *   npx tsx bench/overhead.ts [--rounds N] [--only epoll_loop,aio_eventfd] [--tools iolens,strace]
  */
@@ -37,7 +38,7 @@ const WORKLOADS: Workload[] = [
   { name: 'threadpool_pread', args: [], syscalls: 'pread64,pwrite64,fsync,write,read,epoll_wait,futex' },
 ];
 
-type ToolName = 'untraced' | 'iolens' | 'iolens-no-stacks' | 'strace' | 'bpftrace-ustack' | 'perf-trace';
+type ToolName = 'untraced' | 'iolens' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace';
 
 interface Tool {
   readonly name: ToolName;
@@ -79,9 +80,9 @@ const TOOLS: Tool[] = [
   { name: 'untraced', what: 'no tracer' },
   {
     name: 'iolens',
-    what: 'iolens record (eBPF, user stacks, saving the trace)',
+    what: 'iolens record --backend ebpf (user stacks, saving the trace)',
     attach: async (pid) => {
-      const c = spawn(process.execPath, [CLI, 'record', '-q', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
       await waitForText(c, /recording pid/, 'stderr');
       return c;
     },
@@ -90,7 +91,16 @@ const TOOLS: Tool[] = [
     name: 'iolens-no-stacks',
     what: 'iolens record --no-stacks',
     attach: async (pid) => {
-      const c = spawn(process.execPath, [CLI, 'record', '-q', '--no-stacks', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '--no-stacks', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await waitForText(c, /recording pid/, 'stderr');
+      return c;
+    },
+  },
+  {
+    name: 'iolens-ptrace',
+    what: 'iolens record with the ptrace backend (user stacks, saving the trace)',
+    attach: async (pid) => {
+      const c = spawn(process.execPath, [CLI, 'record', '-q', '--backend', 'ptrace', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
       await waitForText(c, /recording pid/, 'stderr');
       return c;
     },
@@ -146,7 +156,7 @@ async function measure(w: Workload, tool: Tool): Promise<number> {
   await exited;
   const wall = Number(process.hrtime.bigint() - t0);
   if (tracer) {
-    if (tool.name !== 'iolens' && tool.name !== 'iolens-no-stacks') tracer.kill('SIGINT');
+    if (!tool.name.startsWith('iolens')) tracer.kill('SIGINT');
     await new Promise<void>((r) => (tracer.exitCode !== null ? r() : tracer.once('exit', () => r())));
   }
   await settle();

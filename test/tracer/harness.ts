@@ -1,15 +1,39 @@
 /**
- * Running the real `iolens` CLI (dist/cli.js, which runs the real eBPF tracer) on the fixtures,
- * launched or attached, and reading back what it recorded as JSON lines.
+ * Running the real `iolens` CLI (dist/cli.js, which runs the real tracer) on the fixtures,
+ * launched or attached, with either backend, and reading back what it recorded as JSON lines.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StreamReader } from '../../extension/src/core/stream/reader';
+import type { WireRecord } from '../../protocol/generated/wire';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
+export const TRACER = join(ROOT, 'tracer', 'build', 'iolens-tracer');
+
+/** The tracer's backends. */
+export type Backend = 'ebpf' | 'ptrace';
+export const BACKENDS: readonly Backend[] = ['ebpf', 'ptrace'];
+
+/** eBPF needs root here (the tests do not grant file capabilities); ptrace runs as anyone. */
+export function backendAvailable(backend: Backend): boolean {
+  return backend === 'ptrace' || process.getuid?.() === 0;
+}
+
+/** Skip the suite (one loud line) when this user cannot use the backend. */
+export function requireBackend(ctx: Mocha.Context, backend: Backend): void {
+  if (backendAvailable(backend)) return;
+  process.stderr.write(`  SKIPPED: the ${backend} backend needs root (running as uid ${process.getuid?.()})\n`);
+  ctx.skip();
+}
+
+/** `iolens record` arguments that pick the backend. */
+export function backendArgs(backend: Backend): string[] {
+  return ['--backend', backend];
+}
 
 /** A frame of an event's stack, as in the JSON lines. */
 export interface JsonFrame {
@@ -90,11 +114,11 @@ function parseJsonl(text: string): JsonEvent[] {
 }
 
 /** `iolens record [extra] -- command`. */
-export async function recordLaunch(command: string[], extra: string[] = [], timeoutMs = 30000): Promise<Recording> {
+export async function recordLaunch(command: string[], extra: string[] = [], timeoutMs = 30000, backend: Backend = 'ebpf'): Promise<Recording> {
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
   const jsonl = join(dir, 'events.jsonl');
   const traceFile = join(dir, 'trace.iolens');
-  const r = await run(process.execPath, [CLI, 'record', '-q', '--jsonl', jsonl, '-o', traceFile, ...extra, '--', ...command], timeoutMs);
+  const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--jsonl', jsonl, '-o', traceFile, ...extra, '--', ...command], timeoutMs);
   return { ...r, events: parseJsonl(readFileSync(jsonl, 'utf8')), traceFile, dir };
 }
 
@@ -102,13 +126,13 @@ export async function recordLaunch(command: string[], extra: string[] = [], time
  * Start the fixture with --wait, attach `iolens record --pid`, then let the fixture go; the
  * recording ends when the fixture exits.
  */
-export async function recordAttach(name: string, args: string[] = [], extra: string[] = [], timeoutMs = 30000): Promise<Recording> {
-  return recordAttachBinary(fixture(name), args, extra, undefined, timeoutMs);
+export async function recordAttach(name: string, args: string[] = [], extra: string[] = [], timeoutMs = 30000, backend: Backend = 'ebpf'): Promise<Recording> {
+  return recordAttachBinary(fixture(name), args, extra, undefined, timeoutMs, backend);
 }
 
 /** recordAttach for any fixture binary; `beforeGo` runs once the tracer is attached, before the workload. */
 export async function recordAttachBinary(
-  binary: string, args: string[] = [], extra: string[] = [], beforeGo?: () => void, timeoutMs = 30000,
+  binary: string, args: string[] = [], extra: string[] = [], beforeGo?: () => void, timeoutMs = 30000, backend: Backend = 'ebpf',
 ): Promise<Recording> {
   const name = binary;
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
@@ -129,7 +153,7 @@ export async function recordAttachBinary(
       }
     });
   });
-  const rec = run(process.execPath, [CLI, 'record', '-q', '--jsonl', jsonl, '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
+  const rec = run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--jsonl', jsonl, '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
     if (/recording pid/.test(stderr) && target.stdin.writable) {
       beforeGo?.();
       target.stdin.end('go\n');
@@ -147,10 +171,10 @@ export function cleanup(r: Recording | undefined): void {
 
 /** Run a command; `onStderr` sees the stderr text so far after each chunk. */
 export function run(
-  cmd: string, args: string[], timeoutMs = 30000, onStderr?: (text: string) => void,
+  cmd: string, args: string[], timeoutMs = 30000, onStderr?: (text: string) => void, env?: NodeJS.ProcessEnv,
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -170,4 +194,97 @@ export function run(
       resolve({ stdout, stderr, code });
     });
   });
+}
+
+/** Every record of a stream or trace file. */
+export function readRecords(path: string): WireRecord[] {
+  const out: WireRecord[] = [];
+  const reader = new StreamReader({ record: (r) => out.push(r) });
+  reader.push(readFileSync(path));
+  reader.end();
+  return out;
+}
+
+/** The meta record's JSON. */
+export function readMeta(path: string): Record<string, unknown> {
+  const meta = readRecords(path).find((r) => r.kind === 'meta');
+  if (!meta || meta.kind !== 'meta') throw new Error(`${path} has no meta record`);
+  return JSON.parse(meta.json.replace(/\0+$/, '')) as Record<string, unknown>;
+}
+
+/** An ordinary user for the tests that need one (created when missing; needs root). */
+export const TEST_USER = 'iolens-test';
+
+/** Make sure TEST_USER exists; false when this cannot be done here (not root). */
+export function ensureTestUser(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  if (spawnSync('id', ['-u', TEST_USER]).status === 0) return true;
+  const r = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', TEST_USER], { encoding: 'utf8' });
+  if (r.status !== 0 && spawnSync('id', ['-u', TEST_USER]).status !== 0) throw new Error(`useradd ${TEST_USER} failed: ${r.stderr}`);
+  return true;
+}
+
+/** [command, args] that run `cmd args` as TEST_USER (root only). */
+export function asTestUser(cmd: string, args: string[]): [string, string[]] {
+  return ['runuser', ['-u', TEST_USER, '--', cmd, ...args]];
+}
+
+/**
+ * Problems with the threads of a live process: traced by someone, or stopped ('t' tracing stop,
+ * 'T' stopped). Empty when the process runs untouched (or is gone).
+ */
+export function threadProblems(pid: number): string[] {
+  const problems: string[] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return problems;
+  }
+  for (const tid of tids) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const tracer = /TracerPid:\s+(\d+)/.exec(status)?.[1];
+    const state = /State:\s+(\S)/.exec(status)?.[1];
+    if (tracer !== '0') problems.push(`thread ${tid} traced by ${tracer}`);
+    if (state === 't' || state === 'T') problems.push(`thread ${tid} in state ${state}`);
+  }
+  return problems;
+}
+
+/** Resolve after ms milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A fixture started with --wait: it has printed `ready <pid>` and waits for go(). */
+export interface WaitingFixture {
+  readonly child: import('node:child_process').ChildProcess;
+  readonly pid: number;
+  readonly exit: Promise<number | null>;
+  out(): string;
+  go(): void;
+}
+
+/** Start a fixture with --wait (as TEST_USER when `asUser`); resolves once it printed ready. */
+export async function startWaiting(name: string, args: string[] = [], asUser = false): Promise<WaitingFixture> {
+  const [cmd, argv] = asUser ? asTestUser(fixture(name), ['--wait', ...args]) : [fixture(name), ['--wait', ...args]];
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let text = '';
+  child.stdout?.setEncoding('utf8');
+  const pid = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
+    child.stdout?.on('data', (s: string) => {
+      text += s;
+      const m = /ready (\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { child, pid, exit, out: () => text, go: () => child.stdin?.end('go\n') };
 }

@@ -1,17 +1,16 @@
 /**
  * How a recording ends — SIGINT, --duration, the tracer's parent dying, its output breaking, the
- * target exiting — and that none of them touches the target.
+ * target exiting — and that none of them touches the target, with each backend.
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamReader } from '../../extension/src/core/stream/reader';
 import type { EndRecord, WireRecord } from '../../protocol/generated/wire';
-import { CLI, ROOT, fixture, run } from './harness';
+import { BACKENDS, CLI, TRACER, backendArgs, fixture, requireBackend, run } from './harness';
 
-const TRACER = join(ROOT, 'tracer', 'build', 'iolens-tracer');
 const END_SIGNAL = 2;
 const END_DURATION = 3;
 const END_PARENT_DIED = 4;
@@ -41,23 +40,34 @@ function readEnd(path: string): { end: EndRecord | undefined; records: WireRecor
   return { end, records };
 }
 
-/** The target is alive and nobody is tracing it. */
+/** The target is alive and nobody is tracing it: no thread traced or stopped. */
 function assertUntouched(pid: number): void {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  assert.match(status, /TracerPid:\s+0\n/);
-  assert.doesNotMatch(status, /State:\s+[tT]/, 'not stopped');
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    assert.match(status, /TracerPid:\s+0\n/, `thread ${tid} is not traced`);
+    assert.doesNotMatch(status, /State:\s+[tT]/, `thread ${tid} is not stopped`);
+  }
 }
 
-describe('ending a recording', function () {
+for (const backend of BACKENDS) describe(`ending a recording (${backend})`, function () {
   this.timeout(60000);
   let dir: string;
+  const via = backendArgs(backend);
+  before(function () {
+    requireBackend(this, backend);
+  });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-life-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('stops after --duration and leaves the target running to its normal end', async () => {
     const t = await longTarget();
     const trace = join(dir, 't.iolens');
-    const rec = run(process.execPath, [CLI, 'record', '-q', '-o', trace, '--duration', '0.5', '--pid', String(t.pid)], 30000, (err) => {
+    const rec = run(process.execPath, [CLI, 'record', '-q', ...via, '-o', trace, '--duration', '0.5', '--pid', String(t.pid)], 30000, (err) => {
       if (/recording pid/.test(err) && t.child.stdin?.writable) t.child.stdin.end('go\n');
     });
     const r = await rec;
@@ -72,7 +82,7 @@ describe('ending a recording', function () {
   it('stops on SIGINT, keeping what it recorded', async () => {
     const t = await longTarget();
     const trace = join(dir, 't.iolens');
-    const cli = spawn(process.execPath, [CLI, 'record', '-q', '-o', trace, '--pid', String(t.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const cli = spawn(process.execPath, [CLI, 'record', '-q', ...via, '-o', trace, '--pid', String(t.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     cli.stderr?.setEncoding('utf8');
     await new Promise<void>((resolve) =>
@@ -97,7 +107,7 @@ describe('ending a recording', function () {
     const t = await longTarget();
     const trace = join(dir, 't.iolens');
     // a parent shell that starts the tracer, then is killed
-    const parent = spawn('sh', ['-c', `"${TRACER}" -o "${trace}" --pid ${t.pid} 2>"${dir}/log" & echo $!; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn('sh', ['-c', `"${TRACER}" --backend ${backend} -o "${trace}" --pid ${t.pid} 2>"${dir}/log" & echo $!; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
     const tracerPid = await new Promise<number>((r) => parent.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
     for (let i = 0; i < 100 && !/tracing pid/.test(existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : ''); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -116,7 +126,7 @@ describe('ending a recording', function () {
 
   it('stops when its output is closed, without touching the target', async () => {
     const t = await longTarget();
-    const tracer = spawn(TRACER, ['--pid', String(t.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tracer = spawn(TRACER, ['--backend', backend, '--pid', String(t.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     tracer.stderr?.setEncoding('utf8');
     await new Promise<void>((resolve) =>
@@ -137,13 +147,13 @@ describe('ending a recording', function () {
   });
 
   it('says clearly what is wrong with its arguments or its target', async () => {
-    const bad = await run(TRACER, ['--pid', 'abc']);
+    const bad = await run(TRACER, ['--backend', backend, '--pid', 'abc']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--pid must be a whole number/);
-    const gone = await run(TRACER, ['--pid', '999999999', '-o', join(dir, 'x')]);
+    const gone = await run(TRACER, ['--backend', backend, '--pid', '999999999', '-o', join(dir, 'x')]);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /no process with pid 999999999/);
-    const nocmd = await run(process.execPath, [CLI, 'record', '--', join(dir, 'no-such-program')]);
+    const nocmd = await run(process.execPath, [CLI, 'record', ...via, '--', join(dir, 'no-such-program')]);
     assert.notEqual(nocmd.code, 0);
     assert.match(nocmd.stderr, /cannot run .*no-such-program: No such file or directory/);
   });

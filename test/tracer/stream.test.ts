@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { StreamReader } from '../../extension/src/core/stream/reader';
 import type { WireRecord } from '../../protocol/generated/wire';
-import { CLI, cleanup, fixture, markLine, recordLaunch, run, type Recording } from './harness';
+import { BACKENDS, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, type Recording } from './harness';
 
 /** Records the kernel side produced (the rest are written by the tracer's user-space part). */
 function fromKernel(r: WireRecord): boolean {
@@ -40,7 +40,8 @@ describe('the event stream', function () {
   let rec: Recording | undefined;
   afterEach(() => cleanup(rec));
 
-  it('accounts exactly for what a tiny ring buffer loses', async () => {
+  it('accounts exactly for what a tiny ring buffer loses (ebpf)', async function () {
+    requireBackend(this, 'ebpf');
     const calls = 200000;
     rec = await recordLaunch([fixture('epoll_loop'), '--iterations', String(calls)], ['--no-stacks', '--ring-size', '4096']);
     const all = records(rec.traceFile);
@@ -64,13 +65,15 @@ describe('the event stream', function () {
     assert.match(rec.stderr, /LOST [\d,]+ records/);
   });
 
-  it('writes a trace file that `iolens report` summarizes, with the longest waits at their lines', async () => {
-    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '20']);
+  for (const backend of BACKENDS) it(`writes a trace file that \`iolens report\` summarizes, with the longest waits at their lines (${backend})`, async function () {
+    requireBackend(this, backend);
+    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '20'], [], 30000, backend);
     const out = await run(process.execPath, [CLI, 'report', rec.traceFile]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /I\/O Lens report/);
+    assert.match(out.stdout, new RegExp(`${backend === 'ebpf' ? 'eBPF' : 'ptrace'} backend`));
     assert.match(out.stdout, /model: multiplexing \(select\/poll\/epoll\): \d+ waits/);
-    assert.match(out.stdout, /helper threads .* wakes an event loop/);
+    if (backend === 'ebpf') assert.match(out.stdout, /helper threads .* wakes an event loop/); // wake-ups: eBPF only
     assert.match(out.stdout, /blocking calls over the threshold: \d+/);
     assert.match(out.stdout, /epoll_wait\s+\d+/);
     assert.match(out.stdout, /longest waits/);
@@ -79,7 +82,7 @@ describe('the event stream', function () {
   });
 
   it('opens a trace file cut short in the middle of a record, with a warning', async () => {
-    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '10']);
+    rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '10'], [], 30000, 'ptrace');
     const bytes = readFileSync(rec.traceFile);
     const cut = `${rec.traceFile}.cut`;
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6) + 3));

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanup, fixture, recordAttachBinary, recordLaunch, type Recording } from './harness';
+import { BACKENDS, cleanup, fixture, recordAttachBinary, recordLaunch, requireBackend, type Recording } from './harness';
 
 describe('symbols and interrupts', function () {
   this.timeout(60000);
@@ -18,8 +18,9 @@ describe('symbols and interrupts', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const change of ['replaced', 'deleted'] as const) {
-    it(`reports a binary ${change} after it was mapped instead of resolving it wrongly`, async () => {
+  for (const backend of BACKENDS) for (const change of ['replaced', 'deleted'] as const) {
+    it(`reports a binary ${change} after it was mapped instead of resolving it wrongly (${backend})`, async function () {
+      requireBackend(this, backend);
       const victim = join(dir, 'victim');
       copyFileSync(fixture('epoll_stall'), victim);
       rec = await recordAttachBinary(victim, ['--iterations', '10'], [], () => {
@@ -28,7 +29,7 @@ describe('symbols and interrupts', function () {
           copyFileSync(fixture('deep_stack'), `${victim}.new`); // another build: another build-id
           renameSync(`${victim}.new`, victim);
         }
-      });
+      }, 30000, backend);
       const waits = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'epoll_wait');
       assert.ok(waits.length > 5);
       for (const w of waits) {
@@ -43,7 +44,8 @@ describe('symbols and interrupts', function () {
     });
   }
 
-  it('records hard interrupts per CPU with --irq, named after their handlers', async () => {
+  it('records hard interrupts per CPU with --irq, named after their handlers (ebpf)', async function () {
+    requireBackend(this, 'ebpf');
     rec = await recordLaunch([fixture('threadpool_pread'), '--iterations', '400'], ['--irq']);
     const irqs = rec.events.filter((e) => e.kind === 'irq');
     assert.ok(irqs.length > 0, 'disk I/O (fsync) raises interrupts');
