@@ -678,7 +678,7 @@ struct iol_rec_fd {
 	__u32 dev;
 	__u32 reserved;
 	__u64 ino;
-	__u64 aux; /* socket: family << 16 | type */
+	__u64 aux; /* socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open) */
 	char path[]; /* tail: string */
 };
 #define IOL_REC_FD_SIZE 64

@@ -842,7 +842,7 @@ export interface FdRecord {
   readonly rdev: number;
   readonly dev: number;
   readonly ino: number;
-  /** socket: family << 16 | type */
+  /** socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open) */
   readonly aux: number;
   readonly path: string;
 }

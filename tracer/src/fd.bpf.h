@@ -13,6 +13,7 @@
 #define IOL_MINORBITS 20
 
 struct iol_inode_info {
+	__u64 file; /* the struct file */
 	__u64 ino;
 	__u32 dev;
 	__u32 rdev;
@@ -39,6 +40,7 @@ static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return;
+	out->file = (__u64)file;
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)
 		return;
@@ -61,9 +63,10 @@ static __always_inline void set_fd_class(__u32 tgid, int fd, __u8 type)
 {
 	struct iol_fd_key key = { .tgid = tgid, .fd = fd };
 
-	/* a read of a UIO device is the wait for an interrupt, however short; an eventfd, timerfd or
-	 * signalfd read that does not block is bookkeeping, shown like any read when it blocks */
-	if (type == IOL_FD_TYPE_UIO)
+	/* a read of a UIO device is the wait for an interrupt, however short, and a write to it or to its
+	 * config space re-enables it; an eventfd, timerfd or signalfd read that does not block is
+	 * bookkeeping, shown like any read when it blocks */
+	if (type == IOL_FD_TYPE_UIO || type == IOL_FD_TYPE_UIO_CONFIG)
 		bpf_map_update_elem(&fd_class, &key, &type, BPF_ANY);
 	else
 		bpf_map_delete_elem(&fd_class, &key);
@@ -118,6 +121,48 @@ static __always_inline void emit_fd(__u8 op, __u8 type, __u16 sys, int fd, int f
 	output_record(&s->fd, size, IOL_CNT_RING_FULL);
 }
 
+/* /dev/uioN (its IRQ is traced from now on) or a UIO device's config space; else `type`. */
+static __always_inline __u8 uio_type(const struct iol_inode_info *ino, __u8 type)
+{
+	struct iol_file_key file = { .ino = ino->ino, .dev = ino->dev };
+	__u32 major = uio_major, minor = ino->rdev & ((1U << IOL_MINORBITS) - 1);
+	__u8 one = 1, *t;
+	__s32 *irq;
+
+	if (type == IOL_FD_TYPE_CHR && major && ino->rdev >> IOL_MINORBITS == major) {
+		irq = bpf_map_lookup_elem(&uio_irqs, &minor);
+		if (irq && *irq >= 0) {
+			__u32 key = *irq;
+
+			bpf_map_update_elem(&irq_filter, &key, &one, BPF_ANY);
+		}
+		return IOL_FD_TYPE_UIO;
+	}
+	if (type == IOL_FD_TYPE_FILE) {
+		t = bpf_map_lookup_elem(&uio_files, &file);
+		if (t)
+			return *t;
+	}
+	return type;
+}
+
+/*
+ * An fd just opened on /dev/uioN: 1 << 32 | the interrupt count it starts from, so the first read
+ * can tell a missed interrupt too. uio's open puts a struct uio_listener { struct uio_device *dev;
+ * s32 event_count; } (unchanged since 2.6.23; uio is a module, outside vmlinux's BTF) in
+ * private_data, event_count the device's count at the open.
+ */
+static __always_inline __u64 uio_open_count(const struct iol_inode_info *ino)
+{
+	void *listener = NULL;
+	__s32 count = 0;
+
+	if (bpf_probe_read_kernel(&listener, sizeof(listener), &((struct file *)ino->file)->private_data) || !listener ||
+	    bpf_probe_read_kernel(&count, sizeof(count), listener + 8))
+		return 0;
+	return 1ULL << 32 | (__u32)count;
+}
+
 /* Open-like syscall succeeded with `fd`: describe it from its inode. */
 static __always_inline void fd_opened(__u32 tgid, __u16 sys, int fd, __u8 type, __u32 flags, __u64 aux,
 				      __u64 path, __u64 ts)
@@ -126,7 +171,9 @@ static __always_inline void fd_opened(__u32 tgid, __u16 sys, int fd, __u8 type, 
 
 	inode_of_fd(fd, &ino);
 	if (type == IOL_FD_TYPE_UNKNOWN)
-		type = ino.type;
+		type = uio_type(&ino, ino.type);
+	if (type == IOL_FD_TYPE_UIO)
+		aux = uio_open_count(&ino);
 	set_fd_class(tgid, fd, type);
 	emit_fd(IOL_FD_OP_OPEN, type, sys, fd, -1, flags, &ino, aux, path, ts);
 }

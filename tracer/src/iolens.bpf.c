@@ -305,6 +305,7 @@ int BPF_PROG(on_uring_create, int fd, void *ring, __u32 sq_entries, __u32 cq_ent
 	return 0;
 }
 
+/* io_uring_submit_req; io_uring_submit_sqe before 6.4 (same first argument, kernel_compat.c). */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 {
@@ -345,28 +346,43 @@ int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 	return 0;
 }
 
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(on_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
+static __always_inline void emit_uring_complete(__u64 ring, __u64 req, __u64 user_data, __s32 res, __u32 cflags)
 {
-	__u64 key = (__u64)ring;
-	__u32 *owner = bpf_map_lookup_elem(&rings, &key);
+	__u32 *owner = bpf_map_lookup_elem(&rings, &ring);
 	struct iol_rec_uring_complete *r;
 
 	if (!owner)
-		return 0;
+		return;
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_COMPLETE, IOL_CNT_RING_FULL);
 	if (!r)
-		return 0;
+		return;
 	r->reserved = 0;
 	r->pid = *owner;
 	r->tid = (__u32)bpf_get_current_pid_tgid();
 	r->ts = bpf_ktime_get_ns();
-	r->ctx = key;
-	r->req = (__u64)req;
-	r->user_data = BPF_CORE_READ(cqe, user_data);
-	r->res = BPF_CORE_READ(cqe, res);
-	r->cflags = BPF_CORE_READ(cqe, flags);
+	r->ctx = ring;
+	r->req = req;
+	r->user_data = user_data;
+	r->res = res;
+	r->cflags = cflags;
 	submit_record(r);
+}
+
+/* Linux 5.19 and later: the completion as a struct io_uring_cqe. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
+{
+	emit_uring_complete((__u64)ring, (__u64)req, BPF_CORE_READ(cqe, user_data), BPF_CORE_READ(cqe, res),
+			    BPF_CORE_READ(cqe, flags));
+	return 0;
+}
+
+/* Before (6.1 LTS among them): the completion's fields as arguments. Chosen by the tracepoint's
+ * prototype in the kernel's BTF (kernel_compat.c). */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_uring_complete_args, void *ring, void *req, __u64 user_data, int res, unsigned int cflags)
+{
+	emit_uring_complete((__u64)ring, (__u64)req, user_data, res, cflags);
 	return 0;
 }
 
@@ -423,13 +439,21 @@ int BPF_PROG(on_irq_exit, int irq, struct irqaction *action, int ret)
  * sockets) is that syscall's doing. Hard IRQs and the softirqs they run use the per-CPU IRQ stacks.
  * (The preempt count would say it directly, but it is a per-CPU variable missing from kallsyms.)
  */
-static __always_inline bool on_task_stack(void)
+/*
+ * In process context: the tracepoint fired on the current task's kernel stack, not on an IRQ stack
+ * (a wake-up from an interrupt handler was not caused by the task it interrupted). The tracepoint's
+ * argument array (ctx) lives on the stack it fired on; the program's own frame may not (private BPF
+ * stacks, 6.14+). Its address is read back as a number: older verifiers (6.1) refuse arithmetic on
+ * pointers, and the per-CPU preempt count is not reachable without CONFIG_KALLSYMS_ALL.
+ */
+static __always_inline bool on_task_stack(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 here = (__u64)&task;
-	__u64 base = (__u64)task->stack;
+	__u64 here = 0;
+	void *args = ctx;
 
-	return here - base < 32768; /* THREAD_SIZE is 16 KiB, 32 KiB with KASAN */
+	bpf_probe_read_kernel(&here, sizeof(here), &args);
+	return here - (__u64)task->stack < 32768; /* THREAD_SIZE is 16 KiB, 32 KiB with KASAN */
 }
 
 static __always_inline bool is_waker_call(__u16 sys)
@@ -465,7 +489,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 
 	if (!bpf_map_lookup_elem(&traced, &wakee_tgid) || wakee_tid == tid || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
-	if (!on_task_stack())
+	if (!on_task_stack(ctx))
 		return 0;
 	/* The syscalls both are in, from their saved user registers: no probes on futex needed. */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());

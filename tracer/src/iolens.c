@@ -31,12 +31,14 @@
 #include "common.h"
 #include "iolens.h"
 #include "iolens.skel.h"
+#include "kernel_compat.h"
 #include "launch.h"
 #include "meta.h"
 #include "options.h"
 #include "output.h"
 #include "privs.h"
 #include "procfs.h"
+#include "uio.h"
 #include "ptrace/ptrace.h"
 
 /* The traced syscalls: name, iolens id, argument count, class, kernel number. */
@@ -94,6 +96,9 @@ struct iol_tracer {
 	struct iol_meta_list missing; /* tracepoints this kernel lacks */
 	struct iol_meta_list cannot_see; /* what this recording cannot show, in words */
 	struct iol_rec_clock clock;
+	struct iol_uio_set uio;    /* UIO devices seen (their IRQs are traced while a target has one open) */
+	bool irq_attached;         /* the hard-IRQ programs are attached (--irq, or a UIO device exists) */
+	__u64 next_uio_scan;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -135,12 +140,73 @@ static void proc_forget(struct iol_tracer *t, pid_t pid)
 	*p = t->procs[--t->nprocs];
 }
 
-static void set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type)
+/* An fd the process had before the attach is on a UIO device or its config space (procfs.h). */
+static void set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev)
 {
 	struct iol_tracer *t = ctx;
 	struct iol_fd_key key = { .tgid = (__u32)pid, .fd = fd };
+	__u8 one = 1;
 
 	bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY);
+	if (type != IOL_FD_TYPE_UIO)
+		return;
+	/* as uio_type() in fd.bpf.h does for an open: the device's interrupt is traced from now on */
+	for (size_t i = 0; i < t->uio.n; i++) {
+		const struct iol_uio_dev *d = &t->uio.dev[i];
+		__u32 irq = (__u32)d->irq;
+
+		if ((d->major << 20 | d->minor) == rdev && d->irq >= 0)
+			bpf_map__update_elem(t->skel->maps.irq_filter, &irq, sizeof(irq), &one, sizeof(one), BPF_ANY);
+	}
+}
+
+/* ---------------------------------------------------------------- UIO devices */
+
+static int keep_link(struct iol_tracer *t, struct bpf_link *link);
+
+/* A UIO device appeared (or was there at attach): tell the kernel side how to recognise it. */
+static void uio_device_found(void *ctx, const struct iol_uio_dev *d)
+{
+	struct iol_tracer *t = ctx;
+	struct iol_file_key file = { .ino = d->config_ino, .dev = d->config_dev };
+	__u8 config = IOL_FD_TYPE_UIO_CONFIG;
+	__u32 minor = d->minor;
+	__s32 irq = d->irq;
+
+	t->skel->bss->uio_major = d->major;
+	bpf_map__update_elem(t->skel->maps.uio_irqs, &minor, sizeof(minor), &irq, sizeof(irq), BPF_ANY);
+	if (d->config_ino)
+		bpf_map__update_elem(t->skel->maps.uio_files, &file, sizeof(file), &config, sizeof(config), BPF_ANY);
+}
+
+/* The hard-IRQ programs: attached with --irq, else once a UIO device exists (only the IRQs of UIO
+ * devices a traced process opens are then recorded: irq_filter). */
+static int attach_irq(struct iol_tracer *t)
+{
+	struct bpf_program *progs[] = { t->skel->progs.on_irq_entry, t->skel->progs.on_irq_exit };
+
+	if (t->irq_attached || !bpf_program__autoload(progs[0]) || !bpf_program__autoload(progs[1]))
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		struct bpf_link *l = bpf_program__attach(progs[i]);
+
+		if (!l) {
+			logmsg("iolens-tracer: cannot attach %s: %s", bpf_program__name(progs[i]), strerror(errno));
+			return -errno;
+		}
+		if (keep_link(t, l))
+			return -ENOMEM;
+	}
+	t->irq_attached = true;
+	return 0;
+}
+
+/* Look for new UIO devices (at attach, then every second). */
+static void uio_refresh_devices(struct iol_tracer *t, __u64 now)
+{
+	if (uio_refresh(&t->uio, &t->out, now, uio_device_found, t) > 0)
+		attach_irq(t);
+	t->next_uio_scan = now + 1000000000ULL;
 }
 
 /* Send the executable mappings of processes whose address space changed, and tell the kernel side
@@ -327,14 +393,6 @@ static int ensure_tracefs(bool quiet)
 	return 0;
 }
 
-static bool btf_has_tracepoint(struct btf *vmlinux, const char *name)
-{
-	char type[128];
-
-	snprintf(type, sizeof(type), "btf_trace_%s", name);
-	return vmlinux && btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
-}
-
 static int keep_link(struct iol_tracer *t, struct bpf_link *link)
 {
 	struct bpf_link **p = realloc(t->links, (t->nlinks + 1) * sizeof(*p));
@@ -365,7 +423,7 @@ static int attach_all(struct iol_tracer *t, struct btf *vmlinux)
 		s->progs.on_fork, s->progs.on_exec, s->progs.on_exit_task, s->progs.on_rename,
 		s->progs.on_signal_generate, s->progs.on_signal_deliver, s->progs.on_waking,
 		s->progs.on_uring_create, s->progs.on_uring_submit, s->progs.on_uring_complete,
-		s->progs.on_irq_entry, s->progs.on_irq_exit,
+		s->progs.on_uring_complete_args,
 	};
 	char tp[96];
 
@@ -405,15 +463,12 @@ static int attach_all(struct iol_tracer *t, struct btf *vmlinux)
 			return -ENOMEM;
 	}
 	(void)vmlinux;
-	return 0;
+	return t->opts.irq ? attach_irq(t) : 0;
 }
 
 static int configure(struct iol_tracer *t, struct btf *vmlinux)
 {
 	struct iolens_bpf *s = t->skel;
-	static const char *uring_tps[] = { "io_uring_create", "io_uring_submit_req", "io_uring_complete" };
-	struct bpf_program *uring_progs[] = { s->progs.on_uring_create, s->progs.on_uring_submit,
-					      s->progs.on_uring_complete };
 
 	s->rodata->min_duration_ns = t->opts.min_duration_ns;
 	s->rodata->tracer_tgid = getpid();
@@ -425,19 +480,15 @@ static int configure(struct iol_tracer *t, struct btf *vmlinux)
 			s->rodata->nr_to_sys[syscalls[i].nr] = syscalls[i].id;
 		class_of_sys[syscalls[i].id] = syscalls[i].cls;
 	}
-	if (!t->opts.irq) {
+	/* loaded always (UIO devices may appear), attached only when needed (attach_irq) */
+	if (!compat_has_tracepoint(vmlinux, "irq_handler_entry") || !compat_has_tracepoint(vmlinux, "irq_handler_exit")) {
 		bpf_program__set_autoload(s->progs.on_irq_entry, false);
 		bpf_program__set_autoload(s->progs.on_irq_exit, false);
+		meta_list_add(&t->cannot_see, "hard IRQs (this kernel lacks the irq_handler tracepoints)");
 	}
-	for (size_t i = 0; i < 3; i++) {
-		if (!btf_has_tracepoint(vmlinux, uring_tps[i])) {
-			bpf_program__set_autoload(uring_progs[i], false);
-			meta_list_add(&t->missing, uring_tps[i]);
-			if (!t->cannot_see.n)
-				meta_list_add(&t->cannot_see, "io_uring requests and completions (this kernel lacks "
-							      "the io_uring tracepoints)");
-		}
-	}
+	if (!compat_select_uring(s, vmlinux, &t->missing))
+		meta_list_add(&t->cannot_see, "io_uring requests and completions (this kernel lacks the io_uring "
+					      "tracepoints)");
 	return bpf_map__set_max_entries(s->maps.events, t->opts.ring_size);
 }
 
@@ -512,31 +563,44 @@ static void destroy_links(struct bpf_link **links, size_t n)
 	free(started);
 }
 
-/* --check: load the programs (and unload them) to learn whether this user may trace with eBPF. */
-static int check_privileges(struct iol_options *opts)
+/* --check: load the programs as a recording would (same configuration for this kernel), then unload
+ * them, to learn whether this user may trace with eBPF. 0: yes; 3: not allowed; 1: another failure
+ * (a verifier refusal despite the capabilities is a bug in iolens, and says so). */
+static int check_privileges(struct iol_tracer *t)
 {
-	struct iolens_bpf *skel = iolens_bpf__open();
-	int err;
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int err, rc = 1;
 
-	if (!skel) {
-		logmsg("iolens-tracer: cannot open the eBPF object: %s", strerror(errno));
-		return 1;
-	}
-	bpf_program__set_autoload(skel->progs.on_irq_entry, opts->irq);
-	bpf_program__set_autoload(skel->progs.on_irq_exit, opts->irq);
-	libbpf_set_print(NULL);
-	err = iolens_bpf__load(skel);
-	iolens_bpf__destroy(skel);
-	if (err == -EPERM || err == -EACCES) {
+	if (!caps_allow_ebpf()) {
 		explain_load_error(-EPERM);
-		return 3;
+		rc = 3;
+		goto out;
 	}
+	t->skel = iolens_bpf__open();
+	if (!t->skel) {
+		logmsg("iolens-tracer: cannot open the eBPF object: %s", strerror(errno));
+		goto out;
+	}
+	err = configure(t, vmlinux);
+	if (err) {
+		logmsg("iolens-tracer: cannot configure the eBPF object: %s", strerror(-err));
+		goto out;
+	}
+	err = iolens_bpf__load(t->skel); /* with the capabilities, a refusal is a bug: its log is shown */
 	if (err) {
 		explain_load_error(err);
-		return 1;
+		rc = err == -EPERM ? 3 : 1;
+		goto out;
 	}
 	printf("ok: this user may load the eBPF programs\n");
-	return 0;
+	rc = 0;
+out:
+	iolens_bpf__destroy(t->skel);
+	t->skel = NULL;
+	btf__free(vmlinux);
+	meta_list_free(&t->missing);
+	meta_list_free(&t->cannot_see);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- main loop */
@@ -554,6 +618,8 @@ static int run(struct iol_tracer *t, int *end_reason)
 		ring_buffer__consume(t->rb);
 		scan_dirty_procs(t);
 		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= t->next_uio_scan)
+			uio_refresh_devices(t, now);
 		if (now >= next_stats) {
 			report_losses(t, now);
 			report_unfinished(t, now, false);
@@ -642,7 +708,7 @@ int main(int argc, char **argv)
 	install_signals();
 	libbpf_set_print(libbpf_log);
 	if (t->opts.check)
-		return check_privileges(&t->opts);
+		return check_privileges(t);
 	if (t->opts.pid && check_target(t->opts.pid))
 		return 1;
 	autoselect = t->opts.backend == IOL_BACKEND_AUTO;
@@ -724,6 +790,8 @@ int main(int argc, char **argv)
 	 * event precedes it */
 	read_clock(&t->clock);
 	write_preamble(t);
+	proc_use_uio(&t->uio);
+	uio_refresh_devices(t, now_ns(CLOCK_MONOTONIC));
 	if (add_target(t, t->target, IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0))) {
 		logmsg("iolens-tracer: cannot follow pid %d: %s", t->target, strerror(errno));
 		goto cleanup;

@@ -42,7 +42,8 @@ struct iol_inflight {
 	__u64 aux;       /* timeout in ns read at entry (or ~0 for none) */
 	__u64 stack_end; /* cached end of the thread's stack mapping, 0 = unknown */
 	__u16 sys;
-	__u16 reserved;
+	__u8 fmt;        /* data format of the record when not the syscall's own (UIO reads/writes), else 0 */
+	__u8 reserved;
 	__u32 tgid;
 };
 
@@ -54,6 +55,13 @@ struct iol_exec_ranges {
 	__u64 hi; /* highest end */
 	__u64 start[IOL_MAX_EXEC_RANGES];
 	__u64 end[IOL_MAX_EXEC_RANGES];
+};
+
+/* Key of the `uio_files` map: a file by (kernel dev_t of its filesystem, inode). */
+struct iol_file_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 reserved;
 };
 
 /* Key of the `fd_class` map: fds whose reads are waits whatever their duration. */

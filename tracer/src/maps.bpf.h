@@ -64,7 +64,28 @@ struct {
 	__type(value, __u32);
 } rings SEC(".maps");
 
-/* IRQ numbers to record when irq_all is off. */
+/* The major number of /dev/uioN (dynamic; 0 while the uio module is not loaded): the loader sets it
+ * when it finds UIO devices, at attach and later. */
+volatile __u32 uio_major = 0;
+
+/* UIO devices by minor (N of /dev/uioN) -> their IRQ: opening one adds the IRQ to irq_filter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __s32);
+} uio_irqs SEC(".maps");
+
+/* The PCI config-space files of UIO devices, by (kernel dev_t of sysfs, inode): their fds are
+ * IOL_FD_TYPE_UIO_CONFIG (writes there re-enable a uio_pci_generic interrupt). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct iol_file_key);
+	__type(value, __u8);
+} uio_files SEC(".maps");
+
+/* IRQ numbers to record when irq_all is off (the IRQs of UIO devices a traced process opened). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);

@@ -2,6 +2,7 @@
 /* Snapshots of a target from /proc: threads, fds, executable mappings (with build-ids from the
  * kernel's PROCMAP_QUERY where it has it). */
 #include "procfs.h"
+#include "uio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -172,6 +173,13 @@ static uint32_t fd_flags(pid_t pid, int fd)
 	return flags;
 }
 
+static const struct iol_uio_set *uio_devices;
+
+void proc_use_uio(const struct iol_uio_set *set)
+{
+	uio_devices = set;
+}
+
 ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, size_t len)
 {
 	char path[64];
@@ -185,6 +193,8 @@ ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, si
 	link[n] = 0;
 	stat(path, &st);
 	r->type = fd_type(link, st.st_mode);
+	if (uio_devices && uio_classify(uio_devices, &st))
+		r->type = uio_classify(uio_devices, &st);
 	r->rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
 	r->dev = encode_dev(major(st.st_dev), minor(st.st_dev));
 	r->ino = st.st_ino;
@@ -219,8 +229,8 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		r.fd2 = -1;
 		r.ts = ts;
 		r.open_flags = fd_flags(pid, (int)fd);
-		if (cb && r.type == IOL_FD_TYPE_UIO)
-			cb(ctx, pid, (int)fd, r.type);
+		if (cb && (r.type == IOL_FD_TYPE_UIO || r.type == IOL_FD_TYPE_UIO_CONFIG))
+			cb(ctx, pid, (int)fd, r.type, r.rdev);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);
 	}
 	closedir(d);

@@ -24,8 +24,13 @@ struct iol_proc_maps {
 	struct iol_known_map *maps;
 };
 
-/* Called for each fd whose reads count as waits, so the kernel side learns about it. */
-typedef void (*iol_fd_class_cb)(void *ctx, pid_t pid, int fd, uint8_t type);
+/* Called for each fd on a UIO device or its config space (type IOL_FD_TYPE_UIO or _UIO_CONFIG;
+ * rdev in the kernel's encoding), so the kernel side learns about it. */
+typedef void (*iol_fd_class_cb)(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev);
+
+struct iol_uio_set;
+/* The UIO devices known (uio.h): fds on them are typed uio / uio_config. NULL for none. */
+void proc_use_uio(const struct iol_uio_set *set);
 
 /* task records (event "existing") for every thread of pid; `target` marks the named process. */
 int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool target);

@@ -102,6 +102,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[4] = nargs > 4 ? ctx->args[4] : 0;
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
 	f->sys = sys;
+	f->fmt = 0;
 	f->stack_id = 0;
 	f->tgid = tgid;
 	f->aux = sys_class[sys] == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
@@ -110,6 +111,15 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	if (sys_class[sys] == IOL_SYSCALL_CLASS_WAIT)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 	return 0;
+}
+
+/* The first min(n, 8) bytes of a user buffer (n > 0). */
+static __always_inline void read_user_prefix(__u64 *dst, __u64 src, long n)
+{
+	__u64 len = n;
+
+	IOL_CLAMP(len, 8);
+	bpf_probe_read_user(dst, len, (void *)src);
 }
 
 /* Tail words of a syscall record; returns how many were written. */
@@ -122,9 +132,14 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 		/* struct epoll_event is packed on x86-64: u32 events, u64 data */
 		__u32 raw[3 * 8];
 
+		__u64 len = ret > 8 ? 8 : (ret > 0 ? ret : 0);
+
 		data[0] = f->aux;
-		k = ret > 8 ? 8 : (ret > 0 ? ret : 0);
-		if (k && bpf_probe_read_user(raw, sizeof(raw[0]) * 3 * (k & 15), (void *)f->args[1]) == 0) {
+		/* Older verifiers (6.1) lose the range of a clamped value the compiler has folded: clamp it
+		 * again behind a barrier so the size passed to the helper is provably bounded. */
+		IOL_CLAMP(len, 8);
+		k = len;
+		if (len && bpf_probe_read_user(raw, sizeof(raw[0]) * 3 * len, (void *)f->args[1]) == 0) {
 			for (int i = 0; i < 8; i++) {
 				if (i >= k)
 					break;
@@ -136,17 +151,14 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 		return 1;
 	}
 	case IOL_DATA_FORMAT_POLLFDS: {
-		__u64 nfds = f->args[1];
+		__u64 len = f->args[1];
 
 		data[0] = f->sys == IOL_SYS_POLL ? read_timeout(IOL_SYS_POLL, f->args) : f->aux;
-		k = nfds > 16 ? 16 : nfds;
-		if (k && bpf_probe_read_user(&data[1], 8 * (k & 31), (void *)f->args[0]) == 0)
-			return 1 + k;
+		IOL_CLAMP(len, 16);
+		if (len && bpf_probe_read_user(&data[1], 8 * len, (void *)f->args[0]) == 0)
+			return 1 + len;
 		return 1;
 	}
-	case IOL_DATA_FORMAT_TIMEOUT_NS:
-		data[0] = f->aux;
-		return 1;
 	case IOL_DATA_FORMAT_EPOLL_CTL_EVENT: {
 		__u32 raw[3] = {};
 
@@ -156,11 +168,6 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 		data[1] = raw[1] | ((__u64)raw[2] << 32);
 		return 2;
 	}
-	case IOL_DATA_FORMAT_AIO_CTX:
-		data[0] = 0;
-		if (ret == 0 && f->args[1])
-			bpf_probe_read_user(&data[0], 8, (void *)f->args[1]);
-		return 1;
 	case IOL_DATA_FORMAT_SIGINFO: {
 		/* si_signo, si_errno, si_code, pad, then for SIGPOLL: long si_band, int si_fd */
 		__s32 head[4] = {};
@@ -193,21 +200,39 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 
 	if (!f)
 		return 0;
-	fmt = f->sys < IOL_SYS_MAX ? sys_format[f->sys] : IOL_DATA_FORMAT_NONE;
+	fmt = f->fmt ? f->fmt : f->sys < IOL_SYS_MAX ? sys_format[f->sys] : IOL_DATA_FORMAT_NONE;
 
-	/* Constant reservation sizes: the common short forms, then the largest. */
-	if (fmt == IOL_DATA_FORMAT_NONE)
+	/* Constant reservation sizes: the common short forms, then the largest. Each form fills only the
+	 * record it reserved, so no verifier (6.1's included) has to correlate two branches on fmt/ret. */
+	if (fmt == IOL_DATA_FORMAT_NONE) {
 		r = reserve_record(sizeof(*r), IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
-	else if (fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_AIO_CTX ||
-		 ((fmt == IOL_DATA_FORMAT_EPOLL_EVENTS) && ret <= 0))
+		if (!r)
+			return 0;
+		words = 0;
+	} else if (fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_AIO_CTX ||
+		   fmt == IOL_DATA_FORMAT_UIO_COUNT || fmt == IOL_DATA_FORMAT_UIO_WRITE ||
+		   ((fmt == IOL_DATA_FORMAT_EPOLL_EVENTS) && ret <= 0)) {
 		r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
-	else
+		if (!r)
+			return 0;
+		r->data[0] = fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_EPOLL_EVENTS ? f->aux : 0;
+		if (fmt == IOL_DATA_FORMAT_AIO_CTX && ret == 0 && f->args[1])
+			bpf_probe_read_user(&r->data[0], 8, (void *)f->args[1]);
+		else if (fmt == IOL_DATA_FORMAT_UIO_COUNT && ret >= 4)
+			/* read() of /dev/uioN: the 32-bit interrupt count it returned */
+			bpf_probe_read_user(&r->data[0], 4, (void *)f->args[1]);
+		else if (fmt == IOL_DATA_FORMAT_UIO_WRITE && ret > 0)
+			/* what was written (1 re-enables the interrupt): the first 8 bytes of the buffer */
+			read_user_prefix(&r->data[0], f->args[1], ret);
+		words = 1;
+	} else {
 		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
-	if (!r)
-		return 0;
-	words = fill_data(fmt, f, ret, r->data);
-	if (words > IOL_MAX_DATA_WORDS)
-		words = IOL_MAX_DATA_WORDS;
+		if (!r)
+			return 0;
+		words = fill_data(fmt, f, ret, r->data);
+		if (words > IOL_MAX_DATA_WORDS)
+			words = IOL_MAX_DATA_WORDS;
+	}
 	r->hdr.size = sizeof(*r) + 8 * words;
 	r->sys = f->sys;
 	r->cpu = bpf_get_smp_processor_id();
@@ -227,14 +252,26 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 	return 0;
 }
 
-/* Reads of these fds are waits (for an interrupt): sent whatever their duration. */
-static __always_inline bool waits_on_fd(__u16 sys, __u32 tgid, __u64 fd)
+/* Read of a UIO device: the wait for an interrupt, however short. Write to one (irqcontrol) or to a
+ * UIO device's PCI config space (INTx re-enable): the driver re-enabling its interrupt. These are
+ * sent whatever their duration, with what was read or written; returns that data format, or 0. */
+static __always_inline __u8 uio_format(__u16 sys, __u32 tgid, __u64 fd)
 {
 	struct iol_fd_key key = { .tgid = tgid, .fd = fd };
+	bool read = sys == IOL_SYS_READ || sys == IOL_SYS_PREAD64;
+	bool write = sys == IOL_SYS_WRITE || sys == IOL_SYS_PWRITE64;
+	__u8 *type;
 
-	if (sys != IOL_SYS_READ && sys != IOL_SYS_READV && sys != IOL_SYS_PREAD64)
-		return false;
-	return bpf_map_lookup_elem(&fd_class, &key) != NULL;
+	if (!read && !write)
+		return 0;
+	type = bpf_map_lookup_elem(&fd_class, &key);
+	if (!type)
+		return 0;
+	if (*type == IOL_FD_TYPE_UIO)
+		return read ? IOL_DATA_FORMAT_UIO_COUNT : IOL_DATA_FORMAT_UIO_WRITE;
+	if (*type == IOL_FD_TYPE_UIO_CONFIG && write)
+		return IOL_DATA_FORMAT_UIO_WRITE;
+	return 0;
 }
 
 static __always_inline bool fcntl_recorded(__u64 cmd)
@@ -307,7 +344,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
-		if (now - f->ts >= min_duration_ns || waits_on_fd(sys, tgid, f->args[0])) {
+		f->fmt = uio_format(sys, tgid, f->args[0]);
+		if (now - f->ts >= min_duration_ns || f->fmt) {
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 			emit_syscall(f, tgid, tid, ret, now);
 		}

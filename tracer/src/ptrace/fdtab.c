@@ -11,34 +11,52 @@
 #define F_DUPFD_ 0
 #define F_DUPFD_CLOEXEC_ 1030
 
-bool pt_waits_on_fd(const struct pt_proc *p, uint16_t sys, uint64_t fd)
+static bool has(const uint64_t *set, int fd)
 {
-	if (sys != IOL_SYS_READ && sys != IOL_SYS_READV && sys != IOL_SYS_PREAD64)
-		return false;
-	return fd < 1024 && (p->uio_fds[fd / 64] & (1ULL << (fd % 64)));
+	return fd >= 0 && fd < 1024 && (set[fd / 64] & (1ULL << (fd % 64)));
+}
+
+static void put(uint64_t *set, int fd, bool on)
+{
+	if (on)
+		set[fd / 64] |= 1ULL << (fd % 64);
+	else
+		set[fd / 64] &= ~(1ULL << (fd % 64));
+}
+
+uint8_t pt_uio_format(const struct pt_proc *p, uint16_t sys, uint64_t fd)
+{
+	bool read = sys == IOL_SYS_READ || sys == IOL_SYS_PREAD64;
+	bool write = sys == IOL_SYS_WRITE || sys == IOL_SYS_PWRITE64;
+
+	if (fd >= 1024 || (!read && !write))
+		return 0;
+	if (has(p->uio_fds, (int)fd))
+		return read ? IOL_DATA_FORMAT_UIO_COUNT : IOL_DATA_FORMAT_UIO_WRITE;
+	if (write && has(p->uio_config_fds, (int)fd))
+		return IOL_DATA_FORMAT_UIO_WRITE;
+	return 0;
 }
 
 static void set_class(struct pt_proc *p, int fd, uint8_t type)
 {
 	if (!p || fd < 0 || fd >= 1024)
 		return;
-	/* a read of a UIO device is the wait for an interrupt, however short */
-	if (type == IOL_FD_TYPE_UIO)
-		p->uio_fds[fd / 64] |= 1ULL << (fd % 64);
-	else
-		p->uio_fds[fd / 64] &= ~(1ULL << (fd % 64));
+	put(p->uio_fds, fd, type == IOL_FD_TYPE_UIO);
+	put(p->uio_config_fds, fd, type == IOL_FD_TYPE_UIO_CONFIG);
 }
 
-void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type)
+static uint8_t class_of(const struct pt_proc *p, int fd)
+{
+	return has(p->uio_fds, fd) ? IOL_FD_TYPE_UIO : has(p->uio_config_fds, fd) ? IOL_FD_TYPE_UIO_CONFIG : IOL_FD_TYPE_UNKNOWN;
+}
+
+void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev)
 {
 	struct pt_tracer *t = ctx;
 
+	(void)rdev; /* no IRQs under ptrace */
 	set_class(pt_table_get(&t->procs, pid), fd, type);
-}
-
-static bool is_uio(const struct pt_proc *p, int fd)
-{
-	return fd >= 0 && fd < 1024 && (p->uio_fds[fd / 64] & (1ULL << (fd % 64)));
 }
 
 static void emit_fd(struct pt_tracer *t, struct pt_thread *th, struct iol_rec_fd *r, uint16_t sys, uint64_t ts,
@@ -87,7 +105,7 @@ static void dup_done(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, in
 {
 	struct iol_rec_fd r = { .op = IOL_FD_OP_DUP, .fd = newfd, .fd2 = oldfd };
 
-	set_class(th->proc, newfd, is_uio(th->proc, oldfd) ? IOL_FD_TYPE_UIO : IOL_FD_TYPE_UNKNOWN);
+	set_class(th->proc, newfd, class_of(th->proc, oldfd));
 	emit_fd(t, th, &r, sys, ts, NULL, 0);
 }
 

@@ -50,6 +50,7 @@ struct pt_call {
 	uint64_t aux;      /* waits: timeout in ns (PT_NO_TIMEOUT for none); rt_sigaction: handler */
 	uint64_t aux2;     /* rt_sigaction: flags */
 	uint16_t sys;      /* iolens id (or PT_SYS_*), 0 for a call not recorded */
+	uint8_t fmt;       /* data format when not the syscall's own (UIO reads and writes), else 0 */
 };
 
 /* A signal's disposition, as far as the tracer knows it. */
@@ -80,7 +81,8 @@ struct pt_proc {
 	struct iol_exec_ranges ranges; /* where code is: the candidates of the stack window */
 	struct pt_idset seen;
 	struct pt_sigaction sig[PT_NSIG];
-	uint64_t uio_fds[16]; /* fds < 1024 whose reads are waits (a UIO device), as fd_class */
+	uint64_t uio_fds[16];        /* fds < 1024 on a UIO device (/dev/uioN), as fd_class */
+	uint64_t uio_config_fds[16]; /* fds < 1024 on a UIO device's PCI config space */
 	struct pt_proc *next_free;
 };
 
@@ -174,8 +176,10 @@ void pt_aio_reaped(struct pt_tracer *t, struct pt_thread *th, const struct pt_ca
 /* fdtab.c */
 void pt_fd_effect(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, const struct pt_call *c, long ret,
 		  uint64_t now);
-void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type);
-bool pt_waits_on_fd(const struct pt_proc *p, uint16_t sys, uint64_t fd);
+void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev);
+/* A read of /dev/uioN (the wait for an interrupt), a write to it or to its config space (the
+ * interrupt re-enabled): sent whatever its duration, in this data format; else 0 (as uio_format). */
+uint8_t pt_uio_format(const struct pt_proc *p, uint16_t sys, uint64_t fd);
 
 /* signal.c */
 void pt_on_signal_stop(struct pt_tracer *t, struct pt_thread *th, int sig);

@@ -89,7 +89,19 @@ static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struc
 	struct pt_proc *p = th->proc;
 	uint32_t k;
 
-	switch (t->fmt[c->sys]) {
+	switch (c->fmt ? c->fmt : t->fmt[c->sys]) {
+	case IOL_DATA_FORMAT_UIO_COUNT:
+		/* read() of /dev/uioN: the 32-bit interrupt count it returned */
+		data[0] = 0;
+		if (ret >= 4)
+			pt_mem_read(p, th->tid, c->args[1], &data[0], 4);
+		return 1;
+	case IOL_DATA_FORMAT_UIO_WRITE:
+		/* what was written (1 re-enables the interrupt): its first 8 bytes */
+		data[0] = 0;
+		if (ret > 0)
+			pt_mem_read(p, th->tid, c->args[1], &data[0], ret > 8 ? 8 : (size_t)ret);
+		return 1;
 	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
 		uint32_t raw[3 * 8]; /* struct epoll_event is packed on x86-64: u32 events, u64 data */
 
@@ -159,7 +171,7 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 	b.r.cpu = 0xffff; /* not known to a ptrace tracer */
 	b.r.pid = th->proc->pid;
 	b.r.tid = th->tid;
-	b.r.data_format = words ? t->fmt[c->sys] : (flags ? IOL_DATA_FORMAT_NONE : t->fmt[c->sys]);
+	b.r.data_format = words || !flags ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
 	b.r.data_count = words;
 	b.r.flags = flags;
 	b.r.ts = c->ts;
@@ -218,6 +230,7 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	struct pt_call *c = &th->call;
 
 	c->sys = sys;
+	c->fmt = 0;
 	c->ts = now;
 	for (int i = 0; i < 6; i++)
 		c->args[i] = i < t->nargs[sys] ? pt_regs_arg(regs, i) : 0;
@@ -253,7 +266,8 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		emit_syscall(t, th, c, ret, now, 0);
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
-		if (now - c->ts >= t->opts->min_duration_ns || pt_waits_on_fd(th->proc, sys, c->args[0])) {
+		c->fmt = pt_uio_format(th->proc, sys, c->args[0]);
+		if (now - c->ts >= t->opts->min_duration_ns || c->fmt) {
 			c->stack_id = pt_capture_stack(t, th, regs);
 			emit_syscall(t, th, c, ret, now, 0);
 		}

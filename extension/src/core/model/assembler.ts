@@ -245,6 +245,11 @@ export class TraceAssembler {
     }
     const args = decodeSyscallArgs(r, info, this.fds, this.epoll);
     if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
+    if (typeof args.interrupts === 'number') {
+      // the count this fd started from: its first read can show a missed interrupt too
+      const start = this.fds.get(r.pid, Number(BigInt.asIntN(32, r.args[0])))?.uioCount;
+      if (start !== undefined) args.count_at_open = start;
+    }
     const unfinished = (r.flags & 1) !== 0;
     if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
       this.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);

@@ -13,6 +13,8 @@ export interface FdInfo {
   readonly flags: number;
   /** Device number of character/block devices (major << 20 | minor). */
   readonly rdev: number;
+  /** /dev/uioN opened while traced: the interrupt count its reads start from. */
+  readonly uioCount?: number;
 }
 
 const DESCRIPTIONS: Partial<Record<FdTypeName, string>> = {
@@ -66,7 +68,8 @@ export class FdTables {
       case 1: // open
       case 4: { // existing
         const path = r.path || DESCRIPTIONS[type] || '';
-        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev });
+        const uioCount = type === 'uio' && Math.floor(r.aux / 2 ** 32) === 1 ? r.aux % 2 ** 32 : undefined;
+        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev, ...(uioCount !== undefined && { uioCount }) });
         if (r.fd2 >= 0 && (type === 'pipe' || type === 'socket')) {
           t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev });
         }

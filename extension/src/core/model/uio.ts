@@ -156,8 +156,8 @@ export class UioTracker {
     const d = this.byPath(str(a.path));
     if (e.name === 'fcntl' && d && a.async === true) this.asyncFd.set(e.pid, d.index);
     if ((e.name === 'read' || e.name === 'pread64') && d && !e.unfinished && e.ret === 4 && typeof a.interrupts === 'number') {
-      const key = `${d.index}:${e.pid}`;
-      const prev = this.lastCount.get(key);
+      const key = `${d.index}:${e.pid}:${String(a.fd)}`;
+      const prev = this.lastCount.get(key) ?? (typeof a.count_at_open === 'number' ? a.count_at_open : undefined);
       this.lastCount.set(key, a.interrupts);
       if (prev !== undefined && a.interrupts - prev > 1) {
         const s = this.statsOf(d);
