@@ -11,6 +11,10 @@ import { build, ensureNpm, ensurePackages, root } from './setup.mjs';
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const mocha = (...specs) => [bin('mocha'), '--require', 'tsx/cjs', '--reporter', 'dot', ...specs];
 
+/** The ordinary user the tracer-user layer runs as (test/tracer/harness.ts creates it too). */
+const TEST_USER = 'iolens-test';
+const USER_HOME = '/tmp/iolens-test-home';
+
 /** Test layers (TESTING.md): each is a list of commands. */
 const LAYERS = [
   {
@@ -23,6 +27,8 @@ const LAYERS = [
       [process.execPath, 'protocol/generate.mjs', '--check'],
       ['make', '-s', '-C', 'tracer', 'check'],
       ['make', '-s', '-C', 'test/fixtures'],
+      ['make', '-s', '-C', 'test/uio'],
+      ['make', '-s', '-C', 'test/uio', 'marks'],
     ],
   },
   {
@@ -32,7 +38,19 @@ const LAYERS = [
   },
   { name: 'native', what: 'the libdw symbolizer on binaries built by the test', steps: [mocha('native/test/*.test.ts')] },
   { name: 'fuzz', what: 'a million malformed traces through the decoder and the loader', steps: [mocha('--timeout', '900000', 'test/fuzz/*.fuzz.ts')] },
-  { name: 'tracer', what: 'real eBPF tracing of the fixtures', root: true, steps: [mocha('--timeout', '60000', 'test/tracer/*.test.ts')] },
+  { name: 'tracer', what: 'real tracing of the fixtures, eBPF and ptrace', root: true, steps: [mocha('--timeout', '60000', 'test/tracer/*.test.ts')] },
+  {
+    // the same tests as an ordinary user: ptrace without privileges (the eBPF ones skip themselves)
+    name: 'tracer-user',
+    what: `the ptrace backend as the unprivileged user ${TEST_USER}`,
+    root: true,
+    steps: [
+      ['sh', '-c', `id -u ${TEST_USER} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ${TEST_USER}`],
+      ['install', '-d', '-o', TEST_USER, '-m', '700', USER_HOME],
+      ['runuser', '-u', TEST_USER, '--', 'env', `HOME=${USER_HOME}`, process.execPath, ...mocha('--timeout', '60000', 'test/tracer/*.test.ts')],
+    ],
+  },
+  { name: 'uio', what: 'UIO interrupts on a real device: QEMU edu bound to uio_pci_generic', steps: [mocha('--timeout', '600000', 'test/uio/*.test.ts')] },
   {
     name: 'extension',
     what: 'the extension inside a real VS Code (code-server; Electron where it can be downloaded)',
@@ -48,7 +66,7 @@ const LAYERS = [
 
 function main() {
   const only = process.argv.slice(2);
-  ensurePackages(['build', 'test', 'editor']);
+  ensurePackages(['build', 'test', 'editor', 'uio']);
   ensureNpm();
   build();
   const isRoot = process.getuid?.() === 0;

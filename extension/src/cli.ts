@@ -3,12 +3,14 @@
  * The `iolens` command line: the same core as the VS Code extension, from a terminal.
  *
  *   iolens record [--pid PID | -- COMMAND ARGS...] [options]
- *   iolens report FILE.iolens
- *   iolens dump FILE.iolens [--jsonl]
+ *   iolens report FILE.iolens [--symbols DIR]
+ *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
+ *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
  */
 import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
+import { symbolizeCommand } from './core/commands/symbolize';
 
 const VERSION = '0.1.0';
 
@@ -27,11 +29,17 @@ const USAGE = `Usage:
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
             --color / --no-color
-  iolens report FILE.iolens
+  iolens report FILE.iolens [--symbols DIR]...
       Per process and thread: calls by kind with count, total, p50/p99/max; the longest waits with
-      their source lines; the I/O models the program really uses.
-  iolens dump FILE.iolens [--jsonl]
+      their source lines; the I/O models the program really uses; UIO devices and interrupts.
+  iolens dump FILE.iolens [--jsonl] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
+  iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
+      Make a trace written by iolens-tracer alone (on a device, a guest, a container) self-contained:
+      its stacks resolved to source lines, so it shows them on any machine.
+      --symbols DIR: where the traced binaries are when they are not at the paths they ran from
+      (as a sysroot, or by file name; used only when the build-id matches). Also IOLENS_SYMBOL_PATH
+      (directories separated by ':').
   iolens --version`;
 
 class UsageError extends Error {}
@@ -108,19 +116,32 @@ async function main(argv: string[]): Promise<number> {
       process.off('SIGTERM', stop);
     }
   }
-  if (cmd === 'report' || cmd === 'dump') {
+  if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { jsonl: { type: 'boolean' }, color: { type: 'boolean' }, 'no-color': { type: 'boolean' } },
+      options: {
+        jsonl: { type: 'boolean' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        symbols: { type: 'string', multiple: true },
+        ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
+      },
     });
     if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
-    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr, symbolPath);
+    if (cmd === 'symbolize') {
+      const output = values.output;
+      if (typeof output !== 'string') throw new UsageError('symbolize needs -o OUT.iolens');
+      return symbolizeCommand(positionals[0], output, symbolPath, process.stdout, process.stderr);
+    }
     return dump(positionals[0], {
       jsonl: values.jsonl === true,
       color: values['no-color'] ? false : values.color ? true : color,
       out: process.stdout,
       err: process.stderr,
+      symbolPath,
     });
   }
   throw new UsageError(`unknown command '${cmd}'`);

@@ -13,13 +13,15 @@ import { readTraceFile } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 
 /** Print the report of a trace file. */
-export async function report(path: string, out: Writable, err: Writable): Promise<number> {
+export async function report(path: string, out: Writable, err: Writable, symbolPath: readonly string[] = []): Promise<number> {
   let builder = new ReportBuilder();
   const { pipeline, warnings } = await readTraceFile(path, (e) => builder.add(e), {
+    symbolPath,
     onPipeline: (p) => (builder = new ReportBuilder(p.trace.uioDevices)),
   });
   out.write(renderReport({ title: path, trace: pipeline.trace, builder, resolver: pipeline.resolver, cwd: process.cwd(), warnings }));
   for (const w of warnings) err.write(`iolens: warning: ${path}: ${w}\n`);
+  for (const n of pipeline.resolver.substitutionNotes()) err.write(`iolens: note: ${n}\n`);
   return 0;
 }
 
@@ -27,8 +29,10 @@ export async function report(path: string, out: Writable, err: Writable): Promis
  * Print every event of a trace file, as readable lines or JSON lines. Two passes: the symbol
  * section is at the end of the file, and a trace of millions of events is never held in memory.
  */
-export async function dump(path: string, o: { jsonl: boolean; color: boolean; out: Writable; err: Writable }): Promise<number> {
-  const { pipeline: context, warnings } = await readTraceFile(path, () => undefined, { events: false });
+export async function dump(
+  path: string, o: { jsonl: boolean; color: boolean; out: Writable; err: Writable; symbolPath?: readonly string[] },
+): Promise<number> {
+  const { pipeline: context, warnings } = await readTraceFile(path, () => undefined, { events: false, symbolPath: o.symbolPath });
   const ctx = {
     threadName: (pid: number, tid: number) => context.trace.processes.threadName(pid, tid),
     stack: (id: bigint) => context.resolver.resolve(id),
@@ -53,5 +57,6 @@ export async function dump(path: string, o: { jsonl: boolean; color: boolean; ou
   replay.end();
   await write(batch);
   for (const w of warnings) o.err.write(`iolens: warning: ${path}: ${w}\n`);
+  for (const n of context.resolver.substitutionNotes()) o.err.write(`iolens: note: ${n}\n`);
   return 0;
 }

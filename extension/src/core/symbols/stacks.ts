@@ -5,6 +5,7 @@
  * resolves through the native symbolizer, caching by (file identity, offset).
  */
 import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from './maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
@@ -33,6 +34,8 @@ export interface ResolvedStack {
 
 interface ModuleState {
   readonly key: string;
+  /** The file read for it: the mapped path, or its copy found in a search directory. */
+  readonly file: string;
   readonly problem: string | null;
   readonly noLines: boolean;
 }
@@ -52,12 +55,20 @@ export class StackResolver {
   private readonly modules = new Map<string, ModuleState>();
   private readonly cache = new Map<string, ResolvedFrame[]>();
   private readonly resolved = new Map<bigint, ResolvedStack>();
+  /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
+  readonly substitutions = new Map<string, { file: string; verified: boolean }>();
 
   constructor(
     private readonly trace: Pick<TraceAssembler, 'stacks' | 'maps' | 'symbols'>,
     private readonly symbolizer: NativeSymbolizer | null,
     /** Why there is no symbolizer (shown on frames it would have resolved). */
     private readonly symbolizerError: string | null = null,
+    /**
+     * Where else to look for the binaries of a trace recorded on another machine (a device, a
+     * guest, a container): in each directory, the mapped path under it (a sysroot) and the file's
+     * name; a candidate is used only when its build-id is the one the process ran.
+     */
+    private readonly searchPath: readonly string[] = [],
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -77,6 +88,13 @@ export class StackResolver {
     // an address outside every known mapping may be in one whose map record has not arrived yet
     if (!result.frames.some((f) => f.problem === UNMAPPED)) this.resolved.set(stackId, result);
     return result;
+  }
+
+  /** The substitutions in words, one line each (for a report's notes). */
+  substitutionNotes(): string[] {
+    return [...this.substitutions].map(([path, s]) =>
+      s.verified ? `${path}: read from ${s.file} (same build-id)` : `${path}: read from ${s.file}, matched by name only (the trace has no build-id for it: kernels before 6.11 do not give one)`,
+    );
   }
 
   /** Forget results, e.g. after more memory maps arrived. */
@@ -134,7 +152,7 @@ export class StackResolver {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
     if (!m || !this.symbolizer || m.vdso || m.anonymous || this.module(m).problem) return undefined;
     try {
-      return this.symbolizer.cfa(m.path, [fileOffset(m, pc) - (isReturn ? 1 : 0)])[0];
+      return this.symbolizer.cfa(this.module(m).file, [fileOffset(m, pc) - (isReturn ? 1 : 0)])[0];
     } catch {
       return undefined;
     }
@@ -146,26 +164,59 @@ export class StackResolver {
     if (known) return known;
     let problem: string | null = null;
     let noLines = false;
+    let file = m.path;
     if (!this.symbolizer) {
       problem = this.symbolizerError ?? 'no symbolizer';
-    } else if (!existsSync(m.path)) {
-      problem = m.deleted ? `${m.path} was deleted after it was mapped` : `${m.path} is not there`;
     } else {
-      try {
-        const info = this.symbolizer.inspect(m.path);
-        if (m.buildId && info.buildId && info.buildId !== m.buildId) {
-          problem = `${m.path} was replaced after it was mapped (build-id ${info.buildId}, the process runs ${m.buildId})`;
-        } else if (!m.buildId && m.ino && statSync(m.path).ino !== m.ino) {
-          problem = `${m.path} was replaced after it was mapped (different inode)`;
+      const copy = this.findCopy(m);
+      if (copy) file = copy;
+      if (!existsSync(file)) {
+        problem = m.deleted ? `${m.path} was deleted after it was mapped` : `${m.path} is not there`;
+        if (this.searchPath.length) problem += ` (nor, with build-id ${m.buildId ?? 'unknown'}, in ${this.searchPath.join(', ')})`;
+      } else {
+        try {
+          const info = this.symbolizer.inspect(file);
+          if (m.buildId && info.buildId && info.buildId !== m.buildId) {
+            problem = `${m.path} was replaced after it was mapped (build-id ${info.buildId}, the process runs ${m.buildId})`;
+          } else if (file === m.path && !m.buildId && m.ino && statSync(m.path).ino !== m.ino) {
+            problem = `${m.path} was replaced after it was mapped (different inode)`;
+          }
+          noLines = !info.hasLines;
+        } catch (e) {
+          problem = e instanceof Error ? e.message : String(e);
         }
-        noLines = !info.hasLines;
-      } catch (e) {
-        problem = e instanceof Error ? e.message : String(e);
       }
     }
-    const state = { key: m.buildId ?? `${m.path}:${m.ino}`, problem, noLines };
+    const state = { key: m.buildId ?? `${file}:${m.ino}`, file, problem, noLines };
     this.modules.set(id, state);
     return state;
+  }
+
+  /**
+   * The binary in the search path that the process ran, when the mapped path is not it: the one
+   * with the build-id the trace recorded, or, when the kernel gave none (before 6.11), the first
+   * by name (noted in `substitutions` as unverified).
+   */
+  private findCopy(m: MemoryMap): string | undefined {
+    if (!this.searchPath.length || !this.symbolizer) return undefined;
+    const buildId = (path: string): string | null | undefined => {
+      try {
+        return existsSync(path) && statSync(path).isFile() ? this.symbolizer?.inspect(path).buildId ?? null : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const here = buildId(m.path);
+    if (here !== undefined && (!m.buildId || here === m.buildId)) return undefined;
+    for (const dir of this.searchPath) {
+      for (const candidate of [join(dir, m.path), join(dir, basename(m.path))]) {
+        const id = buildId(candidate);
+        if (id === undefined || (m.buildId && id !== m.buildId)) continue;
+        this.substitutions.set(m.path, { file: candidate, verified: m.buildId !== null });
+        return candidate;
+      }
+    }
+    return undefined;
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
@@ -193,7 +244,7 @@ export class StackResolver {
       let found = this.cache.get(key);
       if (!found) {
         try {
-          found = this.symbolizer.resolve(m.path, [off])[0] ?? [];
+          found = this.symbolizer.resolve(mod.file, [off])[0] ?? [];
         } catch (e) {
           found = [];
           frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });

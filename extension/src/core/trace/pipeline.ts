@@ -18,6 +18,8 @@ export interface PipelineOptions {
    * events without building them, so a recording to a file keeps up with millions of events.
    */
   readonly events?: boolean;
+  /** Directories holding the binaries of a trace recorded elsewhere (StackResolver). */
+  readonly symbolPath?: readonly string[];
 }
 
 /** Records that describe the trace rather than being events: always decoded. */
@@ -53,7 +55,7 @@ export class TracePipeline {
     let error: string | null = null;
     if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
     this.symbolizerError = error;
-    this.resolver = new StackResolver(this.trace, symbolizer, error);
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
