@@ -62,7 +62,7 @@ describe('protocol', () => {
         kind: 'aio_submit', opcode: 7, index: 3, pid: 1, tid: 2, ts: 99, ctx: 0x7f00n, obj: 0x1234n, data: 0xa1n, offset: -1, nbytes: 4096,
         fd: 5, resfd: -1, iocbFlags: 1, rwFlags: 0, stackId: 3n,
       },
-      { kind: 'signal_generate', sig: 29, group: 1, result: 2, pid: 1, tid: 2, ts: 3, senderPid: 4, senderTid: 5, code: 1, sigErrno: 0, pollFd: 7, pollBand: 65, senderComm: 'writer' },
+      { kind: 'signal_generate', sig: 29, group: 1, result: 2, flags: 1, pid: 1, tid: 2, ts: 3, senderPid: 4, senderTid: 5, code: 1, sigErrno: 0, pollFd: 7, pollBand: 65, senderComm: 'writer' },
       {
         kind: 'map', prot: 5, buildIdLen: 20, flags: 2, pid: 1, dev: 0x800001, ts: 1, start: 0x1000n, end: 0x2000n, pgoff: 4096, ino: 77,
         buildId: Uint8Array.from({ length: 20 }, (_, i) => i), path: '/usr/lib/x86_64-linux-gnu/libc.so.6',

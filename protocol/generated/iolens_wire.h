@@ -35,7 +35,7 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_SYM_FRAME = 256,
 };
 
-/* What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in). */
+/* What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in); instant: sent at entry with no duration, for a call that does not return to its caller (rt_sigreturn ends a signal handler). */
 enum iol_syscall_class {
 	IOL_SYSCALL_CLASS_WAIT = 1,
 	IOL_SYSCALL_CLASS_BLOCKING = 2,
@@ -43,6 +43,12 @@ enum iol_syscall_class {
 	IOL_SYSCALL_CLASS_NAMED = 4,
 	IOL_SYSCALL_CLASS_FD = 5,
 	IOL_SYSCALL_CLASS_MEMORY = 6,
+	IOL_SYSCALL_CLASS_INSTANT = 7,
+};
+
+/* Bits of signal_generate.flags. */
+enum iol_signal_flag {
+	IOL_SIGNAL_FLAG_FROM_INTERRUPT = 1,
 };
 
 /* The I/O model a syscall belongs to (DESIGN.md's coverage table). */
@@ -235,7 +241,8 @@ enum iol_sym_flag {
 	X(epoll_create, 60, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
 	X(epoll_create1, 61, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
 	X(timerfd_create, 62, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(mmap, 63, 6, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE)
+	X(mmap, 63, 6, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
+	X(rt_sigreturn, 64, 0, IOL_SYSCALL_CLASS_INSTANT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE)
 
 enum iol_sys {
 	IOL_SYS_SELECT = 1,
@@ -301,7 +308,8 @@ enum iol_sys {
 	IOL_SYS_EPOLL_CREATE1 = 61,
 	IOL_SYS_TIMERFD_CREATE = 62,
 	IOL_SYS_MMAP = 63,
-	IOL_SYS_MAX = 64,
+	IOL_SYS_RT_SIGRETURN = 64,
+	IOL_SYS_MAX = 65,
 };
 
 struct iol_stream_header {
@@ -545,7 +553,7 @@ struct iol_rec_signal_generate {
 	__u8 sig;
 	__u8 group; /* 1 when sent to the whole thread group */
 	__u8 result; /* TRACE_SIGNAL_*: 0 delivered, 1 ignored, 2 already pending, 3 overflow, 4 lose info */
-	__u8 reserved;
+	__u8 flags; /* SignalFlag bits */
 	__u32 pid; /* receiving process */
 	__u32 tid; /* receiving thread */
 	__u64 ts;
@@ -563,7 +571,7 @@ _Static_assert(sizeof(struct iol_rec_signal_generate) == 72, "iol_rec_signal_gen
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, sig) == 4, "iol_rec_signal_generate.sig offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, group) == 5, "iol_rec_signal_generate.group offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, result) == 6, "iol_rec_signal_generate.result offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, reserved) == 7, "iol_rec_signal_generate.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, flags) == 7, "iol_rec_signal_generate.flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, pid) == 8, "iol_rec_signal_generate.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, tid) == 12, "iol_rec_signal_generate.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_signal_generate, ts) == 16, "iol_rec_signal_generate.ts offset");

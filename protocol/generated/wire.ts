@@ -38,7 +38,7 @@ export type RecordKindName = keyof typeof RecordKind;
 /** Reverse map of {@link RecordKind}: value to name. */
 export const RecordKindNames: ReadonlyMap<number, RecordKindName> = new Map(Object.entries(RecordKind).map(([k, v]) => [v, k as RecordKindName]));
 
-/** What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in). */
+/** What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in); instant: sent at entry with no duration, for a call that does not return to its caller (rt_sigreturn ends a signal handler). */
 export const SyscallClass = {
   wait: 1,
   blocking: 2,
@@ -46,11 +46,21 @@ export const SyscallClass = {
   named: 4,
   fd: 5,
   memory: 6,
+  instant: 7,
 } as const;
 /** A name of {@link SyscallClass}. */
 export type SyscallClassName = keyof typeof SyscallClass;
 /** Reverse map of {@link SyscallClass}: value to name. */
 export const SyscallClassNames: ReadonlyMap<number, SyscallClassName> = new Map(Object.entries(SyscallClass).map(([k, v]) => [v, k as SyscallClassName]));
+
+/** Bits of signal_generate.flags. */
+export const SignalFlag = {
+  from_interrupt: 1,
+} as const;
+/** A name of {@link SignalFlag}. */
+export type SignalFlagName = keyof typeof SignalFlag;
+/** Reverse map of {@link SignalFlag}: value to name. */
+export const SignalFlagNames: ReadonlyMap<number, SignalFlagName> = new Map(Object.entries(SignalFlag).map(([k, v]) => [v, k as SignalFlagName]));
 
 /** The I/O model a syscall belongs to (DESIGN.md's coverage table). */
 export const IoModel = {
@@ -308,6 +318,7 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [61, { id: 61, name: 'epoll_create1', class: 'fd', model: 'lifecycle', args: [{ name: 'flags', fmt: 'hex' }], data: 'none', opens: 'epoll' }],
   [62, { id: 62, name: 'timerfd_create', class: 'fd', model: 'lifecycle', args: [{ name: 'clockid', fmt: 'int' }, { name: 'flags', fmt: 'hex' }], data: 'none', opens: 'timerfd' }],
   [63, { id: 63, name: 'mmap', class: 'memory', model: 'lifecycle', args: [{ name: 'addr', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'prot', fmt: 'hex' }, { name: 'flags', fmt: 'hex' }, { name: 'fd', fmt: 'fd' }, { name: 'off', fmt: 'hex' }], data: 'none' }],
+  [64, { id: 64, name: 'rt_sigreturn', class: 'instant', model: 'signal', args: [], data: 'none' }],
 ]);
 
 function u64n(v: DataView, o: number): number {
@@ -673,6 +684,8 @@ export interface SignalGenerateRecord {
   readonly group: number;
   /** TRACE_SIGNAL_*: 0 delivered, 1 ignored, 2 already pending, 3 overflow, 4 lose info */
   readonly result: number;
+  /** SignalFlag bits */
+  readonly flags: number;
   /** receiving process */
   readonly pid: number;
   /** receiving thread */
@@ -692,7 +705,7 @@ export interface SignalGenerateRecord {
 /** Fixed size of a signal_generate record, tail excluded. */
 export const SIGNAL_GENERATE_SIZE = 72;
 /** Byte offsets of the signal_generate record's fields, for readers that skip full decoding. */
-export const SignalGenerateOffsets = { sig: 4, group: 5, result: 6, reserved: 7, pid: 8, tid: 12, ts: 16, senderPid: 24, senderTid: 28, code: 32, sigErrno: 36, pollFd: 40, reserved2: 44, pollBand: 48, senderComm: 56 } as const;
+export const SignalGenerateOffsets = { sig: 4, group: 5, result: 6, flags: 7, pid: 8, tid: 12, ts: 16, senderPid: 24, senderTid: 28, code: 32, sigErrno: 36, pollFd: 40, reserved2: 44, pollBand: 48, senderComm: 56 } as const;
 /** Decodes a signal_generate record of `size` bytes at `off` (size already checked against SIGNAL_GENERATE_SIZE). */
 export function decodeSignalGenerate(v: DataView, off: number, _size: number): SignalGenerateRecord {
   return {
@@ -700,6 +713,7 @@ export function decodeSignalGenerate(v: DataView, off: number, _size: number): S
     sig: v.getUint8(off + 4),
     group: v.getUint8(off + 5),
     result: v.getUint8(off + 6),
+    flags: v.getUint8(off + 7),
     pid: v.getUint32(off + 8, true),
     tid: v.getUint32(off + 12, true),
     ts: u64n(v, off + 16),
@@ -1334,6 +1348,7 @@ export function encodeSignalGenerate(r: Omit<SignalGenerateRecord, 'kind'>): Uin
   v.setUint8(4, r.sig);
   v.setUint8(5, r.group);
   v.setUint8(6, r.result);
+  v.setUint8(7, r.flags);
   v.setUint32(8, r.pid, true);
   v.setUint32(12, r.tid, true);
   setU64(v, 16, r.ts);

@@ -181,6 +181,36 @@ static __always_inline bool has_poll_fields(int sig, int code)
 	return code >= 1 && code <= 6 && (sig == IOL_SIGIO || sig >= IOL_SIGRTMIN);
 }
 
+/*
+ * In process context: the tracepoint fired on the current task's kernel stack, not on an IRQ stack
+ * (a wake-up from an interrupt handler was not caused by the task it interrupted). The tracepoint's
+ * argument array (ctx) lives on the stack it fired on; the program's own frame may not (private BPF
+ * stacks, 6.14+). Its address is read back as a number: older verifiers (6.1) refuse arithmetic on
+ * pointers, and the per-CPU preempt count is not reachable without CONFIG_KALLSYMS_ALL.
+ */
+static __always_inline bool on_task_stack(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 here = 0;
+	void *args = ctx;
+
+	bpf_probe_read_kernel(&here, sizeof(here), &args);
+	return here - (__u64)task->stack < 32768; /* THREAD_SIZE is 16 KiB, 32 KiB with KASAN */
+}
+
+/*
+ * Not in an interrupt: on the task's stack (an interrupt from kernel mode switches to the IRQ
+ * stack) and, while the IRQ programs are attached, no hard-IRQ handler running on this CPU (an
+ * interrupt from user mode stays on the task stack).
+ */
+static __always_inline bool in_task_context(void *ctx)
+{
+	__u32 zero = 0;
+	struct iol_irq_start *st = bpf_map_lookup_elem(&irq_start, &zero);
+
+	return on_task_stack(ctx) && !(st && st->active);
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
 	     int result)
@@ -207,7 +237,9 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	r->sig = sig;
 	r->group = group;
 	r->result = result;
-	r->reserved = 0;
+	/* kill_fasync from an interrupt handler (SIGIO of a UIO device...): the "sender" is whatever
+	 * task the interrupt came in on */
+	r->flags = in_task_context(ctx) ? 0 : IOL_SIGNAL_FLAG_FROM_INTERRUPT;
 	r->pid = tgid;
 	r->tid = task->pid;
 	r->ts = bpf_ktime_get_ns();
@@ -392,12 +424,12 @@ SEC("tp_btf/irq_handler_entry")
 int BPF_PROG(on_irq_entry, int irq, struct irqaction *action)
 {
 	__u32 zero = 0, key = irq;
-	struct iol_irq_start *st;
+	struct iol_irq_start *st = bpf_map_lookup_elem(&irq_start, &zero);
 
-	if (!irq_all && !bpf_map_lookup_elem(&irq_filter, &key))
-		return 0;
-	st = bpf_map_lookup_elem(&irq_start, &zero);
 	if (!st)
+		return 0;
+	st->active = 1; /* what runs until the exit runs in this interrupt, not in the task it interrupted */
+	if (!irq_all && !bpf_map_lookup_elem(&irq_filter, &key))
 		return 0;
 	st->ts = bpf_ktime_get_ns();
 	st->irq = irq;
@@ -412,6 +444,8 @@ int BPF_PROG(on_irq_exit, int irq, struct irqaction *action, int ret)
 	struct iol_rec_irq *r;
 	__u64 now;
 
+	if (st)
+		st->active = 0;
 	if (!st || !st->ts || st->irq != (__u32)irq)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -439,23 +473,6 @@ int BPF_PROG(on_irq_exit, int irq, struct irqaction *action, int ret)
  * sockets) is that syscall's doing. Hard IRQs and the softirqs they run use the per-CPU IRQ stacks.
  * (The preempt count would say it directly, but it is a per-CPU variable missing from kallsyms.)
  */
-/*
- * In process context: the tracepoint fired on the current task's kernel stack, not on an IRQ stack
- * (a wake-up from an interrupt handler was not caused by the task it interrupted). The tracepoint's
- * argument array (ctx) lives on the stack it fired on; the program's own frame may not (private BPF
- * stacks, 6.14+). Its address is read back as a number: older verifiers (6.1) refuse arithmetic on
- * pointers, and the per-CPU preempt count is not reachable without CONFIG_KALLSYMS_ALL.
- */
-static __always_inline bool on_task_stack(void *ctx)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 here = 0;
-	void *args = ctx;
-
-	bpf_probe_read_kernel(&here, sizeof(here), &args);
-	return here - (__u64)task->stack < 32768; /* THREAD_SIZE is 16 KiB, 32 KiB with KASAN */
-}
-
 static __always_inline bool is_waker_call(__u16 sys)
 {
 	switch (sys) {
@@ -489,7 +506,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 
 	if (!bpf_map_lookup_elem(&traced, &wakee_tgid) || wakee_tid == tid || !bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
-	if (!on_task_stack(ctx))
+	if (!in_task_context(ctx))
 		return 0;
 	/* The syscalls both are in, from their saved user registers: no probes on futex needed. */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());

@@ -440,6 +440,8 @@ static int attach_all(struct iol_tracer *t, struct btf *vmlinux)
 		}
 		if (keep_link(t, l))
 			return -ENOMEM;
+		if (syscalls[i].cls == IOL_SYSCALL_CLASS_INSTANT)
+			continue; /* sent at entry: its exit never comes (rt_sigreturn) */
 		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i].name);
 		l = bpf_program__attach_tracepoint(s->progs.sys_exit, "syscalls", tp);
 		if (!l) {

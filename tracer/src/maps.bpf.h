@@ -95,9 +95,9 @@ struct {
 
 /* Start of the hard-IRQ handler running on each CPU. */
 struct iol_irq_start {
-	__u64 ts;
+	__u64 ts;      /* entry of the recorded handler running, 0 when none */
 	__u32 irq;
-	__u32 reserved;
+	__u32 active;  /* a hard-IRQ handler (recorded or not) is running on this CPU */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

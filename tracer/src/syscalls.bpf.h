@@ -71,6 +71,8 @@ static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 	return ts[0] * 1000000000ULL + ts[1];
 }
 
+__noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now);
+
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -80,6 +82,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	/* __syscall_nr is an int at offset 8: a 0-argument syscall's record ends right after it */
 	long nr = *(volatile int *)((void *)ctx + 8);
 	__u16 sys;
+	__u8 cls;
 
 	proc = bpf_map_lookup_elem(&traced, &tgid);
 	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
@@ -89,6 +92,13 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	sys = nr_to_sys[nr];
 	if (!sys || sys >= IOL_SYS_MAX)
 		return 0;
+	{
+		/* the compiler may fold the bounds check above into one the verifier cannot follow */
+		__u64 idx = sys;
+
+		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
+		cls = sys_class[idx];
+	}
 	f = inflight_of(tid);
 	if (!f) {
 		count(IOL_CNT_MAP_FULL);
@@ -105,10 +115,16 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->fmt = 0;
 	f->stack_id = 0;
 	f->tgid = tgid;
-	f->aux = sys_class[sys] == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
+	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
 	f->ts = bpf_ktime_get_ns();
+	if (cls == IOL_SYSCALL_CLASS_INSTANT) {
+		/* never returns to its caller (rt_sigreturn ends a signal handler): sent now, no duration */
+		emit_syscall(f, tgid, tid, 0, f->ts);
+		f->ts = 0;
+		return 0;
+	}
 	/* A wait may last until the end of the trace: take its stack now so it can be shown while in flight. */
-	if (sys_class[sys] == IOL_SYSCALL_CLASS_WAIT)
+	if (cls == IOL_SYSCALL_CLASS_WAIT)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 	return 0;
 }

@@ -237,6 +237,13 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	c->stack_id = 0;
 	c->aux = PT_NO_TIMEOUT;
 	c->aux2 = 0;
+	if (t->cls[sys] == IOL_SYSCALL_CLASS_INSTANT) {
+		/* never returns to its caller (rt_sigreturn ends a signal handler): sent now, no duration */
+		emit_syscall(t, th, c, 0, now, 0);
+		c->sys = 0;
+		c->ts = 0;
+		return;
+	}
 	if (t->cls[sys] == IOL_SYSCALL_CLASS_WAIT) {
 		/* a wait may last until the end of the trace: its stack now, so it shows while in flight */
 		c->aux = read_timeout(th, sys, c->args);

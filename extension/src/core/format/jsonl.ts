@@ -49,6 +49,7 @@ export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined): { [k
     case 'signal':
       o.phase = e.phase;
       o.signo = e.sig;
+      if (e.dur !== null) o.dur = e.dur;
       o.generate_ts = e.generateTs;
       o.coalesced = e.coalesced;
       break;

@@ -108,10 +108,13 @@ function callText(ctx: LineContext, e: TraceEvent): string {
       return requestText(e);
     case 'signal': {
       const code = siCodeName(e.sig, e.code);
-      const fd = typeof e.args.si_fd === 'number' ? `, fd ${e.args.si_fd}` : '';
+      const fdNum = typeof e.args.si_fd === 'number' ? e.args.si_fd : typeof e.args.fd === 'number' ? e.args.fd : null;
+      const fd = fdNum !== null ? `, fd ${fdNum}${typeof e.args.path === 'string' ? ` ${e.args.path}` : ''}` : '';
+      if (e.phase === 'handler') return `${paint(ctx, 'bold', e.name)} handler ${e.args.handler} ran`;
       if (e.phase === 'generate') {
         const result = e.coalesced ? ', merged into the one already pending' : e.args.result !== 0 ? `, ${signalResultName(e.args.result as number)}` : '';
-        return `${paint(ctx, 'bold', e.name)} generated (${code}${fd}) by ${e.args.sender}[${e.args.sender_tid}]${result}`;
+        const by = e.args.from_interrupt ? `an interrupt handler (on ${e.args.interrupted})` : `${e.args.sender}[${e.args.sender_tid}]`;
+        return `${paint(ctx, 'bold', e.name)} generated (${code}${fd}) by ${by}${result}`;
       }
       const lat = e.generateTs !== null ? `, ${formatDuration(e.ts - e.generateTs)} after it was generated` : '';
       return `${paint(ctx, 'bold', e.name)} delivered (${code}${fd})${lat}`;
@@ -145,7 +148,7 @@ function callText(ctx: LineContext, e: TraceEvent): string {
 function durationOf(e: TraceEvent): number | null {
   if (e.kind === 'syscall' || e.kind === 'irq') return e.dur;
   if (e.kind === 'aio' || e.kind === 'uring') return e.dur;
-  if (e.kind === 'signal' && e.phase === 'deliver' && e.generateTs !== null) return null;
+  if (e.kind === 'signal') return e.dur;
   return null;
 }
 

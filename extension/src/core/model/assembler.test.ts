@@ -109,7 +109,7 @@ describe('TraceAssembler', () => {
   it('links a signal delivery to its generation and marks coalesced standard signals', () => {
     const b = new StreamBuilder();
     const gen = (ts: number, result: number): Uint8Array =>
-      wire.encodeSignalGenerate({ sig: 29, group: 1, result, pid: PID, tid: PID, ts: b.at(ts), senderPid: PID, senderTid: 101, code: 1, sigErrno: 0, pollFd: 5, pollBand: 0x41, senderComm: 'writer' });
+      wire.encodeSignalGenerate({ sig: 29, group: 1, result, flags: 0, pid: PID, tid: PID, ts: b.at(ts), senderPid: PID, senderTid: 101, code: 1, sigErrno: 0, pollFd: 5, pollBand: 0x41, senderComm: 'writer' });
     b.add(gen(1000, 0)).add(gen(1500, 2));
     b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid: PID, ts: b.at(3000), code: 1, sigErrno: 0, pollFd: 5, pollBand: 0x41, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
     b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid: PID, ts: b.at(9000), code: 1, sigErrno: 0, pollFd: 5, pollBand: 0x41, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
@@ -122,6 +122,37 @@ describe('TraceAssembler', () => {
       ['SIGIO', 'deliver', false, null],
     ]);
     assert.equal(sigs[0].args.si_fd, 5);
+  });
+
+  it('times a signal handler from its delivery to its rt_sigreturn, nested handlers included', () => {
+    const b = new StreamBuilder();
+    const deliver = (sig: number, ts: number, handler: bigint): Uint8Array =>
+      wire.encodeSignalDeliver({ sig, pid: PID, tid: PID, ts: b.at(ts), code: 0x80, sigErrno: 0, pollFd: -1, pollBand: 0, handler, saFlags: 0n, stackId: 0n });
+    b.add(deliver(29, 1000, 0x401000n));
+    b.add(deliver(14, 1200, 0x402000n)); // SIGALRM while the SIGIO handler runs
+    b.syscall({ sys: sysId('rt_sigreturn'), ts: b.at(1500), dur: 0 });
+    b.syscall({ sys: sysId('rt_sigreturn'), ts: b.at(4000), dur: 0 });
+    b.add(deliver(10, 5000, 0n)); // SIG_DFL: no handler runs, no rt_sigreturn comes
+    b.syscall({ sys: sysId('rt_sigreturn'), ts: b.at(6000), dur: 0 }); // its delivery was before the attach
+    const { events } = assemble(b);
+    const handlers = events.filter((e) => e.kind === 'signal' && e.phase === 'handler');
+    assert.deepEqual(handlers.map((h) => h.kind === 'signal' && [h.name, h.ts, h.dur, h.args.handler]), [
+      ['SIGALRM', 1200, 300, '0x402000'],
+      ['SIGIO', 1000, 3000, '0x401000'],
+    ]);
+    assert.equal(events.filter((e) => e.kind === 'syscall' && e.name === 'rt_sigreturn').length, 0, 'rt_sigreturn is shown as the end of its handler');
+  });
+
+  it('names the fd behind a plain SIGIO from the fcntl setup, and a SIGIO sent from an interrupt handler as such', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 3, type: 14, path: '/dev/uio0' });
+    b.syscall({ sys: sysId('fcntl'), ts: b.at(10), dur: 1, ret: 0, args: [3n, 4n, 0x2002n, 0n, 0n, 0n] }); // F_SETFL O_ASYNC|O_RDWR
+    b.add(wire.encodeSignalGenerate({ sig: 29, group: 1, result: 0, flags: 1, pid: PID, tid: PID, ts: b.at(100), senderPid: 77, senderTid: 78, code: 0x80, sigErrno: 0, pollFd: -1, pollBand: 0, senderComm: 'bystander' }));
+    const { events } = assemble(b);
+    const gen = events.find((e) => e.kind === 'signal');
+    assert.ok(gen?.kind === 'signal');
+    assert.deepEqual([gen.args.fd, gen.args.path, gen.args.from_interrupt, gen.args.sender_pid], [3, '/dev/uio0', true, undefined]);
+    assert.equal(gen.args.interrupted, 'bystander[78]');
   });
 
   it('maps epoll_wait ready events to fds through epoll_ctl registrations', () => {

@@ -78,10 +78,15 @@ export interface UringEvent extends EventBase {
   readonly completeTid: number | null;
 }
 
-/** A signal sent to (generate) or handled by (deliver) a traced thread. */
+/**
+ * A signal sent to (generate) or delivered to (deliver) a traced thread, or its handler's run
+ * (handler: from the delivery to the handler's return, rt_sigreturn; sent when it returns).
+ */
 export interface SignalEvent extends EventBase {
   readonly kind: 'signal';
-  readonly phase: 'generate' | 'deliver';
+  readonly phase: 'generate' | 'deliver' | 'handler';
+  /** handler: how long it ran; null for the instants. */
+  readonly dur: number | null;
   readonly sig: number;
   readonly code: number;
   /** deliver: when the signal was generated, if seen. */

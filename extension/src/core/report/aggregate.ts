@@ -160,6 +160,8 @@ export class ReportBuilder {
         if (e.phase === 'deliver') {
           this.entry(e.pid, e.tid, `${e.name} delivered`, 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
           this.ev(e.pid).signal++;
+        } else if (e.phase === 'handler' && e.dur !== null) {
+          this.entry(e.pid, e.tid, `${e.name} handler`, 'signal').add(e.dur);
         }
         break;
       case 'irq':

@@ -197,6 +197,9 @@ export class TraceStore {
       }
       case 'signal': {
         const track = this.threadTrack(e.pid, e.tid);
+        if (e.phase === 'handler') {
+          return this.push(KindCode.signal, `${e.name} handler`, track, e.ts, e.ts + (e.dur ?? 0), Style.signal, 0, 0, e.stackId, { ...e.args, handler_ns: e.dur });
+        }
         if (e.phase === 'generate') {
           const senderTid = typeof e.args.sender_tid === 'number' ? e.args.sender_tid : 0;
           const senderPid = typeof e.args.sender_pid === 'number' ? e.args.sender_pid : 0;
