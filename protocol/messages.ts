@@ -130,7 +130,10 @@ export interface FrameInfo {
   readonly column: number | null;
   readonly module: string | null;
   readonly inlined: boolean;
-  /** The source file is there to open. */
+  /**
+   * The frame has a source line to open: at its path, or (a trace from another machine) at the
+   * workspace file with the same path ending; `problem` says when the path is not on this machine.
+   */
   readonly openable: boolean;
   /** Why there is no source, when there is none. */
   readonly problem: string | null;

@@ -1,6 +1,7 @@
 /**
  * The extension's settings, typed.
  */
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 
 /** The program `iolens.launch` starts without asking. */
@@ -18,6 +19,7 @@ export function settings(): {
   irq: boolean;
   launch: LaunchConfig;
   tracerPath: string;
+  symbolSearchPath: string[];
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -26,5 +28,7 @@ export function settings(): {
     irq: c.get<boolean>('irq', false),
     launch: c.get<LaunchConfig>('launch', {}),
     tracerPath: c.get<string>('tracerPath', ''),
+    // relative entries are the workspace folder's
+    symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
   };
 }

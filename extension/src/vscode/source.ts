@@ -3,6 +3,8 @@
  * first whose source file exists, opened at its line and column, centred and highlighted for a
  * moment. When there is no source, the message says which binary and address, and why.
  */
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameInfo } from '../../../protocol/messages';
 import { frameInfos } from '../core/store/details';
@@ -20,7 +22,55 @@ function inWorkspace(file: string): boolean {
 
 /** The frame "jump to code" opens (DESIGN.md): workspace first, then any existing source. */
 export function bestFrame(frames: readonly FrameInfo[]): FrameInfo | undefined {
-  return frames.find((f) => f.openable && f.file && inWorkspace(f.file)) ?? frames.find((f) => f.openable);
+  const here = frames.filter((f) => f.openable && f.file && existsSync(f.file));
+  return here.find((f) => inWorkspace(f.file as string)) ?? here[0];
+}
+
+/** How many trailing path components two paths share. */
+function sharedEnding(a: string, b: string): number {
+  const x = a.split(/[\\/]/).reverse();
+  const y = b.split(/[\\/]/).reverse();
+  let n = 0;
+  while (n < x.length && n < y.length && x[n] === y[n]) n++;
+  return n;
+}
+
+const located = new Map<string, string | null>();
+
+/**
+ * Where a source file of the trace is here: its own path, else (a trace recorded on another
+ * machine, in a container, from another checkout) the workspace file whose path ends the same
+ * way — the most trailing components shared, the file name at least.
+ */
+export async function locateSource(file: string): Promise<string | undefined> {
+  if (existsSync(file)) return file;
+  const known = located.get(file);
+  if (known !== undefined) return known ?? undefined;
+  const name = basename(file);
+  const found = name ? await vscode.workspace.findFiles(`**/${name}`, '**/node_modules/**', 200) : [];
+  let best: string | undefined;
+  let score = 0;
+  for (const uri of found) {
+    const s = sharedEnding(uri.fsPath, file);
+    if (s > score) [best, score] = [uri.fsPath, s];
+  }
+  located.set(file, best ?? null);
+  if (best) log().info(`source ${file} is not on this machine: opening ${best} (same ${score} last path component${score > 1 ? 's' : ''})`);
+  return best;
+}
+
+/** The first frame whose source can be opened here (at its path or found in the workspace), and where. */
+async function openableFrame(frames: readonly FrameInfo[]): Promise<{ frame: FrameInfo; file: string } | undefined> {
+  const direct = bestFrame(frames);
+  if (direct?.file) return { frame: direct, file: direct.file };
+  // your code before a library's build tree: frames in system libraries last
+  const system = (f: FrameInfo): boolean => /^\/(usr\/)?lib(32|64)?\//.test(f.module ?? '');
+  const candidates = frames.filter((f) => f.openable && f.file).sort((a, b) => Number(system(a)) - Number(system(b)));
+  for (const f of candidates) {
+    const file = await locateSource(f.file as string);
+    if (file) return { frame: f, file };
+  }
+  return undefined;
 }
 
 /** Open `file` at `line`:`column` (1-based), centred, highlighted briefly. */
@@ -46,13 +96,13 @@ export async function openEventSource(session: TraceSession, eventId: number): P
   const e = session.store.get(eventId);
   if (!e) return false;
   const frames = frameInfos(session.pipeline.resolver, e.stackId);
-  const f = bestFrame(frames);
-  if (!f?.file || !f.line) {
+  const found = await openableFrame(frames);
+  if (!found?.frame.line) {
     void vscode.window.showWarningMessage(`No source to open for this ${e.name}: ${why(frames)}`);
     log().info(`no source for event ${eventId} (${e.name}): ${why(frames)}`);
     return false;
   }
-  await showAt(f.file, f.line, f.column);
+  await showAt(found.file, found.frame.line, found.frame.column);
   return true;
 }
 
@@ -61,10 +111,12 @@ export async function openFrame(session: TraceSession, eventId: number, index: n
   const e = session.store.get(eventId);
   if (!e) return false;
   const f = frameInfos(session.pipeline.resolver, e.stackId)[index];
-  if (!f?.openable || !f.file || !f.line) {
-    void vscode.window.showWarningMessage(`No source for ${f?.function ?? 'this frame'} at ${f?.addr ?? '?'} in ${f?.module ?? 'an unknown binary'}: ${f?.problem ?? 'no source line'}.`);
+  const file = f?.openable && f.file && f.line ? await locateSource(f.file) : undefined;
+  if (!f || !file || !f.line) {
+    const problem = f?.file && !file ? `${f.file} is neither on this machine nor in the workspace` : f?.problem ?? 'no source line';
+    void vscode.window.showWarningMessage(`No source for ${f?.function ?? 'this frame'} at ${f?.addr ?? '?'} in ${f?.module ?? 'an unknown binary'}: ${problem}.`);
     return false;
   }
-  await showAt(f.file, f.line, f.column);
+  await showAt(file, f.line, f.column);
   return true;
 }

@@ -52,15 +52,17 @@ export class TraceSession {
     readonly title: string,
     /** The trace file this session reads or writes. */
     public file: string,
+    /** Where else to find the traced binaries (a trace recorded on another machine). */
+    symbolPath: readonly string[] = [],
   ) {
-    this.pipeline = new TracePipeline((e) => this.store.add(e));
+    this.pipeline = new TracePipeline((e) => this.store.add(e), { symbolPath });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver);
   }
 
-  /** Read a trace file. */
-  static async open(path: string, title = path): Promise<TraceSession> {
-    const s = new TraceSession(title, path);
+  /** Read a trace file; `symbolPath`: where else to find the binaries it ran (StackResolver). */
+  static async open(path: string, title = path, symbolPath: readonly string[] = []): Promise<TraceSession> {
+    const s = new TraceSession(title, path, symbolPath);
     const input = createReadStream(path, { highWaterMark: 1 << 20 });
     for await (const chunk of input) if (!s.pipeline.push(chunk as Buffer)) break;
     input.destroy();

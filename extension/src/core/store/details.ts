@@ -31,7 +31,7 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
     column: f.column,
     module: f.module,
     inlined: f.inlined,
-    openable: !!(f.file && f.line && existsSync(f.file)),
+    openable: !!(f.file && f.line),
     problem: f.problem ?? (f.file && !existsSync(f.file) ? `${f.file} is not on this machine` : f.file ? null : 'no source line'),
   }));
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { TraceSession } from '../../core/session/traceSession';
 import { log } from '../log';
+import { settings } from '../settings';
 import type { Sessions } from '../sessions';
 
 class TraceDocument implements vscode.CustomDocument {
@@ -27,7 +28,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
   async openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
     const session = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `I/O Lens: reading ${uri.fsPath}` },
-      () => TraceSession.open(uri.fsPath, vscode.workspace.asRelativePath(uri)),
+      () => TraceSession.open(uri.fsPath, vscode.workspace.asRelativePath(uri), settings().symbolSearchPath),
     );
     for (const w of session.warnings) {
       log().warn(`${uri.fsPath}: ${w}`);

@@ -63,7 +63,9 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     if (!e) return new vscode.TreeItem('(gone)');
     const dur = (e.end ?? e.start) - e.start;
     const thread = item.session.pipeline.trace.processes.threadName(e.pid, e.tid);
-    const frame = bestFrame(frameInfos(item.session.pipeline.resolver, e.stackId));
+    const frames = frameInfos(item.session.pipeline.resolver, e.stackId);
+    // the frame that will open, else (a trace from elsewhere) the first with a source line
+    const frame = bestFrame(frames) ?? frames.find((f) => f.openable && !/^\/(usr\/)?lib/.test(f.module ?? ''));
     const where = frame?.file ? formatLocation(frame, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '/') : 'no source';
     const t = new vscode.TreeItem(`${formatDuration(dur)}  ${e.name}`);
     t.description = `${thread} ${e.tid} · ${where}`;
