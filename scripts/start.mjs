@@ -52,9 +52,9 @@ async function main() {
   build();
   if (process.getuid?.() !== 0) {
     process.stderr.write(
-      '\nstart: built. Tracing uses the eBPF backend, which needs root (or CAP_BPF + CAP_PERFMON on the tracer):\n' +
-        '  sudo npm start\n' +
-        'The editor opens anyway; I/O Lens will show the command that grants the tracer its capabilities.\n',
+      '\nstart: built. Not root: I/O Lens traces your own programs with the ptrace backend (no IRQs, io_uring\n' +
+        'requests or wake-ups). For the eBPF backend run `sudo npm start`, or grant the tracer its capabilities\n' +
+        'once (I/O Lens shows the setcap command).\n',
     );
   }
   if (terminal) return recordDemos();
@@ -69,6 +69,8 @@ async function main() {
   process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
   process.stdout.write(`\nDemo program running: epoll_stall, pid ${demo.pid} (an epoll loop whose callback blocks for 20 ms every 25 ms).\n`);
   process.stdout.write('In VS Code: run "I/O Lens: Attach to Process…" and pick epoll_stall, or "I/O Lens: Launch Program with Tracing…".\n');
+  process.stdout.write('No UIO hardware? demo/uio-edu-epoll.iolens and demo/uio-edu-sigio.iolens are traces of a user-space driver of a\n' +
+    'real (emulated) PCI device: open one from the Explorer to see its interrupts, wake-ups and missed interrupts.\n');
 
   if (hasCommand('code')) {
     process.stdout.write(`Opening VS Code on ${WORKSPACE} with the extension loaded from ${root}.\n`);
