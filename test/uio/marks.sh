@@ -3,17 +3,27 @@
 # that line (objdump for the calls, libdw's eu-addr2line for their lines), and exit 1 when a marked line has no direct call of the
 # function it names: the check that -O1 left each marked call on its own source line.
 #
-#   marks.sh [SRC_DIR [BUILD_DIR]]      (make -C test/uio marks)
+#   marks.sh [SRC_DIR [BUILD_DIR [NAME...]]]      (make -C test/uio marks)
+# SRC_DIR defaults to test/fixtures/src (where edu_uio.c lives, beside the fixtures, whose own
+# marks.sh checks them), NAME to edu_uio: only the UIO workloads are checked here.
 # Adapted from test/fixtures/marks.sh for static binaries, where glibc's calls land on its internal
 # aliases: read is __libc_read, mmap is __mmap64, fcntl is __libc_fcntl64, ...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-src=${1:-$here/src}
+src=${1:-$here/../fixtures/src}
 build=${2:-$here/build}
+shift $(($# < 2 ? $# : 2))
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || names=(edu_uio)
 status=0
 
-for c in "$src"/*.c; do
-	name=$(basename "$c" .c)
+for name in "${names[@]}"; do
+	c=$src/$name.c
+	if [[ ! -f $c ]]; then
+		echo "MISSING $c" >&2
+		status=1
+		continue
+	fi
 	bin=$build/$name
 	if [[ ! -x $bin ]]; then
 		echo "MISSING $bin" >&2

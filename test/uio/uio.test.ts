@@ -1,8 +1,9 @@
 /**
  * UIO with a real device: QEMU's `edu` PCI device in a guest booted from Debian's kernel
- * (guest.mjs), driven from user space by test/uio/src/edu_uio.c through uio_pci_generic and through
- * our edu_irqcontrol module (write(1) re-enables). These tests check the infrastructure and the
- * workloads' own counts against the guest kernel's /proc/interrupts; no tracer is involved yet.
+ * (guest.mjs), driven from user space by test/fixtures/src/edu_uio.c through uio_pci_generic and
+ * through our edu_irqcontrol module (write(1) re-enables). These tests check the infrastructure and
+ * the workloads' own counts against the guest kernel's /proc/interrupts, without the tracer
+ * (trace.test.ts records the same runs with it).
  * Each guest boot takes about 2 s (software emulation); the first run also downloads the guest
  * kernel and headers (about 85 MB, cached in .tools/uio/).
  */
