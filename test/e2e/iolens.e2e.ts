@@ -154,4 +154,16 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await page.waitForTimeout(500);
     await screenshot(page, '8-saved-trace-opened');
   });
+  it('opens the UIO demo trace of the workspace: the device has its own track', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+    const frame = await timeline(page);
+    await until('the demo trace', async () => (await status(frame)) === 'Recorded' && ((await frame.locator('.toolbar .tb-title').textContent()) ?? '').includes('uio-edu-epoll.iolens'));
+    const labels = await frame.locator('ol.timeline-tracks li').allTextContents();
+    assert.ok(labels.some((l) => /^uio0\b.*uio_pci_generic/.test(l)), `a track for uio0: ${labels.join(' | ')}`);
+    assert.ok(labels.some((l) => l.startsWith('edu_uio ')), `the driver's thread: ${labels.join(' | ')}`);
+    await page.waitForTimeout(500);
+    await screenshot(page, '9-uio-demo-trace');
+  });
 });

@@ -12,7 +12,7 @@ const smoke = join(root, 'test', 'integration', 'smoke-extension');
 export const USAGE = `usage: node test/integration/<run.mjs|run-electron.mjs> [options]
   --extension DIR    extension to load from source (default: the repository root)
   --suite FILE       compiled suite entry exporting run() (default: dist/test/integration/index.js)
-  --workspace DIR    folder to open (default: a fresh empty temp folder)
+  --workspace DIR    folder to open (default: test/fixtures, the demo workspace)
   --timeout SECONDS  hard limit for the whole run (default: 300)
   --grep REGEXP      only tests whose full title matches (IOLENS_TEST_GREP in the extension host)
   --env NAME=VALUE   extra environment for the extension host (repeatable)
@@ -42,7 +42,9 @@ export function parseOptions(argv) {
   }
   const extension = resolve(v.extension ?? (v.smoke ? smoke : root));
   const suite = resolve(v.suite ?? (v.smoke ? join(smoke, 'suite', 'index.js') : join(root, 'dist', 'test', 'integration', 'index.js')));
-  const workspace = v.workspace ?? (v.smoke ? join(smoke, 'workspace') : undefined);
+  // the suite runs on the demo workspace, as `npm start` does: traces recorded elsewhere find their
+  // sources there by path ending
+  const workspace = v.workspace ?? (v.smoke ? join(smoke, 'workspace') : join(root, 'test', 'fixtures'));
   const env = {};
   for (const kv of v.env ?? []) {
     const at = kv.indexOf('=');

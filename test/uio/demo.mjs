@@ -134,8 +134,9 @@ ${written.map((d) => `| \`${d.file}\` | \`edu_uio ${d.args.join(' ')}\`: ${d.wha
 
 - In VS Code with I/O Lens: double-click a trace in the Explorer (the I/O Lens trace editor
   opens \`.iolens\` files), or run **I/O Lens: Open Trace…**. Click a wait to land on its line in
-  \`src/edu_uio.c\`: the traces name the source by the path it had on the recording machine, and
-  I/O Lens opens the workspace file whose path ends the same way.
+  \`src/edu_uio.c\`: the traces name it \`/usr/src/iolens/test/fixtures/src/edu_uio.c\` (the
+  driver was built with \`-ffile-prefix-map\`), a path that is not on your machine, so I/O Lens
+  opens the workspace file whose path ends the same way, as for any trace recorded elsewhere.
 - In a terminal: \`iolens report test/fixtures/demo/${written[0].file}\` (from the repository:
   \`node dist/cli.js report …\`) prints the numbers below; \`iolens dump --jsonl …\` every event.
 
