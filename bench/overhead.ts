@@ -38,7 +38,7 @@ const WORKLOADS: Workload[] = [
   { name: 'threadpool_pread', args: [], syscalls: 'pread64,pwrite64,fsync,write,read,epoll_wait,futex' },
 ];
 
-type ToolName = 'untraced' | 'iolens' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace';
+type ToolName = 'untraced' | 'iolens' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'tracepoint-floor';
 
 interface Tool {
   readonly name: ToolName;
@@ -126,6 +126,20 @@ const TOOLS: Tool[] = [
     },
   },
   {
+    // Not a tool: the price of the kernel running an eBPF program (that does nothing but check the
+    // pid) at the entry and exit tracepoints of each call, which any eBPF syscall tracer pays
+    // before doing any work. iolens' ratio minus this one is what iolens itself costs.
+    name: 'tracepoint-floor',
+    what: 'bpftrace with empty programs on the sys_enter/sys_exit tracepoints of the workload\'s syscalls (the floor)',
+    attach: async (pid, w) => {
+      const probes = w.syscalls.split(',').flatMap((s) => [`tracepoint:syscalls:sys_enter_${s}`, `tracepoint:syscalls:sys_exit_${s}`]).join(',');
+      const prog = `${probes} /pid == ${pid}/ { } BEGIN { printf("attached\\n"); }`;
+      const c = spawn('bpftrace', ['-e', prog], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await waitForText(c, /attached/, 'stdout');
+      return c;
+    },
+  },
+  {
     name: 'perf-trace',
     what: 'perf trace -e <the workload\'s syscalls> -p',
     attach: async (pid, w) => {
@@ -183,7 +197,7 @@ function median(xs: number[]): number {
 }
 
 function available(tool: Tool): boolean {
-  const bin = { strace: 'strace', 'bpftrace-ustack': 'bpftrace', 'perf-trace': 'perf' }[tool.name as string];
+  const bin = { strace: 'strace', 'bpftrace-ustack': 'bpftrace', 'tracepoint-floor': 'bpftrace', 'perf-trace': 'perf' }[tool.name as string];
   return !bin || spawnSync('which', [bin]).status === 0;
 }
 
@@ -225,6 +239,13 @@ async function main(): Promise<void> {
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) lines.push(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   lines.push('');
+  // a ratio depends on how fast the untraced call is; the time each tool adds to one call does not
+  for (const w of workloads.filter((x) => x.selfTimed)) {
+    const base = median(results[w.name].untraced);
+    const added = tools.filter((t) => t.name !== 'untraced').map((t) => `${t.name} +${(median(results[w.name][t.name]) - base).toFixed(0)}`);
+    lines.push(`${w.name}: ns added to each call: ${added.join(', ')}`);
+  }
+  if (workloads.some((x) => x.selfTimed)) lines.push('');
   for (const t of tools) lines.push(`  ${t.name.padEnd(18)} ${t.what}`);
   const text = lines.join('\n') + '\n';
   process.stdout.write(text);
