@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { Style } from '../../protocol/messages';
 import type { IolensApi } from '../../extension/src/vscode/extension';
 import type { TraceSession } from '../../extension/src/core/session/traceSession';
 import type { StallItem } from '../../extension/src/vscode/views/stalls';
@@ -146,6 +147,9 @@ describe('I/O Lens in VS Code', function () {
     const uio = summary.tracks.filter((t) => t.kind === 'uio');
     assert.equal(uio.length, 1, `one UIO device track: ${JSON.stringify(summary.tracks.map((t) => [t.kind, t.label]))}`);
     assert.match(uio[0].label, /uio0.*uio_pci_generic/);
+    // 200 interrupts, 5 times two before one read: 195 wake-ups, each an arrow to the driver thread
+    const wakeArrows = session.store.arrows.filter((a) => a.style === Style.uio && a.fromTrack === uio[0].id);
+    assert.equal(wakeArrows.length, 195, 'arrows from the device track to the woken thread');
     let readId = -1;
     for (let id = 0; id < session.store.size && readId < 0; id++) {
       const e = session.store.get(id);
