@@ -15,6 +15,10 @@
  * wrappers: glibc's multi-threaded path moves rsp by 0x28 before the syscall; libaio's io_submit
  * saves five registers before calling syscall(); fcntl keeps its caller 17 words up. A power of 2. */
 #define IOL_SP_WINDOW 32
+/* Words copied from the stack pointer up in one read at each captured stack (1 KiB, less near the
+ * end of the stack): the window above, and the frames of the chain that lie inside it, which the
+ * walk then takes from the copy instead of one bpf_probe_read_user per frame. A power of 2. */
+#define IOL_STACK_COPY_WORDS 128
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
 /* Largest tail a syscall record carries, in u64 words. */

@@ -135,10 +135,12 @@ struct iol_scratch {
 			char buf[2 * IOL_PATH_MAX]; /* the path is built backwards here */
 		} vma;
 	};
-	__u64 window[IOL_SP_WINDOW];
+	/* the user stack from sp up, as copied at the start of a walk (its first IOL_SP_WINDOW words
+	 * are the window); walk.copied bytes of it are valid */
+	__u64 window[IOL_STACK_COPY_WORDS];
 	/* state of the stack walk in progress (stack.bpf.h) */
 	struct iol_walk {
-		__u64 bp, lo, hi, hash, n;
+		__u64 bp, lo, hi, hash, n, sp, copied;
 		__u32 sp_slots;
 		__u32 flags;
 	} walk;

@@ -88,7 +88,11 @@ static __always_inline void scan_window(struct iol_scratch *s, const struct iol_
 	__u64 lo = ranges ? ranges->lo : 0, hi = ranges ? ranges->hi : 0;
 
 	for (__u32 i = 0; i < IOL_SP_WINDOW; i++) {
-		__u64 word = s->window[i];
+		__u64 word;
+
+		if (i * 8 >= s->walk.copied)
+			break;
+		word = s->window[i];
 
 		if (!ranges) {
 			/* code ranges not known yet: only the word at sp, the one-wrapper case */
@@ -116,7 +120,17 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 			s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
 			return;
 		}
-		if (bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
+		if (!(s->walk.sp & 7) && bp + 16 <= s->walk.sp + s->walk.copied) {
+			/* inside the copy (bp >= lo >= sp): no read of user memory */
+			__u64 idx = (bp - s->walk.sp) / 8;
+
+			IOL_CLAMP(idx, IOL_STACK_COPY_WORDS - 2);
+			fr[0] = s->window[idx];
+			fr[1] = s->window[idx + 1];
+		} else if (bpf_probe_read_user(fr, sizeof(fr), (void *)bp)) {
+			return;
+		}
+		if (!fr[1])
 			return;
 		if (!walk_push(s, fr[1]))
 			return;
@@ -142,6 +156,8 @@ static long rescue_step(__u32 i, void *data)
 	asm volatile("" : "+r"(idx));
 	if (!s || !c->ranges || idx >= IOL_SP_WINDOW)
 		return 1;
+	if (idx * 8 >= s->walk.copied)
+		return 1;
 	word = s->window[idx];
 	if ((word & 7) || word <= s->walk.lo + 8 * idx || word + 16 > s->walk.hi)
 		return 0;
@@ -164,7 +180,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct iol_scratch *s;
-	__u64 ip, sp, size, n, hash;
+	__u64 ip, sp, size, n, hash, copy;
 	__u8 one = 1;
 
 	if (!want_stacks || !stack_end)
@@ -173,8 +189,9 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return 0;
-	ip = BPF_CORE_READ(regs, ip);
-	sp = BPF_CORE_READ(regs, sp);
+	/* a BTF pointer: plain loads (checked by the kernel's exception table), no helper calls */
+	ip = regs->ip;
+	sp = regs->sp;
 	if (!ip || !sp)
 		return 0;
 	s = get_scratch();
@@ -190,7 +207,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 			*stack_end = sp + IOL_STACK_FALLBACK_SPAN;
 	}
 
-	s->walk.bp = BPF_CORE_READ(regs, bp);
+	s->walk.bp = regs->bp;
 	s->walk.lo = sp;
 	s->walk.hi = *stack_end;
 	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
@@ -200,8 +217,16 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	walk_push(s, ip);
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
-	if (bpf_probe_read_user(s->window, sizeof(s->window), (void *)sp) == 0)
-		scan_window(s, ctx.ranges);
+	/* one copy of the stack from sp up (to its end at most): the window and the nearest frames */
+	s->walk.sp = sp;
+	s->walk.copied = 0;
+	copy = (*stack_end - sp) & ~7ULL;
+	IOL_CLAMP(copy, sizeof(s->window));
+	if (copy && bpf_probe_read_user(s->window, copy, (void *)sp) == 0)
+		s->walk.copied = copy;
+	else if (copy >= 8 * IOL_SP_WINDOW && bpf_probe_read_user(s->window, 8 * IOL_SP_WINDOW, (void *)sp) == 0)
+		s->walk.copied = 8 * IOL_SP_WINDOW; /* a page of the copy could not be read */
+	scan_window(s, ctx.ranges);
 	n = s->walk.n;
 	walk_chain(s);
 	if (s->walk.n == n && (s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER)) {
