@@ -47,7 +47,7 @@ const LAYERS = [
     steps: [
       ['sh', '-c', `id -u ${TEST_USER} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ${TEST_USER}`],
       ['install', '-d', '-o', TEST_USER, '-m', '700', USER_HOME],
-      ['runuser', '-u', TEST_USER, '--', 'env', `HOME=${USER_HOME}`, process.execPath, ...mocha('--timeout', '60000', 'test/tracer/*.test.ts')],
+      ['runuser', '-u', TEST_USER, '--', 'env', `HOME=${USER_HOME}`, 'IOLENS_TEST_UNPRIVILEGED=1', process.execPath, ...mocha('--timeout', '60000', 'test/tracer/*.test.ts')],
     ],
   },
   { name: 'uio', what: 'UIO interrupts on a real device: QEMU edu bound to uio_pci_generic', steps: [mocha('--timeout', '600000', 'test/uio/*.test.ts')] },

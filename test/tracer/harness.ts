@@ -23,11 +23,38 @@ export function backendAvailable(backend: Backend): boolean {
   return backend === 'ptrace' || process.getuid?.() === 0;
 }
 
-/** Skip the suite (one loud line) when this user cannot use the backend. */
-export function requireBackend(ctx: Mocha.Context, backend: Backend): void {
-  if (backendAvailable(backend)) return;
-  process.stderr.write(`  SKIPPED: the ${backend} backend needs root (running as uid ${process.getuid?.()})\n`);
+/**
+ * What a test needs to run as root. As root it must run: a missing need is a failure. As another
+ * user it cannot: under `npm test` that is the unprivileged layer (IOLENS_TEST_UNPRIVILEGED=1),
+ * whose root-only tests the root layer runs, and it is skipped with one loud line; elsewhere
+ * under CI=true it is a failure too, so a CI run never passes on skipped tests.
+ */
+export function requireRoot(ctx: Mocha.Context, what: string, available = true): void {
+  const root = process.getuid?.() === 0;
+  if (root && available) return;
+  const why = root ? `${what} is not available here` : `${what} needs root (running as uid ${process.getuid?.()})`;
+  if (root || (process.env.CI === 'true' && process.env.IOLENS_TEST_UNPRIVILEGED !== '1')) throw new Error(`cannot run: ${why}`);
+  process.stderr.write(`  SKIPPED: ${why}; the root layer runs it\n`);
   ctx.skip();
+}
+
+/** A program the test setup installs (npm test's Debian packages): missing, the test fails under CI=true and is skipped loudly elsewhere. */
+export function requireInstalled(ctx: Mocha.Context, program: string, args: string[] = ['--version']): void {
+  if (spawnSync(program, args, { stdio: 'ignore' }).status === 0) return;
+  if (process.env.CI === 'true') throw new Error(`cannot run: ${program} is not installed (npm test installs it as root)`);
+  process.stderr.write(`  SKIPPED: ${program} is not installed\n`);
+  ctx.skip();
+}
+
+/** Skip the suite (one loud line, see requireRoot) when this user cannot use the backend. */
+export function requireBackend(ctx: Mocha.Context, backend: Backend): void {
+  if (!backendAvailable(backend)) requireRoot(ctx, `the ${backend} backend`);
+}
+
+/** Require the ordinary TEST_USER (created when missing), see requireRoot. */
+export function requireTestUser(ctx: Mocha.Context): void {
+  requireRoot(ctx, `the ordinary user ${TEST_USER}`);
+  ensureTestUser();
 }
 
 /** `iolens record` arguments that pick the backend. */

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACER, asTestUser, ensureTestUser, fixture, readMeta, run, sleep, startWaiting } from './harness';
+import { TRACER, asTestUser, fixture, requireRoot, requireTestUser, readMeta, run, sleep, startWaiting } from './harness';
 
 const CAPS = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 const CAP_BPF = 1n << 39n;
@@ -24,7 +24,8 @@ describe('a tracer with file capabilities, run by an ordinary user', function ()
   let dir: string;
   let tracer: string;
   before(function () {
-    if (!ensureTestUser() || spawnSync('which', ['setcap']).status !== 0) this.skip();
+    requireTestUser(this);
+    requireRoot(this, 'setcap (libcap2-bin)', spawnSync('which', ['setcap']).status === 0);
     dir = mkdtempSync(join(tmpdir(), 'iolens-caps-'));
     chmodSync(dir, 0o755);
     tracer = join(dir, 'iolens-tracer');

@@ -5,12 +5,12 @@
  * flight at the end, a storm of tasks followed to the end, and the --seccomp launch.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CLI, TRACER, asTestUser, cleanup, ensureTestUser, fixture, frameIn, markLine, readMeta, readRecords,
+  CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, readMeta, readRecords,
   recordAttach, recordLaunch, run, sleep, startWaiting, threadProblems, type JsonEvent, type Recording,
 } from './harness';
 
@@ -56,7 +56,7 @@ describe('the ptrace backend', function () {
     }
 
     it('and the eBPF backend writes the list too (empty here)', async function () {
-      if (process.getuid?.() !== 0) this.skip();
+      requireBackend(this, 'ebpf');
       rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '2']);
       const meta = readMeta(rec.traceFile);
       assert.equal(meta.backend, 'ebpf');
@@ -75,7 +75,7 @@ describe('the ptrace backend', function () {
     });
 
     it('uses ptrace by default for a user who may not load eBPF programs', async function () {
-      if (!ensureTestUser()) this.skip();
+      requireTestUser(this);
       const out = join(dir, 'auto.iolens');
       const [cmd, args] = asTestUser(TRACER, ['-o', out, '--', fixture('epoll_stall'), '--iterations', '3']);
       const r = await run(cmd, args);
@@ -87,7 +87,7 @@ describe('the ptrace backend', function () {
 
   describe('explains why it cannot attach', () => {
     it('to a process of another user', async function () {
-      if (!ensureTestUser()) this.skip();
+      requireTestUser(this);
       const t = await startWaiting('epoll_stall', ['--iterations', '5']); // root's
       const [cmd, args] = asTestUser(TRACER, ['--backend', 'ptrace', '-o', join(dir, 'x.iolens'), '--pid', String(t.pid)]);
       const r = await run(cmd, args);
@@ -105,7 +105,11 @@ describe('the ptrace backend', function () {
         this.skip();
       }
       const scope = Number(readFileSync(scopeFile, 'utf8'));
-      if (scope < 1 || !ensureTestUser()) this.skip();
+      if (scope < 1) {
+        process.stderr.write(`      (ptrace_scope is ${scope}: Yama forbids nothing to test)\n`);
+        this.skip();
+      }
+      requireTestUser(this);
       const t = await startWaiting('epoll_stall', ['--iterations', '5'], true); // the user's own, not the tracer's child
       const [cmd, args] = asTestUser(TRACER, ['--backend', 'ptrace', '-o', join(dir, 'x.iolens'), '--pid', String(t.pid)]);
       const r = await run(cmd, args);
@@ -117,7 +121,7 @@ describe('the ptrace backend', function () {
     });
 
     it('to a process that another tracer traces', async function () {
-      if (spawnSync('strace', ['-V']).status !== 0) this.skip();
+      requireInstalled(this, 'strace', ['-V']);
       const t = await startWaiting('epoll_stall', ['--iterations', '5']);
       const strace = spawn('strace', ['-qq', '-o', '/dev/null', '-p', String(t.pid)], { stdio: 'ignore' });
       for (let i = 0; i < 200 && !/TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${t.pid}/status`, 'utf8')); i++) await sleep(10);
@@ -268,7 +272,7 @@ describe('the ptrace backend', function () {
       // fails with ENOSYS, so the program cannot even say why it stops (write fails too). A child
       // subreaper (python3) collects its exit status. The default launch, without the filter,
       // survives the same kill (harm.test.ts).
-      if (spawnSync('python3', ['-c', '']).status !== 0) this.skip();
+      requireInstalled(this, 'python3', ['-c', '']);
       const reaper = [
         'import ctypes, os, subprocess, sys',
         'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER',
