@@ -105,7 +105,6 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 
 	t->opts = opts;
 	t->out = out;
-	t->orig_ppid = getppid();
 	t->seccomp = opts->seccomp && opts->command;
 	t->launched = opts->command != NULL;
 	t->recording = true;

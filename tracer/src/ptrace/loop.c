@@ -116,10 +116,10 @@ void pt_handle_status(struct pt_tracer *t, pid_t tid, int status)
 static int stop_reason(struct pt_tracer *t, uint64_t now, uint64_t deadline, bool check_parent)
 {
 	if (stop_signal)
-		return getppid() != t->orig_ppid ? IOL_END_REASON_PARENT_DIED : IOL_END_REASON_SIGNAL;
+		return parent_died() ? IOL_END_REASON_PARENT_DIED : IOL_END_REASON_SIGNAL;
 	if (t->out->error)
 		return IOL_END_REASON_OUTPUT_CLOSED;
-	if (check_parent && getppid() != t->orig_ppid)
+	if (check_parent && parent_died())
 		return IOL_END_REASON_PARENT_DIED;
 	if (deadline && now >= deadline)
 		return IOL_END_REASON_DURATION;

@@ -116,7 +116,6 @@ struct pt_tracer {
 	bool target_gone;
 	bool exec_seen;     /* the launched command has exec'd */
 	struct iol_launch launch;
-	pid_t orig_ppid;
 	uint16_t nr_to_sys[IOL_NR_MAX];
 	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT];
 	struct pt_table threads, procs;

@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
 #include "stack.bpf.h"
@@ -510,13 +511,13 @@ int BPF_PROG(on_waking, struct task_struct *p)
 		return 0;
 	/* The syscalls both are in, from their saved user registers: no probes on futex needed. */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	waker_nr = regs->orig_ax; /* BTF pointers: plain loads, no helper calls */
+	waker_nr = IOL_REGS_SYSCALL_NR(regs); /* BTF pointers: plain loads, no helper calls */
 	if (waker_nr < 0 || waker_nr >= IOL_NR_MAX)
 		return 0;
 	waker_sys = nr_to_sys[waker_nr];
 	if (!is_waker_call(waker_sys))
 		return 0;
-	wakee_nr = ((struct pt_regs *)bpf_task_pt_regs(p))->orig_ax;
+	wakee_nr = IOL_REGS_SYSCALL_NR((struct pt_regs *)bpf_task_pt_regs(p));
 	if (wakee_nr < 0 || wakee_nr >= IOL_NR_MAX)
 		return 0;
 	wakee_sys = nr_to_sys[wakee_nr];
@@ -534,7 +535,7 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	r->wakee_pid = wakee_tgid;
 	r->wakee_tid = wakee_tid;
 	r->wakee_since = e && e->ts && e->sys == wakee_sys ? e->ts : 0;
-	r->waker_fd = waker_sys == IOL_SYS_FUTEX ? -1 : (__s32)regs->di;
+	r->waker_fd = waker_sys == IOL_SYS_FUTEX ? -1 : (__s32)IOL_REGS_SYSCALL_ARG1(regs);
 	r->reserved = 0;
 	submit_record(r);
 	return 0;

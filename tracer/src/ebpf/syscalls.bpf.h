@@ -9,6 +9,18 @@
 #ifndef IOLENS_SYSCALLS_BPF_H
 #define IOLENS_SYSCALLS_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "iolens.h"
+#include "arch.bpf.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+#include "stack.bpf.h"
+#include "fd.bpf.h"
+#include "aio.bpf.h"
+#include "vma.bpf.h"
+
 /* Kernel syscall number -> iolens syscall id, 0 when not traced. Filled by the loader. */
 const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
 

@@ -3,6 +3,11 @@
 #ifndef IOLENS_EMIT_BPF_H
 #define IOLENS_EMIT_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iolens.h"
+#include "maps.bpf.h"
+
 static __always_inline void count(__u32 slot)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &slot);

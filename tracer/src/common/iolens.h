@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * State shared by the BPF programs (iolens.bpf.c) and the loader (iolens.c): map keys and values.
+ * State shared by the BPF programs (ebpf/iolens.bpf.c) and user space (the eBPF loader, and the
+ * ptrace backend for the stack constants): map keys and values.
  * The records themselves are defined by protocol/generated/iolens_wire.h.
  */
 #ifndef IOLENS_H
@@ -83,5 +84,25 @@ enum iol_counter {
 	IOL_CNT_MAP_FULL,        /* syscalls not followed: inflight map full */
 	IOL_CNT_MAX,
 };
+
+/*
+ * The layouts above are read by both compilers (clang for BPF, gcc for the loader): each is pinned
+ * here, so a change that would make them disagree fails both builds.
+ */
+#define IOL_LAYOUT(type, size) _Static_assert(sizeof(type) == (size), #type " layout changed")
+#define IOL_FIELD_AT(type, field, off) \
+	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " moved")
+IOL_LAYOUT(struct iol_traced_proc, 8);
+IOL_LAYOUT(struct iol_inflight, 88);
+IOL_FIELD_AT(struct iol_inflight, args, 8);
+IOL_FIELD_AT(struct iol_inflight, stack_id, 56);
+IOL_FIELD_AT(struct iol_inflight, aux, 64);
+IOL_FIELD_AT(struct iol_inflight, stack_end, 72);
+IOL_FIELD_AT(struct iol_inflight, sys, 80);
+IOL_FIELD_AT(struct iol_inflight, tgid, 84);
+IOL_LAYOUT(struct iol_exec_ranges, 24 + 2 * 8 * IOL_MAX_EXEC_RANGES);
+IOL_FIELD_AT(struct iol_exec_ranges, end, 24 + 8 * IOL_MAX_EXEC_RANGES);
+IOL_LAYOUT(struct iol_file_key, 16);
+IOL_LAYOUT(struct iol_fd_key, 8);
 
 #endif /* IOLENS_H */

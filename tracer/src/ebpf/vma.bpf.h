@@ -8,6 +8,14 @@
 #ifndef IOLENS_VMA_BPF_H
 #define IOLENS_VMA_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "iolens.h"
+#include "arch.bpf.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+
 #define IOL_PATH_DEPTH 32
 
 /* Add [start, end) to the process's code ranges (the loader later replaces them with its scan). */

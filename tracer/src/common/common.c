@@ -14,6 +14,7 @@
 
 int log_fd = 2;
 volatile sig_atomic_t stop_signal;
+static pid_t parent_pid;
 
 void logmsg(const char *fmt, ...)
 {
@@ -117,7 +118,13 @@ void install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* the extension host or CLI that started us dies: stop too (and leave the target alone) */
+	parent_pid = getppid();
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+bool parent_died(void)
+{
+	return getppid() != parent_pid;
 }
 
 void release_stdio(int log)

@@ -3,6 +3,11 @@
 #ifndef IOLENS_MAPS_BPF_H
 #define IOLENS_MAPS_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "iolens.h"
+
 /* Configuration, fixed at load time by the loader (libbpf-tools style rodata). */
 const volatile __u64 min_duration_ns = 1000000; /* blocking calls shorter than this are not sent */
 const volatile __u32 tracer_tgid = 0;           /* never trace ourselves */

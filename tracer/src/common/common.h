@@ -32,8 +32,10 @@ int start_output(const struct iol_options *opts, struct iol_output *out);
 /* --pid: the process exists, is not us, and (for an ordinary caller) belongs to the caller. */
 int check_target(pid_t pid);
 /* SIGINT/SIGTERM/SIGHUP set stop_signal (no SA_RESTART: they interrupt waits); SIGPIPE is
- * ignored; the parent's death sends SIGTERM. */
+ * ignored; the parent's death sends SIGTERM. Remembers the parent (parent_died). */
 void install_signals(void);
+/* The process that started the tracer is gone (we were reparented). */
+bool parent_died(void);
 /* Point fds 0-2 and the log fd at /dev/null: whoever waits for their EOF is not kept waiting. */
 void release_stdio(int log);
 /* Why a recording ended, in words (the text the CLI and the tests look for). */

@@ -3,6 +3,13 @@
 #ifndef IOLENS_AIO_BPF_H
 #define IOLENS_AIO_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iolens.h"
+#include "arch.bpf.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+
 #define IOL_IOCB_FLAG_RESFD 1
 
 /* The kernel's struct iocb (include/uapi/linux/aio_abi.h, little-endian layout). */

@@ -3,6 +3,14 @@
 #ifndef IOLENS_FD_BPF_H
 #define IOLENS_FD_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "iolens.h"
+#include "arch.bpf.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+
 #define IOL_S_IFMT 00170000
 #define IOL_S_IFSOCK 0140000
 #define IOL_S_IFREG 0100000

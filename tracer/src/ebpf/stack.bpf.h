@@ -18,6 +18,14 @@
 #ifndef IOLENS_STACK_BPF_H
 #define IOLENS_STACK_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "iolens.h"
+#include "arch.bpf.h"
+#include "maps.bpf.h"
+#include "emit.bpf.h"
+
 #define IOL_STACK_FALLBACK_SPAN (8ULL << 20) /* stack end when the mapping cannot be found */
 
 struct iol_vma_end_ctx {
@@ -190,8 +198,8 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	if (!regs)
 		return 0;
 	/* a BTF pointer: plain loads (checked by the kernel's exception table), no helper calls */
-	ip = regs->ip;
-	sp = regs->sp;
+	ip = IOL_REGS_IP(regs);
+	sp = IOL_REGS_SP(regs);
 	if (!ip || !sp)
 		return 0;
 	s = get_scratch();
@@ -207,7 +215,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 			*stack_end = sp + IOL_STACK_FALLBACK_SPAN;
 	}
 
-	s->walk.bp = regs->bp;
+	s->walk.bp = IOL_REGS_FP(regs);
 	s->walk.lo = sp;
 	s->walk.hi = *stack_end;
 	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the ring buffer brings (records passed on to the stream, with the bookkeeping some need:
+ * per-process memory maps, UIO fds), and what the loop sends on its own: losses as drop records,
+ * calls still in progress as unfinished records.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "tracer.h"
+
+/* Losses reported as drop records: counter slot -> drop source. */
+static const struct {
+	enum iol_counter slot;
+	__u8 source;
+} loss_counters[IOL_N_LOSS] = {
+	{ IOL_CNT_RING_FULL, IOL_DROP_SOURCE_RING_FULL },
+	{ IOL_CNT_STACK_RING_FULL, IOL_DROP_SOURCE_STACK_RING_FULL },
+	{ IOL_CNT_AIO_LIMIT, IOL_DROP_SOURCE_AIO_BATCH_LIMIT },
+	{ IOL_CNT_MAP_FULL, IOL_DROP_SOURCE_MAP_FULL },
+};
+
+/* ---------------------------------------------------------------- per-process state */
+
+struct iol_proc_maps *ebpf_proc_state(struct iol_tracer *t, pid_t pid, bool create)
+{
+	struct iol_proc_maps *p;
+
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	if (!create)
+		return NULL;
+	p = realloc(t->procs, (t->nprocs + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	t->procs = p;
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->dirty = true;
+	return p;
+}
+
+static void proc_forget(struct iol_tracer *t, pid_t pid)
+{
+	struct iol_proc_maps *p = ebpf_proc_state(t, pid, false);
+
+	if (!p)
+		return;
+	free(p->maps);
+	*p = t->procs[--t->nprocs];
+}
+
+void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev)
+{
+	struct iol_tracer *t = ctx;
+	struct iol_fd_key key = { .tgid = (__u32)pid, .fd = fd };
+	__u8 one = 1;
+
+	bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY);
+	if (type != IOL_FD_TYPE_UIO)
+		return;
+	/* as uio_type() in fd.bpf.h does for an open: the device's interrupt is traced from now on */
+	for (size_t i = 0; i < t->uio.n; i++) {
+		const struct iol_uio_dev *d = &t->uio.dev[i];
+		__u32 irq = (__u32)d->irq;
+
+		if ((d->major << 20 | d->minor) == rdev && d->irq >= 0)
+			bpf_map__update_elem(t->skel->maps.irq_filter, &irq, sizeof(irq), &one, sizeof(one), BPF_ANY);
+	}
+}
+
+/* ---------------------------------------------------------------- UIO devices */
+
+/* A UIO device appeared (or was there at attach): tell the kernel side how to recognise it. */
+static void uio_device_found(void *ctx, const struct iol_uio_dev *d)
+{
+	struct iol_tracer *t = ctx;
+	struct iol_file_key file = { .ino = d->config_ino, .dev = d->config_dev };
+	__u8 config = IOL_FD_TYPE_UIO_CONFIG;
+	__u32 minor = d->minor;
+	__s32 irq = d->irq;
+
+	t->skel->bss->uio_major = d->major;
+	bpf_map__update_elem(t->skel->maps.uio_irqs, &minor, sizeof(minor), &irq, sizeof(irq), BPF_ANY);
+	if (d->config_ino)
+		bpf_map__update_elem(t->skel->maps.uio_files, &file, sizeof(file), &config, sizeof(config), BPF_ANY);
+}
+
+void ebpf_uio_refresh(struct iol_tracer *t, __u64 now)
+{
+	if (uio_refresh(&t->uio, t->out, now, uio_device_found, t) > 0)
+		if (ebpf_attach_irq(t))
+			logmsg("iolens-tracer: warning: the interrupts of UIO devices will not be recorded");
+	t->next_uio_scan = now + 1000000000ULL;
+}
+
+/* Send the executable mappings of processes whose address space changed, and tell the kernel side
+ * where their code is. */
+void ebpf_scan_dirty_procs(struct iol_tracer *t)
+{
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct iol_proc_maps *p = &t->procs[i];
+		struct iol_exec_ranges ranges;
+		__u32 key = (__u32)p->pid;
+
+		if (!p->dirty)
+			continue;
+		p->dirty = false;
+		if (proc_scan_maps(p, t->out, now_ns(CLOCK_MONOTONIC), &ranges) < 0)
+			continue; /* gone meanwhile */
+		bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY);
+	}
+}
+
+/* ---------------------------------------------------------------- records from the kernel */
+
+int ebpf_on_record(void *ctx, void *data, size_t size)
+{
+	struct iol_tracer *t = ctx;
+	const struct iol_rec_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size < sizeof(*h) || h->size > size || (h->size & 7)) {
+		if (!t->bad_record_warned)
+			logmsg("iolens-tracer: warning: malformed record from the kernel side (kind %u, size %u of %zu)",
+			       size >= sizeof(*h) ? h->kind : 0, size >= sizeof(*h) ? h->size : 0, size);
+		t->bad_record_warned = true;
+		return 0;
+	}
+	if (h->kind == IOL_RECORD_KIND_TASK && h->size >= sizeof(struct iol_rec_task)) {
+		const struct iol_rec_task *r = data;
+		struct iol_proc_maps *p;
+
+		if (r->event == IOL_TASK_EVENT_EXEC || r->event == IOL_TASK_EVENT_PROCESS_START) {
+			p = ebpf_proc_state(t, r->pid, true);
+			if (p) {
+				proc_maps_reset(p);
+				p->dirty = true;
+			}
+		}
+		if (r->event == IOL_TASK_EVENT_EXIT && (r->flags & IOL_TASK_FLAG_GROUP_DEAD)) {
+			if ((pid_t)r->pid == t->target)
+				t->target_gone = true;
+			proc_forget(t, r->pid);
+		}
+	} else if (h->kind == IOL_RECORD_KIND_MMAP && h->size >= sizeof(struct iol_rec_mmap)) {
+		const struct iol_rec_mmap *r = data;
+		struct iol_proc_maps *p = ebpf_proc_state(t, r->pid, true);
+
+		if (p)
+			p->dirty = true;
+	}
+	out_record(t->out, data);
+	/* after an exec, the fds that survived it are sent again, after the exec record */
+	if (h->kind == IOL_RECORD_KIND_TASK && ((const struct iol_rec_task *)data)->event == IOL_TASK_EVENT_EXEC)
+		proc_snapshot_fds(t->out, ((const struct iol_rec_task *)data)->pid, now_ns(CLOCK_MONOTONIC),
+				  ebpf_set_fd_class, t);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- losses and calls in flight */
+
+void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
+{
+	__u64 values[t->ncpus];
+
+	for (size_t i = 0; i < IOL_N_LOSS; i++) {
+		__u32 key = loss_counters[i].slot;
+		__u64 total = 0;
+		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
+
+		if (bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), values, sizeof(values), 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			total += values[c];
+		if (total <= t->loss_total[i])
+			continue;
+		r.source = loss_counters[i].source;
+		r.cpu = 0xffff;
+		r.ts = ts;
+		r.count = total - t->loss_total[i];
+		r.total = total;
+		t->loss_total[i] = total;
+		out_record(t->out, &r);
+	}
+}
+
+__u64 ebpf_counter_sum(struct iol_tracer *t, enum iol_counter slot)
+{
+	__u64 values[t->ncpus], total = 0;
+	__u32 key = slot;
+
+	if (bpf_map__lookup_elem(t->skel->maps.counters, &key, sizeof(key), values, sizeof(values), 0))
+		return 0;
+	for (int c = 0; c < t->ncpus; c++)
+		total += values[c];
+	return total;
+}
+
+/*
+ * Waits and blocking calls still in progress are sent as syscall records flagged unfinished, so a
+ * thread stuck for minutes is visible while it is stuck (again every second), and the last ones
+ * are in the trace when it ends. `final`: report every one, now.
+ */
+void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
+{
+	struct bpf_map *map = t->skel->maps.inflight;
+	__u32 key, next;
+	void *prev = NULL;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		struct iol_inflight f;
+		struct iol_rec_syscall r = { .hdr = { .kind = IOL_RECORD_KIND_SYSCALL, .size = sizeof(r) } };
+		__u32 slot = next % IOL_UNFINISHED_SLOTS;
+		__u8 cls;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0) || !f.ts || f.ts > now ||
+		    f.sys >= IOL_SYS_MAX)
+			continue;
+		cls = ebpf_syscall_class(f.sys);
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+			continue;
+		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - f.ts < t->opts->min_duration_ns)
+			continue;
+		if (!final) {
+			if (now - f.ts < IOL_UNFINISHED_AFTER_NS)
+				continue;
+			if (t->unfinished[slot].tid == key && t->unfinished[slot].ts == f.ts &&
+			    now - t->unfinished[slot].reported < IOL_UNFINISHED_EVERY_NS)
+				continue;
+			t->unfinished[slot].tid = key;
+			t->unfinished[slot].ts = f.ts;
+			t->unfinished[slot].reported = now;
+		}
+		r.sys = f.sys;
+		r.cpu = 0xffff;
+		r.pid = f.tgid;
+		r.tid = key;
+		r.flags = IOL_SYSCALL_FLAG_UNFINISHED;
+		r.ts = f.ts;
+		r.dur = now - f.ts;
+		r.stack_id = f.stack_id;
+		memcpy(r.args, f.args, sizeof(r.args));
+		out_record(t->out, &r);
+	}
+}
+
+void ebpf_forget_procs(struct iol_tracer *t)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		free(t->procs[i].maps);
+	free(t->procs);
+	t->procs = NULL;
+	t->nprocs = 0;
+}
