@@ -95,13 +95,24 @@ export function ensureNpm() {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
+/**
+ * node-gyp builds against the Node headers npm is configured with (`nodedir`, offline machines
+ * point it at the system's): npm passes that to its scripts, so read it when run without npm.
+ */
+function nodeGypEnv() {
+  if (process.env.npm_config_nodedir) return process.env;
+  const r = spawnSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' });
+  const dir = r.status === 0 ? r.stdout.trim() : '';
+  return dir && dir !== 'undefined' && dir !== 'null' ? { ...process.env, npm_config_nodedir: dir } : process.env;
+}
+
 /** Build everything that is out of date. */
 export function build() {
   log('building the tracer');
   run('make', ['-s', '-C', 'tracer']);
   if (outdated('native/build/Release/iolens_symbols.node', ['native/src', 'native/binding.gyp'])) {
     log('building the native symbolizer');
-    run(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', '--directory', 'native', '--loglevel', 'warn']);
+    run(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', '--directory', 'native', '--loglevel', 'warn'], { env: nodeGypEnv() });
   }
   log('bundling');
   run(process.execPath, ['esbuild.mjs']);
