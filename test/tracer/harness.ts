@@ -295,9 +295,20 @@ export interface WaitingFixture {
   go(): void;
 }
 
-/** Start a fixture with --wait (as TEST_USER when `asUser`); resolves once it printed ready. */
-export async function startWaiting(name: string, args: string[] = [], asUser = false): Promise<WaitingFixture> {
-  const [cmd, argv] = asUser ? asTestUser(fixture(name), ['--wait', ...args]) : [fixture(name), ['--wait', ...args]];
+/**
+ * argv that runs `argv` in a process group of its own inside this session: a group whose parent
+ * (the test) is in another group of the same session is not orphaned, so the kernel delivers
+ * SIGTSTP/SIGTTIN/SIGTTOU to it even when the test itself runs in an orphaned background job.
+ */
+export function inOwnProcessGroup(argv: readonly string[]): [string, string[]] {
+  return ['python3', ['-c', 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])', ...argv]];
+}
+
+/** Start a fixture with --wait (as TEST_USER when `asUser`; in a process group of its own when
+ * `ownGroup`, see inOwnProcessGroup); resolves once it printed ready. */
+export async function startWaiting(name: string, args: string[] = [], asUser = false, ownGroup = false): Promise<WaitingFixture> {
+  let [cmd, argv] = asUser ? asTestUser(fixture(name), ['--wait', ...args]) : [fixture(name), ['--wait', ...args]];
+  if (ownGroup) [cmd, argv] = inOwnProcessGroup([cmd, ...argv]);
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let text = '';

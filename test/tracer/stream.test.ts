@@ -78,7 +78,8 @@ describe('the event stream', function () {
     assert.match(out.stdout, /epoll_wait\s+\d+/);
     assert.match(out.stdout, /longest waits/);
     const line = markLine('epoll_stall', 'stall-read');
-    assert.match(out.stdout, new RegExp(`1\\.\\s+20\\.\\d ms\\s+read fd \\d+ .*epoll_stall\\.c:${line} \\(stall\\)`), 'the stalled read is the longest, at its line');
+    // the writer sleeps 20 ms before unblocking it: a loaded machine may add a few
+    assert.match(out.stdout, new RegExp(`1\\.\\s+[2-4]\\d\\.\\d ms\\s+read fd \\d+ .*epoll_stall\\.c:${line} \\(stall\\)`), 'the stalled read is the longest, at its line');
   });
 
   it('opens a trace file cut short in the middle of a record, with a warning', async () => {
