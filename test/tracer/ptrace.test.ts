@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -148,9 +148,15 @@ describe('the ptrace backend', function () {
       try {
         const trace = join(dir, 't.iolens');
         const jsonl = join(dir, 't.jsonl');
+        let recording = false;
         const cli = run(process.execPath, [CLI, 'record', '-q', '--backend', 'ptrace', '-m', '0', '--jsonl', jsonl, '-o', trace, '--pid', String(t.pid)], 30000, (err) => {
-          if (/recording pid/.test(err) && t.child.stdin?.writable) t.go();
+          if (/recording pid/.test(err) && t.child.stdin?.writable) {
+            recording = true;
+            t.go();
+          }
         });
+        // stop it once it runs traced with its three threads (the attach takes longer on a loaded machine)
+        for (let i = 0; i < 1500 && !(recording && readdirSync(`/proc/${t.pid}/task`).length >= 3); i++) await sleep(20);
         await sleep(150);
         process.kill(t.pid, stopper);
         // every thread reaches the group-stop within moments (longer on a loaded machine)
