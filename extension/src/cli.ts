@@ -6,11 +6,13 @@
  *   iolens report FILE.iolens [--symbols DIR]
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
+ *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR]
  */
 import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
+import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
 
 const VERSION = '0.1.0';
 
@@ -40,6 +42,11 @@ const USAGE = `Usage:
       --symbols DIR: where the traced binaries are when they are not at the paths they ran from
       (as a sysroot, or by file name; used only when the build-id matches). Also IOLENS_SYMBOL_PATH
       (directories separated by ':').
+  iolens export FILE.iolens [--format perfetto|chrome] -o OUT [--symbols DIR]...
+      The trace for other tools: perfetto (OUT.pftrace: Perfetto's protobuf format for
+      ui.perfetto.dev, with user stacks as callstacks with file and line, flows for every arrow)
+      or chrome (OUT.json: the Trace Event Format of chrome://tracing, Speedscope and older
+      tools). The format follows from OUT's extension when --format is not given.
   iolens --version`;
 
 class UsageError extends Error {}
@@ -115,6 +122,20 @@ async function main(argv: string[]): Promise<number> {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
+  }
+  if (cmd === 'export') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UsageError('export takes one trace file');
+    if (typeof values.output !== 'string') throw new UsageError('export needs -o OUT');
+    const format = values.format ?? formatOfPath(values.output);
+    if (format === undefined) throw new UsageError(`say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath }, process.stdout, process.stderr);
   }
   if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
     const { values, positionals } = parseArgs({

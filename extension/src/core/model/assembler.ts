@@ -318,7 +318,7 @@ export class TraceAssembler {
       kind: 'aio', name: sub ? aioOpName(sub.opcode) : 'unknown', pid: sub?.pid ?? c?.pid ?? 0, tid: sub?.tid ?? c?.tid ?? 0,
       ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null,
       res: c ? c.res : null, data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1,
-      completeTid: c?.tid ?? null, stackId: sub?.stackId ?? 0n, args,
+      completeTid: c?.tid ?? null, index: sub?.index ?? null, stackId: sub?.stackId ?? 0n, args,
     };
   }
 

@@ -59,6 +59,8 @@ export interface AioEvent extends EventBase {
   readonly fd: number;
   /** Thread that reaped it. */
   readonly completeTid: number | null;
+  /** Its position in io_submit's iocb array (the `iocbs` argument), null when submitted before the trace. */
+  readonly index: number | null;
 }
 
 /** One io_uring request, paired from submission to completion. */

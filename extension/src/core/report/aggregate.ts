@@ -6,6 +6,7 @@
 import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
+import { requestLabel, signalLabel } from '../model/labels';
 
 /** Statistics of one kind of call in one thread. */
 export interface CallStats {
@@ -150,7 +151,7 @@ export class ReportBuilder {
       case 'aio':
       case 'uring':
         if (e.dur !== null) {
-          const d = this.entry(e.pid, e.tid, `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}`, e.kind);
+          const d = this.entry(e.pid, e.tid, requestLabel(e), e.kind);
           d.add(e.dur);
           if (e.res !== null && e.res < 0) d.errors++;
         }
@@ -158,10 +159,10 @@ export class ReportBuilder {
         break;
       case 'signal':
         if (e.phase === 'deliver') {
-          this.entry(e.pid, e.tid, `${e.name} delivered`, 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
+          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
           this.ev(e.pid).signal++;
         } else if (e.phase === 'handler' && e.dur !== null) {
-          this.entry(e.pid, e.tid, `${e.name} handler`, 'signal').add(e.dur);
+          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.dur);
         }
         break;
       case 'irq':
