@@ -7,12 +7,14 @@
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
  *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR]
+ *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
 import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
 import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
+import { importCommand } from './core/commands/import';
 
 const VERSION = '0.1.0';
 
@@ -47,6 +49,11 @@ const USAGE = `Usage:
       ui.perfetto.dev, with user stacks as callstacks with file and line, flows for every arrow)
       or chrome (OUT.json: the Trace Event Format of chrome://tracing, Speedscope and older
       tools). The format follows from OUT's extension when --format is not given.
+  iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]...
+      An strace log recorded anywhere (strace -f -tt -T -o LOG, with -k for stacks, -y for fd
+      paths; -ttt too) as a trace: the calls iolens traces become the same events (waits, blocking
+      calls from --min-duration, default 1 ms, AIO requests paired, signals), so \`report\`, \`dump\`,
+      \`export\` and VS Code work on it. Lines it cannot read are reported with their number.
   iolens --version`;
 
 class UsageError extends Error {}
@@ -122,6 +129,18 @@ async function main(argv: string[]): Promise<number> {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }
+  }
+  if (cmd === 'import') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, 'min-duration': { type: 'string', short: 'm' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UsageError('import takes one strace log');
+    if (typeof values.output !== 'string') throw new UsageError('import needs -o OUT.iolens');
+    const minMs = num('--min-duration', values['min-duration'], 0);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
   }
   if (cmd === 'export') {
     const { values, positionals } = parseArgs({
