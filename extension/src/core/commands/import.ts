@@ -139,8 +139,8 @@ export async function importStrace(input: string, output: string, o: ImportOptio
   ];
   write(wire.encodeMeta({
     json: JSON.stringify({
-      tracer: 'iolens import', backend: 'strace', source: input, launched: false, min_duration_ns: minDurationNs, stacks: scan.stacks,
-      pid: scan.tids.length ? scan.pidOf(scan.tids[0]) : undefined, cannot_see: cannotSee,
+      tracer: 'iolens import', backend: 'strace', source: input, launched: scan.launched.size > 0, command: scan.command,
+      min_duration_ns: minDurationNs, stacks: scan.stacks, pid: scan.tids.length ? scan.pidOf(scan.tids[0]) : undefined, cannot_see: cannotSee,
       import: { lines, errors, not_understood: notUnderstood, filtered: conv.stats.filtered, not_traced: Object.fromEntries(conv.stats.notTraced) },
     }),
   }));

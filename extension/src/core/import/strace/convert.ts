@@ -124,6 +124,7 @@ export class StraceConverter {
         this.hold(pid, []);
         return;
       case 'signal':
+        this.hold(pid, []);
         return this.signal(pid, tid, ts, l.name, l.info);
       case 'call':
         // its stack lines belong to it even when the call cannot be read
@@ -270,12 +271,19 @@ export class StraceConverter {
     const si = info ? new ValueReader(info).value() : undefined;
     const codeValue = field(si, 'si_code');
     const code = codeValue?.k === 'flags' ? siCode(sig, codeValue.v[0]) ?? 0 : Number(num(codeValue) ?? 0n);
-    const siFd = num(field(si, 'si_fd'));
+    let siFd = num(field(si, 'si_fd'));
+    let band = eventBits(field(si, 'si_band'));
+    if (siFd === undefined && (sig === 29 || sig >= 32) && code >= 1 && code <= 6 && field(si, 'si_int')) {
+      // strace decodes a real-time signal's siginfo as _rt: the SIGPOLL fields sit under other names
+      siFd = num(field(si, 'si_int'));
+      band = Number(num(field(si, 'si_pid')) ?? 0n);
+    }
     if (handler === undefined) this.notes.add('signals whose disposition the log does not show (set before it began) are taken as default: handler runs show only for handlers installed in the log');
-    this.emit(wire.encodeSignalDeliver({
-      sig, pid, tid, ts, code, sigErrno: 0, pollFd: siFd === undefined ? -1 : Number(siFd), pollBand: eventBits(field(si, 'si_band')),
-      handler: handler ?? 0n, saFlags: 0n, stackId: 0n,
-    }));
+    // -k prints where the thread was interrupted, as the tracer's stack of a delivery
+    this.hold(pid, [(stackId) => wire.encodeSignalDeliver({
+      sig, pid, tid, ts, code, sigErrno: 0, pollFd: siFd === undefined ? -1 : Number(siFd), pollBand: band,
+      handler: handler ?? 0n, saFlags: 0n, stackId,
+    })]);
     this.count('signal_deliver');
   }
 

@@ -25,6 +25,10 @@ export class StraceScan {
   /** Thread ids in order of their first line. */
   readonly tids: number[] = [];
   private readonly seen = new Set<number>();
+  /** Tasks whose first line is their execve: launched under strace, not there before the log. */
+  readonly launched = new Set<number>();
+  /** The first of those execs: the command the log was recorded with (strace abbreviates long strings). */
+  command: string[] | undefined;
   /** Whether any line lacks a thread id (one process traced without -f, or -f printing to a terminal). */
   untagged = false;
   /** Whether any call has a -k stack. */
@@ -48,6 +52,12 @@ export class StraceScan {
     else if (!this.seen.has(tid)) {
       this.seen.add(tid);
       this.tids.push(tid);
+      if (l.kind === 'call' && l.name === 'execve' && !this.origins.has(tid)) {
+        this.launched.add(tid);
+        // the file, then argv[1...] (argv[0] is often abbreviated: -s cuts strings at 32 bytes)
+        const strings = [...l.args.matchAll(/"((?:[^"\\]|\\.)*)"(\.\.\.)?/g)].map((m) => m[1] + (m[2] ?? ''));
+        this.command ??= [strings[0], ...strings.slice(2)];
+      }
     }
     const t = this.clock.at(l.time);
     if (this.first === null) {

@@ -20,6 +20,8 @@ export class StraceTasks {
   private readonly names = new Map<number, string>();
   private readonly live = new Map<number, Set<number>>();
   private first = true;
+  /** The process the log was recorded for: its first task. */
+  private target = -1;
 
   constructor(
     private readonly scan: StraceScan,
@@ -54,7 +56,9 @@ export class StraceTasks {
     threads.add(tid);
     const origin = this.scan.origins.get(tid);
     if (!origin) {
-      this.task(wire.TaskEvent.existing, pid, tid, ts, { flags: this.first ? wire.TaskFlag.is_target : 0 });
+      // launched under strace: its exec introduces it, as with iolens record -- COMMAND
+      if (this.first) this.target = pid;
+      if (!this.scan.launched.has(tid)) this.task(wire.TaskEvent.existing, pid, tid, ts, { flags: this.first ? wire.TaskFlag.is_target : 0 });
       this.first = false;
       return;
     }
@@ -74,7 +78,7 @@ export class StraceTasks {
   exec(pid: number, tid: number, ts: number, path: string): void {
     this.names.set(pid, basename(path).slice(0, COMM_MAX));
     if (tid !== pid) this.names.set(tid, this.name(pid));
-    this.task(wire.TaskEvent.exec, pid, pid, ts, { ppid: tid, filename: path });
+    this.task(wire.TaskEvent.exec, pid, pid, ts, { ppid: tid, filename: path, flags: pid === this.target ? wire.TaskFlag.is_target : 0 });
   }
 
   /** prctl(PR_SET_NAME). */
