@@ -20,7 +20,7 @@ import { TracePipeline } from '../trace/pipeline';
 
 /** Blocking calls shorter than this are left out by default: iolens-tracer's default --min-duration. */
 export const DEFAULT_MIN_DURATION_NS = 1e6;
-/** Errors kept in words (all are counted). */
+/** Problems kept in words by default (all are counted). */
 const MAX_MESSAGES = 20;
 
 /** A line the import could not use. */
@@ -32,6 +32,8 @@ export interface LineProblem {
 /** What an import did. */
 export interface ImportResult {
   readonly lines: number;
+  /** Lines read without a problem (calls, signals, exits, stack frames, strace's notes, blank lines). */
+  readonly understood: number;
   /** Records written, by syscall name or record kind (aio_submit, signal_deliver...). */
   readonly recorded: ReadonlyMap<string, number>;
   /** Calls iolens does not trace, by name. */
@@ -54,6 +56,8 @@ export interface ImportOptions {
   readonly symbolPath?: readonly string[];
   /** The symbolizer for -k stacks (default: the native one; null: none). */
   readonly symbolizer?: NativeSymbolizer | null;
+  /** Problems kept in words (default 20; all are counted). */
+  readonly maxMessages?: number;
 }
 
 async function eachLine(path: string, f: (text: string, n: number) => void): Promise<void> {
@@ -85,7 +89,7 @@ export async function importStrace(input: string, output: string, o: ImportOptio
       if (e instanceof LineSyntaxError && /no timestamp/.test(e.message)) untimed++;
     }
   });
-  for (const c of first.pending()) scan.add(c);
+  for (const p of first.pending()) scan.add(p.call);
   if (!calls) throw new Error(untimed ? `${input} has no timestamps: record with strace -f -tt -T (or -ttt)` : `${input} is not an strace log: no system call in it`);
 
   const writer = await TraceFileWriter.create(output);
@@ -103,31 +107,35 @@ export async function importStrace(input: string, output: string, o: ImportOptio
   let lines = 0;
   let errors = 0;
   let notUnderstood = 0;
+  let understood = 0;
   const problem = (line: number, message: string): void => {
-    if (problems.length < MAX_MESSAGES) problems.push({ line, message });
+    if (problems.length < (o.maxMessages ?? MAX_MESSAGES)) problems.push({ line, message });
   };
-  const convert = (l: StraceLine, n: number): void => {
+  const convert = (l: StraceLine, n: number): boolean => {
     try {
       conv.line(l);
+      return true;
     } catch (e) {
       errors++;
       problem(n, e instanceof Error ? e.message : String(e));
+      return false;
     }
   };
   await eachLine(input, (text, n) => {
     lines = n;
     let l: StraceLine;
     try {
-      l = reader.read(text);
+      l = reader.read(text, n);
     } catch (e) {
       if (e instanceof LineSyntaxError && e.message === 'not an strace line') notUnderstood++;
       else errors++;
       problem(n, e instanceof Error ? e.message : String(e));
       return;
     }
-    convert(l, n);
+    if (convert(l, n)) understood++;
   });
-  for (const c of reader.pending()) convert(c, lines);
+  // calls the log ends inside: their first line was read, their conversion may still fail
+  for (const p of reader.pending()) if (!convert(p.call, p.line)) understood--;
   const notes = [...conv.notes];
   if (scan.untagged) notes.push(`lines without a thread id (strace without -f, or -f to a terminal) are shown as thread ${untaggedTid}`);
   const cannotSee = [
@@ -155,7 +163,7 @@ export async function importStrace(input: string, output: string, o: ImportOptio
   await writer.finish(pipeline);
   for (const f of symbols.newer) notes.push(`${f} was modified after the log was written: its source lines may be wrong`);
   return {
-    lines, recorded: conv.stats.recorded, notTraced: conv.stats.notTraced, filtered: conv.stats.filtered, notUnderstood, errors, problems,
+    lines, understood, recorded: conv.stats.recorded, notTraced: conv.stats.notTraced, filtered: conv.stats.filtered, notUnderstood, errors, problems,
     stacks: conv.stacks.size, framesResolved: symbols.resolved, framesUnresolved: symbols.unresolved, notes,
   };
 }

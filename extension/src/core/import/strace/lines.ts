@@ -84,21 +84,22 @@ function parseRet(text: string): Pick<StraceCall, 'ret' | 'errno' | 'note' | 're
 
 /** Reads lines; joins each thread's `<unfinished ...>` with its `<... resumed>`. */
 export class LineReader {
-  /** Per thread, the call it left unfinished: its name, time and text so far. */
-  private readonly open = new Map<string, { name: string; time: string; args: string }>();
+  /** Per thread, the call it left unfinished: its name, time, text so far and line number. */
+  private readonly open = new Map<string, { name: string; time: string; args: string; line: number }>();
 
-  /** Calls still unfinished when the log ended (their text so far). */
-  pending(): StraceCall[] {
-    const out: StraceCall[] = [];
+  /** Calls still unfinished when the log ended (their text so far), with the line each began on. */
+  pending(): { call: StraceCall; line: number }[] {
+    const out: { call: StraceCall; line: number }[] = [];
     for (const [tid, o] of this.open) {
-      out.push({ kind: 'call', tid: tid === '' ? null : Number(tid), time: o.time, name: o.name, args: o.args, ret: null, errno: null, note: null, retPath: null, dur: null, unfinished: true });
+      const call: StraceCall = { kind: 'call', tid: tid === '' ? null : Number(tid), time: o.time, name: o.name, args: o.args, ret: null, errno: null, note: null, retPath: null, dur: null, unfinished: true };
+      out.push({ call, line: o.line });
     }
     this.open.clear();
     return out;
   }
 
-  /** One line (without its newline). Throws LineSyntaxError when it cannot be read. */
-  read(text: string): StraceLine {
+  /** One line (without its newline; `line` its number). Throws LineSyntaxError when it cannot be read. */
+  read(text: string, line = 0): StraceLine {
     if (!text.trim()) return { kind: 'blank' };
     if (text.startsWith(' > ')) return { kind: 'stack', frame: parseFrame(text) };
     const m = PREFIX.exec(text);
@@ -143,10 +144,10 @@ export class LineReader {
       name = call[1];
       args = call[2];
     }
-    const cut = /\s*<unfinished \.\.\.>$/.exec(args);
+    const cut = / ?<unfinished \.\.\.>$/.exec(args);
     if (cut) {
       if (this.open.has(key)) throw new LineSyntaxError(`a second call of this thread is unfinished (${this.open.get(key)?.name})`);
-      this.open.set(key, { name, time: start, args: args.slice(0, cut.index) });
+      this.open.set(key, { name, time: start, args: args.slice(0, cut.index), line });
       return { kind: 'unfinished', tid: tidNum, time };
     }
     const close = closingParen(args, 0);
