@@ -94,9 +94,21 @@ export async function importStrace(input: string, output: string, o: ImportOptio
 
   const writer = await TraceFileWriter.create(output);
   const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
+  // records are small: hand them on in chunks of about 1 MiB
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  const flush = (): void => {
+    if (!batched) return;
+    const chunk = Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    writer.write(chunk);
+    pipeline.push(chunk);
+  };
   const write = (rec: Uint8Array): void => {
-    writer.write(rec);
-    pipeline.push(rec);
+    batch.push(rec);
+    batched += rec.length;
+    if (batched >= 1 << 20) flush();
   };
   write(wire.encodeHeader());
   const untaggedTid = Number(/\.(\d+)$/.exec(input)?.[1] ?? 1);
@@ -153,6 +165,7 @@ export async function importStrace(input: string, output: string, o: ImportOptio
     }),
   }));
   conv.end();
+  flush();
   // the symbol section: -k stacks resolved here (or as strace named them), written by the file writer
   let symbolizer = o.symbolizer;
   let symbolizerError: string | null = null;

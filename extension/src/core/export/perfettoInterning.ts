@@ -32,7 +32,7 @@ function frameName(f: StackFrame): string {
 
 /** One generation of interned state. */
 export class InternState {
-  private readonly strings = new Map<string, number>();
+  private readonly strings: Record<Table, Map<string, number>> = { event_names: new Map(), event_categories: new Map(), debug_annotation_names: new Map() };
   private readonly functionIds = new Map<string, number>();
   private readonly pathIds = new Map<string, number>();
   private readonly frameIds = new Map<string, number>();
@@ -47,11 +47,11 @@ export class InternState {
 
   /** iid of a name in one of the string tables (each table numbers its own entries). */
   name(table: Table, value: string): number {
-    const key = `${table}\0${value}`;
-    let iid = this.strings.get(key);
+    const m = this.strings[table];
+    let iid = m.get(value);
     if (iid === undefined) {
       iid = this.nextIid.strings++;
-      this.strings.set(key, iid);
+      m.set(value, iid);
       (this.pending[table] ??= []).push({ iid, name: value });
       this.added();
     }

@@ -63,9 +63,12 @@ export function generateThread(e: SignalEvent): { pid: number; tid: number } {
   return senderPid === e.pid && senderTid ? { pid: senderPid, tid: senderTid } : { pid: e.pid, tid: e.tid };
 }
 
+/** Per syscall id, the names of its pointer arguments. */
+const POINTERS = new Map([...SYSCALLS.values()].map((s) => [s.id, s.args.filter((a) => a.fmt === 'ptr').map((a) => a.name)]));
+
 /** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
 export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {
-  const pointers = SYSCALLS.get(e.sys)?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? [];
+  const pointers = POINTERS.get(e.sys) ?? [];
   if (!pointers.length) return e.args;
   const out: Args = {};
   for (const [k, v] of Object.entries(e.args) as [string, ArgValue][]) if (!pointers.includes(k)) out[k] = v;
