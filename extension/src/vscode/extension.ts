@@ -7,11 +7,13 @@ import type { TraceSession } from '../core/session/traceSession';
 import { TracerMissingError } from '../core/tracer/locate';
 import { attachCommand } from './commands/attach';
 import { launchCommand } from './commands/launch';
+import { exportTraceCommand, openStraceLogCommand, type ExportArgs } from './commands/interop';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
 import { log } from './log';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
 import { openEventSource } from './source';
+import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { RecordingStatus } from './views/statusBar';
 import { StallsProvider, type StallItem } from './views/stalls';
@@ -55,11 +57,17 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
       webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: false,
     }),
+    vscode.window.registerCustomEditorProvider(StraceLogEditorProvider.viewType, new StraceLogEditorProvider(sessions), {
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: false,
+    }),
     reg('iolens.attach', guard('Attach', (arg?: { pid?: number }) => attachCommand(sessions, arg))),
     reg('iolens.launch', guard('Launch', (arg?: LaunchConfig) => launchCommand(sessions, arg))),
     reg('iolens.stop', () => sessions.stop()),
     reg('iolens.openTrace', guard('Open Trace', (arg?: vscode.Uri | string) => openTraceCommand(sessions, arg))),
     reg('iolens.saveTrace', guard('Save Trace', (arg?: vscode.Uri | string) => saveTraceCommand(sessions, arg))),
+    reg('iolens.exportTrace', guard('Export Trace', (arg?: vscode.Uri | ExportArgs) => exportTraceCommand(sessions, arg))),
+    reg('iolens.openStraceLog', guard('Open strace Log', (arg?: vscode.Uri | string) => openStraceLogCommand(arg))),
     reg('iolens.showTimeline', () => {
       sessions.showTimeline();
     }),

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
+import { packageRoot } from '../util/packageRoot';
 
 /** The message types iolens uses. */
 export interface PerfettoTypes {
@@ -18,10 +19,16 @@ export const PERFETTO_PROTO = 'perfetto.proto';
 
 let loaded: PerfettoTypes | undefined;
 
-/** The schema's text (esbuild.mjs copies the file next to the bundles). */
+/** The schema's text: beside this code (the sources, or dist/ where esbuild.mjs copies it), else in the installation's dist/. */
 export function perfettoProtoText(): string {
-  const path = join(__dirname, PERFETTO_PROTO);
-  if (!existsSync(path)) throw new Error(`the Perfetto schema ${path} is missing from this installation`);
+  const candidates = [join(__dirname, PERFETTO_PROTO)];
+  try {
+    candidates.push(join(packageRoot(), 'dist', PERFETTO_PROTO));
+  } catch {
+    /* not inside an installation: only the file beside this code can be it */
+  }
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) throw new Error(`the Perfetto schema (${PERFETTO_PROTO}) is missing from this installation: looked in ${candidates.join(', ')}`);
   return readFileSync(path, 'utf8');
 }
 

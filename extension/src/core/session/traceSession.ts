@@ -6,9 +6,10 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { EventDetails, Histogram, Ns, Rate, TraceSummary, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
+import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { TraceStore } from '../store/traceStore';
@@ -69,6 +70,26 @@ export class TraceSession {
     s.warnings.push(...s.pipeline.end());
     if (!s.pipeline.reader.header) throw new Error(`${path}: ${s.warnings[0] ?? 'not an iolens trace'}`);
     return s;
+  }
+
+  /**
+   * An strace log in the timeline: imported (`iolens import`) into a trace file of the session's
+   * own, removed with it. The import's result says what it skipped, line by line.
+   */
+  static async openStraceLog(
+    log: string, title = log, options: ImportOptions = {},
+  ): Promise<{ session: TraceSession; result: ImportResult }> {
+    const dir = await mkdtemp(join(tmpdir(), 'iolens-import-'));
+    try {
+      const file = join(dir, `${basename(log)}.iolens`);
+      const result = await importStrace(log, file, options);
+      const session = await TraceSession.open(file, title, options.symbolPath);
+      session.tempDir = dir;
+      return { session, result };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /**
