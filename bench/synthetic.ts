@@ -58,8 +58,11 @@ export function* syntheticChunks(events: number, mixed = false): Generator<Uint8
         add(wire.encodeAioSubmit({ opcode: 0, index: k, pid: PID, tid: PID + t, ts: ORIGIN + ts, ctx, obj: BigInt(0x1000 + k), data: BigInt(i + k), offset: k * 4096, nbytes: 4096, fd: 6, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 3n }));
       }
       add(wire.encodeSyscall({ sys: 10, cpu: 0, pid: PID, tid: PID + t, dataFormat: 0, dataCount: 0, flags: 0, ts: ORIGIN + ts, dur: 2000, ret: 4, stackId: 3n, args: [ctx, 4n, 0n, 0n, 0n, 0n], data: [] }));
-      for (let k = 0; k < 4; k++) add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID + t, ts: ORIGIN + ts + dur, ctx, obj: BigInt(0x1000 + k), data: BigInt(i + k), res: 4096, res2: 0 }));
-      add(wire.encodeSyscall({ sys: 11, cpu: 0, pid: PID, tid: PID + t, dataFormat: 4, dataCount: 1, flags: 0, ts: ORIGIN + ts + 2000, dur: dur - 1000, ret: 4, stackId: 4n, args: [ctx, 4n, 4n, 0n, 0n, 0n], data: [0xffffffffffffffffn] }));
+      // io_submit for 2 µs, then io_getevents until the batch completes
+      const reap = Math.max(dur, 1000);
+      for (let k = 0; k < 4; k++) add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID + t, ts: ORIGIN + ts + 2000 + reap, ctx, obj: BigInt(0x1000 + k), data: BigInt(i + k), res: 4096, res2: 0 }));
+      add(wire.encodeSyscall({ sys: 11, cpu: 0, pid: PID, tid: PID + t, dataFormat: 4, dataCount: 1, flags: 0, ts: ORIGIN + ts + 2000, dur: reap, ret: 4, stackId: 4n, args: [ctx, 4n, 4n, 0n, 0n, 0n], data: [0xffffffffffffffffn] }));
+      clock[t] = ts + 2000 + reap;
       i += 6;
     } else if (kind === 13) {
       add(wire.encodeSignalGenerate({ sig: 29, group: 1, result: 0, flags: 0, pid: PID, tid: PID, ts: ORIGIN + ts, senderPid: PID, senderTid: PID + t, code: 1, sigErrno: 0, pollFd: 3, pollBand: 1, senderComm: 'worker' }));

@@ -21,6 +21,7 @@ const RECENT = 64;
 /** The registry. */
 export class ExportTracks {
   private readonly byKey = new Map<string, ExportTrack>();
+  private readonly byId: ExportTrack[] = [];
   private next = 1;
   /** Per process, the end of the last request on each lane. */
   private readonly laneEnds = new Map<number, number[]>();
@@ -39,6 +40,7 @@ export class ExportTracks {
     if (!t) {
       t = { id: this.next++, kind, name, pid: o.pid ?? 0, tid: o.tid ?? 0, parent: o.parent ?? null, lane: o.lane ?? 0 };
       this.byKey.set(key, t);
+      this.byId[t.id] = t;
       this.sink.track(t);
     }
     return t.id;
@@ -132,7 +134,7 @@ export class ExportTracks {
 
   private overflow(track: number, start: number, end: number): number {
     this.overlapping++;
-    const t = [...this.byKey.values()].find((x) => x.id === track);
+    const t = this.byId[track];
     const id = this.get(`o${track}`, 'overflow', `${t?.name ?? 'row'} (overlapping)`, { pid: t?.pid ?? 0, tid: t?.tid ?? 0, parent: t?.parent ?? null });
     return id === track ? track : this.place(id, start, end);
   }
