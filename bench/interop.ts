@@ -5,7 +5,7 @@
  * lines (waits, blocking reads, AIO batches, signals, -k stacks, -y paths) — lines and records
  * per second. The real code (commands/export.ts, commands/import.ts), median of the rounds.
  *
- *   npx tsx bench/interop.ts [--events N] [--rounds R] [--only export|import]
+ *   npx tsx bench/interop.ts [--events N] [--rounds R] [--only export|import] [--format perfetto|chrome]
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
         }
         say(`${'(reading)'.padEnd(9)} ${((events / median(times)) / 1e6).toFixed(2).padStart(8)} M ${median(times).toFixed(2).padStart(9)}`);
       }
-      for (const format of ['perfetto', 'chrome'] as ExportFormat[]) {
+      for (const format of (['perfetto', 'chrome'] as ExportFormat[]).filter((f) => !arg('format', '') || f === arg('format', ''))) {
         const times: number[] = [];
         let last: Awaited<ReturnType<typeof exportTrace>> | undefined;
         let peak = 0;
