@@ -15,20 +15,7 @@ import { join } from 'node:path';
 import { importStrace } from '../../extension/src/core/commands/import';
 import { readTraceFile } from '../../extension/src/core/trace/file';
 import { fixture, requireInstalled, run } from '../tracer/harness';
-
-/** A small deterministic PRNG (xorshift32): a failure is reproducible from its round number. */
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    this.s ^= this.s << 13;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    return (this.s >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
+import { Rng } from './rng';
 
 const JUNK = ['(', ')', '[', ']', '{', '}', '"', '<', '>', '=', ',', ' ', '\\', '...', '<unfinished ...>', '<... read resumed>', '+++', '---', ' > ', '0x', '-1', '\u00e9', '\0', '\t'];
 

@@ -17,20 +17,7 @@ import { queryWindow } from '../../extension/src/core/store/window';
 import { PID, StreamBuilder, sysId } from '../../extension/src/core/testing/synthetic';
 import { sampleTrace } from '../../extension/src/core/testing/sampleTrace';
 import { TracePipeline } from '../../extension/src/core/trace/pipeline';
-
-/** A small deterministic PRNG (xorshift32): a failure is reproducible from its input number. */
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    this.s ^= this.s << 13;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    return (this.s >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
+import { Rng } from './rng';
 
 /** A second seed: lots of record kinds with tails, aio/uring pairs, signals, maps, stacks. */
 function richTrace(): Uint8Array {

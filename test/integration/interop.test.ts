@@ -11,19 +11,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { IolensApi } from '../../extension/src/vscode/extension';
 import { checkPerfetto } from '../../extension/src/core/testing/perfettoCheck';
+import { until } from './until';
 
 let api: IolensApi;
 let root: string;
-
-async function until<T>(what: string, get: () => T | undefined | false, timeoutMs = 20000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('I/O Lens interop in VS Code', function () {
   this.timeout(90000);
@@ -46,7 +37,7 @@ describe('I/O Lens interop in VS Code', function () {
     const r = spawnSync('strace', ['-f', '-tt', '-T', '-k', '-o', log, join(root, 'test/fixtures/build/epoll_stall'), '--iterations', '10'], { encoding: 'utf8' });
     assert.equal(r.status, 0, `strace: ${r.stderr}`);
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(log));
-    const session = await until('the imported session', () => (api.sessions.current?.title.endsWith('epoll_stall.strace') ? api.sessions.current : undefined));
+    const session = await until('the imported session', () => (api.sessions.current?.title.endsWith('epoll_stall.strace') ? api.sessions.current : undefined), 30000);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === 'iolens.straceLog', 'a .strace file opens in the strace log editor');
     const src = readFileSync(join(root, 'test/fixtures/src/epoll_stall.c'), 'utf8').split('\n');
@@ -72,7 +63,7 @@ describe('I/O Lens interop in VS Code', function () {
     const r = spawnSync('strace', ['-f', '-tt', '-T', '-o', log, join(root, 'test/fixtures/build/sigio_pipe'), '--iterations', '5'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     await vscode.commands.executeCommand('iolens.openStraceLog', vscode.Uri.file(log));
-    const session = await until('the imported session', () => (api.sessions.current?.title.endsWith('run.log') ? api.sessions.current : undefined));
+    const session = await until('the imported session', () => (api.sessions.current?.title.endsWith('run.log') ? api.sessions.current : undefined), 30000);
     let delivered = 0;
     for (let id = 0; id < session.store.size; id++) if (session.store.get(id)?.name === 'SIGIO delivered') delivered++;
     assert.equal(delivered, 5);

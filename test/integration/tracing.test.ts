@@ -13,6 +13,7 @@ import { Style } from '../../protocol/messages';
 import type { IolensApi } from '../../extension/src/vscode/extension';
 import type { TraceSession } from '../../extension/src/core/session/traceSession';
 import type { StallItem } from '../../extension/src/vscode/views/stalls';
+import { until } from './until';
 
 let api: IolensApi;
 let root: string;
@@ -26,16 +27,6 @@ function markLine(source: string, mark: string): number {
   const i = lines.findIndex((l) => l.includes(`@mark:${mark} `));
   assert.ok(i >= 0, `mark ${mark}`);
   return i + 1;
-}
-
-async function until<T>(what: string, get: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function stallItems(): StallItem[] {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertGolden } from '../../extension/src/core/testing/golden';
-import { CLI, fixture, markLine, requireBackend, requireInstalled, run, sourcePath, type JsonEvent } from './harness';
+import { CLI, fixture, markLine, readyPid, requireBackend, requireInstalled, run, sourcePath, type JsonEvent } from './harness';
 
 const GOLDEN = join(__dirname, '__golden__');
 
@@ -130,26 +130,15 @@ describe('import strace logs', function () {
       const jsonl = join(dir, `${name}.jsonl`);
       const traced = spawn('strace', ['-f', '-tt', '-T', '-o', log, fixture(name), '--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
       const straceExit = new Promise<number | null>((r) => traced.once('exit', (code) => r(code)));
-      let out = '';
-      const pid = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} did not print ready`)), 20000);
-        traced.stdout.setEncoding('utf8');
-        traced.stdout.on('data', (s: string) => {
-          out += s;
-          const m = /ready (\d+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-      });
+      const ready = readyPid(traced, name, 20000);
+      const pid = await ready.pid;
       const rec = await Promise.all([
         run(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '-m', '0', '--jsonl', jsonl, '-o', join(dir, `${name}.rec.iolens`), '--pid', String(pid)], 60000, (stderr) => {
           if (/recording pid/.test(stderr) && traced.stdin.writable) traced.stdin.end('go\n');
         }),
         straceExit,
       ]);
-      assert.equal(rec[1], 0, `strace ${name}: ${out}`);
+      assert.equal(rec[1], 0, `strace ${name}: ${ready.output()}`);
       const iolens = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
       const { events } = await imported(log, ['--min-duration', '0']);
       // the workload starts when the fixture has read "go" from its stdin: strace saw its start-up too

@@ -10,35 +10,25 @@ import { TraceSession } from '../../core/session/traceSession';
 import { reportImport } from '../commands/interop';
 import { settings } from '../settings';
 import type { Sessions } from '../sessions';
-
-class StraceLogDocument implements vscode.CustomDocument {
-  constructor(
-    readonly uri: vscode.Uri,
-    readonly session: TraceSession,
-  ) {}
-
-  dispose(): void {
-    /* the session is disposed with its editor */
-  }
-}
+import { TraceDocument } from './traceEditor';
 
 /** The custom editor provider of `iolens.straceLog`. */
-export class StraceLogEditorProvider implements vscode.CustomReadonlyEditorProvider<StraceLogDocument> {
+export class StraceLogEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
   static readonly viewType = 'iolens.straceLog';
 
   constructor(private readonly sessions: Sessions) {}
 
-  async openCustomDocument(uri: vscode.Uri): Promise<StraceLogDocument> {
+  async openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
     const s = settings();
     const { session, result } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `I/O Lens: importing the strace log ${vscode.workspace.asRelativePath(uri)}` },
       () => TraceSession.openStraceLog(uri.fsPath, vscode.workspace.asRelativePath(uri), { minDurationNs: s.minDurationMs * 1e6, symbolPath: s.symbolSearchPath }),
     );
     reportImport(uri, result);
-    return new StraceLogDocument(uri, session);
+    return new TraceDocument(uri, session);
   }
 
-  resolveCustomEditor(document: StraceLogDocument, panel: vscode.WebviewPanel): void {
+  resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
     this.sessions.attachEditor(document.session, panel);
   }
 }
