@@ -68,7 +68,7 @@ export async function exportTraceCommand(sessions: Sessions, arg?: vscode.Uri | 
     let output = a.output ? vscode.Uri.file(a.output) : undefined;
     if (!output) {
       const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
-      const stem = (session && !a.source ? session.title : basename(source)).replace(/\.iolens$/, '').replace(/[^\w.-]+/g, '-');
+      const stem = basename(session && !a.source ? session.title : source).replace(/\.(iolens|strace|log|txt)$/, '').replace(/[^\w.-]+/g, '-');
       output = await vscode.window.showSaveDialog({
         title: `I/O Lens: Export Trace (${FORMATS[format].label})`,
         filters: { [FORMATS[format].filter]: [FORMATS[format].ext] },
