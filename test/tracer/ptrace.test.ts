@@ -13,10 +13,11 @@ import {
   CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, readMeta, readRecords,
   recordAttach, recordLaunch, run, sleep, startWaiting, threadProblems, type JsonEvent, type Recording,
 } from './harness';
+import { EndReason, Sys } from '../../protocol/generated/wire';
 
 const MS = 1e6;
-const END_TARGET_EXITED = 1;
-const END_DURATION = 3;
+const END_TARGET_EXITED = EndReason.target_exited;
+const END_DURATION = EndReason.duration;
 
 function events(r: Recording, kind: string, name?: string): JsonEvent[] {
   return r.events.filter((e) => e.kind === kind && (name === undefined || e.name === name));
@@ -199,7 +200,7 @@ describe('the ptrace backend', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(threadProblems(t.pid), []);
     const recs = readRecords(trace);
-    const unfinished = recs.filter((x) => x.kind === 'syscall' && (x.flags & 1) !== 0 && x.sys === 24 && x.tid === t.pid);
+    const unfinished = recs.filter((x) => x.kind === 'syscall' && (x.flags & 1) !== 0 && x.sys === Sys.read && x.tid === t.pid);
     assert.ok(unfinished.length >= 1, 'the read of stdin is in flight');
     const last = unfinished[unfinished.length - 1];
     assert.ok(last.kind === 'syscall' && Number(last.dur) >= 500 * MS, 'for the whole recording');

@@ -2,7 +2,7 @@
  * Decoding a syscall record's raw arguments and tail into named values, using the schema's
  * per-syscall argument formats and the process's fd table.
  */
-import { DataFormatNames, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
+import { DataFormatNames, Sys, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
@@ -87,7 +87,7 @@ function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegis
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
       const epfd = Number(BigInt.asIntN(32, r.args[0]));
-      if (r.sys === 7) args.timeout_ns = timeoutNs(d[0]);
+      if (r.sys === Sys.epoll_pwait2) args.timeout_ns = timeoutNs(d[0]);
       const ready: ArgValue[] = [];
       for (let i = 1; i + 1 < d.length; i += 2) {
         const data = d[i + 1];
@@ -98,7 +98,7 @@ function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegis
       break;
     }
     case 'pollfds': {
-      if (r.sys === 4) args.timeout_ns = timeoutNs(d[0]);
+      if (r.sys === Sys.ppoll) args.timeout_ns = timeoutNs(d[0]);
       const list: ArgValue[] = [];
       for (let i = 1; i < d.length; i++) {
         const w = d[i];
