@@ -131,17 +131,3 @@ export interface DropEvent extends EventBase {
 
 /** Any event. */
 export type TraceEvent = SyscallEvent | AioEvent | UringEvent | SignalEvent | IrqEvent | TaskEvent | WakeEvent | DropEvent;
-
-/** Events that span time (their end is ts + dur). */
-export function eventDuration(e: TraceEvent): number | null {
-  switch (e.kind) {
-    case 'syscall':
-    case 'irq':
-      return e.dur;
-    case 'aio':
-    case 'uring':
-      return e.dur;
-    default:
-      return null;
-  }
-}

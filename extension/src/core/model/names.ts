@@ -113,16 +113,6 @@ export function fcntlCmdName(cmd: number): string {
   return FCNTL_CMDS.get(cmd) ?? String(cmd);
 }
 
-/** open(2) flag names for the bits iolens cares about: O_ASYNC, O_NONBLOCK, O_DIRECT, access mode. */
-export function openFlagsName(flags: number): string {
-  const acc = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3];
-  const bits: [number, string][] = [
-    [0o100, 'O_CREAT'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'], [0o20000, 'O_ASYNC'],
-    [0o40000, 'O_DIRECT'], [0o4010000, 'O_SYNC'], [0o2000000, 'O_CLOEXEC'],
-  ];
-  return [acc, ...bits.filter(([b]) => (flags & b) === b).map(([, n]) => n)].join('|');
-}
-
 /** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
 export const O_ASYNC = 0o20000;
 
