@@ -19,7 +19,7 @@ import {
   type WireRecord,
   SignalFlag,
 } from '../../../../protocol/generated/wire';
-import { MapTables } from '../symbols/maps';
+import { MapTables } from './maps';
 import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { AioEvent, ArgValue, Args, TraceEvent, UringEvent } from './events';
 import { FdTables } from './fdtable';

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StackFlag } from '../../../../protocol/generated/wire';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
-import { fileOffset, type MemoryMap } from './maps';
+import { fileOffset, type MemoryMap } from '../model/maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
 
 /** One frame of a resolved stack (inlined calls are frames of their own). */
