@@ -39,7 +39,7 @@ describe('protocol', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iolens-proto-'));
     try {
       writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
-      writeFileSync(join(dir, 'generate.mjs'), readFileSync(join(here, 'generate.mjs')));
+      for (const f of ['generate.mjs', 'syscallTable.mjs']) writeFileSync(join(dir, f), readFileSync(join(here, f)));
       const r = spawnSync(process.execPath, [join(dir, 'generate.mjs')], { encoding: 'utf8' });
       assert.equal(r.status, 2);
       assert.match(r.stderr, /clock\.mono_ns \(u64\) at offset 6 is not 8-byte aligned/);

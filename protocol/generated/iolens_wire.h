@@ -177,6 +177,22 @@ enum iol_sym_flag {
 	IOL_SYM_FLAG_NO_SYMBOL = 32,
 };
 
+/* How a wait's timeout argument is given (arg_formats' timeout). */
+enum iol_timeout_kind {
+	IOL_TIMEOUT_KIND_NONE = 0,
+	IOL_TIMEOUT_KIND_MS = 1,
+	IOL_TIMEOUT_KIND_TIMEVAL = 2,
+	IOL_TIMEOUT_KIND_TIMESPEC = 3,
+};
+
+/* When a signal carries SIGPOLL-style information (si_fd, si_band): si_code from poll_in to poll_hup (POLL_IN .. POLL_HUP) on SIGIO or a real-time signal (from sigrtmin, the kernel's first; F_SETSIG). Both backends and the reader apply this one rule. */
+enum iol_poll_signal {
+	IOL_POLL_SIGNAL_SIGIO = 29,
+	IOL_POLL_SIGNAL_SIGRTMIN = 32,
+	IOL_POLL_SIGNAL_POLL_IN = 1,
+	IOL_POLL_SIGNAL_POLL_HUP = 6,
+};
+
 /* Syscalls: X(name, id, nargs, class, model, data format) */
 #define IOL_SYSCALLS(X) \
 	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS) \
@@ -311,6 +327,125 @@ enum iol_sys {
 	IOL_SYS_RT_SIGRETURN = 64,
 	IOL_SYS_MAX = 65,
 };
+
+/* A timeout word meaning: none (the wait may last forever). */
+#define IOL_NO_TIMEOUT 0xffffffffffffffffULL
+/* Device numbers in records are the kernel's encoding: major << dev_minor_bits | minor. */
+#define IOL_DEV_MINOR_BITS 20
+
+/* The argument holding a wait's timeout: its index in *index and how it is given (IOL_TIMEOUT_KIND_*),
+ * IOL_TIMEOUT_KIND_NONE when the syscall has none. */
+static inline __attribute__((always_inline)) __u8 iol_timeout_arg(__u16 sys, __u8 *index)
+{
+	switch (sys) {
+	case IOL_SYS_SELECT:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMEVAL;
+	case IOL_SYS_PSELECT6:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_POLL:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_PPOLL:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_EPOLL_WAIT:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_EPOLL_PWAIT:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_EPOLL_PWAIT2:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_IO_GETEVENTS:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_IO_PGETEVENTS:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_RT_SIGTIMEDWAIT:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	default:
+		*index = 0;
+		return IOL_TIMEOUT_KIND_NONE;
+	}
+}
+
+/* Tail words of syscall records (data_formats): IOL_DATA_<FORMAT>_<FIELD> is the word a field is in,
+ * _WORDS the fixed words, _EACH the words of a repeated item (item i's field: _<FIELD>_AT(i)), _MAX
+ * the most items; iol_pack_<format>_<fields> packs a word. */
+#define IOL_DATA_MAX_WORDS 17
+/* epoll_events: epoll_wait's ready events (the first 8), after the timeout read at entry. */
+#define IOL_DATA_EPOLL_EVENTS_WORDS 1
+#define IOL_DATA_EPOLL_EVENTS_TIMEOUT_NS 0
+#define IOL_DATA_EPOLL_EVENTS_EACH 2
+#define IOL_DATA_EPOLL_EVENTS_MAX 8
+#define IOL_DATA_EPOLL_EVENTS_EVENTS_AT(i) (1 + 2 * (i) + 0)
+#define IOL_DATA_EPOLL_EVENTS_DATA_AT(i) (1 + 2 * (i) + 1)
+/* each item of epoll_events: events (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_epoll_events_events(__u32 events)
+{
+	return (__u64)(__u32)events;
+}
+/* pollfds: poll's fds (the first 16) as struct pollfd lies in memory, after the timeout read at entry. */
+#define IOL_DATA_POLLFDS_WORDS 1
+#define IOL_DATA_POLLFDS_TIMEOUT_NS 0
+#define IOL_DATA_POLLFDS_EACH 1
+#define IOL_DATA_POLLFDS_MAX 16
+#define IOL_DATA_POLLFDS_FD_AT(i) (1 + 1 * (i) + 0)
+#define IOL_DATA_POLLFDS_EVENTS_AT(i) (1 + 1 * (i) + 0)
+#define IOL_DATA_POLLFDS_REVENTS_AT(i) (1 + 1 * (i) + 0)
+/* each item of pollfds: fd (i32, bits 0..31), events (u16, bits 32..47), revents (u16, bits 48..63) */
+static inline __attribute__((always_inline)) __u64 iol_pack_pollfds_fd_events_revents(__s32 fd, __u16 events, __u16 revents)
+{
+	return (__u64)(__u32)fd | (__u64)(__u16)events << 32 | (__u64)(__u16)revents << 48;
+}
+/* epoll_ctl_event: epoll_ctl's struct epoll_event. */
+#define IOL_DATA_EPOLL_CTL_EVENT_WORDS 2
+#define IOL_DATA_EPOLL_CTL_EVENT_EVENTS 0
+#define IOL_DATA_EPOLL_CTL_EVENT_DATA 1
+/* a word of epoll_ctl_event: events (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_epoll_ctl_event_events(__u32 events)
+{
+	return (__u64)(__u32)events;
+}
+/* timeout_ns: The timeout read at entry. */
+#define IOL_DATA_TIMEOUT_NS_WORDS 1
+#define IOL_DATA_TIMEOUT_NS_TIMEOUT_NS 0
+/* aio_ctx: The context io_setup wrote to *ctxp. */
+#define IOL_DATA_AIO_CTX_WORDS 1
+#define IOL_DATA_AIO_CTX_CTX 0
+/* siginfo: rt_sigtimedwait's timeout and the siginfo it returned (band and fd meaningful by the PollSignal rule). */
+#define IOL_DATA_SIGINFO_WORDS 4
+#define IOL_DATA_SIGINFO_TIMEOUT_NS 0
+#define IOL_DATA_SIGINFO_SIGNO 1
+#define IOL_DATA_SIGINFO_CODE 1
+#define IOL_DATA_SIGINFO_BAND 2
+#define IOL_DATA_SIGINFO_FD 3
+/* a word of siginfo: signo (u32, bits 0..31), code (i32, bits 32..63) */
+static inline __attribute__((always_inline)) __u64 iol_pack_siginfo_signo_code(__u32 signo, __s32 code)
+{
+	return (__u64)(__u32)signo | (__u64)(__u32)code << 32;
+}
+/* a word of siginfo: fd (i32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_siginfo_fd(__s32 fd)
+{
+	return (__u64)(__u32)fd;
+}
+/* uio_count: read() of /dev/uioN: the interrupt count it returned. */
+#define IOL_DATA_UIO_COUNT_WORDS 1
+#define IOL_DATA_UIO_COUNT_COUNT 0
+/* a word of uio_count: count (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_uio_count_count(__u32 count)
+{
+	return (__u64)(__u32)count;
+}
+/* uio_write: write() to a UIO device or its config space: the first 8 bytes written (as many as the call wrote). */
+#define IOL_DATA_UIO_WRITE_WORDS 1
+#define IOL_DATA_UIO_WRITE_VALUE 0
 
 struct iol_stream_header {
 	__u8 magic[8];

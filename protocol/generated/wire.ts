@@ -238,10 +238,34 @@ export type SymFlagName = keyof typeof SymFlag;
 /** Reverse map of {@link SymFlag}: value to name. */
 export const SymFlagNames: ReadonlyMap<number, SymFlagName> = new Map(Object.entries(SymFlag).map(([k, v]) => [v, k as SymFlagName]));
 
+/** How a wait's timeout argument is given (arg_formats' timeout). */
+export const TimeoutKind = {
+  none: 0,
+  ms: 1,
+  timeval: 2,
+  timespec: 3,
+} as const;
+/** A name of {@link TimeoutKind}. */
+export type TimeoutKindName = keyof typeof TimeoutKind;
+/** Reverse map of {@link TimeoutKind}: value to name. */
+export const TimeoutKindNames: ReadonlyMap<number, TimeoutKindName> = new Map(Object.entries(TimeoutKind).map(([k, v]) => [v, k as TimeoutKindName]));
+
+/** When a signal carries SIGPOLL-style information (si_fd, si_band): si_code from poll_in to poll_hup (POLL_IN .. POLL_HUP) on SIGIO or a real-time signal (from sigrtmin, the kernel's first; F_SETSIG). Both backends and the reader apply this one rule. */
+export const PollSignal = {
+  sigio: 29,
+  sigrtmin: 32,
+  poll_in: 1,
+  poll_hup: 6,
+} as const;
+/** A name of {@link PollSignal}. */
+export type PollSignalName = keyof typeof PollSignal;
+/** Reverse map of {@link PollSignal}: value to name. */
+export const PollSignalNames: ReadonlyMap<number, PollSignalName> = new Map(Object.entries(PollSignal).map(([k, v]) => [v, k as PollSignalName]));
+
 /** How one syscall argument is shown. */
 export interface SyscallArg {
   readonly name: string;
-  readonly fmt: string;
+  readonly fmt: ArgFormatName;
 }
 
 /** What iolens knows about a traced syscall. */
@@ -253,6 +277,158 @@ export interface SyscallInfo {
   readonly args: readonly SyscallArg[];
   readonly data: DataFormatName;
   readonly opens?: string;
+  /** A wait's timeout: which argument, and how it is given. */
+  readonly timeout?: { readonly arg: number; readonly kind: TimeoutKindName };
+}
+
+/** A timeout word meaning: none (the wait may last forever). */
+export const NO_TIMEOUT = 0xffffffffffffffffn;
+/** Device numbers in records are the kernel's encoding: major << dev_minor_bits | minor. */
+export const DEV_MINOR_BITS = 20;
+
+/** How an argument format is shown: a pointer (hex, left out of event lines), a wait's timeout. */
+export interface ArgFormatInfo {
+  readonly pointer: boolean;
+  readonly timeout: TimeoutKindName;
+}
+/** The argument formats of the syscall table. */
+export const ARG_FORMATS = {
+  /** signed 32-bit number */
+  int: { pointer: false, timeout: 'none' },
+  /** unsigned number */
+  uint: { pointer: false, timeout: 'none' },
+  /** a byte count */
+  size: { pointer: false, timeout: 'none' },
+  /** bits or an opaque value, in hex */
+  hex: { pointer: false, timeout: 'none' },
+  /** a file mode, in octal */
+  oct: { pointer: false, timeout: 'none' },
+  /** a file descriptor: named by the process's fd table */
+  fd: { pointer: false, timeout: 'none' },
+  /** a user address */
+  ptr: { pointer: true, timeout: 'none' },
+  /** milliseconds; negative: no timeout */
+  ms: { pointer: false, timeout: 'ms' },
+  /** struct timeval * (NULL: no timeout) */
+  timeval: { pointer: true, timeout: 'timeval' },
+  /** struct timespec * (NULL: no timeout) */
+  timespec: { pointer: true, timeout: 'timespec' },
+  /** EPOLL_CTL_* operation */
+  epoll_op: { pointer: false, timeout: 'none' },
+  /** F_* command */
+  fcntl_cmd: { pointer: false, timeout: 'none' },
+  /** FUTEX_* operation */
+  futex_op: { pointer: false, timeout: 'none' },
+  /** IORING_ENTER_* bits */
+  uring_enter_flags: { pointer: false, timeout: 'none' },
+} as const satisfies Record<string, ArgFormatInfo>;
+/** A name of {@link ARG_FORMATS}. */
+export type ArgFormatName = keyof typeof ARG_FORMATS;
+
+/** The epoll_events tail: epoll_wait's ready events (the first 8), after the timeout read at entry. */
+export interface EpollEventsData {
+  readonly timeoutNs?: bigint;
+  readonly items: { readonly events: number; readonly data: bigint }[];
+}
+/** Decodes the epoll_events tail of a syscall record (words missing from a short tail are left out). */
+export function decodeEpollEventsData(w: readonly bigint[]): EpollEventsData {
+  const out: { -readonly [K in keyof EpollEventsData]: EpollEventsData[K] } = { items: [] };
+  if (w.length > 0) out.timeoutNs = w[0];
+  for (let i = 1; i + 2 <= w.length; i += 2) {
+    out.items.push({ events: Number(w[i + 0] & 0xffffffffn), data: w[i + 1] });
+  }
+  return out;
+}
+
+/** The pollfds tail: poll's fds (the first 16) as struct pollfd lies in memory, after the timeout read at entry. */
+export interface PollfdsData {
+  readonly timeoutNs?: bigint;
+  readonly items: { readonly fd: number; readonly events: number; readonly revents: number }[];
+}
+/** Decodes the pollfds tail of a syscall record (words missing from a short tail are left out). */
+export function decodePollfdsData(w: readonly bigint[]): PollfdsData {
+  const out: { -readonly [K in keyof PollfdsData]: PollfdsData[K] } = { items: [] };
+  if (w.length > 0) out.timeoutNs = w[0];
+  for (let i = 1; i + 1 <= w.length; i += 1) {
+    out.items.push({ fd: Number(BigInt.asIntN(32, w[i + 0])), events: Number((w[i + 0] >> 32n) & 0xffffn), revents: Number((w[i + 0] >> 48n) & 0xffffn) });
+  }
+  return out;
+}
+
+/** The epoll_ctl_event tail: epoll_ctl's struct epoll_event. */
+export interface EpollCtlEventData {
+  readonly events?: number;
+  readonly data?: bigint;
+}
+/** Decodes the epoll_ctl_event tail of a syscall record (words missing from a short tail are left out). */
+export function decodeEpollCtlEventData(w: readonly bigint[]): EpollCtlEventData {
+  const out: { -readonly [K in keyof EpollCtlEventData]: EpollCtlEventData[K] } = {};
+  if (w.length > 0) out.events = Number(w[0] & 0xffffffffn);
+  if (w.length > 1) out.data = w[1];
+  return out;
+}
+
+/** The timeout_ns tail: The timeout read at entry. */
+export interface TimeoutNsData {
+  readonly timeoutNs?: bigint;
+}
+/** Decodes the timeout_ns tail of a syscall record (words missing from a short tail are left out). */
+export function decodeTimeoutNsData(w: readonly bigint[]): TimeoutNsData {
+  const out: { -readonly [K in keyof TimeoutNsData]: TimeoutNsData[K] } = {};
+  if (w.length > 0) out.timeoutNs = w[0];
+  return out;
+}
+
+/** The aio_ctx tail: The context io_setup wrote to *ctxp. */
+export interface AioCtxData {
+  readonly ctx?: bigint;
+}
+/** Decodes the aio_ctx tail of a syscall record (words missing from a short tail are left out). */
+export function decodeAioCtxData(w: readonly bigint[]): AioCtxData {
+  const out: { -readonly [K in keyof AioCtxData]: AioCtxData[K] } = {};
+  if (w.length > 0) out.ctx = w[0];
+  return out;
+}
+
+/** The siginfo tail: rt_sigtimedwait's timeout and the siginfo it returned (band and fd meaningful by the PollSignal rule). */
+export interface SiginfoData {
+  readonly timeoutNs?: bigint;
+  readonly signo?: number;
+  readonly code?: number;
+  readonly band?: bigint;
+  readonly fd?: number;
+}
+/** Decodes the siginfo tail of a syscall record (words missing from a short tail are left out). */
+export function decodeSiginfoData(w: readonly bigint[]): SiginfoData {
+  const out: { -readonly [K in keyof SiginfoData]: SiginfoData[K] } = {};
+  if (w.length > 0) out.timeoutNs = w[0];
+  if (w.length > 1) out.signo = Number(w[1] & 0xffffffffn);
+  if (w.length > 1) out.code = Number(BigInt.asIntN(32, (w[1] >> 32n)));
+  if (w.length > 2) out.band = BigInt.asIntN(64, w[2]);
+  if (w.length > 3) out.fd = Number(BigInt.asIntN(32, w[3]));
+  return out;
+}
+
+/** The uio_count tail: read() of /dev/uioN: the interrupt count it returned. */
+export interface UioCountData {
+  readonly count?: number;
+}
+/** Decodes the uio_count tail of a syscall record (words missing from a short tail are left out). */
+export function decodeUioCountData(w: readonly bigint[]): UioCountData {
+  const out: { -readonly [K in keyof UioCountData]: UioCountData[K] } = {};
+  if (w.length > 0) out.count = Number(w[0] & 0xffffffffn);
+  return out;
+}
+
+/** The uio_write tail: write() to a UIO device or its config space: the first 8 bytes written (as many as the call wrote). */
+export interface UioWriteData {
+  readonly value?: bigint;
+}
+/** Decodes the uio_write tail of a syscall record (words missing from a short tail are left out). */
+export function decodeUioWriteData(w: readonly bigint[]): UioWriteData {
+  const out: { -readonly [K in keyof UioWriteData]: UioWriteData[K] } = {};
+  if (w.length > 0) out.value = w[0];
+  return out;
 }
 
 /** iolens syscall ids by name (stable, architecture independent). */
@@ -327,25 +503,25 @@ export type SysName = keyof typeof Sys;
 
 /** The traced syscalls, by iolens syscall id. */
 export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
-  [1, { id: 1, name: 'select', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tvp', fmt: 'ptr' }], data: 'timeout_ns' }],
-  [2, { id: 2, name: 'pselect6', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tsp', fmt: 'ptr' }, { name: 'sig', fmt: 'ptr' }], data: 'timeout_ns' }],
-  [3, { id: 3, name: 'poll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'pollfds' }],
-  [4, { id: 4, name: 'ppoll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'tsp', fmt: 'ptr' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'pollfds' }],
-  [5, { id: 5, name: 'epoll_wait', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'epoll_events' }],
-  [6, { id: 6, name: 'epoll_pwait', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout_ms', fmt: 'ms' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'epoll_events' }],
-  [7, { id: 7, name: 'epoll_pwait2', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout', fmt: 'ptr' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'epoll_events' }],
+  [1, { id: 1, name: 'select', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tvp', fmt: 'timeval' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timeval' } }],
+  [2, { id: 2, name: 'pselect6', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tsp', fmt: 'timespec' }, { name: 'sig', fmt: 'ptr' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timespec' } }],
+  [3, { id: 3, name: 'poll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'pollfds', timeout: { arg: 2, kind: 'ms' } }],
+  [4, { id: 4, name: 'ppoll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'tsp', fmt: 'timespec' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'pollfds', timeout: { arg: 2, kind: 'timespec' } }],
+  [5, { id: 5, name: 'epoll_wait', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'epoll_events', timeout: { arg: 3, kind: 'ms' } }],
+  [6, { id: 6, name: 'epoll_pwait', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout_ms', fmt: 'ms' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'epoll_events', timeout: { arg: 3, kind: 'ms' } }],
+  [7, { id: 7, name: 'epoll_pwait2', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout', fmt: 'timespec' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'epoll_events', timeout: { arg: 3, kind: 'timespec' } }],
   [8, { id: 8, name: 'epoll_ctl', class: 'setup', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'op', fmt: 'epoll_op' }, { name: 'fd', fmt: 'fd' }, { name: 'event', fmt: 'ptr' }], data: 'epoll_ctl_event' }],
   [9, { id: 9, name: 'io_setup', class: 'setup', model: 'aio', args: [{ name: 'nr_events', fmt: 'uint' }, { name: 'ctxp', fmt: 'ptr' }], data: 'aio_ctx' }],
   [10, { id: 10, name: 'io_submit', class: 'setup', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'nr', fmt: 'int' }, { name: 'iocbpp', fmt: 'ptr' }], data: 'none' }],
-  [11, { id: 11, name: 'io_getevents', class: 'wait', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'min_nr', fmt: 'int' }, { name: 'nr', fmt: 'int' }, { name: 'events', fmt: 'ptr' }, { name: 'timeout', fmt: 'ptr' }], data: 'timeout_ns' }],
-  [12, { id: 12, name: 'io_pgetevents', class: 'wait', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'min_nr', fmt: 'int' }, { name: 'nr', fmt: 'int' }, { name: 'events', fmt: 'ptr' }, { name: 'timeout', fmt: 'ptr' }, { name: 'usig', fmt: 'ptr' }], data: 'timeout_ns' }],
+  [11, { id: 11, name: 'io_getevents', class: 'wait', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'min_nr', fmt: 'int' }, { name: 'nr', fmt: 'int' }, { name: 'events', fmt: 'ptr' }, { name: 'timeout', fmt: 'timespec' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timespec' } }],
+  [12, { id: 12, name: 'io_pgetevents', class: 'wait', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'min_nr', fmt: 'int' }, { name: 'nr', fmt: 'int' }, { name: 'events', fmt: 'ptr' }, { name: 'timeout', fmt: 'timespec' }, { name: 'usig', fmt: 'ptr' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timespec' } }],
   [13, { id: 13, name: 'io_cancel', class: 'setup', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }, { name: 'iocb', fmt: 'ptr' }, { name: 'result', fmt: 'ptr' }], data: 'none' }],
   [14, { id: 14, name: 'io_destroy', class: 'setup', model: 'aio', args: [{ name: 'ctx_id', fmt: 'hex' }], data: 'none' }],
   [15, { id: 15, name: 'io_uring_setup', class: 'setup', model: 'uring', args: [{ name: 'entries', fmt: 'uint' }, { name: 'params', fmt: 'ptr' }], data: 'none' }],
   [16, { id: 16, name: 'io_uring_enter', class: 'wait', model: 'uring', args: [{ name: 'fd', fmt: 'fd' }, { name: 'to_submit', fmt: 'uint' }, { name: 'min_complete', fmt: 'uint' }, { name: 'flags', fmt: 'uring_enter_flags' }, { name: 'argp', fmt: 'ptr' }, { name: 'argsz', fmt: 'uint' }], data: 'none' }],
   [17, { id: 17, name: 'io_uring_register', class: 'setup', model: 'uring', args: [{ name: 'fd', fmt: 'fd' }, { name: 'opcode', fmt: 'uint' }, { name: 'arg', fmt: 'ptr' }, { name: 'nr_args', fmt: 'uint' }], data: 'none' }],
   [18, { id: 18, name: 'fcntl', class: 'setup', model: 'signal', args: [{ name: 'fd', fmt: 'fd' }, { name: 'cmd', fmt: 'fcntl_cmd' }, { name: 'arg', fmt: 'hex' }], data: 'none' }],
-  [19, { id: 19, name: 'rt_sigtimedwait', class: 'wait', model: 'signal', args: [{ name: 'uthese', fmt: 'ptr' }, { name: 'uinfo', fmt: 'ptr' }, { name: 'uts', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'siginfo' }],
+  [19, { id: 19, name: 'rt_sigtimedwait', class: 'wait', model: 'signal', args: [{ name: 'uthese', fmt: 'ptr' }, { name: 'uinfo', fmt: 'ptr' }, { name: 'uts', fmt: 'timespec' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'siginfo', timeout: { arg: 2, kind: 'timespec' } }],
   [20, { id: 20, name: 'rt_sigsuspend', class: 'wait', model: 'signal', args: [{ name: 'unewset', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'none' }],
   [21, { id: 21, name: 'pause', class: 'wait', model: 'signal', args: [], data: 'none' }],
   [22, { id: 22, name: 'signalfd', class: 'fd', model: 'signal', args: [{ name: 'ufd', fmt: 'fd' }, { name: 'user_mask', fmt: 'ptr' }, { name: 'sizemask', fmt: 'uint' }], data: 'none' }],

@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -173,15 +174,6 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 
 /* ---------------------------------------------------------------- signals */
 
-#define IOL_SIGIO 29
-#define IOL_SIGRTMIN 32
-
-/* si_fd/si_band are meaningful for SIGPOLL-style codes (POLL_IN .. POLL_HUP) of SIGIO or an F_SETSIG signal. */
-static __always_inline bool has_poll_fields(int sig, int code)
-{
-	return code >= 1 && code <= 6 && (sig == IOL_SIGIO || sig >= IOL_SIGRTMIN);
-}
-
 /*
  * In process context: the tracepoint fired on the current task's kernel stack, not on an IRQ stack
  * (a wake-up from an interrupt handler was not caused by the task it interrupted). The tracepoint's
@@ -250,7 +242,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	r->poll_fd = -1;
 	r->poll_band = 0;
 	r->reserved2 = 0;
-	if ((unsigned long)info > 1 && has_poll_fields(sig, code)) {
+	if ((unsigned long)info > 1 && iol_has_poll_fields(sig, code)) {
 		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
 		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
 	}
@@ -290,7 +282,7 @@ int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_s
 	r->poll_fd = -1;
 	r->poll_band = 0;
 	r->reserved3 = 0;
-	if (has_poll_fields(sig, code)) {
+	if (iol_has_poll_fields(sig, code)) {
 		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
 		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
 	}

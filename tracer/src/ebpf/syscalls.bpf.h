@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -29,7 +30,6 @@ const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
 static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
 static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
 
-#define IOL_NO_TIMEOUT (~0ULL)
 #define IOL_F_SETFL 4
 #define IOL_F_SETOWN 8
 #define IOL_F_SETSIG 10
@@ -49,38 +49,16 @@ static __always_inline struct iol_inflight *inflight_of(__u32 tid)
 /* Timeout of a wait in ns, read at entry (the kernel rewrites select's and ppoll's on return). */
 static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 {
-	__u64 ts[2];
-	__u64 ptr;
+	__s64 ts[2];
+	__u8 i, kind = iol_timeout_arg(sys, &i);
 
-	switch (sys) {
-	case IOL_SYS_POLL:
-		return (int)args[2] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[2] * 1000000ULL;
-	case IOL_SYS_EPOLL_WAIT:
-	case IOL_SYS_EPOLL_PWAIT:
-		return (int)args[3] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[3] * 1000000ULL;
-	case IOL_SYS_SELECT: /* struct timeval: microseconds */
-		ptr = args[4];
-		if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
-			return IOL_NO_TIMEOUT;
-		return ts[0] * 1000000000ULL + ts[1] * 1000ULL;
-	case IOL_SYS_PSELECT6:
-	case IOL_SYS_IO_GETEVENTS:
-	case IOL_SYS_IO_PGETEVENTS:
-		ptr = args[4];
-		break;
-	case IOL_SYS_PPOLL:
-	case IOL_SYS_RT_SIGTIMEDWAIT:
-		ptr = args[2];
-		break;
-	case IOL_SYS_EPOLL_PWAIT2:
-		ptr = args[3];
-		break;
-	default:
+	if (i > 5)
 		return IOL_NO_TIMEOUT;
-	}
-	if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
+	if (!iol_timeout_is_pointer(kind))
+		return iol_timeout_ns(kind, args[i], NULL);
+	if (!args[i] || bpf_probe_read_user(ts, sizeof(ts), (void *)args[i]))
 		return IOL_NO_TIMEOUT;
-	return ts[0] * 1000000000ULL + ts[1];
+	return iol_timeout_ns(kind, args[i], ts);
 }
 
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now);
@@ -150,72 +128,71 @@ static __always_inline void read_user_prefix(__u64 *dst, __u64 src, long n)
 	bpf_probe_read_user(dst, len, (void *)src);
 }
 
-/* Tail words of a syscall record; returns how many were written. */
+/* Tail words of a syscall record (schema data_formats, packed as iolens_wire.h says); returns how many were written. */
 static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data)
 {
-	__u32 n = 0, k;
+	__u32 k;
 
 	switch (fmt) {
 	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
-		/* struct epoll_event is packed on x86-64: u32 events, u64 data */
-		__u32 raw[3 * 8];
+		__u32 raw[IOL_EPOLL_EVENT_WORDS32 * IOL_DATA_EPOLL_EVENTS_MAX];
+		__u64 len = ret > IOL_DATA_EPOLL_EVENTS_MAX ? IOL_DATA_EPOLL_EVENTS_MAX : (ret > 0 ? ret : 0);
 
-		__u64 len = ret > 8 ? 8 : (ret > 0 ? ret : 0);
-
-		data[0] = f->aux;
+		data[IOL_DATA_EPOLL_EVENTS_TIMEOUT_NS] = f->aux;
 		/* Older verifiers (6.1) lose the range of a clamped value the compiler has folded: clamp it
 		 * again behind a barrier so the size passed to the helper is provably bounded. */
-		IOL_CLAMP(len, 8);
+		IOL_CLAMP(len, IOL_DATA_EPOLL_EVENTS_MAX);
 		k = len;
-		if (len && bpf_probe_read_user(raw, sizeof(raw[0]) * 3 * len, (void *)f->args[1]) == 0) {
-			for (int i = 0; i < 8; i++) {
+		if (len && bpf_probe_read_user(raw, sizeof(raw[0]) * IOL_EPOLL_EVENT_WORDS32 * len, (void *)f->args[1]) == 0) {
+			for (int i = 0; i < IOL_DATA_EPOLL_EVENTS_MAX; i++) {
 				if (i >= k)
 					break;
-				data[1 + 2 * i] = raw[3 * i];
-				data[2 + 2 * i] = raw[3 * i + 1] | ((__u64)raw[3 * i + 2] << 32);
+				data[IOL_DATA_EPOLL_EVENTS_EVENTS_AT(i)] =
+					iol_pack_epoll_events_events(raw[IOL_EPOLL_EVENT_WORDS32 * i]);
+				data[IOL_DATA_EPOLL_EVENTS_DATA_AT(i)] = iol_epoll_event_data(&raw[IOL_EPOLL_EVENT_WORDS32 * i]);
 			}
-			return 1 + 2 * k;
+			return IOL_DATA_EPOLL_EVENTS_WORDS + IOL_DATA_EPOLL_EVENTS_EACH * k;
 		}
-		return 1;
+		return IOL_DATA_EPOLL_EVENTS_WORDS;
 	}
 	case IOL_DATA_FORMAT_POLLFDS: {
 		__u64 len = f->args[1];
 
-		data[0] = f->sys == IOL_SYS_POLL ? read_timeout(IOL_SYS_POLL, f->args) : f->aux;
-		IOL_CLAMP(len, 16);
-		if (len && bpf_probe_read_user(&data[1], 8 * len, (void *)f->args[0]) == 0)
-			return 1 + len;
-		return 1;
+		data[IOL_DATA_POLLFDS_TIMEOUT_NS] = f->aux;
+		IOL_CLAMP(len, IOL_DATA_POLLFDS_MAX);
+		/* each item is a struct pollfd as it lies in memory */
+		if (len && bpf_probe_read_user(&data[IOL_DATA_POLLFDS_FD_AT(0)], IOL_POLLFD_SIZE * len, (void *)f->args[0]) == 0)
+			return IOL_DATA_POLLFDS_WORDS + len;
+		return IOL_DATA_POLLFDS_WORDS;
 	}
 	case IOL_DATA_FORMAT_EPOLL_CTL_EVENT: {
-		__u32 raw[3] = {};
+		__u32 raw[IOL_EPOLL_EVENT_WORDS32] = {};
 
 		if (!f->args[3] || bpf_probe_read_user(raw, sizeof(raw), (void *)f->args[3]))
 			return 0;
-		data[0] = raw[0];
-		data[1] = raw[1] | ((__u64)raw[2] << 32);
-		return 2;
+		data[IOL_DATA_EPOLL_CTL_EVENT_EVENTS] = iol_pack_epoll_ctl_event_events(raw[0]);
+		data[IOL_DATA_EPOLL_CTL_EVENT_DATA] = iol_epoll_event_data(raw);
+		return IOL_DATA_EPOLL_CTL_EVENT_WORDS;
 	}
 	case IOL_DATA_FORMAT_SIGINFO: {
-		/* si_signo, si_errno, si_code, pad, then for SIGPOLL: long si_band, int si_fd */
 		__s32 head[4] = {};
 		__s64 band = 0;
 		__s32 fd = -1;
 
-		data[0] = f->aux;
+		data[IOL_DATA_SIGINFO_TIMEOUT_NS] = f->aux;
 		if (ret <= 0 || !f->args[1])
 			return 1;
 		if (bpf_probe_read_user(head, sizeof(head), (void *)f->args[1]))
 			return 1;
-		bpf_probe_read_user(&band, sizeof(band), (void *)(f->args[1] + 16));
-		bpf_probe_read_user(&fd, sizeof(fd), (void *)(f->args[1] + 24));
-		data[1] = (__u32)head[0] | ((__u64)(__u32)head[2] << 32);
-		data[2] = band;
-		data[3] = (__u32)fd;
-		return 4;
+		bpf_probe_read_user(&band, sizeof(band), (void *)(f->args[1] + IOL_SIGINFO_BAND_OFFSET));
+		bpf_probe_read_user(&fd, sizeof(fd), (void *)(f->args[1] + IOL_SIGINFO_FD_OFFSET));
+		data[IOL_DATA_SIGINFO_SIGNO] = iol_pack_siginfo_signo_code(head[0], head[IOL_SIGINFO_CODE_INT]);
+		data[IOL_DATA_SIGINFO_BAND] = band;
+		data[IOL_DATA_SIGINFO_FD] = iol_pack_siginfo_fd(fd);
+		return IOL_DATA_SIGINFO_WORDS;
 	}
 	default:
-		return n;
+		return 0;
 	}
 }
 
@@ -243,15 +220,16 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 		r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
 		if (!r)
 			return 0;
+		/* one word: the timeout (also epoll_events with nothing ready), the AIO context, the UIO count or value */
 		r->data[0] = fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_EPOLL_EVENTS ? f->aux : 0;
 		if (fmt == IOL_DATA_FORMAT_AIO_CTX && ret == 0 && f->args[1])
-			bpf_probe_read_user(&r->data[0], 8, (void *)f->args[1]);
+			bpf_probe_read_user(&r->data[IOL_DATA_AIO_CTX_CTX], 8, (void *)f->args[1]);
 		else if (fmt == IOL_DATA_FORMAT_UIO_COUNT && ret >= 4)
-			/* read() of /dev/uioN: the 32-bit interrupt count it returned */
-			bpf_probe_read_user(&r->data[0], 4, (void *)f->args[1]);
+			/* read() of /dev/uioN: the 32-bit interrupt count it returned (the low half of the word) */
+			bpf_probe_read_user(&r->data[IOL_DATA_UIO_COUNT_COUNT], 4, (void *)f->args[1]);
 		else if (fmt == IOL_DATA_FORMAT_UIO_WRITE && ret > 0)
 			/* what was written (1 re-enables the interrupt): the first 8 bytes of the buffer */
-			read_user_prefix(&r->data[0], f->args[1], ret);
+			read_user_prefix(&r->data[IOL_DATA_UIO_WRITE_VALUE], f->args[1], ret);
 		words = 1;
 	} else {
 		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);

@@ -2,7 +2,7 @@
  * One readable line per event for `iolens record`: time, process/thread, the call with its decoded
  * arguments, the result, how long it took, and the source line that issued it.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { Args, ArgValue, TraceEvent } from '../model/events';
 import { signalResultName, siCodeName } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
@@ -44,7 +44,7 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
   const parts: string[] = [];
   const firstFd = info?.args.find((a) => a.name === 'fd')?.name ?? info?.args.find((a) => a.fmt === 'fd')?.name;
   for (const a of info?.args ?? []) {
-    if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
+    if (ARG_FORMATS[a.fmt].pointer || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
     const v = e.args[a.name];
     if (v === undefined) continue;
     if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args)}`);
@@ -52,7 +52,7 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
     else parts.push(`${a.name}=${scalar(v)}`);
   }
   if (typeof e.args.timeout_ns === 'number' || e.args.timeout_ns === null) {
-    if ('timeout_ns' in e.args && !info?.args.some((a) => a.fmt === 'ms')) {
+    if ('timeout_ns' in e.args && info?.timeout?.kind !== 'ms') {
       parts.push(`timeout=${e.args.timeout_ns === null ? 'infinite' : formatDuration(e.args.timeout_ns as number)}`);
     }
   }

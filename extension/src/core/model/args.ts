@@ -2,20 +2,33 @@
  * Decoding a syscall record's raw arguments and tail into named values, using the schema's
  * per-syscall argument formats and the process's fd table.
  */
-import { DataFormatNames, Sys, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
+import {
+  ARG_FORMATS,
+  DataFormatNames,
+  NO_TIMEOUT,
+  decodeAioCtxData,
+  decodeEpollCtlEventData,
+  decodeEpollEventsData,
+  decodePollfdsData,
+  decodeSiginfoData,
+  decodeTimeoutNsData,
+  decodeUioCountData,
+  decodeUioWriteData,
+  type SyscallInfo,
+  type SyscallRecord,
+} from '../../../../protocol/generated/wire';
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
   epollOpName,
   fcntlCmdName,
   futexOpName,
+  hasPollFields,
   pollEventsName,
   siCodeName,
   signalName,
   uringEnterFlagsName,
 } from './names';
-
-const NO_TIMEOUT = 0xffffffffffffffffn;
 
 /** A u64 as a signed 64-bit number (exact only below 2^53, as all values shown here are). */
 function signed(v: bigint): number {
@@ -80,74 +93,74 @@ function timeoutNs(word: bigint | undefined): number | null {
   return word === undefined || word === NO_TIMEOUT ? null : Number(word);
 }
 
+/** A wait whose timeout argument is a pointer shows the timeout it pointed to (read at entry), in ns. */
+function showsTimeoutNs(info: SyscallInfo): boolean {
+  return info.timeout !== undefined && ARG_FORMATS[info.args[info.timeout.arg].fmt].pointer;
+}
+
 /** Decode the tail of a syscall record (DataFormat) into args. */
-function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
+function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
   const pathOf = (fd: number | undefined): string | null => (fd === undefined ? null : fds.get(pid, fd)?.path ?? null);
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
       const epfd = Number(BigInt.asIntN(32, r.args[0]));
-      if (r.sys === Sys.epoll_pwait2) args.timeout_ns = timeoutNs(d[0]);
-      const ready: ArgValue[] = [];
-      for (let i = 1; i + 1 < d.length; i += 2) {
-        const data = d[i + 1];
-        const fd = epoll.fdFor(pid, epfd, data);
-        ready.push({ fd: fd ?? null, path: pathOf(fd), events: pollEventsName(Number(d[i])), data: hex(data) });
-      }
-      args.ready = ready;
+      const data = decodeEpollEventsData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
+      args.ready = data.items.map((item) => {
+        const fd = epoll.fdFor(pid, epfd, item.data);
+        return { fd: fd ?? null, path: pathOf(fd), events: pollEventsName(item.events), data: hex(item.data) };
+      });
       break;
     }
     case 'pollfds': {
-      if (r.sys === Sys.ppoll) args.timeout_ns = timeoutNs(d[0]);
-      const list: ArgValue[] = [];
-      for (let i = 1; i < d.length; i++) {
-        const w = d[i];
-        const fd = Number(BigInt.asIntN(32, w & 0xffffffffn));
-        list.push({
-          fd,
-          path: pathOf(fd),
-          events: pollEventsName(Number((w >> 32n) & 0xffffn)),
-          revents: pollEventsName(Number((w >> 48n) & 0xffffn)),
-        });
-      }
-      args.fds = list;
+      const data = decodePollfdsData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
+      args.fds = data.items.map((p) => ({ fd: p.fd, path: pathOf(p.fd), events: pollEventsName(p.events), revents: pollEventsName(p.revents) }));
       break;
     }
     case 'timeout_ns':
-      args.timeout_ns = timeoutNs(d[0]);
+      args.timeout_ns = timeoutNs(decodeTimeoutNsData(d).timeoutNs);
       break;
-    case 'epoll_ctl_event':
-      if (d.length >= 2) {
-        args.events = pollEventsName(Number(d[0]));
-        args.data = hex(d[1]);
+    case 'epoll_ctl_event': {
+      const ev = decodeEpollCtlEventData(d);
+      if (ev.events !== undefined && ev.data !== undefined) {
+        args.events = pollEventsName(ev.events);
+        args.data = hex(ev.data);
       }
       break;
-    case 'aio_ctx':
-      if (d.length >= 1) args.ctx = hex(d[0]);
+    }
+    case 'aio_ctx': {
+      const ctx = decodeAioCtxData(d).ctx;
+      if (ctx !== undefined) args.ctx = hex(ctx);
       break;
-    case 'uio_count':
+    }
+    case 'uio_count': {
       // a read of /dev/uioN: the device's interrupt count
-      if (d.length >= 1) args.interrupts = Number(d[0] & 0xffffffffn);
+      const count = decodeUioCountData(d).count;
+      if (count !== undefined) args.interrupts = count;
       break;
+    }
     case 'uio_write': {
       // what was written (up to 8 bytes, little-endian): 1 re-enables a UIO interrupt
       const n = Math.min(8, Math.max(0, r.ret));
-      if (d.length >= 1 && n > 0) args.value = Number(d[0] & ((1n << BigInt(8 * n)) - 1n));
+      const value = decodeUioWriteData(d).value;
+      if (value !== undefined && n > 0) args.value = Number(value & ((1n << BigInt(8 * n)) - 1n));
       break;
     }
-    case 'siginfo':
-      args.timeout_ns = timeoutNs(d[0]);
-      if (d.length >= 4) {
-        const sig = Number(d[1] & 0xffffffffn);
-        const code = Number(BigInt.asIntN(32, d[1] >> 32n));
-        args.signal = signalName(sig);
-        args.code = siCodeName(sig, code);
-        if ((sig === 29 || sig >= 32) && code >= 1 && code <= 6) {
-          args.si_fd = Number(BigInt.asIntN(32, d[3]));
-          args.si_band = pollEventsName(Number(d[2]));
+    case 'siginfo': {
+      const si = decodeSiginfoData(d);
+      args.timeout_ns = timeoutNs(si.timeoutNs);
+      if (si.signo !== undefined && si.code !== undefined && si.band !== undefined && si.fd !== undefined) {
+        args.signal = signalName(si.signo);
+        args.code = siCodeName(si.signo, si.code);
+        if (hasPollFields(si.signo, si.code)) {
+          args.si_fd = si.fd;
+          args.si_band = pollEventsName(Number(si.band));
         }
       }
       break;
+    }
     default:
       break;
   }
@@ -173,6 +186,6 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
       args.fd_type = f.type;
     }
   }
-  decodeData(r, args, r.pid, epoll, fds);
+  decodeData(r, info, args, r.pid, epoll, fds);
   return args;
 }

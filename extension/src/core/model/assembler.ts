@@ -10,24 +10,22 @@ import {
   type AioCompleteRecord,
   type AioSubmitRecord,
   type EndRecord,
-  type SignalGenerateRecord,
   type StackRecord,
   type SymFrameRecord,
   type SyscallRecord,
   type TaskRecord,
   type UringSubmitRecord,
   type WireRecord,
-  SignalFlag,
 } from '../../../../protocol/generated/wire';
 import { MapTables } from './maps';
 import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { AioEvent, ArgValue, Args, TraceEvent, UringEvent } from './events';
 import { FdTables } from './fdtable';
-import { aioOpName, errnoName, isStandardSignal, O_ASYNC, signalName, uringOpName } from './names';
+import { aioOpName, errnoName, O_ASYNC, uringOpName } from './names';
+import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
 
-const SIGIO = 29;
 const F_SETSIG = 10;
 
 /** A stack as the tracer sent it, with the address-space generation it belongs to. */
@@ -96,12 +94,7 @@ export class TraceAssembler {
   private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
   private readonly uring = new Map<string, UringSubmitRecord>();
   private readonly rings = new Map<bigint, { pid: number; fd: number }>();
-  /** Generated, not yet delivered signals: "tid:sig" or "p<pid>:sig" -> generation times (rel ns). */
-  private readonly pendingSignals = new Map<string, number[]>();
-  /** pid:signal of the signals fcntl(F_SETSIG) made the I/O-ready signal of some fd. */
-  private readonly setsig = new Set<string>();
-  /** Per thread, the signal handlers running (innermost last): what their rt_sigreturn ends. */
-  private readonly handlers = new Map<number, { sig: number; ts: number; pid: number; handler: string; stackId: bigint }[]>();
+  private readonly signals = new SignalTracker(this.fds, (ts) => this.rel(ts));
 
   constructor(private readonly emit: (e: TraceEvent) => void) {}
 
@@ -156,28 +149,11 @@ export class TraceAssembler {
         break;
       }
       case 'signal_generate':
-        this.signalGenerate(r);
+        this.out(this.signals.generate(r));
         break;
-      case 'signal_deliver': {
-        const ts = this.rel(r.ts);
-        const gen = this.takePendingSignal(r.pid, r.tid, r.sig);
-        const args: Args = { code: r.code, handler: '0x' + r.handler.toString(16) };
-        if (r.pollFd >= 0) args.si_fd = r.pollFd;
-        if (r.pollFd >= 0) args.si_band = r.pollBand;
-        this.sourceFd(r.pid, r.sig, r.pollFd, args);
-        if (r.handler > 1n) {
-          // SIG_DFL 0, SIG_IGN 1: anything else is a function whose rt_sigreturn ends the run
-          const running = this.handlers.get(r.tid) ?? [];
-          running.push({ sig: r.sig, ts, pid: r.pid, handler: args.handler as string, stackId: r.stackId });
-          if (running.length > 16) running.shift(); // handlers left by longjmp never return
-          this.handlers.set(r.tid, running);
-        }
-        this.out({
-          kind: 'signal', name: signalName(r.sig), phase: 'deliver', pid: r.pid, tid: r.tid, ts, dur: null, sig: r.sig, code: r.code,
-          stackId: r.stackId, args, generateTs: gen ?? null, coalesced: false,
-        });
+      case 'signal_deliver':
+        this.out(this.signals.deliver(r));
         break;
-      }
       case 'irq':
         this.out({
           kind: 'irq', name: r.name || `irq${r.irq}`, pid: 0, tid: 0, ts: this.rel(r.ts), dur: r.dur, irq: r.irq, cpu: r.cpu,
@@ -259,7 +235,11 @@ export class TraceAssembler {
       this.warnings.push(`unknown syscall id ${r.sys} skipped`);
       return;
     }
-    if (info.name === 'rt_sigreturn') return this.handlerReturned(r);
+    if (info.name === 'rt_sigreturn') {
+      const run = this.signals.handlerReturned(r);
+      if (run) this.out(run);
+      return;
+    }
     const args = decodeSyscallArgs(r, info, this.fds, this.epoll);
     if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
     if (typeof args.interrupts === 'number') {
@@ -271,7 +251,7 @@ export class TraceAssembler {
     if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
       this.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);
     } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === F_SETSIG && Number(r.args[2]) > 0) {
-      this.setsig.add(`${r.pid}:${Number(r.args[2])}`);
+      this.signals.setSignal(r.pid, Number(r.args[2]));
     } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === 4) {
       this.fds.setFlags(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[2]));
       args.async = (Number(r.args[2]) & O_ASYNC) !== 0;
@@ -341,77 +321,6 @@ export class TraceAssembler {
         ring_fd: ringInfo && ringInfo.fd >= 0 ? ringInfo.fd : null, sqpoll: sub?.sqThread === 1,
       },
     };
-  }
-
-  private signalKey(pid: number, tid: number, sig: number, group: boolean): string {
-    return group ? `p${pid}:${sig}` : `${tid}:${sig}`;
-  }
-
-  private signalGenerate(r: SignalGenerateRecord): void {
-    const ts = this.rel(r.ts);
-    const k = this.signalKey(r.pid, r.tid, r.sig, r.group === 1);
-    const coalesced = r.result === 2;
-    if (r.result === 0 || coalesced) {
-      const list = this.pendingSignals.get(k) ?? [];
-      list.push(ts);
-      this.pendingSignals.set(k, list);
-    }
-    // sent by an interrupt handler (kill_fasync): the task it came in on did not send it
-    const fromIrq = (r.flags & SignalFlag.from_interrupt) !== 0;
-    const args: Args = fromIrq
-      ? { code: r.code, sender: 'an interrupt handler', from_interrupt: true, interrupted: `${r.senderComm}[${r.senderTid}]`, group: r.group === 1, result: r.result }
-      : { code: r.code, sender_pid: r.senderPid, sender_tid: r.senderTid, sender: r.senderComm, group: r.group === 1, result: r.result };
-    if (r.pollFd >= 0) args.si_fd = r.pollFd;
-    if (r.pollFd >= 0) args.si_band = r.pollBand;
-    this.sourceFd(r.pid, r.sig, r.pollFd, args);
-    this.out({
-      kind: 'signal', name: signalName(r.sig), phase: 'generate', pid: r.pid, tid: r.tid, ts, dur: null, sig: r.sig, code: r.code,
-      stackId: 0n, args, generateTs: null, coalesced,
-    });
-  }
-
-  /**
-   * Which fd raised a SIGIO-style signal: si_fd when the kernel sent it (F_SETSIG), else the
-   * process's fds set up for it with fcntl (O_ASYNC): one is named, several are listed.
-   */
-  private sourceFd(pid: number, sig: number, siFd: number, args: Args): void {
-    if (siFd >= 0) {
-      const info = this.fds.get(pid, siFd);
-      if (info) args.path = info.path;
-      return;
-    }
-    if (sig !== SIGIO && !this.setsig.has(`${pid}:${sig}`)) return;
-    const async = [...this.fds.entries(pid)].filter(([, f]) => (f.flags & O_ASYNC) !== 0);
-    if (async.length === 1) {
-      const [fd, f] = async[0];
-      Object.assign(args, { fd, path: f.path, fd_from: 'fcntl setup (O_ASYNC)' });
-    } else if (async.length > 1) {
-      args.async_fds = async.map(([fd, f]) => ({ fd, path: f.path }));
-    }
-  }
-
-  /** rt_sigreturn: the innermost running handler of the thread returned. */
-  private handlerReturned(r: SyscallRecord): void {
-    const h = this.handlers.get(r.tid)?.pop();
-    if (!h) return; // its delivery came before the attach
-    const ts = this.rel(r.ts);
-    this.out({
-      kind: 'signal', name: signalName(h.sig), phase: 'handler', pid: h.pid, tid: r.tid, ts: h.ts, dur: ts - h.ts, sig: h.sig, code: 0,
-      stackId: h.stackId, args: { handler: h.handler }, generateTs: null, coalesced: false,
-    });
-  }
-
-  /** The generation a delivery answers: the oldest pending one; a standard signal consumes all merged into it. */
-  private takePendingSignal(pid: number, tid: number, sig: number): number | undefined {
-    for (const k of [this.signalKey(pid, tid, sig, false), this.signalKey(pid, tid, sig, true)]) {
-      const list = this.pendingSignals.get(k);
-      if (!list?.length) continue;
-      const first = list[0];
-      if (isStandardSignal(sig)) this.pendingSignals.delete(k);
-      else list.shift();
-      return first;
-    }
-    return undefined;
   }
 
   private task(r: TaskRecord): void {

@@ -2,6 +2,7 @@
  * Names of the Linux constants iolens shows: errno values, signals, si_code values, AIO and
  * io_uring opcodes, epoll/fcntl/futex operations (x86-64 / generic values).
  */
+import { PollSignal } from '../../../../protocol/generated/wire';
 
 const ERRNO: readonly string[] = [
   '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM',
@@ -49,9 +50,17 @@ const SI_CODES: ReadonlyMap<number, string> = new Map([
 ]);
 const POLL_CODES: readonly string[] = ['', 'POLL_IN', 'POLL_OUT', 'POLL_MSG', 'POLL_ERR', 'POLL_PRI', 'POLL_HUP'];
 
+/** SIGIO (SIGPOLL): the signal O_ASYNC files send unless F_SETSIG chose another. */
+export const SIGIO = PollSignal.sigio;
+
+/** The signal carries SIGPOLL-style information (si_fd, si_band): the schema's PollSignal rule. */
+export function hasPollFields(sig: number, code: number): boolean {
+  return (sig === PollSignal.sigio || sig >= PollSignal.sigrtmin) && code >= PollSignal.poll_in && code <= PollSignal.poll_hup;
+}
+
 /** si_code name; POLL_* only where the signal carries SIGPOLL-style information. */
 export function siCodeName(sig: number, code: number): string {
-  if ((sig === 29 || sig >= 32) && code >= 1 && code <= 6) return POLL_CODES[code];
+  if (hasPollFields(sig, code)) return POLL_CODES[code];
   if (sig === 17 && code >= 1 && code <= 6) {
     return ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'][code];
   }

@@ -4,7 +4,7 @@
  * records were lost. Arguments are interned (a million identical epoll_wait argument lists are
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
@@ -251,7 +251,7 @@ export class TraceStore {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = storedArgs(e.args, info?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? []);
+    const args = storedArgs(e.args, info?.args.filter((a) => ARG_FORMATS[a.fmt].pointer).map((a) => a.name) ?? []);
     const previous = this.unfinished.get(key);
     if (previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
