@@ -124,11 +124,12 @@ function genC(schema) {
     L.push('};');
     L.push('');
   }
-  L.push('/* Syscalls: X(name, id, nargs, class, model, data format) */');
+  L.push('/* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */');
   L.push('#define IOL_SYSCALLS(X) \\');
   const sl = schema.syscalls.list;
   sl.forEach((s, i) => {
-    L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')})${i < sl.length - 1 ? ' \\' : ''}`);
+    const traits = s.slow ? 'IOL_SYSCALL_TRAIT_SLOW' : '0';
+    L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')}, "${s.tracepoint ?? s.name}", ${traits})${i < sl.length - 1 ? ' \\' : ''}`);
   });
   L.push('');
   L.push(`enum iol_sys {`);
@@ -230,6 +231,8 @@ function genTs(schema) {
   L.push('  readonly args: readonly SyscallArg[];');
   L.push('  readonly data: DataFormatName;');
   L.push('  readonly opens?: string;');
+  L.push('  /** An fd call also recorded, with its stack, when it lasts at least the threshold (SyscallTrait slow). */');
+  L.push('  readonly slow?: boolean;');
   L.push('  /** A wait\'s timeout: which argument, and how it is given. */');
   L.push('  readonly timeout?: { readonly arg: number; readonly kind: TimeoutKindName };');
   L.push('}');
@@ -246,7 +249,7 @@ function genTs(schema) {
   L.push('export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([');
   for (const s of schema.syscalls.list) {
     const args = s.args.map(([n, f]) => `{ name: '${n}', fmt: '${f}' }`).join(', ');
-    L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''}${s.timeout ? `, timeout: { arg: ${s.timeout.index}, kind: '${s.timeout.kind}' }` : ''} }],`);
+    L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''}${s.timeout ? `, timeout: { arg: ${s.timeout.index}, kind: '${s.timeout.kind}' }` : ''}${s.slow ? ', slow: true' : ''} }],`);
   }
   L.push(']);');
   L.push('');

@@ -76,3 +76,12 @@ export function setStr(v: DataView, o: number, max: number, s: string): void {
   const b = utf8enc.encode(s).subarray(0, max - 1);
   new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);
 }
+
+/** A string packed into u64 words (little-endian bytes, NUL-terminated or filling them all). */
+export function wordsText(words: readonly bigint[]): string {
+  const bytes = new Uint8Array(words.length * 8);
+  const dv = new DataView(bytes.buffer);
+  words.forEach((w, i) => dv.setBigUint64(i * 8, w, true));
+  const nul = bytes.indexOf(0);
+  return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}

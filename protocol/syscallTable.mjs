@@ -43,6 +43,11 @@ export function checkSyscalls(schema) {
       if (s.timeout) throw new Error(`${s.name}: two timeout arguments`);
       s.timeout = { index, kind: f.timeout };
     });
+    s.cstr = s.args.findIndex(([, fmt]) => fmt === 'cstr');
+    s.loff = s.args.flatMap(([, fmt], i) => (fmt === 'loff_ptr' ? [i] : []));
+    if (s.slow && s.class !== 'fd') throw new Error(`${s.name}: slow is a trait of fd calls (the others have a class that says when they are sent)`);
+    if (s.data === 'path' && s.cstr < 0) throw new Error(`${s.name}: the path tail needs a cstr argument`);
+    if (s.data === 'file_offsets' && (s.loff.length < 1 || s.loff.length > 2)) throw new Error(`${s.name}: file_offsets needs one or two loff_ptr arguments`);
   }
   const formats = schema.enums.DataFormat.values;
   const layouts = schema.data_formats.list;
@@ -67,7 +72,8 @@ export function checkSyscalls(schema) {
 }
 
 function constValue(c) {
-  return c.type === 'u64' ? `${c.value}ULL` : String(c.value);
+  if (c.type === 'u64') return `${c.value}ULL`;
+  return c.value < 0 ? `(${c.value})` : String(c.value);
 }
 
 /** One word's packer: the fields shifted into place. */
@@ -101,6 +107,22 @@ export function genSyscallsC(schema) {
   L.push('\t\treturn IOL_TIMEOUT_KIND_NONE;');
   L.push('\t}');
   L.push('}');
+  L.push('');
+  L.push('/* The argument of `sys` that is a user string (arg format cstr), -1 when none. */');
+  L.push(`${INLINE} int iol_cstr_arg(__u16 sys)`);
+  L.push('{');
+  L.push('\tswitch (sys) {');
+  for (const s of schema.syscalls.list.filter((x) => x.cstr >= 0)) L.push(`\tcase IOL_SYS_${upper(s.name)}:`, `\t\treturn ${s.cstr};`);
+  L.push('\tdefault:', '\t\treturn -1;', '\t}', '}');
+  L.push('');
+  L.push('/* The nth (0, 1) loff_t * argument of `sys` (arg format loff_ptr), -1 when none. */');
+  L.push(`${INLINE} int iol_loff_arg(__u16 sys, int nth)`);
+  L.push('{');
+  L.push('\tswitch (sys) {');
+  for (const s of schema.syscalls.list.filter((x) => x.loff.length)) {
+    L.push(`\tcase IOL_SYS_${upper(s.name)}:`, `\t\treturn nth == 0 ? ${s.loff[0]} : ${s.loff.length > 1 ? `nth == 1 ? ${s.loff[1]} : -1` : '-1'};`);
+  }
+  L.push('\tdefault:', '\t\treturn -1;', '\t}', '}');
   L.push('');
   L.push('/* Tail words of syscall records (data_formats): IOL_DATA_<FORMAT>_<FIELD> is the word a field is in,');
   L.push(' * _WORDS the fixed words, _EACH the words of a repeated item (item i\'s field: _<FIELD>_AT(i)), _MAX');

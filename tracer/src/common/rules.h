@@ -56,6 +56,16 @@ _Static_assert(IOL_DATA_POLLFDS_EACH == 1 && IOL_DATA_POLLFDS_EVENTS_AT(0) == IO
 #define IOL_SIGINFO_BAND_OFFSET 16
 #define IOL_SIGINFO_FD_OFFSET 24
 
+/* struct mmsghdr: a struct msghdr (56 bytes), then unsigned int msg_len: the bytes of that message. */
+#define IOL_MMSGHDR_SIZE 64
+#define IOL_MMSGHDR_LEN_OFFSET 56
+
+/* The offset a call started from, given what it left in its loff_t * (`after`) and its result. */
+IOL_INLINE __s64 iol_start_offset(__s64 after, long ret)
+{
+	return ret > 0 ? after - ret : after;
+}
+
 /* si_fd / si_band are meaningful: a SIGPOLL-style si_code on SIGIO or an F_SETSIG signal (PollSignal). */
 IOL_INLINE int iol_has_poll_fields(int sig, int code)
 {

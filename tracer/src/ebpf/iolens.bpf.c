@@ -475,6 +475,9 @@ static __always_inline bool is_waker_call(__u16 sys)
 	case IOL_SYS_SENDTO:
 	case IOL_SYS_SENDMSG:
 	case IOL_SYS_SENDMMSG:
+	case IOL_SYS_SENDFILE:
+	case IOL_SYS_SPLICE:
+	case IOL_SYS_TEE:
 	case IOL_SYS_FUTEX:
 	case IOL_SYS_IO_URING_ENTER:
 	case IOL_SYS_IO_SUBMIT:

@@ -227,9 +227,10 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 		    f.sys >= IOL_SYS_MAX)
 			continue;
 		cls = ebpf_syscall_class(f.sys);
-		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
+		    !(ebpf_syscall_traits(f.sys) & IOL_SYSCALL_TRAIT_SLOW))
 			continue;
-		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - f.ts < t->opts->min_duration_ns)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && now - f.ts < t->opts->min_duration_ns)
 			continue;
 		if (!final) {
 			if (now - f.ts < IOL_UNFINISHED_AFTER_NS)

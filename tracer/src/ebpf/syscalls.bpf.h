@@ -25,10 +25,12 @@
 /* Kernel syscall number -> iolens syscall id, 0 when not traced. Filled by the loader. */
 const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
 
-#define IOL_CLASS_OF(name, id, nargs, cls, model, fmt) [id] = cls,
-#define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt) [id] = fmt,
+#define IOL_CLASS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = cls,
+#define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = fmt,
+#define IOL_TRAITS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = traits,
 static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
 static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
+static const __u8 sys_traits[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_TRAITS_OF) };
 
 #define IOL_F_SETFL 4
 #define IOL_F_SETOWN 8
@@ -128,12 +130,74 @@ static __always_inline void read_user_prefix(__u64 *dst, __u64 src, long n)
 	bpf_probe_read_user(dst, len, (void *)src);
 }
 
+/* The file offsets a sendfile/splice/copy_file_range started from (file_offsets). */
+static __always_inline void fill_file_offsets(const struct iol_inflight *f, long ret, __u64 *data)
+{
+	for (int n = 0; n < 2; n++) {
+		int a = iol_loff_arg(f->sys, n);
+		__s64 after = 0;
+
+		if (a < 0 || a > 5 || !f->args[a] || bpf_probe_read_user(&after, sizeof(after), (void *)f->args[a]))
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (__u64)IOL_NO_OFFSET;
+		else
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = iol_start_offset(after, ret);
+	}
+}
+
+/* sendmmsg/recvmmsg: the bytes of the first messages the call transferred (mmsg). */
+static __always_inline void fill_mmsg(const struct iol_inflight *f, long ret, __u64 *data)
+{
+	__u64 bytes = 0;
+	__u32 m = 0;
+
+	for (int i = 0; i < IOL_MMSG_MAX_READ; i++) {
+		__u32 len = 0;
+
+		if (i >= ret ||
+		    bpf_probe_read_user(&len, sizeof(len), (void *)(f->args[1] + (__u64)i * IOL_MMSGHDR_SIZE + IOL_MMSGHDR_LEN_OFFSET)))
+			break;
+		bytes += len;
+		m++;
+	}
+	data[IOL_DATA_MMSG_BYTES] = bytes;
+	data[IOL_DATA_MMSG_MESSAGES] = iol_pack_mmsg_messages(m);
+}
+
+/* The path an open-like call named (path): returns the words written; a path cut to fit sets *flags. */
+static __always_inline __u32 fill_path(const struct iol_inflight *f, __u64 *data, __u32 *flags)
+{
+	int a = iol_cstr_arg(f->sys);
+	char last = 0;
+	long n;
+
+	for (int i = 0; i < IOL_DATA_PATH_MAX_BYTES / 8; i++)
+		data[i] = 0; /* no stale ring bytes after the string */
+	if (a < 0 || a > 5 || !f->args[a])
+		return 0;
+	n = bpf_probe_read_user_str(data, IOL_DATA_PATH_MAX_BYTES, (void *)f->args[a]);
+	if (n <= 0)
+		return 0;
+	/* a full buffer is a path of exactly that length, or a longer one cut */
+	if (n == IOL_DATA_PATH_MAX_BYTES &&
+	    (bpf_probe_read_user(&last, 1, (void *)(f->args[a] + IOL_DATA_PATH_MAX_BYTES - 1)) || last))
+		*flags |= IOL_SYSCALL_FLAG_DATA_TRUNCATED;
+	return (n + 7) / 8;
+}
+
 /* Tail words of a syscall record (schema data_formats, packed as iolens_wire.h says); returns how many were written. */
-static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data)
+static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data, __u32 *flags)
 {
 	__u32 k;
 
 	switch (fmt) {
+	case IOL_DATA_FORMAT_FILE_OFFSETS:
+		fill_file_offsets(f, ret, data);
+		return IOL_DATA_FILE_OFFSETS_WORDS;
+	case IOL_DATA_FORMAT_MMSG:
+		fill_mmsg(f, ret, data);
+		return IOL_DATA_MMSG_WORDS;
+	case IOL_DATA_FORMAT_PATH:
+		return fill_path(f, data, flags);
 	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
 		__u32 raw[IOL_EPOLL_EVENT_WORDS32 * IOL_DATA_EPOLL_EVENTS_MAX];
 		__u64 len = ret > IOL_DATA_EPOLL_EVENTS_MAX ? IOL_DATA_EPOLL_EVENTS_MAX : (ret > 0 ? ret : 0);
@@ -200,7 +264,7 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now)
 {
 	struct iol_rec_syscall *r;
-	__u32 words;
+	__u32 words, flags = 0;
 	__u8 fmt;
 
 	if (!f)
@@ -235,7 +299,7 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
 		if (!r)
 			return 0;
-		words = fill_data(fmt, f, ret, r->data);
+		words = fill_data(fmt, f, ret, r->data, &flags);
 		if (words > IOL_MAX_DATA_WORDS)
 			words = IOL_MAX_DATA_WORDS;
 	}
@@ -246,7 +310,7 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 	r->tid = tid;
 	r->data_format = fmt;
 	r->data_count = words;
-	r->flags = 0;
+	r->flags = flags;
 	r->ts = f->ts;
 	r->dur = now - f->ts;
 	r->ret = ret;
@@ -371,6 +435,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
+		/* an open that blocked (a slow disk, NFS, a FIFO): a stall like any blocking call */
+		if ((sys_traits[sys] & IOL_SYSCALL_TRAIT_SLOW) && now - f->ts >= min_duration_ns) {
+			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+			emit_syscall(f, tgid, tid, ret, now);
+		}
 		fd_effect(tgid, sys, f, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_MEMORY:

@@ -116,7 +116,7 @@ struct pt_tracer {
 	bool exec_seen;     /* the launched command has exec'd */
 	struct iol_launch launch;
 	uint16_t nr_to_sys[IOL_NR_MAX];
-	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT];
+	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT];
 	struct pt_table threads, procs;
 	uint64_t emitted;   /* records of events (the end record's `emitted`) */
 	struct {

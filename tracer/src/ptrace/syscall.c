@@ -26,11 +26,12 @@
 
 void pt_syscall_table(struct pt_tracer *t)
 {
-#define PT_ENTRY(name, id, n, c, model, f)                                   \
+#define PT_ENTRY(name, id, n, c, model, f, tp, tr)                           \
 	if (__NR_##name < IOL_NR_MAX && c != IOL_SYSCALL_CLASS_NAMED)        \
 		t->nr_to_sys[__NR_##name] = id;                              \
 	t->cls[id] = c;                                                      \
 	t->fmt[id] = f;                                                      \
+	t->traits[id] = tr;                                                  \
 	t->nargs[id] = n;
 	IOL_SYSCALLS(PT_ENTRY)
 #undef PT_ENTRY
@@ -55,14 +56,83 @@ static uint64_t read_timeout(struct pt_thread *th, uint16_t sys, const uint64_t 
 	return iol_timeout_ns(kind, a[i], ts);
 }
 
+/* The file offsets a sendfile/splice/copy_file_range started from (file_offsets). */
+static void fill_file_offsets(struct pt_thread *th, const struct pt_call *c, long ret, uint64_t *data)
+{
+	for (int n = 0; n < 2; n++) {
+		int a = iol_loff_arg(c->sys, n);
+		int64_t after = 0;
+
+		if (a < 0 || !c->args[a] || pt_mem_read(th->proc, th->tid, c->args[a], &after, sizeof(after)) != sizeof(after))
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (uint64_t)IOL_NO_OFFSET;
+		else
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (uint64_t)iol_start_offset(after, ret);
+	}
+}
+
+/* sendmmsg/recvmmsg: the bytes of the first messages the call transferred (mmsg), in one read. */
+static void fill_mmsg(struct pt_thread *th, const struct pt_call *c, long ret, uint64_t *data)
+{
+	static uint8_t hdrs[IOL_MMSG_MAX_READ * IOL_MMSGHDR_SIZE];
+	uint32_t m = ret > IOL_MMSG_MAX_READ ? IOL_MMSG_MAX_READ : ret > 0 ? (uint32_t)ret : 0;
+	uint64_t bytes = 0;
+	ssize_t got = m ? pt_mem_read(th->proc, th->tid, c->args[1], hdrs, (size_t)m * IOL_MMSGHDR_SIZE) : 0;
+
+	if (got < 0)
+		got = 0;
+	m = (uint32_t)(got / IOL_MMSGHDR_SIZE);
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t len;
+
+		memcpy(&len, hdrs + (size_t)i * IOL_MMSGHDR_SIZE + IOL_MMSGHDR_LEN_OFFSET, sizeof(len));
+		bytes += len;
+	}
+	data[IOL_DATA_MMSG_BYTES] = bytes;
+	data[IOL_DATA_MMSG_MESSAGES] = iol_pack_mmsg_messages(m);
+}
+
+/* The path an open-like call named (path): returns the words written; a path cut to fit sets *flags. */
+static uint32_t fill_path(struct pt_thread *th, const struct pt_call *c, uint64_t *data, uint32_t *flags)
+{
+	char buf[IOL_DATA_PATH_MAX_BYTES + 1];
+	int a = iol_cstr_arg(c->sys);
+	ssize_t got;
+	size_t n;
+
+	if (a < 0 || !c->args[a])
+		return 0;
+	/* one byte more than fits: a path of exactly the maximum is whole, a longer one is cut */
+	got = pt_mem_read(th->proc, th->tid, c->args[a], buf, sizeof(buf));
+	if (got <= 0)
+		return 0;
+	n = strnlen(buf, (size_t)got);
+	if (n == (size_t)got && got < (ssize_t)sizeof(buf))
+		return 0; /* no end of string before the read stopped: unreadable */
+	if (n >= IOL_DATA_PATH_MAX_BYTES) {
+		n = IOL_DATA_PATH_MAX_BYTES - 1;
+		*flags |= IOL_SYSCALL_FLAG_DATA_TRUNCATED;
+	}
+	memset(data, 0, IOL_DATA_PATH_MAX_BYTES);
+	memcpy(data, buf, n);
+	return (uint32_t)(n + 1 + 7) / 8;
+}
+
 /* The tail words of a syscall record (schema data_formats, packed as iolens_wire.h says); returns how many. */
 static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret,
-			  uint64_t *data)
+			  uint64_t *data, uint32_t *flags)
 {
 	struct pt_proc *p = th->proc;
 	uint32_t k;
 
 	switch (c->fmt ? c->fmt : t->fmt[c->sys]) {
+	case IOL_DATA_FORMAT_FILE_OFFSETS:
+		fill_file_offsets(th, c, ret, data);
+		return IOL_DATA_FILE_OFFSETS_WORDS;
+	case IOL_DATA_FORMAT_MMSG:
+		fill_mmsg(th, c, ret, data);
+		return IOL_DATA_MMSG_WORDS;
+	case IOL_DATA_FORMAT_PATH:
+		return fill_path(th, c, data, flags);
 	case IOL_DATA_FORMAT_UIO_COUNT:
 		/* read() of /dev/uioN: the 32-bit interrupt count it returned (the low half of the word) */
 		data[IOL_DATA_UIO_COUNT_COUNT] = 0;
@@ -139,7 +209,8 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 		struct iol_rec_syscall r;
 		uint64_t data[IOL_MAX_DATA_WORDS];
 	} b;
-	uint32_t words = flags & IOL_SYSCALL_FLAG_UNFINISHED ? 0 : fill_data(t, th, c, ret, b.data);
+	bool unfinished = flags & IOL_SYSCALL_FLAG_UNFINISHED;
+	uint32_t words = unfinished ? 0 : fill_data(t, th, c, ret, b.data, &flags);
 
 	memset(&b.r, 0, sizeof(b.r));
 	b.r.hdr.kind = IOL_RECORD_KIND_SYSCALL;
@@ -148,15 +219,15 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 	b.r.cpu = 0xffff; /* not known to a ptrace tracer */
 	b.r.pid = th->proc->pid;
 	b.r.tid = th->tid;
-	b.r.data_format = words || !flags ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
+	b.r.data_format = words || !unfinished ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
 	b.r.data_count = words;
 	b.r.flags = flags;
 	b.r.ts = c->ts;
 	b.r.dur = now - c->ts;
-	b.r.ret = flags ? 0 : ret;
+	b.r.ret = unfinished ? 0 : ret;
 	b.r.stack_id = c->stack_id;
 	memcpy(b.r.args, c->args, sizeof(b.r.args));
-	if (flags & IOL_SYSCALL_FLAG_UNFINISHED) {
+	if (unfinished) {
 		/* written by the tracer itself, like the eBPF loader's: not an event record */
 		if (t->recording)
 			out_record(t->out, &b);
@@ -271,6 +342,11 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		emit_syscall(t, th, c, ret, now, 0);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
+		/* an open that blocked (a slow disk, NFS, a FIFO): a stall like any blocking call */
+		if ((t->traits[sys] & IOL_SYSCALL_TRAIT_SLOW) && now - c->ts >= t->opts->min_duration_ns) {
+			c->stack_id = pt_capture_stack(t, th, regs);
+			emit_syscall(t, th, c, ret, now, 0);
+		}
 		pt_fd_effect(t, th, sys, c, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_MEMORY:
@@ -342,9 +418,10 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 			continue;
 		c = &th->call;
 		cls = t->cls[c->sys];
-		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
+		    !(t->traits[c->sys] & IOL_SYSCALL_TRAIT_SLOW))
 			continue;
-		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - c->ts < t->opts->min_duration_ns)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && now - c->ts < t->opts->min_duration_ns)
 			continue;
 		slot = (size_t)th->tid % PT_UNFINISHED_SLOTS;
 		if (!final) {

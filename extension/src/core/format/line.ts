@@ -34,9 +34,8 @@ function scalar(v: ArgValue): string {
   return String(v);
 }
 
-function fdText(fd: ArgValue, args: Args): string {
-  const path = typeof args.path === 'string' && args.path ? ` <${args.path}>` : '';
-  return `${scalar(fd)}${path}`;
+function fdText(fd: ArgValue, path: ArgValue | undefined): string {
+  return `${scalar(fd)}${typeof path === 'string' && path ? ` <${path}>` : ''}`;
 }
 
 function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
@@ -47,7 +46,10 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
     if (ARG_FORMATS[a.fmt].pointer || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
     const v = e.args[a.name];
     if (v === undefined) continue;
-    if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args)}`);
+    if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args.path)}`);
+    else if (a.fmt === 'fd') parts.push(`${a.name}=${fdText(v, e.args[`${a.name}_path`])}`);
+    else if (a.fmt === 'cstr') parts.push(`${a.name}=${typeof v === 'string' && !v.startsWith('0x') ? JSON.stringify(v) + (e.args.path_truncated ? '…' : '') : v}`);
+    else if (a.fmt === 'loff_ptr' && v === null) continue; // no offset pointer: the fd's own position
     else if (a.fmt === 'ms') parts.push(`${a.name.replace(/_ms$/, '')}=${v === -1 ? 'infinite' : `${v} ms`}`);
     else parts.push(`${a.name}=${scalar(v)}`);
   }
@@ -79,6 +81,9 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
     s += ` (interrupt count ${e.args.interrupts})`;
   } else if (e.args.fd_type === 'uio' && e.args.value === 1) {
     s += ' (re-enable interrupt)';
+  } else if (typeof e.args.bytes === 'number' && (e.name === 'sendmmsg' || e.name === 'recvmmsg')) {
+    const of = typeof e.args.bytes_of_messages === 'number' ? ` in the first ${e.args.bytes_of_messages}` : '';
+    s += ` (${e.ret === 1 ? '1 message' : `${e.ret} messages`}, ${e.args.bytes} bytes${of})`;
   } else if (e.name === 'rt_sigtimedwait' && typeof e.args.signal === 'string') {
     s += ` (${e.args.signal} ${e.args.code})`;
   }
@@ -87,7 +92,7 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
 
 function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
   const a = e.args;
-  const parts = [`fd=${fdText(a.fd ?? e.fd, a)}`];
+  const parts = [`fd=${fdText(a.fd ?? e.fd, a.path)}`];
   if (e.kind === 'aio') {
     parts.push(`offset=${a.offset}`, `nbytes=${a.nbytes}`);
     if (a.resfd !== null && a.resfd !== undefined) parts.push(`eventfd=${a.resfd}`);
@@ -138,7 +143,7 @@ function callText(ctx: LineContext, e: TraceEvent): string {
       }
     }
     case 'wake':
-      return `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`;
+      return `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args.path)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`;
     case 'drop':
       return paint(ctx, 'red', `LOST ${e.count} records (${e.name}); ${e.total} in total`);
   }

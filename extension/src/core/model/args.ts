@@ -5,8 +5,13 @@
 import {
   ARG_FORMATS,
   DataFormatNames,
+  NO_OFFSET,
   NO_TIMEOUT,
+  SyscallFlag,
   decodeAioCtxData,
+  decodeFileOffsetsData,
+  decodeMmsgData,
+  decodePathData,
   decodeEpollCtlEventData,
   decodeEpollEventsData,
   decodePollfdsData,
@@ -14,6 +19,7 @@ import {
   decodeTimeoutNsData,
   decodeUioCountData,
   decodeUioWriteData,
+  type ArgFormatName,
   type SyscallInfo,
   type SyscallRecord,
 } from '../../../../protocol/generated/wire';
@@ -24,9 +30,14 @@ import {
   fcntlCmdName,
   futexOpName,
   hasPollFields,
+  msgFlagsName,
+  openFlagsName,
   pollEventsName,
+  rwfFlagsName,
   siCodeName,
   signalName,
+  spliceFlagsName,
+  syncFileRangeFlagsName,
   uringEnterFlagsName,
 } from './names';
 
@@ -59,7 +70,7 @@ export class EpollRegistry {
   }
 }
 
-function decodeArg(fmt: string, raw: bigint): ArgValue {
+function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
   switch (fmt) {
     case 'fd':
     case 'int':
@@ -71,9 +82,16 @@ function decodeArg(fmt: string, raw: bigint): ArgValue {
     case 'uint':
     case 'size':
       return Number(raw);
+    case 'off':
+      return signed(raw);
     case 'ptr':
     case 'hex':
+    case 'timeval':
+    case 'timespec':
+    case 'cstr': // the string comes from the path tail when the tracer read it
       return hex(raw);
+    case 'loff_ptr': // the offset comes from the file_offsets tail
+      return raw === 0n ? null : hex(raw);
     case 'oct':
       return '0' + raw.toString(8);
     case 'epoll_op':
@@ -84,8 +102,16 @@ function decodeArg(fmt: string, raw: bigint): ArgValue {
       return futexOpName(Number(raw));
     case 'uring_enter_flags':
       return uringEnterFlagsName(Number(raw));
-    default:
-      return hex(raw);
+    case 'open_flags':
+      return openFlagsName(Number(raw & 0xffffffffn));
+    case 'rwf_flags':
+      return rwfFlagsName(Number(raw & 0xffffffffn));
+    case 'splice_flags':
+      return spliceFlagsName(Number(raw & 0xffffffffn));
+    case 'sync_file_range_flags':
+      return syncFileRangeFlagsName(Number(raw & 0xffffffffn));
+    case 'msg_flags':
+      return msgFlagsName(Number(raw & 0xffffffffn));
   }
 }
 
@@ -161,6 +187,29 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
       }
       break;
     }
+    case 'file_offsets': {
+      // the offsets the call started from, for its loff_t * arguments in order; null: the fd's own position
+      const offs = decodeFileOffsetsData(d);
+      const names = info.args.filter((a) => a.fmt === 'loff_ptr').map((a) => a.name);
+      [offs.offIn, offs.offOut].forEach((off, i) => {
+        if (names[i] !== undefined && off !== undefined) args[names[i]] = off === BigInt(NO_OFFSET) ? null : Number(off);
+      });
+      break;
+    }
+    case 'mmsg': {
+      const m = decodeMmsgData(d);
+      if (m.bytes !== undefined && m.messages !== undefined) {
+        args.bytes = Number(m.bytes);
+        if (m.messages < r.ret) args.bytes_of_messages = m.messages; // only the first ones were read
+      }
+      break;
+    }
+    case 'path': {
+      const name = info.args.find((a) => a.fmt === 'cstr')?.name;
+      if (name !== undefined && d.length) args[name] = decodePathData(d).path;
+      if ((r.flags & SyscallFlag.data_truncated) !== 0) args.path_truncated = true;
+      break;
+    }
     default:
       break;
   }
@@ -178,14 +227,18 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   // the fd the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument
   const named = info.args.findIndex((a) => a.name === 'fd');
   const fdArg = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
-  if (fdArg >= 0) {
-    const fd = Number(BigInt.asIntN(32, r.args[fdArg]));
-    const f = fds.get(r.pid, fd);
-    if (f) {
+  info.args.forEach((a, i) => {
+    if (a.fmt !== 'fd') return;
+    const f = fds.get(r.pid, Number(BigInt.asIntN(32, r.args[i])));
+    if (!f) return;
+    if (i === fdArg) {
       args.path = f.path;
       args.fd_type = f.type;
+    } else {
+      // the call's other fds (sendfile's in_fd, splice's fd_out...): `<name>_path`
+      args[`${a.name}_path`] = f.path;
     }
-  }
+  });
   decodeData(r, info, args, r.pid, epoll, fds);
   return args;
 }
