@@ -48,18 +48,23 @@ function layout(rec, withHeader) {
   let off = withHeader ? 4 : 0;
   const fields = [];
   for (const f of rec.fields) {
-    const [name, type, doc] = Array.isArray(f) ? f : [f.name, f.type, f.doc];
+    const [name, type, doc, opts] = Array.isArray(f) ? f : [f.name, f.type, f.doc, f];
+    const appended = opts?.appended === true;
+    if (!appended && fields.some((x) => x.appended)) throw new Error(`${rec.name}.${name}: appended fields come last`);
     const t = parseType(type);
     if (t.count === null) throw new Error(`${rec.name}.${name}: variable arrays only as the tail`);
     const elem = t.base === 'char' ? 1 : SCALARS[t.base]?.size;
     if (!elem) throw new Error(`${rec.name}.${name}: unknown type ${type}`);
     if (C_RESERVED.test(name)) throw new Error(`${rec.name}.${name}: the name clashes with a libc macro; choose another`);
     if (off % elem !== 0) throw new Error(`${rec.name}.${name} (${type}) at offset ${off} is not ${elem}-byte aligned: add explicit padding`);
-    fields.push({ name, type, doc, base: t.base, count: t.count, isArray: t.isArray, offset: off, size: elem * t.count, elem });
+    fields.push({ name, type, doc, appended, base: t.base, count: t.count, isArray: t.isArray, offset: off, size: elem * t.count, elem });
     off += elem * t.count;
   }
   if (off % 8 !== 0) throw new Error(`${rec.name}: fixed part is ${off} bytes, not a multiple of 8: add explicit padding`);
-  return { fields, size: off };
+  // appended fields came after the record's first layout: older tracers wrote records that end before them
+  const firstAppended = fields.find((f) => f.appended);
+  if (firstAppended && rec.tail) throw new Error(`${rec.name}: a record with a tail cannot grow appended fields`);
+  return { fields, size: off, minSize: firstAppended ? firstAppended.offset : off };
 }
 
 function loadSchema() {
@@ -153,13 +158,14 @@ function genC(schema) {
     L.push(`/* ${rec.doc} */`);
     L.push(`struct iol_rec_${rec.name} {`);
     L.push('\tstruct iol_rec_hdr hdr;');
-    for (const f of rec.fields) L.push(`\t${cField(f)}${f.doc ? ` /* ${f.doc} */` : ''}`);
+    for (const f of rec.fields) L.push(`\t${cField(f)}${f.doc || f.appended ? ` /* ${f.appended ? `appended${f.doc ? ': ' : ''}` : ''}${f.doc ?? ''} */` : ''}`);
     if (rec.tailInfo) {
       const t = rec.tailInfo.type;
       L.push(`\t${t.startsWith('string') ? 'char' : '__u64'} ${rec.tailInfo.name}[]; /* tail: ${t}${rec.tailInfo.doc ? ', ' + rec.tailInfo.doc : ''} */`);
     }
     L.push('};');
     L.push(`#define IOL_REC_${upper(rec.name)}_SIZE ${rec.size}`);
+    if (rec.minSize < rec.size) L.push(`#define IOL_REC_${upper(rec.name)}_MIN_SIZE ${rec.minSize} /* records of older tracers end here */`);
     L.push(`_Static_assert(sizeof(struct iol_rec_${rec.name}) == ${rec.size}, "iol_rec_${rec.name} size");`);
     for (const f of rec.fields) {
       L.push(`_Static_assert(__builtin_offsetof(struct iol_rec_${rec.name}, ${f.name}) == ${f.offset}, "iol_rec_${rec.name}.${f.name} offset");`);
@@ -272,7 +278,7 @@ function genTs(schema) {
     L.push(`  readonly kind: '${rec.name}';`);
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      if (f.doc) L.push(`  /** ${f.doc} */`);
+      if (f.doc || f.appended) L.push(`  /** ${f.doc ?? ''}${f.appended ? ' (0 in records of older tracers, which end before it)' : ''} */`);
       L.push(`  readonly ${camel(f.name)}: ${tsType(f)};`);
     }
     if (rec.tailInfo) {
@@ -286,12 +292,14 @@ function genTs(schema) {
     L.push(`/** Byte offsets of the ${rec.name} record's fields, for readers that skip full decoding. */`);
     L.push(`export const ${pascal(rec.name)}Offsets = { ${rec.fields.map((f) => `${camel(f.name)}: ${f.offset}`).join(', ')} } as const;`);
     L.push(`/** Decodes a ${rec.name} record of \`size\` bytes at \`off\` (size already checked against ${upper(rec.name)}_SIZE). */`);
-    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, ${rec.tailInfo ? 'size' : '_size'}: number): ${T} {`);
+    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, ${rec.tailInfo || rec.minSize < rec.size ? 'size' : '_size'}: number): ${T} {`);
     L.push('  return {');
     L.push(`    kind: '${rec.name}',`);
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      L.push(`    ${camel(f.name)}: ${tsRead(f)},`);
+      const zero = SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0';
+      // an appended field is 0 in a record written before it existed
+      L.push(`    ${camel(f.name)}: ${f.appended ? `size >= ${f.offset + f.size} ? ${tsRead(f)} : ${zero}` : tsRead(f)},`);
     }
     if (rec.tailInfo) {
       const t = rec.tailInfo.type;
@@ -306,7 +314,10 @@ function genTs(schema) {
   for (const rec of schema.records) {
     const T = pascal(rec.name) + 'Record';
     L.push(`/** Encodes a ${rec.name} record (reserved fields zero, tail padded to 8 bytes). */`);
-    L.push(`export function encode${pascal(rec.name)}(r: Omit<${T}, 'kind'>): Uint8Array {`);
+    const appended = rec.fields.filter((f) => f.appended && !f.name.startsWith('reserved')).map((f) => `'${camel(f.name)}'`);
+    // appended fields may be left out (0): encoding a record as an older tracer wrote it
+    const input = appended.length ? `Omit<${T}, 'kind' | ${appended.join(' | ')}> & Partial<Pick<${T}, ${appended.join(' | ')}>>` : `Omit<${T}, 'kind'>`;
+    L.push(`export function encode${pascal(rec.name)}(r: ${input}): Uint8Array {`);
     if (rec.tailInfo) {
       const t = rec.tailInfo.type === 'x64[]' ? 'u64[]' : rec.tailInfo.type;
       L.push(`  const tail = tailBytes('${t}', r.${camel(rec.tailInfo.name)});`);
@@ -321,7 +332,7 @@ function genTs(schema) {
     L.push('  v.setUint16(2, size, true);');
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      const n = `r.${camel(f.name)}`;
+      const n = f.appended ? `(r.${camel(f.name)} ?? ${SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0'})` : `r.${camel(f.name)}`;
       const o = f.offset;
       if (f.base === 'char') { L.push(`  setStr(v, ${o}, ${f.count}, ${n});`); continue; }
       if (f.base === 'u8' && f.isArray) { L.push(`  buf.set(${n}.subarray(0, ${f.count}), ${o});`); continue; }
@@ -363,7 +374,7 @@ function genTs(schema) {
   L.push('');
   L.push('/** Minimum size of each known record kind (its fixed part). */');
   L.push('export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([');
-  for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.size}],`);
+  for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.minSize}],`);
   L.push(']);');
   L.push('');
   L.push('/**');

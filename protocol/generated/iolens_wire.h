@@ -185,6 +185,18 @@ enum iol_sym_flag {
 	IOL_SYM_FLAG_NO_SYMBOL = 32,
 };
 
+/* Bits of uring_submit.flags and uring_complete.flags. cq_known: the CQ head (and the CQE's number) were read, so the reader can tell when the application consumed each CQE. */
+enum iol_uring_flag {
+	IOL_URING_FLAG_CQ_KNOWN = 1,
+};
+
+/* Whose user stack an io_uring request carries (uring_submit.stack_from). */
+enum iol_uring_stack_from {
+	IOL_URING_STACK_FROM_NONE = 0,
+	IOL_URING_STACK_FROM_ENTER = 1,
+	IOL_URING_STACK_FROM_LAST_ENTER = 2,
+};
+
 /* How a wait's timeout argument is given (arg_formats' timeout). */
 enum iol_timeout_kind {
 	IOL_TIMEOUT_KIND_NONE = 0,
@@ -699,7 +711,8 @@ struct iol_rec_uring_submit {
 	struct iol_rec_hdr hdr;
 	__u8 opcode; /* IORING_OP_* */
 	__u8 sq_thread; /* 1 when submitted by the SQPOLL kernel thread */
-	__u16 reserved;
+	__u8 stack_from; /* UringStackFrom: whose stack stack_id is */
+	__u8 flags; /* UringFlag bits */
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
@@ -708,13 +721,16 @@ struct iol_rec_uring_submit {
 	__u64 user_data;
 	__u64 req_flags;
 	__s32 fd;
-	__u32 reserved2;
+	__u32 cq_head; /* the ring's CQ head now: how many CQEs the application has consumed (with UringFlag cq_known) */
+	__u64 stack_id; /* appended: the user stack of the submitting io_uring_enter (or, with SQPOLL, of the ring's last one), 0 when none */
 };
-#define IOL_REC_URING_SUBMIT_SIZE 64
-_Static_assert(sizeof(struct iol_rec_uring_submit) == 64, "iol_rec_uring_submit size");
+#define IOL_REC_URING_SUBMIT_SIZE 72
+#define IOL_REC_URING_SUBMIT_MIN_SIZE 64 /* records of older tracers end here */
+_Static_assert(sizeof(struct iol_rec_uring_submit) == 72, "iol_rec_uring_submit size");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, opcode) == 4, "iol_rec_uring_submit.opcode offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, sq_thread) == 5, "iol_rec_uring_submit.sq_thread offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, reserved) == 6, "iol_rec_uring_submit.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, stack_from) == 6, "iol_rec_uring_submit.stack_from offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, flags) == 7, "iol_rec_uring_submit.flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, pid) == 8, "iol_rec_uring_submit.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, tid) == 12, "iol_rec_uring_submit.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, ts) == 16, "iol_rec_uring_submit.ts offset");
@@ -723,12 +739,13 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, req) == 32, "iol_
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, user_data) == 40, "iol_rec_uring_submit.user_data offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, req_flags) == 48, "iol_rec_uring_submit.req_flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, fd) == 56, "iol_rec_uring_submit.fd offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, reserved2) == 60, "iol_rec_uring_submit.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, cq_head) == 60, "iol_rec_uring_submit.cq_head offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, stack_id) == 64, "iol_rec_uring_submit.stack_id offset");
 
 /* One io_uring completion posted; pid is the ring owner, tid the task that posted it. */
 struct iol_rec_uring_complete {
 	struct iol_rec_hdr hdr;
-	__u32 reserved;
+	__u32 waiter_tid; /* a thread of the owner that was waiting in io_uring_enter(IORING_ENTER_GETEVENTS, min_complete > 0) on this ring when the CQE was posted, 0 when none was */
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
@@ -737,10 +754,15 @@ struct iol_rec_uring_complete {
 	__u64 user_data;
 	__s32 res;
 	__u32 cflags;
+	__u32 cq_seq; /* appended: the CQE's number in the ring's completion queue (its slot counter): the application consumed it once the CQ head passed it (with UringFlag cq_known) */
+	__u32 cq_head; /* appended: the ring's CQ head now (with UringFlag cq_known) */
+	__u32 flags; /* appended: UringFlag bits */
+	__u32 reserved2; /* appended */
 };
-#define IOL_REC_URING_COMPLETE_SIZE 56
-_Static_assert(sizeof(struct iol_rec_uring_complete) == 56, "iol_rec_uring_complete size");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, reserved) == 4, "iol_rec_uring_complete.reserved offset");
+#define IOL_REC_URING_COMPLETE_SIZE 72
+#define IOL_REC_URING_COMPLETE_MIN_SIZE 56 /* records of older tracers end here */
+_Static_assert(sizeof(struct iol_rec_uring_complete) == 72, "iol_rec_uring_complete size");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, waiter_tid) == 4, "iol_rec_uring_complete.waiter_tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, pid) == 8, "iol_rec_uring_complete.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, tid) == 12, "iol_rec_uring_complete.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, ts) == 16, "iol_rec_uring_complete.ts offset");
@@ -749,6 +771,10 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, req) == 32, "io
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, user_data) == 40, "iol_rec_uring_complete.user_data offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, res) == 48, "iol_rec_uring_complete.res offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cflags) == 52, "iol_rec_uring_complete.cflags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cq_seq) == 56, "iol_rec_uring_complete.cq_seq offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cq_head) == 60, "iol_rec_uring_complete.cq_head offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, flags) == 64, "iol_rec_uring_complete.flags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, reserved2) == 68, "iol_rec_uring_complete.reserved2 offset");
 
 /* A signal sent to a traced task (recorded in the sender's context). */
 struct iol_rec_signal_generate {

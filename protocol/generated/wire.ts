@@ -250,6 +250,26 @@ export type SymFlagName = keyof typeof SymFlag;
 /** Reverse map of {@link SymFlag}: value to name. */
 export const SymFlagNames: ReadonlyMap<number, SymFlagName> = new Map(Object.entries(SymFlag).map(([k, v]) => [v, k as SymFlagName]));
 
+/** Bits of uring_submit.flags and uring_complete.flags. cq_known: the CQ head (and the CQE's number) were read, so the reader can tell when the application consumed each CQE. */
+export const UringFlag = {
+  cq_known: 1,
+} as const;
+/** A name of {@link UringFlag}. */
+export type UringFlagName = keyof typeof UringFlag;
+/** Reverse map of {@link UringFlag}: value to name. */
+export const UringFlagNames: ReadonlyMap<number, UringFlagName> = new Map(Object.entries(UringFlag).map(([k, v]) => [v, k as UringFlagName]));
+
+/** Whose user stack an io_uring request carries (uring_submit.stack_from). */
+export const UringStackFrom = {
+  none: 0,
+  enter: 1,
+  last_enter: 2,
+} as const;
+/** A name of {@link UringStackFrom}. */
+export type UringStackFromName = keyof typeof UringStackFrom;
+/** Reverse map of {@link UringStackFrom}: value to name. */
+export const UringStackFromNames: ReadonlyMap<number, UringStackFromName> = new Map(Object.entries(UringStackFrom).map(([k, v]) => [v, k as UringStackFromName]));
+
 /** How a wait's timeout argument is given (arg_formats' timeout). */
 export const TimeoutKind = {
   none: 0,
@@ -914,6 +934,10 @@ export interface UringSubmitRecord {
   readonly opcode: number;
   /** 1 when submitted by the SQPOLL kernel thread */
   readonly sqThread: number;
+  /** UringStackFrom: whose stack stack_id is */
+  readonly stackFrom: number;
+  /** UringFlag bits */
+  readonly flags: number;
   readonly pid: number;
   readonly tid: number;
   readonly ts: number;
@@ -922,17 +946,23 @@ export interface UringSubmitRecord {
   readonly userData: bigint;
   readonly reqFlags: bigint;
   readonly fd: number;
+  /** the ring's CQ head now: how many CQEs the application has consumed (with UringFlag cq_known) */
+  readonly cqHead: number;
+  /** the user stack of the submitting io_uring_enter (or, with SQPOLL, of the ring's last one), 0 when none (0 in records of older tracers, which end before it) */
+  readonly stackId: bigint;
 }
 /** Fixed size of a uring_submit record, tail excluded. */
-export const URING_SUBMIT_SIZE = 64;
+export const URING_SUBMIT_SIZE = 72;
 /** Byte offsets of the uring_submit record's fields, for readers that skip full decoding. */
-export const UringSubmitOffsets = { opcode: 4, sqThread: 5, reserved: 6, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, reqFlags: 48, fd: 56, reserved2: 60 } as const;
+export const UringSubmitOffsets = { opcode: 4, sqThread: 5, stackFrom: 6, flags: 7, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, reqFlags: 48, fd: 56, cqHead: 60, stackId: 64 } as const;
 /** Decodes a uring_submit record of `size` bytes at `off` (size already checked against URING_SUBMIT_SIZE). */
-export function decodeUringSubmit(v: DataView, off: number, _size: number): UringSubmitRecord {
+export function decodeUringSubmit(v: DataView, off: number, size: number): UringSubmitRecord {
   return {
     kind: 'uring_submit',
     opcode: v.getUint8(off + 4),
     sqThread: v.getUint8(off + 5),
+    stackFrom: v.getUint8(off + 6),
+    flags: v.getUint8(off + 7),
     pid: v.getUint32(off + 8, true),
     tid: v.getUint32(off + 12, true),
     ts: u64n(v, off + 16),
@@ -941,12 +971,16 @@ export function decodeUringSubmit(v: DataView, off: number, _size: number): Urin
     userData: v.getBigUint64(off + 40, true),
     reqFlags: v.getBigUint64(off + 48, true),
     fd: v.getInt32(off + 56, true),
+    cqHead: v.getUint32(off + 60, true),
+    stackId: size >= 72 ? v.getBigUint64(off + 64, true) : 0n,
   };
 }
 
 /** One io_uring completion posted; pid is the ring owner, tid the task that posted it. */
 export interface UringCompleteRecord {
   readonly kind: 'uring_complete';
+  /** a thread of the owner that was waiting in io_uring_enter(IORING_ENTER_GETEVENTS, min_complete > 0) on this ring when the CQE was posted, 0 when none was */
+  readonly waiterTid: number;
   readonly pid: number;
   readonly tid: number;
   readonly ts: number;
@@ -955,15 +989,22 @@ export interface UringCompleteRecord {
   readonly userData: bigint;
   readonly res: number;
   readonly cflags: number;
+  /** the CQE's number in the ring's completion queue (its slot counter): the application consumed it once the CQ head passed it (with UringFlag cq_known) (0 in records of older tracers, which end before it) */
+  readonly cqSeq: number;
+  /** the ring's CQ head now (with UringFlag cq_known) (0 in records of older tracers, which end before it) */
+  readonly cqHead: number;
+  /** UringFlag bits (0 in records of older tracers, which end before it) */
+  readonly flags: number;
 }
 /** Fixed size of a uring_complete record, tail excluded. */
-export const URING_COMPLETE_SIZE = 56;
+export const URING_COMPLETE_SIZE = 72;
 /** Byte offsets of the uring_complete record's fields, for readers that skip full decoding. */
-export const UringCompleteOffsets = { reserved: 4, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, res: 48, cflags: 52 } as const;
+export const UringCompleteOffsets = { waiterTid: 4, pid: 8, tid: 12, ts: 16, ctx: 24, req: 32, userData: 40, res: 48, cflags: 52, cqSeq: 56, cqHead: 60, flags: 64, reserved2: 68 } as const;
 /** Decodes a uring_complete record of `size` bytes at `off` (size already checked against URING_COMPLETE_SIZE). */
-export function decodeUringComplete(v: DataView, off: number, _size: number): UringCompleteRecord {
+export function decodeUringComplete(v: DataView, off: number, size: number): UringCompleteRecord {
   return {
     kind: 'uring_complete',
+    waiterTid: v.getUint32(off + 4, true),
     pid: v.getUint32(off + 8, true),
     tid: v.getUint32(off + 12, true),
     ts: u64n(v, off + 16),
@@ -972,6 +1013,9 @@ export function decodeUringComplete(v: DataView, off: number, _size: number): Ur
     userData: v.getBigUint64(off + 40, true),
     res: v.getInt32(off + 48, true),
     cflags: v.getUint32(off + 52, true),
+    cqSeq: size >= 60 ? v.getUint32(off + 56, true) : 0,
+    cqHead: size >= 64 ? v.getUint32(off + 60, true) : 0,
+    flags: size >= 68 ? v.getUint32(off + 64, true) : 0,
   };
 }
 
@@ -1568,9 +1612,9 @@ export function encodeUringRing(r: Omit<UringRingRecord, 'kind'>): Uint8Array {
 }
 
 /** Encodes a uring_submit record (reserved fields zero, tail padded to 8 bytes). */
-export function encodeUringSubmit(r: Omit<UringSubmitRecord, 'kind'>): Uint8Array {
+export function encodeUringSubmit(r: Omit<UringSubmitRecord, 'kind' | 'stackId'> & Partial<Pick<UringSubmitRecord, 'stackId'>>): Uint8Array {
   const tail = new Uint8Array(0);
-  const size = (64 + tail.length + 7) & ~7;
+  const size = (72 + tail.length + 7) & ~7;
   if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
   const buf = new Uint8Array(size);
   const v = new DataView(buf.buffer);
@@ -1578,6 +1622,8 @@ export function encodeUringSubmit(r: Omit<UringSubmitRecord, 'kind'>): Uint8Arra
   v.setUint16(2, size, true);
   v.setUint8(4, r.opcode);
   v.setUint8(5, r.sqThread);
+  v.setUint8(6, r.stackFrom);
+  v.setUint8(7, r.flags);
   v.setUint32(8, r.pid, true);
   v.setUint32(12, r.tid, true);
   setU64(v, 16, r.ts);
@@ -1586,19 +1632,22 @@ export function encodeUringSubmit(r: Omit<UringSubmitRecord, 'kind'>): Uint8Arra
   v.setBigUint64(40, BigInt.asUintN(64, r.userData), true);
   v.setBigUint64(48, BigInt.asUintN(64, r.reqFlags), true);
   v.setInt32(56, r.fd, true);
-  buf.set(tail, 64);
+  v.setUint32(60, r.cqHead, true);
+  v.setBigUint64(64, BigInt.asUintN(64, (r.stackId ?? 0n)), true);
+  buf.set(tail, 72);
   return buf;
 }
 
 /** Encodes a uring_complete record (reserved fields zero, tail padded to 8 bytes). */
-export function encodeUringComplete(r: Omit<UringCompleteRecord, 'kind'>): Uint8Array {
+export function encodeUringComplete(r: Omit<UringCompleteRecord, 'kind' | 'cqSeq' | 'cqHead' | 'flags'> & Partial<Pick<UringCompleteRecord, 'cqSeq' | 'cqHead' | 'flags'>>): Uint8Array {
   const tail = new Uint8Array(0);
-  const size = (56 + tail.length + 7) & ~7;
+  const size = (72 + tail.length + 7) & ~7;
   if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
   const buf = new Uint8Array(size);
   const v = new DataView(buf.buffer);
   v.setUint16(0, 9, true);
   v.setUint16(2, size, true);
+  v.setUint32(4, r.waiterTid, true);
   v.setUint32(8, r.pid, true);
   v.setUint32(12, r.tid, true);
   setU64(v, 16, r.ts);
@@ -1607,7 +1656,10 @@ export function encodeUringComplete(r: Omit<UringCompleteRecord, 'kind'>): Uint8
   v.setBigUint64(40, BigInt.asUintN(64, r.userData), true);
   v.setInt32(48, r.res, true);
   v.setUint32(52, r.cflags, true);
-  buf.set(tail, 56);
+  v.setUint32(56, (r.cqSeq ?? 0), true);
+  v.setUint32(60, (r.cqHead ?? 0), true);
+  v.setUint32(64, (r.flags ?? 0), true);
+  buf.set(tail, 72);
   return buf;
 }
 

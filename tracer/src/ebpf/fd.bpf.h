@@ -28,25 +28,31 @@ struct iol_inode_info {
 	__u8 type;
 };
 
-/* Look up the file behind `fd` in the current task and describe its inode. */
-static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
+/* The file behind `fd` in the current task, NULL when none. */
+static __always_inline struct file *file_of_fd(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
 	struct file *file = NULL;
+	struct file **fds;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* Look up the file behind `fd` in the current task and describe its inode. */
+static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
+{
+	struct file *file = file_of_fd(fd);
 	struct inode *inode;
-	unsigned int max;
 	__u16 mode;
 
 	out->type = IOL_FD_TYPE_UNKNOWN;
-	if (!fdt || fd < 0)
-		return;
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return;
 	out->file = (__u64)file;
 	inode = BPF_CORE_READ(file, f_inode);

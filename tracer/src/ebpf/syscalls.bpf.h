@@ -21,6 +21,7 @@
 #include "fd.bpf.h"
 #include "aio.bpf.h"
 #include "vma.bpf.h"
+#include "uring.bpf.h"
 
 /* Kernel syscall number -> iolens syscall id, 0 when not traced. Filled by the loader. */
 const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
@@ -118,6 +119,8 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	/* A wait may last until the end of the trace: take its stack now so it can be shown while in flight. */
 	if (cls == IOL_SYSCALL_CLASS_WAIT)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+	if (sys == IOL_SYS_IO_URING_ENTER)
+		uring_entered(f, tid);
 	return 0;
 }
 

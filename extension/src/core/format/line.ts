@@ -92,6 +92,13 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
 
 function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
   const a = e.args;
+  const engine = e.kind === 'aio' ? 'aio' : 'io_uring';
+  const res = e.res === null ? '= ? (in flight)' : `= ${e.res}`;
+  if (e.beforeRecording) {
+    // what the completion tells: where it came from, its user data, its result
+    const from = e.kind === 'aio' ? `ctx=${a.ctx}, obj=${a.obj}` : `ring=${a.ring}`;
+    return `${engine} request ${e.name} (${from}, data=0x${e.data.toString(16)}) ${res}${e.kind === 'aio' ? ', reaped' : ', CQE posted'}`;
+  }
   const parts = [`fd=${fdText(a.fd ?? e.fd, a.path)}`];
   if (e.kind === 'aio') {
     parts.push(`offset=${a.offset}`, `nbytes=${a.nbytes}`);
@@ -100,8 +107,9 @@ function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
     parts.push('sqpoll');
   }
   parts.push(`data=0x${e.data.toString(16)}`);
-  const res = e.res === null ? '= ? (in flight)' : `= ${e.res}`;
-  return `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}(${parts.join(', ')}) ${res}`;
+  // io_uring's duration ends at the CQE; when the application waited for it, say when it got it
+  const reaped = e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null ? `, reaped after ${formatDuration(e.reapTs - e.submitTs)}` : '';
+  return `${engine} ${e.name}(${parts.join(', ')}) ${res}${reaped}`;
 }
 
 function callText(ctx: LineContext, e: TraceEvent): string {

@@ -7,21 +7,19 @@ import {
   DropSourceNames,
   SYSCALLS,
   TaskEventNames,
-  type AioCompleteRecord,
-  type AioSubmitRecord,
   type EndRecord,
   type StackRecord,
   type SymFrameRecord,
   type SyscallRecord,
   type TaskRecord,
-  type UringSubmitRecord,
   type WireRecord,
 } from '../../../../protocol/generated/wire';
 import { MapTables } from './maps';
 import { decodeSyscallArgs, EpollRegistry } from './args';
-import type { AioEvent, ArgValue, Args, TraceEvent, UringEvent } from './events';
+import type { Args, TraceEvent } from './events';
 import { FdTables } from './fdtable';
-import { aioOpName, errnoName, O_ASYNC, uringOpName } from './names';
+import { errnoName, O_ASYNC } from './names';
+import { RequestTracker } from './requests';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
@@ -62,11 +60,6 @@ export interface DropTotals {
   readonly bySource: Map<string, number>;
 }
 
-const IORING_CQE_F_MORE = 2;
-
-function key(a: bigint | number, b: bigint | number): string {
-  return `${a}:${b}`;
-}
 
 /** Consumes wire records in stream order and calls `emit` with each finished event. */
 export class TraceAssembler {
@@ -89,11 +82,9 @@ export class TraceAssembler {
   readonly warnings: string[] = [];
 
   private readonly epoll = new EpollRegistry();
-  private readonly aio = new Map<string, AioSubmitRecord>();
-  private readonly aioSubmitBatch = new Map<number, AioSubmitRecord[]>();
-  private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
-  private readonly uring = new Map<string, UringSubmitRecord>();
-  private readonly rings = new Map<bigint, { pid: number; fd: number }>();
+  private readonly requests = new RequestTracker({
+    fds: this.fds, rel: (ts) => this.rel(ts), lost: () => this.drops.total, emit: (e) => this.out(e),
+  });
   private readonly signals = new SignalTracker(this.fds, (ts) => this.rel(ts));
 
   constructor(private readonly emit: (e: TraceEvent) => void) {}
@@ -129,25 +120,20 @@ export class TraceAssembler {
         this.stack(r);
         break;
       case 'aio_submit':
-        this.aio.set(key(r.ctx, r.obj), r);
-        this.batch(this.aioSubmitBatch, r.tid).push(r);
+        this.requests.aioSubmit(r);
         break;
       case 'aio_complete':
-        this.aioComplete(r);
+        this.requests.aioComplete(r);
         break;
       case 'uring_ring':
-        this.rings.set(r.ctx, { pid: r.pid, fd: r.fd });
+        this.requests.ring(r);
         break;
       case 'uring_submit':
-        this.uring.set(key(r.ctx, r.req), r);
+        this.requests.uringSubmit(r);
         break;
-      case 'uring_complete': {
-        const k = key(r.ctx, r.req);
-        const sub = this.uring.get(k);
-        if (sub && (r.cflags & IORING_CQE_F_MORE) === 0) this.uring.delete(k);
-        this.out(this.uringEvent(sub, r.pid, r.tid, r.ts, r.res, r.userData, r.ctx));
+      case 'uring_complete':
+        this.requests.uringComplete(r);
         break;
-      }
       case 'signal_generate':
         this.out(this.signals.generate(r));
         break;
@@ -206,22 +192,9 @@ export class TraceAssembler {
 
   /** The end of the input: requests and signals still pending become events with no completion. */
   finish(): void {
-    for (const sub of this.aio.values()) this.out(this.aioEvent(sub, undefined));
-    this.aio.clear();
-    for (const sub of this.uring.values()) {
-      this.out(this.uringEvent(sub, sub.pid, sub.tid, undefined, 0, sub.userData, sub.ctx));
-    }
-    this.uring.clear();
+    this.requests.finish();
   }
 
-  private batch<T>(m: Map<number, T[]>, tid: number): T[] {
-    let b = m.get(tid);
-    if (!b) {
-      b = [];
-      m.set(tid, b);
-    }
-    return b;
-  }
 
   private stack(r: StackRecord): void {
     this.stacks.set(r.stackId, {
@@ -256,71 +229,20 @@ export class TraceAssembler {
       this.fds.setFlags(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[2]));
       args.async = (Number(r.args[2]) & O_ASYNC) !== 0;
     } else if (info.name === 'io_submit' && !unfinished) {
-      args.iocbs = (this.aioSubmitBatch.get(r.tid) ?? []).map((s) => this.iocbArgs(s));
-      this.aioSubmitBatch.delete(r.tid);
+      args.iocbs = this.requests.takeSubmitted(r.tid);
     } else if ((info.name === 'io_getevents' || info.name === 'io_pgetevents') && !unfinished) {
-      args.events = (this.aioReapBatch.get(r.tid) ?? []).map((c) => ({
-        obj: '0x' + c.obj.toString(16), data: '0x' + c.data.toString(16), res: c.res,
-      }));
-      this.aioReapBatch.delete(r.tid);
+      args.events = this.requests.takeReaped(r.tid);
     } else if (info.name === 'io_uring_enter') {
-      const ring = [...this.rings.entries()].find(([, v]) => v.pid === r.pid && v.fd === Number(r.args[0]));
-      if (ring) args.ring = '0x' + ring[0].toString(16);
+      const ring = this.requests.ringOf(r.pid, Number(r.args[0]));
+      if (ring !== undefined) args.ring = '0x' + ring.toString(16);
     }
     this.out({
       kind: 'syscall', name: info.name, sys: r.sys, model: info.model, pid: r.pid, tid: r.tid, ts: this.rel(r.ts), dur: r.dur,
       ret: r.ret, error: r.ret < 0 && !unfinished ? errnoName(-r.ret) ?? `E${-r.ret}` : null, unfinished,
       cpu: r.cpu === 0xffff ? null : r.cpu, stackId: r.stackId, args,
     });
-  }
-
-  private iocbArgs(s: AioSubmitRecord): ArgValue {
-    return {
-      op: aioOpName(s.opcode), fd: s.fd, path: this.fds.get(s.pid, s.fd)?.path ?? null, offset: s.offset, nbytes: s.nbytes,
-      data: '0x' + s.data.toString(16), resfd: s.resfd >= 0 ? s.resfd : null,
-    };
-  }
-
-  private aioComplete(c: AioCompleteRecord): void {
-    const k = key(c.ctx, c.obj);
-    const sub = this.aio.get(k);
-    this.aio.delete(k);
-    this.batch(this.aioReapBatch, c.tid).push(c);
-    this.out(this.aioEvent(sub, c));
-  }
-
-  private aioEvent(sub: AioSubmitRecord | undefined, c: AioCompleteRecord | undefined): AioEvent {
-    const submitTs = sub ? this.rel(sub.ts) : null;
-    const completeTs = c ? this.rel(c.ts) : null;
-    const args: Args = sub ? (this.iocbArgs(sub) as Args) : { obj: '0x' + (c?.obj ?? 0n).toString(16) };
-    args.ctx = '0x' + (sub?.ctx ?? c?.ctx ?? 0n).toString(16);
-    return {
-      kind: 'aio', name: sub ? aioOpName(sub.opcode) : 'unknown', pid: sub?.pid ?? c?.pid ?? 0, tid: sub?.tid ?? c?.tid ?? 0,
-      ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null,
-      res: c ? c.res : null, data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1,
-      completeTid: c?.tid ?? null, stackId: sub?.stackId ?? 0n, args,
-    };
-  }
-
-  private uringEvent(
-    sub: UringSubmitRecord | undefined, pid: number, tid: number, completeMono: number | undefined, res: number,
-    userData: bigint, ring: bigint,
-  ): UringEvent {
-    const submitTs = sub ? this.rel(sub.ts) : null;
-    const completeTs = completeMono !== undefined ? this.rel(completeMono) : null;
-    const ringInfo = this.rings.get(ring);
-    const fd = sub?.fd ?? -1;
-    return {
-      kind: 'uring', name: sub ? uringOpName(sub.opcode) : 'unknown', pid: sub?.pid ?? pid, tid: sub?.tid ?? tid,
-      ts: submitTs ?? completeTs ?? 0, submitTs, completeTs,
-      dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null,
-      res: completeTs !== null ? res : null, data: userData, ring, fd, sqThread: sub?.sqThread === 1,
-      completeTid: completeTs !== null ? tid : null, stackId: 0n,
-      args: {
-        fd, path: fd >= 0 ? this.fds.get(sub?.pid ?? pid, fd)?.path ?? null : null, ring: '0x' + ring.toString(16),
-        ring_fd: ringInfo && ringInfo.fd >= 0 ? ringInfo.fd : null, sqpoll: sub?.sqThread === 1,
-      },
-    };
+    // the completions this call waited for were reaped when it returned
+    if (info.name === 'io_uring_enter' && !unfinished) this.requests.enterReturned(r.tid, this.rel(r.ts), this.rel(r.ts + r.dur));
   }
 
   private task(r: TaskRecord): void {
@@ -370,6 +292,7 @@ export class TraceAssembler {
       case 'exit':
         name = 'exit';
         t.end = ts;
+        this.requests.threadExited(r.tid);
         if (groupDead) {
           kind = 'process';
           p.end = ts;
