@@ -1,19 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
-import { StreamBuilder, PID, sysId } from '../testing/synthetic';
-import { StreamReader } from '../stream/reader';
-import { TraceAssembler } from './assembler';
-import type { TraceEvent } from './events';
-
-function assemble(b: StreamBuilder): { events: TraceEvent[]; asm: TraceAssembler } {
-  const events: TraceEvent[] = [];
-  const asm = new TraceAssembler((e) => events.push(e));
-  const reader = new StreamReader({ record: (r) => asm.push(r) });
-  reader.push(b.bytes());
-  assert.equal(reader.end(), undefined);
-  asm.finish();
-  return { events, asm };
-}
+import { assemble, StreamBuilder, PID, sysId } from '../testing/synthetic';
 
 const FD_OPEN = 1;
 const FD_CLOSE = 2;

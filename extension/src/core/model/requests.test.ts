@@ -3,7 +3,7 @@ import * as wire from '../../../../protocol/generated/wire';
 import { eventJson } from '../format/jsonl';
 import { formatEventLine } from '../format/line';
 import { StreamReader } from '../stream/reader';
-import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+import { assemble as assembleAll, PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { TraceAssembler } from './assembler';
 import type { AioEvent, TraceEvent, UringEvent } from './events';
 import { BEFORE_RECORDING, BEFORE_RECORDING_OR_LOST } from './requests';
@@ -13,13 +13,7 @@ const RING = 0xffff888000020000n;
 const CTX = 0x7f0000aa0000n;
 
 function assemble(b: StreamBuilder): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  const asm = new TraceAssembler((e) => events.push(e));
-  const reader = new StreamReader({ record: (r) => asm.push(r) });
-  reader.push(b.bytes());
-  assert.equal(reader.end(), undefined);
-  asm.finish();
-  return events;
+  return assembleAll(b).events;
 }
 
 function uringSubmit(b: StreamBuilder, req: bigint, at: number, extra: Partial<wire.UringSubmitRecord> = {}): void {
