@@ -38,9 +38,9 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
 
 /** What a duration measures: a request's says where it ends (the CQE, or the reap). */
 function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boolean): string {
-  if (unfinished) return kind === 'aio' || kind === 'uring' ? 'In flight for' : 'Duration (still in progress)';
-  if (ends === 'posted') return 'Submit → CQE posted';
-  if (ends === 'reaped') return 'Submit → reaped (io_getevents returned it)';
+  if (unfinished) return kind === 'aio' || kind === 'uring' ? 'Duration (still in flight)' : 'Duration (still in progress)';
+  if (ends === 'posted') return 'Duration (submit → CQE posted)';
+  if (ends === 'reaped') return 'Duration (submit → reaped by io_getevents)';
   return 'Duration';
 }
 
