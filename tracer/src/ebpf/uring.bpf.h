@@ -59,7 +59,13 @@ static __always_inline __u64 ring_of_enter(__u64 fd, __u64 flags)
 
 	if (flags & IOL_IORING_ENTER_REGISTERED_RING) {
 		struct task_struct *task = bpf_get_current_task_btf();
-		struct io_uring_task *tctx = BPF_CORE_READ(task, io_uring);
+		struct io_uring_task *tctx;
+
+		/* a kernel built without io_uring, or before registered rings (5.18), has none */
+		if (!bpf_core_field_exists(task->io_uring) ||
+		    !bpf_core_field_exists(((struct io_uring_task *)0)->registered_rings))
+			return 0;
+		tctx = BPF_CORE_READ(task, io_uring);
 
 		if (!tctx || fd >= IOL_IORING_RINGFD_REG_MAX)
 			return 0;
