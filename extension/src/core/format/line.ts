@@ -18,6 +18,9 @@ export interface LineContext {
   readonly color: boolean;
 }
 
+/** The dirfd of the *at calls meaning the current directory. */
+const AT_FDCWD = -100;
+
 const STYLE = { dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };
 type Style = keyof typeof STYLE;
 
@@ -46,7 +49,8 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
     if (ARG_FORMATS[a.fmt].pointer || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
     const v = e.args[a.name];
     if (v === undefined) continue;
-    if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args.path)}`);
+    if (a.fmt === 'fd' && v === AT_FDCWD) parts.push(`${a.name}=AT_FDCWD`);
+    else if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args.path)}`);
     else if (a.fmt === 'fd') parts.push(`${a.name}=${fdText(v, e.args[`${a.name}_path`])}`);
     else if (a.fmt === 'cstr') parts.push(`${a.name}=${typeof v === 'string' && !v.startsWith('0x') ? JSON.stringify(v) + (e.args.path_truncated ? '…' : '') : v}`);
     else if (a.fmt === 'loff_ptr' && v === null) continue; // no offset pointer: the fd's own position
