@@ -586,11 +586,11 @@ export const Sys = {
   timerfd_create: 62,
   mmap: 63,
   rt_sigreturn: 64,
-  sendfile: 65,
-  splice: 66,
-  tee: 67,
-  copy_file_range: 68,
-  sync_file_range: 69,
+  sendfile: 67,
+  splice: 68,
+  tee: 69,
+  copy_file_range: 70,
+  sync_file_range: 71,
 } as const;
 /** A name of {@link Sys}. */
 export type SysName = keyof typeof Sys;
@@ -661,11 +661,11 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [62, { id: 62, name: 'timerfd_create', class: 'fd', model: 'lifecycle', args: [{ name: 'clockid', fmt: 'int' }, { name: 'flags', fmt: 'hex' }], data: 'none', opens: 'timerfd' }],
   [63, { id: 63, name: 'mmap', class: 'memory', model: 'lifecycle', args: [{ name: 'addr', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'prot', fmt: 'hex' }, { name: 'flags', fmt: 'hex' }, { name: 'fd', fmt: 'fd' }, { name: 'off', fmt: 'hex' }], data: 'none' }],
   [64, { id: 64, name: 'rt_sigreturn', class: 'instant', model: 'signal', args: [], data: 'none' }],
-  [65, { id: 65, name: 'sendfile', class: 'blocking', model: 'blocking', args: [{ name: 'out_fd', fmt: 'fd' }, { name: 'in_fd', fmt: 'fd' }, { name: 'offset', fmt: 'loff_ptr' }, { name: 'count', fmt: 'size' }], data: 'file_offsets' }],
-  [66, { id: 66, name: 'splice', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'file_offsets' }],
-  [67, { id: 67, name: 'tee', class: 'blocking', model: 'blocking', args: [{ name: 'fdin', fmt: 'fd' }, { name: 'fdout', fmt: 'fd' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'none' }],
-  [68, { id: 68, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
-  [69, { id: 69, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
+  [67, { id: 67, name: 'sendfile', class: 'blocking', model: 'blocking', args: [{ name: 'out_fd', fmt: 'fd' }, { name: 'in_fd', fmt: 'fd' }, { name: 'offset', fmt: 'loff_ptr' }, { name: 'count', fmt: 'size' }], data: 'file_offsets' }],
+  [68, { id: 68, name: 'splice', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'file_offsets' }],
+  [69, { id: 69, name: 'tee', class: 'blocking', model: 'blocking', args: [{ name: 'fdin', fmt: 'fd' }, { name: 'fdout', fmt: 'fd' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'none' }],
+  [70, { id: 70, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
+  [71, { id: 71, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
 ]);
 
 /** The stream header. */
