@@ -108,7 +108,6 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 	t->seccomp = opts->seccomp && opts->command;
 	t->launched = opts->command != NULL;
 	t->recording = true;
-	out->abort_on_eintr = &stop_signal;
 	pt_syscall_table(t);
 	list_cannot_see(t);
 	if (opts->irq)
@@ -130,7 +129,7 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 		pt_drop_caps();
 		if (pt_attach(t, opts->pid))
 			return 1;
-		logmsg("iolens-tracer: tracing pid %d", t->target);
+		announce_start(out, t->target, (uint32_t)t->procs.n, t->untraced_children);
 	}
 	out_flush(out);
 
