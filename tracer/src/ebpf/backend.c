@@ -68,13 +68,18 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Consume one batch; 1 when more records wait, 0 when the ring is empty, -errno on a failure. */
+/* Consume one batch, after waiting up to timeout_ms for a wake-up (which comes only past a fill
+ * threshold, so the ring is read after the wait whether it came or not); 1 when more records wait,
+ * 0 when the ring is empty, -errno on a failure. */
 static int consume_batch(struct iol_tracer *t, int timeout_ms)
 {
-	int n;
+	int n = 0;
 
 	t->batch = 0;
-	n = timeout_ms ? ring_buffer__poll(t->rb, timeout_ms) : ring_buffer__consume(t->rb);
+	if (timeout_ms)
+		n = ring_buffer__poll(t->rb, timeout_ms);
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(t->rb);
 	if (n == IOL_RB_PAUSE)
 		return 1;
 	if (n == -EINTR)
