@@ -113,8 +113,10 @@ export async function record(o: RecordOptions): Promise<number> {
     handle.stream.on('end', resolveDone);
     handle.stream.on('error', () => resolveDone());
   });
+  const resolvedAhead = new Set<bigint>();
   const timer = setInterval(() => {
     lives.forEach((l) => l.tick());
+    if (writer) resolveAhead(pipeline, resolvedAhead);
     // a live view that cannot keep up needs no events decoded until it can again
     if (lives.length && !stoppedAt) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
   }, 50);
@@ -154,6 +156,21 @@ export async function record(o: RecordOptions): Promise<number> {
   }
   if (exit.signal) return 1;
   return exit.code ?? 1;
+}
+
+/**
+ * Resolve the stacks that came, a few milliseconds' worth at a time while recording (loading a
+ * library's debug information the first time it is needed), so that the trace file's symbol
+ * section costs little when the recording ends.
+ */
+function resolveAhead(p: TracePipeline, done: Set<bigint>, budgetMs = 10): void {
+  const start = Date.now();
+  for (const id of p.trace.stacks.keys()) {
+    if (done.has(id)) continue;
+    if (Date.now() - start > budgetMs) return;
+    p.resolver.resolve(id);
+    if (p.resolver.settled(id)) done.add(id);
+  }
 }
 
 /** "recording pid 812 (nginx) and its 2 child processes 813, 814". */
