@@ -19,7 +19,7 @@
 /* How long a reader may still take the rest of the stream after a stop request (output.h), and how
  * long the ptrace backend waits for threads to reach a stop to be let go: together well within the
  * second in which a recording must end. */
-#define IOL_STOP_GRACE_NS 400000000ULL
+#define IOL_STOP_GRACE_NS 600000000ULL
 #define IOL_DETACH_GIVE_UP_NS 400000000ULL
 
 /* Where diagnostics go (--log-fd). */

@@ -63,6 +63,7 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	struct iol_tracer *t = ctx;
 
 	ebpf_on_record(t, data, size);
+	t->consumed++;
 	if (++t->batch >= IOL_CONSUME_BATCH || (!t->stopping && must_stop(t)))
 		return IOL_RB_PAUSE;
 	return 0;
@@ -165,16 +166,33 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	struct iol_rec_end e = { .hdr = { .kind = IOL_RECORD_KIND_END, .size = sizeof(e) } };
 	__u64 now;
 
+	__u64 drain_until = now_ns(CLOCK_MONOTONIC) + IOL_STOP_GRACE_NS / 2;
+	bool drained = true;
+
 	t->stopping = true;
 	stop_tracing(t);
-	/* what the ring holds now, to the last record (the writes wait for a slow reader only within
-	 * the grace a stop allows) */
-	while (!t->out->error && consume_batch(t, 0) > 0)
-		;
+	/* what the ring holds now, for half the grace a stop allows a slow reader; what it cannot take
+	 * by then is counted as lost (output_blocked), so the stream still ends whole and exact */
+	while (!t->out->error && (drained = consume_batch(t, 0) <= 0) == false)
+		if (now_ns(CLOCK_MONOTONIC) >= drain_until)
+			break;
 	if (t->out->error)
 		return;
 	ebpf_scan_dirty_procs(t);
 	now = now_ns(CLOCK_MONOTONIC);
+	if (!drained) {
+		__u64 emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
+		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
+
+		d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
+		d.cpu = 0xffff;
+		d.ts = now;
+		d.count = emitted > t->consumed ? emitted - t->consumed : 0;
+		d.total = d.count;
+		t->left_in_ring = d.count;
+		if (d.count)
+			out_record(t->out, &d);
+	}
 	ebpf_report_losses(t, now);
 	ebpf_report_unfinished(t, now, true);
 	e.reason = reason;
@@ -183,6 +201,7 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	e.emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
 	for (size_t i = 0; i < IOL_N_LOSS; i++)
 		e.dropped += t->loss_total[i];
+	e.dropped += t->left_in_ring;
 	out_flush(t->out);
 	e.bytes = t->out->bytes;
 	out_record(t->out, &e);

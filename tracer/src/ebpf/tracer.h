@@ -56,6 +56,8 @@ struct iol_tracer {
 	bool target_reaped;              /* a launched command's exit status was collected */
 	bool stopping;                   /* the last drain: no pause at a stop request */
 	unsigned int batch;              /* records of the current batch (on_ring_record) */
+	__u64 consumed;                  /* records taken from the ring */
+	__u64 left_in_ring;              /* records the reader could not take before the end (output_blocked) */
 	__u64 map_update_failures;       /* user-space map updates that failed (counted as map_full) */
 	bool map_failure_warned;
 	bool bad_record_warned;

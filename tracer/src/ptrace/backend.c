@@ -158,10 +158,12 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 	pt_detach_all(t);
 	finish(t, reason, sig);
 	logmsg("iolens-tracer: stopped (%s); detached", end_reason_text(reason));
-	if (out->error && out->error != EPIPE) {
+	if (out->error == ETIMEDOUT)
+		logmsg("iolens-tracer: the reader did not take the end of the stream in time: it is cut short");
+	else if (out->error && out->error != EPIPE)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(out->error));
+	if (out->error && out->error != EPIPE)
 		rc = 1;
-	}
 	/* the threads still inside a syscall are let go by the kernel as we exit, undisturbed */
 	return rc;
 }

@@ -67,6 +67,13 @@ export class LiveOutput {
     return !this.failed && Date.now() >= this.behindUntil && this.out.writableLength <= this.maxPending / 2;
   }
 
+  /** The recording reads the tracer's stream late (an event that ended long ago just came): this one
+   * and what comes for a while are left out, counted, so that the recording catches up. */
+  fellBehind(): void {
+    this.behindUntil = Date.now() + this.recoverMs;
+    this.skipUndecoded();
+  }
+
   /** An event the recording did not decode for it (it was not keeping up). */
   skipUndecoded(): void {
     this.skipRun++;

@@ -35,7 +35,12 @@ export interface RecordOptions extends TracerOptions {
 }
 
 /** After a stop or the end, the live outputs get this long to be taken by their readers (ms). */
-const FINISH_MS = 600;
+const FINISH_MS = 300;
+/** An event read this long after it ended means the CLI reads the stream late (ns). */
+const MAX_LATE_NS = 250e6;
+
+/** CLOCK_MONOTONIC in ns, the tracer's clock. */
+const monoNs = (): number => Number(process.hrtime.bigint());
 
 /** Why a file cannot be written, in words. */
 function cannotWrite(path: string, e: unknown): string {
@@ -66,7 +71,15 @@ export async function record(o: RecordOptions): Promise<number> {
   const jsonOut = o.jsonl === '-' ? o.stdout : jsonFile;
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
   const lives: LiveOutput[] = [];
-  const pipeline = new TracePipeline((e) => lives.forEach((l) => l.push(e)), { events: jsonOut !== undefined || lineOut !== undefined });
+  const pipeline: TracePipeline = new TracePipeline(
+    (e) => {
+      // the stream is read late (the CLI has more to do than it can): catch up first
+      const late = pipeline.trace.origin ? monoNs() - (pipeline.trace.origin.mono + e.ts + ('dur' in e && e.dur ? e.dur : 0)) : 0;
+      if (late > MAX_LATE_NS) lives.forEach((l) => l.fellBehind());
+      else lives.forEach((l) => l.push(e));
+    },
+    { events: jsonOut !== undefined || lineOut !== undefined },
+  );
   const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
   if (lineOut) {
     const ctx: LineContext = {
@@ -88,9 +101,13 @@ export async function record(o: RecordOptions): Promise<number> {
   if (pipeline.symbolizerError) o.stderr.write(`iolens: warning: ${pipeline.symbolizerError}\n`);
   const handle = startTracer(o);
   let stoppedAt = 0;
-  const onStop = (): void => {
+  let durationTimer: NodeJS.Timeout | undefined;
+  const stopping = (): void => {
     stoppedAt ||= Date.now();
     pipeline.decodeEvents = false; // the rest of the stream is read at full speed; shown: what came before
+  };
+  const onStop = (): void => {
+    stopping();
     handle.stop();
   };
   pipeline.onEventSkipped = () => lives.forEach((l) => l.skipUndecoded());
@@ -108,6 +125,8 @@ export async function record(o: RecordOptions): Promise<number> {
       if (!announced && pipeline.trace.start) {
         announced = true;
         o.stderr.write(`iolens: ${describeStart(pipeline)} (Ctrl-C stops)\n`);
+        // the tracer stops by itself then: from that moment the rest is read at full speed too
+        if (o.durationS) durationTimer = setTimeout(() => stopping(), o.durationS * 1000);
       }
     });
     handle.stream.on('end', resolveDone);
@@ -116,7 +135,7 @@ export async function record(o: RecordOptions): Promise<number> {
   const resolvedAhead = new Set<bigint>();
   const timer = setInterval(() => {
     lives.forEach((l) => l.tick());
-    if (writer) resolveAhead(pipeline, resolvedAhead);
+    if (writer || lives.length) resolveAhead(pipeline, resolvedAhead);
     // a live view that cannot keep up needs no events decoded until it can again
     if (lives.length && !stoppedAt) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
   }, 50);
@@ -129,6 +148,7 @@ export async function record(o: RecordOptions): Promise<number> {
     handle.detach();
   } finally {
     clearInterval(timer);
+    clearTimeout(durationTimer);
     o.stopSignal?.removeEventListener('abort', onStop);
   }
   const warnings = pipeline.end();
