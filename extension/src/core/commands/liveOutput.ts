@@ -115,7 +115,7 @@ export class LiveOutput {
     const start = Date.now();
     let i = 0;
     while (i < events.length && !this.failed && this.out.writableLength <= this.maxPending && Date.now() - start < budgetMs) {
-      const slice = events.slice(i, i + 256);
+      const slice = events.slice(i, i + 16); // a line can cost milliseconds (a stack resolved the first time)
       this.flushSkipped(false);
       this.out.write(slice.map((e) => this.format.event(e)).join(''));
       i += slice.length;
