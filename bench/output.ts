@@ -125,7 +125,7 @@ async function measure(w: Workload, mode: Mode, installation: string, dir: strin
     cliCpu = cpuMs(cli.pid!) ?? cliCpu;
     tracer ??= childTracer(cli.pid!);
     if (tracer !== undefined) tracerCpu = cpuMs(tracer) ?? tracerCpu;
-    if (!targetEnd && /the target exited|traced processes exited|events from/.test(stderr)) targetEnd = Date.now();
+    if (!targetEnd && /every traced process exited|the target exited|events from/.test(stderr)) targetEnd = Date.now();
     if (!targetEnd) {
       try {
         if (/^done |"jobs"/m.test(readFileSync(outFile, 'utf8'))) targetEnd = Date.now();
