@@ -6,11 +6,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertGolden } from '../../extension/src/core/testing/golden';
-import { CLI, fixture, markLine, readyPid, requireBackend, requireInstalled, run, sourcePath, type JsonEvent } from './harness';
+import { CLI, fixture, markLine, parseJsonl, readyPid, requireBackend, requireInstalled, run, sourcePath, traceEvents, type JsonEvent } from './harness';
 
 const GOLDEN = join(__dirname, '__golden__');
 
@@ -29,7 +29,7 @@ async function imported(log: string, extra: string[] = []): Promise<{ events: Js
   assert.equal(r.code, 0, r.stderr);
   const d = await run(process.execPath, [CLI, 'dump', '--jsonl', out]);
   assert.equal(d.code, 0, d.stderr);
-  return { events: d.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent), stdout: r.stdout, stderr: r.stderr };
+  return { events: parseJsonl(d.stdout), stdout: r.stdout, stderr: r.stderr };
 }
 
 /** What a kind of event is, without what changes from run to run (pids, times, addresses, durations). */
@@ -127,19 +127,19 @@ describe('import strace logs', function () {
     requireBackend(this, 'ebpf');
     for (const [name, args] of [['sigio_pipe', ['--iterations', '20']], ['aio_eventfd', ['--iterations', '20']], ['fork_threads', ['--iterations', '5']], ['epoll_stall', ['--iterations', '20']]] as const) {
       const log = join(dir, `${name}.strace`);
-      const jsonl = join(dir, `${name}.jsonl`);
+      const recorded = join(dir, `${name}.rec.iolens`);
       const traced = spawn('strace', ['-f', '-tt', '-T', '-o', log, fixture(name), '--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
       const straceExit = new Promise<number | null>((r) => traced.once('exit', (code) => r(code)));
       const ready = readyPid(traced, name, 20000);
       const pid = await ready.pid;
       const rec = await Promise.all([
-        run(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '-m', '0', '--jsonl', jsonl, '-o', join(dir, `${name}.rec.iolens`), '--pid', String(pid)], 60000, (stderr) => {
+        run(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '-m', '0', '-o', recorded, '--pid', String(pid)], 60000, (stderr) => {
           if (/recording pid/.test(stderr) && traced.stdin.writable) traced.stdin.end('go\n');
         }),
         straceExit,
       ]);
       assert.equal(rec[1], 0, `strace ${name}: ${ready.output()}`);
-      const iolens = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+      const iolens = await traceEvents(recorded);
       const { events } = await imported(log, ['--min-duration', '0']);
       // the workload starts when the fixture has read "go" from its stdin: strace saw its start-up too
       const stdin = events.filter((e) => e.kind === 'syscall' && e.name === 'read' && e.args.fd === 0);

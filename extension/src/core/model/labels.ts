@@ -4,7 +4,7 @@
  */
 import type { AioEvent, Args, ArgValue, SignalEvent, SyscallEvent, TaskEvent, UringEvent, WakeEvent } from './events';
 import type { UioDevice } from './uio';
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 
 /** The requests-in-flight row of a process (AIO and io_uring requests, in lanes). */
 export const REQUESTS_LABEL = 'requests in flight';
@@ -64,7 +64,7 @@ export function generateThread(e: SignalEvent): { pid: number; tid: number } {
 }
 
 /** Per syscall id, the names of its pointer arguments. */
-const POINTERS = new Map([...SYSCALLS.values()].map((s) => [s.id, s.args.filter((a) => a.fmt === 'ptr').map((a) => a.name)]));
+const POINTERS = new Map([...SYSCALLS.values()].map((s) => [s.id, s.args.filter((a) => ARG_FORMATS[a.fmt].pointer).map((a) => a.name)]));
 
 /** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
 export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {

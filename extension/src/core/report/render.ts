@@ -7,6 +7,7 @@ import { formatCount, formatDuration } from '../format/units';
 import type { StackResolver } from '../symbols/stacks';
 import type { CallStats, ModelEvidence, ReportBuilder } from './aggregate';
 import type { UioStats } from '../model/uio';
+import { engineLines } from './engines';
 
 /** What the report is about. */
 export interface ReportInput {
@@ -79,7 +80,9 @@ function header(input: ReportInput): string[] {
   const meta = trace.meta ?? {};
   const lines = [`I/O Lens report: ${input.title}`];
   const started = trace.origin?.real ? new Date(trace.origin.real / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown time';
-  const span = builder.lastTs > 0 ? formatDuration(builder.lastTs) : '0 s';
+  // the recording's own length (to its end record), not the span of its events
+  const length = Math.max(trace.end ? trace.rel(trace.end.ts) : 0, builder.lastTs);
+  const span = length > 0 ? formatDuration(length) : '0 s';
   lines.push(`  recorded ${started} for ${span}, ${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
   const target = trace.processes.all().find((p) => p.target);
   if (target) {
@@ -105,6 +108,7 @@ export function renderReport(input: ReportInput): string {
   const { trace, builder, resolver } = input;
   const lines = header(input);
   const calls = builder.calls();
+  const engines = builder.engines.results(builder.lastTs);
   for (const p of trace.processes.all()) {
     const byTid = calls.get(p.pid);
     if (!byTid) continue;
@@ -112,6 +116,7 @@ export function renderReport(input: ReportInput): string {
     const exit = p.exitCode !== null ? `, exited with status ${p.exitCode >> 8}` : '';
     lines.push(`process ${p.pid} ${p.name}${p.exe ? `  ${p.exe}` : ''}${exit}`);
     lines.push(...describeModels(builder.evidence.get(p.pid)).map((m) => `  model: ${m}`));
+    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  '));
     for (const [tid, list] of byTid) {
       lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}`);
       lines.push(...table(callRows(list), '    '));

@@ -5,16 +5,19 @@
  * events of an epoll wait, the pollfds, a timeout, an epoll registration, an AIO context, a
  * siginfo — what the tracer reads from the program's memory, strace printed.
  */
-import { DataFormat, type SyscallInfo } from '../../../../../protocol/generated/wire';
+import { DataFormat, NO_OFFSET, SyscallFlag, type SyscallInfo } from '../../../../../protocol/generated/wire';
+import { textWords } from '../../../../../protocol/runtime';
 import type { StraceCall } from './lines';
 import { EPOLL_OPS, FCNTL_CMDS, SIGNALS, URING_ENTER_FLAGS, bits, eventBits, openBits, siCode } from './constants';
 import { ValueReader, type SValue } from './values';
 
 /** "No timeout" in a record's tail. */
 export const NO_TIMEOUT = 0xffffffffffffffffn;
-/** Most ready events and pollfds a record carries (as the tracer). */
+/** Most ready events, pollfds, messages and path words a record carries (schema.json's tails). */
 const MAX_EPOLL_EVENTS = 8;
 const MAX_POLLFDS = 16;
+const MAX_MMSG = 16;
+const PATH_WORDS = 16;
 /** fcntl commands the tracer records (the rest only change the fd table, or nothing it shows). */
 export const FCNTL_RECORDED = new Set(['F_SETOWN', 'F_SETOWN_EX', 'F_SETSIG', 'F_SETFL']);
 
@@ -23,6 +26,8 @@ export interface DecodedCall {
   readonly args: bigint[];
   readonly dataFormat: number;
   readonly data: bigint[];
+  /** SyscallFlag bits the tail sets (data_truncated). */
+  readonly flags: number;
 }
 
 /** A struct's field. */
@@ -76,12 +81,32 @@ function raw(fmt: string, v: SValue | undefined): bigint {
 }
 
 /** Record fields of a call iolens traces. */
-export function decodeCall(info: SyscallInfo, c: StraceCall, vals: readonly SValue[]): DecodedCall {
+export function decodeCall(info: SyscallInfo, c: StraceCall, vals: readonly SValue[], ret: number): DecodedCall {
   const args = info.args.map((a, i) => raw(a.fmt, vals[i]));
   while (args.length < 6) args.push(0n);
   if (info.name === 'fcntl') args[2] = fcntlArg(vals);
-  const data = tail(info, c, vals);
-  return { args, dataFormat: data.length ? DataFormat[info.data] : 0, data };
+  let flags = 0;
+  let data: bigint[];
+  if (info.data === 'path') {
+    const at = info.args.findIndex((a) => a.fmt === 'cstr');
+    const path = vals[at]?.k === 'str' ? textWords((vals[at] as { v: string }).v, PATH_WORDS) : { words: [], truncated: false };
+    data = path.words;
+    if (path.truncated || (vals[at]?.k === 'str' && (vals[at] as { truncated: boolean }).truncated)) flags |= SyscallFlag.data_truncated;
+  } else {
+    data = tail(info, c, vals, ret);
+  }
+  return { args, dataFormat: data.length ? DataFormat[info.data] : 0, data, flags };
+}
+
+/** The timeout word of a wait, as the tracer reads it at entry (by the schema's timeout argument and kind). */
+function timeoutWord(info: SyscallInfo, vals: readonly SValue[]): bigint {
+  if (!info.timeout) return NO_TIMEOUT;
+  const v = vals[info.timeout.arg];
+  if (info.timeout.kind === 'ms') {
+    const ms = num(v);
+    return ms === undefined || ms < 0n ? NO_TIMEOUT : ms * 1_000_000n;
+  }
+  return timeoutNs(v);
 }
 
 /** fcntl's third argument: flags for F_SETFL, a signal for F_SETSIG, a pid for F_SETOWN. */
@@ -92,10 +117,10 @@ function fcntlArg(vals: readonly SValue[]): bigint {
   return BigInt.asUintN(64, num(vals[2]) ?? 0n);
 }
 
-function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[]): bigint[] {
+function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[], ret: number): bigint[] {
   switch (info.data) {
     case 'epoll_events': {
-      const out = [info.name === 'epoll_pwait2' ? timeoutNs(vals[3]) : NO_TIMEOUT];
+      const out = [timeoutWord(info, vals)];
       const events = vals[1]?.k === 'list' ? vals[1].v : [];
       for (const e of events.slice(0, MAX_EPOLL_EVENTS)) {
         const data = field(e, 'data');
@@ -105,7 +130,7 @@ function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[]): bigint
       return out;
     }
     case 'pollfds': {
-      const out = [info.name === 'ppoll' ? timeoutNs(vals[2]) : NO_TIMEOUT];
+      const out = [timeoutWord(info, vals)];
       const revents = new Map<number, number>();
       if (c.note) {
         const first = new ValueReader(c.note).list(null)[0];
@@ -119,9 +144,20 @@ function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[]): bigint
       }
       return out;
     }
-    case 'timeout_ns': {
-      const at = info.name === 'select' || info.name === 'pselect6' || info.name.startsWith('io_') ? 4 : -1;
-      return at >= 0 ? [timeoutNs(vals[at])] : [];
+    case 'timeout_ns':
+      return [timeoutWord(info, vals)];
+    case 'file_offsets':
+      // strace prints a loff_t * as [value] (=> [value after]): the start is what the call left less what it moved
+      return info.args.flatMap((a, i) => {
+        if (a.fmt !== 'loff_ptr') return [];
+        const v = vals[i];
+        const after = v?.k === 'list' ? num(v.v[0]) : undefined;
+        return [after === undefined ? BigInt.asUintN(64, BigInt(NO_OFFSET)) : BigInt.asUintN(64, after - BigInt(Math.max(0, ret)))];
+      });
+    case 'mmsg': {
+      const msgs = vals[1]?.k === 'list' ? vals[1].v.filter((m) => m.k === 'struct').slice(0, Math.min(MAX_MMSG, Math.max(0, ret))) : [];
+      const bytes = msgs.reduce((sum, m) => sum + (num(field(m, 'msg_len')) ?? 0n), 0n);
+      return [bytes, BigInt(msgs.length)];
     }
     case 'epoll_ctl_event': {
       const ev = vals[3];
@@ -134,7 +170,7 @@ function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[]): bigint
       return ctx !== undefined ? [ctx] : [];
     }
     case 'siginfo': {
-      const out = [timeoutNs(vals[2])];
+      const out = [timeoutWord(info, vals)];
       const si = vals[1];
       const sig = signalNumber(field(si, 'si_signo'));
       if (sig === undefined) return out;

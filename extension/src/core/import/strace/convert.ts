@@ -177,7 +177,8 @@ export class StraceConverter {
     const v = vals();
     this.tasks.fds.annotations(pid, tid, ts, v);
     const ret = retValue(c);
-    if (info.class === 'fd') {
+    // an fd call is recorded only when it is slow (an open that blocks), as the tracer does
+    if (info.class === 'fd' && !(info.slow && !c.unfinished && end - ts >= this.o.minDurationNs)) {
       this.tasks.fds.effect(pid, tid, end, c, v, ret);
       this.hold(pid, []);
       return;
@@ -194,14 +195,14 @@ export class StraceConverter {
       return;
     }
     if (info.opens || info.name === 'io_uring_setup') this.tasks.fds.effect(pid, tid, end, c, v, ret);
-    const d = decodeCall(info, c, v);
+    const d = decodeCall(info, c, v, ret);
     const records: ((stackId: bigint) => Uint8Array)[] = [];
     if (info.name === 'io_submit' && !c.unfinished) records.push(...this.submitted(pid, tid, ts, v, ret));
     if ((info.name === 'io_getevents' || info.name === 'io_pgetevents') && !c.unfinished) records.push(...this.reaped(pid, tid, end, v));
     const instant = info.class === 'instant';
     records.push((stackId) =>
       wire.encodeSyscall({
-        sys: info.id, cpu: 0xffff, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: c.unfinished ? wire.SyscallFlag.unfinished : 0,
+        sys: info.id, cpu: 0xffff, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: d.flags | (c.unfinished ? wire.SyscallFlag.unfinished : 0),
         ts, dur: instant ? 0 : end - ts, ret: c.unfinished ? 0 : ret, stackId, args: d.args, data: d.data,
       }),
     );
