@@ -8,10 +8,18 @@ import { join } from 'node:path';
 import * as protobuf from 'protobufjs';
 import { packageRoot } from '../util/packageRoot';
 
-/** The message types iolens uses. */
+/** The message types iolens uses, and the values of the enums it writes (the .proto owns them). */
 export interface PerfettoTypes {
   readonly Trace: protobuf.Type;
   readonly TracePacket: protobuf.Type;
+  /** TrackEvent.Type: TYPE_SLICE_BEGIN... */
+  readonly eventType: Readonly<Record<string, number>>;
+  /** TracePacket.SequenceFlags. */
+  readonly sequenceFlags: Readonly<Record<string, number>>;
+  /** BuiltinClock. */
+  readonly clocks: Readonly<Record<string, number>>;
+  /** TrackDescriptor.SiblingMergeBehavior. */
+  readonly merge: Readonly<Record<string, number>>;
 }
 
 /** Name of the schema file: beside this module in the sources, beside the bundle in dist/. */
@@ -36,9 +44,14 @@ export function perfettoProtoText(): string {
 export function perfettoTypes(): PerfettoTypes {
   if (!loaded) {
     const { root } = protobuf.parse(perfettoProtoText(), { keepCase: true });
+    const values = (name: string): Record<string, number> => root.lookupEnum(`perfetto.protos.${name}`).values;
     loaded = {
       Trace: root.lookupType('perfetto.protos.Trace'),
       TracePacket: root.lookupType('perfetto.protos.TracePacket'),
+      eventType: values('TrackEvent.Type'),
+      sequenceFlags: values('TracePacket.SequenceFlags'),
+      clocks: values('BuiltinClock'),
+      merge: values('TrackDescriptor.SiblingMergeBehavior'),
     };
   }
   return loaded;

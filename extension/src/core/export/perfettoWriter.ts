@@ -12,18 +12,6 @@ import type { ExportItem, ExportSink, ExportTrack } from './model';
 import { InternState } from './perfettoInterning';
 import { perfettoTypes } from './perfettoSchema';
 
-/** Perfetto's builtin clock ids (common/builtin_clock.proto). */
-const CLOCK_REALTIME = 1;
-const CLOCK_MONOTONIC = 3;
-/** TracePacket.SequenceFlags. */
-const SEQ_INCREMENTAL_STATE_CLEARED = 1;
-const SEQ_NEEDS_INCREMENTAL_STATE = 2;
-/** TrackEvent.Type. */
-const TYPE_SLICE_BEGIN = 1;
-const TYPE_SLICE_END = 2;
-const TYPE_INSTANT = 3;
-/** TrackDescriptor.SiblingMergeBehavior. */
-const MERGE_NONE = 2;
 /** The one packet sequence this writer uses. */
 const SEQUENCE_ID = 1;
 /** Packets encoded together. */
@@ -51,7 +39,9 @@ export class PerfettoWriter implements ExportSink {
   packets = 0;
   /** Times the interned state was cleared to bound memory (after the first). */
   resets = 0;
+  /** The message types and, read from perfetto.proto, the enum values written. */
   private readonly types = perfettoTypes();
+  private readonly e = this.types;
   private batch: Packet[] = [];
   private state: InternState;
   private clearNext = true;
@@ -60,9 +50,9 @@ export class PerfettoWriter implements ExportSink {
   constructor(private readonly o: PerfettoWriterOptions) {
     this.limit = o.internLimit ?? 200_000;
     this.state = new InternState(o.stack);
-    const clocks = [{ clock_id: CLOCK_MONOTONIC, timestamp: o.origin }];
-    if (o.realtime) clocks.push({ clock_id: CLOCK_REALTIME, timestamp: o.realtime });
-    this.push({ timestamp: o.origin, timestamp_clock_id: CLOCK_MONOTONIC, clock_snapshot: { clocks, primary_trace_clock: CLOCK_MONOTONIC } }, true);
+    const clocks = [{ clock_id: this.e.clocks.BUILTIN_CLOCK_MONOTONIC, timestamp: o.origin }];
+    if (o.realtime) clocks.push({ clock_id: this.e.clocks.BUILTIN_CLOCK_REALTIME, timestamp: o.realtime });
+    this.push({ timestamp: o.origin, timestamp_clock_id: this.e.clocks.BUILTIN_CLOCK_MONOTONIC, clock_snapshot: { clocks, primary_trace_clock: this.e.clocks.BUILTIN_CLOCK_MONOTONIC } }, true);
   }
 
   /** A TrackDescriptor for the row. */
@@ -82,7 +72,7 @@ export class PerfettoWriter implements ExportSink {
         break;
       default:
         d.name = t.name;
-        d.sibling_merge_behavior = MERGE_NONE;
+        d.sibling_merge_behavior = this.e.merge.SIBLING_MERGE_BEHAVIOR_NONE;
     }
     this.push({ timestamp: this.o.origin, track_descriptor: d });
   }
@@ -91,7 +81,7 @@ export class PerfettoWriter implements ExportSink {
   item(i: ExportItem): void {
     const s = this.state;
     const begin: Packet = {
-      type: i.dur === null ? TYPE_INSTANT : TYPE_SLICE_BEGIN,
+      type: i.dur === null ? this.e.eventType.TYPE_INSTANT : this.e.eventType.TYPE_SLICE_BEGIN,
       track_uuid: i.track,
       name_iid: s.name('event_names', i.name),
       category_iids: [s.name('event_categories', i.category)],
@@ -106,7 +96,7 @@ export class PerfettoWriter implements ExportSink {
     if (i.dur === null && flowsIn.length) begin.terminating_flow_ids = flowsIn;
     this.event(i.ts, begin);
     if (i.dur !== null) {
-      const end: Packet = { type: TYPE_SLICE_END, track_uuid: i.track };
+      const end: Packet = { type: this.e.eventType.TYPE_SLICE_END, track_uuid: i.track };
       // a flow ends on the end of its slice: always after its start, whichever call began first
       if (flowsIn.length) end.terminating_flow_ids = flowsIn;
       this.event(i.ts + i.dur, end);
@@ -135,11 +125,11 @@ export class PerfettoWriter implements ExportSink {
     p.trusted_packet_sequence_id = SEQUENCE_ID;
     if (first) p.first_packet_on_sequence = true;
     if (this.clearNext) {
-      p.sequence_flags = SEQ_INCREMENTAL_STATE_CLEARED | SEQ_NEEDS_INCREMENTAL_STATE;
-      p.trace_packet_defaults = { timestamp_clock_id: CLOCK_MONOTONIC };
+      p.sequence_flags = this.e.sequenceFlags.SEQ_INCREMENTAL_STATE_CLEARED | this.e.sequenceFlags.SEQ_NEEDS_INCREMENTAL_STATE;
+      p.trace_packet_defaults = { timestamp_clock_id: this.e.clocks.BUILTIN_CLOCK_MONOTONIC };
       this.clearNext = false;
     } else if (incremental) {
-      p.sequence_flags = SEQ_NEEDS_INCREMENTAL_STATE;
+      p.sequence_flags = this.e.sequenceFlags.SEQ_NEEDS_INCREMENTAL_STATE;
     }
     this.batch.push(p);
     this.packets++;

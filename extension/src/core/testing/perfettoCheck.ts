@@ -68,11 +68,12 @@ export interface PerfettoCheck {
   readonly problems: string[];
 }
 
-const CLEARED = 1;
-const NEEDS = 2;
-const BEGIN = 1;
-const END = 2;
-const INSTANT = 3;
+const { sequenceFlags, eventType } = perfettoTypes();
+const CLEARED = sequenceFlags.SEQ_INCREMENTAL_STATE_CLEARED;
+const NEEDS = sequenceFlags.SEQ_NEEDS_INCREMENTAL_STATE;
+const BEGIN = eventType.TYPE_SLICE_BEGIN;
+const END = eventType.TYPE_SLICE_END;
+const INSTANT = eventType.TYPE_INSTANT;
 
 function plain(bytes: Uint8Array): Packet[] {
   const { Trace } = perfettoTypes();
