@@ -49,7 +49,7 @@ async function main() {
   const terminal = process.argv.includes('--record');
   ensurePackages(terminal ? ['build'] : ['build', 'editor']);
   ensureNpm();
-  build();
+  await build();
   if (process.getuid?.() !== 0) {
     process.stderr.write(
       '\nstart: built. Not root: I/O Lens traces your own programs with the ptrace backend (no IRQs, io_uring\n' +

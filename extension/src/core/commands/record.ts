@@ -37,7 +37,7 @@ export async function record(o: RecordOptions): Promise<number> {
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
   const queue: { e: TraceEvent; at: number }[] = [];
   const showEvents = jsonOut !== undefined || lineOut !== undefined;
-  const pipeline = new TracePipeline((e) => queue.push({ e, at: Date.now() }), { events: showEvents });
+  const pipeline = new TracePipeline((e) => queue.push({ e, at: Date.now() }), { events: showEvents, liveRoots: true });
   const ctx: LineContext = {
     threadName: (pid, tid) => pipeline.trace.processes.threadName(pid, tid),
     stack: (id) => pipeline.resolver.resolve(id),

@@ -26,6 +26,7 @@ import { FdTables } from './fdtable';
 import { aioOpName, errnoName, isStandardSignal, O_ASYNC, signalName, uringOpName } from './names';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
+import type { NamespaceMeta } from '../system/containers';
 
 const SIGIO = 29;
 const F_SETSIG = 10;
@@ -55,6 +56,8 @@ export interface TraceMeta {
   readonly hostname?: string;
   readonly missing_tracepoints?: string[];
   readonly cannot_see?: string[];
+  /** The target's namespaces, when they are not the tracer's (a container). */
+  readonly namespace?: NamespaceMeta;
   readonly [key: string]: unknown;
 }
 
