@@ -134,6 +134,21 @@ export function cgroupPaths(pid: number): string[] {
 }
 
 /**
+ * For a process picker: the container a running process is in, when it is not this process's own
+ * ("docker 3f2a1b2c3d4e, pid 1"; "another PID namespace, pid 7"), else null. From world-readable
+ * /proc files only.
+ */
+export function processContainer(pid: number, self = process.pid): string | null {
+  const pids = nsPids(pid);
+  const found = containerFromCgroups(cgroupPaths(pid));
+  const mine = containerFromCgroups(cgroupPaths(self));
+  const otherPidNs = pids.length > nsPids(self).length;
+  if ((!found || found.id === mine?.id) && !otherPidNs) return null;
+  const label = found && found.id !== mine?.id ? `${found.runtime ?? 'container'} ${HEX64.test(found.id) ? found.id.slice(0, 12) : found.id}` : 'another PID namespace';
+  return otherPidNs ? `${label}, pid ${pids[pids.length - 1]}` : label;
+}
+
+/**
  * The file system of a traced process in another mount namespace, held open while the trace is
  * read: `/proc/self/fd/N` keeps leading to the container's root even after the process exits
  * (the open directory pins its mount), and a reused pid cannot redirect it.
