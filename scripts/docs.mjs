@@ -5,7 +5,7 @@
 //
 //   node scripts/docs.mjs check     (the static test layer)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** File name endings that make a backticked word a path to check. */
 const FILE_ENDINGS = /\.(ts|mts|mjs|js|c|h|cc|json|md|sh|gyp|map|svg|yaml|yml)$/;
 /** Words that name files produced by a build or a run, or outside any checkout on purpose (examples). */
-const GENERATED = /^(dist|build|node_modules|\.tools|test\/artifacts|bench\/results)\/|\.iolens$|^\/|^~|^\$|[*<>{}]/;
+const GENERATED = /^(dist|build|node_modules|\.tools|vsix|test\/artifacts|test\/fixtures\/build|bench\/results)\/|\.iolens$|^\/|^~|^\$|[*<>{}]/;
 
 /** Files of other programs that docs name by their plain name (VS Code's user settings, code-server's config). */
 const OTHER_PROGRAMS = new Set(['settings.json', 'keybindings.json', 'config.yaml']);
@@ -29,6 +29,16 @@ function tracked() {
   return { files, dirs };
 }
 
+/** A path through a symbolic link of the repository (demo/src -> ../test/fixtures/src) that leads to a tracked file or folder. */
+function throughLink(p, repo) {
+  try {
+    const real = relative(root, realpathSync(join(root, p)));
+    return !real.startsWith('..') && real !== p && (repo.files.includes(real) || repo.dirs.has(real));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Problems in one Markdown file: relative links that lead nowhere or out of the repository,
  * backticked paths that no file of the repository ends with.
@@ -39,7 +49,7 @@ function tracked() {
  */
 export function docProblems(doc, text, repo) {
   const problems = [];
-  const exists = (p) => repo.files.includes(p) || repo.dirs.has(p.replace(/\/$/, ''));
+  const exists = (p) => repo.files.includes(p) || repo.dirs.has(p.replace(/\/$/, '')) || throughLink(p, repo);
   const lines = text.split('\n');
   let fenced = false;
   lines.forEach((line, i) => {
