@@ -16,8 +16,8 @@ const FILE_ENDINGS = /\.(ts|mts|mjs|js|c|h|cc|json|md|sh|gyp|map|svg|yaml|yml)$/
 /** Words that name files produced by a build or a run, or outside any checkout on purpose (examples). */
 const GENERATED = /^(dist|build|node_modules|\.tools|vsix|test\/artifacts|test\/fixtures\/build|bench\/results)\/|\.iolens$|^\/|^~|^\$|[*<>{}]/;
 
-/** Files of other programs that docs name by their plain name (VS Code's user settings, code-server's config). */
-const OTHER_PROGRAMS = new Set(['settings.json', 'keybindings.json', 'config.yaml']);
+/** Files of other programs that docs name by their plain name (VS Code's user settings, code-server's config, Inspektor Gadget's metadata). */
+const OTHER_PROGRAMS = new Set(['settings.json', 'keybindings.json', 'config.yaml', 'gadget.yaml']);
 
 /** The repository's files and folders, as paths relative to the root. */
 function tracked() {
