@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withLock } from './lock.mjs';
 import { ensurePackages, root } from './setup.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -56,27 +57,6 @@ function installedVersion() {
 }
 
 const ready = () => existsSync(STAMP) && existsSync(ENTRY) && installedVersion() === CODE_SERVER_VERSION;
-const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** Takes the install lock (a directory holding the owner's pid); false while a live process holds it. */
-function tryLock(lock) {
-  try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    return true;
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
-    let pid = 0;
-    try {
-      pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      process.kill(pid, 0);
-    } catch {
-      if (pid) rmSync(lock, { recursive: true, force: true }); // its owner died
-    }
-    return false;
-  }
-}
-
 /**
  * Installs code-server 4.100.3 into .tools/code-server/ (and the Debian packages chromium,
  * libkrb5-dev, ripgrep when root; otherwise prints the apt-get line and exits). Fast when done;
@@ -86,17 +66,10 @@ function tryLock(lock) {
 export function ensureCodeServer() {
   ensurePackages(['editor']);
   if (ready()) return ENTRY;
-  const lock = `${TOOLS_DIR}.lock`;
   mkdirSync(dirname(TOOLS_DIR), { recursive: true });
-  for (let i = 0; !tryLock(lock); i++) {
-    if (i === 0) log('waiting for another process that installs code-server');
-    sleepSync(1000);
-  }
-  try {
+  withLock(`${TOOLS_DIR}.lock`, () => log('waiting for another process that installs code-server'), () => {
     if (!ready()) install();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
   return ENTRY;
 }
 

@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withLock } from './lock.mjs';
 
 /** What a binary in the VSIX may need from the system it runs on. */
 export const PORTABLE = {
@@ -197,31 +198,9 @@ export function ensureElfutils() {
   const done = () => existsSync(join(out, 'lib', 'libdw.a')) && existsSync(join(out, 'SOURCE'));
   if (done()) return out;
   mkdirSync(dirname(out), { recursive: true });
-  const lock = `${out}.lock`;
-  const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-        process.kill(pid, 0);
-      } catch {
-        if (pid) rmSync(lock, { recursive: true, force: true }); // its owner died
-      }
-      if (i === 0) log('waiting for another process that builds elfutils');
-      sleep(2000);
-    }
-  }
-  try {
+  withLock(`${out}.lock`, () => log('waiting for another process that builds elfutils'), () => {
     if (!done()) buildElfutils(out, version);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
   return out;
 }
 

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withLock } from './lock.mjs';
 
 /** What must not be in the root: the build dependencies the VSIX claims to do without. */
 export const ABSENT = [
@@ -71,28 +72,8 @@ export function ensureRootfs() {
   if (existsSync(stamp)) return out;
   if (process.getuid?.() !== 0) throw new Error('building the test root (debootstrap) needs root');
   mkdirSync(join(out, '..'), { recursive: true });
-  const lock = `${out}.lock`;
-  const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-        process.kill(pid, 0);
-      } catch {
-        if (pid) rmSync(lock, { recursive: true, force: true });
-      }
-      if (i === 0) log('waiting for another process that builds the test root');
-      sleep(2000);
-    }
-  }
-  try {
-    if (existsSync(stamp)) return out;
+  withLock(`${out}.lock`, () => log('waiting for another process that builds the test root'), () => {
+    if (existsSync(stamp)) return;
     const { suite, mirror } = debianSource();
     const tmp = `${out}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -104,10 +85,8 @@ export function ensureRootfs() {
     writeFileSync(join(tmp, '.iolens-rootfs'), `Debian ${suite} minbase from ${mirror}, ${new Date().toISOString()}\n`);
     rmSync(out, { recursive: true, force: true });
     run('mv', [tmp, out]);
-    return out;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
+  return out;
 }
 
 /** A fresh writable copy of the cached root at `dest` (the cache stays as debootstrap left it). */

@@ -22,7 +22,7 @@ const PALETTE_INPUT = '.quick-input-widget input.input';
 const PALETTE_ROWS = '.quick-input-list .monaco-list-row';
 
 /** Polls `probe` every 100 ms until it returns a value other than undefined, or throws `what()`. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const v = await probe();

@@ -12,7 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerBinds, installVsix, JAIL_NODE } from '../../scripts/codeserver.mjs';
 import { buildToolsIn, copyRootfs, jail, type Jail } from '../../scripts/rootfs.mjs';
-import { activeWebview, openVSCode, runCommand, screenshot, waitForEditor, type Session } from '../e2e/helpers';
+import { activeWebview, openVSCode, runCommand, screenshot, until, waitForEditor, type Session } from '../e2e/helpers';
+import { markLine as fixtureMark } from '../tracer/harness';
+
+/** The line of a `@mark:` in epoll_stall.c. */
+const markLine = (mark: string): number => fixtureMark('epoll_stall', mark);
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -20,21 +24,6 @@ const FIXTURES = join(ROOT, 'test', 'fixtures');
 function vsixPath(): string {
   const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   return join(ROOT, 'vsix', `${name}-${version}-linux-x64.vsix`);
-}
-
-function markLine(mark: string): number {
-  const lines = readFileSync(join(FIXTURES, 'src', 'epoll_stall.c'), 'utf8').split('\n');
-  return lines.findIndex((l) => l.includes(`@mark:${mark} `)) + 1;
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('the VSIX installed on a system without build tools', function () {
@@ -111,7 +100,11 @@ describe('the VSIX installed on a system without build tools', function () {
     await runCommand(page, 'I/O Lens: Launch Program with Tracing…', 60_000);
     const frame = await activeWebview(page);
     await frame.locator('.toolbar .tb-title').waitFor({ timeout: 30_000 });
-    await until('the recording to end with events', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded' && /\d+ events?/.test((await frame.locator('.toolbar .tb-stats').textContent()) ?? ''));
+    await until(
+      async () => ((await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded' && /\d+ events?/.test((await frame.locator('.toolbar .tb-stats').textContent()) ?? '')) || undefined,
+      60_000,
+      () => 'the recording to end with events',
+    );
     const tracks = await frame.locator('ol.timeline-tracks li').allTextContents();
     assert.ok(tracks.some((l) => l.startsWith('epoll_stall')) && tracks.some((l) => l.startsWith('stall-writer')), `tracks: ${tracks.join(' | ')}`);
     const status = page.locator('.statusbar-item').filter({ hasText: 'eBPF' });
@@ -130,7 +123,7 @@ describe('the VSIX installed on a system without build tools', function () {
     assert.ok(session);
     await runCommand(session.page, 'I/O Lens: Install the iolens command');
     // the server's HOME is a temp folder under the root's /tmp (scripts/codeserver.mjs)
-    const link = await until('the link in ~/.local/bin', async () => {
+    const link = await until(async () => {
       const tmp = join(root, 'tmp');
       for (const d of readdirSync(tmp).filter((n) => n.startsWith('iolens-code-server-'))) {
         const p = join(tmp, d, 'home', '.local', 'bin', 'iolens');
@@ -138,7 +131,7 @@ describe('the VSIX installed on a system without build tools', function () {
         if (lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink()) return p;
       }
       return undefined;
-    });
+    }, 30_000, () => 'the link in ~/.local/bin');
     const ext = installed();
     assert.equal(readlinkSync(link), box.inside(join(ext, 'bin', 'iolens')));
     assert.equal(readFileSync(join(ext, 'bin', 'node-runtime'), 'utf8').trim(), JAIL_NODE, 'the launcher runs on the runtime that ran the extension');

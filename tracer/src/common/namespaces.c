@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "procfs.h"
+
 static int ns_inode(const char *proc, const char *name, uint64_t *ino)
 {
 	char path[64];
@@ -22,27 +24,18 @@ static int ns_inode(const char *proc, const char *name, uint64_t *ino)
 /* NSpid: "NSpid:\t4807\t12": the last field is the pid inside the innermost namespace. */
 static long ns_pid(pid_t pid)
 {
-	char path[64], line[256];
+	char value[128];
 	long last = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (proc_status_field(pid, "NSpid", value, sizeof(value)) < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		for (char *p = line + 6, *end; *p; p = end) {
-			long v = strtol(p, &end, 10);
+	for (char *p = value, *end; *p; p = end) {
+		long v = strtol(p, &end, 10);
 
-			if (end == p)
-				break;
-			last = v;
-		}
-		break;
+		if (end == p)
+			break;
+		last = v;
 	}
-	fclose(f);
 	return last;
 }
 

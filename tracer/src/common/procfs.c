@@ -72,10 +72,11 @@ void proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
-long proc_uid(pid_t pid)
+int proc_status_field(pid_t pid, const char *key, char *buf, size_t len)
 {
 	char path[64], line[256];
-	long uid = -ENOENT;
+	size_t klen = strlen(key);
+	int err = -ENOENT;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -83,15 +84,24 @@ long proc_uid(pid_t pid)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long real;
-
-		if (sscanf(line, "Uid:\t%lu", &real) == 1) {
-			uid = (long)real;
-			break;
-		}
+		if (strncmp(line, key, klen) != 0 || line[klen] != ':')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+		err = 0;
+		break;
 	}
 	fclose(f);
-	return uid;
+	return err;
+}
+
+long proc_uid(pid_t pid)
+{
+	char value[128];
+	int err = proc_status_field(pid, "Uid", value, sizeof(value));
+
+	/* "Uid:\treal\teffective\tsaved\tfs" */
+	return err ? err : strtol(value, NULL, 10);
 }
 
 int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool target)

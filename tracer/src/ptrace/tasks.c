@@ -91,19 +91,9 @@ struct pt_thread *pt_thread_new(struct pt_tracer *t, struct pt_proc *p, pid_t ti
 
 static pid_t tgid_of(pid_t tid)
 {
-	char path[48], line[128];
-	pid_t tgid = 0;
-	FILE *f;
+	char value[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid:\t%d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
+	return proc_status_field(tid, "Tgid", value, sizeof(value)) < 0 ? 0 : (pid_t)strtol(value, NULL, 10);
 }
 
 /* A stop from a task not known yet: a new child whose creator's event has not been seen. */
