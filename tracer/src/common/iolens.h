@@ -22,8 +22,8 @@
 #define IOL_STACK_COPY_WORDS 128
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
-/* Largest tail a syscall record carries, in u64 words. */
-#define IOL_MAX_DATA_WORDS 17
+/* Largest tail a syscall record carries, in u64 words (the schema's data_formats decide). */
+#define IOL_MAX_DATA_WORDS IOL_DATA_MAX_WORDS
 /* iocbs / completions decoded per io_submit / io_getevents; the rest are counted as lost. */
 #define IOL_MAX_AIO_BATCH 64
 /* Kernel syscall numbers below this can be traced (nr_to_sys). */

@@ -2,6 +2,7 @@
 /* Snapshots of a target from /proc: threads, fds, executable mappings (with build-ids from the
  * kernel's PROCMAP_QUERY where it has it). */
 #include "procfs.h"
+#include "rules.h"
 #include "uio.h"
 
 #include <dirent.h>
@@ -45,11 +46,6 @@ struct procmap_query {
 
 #define IOL_PATH_BUF 4096
 
-static uint32_t encode_dev(unsigned int maj, unsigned int min)
-{
-	return (maj << 20) | (min & 0xfffff);
-}
-
 void proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char path[64];
@@ -72,11 +68,11 @@ void proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
-int proc_status_field(pid_t pid, const char *key, char *buf, size_t len)
+int proc_status_field(pid_t pid, const char *name, char *value, size_t len)
 {
+	size_t n = strlen(name);
 	char path[64], line[256];
-	size_t klen = strlen(key);
-	int err = -ENOENT;
+	int found = -ENOENT;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -84,24 +80,25 @@ int proc_status_field(pid_t pid, const char *key, char *buf, size_t len)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) != 0 || line[klen] != ':')
+		const char *v = line + n + 1;
+
+		if (strncmp(line, name, n) || line[n] != ':')
 			continue;
-		line[strcspn(line, "\n")] = 0;
-		snprintf(buf, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
-		err = 0;
+		v += strspn(v, " \t");
+		snprintf(value, len, "%.*s", (int)strcspn(v, "\n"), v);
+		found = 0;
 		break;
 	}
 	fclose(f);
-	return err;
+	return found;
 }
 
 long proc_uid(pid_t pid)
 {
-	char value[128];
-	int err = proc_status_field(pid, "Uid", value, sizeof(value));
+	char v[128];
+	int err = proc_status_field(pid, "Uid", v, sizeof(v));
 
-	/* "Uid:\treal\teffective\tsaved\tfs" */
-	return err ? err : strtol(value, NULL, 10);
+	return err ? err : (long)strtoul(v, NULL, 10);
 }
 
 int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool target)
@@ -205,8 +202,8 @@ ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, si
 	r->type = fd_type(link, st.st_mode);
 	if (uio_devices && uio_classify(uio_devices, &st))
 		r->type = uio_classify(uio_devices, &st);
-	r->rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
-	r->dev = encode_dev(major(st.st_dev), minor(st.st_dev));
+	r->rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? iol_encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;
+	r->dev = iol_encode_dev(major(st.st_dev), minor(st.st_dev));
 	r->ino = st.st_ino;
 	return n;
 }
@@ -384,7 +381,7 @@ static int scan_text(struct iol_proc_maps *s, struct iol_output *out, uint64_t t
 		name[strcspn(name, "\n")] = 0;
 		prot = (perms[0] == 'r' ? 1 : 0) | (perms[1] == 'w' ? 2 : 0) | 4 | (perms[3] == 'p' ? 8 : 0);
 		range_add(rs, m.start, m.end);
-		added += report_map(s, out, ts, &m, prot, encode_dev(maj, min), name, NULL, 0) > 0;
+		added += report_map(s, out, ts, &m, prot, iol_encode_dev(maj, min), name, NULL, 0) > 0;
 	}
 	fclose(f);
 	return added;
@@ -435,7 +432,7 @@ int proc_scan_maps(struct iol_proc_maps *s, struct iol_output *out, uint64_t ts,
 		prot = ((q.vma_flags & PROCMAP_QUERY_VMA_READABLE) ? 1 : 0) | ((q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE) ? 2 : 0) |
 		       4 | ((q.vma_flags & PROCMAP_QUERY_VMA_SHARED) ? 0 : 8);
 		range_add(&rs, q.vma_start, q.vma_end);
-		r = report_map(s, out, ts, &m, prot, encode_dev(q.dev_major, q.dev_minor), name, build_id,
+		r = report_map(s, out, ts, &m, prot, iol_encode_dev(q.dev_major, q.dev_minor), name, build_id,
 			       (uint8_t)(q.build_id_size > 20 ? 20 : q.build_id_size));
 		if (r < 0) {
 			close(fd);

@@ -47,9 +47,9 @@ uint64_t proc_vma_end(pid_t pid, int *maps_fd, uint64_t addr);
 /* Describe fd of pid into r (type, dev, rdev, ino) and its /proc link text into link; returns the
  * text's length, or -1 when the fd is gone. */
 ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, size_t len);
-/* The value of one "Key:\tvalue" line of /proc/PID/status into buf (NUL-terminated, the newline
- * dropped); 0, or -errno (-ENOENT when the process or the key is not there). */
-int proc_status_field(pid_t pid, const char *key, char *buf, size_t len);
+/* The value of field `name` of /proc/PID/status ("Uid", "TracerPid", "SigCgt"...) into value, without
+ * the name and the blanks after it; 0, or -errno (-ENOENT: no such field). */
+int proc_status_field(pid_t pid, const char *name, char *value, size_t len);
 /* The real uid owning a process, or -errno. */
 long proc_uid(pid_t pid);
 /* The command name of a process into buf (NUL-terminated), or "" when it is gone. */

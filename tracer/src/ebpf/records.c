@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "rules.h"
 #include "tracer.h"
 
 /* Losses reported as drop records: counter slot -> drop source. */
@@ -71,7 +72,7 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 		const struct iol_uio_dev *d = &t->uio.dev[i];
 		__u32 irq = (__u32)d->irq;
 
-		if ((d->major << 20 | d->minor) == rdev && d->irq >= 0)
+		if (iol_encode_dev(d->major, d->minor) == rdev && d->irq >= 0)
 			bpf_map__update_elem(t->skel->maps.irq_filter, &irq, sizeof(irq), &one, sizeof(one), BPF_ANY);
 	}
 }
@@ -226,9 +227,10 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 		    f.sys >= IOL_SYS_MAX)
 			continue;
 		cls = ebpf_syscall_class(f.sys);
-		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
+		    !(ebpf_syscall_traits(f.sys) & IOL_SYSCALL_TRAIT_SLOW))
 			continue;
-		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - f.ts < t->opts->min_duration_ns)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && now - f.ts < t->opts->min_duration_ns)
 			continue;
 		if (!final) {
 			if (now - f.ts < IOL_UNFINISHED_AFTER_NS)

@@ -76,6 +76,8 @@ void ebpf_explain_load_error(int err);
 void ebpf_unload(struct iol_tracer *t);
 /* The class (IOL_SYSCALL_CLASS_*) of an iolens syscall id. */
 __u8 ebpf_syscall_class(__u16 sys);
+/* IOL_SYSCALL_TRAIT_* bits of an iolens syscall id. */
+__u8 ebpf_syscall_traits(__u16 sys);
 
 /* records.c */
 /* A record from the ring buffer (ring_buffer__new's callback). */

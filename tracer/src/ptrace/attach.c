@@ -31,22 +31,9 @@
 
 static long status_field(pid_t pid, const char *name)
 {
-	char path[48], line[256];
-	size_t len = strlen(name);
-	long v = -1;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			v = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return proc_status_field(pid, name, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
 }
 
 static int yama_scope(void)

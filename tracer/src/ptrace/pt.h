@@ -21,7 +21,6 @@
 #include "procfs.h"
 #include "regs.h"
 
-#define PT_NO_TIMEOUT (~0ULL)
 #define PT_NSIG 65
 /* Bytes of stack read in one process_vm_readv at sp: the 32-word window and, usually, the
  * whole frame-pointer chain. */
@@ -47,7 +46,7 @@ struct pt_call {
 	uint64_t ts;       /* entry time; 0 when no recorded call is in flight */
 	uint64_t args[6];  /* the syscall's own arguments, the others 0 */
 	uint64_t stack_id; /* at entry for waits, at exit for the others */
-	uint64_t aux;      /* waits: timeout in ns (PT_NO_TIMEOUT for none); rt_sigaction: handler */
+	uint64_t aux;      /* waits: timeout in ns (IOL_NO_TIMEOUT for none); rt_sigaction: handler */
 	uint64_t aux2;     /* rt_sigaction: flags */
 	uint16_t sys;      /* iolens id (or PT_SYS_*), 0 for a call not recorded */
 	uint8_t fmt;       /* data format when not the syscall's own (UIO reads and writes), else 0 */
@@ -117,7 +116,7 @@ struct pt_tracer {
 	bool exec_seen;     /* the launched command has exec'd */
 	struct iol_launch launch;
 	uint16_t nr_to_sys[IOL_NR_MAX];
-	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT];
+	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT];
 	struct pt_table threads, procs;
 	uint64_t emitted;   /* records of events (the end record's `emitted`) */
 	struct {

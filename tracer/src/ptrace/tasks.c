@@ -91,9 +91,9 @@ struct pt_thread *pt_thread_new(struct pt_tracer *t, struct pt_proc *p, pid_t ti
 
 static pid_t tgid_of(pid_t tid)
 {
-	char value[32];
+	char v[32];
 
-	return proc_status_field(tid, "Tgid", value, sizeof(value)) < 0 ? 0 : (pid_t)strtol(value, NULL, 10);
+	return proc_status_field(tid, "Tgid", v, sizeof(v)) ? 0 : (pid_t)strtol(v, NULL, 10);
 }
 
 /* A stop from a task not known yet: a new child whose creator's event has not been seen. */

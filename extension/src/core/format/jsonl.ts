@@ -42,6 +42,11 @@ export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined): { [k
       o.submit_ts = e.submitTs;
       o.complete_ts = e.completeTs;
       o.dur = e.dur;
+      o.ends = e.ends;
+      o.reap_ts = e.reapTs;
+      o.reap_dur = e.reapTs !== null && e.submitTs !== null ? e.reapTs - e.submitTs : null;
+      o.submitted_before_recording = e.beforeRecording;
+      if (e.kind === 'uring') o.more = e.more;
       o.res = e.res;
       o.data = hex(e.data);
       o.complete_tid = e.completeTid;

@@ -8,6 +8,7 @@ import type { StackResolver } from '../symbols/stacks';
 import type { CallStats, ModelEvidence, ReportBuilder } from './aggregate';
 import type { UioStats } from '../model/uio';
 import { containerLine, describeContainer } from '../system/containers';
+import { engineLines } from './engines';
 
 /** What the report is about. */
 export interface ReportInput {
@@ -111,6 +112,7 @@ export function renderReport(input: ReportInput): string {
   const { trace, builder, resolver } = input;
   const lines = header(input);
   const calls = builder.calls();
+  const engines = builder.engines.results(builder.lastTs);
   for (const p of trace.processes.all()) {
     const byTid = calls.get(p.pid);
     if (!byTid) continue;
@@ -118,6 +120,7 @@ export function renderReport(input: ReportInput): string {
     const exit = p.exitCode !== null ? `, exited with status ${p.exitCode >> 8}` : '';
     lines.push(`process ${p.pid} ${p.name}${p.exe ? `  ${p.exe}` : ''}${exit}`);
     lines.push(...describeModels(builder.evidence.get(p.pid)).map((m) => `  model: ${m}`));
+    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  '));
     for (const [tid, list] of byTid) {
       lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}`);
       lines.push(...table(callRows(list), '    '));

@@ -6,8 +6,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { StackFlag } from '../../../../protocol/generated/wire';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
-import { fileOffset, type MemoryMap } from './maps';
+import { fileOffset, type MemoryMap } from '../model/maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
 
 /**
@@ -54,9 +55,7 @@ interface ModuleState {
   readonly noLines: boolean;
 }
 
-const STACK_FLAG_TRUNCATED = 1;
 const UNMAPPED = 'address in no known executable mapping';
-const STACK_FLAG_BAD_FP = 4;
 
 function popcount(x: number): number {
   let n = 0;
@@ -287,7 +286,7 @@ export class StackResolver {
         });
       }
     });
-    return { frames, truncated: (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 };
+    return { frames, truncated: (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 };
   }
 
   private fromSymbolSection(stackId: bigint): ResolvedStack {
@@ -300,6 +299,6 @@ export class StackResolver {
         module: module || null, inlined: (r.flags & 1) !== 0, problem: problem || null,
       };
     });
-    return { frames, truncated: info ? (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 : false };
+    return { frames, truncated: info ? (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 : false };
   }
 }
