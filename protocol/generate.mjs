@@ -86,6 +86,9 @@ function loadSchema() {
   for (const k of Object.keys(kinds)) if (!seen.has(k)) throw new Error(`RecordKind ${k} has no record`);
   schema.headerLayout = layout({ name: 'header', fields: schema.header.fields }, false);
   const ids = new Set();
+  for (const [name, e] of Object.entries(schema.enums)) {
+    for (const k of Object.keys(e.texts ?? {})) if (!(k in e.values)) throw new Error(`${name}.texts: ${k} is not a value`);
+  }
   const classes = schema.enums.SyscallClass.values;
   const models = schema.enums.IoModel.values;
   const formats = schema.enums.DataFormat.values;
@@ -127,6 +130,12 @@ function genC(schema) {
     L.push(`enum iol_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()} {`);
     for (const [k, v] of Object.entries(e.values)) L.push(`\t${prefix}_${upper(k)} = ${v},`);
     L.push('};');
+    if (e.texts) {
+      L.push(`/* The words for each value: X(value, "text") */`);
+      L.push(`#define ${prefix}_TEXTS(X) \\`);
+      const keys = Object.keys(e.texts);
+      keys.forEach((k, i) => L.push(`\tX(${prefix}_${upper(k)}, ${JSON.stringify(e.texts[k])})${i < keys.length - 1 ? ' \\' : ''}`));
+    }
     L.push('');
   }
   L.push('/* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */');
@@ -220,6 +229,12 @@ function genTs(schema) {
     L.push(`export type ${name}Name = keyof typeof ${name};`);
     L.push(`/** Reverse map of {@link ${name}}: value to name. */`);
     L.push(`export const ${name}Names: ReadonlyMap<number, ${name}Name> = new Map(Object.entries(${name}).map(([k, v]) => [v, k as ${name}Name]));`);
+    if (e.texts) {
+      L.push(`/** The words for each value of {@link ${name}}. */`);
+      L.push(`export const ${name}Text: ReadonlyMap<number, string> = new Map([`);
+      for (const [k, t] of Object.entries(e.texts)) L.push(`  [${e.values[k]}, ${JSON.stringify(t)}],`);
+      L.push(']);');
+    }
     L.push('');
   }
   L.push('/** How one syscall argument is shown. */');

@@ -24,8 +24,8 @@ export const PACKAGES = {
   ],
   // the benchmarks compare with these; the tests use strace as an independent witness (and as
   // "another tracer" in the attach-refusal tests), setcap for the privileged-tracer tests, and fio
-  // (a real storage engine) for the request-engine depth figures; busybox (static) is the shell of
-  // the container the container test makes (test/tracer/container.test.ts)
+  // (a real storage engine) for the request-engine depth figures and bench/output.ts; busybox
+  // (static) is the shell of the container the container test makes (test/tracer/container.test.ts)
   test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium

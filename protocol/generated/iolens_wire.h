@@ -32,6 +32,7 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_DROP = 18,
 	IOL_RECORD_KIND_END = 19,
 	IOL_RECORD_KIND_UIO_DEVICE = 20,
+	IOL_RECORD_KIND_START = 21,
 	IOL_RECORD_KIND_SYM_FRAME = 256,
 };
 
@@ -174,6 +175,14 @@ enum iol_end_reason {
 	IOL_END_REASON_OUTPUT_CLOSED = 5,
 	IOL_END_REASON_ERROR = 6,
 };
+/* The words for each value: X(value, "text") */
+#define IOL_END_REASON_TEXTS(X) \
+	X(IOL_END_REASON_TARGET_EXITED, "every traced process exited") \
+	X(IOL_END_REASON_SIGNAL, "stopped by a signal") \
+	X(IOL_END_REASON_DURATION, "duration reached") \
+	X(IOL_END_REASON_PARENT_DIED, "the parent process died") \
+	X(IOL_END_REASON_OUTPUT_CLOSED, "the output was closed") \
+	X(IOL_END_REASON_ERROR, "an error")
 
 /* Bits of sym_frame.flags. */
 enum iol_sym_flag {
@@ -1070,6 +1079,21 @@ _Static_assert(__builtin_offsetof(struct iol_rec_end, ts) == 16, "iol_rec_end.ts
 _Static_assert(__builtin_offsetof(struct iol_rec_end, emitted) == 24, "iol_rec_end.emitted offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_end, dropped) == 32, "iol_rec_end.dropped offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_end, bytes) == 40, "iol_rec_end.bytes offset");
+
+/* The recording starts: every process of the tree is followed (an attached process's existing descendants too, unless --no-children), a launched command runs its own code. Sent once, after the snapshot of what was there. */
+struct iol_rec_start {
+	struct iol_rec_hdr hdr;
+	__u32 pid; /* the target: the process attached to, or the launched command */
+	__u32 processes; /* processes traced from the start: the target and its existing descendants */
+	__u32 untraced_children; /* existing descendants left untraced (--no-children) */
+	__u64 ts;
+};
+#define IOL_REC_START_SIZE 24
+_Static_assert(sizeof(struct iol_rec_start) == 24, "iol_rec_start size");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, pid) == 4, "iol_rec_start.pid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, processes) == 8, "iol_rec_start.processes offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, untraced_children) == 12, "iol_rec_start.untraced_children offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, ts) == 16, "iol_rec_start.ts offset");
 
 /* A UIO device (/sys/class/uio/uioN), sent at attach and when one appears. A read() of /dev/uioN returns its interrupt count; its IRQ is traced by default while a traced process has it open. */
 struct iol_rec_uio_device {

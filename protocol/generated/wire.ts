@@ -33,6 +33,7 @@ export const RecordKind = {
   drop: 18,
   end: 19,
   uio_device: 20,
+  start: 21,
   sym_frame: 256,
 } as const;
 /** A name of {@link RecordKind}. */
@@ -235,6 +236,15 @@ export const EndReason = {
 export type EndReasonName = keyof typeof EndReason;
 /** Reverse map of {@link EndReason}: value to name. */
 export const EndReasonNames: ReadonlyMap<number, EndReasonName> = new Map(Object.entries(EndReason).map(([k, v]) => [v, k as EndReasonName]));
+/** The words for each value of {@link EndReason}. */
+export const EndReasonText: ReadonlyMap<number, string> = new Map([
+  [1, "every traced process exited"],
+  [2, "stopped by a signal"],
+  [3, "duration reached"],
+  [4, "the parent process died"],
+  [5, "the output was closed"],
+  [6, "an error"],
+]);
 
 /** Bits of sym_frame.flags. */
 export const SymFlag = {
@@ -1401,6 +1411,32 @@ export function decodeEnd(v: DataView, off: number, _size: number): EndRecord {
   };
 }
 
+/** The recording starts: every process of the tree is followed (an attached process's existing descendants too, unless --no-children), a launched command runs its own code. Sent once, after the snapshot of what was there. */
+export interface StartRecord {
+  readonly kind: 'start';
+  /** the target: the process attached to, or the launched command */
+  readonly pid: number;
+  /** processes traced from the start: the target and its existing descendants */
+  readonly processes: number;
+  /** existing descendants left untraced (--no-children) */
+  readonly untracedChildren: number;
+  readonly ts: number;
+}
+/** Fixed size of a start record, tail excluded. */
+export const START_SIZE = 24;
+/** Byte offsets of the start record's fields, for readers that skip full decoding. */
+export const StartOffsets = { pid: 4, processes: 8, untracedChildren: 12, ts: 16 } as const;
+/** Decodes a start record of `size` bytes at `off` (size already checked against START_SIZE). */
+export function decodeStart(v: DataView, off: number, _size: number): StartRecord {
+  return {
+    kind: 'start',
+    pid: v.getUint32(off + 4, true),
+    processes: v.getUint32(off + 8, true),
+    untracedChildren: v.getUint32(off + 12, true),
+    ts: u64n(v, off + 16),
+  };
+}
+
 /** A UIO device (/sys/class/uio/uioN), sent at attach and when one appears. A read() of /dev/uioN returns its interrupt count; its IRQ is traced by default while a traced process has it open. */
 export interface UioDeviceRecord {
   readonly kind: 'uio_device';
@@ -1886,6 +1922,23 @@ export function encodeEnd(r: Omit<EndRecord, 'kind'>): Uint8Array {
   return buf;
 }
 
+/** Encodes a start record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeStart(r: Omit<StartRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (24 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 21, true);
+  v.setUint16(2, size, true);
+  v.setUint32(4, r.pid, true);
+  v.setUint32(8, r.processes, true);
+  v.setUint32(12, r.untracedChildren, true);
+  setU64(v, 16, r.ts);
+  buf.set(tail, 24);
+  return buf;
+}
+
 /** Encodes a uio_device record (reserved fields zero, tail padded to 8 bytes). */
 export function encodeUioDevice(r: Omit<UioDeviceRecord, 'kind'>): Uint8Array {
   const tail = tailBytes('strings', r.strings);
@@ -1934,7 +1987,7 @@ export function encodeHeader(): Uint8Array {
 }
 
 /** Any record this schema version knows. */
-export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | UioDeviceRecord | SymFrameRecord;
+export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | StartRecord | UioDeviceRecord | SymFrameRecord;
 
 /** Minimum size of each known record kind (its fixed part). */
 export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
@@ -1957,6 +2010,7 @@ export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
   [17, 48],
   [18, 40],
   [19, 48],
+  [21, 24],
   [20, 32],
   [256, 40],
 ]);
@@ -1986,6 +2040,7 @@ export function decodeRecord(v: DataView, off: number, kind: number, size: numbe
     case 17: return decodeWake(v, off, size);
     case 18: return decodeDrop(v, off, size);
     case 19: return decodeEnd(v, off, size);
+    case 21: return decodeStart(v, off, size);
     case 20: return decodeUioDevice(v, off, size);
     case 256: return decodeSymFrame(v, off, size);
     default: return undefined;

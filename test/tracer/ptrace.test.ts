@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, readMeta, readRecords,
+  CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, parseJsonl, readMeta, readRecords,
   recordAttach, recordLaunch, run, sleep, startWaiting, threadProblems, type JsonEvent, type Recording,
 } from './harness';
 import { EndReason, Sys } from '../../protocol/generated/wire';
@@ -173,7 +173,7 @@ describe('the ptrace backend', function () {
         assert.match(t.out(), /done ticks=100 /);
         const r = await cli;
         assert.equal(r.code, 0, r.stderr);
-        const evs = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+        const evs = parseJsonl(readFileSync(jsonl, 'utf8'));
         assert.ok(evs.some((e) => e.kind === 'signal' && e.phase === 'deliver' && e.name === stopper), `${stopper} delivered`);
         const ticker = evs.find((e) => e.kind === 'thread' && e.name === 'rename' && e.comm === 'ticker');
         assert.ok(ticker);
@@ -265,7 +265,7 @@ describe('the ptrace backend', function () {
       assert.match(r.stdout, /done ticks=20 stalls=4 /);
       assert.equal(readMeta(trace).seccomp, true);
       const dump = await run(process.execPath, [CLI, 'dump', '--jsonl', trace]);
-      const evs = dump.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+      const evs = parseJsonl(dump.stdout);
       const waits = evs.filter((e) => e.kind === 'syscall' && e.name === 'epoll_wait');
       assert.ok(waits.length >= 20);
       for (const w of waits) assert.equal(frameIn(w, 'epoll_stall')?.line, markLine('epoll_stall', 'loop-wait'));

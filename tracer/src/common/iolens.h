@@ -38,6 +38,7 @@ struct iol_traced_proc {
 };
 #define IOL_TRACED_QUIET_UNTIL_EXEC 1 /* a launched command held back before its exec */
 #define IOL_TRACED_TARGET 2           /* the process named on the command line */
+#define IOL_TRACED_NO_CHILDREN 4      /* --no-children: the processes it starts are not followed */
 
 /* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
 struct iol_inflight {

@@ -92,8 +92,13 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!proc)
 		return 0;
 	if (ctgid != ptgid) {
+		if (proc->flags & IOL_TRACED_NO_CHILDREN)
+			return 0; /* --no-children */
 		/* a new process: follow it, with the parent's code ranges until it execs */
-		bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY)) {
+			count(IOL_CNT_MAP_FULL); /* more processes than the map holds: this one is not traced */
+			return 0;
+		}
 		r = bpf_map_lookup_elem(&exec_ranges, &ptgid);
 		if (r)
 			bpf_map_update_elem(&exec_ranges, &ctgid, r, BPF_ANY);

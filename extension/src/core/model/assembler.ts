@@ -8,6 +8,7 @@ import {
   SYSCALLS,
   TaskEventNames,
   type EndRecord,
+  type StartRecord,
   type StackRecord,
   type SymFrameRecord,
   type SyscallRecord,
@@ -79,6 +80,8 @@ export class TraceAssembler {
   /** Monotonic ns of the trace's time origin, and the wall-clock ns at that instant. */
   origin: { mono: number; real: number } | undefined;
   end: EndRecord | undefined;
+  /** The recording's start (what was traced from the beginning), once it came. */
+  start: StartRecord | undefined;
   /** Events emitted so far. */
   events = 0;
   /** Warnings about the content (not the framing) of the trace. */
@@ -180,6 +183,9 @@ export class TraceAssembler {
       }
       case 'end':
         this.end = r;
+        break;
+      case 'start':
+        this.start = r;
         break;
       case 'uio_device':
         this.uioDevices.set(r.index, uioDevice(r));

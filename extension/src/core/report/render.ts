@@ -81,7 +81,9 @@ function header(input: ReportInput): string[] {
   const meta = trace.meta ?? {};
   const lines = [`I/O Lens report: ${input.title}`];
   const started = trace.origin?.real ? new Date(trace.origin.real / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown time';
-  const span = builder.lastTs > 0 ? formatDuration(builder.lastTs) : '0 s';
+  // the recording's own length (to its end record), not the span of its events
+  const length = Math.max(trace.end ? trace.rel(trace.end.ts) : 0, builder.lastTs);
+  const span = length > 0 ? formatDuration(length) : '0 s';
   lines.push(`  recorded ${started} for ${span}, ${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
   const target = trace.processes.all().find((p) => p.target);
   if (target) {

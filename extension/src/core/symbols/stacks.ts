@@ -112,6 +112,11 @@ export class StackResolver {
     );
   }
 
+  /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
+  settled(stackId: bigint): boolean {
+    return this.resolved.has(stackId);
+  }
+
   /** Forget results, e.g. after more memory maps arrived. */
   invalidate(): void {
     this.resolved.clear();

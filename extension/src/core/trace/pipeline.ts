@@ -30,7 +30,7 @@ export interface PipelineOptions {
 
 /** Records that describe the trace rather than being events: always decoded. */
 const CONTEXT_KINDS = new Set<number>(
-  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'sym_frame', 'uring_ring'] as const).map((k) => RecordKind[k]),
+  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring'] as const).map((k) => RecordKind[k]),
 );
 /** Records that become one event each (for counting without decoding). */
 const EVENT_KINDS = new Set<number>(
@@ -46,10 +46,17 @@ export class TracePipeline {
   readonly symbolizerError: string | null;
   /** A live target's container file system (liveRoots), else null. */
   readonly containerRoots: ContainerRoots | null;
+  /**
+   * Build events (else only count them, as with `events: false`). A live view that cannot keep up
+   * turns it off for a while: the saved trace needs none of them decoded.
+   */
+  decodeEvents: boolean;
+  /** Called for each event record counted without being decoded while decodeEvents is off. */
+  onEventSkipped: (() => void) | undefined;
 
   constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
     this.trace = new TraceAssembler(onEvent);
-    const all = options.events !== false;
+    this.decodeEvents = options.events !== false;
     this.reader = new StreamReader(
       {
         record: (r) => {
@@ -57,10 +64,12 @@ export class TracePipeline {
           if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
         },
         skipped: (kind) => {
-          if (EVENT_KINDS.has(kind)) this.trace.events++;
+          if (!EVENT_KINDS.has(kind)) return;
+          this.trace.events++;
+          this.onEventSkipped?.();
         },
       },
-      all ? undefined : (kind) => CONTEXT_KINDS.has(kind),
+      (kind) => this.decodeEvents || CONTEXT_KINDS.has(kind),
     );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
