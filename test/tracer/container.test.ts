@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BACKENDS, CLI, backendArgs, fixture, markLine, readMeta, requireBackend, requireInstalled, requireRoot, run, sleep } from './harness';
+import { BACKENDS, CLI, backendArgs, fixture, markLine, readMeta, requireBackend, requireInstalled, requireRoot, run, sleep, traceEvents, type JsonEvent } from './harness';
 
 const BUSYBOX = '/usr/bin/busybox';
 const APP = '/app/epoll_stall';
@@ -144,19 +144,10 @@ describe('a process in a container (other PID and mount namespaces)', function (
       assert.ok(container);
       const dir = mkdtempSync(join(work, `rec-${backend}-`));
       const trace = join(dir, 'trace.iolens');
-      const jsonl = join(dir, 'events.jsonl');
-      const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--duration', '1.5', '--jsonl', jsonl, '-o', trace, '--pid', String(container.pid)], 60_000);
+      const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--duration', '1.5', '-o', trace, '--pid', String(container.pid)], 60_000);
       assert.equal(r.code, 0, r.stderr);
-      const events = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { name: string; pid: number; unfinished?: boolean; stack: { file: string | null; line: number | null; module: string | null }[] });
-      // a read still in progress when the recording stops has no stack yet (taken at its exit)
-      const reads = events.filter((e) => e.name === 'read' && e.pid === container?.pid && !e.unfinished);
-      assert.ok(reads.length >= 5, `stalled reads seen: ${reads.length} of ${events.length} events`);
-      const line = markLine('epoll_stall', 'stall-read');
-      const unresolved = reads.filter((e) => !e.stack.some((f) => f.file?.endsWith('/epoll_stall.c') && f.line));
-      assert.deepEqual(unresolved, [], 'every read resolves to a line of epoll_stall.c');
-      const stalls = reads.filter((e) => e.stack.some((f) => f.file?.endsWith('/epoll_stall.c') && f.line === line));
-      assert.ok(stalls.length >= 5, `stalled reads at epoll_stall.c:${line}: ${stalls.length} of ${reads.length}`);
-      assert.ok(reads[0].stack.some((f) => f.module === APP), 'the frame names the binary by its path in the container');
+      // the trace's symbol section: its stacks resolved by the recording, while the container ran
+      checkReads(await traceEvents(trace), container.pid);
 
       const meta = readMeta(trace) as { namespace?: { other_pid_ns: boolean; other_mnt_ns: boolean; ns_pid: number; cgroups: string[] } };
       assert.ok(meta.namespace, 'the meta record has the namespace');
@@ -168,7 +159,20 @@ describe('a process in a container (other PID and mount namespaces)', function (
       const report = await run(process.execPath, [CLI, 'report', trace]);
       assert.equal(report.code, 0, report.stderr);
       assert.match(report.stdout, new RegExp(`^  container: in docker ${id.slice(0, 12)} as pid 1; its binaries were read through /proc/PID/root`, 'm'));
-      assert.match(report.stdout, new RegExp(`epoll_stall\\.c:${line} \\(stall\\)`));
+      assert.match(report.stdout, new RegExp(`epoll_stall\\.c:${markLine('epoll_stall', 'stall-read')} \\(stall\\)`));
     });
   }
 });
+
+/** The fixture's reads: each resolved to a line of epoll_stall.c through the container's file system. */
+function checkReads(events: JsonEvent[], pid: number): void {
+  // a read still in progress when the recording stops has no stack yet (taken at its exit)
+  const reads = events.filter((e) => e.name === 'read' && e.pid === pid && !e.unfinished);
+  assert.ok(reads.length >= 5, `stalled reads seen: ${reads.length} of ${events.length} events`);
+  const line = markLine('epoll_stall', 'stall-read');
+  const unresolved = reads.filter((e) => !e.stack.some((f) => f.file?.endsWith('/epoll_stall.c') && f.line));
+  assert.deepEqual(unresolved, [], 'every read resolves to a line of epoll_stall.c');
+  const stalls = reads.filter((e) => e.stack.some((f) => f.file?.endsWith('/epoll_stall.c') && f.line === line));
+  assert.ok(stalls.length >= 5, `stalled reads at epoll_stall.c:${line}: ${stalls.length} of ${reads.length}`);
+  assert.ok(reads[0].stack.some((f) => f.module === APP), 'the frame names the binary by its path in the container');
+}
