@@ -6,15 +6,18 @@ import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
 import { TracerMissingError } from '../core/tracer/locate';
 import { attachCommand } from './commands/attach';
+import { installCliCommand, refreshCli } from './commands/installCli';
 import { launchCommand } from './commands/launch';
 import { exportTraceCommand, openStraceLogCommand, type ExportArgs } from './commands/interop';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
 import { log } from './log';
+import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
 import { openEventSource } from './source';
 import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
+import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
 import { StallsProvider, type StallItem } from './views/stalls';
 
@@ -22,6 +25,7 @@ import { StallsProvider, type StallItem } from './views/stalls';
 export interface IolensApi {
   readonly sessions: Sessions;
   readonly stalls: StallsProvider;
+  readonly backends: BackendState;
 }
 
 /** Report a failure the user can act on; log the rest. */
@@ -44,11 +48,14 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     if (p) process.env.IOLENS_TRACER = p;
   };
   applyTracerSetting();
-  const sessions = new Sessions(context.extensionUri);
+  const backends = new BackendState();
+  const sessions = new Sessions(context.extensionUri, backends);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
+    backends,
+    new BackendStatus(backends),
     sessions,
     stalls,
     stallsView,
@@ -71,6 +78,8 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     reg('iolens.showTimeline', () => {
       sessions.showTimeline();
     }),
+    reg('iolens.enableEbpf', guard('Enable eBPF Tracing', () => enableEbpfCommand(backends))),
+    reg('iolens.installCli', guard('Install the iolens command', () => installCliCommand(context.extensionPath))),
     reg('iolens.refreshStalls', () => stalls.refresh()),
     reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
       sessions.showTimeline(item.session)?.reveal(item.eventId);
@@ -82,12 +91,18 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
-      if (e.affectsConfiguration('iolens.tracerPath')) applyTracerSetting();
+      if (e.affectsConfiguration('iolens.tracerPath')) {
+        applyTracerSetting();
+        void backends.check(true);
+      }
     }),
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
-  return { sessions, stalls };
+  // the status bar says which backend the next recording uses; the iolens command follows updates
+  void backends.check();
+  refreshCli(context.extensionPath);
+  return { sessions, stalls, backends };
 }
 
 export function deactivate(): void {
