@@ -149,6 +149,9 @@ export async function importStrace(input: string, output: string, o: ImportOptio
   // calls the log ends inside: their first line was read, their conversion may still fail
   for (const p of reader.pending()) if (!convert(p.call, p.line)) understood--;
   const notes = [...conv.notes];
+  if (conv.stats.cutShort) notes.push(`${conv.stats.cutShort} io_submit/io_getevents calls had more iocbs or completions than strace printed (record with a larger -s, e.g. -s 256): the rest are not in the trace`);
+  if (conv.stats.unpaired) notes.push(`${conv.stats.unpaired} AIO completions have no submission in the log (submitted before it began, or not printed): shown as completions only`);
+  if (conv.stats.ignoredSignals) notes.push(`${conv.stats.ignoredSignals} deliveries of signals the program ignores are left out (strace's ptrace makes the kernel deliver them; iolens records them as the program sees them: not at all)`);
   if (scan.untagged) notes.push(`lines without a thread id (strace without -f, or -f to a terminal) are shown as thread ${untaggedTid}`);
   const cannotSee = [
     'io_uring requests and completions (strace shows the io_uring_enter calls only)',
