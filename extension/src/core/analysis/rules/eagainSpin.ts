@@ -1,0 +1,130 @@
+/**
+ * eagain-spin: non-blocking calls failing with EAGAIN again and again with no wait between. From
+ * the calls sent (with -m 0 they all are): streaks of EAGAIN between two waits of the thread. From
+ * the calls the tracer only counted: in one stats period, far more EAGAIN failures at a call site
+ * than waits of the thread. Impact: the streaks' duration; for counted calls, at least the time
+ * the failing calls themselves took.
+ */
+import type { SyscallEvent } from '../../model/events';
+import type { FilteredCounts } from '../../model/filtered';
+import { formatDuration } from '../../format/units';
+import { EAGAIN_SPIN_FIX } from '../catalogue';
+import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { severityOf } from '../severity';
+import type { RawFinding } from '../types';
+
+/** EAGAIN failures in a row, with no wait between, that make a spin. */
+export const MIN_STREAK = 100;
+/** Counted failures per wait (and in all, per period) that make a spin. */
+const COUNTED_PER_WAIT = 20;
+const MIN_COUNTED = 1000;
+
+interface Streak {
+  start: number;
+  end: number;
+  count: number;
+  firstId: number;
+  lastId: number;
+  stackId: bigint;
+  call: string;
+}
+
+interface Acc {
+  readonly pid: number;
+  readonly tid: number;
+  readonly stackId: bigint;
+  readonly call: string;
+  streaks: number;
+  calls: number;
+  ns: number;
+  /** From the tracer's counts. */
+  counted: number;
+  countedNs: number;
+  countedWaits: number;
+  readonly top: TopEvents;
+}
+
+/** The eagain-spin rule. */
+export class EagainSpinRule {
+  private readonly streaks = new Map<number, Streak>();
+  private readonly accs = new Map<string, Acc>();
+  /** Per counted key, the thread's waits when its previous count arrived. */
+  private readonly waitsAt = new Map<string, number>();
+
+  private acc(pid: number, tid: number, stackId: bigint, call: string, accs = this.accs): Acc {
+    const k = `${tid}:${stackId}:${call}`;
+    let a = accs.get(k);
+    if (!a) {
+      a = { pid, tid, stackId, call, streaks: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20) };
+      accs.set(k, a);
+    }
+    return a;
+  }
+
+  /** A non-blocking call that failed with EAGAIN. */
+  eagain(e: SyscallEvent, id: number): void {
+    const s = this.streaks.get(e.tid);
+    if (s && s.stackId === e.stackId) {
+      s.count++;
+      s.end = e.ts + e.dur;
+      s.lastId = id;
+      return;
+    }
+    if (s) this.close(e.pid, e.tid, s);
+    this.streaks.set(e.tid, { start: e.ts, end: e.ts + e.dur, count: 1, firstId: id, lastId: id, stackId: e.stackId, call: e.name });
+  }
+
+  /** The thread waited (or made a call that succeeded at another site): a streak ends. */
+  waited(pid: number, tid: number): void {
+    const s = this.streaks.get(tid);
+    if (s) this.close(pid, tid, s);
+  }
+
+  private close(pid: number, tid: number, s: Streak, accs = this.accs): void {
+    if (accs === this.accs) this.streaks.delete(tid);
+    if (s.count < MIN_STREAK) return;
+    const a = this.acc(pid, tid, s.stackId, s.call, accs);
+    a.streaks++;
+    a.calls += s.count;
+    a.ns += s.end - s.start;
+    a.top.add(s.firstId, s.end - s.start);
+    a.top.add(s.lastId, s.end - s.start - 1);
+  }
+
+  /** Calls the tracer counted; `waits`: the thread's waits so far. */
+  filtered(d: FilteredCounts, waits: number): void {
+    const key = `${d.tid}:${d.sys}:${d.fdType}:${d.stackId}`;
+    const before = this.waitsAt.get(key) ?? (d.since === null ? 0 : waits);
+    this.waitsAt.set(key, waits);
+    const failed = d.errnos.EAGAIN ?? 0;
+    const between = Math.max(0, waits - before);
+    if (failed < MIN_COUNTED || failed < COUNTED_PER_WAIT * (between + 1)) return;
+    const a = this.acc(d.pid, d.tid, d.stackId, d.call);
+    a.counted += failed;
+    a.countedNs += d.count ? (d.totalNs * failed) / d.count : 0;
+    a.countedWaits += between;
+  }
+
+  /** Findings (streaks still open count; nothing changes, so a live trace can ask again). */
+  findings(ctx: AnalysisContext): RawFinding[] {
+    const accs = new Map([...this.accs].map(([k, a]) => [k, { ...a, top: a.top.clone() }]));
+    for (const [tid, s] of this.streaks) this.close(ctx.threads.find(tid)?.pid ?? 0, tid, s, accs);
+    const out: RawFinding[] = [];
+    for (const a of accs.values()) {
+      const impact = a.ns + a.countedNs;
+      const calls = a.calls + a.counted;
+      if (!calls) continue;
+      const t = ctx.threads.get(a.pid, a.tid);
+      const seen = a.calls ? `${plural(a.streaks, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between, ${formatDuration(a.ns)} spinning` : '';
+      const counted = a.counted ? `${seen ? '; ' : ''}the tracer counted ${a.counted.toLocaleString('en-US')} more failures under ${formatDuration(ctx.minDurationNs ?? 0)} for only ${plural(a.countedWaits, 'wait')} of the thread meanwhile (at least ${formatDuration(a.countedNs)} in the calls themselves)` : '';
+      out.push({
+        rule: 'eagain-spin', severity: severityOf(impact, ctx.span.last - ctx.span.first),
+        title: `${a.call}() failed with EAGAIN ${plural(calls, 'time')} in ${threadLabel(ctx, t)} without waiting for readiness`,
+        detail: `${seen}${counted}. The thread retries instead of waiting for the fd to become ready.`,
+        suggestion: EAGAIN_SPIN_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
+        events: a.top.list(), eventCount: a.calls, chain: [],
+      });
+    }
+    return out;
+  }
+}
