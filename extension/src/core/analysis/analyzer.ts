@@ -41,6 +41,16 @@ export interface AnalysisSource {
 
 const F_SETSIG = 'F_SETSIG';
 
+/** Options of the analysis. */
+export interface AnalyzerOptions {
+  /**
+   * Keep the wake-up chain of every wait and blocking call of at least this many ns, for
+   * `chainOf` (the editor draws the chain of a selected event; it holds every event anyway).
+   * Off by default: a report keeps only its findings' chains, in constant memory.
+   */
+  readonly keepChainsFrom?: number;
+}
+
 /** Runs every rule over a trace's events. */
 export class TraceAnalyzer {
   private readonly threads = new ThreadTable();
@@ -59,6 +69,7 @@ export class TraceAnalyzer {
   private readonly lastSignalWait = new Map<number, { end: number; dur: number }>();
   private readonly unsubscribe: () => void;
   private events = 0;
+  private readonly chainsById = new Map<number, ChainHop[]>();
 
   private readonly loopBlocked = new LoopBlockedRule();
   private readonly busyPoll = new BusyPollRule();
@@ -73,7 +84,10 @@ export class TraceAnalyzer {
   private readonly herd = new HerdWakeupsRule();
   private readonly ctx: AnalysisContext;
 
-  constructor(private readonly source: AnalysisSource) {
+  constructor(
+    private readonly source: AnalysisSource,
+    private readonly options: AnalyzerOptions = {},
+  ) {
     const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
     this.chains = new ChainTracker(this.threads, name);
     this.uio = new UioTracker(source.uioDevices);
@@ -223,7 +237,17 @@ export class TraceAnalyzer {
         }
       }
     }
-    this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, this.chains.call(e, id, t, irq));
+  }
+
+  private keepChain(e: SyscallEvent, id: number, chain: ChainHop[]): void {
+    const from = this.options.keepChainsFrom;
+    if (from !== undefined && e.dur >= from && (chain.length > 1 || chain[0]?.cause !== 'unknown')) this.chainsById.set(id, chain);
+  }
+
+  /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
+  chainOf(id: number): readonly ChainHop[] | undefined {
+    return this.chainsById.get(id);
   }
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
@@ -243,6 +267,7 @@ export class TraceAnalyzer {
     this.eagain.waited(e.pid, e.tid);
     this.busyPoll.other(e.pid, e.tid);
     const chain: ChainHop[] = this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, chain);
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;

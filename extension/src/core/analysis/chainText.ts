@@ -28,7 +28,9 @@ export function hopCause(h: ChainHop): string {
 }
 
 function call(h: ChainHop): string {
-  const fd = h.fd !== null ? ` fd ${h.fd}${h.path ? ` <${h.path}>` : ''}` : '';
+  // an epoll fd's path says nothing the call's name does not
+  const path = h.path && h.path !== 'anon_inode:[eventpoll]' ? ` <${h.path}>` : '';
+  const fd = h.fd !== null ? ` fd ${h.fd}${path}` : '';
   return `${h.call}${fd} (${formatDuration(h.dur)})`;
 }
 

@@ -116,6 +116,7 @@ export class ChainTracker {
   private otherCause(e: SyscallEvent, irq?: { ts: number; id: number; name: string }): Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'> {
     const none = { byPid: null, byTid: null, byEvent: -1 };
     if (irq) return { cause: 'interrupt', by: irq.name, ...none, byEvent: irq.id };
+    if ((e.name === 'nanosleep' || e.name === 'clock_nanosleep') && !e.error) return { cause: 'timeout', by: null, ...none };
     if (e.error && EINTR_LIKE.has(e.error)) {
       const d = this.lastDelivery.get(e.tid);
       const by = d && Math.abs(d.ts - (e.ts + e.dur)) < 1e6 ? d.name : 'a signal';
