@@ -91,12 +91,12 @@ export class TraceAnalyzer {
     const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
     this.chains = new ChainTracker(this.threads, name);
     this.uio = new UioTracker(source.uioDevices);
-    const self = this;
+    const minDuration = (): number | null => this.minDurationNs();
     this.ctx = {
       threads: this.threads, loops: this.loops, setsig: this.setsig, span: this.span, threadName: name,
       fd: (pid, fd) => source.fds.get(pid, fd),
       get minDurationNs() {
-        return self.minDurationNs();
+        return minDuration();
       },
     };
     this.unsubscribe = source.filtered.listen((d) => this.addFiltered(d));
