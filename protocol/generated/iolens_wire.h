@@ -160,10 +160,11 @@ enum iol_drop_source {
 	IOL_DROP_SOURCE_SUMMARY_FULL = 6,
 };
 
-/* Bits of call_summary.flags. */
+/* Bits of call_summary.flags. nonblocking: the fd had O_NONBLOCK at the call; flags_unknown: the tracer could not tell (ptrace); in_loop: the thread had returned from a select/poll/epoll wait before the call (its event loop had started). */
 enum iol_call_summary_flag {
 	IOL_CALL_SUMMARY_FLAG_NONBLOCKING = 1,
 	IOL_CALL_SUMMARY_FLAG_FLAGS_UNKNOWN = 2,
+	IOL_CALL_SUMMARY_FLAG_IN_LOOP = 4,
 };
 
 /* Why the tracer stopped. */

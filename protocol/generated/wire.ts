@@ -211,10 +211,11 @@ export type DropSourceName = keyof typeof DropSource;
 /** Reverse map of {@link DropSource}: value to name. */
 export const DropSourceNames: ReadonlyMap<number, DropSourceName> = new Map(Object.entries(DropSource).map(([k, v]) => [v, k as DropSourceName]));
 
-/** Bits of call_summary.flags. */
+/** Bits of call_summary.flags. nonblocking: the fd had O_NONBLOCK at the call; flags_unknown: the tracer could not tell (ptrace); in_loop: the thread had returned from a select/poll/epoll wait before the call (its event loop had started). */
 export const CallSummaryFlag = {
   nonblocking: 1,
   flags_unknown: 2,
+  in_loop: 4,
 } as const;
 /** A name of {@link CallSummaryFlag}. */
 export type CallSummaryFlagName = keyof typeof CallSummaryFlag;

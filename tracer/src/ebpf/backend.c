@@ -62,6 +62,7 @@ static int run(struct iol_tracer *t, int *end_reason)
 			ebpf_uio_refresh(t, now);
 		if (now >= next_stats) {
 			ebpf_report_losses(t, now);
+			ebpf_report_summaries(t, now, false);
 			ebpf_report_unfinished(t, now, false);
 			next_stats = now + (__u64)t->opts->stats_interval_ms * 1000000ULL;
 		}
@@ -103,6 +104,7 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	ring_buffer__consume(t->rb);
 	ebpf_scan_dirty_procs(t);
 	now = now_ns(CLOCK_MONOTONIC);
+	ebpf_report_summaries(t, now, true);
 	ebpf_report_losses(t, now);
 	ebpf_report_unfinished(t, now, true);
 	e.reason = reason;
@@ -221,5 +223,6 @@ cleanup:
 		launch_abandon(&t->launch);
 	ebpf_unload(t);
 	ebpf_forget_procs(t);
+	summary_free(&t->summary);
 	return rc;
 }

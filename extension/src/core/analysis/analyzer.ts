@@ -10,7 +10,7 @@ import type { FilteredCounts } from '../model/filtered';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -35,7 +35,7 @@ export interface AnalysisSource {
   readonly processes: ProcessTable;
   readonly fds: { get(pid: number, fd: number): FdInfo | undefined };
   readonly uioDevices: UioDevices;
-  readonly meta?: { readonly min_duration_ns?: number } | undefined;
+  readonly meta?: { readonly min_duration_ns?: number; readonly backend?: string } | undefined;
   readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
 }
 
@@ -178,7 +178,7 @@ export class TraceAnalyzer {
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
       if (cls === 'blocking' && this.loops.get(e.tid)?.inTurn(e.ts)) {
-        const b = classifyBlocking(e, this.fdOf(e));
+        const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
       return;
@@ -191,6 +191,11 @@ export class TraceAnalyzer {
     else if (cls === 'setup') this.setup(e, id, t);
   }
 
+  /** What a call must last to have waited: the ptrace backend's stops lengthen every call. */
+  private waitedNs(): number {
+    return this.source.meta?.backend === 'ptrace' ? WAITED_NS_PTRACE : WAITED_NS;
+  }
+
   private fdOf(e: SyscallEvent): FdInfo | undefined {
     return typeof e.args.fd === 'number' ? this.source.fds.get(e.pid, e.args.fd) : undefined;
   }
@@ -201,6 +206,7 @@ export class TraceAnalyzer {
     if (isMultiplexingWait(e.name)) {
       t.addMux(e.name, e.dur);
       if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
+      this.noteReady(e, t);
       let loop = this.loops.get(e.tid);
       if (!loop) {
         loop = new LoopTurns(e.pid, e.tid);
@@ -250,8 +256,22 @@ export class TraceAnalyzer {
     return this.chainsById.get(id);
   }
 
+  /** The fds a wait reported ready. */
+  private noteReady(e: SyscallEvent, t: ThreadState): void {
+    t.readyFds.clear();
+    const list = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
+    for (const r of list) {
+      if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
+      if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
+      t.readyFds.add(r.fd);
+    }
+  }
+
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
-    const b = classifyBlocking(e, this.fdOf(e));
+    const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+    // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
+    // time was the copy, or a ptrace tracer's stops)
+    const b = b0.blocked && !inherentlyBlocking(b0.kind) && b0.fd !== null && t.readyFds.has(b0.fd) ? { ...b0, blocked: false } : b0;
     if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (b.nonblocking) {
       t.nonblocking++;
@@ -359,7 +379,7 @@ export class TraceAnalyzer {
         t.addBlocked(kind, d.call, d.totalNs, d.count - d.errors);
         if (d.stackId && t.blockingSites.size < 64) t.blockingSites.add(d.stackId);
       }
-      if (this.loops.has(d.tid)) this.loopBlocked.filtered(d);
+      if (d.inLoop) this.loopBlocked.filtered(d);
     } else {
       t.nonblocking += d.nonblocking ? d.count : 0;
       t.eagain += eagain;

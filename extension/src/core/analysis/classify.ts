@@ -12,8 +12,13 @@ export const O_DIRECT = 0o40000;
 const EAGAIN = -11;
 const EINPROGRESS = -115;
 
-/** A blocking-class call shorter than this on a pipe, socket or device did not wait (it only copied). */
+/**
+ * A blocking-class call shorter than this on a pipe, socket or device did not wait (it only
+ * copied). Under ptrace a call's duration includes the tracer's two stops (up to milliseconds on a
+ * loaded machine), so the bar is higher there.
+ */
 export const WAITED_NS = 100_000;
+export const WAITED_NS_PTRACE = 2_000_000;
 
 const MULTIPLEXING_WAITS = new Set(['select', 'pselect6', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
 const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);
@@ -82,11 +87,11 @@ export interface BlockingCall {
 }
 
 /** Classify a blocking-class syscall event; `fd` is its fd's table entry when known. */
-export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined): BlockingCall {
+export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS): BlockingCall {
   const fdType = typeof e.args.fd_type === 'string' ? e.args.fd_type : fd?.type;
   const kind = blockKind(e.name, fdType);
   const nonblocking = e.args.nonblocking === true || wouldBlock(e.ret) || (!inherentlyBlocking(kind) && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
-  const blocked = !nonblocking && !e.error?.startsWith('EBADF') && (inherentlyBlocking(kind) || e.dur >= WAITED_NS);
+  const blocked = !nonblocking && !e.error?.startsWith('EBADF') && (inherentlyBlocking(kind) || e.dur >= waitedNs);
   return {
     kind, nonblocking, blocked,
     fd: typeof e.args.fd === 'number' ? e.args.fd : null,

@@ -66,6 +66,11 @@ export class TopEvents {
     return c;
   }
 
+  /** [id, value] pairs, worst first. */
+  entries(): [number, number][] {
+    return this.ids.map((id, i) => [id, this.values[i]]);
+  }
+
   /** Ids, worst first. */
   list(): number[] {
     return [...this.ids];

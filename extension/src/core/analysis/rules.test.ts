@@ -61,8 +61,10 @@ describe('findings on synthetic traces', () => {
     it('counts the fsyncs the tracer only counted, at their line', () => {
       const b = loopTrace();
       for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
-      b.summary({ ts: 150 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 600, totalNs: 300 * MS, maxNs: 0.9 * MS });
-      b.summary({ ts: 350 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 1200, totalNs: 640 * MS, maxNs: 0.9 * MS });
+      b.summary({ ts: 150 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 600, totalNs: 300 * MS, maxNs: 0.9 * MS, inLoop: true });
+      b.summary({ ts: 350 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 1200, totalNs: 640 * MS, maxNs: 0.9 * MS, inLoop: true });
+      // before its loop started, the thread flushed too: that is not the loop's
+      b.summary({ ts: 350 * MS, call: 'fsync', fdType: 1, stackId: 2n, count: 50, totalNs: 20 * MS, maxNs: 0.9 * MS });
       const a = analyze(b);
       const [f] = a.of('loop-blocked');
       assert.ok(f);

@@ -40,6 +40,8 @@ export class ThreadState {
   muxNs = 0;
   /** epoll fds waited on. */
   readonly epfds = new Set<number>();
+  /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
+  readonly readyFds = new Set<number>();
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */

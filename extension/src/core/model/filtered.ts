@@ -18,6 +18,8 @@ export interface FilteredCounts {
   readonly nonblocking: boolean;
   /** The tracer could not tell whether the fd was non-blocking (the ptrace backend). */
   readonly flagsUnknown: boolean;
+  /** The calls came after the thread's first select/poll/epoll wait (inside its event loop). */
+  readonly inLoop: boolean;
   readonly stackId: bigint;
   /** ns since the trace's origin: when the counts were read (for a delta: the end of its period). */
   readonly ts: number;
@@ -60,7 +62,7 @@ export class FilteredCalls {
     const cur: FilteredCounts = {
       pid: r.pid, tid: r.tid, sys: r.sys, call: SYSCALLS.get(r.sys)?.name ?? `syscall ${r.sys}`,
       fdType: FdTypeNames.get(r.fdType) ?? 'unknown', nonblocking: (r.flags & CallSummaryFlag.nonblocking) !== 0,
-      flagsUnknown: (r.flags & CallSummaryFlag.flags_unknown) !== 0, stackId: r.stackId, ts, since: null,
+      flagsUnknown: (r.flags & CallSummaryFlag.flags_unknown) !== 0, inLoop: (r.flags & CallSummaryFlag.in_loop) !== 0, stackId: r.stackId, ts, since: null,
       count: r.count, totalNs: r.totalNs, maxNs: r.maxNs, errors: r.errors, errnos,
     };
     if (prev && cur.count < prev.count) return; // an older record than the one kept (never sent so, but cheap to refuse)

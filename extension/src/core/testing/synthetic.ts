@@ -83,7 +83,7 @@ export class StreamBuilder {
   }
 
   /** A call_summary record: calls counted (not sent) for thread `tid` at `stackId`, cumulative. */
-  summary(o: { tid?: number; ts: number; call: string; fdType?: number; nonblocking?: boolean; stackId?: bigint; count: number; totalNs: number; maxNs?: number; errnos?: [number, number][] }): this {
+  summary(o: { tid?: number; ts: number; call: string; fdType?: number; nonblocking?: boolean; inLoop?: boolean; stackId?: bigint; count: number; totalNs: number; maxNs?: number; errnos?: [number, number][] }): this {
     const errnos = o.errnos ?? [];
     const values = [0, 0, 0, 0];
     const counts = [0, 0, 0, 0];
@@ -92,7 +92,7 @@ export class StreamBuilder {
       counts[i] = n;
     });
     return this.add(wire.encodeCallSummary({
-      sys: sysId(o.call), fdType: o.fdType ?? 0, flags: o.nonblocking ? wire.CallSummaryFlag.nonblocking : 0, pid: PID, tid: o.tid ?? PID, ts: this.at(o.ts),
+      sys: sysId(o.call), fdType: o.fdType ?? 0, flags: (o.nonblocking ? wire.CallSummaryFlag.nonblocking : 0) | (o.inLoop ? wire.CallSummaryFlag.in_loop : 0), pid: PID, tid: o.tid ?? PID, ts: this.at(o.ts),
       stackId: o.stackId ?? 0n, count: o.count, totalNs: o.totalNs, maxNs: o.maxNs ?? 0, errors: errnos.reduce((n, [, c]) => n + c, 0),
       errnoValues: values, errnoCounts: counts,
     }));

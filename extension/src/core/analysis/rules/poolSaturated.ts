@@ -138,7 +138,7 @@ export class PoolSaturatedRule {
       }
       const ranked = [...sites].sort((a, b) => b[1].ns - a[1].ns);
       const top = new TopEvents();
-      for (const b of bs) for (const id of b.top.list()) top.add(id, 0);
+      for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
       const what = ranked.slice(0, 3).map(([, s]) => `${callPhrase(s.call, s.kind as never)} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
       const names = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
       const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
