@@ -271,7 +271,8 @@ export class TraceAnalyzer {
     const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
-    const b = b0.blocked && !inherentlyBlocking(b0.kind) && b0.fd !== null && t.readyFds.has(b0.fd) ? { ...b0, blocked: false } : b0;
+    const ready = b0.fd !== null && t.readyFds.delete(b0.fd); // only the first call after the wait: a second read of a blocking fd can block
+    const b = b0.blocked && !inherentlyBlocking(b0.kind) && ready ? { ...b0, blocked: false } : b0;
     if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (b.nonblocking) {
       t.nonblocking++;

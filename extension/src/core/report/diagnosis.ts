@@ -55,7 +55,8 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
     }
     lines.push(...wrap(f.suggestion, `${pad}fix: `, `${pad}     `));
     const ids = f.events.slice(0, 8).join(', ');
-    lines.push(`${pad}events: ${formatCount(f.eventCount)}${ids ? ` (ids ${ids}${f.events.length > 8 ? ', …' : ''}: iolens dump shows them in this order)` : ''}`);
+    if (f.eventCount || ids) lines.push(`${pad}events: ${formatCount(Math.max(f.eventCount, f.events.length))}${ids ? ` (ids ${ids}${f.events.length > 8 ? ', …' : ''}: the order of iolens dump)` : ''}`);
+    else lines.push(`${pad}events: none sent (the tracer counted the calls under its threshold)`);
   });
   return lines;
 }

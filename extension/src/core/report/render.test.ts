@@ -2,14 +2,15 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TraceAnalyzer } from '../analysis/analyzer';
 import { assertGolden } from '../testing/golden';
+import { diagnosisTrace } from '../testing/diagnosisTrace';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
 import { ReportBuilder } from './aggregate';
 import { reportJson } from './json';
 import { renderReport, type ReportInput } from './render';
 
-/** The sample trace through the report's single pass. */
-function sampleReport(): ReportInput {
+/** A trace through the report's single pass. */
+function reportOf(bytes: Uint8Array, title: string): ReportInput {
   const builder = new ReportBuilder();
   let id = 0;
   const box: { analyzer?: TraceAnalyzer } = {};
@@ -18,10 +19,13 @@ function sampleReport(): ReportInput {
     box.analyzer?.add(e, id++);
   }, { symbolizer: null });
   box.analyzer = new TraceAnalyzer(pipeline.trace);
-  pipeline.push(sampleTrace());
+  pipeline.push(bytes);
   const warnings = pipeline.end();
-  return { title: 'sample.iolens', trace: pipeline.trace, builder, analysis: box.analyzer.result(), resolver: pipeline.resolver, cwd: '/work/app', warnings };
+  return { title, trace: pipeline.trace, builder, analysis: box.analyzer.result(), resolver: pipeline.resolver, cwd: '/work/app', warnings };
 }
+
+const sampleReport = (): ReportInput => reportOf(sampleTrace(), 'sample.iolens');
+const diagnosisReport = (): ReportInput => reportOf(diagnosisTrace(), 'diagnosis.iolens');
 
 describe('report', () => {
   it('reads like the golden file', () => {
@@ -32,5 +36,15 @@ describe('report', () => {
     const doc = reportJson(sampleReport());
     assertGolden(join(__dirname, '__golden__', 'report.json'), JSON.stringify(doc, null, 1) + '\n');
     assert.equal(doc.iolens_report, 1);
+  });
+
+  it('leads with the findings, their lines, chains and fixes (golden)', () => {
+    const text = renderReport(diagnosisReport());
+    assertGolden(join(__dirname, '__golden__', 'diagnosis.txt'), text);
+    assert.ok(text.indexOf('Findings (') < text.indexOf('I/O models') && text.indexOf('I/O models') < text.indexOf('process 100 server'));
+  });
+
+  it('gives the diagnosis as JSON with stable field names (golden)', () => {
+    assertGolden(join(__dirname, '__golden__', 'diagnosis.json'), JSON.stringify(reportJson(diagnosisReport()), null, 1) + '\n');
   });
 });

@@ -7,7 +7,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../format/units';
 import { loopBlockedFix } from '../catalogue';
-import { callPhrase, inherentlyBlocking, blockKind, kindPhrase, type BlockingCall, type BlockKind } from '../classify';
+import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';
 import type { ChainHop, RawFinding } from '../types';
@@ -37,6 +37,17 @@ interface Pending {
   readonly unfinished: boolean;
   readonly chain: readonly ChainHop[];
 }
+
+/** What a call of each kind waits for, in words. */
+const BLOCKS_ON: Record<BlockKind, string> = {
+  sync: 'which waits until the data is on storage',
+  file: 'a regular file, which waits for the storage (a regular file is always "ready" to epoll, so the wait cannot help)',
+  sleep: 'which sleeps',
+  pipe: 'a blocking pipe, which waits until another thread or process writes to it',
+  socket: 'a blocking socket, which waits for the peer',
+  device: 'a device, which waits for it',
+  other: 'which waits',
+};
 
 /** A finding needs this much time blocked in all (or this many calls of a kind that always blocks). */
 const MIN_TOTAL_NS = 1e6;
@@ -129,19 +140,19 @@ export class LoopBlockedRule {
       if (total < MIN_TOTAL_NS && !(inherentlyBlocking(a.kind) && calls >= MIN_INHERENT_CALLS)) continue;
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
-      const what = callPhrase(a.call, a.kind);
-      const under = a.filteredCount
-        ? `${a.count ? ', plus ' : ''}${plural(a.filteredCount, 'call')} under ${formatDuration(ctx.minDurationNs ?? 0)} (${formatDuration(a.filteredNs)})`
-        : '';
-      const seen = a.count ? `${plural(a.count, 'time')}, ${formatDuration(a.ns)} in total (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
-      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${seen}${under}`;
+      const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
+      const under = a.filteredCount ? `; ${a.count ? `${plural(a.filteredCount, 'more call')} ` : 'all '}under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
+      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${longest}${under}`;
       const stats = loop.stats();
       const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
-      const fd = a.fd !== null ? ` fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
+      const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
+      const seen = [
+        a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : '',
+        a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
+      ].filter(Boolean).join(', and ');
       const detail =
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
-        `inside its turns it called ${what}${fd}, which ${a.kind === 'sleep' ? 'sleeps' : `waits for ${kindPhrase(a.kind)}`}: ` +
-        `${a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : ''}${a.filteredCount ? `${a.count ? '; ' : ''}${plural(a.filteredCount, 'shorter call')} counted by the tracer, ${formatDuration(a.filteredNs)}` : ''}. Nothing else the loop serves ran meanwhile.`;
+        `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}. Nothing else the loop serves ran meanwhile.`;
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first), title, detail, suggestion: loopBlockedFix(a.call, a.kind, a.fd),
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
