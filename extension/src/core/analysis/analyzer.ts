@@ -289,6 +289,8 @@ export class TraceAnalyzer {
     this.busyPoll.other(e.pid, e.tid);
     const chain: ChainHop[] = this.chains.call(e, id, t, irq);
     this.keepChain(e, id, chain);
+    const by = chain[0]?.cause === 'thread' ? chain[0].byTid : null;
+    if (by !== null) t.blockedEndedBy.set(by, (t.blockedEndedBy.get(by) ?? 0) + 1);
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;
@@ -419,7 +421,7 @@ export class TraceAnalyzer {
     });
     const sync = this.aioSync.syncContexts();
     const findings: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx),
+      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid))),
       ...this.busyPoll.findings(ctx),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx),

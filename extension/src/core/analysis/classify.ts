@@ -18,7 +18,7 @@ const EINPROGRESS = -115;
  * loaded machine), so the bar is higher there.
  */
 export const WAITED_NS = 100_000;
-export const WAITED_NS_PTRACE = 2_000_000;
+export const WAITED_NS_PTRACE = 10_000_000;
 
 const MULTIPLEXING_WAITS = new Set(['select', 'pselect6', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
 const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);

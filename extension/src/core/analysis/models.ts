@@ -49,6 +49,14 @@ function blockedWhat(t: ThreadState): string {
   return names[top[0]];
 }
 
+/** Blocking calls worth a model: not the few microseconds of file reads a program's loader makes at its start. */
+const BLOCKING_MIN_NS = 1e6;
+const BLOCKING_MIN_CALLS = 20;
+
+function blocksForReal(t: ThreadState): boolean {
+  return t.blockedAll.ns >= BLOCKING_MIN_NS || t.blockedAll.count >= BLOCKING_MIN_CALLS;
+}
+
 /** The thread's model and its evidence, before the pool question (which needs every thread). */
 function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; evidence: string } {
   const ioSignals = [...t.ioSignals.values()].reduce((a, b) => a + b, 0);
@@ -89,12 +97,13 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
       evidence: `signal-driven I/O: ${sigs} with readiness delivered${t.signalWaits ? `, ${plural(t.signalWaits, 'signal wait')} ended by them` : ''}${tail}`,
     };
   }
-  if (t.blockedAll.count > 0) {
+  if (blocksForReal(t)) {
     return { model: 'blocking', evidence: `blocks in ${blockedSummary(t)}${tail}` };
   }
   const notes: string[] = [];
   if (t.eagain) notes.push(`${plural(t.eagain, 'non-blocking call')} failed with EAGAIN and no wait followed`);
   else if (t.nonblocking) notes.push(`${plural(t.nonblocking, 'non-blocking call')} that could not wait`);
+  if (t.blockedAll.count) notes.push(`${blockedSummary(t)}`);
   if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
@@ -110,6 +119,8 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
     if (tid === t.tid || m === undefined || m === 'blocking' || m === 'none') return;
+    // its blocking calls ended when that thread answered: a client of it, not its worker
+    if ((t.blockedEndedBy.get(tid) ?? 0) * 2 >= t.blockedAll.count) return;
     candidates.set(tid, (candidates.get(tid) ?? 0) + n);
   };
   const peers = all.filter((x) => x.pid === t.pid);

@@ -395,7 +395,7 @@ describe('findings on synthetic traces', () => {
       const [f] = analyze(b).of('herd-wakeups');
       assert.ok(f);
       assert.equal(f.where?.line, 700);
-      assert.match(f.title, /75 of its 100 accept4 calls \(75 %\)/);
+      assert.match(f.title, /75 of 100 accept4 calls \(75 %\)/);
     });
 
     it('stays quiet when the wake-ups find their connection', () => {

@@ -62,6 +62,8 @@ export class ThreadState {
   /** Threads this one woke out of a wait (tid -> count), and threads that woke it. */
   readonly woke = new Map<number, number>();
   readonly wokenBy = new Map<number, number>();
+  /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
+  readonly blockedEndedBy = new Map<number, number>();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
   readonly deliveredTo = new Map<number, number>();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */

@@ -18,6 +18,8 @@ const MIN_SHARE = 0.2;
 interface Acc {
   readonly pid: number;
   readonly tid: number;
+  /** Every loop thread of the process that made the call at this site. */
+  readonly tids: Set<number>;
   stackId: bigint;
   call: string;
   ok: number;
@@ -27,14 +29,17 @@ interface Acc {
 
 /** The herd-wakeups rule. */
 export class HerdWakeupsRule {
-  private readonly accs = new Map<number, Acc>();
+  /** Per process and call site: the threads of a pre-fork / multi-loop server share it. */
+  private readonly accs = new Map<string, Acc>();
 
   private acc(pid: number, tid: number, stackId: bigint, call: string): Acc {
-    let a = this.accs.get(tid);
+    const k = `${pid}:${stackId}:${call}`;
+    let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, stackId, call, ok: 0, futile: 0, top: new TopEvents(50) };
-      this.accs.set(tid, a);
+      a = { pid, tid, tids: new Set(), stackId, call, ok: 0, futile: 0, top: new TopEvents(50) };
+      this.accs.set(k, a);
     }
+    a.tids.add(tid);
     return a;
   }
 
@@ -64,16 +69,16 @@ export class HerdWakeupsRule {
   findings(ctx: AnalysisContext): RawFinding[] {
     const out: RawFinding[] = [];
     for (const a of this.accs.values()) {
-      const loop = ctx.loops.get(a.tid);
-      if (!loop || a.futile < MIN_FUTILE || a.futile < MIN_SHARE * (a.futile + a.ok)) continue;
-      const [turn] = loop.lengths.percentiles([50]);
+      const loops = [...a.tids].map((tid) => ctx.loops.get(tid)).filter((l) => l !== undefined);
+      if (!loops.length || a.futile < MIN_FUTILE || a.futile < MIN_SHARE * (a.futile + a.ok)) continue;
+      const turn = loops.map((l) => l.lengths.percentiles([50])[0]).sort((x, y) => x - y)[Math.floor(loops.length / 2)];
       const impact = a.futile * turn;
-      const t = ctx.threads.get(a.pid, a.tid);
       const pct = Math.round((100 * a.futile) / (a.futile + a.ok));
+      const who = a.tids.size > 1 ? `${plural(a.tids.size, 'loop thread')} of ${ctx.threadName(a.pid, a.pid) || 'process'} ${a.pid}` : threadLabel(ctx, ctx.threads.get(a.pid, a.tid));
       out.push({
         rule: 'herd-wakeups', severity: severityOf(impact, ctx.span.last - ctx.span.first, 'medium'),
-        title: `${threadLabel(ctx, t)} was woken for connections another thread took: ${a.futile.toLocaleString('en-US')} of its ${plural(a.futile + a.ok, a.call + ' call')} (${pct} %) failed with EAGAIN`,
-        detail: `The loop was told the listening socket was readable, and by the time it called ${a.call} the connection was gone to another waiter. Each futile wake-up costs a turn of its loop (median ${formatDuration(turn)}), ${formatDuration(impact)} in all.`,
+        title: `${who} were woken for connections another waiter took: ${a.futile.toLocaleString('en-US')} of ${plural(a.futile + a.ok, a.call + ' call')} (${pct} %) failed with EAGAIN`,
+        detail: `The loops were told the listening socket was readable, and by the time they called ${a.call} the connection was gone to another waiter. Each futile wake-up costs a turn of a loop (median ${formatDuration(turn)}), ${formatDuration(impact)} in all.`,
         suggestion: HERD_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
         events: a.top.list(), eventCount: a.futile, chain: [],
       });

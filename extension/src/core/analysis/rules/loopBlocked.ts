@@ -113,13 +113,22 @@ export class LoopBlockedRule {
     a.filteredNs += d.totalNs;
   }
 
-  /** Findings; `final`: the open turns of threads still alive count too (a loop blocked at the end). */
-  findings(ctx: AnalysisContext): RawFinding[] {
+  /**
+   * Findings, for the threads whose model is an event loop (`loops`: their tids; a thread that
+   * waits in epoll only for its own AIO completions is not serving a loop). The open turns of
+   * threads still alive count too (a loop blocked when the recording ended).
+   */
+  findings(ctx: AnalysisContext, loops: ReadonlySet<number>): RawFinding[] {
     const out: RawFinding[] = [];
     const openNow = new Map<Acc, Pending[]>();
     for (const [tid, list] of this.open) {
-      if (ctx.threads.find(tid)?.exited) continue;
-      for (const p of list) openNow.set(p.acc, [...(openNow.get(p.acc) ?? []), p]);
+      const exited = ctx.threads.find(tid)?.exited === true;
+      for (const p of list) {
+        // after a thread's last wait come its loop's last callback and its shutdown: a call site
+        // that blocked inside earlier turns was the loop's, another may be the shutdown's
+        if (exited && p.acc.count === 0) continue;
+        openNow.set(p.acc, [...(openNow.get(p.acc) ?? []), p]);
+      }
     }
     for (const a0 of this.accs.values()) {
       const pend = openNow.get(a0) ?? [];
@@ -134,7 +143,7 @@ export class LoopBlockedRule {
         }
       }
       const loop = ctx.loops.get(a.tid);
-      if (!loop || (loop.lengths.count === 0 && !a.unfinished)) continue;
+      if (!loop || !loops.has(a.tid) || (loop.lengths.count === 0 && !a.unfinished)) continue;
       const total = a.ns + a.filteredNs;
       const calls = a.count + a.filteredCount;
       if (total < MIN_TOTAL_NS && !(inherentlyBlocking(a.kind) && calls >= MIN_INHERENT_CALLS)) continue;
