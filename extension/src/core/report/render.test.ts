@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validate, type Schema } from '../testing/jsonSchema';
 import { TraceAnalyzer } from '../analysis/analyzer';
 import { assertGolden } from '../testing/golden';
 import { diagnosisTrace } from '../testing/diagnosisTrace';
@@ -46,5 +48,17 @@ describe('report', () => {
 
   it('gives the diagnosis as JSON with stable field names (golden)', () => {
     assertGolden(join(__dirname, '__golden__', 'diagnosis.json'), JSON.stringify(reportJson(diagnosisReport()), null, 1) + '\n');
+  });
+
+  it('conforms to the published JSON Schema (docs/report.schema.json)', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'docs', 'report.schema.json'), 'utf8')) as Schema;
+    for (const doc of [reportJson(sampleReport()), reportJson(diagnosisReport())]) {
+      assert.deepEqual(validate(JSON.parse(JSON.stringify(doc)), schema), []);
+    }
+    // the checker does find violations
+    const broken = JSON.parse(JSON.stringify(reportJson(diagnosisReport()))) as { findings: { severity: string }[]; extra?: number };
+    broken.findings[0].severity = 'urgent';
+    broken.extra = 1;
+    assert.equal(validate(broken, schema).length, 2);
   });
 });
