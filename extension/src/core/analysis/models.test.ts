@@ -97,7 +97,7 @@ describe('wake-up chains', () => {
     b.epollWait({ ts: 0, dur: 37.06 * MS, ret: 1, stackId: 41n, ready: [[8n, 1]] });
     b.epollWait({ ts: 38 * MS, dur: 10 * MS, ret: 0, stackId: 41n });
     const a = analyze(b);
-    assert.equal(a.model(103), 'pool-worker', 'it blocks, then hands the result to the loop');
+    assert.equal(a.model(103), 'blocking', 'one hand-over is no pool relation yet');
     const [first] = a.ids('epoll_wait');
     const chain = a.analyzer.chainOf(first) ?? [];
     assert.deepEqual(chain.map((h) => [h.cause, h.tid, h.call]), [['thread', PID, 'epoll_wait'], ['thread', 103, 'read'], ['timeout', 104, 'clock_nanosleep']]);

@@ -126,7 +126,9 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   const peers = all.filter((x) => x.pid === t.pid);
   for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
-  const best = [...candidates].sort((a, b) => b[1] - a[1])[0];
+  // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
+  const enough = Math.max(3, 0.05 * t.blockedAll.count);
+  const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best) return best[0];
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
   const owner = peers.find((p) => {

@@ -146,7 +146,8 @@ export class LoopBlockedRule {
       if (!loop || !loops.has(a.tid) || (loop.lengths.count === 0 && !a.unfinished)) continue;
       const total = a.ns + a.filteredNs;
       const calls = a.count + a.filteredCount;
-      if (total < MIN_TOTAL_NS && !(inherentlyBlocking(a.kind) && calls >= MIN_INHERENT_CALLS)) continue;
+      // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
+      if (total < MIN_TOTAL_NS && !((a.kind === 'sync' || a.kind === 'sleep') && calls >= MIN_INHERENT_CALLS)) continue;
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
