@@ -233,6 +233,7 @@ export class TraceAnalyzer {
       if (typeof e.args.ring === 'string') this.ringOwner.set(e.args.ring, e.tid);
       this.sqpoll.enter(e, id);
     } else if (isSignalWait(e.name)) {
+      t.signalWaitCalls++;
       this.lastSignalWait.set(e.tid, { end: e.ts + e.dur, dur: e.dur });
       if (e.name === 'rt_sigtimedwait' && e.ret > 0 && typeof e.args.signal === 'string') {
         const sig = e.ret;
@@ -343,6 +344,7 @@ export class TraceAnalyzer {
     if (e.phase === 'deliver') {
       const t = this.threads.get(e.pid, e.tid);
       this.chains.delivered(t, e.ts, `${e.name}${io ? ' (I/O readiness)' : ''}`, id);
+      if (!io) t.otherSignals.set(e.name, (t.otherSignals.get(e.name) ?? 0) + 1);
       if (io) {
         t.ioSignals.set(e.name, (t.ioSignals.get(e.name) ?? 0) + 1);
         const w = this.lastSignalWait.get(e.tid);
@@ -410,8 +412,12 @@ export class TraceAnalyzer {
     };
   }
 
-  /** Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live trace grows. */
-  result(): AnalysisResult {
+  /**
+   * Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live
+   * trace grows. `siteKey` names the line a stack's call is at (the report's and the editor's
+   * resolver give it), so that stacks differing only above that line make one finding.
+   */
+  result(siteKey?: (stackId: bigint) => string): AnalysisResult {
     const ctx = this.ctx;
     const inputs = this.inputs();
     const threads = classifyThreads(ctx, inputs);
@@ -421,7 +427,7 @@ export class TraceAnalyzer {
     });
     const sync = this.aioSync.syncContexts(ctx);
     const findings: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid))),
+      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),
       ...this.busyPoll.findings(ctx),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx),

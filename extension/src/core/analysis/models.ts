@@ -49,12 +49,21 @@ function blockedWhat(t: ThreadState): string {
   return names[top[0]];
 }
 
-/** Blocking calls worth a model: not the few microseconds of file reads a program's loader makes at its start. */
+/**
+ * Blocking calls worth a model: 1 ms and 1 % of the thread's traced life at least — not the file
+ * reads a program or its loader makes at its start (a daemon's master reading its configuration).
+ */
 const BLOCKING_MIN_NS = 1e6;
-const BLOCKING_MIN_CALLS = 20;
+const BLOCKING_MIN_SHARE = 0.01;
 
 function blocksForReal(t: ThreadState): boolean {
-  return t.blockedAll.ns >= BLOCKING_MIN_NS || t.blockedAll.count >= BLOCKING_MIN_CALLS;
+  return t.blockedAll.ns >= Math.max(BLOCKING_MIN_NS, BLOCKING_MIN_SHARE * (t.last - t.first));
+}
+
+/** I/O signals worth a model: more than one, and most of the signals the thread got. */
+function signalDriven(t: ThreadState, ioSignals: number): boolean {
+  const other = [...t.otherSignals.values()].reduce((a, b) => a + b, 0);
+  return ioSignals >= 2 && ioSignals >= other;
 }
 
 /** The thread's model and its evidence, before the pool question (which needs every thread). */
@@ -78,7 +87,8 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     const enters = t.uring.enters ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)` : '';
     return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
   }
-  if (t.muxWaits >= 2 || (t.muxWaits >= 1 && ioSignals === 0)) {
+  const bySignals = signalDriven(t, ioSignals);
+  if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
     const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
     const lead = calls.map(([c, n]) => `${plural(n.count, c + ' call')}`).join(', ');
     const fdKinds = new Map<string, number>();
@@ -90,7 +100,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
       evidence: `event loop: ${lead}${fdKinds.size ? ` on ${kinds(fdKinds)}` : ''}, waiting ${share(t.muxNs, t)}${lag && lag.turns ? `; ${plural(lag.turns, 'turn')}, lag p99 ${formatDuration(lag.p99)}` : ''}${signals}${tail}`,
     };
   }
-  if (ioSignals > 0) {
+  if (bySignals) {
     const sigs = [...t.ioSignals].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
     return {
       model: 'signal-driven',
@@ -106,6 +116,10 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   if (t.blockedAll.count) notes.push(`${blockedSummary(t)}`);
   if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
+  if (t.signalWaitCalls || t.otherSignals.size || ioSignals) {
+    const got = [...t.otherSignals, ...t.ioSignals].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');
+    notes.push(`${t.signalWaitCalls ? `waits for signals (${plural(t.signalWaitCalls, 'call')})` : 'gets signals'}${got ? `: ${got}` : ''} — control, not I/O readiness`);
+  }
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
 }
 
@@ -114,7 +128,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
-function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[]): number | null {
+function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], wakesOnly = false): number | null {
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
@@ -129,7 +143,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
   const enough = Math.max(3, 0.05 * t.blockedAll.count);
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
-  if (best) return best[0];
+  if (best || wakesOnly) return best?.[0] ?? null;
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
   const owner = peers.find((p) => {
     const m = own.get(p.tid);
@@ -148,8 +162,9 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     let worksFor: number | null = null;
-    if (m.model === 'blocking') {
-      worksFor = poolOwner(t, own, all);
+    // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
+    if (m.model === 'blocking' || (m.model === 'none' && t.blockedAll.count >= 3)) {
+      worksFor = poolOwner(t, own, all, m.model === 'none');
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);
         return {

@@ -22,3 +22,17 @@ export function whereOf(stacks: StackSource, stackId: bigint): Where | null {
 export function resolveFindings(raw: readonly RawFinding[], stacks: StackSource): Finding[] {
   return raw.map((f) => ({ ...f, where: whereOf(stacks, f.stackId) }));
 }
+
+/** A key for the line a stack's call is at: stacks with the same key are one call site. */
+export function siteKeyOf(stacks: StackSource): (stackId: bigint) => string {
+  const cache = new Map<bigint, string>();
+  return (stackId) => {
+    let k = cache.get(stackId);
+    if (k === undefined) {
+      const w = whereOf(stacks, stackId);
+      k = w ? `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? ''}` : stackId ? 'no frame of the program' : 'no stack';
+      cache.set(stackId, k);
+    }
+    return k;
+  };
+}

@@ -50,6 +50,9 @@ export class ThreadState {
   readonly ioSignals = new Map<string, number>();
   signalWaits = 0;
   signalWaitNs = 0;
+  /** Signals delivered that carried no readiness (SIGCHLD, SIGTERM...), by name; and every signal wait. */
+  readonly otherSignals = new Map<string, number>();
+  signalWaitCalls = 0;
   /** Blocking calls that really waited, by kind, and all of them. */
   readonly blocked = new Map<BlockKind, Tally>();
   readonly blockedAll = tally();

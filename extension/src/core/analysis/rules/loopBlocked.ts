@@ -118,19 +118,38 @@ export class LoopBlockedRule {
    * waits in epoll only for its own AIO completions is not serving a loop). The open turns of
    * threads still alive count too (a loop blocked when the recording ended).
    */
-  findings(ctx: AnalysisContext, loops: ReadonlySet<number>): RawFinding[] {
+  findings(ctx: AnalysisContext, loops: ReadonlySet<number>, siteKey: (stackId: bigint) => string = (id) => String(id)): RawFinding[] {
     const out: RawFinding[] = [];
+    // stacks that differ only above the line to change (different callers, a runtime's frames) are one call site
+    const merged = new Map<string, Acc>();
+    for (const a of this.accs.values()) {
+      const k = `${a.tid}:${a.call}:${siteKey(a.stackId)}`;
+      const m = merged.get(k);
+      if (!m) {
+        merged.set(k, { ...a, top: a.top.clone() });
+        continue;
+      }
+      const pick = a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
+      merged.set(k, {
+        ...m, stackId: pick.stackId, fd: m.fd ?? a.fd, path: m.path ?? a.path, count: m.count + a.count, ns: m.ns + a.ns, max: Math.max(m.max, a.max),
+        unfinished: m.unfinished || a.unfinished, filteredCount: m.filteredCount + a.filteredCount, filteredNs: m.filteredNs + a.filteredNs,
+        top: mergeTop(m.top, a.top),
+      });
+    }
+    const byOriginal = new Map<Acc, Acc>();
+    for (const a of this.accs.values()) byOriginal.set(a, merged.get(`${a.tid}:${a.call}:${siteKey(a.stackId)}`) as Acc);
     const openNow = new Map<Acc, Pending[]>();
     for (const [tid, list] of this.open) {
       const exited = ctx.threads.find(tid)?.exited === true;
       for (const p of list) {
         // after a thread's last wait come its loop's last callback and its shutdown: a call site
         // that blocked inside earlier turns was the loop's, another may be the shutdown's
-        if (exited && p.acc.count === 0) continue;
-        openNow.set(p.acc, [...(openNow.get(p.acc) ?? []), p]);
+        const acc = byOriginal.get(p.acc) ?? p.acc;
+        if (exited && acc.count === 0) continue;
+        openNow.set(acc, [...(openNow.get(acc) ?? []), p]);
       }
     }
-    for (const a0 of this.accs.values()) {
+    for (const a0 of merged.values()) {
       const pend = openNow.get(a0) ?? [];
       const a = pend.length ? { ...a0, top: a0.top.clone() } : a0;
       if (pend.length) {
@@ -151,7 +170,7 @@ export class LoopBlockedRule {
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
-      const under = a.filteredCount ? `; ${a.count ? `${plural(a.filteredCount, 'more call')} ` : 'all '}under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
+      const under = a.filteredCount ? `; ${a.count ? `${a.filteredCount.toLocaleString('en-US')} of them` : 'all'} under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
       const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${longest}${under}`;
       const stats = loop.stats();
       const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
@@ -171,4 +190,12 @@ export class LoopBlockedRule {
     }
     return out;
   }
+}
+
+/** The worst events of two sets. */
+function mergeTop(x: TopEvents, y: TopEvents): TopEvents {
+  const t = x.clone();
+  for (const [id, v] of y.entries()) t.add(id, v, v > x.worst ? y.worstChain : undefined);
+  t.count = x.count + y.count;
+  return t;
 }
