@@ -76,11 +76,11 @@ describe('the event stream', function () {
     // the findings come first: the blocking read in the loop, at its line
     assert.match(out.stdout, /^Findings \(\d+, by time at stake\)\n\s+1\. HIGH\s+loop-blocked\s+read\(\) blocked the event loop/m);
     assert.match(out.stdout, new RegExp(`at: test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)`));
-    assert.match(out.stdout, /^I\/O models\n  process \d+ epoll_stall: epoll loop on 1 thread/m);
+    assert.match(out.stdout, /^I\/O models\n {2}process \d+ epoll_stall: epoll loop on 1 thread/m);
     assert.match(out.stdout, /epoll_stall\s+multiplexing\s+event loop: \d+ epoll_wait calls/);
     assert.match(out.stdout, /epoll_wait\s+\d+/);
     // the writer sleeps 20 ms before unblocking it: a loaded machine may add a few
-    assert.match(out.stdout, new RegExp(`Longest waits and blocking calls, by call site[^\\n]*\\n\\s+1\\.\\s+[2-4]\\d\\.\\d ms max  read  test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)\\n\\s+4 calls`), 'the stalled read is the longest, at its line');
+    assert.match(out.stdout, new RegExp(`Longest waits and blocking calls, by call site[^\\n]*\\n\\s+1\\.\\s+[2-4]\\d\\.\\d ms max {2}read {2}test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)\\n\\s+4 calls`), 'the stalled read is the longest, at its line');
   });
 
   it('opens a trace file cut short in the middle of a record, with a warning', async () => {
