@@ -244,12 +244,15 @@ export class TraceAnalyzer {
         }
       }
     }
-    this.keepChain(e, id, this.chains.call(e, id, t, irq));
+    this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, t);
   }
 
-  private keepChain(e: SyscallEvent, id: number, chain: ChainHop[]): void {
+  private keepChain(e: SyscallEvent, id: number, t: ThreadState): void {
     const from = this.options.keepChainsFrom;
-    if (from !== undefined && e.dur >= from && (chain.length > 1 || chain[0]?.cause !== 'unknown')) this.chainsById.set(id, chain);
+    if (from === undefined || e.dur < from) return;
+    const chain = this.chains.lastChain(t);
+    if (chain.length > 1 || (chain.length === 1 && chain[0].cause !== 'unknown')) this.chainsById.set(id, chain);
   }
 
   /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
@@ -259,7 +262,8 @@ export class TraceAnalyzer {
 
   /** The fds a wait reported ready. */
   private noteReady(e: SyscallEvent, t: ThreadState): void {
-    t.readyFds.clear();
+    if (t.readyFds.size) t.readyFds.clear();
+    if (e.ret <= 0) return;
     const list = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
     for (const r of list) {
       if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
@@ -288,9 +292,9 @@ export class TraceAnalyzer {
     if (!b.blocked) return;
     this.eagain.waited(e.pid, e.tid);
     this.busyPoll.other(e.pid, e.tid);
-    const chain: ChainHop[] = this.chains.call(e, id, t, irq);
-    this.keepChain(e, id, chain);
-    const by = chain[0]?.cause === 'thread' ? chain[0].byTid : null;
+    this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, t);
+    const by = this.chains.lastWaker(t);
     if (by !== null) t.blockedEndedBy.set(by, (t.blockedEndedBy.get(by) ?? 0) + 1);
     if (b.kind === 'sleep') {
       t.sleeps.count++;
@@ -301,7 +305,7 @@ export class TraceAnalyzer {
       this.pool.blocked(e.tid, id, e.name, b.kind, e.stackId, e.ts, e.dur);
       t.lastBlockedEnd = e.ts + e.dur;
     }
-    if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, chain);
+    if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
   }
 
   private setup(e: SyscallEvent, id: number, t: ThreadState): void {

@@ -3,12 +3,13 @@
  * that thread was blocked on just before, hop by hop), its own timeout, a signal, an interrupt, AIO
  * or io_uring completions, or an fd that became ready with no traced waker. Built while the trace
  * streams by: a wake-up record arrives before the syscall record of the call it ends, and the
- * waker's previous call has arrived before the wake-up; each chain is copied to a bounded depth,
- * so memory stays constant per thread.
+ * waker's previous call has arrived before the wake-up. Each thread's last calls live in reused
+ * slots and a wake-up keeps a copy of its waker's call, to a bounded depth: constant memory per
+ * thread, no allocation per event; the hops and their texts are made only when a chain is asked for.
  */
 import type { SyscallEvent, WakeEvent } from '../model/events';
 import { isMultiplexingWait, waitTimeoutNs } from './classify';
-import type { RecentCall, ThreadState, ThreadTable } from './threadState';
+import type { RecentCall, ThreadState, ThreadTable, WakeRef } from './threadState';
 import type { ChainHop } from './types';
 
 /** Hops kept per chain. */
@@ -18,32 +19,12 @@ const PRIOR_WINDOW_NS = 50e6;
 /** Calls shorter than this that returned nothing are not remembered (a zero-timeout poll loop). */
 const REMEMBER_MIN_NS = 10_000;
 
-interface PendingWake {
-  readonly id: number;
-  readonly ts: number;
-  readonly since: number | null;
-  readonly wakerPid: number;
-  readonly wakerTid: number;
-  readonly wakerCall: string;
-  readonly fd: number | null;
-  readonly path: string | null;
-  /** The waker's call that ended just before it woke the other thread. */
-  readonly prior: RecentCall | undefined;
-}
-
-/** A signal delivered to a thread, for the call it interrupted. */
-interface Delivery {
-  readonly id: number;
-  readonly ts: number;
-  readonly name: string;
-}
-
 const EINTR_LIKE = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
+type CauseFields = Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'>;
 
 /** Follows who woke whom. */
 export class ChainTracker {
-  private readonly pending = new Map<number, PendingWake[]>();
-  private readonly lastDelivery = new Map<number, Delivery>();
+  private readonly pending = new Map<number, WakeRef[]>();
 
   constructor(
     private readonly threads: ThreadTable,
@@ -53,7 +34,9 @@ export class ChainTracker {
   /** A wake-up record. */
   wake(w: WakeEvent, id: number): void {
     const waker = this.threads.get(w.pid, w.tid);
-    const prior = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
+    const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
+    // a copy: the waker's slot is reused by its next calls
+    const prior = last ? { ...last, wake: last.depth + 1 < MAX_HOPS ? last.wake : null } : null;
     const list = this.pending.get(w.wakeeTid) ?? [];
     list.push({
       id, ts: w.ts, since: w.wakeeSince, wakerPid: w.pid, wakerTid: w.tid, wakerCall: w.name,
@@ -68,60 +51,72 @@ export class ChainTracker {
    * before (the kernel delivers a signal on the way back to user space, after the syscall's exit).
    */
   delivered(t: ThreadState, ts: number, name: string, id: number): void {
-    this.lastDelivery.set(t.tid, { id, ts, name });
     const c = t.lastCallBefore(ts, ts - 1e6);
-    const hop = c?.chain[0];
-    if (c && hop && hop.cause === 'signal' && hop.byEvent === -1) c.chain[0] = { ...hop, by: name, byEvent: id };
+    if (c && !c.signal && c.e.error && EINTR_LIKE.has(c.e.error)) c.signal = { name, id };
   }
 
-  /**
-   * A finished wait or blocking call of thread `t`: its chain (what ended it, then what the waker
-   * was blocked on, ...), remembered for the calls it wakes later. `irq`: the interrupt that woke a
-   * UIO read, when known.
-   */
-  call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): ChainHop[] {
-    const end = e.ts + e.dur;
-    const wake = this.takeWake(e.tid, e.ts, end);
+  /** A finished wait or blocking call of thread `t`; `irq`: the interrupt that woke a UIO read, when known. */
+  call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    const wake = this.takeWake(e.tid, e.ts, e.ts + e.dur);
+    if (e.dur < REMEMBER_MIN_NS && e.ret <= 0 && !wake) {
+      t.latest = null;
+      return;
+    }
+    t.remember(e, id, wake, irq ?? null, wake?.prior ? wake.prior.depth + 1 : 0);
+  }
+
+  /** The thread whose wake-up ended the thread's last remembered call, null when none. */
+  lastWaker(t: ThreadState): number | null {
+    return t.latest?.wake?.wakerTid ?? null;
+  }
+
+  /** The chain of the thread's call just passed to `call` (empty when it was not remembered). */
+  lastChain(t: ThreadState): ChainHop[] {
+    return t.latest ? this.chainOf(t.latest) : [];
+  }
+
+  /** A call's chain: its own hop, then its waker's, up to MAX_HOPS. */
+  chainOf(c: RecentCall): ChainHop[] {
+    const hops: ChainHop[] = [];
+    for (let cur: RecentCall | null = c; cur && hops.length < MAX_HOPS; cur = cur.wake?.prior ?? null) hops.push(this.hop(cur));
+    return hops;
+  }
+
+  private hop(c: RecentCall): ChainHop {
+    const e = c.e;
     const fd = typeof e.args.fd === 'number' ? e.args.fd : typeof e.args.epfd === 'number' ? e.args.epfd : null;
-    const path = typeof e.args.path === 'string' ? e.args.path : null;
-    const base = { pid: e.pid, tid: e.tid, call: e.name, ts: e.ts, dur: e.dur, fd, path, stackId: e.stackId, event: id };
-    let chain: ChainHop[];
-    if (wake) {
-      const waker = this.threadName(wake.wakerPid, wake.wakerTid);
-      const to = wake.fd !== null ? ` to fd ${wake.fd}${wake.path ? ` <${wake.path}>` : ''}` : '';
-      chain = [{ ...base, cause: 'thread', by: `${waker} ${wake.wakerPid}/${wake.wakerTid} (${wake.wakerCall}${to})`, byPid: wake.wakerPid, byTid: wake.wakerTid, byEvent: wake.id }];
-      if (wake.prior) chain.push(...wake.prior.chain.slice(0, MAX_HOPS - 1));
-    } else {
-      chain = [{ ...base, ...this.otherCause(e, irq) }];
+    const base = { pid: e.pid, tid: e.tid, call: e.name, ts: e.ts, dur: e.dur, fd, path: typeof e.args.path === 'string' ? e.args.path : null, stackId: e.stackId, event: c.id };
+    const w = c.wake;
+    if (w) {
+      const to = w.fd !== null ? ` to fd ${w.fd}${w.path ? ` <${w.path}>` : ''}` : '';
+      const waker = this.threadName(w.wakerPid, w.wakerTid);
+      return { ...base, cause: 'thread', by: `${waker} ${w.wakerPid}/${w.wakerTid} (${w.wakerCall}${to})`, byPid: w.wakerPid, byTid: w.wakerTid, byEvent: w.id };
     }
-    if (e.dur >= REMEMBER_MIN_NS || e.ret > 0 || wake) {
-      t.remember({ id, call: e.name, ts: e.ts, end, fd, path, stackId: e.stackId, chain });
-    }
-    return chain;
+    return { ...base, ...this.otherCause(c) };
   }
 
   /** The wake-up that ended the call that began at `since`, if a traced thread woke it. */
-  private takeWake(tid: number, since: number, end: number): PendingWake | undefined {
+  private takeWake(tid: number, since: number, end: number): WakeRef | null {
     const list = this.pending.get(tid);
-    if (!list?.length) return undefined;
-    let found: PendingWake | undefined;
-    for (const w of list) if (w.since === since && w.ts <= end) found = w;
-    // wake-ups of calls that began before this one ended will never be claimed: forget them
-    const keep = list.filter((w) => w.since !== null && w.since > since);
-    if (keep.length) this.pending.set(tid, keep);
-    else this.pending.delete(tid);
+    if (!list?.length) return null;
+    let found: WakeRef | null = null;
+    let keep = 0;
+    for (const w of list) {
+      if (w.since === since && w.ts <= end) found = w;
+      // wake-ups of calls that began before this one ended will never be claimed: forget them
+      else if (w.since !== null && w.since > since) list[keep++] = w;
+    }
+    list.length = keep;
+    if (!keep) this.pending.delete(tid);
     return found;
   }
 
-  private otherCause(e: SyscallEvent, irq?: { ts: number; id: number; name: string }): Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'> {
+  private otherCause(c: RecentCall): CauseFields {
+    const e = c.e;
     const none = { byPid: null, byTid: null, byEvent: -1 };
-    if (irq) return { cause: 'interrupt', by: irq.name, ...none, byEvent: irq.id };
+    if (c.irq) return { cause: 'interrupt', by: c.irq.name, ...none, byEvent: c.irq.id };
     if ((e.name === 'nanosleep' || e.name === 'clock_nanosleep') && !e.error) return { cause: 'timeout', by: null, ...none };
-    if (e.error && EINTR_LIKE.has(e.error)) {
-      const d = this.lastDelivery.get(e.tid);
-      const by = d && Math.abs(d.ts - (e.ts + e.dur)) < 1e6 ? d.name : 'a signal';
-      return { cause: 'signal', by, ...none, byEvent: d && by === d.name ? d.id : -1 };
-    }
+    if (e.error && EINTR_LIKE.has(e.error)) return { cause: 'signal', by: c.signal?.name ?? 'a signal', ...none, byEvent: c.signal?.id ?? -1 };
     if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
       return e.ret > 0 ? { cause: 'aio', by: `${e.ret} AIO completion${e.ret > 1 ? 's' : ''}`, ...none } : { cause: 'timeout', by: null, ...none };
     }

@@ -87,7 +87,9 @@ export class TopEvents {
   }
 }
 
-/** "1 call", "3 calls". */
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** "1 call", "3 calls", "1,204 calls". */
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${COUNT.format(n)} ${n === 1 ? one : many}`;
 }

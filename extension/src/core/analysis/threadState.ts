@@ -3,8 +3,8 @@
  * (counts and times per way of waiting), its wake-up relations with other threads, and the few
  * calls it made last (for wake-up chains). Constant size per thread, whatever the trace's length.
  */
+import type { SyscallEvent } from '../model/events';
 import type { BlockKind } from './classify';
-import type { ChainHop } from './types';
 
 /** Counts and time of one kind of call. */
 export interface Tally {
@@ -16,17 +16,34 @@ function tally(): Tally {
   return { count: 0, ns: 0 };
 }
 
-/** A recently finished wait or blocking call (wake-up chains look back at these). */
-export interface RecentCall {
+/** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
+export interface WakeRef {
   readonly id: number;
-  readonly call: string;
   readonly ts: number;
-  readonly end: number;
+  readonly since: number | null;
+  readonly wakerPid: number;
+  readonly wakerTid: number;
+  readonly wakerCall: string;
   readonly fd: number | null;
   readonly path: string | null;
-  readonly stackId: bigint;
-  /** What ended it, innermost hop first (at most MAX_HOPS). */
-  chain: ChainHop[];
+  /** A copy of the waker's call that ended just before (null beyond the chain's depth). */
+  readonly prior: RecentCall | null;
+}
+
+/**
+ * A recently finished wait or blocking call (wake-up chains look back at these). The thread's
+ * slots are reused call after call (no allocation per event); a wake-up keeps a copy.
+ */
+export interface RecentCall {
+  e: SyscallEvent;
+  id: number;
+  end: number;
+  wake: WakeRef | null;
+  irq: { ts: number; id: number; name: string } | null;
+  /** The signal delivered right after it (it ended the call with EINTR). */
+  signal: { name: string; id: number } | null;
+  /** Hops behind it (its wake's prior's depth + 1). */
+  depth: number;
 }
 
 /** Calls remembered per thread for chains. */
@@ -71,9 +88,11 @@ export class ThreadState {
   readonly deliveredTo = new Map<number, number>();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
   readonly blockingSites = new Set<bigint>();
-  /** The last few finished waits and blocking calls (a ring). */
+  /** The last few finished waits and blocking calls (a ring of reused slots). */
   readonly recent: RecentCall[] = [];
   private recentNext = 0;
+  /** The slot written last. */
+  latest: RecentCall | null = null;
   /** End of its last finished call. */
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
@@ -111,11 +130,24 @@ export class ThreadState {
     this.muxNs += ns;
   }
 
-  /** Remember a finished call for chains. */
-  remember(c: RecentCall): void {
-    if (this.recent.length < RECENT_CALLS) this.recent.push(c);
-    else this.recent[this.recentNext] = c;
+  /** Remember a finished call for chains, in the next slot (reused). */
+  remember(e: SyscallEvent, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
+    let c = this.recent[this.recentNext];
+    if (!c) {
+      c = { e, id, end: e.ts + e.dur, wake, irq, signal: null, depth };
+      this.recent[this.recentNext] = c;
+    } else {
+      c.e = e;
+      c.id = id;
+      c.end = e.ts + e.dur;
+      c.wake = wake;
+      c.irq = irq;
+      c.signal = null;
+      c.depth = depth;
+    }
     this.recentNext = (this.recentNext + 1) % RECENT_CALLS;
+    this.latest = c;
+    return c;
   }
 
   /** The latest remembered call that ended at or before `ts` (and after `notBefore`). */
@@ -125,10 +157,6 @@ export class ThreadState {
     return best;
   }
 
-  /** A remembered call by event id. */
-  recentById(id: number): RecentCall | undefined {
-    return this.recent.find((c) => c.id === id);
-  }
 
   /** Time in all its ways of waiting for I/O. */
   ioWaitNs(): number {

@@ -123,6 +123,7 @@ export class UioTracker {
    * completes, when it is the driver waking for an interrupt.
    */
   add(e: TraceEvent, ref: number): UioWake | undefined {
+    if (!this.devices.size) return undefined; // no UIO device in this trace: nothing here can concern one
     switch (e.kind) {
       case 'irq': {
         const d = this.byIrq(e.irq);
