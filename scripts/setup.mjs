@@ -19,8 +19,9 @@ export const PACKAGES = {
     'zlib1g-dev', 'libdw-dev', 'elfutils', 'libc6-dbg', 'liburing-dev', 'libaio-dev', 'binutils',
   ],
   // the benchmarks compare with these; the tests use strace as an independent witness (and as
-  // "another tracer" in the attach-refusal tests) and setcap for the privileged-tracer tests;
-  // real programs nobody here wrote, whose diagnosis docs/real-programs.md records and
+  // "another tracer" in the attach-refusal tests), setcap for the privileged-tracer tests, fio
+  // (a real storage engine) for the request-engine depth figures and bench/output.ts; and real
+  // programs nobody here wrote, whose diagnosis docs/real-programs.md records and
   // test/tracer/realPrograms.test.ts checks: fio, nginx under wrk, redis under redis-benchmark
   test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'nginx', 'wrk', 'redis-server', 'redis-tools'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):

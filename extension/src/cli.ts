@@ -7,6 +7,9 @@
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
  */
+import { createWriteStream, fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
@@ -19,13 +22,17 @@ const USAGE = `Usage:
       Trace the asynchronous I/O of a running process (and the threads and children it starts),
       or of a command launched under the tracer, showing each wait, request, signal and interrupt
       with its duration and the source line that issued it.
-        -p, --pid PID          attach to a running process
+        -p, --pid PID          attach to a running process and its existing children (and what they start);
+                               the recording lasts while any of them lives (a launched daemon too)
+            --no-children      trace only the process itself, not its children
         -b, --backend B        ebpf (needs CAP_BPF+CAP_PERFMON), ptrace (your own processes), or auto (default)
         -d, --duration S       stop after S seconds (default: when the target exits, or Ctrl-C)
         -m, --min-duration MS  show blocking reads/writes/fsyncs from this long (default 1; 0 shows all)
             --irq              record every hard interrupt
         -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
-            --jsonl FILE|-     write one JSON object per event (- for standard output)
+            --jsonl FILE|-     write one JSON object per event (- for standard output); stacks are sent
+                               once, as a stack table, and named by stack_id in the events
+            --full-stacks      JSON lines carry each event's whole stack instead of its stack_id
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
             --color / --no-color
@@ -36,7 +43,7 @@ const USAGE = `Usage:
       longest calls by call site, the calls counted under the threshold, UIO devices, interrupts.
         --json            one JSON document (docs/report-json.md)
         --fail-on SEV     exit with status 3 when a finding of severity SEV or worse exists
-  iolens dump FILE.iolens [--jsonl] [--symbols DIR]...
+  iolens dump FILE.iolens [--jsonl [--full-stacks]] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
       Make a trace written by iolens-tracer alone (on a device, a guest, a container) self-contained:
@@ -47,6 +54,22 @@ const USAGE = `Usage:
   iolens --version`;
 
 class UsageError extends Error {}
+
+/**
+ * Standard output for `record`'s live lines, written without ever blocking the main thread: a pipe
+ * or socket (`| less`) through an event-loop socket (non-blocking; what a slow reader has not taken
+ * when the recording ends is dropped, not waited for), anything else (a terminal, a file) from
+ * libuv's thread pool. `release` puts a pipe back in blocking mode for whoever shares it.
+ */
+function liveStdout(): { out: Writable; release(): void } {
+  const st = fstatSync(1);
+  if (st.isFIFO() || st.isSocket()) {
+    const sock = new Socket({ fd: 1, readable: false, writable: true });
+    const handle = (sock as unknown as { _handle?: { setBlocking?(b: boolean): number } })._handle;
+    return { out: sock, release: () => handle?.setBlocking?.(true) };
+  }
+  return { out: createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 16 }), release: () => undefined };
+}
 
 function num(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -83,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
+        'no-children': { type: 'boolean' },
+        'full-stacks': { type: 'boolean' },
       },
     });
     const pid = num('--pid', values.pid, 1);
@@ -93,8 +118,10 @@ async function main(argv: string[]): Promise<number> {
     const minMs = num('--min-duration', values['min-duration'], 0);
     const backend = values.backend ?? 'auto';
     if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UsageError(`--backend must be ebpf, ptrace or auto, not '${backend}'`);
+    if (values['full-stacks'] && !values.jsonl) throw new UsageError('--full-stacks goes with --jsonl');
     const abort = new AbortController();
     const stop = (): void => abort.abort();
+    const stdout = liveStdout();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
@@ -106,18 +133,22 @@ async function main(argv: string[]): Promise<number> {
         minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined,
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
+        noChildren: values['no-children'],
+        jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),
         output: values.output,
         jsonl: values.jsonl,
         quiet: values.quiet,
         color: values['no-color'] ? false : values.color ? true : color,
-        stdout: process.stdout,
+        // the live output is written off the main thread: a slow reader never holds the recording
+        stdout: stdout.out,
         stderr: process.stderr,
         stopSignal: abort.signal,
       });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdout.release();
     }
   }
   if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
@@ -126,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         jsonl: { type: 'boolean' },
+        'full-stacks': { type: 'boolean' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         symbols: { type: 'string', multiple: true },
@@ -149,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return dump(positionals[0], {
       jsonl: values.jsonl === true,
+      jsonStacks: values['full-stacks'] ? 'inline' : 'table',
       color: values['no-color'] ? false : values.color ? true : color,
       out: process.stdout,
       err: process.stderr,
@@ -166,6 +199,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // `record` may leave a write to a reader that stopped reading in flight: it is given up
+    if (process.argv[2] === 'record') process.exit(code);
     process.exitCode = code;
   },
   (e: unknown) => {

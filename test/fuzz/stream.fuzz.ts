@@ -41,8 +41,8 @@ function richTrace(): Uint8Array {
   b.add(wire.encodeStack({ nframes: 3, flags: 2, pid: PID, spSlots: 1, stackId: 9n, frames: [0x401000n, 0x402000n, 0x403000n] }));
   for (let i = 0; i < 6; i++) {
     b.syscall({ sys: sysId('poll'), ts: b.at(10 + i), dur: 5, ret: 1, dataFormat: 2, data: [1000n, 0x0001000100000003n], stackId: 9n });
-    b.add(wire.encodeUringSubmit({ opcode: i, sqThread: i & 1, pid: PID, tid: PID, ts: b.at(20 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), reqFlags: 0n, fd: 3 }));
-    b.add(wire.encodeUringComplete({ pid: PID, tid: PID, ts: b.at(30 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), res: -i, cflags: i === 2 ? 2 : 0 }));
+    b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: i, sqThread: i & 1, pid: PID, tid: PID, ts: b.at(20 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), reqFlags: 0n, fd: 3 }));
+    b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(30 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), res: -i, cflags: i === 2 ? 2 : 0 }));
   }
   b.syscall({ sys: sysId('rt_sigtimedwait'), ts: b.at(40), dur: 9, ret: 29, dataFormat: 6, data: [5n, 29n | (1n << 32n), 1n, 4n] });
   b.add(wire.encodeTask({ event: 1, pid: 200, tid: 200, ts: b.at(50), ppid: PID, ptid: PID, exitCode: 0, flags: 0, comm: 'child', filename: '' }));

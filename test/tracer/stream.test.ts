@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { StreamReader } from '../../extension/src/core/stream/reader';
-import type { WireRecord } from '../../protocol/generated/wire';
+import { Sys, type WireRecord } from '../../protocol/generated/wire';
 import { BACKENDS, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, type Recording } from './harness';
 
 /** Records the kernel side produced (the rest are written by the tracer's user-space part). */
@@ -53,7 +53,7 @@ describe('the event stream', function () {
     assert.equal(lost, end.dropped, 'drop records add up to the total lost');
     const kernel = all.filter(fromKernel);
     assert.equal(kernel.length, end.emitted, 'every record the kernel wrote is in the file');
-    const waits = kernel.filter((r) => r.kind === 'syscall' && r.sys === 5).length;
+    const waits = kernel.filter((r) => r.kind === 'syscall' && r.sys === Sys.epoll_wait).length;
     const others = kernel.length - waits;
     // attempted = written + lost; of those, exactly `calls` were the loop's epoll_waits
     const attemptedOthers = kernel.length + lost - calls;

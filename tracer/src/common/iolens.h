@@ -22,8 +22,8 @@
 #define IOL_STACK_COPY_WORDS 128
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
-/* Largest tail a syscall record carries, in u64 words. */
-#define IOL_MAX_DATA_WORDS 17
+/* Largest tail a syscall record carries, in u64 words (the schema's data_formats decide). */
+#define IOL_MAX_DATA_WORDS IOL_DATA_MAX_WORDS
 /* iocbs / completions decoded per io_submit / io_getevents; the rest are counted as lost. */
 #define IOL_MAX_AIO_BATCH 64
 /* Kernel syscall numbers below this can be traced (nr_to_sys). */
@@ -38,6 +38,7 @@ struct iol_traced_proc {
 };
 #define IOL_TRACED_QUIET_UNTIL_EXEC 1 /* a launched command held back before its exec */
 #define IOL_TRACED_TARGET 2           /* the process named on the command line */
+#define IOL_TRACED_NO_CHILDREN 4      /* --no-children: the processes it starts are not followed */
 
 /* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
 struct iol_inflight {

@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -18,7 +19,6 @@
 #define IOL_S_IFDIR 0040000
 #define IOL_S_IFCHR 0020000
 #define IOL_S_IFIFO 0010000
-#define IOL_MINORBITS 20
 
 struct iol_inode_info {
 	__u64 file; /* the struct file */
@@ -30,19 +30,15 @@ struct iol_inode_info {
 
 #define IOL_O_NONBLOCK 04000
 
-/* The struct file behind `fd` in the current task, NULL when there is none. */
+/* The file behind `fd` in the current task, NULL when none. */
 static __always_inline struct file *file_of_fd(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
 	struct file *file = NULL;
-	unsigned int max;
+	struct file **fds;
 
-	if (!fdt || fd < 0)
-		return NULL;
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
@@ -162,11 +158,11 @@ static __always_inline void emit_fd(__u8 op, __u8 type, __u16 sys, int fd, int f
 static __always_inline __u8 uio_type(const struct iol_inode_info *ino, __u8 type)
 {
 	struct iol_file_key file = { .ino = ino->ino, .dev = ino->dev };
-	__u32 major = uio_major, minor = ino->rdev & ((1U << IOL_MINORBITS) - 1);
+	__u32 major = uio_major, minor = iol_dev_minor(ino->rdev);
 	__u8 one = 1, *t;
 	__s32 *irq;
 
-	if (type == IOL_FD_TYPE_CHR && major && ino->rdev >> IOL_MINORBITS == major) {
+	if (type == IOL_FD_TYPE_CHR && major && iol_dev_major(ino->rdev) == major) {
 		irq = bpf_map_lookup_elem(&uio_irqs, &minor);
 		if (irq && *irq >= 0) {
 			__u32 key = *irq;

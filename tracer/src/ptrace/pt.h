@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ptrace.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -22,7 +23,6 @@
 #include "procfs.h"
 #include "regs.h"
 
-#define PT_NO_TIMEOUT (~0ULL)
 #define PT_NSIG 65
 /* Bytes of stack read in one process_vm_readv at sp: the 32-word window and, usually, the
  * whole frame-pointer chain. */
@@ -30,6 +30,8 @@
 #define PT_UNFINISHED_SLOTS 4096
 #define PT_UNFINISHED_AFTER_NS 250000000ULL /* a call in flight this long is shown while it lasts */
 #define PT_UNFINISHED_EVERY_NS 1000000000ULL
+/* Descendants of an attached process followed at the attach. */
+#define PT_MAX_DESCENDANTS 4096
 
 /* Calls followed only for bookkeeping, with ids beyond the wire's syscall ids. */
 enum { PT_SYS_SIGACTION = IOL_SYS_MAX, PT_SYS_PRCTL, PT_SYS_LIMIT };
@@ -48,7 +50,7 @@ struct pt_call {
 	uint64_t ts;       /* entry time; 0 when no recorded call is in flight */
 	uint64_t args[6];  /* the syscall's own arguments, the others 0 */
 	uint64_t stack_id; /* at entry for waits, at exit for the others */
-	uint64_t aux;      /* waits: timeout in ns (PT_NO_TIMEOUT for none); rt_sigaction: handler */
+	uint64_t aux;      /* waits: timeout in ns (IOL_NO_TIMEOUT for none); rt_sigaction: handler */
 	uint64_t aux2;     /* rt_sigaction: flags */
 	uint16_t sys;      /* iolens id (or PT_SYS_*), 0 for a call not recorded */
 	uint8_t fmt;       /* data format when not the syscall's own (UIO reads and writes), else 0 */
@@ -75,6 +77,7 @@ struct pt_proc {
 	bool target;       /* the process named on the command line */
 	bool quiet;        /* launched, before its exec: our own code, not recorded */
 	bool announced;    /* its start was recorded (or it was there at the attach) */
+	bool leave;        /* a new process under --no-children: let go at its first stop */
 	bool maps_dirty;   /* rescan /proc/PID/maps before the next stack */
 	int maps_fd;       /* /proc/PID/maps for PROCMAP_QUERY (stack ends), -1 */
 	int mem_fd;        /* /proc/PID/mem when process_vm_readv is missing, -1 */
@@ -116,11 +119,12 @@ struct pt_tracer {
 	bool seccomp;       /* launched under the seccomp filter: PTRACE_CONT between traced calls */
 	bool recording;     /* records are written (off once the recording ended) */
 	bool detaching;     /* every stop ends in PTRACE_DETACH */
-	bool target_gone;
+	bool target_gone;   /* every traced process is gone */
 	bool exec_seen;     /* the launched command has exec'd */
+	uint32_t untraced_children; /* existing descendants left alone (--no-children) */
 	struct iol_launch launch;
 	uint16_t nr_to_sys[IOL_NR_MAX];
-	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], model[PT_SYS_LIMIT];
+	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT], model[PT_SYS_LIMIT];
 	struct pt_table threads, procs;
 	uint64_t emitted;   /* records of events (the end record's `emitted`) */
 	struct {
@@ -205,6 +209,14 @@ int pt_run(struct pt_tracer *t, int *end_reason);
 /* backend.c: before the first seize (a launched child is forked before, with the caller's own
  * capabilities, which its exec recomputes) */
 void pt_drop_caps(void);
+
+/* The ptrace options of every seized task: syscall stops, threads, and (unless --no-children) the
+ * processes it starts. */
+static inline long pt_options(const struct pt_tracer *t)
+{
+	return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+	       (t->opts->no_children ? 0 : PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK);
+}
 
 /* attach.c, launch_pt.c, detach.c, seccomp.c */
 int pt_attach(struct pt_tracer *t, pid_t pid);

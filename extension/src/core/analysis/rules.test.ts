@@ -264,8 +264,8 @@ describe('findings on synthetic traces', () => {
         }
         for (let k = 0; k < 4; k++) {
           const req = BigInt(i * 4 + k + 1);
-          b.add(wire.encodeUringSubmit({ opcode: 22, sqThread: 1, pid: PID, tid: 150, ts: b.at(t + 30 * US + k * US), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6 }));
-          b.add(wire.encodeUringComplete({ pid: PID, tid: 150, ts: b.at(t + 200 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
+          b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 22, sqThread: 1, pid: PID, tid: 150, ts: b.at(t + 30 * US + k * US), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6 }));
+          b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: 150, ts: b.at(t + 200 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
         }
       }
       return b;

@@ -10,7 +10,7 @@ import { siteKeyOf } from '../analysis/resolve';
 import { atLeast } from '../analysis/severity';
 import type { Severity } from '../analysis/types';
 import { formatEventLine } from '../format/line';
-import { eventJsonLine } from '../format/jsonl';
+import { JsonLines, type JsonStacks } from '../format/jsonl';
 import type { TraceEvent } from '../model/events';
 import { ReportBuilder } from '../report/aggregate';
 import { reportJson } from '../report/json';
@@ -84,7 +84,8 @@ export async function report(path: string, out: Writable, err: Writable, o: Repo
  * section is at the end of the file, and a trace of millions of events is never held in memory.
  */
 export async function dump(
-  path: string, o: { jsonl: boolean; color: boolean; out: Writable; err: Writable; symbolPath?: readonly string[] },
+  path: string,
+  o: { jsonl: boolean; jsonStacks?: JsonStacks; color: boolean; out: Writable; err: Writable; symbolPath?: readonly string[] },
 ): Promise<number> {
   const { pipeline: context, warnings } = await readTraceFile(path, () => undefined, { events: false, symbolPath: o.symbolPath });
   const ctx = {
@@ -93,10 +94,11 @@ export async function dump(
     cwd: process.cwd(),
     color: o.color,
   };
+  const json = new JsonLines(o.jsonStacks ?? 'table', ctx.stack);
   let batch: TraceEvent[] = [];
   const replay = new TracePipeline((e) => batch.push(e), { symbolizer: null });
   const write = async (events: TraceEvent[]): Promise<void> => {
-    const text = events.map((e) => (o.jsonl ? eventJsonLine(e, ctx.stack(e.stackId)) : formatEventLine(e, ctx)) + '\n').join('');
+    const text = events.map((e) => (o.jsonl ? json.lines(e) : formatEventLine(e, ctx) + '\n')).join('');
     if (text && !o.out.write(text)) await once(o.out, 'drain');
   };
   const input = createReadStream(path, { highWaterMark: 1 << 20 });

@@ -8,6 +8,7 @@ import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire'
 import { LatencyHistogram } from '../analysis/histogram';
 import type { TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
+import { EngineDepths } from './engines';
 
 /** Statistics of one kind of call in one thread. */
 export interface CallStats {
@@ -49,6 +50,8 @@ export class ReportBuilder {
   firstTs = Number.POSITIVE_INFINITY;
   lastTs = 0;
   private readonly uio: UioTracker;
+  /** In-flight depth per AIO context and io_uring ring. */
+  readonly engines = new EngineDepths();
 
   constructor(uioDevices: UioDevices = new Map()) {
     this.uio = new UioTracker(uioDevices);
@@ -103,13 +106,20 @@ export class ReportBuilder {
         break;
       }
       case 'aio':
-      case 'uring':
+      case 'uring': {
+        const engine = e.kind === 'aio' ? 'aio' : 'io_uring';
         if (e.dur !== null) {
-          const d = this.entry(e.pid, e.tid, `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}`, e.kind);
+          const d = this.entry(e.pid, e.tid, `${engine} ${e.name}`, e.kind);
           d.add(e.dur);
           if (e.res !== null && e.res < 0) d.errors++;
         }
+        // io_uring's duration ends at the CQE: the time until the application got it, where known
+        if (e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null) {
+          this.entry(e.pid, e.tid, `${engine} ${e.name} until reaped`, e.kind).add(e.reapTs - e.submitTs);
+        }
+        this.engines.add(e);
         break;
+      }
       case 'signal':
         if (e.phase === 'deliver') {
           this.entry(e.pid, e.tid, `${e.name} delivered`, 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);

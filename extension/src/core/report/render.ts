@@ -14,6 +14,7 @@ import { SYSCALLS } from '../../../../protocol/generated/wire';
 import type { CallStats, ReportBuilder } from './aggregate';
 import { callSitesSection, filteredSection, findingsSection, modelsSection, type DiagnosisText } from './diagnosis';
 import type { UioStats } from '../model/uio';
+import { engineLines } from './engines';
 
 /** What the report is about. */
 export interface ReportInput {
@@ -70,7 +71,9 @@ function header(input: ReportInput): string[] {
   const meta = trace.meta ?? {};
   const lines = [`I/O Lens report: ${input.title}`];
   const started = trace.origin?.real ? new Date(trace.origin.real / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown time';
-  const span = builder.lastTs > 0 ? formatDuration(builder.lastTs) : '0 s';
+  // the recording's own length (to its end record), not the span of its events
+  const length = Math.max(trace.end ? trace.rel(trace.end.ts) : 0, builder.lastTs);
+  const span = length > 0 ? formatDuration(length) : '0 s';
   lines.push(`  recorded ${started} for ${span}, ${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
   const target = trace.processes.all().find((p) => p.target);
   if (target) {
@@ -119,6 +122,7 @@ export function renderReport(input: ReportInput): string {
   const calls = builder.calls();
   const models = new Map(analysis.threads.map((x) => [x.tid, x.model]));
   const verdicts = new Map(analysis.processes.map((p) => [p.pid, p.verdict]));
+  const engines = builder.engines.results(builder.lastTs);
   for (const p of trace.processes.all()) {
     const byTid = calls.get(p.pid);
     if (!byTid) continue;
@@ -127,6 +131,7 @@ export function renderReport(input: ReportInput): string {
     lines.push(`process ${p.pid} ${p.name}${p.exe ? `  ${p.exe}` : ''}${exit}`);
     const verdict = verdicts.get(p.pid);
     if (verdict) lines.push(`  ${verdict}`);
+    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  '));
     for (const [tid, list] of byTid) {
       const model = models.get(tid);
       lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}${model ? ` (${model})` : ''}`);

@@ -15,7 +15,8 @@ import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
 import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
-import { startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+import { EndReasonText } from '../../../../protocol/generated/wire';
 
 /** How a live recording ended. */
 export interface SessionEnd {
@@ -27,7 +28,6 @@ export interface SessionEnd {
 /** Listener of session changes. */
 export type SessionListener = () => void;
 
-const END_REASONS = ['', 'the target exited', 'stopped', 'duration reached', 'the parent process died', 'the output was closed', 'an error'];
 
 /** A trace being recorded or read. */
 export class TraceSession {
@@ -90,7 +90,6 @@ export class TraceSession {
       out?.setEncoding('utf8');
       out?.on('data', (text: string) => programOutput?.(text));
     }
-    let logText = '';
     let lastError = '';
     let resolveStarted: (pid: number) => void = () => undefined;
     let rejectStarted: (e: Error) => void = () => undefined;
@@ -98,22 +97,15 @@ export class TraceSession {
       resolveStarted = res;
       rejectStarted = rej;
     });
-    handle.log.setEncoding('utf8');
-    handle.log.on('data', (text: string) => {
-      logText += text;
-      for (let nl = logText.indexOf('\n'); nl >= 0; nl = logText.indexOf('\n')) {
-        const line = logText.slice(0, nl);
-        logText = logText.slice(nl + 1);
-        if (!line) continue;
-        log(line);
-        const m = /^iolens-tracer: tracing pid (\d+)/.exec(line);
-        if (m) resolveStarted(Number(m[1]));
-        else if (!/^iolens-tracer: stopped /.test(line)) lastError += (lastError ? '\n' : '') + line.replace(/^iolens-tracer: /, '');
-      }
+    onTracerDiagnostics(handle.log, (line) => {
+      log(line);
+      lastError += (lastError ? '\n' : '') + line;
     });
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
+      const start = s.pipeline.trace.start;
+      if (start) resolveStarted(start.pid);
       s.changed();
     });
     const streamDone = new Promise<void>((r) => {
@@ -129,7 +121,7 @@ export class TraceSession {
       s.live = false;
       const end = s.pipeline.trace.end;
       s.ended = {
-        reason: end ? END_REASONS[end.reason] ?? 'ended' : 'the tracer stopped without finishing the trace',
+        reason: end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace',
         error: end || (exit && exit.code === 0) ? null : lastError || `the tracer exited with status ${exit?.code ?? '?'}`,
       };
       rejectStarted(new Error(s.ended.error ?? 'the tracer stopped before attaching'));

@@ -36,6 +36,14 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
   }));
 }
 
+/** What a duration measures: a request's says where it ends (the CQE, or the reap). */
+function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boolean): string {
+  if (unfinished) return kind === 'aio' || kind === 'uring' ? 'Duration (still in flight)' : 'Duration (still in progress)';
+  if (ends === 'posted') return 'Duration (submit → CQE posted)';
+  if (ends === 'reaped') return 'Duration (submit → reaped by io_getevents)';
+  return 'Duration';
+}
+
 /** The details of event `id`. */
 export function eventDetails(store: TraceStore, resolver: StackResolver, sites: CallSites, id: number, threadName: string): EventDetails | null {
   const e = store.get(id);
@@ -43,7 +51,8 @@ export function eventDetails(store: TraceStore, resolver: StackResolver, sites: 
   const fields: { label: string; value: string }[] = [];
   const dur = e.end !== null ? e.end - e.start : null;
   fields.push({ label: 'Start', value: `${(e.start / 1e9).toFixed(6)} s` });
-  if (dur !== null) fields.push({ label: e.flags & Flag.unfinished ? 'Duration (still in progress)' : 'Duration', value: formatDuration(dur) });
+  if (dur !== null) fields.push({ label: durationLabel(e.kind, e.args.ends, (e.flags & Flag.unfinished) !== 0), value: formatDuration(dur) });
+  if (typeof e.args.reap_ns === 'number') fields.push({ label: 'Submit → reaped (io_uring_enter returned)', value: formatDuration(e.args.reap_ns) });
   fields.push({ label: 'Thread', value: `${threadName} (pid ${e.pid}, tid ${e.tid})` });
   if (e.kind === 'syscall' || e.kind === 'aio' || e.kind === 'uring') {
     const err = e.value < 0 ? errnoName(-e.value) : undefined;
@@ -51,7 +60,7 @@ export function eventDetails(store: TraceStore, resolver: StackResolver, sites: 
   }
   if (typeof e.args.fd === 'number' && typeof e.args.path === 'string') fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
   for (const [k, v] of Object.entries(e.args)) {
-    if (k === 'path' || k === 'fd_type') continue;
+    if (k === 'path' || k === 'fd_type' || k === 'ends' || k === 'reap_ns') continue;
     fields.push({ label: k, value: show(v) });
   }
   const title = `${e.kind === 'aio' ? 'AIO ' : e.kind === 'uring' ? 'io_uring ' : ''}${e.name}${dur !== null ? ` — ${formatDuration(dur)}` : ''}`;

@@ -4,7 +4,7 @@
  * records were lost. Arguments are interned (a million identical epoll_wait argument lists are
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
@@ -183,7 +183,9 @@ export class TraceStore {
         const end = e.completeTs ?? Math.max(this.duration, start);
         const lane = this.tracks.lane(track, start, end);
         const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
-        const args: Args = { ...e.args, data: '0x' + e.data.toString(16) };
+        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), ends: e.ends };
+        if (e.reapTs !== null && e.submitTs !== null && e.reapTs !== e.completeTs) args.reap_ns = e.reapTs - e.submitTs;
+        if (e.beforeRecording) args.submitted_before_recording = true;
         const model = e.kind === 'aio' ? Style.aio : Style.uring;
         const id = this.push(KindCode[e.kind], e.name, track, start, end, (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode, flags, e.res ?? 0, e.stackId, args, lane);
         if (e.submitTs !== null && e.completeTs !== null) {
@@ -251,7 +253,7 @@ export class TraceStore {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = storedArgs(e.args, info?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? []);
+    const args = storedArgs(e.args, info?.args.filter((a) => ARG_FORMATS[a.fmt].pointer).map((a) => a.name) ?? []);
     const previous = this.unfinished.get(key);
     if (previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place

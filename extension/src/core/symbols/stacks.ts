@@ -6,8 +6,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { StackFlag } from '../../../../protocol/generated/wire';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
-import { fileOffset, type MemoryMap } from './maps';
+import { fileOffset, type MemoryMap } from '../model/maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
 
 /** One frame of a resolved stack (inlined calls are frames of their own). */
@@ -40,9 +41,7 @@ interface ModuleState {
   readonly noLines: boolean;
 }
 
-const STACK_FLAG_TRUNCATED = 1;
 const UNMAPPED = 'address in no known executable mapping';
-const STACK_FLAG_BAD_FP = 4;
 
 function popcount(x: number): number {
   let n = 0;
@@ -95,6 +94,11 @@ export class StackResolver {
     return [...this.substitutions].map(([path, s]) =>
       s.verified ? `${path}: read from ${s.file} (same build-id)` : `${path}: read from ${s.file}, matched by name only (the trace has no build-id for it: kernels before 6.11 do not give one)`,
     );
+  }
+
+  /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
+  settled(stackId: bigint): boolean {
+    return this.resolved.has(stackId);
   }
 
   /** Forget results, e.g. after more memory maps arrived. */
@@ -263,7 +267,7 @@ export class StackResolver {
         });
       }
     });
-    return { frames, truncated: (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 };
+    return { frames, truncated: (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 };
   }
 
   private fromSymbolSection(stackId: bigint): ResolvedStack {
@@ -276,6 +280,6 @@ export class StackResolver {
         module: module || null, inlined: (r.flags & 1) !== 0, problem: problem || null,
       };
     });
-    return { frames, truncated: info ? (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 : false };
+    return { frames, truncated: info ? (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 : false };
   }
 }

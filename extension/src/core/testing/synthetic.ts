@@ -2,7 +2,11 @@
  * Building event streams by hand, for tests: every record through the generated encoders, so the
  * tests exercise the same layout the tracer writes.
  */
+import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
+import { TraceAssembler } from '../model/assembler';
+import type { TraceEvent } from '../model/events';
+import { StreamReader } from '../stream/reader';
 
 /** Defaults shared by the builders: one process 100 with threads 100 and 101. */
 export const PID = 100;
@@ -124,4 +128,15 @@ export class StreamBuilder {
 export function sysId(name: string): number {
   for (const s of wire.SYSCALLS.values()) if (s.name === name) return s.id;
   throw new Error(`no syscall ${name} in the schema`);
+}
+
+/** The events a stream assembles into (the input read whole, then finished), and the assembler. */
+export function assemble(b: StreamBuilder): { events: TraceEvent[]; asm: TraceAssembler } {
+  const events: TraceEvent[] = [];
+  const asm = new TraceAssembler((e) => events.push(e));
+  const reader = new StreamReader({ record: (r) => asm.push(r) });
+  reader.push(b.bytes());
+  assert.equal(reader.end(), undefined);
+  asm.finish();
+  return { events, asm };
 }

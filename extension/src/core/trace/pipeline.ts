@@ -24,7 +24,7 @@ export interface PipelineOptions {
 
 /** Records that describe the trace rather than being events: always decoded. */
 const CONTEXT_KINDS = new Set<number>(
-  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'sym_frame', 'uring_ring', 'call_summary'] as const).map((k) => RecordKind[k]),
+  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring', 'call_summary'] as const).map((k) => RecordKind[k]),
 );
 /** Records that become one event each (for counting without decoding). */
 const EVENT_KINDS = new Set<number>(
@@ -38,18 +38,27 @@ export class TracePipeline {
   readonly resolver: StackResolver;
   /** Why stacks cannot be resolved, when they cannot. */
   readonly symbolizerError: string | null;
+  /**
+   * Build events (else only count them, as with `events: false`). A live view that cannot keep up
+   * turns it off for a while: the saved trace needs none of them decoded.
+   */
+  decodeEvents: boolean;
+  /** Called for each event record counted without being decoded while decodeEvents is off. */
+  onEventSkipped: (() => void) | undefined;
 
   constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
     this.trace = new TraceAssembler(onEvent);
-    const all = options.events !== false;
+    this.decodeEvents = options.events !== false;
     this.reader = new StreamReader(
       {
         record: (r) => this.trace.push(r),
         skipped: (kind) => {
-          if (EVENT_KINDS.has(kind)) this.trace.events++;
+          if (!EVENT_KINDS.has(kind)) return;
+          this.trace.events++;
+          this.onEventSkipped?.();
         },
       },
-      all ? undefined : (kind) => CONTEXT_KINDS.has(kind),
+      (kind) => this.decodeEvents || CONTEXT_KINDS.has(kind),
     );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
