@@ -10,6 +10,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../format/units';
 import { EAGAIN_SPIN_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { RunTracker, type RunTotals } from './runs';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
@@ -19,76 +20,29 @@ export const MIN_STREAK = 100;
 const COUNTED_PER_WAIT = 20;
 const MIN_COUNTED = 1000;
 
-interface Streak {
-  start: number;
-  end: number;
-  count: number;
-  firstId: number;
-  lastId: number;
-  stackId: bigint;
-  call: string;
-}
-
-interface Acc {
-  readonly pid: number;
-  readonly tid: number;
-  readonly stackId: bigint;
-  readonly call: string;
-  streaks: number;
-  calls: number;
-  ns: number;
+interface Totals extends RunTotals {
   /** From the tracer's counts. */
   counted: number;
   countedNs: number;
   countedWaits: number;
-  readonly top: TopEvents;
 }
 
 /** The eagain-spin rule. */
 export class EagainSpinRule {
-  private readonly streaks = new Map<number, Streak>();
-  private readonly accs = new Map<string, Acc>();
+  private readonly streaks = new RunTracker<Totals>(MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
+    pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20),
+  }));
   /** Per counted key, the thread's waits when its previous count arrived. */
   private readonly waitsAt = new Map<string, number>();
 
-  private acc(pid: number, tid: number, stackId: bigint, call: string, accs = this.accs): Acc {
-    const k = `${tid}:${stackId}:${call}`;
-    let a = accs.get(k);
-    if (!a) {
-      a = { pid, tid, stackId, call, streaks: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20) };
-      accs.set(k, a);
-    }
-    return a;
-  }
-
   /** A non-blocking call that failed with EAGAIN. */
   eagain(e: SyscallEvent, id: number): void {
-    const s = this.streaks.get(e.tid);
-    if (s && s.stackId === e.stackId) {
-      s.count++;
-      s.end = e.ts + e.dur;
-      s.lastId = id;
-      return;
-    }
-    if (s) this.close(e.pid, e.tid, s);
-    this.streaks.set(e.tid, { start: e.ts, end: e.ts + e.dur, count: 1, firstId: id, lastId: id, stackId: e.stackId, call: e.name });
+    this.streaks.extend(e, id);
   }
 
-  /** The thread waited (or made a call that succeeded at another site): a streak ends. */
+  /** The thread waited (or made a call that succeeded): a streak ends. */
   waited(pid: number, tid: number): void {
-    const s = this.streaks.get(tid);
-    if (s) this.close(pid, tid, s);
-  }
-
-  private close(pid: number, tid: number, s: Streak, accs = this.accs): void {
-    if (accs === this.accs) this.streaks.delete(tid);
-    if (s.count < MIN_STREAK) return;
-    const a = this.acc(pid, tid, s.stackId, s.call, accs);
-    a.streaks++;
-    a.calls += s.count;
-    a.ns += s.end - s.start;
-    a.top.add(s.firstId, s.end - s.start);
-    a.top.add(s.lastId, s.end - s.start - 1);
+    this.streaks.end(pid, tid);
   }
 
   /** Calls the tracer counted; `waits`: the thread's waits so far. */
@@ -99,7 +53,7 @@ export class EagainSpinRule {
     const failed = d.errnos.EAGAIN ?? 0;
     const between = Math.max(0, waits - before);
     if (failed < MIN_COUNTED || failed < COUNTED_PER_WAIT * (between + 1)) return;
-    const a = this.acc(d.pid, d.tid, d.stackId, d.call);
+    const a = this.streaks.totalsOf(d.pid, d.tid, d.stackId, d.call);
     a.counted += failed;
     a.countedNs += d.count ? (d.totalNs * failed) / d.count : 0;
     a.countedWaits += between;
@@ -107,15 +61,14 @@ export class EagainSpinRule {
 
   /** Findings (streaks still open count; nothing changes, so a live trace can ask again). */
   findings(ctx: AnalysisContext): RawFinding[] {
-    const accs = new Map([...this.accs].map(([k, a]) => [k, { ...a, top: a.top.clone() }]));
-    for (const [tid, s] of this.streaks) this.close(ctx.threads.find(tid)?.pid ?? 0, tid, s, accs);
+    const accs = this.streaks.snapshot((tid) => ctx.threads.find(tid)?.pid ?? 0);
     const out: RawFinding[] = [];
     for (const a of accs.values()) {
       const impact = a.ns + a.countedNs;
       const calls = a.calls + a.counted;
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
-      const seen = a.calls ? `${plural(a.streaks, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between, ${formatDuration(a.ns)} spinning` : '';
+      const seen = a.calls ? `${plural(a.runs, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between, ${formatDuration(a.ns)} spinning` : '';
       const counted = a.counted ? `${seen ? '; ' : ''}the tracer counted ${a.counted.toLocaleString('en-US')} more failures under ${formatDuration(ctx.minDurationNs ?? 0)} for only ${plural(a.countedWaits, 'wait')} of the thread meanwhile (at least ${formatDuration(a.countedNs)} in the calls themselves)` : '';
       out.push({
         rule: 'eagain-spin', severity: severityOf(impact, ctx.span.last - ctx.span.first),
