@@ -16,9 +16,9 @@ import type { RawFinding } from '../types';
 
 /** EAGAIN failures in a row, with no wait between, that make a spin. */
 export const MIN_STREAK = 100;
-/** Counted failures per wait (and in all, per period) that make a spin. */
+/** Counted failures per wait (and in all, per stats period) that make a spin. */
 const COUNTED_PER_WAIT = 20;
-const MIN_COUNTED = 1000;
+const MIN_COUNTED = 200;
 
 interface Totals extends RunTotals {
   /** From the tracer's counts. */
