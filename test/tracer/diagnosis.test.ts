@@ -109,7 +109,7 @@ const CASES: readonly Case[] = [
   },
   {
     rule: 'herd-wakeups', backends: BACKENDS, source: 'accept_herd', marks: ['herd-accept'],
-    command: ['accept_herd', '--iterations', '80'], twin: ['accept_herd', '--iterations', '80', '--exclusive'],
+    command: ['accept_herd', '--iterations', '200'], twin: ['accept_herd', '--iterations', '200', '--exclusive'],
   },
 ];
 
