@@ -14,12 +14,15 @@ import { settings, type LaunchConfig } from './settings';
 import { openEventSource } from './source';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { RecordingStatus } from './views/statusBar';
+import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
 
 /** What activate() returns: the extension's API, for tests and other extensions. */
 export interface IolensApi {
   readonly sessions: Sessions;
   readonly stalls: StallsProvider;
+  /** The findings in the Problems panel. */
+  readonly findings: FindingsDiagnostics;
 }
 
 /** Report a failure the user can act on; log the rest. */
@@ -45,11 +48,18 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const sessions = new Sessions(context.extensionUri);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
+  const findings = new FindingsDiagnostics(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
     sessions,
     stalls,
     stallsView,
+    findings,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    reg('iolens.showFindingEvents', (args: ShowFindingArgs) => {
+      const [first] = args.events;
+      if (first !== undefined) sessions.showTimeline(args.session)?.reveal(first);
+    }),
     new RecordingStatus(sessions),
     vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(sessions), {
       webviewOptions: { retainContextWhenHidden: true },
@@ -79,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
-  return { sessions, stalls };
+  return { sessions, stalls, findings };
 }
 
 export function deactivate(): void {
