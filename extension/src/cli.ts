@@ -14,8 +14,7 @@ import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
-
-const VERSION = '0.1.0';
+import { packageVersion } from './core/util/packageRoot';
 
 const USAGE = `Usage:
   iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
@@ -85,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (cmd === '-V' || cmd === '--version') {
-    process.stdout.write(`iolens ${VERSION}\n`);
+    process.stdout.write(`iolens ${packageVersion()}\n`);
     return 0;
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

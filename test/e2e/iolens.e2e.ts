@@ -12,7 +12,8 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, waitForEditor, type Session } from './helpers';
 
 const root = join(__dirname, '..', '..');
-const workspace = join(root, 'test', 'fixtures');
+// the product's demo workspace (demo/: the fixtures' sources and binaries by link, the UIO traces)
+const workspace = join(root, 'demo');
 const savedDir = join(workspace, '.e2e-traces');
 const saved = join(savedDir, 'epoll_stall.iolens');
 
@@ -157,7 +158,7 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
   it('opens the UIO demo trace of the workspace: the device has its own track', async () => {
     const { page } = session;
     await runCommand(page, 'View: Close All Editors');
-    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+    await openExplorerFile(page, 'traces/uio-edu-epoll.iolens');
     const frame = await timeline(page);
     await until('the demo trace', async () => (await status(frame)) === 'Recorded' && ((await frame.locator('.toolbar .tb-title').textContent()) ?? '').includes('uio-edu-epoll.iolens'));
     const labels = await frame.locator('ol.timeline-tracks li').allTextContents();

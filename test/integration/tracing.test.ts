@@ -158,7 +158,7 @@ describe('I/O Lens in VS Code', function () {
   it('opens the UIO demo trace: a track for the device, and its read() at the line in the workspace', async () => {
     // recorded in the QEMU guest of test/uio; its debug info names /usr/src/iolens/..., which is
     // not here: the source is found in the workspace (test/fixtures) by its path ending
-    const file = join(root, 'test', 'fixtures', 'demo', 'uio-edu-epoll.iolens');
+    const file = join(root, 'demo', 'traces', 'uio-edu-epoll.iolens');
     const before = api.sessions.current;
     await vscode.commands.executeCommand('iolens.openTrace', file);
     const session = await until('the demo trace session', () => (api.sessions.current !== before ? api.sessions.current : undefined));

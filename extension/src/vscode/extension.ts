@@ -6,13 +6,16 @@ import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
 import { TracerMissingError } from '../core/tracer/locate';
 import { attachCommand } from './commands/attach';
+import { installCliCommand, refreshCli } from './commands/installCli';
 import { launchCommand } from './commands/launch';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
 import { log } from './log';
+import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
 import { openEventSource } from './source';
 import { TraceEditorProvider } from './timeline/traceEditor';
+import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
 import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
@@ -21,6 +24,7 @@ import { StallsProvider, type StallItem } from './views/stalls';
 export interface IolensApi {
   readonly sessions: Sessions;
   readonly stalls: StallsProvider;
+  readonly backends: BackendState;
   /** The findings in the Problems panel. */
   readonly findings: FindingsDiagnostics;
 }
@@ -45,12 +49,15 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     if (p) process.env.IOLENS_TRACER = p;
   };
   applyTracerSetting();
-  const sessions = new Sessions(context.extensionUri);
+  const backends = new BackendState();
+  const sessions = new Sessions(context.extensionUri, backends);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
   const findings = new FindingsDiagnostics(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
+    backends,
+    new BackendStatus(backends),
     sessions,
     stalls,
     stallsView,
@@ -73,6 +80,8 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     reg('iolens.showTimeline', () => {
       sessions.showTimeline();
     }),
+    reg('iolens.enableEbpf', guard('Enable eBPF Tracing', () => enableEbpfCommand(backends))),
+    reg('iolens.installCli', guard('Install the iolens command', () => installCliCommand(context.extensionPath))),
     reg('iolens.refreshStalls', () => stalls.refresh()),
     reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
       sessions.showTimeline(item.session)?.reveal(item.eventId);
@@ -84,12 +93,18 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
-      if (e.affectsConfiguration('iolens.tracerPath')) applyTracerSetting();
+      if (e.affectsConfiguration('iolens.tracerPath')) {
+        applyTracerSetting();
+        void backends.check(true);
+      }
     }),
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
-  return { sessions, stalls, findings };
+  // the status bar says which backend the next recording uses; the iolens command follows updates
+  void backends.check();
+  refreshCli(context.extensionPath);
+  return { sessions, stalls, backends, findings };
 }
 
 export function deactivate(): void {

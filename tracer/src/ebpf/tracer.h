@@ -90,7 +90,7 @@ int ebpf_attach_all(struct iol_tracer *t);
 int ebpf_attach_irq(struct iol_tracer *t);
 /* Why the load failed, in words. */
 void ebpf_explain_load_error(int err);
-/* Detach every probe (concurrently: each waits for an RCU grace period) and free the object. */
+/* Detach every probe (from threads: each waits for an RCU grace period, and they partly overlap) and free the object. */
 void ebpf_unload(struct iol_tracer *t);
 /* The class (IOL_SYSCALL_CLASS_*) of an iolens syscall id. */
 __u8 ebpf_syscall_class(__u16 sys);

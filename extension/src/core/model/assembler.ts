@@ -26,6 +26,7 @@ import { RequestTracker } from './requests';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
+import type { NamespaceMeta } from '../system/containers';
 
 const F_SETSIG = 10;
 
@@ -54,6 +55,8 @@ export interface TraceMeta {
   readonly hostname?: string;
   readonly missing_tracepoints?: string[];
   readonly cannot_see?: string[];
+  /** The target's namespaces, when they are not the tracer's (a container). */
+  readonly namespace?: NamespaceMeta;
   readonly [key: string]: unknown;
 }
 

@@ -14,6 +14,7 @@ import { SYSCALLS } from '../../../../protocol/generated/wire';
 import type { CallStats, ReportBuilder } from './aggregate';
 import { callSitesSection, filteredSection, findingsSection, modelsSection, type DiagnosisText } from './diagnosis';
 import type { UioStats } from '../model/uio';
+import { containerLine, describeContainer } from '../system/containers';
 import { engineLines } from './engines';
 
 /** What the report is about. */
@@ -79,6 +80,11 @@ function header(input: ReportInput): string[] {
   if (target) {
     const cmd = meta.command?.join(' ');
     lines.push(`  target: ${target.pid} ${cmd ?? target.exe ?? target.name}${meta.launched ? ' (launched)' : ' (attached)'}`);
+  }
+  if (meta.namespace) {
+    const ns = meta.namespace;
+    const files = ns.other_mnt_ns ? '; its binaries were read through /proc/PID/root while it ran' : '';
+    lines.push(`  container: ${containerLine(ns, describeContainer(ns))}${files}`);
   }
   const threshold = typeof meta.min_duration_ns === 'number' ? `, blocking calls shown from ${formatDuration(meta.min_duration_ns)}` : '';
   lines.push(`  events: ${formatCount(builder.events)}   lost: ${formatCount(trace.drops.total)}   stacks: ${formatCount(trace.stacks.size)}${threshold}`);

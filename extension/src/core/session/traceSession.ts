@@ -20,6 +20,7 @@ import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { EndReasonText } from '../../../../protocol/generated/wire';
+import { containerLine, containerName, describeContainer } from '../system/containers';
 
 /** How a live recording ended. */
 export interface SessionEnd {
@@ -62,14 +63,28 @@ export class TraceSession {
     public file: string,
     /** Where else to find the traced binaries (a trace recorded on another machine). */
     symbolPath: readonly string[] = [],
+    /** Recorded here and now: a container's files are read through /proc/PID/root. */
+    live = false,
   ) {
     this.pipeline = new TracePipeline((e) => {
       this.store.add(e);
       this.analyzer.add(e, this.store.lastRef);
-    }, { symbolPath });
+    }, { symbolPath, liveRoots: live });
     this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver);
+  }
+
+  private containerNoted = false;
+
+  /** The target runs in a container: its group in the timeline says which, and its pid there. */
+  private noteContainer(): void {
+    const meta = this.pipeline.trace.meta;
+    if (this.containerNoted || !meta?.namespace || !meta.pid) return;
+    this.containerNoted = true;
+    const ns = meta.namespace;
+    const info = describeContainer(ns, this.live ? containerName(ns, this.pipeline.containerRoots?.path ?? null) : null);
+    this.store.tracks.note(meta.pid, containerLine(ns, info));
   }
 
   /** Read a trace file; `symbolPath`: where else to find the binaries it ran (StackResolver). */
@@ -78,6 +93,7 @@ export class TraceSession {
     const input = createReadStream(path, { highWaterMark: 1 << 20 });
     for await (const chunk of input) if (!s.pipeline.push(chunk as Buffer)) break;
     input.destroy();
+    s.noteContainer();
     s.warnings.push(...s.pipeline.end());
     if (!s.pipeline.reader.header) throw new Error(`${path}: ${s.warnings[0] ?? 'not an iolens trace'}`);
     return s;
@@ -92,7 +108,7 @@ export class TraceSession {
   ): Promise<{ session: TraceSession; started: Promise<number> }> {
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
-    const s = new TraceSession(title, file);
+    const s = new TraceSession(title, file, [], true);
     s.tempDir = dir;
     s.live = true;
     s.writer = await TraceFileWriter.create(file);
@@ -116,6 +132,7 @@ export class TraceSession {
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
+      s.noteContainer();
       const start = s.pipeline.trace.start;
       if (start) resolveStarted(start.pid);
       s.changed();

@@ -26,6 +26,8 @@ export class Tracks {
   private readonly list: MutableTrack[] = [];
   private readonly byKey = new Map<string, number>();
   private readonly processNames = new Map<number, string>();
+  /** What a process's group label adds after its name and pid (its container). */
+  private readonly processNotes = new Map<number, string>();
   private version = 0;
 
   /** Changes whenever a track is added or renamed. */
@@ -45,7 +47,8 @@ export class Tracks {
   }
 
   private group(pid: number): string {
-    return `${this.processNames.get(pid) || 'process'} ${pid}`;
+    const note = this.processNotes.get(pid);
+    return `${this.processNames.get(pid) || 'process'} ${pid}${note ? ` · ${note}` : ''}`;
   }
 
   /** The track of a thread. */
@@ -66,6 +69,14 @@ export class Tracks {
   /** The track of a UIO device: its interrupts, with arrows to the threads they wake. */
   uio(index: number, label: string): number {
     return this.get(`u${index}`, () => ({ kind: 'uio', label, group: 'UIO devices', pid: 0, tid: 0, lanes: 1 }));
+  }
+
+  /** Add a note to a process's group label, e.g. the container it runs in. */
+  note(pid: number, text: string): void {
+    if (this.processNotes.get(pid) === text) return;
+    this.processNotes.set(pid, text);
+    for (const t of this.list) if (t.pid === pid && t.kind !== 'irq' && t.kind !== 'uio') t.group = this.group(pid);
+    this.version++;
   }
 
   /** A thread or process got a (new) name. */
