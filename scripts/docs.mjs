@@ -13,8 +13,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** File name endings that make a backticked word a path to check. */
 const FILE_ENDINGS = /\.(ts|mts|mjs|js|c|h|cc|json|md|sh|gyp|map|svg|yaml|yml)$/;
-/** Words that name files produced by a build or a run, or outside any checkout on purpose (examples). */
-const GENERATED = /^(dist|build|node_modules|\.tools|vsix|test\/artifacts|test\/fixtures\/build|bench\/results)\/|\.iolens$|^\/|^~|^\$|[*<>{}]/;
+/** Words that name files produced by a build or a run, or outside any checkout on purpose (examples):
+ * placeholders in capitals (`OUT.json`, `FILE.iolens`) and bare extensions (`.json`) among them. */
+const GENERATED = /^(dist|build|node_modules|\.tools|vsix|test\/artifacts|test\/fixtures\/build|bench\/results)\/|\.iolens$|^\/|^~|^\$|[*<>{}]|^\.[a-z0-9]+$|(^|\/)[A-Z][A-Z0-9_]*\.[a-z0-9]+$/;
 
 /** Files of other programs that docs name by their plain name (VS Code's user settings, code-server's config, Inspektor Gadget's metadata). */
 const OTHER_PROGRAMS = new Set(['settings.json', 'keybindings.json', 'config.yaml', 'gadget.yaml']);

@@ -14,6 +14,7 @@ describe('docs point only inside the repository', () => {
       'See [the fleet](fleet.md) and [the readme](../README.md#install), or [VS Code](https://code.visualstudio.com).',
       'The loader is `tracer/src/ebpf/loader.c`; windows come from `core/store/window.ts` and `loader.c`.',
       'Build output such as `dist/cli.js` and traces like `demo.iolens` are not checked.',
+      'Placeholders such as `OUT.json` or `FILE.pftrace`, and extensions such as `.json`, name no file of ours.',
       '```sh',
       'cat my/own/file.c   # `examples/in/fences.c` are the user\'s',
       '```',

@@ -23,10 +23,12 @@ export const PACKAGES = {
     'dpkg-dev', 'm4', 'flex', 'bison', 'liblzma-dev',
   ],
   // the benchmarks compare with these; the tests use strace as an independent witness (and as
-  // "another tracer" in the attach-refusal tests), setcap for the privileged-tracer tests, and fio
+  // "another tracer" in the attach-refusal tests), setcap for the privileged-tracer tests, fio
   // (a real storage engine) for the request-engine depth figures and bench/output.ts; busybox
-  // (static) is the shell of the container the container test makes (test/tracer/container.test.ts)
-  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static'],
+  // (static) is the shell of the container the container test makes (test/tracer/container.test.ts);
+  // and real programs nobody here wrote, whose diagnosis docs/real-programs.md records and
+  // test/tracer/realPrograms.test.ts checks: fio, nginx under wrk, redis under redis-benchmark
+  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],

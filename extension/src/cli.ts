@@ -39,9 +39,13 @@ const USAGE = `Usage:
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
             --color / --no-color
-  iolens report FILE.iolens [--symbols DIR]...
-      Per process and thread: calls by kind with count, total, p50/p99/max; the longest waits with
-      their source lines; the I/O models the program really uses; UIO devices and interrupts.
+  iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
+      The diagnosis first: findings ranked by the time at stake, each with the line to change, the
+      evidence, the wake-up chain and the usual fix; then each thread's I/O model and each process's
+      verdict; then per process and thread the calls by kind (count, total, p50/p99/max), the
+      longest calls by call site, the calls counted under the threshold, UIO devices, interrupts.
+        --json            one JSON document (docs/report-json.md)
+        --fail-on SEV     exit with status 3 when a finding of severity SEV or worse exists
   iolens dump FILE.iolens [--jsonl [--full-stacks]] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
@@ -197,11 +201,18 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         symbols: { type: 'string', multiple: true },
         ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
+        ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' } }),
       },
     });
     if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
-    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr, symbolPath);
+    if (cmd === 'report') {
+      const failOn = values['fail-on'];
+      if (failOn !== undefined && failOn !== 'high' && failOn !== 'medium' && failOn !== 'low') {
+        throw new UsageError(`--fail-on must be high, medium or low, not '${String(failOn)}'`);
+      }
+      return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn });
+    }
     if (cmd === 'symbolize') {
       const output = values.output;
       if (typeof output !== 'string') throw new UsageError('symbolize needs -o OUT.iolens');

@@ -11,6 +11,8 @@ import * as assert from 'node:assert/strict';
 import { ns } from '../../protocol/messages';
 import * as wire from '../../protocol/generated/wire';
 import { ReportBuilder } from '../../extension/src/core/report/aggregate';
+import { TraceAnalyzer } from '../../extension/src/core/analysis/analyzer';
+import { reportJson } from '../../extension/src/core/report/json';
 import { renderReport } from '../../extension/src/core/report/render';
 import { TraceStore } from '../../extension/src/core/store/traceStore';
 import { queryWindow } from '../../extension/src/core/store/window';
@@ -97,19 +99,24 @@ function mutate(seed: Uint8Array, other: Uint8Array, r: Rng): Uint8Array {
 
 /** Everything a trace goes through when opened; returns what went wrong, as messages. */
 function open(bytes: Uint8Array, chunk: number, full: boolean): string[] {
-  const box: { store?: TraceStore } = {};
+  const box: { store?: TraceStore; analyzer?: TraceAnalyzer } = {};
   const builder = new ReportBuilder();
+  let id = 0;
   const pipeline = new TracePipeline((e) => {
     builder.add(e);
     box.store?.add(e);
+    box.analyzer?.add(e, id++);
   }, { symbolizer: null });
+  box.analyzer = new TraceAnalyzer(pipeline.trace);
   const store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid));
   box.store = store;
   for (let o = 0; o < bytes.length; o += chunk) if (!pipeline.push(bytes.subarray(o, o + chunk))) break;
   const warnings = pipeline.end();
   if (full) {
     queryWindow(store, ns(0), ns(Math.max(1, store.duration)), ns(Math.max(1, store.duration / 100)));
-    renderReport({ title: 'fuzz', trace: pipeline.trace, builder, resolver: pipeline.resolver, cwd: '/', warnings });
+    const input = { title: 'fuzz', trace: pipeline.trace, builder, analysis: box.analyzer.result(), resolver: pipeline.resolver, cwd: '/', warnings };
+    renderReport(input);
+    JSON.stringify(reportJson(input));
   }
   return warnings;
 }

@@ -79,6 +79,26 @@ describe('I/O Lens in VS Code', function () {
     assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
     assert.equal(editor.selection.active.line + 1, markLine('epoll_stall', 'stall-read'));
     assert.ok(api.sessions.timeline(session), 'the timeline shows the session');
+
+    // the diagnosis in the Problems panel: the blocked loop at the stalled read's line, with a code
+    // action that shows its events in the timeline
+    api.findings.refresh();
+    const uri = vscode.Uri.file(join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+    const diags = await until('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'I/O Lens');
+      return d.length ? d : undefined;
+    });
+    const blocked = diags.find((x) => x.code === 'loop-blocked');
+    assert.ok(blocked, JSON.stringify(diags.map((x) => x.code)));
+    assert.equal(blocked.range.start.line + 1, markLine('epoll_stall', 'stall-read'));
+    assert.equal(blocked.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(blocked.message, /read\(\) blocked the event loop .* 4 times/);
+    assert.match(blocked.message, /Fix: make fd \d+ non-blocking/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, blocked.range);
+    const show = actions.find((a) => /events of this finding in the timeline/.test(a.title));
+    assert.ok(show?.command, JSON.stringify(actions.map((a) => a.title)));
+    await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
+    assert.ok(api.sessions.timeline(session), 'the timeline shows the finding');
   });
 
   it('attaches to a running process by pid and follows it to its end', async () => {

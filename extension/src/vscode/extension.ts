@@ -19,6 +19,7 @@ import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
+import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
 
 /** What activate() returns: the extension's API, for tests and other extensions. */
@@ -26,6 +27,8 @@ export interface IolensApi {
   readonly sessions: Sessions;
   readonly stalls: StallsProvider;
   readonly backends: BackendState;
+  /** The findings in the Problems panel. */
+  readonly findings: FindingsDiagnostics;
 }
 
 /** Report a failure the user can act on; log the rest. */
@@ -52,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const sessions = new Sessions(context.extensionUri, backends);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
+  const findings = new FindingsDiagnostics(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
     backends,
@@ -59,6 +63,12 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     sessions,
     stalls,
     stallsView,
+    findings,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    reg('iolens.showFindingEvents', (args: ShowFindingArgs) => {
+      const [first] = args.events;
+      if (first !== undefined) sessions.showTimeline(args.session)?.reveal(first);
+    }),
     new RecordingStatus(sessions),
     vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(sessions), {
       webviewOptions: { retainContextWhenHidden: true },
@@ -102,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   // the status bar says which backend the next recording uses; the iolens command follows updates
   void backends.check();
   refreshCli(context.extensionPath);
-  return { sessions, stalls, backends };
+  return { sessions, stalls, backends, findings };
 }
 
 export function deactivate(): void {

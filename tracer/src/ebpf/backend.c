@@ -122,6 +122,7 @@ static int run(struct iol_tracer *t, int *end_reason)
 		if (now >= next_stats) {
 			ebpf_prune_gone(t);
 			ebpf_report_losses(t, now);
+			ebpf_report_summaries(t, now, false);
 			ebpf_report_unfinished(t, now, false);
 			next_stats = now + (__u64)t->opts->stats_interval_ms * 1000000ULL;
 		}
@@ -180,6 +181,7 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 		return;
 	ebpf_scan_dirty_procs(t);
 	now = now_ns(CLOCK_MONOTONIC);
+	ebpf_report_summaries(t, now, true);
 	if (!drained) {
 		__u64 emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
 		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
@@ -384,5 +386,6 @@ cleanup:
 	else
 		ebpf_unload(t);
 	ebpf_forget_procs(t);
+	summary_free(&t->summary);
 	return rc;
 }

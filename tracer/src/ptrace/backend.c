@@ -61,12 +61,13 @@ static void finish(struct pt_tracer *t, int reason, int sig)
 
 	if (t->out->error)
 		return;
+	pt_report_summaries(t, now, true);
 	pt_report_unfinished(t, now, true);
 	e.reason = (uint8_t)reason;
 	e.signal = sig;
 	e.ts = now;
 	e.emitted = t->emitted;
-	e.dropped = 0; /* a ptrace tracer loses nothing: the program waits for it */
+	e.dropped = t->summary_lost; /* a ptrace tracer loses no record (the program waits for it), only counts when its table is full */
 	out_flush(t->out);
 	e.bytes = t->out->bytes;
 	out_record(t->out, &e);
@@ -164,6 +165,7 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(out->error));
 	if (out->error && out->error != EPIPE)
 		rc = 1;
+	summary_free(&t->summary);
 	/* the threads still inside a syscall are let go by the kernel as we exit, undisturbed */
 	return rc;
 }

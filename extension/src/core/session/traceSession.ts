@@ -10,6 +10,9 @@ import { basename, join } from 'node:path';
 import type { EventDetails, Histogram, Ns, Rate, TraceSummary, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
+import { TraceAnalyzer } from '../analysis/analyzer';
+import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import type { ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { TraceStore } from '../store/traceStore';
@@ -31,10 +34,15 @@ export interface SessionEnd {
 export type SessionListener = () => void;
 
 
+/** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
+const CHAIN_FROM_NS = 1e6;
+
 /** A trace being recorded or read. */
 export class TraceSession {
   readonly pipeline: TracePipeline;
   readonly store: TraceStore;
+  /** The diagnosis, fed the same events as the store, with the store's ids. */
+  readonly analyzer: TraceAnalyzer;
   readonly sites: CallSites;
   /** Recording now. */
   live = false;
@@ -59,7 +67,11 @@ export class TraceSession {
     /** Recorded here and now: a container's files are read through /proc/PID/root. */
     live = false,
   ) {
-    this.pipeline = new TracePipeline((e) => this.store.add(e), { symbolPath, liveRoots: live });
+    this.pipeline = new TracePipeline((e) => {
+      this.store.add(e);
+      this.analyzer.add(e, this.store.lastRef);
+    }, { symbolPath, liveRoots: live });
+    this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver);
   }
@@ -233,6 +245,20 @@ export class TraceSession {
 
   rate(): Rate {
     return rate(this.store);
+  }
+
+  /**
+   * The findings so far, ranked, with their lines (the store's ids as their events). Asking
+   * changes nothing: a live recording can be asked again as it grows.
+   */
+  findings(): Finding[] {
+    const resolver = this.pipeline.resolver;
+    return resolveFindings(this.analyzer.result(siteKeyOf(resolver)).findings, resolver);
+  }
+
+  /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */
+  chainOf(id: number): readonly ChainHop[] {
+    return this.analyzer.chainOf(id) ?? [];
   }
 
   /** The longest waits and blocking calls, at least `thresholdNs` long. */

@@ -94,6 +94,11 @@ export class TraceStore {
   private lastDrop = new Map<string, number>();
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
+  /**
+   * The id of the event the last `add` stored or updated (a call reported again while in progress
+   * keeps its first id); -1 when it stored none (a rename, a loss).
+   */
+  lastRef = -1;
 
   private readonly uio: UioTracker;
 
@@ -159,7 +164,9 @@ export class TraceStore {
 
   /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
   add(e: TraceEvent): number {
+    this.lastRef = -1;
     const id = this.addEvent(e);
+    if (id >= 0) this.lastRef = id;
     // an interrupt of a UIO device that woke its driver: an arrow from the device to the thread
     const wake = this.uio.add(e, id);
     if (wake && id >= 0) {
@@ -264,6 +271,7 @@ export class TraceStore {
       this.duration = Math.max(this.duration, e.ts + e.dur);
       if (!e.unfinished) this.unfinished.delete(key);
       this.revision++;
+      this.lastRef = previous;
       return -1;
     }
     const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);

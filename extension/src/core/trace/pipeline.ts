@@ -30,7 +30,7 @@ export interface PipelineOptions {
 
 /** Records that describe the trace rather than being events: always decoded. */
 const CONTEXT_KINDS = new Set<number>(
-  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring'] as const).map((k) => RecordKind[k]),
+  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring', 'call_summary'] as const).map((k) => RecordKind[k]),
 );
 /** Records that become one event each (for counting without decoding). */
 const EVENT_KINDS = new Set<number>(
