@@ -77,6 +77,16 @@ export function setStr(v: DataView, o: number, max: number, s: string): void {
   new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);
 }
 
+/** A string as u64 words (wordsText's inverse): at most `maxWords`, NUL-padded; `truncated` when it did not fit. */
+export function textWords(text: string, maxWords: number): { words: bigint[]; truncated: boolean } {
+  const all = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(Math.min(maxWords, Math.ceil((all.length + 1) / 8)) * 8);
+  bytes.set(all.subarray(0, bytes.length));
+  const dv = new DataView(bytes.buffer);
+  const words = Array.from({ length: bytes.length / 8 }, (_, i) => dv.getBigUint64(i * 8, true));
+  return { words, truncated: all.length > bytes.length };
+}
+
 /** A string packed into u64 words (little-endian bytes, NUL-terminated or filling them all). */
 export function wordsText(words: readonly bigint[]): string {
   const bytes = new Uint8Array(words.length * 8);

@@ -6,14 +6,17 @@
  *   iolens report FILE.iolens [--symbols DIR]
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
+ *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR]
+ *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
 import { parseArgs } from 'node:util';
 import { openLiveStdout } from './core/commands/liveStdout';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
-
-const VERSION = '0.1.0';
+import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
+import { importCommand } from './core/commands/import';
+import { packageVersion } from './core/util/packageRoot';
 
 const USAGE = `Usage:
   iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
@@ -34,9 +37,13 @@ const USAGE = `Usage:
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
             --color / --no-color
-  iolens report FILE.iolens [--symbols DIR]...
-      Per process and thread: calls by kind with count, total, p50/p99/max; the longest waits with
-      their source lines; the I/O models the program really uses; UIO devices and interrupts.
+  iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
+      The diagnosis first: findings ranked by the time at stake, each with the line to change, the
+      evidence, the wake-up chain and the usual fix; then each thread's I/O model and each process's
+      verdict; then per process and thread the calls by kind (count, total, p50/p99/max), the
+      longest calls by call site, the calls counted under the threshold, UIO devices, interrupts.
+        --json            one JSON document (docs/report-json.md)
+        --fail-on SEV     exit with status 3 when a finding of severity SEV or worse exists
   iolens dump FILE.iolens [--jsonl [--full-stacks]] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
@@ -45,6 +52,16 @@ const USAGE = `Usage:
       --symbols DIR: where the traced binaries are when they are not at the paths they ran from
       (as a sysroot, or by file name; used only when the build-id matches). Also IOLENS_SYMBOL_PATH
       (directories separated by ':').
+  iolens export FILE.iolens [--format perfetto|chrome] -o OUT [--symbols DIR]...
+      The trace for other tools: perfetto (OUT.pftrace: Perfetto's protobuf format for
+      ui.perfetto.dev, with user stacks as callstacks with file and line, flows for every arrow)
+      or chrome (OUT.json: the Trace Event Format of chrome://tracing, Speedscope and older
+      tools). The format follows from OUT's extension when --format is not given.
+  iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]...
+      An strace log recorded anywhere (strace -f -tt -T -o LOG, with -k for stacks, -y for fd
+      paths; -ttt too) as a trace: the calls iolens traces become the same events (waits, blocking
+      calls from --min-duration, default 1 ms, AIO requests paired, signals), so \`report\`, \`dump\`,
+      \`export\` and VS Code work on it. Lines it cannot read are reported with their number.
   iolens --version`;
 
 class UsageError extends Error {}
@@ -63,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (cmd === '-V' || cmd === '--version') {
-    process.stdout.write(`iolens ${VERSION}\n`);
+    process.stdout.write(`iolens ${packageVersion()}\n`);
     return 0;
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -130,6 +147,32 @@ async function main(argv: string[]): Promise<number> {
       await stdout?.release();
     }
   }
+  if (cmd === 'import') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, 'min-duration': { type: 'string', short: 'm' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UsageError('import takes one strace log');
+    if (typeof values.output !== 'string') throw new UsageError('import needs -o OUT.iolens');
+    const minMs = num('--min-duration', values['min-duration'], 0);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
+  }
+  if (cmd === 'export') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UsageError('export takes one trace file');
+    if (typeof values.output !== 'string') throw new UsageError('export needs -o OUT');
+    const format = values.format ?? formatOfPath(values.output);
+    if (format === undefined) throw new UsageError(`say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath }, process.stdout, process.stderr);
+  }
   if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -141,11 +184,18 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         symbols: { type: 'string', multiple: true },
         ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
+        ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' } }),
       },
     });
     if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
-    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr, symbolPath);
+    if (cmd === 'report') {
+      const failOn = values['fail-on'];
+      if (failOn !== undefined && failOn !== 'high' && failOn !== 'medium' && failOn !== 'low') {
+        throw new UsageError(`--fail-on must be high, medium or low, not '${String(failOn)}'`);
+      }
+      return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn });
+    }
     if (cmd === 'symbolize') {
       const output = values.output;
       if (typeof output !== 'string') throw new UsageError('symbolize needs -o OUT.iolens');

@@ -33,6 +33,7 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_END = 19,
 	IOL_RECORD_KIND_UIO_DEVICE = 20,
 	IOL_RECORD_KIND_START = 21,
+	IOL_RECORD_KIND_CALL_SUMMARY = 22,
 	IOL_RECORD_KIND_SYM_FRAME = 256,
 };
 
@@ -69,11 +70,12 @@ enum iol_io_model {
 	IOL_IO_MODEL_LIFECYCLE = 8,
 };
 
-/* Bits of syscall.flags. */
+/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). */
 enum iol_syscall_flag {
 	IOL_SYSCALL_FLAG_UNFINISHED = 1,
 	IOL_SYSCALL_FLAG_STACK_LOST = 2,
 	IOL_SYSCALL_FLAG_DATA_TRUNCATED = 4,
+	IOL_SYSCALL_FLAG_NONBLOCKING = 8,
 };
 
 /* How a syscall record's tail words are laid out (decided by the syscall). */
@@ -157,13 +159,21 @@ enum iol_map_flag {
 	IOL_MAP_FLAG_FROM_PROC = 16,
 };
 
-/* Where events were lost. */
+/* Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 enum iol_drop_source {
 	IOL_DROP_SOURCE_RING_FULL = 1,
 	IOL_DROP_SOURCE_STACK_RING_FULL = 2,
 	IOL_DROP_SOURCE_AIO_BATCH_LIMIT = 3,
 	IOL_DROP_SOURCE_OUTPUT_BLOCKED = 4,
 	IOL_DROP_SOURCE_MAP_FULL = 5,
+	IOL_DROP_SOURCE_SUMMARY_FULL = 6,
+};
+
+/* Bits of call_summary.flags. nonblocking: the fd had O_NONBLOCK at the call; flags_unknown: the tracer could not tell (ptrace); in_loop: the thread had returned from a select/poll/epoll wait before the call (its event loop had started). */
+enum iol_call_summary_flag {
+	IOL_CALL_SUMMARY_FLAG_NONBLOCKING = 1,
+	IOL_CALL_SUMMARY_FLAG_FLAGS_UNKNOWN = 2,
+	IOL_CALL_SUMMARY_FLAG_IN_LOOP = 4,
 };
 
 /* Why the tracer stopped. */
@@ -288,6 +298,8 @@ enum iol_poll_signal {
 	X(timerfd_create, 62, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "timerfd_create", 0) \
 	X(mmap, 63, 6, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "mmap", 0) \
 	X(rt_sigreturn, 64, 0, IOL_SYSCALL_CLASS_INSTANT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "rt_sigreturn", 0) \
+	X(nanosleep, 65, 2, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "nanosleep", 0) \
+	X(clock_nanosleep, 66, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "clock_nanosleep", 0) \
 	X(sendfile, 67, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "sendfile64", 0) \
 	X(splice, 68, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "splice", 0) \
 	X(tee, 69, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "tee", 0) \
@@ -359,6 +371,8 @@ enum iol_sys {
 	IOL_SYS_TIMERFD_CREATE = 62,
 	IOL_SYS_MMAP = 63,
 	IOL_SYS_RT_SIGRETURN = 64,
+	IOL_SYS_NANOSLEEP = 65,
+	IOL_SYS_CLOCK_NANOSLEEP = 66,
 	IOL_SYS_SENDFILE = 67,
 	IOL_SYS_SPLICE = 68,
 	IOL_SYS_TEE = 69,
@@ -1114,6 +1128,39 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, irq) == 12, "iol_re
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, dev) == 16, "iol_rec_uio_device.dev offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, reserved2) == 20, "iol_rec_uio_device.reserved2 offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, ts) == 24, "iol_rec_uio_device.ts offset");
+
+/* Blocking calls shorter than --min-duration (not sent as syscall records), counted per thread, syscall, kind of fd and call site since the start of the recording. Sent every stats interval for the keys whose count changed, and for every key at the end: the counts are cumulative, so a reader keeps the last record of each key (the difference between two records is what happened between them). */
+struct iol_rec_call_summary {
+	struct iol_rec_hdr hdr;
+	__u16 sys; /* iolens syscall id */
+	__u8 fd_type; /* FdType of the call's fd when it was made (unknown: 0) */
+	__u8 flags; /* CallSummaryFlag bits */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts; /* when the counts were read */
+	__u64 stack_id; /* the call site (0 when stacks are off or the stack was not taken) */
+	__u64 count; /* calls since the start */
+	__u64 total_ns; /* their total duration */
+	__u64 max_ns; /* the longest */
+	__u64 errors; /* calls that failed */
+	__u16 errno_values[4]; /* the first four error numbers seen (0: unused slot) */
+	__u32 errno_counts[4]; /* calls that failed with each; errors beyond them are only in `errors` */
+};
+#define IOL_REC_CALL_SUMMARY_SIZE 88
+_Static_assert(sizeof(struct iol_rec_call_summary) == 88, "iol_rec_call_summary size");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, sys) == 4, "iol_rec_call_summary.sys offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, fd_type) == 6, "iol_rec_call_summary.fd_type offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, flags) == 7, "iol_rec_call_summary.flags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, pid) == 8, "iol_rec_call_summary.pid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, tid) == 12, "iol_rec_call_summary.tid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, ts) == 16, "iol_rec_call_summary.ts offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, stack_id) == 24, "iol_rec_call_summary.stack_id offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, count) == 32, "iol_rec_call_summary.count offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, total_ns) == 40, "iol_rec_call_summary.total_ns offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, max_ns) == 48, "iol_rec_call_summary.max_ns offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errors) == 56, "iol_rec_call_summary.errors offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errno_values) == 64, "iol_rec_call_summary.errno_values offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errno_counts) == 72, "iol_rec_call_summary.errno_counts offset");
 
 /* Trace files only (symbol section): frame `index` of stack `stack_id` resolved; `depth` 0 is the frame itself, 1.. the functions it was inlined into, innermost first. */
 struct iol_rec_sym_frame {

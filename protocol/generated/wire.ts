@@ -34,6 +34,7 @@ export const RecordKind = {
   end: 19,
   uio_device: 20,
   start: 21,
+  call_summary: 22,
   sym_frame: 256,
 } as const;
 /** A name of {@link RecordKind}. */
@@ -90,11 +91,12 @@ export type IoModelName = keyof typeof IoModel;
 /** Reverse map of {@link IoModel}: value to name. */
 export const IoModelNames: ReadonlyMap<number, IoModelName> = new Map(Object.entries(IoModel).map(([k, v]) => [v, k as IoModelName]));
 
-/** Bits of syscall.flags. */
+/** Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). */
 export const SyscallFlag = {
   unfinished: 1,
   stack_lost: 2,
   data_truncated: 4,
+  nonblocking: 8,
 } as const;
 /** A name of {@link SyscallFlag}. */
 export type SyscallFlagName = keyof typeof SyscallFlag;
@@ -210,18 +212,30 @@ export type MapFlagName = keyof typeof MapFlag;
 /** Reverse map of {@link MapFlag}: value to name. */
 export const MapFlagNames: ReadonlyMap<number, MapFlagName> = new Map(Object.entries(MapFlag).map(([k, v]) => [v, k as MapFlagName]));
 
-/** Where events were lost. */
+/** Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 export const DropSource = {
   ring_full: 1,
   stack_ring_full: 2,
   aio_batch_limit: 3,
   output_blocked: 4,
   map_full: 5,
+  summary_full: 6,
 } as const;
 /** A name of {@link DropSource}. */
 export type DropSourceName = keyof typeof DropSource;
 /** Reverse map of {@link DropSource}: value to name. */
 export const DropSourceNames: ReadonlyMap<number, DropSourceName> = new Map(Object.entries(DropSource).map(([k, v]) => [v, k as DropSourceName]));
+
+/** Bits of call_summary.flags. nonblocking: the fd had O_NONBLOCK at the call; flags_unknown: the tracer could not tell (ptrace); in_loop: the thread had returned from a select/poll/epoll wait before the call (its event loop had started). */
+export const CallSummaryFlag = {
+  nonblocking: 1,
+  flags_unknown: 2,
+  in_loop: 4,
+} as const;
+/** A name of {@link CallSummaryFlag}. */
+export type CallSummaryFlagName = keyof typeof CallSummaryFlag;
+/** Reverse map of {@link CallSummaryFlag}: value to name. */
+export const CallSummaryFlagNames: ReadonlyMap<number, CallSummaryFlagName> = new Map(Object.entries(CallSummaryFlag).map(([k, v]) => [v, k as CallSummaryFlagName]));
 
 /** Why the tracer stopped. */
 export const EndReason = {
@@ -596,6 +610,8 @@ export const Sys = {
   timerfd_create: 62,
   mmap: 63,
   rt_sigreturn: 64,
+  nanosleep: 65,
+  clock_nanosleep: 66,
   sendfile: 67,
   splice: 68,
   tee: 69,
@@ -671,6 +687,8 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [62, { id: 62, name: 'timerfd_create', class: 'fd', model: 'lifecycle', args: [{ name: 'clockid', fmt: 'int' }, { name: 'flags', fmt: 'hex' }], data: 'none', opens: 'timerfd' }],
   [63, { id: 63, name: 'mmap', class: 'memory', model: 'lifecycle', args: [{ name: 'addr', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'prot', fmt: 'hex' }, { name: 'flags', fmt: 'hex' }, { name: 'fd', fmt: 'fd' }, { name: 'off', fmt: 'hex' }], data: 'none' }],
   [64, { id: 64, name: 'rt_sigreturn', class: 'instant', model: 'signal', args: [], data: 'none' }],
+  [65, { id: 65, name: 'nanosleep', class: 'blocking', model: 'blocking', args: [{ name: 'rqtp', fmt: 'ptr' }, { name: 'rmtp', fmt: 'ptr' }], data: 'none' }],
+  [66, { id: 66, name: 'clock_nanosleep', class: 'blocking', model: 'blocking', args: [{ name: 'which_clock', fmt: 'int' }, { name: 'flags', fmt: 'hex' }, { name: 'rqtp', fmt: 'ptr' }, { name: 'rmtp', fmt: 'ptr' }], data: 'none' }],
   [67, { id: 67, name: 'sendfile', class: 'blocking', model: 'blocking', args: [{ name: 'out_fd', fmt: 'fd' }, { name: 'in_fd', fmt: 'fd' }, { name: 'offset', fmt: 'loff_ptr' }, { name: 'count', fmt: 'size' }], data: 'file_offsets' }],
   [68, { id: 68, name: 'splice', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'file_offsets' }],
   [69, { id: 69, name: 'tee', class: 'blocking', model: 'blocking', args: [{ name: 'fdin', fmt: 'fd' }, { name: 'fdout', fmt: 'fd' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'none' }],
@@ -1466,6 +1484,58 @@ export function decodeUioDevice(v: DataView, off: number, size: number): UioDevi
   };
 }
 
+/** Blocking calls shorter than --min-duration (not sent as syscall records), counted per thread, syscall, kind of fd and call site since the start of the recording. Sent every stats interval for the keys whose count changed, and for every key at the end: the counts are cumulative, so a reader keeps the last record of each key (the difference between two records is what happened between them). */
+export interface CallSummaryRecord {
+  readonly kind: 'call_summary';
+  /** iolens syscall id */
+  readonly sys: number;
+  /** FdType of the call's fd when it was made (unknown: 0) */
+  readonly fdType: number;
+  /** CallSummaryFlag bits */
+  readonly flags: number;
+  readonly pid: number;
+  readonly tid: number;
+  /** when the counts were read */
+  readonly ts: number;
+  /** the call site (0 when stacks are off or the stack was not taken) */
+  readonly stackId: bigint;
+  /** calls since the start */
+  readonly count: number;
+  /** their total duration */
+  readonly totalNs: number;
+  /** the longest */
+  readonly maxNs: number;
+  /** calls that failed */
+  readonly errors: number;
+  /** the first four error numbers seen (0: unused slot) */
+  readonly errnoValues: number[];
+  /** calls that failed with each; errors beyond them are only in `errors` */
+  readonly errnoCounts: number[];
+}
+/** Fixed size of a call_summary record, tail excluded. */
+export const CALL_SUMMARY_SIZE = 88;
+/** Byte offsets of the call_summary record's fields, for readers that skip full decoding. */
+export const CallSummaryOffsets = { sys: 4, fdType: 6, flags: 7, pid: 8, tid: 12, ts: 16, stackId: 24, count: 32, totalNs: 40, maxNs: 48, errors: 56, errnoValues: 64, errnoCounts: 72 } as const;
+/** Decodes a call_summary record of `size` bytes at `off` (size already checked against CALL_SUMMARY_SIZE). */
+export function decodeCallSummary(v: DataView, off: number, _size: number): CallSummaryRecord {
+  return {
+    kind: 'call_summary',
+    sys: v.getUint16(off + 4, true),
+    fdType: v.getUint8(off + 6),
+    flags: v.getUint8(off + 7),
+    pid: v.getUint32(off + 8, true),
+    tid: v.getUint32(off + 12, true),
+    ts: u64n(v, off + 16),
+    stackId: v.getBigUint64(off + 24, true),
+    count: u64n(v, off + 32),
+    totalNs: u64n(v, off + 40),
+    maxNs: u64n(v, off + 48),
+    errors: u64n(v, off + 56),
+    errnoValues: [v.getUint16(off + 64 + 0, true), v.getUint16(off + 64 + 2, true), v.getUint16(off + 64 + 4, true), v.getUint16(off + 64 + 6, true)],
+    errnoCounts: [v.getUint32(off + 72 + 0, true), v.getUint32(off + 72 + 4, true), v.getUint32(off + 72 + 8, true), v.getUint32(off + 72 + 12, true)],
+  };
+}
+
 /** Trace files only (symbol section): frame `index` of stack `stack_id` resolved; `depth` 0 is the frame itself, 1.. the functions it was inlined into, innermost first. */
 export interface SymFrameRecord {
   readonly kind: 'sym_frame';
@@ -1956,6 +2026,38 @@ export function encodeUioDevice(r: Omit<UioDeviceRecord, 'kind'>): Uint8Array {
   return buf;
 }
 
+/** Encodes a call_summary record (reserved fields zero, tail padded to 8 bytes). */
+export function encodeCallSummary(r: Omit<CallSummaryRecord, 'kind'>): Uint8Array {
+  const tail = new Uint8Array(0);
+  const size = (88 + tail.length + 7) & ~7;
+  if (size > 0xfff8) throw new RangeError(`record of ${size} bytes is larger than a record can be`);
+  const buf = new Uint8Array(size);
+  const v = new DataView(buf.buffer);
+  v.setUint16(0, 22, true);
+  v.setUint16(2, size, true);
+  v.setUint16(4, r.sys, true);
+  v.setUint8(6, r.fdType);
+  v.setUint8(7, r.flags);
+  v.setUint32(8, r.pid, true);
+  v.setUint32(12, r.tid, true);
+  setU64(v, 16, r.ts);
+  v.setBigUint64(24, BigInt.asUintN(64, r.stackId), true);
+  setU64(v, 32, r.count);
+  setU64(v, 40, r.totalNs);
+  setU64(v, 48, r.maxNs);
+  setU64(v, 56, r.errors);
+  v.setUint16(64, r.errnoValues[0] ?? 0, true);
+  v.setUint16(66, r.errnoValues[1] ?? 0, true);
+  v.setUint16(68, r.errnoValues[2] ?? 0, true);
+  v.setUint16(70, r.errnoValues[3] ?? 0, true);
+  v.setUint32(72, r.errnoCounts[0] ?? 0, true);
+  v.setUint32(76, r.errnoCounts[1] ?? 0, true);
+  v.setUint32(80, r.errnoCounts[2] ?? 0, true);
+  v.setUint32(84, r.errnoCounts[3] ?? 0, true);
+  buf.set(tail, 88);
+  return buf;
+}
+
 /** Encodes a sym_frame record (reserved fields zero, tail padded to 8 bytes). */
 export function encodeSymFrame(r: Omit<SymFrameRecord, 'kind'>): Uint8Array {
   const tail = tailBytes('strings', r.strings);
@@ -1987,7 +2089,7 @@ export function encodeHeader(): Uint8Array {
 }
 
 /** Any record this schema version knows. */
-export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | StartRecord | UioDeviceRecord | SymFrameRecord;
+export type WireRecord = ClockRecord | MetaRecord | SyscallRecord | StackRecord | AioSubmitRecord | AioCompleteRecord | UringRingRecord | UringSubmitRecord | UringCompleteRecord | SignalGenerateRecord | SignalDeliverRecord | IrqRecord | TaskRecord | FdRecord | MmapRecord | MapRecord | WakeRecord | DropRecord | EndRecord | StartRecord | UioDeviceRecord | CallSummaryRecord | SymFrameRecord;
 
 /** Minimum size of each known record kind (its fixed part). */
 export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
@@ -2012,6 +2114,7 @@ export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
   [19, 48],
   [21, 24],
   [20, 32],
+  [22, 88],
   [256, 40],
 ]);
 
@@ -2042,6 +2145,7 @@ export function decodeRecord(v: DataView, off: number, kind: number, size: numbe
     case 19: return decodeEnd(v, off, size);
     case 21: return decodeStart(v, off, size);
     case 20: return decodeUioDevice(v, off, size);
+    case 22: return decodeCallSummary(v, off, size);
     case 256: return decodeSymFrame(v, off, size);
     default: return undefined;
   }

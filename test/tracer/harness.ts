@@ -196,19 +196,8 @@ export async function recordAttachBinary(
   const traceFile = join(dir, 'trace.iolens');
   const target = spawn(binary, ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const targetExit = new Promise<number | null>((resolve) => target.once('exit', (code) => resolve(code)));
-  let out = '';
-  const pid = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
-    target.stdout.setEncoding('utf8');
-    target.stdout.on('data', (s: string) => {
-      out += s;
-      const m = /ready (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
+  const ready = readyPid(target, name);
+  const pid = await ready.pid;
   const rec = run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
     if (/recording pid/.test(stderr) && target.stdin.writable) {
       beforeGo?.();
@@ -216,8 +205,29 @@ export async function recordAttachBinary(
     }
   });
   const [r, code] = await Promise.all([rec, targetExit]);
-  if (code !== 0) throw new Error(`${name} exited with ${code}: ${out}`);
-  return { ...r, stdout: out + r.stdout, events: await eventsOf(traceFile), traceFile, dir };
+  if (code !== 0) throw new Error(`${name} exited with ${code}: ${ready.output()}`);
+  return { ...r, stdout: ready.output() + r.stdout, events: await eventsOf(traceFile), traceFile, dir };
+}
+
+/**
+ * The pid a fixture started with --wait prints ("ready <pid>") on its stdout, within 10 s; and
+ * everything it printed so far.
+ */
+export function readyPid(child: import('node:child_process').ChildProcess, name: string, timeoutMs = 10000): { pid: Promise<number>; output: () => string } {
+  let text = '';
+  child.stdout?.setEncoding('utf8');
+  const pid = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), timeoutMs);
+    child.stdout?.on('data', (s: string) => {
+      text += s;
+      const m = /ready (\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { pid, output: () => text };
 }
 
 /** The events of a recording's trace file (none when the CLI wrote no trace: it refused). */
@@ -345,20 +355,9 @@ export async function startWaiting(name: string, args: string[] = [], asUser = f
   if (ownGroup) [cmd, argv] = inOwnProcessGroup([cmd, ...argv]);
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let text = '';
-  child.stdout?.setEncoding('utf8');
-  const pid = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
-    child.stdout?.on('data', (s: string) => {
-      text += s;
-      const m = /ready (\d+)/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  return { child, pid, exit, out: () => text, go: () => child.stdin?.end('go\n') };
+  const ready = readyPid(child, name);
+  const pid = await ready.pid;
+  return { child, pid, exit, out: ready.output, go: () => child.stdin?.end('go\n') };
 }
 
 /** The start record of a stream being written to `path` (polled until it is there). */

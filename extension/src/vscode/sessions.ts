@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { TraceSession } from '../core/session/traceSession';
 import type { TracerOptions } from '../core/tracer/spawn';
 import { log, programOutput } from './log';
-import { chooseBackend } from './privileges';
+import type { BackendState } from './privileges';
 import { settings } from './settings';
 import { TimelineController } from './timeline/controller';
 
@@ -21,7 +21,10 @@ export class Sessions implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly backends: BackendState,
+  ) {}
 
   /** The session the views and commands act on. */
   get current(): TraceSession | undefined {
@@ -52,7 +55,7 @@ export class Sessions implements vscode.Disposable {
       void vscode.window.showWarningMessage(`I/O Lens is already recording ${this.live.title}. Stop it first.`);
       return undefined;
     }
-    const backend = await chooseBackend();
+    const backend = await this.backends.chooseForRecording();
     const cfg = settings();
     const full: TracerOptions = { ...options, backend, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe' };
     const { session, started } = await TraceSession.record(full, title, (line) => log().info(line), (text) => programOutput().append(text));

@@ -124,6 +124,7 @@ static int run(struct iol_tracer *t, int *end_reason)
 		if (now >= next_stats) {
 			ebpf_prune_gone(t);
 			ebpf_report_losses(t, now);
+			ebpf_report_summaries(t, now, false);
 			ebpf_report_unfinished(t, now, false);
 			next_stats = now + (__u64)t->opts->stats_interval_ms * 1000000ULL;
 		}
@@ -200,6 +201,7 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 		ebpf_scan_dirty_procs(t); /* maps of the last executable mmaps, for the stacks */
 	discarded = out_end_drain(t->out);
 	now = now_ns(CLOCK_MONOTONIC);
+	ebpf_report_summaries(t, now, true);
 	report_left_behind(t, discarded, drained, now);
 	ebpf_report_losses(t, now);
 	ebpf_report_unfinished(t, now, true);
@@ -407,5 +409,6 @@ cleanup:
 	else
 		ebpf_unload(t);
 	ebpf_forget_procs(t);
+	summary_free(&t->summary);
 	return rc;
 }

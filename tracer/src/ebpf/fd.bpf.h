@@ -28,6 +28,8 @@ struct iol_inode_info {
 	__u8 type;
 };
 
+#define IOL_O_NONBLOCK 04000
+
 /* The file behind `fd` in the current task, NULL when none. */
 static __always_inline struct file *file_of_fd(int fd)
 {
@@ -44,12 +46,25 @@ static __always_inline struct file *file_of_fd(int fd)
 	return file;
 }
 
+/* IOL_FD_TYPE_* of an inode mode. */
+static __always_inline __u8 mode_type(__u16 mode)
+{
+	switch (mode & IOL_S_IFMT) {
+	case IOL_S_IFREG: return IOL_FD_TYPE_FILE;
+	case IOL_S_IFDIR: return IOL_FD_TYPE_DIR;
+	case IOL_S_IFCHR: return IOL_FD_TYPE_CHR;
+	case IOL_S_IFBLK: return IOL_FD_TYPE_BLK;
+	case IOL_S_IFIFO: return IOL_FD_TYPE_FIFO;
+	case IOL_S_IFSOCK: return IOL_FD_TYPE_SOCKET;
+	default: return IOL_FD_TYPE_ANON;
+	}
+}
+
 /* Look up the file behind `fd` in the current task and describe its inode. */
 static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
 {
 	struct file *file = file_of_fd(fd);
 	struct inode *inode;
-	__u16 mode;
 
 	out->type = IOL_FD_TYPE_UNKNOWN;
 	if (!file)
@@ -58,19 +73,23 @@ static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)
 		return;
-	mode = BPF_CORE_READ(inode, i_mode);
 	out->ino = BPF_CORE_READ(inode, i_ino);
 	out->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	out->rdev = BPF_CORE_READ(inode, i_rdev);
-	switch (mode & IOL_S_IFMT) {
-	case IOL_S_IFREG: out->type = IOL_FD_TYPE_FILE; break;
-	case IOL_S_IFDIR: out->type = IOL_FD_TYPE_DIR; break;
-	case IOL_S_IFCHR: out->type = IOL_FD_TYPE_CHR; break;
-	case IOL_S_IFBLK: out->type = IOL_FD_TYPE_BLK; break;
-	case IOL_S_IFIFO: out->type = IOL_FD_TYPE_FIFO; break;
-	case IOL_S_IFSOCK: out->type = IOL_FD_TYPE_SOCKET; break;
-	default: out->type = IOL_FD_TYPE_ANON; break;
-	}
+	out->type = mode_type(BPF_CORE_READ(inode, i_mode));
+}
+
+/* The kind of file behind `fd` now, and whether it is non-blocking (O_NONBLOCK): for a blocking call's
+ * record flag and its summary. */
+static __always_inline __u8 fd_status(int fd, bool *nonblock)
+{
+	struct file *file = file_of_fd(fd);
+
+	*nonblock = false;
+	if (!file)
+		return IOL_FD_TYPE_UNKNOWN;
+	*nonblock = (BPF_CORE_READ(file, f_flags) & IOL_O_NONBLOCK) != 0;
+	return mode_type(BPF_CORE_READ(file, f_inode, i_mode));
 }
 
 static __always_inline void set_fd_class(__u32 tgid, int fd, __u8 type)

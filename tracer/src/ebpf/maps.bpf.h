@@ -37,6 +37,15 @@ struct {
 	__type(value, struct iol_inflight);
 } inflight SEC(".maps");
 
+/* Blocking calls shorter than min_duration_ns, counted per thread, syscall, kind of fd and call
+ * site; the loader sends the counts as call_summary records at each stats interval. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOL_SUMMARY_ENTRIES);
+	__type(key, struct iol_summary_key);
+	__type(value, struct iol_summary_val);
+} summaries SEC(".maps");
+
 /* Stack ids already sent. Losing an entry only means sending a stack twice. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -27,6 +27,7 @@ static const struct {
 	{ IOL_CNT_STACK_RING_FULL, IOL_DROP_SOURCE_STACK_RING_FULL },
 	{ IOL_CNT_AIO_LIMIT, IOL_DROP_SOURCE_AIO_BATCH_LIMIT },
 	{ IOL_CNT_MAP_FULL, IOL_DROP_SOURCE_MAP_FULL },
+	{ IOL_CNT_SUMMARY_FULL, IOL_DROP_SOURCE_SUMMARY_FULL },
 };
 
 /* ---------------------------------------------------------------- per-process state */
@@ -258,6 +259,70 @@ __u64 ebpf_counter_sum(struct iol_tracer *t, enum iol_counter slot)
 	for (int c = 0; c < t->ncpus; c++)
 		total += values[c];
 	return total;
+}
+
+/* ---------------------------------------------------------------- short calls, counted */
+
+#define SUMMARY_BATCH 256
+
+/* One key at a time, for kernels without batch lookups of hash maps. */
+static void summaries_by_key(struct iol_tracer *t, struct bpf_map *map)
+{
+	struct iol_summary_key key, next;
+	void *prev = NULL;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		struct iol_summary_val val, *v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &val, sizeof(val), 0))
+			continue;
+		v = summary_value(&t->summary, &key, val.pid);
+		if (v)
+			*v = val;
+	}
+}
+
+/*
+ * The kernel side counts short blocking calls in the `summaries` map, cumulative per key: copy the
+ * counts (in batches) and send those that changed as call_summary records.
+ */
+void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
+{
+	struct bpf_map *map = t->skel->maps.summaries;
+	int fd = bpf_map__fd(map);
+	static struct iol_summary_key keys[SUMMARY_BATCH];
+	static struct iol_summary_val vals[SUMMARY_BATCH];
+	struct iol_summary_key batch_in, batch_out;
+	void *in = NULL;
+
+	while (!t->summary_no_batch) {
+		__u32 n = SUMMARY_BATCH;
+		int err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals, &n, NULL);
+
+		if (err && errno != ENOENT) {
+			if (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP) {
+				t->summary_no_batch = true;
+				break;
+			}
+			logmsg("iolens-tracer: warning: reading the counts of short calls failed: %s", strerror(errno));
+			return;
+		}
+		for (__u32 i = 0; i < n; i++) {
+			struct iol_summary_val *v = summary_value(&t->summary, &keys[i], vals[i].pid);
+
+			if (v)
+				*v = vals[i];
+		}
+		if (err)
+			break; /* ENOENT: that was the last batch */
+		batch_in = batch_out;
+		in = &batch_in;
+	}
+	if (t->summary_no_batch)
+		summaries_by_key(t, map);
+	summary_emit(&t->summary, t->out, now, final);
 }
 
 /*

@@ -29,7 +29,9 @@ const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
 #define IOL_CLASS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = cls,
 #define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = fmt,
 #define IOL_TRAITS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = traits,
+#define IOL_MODEL_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = model,
 static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
+static const __u8 sys_model[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_MODEL_OF) };
 static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
 static const __u8 sys_traits[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_TRAITS_OF) };
 
@@ -106,6 +108,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
 	f->sys = sys;
 	f->fmt = 0;
+	f->rflags = 0;
 	f->stack_id = 0;
 	f->tgid = tgid;
 	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
@@ -313,7 +316,7 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 	r->tid = tid;
 	r->data_format = fmt;
 	r->data_count = words;
-	r->flags = flags;
+	r->flags = flags | f->rflags;
 	r->ts = f->ts;
 	r->dur = now - f->ts;
 	r->ret = ret;
@@ -344,6 +347,49 @@ static __always_inline __u8 uio_format(__u16 sys, __u32 tgid, __u64 fd)
 		return read ? IOL_DATA_FORMAT_UIO_COUNT : IOL_DATA_FORMAT_UIO_WRITE;
 	if (*type == IOL_FD_TYPE_UIO_CONFIG && write)
 		return IOL_DATA_FORMAT_UIO_WRITE;
+	return 0;
+}
+
+/* A blocking-class call whose first argument is an fd (not a sleep). */
+static __always_inline bool has_fd(__u16 sys)
+{
+	return sys != IOL_SYS_NANOSLEEP && sys != IOL_SYS_CLOCK_NANOSLEEP;
+}
+
+/*
+ * A blocking call shorter than min_duration_ns: counted, not sent, per thread, syscall, kind of fd
+ * and call site (its stack, taken as for a sent call, so each site is resolved once). The loader
+ * sends the counts as call_summary records. Global: verified once.
+ */
+__noinline int summarize(struct iol_inflight *f, __u32 tid, __u32 gen, long ret, __u64 now)
+{
+	static const struct iol_summary_val zero = {};
+	struct iol_summary_key key = {};
+	struct iol_summary_val *v;
+	bool nonblock = false;
+	__u32 tgid;
+
+	if (!f)
+		return 0;
+	tgid = f->tgid;
+	key.tid = tid;
+	key.sys = f->sys;
+	if (has_fd(f->sys))
+		key.fd_type = fd_status(f->args[0], &nonblock);
+	key.flags = (nonblock ? IOL_CALL_SUMMARY_FLAG_NONBLOCKING : 0) |
+		    (f->thread_flags & IOL_THREAD_IN_LOOP ? IOL_CALL_SUMMARY_FLAG_IN_LOOP : 0);
+	key.stack_id = capture_stack(tgid, gen, &f->stack_end);
+	v = bpf_map_lookup_elem(&summaries, &key);
+	if (!v) {
+		bpf_map_update_elem(&summaries, &key, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&summaries, &key);
+		if (!v) {
+			count(IOL_CNT_SUMMARY_FULL);
+			return 0;
+		}
+		v->pid = tgid;
+	}
+	iol_summary_account(v, now - f->ts, ret);
 	return 0;
 }
 
@@ -415,12 +461,21 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			aio_reaped(f, ret, tgid, tid, now);
 		emit_syscall(f, tgid, tid, ret, now);
+		if (sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+			f->thread_flags |= IOL_THREAD_IN_LOOP;
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		f->fmt = uio_format(sys, tgid, f->args[0]);
 		if (now - f->ts >= min_duration_ns || f->fmt) {
+			bool nonblock = false;
+
+			if (has_fd(sys))
+				fd_status(f->args[0], &nonblock);
+			f->rflags = nonblock ? IOL_SYSCALL_FLAG_NONBLOCKING : 0;
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 			emit_syscall(f, tgid, tid, ret, now);
+		} else {
+			summarize(f, tid, proc->gen, ret, now);
 		}
 		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
 			fd_effect(tgid, sys, f, ret, now);

@@ -21,6 +21,7 @@
 #include "options.h"
 #include "output.h"
 #include "procfs.h"
+#include "summary.h"
 #include "uio.h"
 #include "ebpf.h"
 
@@ -28,7 +29,7 @@
 #define IOL_UNFINISHED_AFTER_NS 250000000ULL /* a call in flight this long is shown while it lasts */
 #define IOL_UNFINISHED_EVERY_NS 1000000000ULL
 /* Loss counters reported as drop records (loss_counters in records.c). */
-#define IOL_N_LOSS 4
+#define IOL_N_LOSS 5
 /* Records consumed before the loop looks at the clock, the stop flags and the output again. */
 #define IOL_CONSUME_BATCH 4096
 /* The ring buffer callback's "pause here" (any negative value ends libbpf's consumption). */
@@ -71,6 +72,8 @@ struct iol_tracer {
 	struct iol_rec_clock clock;
 	struct iol_uio_set uio;          /* UIO devices seen (their IRQs are traced while a target has one open) */
 	bool irq_attached;               /* the hard-IRQ programs are attached (--irq, or a UIO device exists) */
+	struct iol_summary_table summary; /* the kernel's counts of short calls, as last sent */
+	bool summary_no_batch;           /* the kernel has no batch lookup for hash maps: one key at a time */
 	__u64 next_uio_scan;
 };
 
@@ -87,7 +90,7 @@ int ebpf_attach_all(struct iol_tracer *t);
 int ebpf_attach_irq(struct iol_tracer *t);
 /* Why the load failed, in words. */
 void ebpf_explain_load_error(int err);
-/* Detach every probe (concurrently: each waits for an RCU grace period) and free the object. */
+/* Detach every probe (from threads: each waits for an RCU grace period, and they partly overlap) and free the object. */
 void ebpf_unload(struct iol_tracer *t);
 /* The class (IOL_SYSCALL_CLASS_*) of an iolens syscall id. */
 __u8 ebpf_syscall_class(__u16 sys);
@@ -114,6 +117,8 @@ void ebpf_prune_gone(struct iol_tracer *t);
 void ebpf_report_losses(struct iol_tracer *t, __u64 ts);
 /* The sum over CPUs of a counter slot. */
 __u64 ebpf_counter_sum(struct iol_tracer *t, enum iol_counter slot);
+/* call_summary records for the short calls counted since the last call (`final`: every key). */
+void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final);
 /* Calls still in progress as unfinished records (`final`: every one, now). */
 void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final);
 /* Free the per-process state. */

@@ -71,12 +71,15 @@ static void finish(struct pt_tracer *t, int reason, int sig)
 		d.count = d.total = discarded;
 		out_record(t->out, &d);
 	}
+	pt_report_summaries(t, now, true);
 	pt_report_unfinished(t, now, true);
 	e.reason = (uint8_t)reason;
 	e.signal = sig;
 	e.ts = now;
 	e.emitted = t->emitted;
-	e.dropped = discarded;
+	/* a ptrace tracer loses no record (the program waits for it), only what the reader could not take
+	 * at a stop, and counts when its summary table is full */
+	e.dropped = discarded + t->summary_lost;
 	e.bytes = out_position(t->out);
 	out_record(t->out, &e);
 	out_finish(t->out);
@@ -170,6 +173,7 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 	finish(t, reason, sig);
 	logmsg("iolens-tracer: stopped (%s); detached", end_reason_text(reason));
 	rc = stream_outcome(out);
+	summary_free(&t->summary);
 	/* the threads still inside a syscall are let go by the kernel as we exit, undisturbed */
 	return rc;
 }

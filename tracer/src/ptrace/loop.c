@@ -161,6 +161,7 @@ int pt_run(struct pt_tracer *t, int *end_reason)
 		if (pid > 0)
 			last_stop = now;
 		if (now >= next_periodic) {
+			pt_report_summaries(t, now, false);
 			pt_report_unfinished(t, now, false);
 			out_flush(t->out);
 			next_periodic = now + interval;

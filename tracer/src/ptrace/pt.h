@@ -19,6 +19,7 @@
 #include "meta.h"
 #include "options.h"
 #include "output.h"
+#include "summary.h"
 #include "procfs.h"
 #include "regs.h"
 
@@ -86,6 +87,7 @@ struct pt_proc {
 	struct pt_sigaction sig[PT_NSIG];
 	uint64_t uio_fds[16];        /* fds < 1024 on a UIO device (/dev/uioN), as fd_class */
 	uint64_t uio_config_fds[16]; /* fds < 1024 on a UIO device's PCI config space */
+	uint8_t fd_types[1024];      /* IOL_FD_TYPE_* of fds < 1024 (for the short calls' counts) */
 	struct pt_proc *next_free;
 };
 
@@ -98,6 +100,7 @@ struct pt_thread {
 	struct pt_proc *proc;
 	uint64_t stack_end; /* end of the mapping holding sp, 0 = unknown */
 	struct pt_call call;
+	bool in_loop;       /* returned from a select/poll/epoll wait: its event loop has started */
 	struct pt_thread *next_free;
 };
 
@@ -121,7 +124,7 @@ struct pt_tracer {
 	uint32_t untraced_children; /* existing descendants left alone (--no-children) */
 	struct iol_launch launch;
 	uint16_t nr_to_sys[IOL_NR_MAX];
-	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT];
+	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT], model[PT_SYS_LIMIT];
 	struct pt_table threads, procs;
 	uint64_t emitted;   /* records of events (the end record's `emitted`) */
 	struct {
@@ -129,6 +132,9 @@ struct pt_tracer {
 		uint64_t ts, reported;
 	} unfinished[PT_UNFINISHED_SLOTS];
 	struct iol_meta_list cannot_see;
+	struct iol_summary_table summary; /* short blocking calls, counted (syscall.c) */
+	uint64_t summary_lost;            /* short calls not counted: the table was full */
+	uint64_t summary_lost_sent;       /* of them, already in drop records */
 	uint64_t stack[PT_STACK_CHUNK / 8]; /* scratch: the stack chunk read at sp */
 };
 
@@ -170,6 +176,9 @@ uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_re
 /* syscall.c */
 void pt_on_syscall_stop(struct pt_tracer *t, struct pt_thread *th, bool seccomp_stop);
 void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final);
+/* call_summary records for the short calls counted since the last call (`final`: every key), and a
+ * drop record for those the full table could not count. */
+void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final);
 void pt_syscall_table(struct pt_tracer *t);
 
 /* aio.c */
@@ -183,6 +192,8 @@ void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev);
 /* A read of /dev/uioN (the wait for an interrupt), a write to it or to its config space (the
  * interrupt re-enabled): sent whatever its duration, in this data format; else 0 (as uio_format). */
 uint8_t pt_uio_format(const struct pt_proc *p, uint16_t sys, uint64_t fd);
+/* The type (IOL_FD_TYPE_*) of fd, as the fd records said; unknown beyond 1023. */
+uint8_t pt_fd_type(const struct pt_proc *p, uint64_t fd);
 
 /* signal.c */
 void pt_on_signal_stop(struct pt_tracer *t, struct pt_thread *th, int sig);

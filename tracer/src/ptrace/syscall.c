@@ -26,11 +26,12 @@
 
 void pt_syscall_table(struct pt_tracer *t)
 {
-#define PT_ENTRY(name, id, n, c, model, f, tp, tr)                           \
+#define PT_ENTRY(name, id, n, c, mdl, f, tp, tr)                             \
 	if (__NR_##name < IOL_NR_MAX && c != IOL_SYSCALL_CLASS_NAMED)        \
 		t->nr_to_sys[__NR_##name] = id;                              \
 	t->cls[id] = c;                                                      \
 	t->fmt[id] = f;                                                      \
+	t->model[id] = mdl;                                                  \
 	t->traits[id] = tr;                                                  \
 	t->nargs[id] = n;
 	IOL_SYSCALLS(PT_ENTRY)
@@ -268,6 +269,29 @@ static void renamed(struct pt_tracer *t, struct pt_thread *th, const struct pt_c
 	pt_emit_task(t, IOL_TASK_EVENT_RENAME, th->proc->pid, th->tid, 0, 0, 0, 0, comm, NULL);
 }
 
+/* A blocking call shorter than --min-duration: counted, not sent, as the kernel side does
+ * (syscalls.bpf.h summarize): per thread, syscall, kind of fd and call site. A ptrace tracer does
+ * not know the fd's O_NONBLOCK flag at the call. */
+static void summarize(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, const pt_regs_t *regs,
+		      long ret, uint64_t now)
+{
+	struct iol_summary_key key = {
+		.tid = (uint32_t)th->tid, .sys = c->sys,
+		.flags = IOL_CALL_SUMMARY_FLAG_FLAGS_UNKNOWN | (th->in_loop ? IOL_CALL_SUMMARY_FLAG_IN_LOOP : 0),
+	};
+	struct iol_summary_val *v;
+
+	if (c->sys != IOL_SYS_NANOSLEEP && c->sys != IOL_SYS_CLOCK_NANOSLEEP)
+		key.fd_type = pt_fd_type(th->proc, c->args[0]);
+	key.stack_id = pt_capture_stack(t, th, regs);
+	v = summary_value(&t->summary, &key, (uint32_t)th->proc->pid);
+	if (!v) {
+		t->summary_lost++;
+		return;
+	}
+	iol_summary_account(v, now - c->ts, ret);
+}
+
 static bool fcntl_recorded(uint64_t cmd)
 {
 	return cmd == F_SETOWN_ || cmd == F_SETOWN_EX_ || cmd == F_SETSIG_ || cmd == F_SETFL_;
@@ -319,12 +343,16 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			pt_aio_reaped(t, th, c, ret, now);
 		emit_syscall(t, th, c, ret, now, 0);
+		if (t->model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+			th->in_loop = true;
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		c->fmt = pt_uio_format(th->proc, sys, c->args[0]);
 		if (now - c->ts >= t->opts->min_duration_ns || c->fmt) {
 			c->stack_id = pt_capture_stack(t, th, regs);
 			emit_syscall(t, th, c, ret, now, 0);
+		} else {
+			summarize(t, th, c, regs, ret, now);
 		}
 		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
 			pt_fd_effect(t, th, sys, c, ret, now);
@@ -435,5 +463,23 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 			t->unfinished[slot].reported = now;
 		}
 		emit_syscall(t, th, c, 0, now, IOL_SYSCALL_FLAG_UNFINISHED);
+	}
+}
+
+void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final)
+{
+	if (!t->recording)
+		return;
+	summary_emit(&t->summary, t->out, now, final);
+	if (t->summary_lost > t->summary_lost_sent) {
+		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
+
+		r.source = IOL_DROP_SOURCE_SUMMARY_FULL;
+		r.cpu = 0xffff;
+		r.ts = now;
+		r.count = t->summary_lost - t->summary_lost_sent;
+		r.total = t->summary_lost;
+		t->summary_lost_sent = t->summary_lost;
+		out_record(t->out, &r);
 	}
 }

@@ -180,6 +180,7 @@ void pt_on_new_task(struct pt_tracer *t, struct pt_thread *parent, int event)
 	memcpy(cp->sig, pp->sig, sizeof(cp->sig)); /* fork copies the handlers */
 	memcpy(cp->uio_fds, pp->uio_fds, sizeof(cp->uio_fds));
 	memcpy(cp->uio_config_fds, pp->uio_config_fds, sizeof(cp->uio_config_fds));
+	memcpy(cp->fd_types, pp->fd_types, sizeof(cp->fd_types));
 	if (pp->quiet)
 		return;
 	pt_emit_task(t, IOL_TASK_EVENT_PROCESS_START, child, child, pp->pid, parent->tid, 0, 0, parent->comm, NULL);
@@ -244,6 +245,7 @@ void pt_on_exec(struct pt_tracer *t, struct pt_thread *th)
 	memset(&p->ranges, 0, sizeof(p->ranges));
 	memset(p->uio_fds, 0, sizeof(p->uio_fds));
 	memset(p->uio_config_fds, 0, sizeof(p->uio_config_fds));
+	memset(p->fd_types, 0, sizeof(p->fd_types));
 	pt_idset_clear(&p->seen);
 	pt_signals_from_proc(p); /* after exec: the ignored signals stay ignored, no handler */
 	th->stack_end = 0;

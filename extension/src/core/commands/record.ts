@@ -86,7 +86,8 @@ export async function record(o: RecordOptions): Promise<number> {
       if (late > MAX_LATE_NS) lives.forEach((l) => l.fellBehind());
       else lives.forEach((l) => l.push(e));
     },
-    { events: jsonOut !== undefined || lineOut !== undefined },
+    // a target in a container: its binaries are read through /proc/PID/root while it runs
+    { events: jsonOut !== undefined || lineOut !== undefined, liveRoots: true },
   );
   const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
   if (lineOut) {

@@ -14,16 +14,19 @@ import {
   type SyscallRecord,
   type TaskRecord,
   type WireRecord,
+  SyscallFlag,
 } from '../../../../protocol/generated/wire';
 import { MapTables } from './maps';
 import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { Args, TraceEvent } from './events';
 import { FdTables } from './fdtable';
+import { FilteredCalls } from './filtered';
 import { errnoName, O_ASYNC } from './names';
 import { RequestTracker } from './requests';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
+import type { NamespaceMeta } from '../system/containers';
 
 const F_SETSIG = 10;
 
@@ -52,6 +55,8 @@ export interface TraceMeta {
   readonly hostname?: string;
   readonly missing_tracepoints?: string[];
   readonly cannot_see?: string[];
+  /** The target's namespaces, when they are not the tracer's (a container). */
+  readonly namespace?: NamespaceMeta;
   readonly [key: string]: unknown;
 }
 
@@ -71,6 +76,8 @@ export class TraceAssembler {
   /** Symbol section of a trace file: stack id -> resolved frame records. */
   readonly symbols = new Map<bigint, SymFrameRecord[]>();
   readonly drops: DropTotals = { total: 0, bySource: new Map() };
+  /** Blocking calls the tracer counted instead of sending (under --min-duration). */
+  readonly filtered = new FilteredCalls();
   /** UIO devices seen (uio_device records). */
   readonly uioDevices: UioDevices = new Map();
   meta: TraceMeta | undefined;
@@ -187,6 +194,9 @@ export class TraceAssembler {
       case 'uio_device':
         this.uioDevices.set(r.index, uioDevice(r));
         break;
+      case 'call_summary':
+        this.filtered.apply(r, this.rel(r.ts));
+        break;
       case 'sym_frame': {
         const list = this.symbols.get(r.stackId) ?? [];
         list.push(r);
@@ -227,6 +237,7 @@ export class TraceAssembler {
       if (start !== undefined) args.count_at_open = start;
     }
     const unfinished = (r.flags & 1) !== 0;
+    if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
     if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
       this.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);
     } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === F_SETSIG && Number(r.args[2]) > 0) {

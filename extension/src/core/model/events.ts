@@ -79,6 +79,8 @@ export interface AioEvent extends RequestBase {
   readonly kind: 'aio';
   readonly ends: 'reaped';
   readonly ctx: bigint;
+  /** Its position in io_submit's iocb array (the `iocbs` argument), null when submitted before the trace. */
+  readonly index: number | null;
 }
 
 /** One io_uring request, paired from submission to completion; its stack is the submitting call's. */

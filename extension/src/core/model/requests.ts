@@ -253,7 +253,7 @@ export class RequestTracker {
       tid: sub?.tid ?? c?.tid ?? 0, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs,
       beforeRecording: !sub, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null, res: c ? c.res : null,
       data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1, completeTid: c?.tid ?? null,
-      stackId: sub?.stackId ?? 0n, args,
+      index: sub?.index ?? null, stackId: sub?.stackId ?? 0n, args,
     };
   }
 

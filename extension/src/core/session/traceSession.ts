@@ -6,9 +6,13 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { EventDetails, Histogram, Ns, Rate, TraceSummary, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
+import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
+import { TraceAnalyzer } from '../analysis/analyzer';
+import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import type { ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { TraceStore } from '../store/traceStore';
@@ -17,6 +21,7 @@ import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { EndReasonText } from '../../../../protocol/generated/wire';
+import { containerLine, containerName, describeContainer } from '../system/containers';
 
 /** How a live recording ended. */
 export interface SessionEnd {
@@ -29,10 +34,15 @@ export interface SessionEnd {
 export type SessionListener = () => void;
 
 
+/** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
+const CHAIN_FROM_NS = 1e6;
+
 /** A trace being recorded or read. */
 export class TraceSession {
   readonly pipeline: TracePipeline;
   readonly store: TraceStore;
+  /** The diagnosis, fed the same events as the store, with the store's ids. */
+  readonly analyzer: TraceAnalyzer;
   readonly sites: CallSites;
   /** Recording now. */
   live = false;
@@ -54,10 +64,28 @@ export class TraceSession {
     public file: string,
     /** Where else to find the traced binaries (a trace recorded on another machine). */
     symbolPath: readonly string[] = [],
+    /** Recorded here and now: a container's files are read through /proc/PID/root. */
+    live = false,
   ) {
-    this.pipeline = new TracePipeline((e) => this.store.add(e), { symbolPath });
+    this.pipeline = new TracePipeline((e) => {
+      this.store.add(e);
+      this.analyzer.add(e, this.store.lastRef);
+    }, { symbolPath, liveRoots: live });
+    this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver);
+  }
+
+  private containerNoted = false;
+
+  /** The target runs in a container: its group in the timeline says which, and its pid there. */
+  private noteContainer(): void {
+    const meta = this.pipeline.trace.meta;
+    if (this.containerNoted || !meta?.namespace || !meta.pid) return;
+    this.containerNoted = true;
+    const ns = meta.namespace;
+    const info = describeContainer(ns, this.live ? containerName(ns, this.pipeline.containerRoots?.path ?? null) : null);
+    this.store.tracks.note(meta.pid, containerLine(ns, info));
   }
 
   /** Read a trace file; `symbolPath`: where else to find the binaries it ran (StackResolver). */
@@ -66,9 +94,30 @@ export class TraceSession {
     const input = createReadStream(path, { highWaterMark: 1 << 20 });
     for await (const chunk of input) if (!s.pipeline.push(chunk as Buffer)) break;
     input.destroy();
+    s.noteContainer();
     s.warnings.push(...s.pipeline.end());
     if (!s.pipeline.reader.header) throw new Error(`${path}: ${s.warnings[0] ?? 'not an iolens trace'}`);
     return s;
+  }
+
+  /**
+   * An strace log in the timeline: imported (`iolens import`) into a trace file of the session's
+   * own, removed with it. The import's result says what it skipped, line by line.
+   */
+  static async openStraceLog(
+    log: string, title = log, options: ImportOptions = {},
+  ): Promise<{ session: TraceSession; result: ImportResult }> {
+    const dir = await mkdtemp(join(tmpdir(), 'iolens-import-'));
+    try {
+      const file = join(dir, `${basename(log)}.iolens`);
+      const result = await importStrace(log, file, options);
+      const session = await TraceSession.open(file, title, options.symbolPath);
+      session.tempDir = dir;
+      return { session, result };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /**
@@ -80,7 +129,7 @@ export class TraceSession {
   ): Promise<{ session: TraceSession; started: Promise<number> }> {
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
-    const s = new TraceSession(title, file);
+    const s = new TraceSession(title, file, [], true);
     s.tempDir = dir;
     s.live = true;
     s.writer = await TraceFileWriter.create(file);
@@ -104,6 +153,7 @@ export class TraceSession {
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
+      s.noteContainer();
       const start = s.pipeline.trace.start;
       if (start) resolveStarted(start.pid);
       s.changed();
@@ -195,6 +245,20 @@ export class TraceSession {
 
   rate(): Rate {
     return rate(this.store);
+  }
+
+  /**
+   * The findings so far, ranked, with their lines (the store's ids as their events). Asking
+   * changes nothing: a live recording can be asked again as it grows.
+   */
+  findings(): Finding[] {
+    const resolver = this.pipeline.resolver;
+    return resolveFindings(this.analyzer.result(siteKeyOf(resolver)).findings, resolver);
+  }
+
+  /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */
+  chainOf(id: number): readonly ChainHop[] {
+    return this.analyzer.chainOf(id) ?? [];
   }
 
   /** The longest waits and blocking calls, at least `thresholdNs` long. */

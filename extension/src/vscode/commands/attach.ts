@@ -17,7 +17,7 @@ export async function pickProcess(): Promise<ProcessPick | undefined> {
   const uid = process.getuid?.() ?? -1;
   const items: ProcessPick[] = pickerOrder(listProcesses(), uid, new Set([process.pid, process.ppid])).map((p) => ({
     label: `${p.name}`,
-    description: `${p.pid}${p.uid === uid ? '' : ` · ${p.user}`}`,
+    description: `${p.pid}${p.uid === uid ? '' : ` · ${p.user}`}${p.container ? ` · ${p.container}` : ''}`,
     detail: p.commandLine,
     pid: p.pid,
     name: p.name,
