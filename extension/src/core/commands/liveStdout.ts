@@ -8,13 +8,12 @@
  * EAGAIN. The live lines get a way out of their own instead:
  *  - a pipe (`| less`): reopened through /proc/self/fd/1, a new description of the same pipe (as
  *    libuv does for terminals), written without blocking;
- *  - a socket (a Node.js parent's stdio), which cannot be reopened: a `cat` relays the lines; it
- *    may block, this process never does;
+ *  - a socket (a Node.js parent's stdio), which cannot be reopened: set non-blocking itself, for the
+ *    recording's time (see openSocket);
  *  - a terminal or a file (or when the above cannot be had): libuv's thread pool.
  * A slow reader's backlog is bounded by the live output itself (it leaves lines out, counted); what
  * it has not taken when the recording ends is dropped, not waited for.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, constants, createWriteStream, fstatSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
@@ -26,9 +25,6 @@ export interface LiveStdout {
   release(): Promise<void>;
 }
 
-/** How long a relay gets to hand over what it holds once the live output ended (ms). */
-const RELAY_LINGER_MS = 50;
-
 /** Standard output (fd 1) for live lines; see the file comment. */
 export function openLiveStdout(): LiveStdout {
   const st = fstatSync(1);
@@ -36,8 +32,8 @@ export function openLiveStdout(): LiveStdout {
     const reopened = reopenPipe();
     if (reopened) return reopened;
   } else if (st.isSocket()) {
-    const relay = startRelay();
-    if (relay) return relay;
+    const socket = openSocket();
+    if (socket) return socket;
   }
   const out = createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 16 });
   return { out, release: async () => undefined };
@@ -60,27 +56,19 @@ function reopenPipe(): LiveStdout | undefined {
   }
 }
 
-/** A `cat` writing to fd 1 what we write to it (its stdin is ours alone, non-blocking). */
-function startRelay(): LiveStdout | undefined {
-  let relay: ReturnType<typeof spawn>;
+/**
+ * The socket on fd 1, set non-blocking (it cannot be reopened). The setting is the shared
+ * description's: the launched program's own writes to it may then fail with EAGAIN until the
+ * recording ends and it is put back in blocking mode. A relay process would avoid that, but loses
+ * what it holds when it must end within the recording's second; a socket on fd 1 means a program
+ * (not a terminal user) reads us, and keeping every line it can take matters more there.
+ */
+function openSocket(): LiveStdout | undefined {
   try {
-    // in a session of its own: a Ctrl-C in a terminal is for the recording, not for the relay
-    relay = spawn('cat', [], { stdio: ['pipe', 'inherit', 'ignore'], detached: true });
+    const sock = new Socket({ fd: 1, readable: false, writable: true });
+    const handle = (sock as unknown as { _handle?: { setBlocking?(b: boolean): number } })._handle;
+    return { out: sock, release: async () => void handle?.setBlocking?.(true) };
   } catch {
     return undefined;
   }
-  const exited = new Promise<void>((resolve) => {
-    relay.once('exit', () => resolve());
-    relay.once('error', () => resolve());
-  });
-  const stdin = relay.stdin!;
-  stdin.on('error', () => undefined); // the reader went away: the live output sees it as a failed write too
-  return {
-    out: stdin,
-    release: async () => {
-      stdin.end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, RELAY_LINGER_MS))]);
-      if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGKILL');
-    },
-  };
 }
