@@ -8,8 +8,8 @@
  * EAGAIN. The live lines get a way out of their own instead:
  *  - a pipe (`| less`): reopened through /proc/self/fd/1, a new description of the same pipe (as
  *    libuv does for terminals), written without blocking;
- *  - a socket (a Node.js parent's stdio), which cannot be reopened: set non-blocking itself, for the
- *    recording's time (see openSocket);
+ *  - a socket (a Node.js parent's stdio), which cannot be reopened: written directly (see
+ *    openSocket for what that costs);
  *  - a terminal or a file (or when the above cannot be had): libuv's thread pool.
  * A slow reader's backlog is bounded by the live output itself (it leaves lines out, counted); what
  * it has not taken when the recording ends is dropped, not waited for.
@@ -57,11 +57,12 @@ function reopenPipe(): LiveStdout | undefined {
 }
 
 /**
- * The socket on fd 1, set non-blocking (it cannot be reopened). The setting is the shared
- * description's: the launched program's own writes to it may then fail with EAGAIN until the
- * recording ends and it is put back in blocking mode. A relay process would avoid that, but loses
- * what it holds when it must end within the recording's second; a socket on fd 1 means a program
- * (not a terminal user) reads us, and keeping every line it can take matters more there.
+ * The socket on fd 1, written from the main thread (it cannot be reopened). It is set non-blocking,
+ * but the setting is the shared description's and does not last: libuv makes fds 0-2 blocking in
+ * every child it starts with them (the tracer), so a reader that stops reading may then hold a
+ * write. Known and left so: a relay process (or the thread pool) lost the last lines under load —
+ * a relay must be killed within the recording's second, a pool thread may not run in time — and a
+ * socket on fd 1 means a program reads us, for which the last lines (what was left out) matter.
  */
 function openSocket(): LiveStdout | undefined {
   try {
