@@ -8,9 +8,12 @@
  * EAGAIN. The live lines get a way out of their own instead:
  *  - a pipe (`| less`): reopened through /proc/self/fd/1, a new description of the same pipe (as
  *    libuv does for terminals), written without blocking;
- *  - a socket (a Node.js parent's stdio), which cannot be reopened: written directly (see
- *    openSocket for what that costs);
- *  - a terminal or a file (or when the above cannot be had): libuv's thread pool.
+ *  - anything else — a terminal, a file, a socket (a Node.js parent's stdio, which cannot be
+ *    reopened), or a pipe that could not be — from libuv's thread pool: a write a slow reader keeps
+ *    waiting holds one of its threads, never the main thread. (A socket set non-blocking would not
+ *    stay so: libuv makes fds 0-2 blocking in every child it starts with them, the tracer
+ *    included, and the main thread would then block in a write; a relay process must be killed
+ *    within the recording's second, losing what it holds.)
  * A slow reader's backlog is bounded by the live output itself (it leaves lines out, counted); what
  * it has not taken when the recording ends is dropped, not waited for.
  */
@@ -31,9 +34,6 @@ export function openLiveStdout(): LiveStdout {
   if (st.isFIFO()) {
     const reopened = reopenPipe();
     if (reopened) return reopened;
-  } else if (st.isSocket()) {
-    const socket = openSocket();
-    if (socket) return socket;
   }
   const out = createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 16 });
   return { out, release: async () => undefined };
@@ -52,24 +52,6 @@ function reopenPipe(): LiveStdout | undefined {
     return { out: sock, release: async () => void sock.destroy() };
   } catch {
     closeSync(fd);
-    return undefined;
-  }
-}
-
-/**
- * The socket on fd 1, written from the main thread (it cannot be reopened). It is set non-blocking,
- * but the setting is the shared description's and does not last: libuv makes fds 0-2 blocking in
- * every child it starts with them (the tracer), so a reader that stops reading may then hold a
- * write. Known and left so: a relay process (or the thread pool) lost the last lines under load —
- * a relay must be killed within the recording's second, a pool thread may not run in time — and a
- * socket on fd 1 means a program reads us, for which the last lines (what was left out) matter.
- */
-function openSocket(): LiveStdout | undefined {
-  try {
-    const sock = new Socket({ fd: 1, readable: false, writable: true });
-    const handle = (sock as unknown as { _handle?: { setBlocking?(b: boolean): number } })._handle;
-    return { out: sock, release: async () => void handle?.setBlocking?.(true) };
-  } catch {
     return undefined;
   }
 }
