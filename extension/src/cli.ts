@@ -9,10 +9,8 @@
  *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR] [--no-findings]
  *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
-import { createWriteStream, fstatSync } from 'node:fs';
-import { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { openLiveStdout } from './core/commands/liveStdout';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
@@ -70,22 +68,6 @@ const USAGE = `Usage:
 
 class UsageError extends Error {}
 
-/**
- * Standard output for `record`'s live lines, written without ever blocking the main thread: a pipe
- * or socket (`| less`) through an event-loop socket (non-blocking; what a slow reader has not taken
- * when the recording ends is dropped, not waited for), anything else (a terminal, a file) from
- * libuv's thread pool. `release` puts a pipe back in blocking mode for whoever shares it.
- */
-function liveStdout(): { out: Writable; release(): void } {
-  const st = fstatSync(1);
-  if (st.isFIFO() || st.isSocket()) {
-    const sock = new Socket({ fd: 1, readable: false, writable: true });
-    const handle = (sock as unknown as { _handle?: { setBlocking?(b: boolean): number } })._handle;
-    return { out: sock, release: () => handle?.setBlocking?.(true) };
-  }
-  return { out: createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 16 }), release: () => undefined };
-}
-
 function num(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -136,7 +118,8 @@ async function main(argv: string[]): Promise<number> {
     if (values['full-stacks'] && !values.jsonl) throw new UsageError('--full-stacks goes with --jsonl');
     const abort = new AbortController();
     const stop = (): void => abort.abort();
-    const stdout = liveStdout();
+    // live lines or JSON lines on standard output (not with -q, unless --jsonl -)
+    const stdout = !values.quiet || values.jsonl === '-' ? openLiveStdout() : undefined;
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
@@ -156,14 +139,14 @@ async function main(argv: string[]): Promise<number> {
         quiet: values.quiet,
         color: values['no-color'] ? false : values.color ? true : color,
         // the live output is written off the main thread: a slow reader never holds the recording
-        stdout: stdout.out,
+        stdout: stdout?.out ?? process.stdout,
         stderr: process.stderr,
         stopSignal: abort.signal,
       });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      stdout.release();
+      await stdout?.release();
     }
   }
   if (cmd === 'import') {

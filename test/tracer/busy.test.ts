@@ -49,13 +49,14 @@ async function startFlood(dir: string, backend: Backend, mode: Mode, extra: stri
     const s = cli.stdout.read(4096) as string | null;
     if (s) stdout += s;
   }, 20);
-  const exit = new Promise<number | null>((r) =>
-    cli.once('close', (code) => {
-      clearInterval(reader);
-      for (let s = cli.stdout.read() as string | null; s; s = cli.stdout.read() as string | null) stdout += s;
-      r(code);
-    }),
-  );
+  // at its exit Node resumes a child's unread output and drops it (flushStdio): what the CLI wrote
+  // last (the note of what it left out) would be lost to the test, so from then on it is collected
+  cli.once('exit', () => {
+    clearInterval(reader);
+    for (let s = cli.stdout.read() as string | null; s; s = cli.stdout.read() as string | null) stdout += s;
+    cli.stdout.on('data', (s: string) => (stdout += s));
+  });
+  const exit = new Promise<number | null>((r) => cli.once('close', (code) => r(code)));
   for (let i = 0; i < 1000 && !/recording pid (\d+)/.test(stderr); i++) await sleep(20);
   const m = /recording pid (\d+)/.exec(stderr);
   assert.ok(m, `the recording started: ${stderr}`);

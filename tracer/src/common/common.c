@@ -82,9 +82,11 @@ int start_output(const struct iol_options *o, struct iol_output *out)
 		       "  Use `iolens record` to see the events, or -o FILE to save them.");
 		return -1;
 	}
-	/* a stop is never kept waiting by a reader that stopped reading: it gets this long, then the
-	 * stream is given up (see output.h) */
+	/* a stop is never kept waiting by a reader that stopped reading (see output.h); the parent,
+	 * who reads the stream, is not waited for at all once it died */
 	out->stop = &stop_signal;
+	out->reader_gone = parent_died;
+	out->drain_ns = IOL_STOP_DRAIN_NS;
 	out->grace_ns = IOL_STOP_GRACE_NS;
 	return out_open(out, fd);
 }
@@ -190,6 +192,27 @@ void announce_start(struct iol_output *out, pid_t pid, uint32_t processes, uint3
 		logmsg("iolens-tracer: tracing pid %d and %u processes descending from it", pid, processes - 1);
 	else
 		logmsg("iolens-tracer: tracing pid %d", pid);
+}
+
+int stream_outcome(const struct iol_output *out)
+{
+	const char *where = out->cut_in_record ? "inside a record" : "after its last whole record";
+
+	if (out->error == ETIMEDOUT && out->gone) {
+		logmsg("iolens-tracer: the parent, who reads the stream, is gone: the stream ends %s, without its end record",
+		       where);
+		return 1;
+	}
+	if (out->error == ETIMEDOUT) {
+		logmsg("iolens-tracer: the reader took nothing more within %llu ms of the stop: the stream ends %s, "
+		       "without its end record", IOL_STOP_GRACE_NS / 1000000ULL, where);
+		return 1;
+	}
+	if (out->error && out->error != EPIPE) {
+		logmsg("iolens-tracer: writing the stream failed: %s", strerror(out->error));
+		return 1;
+	}
+	return 0; /* whole, or the reader closed it (it wanted no more) */
 }
 
 const char *end_reason_text(int reason)

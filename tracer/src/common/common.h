@@ -16,9 +16,11 @@
 #include "options.h"
 #include "output.h"
 
-/* How long a reader may still take the rest of the stream after a stop request (output.h), and how
- * long the ptrace backend waits for threads to reach a stop to be let go: together well within the
- * second in which a recording must end. */
+/* After a stop request (output.h): how long records may still wait for the reader (the drain: the
+ * rest is counted as lost), and how long the end of the stream may (past it the reader is gone);
+ * how long the ptrace backend waits for threads to reach a stop to be let go. All well within the
+ * second in which a recording must end, leaving the reader (the CLI) most of it. */
+#define IOL_STOP_DRAIN_NS 250000000ULL
 #define IOL_STOP_GRACE_NS 600000000ULL
 #define IOL_DETACH_GIVE_UP_NS 400000000ULL
 
@@ -54,6 +56,9 @@ void release_stdio(int log);
 /* The recording starts: the start record (flushed) and a line for the log. `processes`: the target
  * and the descendants traced with it; `untraced_children`: descendants left alone (--no-children). */
 void announce_start(struct iol_output *out, pid_t pid, uint32_t processes, uint32_t untraced_children);
+/* Say how the stream ended when it did not end whole; the exit status: 1 when it did not (the
+ * reader closing it early is not a failure of ours). */
+int stream_outcome(const struct iol_output *out);
 /* Why a recording ended, in words (protocol/schema.json's EndReason texts, the CLI's too). */
 const char *end_reason_text(int reason);
 

@@ -4,11 +4,13 @@
  * process's existing descendants), then loop — drain the ring buffer into the stream in bounded
  * batches (records.c), rescan changed memory maps and UIO devices, report losses and calls in
  * flight — until the recording ends (a stop request, the duration, or the last traced process
- * gone); then nothing is traced any more, the ring is drained, the end record written, the stream
- * closed, and the (slow) detach is left to a process of its own.
+ * gone); then nothing is traced any more, the ring is drained (as long as the stop allows, the rest
+ * counted as lost), the end record written, the stream closed, and the (slow) detach is left to a
+ * process of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -64,7 +66,7 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 
 	ebpf_on_record(t, data, size);
 	t->consumed++;
-	if (++t->batch >= IOL_CONSUME_BATCH || (!t->stopping && must_stop(t)))
+	if (++t->batch >= IOL_CONSUME_BATCH || (!t->stopping && must_stop(t)) || t->out->discarding)
 		return IOL_RB_PAUSE;
 	return 0;
 }
@@ -162,39 +164,45 @@ static void stop_tracing(struct iol_tracer *t)
 			break;
 }
 
+/* Records lost at the end (output_blocked): those the reader could not take within the drain,
+ * discarded whole, and those still in the ring. */
+static void report_left_behind(struct iol_tracer *t, __u64 discarded, bool drained, __u64 now)
+{
+	struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
+	__u64 emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
+
+	t->left_in_ring = !drained && emitted > t->consumed ? emitted - t->consumed : 0;
+	d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
+	d.cpu = 0xffff;
+	d.ts = now;
+	d.count = t->left_in_ring + discarded;
+	d.total = d.count;
+	if (d.count)
+		out_record(t->out, &d);
+}
+
+/* The end of the recording: nothing is traced from now on; what the ring holds goes to the reader
+ * while it takes it, within the drain (output.h), the rest is counted as lost, and the tail (losses,
+ * calls in flight, the end record with exact totals) always reaches a reader that is there. */
 static void finish(struct iol_tracer *t, int reason, int sig)
 {
 	struct iol_rec_end e = { .hdr = { .kind = IOL_RECORD_KIND_END, .size = sizeof(e) } };
-	__u64 now;
-
-	__u64 drain_until = now_ns(CLOCK_MONOTONIC) + IOL_STOP_GRACE_NS / 2;
-	bool drained = true;
+	bool drained = false;
+	__u64 discarded, now;
 
 	t->stopping = true;
 	stop_tracing(t);
-	/* what the ring holds now, for half the grace a stop allows a slow reader; what it cannot take
-	 * by then is counted as lost (output_blocked), so the stream still ends whole and exact */
-	while (!t->out->error && (drained = consume_batch(t, 0) <= 0) == false)
-		if (now_ns(CLOCK_MONOTONIC) >= drain_until)
+	if (reason != IOL_END_REASON_TARGET_EXITED)
+		out_stop(t->out); /* a stop request (the parent's death may come without the signal) */
+	while (!out_drain_over(t->out))
+		if ((drained = consume_batch(t, 0) <= 0))
 			break;
-	if (t->out->error)
-		return;
-	ebpf_scan_dirty_procs(t);
+	if (!out_drain_over(t->out))
+		ebpf_scan_dirty_procs(t); /* maps of the last executable mmaps, for the stacks */
+	discarded = out_end_drain(t->out);
 	now = now_ns(CLOCK_MONOTONIC);
 	ebpf_report_summaries(t, now, true);
-	if (!drained) {
-		__u64 emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
-		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
-
-		d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
-		d.cpu = 0xffff;
-		d.ts = now;
-		d.count = emitted > t->consumed ? emitted - t->consumed : 0;
-		d.total = d.count;
-		t->left_in_ring = d.count;
-		if (d.count)
-			out_record(t->out, &d);
-	}
+	report_left_behind(t, discarded, drained, now);
 	ebpf_report_losses(t, now);
 	ebpf_report_unfinished(t, now, true);
 	e.reason = reason;
@@ -203,11 +211,10 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	e.emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
 	for (size_t i = 0; i < IOL_N_LOSS; i++)
 		e.dropped += t->loss_total[i];
-	e.dropped += t->left_in_ring;
-	out_flush(t->out);
-	e.bytes = t->out->bytes;
+	e.dropped += t->left_in_ring + discarded;
+	e.bytes = out_position(t->out);
 	out_record(t->out, &e);
-	out_flush(t->out);
+	out_finish(t->out);
 }
 
 /* Snapshot a process traced from the start (the target, or one of its existing descendants). */
@@ -289,22 +296,42 @@ static int follow_target(struct iol_tracer *t)
 /* The probes come off in a process of its own: each detach from a syscall tracepoint waits for an
  * RCU grace period under a global mutex (seconds for all of them), and nothing is traced any more
  * (stop_tracing), so the tracer itself ends at once. The detaching process holds no pipe of the
- * caller's and is named iolens-detach. */
+ * caller's and is named iolens-detach.
+ *
+ * A link comes off when the last descriptor of it is closed, by whichever process closes it last:
+ * so the detaching process starts only once the tracer is gone (the end of a pipe it waits on
+ * closes as the tracer exits, after every descriptor of the tracer was let go), or the tracer's own
+ * exit would do the slow part. */
 static void detach_in_background(struct iol_tracer *t)
 {
-	pid_t pid = fork();
+	int gate[2];
+	pid_t pid;
 
+	if (pipe2(gate, O_CLOEXEC)) {
+		ebpf_unload(t); /* here, then */
+		return;
+	}
+	pid = fork();
 	if (pid == 0) {
+		char c;
+
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		prctl(PR_SET_PDEATHSIG, 0);
 		prctl(PR_SET_NAME, "iolens-detach");
+		close(gate[1]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			; /* end of file: the tracer exited */
 		ebpf_unload(t);
 		_exit(0);
 	}
-	if (pid < 0)
+	close(gate[0]);
+	if (pid < 0) {
+		close(gate[1]);
 		ebpf_unload(t); /* here, then */
+	}
+	/* gate[1] stays open until the tracer exits */
 }
 
 int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, bool autoselect, bool *use_ptrace)
@@ -368,11 +395,7 @@ int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, boo
 	sig = run(t, &reason);
 	finish(t, reason, sig);
 	logmsg("iolens-tracer: stopped (%s)", end_reason_text(reason));
-	rc = t->out->error && t->out->error != EPIPE ? 1 : 0;
-	if (t->out->error == ETIMEDOUT)
-		logmsg("iolens-tracer: the reader did not take the end of the stream in time: it is cut short");
-	else if (t->out->error && t->out->error != EPIPE)
-		logmsg("iolens-tracer: writing the stream failed: %s", strerror(t->out->error));
+	rc = stream_outcome(t->out);
 
 cleanup:
 	/* The reader has the whole stream now: hold none of the caller's pipes, or it would wait. */

@@ -54,24 +54,35 @@ static void write_preamble(struct pt_tracer *t)
 	});
 }
 
+/* The tail of the stream (output.h): what the reader could not take within the drain of a stop
+ * (counted: a ptrace tracer loses nothing else, the program waits for it), the calls in flight, the
+ * end record. */
 static void finish(struct pt_tracer *t, int reason, int sig)
 {
 	struct iol_rec_end e = { .hdr = { .kind = IOL_RECORD_KIND_END, .size = sizeof(e) } };
-	uint64_t now = pt_now();
+	uint64_t now = pt_now(), discarded = out_end_drain(t->out);
 
-	if (t->out->error)
-		return;
+	if (discarded) {
+		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
+
+		d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
+		d.cpu = 0xffff;
+		d.ts = now;
+		d.count = d.total = discarded;
+		out_record(t->out, &d);
+	}
 	pt_report_summaries(t, now, true);
 	pt_report_unfinished(t, now, true);
 	e.reason = (uint8_t)reason;
 	e.signal = sig;
 	e.ts = now;
 	e.emitted = t->emitted;
-	e.dropped = t->summary_lost; /* a ptrace tracer loses no record (the program waits for it), only counts when its table is full */
-	out_flush(t->out);
-	e.bytes = t->out->bytes;
+	/* a ptrace tracer loses no record (the program waits for it), only what the reader could not take
+	 * at a stop, and counts when its summary table is full */
+	e.dropped = discarded + t->summary_lost;
+	e.bytes = out_position(t->out);
 	out_record(t->out, &e);
-	out_flush(t->out);
+	out_finish(t->out);
 }
 
 /* --seccomp: the filter stays; without a tracer its traced calls would fail with ENOSYS. Serve
@@ -156,15 +167,12 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 		serve_until_exit(t);
 		return 0;
 	}
+	if (reason != IOL_END_REASON_TARGET_EXITED)
+		out_stop(out); /* a stop request: the records of the detach wait for the reader only so long */
 	pt_detach_all(t);
 	finish(t, reason, sig);
 	logmsg("iolens-tracer: stopped (%s); detached", end_reason_text(reason));
-	if (out->error == ETIMEDOUT)
-		logmsg("iolens-tracer: the reader did not take the end of the stream in time: it is cut short");
-	else if (out->error && out->error != EPIPE)
-		logmsg("iolens-tracer: writing the stream failed: %s", strerror(out->error));
-	if (out->error && out->error != EPIPE)
-		rc = 1;
+	rc = stream_outcome(out);
 	summary_free(&t->summary);
 	/* the threads still inside a syscall are let go by the kernel as we exit, undisturbed */
 	return rc;

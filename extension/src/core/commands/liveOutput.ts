@@ -86,7 +86,7 @@ export class LiveOutput {
   }
 
   /** Show what is due (call it every few tens of milliseconds); `all`: everything queued. */
-  tick(all = false, now = Date.now()): void {
+  tick(all = false, now = Date.now(), budgetMs = this.budgetMs): void {
     const cutoff = all ? Infinity : now - this.lagMs;
     let end = this.head;
     while (end < this.queue.length && this.queue[end].at <= cutoff) end++;
@@ -97,16 +97,16 @@ export class LiveOutput {
     const due = this.queue.slice(this.head, end).map((q) => q.e).sort((a, b) => a.ts - b.ts);
     this.head = end;
     this.compact();
-    this.show(due, all ? this.budgetMs * 10 : this.budgetMs);
+    this.show(due, budgetMs);
   }
 
   /**
-   * The recording ended: show what is left within `budgetMs` of formatting, then wait until the
-   * reader has taken the text or `deadline` (Date.now() ms) passes. Resolves true when everything
-   * written was taken.
+   * The recording ended: show what is left within `budgetMs` of formatting (the rest is left out,
+   * counted), then wait until the reader has taken the text or
+   * `deadline` (Date.now() ms) passes. Resolves true when everything written was taken.
    */
-  async finish(deadline: number): Promise<boolean> {
-    this.tick(true);
+  async finish(deadline: number, budgetMs = this.budgetMs): Promise<boolean> {
+    this.tick(true, Date.now(), budgetMs);
     this.flushSkipped(true);
     return this.drained(deadline);
   }

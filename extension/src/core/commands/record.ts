@@ -12,6 +12,7 @@ import { formatEventLine, type LineContext } from '../format/line';
 import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
 import { formatCount } from '../format/units';
 import { TraceFileWriter } from '../trace/file';
+import { StreamIntake } from '../trace/intake';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
@@ -36,6 +37,13 @@ export interface RecordOptions extends TracerOptions {
 
 /** After a stop or the end, the live outputs get this long to be taken by their readers (ms). */
 const FINISH_MS = 300;
+/** What the live outputs still hold is formatted for this long at the end (ms), for this long
+ * after a stop: the rest is left out, counted. */
+const FINISH_FORMAT_MS = 200;
+const STOP_FORMAT_MS = 20;
+/** After a stop, resolving the stacks not resolved yet for the trace file's symbol section stops
+ * after this long (ms); the rest are left out, said (the file still opens, resolved from the binaries). */
+const STOP_SYMBOLS_MS = 150;
 /** An event read this long after it ended means the CLI reads the stream late (ns). */
 const MAX_LATE_NS = 250e6;
 
@@ -119,26 +127,25 @@ export async function record(o: RecordOptions): Promise<number> {
     o.stderr.write(`iolens: ${line}\n`);
   });
   let announced = false;
-  const streamDone = new Promise<void>((resolveDone) => {
-    handle.stream.on('data', (chunk: Buffer) => {
-      writer?.write(chunk);
-      pipeline.push(chunk);
-      if (!announced && pipeline.trace.start) {
-        announced = true;
-        o.stderr.write(`iolens: ${describeStart(pipeline)} (Ctrl-C stops)\n`);
-        // the tracer stops by itself then: from that moment the rest is read at full speed too
-        if (o.durationS) durationTimer = setTimeout(() => stopping(), o.durationS * 1000);
-      }
-    });
-    handle.stream.on('end', resolveDone);
-    handle.stream.on('error', () => resolveDone());
-  });
+  // the trace file gets every byte at once; the pipeline a few ms of work at a time, so a Ctrl-C
+  // is seen at once at any event rate
+  const intake = new StreamIntake(handle.stream, pipeline, writer);
+  intake.onProgress = () => {
+    if (announced || !pipeline.trace.start) return;
+    announced = true;
+    o.stderr.write(`iolens: ${describeStart(pipeline)} (Ctrl-C stops)\n`);
+    // the tracer stops by itself then: from that moment the rest is read at full speed too
+    if (o.durationS) durationTimer = setTimeout(() => stopping(), o.durationS * 1000);
+  };
+  const streamDone = intake.done;
   const resolvedAhead = new Set<bigint>();
   const timer = setInterval(() => {
+    // after a stop nothing more is formatted or resolved: the rest of the stream is only counted
+    if (stoppedAt) return;
     lives.forEach((l) => l.tick());
     if (writer || lives.length) resolveAhead(pipeline, resolvedAhead);
     // a live view that cannot keep up needs no events decoded until it can again
-    if (lives.length && !stoppedAt) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
+    if (lives.length) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
   }, 50);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
@@ -154,7 +161,7 @@ export async function record(o: RecordOptions): Promise<number> {
   }
   const warnings = pipeline.end();
   const deadline = (stoppedAt || Date.now()) + FINISH_MS;
-  const taken = await Promise.all(lives.map((l) => l.finish(deadline)));
+  const taken = await Promise.all(lives.map((l) => l.finish(deadline, stoppedAt ? STOP_FORMAT_MS : FINISH_FORMAT_MS)));
   for (const l of lives) if (l.error) o.stderr.write(`iolens: warning: the live output failed: ${l.error.message}\n`);
   if (taken.some((t) => !t)) o.stderr.write('iolens: warning: the reader of the live output did not take its last lines in time\n');
   for (const w of warnings) o.stderr.write(`iolens: warning: ${w}\n`);
@@ -168,7 +175,10 @@ export async function record(o: RecordOptions): Promise<number> {
   summarize(o, pipeline, skipped);
   if (writer) {
     try {
-      await writer.finish(pipeline);
+      const { left } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
+      if (left) {
+        o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
+      }
       o.stderr.write(`iolens: trace written to ${writer.path}; summarize it with \`iolens report ${writer.path}\`\n`);
     } catch (e) {
       o.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);

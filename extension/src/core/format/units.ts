@@ -15,7 +15,13 @@ export function formatTimestamp(ns: number, width = 12): string {
   return (ns / 1e9).toFixed(6).padStart(width);
 }
 
-/** 12345 -> "12,345". */
+/**
+ * 12345 -> "12,345". Not toLocaleString: its first call loads ICU's locale data (about 100 ms),
+ * which a recording's summary, printed right after a Ctrl-C, cannot afford.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isFinite(n)) return String(n);
+  const [whole, frac] = String(Math.abs(n)).split('.');
+  const grouped = whole.length > 3 && !whole.includes('e') ? whole.replace(/\B(?=(\d{3})+$)/g, ',') : whole;
+  return `${n < 0 ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }

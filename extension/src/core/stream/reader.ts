@@ -16,6 +16,10 @@ import {
   type WireRecord,
 } from '../../../../protocol/generated/wire';
 
+const EMPTY = new Uint8Array(0);
+/** The largest header the reader accepts. */
+const HEADER_MAX = 4096;
+
 /** A problem found in a stream; the reader keeps every whole record before it. */
 export class StreamFormatError extends Error {
   constructor(
@@ -50,7 +54,7 @@ export interface ReaderStats {
  * error: everything after it is unreadable, so the reader stops there and `error` says why.
  */
 export class StreamReader {
-  private pending: Uint8Array = new Uint8Array(0);
+  private pending: Uint8Array = EMPTY;
   private consumed = 0;
   private headerSeen = false;
   /** The header, once read. */
@@ -68,19 +72,44 @@ export class StreamReader {
     private readonly decode?: (kind: number) => boolean,
   ) {}
 
-  /** Process a chunk. Returns false once the stream is known to be broken. */
+  /**
+   * Process a chunk. Returns false once the stream is known to be broken. Only the bytes of a record
+   * split across chunks are copied, never a chunk (a fresh buffer per chunk costs page faults).
+   */
   push(chunk: Uint8Array): boolean {
     if (this.error) return false;
     this.stats.bytes += chunk.length;
-    let buf = chunk;
-    if (this.pending.length) {
-      buf = new Uint8Array(this.pending.length + chunk.length);
-      buf.set(this.pending, 0);
-      buf.set(chunk, this.pending.length);
+    let from = 0;
+    while ((this.pending.length || !this.headerSeen) && from < chunk.length) {
+      // finish what was held back (the header, or one record) with the chunk's first bytes
+      const take = Math.min(Math.max(1, this.pendingNeed(chunk.subarray(from))), chunk.length - from);
+      const joined = new Uint8Array(this.pending.length + take);
+      joined.set(this.pending, 0);
+      joined.set(chunk.subarray(from, from + take), this.pending.length);
+      from += take;
+      const used = this.parse(joined, 0);
+      if (this.error) return false;
+      this.pending = used < joined.length ? joined.slice(used) : EMPTY;
     }
-    const used = this.parse(buf);
-    this.pending = used < buf.length ? buf.slice(used) : new Uint8Array(0);
-    return !this.error;
+    if (this.pending.length || !this.headerSeen) return true; // the chunk is used up
+    const used = this.parse(chunk, from);
+    if (this.error) return false;
+    // a copy: a view would keep the whole chunk alive
+    this.pending = used < chunk.length ? Uint8Array.prototype.slice.call(chunk, used) : EMPTY;
+    return true;
+  }
+
+  /** How many more bytes the held-back header or record needs (a guess until its size is known). */
+  private pendingNeed(chunk: Uint8Array): number {
+    const p = this.pending;
+    if (!this.headerSeen) return HEADER_MAX;
+    if (p.length >= RECORD_HEADER_SIZE) return new DataView(p.buffer, p.byteOffset, p.byteLength).getUint16(2, true) - p.length;
+    // the size field itself is split: it ends within the chunk's first bytes
+    const sizeAt = 2 - p.length;
+    if (chunk.length < sizeAt + 2) return chunk.length;
+    const lo = sizeAt < 0 ? p[2] : chunk[sizeAt];
+    const hi = chunk[sizeAt + 1];
+    return (lo | (hi << 8)) - p.length;
   }
 
   /**
@@ -112,9 +141,9 @@ export class StreamReader {
     return Number.MAX_SAFE_INTEGER;
   }
 
-  private parse(buf: Uint8Array): number {
+  private parse(buf: Uint8Array, start: number): number {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    let off = 0;
+    let off = start;
     if (!this.headerSeen) {
       if (buf.length < HEADER_SIZE) return 0;
       for (let i = 0; i < MAGIC.length; i++) {
@@ -129,7 +158,7 @@ export class StreamReader {
           8,
         );
       }
-      if (header.headerSize < HEADER_SIZE || header.headerSize > 4096 || header.headerSize % 8 !== 0) {
+      if (header.headerSize < HEADER_SIZE || header.headerSize > HEADER_MAX || header.headerSize % 8 !== 0) {
         return this.fail(`bad header size ${header.headerSize}`, 10);
       }
       if (buf.length < header.headerSize) return 0;

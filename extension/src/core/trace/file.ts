@@ -8,12 +8,24 @@ import type { TraceEvent } from '../model/events';
 import { encodeSymbolSection } from './symbolSection';
 import { TracePipeline, type PipelineOptions } from './pipeline';
 
+/** How a trace file's symbol section was written. */
+export interface SymbolSectionResult {
+  /** Stacks left out: their resolution did not fit in the time allowed (`iolens symbolize` adds them). */
+  readonly left: number;
+}
+
+/** Buffers per writev (the kernel's IOV_MAX). */
+const IOV_MAX = 1024;
+
 /** Writes a trace file while the stream arrives. */
 export class TraceFileWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private failed: Error | undefined;
   /** Where the next write goes. */
   private pos = 0;
+  /** Chunks not yet handed to the file system, written together (one writev) from batchAt. */
+  private batch: Uint8Array[] = [];
+  private batchAt = 0;
 
   /** The file was emptied for this trace (an existing one is left as it was until the first write). */
   private started = false;
@@ -49,7 +61,11 @@ export class TraceFileWriter {
     if (this.created && !this.started) await unlink(this.path).catch(() => undefined);
   }
 
-  /** Append raw stream bytes, in order. */
+  /**
+   * Append raw stream bytes, in order. The chunk is kept, not copied, until it is written: it must
+   * not change afterwards (a stream's chunks never do). Chunks that arrive while a write is under
+   * way are written together by the next one.
+   */
   write(chunk: Uint8Array): void {
     if (!this.started) {
       this.started = true;
@@ -57,12 +73,31 @@ export class TraceFileWriter {
         this.failed ??= e;
       });
     }
-    const copy = Uint8Array.from(chunk);
-    const at = this.pos;
-    this.pos += copy.length;
-    this.queue = this.queue.then(() => (this.failed ? undefined : this.fh.write(copy, 0, copy.length, at))).catch((e: Error) => {
-      this.failed ??= e;
-    });
+    if (!this.batch.length) {
+      this.batchAt = this.pos;
+      this.queue = this.queue.then(() => this.writeBatch()).catch((e: Error) => {
+        this.failed ??= e;
+      });
+    }
+    this.batch.push(chunk);
+    this.pos += chunk.length;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const chunks = this.batch;
+    let at = this.batchAt;
+    this.batch = [];
+    for (let i = 0; i < chunks.length && !this.failed; i += IOV_MAX) {
+      const group = chunks.slice(i, i + IOV_MAX);
+      const size = group.reduce((n, c) => n + c.length, 0);
+      const { bytesWritten } = await this.fh.writev(group, at);
+      if (bytesWritten < size) {
+        // rare (a file system that writes part): the rest, byte-exact
+        const all = Buffer.concat(group);
+        for (let done = bytesWritten; done < size;) done += (await this.fh.write(all, done, size - done, at + done)).bytesWritten;
+      }
+      at += size;
+    }
   }
 
   /** Wait until everything written so far is on disk. */
@@ -70,9 +105,14 @@ export class TraceFileWriter {
     await this.queue;
   }
 
-  /** Append the symbol section for every stack of the trace and close. Throws if any write failed. */
-  async finish(pipeline: TracePipeline): Promise<void> {
+  /**
+   * Append the symbol section for the stacks of the trace and close. Throws if any write failed.
+   * `budgetMs`: resolving stacks not resolved yet stops after this long, and the rest are left out
+   * (said in the result; the file still opens, resolved from the binaries where they are).
+   */
+  async finish(pipeline: TracePipeline, budgetMs = Infinity): Promise<SymbolSectionResult> {
     const reader = pipeline.reader;
+    let left = 0;
     if (!reader.error && reader.header) {
       if (reader.pendingBytes) {
         // the stream stopped inside a record: cut it off so the symbol section starts on a boundary
@@ -80,11 +120,14 @@ export class TraceFileWriter {
         this.pos = reader.stats.bytes - reader.pendingBytes;
         await this.fh.truncate(this.pos);
       }
-      for (const rec of encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver)) this.write(rec);
+      const section = encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver, budgetMs);
+      for (const rec of section.records) this.write(rec);
+      left = section.left;
     }
     await this.queue;
     await this.fh.close();
     if (this.failed) throw new Error(`writing ${this.path} failed: ${this.failed.message}`);
+    return { left };
   }
 }
 

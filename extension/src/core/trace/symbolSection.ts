@@ -5,17 +5,34 @@
 import { encodeSymFrame } from '../../../../protocol/generated/wire';
 import type { StackResolver } from '../symbols/stacks';
 
-/** sym_frame records for the given stacks. */
-export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackResolver): Uint8Array[] {
-  const out: Uint8Array[] = [];
+/** The symbol section, and how many stacks were left out of it. */
+export interface SymbolSection {
+  readonly records: Uint8Array[];
+  /** Stacks whose resolution did not fit in the budget. */
+  readonly left: number;
+}
+
+/**
+ * sym_frame records for the given stacks. Stacks already resolved cost nothing; resolving the
+ * others (reading debug information the first time) stops once `budgetMs` has passed, and the rest
+ * are left out (counted).
+ */
+export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackResolver, budgetMs = Infinity): SymbolSection {
+  const records: Uint8Array[] = [];
+  const until = performance.now() + budgetMs;
+  let left = 0;
   for (const id of stackIds) {
+    if (!resolver.settled(id) && performance.now() >= until) {
+      left++;
+      continue;
+    }
     const stack = resolver.resolve(id);
     if (!stack) continue;
     // an address's frames are its inline chain: inlined ones, then the real function
     let index = 0;
     let depth = 0;
     for (const f of stack.frames) {
-      out.push(
+      records.push(
         encodeSymFrame({
           index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2),
           stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? ''],
@@ -28,5 +45,5 @@ export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackR
       }
     }
   }
-  return out;
+  return { records, left };
 }
