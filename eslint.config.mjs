@@ -24,4 +24,34 @@ export default tseslint.config(
     files: ['extension/src/core/**/*.ts', 'extension/src/cli.ts', 'protocol/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'core/ runs without VS Code (the CLI is built from it); put editor code in extension/src/vscode/.' }] }] },
   },
+  {
+    // The webview is its own bundle in a browser: it imports only its own files, shared/ and
+    // protocol/ (and its npm packages). What it needs from the host's code moves to shared/.
+    files: ['webview/src/**/*.ts'],
+    ignores: ['webview/src/**/*.test.ts', 'webview/src/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'the webview talks to the host only through protocol/messages.ts.' }],
+        patterns: [
+          { group: ['**/extension/**', '**/bench/**', '**/test/**', '**/scripts/**', '**/native/**', '**/tracer/**', '**/dev/**'], message: 'the webview imports only webview/src, shared/ and protocol/: move what both sides need to shared/.' },
+          { regex: '^node:', message: 'the webview runs in a browser: no Node.js modules.' },
+        ],
+      }],
+    },
+  },
+  {
+    // shared/: pure TypeScript both bundles import (as vscode-hexeditor's shared/): no editor, no
+    // Node.js, no DOM-only code, nothing from either side.
+    files: ['shared/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'shared/ runs in the host, the CLI and the webview.' }],
+        patterns: [
+          { group: ['**/extension/**', '**/webview/**', '**/bench/**', '**/test/**', '**/scripts/**'], message: 'shared/ imports only shared/ and protocol/.' },
+          { regex: '^node:', message: 'shared/ runs in a browser too: no Node.js modules.' },
+        ],
+      }],
+    },
+  },
 );

@@ -34,7 +34,7 @@ const LAYERS = [
   {
     name: 'unit',
     what: 'decoder, assembler, store, formatting, report, webview',
-    steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'webview/src/**/*.test.ts')],
+    steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'shared/**/*.test.ts', 'webview/src/**/*.test.ts')],
   },
   { name: 'native', what: 'the libdw symbolizer on binaries built by the test', steps: [mocha('native/test/*.test.ts')] },
   { name: 'fuzz', what: 'a million malformed traces through the decoder and the loader', steps: [mocha('--timeout', '900000', 'test/fuzz/*.fuzz.ts')] },

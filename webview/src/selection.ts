@@ -6,7 +6,7 @@ import type { EventDetails, FromWebview } from '../../protocol/messages';
 import type { Announcer } from './announcer';
 import type { DetailsCache } from './details/detailsCache';
 import type { DetailsPane } from './details/detailsPane';
-import { formatDuration, formatTime } from './format';
+import { formatDuration, formatTime } from '../../shared/format';
 import { isQuietFailure, type Rpc } from './rpc';
 import type { EventRef } from './timeline/navigation';
 

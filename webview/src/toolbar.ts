@@ -5,7 +5,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { TraceSummary } from '../../protocol/messages';
-import { formatCount, plural } from './format';
+import { formatCount, plural } from '../../shared/format';
 import type { FollowMode } from './timeline/viewportModel';
 
 /** What the toolbar asks of the application. */

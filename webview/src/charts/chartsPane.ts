@@ -4,7 +4,7 @@
  * toolbar's Charts button brings it back).
  */
 import type { Histogram, Rate } from '../../../protocol/messages';
-import { formatCount } from '../format';
+import { formatCount } from '../../../shared/format';
 import type { Palette } from '../timeline/colors';
 import type { Viewport } from '../timeline/timescale';
 import { applyChartTheme, setupCharts } from './chartSetup';

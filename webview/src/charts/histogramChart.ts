@@ -1,7 +1,7 @@
 /** Latency histogram of a call kind or call site: bars over log-scale bins, the selection's bin highlighted. */
 import { Chart } from 'chart.js';
 import type { Histogram } from '../../../protocol/messages';
-import { formatCount } from '../format';
+import { formatCount } from '../../../shared/format';
 import type { Palette } from '../timeline/colors';
 import { binLabel, binOf } from './bins';
 

@@ -4,7 +4,7 @@
  */
 import { Chart, type Plugin } from 'chart.js';
 import type { Rate } from '../../../protocol/messages';
-import { formatCount, formatTime } from '../format';
+import { formatCount, formatTime } from '../../../shared/format';
 import { withAlpha, type Palette } from '../timeline/colors';
 import type { Viewport } from '../timeline/timescale';
 import { perSecond } from './bins';

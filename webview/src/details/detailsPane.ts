@@ -4,7 +4,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { EventDetails } from '../../../protocol/messages';
-import { formatDuration, formatTime } from '../format';
+import { formatDuration, formatTime } from '../../../shared/format';
 import { stackList } from './stackList';
 
 /** What the pane asks of the application. */

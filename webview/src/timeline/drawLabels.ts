@@ -2,6 +2,7 @@
  * The fixed label column: group headers with a disclosure chevron, the process name and its
  * thread count; track labels (thread name, then its tid dimmed), truncated to the column.
  */
+import { partitionPoint } from '../../../shared/search';
 import { canvasY, font, RULER_H, type FrameInput } from './frame';
 import type { GroupRow, TrackRow } from './layout';
 
@@ -14,13 +15,8 @@ function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number): string 
   if (hit !== undefined) return hit;
   let out = text;
   if (ctx.measureText(text).width > maxW) {
-    let lo = 0;
-    let hi = text.length;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ctx.measureText(text.slice(0, mid) + '…').width <= maxW) lo = mid;
-      else hi = mid - 1;
-    }
+    // the longest prefix that fits with its ellipsis
+    const lo = partitionPoint(1, text.length + 1, (n) => ctx.measureText(text.slice(0, n) + '…').width <= maxW) - 1;
     out = lo > 0 ? text.slice(0, lo) + '…' : '';
   }
   if (truncated.size > 2000) truncated.clear();

@@ -3,7 +3,7 @@
  * collapsed), spans through pixel-level merging (lod.ts), names or durations inside wide spans, and
  * instants as small marks. Returns what it drew, for hit-testing.
  */
-import { formatDuration } from '../format';
+import { formatDuration } from '../../../shared/format';
 import { RectBatch } from './batch';
 import { canvasY, font, RULER_H, type FrameInput } from './frame';
 import type { TrackGeometry } from './hittest';

@@ -4,6 +4,7 @@
  * (0 = top of the first row, before scrolling and below the ruler).
  */
 import type { TrackInfo } from '../../../protocol/messages';
+import { partitionPoint } from '../../../shared/search';
 
 /** Height of a group header row, px. */
 export const GROUP_H = 26;
@@ -69,29 +70,13 @@ export class TrackLayout {
 
   /** Row at content y, or null outside every row. */
   rowAt(y: number): Row | null {
-    let lo = 0;
-    let hi = this.rows.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.rows[mid];
-      if (y < r.top) hi = mid - 1;
-      else if (y >= r.top + r.height) lo = mid + 1;
-      else return r;
-    }
-    return null;
+    const r = this.rows[this.firstRowBelow(y)];
+    return r && y >= r.top ? r : null;
   }
 
   /** Index of the first row whose bottom is below content y. */
   firstRowBelow(y: number): number {
-    let lo = 0;
-    let hi = this.rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.rows[mid];
-      if (r.top + r.height <= y) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(0, this.rows.length, (i) => this.rows[i].top + this.rows[i].height <= y);
   }
 
   /** The row of a track, undefined when its group is collapsed or it is unknown. */

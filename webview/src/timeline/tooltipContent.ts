@@ -1,6 +1,6 @@
 /** The text of the hover tooltip for each kind of thing under the mouse. */
 import type { EventDetails, TrackInfo } from '../../../protocol/messages';
-import { formatCount, formatDuration, formatTime, plural } from '../format';
+import { formatCount, formatDuration, formatTime, plural } from '../../../shared/format';
 import type { Palette } from './colors';
 import type { GapGeometry } from './hittest';
 import type { GroupRow } from './layout';

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { formatEventLine, type LineContext } from '../format/line';
 import { eventJsonLine } from '../format/jsonl';
-import { formatCount } from '../format/units';
+import { formatCount } from '../../../../shared/format';
 import type { TraceEvent } from '../model/events';
 import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';

@@ -3,7 +3,7 @@
  */
 import type { TraceAssembler } from '../model/assembler';
 import { formatLocation, sourceFrame } from '../format/source';
-import { formatCount, formatDuration } from '../format/units';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import type { StackResolver } from '../symbols/stacks';
 import type { CallStats, ModelEvidence, ReportBuilder } from './aggregate';
 import type { UioStats } from '../model/uio';

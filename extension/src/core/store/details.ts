@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/messages';
-import { formatDuration } from '../format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { ArgValue } from '../model/events';
 import { errnoName } from '../model/names';
 import type { StackResolver } from '../symbols/stacks';

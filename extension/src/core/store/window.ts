@@ -6,6 +6,7 @@
  * of events.
  */
 import { ns, type Arrow, type Ns, type TrackInstants, type TrackSpans, type WindowData } from '../../../../protocol/messages';
+import { lowerBound } from '../../../../shared/search';
 import { Flag, type TraceStore } from './traceStore';
 import { MAX_LANES } from './tracks';
 
@@ -19,17 +20,6 @@ interface Block {
   count: number;
   id: number;
   longest: number;
-}
-
-function lowerBound(ids: Uint32Array, start: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (start[ids[mid]] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Names sent with one window: string-table id -> index in WindowData.names. */
@@ -70,7 +60,7 @@ function trackWindow(store: TraceStore, names: WindowNames, track: number, from:
     }
   };
   let lastInstant = Number.NEGATIVE_INFINITY;
-  for (let i = lowerBound(ids, start, from - (store.maxSpan[track] ?? 0)); i < ids.length; i++) {
+  for (let i = lowerBound(ids.length, (k) => start[ids[k]], from - (store.maxSpan[track] ?? 0)); i < ids.length; i++) {
     const id = ids[i];
     const s = start[id];
     if (s >= to) break;

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { formatLocation } from '../../core/format/source';
-import { formatDuration } from '../../core/format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { TraceSession } from '../../core/session/traceSession';
 import { frameInfos } from '../../core/store/details';
 import type { Sessions } from '../sessions';
