@@ -1,7 +1,7 @@
 /**
  * Rendering benchmark of the timeline webview: builds it, serves a harness page (webview/dev/) with
- * the host's Content-Security-Policy and a fake host answering from a synthetic 1,000,000-event
- * trace, and drives Chromium (playwright-core) to time redraws at zoom levels from the whole trace
+ * the host's Content-Security-Policy and a host in a Web Worker answering from a synthetic
+ * 1,000,000-event trace held in the host's own store and window query, and drives Chromium (playwright-core) to time redraws at zoom levels from the whole trace
  * to 1 µs across the screen: pan frames and zoom frames, 100 each, timed inside the page around
  * the draw call — once per animation frame (the browser rasterizes between frames, outside the
  * timed call), and with the rasterization forced inside the timed call by a 1-pixel read-back,
@@ -26,7 +26,8 @@ const OUT = join(ROOT, 'bench', 'results', 'render');
 const HARNESS_BUILD = join(tmpdir(), 'iolens-render-harness');
 const CHROMIUM = '/usr/bin/chromium';
 const BUDGET_MS = 16;
-const CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; script-src 'nonce-harness'";
+/** The webview's CSP (extension/src/vscode/timeline/html.ts), plus the worker the fake host runs in. */
+const CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; script-src 'nonce-harness'; worker-src 'self'";
 
 interface FrameStats {
   median: number;
@@ -72,7 +73,7 @@ function serve(): Promise<Server> {
     }
     let file: string | undefined;
     if (url.pathname === '/' || url.pathname === '/harness.html') file = join(ROOT, 'webview', 'dev', 'harness.html');
-    else if (url.pathname === '/harness/fakeHost.js') file = join(HARNESS_BUILD, 'fakeHost.js');
+    else if (url.pathname === '/harness/fakeHost.js' || url.pathname === '/harness/hostWorker.js') file = join(HARNESS_BUILD, url.pathname.slice('/harness/'.length));
     else {
       for (const [prefix, dir] of routes) {
         if (url.pathname.startsWith(prefix)) {
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
   mkdirSync(HARNESS_BUILD, { recursive: true });
   const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('node esbuild.mjs failed');
-  await build({ entryPoints: [join(ROOT, 'webview', 'dev', 'fakeHost.ts')], bundle: true, outfile: join(HARNESS_BUILD, 'fakeHost.js'), format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+  await build({ entryPoints: ['fakeHost', 'hostWorker'].map((f) => join(ROOT, 'webview', 'dev', `${f}.ts`)), bundle: true, outdir: HARNESS_BUILD, format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
   const server = await serve();
