@@ -114,4 +114,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-void main();
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

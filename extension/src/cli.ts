@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
+import { describeError, isUserError, UserError } from './core/errors';
 
 const VERSION = '0.1.0';
 
@@ -42,12 +43,10 @@ const USAGE = `Usage:
       (directories separated by ':').
   iolens --version`;
 
-class UsageError extends Error {}
-
 function num(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} must be a number >= ${min}, not '${v}'`);
+  if (!Number.isFinite(n) || n < min) throw new UserError('usage', `${name} must be a number >= ${min}, not '${v}'`);
   return n;
 }
 
@@ -83,12 +82,12 @@ async function main(argv: string[]): Promise<number> {
     });
     const pid = num('--pid', values.pid, 1);
     if ((pid === undefined) === (positionals.length === 0)) {
-      throw new UsageError('give either --pid PID or -- COMMAND [ARGS...]');
+      throw new UserError('usage', 'give either --pid PID or -- COMMAND [ARGS...]');
     }
-    if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError('--pid must be a whole number');
+    if (pid !== undefined && !Number.isInteger(pid)) throw new UserError('usage', '--pid must be a whole number');
     const minMs = num('--min-duration', values['min-duration'], 0);
     const backend = values.backend ?? 'auto';
-    if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UsageError(`--backend must be ebpf, ptrace or auto, not '${backend}'`);
+    if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UserError('usage', `--backend must be ebpf, ptrace or auto, not '${backend}'`);
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.on('SIGINT', stop);
@@ -103,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
         ringSize: num('--ring-size', values['ring-size'], 4096),
+        tracerPath: process.env.IOLENS_TRACER || undefined,
         output: values.output,
         jsonl: values.jsonl,
         quiet: values.quiet,
@@ -128,12 +128,12 @@ async function main(argv: string[]): Promise<number> {
         ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
       },
     });
-    if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
+    if (positionals.length !== 1) throw new UserError('usage', `${cmd} takes one trace file`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
     if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr, symbolPath);
     if (cmd === 'symbolize') {
       const output = values.output;
-      if (typeof output !== 'string') throw new UsageError('symbolize needs -o OUT.iolens');
+      if (typeof output !== 'string') throw new UserError('usage', 'symbolize needs -o OUT.iolens');
       return symbolizeCommand(positionals[0], output, symbolPath, process.stdout, process.stderr);
     }
     return dump(positionals[0], {
@@ -144,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
       symbolPath,
     });
   }
-  throw new UsageError(`unknown command '${cmd}'`);
+  throw new UserError('usage', `unknown command '${cmd}'`);
 }
 
 // `iolens dump trace | head`: a reader that stops early is not an error
@@ -158,11 +158,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if ((isUserError(e) && e.code === 'usage') || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`iolens: ${e.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);
+      const d = describeError(e);
+      process.stderr.write(`iolens: ${d.message}\n${d.bug ? `${d.detail}\n` : ''}`);
       process.exitCode = 1;
     }
   },

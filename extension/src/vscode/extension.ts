@@ -4,13 +4,12 @@
  */
 import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
-import { TracerMissingError } from '../core/tracer/locate';
 import { attachCommand } from './commands/attach';
 import { launchCommand } from './commands/launch';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
-import { log } from './log';
+import { guard } from './errors';
 import { Sessions } from './sessions';
-import { settings, type LaunchConfig } from './settings';
+import type { LaunchConfig } from './settings';
 import { openEventSource } from './source';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { RecordingStatus } from './views/statusBar';
@@ -22,26 +21,7 @@ export interface IolensApi {
   readonly stalls: StallsProvider;
 }
 
-/** Report a failure the user can act on; log the rest. */
-function guard<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R | undefined> {
-  return async (...args: A) => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      log().error(`${name}: ${e instanceof Error && e.stack ? e.stack : msg}`);
-      void vscode.window.showErrorMessage(e instanceof TracerMissingError ? `I/O Lens: ${msg}` : `I/O Lens: ${name} failed: ${msg}`);
-      return undefined;
-    }
-  };
-}
-
 export function activate(context: vscode.ExtensionContext): IolensApi {
-  const applyTracerSetting = (): void => {
-    const p = settings().tracerPath;
-    if (p) process.env.IOLENS_TRACER = p;
-  };
-  applyTracerSetting();
   const sessions = new Sessions(context.extensionUri);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
@@ -74,7 +54,6 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
-      if (e.affectsConfiguration('iolens.tracerPath')) applyTracerSetting();
     }),
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { tracerPath } from '../core/tracer/locate';
+import { reportError } from './errors';
 import { log } from './log';
 
 /** Result of the privilege check. */
@@ -16,17 +17,22 @@ export interface PrivilegeCheck {
   readonly message: string;
 }
 
-let cached: PrivilegeCheck | undefined;
+/** The last check, per tracer binary (the setting may change). */
+const cached = new Map<string, PrivilegeCheck>();
 
 /** The setcap line for this installation's tracer. */
 export function grantCommand(path: string): string {
   return `sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep '${path}'`;
 }
 
-/** Ask the tracer (`--check` loads its programs and unloads them). */
-export async function checkPrivileges(force = false): Promise<PrivilegeCheck> {
-  if (cached && !force) return cached;
-  const path = tracerPath();
+/**
+ * Ask the tracer (`--check` loads its programs and unloads them). `tracer`: the iolens.tracerPath
+ * setting (empty: the one built with the extension).
+ */
+export async function checkPrivileges(tracer: string, force = false): Promise<PrivilegeCheck> {
+  const path = tracerPath(tracer);
+  const known = cached.get(path);
+  if (known && !force) return known;
   const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
     const child = spawn(path, ['--check'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
@@ -36,8 +42,9 @@ export async function checkPrivileges(force = false): Promise<PrivilegeCheck> {
     child.once('close', (code) => resolve({ code, text }));
   });
   log().info(`tracer --check: ${out.text.trim()}`);
-  cached = { ok: out.code === 0, grant: grantCommand(path), message: out.text.trim() };
-  return cached;
+  const check = { ok: out.code === 0, grant: grantCommand(path), message: out.text.trim() };
+  cached.set(path, check);
+  return check;
 }
 
 let noticeShown = false;
@@ -60,7 +67,7 @@ async function grantWithPkexec(path: string): Promise<boolean> {
     child.once('error', () => resolve(1));
     child.once('close', resolve);
   });
-  const ok = code === 0 && (await checkPrivileges(true)).ok;
+  const ok = code === 0 && (await checkPrivileges(path, true)).ok;
   void (ok
     ? vscode.window.showInformationMessage('I/O Lens: the tracer may now use eBPF. The next recording uses it.')
     : vscode.window.showErrorMessage('I/O Lens: granting the capabilities did not work (cancelled, or setcap failed).'));
@@ -72,8 +79,8 @@ async function grantWithPkexec(path: string): Promise<boolean> {
  * what ptrace cannot see and how to get eBPF (the exact setcap command to copy, or a password
  * prompt where the desktop has one).
  */
-export async function chooseBackend(): Promise<'ebpf' | 'ptrace'> {
-  const check = await checkPrivileges();
+export async function chooseBackend(tracer: string): Promise<'ebpf' | 'ptrace'> {
+  const check = await checkPrivileges(tracer);
   if (check.ok) return 'ebpf';
   if (!noticeShown) {
     noticeShown = true;
@@ -88,8 +95,9 @@ export async function chooseBackend(): Promise<'ebpf' | 'ptrace'> {
       )
       .then(async (pick) => {
         if (pick === copy) await vscode.env.clipboard.writeText(check.grant);
-        else if (pick === grant) await grantWithPkexec(tracerPath());
-      });
+        else if (pick === grant) await grantWithPkexec(tracerPath(tracer));
+      })
+      .then(undefined, (e: unknown) => reportError('Grant eBPF', e));
   }
   return 'ptrace';
 }

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { TraceSession } from '../core/session/traceSession';
 import type { TracerOptions } from '../core/tracer/spawn';
+import { inBackground } from './errors';
 import { log, programOutput } from './log';
 import { chooseBackend } from './privileges';
 import { settings } from './settings';
@@ -52,13 +53,13 @@ export class Sessions implements vscode.Disposable {
       void vscode.window.showWarningMessage(`I/O Lens is already recording ${this.live.title}. Stop it first.`);
       return undefined;
     }
-    const backend = await chooseBackend();
     const cfg = settings();
-    const full: TracerOptions = { ...options, backend, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe' };
+    const backend = await chooseBackend(cfg.tracerPath);
+    const full: TracerOptions = { ...options, backend, tracerPath: cfg.tracerPath || undefined, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe' };
     const { session, started } = await TraceSession.record(full, title, (line) => log().info(line), (text) => programOutput().append(text));
     this.recording = session;
     void vscode.commands.executeCommand('setContext', 'iolens.recording', true);
-    void session.whenFinished().then(() => this.recordingEnded(session));
+    inBackground('Recording', session.whenFinished().then(() => this.recordingEnded(session)));
     const ok = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `I/O Lens: attaching to ${title}…`, cancellable: true },
       async (_progress, token) => {
@@ -109,7 +110,7 @@ export class Sessions implements vscode.Disposable {
       controller.dispose();
       this.panels.delete(session);
       if (this.currentSession === session) this.setCurrent(this.live);
-      void session.dispose();
+      inBackground('Closing the trace', session.dispose());
     });
     this.setCurrent(session);
     return controller;

@@ -4,13 +4,16 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { UserError } from '../errors';
 import { tracerPath } from './locate';
 
-/** What to trace and how. */
 /** Which tracer backend: eBPF (needs CAP_BPF + CAP_PERFMON), ptrace (your own processes), or the best allowed. */
 export type Backend = 'ebpf' | 'ptrace' | 'auto';
 
+/** What to trace and how. */
 export interface TracerOptions {
+  /** The iolens-tracer binary (default: the one built with iolens; see tracerPath). */
+  readonly tracerPath?: string;
   /** Default: auto (eBPF when allowed, else ptrace). */
   readonly backend?: Backend;
   /** Attach to this process... */
@@ -62,7 +65,7 @@ export function tracerArgs(o: TracerOptions): string[] {
   if (o.ringSize !== undefined) args.push('--ring-size', String(o.ringSize));
   if (o.pid !== undefined) args.push('--pid', String(o.pid));
   else if (o.command?.length) args.push('--', ...o.command);
-  else throw new Error('nothing to trace: give a pid or a command');
+  else throw new UserError('usage', 'nothing to trace: give a pid or a command');
   return args;
 }
 
@@ -70,7 +73,7 @@ export function tracerArgs(o: TracerOptions): string[] {
 export function startTracer(o: TracerOptions): TracerHandle {
   const program = o.programStdio ?? 'inherit';
   const stdio: StdioOptions = [program === 'pipe' ? 'ignore' : 'inherit', program, program, 'pipe', 'pipe'];
-  const child = spawn(tracerPath(), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
+  const child = spawn(tracerPath(o.tracerPath), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
   const stream = child.stdio[3] as Readable;
   const log = child.stdio[4] as Readable;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
 import type { TraceSession } from '../../core/session/traceSession';
+import { inBackground } from '../errors';
 import { log } from '../log';
 import { openEventSource, openFrame } from '../source';
 import { timelineHtml, webviewRoots } from './html';
@@ -70,7 +71,7 @@ export class TimelineController implements vscode.Disposable {
           this.post({ type: 'rate', id: m.id, rate: this.session.rate() });
           break;
         case 'openFrame':
-          void (m.frame < 0 ? openEventSource(this.session, m.eventId) : openFrame(this.session, m.eventId, m.frame));
+          inBackground('Open Source', m.frame < 0 ? openEventSource(this.session, m.eventId) : openFrame(this.session, m.eventId, m.frame));
           break;
         case 'select':
           this.selected = m.eventId;
