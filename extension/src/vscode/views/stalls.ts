@@ -66,7 +66,7 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     const frames = frameInfos(item.session.pipeline.resolver, e.stackId);
     // the frame that will open, else (a trace from elsewhere) the first with a source line
     const frame = bestFrame(frames) ?? frames.find((f) => f.openable && !/^\/(usr\/)?lib/.test(f.module ?? ''));
-    const where = frame?.file ? formatLocation(frame, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '/') : 'no source';
+    const where = frame?.file ? formatLocation(frame, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '') : 'no source';
     const t = new vscode.TreeItem(`${formatDuration(dur)}  ${e.name}`);
     t.description = `${thread} ${e.tid} · ${where}`;
     const fd = typeof e.args.fd === 'number' ? ` fd ${e.args.fd}${typeof e.args.path === 'string' ? ` (${e.args.path})` : ''}` : '';
