@@ -51,6 +51,16 @@ export interface TrackInfo {
   readonly lanes: number;
 }
 
+/** Why a trace cannot be shown, or what went wrong while recording it. */
+export interface TraceProblem {
+  /** What is wrong ("the stream is empty", "server exited with status 2"). */
+  readonly message: string;
+  /** What to do about it, or more about it (a program's last output). */
+  readonly fix: string | null;
+  /** Nothing can be shown (the timeline gives way to the message), else a banner over it. */
+  readonly fatal: boolean;
+}
+
 /** The trace as a whole (sent when it changes, at most a few times a second while live). */
 export interface TraceSummary {
   readonly title: string;
@@ -58,6 +68,10 @@ export interface TraceSummary {
   readonly duration: Ns;
   readonly live: boolean;
   readonly paused: boolean;
+  /** Reading a trace file: the fraction read so far (0 to 1); null once read, or when recording. */
+  readonly loading: number | null;
+  /** What stops the trace from being shown, or went wrong while recording it; null when all is well. */
+  readonly problem: TraceProblem | null;
   readonly tracks: readonly TrackInfo[];
   readonly events: number;
   readonly dropped: number;
@@ -279,8 +293,15 @@ export interface StopMessage {
   readonly type: 'stop';
 }
 
+/** Run one of the extension's actions for the user (the buttons of the problem page). */
+export interface CommandMessage {
+  readonly type: 'command';
+  readonly command: 'openTrace' | 'showLog';
+}
+
 /** Everything the webview sends. */
 export type FromWebview =
+  | CommandMessage
   | ReadyMessage
   | WindowRequest
   | DetailsRequest

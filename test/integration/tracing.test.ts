@@ -127,6 +127,7 @@ describe('I/O Lens in VS Code', function () {
       assert.ok(existsSync(file));
       await vscode.commands.executeCommand('iolens.openTrace', file);
       const reopened = await until('the trace editor session', () => (api.sessions.current !== session ? api.sessions.current : undefined));
+      await reopened.whenFinished(); // the editor opens at once and reads the file progressively
       assert.equal(reopened.live, false);
       assert.equal(reopened.store.size, session.store.size, 'the same events');
       const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
@@ -142,6 +143,7 @@ describe('I/O Lens in VS Code', function () {
     const before = api.sessions.current;
     await vscode.commands.executeCommand('iolens.openTrace', file);
     const session = await until('the demo trace session', () => (api.sessions.current !== before ? api.sessions.current : undefined));
+    await session.whenFinished();
     assert.equal(session.live, false);
     const summary = session.summary();
     const uio = summary.tracks.filter((t) => t.kind === 'uio');

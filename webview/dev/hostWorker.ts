@@ -53,7 +53,7 @@ function duration(): number {
 
 function summary(): TraceSummary {
   if (empty) {
-    return { title: 'server (pid 4242) · attached', duration: ns((performance.now() - startedAt) * 1e6), live: true, paused: false, tracks: [], events: 0, dropped: 0, wallClockStartMs: WALL_START, note: 'eBPF backend' };
+    return { title: 'server (pid 4242) · attached', duration: ns((performance.now() - startedAt) * 1e6), live: true, paused: false, loading: null, problem: null, tracks: [], events: 0, dropped: 0, wallClockStartMs: WALL_START, note: 'eBPF backend' };
   }
   const d = duration();
   return {
@@ -61,6 +61,8 @@ function summary(): TraceSummary {
     duration: ns(d),
     live,
     paused: false,
+    loading: null,
+    problem: null,
     tracks: store.tracks.all(),
     events: Math.round((store.size * d) / store.duration),
     dropped: store.dropped,
@@ -190,6 +192,7 @@ function receive(m: FromWebview): void {
     case 'rate':
       post({ type: 'rate', id: m.id, rate: rate() });
       break;
+    case 'command':
     case 'openFrame':
     case 'select':
     case 'pause':

@@ -11,6 +11,7 @@ import { ChartsPane } from './charts/chartsPane';
 import { ChartsController } from './chartsController';
 import { DetailsCache } from './details/detailsCache';
 import { DetailsPane } from './details/detailsPane';
+import { ProblemPage } from './problemPage';
 import { isQuietFailure, Rpc } from './rpc';
 import { SelectionController } from './selection';
 import { Splitter } from './splitter';
@@ -45,6 +46,8 @@ export class App {
   private readonly store: StateStore;
   private readonly toolbar: Toolbar;
   private readonly banner: Banner;
+  private readonly problemPage: ProblemPage;
+  private readonly mainSplit: HTMLElement;
   private readonly legend: Legend;
   private readonly selection: SelectionController;
   private readonly charts: ChartsController;
@@ -83,7 +86,11 @@ export class App {
     this.banner = new Banner(root);
     const announcer = new Announcer(root);
 
-    const main = div('main-split');
+    this.problemPage = new ProblemPage(root, {
+      openAnother: () => post({ type: 'command', command: 'openTrace' }),
+      showLog: () => post({ type: 'command', command: 'showLog' }),
+    });
+    const main = (this.mainSplit = div('main-split'));
     const top = div('timeline-pane');
     const bottom = div('bottom-split');
     main.append(top, bottom);
@@ -230,12 +237,14 @@ export class App {
   private onSummary(s: TraceSummary): void {
     const previous = this.summary;
     this.summary = s;
-    this.model.setTrace(s.duration, s.live);
+    // a file being read grows like a recording: the view keeps it whole until the user moves
+    this.model.setTrace(s.duration, s.live || s.loading !== null);
     if (!previous && !this.restoredViewport) {
       if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN);
       else this.model.fitAll();
     }
-    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live;
+    this.showProblem(s);
+    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live || previous.loading !== s.loading;
     if (previous && changed) {
       this.fetcher.invalidate();
       if (s.live || previous.live) this.cache.clear();
@@ -245,6 +254,14 @@ export class App {
     this.updateEmpty();
     this.updateToolbar();
     this.updateLegend();
+  }
+
+  /** A trace that cannot be shown gives way to the problem page; a recording's problem is a banner. */
+  private showProblem(s: TraceSummary): void {
+    const fatal = s.problem?.fatal ? s.problem : null;
+    this.problemPage.show(fatal, s.title);
+    this.mainSplit.hidden = fatal !== null;
+    if (s.problem && !fatal) this.banner.showProblem(s.problem.message, s.problem.fix);
   }
 
   private reveal(ref: EventRef): void {
@@ -330,6 +347,7 @@ export class App {
   private updateEmpty(): void {
     const s = this.summary;
     if (!s) this.view.setEmpty('Loading trace…', true);
+    else if (s.events === 0 && s.loading !== null) this.view.setEmpty('Reading the trace…', true);
     else if (s.events === 0 && s.live) this.view.setEmpty('Waiting for events…', true);
     else if (s.events === 0) this.view.setEmpty('No events in this trace');
     else this.view.setEmpty(null);

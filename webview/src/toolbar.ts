@@ -80,7 +80,7 @@ export class Toolbar {
   /** Reflect the trace and view state. */
   update(s: TraceSummary | undefined, follow: FollowMode, hasSelection: boolean, chartsOpen: boolean): void {
     // Called on every viewport change: touch the DOM only when something shown changed.
-    const key = s ? `${s.title}|${s.live}|${s.paused}|${s.events}|${s.dropped}|${s.note}` : '';
+    const key = s ? `${s.title}|${s.live}|${s.paused}|${s.loading}|${s.events}|${s.dropped}|${s.note}` : '';
     const full = `${key}|${follow}|${hasSelection}|${chartsOpen}`;
     if (full === this.key) return;
     this.key = full;
@@ -88,8 +88,12 @@ export class Toolbar {
     this.paused = s?.paused ?? false;
     this.title.textContent = s?.title ?? 'iolens';
     this.title.title = s?.title ?? '';
-    this.status.textContent = !s ? '' : live ? (this.paused ? 'Paused' : 'Live') : 'Recorded';
-    this.status.className = `tb-status ${!s ? '' : live ? (this.paused ? 'paused' : 'live') : 'recorded'}`;
+    const loading = s?.loading ?? null;
+    const unreadable = s?.problem?.fatal === true;
+    this.status.textContent = !s ? '' : unreadable ? 'Cannot be shown' : live ? (this.paused ? 'Paused' : 'Live') : loading !== null ? `Reading ${Math.floor(loading * 100)}%` : 'Recorded';
+    this.status.className = `tb-status ${!s ? '' : unreadable ? 'failed' : live ? (this.paused ? 'paused' : 'live') : loading !== null ? 'loading' : 'recorded'}`;
+    this.el.classList.toggle('unreadable', unreadable);
+    this.status.style.setProperty('--loaded', `${Math.round((loading ?? 0) * 100)}%`);
     this.stats.textContent = s ? plural(s.events, 'event') : '';
     this.lost.hidden = !s || s.dropped === 0;
     this.lost.textContent = s && s.dropped ? `${formatCount(s.dropped)} lost` : '';

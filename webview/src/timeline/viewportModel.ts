@@ -37,12 +37,13 @@ export class ViewportModel {
     return limitsFor(this.live ? Math.max(this.duration, this.mode === 'tail' ? this.tailSpan : 0) : this.duration);
   }
 
-  /** The trace grew or ended: re-apply following. */
+  /** The trace grew or ended (`live`: it may still grow): re-apply following. */
   setTrace(duration: number, live: boolean): void {
     this.duration = duration;
     this.live = live;
-    if (!live && this.mode !== 'off') this.mode = 'off';
+    // the last growth is still followed, then following stops with the trace
     this.applyFollow(false);
+    if (!live && this.mode !== 'off') this.mode = 'off';
   }
 
   /** Follow the newest time (live), showing `span` ns (by default the current span). */

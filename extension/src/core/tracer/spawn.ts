@@ -93,6 +93,21 @@ export function startTracer(o: TracerOptions): TracerHandle {
       log.destroy();
       stream.destroy();
       child.unref();
+      if (child.exitCode === null && child.signalCode === null) {
+        detaching.add(child);
+        child.once('close', () => detaching.delete(child));
+      }
     },
   };
+}
+
+/** Tracers let go of after their end record, still taking their probes off. */
+const detaching = new Set<ChildProcess>();
+
+/**
+ * How many tracers of this process are still detaching their probes: the kernel serializes
+ * attach and detach, so a new recording waits for them (seconds).
+ */
+export function tracersDetaching(): number {
+  return detaching.size;
 }

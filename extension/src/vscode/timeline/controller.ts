@@ -83,6 +83,10 @@ export class TimelineController implements vscode.Disposable {
         case 'stop':
           this.session.stop();
           break;
+        case 'command':
+          if (m.command === 'showLog') log().show(true);
+          else inBackground('Open Trace', vscode.commands.executeCommand('iolens.openTrace'));
+          break;
       }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
