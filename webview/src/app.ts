@@ -65,7 +65,7 @@ export class App {
     root: HTMLElement,
     api: VsCodeApi,
   ) {
-    this.store = new StateStore((s) => api.setState(s), api.getState());
+    this.store = new StateStore((s) => api.setState(s), api.getState(), undefined, undefined, root.dataset.trace);
     const saved = this.store.value;
     this.collapsed = new Set(saved.collapsed ?? []);
     const post = (m: FromWebview): void => api.postMessage(m);

@@ -51,7 +51,7 @@ export class Banner {
     this.problemKey = key;
     this.last = '';
     this.repeats = 0;
-    this.text.textContent = message.charAt(0).toUpperCase() + message.slice(1);
+    this.text.textContent = message;
     this.detail.textContent = detail ?? '';
     this.detail.hidden = !detail;
     this.el.hidden = false;

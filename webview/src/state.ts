@@ -11,6 +11,8 @@ import type { FollowMode } from './timeline/viewportModel';
 
 /** The saved state. */
 export interface PersistedState {
+  /** The trace the view state belongs to (the page's data-trace). */
+  readonly trace?: string;
   readonly viewport?: Viewport;
   readonly follow?: FollowMode;
   readonly selection?: EventRef | null;
@@ -36,6 +38,7 @@ export function parseState(raw: unknown): PersistedState {
   const out: { -readonly [K in keyof PersistedState]: PersistedState[K] } = {};
   const v = r.viewport as Record<string, unknown> | undefined;
   if (v && num(v.start) && num(v.end) && v.end > v.start) out.viewport = { start: ns(v.start), end: ns(v.end) };
+  if (str(r.trace)) out.trace = r.trace;
   if (r.follow === 'off' || r.follow === 'tail' || r.follow === 'all') out.follow = r.follow;
   const s = r.selection as Record<string, unknown> | null | undefined;
   if (s === null) out.selection = null;
@@ -50,6 +53,17 @@ export function parseState(raw: unknown): PersistedState {
   return out;
 }
 
+/**
+ * The saved state for the trace `trace`: all of it when it was saved for that trace, else only
+ * the layout (splitters, label column, charts) — the viewport, selection, collapsed groups and
+ * scroll position belonged to another trace.
+ */
+export function stateFor(saved: PersistedState, trace: string): PersistedState {
+  if (saved.trace === undefined || saved.trace === trace) return { ...saved, trace };
+  const { mainSplit, bottomSplit, chartsOpen, histogramScope, labelWidth } = saved;
+  return { trace, mainSplit, bottomSplit, chartsOpen, histogramScope, labelWidth };
+}
+
 /** Keeps the state and saves it shortly after changes. */
 export class StateStore {
   private state: PersistedState;
@@ -60,8 +74,11 @@ export class StateStore {
     initial: unknown,
     private readonly timers: Timers = realTimers,
     private readonly delayMs = 300,
+    /** The trace shown (see stateFor); undefined keeps whatever was saved. */
+    trace?: string,
   ) {
-    this.state = parseState(initial);
+    const parsed = parseState(initial);
+    this.state = trace === undefined ? parsed : stateFor(parsed, trace);
   }
 
   /** The current state. */

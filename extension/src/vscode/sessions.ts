@@ -211,7 +211,10 @@ export class Sessions implements vscode.Disposable {
       existing.panel?.reveal(undefined, false);
       return existing.controller;
     }
-    const title = `I/O Lens: ${session.title}`;
+    // a second recording of the same program gets a number, as untitled editors do
+    const taken = new Set([...this.panels.values()].map((t) => t.panel?.title));
+    let title = `I/O Lens: ${session.title}`;
+    for (let n = 2; taken.has(title); n++) title = `I/O Lens: ${session.title} (${n})`;
     const reuse = settings().reuseRecordingTab ? this.lastRecordingPanel : undefined;
     if (reuse) {
       const [previous, shown] = [...this.panels].find(([, t]) => t.panel === reuse) ?? [];

@@ -25,7 +25,7 @@ export class TimelineController implements vscode.Disposable {
     extensionUri: vscode.Uri,
   ) {
     webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
-    webview.html = timelineHtml(webview, extensionUri, session.title);
+    webview.html = timelineHtml(webview, extensionUri, session.title, session.file);
     this.disposables.push(webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)));
     const off = session.onDidChange(() => this.pushSummary());
     this.disposables.push({ dispose: off });

