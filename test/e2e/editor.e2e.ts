@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, type Session } from './helpers';
+import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, type Session } from './helpers';
 
 const root = join(__dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -152,5 +152,39 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     const frame = await trace(page);
     await until('the recording to end', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
     await screenshot(page, 'editor-two-recordings-light');
+  });
+
+  it('re-themes the charts when the colour theme changes', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+    const frame = await trace(page);
+    await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    // select an event from the keyboard: the histogram of its kind appears beside the rate chart
+    await frame.locator('canvas.timeline-canvas').focus();
+    await frame.locator('canvas.timeline-canvas').press('ArrowRight');
+    await until('the histogram', async () => frame.locator('.charts .chart-canvas').first().isVisible());
+    const colours = async (): Promise<{ ticks: string[]; theme: string }> => ({
+      ticks: await frame.locator('.charts canvas.chart-canvas').evaluateAll((cs) => cs.map((c) => (c as unknown as { dataset: Record<string, string> }).dataset.tickColor ?? '')),
+      // the theme's colour for secondary text, as VS Code gives it to the webview
+      theme: await frame.locator('html').evaluate((el) => {
+        const view = (el as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { getPropertyValue(n: string): string } } } }).ownerDocument.defaultView;
+        return view.getComputedStyle(el).getPropertyValue('--vscode-descriptionForeground').trim();
+      }),
+    });
+    const light = await until('the charts drawn', async () => {
+      const c = await colours();
+      return c.ticks.length === 2 && c.ticks.every((t) => t) ? c : undefined;
+    });
+    assert.deepEqual(light.ticks.map((t) => t.toLowerCase()), [light.theme, light.theme].map((t) => t.toLowerCase()), 'the axes use the theme colour');
+    await setColorTheme(page, 'Default Dark Modern');
+    const dark = await until('the charts re-themed', async () => {
+      const c = await colours();
+      return c.theme.toLowerCase() !== light.theme.toLowerCase() && c.ticks.every((t) => t.toLowerCase() === c.theme.toLowerCase()) ? c : undefined;
+    });
+    assert.notEqual(dark.ticks[0], light.ticks[0]);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'editor-charts-dark');
+    await setColorTheme(page, 'Default Light Modern');
   });
 });

@@ -249,7 +249,8 @@ export class App {
       this.fetcher.invalidate();
       if (s.live || previous.live) this.cache.clear();
     }
-    if (changed) this.charts.traceChanged();
+    if (changed) this.charts.traceChanged(!!previous && (previous.live || previous.loading !== null) && !s.live && s.loading === null);
+    this.chartsPane.setDuration(s.duration);
     this.view.setSummary(s);
     this.updateEmpty();
     this.updateToolbar();
@@ -361,6 +362,7 @@ export class App {
   /** Stop: reject pending requests, remove listeners, save the state. */
   dispose(): void {
     this.rpc.dispose();
+    this.charts.dispose();
     this.fetcher.dispose();
     this.view.dispose();
     for (const d of this.disposers) d();

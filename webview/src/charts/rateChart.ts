@@ -1,13 +1,20 @@
 /**
  * Events per second over the whole trace, with the timeline's viewport shaded; a click centres the
- * timeline on that time.
+ * timeline on that time. The time axis is labelled as the timeline's ruler is (shared/ticks.ts:
+ * "0 ms", "5 ms", "10 ms"), and spans the trace as the timeline knows it, also between refreshes
+ * of the series while a recording grows.
  */
 import { Chart, type Plugin } from 'chart.js';
 import type { Rate } from '../../../protocol/messages';
 import { formatCount, formatTime } from '../../../shared/format';
+import { makeTicks } from '../../../shared/ticks';
 import { withAlpha, type Palette } from '../timeline/colors';
 import type { Viewport } from '../timeline/timescale';
 import { perSecond } from './bins';
+import { themeChart } from './chartSetup';
+
+/** Shortest time axis, ns (a trace of one event still gets a readable axis). */
+const MIN_SPAN_NS = 1e6;
 
 /** A rate chart on a canvas. */
 export class RateChart {
@@ -15,17 +22,30 @@ export class RateChart {
   private viewport: Viewport | null = null;
   private band = 'rgba(128,128,128,0.2)';
   private frame = 0;
+  private duration = 0;
+  private readonly labels = new Map<number, string>();
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly onPick: (ns: number) => void,
   ) {}
 
+  /** The end of the trace as the timeline knows it, ns (the axis spans [0, end]). */
+  setDuration(ns: number): void {
+    if (ns === this.duration) return;
+    this.duration = ns;
+    const x = this.chart?.options.scales?.x;
+    if (x) {
+      x.max = Math.max(ns, MIN_SPAN_NS);
+      this.chart?.update('none');
+    }
+  }
+
   /** Show `r`. */
   update(r: Rate, p: Palette): void {
     this.band = withAlpha(p.focus, 0.18);
     const ys = perSecond(r.counts, r.binNs);
-    const points = r.starts.map((s, i) => ({ x: (s + r.binNs / 2) / 1e9, y: ys[i] }));
+    const points = r.starts.map((s, i) => ({ x: s + r.binNs / 2, y: ys[i] }));
     const dataset = {
       data: points,
       borderColor: p.styles[1],
@@ -35,9 +55,13 @@ export class RateChart {
       borderWidth: 1.5,
       tension: 0,
     };
+    const last = r.starts.length ? r.starts[r.starts.length - 1] + r.binNs : 0;
+    this.duration = Math.max(this.duration, last);
     if (this.chart) {
       this.chart.data = { datasets: [dataset] };
-      this.chart.update('none');
+      const x = this.chart.options.scales?.x;
+      if (x) x.max = Math.max(this.duration, MIN_SPAN_NS);
+      themeChart(this.chart, p);
       return;
     }
     const band: Plugin<'line'> = {
@@ -46,8 +70,8 @@ export class RateChart {
         const v = this.viewport;
         const x = chart.scales.x;
         if (!v || !x) return;
-        const a = Math.max(x.getPixelForValue(v.start / 1e9), chart.chartArea.left);
-        const b = Math.min(x.getPixelForValue(v.end / 1e9), chart.chartArea.right);
+        const a = Math.max(x.getPixelForValue(v.start), chart.chartArea.left);
+        const b = Math.min(x.getPixelForValue(v.end), chart.chartArea.right);
         if (b <= a) return;
         chart.ctx.save();
         chart.ctx.fillStyle = this.band;
@@ -65,23 +89,37 @@ export class RateChart {
           const ev = _e.x;
           if (ev === null || ev === undefined) return;
           const t = chart.scales.x.getValueForPixel(ev);
-          if (t !== undefined) this.onPick(t * 1e9);
+          if (t !== undefined) this.onPick(t);
         },
         plugins: {
           legend: { display: false },
           tooltip: {
             callbacks: {
-              title: (items) => (items[0] ? formatTime(Number(items[0].parsed.x) * 1e9) : ''),
+              title: (items) => (items[0] ? formatTime(Number(items[0].parsed.x)) : ''),
               label: (item) => `${formatCount(Number(item.parsed.y))} events/s`,
             },
           },
         },
         scales: {
-          x: { type: 'linear', ticks: { callback: (v) => `${Number(v)} s`, maxRotation: 0 }, grid: { display: false } },
-          y: { beginAtZero: true, ticks: { callback: (v) => formatCount(Number(v)) } },
+          x: {
+            type: 'linear',
+            min: 0,
+            max: Math.max(this.duration, MIN_SPAN_NS),
+            // the ruler's 1-2-5 steps and units, not chart.js's decimals of seconds
+            afterBuildTicks: (axis) => {
+              const ticks = makeTicks(axis.min, axis.max, Math.max(axis.width, 100), 70);
+              this.labels.clear();
+              for (const t of ticks.major) this.labels.set(t.t, t.label);
+              axis.ticks = ticks.major.map((t) => ({ value: t.t }));
+            },
+            ticks: { callback: (v) => this.labels.get(Number(v)) ?? '', maxRotation: 0, autoSkip: true },
+            grid: { display: false },
+          },
+          y: { beginAtZero: true, suggestedMax: 1, ticks: { precision: 0, callback: (v) => formatCount(Number(v)) } },
         },
       },
     });
+    themeChart(this.chart, p);
     this.canvas.setAttribute('aria-label', 'Events per second over the trace');
   }
 
@@ -103,8 +141,11 @@ export class RateChart {
     this.chart = null;
   }
 
-  /** Re-read the theme. */
-  retheme(): void {
-    this.chart?.update('none');
+  /** Put the theme on it. */
+  retheme(p: Palette): void {
+    this.band = withAlpha(p.focus, 0.18);
+    const ds = this.chart?.data.datasets[0];
+    if (ds) Object.assign(ds, { borderColor: p.styles[1], backgroundColor: withAlpha(p.styles[1], 0.25) });
+    if (this.chart) themeChart(this.chart, p);
   }
 }
