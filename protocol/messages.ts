@@ -49,6 +49,8 @@ export interface TrackInfo {
   readonly tid: number;
   /** Rows of overlapping spans (requests in flight), at least 1. */
   readonly lanes: number;
+  /** Events on the track so far (how dense it is: the live view sizes its window by it). */
+  readonly events?: number;
 }
 
 /** Why a trace cannot be shown, or what went wrong while recording it. */

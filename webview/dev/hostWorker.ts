@@ -63,7 +63,7 @@ function summary(): TraceSummary {
     paused: false,
     loading: null,
     problem: null,
-    tracks: store.tracks.all(),
+    tracks: store.trackInfos(),
     events: Math.round((store.size * d) / store.duration),
     dropped: store.dropped,
     wallClockStartMs: WALL_START,

@@ -21,7 +21,7 @@ import { Legend } from './timeline/legend';
 import type { EventRef } from './timeline/navigation';
 import { around } from './timeline/timescale';
 import { TimelineView } from './timeline/view';
-import { DEFAULT_TAIL_SPAN, ViewportModel } from './timeline/viewportModel';
+import { DEFAULT_TAIL_SPAN, densitySpan, ViewportModel } from './timeline/viewportModel';
 import { WindowFetcher } from './timeline/windowFetcher';
 import { Toolbar } from './toolbar';
 import type { VsCodeApi } from './vscodeApi';
@@ -78,7 +78,7 @@ export class App {
     this.toolbar = new Toolbar(root, {
       pause: (paused) => post({ type: 'pause', paused }),
       stop: () => post({ type: 'stop' }),
-      follow: () => this.model.followTail(),
+      follow: () => this.model.followTail(this.densitySpan(), true),
       fit: () => this.model.fitAll(),
       zoomToSelection: () => this.zoomToSelection(),
       toggleCharts: () => this.setChartsOpen(!this.charts.isOpen),
@@ -240,9 +240,10 @@ export class App {
     // a file being read grows like a recording: the view keeps it whole until the user moves
     this.model.setTrace(s.duration, s.live || s.loading !== null);
     if (!previous && !this.restoredViewport) {
-      if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN);
+      if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN, true);
       else this.model.fitAll();
     }
+    if (s.live) this.model.setDensitySpan(this.densitySpan());
     this.showProblem(s);
     const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live || previous.loading !== s.loading;
     if (previous && changed) {
@@ -263,6 +264,12 @@ export class App {
     this.problemPage.show(fatal, s.title);
     this.mainSplit.hidden = fatal !== null;
     if (s.problem && !fatal) this.banner.showProblem(s.problem.message, s.problem.fix);
+  }
+
+  /** The live window the events' density calls for at this width. */
+  private densitySpan(): number {
+    const s = this.summary;
+    return s ? densitySpan(s.tracks, s.duration, this.view.axisWidth()) : DEFAULT_TAIL_SPAN;
   }
 
   private reveal(ref: EventRef): void {

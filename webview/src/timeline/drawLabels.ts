@@ -75,7 +75,8 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
     ctx.fillStyle = pal.hover;
     ctx.fillRect(0, y, f.labelWidth, r.height);
   }
-  const cy = y + Math.min(r.height, 24) / 2;
+  // single-lane tracks (which may be tall when there are few): centred; lanes: at the top
+  const cy = y + (r.lanes === 1 ? r.height : Math.min(r.height, 24)) / 2;
   const [name, id] = splitLabel(r.track.label);
   ctx.font = font(f, 12);
   const idW = id ? ctx.measureText(id).width + 8 : 0;

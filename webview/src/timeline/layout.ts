@@ -14,6 +14,9 @@ export const SINGLE_LANE_H = 24;
 export const MULTI_LANE_H = 13;
 /** Space above the first and below the last lane of a track, px. */
 export const TRACK_PAD = 3;
+/** Tallest lanes when a few tracks are given the room of the view, px. */
+const SINGLE_LANE_MAX_H = 40;
+const MULTI_LANE_MAX_H = 20;
 
 /** Tracks sharing a `group` (a process, "Interrupts", "Losses"). */
 export interface GroupInfo {
@@ -53,7 +56,12 @@ export class TrackLayout {
   private readonly byTrack = new Map<number, TrackRow>();
   private readonly headerOf = new Map<number, GroupRow>();
 
-  constructor(readonly rows: readonly Row[], readonly groups: readonly GroupInfo[]) {
+  constructor(
+    readonly rows: readonly Row[],
+    readonly groups: readonly GroupInfo[],
+    /** The height of the view the layout was made for (0: none). */
+    readonly roomFor = 0,
+  ) {
     const last = rows[rows.length - 1];
     this.height = last ? last.top + last.height : 0;
     const trackRows: TrackRow[] = [];
@@ -123,9 +131,22 @@ export function groupTracks(tracks: readonly TrackInfo[]): GroupInfo[] {
   return [...groups].map(([key, list]) => ({ key, tracks: list }));
 }
 
-/** Lay out `tracks`, with the groups whose keys are in `collapsed` showing only their header. */
-export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet<string>): TrackLayout {
+/**
+ * Lay out `tracks`, with the groups whose keys are in `collapsed` showing only their header. With
+ * `room` (the height of the view, px), a few tracks grow taller to use it, up to a limit.
+ */
+export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet<string>, room = 0): TrackLayout {
   const groups = groupTracks(tracks);
+  // how much taller the lanes may be: the room left after the headers, over what they need
+  let headers = 0;
+  let lanesNeed = 0;
+  for (const g of groups) {
+    headers += GROUP_H;
+    if (!collapsed.has(g.key)) for (const t of g.tracks) lanesNeed += Math.max(1, t.lanes | 0) === 1 ? SINGLE_LANE_H : Math.max(1, t.lanes | 0) * MULTI_LANE_H + 2 * TRACK_PAD;
+  }
+  const grow = lanesNeed > 0 && room > headers + lanesNeed ? (room - headers) / lanesNeed : 1;
+  const single = Math.min(SINGLE_LANE_MAX_H, Math.floor((SINGLE_LANE_H - 2 * TRACK_PAD) * grow));
+  const multi = Math.min(MULTI_LANE_MAX_H, Math.floor(MULTI_LANE_H * grow));
   const rows: Row[] = [];
   let y = 0;
   for (const g of groups) {
@@ -135,13 +156,13 @@ export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet
     if (isCollapsed) continue;
     for (const t of g.tracks) {
       const lanes = Math.max(1, t.lanes | 0);
-      const laneH = lanes === 1 ? SINGLE_LANE_H - 2 * TRACK_PAD : MULTI_LANE_H;
+      const laneH = lanes === 1 ? single : multi;
       const height = lanes * laneH + 2 * TRACK_PAD;
       rows.push({ kind: 'track', track: t, group: g, top: y, height, lanes, laneH });
       y += height;
     }
   }
-  return new TrackLayout(rows, groups);
+  return new TrackLayout(rows, groups, room);
 }
 
 /** Same tracks, in the same order, with the same lanes and labels (the layout can be kept)? */

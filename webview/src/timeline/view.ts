@@ -292,8 +292,9 @@ export class TimelineView implements InputHost {
     return null;
   }
 
+  /** Lay the tracks out again (tracks, collapsed groups or the view's height changed). */
   private relayout(): void {
-    this.layout = buildLayout(this.summary?.tracks ?? [], this.collapsed);
+    this.layout = buildLayout(this.summary?.tracks ?? [], this.collapsed, this.height - RULER_H);
     this.trackList.update(this.layout, this.scrollTop);
     this.updateSpacer();
     this.requestDraw();
@@ -313,6 +314,7 @@ export class TimelineView implements InputHost {
     this.dpr = window.devicePixelRatio || 1;
     this.labelW = Math.min(this.labelW, Math.max(LABEL_W_MIN, w / 2));
     this.renderer.resize(w, h, this.dpr);
+    if (this.layout.roomFor !== h - RULER_H) this.relayout();
     this.updateSpacer();
     this.viewportChanged();
     this.draw();

@@ -307,7 +307,7 @@ export class TraceSession {
       paused: this.paused,
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
-      tracks: this.store.tracks.all(),
+      tracks: this.store.trackInfos(),
       events: this.store.size,
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,

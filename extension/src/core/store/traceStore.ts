@@ -5,7 +5,7 @@
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
 import { SYSCALLS } from '../../../../protocol/generated/wire';
-import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
+import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { Column, InternTable, StringTable } from './columns';
@@ -270,6 +270,11 @@ export class TraceStore {
     const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);
     if (e.unfinished) this.unfinished.set(key, id);
     return id;
+  }
+
+  /** The tracks in display order, each with its number of events. */
+  trackInfos(): TrackInfo[] {
+    return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
   }
 
   /** Event ids of a track, sorted by start. */
