@@ -77,7 +77,7 @@ export class TrackPainter {
   private readonly textWidths = new Map<string, number>();
   private textFont = '';
   private avgCharW = 6;
-  private texts: { x: number; y: number; w: number; text: string; short: string; style: number }[] = [];
+  private texts: { x: number; y: number; w: number; text: string; short: string; style: number; merged: boolean }[] = [];
   private nTexts = 0;
 
   private pool(track: number, lanes: number): TrackPool {
@@ -148,8 +148,6 @@ export class TrackPainter {
     lap('tracks.blit');
     this.fill(ctx, f);
     lap('tracks.unfinished');
-    this.drawTexts(ctx, f);
-    lap('tracks.text');
     for (const r of rows) {
       if (r.kind !== 'track') continue;
       const g = geometry.get(r.track.id);
@@ -204,7 +202,7 @@ export class TrackPainter {
           const text = blocks.merged[i] ? `${blocks.count[i]} events` : name ? `${name} ${dur}` : dur;
           // Too long for the span: the name alone (truncated if need be).
           const short = name && !blocks.merged[i] ? name : text;
-          this.addText(Math.max(x0, labelWidth), y + h / 2, Math.min(x0 + w, width) - Math.max(x0, labelWidth), text, short, style);
+          this.addText(Math.max(x0, labelWidth), y + h / 2, Math.min(x0 + w, width) - Math.max(x0, labelWidth), text, short, style, blocks.merged[i] === 1);
         }
       }
     }
@@ -238,7 +236,7 @@ export class TrackPainter {
     }
   }
 
-  private addText(x: number, y: number, w: number, text: string, short: string, style: number): void {
+  private addText(x: number, y: number, w: number, text: string, short: string, style: number, merged: boolean): void {
     if (w < TEXT_MIN_W) return;
     const t = this.texts[this.nTexts];
     if (t) {
@@ -248,8 +246,9 @@ export class TrackPainter {
       t.text = text;
       t.short = short;
       t.style = style;
+      t.merged = merged;
     } else {
-      this.texts.push({ x, y, w, text, short, style });
+      this.texts.push({ x, y, w, text, short, style, merged });
     }
     this.nTexts++;
   }
@@ -270,8 +269,21 @@ export class TrackPainter {
     }
   }
 
-  private drawTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
+  /**
+   * The names and durations inside the spans of the last `paint`, drawn last (after the arrows,
+   * which would cross them otherwise), in the track area.
+   */
+  paintTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
     if (this.nTexts === 0) return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(f.labelWidth, RULER_H, f.width - f.labelWidth, f.height - RULER_H);
+    ctx.clip();
+    this.drawTexts(ctx, f);
+    ctx.restore();
+  }
+
+  private drawTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
     const fnt = font(f, 11);
     ctx.font = fnt;
     if (fnt !== this.textFont) {
@@ -302,7 +314,8 @@ export class TrackPainter {
           text = text.slice(0, chars) + '…';
         }
       }
-      ctx.fillStyle = isUnfinished(t.style) ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
+      // on a merged (half-transparent) block the text colour chosen for the solid colour is too dim
+      ctx.fillStyle = isUnfinished(t.style) || t.merged ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
       ctx.fillText(text, t.x + t.w / 2, t.y + 0.5);
     }
     ctx.textAlign = 'left';

@@ -321,7 +321,8 @@ export class TraceSession {
 
   details(id: number): EventDetails | null {
     const e = this.store.get(id);
-    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, this.pipeline.trace.processes.threadName(e.pid, e.tid)) : null;
+    const processes = this.pipeline.trace.processes;
+    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, (pid, tid) => processes.threadName(pid, tid)) : null;
   }
 
   histogram(id: number, scope: 'kind' | 'site'): Histogram {

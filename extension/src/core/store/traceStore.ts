@@ -183,7 +183,8 @@ export class TraceStore {
         const end = e.completeTs ?? Math.max(this.duration, start);
         const lane = this.tracks.lane(track, start, end);
         const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
-        const args: Args = { ...e.args, data: '0x' + e.data.toString(16) };
+        // the threads that submitted and reaped it (the requests track belongs to the process)
+        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), submitted_by: e.tid, completed_by: e.completeTid };
         const model = e.kind === 'aio' ? Style.aio : Style.uring;
         const id = this.push(KindCode[e.kind], e.name, track, start, end, (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode, flags, e.res ?? 0, e.stackId, args, lane);
         if (e.submitTs !== null && e.completeTs !== null) {

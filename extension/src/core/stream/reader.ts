@@ -96,7 +96,7 @@ export class StreamReader {
     }
     if (this.pending.length) {
       const at = this.consumed;
-      return `the stream ends ${this.pending.length} bytes into a record at offset ${at}: it was cut short (crash or full disk); the ${this.stats.records} whole records before it are kept`;
+      return `the stream ends ${this.pending.length} bytes into a record at offset ${at}: it was cut short (crash or full disk); ${this.stats.records === 1 ? 'the 1 whole record' : `the ${this.stats.records} whole records`} before it ${this.stats.records === 1 ? 'is' : 'are'} kept`;
     }
     return undefined;
   }

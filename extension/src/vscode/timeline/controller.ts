@@ -4,11 +4,13 @@
  * and turns "open this frame" into an editor at the line.
  */
 import * as vscode from 'vscode';
-import type { FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
+import { existsSync } from 'node:fs';
+import type { FrameInfo, FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
+import { errorMessage } from '../../core/errors';
 import type { TraceSession } from '../../core/session/traceSession';
 import { inBackground } from '../errors';
 import { log } from '../log';
-import { openEventSource, openFrame } from '../source';
+import { locateSource, openEventSource, openFrame } from '../source';
 import { timelineHtml, webviewRoots } from './html';
 
 /** Connects a webview and a session. */
@@ -62,7 +64,7 @@ export class TimelineController implements vscode.Disposable {
           this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution) });
           break;
         case 'details':
-          this.post({ type: 'details', id: m.id, details: this.session.details(m.eventId) });
+          inBackground('Details', this.replyDetails(m.id, m.eventId));
           break;
         case 'histogram':
           this.post({ type: 'histogram', id: m.id, histogram: this.session.histogram(m.eventId, m.scope) });
@@ -93,6 +95,26 @@ export class TimelineController implements vscode.Disposable {
       log().error(`timeline: ${m.type}: ${message}`);
       if ('id' in m) this.post({ type: 'error', id: m.id, message });
     }
+  }
+
+  /**
+   * The details of an event, its frames told apart: a source file that is neither here nor in the
+   * workspace (a library's build tree) cannot be opened, and says so instead of looking like a link.
+   */
+  private async replyDetails(id: number, eventId: number): Promise<void> {
+    try {
+      const d = this.session.details(eventId);
+      const stack = d ? await Promise.all(d.stack.map((f) => this.checkFrame(f))) : [];
+      this.post({ type: 'details', id, details: d ? { ...d, stack } : null });
+    } catch (e) {
+      log().error(`timeline: details: ${errorMessage(e)}`);
+      this.post({ type: 'error', id, message: errorMessage(e) });
+    }
+  }
+
+  private async checkFrame(f: FrameInfo): Promise<FrameInfo> {
+    if (!f.openable || !f.file || existsSync(f.file) || (await locateSource(f.file))) return f;
+    return { ...f, openable: false, problem: `no source here: ${f.file} is neither on this machine nor in the workspace` };
   }
 
   dispose(): void {
