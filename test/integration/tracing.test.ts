@@ -82,7 +82,8 @@ describe('I/O Lens in VS Code', function () {
     const tree = api.stalls.getTreeItem(items[0]);
     assert.match(String(tree.label), /^\d+\.\d ms {2}read$/);
     // the workspace is test/fixtures: paths inside it are shown relative to it
-    assert.match(String(tree.description), new RegExp(`epoll_stall \\d+ · src/epoll_stall\\.c:${markLine('epoll_stall', 'stall-read')}$`));
+    // file:line first (a narrow view keeps it), then the thread
+    assert.match(String(tree.description), new RegExp(`^src/epoll_stall\\.c:${markLine('epoll_stall', 'stall-read')} · epoll_stall \\d+$`));
     await vscode.commands.executeCommand('iolens.openStall', items[0]);
     const editor = await until('an editor', () => vscode.window.activeTextEditor);
     assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));

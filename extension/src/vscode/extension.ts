@@ -25,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const sessions = new Sessions(context.extensionUri);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
+  stalls.setView(stallsView);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
     sessions,
