@@ -135,6 +135,15 @@ export interface WindowData {
   readonly names?: readonly string[];
 }
 
+/** Where an event is: enough to select, reveal and draw it. */
+export interface EventRef {
+  readonly id: number;
+  readonly track: number;
+  readonly start: number;
+  /** Equal to start for an instant. */
+  readonly end: number;
+}
+
 /** A frame of a stack, for the details pane. */
 export interface FrameInfo {
   readonly index: number;
@@ -232,6 +241,28 @@ export interface RevealMessage {
   readonly start: Ns;
   readonly end: Ns;
 }
+/** Reply to a FilterRequest: what the filter matches in the whole trace. */
+export interface FilterMessage {
+  readonly type: 'filter';
+  readonly id: number;
+  /** Tracks holding matches. */
+  readonly tracks: readonly number[];
+  readonly events: number;
+}
+/** Reply to a FindRequest: the event found, or null when there is none that way. */
+export interface FindMessage {
+  readonly type: 'find';
+  readonly id: number;
+  readonly ref: EventRef | null;
+}
+/** Do what a command or keybinding of the editor asked (the timeline has the focus or is current). */
+export interface ActionMessage {
+  readonly type: 'action';
+  readonly action: TimelineAction;
+}
+/** What the editor's commands ask of a timeline. */
+export type TimelineAction = 'filter' | 'keys' | 'nextKind' | 'previousKind' | 'nextSite' | 'previousSite';
+
 /** A request failed (`id` 0: an error not tied to any request). */
 export interface ErrorMessage {
   readonly type: 'error';
@@ -240,7 +271,17 @@ export interface ErrorMessage {
 }
 
 /** Everything the host sends. */
-export type ToWebview = SummaryMessage | WindowMessage | DetailsMessage | HistogramMessage | RateMessage | RevealMessage | ErrorMessage;
+export type ToWebview =
+  | SummaryMessage
+  | WindowMessage
+  | DetailsMessage
+  | HistogramMessage
+  | RateMessage
+  | FilterMessage
+  | FindMessage
+  | RevealMessage
+  | ActionMessage
+  | ErrorMessage;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -248,13 +289,30 @@ export type ToWebview = SummaryMessage | WindowMessage | DetailsMessage | Histog
 export interface ReadyMessage {
   readonly type: 'ready';
 }
-/** Spans, instants and arrows of [start, end) at a resolution. */
+/** Spans, instants and arrows of [start, end) at a resolution (only what matches `filter`, when given). */
 export interface WindowRequest {
   readonly type: 'window';
   readonly id: number;
   readonly start: Ns;
   readonly end: Ns;
   readonly resolution: Ns;
+  /** The filter box's text (shared/filter.ts). */
+  readonly filter?: string;
+}
+/** What a filter (shared/filter.ts) matches in the whole trace. */
+export interface FilterRequest {
+  readonly type: 'filter';
+  readonly id: number;
+  readonly filter: string;
+}
+/** The next or previous event of the same kind or call site as `eventId` (matching `filter`). */
+export interface FindRequest {
+  readonly type: 'find';
+  readonly id: number;
+  readonly eventId: number;
+  readonly dir: 1 | -1;
+  readonly scope: 'kind' | 'site';
+  readonly filter?: string;
 }
 /** The details of one event. */
 export interface DetailsRequest {
@@ -306,6 +364,8 @@ export type FromWebview =
   | CommandMessage
   | ReadyMessage
   | WindowRequest
+  | FilterRequest
+  | FindRequest
   | DetailsRequest
   | HistogramRequest
   | RateRequest
@@ -317,6 +377,8 @@ export type FromWebview =
 /** Requests and the reply type each expects. */
 export interface Replies {
   window: WindowMessage;
+  filter: FilterMessage;
+  find: FindMessage;
   details: DetailsMessage;
   histogram: HistogramMessage;
   rate: RateMessage;

@@ -187,4 +187,53 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     await screenshot(page, 'editor-charts-dark');
     await setColorTheme(page, 'Default Light Modern');
   });
+
+  it('narrows the tracks to those matching the filter', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+    const frame = await trace(page);
+    await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    const tracks = async (): Promise<string[]> => frame.locator('ol.timeline-tracks li').allTextContents();
+    const before = await until('the tracks', async () => ((await tracks()).length >= 2 ? tracks() : undefined));
+    assert.ok(before.some((t) => t.startsWith('uio0')), before.join(' | '));
+    // / puts the cursor in the filter box, as Ctrl+F does
+    await frame.locator('canvas.timeline-canvas').focus();
+    await frame.locator('canvas.timeline-canvas').press('/');
+    const box = frame.locator('.tb-filter input');
+    await until('the filter box focused', async () => box.evaluate((el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement));
+    await box.fill('read');
+    const after = await until('fewer tracks', async () => {
+      const t = await tracks();
+      return t.length < before.length && t.length > 0 ? t : undefined;
+    });
+    assert.deepEqual(after.map((t) => t.split(' ')[0]), ['edu_uio'], `only the thread with reads: ${after.join(' | ')}`);
+    const status = await frame.locator('.tb-filter-status').textContent();
+    assert.match(status ?? '', /\d+ events? · 1 track$/);
+    await screenshot(page, 'editor-filter-light');
+    await box.fill('path:/dev/uio0 >1ms');
+    await until('the filter applied', async () => /events? · \d+ tracks?$/.test((await frame.locator('.tb-filter-status').textContent()) ?? ''));
+    await box.fill('fd:x');
+    await until('the error', async () => /fd: takes a number/.test((await frame.locator('.tb-filter-status').textContent()) ?? ''));
+    await box.press('Escape');
+    await box.press('Escape');
+    await until('all the tracks again', async () => (await tracks()).length === before.length);
+  });
+
+  it('shows the keyboard help on ?', async () => {
+    const { page } = session;
+    const frame = await trace(page);
+    const canvas = frame.locator('canvas.timeline-canvas');
+    await canvas.focus();
+    await canvas.press('?');
+    const help = frame.locator('.keys-help');
+    await help.waitFor({ state: 'visible', timeout: 5000 });
+    const text = await help.innerText();
+    assert.match(text, /Keyboard shortcuts/);
+    for (const k of ['W', 'N', '/', '?']) assert.ok(text.includes(k), k);
+    assert.match(text, /next and previous event of the same kind/);
+    await screenshot(page, 'editor-keys-light');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden', timeout: 5000 });
+  });
 });

@@ -14,6 +14,7 @@
  */
 import { ns, type EventDetails, type FromWebview, type Histogram, type Rate, type ToWebview, type TraceSummary, type WindowData } from '../../protocol/messages';
 import { TraceStore } from '../../extension/src/core/store/traceStore';
+import { compileFilter, findOccurrence, summarizeFilter } from '../../extension/src/core/store/filter';
 import { queryWindow } from '../../extension/src/core/store/window';
 import { makeTrace, PATHS, THREAD_NAMES } from './syntheticTrace';
 
@@ -99,10 +100,10 @@ function densest(start: number, end: number, res: number, mixed: boolean): Windo
   return { start: ns(start), end: ns(end), resolution: ns(res), spans, instants: [], arrows: [], gaps: [] };
 }
 
-function answerWindow(start: number, end: number, res: number): WindowData {
+function answerWindow(start: number, end: number, res: number, filter: string): WindowData {
   if (empty) return { start: ns(start), end: ns(end), resolution: ns(res), spans: [], instants: [], arrows: [], gaps: [] };
   if (maxDensity) return densest(start, end, res, maxDensity === 2);
-  const data = queryWindow(store, ns(start), ns(Math.min(end, duration())), ns(res));
+  const data = queryWindow(store, ns(start), ns(Math.min(end, duration())), ns(res), compileFilter(store, filter));
   return { ...(withNames ? data : { ...data, names: undefined }), end: ns(end) };
 }
 
@@ -175,7 +176,7 @@ function receive(m: FromWebview): void {
       break;
     case 'window': {
       const a = performance.now();
-      const data = answerWindow(m.start, m.end, m.resolution);
+      const data = answerWindow(m.start, m.end, m.resolution, m.filter ?? '');
       stats.lastWindowMs = performance.now() - a;
       stats.lastWindowSpans = data.spans.reduce((n, s) => n + s.ids.length, 0);
       stats.windows++;
@@ -191,6 +192,14 @@ function receive(m: FromWebview): void {
       break;
     case 'rate':
       post({ type: 'rate', id: m.id, rate: rate() });
+      break;
+    case 'filter': {
+      const f = compileFilter(store, m.filter);
+      post({ type: 'filter', id: m.id, ...(f ? summarizeFilter(store, f) : { tracks: store.tracks.all().map((t) => t.id), events: store.size }) });
+      break;
+    }
+    case 'find':
+      post({ type: 'find', id: m.id, ref: findOccurrence(store, { of: (id) => `src/conn.c:212#${id % 3}` }, m.eventId, m.dir, m.scope, compileFilter(store, m.filter ?? '')) });
       break;
     case 'command':
     case 'openFrame':

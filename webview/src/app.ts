@@ -1,16 +1,19 @@
 /**
- * The webview application: builds the page (toolbar, error banner, timeline with its legend,
- * details and charts panes with splitters), routes the host's messages, and keeps the viewport,
- * selection and layout in the saved state.
+ * The webview application: builds the page (toolbar with the filter box, error banner, timeline
+ * with its legend, details and charts panes with splitters, the keyboard help), routes the host's
+ * messages, and keeps the viewport, selection, filter, hidden and pinned tracks and layout in the
+ * saved state.
  */
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { ns, type FromWebview, type ToWebview, type TraceSummary } from '../../protocol/messages';
+import { ns, type FromWebview, type TimelineAction, type ToWebview, type TraceSummary } from '../../protocol/messages';
 import { Announcer } from './announcer';
 import { Banner } from './banner';
 import { ChartsPane } from './charts/chartsPane';
 import { ChartsController } from './chartsController';
 import { DetailsCache } from './details/detailsCache';
 import { DetailsPane } from './details/detailsPane';
+import { FilterBox } from './filterBox';
+import { KeysHelp } from './keysHelp';
 import { ProblemPage } from './problemPage';
 import { isQuietFailure, Rpc } from './rpc';
 import { SelectionController } from './selection';
@@ -20,6 +23,7 @@ import { readPalette } from './timeline/colors';
 import { Legend } from './timeline/legend';
 import type { EventRef } from './timeline/navigation';
 import { around } from './timeline/timescale';
+import { TrackChoice } from './timeline/trackChoice';
 import { TimelineView } from './timeline/view';
 import { DEFAULT_TAIL_SPAN, densitySpan, ViewportModel } from './timeline/viewportModel';
 import { WindowFetcher } from './timeline/windowFetcher';
@@ -47,6 +51,12 @@ export class App {
   private readonly toolbar: Toolbar;
   private readonly banner: Banner;
   private readonly problemPage: ProblemPage;
+  private readonly filterBox: FilterBox;
+  private readonly keysHelp: KeysHelp;
+  private readonly announcer: Announcer;
+  private readonly choice: TrackChoice;
+  /** When the filter's matches were last asked for (while the trace grows), ms. */
+  private filterAskedAt = 0;
   private readonly mainSplit: HTMLElement;
   private readonly legend: Legend;
   private readonly selection: SelectionController;
@@ -82,9 +92,14 @@ export class App {
       fit: () => this.model.fitAll(),
       zoomToSelection: () => this.zoomToSelection(),
       toggleCharts: () => this.setChartsOpen(!this.charts.isOpen),
+      keys: () => this.keysHelp.toggle(),
+      showHidden: () => this.changeTracks(() => this.choice.showHidden()),
     });
+    this.choice = new TrackChoice(saved.hidden, saved.pinned);
+    this.filterBox = new FilterBox({ apply: (text) => this.applyFilter(text), leave: () => this.view.canvas.focus() }, saved.filter ?? '');
+    this.toolbar.filterSlot.appendChild(this.filterBox.el);
     this.banner = new Banner(root);
-    const announcer = new Announcer(root);
+    const announcer = (this.announcer = new Announcer(root));
 
     this.problemPage = new ProblemPage(root, {
       openAnother: () => post({ type: 'command', command: 'openTrace' }),
@@ -97,7 +112,7 @@ export class App {
     root.appendChild(main);
 
     this.fetcher = new WindowFetcher({
-      fetch: (spec) => this.rpc.request('window', spec).then((m) => m.data),
+      fetch: (spec) => this.rpc.request('window', { ...spec, filter: this.filterBox.text || undefined }).then((m) => m.data),
       onData: () => this.dataArrived(),
       onError: (e) => {
         if (!isQuietFailure(e)) this.banner.show(`Could not load the timeline: ${e instanceof Error ? e.message : String(e)}`);
@@ -115,6 +130,12 @@ export class App {
         zoomToSelection: () => this.zoomToSelection(),
         fitAll: () => this.model.fitAll(),
         layoutChanged: (labelWidth, scrollTop) => this.store.update({ labelWidth, scrollTop }),
+        toggleHidden: (track) => this.changeTracks(() => this.choice.toggleHidden(track)),
+        togglePinned: (track) => this.changeTracks(() => this.choice.togglePinned(track)),
+        showHidden: () => this.changeTracks(() => this.choice.showHidden()),
+        occurrence: (dir, scope) => this.occurrence(dir, scope),
+        filter: () => this.filterBox.focus(),
+        help: () => this.keysHelp.toggle(),
       },
       (id) => this.cache.get(id),
     );
@@ -122,6 +143,8 @@ export class App {
     this.view.restoreLayout(saved.labelWidth, saved.scrollTop);
     this.view.setCollapsed(this.collapsed);
     this.legend = new Legend(top);
+    this.keysHelp = new KeysHelp(top, () => this.view.canvas.focus());
+    this.view.setPinned(this.choice.pinned);
 
     const details = new DetailsPane(bottom, {
       openFrame: (eventId, frame) => post({ type: 'openFrame', eventId, frame }),
@@ -200,7 +223,9 @@ export class App {
 
     this.view.setEmpty('Loading trace…', true);
     this.updateToolbar();
+    this.toolbar.setHidden(this.choice.hidden.size);
     post({ type: 'ready' });
+    if (this.filterBox.text) this.applyFilter(this.filterBox.text);
     // Restore the selection (and tell the host, which may have been restarted with the view).
     if (saved.selection) this.selection.select(saved.selection);
   }
@@ -222,7 +247,12 @@ export class App {
       case 'details':
       case 'histogram':
       case 'rate':
+      case 'filter':
+      case 'find':
         this.rpc.handle(m);
+        break;
+      case 'action':
+        this.act(m.action);
         break;
       case 'error':
         if (!this.rpc.handle(m)) this.banner.show(m.message);
@@ -252,10 +282,109 @@ export class App {
     }
     if (changed) this.charts.traceChanged(!!previous && (previous.live || previous.loading !== null) && !s.live && s.loading === null);
     this.chartsPane.setDuration(s.duration);
-    this.view.setSummary(s);
+    this.view.setSummary(this.shown(s));
+    // while the trace grows, the tracks holding matches may change
+    if (changed && this.filterBox.text && Date.now() - this.filterAskedAt > 1000) this.applyFilter(this.filterBox.text, false);
     this.updateEmpty();
     this.updateToolbar();
     this.updateLegend();
+  }
+
+  /** The summary as the view lays it out: only the tracks chosen (filter, hidden, pinned). */
+  private shown(s: TraceSummary): TraceSummary {
+    return { ...s, tracks: this.choice.visible(s.tracks) };
+  }
+
+  /** Change which tracks are hidden or pinned, then lay out and save. */
+  private changeTracks(change: () => void): void {
+    change();
+    this.store.update({ hidden: [...this.choice.hidden], pinned: [...this.choice.pinned] });
+    this.toolbar.setHidden(this.choice.hidden.size);
+    this.view.setPinned(this.choice.pinned);
+    if (this.summary) this.view.setSummary(this.shown(this.summary));
+    this.updateEmpty();
+  }
+
+  /**
+   * Filter the timeline by `text` ('' removes the filter): the host says which tracks hold
+   * matches (the others are left out) and sends only matching events from then on.
+   */
+  private applyFilter(text: string, fresh = true): void {
+    this.store.update({ filter: text });
+    this.filterAskedAt = Date.now();
+    if (fresh) this.fetcher.invalidate();
+    if (!text) {
+      this.choice.setMatching(null);
+      this.filterBox.showResult(null);
+      this.changeTracks(() => undefined);
+      return;
+    }
+    this.rpc.request('filter', { filter: text }, 'filter').then(
+      (m) => {
+        if (this.filterBox.text !== text) return;
+        this.choice.setMatching(m.tracks);
+        this.filterBox.showResult({ events: m.events, tracks: m.tracks.length });
+        this.changeTracks(() => undefined);
+        if (fresh) this.announcer.say(`Filter: ${m.events} matching events in ${m.tracks.length} tracks`);
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.filterBox.showResult(null, e instanceof Error ? e.message : String(e));
+      },
+    );
+  }
+
+  /** Select the next (dir 1) or previous event of the selection's kind or call site, and show it. */
+  private occurrence(dir: 1 | -1, scope: 'kind' | 'site'): void {
+    const sel = this.selection.current;
+    const d = this.selection.currentDetails;
+    if (!sel) {
+      this.filterBox.note('Select an event first');
+      return;
+    }
+    this.rpc.request('find', { eventId: sel.id, dir, scope, filter: this.filterBox.text || undefined }, 'find').then(
+      (m) => {
+        const what = `${dir === 1 ? 'next' : 'previous'} ${d?.name ?? 'event'}${scope === 'site' ? ' from this call site' : ''}`;
+        if (!m.ref) {
+          this.filterBox.note(`No ${what}`);
+          this.announcer.say(`No ${what}`);
+          return;
+        }
+        const ref = m.ref;
+        const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
+        if (group && this.collapsed.has(group)) this.toggleGroup(group);
+        if (this.choice.hidden.has(ref.track)) this.changeTracks(() => this.choice.toggleHidden(ref.track));
+        this.selection.select(ref);
+        this.view.ensureVisible(ref);
+        this.view.scrollToTrack(ref.track);
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.filterBox.note(e instanceof Error ? e.message : String(e));
+      },
+    );
+  }
+
+  /** A command or keybinding of the editor. */
+  private act(action: TimelineAction): void {
+    switch (action) {
+      case 'filter':
+        this.filterBox.focus();
+        break;
+      case 'keys':
+        this.keysHelp.toggle();
+        break;
+      case 'nextKind':
+      case 'previousKind':
+        this.occurrence(action === 'nextKind' ? 1 : -1, 'kind');
+        break;
+      case 'nextSite':
+      case 'previousSite':
+        this.occurrence(action === 'nextSite' ? 1 : -1, 'site');
+        break;
+      default: {
+        const never: never = action;
+        void never;
+      }
+    }
   }
 
   /** A trace that cannot be shown gives way to the problem page; a recording's problem is a banner. */
@@ -275,6 +404,7 @@ export class App {
   private reveal(ref: EventRef): void {
     const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
     if (group && this.collapsed.has(group)) this.toggleGroup(group);
+    if (this.choice.hidden.has(ref.track)) this.changeTracks(() => this.choice.toggleHidden(ref.track));
     const len = Math.max(ref.end - ref.start, 0);
     this.model.show(around(ref.start, ref.end, this.model.limits, 1, Math.max(len * 3, 20_000)));
     this.selection.select(ref);
@@ -358,6 +488,8 @@ export class App {
     else if (s.events === 0 && s.loading !== null) this.view.setEmpty('Reading the trace…', true);
     else if (s.events === 0 && s.live) this.view.setEmpty('Waiting for events…', true);
     else if (s.events === 0) this.view.setEmpty('No events in this trace');
+    else if (this.choice.filtered && this.choice.visible(s.tracks).length === 0) this.view.setEmpty(`Nothing matches the filter "${this.filterBox.text}"`);
+    else if (this.choice.visible(s.tracks).length === 0) this.view.setEmpty('Every track is hidden: Shift+H shows them again');
     else this.view.setEmpty(null);
   }
 
@@ -370,6 +502,7 @@ export class App {
   dispose(): void {
     this.rpc.dispose();
     this.charts.dispose();
+    this.filterBox.dispose();
     this.fetcher.dispose();
     this.view.dispose();
     for (const d of this.disposers) d();

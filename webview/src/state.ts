@@ -26,6 +26,11 @@ export interface PersistedState {
   readonly scrollTop?: number;
   /** Width of the timeline's label column, px. */
   readonly labelWidth?: number;
+  /** The filter box's text. */
+  readonly filter?: string;
+  /** Hidden and pinned track ids. */
+  readonly hidden?: readonly number[];
+  readonly pinned?: readonly number[];
 }
 
 const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -50,6 +55,9 @@ export function parseState(raw: unknown): PersistedState {
   if (r.histogramScope === 'kind' || r.histogramScope === 'site') out.histogramScope = r.histogramScope;
   if (num(r.scrollTop)) out.scrollTop = r.scrollTop;
   if (num(r.labelWidth)) out.labelWidth = r.labelWidth;
+  if (str(r.filter)) out.filter = r.filter;
+  if (Array.isArray(r.hidden)) out.hidden = r.hidden.filter(num);
+  if (Array.isArray(r.pinned)) out.pinned = r.pinned.filter(num);
   return out;
 }
 

@@ -16,6 +16,10 @@ export interface ToolbarCallbacks {
   fit(): void;
   zoomToSelection(): void;
   toggleCharts(): void;
+  /** Show or hide the keyboard shortcuts. */
+  keys(): void;
+  /** Show the hidden tracks again. */
+  showHidden(): void;
 }
 
 function button(icon: string, label: string, onClick: () => void, text?: string): HTMLElement {
@@ -41,6 +45,9 @@ export class Toolbar {
   private readonly followButton: HTMLElement;
   private readonly zoomButton: HTMLElement;
   private readonly chartsButton: HTMLElement;
+  private readonly hiddenButton: HTMLElement;
+  /** Where the filter box goes. */
+  readonly filterSlot: HTMLElement;
   private paused = false;
   private key = '';
 
@@ -72,9 +79,21 @@ export class Toolbar {
     this.zoomButton = button('zoom-in', 'Zoom to the selection (Z)', () => cb.zoomToSelection());
     this.chartsButton = button('graph', 'Show or hide the charts', () => cb.toggleCharts());
     this.chartsButton.setAttribute('toggleable', '');
-    this.el.append(this.title, this.status, this.stats, this.lost, this.note, spacer, this.followButton, this.pauseButton, this.stopButton, sep, fit, this.zoomButton, this.chartsButton);
+    const keys = button('keyboard', 'Keyboard shortcuts (?)', () => cb.keys());
+    this.hiddenButton = button('eye', 'Show the hidden tracks (Shift+H)', () => cb.showHidden(), '');
+    this.hiddenButton.classList.add('tb-hidden');
+    this.filterSlot = document.createElement('span');
+    this.filterSlot.className = 'tb-filter-slot';
+    this.el.append(this.title, this.status, this.stats, this.lost, this.note, spacer, this.filterSlot, this.hiddenButton, this.followButton, this.pauseButton, this.stopButton, sep, fit, this.zoomButton, this.chartsButton, keys);
     parent.appendChild(this.el);
     this.update(undefined, 'off', false, false);
+    this.setHidden(0);
+  }
+
+  /** How many tracks are hidden (a button shows them again). */
+  setHidden(count: number): void {
+    this.hiddenButton.hidden = count === 0;
+    this.hiddenButton.textContent = count ? `${count} hidden` : '';
   }
 
   /** Reflect the trace and view state. */

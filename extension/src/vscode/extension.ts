@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
 import { attachCommand } from './commands/attach';
-import { launchCommand } from './commands/launch';
+import { launchCommand, launchFileCommand } from './commands/launch';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
 import { guard } from './errors';
 import { Sessions } from './sessions';
@@ -38,7 +38,14 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     reg('iolens.attach', guard('Attach', (arg?: { pid?: number }) => attachCommand(sessions, arg))),
     reg('iolens.launch', guard('Launch', (arg?: LaunchConfig) => launchCommand(sessions, arg))),
+    reg('iolens.launchFile', guard('Launch', (uri?: vscode.Uri) => launchFileCommand(sessions, uri))),
     reg('iolens.stop', () => sessions.stop()),
+    reg('iolens.filter', () => sessions.act('filter')),
+    reg('iolens.showKeys', () => sessions.act('keys')),
+    reg('iolens.nextOfKind', () => sessions.act('nextKind')),
+    reg('iolens.previousOfKind', () => sessions.act('previousKind')),
+    reg('iolens.nextFromSite', () => sessions.act('nextSite')),
+    reg('iolens.previousFromSite', () => sessions.act('previousSite')),
     reg('iolens.openTrace', guard('Open Trace', (arg?: vscode.Uri | string) => openTraceCommand(sessions, arg))),
     reg('iolens.saveTrace', guard('Save Trace', (arg?: vscode.Uri | string) => saveTraceCommand(sessions, arg))),
     reg('iolens.showTimeline', () => {

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { TimelineAction } from '../../../protocol/messages';
 import { errorMessage } from '../core/errors';
 import { TraceSession } from '../core/session/traceSession';
 import { tracersDetaching, type TracerOptions } from '../core/tracer/spawn';
@@ -257,6 +258,13 @@ export class Sessions implements vscode.Disposable {
       if (bound() !== session) sub.dispose();
       else if (panel.active) this.setCurrent(session);
     });
+  }
+
+  /** Ask the current session's timeline to do something (a command or keybinding). */
+  act(action: TimelineAction): void {
+    const controller = this.current && this.timeline(this.current);
+    if (controller) controller.act(action);
+    else void vscode.window.showInformationMessage('I/O Lens: open a trace or record one first; this acts on its timeline.');
   }
 
   /** The timeline controller of a session, if it has one open. */

@@ -1,6 +1,7 @@
 /**
  * The fixed label column: group headers with a disclosure chevron, the process name and its
- * thread count; track labels (thread name, then its tid dimmed), truncated to the column.
+ * thread count; track labels (thread name, then its tid dimmed), truncated to the column, with a
+ * pin and a hide button at the right end of the label under the mouse (a pinned track's pin stays).
  */
 import { partitionPoint } from '../../../shared/search';
 import { canvasY, font, RULER_H, type FrameInput } from './frame';
@@ -65,6 +66,28 @@ function drawGroup(ctx: CanvasRenderingContext2D, f: FrameInput, r: GroupRow): v
   if (name) ctx.fillText(count, 20 + nw + 8, cy);
 }
 
+/** A track label's buttons, from the right end of the column: hide, then pin (x offsets, px). */
+const ICON_SIZE = 16;
+const ICON_GAP = 4;
+const ICONS = { hide: { glyph: '\ueae7', right: 6 }, pin: { glyph: '\ueba0', right: 6 + ICON_SIZE + ICON_GAP } } as const;
+
+/** The label button at canvas x of a track label (the column is `labelWidth` wide), or null. */
+export function labelButtonAt(x: number, labelWidth: number): 'pin' | 'hide' | null {
+  for (const name of ['hide', 'pin'] as const) {
+    const x1 = labelWidth - ICONS[name].right;
+    if (x >= x1 - ICON_SIZE - 1 && x <= x1 + 1) return name;
+  }
+  return null;
+}
+
+function drawIcon(ctx: CanvasRenderingContext2D, f: FrameInput, name: keyof typeof ICONS, cy: number, color: string): void {
+  ctx.font = `${ICON_SIZE - 2}px codicon`;
+  ctx.fillStyle = color;
+  ctx.textAlign = 'center';
+  ctx.fillText(ICONS[name].glyph, f.labelWidth - ICONS[name].right - ICON_SIZE / 2, cy + 1);
+  ctx.textAlign = 'left';
+}
+
 function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): void {
   const pal = f.palette;
   const y = canvasY(f, r.top);
@@ -77,10 +100,13 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
   }
   // single-lane tracks (which may be tall when there are few): centred; lanes: at the top
   const cy = y + (r.lanes === 1 ? r.height : Math.min(r.height, 24)) / 2;
+  const hovered = f.hoverTrack === r.track.id;
+  const pinned = f.pinned.has(r.track.id);
+  const buttons = hovered ? 2 * (ICON_SIZE + ICON_GAP) : pinned ? ICON_SIZE + ICON_GAP : 0;
   const [name, id] = splitLabel(r.track.label);
   ctx.font = font(f, 12);
   const idW = id ? ctx.measureText(id).width + 8 : 0;
-  const shown = fit(ctx, name, f.labelWidth - 28 - idW - 8);
+  const shown = fit(ctx, name, f.labelWidth - 28 - idW - 8 - buttons);
   ctx.fillStyle = pal.foreground;
   ctx.fillText(shown, 24, cy);
   if (id) {
@@ -91,6 +117,12 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
     ctx.font = font(f, 10);
     ctx.fillStyle = pal.muted;
     ctx.fillText(`${r.lanes} lanes`, 24, cy + 14);
+  }
+  if (hovered) {
+    drawIcon(ctx, f, 'pin', cy, pinned ? pal.focus : pal.muted);
+    drawIcon(ctx, f, 'hide', cy, pal.muted);
+  } else if (pinned) {
+    drawIcon(ctx, f, 'pin', cy, pal.focus);
   }
 }
 

@@ -44,6 +44,8 @@ export interface FrameInput {
   readonly duration: number;
   readonly live: boolean;
   readonly wallClockStartMs: number;
+  /** Pinned tracks (their labels show a pin). */
+  readonly pinned: ReadonlySet<number>;
 }
 
 /** Canvas y of content y. */

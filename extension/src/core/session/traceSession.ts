@@ -9,12 +9,13 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EventDetails, Histogram, Ns, Rate, TraceProblem, TraceSummary, WindowData } from '../../../../protocol/messages';
+import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
-import { describeError, isUserError, UserError } from '../errors';
+import { describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
+import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
 import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
@@ -315,8 +316,36 @@ export class TraceSession {
     };
   }
 
-  window(start: Ns, end: Ns, resolution: Ns): WindowData {
-    return queryWindow(this.store, start, end, resolution);
+  window(start: Ns, end: Ns, resolution: Ns, filter = ''): WindowData {
+    return queryWindow(this.store, start, end, resolution, this.filter(filter));
+  }
+
+  /** What the filter box's text matches in the whole trace. Throws (a UserError) when it makes no sense. */
+  filterSummary(filter: string): FilterSummary {
+    const f = this.filter(filter);
+    return f ? summarizeFilter(this.store, f) : { tracks: this.store.tracks.all().map((t) => t.id), events: this.store.size };
+  }
+
+  /** The next (dir 1) or previous event of the kind or call site of `id`, matching `filter`. */
+  find(id: number, dir: 1 | -1, scope: 'kind' | 'site', filter = ''): EventRef | null {
+    return findOccurrence(this.store, this.sites, id, dir, scope, this.filter(filter));
+  }
+
+  private compiled: { key: string; filter: EventFilter | null } | undefined;
+
+  /** The compiled filter of a text, kept while the text and what it was compiled from stay the same. */
+  private filter(text: string): EventFilter | null {
+    if (!text.trim()) return null;
+    const s = this.store;
+    const key = `${text}|${s.names.size}|${s.argTable.size}|${s.tracks.revision}`;
+    if (this.compiled?.key !== key) {
+      try {
+        this.compiled = { key, filter: compileFilter(s, text) };
+      } catch (e) {
+        throw new UserError('usage', errorMessage(e));
+      }
+    }
+    return this.compiled.filter;
   }
 
   details(id: number): EventDetails | null {

@@ -61,6 +61,10 @@ export class StringTable {
   get(id: number): string {
     return this.strings[id] ?? '';
   }
+
+  get size(): number {
+    return this.strings.length;
+  }
 }
 
 /** Values interned by their JSON text: a million identical argument lists are stored once. */

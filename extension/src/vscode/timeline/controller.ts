@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import type { FrameInfo, FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
-import { errorMessage } from '../../core/errors';
+import type { FrameInfo, FromWebview, Ns, TimelineAction, ToWebview } from '../../../../protocol/messages';
+import { describeError, errorMessage } from '../../core/errors';
 import type { TraceSession } from '../../core/session/traceSession';
 import { inBackground } from '../errors';
 import { log } from '../log';
@@ -41,6 +41,11 @@ export class TimelineController implements vscode.Disposable {
     if (this.ready) this.post({ type: 'summary', summary: this.session.summary() });
   }
 
+  /** Ask the timeline to do something (a command or keybinding of the editor). */
+  act(action: TimelineAction): void {
+    this.post({ type: 'action', action });
+  }
+
   /** Show and select an event (from the Stalls view). */
   reveal(eventId: number): void {
     const e = this.session.store.get(eventId);
@@ -61,7 +66,13 @@ export class TimelineController implements vscode.Disposable {
           this.pendingReveal = undefined;
           break;
         case 'window':
-          this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution) });
+          this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution, m.filter) });
+          break;
+        case 'filter':
+          this.post({ type: 'filter', id: m.id, ...this.session.filterSummary(m.filter) });
+          break;
+        case 'find':
+          this.post({ type: 'find', id: m.id, ref: this.session.find(m.eventId, m.dir, m.scope, m.filter) });
           break;
         case 'details':
           inBackground('Details', this.replyDetails(m.id, m.eventId));
@@ -91,9 +102,9 @@ export class TimelineController implements vscode.Disposable {
           break;
       }
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      log().error(`timeline: ${m.type}: ${message}`);
-      if ('id' in m) this.post({ type: 'error', id: m.id, message });
+      const d = describeError(e);
+      if (d.bug) log().error(`timeline: ${m.type}: ${d.detail}`);
+      if ('id' in m) this.post({ type: 'error', id: m.id, message: d.message });
     }
   }
 
