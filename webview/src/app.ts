@@ -30,6 +30,9 @@ import { WindowFetcher } from './timeline/windowFetcher';
 import { Toolbar } from './toolbar';
 import type { VsCodeApi } from './vscodeApi';
 
+/** Below this width (px) the view is narrow: its bottom panes are stacked. */
+const NARROW_PX = 600;
+
 function div(className: string): HTMLDivElement {
   const d = document.createElement('div');
   d.className = className;
@@ -202,12 +205,20 @@ export class App {
       orientation: 'columns',
       fraction: fraction(saved.bottomSplit, 0.5),
       defaultFraction: 0.5,
-      minFirst: 220,
-      minSecond: 220,
+      minFirst: 120,
+      minSecond: 120,
       label: 'Resize the details and the charts',
       onChange: (f) => this.store.update({ bottomSplit: `${(f * 100).toFixed(1)}%` }),
     });
     this.bottomSplit.setSecondHidden(!this.charts.isOpen);
+    // narrow (a column of its own among others): details above the charts, a lighter toolbar
+    const narrow = new ResizeObserver(() => {
+      const isNarrow = root.clientWidth < NARROW_PX;
+      root.classList.toggle('narrow', isNarrow);
+      this.bottomSplit.setOrientation(isNarrow ? 'rows' : 'columns');
+    });
+    narrow.observe(root);
+    this.disposers.push(() => narrow.disconnect());
     this.charts.retheme();
 
     const onMessage = (e: MessageEvent<unknown>): void => this.onMessage(e.data);

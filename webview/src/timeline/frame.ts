@@ -10,7 +10,7 @@ export const RULER_H = 30;
 /** Default width of the label column, px. */
 export const LABEL_W = 220;
 /** Narrowest and widest label column, px. */
-export const LABEL_W_MIN = 120;
+export const LABEL_W_MIN = 90;
 export const LABEL_W_MAX = 480;
 
 /** A rectangle in canvas CSS px. */

@@ -69,6 +69,8 @@ export class TimelineView implements InputHost {
   private height = 1;
   private dpr = 1;
   private labelW = LABEL_W;
+  /** The label column's width chosen (by the user, or the default); a narrow view uses less. */
+  private labelPref = LABEL_W;
   private scrollTop = 0;
   private hover: { hit: Hit; rect: Rect | null; event: EventHover | null; tip: string; clientX: number; clientY: number; x: number; y: number } | null = null;
   private cursorX: number | null = null;
@@ -184,7 +186,7 @@ export class TimelineView implements InputHost {
 
   /** Restore the label column width and scroll position. */
   restoreLayout(labelWidth: number | undefined, scrollTop: number | undefined): void {
-    if (labelWidth) this.labelW = Math.min(Math.max(labelWidth, LABEL_W_MIN), LABEL_W_MAX);
+    if (labelWidth) this.labelW = this.labelPref = Math.min(Math.max(labelWidth, LABEL_W_MIN), LABEL_W_MAX);
     if (scrollTop !== undefined) {
       this.scrollTop = scrollTop;
       this.scroller.scrollTop = scrollTop;
@@ -335,7 +337,8 @@ export class TimelineView implements InputHost {
     this.width = w;
     this.height = h;
     this.dpr = window.devicePixelRatio || 1;
-    this.labelW = Math.min(this.labelW, Math.max(LABEL_W_MIN, w / 2));
+    // a narrow view keeps most of its width for time: the labels take a third at most
+    this.labelW = Math.min(this.labelPref, Math.max(LABEL_W_MIN, Math.round(w * 0.35)));
     this.renderer.resize(w, h, this.dpr);
     if (this.layout.roomFor !== h - RULER_H) this.relayout();
     this.updateSpacer();
@@ -371,7 +374,7 @@ export class TimelineView implements InputHost {
   }
 
   setLabelWidth(w: number): void {
-    this.labelW = Math.min(Math.max(w, LABEL_W_MIN), Math.min(LABEL_W_MAX, this.width - 100));
+    this.labelW = this.labelPref = Math.min(Math.max(w, LABEL_W_MIN), Math.min(LABEL_W_MAX, this.width - 100));
     this.viewportChanged();
     this.cb.layoutChanged(this.labelW, this.scrollTop);
   }
