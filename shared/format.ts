@@ -31,9 +31,11 @@ export function formatTimeAt(ns: number, precisionNs: number): string {
   return `${(ns / 1e9).toFixed(decimals)} s`;
 }
 
-/** 12345 -> "12,345". */
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** 12345 -> "12,345" (one formatter for all: toLocaleString made one per call, a hot spot of the charts). */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return COUNT.format(Math.round(n));
 }
 
 /** "1 event", "3 events". */

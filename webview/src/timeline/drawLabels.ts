@@ -8,6 +8,22 @@ import { canvasY, font, RULER_H, type FrameInput } from './frame';
 import type { GroupRow, TrackRow } from './layout';
 
 const truncated = new Map<string, string>();
+const widths = new Map<string, number>();
+
+/**
+ * The width of `text` in the context's current font, cached: a frame measures the same labels
+ * again and again (a live view redraws a few times a second, a wheel zoom every frame).
+ */
+function width(ctx: CanvasRenderingContext2D, text: string): number {
+  const key = `${ctx.font}|${text}`;
+  let w = widths.get(key);
+  if (w === undefined) {
+    w = ctx.measureText(text).width;
+    if (widths.size > 4000) widths.clear();
+    widths.set(key, w);
+  }
+  return w;
+}
 
 /** `text` cut with an ellipsis to fit `maxW` in the context's current font. */
 function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
@@ -15,7 +31,7 @@ function fit(ctx: CanvasRenderingContext2D, text: string, maxW: number): string 
   const hit = truncated.get(key);
   if (hit !== undefined) return hit;
   let out = text;
-  if (ctx.measureText(text).width > maxW) {
+  if (width(ctx, text) > maxW) {
     // the longest prefix that fits with its ellipsis
     const lo = partitionPoint(1, text.length + 1, (n) => ctx.measureText(text.slice(0, n) + '…').width <= maxW) - 1;
     out = lo > 0 ? text.slice(0, lo) + '…' : '';
@@ -56,11 +72,11 @@ function drawGroup(ctx: CanvasRenderingContext2D, f: FrameInput, r: GroupRow): v
   const what = threads ? (n === 1 ? 'thread' : 'threads') : n === 1 ? 'track' : 'tracks';
   const count = `${n} ${what}`;
   ctx.font = font(f, 11);
-  const cw = ctx.measureText(count).width;
+  const cw = width(ctx, count);
   ctx.font = font(f, 12, '600');
   const name = fit(ctx, r.group.key, f.labelWidth - 30 - cw - 12);
   ctx.fillText(name, 20, cy);
-  const nw = ctx.measureText(name).width;
+  const nw = width(ctx, name);
   ctx.font = font(f, 11);
   ctx.fillStyle = pal.muted;
   if (name) ctx.fillText(count, 20 + nw + 8, cy);
@@ -105,13 +121,13 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
   const buttons = hovered ? 2 * (ICON_SIZE + ICON_GAP) : pinned ? ICON_SIZE + ICON_GAP : 0;
   const [name, id] = splitLabel(r.track.label);
   ctx.font = font(f, 12);
-  const idW = id ? ctx.measureText(id).width + 8 : 0;
+  const idW = id ? width(ctx, id) + 8 : 0;
   const shown = fit(ctx, name, f.labelWidth - 28 - idW - 8 - buttons);
   ctx.fillStyle = pal.foreground;
   ctx.fillText(shown, 24, cy);
   if (id) {
     ctx.fillStyle = pal.muted;
-    ctx.fillText(id, 24 + ctx.measureText(shown).width + 8, cy);
+    ctx.fillText(id, 24 + width(ctx, shown) + 8, cy);
   }
   if (r.lanes > 1 && r.height >= 36) {
     ctx.font = font(f, 10);

@@ -79,6 +79,8 @@ export class TimelineView implements InputHost {
   private readonly disposers: (() => void)[] = [];
   /** Duration of the last draw, ms. */
   lastDrawMs = 0;
+  /** Draws so far (the benchmark tells new draws from old ones). */
+  drawCount = 0;
 
   /** Time of each layer of the last frame, ms. */
   get phases(): Readonly<Record<string, number>> {
@@ -290,6 +292,7 @@ export class TimelineView implements InputHost {
     };
     this.geometry = this.renderer.draw(f);
     this.lastDrawMs = performance.now() - t0;
+    this.drawCount++;
     this.refreshHover();
     return this.lastDrawMs;
   }
