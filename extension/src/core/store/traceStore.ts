@@ -252,7 +252,7 @@ export class TraceStore {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = storedArgs(e.args, info?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? []);
+    const args = storedArgs(e.args, pointerArgs(e.sys));
     const previous = this.unfinished.get(key);
     if (previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
@@ -314,8 +314,20 @@ export class TraceStore {
   }
 }
 
+const POINTERS = new Map<number, readonly string[]>();
+
+/** The pointer arguments of a syscall (looked up once per syscall, not once per event). */
+function pointerArgs(sys: number): readonly string[] {
+  let p = POINTERS.get(sys);
+  if (!p) {
+    p = SYSCALLS.get(sys)?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? [];
+    POINTERS.set(sys, p);
+  }
+  return p;
+}
+
 /** Arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
-function storedArgs(args: Args, pointers: string[]): Args {
+function storedArgs(args: Args, pointers: readonly string[]): Args {
   if (!pointers.length) return args;
   const out: Args = {};
   for (const [k, v] of Object.entries(args)) if (!pointers.includes(k)) out[k] = v;
