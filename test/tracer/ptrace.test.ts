@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -145,33 +145,47 @@ describe('the ptrace backend', function () {
     it(`leaves job control working: ${stopper} stops the traced program, SIGCONT resumes it`, async () => {
       // in a group of its own: SIGTSTP must not be discarded when this test runs in an orphaned job
       const t = await startWaiting('epoll_stall', ['--iterations', '100'], false, true);
-      const trace = join(dir, 't.iolens');
-      const jsonl = join(dir, 't.jsonl');
-      const cli = run(process.execPath, [CLI, 'record', '-q', '--backend', 'ptrace', '-m', '0', '--jsonl', jsonl, '-o', trace, '--pid', String(t.pid)], 30000, (err) => {
-        if (/recording pid/.test(err) && t.child.stdin?.writable) t.go();
-      });
-      await sleep(150);
-      process.kill(t.pid, stopper);
-      // every thread reaches the group-stop within moments (longer on a loaded machine)
-      let states: string[] = [];
-      for (let i = 0; i < 100 && states.length < 3; i++) {
-        await sleep(20);
-        states = threadProblems(t.pid).filter((p) => /state/.test(p));
+      try {
+        const trace = join(dir, 't.iolens');
+        const jsonl = join(dir, 't.jsonl');
+        let recording = false;
+        const cli = run(process.execPath, [CLI, 'record', '-q', '--backend', 'ptrace', '-m', '0', '--jsonl', jsonl, '-o', trace, '--pid', String(t.pid)], 30000, (err) => {
+          if (/recording pid/.test(err) && t.child.stdin?.writable) {
+            recording = true;
+            t.go();
+          }
+        });
+        // stop it once it runs traced with its three threads (the attach takes longer on a loaded machine)
+        for (let i = 0; i < 1500 && !(recording && readdirSync(`/proc/${t.pid}/task`).length >= 3); i++) await sleep(20);
+        await sleep(150);
+        process.kill(t.pid, stopper);
+        // every thread reaches the group-stop within moments (longer on a loaded machine)
+        let states: string[] = [];
+        for (let i = 0; i < 100 && states.length < 3; i++) {
+          await sleep(20);
+          states = threadProblems(t.pid).filter((p) => /state/.test(p));
+        }
+        assert.ok(states.length >= 3, `every thread stopped: ${states.join(', ')}`);
+        await sleep(400);
+        process.kill(t.pid, 'SIGCONT');
+        assert.equal(await t.exit, 0);
+        assert.match(t.out(), /done ticks=100 /);
+        const r = await cli;
+        assert.equal(r.code, 0, r.stderr);
+        const evs = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+        assert.ok(evs.some((e) => e.kind === 'signal' && e.phase === 'deliver' && e.name === stopper), `${stopper} delivered`);
+        const ticker = evs.find((e) => e.kind === 'thread' && e.name === 'rename' && e.comm === 'ticker');
+        assert.ok(ticker);
+        const writes = evs.filter((e) => e.kind === 'syscall' && e.name === 'write' && e.tid === ticker.tid).map((e) => e.ts).sort((a, b) => a - b);
+        const gap = Math.max(...writes.slice(1).map((ts, i) => ts - writes[i]));
+        assert.ok(gap >= 400 * MS, `the program made no progress while stopped (largest gap ${gap / MS} ms)`);
+      } finally {
+        // a failed assertion must not leave the program stopped: mocha would wait for it forever
+        if (t.child.exitCode === null && t.child.signalCode === null) {
+          process.kill(t.pid, 'SIGCONT');
+          process.kill(t.pid, 'SIGKILL');
+        }
       }
-      assert.ok(states.length >= 3, `every thread stopped: ${states.join(', ')}`);
-      await sleep(400);
-      process.kill(t.pid, 'SIGCONT');
-      assert.equal(await t.exit, 0);
-      assert.match(t.out(), /done ticks=100 /);
-      const r = await cli;
-      assert.equal(r.code, 0, r.stderr);
-      const evs = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
-      assert.ok(evs.some((e) => e.kind === 'signal' && e.phase === 'deliver' && e.name === stopper), `${stopper} delivered`);
-      const ticker = evs.find((e) => e.kind === 'thread' && e.name === 'rename' && e.comm === 'ticker');
-      assert.ok(ticker);
-      const writes = evs.filter((e) => e.kind === 'syscall' && e.name === 'write' && e.tid === ticker.tid).map((e) => e.ts).sort((a, b) => a - b);
-      const gap = Math.max(...writes.slice(1).map((ts, i) => ts - writes[i]));
-      assert.ok(gap >= 400 * MS, `the program made no progress while stopped (largest gap ${gap / MS} ms)`);
     });
   }
 
