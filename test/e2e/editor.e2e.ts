@@ -45,10 +45,15 @@ async function launch(page: Page, program: string, args: string): Promise<void> 
   const input = page.locator('.quick-input-widget input.input');
   // code-server's file dialog is a path box; wait for it to fill in its folder, or it overwrites ours
   await until('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'));
-  await input.fill(program);
-  await until('the typed path', async () => (await input.inputValue()) === program);
-  await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^Trace$/ }).click();
-  await until('the arguments box', async () => /Arguments for/.test(await page.locator('.quick-input-widget .quick-input-title').innerText()));
+  // the dialog may still settle on its folder after we typed (a loaded machine): type again then
+  const argsBox = async (): Promise<boolean> => /Arguments for/.test(await page.locator('.quick-input-widget .quick-input-title').innerText());
+  for (let attempt = 0; !(await argsBox()); attempt++) {
+    if (attempt === 4) throw new Error(`the file dialog did not take ${program}: it shows ${await input.inputValue()}`);
+    await input.fill(program);
+    await until('the typed path', async () => (await input.inputValue()) === program);
+    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^Trace$/ }).click();
+    await until('the arguments box', argsBox, 8_000).catch(() => undefined);
+  }
   await input.fill(args);
   await page.keyboard.press('Enter');
 }
@@ -136,7 +141,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     }, 60_000);
     const steps = [...seen].join(' | ');
     assert.match(steps, /checking the permissions|loading the eBPF probes|attaching/, steps);
-    await until('live', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live');
+    await until('live', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live', 60_000);
   });
 
   it('opens two recordings in the active editor group, as tabs', async () => {
@@ -236,4 +241,70 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden', timeout: 5000 });
   });
+
+  // The gallery the issue asks to look at: every theme, wide and narrow.
+  for (const [theme, tag] of [
+    ['Default Light Modern', 'light'],
+    ['Default Dark Modern', 'dark'],
+    ['Default High Contrast', 'hc-dark'],
+    ['Default High Contrast Light', 'hc-light'],
+  ] as const) {
+    it(`gallery: ${tag}, at 1600 and 1000 px`, async function () {
+      this.timeout(240_000);
+      const { page } = session;
+      await page.setViewportSize({ width: 1600, height: 1000 });
+      await setColorTheme(page, theme);
+      // a live recording, followed
+      await runCommand(page, 'View: Close All Editors');
+      await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 2000');
+      let frame = await trace(page);
+      await until('live events', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live' && (await frame.locator('ol.timeline-tracks li').count()) >= 3, 60_000);
+      await page.waitForTimeout(3000);
+      await screenshot(page, `editor-gallery-${tag}-1600-live`);
+      await runCommand(page, 'I/O Lens: Stop Tracing');
+      await until('the recording to end', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded', 30_000);
+      for (const width of [1600, 1000]) {
+        await page.setViewportSize({ width, height: 1000 });
+        // the recording, an event selected, and the Stalls view beside it
+        await frame.locator('canvas.timeline-canvas').focus();
+        await frame.locator('canvas.timeline-canvas').press('ArrowDown');
+        await frame.locator('canvas.timeline-canvas').press('ArrowRight');
+        await runCommand(page, 'I/O Lens: Focus on Stalls View');
+        await page.waitForTimeout(1200);
+        await screenshot(page, `editor-gallery-${tag}-${width}-recorded`);
+        await frame.locator('canvas.timeline-canvas').press('?');
+        await frame.locator('.keys-help').waitFor({ state: 'visible', timeout: 5000 });
+        await screenshot(page, `editor-gallery-${tag}-${width}-keys`);
+        await page.keyboard.press('Escape');
+      }
+      await page.setViewportSize({ width: 1600, height: 1000 });
+      await runCommand(page, 'View: Close All Editors');
+      await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+      frame = await trace(page);
+      await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+      const box = frame.locator('.tb-filter input');
+      for (const width of [1600, 1000]) {
+        await page.setViewportSize({ width, height: 1000 });
+        await frame.locator('canvas.timeline-canvas').focus();
+        await frame.locator('canvas.timeline-canvas').press('ArrowRight');
+        await page.waitForTimeout(800);
+        await screenshot(page, `editor-gallery-${tag}-${width}-demo`);
+        await box.fill('read >10us');
+        await until('the filter', async () => /events? · \d+ tracks?$/.test((await frame.locator('.tb-filter-status').textContent()) ?? ''));
+        await page.waitForTimeout(500);
+        await screenshot(page, `editor-gallery-${tag}-${width}-filter`);
+        await box.fill('');
+        await box.press('Enter');
+      }
+      await runCommand(page, 'View: Close All Editors');
+      await openExplorerFile(page, 'traces/garbage.iolens');
+      await (await activeWebview(page)).locator('.problem-page').waitFor({ timeout: 20_000 });
+      for (const width of [1600, 1000]) {
+        await page.setViewportSize({ width, height: 1000 });
+        await page.waitForTimeout(500);
+        await screenshot(page, `editor-gallery-${tag}-${width}-unreadable`);
+      }
+      await page.setViewportSize({ width: 1600, height: 1000 });
+    });
+  }
 });

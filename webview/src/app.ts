@@ -176,7 +176,6 @@ export class App {
       pane: details,
       cache: this.cache,
       announcer,
-      duration: () => this.summary?.duration ?? 0,
       changed: (ref, d) => {
         this.view.setSelection(ref);
         this.store.update({ selection: ref });
@@ -292,7 +291,7 @@ export class App {
       if (s.live || previous.live) this.cache.clear();
     }
     if (changed) this.charts.traceChanged(!!previous && (previous.live || previous.loading !== null) && !s.live && s.loading === null);
-    this.chartsPane.setDuration(s.duration);
+    this.chartsPane.setDuration(s.duration, s.live || s.loading !== null);
     this.view.setSummary(this.shown(s));
     // while the trace grows, the tracks holding matches may change
     if (changed && this.filterBox.text && Date.now() - this.filterAskedAt > 1000) this.applyFilter(this.filterBox.text, false);

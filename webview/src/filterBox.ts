@@ -44,12 +44,15 @@ export class FilterBox {
     this.status.setAttribute('aria-live', 'polite');
     this.el.append(icon, this.input, this.status);
     this.input.addEventListener('input', () => this.typed());
+    // Enter and Escape are the box's; every other key also reaches VS Code (F1, Ctrl+P...)
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
         e.preventDefault();
+        e.stopPropagation();
         this.commit();
       } else if (e.key === 'Escape') {
         e.preventDefault();
+        e.stopPropagation();
         if (this.input.value) {
           this.input.value = '';
           this.commit();
@@ -57,7 +60,6 @@ export class FilterBox {
           this.cb.leave();
         }
       }
-      e.stopPropagation();
     });
   }
 

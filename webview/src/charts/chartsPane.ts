@@ -129,9 +129,9 @@ export class ChartsPane {
     this.rate.update(r, p);
   }
 
-  /** The end of the trace as the timeline knows it (the rate chart's time axis spans it). */
-  setDuration(ns: number): void {
-    this.rate.setDuration(ns);
+  /** The end of the trace as the timeline knows it, and whether it grows (the rate chart's time axis spans it). */
+  setDuration(ns: number, growing: boolean): void {
+    this.rate.setDuration(ns, growing);
   }
 
   /** Shade the timeline's viewport on the rate chart. */

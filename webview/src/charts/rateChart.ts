@@ -18,9 +18,12 @@ import { themeChart } from './chartSetup';
 /** Shortest time axis, ns (a trace of one event still gets a readable axis). */
 const MIN_SPAN_NS = 1e6;
 
-/** The end of the time axis for a trace of `duration` ns: a little room to grow, on a 1-2-5 step. */
-export function axisEnd(duration: number): number {
-  return Math.max(MIN_SPAN_NS, niceStep(duration * 1.05));
+/**
+ * The end of the time axis for a trace of `duration` ns: the trace's end, or, while it grows, a
+ * little room to grow into, on a 1-2-5 step (so that the axis is not rebuilt on every update).
+ */
+export function axisEnd(duration: number, growing: boolean): number {
+  return Math.max(MIN_SPAN_NS, growing ? niceStep(duration * 1.05) : duration);
 }
 
 /** A rate chart on a canvas. */
@@ -31,6 +34,7 @@ export class RateChart {
   private duration = 0;
   /** The end of the time axis, ns (axisEnd of the duration when it was last set). */
   private axisMax = MIN_SPAN_NS;
+  private growing = false;
   private palette: Palette | null = null;
   private readonly labels = new Map<number, string>();
 
@@ -44,12 +48,17 @@ export class RateChart {
     canvas.parentElement?.appendChild(this.band);
   }
 
-  /** The end of the trace as the timeline knows it, ns: the axis grows (in steps) to span it. */
-  setDuration(ns: number): void {
+  /**
+   * The end of the trace as the timeline knows it, ns, and whether it still grows: the axis grows
+   * (in steps) to span it, and ends with it once it stops growing.
+   */
+  setDuration(ns: number, growing: boolean): void {
     this.duration = ns;
+    const wasGrowing = this.growing;
+    this.growing = growing;
     const x = this.chart?.options.scales?.x;
-    if (x && ns > this.axisMax) {
-      x.max = this.axisMax = axisEnd(ns);
+    if (x && (ns > this.axisMax || (wasGrowing && !growing))) {
+      x.max = this.axisMax = axisEnd(ns, growing);
       this.chart?.update('none');
       this.placeBand();
     }
@@ -66,7 +75,7 @@ export class RateChart {
       if (ds) ds.data = points;
       else this.chart.data = { datasets: [this.dataset(points, p)] };
       const x = this.chart.options.scales?.x;
-      if (x) x.max = this.axisMax = axisEnd(this.duration);
+      if (x) x.max = this.axisMax = axisEnd(this.duration, this.growing);
       if (p !== this.palette) this.retheme(p);
       else this.chart.update('none');
       this.placeBand();
@@ -101,7 +110,7 @@ export class RateChart {
           x: {
             type: 'linear',
             min: 0,
-            max: (this.axisMax = axisEnd(this.duration)),
+            max: (this.axisMax = axisEnd(this.duration, this.growing)),
             // the ruler's 1-2-5 steps and units, not chart.js's decimals of seconds
             afterBuildTicks: (axis) => {
               const ticks = makeTicks(axis.min, axis.max, Math.max(axis.width, 100), 70);

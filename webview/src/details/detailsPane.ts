@@ -110,7 +110,8 @@ export class DetailsPane {
     const has = (word: string): boolean => d.fields.some((f) => f.label.toLowerCase().startsWith(word));
     if (!has('thread')) add('Thread', `${d.thread} (pid ${d.pid}, tid ${d.tid})`);
     if (!has('start')) add('Start', formatTime(d.start));
-    if (!has('duration')) add('Duration', d.end === null ? 'still running' : formatDuration(d.end - d.start));
+    // an instant (no end) has no duration; a call still running says so in its own label
+    if (!has('duration') && d.end !== null) add('Duration', formatDuration(d.end - d.start));
     for (const f of d.fields) add(f.label, f.value);
 
     const stackTitle = document.createElement('h3');

@@ -33,7 +33,7 @@ export function eventTooltip(h: EventHover, details: EventDetails | undefined, p
     // A block of several events: its extent, then the longest event's details.
     rows.push(['Merged', `${formatCount(h.count)} events at this zoom`]);
     rows.push(['Range', `${formatDuration(h.end - h.start)} from ${formatTime(h.start)}`]);
-    if (details) rows.push(['Longest', details.end === null ? 'still running' : `${formatDuration(details.end - details.start)} at ${formatTime(details.start)}`]);
+    if (details) rows.push([details.end === null ? 'First' : 'Longest', details.end === null ? formatTime(details.start) : `${formatDuration(details.end - details.start)} at ${formatTime(details.start)}`]);
   } else {
     if (!h.instant) rows.push(['Duration', running ? `${formatDuration(h.end - h.start)}+ (still running)` : formatDuration(h.end - h.start)]);
     rows.push([h.instant ? 'Time' : 'Start', formatTime(h.start)]);

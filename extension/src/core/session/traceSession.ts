@@ -220,6 +220,8 @@ export class TraceSession {
       r.once('error', () => done());
     });
     const logDone = ended(handle.log);
+    // a launched program's own output comes on pipes of its own too: its last words may follow
+    const programDone = Promise.all([handle.programOutput.stdout, handle.programOutput.stderr].map((r) => (r ? ended(r) : Promise.resolve())));
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
@@ -231,6 +233,8 @@ export class TraceSession {
       await streamDone;
       const exit = s.pipeline.trace.end ? undefined : await handle.exited.catch((e: Error) => ({ code: 1, signal: null, error: e }));
       await Promise.race([logDone, new Promise((r) => setTimeout(r, 1000))]);
+      const exited = options.command?.length && s.pipeline.trace.processes.find(pid)?.exitCode != null;
+      if (exited) await Promise.race([programDone, new Promise((r) => setTimeout(r, 1000))]);
       if (s.pipeline.trace.end) handle.detach();
       s.warnings.push(...s.pipeline.end());
       s.live = false;
