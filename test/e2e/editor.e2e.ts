@@ -131,7 +131,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     const { page } = session;
     await runCommand(page, 'View: Close All Editors');
     await page.locator('.notification-toast .codicon-notifications-clear').first().click().catch(() => undefined);
-    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 400');
+    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 100000');
     const seen = new Set<string>();
     const frame = await until('the progress notification, then the timeline', async () => {
       for (const t of await toasts(page)) if (/I\/O Lens: launching epoll_stall/.test(t)) seen.add(t.replace(/\s+/g, ' '));
@@ -147,7 +147,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
   it('opens two recordings in the active editor group, as tabs', async () => {
     const { page } = session;
     await runCommand(page, 'I/O Lens: Stop Tracing');
-    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 200');
+    await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 100000');
     await until('the second timeline', async () => (await page.locator('.tabs-container .tab').filter({ hasText: 'I/O Lens: epoll_stall' }).count()) === 2, 60_000);
     assert.ok(await page.locator('.tabs-container .tab').filter({ hasText: 'I/O Lens: epoll_stall (2)' }).count(), 'the second is told apart');
     assert.equal(await page.locator('.editor-group-container').count(), 1, 'one editor group: no new split per recording');
