@@ -6,6 +6,7 @@
  * Selecting one reveals it in the timeline and opens its source (on selection rather than through
  * an item command: a command's arguments expire when the tree refreshes, as it does while live).
  */
+import { basename, isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { formatLocation } from '../../core/format/source';
 import { formatDuration } from '../../../../shared/format';
@@ -97,8 +98,10 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     // the frame that will open, else (a trace from elsewhere) the first with a source line
     const frame = bestFrame(frames) ?? frames.find((f) => f.openable && !/^\/(usr\/)?lib/.test(f.module ?? ''));
     const where = frame?.file ? formatLocation(frame, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '') : 'no source';
+    // a file outside the workspace: its name and line (the whole path is in the tooltip)
+    const short = isAbsolute(where) ? `${basename(where)}` : where;
     const t = new vscode.TreeItem(`${formatDuration(dur)}  ${e.name}`);
-    t.description = `${where} · ${thread} ${e.tid}`;
+    t.description = `${short} · ${thread} ${e.tid}`;
     const fd = typeof e.args.fd === 'number' ? ` fd ${e.args.fd}${typeof e.args.path === 'string' ? ` (${e.args.path})` : ''}` : '';
     t.tooltip = new vscode.MarkdownString(`**${e.name}**${fd} — ${formatDuration(dur)}${e.flags & 1 ? ' (still in progress)' : ''}\n\nthread ${thread} (${e.pid}/${e.tid}) at ${(e.start / 1e9).toFixed(6)} s\n\n${frame ? `\`${frame.function ?? '?'}\` ${where}` : 'no source line'}`);
     t.iconPath = new vscode.ThemeIcon(e.flags & 1 ? 'loading~spin' : dur >= 100e6 ? 'error' : 'watch');
