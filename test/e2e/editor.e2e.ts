@@ -39,6 +39,20 @@ async function trace(page: Page): Promise<FrameLocator> {
   return frame;
 }
 
+/** The toolbar's status of a timeline ("Live", "Recorded", "Reading 40%"...). */
+async function status(frame: FrameLocator): Promise<string> {
+  return (await frame.locator('.toolbar .tb-status').textContent()) ?? '';
+}
+
+/** Close every editor, double-click `relPath` in the Explorer and wait for its whole trace. */
+async function openRecorded(page: Page, relPath: string): Promise<FrameLocator> {
+  await runCommand(page, 'View: Close All Editors');
+  await openExplorerFile(page, relPath);
+  const frame = await trace(page);
+  await until(`${relPath} read`, async () => (await status(frame)) === 'Recorded');
+  return frame;
+}
+
 /** Launch `program` with `args` the way a user does: the command, the file dialog, the arguments box. */
 async function launch(page: Page, program: string, args: string): Promise<void> {
   await runCommand(page, 'I/O Lens: Launch Program with Tracing…');
@@ -141,7 +155,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     }, 60_000);
     const steps = [...seen].join(' | ');
     assert.match(steps, /checking the permissions|loading the eBPF probes|attaching/, steps);
-    await until('live', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live', 60_000);
+    await until('live', async () => (await status(frame)) === 'Live', 60_000);
   });
 
   it('opens two recordings in the active editor group, as tabs', async () => {
@@ -155,16 +169,13 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     assert.ok(width > 1000, `the timeline keeps the group's width (${width} px)`);
     await runCommand(page, 'I/O Lens: Stop Tracing');
     const frame = await trace(page);
-    await until('the recording to end', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    await until('the recording to end', async () => (await status(frame)) === 'Recorded');
     await screenshot(page, 'editor-two-recordings-light');
   });
 
   it('re-themes the charts when the colour theme changes', async () => {
     const { page } = session;
-    await runCommand(page, 'View: Close All Editors');
-    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
-    const frame = await trace(page);
-    await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    const frame = await openRecorded(page, 'demo/uio-edu-epoll.iolens');
     // select an event from the keyboard: the histogram of its kind appears beside the rate chart
     await frame.locator('canvas.timeline-canvas').focus();
     await frame.locator('canvas.timeline-canvas').press('ArrowRight');
@@ -195,10 +206,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
 
   it('narrows the tracks to those matching the filter', async () => {
     const { page } = session;
-    await runCommand(page, 'View: Close All Editors');
-    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
-    const frame = await trace(page);
-    await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+    const frame = await openRecorded(page, 'demo/uio-edu-epoll.iolens');
     const tracks = async (): Promise<string[]> => frame.locator('ol.timeline-tracks li').allTextContents();
     const before = await until('the tracks', async () => ((await tracks()).length >= 2 ? tracks() : undefined));
     assert.ok(before.some((t) => t.startsWith('uio0')), before.join(' | '));
@@ -258,11 +266,11 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
       await runCommand(page, 'View: Close All Editors');
       await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 2000');
       let frame = await trace(page);
-      await until('live events', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Live' && (await frame.locator('ol.timeline-tracks li').count()) >= 3, 60_000);
+      await until('live events', async () => (await status(frame)) === 'Live' && (await frame.locator('ol.timeline-tracks li').count()) >= 3, 60_000);
       await page.waitForTimeout(3000);
       await screenshot(page, `editor-gallery-${tag}-1600-live`);
       await runCommand(page, 'I/O Lens: Stop Tracing');
-      await until('the recording to end', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded', 30_000);
+      await until('the recording to end', async () => (await status(frame)) === 'Recorded', 30_000);
       for (const width of [1600, 1000]) {
         await page.setViewportSize({ width, height: 1000 });
         // the recording, an event selected, and the Stalls view beside it
@@ -278,10 +286,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
         await page.keyboard.press('Escape');
       }
       await page.setViewportSize({ width: 1600, height: 1000 });
-      await runCommand(page, 'View: Close All Editors');
-      await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
-      frame = await trace(page);
-      await until('the demo trace', async () => (await frame.locator('.toolbar .tb-status').textContent()) === 'Recorded');
+      frame = await openRecorded(page, 'demo/uio-edu-epoll.iolens');
       const box = frame.locator('.tb-filter input');
       for (const width of [1600, 1000]) {
         await page.setViewportSize({ width, height: 1000 });
