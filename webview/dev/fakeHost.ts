@@ -1,8 +1,8 @@
 /**
  * The benchmark harness's stand-in for VS Code (not shipped): defines `acquireVsCodeApi()`, runs
  * the host in a Web Worker (hostWorker.ts, with the page's query parameters) and hands its replies
- * to the webview as window messages, so they arrive structured-cloned, off the host's thread, as
- * VS Code's do. The webview's saved state lives in sessionStorage, so a reload restores it as VS
+ * to the webview as window message events, so they arrive structured-cloned once, off the host's
+ * thread, as VS Code's do (re-posting them would clone them a second time). The webview's saved state lives in sessionStorage, so a reload restores it as VS
  * Code would.
  */
 import type { FromWebview, ToWebview } from '../../protocol/messages';
@@ -17,7 +17,7 @@ declare global {
 }
 
 const worker = new Worker(`/harness/hostWorker.js${location.search}`);
-const host: { stats: HostStats | null; post(m: ToWebview): void } = { stats: null, post: (m) => window.postMessage(m, '*') };
+const host: { stats: HostStats | null; post(m: ToWebview): void } = { stats: null, post: (m) => window.dispatchEvent(new MessageEvent('message', { data: m })) };
 worker.addEventListener('message', (e: MessageEvent<ToWebview | HostStats>) => {
   if (e.data.type === '__stats') host.stats = e.data;
   else host.post(e.data);
