@@ -49,6 +49,10 @@ function copySuiteEntry() {
   copyFileSync('test/integration/index.js', 'dist/test/integration/index.js');
 }
 
+// The Perfetto schema the exporter loads at run time (extension/src/core/export/perfettoSchema.ts)
+mkdirSync('dist', { recursive: true });
+copyFileSync('extension/src/core/export/perfetto.proto', 'dist/perfetto.proto');
+
 // The webview's icon font: the host links dist/webview/codicon.css (which loads codicon.ttf).
 if (existsSync('webview/src/main.ts')) {
   mkdirSync('dist/webview', { recursive: true });

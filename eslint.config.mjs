@@ -9,7 +9,8 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     // type-aware rules: each file is checked with the tsconfig.json nearest to it
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // (scripts' tests sit beside the .mjs they test, outside every tsconfig)
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['scripts/*.test.ts'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // every promise is awaited or handled: `void p` would drop its failure (vscode/errors.ts has
       // inBackground for work nobody waits for)

@@ -12,45 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import * as wire from '../protocol/generated/wire';
 import { ns } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
-
-function synthetic(events: number): Uint8Array {
-  const parts: Uint8Array[] = [wire.encodeHeader()];
-  const origin = 1e12;
-  parts.push(wire.encodeClock({ monoNs: origin, realNs: Date.now() * 1e6 }));
-  parts.push(wire.encodeMeta({ json: JSON.stringify({ backend: 'ebpf', pid: 1000 }) }));
-  const threads = 20;
-  for (let t = 0; t < threads; t++) {
-    parts.push(wire.encodeTask({ event: 6, pid: 1000, tid: 1000 + t, ts: origin, ppid: 0, ptid: 0, exitCode: 0, flags: t === 0 ? 2 : 0, comm: t ? `worker-${t}` : 'server', filename: '' }));
-  }
-  const clock = new Array<number>(threads).fill(0);
-  let seed = 42;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const sysIds = [5, 24, 25, 26, 34];
-  for (let i = 0; i < events; i++) {
-    const t = i % threads;
-    const dur = Math.floor(rnd() < 0.01 ? 5e6 * rnd() : 2e4 * rnd()) + 100;
-    const gap = Math.floor(1e4 * rnd());
-    const ts = clock[t] + gap;
-    clock[t] = ts + dur;
-    parts.push(
-      wire.encodeSyscall({
-        sys: sysIds[i % sysIds.length], cpu: 0, pid: 1000, tid: 1000 + t, dataFormat: 0, dataCount: 0, flags: 0, ts: origin + ts, dur,
-        ret: 0, stackId: BigInt(1 + (i % 7)), args: [BigInt(3 + (i % 5)), 0n, 4096n, 0n, 0n, 0n], data: [],
-      }),
-    );
-  }
-  const n = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { syntheticTrace } from './synthetic';
 
 /** A full garbage collection, without asking for `node --expose-gc`. */
 const collect: () => void = (() => {
@@ -117,7 +81,7 @@ async function main(): Promise<void> {
   const events = Number(process.argv.includes('--events') ? process.argv[process.argv.indexOf('--events') + 1] : 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-'));
   const file = join(dir, 'synthetic.iolens');
-  writeFileSync(file, synthetic(events));
+  writeFileSync(file, syntheticTrace(events));
   const before = await retained();
   const t0 = performance.now();
   const session = await TraceSession.open(file);

@@ -2,6 +2,9 @@
 #   npx node-gyp rebuild --directory native
 # Needs libdw-dev and libelf-dev (elfutils) and a C++17 compiler.
 {
+  "variables": {
+    "elfutils_dir%": "<!(node -p \"process.env.IOLENS_ELFUTILS_DIR || ''\")"
+  },
   "targets": [
     {
       "target_name": "iolens_symbols",
@@ -31,7 +34,33 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"],
-      "libraries": ["-ldw", "-lelf"]
+      "conditions": [
+        # The VSIX's build (scripts/portable.mjs): elfutils built from Debian's source with -fPIC
+        # and linked in statically with zlib, xz and libstdc++, symbols kept inside
+        # (--exclude-libs, a version script exporting only the N-API entry), glibc references
+        # pinned to versions <= 2.28 (portable/glibc_compat.c): loads without elfutils, a
+        # compiler or a newer glibc. Without it: the system's libdw and libelf (a developer build).
+        ["elfutils_dir!=''", {
+          "sources": ["portable/glibc_compat.c"],
+          "include_dirs": ["<(elfutils_dir)/include"],
+          "ldflags": [
+            "-static-libstdc++",
+            "-Wl,--exclude-libs,ALL",
+            "-Wl,--version-script=<(module_root_dir)/portable/exports.map",
+            "-Wl,-z,text",
+            "-Wl,--strip-debug"
+          ],
+          "libraries": [
+            "<(elfutils_dir)/lib/libdw.a",
+            "<(elfutils_dir)/lib/libelf.a",
+            "-Wl,-Bstatic", "-lz", "-llzma", "-Wl,-Bdynamic",
+            # glibc < 2.34 keeps pthread_once & co. and dlopen in these two (stubs since)
+            "-Wl,--no-as-needed", "-l:libpthread.so.0", "-l:libdl.so.2", "-Wl,--as-needed"
+          ]
+        }, {
+          "libraries": ["-ldw", "-lelf"]
+        }]
+      ]
     }
   ]
 }

@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkSyscalls, genSyscallsC, genSyscallsTs } from './syscallTable.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaPath = join(here, 'schema.json');
@@ -47,18 +48,23 @@ function layout(rec, withHeader) {
   let off = withHeader ? 4 : 0;
   const fields = [];
   for (const f of rec.fields) {
-    const [name, type, doc] = Array.isArray(f) ? f : [f.name, f.type, f.doc];
+    const [name, type, doc, opts] = Array.isArray(f) ? f : [f.name, f.type, f.doc, f];
+    const appended = opts?.appended === true;
+    if (!appended && fields.some((x) => x.appended)) throw new Error(`${rec.name}.${name}: appended fields come last`);
     const t = parseType(type);
     if (t.count === null) throw new Error(`${rec.name}.${name}: variable arrays only as the tail`);
     const elem = t.base === 'char' ? 1 : SCALARS[t.base]?.size;
     if (!elem) throw new Error(`${rec.name}.${name}: unknown type ${type}`);
     if (C_RESERVED.test(name)) throw new Error(`${rec.name}.${name}: the name clashes with a libc macro; choose another`);
     if (off % elem !== 0) throw new Error(`${rec.name}.${name} (${type}) at offset ${off} is not ${elem}-byte aligned: add explicit padding`);
-    fields.push({ name, type, doc, base: t.base, count: t.count, isArray: t.isArray, offset: off, size: elem * t.count, elem });
+    fields.push({ name, type, doc, appended, base: t.base, count: t.count, isArray: t.isArray, offset: off, size: elem * t.count, elem });
     off += elem * t.count;
   }
   if (off % 8 !== 0) throw new Error(`${rec.name}: fixed part is ${off} bytes, not a multiple of 8: add explicit padding`);
-  return { fields, size: off };
+  // appended fields came after the record's first layout: older tracers wrote records that end before them
+  const firstAppended = fields.find((f) => f.appended);
+  if (firstAppended && rec.tail) throw new Error(`${rec.name}: a record with a tail cannot grow appended fields`);
+  return { fields, size: off, minSize: firstAppended ? firstAppended.offset : off };
 }
 
 function loadSchema() {
@@ -80,6 +86,9 @@ function loadSchema() {
   for (const k of Object.keys(kinds)) if (!seen.has(k)) throw new Error(`RecordKind ${k} has no record`);
   schema.headerLayout = layout({ name: 'header', fields: schema.header.fields }, false);
   const ids = new Set();
+  for (const [name, e] of Object.entries(schema.enums)) {
+    for (const k of Object.keys(e.texts ?? {})) if (!(k in e.values)) throw new Error(`${name}.texts: ${k} is not a value`);
+  }
   const classes = schema.enums.SyscallClass.values;
   const models = schema.enums.IoModel.values;
   const formats = schema.enums.DataFormat.values;
@@ -91,7 +100,7 @@ function loadSchema() {
     if (s.data && !(s.data in formats)) throw new Error(`${s.name}: data ${s.data}`);
     if (s.args.length > 6) throw new Error(`${s.name}: more than 6 arguments`);
   }
-  return schema;
+  return checkSyscalls(schema);
 }
 
 // ---------------------------------------------------------------- C header
@@ -121,13 +130,20 @@ function genC(schema) {
     L.push(`enum iol_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()} {`);
     for (const [k, v] of Object.entries(e.values)) L.push(`\t${prefix}_${upper(k)} = ${v},`);
     L.push('};');
+    if (e.texts) {
+      L.push(`/* The words for each value: X(value, "text") */`);
+      L.push(`#define ${prefix}_TEXTS(X) \\`);
+      const keys = Object.keys(e.texts);
+      keys.forEach((k, i) => L.push(`\tX(${prefix}_${upper(k)}, ${JSON.stringify(e.texts[k])})${i < keys.length - 1 ? ' \\' : ''}`));
+    }
     L.push('');
   }
-  L.push('/* Syscalls: X(name, id, nargs, class, model, data format) */');
+  L.push('/* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */');
   L.push('#define IOL_SYSCALLS(X) \\');
   const sl = schema.syscalls.list;
   sl.forEach((s, i) => {
-    L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')})${i < sl.length - 1 ? ' \\' : ''}`);
+    const traits = s.slow ? 'IOL_SYSCALL_TRAIT_SLOW' : '0';
+    L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')}, "${s.tracepoint ?? s.name}", ${traits})${i < sl.length - 1 ? ' \\' : ''}`);
   });
   L.push('');
   L.push(`enum iol_sys {`);
@@ -135,6 +151,7 @@ function genC(schema) {
   L.push(`\tIOL_SYS_MAX = ${Math.max(...sl.map((s) => s.id)) + 1},`);
   L.push('};');
   L.push('');
+  L.push(...genSyscallsC(schema));
   L.push('struct iol_stream_header {');
   for (const f of schema.headerLayout.fields) L.push(`\t${cField(f)}`);
   L.push('};');
@@ -150,13 +167,14 @@ function genC(schema) {
     L.push(`/* ${rec.doc} */`);
     L.push(`struct iol_rec_${rec.name} {`);
     L.push('\tstruct iol_rec_hdr hdr;');
-    for (const f of rec.fields) L.push(`\t${cField(f)}${f.doc ? ` /* ${f.doc} */` : ''}`);
+    for (const f of rec.fields) L.push(`\t${cField(f)}${f.doc || f.appended ? ` /* ${f.appended ? `appended${f.doc ? ': ' : ''}` : ''}${f.doc ?? ''} */` : ''}`);
     if (rec.tailInfo) {
       const t = rec.tailInfo.type;
       L.push(`\t${t.startsWith('string') ? 'char' : '__u64'} ${rec.tailInfo.name}[]; /* tail: ${t}${rec.tailInfo.doc ? ', ' + rec.tailInfo.doc : ''} */`);
     }
     L.push('};');
     L.push(`#define IOL_REC_${upper(rec.name)}_SIZE ${rec.size}`);
+    if (rec.minSize < rec.size) L.push(`#define IOL_REC_${upper(rec.name)}_MIN_SIZE ${rec.minSize} /* records of older tracers end here */`);
     L.push(`_Static_assert(sizeof(struct iol_rec_${rec.name}) == ${rec.size}, "iol_rec_${rec.name} size");`);
     for (const f of rec.fields) {
       L.push(`_Static_assert(__builtin_offsetof(struct iol_rec_${rec.name}, ${f.name}) == ${f.offset}, "iol_rec_${rec.name}.${f.name} offset");`);
@@ -189,6 +207,10 @@ function genTs(schema) {
   const L = [];
   L.push('// Generated by protocol/generate.mjs from protocol/schema.json. Do not edit: change the schema and run `npm run generate`.');
   L.push('');
+  const helpers = ['cstr', 'cstrs', 'i64n', 'setStr', 'setU64', 'tailBytes', 'u64n', 'u64s'];
+  if (Object.values(schema.data_formats.list).some((d) => d.isString)) helpers.push('wordsText');
+  L.push(`import { ${helpers.sort().join(', ')} } from '../runtime';`);
+  L.push('');
   L.push(`/** Schema version written in the stream header. */`);
   L.push(`export const SCHEMA_VERSION = ${schema.version};`);
   L.push(`/** The 8 magic bytes at the start of every stream and trace file. */`);
@@ -207,12 +229,18 @@ function genTs(schema) {
     L.push(`export type ${name}Name = keyof typeof ${name};`);
     L.push(`/** Reverse map of {@link ${name}}: value to name. */`);
     L.push(`export const ${name}Names: ReadonlyMap<number, ${name}Name> = new Map(Object.entries(${name}).map(([k, v]) => [v, k as ${name}Name]));`);
+    if (e.texts) {
+      L.push(`/** The words for each value of {@link ${name}}. */`);
+      L.push(`export const ${name}Text: ReadonlyMap<number, string> = new Map([`);
+      for (const [k, t] of Object.entries(e.texts)) L.push(`  [${e.values[k]}, ${JSON.stringify(t)}],`);
+      L.push(']);');
+    }
     L.push('');
   }
   L.push('/** How one syscall argument is shown. */');
   L.push('export interface SyscallArg {');
   L.push('  readonly name: string;');
-  L.push('  readonly fmt: string;');
+  L.push('  readonly fmt: ArgFormatName;');
   L.push('}');
   L.push('');
   L.push('/** What iolens knows about a traced syscall. */');
@@ -224,43 +252,27 @@ function genTs(schema) {
   L.push('  readonly args: readonly SyscallArg[];');
   L.push('  readonly data: DataFormatName;');
   L.push('  readonly opens?: string;');
+  L.push('  /** An fd call also recorded, with its stack, when it lasts at least the threshold (SyscallTrait slow). */');
+  L.push('  readonly slow?: boolean;');
+  L.push('  /** A wait\'s timeout: which argument, and how it is given. */');
+  L.push('  readonly timeout?: { readonly arg: number; readonly kind: TimeoutKindName };');
   L.push('}');
+  L.push('');
+  L.push(...genSyscallsTs(schema));
+  L.push('/** iolens syscall ids by name (stable, architecture independent). */');
+  L.push('export const Sys = {');
+  for (const s of schema.syscalls.list) L.push(`  ${s.name}: ${s.id},`);
+  L.push('} as const;');
+  L.push('/** A name of {@link Sys}. */');
+  L.push('export type SysName = keyof typeof Sys;');
   L.push('');
   L.push('/** The traced syscalls, by iolens syscall id. */');
   L.push('export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([');
   for (const s of schema.syscalls.list) {
     const args = s.args.map(([n, f]) => `{ name: '${n}', fmt: '${f}' }`).join(', ');
-    L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''} }],`);
+    L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''}${s.timeout ? `, timeout: { arg: ${s.timeout.index}, kind: '${s.timeout.kind}' }` : ''}${s.slow ? ', slow: true' : ''} }],`);
   }
   L.push(']);');
-  L.push('');
-  L.push('function u64n(v: DataView, o: number): number {');
-  L.push('  return v.getUint32(o + 4, true) * 4294967296 + v.getUint32(o, true);');
-  L.push('}');
-  L.push('function i64n(v: DataView, o: number): number {');
-  L.push('  return v.getInt32(o + 4, true) * 4294967296 + v.getUint32(o, true);');
-  L.push('}');
-  L.push('const utf8 = new TextDecoder("utf-8", { fatal: false });');
-  L.push('function cstr(v: DataView, o: number, max: number): string {');
-  L.push('  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, max);');
-  L.push('  const nul = bytes.indexOf(0);');
-  L.push('  return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));');
-  L.push('}');
-  L.push('function cstrs(v: DataView, o: number, end: number): string[] {');
-  L.push('  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, Math.max(0, end - o));');
-  L.push('  const out: string[] = [];');
-  L.push('  let start = 0;');
-  L.push('  for (let i = 0; i < bytes.length; i++) {');
-  L.push('    if (bytes[i] === 0) { out.push(utf8.decode(bytes.subarray(start, i))); start = i + 1; }');
-  L.push('  }');
-  L.push('  while (out.length && out[out.length - 1] === \'\') out.pop(); // padding, or empty trailing strings');
-  L.push('  return out;');
-  L.push('}');
-  L.push('function u64s(v: DataView, o: number, end: number): bigint[] {');
-  L.push('  const out: bigint[] = [];');
-  L.push('  for (let p = o; p + 8 <= end; p += 8) out.push(v.getBigUint64(p, true));');
-  L.push('  return out;');
-  L.push('}');
   L.push('');
   L.push('/** The stream header. */');
   L.push('export interface StreamHeader {');
@@ -281,7 +293,7 @@ function genTs(schema) {
     L.push(`  readonly kind: '${rec.name}';`);
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      if (f.doc) L.push(`  /** ${f.doc} */`);
+      if (f.doc || f.appended) L.push(`  /** ${f.doc ?? ''}${f.appended ? ' (0 in records of older tracers, which end before it)' : ''} */`);
       L.push(`  readonly ${camel(f.name)}: ${tsType(f)};`);
     }
     if (rec.tailInfo) {
@@ -295,12 +307,14 @@ function genTs(schema) {
     L.push(`/** Byte offsets of the ${rec.name} record's fields, for readers that skip full decoding. */`);
     L.push(`export const ${pascal(rec.name)}Offsets = { ${rec.fields.map((f) => `${camel(f.name)}: ${f.offset}`).join(', ')} } as const;`);
     L.push(`/** Decodes a ${rec.name} record of \`size\` bytes at \`off\` (size already checked against ${upper(rec.name)}_SIZE). */`);
-    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, ${rec.tailInfo ? 'size' : '_size'}: number): ${T} {`);
+    L.push(`export function decode${pascal(rec.name)}(v: DataView, off: number, ${rec.tailInfo || rec.minSize < rec.size ? 'size' : '_size'}: number): ${T} {`);
     L.push('  return {');
     L.push(`    kind: '${rec.name}',`);
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      L.push(`    ${camel(f.name)}: ${tsRead(f)},`);
+      const zero = SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0';
+      // an appended field is 0 in a record written before it existed
+      L.push(`    ${camel(f.name)}: ${f.appended ? `size >= ${f.offset + f.size} ? ${tsRead(f)} : ${zero}` : tsRead(f)},`);
     }
     if (rec.tailInfo) {
       const t = rec.tailInfo.type;
@@ -312,34 +326,13 @@ function genTs(schema) {
     L.push('}');
     L.push('');
   }
-  L.push('const utf8enc = new TextEncoder();');
-  L.push('function tailBytes(kind: "string" | "strings" | "u64[]", v: string | string[] | bigint[]): Uint8Array {');
-  L.push('  if (kind === "u64[]") {');
-  L.push('    const words = v as bigint[];');
-  L.push('    const out = new Uint8Array(words.length * 8);');
-  L.push('    const dv = new DataView(out.buffer);');
-  L.push('    words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));');
-  L.push('    return out;');
-  L.push('  }');
-  L.push('  const parts = kind === "string" ? [v as string] : (v as string[]);');
-  L.push('  const chunks = parts.map((p) => utf8enc.encode(p));');
-  L.push('  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length + 1, 0));');
-  L.push('  let o = 0;');
-  L.push('  for (const c of chunks) { out.set(c, o); o += c.length + 1; }');
-  L.push('  return out;');
-  L.push('}');
-  L.push('function setU64(v: DataView, o: number, x: number): void {');
-  L.push('  v.setBigUint64(o, BigInt.asUintN(64, BigInt(Math.trunc(x))), true);');
-  L.push('}');
-  L.push('function setStr(v: DataView, o: number, max: number, s: string): void {');
-  L.push('  const b = utf8enc.encode(s).subarray(0, max - 1);');
-  L.push('  new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);');
-  L.push('}');
-  L.push('');
   for (const rec of schema.records) {
     const T = pascal(rec.name) + 'Record';
     L.push(`/** Encodes a ${rec.name} record (reserved fields zero, tail padded to 8 bytes). */`);
-    L.push(`export function encode${pascal(rec.name)}(r: Omit<${T}, 'kind'>): Uint8Array {`);
+    const appended = rec.fields.filter((f) => f.appended && !f.name.startsWith('reserved')).map((f) => `'${camel(f.name)}'`);
+    // appended fields may be left out (0): encoding a record as an older tracer wrote it
+    const input = appended.length ? `Omit<${T}, 'kind' | ${appended.join(' | ')}> & Partial<Pick<${T}, ${appended.join(' | ')}>>` : `Omit<${T}, 'kind'>`;
+    L.push(`export function encode${pascal(rec.name)}(r: ${input}): Uint8Array {`);
     if (rec.tailInfo) {
       const t = rec.tailInfo.type === 'x64[]' ? 'u64[]' : rec.tailInfo.type;
       L.push(`  const tail = tailBytes('${t}', r.${camel(rec.tailInfo.name)});`);
@@ -354,7 +347,7 @@ function genTs(schema) {
     L.push('  v.setUint16(2, size, true);');
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      const n = `r.${camel(f.name)}`;
+      const n = f.appended ? `(r.${camel(f.name)} ?? ${SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0'})` : `r.${camel(f.name)}`;
       const o = f.offset;
       if (f.base === 'char') { L.push(`  setStr(v, ${o}, ${f.count}, ${n});`); continue; }
       if (f.base === 'u8' && f.isArray) { L.push(`  buf.set(${n}.subarray(0, ${f.count}), ${o});`); continue; }
@@ -396,7 +389,7 @@ function genTs(schema) {
   L.push('');
   L.push('/** Minimum size of each known record kind (its fixed part). */');
   L.push('export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([');
-  for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.size}],`);
+  for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.minSize}],`);
   L.push(']);');
   L.push('');
   L.push('/**');

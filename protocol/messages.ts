@@ -4,6 +4,7 @@
  * one message per event. Every message has a string-literal `type`; requests carry an `id` that
  * their reply repeats.
  */
+import { IoModel } from './generated/wire';
 
 /** Nanoseconds since the start of the trace. Branded so a pixel or a millisecond cannot pass for it. */
 export type Ns = number & { readonly __unit: 'ns' };
@@ -13,16 +14,9 @@ export function ns(n: number): Ns {
   return n as Ns;
 }
 
-/** Drawing style of a span or instant: the I/O model, or what kind of mark it is. */
+/** Drawing style of a span or instant: the I/O model (the schema's IoModel values), or what kind of mark it is. */
 export const Style = {
-  multiplexing: 1,
-  aio: 2,
-  uring: 3,
-  signal: 4,
-  uio: 5,
-  blocking: 6,
-  wakeup: 7,
-  lifecycle: 8,
+  ...IoModel,
   irq: 9,
   drop: 10,
   /** a call still in progress at the end of what is known, model unknown (drawn grey, striped) */

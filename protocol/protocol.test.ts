@@ -31,6 +31,32 @@ describe('protocol', () => {
     }
   });
 
+  it('the C packers of the tail words and the TypeScript decoders agree on every bit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-proto-'));
+    try {
+      const src = join(dir, 'pack.c');
+      writeFileSync(src, [
+        '#include <stdio.h>',
+        '#include "iolens_wire.h"',
+        'int main(void) {',
+        '  printf("%llu %llu %llu %llu %llu\\n", (unsigned long long)iol_pack_siginfo_signo_code(35, -6),',
+        '         (unsigned long long)iol_pack_pollfds_fd_events_revents(-1, 0x41, 0x18), (unsigned long long)iol_pack_mmsg_messages(7),',
+        '         (unsigned long long)iol_pack_epoll_events_events(0x80000001u), (unsigned long long)iol_pack_siginfo_fd(-2));',
+        '  return 0;',
+        '}',
+      ].join('\n'));
+      const r = spawnSync('gcc', ['-std=c11', '-Wall', '-Werror', '-I', join(here, 'generated'), src, '-o', join(dir, 'pack')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const [sig, pollfd, mmsg, epoll, fd] = spawnSync(join(dir, 'pack'), { encoding: 'utf8' }).stdout.trim().split(' ').map((w) => BigInt(w));
+      assert.deepEqual(wire.decodeSiginfoData([0n, sig, 0n, fd]), { timeoutNs: 0n, signo: 35, code: -6, band: 0n, fd: -2 });
+      assert.deepEqual(wire.decodePollfdsData([wire.NO_TIMEOUT, pollfd]).items, [{ fd: -1, events: 0x41, revents: 0x18 }]);
+      assert.deepEqual(wire.decodeMmsgData([406n, mmsg]), { bytes: 406n, messages: 7 });
+      assert.deepEqual(wire.decodeEpollEventsData([1n, epoll, 0xfeedn]).items, [{ events: 0x80000001, data: 0xfeedn }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says so when a field would be misaligned', () => {
     const schema = JSON.parse(readFileSync(join(here, 'schema.json'), 'utf8')) as { records: { name: string; fields: unknown[] }[] };
     const rec = schema.records.find((r) => r.name === 'clock');
@@ -39,7 +65,7 @@ describe('protocol', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iolens-proto-'));
     try {
       writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
-      writeFileSync(join(dir, 'generate.mjs'), readFileSync(join(here, 'generate.mjs')));
+      for (const f of ['generate.mjs', 'syscallTable.mjs']) writeFileSync(join(dir, f), readFileSync(join(here, f)));
       const r = spawnSync(process.execPath, [join(dir, 'generate.mjs')], { encoding: 'utf8' });
       assert.equal(r.status, 2);
       assert.match(r.stderr, /clock\.mono_ns \(u64\) at offset 6 is not 8-byte aligned/);

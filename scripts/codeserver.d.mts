@@ -1,5 +1,6 @@
 // Types of scripts/codeserver.mjs for the TypeScript tests (test/e2e/).
 import type { Browser } from 'playwright-core';
+import type { Jail } from './rootfs.mjs';
 
 export declare const CODE_SERVER_VERSION: string;
 /** Where code-server is installed (git-ignored). */
@@ -37,7 +38,17 @@ export interface StartOptions {
   /** Extra environment for the server and its extension hosts. */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Run it inside another root file system (scripts/rootfs.mjs), with codeServerBinds() bound in; every path must be inside the root. */
+  jail?: Jail;
 }
+
+/** Where a jailed code-server is bound in, and the node it runs on, inside the root. */
+export declare const JAIL_CODE_SERVER: string;
+export declare const JAIL_NODE: string;
+/** The read-only binds a jail needs to run code-server (host path -> path inside). */
+export declare function codeServerBinds(): Record<string, string>;
+/** `code-server --install-extension FILE.vsix`, as a user installs a VSIX (in `jail` when given). */
+export declare function installVsix(opts: { vsix: string; extensionsDir: string; userDataDir: string; jail?: Jail }): Promise<string>;
 
 /** Installs code-server (and its Debian packages when root); returns its entry script. Fast when done. */
 export declare function ensureCodeServer(): string;

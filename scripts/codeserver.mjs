@@ -7,11 +7,12 @@
 //   node scripts/codeserver.mjs ensure
 //   node scripts/codeserver.mjs serve <workspace> [--extension-development-path P]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, createWriteStream, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withLock } from './lock.mjs';
 import { ensurePackages, root } from './setup.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -56,27 +57,6 @@ function installedVersion() {
 }
 
 const ready = () => existsSync(STAMP) && existsSync(ENTRY) && installedVersion() === CODE_SERVER_VERSION;
-const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-/** Takes the install lock (a directory holding the owner's pid); false while a live process holds it. */
-function tryLock(lock) {
-  try {
-    mkdirSync(lock);
-    writeFileSync(join(lock, 'pid'), String(process.pid));
-    return true;
-  } catch (e) {
-    if (e.code !== 'EEXIST') throw e;
-    let pid = 0;
-    try {
-      pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      process.kill(pid, 0);
-    } catch {
-      if (pid) rmSync(lock, { recursive: true, force: true }); // its owner died
-    }
-    return false;
-  }
-}
-
 /**
  * Installs code-server 4.100.3 into .tools/code-server/ (and the Debian packages chromium,
  * libkrb5-dev, ripgrep when root; otherwise prints the apt-get line and exits). Fast when done;
@@ -86,17 +66,10 @@ function tryLock(lock) {
 export function ensureCodeServer() {
   ensurePackages(['editor']);
   if (ready()) return ENTRY;
-  const lock = `${TOOLS_DIR}.lock`;
   mkdirSync(dirname(TOOLS_DIR), { recursive: true });
-  for (let i = 0; !tryLock(lock); i++) {
-    if (i === 0) log('waiting for another process that installs code-server');
-    sleepSync(1000);
-  }
-  try {
+  withLock(`${TOOLS_DIR}.lock`, () => log('waiting for another process that installs code-server'), () => {
     if (!ready()) install();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
   return ENTRY;
 }
 
@@ -123,6 +96,42 @@ function install() {
   if (installedVersion() !== CODE_SERVER_VERSION || !existsSync(ENTRY)) throw new Error(`code-server ${CODE_SERVER_VERSION} is not in ${TOOLS_DIR} after npm install`);
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   log(`installed in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+}
+
+/** Where a jailed code-server finds itself and its runtime (scripts/rootfs.mjs's jail binds). */
+export const JAIL_CODE_SERVER = '/opt/code-server';
+export const JAIL_NODE = '/usr/local/bin/node';
+
+/** @typedef {ReturnType<typeof import('./rootfs.mjs').jail>} Jail */
+
+/** The read-only binds a jail needs to run code-server: pass to rootfs.mjs's jail(). */
+export function codeServerBinds() {
+  return { [realpathSync(TOOLS_DIR)]: JAIL_CODE_SERVER };
+}
+
+function jailedEntry(entry) {
+  return join(JAIL_CODE_SERVER, relative(TOOLS_DIR, entry));
+}
+
+/**
+ * `code-server --install-extension FILE.vsix` into an extensions folder, as a user installs a VSIX
+ * (in `jail` when given: paths inside it).
+ * @param {{ vsix: string, extensionsDir: string, userDataDir: string, jail?: Jail }} opts
+ * @returns {Promise<string>} what code-server printed
+ */
+export async function installVsix({ vsix, extensionsDir, userDataDir, jail }) {
+  const entry = ensureCodeServer();
+  mkdirSync(extensionsDir, { recursive: true });
+  const at = jail ? (p) => jail.inside(p) : (p) => p;
+  const args = ['--install-extension', at(vsix), '--extensions-dir', at(extensionsDir), '--user-data-dir', at(userDataDir)];
+  if (jail) {
+    const r = await jail.run([JAIL_NODE, jailedEntry(entry), ...args], { HOME: at(userDataDir) });
+    if (r.code !== 0) throw new Error(`code-server --install-extension failed (${r.code}):\n${r.stdout}${r.stderr}`);
+    return r.stdout + r.stderr;
+  }
+  const r = spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  return r.stdout + r.stderr;
 }
 
 /**
@@ -182,12 +191,15 @@ function groupAlive(pgid) {
  * Starts code-server on 127.0.0.1 with a random port, in its own process group, with HOME and the
  * XDG dirs in a fresh temp root (nothing lands in the real home).
  * `extensions` are folders linked in as installed extensions (linkExtension) before it starts.
- * @param {{ workspace: string, extensionsDir?: string, userDataDir?: string, extensions?: string[], settings?: Record<string, unknown>, env?: Record<string, string>, timeoutMs?: number }} opts
+ * `jail` (scripts/rootfs.mjs): run it inside another root file system instead, on that root's
+ * `node`, with code-server bound in read-only; every path given must be inside the root.
+ * @param {{ workspace: string, extensionsDir?: string, userDataDir?: string, extensions?: string[], settings?: Record<string, unknown>, env?: Record<string, string>, timeoutMs?: number, jail?: Jail }} opts
  * @returns {Promise<CodeServer>}
  */
-export async function startCodeServer({ workspace, extensionsDir, userDataDir, extensions: toLink = [], settings = {}, env = {}, timeoutMs = 60_000 }) {
+export async function startCodeServer({ workspace, extensionsDir, userDataDir, extensions: toLink = [], settings = {}, env = {}, timeoutMs = 60_000, jail }) {
   const entry = ensureCodeServer();
-  const tmp = mkdtempSync(join(tmpdir(), 'iolens-code-server-'));
+  const tmp = mkdtempSync(join(jail ? join(jail.root, 'tmp') : tmpdir(), 'iolens-code-server-'));
+  const at = jail ? (p) => jail.inside(p) : (p) => p;
   const home = join(tmp, 'home');
   const xdg = { XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local', 'share'), XDG_CACHE_HOME: join(home, '.cache'), XDG_STATE_HOME: join(home, '.local', 'state'), XDG_RUNTIME_DIR: join(tmp, 'run') };
   for (const d of [home, ...Object.values(xdg)]) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -201,11 +213,13 @@ export async function startCodeServer({ workspace, extensionsDir, userDataDir, e
   const logFile = join(tmp, 'code-server.log');
   const logStream = createWriteStream(logFile);
   const ws = resolve(workspace);
-  const args = [entry, '--config', config, '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, ws];
-  const child = spawn(process.execPath, args, {
+  const args = ['--config', at(config), '--bind-addr', '127.0.0.1:0', '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', at(userData), '--extensions-dir', at(extensions), at(ws)];
+  const serverEnv = { HOME: at(home), ...Object.fromEntries(Object.entries(xdg).map(([k, v]) => [k, at(v)])), TMPDIR: at(tmp), ...env };
+  const [cmd, cmdArgs] = jail ? jail.command([JAIL_NODE, jailedEntry(entry), ...args], serverEnv) : [process.execPath, [entry, ...args]];
+  const child = spawn(cmd, cmdArgs, {
     detached: true, // its own process group: stop() kills the server and everything it started
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOME: home, ...xdg, TMPDIR: tmp, ...env },
+    env: jail ? process.env : { ...process.env, ...serverEnv },
   });
   const pgid = child.pid;
   const exited = new Promise((res) => child.once('exit', res));

@@ -3,8 +3,9 @@
 // printed), npm packages, then builds the tracer, the native addon, the bundles and the fixtures.
 // Only Node's standard library is used here: this runs before `npm ci`.
 //
-//   node scripts/setup.mjs [--for start|test] [--no-deps] [--quiet]
+//   node scripts/setup.mjs [--for start|test] [--no-deps] [--quiet] [--native-werror]
 // `--for test` also installs code-server (a real VS Code, scripts/codeserver.mjs) into .tools/.
+// `--native-werror` only rebuilds the symbolizer addon with warnings as errors (the static layer).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,16 +18,25 @@ export const PACKAGES = {
   build: [
     'make', 'gcc', 'g++', 'pkg-config', 'python3', 'clang-14', 'llvm-14', 'bpftool', 'libbpf-dev', 'libelf-dev',
     'zlib1g-dev', 'libdw-dev', 'elfutils', 'libc6-dbg', 'liburing-dev', 'libaio-dev', 'binutils',
+    // the portable symbolizer addon links elfutils built from Debian's source package with -fPIC
+    // (scripts/portable.mjs): unpacking it, and what its build needs beyond the above
+    'dpkg-dev', 'm4', 'flex', 'bison', 'liblzma-dev',
   ],
   // the benchmarks compare with these; the tests use strace as an independent witness (and as
-  // "another tracer" in the attach-refusal tests) and setcap for the privileged-tracer tests
-  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin'],
+  // "another tracer" in the attach-refusal tests), setcap for the privileged-tracer tests, fio
+  // (a real storage engine) for the request-engine depth figures and bench/output.ts; busybox
+  // (static) is the shell of the container the container test makes (test/tracer/container.test.ts);
+  // and real programs nobody here wrote, whose diagnosis docs/real-programs.md records and
+  // test/tracer/realPrograms.test.ts checks: fio, nginx under wrk, redis under redis-benchmark
+  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],
   // a QEMU guest with a real UIO device (test/uio/guest.mjs): the emulator, the guest's shell, and xz
   // for Debian's guest kernel (fetched with apt-get download, never installed)
   uio: ['qemu-system-x86', 'busybox-static', 'xz-utils'],
+  // the installed-VSIX test (test/package/): a Debian system without build tools, made by debootstrap
+  package: ['debootstrap'],
 };
 
 function log(msg) {
@@ -106,29 +116,49 @@ function nodeGypEnv() {
   return dir && dir !== 'undefined' && dir !== 'null' ? { ...process.env, npm_config_nodedir: dir } : process.env;
 }
 
-/** Build everything that is out of date. */
-export function build() {
-  log('building the tracer');
-  run('make', ['-s', '-C', 'tracer']);
-  if (outdated('native/build/Release/iolens_symbols.node', ['native/src', 'native/binding.gyp'])) {
-    log('building the native symbolizer');
-    run(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', '--directory', 'native', '--loglevel', 'warn'], { env: nodeGypEnv() });
+/** What build() can make; each part only when out of date. */
+export const PARTS = ['tracer', 'native', 'bundles', 'fixtures'];
+
+/**
+ * The symbolizer addon, portable (scripts/portable.mjs: elfutils linked in, glibc <= 2.28).
+ * `werror`: warnings are errors (the static test layer), which rebuilds it.
+ */
+export async function buildNative({ werror = false, force = false } = {}) {
+  if (!force && !werror && !outdated('native/build/Release/iolens_symbols.node', ['native/src', 'native/portable', 'native/binding.gyp'])) return;
+  const { ensureElfutils } = await import('./portable.mjs');
+  const env = { ...nodeGypEnv(), IOLENS_ELFUTILS_DIR: ensureElfutils() };
+  if (werror) Object.assign(env, { CFLAGS: '-Werror', CXXFLAGS: '-Werror' });
+  log(`building the native symbolizer${werror ? ' (warnings as errors)' : ''}`);
+  run(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', '--directory', 'native', '--loglevel', 'warn'], { env });
+}
+
+/** Build what is out of date: every part, or those named. */
+export async function build(parts = PARTS) {
+  if (parts.includes('tracer')) {
+    log('building the tracer');
+    run('make', ['-s', '-C', 'tracer']);
   }
-  log('bundling');
-  run(process.execPath, ['esbuild.mjs']);
-  log('building the test fixtures');
-  run('make', ['-s', '-C', 'test/fixtures']);
+  if (parts.includes('native')) await buildNative();
+  if (parts.includes('bundles')) {
+    log('bundling');
+    run(process.execPath, ['esbuild.mjs']);
+  }
+  if (parts.includes('fixtures')) {
+    log('building the test fixtures');
+    run('make', ['-s', '-C', 'test/fixtures']);
+  }
 }
 
 async function main() {
   const purpose = process.argv.includes('--for') ? process.argv[process.argv.indexOf('--for') + 1] : 'start';
   if (!process.argv.includes('--no-deps')) {
-    ensurePackages(purpose === 'test' ? ['build', 'test', 'editor', 'uio'] : ['build']);
+    ensurePackages(purpose === 'test' ? ['build', 'test', 'editor', 'uio', 'package'] : ['build']);
     ensureNpm();
     // code-server lives in .tools/code-server/, outside the project's lockfile
     if (purpose === 'test') (await import('./codeserver.mjs')).ensureCodeServer();
   }
-  build();
+  if (process.argv.includes('--native-werror')) await buildNative({ werror: true });
+  else await build();
 }
 
 // (no top-level await: tests written in TypeScript load these scripts through require())

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: set up and build, then open a real VS Code with I/O Lens loaded on a demo
-// workspace (the fixture workloads' sources and binaries) while a demo program runs, ready to be
+// `npm start`: set up and build, then open a real VS Code with I/O Lens loaded on the demo
+// workspace (demo/: the fixture workloads' sources and binaries, UIO traces) while a demo program runs, ready to be
 // attached to ("I/O Lens: Attach to Process…", pick epoll_stall). Desktop VS Code when `code` is
 // on PATH, otherwise code-server on 127.0.0.1 (the address is printed). Ctrl-C stops everything.
 //
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, ensureNpm, ensurePackages, root } from './setup.mjs';
 
-const WORKSPACE = join(root, 'test', 'fixtures');
+const WORKSPACE = join(root, 'demo');
 
 const DEMOS = [
   { name: 'epoll_stall', args: ['--iterations', '50'], what: 'an epoll loop whose callback stalls on a blocking read' },
@@ -49,7 +49,7 @@ async function main() {
   const terminal = process.argv.includes('--record');
   ensurePackages(terminal ? ['build'] : ['build', 'editor']);
   ensureNpm();
-  build();
+  await build();
   if (process.getuid?.() !== 0) {
     process.stderr.write(
       '\nstart: built. Not root: I/O Lens traces your own programs with the ptrace backend (no IRQs, io_uring\n' +
@@ -69,7 +69,7 @@ async function main() {
   process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
   process.stdout.write(`\nDemo program running: epoll_stall, pid ${demo.pid} (an epoll loop whose callback blocks for 20 ms every 25 ms).\n`);
   process.stdout.write('In VS Code: run "I/O Lens: Attach to Process…" and pick epoll_stall, or "I/O Lens: Launch Program with Tracing…".\n');
-  process.stdout.write('No UIO hardware? demo/uio-edu-epoll.iolens and demo/uio-edu-sigio.iolens are traces of a user-space driver of a\n' +
+  process.stdout.write('No UIO hardware? traces/uio-edu-epoll.iolens and traces/uio-edu-sigio.iolens are traces of a user-space driver of a\n' +
     'real (emulated) PCI device: open one from the Explorer to see its interrupts, wake-ups and missed interrupts.\n');
 
   if (hasCommand('code')) {

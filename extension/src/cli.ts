@@ -6,34 +6,48 @@
  *   iolens report FILE.iolens [--symbols DIR]
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
+ *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR]
+ *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
+import { createWriteStream, fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
 import { describeError, isUserError, UserError } from './core/errors';
-
-const VERSION = '0.1.0';
+import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
+import { importCommand } from './core/commands/import';
+import { packageVersion } from './core/util/packageRoot';
 
 const USAGE = `Usage:
   iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
       Trace the asynchronous I/O of a running process (and the threads and children it starts),
       or of a command launched under the tracer, showing each wait, request, signal and interrupt
       with its duration and the source line that issued it.
-        -p, --pid PID          attach to a running process
+        -p, --pid PID          attach to a running process and its existing children (and what they start);
+                               the recording lasts while any of them lives (a launched daemon too)
+            --no-children      trace only the process itself, not its children
         -b, --backend B        ebpf (needs CAP_BPF+CAP_PERFMON), ptrace (your own processes), or auto (default)
         -d, --duration S       stop after S seconds (default: when the target exits, or Ctrl-C)
         -m, --min-duration MS  show blocking reads/writes/fsyncs from this long (default 1; 0 shows all)
             --irq              record every hard interrupt
         -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
-            --jsonl FILE|-     write one JSON object per event (- for standard output)
+            --jsonl FILE|-     write one JSON object per event (- for standard output); stacks are sent
+                               once, as a stack table, and named by stack_id in the events
+            --full-stacks      JSON lines carry each event's whole stack instead of its stack_id
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
             --color / --no-color
-  iolens report FILE.iolens [--symbols DIR]...
-      Per process and thread: calls by kind with count, total, p50/p99/max; the longest waits with
-      their source lines; the I/O models the program really uses; UIO devices and interrupts.
-  iolens dump FILE.iolens [--jsonl] [--symbols DIR]...
+  iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
+      The diagnosis first: findings ranked by the time at stake, each with the line to change, the
+      evidence, the wake-up chain and the usual fix; then each thread's I/O model and each process's
+      verdict; then per process and thread the calls by kind (count, total, p50/p99/max), the
+      longest calls by call site, the calls counted under the threshold, UIO devices, interrupts.
+        --json            one JSON document (docs/report-json.md)
+        --fail-on SEV     exit with status 3 when a finding of severity SEV or worse exists
+  iolens dump FILE.iolens [--jsonl [--full-stacks]] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
       Make a trace written by iolens-tracer alone (on a device, a guest, a container) self-contained:
@@ -41,7 +55,33 @@ const USAGE = `Usage:
       --symbols DIR: where the traced binaries are when they are not at the paths they ran from
       (as a sysroot, or by file name; used only when the build-id matches). Also IOLENS_SYMBOL_PATH
       (directories separated by ':').
+  iolens export FILE.iolens [--format perfetto|chrome] -o OUT [--symbols DIR]...
+      The trace for other tools: perfetto (OUT.pftrace: Perfetto's protobuf format for
+      ui.perfetto.dev, with user stacks as callstacks with file and line, flows for every arrow)
+      or chrome (OUT.json: the Trace Event Format of chrome://tracing, Speedscope and older
+      tools). The format follows from OUT's extension when --format is not given.
+  iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]...
+      An strace log recorded anywhere (strace -f -tt -T -o LOG, with -k for stacks, -y for fd
+      paths; -ttt too) as a trace: the calls iolens traces become the same events (waits, blocking
+      calls from --min-duration, default 1 ms, AIO requests paired, signals), so \`report\`, \`dump\`,
+      \`export\` and VS Code work on it. Lines it cannot read are reported with their number.
   iolens --version`;
+
+/**
+ * Standard output for `record`'s live lines, written without ever blocking the main thread: a pipe
+ * or socket (`| less`) through an event-loop socket (non-blocking; what a slow reader has not taken
+ * when the recording ends is dropped, not waited for), anything else (a terminal, a file) from
+ * libuv's thread pool. `release` puts a pipe back in blocking mode for whoever shares it.
+ */
+function liveStdout(): { out: Writable; release(): void } {
+  const st = fstatSync(1);
+  if (st.isFIFO() || st.isSocket()) {
+    const sock = new Socket({ fd: 1, readable: false, writable: true });
+    const handle = (sock as unknown as { _handle?: { setBlocking?(b: boolean): number } })._handle;
+    return { out: sock, release: () => handle?.setBlocking?.(true) };
+  }
+  return { out: createWriteStream('', { fd: 1, autoClose: false, highWaterMark: 1 << 16 }), release: () => undefined };
+}
 
 function num(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -57,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (cmd === '-V' || cmd === '--version') {
-    process.stdout.write(`iolens ${VERSION}\n`);
+    process.stdout.write(`iolens ${packageVersion()}\n`);
     return 0;
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -78,6 +118,8 @@ async function main(argv: string[]): Promise<number> {
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
+        'no-children': { type: 'boolean' },
+        'full-stacks': { type: 'boolean' },
       },
     });
     const pid = num('--pid', values.pid, 1);
@@ -88,8 +130,10 @@ async function main(argv: string[]): Promise<number> {
     const minMs = num('--min-duration', values['min-duration'], 0);
     const backend = values.backend ?? 'auto';
     if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UserError('usage', `--backend must be ebpf, ptrace or auto, not '${backend}'`);
+    if (values['full-stacks'] && !values.jsonl) throw new UserError('usage', '--full-stacks goes with --jsonl');
     const abort = new AbortController();
     const stop = (): void => abort.abort();
+    const stdout = liveStdout();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
@@ -101,20 +145,50 @@ async function main(argv: string[]): Promise<number> {
         minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined,
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
+        noChildren: values['no-children'],
+        jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),
         tracerPath: process.env.IOLENS_TRACER || undefined,
         output: values.output,
         jsonl: values.jsonl,
         quiet: values.quiet,
         color: values['no-color'] ? false : values.color ? true : color,
-        stdout: process.stdout,
+        // the live output is written off the main thread: a slow reader never holds the recording
+        stdout: stdout.out,
         stderr: process.stderr,
         stopSignal: abort.signal,
       });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stdout.release();
     }
+  }
+  if (cmd === 'import') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, 'min-duration': { type: 'string', short: 'm' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UserError('usage', 'import takes one strace log');
+    if (typeof values.output !== 'string') throw new UserError('usage', 'import needs -o OUT.iolens');
+    const minMs = num('--min-duration', values['min-duration'], 0);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
+  }
+  if (cmd === 'export') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true } },
+    });
+    if (positionals.length !== 1) throw new UserError('usage', 'export takes one trace file');
+    if (typeof values.output !== 'string') throw new UserError('usage', 'export needs -o OUT');
+    const format = values.format ?? formatOfPath(values.output);
+    if (format === undefined) throw new UserError('usage', `say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UserError('usage', `--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
+    const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
+    return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath }, process.stdout, process.stderr);
   }
   if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
     const { values, positionals } = parseArgs({
@@ -122,15 +196,23 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         jsonl: { type: 'boolean' },
+        'full-stacks': { type: 'boolean' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         symbols: { type: 'string', multiple: true },
         ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
+        ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' } }),
       },
     });
     if (positionals.length !== 1) throw new UserError('usage', `${cmd} takes one trace file`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
-    if (cmd === 'report') return report(positionals[0], process.stdout, process.stderr, symbolPath);
+    if (cmd === 'report') {
+      const failOn = values['fail-on'];
+      if (failOn !== undefined && failOn !== 'high' && failOn !== 'medium' && failOn !== 'low') {
+        throw new UserError('usage', `--fail-on must be high, medium or low, not '${String(failOn)}'`);
+      }
+      return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn });
+    }
     if (cmd === 'symbolize') {
       const output = values.output;
       if (typeof output !== 'string') throw new UserError('usage', 'symbolize needs -o OUT.iolens');
@@ -138,6 +220,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return dump(positionals[0], {
       jsonl: values.jsonl === true,
+      jsonStacks: values['full-stacks'] ? 'inline' : 'table',
       color: values['no-color'] ? false : values.color ? true : color,
       out: process.stdout,
       err: process.stderr,
@@ -155,6 +238,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // `record` may leave a write to a reader that stopped reading in flight: it is given up
+    if (process.argv[2] === 'record') process.exit(code);
     process.exitCode = code;
   },
   (e: unknown) => {

@@ -32,7 +32,14 @@ enum iol_record_kind {
 	IOL_RECORD_KIND_DROP = 18,
 	IOL_RECORD_KIND_END = 19,
 	IOL_RECORD_KIND_UIO_DEVICE = 20,
+	IOL_RECORD_KIND_START = 21,
+	IOL_RECORD_KIND_CALL_SUMMARY = 22,
 	IOL_RECORD_KIND_SYM_FRAME = 256,
+};
+
+/* Bits of a syscall's traits (the syscalls list). slow: a call of class fd that is also sent as a syscall record, with its stack, when it lasts at least --min-duration (an open that blocks). */
+enum iol_syscall_trait {
+	IOL_SYSCALL_TRAIT_SLOW = 1,
 };
 
 /* What the kernel side does with a traced syscall; named: no probes, known by name only (the syscall a waker or wakee is in); instant: sent at entry with no duration, for a call that does not return to its caller (rt_sigreturn ends a signal handler). */
@@ -63,11 +70,12 @@ enum iol_io_model {
 	IOL_IO_MODEL_LIFECYCLE = 8,
 };
 
-/* Bits of syscall.flags. */
+/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). */
 enum iol_syscall_flag {
 	IOL_SYSCALL_FLAG_UNFINISHED = 1,
 	IOL_SYSCALL_FLAG_STACK_LOST = 2,
 	IOL_SYSCALL_FLAG_DATA_TRUNCATED = 4,
+	IOL_SYSCALL_FLAG_NONBLOCKING = 8,
 };
 
 /* How a syscall record's tail words are laid out (decided by the syscall). */
@@ -81,6 +89,9 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_SIGINFO = 6,
 	IOL_DATA_FORMAT_UIO_COUNT = 7,
 	IOL_DATA_FORMAT_UIO_WRITE = 8,
+	IOL_DATA_FORMAT_FILE_OFFSETS = 9,
+	IOL_DATA_FORMAT_MMSG = 10,
+	IOL_DATA_FORMAT_PATH = 11,
 };
 
 /* Bits of stack.flags. */
@@ -148,13 +159,21 @@ enum iol_map_flag {
 	IOL_MAP_FLAG_FROM_PROC = 16,
 };
 
-/* Where events were lost. */
+/* Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 enum iol_drop_source {
 	IOL_DROP_SOURCE_RING_FULL = 1,
 	IOL_DROP_SOURCE_STACK_RING_FULL = 2,
 	IOL_DROP_SOURCE_AIO_BATCH_LIMIT = 3,
 	IOL_DROP_SOURCE_OUTPUT_BLOCKED = 4,
 	IOL_DROP_SOURCE_MAP_FULL = 5,
+	IOL_DROP_SOURCE_SUMMARY_FULL = 6,
+};
+
+/* Bits of call_summary.flags. nonblocking: the fd had O_NONBLOCK at the call; flags_unknown: the tracer could not tell (ptrace); in_loop: the thread had returned from a select/poll/epoll wait before the call (its event loop had started). */
+enum iol_call_summary_flag {
+	IOL_CALL_SUMMARY_FLAG_NONBLOCKING = 1,
+	IOL_CALL_SUMMARY_FLAG_FLAGS_UNKNOWN = 2,
+	IOL_CALL_SUMMARY_FLAG_IN_LOOP = 4,
 };
 
 /* Why the tracer stopped. */
@@ -166,6 +185,14 @@ enum iol_end_reason {
 	IOL_END_REASON_OUTPUT_CLOSED = 5,
 	IOL_END_REASON_ERROR = 6,
 };
+/* The words for each value: X(value, "text") */
+#define IOL_END_REASON_TEXTS(X) \
+	X(IOL_END_REASON_TARGET_EXITED, "every traced process exited") \
+	X(IOL_END_REASON_SIGNAL, "stopped by a signal") \
+	X(IOL_END_REASON_DURATION, "duration reached") \
+	X(IOL_END_REASON_PARENT_DIED, "the parent process died") \
+	X(IOL_END_REASON_OUTPUT_CLOSED, "the output was closed") \
+	X(IOL_END_REASON_ERROR, "an error")
 
 /* Bits of sym_frame.flags. */
 enum iol_sym_flag {
@@ -177,72 +204,107 @@ enum iol_sym_flag {
 	IOL_SYM_FLAG_NO_SYMBOL = 32,
 };
 
-/* Syscalls: X(name, id, nargs, class, model, data format) */
+/* Bits of uring_submit.flags and uring_complete.flags. cq_known: the CQ head (and the CQE's number) were read, so the reader can tell when the application consumed each CQE. */
+enum iol_uring_flag {
+	IOL_URING_FLAG_CQ_KNOWN = 1,
+};
+
+/* Whose user stack an io_uring request carries (uring_submit.stack_from). */
+enum iol_uring_stack_from {
+	IOL_URING_STACK_FROM_NONE = 0,
+	IOL_URING_STACK_FROM_ENTER = 1,
+	IOL_URING_STACK_FROM_LAST_ENTER = 2,
+};
+
+/* How a wait's timeout argument is given (arg_formats' timeout). */
+enum iol_timeout_kind {
+	IOL_TIMEOUT_KIND_NONE = 0,
+	IOL_TIMEOUT_KIND_MS = 1,
+	IOL_TIMEOUT_KIND_TIMEVAL = 2,
+	IOL_TIMEOUT_KIND_TIMESPEC = 3,
+};
+
+/* When a signal carries SIGPOLL-style information (si_fd, si_band): si_code from poll_in to poll_hup (POLL_IN .. POLL_HUP) on SIGIO or a real-time signal (from sigrtmin, the kernel's first; F_SETSIG). Both backends and the reader apply this one rule. */
+enum iol_poll_signal {
+	IOL_POLL_SIGNAL_SIGIO = 29,
+	IOL_POLL_SIGNAL_SIGRTMIN = 32,
+	IOL_POLL_SIGNAL_POLL_IN = 1,
+	IOL_POLL_SIGNAL_POLL_HUP = 6,
+};
+
+/* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */
 #define IOL_SYSCALLS(X) \
-	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS) \
-	X(pselect6, 2, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS) \
-	X(poll, 3, 3, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS) \
-	X(ppoll, 4, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS) \
-	X(epoll_wait, 5, 4, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS) \
-	X(epoll_pwait, 6, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS) \
-	X(epoll_pwait2, 7, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS) \
-	X(epoll_ctl, 8, 4, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_CTL_EVENT) \
-	X(io_setup, 9, 2, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_AIO_CTX) \
-	X(io_submit, 10, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE) \
-	X(io_getevents, 11, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_TIMEOUT_NS) \
-	X(io_pgetevents, 12, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_TIMEOUT_NS) \
-	X(io_cancel, 13, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE) \
-	X(io_destroy, 14, 1, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE) \
-	X(io_uring_setup, 15, 2, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE) \
-	X(io_uring_enter, 16, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE) \
-	X(io_uring_register, 17, 4, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE) \
-	X(fcntl, 18, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE) \
-	X(rt_sigtimedwait, 19, 4, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_SIGINFO) \
-	X(rt_sigsuspend, 20, 2, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE) \
-	X(pause, 21, 0, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE) \
-	X(signalfd, 22, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE) \
-	X(signalfd4, 23, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE) \
-	X(read, 24, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(write, 25, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(pread64, 26, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(pwrite64, 27, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(readv, 28, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(writev, 29, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(preadv, 30, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(pwritev, 31, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(preadv2, 32, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(pwritev2, 33, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(fsync, 34, 1, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(fdatasync, 35, 1, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(recvfrom, 36, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(sendto, 37, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(recvmsg, 38, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(sendmsg, 39, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(recvmmsg, 40, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(sendmmsg, 41, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(accept, 42, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(accept4, 43, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(connect, 44, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE) \
-	X(futex, 45, 6, IOL_SYSCALL_CLASS_NAMED, IOL_IO_MODEL_WAKEUP, IOL_DATA_FORMAT_NONE) \
-	X(open, 46, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(openat, 47, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(openat2, 48, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(close, 49, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(close_range, 50, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(dup, 51, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(dup2, 52, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(dup3, 53, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(socket, 54, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(socketpair, 55, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(pipe, 56, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(pipe2, 57, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(eventfd, 58, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(eventfd2, 59, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(epoll_create, 60, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(epoll_create1, 61, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(timerfd_create, 62, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(mmap, 63, 6, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE) \
-	X(rt_sigreturn, 64, 0, IOL_SYSCALL_CLASS_INSTANT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE)
+	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS, "select", 0) \
+	X(pselect6, 2, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS, "pselect6", 0) \
+	X(poll, 3, 3, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS, "poll", 0) \
+	X(ppoll, 4, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS, "ppoll", 0) \
+	X(epoll_wait, 5, 4, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS, "epoll_wait", 0) \
+	X(epoll_pwait, 6, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS, "epoll_pwait", 0) \
+	X(epoll_pwait2, 7, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS, "epoll_pwait2", 0) \
+	X(epoll_ctl, 8, 4, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_CTL_EVENT, "epoll_ctl", 0) \
+	X(io_setup, 9, 2, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_AIO_CTX, "io_setup", 0) \
+	X(io_submit, 10, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE, "io_submit", 0) \
+	X(io_getevents, 11, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_TIMEOUT_NS, "io_getevents", 0) \
+	X(io_pgetevents, 12, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_TIMEOUT_NS, "io_pgetevents", 0) \
+	X(io_cancel, 13, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE, "io_cancel", 0) \
+	X(io_destroy, 14, 1, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_AIO, IOL_DATA_FORMAT_NONE, "io_destroy", 0) \
+	X(io_uring_setup, 15, 2, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE, "io_uring_setup", 0) \
+	X(io_uring_enter, 16, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE, "io_uring_enter", 0) \
+	X(io_uring_register, 17, 4, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_URING, IOL_DATA_FORMAT_NONE, "io_uring_register", 0) \
+	X(fcntl, 18, 3, IOL_SYSCALL_CLASS_SETUP, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "fcntl", 0) \
+	X(rt_sigtimedwait, 19, 4, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_SIGINFO, "rt_sigtimedwait", 0) \
+	X(rt_sigsuspend, 20, 2, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "rt_sigsuspend", 0) \
+	X(pause, 21, 0, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "pause", 0) \
+	X(signalfd, 22, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "signalfd", 0) \
+	X(signalfd4, 23, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "signalfd4", 0) \
+	X(read, 24, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "read", 0) \
+	X(write, 25, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "write", 0) \
+	X(pread64, 26, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "pread64", 0) \
+	X(pwrite64, 27, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "pwrite64", 0) \
+	X(readv, 28, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "readv", 0) \
+	X(writev, 29, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "writev", 0) \
+	X(preadv, 30, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "preadv", 0) \
+	X(pwritev, 31, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "pwritev", 0) \
+	X(preadv2, 32, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "preadv2", 0) \
+	X(pwritev2, 33, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "pwritev2", 0) \
+	X(fsync, 34, 1, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "fsync", 0) \
+	X(fdatasync, 35, 1, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "fdatasync", 0) \
+	X(recvfrom, 36, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "recvfrom", 0) \
+	X(sendto, 37, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "sendto", 0) \
+	X(recvmsg, 38, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "recvmsg", 0) \
+	X(sendmsg, 39, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "sendmsg", 0) \
+	X(recvmmsg, 40, 5, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_MMSG, "recvmmsg", 0) \
+	X(sendmmsg, 41, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_MMSG, "sendmmsg", 0) \
+	X(accept, 42, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "accept", 0) \
+	X(accept4, 43, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "accept4", 0) \
+	X(connect, 44, 3, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "connect", 0) \
+	X(futex, 45, 6, IOL_SYSCALL_CLASS_NAMED, IOL_IO_MODEL_WAKEUP, IOL_DATA_FORMAT_NONE, "futex", 0) \
+	X(open, 46, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_PATH, "open", IOL_SYSCALL_TRAIT_SLOW) \
+	X(openat, 47, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_PATH, "openat", IOL_SYSCALL_TRAIT_SLOW) \
+	X(openat2, 48, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_PATH, "openat2", IOL_SYSCALL_TRAIT_SLOW) \
+	X(close, 49, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "close", 0) \
+	X(close_range, 50, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "close_range", 0) \
+	X(dup, 51, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "dup", 0) \
+	X(dup2, 52, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "dup2", 0) \
+	X(dup3, 53, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "dup3", 0) \
+	X(socket, 54, 3, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "socket", 0) \
+	X(socketpair, 55, 4, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "socketpair", 0) \
+	X(pipe, 56, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "pipe", 0) \
+	X(pipe2, 57, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "pipe2", 0) \
+	X(eventfd, 58, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "eventfd", 0) \
+	X(eventfd2, 59, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "eventfd2", 0) \
+	X(epoll_create, 60, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "epoll_create", 0) \
+	X(epoll_create1, 61, 1, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "epoll_create1", 0) \
+	X(timerfd_create, 62, 2, IOL_SYSCALL_CLASS_FD, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "timerfd_create", 0) \
+	X(mmap, 63, 6, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "mmap", 0) \
+	X(rt_sigreturn, 64, 0, IOL_SYSCALL_CLASS_INSTANT, IOL_IO_MODEL_SIGNAL, IOL_DATA_FORMAT_NONE, "rt_sigreturn", 0) \
+	X(nanosleep, 65, 2, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "nanosleep", 0) \
+	X(clock_nanosleep, 66, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "clock_nanosleep", 0) \
+	X(sendfile, 67, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "sendfile64", 0) \
+	X(splice, 68, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "splice", 0) \
+	X(tee, 69, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "tee", 0) \
+	X(copy_file_range, 70, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "copy_file_range", 0) \
+	X(sync_file_range, 71, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "sync_file_range", 0)
 
 enum iol_sys {
 	IOL_SYS_SELECT = 1,
@@ -309,8 +371,184 @@ enum iol_sys {
 	IOL_SYS_TIMERFD_CREATE = 62,
 	IOL_SYS_MMAP = 63,
 	IOL_SYS_RT_SIGRETURN = 64,
-	IOL_SYS_MAX = 65,
+	IOL_SYS_NANOSLEEP = 65,
+	IOL_SYS_CLOCK_NANOSLEEP = 66,
+	IOL_SYS_SENDFILE = 67,
+	IOL_SYS_SPLICE = 68,
+	IOL_SYS_TEE = 69,
+	IOL_SYS_COPY_FILE_RANGE = 70,
+	IOL_SYS_SYNC_FILE_RANGE = 71,
+	IOL_SYS_MAX = 72,
 };
+
+/* A timeout word meaning: none (the wait may last forever). */
+#define IOL_NO_TIMEOUT 0xffffffffffffffffULL
+/* Device numbers in records are the kernel's encoding: major << dev_minor_bits | minor. */
+#define IOL_DEV_MINOR_BITS 20
+/* The mmsg tail sums the lengths of at most this many messages of a sendmmsg/recvmmsg. */
+#define IOL_MMSG_MAX_READ 16
+/* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
+#define IOL_NO_OFFSET (-1)
+
+/* The argument holding a wait's timeout: its index in *index and how it is given (IOL_TIMEOUT_KIND_*),
+ * IOL_TIMEOUT_KIND_NONE when the syscall has none. */
+static inline __attribute__((always_inline)) __u8 iol_timeout_arg(__u16 sys, __u8 *index)
+{
+	switch (sys) {
+	case IOL_SYS_SELECT:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMEVAL;
+	case IOL_SYS_PSELECT6:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_POLL:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_PPOLL:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_EPOLL_WAIT:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_EPOLL_PWAIT:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_MS;
+	case IOL_SYS_EPOLL_PWAIT2:
+		*index = 3;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_IO_GETEVENTS:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_IO_PGETEVENTS:
+		*index = 4;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	case IOL_SYS_RT_SIGTIMEDWAIT:
+		*index = 2;
+		return IOL_TIMEOUT_KIND_TIMESPEC;
+	default:
+		*index = 0;
+		return IOL_TIMEOUT_KIND_NONE;
+	}
+}
+
+/* The argument of `sys` that is a user string (arg format cstr), -1 when none. */
+static inline __attribute__((always_inline)) int iol_cstr_arg(__u16 sys)
+{
+	switch (sys) {
+	case IOL_SYS_OPEN:
+		return 0;
+	case IOL_SYS_OPENAT:
+		return 1;
+	case IOL_SYS_OPENAT2:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* The nth (0, 1) loff_t * argument of `sys` (arg format loff_ptr), -1 when none. */
+static inline __attribute__((always_inline)) int iol_loff_arg(__u16 sys, int nth)
+{
+	switch (sys) {
+	case IOL_SYS_SENDFILE:
+		return nth == 0 ? 2 : -1;
+	case IOL_SYS_SPLICE:
+		return nth == 0 ? 1 : nth == 1 ? 3 : -1;
+	case IOL_SYS_COPY_FILE_RANGE:
+		return nth == 0 ? 1 : nth == 1 ? 3 : -1;
+	default:
+		return -1;
+	}
+}
+
+/* Tail words of syscall records (data_formats): IOL_DATA_<FORMAT>_<FIELD> is the word a field is in,
+ * _WORDS the fixed words, _EACH the words of a repeated item (item i's field: _<FIELD>_AT(i)), _MAX
+ * the most items; iol_pack_<format>_<fields> packs a word. */
+#define IOL_DATA_MAX_WORDS 17
+/* epoll_events: epoll_wait's ready events (the first 8), after the timeout read at entry. */
+#define IOL_DATA_EPOLL_EVENTS_WORDS 1
+#define IOL_DATA_EPOLL_EVENTS_TIMEOUT_NS 0
+#define IOL_DATA_EPOLL_EVENTS_EACH 2
+#define IOL_DATA_EPOLL_EVENTS_MAX 8
+#define IOL_DATA_EPOLL_EVENTS_EVENTS_AT(i) (1 + 2 * (i) + 0)
+#define IOL_DATA_EPOLL_EVENTS_DATA_AT(i) (1 + 2 * (i) + 1)
+/* each item of epoll_events: events (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_epoll_events_events(__u32 events)
+{
+	return (__u64)(__u32)events;
+}
+/* pollfds: poll's fds (the first 16) as struct pollfd lies in memory, after the timeout read at entry. */
+#define IOL_DATA_POLLFDS_WORDS 1
+#define IOL_DATA_POLLFDS_TIMEOUT_NS 0
+#define IOL_DATA_POLLFDS_EACH 1
+#define IOL_DATA_POLLFDS_MAX 16
+#define IOL_DATA_POLLFDS_FD_AT(i) (1 + 1 * (i) + 0)
+#define IOL_DATA_POLLFDS_EVENTS_AT(i) (1 + 1 * (i) + 0)
+#define IOL_DATA_POLLFDS_REVENTS_AT(i) (1 + 1 * (i) + 0)
+/* each item of pollfds: fd (i32, bits 0..31), events (u16, bits 32..47), revents (u16, bits 48..63) */
+static inline __attribute__((always_inline)) __u64 iol_pack_pollfds_fd_events_revents(__s32 fd, __u16 events, __u16 revents)
+{
+	return (__u64)(__u32)fd | (__u64)(__u16)events << 32 | (__u64)(__u16)revents << 48;
+}
+/* epoll_ctl_event: epoll_ctl's struct epoll_event. */
+#define IOL_DATA_EPOLL_CTL_EVENT_WORDS 2
+#define IOL_DATA_EPOLL_CTL_EVENT_EVENTS 0
+#define IOL_DATA_EPOLL_CTL_EVENT_DATA 1
+/* a word of epoll_ctl_event: events (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_epoll_ctl_event_events(__u32 events)
+{
+	return (__u64)(__u32)events;
+}
+/* timeout_ns: The timeout read at entry. */
+#define IOL_DATA_TIMEOUT_NS_WORDS 1
+#define IOL_DATA_TIMEOUT_NS_TIMEOUT_NS 0
+/* aio_ctx: The context io_setup wrote to *ctxp. */
+#define IOL_DATA_AIO_CTX_WORDS 1
+#define IOL_DATA_AIO_CTX_CTX 0
+/* siginfo: rt_sigtimedwait's timeout and the siginfo it returned (band and fd meaningful by the PollSignal rule). */
+#define IOL_DATA_SIGINFO_WORDS 4
+#define IOL_DATA_SIGINFO_TIMEOUT_NS 0
+#define IOL_DATA_SIGINFO_SIGNO 1
+#define IOL_DATA_SIGINFO_CODE 1
+#define IOL_DATA_SIGINFO_BAND 2
+#define IOL_DATA_SIGINFO_FD 3
+/* a word of siginfo: signo (u32, bits 0..31), code (i32, bits 32..63) */
+static inline __attribute__((always_inline)) __u64 iol_pack_siginfo_signo_code(__u32 signo, __s32 code)
+{
+	return (__u64)(__u32)signo | (__u64)(__u32)code << 32;
+}
+/* a word of siginfo: fd (i32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_siginfo_fd(__s32 fd)
+{
+	return (__u64)(__u32)fd;
+}
+/* uio_count: read() of /dev/uioN: the interrupt count it returned. */
+#define IOL_DATA_UIO_COUNT_WORDS 1
+#define IOL_DATA_UIO_COUNT_COUNT 0
+/* a word of uio_count: count (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_uio_count_count(__u32 count)
+{
+	return (__u64)(__u32)count;
+}
+/* uio_write: write() to a UIO device or its config space: the first 8 bytes written (as many as the call wrote). */
+#define IOL_DATA_UIO_WRITE_WORDS 1
+#define IOL_DATA_UIO_WRITE_VALUE 0
+/* file_offsets: The file offsets the call started from, one per loff_t * argument in order (sendfile: in; splice, copy_file_range: in, out): the value the kernel left there, less the bytes the call moved; no_offset when the pointer is NULL (the fd's own position was used). */
+#define IOL_DATA_FILE_OFFSETS_WORDS 2
+#define IOL_DATA_FILE_OFFSETS_OFF_IN 0
+#define IOL_DATA_FILE_OFFSETS_OFF_OUT 1
+/* mmsg: sendmmsg/recvmmsg: the bytes of the messages the call transferred (msg_len summed over the first `messages` of them; at most mmsg_max_read are read). */
+#define IOL_DATA_MMSG_WORDS 2
+#define IOL_DATA_MMSG_BYTES 0
+#define IOL_DATA_MMSG_MESSAGES 1
+/* a word of mmsg: messages (u32, bits 0..31) */
+static inline __attribute__((always_inline)) __u64 iol_pack_mmsg_messages(__u32 messages)
+{
+	return (__u64)(__u32)messages;
+}
+/* path: The path a call opens (its cstr argument), NUL-padded; a longer one is cut and the record has SyscallFlag data_truncated. */
+#define IOL_DATA_PATH_WORDS 0
+#define IOL_DATA_PATH_MAX_BYTES 128
 
 struct iol_stream_header {
 	__u8 magic[8];
@@ -496,7 +734,8 @@ struct iol_rec_uring_submit {
 	struct iol_rec_hdr hdr;
 	__u8 opcode; /* IORING_OP_* */
 	__u8 sq_thread; /* 1 when submitted by the SQPOLL kernel thread */
-	__u16 reserved;
+	__u8 stack_from; /* UringStackFrom: whose stack stack_id is */
+	__u8 flags; /* UringFlag bits */
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
@@ -505,13 +744,16 @@ struct iol_rec_uring_submit {
 	__u64 user_data;
 	__u64 req_flags;
 	__s32 fd;
-	__u32 reserved2;
+	__u32 cq_head; /* the ring's CQ head now: how many CQEs the application has consumed (with UringFlag cq_known) */
+	__u64 stack_id; /* appended: the user stack of the submitting io_uring_enter (or, with SQPOLL, of the ring's last one), 0 when none */
 };
-#define IOL_REC_URING_SUBMIT_SIZE 64
-_Static_assert(sizeof(struct iol_rec_uring_submit) == 64, "iol_rec_uring_submit size");
+#define IOL_REC_URING_SUBMIT_SIZE 72
+#define IOL_REC_URING_SUBMIT_MIN_SIZE 64 /* records of older tracers end here */
+_Static_assert(sizeof(struct iol_rec_uring_submit) == 72, "iol_rec_uring_submit size");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, opcode) == 4, "iol_rec_uring_submit.opcode offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, sq_thread) == 5, "iol_rec_uring_submit.sq_thread offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, reserved) == 6, "iol_rec_uring_submit.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, stack_from) == 6, "iol_rec_uring_submit.stack_from offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, flags) == 7, "iol_rec_uring_submit.flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, pid) == 8, "iol_rec_uring_submit.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, tid) == 12, "iol_rec_uring_submit.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, ts) == 16, "iol_rec_uring_submit.ts offset");
@@ -520,12 +762,13 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, req) == 32, "iol_
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, user_data) == 40, "iol_rec_uring_submit.user_data offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, req_flags) == 48, "iol_rec_uring_submit.req_flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, fd) == 56, "iol_rec_uring_submit.fd offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, reserved2) == 60, "iol_rec_uring_submit.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, cq_head) == 60, "iol_rec_uring_submit.cq_head offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_submit, stack_id) == 64, "iol_rec_uring_submit.stack_id offset");
 
 /* One io_uring completion posted; pid is the ring owner, tid the task that posted it. */
 struct iol_rec_uring_complete {
 	struct iol_rec_hdr hdr;
-	__u32 reserved;
+	__u32 waiter_tid; /* a thread of the owner that was waiting in io_uring_enter(IORING_ENTER_GETEVENTS, min_complete > 0) on this ring when the CQE was posted, 0 when none was */
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
@@ -534,10 +777,15 @@ struct iol_rec_uring_complete {
 	__u64 user_data;
 	__s32 res;
 	__u32 cflags;
+	__u32 cq_seq; /* appended: the CQE's number in the ring's completion queue (its slot counter): the application consumed it once the CQ head passed it (with UringFlag cq_known) */
+	__u32 cq_head; /* appended: the ring's CQ head now (with UringFlag cq_known) */
+	__u32 flags; /* appended: UringFlag bits */
+	__u32 reserved2; /* appended */
 };
-#define IOL_REC_URING_COMPLETE_SIZE 56
-_Static_assert(sizeof(struct iol_rec_uring_complete) == 56, "iol_rec_uring_complete size");
-_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, reserved) == 4, "iol_rec_uring_complete.reserved offset");
+#define IOL_REC_URING_COMPLETE_SIZE 72
+#define IOL_REC_URING_COMPLETE_MIN_SIZE 56 /* records of older tracers end here */
+_Static_assert(sizeof(struct iol_rec_uring_complete) == 72, "iol_rec_uring_complete size");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, waiter_tid) == 4, "iol_rec_uring_complete.waiter_tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, pid) == 8, "iol_rec_uring_complete.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, tid) == 12, "iol_rec_uring_complete.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, ts) == 16, "iol_rec_uring_complete.ts offset");
@@ -546,6 +794,10 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, req) == 32, "io
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, user_data) == 40, "iol_rec_uring_complete.user_data offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, res) == 48, "iol_rec_uring_complete.res offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cflags) == 52, "iol_rec_uring_complete.cflags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cq_seq) == 56, "iol_rec_uring_complete.cq_seq offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, cq_head) == 60, "iol_rec_uring_complete.cq_head offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, flags) == 64, "iol_rec_uring_complete.flags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_uring_complete, reserved2) == 68, "iol_rec_uring_complete.reserved2 offset");
 
 /* A signal sent to a traced task (recorded in the sender's context). */
 struct iol_rec_signal_generate {
@@ -842,6 +1094,21 @@ _Static_assert(__builtin_offsetof(struct iol_rec_end, emitted) == 24, "iol_rec_e
 _Static_assert(__builtin_offsetof(struct iol_rec_end, dropped) == 32, "iol_rec_end.dropped offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_end, bytes) == 40, "iol_rec_end.bytes offset");
 
+/* The recording starts: every process of the tree is followed (an attached process's existing descendants too, unless --no-children), a launched command runs its own code. Sent once, after the snapshot of what was there. */
+struct iol_rec_start {
+	struct iol_rec_hdr hdr;
+	__u32 pid; /* the target: the process attached to, or the launched command */
+	__u32 processes; /* processes traced from the start: the target and its existing descendants */
+	__u32 untraced_children; /* existing descendants left untraced (--no-children) */
+	__u64 ts;
+};
+#define IOL_REC_START_SIZE 24
+_Static_assert(sizeof(struct iol_rec_start) == 24, "iol_rec_start size");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, pid) == 4, "iol_rec_start.pid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, processes) == 8, "iol_rec_start.processes offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, untraced_children) == 12, "iol_rec_start.untraced_children offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_start, ts) == 16, "iol_rec_start.ts offset");
+
 /* A UIO device (/sys/class/uio/uioN), sent at attach and when one appears. A read() of /dev/uioN returns its interrupt count; its IRQ is traced by default while a traced process has it open. */
 struct iol_rec_uio_device {
 	struct iol_rec_hdr hdr;
@@ -861,6 +1128,39 @@ _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, irq) == 12, "iol_re
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, dev) == 16, "iol_rec_uio_device.dev offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, reserved2) == 20, "iol_rec_uio_device.reserved2 offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_uio_device, ts) == 24, "iol_rec_uio_device.ts offset");
+
+/* Blocking calls shorter than --min-duration (not sent as syscall records), counted per thread, syscall, kind of fd and call site since the start of the recording. Sent every stats interval for the keys whose count changed, and for every key at the end: the counts are cumulative, so a reader keeps the last record of each key (the difference between two records is what happened between them). */
+struct iol_rec_call_summary {
+	struct iol_rec_hdr hdr;
+	__u16 sys; /* iolens syscall id */
+	__u8 fd_type; /* FdType of the call's fd when it was made (unknown: 0) */
+	__u8 flags; /* CallSummaryFlag bits */
+	__u32 pid;
+	__u32 tid;
+	__u64 ts; /* when the counts were read */
+	__u64 stack_id; /* the call site (0 when stacks are off or the stack was not taken) */
+	__u64 count; /* calls since the start */
+	__u64 total_ns; /* their total duration */
+	__u64 max_ns; /* the longest */
+	__u64 errors; /* calls that failed */
+	__u16 errno_values[4]; /* the first four error numbers seen (0: unused slot) */
+	__u32 errno_counts[4]; /* calls that failed with each; errors beyond them are only in `errors` */
+};
+#define IOL_REC_CALL_SUMMARY_SIZE 88
+_Static_assert(sizeof(struct iol_rec_call_summary) == 88, "iol_rec_call_summary size");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, sys) == 4, "iol_rec_call_summary.sys offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, fd_type) == 6, "iol_rec_call_summary.fd_type offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, flags) == 7, "iol_rec_call_summary.flags offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, pid) == 8, "iol_rec_call_summary.pid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, tid) == 12, "iol_rec_call_summary.tid offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, ts) == 16, "iol_rec_call_summary.ts offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, stack_id) == 24, "iol_rec_call_summary.stack_id offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, count) == 32, "iol_rec_call_summary.count offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, total_ns) == 40, "iol_rec_call_summary.total_ns offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, max_ns) == 48, "iol_rec_call_summary.max_ns offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errors) == 56, "iol_rec_call_summary.errors offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errno_values) == 64, "iol_rec_call_summary.errno_values offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_call_summary, errno_counts) == 72, "iol_rec_call_summary.errno_counts offset");
 
 /* Trace files only (symbol section): frame `index` of stack `stack_id` resolved; `depth` 0 is the frame itself, 1.. the functions it was inlined into, innermost first. */
 struct iol_rec_sym_frame {

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
-import { launchChromium, startCodeServer, type CodeServer } from '../../scripts/codeserver.mjs';
+import { launchChromium, startCodeServer, type CodeServer, type StartOptions } from '../../scripts/codeserver.mjs';
 
 const root = join(__dirname, '..', '..');
 /** Where screenshots go (git-ignored). */
@@ -22,7 +22,7 @@ const PALETTE_INPUT = '.quick-input-widget input.input';
 const PALETTE_ROWS = '.quick-input-list .monaco-list-row';
 
 /** Polls `probe` every 100 ms until it returns a value other than undefined, or throws `what()`. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     const v = await probe();
@@ -49,10 +49,18 @@ export interface Session {
  * Starts code-server on `workspace` with `extensions` installed (symlinked), opens the workbench
  * in Chromium and waits for it. `theme` is a `workbench.colorTheme` value, e.g. 'Default Light Modern'.
  */
-export async function openVSCode(opts: { workspace: string; extensions?: string[]; theme?: string; settings?: Record<string, unknown>; env?: Record<string, string> }): Promise<Session> {
+export async function openVSCode(opts: {
+  workspace: string;
+  extensions?: string[];
+  theme?: string;
+  settings?: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** More for startCodeServer: an extensions folder with installed VSIXs, a jail (another root file system). */
+  server?: Pick<StartOptions, 'extensionsDir' | 'userDataDir' | 'jail'>;
+}): Promise<Session> {
   let t = Date.now();
   const settings = { ...E2E_SETTINGS, ...(opts.theme ? { 'workbench.colorTheme': opts.theme } : {}), ...opts.settings };
-  const server = await startCodeServer({ workspace: opts.workspace, extensions: opts.extensions, settings, env: opts.env });
+  const server = await startCodeServer({ workspace: opts.workspace, extensions: opts.extensions, settings, env: opts.env, ...opts.server });
   const timings = { server: Date.now() - t, workbench: 0 };
   let browser: Browser | undefined;
   try {

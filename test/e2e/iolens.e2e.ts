@@ -5,14 +5,15 @@
  * in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, waitForEditor, type Session } from './helpers';
 
 const root = join(__dirname, '..', '..');
-const workspace = join(root, 'test', 'fixtures');
+// the product's demo workspace (demo/: the fixtures' sources and binaries by link, the UIO traces)
+const workspace = join(root, 'demo');
 const savedDir = join(workspace, '.e2e-traces');
 const saved = join(savedDir, 'epoll_stall.iolens');
 
@@ -157,7 +158,7 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
   it('opens the UIO demo trace of the workspace: the device has its own track', async () => {
     const { page } = session;
     await runCommand(page, 'View: Close All Editors');
-    await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+    await openExplorerFile(page, 'traces/uio-edu-epoll.iolens');
     const frame = await timeline(page);
     await until('the demo trace', async () => (await status(frame)) === 'Recorded' && ((await frame.locator('.toolbar .tb-title').textContent()) ?? '').includes('uio-edu-epoll.iolens'));
     const labels = await frame.locator('ol.timeline-tracks li').allTextContents();
@@ -166,4 +167,37 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await page.waitForTimeout(500);
     await screenshot(page, '9-uio-demo-trace');
   });
+
+  it('opens an strace log by double-click in the timeline, and exports it to Perfetto from the palette', async () => {
+    const { page } = session;
+    mkdirSync(savedDir, { recursive: true });
+    const log = join(savedDir, 'epoll_stall.strace');
+    const r = spawnSync('strace', ['-f', '-tt', '-T', '-k', '-o', log, join(workspace, 'build', 'epoll_stall'), '--iterations', '20'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    await runCommand(page, 'View: Close All Editors');
+    // the extension's editors are known once its host has started: its command in the palette says so
+    await runCommand(page, 'I/O Lens: Open strace Log…');
+    await page.locator('.quick-input-widget input.input').waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    await openExplorerFile(page, '.e2e-traces/epoll_stall.strace');
+    const frame = await timeline(page);
+    await until('the imported log', async () => (await status(frame)) === 'Recorded' && ((await frame.locator('.toolbar .tb-title').textContent()) ?? '').includes('epoll_stall.strace'));
+    const labels = await frame.locator('ol.timeline-tracks li').allTextContents();
+    assert.ok(labels.some((l) => l.startsWith('ticker ')) && labels.some((l) => l.startsWith('stall-writer ')), labels.join(' | '));
+    await page.waitForTimeout(500);
+    await screenshot(page, '10-strace-log-opened');
+    const out = join(savedDir, 'exported-stall.pftrace');
+    await runCommand(page, 'I/O Lens: Export Trace…');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Perfetto trace' }).click();
+    const input = page.locator('.quick-input-widget input.input');
+    await until('the save dialog', async () => (await input.inputValue()).endsWith('epoll_stall.pftrace'));
+    await screenshot(page, '11-export-save-dialog');
+    await input.fill(out);
+    await until('the typed path', async () => (await input.inputValue()) === out);
+    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ }).click();
+    await until('the exported file', async () => existsSync(out) && statSync(out).size > 1000, 60_000);
+    await page.locator('.notifications-toasts').getByText(/events exported to/).waitFor({ timeout: 30_000 });
+    await screenshot(page, '12-exported');
+  });
 });
+

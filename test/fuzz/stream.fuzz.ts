@@ -11,26 +11,15 @@ import * as assert from 'node:assert/strict';
 import { ns } from '../../protocol/messages';
 import * as wire from '../../protocol/generated/wire';
 import { ReportBuilder } from '../../extension/src/core/report/aggregate';
+import { TraceAnalyzer } from '../../extension/src/core/analysis/analyzer';
+import { reportJson } from '../../extension/src/core/report/json';
 import { renderReport } from '../../extension/src/core/report/render';
 import { TraceStore } from '../../extension/src/core/store/traceStore';
 import { queryWindow } from '../../extension/src/core/store/window';
 import { PID, StreamBuilder, sysId } from '../../extension/src/core/testing/synthetic';
 import { sampleTrace } from '../../extension/src/core/testing/sampleTrace';
 import { TracePipeline } from '../../extension/src/core/trace/pipeline';
-
-/** A small deterministic PRNG (xorshift32): a failure is reproducible from its input number. */
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    this.s ^= this.s << 13;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5;
-    return (this.s >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
+import { Rng } from './rng';
 
 /** A second seed: lots of record kinds with tails, aio/uring pairs, signals, maps, stacks. */
 function richTrace(): Uint8Array {
@@ -39,8 +28,8 @@ function richTrace(): Uint8Array {
   b.add(wire.encodeStack({ nframes: 3, flags: 2, pid: PID, spSlots: 1, stackId: 9n, frames: [0x401000n, 0x402000n, 0x403000n] }));
   for (let i = 0; i < 6; i++) {
     b.syscall({ sys: sysId('poll'), ts: b.at(10 + i), dur: 5, ret: 1, dataFormat: 2, data: [1000n, 0x0001000100000003n], stackId: 9n });
-    b.add(wire.encodeUringSubmit({ opcode: i, sqThread: i & 1, pid: PID, tid: PID, ts: b.at(20 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), reqFlags: 0n, fd: 3 }));
-    b.add(wire.encodeUringComplete({ pid: PID, tid: PID, ts: b.at(30 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), res: -i, cflags: i === 2 ? 2 : 0 }));
+    b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: i, sqThread: i & 1, pid: PID, tid: PID, ts: b.at(20 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), reqFlags: 0n, fd: 3 }));
+    b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(30 + i), ctx: 1n, req: BigInt(i), userData: BigInt(i), res: -i, cflags: i === 2 ? 2 : 0 }));
   }
   b.syscall({ sys: sysId('rt_sigtimedwait'), ts: b.at(40), dur: 9, ret: 29, dataFormat: 6, data: [5n, 29n | (1n << 32n), 1n, 4n] });
   b.add(wire.encodeTask({ event: 1, pid: 200, tid: 200, ts: b.at(50), ppid: PID, ptid: PID, exitCode: 0, flags: 0, comm: 'child', filename: '' }));
@@ -110,19 +99,24 @@ function mutate(seed: Uint8Array, other: Uint8Array, r: Rng): Uint8Array {
 
 /** Everything a trace goes through when opened; returns what went wrong, as messages. */
 function open(bytes: Uint8Array, chunk: number, full: boolean): string[] {
-  const box: { store?: TraceStore } = {};
+  const box: { store?: TraceStore; analyzer?: TraceAnalyzer } = {};
   const builder = new ReportBuilder();
+  let id = 0;
   const pipeline = new TracePipeline((e) => {
     builder.add(e);
     box.store?.add(e);
+    box.analyzer?.add(e, id++);
   }, { symbolizer: null });
+  box.analyzer = new TraceAnalyzer(pipeline.trace);
   const store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid));
   box.store = store;
   for (let o = 0; o < bytes.length; o += chunk) if (!pipeline.push(bytes.subarray(o, o + chunk))) break;
   const warnings = pipeline.end();
   if (full) {
     queryWindow(store, ns(0), ns(Math.max(1, store.duration)), ns(Math.max(1, store.duration / 100)));
-    renderReport({ title: 'fuzz', trace: pipeline.trace, builder, resolver: pipeline.resolver, cwd: '/', warnings });
+    const input = { title: 'fuzz', trace: pipeline.trace, builder, analysis: box.analyzer.result(), resolver: pipeline.resolver, cwd: '/', warnings };
+    renderReport(input);
+    JSON.stringify(reportJson(input));
   }
   return warnings;
 }

@@ -13,6 +13,7 @@ import { Style } from '../../protocol/messages';
 import type { IolensApi } from '../../extension/src/vscode/extension';
 import type { TraceSession } from '../../extension/src/core/session/traceSession';
 import type { StallItem } from '../../extension/src/vscode/views/stalls';
+import { until } from './until';
 
 let api: IolensApi;
 let root: string;
@@ -26,16 +27,6 @@ function markLine(source: string, mark: string): number {
   const i = lines.findIndex((l) => l.includes(`@mark:${mark} `));
   assert.ok(i >= 0, `mark ${mark}`);
   return i + 1;
-}
-
-async function until<T>(what: string, get: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function stallItems(): StallItem[] {
@@ -89,6 +80,26 @@ describe('I/O Lens in VS Code', function () {
     assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
     assert.equal(editor.selection.active.line + 1, markLine('epoll_stall', 'stall-read'));
     assert.ok(api.sessions.timeline(session), 'the timeline shows the session');
+
+    // the diagnosis in the Problems panel: the blocked loop at the stalled read's line, with a code
+    // action that shows its events in the timeline
+    api.findings.refresh();
+    const uri = vscode.Uri.file(join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+    const diags = await until('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === 'I/O Lens');
+      return d.length ? d : undefined;
+    });
+    const blocked = diags.find((x) => x.code === 'loop-blocked');
+    assert.ok(blocked, JSON.stringify(diags.map((x) => x.code)));
+    assert.equal(blocked.range.start.line + 1, markLine('epoll_stall', 'stall-read'));
+    assert.equal(blocked.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(blocked.message, /read\(\) blocked the event loop .* 4 times/);
+    assert.match(blocked.message, /Fix: make fd \d+ non-blocking/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, blocked.range);
+    const show = actions.find((a) => /events of this finding in the timeline/.test(a.title));
+    assert.ok(show?.command, JSON.stringify(actions.map((a) => a.title)));
+    await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
+    assert.ok(api.sessions.timeline(session), 'the timeline shows the finding');
   });
 
   it('attaches to a running process by pid and follows it to its end', async () => {
@@ -140,7 +151,7 @@ describe('I/O Lens in VS Code', function () {
   it('opens the UIO demo trace: a track for the device, and its read() at the line in the workspace', async () => {
     // recorded in the QEMU guest of test/uio; its debug info names /usr/src/iolens/..., which is
     // not here: the source is found in the workspace (test/fixtures) by its path ending
-    const file = join(root, 'test', 'fixtures', 'demo', 'uio-edu-epoll.iolens');
+    const file = join(root, 'demo', 'traces', 'uio-edu-epoll.iolens');
     const before = api.sessions.current;
     await vscode.commands.executeCommand('iolens.openTrace', file);
     const session = await until('the demo trace session', () => (api.sessions.current !== before ? api.sessions.current : undefined));

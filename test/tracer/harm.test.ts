@@ -16,7 +16,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACER, fixture, sleep, threadProblems } from './harness';
+import { StreamReader } from '../../extension/src/core/stream/reader';
+import type { WireRecord } from '../../protocol/generated/wire';
+import { TRACER, fixture, gone, requireBackend, sleep, startLoad, threadProblems } from './harness';
 
 interface Scenario {
   readonly name: string;
@@ -159,3 +161,80 @@ describe('never harming the target (ptrace)', function () {
     assert.ok(tracerEndedFirst < rounds / 4, 'most kills land while the program runs');
   });
 });
+
+/** The tracer must be gone this long after its parent died (the issue's bound). */
+const PARENT_DEATH_BOUND_MS = 1000;
+
+for (const backend of ['ebpf', 'ptrace'] as const) {
+  describe(`the tracer ends within a second of its parent's death, under load (${backend})`, function () {
+    this.timeout(120000);
+    let dir: string;
+    let load: { stop(): void } | undefined;
+    before(function () {
+      requireBackend(this, backend);
+    });
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'iolens-pdeath-'));
+      load = startLoad(3);
+    });
+    afterEach(() => {
+      load?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const mode of ['attach', 'launch'] as const) {
+      it(`${mode}ed, the tracer blocked writing to a reader that stopped reading`, async () => {
+        const flood = [fixture('epoll_loop'), '--iterations', '400000', '--rate', '100000'];
+        let target: ChildProcess | undefined;
+        let targetOut: ReturnType<typeof collect> | undefined;
+        let what: string;
+        if (mode === 'attach') {
+          target = spawn(flood[0], ['--wait', ...flood.slice(1)], { stdio: ['pipe', 'pipe', 'inherit'] });
+          targetOut = collect(target);
+          const pid = Number((await waitFor(() => /ready (\d+)/.exec(targetOut!.text()), 10000, 'ready'))[1]);
+          what = `--pid ${pid}`;
+        } else {
+          what = `-- sh -c 'exec "$0" "$@" >${dir}/out 2>&1; ' ${flood.map((a) => `'${a}'`).join(' ')}`;
+        }
+        // the stand-in parent (the CLI or the extension host): the tracer writes to fd 3, a pipe this
+        // test reads only until the recording started, then never again
+        const parent = spawn('sh', ['-c', `"${TRACER}" --backend ${backend} -m 0 --output-fd 3 --log-fd 2 ${what} & echo tracer=$!; wait`], {
+          stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
+        });
+        const parentOut = collect(parent);
+        const tracerPid = Number((await waitFor(() => /tracer=(\d+)/.exec(parentOut.text()), 10000, 'the tracer'))[1]);
+        const stream = parent.stdio[3] as import('node:stream').Readable;
+        const records: WireRecord[] = [];
+        const reader = new StreamReader({ record: (r) => records.push(r) });
+        await new Promise<void>((resolve) => {
+          stream.on('data', (d: Buffer) => {
+            reader.push(d);
+            if (records.some((r) => r.kind === 'start')) {
+              stream.pause(); // from now on, nobody reads: the tracer's writes block
+              resolve();
+            }
+          });
+        });
+        const started = records.find((r) => r.kind === 'start');
+        const pid = started && started.kind === 'start' ? started.pid : 0;
+        target?.stdin?.end('go\n');
+        await sleep(700); // the flood fills the pipe: the tracer is blocked in a write
+        const t0 = Date.now();
+        parent.kill('SIGKILL');
+        while (!gone(tracerPid) && Date.now() - t0 < 10000) await sleep(5);
+        const took = Date.now() - t0;
+        process.stderr.write(`      ${mode}: the tracer ended ${took} ms after its parent\n`);
+        assert.ok(took <= PARENT_DEATH_BOUND_MS, `the tracer ended ${took} ms after its parent's death`);
+        assert.deepEqual(threadProblems(pid), [], 'nothing of the program is traced or stopped');
+        stream.destroy();
+        if (targetOut) {
+          assert.equal(await targetOut.exit, 0);
+          assert.match(targetOut.text(), /\ndone 400000 calls/);
+        } else {
+          for (let i = 0; i < 500 && !gone(pid); i++) await sleep(20);
+          assert.match(readFileSync(join(dir, 'out'), 'utf8'), /^done 400000 calls/m, 'the launched program ran to its end, untraced');
+        }
+      });
+    }
+  });
+}

@@ -3,11 +3,13 @@
  * launched or attached, with either backend, and reading back what it recorded as JSON lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { dump } from '../../extension/src/core/commands/report';
 import { StreamReader } from '../../extension/src/core/stream/reader';
-import type { WireRecord } from '../../protocol/generated/wire';
+import type { StartRecord, WireRecord } from '../../protocol/generated/wire';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
@@ -133,20 +135,48 @@ export function frameIn(e: JsonEvent, source: string): JsonFrame | undefined {
   return e.stack.find((f) => f.file === sourcePath(source));
 }
 
-function parseJsonl(text: string): JsonEvent[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as JsonEvent);
+/**
+ * Events from JSON lines (docs/trace-format.md): each event's `stack_id` resolved through the
+ * `stack` lines before it into `stack` (as `--full-stacks` writes it). A `skipped` line fails: the
+ * tests need every event.
+ */
+export function parseJsonl(text: string): JsonEvent[] {
+  const stacks = new Map<string, JsonFrame[]>();
+  const events: JsonEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const o = JSON.parse(line) as JsonEvent & { stack_id?: string | null; frames?: JsonFrame[] };
+    if (o.kind === 'stack') {
+      stacks.set(o.stack_id!, o.frames!);
+      continue;
+    }
+    if (o.kind === 'skipped') throw new Error(`the JSON lines left ${o.count} events out`);
+    if (o.stack_id !== undefined) {
+      if (o.stack_id !== null && !stacks.has(o.stack_id)) throw new Error(`stack ${o.stack_id} used before its stack line`);
+      o.stack = o.stack_id === null ? [] : stacks.get(o.stack_id)!;
+      delete o.stack_id;
+    }
+    events.push(o);
+  }
+  return events;
+}
+
+/** Every event of a trace file, as `iolens dump --jsonl` writes them (the same code, in-process). */
+export async function traceEvents(traceFile: string): Promise<JsonEvent[]> {
+  let text = '';
+  let errors = '';
+  const sink = (add: (s: string) => void): Writable => new Writable({ write: (chunk: Buffer, _enc, done) => (add(chunk.toString()), done()) });
+  const code = await dump(traceFile, { jsonl: true, color: false, out: sink((s) => (text += s)), err: sink((s) => (errors += s)) });
+  if (code !== 0) throw new Error(`dump ${traceFile} failed: ${errors}`);
+  return parseJsonl(text);
 }
 
 /** `iolens record [extra] -- command`. */
 export async function recordLaunch(command: string[], extra: string[] = [], timeoutMs = 30000, backend: Backend = 'ebpf'): Promise<Recording> {
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
-  const jsonl = join(dir, 'events.jsonl');
   const traceFile = join(dir, 'trace.iolens');
-  const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--jsonl', jsonl, '-o', traceFile, ...extra, '--', ...command], timeoutMs);
-  return { ...r, events: parseJsonl(readFileSync(jsonl, 'utf8')), traceFile, dir };
+  const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '-o', traceFile, ...extra, '--', ...command], timeoutMs);
+  return { ...r, events: await eventsOf(traceFile), traceFile, dir };
 }
 
 /**
@@ -163,32 +193,46 @@ export async function recordAttachBinary(
 ): Promise<Recording> {
   const name = binary;
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
-  const jsonl = join(dir, 'events.jsonl');
   const traceFile = join(dir, 'trace.iolens');
   const target = spawn(binary, ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const targetExit = new Promise<number | null>((resolve) => target.once('exit', (code) => resolve(code)));
-  let out = '';
-  const pid = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
-    target.stdout.setEncoding('utf8');
-    target.stdout.on('data', (s: string) => {
-      out += s;
-      const m = /ready (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  const rec = run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '--jsonl', jsonl, '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
+  const ready = readyPid(target, name);
+  const pid = await ready.pid;
+  const rec = run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '-o', traceFile, ...extra, '--pid', String(pid)], timeoutMs, (stderr) => {
     if (/recording pid/.test(stderr) && target.stdin.writable) {
       beforeGo?.();
       target.stdin.end('go\n');
     }
   });
   const [r, code] = await Promise.all([rec, targetExit]);
-  if (code !== 0) throw new Error(`${name} exited with ${code}: ${out}`);
-  return { ...r, stdout: out + r.stdout, events: parseJsonl(readFileSync(jsonl, 'utf8')), traceFile, dir };
+  if (code !== 0) throw new Error(`${name} exited with ${code}: ${ready.output()}`);
+  return { ...r, stdout: ready.output() + r.stdout, events: await eventsOf(traceFile), traceFile, dir };
+}
+
+/**
+ * The pid a fixture started with --wait prints ("ready <pid>") on its stdout, within 10 s; and
+ * everything it printed so far.
+ */
+export function readyPid(child: import('node:child_process').ChildProcess, name: string, timeoutMs = 10000): { pid: Promise<number>; output: () => string } {
+  let text = '';
+  child.stdout?.setEncoding('utf8');
+  const pid = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), timeoutMs);
+    child.stdout?.on('data', (s: string) => {
+      text += s;
+      const m = /ready (\d+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { pid, output: () => text };
+}
+
+/** The events of a recording's trace file (none when the CLI wrote no trace: it refused). */
+async function eventsOf(traceFile: string): Promise<JsonEvent[]> {
+  return existsSync(traceFile) ? traceEvents(traceFile) : [];
 }
 
 /** Remove what a recording left on disk. */
@@ -311,18 +355,45 @@ export async function startWaiting(name: string, args: string[] = [], asUser = f
   if (ownGroup) [cmd, argv] = inOwnProcessGroup([cmd, ...argv]);
   const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  let text = '';
-  child.stdout?.setEncoding('utf8');
-  const pid = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not print 'ready'`)), 10000);
-    child.stdout?.on('data', (s: string) => {
-      text += s;
-      const m = /ready (\d+)/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
+  const ready = readyPid(child, name);
+  const pid = await ready.pid;
+  return { child, pid, exit, out: ready.output, go: () => child.stdin?.end('go\n') };
+}
+
+/** The start record of a stream being written to `path` (polled until it is there). */
+export async function waitForStart(path: string, timeoutMs = 20000): Promise<StartRecord> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(20)) {
+    if (!existsSync(path)) continue;
+    const start = readRecords(path).find((r): r is StartRecord => r.kind === 'start');
+    if (start) return start;
+  }
+  throw new Error(`no start record in ${path} after ${timeoutMs} ms`);
+}
+
+/**
+ * Other load on the machine: `n` busy loops at normal priority, each in a process group of its
+ * own. stop() ends them.
+ */
+export function startLoad(n = 3): { stop(): void } {
+  const loops = Array.from({ length: n }, () => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore', detached: true }));
+  return {
+    stop: () => {
+      for (const l of loops) {
+        try {
+          process.kill(-l.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
-    });
-  });
-  return { child, pid, exit, out: () => text, go: () => child.stdin?.end('go\n') };
+    },
+  };
+}
+
+/** A process is gone (or a zombie nobody reaped yet). */
+export function gone(pid: number): boolean {
+  try {
+    return /State:\s+[ZX]/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
 }

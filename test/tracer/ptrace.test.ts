@@ -10,13 +10,14 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, readMeta, readRecords,
+  CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, parseJsonl, readMeta, readRecords,
   recordAttach, recordLaunch, run, sleep, startWaiting, threadProblems, type JsonEvent, type Recording,
 } from './harness';
+import { EndReason, Sys } from '../../protocol/generated/wire';
 
 const MS = 1e6;
-const END_TARGET_EXITED = 1;
-const END_DURATION = 3;
+const END_TARGET_EXITED = EndReason.target_exited;
+const END_DURATION = EndReason.duration;
 
 function events(r: Recording, kind: string, name?: string): JsonEvent[] {
   return r.events.filter((e) => e.kind === kind && (name === undefined || e.name === name));
@@ -172,7 +173,7 @@ describe('the ptrace backend', function () {
         assert.match(t.out(), /done ticks=100 /);
         const r = await cli;
         assert.equal(r.code, 0, r.stderr);
-        const evs = readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+        const evs = parseJsonl(readFileSync(jsonl, 'utf8'));
         assert.ok(evs.some((e) => e.kind === 'signal' && e.phase === 'deliver' && e.name === stopper), `${stopper} delivered`);
         const ticker = evs.find((e) => e.kind === 'thread' && e.name === 'rename' && e.comm === 'ticker');
         assert.ok(ticker);
@@ -213,7 +214,7 @@ describe('the ptrace backend', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(threadProblems(t.pid), []);
     const recs = readRecords(trace);
-    const unfinished = recs.filter((x) => x.kind === 'syscall' && (x.flags & 1) !== 0 && x.sys === 24 && x.tid === t.pid);
+    const unfinished = recs.filter((x) => x.kind === 'syscall' && (x.flags & 1) !== 0 && x.sys === Sys.read && x.tid === t.pid);
     assert.ok(unfinished.length >= 1, 'the read of stdin is in flight');
     const last = unfinished[unfinished.length - 1];
     assert.ok(last.kind === 'syscall' && Number(last.dur) >= 500 * MS, 'for the whole recording');
@@ -264,7 +265,7 @@ describe('the ptrace backend', function () {
       assert.match(r.stdout, /done ticks=20 stalls=4 /);
       assert.equal(readMeta(trace).seccomp, true);
       const dump = await run(process.execPath, [CLI, 'dump', '--jsonl', trace]);
-      const evs = dump.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonEvent);
+      const evs = parseJsonl(dump.stdout);
       const waits = evs.filter((e) => e.kind === 'syscall' && e.name === 'epoll_wait');
       assert.ok(waits.length >= 20);
       for (const w of waits) assert.equal(frameIn(w, 'epoll_stall')?.line, markLine('epoll_stall', 'loop-wait'));

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { StreamReader } from '../../extension/src/core/stream/reader';
-import type { WireRecord } from '../../protocol/generated/wire';
+import { Sys, type WireRecord } from '../../protocol/generated/wire';
 import { BACKENDS, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, type Recording } from './harness';
 
 /** Records the kernel side produced (the rest are written by the tracer's user-space part). */
@@ -53,7 +53,7 @@ describe('the event stream', function () {
     assert.equal(lost, end.dropped, 'drop records add up to the total lost');
     const kernel = all.filter(fromKernel);
     assert.equal(kernel.length, end.emitted, 'every record the kernel wrote is in the file');
-    const waits = kernel.filter((r) => r.kind === 'syscall' && r.sys === 5).length;
+    const waits = kernel.filter((r) => r.kind === 'syscall' && r.sys === Sys.epoll_wait).length;
     const others = kernel.length - waits;
     // attempted = written + lost; of those, exactly `calls` were the loop's epoll_waits
     const attemptedOthers = kernel.length + lost - calls;
@@ -72,14 +72,15 @@ describe('the event stream', function () {
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /I\/O Lens report/);
     assert.match(out.stdout, new RegExp(`${backend === 'ebpf' ? 'eBPF' : 'ptrace'} backend`));
-    assert.match(out.stdout, /model: multiplexing \(select\/poll\/epoll\): \d+ waits/);
-    if (backend === 'ebpf') assert.match(out.stdout, /helper threads .* wakes an event loop/); // wake-ups: eBPF only
-    assert.match(out.stdout, /blocking calls over the threshold: \d+/);
-    assert.match(out.stdout, /epoll_wait\s+\d+/);
-    assert.match(out.stdout, /longest waits/);
     const line = markLine('epoll_stall', 'stall-read');
+    // the findings come first: the blocking read in the loop, at its line
+    assert.match(out.stdout, /^Findings \(\d+, by time at stake\)\n\s+1\. HIGH\s+loop-blocked\s+read\(\) blocked the event loop/m);
+    assert.match(out.stdout, new RegExp(`at: test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)`));
+    assert.match(out.stdout, /^I\/O models\n {2}process \d+ epoll_stall: epoll loop on 1 thread/m);
+    assert.match(out.stdout, /epoll_stall\s+multiplexing\s+event loop: \d+ epoll_wait calls/);
+    assert.match(out.stdout, /epoll_wait\s+\d+/);
     // the writer sleeps 20 ms before unblocking it: a loaded machine may add a few
-    assert.match(out.stdout, new RegExp(`1\\.\\s+[2-4]\\d\\.\\d ms\\s+read fd \\d+ .*epoll_stall\\.c:${line} \\(stall\\)`), 'the stalled read is the longest, at its line');
+    assert.match(out.stdout, new RegExp(`Longest waits and blocking calls, by call site[^\\n]*\\n\\s+1\\.\\s+[2-4]\\d\\.\\d ms max {2}read {2}test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)\\n\\s+4 calls`), 'the stalled read is the longest, at its line');
   });
 
   it('opens a trace file cut short in the middle of a record, with a warning', async () => {

@@ -6,9 +6,9 @@
 // self-contained with `iolens symbolize` (the TypeScript function; binaries from test/uio/build)
 // and writes
 //
-//   test/fixtures/demo/uio-edu-epoll.iolens   edu_uio --mode epoll --interrupts 200 --missed 5
-//   test/fixtures/demo/uio-edu-sigio.iolens   edu_uio --mode sigio --interrupts 100 --missed 3
-//   test/fixtures/demo/README.md              what they are and how they were recorded
+//   demo/traces/uio-edu-epoll.iolens   edu_uio --mode epoll --interrupts 200 --missed 5
+//   demo/traces/uio-edu-sigio.iolens   edu_uio --mode sigio --interrupts 100 --missed 3
+//   demo/traces/README.md              what they are and how they were recorded
 //
 //   node test/uio/demo.mjs        (rerunnable; about 10 s; IOLENS_TRACER picks another tracer)
 //
@@ -22,7 +22,7 @@ import { Writable } from 'node:stream';
 import { tsImport } from 'tsx/esm/api';
 import { buildWorkloads, ensureGuest, ROOT, runInGuest, UIO_DIR } from './guest.mjs';
 
-const DEMO_DIR = join(ROOT, 'test', 'fixtures', 'demo');
+const DEMO_DIR = join(ROOT, 'demo', 'traces');
 const TRACER = process.env.IOLENS_TRACER || join(ROOT, 'tracer', 'build', 'iolens-tracer');
 const SYMBOL_PATH = [join(UIO_DIR, 'build')];
 
@@ -137,7 +137,7 @@ ${written.map((d) => `| \`${d.file}\` | \`edu_uio ${d.args.join(' ')}\`: ${d.wha
   \`src/edu_uio.c\`: the traces name it \`/usr/src/iolens/test/fixtures/src/edu_uio.c\` (the
   driver was built with \`-ffile-prefix-map\`), a path that is not on your machine, so I/O Lens
   opens the workspace file whose path ends the same way, as for any trace recorded elsewhere.
-- In a terminal: \`iolens report test/fixtures/demo/${written[0].file}\` (from the repository:
+- In a terminal: \`iolens report demo/traces/${written[0].file}\` (from the repository:
   \`node dist/cli.js report …\`) prints the numbers below; \`iolens dump --jsonl …\` every event.
 
 No binaries are needed: each trace carries its symbol section (\`iolens symbolize\`).

@@ -9,7 +9,7 @@
  * 1000 interrupts, 10 of them in pairs before one read (the count jumps by 2). The same tracer
  * binary, built once, must load its eBPF programs on the host (6.18) and in the guest (6.1): CO-RE.
  *
- * The last suite reads the demo traces shipped in test/fixtures/demo (written by demo.mjs).
+ * The last suite reads the demo traces shipped in demo/traces (written by demo.mjs).
  * About 30 s in all. IOLENS_TRACER picks another tracer binary, as everywhere in iolens.
  */
 import assert from 'node:assert/strict';
@@ -33,7 +33,7 @@ const READS = INTERRUPTS - MISSED;
 const WAKE_LIMIT_NS = 1e9;
 const SYMBOL_PATH = [join(UIO_DIR, 'build')];
 const TRACER = process.env.IOLENS_TRACER || join(ROOT, 'tracer', 'build', 'iolens-tracer');
-const DEMO_DIR = join(ROOT, 'test', 'fixtures', 'demo');
+const DEMO_DIR = join(ROOT, 'demo', 'traces');
 
 type Mode = 'read' | 'epoll' | 'sigio';
 type Reenable = 'config' | 'write';
@@ -310,7 +310,7 @@ describe('UIO traced by iolens on a real device (QEMU edu, Debian 6.1 guest)', f
   }
 });
 
-describe('the demo traces in test/fixtures/demo open without the binaries', function () {
+describe('the demo traces in demo/traces open without the binaries', function () {
   this.timeout(60_000);
   const demos = [
     { file: 'uio-edu-epoll.iolens', wakeKind: 'epoll_wait', waitCall: 'epoll_wait', waitMark: 'uio-epoll-wait', readMark: 'uio-epoll-read' },

@@ -5,34 +5,58 @@
 import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
 import { attachCommand } from './commands/attach';
+import { installCliCommand, refreshCli } from './commands/installCli';
 import { launchCommand, launchFileCommand } from './commands/launch';
+import { exportTraceCommand, openStraceLogCommand, type ExportArgs } from './commands/interop';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
-import { guard } from './errors';
+import { guard, inBackground } from './errors';
+import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
-import type { LaunchConfig } from './settings';
+import { settings, type LaunchConfig } from './settings';
 import { openEventSource } from './source';
+import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
+import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
+import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
 
 /** What activate() returns: the extension's API, for tests and other extensions. */
 export interface IolensApi {
   readonly sessions: Sessions;
   readonly stalls: StallsProvider;
+  readonly backends: BackendState;
+  /** The findings in the Problems panel. */
+  readonly findings: FindingsDiagnostics;
 }
 
 export function activate(context: vscode.ExtensionContext): IolensApi {
-  const sessions = new Sessions(context.extensionUri);
+  // the tracer setting is read when the tracer is checked or started, never copied into process.env
+  const backends = new BackendState(() => settings().tracerPath);
+  const sessions = new Sessions(context.extensionUri, backends);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
   stalls.setView(stallsView);
+  const findings = new FindingsDiagnostics(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
+    backends,
+    new BackendStatus(backends),
     sessions,
     stalls,
     stallsView,
+    findings,
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    reg('iolens.showFindingEvents', (args: ShowFindingArgs) => {
+      const [first] = args.events;
+      if (first !== undefined) sessions.showTimeline(args.session)?.reveal(first);
+    }),
     new RecordingStatus(sessions),
     vscode.window.registerCustomEditorProvider(TraceEditorProvider.viewType, new TraceEditorProvider(sessions), {
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: false,
+    }),
+    vscode.window.registerCustomEditorProvider(StraceLogEditorProvider.viewType, new StraceLogEditorProvider(sessions), {
       webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: false,
     }),
@@ -48,9 +72,13 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     reg('iolens.previousFromSite', () => sessions.act('previousSite')),
     reg('iolens.openTrace', guard('Open Trace', (arg?: vscode.Uri | string) => openTraceCommand(sessions, arg))),
     reg('iolens.saveTrace', guard('Save Trace', (arg?: vscode.Uri | string) => saveTraceCommand(sessions, arg))),
+    reg('iolens.exportTrace', guard('Export Trace', (arg?: vscode.Uri | ExportArgs) => exportTraceCommand(sessions, arg))),
+    reg('iolens.openStraceLog', guard('Open strace Log', (arg?: vscode.Uri | string) => openStraceLogCommand(arg))),
     reg('iolens.showTimeline', () => {
       sessions.showTimeline();
     }),
+    reg('iolens.enableEbpf', guard('Enable eBPF Tracing', () => enableEbpfCommand(backends))),
+    reg('iolens.installCli', guard('Install the iolens command', () => installCliCommand(context.extensionPath))),
     reg('iolens.refreshStalls', () => stalls.refresh()),
     reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
       sessions.showTimeline(item.session)?.reveal(item.eventId);
@@ -62,11 +90,15 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
+      if (e.affectsConfiguration('iolens.tracerPath')) inBackground('Check the tracer', backends.check(true));
     }),
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
-  return { sessions, stalls };
+  // the status bar says which backend the next recording uses; the iolens command follows updates
+  inBackground('Check the tracer', backends.check());
+  refreshCli(context.extensionPath);
+  return { sessions, stalls, backends, findings };
 }
 
 export function deactivate(): void {

@@ -10,7 +10,7 @@ import { TraceSession } from '../core/session/traceSession';
 import { tracersDetaching, type TracerOptions } from '../core/tracer/spawn';
 import { inBackground } from './errors';
 import { log, programOutput } from './log';
-import { chooseBackend } from './privileges';
+import type { BackendState } from './privileges';
 import { settings } from './settings';
 import { TimelineController } from './timeline/controller';
 
@@ -57,7 +57,10 @@ export class Sessions implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly backends: BackendState,
+  ) {}
 
   /** The session the views and commands act on. */
   get current(): TraceSession | undefined {
@@ -96,7 +99,7 @@ export class Sessions implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `I/O Lens: ${launch ? 'launching' : 'attaching to'} ${title}`, cancellable: true },
       async (progress, token) => {
         progress.report({ message: 'checking the permissions to trace…' });
-        const backend = await chooseBackend(cfg.tracerPath);
+        const backend = await this.backends.chooseForRecording();
         if (token.isCancellationRequested) return undefined;
         const options: TracerOptions = {
           ...request, backend, tracerPath: cfg.tracerPath || undefined, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe',

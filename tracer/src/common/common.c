@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "privs.h"
@@ -81,6 +82,10 @@ int start_output(const struct iol_options *o, struct iol_output *out)
 		       "  Use `iolens record` to see the events, or -o FILE to save them.");
 		return -1;
 	}
+	/* a stop is never kept waiting by a reader that stopped reading: it gets this long, then the
+	 * stream is given up (see output.h) */
+	out->stop = &stop_signal;
+	out->grace_ns = IOL_STOP_GRACE_NS;
 	return out_open(out, fd);
 }
 
@@ -106,7 +111,8 @@ int check_target(pid_t pid)
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (!stop_signal)
+		stop_signal = sig;
 }
 
 void install_signals(void)
@@ -116,6 +122,7 @@ void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL); /* --duration (arm_duration) */
 	signal(SIGPIPE, SIG_IGN);
 	/* the extension host or CLI that started us dies: stop too (and leave the target alone) */
 	parent_pid = getppid();
@@ -125,6 +132,32 @@ void install_signals(void)
 bool parent_died(void)
 {
 	return getppid() != parent_pid;
+}
+
+void arm_duration(double seconds)
+{
+	struct itimerval it = { 0 };
+	long us = (long)(seconds * 1e6);
+
+	if (seconds <= 0)
+		return;
+	if (us < 1)
+		us = 1;
+	it.it_value.tv_sec = us / 1000000;
+	it.it_value.tv_usec = us % 1000000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int stop_request_reason(void)
+{
+	if (parent_died())
+		return IOL_END_REASON_PARENT_DIED;
+	return stop_signal == SIGALRM ? IOL_END_REASON_DURATION : IOL_END_REASON_SIGNAL;
+}
+
+int stop_request_signal(void)
+{
+	return stop_signal == SIGALRM ? 0 : stop_signal;
 }
 
 void release_stdio(int log)
@@ -140,14 +173,34 @@ void release_stdio(int log)
 	close(null);
 }
 
+void announce_start(struct iol_output *out, pid_t pid, uint32_t processes, uint32_t untraced_children)
+{
+	struct iol_rec_start r = { .hdr = { .kind = IOL_RECORD_KIND_START, .size = sizeof(r) } };
+
+	r.pid = (uint32_t)pid;
+	r.processes = processes;
+	r.untraced_children = untraced_children;
+	r.ts = now_ns(CLOCK_MONOTONIC);
+	out_record(out, &r);
+	out_flush(out);
+	if (untraced_children)
+		logmsg("iolens-tracer: warning: %u existing child process%s of pid %d %s not traced (--no-children)",
+		       untraced_children, untraced_children == 1 ? "" : "es", pid, untraced_children == 1 ? "is" : "are");
+	if (processes > 1)
+		logmsg("iolens-tracer: tracing pid %d and %u processes descending from it", pid, processes - 1);
+	else
+		logmsg("iolens-tracer: tracing pid %d", pid);
+}
+
 const char *end_reason_text(int reason)
 {
+#define IOL_END_REASON_CASE(value, text) \
+	case value: \
+		return text;
 	switch (reason) {
-	case IOL_END_REASON_TARGET_EXITED: return "the target exited";
-	case IOL_END_REASON_SIGNAL: return "signal";
-	case IOL_END_REASON_DURATION: return "duration reached";
-	case IOL_END_REASON_PARENT_DIED: return "the parent process died";
-	case IOL_END_REASON_OUTPUT_CLOSED: return "the output was closed";
-	default: return "error";
+		IOL_END_REASON_TEXTS(IOL_END_REASON_CASE)
+	default:
+		return "an error";
 	}
+#undef IOL_END_REASON_CASE
 }

@@ -16,9 +16,16 @@
 #include "options.h"
 #include "output.h"
 
+/* How long a reader may still take the rest of the stream after a stop request (output.h), and how
+ * long the ptrace backend waits for threads to reach a stop to be let go: together well within the
+ * second in which a recording must end. */
+#define IOL_STOP_GRACE_NS 600000000ULL
+#define IOL_DETACH_GIVE_UP_NS 400000000ULL
+
 /* Where diagnostics go (--log-fd). */
 extern int log_fd;
-/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the tracer to stop, 0 until then. */
+/* The signal that asked the tracer to stop, 0 until then: SIGINT, SIGTERM (also the parent's
+ * death), SIGHUP, or SIGALRM (--duration). Every wait of the tracer is interrupted by it. */
 extern volatile sig_atomic_t stop_signal;
 
 /* One diagnostic line (a newline is added). */
@@ -36,9 +43,18 @@ int check_target(pid_t pid);
 void install_signals(void);
 /* The process that started the tracer is gone (we were reparented). */
 bool parent_died(void);
+/* --duration: SIGALRM (a stop request) after this many seconds from now; nothing when <= 0. */
+void arm_duration(double seconds);
+/* The end reason of the stop request in stop_signal (parent death, duration or a signal). */
+int stop_request_reason(void);
+/* The signal for the end record: the one that asked the stop, 0 for the duration. */
+int stop_request_signal(void);
 /* Point fds 0-2 and the log fd at /dev/null: whoever waits for their EOF is not kept waiting. */
 void release_stdio(int log);
-/* Why a recording ended, in words (the text the CLI and the tests look for). */
+/* The recording starts: the start record (flushed) and a line for the log. `processes`: the target
+ * and the descendants traced with it; `untraced_children`: descendants left alone (--no-children). */
+void announce_start(struct iol_output *out, pid_t pid, uint32_t processes, uint32_t untraced_children);
+/* Why a recording ended, in words (protocol/schema.json's EndReason texts, the CLI's too). */
 const char *end_reason_text(int reason);
 
 #endif

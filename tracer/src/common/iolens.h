@@ -22,8 +22,8 @@
 #define IOL_STACK_COPY_WORDS 128
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
-/* Largest tail a syscall record carries, in u64 words. */
-#define IOL_MAX_DATA_WORDS 17
+/* Largest tail a syscall record carries, in u64 words (the schema's data_formats decide). */
+#define IOL_MAX_DATA_WORDS IOL_DATA_MAX_WORDS
 /* iocbs / completions decoded per io_submit / io_getevents; the rest are counted as lost. */
 #define IOL_MAX_AIO_BATCH 64
 /* Kernel syscall numbers below this can be traced (nr_to_sys). */
@@ -38,6 +38,7 @@ struct iol_traced_proc {
 };
 #define IOL_TRACED_QUIET_UNTIL_EXEC 1 /* a launched command held back before its exec */
 #define IOL_TRACED_TARGET 2           /* the process named on the command line */
+#define IOL_TRACED_NO_CHILDREN 4      /* --no-children: the processes it starts are not followed */
 
 /* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
 struct iol_inflight {
@@ -48,9 +49,12 @@ struct iol_inflight {
 	__u64 stack_end; /* cached end of the thread's stack mapping, 0 = unknown */
 	__u16 sys;
 	__u8 fmt;        /* data format of the record when not the syscall's own (UIO reads/writes), else 0 */
-	__u8 reserved;
+	__u8 rflags;     /* IOL_SYSCALL_FLAG_* bits the record gets (nonblocking) */
 	__u32 tgid;
+	__u32 thread_flags; /* IOL_THREAD_* : what the thread has done, kept across its calls */
+	__u32 reserved;
 };
+#define IOL_THREAD_IN_LOOP 1 /* returned from a select/poll/epoll wait: its event loop has started */
 
 /* Value of the `exec_ranges` map, keyed by tgid: where code lives, to recognise return addresses. */
 struct iol_exec_ranges {
@@ -75,6 +79,58 @@ struct iol_fd_key {
 	__s32 fd;
 };
 
+/* Entries of the `summaries` map (keys beyond it are counted as IOL_CNT_SUMMARY_FULL). */
+#define IOL_SUMMARY_ENTRIES 16384
+
+/* Key of the `summaries` map: blocking calls shorter than --min-duration, counted instead of sent,
+ * per thread, syscall, kind of fd and call site (the call_summary record's key). */
+struct iol_summary_key {
+	__u32 tid;
+	__u16 sys;
+	__u8 fd_type; /* IOL_FD_TYPE_* of the call's fd when it was made */
+	__u8 flags;   /* IOL_CALL_SUMMARY_FLAG_* */
+	__u64 stack_id;
+};
+
+/* Value of the `summaries` map: cumulative since the start (the call_summary record's counts). */
+struct iol_summary_val {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 errors;
+	__u16 errno_values[4]; /* the first four error numbers seen */
+	__u32 errno_counts[4];
+	__u32 pid;
+	__u32 reserved;
+};
+
+/* Count one call in a summary: the one rule both backends (BPF and ptrace) follow. Only the thread
+ * of the key updates its value, so no atomic operation is needed. */
+static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, long ret)
+{
+	__u16 err;
+
+	v->count++;
+	v->total_ns += dur;
+	if (dur > v->max_ns)
+		v->max_ns = dur;
+	if (ret >= 0 || ret < -4095)
+		return;
+	v->errors++;
+	err = (__u16)-ret;
+	for (int i = 0; i < 4; i++) {
+		if (v->errno_values[i] == err) {
+			v->errno_counts[i]++;
+			return;
+		}
+		if (v->errno_values[i] == 0) {
+			v->errno_values[i] = err;
+			v->errno_counts[i] = 1;
+			return;
+		}
+	}
+}
+
 /* Per-CPU counters, slots of the `counters` array map. */
 enum iol_counter {
 	IOL_CNT_EMITTED = 0,     /* records written to the ring */
@@ -82,6 +138,7 @@ enum iol_counter {
 	IOL_CNT_STACK_RING_FULL, /* stack records lost: ring full (their events keep a stack id) */
 	IOL_CNT_AIO_LIMIT,       /* iocbs / completions beyond IOL_MAX_AIO_BATCH */
 	IOL_CNT_MAP_FULL,        /* syscalls not followed: inflight map full */
+	IOL_CNT_SUMMARY_FULL,    /* short blocking calls not counted: summaries map full */
 	IOL_CNT_MAX,
 };
 
@@ -93,7 +150,7 @@ enum iol_counter {
 #define IOL_FIELD_AT(type, field, off) \
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " moved")
 IOL_LAYOUT(struct iol_traced_proc, 8);
-IOL_LAYOUT(struct iol_inflight, 88);
+IOL_LAYOUT(struct iol_inflight, 96);
 IOL_FIELD_AT(struct iol_inflight, args, 8);
 IOL_FIELD_AT(struct iol_inflight, stack_id, 56);
 IOL_FIELD_AT(struct iol_inflight, aux, 64);
@@ -104,5 +161,9 @@ IOL_LAYOUT(struct iol_exec_ranges, 24 + 2 * 8 * IOL_MAX_EXEC_RANGES);
 IOL_FIELD_AT(struct iol_exec_ranges, end, 24 + 8 * IOL_MAX_EXEC_RANGES);
 IOL_LAYOUT(struct iol_file_key, 16);
 IOL_LAYOUT(struct iol_fd_key, 8);
+IOL_LAYOUT(struct iol_summary_key, 16);
+IOL_LAYOUT(struct iol_summary_val, 64);
+IOL_FIELD_AT(struct iol_summary_val, errno_values, 32);
+IOL_FIELD_AT(struct iol_summary_val, errno_counts, 40);
 
 #endif /* IOLENS_H */

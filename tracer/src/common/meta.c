@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iolens_wire.h"
+#include "namespaces.h"
 
 #ifndef IOLENS_VERSION
 #define IOLENS_VERSION "0.0.0"
@@ -109,6 +110,38 @@ static void jbool(struct jbuf *b, const char *k, bool v)
 	jraw(b, v ? "true" : "false");
 }
 
+/* "namespace": the target's PID and mount namespaces when they are not the tracer's (a
+ * container): its pid there and its cgroup paths (which name the container); its files are read
+ * through /proc/PID/root. Nothing when it shares the tracer's, or when they cannot be read. */
+static void meta_namespace(struct jbuf *b, pid_t pid)
+{
+	struct iol_namespaces ns;
+	struct jbuf o = { 0 };
+
+	if (pid <= 0 || ns_read(pid, &ns) < 0 || (!ns.other_pid_ns && !ns.other_mnt_ns))
+		return;
+	jraw(&o, "{");
+	jnum(&o, "pid_ns", ns.pid_ns);
+	jnum(&o, "mnt_ns", ns.mnt_ns);
+	jbool(&o, "other_pid_ns", ns.other_pid_ns);
+	jbool(&o, "other_mnt_ns", ns.other_mnt_ns);
+	if (ns.ns_pid > 0)
+		jnum(&o, "ns_pid", (unsigned long long)ns.ns_pid);
+	jkey(&o, "cgroups");
+	jraw(&o, "[");
+	for (unsigned i = 0; i < ns.n_cgroups; i++) {
+		if (i)
+			jraw(&o, ",");
+		jstr(&o, ns.cgroups[i]);
+	}
+	jraw(&o, "]}");
+	if (o.p) {
+		jkey(b, "namespace");
+		jraw(b, o.p);
+	}
+	free(o.p);
+}
+
 int meta_write(struct iol_output *out, const struct iol_meta_info *m)
 {
 	struct iol_rec_meta r = { .hdr.kind = IOL_RECORD_KIND_META };
@@ -168,6 +201,7 @@ int meta_write(struct iol_output *out, const struct iol_meta_info *m)
 	jraw(&b, "]");
 	if (m->seccomp)
 		jbool(&b, "seccomp", true);
+	meta_namespace(&b, m->pid);
 	jraw(&b, "}");
 	if (!b.p)
 		return -1;

@@ -18,8 +18,11 @@ static const char usage[] =
 	"Writes the asynchronous I/O of a process as an iolens event stream (protocol/schema.json).\n"
 	"Most users want `iolens record`, which runs this and shows the events.\n"
 	"\n"
-	"  -p, --pid PID             attach to a running process (all threads; children that start later too)\n"
-	"  -- COMMAND [ARGS...]      launch COMMAND, held back until the probes are attached\n"
+	"  -p, --pid PID             attach to a running process: all its threads, its existing descendants, and\n"
+	"                            the processes they start; the recording lasts while any of them lives\n"
+	"  -- COMMAND [ARGS...]      launch COMMAND, held back until the probes are attached (and follow what it\n"
+	"                            starts: a daemon that forks and exits is followed until its last process ends)\n"
+	"      --no-children         trace only the process itself: neither its existing children nor new ones\n"
 	"  -d, --duration SECONDS    stop after this long (default: until the target exits or SIGINT)\n"
 	"  -m, --min-duration-ns NS  blocking reads/writes/fsyncs shorter than this are not sent (default 1000000)\n"
 	"      --irq                 record every hard IRQ (entry/exit per CPU)\n"
@@ -60,7 +63,7 @@ bad:
 int parse_options(int argc, char **argv, struct iol_options *o)
 {
 	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK, OPT_BACKEND,
-	       OPT_SECCOMP };
+	       OPT_SECCOMP, OPT_NO_CHILDREN };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -76,6 +79,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "seccomp", no_argument, NULL, OPT_SECCOMP },
+		{ "no-children", no_argument, NULL, OPT_NO_CHILDREN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -118,6 +122,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		case OPT_FORCE: o->force_tty = true; break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_SECCOMP: o->seccomp = true; break;
+		case OPT_NO_CHILDREN: o->no_children = true; break;
 		case OPT_BACKEND:
 			if (!strcmp(optarg, "ebpf"))
 				o->backend = IOL_BACKEND_EBPF;

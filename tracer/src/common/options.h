@@ -30,6 +30,7 @@ struct iol_options {
 	bool check;               /* --check: can the eBPF programs be loaded here? */
 	enum iol_backend backend; /* --backend ebpf|ptrace|auto */
 	bool seccomp;             /* --seccomp: ptrace launch with a seccomp filter (see ptrace/seccomp.c) */
+	bool no_children;         /* --no-children: the process alone, not the processes it starts */
 };
 
 /* Parse argv into opts. Returns 0, 1 when --help/--version was printed, or -1 after printing the error. */

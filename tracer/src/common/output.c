@@ -2,10 +2,49 @@
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iolens_wire.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The reader has no room for more (EAGAIN) or a signal came (EINTR): wait for room — forever while
+ * recording, within the grace once a stop is requested. Returns -1 with out->error set to give up. */
+static int out_wait(struct iol_output *out)
+{
+	struct pollfd p = { .fd = out->fd, .events = POLLOUT };
+	int timeout = -1;
+
+	if (out->stop && *out->stop) {
+		uint64_t now = mono_ns();
+
+		if (!out->give_up_at)
+			out->give_up_at = now + out->grace_ns;
+		if (now >= out->give_up_at) {
+			out->error = ETIMEDOUT;
+			return -1;
+		}
+		timeout = (int)((out->give_up_at - now + 999999) / 1000000);
+	}
+	if (!out->nonblock)
+		return 0; /* a blocking fd (a file): interrupted, write again */
+	if (poll(&p, 1, timeout) < 0 && errno != EINTR) {
+		out->error = errno;
+		return -1;
+	}
+	return 0;
+}
 
 int out_flush(struct iol_output *out)
 {
@@ -14,16 +53,14 @@ int out_flush(struct iol_output *out)
 	while (!out->error && done < out->len) {
 		ssize_t n = write(out->fd, out->buf + done, out->len - done);
 
-		if (n < 0) {
-			if (errno == EINTR && !(out->abort_on_eintr && *out->abort_on_eintr))
-				continue; /* the loop checks its stop flag between batches, not mid-record */
-			if (errno == EINTR)
-				errno = ECANCELED;
+		if (n >= 0) {
+			done += (size_t)n;
+			out->bytes += (uint64_t)n;
+		} else if (errno == EAGAIN || errno == EINTR) {
+			out_wait(out);
+		} else {
 			out->error = errno;
-			break;
 		}
-		done += (size_t)n;
-		out->bytes += (uint64_t)n;
 	}
 	out->len = 0;
 	return out->error ? -out->error : 0;
@@ -51,10 +88,17 @@ int out_open(struct iol_output *out, int fd)
 {
 	struct iol_stream_header h = { .magic = IOL_MAGIC_INIT };
 
+	struct stat st;
+	int flags;
+
 	out->fd = fd;
 	out->error = 0;
 	out->bytes = 0;
 	out->len = 0;
+	out->give_up_at = 0;
+	/* a pipe or socket (our reader's): never block in write, so that a stop is never kept waiting */
+	out->nonblock = !fstat(fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+			(flags = fcntl(fd, F_GETFL)) >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 	h.version = IOL_SCHEMA_VERSION;
 	h.header_size = sizeof(h);
 	return out_append(out, &h, sizeof(h));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include "privs.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -107,23 +108,20 @@ bool target_is_callers(pid_t pid, char *why, size_t len)
 {
 	unsigned long uid[4] = { ~0UL, ~0UL, ~0UL, ~0UL }, gid[4] = { ~0UL, ~0UL, ~0UL, ~0UL };
 	unsigned long me = getuid(), my_gid = getgid();
-	char path[64], line[256], owner[96], self[96];
+	char path[64], ids[128], owner[96], self[96];
 	struct stat st;
-	FILE *f;
+	int err;
 
 	if (caller_is_root())
 		return true;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
+	err = proc_status_field(pid, "Uid", ids, sizeof(ids));
+	if (err) {
+		snprintf(why, len, "cannot read /proc/%d/status: %s", pid, strerror(-err));
 		return false;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "Uid:\t%lu\t%lu\t%lu\t%lu", &uid[0], &uid[1], &uid[2], &uid[3]);
-		sscanf(line, "Gid:\t%lu\t%lu\t%lu\t%lu", &gid[0], &gid[1], &gid[2], &gid[3]);
-	}
-	fclose(f);
+	sscanf(ids, "%lu %lu %lu %lu", &uid[0], &uid[1], &uid[2], &uid[3]);
+	if (proc_status_field(pid, "Gid", ids, sizeof(ids)) == 0)
+		sscanf(ids, "%lu %lu %lu %lu", &gid[0], &gid[1], &gid[2], &gid[3]);
 	user_name(me, self, sizeof(self));
 	if (uid[0] != me) {
 		user_name(uid[0], owner, sizeof(owner));

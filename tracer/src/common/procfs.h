@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What the tracer reads from /proc about its targets: threads, open fds and executable mappings.
- * All of it is text or data the kernel produced; no file of the target is parsed here. */
+/* What the tracer reads from /proc about its targets: threads, open fds (procfs.c), executable
+ * mappings (procmaps.c), the process tree (proctree.c). All of it is text or data the kernel
+ * produced; no file of the target is parsed here. */
 #ifndef IOLENS_PROCFS_H
 #define IOLENS_PROCFS_H
 
@@ -10,6 +11,9 @@
 
 #include "iolens.h"
 #include "output.h"
+
+/* Room for a path read from /proc. */
+#define IOL_PATH_BUF 4096
 
 /* One executable mapping already reported for a process. */
 struct iol_known_map {
@@ -47,6 +51,12 @@ uint64_t proc_vma_end(pid_t pid, int *maps_fd, uint64_t addr);
 /* Describe fd of pid into r (type, dev, rdev, ino) and its /proc link text into link; returns the
  * text's length, or -1 when the fd is gone. */
 ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, size_t len);
+/* The value of field `name` of /proc/PID/status ("Uid", "TracerPid", "SigCgt"...) into value, without
+ * the name and the blanks after it; 0, or -errno (-ENOENT: no such field). */
+int proc_status_field(pid_t pid, const char *name, char *value, size_t len);
+/* The processes descending from pid now (children, their children...), parents before children,
+ * at most max of them into pids; returns how many, or -errno. */
+int proc_descendants(pid_t pid, pid_t *pids, size_t max);
 /* The real uid owning a process, or -errno. */
 long proc_uid(pid_t pid);
 /* The command name of a process into buf (NUL-terminated), or "" when it is gone. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "iolens_wire.h"
+#include "rules.h"
 #include "output.h"
 #include "uio.h"
 
@@ -18,7 +19,7 @@
 
 uint32_t uio_kernel_dev(dev_t dev)
 {
-	return (uint32_t)major(dev) << 20 | (minor(dev) & 0xfffff);
+	return iol_encode_dev(major(dev), minor(dev));
 }
 
 /* First line of a sysfs attribute, without its newline; "" when unreadable. */
@@ -178,7 +179,7 @@ static void send_device(void *ctx, const struct iol_uio_dev *d)
 
 	r.index = d->index;
 	r.irq = d->irq;
-	r.dev = d->major << 20 | d->minor;
+	r.dev = iol_encode_dev(d->major, d->minor);
 	r.ts = c->ts;
 	/* name, version, PCI address: NUL-terminated strings */
 	n += (size_t)snprintf(tail + n, sizeof(tail) - n, "%s", d->name) + 1;

@@ -43,7 +43,7 @@ struct iol_output;
 int uio_refresh(struct iol_uio_set *set, struct iol_output *out, uint64_t ts, iol_uio_new_cb on_new, void *ctx);
 /* IOL_FD_TYPE_UIO for /dev/uioN, IOL_FD_TYPE_UIO_CONFIG for a device's config space, else 0. */
 uint8_t uio_classify(const struct iol_uio_set *set, const struct stat *st);
-/* The kernel's dev_t encoding (MINORBITS 20), as fd records and the BPF side use it. */
+/* A dev_t in the kernel's encoding (iol_encode_dev), as fd records and the BPF side use it. */
 uint32_t uio_kernel_dev(dev_t dev);
 
 #endif

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * The eBPF backend's recording: load and attach (loader.c), follow the target, then loop — drain
- * the ring buffer into the stream (records.c), rescan changed memory maps and UIO devices, report
- * losses and calls in flight — until the recording ends; then the end record, and the (slow)
- * detach after the stream is closed.
+ * The eBPF backend's recording: load and attach (loader.c), follow the target (and an attached
+ * process's existing descendants), then loop — drain the ring buffer into the stream in bounded
+ * batches (records.c), rescan changed memory maps and UIO devices, report losses and calls in
+ * flight — until the recording ends (a stop request, the duration, or the last traced process
+ * gone); then nothing is traced any more, the ring is drained, the end record written, the stream
+ * closed, and the (slow) detach is left to a process of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,52 +48,118 @@ static void write_preamble(struct iol_tracer *t)
 
 /* ---------------------------------------------------------------- main loop */
 
+/* A stop was requested, or the stream is dead: stop reading the ring now. */
+static bool must_stop(struct iol_tracer *t)
+{
+	return stop_signal || t->out->error;
+}
+
+/* The ring buffer's callback: a record, and a pause every IOL_CONSUME_BATCH records or at a stop
+ * request, so the loop looks at the clock, the stop flags and the output between batches however
+ * fast the records come (libbpf 1.1 has no ring_buffer__consume_n; a negative return ends the
+ * consumption after this record). */
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	struct iol_tracer *t = ctx;
+
+	ebpf_on_record(t, data, size);
+	t->consumed++;
+	if (++t->batch >= IOL_CONSUME_BATCH || (!t->stopping && must_stop(t)))
+		return IOL_RB_PAUSE;
+	return 0;
+}
+
+/* Consume one batch, after waiting up to timeout_ms for a wake-up (which comes only past a fill
+ * threshold, so the ring is read after the wait whether it came or not); 1 when more records wait,
+ * 0 when the ring is empty, -errno on a failure. */
+static int consume_batch(struct iol_tracer *t, int timeout_ms)
+{
+	int n = 0;
+
+	t->batch = 0;
+	if (timeout_ms)
+		n = ring_buffer__poll(t->rb, timeout_ms);
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(t->rb);
+	if (n == IOL_RB_PAUSE)
+		return 1;
+	if (n == -EINTR)
+		return 0; /* a signal: the loop looks at it */
+	return n < 0 ? n : 0;
+}
+
+/* Every traced process is gone (the kernel side forgets a process when its last thread exits). */
+static bool tree_gone(struct iol_tracer *t)
+{
+	__u32 key;
+
+	return bpf_map__get_next_key(t->skel->maps.traced, NULL, &key, sizeof(key)) == -ENOENT;
+}
+
 static int run(struct iol_tracer *t, int *end_reason)
 {
-	__u64 start = now_ns(CLOCK_MONOTONIC), next_stats = start;
-	__u64 deadline = t->opts->duration_s > 0 ? start + (__u64)(t->opts->duration_s * 1e9) : 0;
+	__u64 next_stats = now_ns(CLOCK_MONOTONIC);
+	bool more = false;
 
+	arm_duration(t->opts->duration_s);
 	for (;;) {
 		__u64 now;
-		int status;
+		int err, status;
 
-		ring_buffer__poll(t->rb, 50);
-		ring_buffer__consume(t->rb);
+		/* wait for records only when the ring was emptied (wake-ups come only past a fill
+		 * threshold, hence the short timeout) */
+		err = consume_batch(t, more ? 0 : IOL_POLL_MS);
+		if (err < 0) {
+			logmsg("iolens-tracer: reading the ring buffer failed: %s", strerror(-err));
+			*end_reason = IOL_END_REASON_ERROR;
+			return 0;
+		}
+		more = err > 0;
 		ebpf_scan_dirty_procs(t);
 		now = now_ns(CLOCK_MONOTONIC);
 		if (now >= t->next_uio_scan)
 			ebpf_uio_refresh(t, now);
 		if (now >= next_stats) {
+			ebpf_prune_gone(t);
 			ebpf_report_losses(t, now);
+			ebpf_report_summaries(t, now, false);
 			ebpf_report_unfinished(t, now, false);
 			next_stats = now + (__u64)t->opts->stats_interval_ms * 1000000ULL;
 		}
-		out_flush(t->out);
+		if (!more)
+			out_flush(t->out);
 		if (t->out->error) {
 			*end_reason = IOL_END_REASON_OUTPUT_CLOSED;
 			return 0;
 		}
 		if (stop_signal) {
-			*end_reason = parent_died() ? IOL_END_REASON_PARENT_DIED : IOL_END_REASON_SIGNAL;
-			return stop_signal;
+			*end_reason = stop_request_reason();
+			return stop_request_signal();
 		}
 		if (parent_died()) {
 			*end_reason = IOL_END_REASON_PARENT_DIED;
 			return 0;
 		}
-		if (deadline && now >= deadline) {
-			*end_reason = IOL_END_REASON_DURATION;
-			return 0;
-		}
-		if (t->launched && waitpid(t->target, &status, WNOHANG) == t->target)
-			t->target_gone = true;
-		else if (!t->launched && kill(t->target, 0) && errno == ESRCH)
-			t->target_gone = true;
-		if (t->target_gone) {
+		/* reap a launched command (its descendants, a daemon's, live on: followed until the last) */
+		if (t->launched && !t->target_reaped && waitpid(t->target, &status, WNOHANG) == t->target)
+			t->target_reaped = true;
+		if (tree_gone(t)) {
 			*end_reason = IOL_END_REASON_TARGET_EXITED;
 			return 0;
 		}
 	}
+}
+
+/* Nothing traced from now on: the kernel side stops at its first test (is this process traced?),
+ * so the target runs untraced at once, long before the probes are detached. */
+static void stop_tracing(struct iol_tracer *t)
+{
+	struct bpf_map *traced = t->skel->maps.traced;
+	__u32 key;
+
+	while (bpf_map__get_next_key(traced, NULL, &key, sizeof(key)) == 0)
+		if (bpf_map__delete_elem(traced, &key, sizeof(key), 0))
+			break;
 }
 
 static void finish(struct iol_tracer *t, int reason, int sig)
@@ -98,11 +167,34 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	struct iol_rec_end e = { .hdr = { .kind = IOL_RECORD_KIND_END, .size = sizeof(e) } };
 	__u64 now;
 
+	__u64 drain_until = now_ns(CLOCK_MONOTONIC) + IOL_STOP_GRACE_NS / 2;
+	bool drained = true;
+
+	t->stopping = true;
+	stop_tracing(t);
+	/* what the ring holds now, for half the grace a stop allows a slow reader; what it cannot take
+	 * by then is counted as lost (output_blocked), so the stream still ends whole and exact */
+	while (!t->out->error && (drained = consume_batch(t, 0) <= 0) == false)
+		if (now_ns(CLOCK_MONOTONIC) >= drain_until)
+			break;
 	if (t->out->error)
 		return;
-	ring_buffer__consume(t->rb);
 	ebpf_scan_dirty_procs(t);
 	now = now_ns(CLOCK_MONOTONIC);
+	ebpf_report_summaries(t, now, true);
+	if (!drained) {
+		__u64 emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
+		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
+
+		d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
+		d.cpu = 0xffff;
+		d.ts = now;
+		d.count = emitted > t->consumed ? emitted - t->consumed : 0;
+		d.total = d.count;
+		t->left_in_ring = d.count;
+		if (d.count)
+			out_record(t->out, &d);
+	}
 	ebpf_report_losses(t, now);
 	ebpf_report_unfinished(t, now, true);
 	e.reason = reason;
@@ -111,17 +203,69 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	e.emitted = ebpf_counter_sum(t, IOL_CNT_EMITTED);
 	for (size_t i = 0; i < IOL_N_LOSS; i++)
 		e.dropped += t->loss_total[i];
+	e.dropped += t->left_in_ring;
 	out_flush(t->out);
 	e.bytes = t->out->bytes;
 	out_record(t->out, &e);
 	out_flush(t->out);
 }
 
+/* Snapshot a process traced from the start (the target, or one of its existing descendants). */
+static void snapshot_proc(struct iol_tracer *t, pid_t pid, bool target)
+{
+	__u64 ts = now_ns(CLOCK_MONOTONIC);
+
+	proc_snapshot_tasks(t->out, pid, ts, target);
+	proc_snapshot_fds(t->out, pid, ts, ebpf_set_fd_class, t);
+	ebpf_proc_state(t, pid, true);
+}
+
+/* Follow an attached process's existing descendants (its children that started before the attach:
+ * a server's workers); those it starts from now on the kernel side follows by itself. Looked for
+ * again until no new one appears (one may fork while we add its parent). Returns how many. */
+static __u32 follow_descendants(struct iol_tracer *t, __u32 *untraced)
+{
+	pid_t found[IOL_MAX_DESCENDANTS];
+	__u32 followed = 0;
+	bool added;
+
+	*untraced = 0;
+	do {
+		int n = proc_descendants(t->target, found, IOL_MAX_DESCENDANTS);
+
+		added = false;
+		if (t->opts->no_children) {
+			*untraced = n > 0 ? (__u32)n : 0;
+			return 0;
+		}
+		for (int i = 0; i < n; i++) {
+			__u32 key = (__u32)found[i];
+			struct iol_traced_proc v = { 0 };
+
+			if (bpf_map__lookup_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), 0) == 0)
+				continue; /* followed already (here, or by the kernel side at its fork) */
+			if (bpf_map__update_elem(t->skel->maps.traced, &key, sizeof(key), &v, sizeof(v), BPF_NOEXIST)) {
+				if (errno != EEXIST)
+					ebpf_map_update_failed(t, "traced", errno);
+				continue;
+			}
+			snapshot_proc(t, found[i], false);
+			followed++;
+			added = true;
+		}
+	} while (added);
+	return followed;
+}
+
 /* Follow the target: a launched command is released (it execs now), an attached process's tasks,
- * fds and maps are sent as they are. */
+ * fds and maps are sent as they are, with those of its existing descendants. */
 static int follow_target(struct iol_tracer *t)
 {
-	if (add_target(t, t->target, IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0))) {
+	__u32 flags = IOL_TRACED_TARGET | (t->launched ? IOL_TRACED_QUIET_UNTIL_EXEC : 0) |
+		      (t->opts->no_children ? IOL_TRACED_NO_CHILDREN : 0);
+	__u32 processes = 1, untraced = 0;
+
+	if (add_target(t, t->target, flags)) {
 		logmsg("iolens-tracer: cannot follow pid %d: %s", t->target, strerror(errno));
 		return -1;
 	}
@@ -133,15 +277,34 @@ static int follow_target(struct iol_tracer *t)
 			t->launched = false;
 			return -1;
 		}
-		return 0;
+	} else {
+		snapshot_proc(t, t->target, true);
+		processes += follow_descendants(t, &untraced);
+		ebpf_scan_dirty_procs(t);
 	}
-	__u64 ts = now_ns(CLOCK_MONOTONIC);
-
-	proc_snapshot_tasks(t->out, t->target, ts, true);
-	proc_snapshot_fds(t->out, t->target, ts, ebpf_set_fd_class, t);
-	ebpf_proc_state(t, t->target, true);
-	ebpf_scan_dirty_procs(t);
+	announce_start(t->out, t->target, processes, untraced);
 	return 0;
+}
+
+/* The probes come off in a process of its own: each detach from a syscall tracepoint waits for an
+ * RCU grace period under a global mutex (seconds for all of them), and nothing is traced any more
+ * (stop_tracing), so the tracer itself ends at once. The detaching process holds no pipe of the
+ * caller's and is named iolens-detach. */
+static void detach_in_background(struct iol_tracer *t)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		prctl(PR_SET_PDEATHSIG, 0);
+		prctl(PR_SET_NAME, "iolens-detach");
+		ebpf_unload(t);
+		_exit(0);
+	}
+	if (pid < 0)
+		ebpf_unload(t); /* here, then */
 }
 
 int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, bool autoselect, bool *use_ptrace)
@@ -184,7 +347,7 @@ int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, boo
 	err = ebpf_attach_all(t);
 	if (err)
 		goto cleanup;
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), ebpf_on_record, t, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		logmsg("iolens-tracer: cannot read the ring buffer: %s", strerror(errno));
 		goto cleanup;
@@ -201,25 +364,28 @@ int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, boo
 	ebpf_uio_refresh(t, now_ns(CLOCK_MONOTONIC));
 	if (follow_target(t))
 		goto cleanup;
-	out_flush(t->out);
-	logmsg("iolens-tracer: tracing pid %d", t->target);
 
 	sig = run(t, &reason);
 	finish(t, reason, sig);
-	logmsg("iolens-tracer: stopped (%s); detaching", end_reason_text(reason));
+	logmsg("iolens-tracer: stopped (%s)", end_reason_text(reason));
 	rc = t->out->error && t->out->error != EPIPE ? 1 : 0;
-	if (t->out->error && t->out->error != EPIPE)
+	if (t->out->error == ETIMEDOUT)
+		logmsg("iolens-tracer: the reader did not take the end of the stream in time: it is cut short");
+	else if (t->out->error && t->out->error != EPIPE)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(t->out->error));
 
 cleanup:
-	/* The reader has the whole stream now: let it go on while the probes come off (seconds).
-	 * Hold none of the caller's pipes meanwhile, or it would wait for us. */
+	/* The reader has the whole stream now: hold none of the caller's pipes, or it would wait. */
 	if (t->out->fd >= 0)
 		close(t->out->fd);
 	release_stdio(log_fd);
 	if (t->launched && t->launch.go_fd >= 0)
 		launch_abandon(&t->launch);
-	ebpf_unload(t);
+	if (t->rb)
+		detach_in_background(t);
+	else
+		ebpf_unload(t);
 	ebpf_forget_procs(t);
+	summary_free(&t->summary);
 	return rc;
 }

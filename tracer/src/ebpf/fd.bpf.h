@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -18,7 +19,6 @@
 #define IOL_S_IFDIR 0040000
 #define IOL_S_IFCHR 0020000
 #define IOL_S_IFIFO 0010000
-#define IOL_MINORBITS 20
 
 struct iol_inode_info {
 	__u64 file; /* the struct file */
@@ -28,43 +28,68 @@ struct iol_inode_info {
 	__u8 type;
 };
 
-/* Look up the file behind `fd` in the current task and describe its inode. */
-static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
+#define IOL_O_NONBLOCK 04000
+
+/* The file behind `fd` in the current task, NULL when none. */
+static __always_inline struct file *file_of_fd(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
 	struct file *file = NULL;
+	struct file **fds;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* IOL_FD_TYPE_* of an inode mode. */
+static __always_inline __u8 mode_type(__u16 mode)
+{
+	switch (mode & IOL_S_IFMT) {
+	case IOL_S_IFREG: return IOL_FD_TYPE_FILE;
+	case IOL_S_IFDIR: return IOL_FD_TYPE_DIR;
+	case IOL_S_IFCHR: return IOL_FD_TYPE_CHR;
+	case IOL_S_IFBLK: return IOL_FD_TYPE_BLK;
+	case IOL_S_IFIFO: return IOL_FD_TYPE_FIFO;
+	case IOL_S_IFSOCK: return IOL_FD_TYPE_SOCKET;
+	default: return IOL_FD_TYPE_ANON;
+	}
+}
+
+/* Look up the file behind `fd` in the current task and describe its inode. */
+static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
+{
+	struct file *file = file_of_fd(fd);
 	struct inode *inode;
-	unsigned int max;
-	__u16 mode;
 
 	out->type = IOL_FD_TYPE_UNKNOWN;
-	if (!fdt || fd < 0)
-		return;
-	max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return;
 	out->file = (__u64)file;
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)
 		return;
-	mode = BPF_CORE_READ(inode, i_mode);
 	out->ino = BPF_CORE_READ(inode, i_ino);
 	out->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	out->rdev = BPF_CORE_READ(inode, i_rdev);
-	switch (mode & IOL_S_IFMT) {
-	case IOL_S_IFREG: out->type = IOL_FD_TYPE_FILE; break;
-	case IOL_S_IFDIR: out->type = IOL_FD_TYPE_DIR; break;
-	case IOL_S_IFCHR: out->type = IOL_FD_TYPE_CHR; break;
-	case IOL_S_IFBLK: out->type = IOL_FD_TYPE_BLK; break;
-	case IOL_S_IFIFO: out->type = IOL_FD_TYPE_FIFO; break;
-	case IOL_S_IFSOCK: out->type = IOL_FD_TYPE_SOCKET; break;
-	default: out->type = IOL_FD_TYPE_ANON; break;
-	}
+	out->type = mode_type(BPF_CORE_READ(inode, i_mode));
+}
+
+/* The kind of file behind `fd` now, and whether it is non-blocking (O_NONBLOCK): for a blocking call's
+ * record flag and its summary. */
+static __always_inline __u8 fd_status(int fd, bool *nonblock)
+{
+	struct file *file = file_of_fd(fd);
+
+	*nonblock = false;
+	if (!file)
+		return IOL_FD_TYPE_UNKNOWN;
+	*nonblock = (BPF_CORE_READ(file, f_flags) & IOL_O_NONBLOCK) != 0;
+	return mode_type(BPF_CORE_READ(file, f_inode, i_mode));
 }
 
 static __always_inline void set_fd_class(__u32 tgid, int fd, __u8 type)
@@ -133,11 +158,11 @@ static __always_inline void emit_fd(__u8 op, __u8 type, __u16 sys, int fd, int f
 static __always_inline __u8 uio_type(const struct iol_inode_info *ino, __u8 type)
 {
 	struct iol_file_key file = { .ino = ino->ino, .dev = ino->dev };
-	__u32 major = uio_major, minor = ino->rdev & ((1U << IOL_MINORBITS) - 1);
+	__u32 major = uio_major, minor = iol_dev_minor(ino->rdev);
 	__u8 one = 1, *t;
 	__s32 *irq;
 
-	if (type == IOL_FD_TYPE_CHR && major && ino->rdev >> IOL_MINORBITS == major) {
+	if (type == IOL_FD_TYPE_CHR && major && iol_dev_major(ino->rdev) == major) {
 		irq = bpf_map_lookup_elem(&uio_irqs, &minor);
 		if (irq && *irq >= 0) {
 			__u32 key = *irq;

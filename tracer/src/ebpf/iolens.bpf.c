@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -17,6 +18,7 @@
 #include "fd.bpf.h"
 #include "aio.bpf.h"
 #include "vma.bpf.h"
+#include "uring.bpf.h"
 #include "syscalls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -90,8 +92,13 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!proc)
 		return 0;
 	if (ctgid != ptgid) {
+		if (proc->flags & IOL_TRACED_NO_CHILDREN)
+			return 0; /* --no-children */
 		/* a new process: follow it, with the parent's code ranges until it execs */
-		bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&traced, &ctgid, &fresh, BPF_ANY)) {
+			count(IOL_CNT_MAP_FULL); /* more processes than the map holds: this one is not traced */
+			return 0;
+		}
 		r = bpf_map_lookup_elem(&exec_ranges, &ptgid);
 		if (r)
 			bpf_map_update_elem(&exec_ranges, &ctgid, r, BPF_ANY);
@@ -173,15 +180,6 @@ int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 
 /* ---------------------------------------------------------------- signals */
 
-#define IOL_SIGIO 29
-#define IOL_SIGRTMIN 32
-
-/* si_fd/si_band are meaningful for SIGPOLL-style codes (POLL_IN .. POLL_HUP) of SIGIO or an F_SETSIG signal. */
-static __always_inline bool has_poll_fields(int sig, int code)
-{
-	return code >= 1 && code <= 6 && (sig == IOL_SIGIO || sig >= IOL_SIGRTMIN);
-}
-
 /*
  * In process context: the tracepoint fired on the current task's kernel stack, not on an IRQ stack
  * (a wake-up from an interrupt handler was not caused by the task it interrupted). The tracepoint's
@@ -250,7 +248,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	r->poll_fd = -1;
 	r->poll_band = 0;
 	r->reserved2 = 0;
-	if ((unsigned long)info > 1 && has_poll_fields(sig, code)) {
+	if ((unsigned long)info > 1 && iol_has_poll_fields(sig, code)) {
 		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
 		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
 	}
@@ -290,7 +288,7 @@ int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_s
 	r->poll_fd = -1;
 	r->poll_band = 0;
 	r->reserved3 = 0;
-	if (has_poll_fields(sig, code)) {
+	if (iol_has_poll_fields(sig, code)) {
 		r->poll_fd = BPF_CORE_READ(info, _sifields._sigpoll._fd);
 		r->poll_band = BPF_CORE_READ(info, _sifields._sigpoll._band);
 	}
@@ -301,53 +299,36 @@ int BPF_PROG(on_signal_deliver, int sig, struct kernel_siginfo *info, struct k_s
 	return 0;
 }
 
-/* ---------------------------------------------------------------- io_uring */
-
-#define IOL_IORING_SETUP_SQPOLL 2
-
-static __always_inline void emit_ring(__u64 ctx, int fd, __u32 sq, __u32 cq, __u32 flags, __u16 late)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct iol_rec_uring_ring *r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_RING, IOL_CNT_RING_FULL);
-
-	if (!r)
-		return;
-	r->reserved = 0;
-	r->seen_late = late;
-	r->pid = pid_tgid >> 32;
-	r->tid = (__u32)pid_tgid;
-	r->ts = bpf_ktime_get_ns();
-	r->ctx = ctx;
-	r->fd = fd;
-	r->sq_entries = sq;
-	r->cq_entries = cq;
-	r->setup_flags = flags;
-	submit_record(r);
-}
+/* ---------------------------------------------------------------- io_uring (uring.bpf.h) */
 
 SEC("tp_btf/io_uring_create")
 int BPF_PROG(on_uring_create, int fd, void *ring, __u32 sq_entries, __u32 cq_entries, __u32 flags)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 key = (__u64)ring;
 
 	if (!bpf_map_lookup_elem(&traced, &tgid))
 		return 0;
-	bpf_map_update_elem(&rings, &key, &tgid, BPF_ANY);
-	emit_ring(key, fd, sq_entries, cq_entries, flags, 0);
+	ring_add((__u64)ring, tgid);
+	emit_ring((__u64)ring, fd, sq_entries, cq_entries, flags, 0);
 	return 0;
 }
 
-/* io_uring_submit_req; io_uring_submit_sqe before 6.4 (same first argument, kernel_compat.c). */
+/*
+ * io_uring_submit_req; io_uring_submit_sqe before 6.4 (same first argument, kernel_compat.c). A
+ * request submitted in io_uring_enter carries that call's stack (taken at its entry); one the SQPOLL
+ * thread submitted carries the stack of the ring's last io_uring_enter, the nearest call of the
+ * program there is, and says so.
+ */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct io_ring_ctx *ring = BPF_CORE_READ(req, ctx);
 	__u64 key = (__u64)ring;
 	struct iol_rec_uring_submit *r;
-	__u32 *owner = bpf_map_lookup_elem(&rings, &key);
+	struct iol_ring *owner = bpf_map_lookup_elem(&rings, &key);
+	struct iol_inflight *f;
 	__u32 ring_flags;
 
 	ring_flags = BPF_CORE_READ(ring, flags);
@@ -355,50 +336,38 @@ int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 		/* a ring created before the attach: adopt it when a traced task submits to it */
 		if (!bpf_map_lookup_elem(&traced, &tgid))
 			return 0;
-		bpf_map_update_elem(&rings, &key, &tgid, BPF_ANY);
+		owner = ring_add(key, tgid);
+		if (!owner)
+			return 0;
 		emit_ring(key, -1, 0, 0, ring_flags, 1);
-	} else {
-		tgid = *owner;
 	}
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_SUBMIT, IOL_CNT_RING_FULL);
 	if (!r)
 		return 0;
 	r->opcode = BPF_CORE_READ(req, opcode);
 	r->sq_thread = (ring_flags & IOL_IORING_SETUP_SQPOLL) ? 1 : 0;
-	r->reserved = 0;
-	r->pid = tgid;
-	r->tid = (__u32)pid_tgid;
+	r->stack_from = IOL_URING_STACK_FROM_NONE;
+	r->stack_id = 0;
+	f = bpf_map_lookup_elem(&inflight, &tid);
+	if (f && f->ts && f->sys == IOL_SYS_IO_URING_ENTER) {
+		r->stack_from = IOL_URING_STACK_FROM_ENTER;
+		r->stack_id = f->stack_id;
+	} else if (owner->enter_ts) {
+		r->stack_from = IOL_URING_STACK_FROM_LAST_ENTER;
+		r->stack_id = owner->enter_stack;
+	}
+	r->flags = IOL_URING_FLAG_CQ_KNOWN;
+	r->cq_head = ring_cq_head(ring);
+	r->pid = owner->owner;
+	r->tid = tid;
 	r->ts = bpf_ktime_get_ns();
 	r->ctx = key;
 	r->req = (__u64)req;
 	r->user_data = BPF_CORE_READ(req, cqe.user_data);
 	r->req_flags = BPF_CORE_READ(req, flags);
 	r->fd = BPF_CORE_READ(req, cqe.fd);
-	r->reserved2 = 0;
 	submit_record(r);
 	return 0;
-}
-
-static __always_inline void emit_uring_complete(__u64 ring, __u64 req, __u64 user_data, __s32 res, __u32 cflags)
-{
-	__u32 *owner = bpf_map_lookup_elem(&rings, &ring);
-	struct iol_rec_uring_complete *r;
-
-	if (!owner)
-		return;
-	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_URING_COMPLETE, IOL_CNT_RING_FULL);
-	if (!r)
-		return;
-	r->reserved = 0;
-	r->pid = *owner;
-	r->tid = (__u32)bpf_get_current_pid_tgid();
-	r->ts = bpf_ktime_get_ns();
-	r->ctx = ring;
-	r->req = req;
-	r->user_data = user_data;
-	r->res = res;
-	r->cflags = cflags;
-	submit_record(r);
 }
 
 /* Linux 5.19 and later: the completion as a struct io_uring_cqe. */
@@ -406,7 +375,7 @@ SEC("tp_btf/io_uring_complete")
 int BPF_PROG(on_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
 {
 	emit_uring_complete((__u64)ring, (__u64)req, BPF_CORE_READ(cqe, user_data), BPF_CORE_READ(cqe, res),
-			    BPF_CORE_READ(cqe, flags));
+			    BPF_CORE_READ(cqe, flags), true);
 	return 0;
 }
 
@@ -415,7 +384,7 @@ int BPF_PROG(on_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(on_uring_complete_args, void *ring, void *req, __u64 user_data, int res, unsigned int cflags)
 {
-	emit_uring_complete((__u64)ring, (__u64)req, user_data, res, cflags);
+	emit_uring_complete((__u64)ring, (__u64)req, user_data, res, cflags, false);
 	return 0;
 }
 
@@ -483,6 +452,9 @@ static __always_inline bool is_waker_call(__u16 sys)
 	case IOL_SYS_SENDTO:
 	case IOL_SYS_SENDMSG:
 	case IOL_SYS_SENDMMSG:
+	case IOL_SYS_SENDFILE:
+	case IOL_SYS_SPLICE:
+	case IOL_SYS_TEE:
 	case IOL_SYS_FUTEX:
 	case IOL_SYS_IO_URING_ENTER:
 	case IOL_SYS_IO_SUBMIT:

@@ -21,23 +21,29 @@
 #include "privs.h"
 #include "tracer.h"
 
-/* The traced syscalls: name, iolens id, argument count, class, kernel number. */
+/* The traced syscalls: tracepoint name, iolens id, argument count, class, traits, kernel number. */
 struct iol_sys_entry {
-	const char *name;
+	const char *tracepoint;
 	__u16 id;
 	__u8 nargs;
 	__u8 cls;
+	__u8 traits;
 	int nr;
 };
-#define IOL_SYS_ENTRY(name, id, nargs, cls, model, fmt) { #name, id, nargs, cls, __NR_##name },
+#define IOL_SYS_ENTRY(name, id, nargs, cls, model, fmt, tp, traits) { tp, id, nargs, cls, traits, __NR_##name },
 static const struct iol_sys_entry syscalls[] = { IOL_SYSCALLS(IOL_SYS_ENTRY) };
 #define N_SYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
 
-static __u8 class_of_sys[IOL_SYS_MAX];
+static __u8 class_of_sys[IOL_SYS_MAX], traits_of_sys[IOL_SYS_MAX];
 
 __u8 ebpf_syscall_class(__u16 sys)
 {
 	return sys < IOL_SYS_MAX ? class_of_sys[sys] : 0;
+}
+
+__u8 ebpf_syscall_traits(__u16 sys)
+{
+	return sys < IOL_SYS_MAX ? traits_of_sys[sys] : 0;
 }
 
 int ebpf_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -93,6 +99,7 @@ static int configure(struct iol_tracer *t)
 		if (syscalls[i].nr >= 0 && syscalls[i].nr < IOL_NR_MAX)
 			s->rodata->nr_to_sys[syscalls[i].nr] = syscalls[i].id;
 		class_of_sys[syscalls[i].id] = syscalls[i].cls;
+		traits_of_sys[syscalls[i].id] = syscalls[i].traits;
 	}
 	/* loaded always (UIO devices may appear), attached only when needed (ebpf_attach_irq) */
 	if (!compat_has_tracepoint(t->vmlinux, "irq_handler_entry") ||
@@ -241,7 +248,7 @@ int ebpf_attach_all(struct iol_tracer *t)
 
 		if (syscalls[i].cls == IOL_SYSCALL_CLASS_NAMED)
 			continue; /* known by name only (wake-ups read it from the registers) */
-		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i].name);
+		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i].tracepoint);
 		l = bpf_program__attach_tracepoint(enter_prog(s, syscalls[i].nargs), "syscalls", tp);
 		if (!l) {
 			meta_list_add(&t->missing, tp);
@@ -251,7 +258,7 @@ int ebpf_attach_all(struct iol_tracer *t)
 			return -ENOMEM;
 		if (syscalls[i].cls == IOL_SYSCALL_CLASS_INSTANT)
 			continue; /* sent at entry: its exit never comes (rt_sigreturn) */
-		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i].name);
+		snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[i].tracepoint);
 		l = bpf_program__attach_tracepoint(s->progs.sys_exit, "syscalls", tp);
 		if (!l) {
 			meta_list_add(&t->missing, tp);
@@ -280,8 +287,8 @@ int ebpf_attach_all(struct iol_tracer *t)
 
 /*
  * Each detach from a syscall tracepoint waits for an RCU-tasks-trace grace period under a global
- * mutex: one after the other, 126 of them take seconds. Detached from threads, the waits that can
- * overlap do.
+ * mutex. One after the other the 126 links took 5.9-11 s here (about 45 ms each); detached from
+ * one thread each, the grace periods partly overlap: 2.5-2.9 s (docs/architecture.md, "Detach").
  */
 static void *destroy_link(void *link)
 {

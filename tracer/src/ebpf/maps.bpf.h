@@ -37,6 +37,15 @@ struct {
 	__type(value, struct iol_inflight);
 } inflight SEC(".maps");
 
+/* Blocking calls shorter than min_duration_ns, counted per thread, syscall, kind of fd and call
+ * site; the loader sends the counts as call_summary records at each stats interval. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOL_SUMMARY_ENTRIES);
+	__type(key, struct iol_summary_key);
+	__type(value, struct iol_summary_val);
+} summaries SEC(".maps");
+
 /* Stack ids already sent. Losing an entry only means sending a stack twice. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -61,12 +70,23 @@ struct {
 	__type(value, __u8); /* IOL_FD_TYPE_* */
 } fd_class SEC(".maps");
 
-/* io_uring rings of traced processes: ring ctx address -> owner tgid. */
+/* An io_uring ring of a traced process (uring.bpf.h). */
+struct iol_ring {
+	__u32 owner;       /* tgid */
+	__u32 enter_tid;   /* the thread of the last io_uring_enter on it, 0 before any */
+	__u64 enter_ts;    /* that call's enter time */
+	__u64 enter_stack; /* its stack id (taken at entry) */
+	__u32 waiter_tid;  /* the last thread to enter it asking for completions (IORING_ENTER_GETEVENTS) */
+	__u32 reserved;
+	__u64 waiter_ts;   /* that call's enter time: the waiter still waits while its inflight entry has it */
+};
+
+/* io_uring rings of traced processes: ring ctx address -> struct iol_ring. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct iol_ring);
 } rings SEC(".maps");
 
 /* The major number of /dev/uioN (dynamic; 0 while the uio module is not loaded): the loader sets it

@@ -6,12 +6,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "rules.h"
 #include "tracer.h"
 
 /* Losses reported as drop records: counter slot -> drop source. */
@@ -23,6 +27,7 @@ static const struct {
 	{ IOL_CNT_STACK_RING_FULL, IOL_DROP_SOURCE_STACK_RING_FULL },
 	{ IOL_CNT_AIO_LIMIT, IOL_DROP_SOURCE_AIO_BATCH_LIMIT },
 	{ IOL_CNT_MAP_FULL, IOL_DROP_SOURCE_MAP_FULL },
+	{ IOL_CNT_SUMMARY_FULL, IOL_DROP_SOURCE_SUMMARY_FULL },
 };
 
 /* ---------------------------------------------------------------- per-process state */
@@ -63,7 +68,8 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 	struct iol_fd_key key = { .tgid = (__u32)pid, .fd = fd };
 	__u8 one = 1;
 
-	bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY);
+	if (bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY))
+		ebpf_map_update_failed(t, "fd_class", errno);
 	if (type != IOL_FD_TYPE_UIO)
 		return;
 	/* as uio_type() in fd.bpf.h does for an open: the device's interrupt is traced from now on */
@@ -71,8 +77,9 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 		const struct iol_uio_dev *d = &t->uio.dev[i];
 		__u32 irq = (__u32)d->irq;
 
-		if ((d->major << 20 | d->minor) == rdev && d->irq >= 0)
-			bpf_map__update_elem(t->skel->maps.irq_filter, &irq, sizeof(irq), &one, sizeof(one), BPF_ANY);
+		if (iol_encode_dev(d->major, d->minor) == rdev && d->irq >= 0 &&
+		    bpf_map__update_elem(t->skel->maps.irq_filter, &irq, sizeof(irq), &one, sizeof(one), BPF_ANY))
+			ebpf_map_update_failed(t, "irq_filter", errno);
 	}
 }
 
@@ -88,9 +95,11 @@ static void uio_device_found(void *ctx, const struct iol_uio_dev *d)
 	__s32 irq = d->irq;
 
 	t->skel->bss->uio_major = d->major;
-	bpf_map__update_elem(t->skel->maps.uio_irqs, &minor, sizeof(minor), &irq, sizeof(irq), BPF_ANY);
-	if (d->config_ino)
-		bpf_map__update_elem(t->skel->maps.uio_files, &file, sizeof(file), &config, sizeof(config), BPF_ANY);
+	if (bpf_map__update_elem(t->skel->maps.uio_irqs, &minor, sizeof(minor), &irq, sizeof(irq), BPF_ANY))
+		ebpf_map_update_failed(t, "uio_irqs", errno);
+	if (d->config_ino &&
+	    bpf_map__update_elem(t->skel->maps.uio_files, &file, sizeof(file), &config, sizeof(config), BPF_ANY))
+		ebpf_map_update_failed(t, "uio_files", errno);
 }
 
 void ebpf_uio_refresh(struct iol_tracer *t, __u64 now)
@@ -115,7 +124,9 @@ void ebpf_scan_dirty_procs(struct iol_tracer *t)
 		p->dirty = false;
 		if (proc_scan_maps(p, t->out, now_ns(CLOCK_MONOTONIC), &ranges) < 0)
 			continue; /* gone meanwhile */
-		bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY);
+		/* without its code ranges, the process's stacks would lose their frameless callers */
+		if (bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY))
+			ebpf_map_update_failed(t, "exec_ranges", errno);
 	}
 }
 
@@ -144,11 +155,8 @@ int ebpf_on_record(void *ctx, void *data, size_t size)
 				p->dirty = true;
 			}
 		}
-		if (r->event == IOL_TASK_EVENT_EXIT && (r->flags & IOL_TASK_FLAG_GROUP_DEAD)) {
-			if ((pid_t)r->pid == t->target)
-				t->target_gone = true;
+		if (r->event == IOL_TASK_EVENT_EXIT && (r->flags & IOL_TASK_FLAG_GROUP_DEAD))
 			proc_forget(t, r->pid);
-		}
 	} else if (h->kind == IOL_RECORD_KIND_MMAP && h->size >= sizeof(struct iol_rec_mmap)) {
 		const struct iol_rec_mmap *r = data;
 		struct iol_proc_maps *p = ebpf_proc_state(t, r->pid, true);
@@ -166,6 +174,54 @@ int ebpf_on_record(void *ctx, void *data, size_t size)
 
 /* ---------------------------------------------------------------- losses and calls in flight */
 
+void ebpf_map_update_failed(struct iol_tracer *t, const char *map, int err)
+{
+	t->map_update_failures++;
+	if (t->map_failure_warned)
+		return;
+	t->map_failure_warned = true;
+	logmsg("iolens-tracer: warning: updating the %s map failed (%s): counted with the map_full losses", map,
+	       strerror(err));
+}
+
+/* A traced process that is gone or a zombie (its exit already happened). */
+static bool proc_gone(pid_t pid)
+{
+	char path[32], buf[256];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+void ebpf_prune_gone(struct iol_tracer *t)
+{
+	struct bpf_map *traced = t->skel->maps.traced;
+	__u32 key, next, gone[64];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (n < 64 && bpf_map__get_next_key(traced, prev, &next, sizeof(next)) == 0) {
+		key = next;
+		prev = &key;
+		if (proc_gone((pid_t)key))
+			gone[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map__delete_elem(traced, &gone[i], sizeof(gone[i]), 0);
+}
+
 void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
 {
 	__u64 values[t->ncpus];
@@ -179,6 +235,8 @@ void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
 			continue;
 		for (int c = 0; c < t->ncpus; c++)
 			total += values[c];
+		if (loss_counters[i].slot == IOL_CNT_MAP_FULL)
+			total += t->map_update_failures;
 		if (total <= t->loss_total[i])
 			continue;
 		r.source = loss_counters[i].source;
@@ -201,6 +259,70 @@ __u64 ebpf_counter_sum(struct iol_tracer *t, enum iol_counter slot)
 	for (int c = 0; c < t->ncpus; c++)
 		total += values[c];
 	return total;
+}
+
+/* ---------------------------------------------------------------- short calls, counted */
+
+#define SUMMARY_BATCH 256
+
+/* One key at a time, for kernels without batch lookups of hash maps. */
+static void summaries_by_key(struct iol_tracer *t, struct bpf_map *map)
+{
+	struct iol_summary_key key, next;
+	void *prev = NULL;
+
+	while (bpf_map__get_next_key(map, prev, &next, sizeof(next)) == 0) {
+		struct iol_summary_val val, *v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &val, sizeof(val), 0))
+			continue;
+		v = summary_value(&t->summary, &key, val.pid);
+		if (v)
+			*v = val;
+	}
+}
+
+/*
+ * The kernel side counts short blocking calls in the `summaries` map, cumulative per key: copy the
+ * counts (in batches) and send those that changed as call_summary records.
+ */
+void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
+{
+	struct bpf_map *map = t->skel->maps.summaries;
+	int fd = bpf_map__fd(map);
+	static struct iol_summary_key keys[SUMMARY_BATCH];
+	static struct iol_summary_val vals[SUMMARY_BATCH];
+	struct iol_summary_key batch_in, batch_out;
+	void *in = NULL;
+
+	while (!t->summary_no_batch) {
+		__u32 n = SUMMARY_BATCH;
+		int err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals, &n, NULL);
+
+		if (err && errno != ENOENT) {
+			if (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP) {
+				t->summary_no_batch = true;
+				break;
+			}
+			logmsg("iolens-tracer: warning: reading the counts of short calls failed: %s", strerror(errno));
+			return;
+		}
+		for (__u32 i = 0; i < n; i++) {
+			struct iol_summary_val *v = summary_value(&t->summary, &keys[i], vals[i].pid);
+
+			if (v)
+				*v = vals[i];
+		}
+		if (err)
+			break; /* ENOENT: that was the last batch */
+		batch_in = batch_out;
+		in = &batch_in;
+	}
+	if (t->summary_no_batch)
+		summaries_by_key(t, map);
+	summary_emit(&t->summary, t->out, now, final);
 }
 
 /*
@@ -226,9 +348,10 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 		    f.sys >= IOL_SYS_MAX)
 			continue;
 		cls = ebpf_syscall_class(f.sys);
-		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
+		    !(ebpf_syscall_traits(f.sys) & IOL_SYSCALL_TRAIT_SLOW))
 			continue;
-		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - f.ts < t->opts->min_duration_ns)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && now - f.ts < t->opts->min_duration_ns)
 			continue;
 		if (!final) {
 			if (now - f.ts < IOL_UNFINISHED_AFTER_NS)

@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "iolens.h"
+#include "rules.h"
 #include "arch.bpf.h"
 #include "maps.bpf.h"
 #include "emit.bpf.h"
@@ -20,16 +21,20 @@
 #include "fd.bpf.h"
 #include "aio.bpf.h"
 #include "vma.bpf.h"
+#include "uring.bpf.h"
 
 /* Kernel syscall number -> iolens syscall id, 0 when not traced. Filled by the loader. */
 const volatile __u16 nr_to_sys[IOL_NR_MAX] = {};
 
-#define IOL_CLASS_OF(name, id, nargs, cls, model, fmt) [id] = cls,
-#define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt) [id] = fmt,
+#define IOL_CLASS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = cls,
+#define IOL_FORMAT_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = fmt,
+#define IOL_TRAITS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = traits,
+#define IOL_MODEL_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = model,
 static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
+static const __u8 sys_model[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_MODEL_OF) };
 static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
+static const __u8 sys_traits[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_TRAITS_OF) };
 
-#define IOL_NO_TIMEOUT (~0ULL)
 #define IOL_F_SETFL 4
 #define IOL_F_SETOWN 8
 #define IOL_F_SETSIG 10
@@ -49,38 +54,16 @@ static __always_inline struct iol_inflight *inflight_of(__u32 tid)
 /* Timeout of a wait in ns, read at entry (the kernel rewrites select's and ppoll's on return). */
 static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 {
-	__u64 ts[2];
-	__u64 ptr;
+	__s64 ts[2];
+	__u8 i, kind = iol_timeout_arg(sys, &i);
 
-	switch (sys) {
-	case IOL_SYS_POLL:
-		return (int)args[2] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[2] * 1000000ULL;
-	case IOL_SYS_EPOLL_WAIT:
-	case IOL_SYS_EPOLL_PWAIT:
-		return (int)args[3] < 0 ? IOL_NO_TIMEOUT : (__u64)(int)args[3] * 1000000ULL;
-	case IOL_SYS_SELECT: /* struct timeval: microseconds */
-		ptr = args[4];
-		if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
-			return IOL_NO_TIMEOUT;
-		return ts[0] * 1000000000ULL + ts[1] * 1000ULL;
-	case IOL_SYS_PSELECT6:
-	case IOL_SYS_IO_GETEVENTS:
-	case IOL_SYS_IO_PGETEVENTS:
-		ptr = args[4];
-		break;
-	case IOL_SYS_PPOLL:
-	case IOL_SYS_RT_SIGTIMEDWAIT:
-		ptr = args[2];
-		break;
-	case IOL_SYS_EPOLL_PWAIT2:
-		ptr = args[3];
-		break;
-	default:
+	if (i > 5)
 		return IOL_NO_TIMEOUT;
-	}
-	if (!ptr || bpf_probe_read_user(ts, sizeof(ts), (void *)ptr))
+	if (!iol_timeout_is_pointer(kind))
+		return iol_timeout_ns(kind, args[i], NULL);
+	if (!args[i] || bpf_probe_read_user(ts, sizeof(ts), (void *)args[i]))
 		return IOL_NO_TIMEOUT;
-	return ts[0] * 1000000000ULL + ts[1];
+	return iol_timeout_ns(kind, args[i], ts);
 }
 
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now);
@@ -125,6 +108,7 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
 	f->sys = sys;
 	f->fmt = 0;
+	f->rflags = 0;
 	f->stack_id = 0;
 	f->tgid = tgid;
 	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
@@ -138,6 +122,8 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	/* A wait may last until the end of the trace: take its stack now so it can be shown while in flight. */
 	if (cls == IOL_SYSCALL_CLASS_WAIT)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+	if (sys == IOL_SYS_IO_URING_ENTER)
+		uring_entered(f, tid);
 	return 0;
 }
 
@@ -150,72 +136,133 @@ static __always_inline void read_user_prefix(__u64 *dst, __u64 src, long n)
 	bpf_probe_read_user(dst, len, (void *)src);
 }
 
-/* Tail words of a syscall record; returns how many were written. */
-static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data)
+/* The file offsets a sendfile/splice/copy_file_range started from (file_offsets). */
+static __always_inline void fill_file_offsets(const struct iol_inflight *f, long ret, __u64 *data)
 {
-	__u32 n = 0, k;
+	for (int n = 0; n < 2; n++) {
+		int a = iol_loff_arg(f->sys, n);
+		__s64 after = 0;
+
+		if (a < 0 || a > 5 || !f->args[a] || bpf_probe_read_user(&after, sizeof(after), (void *)f->args[a]))
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (__u64)IOL_NO_OFFSET;
+		else
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = iol_start_offset(after, ret);
+	}
+}
+
+/* sendmmsg/recvmmsg: the bytes of the first messages the call transferred (mmsg). */
+static __always_inline void fill_mmsg(const struct iol_inflight *f, long ret, __u64 *data)
+{
+	__u64 bytes = 0;
+	__u32 m = 0;
+
+	for (int i = 0; i < IOL_MMSG_MAX_READ; i++) {
+		__u32 len = 0;
+
+		if (i >= ret ||
+		    bpf_probe_read_user(&len, sizeof(len), (void *)(f->args[1] + (__u64)i * IOL_MMSGHDR_SIZE + IOL_MMSGHDR_LEN_OFFSET)))
+			break;
+		bytes += len;
+		m++;
+	}
+	data[IOL_DATA_MMSG_BYTES] = bytes;
+	data[IOL_DATA_MMSG_MESSAGES] = iol_pack_mmsg_messages(m);
+}
+
+/* The path an open-like call named (path): returns the words written; a path cut to fit sets *flags. */
+static __always_inline __u32 fill_path(const struct iol_inflight *f, __u64 *data, __u32 *flags)
+{
+	int a = iol_cstr_arg(f->sys);
+	char last = 0;
+	long n;
+
+	for (int i = 0; i < IOL_DATA_PATH_MAX_BYTES / 8; i++)
+		data[i] = 0; /* no stale ring bytes after the string */
+	if (a < 0 || a > 5 || !f->args[a])
+		return 0;
+	n = bpf_probe_read_user_str(data, IOL_DATA_PATH_MAX_BYTES, (void *)f->args[a]);
+	if (n <= 0)
+		return 0;
+	/* a full buffer is a path of exactly that length, or a longer one cut */
+	if (n == IOL_DATA_PATH_MAX_BYTES &&
+	    (bpf_probe_read_user(&last, 1, (void *)(f->args[a] + IOL_DATA_PATH_MAX_BYTES - 1)) || last))
+		*flags |= IOL_SYSCALL_FLAG_DATA_TRUNCATED;
+	return (n + 7) / 8;
+}
+
+/* Tail words of a syscall record (schema data_formats, packed as iolens_wire.h says); returns how many were written. */
+static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, long ret, __u64 *data, __u32 *flags)
+{
+	__u32 k;
 
 	switch (fmt) {
+	case IOL_DATA_FORMAT_FILE_OFFSETS:
+		fill_file_offsets(f, ret, data);
+		return IOL_DATA_FILE_OFFSETS_WORDS;
+	case IOL_DATA_FORMAT_MMSG:
+		fill_mmsg(f, ret, data);
+		return IOL_DATA_MMSG_WORDS;
+	case IOL_DATA_FORMAT_PATH:
+		return fill_path(f, data, flags);
 	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
-		/* struct epoll_event is packed on x86-64: u32 events, u64 data */
-		__u32 raw[3 * 8];
+		__u32 raw[IOL_EPOLL_EVENT_WORDS32 * IOL_DATA_EPOLL_EVENTS_MAX];
+		__u64 len = ret > IOL_DATA_EPOLL_EVENTS_MAX ? IOL_DATA_EPOLL_EVENTS_MAX : (ret > 0 ? ret : 0);
 
-		__u64 len = ret > 8 ? 8 : (ret > 0 ? ret : 0);
-
-		data[0] = f->aux;
+		data[IOL_DATA_EPOLL_EVENTS_TIMEOUT_NS] = f->aux;
 		/* Older verifiers (6.1) lose the range of a clamped value the compiler has folded: clamp it
 		 * again behind a barrier so the size passed to the helper is provably bounded. */
-		IOL_CLAMP(len, 8);
+		IOL_CLAMP(len, IOL_DATA_EPOLL_EVENTS_MAX);
 		k = len;
-		if (len && bpf_probe_read_user(raw, sizeof(raw[0]) * 3 * len, (void *)f->args[1]) == 0) {
-			for (int i = 0; i < 8; i++) {
+		if (len && bpf_probe_read_user(raw, sizeof(raw[0]) * IOL_EPOLL_EVENT_WORDS32 * len, (void *)f->args[1]) == 0) {
+			for (int i = 0; i < IOL_DATA_EPOLL_EVENTS_MAX; i++) {
 				if (i >= k)
 					break;
-				data[1 + 2 * i] = raw[3 * i];
-				data[2 + 2 * i] = raw[3 * i + 1] | ((__u64)raw[3 * i + 2] << 32);
+				data[IOL_DATA_EPOLL_EVENTS_EVENTS_AT(i)] =
+					iol_pack_epoll_events_events(raw[IOL_EPOLL_EVENT_WORDS32 * i]);
+				data[IOL_DATA_EPOLL_EVENTS_DATA_AT(i)] = iol_epoll_event_data(&raw[IOL_EPOLL_EVENT_WORDS32 * i]);
 			}
-			return 1 + 2 * k;
+			return IOL_DATA_EPOLL_EVENTS_WORDS + IOL_DATA_EPOLL_EVENTS_EACH * k;
 		}
-		return 1;
+		return IOL_DATA_EPOLL_EVENTS_WORDS;
 	}
 	case IOL_DATA_FORMAT_POLLFDS: {
 		__u64 len = f->args[1];
 
-		data[0] = f->sys == IOL_SYS_POLL ? read_timeout(IOL_SYS_POLL, f->args) : f->aux;
-		IOL_CLAMP(len, 16);
-		if (len && bpf_probe_read_user(&data[1], 8 * len, (void *)f->args[0]) == 0)
-			return 1 + len;
-		return 1;
+		data[IOL_DATA_POLLFDS_TIMEOUT_NS] = f->aux;
+		IOL_CLAMP(len, IOL_DATA_POLLFDS_MAX);
+		/* each item is a struct pollfd as it lies in memory */
+		if (len && bpf_probe_read_user(&data[IOL_DATA_POLLFDS_FD_AT(0)], IOL_POLLFD_SIZE * len, (void *)f->args[0]) == 0)
+			return IOL_DATA_POLLFDS_WORDS + len;
+		return IOL_DATA_POLLFDS_WORDS;
 	}
 	case IOL_DATA_FORMAT_EPOLL_CTL_EVENT: {
-		__u32 raw[3] = {};
+		__u32 raw[IOL_EPOLL_EVENT_WORDS32] = {};
 
 		if (!f->args[3] || bpf_probe_read_user(raw, sizeof(raw), (void *)f->args[3]))
 			return 0;
-		data[0] = raw[0];
-		data[1] = raw[1] | ((__u64)raw[2] << 32);
-		return 2;
+		data[IOL_DATA_EPOLL_CTL_EVENT_EVENTS] = iol_pack_epoll_ctl_event_events(raw[0]);
+		data[IOL_DATA_EPOLL_CTL_EVENT_DATA] = iol_epoll_event_data(raw);
+		return IOL_DATA_EPOLL_CTL_EVENT_WORDS;
 	}
 	case IOL_DATA_FORMAT_SIGINFO: {
-		/* si_signo, si_errno, si_code, pad, then for SIGPOLL: long si_band, int si_fd */
 		__s32 head[4] = {};
 		__s64 band = 0;
 		__s32 fd = -1;
 
-		data[0] = f->aux;
+		data[IOL_DATA_SIGINFO_TIMEOUT_NS] = f->aux;
 		if (ret <= 0 || !f->args[1])
 			return 1;
 		if (bpf_probe_read_user(head, sizeof(head), (void *)f->args[1]))
 			return 1;
-		bpf_probe_read_user(&band, sizeof(band), (void *)(f->args[1] + 16));
-		bpf_probe_read_user(&fd, sizeof(fd), (void *)(f->args[1] + 24));
-		data[1] = (__u32)head[0] | ((__u64)(__u32)head[2] << 32);
-		data[2] = band;
-		data[3] = (__u32)fd;
-		return 4;
+		bpf_probe_read_user(&band, sizeof(band), (void *)(f->args[1] + IOL_SIGINFO_BAND_OFFSET));
+		bpf_probe_read_user(&fd, sizeof(fd), (void *)(f->args[1] + IOL_SIGINFO_FD_OFFSET));
+		data[IOL_DATA_SIGINFO_SIGNO] = iol_pack_siginfo_signo_code(head[0], head[IOL_SIGINFO_CODE_INT]);
+		data[IOL_DATA_SIGINFO_BAND] = band;
+		data[IOL_DATA_SIGINFO_FD] = iol_pack_siginfo_fd(fd);
+		return IOL_DATA_SIGINFO_WORDS;
 	}
 	default:
-		return n;
+		return 0;
 	}
 }
 
@@ -223,7 +270,7 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now)
 {
 	struct iol_rec_syscall *r;
-	__u32 words;
+	__u32 words, flags = 0;
 	__u8 fmt;
 
 	if (!f)
@@ -243,21 +290,22 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 		r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
 		if (!r)
 			return 0;
+		/* one word: the timeout (also epoll_events with nothing ready), the AIO context, the UIO count or value */
 		r->data[0] = fmt == IOL_DATA_FORMAT_TIMEOUT_NS || fmt == IOL_DATA_FORMAT_EPOLL_EVENTS ? f->aux : 0;
 		if (fmt == IOL_DATA_FORMAT_AIO_CTX && ret == 0 && f->args[1])
-			bpf_probe_read_user(&r->data[0], 8, (void *)f->args[1]);
+			bpf_probe_read_user(&r->data[IOL_DATA_AIO_CTX_CTX], 8, (void *)f->args[1]);
 		else if (fmt == IOL_DATA_FORMAT_UIO_COUNT && ret >= 4)
-			/* read() of /dev/uioN: the 32-bit interrupt count it returned */
-			bpf_probe_read_user(&r->data[0], 4, (void *)f->args[1]);
+			/* read() of /dev/uioN: the 32-bit interrupt count it returned (the low half of the word) */
+			bpf_probe_read_user(&r->data[IOL_DATA_UIO_COUNT_COUNT], 4, (void *)f->args[1]);
 		else if (fmt == IOL_DATA_FORMAT_UIO_WRITE && ret > 0)
 			/* what was written (1 re-enables the interrupt): the first 8 bytes of the buffer */
-			read_user_prefix(&r->data[0], f->args[1], ret);
+			read_user_prefix(&r->data[IOL_DATA_UIO_WRITE_VALUE], f->args[1], ret);
 		words = 1;
 	} else {
 		r = reserve_record(sizeof(*r) + 8 * IOL_MAX_DATA_WORDS, IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
 		if (!r)
 			return 0;
-		words = fill_data(fmt, f, ret, r->data);
+		words = fill_data(fmt, f, ret, r->data, &flags);
 		if (words > IOL_MAX_DATA_WORDS)
 			words = IOL_MAX_DATA_WORDS;
 	}
@@ -268,7 +316,7 @@ __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid,
 	r->tid = tid;
 	r->data_format = fmt;
 	r->data_count = words;
-	r->flags = 0;
+	r->flags = flags | f->rflags;
 	r->ts = f->ts;
 	r->dur = now - f->ts;
 	r->ret = ret;
@@ -299,6 +347,49 @@ static __always_inline __u8 uio_format(__u16 sys, __u32 tgid, __u64 fd)
 		return read ? IOL_DATA_FORMAT_UIO_COUNT : IOL_DATA_FORMAT_UIO_WRITE;
 	if (*type == IOL_FD_TYPE_UIO_CONFIG && write)
 		return IOL_DATA_FORMAT_UIO_WRITE;
+	return 0;
+}
+
+/* A blocking-class call whose first argument is an fd (not a sleep). */
+static __always_inline bool has_fd(__u16 sys)
+{
+	return sys != IOL_SYS_NANOSLEEP && sys != IOL_SYS_CLOCK_NANOSLEEP;
+}
+
+/*
+ * A blocking call shorter than min_duration_ns: counted, not sent, per thread, syscall, kind of fd
+ * and call site (its stack, taken as for a sent call, so each site is resolved once). The loader
+ * sends the counts as call_summary records. Global: verified once.
+ */
+__noinline int summarize(struct iol_inflight *f, __u32 tid, __u32 gen, long ret, __u64 now)
+{
+	static const struct iol_summary_val zero = {};
+	struct iol_summary_key key = {};
+	struct iol_summary_val *v;
+	bool nonblock = false;
+	__u32 tgid;
+
+	if (!f)
+		return 0;
+	tgid = f->tgid;
+	key.tid = tid;
+	key.sys = f->sys;
+	if (has_fd(f->sys))
+		key.fd_type = fd_status(f->args[0], &nonblock);
+	key.flags = (nonblock ? IOL_CALL_SUMMARY_FLAG_NONBLOCKING : 0) |
+		    (f->thread_flags & IOL_THREAD_IN_LOOP ? IOL_CALL_SUMMARY_FLAG_IN_LOOP : 0);
+	key.stack_id = capture_stack(tgid, gen, &f->stack_end);
+	v = bpf_map_lookup_elem(&summaries, &key);
+	if (!v) {
+		bpf_map_update_elem(&summaries, &key, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&summaries, &key);
+		if (!v) {
+			count(IOL_CNT_SUMMARY_FULL);
+			return 0;
+		}
+		v->pid = tgid;
+	}
+	iol_summary_account(v, now - f->ts, ret);
 	return 0;
 }
 
@@ -370,12 +461,21 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			aio_reaped(f, ret, tgid, tid, now);
 		emit_syscall(f, tgid, tid, ret, now);
+		if (sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+			f->thread_flags |= IOL_THREAD_IN_LOOP;
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		f->fmt = uio_format(sys, tgid, f->args[0]);
 		if (now - f->ts >= min_duration_ns || f->fmt) {
+			bool nonblock = false;
+
+			if (has_fd(sys))
+				fd_status(f->args[0], &nonblock);
+			f->rflags = nonblock ? IOL_SYSCALL_FLAG_NONBLOCKING : 0;
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 			emit_syscall(f, tgid, tid, ret, now);
+		} else {
+			summarize(f, tid, proc->gen, ret, now);
 		}
 		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
 			fd_effect(tgid, sys, f, ret, now);
@@ -393,6 +493,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
+		/* an open that blocked (a slow disk, NFS, a FIFO): a stall like any blocking call */
+		if ((sys_traits[sys] & IOL_SYSCALL_TRAIT_SLOW) && now - f->ts >= min_duration_ns) {
+			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+			emit_syscall(f, tgid, tid, ret, now);
+		}
 		fd_effect(tgid, sys, f, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_MEMORY:

@@ -7,6 +7,7 @@
 #ifndef IOLENS_EBPF_TRACER_H
 #define IOLENS_EBPF_TRACER_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@
 #include "options.h"
 #include "output.h"
 #include "procfs.h"
+#include "summary.h"
 #include "uio.h"
 #include "ebpf.h"
 
@@ -27,7 +29,15 @@
 #define IOL_UNFINISHED_AFTER_NS 250000000ULL /* a call in flight this long is shown while it lasts */
 #define IOL_UNFINISHED_EVERY_NS 1000000000ULL
 /* Loss counters reported as drop records (loss_counters in records.c). */
-#define IOL_N_LOSS 4
+#define IOL_N_LOSS 5
+/* Records consumed before the loop looks at the clock, the stop flags and the output again. */
+#define IOL_CONSUME_BATCH 4096
+/* The ring buffer callback's "pause here" (any negative value ends libbpf's consumption). */
+#define IOL_RB_PAUSE (-EAGAIN)
+/* How long the loop waits for records when the ring is empty (ms). */
+#define IOL_POLL_MS 50
+/* Descendants of an attached process followed at the attach. */
+#define IOL_MAX_DESCENDANTS 4096
 
 struct iol_tracer {
 	const struct iol_options *opts;
@@ -44,7 +54,13 @@ struct iol_tracer {
 	size_t nprocs;
 	__u64 loss_total[IOL_N_LOSS];
 	int ncpus;
-	bool target_gone;
+	bool target_reaped;              /* a launched command's exit status was collected */
+	bool stopping;                   /* the last drain: no pause at a stop request */
+	unsigned int batch;              /* records of the current batch (on_ring_record) */
+	__u64 consumed;                  /* records taken from the ring */
+	__u64 left_in_ring;              /* records the reader could not take before the end (output_blocked) */
+	__u64 map_update_failures;       /* user-space map updates that failed (counted as map_full) */
+	bool map_failure_warned;
 	bool bad_record_warned;
 	struct {
 		__u32 tid;
@@ -56,6 +72,8 @@ struct iol_tracer {
 	struct iol_rec_clock clock;
 	struct iol_uio_set uio;          /* UIO devices seen (their IRQs are traced while a target has one open) */
 	bool irq_attached;               /* the hard-IRQ programs are attached (--irq, or a UIO device exists) */
+	struct iol_summary_table summary; /* the kernel's counts of short calls, as last sent */
+	bool summary_no_batch;           /* the kernel has no batch lookup for hash maps: one key at a time */
 	__u64 next_uio_scan;
 };
 
@@ -72,10 +90,12 @@ int ebpf_attach_all(struct iol_tracer *t);
 int ebpf_attach_irq(struct iol_tracer *t);
 /* Why the load failed, in words. */
 void ebpf_explain_load_error(int err);
-/* Detach every probe (concurrently: each waits for an RCU grace period) and free the object. */
+/* Detach every probe (from threads: each waits for an RCU grace period, and they partly overlap) and free the object. */
 void ebpf_unload(struct iol_tracer *t);
 /* The class (IOL_SYSCALL_CLASS_*) of an iolens syscall id. */
 __u8 ebpf_syscall_class(__u16 sys);
+/* IOL_SYSCALL_TRAIT_* bits of an iolens syscall id. */
+__u8 ebpf_syscall_traits(__u16 sys);
 
 /* records.c */
 /* A record from the ring buffer (ring_buffer__new's callback). */
@@ -88,10 +108,17 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 void ebpf_uio_refresh(struct iol_tracer *t, __u64 now);
 /* Send the executable mappings of processes whose address space changed. */
 void ebpf_scan_dirty_procs(struct iol_tracer *t);
+/* A map update failed (map full, or no memory): counted with the map_full losses, said once. */
+void ebpf_map_update_failed(struct iol_tracer *t, const char *map, int err);
+/* Forget traced processes that are gone without the kernel side seeing their exit (one that ended
+ * while the attach added it). */
+void ebpf_prune_gone(struct iol_tracer *t);
 /* Drop records for the losses counted since the last call. */
 void ebpf_report_losses(struct iol_tracer *t, __u64 ts);
 /* The sum over CPUs of a counter slot. */
 __u64 ebpf_counter_sum(struct iol_tracer *t, enum iol_counter slot);
+/* call_summary records for the short calls counted since the last call (`final`: every key). */
+void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final);
 /* Calls still in progress as unfinished records (`final`: every one, now). */
 void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final);
 /* Free the per-process state. */

@@ -25,28 +25,13 @@
 #include "privs.h"
 #include "pt.h"
 
-#define PT_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
-		    PTRACE_O_TRACEEXEC)
 #define PT_ATTACH_WAIT_NS 2000000000ULL
 
 static long status_field(pid_t pid, const char *name)
 {
-	char path[48], line[256];
-	size_t len = strlen(name);
-	long v = -1;
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':') {
-			v = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	return proc_status_field(pid, name, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
 }
 
 static int yama_scope(void)
@@ -132,7 +117,7 @@ static int seize_new_threads(struct pt_tracer *t, struct pt_proc *p)
 
 		if (tid <= 0 || pt_table_get(&t->threads, tid))
 			continue;
-		if (ptrace(PTRACE_SEIZE, tid, 0, PT_OPTIONS)) {
+		if (ptrace(PTRACE_SEIZE, tid, 0, pt_options(t))) {
 			int err = errno;
 
 			if (tid == p->pid && !p->nthreads) {
@@ -153,6 +138,48 @@ static int seize_new_threads(struct pt_tracer *t, struct pt_proc *p)
 	}
 	closedir(d);
 	return added;
+}
+
+/* The target's existing descendants (a server's workers), unless --no-children: seized as the target
+ * is (again until no new one appears); those they start later the kernel follows. A descendant that
+ * cannot be traced (another user's) is said and left alone. */
+static void seize_descendants(struct pt_tracer *t, pid_t pid)
+{
+	static pid_t found[PT_MAX_DESCENDANTS];
+	bool added;
+
+	do {
+		int n = proc_descendants(pid, found, PT_MAX_DESCENDANTS);
+
+		added = false;
+		if (t->opts->no_children) {
+			t->untraced_children = n > 0 ? (uint32_t)n : 0;
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			struct pt_proc *q;
+			int seized;
+
+			if (pt_table_get(&t->procs, found[i]) || pt_table_get(&t->threads, found[i]))
+				continue;
+			q = pt_proc_new(t, found[i]);
+			if (!q)
+				return;
+			q->announced = true;
+			do
+				seized = seize_new_threads(t, q);
+			while (seized > 0);
+			if (seized < 0 || !q->nthreads) {
+				if (seized < 0 && seized != -ESRCH)
+					logmsg("iolens-tracer: warning: cannot trace pid %d, a child of the target: %s", found[i],
+					       strerror(-seized));
+				pt_table_del(&t->procs, q->pid);
+				pt_proc_release(q);
+				continue;
+			}
+			added = true;
+		}
+	} while (added);
 }
 
 static size_t starting(struct pt_tracer *t)
@@ -188,6 +215,7 @@ int pt_attach(struct pt_tracer *t, pid_t pid)
 			return -1;
 		}
 	} while (n > 0);
+	seize_descendants(t, pid);
 	deadline = pt_now() + PT_ATTACH_WAIT_NS;
 	while (starting(t) && pt_now() < deadline) {
 		int status;
@@ -217,8 +245,7 @@ int pt_attach(struct pt_tracer *t, pid_t pid)
 			continue;
 		proc_snapshot_tasks(t->out, q->pid, ts, q == p);
 		proc_snapshot_fds(t->out, q->pid, ts, pt_set_fd_class, t);
-		if (q == p)
-			pt_signals_from_proc(q);
+		pt_signals_from_proc(q);
 		q->announced = true;
 		pt_scan_maps(t, q);
 	}

@@ -61,12 +61,13 @@ static void finish(struct pt_tracer *t, int reason, int sig)
 
 	if (t->out->error)
 		return;
+	pt_report_summaries(t, now, true);
 	pt_report_unfinished(t, now, true);
 	e.reason = (uint8_t)reason;
 	e.signal = sig;
 	e.ts = now;
 	e.emitted = t->emitted;
-	e.dropped = 0; /* a ptrace tracer loses nothing: the program waits for it */
+	e.dropped = t->summary_lost; /* a ptrace tracer loses no record (the program waits for it), only counts when its table is full */
 	out_flush(t->out);
 	e.bytes = t->out->bytes;
 	out_record(t->out, &e);
@@ -108,7 +109,6 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 	t->seccomp = opts->seccomp && opts->command;
 	t->launched = opts->command != NULL;
 	t->recording = true;
-	out->abort_on_eintr = &stop_signal;
 	pt_syscall_table(t);
 	list_cannot_see(t);
 	if (opts->irq)
@@ -130,7 +130,7 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 		pt_drop_caps();
 		if (pt_attach(t, opts->pid))
 			return 1;
-		logmsg("iolens-tracer: tracing pid %d", t->target);
+		announce_start(out, t->target, (uint32_t)t->procs.n, t->untraced_children);
 	}
 	out_flush(out);
 
@@ -159,10 +159,13 @@ int ptrace_backend_run(const struct iol_options *opts, struct iol_output *out)
 	pt_detach_all(t);
 	finish(t, reason, sig);
 	logmsg("iolens-tracer: stopped (%s); detached", end_reason_text(reason));
-	if (out->error && out->error != EPIPE) {
+	if (out->error == ETIMEDOUT)
+		logmsg("iolens-tracer: the reader did not take the end of the stream in time: it is cut short");
+	else if (out->error && out->error != EPIPE)
 		logmsg("iolens-tracer: writing the stream failed: %s", strerror(out->error));
+	if (out->error && out->error != EPIPE)
 		rc = 1;
-	}
+	summary_free(&t->summary);
 	/* the threads still inside a syscall are let go by the kernel as we exit, undisturbed */
 	return rc;
 }

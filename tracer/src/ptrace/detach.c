@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "pt.h"
 
 #define PT_DETACH_NUDGE_NS 100000000ULL /* then interrupt the threads still running user code */
-#define PT_DETACH_GIVE_UP_NS 3000000000ULL
 
 /* Threads that must still stop before we may go; interrupt the stragglers after `nudge`. */
 static size_t outstanding(struct pt_tracer *t, bool nudge)
@@ -63,7 +63,8 @@ void pt_detach_all(struct pt_tracer *t)
 		int status;
 		pid_t pid;
 
-		if (!outstanding(t, now - start > PT_DETACH_NUDGE_NS) || now - start > PT_DETACH_GIVE_UP_NS)
+		/* the rest the kernel lets go as we exit (exit_ptrace), as when a tracer is killed */
+		if (!outstanding(t, now - start > PT_DETACH_NUDGE_NS) || now - start > IOL_DETACH_GIVE_UP_NS)
 			break;
 		pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid > 0)

@@ -44,11 +44,17 @@ static void set_class(struct pt_proc *p, int fd, uint8_t type)
 		return;
 	put(p->uio_fds, fd, type == IOL_FD_TYPE_UIO);
 	put(p->uio_config_fds, fd, type == IOL_FD_TYPE_UIO_CONFIG);
+	p->fd_types[fd] = type;
+}
+
+uint8_t pt_fd_type(const struct pt_proc *p, uint64_t fd)
+{
+	return fd < 1024 ? p->fd_types[fd] : IOL_FD_TYPE_UNKNOWN;
 }
 
 static uint8_t class_of(const struct pt_proc *p, int fd)
 {
-	return has(p->uio_fds, fd) ? IOL_FD_TYPE_UIO : has(p->uio_config_fds, fd) ? IOL_FD_TYPE_UIO_CONFIG : IOL_FD_TYPE_UNKNOWN;
+	return fd >= 0 && fd < 1024 ? p->fd_types[fd] : IOL_FD_TYPE_UNKNOWN;
 }
 
 void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev)

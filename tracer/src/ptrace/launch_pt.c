@@ -18,8 +18,6 @@
 #include "common.h"
 #include "pt.h"
 
-#define PT_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
-		    PTRACE_O_TRACEEXEC)
 
 static int child_seccomp(void *ctx)
 {
@@ -56,7 +54,7 @@ int pt_launch(struct pt_tracer *t, char **argv)
 	t->launched = true;
 	t->target = l->pid;
 	pt_drop_caps();
-	if (ptrace(PTRACE_SEIZE, l->pid, 0, PT_OPTIONS | (t->seccomp ? PTRACE_O_TRACESECCOMP : 0))) {
+	if (ptrace(PTRACE_SEIZE, l->pid, 0, pt_options(t) | (t->seccomp ? PTRACE_O_TRACESECCOMP : 0))) {
 		logmsg("iolens-tracer: cannot trace the command it started: %s", strerror(errno));
 		launch_abandon(l);
 		return -1;

@@ -68,6 +68,12 @@ void pt_handle_status(struct pt_tracer *t, pid_t tid, int status)
 			return;
 		}
 	}
+	if (th->proc->leave && WIFSTOPPED(status)) {
+		/* --no-children: a process the program started, let go (with the signal it stopped for) */
+		ptrace(PTRACE_DETACH, tid, 0, (status >> 16) == 0 && WSTOPSIG(status) != (SIGTRAP | 0x80) ? WSTOPSIG(status) : 0);
+		pt_forget_thread(t, th);
+		return;
+	}
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		pt_on_exit(t, th, status);
 		return;
@@ -113,16 +119,14 @@ void pt_handle_status(struct pt_tracer *t, pid_t tid, int status)
 }
 
 /* Why to stop now, or 0. */
-static int stop_reason(struct pt_tracer *t, uint64_t now, uint64_t deadline, bool check_parent)
+static int stop_reason(struct pt_tracer *t, bool check_parent)
 {
 	if (stop_signal)
-		return parent_died() ? IOL_END_REASON_PARENT_DIED : IOL_END_REASON_SIGNAL;
+		return stop_request_reason();
 	if (t->out->error)
 		return IOL_END_REASON_OUTPUT_CLOSED;
 	if (check_parent && parent_died())
 		return IOL_END_REASON_PARENT_DIED;
-	if (deadline && now >= deadline)
-		return IOL_END_REASON_DURATION;
 	if (t->target_gone)
 		return IOL_END_REASON_TARGET_EXITED;
 	return 0;
@@ -142,8 +146,8 @@ int pt_run(struct pt_tracer *t, int *end_reason)
 {
 	uint64_t start = pt_now(), interval = (uint64_t)t->opts->stats_interval_ms * 1000000ULL;
 	uint64_t next_periodic = start + interval, last_stop = start;
-	uint64_t deadline = t->opts->duration_s > 0 ? start + (uint64_t)(t->opts->duration_s * 1e9) : 0;
 
+	arm_duration(t->opts->duration_s); /* SIGALRM: a stop request that interrupts any wait */
 	for (;;) {
 		int status, reason;
 		pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
@@ -157,16 +161,17 @@ int pt_run(struct pt_tracer *t, int *end_reason)
 		if (pid > 0)
 			last_stop = now;
 		if (now >= next_periodic) {
+			pt_report_summaries(t, now, false);
 			pt_report_unfinished(t, now, false);
 			out_flush(t->out);
 			next_periodic = now + interval;
-			reason = stop_reason(t, now, deadline, true);
+			reason = stop_reason(t, true);
 		} else {
-			reason = stop_reason(t, now, deadline, false);
+			reason = stop_reason(t, false);
 		}
 		if (reason) {
 			*end_reason = reason;
-			return stop_signal;
+			return stop_request_signal();
 		}
 		if (pid > 0)
 			continue;
@@ -178,8 +183,6 @@ int pt_run(struct pt_tracer *t, int *end_reason)
 		{
 			uint64_t until = next_periodic < now + PT_SLEEP_MAX_NS ? next_periodic : now + PT_SLEEP_MAX_NS;
 
-			if (deadline && deadline < until)
-				until = deadline;
 			sleep_for_child(until > now ? until - now : 1000);
 		}
 	}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ptrace.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -18,10 +19,10 @@
 #include "meta.h"
 #include "options.h"
 #include "output.h"
+#include "summary.h"
 #include "procfs.h"
 #include "regs.h"
 
-#define PT_NO_TIMEOUT (~0ULL)
 #define PT_NSIG 65
 /* Bytes of stack read in one process_vm_readv at sp: the 32-word window and, usually, the
  * whole frame-pointer chain. */
@@ -29,6 +30,8 @@
 #define PT_UNFINISHED_SLOTS 4096
 #define PT_UNFINISHED_AFTER_NS 250000000ULL /* a call in flight this long is shown while it lasts */
 #define PT_UNFINISHED_EVERY_NS 1000000000ULL
+/* Descendants of an attached process followed at the attach. */
+#define PT_MAX_DESCENDANTS 4096
 
 /* Calls followed only for bookkeeping, with ids beyond the wire's syscall ids. */
 enum { PT_SYS_SIGACTION = IOL_SYS_MAX, PT_SYS_PRCTL, PT_SYS_LIMIT };
@@ -47,7 +50,7 @@ struct pt_call {
 	uint64_t ts;       /* entry time; 0 when no recorded call is in flight */
 	uint64_t args[6];  /* the syscall's own arguments, the others 0 */
 	uint64_t stack_id; /* at entry for waits, at exit for the others */
-	uint64_t aux;      /* waits: timeout in ns (PT_NO_TIMEOUT for none); rt_sigaction: handler */
+	uint64_t aux;      /* waits: timeout in ns (IOL_NO_TIMEOUT for none); rt_sigaction: handler */
 	uint64_t aux2;     /* rt_sigaction: flags */
 	uint16_t sys;      /* iolens id (or PT_SYS_*), 0 for a call not recorded */
 	uint8_t fmt;       /* data format when not the syscall's own (UIO reads and writes), else 0 */
@@ -74,6 +77,7 @@ struct pt_proc {
 	bool target;       /* the process named on the command line */
 	bool quiet;        /* launched, before its exec: our own code, not recorded */
 	bool announced;    /* its start was recorded (or it was there at the attach) */
+	bool leave;        /* a new process under --no-children: let go at its first stop */
 	bool maps_dirty;   /* rescan /proc/PID/maps before the next stack */
 	int maps_fd;       /* /proc/PID/maps for PROCMAP_QUERY (stack ends), -1 */
 	int mem_fd;        /* /proc/PID/mem when process_vm_readv is missing, -1 */
@@ -83,6 +87,7 @@ struct pt_proc {
 	struct pt_sigaction sig[PT_NSIG];
 	uint64_t uio_fds[16];        /* fds < 1024 on a UIO device (/dev/uioN), as fd_class */
 	uint64_t uio_config_fds[16]; /* fds < 1024 on a UIO device's PCI config space */
+	uint8_t fd_types[1024];      /* IOL_FD_TYPE_* of fds < 1024 (for the short calls' counts) */
 	struct pt_proc *next_free;
 };
 
@@ -95,6 +100,7 @@ struct pt_thread {
 	struct pt_proc *proc;
 	uint64_t stack_end; /* end of the mapping holding sp, 0 = unknown */
 	struct pt_call call;
+	bool in_loop;       /* returned from a select/poll/epoll wait: its event loop has started */
 	struct pt_thread *next_free;
 };
 
@@ -113,11 +119,12 @@ struct pt_tracer {
 	bool seccomp;       /* launched under the seccomp filter: PTRACE_CONT between traced calls */
 	bool recording;     /* records are written (off once the recording ended) */
 	bool detaching;     /* every stop ends in PTRACE_DETACH */
-	bool target_gone;
+	bool target_gone;   /* every traced process is gone */
 	bool exec_seen;     /* the launched command has exec'd */
+	uint32_t untraced_children; /* existing descendants left alone (--no-children) */
 	struct iol_launch launch;
 	uint16_t nr_to_sys[IOL_NR_MAX];
-	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT];
+	uint8_t cls[PT_SYS_LIMIT], fmt[PT_SYS_LIMIT], nargs[PT_SYS_LIMIT], traits[PT_SYS_LIMIT], model[PT_SYS_LIMIT];
 	struct pt_table threads, procs;
 	uint64_t emitted;   /* records of events (the end record's `emitted`) */
 	struct {
@@ -125,6 +132,9 @@ struct pt_tracer {
 		uint64_t ts, reported;
 	} unfinished[PT_UNFINISHED_SLOTS];
 	struct iol_meta_list cannot_see;
+	struct iol_summary_table summary; /* short blocking calls, counted (syscall.c) */
+	uint64_t summary_lost;            /* short calls not counted: the table was full */
+	uint64_t summary_lost_sent;       /* of them, already in drop records */
 	uint64_t stack[PT_STACK_CHUNK / 8]; /* scratch: the stack chunk read at sp */
 };
 
@@ -166,6 +176,9 @@ uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_re
 /* syscall.c */
 void pt_on_syscall_stop(struct pt_tracer *t, struct pt_thread *th, bool seccomp_stop);
 void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final);
+/* call_summary records for the short calls counted since the last call (`final`: every key), and a
+ * drop record for those the full table could not count. */
+void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final);
 void pt_syscall_table(struct pt_tracer *t);
 
 /* aio.c */
@@ -179,6 +192,8 @@ void pt_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev);
 /* A read of /dev/uioN (the wait for an interrupt), a write to it or to its config space (the
  * interrupt re-enabled): sent whatever its duration, in this data format; else 0 (as uio_format). */
 uint8_t pt_uio_format(const struct pt_proc *p, uint16_t sys, uint64_t fd);
+/* The type (IOL_FD_TYPE_*) of fd, as the fd records said; unknown beyond 1023. */
+uint8_t pt_fd_type(const struct pt_proc *p, uint64_t fd);
 
 /* signal.c */
 void pt_on_signal_stop(struct pt_tracer *t, struct pt_thread *th, int sig);
@@ -194,6 +209,14 @@ int pt_run(struct pt_tracer *t, int *end_reason);
 /* backend.c: before the first seize (a launched child is forked before, with the caller's own
  * capabilities, which its exec recomputes) */
 void pt_drop_caps(void);
+
+/* The ptrace options of every seized task: syscall stops, threads, and (unless --no-children) the
+ * processes it starts. */
+static inline long pt_options(const struct pt_tracer *t)
+{
+	return PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+	       (t->opts->no_children ? 0 : PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK);
+}
 
 /* attach.c, launch_pt.c, detach.c, seccomp.c */
 int pt_attach(struct pt_tracer *t, pid_t pid);

@@ -10,18 +10,12 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
 #include "pt.h"
-
-#define PT_SIGRTMIN 32
-
-/* si_fd/si_band are meaningful for SIGPOLL-style codes (POLL_IN .. POLL_HUP) of SIGIO or an F_SETSIG signal. */
-static bool has_poll_fields(int sig, int code)
-{
-	return code >= 1 && code <= 6 && (sig == SIGIO || sig >= PT_SIGRTMIN);
-}
+#include "rules.h"
 
 static bool default_ignored(int sig)
 {
@@ -54,7 +48,7 @@ void pt_on_signal_stop(struct pt_tracer *t, struct pt_thread *th, int sig)
 		r.code = si.si_code;
 		r.sig_errno = si.si_errno;
 		r.poll_fd = -1;
-		if (has_poll_fields(sig, si.si_code)) {
+		if (iol_has_poll_fields(sig, si.si_code)) {
 			r.poll_fd = si.si_fd;
 			r.poll_band = si.si_band;
 		}
@@ -101,18 +95,12 @@ void pt_sigaction_done(struct pt_tracer *t, struct pt_thread *th, long ret)
 void pt_signals_from_proc(struct pt_proc *p)
 {
 	unsigned long long ign = 0, cgt = 0;
-	char path[48], line[256];
-	FILE *f;
+	char v[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", p->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "SigIgn:\t%llx", &ign);
-		sscanf(line, "SigCgt:\t%llx", &cgt);
-	}
-	fclose(f);
+	if (proc_status_field(p->pid, "SigIgn", v, sizeof(v)) == 0)
+		ign = strtoull(v, NULL, 16);
+	if (proc_status_field(p->pid, "SigCgt", v, sizeof(v)) == 0)
+		cgt = strtoull(v, NULL, 16);
 	for (int s = 1; s < PT_NSIG; s++) {
 		unsigned long long bit = 1ULL << (s - 1);
 

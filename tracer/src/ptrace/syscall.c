@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "pt.h"
+#include "rules.h"
 
 #define F_SETFL_ 4
 #define F_SETOWN_ 8
@@ -25,11 +26,13 @@
 
 void pt_syscall_table(struct pt_tracer *t)
 {
-#define PT_ENTRY(name, id, n, c, model, f)                                   \
+#define PT_ENTRY(name, id, n, c, mdl, f, tp, tr)                             \
 	if (__NR_##name < IOL_NR_MAX && c != IOL_SYSCALL_CLASS_NAMED)        \
 		t->nr_to_sys[__NR_##name] = id;                              \
 	t->cls[id] = c;                                                      \
 	t->fmt[id] = f;                                                      \
+	t->model[id] = mdl;                                                  \
+	t->traits[id] = tr;                                                  \
 	t->nargs[id] = n;
 	IOL_SYSCALLS(PT_ENTRY)
 #undef PT_ENTRY
@@ -41,114 +44,159 @@ void pt_syscall_table(struct pt_tracer *t)
 	t->nargs[PT_SYS_PRCTL] = 5;
 }
 
-static uint64_t ts_ns(const int64_t ts[2])
-{
-	return (uint64_t)ts[0] * 1000000000ULL + (uint64_t)ts[1];
-}
-
 /* Timeout of a wait in ns, read at entry (the kernel rewrites select's and ppoll's on return). */
 static uint64_t read_timeout(struct pt_thread *th, uint16_t sys, const uint64_t *a)
 {
-	int64_t ts[2];
-	uint64_t ptr;
+	__s64 ts[2];
+	uint8_t i, kind = iol_timeout_arg(sys, &i);
 
-	switch (sys) {
-	case IOL_SYS_POLL:
-		return (int)a[2] < 0 ? PT_NO_TIMEOUT : (uint64_t)(int)a[2] * 1000000ULL;
-	case IOL_SYS_EPOLL_WAIT:
-	case IOL_SYS_EPOLL_PWAIT:
-		return (int)a[3] < 0 ? PT_NO_TIMEOUT : (uint64_t)(int)a[3] * 1000000ULL;
-	case IOL_SYS_SELECT: /* struct timeval: microseconds */
-		if (!a[4] || pt_mem_read(th->proc, th->tid, a[4], ts, sizeof(ts)) != sizeof(ts))
-			return PT_NO_TIMEOUT;
-		return (uint64_t)ts[0] * 1000000000ULL + (uint64_t)ts[1] * 1000ULL;
-	case IOL_SYS_PSELECT6:
-	case IOL_SYS_IO_GETEVENTS:
-	case IOL_SYS_IO_PGETEVENTS:
-		ptr = a[4];
-		break;
-	case IOL_SYS_PPOLL:
-	case IOL_SYS_RT_SIGTIMEDWAIT:
-		ptr = a[2];
-		break;
-	case IOL_SYS_EPOLL_PWAIT2:
-		ptr = a[3];
-		break;
-	default:
-		return PT_NO_TIMEOUT;
-	}
-	if (!ptr || pt_mem_read(th->proc, th->tid, ptr, ts, sizeof(ts)) != sizeof(ts))
-		return PT_NO_TIMEOUT;
-	return ts_ns(ts);
+	if (!iol_timeout_is_pointer(kind))
+		return iol_timeout_ns(kind, a[i], NULL);
+	if (!a[i] || pt_mem_read(th->proc, th->tid, a[i], ts, sizeof(ts)) != sizeof(ts))
+		return IOL_NO_TIMEOUT;
+	return iol_timeout_ns(kind, a[i], ts);
 }
 
-/* The tail words of a syscall record (the DataFormat of the call); returns how many. */
+/* The file offsets a sendfile/splice/copy_file_range started from (file_offsets). */
+static void fill_file_offsets(struct pt_thread *th, const struct pt_call *c, long ret, uint64_t *data)
+{
+	for (int n = 0; n < 2; n++) {
+		int a = iol_loff_arg(c->sys, n);
+		int64_t after = 0;
+
+		if (a < 0 || !c->args[a] || pt_mem_read(th->proc, th->tid, c->args[a], &after, sizeof(after)) != sizeof(after))
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (uint64_t)IOL_NO_OFFSET;
+		else
+			data[IOL_DATA_FILE_OFFSETS_OFF_IN + n] = (uint64_t)iol_start_offset(after, ret);
+	}
+}
+
+/* sendmmsg/recvmmsg: the bytes of the first messages the call transferred (mmsg), in one read. */
+static void fill_mmsg(struct pt_thread *th, const struct pt_call *c, long ret, uint64_t *data)
+{
+	static uint8_t hdrs[IOL_MMSG_MAX_READ * IOL_MMSGHDR_SIZE];
+	uint32_t m = ret > IOL_MMSG_MAX_READ ? IOL_MMSG_MAX_READ : ret > 0 ? (uint32_t)ret : 0;
+	uint64_t bytes = 0;
+	ssize_t got = m ? pt_mem_read(th->proc, th->tid, c->args[1], hdrs, (size_t)m * IOL_MMSGHDR_SIZE) : 0;
+
+	if (got < 0)
+		got = 0;
+	m = (uint32_t)(got / IOL_MMSGHDR_SIZE);
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t len;
+
+		memcpy(&len, hdrs + (size_t)i * IOL_MMSGHDR_SIZE + IOL_MMSGHDR_LEN_OFFSET, sizeof(len));
+		bytes += len;
+	}
+	data[IOL_DATA_MMSG_BYTES] = bytes;
+	data[IOL_DATA_MMSG_MESSAGES] = iol_pack_mmsg_messages(m);
+}
+
+/* The path an open-like call named (path): returns the words written; a path cut to fit sets *flags. */
+static uint32_t fill_path(struct pt_thread *th, const struct pt_call *c, uint64_t *data, uint32_t *flags)
+{
+	char buf[IOL_DATA_PATH_MAX_BYTES + 1];
+	int a = iol_cstr_arg(c->sys);
+	ssize_t got;
+	size_t n;
+
+	if (a < 0 || !c->args[a])
+		return 0;
+	/* one byte more than fits: a path of exactly the maximum is whole, a longer one is cut */
+	got = pt_mem_read(th->proc, th->tid, c->args[a], buf, sizeof(buf));
+	if (got <= 0)
+		return 0;
+	n = strnlen(buf, (size_t)got);
+	if (n == (size_t)got && got < (ssize_t)sizeof(buf))
+		return 0; /* no end of string before the read stopped: unreadable */
+	if (n >= IOL_DATA_PATH_MAX_BYTES) {
+		n = IOL_DATA_PATH_MAX_BYTES - 1;
+		*flags |= IOL_SYSCALL_FLAG_DATA_TRUNCATED;
+	}
+	memset(data, 0, IOL_DATA_PATH_MAX_BYTES);
+	memcpy(data, buf, n);
+	return (uint32_t)(n + 1 + 7) / 8;
+}
+
+/* The tail words of a syscall record (schema data_formats, packed as iolens_wire.h says); returns how many. */
 static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret,
-			  uint64_t *data)
+			  uint64_t *data, uint32_t *flags)
 {
 	struct pt_proc *p = th->proc;
 	uint32_t k;
 
 	switch (c->fmt ? c->fmt : t->fmt[c->sys]) {
+	case IOL_DATA_FORMAT_FILE_OFFSETS:
+		fill_file_offsets(th, c, ret, data);
+		return IOL_DATA_FILE_OFFSETS_WORDS;
+	case IOL_DATA_FORMAT_MMSG:
+		fill_mmsg(th, c, ret, data);
+		return IOL_DATA_MMSG_WORDS;
+	case IOL_DATA_FORMAT_PATH:
+		return fill_path(th, c, data, flags);
 	case IOL_DATA_FORMAT_UIO_COUNT:
-		/* read() of /dev/uioN: the 32-bit interrupt count it returned */
-		data[0] = 0;
+		/* read() of /dev/uioN: the 32-bit interrupt count it returned (the low half of the word) */
+		data[IOL_DATA_UIO_COUNT_COUNT] = 0;
 		if (ret >= 4)
-			pt_mem_read(p, th->tid, c->args[1], &data[0], 4);
-		return 1;
+			pt_mem_read(p, th->tid, c->args[1], &data[IOL_DATA_UIO_COUNT_COUNT], 4);
+		return IOL_DATA_UIO_COUNT_WORDS;
 	case IOL_DATA_FORMAT_UIO_WRITE:
 		/* what was written (1 re-enables the interrupt): its first 8 bytes */
-		data[0] = 0;
+		data[IOL_DATA_UIO_WRITE_VALUE] = 0;
 		if (ret > 0)
-			pt_mem_read(p, th->tid, c->args[1], &data[0], ret > 8 ? 8 : (size_t)ret);
-		return 1;
+			pt_mem_read(p, th->tid, c->args[1], &data[IOL_DATA_UIO_WRITE_VALUE], ret > 8 ? 8 : (size_t)ret);
+		return IOL_DATA_UIO_WRITE_WORDS;
 	case IOL_DATA_FORMAT_EPOLL_EVENTS: {
-		uint32_t raw[3 * 8]; /* struct epoll_event is packed on x86-64: u32 events, u64 data */
+		uint32_t raw[IOL_EPOLL_EVENT_WORDS32 * IOL_DATA_EPOLL_EVENTS_MAX];
 
-		data[0] = c->aux;
-		k = ret > 8 ? 8 : (ret > 0 ? (uint32_t)ret : 0);
-		if (!k || pt_mem_read(p, th->tid, c->args[1], raw, 12 * k) != (ssize_t)(12 * k))
-			return 1;
+		data[IOL_DATA_EPOLL_EVENTS_TIMEOUT_NS] = c->aux;
+		k = ret > IOL_DATA_EPOLL_EVENTS_MAX ? IOL_DATA_EPOLL_EVENTS_MAX : (ret > 0 ? (uint32_t)ret : 0);
+		if (!k || pt_mem_read(p, th->tid, c->args[1], raw, 4 * IOL_EPOLL_EVENT_WORDS32 * k) !=
+				  (ssize_t)(4 * IOL_EPOLL_EVENT_WORDS32 * k))
+			return IOL_DATA_EPOLL_EVENTS_WORDS;
 		for (uint32_t i = 0; i < k; i++) {
-			data[1 + 2 * i] = raw[3 * i];
-			data[2 + 2 * i] = raw[3 * i + 1] | ((uint64_t)raw[3 * i + 2] << 32);
+			data[IOL_DATA_EPOLL_EVENTS_EVENTS_AT(i)] = iol_pack_epoll_events_events(raw[IOL_EPOLL_EVENT_WORDS32 * i]);
+			data[IOL_DATA_EPOLL_EVENTS_DATA_AT(i)] = iol_epoll_event_data(&raw[IOL_EPOLL_EVENT_WORDS32 * i]);
 		}
-		return 1 + 2 * k;
+		return IOL_DATA_EPOLL_EVENTS_WORDS + IOL_DATA_EPOLL_EVENTS_EACH * k;
 	}
 	case IOL_DATA_FORMAT_POLLFDS:
-		data[0] = c->sys == IOL_SYS_POLL ? read_timeout(th, IOL_SYS_POLL, c->args) : c->aux;
-		k = c->args[1] > 16 ? 16 : (uint32_t)c->args[1];
-		if (k && pt_mem_read(p, th->tid, c->args[0], &data[1], 8 * k) == (ssize_t)(8 * k))
-			return 1 + k;
-		return 1;
+		data[IOL_DATA_POLLFDS_TIMEOUT_NS] = c->aux;
+		k = c->args[1] > IOL_DATA_POLLFDS_MAX ? IOL_DATA_POLLFDS_MAX : (uint32_t)c->args[1];
+		/* each item is a struct pollfd as it lies in memory */
+		if (k && pt_mem_read(p, th->tid, c->args[0], &data[IOL_DATA_POLLFDS_FD_AT(0)], IOL_POLLFD_SIZE * k) ==
+				 (ssize_t)(IOL_POLLFD_SIZE * k))
+			return IOL_DATA_POLLFDS_WORDS + k;
+		return IOL_DATA_POLLFDS_WORDS;
 	case IOL_DATA_FORMAT_TIMEOUT_NS:
-		data[0] = c->aux;
-		return 1;
+		data[IOL_DATA_TIMEOUT_NS_TIMEOUT_NS] = c->aux;
+		return IOL_DATA_TIMEOUT_NS_WORDS;
 	case IOL_DATA_FORMAT_EPOLL_CTL_EVENT: {
-		uint32_t raw[3] = { 0 };
+		uint32_t raw[IOL_EPOLL_EVENT_WORDS32] = { 0 };
 
 		if (!c->args[3] || pt_mem_read(p, th->tid, c->args[3], raw, sizeof(raw)) != sizeof(raw))
 			return 0;
-		data[0] = raw[0];
-		data[1] = raw[1] | ((uint64_t)raw[2] << 32);
-		return 2;
+		data[IOL_DATA_EPOLL_CTL_EVENT_EVENTS] = iol_pack_epoll_ctl_event_events(raw[0]);
+		data[IOL_DATA_EPOLL_CTL_EVENT_DATA] = iol_epoll_event_data(raw);
+		return IOL_DATA_EPOLL_CTL_EVENT_WORDS;
 	}
 	case IOL_DATA_FORMAT_AIO_CTX:
-		data[0] = 0;
+		data[IOL_DATA_AIO_CTX_CTX] = 0;
 		if (ret == 0 && c->args[1])
-			pt_mem_read(p, th->tid, c->args[1], &data[0], 8);
-		return 1;
+			pt_mem_read(p, th->tid, c->args[1], &data[IOL_DATA_AIO_CTX_CTX], 8);
+		return IOL_DATA_AIO_CTX_WORDS;
 	case IOL_DATA_FORMAT_SIGINFO: {
-		/* si_signo, si_errno, si_code, pad, then for SIGPOLL: long si_band, int si_fd */
-		int32_t head[8] = { 0 };
+		int32_t head[IOL_SIGINFO_FD_OFFSET / 4 + 2] = { 0 };
+		int64_t band;
 
-		data[0] = c->aux;
+		data[IOL_DATA_SIGINFO_TIMEOUT_NS] = c->aux;
 		if (ret <= 0 || !c->args[1] || pt_mem_read(p, th->tid, c->args[1], head, sizeof(head)) != sizeof(head))
 			return 1;
-		data[1] = (uint32_t)head[0] | ((uint64_t)(uint32_t)head[2] << 32);
-		data[2] = (uint64_t)(uint32_t)head[4] | ((uint64_t)(uint32_t)head[5] << 32);
-		data[3] = (uint32_t)head[6];
-		return 4;
+		memcpy(&band, (const char *)head + IOL_SIGINFO_BAND_OFFSET, sizeof(band));
+		data[IOL_DATA_SIGINFO_SIGNO] = iol_pack_siginfo_signo_code((uint32_t)head[0], head[IOL_SIGINFO_CODE_INT]);
+		data[IOL_DATA_SIGINFO_BAND] = (uint64_t)band;
+		data[IOL_DATA_SIGINFO_FD] = iol_pack_siginfo_fd(head[IOL_SIGINFO_FD_OFFSET / 4]);
+		return IOL_DATA_SIGINFO_WORDS;
 	}
 	default:
 		return 0;
@@ -162,7 +210,8 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 		struct iol_rec_syscall r;
 		uint64_t data[IOL_MAX_DATA_WORDS];
 	} b;
-	uint32_t words = flags & IOL_SYSCALL_FLAG_UNFINISHED ? 0 : fill_data(t, th, c, ret, b.data);
+	bool unfinished = flags & IOL_SYSCALL_FLAG_UNFINISHED;
+	uint32_t words = unfinished ? 0 : fill_data(t, th, c, ret, b.data, &flags);
 
 	memset(&b.r, 0, sizeof(b.r));
 	b.r.hdr.kind = IOL_RECORD_KIND_SYSCALL;
@@ -171,15 +220,15 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 	b.r.cpu = 0xffff; /* not known to a ptrace tracer */
 	b.r.pid = th->proc->pid;
 	b.r.tid = th->tid;
-	b.r.data_format = words || !flags ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
+	b.r.data_format = words || !unfinished ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
 	b.r.data_count = words;
 	b.r.flags = flags;
 	b.r.ts = c->ts;
 	b.r.dur = now - c->ts;
-	b.r.ret = flags ? 0 : ret;
+	b.r.ret = unfinished ? 0 : ret;
 	b.r.stack_id = c->stack_id;
 	memcpy(b.r.args, c->args, sizeof(b.r.args));
-	if (flags & IOL_SYSCALL_FLAG_UNFINISHED) {
+	if (unfinished) {
 		/* written by the tracer itself, like the eBPF loader's: not an event record */
 		if (t->recording)
 			out_record(t->out, &b);
@@ -220,6 +269,29 @@ static void renamed(struct pt_tracer *t, struct pt_thread *th, const struct pt_c
 	pt_emit_task(t, IOL_TASK_EVENT_RENAME, th->proc->pid, th->tid, 0, 0, 0, 0, comm, NULL);
 }
 
+/* A blocking call shorter than --min-duration: counted, not sent, as the kernel side does
+ * (syscalls.bpf.h summarize): per thread, syscall, kind of fd and call site. A ptrace tracer does
+ * not know the fd's O_NONBLOCK flag at the call. */
+static void summarize(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, const pt_regs_t *regs,
+		      long ret, uint64_t now)
+{
+	struct iol_summary_key key = {
+		.tid = (uint32_t)th->tid, .sys = c->sys,
+		.flags = IOL_CALL_SUMMARY_FLAG_FLAGS_UNKNOWN | (th->in_loop ? IOL_CALL_SUMMARY_FLAG_IN_LOOP : 0),
+	};
+	struct iol_summary_val *v;
+
+	if (c->sys != IOL_SYS_NANOSLEEP && c->sys != IOL_SYS_CLOCK_NANOSLEEP)
+		key.fd_type = pt_fd_type(th->proc, c->args[0]);
+	key.stack_id = pt_capture_stack(t, th, regs);
+	v = summary_value(&t->summary, &key, (uint32_t)th->proc->pid);
+	if (!v) {
+		t->summary_lost++;
+		return;
+	}
+	iol_summary_account(v, now - c->ts, ret);
+}
+
 static bool fcntl_recorded(uint64_t cmd)
 {
 	return cmd == F_SETOWN_ || cmd == F_SETOWN_EX_ || cmd == F_SETSIG_ || cmd == F_SETFL_;
@@ -235,7 +307,7 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	for (int i = 0; i < 6; i++)
 		c->args[i] = i < t->nargs[sys] ? pt_regs_arg(regs, i) : 0;
 	c->stack_id = 0;
-	c->aux = PT_NO_TIMEOUT;
+	c->aux = IOL_NO_TIMEOUT;
 	c->aux2 = 0;
 	if (t->cls[sys] == IOL_SYSCALL_CLASS_INSTANT) {
 		/* never returns to its caller (rt_sigreturn ends a signal handler): sent now, no duration */
@@ -271,12 +343,16 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
 			pt_aio_reaped(t, th, c, ret, now);
 		emit_syscall(t, th, c, ret, now, 0);
+		if (t->model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+			th->in_loop = true;
 		break;
 	case IOL_SYSCALL_CLASS_BLOCKING:
 		c->fmt = pt_uio_format(th->proc, sys, c->args[0]);
 		if (now - c->ts >= t->opts->min_duration_ns || c->fmt) {
 			c->stack_id = pt_capture_stack(t, th, regs);
 			emit_syscall(t, th, c, ret, now, 0);
+		} else {
+			summarize(t, th, c, regs, ret, now);
 		}
 		if (sys == IOL_SYS_ACCEPT || sys == IOL_SYS_ACCEPT4)
 			pt_fd_effect(t, th, sys, c, ret, now);
@@ -294,6 +370,11 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		emit_syscall(t, th, c, ret, now, 0);
 		break;
 	case IOL_SYSCALL_CLASS_FD:
+		/* an open that blocked (a slow disk, NFS, a FIFO): a stall like any blocking call */
+		if ((t->traits[sys] & IOL_SYSCALL_TRAIT_SLOW) && now - c->ts >= t->opts->min_duration_ns) {
+			c->stack_id = pt_capture_stack(t, th, regs);
+			emit_syscall(t, th, c, ret, now, 0);
+		}
 		pt_fd_effect(t, th, sys, c, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_MEMORY:
@@ -365,9 +446,10 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 			continue;
 		c = &th->call;
 		cls = t->cls[c->sys];
-		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
+		    !(t->traits[c->sys] & IOL_SYSCALL_TRAIT_SLOW))
 			continue;
-		if (cls == IOL_SYSCALL_CLASS_BLOCKING && now - c->ts < t->opts->min_duration_ns)
+		if (cls != IOL_SYSCALL_CLASS_WAIT && now - c->ts < t->opts->min_duration_ns)
 			continue;
 		slot = (size_t)th->tid % PT_UNFINISHED_SLOTS;
 		if (!final) {
@@ -381,5 +463,23 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 			t->unfinished[slot].reported = now;
 		}
 		emit_syscall(t, th, c, 0, now, IOL_SYSCALL_FLAG_UNFINISHED);
+	}
+}
+
+void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final)
+{
+	if (!t->recording)
+		return;
+	summary_emit(&t->summary, t->out, now, final);
+	if (t->summary_lost > t->summary_lost_sent) {
+		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
+
+		r.source = IOL_DROP_SOURCE_SUMMARY_FULL;
+		r.cpu = 0xffff;
+		r.ts = now;
+		r.count = t->summary_lost - t->summary_lost_sent;
+		r.total = t->summary_lost;
+		t->summary_lost_sent = t->summary_lost;
+		out_record(t->out, &r);
 	}
 }

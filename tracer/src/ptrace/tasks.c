@@ -91,19 +91,9 @@ struct pt_thread *pt_thread_new(struct pt_tracer *t, struct pt_proc *p, pid_t ti
 
 static pid_t tgid_of(pid_t tid)
 {
-	char path[48], line[128];
-	pid_t tgid = 0;
-	FILE *f;
+	char v[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid:\t%d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
+	return proc_status_field(tid, "Tgid", v, sizeof(v)) ? 0 : (pid_t)strtol(v, NULL, 10);
 }
 
 /* A stop from a task not known yet: a new child whose creator's event has not been seen. */
@@ -183,9 +173,14 @@ void pt_on_new_task(struct pt_tracer *t, struct pt_thread *parent, int event)
 		th->state = PT_STARTING;
 	cp->quiet = pp->quiet;
 	cp->announced = true;
+	if (t->opts->no_children) {
+		cp->leave = true; /* a clone that makes a process: let go at its first stop, unrecorded */
+		return;
+	}
 	memcpy(cp->sig, pp->sig, sizeof(cp->sig)); /* fork copies the handlers */
 	memcpy(cp->uio_fds, pp->uio_fds, sizeof(cp->uio_fds));
 	memcpy(cp->uio_config_fds, pp->uio_config_fds, sizeof(cp->uio_config_fds));
+	memcpy(cp->fd_types, pp->fd_types, sizeof(cp->fd_types));
 	if (pp->quiet)
 		return;
 	pt_emit_task(t, IOL_TASK_EVENT_PROCESS_START, child, child, pp->pid, parent->tid, 0, 0, parent->comm, NULL);
@@ -238,7 +233,7 @@ void pt_on_exec(struct pt_tracer *t, struct pt_thread *th)
 	p->gen++;
 	p->quiet = false;
 	if (p->target && t->launched && !t->exec_seen)
-		logmsg("iolens-tracer: tracing pid %d", p->pid); /* the command runs: the recording starts */
+		announce_start(t->out, p->pid, 1, 0); /* the command runs its own code: the recording starts */
 	if (p->target)
 		t->exec_seen = true;
 	if (p->maps_fd >= 0)
@@ -250,6 +245,7 @@ void pt_on_exec(struct pt_tracer *t, struct pt_thread *th)
 	memset(&p->ranges, 0, sizeof(p->ranges));
 	memset(p->uio_fds, 0, sizeof(p->uio_fds));
 	memset(p->uio_config_fds, 0, sizeof(p->uio_config_fds));
+	memset(p->fd_types, 0, sizeof(p->fd_types));
 	pt_idset_clear(&p->seen);
 	pt_signals_from_proc(p); /* after exec: the ignored signals stay ignored, no handler */
 	th->stack_end = 0;
@@ -274,7 +270,7 @@ void pt_on_exit(struct pt_tracer *t, struct pt_thread *th, int status)
 		pt_emit_task(t, IOL_TASK_EVENT_EXIT, p->pid, th->tid, 0, 0, status,
 			     (group_dead ? IOL_TASK_FLAG_GROUP_DEAD : 0) | (p->target ? IOL_TASK_FLAG_IS_TARGET : 0),
 			     th->comm, NULL);
-	if (group_dead && p->target)
-		t->target_gone = true;
 	pt_forget_thread(t, th);
+	if (group_dead && t->procs.n == 0)
+		t->target_gone = true; /* the last process of the tree: a daemon's parent exiting is not the end */
 }

@@ -1,107 +1,171 @@
 /**
- * `iolens record`: run the tracer, show each event as it happens (or write JSON lines), save the
- * trace file, and end with what was lost.
+ * `iolens record`: run the tracer, save the trace file at the speed the tracer writes it, show each
+ * event as it happens (event lines or JSON lines, never holding the recording back: liveOutput.ts),
+ * and end with what was recorded and what was lost. Every output is opened before the tracer
+ * starts, so a mistake in a path costs nothing; a stop (Ctrl-C, --duration) ends it within a second.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { EndReasonText } from '../../../../protocol/generated/wire';
 import { formatEventLine, type LineContext } from '../format/line';
-import { eventJsonLine } from '../format/jsonl';
+import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
 import { formatCount } from '../../../../shared/format';
-import type { TraceEvent } from '../model/events';
 import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
-import { startTracer, type TracerOptions } from '../tracer/spawn';
+import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
+import { LiveOutput } from './liveOutput';
 
 /** Options of `iolens record`. */
 export interface RecordOptions extends TracerOptions {
   /** Write the trace file here. */
   readonly output?: string;
-  /** Write JSON lines here ('-': standard output, instead of the readable lines). */
+  /** Write JSON lines here ('-': `stdout`, instead of the readable lines). */
   readonly jsonl?: string;
+  /** JSON lines carry each event's whole stack (default: a stack table, see format/jsonl.ts). */
+  readonly jsonStacks?: JsonStacks;
   /** No readable lines. */
   readonly quiet?: boolean;
   readonly color?: boolean;
+  /** Where the live lines go: a stream that writes off the main thread (fs.WriteStream on fd 1). */
   readonly stdout: Writable;
   readonly stderr: Writable;
   /** Stop when this signal fires (the CLI wires SIGINT/SIGTERM here). */
   readonly stopSignal?: AbortSignal;
 }
 
-/** Events are shown this long after they arrive, so that the memory maps their stacks need have arrived too. */
-const PRINT_LAG_MS = 150;
+/** After a stop or the end, the live outputs get this long to be taken by their readers (ms). */
+const FINISH_MS = 300;
+/** An event read this long after it ended means the CLI reads the stream late (ns). */
+const MAX_LATE_NS = 250e6;
+
+/** CLOCK_MONOTONIC in ns, the tracer's clock. */
+const monoNs = (): number => Number(process.hrtime.bigint());
+
+/** Why a file cannot be written, in words. */
+function cannotWrite(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'EISDIR' ? 'it is a folder' : code === 'EROFS' ? 'the file system is read-only'
+        : e instanceof Error ? e.message : String(e);
+  return `cannot write ${path}: ${why}`;
+}
 
 /** Run a recording; resolves with the process exit code. */
 export async function record(o: RecordOptions): Promise<number> {
-  const writer = o.output ? await TraceFileWriter.create(o.output) : undefined;
-  const jsonOut: Writable | undefined = o.jsonl === '-' ? o.stdout : o.jsonl ? createWriteStream(o.jsonl) : undefined;
+  // every output first: a path that cannot be written is said before anything is attached
+  let writer: TraceFileWriter | undefined;
+  let jsonFile: WriteStream | undefined;
+  try {
+    if (o.output) writer = await TraceFileWriter.create(o.output).catch((e: unknown) => Promise.reject(new Error(cannotWrite(o.output!, e))));
+    if (o.jsonl && o.jsonl !== '-') {
+      const fh = await open(o.jsonl, 'w').catch((e: unknown) => Promise.reject(new Error(cannotWrite(o.jsonl!, e))));
+      jsonFile = createWriteStream('', { fd: fh.fd, autoClose: true, highWaterMark: 1 << 16 });
+    }
+  } catch (e) {
+    await writer?.discard();
+    o.stderr.write(`iolens: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const jsonOut = o.jsonl === '-' ? o.stdout : jsonFile;
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
-  const queue: { e: TraceEvent; at: number }[] = [];
-  const showEvents = jsonOut !== undefined || lineOut !== undefined;
-  const pipeline = new TracePipeline((e) => queue.push({ e, at: Date.now() }), { events: showEvents });
-  const ctx: LineContext = {
-    threadName: (pid, tid) => pipeline.trace.processes.threadName(pid, tid),
-    stack: (id) => pipeline.resolver.resolve(id),
-    cwd: process.cwd(),
-    color: o.color ?? false,
-  };
-  const flush = (all: boolean): void => {
-    const cutoff = Date.now() - PRINT_LAG_MS;
-    let n = 0;
-    while (n < queue.length && (all || queue[n].at <= cutoff)) n++;
-    if (!n) return;
-    // events arrive when they end; show each batch in start order
-    const batch = queue.splice(0, n).sort((a, b) => a.e.ts - b.e.ts);
-    if (jsonOut) jsonOut.write(batch.map(({ e }) => eventJsonLine(e, ctx.stack(e.stackId)) + '\n').join(''));
-    if (lineOut) lineOut.write(batch.map(({ e }) => formatEventLine(e, ctx) + '\n').join(''));
-  };
+  const lives: LiveOutput[] = [];
+  const pipeline: TracePipeline = new TracePipeline(
+    (e) => {
+      // the stream is read late (the CLI has more to do than it can): catch up first
+      const late = pipeline.trace.origin ? monoNs() - (pipeline.trace.origin.mono + e.ts + ('dur' in e && e.dur ? e.dur : 0)) : 0;
+      if (late > MAX_LATE_NS) lives.forEach((l) => l.fellBehind());
+      else lives.forEach((l) => l.push(e));
+    },
+    // a target in a container: its binaries are read through /proc/PID/root while it runs
+    { events: jsonOut !== undefined || lineOut !== undefined, liveRoots: true },
+  );
+  const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
+  if (lineOut) {
+    const ctx: LineContext = {
+      threadName: (pid, tid) => pipeline.trace.processes.threadName(pid, tid),
+      stack: resolve,
+      cwd: process.cwd(),
+      color: o.color ?? false,
+    };
+    lives.push(new LiveOutput(lineOut, {
+      event: (e) => formatEventLine(e, ctx) + '\n',
+      skipped: (n) => `… ${formatCount(n)} event${n === 1 ? '' : 's'} not shown here: the output could not keep up (the trace file has every one)\n`,
+    }));
+  }
+  if (jsonOut) {
+    const json = new JsonLines(o.jsonStacks ?? 'table', resolve);
+    lives.push(new LiveOutput(jsonOut, { event: (e) => json.lines(e), skipped: (n) => skippedJsonLine(n) + '\n' }));
+  }
 
   if (pipeline.symbolizerError) o.stderr.write(`iolens: warning: ${pipeline.symbolizerError}\n`);
   const handle = startTracer(o);
-  const onStop = (): void => handle.stop();
+  let stoppedAt = 0;
+  let durationTimer: NodeJS.Timeout | undefined;
+  const stopping = (): void => {
+    stoppedAt ||= Date.now();
+    pipeline.decodeEvents = false; // the rest of the stream is read at full speed; shown: what came before
+  };
+  const onStop = (): void => {
+    stopping();
+    handle.stop();
+  };
+  pipeline.onEventSkipped = () => lives.forEach((l) => l.skipUndecoded());
   o.stopSignal?.addEventListener('abort', onStop);
-  let logText = '';
-  handle.log.setEncoding('utf8');
-  handle.log.on('data', (s: string) => {
-    logText += s;
-    for (let nl = logText.indexOf('\n'); nl >= 0; nl = logText.indexOf('\n')) {
-      const line = logText.slice(0, nl);
-      logText = logText.slice(nl + 1);
-      const started = /^iolens-tracer: tracing pid (\d+)/.exec(line);
-      if (started) o.stderr.write(`iolens: recording pid ${started[1]} (Ctrl-C stops)\n`);
-      else if (/^iolens-tracer: stopped /.test(line)) continue; // the summary says why
-      else if (line) o.stderr.write(line.replace(/^iolens-tracer: /, 'iolens: ') + '\n');
-    }
+  let lastDiagnostic = '';
+  onTracerDiagnostics(handle.log, (line) => {
+    lastDiagnostic = line;
+    o.stderr.write(`iolens: ${line}\n`);
   });
-  const streamDone = new Promise<void>((resolve) => {
+  let announced = false;
+  const streamDone = new Promise<void>((resolveDone) => {
     handle.stream.on('data', (chunk: Buffer) => {
       writer?.write(chunk);
       pipeline.push(chunk);
+      if (!announced && pipeline.trace.start) {
+        announced = true;
+        o.stderr.write(`iolens: ${describeStart(pipeline)} (Ctrl-C stops)\n`);
+        // the tracer stops by itself then: from that moment the rest is read at full speed too
+        if (o.durationS) durationTimer = setTimeout(() => stopping(), o.durationS * 1000);
+      }
     });
-    handle.stream.on('end', resolve);
-    handle.stream.on('error', () => resolve());
+    handle.stream.on('end', resolveDone);
+    handle.stream.on('error', () => resolveDone());
   });
-  const timer = setInterval(() => flush(false), 50);
+  const resolvedAhead = new Set<bigint>();
+  const timer = setInterval(() => {
+    lives.forEach((l) => l.tick());
+    if (writer || lives.length) resolveAhead(pipeline, resolvedAhead);
+    // a live view that cannot keep up needs no events decoded until it can again
+    if (lives.length && !stoppedAt) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
+  }, 50);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
     await Promise.race([streamDone, handle.exited]);
     await streamDone;
-    if (pipeline.trace.end) {
-      // a complete recording: the tracer still takes seconds to take its probes off; don't wait
-      exit = { code: 0, signal: null };
-      handle.detach();
-    } else {
-      exit = await handle.exited;
-    }
+    // a complete recording: the tracer is gone or going (its probes come off in the background)
+    exit = pipeline.trace.end ? { code: 0, signal: null } : await handle.exited;
+    handle.detach();
   } finally {
     clearInterval(timer);
+    clearTimeout(durationTimer);
     o.stopSignal?.removeEventListener('abort', onStop);
   }
-  if (logText) o.stderr.write(logText.replace(/^iolens-tracer: /, 'iolens: ') + '\n');
   const warnings = pipeline.end();
-  flush(true);
-  if (jsonOut && jsonOut !== o.stdout) await new Promise<void>((r) => (jsonOut as Writable).end(r));
+  const deadline = (stoppedAt || Date.now()) + FINISH_MS;
+  const taken = await Promise.all(lives.map((l) => l.finish(deadline)));
+  for (const l of lives) if (l.error) o.stderr.write(`iolens: warning: the live output failed: ${l.error.message}\n`);
+  if (taken.some((t) => !t)) o.stderr.write('iolens: warning: the reader of the live output did not take its last lines in time\n');
   for (const w of warnings) o.stderr.write(`iolens: warning: ${w}\n`);
-  summarize(o, pipeline, exit);
+  const skipped = lives.reduce((n, l) => n + l.skippedTotal, 0);
+  if (!pipeline.reader.header) {
+    // the tracer refused (no such process, no permission...): it said why; there is no trace
+    await writer?.discard();
+    if (!lastDiagnostic) o.stderr.write(`iolens: the tracer exited (status ${exit.code ?? exit.signal}) without writing anything\n`);
+    return exit.code || 1;
+  }
+  summarize(o, pipeline, skipped);
   if (writer) {
     try {
       await writer.finish(pipeline);
@@ -115,20 +179,51 @@ export async function record(o: RecordOptions): Promise<number> {
   return exit.code ?? 1;
 }
 
-function summarize(o: RecordOptions, p: TracePipeline, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
-  const t = p.trace;
-  if (!p.reader.header) {
-    if (exit.code === 0) o.stderr.write('iolens: the tracer wrote nothing\n');
-    return;
+/**
+ * Resolve the stacks that came, a few milliseconds' worth at a time while recording (loading a
+ * library's debug information the first time it is needed), so that the trace file's symbol
+ * section costs little when the recording ends.
+ */
+function resolveAhead(p: TracePipeline, done: Set<bigint>, budgetMs = 10): void {
+  const start = Date.now();
+  for (const id of p.trace.stacks.keys()) {
+    if (done.has(id)) continue;
+    if (Date.now() - start > budgetMs) return;
+    p.resolver.resolve(id);
+    if (p.resolver.settled(id)) done.add(id);
   }
+}
+
+/** "recording pid 812 (nginx) and its 2 child processes 813, 814". */
+function describeStart(p: TracePipeline): string {
+  const start = p.trace.start!;
+  const procs = p.trace.processes;
+  const name = procs.find(start.pid)?.name;
+  const command = p.trace.meta?.command?.[0]?.split('/').pop();
+  let text = `recording pid ${start.pid}${name || command ? ` (${name || command})` : ''}`;
+  const others = start.processes - 1;
+  if (others > 0) {
+    const pids = procs.all().filter((q) => q.pid !== start.pid).map((q) => q.pid).sort((a, b) => a - b);
+    const shown = pids.slice(0, 8).join(', ') + (pids.length > 8 ? ', …' : '');
+    text += ` and ${others === 1 ? 'its child process' : `${formatCount(others)} processes descending from it:`} ${shown}`;
+  }
+  return text;
+}
+
+function summarize(o: RecordOptions, p: TracePipeline, skipped: number): void {
+  const t = p.trace;
   const procs = t.processes.all();
   const threads = procs.reduce((n, pr) => n + pr.threads.size, 0);
   const lost = t.drops.total;
   const lostText = lost
     ? `LOST ${formatCount(lost)} records (${[...t.drops.bySource].map(([s, n]) => `${formatCount(n)} ${s}`).join(', ')})`
     : '0 lost';
-  const reason = t.end ? ['', 'the target exited', 'stopped by a signal', 'duration reached', 'the parent process died', 'the output was closed', 'an error'][t.end.reason] ?? '' : 'the tracer stopped without an end record';
+  const reason = t.end ? EndReasonText.get(t.end.reason) ?? 'ended' : 'the tracer stopped without an end record';
   o.stderr.write(`iolens: ${formatCount(t.events)} events from ${procs.length} process${procs.length === 1 ? '' : 'es'} and ${threads} thread${threads === 1 ? '' : 's'}, ${lostText}; ${reason}\n`);
+  if (skipped) o.stderr.write(`iolens: ${formatCount(skipped)} of them not shown live (the output could not keep up); \`iolens dump\` shows every one\n`);
+  if (t.start?.untracedChildren) {
+    o.stderr.write(`iolens: ${formatCount(t.start.untracedChildren)} existing child process${t.start.untracedChildren === 1 ? ' was' : 'es were'} not traced (--no-children)\n`);
+  }
   const blind = t.meta?.cannot_see ?? [];
   if (blind.length) o.stderr.write(`iolens: the ${t.meta?.backend ?? ''} backend cannot see: ${blind.join('; ')}\n`);
 }

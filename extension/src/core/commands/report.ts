@@ -1,27 +1,81 @@
 /**
- * `iolens report FILE` and `iolens dump FILE`: a trace file summarized, or replayed event by event.
+ * `iolens report FILE` and `iolens dump FILE`: a trace file summarized and diagnosed, or replayed
+ * event by event.
  */
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { TraceAnalyzer } from '../analysis/analyzer';
+import { siteKeyOf } from '../analysis/resolve';
+import { atLeast } from '../analysis/severity';
+import type { Severity } from '../analysis/types';
 import { formatEventLine } from '../format/line';
-import { eventJsonLine } from '../format/jsonl';
+import { JsonLines, type JsonStacks } from '../format/jsonl';
 import type { TraceEvent } from '../model/events';
 import { ReportBuilder } from '../report/aggregate';
-import { renderReport } from '../report/render';
+import { reportJson } from '../report/json';
+import { renderReport, type ReportInput } from '../report/render';
 import { readTraceFile } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 
-/** Print the report of a trace file. */
-export async function report(path: string, out: Writable, err: Writable, symbolPath: readonly string[] = []): Promise<number> {
+/** Exit status of `report --fail-on` when a finding at least that severe exists. */
+export const EXIT_FINDINGS = 3;
+
+/** Options of `iolens report`. */
+export interface ReportOptions {
+  readonly symbolPath?: readonly string[];
+  /** One JSON document instead of the text. */
+  readonly json?: boolean;
+  /** Exit with EXIT_FINDINGS when a finding at least this severe exists. */
+  readonly failOn?: Severity;
+  /** Skip the analysis (the figures only): for measuring what it costs. */
+  readonly noAnalysis?: boolean;
+  /** Base of relative paths (default: the working directory). */
+  readonly cwd?: string;
+}
+
+/**
+ * Read a trace file once, building the report's figures and running the analysis in the same
+ * pass. Event ids are the events' ordinals in the stream (as `iolens dump` prints them).
+ */
+export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Promise<ReportInput> {
   let builder = new ReportBuilder();
-  const { pipeline, warnings } = await readTraceFile(path, (e) => builder.add(e), {
-    symbolPath,
-    onPipeline: (p) => (builder = new ReportBuilder(p.trace.uioDevices)),
-  });
-  out.write(renderReport({ title: path, trace: pipeline.trace, builder, resolver: pipeline.resolver, cwd: process.cwd(), warnings }));
-  for (const w of warnings) err.write(`iolens: warning: ${path}: ${w}\n`);
-  for (const n of pipeline.resolver.substitutionNotes()) err.write(`iolens: note: ${n}\n`);
+  let analyzer: TraceAnalyzer | undefined;
+  let id = 0;
+  const { pipeline, warnings } = await readTraceFile(
+    path,
+    (e) => {
+      builder.add(e);
+      analyzer?.add(e, id++);
+    },
+    {
+      symbolPath: o.symbolPath,
+      onPipeline: (p) => {
+        builder = new ReportBuilder(p.trace.uioDevices);
+        if (!o.noAnalysis) analyzer = new TraceAnalyzer(p.trace);
+      },
+    },
+  );
+  const analysis = analyzer?.result(siteKeyOf(pipeline.resolver)) ?? { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
+  analyzer?.dispose();
+  return { title: path, trace: pipeline.trace, builder, analysis, resolver: pipeline.resolver, cwd: o.cwd ?? process.cwd(), warnings };
+}
+
+/** Print the report of a trace file. Returns the exit status. */
+export async function report(path: string, out: Writable, err: Writable, o: ReportOptions = {}): Promise<number> {
+  const input = await analyzeTraceFile(path, o);
+  const text = o.json ? JSON.stringify(reportJson(input), null, 1) + '\n' : renderReport(input);
+  if (!out.write(text)) await once(out, 'drain');
+  for (const w of input.warnings) err.write(`iolens: warning: ${path}: ${w}\n`);
+  for (const n of input.resolver.substitutionNotes()) err.write(`iolens: note: ${n}\n`);
+  const failOn = o.failOn;
+  if (failOn) {
+    const bad = input.analysis.findings.filter((f) => atLeast(f.severity, failOn));
+    if (bad.length) {
+      err.write(`iolens: ${bad.length} finding${bad.length > 1 ? 's' : ''} of severity ${failOn} or worse\n`);
+      return EXIT_FINDINGS;
+    }
+  }
   return 0;
 }
 
@@ -30,7 +84,8 @@ export async function report(path: string, out: Writable, err: Writable, symbolP
  * section is at the end of the file, and a trace of millions of events is never held in memory.
  */
 export async function dump(
-  path: string, o: { jsonl: boolean; color: boolean; out: Writable; err: Writable; symbolPath?: readonly string[] },
+  path: string,
+  o: { jsonl: boolean; jsonStacks?: JsonStacks; color: boolean; out: Writable; err: Writable; symbolPath?: readonly string[] },
 ): Promise<number> {
   const { pipeline: context, warnings } = await readTraceFile(path, () => undefined, { events: false, symbolPath: o.symbolPath });
   const ctx = {
@@ -39,10 +94,11 @@ export async function dump(
     cwd: process.cwd(),
     color: o.color,
   };
+  const json = new JsonLines(o.jsonStacks ?? 'table', ctx.stack);
   let batch: TraceEvent[] = [];
   const replay = new TracePipeline((e) => batch.push(e), { symbolizer: null });
   const write = async (events: TraceEvent[]): Promise<void> => {
-    const text = events.map((e) => (o.jsonl ? eventJsonLine(e, ctx.stack(e.stackId)) : formatEventLine(e, ctx)) + '\n').join('');
+    const text = events.map((e) => (o.jsonl ? json.lines(e) : formatEventLine(e, ctx) + '\n')).join('');
     if (text && !o.out.write(text)) await once(o.out, 'drain');
   };
   const input = createReadStream(path, { highWaterMark: 1 << 20 });

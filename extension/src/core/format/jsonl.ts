@@ -1,6 +1,9 @@
 /**
- * One JSON object per event (`iolens record --jsonl`), documented in docs/trace-format.md.
- * 64-bit identifiers (addresses, user data) are hex strings; times are nanoseconds since the start.
+ * One JSON object per event (`iolens record --jsonl`, `iolens dump --jsonl`), documented in
+ * docs/trace-format.md. 64-bit identifiers (addresses, user data) are hex strings; times are
+ * nanoseconds since the start. Stacks are sent once, as a `stack` line before the first event that
+ * names them by `stack_id` (a server's million events share a few dozen stacks), or, with
+ * `--full-stacks`, whole in every event.
  */
 import type { ArgValue, TraceEvent } from '../model/events';
 import type { ResolvedStack } from '../symbols/stacks';
@@ -25,8 +28,11 @@ export function stackJson(stack: ResolvedStack | undefined): Json {
   }));
 }
 
-/** The JSON object of one event. */
-export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined): { [key: string]: Json } {
+/** How events carry their stacks: by id, with one `stack` line per stack (table), or whole (inline). */
+export type JsonStacks = 'table' | 'inline';
+
+/** The JSON object of one event: `stack` inline when given, else `stack_id` (null: no stack). */
+export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined | 'by-id'): { [key: string]: Json } {
   const o: { [key: string]: Json } = { kind: e.kind, name: e.name, pid: e.pid, tid: e.tid, ts: e.ts };
   switch (e.kind) {
     case 'syscall':
@@ -42,6 +48,11 @@ export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined): { [k
       o.submit_ts = e.submitTs;
       o.complete_ts = e.completeTs;
       o.dur = e.dur;
+      o.ends = e.ends;
+      o.reap_ts = e.reapTs;
+      o.reap_dur = e.reapTs !== null && e.submitTs !== null ? e.reapTs - e.submitTs : null;
+      o.submitted_before_recording = e.beforeRecording;
+      if (e.kind === 'uring') o.more = e.more;
       o.res = e.res;
       o.data = hex(e.data);
       o.complete_tid = e.completeTid;
@@ -73,11 +84,43 @@ export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined): { [k
       break;
   }
   o.args = e.args;
-  o.stack = stackJson(stack);
+  if (stack === 'by-id') o.stack_id = e.stackId ? hex(e.stackId) : null;
+  else o.stack = stackJson(stack);
   return o;
 }
 
-/** The JSON line (no trailing newline). */
+/** The JSON line (no trailing newline), the stack inline. */
 export function eventJsonLine(e: TraceEvent, stack: ResolvedStack | undefined): string {
   return JSON.stringify(eventJson(e, stack));
+}
+
+/** The `stack` line of the stack table. */
+export function stackJsonLine(id: bigint, stack: ResolvedStack | undefined): string {
+  return JSON.stringify({ kind: 'stack', stack_id: hex(id), frames: stackJson(stack) });
+}
+
+/** The `skipped` line: events a live output left out because its reader could not keep up. */
+export function skippedJsonLine(count: number): string {
+  return JSON.stringify({ kind: 'skipped', count });
+}
+
+/** Writes events as JSON lines, each stack once before the first event naming it (or inline). */
+export class JsonLines {
+  private readonly sent = new Set<bigint>();
+
+  constructor(
+    private readonly stacks: JsonStacks,
+    private readonly resolve: (id: bigint) => ResolvedStack | undefined,
+  ) {}
+
+  /** The line(s) of one event, each ended by a newline. */
+  lines(e: TraceEvent): string {
+    if (this.stacks === 'inline') return eventJsonLine(e, this.resolve(e.stackId)) + '\n';
+    let head = '';
+    if (e.stackId && !this.sent.has(e.stackId)) {
+      this.sent.add(e.stackId);
+      head = stackJsonLine(e.stackId, this.resolve(e.stackId)) + '\n';
+    }
+    return head + JSON.stringify(eventJson(e, 'by-id')) + '\n';
+  }
 }

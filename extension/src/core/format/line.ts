@@ -2,7 +2,7 @@
  * One readable line per event for `iolens record`: time, process/thread, the call with its decoded
  * arguments, the result, how long it took, and the source line that issued it.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { Args, ArgValue, TraceEvent } from '../model/events';
 import { signalResultName, siCodeName } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
@@ -17,6 +17,9 @@ export interface LineContext {
   readonly cwd: string;
   readonly color: boolean;
 }
+
+/** The dirfd of the *at calls meaning the current directory. */
+const AT_FDCWD = -100;
 
 const STYLE = { dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', reset: '\x1b[0m' };
 type Style = keyof typeof STYLE;
@@ -34,9 +37,8 @@ function scalar(v: ArgValue): string {
   return String(v);
 }
 
-function fdText(fd: ArgValue, args: Args): string {
-  const path = typeof args.path === 'string' && args.path ? ` <${args.path}>` : '';
-  return `${scalar(fd)}${path}`;
+function fdText(fd: ArgValue, path: ArgValue | undefined): string {
+  return `${scalar(fd)}${typeof path === 'string' && path ? ` <${path}>` : ''}`;
 }
 
 function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
@@ -44,15 +46,19 @@ function syscallArgs(e: TraceEvent & { kind: 'syscall' }): string {
   const parts: string[] = [];
   const firstFd = info?.args.find((a) => a.name === 'fd')?.name ?? info?.args.find((a) => a.fmt === 'fd')?.name;
   for (const a of info?.args ?? []) {
-    if (a.fmt === 'ptr' || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
+    if (ARG_FORMATS[a.fmt].pointer || HIDDEN.has(a.name)) continue; // pointers say nothing to a reader
     const v = e.args[a.name];
     if (v === undefined) continue;
-    if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args)}`);
+    if (a.fmt === 'fd' && v === AT_FDCWD) parts.push(`${a.name}=AT_FDCWD`);
+    else if (a.name === firstFd) parts.push(`${a.name}=${fdText(v, e.args.path)}`);
+    else if (a.fmt === 'fd') parts.push(`${a.name}=${fdText(v, e.args[`${a.name}_path`])}`);
+    else if (a.fmt === 'cstr') parts.push(`${a.name}=${typeof v === 'string' && !v.startsWith('0x') ? JSON.stringify(v) + (e.args.path_truncated ? '…' : '') : v}`);
+    else if (a.fmt === 'loff_ptr' && v === null) continue; // no offset pointer: the fd's own position
     else if (a.fmt === 'ms') parts.push(`${a.name.replace(/_ms$/, '')}=${v === -1 ? 'infinite' : `${v} ms`}`);
     else parts.push(`${a.name}=${scalar(v)}`);
   }
   if (typeof e.args.timeout_ns === 'number' || e.args.timeout_ns === null) {
-    if ('timeout_ns' in e.args && !info?.args.some((a) => a.fmt === 'ms')) {
+    if ('timeout_ns' in e.args && info?.timeout?.kind !== 'ms') {
       parts.push(`timeout=${e.args.timeout_ns === null ? 'infinite' : formatDuration(e.args.timeout_ns as number)}`);
     }
   }
@@ -79,6 +85,9 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
     s += ` (interrupt count ${e.args.interrupts})`;
   } else if (e.args.fd_type === 'uio' && e.args.value === 1) {
     s += ' (re-enable interrupt)';
+  } else if (typeof e.args.bytes === 'number' && (e.name === 'sendmmsg' || e.name === 'recvmmsg')) {
+    const of = typeof e.args.bytes_of_messages === 'number' ? ` in the first ${e.args.bytes_of_messages}` : '';
+    s += ` (${e.ret === 1 ? '1 message' : `${e.ret} messages`}, ${e.args.bytes} bytes${of})`;
   } else if (e.name === 'rt_sigtimedwait' && typeof e.args.signal === 'string') {
     s += ` (${e.args.signal} ${e.args.code})`;
   }
@@ -87,7 +96,14 @@ function resultText(ctx: LineContext, e: TraceEvent & { kind: 'syscall' }): stri
 
 function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
   const a = e.args;
-  const parts = [`fd=${fdText(a.fd ?? e.fd, a)}`];
+  const engine = e.kind === 'aio' ? 'aio' : 'io_uring';
+  const res = e.res === null ? '= ? (in flight)' : `= ${e.res}`;
+  if (e.beforeRecording) {
+    // what the completion tells: where it came from, its user data, its result
+    const from = e.kind === 'aio' ? `ctx=${a.ctx}, obj=${a.obj}` : `ring=${a.ring}`;
+    return `${engine} request ${e.name} (${from}, data=0x${e.data.toString(16)}) ${res}${e.kind === 'aio' ? ', reaped' : ', CQE posted'}`;
+  }
+  const parts = [`fd=${fdText(a.fd ?? e.fd, a.path)}`];
   if (e.kind === 'aio') {
     parts.push(`offset=${a.offset}`, `nbytes=${a.nbytes}`);
     if (a.resfd !== null && a.resfd !== undefined) parts.push(`eventfd=${a.resfd}`);
@@ -95,8 +111,9 @@ function requestText(e: TraceEvent & { kind: 'aio' | 'uring' }): string {
     parts.push('sqpoll');
   }
   parts.push(`data=0x${e.data.toString(16)}`);
-  const res = e.res === null ? '= ? (in flight)' : `= ${e.res}`;
-  return `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}(${parts.join(', ')}) ${res}`;
+  // io_uring's duration ends at the CQE; when the application waited for it, say when it got it
+  const reaped = e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null ? `, reaped after ${formatDuration(e.reapTs - e.submitTs)}` : '';
+  return `${engine} ${e.name}(${parts.join(', ')}) ${res}${reaped}`;
 }
 
 function callText(ctx: LineContext, e: TraceEvent): string {
@@ -138,7 +155,7 @@ function callText(ctx: LineContext, e: TraceEvent): string {
       }
     }
     case 'wake':
-      return `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`;
+      return `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args.path)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`;
     case 'drop':
       return paint(ctx, 'red', `LOST ${e.count} records (${e.name}); ${e.total} in total`);
   }

@@ -1,11 +1,13 @@
 /**
- * Which frame of a stack is "the line that did it": the first frame whose source file exists here
- * (your code, not libc's build tree), else the first with an absolute path outside the system
+ * Which frame of a stack is "the line that did it": the first frame in the user's own code
+ * (symbols/userFrame: not libc, not a runtime, not a system header) whose source file exists here,
+ * else any frame whose file exists, else the first with an absolute path outside the system
  * libraries, else the first frame with any source file.
  */
 import { existsSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
 import type { ResolvedStack, StackFrame } from '../symbols/stacks';
+import { frameOwner } from '../symbols/userFrame';
 
 const exists = new Map<string, boolean>();
 
@@ -25,6 +27,13 @@ function fileExists(path: string): boolean {
 export function sourceFrame(stack: ResolvedStack | undefined, prefer?: (file: string) => boolean): StackFrame | undefined {
   if (!stack) return undefined;
   const withFile = stack.frames.filter((f) => f.file && f.line);
+  const user = withFile.filter((f) => frameOwner(f) === 'user');
+  if (prefer) {
+    const preferred = user.find((f) => prefer(f.file as string) && fileExists(f.file as string));
+    if (preferred) return preferred;
+  }
+  const mine = user.find((f) => fileExists(f.file as string)) ?? user.find((f) => isAbsolute(f.file as string));
+  if (mine) return mine;
   if (prefer) {
     const preferred = withFile.find((f) => prefer(f.file as string) && fileExists(f.file as string));
     if (preferred) return preferred;

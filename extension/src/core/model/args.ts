@@ -2,20 +2,44 @@
  * Decoding a syscall record's raw arguments and tail into named values, using the schema's
  * per-syscall argument formats and the process's fd table.
  */
-import { DataFormatNames, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
+import {
+  ARG_FORMATS,
+  DataFormatNames,
+  NO_OFFSET,
+  NO_TIMEOUT,
+  SyscallFlag,
+  decodeAioCtxData,
+  decodeFileOffsetsData,
+  decodeMmsgData,
+  decodePathData,
+  decodeEpollCtlEventData,
+  decodeEpollEventsData,
+  decodePollfdsData,
+  decodeSiginfoData,
+  decodeTimeoutNsData,
+  decodeUioCountData,
+  decodeUioWriteData,
+  type ArgFormatName,
+  type SyscallInfo,
+  type SyscallRecord,
+} from '../../../../protocol/generated/wire';
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
   epollOpName,
   fcntlCmdName,
   futexOpName,
+  hasPollFields,
+  msgFlagsName,
+  openFlagsName,
   pollEventsName,
+  rwfFlagsName,
   siCodeName,
   signalName,
+  spliceFlagsName,
+  syncFileRangeFlagsName,
   uringEnterFlagsName,
 } from './names';
-
-const NO_TIMEOUT = 0xffffffffffffffffn;
 
 /** A u64 as a signed 64-bit number (exact only below 2^53, as all values shown here are). */
 function signed(v: bigint): number {
@@ -46,7 +70,7 @@ export class EpollRegistry {
   }
 }
 
-function decodeArg(fmt: string, raw: bigint): ArgValue {
+function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
   switch (fmt) {
     case 'fd':
     case 'int':
@@ -58,9 +82,16 @@ function decodeArg(fmt: string, raw: bigint): ArgValue {
     case 'uint':
     case 'size':
       return Number(raw);
+    case 'off':
+      return signed(raw);
     case 'ptr':
     case 'hex':
+    case 'timeval':
+    case 'timespec':
+    case 'cstr': // the string comes from the path tail when the tracer read it
       return hex(raw);
+    case 'loff_ptr': // the offset comes from the file_offsets tail
+      return raw === 0n ? null : hex(raw);
     case 'oct':
       return '0' + raw.toString(8);
     case 'epoll_op':
@@ -71,8 +102,16 @@ function decodeArg(fmt: string, raw: bigint): ArgValue {
       return futexOpName(Number(raw));
     case 'uring_enter_flags':
       return uringEnterFlagsName(Number(raw));
-    default:
-      return hex(raw);
+    case 'open_flags':
+      return openFlagsName(Number(raw & 0xffffffffn));
+    case 'rwf_flags':
+      return rwfFlagsName(Number(raw & 0xffffffffn));
+    case 'splice_flags':
+      return spliceFlagsName(Number(raw & 0xffffffffn));
+    case 'sync_file_range_flags':
+      return syncFileRangeFlagsName(Number(raw & 0xffffffffn));
+    case 'msg_flags':
+      return msgFlagsName(Number(raw & 0xffffffffn));
   }
 }
 
@@ -80,74 +119,97 @@ function timeoutNs(word: bigint | undefined): number | null {
   return word === undefined || word === NO_TIMEOUT ? null : Number(word);
 }
 
+/** A wait whose timeout argument is a pointer shows the timeout it pointed to (read at entry), in ns. */
+function showsTimeoutNs(info: SyscallInfo): boolean {
+  return info.timeout !== undefined && ARG_FORMATS[info.args[info.timeout.arg].fmt].pointer;
+}
+
 /** Decode the tail of a syscall record (DataFormat) into args. */
-function decodeData(r: SyscallRecord, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
+function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
   const pathOf = (fd: number | undefined): string | null => (fd === undefined ? null : fds.get(pid, fd)?.path ?? null);
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
       const epfd = Number(BigInt.asIntN(32, r.args[0]));
-      if (r.sys === 7) args.timeout_ns = timeoutNs(d[0]);
-      const ready: ArgValue[] = [];
-      for (let i = 1; i + 1 < d.length; i += 2) {
-        const data = d[i + 1];
-        const fd = epoll.fdFor(pid, epfd, data);
-        ready.push({ fd: fd ?? null, path: pathOf(fd), events: pollEventsName(Number(d[i])), data: hex(data) });
-      }
-      args.ready = ready;
+      const data = decodeEpollEventsData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
+      args.ready = data.items.map((item) => {
+        const fd = epoll.fdFor(pid, epfd, item.data);
+        return { fd: fd ?? null, path: pathOf(fd), events: pollEventsName(item.events), data: hex(item.data) };
+      });
       break;
     }
     case 'pollfds': {
-      if (r.sys === 4) args.timeout_ns = timeoutNs(d[0]);
-      const list: ArgValue[] = [];
-      for (let i = 1; i < d.length; i++) {
-        const w = d[i];
-        const fd = Number(BigInt.asIntN(32, w & 0xffffffffn));
-        list.push({
-          fd,
-          path: pathOf(fd),
-          events: pollEventsName(Number((w >> 32n) & 0xffffn)),
-          revents: pollEventsName(Number((w >> 48n) & 0xffffn)),
-        });
-      }
-      args.fds = list;
+      const data = decodePollfdsData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
+      args.fds = data.items.map((p) => ({ fd: p.fd, path: pathOf(p.fd), events: pollEventsName(p.events), revents: pollEventsName(p.revents) }));
       break;
     }
     case 'timeout_ns':
-      args.timeout_ns = timeoutNs(d[0]);
+      args.timeout_ns = timeoutNs(decodeTimeoutNsData(d).timeoutNs);
       break;
-    case 'epoll_ctl_event':
-      if (d.length >= 2) {
-        args.events = pollEventsName(Number(d[0]));
-        args.data = hex(d[1]);
+    case 'epoll_ctl_event': {
+      const ev = decodeEpollCtlEventData(d);
+      if (ev.events !== undefined && ev.data !== undefined) {
+        args.events = pollEventsName(ev.events);
+        args.data = hex(ev.data);
       }
       break;
-    case 'aio_ctx':
-      if (d.length >= 1) args.ctx = hex(d[0]);
+    }
+    case 'aio_ctx': {
+      const ctx = decodeAioCtxData(d).ctx;
+      if (ctx !== undefined) args.ctx = hex(ctx);
       break;
-    case 'uio_count':
+    }
+    case 'uio_count': {
       // a read of /dev/uioN: the device's interrupt count
-      if (d.length >= 1) args.interrupts = Number(d[0] & 0xffffffffn);
+      const count = decodeUioCountData(d).count;
+      if (count !== undefined) args.interrupts = count;
       break;
+    }
     case 'uio_write': {
       // what was written (up to 8 bytes, little-endian): 1 re-enables a UIO interrupt
       const n = Math.min(8, Math.max(0, r.ret));
-      if (d.length >= 1 && n > 0) args.value = Number(d[0] & ((1n << BigInt(8 * n)) - 1n));
+      const value = decodeUioWriteData(d).value;
+      if (value !== undefined && n > 0) args.value = Number(value & ((1n << BigInt(8 * n)) - 1n));
       break;
     }
-    case 'siginfo':
-      args.timeout_ns = timeoutNs(d[0]);
-      if (d.length >= 4) {
-        const sig = Number(d[1] & 0xffffffffn);
-        const code = Number(BigInt.asIntN(32, d[1] >> 32n));
-        args.signal = signalName(sig);
-        args.code = siCodeName(sig, code);
-        if ((sig === 29 || sig >= 32) && code >= 1 && code <= 6) {
-          args.si_fd = Number(BigInt.asIntN(32, d[3]));
-          args.si_band = pollEventsName(Number(d[2]));
+    case 'siginfo': {
+      const si = decodeSiginfoData(d);
+      args.timeout_ns = timeoutNs(si.timeoutNs);
+      if (si.signo !== undefined && si.code !== undefined && si.band !== undefined && si.fd !== undefined) {
+        args.signal = signalName(si.signo);
+        args.code = siCodeName(si.signo, si.code);
+        if (hasPollFields(si.signo, si.code)) {
+          args.si_fd = si.fd;
+          args.si_band = pollEventsName(Number(si.band));
         }
       }
       break;
+    }
+    case 'file_offsets': {
+      // the offsets the call started from, for its loff_t * arguments in order; null: the fd's own position
+      const offs = decodeFileOffsetsData(d);
+      const names = info.args.filter((a) => a.fmt === 'loff_ptr').map((a) => a.name);
+      [offs.offIn, offs.offOut].forEach((off, i) => {
+        if (names[i] !== undefined && off !== undefined) args[names[i]] = off === BigInt(NO_OFFSET) ? null : Number(off);
+      });
+      break;
+    }
+    case 'mmsg': {
+      const m = decodeMmsgData(d);
+      if (m.bytes !== undefined && m.messages !== undefined) {
+        args.bytes = Number(m.bytes);
+        if (m.messages < r.ret) args.bytes_of_messages = m.messages; // only the first ones were read
+      }
+      break;
+    }
+    case 'path': {
+      const name = info.args.find((a) => a.fmt === 'cstr')?.name;
+      if (name !== undefined && d.length) args[name] = decodePathData(d).path;
+      if ((r.flags & SyscallFlag.data_truncated) !== 0) args.path_truncated = true;
+      break;
+    }
     default:
       break;
   }
@@ -165,14 +227,18 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   // the fd the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument
   const named = info.args.findIndex((a) => a.name === 'fd');
   const fdArg = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
-  if (fdArg >= 0) {
-    const fd = Number(BigInt.asIntN(32, r.args[fdArg]));
-    const f = fds.get(r.pid, fd);
-    if (f) {
+  info.args.forEach((a, i) => {
+    if (a.fmt !== 'fd') return;
+    const f = fds.get(r.pid, Number(BigInt.asIntN(32, r.args[i])));
+    if (!f) return;
+    if (i === fdArg) {
       args.path = f.path;
       args.fd_type = f.type;
+    } else {
+      // the call's other fds (sendfile's in_fd, splice's fd_out...): `<name>_path`
+      args[`${a.name}_path`] = f.path;
     }
-  }
-  decodeData(r, args, r.pid, epoll, fds);
+  });
+  decodeData(r, info, args, r.pid, epoll, fds);
   return args;
 }

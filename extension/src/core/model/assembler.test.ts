@@ -1,19 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
-import { StreamBuilder, PID, sysId } from '../testing/synthetic';
-import { StreamReader } from '../stream/reader';
-import { TraceAssembler } from './assembler';
-import type { TraceEvent } from './events';
-
-function assemble(b: StreamBuilder): { events: TraceEvent[]; asm: TraceAssembler } {
-  const events: TraceEvent[] = [];
-  const asm = new TraceAssembler((e) => events.push(e));
-  const reader = new StreamReader({ record: (r) => asm.push(r) });
-  reader.push(b.bytes());
-  assert.equal(reader.end(), undefined);
-  asm.finish();
-  return { events, asm };
-}
+import { assemble, StreamBuilder, PID, sysId } from '../testing/synthetic';
 
 const FD_OPEN = 1;
 const FD_CLOSE = 2;
@@ -86,11 +73,11 @@ describe('TraceAssembler', () => {
     const b = new StreamBuilder();
     const ring = 0xffff888000001000n;
     b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: ring, fd: 4, sqEntries: 8, cqEntries: 16, setupFlags: 2 }));
-    b.add(wire.encodeUringSubmit({ opcode: 22, sqThread: 1, pid: PID, tid: 555, ts: b.at(100), ctx: ring, req: 0x1n, userData: 0x10n, reqFlags: 0n, fd: 3 }));
-    b.add(wire.encodeUringSubmit({ opcode: 13, sqThread: 0, pid: PID, tid: PID, ts: b.at(150), ctx: ring, req: 0x2n, userData: 0x20n, reqFlags: 0n, fd: 9 }));
-    b.add(wire.encodeUringComplete({ pid: PID, tid: 0, ts: b.at(900), ctx: ring, req: 0x1n, userData: 0x10n, res: 512, cflags: 0 }));
-    b.add(wire.encodeUringComplete({ pid: PID, tid: PID, ts: b.at(1000), ctx: ring, req: 0x2n, userData: 0x20n, res: 11, cflags: 2 }));
-    b.add(wire.encodeUringComplete({ pid: PID, tid: PID, ts: b.at(2000), ctx: ring, req: 0x2n, userData: 0x20n, res: 12, cflags: 0 }));
+    b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 22, sqThread: 1, pid: PID, tid: 555, ts: b.at(100), ctx: ring, req: 0x1n, userData: 0x10n, reqFlags: 0n, fd: 3 }));
+    b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 13, sqThread: 0, pid: PID, tid: PID, ts: b.at(150), ctx: ring, req: 0x2n, userData: 0x20n, reqFlags: 0n, fd: 9 }));
+    b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: 0, ts: b.at(900), ctx: ring, req: 0x1n, userData: 0x10n, res: 512, cflags: 0 }));
+    b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(1000), ctx: ring, req: 0x2n, userData: 0x20n, res: 11, cflags: 2 }));
+    b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(2000), ctx: ring, req: 0x2n, userData: 0x20n, res: 12, cflags: 0 }));
     const { events } = assemble(b);
     const reqs = events.filter((e) => e.kind === 'uring');
     assert.equal(reqs.length, 3);

@@ -7,27 +7,27 @@ import {
   DropSourceNames,
   SYSCALLS,
   TaskEventNames,
-  type AioCompleteRecord,
-  type AioSubmitRecord,
   type EndRecord,
-  type SignalGenerateRecord,
+  type StartRecord,
   type StackRecord,
   type SymFrameRecord,
   type SyscallRecord,
   type TaskRecord,
-  type UringSubmitRecord,
   type WireRecord,
-  SignalFlag,
+  SyscallFlag,
 } from '../../../../protocol/generated/wire';
-import { MapTables } from '../symbols/maps';
+import { MapTables } from './maps';
 import { decodeSyscallArgs, EpollRegistry } from './args';
-import type { AioEvent, ArgValue, Args, TraceEvent, UringEvent } from './events';
+import type { Args, TraceEvent } from './events';
 import { FdTables } from './fdtable';
-import { aioOpName, errnoName, isStandardSignal, O_ASYNC, signalName, uringOpName } from './names';
+import { FilteredCalls } from './filtered';
+import { errnoName, O_ASYNC } from './names';
+import { RequestTracker } from './requests';
+import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
+import type { NamespaceMeta } from '../system/containers';
 
-const SIGIO = 29;
 const F_SETSIG = 10;
 
 /** A stack as the tracer sent it, with the address-space generation it belongs to. */
@@ -55,6 +55,8 @@ export interface TraceMeta {
   readonly hostname?: string;
   readonly missing_tracepoints?: string[];
   readonly cannot_see?: string[];
+  /** The target's namespaces, when they are not the tracer's (a container). */
+  readonly namespace?: NamespaceMeta;
   readonly [key: string]: unknown;
 }
 
@@ -64,11 +66,6 @@ export interface DropTotals {
   readonly bySource: Map<string, number>;
 }
 
-const IORING_CQE_F_MORE = 2;
-
-function key(a: bigint | number, b: bigint | number): string {
-  return `${a}:${b}`;
-}
 
 /** Consumes wire records in stream order and calls `emit` with each finished event. */
 export class TraceAssembler {
@@ -79,29 +76,26 @@ export class TraceAssembler {
   /** Symbol section of a trace file: stack id -> resolved frame records. */
   readonly symbols = new Map<bigint, SymFrameRecord[]>();
   readonly drops: DropTotals = { total: 0, bySource: new Map() };
+  /** Blocking calls the tracer counted instead of sending (under --min-duration). */
+  readonly filtered = new FilteredCalls();
   /** UIO devices seen (uio_device records). */
   readonly uioDevices: UioDevices = new Map();
   meta: TraceMeta | undefined;
   /** Monotonic ns of the trace's time origin, and the wall-clock ns at that instant. */
   origin: { mono: number; real: number } | undefined;
   end: EndRecord | undefined;
+  /** The recording's start (what was traced from the beginning), once it came. */
+  start: StartRecord | undefined;
   /** Events emitted so far. */
   events = 0;
   /** Warnings about the content (not the framing) of the trace. */
   readonly warnings: string[] = [];
 
   private readonly epoll = new EpollRegistry();
-  private readonly aio = new Map<string, AioSubmitRecord>();
-  private readonly aioSubmitBatch = new Map<number, AioSubmitRecord[]>();
-  private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
-  private readonly uring = new Map<string, UringSubmitRecord>();
-  private readonly rings = new Map<bigint, { pid: number; fd: number }>();
-  /** Generated, not yet delivered signals: "tid:sig" or "p<pid>:sig" -> generation times (rel ns). */
-  private readonly pendingSignals = new Map<string, number[]>();
-  /** pid:signal of the signals fcntl(F_SETSIG) made the I/O-ready signal of some fd. */
-  private readonly setsig = new Set<string>();
-  /** Per thread, the signal handlers running (innermost last): what their rt_sigreturn ends. */
-  private readonly handlers = new Map<number, { sig: number; ts: number; pid: number; handler: string; stackId: bigint }[]>();
+  private readonly requests = new RequestTracker({
+    fds: this.fds, rel: (ts) => this.rel(ts), lost: () => this.drops.total, emit: (e) => this.out(e),
+  });
+  private readonly signals = new SignalTracker(this.fds, (ts) => this.rel(ts));
 
   constructor(private readonly emit: (e: TraceEvent) => void) {}
 
@@ -136,48 +130,26 @@ export class TraceAssembler {
         this.stack(r);
         break;
       case 'aio_submit':
-        this.aio.set(key(r.ctx, r.obj), r);
-        this.batch(this.aioSubmitBatch, r.tid).push(r);
+        this.requests.aioSubmit(r);
         break;
       case 'aio_complete':
-        this.aioComplete(r);
+        this.requests.aioComplete(r);
         break;
       case 'uring_ring':
-        this.rings.set(r.ctx, { pid: r.pid, fd: r.fd });
+        this.requests.ring(r);
         break;
       case 'uring_submit':
-        this.uring.set(key(r.ctx, r.req), r);
+        this.requests.uringSubmit(r);
         break;
-      case 'uring_complete': {
-        const k = key(r.ctx, r.req);
-        const sub = this.uring.get(k);
-        if (sub && (r.cflags & IORING_CQE_F_MORE) === 0) this.uring.delete(k);
-        this.out(this.uringEvent(sub, r.pid, r.tid, r.ts, r.res, r.userData, r.ctx));
+      case 'uring_complete':
+        this.requests.uringComplete(r);
         break;
-      }
       case 'signal_generate':
-        this.signalGenerate(r);
+        this.out(this.signals.generate(r));
         break;
-      case 'signal_deliver': {
-        const ts = this.rel(r.ts);
-        const gen = this.takePendingSignal(r.pid, r.tid, r.sig);
-        const args: Args = { code: r.code, handler: '0x' + r.handler.toString(16) };
-        if (r.pollFd >= 0) args.si_fd = r.pollFd;
-        if (r.pollFd >= 0) args.si_band = r.pollBand;
-        this.sourceFd(r.pid, r.sig, r.pollFd, args);
-        if (r.handler > 1n) {
-          // SIG_DFL 0, SIG_IGN 1: anything else is a function whose rt_sigreturn ends the run
-          const running = this.handlers.get(r.tid) ?? [];
-          running.push({ sig: r.sig, ts, pid: r.pid, handler: args.handler as string, stackId: r.stackId });
-          if (running.length > 16) running.shift(); // handlers left by longjmp never return
-          this.handlers.set(r.tid, running);
-        }
-        this.out({
-          kind: 'signal', name: signalName(r.sig), phase: 'deliver', pid: r.pid, tid: r.tid, ts, dur: null, sig: r.sig, code: r.code,
-          stackId: r.stackId, args, generateTs: gen ?? null, coalesced: false,
-        });
+      case 'signal_deliver':
+        this.out(this.signals.deliver(r));
         break;
-      }
       case 'irq':
         this.out({
           kind: 'irq', name: r.name || `irq${r.irq}`, pid: 0, tid: 0, ts: this.rel(r.ts), dur: r.dur, irq: r.irq, cpu: r.cpu,
@@ -216,8 +188,14 @@ export class TraceAssembler {
       case 'end':
         this.end = r;
         break;
+      case 'start':
+        this.start = r;
+        break;
       case 'uio_device':
         this.uioDevices.set(r.index, uioDevice(r));
+        break;
+      case 'call_summary':
+        this.filtered.apply(r, this.rel(r.ts));
         break;
       case 'sym_frame': {
         const list = this.symbols.get(r.stackId) ?? [];
@@ -230,22 +208,9 @@ export class TraceAssembler {
 
   /** The end of the input: requests and signals still pending become events with no completion. */
   finish(): void {
-    for (const sub of this.aio.values()) this.out(this.aioEvent(sub, undefined));
-    this.aio.clear();
-    for (const sub of this.uring.values()) {
-      this.out(this.uringEvent(sub, sub.pid, sub.tid, undefined, 0, sub.userData, sub.ctx));
-    }
-    this.uring.clear();
+    this.requests.finish();
   }
 
-  private batch<T>(m: Map<number, T[]>, tid: number): T[] {
-    let b = m.get(tid);
-    if (!b) {
-      b = [];
-      m.set(tid, b);
-    }
-    return b;
-  }
 
   private stack(r: StackRecord): void {
     this.stacks.set(r.stackId, {
@@ -259,7 +224,11 @@ export class TraceAssembler {
       this.warnings.push(`unknown syscall id ${r.sys} skipped`);
       return;
     }
-    if (info.name === 'rt_sigreturn') return this.handlerReturned(r);
+    if (info.name === 'rt_sigreturn') {
+      const run = this.signals.handlerReturned(r);
+      if (run) this.out(run);
+      return;
+    }
     const args = decodeSyscallArgs(r, info, this.fds, this.epoll);
     if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
     if (typeof args.interrupts === 'number') {
@@ -268,150 +237,29 @@ export class TraceAssembler {
       if (start !== undefined) args.count_at_open = start;
     }
     const unfinished = (r.flags & 1) !== 0;
+    if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
     if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
       this.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);
     } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === F_SETSIG && Number(r.args[2]) > 0) {
-      this.setsig.add(`${r.pid}:${Number(r.args[2])}`);
+      this.signals.setSignal(r.pid, Number(r.args[2]));
     } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === 4) {
       this.fds.setFlags(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[2]));
       args.async = (Number(r.args[2]) & O_ASYNC) !== 0;
     } else if (info.name === 'io_submit' && !unfinished) {
-      args.iocbs = (this.aioSubmitBatch.get(r.tid) ?? []).map((s) => this.iocbArgs(s));
-      this.aioSubmitBatch.delete(r.tid);
+      args.iocbs = this.requests.takeSubmitted(r.tid);
     } else if ((info.name === 'io_getevents' || info.name === 'io_pgetevents') && !unfinished) {
-      args.events = (this.aioReapBatch.get(r.tid) ?? []).map((c) => ({
-        obj: '0x' + c.obj.toString(16), data: '0x' + c.data.toString(16), res: c.res,
-      }));
-      this.aioReapBatch.delete(r.tid);
+      args.events = this.requests.takeReaped(r.tid);
     } else if (info.name === 'io_uring_enter') {
-      const ring = [...this.rings.entries()].find(([, v]) => v.pid === r.pid && v.fd === Number(r.args[0]));
-      if (ring) args.ring = '0x' + ring[0].toString(16);
+      const ring = this.requests.ringOf(r.pid, Number(r.args[0]));
+      if (ring !== undefined) args.ring = '0x' + ring.toString(16);
     }
     this.out({
       kind: 'syscall', name: info.name, sys: r.sys, model: info.model, pid: r.pid, tid: r.tid, ts: this.rel(r.ts), dur: r.dur,
       ret: r.ret, error: r.ret < 0 && !unfinished ? errnoName(-r.ret) ?? `E${-r.ret}` : null, unfinished,
       cpu: r.cpu === 0xffff ? null : r.cpu, stackId: r.stackId, args,
     });
-  }
-
-  private iocbArgs(s: AioSubmitRecord): ArgValue {
-    return {
-      op: aioOpName(s.opcode), fd: s.fd, path: this.fds.get(s.pid, s.fd)?.path ?? null, offset: s.offset, nbytes: s.nbytes,
-      data: '0x' + s.data.toString(16), resfd: s.resfd >= 0 ? s.resfd : null,
-    };
-  }
-
-  private aioComplete(c: AioCompleteRecord): void {
-    const k = key(c.ctx, c.obj);
-    const sub = this.aio.get(k);
-    this.aio.delete(k);
-    this.batch(this.aioReapBatch, c.tid).push(c);
-    this.out(this.aioEvent(sub, c));
-  }
-
-  private aioEvent(sub: AioSubmitRecord | undefined, c: AioCompleteRecord | undefined): AioEvent {
-    const submitTs = sub ? this.rel(sub.ts) : null;
-    const completeTs = c ? this.rel(c.ts) : null;
-    const args: Args = sub ? (this.iocbArgs(sub) as Args) : { obj: '0x' + (c?.obj ?? 0n).toString(16) };
-    args.ctx = '0x' + (sub?.ctx ?? c?.ctx ?? 0n).toString(16);
-    return {
-      kind: 'aio', name: sub ? aioOpName(sub.opcode) : 'unknown', pid: sub?.pid ?? c?.pid ?? 0, tid: sub?.tid ?? c?.tid ?? 0,
-      ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null,
-      res: c ? c.res : null, data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1,
-      completeTid: c?.tid ?? null, stackId: sub?.stackId ?? 0n, args,
-    };
-  }
-
-  private uringEvent(
-    sub: UringSubmitRecord | undefined, pid: number, tid: number, completeMono: number | undefined, res: number,
-    userData: bigint, ring: bigint,
-  ): UringEvent {
-    const submitTs = sub ? this.rel(sub.ts) : null;
-    const completeTs = completeMono !== undefined ? this.rel(completeMono) : null;
-    const ringInfo = this.rings.get(ring);
-    const fd = sub?.fd ?? -1;
-    return {
-      kind: 'uring', name: sub ? uringOpName(sub.opcode) : 'unknown', pid: sub?.pid ?? pid, tid: sub?.tid ?? tid,
-      ts: submitTs ?? completeTs ?? 0, submitTs, completeTs,
-      dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null,
-      res: completeTs !== null ? res : null, data: userData, ring, fd, sqThread: sub?.sqThread === 1,
-      completeTid: completeTs !== null ? tid : null, stackId: 0n,
-      args: {
-        fd, path: fd >= 0 ? this.fds.get(sub?.pid ?? pid, fd)?.path ?? null : null, ring: '0x' + ring.toString(16),
-        ring_fd: ringInfo && ringInfo.fd >= 0 ? ringInfo.fd : null, sqpoll: sub?.sqThread === 1,
-      },
-    };
-  }
-
-  private signalKey(pid: number, tid: number, sig: number, group: boolean): string {
-    return group ? `p${pid}:${sig}` : `${tid}:${sig}`;
-  }
-
-  private signalGenerate(r: SignalGenerateRecord): void {
-    const ts = this.rel(r.ts);
-    const k = this.signalKey(r.pid, r.tid, r.sig, r.group === 1);
-    const coalesced = r.result === 2;
-    if (r.result === 0 || coalesced) {
-      const list = this.pendingSignals.get(k) ?? [];
-      list.push(ts);
-      this.pendingSignals.set(k, list);
-    }
-    // sent by an interrupt handler (kill_fasync): the task it came in on did not send it
-    const fromIrq = (r.flags & SignalFlag.from_interrupt) !== 0;
-    const args: Args = fromIrq
-      ? { code: r.code, sender: 'an interrupt handler', from_interrupt: true, interrupted: `${r.senderComm}[${r.senderTid}]`, group: r.group === 1, result: r.result }
-      : { code: r.code, sender_pid: r.senderPid, sender_tid: r.senderTid, sender: r.senderComm, group: r.group === 1, result: r.result };
-    if (r.pollFd >= 0) args.si_fd = r.pollFd;
-    if (r.pollFd >= 0) args.si_band = r.pollBand;
-    this.sourceFd(r.pid, r.sig, r.pollFd, args);
-    this.out({
-      kind: 'signal', name: signalName(r.sig), phase: 'generate', pid: r.pid, tid: r.tid, ts, dur: null, sig: r.sig, code: r.code,
-      stackId: 0n, args, generateTs: null, coalesced,
-    });
-  }
-
-  /**
-   * Which fd raised a SIGIO-style signal: si_fd when the kernel sent it (F_SETSIG), else the
-   * process's fds set up for it with fcntl (O_ASYNC): one is named, several are listed.
-   */
-  private sourceFd(pid: number, sig: number, siFd: number, args: Args): void {
-    if (siFd >= 0) {
-      const info = this.fds.get(pid, siFd);
-      if (info) args.path = info.path;
-      return;
-    }
-    if (sig !== SIGIO && !this.setsig.has(`${pid}:${sig}`)) return;
-    const async = [...this.fds.entries(pid)].filter(([, f]) => (f.flags & O_ASYNC) !== 0);
-    if (async.length === 1) {
-      const [fd, f] = async[0];
-      Object.assign(args, { fd, path: f.path, fd_from: 'fcntl setup (O_ASYNC)' });
-    } else if (async.length > 1) {
-      args.async_fds = async.map(([fd, f]) => ({ fd, path: f.path }));
-    }
-  }
-
-  /** rt_sigreturn: the innermost running handler of the thread returned. */
-  private handlerReturned(r: SyscallRecord): void {
-    const h = this.handlers.get(r.tid)?.pop();
-    if (!h) return; // its delivery came before the attach
-    const ts = this.rel(r.ts);
-    this.out({
-      kind: 'signal', name: signalName(h.sig), phase: 'handler', pid: h.pid, tid: r.tid, ts: h.ts, dur: ts - h.ts, sig: h.sig, code: 0,
-      stackId: h.stackId, args: { handler: h.handler }, generateTs: null, coalesced: false,
-    });
-  }
-
-  /** The generation a delivery answers: the oldest pending one; a standard signal consumes all merged into it. */
-  private takePendingSignal(pid: number, tid: number, sig: number): number | undefined {
-    for (const k of [this.signalKey(pid, tid, sig, false), this.signalKey(pid, tid, sig, true)]) {
-      const list = this.pendingSignals.get(k);
-      if (!list?.length) continue;
-      const first = list[0];
-      if (isStandardSignal(sig)) this.pendingSignals.delete(k);
-      else list.shift();
-      return first;
-    }
-    return undefined;
+    // the completions this call waited for were reaped when it returned
+    if (info.name === 'io_uring_enter' && !unfinished) this.requests.enterReturned(r.tid, this.rel(r.ts), this.rel(r.ts + r.dur));
   }
 
   private task(r: TaskRecord): void {
@@ -461,6 +309,7 @@ export class TraceAssembler {
       case 'exit':
         name = 'exit';
         t.end = ts;
+        this.requests.threadExited(r.tid);
         if (groupDead) {
           kind = 'process';
           p.end = ts;

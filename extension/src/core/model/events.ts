@@ -44,38 +44,54 @@ export interface SyscallEvent extends EventBase {
   readonly cpu: number | null;
 }
 
-/** One Linux-AIO request, paired from io_submit to the io_getevents that reaped it. */
-export interface AioEvent extends EventBase {
-  readonly kind: 'aio';
+/** What a request has in common, AIO or io_uring. */
+interface RequestBase extends EventBase {
   /** null when submitted before the trace started. */
   readonly submitTs: number | null;
-  /** When the completion was reaped; null while in flight. */
+  /** The end of the request as `ends` says; null while in flight. */
   readonly completeTs: number | null;
+  /**
+   * What completeTs and dur measure: 'posted' — the kernel posted the CQE (io_uring); 'reaped' —
+   * io_getevents returned the completion to the application (AIO: the kernel offers no tracepoint
+   * for the completion itself).
+   */
+  readonly ends: 'posted' | 'reaped';
+  /**
+   * When the application got the completion: AIO, the io_getevents that reaped it (= completeTs);
+   * io_uring, the return of the io_uring_enter that was waiting for it when it was posted (null when
+   * the application took it from the ring without waiting in a call).
+   */
+  readonly reapTs: number | null;
+  /** The trace does not hold its submission (made before the recording, or lost). */
+  readonly beforeRecording: boolean;
+  /** submitTs to completeTs. */
   readonly dur: number | null;
   readonly res: number | null;
-  /** aio_data. */
+  /** aio_data / user_data. */
   readonly data: bigint;
-  readonly ctx: bigint;
   readonly fd: number;
-  /** Thread that reaped it. */
+  /** The thread that reaped (AIO) or posted (io_uring) the completion. */
   readonly completeTid: number | null;
 }
 
-/** One io_uring request, paired from submission to completion. */
-export interface UringEvent extends EventBase {
+/** One Linux-AIO request, paired from io_submit to the io_getevents that reaped it. */
+export interface AioEvent extends RequestBase {
+  readonly kind: 'aio';
+  readonly ends: 'reaped';
+  readonly ctx: bigint;
+  /** Its position in io_submit's iocb array (the `iocbs` argument), null when submitted before the trace. */
+  readonly index: number | null;
+}
+
+/** One io_uring request, paired from submission to completion; its stack is the submitting call's. */
+export interface UringEvent extends RequestBase {
   readonly kind: 'uring';
-  /** null when submitted before the trace started. */
-  readonly submitTs: number | null;
-  readonly completeTs: number | null;
-  readonly dur: number | null;
-  readonly res: number | null;
-  /** user_data. */
-  readonly data: bigint;
+  readonly ends: 'posted';
   readonly ring: bigint;
-  readonly fd: number;
   /** Submitted by the SQPOLL kernel thread. */
   readonly sqThread: boolean;
-  readonly completeTid: number | null;
+  /** A completion of a multishot request with more to come (IORING_CQE_F_MORE): not its end. */
+  readonly more: boolean;
 }
 
 /**
@@ -131,17 +147,3 @@ export interface DropEvent extends EventBase {
 
 /** Any event. */
 export type TraceEvent = SyscallEvent | AioEvent | UringEvent | SignalEvent | IrqEvent | TaskEvent | WakeEvent | DropEvent;
-
-/** Events that span time (their end is ts + dur). */
-export function eventDuration(e: TraceEvent): number | null {
-  switch (e.kind) {
-    case 'syscall':
-    case 'irq':
-      return e.dur;
-    case 'aio':
-    case 'uring':
-      return e.dur;
-    default:
-      return null;
-  }
-}

@@ -13,6 +13,8 @@ export interface FdInfo {
   readonly flags: number;
   /** Device number of character/block devices (major << 20 | minor). */
   readonly rdev: number;
+  /** Device of the file system holding it (major << 20 | minor; major 0: a virtual file system such as tmpfs). */
+  readonly dev: number;
   /** /dev/uioN opened while traced: the interrupt count its reads start from. */
   readonly uioCount?: number;
 }
@@ -69,9 +71,9 @@ export class FdTables {
       case 4: { // existing
         const path = r.path || DESCRIPTIONS[type] || '';
         const uioCount = type === 'uio' && Math.floor(r.aux / 2 ** 32) === 1 ? r.aux % 2 ** 32 : undefined;
-        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev, ...(uioCount !== undefined && { uioCount }) });
+        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev, ...(uioCount !== undefined && { uioCount }) });
         if (r.fd2 >= 0 && (type === 'pipe' || type === 'socket')) {
-          t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev });
+          t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev });
         }
         break;
       }

@@ -2,6 +2,7 @@
  * Names of the Linux constants iolens shows: errno values, signals, si_code values, AIO and
  * io_uring opcodes, epoll/fcntl/futex operations (x86-64 / generic values).
  */
+import { PollSignal } from '../../../../protocol/generated/wire';
 
 const ERRNO: readonly string[] = [
   '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM',
@@ -55,9 +56,17 @@ const SI_CODES: ReadonlyMap<number, string> = new Map([
 ]);
 const POLL_CODES: readonly string[] = ['', 'POLL_IN', 'POLL_OUT', 'POLL_MSG', 'POLL_ERR', 'POLL_PRI', 'POLL_HUP'];
 
+/** SIGIO (SIGPOLL): the signal O_ASYNC files send unless F_SETSIG chose another. */
+export const SIGIO = PollSignal.sigio;
+
+/** The signal carries SIGPOLL-style information (si_fd, si_band): the schema's PollSignal rule. */
+export function hasPollFields(sig: number, code: number): boolean {
+  return (sig === PollSignal.sigio || sig >= PollSignal.sigrtmin) && code >= PollSignal.poll_in && code <= PollSignal.poll_hup;
+}
+
 /** si_code name; POLL_* only where the signal carries SIGPOLL-style information. */
 export function siCodeName(sig: number, code: number): string {
-  if ((sig === 29 || sig >= 32) && code >= 1 && code <= 6) return POLL_CODES[code];
+  if (hasPollFields(sig, code)) return POLL_CODES[code];
   if (sig === 17 && code >= 1 && code <= 6) {
     return ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'][code];
   }
@@ -119,14 +128,63 @@ export function fcntlCmdName(cmd: number): string {
   return FCNTL_CMDS.get(cmd) ?? String(cmd);
 }
 
-/** open(2) flag names for the bits iolens cares about: O_ASYNC, O_NONBLOCK, O_DIRECT, access mode. */
+/** Names of the bits set in `bits` ("A|B"), any rest in hex; `zero` when none is set. */
+function bitNames(bits: number, names: readonly (readonly [number, string])[], zero = '0'): string {
+  const out = names.filter(([b]) => b !== 0 && (bits & b) === b).map(([, n]) => n);
+  const rest = (bits & ~names.reduce((m, [b]) => m | b, 0)) >>> 0;
+  if (rest) out.push(`0x${rest.toString(16)}`);
+  return out.length ? out.join('|') : zero;
+}
+
+const OPEN_FLAGS: readonly (readonly [number, string])[] = [
+  [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
+  [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
+  [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'],
+  [0o10000000, 'O_PATH'],
+];
+/** Flags made of another one's bit and their own: named whole, before the single bits. */
+const OPEN_COMPOSITE: readonly (readonly [number, string])[] = [[0o4010000, 'O_SYNC'], [0o20200000, 'O_TMPFILE']];
+
+/** open(2) flags: the access mode, then the other bits ("O_RDONLY|O_CLOEXEC"). */
 export function openFlagsName(flags: number): string {
-  const acc = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3];
-  const bits: [number, string][] = [
-    [0o100, 'O_CREAT'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'], [0o4000, 'O_NONBLOCK'], [0o20000, 'O_ASYNC'],
-    [0o40000, 'O_DIRECT'], [0o4010000, 'O_SYNC'], [0o2000000, 'O_CLOEXEC'],
-  ];
-  return [acc, ...bits.filter(([b]) => (flags & b) === b).map(([, n]) => n)].join('|');
+  const names = [['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3]];
+  let rest = flags & ~3;
+  for (const [b, n] of [...OPEN_COMPOSITE, ...OPEN_FLAGS]) {
+    if ((rest & b) === b) {
+      names.push(n);
+      rest &= ~b;
+    }
+  }
+  if (rest) names.push(`0x${(rest >>> 0).toString(16)}`);
+  return names.join('|');
+}
+
+/** RWF_* flags of preadv2/pwritev2 (RWF_NOWAIT: EAGAIN instead of blocking on I/O). */
+export function rwfFlagsName(flags: number): string {
+  return bitNames(flags, [
+    [0x1, 'RWF_HIPRI'], [0x2, 'RWF_DSYNC'], [0x4, 'RWF_SYNC'], [0x8, 'RWF_NOWAIT'], [0x10, 'RWF_APPEND'],
+    [0x20, 'RWF_NOAPPEND'], [0x40, 'RWF_ATOMIC'], [0x80, 'RWF_DONTCACHE'],
+  ]);
+}
+
+/** SPLICE_F_* flags of splice/tee/vmsplice. */
+export function spliceFlagsName(flags: number): string {
+  return bitNames(flags, [[0x1, 'SPLICE_F_MOVE'], [0x2, 'SPLICE_F_NONBLOCK'], [0x4, 'SPLICE_F_MORE'], [0x8, 'SPLICE_F_GIFT']]);
+}
+
+/** SYNC_FILE_RANGE_* flags. */
+export function syncFileRangeFlagsName(flags: number): string {
+  return bitNames(flags, [[0x1, 'SYNC_FILE_RANGE_WAIT_BEFORE'], [0x2, 'SYNC_FILE_RANGE_WRITE'], [0x4, 'SYNC_FILE_RANGE_WAIT_AFTER']]);
+}
+
+/** MSG_* flags of the socket calls. */
+export function msgFlagsName(flags: number): string {
+  return bitNames(flags, [
+    [0x1, 'MSG_OOB'], [0x2, 'MSG_PEEK'], [0x4, 'MSG_DONTROUTE'], [0x8, 'MSG_CTRUNC'], [0x20, 'MSG_TRUNC'],
+    [0x40, 'MSG_DONTWAIT'], [0x80, 'MSG_EOR'], [0x100, 'MSG_WAITALL'], [0x800, 'MSG_CONFIRM'], [0x2000, 'MSG_ERRQUEUE'],
+    [0x4000, 'MSG_NOSIGNAL'], [0x8000, 'MSG_MORE'], [0x10000, 'MSG_WAITFORONE'], [0x4000000, 'MSG_ZEROCOPY'],
+    [0x20000000, 'MSG_FASTOPEN'], [0x40000000, 'MSG_CMSG_CLOEXEC'],
+  ]);
 }
 
 /** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */

@@ -31,8 +31,8 @@ export interface UioStats {
   readonly wakeKinds: Map<string, number>;
   interrupts: number;
   missed: number;
-  /** Reads whose count jumped, with by how much. */
-  readonly missedAt: { ts: number; jump: number }[];
+  /** Reads whose count jumped, with by how much, the caller's id and stack of the read, and when the reader's previous read returned. */
+  readonly missedAt: { ts: number; jump: number; ref: number; stackId: bigint; pid: number; tid: number; since: number | null }[];
   first: number;
   last: number;
 }
@@ -73,8 +73,9 @@ export class UioTracker {
   private readonly pending = new Map<number, [number, number][]>();
   /** Per device, the last interrupt (for re-enable latency). */
   private readonly lastIrq = new Map<number, number>();
-  /** Per device and reader, the last count a read returned. */
+  /** Per device and reader, the last count a read returned and when. */
   private readonly lastCount = new Map<string, number>();
+  private readonly lastReadEnd = new Map<string, number>();
   /** Processes whose UIO fd raises SIGIO (O_ASYNC on /dev/uioN): pid -> device index. */
   private readonly asyncFd = new Map<number, number>();
 
@@ -122,6 +123,7 @@ export class UioTracker {
    * completes, when it is the driver waking for an interrupt.
    */
   add(e: TraceEvent, ref: number): UioWake | undefined {
+    if (!this.devices.size) return undefined; // no UIO device in this trace: nothing here can concern one
     switch (e.kind) {
       case 'irq': {
         const d = this.byIrq(e.irq);
@@ -139,7 +141,7 @@ export class UioTracker {
         return undefined;
       }
       case 'syscall':
-        return this.syscall(e, e.args);
+        return this.syscall(e, e.args, ref);
       case 'signal': {
         const idx = this.asyncFd.get(e.pid);
         if (e.phase !== 'deliver' || idx === undefined) return undefined;
@@ -151,7 +153,7 @@ export class UioTracker {
     }
   }
 
-  private syscall(e: TraceEvent & { kind: 'syscall' }, a: Args): UioWake | undefined {
+  private syscall(e: TraceEvent & { kind: 'syscall' }, a: Args, ref: number): UioWake | undefined {
     const end = e.ts + e.dur;
     const d = this.byPath(str(a.path));
     if (e.name === 'fcntl' && d && a.async === true) this.asyncFd.set(e.pid, d.index);
@@ -159,10 +161,12 @@ export class UioTracker {
       const key = `${d.index}:${e.pid}:${String(a.fd)}`;
       const prev = this.lastCount.get(key) ?? (typeof a.count_at_open === 'number' ? a.count_at_open : undefined);
       this.lastCount.set(key, a.interrupts);
+      const since = this.lastReadEnd.get(key) ?? null;
+      this.lastReadEnd.set(key, end);
       if (prev !== undefined && a.interrupts - prev > 1) {
         const s = this.statsOf(d);
         s.missed += a.interrupts - prev - 1;
-        s.missedAt.push({ ts: end, jump: a.interrupts - prev });
+        s.missedAt.push({ ts: end, jump: a.interrupts - prev, ref, stackId: e.stackId, pid: e.pid, tid: e.tid, since });
       }
       return this.woke(d, end, 'read');
     }

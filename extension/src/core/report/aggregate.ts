@@ -1,11 +1,15 @@
 /**
  * The numbers of `iolens report`, built while events stream by (a trace of millions of events is
  * never held in memory): per process and thread, each kind of call with count, total and
- * percentiles; the longest waits; what each process's I/O model really is.
+ * percentiles (bounded histograms); the calls still in progress at the end. The I/O models and
+ * findings are the analysis' (core/analysis).
  */
 import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire';
+import { LatencyHistogram } from '../analysis/histogram';
 import type { TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
+import { requestLabel, signalLabel } from '../model/labels';
+import { EngineDepths } from './engines';
 
 /** Statistics of one kind of call in one thread. */
 export interface CallStats {
@@ -32,40 +36,8 @@ export interface LongWait {
   readonly fd: number | null;
 }
 
-class Durations {
-  private buf = new Float64Array(16);
-  n = 0;
+class Durations extends LatencyHistogram {
   errors = 0;
-  total = 0;
-  max = 0;
-
-  add(d: number): void {
-    if (this.n === this.buf.length) {
-      const b = new Float64Array(this.buf.length * 2);
-      b.set(this.buf);
-      this.buf = b;
-    }
-    this.buf[this.n++] = d;
-    this.total += d;
-    if (d > this.max) this.max = d;
-  }
-
-  /** Nearest-rank percentile. */
-  percentiles(ps: number[]): number[] {
-    const sorted = this.buf.slice(0, this.n).sort();
-    return ps.map((p) => (this.n ? sorted[Math.min(this.n - 1, Math.max(0, Math.ceil((p / 100) * this.n) - 1))] : 0));
-  }
-}
-
-/** Evidence of the I/O models a process uses. */
-export interface ModelEvidence {
-  multiplexing: number;
-  aio: number;
-  uring: number;
-  signal: number;
-  blocking: number;
-  /** Threads that woke another thread's select/poll/epoll wait: helpers of an event loop (a thread pool). */
-  poolThreads: Set<number>;
 }
 
 const TOP = 10;
@@ -75,11 +47,12 @@ export class ReportBuilder {
   private readonly stats = new Map<string, { pid: number; tid: number; name: string; model: IoModelName | 'irq'; d: Durations }>();
   private readonly longest: LongWait[] = [];
   private readonly unfinishedSeen = new Map<string, LongWait>();
-  readonly evidence = new Map<number, ModelEvidence>();
   events = 0;
   firstTs = Number.POSITIVE_INFINITY;
   lastTs = 0;
   private readonly uio: UioTracker;
+  /** In-flight depth per AIO context and io_uring ring. */
+  readonly engines = new EngineDepths();
 
   constructor(uioDevices: UioDevices = new Map()) {
     this.uio = new UioTracker(uioDevices);
@@ -98,15 +71,6 @@ export class ReportBuilder {
       this.stats.set(k, s);
     }
     return s.d;
-  }
-
-  private ev(pid: number): ModelEvidence {
-    let e = this.evidence.get(pid);
-    if (!e) {
-      e = { multiplexing: 0, aio: 0, uring: 0, signal: 0, blocking: 0, poolThreads: new Set() };
-      this.evidence.set(pid, e);
-    }
-    return e;
   }
 
   private considerLong(w: LongWait): void {
@@ -137,42 +101,35 @@ export class ReportBuilder {
         const d = this.entry(e.pid, e.tid, e.name, e.model);
         d.add(e.dur);
         if (e.error) d.errors++;
-        const ev = this.ev(e.pid);
-        // AIO and io_uring are counted by request (below), not by syscall
-        if (e.model === 'multiplexing') ev.multiplexing++;
-        else if (e.model === 'signal') ev.signal++;
-        else if (e.model === 'blocking') ev.blocking++;
         if (info && (info.class === 'wait' || info.class === 'blocking')) {
           this.considerLong({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
         }
         break;
       }
       case 'aio':
-      case 'uring':
+      case 'uring': {
         if (e.dur !== null) {
-          const d = this.entry(e.pid, e.tid, `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}`, e.kind);
+          const d = this.entry(e.pid, e.tid, requestLabel(e), e.kind);
           d.add(e.dur);
           if (e.res !== null && e.res < 0) d.errors++;
         }
-        this.ev(e.pid)[e.kind]++;
+        // io_uring's duration ends at the CQE: the time until the application got it, where known
+        if (e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null) {
+          this.entry(e.pid, e.tid, `${requestLabel(e)} until reaped`, e.kind).add(e.reapTs - e.submitTs);
+        }
+        this.engines.add(e);
         break;
+      }
       case 'signal':
         if (e.phase === 'deliver') {
-          this.entry(e.pid, e.tid, `${e.name} delivered`, 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
-          this.ev(e.pid).signal++;
+          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
         } else if (e.phase === 'handler' && e.dur !== null) {
-          this.entry(e.pid, e.tid, `${e.name} handler`, 'signal').add(e.dur);
+          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.dur);
         }
         break;
       case 'irq':
         this.entry(0, e.cpu, `irq ${e.irq} ${e.name}`, 'irq').add(e.dur);
         break;
-      case 'wake': {
-        // a helper thread that wakes an event loop out of its wait: a thread pool or a producer
-        const wakee = typeof e.args.wakee_call === 'string' ? [...SYSCALLS.values()].find((s) => s.name === e.args.wakee_call) : undefined;
-        if (wakee?.model === 'multiplexing' && e.wakeeTid !== e.tid) this.ev(e.pid).poolThreads.add(e.tid);
-        break;
-      }
       default:
         break;
     }
@@ -187,7 +144,7 @@ export class ReportBuilder {
       out.set(s.pid, byTid);
       const list = byTid.get(s.tid) ?? [];
       byTid.set(s.tid, list);
-      list.push({ name: s.name, model: s.model, count: s.d.n, errors: s.d.errors, total: s.d.total, p50, p99, max: s.d.max });
+      list.push({ name: s.name, model: s.model, count: s.d.count, errors: s.d.errors, total: s.d.total, p50, p99, max: s.d.max });
     }
     for (const byTid of out.values()) for (const list of byTid.values()) list.sort((a, b) => b.total - a.total);
     return out;

@@ -1,18 +1,28 @@
 /**
- * The text of `iolens report`.
+ * The text of `iolens report`: the findings first (ranked, each with its line and fix), then the
+ * I/O models, then the figures per process and thread, the longest calls by call site and the
+ * calls the tracer only counted.
  */
+import { isAbsolute, relative } from 'node:path';
+import { resolveFindings } from '../analysis/resolve';
+import type { AnalysisResult } from '../analysis/types';
 import type { TraceAssembler } from '../model/assembler';
 import { formatLocation, sourceFrame } from '../format/source';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { StackResolver } from '../symbols/stacks';
-import type { CallStats, ModelEvidence, ReportBuilder } from './aggregate';
+import { SYSCALLS } from '../../../../protocol/generated/wire';
+import type { CallStats, ReportBuilder } from './aggregate';
+import { callSitesSection, filteredSection, findingsSection, modelsSection, type DiagnosisText } from './diagnosis';
 import type { UioStats } from '../model/uio';
+import { containerLine, describeContainer } from '../system/containers';
+import { engineLines } from './engines';
 
 /** What the report is about. */
 export interface ReportInput {
   readonly title: string;
   readonly trace: TraceAssembler;
   readonly builder: ReportBuilder;
+  readonly analysis: AnalysisResult;
   readonly resolver: StackResolver;
   readonly cwd: string;
   /** Warnings about the input (a cut-short file...). */
@@ -57,34 +67,24 @@ function uioSection(results: UioStats[]): string[] {
   return lines;
 }
 
-/** One line per I/O model found, with its evidence. */
-export function describeModels(e: ModelEvidence | undefined): string[] {
-  if (!e) return ['no asynchronous I/O seen'];
-  const out: string[] = [];
-  const n = (count: number, what: string): string => `${formatCount(count)} ${what}${count === 1 ? '' : 's'}`;
-  if (e.multiplexing) out.push(`multiplexing (select/poll/epoll): ${n(e.multiplexing, 'wait')}`);
-  if (e.aio) out.push(`Linux native AIO: ${n(e.aio, 'request')}`);
-  if (e.uring) out.push(`io_uring: ${n(e.uring, 'request')}`);
-  if (e.signal) out.push(`signal-driven I/O: ${n(e.signal, 'signal delivery or signal wait')}`);
-  if (e.poolThreads.size) {
-    const n = e.poolThreads.size;
-    out.push(`helper threads (thread pool or producers): ${n} thread${n > 1 ? 's wake' : ' wakes'} an event loop out of its wait`);
-  }
-  if (e.blocking) out.push(`blocking calls over the threshold: ${formatCount(e.blocking)}`);
-  return out.length ? out : ['no asynchronous I/O seen'];
-}
-
 function header(input: ReportInput): string[] {
   const { trace, builder } = input;
   const meta = trace.meta ?? {};
   const lines = [`I/O Lens report: ${input.title}`];
   const started = trace.origin?.real ? new Date(trace.origin.real / 1e6).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown time';
-  const span = builder.lastTs > 0 ? formatDuration(builder.lastTs) : '0 s';
+  // the recording's own length (to its end record), not the span of its events
+  const length = Math.max(trace.end ? trace.rel(trace.end.ts) : 0, builder.lastTs);
+  const span = length > 0 ? formatDuration(length) : '0 s';
   lines.push(`  recorded ${started} for ${span}, ${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? `, kernel ${meta.kernel}` : ''}${meta.hostname ? ` on ${meta.hostname}` : ''}`);
   const target = trace.processes.all().find((p) => p.target);
   if (target) {
     const cmd = meta.command?.join(' ');
     lines.push(`  target: ${target.pid} ${cmd ?? target.exe ?? target.name}${meta.launched ? ' (launched)' : ' (attached)'}`);
+  }
+  if (meta.namespace) {
+    const ns = meta.namespace;
+    const files = ns.other_mnt_ns ? '; its binaries were read through /proc/PID/root while it ran' : '';
+    lines.push(`  container: ${containerLine(ns, describeContainer(ns))}${files}`);
   }
   const threshold = typeof meta.min_duration_ns === 'number' ? `, blocking calls shown from ${formatDuration(meta.min_duration_ns)}` : '';
   lines.push(`  events: ${formatCount(builder.events)}   lost: ${formatCount(trace.drops.total)}   stacks: ${formatCount(trace.stacks.size)}${threshold}`);
@@ -100,20 +100,47 @@ function header(input: ReportInput): string[] {
   return lines;
 }
 
+const WAIT_OR_BLOCKING = new Set([...SYSCALLS.values()].filter((x) => x.class === 'wait' || x.class === 'blocking').map((x) => x.name));
+
+/** How the report names files and threads. */
+export function diagnosisText(input: Pick<ReportInput, 'trace' | 'resolver' | 'cwd'>): DiagnosisText {
+  return {
+    stacks: input.resolver,
+    relative: (file) => {
+      if (!isAbsolute(file)) return file;
+      const rel = relative(input.cwd, file);
+      return !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+    },
+    thread: (pid, tid) => {
+      const name = input.trace.processes.threadName(pid, tid);
+      return `${name ? `${name} ` : ''}${pid}/${tid}`;
+    },
+  };
+}
+
 /** The whole report. */
 export function renderReport(input: ReportInput): string {
-  const { trace, builder, resolver } = input;
+  const { trace, builder, resolver, analysis } = input;
+  const t = diagnosisText(input);
   const lines = header(input);
+  lines.push(...findingsSection(resolveFindings(analysis.findings, resolver), t));
+  lines.push(...modelsSection(analysis, t));
   const calls = builder.calls();
+  const models = new Map(analysis.threads.map((x) => [x.tid, x.model]));
+  const verdicts = new Map(analysis.processes.map((p) => [p.pid, p.verdict]));
+  const engines = builder.engines.results(builder.lastTs);
   for (const p of trace.processes.all()) {
     const byTid = calls.get(p.pid);
     if (!byTid) continue;
     lines.push('');
     const exit = p.exitCode !== null ? `, exited with status ${p.exitCode >> 8}` : '';
     lines.push(`process ${p.pid} ${p.name}${p.exe ? `  ${p.exe}` : ''}${exit}`);
-    lines.push(...describeModels(builder.evidence.get(p.pid)).map((m) => `  model: ${m}`));
+    const verdict = verdicts.get(p.pid);
+    if (verdict) lines.push(`  ${verdict}`);
+    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  '));
     for (const [tid, list] of byTid) {
-      lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}`);
+      const model = models.get(tid);
+      lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}${model ? ` (${model})` : ''}`);
       lines.push(...table(callRows(list), '    '));
     }
   }
@@ -126,18 +153,17 @@ export function renderReport(input: ReportInput): string {
       lines.push(...table(callRows(list), '    '));
     }
   }
-  const longest = builder.longestWaits();
-  if (longest.length) {
-    lines.push('', `${longest.length} longest waits and blocking calls`);
-    longest.forEach((w, i) => {
+  lines.push(...callSitesSection(analysis.sites, (c) => WAIT_OR_BLOCKING.has(c), t));
+  const running = builder.longestWaits().filter((w) => w.unfinished);
+  if (running.length) {
+    lines.push('', 'Still in progress when the recording ended');
+    for (const w of running) {
       const frame = sourceFrame(resolver.resolve(w.stackId));
       const where = frame ? `${formatLocation(frame, input.cwd)}${frame.function ? ` (${frame.function})` : ''}` : w.stackId ? 'stack not resolved' : 'no stack';
       const fd = w.fd !== null ? ` fd ${w.fd}` : '';
-      lines.push(
-        `  ${String(i + 1).padStart(2)}. ${formatDuration(w.dur).padStart(10)}${w.unfinished ? '+' : ' '} ${w.name}${fd}  ${trace.processes.threadName(w.pid, w.tid)} ${w.pid}/${w.tid}  at ${(w.ts / 1e9).toFixed(3)} s  ${where}`,
-      );
-    });
-    if (longest.some((w) => w.unfinished)) lines.push('      (+ still in progress when the recording ended)');
+      lines.push(`  ${formatDuration(w.dur).padStart(10)}+ ${w.name}${fd}  ${t.thread(w.pid, w.tid)}  since ${(w.ts / 1e9).toFixed(3)} s  ${where}`);
+    }
   }
+  lines.push(...filteredSection(analysis, t));
   return lines.join('\n') + '\n';
 }

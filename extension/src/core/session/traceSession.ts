@@ -7,12 +7,16 @@
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
 import { describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
+import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
+import { TraceAnalyzer } from '../analysis/analyzer';
+import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import type { ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
@@ -20,7 +24,9 @@ import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
-import { startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+import { EndReasonText } from '../../../../protocol/generated/wire';
+import { containerLine, containerName, describeContainer } from '../system/containers';
 
 /** How a launched program ended. */
 export interface ProgramExit {
@@ -64,7 +70,8 @@ export interface OpenOptions {
   readonly sourceRoot?: string;
 }
 
-const END_REASONS = ['', 'the target exited', 'stopped', 'duration reached', 'the parent process died', 'the output was closed', 'an error'];
+/** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
+const CHAIN_FROM_NS = 1e6;
 /** Bytes read from a trace file between two looks at the event loop (about 10 ms of decoding). */
 const READ_CHUNK = 256 << 10;
 /** How much of a launched program's standard error is kept for the message when it fails. */
@@ -83,6 +90,8 @@ export class TraceSession {
   readonly pipeline: TracePipeline;
   readonly store: TraceStore;
   readonly sites: CallSites;
+  /** The diagnosis, fed the same events as the store, with the store's ids. */
+  readonly analyzer: TraceAnalyzer;
   /** Recording now. */
   live = false;
   /** The timeline stopped following (the recording goes on). */
@@ -107,10 +116,28 @@ export class TraceSession {
     /** The trace file this session reads or writes. */
     public file: string,
     options: OpenOptions = {},
+    /** Recorded here and now: a container's files are read through /proc/PID/root. */
+    live = false,
   ) {
-    this.pipeline = new TracePipeline((e) => this.store.add(e), { symbolPath: options.symbolPath ?? [] });
+    this.pipeline = new TracePipeline((e) => {
+      this.store.add(e);
+      this.analyzer.add(e, this.store.lastRef);
+    }, { symbolPath: options.symbolPath ?? [], liveRoots: live });
+    this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver, options.sourceRoot);
+  }
+
+  private containerNoted = false;
+
+  /** The target runs in a container: its group in the timeline says which, and its pid there. */
+  private noteContainer(): void {
+    const meta = this.pipeline.trace.meta;
+    if (this.containerNoted || !meta?.namespace || !meta.pid) return;
+    this.containerNoted = true;
+    const ns = meta.namespace;
+    const info = describeContainer(ns, this.live ? containerName(ns, this.pipeline.containerRoots?.path ?? null) : null);
+    this.store.tracks.note(meta.pid, containerLine(ns, info));
   }
 
   /**
@@ -149,6 +176,7 @@ export class TraceSession {
       } finally {
         input.destroy();
       }
+      this.noteContainer();
       this.warnings.push(...this.pipeline.end());
       this.failure = unreadableTrace(this.pipeline) ?? null;
     } catch (e) {
@@ -160,6 +188,26 @@ export class TraceSession {
   }
 
   /**
+   * An strace log in the timeline: imported (`iolens import`) into a trace file of the session's
+   * own, removed with it. The import's result says what it skipped, line by line.
+   */
+  static async openStraceLog(
+    log: string, title = log, options: ImportOptions & { sourceRoot?: string } = {},
+  ): Promise<{ session: TraceSession; result: ImportResult }> {
+    const dir = await mkdtemp(join(tmpdir(), 'iolens-import-'));
+    try {
+      const file = join(dir, `${basename(log)}.iolens`);
+      const result = await importStrace(log, file, options);
+      const session = await TraceSession.open(file, title, { symbolPath: options.symbolPath, sourceRoot: options.sourceRoot });
+      session.tempDir = dir;
+      return { session, result };
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
    * Start recording. `started` resolves with the traced pid once the probes are attached, or
    * rejects (a UserError) with the tracer's explanation when it stopped before that.
    */
@@ -167,7 +215,7 @@ export class TraceSession {
     const { log, programOutput } = io;
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
-    const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot });
+    const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot }, true);
     s.tempDir = dir;
     s.live = true;
     s.writer = await TraceFileWriter.create(file);
@@ -188,7 +236,6 @@ export class TraceSession {
       stderr = tail(stderr + text, STDERR_TAIL);
       programOutput?.(text, 'stderr');
     });
-    let logText = '';
     let lastError = '';
     let pid = 0;
     let resolveStarted: (pid: number) => void = () => undefined;
@@ -197,23 +244,12 @@ export class TraceSession {
       resolveStarted = res;
       rejectStarted = rej;
     });
-    handle.log.setEncoding('utf8');
-    handle.log.on('data', (text: string) => {
-      logText += text;
-      for (let nl = logText.indexOf('\n'); nl >= 0; nl = logText.indexOf('\n')) {
-        const line = logText.slice(0, nl);
-        logText = logText.slice(nl + 1);
-        if (!line) continue;
-        log(line);
-        const m = /^iolens-tracer: tracing pid (\d+)/.exec(line);
-        if (m) {
-          pid = Number(m[1]);
-          resolveStarted(pid);
-        } else if (!/^iolens-tracer: stopped /.test(line)) lastError += (lastError ? '\n' : '') + line.replace(/^iolens-tracer: /, '');
-      }
+    onTracerDiagnostics(handle.log, (line) => {
+      log(line);
+      lastError += (lastError ? '\n' : '') + line;
     });
-    // the diagnostics come on a pipe of their own: the "tracing pid" line may arrive after the
-    // stream's end when the program exits at once, so the end is judged once both are closed
+    // the diagnostics, and a launched program's output, come on pipes of their own: the end is
+    // judged once they are closed too (a failing program's last words may come after the stream's)
     const ended = (r: Readable): Promise<void> => new Promise<void>((done) => {
       r.once('end', done);
       r.once('close', done);
@@ -225,6 +261,9 @@ export class TraceSession {
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
+      s.noteContainer();
+      const start = s.pipeline.trace.start;
+      if (start && !pid) resolveStarted((pid = start.pid));
       s.changed();
     });
     const streamDone = ended(handle.stream);
@@ -245,7 +284,7 @@ export class TraceSession {
           ? { pid, text: waitStatusText(launched.exitCode), failed: launched.exitCode !== 0, stderrTail: stderr.trimEnd() }
           : null;
       s.ended = {
-        reason: end ? END_REASONS[end.reason] ?? 'ended' : 'the tracer stopped without finishing the trace',
+        reason: end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace',
         error: end || (exit && exit.code === 0) ? null : lastError || `the tracer exited with status ${exit?.code ?? '?'}`,
         program,
       };
@@ -364,6 +403,20 @@ export class TraceSession {
 
   rate(): Rate {
     return rate(this.store);
+  }
+
+  /**
+   * The findings so far, ranked, with their lines (the store's ids as their events). Asking
+   * changes nothing: a live recording can be asked again as it grows.
+   */
+  findings(): Finding[] {
+    const resolver = this.pipeline.resolver;
+    return resolveFindings(this.analyzer.result(siteKeyOf(resolver)).findings, resolver);
+  }
+
+  /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */
+  chainOf(id: number): readonly ChainHop[] {
+    return this.analyzer.chainOf(id) ?? [];
   }
 
   /** The longest waits and blocking calls, at least `thresholdNs` long. */

@@ -32,7 +32,7 @@ function readyEntry(x: ArgValue): string {
 }
 
 /** Arguments shown by a field of their own (or not at all). */
-const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds']);
+const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns']);
 
 /** Frames of a stack, for the details pane and for opening source. */
 export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[] {
@@ -52,6 +52,14 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
   }));
 }
 
+/** What a duration measures: a request's says where it ends (the CQE, or the reap). */
+function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boolean): string {
+  if (unfinished) return kind === 'aio' || kind === 'uring' ? 'Duration (still in flight)' : 'Duration (still in progress)';
+  if (ends === 'posted') return 'Duration (submit → CQE posted)';
+  if (ends === 'reaped') return 'Duration (submit → reaped by io_getevents)';
+  return 'Duration';
+}
+
 /**
  * The details of event `id`. `threadName` names the event's thread (or, as a function, any
  * thread: the ones that submitted and reaped a request).
@@ -65,7 +73,8 @@ export function eventDetails(
   const fields: { label: string; value: string }[] = [];
   const dur = e.end !== null ? e.end - e.start : null;
   fields.push({ label: 'Start', value: `${(e.start / 1e9).toFixed(6)} s` });
-  if (dur !== null) fields.push({ label: e.flags & Flag.unfinished ? 'Duration (still in progress)' : 'Duration', value: formatDuration(dur) });
+  if (dur !== null) fields.push({ label: durationLabel(e.kind, e.args.ends, (e.flags & Flag.unfinished) !== 0), value: formatDuration(dur) });
+  if (typeof e.args.reap_ns === 'number') fields.push({ label: 'Submit → reaped (io_uring_enter returned)', value: formatDuration(e.args.reap_ns) });
   const track = store.tracks.info(e.track);
   if (e.kind === 'irq') {
     // an interrupt belongs to a CPU or a device, not to a thread

@@ -131,6 +131,19 @@ describe('analysis', () => {
     assert.equal(rate(store).counts.length > 0, true);
   });
 
+  it('says in the details what a request\'s duration measures', () => {
+    const { store, pipeline } = sampleStore();
+    const sites = new CallSites(store, pipeline.resolver);
+    const labels = (kind: string): string[] => {
+      const ids = Array.from({ length: store.size }, (_, i) => i).filter((i) => store.get(i)?.kind === kind);
+      assert.ok(ids.length, `a ${kind} request in the sample`);
+      return eventDetails(store, pipeline.resolver, sites, ids[0], 't')?.fields.map((f) => f.label) ?? [];
+    };
+    assert.ok(labels('aio').includes('Duration (submit → reaped by io_getevents)'));
+    assert.ok(labels('uring').includes('Duration (submit → CQE posted)'));
+    assert.ok(!labels('uring').includes('ends'), 'said in the label, not as an argument');
+  });
+
   it('describes an event for the details pane', () => {
     const { store, pipeline } = sampleStore();
     const read = stalls(store, 0).find((id) => store.get(id)?.name === 'read');

@@ -8,6 +8,7 @@ import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
+import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
@@ -59,9 +60,6 @@ const MODEL_STYLE: Record<string, StyleCode> = {
   blocking: Style.blocking, wakeup: Style.wakeup, lifecycle: Style.lifecycle,
 };
 
-/** Where a drop's loss is drawn when there is no earlier drop record: the tracer counts every 200 ms. */
-const DROP_INTERVAL_NS = 200e6;
-
 /** The columnar trace. */
 export class TraceStore {
   readonly tracks = new Tracks();
@@ -96,6 +94,11 @@ export class TraceStore {
   private lastDrop = new Map<string, number>();
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
+  /**
+   * The id of the event the last `add` stored or updated (a call reported again while in progress
+   * keeps its first id); -1 when it stored none (a rename, a loss).
+   */
+  lastRef = -1;
 
   private readonly uio: UioTracker;
 
@@ -161,7 +164,9 @@ export class TraceStore {
 
   /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
   add(e: TraceEvent): number {
+    this.lastRef = -1;
     const id = this.addEvent(e);
+    if (id >= 0) this.lastRef = id;
     // an interrupt of a UIO device that woke its driver: an arrow from the device to the thread
     const wake = this.uio.add(e, id);
     if (wake && id >= 0) {
@@ -184,7 +189,9 @@ export class TraceStore {
         const lane = this.tracks.lane(track, start, end);
         const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
         // the threads that submitted and reaped it (the requests track belongs to the process)
-        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), submitted_by: e.tid, completed_by: e.completeTid };
+        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), ends: e.ends, submitted_by: e.tid, completed_by: e.completeTid };
+        if (e.reapTs !== null && e.submitTs !== null && e.reapTs !== e.completeTs) args.reap_ns = e.reapTs - e.submitTs;
+        if (e.beforeRecording) args.submitted_before_recording = true;
         const model = e.kind === 'aio' ? Style.aio : Style.uring;
         const id = this.push(KindCode[e.kind], e.name, track, start, end, (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode, flags, e.res ?? 0, e.stackId, args, lane);
         if (e.submitTs !== null && e.completeTs !== null) {
@@ -199,28 +206,27 @@ export class TraceStore {
       case 'signal': {
         const track = this.threadTrack(e.pid, e.tid);
         if (e.phase === 'handler') {
-          return this.push(KindCode.signal, `${e.name} handler`, track, e.ts, e.ts + (e.dur ?? 0), Style.signal, 0, 0, e.stackId, { ...e.args, handler_ns: e.dur });
+          return this.push(KindCode.signal, signalLabel(e), track, e.ts, e.ts + (e.dur ?? 0), Style.signal, 0, 0, e.stackId, { ...e.args, handler_ns: e.dur });
         }
         if (e.phase === 'generate') {
-          const senderTid = typeof e.args.sender_tid === 'number' ? e.args.sender_tid : 0;
-          const senderPid = typeof e.args.sender_pid === 'number' ? e.args.sender_pid : 0;
-          const from = senderPid === e.pid && senderTid ? this.threadTrack(senderPid, senderTid) : track;
+          const sender = generateThread(e);
+          const from = this.threadTrack(sender.pid, sender.tid);
           this.generated.set(`${e.pid}:${e.sig}:${e.ts}`, { track: from, ts: e.ts });
-          return this.push(KindCode.signal, `${e.name} generated`, from, e.ts, null, Style.signal, 0, e.code, 0n, e.args);
+          return this.push(KindCode.signal, signalLabel(e), from, e.ts, null, Style.signal, 0, e.code, 0n, e.args);
         }
-        const id = this.push(KindCode.signal, `${e.name} delivered`, track, e.ts, null, Style.signal, 0, e.code, e.stackId, { ...e.args, generated_ns_ago: e.generateTs !== null ? e.ts - e.generateTs : null });
+        const id = this.push(KindCode.signal, signalLabel(e), track, e.ts, null, Style.signal, 0, e.code, e.stackId, { ...e.args, generated_ns_ago: e.generateTs !== null ? e.ts - e.generateTs : null });
         const gen = e.generateTs !== null ? this.generated.get(`${e.pid}:${e.sig}:${e.generateTs}`) : undefined;
         if (gen) this.arrows.push({ fromTrack: gen.track, fromTime: gen.ts, toTrack: track, toTime: e.ts, style: Style.signal, id });
         return id;
       }
       case 'irq': {
         const dev = this.uio.deviceOfIrq(e.irq);
-        const track = dev ? this.tracks.uio(dev.index, `uio${dev.index} ${dev.name} · IRQ ${dev.irq}`) : this.tracks.irq(e.cpu);
+        const track = dev ? this.tracks.uio(dev.index, uioLabel(dev)) : this.tracks.irq(e.cpu);
         return this.push(KindCode.irq, e.name, track, e.ts, e.ts + e.dur, dev ? Style.uio : Style.irq, e.ret === 0 ? Flag.error : 0, e.ret, 0n, e.args);
       }
       case 'wake': {
         const from = this.threadTrack(e.pid, e.tid);
-        const id = this.push(KindCode.wake, `${e.name} woke ${e.wakeeTid}`, from, e.ts, null, Style.wakeup, 0, 0, 0n, e.args);
+        const id = this.push(KindCode.wake, wakeLabel(e), from, e.ts, null, Style.wakeup, 0, 0, 0n, e.args);
         this.arrows.push({ fromTrack: from, fromTime: e.ts, toTrack: this.threadTrack(e.wakeePid, e.wakeeTid), toTime: e.ts, style: Style.wakeup, id });
         return id;
       }
@@ -231,7 +237,7 @@ export class TraceStore {
           this.threadTrack(e.pid, e.tid);
           return -1;
         }
-        return this.push(KindCode[e.kind], `${e.kind} ${e.name}`, this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
+        return this.push(KindCode[e.kind], taskLabel(e), this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
       }
       case 'drop': {
         const prev = this.lastDrop.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
@@ -252,7 +258,7 @@ export class TraceStore {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = storedArgs(e.args, pointerArgs(e.sys));
+    const args = shownArgs(e);
     const previous = this.unfinished.get(key);
     if (previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
@@ -266,6 +272,7 @@ export class TraceStore {
       this.duration = Math.max(this.duration, e.ts + e.dur);
       if (!e.unfinished) this.unfinished.delete(key);
       this.revision++;
+      this.lastRef = previous;
       return -1;
     }
     const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);
@@ -312,24 +319,4 @@ export class TraceStore {
       args: this.argTable.get(this.args.get(id)) ?? {},
     };
   }
-}
-
-const POINTERS = new Map<number, readonly string[]>();
-
-/** The pointer arguments of a syscall (looked up once per syscall, not once per event). */
-function pointerArgs(sys: number): readonly string[] {
-  let p = POINTERS.get(sys);
-  if (!p) {
-    p = SYSCALLS.get(sys)?.args.filter((a) => a.fmt === 'ptr').map((a) => a.name) ?? [];
-    POINTERS.set(sys, p);
-  }
-  return p;
-}
-
-/** Arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
-function storedArgs(args: Args, pointers: readonly string[]): Args {
-  if (!pointers.length) return args;
-  const out: Args = {};
-  for (const [k, v] of Object.entries(args)) if (!pointers.includes(k)) out[k] = v;
-  return out;
 }

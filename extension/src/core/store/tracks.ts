@@ -3,6 +3,7 @@
  * per process (in lanes), a track of interrupts per CPU.
  */
 import type { TrackInfo, TrackKind } from '../../../../protocol/messages';
+import { cpuLabel, IRQ_GROUP_LABEL, REQUESTS_LABEL, UIO_GROUP_LABEL } from '../model/labels';
 
 /** Lanes a requests track may use; more overlapping requests share the last one. */
 export const MAX_LANES = 16;
@@ -26,6 +27,8 @@ export class Tracks {
   private readonly list: MutableTrack[] = [];
   private readonly byKey = new Map<string, number>();
   private readonly processNames = new Map<number, string>();
+  /** What a process's group label adds after its name and pid (its container). */
+  private readonly processNotes = new Map<number, string>();
   private version = 0;
 
   /** Changes whenever a track is added or renamed. */
@@ -45,7 +48,8 @@ export class Tracks {
   }
 
   private group(pid: number): string {
-    return `${this.processNames.get(pid) || 'process'} ${pid}`;
+    const note = this.processNotes.get(pid);
+    return `${this.processNames.get(pid) || 'process'} ${pid}${note ? ` · ${note}` : ''}`;
   }
 
   /** The track of a thread. */
@@ -55,17 +59,25 @@ export class Tracks {
 
   /** The requests-in-flight track of a process. */
   requests(pid: number): number {
-    return this.get(`r${pid}`, () => ({ kind: 'requests', label: 'requests in flight', group: this.group(pid), pid, tid: 0, lanes: 1 }));
+    return this.get(`r${pid}`, () => ({ kind: 'requests', label: REQUESTS_LABEL, group: this.group(pid), pid, tid: 0, lanes: 1 }));
   }
 
   /** The interrupts track of a CPU. */
   irq(cpu: number): number {
-    return this.get(`i${cpu}`, () => ({ kind: 'irq', label: `CPU ${cpu}`, group: 'Hard interrupts', pid: 0, tid: 0, lanes: 1 }));
+    return this.get(`i${cpu}`, () => ({ kind: 'irq', label: cpuLabel(cpu), group: IRQ_GROUP_LABEL, pid: 0, tid: 0, lanes: 1 }));
   }
 
   /** The track of a UIO device: its interrupts, with arrows to the threads they wake. */
   uio(index: number, label: string): number {
-    return this.get(`u${index}`, () => ({ kind: 'uio', label, group: 'UIO devices', pid: 0, tid: 0, lanes: 1 }));
+    return this.get(`u${index}`, () => ({ kind: 'uio', label, group: UIO_GROUP_LABEL, pid: 0, tid: 0, lanes: 1 }));
+  }
+
+  /** Add a note to a process's group label, e.g. the container it runs in. */
+  note(pid: number, text: string): void {
+    if (this.processNotes.get(pid) === text) return;
+    this.processNotes.set(pid, text);
+    for (const t of this.list) if (t.pid === pid && t.kind !== 'irq' && t.kind !== 'uio') t.group = this.group(pid);
+    this.version++;
   }
 
   /** A thread or process got a (new) name. */

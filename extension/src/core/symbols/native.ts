@@ -78,10 +78,13 @@ export function loadNative(path = nativeAddonPath()): NativeModule {
   }
 }
 
-/** A symbolizer, or the reason there is none. */
-export function createSymbolizer(): { symbolizer: NativeSymbolizer | null; error: string | null } {
+/**
+ * A symbolizer, or the reason there is none. `debugDirs`: where separate debug files are looked
+ * for by build-id (default /usr/lib/debug; a container's own first when reading its binaries).
+ */
+export function createSymbolizer(debugDirs?: string[]): { symbolizer: NativeSymbolizer | null; error: string | null } {
   try {
-    return { symbolizer: new (loadNative().Symbolizer)(), error: null };
+    return { symbolizer: new (loadNative().Symbolizer)(debugDirs ? { debugDirs } : undefined), error: null };
   } catch (e) {
     return { symbolizer: null, error: errorMessage(e) };
   }

@@ -6,9 +6,22 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { StackFlag } from '../../../../protocol/generated/wire';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
-import { fileOffset, type MemoryMap } from './maps';
+import { fileOffset, type MemoryMap } from '../model/maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
+
+/**
+ * The file systems of processes in other mount namespaces (containers), while they can be read:
+ * `fileOf` gives a binary's path as the process sees it, made readable here; `symbolizerOf` reads
+ * with the container's debug directories first.
+ */
+export interface ProcessRoots {
+  /** The readable path of `path` in process `pid`'s file system; null when it has none of its own; a string problem when it cannot be read. */
+  fileOf(pid: number, path: string): { file: string } | { problem: string } | null;
+  /** The symbolizer for binaries read from process `pid`'s file system. */
+  symbolizerOf(pid: number): NativeSymbolizer | null;
+}
 
 /** One frame of a resolved stack (inlined calls are frames of their own). */
 export interface StackFrame {
@@ -34,15 +47,15 @@ export interface ResolvedStack {
 
 interface ModuleState {
   readonly key: string;
-  /** The file read for it: the mapped path, or its copy found in a search directory. */
+  /** The file read for it: the mapped path, its copy found in a search directory, or the path in its container. */
   readonly file: string;
+  /** Reads it (a container's files are read with the container's debug directories). */
+  readonly symbolizer: NativeSymbolizer | null;
   readonly problem: string | null;
   readonly noLines: boolean;
 }
 
-const STACK_FLAG_TRUNCATED = 1;
 const UNMAPPED = 'address in no known executable mapping';
-const STACK_FLAG_BAD_FP = 4;
 
 function popcount(x: number): number {
   let n = 0;
@@ -69,6 +82,8 @@ export class StackResolver {
      * name; a candidate is used only when its build-id is the one the process ran.
      */
     private readonly searchPath: readonly string[] = [],
+    /** Containers' file systems, while the trace is recorded (TracePipeline's `liveRoots`). */
+    private readonly roots: ProcessRoots | null = null,
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -95,6 +110,11 @@ export class StackResolver {
     return [...this.substitutions].map(([path, s]) =>
       s.verified ? `${path}: read from ${s.file} (same build-id)` : `${path}: read from ${s.file}, matched by name only (the trace has no build-id for it: kernels before 6.11 do not give one)`,
     );
+  }
+
+  /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
+  settled(stackId: bigint): boolean {
+    return this.resolved.has(stackId);
   }
 
   /** Forget results, e.g. after more memory maps arrived. */
@@ -150,32 +170,40 @@ export class StackResolver {
   /** CFA rule at pc (pc-1 for a return address); undefined when nothing can say, null for no rule. */
   private cfaAt(info: StackInfo, pc: bigint, isReturn: boolean): CfaRule | null | undefined {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
-    if (!m || !this.symbolizer || m.vdso || m.anonymous || this.module(m).problem) return undefined;
+    if (!m || m.vdso || m.anonymous) return undefined;
+    const mod = this.module(m);
+    if (!mod.symbolizer || mod.problem) return undefined;
     try {
-      return this.symbolizer.cfa(this.module(m).file, [fileOffset(m, pc) - (isReturn ? 1 : 0)])[0];
+      return mod.symbolizer.cfa(mod.file, [fileOffset(m, pc) - (isReturn ? 1 : 0)])[0];
     } catch {
       return undefined;
     }
   }
 
   private module(m: MemoryMap): ModuleState {
-    const id = `${m.path}\0${m.ino}\0${m.buildId ?? ''}`;
+    // a container's /app/server is not the host's: its files are told apart by the process's root
+    const inRoot = this.roots?.fileOf(m.pid, m.path) ?? null;
+    const id = `${m.path}\0${m.ino}\0${m.buildId ?? ''}${inRoot ? `\0${'file' in inRoot ? inRoot.file : m.pid}` : ''}`;
     const known = this.modules.get(id);
     if (known) return known;
     let problem: string | null = null;
     let noLines = false;
     let file = m.path;
-    if (!this.symbolizer) {
+    const symbolizer = inRoot && 'file' in inRoot ? this.roots?.symbolizerOf(m.pid) ?? this.symbolizer : this.symbolizer;
+    if (!symbolizer) {
       problem = this.symbolizerError ?? 'no symbolizer';
     } else {
       const copy = this.findCopy(m);
       if (copy) file = copy;
-      if (!existsSync(file)) {
+      else if (inRoot && 'file' in inRoot) file = inRoot.file;
+      if (inRoot && 'problem' in inRoot && !copy) {
+        problem = `${m.path}: ${inRoot.problem}`;
+      } else if (!existsSync(file)) {
         problem = m.deleted ? `${m.path} was deleted after it was mapped` : `${m.path} is not there`;
         if (this.searchPath.length) problem += ` (nor, with build-id ${m.buildId ?? 'unknown'}, in ${this.searchPath.join(', ')})`;
       } else {
         try {
-          const info = this.symbolizer.inspect(file);
+          const info = symbolizer.inspect(file);
           if (m.buildId && info.buildId && info.buildId !== m.buildId) {
             problem = `${m.path} was replaced after it was mapped (build-id ${info.buildId}, the process runs ${m.buildId})`;
           } else if (file === m.path && !m.buildId && m.ino && statSync(m.path).ino !== m.ino) {
@@ -187,7 +215,7 @@ export class StackResolver {
         }
       }
     }
-    const state = { key: m.buildId ?? `${file}:${m.ino}`, file, problem, noLines };
+    const state = { key: m.buildId ?? `${file}:${m.ino}`, file, symbolizer, problem, noLines };
     this.modules.set(id, state);
     return state;
   }
@@ -234,7 +262,7 @@ export class StackResolver {
         return;
       }
       const mod = this.module(m);
-      if (mod.problem || !this.symbolizer) {
+      if (mod.problem || !mod.symbolizer) {
         frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: mod.problem });
         return;
       }
@@ -244,7 +272,7 @@ export class StackResolver {
       let found = this.cache.get(key);
       if (!found) {
         try {
-          found = this.symbolizer.resolve(mod.file, [off])[0] ?? [];
+          found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
         } catch (e) {
           found = [];
           frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
@@ -263,7 +291,7 @@ export class StackResolver {
         });
       }
     });
-    return { frames, truncated: (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 };
+    return { frames, truncated: (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 };
   }
 
   private fromSymbolSection(stackId: bigint): ResolvedStack {
@@ -276,6 +304,6 @@ export class StackResolver {
         module: module || null, inlined: (r.flags & 1) !== 0, problem: problem || null,
       };
     });
-    return { frames, truncated: info ? (info.flags & (STACK_FLAG_TRUNCATED | STACK_FLAG_BAD_FP)) !== 0 : false };
+    return { frames, truncated: info ? (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 : false };
   }
 }

@@ -12,7 +12,7 @@ describe('process list', () => {
 
   it('puts the user\'s own processes first, newest first, without kernel threads or excluded pids', () => {
     const p = (pid: number, uid: number, startTicks: number, kernelThread = false): ProcessEntry => ({
-      pid, ppid: 1, name: `p${pid}`, exe: '', uid, user: String(uid), commandLine: `p${pid}`, kernelThread, startTicks,
+      pid, ppid: 1, name: `p${pid}`, exe: '', uid, user: String(uid), commandLine: `p${pid}`, kernelThread, startTicks, container: null,
     });
     const order = pickerOrder([p(1, 0, 1), p(2, 1000, 5), p(3, 1000, 9), p(4, 0, 20, true), p(5, 1000, 30)], 1000, new Set([5]));
     assert.deepEqual(order.map((x) => x.pid), [3, 2, 1]);
@@ -20,7 +20,7 @@ describe('process list', () => {
 
   it('puts the workspace\'s programs first and the editor\'s own processes after the user\'s others', () => {
     const p = (pid: number, ppid: number, exe: string, commandLine: string, uid = 1000, startTicks = pid): ProcessEntry => ({
-      pid, ppid, name: exe.split('/').pop() ?? '', exe, uid, user: String(uid), commandLine, kernelThread: false, startTicks,
+      pid, ppid, name: exe.split('/').pop() ?? '', exe, uid, user: String(uid), commandLine, kernelThread: false, startTicks, container: null,
     });
     const list = [
       p(10, 1, '/usr/bin/node', '/usr/bin/node code-server'), // the editor's server

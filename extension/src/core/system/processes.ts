@@ -3,6 +3,7 @@
  * command line.
  */
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { processContainer } from './containers';
 
 /** A running process. */
 export interface ProcessEntry {
@@ -18,6 +19,8 @@ export interface ProcessEntry {
   readonly kernelThread: boolean;
   /** Start time in clock ticks since boot (newest first sorts by it). */
   readonly startTicks: number;
+  /** The container it runs in, when not this process's own ("docker 3f2a1b2c3d4e, pid 1"), else null. */
+  readonly container: string | null;
 }
 
 function userNames(): Map<number, string> {
@@ -76,6 +79,7 @@ export function listProcesses(): ProcessEntry[] {
       commandLine: cmd || `[${name}]`,
       kernelThread: !cmd && (Number(fields[6]) & 0x00200000) !== 0 /* PF_KTHREAD in flags */ || (!cmd && fields[1] === '2'),
       startTicks: Number(fields[19]) || 0,
+      container: cmd ? processContainer(pid) : null,
     });
   }
   return out;

@@ -42,8 +42,8 @@ export function sampleTrace(): Uint8Array {
   b.syscall({ sys: sysId('io_getevents'), tid: 101, ts: b.at(71 * MS), dur: 1 * MS, ret: 2, args: [ctx, 2n, 2n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn], stackId: 4n });
   const ring = 0xffff888000010000n;
   b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(80 * MS), ctx: ring, fd: 7, sqEntries: 8, cqEntries: 16, setupFlags: 0 }));
-  b.add(wire.encodeUringSubmit({ opcode: 22, sqThread: 0, pid: PID, tid: PID, ts: b.at(81 * MS), ctx: ring, req: 0x77n, userData: 0xb1n, reqFlags: 0n, fd: 6 }));
-  b.add(wire.encodeUringComplete({ pid: PID, tid: PID, ts: b.at(81.4 * MS), ctx: ring, req: 0x77n, userData: 0xb1n, res: 512, cflags: 0 }));
+  b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 22, sqThread: 0, pid: PID, tid: PID, ts: b.at(81 * MS), ctx: ring, req: 0x77n, userData: 0xb1n, reqFlags: 0n, fd: 6 }));
+  b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(81.4 * MS), ctx: ring, req: 0x77n, userData: 0xb1n, res: 512, cflags: 0 }));
   b.add(wire.encodeSignalGenerate({ sig: 29, group: 1, result: 0, flags: 0, pid: PID, tid: PID, ts: b.at(90 * MS), senderPid: PID, senderTid: 101, code: 1, sigErrno: 0, pollFd: 4, pollBand: 65, senderComm: 'worker-1' }));
   b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid: PID, ts: b.at(90.05 * MS), code: 1, sigErrno: 0, pollFd: 4, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 1n }));
   b.add(wire.encodeIrq({ cpu: 1, irq: 11, ret: 1, ts: b.at(95 * MS), dur: 4200, name: 'uio_pci_generic' }));

@@ -2,7 +2,11 @@
  * Building event streams by hand, for tests: every record through the generated encoders, so the
  * tests exercise the same layout the tracer writes.
  */
+import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
+import { TraceAssembler } from '../model/assembler';
+import type { TraceEvent } from '../model/events';
+import { StreamReader } from '../stream/reader';
 
 /** Defaults shared by the builders: one process 100 with threads 100 and 101. */
 export const PID = 100;
@@ -55,6 +59,58 @@ export class StreamBuilder {
     );
   }
 
+  /** A select/poll/epoll wait: epoll_wait(epfd, timeoutMs) returning `ret` ready fds (`ready`: [fd's epoll data, events]). */
+  epollWait(o: { tid?: number; ts: number; dur: number; ret?: number; timeoutMs?: number; epfd?: number; stackId?: bigint; ready?: [bigint, number][] }): this {
+    const ready = o.ready ?? [];
+    return this.syscall({
+      sys: sysId('epoll_wait'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? ready.length, stackId: o.stackId ?? 0n,
+      args: [BigInt(o.epfd ?? 3), 0x7ffe0000n, 16n, BigInt.asUintN(64, BigInt(o.timeoutMs ?? 100)), 0n, 0n], dataFormat: 1,
+      data: [o.timeoutMs !== undefined && o.timeoutMs < 0 ? 0xffffffffffffffffn : BigInt(o.timeoutMs ?? 100) * 1_000_000n, ...ready.flatMap(([d, ev]) => [BigInt(ev), d])],
+    });
+  }
+
+  /** A blocking-class call on fd `fd` (read, pread64, fsync, recvfrom, accept4...); `nonblocking`: the fd had O_NONBLOCK. */
+  call(name: string, o: { tid?: number; pid?: number; ts: number; dur: number; ret?: number; fd?: number; stackId?: bigint; nonblocking?: boolean; args?: bigint[] }): this {
+    const args = o.args ?? [BigInt(o.fd ?? 0), 0x7ffe1000n, 64n, 0n, 0n, 0n];
+    return this.syscall({
+      sys: sysId(name), pid: o.pid ?? PID, tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? 0, stackId: o.stackId ?? 0n,
+      flags: o.nonblocking ? wire.SyscallFlag.nonblocking : 0, args,
+    });
+  }
+
+  /** Thread `tid`, in `call` on fd `fd`, woke thread `wakee` out of the call it began at `since` (ms after the origin, or null for an untraced wait). */
+  wake(o: { tid: number; ts: number; wakee: number; since: number | null; call?: string; wakeeCall?: string; fd?: number; pid?: number }): this {
+    return this.add(wire.encodeWake({
+      wakerSys: sysId(o.call ?? 'write'), wakeeSys: sysId(o.wakeeCall ?? 'epoll_wait'), pid: o.pid ?? PID, tid: o.tid, ts: this.at(o.ts),
+      wakeePid: o.pid ?? PID, wakeeTid: o.wakee, wakeeSince: o.since === null ? 0 : this.at(o.since), wakerFd: o.fd ?? -1,
+    }));
+  }
+
+  /** A call_summary record: calls counted (not sent) for thread `tid` at `stackId`, cumulative. */
+  summary(o: { tid?: number; ts: number; call: string; fdType?: number; nonblocking?: boolean; inLoop?: boolean; stackId?: bigint; count: number; totalNs: number; maxNs?: number; errnos?: [number, number][] }): this {
+    const errnos = o.errnos ?? [];
+    const values = [0, 0, 0, 0];
+    const counts = [0, 0, 0, 0];
+    errnos.slice(0, 4).forEach(([e, n], i) => {
+      values[i] = e;
+      counts[i] = n;
+    });
+    return this.add(wire.encodeCallSummary({
+      sys: sysId(o.call), fdType: o.fdType ?? 0, flags: (o.nonblocking ? wire.CallSummaryFlag.nonblocking : 0) | (o.inLoop ? wire.CallSummaryFlag.in_loop : 0), pid: PID, tid: o.tid ?? PID, ts: this.at(o.ts),
+      stackId: o.stackId ?? 0n, count: o.count, totalNs: o.totalNs, maxNs: o.maxNs ?? 0, errors: errnos.reduce((n, [, c]) => n + c, 0),
+      errnoValues: values, errnoCounts: counts,
+    }));
+  }
+
+  /** A stack resolved in the symbol section: frames [function, file, line], innermost first (files starting with / are the program's). */
+  symbols(stackId: bigint, frames: [string, string, number][]): this {
+    frames.forEach(([fn, file, line], index) => {
+      const module = file.startsWith('/') ? '/work/app/server' : '/usr/lib/x86_64-linux-gnu/libc.so.6';
+      this.add(wire.encodeSymFrame({ index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
+    });
+    return this;
+  }
+
   /** The whole stream. */
   bytes(): Uint8Array {
     const n = this.parts.reduce((s, p) => s + p.length, 0);
@@ -72,4 +128,15 @@ export class StreamBuilder {
 export function sysId(name: string): number {
   for (const s of wire.SYSCALLS.values()) if (s.name === name) return s.id;
   throw new Error(`no syscall ${name} in the schema`);
+}
+
+/** The events a stream assembles into (the input read whole, then finished), and the assembler. */
+export function assemble(b: StreamBuilder): { events: TraceEvent[]; asm: TraceAssembler } {
+  const events: TraceEvent[] = [];
+  const asm = new TraceAssembler((e) => events.push(e));
+  const reader = new StreamReader({ record: (r) => asm.push(r) });
+  reader.push(b.bytes());
+  assert.equal(reader.end(), undefined);
+  asm.finish();
+  return { events, asm };
 }

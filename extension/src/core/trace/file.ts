@@ -3,8 +3,8 @@
  * stack resolved to source). A file cut short opens up to its last whole record, with a warning.
  */
 import { UserError } from '../errors';
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events';
 import { encodeSymbolSection } from './symbolSection';
 import { TracePipeline, type PipelineOptions } from './pipeline';
@@ -16,18 +16,48 @@ export class TraceFileWriter {
   /** Where the next write goes. */
   private pos = 0;
 
+  /** The file was emptied for this trace (an existing one is left as it was until the first write). */
+  private started = false;
+
   private constructor(
     private readonly fh: FileHandle,
     readonly path: string,
+    /** The file did not exist before: discard() removes it. */
+    private readonly created: boolean,
   ) {}
 
-  /** Create (or truncate) the file. */
+  /**
+   * Open the file for writing (created when missing), so that a path that cannot be written is
+   * refused before anything starts; an existing file keeps its content until the first write.
+   */
   static async create(path: string): Promise<TraceFileWriter> {
-    return new TraceFileWriter(await open(path, 'w'), path);
+    let created = false;
+    let fh: FileHandle;
+    try {
+      fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      fh = await open(path, constants.O_WRONLY);
+    }
+    return new TraceFileWriter(fh, path, created);
+  }
+
+  /** Nothing was recorded: close, and remove the file if this writer created it. */
+  async discard(): Promise<void> {
+    await this.queue;
+    await this.fh.close();
+    if (this.created && !this.started) await unlink(this.path).catch(() => undefined);
   }
 
   /** Append raw stream bytes, in order. */
   write(chunk: Uint8Array): void {
+    if (!this.started) {
+      this.started = true;
+      this.queue = this.queue.then(() => this.fh.truncate(0)).catch((e: Error) => {
+        this.failed ??= e;
+      });
+    }
     const copy = Uint8Array.from(chunk);
     const at = this.pos;
     this.pos += copy.length;

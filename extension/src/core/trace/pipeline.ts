@@ -7,6 +7,7 @@ import { TraceAssembler } from '../model/assembler';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { StackResolver } from '../symbols/stacks';
 import { StreamReader } from '../stream/reader';
+import { ContainerRoots } from '../system/containers';
 import { RecordKind } from '../../../../protocol/generated/wire';
 
 /** Options of a pipeline. */
@@ -20,11 +21,16 @@ export interface PipelineOptions {
   readonly events?: boolean;
   /** Directories holding the binaries of a trace recorded elsewhere (StackResolver). */
   readonly symbolPath?: readonly string[];
+  /**
+   * The trace is being recorded on this machine now: a target in another mount namespace (a
+   * container) has its binaries and debug files read through /proc/PID/root.
+   */
+  readonly liveRoots?: boolean;
 }
 
 /** Records that describe the trace rather than being events: always decoded. */
 const CONTEXT_KINDS = new Set<number>(
-  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'sym_frame', 'uring_ring'] as const).map((k) => RecordKind[k]),
+  (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring', 'call_summary'] as const).map((k) => RecordKind[k]),
 );
 /** Records that become one event each (for counting without decoding). */
 const EVENT_KINDS = new Set<number>(
@@ -38,24 +44,39 @@ export class TracePipeline {
   readonly resolver: StackResolver;
   /** Why stacks cannot be resolved, when they cannot. */
   readonly symbolizerError: string | null;
+  /** A live target's container file system (liveRoots), else null. */
+  readonly containerRoots: ContainerRoots | null;
+  /**
+   * Build events (else only count them, as with `events: false`). A live view that cannot keep up
+   * turns it off for a while: the saved trace needs none of them decoded.
+   */
+  decodeEvents: boolean;
+  /** Called for each event record counted without being decoded while decodeEvents is off. */
+  onEventSkipped: (() => void) | undefined;
 
   constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
     this.trace = new TraceAssembler(onEvent);
-    const all = options.events !== false;
+    this.decodeEvents = options.events !== false;
     this.reader = new StreamReader(
       {
-        record: (r) => this.trace.push(r),
+        record: (r) => {
+          this.trace.push(r);
+          if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
+        },
         skipped: (kind) => {
-          if (EVENT_KINDS.has(kind)) this.trace.events++;
+          if (!EVENT_KINDS.has(kind)) return;
+          this.trace.events++;
+          this.onEventSkipped?.();
         },
       },
-      all ? undefined : (kind) => CONTEXT_KINDS.has(kind),
+      (kind) => this.decodeEvents || CONTEXT_KINDS.has(kind),
     );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
     if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
     this.symbolizerError = error;
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath);
+    this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */

@@ -26,6 +26,8 @@ export interface TracerOptions {
   readonly irq?: boolean;
   readonly stacks?: boolean;
   readonly ringSize?: number;
+  /** Trace only the process itself, not its existing or future children. */
+  readonly noChildren?: boolean;
   /** stdio of a launched program: inherited (default) or piped to the caller. */
   readonly programStdio?: 'inherit' | 'pipe';
   /** Working directory of a launched program. */
@@ -63,10 +65,34 @@ export function tracerArgs(o: TracerOptions): string[] {
   if (o.irq) args.push('--irq');
   if (o.stacks === false) args.push('--no-stacks');
   if (o.ringSize !== undefined) args.push('--ring-size', String(o.ringSize));
+  if (o.noChildren) args.push('--no-children');
   if (o.pid !== undefined) args.push('--pid', String(o.pid));
   else if (o.command?.length) args.push('--', ...o.command);
   else throw new UserError('usage', 'nothing to trace: give a pid or a command');
   return args;
+}
+
+/** The tracer announces the start and the end in words too; the start and end records say them. */
+const ANNOUNCEMENT = /^iolens-tracer: (tracing pid |stopped \()/;
+
+/**
+ * The tracer's diagnostics, line by line (without its `iolens-tracer: ` prefix), less the lines
+ * that only announce what the stream's start and end records say (an unfinished last line too).
+ */
+export function onTracerDiagnostics(log: Readable, onLine: (line: string) => void): void {
+  let text = '';
+  const emit = (line: string): void => {
+    if (line && !ANNOUNCEMENT.test(line)) onLine(line.replace(/^iolens-tracer: /, ''));
+  };
+  log.setEncoding('utf8');
+  log.on('data', (s: string) => {
+    text += s;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      emit(text.slice(0, nl));
+      text = text.slice(nl + 1);
+    }
+  });
+  log.on('end', () => emit(text));
 }
 
 /** Start the tracer. */

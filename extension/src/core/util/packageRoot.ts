@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 let cached: string | undefined;
+let version: string | undefined;
 
 /** Absolute path of the folder with iolens's package.json. */
 export function packageRoot(): string {
@@ -27,4 +28,10 @@ export function packageRoot(): string {
     if (up === dir) throw new Error(`cannot find the iolens installation above ${__dirname}`);
     dir = up;
   }
+}
+
+/** iolens's version, from its package.json (the one place it is written). */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -28,7 +28,7 @@ export async function pickProcess(): Promise<ProcessPick | undefined> {
   let rank: ProcessRank | undefined;
   for (const p of pickerOrder(listProcesses(), uid, { exclude: new Set([process.pid]), folders, editorPid: process.pid })) {
     if (p.rank !== rank) items.push({ label: SEPARATORS[(rank = p.rank)], kind: vscode.QuickPickItemKind.Separator });
-    items.push({ label: `${p.name}`, description: `${p.pid}${p.uid === uid ? '' : ` · ${p.user}`}`, detail: p.commandLine, pid: p.pid, name: p.name });
+    items.push({ label: `${p.name}`, description: `${p.pid}${p.uid === uid ? '' : ` · ${p.user}`}${p.container ? ` · ${p.container}` : ''}`, detail: p.commandLine, pid: p.pid, name: p.name });
   }
   const picked = await vscode.window.showQuickPick(items, {
     title: 'I/O Lens: Attach to Process',

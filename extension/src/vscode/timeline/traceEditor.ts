@@ -9,7 +9,8 @@ import { log } from '../log';
 import { settings } from '../settings';
 import type { Sessions } from '../sessions';
 
-class TraceDocument implements vscode.CustomDocument {
+/** A trace opened in a read-only custom editor: the session is its content. */
+export class TraceDocument implements vscode.CustomDocument {
   constructor(
     readonly uri: vscode.Uri,
     readonly session: TraceSession,

@@ -1,0 +1,456 @@
+/**
+ * The analysis in one streaming pass: every event goes through `add` once, in stream order (a
+ * saved trace of millions of events, or a live recording); `result()` may be asked at any time
+ * and changes nothing, so a live view asks again as the recording grows. Memory is bounded by the
+ * number of threads, call sites and rules' keys, never by the number of events.
+ */
+import type { DropEvent, SignalEvent, SyscallEvent, TraceEvent, WakeEvent } from '../model/events';
+import type { FdInfo } from '../model/fdtable';
+import type { FilteredCounts } from '../model/filtered';
+import type { ProcessTable } from '../model/processes';
+import { UioTracker, type UioDevices } from '../model/uio';
+import { ChainTracker } from './chains';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import type { AnalysisContext } from './context';
+import { classifyThreads, processVerdicts, type ModelInputs } from './models';
+import { AioSerializedRule } from './rules/aioSerialized';
+import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
+import { BusyPollRule } from './rules/busyPoll';
+import { EagainSpinRule } from './rules/eagainSpin';
+import { HerdWakeupsRule } from './rules/herdWakeups';
+import { LoopBlockedRule } from './rules/loopBlocked';
+import { LostEventsRule } from './rules/lostEvents';
+import { PoolSaturatedRule } from './rules/poolSaturated';
+import { SignalCoalescedRule } from './rules/signalCoalesced';
+import { SqpollWakeupsRule } from './rules/sqpollWakeups';
+import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
+import { uioMissedIrqFindings } from './rules/uioMissedIrq';
+import { SiteTable } from './sites';
+import { ThreadTable, type ThreadState } from './threadState';
+import { LoopTurns } from './turns';
+import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
+
+/** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
+export interface AnalysisSource {
+  readonly processes: ProcessTable;
+  readonly fds: { get(pid: number, fd: number): FdInfo | undefined };
+  readonly uioDevices: UioDevices;
+  readonly meta?: { readonly min_duration_ns?: number; readonly backend?: string } | undefined;
+  readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
+}
+
+const F_SETSIG = 'F_SETSIG';
+
+/** Options of the analysis. */
+export interface AnalyzerOptions {
+  /**
+   * Keep the wake-up chain of every wait and blocking call of at least this many ns, for
+   * `chainOf` (the editor draws the chain of a selected event; it holds every event anyway).
+   * Off by default: a report keeps only its findings' chains, in constant memory.
+   */
+  readonly keepChainsFrom?: number;
+}
+
+/** Runs every rule over a trace's events. */
+export class TraceAnalyzer {
+  private readonly threads = new ThreadTable();
+  private readonly loops = new Map<number, LoopTurns>();
+  private readonly setsig = new Map<number, Set<number>>();
+  private readonly span = { first: Number.POSITIVE_INFINITY, last: 0 };
+  private readonly chains: ChainTracker;
+  private readonly sites = new SiteTable();
+  private readonly uio: UioTracker;
+  /** epoll registrations per process and epoll fd: fd -> its type. */
+  private readonly epoll = new Map<string, Map<number, string>>();
+  /** io_uring rings (hex address) -> the thread that last entered them. */
+  private readonly ringOwner = new Map<string, number>();
+  private readonly sqRequests = new Map<number, number>();
+  /** Per thread, its last signal wait (a delivery of an I/O signal right after it ended it). */
+  private readonly lastSignalWait = new Map<number, { end: number; dur: number }>();
+  private readonly unsubscribe: () => void;
+  private events = 0;
+  private readonly chainsById = new Map<number, ChainHop[]>();
+
+  private readonly loopBlocked = new LoopBlockedRule();
+  private readonly busyPoll = new BusyPollRule();
+  private readonly aioSerialized = new AioSerializedRule();
+  private readonly aioSync = new AioSyncSubmitRule();
+  private readonly signalCoalesced = new SignalCoalescedRule();
+  private readonly pool = new PoolSaturatedRule();
+  private readonly sqpoll = new SqpollWakeupsRule();
+  private readonly eagain = new EagainSpinRule();
+  private readonly lost = new LostEventsRule();
+  private readonly timeouts = new TimeoutWakeupsRule();
+  private readonly herd = new HerdWakeupsRule();
+  private readonly ctx: AnalysisContext;
+
+  constructor(
+    private readonly source: AnalysisSource,
+    private readonly options: AnalyzerOptions = {},
+  ) {
+    const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
+    this.chains = new ChainTracker(this.threads, name);
+    this.uio = new UioTracker(source.uioDevices);
+    const minDuration = (): number | null => this.minDurationNs();
+    this.ctx = {
+      threads: this.threads, loops: this.loops, setsig: this.setsig, span: this.span, threadName: name,
+      fd: (pid, fd) => source.fds.get(pid, fd),
+      get minDurationNs() {
+        return minDuration();
+      },
+    };
+    this.unsubscribe = source.filtered.listen((d) => this.addFiltered(d));
+  }
+
+  private minDurationNs(): number | null {
+    const m = this.source.meta?.min_duration_ns;
+    return typeof m === 'number' ? m : null;
+  }
+
+  /** Stop listening to the trace's counted calls. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  /** One event, with the id its consumer gives it (a report: its ordinal; the editor: its store id). */
+  add(e: TraceEvent, id: number): void {
+    this.events++;
+    const uioWake = this.uio.add(e, id);
+    if (e.kind !== 'drop' && e.kind !== 'irq') {
+      if (e.ts < this.span.first) this.span.first = e.ts;
+      const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
+      if (end > this.span.last) this.span.last = end;
+    }
+    switch (e.kind) {
+      case 'syscall':
+        this.syscall(e, id, uioWake ? { ts: uioWake.irqTs, id: uioWake.irqRef, name: `IRQ ${uioWake.device.irq} of uio${uioWake.device.index} (${uioWake.device.name})` } : undefined);
+        break;
+      case 'aio': {
+        this.aioSerialized.request(e);
+        const t = this.threads.get(e.pid, e.tid);
+        if (e.completeTid !== null) this.threads.get(e.pid, e.completeTid).aio.reaped++;
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id);
+        this.touch(t, e.ts);
+        break;
+      }
+      case 'uring': {
+        this.sqpoll.request(e);
+        const ring = '0x' + e.ring.toString(16);
+        if (e.sqThread) {
+          const owner = this.ringOwner.get(ring);
+          if (owner !== undefined) this.sqRequests.set(owner, (this.sqRequests.get(owner) ?? 0) + 1);
+        } else {
+          this.threads.get(e.pid, e.tid).uring.requests++;
+        }
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `io_uring ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id);
+        break;
+      }
+      case 'signal':
+        this.signal(e, id);
+        break;
+      case 'wake':
+        this.wake(e, id);
+        break;
+      case 'thread':
+      case 'process':
+        if (e.name === 'exit') {
+          this.threads.get(e.pid, e.tid).exited = true;
+          if (e.kind === 'process') for (const t of this.threads.all()) if (t.pid === e.pid) t.exited = true;
+        }
+        break;
+      case 'drop':
+        this.lost.drop(e as DropEvent, id);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private touch(t: ThreadState, ts: number, end = ts): void {
+    if (ts < t.first) t.first = ts;
+    if (end > t.last) t.last = end;
+  }
+
+  private syscall(e: SyscallEvent, id: number, irq?: { ts: number; id: number; name: string }): void {
+    const cls = syscallClass(e.sys);
+    const t = this.threads.get(e.pid, e.tid);
+    const end = e.ts + e.dur;
+    if (e.unfinished) {
+      // still in progress: only an event loop blocked right now matters (a live view shows it)
+      if (cls === 'blocking' && this.loops.get(e.tid)?.inTurn(e.ts)) {
+        const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+        if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
+      }
+      return;
+    }
+    this.touch(t, e.ts, end);
+    t.lastEnd = end;
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id);
+    if (cls === 'wait') this.wait(e, id, t, irq);
+    else if (cls === 'blocking') this.blocking(e, id, t, irq);
+    else if (cls === 'setup') this.setup(e, id, t);
+  }
+
+  /** What a call must last to have waited: the ptrace backend's stops lengthen every call. */
+  private waitedNs(): number {
+    return this.source.meta?.backend === 'ptrace' ? WAITED_NS_PTRACE : WAITED_NS;
+  }
+
+  private fdOf(e: SyscallEvent): FdInfo | undefined {
+    return typeof e.args.fd === 'number' ? this.source.fds.get(e.pid, e.args.fd) : undefined;
+  }
+
+  private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    const timeout = waitTimeoutNs(e);
+    this.eagain.waited(e.pid, e.tid);
+    if (isMultiplexingWait(e.name)) {
+      t.addMux(e.name, e.dur);
+      if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
+      this.noteReady(e, t);
+      let loop = this.loops.get(e.tid);
+      if (!loop) {
+        loop = new LoopTurns(e.pid, e.tid);
+        this.loops.set(e.tid, loop);
+      }
+      const afterTimeout = loop.lastWaitTimedOut;
+      const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
+      if (turn) {
+        loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
+        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn.end - turn.start);
+      }
+      this.busyPoll.wait(e, id, timeout === 0);
+      this.timeouts.wait(e, id, timeout);
+      this.aioSync.wait(e);
+    } else if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
+      t.aio.waits++;
+      t.aio.waitNs += e.dur;
+      this.aioSerialized.syscall(e, id);
+      this.aioSync.wait(e);
+      this.busyPoll.wait(e, id, timeout === 0);
+    } else if (e.name === 'io_uring_enter') {
+      t.uring.enters++;
+      t.uring.enterNs += e.dur;
+      if (typeof e.args.ring === 'string') this.ringOwner.set(e.args.ring, e.tid);
+      this.sqpoll.enter(e, id);
+    } else if (isSignalWait(e.name)) {
+      t.signalWaitCalls++;
+      this.lastSignalWait.set(e.tid, { end: e.ts + e.dur, dur: e.dur });
+      if (e.name === 'rt_sigtimedwait' && e.ret > 0 && typeof e.args.signal === 'string') {
+        const sig = e.ret;
+        if (isIoSignal(sig, e.args.code === 'SI_KERNEL' ? 0x80 : /^POLL_/.test(String(e.args.code)) ? 1 : 0, this.setsig.get(e.pid), typeof e.args.si_fd === 'number' ? e.args.si_fd : null)) {
+          t.ioSignals.set(e.args.signal, (t.ioSignals.get(e.args.signal) ?? 0) + 1);
+          t.signalWaits++;
+          t.signalWaitNs += e.dur;
+        }
+      }
+    }
+    this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, t);
+  }
+
+  private keepChain(e: SyscallEvent, id: number, t: ThreadState): void {
+    const from = this.options.keepChainsFrom;
+    if (from === undefined || e.dur < from) return;
+    const chain = this.chains.lastChain(t);
+    if (chain.length > 1 || (chain.length === 1 && chain[0].cause !== 'unknown')) this.chainsById.set(id, chain);
+  }
+
+  /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
+  chainOf(id: number): readonly ChainHop[] | undefined {
+    return this.chainsById.get(id);
+  }
+
+  /** The fds a wait reported ready. */
+  private noteReady(e: SyscallEvent, t: ThreadState): void {
+    if (t.readyFds.size) t.readyFds.clear();
+    if (e.ret <= 0) return;
+    const list = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
+    for (const r of list) {
+      if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
+      if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
+      t.readyFds.add(r.fd);
+    }
+  }
+
+  private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+    // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
+    // time was the copy, or a ptrace tracer's stops)
+    const ready = b0.fd !== null && t.readyFds.delete(b0.fd); // only the first call after the wait: a second read of a blocking fd can block
+    const b = b0.blocked && !inherentlyBlocking(b0.kind) && ready ? { ...b0, blocked: false } : b0;
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
+    if (b.nonblocking) {
+      t.nonblocking++;
+      if (wouldBlock(e.ret)) {
+        t.eagain++;
+        this.eagain.eagain(e, id);
+      } else {
+        this.eagain.waited(e.pid, e.tid);
+      }
+      return;
+    }
+    if (!b.blocked) return;
+    this.eagain.waited(e.pid, e.tid);
+    this.busyPoll.other(e.pid, e.tid);
+    this.chains.call(e, id, t, irq);
+    this.keepChain(e, id, t);
+    const by = this.chains.lastWaker(t);
+    if (by !== null) t.blockedEndedBy.set(by, (t.blockedEndedBy.get(by) ?? 0) + 1);
+    if (b.kind === 'sleep') {
+      t.sleeps.count++;
+      t.sleeps.ns += e.dur;
+    } else {
+      t.addBlocked(b.kind, e.name, e.dur);
+      if (e.stackId && t.blockingSites.size < 64) t.blockingSites.add(e.stackId);
+      this.pool.blocked(e.tid, id, e.name, b.kind, e.stackId, e.ts, e.dur);
+      t.lastBlockedEnd = e.ts + e.dur;
+    }
+    if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
+  }
+
+  private setup(e: SyscallEvent, id: number, t: ThreadState): void {
+    switch (e.name) {
+      case 'io_submit': {
+        const ctx = typeof e.args.ctx_id === 'string' ? e.args.ctx_id : '';
+        const alone = this.aioSerialized.depth(ctx) === 0;
+        this.aioSerialized.syscall(e, id);
+        this.aioSync.submit(e, id, this.ctx, alone);
+        if (e.ret > 0) {
+          t.aio.submits++;
+          t.aio.requests += e.ret;
+        }
+        break;
+      }
+      case 'fcntl':
+        this.signalCoalesced.fcntl(e);
+        if (e.args.cmd === F_SETSIG && e.ret >= 0) {
+          const sig = Number(e.args.arg);
+          if (sig > 0) this.setsig.set(e.pid, new Set([...(this.setsig.get(e.pid) ?? []), sig]));
+        }
+        break;
+      case 'epoll_ctl': {
+        if (e.ret < 0 || typeof e.args.epfd !== 'number' || typeof e.args.fd !== 'number') break;
+        const k = `${e.pid}:${e.args.epfd}`;
+        const regs = this.epoll.get(k) ?? new Map<number, string>();
+        this.epoll.set(k, regs);
+        if (e.args.op === 'EPOLL_CTL_DEL') regs.delete(e.args.fd);
+        else regs.set(e.args.fd, typeof e.args.fd_type === 'string' ? e.args.fd_type : 'unknown');
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private signal(e: SignalEvent, id: number): void {
+    const siFd = typeof e.args.si_fd === 'number' ? e.args.si_fd : null;
+    const io = isIoSignal(e.sig, e.code, this.setsig.get(e.pid), siFd);
+    if (e.phase === 'deliver') {
+      const t = this.threads.get(e.pid, e.tid);
+      this.chains.delivered(t, e.ts, `${e.name}${io ? ' (I/O readiness)' : ''}`, id);
+      if (!io) t.otherSignals.set(e.name, (t.otherSignals.get(e.name) ?? 0) + 1);
+      if (io) {
+        t.ioSignals.set(e.name, (t.ioSignals.get(e.name) ?? 0) + 1);
+        const w = this.lastSignalWait.get(e.tid);
+        if (w && e.ts >= w.end && e.ts - w.end < 1e6) {
+          t.signalWaits++;
+          t.signalWaitNs += w.dur;
+          this.lastSignalWait.delete(e.tid);
+        }
+      }
+    }
+    if (io && e.phase !== 'handler') this.signalCoalesced.signal(e, id);
+  }
+
+  private wake(e: WakeEvent, id: number): void {
+    this.chains.wake(e, id);
+    const waker = this.threads.get(e.pid, e.tid);
+    const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
+    waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
+    wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);
+    // work done for the woken thread: the waker's last blocking call ended just before
+    if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) {
+      waker.deliveredTo.set(e.wakeeTid, (waker.deliveredTo.get(e.wakeeTid) ?? 0) + 1);
+    }
+    this.pool.woken(e.wakeeTid, e.ts);
+  }
+
+  private addFiltered(d: FilteredCounts): void {
+    const t = this.threads.get(d.pid, d.tid);
+    this.touch(t, d.since ?? d.ts, d.ts);
+    const kind = blockKind(d.call, d.fdType);
+    const eagain = d.errnos.EAGAIN ?? 0;
+    if (inherentlyBlocking(kind) && !d.nonblocking) {
+      if (kind === 'sleep') {
+        t.sleeps.count += d.count;
+        t.sleeps.ns += d.totalNs;
+      } else {
+        t.addBlocked(kind, d.call, d.totalNs, d.count - d.errors);
+        if (d.stackId && t.blockingSites.size < 64) t.blockingSites.add(d.stackId);
+      }
+      if (d.inLoop) this.loopBlocked.filtered(d);
+    } else {
+      t.nonblocking += d.nonblocking ? d.count : 0;
+      t.eagain += eagain;
+    }
+    this.pool.filtered(d);
+    this.herd.filtered(d);
+    if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
+  }
+
+  private inputs(): ModelInputs {
+    return {
+      epollFds: (pid, epfd) => {
+        const regs = this.epoll.get(`${pid}:${epfd}`);
+        if (!regs) return undefined;
+        const kinds = new Map<string, number>();
+        for (const type of regs.values()) kinds.set(type, (kinds.get(type) ?? 0) + 1);
+        return kinds;
+      },
+      aioDepth: (tid) => this.aioSerialized.maxDepthOf(tid),
+      sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
+      loopLag: (tid) => {
+        const s = this.loops.get(tid)?.stats();
+        return s ? { turns: s.turns, p99: s.p99 } : undefined;
+      },
+    };
+  }
+
+  /**
+   * Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live
+   * trace grows. `siteKey` names the line a stack's call is at (the report's and the editor's
+   * resolver give it), so that stacks differing only above that line make one finding.
+   */
+  result(siteKey?: (stackId: bigint) => string): AnalysisResult {
+    const ctx = this.ctx;
+    const inputs = this.inputs();
+    const threads = classifyThreads(ctx, inputs);
+    const processes = processVerdicts(ctx, inputs, threads, (pid) => {
+      const p = this.source.processes.find(pid);
+      return p?.name || ctx.threadName(pid, pid);
+    });
+    const sync = this.aioSync.syncContexts(ctx);
+    const findings: RawFinding[] = [
+      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),
+      ...this.busyPoll.findings(ctx),
+      ...this.aioSerialized.findings(ctx, sync),
+      ...this.aioSync.findings(ctx),
+      ...this.signalCoalesced.findings(ctx),
+      ...this.pool.findings(ctx, threads),
+      ...this.sqpoll.findings(ctx),
+      ...uioMissedIrqFindings(ctx, this.uio.results()),
+      ...this.eagain.findings(ctx),
+      ...this.lost.findings(ctx, this.events),
+      ...this.timeouts.findings(ctx),
+      ...this.herd.findings(ctx),
+    ].sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
+    const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
+      pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,
+      count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,
+    }));
+    return {
+      findings, threads, processes, loops: [...this.loops.values()].map((l) => l.stats()).filter((l) => l.turns > 0),
+      sites: this.sites.all(), filtered, minDurationNs: this.minDurationNs(),
+    };
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The catalogue of findings: each rule's name, what it means (the explanation the Problems panel
+ * and the report's documentation show) and its usual fixes. The one place these texts live.
+ */
+import type { BlockKind } from './classify';
+import type { RuleId } from './types';
+
+/** A rule of the catalogue. */
+export interface RuleInfo {
+  readonly id: RuleId;
+  /** A few words. */
+  readonly name: string;
+  /** What the rule looks for and why it matters. */
+  readonly explanation: string;
+}
+
+/** Every rule, in the order of docs/findings.md. */
+export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
+  'loop-blocked': {
+    id: 'loop-blocked', name: 'event loop blocked',
+    explanation:
+      'An event-loop thread (it waits in select, poll or epoll) made a blocking call inside a turn of its loop: a flush to storage, a read of a file or of a blocking pipe or socket, a sleep, a blocking connect. Nothing else the loop serves runs until the call returns, so every connection or timer it owns waits that long.',
+  },
+  'busy-poll': {
+    id: 'busy-poll', name: 'busy polling',
+    explanation:
+      'A thread calls select, poll, epoll_wait or io_getevents with a zero timeout again and again and gets nothing back: it spins, burning a CPU, instead of sleeping in the wait until something is ready.',
+  },
+  'aio-serialized': {
+    id: 'aio-serialized', name: 'AIO at queue depth 1',
+    explanation:
+      'Linux native AIO is used with never more than one request in flight: each completion is awaited before the next submission, so the requests run one after the other and asynchronous I/O buys nothing over a plain pread.',
+  },
+  'aio-sync-submit': {
+    id: 'aio-sync-submit', name: 'io_submit does the I/O itself',
+    explanation:
+      'io_submit returned only after the I/O was done (its completions were ready at once): Linux native AIO is asynchronous only for O_DIRECT I/O on file systems and devices that support it. On a buffered file, or a file system without asynchronous direct I/O, io_submit blocks the caller for the whole I/O.',
+  },
+  'signal-coalesced': {
+    id: 'signal-coalesced', name: 'I/O signals merged',
+    explanation:
+      'A standard I/O signal (SIGIO) was generated while the same signal was still pending, so the kernel merged them: the program is told once about several readiness events and loses the rest unless its handler drains every fd. A real-time signal queue that overflows loses them the same way.',
+  },
+  'pool-saturated': {
+    id: 'pool-saturated', name: 'thread pool saturated',
+    explanation:
+      'Every thread of a pool that does blocking I/O for another thread (a "pseudo-asynchronous" pool behind an event loop) was blocked at the same time while work waited for a free thread: the pool, not the device, sets the latency.',
+  },
+  'sqpoll-wakeups': {
+    id: 'sqpoll-wakeups', name: 'SQPOLL thread asleep',
+    explanation:
+      'An io_uring ring with a kernel submission thread (IORING_SETUP_SQPOLL) found that thread asleep at most submissions, so each one paid an io_uring_enter(IORING_ENTER_SQ_WAKEUP) system call plus the thread\'s wake-up: SQPOLL costs a CPU and saves nothing.',
+  },
+  'uio-missed-irq': {
+    id: 'uio-missed-irq', name: 'UIO interrupts missed',
+    explanation:
+      "A UIO driver's read() returned an interrupt count that jumped by more than one: interrupts arrived while the driver was not waiting for them, and the work they signalled was not done for each.",
+  },
+  'eagain-spin': {
+    id: 'eagain-spin', name: 'EAGAIN spin',
+    explanation:
+      'Non-blocking calls fail with EAGAIN again and again with no wait between them: the thread retries instead of waiting for readiness (poll, epoll) and burns a CPU.',
+  },
+  'lost-events': {
+    id: 'lost-events', name: 'records lost',
+    explanation:
+      'The recording lost records (the ring buffer or a table was full): the events behind some findings may be missing, so the diagnosis may be incomplete.',
+  },
+  'timeout-wakeups': {
+    id: 'timeout-wakeups', name: 'waits that time out',
+    explanation:
+      'An event loop wakes up because its short timeout fires, nearly every time, rather than because something is ready: a polling timer that costs wake-ups and CPU while nothing happens.',
+  },
+  'herd-wakeups': {
+    id: 'herd-wakeups', name: 'several threads woken for one event',
+    explanation:
+      'Several threads or processes wait on the same listening socket and are all woken for one connection; all but one then fail accept() with EAGAIN (a thundering herd).',
+  },
+};
+
+/** The usual fix for a blocking call inside an event loop, by what it blocked on. */
+export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null): string {
+  const f = fd !== null ? `fd ${fd}` : 'the fd';
+  switch (kind) {
+    case 'sync':
+      return `move the ${call} off the loop thread (a worker thread, or io_uring's IORING_OP_FSYNC), or batch the writes and flush once per batch`;
+    case 'file':
+      return `do the file I/O off the loop thread (a thread pool, io_uring, or O_DIRECT with Linux AIO): regular files are always "ready" to epoll, so ${call} blocks the loop for the whole I/O`;
+    case 'sleep':
+      return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';
+    case 'pipe':
+    case 'socket':
+    case 'device':
+      if (call === 'connect') return `make ${f} non-blocking (O_NONBLOCK), start the connect and wait for EPOLLOUT in the loop`;
+      if (call === 'accept' || call === 'accept4') return `make the listening socket non-blocking and accept only when the loop reports it readable`;
+      return `make ${f} non-blocking (O_NONBLOCK) and add it to the loop's wait set, handling EAGAIN, instead of blocking in ${call}`;
+    default:
+      return `do ${call} off the loop thread, or make it non-blocking and wait for readiness in the loop`;
+  }
+}
+
+/** The usual fix for busy polling. */
+export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
+/** The usual fix for AIO at depth 1. */
+export const AIO_SERIALIZED_FIX = 'keep several requests in flight: submit the next requests before reaping (io_getevents with min_nr below the number in flight), or batch them in one io_submit';
+/** The usual fix for io_submit doing the I/O. */
+export function aioSyncFix(direct: boolean): string {
+  return direct
+    ? 'this file system or device completes O_DIRECT requests synchronously: put the file on one that supports asynchronous direct I/O (ext4, XFS on a block device), or use io_uring, which runs such requests in its workers'
+    : 'open the file with O_DIRECT (buffers and offsets aligned to the block size), or use io_uring or a thread pool for buffered I/O';
+}
+/** The usual fix for merged I/O signals. */
+export const SIGNAL_COALESCED_FIX =
+  'use a real-time signal with fcntl(F_SETSIG) (queued, and it carries the fd in si_fd), or on each SIGIO drain every O_ASYNC fd until EAGAIN; better still, wait with epoll';
+/** The usual fix for a saturated pool. */
+export const POOL_SATURATED_FIX =
+  'give the pool more threads (libuv: UV_THREADPOOL_SIZE), keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request';
+/** The usual fix for SQPOLL wake-ups. */
+export const SQPOLL_FIX = 'raise sq_thread_idle above the gaps between submissions, or drop IORING_SETUP_SQPOLL (submitting with io_uring_enter is cheaper when submissions are sparse)';
+/** The usual fix for missed UIO interrupts. */
+export const UIO_MISSED_FIX =
+  're-enable the interrupt and go back to read() sooner (keep the work between reads short, or hand it to another thread), and handle a count that jumps: each jump of n means n-1 interrupts whose work was not done';
+/** The usual fix for an EAGAIN spin. */
+export const EAGAIN_SPIN_FIX = 'after EAGAIN, wait for readiness (epoll_wait / poll with the fd) instead of retrying at once';
+/** The usual fix for lost records. */
+export const LOST_EVENTS_FIX = 'record again with a larger ring (iolens-tracer --ring-size), a higher --min-duration, or fewer processes; the findings below may miss events';
+/** The usual fix for timeout wake-ups. */
+export const TIMEOUT_WAKEUPS_FIX = 'wait for the events themselves, with the timeout of the next real timer (or none), instead of waking on a short fixed timeout';
+/** The usual fix for a thundering herd. */
+export const HERD_FIX = 'use EPOLLEXCLUSIVE on the listening socket, SO_REUSEPORT with one listening socket per thread, or accept in one thread only';

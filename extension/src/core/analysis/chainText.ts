@@ -1,0 +1,51 @@
+/**
+ * A wake-up chain in words, one line per hop: "read fd 5 <pipe> (20.1 ms): woken by stall-writer
+ * 100/102 (write to fd 6)", then "← stall-writer 100/102 clock_nanosleep (20.0 ms) at
+ * fixture.h:230: its timeout ended it". Shared by the report and the editor.
+ */
+import { formatDuration } from '../../../../shared/format';
+import type { ChainHop, Where } from './types';
+
+/** How a hop ended, in words. */
+export function hopCause(h: ChainHop): string {
+  switch (h.cause) {
+    case 'thread':
+      return `woken by ${h.by}`;
+    case 'timeout':
+      return 'its timeout ended it';
+    case 'signal':
+      return `interrupted by ${h.by ?? 'a signal'}`;
+    case 'interrupt':
+      return `woken by ${h.by ?? 'an interrupt'}`;
+    case 'aio':
+    case 'io_uring':
+      return `ended by ${h.by ?? 'completions'}`;
+    case 'fd':
+      return h.by ?? 'an fd became ready';
+    default:
+      return 'no traced cause';
+  }
+}
+
+function call(h: ChainHop): string {
+  // an epoll fd's path says nothing the call's name does not
+  const path = h.path && h.path !== 'anon_inode:[eventpoll]' ? ` <${h.path}>` : '';
+  const fd = h.fd !== null ? ` fd ${h.fd}${path}` : '';
+  return `${h.call}${fd} (${formatDuration(h.dur)})`;
+}
+
+/** The chain's lines; `where` formats a hop's location ("src/a.c:12 (f)"), `thread` names a thread. */
+export function chainLines(hops: readonly ChainHop[], where: (h: ChainHop) => string | null, thread: (pid: number, tid: number) => string): string[] {
+  return hops.map((h, i) => {
+    const at = where(h);
+    const loc = at ? ` at ${at}` : '';
+    return `${i ? `← ${thread(h.pid, h.tid)} ` : ''}${call(h)}${loc}: ${hopCause(h)}`;
+  });
+}
+
+/** "src/a.c:12 (f)", relative to `base` when inside it. */
+export function whereText(w: Where | null, relative: (file: string) => string): string | null {
+  if (!w) return null;
+  const file = w.file ? `${relative(w.file)}${w.line ? `:${w.line}` : ''}` : w.module ?? '?';
+  return `${file}${w.function ? ` (${w.function})` : ''}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * Wake-up chains: for a wait or a blocking call, what ended it — another traced thread (and what
+ * that thread was blocked on just before, hop by hop), its own timeout, a signal, an interrupt, AIO
+ * or io_uring completions, or an fd that became ready with no traced waker. Built while the trace
+ * streams by: a wake-up record arrives before the syscall record of the call it ends, and the
+ * waker's previous call has arrived before the wake-up. Each thread's last calls live in reused
+ * slots and a wake-up keeps a copy of its waker's call, to a bounded depth: constant memory per
+ * thread, no allocation per event; the hops and their texts are made only when a chain is asked for.
+ */
+import type { SyscallEvent, WakeEvent } from '../model/events';
+import { isMultiplexingWait, waitTimeoutNs } from './classify';
+import type { RecentCall, ThreadState, ThreadTable, WakeRef } from './threadState';
+import type { ChainHop } from './types';
+
+/** Hops kept per chain. */
+export const MAX_HOPS = 6;
+/** A waker's call that ended more than this before the wake-up is not what it waited for. */
+const PRIOR_WINDOW_NS = 50e6;
+/** Calls shorter than this that returned nothing are not remembered (a zero-timeout poll loop). */
+const REMEMBER_MIN_NS = 10_000;
+
+const EINTR_LIKE = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
+type CauseFields = Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'>;
+
+/** Follows who woke whom. */
+export class ChainTracker {
+  private readonly pending = new Map<number, WakeRef[]>();
+
+  constructor(
+    private readonly threads: ThreadTable,
+    private readonly threadName: (pid: number, tid: number) => string,
+  ) {}
+
+  /** A wake-up record. */
+  wake(w: WakeEvent, id: number): void {
+    const waker = this.threads.get(w.pid, w.tid);
+    const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
+    // a copy: the waker's slot is reused by its next calls
+    const prior = last ? { ...last, wake: last.depth + 1 < MAX_HOPS ? last.wake : null } : null;
+    const list = this.pending.get(w.wakeeTid) ?? [];
+    list.push({
+      id, ts: w.ts, since: w.wakeeSince, wakerPid: w.pid, wakerTid: w.tid, wakerCall: w.name,
+      fd: typeof w.args.fd === 'number' ? w.args.fd : null, path: typeof w.args.path === 'string' ? w.args.path : null, prior,
+    });
+    if (list.length > 8) list.shift();
+    this.pending.set(w.wakeeTid, list);
+  }
+
+  /**
+   * A signal delivered to thread `t`: it ended the call the thread was in, whose record came just
+   * before (the kernel delivers a signal on the way back to user space, after the syscall's exit).
+   */
+  delivered(t: ThreadState, ts: number, name: string, id: number): void {
+    const c = t.lastCallBefore(ts, ts - 1e6);
+    if (c && !c.signal && c.e.error && EINTR_LIKE.has(c.e.error)) c.signal = { name, id };
+  }
+
+  /** A finished wait or blocking call of thread `t`; `irq`: the interrupt that woke a UIO read, when known. */
+  call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    const wake = this.takeWake(e.tid, e.ts, e.ts + e.dur);
+    if (e.dur < REMEMBER_MIN_NS && e.ret <= 0 && !wake) {
+      t.latest = null;
+      return;
+    }
+    t.remember(e, id, wake, irq ?? null, wake?.prior ? wake.prior.depth + 1 : 0);
+  }
+
+  /** The thread whose wake-up ended the thread's last remembered call, null when none. */
+  lastWaker(t: ThreadState): number | null {
+    return t.latest?.wake?.wakerTid ?? null;
+  }
+
+  /** The chain of the thread's call just passed to `call` (empty when it was not remembered). */
+  lastChain(t: ThreadState): ChainHop[] {
+    return t.latest ? this.chainOf(t.latest) : [];
+  }
+
+  /** A call's chain: its own hop, then its waker's, up to MAX_HOPS. */
+  chainOf(c: RecentCall): ChainHop[] {
+    const hops: ChainHop[] = [];
+    for (let cur: RecentCall | null = c; cur && hops.length < MAX_HOPS; cur = cur.wake?.prior ?? null) hops.push(this.hop(cur));
+    return hops;
+  }
+
+  private hop(c: RecentCall): ChainHop {
+    const e = c.e;
+    const fd = typeof e.args.fd === 'number' ? e.args.fd : typeof e.args.epfd === 'number' ? e.args.epfd : null;
+    const base = { pid: e.pid, tid: e.tid, call: e.name, ts: e.ts, dur: e.dur, fd, path: typeof e.args.path === 'string' ? e.args.path : null, stackId: e.stackId, event: c.id };
+    const w = c.wake;
+    if (w) {
+      const to = w.fd !== null ? ` to fd ${w.fd}${w.path ? ` <${w.path}>` : ''}` : '';
+      const waker = this.threadName(w.wakerPid, w.wakerTid);
+      return { ...base, cause: 'thread', by: `${waker} ${w.wakerPid}/${w.wakerTid} (${w.wakerCall}${to})`, byPid: w.wakerPid, byTid: w.wakerTid, byEvent: w.id };
+    }
+    return { ...base, ...this.otherCause(c) };
+  }
+
+  /** The wake-up that ended the call that began at `since`, if a traced thread woke it. */
+  private takeWake(tid: number, since: number, end: number): WakeRef | null {
+    const list = this.pending.get(tid);
+    if (!list?.length) return null;
+    let found: WakeRef | null = null;
+    let keep = 0;
+    for (const w of list) {
+      if (w.since === since && w.ts <= end) found = w;
+      // wake-ups of calls that began before this one ended will never be claimed: forget them
+      else if (w.since !== null && w.since > since) list[keep++] = w;
+    }
+    list.length = keep;
+    if (!keep) this.pending.delete(tid);
+    return found;
+  }
+
+  private otherCause(c: RecentCall): CauseFields {
+    const e = c.e;
+    const none = { byPid: null, byTid: null, byEvent: -1 };
+    if (c.irq) return { cause: 'interrupt', by: c.irq.name, ...none, byEvent: c.irq.id };
+    if ((e.name === 'nanosleep' || e.name === 'clock_nanosleep') && !e.error) return { cause: 'timeout', by: null, ...none };
+    if (e.error && EINTR_LIKE.has(e.error)) return { cause: 'signal', by: c.signal?.name ?? 'a signal', ...none, byEvent: c.signal?.id ?? -1 };
+    if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
+      return e.ret > 0 ? { cause: 'aio', by: `${e.ret} AIO completion${e.ret > 1 ? 's' : ''}`, ...none } : { cause: 'timeout', by: null, ...none };
+    }
+    if (e.name === 'io_uring_enter' && typeof e.args.min_complete === 'number' && e.args.min_complete > 0) {
+      return { cause: 'io_uring', by: 'io_uring completions', ...none };
+    }
+    if (isMultiplexingWait(e.name) || e.name === 'rt_sigtimedwait') {
+      if (e.ret === 0) return { cause: waitTimeoutNs(e) !== null ? 'timeout' : 'unknown', by: null, ...none };
+      const ready = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
+      const first = ready.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== '')));
+      if (first && typeof first === 'object' && !Array.isArray(first)) {
+        const rfd = typeof first.fd === 'number' ? first.fd : null;
+        const rpath = typeof first.path === 'string' ? first.path : null;
+        return { cause: 'fd', by: `fd ${rfd ?? '?'}${rpath ? ` <${rpath}>` : ''} became ready`, ...none };
+      }
+    }
+    return { cause: 'unknown', by: null, ...none };
+  }
+}

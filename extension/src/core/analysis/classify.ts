@@ -1,0 +1,148 @@
+/**
+ * What a call is, for the analysis: a wait of which kind, a blocking call that really blocked (or
+ * a non-blocking one that cannot), on what kind of fd; which signals carry I/O readiness.
+ */
+import { SYSCALLS } from '../../../../protocol/generated/wire';
+import type { SyscallEvent } from '../model/events';
+import type { FdInfo } from '../model/fdtable';
+
+/** O_NONBLOCK and O_DIRECT (x86-64 / generic values). */
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECT = 0o40000;
+const EAGAIN = -11;
+const EINPROGRESS = -115;
+
+/**
+ * A blocking-class call shorter than this on a pipe, socket or device did not wait (it only
+ * copied). Under ptrace a call's duration includes the tracer's two stops (up to milliseconds on a
+ * loaded machine), so the bar is higher there.
+ */
+export const WAITED_NS = 100_000;
+export const WAITED_NS_PTRACE = 10_000_000;
+
+const MULTIPLEXING_WAITS = new Set(['select', 'pselect6', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
+const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);
+const SLEEPS = new Set(['nanosleep', 'clock_nanosleep']);
+const SYNCS = new Set(['fsync', 'fdatasync']);
+const CLASS_BY_ID = new Map([...SYSCALLS.values()].map((s) => [s.id, s.class]));
+
+/** A select/poll/epoll wait. */
+export function isMultiplexingWait(name: string): boolean {
+  return MULTIPLEXING_WAITS.has(name);
+}
+
+/** A wait for a signal (sigsuspend, sigtimedwait, pause). */
+export function isSignalWait(name: string): boolean {
+  return SIGNAL_WAITS.has(name);
+}
+
+/** The schema's class of a syscall id ('wait', 'blocking', 'setup', ...). */
+export function syscallClass(sys: number): string | undefined {
+  return CLASS_BY_ID.get(sys);
+}
+
+/** What a blocking-class call works on. */
+export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'other';
+
+/** The kind of a blocking-class call, from its name and its fd's type. */
+export function blockKind(name: string, fdType: string | undefined): BlockKind {
+  if (SLEEPS.has(name)) return 'sleep';
+  if (SYNCS.has(name)) return 'sync';
+  switch (fdType) {
+    case 'file':
+    case 'blk':
+      return 'file';
+    case 'pipe':
+    case 'fifo':
+      return 'pipe';
+    case 'socket':
+      return 'socket';
+    case 'chr':
+    case 'uio':
+      return 'device';
+    default:
+      return name === 'accept' || name === 'accept4' || name === 'connect' || name.startsWith('recv') || name.startsWith('send') ? 'socket' : 'other';
+  }
+}
+
+/** Kinds that always wait on storage or time, however short (O_NONBLOCK does not apply to them). */
+export function inherentlyBlocking(kind: BlockKind): boolean {
+  return kind === 'sleep' || kind === 'sync' || kind === 'file';
+}
+
+/** The call returned EAGAIN (or EINPROGRESS for a connect): it was non-blocking and had nothing to do. */
+export function wouldBlock(ret: number): boolean {
+  return ret === EAGAIN || ret === EINPROGRESS;
+}
+
+/** What the analysis needs to know about a blocking-class call. */
+export interface BlockingCall {
+  readonly kind: BlockKind;
+  /** The fd could not make it wait: O_NONBLOCK (at the call, or at the open), or it returned EAGAIN. */
+  readonly nonblocking: boolean;
+  /** It waited: not non-blocking, and either inherently blocking or long enough to have waited. */
+  readonly blocked: boolean;
+  readonly fd: number | null;
+  readonly path: string | null;
+}
+
+/** Classify a blocking-class syscall event; `fd` is its fd's table entry when known. */
+export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS): BlockingCall {
+  const fdType = typeof e.args.fd_type === 'string' ? e.args.fd_type : fd?.type;
+  const kind = blockKind(e.name, fdType);
+  const nonblocking = e.args.nonblocking === true || wouldBlock(e.ret) || (!inherentlyBlocking(kind) && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
+  const blocked = !nonblocking && !e.error?.startsWith('EBADF') && (inherentlyBlocking(kind) || e.dur >= waitedNs);
+  return {
+    kind, nonblocking, blocked,
+    fd: typeof e.args.fd === 'number' ? e.args.fd : null,
+    path: typeof e.args.path === 'string' ? e.args.path : fd?.path ?? null,
+  };
+}
+
+/** "a pipe", "a regular file", "a socket": what a kind of fd reads as in a sentence. */
+export function kindPhrase(kind: BlockKind): string {
+  switch (kind) {
+    case 'sleep':
+      return 'a sleep';
+    case 'sync':
+      return 'a flush to storage';
+    case 'file':
+      return 'a file';
+    case 'pipe':
+      return 'a pipe';
+    case 'socket':
+      return 'a socket';
+    case 'device':
+      return 'a device';
+    default:
+      return 'an fd';
+  }
+}
+
+/** "read of a file", "fsync", "recvfrom on a socket": a blocking call's kind, shortly. */
+export function callPhrase(call: string, kind: BlockKind): string {
+  if (kind === 'sleep' || kind === 'sync' || kind === 'other') return call;
+  return `${call} ${kind === 'socket' ? 'on' : 'of'} ${kindPhrase(kind)}`;
+}
+
+/** SIGIO and SIGPOLL share the number 29; SIGURG (23) tells of out-of-band data on a socket. */
+export const SIGIO = 29;
+const SI_KERNEL = 0x80;
+
+/**
+ * A delivered or generated signal carries I/O readiness: SIGIO (from the kernel, or with a POLL_*
+ * code), or a signal fcntl(F_SETSIG) made the process's I/O signal, with a POLL_* code or an fd.
+ */
+export function isIoSignal(sig: number, code: number, setsig: ReadonlySet<number> | undefined, siFd: number | null): boolean {
+  const pollCode = code >= 1 && code <= 6;
+  if (sig === SIGIO) return code === SI_KERNEL || pollCode || siFd !== null;
+  return setsig?.has(sig) === true && (pollCode || siFd !== null);
+}
+
+/** A wait's timeout in ns (null: none; 0: return at once). */
+export function waitTimeoutNs(e: SyscallEvent): number | null {
+  if (typeof e.args.timeout_ns === 'number') return e.args.timeout_ns;
+  if (e.args.timeout_ns === null) return null;
+  if (typeof e.args.timeout_ms === 'number') return e.args.timeout_ms < 0 ? null : e.args.timeout_ms * 1e6;
+  return null;
+}

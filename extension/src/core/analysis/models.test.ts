@@ -1,0 +1,110 @@
+/**
+ * Thread models claimed on evidence only, process verdicts, and wake-up chains, on synthetic streams.
+ */
+import * as assert from 'node:assert/strict';
+import * as wire from '../../../../protocol/generated/wire';
+import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+import { chainLines } from './chainText';
+import { analyze } from './testing';
+
+const MS = 1e6;
+const US = 1e3;
+const SRC = '/work/app/src/pool.c';
+
+function base(): StreamBuilder {
+  const b = new StreamBuilder();
+  b.task({ event: 6, comm: 'app', filename: '/work/app/app', flags: 2, ts: b.at(0) });
+  b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+  b.fd({ op: 4, fd: 5, type: 7, path: 'pipe:[11]' });
+  b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/db' });
+  b.fd({ op: 4, fd: 7, type: 6, path: 'socket:[12]' });
+  b.fd({ op: 4, fd: 8, type: 8, path: 'anon_inode:[eventfd]' });
+  return b;
+}
+
+describe('thread models', () => {
+  it('a signal is not signal-driven I/O: SIGCHLD ending rt_sigsuspend, SIGKILL, SIGURG', () => {
+    const b = base();
+    for (let i = 0; i < 5; i++) {
+      b.syscall({ sys: sysId('rt_sigsuspend'), ts: b.at(i * 10 * MS), dur: 9 * MS, ret: -4, args: [0x7ffe0000n, 8n, 0n, 0n, 0n, 0n] });
+      b.add(wire.encodeSignalDeliver({ sig: 17, pid: PID, tid: PID, ts: b.at(i * 10 * MS + 9 * MS + 5 * US), code: 1, sigErrno: 0, pollFd: -1, pollBand: 0, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+      b.add(wire.encodeSignalDeliver({ sig: 23, pid: PID, tid: PID, ts: b.at(i * 10 * MS + 9.5 * MS), code: -6, sigErrno: 0, pollFd: -1, pollBand: 0, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'none');
+    assert.equal(a.result.processes[0].verdict, '1 thread without I/O of note');
+  });
+
+  it('non-blocking socket calls of a loop are not blocking calls (nginx with -m 0)', () => {
+    const b = base();
+    b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, 7n, 0n, 0n, 0n], dataFormat: 3, data: [1n, 7n] });
+    for (let i = 0; i < 100; i++) {
+      b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });
+      b.call('recvfrom', { ts: i * MS + 810 * US, dur: 8 * US, ret: 300, fd: 7, nonblocking: true });
+      b.call('sendto', { ts: i * MS + 830 * US, dur: 12 * US, ret: 3000, fd: 7, nonblocking: true });
+      b.call('recvfrom', { ts: i * MS + 850 * US, dur: 2 * US, ret: -11, fd: 7 });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    const t = a.result.threads.find((x) => x.tid === PID);
+    assert.match(t?.evidence ?? '', /event loop: 100 epoll_wait calls on 1 socket/);
+    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread');
+    assert.deepEqual(a.findings, []);
+  });
+
+  it('signal-driven: SIGIO with readiness ends the sigsuspend waits', () => {
+    const b = base();
+    b.syscall({ sys: sysId('fcntl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [5n, 4n, 0o20000n, 0n, 0n, 0n] });
+    for (let i = 0; i < 10; i++) {
+      b.syscall({ sys: sysId('rt_sigsuspend'), ts: b.at(i * 10 * MS), dur: 9 * MS, ret: -4, args: [0x7ffe0000n, 8n, 0n, 0n, 0n, 0n] });
+      b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid: PID, ts: b.at(i * 10 * MS + 9 * MS + 5 * US), code: 0x80, sigErrno: 0, pollFd: -1, pollBand: 0, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'signal-driven');
+    assert.match(a.result.threads[0].evidence, /10 SIGIO with readiness delivered, 10 signal waits ended by them/);
+    assert.equal(a.result.processes[0].verdict, 'signal-driven I/O (SIGIO) on 1 thread');
+  });
+
+  it('pool workers without visible wake-ups (ptrace): threads sharing blocking sites beside a loop', () => {
+    const b = base();
+    for (const w of [201, 202]) b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
+    for (let i = 0; i < 20; i++) {
+      b.epollWait({ ts: i * 10 * MS, dur: 9 * MS, ret: 1, ready: [[8n, 1]] });
+      for (const w of [201, 202]) b.call('pread64', { tid: w, ts: i * 10 * MS + (w - 200) * US, dur: 3 * MS, ret: 4096, fd: 6, stackId: 44n });
+    }
+    b.task({ event: 6, tid: 203, comm: 'logger', ts: b.at(0) });
+    b.call('write', { tid: 203, ts: 5 * MS, dur: 4 * MS, ret: 10, fd: 5, stackId: 45n });
+    const a = analyze(b);
+    assert.equal(a.model(201), 'pool-worker');
+    assert.equal(a.model(202), 'pool-worker');
+    assert.equal(a.model(203), 'blocking', 'a thread blocking elsewhere is not in the pool');
+    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread; file I/O on 2 pool threads — pseudo-async; blocking pipe I/O on 1 thread');
+  });
+});
+
+describe('wake-up chains', () => {
+  it('follow the waker back to what it was blocked on', () => {
+    const b = base();
+    b.task({ event: 6, tid: 103, comm: 'worker-2', ts: b.at(0) });
+    b.task({ event: 6, tid: 104, comm: 'feeder', ts: b.at(0) });
+    b.symbols(42n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['pool_read', SRC, 42]]);
+    b.symbols(41n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['loop', SRC, 10]]);
+    // the feeder writes the pipe after sleeping 36 ms; worker-2's read returns; worker-2 writes the eventfd; the loop wakes
+    b.call('clock_nanosleep', { tid: 104, ts: 1 * MS, dur: 36 * MS, ret: 0, args: [1n, 0n, 0n, 0n, 0n, 0n] });
+    b.wake({ tid: 104, ts: 37.01 * MS, wakee: 103, since: 1 * MS, call: 'write', wakeeCall: 'read', fd: 5 });
+    b.call('read', { tid: 103, ts: 1 * MS, dur: 36.02 * MS, ret: 64, fd: 5, stackId: 42n });
+    b.wake({ tid: 103, ts: 37.05 * MS, wakee: PID, since: 0, fd: 8 });
+    b.epollWait({ ts: 0, dur: 37.06 * MS, ret: 1, stackId: 41n, ready: [[8n, 1]] });
+    b.epollWait({ ts: 38 * MS, dur: 10 * MS, ret: 0, stackId: 41n });
+    const a = analyze(b);
+    assert.equal(a.model(103), 'blocking', 'one hand-over is no pool relation yet');
+    const [first] = a.ids('epoll_wait');
+    const chain = a.analyzer.chainOf(first) ?? [];
+    assert.deepEqual(chain.map((h) => [h.cause, h.tid, h.call]), [['thread', PID, 'epoll_wait'], ['thread', 103, 'read'], ['timeout', 104, 'clock_nanosleep']]);
+    const wait = { chain };
+    const lines = chainLines(wait.chain, () => null, (_pid, tid) => `t${tid}`);
+    assert.equal(lines[0], 'epoll_wait fd 3 (37.1 ms): woken by worker-2 100/103 (write to fd 8 <anon_inode:[eventfd]>)');
+    assert.equal(lines[1], '← t103 read fd 5 <pipe:[11]> (36.0 ms): woken by feeder 100/104 (write to fd 5 <pipe:[11]>)');
+    assert.equal(lines[2], '← t104 clock_nanosleep (36.0 ms): its timeout ended it');
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * Each thread's I/O model — how it waits for I/O — claimed only on evidence of that waiting: a
+ * signal counts only if it carried readiness (SIGIO, or the F_SETSIG signal with an fd), a call
+ * counts as blocking only if it could and did wait (not EAGAIN, not on a non-blocking fd, not a
+ * copy that returned at once). And each process's verdict in one line.
+ */
+import { formatDuration } from '../../../../shared/format';
+import type { BlockKind } from './classify';
+import { plural, type AnalysisContext } from './context';
+import type { ThreadState } from './threadState';
+import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
+
+/** What the models need beyond the per-thread counts. */
+export interface ModelInputs {
+  /** epoll fds -> the kinds of fds registered in them, per process. */
+  epollFds(pid: number, epfd: number): Map<string, number> | undefined;
+  /** Deepest in-flight depth of the Linux AIO contexts a thread submitted to. */
+  aioDepth(tid: number): number;
+  /** io_uring requests the SQPOLL thread submitted for rings this thread entered. */
+  sqpollRequests(tid: number): number;
+  /** Turn statistics of a loop thread. */
+  loopLag(tid: number): { turns: number; p99: number } | undefined;
+}
+
+function share(part: number, t: ThreadState): string {
+  const span = t.last - t.first;
+  return span > 0 ? `${Math.min(100, Math.round((100 * part) / span))} % of its traced time` : formatDuration(part);
+}
+
+function kinds(m: Map<string, number>): string {
+  return [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${plural(n, k === 'unknown' ? 'other fd' : k)}`).join(', ');
+}
+
+function blockedSummary(t: ThreadState): string {
+  return [...t.blockedCalls]
+    .sort((a, b) => b[1].ns - a[1].ns)
+    .slice(0, 3)
+    .map(([call, c]) => `${call} ${plural(c.count, 'time')} (${formatDuration(c.ns)})`)
+    .join(', ');
+}
+
+/** The main kind of blocking work of a thread: "file reads", "fsyncs"... */
+function blockedWhat(t: ThreadState): string {
+  const top = [...t.blocked].sort((a, b) => b[1].ns - a[1].ns)[0];
+  if (!top) return 'blocking calls';
+  const names: Record<BlockKind, string> = {
+    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', other: 'blocking calls',
+  };
+  return names[top[0]];
+}
+
+/**
+ * Blocking calls worth a model: 1 ms and 1 % of the thread's traced life at least — not the file
+ * reads a program or its loader makes at its start (a daemon's master reading its configuration).
+ */
+const BLOCKING_MIN_NS = 1e6;
+const BLOCKING_MIN_SHARE = 0.01;
+
+function blocksForReal(t: ThreadState): boolean {
+  return t.blockedAll.ns >= Math.max(BLOCKING_MIN_NS, BLOCKING_MIN_SHARE * (t.last - t.first));
+}
+
+/** I/O signals worth a model: more than one, and most of the signals the thread got. */
+function signalDriven(t: ThreadState, ioSignals: number): boolean {
+  const other = [...t.otherSignals.values()].reduce((a, b) => a + b, 0);
+  return ioSignals >= 2 && ioSignals >= other;
+}
+
+/** The thread's model and its evidence, before the pool question (which needs every thread). */
+function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; evidence: string } {
+  const ioSignals = [...t.ioSignals.values()].reduce((a, b) => a + b, 0);
+  const sq = inputs.sqpollRequests(t.tid);
+  const uringReqs = t.uring.requests + sq;
+  // a loop that also submits a few requests is still a loop; requests that outnumber its waits make the thread an AIO / io_uring one
+  const aio = (t.aio.requests > 0 || t.aio.reaped > 0) && (t.aio.requests + t.aio.reaped >= t.muxWaits || t.muxWaits === 0);
+  const uring = (uringReqs > 0 || t.uring.enters > 0) && (uringReqs + t.uring.enters >= t.muxWaits || t.muxWaits === 0);
+  const also: string[] = [];
+  if (!aio && t.aio.requests) also.push(`also ${plural(t.aio.requests, 'Linux AIO request')}`);
+  if (!uring && uringReqs) also.push(`also ${plural(uringReqs, 'io_uring request')}`);
+  const tail = also.length ? `; ${also.join(', ')}` : '';
+  if (aio && (!uring || t.aio.requests >= uringReqs)) {
+    const depth = inputs.aioDepth(t.tid);
+    const how = t.muxWaits ? `, completions announced on an eventfd it waits for in ${[...t.mux.keys()].join('/')}` : t.aio.waits ? `, reaped in ${plural(t.aio.waits, 'io_getevents call')}` : '';
+    return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${depth ? `, up to ${depth} in flight` : ''}${how}` };
+  }
+  if (uring) {
+    const enters = t.uring.enters ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)` : '';
+    return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
+  }
+  const bySignals = signalDriven(t, ioSignals);
+  if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
+    const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
+    const lead = calls.map(([c, n]) => `${plural(n.count, c + ' call')}`).join(', ');
+    const fdKinds = new Map<string, number>();
+    for (const epfd of t.epfds) for (const [k, n] of inputs.epollFds(t.pid, epfd) ?? []) fdKinds.set(k, (fdKinds.get(k) ?? 0) + n);
+    const lag = inputs.loopLag(t.tid);
+    const signals = ioSignals ? `; also ${plural(ioSignals, 'I/O signal')}` : '';
+    return {
+      model: 'multiplexing',
+      evidence: `event loop: ${lead}${fdKinds.size ? ` on ${kinds(fdKinds)}` : ''}, waiting ${share(t.muxNs, t)}${lag && lag.turns ? `; ${plural(lag.turns, 'turn')}, lag p99 ${formatDuration(lag.p99)}` : ''}${signals}${tail}`,
+    };
+  }
+  if (bySignals) {
+    const sigs = [...t.ioSignals].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
+    return {
+      model: 'signal-driven',
+      evidence: `signal-driven I/O: ${sigs} with readiness delivered${t.signalWaits ? `, ${plural(t.signalWaits, 'signal wait')} ended by them` : ''}${tail}`,
+    };
+  }
+  if (blocksForReal(t)) {
+    return { model: 'blocking', evidence: `blocks in ${blockedSummary(t)}${tail}` };
+  }
+  const notes: string[] = [];
+  if (t.eagain) notes.push(`${plural(t.eagain, 'non-blocking call')} failed with EAGAIN and no wait followed`);
+  else if (t.nonblocking) notes.push(`${plural(t.nonblocking, 'non-blocking call')} that could not wait`);
+  if (t.blockedAll.count) notes.push(`${blockedSummary(t)}`);
+  if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
+  if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
+  if (t.signalWaitCalls || t.otherSignals.size || ioSignals) {
+    const got = [...t.otherSignals, ...t.ioSignals].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');
+    notes.push(`${t.signalWaitCalls ? `waits for signals (${plural(t.signalWaitCalls, 'call')})` : 'gets signals'}${got ? `: ${got}` : ''} — control, not I/O readiness`);
+  }
+  return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
+}
+
+/**
+ * Pool workers: threads that block for another thread of their process — they wake it after their
+ * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
+ * ptrace backend), threads that share blocking call sites beside a thread with another model.
+ */
+function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], wakesOnly = false): number | null {
+  const candidates = new Map<number, number>();
+  const consider = (tid: number, n: number): void => {
+    const m = own.get(tid);
+    if (tid === t.tid || m === undefined || m === 'blocking' || m === 'none') return;
+    // its blocking calls ended when that thread answered: a client of it, not its worker
+    if ((t.blockedEndedBy.get(tid) ?? 0) * 2 >= t.blockedAll.count) return;
+    candidates.set(tid, (candidates.get(tid) ?? 0) + n);
+  };
+  const peers = all.filter((x) => x.pid === t.pid);
+  for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
+  for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
+  // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
+  const enough = Math.max(3, 0.05 * t.blockedAll.count);
+  const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
+  if (best || wakesOnly) return best?.[0] ?? null;
+  // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
+  const owner = peers.find((p) => {
+    const m = own.get(p.tid);
+    return m !== undefined && m !== 'blocking' && m !== 'none';
+  });
+  if (!owner || !t.blockingSites.size) return null;
+  const siblings = peers.filter((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s)));
+  return siblings.length ? owner.tid : null;
+}
+
+/** Every thread's model. */
+export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
+  const all = ctx.threads.all();
+  const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs)]));
+  const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
+  return all.map((t) => {
+    const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
+    let worksFor: number | null = null;
+    // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
+    if (m.model === 'blocking' || (m.model === 'none' && t.blockedAll.count >= 3)) {
+      worksFor = poolOwner(t, own, all, m.model === 'none');
+      if (worksFor !== null) {
+        const name = ctx.threadName(t.pid, worksFor);
+        return {
+          pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
+          evidence: `blocks for ${name ? `${name} ` : ''}${t.pid}/${worksFor} (${own.get(worksFor)}): ${blockedSummary(t)}`,
+        };
+      }
+    }
+    return { pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: m.model, evidence: m.evidence, worksFor };
+  });
+}
+
+const PHRASE: Record<ThreadModel, (n: number, extra: string) => string> = {
+  multiplexing: (n, extra) => `${extra || 'select/poll/epoll'} loop on ${plural(n, 'thread')}`,
+  aio: (n) => `Linux native AIO on ${plural(n, 'thread')}`,
+  io_uring: (n, extra) => `io_uring on ${plural(n, 'thread')}${extra}`,
+  'signal-driven': (n, extra) => `signal-driven I/O (${extra}) on ${plural(n, 'thread')}`,
+  'pool-worker': (n, extra) => `${extra} on ${plural(n, 'pool thread')} — pseudo-async`,
+  blocking: (n, extra) => `blocking ${extra} on ${plural(n, 'thread')}`,
+  none: (n) => `${plural(n, 'thread')} without I/O of note`,
+};
+
+/** Each process's verdict: its threads' models in one line. */
+export function processVerdicts(
+  ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
+): ProcessVerdict[] {
+  const byPid = new Map<number, ThreadVerdict[]>();
+  for (const t of threads) byPid.set(t.pid, [...(byPid.get(t.pid) ?? []), t]);
+  const out: ProcessVerdict[] = [];
+  for (const [pid, list] of byPid) {
+    const models: Partial<Record<ThreadModel, number>> = {};
+    for (const t of list) models[t.model] = (models[t.model] ?? 0) + 1;
+    const states = list.map((t) => ctx.threads.get(t.pid, t.tid));
+    const of = (m: ThreadModel): ThreadState[] => states.filter((_, i) => list[i].model === m);
+    const extra = (m: ThreadModel): string => {
+      const ts = of(m);
+      switch (m) {
+        case 'multiplexing': {
+          const calls = new Set(ts.flatMap((t) => [...t.mux.keys()]));
+          return [...calls].some((c) => c.startsWith('epoll')) ? 'epoll' : calls.has('poll') || calls.has('ppoll') ? 'poll' : 'select';
+        }
+        case 'io_uring':
+          return ts.some((t) => inputs.sqpollRequests(t.tid) > 0) ? ' with a SQPOLL thread' : '';
+        case 'signal-driven':
+          return [...new Set(ts.flatMap((t) => [...t.ioSignals.keys()]))].join(', ');
+        case 'pool-worker':
+        case 'blocking': {
+          const what = new Map<string, number>();
+          for (const t of ts) what.set(blockedWhat(t), (what.get(blockedWhat(t)) ?? 0) + 1);
+          return [...what].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+        }
+        default:
+          return '';
+      }
+    };
+    const order: ThreadModel[] = ['multiplexing', 'aio', 'io_uring', 'signal-driven', 'pool-worker', 'blocking', 'none'];
+    const parts = order.filter((m) => models[m]).filter((m) => m !== 'none' || Object.keys(models).length === 1).map((m) => PHRASE[m](models[m] as number, extra(m)));
+    const noIo = models.none && Object.keys(models).length > 1 ? ` (and ${plural(models.none, 'thread')} without I/O of note)` : '';
+    out.push({ pid, name: processName(pid), verdict: parts.join('; ') + noIo, models });
+  }
+  return out;
+}

@@ -1,0 +1,420 @@
+/**
+ * Each rule of the catalogue on synthetic streams: a trace that must trigger it (with the line,
+ * the numbers and the events behind it) and a healthy twin that must not.
+ */
+import * as assert from 'node:assert/strict';
+import * as wire from '../../../../protocol/generated/wire';
+import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+import { analyze } from './testing';
+
+const MS = 1e6;
+const US = 1e3;
+const SRC = '/work/app/src/server.c';
+const EAGAIN = -11;
+
+/** A loop thread PID with a pipe (fd 5), a file (fd 6), a socket (fd 7) and an eventfd (fd 8). */
+function loopTrace(): StreamBuilder {
+  const b = new StreamBuilder();
+  b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
+  b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+  b.fd({ op: 4, fd: 5, type: 7, path: 'pipe:[11]' });
+  b.fd({ op: 4, fd: 6, type: 1, path: '/var/db/journal' });
+  b.fd({ op: 4, fd: 7, type: 6, path: 'socket:[12]' });
+  b.fd({ op: 4, fd: 8, type: 8, path: 'anon_inode:[eventfd]' });
+  b.symbols(1n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['run_loop', SRC, 142]]);
+  b.symbols(2n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['on_request', SRC, 88], ['run_loop', SRC, 150]]);
+  b.symbols(3n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['commit', SRC, 61]]);
+  return b;
+}
+
+describe('findings on synthetic traces', () => {
+  describe('loop-blocked', () => {
+    it('names the blocking read inside the loop, its line, its numbers and its events', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 10; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+        t += 2 * MS + 10 * US;
+        const stall = i % 5 === 4;
+        b.call('read', { ts: t, dur: stall ? 20 * MS : 5 * US, ret: 1, fd: 5, stackId: 2n });
+        t += (stall ? 20 * MS : 5 * US) + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const a = analyze(b);
+      const [f] = a.of('loop-blocked');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.equal(f.where?.file, SRC);
+      assert.equal(f.where?.line, 88);
+      assert.equal(f.where?.function, 'on_request');
+      assert.equal(f.eventCount, 2, 'the two 20 ms reads, not the 5 µs ones');
+      assert.equal(f.impactNs, 40 * MS);
+      assert.equal(f.events.length, 2);
+      assert.match(f.title, /read\(\) blocked the event loop of server 100\/100 2 times, 40\.0 ms in total \(longest 20\.0 ms\)/);
+      assert.match(f.suggestion, /non-blocking \(O_NONBLOCK\)/);
+      assert.equal(f.severity, 'high');
+      assert.equal(a.model(PID), 'multiplexing');
+      const loop = a.result.loops.find((l) => l.tid === PID);
+      assert.equal(loop?.turns, 10);
+      assert.equal(loop?.blockedNs, 40 * MS);
+    });
+
+    it('counts the fsyncs the tracer only counted, at their line', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 150 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 600, totalNs: 300 * MS, maxNs: 0.9 * MS, inLoop: true });
+      b.summary({ ts: 350 * MS, call: 'fsync', fdType: 1, stackId: 3n, count: 1200, totalNs: 640 * MS, maxNs: 0.9 * MS, inLoop: true });
+      // before its loop started, the thread flushed too: that is not the loop's
+      b.summary({ ts: 350 * MS, call: 'fsync', fdType: 1, stackId: 2n, count: 50, totalNs: 20 * MS, maxNs: 0.9 * MS });
+      const a = analyze(b);
+      const [f] = a.of('loop-blocked');
+      assert.ok(f);
+      assert.equal(f.where?.line, 61);
+      assert.match(f.title, /fsync\(\) blocked the event loop of server 100\/100 1,200 times, 640\.0 ms in total; all under 1\.00 ms, counted by the tracer/);
+      assert.equal(f.impactNs, 640 * MS);
+      assert.match(f.suggestion, /off the loop thread/);
+    });
+
+    it('stays quiet for non-blocking reads in the loop and for blocking reads of another thread', () => {
+      const b = loopTrace();
+      b.task({ event: 6, tid: 101, comm: 'reader', ts: b.at(0) });
+      let t = 1 * MS;
+      for (let i = 0; i < 50; i++) {
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        t += 1 * MS;
+        b.call('recvfrom', { ts: t, dur: 2 * MS, ret: 100, fd: 7, nonblocking: true });
+        b.call('recvfrom', { ts: t + 2 * MS, dur: 3 * US, ret: EAGAIN, fd: 7 });
+        b.call('read', { tid: 101, ts: t, dur: 20 * MS, ret: 1, fd: 5, stackId: 2n });
+        t += 3 * MS;
+      }
+      const a = analyze(b);
+      assert.deepEqual(a.of('loop-blocked'), []);
+      assert.equal(a.model(PID), 'multiplexing', 'non-blocking socket calls are not blocking evidence');
+      assert.equal(a.model(101), 'blocking');
+    });
+  });
+
+  describe('busy-poll', () => {
+    it('finds zero-timeout waits that return nothing, back to back', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 1000; i++) b.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+      const [f] = analyze(b).of('busy-poll');
+      assert.ok(f);
+      assert.equal(f.eventCount, 1000);
+      assert.equal(f.where?.line, 142);
+      assert.equal(f.impactNs, 999 * 2 * US + 1 * US);
+    });
+
+    it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {
+      const b = loopTrace();
+      let t = 0;
+      for (let i = 0; i < 200; i++) {
+        b.epollWait({ ts: t, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+        b.epollWait({ ts: t + 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+        b.epollWait({ ts: t + 4 * US, dur: 5 * MS, ret: 1, timeoutMs: -1, stackId: 1n, ready: [[7n, 1]] });
+        t += 6 * MS;
+      }
+      assert.deepEqual(analyze(b).of('busy-poll'), []);
+    });
+  });
+
+  describe('Linux AIO', () => {
+    const ctx = 0x7f0000001000n;
+    function aioTrace(perSubmit: number, batches: number, submitDur: number, reapDur: number, direct: boolean): StreamBuilder {
+      const b = loopTrace();
+      b.fd({ op: 4, fd: 9, type: 1, path: '/data/blob', openFlags: direct ? 0o40000 : 0, dev: (8 << 20) | 1 });
+      b.symbols(4n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200]]);
+      let t = 1 * MS;
+      let n = 0;
+      for (let i = 0; i < batches; i++) {
+        for (let k = 0; k < perSubmit; k++, n++) {
+          b.add(wire.encodeAioSubmit({ opcode: 0, index: k, pid: PID, tid: PID, ts: b.at(t), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 4n }));
+        }
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: submitDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
+        t += submitDur + 2 * US;
+        for (let k = 0; k < perSubmit; k++) {
+          b.add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID, ts: b.at(t + reapDur), ctx, obj: 0x9000n + BigInt(n - perSubmit + k), data: BigInt(n - perSubmit + k), res: 4096, res2: 0 }));
+        }
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: reapDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), BigInt(perSubmit), 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        t += reapDur + 50 * US;
+      }
+      return b;
+    }
+
+    it('aio-serialized: one request in flight at a time', () => {
+      const a = analyze(aioTrace(1, 40, 10 * US, 500 * US, true));
+      const [f] = a.of('aio-serialized');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /ran 40 requests one at a time/);
+      assert.equal(f.where?.line, 200);
+      assert.equal(f.severity === 'high', false, 'capped at medium');
+      assert.deepEqual(a.of('aio-sync-submit'), [], 'the requests did complete asynchronously');
+      assert.equal(a.model(PID), 'aio');
+    });
+
+    it('aio-serialized stays quiet at depth 4', () => {
+      const a = analyze(aioTrace(4, 40, 10 * US, 500 * US, true));
+      assert.deepEqual(a.of('aio-serialized'), []);
+      assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /up to 4 in flight/);
+    });
+
+    it('aio-sync-submit: io_submit did the I/O on a file without O_DIRECT', () => {
+      const a = analyze(aioTrace(1, 20, 400 * US, 2 * US, false));
+      const [f] = a.of('aio-sync-submit');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.detail, /\/data\/blob was opened without O_DIRECT/);
+      assert.equal(f.impactNs, 20 * 400 * US);
+      assert.match(f.suggestion, /O_DIRECT/);
+      assert.equal(f.where?.line, 200);
+      assert.deepEqual(a.of('aio-serialized'), [], 'the synchronous submission is the cause to name');
+    });
+
+    it('aio-sync-submit stays quiet when the completions come later', () => {
+      assert.deepEqual(analyze(aioTrace(1, 20, 10 * US, 300 * US, true)).of('aio-sync-submit'), []);
+    });
+  });
+
+  describe('signal-coalesced', () => {
+    function sigioTrace(sig: number, merged: boolean): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(5n, [['fcntl64', 'io/fcntl64.c', 40], ['setup_async', SRC, 33]]);
+      b.syscall({ sys: sysId('fcntl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [5n, 8n, BigInt(PID), 0n, 0n, 0n], stackId: 5n });
+      if (sig !== 29) b.syscall({ sys: sysId('fcntl'), ts: b.at(5 * US), dur: 2 * US, ret: 0, args: [5n, 10n, BigInt(sig), 0n, 0n, 0n], stackId: 5n });
+      b.syscall({ sys: sysId('fcntl'), ts: b.at(10 * US), dur: 2 * US, ret: 0, args: [5n, 4n, 0o20000n | 0o4000n, 0n, 0n, 0n], stackId: 5n });
+      for (let i = 0; i < 20; i++) {
+        const t = 1 * MS + i * 1 * MS;
+        for (let k = 0; k < 3; k++) {
+          const result = merged && k > 0 ? 2 : 0;
+          b.add(wire.encodeSignalGenerate({ sig, group: 1, result, flags: 0, pid: PID, tid: PID, ts: b.at(t + k * 10 * US), senderPid: PID, senderTid: 101, code: sig === 29 ? 0x80 : 1, sigErrno: 0, pollFd: sig === 29 ? -1 : 5, pollBand: 65, senderComm: 'writer' }));
+        }
+        const deliveries = merged ? 1 : 3;
+        for (let k = 0; k < deliveries; k++) {
+          b.add(wire.encodeSignalDeliver({ sig, pid: PID, tid: PID, ts: b.at(t + 100 * US + k * 10 * US), code: sig === 29 ? 0x80 : 1, sigErrno: 0, pollFd: sig === 29 ? -1 : 5, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+        }
+      }
+      return b;
+    }
+
+    it('finds SIGIO merged into one already pending, at the O_ASYNC setup line', () => {
+      const a = analyze(sigioTrace(29, true));
+      const [f] = a.of('signal-coalesced');
+      assert.ok(f);
+      assert.match(f.title, /^40 of 60 SIGIO signals/);
+      assert.equal(f.where?.line, 33);
+      assert.equal(f.eventCount, 40);
+      assert.equal(a.model(PID), 'signal-driven');
+      assert.equal(f.impactNs, 20 * (90 * US + 80 * US));
+    });
+
+    it('stays quiet for a queued real-time signal', () => {
+      const a = analyze(sigioTrace(35, false));
+      assert.deepEqual(a.of('signal-coalesced'), []);
+      assert.equal(a.model(PID), 'signal-driven');
+    });
+  });
+
+  describe('pool-saturated', () => {
+    function poolTrace(busyShare: number): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
+      const workers = [201, 202, 203, 204];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+      // the loop waits on the eventfd the workers write
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      const cycle = 1 * MS;
+      for (let i = 0; i < 200; i++) {
+        for (const w of workers) {
+          const t = 1 * MS + i * cycle + (w - 201) * 20 * US;
+          b.call('pread64', { tid: w, ts: t, dur: busyShare * cycle - 5 * US, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.wake({ tid: w, ts: t + busyShare * cycle, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      return b;
+    }
+
+    it('finds every pool thread blocked at once while work waits', () => {
+      const a = analyze(poolTrace(0.995));
+      for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /All 4 pool threads/);
+      assert.equal(f.where?.line, 300);
+      assert.ok(f.impactNs > 150 * MS, `${f.impactNs}`);
+      const verdict = a.result.processes.find((p) => p.pid === PID)?.verdict ?? '';
+      assert.match(verdict, /epoll loop on 1 thread; file I\/O on 4 pool threads — pseudo-async/);
+    });
+
+    it('stays quiet when the pool has idle threads', () => {
+      const a = analyze(poolTrace(0.5));
+      assert.equal(a.model(201), 'pool-worker');
+      assert.deepEqual(a.of('pool-saturated'), []);
+    });
+  });
+
+  describe('sqpoll-wakeups', () => {
+    function sqTrace(wakeEvery: boolean): StreamBuilder {
+      const b = loopTrace();
+      const ring = 0xffff888000010000n;
+      b.fd({ op: 4, fd: 10, type: 10, path: 'anon_inode:[io_uring]' });
+      b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: ring, fd: 10, sqEntries: 8, cqEntries: 16, setupFlags: 2 }));
+      b.symbols(7n, [['io_uring_submit', '', 0], ['submit_batch', SRC, 400]]);
+      for (let i = 0; i < 30; i++) {
+        const t = 1 * MS + i * 3 * MS;
+        if (wakeEvery || i === 0) {
+          b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(t), dur: 8 * US, ret: 0, args: [10n, 0n, 0n, 2n, 0n, 0n], stackId: 7n });
+        }
+        for (let k = 0; k < 4; k++) {
+          const req = BigInt(i * 4 + k + 1);
+          b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 22, sqThread: 1, pid: PID, tid: 150, ts: b.at(t + 30 * US + k * US), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6 }));
+          b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: 150, ts: b.at(t + 200 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
+        }
+      }
+      return b;
+    }
+
+    it('finds an SQ thread that sleeps before each batch', () => {
+      const a = analyze(sqTrace(true));
+      const [f] = a.of('sqpoll-wakeups');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /asleep at 30 of 30 submission batches/);
+      assert.equal(f.where?.line, 400);
+      assert.equal(a.model(PID), 'io_uring');
+    });
+
+    it('stays quiet when the SQ thread stays awake', () => {
+      assert.deepEqual(analyze(sqTrace(false)).of('sqpoll-wakeups'), []);
+    });
+  });
+
+  describe('uio-missed-irq', () => {
+    function uioTrace(jumps: boolean): StreamBuilder {
+      const b = loopTrace();
+      b.add(wire.encodeUioDevice({ index: 0, irq: 22, dev: (240 << 20) | 0, ts: b.at(0), strings: ['uio_pci_generic', '0.01.0', '0000:00:02.0'] }));
+      b.fd({ op: 4, fd: 11, type: 14, path: '/dev/uio0', aux: 2 ** 32 });
+      b.symbols(8n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['wait_irq', SRC, 500]]);
+      let count = 0;
+      for (let i = 0; i < 20; i++) {
+        const step = jumps && i % 5 === 4 ? 3 : 1;
+        for (let k = 0; k < step; k++) b.add(wire.encodeIrq({ cpu: 0, irq: 22, ret: 1, ts: b.at(i * MS + k * 100 * US), dur: 2 * US, name: 'uio_pci_generic' }));
+        count += step;
+        b.syscall({ sys: sysId('read'), ts: b.at(i * MS - 500 * US), dur: 700 * US, ret: 4, args: [11n, 0x7ffe1000n, 4n, 0n, 0n, 0n], dataFormat: 7, data: [BigInt(count)], stackId: 8n });
+      }
+      return b;
+    }
+
+    it('finds the reads whose count jumped', () => {
+      const [f] = analyze(uioTrace(true)).of('uio-missed-irq');
+      assert.ok(f);
+      assert.match(f.title, /uio0 \(uio_pci_generic\): 8 interrupts missed .* the count jumped 4 times/);
+      assert.equal(f.where?.line, 500);
+      assert.equal(f.eventCount, 4);
+    });
+
+    it('stays quiet when each read sees one interrupt', () => {
+      assert.deepEqual(analyze(uioTrace(false)).of('uio-missed-irq'), []);
+    });
+  });
+
+  describe('eagain-spin', () => {
+    it('finds EAGAIN again and again with no wait between (calls sent)', () => {
+      const b = loopTrace();
+      b.symbols(9n, [['recv', 'sysdeps/unix/sysv/linux/recv.c', 28], ['poll_socket', SRC, 600]]);
+      for (let i = 0; i < 300; i++) b.call('recvfrom', { ts: i * 3 * US, dur: 1 * US, ret: EAGAIN, fd: 7, stackId: 9n });
+      const a = analyze(b);
+      const [f] = a.of('eagain-spin');
+      assert.ok(f);
+      assert.equal(f.where?.line, 600);
+      assert.equal(f.eventCount, 300);
+      assert.equal(a.model(PID), 'none');
+    });
+
+    it('finds it in the calls the tracer only counted', () => {
+      const b = loopTrace();
+      b.epollWait({ ts: 0, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 200 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 9n, count: 50_000, totalNs: 50 * MS, errnos: [[11, 49_990]] });
+      const [f] = analyze(b).of('eagain-spin');
+      assert.ok(f);
+      assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
+    });
+
+    it('leaves the edge-triggered drain alone (one EAGAIN per wait)', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 300; i++) {
+        b.epollWait({ ts: i * 1 * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('recvfrom', { ts: i * MS + 910 * US, dur: 2 * US, ret: 100, fd: 7, nonblocking: true });
+        b.call('recvfrom', { ts: i * MS + 920 * US, dur: 1 * US, ret: EAGAIN, fd: 7 });
+      }
+      b.summary({ ts: 300 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, count: 600, totalNs: 1 * MS, errnos: [[11, 300]] });
+      assert.deepEqual(analyze(b).of('eagain-spin'), []);
+    });
+  });
+
+  describe('lost-events', () => {
+    it('says the recording lost records, and how many', () => {
+      const b = loopTrace();
+      b.epollWait({ ts: 0, dur: 1 * MS, ret: 0, stackId: 1n });
+      b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(200 * MS), count: 1234, total: 1234 }));
+      const [f] = analyze(b).of('lost-events');
+      assert.ok(f);
+      assert.match(f.title, /lost 1,234 records/);
+      assert.equal(f.severity, 'high');
+    });
+
+    it('says nothing when nothing was lost', () => {
+      const b = loopTrace();
+      b.epollWait({ ts: 0, dur: 1 * MS, ret: 0, stackId: 1n });
+      assert.deepEqual(analyze(b).of('lost-events'), []);
+    });
+  });
+
+  describe('timeout-wakeups', () => {
+    it('finds a loop woken by its 1 ms timeout nearly every time', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 200; i++) b.epollWait({ ts: i * 1.1 * MS, dur: 1 * MS, ret: 0, timeoutMs: 1, stackId: 1n });
+      const [f] = analyze(b).of('timeout-wakeups');
+      assert.ok(f);
+      assert.equal(f.eventCount, 200);
+      assert.notEqual(f.severity, 'high');
+      assert.notEqual(f.severity, 'medium');
+    });
+
+    it('leaves alone a loop whose waits end with events', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 200; i++) b.epollWait({ ts: i * 1.1 * MS, dur: 0.5 * MS, ret: 1, timeoutMs: 1, stackId: 1n, ready: [[7n, 1]] });
+      assert.deepEqual(analyze(b).of('timeout-wakeups'), []);
+    });
+  });
+
+  describe('herd-wakeups', () => {
+    it('finds accept failing with EAGAIN after most wake-ups', () => {
+      const b = loopTrace();
+      b.symbols(10n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_listen', SRC, 700]]);
+      for (let i = 0; i < 100; i++) {
+        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
+      }
+      const [f] = analyze(b).of('herd-wakeups');
+      assert.ok(f);
+      assert.equal(f.where?.line, 700);
+      assert.match(f.title, /75 of 100 accept4 calls \(75 %\)/);
+    });
+
+    it('stays quiet when the wake-ups find their connection', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 100; i++) {
+        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: 12, fd: 7, nonblocking: true });
+      }
+      assert.deepEqual(analyze(b).of('herd-wakeups'), []);
+    });
+  });
+
+  it('ranks findings by impact', () => {
+    const b = loopTrace();
+    for (let i = 0; i < 1000; i++) b.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+    b.epollWait({ ts: 2 * MS, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+    b.call('read', { ts: 3.1 * MS, dur: 30 * MS, ret: 1, fd: 5, stackId: 2n });
+    b.epollWait({ ts: 40 * MS, dur: 1 * MS, ret: 0, stackId: 1n });
+    const rules = analyze(b).findings.map((f) => f.rule);
+    assert.deepEqual(rules, ['loop-blocked', 'busy-poll']);
+  });
+});

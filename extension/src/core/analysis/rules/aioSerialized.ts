@@ -1,0 +1,101 @@
+/**
+ * aio-serialized: Linux native AIO that never has more than one request in flight on a context —
+ * each completion is reaped before the next submission. The depth is followed per context from
+ * io_submit (requests accepted) and io_getevents (completions reaped), in stream order. Impact: the
+ * requests' latencies, which run one after the other instead of overlapping.
+ */
+import type { AioEvent, SyscallEvent } from '../../model/events';
+import { formatDuration } from '../../../../../shared/format';
+import { AIO_SERIALIZED_FIX } from '../catalogue';
+import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { LatencyHistogram } from '../histogram';
+import { severityOf } from '../severity';
+import type { RawFinding } from '../types';
+
+/** Requests needed before a depth of 1 means something. */
+export const MIN_REQUESTS = 16;
+
+interface Ctx {
+  readonly ctx: string;
+  pid: number;
+  tid: number;
+  stackId: bigint;
+  depth: number;
+  maxDepth: number;
+  submits: number;
+  requests: number;
+  readonly latency: LatencyHistogram;
+  readonly top: TopEvents;
+}
+
+/** Depth of Linux AIO contexts, and the aio-serialized rule. */
+export class AioSerializedRule {
+  private readonly ctxs = new Map<string, Ctx>();
+
+  private of(ctx: string, e: { pid: number; tid: number }): Ctx {
+    let c = this.ctxs.get(ctx);
+    if (!c) {
+      c = { ctx, pid: e.pid, tid: e.tid, stackId: 0n, depth: 0, maxDepth: 0, submits: 0, requests: 0, latency: new LatencyHistogram(), top: new TopEvents(50) };
+      this.ctxs.set(ctx, c);
+    }
+    return c;
+  }
+
+  /** io_submit, io_getevents or io_pgetevents finished. */
+  syscall(e: SyscallEvent, id: number): void {
+    const ctx = typeof e.args.ctx_id === 'string' ? e.args.ctx_id : null;
+    if (!ctx || e.unfinished || e.ret <= 0) return;
+    const c = this.of(ctx, e);
+    if (e.name === 'io_submit') {
+      c.submits++;
+      c.requests += e.ret;
+      c.depth += e.ret;
+      c.maxDepth = Math.max(c.maxDepth, c.depth);
+      if (!c.stackId && e.stackId) {
+        c.stackId = e.stackId;
+        c.pid = e.pid;
+        c.tid = e.tid;
+      }
+      c.top.add(id, e.dur);
+    } else {
+      c.depth = Math.max(0, c.depth - e.ret);
+    }
+  }
+
+  /** A request completed (reaped). */
+  request(e: AioEvent): void {
+    if (e.dur === null) return;
+    this.of('0x' + e.ctx.toString(16), e).latency.add(e.dur);
+  }
+
+  /** Requests of a context in flight now. */
+  depth(ctx: string): number {
+    return this.ctxs.get(ctx)?.depth ?? 0;
+  }
+
+  /** The deepest any context a thread submitted to went. */
+  maxDepthOf(tid: number): number {
+    let d = 0;
+    for (const c of this.ctxs.values()) if (c.tid === tid) d = Math.max(d, c.maxDepth);
+    return d;
+  }
+
+  /** Findings; `syncContexts`: contexts whose io_submit did the I/O itself (aio-sync-submit says it better). */
+  findings(ctx: AnalysisContext, syncContexts: ReadonlySet<string>): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const c of this.ctxs.values()) {
+      if (c.requests < MIN_REQUESTS || c.maxDepth !== 1 || syncContexts.has(c.ctx)) continue;
+      const t = ctx.threads.get(c.pid, c.tid);
+      const [p50] = c.latency.percentiles([50]);
+      const impact = c.latency.total;
+      out.push({
+        rule: 'aio-serialized', severity: severityOf(impact, ctx.span.last - ctx.span.first, 'medium'),
+        title: `Linux AIO context ${c.ctx} of ${threadLabel(ctx, t)} ran ${plural(c.requests, 'request')} one at a time (never more than 1 in flight)`,
+        detail: `${plural(c.submits, 'io_submit')} each submitted one request, and its completion was reaped before the next submission; the requests took ${formatDuration(impact)} in all (p50 ${formatDuration(p50)}), one after the other. At queue depth 1, AIO is a slower pread.`,
+        suggestion: AIO_SERIALIZED_FIX, pid: c.pid, tid: c.tid, thread: ctx.threadName(c.pid, c.tid), stackId: c.stackId, impactNs: impact,
+        events: c.top.list(), eventCount: c.submits, chain: [],
+      });
+    }
+    return out;
+  }
+}

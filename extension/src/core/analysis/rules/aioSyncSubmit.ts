@@ -1,0 +1,145 @@
+/**
+ * aio-sync-submit: io_submit that does the I/O itself. Evidence per io_submit made with nothing
+ * else in flight on its context: the first wait the thread makes after it (io_getevents, epoll on
+ * the AIO eventfd...) finds the completions ready at once — they were done when io_submit
+ * returned, which lasted as long as the I/O. The file's open
+ * flags and file system say why: no O_DIRECT (buffered AIO is synchronous), or a file system
+ * without asynchronous direct I/O. Impact: the time spent inside those io_submit calls.
+ */
+import type { SyscallEvent } from '../../model/events';
+import { formatDuration } from '../../../../../shared/format';
+import { aioSyncFix } from '../catalogue';
+import { O_DIRECT } from '../classify';
+import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { severityOf } from '../severity';
+import type { RawFinding } from '../types';
+
+/** A wait that returned within this found its completions ready. */
+const INSTANT_NS = 20_000;
+const MIN_SYNC = 4;
+const MIN_SLOW_REQUESTS = 16;
+/** io_submit time per request above which it is doing the I/O, not queueing it. */
+const SLOW_SUBMIT_NS = 20_000;
+
+interface Submit {
+  readonly id: number;
+  readonly end: number;
+  readonly dur: number;
+  readonly key: string;
+}
+
+interface Acc {
+  readonly pid: number;
+  readonly tid: number;
+  readonly stackId: bigint;
+  readonly ctx: string;
+  sync: number;
+  async: number;
+  syncNs: number;
+  /** Every io_submit of the key: requests and time inside; and the time its context's io_getevents waited. */
+  requests: number;
+  submitNs: number;
+  reapNs: number;
+  direct: boolean | null;
+  files: Map<string, { direct: boolean; virtualFs: boolean }>;
+  readonly top: TopEvents;
+}
+
+/** The aio-sync-submit rule. */
+export class AioSyncSubmitRule {
+  private readonly last = new Map<number, Submit>();
+  private readonly accs = new Map<string, Acc>();
+
+  /**
+   * A finished io_submit; `alone`: no older request of its context was in flight (then a
+   * completion found right after it can only be its own).
+   */
+  submit(e: SyscallEvent, id: number, ctx: AnalysisContext, alone: boolean): void {
+    if (e.unfinished || e.ret <= 0) return;
+    const c = typeof e.args.ctx_id === 'string' ? e.args.ctx_id : '?';
+    const key = `${e.tid}:${c}:${e.stackId}`;
+    let a = this.accs.get(key);
+    if (!a) {
+      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, ctx: c, sync: 0, async: 0, syncNs: 0, requests: 0, submitNs: 0, reapNs: 0, direct: null, files: new Map(), top: new TopEvents() };
+      this.accs.set(key, a);
+    }
+    a.requests += e.ret;
+    a.submitNs += e.dur;
+    a.top.add(id, e.dur);
+    const iocbs = Array.isArray(e.args.iocbs) ? e.args.iocbs : [];
+    for (const i of iocbs) {
+      if (!i || typeof i !== 'object' || Array.isArray(i) || typeof i.fd !== 'number') continue;
+      const f = ctx.fd(e.pid, i.fd);
+      if (!f || (f.type !== 'file' && f.type !== 'blk')) continue;
+      if (a.files.size < 8) a.files.set(f.path || `fd ${i.fd}`, { direct: (f.flags & O_DIRECT) !== 0, virtualFs: f.dev >>> 20 === 0 && f.type === 'file' });
+    }
+    if (alone) this.last.set(e.tid, { id, end: e.ts + e.dur, dur: e.dur, key });
+    else this.last.delete(e.tid);
+  }
+
+  /** A wait of the thread (io_getevents, epoll, poll, select) — the first after an io_submit decides. */
+  wait(e: SyscallEvent): void {
+    if ((e.name === 'io_getevents' || e.name === 'io_pgetevents') && typeof e.args.ctx_id === 'string') {
+      for (const a of this.accs.values()) if (a.ctx === e.args.ctx_id && a.tid === e.tid) a.reapNs += e.dur;
+    }
+    const s = this.last.get(e.tid);
+    if (!s || e.unfinished) return;
+    this.last.delete(e.tid);
+    const a = this.accs.get(s.key);
+    if (!a) return;
+    const gap = e.ts - s.end;
+    if (e.ret > 0 && e.dur < INSTANT_NS && gap < Math.max(100_000, 2 * s.dur)) {
+      a.sync++;
+      a.syncNs += s.dur;
+    } else if (e.dur >= INSTANT_NS || e.ret === 0) {
+      a.async++;
+    }
+  }
+
+  /** Contexts found doing synchronous submissions. */
+  syncContexts(ctx?: AnalysisContext): Set<string> {
+    return new Set([...this.accs.values()].filter((a) => this.how(a, ctx) !== null).map((a) => a.ctx));
+  }
+
+  /**
+   * Why io_submit did the I/O, or null: completions found ready after io_submits made alone; or,
+   * with several in flight (the first evidence cannot apply), io_submit costing 20 µs a request
+   * and 5 times what the thread spent waiting for completions (io_getevents, select/poll/epoll).
+   */
+  private how(a: Acc, ctx?: AnalysisContext): 'ready' | 'slow' | null {
+    if (a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
+    const waited = a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
+    if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= SLOW_SUBMIT_NS * a.requests && a.submitNs >= 5 * waited) return 'slow';
+    return null;
+  }
+
+  /** Findings. */
+  findings(ctx: AnalysisContext): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const a of this.accs.values()) {
+      const how = this.how(a, ctx);
+      if (!how) continue;
+      const impact = how === 'ready' ? a.syncNs : a.submitNs;
+      const t = ctx.threads.get(a.pid, a.tid);
+      const files = [...a.files];
+      const buffered = files.filter(([, f]) => !f.direct);
+      const direct = files.length > 0 && buffered.length === 0;
+      const why = !files.length
+        ? 'the file could not be identified'
+        : buffered.length
+          ? `${buffered.map(([p]) => p).join(', ')} ${buffered.length > 1 ? 'were' : 'was'} opened without O_DIRECT, and buffered AIO is synchronous`
+          : `${files.map(([p]) => p).join(', ')} ${files.length > 1 ? 'were' : 'was'} opened with O_DIRECT, yet the ${files.some(([, f]) => f.virtualFs) ? 'virtual file system (tmpfs, overlayfs...)' : 'file system or device'} completed the requests synchronously`;
+      const evidence = how === 'ready'
+        ? `After ${a.sync.toLocaleString('en-US')} of ${plural(a.sync + a.async, 'io_submit')} made with nothing else in flight on context ${a.ctx}, the thread's next wait found the completions ready at once: io_submit returned only when the I/O was done.`
+        : `io_submit took ${formatDuration(a.submitNs / a.requests)} a request (${formatDuration(a.submitNs)} for ${plural(a.requests, 'request')} on context ${a.ctx}), while the thread waited only ${formatDuration(a.reapNs + (ctx.threads.find(a.tid)?.muxNs ?? 0))} for completions: the I/O happened inside io_submit.`;
+      out.push({
+        rule: 'aio-sync-submit', severity: severityOf(impact, ctx.span.last - ctx.span.first),
+        title: `io_submit did the I/O itself in ${threadLabel(ctx, t)}: ${formatDuration(impact)} inside io_submit`,
+        detail: `${evidence} Why: ${why}.`,
+        suggestion: aioSyncFix(direct), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
+        events: a.top.list(), eventCount: how === 'ready' ? a.sync : a.requests, chain: [],
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * loop-blocked: an event-loop thread blocked inside a turn — a flush, a file read, a blocking pipe
+ * or socket call, a sleep. One finding per thread, call site and call; impact: the time blocked
+ * (counted calls under --min-duration included when they are of a kind that always blocks).
+ */
+import type { FilteredCounts } from '../../model/filtered';
+import type { SyscallEvent } from '../../model/events';
+import { formatDuration } from '../../../../../shared/format';
+import { loopBlockedFix } from '../catalogue';
+import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
+import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { severityOf } from '../severity';
+import type { ChainHop, RawFinding } from '../types';
+
+interface Acc {
+  readonly pid: number;
+  readonly tid: number;
+  readonly call: string;
+  readonly kind: BlockKind;
+  readonly stackId: bigint;
+  fd: number | null;
+  path: string | null;
+  count: number;
+  ns: number;
+  max: number;
+  unfinished: boolean;
+  readonly top: TopEvents;
+  /** Calls under --min-duration, counted by the tracer. */
+  filteredCount: number;
+  filteredNs: number;
+}
+
+interface Pending {
+  readonly acc: Acc;
+  readonly id: number;
+  readonly dur: number;
+  readonly unfinished: boolean;
+  readonly chain: readonly ChainHop[];
+}
+
+/** What a call of each kind waits for, in words. */
+const BLOCKS_ON: Record<BlockKind, string> = {
+  sync: 'which waits until the data is on storage',
+  file: 'a regular file, which waits for the storage (a regular file is always "ready" to epoll, so the wait cannot help)',
+  sleep: 'which sleeps',
+  pipe: 'a blocking pipe, which waits until another thread or process writes to it',
+  socket: 'a blocking socket, which waits for the peer',
+  device: 'a device, which waits for it',
+  other: 'which waits',
+};
+
+/** A finding needs this much time blocked in all (or this many calls of a kind that always blocks). */
+const MIN_TOTAL_NS = 1e6;
+const MIN_INHERENT_CALLS = 10;
+
+/** The loop-blocked rule. */
+export class LoopBlockedRule {
+  private readonly accs = new Map<string, Acc>();
+  /** Per thread, the blocking calls of its open turn (committed when the turn ends). */
+  private readonly open = new Map<number, Pending[]>();
+
+  private acc(pid: number, tid: number, call: string, kind: BlockKind, stackId: bigint): Acc {
+    const k = `${tid}:${call}:${stackId}`;
+    let a = this.accs.get(k);
+    if (!a) {
+      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0 };
+      this.accs.set(k, a);
+    }
+    return a;
+  }
+
+  /** A blocking call that waited, inside a turn of a loop thread. */
+  blocked(e: SyscallEvent, id: number, b: BlockingCall, chain: readonly ChainHop[]): void {
+    const a = this.acc(e.pid, e.tid, e.name, b.kind, e.stackId);
+    a.fd ??= b.fd;
+    a.path ??= b.path;
+    const list = this.open.get(e.tid) ?? [];
+    // an unfinished call reported again replaces its earlier report
+    const same = list.findIndex((p) => p.acc === a && p.unfinished);
+    const entry = { acc: a, id, dur: e.dur, unfinished: e.unfinished, chain };
+    if (same >= 0) list[same] = entry;
+    else if (list.length < 256) list.push(entry);
+    this.open.set(e.tid, list);
+  }
+
+  /** The thread's turn ended: its blocking calls count. Returns the time they blocked. */
+  turnEnded(tid: number): number {
+    const list = this.open.get(tid);
+    if (!list) return 0;
+    this.open.delete(tid);
+    let ns = 0;
+    for (const p of list) ns += this.commit(p);
+    return ns;
+  }
+
+  private commit(p: Pending): number {
+    const a = p.acc;
+    a.count++;
+    a.ns += p.dur;
+    a.max = Math.max(a.max, p.dur);
+    a.unfinished ||= p.unfinished;
+    a.top.add(p.id, p.dur, p.chain);
+    return p.dur;
+  }
+
+  /** Calls the tracer counted for a thread that waits in a loop: those that always block count. */
+  filtered(d: FilteredCounts): void {
+    const kind = blockKind(d.call, d.fdType);
+    if (!inherentlyBlocking(kind) || d.nonblocking) return;
+    const failed = Object.entries(d.errnos).reduce((n, [name, c]) => n + (name === 'EAGAIN' ? c : 0), 0);
+    const a = this.acc(d.pid, d.tid, d.call, kind, d.stackId);
+    a.filteredCount += d.count - failed;
+    a.filteredNs += d.totalNs;
+  }
+
+  /**
+   * Findings, for the threads whose model is an event loop (`loops`: their tids; a thread that
+   * waits in epoll only for its own AIO completions is not serving a loop). The open turns of
+   * threads still alive count too (a loop blocked when the recording ended).
+   */
+  findings(ctx: AnalysisContext, loops: ReadonlySet<number>, siteKey: (stackId: bigint) => string = (id) => String(id)): RawFinding[] {
+    const out: RawFinding[] = [];
+    // stacks that differ only above the line to change (different callers, a runtime's frames) are one call site
+    const merged = new Map<string, Acc>();
+    for (const a of this.accs.values()) {
+      const k = `${a.tid}:${a.call}:${siteKey(a.stackId)}`;
+      const m = merged.get(k);
+      if (!m) {
+        merged.set(k, { ...a, top: a.top.clone() });
+        continue;
+      }
+      const pick = a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
+      merged.set(k, {
+        ...m, stackId: pick.stackId, fd: m.fd ?? a.fd, path: m.path ?? a.path, count: m.count + a.count, ns: m.ns + a.ns, max: Math.max(m.max, a.max),
+        unfinished: m.unfinished || a.unfinished, filteredCount: m.filteredCount + a.filteredCount, filteredNs: m.filteredNs + a.filteredNs,
+        top: mergeTop(m.top, a.top),
+      });
+    }
+    const byOriginal = new Map<Acc, Acc>();
+    for (const a of this.accs.values()) byOriginal.set(a, merged.get(`${a.tid}:${a.call}:${siteKey(a.stackId)}`) as Acc);
+    const openNow = new Map<Acc, Pending[]>();
+    for (const [tid, list] of this.open) {
+      const exited = ctx.threads.find(tid)?.exited === true;
+      for (const p of list) {
+        // after a thread's last wait come its loop's last callback and its shutdown: a call site
+        // that blocked inside earlier turns was the loop's, another may be the shutdown's
+        const acc = byOriginal.get(p.acc) ?? p.acc;
+        if (exited && acc.count === 0) continue;
+        openNow.set(acc, [...(openNow.get(acc) ?? []), p]);
+      }
+    }
+    for (const a0 of merged.values()) {
+      const pend = openNow.get(a0) ?? [];
+      const a = pend.length ? { ...a0, top: a0.top.clone() } : a0;
+      if (pend.length) {
+        for (const p of pend) {
+          a.count++;
+          a.ns += p.dur;
+          a.max = Math.max(a.max, p.dur);
+          a.unfinished ||= p.unfinished;
+          a.top.add(p.id, p.dur, p.chain);
+        }
+      }
+      const loop = ctx.loops.get(a.tid);
+      if (!loop || !loops.has(a.tid) || (loop.lengths.count === 0 && !a.unfinished)) continue;
+      const total = a.ns + a.filteredNs;
+      const calls = a.count + a.filteredCount;
+      // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
+      if (total < MIN_TOTAL_NS && !((a.kind === 'sync' || a.kind === 'sleep') && calls >= MIN_INHERENT_CALLS)) continue;
+      if (!calls) continue;
+      const t = ctx.threads.get(a.pid, a.tid);
+      const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
+      const under = a.filteredCount ? `; ${a.count ? `${a.filteredCount.toLocaleString('en-US')} of them` : 'all'} under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
+      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${longest}${under}`;
+      const stats = loop.stats();
+      const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
+      const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
+      const seen = [
+        a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : '',
+        a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
+      ].filter(Boolean).join(', and ');
+      const detail =
+        `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
+        `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}. Nothing else the loop serves ran meanwhile.`;
+      out.push({
+        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first), title, detail, suggestion: loopBlockedFix(a.call, a.kind, a.fd),
+        pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
+        eventCount: a.count, chain: a.top.worstChain,
+      });
+    }
+    return out;
+  }
+}
+
+/** The worst events of two sets. */
+function mergeTop(x: TopEvents, y: TopEvents): TopEvents {
+  const t = x.clone();
+  for (const [id, v] of y.entries()) t.add(id, v, v > x.worst ? y.worstChain : undefined);
+  t.count = x.count + y.count;
+  return t;
+}

@@ -1,0 +1,156 @@
+/**
+ * pool-saturated: every thread of a pool doing blocking I/O for another thread was blocked at the
+ * same time while work waited. Per thread, the time spent in blocking calls that waited (sent, or
+ * counted by the tracer) is kept per 250 ms bucket; with the pool's threads known (models.ts), the
+ * time all of them were blocked at once is at least bucket × (1 − Σ idle shares) in each bucket —
+ * a lower bound that holds whatever the order of the calls inside the bucket. Work waited when a
+ * worker started its next call at once, without being woken (it found the queue non-empty).
+ * Impact: that saturated time.
+ */
+import type { FilteredCounts } from '../../model/filtered';
+import { formatDuration } from '../../../../../shared/format';
+import { POOL_SATURATED_FIX } from '../catalogue';
+import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
+import { plural, TopEvents, type AnalysisContext } from '../context';
+import { severityOf } from '../severity';
+import type { RawFinding, ThreadVerdict } from '../types';
+
+const BUCKET_NS = 250e6;
+/** A next call started this soon after the previous one ended was work already queued. */
+const PICKUP_NS = 100_000;
+const MIN_SATURATED_NS = 5e6;
+const MIN_SATURATED_SHARE = 0.05;
+
+interface Busy {
+  buckets: Float64Array;
+  first: number;
+  last: number;
+  lastEnd: number;
+  lastWoken: number;
+  calls: number;
+  pickups: number;
+  readonly sites: Map<bigint, { call: string; kind: string; ns: number; count: number }>;
+  readonly top: TopEvents;
+}
+
+/** The pool-saturated rule. */
+export class PoolSaturatedRule {
+  private readonly busy = new Map<number, Busy>();
+
+  private of(tid: number): Busy {
+    let b = this.busy.get(tid);
+    if (!b) {
+      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50) };
+      this.busy.set(tid, b);
+    }
+    return b;
+  }
+
+  private spread(b: Busy, start: number, end: number, ns: number): void {
+    if (end <= start) {
+      this.addTo(b, Math.floor(start / BUCKET_NS), ns);
+      return;
+    }
+    const rate = ns / (end - start);
+    for (let k = Math.floor(start / BUCKET_NS); k * BUCKET_NS < end; k++) {
+      const lo = Math.max(start, k * BUCKET_NS);
+      const hi = Math.min(end, (k + 1) * BUCKET_NS);
+      if (hi > lo) this.addTo(b, k, (hi - lo) * rate);
+    }
+  }
+
+  private addTo(b: Busy, k: number, ns: number): void {
+    if (k < 0) return;
+    if (k >= b.buckets.length) {
+      const grown = new Float64Array(Math.max(k + 1, b.buckets.length * 2));
+      grown.set(b.buckets);
+      b.buckets = grown;
+    }
+    b.buckets[k] += ns;
+  }
+
+  private site(b: Busy, stackId: bigint, call: string, kind: string, ns: number, count: number): void {
+    const s = b.sites.get(stackId) ?? { call, kind, ns: 0, count: 0 };
+    s.ns += ns;
+    s.count += count;
+    b.sites.set(stackId, s);
+  }
+
+  /** Another thread woke this one (it was idle, waiting for work). */
+  woken(tid: number, ts: number): void {
+    const b = this.busy.get(tid);
+    if (b) b.lastWoken = ts;
+  }
+
+  /** A blocking call of a thread that waited. */
+  blocked(tid: number, id: number, call: string, kind: string, stackId: bigint, ts: number, dur: number): void {
+    const b = this.of(tid);
+    if (b.calls > 0 && ts >= b.lastEnd && ts - b.lastEnd < PICKUP_NS && b.lastWoken < b.lastEnd) b.pickups++;
+    b.calls++;
+    b.lastEnd = ts + dur;
+    b.first = Math.min(b.first, ts);
+    b.last = Math.max(b.last, ts + dur);
+    this.spread(b, ts, ts + dur, dur);
+    this.site(b, stackId, call, kind, dur, 1);
+    b.top.add(id, dur);
+  }
+
+  /** Calls the tracer counted (those of a kind that always blocks). */
+  filtered(d: FilteredCounts): void {
+    const kind = blockKind(d.call, d.fdType);
+    if (!inherentlyBlocking(kind) || kind === 'sleep' || !d.count) return;
+    const b = this.of(d.tid);
+    const start = d.since ?? Math.max(0, d.ts - d.totalNs);
+    b.first = Math.min(b.first, start);
+    b.last = Math.max(b.last, d.ts);
+    this.spread(b, start, d.ts, d.totalNs);
+    this.site(b, d.stackId, d.call, kind, d.totalNs, d.count);
+  }
+
+  /** Findings, given the thread models (the pools are the pool workers of each process). */
+  findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[]): RawFinding[] {
+    const pools = new Map<number, number[]>();
+    for (const t of threads) if (t.model === 'pool-worker' && this.busy.has(t.tid)) pools.set(t.pid, [...(pools.get(t.pid) ?? []), t.tid]);
+    const out: RawFinding[] = [];
+    for (const [pid, tids] of pools) {
+      if (tids.length < 2) continue;
+      const bs = tids.map((tid) => this.busy.get(tid) as Busy);
+      const first = Math.min(...bs.map((b) => b.first));
+      const last = Math.max(...bs.map((b) => b.last));
+      let saturated = 0;
+      for (let k = Math.floor(first / BUCKET_NS); k * BUCKET_NS < last; k++) {
+        const len = Math.min(last, (k + 1) * BUCKET_NS) - Math.max(first, k * BUCKET_NS);
+        if (len <= 0) continue;
+        let idle = 0;
+        for (const b of bs) idle += 1 - Math.min(1, (b.buckets[k] ?? 0) / len);
+        saturated += len * Math.max(0, 1 - idle);
+      }
+      const span = last - first;
+      if (saturated < MIN_SATURATED_NS || saturated < MIN_SATURATED_SHARE * span) continue;
+      const calls = bs.reduce((n, b) => n + b.calls, 0);
+      const pickups = bs.reduce((n, b) => n + b.pickups, 0);
+      const sites = new Map<bigint, { call: string; kind: string; ns: number; count: number }>();
+      for (const b of bs) for (const [id, s] of b.sites) {
+        const cur = sites.get(id) ?? { ...s, ns: 0, count: 0 };
+        cur.ns += s.ns;
+        cur.count += s.count;
+        sites.set(id, cur);
+      }
+      const ranked = [...sites].sort((a, b) => b[1].ns - a[1].ns);
+      const top = new TopEvents();
+      for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
+      const what = ranked.slice(0, 3).map(([, s]) => `${callPhrase(s.call, s.kind as never)} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
+      const names = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
+      const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
+      const picked = calls > 1 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
+      out.push({
+        rule: 'pool-saturated', severity: severityOf(saturated, ctx.span.last - ctx.span.first),
+        title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
+        detail: `The pool (${names.join(', ')}) did ${what}; time blocked: ${util}.${picked} While all are blocked, new work waits for a free thread.`,
+        suggestion: POOL_SATURATED_FIX, pid, tid: tids[0], thread: names[0], stackId: ranked[0]?.[0] ?? 0n, impactNs: saturated,
+        events: top.list(), eventCount: calls, chain: [],
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * signal-coalesced: an I/O signal (SIGIO, or the signal fcntl(F_SETSIG) chose) generated while the
+ * same standard signal was still pending, so the kernel merged them and the program heard of
+ * several readiness events once; a real-time signal whose queue overflowed (the kernel then falls
+ * back to SIGIO) loses them the same way. Shown at the O_ASYNC/F_SETOWN setup line. Impact: how
+ * long the merged notifications waited for the delivery that absorbed them.
+ */
+import type { SignalEvent, SyscallEvent } from '../../model/events';
+import { signalName } from '../../model/names';
+import { formatDuration } from '../../../../../shared/format';
+import { SIGNAL_COALESCED_FIX } from '../catalogue';
+import { plural, TopEvents, type AnalysisContext } from '../context';
+import { severityOf, worst } from '../severity';
+import type { RawFinding } from '../types';
+
+const F_SETOWN = 'F_SETOWN';
+const OVERFLOW = 3;
+
+interface Acc {
+  readonly pid: number;
+  readonly sig: number;
+  generated: number;
+  merged: number;
+  overflowed: number;
+  delivered: number;
+  waitNs: number;
+  /** Merged generations not yet followed by a delivery. */
+  readonly waiting: number[];
+  tid: number;
+  readonly top: TopEvents;
+}
+
+/** The signal-coalesced rule. */
+export class SignalCoalescedRule {
+  private readonly accs = new Map<string, Acc>();
+  /** Per process, the stack of its O_ASYNC / F_SETOWN / F_SETSIG setup (the best seen). */
+  private readonly setup = new Map<number, { stackId: bigint; rank: number; fd: number | null }>();
+
+  /** fcntl: remember where the signal-driven I/O was set up. */
+  fcntl(e: SyscallEvent): void {
+    if (e.unfinished || e.ret < 0 || !e.stackId) return;
+    const rank = e.args.async === true ? 3 : e.args.cmd === F_SETOWN || e.args.cmd === 'F_SETOWN_EX' ? 2 : e.args.cmd === 'F_SETSIG' ? 1 : 0;
+    const cur = this.setup.get(e.pid);
+    if (rank && (!cur || rank > cur.rank)) this.setup.set(e.pid, { stackId: e.stackId, rank, fd: typeof e.args.fd === 'number' ? e.args.fd : null });
+  }
+
+  private acc(pid: number, sig: number): Acc {
+    const k = `${pid}:${sig}`;
+    let a = this.accs.get(k);
+    if (!a) {
+      a = { pid, sig, generated: 0, merged: 0, overflowed: 0, delivered: 0, waitNs: 0, waiting: [], tid: pid, top: new TopEvents() };
+      this.accs.set(k, a);
+    }
+    return a;
+  }
+
+  /** An I/O signal generated for, or delivered to, a traced thread. */
+  signal(e: SignalEvent, id: number): void {
+    const a = this.acc(e.pid, e.sig);
+    if (e.phase === 'generate') {
+      a.generated++;
+      if (e.coalesced || e.args.result === OVERFLOW) {
+        if (e.coalesced) a.merged++;
+        else a.overflowed++;
+        if (a.waiting.length < 4096) a.waiting.push(e.ts);
+        a.top.add(id, 1);
+      }
+    } else if (e.phase === 'deliver') {
+      a.delivered++;
+      a.tid = e.tid;
+      for (const ts of a.waiting) a.waitNs += Math.max(0, e.ts - ts);
+      a.waiting.length = 0;
+    }
+  }
+
+  /** Findings. */
+  findings(ctx: AnalysisContext): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const a of this.accs.values()) {
+      const lost = a.merged + a.overflowed;
+      if (!lost) continue;
+      const name = signalName(a.sig);
+      const setup = this.setup.get(a.pid);
+      const share = lost / Math.max(1, a.generated);
+      const how = a.merged && a.overflowed
+        ? `${a.merged.toLocaleString('en-US')} merged into one already pending and ${a.overflowed.toLocaleString('en-US')} beyond the full queue`
+        : a.merged ? 'merged into one already pending' : 'beyond the full real-time signal queue';
+      out.push({
+        rule: 'signal-coalesced',
+        severity: worst(severityOf(a.waitNs, ctx.span.last - ctx.span.first), share >= 0.1 ? 'medium' : 'low'),
+        title: `${lost.toLocaleString('en-US')} of ${plural(a.generated, name + ' signal')} for ${ctx.threadName(a.pid, a.pid) || 'process'} ${a.pid} were ${how}: their readiness events were not told`,
+        detail: `${name} is the process's I/O signal${setup?.fd !== null && setup?.fd !== undefined ? ` (fd ${setup.fd} set up with O_ASYNC/F_SETOWN)` : ''}; ${plural(a.delivered, 'delivery', 'deliveries')} answered ${plural(a.generated, 'generation')}. The merged notifications waited ${formatDuration(a.waitNs)} in all for the delivery that absorbed them; a handler that reads one fd once per signal misses the rest.`,
+        suggestion: SIGNAL_COALESCED_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: setup?.stackId ?? 0n,
+        impactNs: a.waitNs, events: a.top.list(), eventCount: lost, chain: [],
+      });
+    }
+    return out;
+  }
+}

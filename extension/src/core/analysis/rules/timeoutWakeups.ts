@@ -1,0 +1,78 @@
+/**
+ * timeout-wakeups: an event loop whose short timeout fires nearly every time — it wakes to poll a
+ * timer rather than for events. Impact: the turns that ran after those wake-ups.
+ */
+import type { SyscallEvent } from '../../model/events';
+import { formatDuration } from '../../../../../shared/format';
+import { TIMEOUT_WAKEUPS_FIX } from '../catalogue';
+import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { severityOf } from '../severity';
+import type { RawFinding } from '../types';
+
+/** A timeout up to this long is a polling tick. */
+const SHORT_NS = 10e6;
+const MIN_TIMEOUTS = 100;
+const MIN_SHARE = 0.9;
+
+interface Acc {
+  readonly pid: number;
+  readonly tid: number;
+  stackId: bigint;
+  call: string;
+  waits: number;
+  shortTimeouts: number;
+  timeoutNs: number;
+  afterNs: number;
+  readonly top: TopEvents;
+}
+
+/** The timeout-wakeups rule. */
+export class TimeoutWakeupsRule {
+  private readonly accs = new Map<number, Acc>();
+
+  private acc(e: SyscallEvent): Acc {
+    let a = this.accs.get(e.tid);
+    if (!a) {
+      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, call: e.name, waits: 0, shortTimeouts: 0, timeoutNs: 0, afterNs: 0, top: new TopEvents(50) };
+      this.accs.set(e.tid, a);
+    }
+    return a;
+  }
+
+  /** A finished select/poll/epoll wait with its timeout (ns, null for none). */
+  wait(e: SyscallEvent, id: number, timeoutNs: number | null): void {
+    const a = this.acc(e);
+    a.waits++;
+    if (e.ret === 0 && timeoutNs !== null && timeoutNs > 0 && timeoutNs <= SHORT_NS) {
+      a.shortTimeouts++;
+      a.timeoutNs = timeoutNs;
+      a.stackId = e.stackId;
+      a.call = e.name;
+      a.top.add(id, e.dur);
+    }
+  }
+
+  /** A turn that followed a wait which timed out ended after `ns`. */
+  turnAfterTimeout(tid: number, ns: number): void {
+    const a = this.accs.get(tid);
+    if (a) a.afterNs += ns;
+  }
+
+  /** Findings. */
+  findings(ctx: AnalysisContext): RawFinding[] {
+    const out: RawFinding[] = [];
+    for (const a of this.accs.values()) {
+      if (a.shortTimeouts < MIN_TIMEOUTS || a.shortTimeouts < MIN_SHARE * a.waits) continue;
+      const t = ctx.threads.get(a.pid, a.tid);
+      const pct = Math.round((100 * a.shortTimeouts) / a.waits);
+      out.push({
+        rule: 'timeout-wakeups', severity: severityOf(a.afterNs, ctx.span.last - ctx.span.first, 'low'),
+        title: `${threadLabel(ctx, t)} woke up ${plural(a.shortTimeouts, 'time')} because its ${formatDuration(a.timeoutNs)} timeout fired (${pct} % of its waits)`,
+        detail: `Of ${plural(a.waits, a.call + ' call')}, ${a.shortTimeouts.toLocaleString('en-US')} returned nothing after a timeout of at most ${formatDuration(SHORT_NS)}; the turns after them ran ${formatDuration(a.afterNs)} in all. The loop polls on a timer while nothing happens.`,
+        suggestion: TIMEOUT_WAKEUPS_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.afterNs,
+        events: a.top.list(), eventCount: a.shortTimeouts, chain: [],
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Call sites: each traced call (and each AIO / io_uring request, by the stack that submitted it)
+ * counted per process, call and stack, with a bounded latency histogram — what the longest-calls
+ * list, the CodeLens above a line and its hover show. Memory grows with the number of distinct
+ * stacks, not with the number of events.
+ */
+import { LatencyHistogram } from './histogram';
+import type { SiteStats } from './types';
+
+interface Site {
+  readonly pid: number;
+  readonly call: string;
+  readonly stackId: bigint;
+  readonly tids: Set<number>;
+  readonly hist: LatencyHistogram;
+  errors: number;
+  longest: number;
+  longestDur: number;
+}
+
+const MAX_TIDS = 8;
+
+/** The call sites of a trace. */
+export class SiteTable {
+  private readonly sites = new Map<string, Site>();
+  /** Calls with a stack, by stack id (the common case: no string key to build). */
+  private readonly byStack = new Map<bigint, Site[]>();
+
+  /** Count one call (or request) of `dur` ns. */
+  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number): void {
+    let site: Site | undefined;
+    if (stackId) {
+      const list = this.byStack.get(stackId);
+      site = list?.find((s) => s.call === call && s.pid === pid);
+      if (!site) {
+        site = this.create(pid, call, stackId);
+        if (list) list.push(site);
+        else this.byStack.set(stackId, [site]);
+      }
+    } else {
+      const k = `${pid}:${call}`;
+      site = this.sites.get(k);
+      if (!site) {
+        site = this.create(pid, call, 0n);
+        this.sites.set(k, site);
+      }
+    }
+    if (site.tids.size < MAX_TIDS) site.tids.add(tid);
+    site.hist.add(dur);
+    if (failed) site.errors++;
+    if (dur >= site.longestDur) {
+      site.longestDur = dur;
+      site.longest = id;
+    }
+  }
+
+  private create(pid: number, call: string, stackId: bigint): Site {
+    return { pid, call, stackId, tids: new Set(), hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
+  }
+
+  /** Every site's figures, longest call first. */
+  all(): SiteStats[] {
+    const out: SiteStats[] = [];
+    const each = (s: Site): void => {
+      const [p50, p99] = s.hist.percentiles([50, 99]);
+      out.push({
+        pid: s.pid, tids: [...s.tids], call: s.call, stackId: s.stackId, count: s.hist.count, errors: s.errors, total: s.hist.total,
+        p50, p99, max: s.hist.max, longest: s.longest, bins: s.hist.log2Bins(),
+      });
+    };
+    for (const list of this.byStack.values()) list.forEach(each);
+    for (const s of this.sites.values()) each(s);
+    return out.sort((a, b) => b.max - a.max);
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * What the analysis keeps per thread while a trace streams by: the evidence of its I/O model
+ * (counts and times per way of waiting), its wake-up relations with other threads, and the few
+ * calls it made last (for wake-up chains). Constant size per thread, whatever the trace's length.
+ */
+import type { SyscallEvent } from '../model/events';
+import type { BlockKind } from './classify';
+
+/** Counts and time of one kind of call. */
+export interface Tally {
+  count: number;
+  ns: number;
+}
+
+function tally(): Tally {
+  return { count: 0, ns: 0 };
+}
+
+/** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
+export interface WakeRef {
+  readonly id: number;
+  readonly ts: number;
+  readonly since: number | null;
+  readonly wakerPid: number;
+  readonly wakerTid: number;
+  readonly wakerCall: string;
+  readonly fd: number | null;
+  readonly path: string | null;
+  /** A copy of the waker's call that ended just before (null beyond the chain's depth). */
+  readonly prior: RecentCall | null;
+}
+
+/**
+ * A recently finished wait or blocking call (wake-up chains look back at these). The thread's
+ * slots are reused call after call (no allocation per event); a wake-up keeps a copy.
+ */
+export interface RecentCall {
+  e: SyscallEvent;
+  id: number;
+  end: number;
+  wake: WakeRef | null;
+  irq: { ts: number; id: number; name: string } | null;
+  /** The signal delivered right after it (it ended the call with EINTR). */
+  signal: { name: string; id: number } | null;
+  /** Hops behind it (its wake's prior's depth + 1). */
+  depth: number;
+}
+
+/** Calls remembered per thread for chains. */
+export const RECENT_CALLS = 8;
+
+/** Per-thread state of the analysis. */
+export class ThreadState {
+  /** select/poll/epoll waits, by call name. */
+  readonly mux = new Map<string, Tally>();
+  muxWaits = 0;
+  muxNs = 0;
+  /** epoll fds waited on. */
+  readonly epfds = new Set<number>();
+  /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
+  readonly readyFds = new Set<number>();
+  /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
+  readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
+  /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
+  readonly uring = { enters: 0, requests: 0, enterNs: 0 };
+  /** I/O signals delivered (SIGIO, or the F_SETSIG signal with readiness), signal waits ended by one, by signal name. */
+  readonly ioSignals = new Map<string, number>();
+  signalWaits = 0;
+  signalWaitNs = 0;
+  /** Signals delivered that carried no readiness (SIGCHLD, SIGTERM...), by name; and every signal wait. */
+  readonly otherSignals = new Map<string, number>();
+  signalWaitCalls = 0;
+  /** Blocking calls that really waited, by kind, and all of them. */
+  readonly blocked = new Map<BlockKind, Tally>();
+  readonly blockedAll = tally();
+  /** Blocking calls by call name (read, fsync...), for the evidence sentence. */
+  readonly blockedCalls = new Map<string, Tally>();
+  /** Calls that could not block (non-blocking fd, EAGAIN). */
+  nonblocking = 0;
+  eagain = 0;
+  sleeps = tally();
+  /** Threads this one woke out of a wait (tid -> count), and threads that woke it. */
+  readonly woke = new Map<number, number>();
+  readonly wokenBy = new Map<number, number>();
+  /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
+  readonly blockedEndedBy = new Map<number, number>();
+  /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
+  readonly deliveredTo = new Map<number, number>();
+  /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
+  readonly blockingSites = new Set<bigint>();
+  /** The last few finished waits and blocking calls (a ring of reused slots). */
+  readonly recent: RecentCall[] = [];
+  private recentNext = 0;
+  /** The slot written last. */
+  latest: RecentCall | null = null;
+  /** End of its last finished call. */
+  lastEnd = 0;
+  /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
+  lastBlockedEnd = -1;
+  exited = false;
+  first = Number.POSITIVE_INFINITY;
+  last = 0;
+
+  constructor(
+    readonly pid: number,
+    readonly tid: number,
+  ) {}
+
+  /** Count a blocking call that waited. */
+  addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
+    const t = this.blocked.get(kind) ?? tally();
+    t.count += count;
+    t.ns += ns;
+    this.blocked.set(kind, t);
+    const c = this.blockedCalls.get(call) ?? tally();
+    c.count += count;
+    c.ns += ns;
+    this.blockedCalls.set(call, c);
+    this.blockedAll.count += count;
+    this.blockedAll.ns += ns;
+  }
+
+  /** Count a select/poll/epoll wait. */
+  addMux(call: string, ns: number): void {
+    const t = this.mux.get(call) ?? tally();
+    t.count++;
+    t.ns += ns;
+    this.mux.set(call, t);
+    this.muxWaits++;
+    this.muxNs += ns;
+  }
+
+  /** Remember a finished call for chains, in the next slot (reused). */
+  remember(e: SyscallEvent, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
+    let c = this.recent[this.recentNext];
+    if (!c) {
+      c = { e, id, end: e.ts + e.dur, wake, irq, signal: null, depth };
+      this.recent[this.recentNext] = c;
+    } else {
+      c.e = e;
+      c.id = id;
+      c.end = e.ts + e.dur;
+      c.wake = wake;
+      c.irq = irq;
+      c.signal = null;
+      c.depth = depth;
+    }
+    this.recentNext = (this.recentNext + 1) % RECENT_CALLS;
+    this.latest = c;
+    return c;
+  }
+
+  /** The latest remembered call that ended at or before `ts` (and after `notBefore`). */
+  lastCallBefore(ts: number, notBefore = Number.NEGATIVE_INFINITY): RecentCall | undefined {
+    let best: RecentCall | undefined;
+    for (const c of this.recent) if (c.end <= ts && c.end >= notBefore && (!best || c.end > best.end)) best = c;
+    return best;
+  }
+
+
+  /** Time in all its ways of waiting for I/O. */
+  ioWaitNs(): number {
+    return this.muxNs + this.aio.waitNs + this.uring.enterNs + this.signalWaitNs + this.blockedAll.ns;
+  }
+}
+
+/** The thread states of a trace, by tid. */
+export class ThreadTable {
+  private readonly byTid = new Map<number, ThreadState>();
+
+  /** The state of a thread, created on first use. */
+  get(pid: number, tid: number): ThreadState {
+    let t = this.byTid.get(tid);
+    if (!t || t.pid !== pid) {
+      t = new ThreadState(pid, tid);
+      this.byTid.set(tid, t);
+    }
+    return t;
+  }
+
+  /** Look up without creating. */
+  find(tid: number): ThreadState | undefined {
+    return this.byTid.get(tid);
+  }
+
+  /** Every thread seen. */
+  all(): ThreadState[] {
+    return [...this.byTid.values()];
+  }
+}

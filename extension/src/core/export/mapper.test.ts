@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as wire from '../../../../protocol/generated/wire';
+import { exportTrace } from '../commands/export';
+import { checkPerfetto } from '../testing/perfettoCheck';
+import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+
+const US = 1000;
+const MS = 1e6;
+
+describe('export: flows and rows', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-mapper-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Export a stream to Perfetto and check it; the flows as chains of event names. */
+  async function run(b: StreamBuilder): Promise<{ t: ReturnType<typeof checkPerfetto>; chains: string[] }> {
+    const input = join(dir, `t${Math.random().toString(36).slice(2)}.iolens`);
+    writeFileSync(input, b.bytes());
+    await exportTrace(input, input + '.pftrace', { format: 'perfetto', symbolPath: [] });
+    const t = checkPerfetto(readFileSync(input + '.pftrace'));
+    assert.deepEqual(t.problems, []);
+    const byPacket = new Map(t.events.map((e) => [e.packet, e]));
+    return { t, chains: [...t.flows.values()].map((l) => l.map((p) => byPacket.get(p)?.name ?? '?').join(' > ')) };
+  }
+
+  function threads(b: StreamBuilder): void {
+    b.task({ event: 6, comm: 'loop', flags: 2 });
+    b.task({ event: 6, tid: 101, comm: 'helper' });
+  }
+
+  it('a wake-up flows to the wait it ended', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    b.add(wire.encodeWake({ wakerSys: sysId('write'), wakeeSys: sysId('epoll_wait'), pid: PID, tid: 101, ts: b.at(5 * MS), wakeePid: PID, wakeeTid: PID, wakeeSince: b.at(1 * MS), wakerFd: 5 }));
+    b.syscall({ sys: sysId('epoll_wait'), ts: b.at(1 * MS), dur: 4.01 * MS, ret: 1, args: [3n, 0n, 16n, 100n, 0n, 0n] });
+    const { chains } = await run(b);
+    assert.deepEqual(chains, ['write woke 100 > epoll_wait']);
+  });
+
+  it('a completion reaped by a thread that waited before the submission ends on its reaping call', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    const ctx = 0x7f00n;
+    b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(2 * MS), ctx, obj: 0x10n, data: 1n, offset: 0, nbytes: 512, fd: 6, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 0n }));
+    b.syscall({ sys: sysId('io_submit'), ts: b.at(2 * MS), dur: 10 * US, ret: 1, args: [ctx, 1n, 0n, 0n, 0n, 0n] });
+    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: 101, ts: b.at(3 * MS), ctx, obj: 0x10n, data: 1n, res: 512, res2: 0 }));
+    b.syscall({ sys: sysId('io_getevents'), tid: 101, ts: b.at(1 * MS), dur: 2 * MS, ret: 1, args: [ctx, 1n, 1n, 0n, 0n, 0n] });
+    const { chains } = await run(b);
+    assert.deepEqual(chains, ['io_submit > aio pread > io_getevents']);
+  });
+
+  it('a UIO interrupt flows to the read it woke; coalesced ones stand alone', async () => {
+    const b = new StreamBuilder();
+    b.add(wire.encodeUioDevice({ index: 0, irq: 11, dev: 240 << 20, ts: b.at(0), strings: ['uio_pci_generic', '0.01.0', ''] }));
+    b.fd({ op: 1, fd: 3, type: 14, path: '/dev/uio0', rdev: 240 << 20 });
+    for (let i = 1; i <= 3; i++) {
+      const t = i * MS;
+      b.add(wire.encodeIrq({ cpu: 0, irq: 11, ret: 1, ts: b.at(t), dur: 5 * US, name: 'uio_pci_generic' }));
+      if (i === 2) b.add(wire.encodeIrq({ cpu: 0, irq: 11, ret: 1, ts: b.at(t + 100 * US), dur: 5 * US, name: 'uio_pci_generic' }));
+      b.syscall({ sys: sysId('read'), ts: b.at(t - 500 * US), dur: 700 * US, ret: 4, args: [3n, 0n, 4n, 0n, 0n, 0n], dataFormat: 7, data: [BigInt(i + (i > 1 ? 1 : 0))] });
+    }
+    const { t, chains } = await run(b);
+    assert.deepEqual(chains, ['uio_pci_generic > read', 'uio_pci_generic > read', 'uio_pci_generic > read']);
+    assert.equal(t.events.filter((e) => e.name === 'uio_pci_generic').length, 4, 'the coalesced interrupt is kept');
+    const row = t.tracks.get(t.events.find((e) => e.name === 'uio_pci_generic')!.track);
+    assert.equal(row?.name, 'uio0 uio_pci_generic · IRQ 11');
+  });
+
+  it('a signal generated and never delivered is kept, without a flow', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    b.add(wire.encodeSignalGenerate({ sig: 10, group: 0, result: 1, flags: 0, pid: PID, tid: PID, ts: b.at(MS), senderPid: PID, senderTid: 101, code: 0, sigErrno: 0, pollFd: -1, pollBand: 0, senderComm: 'helper' }));
+    const { t, chains } = await run(b);
+    assert.deepEqual(chains, []);
+    assert.equal(t.events.filter((e) => e.name === 'SIGUSR1 generated').length, 1);
+  });
+
+  it('calls that do not nest on their thread go to an overlapping row beside it, never lost', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    b.syscall({ sys: sysId('read'), ts: b.at(1 * MS), dur: 3 * MS, ret: 1, args: [4n, 0n, 1n, 0n, 0n, 0n] });
+    b.syscall({ sys: sysId('read'), ts: b.at(2 * MS), dur: 3 * MS, ret: 1, args: [4n, 0n, 1n, 0n, 0n, 0n] });
+    b.syscall({ sys: sysId('read'), ts: b.at(4 * MS), dur: 1 * MS, ret: 1, args: [4n, 0n, 1n, 0n, 0n, 0n] });
+    const { t } = await run(b);
+    const reads = t.events.filter((e) => e.name === 'read');
+    assert.equal(reads.length, 3);
+    const rows = reads.map((e) => t.tracks.get(e.track)?.thread?.thread_name ?? t.tracks.get(e.track)?.name);
+    assert.deepEqual(rows, ['loop', 'loop (overlapping)', 'loop'], 'the third starts as the first ends');
+  });
+
+  it('ends a lost-records gap where the drop record says, on a row per source', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(300 * MS), count: 7, total: 7 }));
+    b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(500 * MS), count: 3, total: 10 }));
+    const { t } = await run(b);
+    const gaps = t.events.filter((e) => e.category === 'lost').map((e) => [e.name, e.ts - 1e12, e.end! - 1e12]);
+    assert.deepEqual(gaps, [['7 records lost (ring_full)', 100 * MS, 300 * MS], ['3 records lost (ring_full)', 300 * MS, 500 * MS]]);
+  });
+});

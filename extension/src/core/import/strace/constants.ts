@@ -1,0 +1,78 @@
+/**
+ * The numbers behind the names strace prints (x86-64 / generic Linux values). Where iolens
+ * already names a constant (model/names.ts), the table here is that naming read backwards, so
+ * the two cannot disagree.
+ */
+import { aioOpName, epollOpName, errnoName, fcntlCmdName, signalName, siCodeName, uringEnterFlagsName } from '../../model/names';
+import type { SValue } from './values';
+
+function invert(range: Iterable<number>, name: (n: number) => string | undefined): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of range) {
+    const s = name(n);
+    if (s !== undefined && !m.has(s)) m.set(s, n);
+  }
+  return m;
+}
+
+function* upTo(n: number, from = 0): Iterable<number> {
+  for (let i = from; i <= n; i++) yield i;
+}
+
+/** errno names, EAGAIN -> 11. */
+export const ERRNO = invert(upTo(600, 1), errnoName);
+/** Signals: SIGIO -> 29, SIGRT_3 -> 35 (strace and iolens name real-time signals alike), SIGRTMIN -> 32. */
+export const SIGNALS = new Map([...invert(upTo(64, 1), signalName), ['SIGRTMIN', 32], ['SIGPOLL', 29], ['SIGIOT', 6], ['SIGCLD', 17]]);
+/** fcntl commands. */
+export const FCNTL_CMDS = invert([...upTo(20), 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034], fcntlCmdName);
+/** epoll_ctl operations. */
+export const EPOLL_OPS = invert(upTo(3, 1), epollOpName);
+/** Linux AIO opcodes, as strace prints them: IOCB_CMD_PREAD -> 0. */
+export const IOCB_CMDS = new Map([...invert(upTo(8), aioOpName)].map(([k, v]) => [`IOCB_CMD_${k.toUpperCase()}`, v]));
+/** io_uring_enter flags: IORING_ENTER_GETEVENTS -> 1. */
+export const URING_ENTER_FLAGS = new Map([...invert([1, 2, 4, 8, 16], uringEnterFlagsName)].map(([k, v]) => [`IORING_ENTER_${k}`, v]));
+
+/** si_code of a signal by name. */
+export function siCode(sig: number, name: string): number | undefined {
+  for (let code = -7; code <= 0x80; code++) if (siCodeName(sig, code) === name) return code;
+  return undefined;
+}
+
+/** poll(2)/epoll event bits, by the names strace prints (POLLIN, EPOLLIN...). */
+const EVENT_BITS: ReadonlyMap<string, number> = new Map([
+  ['IN', 0x1], ['PRI', 0x2], ['OUT', 0x4], ['ERR', 0x8], ['HUP', 0x10], ['NVAL', 0x20], ['RDNORM', 0x40], ['RDBAND', 0x80],
+  ['WRNORM', 0x100], ['WRBAND', 0x200], ['MSG', 0x400], ['RDHUP', 0x2000], ['EXCLUSIVE', 0x10000000], ['WAKEUP', 0x20000000],
+  ['ONESHOT', 0x40000000], ['ET', 0x80000000],
+]);
+
+/** open(2) flags strace prints (x86-64). */
+const OPEN_FLAGS: ReadonlyMap<string, number> = new Map([
+  ['O_RDONLY', 0], ['O_WRONLY', 1], ['O_RDWR', 2], ['O_CREAT', 0o100], ['O_EXCL', 0o200], ['O_NOCTTY', 0o400], ['O_TRUNC', 0o1000],
+  ['O_APPEND', 0o2000], ['O_NONBLOCK', 0o4000], ['O_NDELAY', 0o4000], ['O_DSYNC', 0o10000], ['O_ASYNC', 0o20000], ['FASYNC', 0o20000],
+  ['O_DIRECT', 0o40000], ['O_LARGEFILE', 0o100000], ['O_DIRECTORY', 0o200000], ['O_NOFOLLOW', 0o400000], ['O_NOATIME', 0o1000000],
+  ['O_CLOEXEC', 0o2000000], ['O_SYNC', 0o4010000], ['O_PATH', 0o10000000], ['O_TMPFILE', 0o20200000],
+]);
+
+/** The bits of a flag set, by a table; numbers (0x8000) count as they are. */
+export function bits(v: SValue | undefined, table: ReadonlyMap<string, number>, prefix = ''): number {
+  if (!v) return 0;
+  if (v.k === 'num') return Number(BigInt.asUintN(32, v.v));
+  if (v.k !== 'flags') return 0;
+  let out = 0;
+  for (const w of v.v) {
+    if (/^-?(0x[0-9a-fA-F]+|\d+)$/.test(w)) out |= Number(BigInt.asUintN(32, BigInt(w)));
+    else out |= table.get(prefix && w.startsWith(prefix) ? w.slice(prefix.length) : w) ?? 0;
+  }
+  return out >>> 0;
+}
+
+/** poll/epoll event bits of `EPOLLIN|EPOLLOUT` or `POLLIN`. */
+export function eventBits(v: SValue | undefined): number {
+  if (v?.k !== 'flags') return bits(v, EVENT_BITS);
+  return bits({ k: 'flags', v: v.v.map((w) => w.replace(/^E?POLL/, '')) }, EVENT_BITS);
+}
+
+/** open(2) flag bits. */
+export function openBits(v: SValue | undefined): number {
+  return bits(v, OPEN_FLAGS);
+}

@@ -1,0 +1,109 @@
+import * as assert from 'node:assert/strict';
+import {
+  DataFormat, FdOp, FdType, NO_OFFSET, NO_TIMEOUT, SYSCALLS, Sys, SyscallFlag, type SyscallRecord,
+} from '../../../../protocol/generated/wire';
+import { decodeSyscallArgs, EpollRegistry } from './args';
+import type { Args } from './events';
+import { FdTables } from './fdtable';
+import { msgFlagsName, openFlagsName, rwfFlagsName, spliceFlagsName, syncFileRangeFlagsName } from './names';
+
+const PID = 100;
+
+/** The path tail of a string: its bytes, NUL-padded, as little-endian words. */
+function pathWords(s: string): bigint[] {
+  const bytes = Buffer.alloc(Math.ceil((s.length + 1) / 8) * 8);
+  bytes.write(s);
+  return Array.from({ length: bytes.length / 8 }, (_, i) => bytes.readBigUInt64LE(i * 8));
+}
+
+function record(sys: number, args: bigint[], r: Partial<SyscallRecord> = {}): SyscallRecord {
+  return {
+    kind: 'syscall', sys, cpu: 0, pid: PID, tid: PID, dataFormat: 0, dataCount: r.data?.length ?? 0, flags: 0, ts: 0, dur: 0,
+    ret: 0, stackId: 0n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6), data: [], ...r,
+  };
+}
+
+function fdTables(entries: [number, number, string][]): FdTables {
+  const fds = new FdTables();
+  for (const [fd, type, path] of entries) {
+    fds.apply({ kind: 'fd', op: FdOp.open, type, sys: 0, pid: PID, tid: PID, ts: 0, fd, fd2: -1, openFlags: 0, rdev: 0, dev: 0, ino: 0, aux: 0, path });
+  }
+  return fds;
+}
+
+function decode(r: SyscallRecord, fds = new FdTables()): Args {
+  const info = SYSCALLS.get(r.sys);
+  assert.ok(info);
+  return decodeSyscallArgs(r, info, fds, new EpollRegistry());
+}
+
+describe('syscall arguments', () => {
+  it('shows a wait\'s timeout in ns only when its argument is a pointer (epoll_pwait2, ppoll), not when it is in ms', () => {
+    const ep2 = decode(record(Sys.epoll_pwait2, [3n, 0x1000n, 8n, 0x2000n], { dataFormat: DataFormat.epoll_events, data: [5_000_000n] }));
+    assert.equal(ep2.timeout_ns, 5_000_000);
+    assert.equal(ep2.timeout, '0x2000');
+    const ep = decode(record(Sys.epoll_wait, [3n, 0x1000n, 8n, 100n], { dataFormat: DataFormat.epoll_events, data: [100_000_000n] }));
+    assert.equal(ep.timeout_ms, 100);
+    assert.equal('timeout_ns' in ep, false);
+    const pp = decode(record(Sys.ppoll, [0x1000n, 1n, 0n], { dataFormat: DataFormat.pollfds, data: [NO_TIMEOUT, 5n | (1n << 32n) | (1n << 48n)] }));
+    assert.equal(pp.timeout_ns, null, 'no timeout');
+    assert.deepEqual(pp.fds, [{ fd: 5, path: null, events: 'IN', revents: 'IN' }]);
+  });
+
+  it('gives sendfile, splice and copy_file_range the offsets they started from, and every fd its path', () => {
+    const fds = fdTables([[3, FdType.file, '/srv/www/index.html'], [5, FdType.socket, 'socket:[7]'], [9, FdType.pipe, 'pipe:[8]']]);
+    const sf = decode(record(Sys.sendfile, [5n, 3n, 0x7ffe0000n, 65536n], { ret: 65536, dataFormat: DataFormat.file_offsets, data: [4096n, BigInt.asUintN(64, BigInt(NO_OFFSET))] }), fds);
+    assert.deepEqual(sf, { out_fd: 5, in_fd: 3, offset: 4096, count: 65536, path: 'socket:[7]', fd_type: 'socket', in_fd_path: '/srv/www/index.html' });
+    const sp = decode(record(Sys.splice, [9n, 0n, 5n, 0n, 4096n, 4n], { ret: 4096, dataFormat: DataFormat.file_offsets, data: [BigInt.asUintN(64, -1n), BigInt.asUintN(64, -1n)] }), fds);
+    assert.equal(sp.off_in, null, 'no pointer: the pipe has no offset');
+    assert.equal(sp.off_out, null);
+    assert.equal(sp.flags, 'SPLICE_F_MORE');
+    assert.equal(sp.fd_out_path, 'socket:[7]');
+    const cfr = decode(record(Sys.copy_file_range, [3n, 0x10n, 9n, 0x18n, 4096n, 0n], { ret: 4096, dataFormat: DataFormat.file_offsets, data: [8192n, 0n] }), fds);
+    assert.equal(cfr.off_in, 8192);
+    assert.equal(cfr.off_out, 0);
+  });
+
+  it('sums the bytes of sendmmsg/recvmmsg messages and says when only the first ones were read', () => {
+    const all = decode(record(Sys.sendmmsg, [5n, 0x1000n, 4n, 0n], { ret: 4, dataFormat: DataFormat.mmsg, data: [406n, 4n] }));
+    assert.equal(all.bytes, 406);
+    assert.equal('bytes_of_messages' in all, false);
+    const some = decode(record(Sys.recvmmsg, [5n, 0x1000n, 64n, 0x10000n, 0n], { ret: 40, dataFormat: DataFormat.mmsg, data: [16000n, 16n] }));
+    assert.equal(some.bytes, 16000);
+    assert.equal(some.bytes_of_messages, 16);
+    assert.equal(some.flags, 'MSG_WAITFORONE');
+  });
+
+  it('shows the path an open names, and says when it was cut', () => {
+    const o = decode(record(Sys.openat, [BigInt.asUintN(64, -100n), 0x1000n, 0o2000000n, 0n], { ret: 7, dataFormat: DataFormat.path, data: pathWords('/var/lib/db/data.0') }));
+    assert.equal(o.filename, '/var/lib/db/data.0');
+    assert.equal(o.flags, 'O_RDONLY|O_CLOEXEC');
+    assert.equal('path_truncated' in o, false);
+    const long = 'x'.repeat(127);
+    const cut = decode(record(Sys.open, [0x1000n, 0o100101n, 0o644n], { ret: 3, flags: SyscallFlag.data_truncated, dataFormat: DataFormat.path, data: pathWords(long) }));
+    assert.equal(cut.filename, long);
+    assert.equal(cut.path_truncated, true);
+    assert.equal(cut.flags, 'O_WRONLY|O_CREAT|O_LARGEFILE');
+    const unread = decode(record(Sys.openat, [0n, 0xdead0000n, 0n, 0n], { ret: -14 }));
+    assert.equal(unread.filename, '0xdead0000', 'no tail: the pointer');
+  });
+
+  it('decodes 64-bit file offsets whole', () => {
+    const big = 5n * 1024n * 1024n * 1024n;
+    assert.equal(decode(record(Sys.pread64, [3n, 0n, 4096n, big])).pos, Number(big));
+    assert.equal(decode(record(Sys.preadv2, [3n, 0n, 1n, BigInt.asUintN(64, -1n), 0n, 8n])).pos_l, -1, 'the current position');
+  });
+
+  it('names the flags of the server calls', () => {
+    assert.equal(rwfFlagsName(8), 'RWF_NOWAIT');
+    assert.equal(rwfFlagsName(0x8 | 0x2), 'RWF_DSYNC|RWF_NOWAIT');
+    assert.equal(rwfFlagsName(0), '0');
+    assert.equal(rwfFlagsName(0x400), '0x400');
+    assert.equal(spliceFlagsName(1 | 4), 'SPLICE_F_MOVE|SPLICE_F_MORE');
+    assert.equal(syncFileRangeFlagsName(2), 'SYNC_FILE_RANGE_WRITE');
+    assert.equal(msgFlagsName(0x40 | 0x4000), 'MSG_DONTWAIT|MSG_NOSIGNAL');
+    assert.equal(openFlagsName(0o4010002), 'O_RDWR|O_SYNC', 'O_SYNC is named whole, not as O_DSYNC');
+    assert.equal(openFlagsName(0o10000), 'O_RDONLY|O_DSYNC');
+    assert.equal(openFlagsName(0o20200002), 'O_RDWR|O_TMPFILE');
+  });
+});

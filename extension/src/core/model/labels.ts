@@ -1,0 +1,76 @@
+/**
+ * How events and the rows that hold them are named wherever a trace is shown: the timeline's
+ * store and the exports to Perfetto and Chrome's trace format use the same words.
+ */
+import type { AioEvent, Args, ArgValue, SignalEvent, SyscallEvent, TaskEvent, UringEvent, WakeEvent } from './events';
+import type { UioDevice } from './uio';
+import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
+
+/** The requests-in-flight row of a process (AIO and io_uring requests, in lanes). */
+export const REQUESTS_LABEL = 'requests in flight';
+/** The group of the per-CPU interrupt rows. */
+export const IRQ_GROUP_LABEL = 'Hard interrupts';
+/** The group of the UIO device rows. */
+export const UIO_GROUP_LABEL = 'UIO devices';
+/** The group of the lost-records rows. */
+export const LOSSES_LABEL = 'Lost records';
+
+/** A CPU's interrupt row. */
+export function cpuLabel(cpu: number): string {
+  return `CPU ${cpu}`;
+}
+
+/** A UIO device's row: its interrupts, with arrows to the threads they wake. */
+export function uioLabel(d: UioDevice): string {
+  return `uio${d.index} ${d.name} · IRQ ${d.irq}`;
+}
+
+/** "aio pread", "io_uring read": one request. */
+export function requestLabel(e: Pick<AioEvent | UringEvent, 'kind' | 'name'>): string {
+  return `${e.kind === 'aio' ? 'aio' : 'io_uring'} ${e.name}`;
+}
+
+/** "SIGIO generated", "SIGIO delivered", "SIGIO handler". */
+export function signalLabel(e: SignalEvent): string {
+  return `${e.name} ${e.phase === 'generate' ? 'generated' : e.phase === 'deliver' ? 'delivered' : 'handler'}`;
+}
+
+/** "write woke 4808". */
+export function wakeLabel(e: WakeEvent): string {
+  return `${e.name} woke ${e.wakeeTid}`;
+}
+
+/** "thread start", "process exit". */
+export function taskLabel(e: TaskEvent): string {
+  return `${e.kind} ${e.name}`;
+}
+
+/** "12 records lost (ring_full)". */
+export function lossLabel(count: number, source: string): string {
+  return `${count} records lost (${source})`;
+}
+
+/**
+ * Where a lost-records gap starts when there is no earlier drop record of its source: the tracer
+ * reports losses every 200 ms.
+ */
+export const DROP_INTERVAL_NS = 200e6;
+
+/** The thread a signal's generation is shown on: its sender when in the same process, else the receiver. */
+export function generateThread(e: SignalEvent): { pid: number; tid: number } {
+  const senderTid = typeof e.args.sender_tid === 'number' ? e.args.sender_tid : 0;
+  const senderPid = typeof e.args.sender_pid === 'number' ? e.args.sender_pid : 0;
+  return senderPid === e.pid && senderTid ? { pid: senderPid, tid: senderTid } : { pid: e.pid, tid: e.tid };
+}
+
+/** Per syscall id, the names of its pointer arguments. */
+const POINTERS = new Map([...SYSCALLS.values()].map((s) => [s.id, s.args.filter((a) => ARG_FORMATS[a.fmt].pointer).map((a) => a.name)]));
+
+/** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
+export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {
+  const pointers = POINTERS.get(e.sys) ?? [];
+  if (!pointers.length) return e.args;
+  const out: Args = {};
+  for (const [k, v] of Object.entries(e.args) as [string, ArgValue][]) if (!pointers.includes(k)) out[k] = v;
+  return out;
+}

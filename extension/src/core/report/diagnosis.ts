@@ -1,0 +1,148 @@
+/**
+ * The diagnosis in the text report: the findings ranked by impact (each with its line, evidence,
+ * wake-up chain and fix), the threads' I/O models and the processes' verdicts, the longest calls
+ * grouped by call site, and the calls the tracer counted under its threshold.
+ */
+import { chainLines, whereText } from '../analysis/chainText';
+import { whereOf, type StackSource } from '../analysis/resolve';
+import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
+import { formatCount, formatDuration } from '../../../../shared/format';
+
+/** How the sections name things. */
+export interface DiagnosisText {
+  readonly stacks: StackSource;
+  /** A file path as shown (relative to the working directory when inside it). */
+  relative(file: string): string;
+  /** "worker-1 100/101". */
+  thread(pid: number, tid: number): string;
+}
+
+const WRAP = 100;
+
+/** Wrap `text` to lines of at most WRAP columns, each starting with `indent` (the first with `first`). */
+function wrap(text: string, first: string, indent: string): string[] {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > WRAP && line.trim().length > 0 && line !== first) {
+      out.push(line.trimEnd());
+      line = indent;
+    }
+    line += (line === first || line === indent ? '' : ' ') + word;
+  }
+  out.push(line.trimEnd());
+  return out;
+}
+
+function where(t: DiagnosisText, w: Where | null): string | null {
+  return whereText(w, (f) => t.relative(f));
+}
+
+/** The findings, ranked. */
+export function findingsSection(findings: readonly Finding[], t: DiagnosisText): string[] {
+  if (!findings.length) return ['', 'Findings: none (no rule of the catalogue found a problem in this recording)'];
+  const lines = ['', `Findings (${findings.length}, by time at stake)`];
+  findings.forEach((f, i) => {
+    const head = `  ${String(i + 1).padStart(2)}. ${f.severity.toUpperCase().padEnd(6)} ${f.rule}  `;
+    lines.push(...wrap(f.title, head, ' '.repeat(head.length)));
+    const pad = '         ';
+    const at = where(t, f.where);
+    lines.push(`${pad}at: ${at ?? (f.stackId ? 'no frame of the program\'s own code in the stack' : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
+    lines.push(...wrap(f.detail, `${pad}why: `, `${pad}     `));
+    if (f.chain.length > 1 || (f.chain.length === 1 && f.chain[0].cause !== 'unknown')) {
+      const chain = chainLines(f.chain, (h) => where(t, whereOf(t.stacks, h.stackId)), t.thread);
+      chain.forEach((c, k) => lines.push(...wrap(c, `${pad}${k ? '       ' : 'chain: '}`, `${pad}         `)));
+    }
+    lines.push(...wrap(f.suggestion, `${pad}fix: `, `${pad}     `));
+    const ids = f.events.slice(0, 8).join(', ');
+    if (f.eventCount || ids) lines.push(`${pad}events: ${formatCount(Math.max(f.eventCount, f.events.length))}${ids ? ` (ids ${ids}${f.events.length > 8 ? ', …' : ''}: the order of iolens dump)` : ''}`);
+    else lines.push(`${pad}events: none sent (the tracer counted the calls under its threshold)`);
+  });
+  return lines;
+}
+
+/** The processes' verdicts and the threads' models. */
+export function modelsSection(a: AnalysisResult, t: DiagnosisText): string[] {
+  if (!a.threads.length) return [];
+  const lines = ['', 'I/O models'];
+  for (const p of a.processes) {
+    lines.push(...wrap(p.verdict || 'no I/O of note', `  process ${p.pid} ${p.name}: `, '      '));
+    const threads = a.threads.filter((x) => x.pid === p.pid);
+    const width = Math.max(...threads.map((x) => `${x.tid} ${x.name}`.length));
+    for (const x of threads) {
+      const head = `    ${`${x.tid} ${x.name}`.padEnd(width)}  ${x.model.padEnd(13)} `;
+      lines.push(...wrap(x.evidence, head, ' '.repeat(head.length)));
+    }
+  }
+  const loops = a.loops.filter((l) => l.turns > 1);
+  if (loops.length) {
+    lines.push('  event-loop turns (a turn runs from a wait\'s return to the next wait; its length is the loop\'s lag)');
+    for (const l of loops) {
+      lines.push(`    ${t.thread(l.pid, l.tid)}: ${formatCount(l.turns)} turns, p50 ${formatDuration(l.p50)}, p99 ${formatDuration(l.p99)}, max ${formatDuration(l.max)}${l.blockedNs ? `; ${formatDuration(l.blockedNs)} blocked in calls` : ''}`);
+    }
+  }
+  return lines;
+}
+
+interface SiteGroup {
+  readonly call: string;
+  readonly where: Where | null;
+  readonly sites: SiteStats[];
+  count: number;
+  total: number;
+  max: number;
+  p50: number;
+}
+
+/** Sites with the same call at the same line (different callers further up) as one. */
+function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] {
+  const groups = new Map<string, SiteGroup>();
+  for (const s of sites) {
+    const w = whereOf(t.stacks, s.stackId);
+    const k = `${s.pid}\0${s.call}\0${w ? `${w.file}:${w.line}:${w.function}` : `stack ${s.stackId}`}`;
+    let g = groups.get(k);
+    if (!g) {
+      g = { call: s.call, where: w, sites: [], count: 0, total: 0, max: 0, p50: 0 };
+      groups.set(k, g);
+    }
+    g.sites.push(s);
+    g.count += s.count;
+    g.total += s.total;
+    if (s.max >= g.max) {
+      g.max = s.max;
+      g.p50 = s.p50;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.max - a.max);
+}
+
+/** The longest waits and blocking calls, by call site. */
+export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: (call: string) => boolean, t: DiagnosisText, limit = 10): string[] {
+  const groups = groupSites(sites.filter((s) => isWaitOrBlocking(s.call)), t).slice(0, limit);
+  if (!groups.length) return [];
+  const lines = ['', `Longest waits and blocking calls, by call site (${groups.length})`];
+  groups.forEach((g, i) => {
+    const tids = [...new Set(g.sites.flatMap((s) => s.tids.map((tid) => t.thread(s.pid, tid))))];
+    const at = where(t, g.where) ?? 'no call site';
+    lines.push(`  ${String(i + 1).padStart(2)}. ${formatDuration(g.max).padStart(9)} max  ${g.call}  ${at}`);
+    lines.push(`      ${formatCount(g.count)} call${g.count === 1 ? '' : 's'}, ${formatDuration(g.total)} in all, p50 ${formatDuration(g.p50)}  ${tids.slice(0, 3).join(', ')}${tids.length > 3 ? ` and ${tids.length - 3} more` : ''}`);
+  });
+  return lines;
+}
+
+/** The calls the tracer counted instead of sending. */
+export function filteredSection(a: AnalysisResult, t: DiagnosisText): string[] {
+  const rows = a.filtered.filter((f) => f.count > 0);
+  if (!rows.length) return [];
+  const under = a.minDurationNs !== null ? formatDuration(a.minDurationNs) : 'the threshold';
+  const lines = ['', `Calls under ${under}, counted by the tracer (not in the event list)`];
+  for (const f of [...rows].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20)) {
+    const at = where(t, whereOf(t.stacks, f.stackId)) ?? 'no call site';
+    const errs = Object.entries(f.errnos).map(([e, n]) => `${formatCount(n)} ${e}`).join(', ');
+    const kind = f.fdType !== 'unknown' ? ` (${f.nonblocking ? 'non-blocking ' : ''}${f.fdType})` : '';
+    lines.push(`  ${f.call}${kind}: ${formatCount(f.count)} calls, ${formatDuration(f.totalNs)} in all, longest ${formatDuration(f.maxNs)}${f.errors ? `, ${formatCount(f.errors)} failed${errs ? ` (${errs})` : ''}` : ''}`);
+    lines.push(`      at ${at}  ${t.thread(f.pid, f.tid)}`);
+  }
+  if (rows.length > 20) lines.push(`  … and ${rows.length - 20} more (iolens report --json has them all)`);
+  return lines;
+}

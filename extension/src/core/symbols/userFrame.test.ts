@@ -1,0 +1,43 @@
+import * as assert from 'node:assert/strict';
+import type { StackFrame } from './stacks';
+import { frameOwner, userFrame } from './userFrame';
+
+function frame(fn: string | null, file: string | null, line: number | null, module: string | null): StackFrame {
+  return { addr: 0n, function: fn, file, line, column: null, module, inlined: false, problem: null };
+}
+
+describe('userFrame', () => {
+  const libc = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+  it('skips the C library, the loader and system headers inlined into the program', () => {
+    const stack = {
+      truncated: false,
+      frames: [
+        frame('__GI___libc_read', 'sysdeps/unix/sysv/linux/read.c', 26, libc),
+        frame('read', '/usr/include/x86_64-linux-gnu/bits/unistd.h', 38, '/srv/app/server'),
+        frame('on_request', '/srv/app/src/server.c', 88, '/srv/app/server'),
+        frame('main', '/srv/app/src/server.c', 200, '/srv/app/server'),
+      ],
+    };
+    assert.equal(userFrame(stack)?.line, 88);
+    assert.equal(frameOwner(stack.frames[0]), 'system');
+    assert.equal(frameOwner(stack.frames[1]), 'system');
+    assert.equal(frameOwner(frame('_dl_start', null, null, '/lib64/ld-linux-x86-64.so.2')), 'system');
+  });
+
+  it('skips language runtimes: the Node.js and Python binaries, the Go runtime and standard library', () => {
+    assert.equal(frameOwner(frame('uv__fs_read', '../deps/uv/src/unix/fs.c', 476, '/usr/bin/node')), 'runtime');
+    assert.equal(frameOwner(frame('_PyEval_EvalFrameDefault', 'Python/ceval.c', 10, '/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0')), 'system');
+    assert.equal(frameOwner(frame('_PyEval_EvalFrameDefault', 'Python/ceval.c', 10, '/root/.pyenv/versions/3.12.1/bin/python3.12')), 'runtime');
+    assert.equal(frameOwner(frame('internal/poll.(*FD).Read', '/usr/lib/go/src/internal/poll/fd_unix.go', 160, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('syscall.Syscall', 'syscall.go', 1, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('main.handle', '/srv/app/main.go', 30, '/srv/app/gosrv')), 'user');
+    assert.equal(frameOwner(frame('ngx_unix_recv', 'src/os/unix/ngx_recv.c', 20, '/usr/sbin/nginx')), 'user');
+  });
+
+  it('falls back to a named frame of the user without a line, and to nothing', () => {
+    const noLines = { truncated: false, frames: [frame('read', null, null, libc), frame('handler', null, null, '/opt/x/bin/x')] };
+    assert.equal(userFrame(noLines)?.function, 'handler');
+    assert.equal(userFrame({ truncated: false, frames: [frame('read', null, null, libc)] }), undefined);
+    assert.equal(userFrame(undefined), undefined);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Whose code a frame is, and the first frame of a stack in the user's own code: the call a user
+ * would change. Not the C library or the dynamic loader (system libraries), not a language
+ * runtime (the Node.js or Python binary, the Go runtime and standard library), not a header
+ * inlined from the system (glibc's fortified `read` in <bits/unistd.h>).
+ *
+ * One rule for every place that names "the line": findings' `where`, the event lines, the
+ * longest calls, jump to code. Runtimes' own frames (JavaScript, Python) are user code when the
+ * stack names them (perf maps, JIT dumps): they are not in a runtime's binary.
+ */
+import { basename } from 'node:path';
+import type { ResolvedStack, StackFrame } from './stacks';
+
+/** Who wrote the code of a frame. */
+export type FrameOwner = 'user' | 'system' | 'runtime';
+
+/** Shared libraries and the dynamic loader installed by the system. */
+const SYSTEM_MODULE = /^\/(?:usr\/)?(?:lib|lib32|lib64|libx32)\/|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
+/** Source files of the system's headers and of libraries built elsewhere (relative paths of glibc's build tree). */
+const SYSTEM_FILE = /^\/usr\/(?:include|lib\/gcc|lib\/llvm)|^(?:\.\/)?(?:sysdeps|misc|nptl|io|posix|libio|socket|signal|csu|elf|string|stdlib|malloc|rt|time)\//;
+/** The binaries of language runtimes: their frames are the runtime's, not the program's. */
+const RUNTIME_BINARY = /^(?:node|nodejs|python\d*(?:\.\d+)?d?|libpython[\d.]+d?\.so.*|libnode\.so.*|java|libjvm\.so|ruby[\d.]*|libruby.*\.so.*|perl[\d.]*|libperl\.so.*|php[\d.]*|php-fpm[\d.]*|luajit.*|lua[\d.]*|deno|bun)$/;
+/** A runtime's own extension modules (CPython's lib-dynload, a Node.js binary add-on of the runtime). */
+const RUNTIME_MODULE = /\/lib-dynload\/|\.cpython-\d+[^/]*\.so$/;
+/** Functions of the Go runtime and standard library (any binary built with Go). */
+const GO_RUNTIME_FUNCTION = /^(?:runtime|syscall|internal\/[\w/]+|os|net|io|bufio|sync|time|os\/exec|net\/http|crypto\/[\w/]+)\.(?:\(\*?\w+\)\.)?\w/;
+
+/** Who wrote the code of `f`. */
+export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
+  if (f.module && SYSTEM_MODULE.test(f.module)) return 'system';
+  if (f.file && SYSTEM_FILE.test(f.file)) return 'system';
+  if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';
+  if (f.function && GO_RUNTIME_FUNCTION.test(f.function)) return 'runtime';
+  return 'user';
+}
+
+/**
+ * The first frame (innermost first) in the user's own code that has a source line; else the first
+ * of the user's frames that has a function name; else the first in a binary of the user's (a
+ * stripped program: its module at least); undefined when the stack has none of the user's frames
+ * (all in libc or a runtime) or is unknown.
+ */
+export function userFrame(stack: ResolvedStack | undefined): StackFrame | undefined {
+  if (!stack) return undefined;
+  let named: StackFrame | undefined;
+  let inModule: StackFrame | undefined;
+  for (const f of stack.frames) {
+    if (frameOwner(f) !== 'user') continue;
+    if (f.file && f.line) return f;
+    if (!named && f.function) named = f;
+    if (!inModule && f.module && !f.module.startsWith('[')) inModule = f;
+  }
+  return named ?? inModule;
+}

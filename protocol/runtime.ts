@@ -1,0 +1,97 @@
+/**
+ * The fixed helpers the generated decoder and encoders (generated/wire.ts) call: 64-bit numbers,
+ * C strings and tail arrays read from and written to a DataView. Hand-written once; the generator
+ * writes only what each record and syscall needs.
+ */
+
+/** An unsigned 64-bit little-endian integer as a number (exact below 2^53, as times and sizes are). */
+export function u64n(v: DataView, o: number): number {
+  return v.getUint32(o + 4, true) * 4294967296 + v.getUint32(o, true);
+}
+
+/** A signed 64-bit little-endian integer as a number (exact within ±2^53). */
+export function i64n(v: DataView, o: number): number {
+  return v.getInt32(o + 4, true) * 4294967296 + v.getUint32(o, true);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8enc = new TextEncoder();
+
+/** A NUL-terminated string in a field of `max` bytes. */
+export function cstr(v: DataView, o: number, max: number): string {
+  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, max);
+  const nul = bytes.indexOf(0);
+  return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}
+
+/** NUL-terminated strings from `o` to `end`; padding and empty trailing strings dropped. */
+export function cstrs(v: DataView, o: number, end: number): string[] {
+  const bytes = new Uint8Array(v.buffer, v.byteOffset + o, Math.max(0, end - o));
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0) {
+      out.push(utf8.decode(bytes.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return out;
+}
+
+/** The whole u64 words from `o` to `end`. */
+export function u64s(v: DataView, o: number, end: number): bigint[] {
+  const out: bigint[] = [];
+  for (let p = o; p + 8 <= end; p += 8) out.push(v.getBigUint64(p, true));
+  return out;
+}
+
+/** The bytes of a record's tail: u64 words, or NUL-terminated strings. */
+export function tailBytes(kind: 'string' | 'strings' | 'u64[]', v: string | string[] | bigint[]): Uint8Array {
+  if (kind === 'u64[]') {
+    const words = v as bigint[];
+    const out = new Uint8Array(words.length * 8);
+    const dv = new DataView(out.buffer);
+    words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));
+    return out;
+  }
+  const parts = kind === 'string' ? [v as string] : (v as string[]);
+  const chunks = parts.map((p) => utf8enc.encode(p));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length + 1, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length + 1;
+  }
+  return out;
+}
+
+/** Writes a number as an unsigned 64-bit little-endian integer (truncated to an integer). */
+export function setU64(v: DataView, o: number, x: number): void {
+  v.setBigUint64(o, BigInt.asUintN(64, BigInt(Math.trunc(x))), true);
+}
+
+/** Writes a string into a NUL-terminated field of `max` bytes (cut to fit). */
+export function setStr(v: DataView, o: number, max: number, s: string): void {
+  const b = utf8enc.encode(s).subarray(0, max - 1);
+  new Uint8Array(v.buffer, v.byteOffset + o, max).set(b);
+}
+
+/** A string as u64 words (wordsText's inverse): at most `maxWords`, NUL-padded; `truncated` when it did not fit. */
+export function textWords(text: string, maxWords: number): { words: bigint[]; truncated: boolean } {
+  const all = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(Math.min(maxWords, Math.ceil((all.length + 1) / 8)) * 8);
+  bytes.set(all.subarray(0, bytes.length));
+  const dv = new DataView(bytes.buffer);
+  const words = Array.from({ length: bytes.length / 8 }, (_, i) => dv.getBigUint64(i * 8, true));
+  return { words, truncated: all.length > bytes.length };
+}
+
+/** A string packed into u64 words (little-endian bytes, NUL-terminated or filling them all). */
+export function wordsText(words: readonly bigint[]): string {
+  const bytes = new Uint8Array(words.length * 8);
+  const dv = new DataView(bytes.buffer);
+  words.forEach((w, i) => dv.setBigUint64(i * 8, w, true));
+  const nul = bytes.indexOf(0);
+  return utf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}

@@ -1,0 +1,192 @@
+/**
+ * The diagnosis on real recordings: each rule's fixture traced by the real tracer (both backends
+ * where the backend sees the thing), reported by the real CLI (`iolens report --json`), the
+ * finding checked with its rule and the marked line to change; its healthy twin must not raise it.
+ * And what --min-duration filters is still counted, exactly, by both backends.
+ */
+import * as assert from 'node:assert/strict';
+import { BACKENDS, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, sourcePath, type Backend, type Recording } from './harness';
+
+interface JsonWhere {
+  function: string | null;
+  file: string | null;
+  line: number | null;
+}
+interface JsonFinding {
+  rule: string;
+  severity: string;
+  title: string;
+  detail: string;
+  where: JsonWhere | null;
+  impact_ns: number;
+  events: number[];
+  event_count: number;
+}
+interface JsonReport {
+  findings: JsonFinding[];
+  threads: { tid: number; name: string; model: string; evidence: string }[];
+  processes: { verdict: string }[];
+  filtered: { call: string; count: number; where: JsonWhere | null; errnos: Record<string, number> }[];
+  call_sites: { call: string; count: number; where: JsonWhere | null }[];
+}
+
+async function reportOf(rec: Recording): Promise<JsonReport> {
+  const r = await run(process.execPath, [CLI, 'report', '--json', rec.traceFile]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as JsonReport;
+}
+
+/** A rule, its fixture and its healthy twin. */
+interface Case {
+  readonly rule: string;
+  readonly backends: readonly Backend[];
+  readonly command: string[];
+  readonly twin: string[];
+  readonly source: string;
+  /** The marked line the finding must name (any of them). */
+  readonly marks: readonly string[];
+  /** More to check on the finding. */
+  readonly check?: (f: JsonFinding, report: JsonReport, backend: Backend) => void;
+}
+
+const CASES: readonly Case[] = [
+  {
+    rule: 'loop-blocked', backends: BACKENDS, source: 'epoll_stall', marks: ['stall-read'],
+    command: ['epoll_stall', '--iterations', '20'], twin: ['epoll_stall', '--iterations', '20', '--nonblocking'],
+    check: (f) => {
+      assert.equal(f.event_count, 4, 'the four 20 ms reads');
+      assert.ok(f.impact_ns >= 4 * 19.5e6, `${f.impact_ns}`);
+      assert.equal(f.severity, 'high');
+    },
+  },
+  {
+    rule: 'loop-blocked', backends: BACKENDS, source: 'loop_fsync', marks: ['journal-fsync'],
+    command: ['loop_fsync', '--iterations', '300'], twin: ['loop_fsync', '--iterations', '300', '--offload'],
+    check: (f, r) => {
+      assert.match(f.title, /^fsync\(\) blocked the event loop .* 300 times/);
+      // the header's fsync, before the loop started, is not the loop's
+      assert.ok(!r.findings.some((x) => x.rule === 'loop-blocked' && x.where?.line === markLine('loop_fsync', 'header-fsync')));
+    },
+  },
+  {
+    rule: 'busy-poll', backends: BACKENDS, source: 'wait_patterns', marks: ['pattern-wait'],
+    command: ['wait_patterns', '--iterations', '100', '--spin'], twin: ['wait_patterns', '--iterations', '100'],
+    check: (f) => assert.ok(f.event_count >= 100, `${f.event_count} empty polls`),
+  },
+  {
+    rule: 'timeout-wakeups', backends: BACKENDS, source: 'wait_patterns', marks: ['pattern-wait'],
+    command: ['wait_patterns', '--iterations', '200', '--tick'], twin: ['wait_patterns', '--iterations', '200'],
+  },
+  {
+    rule: 'aio-serialized', backends: BACKENDS, source: 'aio_eventfd', marks: ['aio-submit'],
+    command: ['aio_eventfd', '--iterations', '25', '--depth', '1'], twin: ['aio_eventfd', '--iterations', '25'],
+    check: (f) => assert.match(f.title, /ran 25 requests one at a time/),
+  },
+  {
+    rule: 'aio-sync-submit', backends: BACKENDS, source: 'aio_eventfd', marks: ['aio-submit'],
+    command: ['aio_eventfd', '--iterations', '25', '--buffered'], twin: ['aio_eventfd', '--iterations', '25'],
+    check: (f) => assert.match(f.detail, /opened without O_DIRECT/),
+  },
+  {
+    // signal generation is seen by the kernel side only
+    rule: 'signal-coalesced', backends: ['ebpf'], source: 'sigio_pipe', marks: ['setfl-async'],
+    command: ['sigio_pipe', '--iterations', '30', '--burst', '8'], twin: ['sigio_pipe', '--iterations', '30', '--burst', '8', '--setsig'],
+  },
+  {
+    // a ptrace tracer's stops stretch every call of the pool: the kernel side measures it
+    rule: 'pool-saturated', backends: ['ebpf'], source: 'threadpool_pread', marks: ['pool-fsync', 'pool-pread'],
+    command: ['threadpool_pread', '--iterations', '3000'], twin: ['threadpool_pread', '--iterations', '3000', '--window', '2'],
+  },
+  {
+    // io_uring requests are seen by the kernel side only
+    rule: 'sqpoll-wakeups', backends: ['ebpf'], source: 'uring_read', marks: ['uring-submit'],
+    command: ['uring_read', '--iterations', '30', '--sqpoll', '--sq-idle', '1', '--pause', '10'],
+    twin: ['uring_read', '--iterations', '30', '--sqpoll', '--pause', '10'],
+  },
+  {
+    rule: 'eagain-spin', backends: BACKENDS, source: 'eagain_spin', marks: ['spin-recv'],
+    command: ['eagain_spin', '--iterations', '200'], twin: ['eagain_spin', '--iterations', '200', '--poll'],
+  },
+  {
+    rule: 'herd-wakeups', backends: BACKENDS, source: 'accept_herd', marks: ['herd-accept'],
+    command: ['accept_herd', '--iterations', '200'], twin: ['accept_herd', '--iterations', '200', '--exclusive'],
+  },
+];
+
+for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})`, function () {
+  this.timeout(120000);
+  let rec: Recording | undefined;
+  before(function () {
+    requireBackend(this, backend);
+  });
+  afterEach(() => cleanup(rec));
+  const record = (argv: string[]): Promise<Recording> => recordLaunch([fixture(argv[0]), ...argv.slice(1)], [], 60000, backend);
+
+  for (const c of CASES.filter((x) => x.backends.includes(backend))) {
+    it(`${c.rule}: ${c.command.join(' ')} names ${c.source}.c @${c.marks.join('|@')}; ${c.twin.join(' ')} does not`, async () => {
+      rec = await record(c.command);
+      const report = await reportOf(rec);
+      const lines = c.marks.map((m) => markLine(c.source, m));
+      const found = report.findings.filter((f) => f.rule === c.rule);
+      assert.ok(found.length, `no ${c.rule} finding; found ${JSON.stringify(report.findings.map((f) => [f.rule, f.where?.line]))}`);
+      const f = found.find((x) => x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1));
+      assert.ok(f, `${c.rule} at ${JSON.stringify(found.map((x) => x.where))}, expected ${c.source}.c:${lines.join('|')}`);
+      assert.ok(f.impact_ns > 0);
+      assert.ok(f.title && f.detail, 'a title and the evidence');
+      c.check?.(f, report, backend);
+      cleanup(rec);
+      rec = await record(c.twin);
+      const twin = await reportOf(rec);
+      // the same cause at the same line: a ptrace tracer's stops on a loaded machine can make other calls look slow
+      const wrong = twin.findings.filter((x) => x.rule === c.rule && (backend === 'ebpf' || (x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1))));
+      assert.deepEqual(wrong.map((x) => x.title), [], `the healthy twin ${c.twin.join(' ')} raised it`);
+    });
+  }
+
+  it('counts the blocking calls --min-duration filters, exactly, at their line', async () => {
+    rec = await record(['loop_fsync', '--iterations', '300']);
+    const report = await reportOf(rec);
+    const line = markLine('loop_fsync', 'journal-fsync');
+    const counted = report.filtered.filter((f) => f.call === 'fsync' && f.where?.line === line).reduce((n, f) => n + f.count, 0);
+    const sent = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'fsync' && !e.unfinished && e.stack.some((s) => s.line === line)).length;
+    assert.equal(counted + sent, 300, `${counted} counted + ${sent} sent fsyncs for 300`);
+    assert.ok(counted > 0, 'most fsyncs here are under 1 ms');
+    const loop = report.threads.find((t) => t.name === 'loop_fsync');
+    assert.equal(loop?.model, 'multiplexing');
+  });
+
+  it('says what each thread of a pseudo-async pool does', async () => {
+    rec = await record(['threadpool_pread', '--iterations', '2000']);
+    const report = await reportOf(rec);
+    const workers = report.threads.filter((t) => /^pool-\d$/.test(t.name));
+    assert.equal(workers.length, 4);
+    for (const w of workers) assert.equal(w.model, 'pool-worker', `${w.name}: ${w.evidence}`);
+    assert.equal(report.threads.find((t) => t.name === 'threadpool_prea')?.model, 'multiplexing');
+    assert.match(report.processes[0].verdict, /^epoll loop on 1 thread; .* on 4 pool threads — pseudo-async$/);
+  });
+
+  it('--fail-on high exits 3 when a high finding exists, 0 otherwise', async () => {
+    rec = await record(['epoll_stall', '--iterations', '20']);
+    const bad = await run(process.execPath, [CLI, 'report', '--fail-on', 'high', rec.traceFile]);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stderr, /finding.* of severity high or worse/);
+    assert.match(bad.stdout, /^Findings \(/m);
+    cleanup(rec);
+    rec = await record(['epoll_stall', '--iterations', '20', '--nonblocking']);
+    const good = await run(process.execPath, [CLI, 'report', '--fail-on', 'medium', rec.traceFile]);
+    assert.equal(good.code, 0, good.stdout);
+  });
+
+  if (backend === 'ebpf') {
+    it('lost-events: a recording that lost records says so first', async () => {
+      rec = await recordLaunch([fixture('epoll_loop'), '--iterations', '200000'], ['--ring-size', '4096'], 60000, backend);
+      const report = await reportOf(rec);
+      const lost = report.findings.find((f) => f.rule === 'lost-events');
+      assert.ok(lost, 'a lost-events finding');
+      assert.match(lost.title, /lost [\d,]+ records/);
+      cleanup(rec);
+      rec = await recordLaunch([fixture('epoll_loop'), '--iterations', '2000'], [], 60000, backend);
+      assert.ok(!(await reportOf(rec)).findings.some((f) => f.rule === 'lost-events'));
+    });
+  }
+});

@@ -1,0 +1,120 @@
+/**
+ * The diagnosis on real programs nobody here wrote (docs/real-programs.md): Debian's fio and redis,
+ * recorded by the real CLI with the eBPF backend; what iolens concludes is checked, so a change
+ * that brings back a false alarm or loses a true finding fails here.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, cleanup, recordLaunch, requireBackend, requireInstalled, run, sleep, type Recording } from './harness';
+
+interface Report {
+  findings: { rule: string; severity: string; title: string; where: { function: string | null } | null }[];
+  threads: { name: string; model: string; evidence: string }[];
+  processes: { verdict: string }[];
+}
+
+async function report(rec: Recording): Promise<Report> {
+  const r = await run(process.execPath, [CLI, 'report', '--json', rec.traceFile]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Report;
+}
+
+describe('the diagnosis of real programs (ebpf)', function () {
+  this.timeout(180000);
+  let rec: Recording | undefined;
+  let dir = '';
+  before(function () {
+    requireBackend(this, 'ebpf');
+    dir = mkdtempSync(join(tmpdir(), 'iolens-real-'));
+  });
+  afterEach(() => cleanup(rec));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const fio = (engine: string[]): string[] => [
+    'fio', '--name=t', `--filename=${join(dir, 'fio.dat')}`, '--size=32M', '--rw=randread', '--bs=4k', '--runtime=2', '--time_based', ...engine,
+  ];
+
+  it('fio with libaio at depth 16 and O_DIRECT: AIO up to 16 in flight, no finding', async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=16', '--direct=1']), [], 120000);
+    const r = await report(rec);
+    const job = r.threads.find((t) => t.model === 'aio');
+    assert.ok(job, JSON.stringify(r.threads));
+    assert.match(job.evidence, /up to (1[0-6]|[2-9]) in flight/);
+    assert.deepEqual(r.findings.map((f) => f.rule), []);
+  });
+
+  it('fio with libaio at depth 1: aio-serialized', async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=1', '--direct=1']), [], 120000);
+    const f = (await report(rec)).findings.find((x) => x.rule === 'aio-serialized');
+    assert.ok(f);
+    assert.equal(f.where?.function, 'td_io_commit');
+  });
+
+  it('fio with buffered libaio: io_submit does the I/O (aio-sync-submit), saying why', async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=16', '--direct=0']), [], 120000);
+    const r = await report(rec);
+    const f = r.findings.find((x) => x.rule === 'aio-sync-submit');
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.rule)));
+    assert.ok(!r.findings.some((x) => x.rule === 'aio-serialized'));
+  });
+
+  it('fio with psync: a blocking thread, no finding; no false alarm on its status thread', async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=psync']), [], 120000);
+    const r = await report(rec);
+    assert.ok(r.threads.some((t) => t.model === 'blocking' && /pread64/.test(t.evidence)));
+    assert.deepEqual(r.findings.map((f) => f.rule), []);
+  });
+
+  it('redis with appendfsync always: fdatasync blocks its event loop, at flushAppendOnlyFile', async function () {
+    requireInstalled(this, 'redis-server', ['--version']);
+    requireInstalled(this, 'redis-benchmark', ['--version']);
+    const port = String(20000 + (process.pid % 10000));
+    const recording = recordLaunch(['redis-server', '--port', port, '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'], [], 120000);
+    for (let i = 0; i < 100; i++) {
+      const ping = await run('redis-cli', ['-p', port, 'ping']);
+      if (ping.stdout.includes('PONG')) break;
+      await sleep(100);
+    }
+    await run('redis-benchmark', ['-p', port, '-n', '1000', '-c', '4', '-q', '-t', 'set'], 90000);
+    await run('redis-cli', ['-p', port, 'shutdown', 'nosave']);
+    rec = await recording;
+    const r = await report(rec);
+    assert.equal(r.threads.find((t) => t.name === 'redis-server')?.model, 'multiplexing');
+    const f = r.findings.find((x) => x.rule === 'loop-blocked' && /^fdatasync\(\)/.test(x.title));
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.title)));
+    assert.equal(f.where?.function, 'flushAppendOnlyFile');
+  });
+
+  it('nginx under load: epoll loops in the workers, and its master is not signal-driven', async function () {
+    requireInstalled(this, 'nginx', ['-v']);
+    requireInstalled(this, 'sh', ['-c', 'command -v wrk']);
+    const port = 21000 + (process.pid % 10000);
+    const conf = join(dir, 'nginx.conf');
+    const fs = await import('node:fs');
+    fs.mkdirSync(join(dir, 'html'), { recursive: true });
+    fs.mkdirSync(join(dir, 'logs'), { recursive: true });
+    fs.writeFileSync(join(dir, 'html', 'index.html'), 'hello\n');
+    fs.writeFileSync(conf, `worker_processes 2; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/logs/error.log;
+events { worker_connections 256; }
+http { access_log ${dir}/logs/access.log; server { listen 127.0.0.1:${port}; root ${dir}/html; } }
+`);
+    const recording = recordLaunch(['nginx', '-p', dir, '-c', conf], [], 120000);
+    for (let i = 0; i < 100 && !fs.existsSync(join(dir, 'nginx.pid')); i++) await sleep(100);
+    await sleep(500);
+    await new Promise<void>((res) => spawn('wrk', ['-t2', '-c10', '-d2s', `http://127.0.0.1:${port}/`], { stdio: 'ignore' }).once('exit', () => res()));
+    process.kill(Number(fs.readFileSync(join(dir, 'nginx.pid'), 'utf8').trim()), 'SIGQUIT');
+    rec = await recording;
+    const r = await report(rec);
+    const models = r.threads.filter((t) => t.name === 'nginx').map((t) => t.model);
+    assert.equal(models.filter((m) => m === 'multiplexing').length, 2, JSON.stringify(r.threads));
+    assert.ok(!models.includes('signal-driven'), 'the master waits for control signals, not I/O ones');
+    assert.ok(!models.includes('blocking'), 'the workers\' non-blocking socket calls are not blocking calls');
+  });
+});

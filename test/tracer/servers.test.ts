@@ -1,0 +1,125 @@
+/**
+ * What servers do, traced by both backends: the zero-copy and batching calls (sendfile, splice,
+ * tee, copy_file_range, sendmmsg/recvmmsg), preadv2/pwritev2 with their RWF flags,
+ * sync_file_range, an open that blocks — each with its decoded arguments and the exact source line
+ * of its call site (fixture server_calls).
+ */
+import * as assert from 'node:assert/strict';
+import { BACKENDS, cleanup, fixture, frameIn, markLine, recordLaunch, requireBackend, type JsonEvent, type Recording } from './harness';
+
+const MS = 1e6;
+const BLOCK = 4096;
+const ROUNDS = 5;
+/** server_calls' offset of round i (block (i * 3) % 64). */
+const offsetOf = (i: number): number => ((i * 3) % 64) * BLOCK;
+
+function calls(r: Recording, name: string): JsonEvent[] {
+  return r.events.filter((e) => e.kind === 'syscall' && e.name === name && !e.unfinished);
+}
+
+/** The calls of `name` whose innermost frame in server_calls.c is the line of `mark`. */
+function atMark(r: Recording, name: string, mark: string): JsonEvent[] {
+  const line = markLine('server_calls', mark);
+  return calls(r, name).filter((e) => frameIn(e, 'server_calls')?.line === line);
+}
+
+/** Exactly `n` calls of `name` at `mark`, every one of that name at a line of the fixture accounted for. */
+function expectAt(r: Recording, name: string, mark: string, n: number): JsonEvent[] {
+  const hits = atMark(r, name, mark);
+  const fromFixture = calls(r, name).filter((e) => frameIn(e, 'server_calls'));
+  assert.equal(hits.length, n, `${name} at @mark:${mark}: ${hits.length} of ${fromFixture.length} from the fixture, lines ${fromFixture.map((e) => frameIn(e, 'server_calls')?.line).join(',')}`);
+  return hits;
+}
+
+for (const backend of BACKENDS) describe(`what servers do (${backend})`, function () {
+  this.timeout(60000);
+  let rec: Recording | undefined;
+  before(function () {
+    requireBackend(this, backend);
+  });
+  afterEach(() => cleanup(rec));
+
+  it('traces sendfile, splice, tee, copy_file_range, sendmmsg/recvmmsg, preadv2/pwritev2 and sync_file_range with their arguments and lines', async () => {
+    rec = await recordLaunch([fixture('server_calls'), '--iterations', String(ROUNDS)], ['--min-duration', '0'], 30000, backend);
+    const offsets = Array.from({ length: ROUNDS }, (_, i) => offsetOf(i));
+
+    const sendfile = expectAt(rec, 'sendfile', 'sc-sendfile', ROUNDS);
+    assert.deepEqual(sendfile.map((e) => e.args.offset), offsets, 'the file offset each sendfile started from');
+    for (const e of sendfile) {
+      assert.equal(e.ret, BLOCK);
+      assert.equal(e.args.count, BLOCK);
+      assert.match(String(e.args.in_fd_path), /iolens-calls-/, 'the file sent');
+      assert.match(String(e.args.path), /socket/, 'to a socket');
+      assert.equal(e.model, 'blocking');
+    }
+
+    const spliceIn = expectAt(rec, 'splice', 'sc-splice-in', ROUNDS);
+    assert.deepEqual(spliceIn.map((e) => e.args.off_in), offsets);
+    for (const e of spliceIn) {
+      assert.equal(e.ret, BLOCK);
+      assert.equal(e.args.flags, 'SPLICE_F_MOVE');
+      assert.equal(e.args.off_out, null, 'no offset pointer on the pipe side');
+      assert.match(String(e.args.fd_out_path), /pipe/);
+    }
+    for (const e of expectAt(rec, 'splice', 'sc-splice-out', ROUNDS)) {
+      assert.equal(e.args.flags, 'SPLICE_F_MORE');
+      assert.equal(e.args.off_in, null);
+      assert.match(String(e.args.fd_out_path), /socket/);
+    }
+    for (const e of expectAt(rec, 'tee', 'sc-tee', ROUNDS)) {
+      assert.equal(e.ret, BLOCK);
+      assert.equal(e.args.len, BLOCK);
+      assert.match(String(e.args.path), /pipe/);
+      assert.match(String(e.args.fdout_path), /pipe/);
+    }
+    const copies = expectAt(rec, 'copy_file_range', 'sc-copy-range', ROUNDS);
+    assert.deepEqual(copies.map((e) => e.args.off_in), offsets);
+    assert.deepEqual(copies.map((e) => e.args.off_out), offsets);
+    assert.ok(copies.every((e) => e.ret === BLOCK && /iolens-calls-copy-/.test(String(e.args.fd_out_path))));
+
+    for (const e of expectAt(rec, 'sendmmsg', 'sc-sendmmsg', ROUNDS)) {
+      assert.equal(e.ret, 4);
+      assert.equal(e.args.vlen, 4);
+      assert.equal(e.args.bytes, 406, 'the bytes of the 4 datagrams (100 + 101 + 102 + 103)');
+      assert.equal(e.args.flags, '0');
+    }
+    for (const e of expectAt(rec, 'recvmmsg', 'sc-recvmmsg', ROUNDS)) {
+      assert.equal(e.ret, 4);
+      assert.equal(e.args.bytes, 406);
+      assert.equal(e.args.flags, 'MSG_WAITFORONE');
+    }
+
+    const preads = expectAt(rec, 'preadv2', 'sc-preadv2', ROUNDS);
+    assert.deepEqual(preads.map((e) => e.args.pos_l), offsets);
+    for (const e of preads) {
+      assert.equal(e.args.flags, 'RWF_NOWAIT');
+      assert.ok(e.ret === BLOCK || e.error === 'EAGAIN', `preadv2 = ${e.ret} ${e.error}`);
+    }
+    for (const e of expectAt(rec, 'pwritev2', 'sc-pwritev2', ROUNDS)) {
+      assert.equal(e.args.flags, 'RWF_DSYNC');
+      assert.equal(e.ret, BLOCK);
+    }
+    const syncs = expectAt(rec, 'sync_file_range', 'sc-sync-range', ROUNDS);
+    assert.deepEqual(syncs.map((e) => e.args.offset), offsets);
+    for (const e of syncs) {
+      assert.equal(e.args.nbytes, BLOCK);
+      assert.equal(e.args.flags, 'SYNC_FILE_RANGE_WAIT_BEFORE|SYNC_FILE_RANGE_WRITE|SYNC_FILE_RANGE_WAIT_AFTER');
+      assert.equal(e.ret, 0);
+    }
+  });
+
+  it('records an open that blocks (a FIFO waiting for its writer) over the threshold, with its path, and no fast one', async () => {
+    rec = await recordLaunch([fixture('server_calls'), '--iterations', String(ROUNDS)], [], 30000, backend);
+    const opens = expectAt(rec, 'openat', 'sc-fifo-open', ROUNDS);
+    for (const e of opens) {
+      assert.match(String(e.args.filename), /iolens-calls-fifo-/);
+      assert.equal(e.args.flags, 'O_RDONLY|O_CLOEXEC');
+      assert.ok((e.dur ?? 0) >= 9.5 * MS, `blocked ${e.dur} ns until the writer opened`);
+      assert.ok(e.ret !== undefined && e.ret >= 0);
+      assert.equal(e.model, 'lifecycle');
+    }
+    // the threshold (1 ms) keeps the fast opens out: the library loads, the temp files
+    const fast = calls(rec, 'openat').filter((e) => (e.dur ?? 0) < 1 * MS);
+    assert.deepEqual(fast.map((e) => `${e.args.filename} ${e.dur}`), []);
+  });
+});

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rules both backends apply the same way, compiled by clang for BPF (ebpf/) and by gcc (ptrace/,
+ * common/): a wait's timeout, the user-memory layouts the tail words are read from, the SIGPOLL
+ * rule, device numbers. The values come from protocol/schema.json (iolens_wire.h, which also has
+ * the packers of the tail words); the reader (extension/src/core/model/args.ts) decodes with the
+ * TypeScript generated from the same schema. Pure functions: each backend reads user memory its
+ * own way (bpf_probe_read_user, process_vm_readv) and hands the bytes here.
+ */
+#ifndef IOLENS_RULES_H
+#define IOLENS_RULES_H
+
+#include "iolens_wire.h"
+
+#define IOL_INLINE static inline __attribute__((always_inline))
+
+/* The timeout argument points to a struct timeval/timespec the caller must read. */
+IOL_INLINE int iol_timeout_is_pointer(__u8 kind)
+{
+	return kind == IOL_TIMEOUT_KIND_TIMEVAL || kind == IOL_TIMEOUT_KIND_TIMESPEC;
+}
+
+/*
+ * A wait's timeout in ns, IOL_NO_TIMEOUT for none: `arg` is its timeout argument (iol_timeout_arg),
+ * `ts` the two words it points to when iol_timeout_is_pointer (NULL: a NULL pointer, or unreadable).
+ * Read at entry: select and ppoll rewrite theirs on return.
+ */
+IOL_INLINE __u64 iol_timeout_ns(__u8 kind, __u64 arg, const __s64 *ts)
+{
+	switch (kind) {
+	case IOL_TIMEOUT_KIND_MS:
+		return (int)arg < 0 ? IOL_NO_TIMEOUT : (__u64)(int)arg * 1000000ULL;
+	case IOL_TIMEOUT_KIND_TIMEVAL: /* seconds, microseconds */
+		return ts ? (__u64)ts[0] * 1000000000ULL + (__u64)ts[1] * 1000ULL : IOL_NO_TIMEOUT;
+	case IOL_TIMEOUT_KIND_TIMESPEC: /* seconds, nanoseconds */
+		return ts ? (__u64)ts[0] * 1000000000ULL + (__u64)ts[1] : IOL_NO_TIMEOUT;
+	default:
+		return IOL_NO_TIMEOUT;
+	}
+}
+
+/* struct epoll_event is packed on x86-64: u32 events, then u64 data at byte 4 (12 bytes, read as 3 u32). */
+#define IOL_EPOLL_EVENT_WORDS32 3
+IOL_INLINE __u64 iol_epoll_event_data(const __u32 *raw)
+{
+	return raw[1] | ((__u64)raw[2] << 32);
+}
+
+/* struct pollfd (int fd; short events; short revents) in memory is the pollfds item word: copied as is. */
+#define IOL_POLLFD_SIZE 8
+_Static_assert(IOL_DATA_POLLFDS_EACH == 1 && IOL_DATA_POLLFDS_EVENTS_AT(0) == IOL_DATA_POLLFDS_FD_AT(0),
+	       "a pollfds item is one word holding a struct pollfd");
+
+/* siginfo_t: si_signo, si_errno, si_code (3 ints at 0, 4, 8), then for SIGPOLL long si_band at 16, int si_fd at 24. */
+#define IOL_SIGINFO_CODE_INT 2
+#define IOL_SIGINFO_BAND_OFFSET 16
+#define IOL_SIGINFO_FD_OFFSET 24
+
+/* struct mmsghdr: a struct msghdr (56 bytes), then unsigned int msg_len: the bytes of that message. */
+#define IOL_MMSGHDR_SIZE 64
+#define IOL_MMSGHDR_LEN_OFFSET 56
+
+/* The offset a call started from, given what it left in its loff_t * (`after`) and its result. */
+IOL_INLINE __s64 iol_start_offset(__s64 after, long ret)
+{
+	return ret > 0 ? after - ret : after;
+}
+
+/* si_fd / si_band are meaningful: a SIGPOLL-style si_code on SIGIO or an F_SETSIG signal (PollSignal). */
+IOL_INLINE int iol_has_poll_fields(int sig, int code)
+{
+	return code >= IOL_POLL_SIGNAL_POLL_IN && code <= IOL_POLL_SIGNAL_POLL_HUP &&
+	       (sig == IOL_POLL_SIGNAL_SIGIO || sig >= IOL_POLL_SIGNAL_SIGRTMIN);
+}
+
+/* Device numbers as records carry them: the kernel's internal dev_t encoding. */
+IOL_INLINE __u32 iol_encode_dev(__u32 major, __u32 minor)
+{
+	return major << IOL_DEV_MINOR_BITS | (minor & ((1U << IOL_DEV_MINOR_BITS) - 1));
+}
+
+IOL_INLINE __u32 iol_dev_major(__u32 dev)
+{
+	return dev >> IOL_DEV_MINOR_BITS;
+}
+
+IOL_INLINE __u32 iol_dev_minor(__u32 dev)
+{
+	return dev & ((1U << IOL_DEV_MINOR_BITS) - 1);
+}
+
+#endif /* IOLENS_RULES_H */
