@@ -86,7 +86,8 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     this.timeout(300_000);
     workspace = mkdtempSync(join(tmpdir(), 'iolens-e2e-editor-'));
     // the demo workspace's programs and sources, and two files that are no traces
-    for (const d of ['src', 'build', 'demo']) cpSync(join(fixtures, d), join(workspace, d), { recursive: true });
+    for (const d of ['src', 'build']) cpSync(join(fixtures, d), join(workspace, d), { recursive: true });
+    cpSync(join(root, 'demo', 'traces'), join(workspace, 'demo'), { recursive: true });
     mkdirSync(join(workspace, 'traces'));
     writeFileSync(join(workspace, 'traces', 'garbage.iolens'), 'this is a text file, not a trace\n'.repeat(40));
     writeFileSync(join(workspace, 'traces', 'empty.iolens'), '');
