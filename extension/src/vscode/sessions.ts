@@ -52,6 +52,8 @@ export class Sessions implements vscode.Disposable {
   private lastRecordingPanel: vscode.WebviewPanel | undefined;
   /** Recordings whose tracer said it was attached (a failure after that is told on its own). */
   private readonly attached = new WeakSet<TraceSession>();
+  /** Recordings the user cancelled from the progress notification (their end is no failure to tell). */
+  private readonly cancelled = new WeakSet<TraceSession>();
   private readonly changed = new vscode.EventEmitter<TraceSession | undefined>();
   /** The current session changed, or its content did. */
   readonly onDidChange = this.changed.event;
@@ -114,7 +116,10 @@ export class Sessions implements vscode.Disposable {
         this.recording = session;
         void vscode.commands.executeCommand('setContext', 'iolens.recording', true);
         inBackground('Recording', session.whenFinished().then(() => this.recordingEnded(session, launch)));
-        const cancel = token.onCancellationRequested(() => session.stop());
+        const cancel = token.onCancellationRequested(() => {
+          this.cancelled.add(session);
+          session.stop();
+        });
         const attach = backend === 'ebpf' ? 'loading the eBPF probes and attaching…' : 'attaching with ptrace…';
         let shown = '';
         const step = (): void => {
@@ -168,7 +173,8 @@ export class Sessions implements vscode.Disposable {
     const end = s.ended;
     const program = end?.program;
     if (launched && program) programOutput().appendLine(`── ${s.title} (pid ${program.pid}) ${program.text} ──`);
-    if (end?.error) this.notify(`I/O Lens: recording ${s.title} failed: ${end.error}`, launched);
+    if (this.cancelled.has(s)) log().info(`recording of ${s.title} cancelled from its progress notification`);
+    else if (end?.error) this.notify(`I/O Lens: recording ${s.title} failed: ${end.error}`, launched);
     else if (program?.failed && this.attached.has(s)) {
       // (a launch that failed before attaching was reported by couldNotTrace)
       this.notify(`I/O Lens: ${s.title} ${program.text}${program.stderrTail ? `: ${lastOutput(program.stderrTail)}` : ''}`, true);
