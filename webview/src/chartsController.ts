@@ -12,6 +12,15 @@ import { baseStyle } from './timeline/styles';
 /** Minimum time between rate requests while the trace grows, ms. */
 const RATE_INTERVAL_MS = 1000;
 
+/** Why an event has no latency histogram: a moment (a wake-up, a signal) has no duration; a call may not have finished. */
+function noLatency(d: EventDetails): string {
+  if (d.end === null) {
+    const what = d.kind === 'wake' ? 'A wake-up' : d.kind === 'signal' ? 'A signal' : d.kind === 'drop' ? 'A loss' : 'This event';
+    return `${what} is a moment, not a call: it has no latency. Select a call to see its latency.`;
+  }
+  return 'No finished calls of this kind yet.';
+}
+
 /** Requests and shows chart data. */
 export class ChartsController {
   private open: boolean;
@@ -106,7 +115,7 @@ export class ChartsController {
       (m) => {
         if (this.details?.id !== d.id) return;
         this.histogram = m.histogram;
-        if (m.histogram.total === 0) this.pane.setHistogram(null, null, '', 'No finished calls of this kind yet.');
+        if (m.histogram.total === 0) this.pane.setHistogram(null, null, '', noLatency(d));
         else this.showHistogram();
       },
       (e: unknown) => {

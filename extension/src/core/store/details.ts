@@ -33,6 +33,8 @@ function readyEntry(x: ArgValue): string {
 
 /** Arguments shown by a field of their own (or not at all). */
 const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns']);
+/** A wake-up's fields told as "Woken by" and "Woke". */
+const WAKE_FIELDS = new Set(['waker_call', 'wakee_pid', 'wakee_tid', 'wakee_call']);
 
 /** Frames of a stack, for the details pane and for opening source. */
 export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[] {
@@ -86,6 +88,13 @@ export function eventDetails(
     };
     by('Submitted by', e.args.submitted_by ?? null);
     by('Reaped by', e.args.completed_by ?? null);
+  } else if (e.kind === 'wake') {
+    // who woke whom, in words rather than the record's fields
+    fields.push({ label: 'Woken by', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})${typeof e.args.waker_call === 'string' ? ` in ${e.args.waker_call}()` : ''}` });
+    const { wakee_pid: pid, wakee_tid: tid, wakee_call: call } = e.args;
+    if (typeof pid === 'number' && typeof tid === 'number' && tid > 0) {
+      fields.push({ label: 'Woke', value: `${nameOf(pid, tid) || '?'} (pid ${pid}, tid ${tid})${typeof call === 'string' ? ` waiting in ${call}()` : ''}` });
+    }
   } else {
     fields.push({ label: 'Thread', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})` });
   }
@@ -93,9 +102,10 @@ export function eventDetails(
     const err = e.value < 0 ? errnoName(-e.value) : undefined;
     if (!(e.flags & Flag.unfinished)) fields.push({ label: e.kind === 'syscall' ? 'Result' : 'Completion result', value: err ? `-1 ${err}` : String(e.value) });
   }
-  if (typeof e.args.fd === 'number' && typeof e.args.path === 'string') fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
+  const fdShown = typeof e.args.fd === 'number' && typeof e.args.path === 'string';
+  if (fdShown) fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
   for (const [k, v] of Object.entries(e.args)) {
-    if (SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu')) continue;
+    if ((fdShown && k === 'fd') || SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu') || (e.kind === 'wake' && WAKE_FIELDS.has(k))) continue;
     fields.push({ label: k, value: show(v) });
   }
   for (const k of ['ready', 'fds'] as const) {

@@ -152,6 +152,7 @@ describe('analysis', () => {
     assert.ok(d);
     assert.match(d.title, /^read — 20\.2 ms$/);
     assert.deepEqual(d.fields.find((f) => f.label === 'File descriptor'), { label: 'File descriptor', value: '4 → pipe:[1001]' });
+    assert.equal(d.fields.some((f) => f.label === 'fd'), false, 'the fd once, with its path');
     assert.deepEqual(d.stack.map((f) => f.function), ['read', 'on_request', 'run_loop']);
     // a source line to open, though not at its path here: the editor looks for it in the workspace
     assert.equal(d.stack[1].openable, true);
@@ -182,5 +183,11 @@ describe('analysis', () => {
     const ready = eventDetails(store, pipeline.resolver, sites, wait, names)?.fields.find((f) => f.label === 'Ready');
     assert.match(ready?.value ?? '', /^(fd \d+( \([^)]+\))?|data 0x[0-9a-f]+): [A-Z|]+/);
     assert.doesNotMatch(ready?.value ?? '', /—/);
+    // a wake-up says who woke whom, not its record's field names
+    const wake = eventDetails(store, pipeline.resolver, sites, find('wake'), names);
+    assert.ok(wake);
+    assert.match(wake.fields.find((f) => f.label === 'Woken by')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
+    assert.match(wake.fields.find((f) => f.label === 'Woke')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
+    assert.equal(wake.fields.some((f) => /^(waker_call|wakee_pid|wakee_tid|wakee_call)$/.test(f.label) || f.label === 'Thread'), false, JSON.stringify(wake.fields));
   });
 });
