@@ -45,6 +45,10 @@ export interface TrackInfo {
   readonly lanes: number;
   /** Events on the track so far (how dense it is: the live view sizes its window by it). */
   readonly events?: number;
+  /** A thread's I/O model as the analysis names it ("multiplexing", "pool-worker"...), when it has one of note. */
+  readonly model?: string;
+  /** The evidence for the model, in a sentence. */
+  readonly modelEvidence?: string;
 }
 
 /** Why a trace cannot be shown, or what went wrong while recording it. */

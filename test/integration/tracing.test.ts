@@ -100,6 +100,19 @@ describe('I/O Lens in VS Code', function () {
     assert.ok(show?.command, JSON.stringify(actions.map((a) => a.title)));
     await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
     assert.ok(api.sessions.timeline(session), 'the timeline shows the finding');
+
+    // the call sites beside the code: a CodeLens above the stalled read, a hover with its latencies
+    const stallLine = markLine('epoll_stall', 'stall-read');
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    const readLens = lenses.find((l) => l.range.start.line + 1 === stallLine && /^read · /.test(l.command?.title ?? ''));
+    assert.ok(readLens?.command, JSON.stringify(lenses.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`)));
+    assert.match(readLens.command.title, /^read · 4 calls · p99 \d+(\.\d+)? ms$/);
+    await vscode.commands.executeCommand(readLens.command.command, ...(readLens.command.arguments ?? []));
+    assert.ok(lenses.some((l) => l.range.start.line + 1 === markLine('epoll_stall', 'loop-wait') && /^epoll_wait · \d+ calls/.test(l.command?.title ?? '')), 'the loop\'s wait has its lens');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(stallLine - 1, 4));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /\*\*read\*\* from this line .*4 calls/);
+    assert.match(text, /≤ \d+(\.\d+)? ms +█+ \d+/, 'the latency histogram');
   });
 
   it('attaches to a running process by pid and follows it to its end', async () => {

@@ -18,6 +18,7 @@ import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
+import { CallSiteLenses } from './views/callSites';
 import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
 
@@ -28,6 +29,8 @@ export interface IolensApi {
   readonly backends: BackendState;
   /** The findings in the Problems panel. */
   readonly findings: FindingsDiagnostics;
+  /** The CodeLens and hover of the call sites. */
+  readonly callSites: CallSiteLenses;
 }
 
 export function activate(context: vscode.ExtensionContext): IolensApi {
@@ -38,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
   stalls.setView(stallsView);
   const findings = new FindingsDiagnostics(sessions);
+  const callSites = new CallSiteLenses(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
     backends,
@@ -47,6 +51,9 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     stallsView,
     findings,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    callSites,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, callSites),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, callSites),
     reg('iolens.showFindingEvents', (args: ShowFindingArgs) => {
       const [first] = args.events;
       if (first !== undefined) sessions.showTimeline(args.session)?.reveal(first);
@@ -98,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   // the status bar says which backend the next recording uses; the iolens command follows updates
   inBackground('Check the tracer', backends.check());
   refreshCli(context.extensionPath);
-  return { sessions, stalls, backends, findings };
+  return { sessions, stalls, backends, findings, callSites };
 }
 
 export function deactivate(): void {

@@ -104,6 +104,9 @@ function drawIcon(ctx: CanvasRenderingContext2D, f: FrameInput, name: keyof type
   ctx.textAlign = 'left';
 }
 
+/** The shortest single-lane row that shows the thread's I/O model under its name, CSS px. */
+const MODEL_LINE_MIN_H = 34;
+
 function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): void {
   const pal = f.palette;
   const y = canvasY(f, r.top);
@@ -114,8 +117,10 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
     ctx.fillStyle = pal.hover;
     ctx.fillRect(0, y, f.labelWidth, r.height);
   }
-  // single-lane tracks (which may be tall when there are few): centred; lanes: at the top
-  const cy = y + (r.lanes === 1 ? r.height : Math.min(r.height, 24)) / 2;
+  // single-lane tracks (which may be tall when there are few): centred; lanes: at the top. The
+  // thread's I/O model goes under its name when the row has room for a second line.
+  const model = r.track.model && r.lanes === 1 && r.height >= MODEL_LINE_MIN_H ? r.track.model : '';
+  const cy = y + (r.lanes === 1 ? r.height : Math.min(r.height, 24)) / 2 - (model ? 6 : 0);
   const hovered = f.hoverTrack === r.track.id;
   const pinned = f.pinned.has(r.track.id);
   const buttons = hovered ? 2 * (ICON_SIZE + ICON_GAP) : pinned ? ICON_SIZE + ICON_GAP : 0;
@@ -128,6 +133,11 @@ function drawTrack(ctx: CanvasRenderingContext2D, f: FrameInput, r: TrackRow): v
   if (id) {
     ctx.fillStyle = pal.muted;
     ctx.fillText(id, 24 + width(ctx, shown) + 8, cy);
+  }
+  if (model) {
+    ctx.font = font(f, 10);
+    ctx.fillStyle = pal.muted;
+    ctx.fillText(fit(ctx, model, f.labelWidth - 32 - buttons), 24, cy + 13);
   }
   if (r.lanes > 1 && r.height >= 36) {
     ctx.font = font(f, 10);

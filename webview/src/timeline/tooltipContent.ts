@@ -80,5 +80,6 @@ export function trackTooltip(t: TrackInfo): TooltipContent {
   if (t.pid) rows.push(['PID', String(t.pid)]);
   if (t.tid) rows.push(['TID', String(t.tid)]);
   if (t.lanes > 1) rows.push(['Lanes', String(t.lanes)]);
-  return { title: t.label, rows, note: t.group };
+  if (t.model) rows.push(['I/O model', t.model]);
+  return { title: t.label, rows, note: t.modelEvidence ? `${t.modelEvidence} · ${t.group}` : t.group };
 }

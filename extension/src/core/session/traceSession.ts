@@ -9,14 +9,14 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, WindowData } from '../../../../protocol/messages';
+import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, TrackInfo, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
 import { describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
 import { TraceAnalyzer } from '../analysis/analyzer';
 import { resolveFindings, siteKeyOf } from '../analysis/resolve';
-import type { ChainHop, Finding } from '../analysis/types';
+import type { AnalysisResult, ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
@@ -76,6 +76,8 @@ const CHAIN_FROM_NS = 1e6;
 const READ_CHUNK = 256 << 10;
 /** How much of a launched program's standard error is kept for the message when it fails. */
 const STDERR_TAIL = 4096;
+/** How often the analysis is redone while a trace grows, ms. */
+const ANALYSIS_INTERVAL_MS = 1000;
 
 /** The last `max` characters of `text`, starting at a line. */
 function tail(text: string, max: number): string {
@@ -351,7 +353,7 @@ export class TraceSession {
       paused: this.paused,
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
-      tracks: this.store.trackInfos(),
+      tracks: this.tracksWithModels(),
       events: this.store.size,
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
@@ -409,9 +411,37 @@ export class TraceSession {
    * The findings so far, ranked, with their lines (the store's ids as their events). Asking
    * changes nothing: a live recording can be asked again as it grows.
    */
+  /**
+   * The analysis of the trace so far: computed again when the trace changed, at most once a
+   * second while it grows (live, or a file being read).
+   */
+  analysis(): AnalysisResult {
+    const c = this.analysisCache;
+    const revision = this.store.revision;
+    const growing = this.live || !!this.loading;
+    // (a trace that just ended is analysed again: its last records may have changed no event)
+    if (c && c.growing === growing && (c.revision === revision || (growing && Date.now() - c.at < ANALYSIS_INTERVAL_MS))) return c.result;
+    const result = this.analyzer.result(siteKeyOf(this.pipeline.resolver));
+    this.analysisCache = { revision, growing, at: Date.now(), result };
+    return result;
+  }
+
+  private analysisCache: { revision: number; growing: boolean; at: number; result: AnalysisResult } | undefined;
+
+  /** Track infos with each thread's I/O model (those with one of note). */
+  private tracksWithModels(): TrackInfo[] {
+    const tracks = this.store.trackInfos();
+    if (!tracks.some((t) => t.kind === 'thread')) return tracks;
+    const models = new Map(this.analysis().threads.filter((t) => t.model !== 'none').map((t) => [`${t.pid}/${t.tid}`, t]));
+    return tracks.map((t) => {
+      const m = t.kind === 'thread' ? models.get(`${t.pid}/${t.tid}`) : undefined;
+      return m ? { ...t, model: m.model, modelEvidence: m.evidence } : t;
+    });
+  }
+
   findings(): Finding[] {
     const resolver = this.pipeline.resolver;
-    return resolveFindings(this.analyzer.result(siteKeyOf(resolver)).findings, resolver);
+    return resolveFindings(this.analysis().findings, resolver);
   }
 
   /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */
