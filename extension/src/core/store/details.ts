@@ -105,7 +105,7 @@ export function eventDetails(
   const fdShown = typeof e.args.fd === 'number' && typeof e.args.path === 'string';
   if (fdShown) fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
   for (const [k, v] of Object.entries(e.args)) {
-    if ((fdShown && k === 'fd') || SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu') || (e.kind === 'wake' && WAKE_FIELDS.has(k))) continue;
+    if ((fdShown && k === 'fd') || (e.kind === 'wake' && v === null) || SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu') || (e.kind === 'wake' && WAKE_FIELDS.has(k))) continue;
     fields.push({ label: k, value: show(v) });
   }
   for (const k of ['ready', 'fds'] as const) {

@@ -188,6 +188,6 @@ describe('analysis', () => {
     assert.ok(wake);
     assert.match(wake.fields.find((f) => f.label === 'Woken by')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
     assert.match(wake.fields.find((f) => f.label === 'Woke')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
-    assert.equal(wake.fields.some((f) => /^(waker_call|wakee_pid|wakee_tid|wakee_call)$/.test(f.label) || f.label === 'Thread'), false, JSON.stringify(wake.fields));
+    assert.equal(wake.fields.some((f) => /^(waker_call|wakee_pid|wakee_tid|wakee_call)$/.test(f.label) || f.label === 'Thread' || f.value === '—'), false, JSON.stringify(wake.fields));
   });
 });
