@@ -8,12 +8,18 @@
  *
  * Every tracer attaches to the fixture while it waits (--wait), then the workload runs; attach and
  * start-up costs are not counted. Needs root (eBPF, perf, bpftrace). `iolens-ptrace` is the same
- * recording with the ptrace backend.
+ * recording with the ptrace backend; `iolens-base` is the iolens of another checkout (`--base DIR`,
+ * built: e.g. a `git worktree` of an older commit), to compare a change with what it replaces in one run.
  *
  *   npx tsx bench/overhead.ts [--rounds N] [--only epoll_loop,aio_eventfd] [--tools iolens,strace]
+ *                             [--base /path/to/other/checkout] [--bpf-stats]
+ *
+ * --bpf-stats turns kernel.bpf_stats_enabled on for the run (restored after) and adds, for the
+ * iolens tools on the self-timed workloads, the time the tracer's own eBPF programs ran per call:
+ * the figure a loaded machine disturbs least.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -22,6 +28,8 @@ const fixture = (name: string): string => join(ROOT, 'test', 'fixtures', 'build'
 
 interface Workload {
   readonly name: string;
+  /** The fixture's name when the workload is a variant of it. */
+  readonly fixture?: string;
   readonly args: string[];
   /** The syscalls a focused tool should follow (strace -e, perf trace -e). */
   readonly syscalls: string;
@@ -31,6 +39,9 @@ interface Workload {
 
 const WORKLOADS: Workload[] = [
   { name: 'epoll_loop', args: ['--iterations', '1000000'], syscalls: 'epoll_wait', selfTimed: true },
+  // a server's short non-blocking calls, which iolens counts in the kernel instead of sending
+  { name: 'short_calls', args: ['--iterations', '300000', '--sites', '4'], syscalls: 'recvfrom,write', selfTimed: true },
+  { name: 'short_calls_mt', fixture: 'short_calls', args: ['--iterations', '300000', '--sites', '4', '--threads'], syscalls: 'recvfrom,write', selfTimed: true },
   { name: 'epoll_stall', args: [], syscalls: 'epoll_wait,epoll_ctl,read,write' },
   { name: 'aio_eventfd', args: [], syscalls: 'io_setup,io_submit,io_getevents,io_destroy,epoll_wait,read' },
   { name: 'uring_read', args: [], syscalls: 'io_uring_setup,io_uring_enter' },
@@ -38,7 +49,7 @@ const WORKLOADS: Workload[] = [
   { name: 'threadpool_pread', args: [], syscalls: 'pread64,pwrite64,fsync,write,read,epoll_wait,futex' },
 ];
 
-type ToolName = 'untraced' | 'iolens' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'tracepoint-floor';
+type ToolName = 'untraced' | 'iolens' | 'iolens-base' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'tracepoint-floor';
 
 interface Tool {
   readonly name: ToolName;
@@ -76,16 +87,27 @@ function alive(c: ChildProcess, name: string): ChildProcess {
   return c;
 }
 
+/** `iolens record` of a checkout, attached to pid. */
+async function iolens(cli: string, pid: number, args: string[]): Promise<ChildProcess> {
+  const c = spawn(process.execPath, [cli, 'record', '-q', ...args, '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitForText(c, /recording pid/, 'stderr');
+  return c;
+}
+
+/** The other checkout of `--base`. */
+let baseCli = '';
+
 const TOOLS: Tool[] = [
   { name: 'untraced', what: 'no tracer' },
   {
     name: 'iolens',
     what: 'iolens record --backend ebpf (user stacks, saving the trace)',
-    attach: async (pid) => {
-      const c = spawn(process.execPath, [CLI, 'record', '-q', '--backend', 'ebpf', '-o', '/tmp/iolens-bench.iolens', '--pid', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-      await waitForText(c, /recording pid/, 'stderr');
-      return c;
-    },
+    attach: (pid) => iolens(CLI, pid, ['--backend', 'ebpf']),
+  },
+  {
+    name: 'iolens-base',
+    what: 'the same with the iolens of --base (another checkout, built: e.g. a git worktree of an older commit)',
+    attach: (pid) => iolens(baseCli, pid, ['--backend', 'ebpf']),
   },
   {
     name: 'iolens-no-stacks',
@@ -150,9 +172,56 @@ const TOOLS: Tool[] = [
   },
 ];
 
-/** One measurement: ns per call (self-timed) or the workload's wall time in ns. */
-async function measure(w: Workload, tool: Tool): Promise<number> {
-  const target = spawn(fixture(w.name), ['--wait', ...w.args], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Run time of the eBPF programs a process holds (kernel.bpf_stats_enabled), summed over them. */
+interface ProgramTime {
+  readonly runNs: number;
+  readonly runs: number;
+}
+
+/** The run time so far of the eBPF programs `pid` holds (from /proc/PID/fdinfo: each program once;
+ * counted only while kernel.bpf_stats_enabled is on). */
+function programTime(pid: number): ProgramTime {
+  const seen = new Set<string>();
+  let runNs = 0;
+  let runs = 0;
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return { runNs, runs };
+  }
+  for (const fd of fds) {
+    let info = '';
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    const id = /^prog_id:\s+(\d+)/m.exec(info)?.[1];
+    const time = /^run_time_ns:\s+(\d+)/m.exec(info)?.[1];
+    const count = /^run_cnt:\s+(\d+)/m.exec(info)?.[1];
+    if (!id || time === undefined || count === undefined || seen.has(id)) continue;
+    seen.add(id);
+    runNs += Number(time);
+    runs += Number(count);
+  }
+  return { runNs, runs };
+}
+
+/** One measurement: the workload's wall time in ns, or ns per call (self-timed) with the CPU time too. */
+interface Measurement {
+  readonly value: number;
+  /** Self-timed workloads that time it: the looping thread's CPU time per call (the kernel's tracing programs included). */
+  readonly cpu?: number;
+  /** With --bpf-stats, iolens: the time its eBPF programs ran per call of the workload. */
+  readonly programNs?: number;
+}
+
+/** Set by --bpf-stats: read the iolens programs' run time while the workload runs. */
+let bpfStats = false;
+
+async function measure(w: Workload, tool: Tool): Promise<Measurement> {
+  const target = spawn(fixture(w.fixture ?? w.name), ['--wait', ...w.args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => target.once('exit', () => r()));
   let out = '';
   target.stdout.setEncoding('utf8');
@@ -165,30 +234,43 @@ async function measure(w: Workload, tool: Tool): Promise<number> {
   );
   const pid = await ready;
   const tracer = tool.attach ? await tool.attach(pid, w) : undefined;
+  // an iolens tracer finishes taking its probes off after its CLI returned: wait for it below
+  const backend = tracer?.pid && tool.name.startsWith('iolens') ? spawnSync('pgrep', ['-P', String(tracer.pid), '-x', 'iolens-tracer'], { encoding: 'utf8' }).stdout.trim() : '';
+  let programs: ProgramTime = { runNs: 0, runs: 0 };
+  let done = false;
   const t0 = process.hrtime.bigint();
   target.stdin.end('go\n');
+  const sampler = (async () => {
+    // the programs are let go when the target ends: keep the last reading taken while it ran
+    while (bpfStats && backend && !done) {
+      const now = programTime(Number(backend.split('\n')[0]));
+      if (!done) programs = now;
+      await sleep(200);
+    }
+  })();
   await exited;
   const wall = Number(process.hrtime.bigint() - t0);
+  done = true;
+  await sampler;
   if (tracer) {
     if (!tool.name.startsWith('iolens')) tracer.kill('SIGINT');
     await new Promise<void>((r) => (tracer.exitCode !== null ? r() : tracer.once('exit', () => r())));
   }
-  await settle();
+  await settle(backend.split('\n').filter(Boolean).map(Number));
   if (w.selfTimed) {
-    const m = /done \d+ calls ([\d.]+) ns\/call/.exec(out);
+    const m = /done (\d+) calls ([\d.]+) ns\/call(?: ([\d.]+) cpu-ns\/call)?/.exec(out);
     if (!m) throw new Error(`${w.name} printed no timing: ${out}`);
-    return Number(m[1]);
+    // each call runs an enter and an exit program: time per call from the runs seen so far
+    const programNs = programs.runs ? (programs.runNs / programs.runs) * 2 : undefined;
+    return { value: Number(m[2]), cpu: m[3] === undefined ? undefined : Number(m[3]), programNs };
   }
-  return wall;
+  return { value: wall };
 }
 
-/** Wait until no tracer from an earlier measurement is still taking its probes off. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const r = spawnSync('pgrep', ['-x', 'iolens-tracer']);
-    if (r.status !== 0) return;
-    await sleep(100);
-  }
+/** Wait until the tracers of the last measurement have taken their probes off (at most 20 s), and
+ * a moment for tools that are not iolens. */
+async function settle(pids: number[]): Promise<void> {
+  for (let i = 0; i < 200 && pids.some((p) => existsSync(`/proc/${p}`)); i++) await sleep(100);
 }
 
 function median(xs: number[]): number {
@@ -204,23 +286,44 @@ function available(tool: Tool): boolean {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  bpfStats = argv.includes('--bpf-stats');
+  const statsWere = bpfStats ? readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() : '';
+  if (bpfStats) writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
+  try {
+    await run(opt);
+  } finally {
+    if (bpfStats) writeFileSync('/proc/sys/kernel/bpf_stats_enabled', statsWere);
+  }
+}
+
+async function run(opt: (name: string) => string | undefined): Promise<void> {
   const rounds = Number(opt('--rounds') ?? 5);
   const only = opt('--only')?.split(',');
   const toolNames = opt('--tools')?.split(',');
+  const base = opt('--base');
+  if (base) baseCli = join(base, 'dist', 'cli.js');
+  if (toolNames?.includes('iolens-base') && !base) throw new Error('iolens-base needs --base DIR (another checkout, built)');
   const workloads = WORKLOADS.filter((w) => !only || only.includes(w.name));
-  const tools = TOOLS.filter((t) => t.name === 'untraced' || !toolNames || toolNames.includes(t.name)).filter((t) => {
+  const tools = TOOLS.filter((t) => t.name === 'untraced' || (toolNames ? toolNames.includes(t.name) : t.name !== 'iolens-base' || base)).filter((t) => {
     if (available(t)) return true;
     process.stderr.write(`bench: ${t.name} is not installed; skipped\n`);
     return false;
   });
   const results: Record<string, Record<string, number[]>> = {};
+  const cpus: Record<string, Record<string, number[]>> = {};
+  const programNs: Record<string, Record<string, number[]>> = {};
   for (const w of workloads) {
     results[w.name] = {};
+    cpus[w.name] = {};
+    programNs[w.name] = {};
     for (let r = 0; r < rounds; r++) {
       for (const t of tools) {
-        const v = await measure(w, t);
-        (results[w.name][t.name] ??= []).push(v);
-        process.stderr.write(`bench: ${w.name} round ${r + 1}/${rounds} ${t.name}: ${w.selfTimed ? `${v.toFixed(1)} ns/call` : `${(v / 1e6).toFixed(1)} ms`}\n`);
+        const m = await measure(w, t);
+        (results[w.name][t.name] ??= []).push(m.value);
+        if (m.cpu !== undefined) (cpus[w.name][t.name] ??= []).push(m.cpu);
+        if (m.programNs !== undefined) (programNs[w.name][t.name] ??= []).push(m.programNs);
+        const cpu = (m.cpu === undefined ? '' : `, ${m.cpu.toFixed(1)} cpu-ns/call`) + (m.programNs === undefined ? '' : `, ${m.programNs.toFixed(0)} ns in eBPF programs/call`);
+        process.stderr.write(`bench: ${w.name} round ${r + 1}/${rounds} ${t.name}: ${w.selfTimed ? `${m.value.toFixed(1)} ns/call${cpu}` : `${(m.value / 1e6).toFixed(1)} ms`}\n`);
       }
     }
   }
@@ -244,6 +347,17 @@ async function main(): Promise<void> {
     const base = median(results[w.name].untraced);
     const added = tools.filter((t) => t.name !== 'untraced').map((t) => `${t.name} +${(median(results[w.name][t.name]) - base).toFixed(0)}`);
     lines.push(`${w.name}: ns added to each call: ${added.join(', ')}`);
+    // the thread's CPU time does not count the time it waited for a CPU: steadier on a loaded machine
+    const cpu = cpus[w.name];
+    if (!cpu.untraced?.length) continue;
+    const cpuBase = median(cpu.untraced);
+    const cpuAdded = tools.filter((t) => t.name !== 'untraced' && cpu[t.name]?.length).map((t) => `${t.name} +${(median(cpu[t.name]) - cpuBase).toFixed(0)}`);
+    lines.push(`${w.name}: CPU ns added to each call (untraced ${cpuBase.toFixed(0)}): ${cpuAdded.join(', ')}`);
+  }
+  for (const w of workloads) {
+    const prog = programNs[w.name];
+    const timed = tools.filter((t) => prog[t.name]?.length);
+    if (timed.length) lines.push(`${w.name}: ns in the tracer's eBPF programs per call (bpf_stats): ${timed.map((t) => `${t.name} ${median(prog[t.name]).toFixed(0)}`).join(', ')}`);
   }
   if (workloads.some((x) => x.selfTimed)) lines.push('');
   for (const t of tools) lines.push(`  ${t.name.padEnd(18)} ${t.what}`);
@@ -251,7 +365,7 @@ async function main(): Promise<void> {
   process.stdout.write(text);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'overhead.txt'), text);
-  writeFileSync(join(ROOT, 'bench', 'results', 'overhead.json'), JSON.stringify(results, null, 1));
+  writeFileSync(join(ROOT, 'bench', 'results', 'overhead.json'), JSON.stringify({ results, cpus, programNs }, null, 1));
 }
 
 main().catch((e: unknown) => {

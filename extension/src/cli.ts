@@ -6,7 +6,7 @@
  *   iolens report FILE.iolens [--symbols DIR]
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
- *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR]
+ *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR] [--no-findings]
  *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
 import { createWriteStream, fstatSync } from 'node:fs';
@@ -55,11 +55,13 @@ const USAGE = `Usage:
       --symbols DIR: where the traced binaries are when they are not at the paths they ran from
       (as a sysroot, or by file name; used only when the build-id matches). Also IOLENS_SYMBOL_PATH
       (directories separated by ':').
-  iolens export FILE.iolens [--format perfetto|chrome] -o OUT [--symbols DIR]...
+  iolens export FILE.iolens [--format perfetto|chrome] -o OUT [--symbols DIR]... [--no-findings]
       The trace for other tools: perfetto (OUT.pftrace: Perfetto's protobuf format for
       ui.perfetto.dev, with user stacks as callstacks with file and line, flows for every arrow)
       or chrome (OUT.json: the Trace Event Format of chrome://tracing, Speedscope and older
-      tools). The format follows from OUT's extension when --format is not given.
+      tools). The format follows from OUT's extension when --format is not given. Each finding
+      of the diagnosis is an instant on its thread named "finding: RULE", with its title,
+      evidence, suggestion and line as arguments (--no-findings: leave them out, skip the analysis).
   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]...
       An strace log recorded anywhere (strace -f -tt -T -o LOG, with -k for stacks, -y for fd
       paths; -ttt too) as a trace: the calls iolens traces become the same events (waits, blocking
@@ -180,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true } },
+      options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true }, 'no-findings': { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UserError('usage', 'export takes one trace file');
     if (typeof values.output !== 'string') throw new UserError('usage', 'export needs -o OUT');
@@ -188,7 +190,7 @@ async function main(argv: string[]): Promise<number> {
     if (format === undefined) throw new UserError('usage', `say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UserError('usage', `--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
-    return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath }, process.stdout, process.stderr);
+    return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath, noFindings: values['no-findings'] }, process.stdout, process.stderr);
   }
   if (cmd === 'report' || cmd === 'dump' || cmd === 'symbolize') {
     const { values, positionals } = parseArgs({

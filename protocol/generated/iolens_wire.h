@@ -129,7 +129,7 @@ enum iol_fd_op {
 	IOL_FD_OP_PATH = 6,
 };
 
-/* fd.type values. */
+/* fd.type values. virtual: a regular file of a file system whose content the kernel computes (procfs, sysfs, cgroup, debugfs, tracefs...: rules.h iol_regular_file_type): its reads never wait for storage. */
 enum iol_fd_type {
 	IOL_FD_TYPE_UNKNOWN = 0,
 	IOL_FD_TYPE_FILE = 1,
@@ -148,6 +148,7 @@ enum iol_fd_type {
 	IOL_FD_TYPE_UIO = 14,
 	IOL_FD_TYPE_AIO = 15,
 	IOL_FD_TYPE_UIO_CONFIG = 16,
+	IOL_FD_TYPE_VIRTUAL = 17,
 };
 
 /* Bits of map.flags. */

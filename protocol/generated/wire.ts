@@ -174,7 +174,7 @@ export type FdOpName = keyof typeof FdOp;
 /** Reverse map of {@link FdOp}: value to name. */
 export const FdOpNames: ReadonlyMap<number, FdOpName> = new Map(Object.entries(FdOp).map(([k, v]) => [v, k as FdOpName]));
 
-/** fd.type values. */
+/** fd.type values. virtual: a regular file of a file system whose content the kernel computes (procfs, sysfs, cgroup, debugfs, tracefs...: rules.h iol_regular_file_type): its reads never wait for storage. */
 export const FdType = {
   unknown: 0,
   file: 1,
@@ -193,6 +193,7 @@ export const FdType = {
   uio: 14,
   aio: 15,
   uio_config: 16,
+  virtual: 17,
 } as const;
 /** A name of {@link FdType}. */
 export type FdTypeName = keyof typeof FdType;

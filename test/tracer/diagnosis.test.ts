@@ -100,7 +100,7 @@ const CASES: readonly Case[] = [
   {
     // io_uring requests are seen by the kernel side only
     rule: 'sqpoll-wakeups', backends: ['ebpf'], source: 'uring_read', marks: ['uring-submit'],
-    command: ['uring_read', '--iterations', '30', '--sqpoll', '--sq-idle', '1', '--pause', '10'],
+    command: ['uring_read', '--iterations', '30', '--sqpoll', '--sq-idle', '1', '--pause', '40'], // long pauses: on a loaded machine the SQ thread needs CPU time to idle out
     twin: ['uring_read', '--iterations', '30', '--sqpoll', '--pause', '10'],
   },
   {

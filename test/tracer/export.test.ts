@@ -1,8 +1,8 @@
 /**
  * `iolens export` on real recordings of the fixtures: the Perfetto trace decodes with our schema
  * and keeps Perfetto's invariants, every frame of a marked call's stack carries its file and line,
- * and the arrows the timeline draws (AIO submit → completion, SIGIO generated → delivered,
- * wake-ups) are flows; the Chrome JSON pairs its flow events.
+ * the arrows the timeline draws (AIO submit → completion, SIGIO generated → delivered, wake-ups)
+ * are flows, and the findings are instants at their line; the Chrome JSON pairs its flow events.
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -45,6 +45,13 @@ describe('export of real recordings', function () {
       }
       const threads = [...t.tracks.values()].map((d) => d.thread?.thread_name).filter(Boolean);
       assert.ok(threads.includes('ticker') && threads.includes('stall-writer'), threads.join());
+      // the diagnosis travels with the trace: the finding on the loop's thread, at its worst stall, with its line
+      const finding = t.events.find((e) => e.name === 'finding: loop-blocked');
+      assert.ok(finding, t.events.filter((e) => e.category === 'finding').map((e) => e.name).join());
+      assert.equal(finding.track, stalls[0].track);
+      assert.ok(stalls.some((s) => s.ts === finding.ts), 'at the start of one of the stalls');
+      assert.equal(finding.args.line, markLine('epoll_stall', 'stall-read'));
+      assert.equal(finding.args.file, sourcePath('epoll_stall'));
     });
   }
 

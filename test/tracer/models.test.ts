@@ -65,7 +65,8 @@ for (const backend of BACKENDS) describe(`tracing the fixtures (${backend})`, fu
         assert.equal(stalls.length, 4);
         assertAt(stalls, 'epoll_stall', 'stall-read');
         for (const s of stalls) {
-          assert.ok((s.dur ?? 0) >= 19.5 * MS && (s.dur ?? 0) < 200 * MS, `stall of ${s.dur} ns`);
+          // ptrace times the entry when the tracer handles the stop: a loaded machine delays it
+          assert.ok((s.dur ?? 0) >= (ebpf ? 19.5 : 12) * MS && (s.dur ?? 0) < 200 * MS, `stall of ${s.dur} ns`);
           assert.equal(s.ret, 1);
           assert.equal(s.model, 'blocking');
           assert.match(String(s.args.path), /pipe/);

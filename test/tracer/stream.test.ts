@@ -79,8 +79,12 @@ describe('the event stream', function () {
     assert.match(out.stdout, /^I\/O models\n {2}process \d+ epoll_stall: epoll loop on 1 thread/m);
     assert.match(out.stdout, /epoll_stall\s+multiplexing\s+event loop: \d+ epoll_wait calls/);
     assert.match(out.stdout, /epoll_wait\s+\d+/);
-    // the writer sleeps 20 ms before unblocking it: a loaded machine may add a few
-    assert.match(out.stdout, new RegExp(`Longest waits and blocking calls, by call site[^\\n]*\\n\\s+1\\.\\s+[2-4]\\d\\.\\d ms max {2}read {2}test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)\\n\\s+4 calls`), 'the stalled read is the longest, at its line');
+    // the writer sleeps 20 ms before unblocking it: a loaded machine may add a few; ptrace times a
+    // call's entry when the tracer handles the stop, which a loaded machine delays by a few ms
+    const longest = new RegExp(`Longest waits and blocking calls, by call site[^\\n]*\\n\\s+1\\.\\s+(\\d+\\.\\d) ms max {2}read {2}test/fixtures/src/epoll_stall\\.c:${line} \\(stall\\)\\n\\s+4 calls`).exec(out.stdout);
+    assert.ok(longest, `the stalled read is the longest, at its line:\n${out.stdout}`);
+    const ms = Number(longest[1]);
+    assert.ok(ms >= (backend === 'ebpf' ? 20 : 15) && ms < 50, `the stalled read lasted ${ms} ms at most`);
   });
 
   it('opens a trace file cut short in the middle of a record, with a warning', async () => {

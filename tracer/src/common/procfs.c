@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 
@@ -163,6 +164,7 @@ ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, si
 {
 	char path[64];
 	struct stat st = {};
+	struct statfs fs;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
@@ -172,6 +174,8 @@ ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, si
 	link[n] = 0;
 	stat(path, &st);
 	r->type = fd_type(link, st.st_mode);
+	if (r->type == IOL_FD_TYPE_FILE && statfs(path, &fs) == 0)
+		r->type = iol_regular_file_type((__u64)fs.f_type);
 	if (uio_devices && uio_classify(uio_devices, &st))
 		r->type = uio_classify(uio_devices, &st);
 	r->rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? iol_encode_dev(major(st.st_rdev), minor(st.st_rdev)) : 0;

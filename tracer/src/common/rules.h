@@ -14,6 +14,32 @@
 
 #define IOL_INLINE static inline __attribute__((always_inline))
 
+/*
+ * The type of a regular file from its file system's magic number (struct super_block s_magic,
+ * statfs f_type): a file system whose content the kernel computes when it is read (procfs, sysfs,
+ * cgroup, debugfs, tracefs, securityfs, configfs, bpffs, pstore, efivarfs) holds virtual files,
+ * whose reads never wait for storage; any other holds files.
+ */
+IOL_INLINE __u8 iol_regular_file_type(__u64 magic)
+{
+	switch (magic) {
+	case 0x9fa0:		/* PROC_SUPER_MAGIC */
+	case 0x62656572:	/* SYSFS_MAGIC */
+	case 0x27e0eb:		/* CGROUP_SUPER_MAGIC */
+	case 0x63677270:	/* CGROUP2_SUPER_MAGIC */
+	case 0x64626720:	/* DEBUGFS_MAGIC */
+	case 0x74726163:	/* TRACEFS_MAGIC */
+	case 0x73636673:	/* SECURITYFS_MAGIC */
+	case 0x62656570:	/* CONFIGFS_MAGIC */
+	case 0xcafe4a11:	/* BPF_FS_MAGIC */
+	case 0x6165676c:	/* PSTOREFS_MAGIC */
+	case 0xde5e81e4:	/* EFIVARFS_MAGIC */
+		return IOL_FD_TYPE_VIRTUAL;
+	default:
+		return IOL_FD_TYPE_FILE;
+	}
+}
+
 /* The timeout argument points to a struct timeval/timespec the caller must read. */
 IOL_INLINE int iol_timeout_is_pointer(__u8 kind)
 {

@@ -60,6 +60,14 @@ static __always_inline __u8 mode_type(__u16 mode)
 	}
 }
 
+/* IOL_FD_TYPE_* of an inode: its mode's, a regular file told apart by its file system (virtual or not). */
+static __always_inline __u8 inode_type(struct inode *inode)
+{
+	__u8 type = mode_type(BPF_CORE_READ(inode, i_mode));
+
+	return type == IOL_FD_TYPE_FILE ? iol_regular_file_type(BPF_CORE_READ(inode, i_sb, s_magic)) : type;
+}
+
 /* Look up the file behind `fd` in the current task and describe its inode. */
 static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
 {
@@ -76,7 +84,7 @@ static __always_inline void inode_of_fd(int fd, struct iol_inode_info *out)
 	out->ino = BPF_CORE_READ(inode, i_ino);
 	out->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	out->rdev = BPF_CORE_READ(inode, i_rdev);
-	out->type = mode_type(BPF_CORE_READ(inode, i_mode));
+	out->type = inode_type(inode);
 }
 
 /* The kind of file behind `fd` now, and whether it is non-blocking (O_NONBLOCK): for a blocking call's
@@ -89,7 +97,7 @@ static __always_inline __u8 fd_status(int fd, bool *nonblock)
 	if (!file)
 		return IOL_FD_TYPE_UNKNOWN;
 	*nonblock = (BPF_CORE_READ(file, f_flags) & IOL_O_NONBLOCK) != 0;
-	return mode_type(BPF_CORE_READ(file, f_inode, i_mode));
+	return inode_type(BPF_CORE_READ(file, f_inode));
 }
 
 static __always_inline void set_fd_class(__u32 tgid, int fd, __u8 type)

@@ -74,6 +74,17 @@ describe('findings on synthetic traces', () => {
       assert.match(f.suggestion, /off the loop thread/);
     });
 
+    it('stays quiet for short reads of virtual files (/proc/self/stat, as redis reads it each cron), not for files', () => {
+      const trace = (fdType: number): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.summary({ ts: 350 * MS, call: 'read', fdType, stackId: 2n, count: 7338, totalNs: 153 * MS, maxNs: 0.2 * MS, inLoop: true });
+        return analyze(b);
+      };
+      assert.deepEqual(trace(wire.FdType.virtual).of('loop-blocked'), [], 'the kernel computes them: no storage to wait for');
+      assert.equal(trace(wire.FdType.file).of('loop-blocked').length, 1);
+    });
+
     it('stays quiet for non-blocking reads in the loop and for blocking reads of another thread', () => {
       const b = loopTrace();
       b.task({ event: 6, tid: 101, comm: 'reader', ts: b.at(0) });

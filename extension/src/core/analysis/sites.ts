@@ -31,7 +31,7 @@ export class SiteTable {
     let site: Site | undefined;
     if (stackId) {
       const list = this.byStack.get(stackId);
-      site = list?.find((s) => s.call === call && s.pid === pid);
+      if (list) for (let i = 0; i < list.length && !site; i++) if (list[i].call === call && list[i].pid === pid) site = list[i];
       if (!site) {
         site = this.create(pid, call, stackId);
         if (list) list.push(site);

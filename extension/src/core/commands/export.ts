@@ -8,6 +8,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { TraceAnalyzer } from '../analysis/analyzer';
+import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import type { Finding } from '../analysis/types';
+import { FindingPlacer } from '../export/findings';
 import type { TraceEvent } from '../model/events';
 import { ChromeJsonWriter } from '../export/chromeWriter';
 import { ExportMapper, type ExportCounts } from '../export/mapper';
@@ -43,13 +47,29 @@ export interface ExportResult extends ExportCounts {
 export interface ExportOptions {
   readonly format: ExportFormat;
   readonly symbolPath?: readonly string[];
+  /** Leave the findings out (and skip the analysis: a faster export). Default: included. */
+  readonly noFindings?: boolean;
   /** Perfetto: interned entries after which the incremental state is cleared (tests lower it). */
   readonly internLimit?: number;
 }
 
 /** Export `input` to `output`. */
 export async function exportTrace(input: string, output: string, o: ExportOptions): Promise<ExportResult> {
-  const { pipeline: context, warnings } = await readTraceFile(input, () => undefined, { events: false, symbolPath: o.symbolPath });
+  let analyzer: TraceAnalyzer | undefined;
+  let ordinal = 0;
+  const { pipeline: context, warnings } = await readTraceFile(input, (e) => analyzer?.add(e, ordinal++), {
+    events: !o.noFindings,
+    symbolPath: o.symbolPath,
+    onPipeline: (p) => {
+      if (!o.noFindings) analyzer = new TraceAnalyzer(p.trace);
+    },
+  });
+  let findings: Finding[] = [];
+  if (analyzer) {
+    findings = resolveFindings(analyzer.result(siteKeyOf(context.resolver)).findings, context.resolver);
+    analyzer.dispose();
+  }
+  const placer = new FindingPlacer(findings);
   const trace = context.trace;
   const stack = (id: bigint) => context.resolver.resolve(id);
   const out = createWriteStream(output);
@@ -71,10 +91,14 @@ export async function exportTrace(input: string, output: string, o: ExportOption
     });
   }
   let events = 0;
+  let first: number | null = null;
   const box: { mapper?: ExportMapper } = {};
   const replay = new TracePipeline((e: TraceEvent) => {
-    events++;
+    // the ordinal the analysis gave this event: the same stream, read in the same order
+    const placed = placer.at(events++);
+    first ??= e.ts;
     box.mapper?.add(e);
+    for (const f of placed ?? []) box.mapper?.finding(f, e.ts);
   }, { symbolizer: null });
   // the replay's UIO devices: filled from uio_device records as they stream by, before their IRQs
   const mapper = new ExportMapper(
@@ -100,6 +124,7 @@ export async function exportTrace(input: string, output: string, o: ExportOption
     input$.destroy();
   }
   replay.end();
+  for (const f of placer.rest()) mapper.finding(f, first ?? 0);
   mapper.finish();
   writer.end();
   out.end();
@@ -114,6 +139,7 @@ export async function exportCommand(input: string, output: string, o: ExportOpti
   const r = await exportTrace(input, output, o);
   for (const w of r.warnings) err.write(`iolens: warning: ${input}: ${w}\n`);
   for (const n of r.notes) err.write(`iolens: note: ${n}\n`);
-  out.write(`${output}: ${r.events} events as ${r.slices} slices, ${r.instants} instants and ${r.flows} flows (${o.format}, ${r.bytes} bytes)\n`);
+  const findings = o.noFindings ? '' : `, ${r.findings} finding${r.findings === 1 ? '' : 's'}`;
+  out.write(`${output}: ${r.events} events as ${r.slices} slices, ${r.instants} instants and ${r.flows} flows${findings} (${o.format}, ${r.bytes} bytes)\n`);
   return 0;
 }

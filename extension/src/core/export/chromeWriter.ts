@@ -63,7 +63,9 @@ export class ChromeJsonWriter implements ExportSink {
         this.where.set(t.id, { pid: t.pid, tid: t.tid });
         this.meta('thread_name', t.pid, t.tid, t.name);
         return;
-      case 'group': {
+      case 'group':
+      case 'findings': {
+        // a global row: a process of its own
         const pid = SYNTHETIC_ID_BASE + t.id;
         this.where.set(t.id, { pid, tid: 0 });
         this.meta('process_name', pid, 0, t.name);

@@ -91,6 +91,83 @@ describe('export: flows and rows', () => {
     assert.deepEqual(rows, ['loop', 'loop (overlapping)', 'loop'], 'the third starts as the first ends');
   });
 
+  /** A loop (tid PID) whose read of a pipe blocks it twice, at server.c:88: a loop-blocked finding. */
+  function blockedLoop(): { b: StreamBuilder; stalls: number[] } {
+    const b = new StreamBuilder();
+    threads(b);
+    b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+    b.fd({ op: 4, fd: 5, type: 7, path: 'pipe:[11]' });
+    b.symbols(1n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['run_loop', '/work/app/src/server.c', 142]]);
+    b.symbols(2n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['on_request', '/work/app/src/server.c', 88], ['run_loop', '/work/app/src/server.c', 150]]);
+    const stalls: number[] = [];
+    let t = 1 * MS;
+    for (let i = 0; i < 10; i++) {
+      b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+      t += 2 * MS + 10 * US;
+      // the second stall is the longer: the finding stands at it, its worst event
+      const dur = i === 4 ? 20 * MS : i === 9 ? 30 * MS : 5 * US;
+      if (dur > MS) stalls.push(t);
+      b.call('read', { ts: t, dur, ret: 1, fd: 5, stackId: 2n });
+      t += dur + 10 * US;
+    }
+    b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+    return { b, stalls };
+  }
+
+  it('writes each finding as an instant on its thread at its worst event, with its rule, line and stack', async () => {
+    const { b, stalls } = blockedLoop();
+    const { t } = await run(b);
+    const findings = t.events.filter((e) => e.category === 'finding');
+    assert.deepEqual(findings.map((e) => e.name), ['finding: loop-blocked']);
+    const [f] = findings;
+    assert.equal(f.end, null, 'an instant');
+    assert.equal(t.tracks.get(f.track)?.thread?.tid, PID);
+    const worst = t.events.find((e) => e.name === 'read' && e.end! - e.ts === 30 * MS);
+    assert.ok(worst);
+    assert.equal(f.ts, worst.ts);
+    assert.equal(f.ts - 1e12, stalls[1]);
+    assert.equal(f.args.rule, 'loop-blocked');
+    assert.equal(f.args.severity, 'high');
+    assert.match(String(f.args.title), /read\(\) blocked the event loop of loop 100\/100 2 times, 50\.0 ms in total/);
+    assert.match(String(f.args.suggestion), /O_NONBLOCK/);
+    assert.equal(f.args.where, '/work/app/src/server.c:88 (on_request)');
+    assert.equal(f.args.file, '/work/app/src/server.c');
+    assert.equal(f.args.line, 88);
+    assert.equal(f.args.impact_ns, 50 * MS);
+    assert.equal(f.args.event_count, 2);
+    assert.deepEqual(f.frames.map((x) => x.line), [150, 88, 26]);
+  });
+
+  it('writes findings in the Chrome format too, and leaves them out when asked', async () => {
+    const { b } = blockedLoop();
+    const input = join(dir, 'blocked.iolens');
+    writeFileSync(input, b.bytes());
+    const r = await exportTrace(input, input + '.json', { format: 'chrome', symbolPath: [] });
+    assert.equal(r.findings, 1);
+    const doc = JSON.parse(readFileSync(input + '.json', 'utf8')) as { traceEvents: Record<string, unknown>[] };
+    const f = doc.traceEvents.filter((e) => e.cat === 'finding');
+    assert.equal(f.length, 1);
+    assert.equal(f[0].name, 'finding: loop-blocked');
+    assert.equal(f[0].ph, 'i');
+    assert.equal(f[0].tid, PID);
+    assert.equal((f[0].args as Record<string, unknown>).line, 88);
+    const none = await exportTrace(input, input + '.none.json', { format: 'chrome', symbolPath: [], noFindings: true });
+    assert.equal(none.findings, 0);
+    assert.ok(!readFileSync(input + '.none.json', 'utf8').includes('"finding'));
+  });
+
+  it('puts a finding about the whole trace on a findings row of its own', async () => {
+    const b = new StreamBuilder();
+    threads(b);
+    b.syscall({ sys: sysId('read'), ts: b.at(1 * MS), dur: 3 * MS, ret: 1, args: [4n, 0n, 1n, 0n, 0n, 0n] });
+    b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(300 * MS), count: 7, total: 7 }));
+    const { t } = await run(b);
+    const [f] = t.events.filter((e) => e.category === 'finding');
+    assert.equal(f.name, 'finding: lost-events');
+    assert.equal(t.tracks.get(f.track)?.name, 'Findings');
+    assert.equal(f.ts - 1e12, 300 * MS, 'at the drop record behind it');
+  });
+
   it('ends a lost-records gap where the drop record says, on a row per source', async () => {
     const b = new StreamBuilder();
     threads(b);

@@ -5,9 +5,11 @@
  * the timeline draws — submission → completion (through the request), signal generated →
  * delivered, waker → woken call, UIO interrupt → the thread it woke.
  */
+import type { Finding } from '../analysis/types';
 import type { AioEvent, Args, IrqEvent, SignalEvent, SyscallEvent, TraceEvent, UringEvent } from '../model/events';
 import { DROP_INTERVAL_NS, generateThread, lossLabel, requestLabel, shownArgs, signalLabel, taskLabel, wakeLabel } from '../model/labels';
 import { UioTracker, type UioDevices, type UioWake } from '../model/uio';
+import { findingArgs, findingName } from './findings';
 import { FlowBook, type PendingEnd } from './flows';
 import type { ExportSink, FlowEnd } from './model';
 import { ExportTracks, type ExportNames } from './tracks';
@@ -25,12 +27,14 @@ export interface ExportCounts {
   slices: number;
   instants: number;
   flows: number;
+  /** Instants that are findings (counted in instants too). */
+  findings: number;
 }
 
 /** Turns a trace's events into an export's rows, items and flows. */
 export class ExportMapper {
   readonly tracks: ExportTracks;
-  readonly counts: ExportCounts = { slices: 0, instants: 0, flows: 0 };
+  readonly counts: ExportCounts = { slices: 0, instants: 0, flows: 0, findings: 0 };
   private readonly flows = new FlowBook();
   private readonly uio: UioTracker;
   /** Calls still in progress when last reported ("tid:ts"), written at the end if they never finish. */
@@ -95,6 +99,13 @@ export class ExportMapper {
     for (const list of this.irqs.values()) for (const p of list) this.irqSlice(p.e, NONE);
     this.irqs.clear();
     for (const p of this.flows.drain()) this.fallback(p);
+  }
+
+  /** A finding of the diagnosis, as an instant at `ts` on its thread (its process, or the trace's findings row). */
+  finding(f: Finding, ts: number): void {
+    const track = f.tid ? this.tracks.thread(f.pid, f.tid) : f.pid ? this.tracks.process(f.pid) : this.tracks.findings();
+    this.counts.findings++;
+    this.instant(track, ts, findingName(f), 'finding', findingArgs(f), f.stackId, NONE, NONE);
   }
 
   private syscall(e: SyscallEvent): void {

@@ -5,8 +5,8 @@
  */
 import type { Args } from '../model/events';
 
-/** What a track holds (overflow: the slices that would not nest on the row it stands beside). */
-export type ExportTrackKind = 'process' | 'thread' | 'requests' | 'group' | 'irq' | 'uio' | 'losses' | 'overflow';
+/** What a track holds (overflow: the slices that would not nest on the row it stands beside; findings: those about the whole trace). */
+export type ExportTrackKind = 'process' | 'thread' | 'requests' | 'group' | 'irq' | 'uio' | 'losses' | 'overflow' | 'findings';
 
 /** One row. Announced to the writer before its first item. */
 export interface ExportTrack {
@@ -37,7 +37,7 @@ export interface ExportItem {
   readonly ts: number;
   readonly dur: number | null;
   readonly name: string;
-  /** The I/O model or kind: multiplexing, blocking, aio, uring, signal, irq, uio, wakeup, lifecycle, lost. */
+  /** The I/O model or kind: multiplexing, blocking, aio, uring, signal, irq, uio, wakeup, lifecycle, lost, finding. */
   readonly category: string;
   readonly args: Args;
   /** User stack id (0n when none). */

@@ -103,6 +103,9 @@ describe('export to Perfetto', () => {
     assert.equal(frame.name, 'on_request (/work/app/src/server.c:88)');
     const names = doc.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => (e.args as { name: string }).name);
     assert.ok(names.includes('worker-1'));
+    const finding = doc.traceEvents.find((e) => e.cat === 'finding') as Record<string, unknown>;
+    assert.equal(finding.name, 'finding: lost-events', 'the sample lost records: the diagnosis says so');
+    assert.equal((finding.args as { severity: string }).severity, 'high');
     const starts = doc.traceEvents.filter((e) => e.ph === 's').map((e) => e.id);
     const finishes = doc.traceEvents.filter((e) => e.ph === 'f').map((e) => e.id);
     assert.ok(starts.length >= 5);

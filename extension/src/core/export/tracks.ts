@@ -5,7 +5,7 @@
  * lost records. Slices of one row must nest (Perfetto's rule); one that would not is moved to an
  * "(overlapping)" row beside it and counted, never dropped.
  */
-import { cpuLabel, IRQ_GROUP_LABEL, LOSSES_LABEL, REQUESTS_LABEL, UIO_GROUP_LABEL, uioLabel } from '../model/labels';
+import { cpuLabel, FINDINGS_LABEL, IRQ_GROUP_LABEL, LOSSES_LABEL, REQUESTS_LABEL, UIO_GROUP_LABEL, uioLabel } from '../model/labels';
 import type { UioDevice } from '../model/uio';
 import type { ExportSink, ExportTrack, ExportTrackKind } from './model';
 
@@ -87,6 +87,11 @@ export class ExportTracks {
   uio(d: UioDevice): number {
     const parent = this.get('g:uio', 'group', UIO_GROUP_LABEL);
     return this.get(`u${d.index}`, 'uio', uioLabel(d), { parent });
+  }
+
+  /** The row of the findings about the whole trace (a process's own go on its threads). */
+  findings(): number {
+    return this.get('f', 'findings', FINDINGS_LABEL);
   }
 
   /** The lost-records row of a source (ring_full...). */

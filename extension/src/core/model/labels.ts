@@ -14,6 +14,8 @@ export const IRQ_GROUP_LABEL = 'Hard interrupts';
 export const UIO_GROUP_LABEL = 'UIO devices';
 /** The group of the lost-records rows. */
 export const LOSSES_LABEL = 'Lost records';
+/** The row of an export holding the findings about the whole trace (not one process). */
+export const FINDINGS_LABEL = 'Findings';
 
 /** A CPU's interrupt row. */
 export function cpuLabel(cpu: number): string {

@@ -7,6 +7,7 @@ import { chainLines, whereText } from '../analysis/chainText';
 import { whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
+import { plural } from '../analysis/context';
 
 /** How the sections name things. */
 export interface DiagnosisText {
@@ -140,7 +141,7 @@ export function filteredSection(a: AnalysisResult, t: DiagnosisText): string[] {
     const at = where(t, whereOf(t.stacks, f.stackId)) ?? 'no call site';
     const errs = Object.entries(f.errnos).map(([e, n]) => `${formatCount(n)} ${e}`).join(', ');
     const kind = f.fdType !== 'unknown' ? ` (${f.nonblocking ? 'non-blocking ' : ''}${f.fdType})` : '';
-    lines.push(`  ${f.call}${kind}: ${formatCount(f.count)} calls, ${formatDuration(f.totalNs)} in all, longest ${formatDuration(f.maxNs)}${f.errors ? `, ${formatCount(f.errors)} failed${errs ? ` (${errs})` : ''}` : ''}`);
+    lines.push(`  ${f.call}${kind}: ${plural(f.count, 'call')}, ${formatDuration(f.totalNs)} in all, longest ${formatDuration(f.maxNs)}${f.errors ? `, ${formatCount(f.errors)} failed${errs ? ` (${errs})` : ''}` : ''}`);
     lines.push(`      at ${at}  ${t.thread(f.pid, f.tid)}`);
   }
   if (rows.length > 20) lines.push(`  … and ${rows.length - 20} more (iolens report --json has them all)`);

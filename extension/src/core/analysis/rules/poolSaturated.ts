@@ -5,7 +5,9 @@
  * time all of them were blocked at once is at least bucket × (1 − Σ idle shares) in each bucket —
  * a lower bound that holds whatever the order of the calls inside the bucket. Work waited when a
  * worker started its next call at once, without being woken (it found the queue non-empty).
- * Impact: that saturated time.
+ * Impact: that saturated time. The buckets are at most MAX_BUCKETS per thread: a trace longer than
+ * MAX_BUCKETS × 250 ms (or a corrupt time far in the future) doubles the bucket width, for every
+ * thread at once, so memory and work stay bounded whatever the span.
  */
 import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
@@ -16,6 +18,8 @@ import { severityOf } from '../severity';
 import type { RawFinding, ThreadVerdict } from '../types';
 
 const BUCKET_NS = 250e6;
+/** Buckets kept per thread before they are merged pairwise into buckets twice as wide. */
+const MAX_BUCKETS = 1 << 14;
 /** A next call started this soon after the previous one ended was work already queued. */
 const PICKUP_NS = 100_000;
 const MIN_SATURATED_NS = 5e6;
@@ -36,6 +40,8 @@ interface Busy {
 /** The pool-saturated rule. */
 export class PoolSaturatedRule {
   private readonly busy = new Map<number, Busy>();
+  /** The bucket width now: BUCKET_NS, doubled each time a time falls past MAX_BUCKETS buckets. */
+  private width = BUCKET_NS;
 
   private of(tid: number): Busy {
     let b = this.busy.get(tid);
@@ -46,23 +52,44 @@ export class PoolSaturatedRule {
     return b;
   }
 
+  /** The bucket of a time, after widening the buckets until it fits in MAX_BUCKETS. */
+  private bucketOf(t: number): number {
+    if (!Number.isFinite(t) || t < 0) return -1;
+    while (t / this.width >= MAX_BUCKETS) this.widen();
+    return Math.floor(t / this.width);
+  }
+
+  /** Doubles the bucket width: every thread's buckets are merged pairwise. */
+  private widen(): void {
+    this.width *= 2;
+    for (const b of this.busy.values()) {
+      const merged = new Float64Array(Math.max(8, Math.ceil(b.buckets.length / 2)));
+      for (let k = 0; k < b.buckets.length; k++) merged[k >> 1] += b.buckets[k];
+      b.buckets = merged;
+    }
+  }
+
   private spread(b: Busy, start: number, end: number, ns: number): void {
+    const k0 = this.bucketOf(start);
+    const k1 = this.bucketOf(end); // may widen the buckets: k0 is taken again below
+    if (k0 < 0 || k1 < 0) return;
     if (end <= start) {
-      this.addTo(b, Math.floor(start / BUCKET_NS), ns);
+      this.addTo(b, this.bucketOf(start), ns);
       return;
     }
     const rate = ns / (end - start);
-    for (let k = Math.floor(start / BUCKET_NS); k * BUCKET_NS < end; k++) {
-      const lo = Math.max(start, k * BUCKET_NS);
-      const hi = Math.min(end, (k + 1) * BUCKET_NS);
+    const w = this.width;
+    for (let k = Math.floor(start / w); k <= k1; k++) {
+      const lo = Math.max(start, k * w);
+      const hi = Math.min(end, (k + 1) * w);
       if (hi > lo) this.addTo(b, k, (hi - lo) * rate);
     }
   }
 
   private addTo(b: Busy, k: number, ns: number): void {
-    if (k < 0) return;
+    if (k < 0 || !Number.isFinite(ns)) return;
     if (k >= b.buckets.length) {
-      const grown = new Float64Array(Math.max(k + 1, b.buckets.length * 2));
+      const grown = new Float64Array(Math.min(MAX_BUCKETS, Math.max(k + 1, b.buckets.length * 2)));
       grown.set(b.buckets);
       b.buckets = grown;
     }
@@ -118,8 +145,10 @@ export class PoolSaturatedRule {
       const first = Math.min(...bs.map((b) => b.first));
       const last = Math.max(...bs.map((b) => b.last));
       let saturated = 0;
-      for (let k = Math.floor(first / BUCKET_NS); k * BUCKET_NS < last; k++) {
-        const len = Math.min(last, (k + 1) * BUCKET_NS) - Math.max(first, k * BUCKET_NS);
+      const w = this.width;
+      const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
+      for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
+        const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
         if (len <= 0) continue;
         let idle = 0;
         for (const b of bs) idle += 1 - Math.min(1, (b.buckets[k] ?? 0) / len);

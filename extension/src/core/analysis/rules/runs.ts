@@ -31,6 +31,7 @@ export interface RunTotals {
 
 /** Follows the runs of every thread; `A` adds what a rule keeps beside the totals. */
 export class RunTracker<A extends RunTotals> {
+  /** Per thread, its run (count 0: none open; the object is reused, a run starts at nearly every call). */
   private readonly open = new Map<number, Run>();
   /** Per thread, call site and call. */
   readonly totals = new Map<string, A>();
@@ -57,28 +58,39 @@ export class RunTracker<A extends RunTotals> {
   /** A call that belongs to a run (it extends the thread's run at the same site, or starts one). */
   extend(e: SyscallEvent, id: number): void {
     const r = this.open.get(e.tid);
-    if (r && r.stackId === e.stackId && r.call === e.name && e.ts - r.end <= this.maxGapNs) {
+    if (r?.count && r.stackId === e.stackId && r.call === e.name && e.ts - r.end <= this.maxGapNs) {
       r.count++;
       r.end = e.ts + e.dur;
       r.lastId = id;
       return;
     }
-    if (r) this.close(e.pid, e.tid, r);
-    this.open.set(e.tid, { start: e.ts, end: e.ts + e.dur, count: 1, firstId: id, lastId: id, stackId: e.stackId, call: e.name });
+    if (!r) {
+      this.open.set(e.tid, { start: e.ts, end: e.ts + e.dur, count: 1, firstId: id, lastId: id, stackId: e.stackId, call: e.name });
+      return;
+    }
+    if (r.count) this.close(e.pid, e.tid, r);
+    r.start = e.ts;
+    r.end = e.ts + e.dur;
+    r.count = 1;
+    r.firstId = id;
+    r.lastId = id;
+    r.stackId = e.stackId;
+    r.call = e.name;
   }
 
   /** Something else happened in the thread: its run ends. */
   end(pid: number, tid: number): void {
     const r = this.open.get(tid);
-    if (r) this.close(pid, tid, r);
+    if (r?.count) this.close(pid, tid, r);
   }
 
   private close(pid: number, tid: number, r: Run, into = this.totals): void {
-    if (into === this.totals) this.open.delete(tid);
-    if (r.count < this.minRun) return;
+    const count = r.count;
+    if (into === this.totals) r.count = 0;
+    if (count < this.minRun) return;
     const a = this.totalsOf(pid, tid, r.stackId, r.call, into);
     a.runs++;
-    a.calls += r.count;
+    a.calls += count;
     a.ns += r.end - r.start;
     a.top.add(r.firstId, r.end - r.start);
     a.top.add(r.lastId, r.end - r.start - 1);
@@ -87,7 +99,7 @@ export class RunTracker<A extends RunTotals> {
   /** The totals with the runs still open counted, leaving this tracker as it is (a live trace asks again). */
   snapshot(pidOf: (tid: number) => number): Map<string, A> {
     const copy = new Map([...this.totals].map(([k, a]) => [k, { ...a, top: a.top.clone() }]));
-    for (const [tid, r] of this.open) this.close(pidOf(tid), tid, r, copy);
+    for (const [tid, r] of this.open) if (r.count) this.close(pidOf(tid), tid, r, copy);
     return copy;
   }
 }

@@ -21,6 +21,8 @@ export function fdType(path: string): number {
   if (anon) return ({ eventfd: T.eventfd, eventpoll: T.epoll, io_uring: T.uring, signalfd: T.signalfd, timerfd: T.timerfd } as Record<string, number>)[anon[1]] ?? T.anon;
   if (/^\/dev\/uio\d+$/.test(path)) return T.uio;
   if (/^\/dev\//.test(path)) return T.chr;
+  // procfs, sysfs and the cgroup, debug and trace file systems under them: the kernel computes their content
+  if (/^\/(proc|sys)\//.test(path)) return T.virtual;
   return T.file;
 }
 
