@@ -120,7 +120,10 @@ async function measure(w: Workload, mode: Mode, installation: string, dir: strin
   let tracer: number | undefined;
   let targetEnd = 0;
   let done = false;
-  void exited.then(() => (done = true));
+  exited.then(
+    () => (done = true),
+    () => (done = true),
+  );
   while (!done) {
     cliCpu = cpuMs(cli.pid!) ?? cliCpu;
     tracer ??= childTracer(cli.pid!);

@@ -1,14 +1,18 @@
 /**
  * Rendering benchmark of the timeline webview: builds it, serves a harness page (webview/dev/) with
- * the host's Content-Security-Policy and a fake host answering from a synthetic 1,000,000-event
- * trace, and drives Chromium (playwright-core) to time redraws at zoom levels from the whole trace
+ * the host's Content-Security-Policy and a host in a Web Worker answering from a synthetic
+ * 1,000,000-event trace held in the host's own store and window query, and drives Chromium (playwright-core) to time redraws at zoom levels from the whole trace
  * to 1 µs across the screen: pan frames and zoom frames, 100 each, timed inside the page around
  * the draw call — once per animation frame (the browser rasterizes between frames, outside the
  * timed call), and with the rasterization forced inside the timed call by a 1-pixel read-back,
  * which is the whole cost of a frame.
+ * Then, as a user drives it: wheel zooms in and out at 60 events a second and a live trace followed
+ * for 8 s, recording every animation frame's interval and the long frames (Long Animation Frames
+ * API) with the scripts that ran in them — the frames the draw-call timings do not show (a reply
+ * arriving, a chart updating).
  * Also takes light and dark screenshots into bench/results/render/.
  *
- *   npx tsx bench/render.ts [--frames 100] [--events 1000000] [--no-screenshots]
+ *   npx tsx bench/render.ts [--frames 100] [--events 1000000] [--no-screenshots] [--only-interactions]
  *   npx tsx bench/render.ts --serve     only build and serve the harness (open it in a browser)
  */
 import { build } from 'esbuild';
@@ -18,7 +22,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'results', 'render');
@@ -26,7 +30,8 @@ const OUT = join(ROOT, 'bench', 'results', 'render');
 const HARNESS_BUILD = join(tmpdir(), 'iolens-render-harness');
 const CHROMIUM = '/usr/bin/chromium';
 const BUDGET_MS = 16;
-const CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; script-src 'nonce-harness'";
+/** The webview's CSP (extension/src/vscode/timeline/html.ts), plus the worker the fake host runs in. */
+const CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; script-src 'nonce-harness'; worker-src 'self'";
 
 interface FrameStats {
   median: number;
@@ -72,7 +77,7 @@ function serve(): Promise<Server> {
     }
     let file: string | undefined;
     if (url.pathname === '/' || url.pathname === '/harness.html') file = join(ROOT, 'webview', 'dev', 'harness.html');
-    else if (url.pathname === '/harness/fakeHost.js') file = join(HARNESS_BUILD, 'fakeHost.js');
+    else if (url.pathname === '/harness/fakeHost.js' || url.pathname === '/harness/hostWorker.js') file = join(HARNESS_BUILD, url.pathname.slice('/harness/'.length));
     else {
       for (const [prefix, dir] of routes) {
         if (url.pathname.startsWith(prefix)) {
@@ -205,6 +210,70 @@ async function screenshots(page: Page, base: string, events: number, problems: s
   return shots;
 }
 
+interface InteractionStats {
+  frames: number;
+  interval: { median: number; p95: number; max: number };
+  longFrames: { duration: number; blocking: number; scripts: string[] }[];
+  draws: { n: number; p95: number; max: number };
+}
+
+/** Wheel zooms over the trace, and a live trace followed: frames as the user sees them. */
+async function interactions(browser: Browser, base: string, events: number, problems: string[]): Promise<{ text: string; json: Record<string, InteractionStats> }> {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
+  const results: Record<string, InteractionStats> = {};
+  try {
+    const page = await context.newPage();
+    await openHarness(page, base, events, problems);
+    const box = await (await page.$('canvas.timeline-canvas'))?.boundingBox();
+    if (!box) throw new Error('no canvas');
+    await page.evaluate('window.__iolensBench.setViewport(7.0e9, 7.6e9)');
+    await page.evaluate('window.__settle()');
+    await page.mouse.move(box.x + box.width * 0.6, box.y + 200);
+    await page.evaluate('window.__startRecording()');
+    // 4 s of wheel: a second zooming in, a second out, twice (each step 60 px, as a mouse wheel)
+    for (let i = 0; i < 240; i++) {
+      await page.mouse.wheel(0, (Math.floor(i / 60) % 2 ? 1 : -1) * 60);
+      await page.waitForTimeout(12);
+    }
+    results['wheel zoom, 1 M events'] = (await page.evaluate('window.__stopRecording()')) as InteractionStats;
+    // 3 s of dragging across the trace
+    await page.evaluate('window.__settle()');
+    await page.mouse.move(box.x + box.width * 0.8, box.y + 300);
+    await page.evaluate('window.__startRecording()');
+    await page.mouse.down();
+    for (let i = 0; i < 180; i++) {
+      await page.mouse.move(box.x + box.width * (0.8 - 0.6 * Math.abs(((i % 90) - 45) / 45)), box.y + 300);
+      await page.waitForTimeout(12);
+    }
+    await page.mouse.up();
+    results['drag pan, 1 M events'] = (await page.evaluate('window.__stopRecording()')) as InteractionStats;
+    await page.close();
+
+    const live = await context.newPage();
+    live.on('pageerror', (e) => problems.push(`page error (live): ${e.message}`));
+    await live.goto(`${base}/harness.html?events=${events}&live=1`);
+    while (!(await live.evaluate('!!window.__iolensBench && window.__iolensBench.info().windowEnd > 0'))) await live.waitForTimeout(100);
+    await live.waitForTimeout(1000);
+    await live.evaluate('window.__startRecording()');
+    await live.waitForTimeout(8000);
+    results['live, following'] = (await live.evaluate('window.__stopRecording()')) as InteractionStats;
+    await live.close();
+  } finally {
+    await context.close();
+  }
+  const lines = [
+    'As a user drives it (1600x1000, devicePixelRatio 1): time between animation frames, draw calls, and frames over 50 ms',
+    `${'scenario'.padEnd(24)} ${'frames'.padStart(6)} | ${'interval med'.padStart(12)} ${'p95'.padStart(6)} ${'max'.padStart(6)} | ${'draw p95'.padStart(8)} ${'max'.padStart(6)} | long frames (ms), the longest's scripts`,
+  ];
+  for (const [name, r] of Object.entries(results)) {
+    const longest = [...r.longFrames].sort((a, b) => b.duration - a.duration)[0];
+    lines.push(
+      `${name.padEnd(24)} ${String(r.frames).padStart(6)} | ${fmt(r.interval.median).padStart(12)} ${fmt(r.interval.p95)} ${fmt(r.interval.max)} | ${fmt(r.draws.p95).padStart(8)} ${fmt(r.draws.max)} | ${r.longFrames.length ? `${r.longFrames.length}: ${r.longFrames.map((l) => l.duration).join(', ')}${longest ? `; ${longest.scripts.slice(0, 3).join('; ')}` : ''}` : 'none'}`,
+    );
+  }
+  return { text: lines.join('\n'), json: results };
+}
+
 async function main(): Promise<void> {
   const frames = Number(arg('frames', '100'));
   const events = Number(arg('events', '1000000'));
@@ -212,7 +281,7 @@ async function main(): Promise<void> {
   mkdirSync(HARNESS_BUILD, { recursive: true });
   const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('node esbuild.mjs failed');
-  await build({ entryPoints: [join(ROOT, 'webview', 'dev', 'fakeHost.ts')], bundle: true, outfile: join(HARNESS_BUILD, 'fakeHost.js'), format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
+  await build({ entryPoints: ['fakeHost', 'hostWorker'].map((f) => join(ROOT, 'webview', 'dev', `${f}.ts`)), bundle: true, outdir: HARNESS_BUILD, format: 'iife', platform: 'browser', target: 'es2022', logLevel: 'warning' });
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
   const server = await serve();
@@ -242,7 +311,11 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   let shots: string[] = [];
   try {
-    for (const dpr of [1, 2]) {
+    const acted = await interactions(browser, base, events, problems);
+    report.push(acted.text);
+    json.interactions = acted.json;
+    process.stdout.write(`\n${acted.text}\n`);
+    for (const dpr of process.argv.includes('--only-interactions') ? [] : [1, 2]) {
       const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: dpr });
       const page = await context.newPage();
       await openHarness(page, base, events, problems);

@@ -43,6 +43,22 @@ export interface TrackInfo {
   readonly tid: number;
   /** Rows of overlapping spans (requests in flight), at least 1. */
   readonly lanes: number;
+  /** Events on the track so far (how dense it is: the live view sizes its window by it). */
+  readonly events?: number;
+  /** A thread's I/O model as the analysis names it ("multiplexing", "pool-worker"...), when it has one of note. */
+  readonly model?: string;
+  /** The evidence for the model, in a sentence. */
+  readonly modelEvidence?: string;
+}
+
+/** Why a trace cannot be shown, or what went wrong while recording it. */
+export interface TraceProblem {
+  /** What is wrong ("the stream is empty", "server exited with status 2"). */
+  readonly message: string;
+  /** What to do about it, or more about it (a program's last output). */
+  readonly fix: string | null;
+  /** Nothing can be shown (the timeline gives way to the message), else a banner over it. */
+  readonly fatal: boolean;
 }
 
 /** The trace as a whole (sent when it changes, at most a few times a second while live). */
@@ -52,6 +68,10 @@ export interface TraceSummary {
   readonly duration: Ns;
   readonly live: boolean;
   readonly paused: boolean;
+  /** Reading a trace file: the fraction read so far (0 to 1); null once read, or when recording. */
+  readonly loading: number | null;
+  /** What stops the trace from being shown, or went wrong while recording it; null when all is well. */
+  readonly problem: TraceProblem | null;
   readonly tracks: readonly TrackInfo[];
   readonly events: number;
   readonly dropped: number;
@@ -111,6 +131,15 @@ export interface WindowData {
   readonly gaps: readonly { readonly start: Ns; readonly end: Ns; readonly count: number }[];
   /** Names the spans refer to (TrackSpans.names). */
   readonly names?: readonly string[];
+}
+
+/** Where an event is: enough to select, reveal and draw it. */
+export interface EventRef {
+  readonly id: number;
+  readonly track: number;
+  readonly start: number;
+  /** Equal to start for an instant. */
+  readonly end: number;
 }
 
 /** A frame of a stack, for the details pane. */
@@ -210,6 +239,28 @@ export interface RevealMessage {
   readonly start: Ns;
   readonly end: Ns;
 }
+/** Reply to a FilterRequest: what the filter matches in the whole trace. */
+export interface FilterMessage {
+  readonly type: 'filter';
+  readonly id: number;
+  /** Tracks holding matches. */
+  readonly tracks: readonly number[];
+  readonly events: number;
+}
+/** Reply to a FindRequest: the event found, or null when there is none that way. */
+export interface FindMessage {
+  readonly type: 'find';
+  readonly id: number;
+  readonly ref: EventRef | null;
+}
+/** Do what a command or keybinding of the editor asked (the timeline has the focus or is current). */
+export interface ActionMessage {
+  readonly type: 'action';
+  readonly action: TimelineAction;
+}
+/** What the editor's commands ask of a timeline. */
+export type TimelineAction = 'filter' | 'keys' | 'nextKind' | 'previousKind' | 'nextSite' | 'previousSite';
+
 /** A request failed (`id` 0: an error not tied to any request). */
 export interface ErrorMessage {
   readonly type: 'error';
@@ -218,7 +269,17 @@ export interface ErrorMessage {
 }
 
 /** Everything the host sends. */
-export type ToWebview = SummaryMessage | WindowMessage | DetailsMessage | HistogramMessage | RateMessage | RevealMessage | ErrorMessage;
+export type ToWebview =
+  | SummaryMessage
+  | WindowMessage
+  | DetailsMessage
+  | HistogramMessage
+  | RateMessage
+  | FilterMessage
+  | FindMessage
+  | RevealMessage
+  | ActionMessage
+  | ErrorMessage;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -226,13 +287,30 @@ export type ToWebview = SummaryMessage | WindowMessage | DetailsMessage | Histog
 export interface ReadyMessage {
   readonly type: 'ready';
 }
-/** Spans, instants and arrows of [start, end) at a resolution. */
+/** Spans, instants and arrows of [start, end) at a resolution (only what matches `filter`, when given). */
 export interface WindowRequest {
   readonly type: 'window';
   readonly id: number;
   readonly start: Ns;
   readonly end: Ns;
   readonly resolution: Ns;
+  /** The filter box's text (shared/filter.ts). */
+  readonly filter?: string;
+}
+/** What a filter (shared/filter.ts) matches in the whole trace. */
+export interface FilterRequest {
+  readonly type: 'filter';
+  readonly id: number;
+  readonly filter: string;
+}
+/** The next or previous event of the same kind or call site as `eventId` (matching `filter`). */
+export interface FindRequest {
+  readonly type: 'find';
+  readonly id: number;
+  readonly eventId: number;
+  readonly dir: 1 | -1;
+  readonly scope: 'kind' | 'site';
+  readonly filter?: string;
 }
 /** The details of one event. */
 export interface DetailsRequest {
@@ -273,10 +351,19 @@ export interface StopMessage {
   readonly type: 'stop';
 }
 
+/** Run one of the extension's actions for the user (the buttons of the problem page). */
+export interface CommandMessage {
+  readonly type: 'command';
+  readonly command: 'openTrace' | 'showLog';
+}
+
 /** Everything the webview sends. */
 export type FromWebview =
+  | CommandMessage
   | ReadyMessage
   | WindowRequest
+  | FilterRequest
+  | FindRequest
   | DetailsRequest
   | HistogramRequest
   | RateRequest
@@ -288,6 +375,8 @@ export type FromWebview =
 /** Requests and the reply type each expects. */
 export interface Replies {
   window: WindowMessage;
+  filter: FilterMessage;
+  find: FindMessage;
   details: DetailsMessage;
   histogram: HistogramMessage;
   rate: RateMessage;

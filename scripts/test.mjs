@@ -50,7 +50,7 @@ const LAYERS = [
     what: 'decoder, assembler, store, formatting, report, webview, scripts',
     packages: [],
     parts: [],
-    steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'webview/src/**/*.test.ts', 'scripts/docs.test.ts')],
+    steps: [mocha('extension/src/**/*.test.ts', 'protocol/**/*.test.ts', 'shared/**/*.test.ts', 'webview/src/**/*.test.ts', 'scripts/docs.test.ts')],
   },
   { name: 'native', what: 'the libdw symbolizer on binaries built by the test', packages: ['build'], parts: ['native'], steps: [mocha('native/test/*.test.ts')] },
   { name: 'fuzz', what: 'a million malformed traces through the decoder and the loader', packages: [], parts: [], steps: [mocha('--timeout', '900000', 'test/fuzz/*.fuzz.ts')] },

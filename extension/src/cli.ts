@@ -14,6 +14,7 @@ import { openLiveStdout } from './core/commands/liveStdout';
 import { record } from './core/commands/record';
 import { dump, report } from './core/commands/report';
 import { symbolizeCommand } from './core/commands/symbolize';
+import { describeError, isUserError, UserError } from './core/errors';
 import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
 import { importCommand } from './core/commands/import';
 import { packageVersion } from './core/util/packageRoot';
@@ -66,12 +67,11 @@ const USAGE = `Usage:
       \`export\` and VS Code work on it. Lines it cannot read are reported with their number.
   iolens --version`;
 
-class UsageError extends Error {}
 
 function num(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new UsageError(`${name} must be a number >= ${min}, not '${v}'`);
+  if (!Number.isFinite(n) || n < min) throw new UserError('usage', `${name} must be a number >= ${min}, not '${v}'`);
   return n;
 }
 
@@ -109,13 +109,13 @@ async function main(argv: string[]): Promise<number> {
     });
     const pid = num('--pid', values.pid, 1);
     if ((pid === undefined) === (positionals.length === 0)) {
-      throw new UsageError('give either --pid PID or -- COMMAND [ARGS...]');
+      throw new UserError('usage', 'give either --pid PID or -- COMMAND [ARGS...]');
     }
-    if (pid !== undefined && !Number.isInteger(pid)) throw new UsageError('--pid must be a whole number');
+    if (pid !== undefined && !Number.isInteger(pid)) throw new UserError('usage', '--pid must be a whole number');
     const minMs = num('--min-duration', values['min-duration'], 0);
     const backend = values.backend ?? 'auto';
-    if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UsageError(`--backend must be ebpf, ptrace or auto, not '${backend}'`);
-    if (values['full-stacks'] && !values.jsonl) throw new UsageError('--full-stacks goes with --jsonl');
+    if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UserError('usage', `--backend must be ebpf, ptrace or auto, not '${backend}'`);
+    if (values['full-stacks'] && !values.jsonl) throw new UserError('usage', '--full-stacks goes with --jsonl');
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     // live lines or JSON lines on standard output (not with -q, unless --jsonl -)
@@ -134,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
         noChildren: values['no-children'],
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),
+        tracerPath: process.env.IOLENS_TRACER || undefined,
         output: values.output,
         jsonl: values.jsonl,
         quiet: values.quiet,
@@ -155,8 +156,8 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: { output: { type: 'string', short: 'o' }, 'min-duration': { type: 'string', short: 'm' }, symbols: { type: 'string', multiple: true } },
     });
-    if (positionals.length !== 1) throw new UsageError('import takes one strace log');
-    if (typeof values.output !== 'string') throw new UsageError('import needs -o OUT.iolens');
+    if (positionals.length !== 1) throw new UserError('usage', 'import takes one strace log');
+    if (typeof values.output !== 'string') throw new UserError('usage', 'import needs -o OUT.iolens');
     const minMs = num('--min-duration', values['min-duration'], 0);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
     return importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
@@ -167,11 +168,11 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, symbols: { type: 'string', multiple: true }, 'no-findings': { type: 'boolean' } },
     });
-    if (positionals.length !== 1) throw new UsageError('export takes one trace file');
-    if (typeof values.output !== 'string') throw new UsageError('export needs -o OUT');
+    if (positionals.length !== 1) throw new UserError('usage', 'export takes one trace file');
+    if (typeof values.output !== 'string') throw new UserError('usage', 'export needs -o OUT');
     const format = values.format ?? formatOfPath(values.output);
-    if (format === undefined) throw new UsageError(`say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
-    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
+    if (format === undefined) throw new UserError('usage', `say --format ${EXPORT_FORMATS.join('|')} (${values.output} does not end in .pftrace or .json)`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UserError('usage', `--format must be ${EXPORT_FORMATS.join(' or ')}, not '${format}'`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
     return exportCommand(positionals[0], values.output, { format: format as ExportFormat, symbolPath, noFindings: values['no-findings'] }, process.stdout, process.stderr);
   }
@@ -189,18 +190,18 @@ async function main(argv: string[]): Promise<number> {
         ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' } }),
       },
     });
-    if (positionals.length !== 1) throw new UsageError(`${cmd} takes one trace file`);
+    if (positionals.length !== 1) throw new UserError('usage', `${cmd} takes one trace file`);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
     if (cmd === 'report') {
       const failOn = values['fail-on'];
       if (failOn !== undefined && failOn !== 'high' && failOn !== 'medium' && failOn !== 'low') {
-        throw new UsageError(`--fail-on must be high, medium or low, not '${String(failOn)}'`);
+        throw new UserError('usage', `--fail-on must be high, medium or low, not '${String(failOn)}'`);
       }
       return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn });
     }
     if (cmd === 'symbolize') {
       const output = values.output;
-      if (typeof output !== 'string') throw new UsageError('symbolize needs -o OUT.iolens');
+      if (typeof output !== 'string') throw new UserError('usage', 'symbolize needs -o OUT.iolens');
       return symbolizeCommand(positionals[0], output, symbolPath, process.stdout, process.stderr);
     }
     return dump(positionals[0], {
@@ -212,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
       symbolPath,
     });
   }
-  throw new UsageError(`unknown command '${cmd}'`);
+  throw new UserError('usage', `unknown command '${cmd}'`);
 }
 
 // `iolens dump trace | head`: a reader that stops early is not an error
@@ -228,11 +229,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if ((isUserError(e) && e.code === 'usage') || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`iolens: ${e.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);
+      const d = describeError(e);
+      process.stderr.write(`iolens: ${d.message}\n${d.bug ? `${d.detail}\n` : ''}`);
       process.exitCode = 1;
     }
   },

@@ -25,10 +25,25 @@ export interface LevelResult {
   readonly zoomFlushed: FrameStats;
 }
 
+/** What the page did while an interaction was recorded. */
+export interface InteractionStats {
+  /** Animation frames seen. */
+  readonly frames: number;
+  /** Time between animation frames, ms: 16.7 when every frame made it at 60 Hz. */
+  readonly interval: { readonly median: number; readonly p95: number; readonly max: number };
+  /** Frames longer than 50 ms (Long Animation Frames API), with the scripts that ran in them. */
+  readonly longFrames: readonly { readonly duration: number; readonly blocking: number; readonly scripts: readonly string[] }[];
+  /** Draw calls of the timeline and their time, ms. */
+  readonly draws: { readonly n: number; readonly p95: number; readonly max: number };
+}
+
 declare global {
   interface Window {
     __runBench?: (levels: { label: string; span: number; center: number }[], frames: number) => Promise<LevelResult[]>;
     __settle?: () => Promise<void>;
+    /** Start recording frames and long frames; `__stopRecording` returns what was seen. */
+    __startRecording?: () => void;
+    __stopRecording?: () => InteractionStats;
   }
 }
 
@@ -116,4 +131,54 @@ window.__runBench = async (levels, frames) => {
   const out: LevelResult[] = [];
   for (const l of levels) out.push(await level(l, frames));
   return out;
+};
+
+interface LoafScript {
+  readonly invoker?: string;
+  readonly sourceFunctionName?: string;
+  readonly sourceURL?: string;
+  readonly duration: number;
+}
+
+let recording: { intervals: number[]; last: number; frame: number; long: InteractionStats['longFrames'][number][]; observer: PerformanceObserver | null; draws: number[]; drawOf: () => number } | null = null;
+
+window.__startRecording = () => {
+  const h = hooks();
+  const r: NonNullable<typeof recording> = { intervals: [], last: 0, frame: 0, long: [], observer: null, draws: [], drawOf: () => h.lastDrawMs() };
+  const tick = (t: number): void => {
+    if (recording !== r) return;
+    if (r.last) r.intervals.push(t - r.last);
+    r.last = t;
+    const d = r.drawOf();
+    if (d >= 0) r.draws.push(d);
+    r.frame = requestAnimationFrame(tick);
+  };
+  r.frame = requestAnimationFrame(tick);
+  try {
+    r.observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const loaf = e as PerformanceEntry & { blockingDuration?: number; scripts?: readonly LoafScript[] };
+        r.long.push({
+          duration: Math.round(e.duration),
+          blocking: Math.round(loaf.blockingDuration ?? 0),
+          scripts: (loaf.scripts ?? []).map((s) => `${s.invoker ?? '?'} ${s.sourceFunctionName ?? ''} ${Math.round(s.duration)} ms`),
+        });
+      }
+    });
+    r.observer.observe({ type: 'long-animation-frame', buffered: false });
+  } catch {
+    r.observer = null; // no Long Animation Frames API: intervals only
+  }
+  recording = r;
+};
+
+window.__stopRecording = () => {
+  const r = recording;
+  recording = null;
+  if (!r) throw new Error('not recording');
+  cancelAnimationFrame(r.frame);
+  r.observer?.disconnect();
+  const s = stats(r.intervals.length ? r.intervals : [0]);
+  const d = stats(r.draws.length ? r.draws : [0]);
+  return { frames: r.intervals.length, interval: { median: s.median, p95: s.p95, max: s.max }, longFrames: r.long, draws: { n: r.draws.length, p95: d.p95, max: d.max } };
 };

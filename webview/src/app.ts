@@ -1,16 +1,20 @@
 /**
- * The webview application: builds the page (toolbar, error banner, timeline with its legend,
- * details and charts panes with splitters), routes the host's messages, and keeps the viewport,
- * selection and layout in the saved state.
+ * The webview application: builds the page (toolbar with the filter box, error banner, timeline
+ * with its legend, details and charts panes with splitters, the keyboard help), routes the host's
+ * messages, and keeps the viewport, selection, filter, hidden and pinned tracks and layout in the
+ * saved state.
  */
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { ns, type FromWebview, type ToWebview, type TraceSummary } from '../../protocol/messages';
+import { ns, type FromWebview, type TimelineAction, type ToWebview, type TraceSummary } from '../../protocol/messages';
 import { Announcer } from './announcer';
 import { Banner } from './banner';
 import { ChartsPane } from './charts/chartsPane';
 import { ChartsController } from './chartsController';
 import { DetailsCache } from './details/detailsCache';
 import { DetailsPane } from './details/detailsPane';
+import { FilterBox } from './filterBox';
+import { KeysHelp } from './keysHelp';
+import { ProblemPage } from './problemPage';
 import { isQuietFailure, Rpc } from './rpc';
 import { SelectionController } from './selection';
 import { Splitter } from './splitter';
@@ -19,11 +23,15 @@ import { readPalette } from './timeline/colors';
 import { Legend } from './timeline/legend';
 import type { EventRef } from './timeline/navigation';
 import { around } from './timeline/timescale';
+import { TrackChoice } from './timeline/trackChoice';
 import { TimelineView } from './timeline/view';
-import { DEFAULT_TAIL_SPAN, ViewportModel } from './timeline/viewportModel';
+import { DEFAULT_TAIL_SPAN, densitySpan, ViewportModel } from './timeline/viewportModel';
 import { WindowFetcher } from './timeline/windowFetcher';
 import { Toolbar } from './toolbar';
 import type { VsCodeApi } from './vscodeApi';
+
+/** Below this width (px) the view is narrow: its bottom panes are stacked. */
+const NARROW_PX = 600;
 
 function div(className: string): HTMLDivElement {
   const d = document.createElement('div');
@@ -45,6 +53,14 @@ export class App {
   private readonly store: StateStore;
   private readonly toolbar: Toolbar;
   private readonly banner: Banner;
+  private readonly problemPage: ProblemPage;
+  private readonly filterBox: FilterBox;
+  private readonly keysHelp: KeysHelp;
+  private readonly announcer: Announcer;
+  private readonly choice: TrackChoice;
+  /** When the filter's matches were last asked for (while the trace grows), ms. */
+  private filterAskedAt = 0;
+  private readonly mainSplit: HTMLElement;
   private readonly legend: Legend;
   private readonly selection: SelectionController;
   private readonly charts: ChartsController;
@@ -62,7 +78,7 @@ export class App {
     root: HTMLElement,
     api: VsCodeApi,
   ) {
-    this.store = new StateStore((s) => api.setState(s), api.getState());
+    this.store = new StateStore((s) => api.setState(s), api.getState(), undefined, undefined, root.dataset.trace);
     const saved = this.store.value;
     this.collapsed = new Set(saved.collapsed ?? []);
     const post = (m: FromWebview): void => api.postMessage(m);
@@ -75,22 +91,31 @@ export class App {
     this.toolbar = new Toolbar(root, {
       pause: (paused) => post({ type: 'pause', paused }),
       stop: () => post({ type: 'stop' }),
-      follow: () => this.model.followTail(),
+      follow: () => this.model.followTail(this.densitySpan(), true),
       fit: () => this.model.fitAll(),
       zoomToSelection: () => this.zoomToSelection(),
       toggleCharts: () => this.setChartsOpen(!this.charts.isOpen),
+      keys: () => this.keysHelp.toggle(),
+      showHidden: () => this.changeTracks(() => this.choice.showHidden()),
     });
+    this.choice = new TrackChoice(saved.hidden, saved.pinned);
+    this.filterBox = new FilterBox({ apply: (text) => this.applyFilter(text), leave: () => this.view.canvas.focus() }, saved.filter ?? '');
+    this.toolbar.filterSlot.appendChild(this.filterBox.el);
     this.banner = new Banner(root);
-    const announcer = new Announcer(root);
+    const announcer = (this.announcer = new Announcer(root));
 
-    const main = div('main-split');
+    this.problemPage = new ProblemPage(root, {
+      openAnother: () => post({ type: 'command', command: 'openTrace' }),
+      showLog: () => post({ type: 'command', command: 'showLog' }),
+    });
+    const main = (this.mainSplit = div('main-split'));
     const top = div('timeline-pane');
     const bottom = div('bottom-split');
     main.append(top, bottom);
     root.appendChild(main);
 
     this.fetcher = new WindowFetcher({
-      fetch: (spec) => this.rpc.request('window', spec).then((m) => m.data),
+      fetch: (spec) => this.rpc.request('window', { ...spec, filter: this.filterBox.text || undefined }).then((m) => m.data),
       onData: () => this.dataArrived(),
       onError: (e) => {
         if (!isQuietFailure(e)) this.banner.show(`Could not load the timeline: ${e instanceof Error ? e.message : String(e)}`);
@@ -108,6 +133,12 @@ export class App {
         zoomToSelection: () => this.zoomToSelection(),
         fitAll: () => this.model.fitAll(),
         layoutChanged: (labelWidth, scrollTop) => this.store.update({ labelWidth, scrollTop }),
+        toggleHidden: (track) => this.changeTracks(() => this.choice.toggleHidden(track)),
+        togglePinned: (track) => this.changeTracks(() => this.choice.togglePinned(track)),
+        showHidden: () => this.changeTracks(() => this.choice.showHidden()),
+        occurrence: (dir, scope) => this.occurrence(dir, scope),
+        filter: () => this.filterBox.focus(),
+        help: () => this.keysHelp.toggle(),
       },
       (id) => this.cache.get(id),
     );
@@ -115,6 +146,8 @@ export class App {
     this.view.restoreLayout(saved.labelWidth, saved.scrollTop);
     this.view.setCollapsed(this.collapsed);
     this.legend = new Legend(top);
+    this.keysHelp = new KeysHelp(top, () => this.view.canvas.focus());
+    this.view.setPinned(this.choice.pinned);
 
     const details = new DetailsPane(bottom, {
       openFrame: (eventId, frame) => post({ type: 'openFrame', eventId, frame }),
@@ -143,7 +176,6 @@ export class App {
       pane: details,
       cache: this.cache,
       announcer,
-      duration: () => this.summary?.duration ?? 0,
       changed: (ref, d) => {
         this.view.setSelection(ref);
         this.store.update({ selection: ref });
@@ -172,12 +204,20 @@ export class App {
       orientation: 'columns',
       fraction: fraction(saved.bottomSplit, 0.5),
       defaultFraction: 0.5,
-      minFirst: 220,
-      minSecond: 220,
+      minFirst: 120,
+      minSecond: 120,
       label: 'Resize the details and the charts',
       onChange: (f) => this.store.update({ bottomSplit: `${(f * 100).toFixed(1)}%` }),
     });
     this.bottomSplit.setSecondHidden(!this.charts.isOpen);
+    // narrow (a column of its own among others): details above the charts, a lighter toolbar
+    const narrow = new ResizeObserver(() => {
+      const isNarrow = root.clientWidth < NARROW_PX;
+      root.classList.toggle('narrow', isNarrow);
+      this.bottomSplit.setOrientation(isNarrow ? 'rows' : 'columns');
+    });
+    narrow.observe(root);
+    this.disposers.push(() => narrow.disconnect());
     this.charts.retheme();
 
     const onMessage = (e: MessageEvent<unknown>): void => this.onMessage(e.data);
@@ -193,7 +233,9 @@ export class App {
 
     this.view.setEmpty('Loading trace…', true);
     this.updateToolbar();
+    this.toolbar.setHidden(this.choice.hidden.size);
     post({ type: 'ready' });
+    if (this.filterBox.text) this.applyFilter(this.filterBox.text);
     // Restore the selection (and tell the host, which may have been restarted with the view).
     if (saved.selection) this.selection.select(saved.selection);
   }
@@ -215,7 +257,12 @@ export class App {
       case 'details':
       case 'histogram':
       case 'rate':
+      case 'filter':
+      case 'find':
         this.rpc.handle(m);
+        break;
+      case 'action':
+        this.act(m.action);
         break;
       case 'error':
         if (!this.rpc.handle(m)) this.banner.show(m.message);
@@ -230,26 +277,144 @@ export class App {
   private onSummary(s: TraceSummary): void {
     const previous = this.summary;
     this.summary = s;
-    this.model.setTrace(s.duration, s.live);
+    // a file being read grows like a recording: the view keeps it whole until the user moves
+    this.model.setTrace(s.duration, s.live || s.loading !== null);
     if (!previous && !this.restoredViewport) {
-      if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN);
+      if (s.live) this.model.followTail(DEFAULT_TAIL_SPAN, true);
       else this.model.fitAll();
     }
-    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live;
+    if (s.live) this.model.setDensitySpan(this.densitySpan());
+    this.showProblem(s);
+    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live || previous.loading !== s.loading;
     if (previous && changed) {
       this.fetcher.invalidate();
       if (s.live || previous.live) this.cache.clear();
     }
-    if (changed) this.charts.traceChanged();
-    this.view.setSummary(s);
+    if (changed) this.charts.traceChanged(!!previous && (previous.live || previous.loading !== null) && !s.live && s.loading === null);
+    this.chartsPane.setDuration(s.duration, s.live || s.loading !== null);
+    this.view.setSummary(this.shown(s));
+    // while the trace grows, the tracks holding matches may change
+    if (changed && this.filterBox.text && Date.now() - this.filterAskedAt > 1000) this.applyFilter(this.filterBox.text, false);
     this.updateEmpty();
     this.updateToolbar();
     this.updateLegend();
   }
 
+  /** The summary as the view lays it out: only the tracks chosen (filter, hidden, pinned). */
+  private shown(s: TraceSummary): TraceSummary {
+    return { ...s, tracks: this.choice.visible(s.tracks) };
+  }
+
+  /** Change which tracks are hidden or pinned, then lay out and save. */
+  private changeTracks(change: () => void): void {
+    change();
+    this.store.update({ hidden: [...this.choice.hidden], pinned: [...this.choice.pinned] });
+    this.toolbar.setHidden(this.choice.hidden.size);
+    this.view.setPinned(this.choice.pinned);
+    if (this.summary) this.view.setSummary(this.shown(this.summary));
+    this.updateEmpty();
+  }
+
+  /**
+   * Filter the timeline by `text` ('' removes the filter): the host says which tracks hold
+   * matches (the others are left out) and sends only matching events from then on.
+   */
+  private applyFilter(text: string, fresh = true): void {
+    this.store.update({ filter: text });
+    this.filterAskedAt = Date.now();
+    if (fresh) this.fetcher.invalidate();
+    if (!text) {
+      this.choice.setMatching(null);
+      this.filterBox.showResult(null);
+      this.changeTracks(() => undefined);
+      return;
+    }
+    this.rpc.request('filter', { filter: text }, 'filter').then(
+      (m) => {
+        if (this.filterBox.text !== text) return;
+        this.choice.setMatching(m.tracks);
+        this.filterBox.showResult({ events: m.events, tracks: m.tracks.length });
+        this.changeTracks(() => undefined);
+        if (fresh) this.announcer.say(`Filter: ${m.events} matching events in ${m.tracks.length} tracks`);
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.filterBox.showResult(null, e instanceof Error ? e.message : String(e));
+      },
+    );
+  }
+
+  /** Select the next (dir 1) or previous event of the selection's kind or call site, and show it. */
+  private occurrence(dir: 1 | -1, scope: 'kind' | 'site'): void {
+    const sel = this.selection.current;
+    const d = this.selection.currentDetails;
+    if (!sel) {
+      this.filterBox.note('Select an event first');
+      return;
+    }
+    this.rpc.request('find', { eventId: sel.id, dir, scope, filter: this.filterBox.text || undefined }, 'find').then(
+      (m) => {
+        const what = `${dir === 1 ? 'next' : 'previous'} ${d?.name ?? 'event'}${scope === 'site' ? ' from this call site' : ''}`;
+        if (!m.ref) {
+          this.filterBox.note(`No ${what}`);
+          this.announcer.say(`No ${what}`);
+          return;
+        }
+        const ref = m.ref;
+        const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
+        if (group && this.collapsed.has(group)) this.toggleGroup(group);
+        if (this.choice.hidden.has(ref.track)) this.changeTracks(() => this.choice.toggleHidden(ref.track));
+        this.selection.select(ref);
+        this.view.ensureVisible(ref);
+        this.view.scrollToTrack(ref.track);
+      },
+      (e: unknown) => {
+        if (!isQuietFailure(e)) this.filterBox.note(e instanceof Error ? e.message : String(e));
+      },
+    );
+  }
+
+  /** A command or keybinding of the editor. */
+  private act(action: TimelineAction): void {
+    switch (action) {
+      case 'filter':
+        this.filterBox.focus();
+        break;
+      case 'keys':
+        this.keysHelp.toggle();
+        break;
+      case 'nextKind':
+      case 'previousKind':
+        this.occurrence(action === 'nextKind' ? 1 : -1, 'kind');
+        break;
+      case 'nextSite':
+      case 'previousSite':
+        this.occurrence(action === 'nextSite' ? 1 : -1, 'site');
+        break;
+      default: {
+        const never: never = action;
+        void never;
+      }
+    }
+  }
+
+  /** A trace that cannot be shown gives way to the problem page; a recording's problem is a banner. */
+  private showProblem(s: TraceSummary): void {
+    const fatal = s.problem?.fatal ? s.problem : null;
+    this.problemPage.show(fatal, s.title);
+    this.mainSplit.hidden = fatal !== null;
+    if (s.problem && !fatal) this.banner.showProblem(s.problem.message, s.problem.fix);
+  }
+
+  /** The live window the events' density calls for at this width. */
+  private densitySpan(): number {
+    const s = this.summary;
+    return s ? densitySpan(s.tracks, s.duration, this.view.axisWidth()) : DEFAULT_TAIL_SPAN;
+  }
+
   private reveal(ref: EventRef): void {
     const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
     if (group && this.collapsed.has(group)) this.toggleGroup(group);
+    if (this.choice.hidden.has(ref.track)) this.changeTracks(() => this.choice.toggleHidden(ref.track));
     const len = Math.max(ref.end - ref.start, 0);
     this.model.show(around(ref.start, ref.end, this.model.limits, 1, Math.max(len * 3, 20_000)));
     this.selection.select(ref);
@@ -330,8 +495,11 @@ export class App {
   private updateEmpty(): void {
     const s = this.summary;
     if (!s) this.view.setEmpty('Loading trace…', true);
+    else if (s.events === 0 && s.loading !== null) this.view.setEmpty('Reading the trace…', true);
     else if (s.events === 0 && s.live) this.view.setEmpty('Waiting for events…', true);
     else if (s.events === 0) this.view.setEmpty('No events in this trace');
+    else if (this.choice.filtered && this.choice.visible(s.tracks).length === 0) this.view.setEmpty(`Nothing matches the filter "${this.filterBox.text}"`);
+    else if (this.choice.visible(s.tracks).length === 0) this.view.setEmpty('Every track is hidden: Shift+H shows them again');
     else this.view.setEmpty(null);
   }
 
@@ -343,6 +511,8 @@ export class App {
   /** Stop: reject pending requests, remove listeners, save the state. */
   dispose(): void {
     this.rpc.dispose();
+    this.charts.dispose();
+    this.filterBox.dispose();
     this.fetcher.dispose();
     this.view.dispose();
     for (const d of this.disposers) d();

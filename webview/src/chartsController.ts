@@ -1,6 +1,7 @@
 /**
  * Feeds the charts pane: the histogram of the selection's call kind or call site, and the rate
- * series (again at most every few seconds while live). Nothing is requested while the pane is closed.
+ * series — kept in step with the timeline: fetched again at most once a second while the trace
+ * grows, and once more when it stops growing. Nothing is requested while the pane is closed.
  */
 import type { EventDetails, Histogram, Rate } from '../../protocol/messages';
 import type { ChartsPane, HistogramScope } from './charts/chartsPane';
@@ -8,8 +9,17 @@ import { isQuietFailure, type Rpc } from './rpc';
 import type { Palette } from './timeline/colors';
 import { baseStyle } from './timeline/styles';
 
-/** Minimum time between rate requests while live, ms. */
-const RATE_INTERVAL_MS = 3000;
+/** Minimum time between rate requests while the trace grows, ms. */
+const RATE_INTERVAL_MS = 1000;
+
+/** Why an event has no latency histogram: a moment (a wake-up, a signal) has no duration; a call may not have finished. */
+function noLatency(d: EventDetails): string {
+  if (d.end === null) {
+    const what = d.kind === 'wake' ? 'A wake-up' : d.kind === 'signal' ? 'A signal' : d.kind === 'drop' ? 'A loss' : 'This event';
+    return `${what} is a moment, not a call: it has no latency. Select a call to see its latency.`;
+  }
+  return 'No finished calls of this kind yet.';
+}
 
 /** Requests and shows chart data. */
 export class ChartsController {
@@ -21,6 +31,7 @@ export class ChartsController {
   private rateStale = true;
   private histogram: Histogram | null = null;
   private rate: Rate | null = null;
+  private rateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly rpc: Rpc,
@@ -61,10 +72,19 @@ export class ChartsController {
     this.refreshHistogram();
   }
 
-  /** The trace changed: the rate series is out of date. */
-  traceChanged(): void {
+  /**
+   * The trace changed: the rate series is out of date. `settled`: it stopped growing (a recording
+   * ended, a file is read), so the series is fetched now whatever the interval.
+   */
+  traceChanged(settled = false): void {
     this.rateStale = true;
-    this.refreshRate(false);
+    this.refreshRate(settled);
+  }
+
+  /** Stop the timers. */
+  dispose(): void {
+    if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
+    this.rateTimer = undefined;
   }
 
   /** Redraw with the theme's colours. */
@@ -95,7 +115,7 @@ export class ChartsController {
       (m) => {
         if (this.details?.id !== d.id) return;
         this.histogram = m.histogram;
-        if (m.histogram.total === 0) this.pane.setHistogram(null, null, '', 'No finished calls of this kind yet.');
+        if (m.histogram.total === 0) this.pane.setHistogram(null, null, '', noLatency(d));
         else this.showHistogram();
       },
       (e: unknown) => {
@@ -107,7 +127,16 @@ export class ChartsController {
   private refreshRate(force: boolean): void {
     if (!this.open || !this.rateStale) return;
     const now = Date.now();
-    if (!force && now - this.lastRateAt < RATE_INTERVAL_MS) return;
+    if (!force && now - this.lastRateAt < RATE_INTERVAL_MS) {
+      // not now: once the interval has passed (a change that comes last is not left out)
+      this.rateTimer ??= setTimeout(() => {
+        this.rateTimer = undefined;
+        this.refreshRate(false);
+      }, RATE_INTERVAL_MS - (now - this.lastRateAt));
+      return;
+    }
+    if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
+    this.rateTimer = undefined;
     this.lastRateAt = now;
     this.rateStale = false;
     this.rpc.request('rate', {}, 'rate').then(

@@ -22,6 +22,8 @@ export interface BenchHooks {
   info(): { start: number; end: number; windowStart: number; windowEnd: number; resolution: number; spans: number };
   /** Time of each layer of the last frame, ms. */
   phases(): Record<string, number>;
+  /** Time of the last draw if one happened since the previous call, else -1, ms. */
+  lastDrawMs(): number;
   /** Make `phases` include rasterization (slower frames). */
   flushPhases(on: boolean): void;
   /** Select an event by id (for screenshots). */
@@ -44,6 +46,7 @@ function start(): void {
   const app = new App(root, vscodeApi());
   window.addEventListener('unload', () => app.dispose());
   if (window.__IOLENS_BENCH__) {
+    let seenDraws = 0;
     window.__iolensBench = {
       draw: () => app.view.draw(),
       drawFlushed: () => {
@@ -62,6 +65,12 @@ function start(): void {
         return { start: v.start, end: v.end, windowStart: e?.start ?? 0, windowEnd: e?.end ?? 0, resolution: e?.data.resolution ?? 0, spans };
       },
       phases: () => ({ ...app.view.phases }),
+      lastDrawMs: () => {
+        const n = app.view.drawCount;
+        const fresh = n !== seenDraws;
+        seenDraws = n;
+        return fresh ? app.view.lastDrawMs : -1;
+      },
       flushPhases: (on) => {
         app.view.flushPhases = on;
       },

@@ -71,11 +71,11 @@ describe('Rpc', () => {
     assert.ok(a.type === 'details' && b.type === 'details');
     rpc.handle({ type: 'details', id: a.id, details: null }); // the old one's reply: ignored
     let settled = false;
-    void second.then(() => (settled = true));
+    const done = second.then(() => (settled = true));
     await flushPromises();
     assert.equal(settled, false, 'the stale reply did not answer the newer request');
     rpc.handle({ type: 'details', id: b.id, details: null });
-    await second;
+    await done;
   });
 
   it('rejects on a host error for the request, and leaves unrelated errors to the caller', async () => {

@@ -98,7 +98,9 @@ export class Rpc {
       case 'window':
       case 'details':
       case 'histogram':
-      case 'rate': {
+      case 'rate':
+      case 'filter':
+      case 'find': {
         const p = this.pending.get(m.id);
         if (!p) return true; // stale: timed out, replaced or from before a reload
         if (p.type !== m.type) {
@@ -116,6 +118,7 @@ export class Rpc {
       }
       case 'summary':
       case 'reveal':
+      case 'action':
         return false;
       default: {
         const never: never = m;

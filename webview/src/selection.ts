@@ -6,7 +6,7 @@ import type { EventDetails, FromWebview } from '../../protocol/messages';
 import type { Announcer } from './announcer';
 import type { DetailsCache } from './details/detailsCache';
 import type { DetailsPane } from './details/detailsPane';
-import { formatDuration, formatTime } from './format';
+import { formatDuration, formatTime } from '../../shared/format';
 import { isQuietFailure, type Rpc } from './rpc';
 import type { EventRef } from './timeline/navigation';
 
@@ -19,8 +19,6 @@ export interface SelectionDeps {
   readonly announcer: Announcer;
   /** The selection (or its details) changed. */
   readonly changed: (ref: EventRef | null, details: EventDetails | null) => void;
-  /** End of the trace, for events still running. */
-  readonly duration: () => number;
 }
 
 /** Keeps the selection and its details. */
@@ -78,12 +76,13 @@ export class SelectionController {
     const ref = this.ref;
     if (!ref) return;
     this.details = details;
-    // The details know the event's true extent (a merged block only knew its longest member's id).
-    const end = details.end ?? Math.max(this.d.duration(), details.start);
+    // The details know the event's true extent (a merged block only knew its longest member's id);
+    // an instant (no end) is a point, not a span to the end of the trace
+    const end = details.end ?? details.start;
     this.ref = { id: details.id, track: details.track, start: details.start, end };
     this.d.pane.show(details);
-    const dur = details.end === null ? 'still running' : formatDuration(details.end - details.start);
-    this.d.announcer.say(`${details.title || details.name}, ${dur}, at ${formatTime(details.start)}, thread ${details.thread}`);
+    const dur = details.end === null ? '' : `, ${formatDuration(details.end - details.start)}`;
+    this.d.announcer.say(`${details.title || details.name}${dur}, at ${formatTime(details.start)}, thread ${details.thread}`);
     this.d.changed(this.ref, details);
   }
 }

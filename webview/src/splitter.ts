@@ -9,6 +9,7 @@ export interface SplitterOptions {
   readonly container: HTMLElement;
   readonly first: HTMLElement;
   readonly second: HTMLElement;
+  /** The initial orientation (setOrientation changes it). */
   readonly orientation: 'rows' | 'columns';
   /** Initial share of the first pane, 0..1. */
   readonly fraction: number;
@@ -25,9 +26,11 @@ export class Splitter {
   readonly handle: HTMLDivElement;
   private fraction: number;
   private secondHidden = false;
+  private orientation: 'rows' | 'columns';
 
   constructor(private readonly o: SplitterOptions) {
     this.fraction = o.fraction;
+    this.orientation = o.orientation;
     this.handle = document.createElement('div');
     this.handle.className = `splitter ${o.orientation}`;
     this.handle.tabIndex = 0;
@@ -58,8 +61,8 @@ export class Splitter {
     });
     this.handle.addEventListener('dblclick', () => this.set(o.defaultFraction, true));
     this.handle.addEventListener('keydown', (e) => {
-      const back = o.orientation === 'rows' ? 'ArrowUp' : 'ArrowLeft';
-      const fwd = o.orientation === 'rows' ? 'ArrowDown' : 'ArrowRight';
+      const back = this.orientation === 'rows' ? 'ArrowUp' : 'ArrowLeft';
+      const fwd = this.orientation === 'rows' ? 'ArrowDown' : 'ArrowRight';
       if (e.key === back || e.key === fwd) {
         e.preventDefault();
         this.set(this.fraction + (e.key === fwd ? 0.03 : -0.03), true);
@@ -67,14 +70,27 @@ export class Splitter {
     });
   }
 
+  /**
+   * Stack the panes (rows) or put them side by side (columns): a narrow view stacks what sits side
+   * by side when there is room. The container gets the class `stacked` for rows.
+   */
+  setOrientation(orientation: 'rows' | 'columns'): void {
+    if (orientation === this.orientation) return;
+    this.orientation = orientation;
+    this.handle.className = `splitter ${orientation}`;
+    this.handle.setAttribute('aria-orientation', orientation === 'rows' ? 'horizontal' : 'vertical');
+    this.o.container.classList.toggle('stacked', orientation === 'rows' && this.o.orientation === 'columns');
+    this.apply();
+  }
+
   private size(): number {
     const r = this.o.container.getBoundingClientRect();
-    return this.o.orientation === 'rows' ? r.height : r.width;
+    return this.orientation === 'rows' ? r.height : r.width;
   }
 
   private setFromPointer(e: PointerEvent): void {
     const r = this.o.container.getBoundingClientRect();
-    const pos = this.o.orientation === 'rows' ? e.clientY - r.top : e.clientX - r.left;
+    const pos = this.orientation === 'rows' ? e.clientY - r.top : e.clientX - r.left;
     this.set(pos / Math.max(1, this.size()), false);
   }
 

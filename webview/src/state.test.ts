@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { parseState, StateStore, type PersistedState } from './state';
+import { ns } from '../../protocol/messages';
+import { parseState, StateStore, stateFor, type PersistedState } from './state';
 import { FakeTimers } from './testing/fakeTimers';
 
 describe('saved state', () => {
@@ -44,5 +45,14 @@ describe('saved state', () => {
     assert.equal(saved.length, 2);
     timers.advance(1000);
     assert.equal(saved.length, 2, 'flushing cancelled the pending save');
+  });
+
+  it('keeps the view of the same trace, and only the layout when the panel shows another', () => {
+    const saved: PersistedState = { trace: '/tmp/a.iolens', viewport: { start: ns(1), end: ns(5) }, selection: { id: 3, track: 0, start: 1, end: 2 }, mainSplit: '60%', labelWidth: 180, chartsOpen: false };
+    assert.deepEqual(stateFor(saved, '/tmp/a.iolens'), saved);
+    assert.deepEqual(stateFor(saved, '/tmp/b.iolens'), { trace: '/tmp/b.iolens', mainSplit: '60%', bottomSplit: undefined, chartsOpen: false, histogramScope: undefined, labelWidth: 180 });
+    const store = new StateStore(() => undefined, saved, new FakeTimers(), 300, '/tmp/b.iolens');
+    assert.equal(store.value.viewport, undefined);
+    assert.equal(store.value.labelWidth, 180);
   });
 });

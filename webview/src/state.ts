@@ -11,6 +11,8 @@ import type { FollowMode } from './timeline/viewportModel';
 
 /** The saved state. */
 export interface PersistedState {
+  /** The trace the view state belongs to (the page's data-trace). */
+  readonly trace?: string;
   readonly viewport?: Viewport;
   readonly follow?: FollowMode;
   readonly selection?: EventRef | null;
@@ -24,6 +26,11 @@ export interface PersistedState {
   readonly scrollTop?: number;
   /** Width of the timeline's label column, px. */
   readonly labelWidth?: number;
+  /** The filter box's text. */
+  readonly filter?: string;
+  /** Hidden and pinned track ids. */
+  readonly hidden?: readonly number[];
+  readonly pinned?: readonly number[];
 }
 
 const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -36,6 +43,7 @@ export function parseState(raw: unknown): PersistedState {
   const out: { -readonly [K in keyof PersistedState]: PersistedState[K] } = {};
   const v = r.viewport as Record<string, unknown> | undefined;
   if (v && num(v.start) && num(v.end) && v.end > v.start) out.viewport = { start: ns(v.start), end: ns(v.end) };
+  if (str(r.trace)) out.trace = r.trace;
   if (r.follow === 'off' || r.follow === 'tail' || r.follow === 'all') out.follow = r.follow;
   const s = r.selection as Record<string, unknown> | null | undefined;
   if (s === null) out.selection = null;
@@ -47,7 +55,21 @@ export function parseState(raw: unknown): PersistedState {
   if (r.histogramScope === 'kind' || r.histogramScope === 'site') out.histogramScope = r.histogramScope;
   if (num(r.scrollTop)) out.scrollTop = r.scrollTop;
   if (num(r.labelWidth)) out.labelWidth = r.labelWidth;
+  if (str(r.filter)) out.filter = r.filter;
+  if (Array.isArray(r.hidden)) out.hidden = r.hidden.filter(num);
+  if (Array.isArray(r.pinned)) out.pinned = r.pinned.filter(num);
   return out;
+}
+
+/**
+ * The saved state for the trace `trace`: all of it when it was saved for that trace, else only
+ * the layout (splitters, label column, charts) — the viewport, selection, collapsed groups and
+ * scroll position belonged to another trace.
+ */
+export function stateFor(saved: PersistedState, trace: string): PersistedState {
+  if (saved.trace === undefined || saved.trace === trace) return { ...saved, trace };
+  const { mainSplit, bottomSplit, chartsOpen, histogramScope, labelWidth } = saved;
+  return { trace, mainSplit, bottomSplit, chartsOpen, histogramScope, labelWidth };
 }
 
 /** Keeps the state and saves it shortly after changes. */
@@ -60,8 +82,11 @@ export class StateStore {
     initial: unknown,
     private readonly timers: Timers = realTimers,
     private readonly delayMs = 300,
+    /** The trace shown (see stateFor); undefined keeps whatever was saved. */
+    trace?: string,
   ) {
-    this.state = parseState(initial);
+    const parsed = parseState(initial);
+    this.state = trace === undefined ? parsed : stateFor(parsed, trace);
   }
 
   /** The current state. */

@@ -5,7 +5,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { TraceSummary } from '../../protocol/messages';
-import { formatCount, plural } from './format';
+import { formatCount, plural } from '../../shared/format';
 import type { FollowMode } from './timeline/viewportModel';
 
 /** What the toolbar asks of the application. */
@@ -16,6 +16,10 @@ export interface ToolbarCallbacks {
   fit(): void;
   zoomToSelection(): void;
   toggleCharts(): void;
+  /** Show or hide the keyboard shortcuts. */
+  keys(): void;
+  /** Show the hidden tracks again. */
+  showHidden(): void;
 }
 
 function button(icon: string, label: string, onClick: () => void, text?: string): HTMLElement {
@@ -41,6 +45,9 @@ export class Toolbar {
   private readonly followButton: HTMLElement;
   private readonly zoomButton: HTMLElement;
   private readonly chartsButton: HTMLElement;
+  private readonly hiddenButton: HTMLElement;
+  /** Where the filter box goes. */
+  readonly filterSlot: HTMLElement;
   private paused = false;
   private key = '';
 
@@ -72,15 +79,27 @@ export class Toolbar {
     this.zoomButton = button('zoom-in', 'Zoom to the selection (Z)', () => cb.zoomToSelection());
     this.chartsButton = button('graph', 'Show or hide the charts', () => cb.toggleCharts());
     this.chartsButton.setAttribute('toggleable', '');
-    this.el.append(this.title, this.status, this.stats, this.lost, this.note, spacer, this.followButton, this.pauseButton, this.stopButton, sep, fit, this.zoomButton, this.chartsButton);
+    const keys = button('keyboard', 'Keyboard shortcuts (?)', () => cb.keys());
+    this.hiddenButton = button('eye', 'Show the hidden tracks (Shift+H)', () => cb.showHidden(), '');
+    this.hiddenButton.classList.add('tb-hidden');
+    this.filterSlot = document.createElement('span');
+    this.filterSlot.className = 'tb-filter-slot';
+    this.el.append(this.title, this.status, this.stats, this.lost, this.note, spacer, this.filterSlot, this.hiddenButton, this.followButton, this.pauseButton, this.stopButton, sep, fit, this.zoomButton, this.chartsButton, keys);
     parent.appendChild(this.el);
     this.update(undefined, 'off', false, false);
+    this.setHidden(0);
+  }
+
+  /** How many tracks are hidden (a button shows them again). */
+  setHidden(count: number): void {
+    this.hiddenButton.hidden = count === 0;
+    this.hiddenButton.textContent = count ? `${count} hidden` : '';
   }
 
   /** Reflect the trace and view state. */
   update(s: TraceSummary | undefined, follow: FollowMode, hasSelection: boolean, chartsOpen: boolean): void {
     // Called on every viewport change: touch the DOM only when something shown changed.
-    const key = s ? `${s.title}|${s.live}|${s.paused}|${s.events}|${s.dropped}|${s.note}` : '';
+    const key = s ? `${s.title}|${s.live}|${s.paused}|${s.loading}|${s.events}|${s.dropped}|${s.note}` : '';
     const full = `${key}|${follow}|${hasSelection}|${chartsOpen}`;
     if (full === this.key) return;
     this.key = full;
@@ -88,8 +107,12 @@ export class Toolbar {
     this.paused = s?.paused ?? false;
     this.title.textContent = s?.title ?? 'iolens';
     this.title.title = s?.title ?? '';
-    this.status.textContent = !s ? '' : live ? (this.paused ? 'Paused' : 'Live') : 'Recorded';
-    this.status.className = `tb-status ${!s ? '' : live ? (this.paused ? 'paused' : 'live') : 'recorded'}`;
+    const loading = s?.loading ?? null;
+    const unreadable = s?.problem?.fatal === true;
+    this.status.textContent = !s ? '' : unreadable ? 'Cannot be shown' : live ? (this.paused ? 'Paused' : 'Live') : loading !== null ? `Reading ${Math.floor(loading * 100)}%` : 'Recorded';
+    this.status.className = `tb-status ${!s ? '' : unreadable ? 'failed' : live ? (this.paused ? 'paused' : 'live') : loading !== null ? 'loading' : 'recorded'}`;
+    this.el.classList.toggle('unreadable', unreadable);
+    this.status.style.setProperty('--loaded', `${Math.round((loading ?? 0) * 100)}%`);
     this.stats.textContent = s ? plural(s.events, 'event') : '';
     this.lost.hidden = !s || s.dropped === 0;
     this.lost.textContent = s && s.dropped ? `${formatCount(s.dropped)} lost` : '';

@@ -4,13 +4,12 @@
  */
 import * as vscode from 'vscode';
 import type { TraceSession } from '../core/session/traceSession';
-import { TracerMissingError } from '../core/tracer/locate';
 import { attachCommand } from './commands/attach';
 import { installCliCommand, refreshCli } from './commands/installCli';
-import { launchCommand } from './commands/launch';
+import { launchCommand, launchFileCommand } from './commands/launch';
 import { exportTraceCommand, openStraceLogCommand, type ExportArgs } from './commands/interop';
 import { openTraceCommand, saveTraceCommand } from './commands/traceFiles';
-import { log } from './log';
+import { guard, inBackground } from './errors';
 import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
@@ -19,6 +18,7 @@ import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
+import { CallSiteLenses } from './views/callSites';
 import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { StallsProvider, type StallItem } from './views/stalls';
 
@@ -29,33 +29,19 @@ export interface IolensApi {
   readonly backends: BackendState;
   /** The findings in the Problems panel. */
   readonly findings: FindingsDiagnostics;
-}
-
-/** Report a failure the user can act on; log the rest. */
-function guard<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R | undefined> {
-  return async (...args: A) => {
-    try {
-      return await fn(...args);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      log().error(`${name}: ${e instanceof Error && e.stack ? e.stack : msg}`);
-      void vscode.window.showErrorMessage(e instanceof TracerMissingError ? `I/O Lens: ${msg}` : `I/O Lens: ${name} failed: ${msg}`);
-      return undefined;
-    }
-  };
+  /** The CodeLens and hover of the call sites. */
+  readonly callSites: CallSiteLenses;
 }
 
 export function activate(context: vscode.ExtensionContext): IolensApi {
-  const applyTracerSetting = (): void => {
-    const p = settings().tracerPath;
-    if (p) process.env.IOLENS_TRACER = p;
-  };
-  applyTracerSetting();
-  const backends = new BackendState();
+  // the tracer setting is read when the tracer is checked or started, never copied into process.env
+  const backends = new BackendState(() => settings().tracerPath);
   const sessions = new Sessions(context.extensionUri, backends);
   const stalls = new StallsProvider(sessions);
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
+  stalls.setView(stallsView);
   const findings = new FindingsDiagnostics(sessions);
+  const callSites = new CallSiteLenses(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
     backends,
@@ -65,6 +51,9 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     stallsView,
     findings,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    callSites,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, callSites),
+    vscode.languages.registerHoverProvider({ scheme: 'file' }, callSites),
     reg('iolens.showFindingEvents', (args: ShowFindingArgs) => {
       const [first] = args.events;
       if (first !== undefined) sessions.showTimeline(args.session)?.reveal(first);
@@ -80,7 +69,14 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     reg('iolens.attach', guard('Attach', (arg?: { pid?: number }) => attachCommand(sessions, arg))),
     reg('iolens.launch', guard('Launch', (arg?: LaunchConfig) => launchCommand(sessions, arg))),
+    reg('iolens.launchFile', guard('Launch', (uri?: vscode.Uri) => launchFileCommand(sessions, uri))),
     reg('iolens.stop', () => sessions.stop()),
+    reg('iolens.filter', () => sessions.act('filter')),
+    reg('iolens.showKeys', () => sessions.act('keys')),
+    reg('iolens.nextOfKind', () => sessions.act('nextKind')),
+    reg('iolens.previousOfKind', () => sessions.act('previousKind')),
+    reg('iolens.nextFromSite', () => sessions.act('nextSite')),
+    reg('iolens.previousFromSite', () => sessions.act('previousSite')),
     reg('iolens.openTrace', guard('Open Trace', (arg?: vscode.Uri | string) => openTraceCommand(sessions, arg))),
     reg('iolens.saveTrace', guard('Save Trace', (arg?: vscode.Uri | string) => saveTraceCommand(sessions, arg))),
     reg('iolens.exportTrace', guard('Export Trace', (arg?: vscode.Uri | ExportArgs) => exportTraceCommand(sessions, arg))),
@@ -101,18 +97,15 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('iolens.stallThresholdMs')) stalls.refresh();
-      if (e.affectsConfiguration('iolens.tracerPath')) {
-        applyTracerSetting();
-        void backends.check(true);
-      }
+      if (e.affectsConfiguration('iolens.tracerPath')) inBackground('Check the tracer', backends.check(true));
     }),
   );
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
   // the status bar says which backend the next recording uses; the iolens command follows updates
-  void backends.check();
+  inBackground('Check the tracer', backends.check());
   refreshCli(context.extensionPath);
-  return { sessions, stalls, backends, findings };
+  return { sessions, stalls, backends, findings, callSites };
 }
 
 export function deactivate(): void {

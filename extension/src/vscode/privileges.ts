@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage, UserError } from '../core/errors';
 import { tracerPath } from '../core/tracer/locate';
 import { log } from './log';
 
@@ -72,6 +73,9 @@ export function passwordPromptAvailable(): boolean {
 
 /** The backend the next recording will use; changes when the check is run again. */
 export class BackendState implements vscode.Disposable {
+  /** @param tracerSetting the iolens.tracerPath setting as it is now ('' for the built-in tracer) */
+  constructor(private readonly tracerSetting: () => string = () => '') {}
+
   private choice: BackendChoice | undefined;
   private pending: Promise<BackendChoice> | undefined;
   private readonly changed = new vscode.EventEmitter<BackendChoice>();
@@ -94,9 +98,9 @@ export class BackendState implements vscode.Disposable {
   private async runCheck(): Promise<BackendChoice> {
     let path: string;
     try {
-      path = tracerPath();
+      path = tracerPath(this.tracerSetting() || undefined);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = errorMessage(e);
       return this.set({ backend: 'ptrace', reason, tracer: '', grant: '' });
     }
     const { ok, text } = await runCheck(path);
@@ -185,7 +189,7 @@ export async function enableEbpfCommand(state: BackendState): Promise<BackendCho
     void vscode.window.showInformationMessage(`I/O Lens already records with eBPF (${now.reason}).`);
     return now;
   }
-  if (!now.tracer) throw new Error(now.reason);
+  if (!now.tracer) throw new UserError('tracer', now.reason);
   const copy = 'Copy Command';
   const again = 'Check Again';
   const password = 'Grant with Password…';

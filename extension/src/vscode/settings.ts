@@ -20,6 +20,7 @@ export function settings(): {
   launch: LaunchConfig;
   tracerPath: string;
   symbolSearchPath: string[];
+  reuseRecordingTab: boolean;
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -28,6 +29,7 @@ export function settings(): {
     irq: c.get<boolean>('irq', false),
     launch: c.get<LaunchConfig>('launch', {}),
     tracerPath: c.get<string>('tracerPath', ''),
+    reuseRecordingTab: c.get<boolean>('reuseRecordingTab', false),
     // relative entries are the workspace folder's
     symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
   };

@@ -389,6 +389,13 @@ int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, boo
 	write_preamble(t);
 	proc_use_uio(&t->uio);
 	ebpf_uio_refresh(t, now_ns(CLOCK_MONOTONIC));
+	/* stopped while the probes were attaching (the caller cancelled): a launched command is not
+	 * released, so it never runs (untraced or not); its held-back child exits at cleanup */
+	if (stop_signal && t->launched) {
+		logmsg("iolens-tracer: stopped before %s was started", opts->command[0]);
+		rc = 0; /* what was asked for: no error */
+		goto cleanup;
+	}
 	if (follow_target(t))
 		goto cleanup;
 

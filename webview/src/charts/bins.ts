@@ -1,5 +1,5 @@
 /** Labels and lookups for latency histograms with log-scale bins (DOM-free). */
-import { formatDuration } from '../format';
+import { formatDuration } from '../../../shared/format';
 
 /** Label of bin `i` of a histogram whose bins end at `bounds` (ns): "≤ 12.8 µs", "> 1.00 s". */
 export function binLabel(bounds: readonly number[], i: number): string {

@@ -4,7 +4,7 @@
  * toolbar's Charts button brings it back).
  */
 import type { Histogram, Rate } from '../../../protocol/messages';
-import { formatCount } from '../format';
+import { plural } from '../../../shared/format';
 import type { Palette } from '../timeline/colors';
 import type { Viewport } from '../timeline/timescale';
 import { applyChartTheme, setupCharts } from './chartSetup';
@@ -119,7 +119,7 @@ export class ChartsPane {
     }
     this.histBox.hidden = false;
     this.histNote.hidden = true;
-    this.histTitle.textContent = `${h.title} · ${formatCount(h.total)} calls`;
+    this.histTitle.textContent = `${h.title} · ${plural(h.total, 'call')}`;
     this.histTitle.title = this.histTitle.textContent;
     this.histogram.update(h, selectedNs, color, p);
   }
@@ -127,6 +127,11 @@ export class ChartsPane {
   /** Show the rate series. */
   setRate(r: Rate, p: Palette): void {
     this.rate.update(r, p);
+  }
+
+  /** The end of the trace as the timeline knows it, and whether it grows (the rate chart's time axis spans it). */
+  setDuration(ns: number, growing: boolean): void {
+    this.rate.setDuration(ns, growing);
   }
 
   /** Shade the timeline's viewport on the rate chart. */
@@ -137,7 +142,7 @@ export class ChartsPane {
   /** The theme changed. */
   retheme(p: Palette): void {
     applyChartTheme(p);
-    this.histogram.retheme();
-    this.rate.retheme();
+    this.histogram.retheme(p);
+    this.rate.retheme(p);
   }
 }

@@ -1,9 +1,10 @@
 /** Latency histogram of a call kind or call site: bars over log-scale bins, the selection's bin highlighted. */
 import { Chart } from 'chart.js';
 import type { Histogram } from '../../../protocol/messages';
-import { formatCount } from '../format';
+import { formatCount, plural } from '../../../shared/format';
 import type { Palette } from '../timeline/colors';
 import { binLabel, binOf } from './bins';
+import { themeChart } from './chartSetup';
 
 /** A histogram chart on a canvas. */
 export class HistogramChart {
@@ -17,10 +18,10 @@ export class HistogramChart {
     const mark = selectedNs === null ? -1 : binOf(h.bounds, selectedNs);
     const colors = h.counts.map((_, i) => (i === mark ? p.foreground : color));
     const data = { labels, datasets: [{ data: [...h.counts], backgroundColor: colors, borderWidth: 0, barPercentage: 0.95, categoryPercentage: 1 }] };
-    this.canvas.setAttribute('aria-label', `${h.title}: ${formatCount(h.total)} calls`);
+    this.canvas.setAttribute('aria-label', `${h.title}: ${plural(h.total, 'call')}`);
     if (this.chart) {
       this.chart.data = data;
-      this.chart.update('none');
+      themeChart(this.chart, p);
       return;
     }
     this.chart = new Chart(this.canvas, {
@@ -32,16 +33,17 @@ export class HistogramChart {
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? `${items[0].label}` : ''),
-              label: (item) => `${formatCount(Number(item.raw))} calls`,
+              label: (item) => plural(Number(item.raw), 'call'),
             },
           },
         },
         scales: {
           x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 8 } },
-          y: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { beginAtZero: true, suggestedMax: 1, ticks: { precision: 0, callback: (v) => formatCount(Number(v)) } },
         },
       },
     });
+    themeChart(this.chart, p);
   }
 
   /** Remove the chart. */
@@ -50,8 +52,8 @@ export class HistogramChart {
     this.chart = null;
   }
 
-  /** Re-read the theme. */
-  retheme(): void {
-    this.chart?.update('none');
+  /** Put the theme on it (the selected bin's colour comes with the next update). */
+  retheme(p: Palette): void {
+    if (this.chart) themeChart(this.chart, p);
   }
 }

@@ -4,7 +4,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { EventDetails } from '../../../protocol/messages';
-import { formatDuration, formatTime } from '../format';
+import { formatDuration, formatTime } from '../../../shared/format';
 import { stackList } from './stackList';
 
 /** What the pane asks of the application. */
@@ -21,6 +21,8 @@ export class DetailsPane {
   private readonly openButton: HTMLElement;
   private readonly zoomButton: HTMLElement;
   private current: EventDetails | null = null;
+  /** The event whose details were shown last. */
+  private shownId = -1;
 
   constructor(parent: HTMLElement, private readonly cb: DetailsCallbacks) {
     this.el = document.createElement('section');
@@ -108,9 +110,10 @@ export class DetailsPane {
     };
     // Rows the host did not give already ("Duration (still in progress)" counts as a duration).
     const has = (word: string): boolean => d.fields.some((f) => f.label.toLowerCase().startsWith(word));
-    if (!has('thread')) add('Thread', `${d.thread} (pid ${d.pid}, tid ${d.tid})`);
+    // (the host names the owner: Thread, CPU, Device, Process or Woken by)
     if (!has('start')) add('Start', formatTime(d.start));
-    if (!has('duration')) add('Duration', d.end === null ? 'still running' : formatDuration(d.end - d.start));
+    // an instant (no end) has no duration; a call still running says so in its own label
+    if (!has('duration') && d.end !== null) add('Duration', formatDuration(d.end - d.start));
     for (const f of d.fields) add(f.label, f.value);
 
     const stackTitle = document.createElement('h3');
@@ -125,5 +128,8 @@ export class DetailsPane {
       parts.push(p);
     }
     this.body.replaceChildren(...parts);
+    // another event starts at its top (the same one, refreshed, stays where the user scrolled)
+    if (d.id !== this.shownId) this.body.scrollTop = 0;
+    this.shownId = d.id;
   }
 }

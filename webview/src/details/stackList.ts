@@ -1,7 +1,7 @@
 /**
  * The stack of an event as rows "function  file:line  module". Rows with a source to open are
- * buttons (click or Enter posts openFrame); the others are greyed, with the reason as tooltip.
- * Inlined frames are indented and marked.
+ * buttons (click or Enter posts openFrame); the others are greyed and say "no source" up front,
+ * with the reason as tooltip. Inlined frames are indented and marked.
  */
 import type { FrameInfo } from '../../../protocol/messages';
 
@@ -32,14 +32,16 @@ export function stackList(frames: readonly FrameInfo[], open: (index: number) =>
     const mod = document.createElement('span');
     mod.className = 'frame-module';
     mod.textContent = f.module ? (f.module.split('/').pop() ?? f.module) : '';
-    if (f.inlined) {
-      const tag = document.createElement('span');
-      tag.className = 'frame-tag';
-      tag.textContent = 'inlined';
-      row.append(fn, tag, loc, mod);
-    } else {
-      row.append(fn, loc, mod);
-    }
+    const tag = (text: string): HTMLElement => {
+      const t = document.createElement('span');
+      t.className = 'frame-tag';
+      t.textContent = text;
+      return t;
+    };
+    if (!f.openable) row.append(tag('no source'));
+    row.append(fn);
+    if (f.inlined) row.append(tag('inlined'));
+    row.append(loc, mod);
     const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : (f.module ?? '');
     if (f.openable) {
       row.title = `Open ${where} (${f.addr})`;

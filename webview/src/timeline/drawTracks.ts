@@ -1,9 +1,12 @@
 /**
  * Draws the rows of the timeline's track area: group headers (with a summary of their tracks when
  * collapsed), spans through pixel-level merging (lod.ts), names or durations inside wide spans, and
- * instants as small marks. Returns what it drew, for hit-testing.
+ * instants as small marks. Wake-ups are the most frequent instants and say the least on their
+ * own: they are drawn behind the spans, and as a thin rug along the lane's foot while they are
+ * denser than a mark's width. Returns what it drew, for hit-testing.
  */
-import { formatDuration } from '../format';
+import { Style } from '../../../protocol/messages';
+import { formatDuration } from '../../../shared/format';
 import { RectBatch } from './batch';
 import { canvasY, font, RULER_H, type FrameInput } from './frame';
 import type { TrackGeometry } from './hittest';
@@ -28,6 +31,8 @@ const SUMMARY_ALPHA = 0.6;
 const TEXT_MIN_W = 34;
 /** Instants of a style closer than this merge into one mark (about a mark's width), px. */
 const INSTANT_MERGE_PX = 6;
+/** Wake-ups closer than this on average are drawn as a rug, not as marks, px. */
+const WAKE_RUG_SPACING_PX = 14;
 
 /** Pixel colours of each style: solid, merged (lighter), collapsed-group summary. */
 interface StylePixels {
@@ -72,7 +77,7 @@ export class TrackPainter {
   private readonly textWidths = new Map<string, number>();
   private textFont = '';
   private avgCharW = 6;
-  private texts: { x: number; y: number; w: number; text: string; short: string; style: number }[] = [];
+  private texts: { x: number; y: number; w: number; text: string; short: string; style: number; merged: boolean }[] = [];
   private nTexts = 0;
 
   private pool(track: number, lanes: number): TrackPool {
@@ -128,6 +133,11 @@ export class TrackPainter {
       geometry.set(r.track.id, g);
     }
     lap('tracks.lod');
+    // wake-ups behind the spans
+    for (const r of rows) {
+      const g = r.kind === 'track' ? geometry.get(r.track.id) : undefined;
+      if (r.kind === 'track' && g && g.instants.n > 0) this.drawWakeups(ctx, f, r, g.instants);
+    }
     this.raster.commit();
     ctx.imageSmoothingEnabled = false;
     for (let i = 0; i < this.nBlits; i++) {
@@ -138,8 +148,6 @@ export class TrackPainter {
     lap('tracks.blit');
     this.fill(ctx, f);
     lap('tracks.unfinished');
-    this.drawTexts(ctx, f);
-    lap('tracks.text');
     for (const r of rows) {
       if (r.kind !== 'track') continue;
       const g = geometry.get(r.track.id);
@@ -194,7 +202,7 @@ export class TrackPainter {
           const text = blocks.merged[i] ? `${blocks.count[i]} events` : name ? `${name} ${dur}` : dur;
           // Too long for the span: the name alone (truncated if need be).
           const short = name && !blocks.merged[i] ? name : text;
-          this.addText(Math.max(x0, labelWidth), y + h / 2, Math.min(x0 + w, width) - Math.max(x0, labelWidth), text, short, style);
+          this.addText(Math.max(x0, labelWidth), y + h / 2, Math.min(x0 + w, width) - Math.max(x0, labelWidth), text, short, style, blocks.merged[i] === 1);
         }
       }
     }
@@ -228,7 +236,7 @@ export class TrackPainter {
     }
   }
 
-  private addText(x: number, y: number, w: number, text: string, short: string, style: number): void {
+  private addText(x: number, y: number, w: number, text: string, short: string, style: number, merged: boolean): void {
     if (w < TEXT_MIN_W) return;
     const t = this.texts[this.nTexts];
     if (t) {
@@ -238,8 +246,9 @@ export class TrackPainter {
       t.text = text;
       t.short = short;
       t.style = style;
+      t.merged = merged;
     } else {
-      this.texts.push({ x, y, w, text, short, style });
+      this.texts.push({ x, y, w, text, short, style, merged });
     }
     this.nTexts++;
   }
@@ -260,8 +269,21 @@ export class TrackPainter {
     }
   }
 
-  private drawTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
+  /**
+   * The names and durations inside the spans of the last `paint`, drawn last (after the arrows,
+   * which would cross them otherwise), in the track area.
+   */
+  paintTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
     if (this.nTexts === 0) return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(f.labelWidth, RULER_H, f.width - f.labelWidth, f.height - RULER_H);
+    ctx.clip();
+    this.drawTexts(ctx, f);
+    ctx.restore();
+  }
+
+  private drawTexts(ctx: CanvasRenderingContext2D, f: FrameInput): void {
     const fnt = font(f, 11);
     ctx.font = fnt;
     if (fnt !== this.textFont) {
@@ -292,17 +314,46 @@ export class TrackPainter {
           text = text.slice(0, chars) + '…';
         }
       }
-      ctx.fillStyle = isUnfinished(t.style) ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
+      // on a merged (half-transparent) block the text colour chosen for the solid colour is too dim
+      ctx.fillStyle = isUnfinished(t.style) || t.merged ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
       ctx.fillText(text, t.x + t.w / 2, t.y + 0.5);
     }
     ctx.textAlign = 'left';
   }
 
-  private drawInstants(ctx: CanvasRenderingContext2D, f: FrameInput, row: TrackRow, marks: LodInstants): void {
+  /** The wake-up marks of a track: small marks, or a rug along the lane's foot when dense. */
+  private drawWakeups(ctx: CanvasRenderingContext2D, f: FrameInput, row: TrackRow, marks: LodInstants): void {
+    let n = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    for (let i = 0; i < marks.n; i++) {
+      if (baseStyle(marks.style[i]) !== Style.wakeup) continue;
+      n += marks.count[i];
+      first = Math.min(first, marks.x[i]);
+      last = Math.max(last, marks.x[i]);
+    }
+    if (n === 0) return;
+    const dense = n > 1 && (Math.max(last - first, 1) / (n - 1) < WAKE_RUG_SPACING_PX || n * WAKE_RUG_SPACING_PX > f.width - f.labelWidth);
+    if (!dense) {
+      this.drawInstants(ctx, f, row, marks, true);
+      return;
+    }
+    const bottom = canvasY(f, row.top + row.height) - 1;
+    ctx.fillStyle = f.palette.styles[Style.wakeup];
+    ctx.globalAlpha = 0.8;
+    for (let i = 0; i < marks.n; i++) {
+      if (baseStyle(marks.style[i]) === Style.wakeup) ctx.fillRect(Math.round(marks.x[i]) - 0.5, bottom - 4, 1.5, 4);
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** Instant marks of a track: the wake-ups (`wakeups`, drawn behind the spans) or the others. */
+  private drawInstants(ctx: CanvasRenderingContext2D, f: FrameInput, row: TrackRow, marks: LodInstants, wakeups = false): void {
     const cy = canvasY(f, row.top + row.height / 2);
     const half = Math.min(5, Math.floor(row.height / 2 - 2));
     const dpr = f.dpr;
     for (let i = 0; i < marks.n; i++) {
+      if ((baseStyle(marks.style[i]) === Style.wakeup) !== wakeups) continue;
       const r = marks.count[i] > 1 ? half + 1 : half;
       const sprite = this.sprites.get(marks.style[i], r, f.palette, dpr);
       if (!sprite) continue;

@@ -10,7 +10,7 @@ export const RULER_H = 30;
 /** Default width of the label column, px. */
 export const LABEL_W = 220;
 /** Narrowest and widest label column, px. */
-export const LABEL_W_MIN = 120;
+export const LABEL_W_MIN = 90;
 export const LABEL_W_MAX = 480;
 
 /** A rectangle in canvas CSS px. */
@@ -44,6 +44,8 @@ export interface FrameInput {
   readonly duration: number;
   readonly live: boolean;
   readonly wallClockStartMs: number;
+  /** Pinned tracks (their labels show a pin). */
+  readonly pinned: ReadonlySet<number>;
 }
 
 /** Canvas y of content y. */

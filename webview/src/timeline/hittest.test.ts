@@ -98,4 +98,15 @@ describe('hit-testing', () => {
     assert.equal(hitTest(g, open, LABEL_W, 500, open.height + 50), null);
     assert.ok(hitGap(g.gaps, scale.toPx(90_000) - 1.5), 'a narrow gap is hit over its drawn width');
   });
+
+  it('gives a few tracks the room of the view, up to a limit', () => {
+    const few = [track(1, 'A'), track(2, 'A', 4)];
+    const natural = buildLayout(few, new Set());
+    const roomy = buildLayout(few, new Set(), 600);
+    assert.ok((roomy.trackRow(1)?.height ?? 0) > (natural.trackRow(1)?.height ?? 0), 'taller when there is room');
+    assert.ok((roomy.trackRow(1)?.laneH ?? 0) <= 40 && (roomy.trackRow(2)?.laneH ?? 0) <= 20, 'within the limits');
+    assert.ok(roomy.height <= 600);
+    const many = Array.from({ length: 40 }, (_, i) => track(i, 'A'));
+    assert.equal(buildLayout(many, new Set(), 600).height, buildLayout(many, new Set()).height, 'no room: as before');
+  });
 });

@@ -2,6 +2,7 @@
  * What is under a point of the timeline, from the geometry of the last frame drawn (the merged
  * blocks of lod.ts), so the answer always matches the picture.
  */
+import { lowerBound, partitionPoint } from '../../../shared/search';
 import type { GroupRow, Row, TrackLayout, TrackRow } from './layout';
 import type { LodInstants, LodSpans } from './lod';
 
@@ -43,13 +44,7 @@ export const INSTANT_SLACK_PX = 4;
 
 /** Index of the block of a lane under x (with slack), or -1. The nearest wins. */
 export function hitSpan(blocks: LodSpans, x: number, slack = SPAN_SLACK_PX): number {
-  let lo = 0;
-  let hi = blocks.n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (blocks.x0[mid] <= x + slack) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = partitionPoint(0, blocks.n, (i) => blocks.x0[i] <= x + slack);
   let best = -1;
   let bestDist = Infinity;
   for (let i = lo - 1; i >= 0 && i >= lo - 3; i--) {
@@ -66,13 +61,7 @@ export function hitSpan(blocks: LodSpans, x: number, slack = SPAN_SLACK_PX): num
 
 /** Index of the instant mark nearest x within `slack` px, or -1. */
 export function hitInstant(marks: LodInstants, x: number, slack = INSTANT_SLACK_PX): number {
-  let lo = 0;
-  let hi = marks.n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (marks.x[mid] < x - slack) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(marks.n, (i) => marks.x[i], x - slack);
   let best = -1;
   let bestDist = Infinity;
   for (let i = lo; i < marks.n && marks.x[i] <= x + slack; i++) {

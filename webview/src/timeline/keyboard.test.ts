@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { heldMotion, keyAction } from './keyboard';
+import { heldMotion, KEY_HELP, keyAction } from './keyboard';
 
 const key = (k: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) =>
   keyAction({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
@@ -32,5 +32,22 @@ describe('timeline keys', () => {
     assert.ok(a.panScreens < 0);
     assert.ok(Math.abs(a.panScreens - 2 * twice.panScreens) < 1e-12);
     assert.deepEqual(heldMotion(new Set(['w', 's']), 16), { factor: 1, panScreens: 0 });
+  });
+
+  it('maps the filter, help, occurrence and track keys', () => {
+    assert.deepEqual(key('/'), { kind: 'filter' });
+    assert.deepEqual(key('?'), { kind: 'help' });
+    assert.deepEqual(key('n'), { kind: 'occurrence', dir: 1, scope: 'kind' });
+    assert.deepEqual(key('N'), { kind: 'occurrence', dir: -1, scope: 'kind' });
+    assert.deepEqual(key('m'), { kind: 'occurrence', dir: 1, scope: 'site' });
+    assert.deepEqual(key('M'), { kind: 'occurrence', dir: -1, scope: 'site' });
+    assert.deepEqual(key('h'), { kind: 'hideTrack' });
+    assert.deepEqual(key('H'), { kind: 'showHidden' });
+    assert.deepEqual(key('p'), { kind: 'pinTrack' });
+  });
+
+  it('lists every key it acts on in the help', () => {
+    const listed = KEY_HELP.flatMap((t) => t.keys.flatMap((k) => k.keys)).join(' ');
+    for (const k of ['W', 'A', 'F', 'Z', 'Enter', 'N', 'M', '/', 'H', 'P', '?']) assert.ok(listed.split(' ').includes(k), k);
   });
 });

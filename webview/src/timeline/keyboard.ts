@@ -1,7 +1,8 @@
 /**
  * Keys of the timeline (Perfetto's W/S zoom and A/D pan, held for a smooth motion; arrows move the
- * selection; F fits all, Z zooms to the selection, Enter opens the source, Escape clears) and the
- * motion of held keys, frame by frame.
+ * selection; F fits all, Z zooms to the selection, Enter opens the source, Escape clears; N and M
+ * go to the next event of the same kind or call site; / filters, H and P hide and pin tracks, ?
+ * shows them all), the help that lists them (one owner for both), and the motion of held keys.
  */
 
 /** What a key does. */
@@ -14,7 +15,55 @@ export type KeyAction =
   | { readonly kind: 'clear' }
   | { readonly kind: 'move'; readonly dir: 'prev' | 'next' | 'up' | 'down' }
   | { readonly kind: 'edge'; readonly to: 'start' | 'end' }
-  | { readonly kind: 'page'; readonly dir: 1 | -1 };
+  | { readonly kind: 'page'; readonly dir: 1 | -1 }
+  | { readonly kind: 'occurrence'; readonly dir: 1 | -1; readonly scope: 'kind' | 'site' }
+  | { readonly kind: 'filter' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'hideTrack' }
+  | { readonly kind: 'pinTrack' }
+  | { readonly kind: 'showHidden' };
+
+/** One line of the keyboard help. */
+export interface KeyHelp {
+  readonly keys: readonly string[];
+  readonly what: string;
+}
+
+/** The keys of the timeline, by topic, as the `?` help lists them. */
+export const KEY_HELP: readonly { readonly topic: string; readonly keys: readonly KeyHelp[] }[] = [
+  {
+    topic: 'Move around',
+    keys: [
+      { keys: ['W', 'S'], what: 'zoom in and out (hold for a smooth zoom); also the wheel, or + and -' },
+      { keys: ['A', 'D'], what: 'pan left and right (hold); also drag, or Shift+wheel' },
+      { keys: ['F'], what: 'fit the whole trace' },
+      { keys: ['Home', 'End'], what: 'the start and the end of the trace' },
+      { keys: ['PageUp', 'PageDown'], what: 'scroll the tracks' },
+    ],
+  },
+  {
+    topic: 'Select',
+    keys: [
+      { keys: ['←', '→'], what: 'the previous and next event of the track' },
+      { keys: ['↑', '↓'], what: 'the nearest event of the track above or below' },
+      { keys: ['N', 'Shift+N'], what: 'the next and previous event of the same kind, on any track (also F3, Shift+F3)' },
+      { keys: ['M', 'Shift+M'], what: 'the next and previous event from the same call site (also Alt+F3, Shift+Alt+F3)' },
+      { keys: ['Z'], what: 'zoom to the selection (or double-click an event)' },
+      { keys: ['Enter'], what: 'open the source of the selection' },
+      { keys: ['Esc'], what: 'clear the selection' },
+    ],
+  },
+  {
+    topic: 'Filter and tracks',
+    keys: [
+      { keys: ['/', 'Ctrl+F'], what: 'filter: a name, fd:3, path:/dev/uio0, thread:worker, >5ms (all must match)' },
+      { keys: ['H'], what: "hide the selection's track (or its label's hide button)" },
+      { keys: ['Shift+H'], what: 'show the hidden tracks again' },
+      { keys: ['P'], what: "pin the selection's track to the top, or unpin it" },
+      { keys: ['?'], what: 'show or hide these keys' },
+    ],
+  },
+];
 
 /** The modifier and key of a keyboard event. */
 export interface KeyLike {
@@ -26,9 +75,32 @@ export interface KeyLike {
 
 /** The action of a key press, or null for keys the timeline leaves alone. */
 export function keyAction(e: KeyLike): KeyAction | null {
+  // Ctrl+F and other shortcuts with modifiers are VS Code's: the extension contributes Ctrl+F
+  // (iolens.filter) for a focused timeline, which reaches the webview as an action
   if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  // shifted letters and symbols first (a letter's lower case is the same key without Shift)
+  switch (e.key) {
+    case '?':
+      return { kind: 'help' };
+    case '/':
+      return { kind: 'filter' };
+    case 'N':
+      return { kind: 'occurrence', dir: -1, scope: 'kind' };
+    case 'M':
+      return { kind: 'occurrence', dir: -1, scope: 'site' };
+    case 'H':
+      return { kind: 'showHidden' };
+  }
   const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   switch (k) {
+    case 'n':
+      return { kind: 'occurrence', dir: 1, scope: 'kind' };
+    case 'm':
+      return { kind: 'occurrence', dir: 1, scope: 'site' };
+    case 'h':
+      return { kind: 'hideTrack' };
+    case 'p':
+      return { kind: 'pinTrack' };
     case 'w':
     case 's':
     case 'a':

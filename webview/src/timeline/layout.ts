@@ -4,6 +4,7 @@
  * (0 = top of the first row, before scrolling and below the ruler).
  */
 import type { TrackInfo } from '../../../protocol/messages';
+import { partitionPoint } from '../../../shared/search';
 
 /** Height of a group header row, px. */
 export const GROUP_H = 26;
@@ -13,6 +14,9 @@ export const SINGLE_LANE_H = 24;
 export const MULTI_LANE_H = 13;
 /** Space above the first and below the last lane of a track, px. */
 export const TRACK_PAD = 3;
+/** Tallest lanes when a few tracks are given the room of the view, px. */
+const SINGLE_LANE_MAX_H = 40;
+const MULTI_LANE_MAX_H = 20;
 
 /** Tracks sharing a `group` (a process, "Interrupts", "Losses"). */
 export interface GroupInfo {
@@ -52,7 +56,12 @@ export class TrackLayout {
   private readonly byTrack = new Map<number, TrackRow>();
   private readonly headerOf = new Map<number, GroupRow>();
 
-  constructor(readonly rows: readonly Row[], readonly groups: readonly GroupInfo[]) {
+  constructor(
+    readonly rows: readonly Row[],
+    readonly groups: readonly GroupInfo[],
+    /** The height of the view the layout was made for (0: none). */
+    readonly roomFor = 0,
+  ) {
     const last = rows[rows.length - 1];
     this.height = last ? last.top + last.height : 0;
     const trackRows: TrackRow[] = [];
@@ -69,29 +78,13 @@ export class TrackLayout {
 
   /** Row at content y, or null outside every row. */
   rowAt(y: number): Row | null {
-    let lo = 0;
-    let hi = this.rows.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.rows[mid];
-      if (y < r.top) hi = mid - 1;
-      else if (y >= r.top + r.height) lo = mid + 1;
-      else return r;
-    }
-    return null;
+    const r = this.rows[this.firstRowBelow(y)];
+    return r && y >= r.top ? r : null;
   }
 
   /** Index of the first row whose bottom is below content y. */
   firstRowBelow(y: number): number {
-    let lo = 0;
-    let hi = this.rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const r = this.rows[mid];
-      if (r.top + r.height <= y) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(0, this.rows.length, (i) => this.rows[i].top + this.rows[i].height <= y);
   }
 
   /** The row of a track, undefined when its group is collapsed or it is unknown. */
@@ -138,9 +131,22 @@ export function groupTracks(tracks: readonly TrackInfo[]): GroupInfo[] {
   return [...groups].map(([key, list]) => ({ key, tracks: list }));
 }
 
-/** Lay out `tracks`, with the groups whose keys are in `collapsed` showing only their header. */
-export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet<string>): TrackLayout {
+/**
+ * Lay out `tracks`, with the groups whose keys are in `collapsed` showing only their header. With
+ * `room` (the height of the view, px), a few tracks grow taller to use it, up to a limit.
+ */
+export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet<string>, room = 0): TrackLayout {
   const groups = groupTracks(tracks);
+  // how much taller the lanes may be: the room left after the headers, over what they need
+  let headers = 0;
+  let lanesNeed = 0;
+  for (const g of groups) {
+    headers += GROUP_H;
+    if (!collapsed.has(g.key)) for (const t of g.tracks) lanesNeed += Math.max(1, t.lanes | 0) === 1 ? SINGLE_LANE_H : Math.max(1, t.lanes | 0) * MULTI_LANE_H + 2 * TRACK_PAD;
+  }
+  const grow = lanesNeed > 0 && room > headers + lanesNeed ? (room - headers) / lanesNeed : 1;
+  const single = Math.min(SINGLE_LANE_MAX_H, Math.floor((SINGLE_LANE_H - 2 * TRACK_PAD) * grow));
+  const multi = Math.min(MULTI_LANE_MAX_H, Math.floor(MULTI_LANE_H * grow));
   const rows: Row[] = [];
   let y = 0;
   for (const g of groups) {
@@ -150,13 +156,13 @@ export function buildLayout(tracks: readonly TrackInfo[], collapsed: ReadonlySet
     if (isCollapsed) continue;
     for (const t of g.tracks) {
       const lanes = Math.max(1, t.lanes | 0);
-      const laneH = lanes === 1 ? SINGLE_LANE_H - 2 * TRACK_PAD : MULTI_LANE_H;
+      const laneH = lanes === 1 ? single : multi;
       const height = lanes * laneH + 2 * TRACK_PAD;
       rows.push({ kind: 'track', track: t, group: g, top: y, height, lanes, laneH });
       y += height;
     }
   }
-  return new TrackLayout(rows, groups);
+  return new TrackLayout(rows, groups, room);
 }
 
 /** Same tracks, in the same order, with the same lanes and labels (the layout can be kept)? */

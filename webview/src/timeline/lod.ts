@@ -4,6 +4,7 @@
  * merge into one block that stands for all their events and keeps the id and style of the
  * longest. Hit-testing uses the same blocks, so what is under the cursor is what is drawn.
  */
+import { lowerBound } from '../../../shared/search';
 import type { TrackInstants, TrackSpans } from '../../../protocol/messages';
 import type { TimeScale } from './timescale';
 
@@ -76,18 +77,6 @@ export class LodSpans {
   }
 }
 
-/** First position in `order` whose span starts at or after `t` (spans in time order). */
-function lowerBound(times: Float64Array, order: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[2 * order[mid]] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Append to `out` the blocks of the spans `order` (indices into `spans`, one lane, in time order)
  * that are visible in [xMin, xMax]. x coordinates are clamped to a few pixels outside that range.
@@ -96,7 +85,8 @@ export function mergeLane(spans: TrackSpans, order: ArrayLike<number>, scale: Ti
   const { times, counts, ids, styles } = spans;
   const tMin = scale.toNs(xMin);
   const tMax = scale.toNs(xMax);
-  let k = lowerBound(times, order, tMin);
+  // the first span (of `order`, in time order) starting at or after tMin
+  let k = lowerBound(order.length, (i) => times[2 * order[i]], tMin);
   // Spans of a lane do not overlap: stepping back over the ones that end after tMin is short.
   while (k > 0 && times[2 * order[k - 1] + 1] > tMin) k--;
 
@@ -206,13 +196,7 @@ export function mergeInstants(inst: TrackInstants, scale: TimeScale, xMin: numbe
   const { times, ids, styles } = inst;
   const tMin = scale.toNs(xMin - slackPx);
   const tMax = scale.toNs(xMax + slackPx);
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < tMin) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(times.length, (i) => times[i], tMin);
   let lastX = -Infinity;
   for (let i = lo; i < times.length; i++) {
     const t = times[i];

@@ -2,16 +2,11 @@
  * Keyboard navigation between events: the previous/next event of a track (spans of every lane and
  * instants, in time order) and the event of another track nearest a time.
  */
+import type { EventRef } from '../../../protocol/messages';
 import type { WindowEntry } from './windowIndex';
 
 /** An event as the timeline knows it. */
-export interface EventRef {
-  readonly id: number;
-  readonly track: number;
-  readonly start: number;
-  /** Equal to start for an instant. */
-  readonly end: number;
-}
+export type { EventRef } from '../../../protocol/messages';
 
 function before(aStart: number, aId: number, bStart: number, bId: number): boolean {
   return aStart < bStart || (aStart === bStart && aId < bId);

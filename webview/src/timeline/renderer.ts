@@ -57,6 +57,8 @@ export class TimelineRenderer {
     lap('gaps');
     drawArrows(ctx, f, f.entry);
     lap('arrows');
+    this.tracks.paintTexts(ctx, f);
+    lap('tracks.text');
     drawSelection(ctx, f, f.entry);
     drawHover(ctx, f);
     drawLabels(ctx, f);

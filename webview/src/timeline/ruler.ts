@@ -3,11 +3,11 @@
  * range, the live edge and the time under the mouse), its top-left corner (wall-clock time of the
  * left edge) and the vertical grid lines of the track area.
  */
-import { formatTimeAt, formatWallClock } from '../format';
+import { formatTimeAt, formatWallClock } from '../../../shared/format';
 import { withAlpha } from './colors';
 import { font, RULER_H, type FrameInput } from './frame';
 import type { GapGeometry } from './hittest';
-import { makeTicks, type TickSet } from './ticks';
+import { makeTicks, type TickSet } from '../../../shared/ticks';
 
 /** Ticks of a frame (computed once, used by the ruler and the grid). */
 export function frameTicks(f: FrameInput): TickSet {

@@ -107,8 +107,3 @@ export function around(start: number, end: number, limits: ViewLimits, margin = 
   const centre = (start + end) / 2;
   return clampViewport({ start: ns(centre - span / 2), end: ns(centre + span / 2) }, limits);
 }
-
-/** Same viewport (to the ns)? */
-export function sameViewport(a: Viewport, b: Viewport): boolean {
-  return a.start === b.start && a.end === b.end;
-}

@@ -15,6 +15,8 @@ export interface TooltipContent {
 /** A tooltip inside `container` (which must be positioned). */
 export class Tooltip {
   private readonly el: HTMLDivElement;
+  /** Where it was last placed for ("x,y"; '' after new content). */
+  private placed = '';
 
   constructor(private readonly container: HTMLElement) {
     this.el = document.createElement('div');
@@ -59,12 +61,19 @@ export class Tooltip {
       el.appendChild(n);
     }
     el.hidden = false;
+    this.placed = '';
     this.move(clientX, clientY);
   }
 
-  /** Follow the mouse. */
+  /**
+   * Follow the mouse. Nothing happens when neither the mouse nor the content moved: a redraw under
+   * a resting mouse (a wheel zoom) asks again every frame, and measuring forces a layout.
+   */
   move(clientX: number, clientY: number): void {
     if (this.el.hidden) return;
+    const at = `${clientX},${clientY}`;
+    if (at === this.placed) return;
+    this.placed = at;
     const box = this.container.getBoundingClientRect();
     const w = this.el.offsetWidth;
     const h = this.el.offsetHeight;

@@ -1,6 +1,6 @@
 /** The text of the hover tooltip for each kind of thing under the mouse. */
 import type { EventDetails, TrackInfo } from '../../../protocol/messages';
-import { formatCount, formatDuration, formatTime, plural } from '../format';
+import { formatCount, formatDuration, formatTime, plural } from '../../../shared/format';
 import type { Palette } from './colors';
 import type { GapGeometry } from './hittest';
 import type { GroupRow } from './layout';
@@ -33,7 +33,7 @@ export function eventTooltip(h: EventHover, details: EventDetails | undefined, p
     // A block of several events: its extent, then the longest event's details.
     rows.push(['Merged', `${formatCount(h.count)} events at this zoom`]);
     rows.push(['Range', `${formatDuration(h.end - h.start)} from ${formatTime(h.start)}`]);
-    if (details) rows.push(['Longest', details.end === null ? 'still running' : `${formatDuration(details.end - details.start)} at ${formatTime(details.start)}`]);
+    if (details) rows.push([details.end === null ? 'First' : 'Longest', details.end === null ? formatTime(details.start) : `${formatDuration(details.end - details.start)} at ${formatTime(details.start)}`]);
   } else {
     if (!h.instant) rows.push(['Duration', running ? `${formatDuration(h.end - h.start)}+ (still running)` : formatDuration(h.end - h.start)]);
     rows.push([h.instant ? 'Time' : 'Start', formatTime(h.start)]);
@@ -80,5 +80,6 @@ export function trackTooltip(t: TrackInfo): TooltipContent {
   if (t.pid) rows.push(['PID', String(t.pid)]);
   if (t.tid) rows.push(['TID', String(t.tid)]);
   if (t.lanes > 1) rows.push(['Lanes', String(t.lanes)]);
-  return { title: t.label, rows, note: t.group };
+  if (t.model) rows.push(['I/O model', t.model]);
+  return { title: t.label, rows, note: t.modelEvidence ? `${t.modelEvidence} · ${t.group}` : t.group };
 }

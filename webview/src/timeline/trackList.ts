@@ -21,7 +21,7 @@ export class TrackList {
   update(layout: TrackLayout, scrollTop: number): void {
     const items = layout.trackRows.map((r) => {
       const li = document.createElement('li');
-      li.textContent = `${r.track.label} (${r.track.group})${r.lanes > 1 ? `, ${r.lanes} lanes` : ''}`;
+      li.textContent = `${r.track.label} (${r.track.group})${r.lanes > 1 ? `, ${r.lanes} lanes` : ''}${r.track.model ? `, ${r.track.model}` : ''}`;
       li.dataset.track = String(r.track.id);
       li.dataset.kind = r.track.kind;
       li.dataset.y = String(Math.round(RULER_H + r.top + r.height / 2 - scrollTop));

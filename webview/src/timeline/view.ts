@@ -10,6 +10,7 @@ import { LABEL_W, LABEL_W_MAX, LABEL_W_MIN, RULER_H, type FrameInput, type Rect 
 import { hitTest, type FrameGeometry, type Hit } from './hittest';
 import { attachInput, type InputHost } from './input';
 import type { KeyAction } from './keyboard';
+import { labelButtonAt } from './drawLabels';
 import { buildLayout, sameTracks, type TrackLayout } from './layout';
 import { TrackList } from './trackList';
 import { eventOf, rectOf } from './hover';
@@ -36,6 +37,15 @@ export interface TimelineCallbacks {
   fitAll(): void;
   /** Layout preferences changed (label column width, scroll position). */
   layoutChanged(labelWidth: number, scrollTop: number): void;
+  /** Hide a track, pin it (or unpin it), show the hidden ones again. */
+  toggleHidden(track: number): void;
+  togglePinned(track: number): void;
+  showHidden(): void;
+  /** The next or previous event of the selection's kind or call site. */
+  occurrence(dir: 1 | -1, scope: 'kind' | 'site'): void;
+  /** Focus the filter box; show or hide the keys. */
+  filter(): void;
+  help(): void;
 }
 
 /** The canvas timeline. */
@@ -52,12 +62,15 @@ export class TimelineView implements InputHost {
   private layout: TrackLayout = buildLayout([], new Set());
   private summary: TraceSummary | undefined;
   private collapsed = new Set<string>();
+  private pinned: ReadonlySet<number> = new Set();
   private selection: EventRef | null = null;
   private geometry: FrameGeometry = { tracks: new Map(), gaps: [] };
   private width = 1;
   private height = 1;
   private dpr = 1;
   private labelW = LABEL_W;
+  /** The label column's width chosen (by the user, or the default); a narrow view uses less. */
+  private labelPref = LABEL_W;
   private scrollTop = 0;
   private hover: { hit: Hit; rect: Rect | null; event: EventHover | null; tip: string; clientX: number; clientY: number; x: number; y: number } | null = null;
   private cursorX: number | null = null;
@@ -66,6 +79,8 @@ export class TimelineView implements InputHost {
   private readonly disposers: (() => void)[] = [];
   /** Duration of the last draw, ms. */
   lastDrawMs = 0;
+  /** Draws so far (the benchmark tells new draws from old ones). */
+  drawCount = 0;
 
   /** Time of each layer of the last frame, ms. */
   get phases(): Readonly<Record<string, number>> {
@@ -124,6 +139,11 @@ export class TimelineView implements InputHost {
     this.disposers.push(() => this.scroller.removeEventListener('scroll', onScroll));
     this.disposers.push(attachInput(this));
     this.watchPixelRatio();
+    // the label buttons are codicons drawn on the canvas: redraw once the font is there
+    document.fonts.load('14px codicon').then(
+      () => this.requestDraw(),
+      () => undefined,
+    );
   }
 
   /** Redraw at the new ratio when the window moves to another screen or VS Code zooms. */
@@ -148,6 +168,12 @@ export class TimelineView implements InputHost {
     this.viewportChanged();
   }
 
+  /** Pinned tracks (their labels show a pin). */
+  setPinned(ids: ReadonlySet<number>): void {
+    this.pinned = ids;
+    this.requestDraw();
+  }
+
   /** Groups shown collapsed. */
   setCollapsed(keys: Iterable<string>): void {
     this.collapsed = new Set(keys);
@@ -162,7 +188,7 @@ export class TimelineView implements InputHost {
 
   /** Restore the label column width and scroll position. */
   restoreLayout(labelWidth: number | undefined, scrollTop: number | undefined): void {
-    if (labelWidth) this.labelW = Math.min(Math.max(labelWidth, LABEL_W_MIN), LABEL_W_MAX);
+    if (labelWidth) this.labelW = this.labelPref = Math.min(Math.max(labelWidth, LABEL_W_MIN), LABEL_W_MAX);
     if (scrollTop !== undefined) {
       this.scrollTop = scrollTop;
       this.scroller.scrollTop = scrollTop;
@@ -262,9 +288,11 @@ export class TimelineView implements InputHost {
       duration: this.summary?.duration ?? 0,
       live: this.summary?.live ?? false,
       wallClockStartMs: this.summary?.wallClockStartMs ?? 0,
+      pinned: this.pinned,
     };
     this.geometry = this.renderer.draw(f);
     this.lastDrawMs = performance.now() - t0;
+    this.drawCount++;
     this.refreshHover();
     return this.lastDrawMs;
   }
@@ -292,8 +320,9 @@ export class TimelineView implements InputHost {
     return null;
   }
 
+  /** Lay the tracks out again (tracks, collapsed groups or the view's height changed). */
   private relayout(): void {
-    this.layout = buildLayout(this.summary?.tracks ?? [], this.collapsed);
+    this.layout = buildLayout(this.summary?.tracks ?? [], this.collapsed, this.height - RULER_H);
     this.trackList.update(this.layout, this.scrollTop);
     this.updateSpacer();
     this.requestDraw();
@@ -311,8 +340,10 @@ export class TimelineView implements InputHost {
     this.width = w;
     this.height = h;
     this.dpr = window.devicePixelRatio || 1;
-    this.labelW = Math.min(this.labelW, Math.max(LABEL_W_MIN, w / 2));
+    // a narrow view keeps most of its width for time: the labels take a third at most
+    this.labelW = Math.min(this.labelPref, Math.max(LABEL_W_MIN, Math.round(w * 0.35)));
     this.renderer.resize(w, h, this.dpr);
+    if (this.layout.roomFor !== h - RULER_H) this.relayout();
     this.updateSpacer();
     this.viewportChanged();
     this.draw();
@@ -346,7 +377,7 @@ export class TimelineView implements InputHost {
   }
 
   setLabelWidth(w: number): void {
-    this.labelW = Math.min(Math.max(w, LABEL_W_MIN), Math.min(LABEL_W_MAX, this.width - 100));
+    this.labelW = this.labelPref = Math.min(Math.max(w, LABEL_W_MIN), Math.min(LABEL_W_MAX, this.width - 100));
     this.viewportChanged();
     this.cb.layoutChanged(this.labelW, this.scrollTop);
   }
@@ -368,8 +399,11 @@ export class TimelineView implements InputHost {
     }
     const event = eventOf(hit, this.fetcher.current());
     // What the tooltip is about: rebuilt only when that changes, else it just follows the mouse.
+    const button = hit.kind === 'label' && hit.row.kind === 'track' ? labelButtonAt(x, this.labelW) : null;
     const tip = event
       ? `e${event.id}@${event.start}:${event.count}`
+      : button
+        ? `b${button}`
       : hit.kind === 'gap'
         ? `g${hit.gap.start}`
         : hit.kind === 'group'
@@ -385,9 +419,13 @@ export class TimelineView implements InputHost {
     else if (event) this.tooltip.show(eventTooltip(event, this.detailsOf(event.id), this.palette), clientX, clientY);
     else if (hit.kind === 'gap') this.tooltip.show(gapTooltip(hit.gap, this.palette), clientX, clientY);
     else if (hit.kind === 'group') this.tooltip.show(groupTooltip(hit.row), clientX, clientY);
-    else if (hit.kind === 'label') this.tooltip.show(hit.row.kind === 'group' ? groupTooltip(hit.row) : trackTooltip(hit.row.track), clientX, clientY);
+    else if (hit.kind === 'label' && hit.row.kind === 'track' && labelButtonAt(x, this.labelW)) {
+      const pin = labelButtonAt(x, this.labelW) === 'pin';
+      const pinned = this.pinned.has(hit.row.track.id);
+      this.tooltip.show({ title: pin ? (pinned ? 'Unpin this track (P)' : 'Pin this track to the top (P)') : 'Hide this track (H; Shift+H shows hidden tracks)', rows: [] }, clientX, clientY);
+    } else if (hit.kind === 'label') this.tooltip.show(hit.row.kind === 'group' ? groupTooltip(hit.row) : trackTooltip(hit.row.track), clientX, clientY);
     else this.tooltip.hide();
-    this.canvas.classList.toggle('pointer-cursor', hit.kind === 'group' || (hit.kind === 'label' && hit.row.kind === 'group'));
+    this.canvas.classList.toggle('pointer-cursor', hit.kind === 'group' || (hit.kind === 'label' && hit.row.kind === 'group') || button !== null);
     if (redraw) this.requestDraw();
   }
 
@@ -399,6 +437,12 @@ export class TimelineView implements InputHost {
 
   click(x: number, y: number): void {
     const hit = this.hitAt(x, y);
+    const button = hit?.kind === 'label' && hit.row.kind === 'track' ? labelButtonAt(x, this.labelW) : null;
+    if (button && hit?.kind === 'label' && hit.row.kind === 'track') {
+      if (button === 'pin') this.cb.togglePinned(hit.row.track.id);
+      else this.cb.toggleHidden(hit.row.track.id);
+      return;
+    }
     if (hit?.kind === 'group' || (hit?.kind === 'label' && hit.row.kind === 'group')) {
       this.cb.toggleGroup(hit.row.group.key);
       return;
@@ -446,6 +490,24 @@ export class TimelineView implements InputHost {
       }
       case 'page':
         this.scroller.scrollTop += a.dir * (this.height - RULER_H) * 0.9;
+        break;
+      case 'occurrence':
+        this.cb.occurrence(a.dir, a.scope);
+        break;
+      case 'filter':
+        this.cb.filter();
+        break;
+      case 'help':
+        this.cb.help();
+        break;
+      case 'hideTrack':
+        if (this.selection) this.cb.toggleHidden(this.selection.track);
+        break;
+      case 'pinTrack':
+        if (this.selection) this.cb.togglePinned(this.selection.track);
+        break;
+      case 'showHidden':
+        this.cb.showHidden();
         break;
       default: {
         const never: never = a;

@@ -3,7 +3,7 @@
  * 100/102 (write to fd 6)", then "← stall-writer 100/102 clock_nanosleep (20.0 ms) at
  * fixture.h:230: its timeout ended it". Shared by the report and the editor.
  */
-import { formatDuration } from '../format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { ChainHop, Where } from './types';
 
 /** How a hop ended, in words. */

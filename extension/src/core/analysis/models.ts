@@ -4,7 +4,7 @@
  * counts as blocking only if it could and did wait (not EAGAIN, not on a non-blocking fd, not a
  * copy that returned at once). And each process's verdict in one line.
  */
-import { formatDuration } from '../format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { BlockKind } from './classify';
 import { plural, type AnalysisContext } from './context';
 import type { ThreadState } from './threadState';

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { EndReasonText } from '../../../../protocol/generated/wire';
 import { formatEventLine, type LineContext } from '../format/line';
 import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
-import { formatCount } from '../format/units';
+import { formatCount } from '../../../../shared/format';
 import { TraceFileWriter } from '../trace/file';
 import { StreamIntake } from '../trace/intake';
 import { TracePipeline } from '../trace/pipeline';

@@ -7,7 +7,7 @@ import type { Args, ArgValue, TraceEvent } from '../model/events';
 import { signalResultName, siCodeName } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
 import { formatLocation, sourceFrame } from './source';
-import { formatDuration, formatTimestamp } from './units';
+import { formatDuration, formatTimestamp } from '../../../../shared/format';
 
 /** What a line needs besides the event. */
 export interface LineContext {

@@ -50,10 +50,10 @@ function isSystemModule(module: string | null): boolean {
   return module !== null && /^\/(usr\/)?lib(32|64|x32)?\//.test(module);
 }
 
-/** "src/server.c:42" (relative to `base` when inside it). */
+/** "src/server.c:42" (relative to `base` when inside it; absolute elsewhere or without a base). */
 export function formatLocation(f: Pick<StackFrame, 'file' | 'line' | 'module'>, base: string): string {
   let file = f.file ?? f.module ?? '?';
-  if (f.file && isAbsolute(f.file)) {
+  if (base && f.file && isAbsolute(f.file)) {
     const rel = relative(base, f.file);
     if (!rel.startsWith('..') && !isAbsolute(rel)) file = rel;
   }

@@ -39,6 +39,12 @@ export function signalName(sig: number): string {
   return `SIG${sig}`;
 }
 
+/** How a process ended, from its wait status: "exited with status 2", "was killed by SIGSEGV". */
+export function waitStatusText(status: number): string {
+  const sig = status & 0x7f;
+  return sig === 0 ? `exited with status ${(status >> 8) & 0xff}` : `was killed by ${signalName(sig)}${status & 0x80 ? ' (core dumped)' : ''}`;
+}
+
 /** Standard signals are not queued: a second one while one is pending is merged into it. */
 export function isStandardSignal(sig: number): boolean {
   return sig > 0 && sig < 32;

@@ -6,7 +6,7 @@
 import { chainLines, whereText } from '../analysis/chainText';
 import { whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
-import { formatCount, formatDuration } from '../format/units';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
 
 /** How the sections name things. */

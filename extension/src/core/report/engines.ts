@@ -7,7 +7,7 @@
  * is in flight to the end of the recording; an io_uring CQE whose consumption was not seen counts
  * until it was posted (and the figures say how many).
  */
-import { formatCount, formatDuration } from '../format/units';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import type { AioEvent, UringEvent } from '../model/events';
 
 /** Time spent at one depth. */

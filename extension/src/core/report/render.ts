@@ -8,7 +8,7 @@ import { resolveFindings } from '../analysis/resolve';
 import type { AnalysisResult } from '../analysis/types';
 import type { TraceAssembler } from '../model/assembler';
 import { formatLocation, sourceFrame } from '../format/source';
-import { formatCount, formatDuration } from '../format/units';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import type { StackResolver } from '../symbols/stacks';
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import type { CallStats, ReportBuilder } from './aggregate';

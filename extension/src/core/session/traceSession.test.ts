@@ -22,6 +22,14 @@ describe('TraceSession diagnosis', () => {
         assert.deepEqual(s.chainOf(id).map((h) => [h.cause, h.call]), [['thread', 'read'], ['timeout', 'clock_nanosleep']]);
       }
       assert.deepEqual(s.findings().map((f) => f.rule), findings.map((f) => f.rule), 'asking again changes nothing');
+      // each thread's track says how it waits for I/O, with the evidence
+      const tracks = s.summary().tracks;
+      const loop = tracks.find((t) => t.kind === 'thread' && t.model === 'multiplexing');
+      assert.ok(loop, JSON.stringify(tracks.map((t) => [t.label, t.model])));
+      assert.ok((loop.modelEvidence ?? '').length > 10, loop.modelEvidence);
+      const verdicts = new Map(s.analysis().threads.map((t) => [t.tid, t.model]));
+      for (const t of tracks) if (t.kind === 'thread') assert.equal(t.model, verdicts.get(t.tid) === 'none' ? undefined : verdicts.get(t.tid), t.label);
+      assert.equal(tracks.filter((t) => t.kind !== 'thread').some((t) => t.model), false, 'only threads have a model');
       await s.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });

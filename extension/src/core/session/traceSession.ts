@@ -1,54 +1,108 @@
 /**
- * A trace as an editor shows it: read from a file, or recorded live from the tracer into a
+ * A trace as an editor shows it: read from a file (progressively: the timeline fills while the
+ * file is read, and a file that is no trace says why), or recorded live from the tracer into a
  * columnar store (and into a temporary trace file, so it can be saved at any moment). Answers the
  * timeline's questions. No VS Code here: the extension wraps it.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { EventDetails, Histogram, Ns, Rate, TraceSummary, WindowData } from '../../../../protocol/messages';
+import type { Readable } from 'node:stream';
+import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, TrackInfo, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
+import { describeError, errorMessage, isUserError, UserError } from '../errors';
+import { waitStatusText } from '../model/names';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
 import { TraceAnalyzer } from '../analysis/analyzer';
 import { resolveFindings, siteKeyOf } from '../analysis/resolve';
-import type { ChainHop, Finding } from '../analysis/types';
+import type { AnalysisResult, ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
+import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
 import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
-import { TraceFileWriter } from '../trace/file';
+import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { EndReasonText } from '../../../../protocol/generated/wire';
 import { containerLine, containerName, describeContainer } from '../system/containers';
+
+/** How a launched program ended. */
+export interface ProgramExit {
+  readonly pid: number;
+  /** "exited with status 2", "was killed by SIGSEGV". */
+  readonly text: string;
+  /** A non-zero status or a signal. */
+  readonly failed: boolean;
+  /** The last lines it wrote to its standard error (up to a few kB). */
+  readonly stderrTail: string;
+}
 
 /** How a live recording ended. */
 export interface SessionEnd {
   readonly reason: string;
   /** The tracer failed (its last diagnostics). */
   readonly error: string | null;
+  /** A launched program's own end, when it ended during the recording. */
+  readonly program: ProgramExit | null;
 }
 
 /** Listener of session changes. */
 export type SessionListener = () => void;
 
+/** What a recording reports to, besides its session. */
+export interface RecordingIo {
+  readonly title: string;
+  /** The tracer's diagnostic lines. */
+  readonly log: (line: string) => void;
+  /** A launched program's output as it comes. */
+  readonly programOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Source paths under this folder are shown relative to it (the workspace). */
+  readonly sourceRoot?: string;
+}
+
+/** Options of a session read from a file. */
+export interface OpenOptions {
+  /** Where else to find the binaries it ran (a trace recorded on another machine). */
+  readonly symbolPath?: readonly string[];
+  /** Source paths under this folder are shown relative to it (the workspace). */
+  readonly sourceRoot?: string;
+}
 
 /** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
 const CHAIN_FROM_NS = 1e6;
+/** Bytes read from a trace file between two looks at the event loop (about 10 ms of decoding). */
+const READ_CHUNK = 256 << 10;
+/** How much of a launched program's standard error is kept for the message when it fails. */
+const STDERR_TAIL = 4096;
+/** How often the analysis is redone while a trace grows, ms. */
+const ANALYSIS_INTERVAL_MS = 1000;
+
+/** The last `max` characters of `text`, starting at a line. */
+function tail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(-max);
+  const nl = cut.indexOf('\n');
+  return nl >= 0 && nl < cut.length - 1 ? cut.slice(nl + 1) : cut;
+}
 
 /** A trace being recorded or read. */
 export class TraceSession {
   readonly pipeline: TracePipeline;
   readonly store: TraceStore;
+  readonly sites: CallSites;
   /** The diagnosis, fed the same events as the store, with the store's ids. */
   readonly analyzer: TraceAnalyzer;
-  readonly sites: CallSites;
   /** Recording now. */
   live = false;
   /** The timeline stopped following (the recording goes on). */
   paused = false;
   ended: SessionEnd | undefined;
+  /** Reading a file: bytes read and the file's size; null once read. */
+  loading: { bytes: number; total: number } | null = null;
+  /** Why the trace cannot be shown at all (a file that is no trace, unreadable), else null. */
+  failure: UserError | null = null;
   /** Warnings (a file cut short...). */
   readonly warnings: string[] = [];
   private readonly listeners = new Set<SessionListener>();
@@ -57,23 +111,23 @@ export class TraceSession {
   private tempDir: string | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
   private finished: Promise<void> = Promise.resolve();
+  private cancelled = false;
 
   private constructor(
     readonly title: string,
     /** The trace file this session reads or writes. */
     public file: string,
-    /** Where else to find the traced binaries (a trace recorded on another machine). */
-    symbolPath: readonly string[] = [],
+    options: OpenOptions = {},
     /** Recorded here and now: a container's files are read through /proc/PID/root. */
     live = false,
   ) {
     this.pipeline = new TracePipeline((e) => {
       this.store.add(e);
       this.analyzer.add(e, this.store.lastRef);
-    }, { symbolPath, liveRoots: live });
+    }, { symbolPath: options.symbolPath ?? [], liveRoots: live });
     this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
-    this.sites = new CallSites(this.store, this.pipeline.resolver);
+    this.sites = new CallSites(this.store, this.pipeline.resolver, options.sourceRoot);
   }
 
   private containerNoted = false;
@@ -88,16 +142,51 @@ export class TraceSession {
     this.store.tracks.note(meta.pid, containerLine(ns, info));
   }
 
-  /** Read a trace file; `symbolPath`: where else to find the binaries it ran (StackResolver). */
-  static async open(path: string, title = path, symbolPath: readonly string[] = []): Promise<TraceSession> {
-    const s = new TraceSession(title, path, symbolPath);
-    const input = createReadStream(path, { highWaterMark: 1 << 20 });
-    for await (const chunk of input) if (!s.pipeline.push(chunk as Buffer)) break;
-    input.destroy();
-    s.noteContainer();
-    s.warnings.push(...s.pipeline.end());
-    if (!s.pipeline.reader.header) throw new Error(`${path}: ${s.warnings[0] ?? 'not an iolens trace'}`);
+  /**
+   * Start reading a trace file; returns at once. The store fills chunk by chunk (the event loop
+   * turns between chunks, so the timeline can already be asked for windows), listeners hear of
+   * the progress, and `whenFinished()` resolves once the file is read. A file that is no trace
+   * ends with `failure` set (empty, not a trace, unreadable), never with a throw.
+   */
+  static load(path: string, title = path, options: OpenOptions = {}): TraceSession {
+    const s = new TraceSession(title, path, options);
+    s.loading = { bytes: 0, total: 0 };
+    s.finished = s.read();
     return s;
+  }
+
+  /** Read a whole trace file; rejects (a UserError) when it is no trace. */
+  static async open(path: string, title = path, options: OpenOptions = {}): Promise<TraceSession> {
+    const s = TraceSession.load(path, title, options);
+    await s.whenFinished();
+    if (s.failure) throw new UserError(s.failure.code, `${path}: ${s.failure.message}`, s.failure.fix, s.failure.offset);
+    return s;
+  }
+
+  private async read(): Promise<void> {
+    const progress = this.loading ?? { bytes: 0, total: 0 };
+    try {
+      progress.total = (await stat(this.file)).size;
+      const input = createReadStream(this.file, { highWaterMark: READ_CHUNK });
+      try {
+        for await (const chunk of input) {
+          if (this.cancelled) break;
+          progress.bytes += (chunk as Buffer).length;
+          if (!this.pipeline.push(chunk as Buffer)) break;
+          this.changed();
+        }
+      } finally {
+        input.destroy();
+      }
+      this.noteContainer();
+      this.warnings.push(...this.pipeline.end());
+      this.failure = unreadableTrace(this.pipeline) ?? null;
+    } catch (e) {
+      // the file itself (missing, a folder, no permission): say so plainly
+      this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');
+    }
+    this.loading = null;
+    this.changed(true);
   }
 
   /**
@@ -105,13 +194,13 @@ export class TraceSession {
    * own, removed with it. The import's result says what it skipped, line by line.
    */
   static async openStraceLog(
-    log: string, title = log, options: ImportOptions = {},
+    log: string, title = log, options: ImportOptions & { sourceRoot?: string } = {},
   ): Promise<{ session: TraceSession; result: ImportResult }> {
     const dir = await mkdtemp(join(tmpdir(), 'iolens-import-'));
     try {
       const file = join(dir, `${basename(log)}.iolens`);
       const result = await importStrace(log, file, options);
-      const session = await TraceSession.open(file, title, options.symbolPath);
+      const session = await TraceSession.open(file, title, { symbolPath: options.symbolPath, sourceRoot: options.sourceRoot });
       session.tempDir = dir;
       return { session, result };
     } catch (e) {
@@ -121,25 +210,36 @@ export class TraceSession {
   }
 
   /**
-   * Start recording. `log` receives the tracer's diagnostic lines; `started` resolves once the
-   * probes are attached (or rejects with the tracer's explanation).
+   * Start recording. `started` resolves with the traced pid once the probes are attached, or
+   * rejects (a UserError) with the tracer's explanation when it stopped before that.
    */
-  static async record(
-    options: TracerOptions, title: string, log: (line: string) => void, programOutput?: (text: string) => void,
-  ): Promise<{ session: TraceSession; started: Promise<number> }> {
+  static async record(options: TracerOptions, io: RecordingIo): Promise<{ session: TraceSession; started: Promise<number> }> {
+    const { log, programOutput } = io;
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
-    const s = new TraceSession(title, file, [], true);
+    const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot }, true);
     s.tempDir = dir;
     s.live = true;
     s.writer = await TraceFileWriter.create(file);
-    const handle = startTracer(options);
-    s.tracer = handle;
-    for (const out of [handle.programOutput.stdout, handle.programOutput.stderr]) {
-      out?.setEncoding('utf8');
-      out?.on('data', (text: string) => programOutput?.(text));
+    let handle: TracerHandle;
+    try {
+      handle = startTracer(options);
+    } catch (e) {
+      await s.writer.finish(s.pipeline).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw e;
     }
+    s.tracer = handle;
+    let stderr = '';
+    handle.programOutput.stdout?.setEncoding('utf8');
+    handle.programOutput.stdout?.on('data', (text: string) => programOutput?.(text, 'stdout'));
+    handle.programOutput.stderr?.setEncoding('utf8');
+    handle.programOutput.stderr?.on('data', (text: string) => {
+      stderr = tail(stderr + text, STDERR_TAIL);
+      programOutput?.(text, 'stderr');
+    });
     let lastError = '';
+    let pid = 0;
     let resolveStarted: (pid: number) => void = () => undefined;
     let rejectStarted: (e: Error) => void = () => undefined;
     const started = new Promise<number>((res, rej) => {
@@ -150,31 +250,47 @@ export class TraceSession {
       log(line);
       lastError += (lastError ? '\n' : '') + line;
     });
+    // the diagnostics, and a launched program's output, come on pipes of their own: the end is
+    // judged once they are closed too (a failing program's last words may come after the stream's)
+    const ended = (r: Readable): Promise<void> => new Promise<void>((done) => {
+      r.once('end', done);
+      r.once('close', done);
+      r.once('error', () => done());
+    });
+    const logDone = ended(handle.log);
+    // a launched program's own output comes on pipes of its own too: its last words may follow
+    const programDone = Promise.all([handle.programOutput.stdout, handle.programOutput.stderr].map((r) => (r ? ended(r) : Promise.resolve())));
     handle.stream.on('data', (chunk: Buffer) => {
       s.writer?.write(chunk);
       s.pipeline.push(chunk);
       s.noteContainer();
       const start = s.pipeline.trace.start;
-      if (start) resolveStarted(start.pid);
+      if (start && !pid) resolveStarted((pid = start.pid));
       s.changed();
     });
-    const streamDone = new Promise<void>((r) => {
-      handle.stream.on('end', r);
-      handle.stream.on('error', () => r());
-    });
+    const streamDone = ended(handle.stream);
     s.finished = (async () => {
       await Promise.race([streamDone, handle.exited.catch(() => undefined)]);
       await streamDone;
       const exit = s.pipeline.trace.end ? undefined : await handle.exited.catch((e: Error) => ({ code: 1, signal: null, error: e }));
+      await Promise.race([logDone, new Promise((r) => setTimeout(r, 1000))]);
+      const exited = options.command?.length && s.pipeline.trace.processes.find(pid)?.exitCode != null;
+      if (exited) await Promise.race([programDone, new Promise((r) => setTimeout(r, 1000))]);
       if (s.pipeline.trace.end) handle.detach();
       s.warnings.push(...s.pipeline.end());
       s.live = false;
       const end = s.pipeline.trace.end;
+      const launched = options.command?.length ? s.pipeline.trace.processes.find(pid) : undefined;
+      const program: ProgramExit | null =
+        launched && launched.exitCode !== null
+          ? { pid, text: waitStatusText(launched.exitCode), failed: launched.exitCode !== 0, stderrTail: stderr.trimEnd() }
+          : null;
       s.ended = {
         reason: end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace',
         error: end || (exit && exit.code === 0) ? null : lastError || `the tracer exited with status ${exit?.code ?? '?'}`,
+        program,
       };
-      rejectStarted(new Error(s.ended.error ?? 'the tracer stopped before attaching'));
+      rejectStarted(new UserError('tracing', s.ended.error ?? 'the tracer stopped before attaching'));
       await s.writer?.finish(s.pipeline).catch((e: Error) => s.warnings.push(e.message));
       s.writer = undefined;
       s.changed(true);
@@ -182,17 +298,18 @@ export class TraceSession {
     return { session: s, started };
   }
 
-  /** Resolves when a live recording has ended and its file is complete. */
+  /** Resolves when a live recording has ended and its file is complete, or a file is read. */
   whenFinished(): Promise<void> {
     return this.finished;
   }
 
-  /** Stop recording (the tracer detaches; the target carries on). */
+  /** Stop recording (the tracer detaches; the target carries on), or stop reading a file. */
   stop(): void {
+    this.cancelled = true;
     this.tracer?.stop();
   }
 
-  /** Listen for changes (throttled while live). */
+  /** Listen for changes (throttled while live or reading). */
   onDidChange(l: SessionListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
@@ -212,6 +329,18 @@ export class TraceSession {
     }, 250);
   }
 
+  /** What stops the trace from being shown, or tells how the recording went wrong. */
+  private problem(): TraceProblem | null {
+    if (this.failure) return { message: this.failure.message, fix: this.failure.fix, fatal: true };
+    const p = this.ended?.program;
+    if (p?.failed) {
+      const name = this.pipeline.trace.processes.find(p.pid)?.name || this.title;
+      return { message: `${name} ${p.text}`, fix: p.stderrTail ? `Its last output: ${tail(p.stderrTail, 400)}` : null, fatal: false };
+    }
+    if (this.ended?.error) return { message: `the recording failed: ${this.ended.error}`, fix: null, fatal: false };
+    return null;
+  }
+
   /** The trace as a whole. */
   summary(): TraceSummary {
     const t = this.pipeline.trace;
@@ -222,7 +351,9 @@ export class TraceSession {
       duration: ns(this.store.duration),
       live: this.live,
       paused: this.paused,
-      tracks: this.store.tracks.all(),
+      loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
+      problem: this.problem(),
+      tracks: this.tracksWithModels(),
       events: this.store.size,
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
@@ -230,13 +361,42 @@ export class TraceSession {
     };
   }
 
-  window(start: Ns, end: Ns, resolution: Ns): WindowData {
-    return queryWindow(this.store, start, end, resolution);
+  window(start: Ns, end: Ns, resolution: Ns, filter = ''): WindowData {
+    return queryWindow(this.store, start, end, resolution, this.filter(filter));
+  }
+
+  /** What the filter box's text matches in the whole trace. Throws (a UserError) when it makes no sense. */
+  filterSummary(filter: string): FilterSummary {
+    const f = this.filter(filter);
+    return f ? summarizeFilter(this.store, f) : { tracks: this.store.tracks.all().map((t) => t.id), events: this.store.size };
+  }
+
+  /** The next (dir 1) or previous event of the kind or call site of `id`, matching `filter`. */
+  find(id: number, dir: 1 | -1, scope: 'kind' | 'site', filter = ''): EventRef | null {
+    return findOccurrence(this.store, this.sites, id, dir, scope, this.filter(filter));
+  }
+
+  private compiled: { key: string; filter: EventFilter | null } | undefined;
+
+  /** The compiled filter of a text, kept while the text and what it was compiled from stay the same. */
+  private filter(text: string): EventFilter | null {
+    if (!text.trim()) return null;
+    const s = this.store;
+    const key = `${text}|${s.names.size}|${s.argTable.size}|${s.tracks.revision}`;
+    if (this.compiled?.key !== key) {
+      try {
+        this.compiled = { key, filter: compileFilter(s, text) };
+      } catch (e) {
+        throw new UserError('usage', errorMessage(e));
+      }
+    }
+    return this.compiled.filter;
   }
 
   details(id: number): EventDetails | null {
     const e = this.store.get(id);
-    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, this.pipeline.trace.processes.threadName(e.pid, e.tid)) : null;
+    const processes = this.pipeline.trace.processes;
+    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, (pid, tid) => processes.threadName(pid, tid)) : null;
   }
 
   histogram(id: number, scope: 'kind' | 'site'): Histogram {
@@ -251,9 +411,37 @@ export class TraceSession {
    * The findings so far, ranked, with their lines (the store's ids as their events). Asking
    * changes nothing: a live recording can be asked again as it grows.
    */
+  /**
+   * The analysis of the trace so far: computed again when the trace changed, at most once a
+   * second while it grows (live, or a file being read).
+   */
+  analysis(): AnalysisResult {
+    const c = this.analysisCache;
+    const revision = this.store.revision;
+    const growing = this.live || !!this.loading;
+    // (a trace that just ended is analysed again: its last records may have changed no event)
+    if (c && c.growing === growing && (c.revision === revision || (growing && Date.now() - c.at < ANALYSIS_INTERVAL_MS))) return c.result;
+    const result = this.analyzer.result(siteKeyOf(this.pipeline.resolver));
+    this.analysisCache = { revision, growing, at: Date.now(), result };
+    return result;
+  }
+
+  private analysisCache: { revision: number; growing: boolean; at: number; result: AnalysisResult } | undefined;
+
+  /** Track infos with each thread's I/O model (those with one of note). */
+  private tracksWithModels(): TrackInfo[] {
+    const tracks = this.store.trackInfos();
+    if (!tracks.some((t) => t.kind === 'thread')) return tracks;
+    const models = new Map(this.analysis().threads.filter((t) => t.model !== 'none').map((t) => [`${t.pid}/${t.tid}`, t]));
+    return tracks.map((t) => {
+      const m = t.kind === 'thread' ? models.get(`${t.pid}/${t.tid}`) : undefined;
+      return m ? { ...t, model: m.model, modelEvidence: m.evidence } : t;
+    });
+  }
+
   findings(): Finding[] {
     const resolver = this.pipeline.resolver;
-    return resolveFindings(this.analyzer.result(siteKeyOf(resolver)).findings, resolver);
+    return resolveFindings(this.analysis().findings, resolver);
   }
 
   /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */

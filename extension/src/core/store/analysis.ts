@@ -22,13 +22,31 @@ export function stalls(store: TraceStore, thresholdNs: number, limit = 500): num
   return out.slice(0, limit);
 }
 
-/** "file:line" of the line that issued stack `index` (cached per stack), or null. */
+/** The longest wait or blocking call, whatever its length: what the Stalls view names when none passes its threshold. */
+export function longestStall(store: TraceStore): number | undefined {
+  const flags = store.flags.view();
+  const kind = store.kind.view();
+  const start = store.start.view();
+  const end = store.end.view();
+  let best: number | undefined;
+  for (let id = 0; id < flags.length; id++) {
+    if (kind[id] !== KindCode.syscall || !(flags[id] & (Flag.wait | Flag.blocking))) continue;
+    if (best === undefined || end[id] - start[id] > end[best] - start[best]) best = id;
+  }
+  return best;
+}
+
+/**
+ * "file:line" of the line that issued an event (cached per stack), or null: relative to
+ * `sourceRoot` (the workspace) inside it, absolute elsewhere — as the Stalls view shows them.
+ */
 export class CallSites {
   private readonly cache = new Map<number, string | null>();
 
   constructor(
     private readonly store: TraceStore,
     private readonly resolver: StackResolver,
+    private readonly sourceRoot = '',
   ) {}
 
   of(id: number): string | null {
@@ -37,7 +55,7 @@ export class CallSites {
     let site = this.cache.get(stack);
     if (site === undefined) {
       const f = sourceFrame(this.resolver.resolve(this.store.stackIds[stack]));
-      site = f?.file && f.line ? `${formatLocation(f, '/')}` : null;
+      site = f?.file && f.line ? formatLocation(f, this.sourceRoot) : null;
       this.cache.set(stack, site);
     }
     return site;

@@ -61,14 +61,22 @@ export class StringTable {
   get(id: number): string {
     return this.strings[id] ?? '';
   }
+
+  get size(): number {
+    return this.strings.length;
+  }
 }
 
 /** Values interned by their JSON text: a million identical argument lists are stored once. */
-export class InternTable<T> {
+export class InternTable<T extends object> {
   private readonly ids = new Map<string, number>();
   private readonly values: T[] = [];
+  /** The last value interned and its id: consecutive events often carry the same arguments. */
+  private last: { v: T; id: number } | undefined;
 
   id(v: T): number {
+    // the same flat values as the last one: no need to stringify (a million epoll_waits)
+    if (this.last && sameFlat(this.last.v, v)) return this.last.id;
     const key = JSON.stringify(v);
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -76,6 +84,7 @@ export class InternTable<T> {
       this.values.push(v);
       this.ids.set(key, id);
     }
+    this.last = { v, id };
     return id;
   }
 
@@ -86,4 +95,21 @@ export class InternTable<T> {
   get size(): number {
     return this.values.length;
   }
+}
+
+/** Do two objects hold the same keys in the same order with the same primitive values? (False for nested values.) */
+function sameFlat(a: object, b: object): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i];
+    if (k !== kb[i]) return false;
+    const x = ra[k];
+    if (x !== rb[k] || (typeof x === 'object' && x !== null)) return false;
+  }
+  return true;
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/messages';
-import { formatDuration } from '../format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { ArgValue } from '../model/events';
 import { errnoName } from '../model/names';
 import type { StackResolver } from '../symbols/stacks';
@@ -13,10 +13,28 @@ import { Flag, type TraceStore } from './traceStore';
 
 function show(v: ArgValue): string {
   if (v === null) return '—';
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null ? Object.entries(x).map(([k, y]) => `${k} ${show(y as ArgValue)}`).join(' ') : show(x))).join('; ') || '—';
-  if (typeof v === 'object') return Object.entries(v).map(([k, y]) => `${k}=${show(y)}`).join(' ');
+  // parts without a value are left out: "fd — path — events IN" said nothing with its dashes
+  const known = (x: object): [string, ArgValue][] => Object.entries(x).filter(([, y]) => y !== null) as [string, ArgValue][];
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null ? known(x).map(([k, y]) => `${k} ${show(y)}`).join(' ') : show(x))).join('; ') || '—';
+  if (typeof v === 'object') return known(v).map(([k, y]) => `${k}=${show(y)}`).join(' ');
   return String(v);
 }
+
+/**
+ * A ready or polled descriptor as a reader says it: "fd 3 (/dev/uio0): IN", or, when the fd is
+ * not known (added to the epoll set before the trace began), "data 0x3: IN".
+ */
+function readyEntry(x: ArgValue): string {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return show(x);
+  const who = typeof x.fd === 'number' ? `fd ${x.fd}${typeof x.path === 'string' ? ` (${x.path})` : ''}` : `data ${show(x.data ?? null)}`;
+  const events = x.revents ?? x.events;
+  return `${who}: ${show(events ?? null)}`;
+}
+
+/** Arguments shown by a field of their own (or not at all). */
+const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns']);
+/** A wake-up's fields told as "Woken by" and "Woke". */
+const WAKE_FIELDS = new Set(['waker_call', 'wakee_pid', 'wakee_tid', 'wakee_call']);
 
 /** Frames of a stack, for the details pane and for opening source. */
 export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[] {
@@ -44,24 +62,55 @@ function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boo
   return 'Duration';
 }
 
-/** The details of event `id`. */
-export function eventDetails(store: TraceStore, resolver: StackResolver, sites: CallSites, id: number, threadName: string): EventDetails | null {
+/**
+ * The details of event `id`. `threadName` names the event's thread (or, as a function, any
+ * thread: the ones that submitted and reaped a request).
+ */
+export function eventDetails(
+  store: TraceStore, resolver: StackResolver, sites: CallSites, id: number, threadName: string | ((pid: number, tid: number) => string),
+): EventDetails | null {
   const e = store.get(id);
   if (!e) return null;
+  const nameOf = (pid: number, tid: number): string => (typeof threadName === 'string' ? threadName : threadName(pid, tid));
   const fields: { label: string; value: string }[] = [];
   const dur = e.end !== null ? e.end - e.start : null;
   fields.push({ label: 'Start', value: `${(e.start / 1e9).toFixed(6)} s` });
   if (dur !== null) fields.push({ label: durationLabel(e.kind, e.args.ends, (e.flags & Flag.unfinished) !== 0), value: formatDuration(dur) });
   if (typeof e.args.reap_ns === 'number') fields.push({ label: 'Submit → reaped (io_uring_enter returned)', value: formatDuration(e.args.reap_ns) });
-  fields.push({ label: 'Thread', value: `${threadName} (pid ${e.pid}, tid ${e.tid})` });
+  const track = store.tracks.info(e.track);
+  if (e.kind === 'irq') {
+    // an interrupt belongs to a CPU or a device, not to a thread
+    fields.push(track?.kind === 'uio' ? { label: 'Device', value: track.label } : { label: 'CPU', value: String(e.args.cpu ?? track?.label ?? '?') });
+  } else if (e.kind === 'aio' || e.kind === 'uring') {
+    fields.push({ label: 'Process', value: `${track?.group ?? e.pid}` });
+    const by = (label: string, tid: ArgValue): void => {
+      if (typeof tid === 'number' && tid > 0) fields.push({ label, value: `${nameOf(e.pid, tid) || '?'} ${tid}` });
+    };
+    by('Submitted by', e.args.submitted_by ?? null);
+    by('Reaped by', e.args.completed_by ?? null);
+  } else if (e.kind === 'wake') {
+    // who woke whom, in words rather than the record's fields
+    fields.push({ label: 'Woken by', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})${typeof e.args.waker_call === 'string' ? ` in ${e.args.waker_call}()` : ''}` });
+    const { wakee_pid: pid, wakee_tid: tid, wakee_call: call } = e.args;
+    if (typeof pid === 'number' && typeof tid === 'number' && tid > 0) {
+      fields.push({ label: 'Woke', value: `${nameOf(pid, tid) || '?'} (pid ${pid}, tid ${tid})${typeof call === 'string' ? ` waiting in ${call}()` : ''}` });
+    }
+  } else {
+    fields.push({ label: 'Thread', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})` });
+  }
   if (e.kind === 'syscall' || e.kind === 'aio' || e.kind === 'uring') {
     const err = e.value < 0 ? errnoName(-e.value) : undefined;
     if (!(e.flags & Flag.unfinished)) fields.push({ label: e.kind === 'syscall' ? 'Result' : 'Completion result', value: err ? `-1 ${err}` : String(e.value) });
   }
-  if (typeof e.args.fd === 'number' && typeof e.args.path === 'string') fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
+  const fdShown = typeof e.args.fd === 'number' && typeof e.args.path === 'string';
+  if (fdShown) fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
   for (const [k, v] of Object.entries(e.args)) {
-    if (k === 'path' || k === 'fd_type' || k === 'ends' || k === 'reap_ns') continue;
+    if ((fdShown && k === 'fd') || (e.kind === 'wake' && v === null) || SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu') || (e.kind === 'wake' && WAKE_FIELDS.has(k))) continue;
     fields.push({ label: k, value: show(v) });
+  }
+  for (const k of ['ready', 'fds'] as const) {
+    const list = e.args[k];
+    if (Array.isArray(list) && list.length) fields.push({ label: k === 'ready' ? 'Ready' : 'Polled', value: list.map(readyEntry).join('; ') });
   }
   const title = `${e.kind === 'aio' ? 'AIO ' : e.kind === 'uring' ? 'io_uring ' : ''}${e.name}${dur !== null ? ` — ${formatDuration(dur)}` : ''}`;
   return {
@@ -71,7 +120,7 @@ export function eventDetails(store: TraceStore, resolver: StackResolver, sites: 
     title,
     pid: e.pid,
     tid: e.tid,
-    thread: threadName,
+    thread: e.kind === 'irq' ? (track?.label ?? '') : nameOf(e.pid, e.tid),
     start: ns(e.start),
     end: e.end === null ? null : ns(e.end),
     track: e.track,

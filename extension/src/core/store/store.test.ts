@@ -152,11 +152,42 @@ describe('analysis', () => {
     assert.ok(d);
     assert.match(d.title, /^read — 20\.2 ms$/);
     assert.deepEqual(d.fields.find((f) => f.label === 'File descriptor'), { label: 'File descriptor', value: '4 → pipe:[1001]' });
+    assert.equal(d.fields.some((f) => f.label === 'fd'), false, 'the fd once, with its path');
     assert.deepEqual(d.stack.map((f) => f.function), ['read', 'on_request', 'run_loop']);
     // a source line to open, though not at its path here: the editor looks for it in the workspace
     assert.equal(d.stack[1].openable, true);
     assert.match(String(d.stack[1].problem), /not on this machine/);
     assert.equal(d.stack[0].openable, !!(d.stack[0].file && d.stack[0].line));
   });
-});
 
+  it('says who an interrupt and a request belong to, and which fds were ready, without empty parts', () => {
+    const { store, pipeline } = sampleStore();
+    const sites = new CallSites(store, pipeline.resolver);
+    const names = (pid: number, tid: number): string => pipeline.trace.processes.threadName(pid, tid);
+    const find = (kind: string): number => {
+      for (let id = 0; id < store.size; id++) if (store.get(id)?.kind === kind) return id;
+      return -1;
+    };
+    const irq = eventDetails(store, pipeline.resolver, sites, find('irq'), names);
+    assert.ok(irq);
+    assert.equal(irq.fields.find((f) => f.label === 'CPU')?.value, '1');
+    assert.equal(irq.fields.some((f) => f.label === 'Thread'), false, 'no "Thread (pid 0, tid 0)"');
+    const aio = eventDetails(store, pipeline.resolver, sites, find('aio'), names);
+    assert.ok(aio);
+    assert.match(aio.fields.find((f) => f.label === 'Submitted by')?.value ?? '', /^worker-1 101$/);
+    assert.equal(aio.fields.some((f) => /tid 0/.test(f.value)), false, 'no "tid 0"');
+    // an epoll_wait that returned ready fds
+    let wait = -1;
+    for (let id = 0; id < store.size && wait < 0; id++) if (Array.isArray(store.get(id)?.args.ready) && (store.get(id)?.args.ready as unknown[]).length) wait = id;
+    assert.ok(wait >= 0);
+    const ready = eventDetails(store, pipeline.resolver, sites, wait, names)?.fields.find((f) => f.label === 'Ready');
+    assert.match(ready?.value ?? '', /^(fd \d+( \([^)]+\))?|data 0x[0-9a-f]+): [A-Z|]+/);
+    assert.doesNotMatch(ready?.value ?? '', /—/);
+    // a wake-up says who woke whom, not its record's field names
+    const wake = eventDetails(store, pipeline.resolver, sites, find('wake'), names);
+    assert.ok(wake);
+    assert.match(wake.fields.find((f) => f.label === 'Woken by')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
+    assert.match(wake.fields.find((f) => f.label === 'Woke')?.value ?? '', /^\S+ \(pid \d+, tid \d+\)/);
+    assert.equal(wake.fields.some((f) => /^(waker_call|wakee_pid|wakee_tid|wakee_call)$/.test(f.label) || f.label === 'Thread' || f.value === '—'), false, JSON.stringify(wake.fields));
+  });
+});

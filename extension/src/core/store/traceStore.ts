@@ -5,7 +5,7 @@
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
 import { SYSCALLS } from '../../../../protocol/generated/wire';
-import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
+import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
@@ -188,7 +188,8 @@ export class TraceStore {
         const end = e.completeTs ?? Math.max(this.duration, start);
         const lane = this.tracks.lane(track, start, end);
         const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
-        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), ends: e.ends };
+        // the threads that submitted and reaped it (the requests track belongs to the process)
+        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), ends: e.ends, submitted_by: e.tid, completed_by: e.completeTid };
         if (e.reapTs !== null && e.submitTs !== null && e.reapTs !== e.completeTs) args.reap_ns = e.reapTs - e.submitTs;
         if (e.beforeRecording) args.submitted_before_recording = true;
         const model = e.kind === 'aio' ? Style.aio : Style.uring;
@@ -277,6 +278,11 @@ export class TraceStore {
     const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);
     if (e.unfinished) this.unfinished.set(key, id);
     return id;
+  }
+
+  /** The tracks in display order, each with its number of events. */
+  trackInfos(): TrackInfo[] {
+    return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
   }
 
   /** Event ids of a track, sorted by start. */

@@ -6,6 +6,8 @@
  * of events.
  */
 import { ns, type Arrow, type Ns, type TrackInstants, type TrackSpans, type WindowData } from '../../../../protocol/messages';
+import { lowerBound } from '../../../../shared/search';
+import type { EventFilter } from './filter';
 import { Flag, type TraceStore } from './traceStore';
 import { MAX_LANES } from './tracks';
 
@@ -19,17 +21,6 @@ interface Block {
   count: number;
   id: number;
   longest: number;
-}
-
-function lowerBound(ids: Uint32Array, start: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (start[ids[mid]] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Names sent with one window: string-table id -> index in WindowData.names. */
@@ -50,7 +41,9 @@ class WindowNames {
   }
 }
 
-function trackWindow(store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number): { spans: TrackSpans; instants: TrackInstants } {
+function trackWindow(
+  store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number, filter: EventFilter | null,
+): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
   const start = store.start.view();
   const end = store.end.view();
@@ -70,10 +63,11 @@ function trackWindow(store: TraceStore, names: WindowNames, track: number, from:
     }
   };
   let lastInstant = Number.NEGATIVE_INFINITY;
-  for (let i = lowerBound(ids, start, from - (store.maxSpan[track] ?? 0)); i < ids.length; i++) {
+  for (let i = lowerBound(ids.length, (k) => start[ids[k]], from - (store.maxSpan[track] ?? 0)); i < ids.length; i++) {
     const id = ids[i];
     const s = start[id];
     if (s >= to) break;
+    if (filter && !filter.matches(id)) continue;
     if (flags[id] & Flag.instant) {
       // instants closer than the resolution collapse into the first
       if (s >= from && s - lastInstant >= res) {
@@ -128,19 +122,20 @@ function trackWindow(store: TraceStore, names: WindowNames, track: number, from:
   };
 }
 
-/** Everything of [start, end) at `resolution` ns. */
-export function queryWindow(store: TraceStore, start: Ns, end: Ns, resolution: Ns): WindowData {
+/** Everything of [start, end) at `resolution` ns; with a filter, only what matches it. */
+export function queryWindow(store: TraceStore, start: Ns, end: Ns, resolution: Ns, filter: EventFilter | null = null): WindowData {
   const res = Math.max(1, resolution);
   const spans: TrackSpans[] = [];
   const instants: TrackInstants[] = [];
   const names = new WindowNames(store);
   for (let track = 0; track < store.tracks.size; track++) {
-    const w = trackWindow(store, names, track, start, end, res);
+    if (filter?.tracks && !filter.tracks.has(track)) continue;
+    const w = trackWindow(store, names, track, start, end, res, filter);
     if (w.spans.counts.length) spans.push(w.spans);
     if (w.instants.ids.length) instants.push(w.instants);
   }
   let arrows: Arrow[] = store.arrows
-    .filter((a) => a.toTime >= start && a.fromTime < end)
+    .filter((a) => a.toTime >= start && a.fromTime < end && (!filter || filter.matches(a.id)))
     .map((a) => ({ ...a, fromTime: ns(a.fromTime), toTime: ns(a.toTime) }));
   if (arrows.length > MAX_ARROWS) {
     arrows = arrows.filter((a) => a.toTime - a.fromTime >= res || a.fromTrack !== a.toTrack);

@@ -47,7 +47,7 @@ describe('StreamReader', () => {
       assert.ok(records.length < full || reader.pendingBytes === 0);
       if (reader.pendingBytes) {
         assert.match(warning ?? '', /cut short/);
-        assert.match(warning ?? '', new RegExp(`the ${records.length} whole records`));
+        assert.match(warning ?? '', new RegExp(`the ${records.length} whole record${records.length === 1 ? ' ' : 's '}`));
       }
     }
   });

@@ -15,22 +15,13 @@ import {
   type StreamHeader,
   type WireRecord,
 } from '../../../../protocol/generated/wire';
+import { UserError } from '../errors';
 
 const EMPTY = new Uint8Array(0);
 /** The largest header the reader accepts. */
 const HEADER_MAX = 4096;
-
-/** A problem found in a stream; the reader keeps every whole record before it. */
-export class StreamFormatError extends Error {
-  constructor(
-    message: string,
-    /** Byte offset in the stream where the problem is. */
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'StreamFormatError';
-  }
-}
+const NOT_A_STREAM = 'not an iolens stream (bad magic bytes at the start)';
+const NOT_A_STREAM_FIX = 'Open a trace written by I/O Lens (Save Trace…, `iolens record -o`, `iolens-tracer --output`).';
 
 /** Receives what the reader finds. */
 export interface StreamSink {
@@ -59,8 +50,8 @@ export class StreamReader {
   private headerSeen = false;
   /** The header, once read. */
   header: StreamHeader | undefined;
-  /** The first error; after it, input is ignored. */
-  error: StreamFormatError | undefined;
+  /** The first problem found (its `offset` says where); after it, input is ignored. */
+  error: UserError | undefined;
   readonly stats: ReaderStats = { records: 0, unknownRecords: 0, bytes: 0 };
 
   /**
@@ -114,19 +105,26 @@ export class StreamReader {
 
   /**
    * The input has ended. Returns a warning when it stopped inside the header or a record (a
-   * recording cut short by a crash or a full disk): everything before is kept.
+   * recording cut short by a crash or a full disk): everything before is kept. A stream without a
+   * whole header is unreadable: `error` then says why and what to do.
    */
   end(): string | undefined {
     if (this.error) return this.error.message;
     if (!this.headerSeen) {
-      if (this.pending.length === 0) return 'the stream is empty';
       const n = Math.min(this.pending.length, MAGIC.length);
-      for (let i = 0; i < n; i++) if (this.pending[i] !== MAGIC[i]) return 'not an iolens stream (bad magic bytes at the start)';
-      return `the stream ends inside its ${HEADER_SIZE}-byte header`;
+      let bad = false;
+      for (let i = 0; i < n; i++) if (this.pending[i] !== MAGIC[i]) bad = true;
+      this.error =
+        this.pending.length === 0
+          ? new UserError('trace', 'the stream is empty', 'It holds no recording: record the trace again (a recording that could not start leaves an empty file).', 0)
+          : bad
+            ? new UserError('trace', NOT_A_STREAM, NOT_A_STREAM_FIX, 0)
+            : new UserError('trace', `the stream ends inside its ${HEADER_SIZE}-byte header`, 'It was cut short before its first record: record the trace again.', 0);
+      return this.error.message;
     }
     if (this.pending.length) {
       const at = this.consumed;
-      return `the stream ends ${this.pending.length} bytes into a record at offset ${at}: it was cut short (crash or full disk); the ${this.stats.records} whole records before it are kept`;
+      return `the stream ends ${this.pending.length} bytes into a record at offset ${at}: it was cut short (crash or full disk); ${this.stats.records === 1 ? 'the 1 whole record' : `the ${this.stats.records} whole records`} before it ${this.stats.records === 1 ? 'is' : 'are'} kept`;
     }
     return undefined;
   }
@@ -136,8 +134,8 @@ export class StreamReader {
     return this.pending.length;
   }
 
-  private fail(message: string, offset: number): number {
-    this.error = new StreamFormatError(message, offset);
+  private fail(message: string, offset: number, fix = 'The trace is damaged from this point on: everything before it was read.'): number {
+    this.error = new UserError('trace', message, fix, offset);
     return Number.MAX_SAFE_INTEGER;
   }
 
@@ -148,15 +146,12 @@ export class StreamReader {
       if (buf.length < HEADER_SIZE) return 0;
       for (let i = 0; i < MAGIC.length; i++) {
         if (buf[i] !== MAGIC[i]) {
-          return this.fail('not an iolens stream (bad magic bytes at the start)', 0);
+          return this.fail(NOT_A_STREAM, 0, NOT_A_STREAM_FIX);
         }
       }
       const header = decodeHeader(view, 0);
       if (header.version > SCHEMA_VERSION) {
-        return this.fail(
-          `this stream uses schema version ${header.version}; this iolens reads up to version ${SCHEMA_VERSION}: update iolens`,
-          8,
-        );
+        return this.fail(`this stream uses schema version ${header.version}; this iolens reads up to version ${SCHEMA_VERSION}: update iolens`, 8, 'Update I/O Lens.');
       }
       if (header.headerSize < HEADER_SIZE || header.headerSize > HEADER_MAX || header.headerSize % 8 !== 0) {
         return this.fail(`bad header size ${header.headerSize}`, 10);

@@ -2,13 +2,14 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNative, NativeLoadError } from './native';
+import { isUserError } from '../errors';
+import { loadNative } from './native';
 
 describe('loading the native symbolizer', () => {
   it('says how to build it when it is missing', () => {
     assert.throws(() => loadNative('/nonexistent/iolens_symbols.node'), (e: unknown) => {
-      assert.ok(e instanceof NativeLoadError);
-      assert.match(e.message, /not built .*npm run build.*libdw-dev/);
+      assert.ok(isUserError(e) && e.code === 'symbolizer');
+      assert.match(e.text, /not built .*npm run build.*libdw-dev/);
       return true;
     });
   });
@@ -19,8 +20,8 @@ describe('loading the native symbolizer', () => {
       const bogus = join(dir, 'iolens_symbols.node');
       writeFileSync(bogus, 'not an ELF shared object');
       assert.throws(() => loadNative(bogus), (e: unknown) => {
-        assert.ok(e instanceof NativeLoadError);
-        assert.match(e.message, /failed to load: .*Rebuild it with `npm run build`/);
+        assert.ok(isUserError(e) && e.code === 'symbolizer');
+        assert.match(e.text, /failed to load: .*Rebuild it with `npm run build`/);
         return true;
       });
     } finally {

@@ -2,6 +2,7 @@
  * Loading the native symbolizer (native/, node-addon-api + libdw). When it cannot load, the error
  * says why and what fixes it: symbolization is the one thing iolens needs a native module for.
  */
+import { errorMessage, UserError } from '../errors';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/packageRoot';
@@ -42,14 +43,6 @@ interface NativeModule {
   Symbolizer: new (options?: { debugDirs?: string[] }) => NativeSymbolizer;
 }
 
-/** The addon could not be loaded; `message` says why and how to fix it. */
-export class NativeLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NativeLoadError';
-  }
-}
-
 let loaded: NativeModule | undefined;
 
 /** Path of the built addon. */
@@ -57,13 +50,14 @@ export function nativeAddonPath(): string {
   return join(packageRoot(), 'native', 'build', 'Release', 'iolens_symbols.node');
 }
 
-/** Load the addon once; throws NativeLoadError with the cause and the fix. */
+/** Load the addon once; throws a UserError ('symbolizer') with the cause and the fix. */
 export function loadNative(path = nativeAddonPath()): NativeModule {
   if (loaded && path === nativeAddonPath()) return loaded;
   if (!existsSync(path)) {
-    throw new NativeLoadError(
-      `the symbolizer addon is not built (${path} is missing), so stacks cannot be turned into source lines. ` +
-        'Build it with `npm run build` (it needs libdw-dev, g++ and make).',
+    throw new UserError(
+      'symbolizer',
+      `the symbolizer addon is not built (${path} is missing), so stacks cannot be turned into source lines`,
+      'Build it with `npm run build` (it needs libdw-dev, g++ and make).',
     );
   }
   try {
@@ -75,14 +69,12 @@ export function loadNative(path = nativeAddonPath()): NativeModule {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/libdw\.so|libelf\.so/.test(msg)) {
-      throw new NativeLoadError(`the symbolizer addon needs elfutils' libraries: ${msg}. Install them with \`apt-get install libdw1 libelf1\`.`);
+      throw new UserError('symbolizer', `the symbolizer addon needs elfutils' libraries: ${msg}`, 'Install them with `apt-get install libdw1 libelf1`.');
     }
     if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/.test(msg)) {
-      throw new NativeLoadError(
-        `the symbolizer addon was built for another Node.js version (${process.version} here): rebuild it with \`npm run build\`. (${msg})`,
-      );
+      throw new UserError('symbolizer', `the symbolizer addon was built for another Node.js version (${process.version} here; ${msg})`, 'Rebuild it with `npm run build`.');
     }
-    throw new NativeLoadError(`the symbolizer addon at ${path} failed to load: ${msg}. Rebuild it with \`npm run build\`.`);
+    throw new UserError('symbolizer', `the symbolizer addon at ${path} failed to load: ${msg}`, 'Rebuild it with `npm run build`.');
   }
 }
 
@@ -94,6 +86,6 @@ export function createSymbolizer(debugDirs?: string[]): { symbolizer: NativeSymb
   try {
     return { symbolizer: new (loadNative().Symbolizer)(debugDirs ? { debugDirs } : undefined), error: null };
   } catch (e) {
-    return { symbolizer: null, error: e instanceof Error ? e.message : String(e) };
+    return { symbolizer: null, error: errorMessage(e) };
   }
 }

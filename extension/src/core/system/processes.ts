@@ -1,13 +1,17 @@
 /**
- * The processes a user can attach to, read from /proc: pid, name, user, command line.
+ * The processes a user can attach to, read from /proc: pid, parent, name, user, executable,
+ * command line.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { processContainer } from './containers';
 
 /** A running process. */
 export interface ProcessEntry {
   readonly pid: number;
+  readonly ppid: number;
   readonly name: string;
+  /** The executable's path ('' when it may not be read: another user's process). */
+  readonly exe: string;
   readonly uid: number;
   readonly user: string;
   /** The full command line, or [name] for kernel threads. */
@@ -59,9 +63,17 @@ export function listProcesses(): ProcessEntry[] {
     } catch {
       continue;
     }
+    let exe = '';
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      /* another user's, or a kernel thread */
+    }
     out.push({
       pid,
+      ppid: Number(fields[1]) || 0,
       name,
+      exe,
       uid,
       user: users.get(uid) ?? String(uid),
       commandLine: cmd || `[${name}]`,
@@ -73,12 +85,59 @@ export function listProcesses(): ProcessEntry[] {
   return out;
 }
 
+/** How a process stands in the picker, first to last. */
+export type ProcessRank = 'workspace' | 'own' | 'editor' | 'other';
+
+/** Options of the picker's order. */
+export interface PickerOptions {
+  /** Pids left out (iolens itself). */
+  readonly exclude?: ReadonlySet<number>;
+  /** Folders whose programs come first (the workspace): the executable or a path on the command line inside them. */
+  readonly folders?: readonly string[];
+  /** A process of the editor itself (its server, extension hosts, helpers): after the user's others. */
+  readonly editorPid?: number;
+}
+
+/** The pids of `root`'s process tree: its ancestors and their descendants (the editor's own processes). */
+function treeOf(list: readonly ProcessEntry[], root: number): Set<number> {
+  const byPid = new Map(list.map((p) => [p.pid, p]));
+  // up to the topmost ancestor that is not init, then every descendant of it
+  let top = root;
+  for (let p = byPid.get(root); p && p.ppid > 1 && byPid.has(p.ppid); p = byPid.get(p.ppid)) top = p.ppid;
+  const tree = new Set([top]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of list) {
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+/** Where `p` goes in the picker. */
+export function processRank(p: ProcessEntry, uid: number, folders: readonly string[], editor: ReadonlySet<number>): ProcessRank {
+  const inFolder = (path: string): boolean => folders.some((f) => path === f || path.startsWith(f.endsWith('/') ? f : `${f}/`));
+  if (folders.length && (inFolder(p.exe) || p.commandLine.split(' ').some((a) => a.startsWith('/') && inFolder(a)))) return 'workspace';
+  if (editor.has(p.pid)) return 'editor';
+  return p.uid === uid ? 'own' : 'other';
+}
+
+const RANK_ORDER: Record<ProcessRank, number> = { workspace: 0, own: 1, editor: 2, other: 3 };
+
 /**
- * Processes in the order a picker shows them: the user's own first, newest first within each
- * group; kernel threads and the given pids (iolens itself) left out.
+ * Processes in the order a picker shows them, each with its rank: the workspace's programs first,
+ * then the user's own, then the editor's own (its server and helpers, which used to come first),
+ * then other users'; newest first within each; kernel threads and excluded pids left out.
  */
-export function pickerOrder(list: ProcessEntry[], uid: number, exclude: ReadonlySet<number> = new Set()): ProcessEntry[] {
+export function pickerOrder(list: ProcessEntry[], uid: number, options: PickerOptions | ReadonlySet<number> = {}): (ProcessEntry & { readonly rank: ProcessRank })[] {
+  const o: PickerOptions = options instanceof Set ? { exclude: options } : (options as PickerOptions);
+  const exclude = o.exclude ?? new Set<number>();
+  const editor = o.editorPid ? treeOf(list, o.editorPid) : new Set<number>();
   return list
     .filter((p) => !p.kernelThread && !exclude.has(p.pid))
-    .sort((a, b) => Number(b.uid === uid) - Number(a.uid === uid) || b.startTicks - a.startTicks);
+    .map((p) => ({ ...p, rank: processRank(p, uid, o.folders ?? [], editor) }))
+    .sort((a, b) => RANK_ORDER[a.rank] - RANK_ORDER[b.rank] || b.startTicks - a.startTicks);
 }

@@ -2,6 +2,7 @@
  * Trace files (.iolens): the stream exactly as the tracer wrote it, then a symbol section (every
  * stack resolved to source). A file cut short opens up to its last whole record, with a warning.
  */
+import { UserError } from '../errors';
 import { constants, createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { TraceEvent } from '../model/events';
@@ -150,9 +151,13 @@ export async function readTraceFile(
   }
   input.destroy();
   const warnings = pipeline.end();
-  if (pipeline.reader.error && !pipeline.reader.header) {
-    throw new Error(`${path}: ${pipeline.reader.error.message}`);
-  }
-  if (!pipeline.reader.header) throw new Error(`${path}: ${warnings[0] ?? 'not an iolens trace'}`);
+  const unreadable = unreadableTrace(pipeline);
+  if (unreadable) throw new UserError('trace', `${path}: ${unreadable.message}`, unreadable.fix, unreadable.offset);
   return { pipeline, warnings };
+}
+
+/** Why a trace that has been read to its end cannot be shown at all (no whole header), or undefined. */
+export function unreadableTrace(pipeline: TracePipeline): UserError | undefined {
+  if (pipeline.reader.header) return undefined;
+  return pipeline.reader.error ?? new UserError('trace', 'not an iolens trace');
 }

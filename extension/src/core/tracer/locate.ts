@@ -3,31 +3,25 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors';
 import { packageRoot } from '../util/packageRoot';
 
-/** The tracer binary is missing or not executable. */
-export class TracerMissingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TracerMissingError';
-  }
-}
-
-/** Path of iolens-tracer: $IOLENS_TRACER, else the one built in this installation. */
-export function tracerPath(): string {
-  const override = process.env.IOLENS_TRACER;
+/**
+ * Path of iolens-tracer: `override` (the editor's iolens.tracerPath, the command line's
+ * IOLENS_TRACER) when given, else the one built in this installation. Throws a UserError
+ * ('tracer') saying how to fix it when it is missing or not executable.
+ */
+export function tracerPath(override?: string): string {
   const path = override || join(packageRoot(), 'tracer', 'build', 'iolens-tracer');
   if (!existsSync(path)) {
-    throw new TracerMissingError(
-      override
-        ? `IOLENS_TRACER points to ${path}, which does not exist`
-        : `the tracer is not built (${path} is missing). Build it with \`npm run build\`.`,
-    );
+    throw override
+      ? new UserError('tracer', `the tracer ${path} does not exist`, 'Set iolens.tracerPath (IOLENS_TRACER for the command line) to an iolens-tracer binary, or clear it to use the one built with I/O Lens.')
+      : new UserError('tracer', `the tracer is not built (${path} is missing)`, 'Build it with `npm run build`.');
   }
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new TracerMissingError(`${path} is not executable: \`chmod +x ${path}\``);
+    throw new UserError('tracer', `${path} is not executable`, `Run \`chmod +x ${path}\`.`);
   }
   return path;
 }

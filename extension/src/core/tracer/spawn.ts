@@ -4,13 +4,16 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { UserError } from '../errors';
 import { tracerPath } from './locate';
 
-/** What to trace and how. */
 /** Which tracer backend: eBPF (needs CAP_BPF + CAP_PERFMON), ptrace (your own processes), or the best allowed. */
 export type Backend = 'ebpf' | 'ptrace' | 'auto';
 
+/** What to trace and how. */
 export interface TracerOptions {
+  /** The iolens-tracer binary (default: the one built with iolens; see tracerPath). */
+  readonly tracerPath?: string;
   /** Default: auto (eBPF when allowed, else ptrace). */
   readonly backend?: Backend;
   /** Attach to this process... */
@@ -65,7 +68,7 @@ export function tracerArgs(o: TracerOptions): string[] {
   if (o.noChildren) args.push('--no-children');
   if (o.pid !== undefined) args.push('--pid', String(o.pid));
   else if (o.command?.length) args.push('--', ...o.command);
-  else throw new Error('nothing to trace: give a pid or a command');
+  else throw new UserError('usage', 'nothing to trace: give a pid or a command');
   return args;
 }
 
@@ -96,7 +99,7 @@ export function onTracerDiagnostics(log: Readable, onLine: (line: string) => voi
 export function startTracer(o: TracerOptions): TracerHandle {
   const program = o.programStdio ?? 'inherit';
   const stdio: StdioOptions = [program === 'pipe' ? 'ignore' : 'inherit', program, program, 'pipe', 'pipe'];
-  const child = spawn(tracerPath(), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
+  const child = spawn(tracerPath(o.tracerPath), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
   const stream = child.stdio[3] as Readable;
   const log = child.stdio[4] as Readable;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -116,6 +119,21 @@ export function startTracer(o: TracerOptions): TracerHandle {
       log.destroy();
       stream.destroy();
       child.unref();
+      if (child.exitCode === null && child.signalCode === null) {
+        detaching.add(child);
+        child.once('close', () => detaching.delete(child));
+      }
     },
   };
+}
+
+/** Tracers let go of after their end record, still taking their probes off. */
+const detaching = new Set<ChildProcess>();
+
+/**
+ * How many tracers of this process are still detaching their probes: the kernel serializes
+ * attach and detach, so a new recording waits for them (seconds).
+ */
+export function tracersDetaching(): number {
+  return detaching.size;
 }

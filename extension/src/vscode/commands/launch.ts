@@ -3,9 +3,10 @@
  * environment) from the argument, the `iolens.launch` setting, or a short input flow. The program
  * is held back until the probes are attached, so no early event is lost.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { UserError } from '../../core/errors';
 import type { TraceSession } from '../../core/session/traceSession';
 import type { Sessions } from '../sessions';
 import { settings, type LaunchConfig } from '../settings';
@@ -66,4 +67,25 @@ export async function launchCommand(sessions: Sessions, arg?: LaunchConfig): Pro
   }
   const env = cfg.env ? { ...process.env, ...cfg.env } : undefined;
   return sessions.record({ command: [program, ...(cfg.args ?? [])], cwd, env }, basename(program));
+}
+
+/**
+ * "Launch with I/O Lens" on a file in the Explorer: its arguments from a box (Enter for none),
+ * then a traced launch in the workspace folder.
+ */
+export async function launchFileCommand(sessions: Sessions, uri?: vscode.Uri): Promise<TraceSession | undefined> {
+  if (!uri) return launchCommand(sessions);
+  const program = uri.fsPath;
+  try {
+    accessSync(program, constants.X_OK);
+  } catch {
+    throw new UserError('usage', `${vscode.workspace.asRelativePath(uri)} is not executable`, `Build it, or make it executable (\`chmod +x ${basename(program)}\`), then launch it again.`);
+  }
+  const args = await vscode.window.showInputBox({
+    title: `Launch ${basename(program)} with I/O Lens`,
+    prompt: 'Its arguments, separated by spaces (quote those with spaces); Enter for none',
+    value: '',
+  });
+  if (args === undefined) return undefined;
+  return sessions.record({ command: [program, ...splitArgs(args)], cwd: workspaceDir() ?? process.cwd() }, basename(program));
 }

@@ -2,6 +2,7 @@
  * I/O Lens: Open Trace… and Save Trace….
  */
 import * as vscode from 'vscode';
+import { inBackground } from '../errors';
 import type { Sessions } from '../sessions';
 
 const FILTERS = { 'I/O Lens traces': ['iolens'] };
@@ -33,7 +34,7 @@ export async function saveTraceCommand(sessions: Sessions, arg?: vscode.Uri | st
   await s.save(uri.fsPath);
   const open = 'Open';
   void vscode.window.showInformationMessage(`I/O Lens: trace saved to ${vscode.workspace.asRelativePath(uri)}${s.live ? ' (what was recorded so far)' : ''}.`, open).then((a) => {
-    if (a === open) void sessions.openFile(uri as vscode.Uri);
+    if (a === open) inBackground('Open Trace', sessions.openFile(uri as vscode.Uri));
   });
   return uri;
 }

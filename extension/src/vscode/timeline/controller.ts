@@ -4,10 +4,13 @@
  * and turns "open this frame" into an editor at the line.
  */
 import * as vscode from 'vscode';
-import type { FromWebview, Ns, ToWebview } from '../../../../protocol/messages';
+import { existsSync } from 'node:fs';
+import type { FrameInfo, FromWebview, Ns, TimelineAction, ToWebview } from '../../../../protocol/messages';
+import { describeError, errorMessage } from '../../core/errors';
 import type { TraceSession } from '../../core/session/traceSession';
+import { inBackground } from '../errors';
 import { log } from '../log';
-import { openEventSource, openFrame } from '../source';
+import { locateSource, openEventSource, openFrame } from '../source';
 import { timelineHtml, webviewRoots } from './html';
 
 /** Connects a webview and a session. */
@@ -24,7 +27,7 @@ export class TimelineController implements vscode.Disposable {
     extensionUri: vscode.Uri,
   ) {
     webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
-    webview.html = timelineHtml(webview, extensionUri, session.title);
+    webview.html = timelineHtml(webview, extensionUri, session.title, session.file);
     this.disposables.push(webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)));
     const off = session.onDidChange(() => this.pushSummary());
     this.disposables.push({ dispose: off });
@@ -36,6 +39,11 @@ export class TimelineController implements vscode.Disposable {
 
   private pushSummary(): void {
     if (this.ready) this.post({ type: 'summary', summary: this.session.summary() });
+  }
+
+  /** Ask the timeline to do something (a command or keybinding of the editor). */
+  act(action: TimelineAction): void {
+    this.post({ type: 'action', action });
   }
 
   /** Show and select an event (from the Stalls view). */
@@ -58,10 +66,16 @@ export class TimelineController implements vscode.Disposable {
           this.pendingReveal = undefined;
           break;
         case 'window':
-          this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution) });
+          this.post({ type: 'window', id: m.id, data: this.session.window(m.start, m.end, m.resolution, m.filter) });
+          break;
+        case 'filter':
+          this.post({ type: 'filter', id: m.id, ...this.session.filterSummary(m.filter) });
+          break;
+        case 'find':
+          this.post({ type: 'find', id: m.id, ref: this.session.find(m.eventId, m.dir, m.scope, m.filter) });
           break;
         case 'details':
-          this.post({ type: 'details', id: m.id, details: this.session.details(m.eventId) });
+          inBackground('Details', this.replyDetails(m.id, m.eventId));
           break;
         case 'histogram':
           this.post({ type: 'histogram', id: m.id, histogram: this.session.histogram(m.eventId, m.scope) });
@@ -70,7 +84,7 @@ export class TimelineController implements vscode.Disposable {
           this.post({ type: 'rate', id: m.id, rate: this.session.rate() });
           break;
         case 'openFrame':
-          void (m.frame < 0 ? openEventSource(this.session, m.eventId) : openFrame(this.session, m.eventId, m.frame));
+          inBackground('Open Source', m.frame < 0 ? openEventSource(this.session, m.eventId) : openFrame(this.session, m.eventId, m.frame));
           break;
         case 'select':
           this.selected = m.eventId;
@@ -82,12 +96,36 @@ export class TimelineController implements vscode.Disposable {
         case 'stop':
           this.session.stop();
           break;
+        case 'command':
+          if (m.command === 'showLog') log().show(true);
+          else inBackground('Open Trace', vscode.commands.executeCommand('iolens.openTrace'));
+          break;
       }
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      log().error(`timeline: ${m.type}: ${message}`);
-      if ('id' in m) this.post({ type: 'error', id: m.id, message });
+      const d = describeError(e);
+      if (d.bug) log().error(`timeline: ${m.type}: ${d.detail}`);
+      if ('id' in m) this.post({ type: 'error', id: m.id, message: d.message });
     }
+  }
+
+  /**
+   * The details of an event, its frames told apart: a source file that is neither here nor in the
+   * workspace (a library's build tree) cannot be opened, and says so instead of looking like a link.
+   */
+  private async replyDetails(id: number, eventId: number): Promise<void> {
+    try {
+      const d = this.session.details(eventId);
+      const stack = d ? await Promise.all(d.stack.map((f) => this.checkFrame(f))) : [];
+      this.post({ type: 'details', id, details: d ? { ...d, stack } : null });
+    } catch (e) {
+      log().error(`timeline: details: ${errorMessage(e)}`);
+      this.post({ type: 'error', id, message: errorMessage(e) });
+    }
+  }
+
+  private async checkFrame(f: FrameInfo): Promise<FrameInfo> {
+    if (!f.openable || !f.file || existsSync(f.file) || (await locateSource(f.file))) return f;
+    return { ...f, openable: false, problem: `no source here: ${f.file} is neither on this machine nor in the workspace` };
   }
 
   dispose(): void {

@@ -10,8 +10,11 @@ export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')];
 }
 
-/** The HTML of the timeline. */
-export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+/**
+ * The HTML of the timeline. `traceKey` names the trace it shows: a panel reused for another trace
+ * (iolens.reuseRecordingTab) must not restore the previous one's viewport and selection.
+ */
+export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, traceKey: string): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', name)).toString();
   const csp = [
@@ -33,7 +36,7 @@ export function timelineHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 <title>${esc(title)}</title>
 </head>
 <body>
-<div id="app"></div>
+<div id="app" data-trace="${esc(traceKey)}"></div>
 <script nonce="${nonce}" src="${asset('main.js')}"></script>
 </body>
 </html>`;

@@ -22,7 +22,7 @@ export class StraceLogEditorProvider implements vscode.CustomReadonlyEditorProvi
     const s = settings();
     const { session, result } = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `I/O Lens: importing the strace log ${vscode.workspace.asRelativePath(uri)}` },
-      () => TraceSession.openStraceLog(uri.fsPath, vscode.workspace.asRelativePath(uri), { minDurationNs: s.minDurationMs * 1e6, symbolPath: s.symbolSearchPath }),
+      () => TraceSession.openStraceLog(uri.fsPath, vscode.workspace.asRelativePath(uri), { minDurationNs: s.minDurationMs * 1e6, symbolPath: s.symbolSearchPath, sourceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }),
     );
     reportImport(uri, result);
     return new TraceDocument(uri, session);

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { TraceSession } from '../../core/session/traceSession';
+import { inBackground } from '../errors';
 import { log } from '../log';
 import { settings } from '../settings';
 import type { Sessions } from '../sessions';
@@ -26,15 +27,24 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
 
   constructor(private readonly sessions: Sessions) {}
 
-  async openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
-    const session = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `I/O Lens: reading ${uri.fsPath}` },
-      () => TraceSession.open(uri.fsPath, vscode.workspace.asRelativePath(uri), settings().symbolSearchPath),
+  /**
+   * Start reading the file and open at once: the timeline fills while it is read. A file that is
+   * no trace opens too, and says in the editor (and the log) what is wrong and what to do.
+   */
+  openCustomDocument(uri: vscode.Uri): TraceDocument {
+    const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+    const name = vscode.workspace.asRelativePath(uri);
+    const session = TraceSession.load(uri.fsPath, name, { symbolPath: settings().symbolSearchPath, sourceRoot: folder?.uri.fsPath });
+    inBackground(
+      'Open Trace',
+      session.whenFinished().then(() => {
+        if (session.failure) log().error(`cannot open ${uri.fsPath} as a trace: ${session.failure.text}`);
+        for (const w of session.warnings) {
+          log().warn(`${uri.fsPath}: ${w}`);
+          if (!session.failure) void vscode.window.showWarningMessage(`I/O Lens: ${name}: ${w}`);
+        }
+      }),
     );
-    for (const w of session.warnings) {
-      log().warn(`${uri.fsPath}: ${w}`);
-      void vscode.window.showWarningMessage(`I/O Lens: ${vscode.workspace.asRelativePath(uri)}: ${w}`);
-    }
     return new TraceDocument(uri, session);
   }
 

@@ -9,7 +9,7 @@ import { RULES } from '../../core/analysis/catalogue';
 import { chainLines } from '../../core/analysis/chainText';
 import { whereOf } from '../../core/analysis/resolve';
 import type { Finding, Severity } from '../../core/analysis/types';
-import { formatDuration } from '../../core/format/units';
+import { formatDuration } from '../../../../shared/format';
 import type { TraceSession } from '../../core/session/traceSession';
 import type { Sessions } from '../sessions';
 

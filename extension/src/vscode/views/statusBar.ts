@@ -3,7 +3,7 @@
  * clicking it opens the timeline.
  */
 import * as vscode from 'vscode';
-import { formatCount } from '../../core/format/units';
+import { formatCount } from '../../../../shared/format';
 import type { Sessions } from '../sessions';
 
 /** The recording indicator. */

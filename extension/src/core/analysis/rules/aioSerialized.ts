@@ -5,7 +5,7 @@
  * requests' latencies, which run one after the other instead of overlapping.
  */
 import type { AioEvent, SyscallEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { AIO_SERIALIZED_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { LatencyHistogram } from '../histogram';

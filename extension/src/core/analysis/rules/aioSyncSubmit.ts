@@ -7,7 +7,7 @@
  * without asynchronous direct I/O. Impact: the time spent inside those io_submit calls.
  */
 import type { SyscallEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { aioSyncFix } from '../catalogue';
 import { O_DIRECT } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';

@@ -4,7 +4,7 @@
  * the runs lasted (a CPU burned).
  */
 import type { SyscallEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { BUSY_POLL_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { RunTracker, type RunTotals } from './runs';

@@ -7,7 +7,7 @@
  */
 import type { SyscallEvent } from '../../model/events';
 import type { FilteredCounts } from '../../model/filtered';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { EAGAIN_SPIN_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { RunTracker, type RunTotals } from './runs';

@@ -5,7 +5,7 @@
  */
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix } from '../catalogue';
 import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';

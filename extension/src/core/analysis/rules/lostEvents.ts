@@ -4,7 +4,7 @@
  * each stats interval).
  */
 import type { DropEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { LOST_EVENTS_FIX } from '../catalogue';
 import type { AnalysisContext } from '../context';
 import type { RawFinding, Severity } from '../types';

@@ -10,7 +10,7 @@
  * thread at once, so memory and work stay bounded whatever the span.
  */
 import type { FilteredCounts } from '../../model/filtered';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { POOL_SATURATED_FIX } from '../catalogue';
 import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
 import { plural, TopEvents, type AnalysisContext } from '../context';

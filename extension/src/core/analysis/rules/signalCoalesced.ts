@@ -7,7 +7,7 @@
  */
 import type { SignalEvent, SyscallEvent } from '../../model/events';
 import { signalName } from '../../model/names';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { SIGNAL_COALESCED_FIX } from '../catalogue';
 import { plural, TopEvents, type AnalysisContext } from '../context';
 import { severityOf, worst } from '../severity';

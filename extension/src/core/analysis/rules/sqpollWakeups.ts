@@ -5,7 +5,7 @@
  * wake-up to the SQ thread's next submission.
  */
 import type { SyscallEvent, UringEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { SQPOLL_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';

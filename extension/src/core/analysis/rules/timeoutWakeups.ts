@@ -3,7 +3,7 @@
  * timer rather than for events. Impact: the turns that ran after those wake-ups.
  */
 import type { SyscallEvent } from '../../model/events';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { TIMEOUT_WAKEUPS_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';

@@ -5,7 +5,7 @@
  * interrupts piled up).
  */
 import type { UioStats } from '../../model/uio';
-import { formatDuration } from '../../format/units';
+import { formatDuration } from '../../../../../shared/format';
 import { UIO_MISSED_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf, worst } from '../severity';

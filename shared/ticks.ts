@@ -1,5 +1,5 @@
 /**
- * Ruler ticks: steps of 1, 2 or 5 times a power of ten nanoseconds, labelled in the unit that
+ * Time ticks (the timeline's ruler and the charts' time axes): steps of 1, 2 or 5 times a power of ten nanoseconds, labelled in the unit that
  * suits the times shown ("12.5 ms"). When absolute labels would need too many digits (deep zoom
  * far into a trace) the labels become offsets from an origin shown apart ("+150 µs").
  */

@@ -1,4 +1,7 @@
-/** Human-readable durations, times, counts and wall-clock times for the webview. */
+/**
+ * Human-readable durations, times, counts and wall-clock times: one owner for the extension host,
+ * the command line and the webview (shared/ is pure TypeScript both bundles import).
+ */
 
 /** "850 ns", "12.3 µs", "4.97 ms", "1.204 s". */
 export function formatDuration(ns: number): string {
@@ -8,6 +11,11 @@ export function formatDuration(ns: number): string {
   if (a < 1e6) return `${(ns / 1e3).toFixed(a < 1e4 ? 2 : 1)} µs`;
   if (a < 1e9) return `${(ns / 1e6).toFixed(a < 1e7 ? 2 : 1)} ms`;
   return `${(ns / 1e9).toFixed(3)} s`;
+}
+
+/** Seconds since the start of the trace, 6 decimals, padded: "   12.345678" (event lines). */
+export function formatTimestamp(ns: number, width = 12): string {
+  return (ns / 1e9).toFixed(6).padStart(width);
 }
 
 /** Time since the trace start, in seconds with µs precision: "1.234567 s". */
@@ -23,9 +31,16 @@ export function formatTimeAt(ns: number, precisionNs: number): string {
   return `${(ns / 1e9).toFixed(decimals)} s`;
 }
 
-/** 12345 -> "12,345". */
+/**
+ * 12345.6 -> "12,346". Not Intl or toLocaleString: loading ICU's locale data costs about 100 ms,
+ * which a recording's summary, printed right after a Ctrl-C, cannot afford (and toLocaleString made
+ * a formatter per call, a hot spot of the charts).
+ */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  if (!Number.isFinite(n)) return String(n);
+  const whole = String(Math.abs(Math.round(n)));
+  const grouped = whole.length > 3 && !whole.includes('e') ? whole.replace(/\B(?=(\d{3})+$)/g, ',') : whole;
+  return `${Math.round(n) < 0 ? '-' : ''}${grouped}`;
 }
 
 /** "1 event", "3 events". */
