@@ -26,6 +26,11 @@ const SLEEPS = new Set(['nanosleep', 'clock_nanosleep']);
 const SYNCS = new Set(['fsync', 'fdatasync']);
 const CLASS_BY_ID = new Map([...SYSCALLS.values()].map((s) => [s.id, s.class]));
 
+/** A sleep (nanosleep, clock_nanosleep): time a thread chose to pass, not I/O it waited for. */
+export function isSleep(name: string): boolean {
+  return SLEEPS.has(name);
+}
+
 /** A select/poll/epoll wait. */
 export function isMultiplexingWait(name: string): boolean {
   return MULTIPLEXING_WAITS.has(name);

@@ -3,19 +3,32 @@
  * latency histogram of a call kind or call site, the event rate.
  */
 import type { Histogram, Rate } from '../../../../protocol/messages';
+import { isSleep } from '../analysis/classify';
 import { formatLocation, sourceFrame } from '../format/source';
 import type { StackResolver } from '../symbols/stacks';
 import { Flag, KindCode, type TraceStore } from './traceStore';
 
-/** Ids of the waits and blocking calls that lasted at least `thresholdNs`, longest first. */
-export function stalls(store: TraceStore, thresholdNs: number, limit = 500): number[] {
-  const out: number[] = [];
+/**
+ * Per event: a wait or blocking call that can stall a thread. Sleeps are left out: a thread that
+ * sleeps chose to (a ticker, a back-off), and listing them buried the real stalls.
+ */
+function stallFilter(store: TraceStore): (id: number) => boolean {
   const flags = store.flags.view();
   const kind = store.kind.view();
+  const name = store.name.view();
+  const sleeps = new Set<number>();
+  for (let i = 0; i < store.names.size; i++) if (isSleep(store.names.get(i))) sleeps.add(i);
+  return (id) => kind[id] === KindCode.syscall && (flags[id] & (Flag.wait | Flag.blocking)) !== 0 && !sleeps.has(name[id]);
+}
+
+/** Ids of the waits and blocking calls (not sleeps) that lasted at least `thresholdNs`, longest first. */
+export function stalls(store: TraceStore, thresholdNs: number, limit = 500): number[] {
+  const out: number[] = [];
+  const isStall = stallFilter(store);
   const start = store.start.view();
   const end = store.end.view();
-  for (let id = 0; id < flags.length; id++) {
-    if (kind[id] !== KindCode.syscall || !(flags[id] & (Flag.wait | Flag.blocking))) continue;
+  for (let id = 0; id < start.length; id++) {
+    if (!isStall(id)) continue;
     if (end[id] - start[id] >= thresholdNs) out.push(id);
   }
   out.sort((a, b) => end[b] - start[b] - (end[a] - start[a]));
@@ -24,13 +37,12 @@ export function stalls(store: TraceStore, thresholdNs: number, limit = 500): num
 
 /** The longest wait or blocking call, whatever its length: what the Stalls view names when none passes its threshold. */
 export function longestStall(store: TraceStore): number | undefined {
-  const flags = store.flags.view();
-  const kind = store.kind.view();
+  const isStall = stallFilter(store);
   const start = store.start.view();
   const end = store.end.view();
   let best: number | undefined;
-  for (let id = 0; id < flags.length; id++) {
-    if (kind[id] !== KindCode.syscall || !(flags[id] & (Flag.wait | Flag.blocking))) continue;
+  for (let id = 0; id < start.length; id++) {
+    if (!isStall(id)) continue;
     if (best === undefined || end[id] - start[id] > end[best] - start[best]) best = id;
   }
   return best;

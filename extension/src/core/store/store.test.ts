@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { ns, Style, UNFINISHED_BIT } from '../../../../protocol/messages';
 import type { SyscallEvent } from '../model/events';
+import { Sys } from '../../../../protocol/generated/wire';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
-import { CallSites, histogram, rate, stalls } from './analysis';
+import { CallSites, histogram, longestStall, rate, stalls } from './analysis';
 import { eventDetails } from './details';
 import { Flag, TraceStore } from './traceStore';
 import { queryWindow } from './window';
@@ -116,6 +117,14 @@ describe('analysis', () => {
     assert.deepEqual(names, ['epoll_wait', 'read', 'epoll_wait', 'epoll_wait', 'epoll_wait', 'epoll_wait']);
     const d = ids.map((id) => (store.get(id)?.end ?? 0) - (store.get(id)?.start ?? 0));
     assert.deepEqual(d, [...d].sort((a, b) => b - a));
+  });
+
+  it('leaves sleeps out of the stalls: a thread that sleeps chose to', () => {
+    const store = new TraceStore(() => '');
+    store.add(syscall(1, 0, 50e6, { name: 'clock_nanosleep', sys: Sys.clock_nanosleep, args: {} }));
+    store.add(syscall(1, 60e6, 10e6));
+    assert.deepEqual(stalls(store, 1e6).map((id) => store.get(id)?.name), ['read']);
+    assert.equal(store.get(longestStall(store) ?? -1)?.name, 'read');
   });
 
   it('makes latency histograms by call kind and by call site', () => {
