@@ -179,7 +179,7 @@ static __always_inline __u8 uio_type(const struct iol_inode_info *ino, __u8 type
 		}
 		return IOL_FD_TYPE_UIO;
 	}
-	if (type == IOL_FD_TYPE_FILE) {
+	if (type == IOL_FD_TYPE_FILE || type == IOL_FD_TYPE_VIRTUAL) { /* config is a sysfs file: virtual */
 		t = bpf_map_lookup_elem(&uio_files, &file);
 		if (t)
 			return *t;
