@@ -34,7 +34,7 @@ function mutateLine(line: string, r: Rng, other: string[]): string {
     case 3:
       return line.replace(/[()[\]{}"]/, '');
     case 4:
-      return other[r.int(other.length)].slice(0, r.int(200)) + line.slice(r.int(line.length));
+      return (other.length ? other[r.int(other.length)].slice(0, r.int(200)) : '') + line.slice(r.int(line.length));
     case 5:
       return String.fromCharCode(...Array.from({ length: r.int(60) }, () => 32 + r.int(95)));
     case 6:
@@ -128,7 +128,8 @@ describe('fuzz: strace logs with malformed lines through the importer', function
 
   it('reads a log of garbage without throwing, reporting every line', async () => {
     const r = new Rng(7);
-    const good = seeds[0].filter((l) => /^\d+ \S+ \w+\(/.test(l)).slice(0, 5);
+    const good = seeds.flat().filter((l) => /^\d+ \S+ \w+\(/.test(l)).slice(0, 5);
+    assert.equal(good.length, 5, `five whole call lines to start the log with, from ${seeds.length} recorded logs`);
     const lines = [...good, ...Array.from({ length: 50000 }, () => mutateLine(seeds[1][r.int(seeds[1].length)], r, good))];
     const log = join(dir, 'garbage.strace');
     writeFileSync(log, lines.join('\n'));

@@ -50,8 +50,11 @@ describe('the diagnosis of real programs (ebpf)', function () {
   it('fio with libaio at depth 1: aio-serialized', async function () {
     requireInstalled(this, 'fio');
     rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=1', '--direct=1']), [], 120000);
-    const f = (await report(rec)).findings.find((x) => x.rule === 'aio-serialized');
-    assert.ok(f);
+    // aio-sync-submit replaces aio-serialized on a context whose completions were ready when io_submit
+    // returned; on this VM's disk a 4 KiB O_DIRECT read can complete that fast (see issue 9's note)
+    const r = await report(rec);
+    const f = r.findings.find((x) => x.rule === 'aio-serialized' || x.rule === 'aio-sync-submit');
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.rule)));
     assert.equal(f.where?.function, 'td_io_commit');
   });
 
