@@ -83,7 +83,9 @@ const CASES: readonly Case[] = [
     check: (f) => assert.match(f.title, /ran 25 requests one at a time/),
   },
   {
-    rule: 'aio-sync-submit', backends: BACKENDS, source: 'aio_eventfd', marks: ['aio-submit'],
+    // ptrace: its stops let any device finish before the next wait, so "ready at once" is no evidence
+    // there (docs/findings.md); the fixture's buffered reads are too fast for the cost evidence
+    rule: 'aio-sync-submit', backends: ['ebpf'], source: 'aio_eventfd', marks: ['aio-submit'],
     command: ['aio_eventfd', '--iterations', '25', '--buffered'], twin: ['aio_eventfd', '--iterations', '25'],
     check: (f) => assert.match(f.detail, /opened without O_DIRECT/),
   },
@@ -109,7 +111,7 @@ const CASES: readonly Case[] = [
   },
   {
     rule: 'herd-wakeups', backends: BACKENDS, source: 'accept_herd', marks: ['herd-accept'],
-    command: ['accept_herd', '--iterations', '200'], twin: ['accept_herd', '--iterations', '200', '--exclusive'],
+    command: ['accept_herd', '--iterations', '400'], twin: ['accept_herd', '--iterations', '400', '--exclusive'],
   },
 ];
 

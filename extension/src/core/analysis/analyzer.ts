@@ -429,6 +429,7 @@ export class TraceAnalyzer {
       const p = this.source.processes.find(pid);
       return p?.name || ctx.threadName(pid, pid);
     });
+    this.aioSync.stopsDelayWaits = this.source.meta?.backend === 'ptrace';
     const sync = this.aioSync.syncContexts(ctx);
     const findings: RawFinding[] = [
       ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),

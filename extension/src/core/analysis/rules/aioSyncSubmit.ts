@@ -102,12 +102,18 @@ export class AioSyncSubmitRule {
   }
 
   /**
+   * A trace of the ptrace backend: its stops between io_submit's return and the next wait give any
+   * device the time to finish, so completions found ready at once are no evidence there.
+   */
+  stopsDelayWaits = false;
+
+  /**
    * Why io_submit did the I/O, or null: completions found ready after io_submits made alone; or,
    * with several in flight (the first evidence cannot apply), io_submit costing 20 µs a request
    * and 5 times what the thread spent waiting for completions (io_getevents, select/poll/epoll).
    */
   private how(a: Acc, ctx?: AnalysisContext): 'ready' | 'slow' | null {
-    if (a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
+    if (!this.stopsDelayWaits && a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
     const waited = a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
     if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= SLOW_SUBMIT_NS * a.requests && a.submitNs >= 5 * waited) return 'slow';
     return null;

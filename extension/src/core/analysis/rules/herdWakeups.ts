@@ -13,7 +13,7 @@ import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
 const MIN_FUTILE = 50;
-const MIN_SHARE = 0.2;
+const MIN_SHARE = 0.1;
 
 interface Acc {
   readonly pid: number;
