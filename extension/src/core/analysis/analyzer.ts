@@ -191,9 +191,14 @@ export class TraceAnalyzer {
     else if (cls === 'setup') this.setup(e, id, t);
   }
 
+  /** A trace of the ptrace backend: its stops lengthen every call and delay every next call. */
+  private ptraceTrace(): boolean {
+    return this.source.meta?.backend === 'ptrace';
+  }
+
   /** What a call must last to have waited: the ptrace backend's stops lengthen every call. */
   private waitedNs(): number {
-    return this.source.meta?.backend === 'ptrace' ? WAITED_NS_PTRACE : WAITED_NS;
+    return this.ptraceTrace() ? WAITED_NS_PTRACE : WAITED_NS;
   }
 
   private fdOf(e: SyscallEvent): FdInfo | undefined {
@@ -429,13 +434,13 @@ export class TraceAnalyzer {
       const p = this.source.processes.find(pid);
       return p?.name || ctx.threadName(pid, pid);
     });
-    this.aioSync.stopsDelayWaits = this.source.meta?.backend === 'ptrace';
-    const sync = this.aioSync.syncContexts(ctx);
+    const ptrace = this.ptraceTrace();
+    const sync = this.aioSync.syncContexts(ctx, ptrace);
     const findings: RawFinding[] = [
       ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),
       ...this.busyPoll.findings(ctx),
       ...this.aioSerialized.findings(ctx, sync),
-      ...this.aioSync.findings(ctx),
+      ...this.aioSync.findings(ctx, ptrace),
       ...this.signalCoalesced.findings(ctx),
       ...this.pool.findings(ctx, threads),
       ...this.sqpoll.findings(ctx),

@@ -97,33 +97,29 @@ export class AioSyncSubmitRule {
   }
 
   /** Contexts found doing synchronous submissions. */
-  syncContexts(ctx?: AnalysisContext): Set<string> {
-    return new Set([...this.accs.values()].filter((a) => this.how(a, ctx) !== null).map((a) => a.ctx));
+  syncContexts(ctx: AnalysisContext | undefined, stopsDelayWaits: boolean): Set<string> {
+    return new Set([...this.accs.values()].filter((a) => this.how(a, ctx, stopsDelayWaits) !== null).map((a) => a.ctx));
   }
-
-  /**
-   * A trace of the ptrace backend: its stops between io_submit's return and the next wait give any
-   * device the time to finish, so completions found ready at once are no evidence there.
-   */
-  stopsDelayWaits = false;
 
   /**
    * Why io_submit did the I/O, or null: completions found ready after io_submits made alone; or,
    * with several in flight (the first evidence cannot apply), io_submit costing 20 µs a request
    * and 5 times what the thread spent waiting for completions (io_getevents, select/poll/epoll).
+   * `stopsDelayWaits` (a ptrace trace): its stops between io_submit's return and the next wait give
+   * any device the time to finish, so completions found ready at once are no evidence there.
    */
-  private how(a: Acc, ctx?: AnalysisContext): 'ready' | 'slow' | null {
-    if (!this.stopsDelayWaits && a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
+  private how(a: Acc, ctx: AnalysisContext | undefined, stopsDelayWaits: boolean): 'ready' | 'slow' | null {
+    if (!stopsDelayWaits && a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
     const waited = a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
     if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= SLOW_SUBMIT_NS * a.requests && a.submitNs >= 5 * waited) return 'slow';
     return null;
   }
 
   /** Findings. */
-  findings(ctx: AnalysisContext): RawFinding[] {
+  findings(ctx: AnalysisContext, stopsDelayWaits: boolean): RawFinding[] {
     const out: RawFinding[] = [];
     for (const a of this.accs.values()) {
-      const how = this.how(a, ctx);
+      const how = this.how(a, ctx, stopsDelayWaits);
       if (!how) continue;
       const impact = how === 'ready' ? a.syncNs : a.submitNs;
       const t = ctx.threads.get(a.pid, a.tid);
