@@ -128,8 +128,9 @@ describe('fuzz: strace logs with malformed lines through the importer', function
 
   it('reads a log of garbage without throwing, reporting every line', async () => {
     const r = new Rng(7);
-    const good = seeds.flat().filter((l) => /^\d+ \S+ \w+\(/.test(l)).slice(0, 5);
-    assert.equal(good.length, 5, `five whole call lines to start the log with, from ${seeds.length} recorded logs`);
+    // "PID TIME call(" as strace -f -o writes it, or "[pid PID] TIME call(" as it writes to a terminal
+    const good = seeds.flat().filter((l) => /^(\d+ +|\[pid +\d+\] )?\S+ \w+\(/.test(l)).slice(0, 5);
+    assert.equal(good.length, 5, `five whole call lines to start the log with, from ${seeds.length} recorded logs, which begin: ${JSON.stringify(seeds.map((s) => s[0]))}`);
     const lines = [...good, ...Array.from({ length: 50000 }, () => mutateLine(seeds[1][r.int(seeds[1].length)], r, good))];
     const log = join(dir, 'garbage.strace');
     writeFileSync(log, lines.join('\n'));
