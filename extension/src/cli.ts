@@ -147,7 +147,9 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      await stdout?.release();
+      if (stdout && !(await stdout.release())) {
+        process.stderr.write('iolens: warning: the live output\'s last lines (and the note of what it left out) could not be handed to its reader in time\n');
+      }
     }
   }
   if (cmd === 'import') {

@@ -31,12 +31,29 @@ export interface LiveOutputOptions {
   readonly recoverMs?: number;
 }
 
+/** Text waiting to be handed to the reader: some events, or the note of some left out. */
+interface Waiting {
+  readonly text: string;
+  /** Events it shows. */
+  readonly events: number;
+  /** Events its note says were left out. */
+  readonly noted: number;
+}
+
+/** Text handed to `out` while it holds less than this (bytes): what it holds can never be taken back,
+ * so it holds little, and the note of what is left out at the end is never far behind. */
+const HANDOFF_BYTES = 16 * 1024;
+
 /** Shows events live on `out`; see the file comment. */
 export class LiveOutput {
   /** Events left out in total. */
   skippedTotal = 0;
   private readonly queue: { e: TraceEvent; at: number }[] = [];
   private head = 0;
+  /** Formatted text not yet handed to `out`: it can still be left out (counted) at the end. */
+  private readonly waiting: Waiting[] = [];
+  private waitingHead = 0;
+  private waitingBytes = 0;
   private skipRun = 0;
   private behindUntil = 0;
   private failed: Error | undefined;
@@ -64,7 +81,7 @@ export class LiveOutput {
 
   /** It shows what comes: neither behind nor recovering, its reader has room. */
   get keepingUp(): boolean {
-    return !this.failed && Date.now() >= this.behindUntil && this.out.writableLength <= this.maxPending / 2;
+    return !this.failed && Date.now() >= this.behindUntil && this.pendingBytes <= this.maxPending / 2;
   }
 
   /** The recording reads the tracer's stream late (an event that ended long ago just came): this one
@@ -91,33 +108,51 @@ export class LiveOutput {
     let end = this.head;
     while (end < this.queue.length && this.queue[end].at <= cutoff) end++;
     if (end === this.head) {
-      this.flushSkipped(false);
-      return this.compact();
+      this.noteSkipped();
+      this.compact();
+      return this.handOff();
     }
     const due = this.queue.slice(this.head, end).map((q) => q.e).sort((a, b) => a.ts - b.ts);
     this.head = end;
     this.compact();
     this.show(due, budgetMs);
+    this.handOff();
   }
 
   /**
    * The recording ended: show what is left within `budgetMs` of formatting (the rest is left out,
-   * counted), then wait until the reader has taken the text or
-   * `deadline` (Date.now() ms) passes. Resolves true when everything written was taken.
+   * counted), then let the reader take the text until `deadline` (Date.now() ms). What it has not
+   * been handed by then is left out too, and the note of all that was left out goes last, so the
+   * output always ends saying what it lacks. Resolves true when everything was handed over.
    */
   async finish(deadline: number, budgetMs = this.budgetMs): Promise<boolean> {
     this.tick(true, Date.now(), budgetMs);
-    this.flushSkipped(true);
-    return this.drained(deadline);
+    this.noteSkipped(true);
+    this.handOff();
+    const handed = await this.until(() => this.waitingHead === this.waiting.length, deadline);
+    if (handed || this.failed) return handed;
+    let left = this.skipRun;
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      left += this.waiting[i].events + this.waiting[i].noted;
+      this.skippedTotal += this.waiting[i].events;
+    }
+    this.waiting.length = this.waitingHead = this.waitingBytes = this.skipRun = 0;
+    if (left) this.out.write(this.format.skipped(left));
+    return false;
+  }
+
+  /** Text not yet taken by the reader: waiting here, and held by `out`. */
+  private get pendingBytes(): number {
+    return this.waitingBytes + this.out.writableLength;
   }
 
   private show(events: TraceEvent[], budgetMs: number): void {
     const start = Date.now();
     let i = 0;
-    while (i < events.length && !this.failed && this.out.writableLength <= this.maxPending && Date.now() - start < budgetMs) {
+    while (i < events.length && !this.failed && this.pendingBytes <= this.maxPending && Date.now() - start < budgetMs) {
       const slice = events.slice(i, i + 16); // a line can cost milliseconds (a stack resolved the first time)
-      this.flushSkipped(false);
-      this.out.write(slice.map((e) => this.format.event(e)).join(''));
+      this.noteSkipped();
+      this.enqueue({ text: slice.map((e) => this.format.event(e)).join(''), events: slice.length, noted: 0 });
       i += slice.length;
     }
     if (i < events.length) this.skip(events.slice(i));
@@ -129,11 +164,29 @@ export class LiveOutput {
     this.behindUntil = Date.now() + this.recoverMs;
   }
 
-  /** Say what was left out, once the reader has room again (or now, at the end). */
-  private flushSkipped(force: boolean): void {
-    if (!this.skipRun || this.failed || (!force && this.out.writableLength > this.maxPending)) return;
-    this.out.write(this.format.skipped(this.skipRun));
+  /** Say what was left out, in its place, once the reader has room again (or now, at the end). */
+  private noteSkipped(force = false): void {
+    if (!this.skipRun || this.failed || (!force && this.pendingBytes > this.maxPending)) return;
+    this.enqueue({ text: this.format.skipped(this.skipRun), events: 0, noted: this.skipRun });
     this.skipRun = 0;
+  }
+
+  private enqueue(w: Waiting): void {
+    this.waiting.push(w);
+    this.waitingBytes += w.text.length;
+  }
+
+  /** Hand waiting text to `out` while it holds little; more as it takes it. */
+  private handOff(): void {
+    while (this.waitingHead < this.waiting.length && !this.failed && this.out.writableLength < HANDOFF_BYTES) {
+      const w = this.waiting[this.waitingHead++];
+      this.waitingBytes -= w.text.length;
+      this.out.write(w.text, () => this.handOff());
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
   }
 
   private compact(): void {
@@ -143,13 +196,14 @@ export class LiveOutput {
     }
   }
 
-  private drained(deadline: number): Promise<boolean> {
+  private until(done: () => boolean, deadline: number): Promise<boolean> {
     return new Promise((resolve) => {
       const check = (): void => {
         if (this.failed) return resolve(false);
-        if (this.out.writableLength === 0) return resolve(true);
+        if (done()) return resolve(true);
         if (Date.now() >= deadline) return resolve(false);
-        setTimeout(check, 10);
+        this.handOff();
+        setTimeout(check, 5);
       };
       check();
     });
