@@ -145,7 +145,10 @@ describe('io_uring depth (ebpf)', function () {
       const app = depthLine(text, 'the application reaped them');
       assert.deepEqual([app.p50, app.p99, app.max], [depth, depth, depth]);
       assert.equal(depthLine(text, 'the kernel posted the CQE').max, depth);
-      assert.match(text, new RegExp(`\\(${depth} whose reap was not seen counted until their CQE\\)`), 'the last ones, never reaped before the exit');
+      // the last batch the application takes is followed by no io_uring_enter that would show the
+      // CQ head moved: up to the whole queue (when the last completions came together), at least one
+      const unseen = /\((\d+) whose reap was not seen counted until their CQE\)/.exec(text);
+      assert.ok(unseen && Number(unseen[1]) >= 1 && Number(unseen[1]) <= depth, `the last ones, never reaped before the exit: ${unseen?.[0]}`);
     });
   }
 });
