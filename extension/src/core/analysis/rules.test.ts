@@ -58,6 +58,29 @@ describe('findings on synthetic traces', () => {
       assert.equal(loop?.blockedNs, 40 * MS);
     });
 
+    it('counts a read still in progress at the end (no stack yet) with the reads of its site, not apart', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 3; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('read', { ts: t, dur: 20 * MS, ret: 1, fd: 5, stackId: 2n });
+        t += 20 * MS + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+      t += 2 * MS + 10 * US;
+      // the stack of a call is taken when it returns: this one had not when the recording stopped
+      b.call('read', { ts: t, dur: 15 * MS, ret: 0, fd: 5, stackId: 0n, unfinished: true });
+      const a = analyze(b);
+      const found = a.of('loop-blocked');
+      assert.equal(found.length, 1, JSON.stringify(found.map((f) => [f.title, f.where?.line])));
+      const [f] = found;
+      assert.equal(f.where?.line, 88);
+      assert.equal(f.eventCount, 4);
+      assert.equal(f.impactNs, 75 * MS);
+      assert.match(f.title, /still blocked when the recording ended/);
+    });
+
     it('counts the fsyncs the tracer only counted, at their line', () => {
       const b = loopTrace();
       for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });

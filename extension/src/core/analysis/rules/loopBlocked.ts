@@ -122,14 +122,26 @@ export class LoopBlockedRule {
     const out: RawFinding[] = [];
     // stacks that differ only above the line to change (different callers, a runtime's frames) are one call site
     const merged = new Map<string, Acc>();
+    // a call still in progress when the recording ended has no stack yet (it is taken at the
+    // return): it counts with the site that made the same call on the same fd, not as one of its own
+    const stacked = new Map<string, Acc>();
     for (const a of this.accs.values()) {
-      const k = `${a.tid}:${a.call}:${siteKey(a.stackId)}`;
+      const k = `${a.tid}:${a.call}:${a.fd}`;
+      const known = stacked.get(k);
+      if (a.stackId !== 0n && (!known || a.ns > known.ns)) stacked.set(k, a);
+    }
+    const keyOf = (a: Acc): string => {
+      const site = a.stackId === 0n ? stacked.get(`${a.tid}:${a.call}:${a.fd}`) ?? a : a;
+      return `${a.tid}:${a.call}:${siteKey(site.stackId)}`;
+    };
+    for (const a of this.accs.values()) {
+      const k = keyOf(a);
       const m = merged.get(k);
       if (!m) {
         merged.set(k, { ...a, top: a.top.clone() });
         continue;
       }
-      const pick = a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
+      const pick = a.stackId === 0n ? m : m.stackId === 0n ? a : a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
       merged.set(k, {
         ...m, stackId: pick.stackId, fd: m.fd ?? a.fd, path: m.path ?? a.path, count: m.count + a.count, ns: m.ns + a.ns, max: Math.max(m.max, a.max),
         unfinished: m.unfinished || a.unfinished, filteredCount: m.filteredCount + a.filteredCount, filteredNs: m.filteredNs + a.filteredNs,
@@ -137,7 +149,7 @@ export class LoopBlockedRule {
       });
     }
     const byOriginal = new Map<Acc, Acc>();
-    for (const a of this.accs.values()) byOriginal.set(a, merged.get(`${a.tid}:${a.call}:${siteKey(a.stackId)}`) as Acc);
+    for (const a of this.accs.values()) byOriginal.set(a, merged.get(keyOf(a)) as Acc);
     const openNow = new Map<Acc, Pending[]>();
     for (const [tid, list] of this.open) {
       const exited = ctx.threads.find(tid)?.exited === true;
