@@ -23,6 +23,8 @@ export class FilterBox {
   private readonly input: HTMLInputElement;
   private readonly status: HTMLElement;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** What is wrong with the text in the box (not applied), null when it parses. */
+  private typedError: string | null = null;
   private applied = '';
 
   constructor(private readonly cb: FilterBoxCallbacks, initial = '') {
@@ -76,6 +78,8 @@ export class FilterBox {
 
   /** How much the filter matches (null: no filter), or why it could not be applied. */
   showResult(result: { events: number; tracks: number } | null, error: string | null = null): void {
+    // the answer for the filter still applied must not hide what is wrong with the text typed since
+    if (error === null && this.typedError !== null) return;
     this.el.classList.toggle('invalid', error !== null);
     this.input.setAttribute('aria-invalid', String(error !== null));
     this.status.classList.toggle('error', error !== null);
@@ -92,6 +96,7 @@ export class FilterBox {
   private typed(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const { error } = parseFilter(this.input.value);
+    this.typedError = error ?? null;
     if (error) {
       this.showResult(null, error);
       return;
@@ -105,6 +110,7 @@ export class FilterBox {
     this.timer = undefined;
     const text = this.input.value.trim();
     const { error } = parseFilter(text);
+    this.typedError = error ?? null;
     if (error) {
       this.showResult(null, error);
       return;
