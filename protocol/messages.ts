@@ -162,6 +162,24 @@ export interface FrameInfo {
   readonly problem: string | null;
 }
 
+/**
+ * One hop of a wait's wake-up chain, as the timeline draws it: the wait or blocking call (its
+ * track and span) and what ended it — the thread that woke it (the arrow's tail), or its own
+ * timeout, a signal, an interrupt, a completion.
+ */
+export interface ChainLink {
+  /** The hop's wait or blocking call: its event id, track and span. */
+  readonly event: number;
+  readonly track: number;
+  readonly start: Ns;
+  readonly end: Ns;
+  /** The hop in words ("read fd 5 <pipe> (20.1 ms) at pool.c:42: woken by worker-2 …"). */
+  readonly text: string;
+  /** Where the wake-up came from (the waker's track and the moment), null when no traced thread woke it. */
+  readonly fromTrack: number | null;
+  readonly fromTime: Ns | null;
+}
+
 /** What the details pane shows for one event. */
 export interface EventDetails {
   readonly id: number;
@@ -179,6 +197,8 @@ export interface EventDetails {
   readonly stack: readonly FrameInfo[];
   /** Key of the call site (for the latency histogram of "this call site"). */
   readonly callSite: string | null;
+  /** The wake-up chain of a wait or blocking call of 1 ms or more, its own hop first; empty when none. */
+  readonly chain: readonly ChainLink[];
 }
 
 /** A latency histogram. */

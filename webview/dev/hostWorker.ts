@@ -12,7 +12,8 @@
  * spans per 4 resolution steps on every lane: runs of narrow spans between spans 1.5 steps long, so
  * that merging cannot reduce them to a few blocks — the worst case for rasterizing).
  */
-import { ns, type EventDetails, type FromWebview, type Histogram, type Rate, type ToWebview, type TraceSummary, type WindowData } from '../../protocol/messages';
+import { ns, type ChainLink, type EventDetails, type FromWebview, type Histogram, type Rate, type ToWebview, type TraceSummary, type WindowData } from '../../protocol/messages';
+import { formatDuration } from '../../shared/format';
 import { TraceStore } from '../../extension/src/core/store/traceStore';
 import { compileFilter, findOccurrence, summarizeFilter } from '../../extension/src/core/store/filter';
 import { queryWindow } from '../../extension/src/core/store/window';
@@ -134,7 +135,21 @@ function details(id: number): EventDetails | null {
     pid: e.pid, tid: e.tid, thread: store.tracks.info(e.track)?.label ?? '?',
     start: ns(e.start), end: e.end === null ? null : ns(e.end), track: e.track,
     fields, stack: instant ? stack.slice(2) : stack, callSite: instant ? null : `src/conn.c:212#${id % 3}`,
+    chain: instant ? [] : fakeChain(id, e.track, e.start, e.end ?? e.start, fd, path),
   };
+}
+
+/** A wake-up chain for a call: woken by the next thread's write, itself woken by a third thread. */
+function fakeChain(id: number, track: number, start: number, end: number, fd: number, path: string): ChainLink[] {
+  const n = store.tracks.size;
+  if (n < 3) return [];
+  const waker = (track + 1) % n;
+  const second = (track + 2) % n;
+  const dur = end - start;
+  return [
+    { event: id, track, start: ns(start), end: ns(end), text: `read fd ${fd} ${path} (${formatDuration(dur)}) at conn.c:212 (conn_read): woken by worker-${waker} ${waker} from write at pool.c:42`, fromTrack: waker, fromTime: ns(end) },
+    { event: -1, track: waker, start: ns(start + dur / 4), end: ns(end), text: `← worker-${waker} ${waker} futex (${formatDuration((3 * dur) / 4)}) at pool.c:30 (take_job): woken by loader ${second} from futex`, fromTrack: second, fromTime: ns(start + dur / 4) },
+  ];
 }
 
 function histogram(id: number, scope: 'kind' | 'site'): Histogram {

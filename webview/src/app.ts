@@ -152,6 +152,7 @@ export class App {
     const details = new DetailsPane(bottom, {
       openFrame: (eventId, frame) => post({ type: 'openFrame', eventId, frame }),
       zoomTo: () => this.zoomToSelection(),
+      showHop: (link) => this.reveal({ id: link.event, track: link.track, start: link.start, end: link.end }),
     });
     const chartsPane = (this.chartsPane = new ChartsPane(
       bottom,
@@ -177,7 +178,7 @@ export class App {
       cache: this.cache,
       announcer,
       changed: (ref, d) => {
-        this.view.setSelection(ref);
+        this.view.setSelection(ref, d && ref && d.id === ref.id ? d.chain : []);
         this.store.update({ selection: ref });
         this.updateToolbar();
         const style = ref ? (this.fetcher.current()?.styleOf(ref.track, ref.id) ?? 1) : 1;

@@ -1,9 +1,10 @@
 /**
- * The details pane: the selected event's title, its fields (label/value, selectable text) and its
- * stack, with "Open source" (the best frame) and "Zoom to" buttons.
+ * The details pane: the selected event's title, its fields (label/value, selectable text), the
+ * wake-up chain of a wait (each hop a link to its event) and its stack, with "Open source" (the
+ * best frame) and "Zoom to" buttons.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { EventDetails } from '../../../protocol/messages';
+import type { ChainLink, EventDetails } from '../../../protocol/messages';
 import { formatDuration, formatTime } from '../../../shared/format';
 import { stackList } from './stackList';
 
@@ -11,6 +12,8 @@ import { stackList } from './stackList';
 export interface DetailsCallbacks {
   openFrame(eventId: number, frame: number): void;
   zoomTo(): void;
+  /** Select and show a hop of the wake-up chain. */
+  showHop(link: ChainLink): void;
 }
 
 /** The details pane. */
@@ -91,6 +94,32 @@ export class DetailsPane {
     this.message(text, 'pane-placeholder error');
   }
 
+  /** "What ended it": the chain's hops, the event's own first, each one a link to its event. */
+  private chainSection(chain: readonly ChainLink[]): HTMLElement[] {
+    const title = document.createElement('h3');
+    title.className = 'section-title';
+    title.textContent = chain.length > 1 ? `What ended it (${chain.length} hops, drawn on the timeline)` : 'What ended it';
+    const list = document.createElement('ol');
+    list.className = 'chain-list';
+    chain.forEach((link, i) => {
+      const li = document.createElement('li');
+      if (i === 0 || link.event < 0) li.textContent = link.text;
+      else {
+        const a = document.createElement('a');
+        a.href = '#';
+        a.textContent = link.text;
+        a.title = 'Select this wait on the timeline';
+        a.addEventListener('click', (ev) => {
+          ev.preventDefault();
+          this.cb.showHop(link);
+        });
+        li.append(a);
+      }
+      list.append(li);
+    });
+    return [title, list];
+  }
+
   /** Show an event's details. */
   show(d: EventDetails): void {
     this.current = d;
@@ -116,10 +145,12 @@ export class DetailsPane {
     if (!has('duration') && d.end !== null) add('Duration', formatDuration(d.end - d.start));
     for (const f of d.fields) add(f.label, f.value);
 
+    const parts: HTMLElement[] = [fields];
+    if (d.chain.length) parts.push(...this.chainSection(d.chain));
     const stackTitle = document.createElement('h3');
     stackTitle.className = 'section-title';
     stackTitle.textContent = d.stack.length ? `Stack (${d.stack.length} frames)` : 'Stack';
-    const parts: HTMLElement[] = [fields, stackTitle];
+    parts.push(stackTitle);
     if (d.stack.length) parts.push(stackList(d.stack, (i) => this.cb.openFrame(d.id, i)));
     else {
       const p = document.createElement('p');

@@ -102,6 +102,42 @@ export function pickArrows(arrows: readonly Arrow[], f: FrameInput): { arrow: Ar
   return out;
 }
 
+/** One arrow from (x1, y1) to (x2, y2) in the current stroke and fill, its head `head` px long. */
+function arrow(ctx: CanvasRenderingContext2D, x1: number, y1: number, x2: number, y2: number, head: number): void {
+  const dx = Math.max(Math.abs(x2 - x1) / 2, 12);
+  ctx.beginPath();
+  ctx.moveTo(x1, y1);
+  let tx: number;
+  let ty: number;
+  if (Math.abs(x2 - x1) < 3 && Math.abs(y2 - y1) >= 2) {
+    // Same instant on two tracks (a wake-up): straight down or up.
+    ctx.lineTo(x2, y2);
+    tx = x2 - x1;
+    ty = y2 - y1;
+  } else if (Math.abs(y2 - y1) < 2) {
+    // Same row: an arc above it.
+    const cx = (x1 + x2) / 2;
+    const cy = y1 - Math.min(14, 6 + Math.abs(x2 - x1) / 8);
+    ctx.quadraticCurveTo(cx, cy, x2, y2);
+    tx = x2 - cx;
+    ty = y2 - cy;
+  } else {
+    ctx.bezierCurveTo(x1 + dx, y1, x2 - dx, y2, x2, y2);
+    tx = dx;
+    ty = 0;
+  }
+  ctx.stroke();
+  const len = Math.hypot(tx, ty) || 1;
+  const ux = tx / len;
+  const uy = ty / len;
+  ctx.beginPath();
+  ctx.moveTo(x2, y2);
+  ctx.lineTo(x2 - ux * head - uy * head * 0.5, y2 - uy * head + ux * head * 0.5);
+  ctx.lineTo(x2 - ux * head + uy * head * 0.5, y2 - uy * head - ux * head * 0.5);
+  ctx.closePath();
+  ctx.fill();
+}
+
 /** Arrows between track rows, a curve with an arrowhead at the end. */
 export function drawArrows(ctx: CanvasRenderingContext2D, f: FrameInput, entry: WindowEntry | undefined): void {
   if (!entry || entry.data.arrows.length === 0) return;
@@ -125,43 +161,45 @@ export function drawArrows(ctx: CanvasRenderingContext2D, f: FrameInput, entry: 
       ctx.fillStyle = ctx.strokeStyle;
       ctx.globalAlpha = related ? 1 : 0.55;
       ctx.lineWidth = related ? 1.5 : 1;
-      const dx = Math.max(Math.abs(x2 - x1) / 2, 12);
-      ctx.beginPath();
-      ctx.moveTo(x1, y1);
-      let tx: number;
-      let ty: number;
-      if (Math.abs(x2 - x1) < 3 && Math.abs(y2 - y1) >= 2) {
-        // Same instant on two tracks (a wake-up): straight down or up.
-        ctx.lineTo(x2, y2);
-        tx = x2 - x1;
-        ty = y2 - y1;
-      } else if (Math.abs(y2 - y1) < 2) {
-        // Same row: an arc above it.
-        const cx = (x1 + x2) / 2;
-        const cy = y1 - Math.min(14, 6 + Math.abs(x2 - x1) / 8);
-        ctx.quadraticCurveTo(cx, cy, x2, y2);
-        tx = x2 - cx;
-        ty = y2 - cy;
-      } else {
-        ctx.bezierCurveTo(x1 + dx, y1, x2 - dx, y2, x2, y2);
-        tx = dx;
-        ty = 0;
-      }
-      ctx.stroke();
-      const len = Math.hypot(tx, ty) || 1;
-      const ux = tx / len;
-      const uy = ty / len;
-      const s = related ? 7 : 5;
-      ctx.beginPath();
-      ctx.moveTo(x2, y2);
-      ctx.lineTo(x2 - ux * s - uy * s * 0.5, y2 - uy * s + ux * s * 0.5);
-      ctx.lineTo(x2 - ux * s + uy * s * 0.5, y2 - uy * s - ux * s * 0.5);
-      ctx.closePath();
-      ctx.fill();
+      arrow(ctx, x1, y1, x2, y2, related ? 7 : 5);
     }
   }
   ctx.restore();
   ctx.globalAlpha = 1;
+}
+
+/**
+ * The selected wait's wake-up chain: each earlier hop's wait outlined (dashed), and an arrow in the
+ * focus colour from each waker to the end of the wait it ended. Hops on hidden or collapsed tracks
+ * are left out (the details pane lists every hop).
+ */
+export function drawChain(ctx: CanvasRenderingContext2D, f: FrameInput, entry: WindowEntry | undefined): void {
+  if (!f.chain.length) return;
+  const pal = f.palette;
+  ctx.save();
+  clipTrackArea(ctx, f);
+  ctx.strokeStyle = pal.focus;
+  ctx.fillStyle = pal.focus;
+  f.chain.forEach((link, i) => {
+    const row = f.layout.trackRow(link.track);
+    const lane = entry ? entry.laneOf(link.track, link.event) : 0;
+    if (row && i > 0) {
+      const x0 = f.scale.toPx(link.start);
+      const x1 = f.scale.toPx(link.end);
+      const y = canvasY(f, f.layout.laneTop(row, Math.min(lane, row.lanes - 1)));
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([3, 2]);
+      ctx.strokeRect(x0 - 1, y, Math.max(x1 - x0, 2) + 2, row.laneH);
+      ctx.setLineDash([]);
+    }
+    if (link.fromTrack === null || link.fromTime === null) return;
+    const ya = f.layout.anchorY(link.fromTrack, 0);
+    const yb = f.layout.anchorY(link.track, lane);
+    if (ya === undefined || yb === undefined) return;
+    ctx.lineWidth = 2;
+    arrow(ctx, f.scale.toPx(link.fromTime), canvasY(f, ya), f.scale.toPx(link.end), canvasY(f, yb), 8);
+  });
+  ctx.restore();
 }
 
 /** The selected event's outline and dashed guides at its start and end. */

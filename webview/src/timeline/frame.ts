@@ -1,4 +1,5 @@
 /** What one frame of the timeline is drawn from, and the fixed metrics of the drawing. */
+import type { ChainLink } from '../../../protocol/messages';
 import type { Palette } from './colors';
 import type { TrackLayout } from './layout';
 import type { EventRef } from './navigation';
@@ -35,6 +36,8 @@ export interface FrameInput {
   readonly entry: WindowEntry | undefined;
   readonly palette: Palette;
   readonly selection: EventRef | null;
+  /** The selected wait's wake-up chain (empty when it has none). */
+  readonly chain: readonly ChainLink[];
   /** Outline of the block under the mouse. */
   readonly hover: Rect | null;
   /** Track whose label is under the mouse (or of the hovered event). */

@@ -4,7 +4,7 @@
  * from the window cache on animation frames, hit-tests against the last frame, and turns input
  * into viewport changes and selection requests.
  */
-import { ns, type EventDetails, type TraceSummary } from '../../../protocol/messages';
+import { ns, type ChainLink, type EventDetails, type TraceSummary } from '../../../protocol/messages';
 import { readPalette, type Palette } from './colors';
 import { LABEL_W, LABEL_W_MAX, LABEL_W_MIN, RULER_H, type FrameInput, type Rect } from './frame';
 import { hitTest, type FrameGeometry, type Hit } from './hittest';
@@ -64,6 +64,7 @@ export class TimelineView implements InputHost {
   private collapsed = new Set<string>();
   private pinned: ReadonlySet<number> = new Set();
   private selection: EventRef | null = null;
+  private chain: readonly ChainLink[] = [];
   private geometry: FrameGeometry = { tracks: new Map(), gaps: [] };
   private width = 1;
   private height = 1;
@@ -180,9 +181,10 @@ export class TimelineView implements InputHost {
     this.relayout();
   }
 
-  /** The selected event (drawn outlined). */
-  setSelection(ref: EventRef | null): void {
+  /** The selected event (drawn outlined) and its wake-up chain (drawn as arrows from the wakers). */
+  setSelection(ref: EventRef | null, chain: readonly ChainLink[] = []): void {
     this.selection = ref;
+    this.chain = ref ? chain : [];
     this.requestDraw();
   }
 
@@ -282,6 +284,7 @@ export class TimelineView implements InputHost {
       entry: this.fetcher.current(),
       palette: this.palette,
       selection: this.selection,
+      chain: this.chain,
       hover: this.hover?.rect ?? null,
       hoverTrack: this.hoverTrack(),
       cursorX: this.isDragging ? null : this.cursorX,

@@ -396,7 +396,7 @@ export class TraceSession {
   details(id: number): EventDetails | null {
     const e = this.store.get(id);
     const processes = this.pipeline.trace.processes;
-    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, (pid, tid) => processes.threadName(pid, tid)) : null;
+    return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, (pid, tid) => processes.threadName(pid, tid), this.chainOf(id)) : null;
   }
 
   histogram(id: number, scope: 'kind' | 'site'): Histogram {

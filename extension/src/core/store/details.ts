@@ -8,7 +8,9 @@ import { formatDuration } from '../../../../shared/format';
 import type { ArgValue } from '../model/events';
 import { errnoName } from '../model/names';
 import type { StackResolver } from '../symbols/stacks';
+import type { ChainHop } from '../analysis/types';
 import type { CallSites } from './analysis';
+import { chainLinks } from './chainLinks';
 import { Flag, type TraceStore } from './traceStore';
 
 function show(v: ArgValue): string {
@@ -64,10 +66,10 @@ function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boo
 
 /**
  * The details of event `id`. `threadName` names the event's thread (or, as a function, any
- * thread: the ones that submitted and reaped a request).
+ * thread: the ones that submitted and reaped a request, the hops of its wake-up `chain`).
  */
 export function eventDetails(
-  store: TraceStore, resolver: StackResolver, sites: CallSites, id: number, threadName: string | ((pid: number, tid: number) => string),
+  store: TraceStore, resolver: StackResolver, sites: CallSites, id: number, threadName: string | ((pid: number, tid: number) => string), chain: readonly ChainHop[] = [],
 ): EventDetails | null {
   const e = store.get(id);
   if (!e) return null;
@@ -127,5 +129,6 @@ export function eventDetails(
     fields,
     stack: frameInfos(resolver, e.stackId),
     callSite: sites.of(id),
+    chain: chainLinks(store, resolver, chain, nameOf),
   };
 }
