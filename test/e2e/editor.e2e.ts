@@ -367,6 +367,35 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
   });
 
   // The gallery the issue asks to look at: every theme, wide and narrow.
+  it('stays usable in an editor column about 300 px wide: the details under their buttons, not behind them', async () => {
+    const { page } = session;
+    await runCommand(page, 'View: Close All Editors');
+    // four editor groups side by side (the window keeps its size: a narrow window changes more than
+    // the column), the trace in the first
+    for (let i = 0; i < 3; i++) await runCommand(page, 'View: New Editor Group to the Right');
+    try {
+      await runCommand(page, 'View: Focus First Editor Group');
+      await openExplorerFile(page, 'demo/uio-edu-epoll.iolens');
+      const frame = await trace(page);
+      await until('the trace read', async () => (await status(frame)) === 'Recorded');
+      const width = await page.locator('iframe.webview.ready').filter({ visible: true }).last().evaluate((el) => el.getBoundingClientRect().width);
+      assert.ok(width <= 380, `the timeline's column is narrow (${width} px)`);
+      const canvas = frame.locator('canvas.timeline-canvas');
+      await canvas.focus();
+      await canvas.press('ArrowDown');
+      await canvas.press('ArrowRight');
+      const firstRow = frame.locator('.details dl.fields dt').first();
+      await firstRow.waitFor({ state: 'visible', timeout: 10_000 });
+      const header = await frame.locator('.details .pane-header').boundingBox();
+      const row = await firstRow.boundingBox();
+      assert.ok(header && row && row.y >= header.y + header.height - 1, `the first row (y ${row?.y}) below the header (bottom ${header ? header.y + header.height : '?'})`);
+      assert.ok(await frame.locator('.toolbar .tb-title').isVisible(), 'the toolbar keeps its title');
+      await screenshot(page, 'editor-narrow-300-light');
+    } finally {
+      await runCommand(page, 'View: Close All Editor Groups');
+    }
+  });
+
   for (const [theme, tag] of [
     ['Default Light Modern', 'light'],
     ['Default Dark Modern', 'dark'],
@@ -397,6 +426,9 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
         await runCommand(page, 'I/O Lens: Focus on Stalls View');
         await page.waitForTimeout(1200);
         await screenshot(page, `editor-gallery-${tag}-${width}-recorded`);
+        await runCommand(page, 'I/O Lens: Focus on Findings View');
+        await page.waitForTimeout(800);
+        await screenshot(page, `editor-gallery-${tag}-${width}-findings`);
         await frame.locator('canvas.timeline-canvas').press('?');
         await frame.locator('.keys-help').waitFor({ state: 'visible', timeout: 5000 });
         await screenshot(page, `editor-gallery-${tag}-${width}-keys`);

@@ -104,6 +104,20 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await screenshot(page, '4-source-from-stalls-view');
   });
 
+  it('the Findings view names the blocked event loop, ranked, and opens the line to change', async () => {
+    const { page } = session;
+    await runCommand(page, 'I/O Lens: Focus on Findings View');
+    const group = page.locator('.monaco-list-row').filter({ hasText: /^event loop blocked/ }).first();
+    await group.waitFor({ timeout: 15_000 });
+    const finding = page.locator('.monaco-list-row').filter({ hasText: /read\(\) blocked the event loop/ }).first();
+    await finding.waitFor({ timeout: 15_000 });
+    assert.match((await finding.textContent()) ?? '', new RegExp(`epoll_stall\\.c:${markLine('stall-read')} +read\\(\\) blocked the event loop .*[\\d.]+ m?s`));
+    await screenshot(page, '3b-findings-view');
+    await finding.click();
+    await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
+    await screenshot(page, '3c-source-from-findings-view');
+  });
+
   it('clicking the stall in the timeline selects it; its details open the source at the marked line', async () => {
     const { page } = session;
     await runCommand(page, 'I/O Lens: Show Timeline');
@@ -118,6 +132,10 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await canvas.click({ position: { x: box.width * 0.6, y } });
     const title = frame.locator('.details .pane-title');
     await until('the stall selected', async () => /^read — \d+\.\d ms$/.test((await title.textContent()) ?? ''));
+    // what ended it: the stall-writer's write (the chain drawn from its track), after its sleep
+    const hops = frame.locator('.details ol.chain-list li');
+    await hops.first().waitFor({ timeout: 10_000 });
+    assert.match((await hops.first().textContent()) ?? '', /^read fd \d+ .*: woken by stall-writer/);
     await screenshot(page, '5-timeline-stall-selected');
     await frame.getByRole('button', { name: 'Open source' }).click();
     await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));

@@ -109,6 +109,39 @@ describe('I/O Lens in VS Code', function () {
     await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
     assert.ok(api.sessions.timeline(session), 'the timeline shows the finding');
 
+    // the Findings view: grouped by rule, ranked by impact; the blocked loop at the stalled read's
+    // line with its wake-up chain as children; by file, the same finding under epoll_stall.c; a
+    // selected finding opens its line
+    const groups = await until('findings', () => {
+      const g = api.findingsView.getChildren();
+      return g.length ? g : undefined;
+    });
+    const totals = groups.map((g) => (g.kind === 'group' ? g.findings.reduce((n, f) => n + f.impactNs, 0) : 0));
+    assert.deepEqual(totals, [...totals].sort((a, b) => b - a), 'groups ranked by the time at stake');
+    const loopGroup = groups.find((g) => g.kind === 'group' && g.findings[0].rule === 'loop-blocked');
+    assert.ok(loopGroup, `a loop-blocked group: ${groups.map((g) => (g.kind === 'group' ? g.label : g.kind)).join(', ')}`);
+    assert.equal(api.findingsView.getTreeItem(loopGroup).label, 'event loop blocked');
+    const [node] = api.findingsView.getChildren(loopGroup);
+    assert.ok(node?.kind === 'finding');
+    const item = api.findingsView.getTreeItem(node);
+    assert.match(String(item.label), new RegExp(`^epoll_stall\\.c:${markLine('epoll_stall', 'stall-read')}  read\\(\\) blocked the event loop .* 4 times`));
+    assert.match(String(item.description), /^\d+(\.\d+)? m?s$/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /\*\*Fix:\*\* make fd \d+ non\\-blocking/);
+    const hops = api.findingsView.getChildren(node);
+    assert.equal(hops.length, node.finding.chain.length);
+    if (hops.length) assert.match(String(api.findingsView.getTreeItem(hops[0]).label), /^read fd \d+/);
+    api.findingsView.groupBy('file');
+    const byFile = api.findingsView.getChildren();
+    const fileGroup = byFile.find((g) => g.kind === 'group' && g.label === 'epoll_stall.c');
+    assert.ok(fileGroup, `an epoll_stall.c group: ${byFile.map((g) => (g.kind === 'group' ? g.label : g.kind)).join(', ')}`);
+    assert.ok(api.findingsView.getChildren(fileGroup).some((n) => n.kind === 'finding' && n.finding.rule === 'loop-blocked'));
+    api.findingsView.groupBy('rule');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('iolens.openFinding', node);
+    const opened = await until('the finding\'s line', () => vscode.window.activeTextEditor);
+    assert.equal(opened.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+    assert.equal(opened.selection.active.line + 1, markLine('epoll_stall', 'stall-read'));
+
     // the call sites beside the code: a CodeLens above the stalled read, a hover with its latencies
     const stallLine = markLine('epoll_stall', 'stall-read');
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);

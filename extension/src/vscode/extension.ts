@@ -1,5 +1,5 @@
 /**
- * I/O Lens in VS Code: commands, the Stalls view, the recording indicator, the timeline and the
+ * I/O Lens in VS Code: commands, the Findings and Stalls views, the recording indicator, the timeline and the
  * .iolens editor. The only folder that imports `vscode`; everything else is extension/src/core.
  */
 import * as vscode from 'vscode';
@@ -20,6 +20,7 @@ import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
 import { CallSiteLenses } from './views/callSites';
 import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
+import { FindingsView, openFindingNode, type FindingsNode } from './views/findingsView';
 import { StallsProvider, type StallItem } from './views/stalls';
 
 /** What activate() returns: the extension's API, for tests and other extensions. */
@@ -29,6 +30,8 @@ export interface IolensApi {
   readonly backends: BackendState;
   /** The findings in the Problems panel. */
   readonly findings: FindingsDiagnostics;
+  /** The Findings view. */
+  readonly findingsView: FindingsView;
   /** The CodeLens and hover of the call sites. */
   readonly callSites: CallSiteLenses;
 }
@@ -41,6 +44,11 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const stallsView = vscode.window.createTreeView('iolens.stalls', { treeDataProvider: stalls, showCollapseAll: false });
   stalls.setView(stallsView);
   const findings = new FindingsDiagnostics(sessions);
+  const findingsView = new FindingsView(sessions);
+  /** The finding (or hop) whose line the selection opened last. */
+  let openedFinding: string | undefined;
+  const findingsTree = vscode.window.createTreeView('iolens.findings', { treeDataProvider: findingsView, showCollapseAll: true });
+  findingsView.setView(findingsTree);
   const callSites = new CallSiteLenses(sessions);
   const reg = vscode.commands.registerCommand;
   context.subscriptions.push(
@@ -50,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     stalls,
     stallsView,
     findings,
+    findingsView,
+    findingsTree,
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, findings, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
     callSites,
     vscode.languages.registerCodeLensProvider({ scheme: 'file' }, callSites),
@@ -87,6 +97,18 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
     reg('iolens.enableEbpf', guard('Enable eBPF Tracing', () => enableEbpfCommand(backends))),
     reg('iolens.installCli', guard('Install the iolens command', () => installCliCommand(context.extensionPath))),
     reg('iolens.refreshStalls', () => stalls.refresh()),
+    reg('iolens.findingsByRule', () => findingsView.groupBy('rule')),
+    reg('iolens.findingsByFile', () => findingsView.groupBy('file')),
+    reg('iolens.openFinding', guard('Open Finding', (node: FindingsNode) => openFindingNode(sessions, node))),
+    findingsTree.onDidChangeSelection((e) => {
+      // a refresh hands the tree new nodes for the selected finding: that is not a new choice, and
+      // opening its line again would take the focus from wherever the user is (a quick pick)
+      const node = e.selection[0];
+      const key = node?.key;
+      if (key === openedFinding) return;
+      openedFinding = key;
+      if (node && node.kind !== 'group') void vscode.commands.executeCommand('iolens.openFinding', node);
+    }),
     reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
       sessions.showTimeline(item.session)?.reveal(item.eventId);
       return openEventSource(item.session, item.eventId);
@@ -105,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   // the status bar says which backend the next recording uses; the iolens command follows updates
   inBackground('Check the tracer', backends.check());
   refreshCli(context.extensionPath);
-  return { sessions, stalls, backends, findings, callSites };
+  return { sessions, stalls, backends, findings, findingsView, callSites };
 }
 
 export function deactivate(): void {
