@@ -137,7 +137,7 @@ enum iol_counter {
 	IOL_CNT_RING_FULL,       /* event records lost: ring full */
 	IOL_CNT_STACK_RING_FULL, /* stack records lost: ring full (their events keep a stack id) */
 	IOL_CNT_AIO_LIMIT,       /* iocbs / completions beyond IOL_MAX_AIO_BATCH */
-	IOL_CNT_MAP_FULL,        /* syscalls not followed: inflight map full */
+	IOL_CNT_MAP_FULL,        /* a kernel-side map was full: a syscall, process or code ranges not followed */
 	IOL_CNT_SUMMARY_FULL,    /* short blocking calls not counted: summaries map full */
 	IOL_CNT_MAX,
 };

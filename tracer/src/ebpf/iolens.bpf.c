@@ -100,8 +100,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			return 0;
 		}
 		r = bpf_map_lookup_elem(&exec_ranges, &ptgid);
-		if (r)
-			bpf_map_update_elem(&exec_ranges, &ctgid, r, BPF_ANY);
+		/* without them its frameless callers are lost until the tracer rescans its maps: counted */
+		if (r && bpf_map_update_elem(&exec_ranges, &ctgid, r, BPF_ANY))
+			count(IOL_CNT_MAP_FULL);
 		emit_task(IOL_TASK_EVENT_PROCESS_START, child, ptgid, parent->pid, 0, 0, NULL);
 	} else if (!(proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC)) {
 		emit_task(IOL_TASK_EVENT_THREAD_START, child, ptgid, parent->pid, 0, 0, NULL);
