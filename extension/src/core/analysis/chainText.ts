@@ -34,6 +34,11 @@ function call(h: ChainHop): string {
   return `${h.call}${fd} (${formatDuration(h.dur)})`;
 }
 
+/** A thread as the chain, the report and the editor name it: "stall-writer 100/102". */
+export function threadLabel(name: string, pid: number, tid: number): string {
+  return `${name ? `${name} ` : ''}${pid}/${tid}`;
+}
+
 /** The chain's lines; `where` formats a hop's location ("src/a.c:12 (f)"), `thread` names a thread. */
 export function chainLines(hops: readonly ChainHop[], where: (h: ChainHop) => string | null, thread: (pid: number, tid: number) => string): string[] {
   return hops.map((h, i) => {

@@ -4,6 +4,7 @@
  * calls the tracer only counted.
  */
 import { isAbsolute, relative } from 'node:path';
+import { threadLabel } from '../analysis/chainText';
 import { resolveFindings } from '../analysis/resolve';
 import type { AnalysisResult } from '../analysis/types';
 import type { TraceAssembler } from '../model/assembler';
@@ -111,10 +112,7 @@ export function diagnosisText(input: Pick<ReportInput, 'trace' | 'resolver' | 'c
       const rel = relative(input.cwd, file);
       return !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
     },
-    thread: (pid, tid) => {
-      const name = input.trace.processes.threadName(pid, tid);
-      return `${name ? `${name} ` : ''}${pid}/${tid}`;
-    },
+    thread: (pid, tid) => threadLabel(input.trace.processes.threadName(pid, tid), pid, tid),
   };
 }
 

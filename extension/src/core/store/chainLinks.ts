@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { ns, type ChainLink } from '../../../../protocol/messages';
-import { chainLines, whereText } from '../analysis/chainText';
+import { chainLines, threadLabel, whereText } from '../analysis/chainText';
 import { whereOf } from '../analysis/resolve';
 import type { ChainHop } from '../analysis/types';
 import type { StackResolver } from '../symbols/stacks';
@@ -13,7 +13,7 @@ import type { TraceStore } from './traceStore';
 
 /** The chain's hops (innermost first) as links; a hop whose event the store no longer holds is left out. */
 export function chainLinks(store: TraceStore, resolver: StackResolver, hops: readonly ChainHop[], threadName: (pid: number, tid: number) => string): ChainLink[] {
-  const texts = chainLines(hops, (h) => whereText(whereOf(resolver, h.stackId), (file) => basename(file)), (pid, tid) => `${threadName(pid, tid)} ${tid}`);
+  const texts = chainLines(hops, (h) => whereText(whereOf(resolver, h.stackId), (file) => basename(file)), (pid, tid) => threadLabel(threadName(pid, tid), pid, tid));
   const links: ChainLink[] = [];
   hops.forEach((h, i) => {
     const e = h.event >= 0 ? store.get(h.event) : undefined;

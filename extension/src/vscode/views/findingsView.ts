@@ -9,7 +9,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { RULES } from '../../core/analysis/catalogue';
-import { chainLines } from '../../core/analysis/chainText';
+import { chainLines, threadLabel } from '../../core/analysis/chainText';
 import { whereOf } from '../../core/analysis/resolve';
 import type { ChainHop, Finding, Severity } from '../../core/analysis/types';
 import type { TraceSession } from '../../core/session/traceSession';
@@ -198,7 +198,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
 
   private hopItem(node: Extract<FindingsNode, { kind: 'hop' }>): vscode.TreeItem {
     const s = node.session;
-    const thread = (pid: number, tid: number): string => `${s.pipeline.trace.processes.threadName(pid, tid)} ${pid}/${tid}`;
+    const thread = (pid: number, tid: number): string => threadLabel(s.pipeline.trace.processes.threadName(pid, tid), pid, tid);
     const w = whereOf(s.pipeline.resolver, node.hop.stackId);
     // the first hop is the finding's own event; each next one (its icon an arrow), the thread that
     // woke the one before
