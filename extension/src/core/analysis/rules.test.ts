@@ -202,6 +202,40 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('aio-serialized'), [], 'the synchronous submission is the cause to name');
     });
 
+    it('aio-sync-submit stays quiet for a kept queue whose few lone submits met a fast device', () => {
+      const b = loopTrace();
+      b.fd({ op: 4, fd: 9, type: 1, path: '/data/blob', openFlags: 0o40000, dev: (8 << 20) | 1 });
+      b.symbols(4n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200]]);
+      let t = 1 * MS;
+      let n = 0;
+      const submit = (count: number): void => {
+        for (let k = 0; k < count; k++, n++) {
+          b.add(wire.encodeAioSubmit({ opcode: 0, index: k, pid: PID, tid: PID, ts: b.at(t), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 4n }));
+        }
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: 3 * US, ret: count, args: [ctx, BigInt(count), 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
+        t += 5 * US;
+      };
+      const reap = (first: number, dur: number): void => {
+        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + dur), ctx, obj: 0x9000n + BigInt(first), data: BigInt(first), res: 4096, res2: 0 }));
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur, ret: 1, args: [ctx, 1n, 16n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        t += dur + 5 * US;
+      };
+      // warming up: five lone reads, each already done at the next wait (a device faster than the gap)
+      for (let i = 0; i < 5; i++) {
+        submit(1);
+        reap(n - 1, 2 * US);
+      }
+      // then the queue is kept full: 16 in flight, each completion replaced
+      submit(16);
+      for (let i = 0; i < 60; i++) {
+        reap(n - 16, 100 * US);
+        submit(1);
+      }
+      const a = analyze(b);
+      assert.deepEqual(a.of('aio-sync-submit'), [], 'io_submit queued them: 16 stayed in flight');
+      assert.match(a.result.threads.find((x) => x.tid === PID)?.evidence ?? '', /up to 16 in flight/);
+    });
+
     it('aio-sync-submit stays quiet when the completions come later', () => {
       assert.deepEqual(analyze(aioTrace(1, 20, 10 * US, 300 * US, true)).of('aio-sync-submit'), []);
     });

@@ -17,6 +17,8 @@ import type { RawFinding } from '../types';
 /** A wait that returned within this found its completions ready. */
 const INSTANT_NS = 20_000;
 const MIN_SYNC = 4;
+/** The "ready at once" evidence needs at least 1 in this many io_submit calls made alone. */
+const ALONE_SHARE = 4;
 const MIN_SLOW_REQUESTS = 16;
 /** io_submit time per request above which it is doing the I/O, not queueing it. */
 const SLOW_SUBMIT_NS = 20_000;
@@ -36,7 +38,8 @@ interface Acc {
   sync: number;
   async: number;
   syncNs: number;
-  /** Every io_submit of the key: requests and time inside; and the time its context's io_getevents waited. */
+  /** Every io_submit of the key: calls, requests and time inside; and the time its context's io_getevents waited. */
+  submits: number;
   requests: number;
   submitNs: number;
   reapNs: number;
@@ -60,9 +63,10 @@ export class AioSyncSubmitRule {
     const key = `${e.tid}:${c}:${e.stackId}`;
     let a = this.accs.get(key);
     if (!a) {
-      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, ctx: c, sync: 0, async: 0, syncNs: 0, requests: 0, submitNs: 0, reapNs: 0, direct: null, files: new Map(), top: new TopEvents() };
+      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, ctx: c, sync: 0, async: 0, syncNs: 0, submits: 0, requests: 0, submitNs: 0, reapNs: 0, direct: null, files: new Map(), top: new TopEvents() };
       this.accs.set(key, a);
     }
+    a.submits++;
     a.requests += e.ret;
     a.submitNs += e.dur;
     a.top.add(id, e.dur);
@@ -109,7 +113,11 @@ export class AioSyncSubmitRule {
    * any device the time to finish, so completions found ready at once are no evidence there.
    */
   private how(a: Acc, ctx: AnalysisContext | undefined, stopsDelayWaits: boolean): 'ready' | 'slow' | null {
-    if (!stopsDelayWaits && a.sync >= MIN_SYNC && a.sync >= a.async) return 'ready';
+    // an io_submit that does the I/O leaves nothing in flight, so nearly every one is made alone; a
+    // program that keeps a queue (fio at depth 16) submits alone only at its start and end, where a
+    // fast device's completions can be ready by the next wait without io_submit having waited
+    const mostlyAlone = (a.sync + a.async) * ALONE_SHARE >= a.submits;
+    if (!stopsDelayWaits && a.sync >= MIN_SYNC && a.sync >= a.async && mostlyAlone) return 'ready';
     const waited = a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
     if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= SLOW_SUBMIT_NS * a.requests && a.submitNs >= 5 * waited) return 'slow';
     return null;
