@@ -439,10 +439,15 @@ export class TraceSession {
     });
   }
 
+  /** The findings of the current analysis, placed at their lines (resolved once per analysis: the
+   * Problems panel, the Findings view and its refresh check all ask). */
   findings(): Finding[] {
-    const resolver = this.pipeline.resolver;
-    return resolveFindings(this.analysis().findings, resolver);
+    const result = this.analysis();
+    if (this.findingsCache?.result !== result) this.findingsCache = { result, findings: resolveFindings(result.findings, this.pipeline.resolver) };
+    return this.findingsCache.findings;
   }
+
+  private findingsCache: { result: AnalysisResult; findings: Finding[] } | undefined;
 
   /** The wake-up chain of a wait or blocking call of at least 1 ms (store id), innermost hop first. */
   chainOf(id: number): readonly ChainHop[] {
