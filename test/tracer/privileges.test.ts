@@ -70,15 +70,18 @@ describe('a tracer with file capabilities, run by an ordinary user', function ()
     const out = join(dir, 'out', 'p.iolens');
     const [cmd, args] = asTestUser(tracer, ['--backend', 'ptrace', '-o', out, '--pid', String(t.pid)]);
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // the tracer ends with its target, possibly before the test awaits the target's exit
+    const tracerExit = new Promise((r) => child.once('exit', r));
     let log = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => (log += s));
-    for (let i = 0; i < 500 && !/tracing pid/.test(log); i++) await sleep(10);
+    for (let i = 0; i < 2000 && !/tracing pid/.test(log); i++) await sleep(10);
+    assert.match(log, /tracing pid/);
     const pid = Number(spawnSync('pgrep', ['-P', String(child.pid), '-x', 'iolens-tracer'], { encoding: 'utf8' }).stdout.trim() || child.pid);
     assert.equal(capEff(pid), 0n, 'no effective capability while tracing');
     t.go();
     assert.equal(await t.exit, 0);
-    await new Promise((r) => child.once('exit', r));
+    await tracerExit;
     assert.equal(readMeta(out).backend, 'ptrace');
   });
 
