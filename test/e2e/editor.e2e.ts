@@ -212,9 +212,11 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     const settingsFile = join(workspace, '.vscode', 'settings.json');
     mkdirSync(join(workspace, '.vscode'), { recursive: true });
     writeFileSync(settingsFile, JSON.stringify({ 'iolens.reuseRecordingTab': true }));
+    let stopped = false;
     try {
-      // the workbench reads the workspace settings file when it changes
-      await page.waitForTimeout(2000);
+      // the workbench reads the workspace settings file when its watcher sees it change: on a
+      // loaded machine that took over 2 s (CI saw a third tab)
+      await page.waitForTimeout(6000);
       const tabs = page.locator('.tabs-container .tab').filter({ hasText: /I\/O Lens: epoll_stall/ });
       assert.equal(await tabs.count(), 2);
       await launch(page, join(workspace, 'build', 'epoll_stall'), '--iterations 100000');
@@ -225,8 +227,11 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
       await until('live', async () => (await status(frame)) === 'Live', 60_000);
       await runCommand(page, 'I/O Lens: Stop Tracing');
       await until('the recording to end', async () => (await status(frame)) === 'Recorded', 30_000);
+      stopped = true;
     } finally {
       rmSync(settingsFile, { force: true });
+      // a recording left live would flood the tests after this one
+      if (!stopped) await runCommand(page, 'I/O Lens: Stop Tracing').catch(() => undefined);
     }
   });
 
