@@ -59,12 +59,21 @@ async function launch(page: Page, program: string, args: string): Promise<void> 
   const input = page.locator('.quick-input-widget input.input');
   // code-server's file dialog is a path box; wait for it to fill in its folder, or it overwrites ours
   await until('the file dialog', async () => (await input.isVisible()) && (await input.inputValue()).startsWith('/'));
+  // it may change its folder once more (the last one used, then the workspace's): wait for it to settle
+  let seen = '';
+  let steadySince = Date.now();
+  await until('the file dialog to settle', async () => {
+    const now = await input.inputValue();
+    if (now !== seen) [seen, steadySince] = [now, Date.now()];
+    return Date.now() - steadySince >= 1_000;
+  });
   // the dialog may still settle on its folder after we typed (a loaded machine): type again then
   const argsBox = async (): Promise<boolean> => /Arguments for/.test(await page.locator('.quick-input-widget .quick-input-title').innerText());
   for (let attempt = 0; !(await argsBox()); attempt++) {
     if (attempt === 4) throw new Error(`the file dialog did not take ${program}: it shows ${await input.inputValue()}`);
     await input.fill(program);
-    await until('the typed path', async () => (await input.inputValue()) === program);
+    const typed = await until('the typed path', async () => (await input.inputValue()) === program, 5_000).then(() => true, () => false);
+    if (!typed) continue;
     await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^Trace$/ }).click();
     await until('the arguments box', argsBox, 8_000).catch(() => undefined);
   }
