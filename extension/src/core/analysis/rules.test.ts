@@ -236,6 +236,20 @@ describe('findings on synthetic traces', () => {
       assert.match(a.result.threads.find((x) => x.tid === PID)?.evidence ?? '', /up to 16 in flight/);
     });
 
+    it('aio-sync-submit stays quiet for O_DIRECT batches a fast device finished before the next wait', () => {
+      // fio --iodepth=16 --direct=1 on a VM's disk: 16 requests queued in 40 µs, all done when it reaps
+      const a = analyze(aioTrace(16, 30, 40 * US, 2 * US, true));
+      assert.deepEqual(a.of('aio-sync-submit'), [], 'io_submit took 2.5 µs a request: it queued them');
+      // the same batches on a buffered file: buffered AIO is synchronous, whatever the device
+      assert.equal(analyze(aioTrace(16, 30, 40 * US, 2 * US, false)).of('aio-sync-submit').length, 1);
+    });
+
+    it('aio-sync-submit: O_DIRECT, yet io_submit took as long as the I/O', () => {
+      const [f] = analyze(aioTrace(1, 20, 400 * US, 2 * US, true)).of('aio-sync-submit');
+      assert.ok(f, 'io_submit spent 400 µs a request and the thread hardly waited for completions');
+      assert.match(f.detail, /opened with O_DIRECT, yet the file system or device completed the requests synchronously/);
+    });
+
     it('aio-sync-submit stays quiet when the completions come later', () => {
       assert.deepEqual(analyze(aioTrace(1, 20, 10 * US, 300 * US, true)).of('aio-sync-submit'), []);
     });
