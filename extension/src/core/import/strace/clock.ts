@@ -22,6 +22,17 @@ function parse(text: string): { secs: number; ns: number; epoch: boolean } {
   return { secs: Number(secs), ns: Number(frac.padEnd(9, '0').slice(0, 9)), epoch: true };
 }
 
+/** Epoch seconds past this are no strace time (the year 5138): a mangled line, not a clock. */
+const MAX_EPOCH_SECS = 1e11;
+
+/** Why a timestamp cannot be a time (out of range: 25:61:99, a 40-digit epoch), or null when it can. */
+export function timeProblem(text: string): string | null {
+  const { secs, ns, epoch } = parse(text);
+  const tod = /^(\d\d):(\d\d):(\d\d)/.exec(text);
+  const ok = epoch ? Number.isFinite(secs) && secs < MAX_EPOCH_SECS : !!tod && Number(tod[1]) < 24 && Number(tod[2]) < 60 && Number(tod[3]) < 61;
+  return ok && Number.isFinite(ns) ? null : `cannot read the time '${text}'`;
+}
+
 /** Local midnight (epoch ns) of the day that holds epoch ms `ms`. */
 function midnight(ms: number): number {
   const d = new Date(ms);

@@ -52,6 +52,13 @@ describe('strace lines', () => {
     assert.throws(() => r.read('hello world'), /not an strace line/);
     assert.throws(() => r.read('1 00:00:01.000001 read(3, "x", 1) = banana'), /cannot read the result/);
     assert.throws(() => r.read('1 00:00:01.000001 read(3, "x, 1) = 1'), /do not close/);
+    // numbers a mangled line makes too large to be times, threads or durations (the fuzz found a
+    // 40-digit epoch turning every later time into NaN)
+    assert.throws(() => r.read(`1 ${'9'.repeat(40)}.000001 read(3, "x", 1) = 1`), /cannot read the time/);
+    assert.throws(() => r.read('1 25:00:01.000001 read(3, "x", 1) = 1'), /cannot read the time '25:00:01.000001'/);
+    assert.throws(() => r.read('99999999999 00:00:01.000001 read(3, "x", 1) = 1'), /cannot read the thread id '99999999999'/);
+    assert.throws(() => r.read(`1 00:00:01.000001 read(3, "x", 1) = 1 <${'9'.repeat(400)}.1>`), /cannot read the duration/);
+    assert.equal(r.read('[pid 4194304] 1796311365.869268 read(3, "x", 1) = 1 <0.000001>').kind, 'call', 'the largest pid and a real epoch time are read');
   });
 
   it('reads -k frames, with -kk source lines and C++ names', () => {

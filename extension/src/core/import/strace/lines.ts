@@ -4,7 +4,11 @@
  * `<... NAME resumed>`), a signal, an exit, a stack frame (`-k`), or strace's own notes. Calls
  * that were cut are joined back here, per thread.
  */
+import { timeProblem } from './clock';
 import { closingParen } from './values';
+
+/** Thread ids are at most the kernel's PID_MAX_LIMIT (4,194,304); anything past 2^31 is a mangled line. */
+const MAX_TID = 0x7fffffff;
 
 /** A frame of a `-k` stack: ` > /lib/libc.so.6(read+0x4c) [0xf82ec]`, with `file:line` from `-kk`. */
 export interface StraceFrame {
@@ -73,6 +77,8 @@ function parseRet(text: string): Pick<StraceCall, 'ret' | 'errno' | 'note' | 're
   const m = RET.exec(text);
   if (!m) throw new LineSyntaxError(`cannot read the result '${text.trim()}'`);
   const [, value, path, errno, note, dur] = m;
+  // a call of 30 years is a mangled line (and a 400-digit one is Infinity)
+  if (dur && dur !== 'unavailable' && !(Number(dur) < 1e9)) throw new LineSyntaxError(`cannot read the duration <${dur}>`);
   return {
     ret: value === '?' ? null : BigInt(value),
     retPath: path ?? null,
@@ -112,6 +118,9 @@ export class LineReader {
     const time = m[3];
     const body = m[4];
     const tidNum = tid === undefined ? null : Number(tid);
+    const badTime = timeProblem(time);
+    if (badTime) throw new LineSyntaxError(badTime);
+    if (tidNum !== null && !(tidNum > 0 && tidNum <= MAX_TID)) throw new LineSyntaxError(`cannot read the thread id '${tid}'`);
     if (body.startsWith('--- ')) {
       const sig = /^--- (SIG[A-Z0-9_]+|stopped by \S+) (.*)---$/.exec(body) ?? /^--- (SIG[A-Z0-9_]+)\s*---$/.exec(body);
       if (!sig) throw new LineSyntaxError('cannot read this signal line');
