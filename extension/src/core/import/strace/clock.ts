@@ -10,27 +10,30 @@ const DAY_NS = 86_400e9;
 /** A time of day this much earlier than the previous one is the next day, not disorder. */
 const ROLLOVER_NS = 12 * 3600e9;
 
-/** Text to whole seconds (of the day for `HH:MM:SS.frac`, of the epoch for `SECS.frac`) and ns. */
-function parse(text: string): { secs: number; ns: number; epoch: boolean } {
-  const tod = /^(\d\d):(\d\d):(\d\d)(?:\.(\d+))?$/.exec(text);
-  if (tod) {
-    const frac = (tod[4] ?? '').padEnd(9, '0').slice(0, 9);
-    return { secs: (Number(tod[1]) * 60 + Number(tod[2])) * 60 + Number(tod[3]), ns: Number(frac), epoch: false };
-  }
-  const [secs, frac = ''] = text.split('.');
-  // kept apart: epoch nanoseconds do not fit a double exactly
-  return { secs: Number(secs), ns: Number(frac.padEnd(9, '0').slice(0, 9)), epoch: true };
-}
-
 /** Epoch seconds past this are no strace time (the year 5138): a mangled line, not a clock. */
 const MAX_EPOCH_SECS = 1e11;
 
+/**
+ * Text to whole seconds (of the day for `HH:MM:SS.frac`, of the epoch for `SECS.frac`) and ns;
+ * `valid` is false for a time out of range (25:61:99, a 40-digit epoch).
+ */
+function parse(text: string): { secs: number; ns: number; epoch: boolean; valid: boolean } {
+  const tod = /^(\d\d):(\d\d):(\d\d)(?:\.(\d+))?$/.exec(text);
+  if (tod) {
+    const [h, m, s] = [Number(tod[1]), Number(tod[2]), Number(tod[3])];
+    const frac = (tod[4] ?? '').padEnd(9, '0').slice(0, 9);
+    return { secs: (h * 60 + m) * 60 + s, ns: Number(frac), epoch: false, valid: h < 24 && m < 60 && s < 61 };
+  }
+  const [secs, frac = ''] = text.split('.');
+  // kept apart: epoch nanoseconds do not fit a double exactly
+  const whole = Number(secs);
+  const ns = Number(frac.padEnd(9, '0').slice(0, 9));
+  return { secs: whole, ns, epoch: true, valid: Number.isFinite(whole) && whole < MAX_EPOCH_SECS && Number.isFinite(ns) };
+}
+
 /** Why a timestamp cannot be a time (out of range: 25:61:99, a 40-digit epoch), or null when it can. */
 export function timeProblem(text: string): string | null {
-  const { secs, ns, epoch } = parse(text);
-  const tod = /^(\d\d):(\d\d):(\d\d)/.exec(text);
-  const ok = epoch ? Number.isFinite(secs) && secs < MAX_EPOCH_SECS : !!tod && Number(tod[1]) < 24 && Number(tod[2]) < 60 && Number(tod[3]) < 61;
-  return ok && Number.isFinite(ns) ? null : `cannot read the time '${text}'`;
+  return parse(text).valid ? null : `cannot read the time '${text}'`;
 }
 
 /** Local midnight (epoch ns) of the day that holds epoch ms `ms`. */
