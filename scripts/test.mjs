@@ -5,7 +5,7 @@
 //
 //   node scripts/test.mjs [layer...]     e.g. `node scripts/test.mjs unit tracer`
 // One test file: `npx mocha test/tracer/stream.test.ts` (.mocharc.json loads TypeScript).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PARTS, build, ensureNpm, ensurePackages, root } from './setup.mjs';
 
@@ -119,19 +119,76 @@ async function main() {
     process.stderr.write(`\n== ${layer.name}: ${layer.what}\n`);
     const start = Date.now();
     let ok = true;
+    let failures = [];
     for (const [cmd, ...args] of layer.steps) {
-      const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+      const r = await runStep(cmd, args);
       if (r.status !== 0) {
         ok = false;
-        process.stderr.write(`${layer.name}: \`${[cmd, ...args].join(' ')}\` failed (${r.error?.message ?? `status ${r.status}`})\n`);
+        failures = r.failures;
+        process.stderr.write(`${layer.name}: \`${[cmd, ...args].join(' ')}\` failed (${r.error ?? `status ${r.status}`})\n`);
         break;
       }
     }
-    results.push({ name: layer.name, ok, note: `${((Date.now() - start) / 1000).toFixed(1)} s` });
+    results.push({ name: layer.name, ok, failures, note: `${((Date.now() - start) / 1000).toFixed(1)} s` });
   }
   process.stderr.write('\n== summary\n');
-  for (const r of results) process.stderr.write(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.name.padEnd(8)} ${r.note}\n`);
+  for (const r of results) {
+    process.stderr.write(`  ${r.ok ? 'pass' : 'FAIL'}  ${r.name.padEnd(8)} ${r.note}\n`);
+    for (const line of r.failures ?? []) process.stderr.write(`        ${line}\n`);
+  }
   process.exit(results.every((r) => r.ok) ? 0 : 1);
+}
+
+/** How many lines of a failed step's failure list the summary repeats (CI shows only the log's tail). */
+const FAILURE_LINES = 24;
+
+/**
+ * Runs one step with its output passed through as it comes, and keeps mocha's list of failures
+ * (from "N failing" on): the summary repeats its titles and first error lines, so a log read
+ * from its tail still says which test failed and why.
+ * @returns {Promise<{status: number | null, error?: string, failures: string[]}>}
+ */
+function runStep(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'], cwd: root });
+    let tail = '';
+    const keep = (chunk) => {
+      tail = (tail + chunk.toString('utf8')).slice(-200_000);
+    };
+    child.stdout.on('data', (c) => { process.stdout.write(c); keep(c); });
+    child.stderr.on('data', (c) => { process.stderr.write(c); keep(c); });
+    child.on('error', (e) => resolve({ status: null, error: e.message, failures: [] }));
+    child.on('close', (status, signal) => resolve({
+      status: status ?? 1, error: signal ? `signal ${signal}` : undefined, failures: failureLines(tail),
+    }));
+  });
+}
+
+/** The titles and first error line of each failure in mocha's output ("  1) suite" and on). */
+function failureLines(text) {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const at = plain.search(/^ *\d+ failing/m);
+  if (at < 0) return [];
+  const lines = plain.slice(at).split('\n');
+  const kept = [lines[0].trim()];
+  for (let i = 1; i < lines.length && kept.length < FAILURE_LINES; i++) {
+    const line = lines[i];
+    if (/^ *\d+\) /.test(line)) {
+      kept.push(line.trim());
+      // The title's continuation lines, then the error's first line.
+      let j = i + 1;
+      while (j < lines.length && lines[j].trim() && !/^ *(\w*Error|AssertionError|Error)\b/.test(lines[j])) {
+        if (/^ *\d+\) /.test(lines[j])) break;
+        kept.push(`  ${lines[j].trim()}`);
+        j++;
+      }
+      while (j < lines.length && !lines[j].trim()) j++;
+      if (j < lines.length && !/^ *\d+\) /.test(lines[j])) kept.push(`  ${lines[j].trim().slice(0, 800)}`);
+      i = j - (j < lines.length && /^ *\d+\) /.test(lines[j]) ? 1 : 0);
+    }
+  }
+  return kept;
 }
 
 main().catch((e) => {

@@ -23,11 +23,26 @@ interface JsonFinding {
   event_count: number;
 }
 interface JsonReport {
+  trace: { duration_ns: number; events: number; lost: number };
   findings: JsonFinding[];
   threads: { tid: number; name: string; model: string; evidence: string }[];
   processes: { verdict: string }[];
   filtered: { call: string; count: number; where: JsonWhere | null; errnos: Record<string, number> }[];
-  call_sites: { call: string; count: number; where: JsonWhere | null }[];
+  call_sites: { call: string; count: number; total_ns: number; where: JsonWhere | null }[];
+}
+
+/**
+ * What a recording held, in a line, for an assertion's message: a rule that did not fire on a
+ * loaded CI machine is told apart from a recording that went wrong (its length, events, losses,
+ * each thread's model, the busiest call sites and the calls the tracer counted).
+ */
+function whatWasSeen(r: JsonReport): string {
+  const ms = (ns: number): string => `${(ns / 1e6).toFixed(1)} ms`;
+  const threads = r.threads.map((t) => `${t.name}:${t.model}`).join(' ');
+  const sites = [...r.call_sites].sort((a, b) => b.total_ns - a.total_ns).slice(0, 4)
+    .map((c) => `${c.call}@${c.where?.line ?? '?'}×${c.count}=${ms(c.total_ns)}`).join(' ');
+  const counted = r.filtered.reduce((n, f) => n + f.count, 0);
+  return `[${ms(r.trace.duration_ns)}, ${r.trace.events} events, ${r.trace.lost} lost; ${threads}; sent ${sites}; counted ${counted}]`;
 }
 
 async function reportOf(rec: Recording): Promise<JsonReport> {
@@ -130,7 +145,7 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
       const report = await reportOf(rec);
       const lines = c.marks.map((m) => markLine(c.source, m));
       const found = report.findings.filter((f) => f.rule === c.rule);
-      assert.ok(found.length, `no ${c.rule} finding; found ${JSON.stringify(report.findings.map((f) => [f.rule, f.where?.line]))}`);
+      assert.ok(found.length, `no ${c.rule} finding; found ${JSON.stringify(report.findings.map((f) => [f.rule, f.where?.line]))} in ${whatWasSeen(report)}`);
       const f = found.find((x) => x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1));
       assert.ok(f, `${c.rule} at ${JSON.stringify(found.map((x) => x.where))}, expected ${c.source}.c:${lines.join('|')}`);
       assert.ok(f.impact_ns > 0);
@@ -151,7 +166,7 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
     const line = markLine('loop_fsync', 'journal-fsync');
     const counted = report.filtered.filter((f) => f.call === 'fsync' && f.where?.line === line).reduce((n, f) => n + f.count, 0);
     const sent = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'fsync' && !e.unfinished && e.stack.some((s) => s.line === line)).length;
-    assert.equal(counted + sent, 300, `${counted} counted + ${sent} sent fsyncs for 300`);
+    assert.equal(counted + sent, 300, `${counted} counted + ${sent} sent fsyncs for 300 in ${whatWasSeen(report)}`);
     assert.ok(counted > 0, 'most fsyncs here are under 1 ms');
     const loop = report.threads.find((t) => t.name === 'loop_fsync');
     assert.equal(loop?.model, 'multiplexing');
