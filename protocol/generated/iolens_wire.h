@@ -1138,7 +1138,7 @@ struct iol_rec_call_summary {
 	__u8 flags; /* CallSummaryFlag bits */
 	__u32 pid;
 	__u32 tid;
-	__u64 ts; /* when the counts were read */
+	__u64 ts; /* when the last call counted returned (at most when the counts were read) */
 	__u64 stack_id; /* the call site (0 when stacks are off or the stack was not taken) */
 	__u64 count; /* calls since the start */
 	__u64 total_ns; /* their total duration */

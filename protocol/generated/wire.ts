@@ -1496,7 +1496,7 @@ export interface CallSummaryRecord {
   readonly flags: number;
   readonly pid: number;
   readonly tid: number;
-  /** when the counts were read */
+  /** when the last call counted returned (at most when the counts were read) */
   readonly ts: number;
   /** the call site (0 when stacks are off or the stack was not taken) */
   readonly stackId: bigint;

@@ -142,9 +142,18 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
   for (const c of CASES.filter((x) => x.backends.includes(backend))) {
     it(`${c.rule}: ${c.command.join(' ')} names ${c.source}.c @${c.marks.join('|@')}; ${c.twin.join(' ')} does not`, async () => {
       rec = await record(c.command);
-      const report = await reportOf(rec);
+      let report = await reportOf(rec);
       const lines = c.marks.map((m) => markLine(c.source, m));
-      const found = report.findings.filter((f) => f.rule === c.rule);
+      let found = report.findings.filter((f) => f.rule === c.rule);
+      if (!found.length) {
+        // The fixtures do real I/O: a disk or a CPU taken by other work can blur one run's pattern
+        // (a pool whose device answers at once is not saturated). Said, and recorded once more.
+        console.log(`      ${c.rule}: not raised by the first recording ${whatWasSeen(report)}; recording again`);
+        cleanup(rec);
+        rec = await record(c.command);
+        report = await reportOf(rec);
+        found = report.findings.filter((f) => f.rule === c.rule);
+      }
       assert.ok(found.length, `no ${c.rule} finding; found ${JSON.stringify(report.findings.map((f) => [f.rule, f.where?.line]))} in ${whatWasSeen(report)}`);
       const f = found.find((x) => x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1));
       assert.ok(f, `${c.rule} at ${JSON.stringify(found.map((x) => x.where))}, expected ${c.source}.c:${lines.join('|')}`);

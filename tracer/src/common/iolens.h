@@ -102,15 +102,17 @@ struct iol_summary_val {
 	__u32 errno_counts[4];
 	__u32 pid;
 	__u32 reserved;
+	__u64 last_ns; /* when the last call counted returned: the call_summary record's ts */
 };
 
 /* Count one call in a summary: the one rule both backends (BPF and ptrace) follow. Only the thread
  * of the key updates its value, so no atomic operation is needed. */
-static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, long ret)
+static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, long ret, __u64 now)
 {
 	__u16 err;
 
 	v->count++;
+	v->last_ns = now;
 	v->total_ns += dur;
 	if (dur > v->max_ns)
 		v->max_ns = dur;
@@ -162,8 +164,9 @@ IOL_FIELD_AT(struct iol_exec_ranges, end, 24 + 8 * IOL_MAX_EXEC_RANGES);
 IOL_LAYOUT(struct iol_file_key, 16);
 IOL_LAYOUT(struct iol_fd_key, 8);
 IOL_LAYOUT(struct iol_summary_key, 16);
-IOL_LAYOUT(struct iol_summary_val, 64);
+IOL_LAYOUT(struct iol_summary_val, 72);
 IOL_FIELD_AT(struct iol_summary_val, errno_values, 32);
 IOL_FIELD_AT(struct iol_summary_val, errno_counts, 40);
+IOL_FIELD_AT(struct iol_summary_val, last_ns, 64);
 
 #endif /* IOLENS_H */

@@ -82,7 +82,10 @@ size_t summary_emit(struct iol_summary_table *t, struct iol_output *out, __u64 t
 		r.flags = s->key.flags;
 		r.pid = s->val.pid;
 		r.tid = s->key.tid;
-		r.ts = ts;
+		/* the end of the last call counted, not the read: a key's calls lie before it, and a
+		 * reader spreads them over the time since the key's previous record (a final read that
+		 * comes late, as on a loaded machine, would otherwise stretch them past the thread's end) */
+		r.ts = s->val.last_ns && s->val.last_ns < ts ? s->val.last_ns : ts;
 		r.stack_id = s->key.stack_id;
 		r.count = s->val.count;
 		r.total_ns = s->val.total_ns;

@@ -389,7 +389,7 @@ __noinline int summarize(struct iol_inflight *f, __u32 tid, __u32 gen, long ret,
 		}
 		v->pid = tgid;
 	}
-	iol_summary_account(v, now - f->ts, ret);
+	iol_summary_account(v, now - f->ts, ret, now);
 	return 0;
 }
 

@@ -289,7 +289,7 @@ static void summarize(struct pt_tracer *t, struct pt_thread *th, const struct pt
 		t->summary_lost++;
 		return;
 	}
-	iol_summary_account(v, now - c->ts, ret);
+	iol_summary_account(v, now - c->ts, ret, now);
 }
 
 static bool fcntl_recorded(uint64_t cmd)

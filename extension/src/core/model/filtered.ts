@@ -21,9 +21,9 @@ export interface FilteredCounts {
   /** The calls came after the thread's first select/poll/epoll wait (inside its event loop). */
   readonly inLoop: boolean;
   readonly stackId: bigint;
-  /** ns since the trace's origin: when the counts were read (for a delta: the end of its period). */
+  /** ns since the trace's origin: when the last call counted returned (for a delta: the end of its period). */
   readonly ts: number;
-  /** For a delta: when the previous record of the key was read (ns since origin), null for the first. */
+  /** For a delta: the previous record's ts (ns since origin), null for the first. */
   readonly since: number | null;
   readonly count: number;
   readonly totalNs: number;
