@@ -102,4 +102,22 @@ describe('the live output', () => {
     const { shown, noted } = tally(r.handed());
     assert.equal(shown + noted, 5000, 'every event handed over or counted');
   });
+
+  it('ends with the note when its reader caught up after leaving events out (the rest queued at the stop is counted)', async () => {
+    const r = slowReader(1 << 20, 5);
+    const live = new LiveOutput(r.out, format, { lagMs: 0, recoverMs: 0 });
+    for (let i = 0; i < 100; i++) live.skipUndecoded(); // the recording fell behind once
+    for (let i = 0; i < 100; i++) live.push(event(i));
+    live.tick(false, Date.now(), 1000); // the note in place, then what came after it
+    await new Promise((res) => setTimeout(res, 50));
+    for (let i = 100; i < 200; i++) live.push(event(i)); // still queued at the stop, the reader has room
+    assert.equal(await live.finish(Date.now() + 2000, 1000), true);
+    await new Promise((res) => setTimeout(res, 50));
+    r.stop();
+    assert.match(r.text(), /^skipped 100\n/, 'the note in place');
+    assert.match(r.text(), /skipped \d+\n$/, 'the output ends with the note of what it left out');
+    const { shown, noted } = tally(r.text());
+    assert.equal(shown + noted, 300, `every event shown or counted (${shown} shown, ${noted} noted)`);
+    assert.equal(live.skippedTotal, noted);
+  });
 });

@@ -123,10 +123,18 @@ export class LiveOutput {
    * The recording ended: show what is left within `budgetMs` of formatting (the rest is left out,
    * counted), then let the reader take the text until `deadline` (Date.now() ms). What it has not
    * been handed by then is left out too, and the note of all that was left out goes last, so the
-   * output always ends saying what it lacks. Resolves true when everything was handed over.
+   * output always ends saying what it lacks. An output that already left events out (its reader
+   * could not keep up) only counts what is still queued: shown, those events would come after its
+   * last note, and a reader that looks at the end would not learn that lines are missing.
+   * Resolves true when everything was handed over.
    */
   async finish(deadline: number, budgetMs = this.budgetMs): Promise<boolean> {
-    this.tick(true, Date.now(), budgetMs);
+    if (this.skippedTotal > 0) {
+      this.skip(this.queue.slice(this.head).map((q) => q.e));
+      this.queue.length = this.head = 0;
+    } else {
+      this.tick(true, Date.now(), budgetMs);
+    }
     this.noteSkipped(true);
     this.handOff();
     const handed = await this.until(() => this.waitingHead === this.waiting.length, deadline);
