@@ -95,7 +95,7 @@ function assertSkipsSaid(f: Flood, mode: Mode): void {
   // counted), unless the CLI warned that this note could not be handed to the reader in time (a
   // pipe still full at the stop: then the summary above is where it is said)
   if (/could not be handed to its reader in time/.test(f.stderr())) return;
-  assert.match(f.stdout().slice(-4000), note, `no note of what was left out at the end of the output; the CLI said: ${f.stderr()}`);
+  assert.match(f.stdout().slice(-4000), note, `no note of what was left out at the end of the output, which ends ${JSON.stringify(f.stdout().slice(-300))}; the CLI said: ${f.stderr()}`);
   const last = f.stdout().trimEnd().split('\n').at(-1) ?? '';
   assert.match(last, note, 'the last line is the note of what was left out');
 }
