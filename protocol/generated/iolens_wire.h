@@ -390,6 +390,8 @@ enum iol_sys {
 #define IOL_MMSG_MAX_READ 16
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 #define IOL_NO_OFFSET (-1)
+/* The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
+#define IOL_TRACER_CAPABILITIES "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep"
 
 /* The argument holding a wait's timeout: its index in *index and how it is given (IOL_TIMEOUT_KIND_*),
  * IOL_TIMEOUT_KIND_NONE when the syscall has none. */

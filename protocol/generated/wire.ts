@@ -348,6 +348,8 @@ export const DEV_MINOR_BITS = 20;
 export const MMSG_MAX_READ = 16;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 export const NO_OFFSET = -1;
+/** The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
+export const TRACER_CAPABILITIES = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 
 /** How an argument format is shown: a pointer (hex, left out of event lines), a wait's timeout. */
 export interface ArgFormatInfo {
