@@ -21,14 +21,13 @@ import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { Args, TraceEvent } from './events';
 import { FdTables } from './fdtable';
 import { FilteredCalls } from './filtered';
-import { errnoName, O_ASYNC } from './names';
+import { errnoName, F_SETSIG, O_ASYNC } from './names';
 import { RequestTracker } from './requests';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
 import type { NamespaceMeta } from '../system/containers';
 
-const F_SETSIG = 10;
 
 /** A stack as the tracer sent it, with the address-space generation it belongs to. */
 export interface StackInfo {

@@ -4,7 +4,12 @@
  */
 import type { AioEvent, Args, ArgValue, SignalEvent, SyscallEvent, TaskEvent, UringEvent, WakeEvent } from './events';
 import type { UioDevice } from './uio';
-import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, EndReasonText, SYSCALLS, type EndRecord } from '../../../../protocol/generated/wire';
+
+/** Why a recording stopped, from its end record (the schema's EndReason texts); none: it did not finish. */
+export function endReasonText(end: EndRecord | undefined): string {
+  return end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace';
+}
 
 /** The requests-in-flight row of a process (AIO and io_uring requests, in lanes). */
 export const REQUESTS_LABEL = 'requests in flight';

@@ -50,8 +50,11 @@ export function isStandardSignal(sig: number): boolean {
   return sig > 0 && sig < 32;
 }
 
+/** si_code of a signal the kernel sent (SIGIO on a file without F_SETSIG, for one). */
+export const SI_KERNEL = 0x80;
+
 const SI_CODES: ReadonlyMap<number, string> = new Map([
-  [0, 'SI_USER'], [0x80, 'SI_KERNEL'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_MESGQ'], [-4, 'SI_ASYNCIO'],
+  [0, 'SI_USER'], [SI_KERNEL, 'SI_KERNEL'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_MESGQ'], [-4, 'SI_ASYNCIO'],
   [-5, 'SI_SIGIO'], [-6, 'SI_TKILL'],
 ]);
 const POLL_CODES: readonly string[] = ['', 'POLL_IN', 'POLL_OUT', 'POLL_MSG', 'POLL_ERR', 'POLL_PRI', 'POLL_HUP'];
@@ -71,6 +74,12 @@ export function siCodeName(sig: number, code: number): string {
     return ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'][code];
   }
   return SI_CODES.get(code) ?? String(code);
+}
+
+/** si_code of a signal by its name: siCodeName read backwards. */
+export function siCode(sig: number, name: string): number | undefined {
+  for (let code = -7; code <= SI_KERNEL; code++) if (siCodeName(sig, code) === name) return code;
+  return undefined;
 }
 
 /** Result of the signal_generate tracepoint. */
@@ -100,6 +109,9 @@ export function uringOpName(op: number): string {
   return URING_OPS[op] ?? `op${op}`;
 }
 
+/** epoll_ctl's operation that removes a registration. */
+export const EPOLL_CTL_DEL = 2;
+
 /** epoll_ctl operation. */
 export function epollOpName(op: number): string {
   return ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'][op] ?? String(op);
@@ -118,9 +130,16 @@ export function pollEventsName(bits: number): string {
   return out.length ? out.join('|') : '0';
 }
 
+/** fcntl commands that choose who gets a file's I/O signal, and which signal. */
+export const F_SETOWN = 8;
+/** fcntl(F_SETSIG): the signal O_ASYNC files send instead of SIGIO. */
+export const F_SETSIG = 10;
+/** fcntl(F_SETOWN_EX): F_SETOWN with a thread or process group. */
+export const F_SETOWN_EX = 15;
+
 const FCNTL_CMDS: ReadonlyMap<number, string> = new Map([
-  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [8, 'F_SETOWN'], [9, 'F_GETOWN'],
-  [10, 'F_SETSIG'], [11, 'F_GETSIG'], [15, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
+  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [F_SETOWN, 'F_SETOWN'], [9, 'F_GETOWN'],
+  [F_SETSIG, 'F_SETSIG'], [11, 'F_GETSIG'], [F_SETOWN_EX, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
 ]);
 
 /** fcntl command name. */
@@ -202,10 +221,13 @@ export function futexOpName(op: number): string {
   return (op & 128) !== 0 ? `${base}_PRIVATE` : base;
 }
 
+/** io_uring_enter flag: wake the SQPOLL thread. */
+export const IORING_ENTER_SQ_WAKEUP = 2;
+
 /** io_uring_enter flags. */
 export function uringEnterFlagsName(flags: number): string {
   const bits: [number, string][] = [
-    [1, 'GETEVENTS'], [2, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
+    [1, 'GETEVENTS'], [IORING_ENTER_SQ_WAKEUP, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
   ];
   const out = bits.filter(([b]) => (flags & b) !== 0).map(([, n]) => n);
   return out.length ? out.join('|') : '0';

@@ -3,7 +3,7 @@
  * already names a constant (model/names.ts), the table here is that naming read backwards, so
  * the two cannot disagree.
  */
-import { aioOpName, epollOpName, errnoName, fcntlCmdName, signalName, siCodeName, uringEnterFlagsName } from '../../model/names';
+import { aioOpName, epollOpName, errnoName, fcntlCmdName, signalName, uringEnterFlagsName } from '../../model/names';
 import type { SValue } from './values';
 
 function invert(range: Iterable<number>, name: (n: number) => string | undefined): Map<string, number> {
@@ -31,12 +31,6 @@ export const EPOLL_OPS = invert(upTo(3, 1), epollOpName);
 export const IOCB_CMDS = new Map([...invert(upTo(8), aioOpName)].map(([k, v]) => [`IOCB_CMD_${k.toUpperCase()}`, v]));
 /** io_uring_enter flags: IORING_ENTER_GETEVENTS -> 1. */
 export const URING_ENTER_FLAGS = new Map([...invert([1, 2, 4, 8, 16], uringEnterFlagsName)].map(([k, v]) => [`IORING_ENTER_${k}`, v]));
-
-/** si_code of a signal by name. */
-export function siCode(sig: number, name: string): number | undefined {
-  for (let code = -7; code <= 0x80; code++) if (siCodeName(sig, code) === name) return code;
-  return undefined;
-}
 
 /** poll(2)/epoll event bits, by the names strace prints (POLLIN, EPOLLIN...). */
 const EVENT_BITS: ReadonlyMap<string, number> = new Map([

@@ -7,7 +7,8 @@
  * trace are counted by name; nothing is dropped without a count.
  */
 import * as wire from '../../../../../protocol/generated/wire';
-import { ERRNO, IOCB_CMDS, SIGNALS, eventBits, siCode } from './constants';
+import { ERRNO, IOCB_CMDS, SIGNALS, eventBits } from './constants';
+import { siCode } from '../../model/names';
 import { decodeCall, field, FCNTL_RECORDED, num, signalNumber } from './calls';
 import { durationNs, StraceClock } from './clock';
 import type { StraceCall, StraceFrame, StraceLine } from './lines';
