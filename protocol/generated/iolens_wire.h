@@ -160,7 +160,7 @@ enum iol_map_flag {
 	IOL_MAP_FLAG_FROM_PROC = 16,
 };
 
-/* Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
+/* Where events were lost. map_full: a map of the tracer was full or could not be updated (the tracer's own updates and deletes count too): a syscall, a process or code ranges not followed, or a gone process not forgotten. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 enum iol_drop_source {
 	IOL_DROP_SOURCE_RING_FULL = 1,
 	IOL_DROP_SOURCE_STACK_RING_FULL = 2,

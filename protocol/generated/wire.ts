@@ -213,7 +213,7 @@ export type MapFlagName = keyof typeof MapFlag;
 /** Reverse map of {@link MapFlag}: value to name. */
 export const MapFlagNames: ReadonlyMap<number, MapFlagName> = new Map(Object.entries(MapFlag).map(([k, v]) => [v, k as MapFlagName]));
 
-/** Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
+/** Where events were lost. map_full: a map of the tracer was full or could not be updated (the tracer's own updates and deletes count too): a syscall, a process or code ranges not followed, or a gone process not forgotten. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 export const DropSource = {
   ring_full: 1,
   stack_ring_full: 2,

@@ -218,8 +218,13 @@ void ebpf_prune_gone(struct iol_tracer *t)
 		if (proc_gone((pid_t)key))
 			gone[n++] = key;
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map__delete_elem(traced, &gone[i], sizeof(gone[i]), 0);
+	for (size_t i = 0; i < n; i++) {
+		/* one left in the map would keep the recording going, and its pid's next owner traced */
+		int err = bpf_map__delete_elem(traced, &gone[i], sizeof(gone[i]), 0);
+
+		if (err && err != -ENOENT) /* ENOENT: the kernel side saw its exit meanwhile */
+			ebpf_map_update_failed(t, "traced", -err);
+	}
 }
 
 void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
