@@ -4,6 +4,7 @@
  */
 import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { Args, ArgValue, TraceEvent } from '../model/events';
+import { KINDS } from '../model/kinds';
 import { signalResultName, siCodeName } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
 import { formatLocation, sourceFrame } from './source';
@@ -163,16 +164,13 @@ function callText(ctx: LineContext, e: TraceEvent): string {
 
 /** Duration of an event, if it spans time. */
 function durationOf(e: TraceEvent): number | null {
-  if (e.kind === 'syscall' || e.kind === 'irq') return e.dur;
-  if (e.kind === 'aio' || e.kind === 'uring') return e.dur;
-  if (e.kind === 'signal') return e.dur;
-  return null;
+  return 'dur' in e ? e.dur : null;
 }
 
 /** The line for one event (no trailing newline). */
 export function formatEventLine(e: TraceEvent, ctx: LineContext): string {
   const time = paint(ctx, 'dim', formatTimestamp(e.ts));
-  const who = e.kind === 'irq' || e.kind === 'drop' ? '-' : `${ctx.threadName(e.pid, e.tid) || '?'} ${e.pid}/${e.tid}`;
+  const who = KINDS[e.kind].threadless ? '-' : `${ctx.threadName(e.pid, e.tid) || '?'} ${e.pid}/${e.tid}`;
   const dur = durationOf(e);
   const durText = dur !== null ? `  ${paint(ctx, dur >= 10e6 ? 'yellow' : 'dim', formatDuration(dur))}` : '';
   const frame = sourceFrame(ctx.stack(e.stackId));

@@ -5,8 +5,9 @@
  */
 import type { IoModelName } from '../../../../protocol/generated/wire';
 
-/** Kinds of events (the `kind` field of JSON lines). */
-export type EventKind = 'syscall' | 'aio' | 'uring' | 'signal' | 'irq' | 'process' | 'thread' | 'wake' | 'drop';
+import type { EventKind } from './kinds';
+
+export type { EventKind } from './kinds';
 
 /** A decoded argument value. */
 export type ArgValue = number | string | boolean | null | ArgValue[] | { [key: string]: ArgValue };

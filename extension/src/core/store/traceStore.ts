@@ -7,14 +7,12 @@
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
 import type { Args, TraceEvent } from '../model/events';
+import { KindCode, kindOfCode, type EventKind } from '../model/kinds';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
-/** Event kinds as stored. */
-export const KindCode = { syscall: 1, aio: 2, uring: 3, signal: 4, irq: 5, process: 6, thread: 7, wake: 8, drop: 9 } as const;
-const KIND_NAMES = ['', 'syscall', 'aio', 'uring', 'signal', 'irq', 'process', 'thread', 'wake', 'drop'] as const;
 
 /** Bits of the flags column. */
 export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16 } as const;
@@ -22,7 +20,7 @@ export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16
 /** One stored event, read back. */
 export interface StoredEvent {
   readonly id: number;
-  readonly kind: (typeof KIND_NAMES)[number];
+  readonly kind: EventKind;
   readonly name: string;
   readonly pid: number;
   readonly tid: number;
@@ -305,7 +303,7 @@ export class TraceStore {
     const end = this.end.get(id);
     return {
       id,
-      kind: KIND_NAMES[this.kind.get(id)],
+      kind: kindOfCode(this.kind.get(id)),
       name: this.names.get(this.name.get(id)),
       pid: info?.pid ?? 0,
       tid: info?.tid ?? 0,
