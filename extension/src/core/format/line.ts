@@ -3,8 +3,7 @@
  * arguments, the result, how long it took, and the source line that issued it.
  */
 import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
-import type { Args, ArgValue, TraceEvent } from '../model/events';
-import { KINDS } from '../model/kinds';
+import { KINDS, type Args, type ArgValue, type TraceEvent } from '../model/events';
 import { signalResultName, siCodeName } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
 import { formatLocation, sourceFrame } from './source';

@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/messages';
 import { formatDuration } from '../../../../shared/format';
-import type { ArgValue } from '../model/events';
-import { KINDS, type EventKind } from '../model/kinds';
+import { KINDS, type ArgValue, type EventKind } from '../model/events';
 import { errnoName } from '../model/names';
 import type { StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';

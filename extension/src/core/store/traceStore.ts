@@ -6,8 +6,7 @@
  */
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
-import type { Args, TraceEvent } from '../model/events';
-import { KindCode, kindOfCode, type EventKind } from '../model/kinds';
+import { KindCode, kindOfCode, type Args, type EventKind, type TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
