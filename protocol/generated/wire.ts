@@ -328,7 +328,7 @@ export interface SyscallArg {
 /** What iolens knows about a traced syscall. */
 export interface SyscallInfo {
   readonly id: number;
-  readonly name: string;
+  readonly name: SysName;
   readonly class: SyscallClassName;
   readonly model: IoModelName;
   readonly args: readonly SyscallArg[];
@@ -698,6 +698,8 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [70, { id: 70, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
   [71, { id: 71, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
 ]);
+/** The traced syscalls, by name (strace's names are the kernel's, as the schema's are). */
+export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));
 
 /** The stream header. */
 export interface StreamHeader {

@@ -5,7 +5,7 @@
  * listed once, here, with what each is; the JSON lines' `kind` and the timeline store's kind codes
  * come from this list.
  */
-import type { IoModelName } from '../../../../protocol/generated/wire';
+import type { IoModelName, SysName } from '../../../../protocol/generated/wire';
 
 /** Every kind of event, in the order of the store's kind codes (code = index + 1; 0: none). */
 export const EVENT_KINDS = ['syscall', 'aio', 'uring', 'signal', 'irq', 'process', 'thread', 'wake', 'drop'] as const;
@@ -66,6 +66,8 @@ interface EventBase {
 /** One syscall (a wait, a blocking call above the threshold, a setup call). */
 export interface SyscallEvent extends EventBase {
   readonly kind: 'syscall';
+  /** The syscall's name: one of the schema's (a comparison with any other name does not compile). */
+  readonly name: SysName;
   /** iolens syscall id. */
   readonly sys: number;
   readonly model: IoModelName;

@@ -16,7 +16,6 @@ import type { StraceScan } from './scan';
 import { StraceTasks } from './tasks';
 import { ValueReader, type SValue } from './values';
 
-const BY_NAME = new Map([...wire.SYSCALLS.values()].map((s) => [s.name, s]));
 const IOCB_FLAG_RESFD = 1;
 /** The synthetic iocb addresses that pair a submission with its completion (strace prints none at submission). */
 const SYNTHETIC_OBJ = 1n << 63n;
@@ -137,7 +136,7 @@ export class StraceConverter {
   /** The log ended: write what is held, then the end record. */
   end(): void {
     this.flush();
-    this.emit(wire.encodeEnd({ reason: this.tasks.allExited() ? 1 : 5, signal: 0, ts: this.last, emitted: 0, dropped: 0, bytes: 0 }));
+    this.emit(wire.encodeEnd({ reason: this.tasks.allExited() ? wire.EndReason.target_exited : wire.EndReason.output_closed, signal: 0, ts: this.last, emitted: 0, dropped: 0, bytes: 0 }));
   }
 
   private flush(): void {
@@ -164,7 +163,7 @@ export class StraceConverter {
   private call(pid: number, tid: number, ts: number, c: StraceCall): void {
     const end = c.unfinished ? this.last : ts + durationNs(c.dur);
     if (!this.scan.durations) this.notes.add('the log has no durations (record with strace -T): calls last 0 ns');
-    const info = BY_NAME.get(c.name);
+    const info = wire.SYSCALLS_BY_NAME.get(c.name);
     const vals = (): SValue[] => new ValueReader(c.args).list(null);
     if (this.lifecycle(pid, tid, ts, end, c, vals)) {
       this.hold(pid, []);
