@@ -4,7 +4,7 @@
  */
 import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
 import { KINDS, type Args, type ArgValue, type TraceEvent } from '../model/events';
-import { signalResultName, siCodeName } from '../model/names';
+import { signalResultName, siCodeName, waitStatus } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
 import { formatLocation, sourceFrame } from './source';
 import { formatDuration, formatTimestamp } from '../../../../shared/format';
@@ -146,8 +146,10 @@ function callText(ctx: LineContext, e: TraceEvent): string {
           return `${what} started (${e.comm}, parent ${e.args.parent_pid}/${e.args.parent_tid})`;
         case 'exec':
           return `exec ${e.args.filename ?? ''}`;
-        case 'exit':
-          return `${what} exited${e.exitCode !== null ? ` (status ${e.exitCode >> 8}${e.exitCode & 0x7f ? `, signal ${e.exitCode & 0x7f}` : ''})` : ''}`;
+        case 'exit': {
+          const w = e.exitCode !== null ? waitStatus(e.exitCode) : null;
+          return `${what} exited${w ? ` (status ${w.code}${w.signal ? `, signal ${w.signal}` : ''})` : ''}`;
+        }
         case 'rename':
           return `thread renamed to ${e.comm}`;
         default:

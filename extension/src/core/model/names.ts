@@ -39,10 +39,15 @@ export function signalName(sig: number): string {
   return `SIG${sig}`;
 }
 
+/** A wait status (wait(2)) read: the exit status, or the signal that killed the process (0: none). */
+export function waitStatus(status: number): { readonly code: number; readonly signal: number; readonly core: boolean } {
+  return { code: (status >> 8) & 0xff, signal: status & 0x7f, core: (status & 0x80) !== 0 };
+}
+
 /** How a process ended, from its wait status: "exited with status 2", "was killed by SIGSEGV". */
 export function waitStatusText(status: number): string {
-  const sig = status & 0x7f;
-  return sig === 0 ? `exited with status ${(status >> 8) & 0xff}` : `was killed by ${signalName(sig)}${status & 0x80 ? ' (core dumped)' : ''}`;
+  const w = waitStatus(status);
+  return w.signal === 0 ? `exited with status ${w.code}` : `was killed by ${signalName(w.signal)}${w.core ? ' (core dumped)' : ''}`;
 }
 
 /** Standard signals are not queued: a second one while one is pending is merged into it. */

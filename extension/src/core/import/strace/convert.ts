@@ -8,7 +8,7 @@
  */
 import * as wire from '../../../../../protocol/generated/wire';
 import { ERRNO, IOCB_CMDS, SIGNALS, eventBits } from './constants';
-import { siCode } from '../../model/names';
+import { hasPollFields, siCode } from '../../model/names';
 import { decodeCall, field, FCNTL_RECORDED, num, signalNumber } from './calls';
 import { durationNs, StraceClock } from './clock';
 import type { StraceCall, StraceFrame, StraceLine } from './lines';
@@ -274,7 +274,7 @@ export class StraceConverter {
     const code = codeValue?.k === 'flags' ? siCode(sig, codeValue.v[0]) ?? 0 : Number(num(codeValue) ?? 0n);
     let siFd = num(field(si, 'si_fd'));
     let band = eventBits(field(si, 'si_band'));
-    if (siFd === undefined && (sig === 29 || sig >= 32) && code >= 1 && code <= 6 && field(si, 'si_int')) {
+    if (siFd === undefined && hasPollFields(sig, code) && field(si, 'si_int')) {
       // strace decodes a real-time signal's siginfo as _rt: the SIGPOLL fields sit under other names
       siFd = num(field(si, 'si_int'));
       band = Number(num(field(si, 'si_pid')) ?? 0n);
