@@ -390,6 +390,8 @@ enum iol_sys {
 #define IOL_MMSG_MAX_READ 16
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 #define IOL_NO_OFFSET (-1)
+/* A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
+#define IOL_NO_CPU 65535
 /* The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
 #define IOL_TRACER_CAPABILITIES "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep"
 
@@ -1054,7 +1056,7 @@ struct iol_rec_drop {
 	struct iol_rec_hdr hdr;
 	__u8 source; /* DropSource */
 	__u8 reserved;
-	__u16 cpu; /* 0xffff: all CPUs */
+	__u16 cpu; /* no_cpu (0xffff): all CPUs */
 	__u32 reserved2;
 	__u32 reserved3;
 	__u64 ts;

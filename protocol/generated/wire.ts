@@ -348,6 +348,8 @@ export const DEV_MINOR_BITS = 20;
 export const MMSG_MAX_READ = 16;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 export const NO_OFFSET = -1;
+/** A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
+export const NO_CPU = 65535;
 /** The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
 export const TRACER_CAPABILITIES = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 
@@ -1380,7 +1382,7 @@ export interface DropRecord {
   readonly kind: 'drop';
   /** DropSource */
   readonly source: number;
-  /** 0xffff: all CPUs */
+  /** no_cpu (0xffff): all CPUs */
   readonly cpu: number;
   readonly ts: number;
   readonly count: number;

@@ -180,7 +180,7 @@ static void report_left_behind(struct iol_tracer *t, __u64 discarded, bool drain
 
 	t->left_in_ring = !drained && emitted > t->consumed ? emitted - t->consumed : 0;
 	d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
-	d.cpu = 0xffff;
+	d.cpu = IOL_NO_CPU;
 	d.ts = now;
 	d.count = t->left_in_ring + discarded;
 	d.total = d.count;

@@ -245,7 +245,7 @@ void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
 		if (total <= t->loss_total[i])
 			continue;
 		r.source = loss_counters[i].source;
-		r.cpu = 0xffff;
+		r.cpu = IOL_NO_CPU;
 		r.ts = ts;
 		r.count = total - t->loss_total[i];
 		r.total = total;
@@ -369,7 +369,7 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 			t->unfinished[slot].reported = now;
 		}
 		r.sys = f.sys;
-		r.cpu = 0xffff;
+		r.cpu = IOL_NO_CPU;
 		r.pid = f.tgid;
 		r.tid = key;
 		r.flags = IOL_SYSCALL_FLAG_UNFINISHED;

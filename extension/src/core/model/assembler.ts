@@ -5,6 +5,7 @@
  */
 import {
   DropSourceNames,
+  NO_CPU,
   SYSCALLS,
   TaskEventNames,
   type EndRecord,
@@ -255,7 +256,7 @@ export class TraceAssembler {
     this.out({
       kind: 'syscall', name: info.name, sys: r.sys, model: info.model, pid: r.pid, tid: r.tid, ts: this.rel(r.ts), dur: r.dur,
       ret: r.ret, error: r.ret < 0 && !unfinished ? errnoName(-r.ret) ?? `E${-r.ret}` : null, unfinished,
-      cpu: r.cpu === 0xffff ? null : r.cpu, stackId: r.stackId, args,
+      cpu: r.cpu === NO_CPU ? null : r.cpu, stackId: r.stackId, args,
     });
     // the completions this call waited for were reaped when it returned
     if (info.name === 'io_uring_enter' && !unfinished) this.requests.enterReturned(r.tid, this.rel(r.ts), this.rel(r.ts + r.dur));

@@ -202,7 +202,7 @@ export class StraceConverter {
     const instant = info.class === 'instant';
     records.push((stackId) =>
       wire.encodeSyscall({
-        sys: info.id, cpu: 0xffff, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: d.flags | (c.unfinished ? wire.SyscallFlag.unfinished : 0),
+        sys: info.id, cpu: wire.NO_CPU, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: d.flags | (c.unfinished ? wire.SyscallFlag.unfinished : 0),
         ts, dur: instant ? 0 : end - ts, ret: c.unfinished ? 0 : ret, stackId, args: d.args, data: d.data,
       }),
     );
