@@ -7,7 +7,7 @@ import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/mess
 import { formatDuration } from '../../../../shared/format';
 import { KINDS, type ArgValue, type EventKind } from '../model/events';
 import { errnoName } from '../model/names';
-import type { StackResolver } from '../symbols/stacks';
+import { frameFields, type StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';
 import type { CallSites } from './analysis';
 import { chainLinks } from './chainLinks';
@@ -44,13 +44,7 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
   if (!stack) return [];
   return stack.frames.map((f, index) => ({
     index,
-    addr: '0x' + f.addr.toString(16),
-    function: f.function,
-    file: f.file,
-    line: f.line,
-    column: f.column,
-    module: f.module,
-    inlined: f.inlined,
+    ...frameFields(f),
     openable: !!(f.file && f.line),
     problem: f.problem ?? (f.file && !existsSync(f.file) ? `${f.file} is not on this machine` : f.file ? null : 'no source line'),
   }));

@@ -38,6 +38,19 @@ export interface StackFrame {
   readonly problem: string | null;
 }
 
+/** A frame's fields as the JSON lines and the details pane show them (the address in hex). */
+export function frameFields(f: StackFrame): {
+  readonly addr: string;
+  readonly function: string | null;
+  readonly file: string | null;
+  readonly line: number | null;
+  readonly column: number | null;
+  readonly module: string | null;
+  readonly inlined: boolean;
+} {
+  return { addr: '0x' + f.addr.toString(16), function: f.function, file: f.file, line: f.line, column: f.column, module: f.module, inlined: f.inlined };
+}
+
 /** A resolved stack, innermost frame first. */
 export interface ResolvedStack {
   readonly frames: readonly StackFrame[];
