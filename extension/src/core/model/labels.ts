@@ -61,7 +61,19 @@ export function lossLabel(count: number, source: string): string {
  * Where a lost-records gap starts when there is no earlier drop record of its source: the tracer
  * reports losses every 200 ms.
  */
-export const DROP_INTERVAL_NS = 200e6;
+const DROP_INTERVAL_NS = 200e6;
+
+/** The time span of each lost-records gap: from the previous drop record of its source to this one. */
+export class LossGaps {
+  private readonly last = new Map<string, number>();
+
+  /** Where the gap that drop record `e` ends starts. */
+  start(e: { readonly name: string; readonly ts: number }): number {
+    const start = this.last.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
+    this.last.set(e.name, e.ts);
+    return start;
+  }
+}
 
 /** The thread a signal's generation is shown on: its sender when in the same process, else the receiver. */
 export function generateThread(e: SignalEvent): { pid: number; tid: number } {

@@ -8,7 +8,7 @@ import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
 import { KindCode, kindOfCode, type Args, type EventKind, type TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
+import { LossGaps, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
@@ -88,7 +88,7 @@ export class TraceStore {
   dropped = 0;
   private readonly unfinished = new Map<string, number>();
   private readonly generated = new Map<string, { track: number; ts: number }>();
-  private lastDrop = new Map<string, number>();
+  private readonly lossGaps = new LossGaps();
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
   /**
@@ -237,8 +237,7 @@ export class TraceStore {
         return this.push(KindCode[e.kind], taskLabel(e), this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
       }
       case 'drop': {
-        const prev = this.lastDrop.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
-        this.lastDrop.set(e.name, e.ts);
+        const prev = this.lossGaps.start(e);
         this.gaps.push({ start: prev, end: e.ts, count: e.count });
         this.dropped += e.count;
         this.revision++;
