@@ -5,11 +5,8 @@
 import { PollSignal, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
 import type { FdInfo } from '../model/fdtable';
-import { SIGIO, SI_KERNEL } from '../model/names';
+import { O_NONBLOCK, SIGIO, SI_KERNEL } from '../model/names';
 
-/** O_NONBLOCK and O_DIRECT (x86-64 / generic values). */
-export const O_NONBLOCK = 0o4000;
-export const O_DIRECT = 0o40000;
 const EAGAIN = -11;
 const EINPROGRESS = -115;
 

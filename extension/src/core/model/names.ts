@@ -160,14 +160,27 @@ function bitNames(bits: number, names: readonly (readonly [number, string])[], z
   return out.length ? out.join('|') : zero;
 }
 
+/** O_NONBLOCK: calls on the file return EAGAIN instead of waiting. */
+export const O_NONBLOCK = 0o4000;
+/** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
+export const O_ASYNC = 0o20000;
+/** O_DIRECT: reads and writes bypass the page cache. */
+export const O_DIRECT = 0o40000;
+
 const OPEN_FLAGS: readonly (readonly [number, string])[] = [
   [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
-  [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
+  [O_NONBLOCK, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [O_ASYNC, 'O_ASYNC'], [O_DIRECT, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
   [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'],
   [0o10000000, 'O_PATH'],
 ];
 /** Flags made of another one's bit and their own: named whole, before the single bits. */
 const OPEN_COMPOSITE: readonly (readonly [number, string])[] = [[0o4010000, 'O_SYNC'], [0o20200000, 'O_TMPFILE']];
+
+/** open(2) flags by name, the access modes too: openFlagsName read backwards. */
+export const OPEN_FLAG_VALUES: ReadonlyMap<string, number> = new Map([
+  ['O_RDONLY', 0], ['O_WRONLY', 1], ['O_RDWR', 2],
+  ...[...OPEN_FLAGS, ...OPEN_COMPOSITE].map(([b, n]) => [n, b] as const),
+]);
 
 /** open(2) flags: the access mode, then the other bits ("O_RDONLY|O_CLOEXEC"). */
 export function openFlagsName(flags: number): string {
@@ -210,9 +223,6 @@ export function msgFlagsName(flags: number): string {
     [0x20000000, 'MSG_FASTOPEN'], [0x40000000, 'MSG_CMSG_CLOEXEC'],
   ]);
 }
-
-/** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
-export const O_ASYNC = 0o20000;
 
 const FUTEX_OPS: readonly string[] = [
   'FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',

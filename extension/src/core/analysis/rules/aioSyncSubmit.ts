@@ -8,9 +8,9 @@
  */
 import { DEV_MINOR_BITS } from '../../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../../model/events';
+import { O_DIRECT } from '../../model/names';
 import { formatDuration } from '../../../../../shared/format';
 import { aioSyncFix } from '../catalogue';
-import { O_DIRECT } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
