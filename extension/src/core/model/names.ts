@@ -122,15 +122,19 @@ export function epollOpName(op: number): string {
   return ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'][op] ?? String(op);
 }
 
+const POLL_EVENTS: readonly (readonly [number, string])[] = [
+  [0x1, 'IN'], [0x2, 'PRI'], [0x4, 'OUT'], [0x8, 'ERR'], [0x10, 'HUP'], [0x20, 'NVAL'], [0x40, 'RDNORM'],
+  [0x100, 'WRNORM'], [0x2000, 'RDHUP'], [0x10000000, 'EXCLUSIVE'], [0x20000000, 'WAKEUP'], [0x40000000, 'ONESHOT'],
+  [0x80000000, 'ET'],
+];
+
+/** epoll/poll event bits by name (IN, not EPOLLIN): pollEventsName read backwards. */
+export const POLL_EVENT_VALUES: ReadonlyMap<string, number> = new Map(POLL_EVENTS.map(([b, n]) => [n, b]));
+
 /** epoll/poll event bits, "IN|OUT". */
 export function pollEventsName(bits: number): string {
-  const names: [number, string][] = [
-    [0x1, 'IN'], [0x2, 'PRI'], [0x4, 'OUT'], [0x8, 'ERR'], [0x10, 'HUP'], [0x20, 'NVAL'], [0x40, 'RDNORM'],
-    [0x100, 'WRNORM'], [0x2000, 'RDHUP'], [0x10000000, 'EXCLUSIVE'], [0x20000000, 'WAKEUP'], [0x40000000, 'ONESHOT'],
-    [0x80000000, 'ET'],
-  ];
-  const out = names.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
-  const rest = bits & ~names.reduce((m, [b]) => m | b, 0);
+  const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+  const rest = bits & ~POLL_EVENTS.reduce((m, [b]) => m | b, 0);
   if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
   return out.length ? out.join('|') : '0';
 }
