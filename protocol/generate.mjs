@@ -246,7 +246,7 @@ function genTs(schema) {
   L.push('/** What iolens knows about a traced syscall. */');
   L.push('export interface SyscallInfo {');
   L.push('  readonly id: number;');
-  L.push('  readonly name: string;');
+  L.push('  readonly name: SysName;');
   L.push('  readonly class: SyscallClassName;');
   L.push('  readonly model: IoModelName;');
   L.push('  readonly args: readonly SyscallArg[];');
@@ -273,6 +273,8 @@ function genTs(schema) {
     L.push(`  [${s.id}, { id: ${s.id}, name: '${s.name}', class: '${s.class}', model: '${s.model}', args: [${args}], data: '${s.data ?? 'none'}'${s.opens ? `, opens: '${s.opens}'` : ''}${s.timeout ? `, timeout: { arg: ${s.timeout.index}, kind: '${s.timeout.kind}' }` : ''}${s.slow ? ', slow: true' : ''} }],`);
   }
   L.push(']);');
+  L.push('/** The traced syscalls, by name (strace\'s names are the kernel\'s, as the schema\'s are). */');
+  L.push('export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));');
   L.push('');
   L.push('/** The stream header. */');
   L.push('export interface StreamHeader {');

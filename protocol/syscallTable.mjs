@@ -72,6 +72,7 @@ export function checkSyscalls(schema) {
 }
 
 function constValue(c) {
+  if (c.type === 'string') return JSON.stringify(c.value);
   if (c.type === 'u64') return `${c.value}ULL`;
   return c.value < 0 ? `(${c.value})` : String(c.value);
 }
@@ -166,7 +167,7 @@ export function genSyscallsTs(schema) {
   const L = [];
   for (const [name, c] of Object.entries(schema.constants.list)) {
     L.push(`/** ${c.doc} */`);
-    L.push(`export const ${upper(name)} = ${c.type === 'u64' ? `${c.value}n` : c.value};`);
+    L.push(`export const ${upper(name)} = ${c.type === 'u64' ? `${c.value}n` : c.type === 'string' ? `'${c.value}'` : c.value};`);
   }
   L.push('');
   L.push('/** How an argument format is shown: a pointer (hex, left out of event lines), a wait\'s timeout. */');

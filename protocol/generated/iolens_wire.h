@@ -160,7 +160,7 @@ enum iol_map_flag {
 	IOL_MAP_FLAG_FROM_PROC = 16,
 };
 
-/* Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
+/* Where events were lost. map_full: a map of the tracer was full or could not be updated (the tracer's own updates and deletes count too): a syscall, a process or code ranges not followed, or a gone process not forgotten. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 enum iol_drop_source {
 	IOL_DROP_SOURCE_RING_FULL = 1,
 	IOL_DROP_SOURCE_STACK_RING_FULL = 2,
@@ -390,6 +390,10 @@ enum iol_sys {
 #define IOL_MMSG_MAX_READ 16
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 #define IOL_NO_OFFSET (-1)
+/* A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
+#define IOL_NO_CPU 65535
+/* The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
+#define IOL_TRACER_CAPABILITIES "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep"
 
 /* The argument holding a wait's timeout: its index in *index and how it is given (IOL_TIMEOUT_KIND_*),
  * IOL_TIMEOUT_KIND_NONE when the syscall has none. */
@@ -1052,7 +1056,7 @@ struct iol_rec_drop {
 	struct iol_rec_hdr hdr;
 	__u8 source; /* DropSource */
 	__u8 reserved;
-	__u16 cpu; /* 0xffff: all CPUs */
+	__u16 cpu; /* no_cpu (0xffff): all CPUs */
 	__u32 reserved2;
 	__u32 reserved3;
 	__u64 ts;

@@ -213,7 +213,7 @@ export type MapFlagName = keyof typeof MapFlag;
 /** Reverse map of {@link MapFlag}: value to name. */
 export const MapFlagNames: ReadonlyMap<number, MapFlagName> = new Map(Object.entries(MapFlag).map(([k, v]) => [v, k as MapFlagName]));
 
-/** Where events were lost. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
+/** Where events were lost. map_full: a map of the tracer was full or could not be updated (the tracer's own updates and deletes count too): a syscall, a process or code ranges not followed, or a gone process not forgotten. summary_full: calls under --min-duration that could not be counted (the summary table was full); count is calls, not records. */
 export const DropSource = {
   ring_full: 1,
   stack_ring_full: 2,
@@ -328,7 +328,7 @@ export interface SyscallArg {
 /** What iolens knows about a traced syscall. */
 export interface SyscallInfo {
   readonly id: number;
-  readonly name: string;
+  readonly name: SysName;
   readonly class: SyscallClassName;
   readonly model: IoModelName;
   readonly args: readonly SyscallArg[];
@@ -348,6 +348,10 @@ export const DEV_MINOR_BITS = 20;
 export const MMSG_MAX_READ = 16;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 export const NO_OFFSET = -1;
+/** A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
+export const NO_CPU = 65535;
+/** The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
+export const TRACER_CAPABILITIES = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 
 /** How an argument format is shown: a pointer (hex, left out of event lines), a wait's timeout. */
 export interface ArgFormatInfo {
@@ -696,6 +700,8 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [70, { id: 70, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
   [71, { id: 71, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
 ]);
+/** The traced syscalls, by name (strace's names are the kernel's, as the schema's are). */
+export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));
 
 /** The stream header. */
 export interface StreamHeader {
@@ -1376,7 +1382,7 @@ export interface DropRecord {
   readonly kind: 'drop';
   /** DropSource */
   readonly source: number;
-  /** 0xffff: all CPUs */
+  /** no_cpu (0xffff): all CPUs */
   readonly cpu: number;
   readonly ts: number;
   readonly count: number;

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamReader } from '../../extension/src/core/stream/reader';
 import type { WireRecord } from '../../protocol/generated/wire';
-import { TRACER, fixture, gone, requireBackend, sleep, startLoad, threadProblems } from './harness';
+import { TRACER, TRACING_LINE, fixture, gone, requireBackend, sleep, startLoad, threadProblems } from './harness';
 
 interface Scenario {
   readonly name: string;
@@ -113,7 +113,7 @@ async function round(dir: string, s: Scenario, victim: Victim, delayMs: number, 
   const parentOut = collect(parent);
   const tracerPid = Number((await waitFor(() => /tracer=(\d+)/.exec(parentOut.text()), 10000, 'the tracer'))[1]);
   if (s.mode === 'launch') pid = Number((await waitFor(() => /ready (\d+)/.exec(parentOut.text()), 10000, 'ready'))[1]);
-  if (!early) await waitFor(() => /tracing pid \d+/.exec(logText()), 10000, 'tracing pid');
+  if (!early) await waitFor(() => TRACING_LINE.exec(logText()), 10000, 'tracing pid');
   target?.stdin?.end('go\n');
   await sleep(delayMs);
   if (!alive(tracerPid)) tracerEndedFirst++; // the program ended before the kill: still checked below

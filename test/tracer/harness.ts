@@ -15,6 +15,8 @@ export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 export const TRACER = join(ROOT, 'tracer', 'build', 'iolens-tracer');
+/** The tracer's diagnostics line that says it is tracing (common.c writes it once the start record is out). */
+export const TRACING_LINE = /tracing pid (\d+)/;
 
 /** The tracer's backends. */
 export type Backend = 'ebpf' | 'ptrace';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamReader } from '../../extension/src/core/stream/reader';
 import type { EndRecord, WireRecord } from '../../protocol/generated/wire';
-import { BACKENDS, CLI, TRACER, backendArgs, fixture, requireBackend, run } from './harness';
+import { BACKENDS, CLI, TRACER, TRACING_LINE, backendArgs, fixture, requireBackend, run } from './harness';
 
 const END_SIGNAL = 2;
 const END_DURATION = 3;
@@ -109,7 +109,7 @@ for (const backend of BACKENDS) describe(`ending a recording (${backend})`, func
     // a parent shell that starts the tracer, then is killed
     const parent = spawn('sh', ['-c', `"${TRACER}" --backend ${backend} -o "${trace}" --pid ${t.pid} 2>"${dir}/log" & echo $!; wait`], { stdio: ['ignore', 'pipe', 'inherit'] });
     const tracerPid = await new Promise<number>((r) => parent.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
-    for (let i = 0; i < 100 && !/tracing pid/.test(existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : ''); i++) {
+    for (let i = 0; i < 100 && !TRACING_LINE.test(existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : ''); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     t.child.stdin?.end('go\n');
@@ -132,7 +132,7 @@ for (const backend of BACKENDS) describe(`ending a recording (${backend})`, func
     await new Promise<void>((resolve) =>
       tracer.stderr?.on('data', (s: string) => {
         log += s;
-        if (/tracing pid/.test(log)) resolve();
+        if (TRACING_LINE.test(log)) resolve();
       }),
     );
     t.child.stdin?.end('go\n');

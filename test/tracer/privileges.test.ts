@@ -8,9 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACER, asTestUser, fixture, requireRoot, requireTestUser, readMeta, run, sleep, startWaiting } from './harness';
+import { TRACER_CAPABILITIES } from '../../protocol/generated/wire';
+import { TRACER, TRACING_LINE, asTestUser, fixture, requireRoot, requireTestUser, readMeta, run, sleep, startWaiting } from './harness';
 
-const CAPS = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 const CAP_BPF = 1n << 39n;
 
 /** CapEff of a process. */
@@ -31,7 +31,7 @@ describe('a tracer with file capabilities, run by an ordinary user', function ()
     tracer = join(dir, 'iolens-tracer');
     copyFileSync(TRACER, tracer);
     chmodSync(tracer, 0o755);
-    const r = spawnSync('setcap', [CAPS, tracer], { encoding: 'utf8' });
+    const r = spawnSync('setcap', [TRACER_CAPABILITIES, tracer], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`setcap: ${r.stderr}`);
     mkdirSync(join(dir, 'out'), { mode: 0o777 });
     chmodSync(join(dir, 'out'), 0o777);
@@ -75,8 +75,8 @@ describe('a tracer with file capabilities, run by an ordinary user', function ()
     let log = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => (log += s));
-    for (let i = 0; i < 2000 && !/tracing pid/.test(log); i++) await sleep(10);
-    assert.match(log, /tracing pid/);
+    for (let i = 0; i < 2000 && !TRACING_LINE.test(log); i++) await sleep(10);
+    assert.match(log, TRACING_LINE);
     const pid = Number(spawnSync('pgrep', ['-P', String(child.pid), '-x', 'iolens-tracer'], { encoding: 'utf8' }).stdout.trim() || child.pid);
     assert.equal(capEff(pid), 0n, 'no effective capability while tracing');
     t.go();
@@ -92,8 +92,8 @@ describe('a tracer with file capabilities, run by an ordinary user', function ()
     let log = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => (log += s));
-    for (let i = 0; i < 1000 && !/tracing pid/.test(log); i++) await sleep(10);
-    assert.match(log, /tracing pid/);
+    for (let i = 0; i < 1000 && !TRACING_LINE.test(log); i++) await sleep(10);
+    assert.match(log, TRACING_LINE);
     const pid = Number(spawnSync('pgrep', ['-P', String(child.pid), '-x', 'iolens-tracer'], { encoding: 'utf8' }).stdout.trim() || child.pid);
     assert.equal(capEff(pid), CAP_BPF, `CapEff ${capEff(pid).toString(16)}`);
     child.stdin?.end('go\n');

@@ -7,8 +7,7 @@
  * (core/model/events.ts), so the host's own store and window query (core/store/) serve it — the
  * benchmark measures the real code, not a look-alike.
  */
-import type { IoModelName } from '../../protocol/generated/wire';
-import { SYSCALLS } from '../../protocol/generated/wire';
+import { Sys, type IoModelName, type SysName } from '../../protocol/generated/wire';
 import type { Args, TraceEvent } from '../../extension/src/core/model/events';
 
 /** A seeded random generator (mulberry32). */
@@ -24,7 +23,7 @@ export function rng(seed: number): () => number {
 }
 
 interface Call {
-  readonly name: string;
+  readonly name: SysName;
   /** The I/O model it is drawn in. */
   readonly model: IoModelName;
   /** Weight among the thread's calls. */
@@ -90,7 +89,6 @@ const PLANS: readonly ThreadPlan[] = [
   ] },
 ];
 
-const SYS_ID = new Map([...SYSCALLS.values()].map((i) => [i.name, i.id]));
 /** The files the synthetic calls use. */
 export const PATHS = ['/var/lib/db/data.bin', 'socket:[88213]', 'anon_inode:[eventfd]', '/dev/uio0', 'pipe:[77120]'];
 
@@ -123,8 +121,8 @@ export function makeTrace(emit: (e: TraceEvent) => void, total = 1_000_000, dura
     if (!a) argsOf.set(key, (a = { fd: 3 + (k % 9), path: PATHS[k % 5], count: 4096 }));
     return a;
   };
-  const syscall = (pid: number, tid: number, name: string, model: IoModelName, ts: number, dur: number, k: number, unfinished = false): TraceEvent => ({
-    kind: 'syscall', name, pid, tid, ts, dur, sys: SYS_ID.get(name) ?? 0, model, ret: k % 17 === 0 ? -11 : (k * 37) % 4096,
+  const syscall = (pid: number, tid: number, name: SysName, model: IoModelName, ts: number, dur: number, k: number, unfinished = false): TraceEvent => ({
+    kind: 'syscall', name, pid, tid, ts, dur, sys: Sys[name], model, ret: k % 17 === 0 ? -11 : (k * 37) % 4096,
     error: k % 17 === 0 ? 'EAGAIN' : null, unfinished, cpu: k % 8, stackId: BigInt(1 + (k % 7)), args: callArgs(k),
   });
 

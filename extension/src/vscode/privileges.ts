@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import * as vscode from 'vscode';
+import { TRACER_CAPABILITIES } from '../../../protocol/generated/wire';
 import { errorMessage, UserError } from '../core/errors';
 import { tracerPath } from '../core/tracer/locate';
 import { log } from './log';
 
-/** The file capabilities the tracer needs for eBPF (and to read other users' /proc entries and binaries). */
-export const TRACER_CAPABILITIES = 'cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep';
 
 /** The setcap line for a tracer binary, as a user types it. */
 export function grantCommand(path: string): string {

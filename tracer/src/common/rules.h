@@ -105,6 +105,13 @@ IOL_INLINE __u32 iol_encode_dev(__u32 major, __u32 minor)
 	return major << IOL_DEV_MINOR_BITS | (minor & ((1U << IOL_DEV_MINOR_BITS) - 1));
 }
 
+/* The aux word of a socket's fd record (schema: fd.aux): family << 16 | type, from socket(2)'s or
+ * socketpair(2)'s first two arguments. */
+IOL_INLINE __u64 iol_socket_aux(__u64 family, __u64 type)
+{
+	return (family << 16) | (type & 0xffff);
+}
+
 IOL_INLINE __u32 iol_dev_major(__u32 dev)
 {
 	return dev >> IOL_DEV_MINOR_BITS;

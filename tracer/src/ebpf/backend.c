@@ -159,9 +159,16 @@ static void stop_tracing(struct iol_tracer *t)
 	struct bpf_map *traced = t->skel->maps.traced;
 	__u32 key;
 
-	while (bpf_map__get_next_key(traced, NULL, &key, sizeof(key)) == 0)
-		if (bpf_map__delete_elem(traced, &key, sizeof(key), 0))
+	while (bpf_map__get_next_key(traced, NULL, &key, sizeof(key)) == 0) {
+		int err = bpf_map__delete_elem(traced, &key, sizeof(key), 0);
+
+		if (err == -ENOENT)
+			continue; /* the kernel side saw its exit meanwhile */
+		if (err) { /* still traced until the probes are detached */
+			ebpf_map_update_failed(t, "traced", -err);
 			break;
+		}
+	}
 }
 
 /* Records lost at the end (output_blocked): those the reader could not take within the drain,
@@ -173,7 +180,7 @@ static void report_left_behind(struct iol_tracer *t, __u64 discarded, bool drain
 
 	t->left_in_ring = !drained && emitted > t->consumed ? emitted - t->consumed : 0;
 	d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
-	d.cpu = 0xffff;
+	d.cpu = IOL_NO_CPU;
 	d.ts = now;
 	d.count = t->left_in_ring + discarded;
 	d.total = d.count;
@@ -194,9 +201,16 @@ static void finish(struct iol_tracer *t, int reason, int sig)
 	stop_tracing(t);
 	if (reason != IOL_END_REASON_TARGET_EXITED)
 		out_stop(t->out); /* a stop request (the parent's death may come without the signal) */
-	while (!out_drain_over(t->out))
-		if ((drained = consume_batch(t, 0) <= 0))
+	while (!out_drain_over(t->out)) {
+		int n = consume_batch(t, 0);
+
+		if (n < 0) /* what is left in the ring is counted as lost (report_left_behind) */
+			logmsg("iolens-tracer: warning: reading the ring buffer failed at the end: %s", strerror(-n));
+		if (n <= 0) {
+			drained = n == 0;
 			break;
+		}
+	}
 	if (!out_drain_over(t->out))
 		ebpf_scan_dirty_procs(t); /* maps of the last executable mmaps, for the stacks */
 	discarded = out_end_drain(t->out);

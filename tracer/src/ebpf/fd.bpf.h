@@ -278,14 +278,14 @@ __noinline int fd_effect(__u32 tgid, __u16 sys, const struct iol_inflight *f, lo
 		}
 		break;
 	case IOL_SYS_SOCKET:
-		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, 0, (f->args[0] << 16) | (f->args[1] & 0xffff), 0, ts);
+		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, 0, iol_socket_aux(f->args[0], f->args[1]), 0, ts);
 		break;
 	case IOL_SYS_ACCEPT:
 	case IOL_SYS_ACCEPT4:
 		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, 0, 0, 0, ts);
 		break;
 	case IOL_SYS_SOCKETPAIR:
-		fd_pair_opened(tgid, sys, f->args[3], IOL_FD_TYPE_SOCKET, (f->args[0] << 16) | (f->args[1] & 0xffff), ts);
+		fd_pair_opened(tgid, sys, f->args[3], IOL_FD_TYPE_SOCKET, iol_socket_aux(f->args[0], f->args[1]), ts);
 		break;
 	case IOL_SYS_PIPE:
 	case IOL_SYS_PIPE2:

@@ -154,7 +154,7 @@ void ebpf_explain_load_error(int err)
 	else if (err == -EPERM)
 		logmsg("iolens-tracer: the kernel refused to load the eBPF programs (%s).\n"
 		       "  The eBPF backend needs CAP_BPF and CAP_PERFMON: run as root, or grant them once with\n"
-		       "    sudo setcap cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep %s",
+		       "    sudo setcap " IOL_TRACER_CAPABILITIES " %s",
 		       strerror(-err), n > 0 ? self : "<path to iolens-tracer>");
 	else
 		logmsg("iolens-tracer: loading the eBPF programs failed: %s", strerror(-err));

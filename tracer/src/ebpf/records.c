@@ -218,8 +218,13 @@ void ebpf_prune_gone(struct iol_tracer *t)
 		if (proc_gone((pid_t)key))
 			gone[n++] = key;
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map__delete_elem(traced, &gone[i], sizeof(gone[i]), 0);
+	for (size_t i = 0; i < n; i++) {
+		/* one left in the map would keep the recording going, and its pid's next owner traced */
+		int err = bpf_map__delete_elem(traced, &gone[i], sizeof(gone[i]), 0);
+
+		if (err && err != -ENOENT) /* ENOENT: the kernel side saw its exit meanwhile */
+			ebpf_map_update_failed(t, "traced", -err);
+	}
 }
 
 void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
@@ -240,7 +245,7 @@ void ebpf_report_losses(struct iol_tracer *t, __u64 ts)
 		if (total <= t->loss_total[i])
 			continue;
 		r.source = loss_counters[i].source;
-		r.cpu = 0xffff;
+		r.cpu = IOL_NO_CPU;
 		r.ts = ts;
 		r.count = total - t->loss_total[i];
 		r.total = total;
@@ -364,7 +369,7 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 			t->unfinished[slot].reported = now;
 		}
 		r.sys = f.sys;
-		r.cpu = 0xffff;
+		r.cpu = IOL_NO_CPU;
 		r.pid = f.tgid;
 		r.tid = key;
 		r.flags = IOL_SYSCALL_FLAG_UNFINISHED;

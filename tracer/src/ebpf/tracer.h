@@ -59,7 +59,7 @@ struct iol_tracer {
 	unsigned int batch;              /* records of the current batch (on_ring_record) */
 	__u64 consumed;                  /* records taken from the ring */
 	__u64 left_in_ring;              /* records the reader could not take before the end (output_blocked) */
-	__u64 map_update_failures;       /* user-space map updates that failed (counted as map_full) */
+	__u64 map_update_failures;       /* user-space map updates and deletes that failed (counted as map_full) */
 	bool map_failure_warned;
 	bool bad_record_warned;
 	struct {
@@ -108,7 +108,7 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 void ebpf_uio_refresh(struct iol_tracer *t, __u64 now);
 /* Send the executable mappings of processes whose address space changed. */
 void ebpf_scan_dirty_procs(struct iol_tracer *t);
-/* A map update failed (map full, or no memory): counted with the map_full losses, said once. */
+/* A map update or delete failed (map full, or no memory): counted with the map_full losses, said once. */
 void ebpf_map_update_failed(struct iol_tracer *t, const char *map, int err);
 /* Forget traced processes that are gone without the kernel side seeing their exit (one that ended
  * while the attach added it). */

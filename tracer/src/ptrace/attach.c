@@ -89,7 +89,7 @@ static void explain_refusal(pid_t pid, int err)
 		       "  Either launch the program under iolens instead (iolens record -- PROGRAM ARGS...),\n"
 		       "  %s"
 		       "  or use the eBPF backend (as root, or after the one-time `sudo setcap "
-		       "cap_bpf,cap_perfmon,cap_dac_read_search,cap_sys_ptrace+ep` on iolens-tracer).",
+		       IOL_TRACER_CAPABILITIES "` on iolens-tracer).",
 		       pid, scope, what[scope > 3 ? 3 : scope],
 		       scope == 1 ? "or allow attaching until the next reboot: sudo sysctl kernel.yama.ptrace_scope=0,\n" :
 		       scope == 2 ? "or trace as root,\n" : "");

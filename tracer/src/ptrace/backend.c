@@ -66,7 +66,7 @@ static void finish(struct pt_tracer *t, int reason, int sig)
 		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
 
 		d.source = IOL_DROP_SOURCE_OUTPUT_BLOCKED;
-		d.cpu = 0xffff;
+		d.cpu = IOL_NO_CPU;
 		d.ts = now;
 		d.count = d.total = discarded;
 		out_record(t->out, &d);

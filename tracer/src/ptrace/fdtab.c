@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pt.h"
+#include "rules.h"
 
 #define F_DUPFD_ 0
 #define F_DUPFD_CLOEXEC_ 1030
@@ -158,14 +159,14 @@ void pt_fd_effect(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, const
 			dup_done(t, th, sys, (int)ret, (int)a[0], ts);
 		break;
 	case IOL_SYS_SOCKET:
-		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, 0, (a[0] << 16) | (a[1] & 0xffff), ts);
+		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, 0, iol_socket_aux(a[0], a[1]), ts);
 		break;
 	case IOL_SYS_ACCEPT:
 	case IOL_SYS_ACCEPT4:
 		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, 0, 0, ts);
 		break;
 	case IOL_SYS_SOCKETPAIR:
-		pair_opened(t, th, sys, a[3], IOL_FD_TYPE_SOCKET, (a[0] << 16) | (a[1] & 0xffff), ts);
+		pair_opened(t, th, sys, a[3], IOL_FD_TYPE_SOCKET, iol_socket_aux(a[0], a[1]), ts);
 		break;
 	case IOL_SYS_PIPE:
 	case IOL_SYS_PIPE2:

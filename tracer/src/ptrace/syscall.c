@@ -217,7 +217,7 @@ static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct
 	b.r.hdr.kind = IOL_RECORD_KIND_SYSCALL;
 	b.r.hdr.size = sizeof(b.r) + 8 * words;
 	b.r.sys = c->sys;
-	b.r.cpu = 0xffff; /* not known to a ptrace tracer */
+	b.r.cpu = IOL_NO_CPU; /* not known to a ptrace tracer */
 	b.r.pid = th->proc->pid;
 	b.r.tid = th->tid;
 	b.r.data_format = words || !unfinished ? (c->fmt ? c->fmt : t->fmt[c->sys]) : IOL_DATA_FORMAT_NONE;
@@ -475,7 +475,7 @@ void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final)
 		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
 
 		r.source = IOL_DROP_SOURCE_SUMMARY_FULL;
-		r.cpu = 0xffff;
+		r.cpu = IOL_NO_CPU;
 		r.ts = now;
 		r.count = t->summary_lost - t->summary_lost_sent;
 		r.total = t->summary_lost;

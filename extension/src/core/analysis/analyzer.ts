@@ -7,6 +7,7 @@
 import type { DropEvent, SignalEvent, SyscallEvent, TraceEvent, WakeEvent } from '../model/events';
 import type { FdInfo } from '../model/fdtable';
 import type { FilteredCounts } from '../model/filtered';
+import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../model/names';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
@@ -39,7 +40,6 @@ export interface AnalysisSource {
   readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
 }
 
-const F_SETSIG = 'F_SETSIG';
 
 /** Options of the analysis. */
 export interface AnalyzerOptions {
@@ -242,7 +242,7 @@ export class TraceAnalyzer {
       this.lastSignalWait.set(e.tid, { end: e.ts + e.dur, dur: e.dur });
       if (e.name === 'rt_sigtimedwait' && e.ret > 0 && typeof e.args.signal === 'string') {
         const sig = e.ret;
-        if (isIoSignal(sig, e.args.code === 'SI_KERNEL' ? 0x80 : /^POLL_/.test(String(e.args.code)) ? 1 : 0, this.setsig.get(e.pid), typeof e.args.si_fd === 'number' ? e.args.si_fd : null)) {
+        if (isIoSignal(sig, siCode(sig, String(e.args.code)) ?? 0, this.setsig.get(e.pid), typeof e.args.si_fd === 'number' ? e.args.si_fd : null)) {
           t.ioSignals.set(e.args.signal, (t.ioSignals.get(e.args.signal) ?? 0) + 1);
           t.signalWaits++;
           t.signalWaitNs += e.dur;
@@ -328,7 +328,7 @@ export class TraceAnalyzer {
       }
       case 'fcntl':
         this.signalCoalesced.fcntl(e);
-        if (e.args.cmd === F_SETSIG && e.ret >= 0) {
+        if (e.args.cmd === fcntlCmdName(F_SETSIG) && e.ret >= 0) {
           const sig = Number(e.args.arg);
           if (sig > 0) this.setsig.set(e.pid, new Set([...(this.setsig.get(e.pid) ?? []), sig]));
         }
@@ -338,7 +338,7 @@ export class TraceAnalyzer {
         const k = `${e.pid}:${e.args.epfd}`;
         const regs = this.epoll.get(k) ?? new Map<number, string>();
         this.epoll.set(k, regs);
-        if (e.args.op === 'EPOLL_CTL_DEL') regs.delete(e.args.fd);
+        if (e.args.op === epollOpName(EPOLL_CTL_DEL)) regs.delete(e.args.fd);
         else regs.set(e.args.fd, typeof e.args.fd_type === 'string' ? e.args.fd_type : 'unknown');
         break;
       }

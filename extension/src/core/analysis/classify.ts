@@ -2,13 +2,11 @@
  * What a call is, for the analysis: a wait of which kind, a blocking call that really blocked (or
  * a non-blocking one that cannot), on what kind of fd; which signals carry I/O readiness.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
+import { PollSignal, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
 import type { FdInfo } from '../model/fdtable';
+import { O_NONBLOCK, SIGIO, SI_KERNEL } from '../model/names';
 
-/** O_NONBLOCK and O_DIRECT (x86-64 / generic values). */
-export const O_NONBLOCK = 0o4000;
-export const O_DIRECT = 0o40000;
 const EAGAIN = -11;
 const EINPROGRESS = -115;
 
@@ -130,16 +128,13 @@ export function callPhrase(call: string, kind: BlockKind): string {
   return `${call} ${kind === 'socket' ? 'on' : 'of'} ${kindPhrase(kind)}`;
 }
 
-/** SIGIO and SIGPOLL share the number 29; SIGURG (23) tells of out-of-band data on a socket. */
-export const SIGIO = 29;
-const SI_KERNEL = 0x80;
 
 /**
  * A delivered or generated signal carries I/O readiness: SIGIO (from the kernel, or with a POLL_*
  * code), or a signal fcntl(F_SETSIG) made the process's I/O signal, with a POLL_* code or an fd.
  */
 export function isIoSignal(sig: number, code: number, setsig: ReadonlySet<number> | undefined, siFd: number | null): boolean {
-  const pollCode = code >= 1 && code <= 6;
+  const pollCode = code >= PollSignal.poll_in && code <= PollSignal.poll_hup;
   if (sig === SIGIO) return code === SI_KERNEL || pollCode || siFd !== null;
   return setsig?.has(sig) === true && (pollCode || siFd !== null);
 }

@@ -7,7 +7,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { EndReasonText } from '../../../../protocol/generated/wire';
+import { endReasonText } from '../model/labels';
 import { formatEventLine, type LineContext } from '../format/line';
 import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
 import { formatCount } from '../../../../shared/format';
@@ -228,7 +228,7 @@ function summarize(o: RecordOptions, p: TracePipeline, skipped: number): void {
   const lostText = lost
     ? `LOST ${formatCount(lost)} records (${[...t.drops.bySource].map(([s, n]) => `${formatCount(n)} ${s}`).join(', ')})`
     : '0 lost';
-  const reason = t.end ? EndReasonText.get(t.end.reason) ?? 'ended' : 'the tracer stopped without an end record';
+  const reason = endReasonText(t.end);
   o.stderr.write(`iolens: ${formatCount(t.events)} events from ${procs.length} process${procs.length === 1 ? '' : 'es'} and ${threads} thread${threads === 1 ? '' : 's'}, ${lostText}; ${reason}\n`);
   if (skipped) o.stderr.write(`iolens: ${formatCount(skipped)} of them not shown live (the output could not keep up); \`iolens dump\` shows every one\n`);
   if (t.start?.untracedChildren) {

@@ -7,7 +7,7 @@
  */
 import type { Finding } from '../analysis/types';
 import type { AioEvent, Args, IrqEvent, SignalEvent, SyscallEvent, TraceEvent, UringEvent } from '../model/events';
-import { DROP_INTERVAL_NS, generateThread, lossLabel, requestLabel, shownArgs, signalLabel, taskLabel, wakeLabel } from '../model/labels';
+import { LossGaps, generateThread, lossLabel, requestLabel, shownArgs, signalLabel, taskLabel, wakeLabel } from '../model/labels';
 import { UioTracker, type UioDevices, type UioWake } from '../model/uio';
 import { findingArgs, findingName } from './findings';
 import { FlowBook, type PendingEnd } from './flows';
@@ -43,7 +43,7 @@ export class ExportMapper {
   private readonly generated = new Map<string, SignalEvent[]>();
   /** Interrupts of each UIO device waiting for the wake-up they cause. */
   private readonly irqs = new Map<number, { ref: number; e: IrqEvent }[]>();
-  private readonly lastDrop = new Map<string, number>();
+  private readonly lossGaps = new LossGaps();
   private refs = 0;
   /** The latest time seen (where requests still in flight end). */
   private latest = 0;
@@ -82,8 +82,7 @@ export class ExportMapper {
         if (e.name === 'existing' || e.name === 'rename') return;
         return this.instant(this.tracks.thread(e.pid, e.tid), e.ts, taskLabel(e), 'lifecycle', e.args, 0n, NONE, NONE);
       case 'drop': {
-        const start = this.lastDrop.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
-        this.lastDrop.set(e.name, e.ts);
+        const start = this.lossGaps.start(e);
         this.slice(this.tracks.losses(e.name), start, e.ts - start, lossLabel(e.count, e.name), 'lost', { count: e.count, total: e.total }, 0n, NONE, NONE, NONE);
         return;
       }

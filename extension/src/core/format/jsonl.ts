@@ -6,7 +6,7 @@
  * `--full-stacks`, whole in every event.
  */
 import type { ArgValue, TraceEvent } from '../model/events';
-import type { ResolvedStack } from '../symbols/stacks';
+import { frameFields, type ResolvedStack } from '../symbols/stacks';
 
 /** A JSON value. */
 export type Json = ArgValue;
@@ -16,16 +16,7 @@ const hex = (v: bigint): string => '0x' + v.toString(16);
 /** The `stack` field: innermost first. */
 export function stackJson(stack: ResolvedStack | undefined): Json {
   if (!stack) return [];
-  return stack.frames.map((f) => ({
-    addr: hex(f.addr),
-    function: f.function,
-    file: f.file,
-    line: f.line,
-    column: f.column,
-    module: f.module,
-    inlined: f.inlined,
-    problem: f.problem,
-  }));
+  return stack.frames.map((f) => ({ ...frameFields(f), problem: f.problem }));
 }
 
 /** How events carry their stacks: by id, with one `stack` line per stack (table), or whole (inline). */

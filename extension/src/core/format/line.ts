@@ -3,8 +3,8 @@
  * arguments, the result, how long it took, and the source line that issued it.
  */
 import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
-import type { Args, ArgValue, TraceEvent } from '../model/events';
-import { signalResultName, siCodeName } from '../model/names';
+import { KINDS, type Args, type ArgValue, type TraceEvent } from '../model/events';
+import { signalResultName, siCodeName, waitStatus } from '../model/names';
 import type { ResolvedStack } from '../symbols/stacks';
 import { formatLocation, sourceFrame } from './source';
 import { formatDuration, formatTimestamp } from '../../../../shared/format';
@@ -146,8 +146,10 @@ function callText(ctx: LineContext, e: TraceEvent): string {
           return `${what} started (${e.comm}, parent ${e.args.parent_pid}/${e.args.parent_tid})`;
         case 'exec':
           return `exec ${e.args.filename ?? ''}`;
-        case 'exit':
-          return `${what} exited${e.exitCode !== null ? ` (status ${e.exitCode >> 8}${e.exitCode & 0x7f ? `, signal ${e.exitCode & 0x7f}` : ''})` : ''}`;
+        case 'exit': {
+          const w = e.exitCode !== null ? waitStatus(e.exitCode) : null;
+          return `${what} exited${w ? ` (status ${w.code}${w.signal ? `, signal ${w.signal}` : ''})` : ''}`;
+        }
         case 'rename':
           return `thread renamed to ${e.comm}`;
         default:
@@ -163,16 +165,13 @@ function callText(ctx: LineContext, e: TraceEvent): string {
 
 /** Duration of an event, if it spans time. */
 function durationOf(e: TraceEvent): number | null {
-  if (e.kind === 'syscall' || e.kind === 'irq') return e.dur;
-  if (e.kind === 'aio' || e.kind === 'uring') return e.dur;
-  if (e.kind === 'signal') return e.dur;
-  return null;
+  return 'dur' in e ? e.dur : null;
 }
 
 /** The line for one event (no trailing newline). */
 export function formatEventLine(e: TraceEvent, ctx: LineContext): string {
   const time = paint(ctx, 'dim', formatTimestamp(e.ts));
-  const who = e.kind === 'irq' || e.kind === 'drop' ? '-' : `${ctx.threadName(e.pid, e.tid) || '?'} ${e.pid}/${e.tid}`;
+  const who = KINDS[e.kind].threadless ? '-' : `${ctx.threadName(e.pid, e.tid) || '?'} ${e.pid}/${e.tid}`;
   const dur = durationOf(e);
   const durText = dur !== null ? `  ${paint(ctx, dur >= 10e6 ? 'yellow' : 'dim', formatDuration(dur))}` : '';
   const frame = sourceFrame(ctx.stack(e.stackId));

@@ -26,6 +26,7 @@ import {
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
+  EPOLL_CTL_DEL,
   epollOpName,
   fcntlCmdName,
   futexOpName,
@@ -60,7 +61,7 @@ export class EpollRegistry {
 
   /** epoll_ctl(epfd, op, fd, {events, data}). */
   ctl(pid: number, epfd: number, op: number, fd: number, data: bigint): void {
-    if (op === 2) this.regs.delete(this.key(pid, epfd, data));
+    if (op === EPOLL_CTL_DEL) this.regs.delete(this.key(pid, epfd, data));
     else this.regs.set(this.key(pid, epfd, data), fd);
   }
 

@@ -5,6 +5,7 @@
  */
 import {
   DropSourceNames,
+  NO_CPU,
   SYSCALLS,
   TaskEventNames,
   type EndRecord,
@@ -21,14 +22,13 @@ import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { Args, TraceEvent } from './events';
 import { FdTables } from './fdtable';
 import { FilteredCalls } from './filtered';
-import { errnoName, O_ASYNC } from './names';
+import { errnoName, F_SETSIG, O_ASYNC } from './names';
 import { RequestTracker } from './requests';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
 import type { NamespaceMeta } from '../system/containers';
 
-const F_SETSIG = 10;
 
 /** A stack as the tracer sent it, with the address-space generation it belongs to. */
 export interface StackInfo {
@@ -256,7 +256,7 @@ export class TraceAssembler {
     this.out({
       kind: 'syscall', name: info.name, sys: r.sys, model: info.model, pid: r.pid, tid: r.tid, ts: this.rel(r.ts), dur: r.dur,
       ret: r.ret, error: r.ret < 0 && !unfinished ? errnoName(-r.ret) ?? `E${-r.ret}` : null, unfinished,
-      cpu: r.cpu === 0xffff ? null : r.cpu, stackId: r.stackId, args,
+      cpu: r.cpu === NO_CPU ? null : r.cpu, stackId: r.stackId, args,
     });
     // the completions this call waited for were reaped when it returned
     if (info.name === 'io_uring_enter' && !unfinished) this.requests.enterReturned(r.tid, this.rel(r.ts), this.rel(r.ts + r.dur));

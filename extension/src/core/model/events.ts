@@ -1,12 +1,46 @@
 /**
  * The events iolens shows: wire records assembled into what a user thinks of — a syscall, one
  * Linux-AIO or io_uring request from submission to completion, a signal generated or delivered, an
- * interrupt, a process or thread changing, a wake-up between threads, records lost.
+ * interrupt, a process or thread changing, a wake-up between threads, records lost. The kinds are
+ * listed once, here, with what each is; the JSON lines' `kind` and the timeline store's kind codes
+ * come from this list.
  */
-import type { IoModelName } from '../../../../protocol/generated/wire';
+import type { IoModelName, SysName } from '../../../../protocol/generated/wire';
+
+/** Every kind of event, in the order of the store's kind codes (code = index + 1; 0: none). */
+export const EVENT_KINDS = ['syscall', 'aio', 'uring', 'signal', 'irq', 'process', 'thread', 'wake', 'drop'] as const;
 
 /** Kinds of events (the `kind` field of JSON lines). */
-export type EventKind = 'syscall' | 'aio' | 'uring' | 'signal' | 'irq' | 'process' | 'thread' | 'wake' | 'drop';
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** What a kind of event is. */
+export interface KindInfo {
+  /** The system's, not a thread's (an interrupt, lost records): no thread to name. */
+  readonly threadless: boolean;
+  /** A request submitted and completed (Linux AIO, io_uring), not a call: its title names the engine. */
+  readonly engine: string | null;
+}
+
+/** What each kind is. */
+export const KINDS: { readonly [K in EventKind]: KindInfo } = {
+  syscall: { threadless: false, engine: null },
+  aio: { threadless: false, engine: 'AIO' },
+  uring: { threadless: false, engine: 'io_uring' },
+  signal: { threadless: false, engine: null },
+  irq: { threadless: true, engine: null },
+  process: { threadless: false, engine: null },
+  thread: { threadless: false, engine: null },
+  wake: { threadless: false, engine: null },
+  drop: { threadless: true, engine: null },
+};
+
+/** The store's code of a kind. */
+export const KindCode = Object.fromEntries(EVENT_KINDS.map((k, i) => [k, i + 1])) as { readonly [K in EventKind]: number };
+
+/** The kind of a store code. */
+export function kindOfCode(code: number): EventKind {
+  return EVENT_KINDS[code - 1];
+}
 
 /** A decoded argument value. */
 export type ArgValue = number | string | boolean | null | ArgValue[] | { [key: string]: ArgValue };
@@ -32,6 +66,8 @@ interface EventBase {
 /** One syscall (a wait, a blocking call above the threshold, a setup call). */
 export interface SyscallEvent extends EventBase {
   readonly kind: 'syscall';
+  /** The syscall's name: one of the schema's (a comparison with any other name does not compile). */
+  readonly name: SysName;
   /** iolens syscall id. */
   readonly sys: number;
   readonly model: IoModelName;

@@ -4,7 +4,12 @@
  */
 import type { AioEvent, Args, ArgValue, SignalEvent, SyscallEvent, TaskEvent, UringEvent, WakeEvent } from './events';
 import type { UioDevice } from './uio';
-import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
+import { ARG_FORMATS, EndReasonText, SYSCALLS, type EndRecord } from '../../../../protocol/generated/wire';
+
+/** Why a recording stopped, from its end record (the schema's EndReason texts); none: it did not finish. */
+export function endReasonText(end: EndRecord | undefined): string {
+  return end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace';
+}
 
 /** The requests-in-flight row of a process (AIO and io_uring requests, in lanes). */
 export const REQUESTS_LABEL = 'requests in flight';
@@ -56,7 +61,19 @@ export function lossLabel(count: number, source: string): string {
  * Where a lost-records gap starts when there is no earlier drop record of its source: the tracer
  * reports losses every 200 ms.
  */
-export const DROP_INTERVAL_NS = 200e6;
+const DROP_INTERVAL_NS = 200e6;
+
+/** The time span of each lost-records gap: from the previous drop record of its source to this one. */
+export class LossGaps {
+  private readonly last = new Map<string, number>();
+
+  /** Where the gap that drop record `e` ends starts. */
+  start(e: { readonly name: string; readonly ts: number }): number {
+    const start = this.last.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
+    this.last.set(e.name, e.ts);
+    return start;
+  }
+}
 
 /** The thread a signal's generation is shown on: its sender when in the same process, else the receiver. */
 export function generateThread(e: SignalEvent): { pid: number; tid: number } {

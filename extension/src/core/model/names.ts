@@ -39,10 +39,15 @@ export function signalName(sig: number): string {
   return `SIG${sig}`;
 }
 
+/** A wait status (wait(2)) read: the exit status, or the signal that killed the process (0: none). */
+export function waitStatus(status: number): { readonly code: number; readonly signal: number; readonly core: boolean } {
+  return { code: (status >> 8) & 0xff, signal: status & 0x7f, core: (status & 0x80) !== 0 };
+}
+
 /** How a process ended, from its wait status: "exited with status 2", "was killed by SIGSEGV". */
 export function waitStatusText(status: number): string {
-  const sig = status & 0x7f;
-  return sig === 0 ? `exited with status ${(status >> 8) & 0xff}` : `was killed by ${signalName(sig)}${status & 0x80 ? ' (core dumped)' : ''}`;
+  const w = waitStatus(status);
+  return w.signal === 0 ? `exited with status ${w.code}` : `was killed by ${signalName(w.signal)}${w.core ? ' (core dumped)' : ''}`;
 }
 
 /** Standard signals are not queued: a second one while one is pending is merged into it. */
@@ -50,8 +55,11 @@ export function isStandardSignal(sig: number): boolean {
   return sig > 0 && sig < 32;
 }
 
+/** si_code of a signal the kernel sent (SIGIO on a file without F_SETSIG, for one). */
+export const SI_KERNEL = 0x80;
+
 const SI_CODES: ReadonlyMap<number, string> = new Map([
-  [0, 'SI_USER'], [0x80, 'SI_KERNEL'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_MESGQ'], [-4, 'SI_ASYNCIO'],
+  [0, 'SI_USER'], [SI_KERNEL, 'SI_KERNEL'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_MESGQ'], [-4, 'SI_ASYNCIO'],
   [-5, 'SI_SIGIO'], [-6, 'SI_TKILL'],
 ]);
 const POLL_CODES: readonly string[] = ['', 'POLL_IN', 'POLL_OUT', 'POLL_MSG', 'POLL_ERR', 'POLL_PRI', 'POLL_HUP'];
@@ -71,6 +79,12 @@ export function siCodeName(sig: number, code: number): string {
     return ['', 'CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'][code];
   }
   return SI_CODES.get(code) ?? String(code);
+}
+
+/** si_code of a signal by its name: siCodeName read backwards. */
+export function siCode(sig: number, name: string): number | undefined {
+  for (let code = -7; code <= SI_KERNEL; code++) if (siCodeName(sig, code) === name) return code;
+  return undefined;
 }
 
 /** Result of the signal_generate tracepoint. */
@@ -100,27 +114,41 @@ export function uringOpName(op: number): string {
   return URING_OPS[op] ?? `op${op}`;
 }
 
+/** epoll_ctl's operation that removes a registration. */
+export const EPOLL_CTL_DEL = 2;
+
 /** epoll_ctl operation. */
 export function epollOpName(op: number): string {
   return ['', 'EPOLL_CTL_ADD', 'EPOLL_CTL_DEL', 'EPOLL_CTL_MOD'][op] ?? String(op);
 }
 
+const POLL_EVENTS: readonly (readonly [number, string])[] = [
+  [0x1, 'IN'], [0x2, 'PRI'], [0x4, 'OUT'], [0x8, 'ERR'], [0x10, 'HUP'], [0x20, 'NVAL'], [0x40, 'RDNORM'],
+  [0x100, 'WRNORM'], [0x2000, 'RDHUP'], [0x10000000, 'EXCLUSIVE'], [0x20000000, 'WAKEUP'], [0x40000000, 'ONESHOT'],
+  [0x80000000, 'ET'],
+];
+
+/** epoll/poll event bits by name (IN, not EPOLLIN): pollEventsName read backwards. */
+export const POLL_EVENT_VALUES: ReadonlyMap<string, number> = new Map(POLL_EVENTS.map(([b, n]) => [n, b]));
+
 /** epoll/poll event bits, "IN|OUT". */
 export function pollEventsName(bits: number): string {
-  const names: [number, string][] = [
-    [0x1, 'IN'], [0x2, 'PRI'], [0x4, 'OUT'], [0x8, 'ERR'], [0x10, 'HUP'], [0x20, 'NVAL'], [0x40, 'RDNORM'],
-    [0x100, 'WRNORM'], [0x2000, 'RDHUP'], [0x10000000, 'EXCLUSIVE'], [0x20000000, 'WAKEUP'], [0x40000000, 'ONESHOT'],
-    [0x80000000, 'ET'],
-  ];
-  const out = names.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
-  const rest = bits & ~names.reduce((m, [b]) => m | b, 0);
+  const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+  const rest = bits & ~POLL_EVENTS.reduce((m, [b]) => m | b, 0);
   if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
   return out.length ? out.join('|') : '0';
 }
 
+/** fcntl commands that choose who gets a file's I/O signal, and which signal. */
+export const F_SETOWN = 8;
+/** fcntl(F_SETSIG): the signal O_ASYNC files send instead of SIGIO. */
+export const F_SETSIG = 10;
+/** fcntl(F_SETOWN_EX): F_SETOWN with a thread or process group. */
+export const F_SETOWN_EX = 15;
+
 const FCNTL_CMDS: ReadonlyMap<number, string> = new Map([
-  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [8, 'F_SETOWN'], [9, 'F_GETOWN'],
-  [10, 'F_SETSIG'], [11, 'F_GETSIG'], [15, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
+  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [F_SETOWN, 'F_SETOWN'], [9, 'F_GETOWN'],
+  [F_SETSIG, 'F_SETSIG'], [11, 'F_GETSIG'], [F_SETOWN_EX, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
 ]);
 
 /** fcntl command name. */
@@ -136,14 +164,27 @@ function bitNames(bits: number, names: readonly (readonly [number, string])[], z
   return out.length ? out.join('|') : zero;
 }
 
+/** O_NONBLOCK: calls on the file return EAGAIN instead of waiting. */
+export const O_NONBLOCK = 0o4000;
+/** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
+export const O_ASYNC = 0o20000;
+/** O_DIRECT: reads and writes bypass the page cache. */
+export const O_DIRECT = 0o40000;
+
 const OPEN_FLAGS: readonly (readonly [number, string])[] = [
   [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],
-  [0o4000, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [0o20000, 'O_ASYNC'], [0o40000, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
+  [O_NONBLOCK, 'O_NONBLOCK'], [0o10000, 'O_DSYNC'], [O_ASYNC, 'O_ASYNC'], [O_DIRECT, 'O_DIRECT'], [0o100000, 'O_LARGEFILE'],
   [0o200000, 'O_DIRECTORY'], [0o400000, 'O_NOFOLLOW'], [0o1000000, 'O_NOATIME'], [0o2000000, 'O_CLOEXEC'],
   [0o10000000, 'O_PATH'],
 ];
 /** Flags made of another one's bit and their own: named whole, before the single bits. */
 const OPEN_COMPOSITE: readonly (readonly [number, string])[] = [[0o4010000, 'O_SYNC'], [0o20200000, 'O_TMPFILE']];
+
+/** open(2) flags by name, the access modes too: openFlagsName read backwards. */
+export const OPEN_FLAG_VALUES: ReadonlyMap<string, number> = new Map([
+  ['O_RDONLY', 0], ['O_WRONLY', 1], ['O_RDWR', 2],
+  ...[...OPEN_FLAGS, ...OPEN_COMPOSITE].map(([b, n]) => [n, b] as const),
+]);
 
 /** open(2) flags: the access mode, then the other bits ("O_RDONLY|O_CLOEXEC"). */
 export function openFlagsName(flags: number): string {
@@ -187,9 +228,6 @@ export function msgFlagsName(flags: number): string {
   ]);
 }
 
-/** O_ASYNC: the file sends SIGIO (or the F_SETSIG signal) when I/O becomes possible. */
-export const O_ASYNC = 0o20000;
-
 const FUTEX_OPS: readonly string[] = [
   'FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
   'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI',
@@ -202,10 +240,13 @@ export function futexOpName(op: number): string {
   return (op & 128) !== 0 ? `${base}_PRIVATE` : base;
 }
 
+/** io_uring_enter flag: wake the SQPOLL thread. */
+export const IORING_ENTER_SQ_WAKEUP = 2;
+
 /** io_uring_enter flags. */
 export function uringEnterFlagsName(flags: number): string {
   const bits: [number, string][] = [
-    [1, 'GETEVENTS'], [2, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
+    [1, 'GETEVENTS'], [IORING_ENTER_SQ_WAKEUP, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
   ];
   const out = bits.filter(([b]) => (flags & b) !== 0).map(([, n]) => n);
   return out.length ? out.join('|') : '0';

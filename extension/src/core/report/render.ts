@@ -101,7 +101,7 @@ function header(input: ReportInput): string[] {
   return lines;
 }
 
-const WAIT_OR_BLOCKING = new Set([...SYSCALLS.values()].filter((x) => x.class === 'wait' || x.class === 'blocking').map((x) => x.name));
+const WAIT_OR_BLOCKING = new Set<string>([...SYSCALLS.values()].filter((x) => x.class === 'wait' || x.class === 'blocking').map((x) => x.name));
 
 /** How the report names files and threads. */
 export function diagnosisText(input: Pick<ReportInput, 'trace' | 'resolver' | 'cwd'>): DiagnosisText {

@@ -25,7 +25,7 @@ import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
-import { EndReasonText } from '../../../../protocol/generated/wire';
+import { endReasonText } from '../model/labels';
 import { containerLine, containerName, describeContainer } from '../system/containers';
 
 /** How a launched program ended. */
@@ -286,7 +286,7 @@ export class TraceSession {
           ? { pid, text: waitStatusText(launched.exitCode), failed: launched.exitCode !== 0, stderrTail: stderr.trimEnd() }
           : null;
       s.ended = {
-        reason: end ? EndReasonText.get(end.reason) ?? 'ended' : 'the tracer stopped without finishing the trace',
+        reason: endReasonText(end),
         error: end || (exit && exit.code === 0) ? null : lastError || `the tracer exited with status ${exit?.code ?? '?'}`,
         program,
       };

@@ -6,7 +6,8 @@ import type { Histogram, Rate } from '../../../../protocol/messages';
 import { isSleep } from '../analysis/classify';
 import { formatLocation, sourceFrame } from '../format/source';
 import type { StackResolver } from '../symbols/stacks';
-import { Flag, KindCode, type TraceStore } from './traceStore';
+import { KindCode } from '../model/events';
+import { Flag, type TraceStore } from './traceStore';
 
 /**
  * Per event: a wait or blocking call that can stall a thread. Sleeps are left out: a thread that

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/messages';
 import { formatDuration } from '../../../../shared/format';
-import type { ArgValue } from '../model/events';
+import { KINDS, type ArgValue, type EventKind } from '../model/events';
 import { errnoName } from '../model/names';
-import type { StackResolver } from '../symbols/stacks';
+import { frameFields, type StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';
 import type { CallSites } from './analysis';
 import { chainLinks } from './chainLinks';
@@ -44,21 +44,15 @@ export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[
   if (!stack) return [];
   return stack.frames.map((f, index) => ({
     index,
-    addr: '0x' + f.addr.toString(16),
-    function: f.function,
-    file: f.file,
-    line: f.line,
-    column: f.column,
-    module: f.module,
-    inlined: f.inlined,
+    ...frameFields(f),
     openable: !!(f.file && f.line),
     problem: f.problem ?? (f.file && !existsSync(f.file) ? `${f.file} is not on this machine` : f.file ? null : 'no source line'),
   }));
 }
 
 /** What a duration measures: a request's says where it ends (the CQE, or the reap). */
-function durationLabel(kind: string, ends: ArgValue | undefined, unfinished: boolean): string {
-  if (unfinished) return kind === 'aio' || kind === 'uring' ? 'Duration (still in flight)' : 'Duration (still in progress)';
+function durationLabel(kind: EventKind, ends: ArgValue | undefined, unfinished: boolean): string {
+  if (unfinished) return KINDS[kind].engine !== null ? 'Duration (still in flight)' : 'Duration (still in progress)';
   if (ends === 'posted') return 'Duration (submit → CQE posted)';
   if (ends === 'reaped') return 'Duration (submit → reaped by io_getevents)';
   return 'Duration';
@@ -83,7 +77,7 @@ export function eventDetails(
   if (e.kind === 'irq') {
     // an interrupt belongs to a CPU or a device, not to a thread
     fields.push(track?.kind === 'uio' ? { label: 'Device', value: track.label } : { label: 'CPU', value: String(e.args.cpu ?? track?.label ?? '?') });
-  } else if (e.kind === 'aio' || e.kind === 'uring') {
+  } else if (KINDS[e.kind].engine !== null) {
     fields.push({ label: 'Process', value: `${track?.group ?? e.pid}` });
     const by = (label: string, tid: ArgValue): void => {
       if (typeof tid === 'number' && tid > 0) fields.push({ label, value: `${nameOf(e.pid, tid) || '?'} ${tid}` });
@@ -100,7 +94,7 @@ export function eventDetails(
   } else {
     fields.push({ label: 'Thread', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})` });
   }
-  if (e.kind === 'syscall' || e.kind === 'aio' || e.kind === 'uring') {
+  if (e.kind === 'syscall' || KINDS[e.kind].engine !== null) {
     const err = e.value < 0 ? errnoName(-e.value) : undefined;
     if (!(e.flags & Flag.unfinished)) fields.push({ label: e.kind === 'syscall' ? 'Result' : 'Completion result', value: err ? `-1 ${err}` : String(e.value) });
   }
@@ -114,7 +108,8 @@ export function eventDetails(
     const list = e.args[k];
     if (Array.isArray(list) && list.length) fields.push({ label: k === 'ready' ? 'Ready' : 'Polled', value: list.map(readyEntry).join('; ') });
   }
-  const title = `${e.kind === 'aio' ? 'AIO ' : e.kind === 'uring' ? 'io_uring ' : ''}${e.name}${dur !== null ? ` — ${formatDuration(dur)}` : ''}`;
+  const engine = KINDS[e.kind].engine;
+  const title = `${engine !== null ? `${engine} ` : ''}${e.name}${dur !== null ? ` — ${formatDuration(dur)}` : ''}`;
   return {
     id,
     kind: e.kind,
@@ -122,7 +117,7 @@ export function eventDetails(
     title,
     pid: e.pid,
     tid: e.tid,
-    thread: e.kind === 'irq' ? (track?.label ?? '') : nameOf(e.pid, e.tid),
+    thread: KINDS[e.kind].threadless ? (track?.label ?? '') : nameOf(e.pid, e.tid),
     start: ns(e.start),
     end: e.end === null ? null : ns(e.end),
     track: e.track,

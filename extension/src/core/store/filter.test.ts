@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { ns } from '../../../../protocol/messages';
+import type { SysName } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
 import { compileFilter, findOccurrence, summarizeFilter } from './filter';
 import { TraceStore } from './traceStore';
 import { queryWindow } from './window';
 
-function call(tid: number, name: string, ts: number, dur: number, fd: number, path: string): SyscallEvent {
+function call(tid: number, name: SysName, ts: number, dur: number, fd: number, path: string): SyscallEvent {
   return { kind: 'syscall', name, sys: name === 'read' ? 24 : 5, model: name === 'read' ? 'blocking' : 'multiplexing', pid: 1, tid, ts, dur, ret: 0, error: null, unfinished: false, cpu: 0, stackId: 0n, args: { fd, path } };
 }
 

@@ -6,15 +6,12 @@
  */
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
-import type { Args, TraceEvent } from '../model/events';
+import { KindCode, kindOfCode, type Args, type EventKind, type TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { DROP_INTERVAL_NS, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
+import { LossGaps, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
-/** Event kinds as stored. */
-export const KindCode = { syscall: 1, aio: 2, uring: 3, signal: 4, irq: 5, process: 6, thread: 7, wake: 8, drop: 9 } as const;
-const KIND_NAMES = ['', 'syscall', 'aio', 'uring', 'signal', 'irq', 'process', 'thread', 'wake', 'drop'] as const;
 
 /** Bits of the flags column. */
 export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16 } as const;
@@ -22,7 +19,7 @@ export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16
 /** One stored event, read back. */
 export interface StoredEvent {
   readonly id: number;
-  readonly kind: (typeof KIND_NAMES)[number];
+  readonly kind: EventKind;
   readonly name: string;
   readonly pid: number;
   readonly tid: number;
@@ -91,7 +88,7 @@ export class TraceStore {
   dropped = 0;
   private readonly unfinished = new Map<string, number>();
   private readonly generated = new Map<string, { track: number; ts: number }>();
-  private lastDrop = new Map<string, number>();
+  private readonly lossGaps = new LossGaps();
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
   /**
@@ -240,8 +237,7 @@ export class TraceStore {
         return this.push(KindCode[e.kind], taskLabel(e), this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
       }
       case 'drop': {
-        const prev = this.lastDrop.get(e.name) ?? Math.max(0, e.ts - DROP_INTERVAL_NS);
-        this.lastDrop.set(e.name, e.ts);
+        const prev = this.lossGaps.start(e);
         this.gaps.push({ start: prev, end: e.ts, count: e.count });
         this.dropped += e.count;
         this.revision++;
@@ -305,7 +301,7 @@ export class TraceStore {
     const end = this.end.get(id);
     return {
       id,
-      kind: KIND_NAMES[this.kind.get(id)],
+      kind: kindOfCode(this.kind.get(id)),
       name: this.names.get(this.name.get(id)),
       pid: info?.pid ?? 0,
       tid: info?.tid ?? 0,

@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StackFlag } from '../../../../protocol/generated/wire';
+import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
@@ -36,6 +37,11 @@ export interface StackFrame {
   readonly inlined: boolean;
   /** Why this frame has no source line, when it has none. */
   readonly problem: string | null;
+}
+
+/** A frame's fields as the JSON lines and the details pane show them (the address in hex). */
+export function frameFields(f: StackFrame): Omit<FrameInfo, 'index' | 'openable' | 'problem'> {
+  return { addr: '0x' + f.addr.toString(16), function: f.function, file: f.file, line: f.line, column: f.column, module: f.module, inlined: f.inlined };
 }
 
 /** A resolved stack, innermost frame first. */

@@ -126,7 +126,8 @@ export class StreamBuilder {
 
 /** iolens syscall id by name. */
 export function sysId(name: string): number {
-  for (const s of wire.SYSCALLS.values()) if (s.name === name) return s.id;
+  const s = wire.SYSCALLS_BY_NAME.get(name);
+  if (s) return s.id;
   throw new Error(`no syscall ${name} in the schema`);
 }
 

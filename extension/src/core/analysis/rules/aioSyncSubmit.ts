@@ -6,10 +6,11 @@
  * flags and file system say why: no O_DIRECT (buffered AIO is synchronous), or a file system
  * without asynchronous direct I/O. Impact: the time spent inside those io_submit calls.
  */
+import { DEV_MINOR_BITS } from '../../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../../model/events';
+import { O_DIRECT } from '../../model/names';
 import { formatDuration } from '../../../../../shared/format';
 import { aioSyncFix } from '../catalogue';
-import { O_DIRECT } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
@@ -82,7 +83,7 @@ export class AioSyncSubmitRule {
       if (!i || typeof i !== 'object' || Array.isArray(i) || typeof i.fd !== 'number') continue;
       const f = ctx.fd(e.pid, i.fd);
       if (!f || (f.type !== 'file' && f.type !== 'blk')) continue;
-      if (a.files.size < 8) a.files.set(f.path || `fd ${i.fd}`, { direct: (f.flags & O_DIRECT) !== 0, virtualFs: f.dev >>> 20 === 0 && f.type === 'file' });
+      if (a.files.size < 8) a.files.set(f.path || `fd ${i.fd}`, { direct: (f.flags & O_DIRECT) !== 0, virtualFs: f.dev >>> DEV_MINOR_BITS === 0 && f.type === 'file' });
     }
     if (alone) this.last.set(e.tid, { id, end: e.ts + e.dur, dur: e.dur, key });
     else this.last.delete(e.tid);

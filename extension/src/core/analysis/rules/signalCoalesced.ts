@@ -6,14 +6,13 @@
  * long the merged notifications waited for the delivery that absorbed them.
  */
 import type { SignalEvent, SyscallEvent } from '../../model/events';
-import { signalName } from '../../model/names';
+import { F_SETOWN, F_SETOWN_EX, F_SETSIG, fcntlCmdName, signalName } from '../../model/names';
 import { formatDuration } from '../../../../../shared/format';
 import { SIGNAL_COALESCED_FIX } from '../catalogue';
 import { plural, TopEvents, type AnalysisContext } from '../context';
 import { severityOf, worst } from '../severity';
 import type { RawFinding } from '../types';
 
-const F_SETOWN = 'F_SETOWN';
 const OVERFLOW = 3;
 
 interface Acc {
@@ -39,7 +38,7 @@ export class SignalCoalescedRule {
   /** fcntl: remember where the signal-driven I/O was set up. */
   fcntl(e: SyscallEvent): void {
     if (e.unfinished || e.ret < 0 || !e.stackId) return;
-    const rank = e.args.async === true ? 3 : e.args.cmd === F_SETOWN || e.args.cmd === 'F_SETOWN_EX' ? 2 : e.args.cmd === 'F_SETSIG' ? 1 : 0;
+    const rank = e.args.async === true ? 3 : e.args.cmd === fcntlCmdName(F_SETOWN) || e.args.cmd === fcntlCmdName(F_SETOWN_EX) ? 2 : e.args.cmd === fcntlCmdName(F_SETSIG) ? 1 : 0;
     const cur = this.setup.get(e.pid);
     if (rank && (!cur || rank > cur.rank)) this.setup.set(e.pid, { stackId: e.stackId, rank, fd: typeof e.args.fd === 'number' ? e.args.fd : null });
   }

@@ -5,6 +5,7 @@
  * wake-up to the SQ thread's next submission.
  */
 import type { SyscallEvent, UringEvent } from '../../model/events';
+import { IORING_ENTER_SQ_WAKEUP, uringEnterFlagsName } from '../../model/names';
 import { formatDuration } from '../../../../../shared/format';
 import { SQPOLL_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
@@ -48,7 +49,7 @@ export class SqpollWakeupsRule {
 
   /** A finished io_uring_enter. */
   enter(e: SyscallEvent, id: number): void {
-    if (e.unfinished || typeof e.args.flags !== 'string' || !e.args.flags.split('|').includes('SQ_WAKEUP')) return;
+    if (e.unfinished || typeof e.args.flags !== 'string' || !e.args.flags.split('|').includes(uringEnterFlagsName(IORING_ENTER_SQ_WAKEUP))) return;
     const r = this.of(typeof e.args.ring === 'string' ? e.args.ring : `${e.pid}:fd${String(e.args.fd)}`, e.pid, e.tid);
     r.wakeups++;
     r.wakeNs += e.dur;

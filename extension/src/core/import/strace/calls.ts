@@ -5,14 +5,13 @@
  * events of an epoll wait, the pollfds, a timeout, an epoll registration, an AIO context, a
  * siginfo — what the tracer reads from the program's memory, strace printed.
  */
-import { DataFormat, NO_OFFSET, SyscallFlag, type SyscallInfo } from '../../../../../protocol/generated/wire';
+import { DataFormat, NO_OFFSET, NO_TIMEOUT, SyscallFlag, type SyscallInfo } from '../../../../../protocol/generated/wire';
 import { textWords } from '../../../../../protocol/runtime';
 import type { StraceCall } from './lines';
-import { EPOLL_OPS, FCNTL_CMDS, SIGNALS, URING_ENTER_FLAGS, bits, eventBits, openBits, siCode } from './constants';
+import { EPOLL_OPS, FCNTL_CMDS, SIGNALS, URING_ENTER_FLAGS, bits, eventBits, openBits } from './constants';
+import { siCode } from '../../model/names';
 import { ValueReader, type SValue } from './values';
 
-/** "No timeout" in a record's tail. */
-export const NO_TIMEOUT = 0xffffffffffffffffn;
 /** Most ready events, pollfds, messages and path words a record carries (schema.json's tails). */
 const MAX_EPOLL_EVENTS = 8;
 const MAX_POLLFDS = 16;

@@ -3,7 +3,7 @@
  * already names a constant (model/names.ts), the table here is that naming read backwards, so
  * the two cannot disagree.
  */
-import { aioOpName, epollOpName, errnoName, fcntlCmdName, signalName, siCodeName, uringEnterFlagsName } from '../../model/names';
+import { aioOpName, epollOpName, errnoName, fcntlCmdName, O_ASYNC, O_NONBLOCK, OPEN_FLAG_VALUES, POLL_EVENT_VALUES, signalName, uringEnterFlagsName } from '../../model/names';
 import type { SValue } from './values';
 
 function invert(range: Iterable<number>, name: (n: number) => string | undefined): Map<string, number> {
@@ -32,26 +32,11 @@ export const IOCB_CMDS = new Map([...invert(upTo(8), aioOpName)].map(([k, v]) =>
 /** io_uring_enter flags: IORING_ENTER_GETEVENTS -> 1. */
 export const URING_ENTER_FLAGS = new Map([...invert([1, 2, 4, 8, 16], uringEnterFlagsName)].map(([k, v]) => [`IORING_ENTER_${k}`, v]));
 
-/** si_code of a signal by name. */
-export function siCode(sig: number, name: string): number | undefined {
-  for (let code = -7; code <= 0x80; code++) if (siCodeName(sig, code) === name) return code;
-  return undefined;
-}
+/** poll(2)/epoll event bits, by the names strace prints (POLLIN, EPOLLIN... less their prefix): iolens' names, and three it shows in hex. */
+const EVENT_BITS: ReadonlyMap<string, number> = new Map([...POLL_EVENT_VALUES, ['RDBAND', 0x80], ['WRBAND', 0x200], ['MSG', 0x400]]);
 
-/** poll(2)/epoll event bits, by the names strace prints (POLLIN, EPOLLIN...). */
-const EVENT_BITS: ReadonlyMap<string, number> = new Map([
-  ['IN', 0x1], ['PRI', 0x2], ['OUT', 0x4], ['ERR', 0x8], ['HUP', 0x10], ['NVAL', 0x20], ['RDNORM', 0x40], ['RDBAND', 0x80],
-  ['WRNORM', 0x100], ['WRBAND', 0x200], ['MSG', 0x400], ['RDHUP', 0x2000], ['EXCLUSIVE', 0x10000000], ['WAKEUP', 0x20000000],
-  ['ONESHOT', 0x40000000], ['ET', 0x80000000],
-]);
-
-/** open(2) flags strace prints (x86-64). */
-const OPEN_FLAGS: ReadonlyMap<string, number> = new Map([
-  ['O_RDONLY', 0], ['O_WRONLY', 1], ['O_RDWR', 2], ['O_CREAT', 0o100], ['O_EXCL', 0o200], ['O_NOCTTY', 0o400], ['O_TRUNC', 0o1000],
-  ['O_APPEND', 0o2000], ['O_NONBLOCK', 0o4000], ['O_NDELAY', 0o4000], ['O_DSYNC', 0o10000], ['O_ASYNC', 0o20000], ['FASYNC', 0o20000],
-  ['O_DIRECT', 0o40000], ['O_LARGEFILE', 0o100000], ['O_DIRECTORY', 0o200000], ['O_NOFOLLOW', 0o400000], ['O_NOATIME', 0o1000000],
-  ['O_CLOEXEC', 0o2000000], ['O_SYNC', 0o4010000], ['O_PATH', 0o10000000], ['O_TMPFILE', 0o20200000],
-]);
+/** open(2) flags strace prints (x86-64): iolens' names, and strace's aliases of two of them. */
+const OPEN_FLAGS: ReadonlyMap<string, number> = new Map([...OPEN_FLAG_VALUES, ['O_NDELAY', O_NONBLOCK], ['FASYNC', O_ASYNC]]);
 
 /** The bits of a flag set, by a table; numbers (0x8000) count as they are. */
 export function bits(v: SValue | undefined, table: ReadonlyMap<string, number>, prefix = ''): number {

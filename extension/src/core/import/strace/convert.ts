@@ -7,7 +7,8 @@
  * trace are counted by name; nothing is dropped without a count.
  */
 import * as wire from '../../../../../protocol/generated/wire';
-import { ERRNO, IOCB_CMDS, SIGNALS, eventBits, siCode } from './constants';
+import { ERRNO, IOCB_CMDS, SIGNALS, eventBits } from './constants';
+import { hasPollFields, siCode } from '../../model/names';
 import { decodeCall, field, FCNTL_RECORDED, num, signalNumber } from './calls';
 import { durationNs, StraceClock } from './clock';
 import type { StraceCall, StraceFrame, StraceLine } from './lines';
@@ -15,7 +16,6 @@ import type { StraceScan } from './scan';
 import { StraceTasks } from './tasks';
 import { ValueReader, type SValue } from './values';
 
-const BY_NAME = new Map([...wire.SYSCALLS.values()].map((s) => [s.name, s]));
 const IOCB_FLAG_RESFD = 1;
 /** The synthetic iocb addresses that pair a submission with its completion (strace prints none at submission). */
 const SYNTHETIC_OBJ = 1n << 63n;
@@ -136,7 +136,7 @@ export class StraceConverter {
   /** The log ended: write what is held, then the end record. */
   end(): void {
     this.flush();
-    this.emit(wire.encodeEnd({ reason: this.tasks.allExited() ? 1 : 5, signal: 0, ts: this.last, emitted: 0, dropped: 0, bytes: 0 }));
+    this.emit(wire.encodeEnd({ reason: this.tasks.allExited() ? wire.EndReason.target_exited : wire.EndReason.output_closed, signal: 0, ts: this.last, emitted: 0, dropped: 0, bytes: 0 }));
   }
 
   private flush(): void {
@@ -163,7 +163,7 @@ export class StraceConverter {
   private call(pid: number, tid: number, ts: number, c: StraceCall): void {
     const end = c.unfinished ? this.last : ts + durationNs(c.dur);
     if (!this.scan.durations) this.notes.add('the log has no durations (record with strace -T): calls last 0 ns');
-    const info = BY_NAME.get(c.name);
+    const info = wire.SYSCALLS_BY_NAME.get(c.name);
     const vals = (): SValue[] => new ValueReader(c.args).list(null);
     if (this.lifecycle(pid, tid, ts, end, c, vals)) {
       this.hold(pid, []);
@@ -202,7 +202,7 @@ export class StraceConverter {
     const instant = info.class === 'instant';
     records.push((stackId) =>
       wire.encodeSyscall({
-        sys: info.id, cpu: 0xffff, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: d.flags | (c.unfinished ? wire.SyscallFlag.unfinished : 0),
+        sys: info.id, cpu: wire.NO_CPU, pid, tid, dataFormat: d.dataFormat, dataCount: d.data.length, flags: d.flags | (c.unfinished ? wire.SyscallFlag.unfinished : 0),
         ts, dur: instant ? 0 : end - ts, ret: c.unfinished ? 0 : ret, stackId, args: d.args, data: d.data,
       }),
     );
@@ -274,7 +274,7 @@ export class StraceConverter {
     const code = codeValue?.k === 'flags' ? siCode(sig, codeValue.v[0]) ?? 0 : Number(num(codeValue) ?? 0n);
     let siFd = num(field(si, 'si_fd'));
     let band = eventBits(field(si, 'si_band'));
-    if (siFd === undefined && (sig === 29 || sig >= 32) && code >= 1 && code <= 6 && field(si, 'si_int')) {
+    if (siFd === undefined && hasPollFields(sig, code) && field(si, 'si_int')) {
       // strace decodes a real-time signal's siginfo as _rt: the SIGPOLL fields sit under other names
       siFd = num(field(si, 'si_int'));
       band = Number(num(field(si, 'si_pid')) ?? 0n);

@@ -11,7 +11,6 @@ import type { SValue } from './values';
 
 const T = wire.FdType;
 const OP = wire.FdOp;
-const BY_NAME = new Map([...wire.SYSCALLS.values()].map((s) => [s.name, s.id]));
 
 /** What an fd is, from its path or -y description. */
 export function fdType(path: string): number {
@@ -59,7 +58,7 @@ export class StraceFds {
       for (const k of [...t.keys()]) if (k >= fd && k <= (o.fd2 ?? -1) >>> 0) t.delete(k);
     }
     this.emit(wire.encodeFd({
-      op, type: o.type ?? 0, sys: o.sys ? BY_NAME.get(o.sys) ?? 0 : 0, pid, tid, ts, fd, fd2: o.fd2 ?? -1, openFlags: o.flags ?? 0,
+      op, type: o.type ?? 0, sys: o.sys ? wire.SYSCALLS_BY_NAME.get(o.sys)?.id ?? 0 : 0, pid, tid, ts, fd, fd2: o.fd2 ?? -1, openFlags: o.flags ?? 0,
       rdev: 0, dev: 0, ino: 0, aux: 0, path: o.path ?? '',
     }));
   }
