@@ -219,9 +219,9 @@ export class TraceAnalyzer {
       }
       const afterTimeout = loop.lastWaitTimedOut;
       const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
-      if (turn) {
+      if (turn >= 0) {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
-        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn.end - turn.start);
+        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
       this.busyPoll.wait(e, id, timeout === 0);
       this.timeouts.wait(e, id, timeout);

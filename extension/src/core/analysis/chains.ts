@@ -37,13 +37,16 @@ export class ChainTracker {
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
     const prior = last ? { ...last, wake: last.depth + 1 < MAX_HOPS ? last.wake : null } : null;
-    const list = this.pending.get(w.wakeeTid) ?? [];
+    let list = this.pending.get(w.wakeeTid);
+    if (!list) {
+      list = [];
+      this.pending.set(w.wakeeTid, list);
+    }
     list.push({
       id, ts: w.ts, since: w.wakeeSince, wakerPid: w.pid, wakerTid: w.tid, wakerCall: w.name,
       fd: typeof w.args.fd === 'number' ? w.args.fd : null, path: typeof w.args.path === 'string' ? w.args.path : null, prior,
     });
     if (list.length > 8) list.shift();
-    this.pending.set(w.wakeeTid, list);
   }
 
   /**
@@ -106,8 +109,7 @@ export class ChainTracker {
       // wake-ups of calls that began before this one ended will never be claimed: forget them
       else if (w.since !== null && w.since > since) list[keep++] = w;
     }
-    list.length = keep;
-    if (!keep) this.pending.delete(tid);
+    list.length = keep; // an emptied list stays (one per woken thread): deleting and adding it back at every wake-up costs more
     return found;
   }
 

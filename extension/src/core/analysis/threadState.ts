@@ -16,6 +16,16 @@ function tally(): Tally {
   return { count: 0, ns: 0 };
 }
 
+/** The tally of a key, added on first use (one lookup when it exists, as it nearly always does). */
+function tallyOf<K>(m: Map<K, Tally>, k: K): Tally {
+  let t = m.get(k);
+  if (!t) {
+    t = tally();
+    m.set(k, t);
+  }
+  return t;
+}
+
 /** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
 export interface WakeRef {
   readonly id: number;
@@ -108,24 +118,21 @@ export class ThreadState {
 
   /** Count a blocking call that waited. */
   addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
-    const t = this.blocked.get(kind) ?? tally();
+    const t = tallyOf(this.blocked, kind);
     t.count += count;
     t.ns += ns;
-    this.blocked.set(kind, t);
-    const c = this.blockedCalls.get(call) ?? tally();
+    const c = tallyOf(this.blockedCalls, call);
     c.count += count;
     c.ns += ns;
-    this.blockedCalls.set(call, c);
     this.blockedAll.count += count;
     this.blockedAll.ns += ns;
   }
 
   /** Count a select/poll/epoll wait. */
   addMux(call: string, ns: number): void {
-    const t = this.mux.get(call) ?? tally();
+    const t = tallyOf(this.mux, call);
     t.count++;
     t.ns += ns;
-    this.mux.set(call, t);
     this.muxWaits++;
     this.muxNs += ns;
   }
