@@ -89,7 +89,7 @@ export class TraceAnalyzer {
     private readonly options: AnalyzerOptions = {},
   ) {
     const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
-    this.chains = new ChainTracker(this.threads, name);
+    this.chains = new ChainTracker(name);
     this.uio = new UioTracker(source.uioDevices);
     const minDuration = (): number | null => this.minDurationNs();
     this.ctx = {
@@ -368,8 +368,8 @@ export class TraceAnalyzer {
   }
 
   private wake(e: WakeEvent, id: number): void {
-    this.chains.wake(e, id);
     const waker = this.threads.get(e.pid, e.tid);
+    this.chains.wake(e, id, waker);
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
     waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
     wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);

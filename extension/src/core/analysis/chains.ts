@@ -9,7 +9,7 @@
  */
 import type { SyscallEvent, WakeEvent } from '../model/events';
 import { isMultiplexingWait, waitTimeoutNs } from './classify';
-import type { RecentCall, ThreadState, ThreadTable, WakeRef } from './threadState';
+import type { RecentCall, ThreadState, WakeRef } from './threadState';
 import type { ChainHop } from './types';
 
 /** Hops kept per chain. */
@@ -26,25 +26,25 @@ type CauseFields = Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'
 export class ChainTracker {
   private readonly pending = new Map<number, WakeRef[]>();
 
-  constructor(
-    private readonly threads: ThreadTable,
-    private readonly threadName: (pid: number, tid: number) => string,
-  ) {}
+  constructor(private readonly threadName: (pid: number, tid: number) => string) {}
 
-  /** A wake-up record. */
-  wake(w: WakeEvent, id: number): void {
-    const waker = this.threads.get(w.pid, w.tid);
+  /** A wake-up record; `waker`: the state of the thread that made it. */
+  wake(w: WakeEvent, id: number, waker: ThreadState): void {
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
-    const prior = last ? { ...last, wake: last.depth + 1 < MAX_HOPS ? last.wake : null } : null;
+    const prior: RecentCall | null = last
+      ? { e: last.e, id: last.id, end: last.end, wake: last.depth + 1 < MAX_HOPS ? last.wake : null, irq: last.irq, signal: last.signal, depth: last.depth }
+      : null;
     let list = this.pending.get(w.wakeeTid);
     if (!list) {
       list = [];
       this.pending.set(w.wakeeTid, list);
     }
+    const fd = w.args.fd;
+    const path = w.args.path;
     list.push({
       id, ts: w.ts, since: w.wakeeSince, wakerPid: w.pid, wakerTid: w.tid, wakerCall: w.name,
-      fd: typeof w.args.fd === 'number' ? w.args.fd : null, path: typeof w.args.path === 'string' ? w.args.path : null, prior,
+      fd: typeof fd === 'number' ? fd : null, path: typeof path === 'string' ? path : null, prior,
     });
     if (list.length > 8) list.shift();
   }

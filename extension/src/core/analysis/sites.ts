@@ -12,6 +12,8 @@ interface Site {
   readonly call: string;
   readonly stackId: bigint;
   readonly tids: Set<number>;
+  /** The thread of the last call (in `tids` already: most calls at a site are its thread's). */
+  lastTid: number;
   readonly hist: LatencyHistogram;
   errors: number;
   longest: number;
@@ -45,7 +47,10 @@ export class SiteTable {
         this.sites.set(k, site);
       }
     }
-    if (site.tids.size < MAX_TIDS) site.tids.add(tid);
+    if (tid !== site.lastTid && site.tids.size < MAX_TIDS) {
+      site.tids.add(tid);
+      site.lastTid = tid;
+    }
     site.hist.add(dur);
     if (failed) site.errors++;
     if (dur >= site.longestDur) {
@@ -55,7 +60,7 @@ export class SiteTable {
   }
 
   private create(pid: number, call: string, stackId: bigint): Site {
-    return { pid, call, stackId, tids: new Set(), hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
+    return { pid, call, stackId, tids: new Set(), lastTid: -1, hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
   }
 
   /** Every site's figures, longest call first. */

@@ -160,7 +160,11 @@ export class ThreadState {
   /** The latest remembered call that ended at or before `ts` (and after `notBefore`). */
   lastCallBefore(ts: number, notBefore = Number.NEGATIVE_INFINITY): RecentCall | undefined {
     let best: RecentCall | undefined;
-    for (const c of this.recent) if (c.end <= ts && c.end >= notBefore && (!best || c.end > best.end)) best = c;
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const c = recent[i];
+      if (c.end <= ts && c.end >= notBefore && (!best || c.end > best.end)) best = c;
+    }
     return best;
   }
 
