@@ -118,7 +118,8 @@ export class TraceAnalyzer {
     const uioWake = this.uio.add(e, id);
     if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
-      const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
+      const dur = (e as { dur?: unknown }).dur;
+      const end = e.ts + (typeof dur === 'number' ? dur : 0);
       if (end > this.span.last) this.span.last = end;
     }
     switch (e.kind) {
@@ -129,7 +130,7 @@ export class TraceAnalyzer {
         this.aioSerialized.request(e);
         const t = this.threads.get(e.pid, e.tid);
         if (e.completeTid !== null) this.threads.get(e.pid, e.completeTid).aio.reaped++;
-        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id);
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, t.sites);
         this.touch(t, e.ts);
         break;
       }
@@ -185,7 +186,7 @@ export class TraceAnalyzer {
     }
     this.touch(t, e.ts, end);
     t.lastEnd = end;
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id);
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id, t.sites);
     if (cls === 'wait') this.wait(e, id, t, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);
@@ -269,7 +270,9 @@ export class TraceAnalyzer {
   private noteReady(e: SyscallEvent, t: ThreadState): void {
     if (t.readyFds.size) t.readyFds.clear();
     if (e.ret <= 0) return;
-    const list = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
+    const ready = e.args.ready;
+    const fds = Array.isArray(ready) ? undefined : e.args.fds;
+    const list = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : [];
     for (const r of list) {
       if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
       if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;

@@ -5,6 +5,7 @@
  */
 import type { SyscallEvent } from '../model/events';
 import type { BlockKind } from './classify';
+import { SiteCache } from './sites';
 
 /** Counts and time of one kind of call. */
 export interface Tally {
@@ -98,6 +99,8 @@ export class ThreadState {
   readonly deliveredTo = new Map<number, number>();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
   readonly blockingSites = new Set<bigint>();
+  /** Its last call sites. */
+  readonly sites = new SiteCache();
   /** The last few finished waits and blocking calls (a ring of reused slots). */
   readonly recent: RecentCall[] = [];
   private recentNext = 0;
