@@ -37,7 +37,7 @@ function cached(cache: SiteCache, pid: number, call: string, stackId: bigint): S
   const slots = cache.slots;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i];
-    if (s.stackId === stackId && s.call === call && s.pid === pid) return s;
+    if (s.call === call && s.stackId === stackId && s.pid === pid) return s;
   }
   return undefined;
 }
