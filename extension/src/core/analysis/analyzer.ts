@@ -10,7 +10,7 @@ import type { FilteredCounts } from '../model/filtered';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -281,22 +281,23 @@ export class TraceAnalyzer {
   }
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    if (nonblockingCall(e)) {
+      // most calls of a loop: their kind and fd table entry do not matter
+      const fd = e.args.fd;
+      if (typeof fd === 'number') t.readyFds.delete(fd);
+      this.nonblocking(e, id, t);
+      return;
+    }
     const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
     const ready = b0.fd !== null && t.readyFds.delete(b0.fd); // only the first call after the wait: a second read of a blocking fd can block
     const b = b0.blocked && !inherentlyBlocking(b0.kind) && ready ? { ...b0, blocked: false } : b0;
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (b.nonblocking) {
-      t.nonblocking++;
-      if (wouldBlock(e.ret)) {
-        t.eagain++;
-        this.eagain.eagain(e, id);
-      } else {
-        this.eagain.waited(e.pid, e.tid);
-      }
+      this.nonblocking(e, id, t);
       return;
     }
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (!b.blocked) return;
     this.eagain.waited(e.pid, e.tid);
     this.busyPoll.other(e.pid, e.tid);
@@ -314,6 +315,18 @@ export class TraceAnalyzer {
       t.lastBlockedEnd = e.ts + e.dur;
     }
     if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
+  }
+
+  /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
+  private nonblocking(e: SyscallEvent, id: number, t: ThreadState): void {
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
+    t.nonblocking++;
+    if (wouldBlock(e.ret)) {
+      t.eagain++;
+      this.eagain.eagain(e, id);
+    } else {
+      this.eagain.waited(e.pid, e.tid);
+    }
   }
 
   private setup(e: SyscallEvent, id: number, t: ThreadState): void {

@@ -82,6 +82,14 @@ export function wouldBlock(ret: number): boolean {
   return ret === EAGAIN || ret === EINPROGRESS;
 }
 
+/**
+ * The call could not wait whatever its fd: it was made non-blocking (O_NONBLOCK at the call) or
+ * it returned EAGAIN. A call's fd table entry (O_NONBLOCK at the open) is asked only when this is false.
+ */
+export function nonblockingCall(e: SyscallEvent): boolean {
+  return e.args.nonblocking === true || wouldBlock(e.ret);
+}
+
 /** What the analysis needs to know about a blocking-class call. */
 export interface BlockingCall {
   readonly kind: BlockKind;
@@ -99,7 +107,7 @@ export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waited
   const argType = args.fd_type;
   const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
   const inherent = inherentlyBlocking(kind);
-  const nonblocking = args.nonblocking === true || wouldBlock(e.ret) || (!inherent && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
+  const nonblocking = nonblockingCall(e) || (!inherent && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
   const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   const argFd = args.fd;
   const argPath = args.path;
