@@ -385,8 +385,8 @@ export class TraceAnalyzer {
 
   private wake(e: WakeEvent, id: number): void {
     const waker = this.threads.get(e.pid, e.tid);
-    this.chains.wake(e, id, waker);
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
+    this.chains.wake(e, id, waker, wakee);
     waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
     wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);
     // work done for the woken thread: the waker's last blocking call ended just before

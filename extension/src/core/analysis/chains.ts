@@ -29,22 +29,16 @@ function untraced(cause: ChainHop['cause'], by: string | null, byEvent = -1): Ca
 
 /** Follows who woke whom. */
 export class ChainTracker {
-  private readonly pending = new Map<number, WakeRef[]>();
-
   constructor(private readonly threadName: (pid: number, tid: number) => string) {}
 
-  /** A wake-up record; `waker`: the state of the thread that made it. */
-  wake(w: WakeEvent, id: number, waker: ThreadState): void {
+  /** A wake-up record; `waker`, `wakee`: the states of the thread that made it and of the one it woke. */
+  wake(w: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
     const prior: RecentCall | null = last
       ? { e: last.e, id: last.id, end: last.end, wake: last.depth + 1 < MAX_HOPS ? last.wake : null, irq: last.irq, signal: last.signal, depth: last.depth }
       : null;
-    let list = this.pending.get(w.wakeeTid);
-    if (!list) {
-      list = [];
-      this.pending.set(w.wakeeTid, list);
-    }
+    const list = wakee.wakes;
     const fd = w.args.fd;
     const path = w.args.path;
     list.push({
@@ -65,7 +59,7 @@ export class ChainTracker {
 
   /** A finished wait or blocking call of thread `t`; `irq`: the interrupt that woke a UIO read, when known. */
   call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
-    const wake = this.takeWake(e.tid, e.ts, e.ts + e.dur);
+    const wake = this.takeWake(t, e.ts, e.ts + e.dur);
     if (e.dur < REMEMBER_MIN_NS && e.ret <= 0 && !wake) {
       t.latest = null;
       return;
@@ -111,9 +105,9 @@ export class ChainTracker {
   }
 
   /** The wake-up that ended the call that began at `since`, if a traced thread woke it. */
-  private takeWake(tid: number, since: number, end: number): WakeRef | null {
-    const list = this.pending.get(tid);
-    if (!list?.length) return null;
+  private takeWake(t: ThreadState, since: number, end: number): WakeRef | null {
+    const list = t.wakes;
+    if (!list.length) return null;
     let found: WakeRef | null = null;
     let keep = 0;
     for (const w of list) {
@@ -121,7 +115,7 @@ export class ChainTracker {
       // wake-ups of calls that began before this one ended will never be claimed: forget them
       else if (w.since !== null && w.since > since) list[keep++] = w;
     }
-    list.length = keep; // an emptied list stays (one per woken thread): deleting and adding it back at every wake-up costs more
+    list.length = keep;
     return found;
   }
 

@@ -99,6 +99,8 @@ export class ThreadState {
   readonly deliveredTo = new Map<number, number>();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
   readonly blockingSites = new Set<bigint>();
+  /** Wake-ups of this thread by another, not yet matched to the call they ended (a few). */
+  readonly wakes: WakeRef[] = [];
   /** Its last call sites. */
   readonly sites = new SiteCache();
   /** The last few finished waits and blocking calls (a ring of reused slots). */
