@@ -11,7 +11,7 @@ import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../m
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -89,7 +89,7 @@ export class TraceAnalyzer {
     private readonly options: AnalyzerOptions = {},
   ) {
     const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
-    this.chains = new ChainTracker(this.threads, name);
+    this.chains = new ChainTracker(name);
     this.uio = new UioTracker(source.uioDevices);
     const minDuration = (): number | null => this.minDurationNs();
     this.ctx = {
@@ -118,7 +118,8 @@ export class TraceAnalyzer {
     const uioWake = this.uio.add(e, id);
     if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
-      const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
+      const dur = (e as { dur?: unknown }).dur;
+      const end = e.ts + (typeof dur === 'number' ? dur : 0);
       if (end > this.span.last) this.span.last = end;
     }
     switch (e.kind) {
@@ -129,7 +130,7 @@ export class TraceAnalyzer {
         this.aioSerialized.request(e);
         const t = this.threads.get(e.pid, e.tid);
         if (e.completeTid !== null) this.threads.get(e.pid, e.completeTid).aio.reaped++;
-        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id);
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, t.sites);
         this.touch(t, e.ts);
         break;
       }
@@ -185,7 +186,7 @@ export class TraceAnalyzer {
     }
     this.touch(t, e.ts, end);
     t.lastEnd = end;
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id);
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id, t.sites);
     if (cls === 'wait') this.wait(e, id, t, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);
@@ -219,9 +220,9 @@ export class TraceAnalyzer {
       }
       const afterTimeout = loop.lastWaitTimedOut;
       const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
-      if (turn) {
+      if (turn >= 0) {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
-        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn.end - turn.start);
+        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
       this.busyPoll.wait(e, id, timeout === 0);
       this.timeouts.wait(e, id, timeout);
@@ -269,7 +270,9 @@ export class TraceAnalyzer {
   private noteReady(e: SyscallEvent, t: ThreadState): void {
     if (t.readyFds.size) t.readyFds.clear();
     if (e.ret <= 0) return;
-    const list = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
+    const ready = e.args.ready;
+    const fds = Array.isArray(ready) ? undefined : e.args.fds;
+    const list = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : [];
     for (const r of list) {
       if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
       if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
@@ -278,22 +281,23 @@ export class TraceAnalyzer {
   }
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    if (nonblockingCall(e)) {
+      // most calls of a loop: their kind and fd table entry do not matter
+      const fd = e.args.fd;
+      if (typeof fd === 'number') t.readyFds.delete(fd);
+      this.nonblocking(e, id, t);
+      return;
+    }
     const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
     const ready = b0.fd !== null && t.readyFds.delete(b0.fd); // only the first call after the wait: a second read of a blocking fd can block
     const b = b0.blocked && !inherentlyBlocking(b0.kind) && ready ? { ...b0, blocked: false } : b0;
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (b.nonblocking) {
-      t.nonblocking++;
-      if (wouldBlock(e.ret)) {
-        t.eagain++;
-        this.eagain.eagain(e, id);
-      } else {
-        this.eagain.waited(e.pid, e.tid);
-      }
+      this.nonblocking(e, id, t);
       return;
     }
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (!b.blocked) return;
     this.eagain.waited(e.pid, e.tid);
     this.busyPoll.other(e.pid, e.tid);
@@ -311,6 +315,18 @@ export class TraceAnalyzer {
       t.lastBlockedEnd = e.ts + e.dur;
     }
     if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
+  }
+
+  /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
+  private nonblocking(e: SyscallEvent, id: number, t: ThreadState): void {
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
+    t.nonblocking++;
+    if (wouldBlock(e.ret)) {
+      t.eagain++;
+      this.eagain.eagain(e, id);
+    } else {
+      this.eagain.waited(e.pid, e.tid);
+    }
   }
 
   private setup(e: SyscallEvent, id: number, t: ThreadState): void {
@@ -368,9 +384,9 @@ export class TraceAnalyzer {
   }
 
   private wake(e: WakeEvent, id: number): void {
-    this.chains.wake(e, id);
     const waker = this.threads.get(e.pid, e.tid);
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
+    this.chains.wake(e, id, waker, wakee);
     waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
     wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);
     // work done for the woken thread: the waker's last blocking call ended just before

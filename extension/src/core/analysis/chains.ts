@@ -9,7 +9,7 @@
  */
 import type { SyscallEvent, WakeEvent } from '../model/events';
 import { isMultiplexingWait, waitTimeoutNs } from './classify';
-import type { RecentCall, ThreadState, ThreadTable, WakeRef } from './threadState';
+import type { RecentCall, ThreadState, WakeRef } from './threadState';
 import type { ChainHop } from './types';
 
 /** Hops kept per chain. */
@@ -22,28 +22,30 @@ const REMEMBER_MIN_NS = 10_000;
 const EINTR_LIKE = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
 type CauseFields = Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'>;
 
+/** What ended a call that no traced thread woke. */
+function untraced(cause: ChainHop['cause'], by: string | null, byEvent = -1): CauseFields {
+  return { cause, by, byPid: null, byTid: null, byEvent };
+}
+
 /** Follows who woke whom. */
 export class ChainTracker {
-  private readonly pending = new Map<number, WakeRef[]>();
+  constructor(private readonly threadName: (pid: number, tid: number) => string) {}
 
-  constructor(
-    private readonly threads: ThreadTable,
-    private readonly threadName: (pid: number, tid: number) => string,
-  ) {}
-
-  /** A wake-up record. */
-  wake(w: WakeEvent, id: number): void {
-    const waker = this.threads.get(w.pid, w.tid);
+  /** A wake-up record; `waker`, `wakee`: the states of the thread that made it and of the one it woke. */
+  wake(w: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
-    const prior = last ? { ...last, wake: last.depth + 1 < MAX_HOPS ? last.wake : null } : null;
-    const list = this.pending.get(w.wakeeTid) ?? [];
+    const prior: RecentCall | null = last
+      ? { e: last.e, id: last.id, end: last.end, wake: last.depth + 1 < MAX_HOPS ? last.wake : null, irq: last.irq, signal: last.signal, depth: last.depth }
+      : null;
+    const list = wakee.wakes;
+    const fd = w.args.fd;
+    const path = w.args.path;
     list.push({
       id, ts: w.ts, since: w.wakeeSince, wakerPid: w.pid, wakerTid: w.tid, wakerCall: w.name,
-      fd: typeof w.args.fd === 'number' ? w.args.fd : null, path: typeof w.args.path === 'string' ? w.args.path : null, prior,
+      fd: typeof fd === 'number' ? fd : null, path: typeof path === 'string' ? path : null, prior,
     });
     if (list.length > 8) list.shift();
-    this.pending.set(w.wakeeTid, list);
   }
 
   /**
@@ -57,7 +59,7 @@ export class ChainTracker {
 
   /** A finished wait or blocking call of thread `t`; `irq`: the interrupt that woke a UIO read, when known. */
   call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
-    const wake = this.takeWake(e.tid, e.ts, e.ts + e.dur);
+    const wake = this.takeWake(t, e.ts, e.ts + e.dur);
     if (e.dur < REMEMBER_MIN_NS && e.ret <= 0 && !wake) {
       t.latest = null;
       return;
@@ -85,20 +87,27 @@ export class ChainTracker {
   private hop(c: RecentCall): ChainHop {
     const e = c.e;
     const fd = typeof e.args.fd === 'number' ? e.args.fd : typeof e.args.epfd === 'number' ? e.args.epfd : null;
-    const base = { pid: e.pid, tid: e.tid, call: e.name, ts: e.ts, dur: e.dur, fd, path: typeof e.args.path === 'string' ? e.args.path : null, stackId: e.stackId, event: c.id };
+    const path = typeof e.args.path === 'string' ? e.args.path : null;
     const w = c.wake;
+    let why: CauseFields;
     if (w) {
       const to = w.fd !== null ? ` to fd ${w.fd}${w.path ? ` <${w.path}>` : ''}` : '';
       const waker = this.threadName(w.wakerPid, w.wakerTid);
-      return { ...base, cause: 'thread', by: `${waker} ${w.wakerPid}/${w.wakerTid} (${w.wakerCall}${to})`, byPid: w.wakerPid, byTid: w.wakerTid, byEvent: w.id };
+      why = { cause: 'thread', by: `${waker} ${w.wakerPid}/${w.wakerTid} (${w.wakerCall}${to})`, byPid: w.wakerPid, byTid: w.wakerTid, byEvent: w.id };
+    } else {
+      why = this.otherCause(c);
     }
-    return { ...base, ...this.otherCause(c) };
+    // every field written out: spreading objects of varying shapes here cost microseconds a hop
+    return {
+      pid: e.pid, tid: e.tid, call: e.name, ts: e.ts, dur: e.dur, fd, path, stackId: e.stackId, event: c.id,
+      cause: why.cause, by: why.by, byPid: why.byPid, byTid: why.byTid, byEvent: why.byEvent,
+    };
   }
 
   /** The wake-up that ended the call that began at `since`, if a traced thread woke it. */
-  private takeWake(tid: number, since: number, end: number): WakeRef | null {
-    const list = this.pending.get(tid);
-    if (!list?.length) return null;
+  private takeWake(t: ThreadState, since: number, end: number): WakeRef | null {
+    const list = t.wakes;
+    if (!list.length) return null;
     let found: WakeRef | null = null;
     let keep = 0;
     for (const w of list) {
@@ -107,32 +116,30 @@ export class ChainTracker {
       else if (w.since !== null && w.since > since) list[keep++] = w;
     }
     list.length = keep;
-    if (!keep) this.pending.delete(tid);
     return found;
   }
 
   private otherCause(c: RecentCall): CauseFields {
     const e = c.e;
-    const none = { byPid: null, byTid: null, byEvent: -1 };
-    if (c.irq) return { cause: 'interrupt', by: c.irq.name, ...none, byEvent: c.irq.id };
-    if ((e.name === 'nanosleep' || e.name === 'clock_nanosleep') && !e.error) return { cause: 'timeout', by: null, ...none };
-    if (e.error && EINTR_LIKE.has(e.error)) return { cause: 'signal', by: c.signal?.name ?? 'a signal', ...none, byEvent: c.signal?.id ?? -1 };
+    if (c.irq) return untraced('interrupt', c.irq.name, c.irq.id);
+    if ((e.name === 'nanosleep' || e.name === 'clock_nanosleep') && !e.error) return untraced('timeout', null);
+    if (e.error && EINTR_LIKE.has(e.error)) return untraced('signal', c.signal?.name ?? 'a signal', c.signal?.id ?? -1);
     if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
-      return e.ret > 0 ? { cause: 'aio', by: `${e.ret} AIO completion${e.ret > 1 ? 's' : ''}`, ...none } : { cause: 'timeout', by: null, ...none };
+      return e.ret > 0 ? untraced('aio', `${e.ret} AIO completion${e.ret > 1 ? 's' : ''}`) : untraced('timeout', null);
     }
     if (e.name === 'io_uring_enter' && typeof e.args.min_complete === 'number' && e.args.min_complete > 0) {
-      return { cause: 'io_uring', by: 'io_uring completions', ...none };
+      return untraced('io_uring', 'io_uring completions');
     }
     if (isMultiplexingWait(e.name) || e.name === 'rt_sigtimedwait') {
-      if (e.ret === 0) return { cause: waitTimeoutNs(e) !== null ? 'timeout' : 'unknown', by: null, ...none };
+      if (e.ret === 0) return untraced(waitTimeoutNs(e) !== null ? 'timeout' : 'unknown', null);
       const ready = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
       const first = ready.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== '')));
       if (first && typeof first === 'object' && !Array.isArray(first)) {
         const rfd = typeof first.fd === 'number' ? first.fd : null;
         const rpath = typeof first.path === 'string' ? first.path : null;
-        return { cause: 'fd', by: `fd ${rfd ?? '?'}${rpath ? ` <${rpath}>` : ''} became ready`, ...none };
+        return untraced('fd', `fd ${rfd ?? '?'}${rpath ? ` <${rpath}>` : ''} became ready`);
       }
     }
-    return { cause: 'unknown', by: null, ...none };
+    return untraced('unknown', null);
   }
 }

@@ -22,7 +22,9 @@ const MULTIPLEXING_WAITS = new Set(['select', 'pselect6', 'poll', 'ppoll', 'epol
 const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);
 const SLEEPS = new Set(['nanosleep', 'clock_nanosleep']);
 const SYNCS = new Set(['fsync', 'fdatasync']);
-const CLASS_BY_ID = new Map([...SYSCALLS.values()].map((s) => [s.id, s.class]));
+/** The schema's class of each syscall, indexed by id (an array: it is looked up for every call). */
+const CLASS_BY_ID: (string | undefined)[] = [];
+for (const s of SYSCALLS.values()) CLASS_BY_ID[s.id] = s.class;
 
 /** A sleep (nanosleep, clock_nanosleep): time a thread chose to pass, not I/O it waited for. */
 export function isSleep(name: string): boolean {
@@ -41,7 +43,7 @@ export function isSignalWait(name: string): boolean {
 
 /** The schema's class of a syscall id ('wait', 'blocking', 'setup', ...). */
 export function syscallClass(sys: number): string | undefined {
-  return CLASS_BY_ID.get(sys);
+  return CLASS_BY_ID[sys];
 }
 
 /** What a blocking-class call works on. */
@@ -78,6 +80,14 @@ export function wouldBlock(ret: number): boolean {
   return ret === EAGAIN || ret === EINPROGRESS;
 }
 
+/**
+ * The call could not wait whatever its fd: it was made non-blocking (O_NONBLOCK at the call) or
+ * it returned EAGAIN. A call's fd table entry (O_NONBLOCK at the open) is asked only when this is false.
+ */
+export function nonblockingCall(e: SyscallEvent): boolean {
+  return e.args.nonblocking === true || wouldBlock(e.ret);
+}
+
 /** What the analysis needs to know about a blocking-class call. */
 export interface BlockingCall {
   readonly kind: BlockKind;
@@ -91,14 +101,18 @@ export interface BlockingCall {
 
 /** Classify a blocking-class syscall event; `fd` is its fd's table entry when known. */
 export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS): BlockingCall {
-  const fdType = typeof e.args.fd_type === 'string' ? e.args.fd_type : fd?.type;
-  const kind = blockKind(e.name, fdType);
-  const nonblocking = e.args.nonblocking === true || wouldBlock(e.ret) || (!inherentlyBlocking(kind) && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
-  const blocked = !nonblocking && !e.error?.startsWith('EBADF') && (inherentlyBlocking(kind) || e.dur >= waitedNs);
+  const args = e.args;
+  const argType = args.fd_type;
+  const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
+  const inherent = inherentlyBlocking(kind);
+  const nonblocking = nonblockingCall(e) || (!inherent && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
+  const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
+  const argFd = args.fd;
+  const argPath = args.path;
   return {
     kind, nonblocking, blocked,
-    fd: typeof e.args.fd === 'number' ? e.args.fd : null,
-    path: typeof e.args.path === 'string' ? e.args.path : fd?.path ?? null,
+    fd: typeof argFd === 'number' ? argFd : null,
+    path: typeof argPath === 'string' ? argPath : fd?.path ?? null,
   };
 }
 

@@ -10,6 +10,9 @@ const EXACT_LIMIT = 2048;
 const SUB_BITS = 6;
 const SUB = 1 << SUB_BITS;
 
+/** The highest bucket, that of values just under 2^65 (past any u64 duration; a larger value counts there). */
+const LAST_BUCKET = (65 - SUB_BITS) * SUB + SUB - 1;
+
 /** Bucket index of a value (ns, >= 0). */
 function bucketOf(v: number): number {
   if (v < SUB) return Math.max(0, Math.floor(v));
@@ -18,6 +21,7 @@ function bucketOf(v: number): number {
     const exp = 31 - Math.clz32(v);
     return (exp - SUB_BITS + 1) * SUB + ((v >>> (exp - SUB_BITS)) & (SUB - 1));
   }
+  if (v >= 2 ** 65) return LAST_BUCKET;
   const exp = Math.floor(Math.log2(v));
   const sub = Math.floor((v / 2 ** exp - 1) * SUB);
   return (exp - SUB_BITS + 1) * SUB + Math.min(SUB - 1, sub);
@@ -37,8 +41,12 @@ export class LatencyHistogram {
   max = 0;
   min = Number.POSITIVE_INFINITY;
   private exact: Float64Array | null = new Float64Array(16);
-  /** Bucket index -> count, once past EXACT_LIMIT values. */
-  private buckets: Map<number, number> | null = null;
+  /**
+   * Counts by bucket index, once past EXACT_LIMIT values: an array grown to the highest bucket
+   * used (a few kilobytes for durations up to seconds, less than the exact values it replaces),
+   * so that a value costs an index, not a hash-map update.
+   */
+  private buckets: Float64Array | null = null;
 
   /** Add one value. */
   add(v: number): void {
@@ -58,7 +66,7 @@ export class LatencyHistogram {
         this.exact[n] = v;
         return;
       }
-      this.buckets = new Map();
+      this.buckets = new Float64Array(SUB * 16);
       for (const x of this.exact) this.bump(bucketOf(x), 1);
       this.exact = null;
     }
@@ -66,8 +74,19 @@ export class LatencyHistogram {
   }
 
   private bump(b: number, n: number): void {
-    const m = this.buckets as Map<number, number>;
-    m.set(b, (m.get(b) ?? 0) + n);
+    let m = this.buckets as Float64Array;
+    if (b >= m.length) {
+      m = new Float64Array(Math.max(b + 1, m.length * 2));
+      m.set(this.buckets as Float64Array);
+      this.buckets = m;
+    }
+    m[b] += n;
+  }
+
+  /** [bucket, count] of every bucket used, lowest first. */
+  private *usedBuckets(): Generator<[number, number]> {
+    const m = this.buckets as Float64Array;
+    for (let b = 0; b < m.length; b++) if (m[b]) yield [b, m[b]];
   }
 
   /** Add every value of another histogram. */
@@ -80,11 +99,11 @@ export class LatencyHistogram {
     const keepMin = Math.min(this.min, o.min);
     const keepMax = Math.max(this.max, o.max);
     if (this.exact) {
-      this.buckets = new Map();
+      this.buckets = new Float64Array(SUB * 16);
       for (let i = 0; i < this.count; i++) this.bump(bucketOf(this.exact[i]), 1);
       this.exact = null;
     }
-    for (const [b, n] of o.buckets as Map<number, number>) this.bump(b, n);
+    for (const [b, n] of o.usedBuckets()) this.bump(b, n);
     this.count += o.count;
     this.total += o.total;
     this.min = keepMin;
@@ -99,10 +118,9 @@ export class LatencyHistogram {
       const sorted = this.exact.slice(0, this.count).sort();
       return ranks.map((r) => sorted[r - 1]);
     }
-    const order = [...(this.buckets as Map<number, number>)].sort((a, b) => a[0] - b[0]);
     return ranks.map((r) => {
       let seen = 0;
-      for (const [b, n] of order) {
+      for (const [b, n] of this.usedBuckets()) {
         seen += n;
         if (seen >= r) {
           const mid = (bucketLow(b) + bucketLow(b + 1)) / 2;
@@ -127,7 +145,7 @@ export class LatencyHistogram {
       counts[k] += n;
     };
     if (this.exact) for (let i = 0; i < this.count; i++) place(this.exact[i], 1);
-    else for (const [b, n] of this.buckets as Map<number, number>) place(Math.min(this.max, bucketLow(b)), n);
+    else for (const [b, n] of this.usedBuckets()) place(Math.min(this.max, bucketLow(b)), n);
     return { bounds, counts };
   }
 }

@@ -12,6 +12,8 @@ interface Site {
   readonly call: string;
   readonly stackId: bigint;
   readonly tids: Set<number>;
+  /** The thread of the last call (in `tids` already: most calls at a site are its thread's). */
+  lastTid: number;
   readonly hist: LatencyHistogram;
   errors: number;
   longest: number;
@@ -19,6 +21,26 @@ interface Site {
 }
 
 const MAX_TIDS = 8;
+/** Sites a thread's cache holds. */
+const CACHED = 8;
+
+/**
+ * A thread's last few call sites, looked at before the table: a thread calls from a few sites
+ * over and over, and comparing stack ids costs less than hashing them.
+ */
+export class SiteCache {
+  readonly slots: Site[] = [];
+  next = 0;
+}
+
+function cached(cache: SiteCache, pid: number, call: string, stackId: bigint): Site | undefined {
+  const slots = cache.slots;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i];
+    if (s.call === call && s.stackId === stackId && s.pid === pid) return s;
+  }
+  return undefined;
+}
 
 /** The call sites of a trace. */
 export class SiteTable {
@@ -26,8 +48,30 @@ export class SiteTable {
   /** Calls with a stack, by stack id (the common case: no string key to build). */
   private readonly byStack = new Map<bigint, Site[]>();
 
-  /** Count one call (or request) of `dur` ns. */
-  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number): void {
+  /** Count one call (or request) of `dur` ns; `cache`: the calling thread's. */
+  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, cache?: SiteCache): void {
+    let site = cache ? cached(cache, pid, call, stackId) : undefined;
+    if (!site) {
+      site = this.find(pid, call, stackId);
+      if (cache) {
+        cache.slots[cache.next] = site;
+        cache.next = (cache.next + 1) % CACHED;
+      }
+    }
+    if (tid !== site.lastTid && site.tids.size < MAX_TIDS) {
+      site.tids.add(tid);
+      site.lastTid = tid;
+    }
+    site.hist.add(dur);
+    if (failed) site.errors++;
+    if (dur >= site.longestDur) {
+      site.longestDur = dur;
+      site.longest = id;
+    }
+  }
+
+  /** The site of a process's call at a stack, made on first use. */
+  private find(pid: number, call: string, stackId: bigint): Site {
     let site: Site | undefined;
     if (stackId) {
       const list = this.byStack.get(stackId);
@@ -45,17 +89,11 @@ export class SiteTable {
         this.sites.set(k, site);
       }
     }
-    if (site.tids.size < MAX_TIDS) site.tids.add(tid);
-    site.hist.add(dur);
-    if (failed) site.errors++;
-    if (dur >= site.longestDur) {
-      site.longestDur = dur;
-      site.longest = id;
-    }
+    return site;
   }
 
   private create(pid: number, call: string, stackId: bigint): Site {
-    return { pid, call, stackId, tids: new Set(), hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
+    return { pid, call, stackId, tids: new Set(), lastTid: -1, hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
   }
 
   /** Every site's figures, longest call first. */

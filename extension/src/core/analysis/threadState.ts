@@ -5,6 +5,7 @@
  */
 import type { SyscallEvent } from '../model/events';
 import type { BlockKind } from './classify';
+import { SiteCache } from './sites';
 
 /** Counts and time of one kind of call. */
 export interface Tally {
@@ -14,6 +15,16 @@ export interface Tally {
 
 function tally(): Tally {
   return { count: 0, ns: 0 };
+}
+
+/** The tally of a key, added on first use (one lookup when it exists, as it nearly always does). */
+function tallyOf<K>(m: Map<K, Tally>, k: K): Tally {
+  let t = m.get(k);
+  if (!t) {
+    t = tally();
+    m.set(k, t);
+  }
+  return t;
 }
 
 /** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
@@ -88,6 +99,10 @@ export class ThreadState {
   readonly deliveredTo = new Map<number, number>();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
   readonly blockingSites = new Set<bigint>();
+  /** Wake-ups of this thread by another, not yet matched to the call they ended (a few). */
+  readonly wakes: WakeRef[] = [];
+  /** Its last call sites. */
+  readonly sites = new SiteCache();
   /** The last few finished waits and blocking calls (a ring of reused slots). */
   readonly recent: RecentCall[] = [];
   private recentNext = 0;
@@ -108,24 +123,21 @@ export class ThreadState {
 
   /** Count a blocking call that waited. */
   addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
-    const t = this.blocked.get(kind) ?? tally();
+    const t = tallyOf(this.blocked, kind);
     t.count += count;
     t.ns += ns;
-    this.blocked.set(kind, t);
-    const c = this.blockedCalls.get(call) ?? tally();
+    const c = tallyOf(this.blockedCalls, call);
     c.count += count;
     c.ns += ns;
-    this.blockedCalls.set(call, c);
     this.blockedAll.count += count;
     this.blockedAll.ns += ns;
   }
 
   /** Count a select/poll/epoll wait. */
   addMux(call: string, ns: number): void {
-    const t = this.mux.get(call) ?? tally();
+    const t = tallyOf(this.mux, call);
     t.count++;
     t.ns += ns;
-    this.mux.set(call, t);
     this.muxWaits++;
     this.muxNs += ns;
   }
@@ -153,7 +165,11 @@ export class ThreadState {
   /** The latest remembered call that ended at or before `ts` (and after `notBefore`). */
   lastCallBefore(ts: number, notBefore = Number.NEGATIVE_INFINITY): RecentCall | undefined {
     let best: RecentCall | undefined;
-    for (const c of this.recent) if (c.end <= ts && c.end >= notBefore && (!best || c.end > best.end)) best = c;
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const c = recent[i];
+      if (c.end <= ts && c.end >= notBefore && (!best || c.end > best.end)) best = c;
+    }
     return best;
   }
 

@@ -7,15 +7,6 @@
 import { LatencyHistogram } from './histogram';
 import type { LoopStats } from './types';
 
-/** A turn that just ended. */
-export interface Turn {
-  readonly start: number;
-  readonly end: number;
-  /** The wait that began the turn by returning, and the one that ended it. */
-  readonly startId: number;
-  readonly endId: number;
-}
-
 /** The turns of one loop thread. */
 export class LoopTurns {
   readonly lengths = new LatencyHistogram();
@@ -24,7 +15,10 @@ export class LoopTurns {
   /** When the last wait returned (the open turn's start), null before the first wait. */
   openSince: number | null = null;
   private openId = -1;
-  private longest: Turn | null = null;
+  /** The longest turn: its length (-1 before the first) and the waits that began and ended it. */
+  private longestNs = -1;
+  private longestStart = -1;
+  private longestEnd = -1;
   /** The timeouts of the waits that ended turns, to tell a turn after a timeout. */
   lastWaitTimedOut = false;
 
@@ -33,13 +27,20 @@ export class LoopTurns {
     readonly tid: number,
   ) {}
 
-  /** A wait began at `ts` and returned at `end`: the open turn ends, a new one begins. */
-  wait(ts: number, end: number, id: number, timedOut: boolean): Turn | null {
-    let turn: Turn | null = null;
+  /**
+   * A wait began at `ts` and returned at `end`: the open turn ends, a new one begins. Returns the
+   * length of the turn that ended, -1 when none did (no object per wait: a loop waits all the time).
+   */
+  wait(ts: number, end: number, id: number, timedOut: boolean): number {
+    let turn = -1;
     if (this.openSince !== null && ts >= this.openSince) {
-      turn = { start: this.openSince, end: ts, startId: this.openId, endId: id };
-      this.lengths.add(ts - this.openSince);
-      if (!this.longest || ts - this.openSince > this.longest.end - this.longest.start) this.longest = turn;
+      turn = ts - this.openSince;
+      this.lengths.add(turn);
+      if (turn > this.longestNs) {
+        this.longestNs = turn;
+        this.longestStart = this.openId;
+        this.longestEnd = id;
+      }
     }
     this.openSince = end;
     this.openId = id;
@@ -57,7 +58,7 @@ export class LoopTurns {
     const [p50, p99] = this.lengths.percentiles([50, 99]);
     return {
       pid: this.pid, tid: this.tid, turns: this.lengths.count, p50, p99, max: this.lengths.max, blockedNs: this.blockedNs,
-      longestStart: this.longest?.startId ?? -1, longestEnd: this.longest?.endId ?? -1,
+      longestStart: this.longestStart, longestEnd: this.longestEnd,
     };
   }
 }

@@ -27,9 +27,12 @@ export class BusyPollRule {
 
   /** A finished wait; `zeroTimeout`: it was asked to return at once. */
   wait(e: SyscallEvent, id: number, zeroTimeout: boolean): void {
-    const tot = this.totals.get(e.tid) ?? { waits: 0, empty: 0 };
+    let tot = this.totals.get(e.tid);
+    if (!tot) {
+      tot = { waits: 0, empty: 0 };
+      this.totals.set(e.tid, tot);
+    }
     tot.waits++;
-    this.totals.set(e.tid, tot);
     if (!zeroTimeout || e.ret !== 0) {
       this.runs.end(e.pid, e.tid);
       return;

@@ -97,10 +97,13 @@ export class PoolSaturatedRule {
   }
 
   private site(b: Busy, stackId: bigint, call: string, kind: string, ns: number, count: number): void {
-    const s = b.sites.get(stackId) ?? { call, kind, ns: 0, count: 0 };
+    let s = b.sites.get(stackId);
+    if (!s) {
+      s = { call, kind, ns: 0, count: 0 };
+      b.sites.set(stackId, s);
+    }
     s.ns += ns;
     s.count += count;
-    b.sites.set(stackId, s);
   }
 
   /** Another thread woke this one (it was idle, waiting for work). */
