@@ -1,8 +1,8 @@
 /**
  * I/O Lens as a user drives it, in Chromium against code-server: attach through the process
  * picker, watch the timeline fill, stop, open the stalled reads' call site and one of its calls in
- * the Stalls view and a stall in the timeline, landing on the fixture's marked line, save the trace and reopen it by double-click;
- * in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
+ * the Stalls view and a stall in the timeline, landing on the fixture's marked line, save the
+ * trace and reopen it by double-click; in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
