@@ -236,7 +236,8 @@ describe('I/O Lens in VS Code', function () {
       if (e?.kind === 'syscall' && e.name === 'read') readId = id;
     }
     assert.ok(readId >= 0, 'a read() in the demo trace');
-    await vscode.commands.executeCommand('iolens.openStall', { session, eventId: readId });
+    const call: StallItem = { kind: 'call', session, eventId: readId };
+    await vscode.commands.executeCommand('iolens.openStall', call);
     const editor = await until('an editor on edu_uio.c', () => {
       const ed = vscode.window.activeTextEditor;
       return ed?.document.uri.fsPath.endsWith('edu_uio.c') ? ed : undefined;
