@@ -78,9 +78,12 @@ export function stallSitePlace(where: Where | null, base: string): string {
   return where?.function ? `${where.function} · no source` : NO_SOURCE;
 }
 
-/** "4 calls · 80.8 ms total · longest 20.2 ms", or "1 call · 20.2 ms". */
+/**
+ * "80.8 ms in 4 calls · longest 20.2 ms", or "20.2 ms in 1 call": the total first, as the sites
+ * are ranked by it and a narrow view keeps the start.
+ */
 export function stallSiteSummary(site: StallSite): string {
   const n = site.ids.length;
-  if (n === 1) return `1 call · ${formatDuration(site.longest)}`;
-  return `${formatCount(n)} calls · ${formatDuration(site.total)} total · longest ${formatDuration(site.longest)}`;
+  if (n === 1) return `${formatDuration(site.total)} in 1 call`;
+  return `${formatDuration(site.total)} in ${formatCount(n)} calls · longest ${formatDuration(site.longest)}`;
 }

@@ -1,7 +1,7 @@
 /**
  * The Stalls view: the waits and blocking calls of the current trace that lasted at least
  * iolens.stallThresholdMs, grouped by call site (core/store/stallSites): one row per call and line
- * ("read  src/epoll_stall.c:86", then "4 calls · 80.8 ms total · longest 20.2 ms"), ranked by total
+ * ("read  src/epoll_stall.c:95", then "80.8 ms in 4 calls · longest 20.2 ms"), ranked by total
  * time, its calls below it longest first, each with its duration and thread. When none passes the
  * threshold the view says so, with the longest there is and the setting to lower.
  * Selecting a call reveals it in the timeline and opens its source; selecting a site reveals its
