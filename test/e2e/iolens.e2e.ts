@@ -97,7 +97,8 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await until('the recording to end', async () => (await status(frame)) === 'Recorded');
     await page.locator('.activitybar [aria-label^="I/O Lens"]').first().click();
     // one row for the call site (its file is outside the demo workspace, which links to it: its name), its total, count and longest
-    const site = page.locator('.monaco-list-row').filter({ hasText: new RegExp(`^read\\s+epoll_stall\\.c:${markLine('stall-read')}\\D`) });
+    const label = page.locator('.label-name').filter({ hasText: new RegExp(`^read\\s+epoll_stall\\.c:${markLine('stall-read')}$`) });
+    const site = page.locator('.monaco-list-row').filter({ has: label });
     await site.first().waitFor({ timeout: 15_000 });
     assert.equal(await site.count(), 1, 'one row for the stalled reads\' line');
     assert.match((await site.textContent()) ?? '', /[\d.]+ m?s in \d[\d,]* calls · longest [\d.]+ ms$/);
