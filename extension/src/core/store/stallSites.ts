@@ -8,7 +8,7 @@ import { basename, isAbsolute } from 'node:path';
 import { siteKeyOf, whereOf, type StackSource } from '../analysis/resolve';
 import type { Where } from '../analysis/types';
 import { formatLocation } from '../format/source';
-import { formatCount, formatDuration } from '../../../../shared/format';
+import { formatDuration, plural } from '../../../../shared/format';
 import { Flag, type TraceStore } from './traceStore';
 
 /** The stalls of one call at one call site. */
@@ -84,6 +84,5 @@ export function stallSitePlace(where: Where | null, base: string): string {
  */
 export function stallSiteSummary(site: StallSite): string {
   const n = site.ids.length;
-  if (n === 1) return `${formatDuration(site.total)} in 1 call`;
-  return `${formatDuration(site.total)} in ${formatCount(n)} calls · longest ${formatDuration(site.longest)}`;
+  return `${formatDuration(site.total)} in ${plural(n, 'call')}${n > 1 ? ` · longest ${formatDuration(site.longest)}` : ''}`;
 }
