@@ -107,7 +107,7 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await site.click();
     await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
     await until('the site expanded', async () => (await site.getAttribute('aria-expanded')) === 'true');
-    const stall = page.locator('.monaco-list-row[aria-level="2"]').filter({ hasText: /^\d+\.\d ms\s*epoll_stall \d+ · at / }).first();
+    const stall = page.locator('.monaco-list-row[aria-level="2"]').filter({ hasText: /^\d+\.\d ms\s*at \d+\.\d{3} s · epoll_stall \d+$/ }).first();
     await stall.waitFor({ timeout: 15_000 });
     await screenshot(page, '3a-stalls-view-site-open');
     // (the source closed, so that the call opens it again)

@@ -88,9 +88,9 @@ describe('I/O Lens in VS Code', function () {
     assert.ok(durations.every((d) => d >= 19e6), `the stalled reads: ${durations.join(', ')}`);
     const stalled = calls[0];
     const tree = api.stalls.getTreeItem(stalled);
-    // the site names the call and the line: a call, its duration, thread and time
+    // the site names the call and the line: a call, its duration, time and thread
     assert.match(String(tree.label), /^\d+\.\d ms$/);
-    assert.match(String(tree.description), /^epoll_stall \d+ · at \d+\.\d{3} s$/);
+    assert.match(String(tree.description), /^at \d+\.\d{3} s · epoll_stall \d+$/);
     // a call opens its source at the line; so does its site
     for (const item of [stalled, site]) {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -2,7 +2,7 @@
  * The Stalls view: the waits and blocking calls of the current trace that lasted at least
  * iolens.stallThresholdMs, grouped by call site (core/store/stallSites): one row per call and line
  * ("read  src/epoll_stall.c:95", then "80.8 ms in 4 calls · longest 20.2 ms"), ranked by total
- * time, its calls below it longest first, each with its duration, thread and time. When none passes the
+ * time, its calls below it longest first, each with its duration, time and thread. When none passes the
  * threshold the view says so, with the longest there is and the setting to lower.
  * Selecting a call reveals it in the timeline and opens its source; selecting a site reveals its
  * longest call and opens its line (on selection rather than through an item command: a command's
@@ -134,10 +134,11 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     const frames = frameInfos(session.pipeline.resolver, e.stackId);
     // the frame that will open, else (a trace from elsewhere) the first with a source line
     const frame = bestFrame(frames) ?? frames.find((f) => f.openable && !/^\/(usr\/)?lib/.test(f.module ?? ''));
-    // its site (the parent) names the call and the line: the duration, thread and time tell its calls apart
+    // its site (the parent) names the call and the line: the duration, time and thread tell its
+    // calls apart (the time first: a narrow view keeps it, and a site's calls often share a thread)
     const t = new vscode.TreeItem(formatDuration(dur));
     const fd = typeof e.args.fd === 'number' ? ` fd ${e.args.fd}${typeof e.args.path === 'string' ? ` (${e.args.path})` : ''}` : '';
-    t.description = `${thread} ${e.tid} · at ${formatTimeAt(e.start, 1e6)}`;
+    t.description = `at ${formatTimeAt(e.start, 1e6)} · ${thread} ${e.tid}`;
     t.accessibilityInformation = { label: `${e.name}, ${formatDuration(dur)}, thread ${thread} ${e.tid}, at ${formatTimeAt(e.start, 1e6)}` };
     const where = frame?.file ? `\`${frame.function ?? '?'}\` ${frame.file}:${frame.line ?? '?'}` : 'no source line';
     t.tooltip = new vscode.MarkdownString(`**${e.name}**${fd} — ${formatDuration(dur)}${e.flags & 1 ? ' (still in progress)' : ''}\n\nthread ${thread} (${e.pid}/${e.tid}) at ${formatTime(e.start)}\n\n${where}`);
