@@ -438,6 +438,11 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
         await frame.locator('canvas.timeline-canvas').press('ArrowDown');
         await frame.locator('canvas.timeline-canvas').press('ArrowRight');
         await runCommand(page, 'I/O Lens: Focus on Stalls View');
+        // the stalled reads' call site opened on its calls (by its twistie: without opening its line)
+        const site = page.locator('.monaco-list-row[aria-level="1"]').filter({ hasText: /^read\s+\S*epoll_stall\.c:\d+/ }).first();
+        await site.waitFor({ timeout: 15_000 });
+        if ((await site.getAttribute('aria-expanded')) !== 'true') await site.locator('.monaco-tl-twistie').click();
+        await until('the site expanded', async () => (await site.getAttribute('aria-expanded')) === 'true', 5000);
         await page.waitForTimeout(1200);
         await screenshot(page, `editor-gallery-${tag}-${width}-recorded`);
         await runCommand(page, 'I/O Lens: Focus on Findings View');

@@ -1,15 +1,15 @@
 /**
  * I/O Lens as a user drives it, in Chromium against code-server: attach through the process
- * picker, watch the timeline fill, stop, click the longest stall (in the Stalls view and in the
- * timeline) and land on the fixture's marked line, save the trace and reopen it by double-click;
- * in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
+ * picker, watch the timeline fill, stop, open the stalled reads' call site and one of its calls in
+ * the Stalls view and a stall in the timeline, landing on the fixture's marked line, save the
+ * trace and reopen it by double-click; in a light and a dark theme. Screenshots of every step: test/artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, waitForEditor, type Session } from './helpers';
+import { activeEditor, activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, waitForEditor, type Session } from './helpers';
 
 const root = join(__dirname, '..', '..');
 // the product's demo workspace (demo/: the fixtures' sources and binaries by link, the UIO traces)
@@ -90,15 +90,29 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await screenshot(page, '2-timeline-live-light');
   });
 
-  it('stops; the Stalls view lists the stalled reads and opens the longest at its line', async () => {
+  it('stops; the Stalls view groups the stalled reads under their line and opens it', async () => {
     const { page } = session;
     await runCommand(page, 'I/O Lens: Stop Tracing');
     const frame = await timeline(page);
     await until('the recording to end', async () => (await status(frame)) === 'Recorded');
     await page.locator('.activitybar [aria-label^="I/O Lens"]').first().click();
-    const stall = page.locator('.monaco-list-row').filter({ hasText: /\d+\.\d ms\s+read/ }).first();
-    await stall.waitFor({ timeout: 15_000 });
+    // one row for the call site (its file is outside the demo workspace, which links to it: its name), its total, count and longest
+    const label = page.locator('.label-name').filter({ hasText: new RegExp(`^read\\s+epoll_stall\\.c:${markLine('stall-read')}$`) });
+    const site = page.locator('.monaco-list-row').filter({ has: label });
+    await site.first().waitFor({ timeout: 15_000 });
+    assert.equal(await site.count(), 1, 'one row for the stalled reads\' line');
+    assert.match((await site.textContent()) ?? '', /[\d.]+ m?s in \d[\d,]* calls · longest [\d.]+ ms$/);
     await screenshot(page, '3-stalls-view');
+    // selecting it opens its line and shows its calls, longest first
+    await site.click();
+    await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
+    await until('the site expanded', async () => (await site.getAttribute('aria-expanded')) === 'true');
+    const stall = page.locator('.monaco-list-row[aria-level="2"]').filter({ hasText: /^\d+\.\d ms\s*at \d+\.\d{3} s · epoll_stall \d+$/ }).first();
+    await stall.waitFor({ timeout: 15_000 });
+    await screenshot(page, '3a-stalls-view-site-open');
+    // (the source closed, so that the call opens it again)
+    await runCommand(page, 'View: Close Editor');
+    await until('the source closed', async () => !(await activeEditor(page))?.path.endsWith('epoll_stall.c'));
     await stall.click();
     await waitForEditor(page, 'test/fixtures/src/epoll_stall.c', markLine('stall-read'));
     await screenshot(page, '4-source-from-stalls-view');

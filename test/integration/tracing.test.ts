@@ -48,7 +48,7 @@ describe('I/O Lens in VS Code', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('launches a program traced, lists its stalls longest first, and opens the stalled read at its line', async () => {
+  it('launches a program traced, lists its stalls by call site, and opens the stalled read at its line', async () => {
     const session = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.launch', {
       program: fixture('epoll_stall'),
       args: ['--iterations', '20'],
@@ -58,35 +58,47 @@ describe('I/O Lens in VS Code', function () {
     await session.whenFinished();
     assert.equal(session.live, false);
     assert.equal(session.ended?.error, null, 'ended cleanly');
-    const items = await until('stalls', () => {
+    // the Stalls view: the stalls grouped by call site, ranked by total time; the four stalled reads
+    // (>= 20 ms each) under one site at the marked line; on a loaded machine a 5 ms sleep or a wait
+    // of the ticker's rhythm can overshoot them, so that site is not always the first
+    const readLine = markLine('epoll_stall', 'stall-read');
+    const sites = await until('stalls', () => {
       const s = stallItems();
-      return s.length >= 4 ? s : undefined;
+      return s.some((i) => i.kind === 'site' && i.site.call === 'read' && i.site.where?.line === readLine) ? s : undefined;
     });
-    const durations = items.map((i) => {
-      const e = i.session.store.get(i.eventId);
+    const siteTotals = sites.map((i) => (i.kind === 'site' ? i.site.total : -1));
+    assert.deepEqual(siteTotals, [...siteTotals].sort((a, b) => b - a), 'sites ranked by total time');
+    const site = sites.find((i) => i.kind === 'site' && i.site.call === 'read' && i.site.where?.line === readLine);
+    assert.ok(site?.kind === 'site');
+    assert.equal(site.site.ids.length, 4, 'the four stalled reads at one site');
+    assert.equal(sites.filter((i) => i.kind === 'site' && i.site.call === 'read' && i.site.where?.line === readLine).length, 1, 'one site for the line');
+    const siteTree = api.stalls.getTreeItem(site);
+    // the workspace is test/fixtures: paths inside it are shown relative to it
+    assert.equal(siteTree.label, `read  src/epoll_stall.c:${readLine}`);
+    assert.match(String(siteTree.description), /^\d+\.\d ms in 4 calls · longest \d+\.\d ms$/);
+    // its calls, longest first, each one of the stalled reads
+    const calls = api.stalls.getChildren(site);
+    assert.equal(calls.length, 4);
+    const durations = calls.map((i) => {
+      const e = i.kind === 'call' ? i.session.store.get(i.eventId) : undefined;
+      assert.equal(e?.name, 'read');
       return (e?.end ?? 0) - (e?.start ?? 0);
     });
     assert.deepEqual(durations, [...durations].sort((a, b) => b - a), 'longest first');
-    // the stalled reads (>= 20 ms each) are listed; on a loaded machine a 5 ms sleep or a wait of the
-    // ticker's rhythm can overshoot them, so the longest read is not always the first row
-    const reads = items.filter((i) => {
-      const e = i.session.store.get(i.eventId);
-      return e?.name === 'read' && (e.end ?? 0) - e.start >= 19e6;
-    });
-    assert.equal(reads.length, 4, 'the four stalled reads');
-    const stalled = reads[0];
-    const top = stalled.session.store.get(stalled.eventId);
-    assert.ok(top && (top.end ?? 0) - top.start >= 19e6);
-    assert.ok(durations[0] >= 19e6);
+    assert.ok(durations.every((d) => d >= 19e6), `the stalled reads: ${durations.join(', ')}`);
+    const stalled = calls[0];
     const tree = api.stalls.getTreeItem(stalled);
-    assert.match(String(tree.label), /^\d+\.\d ms {2}read$/);
-    // the workspace is test/fixtures: paths inside it are shown relative to it
-    // file:line first (a narrow view keeps it), then the thread
-    assert.match(String(tree.description), new RegExp(`^src/epoll_stall\\.c:${markLine('epoll_stall', 'stall-read')} · epoll_stall \\d+$`));
-    await vscode.commands.executeCommand('iolens.openStall', stalled);
-    const editor = await until('an editor', () => vscode.window.activeTextEditor);
-    assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
-    assert.equal(editor.selection.active.line + 1, markLine('epoll_stall', 'stall-read'));
+    // the site names the call and the line: a call, its duration, time and thread
+    assert.match(String(tree.label), /^\d+\.\d ms$/);
+    assert.match(String(tree.description), /^at \d+\.\d{3} s · epoll_stall \d+$/);
+    // a call opens its source at the line; so does its site
+    for (const item of [stalled, site]) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('iolens.openStall', item);
+      const editor = await until('an editor', () => vscode.window.activeTextEditor);
+      assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+      assert.equal(editor.selection.active.line + 1, readLine);
+    }
     assert.ok(api.sessions.timeline(session), 'the timeline shows the session');
 
     // the diagnosis in the Problems panel: the blocked loop at the stalled read's line, with a code
@@ -224,7 +236,8 @@ describe('I/O Lens in VS Code', function () {
       if (e?.kind === 'syscall' && e.name === 'read') readId = id;
     }
     assert.ok(readId >= 0, 'a read() in the demo trace');
-    await vscode.commands.executeCommand('iolens.openStall', { session, eventId: readId });
+    const call: StallItem = { kind: 'call', session, eventId: readId };
+    await vscode.commands.executeCommand('iolens.openStall', call);
     const editor = await until('an editor on edu_uio.c', () => {
       const ed = vscode.window.activeTextEditor;
       return ed?.document.uri.fsPath.endsWith('edu_uio.c') ? ed : undefined;

@@ -13,7 +13,6 @@ import { guard, inBackground } from './errors';
 import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
-import { openEventSource } from './source';
 import { StraceLogEditorProvider } from './timeline/straceEditor';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { BackendStatus } from './views/backendStatus';
@@ -21,7 +20,7 @@ import { RecordingStatus } from './views/statusBar';
 import { CallSiteLenses } from './views/callSites';
 import { FindingsDiagnostics, type ShowFindingArgs } from './views/findings';
 import { FindingsView, openFindingNode, type FindingsNode } from './views/findingsView';
-import { StallsProvider, type StallItem } from './views/stalls';
+import { openStallItem, stallItemId, StallsProvider, type StallItem } from './views/stalls';
 
 /** What activate() returns: the extension's API, for tests and other extensions. */
 export interface IolensApi {
@@ -47,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
   const findingsView = new FindingsView(sessions);
   /** The finding (or hop) whose line the selection opened last. */
   let openedFinding: string | undefined;
+  /** The stall or call site whose source the selection opened last. */
+  let openedStall: string | undefined;
   const findingsTree = vscode.window.createTreeView('iolens.findings', { treeDataProvider: findingsView, showCollapseAll: true });
   findingsView.setView(findingsTree);
   const callSites = new CallSiteLenses(sessions);
@@ -109,12 +110,13 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
       openedFinding = key;
       if (node && node.kind !== 'group') void vscode.commands.executeCommand('iolens.openFinding', node);
     }),
-    reg('iolens.openStall', guard('Open Stall', async (item: StallItem) => {
-      sessions.showTimeline(item.session)?.reveal(item.eventId);
-      return openEventSource(item.session, item.eventId);
-    })),
+    reg('iolens.openStall', guard('Open Stall', (item: StallItem) => openStallItem(sessions, item))),
     stallsView.onDidChangeSelection((e) => {
+      // as in the Findings view: a refresh while live hands the tree new nodes for the selection
       const item = e.selection[0];
+      const id = item && stallItemId(item);
+      if (id === openedStall) return;
+      openedStall = id;
       if (item) void vscode.commands.executeCommand('iolens.openStall', item);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameInfo } from '../../../protocol/messages';
+import type { Where } from '../core/analysis/types';
 import { frameInfos } from '../core/store/details';
 import type { TraceSession } from '../core/session/traceSession';
 import { log } from './log';
@@ -71,6 +72,22 @@ async function openableFrame(frames: readonly FrameInfo[]): Promise<{ frame: Fra
     if (file) return { frame: f, file };
   }
   return undefined;
+}
+
+/**
+ * Open the line of a call site (a finding's, a hop's, a group of stalls'), found in the workspace
+ * when its file is not here. Returns false, after saying why, naming `what`, when there is none.
+ */
+export async function openWhere(w: Where | null, what: string): Promise<boolean> {
+  const file = w?.file && w.line ? await locateSource(w.file) : undefined;
+  if (!w?.line || !file) {
+    void vscode.window.showWarningMessage(
+      w?.file ? `No source to open for ${what}: ${w.file} is neither on this machine nor in the workspace.` : `No source line for ${what}: its stack has no frame in the program's own code with line information.`,
+    );
+    return false;
+  }
+  await showAt(file, w.line, w.column);
+  return true;
 }
 
 /** Open `file` at `line`:`column` (1-based), centred, highlighted briefly. */

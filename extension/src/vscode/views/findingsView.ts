@@ -15,7 +15,7 @@ import type { ChainHop, Finding, Severity } from '../../core/analysis/types';
 import type { TraceSession } from '../../core/session/traceSession';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { Sessions } from '../sessions';
-import { locateSource, showAt } from '../source';
+import { openWhere } from '../source';
 
 /** How the findings are grouped. */
 export type FindingsGrouping = 'rule' | 'file';
@@ -229,13 +229,5 @@ export async function openFindingNode(sessions: Sessions, node: FindingsNode): P
   const event = node.kind === 'finding' ? node.finding.events[0] : node.hop.event;
   if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event);
   const w = node.kind === 'finding' ? node.finding.where : whereOf(s.pipeline.resolver, node.hop.stackId);
-  const file = w?.file && w.line ? await locateSource(w.file) : undefined;
-  if (!w?.line || !file) {
-    const what = node.kind === 'finding' ? 'this finding' : `this ${node.hop.call}`;
-    void vscode.window.showWarningMessage(
-      w?.file ? `No source to open for ${what}: ${w.file} is neither on this machine nor in the workspace.` : `No source line for ${what}: its stack has no frame in the program's own code with line information.`,
-    );
-    return;
-  }
-  await showAt(file, w.line, w.column);
+  await openWhere(w, node.kind === 'finding' ? 'this finding' : `this ${node.hop.call}`);
 }
