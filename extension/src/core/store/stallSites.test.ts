@@ -23,7 +23,7 @@ const STACKS = new Map<bigint, ResolvedStack>([
 const stacks: StackSource = { resolve: (id) => STACKS.get(id) };
 
 let clock = 0;
-function read(store: TraceStore, dur: number, stackId: bigint, name = 'read'): void {
+function read(store: TraceStore, dur: number, stackId: bigint, name: 'read' | 'write' = 'read'): void {
   const e: SyscallEvent = {
     kind: 'syscall', name, sys: name === 'write' ? Sys.write : Sys.read, model: 'blocking', pid: 1, tid: 1, ts: clock, dur, ret: 0, error: null, unfinished: false, cpu: 0, stackId, args: { fd: 3 },
   };
