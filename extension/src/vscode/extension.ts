@@ -14,6 +14,7 @@ import { BackendState, enableEbpfCommand } from './privileges';
 import { Sessions } from './sessions';
 import { settings, type LaunchConfig } from './settings';
 import { StraceLogEditorProvider } from './timeline/straceEditor';
+import { reopenTracesOpenedAsText } from './timeline/reopenAsTrace';
 import { TraceEditorProvider } from './timeline/traceEditor';
 import { BackendStatus } from './views/backendStatus';
 import { RecordingStatus } from './views/statusBar';
@@ -124,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): IolensApi {
       if (e.affectsConfiguration('iolens.tracerPath')) inBackground('Check the tracer', backends.check(true));
     }),
   );
+  reopenTracesOpenedAsText();
   void vscode.commands.executeCommand('setContext', 'iolens.recording', false);
   void vscode.commands.executeCommand('setContext', 'iolens.hasSession', false);
   // the status bar says which backend the next recording uses; the iolens command follows updates
