@@ -126,7 +126,13 @@ export async function runCommand(page: Page, label: string, timeoutMs = 30_000):
   while (true) {
     await page.keyboard.press('F1');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${label}`);
+    // the palette closes when the workbench moves the focus (an editor or a notification that
+    // opens as it appears, as a recording's end can bring): then it is opened again
+    const typed = await input.fill(`>${label}`, { timeout: 5_000 }).then(() => true, () => false);
+    if (!typed) {
+      if (Date.now() > deadline) throw new Error(`the palette closed before "${label}" could be typed, again for ${timeoutMs / 1000} s`);
+      continue;
+    }
     const { row, seen } = await findRow(page, isCommandRow(label), 1000);
     if (row) {
       await row.click();
