@@ -77,7 +77,8 @@ describe('the live output', () => {
     for (let i = 0; i < 20000; i++) live.push(event(i));
     live.tick(false, Date.now(), 1000);
     for (let i = 20000; i < 30000; i++) live.skipUndecoded();
-    assert.equal(await live.finish(Date.now() + 100, 1000), false);
+    // what still waits after the last note is left out at the stop, so the rest is handed over at once
+    assert.equal(await live.finish(Date.now() + 100, 1000), true);
     // once the reader takes what it was handed, the last line it gets is the note
     for (let i = 0; i < 300 && !/skipped \d+\n$/.test(r.text()); i++) {
       await new Promise((res) => setTimeout(res, 10));
@@ -119,5 +120,21 @@ describe('the live output', () => {
     const { shown, noted } = tally(r.text());
     assert.equal(shown + noted, 300, `every event shown or counted (${shown} shown, ${noted} noted)`);
     assert.equal(live.skippedTotal, noted);
+  });
+
+  it('ends with the note when nothing was queued at the stop but text still waited after its last note', async () => {
+    const r = slowReader(4096, 10);
+    const live = new LiveOutput(r.out, format, { lagMs: 0, recoverMs: 0 });
+    for (let i = 0; i < 50; i++) live.skipUndecoded(); // the recording fell behind once
+    for (let i = 0; i < 1000; i++) live.push(event(i)); // 210 KB: all formatted, under maxPendingBytes
+    live.tick(false, Date.now(), 1000); // the note, then 1000 lines: most wait for the reader
+    assert.equal(await live.finish(Date.now() + 5000, 1000), true);
+    for (let i = 0; i < 300 && !/skipped \d+\n$/.test(r.text()); i++) await new Promise((res) => setTimeout(res, 10));
+    r.stop();
+    assert.match(r.text(), /^skipped 50\n/, 'the note in place');
+    assert.match(r.text(), /skipped \d+\n$/, 'the output ends with the note of what it left out');
+    const { shown, noted } = tally(r.text());
+    assert.equal(shown + noted, 1050, `every event shown or counted (${shown} shown, ${noted} noted)`);
+    assert.ok(shown > 0 && shown < 1000, `what the reader had been handed was shown (${shown})`);
   });
 });

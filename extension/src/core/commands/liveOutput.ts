@@ -124,14 +124,16 @@ export class LiveOutput {
    * counted), then let the reader take the text until `deadline` (Date.now() ms). What it has not
    * been handed by then is left out too, and the note of all that was left out goes last, so the
    * output always ends saying what it lacks. An output that already left events out (its reader
-   * could not keep up) only counts what is still queued: shown, those events would come after its
-   * last note, and a reader that looks at the end would not learn that lines are missing.
+   * could not keep up) only counts what is still queued, and the events whose text waits after its
+   * last note: shown, they would come after it, and a reader that looks at the end would not learn
+   * that lines are missing.
    * Resolves true when everything was handed over.
    */
   async finish(deadline: number, budgetMs = this.budgetMs): Promise<boolean> {
     if (this.skippedTotal > 0) {
       this.skip(this.queue.slice(this.head).map((q) => q.e));
       this.queue.length = this.head = 0;
+      this.unshowWaitingAfterLastNote();
     } else {
       this.tick(true, Date.now(), budgetMs);
     }
@@ -147,6 +149,18 @@ export class LiveOutput {
     this.waiting.length = this.waitingHead = this.waitingBytes = this.skipRun = 0;
     if (left) this.out.write(this.format.skipped(left));
     return false;
+  }
+
+  /** The events whose text still waits after the last note waiting are left out instead (counted),
+   * so that the note finish() adds is the last thing the reader gets. */
+  private unshowWaitingAfterLastNote(): void {
+    let cut = this.waiting.length;
+    while (cut > this.waitingHead && this.waiting[cut - 1].noted === 0) cut--;
+    const events = this.waiting.slice(cut).reduce((n, w) => n + w.events, 0);
+    for (let i = cut; i < this.waiting.length; i++) this.waitingBytes -= this.waiting[i].text.length;
+    this.waiting.length = cut;
+    this.skipRun += events;
+    this.skippedTotal += events;
   }
 
   /** Text not yet taken by the reader: waiting here, and held by `out`. */
