@@ -131,7 +131,7 @@ export class LiveOutput {
    */
   async finish(deadline: number, budgetMs = this.budgetMs): Promise<boolean> {
     if (this.skippedTotal > 0) {
-      this.skip(this.queue.slice(this.head).map((q) => q.e));
+      this.leaveOut(this.queue.slice(this.head).map((q) => q.e));
       this.queue.length = this.head = 0;
       this.unshowWaitingAfterLastNote();
     } else {
@@ -177,10 +177,10 @@ export class LiveOutput {
       this.enqueue({ text: slice.map((e) => this.format.event(e)).join(''), events: slice.length, noted: 0 });
       i += slice.length;
     }
-    if (i < events.length) this.skip(events.slice(i));
+    if (i < events.length) this.leaveOut(events.slice(i));
   }
 
-  private skip(events: TraceEvent[]): void {
+  private leaveOut(events: TraceEvent[]): void {
     this.skipRun += events.length;
     this.skippedTotal += events.length;
     this.behindUntil = Date.now() + this.recoverMs;
