@@ -108,6 +108,21 @@ describe('findings on synthetic traces', () => {
       assert.equal(trace(wire.FdType.file).of('loop-blocked').length, 1);
     });
 
+    it('rates file calls as fast as page-cache copies low, however many (redis appending to its AOF each turn), and slow ones by their time', () => {
+      const trace = (totalNs: number): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.summary({ ts: 350 * MS, call: 'write', fdType: wire.FdType.file, stackId: 2n, count: 1729, totalNs, maxNs: 0.9 * MS, inLoop: true });
+        return analyze(b);
+      };
+      const [fast] = trace(25 * MS).of('loop-blocked');
+      assert.equal(fast?.severity, 'low');
+      assert.match(fast.detail, /On average a call took 14\.\d µs: copies to or from the page cache/);
+      const [slow] = trace(300 * MS).of('loop-blocked');
+      assert.equal(slow?.severity, 'high');
+      assert.doesNotMatch(slow.detail, /page cache/);
+    });
+
     it('stays quiet for non-blocking reads in the loop and for blocking reads of another thread', () => {
       const b = loopTrace();
       b.task({ event: 6, tid: 101, comm: 'reader', ts: b.at(0) });
