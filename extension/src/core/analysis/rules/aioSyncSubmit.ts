@@ -51,9 +51,34 @@ interface Acc {
   requests: number;
   submitNs: number;
   reapNs: number;
-  direct: boolean | null;
-  files: Map<string, { direct: boolean; virtualFs: boolean }>;
+  files: Map<string, FileFacts>;
   readonly top: TopEvents;
+}
+
+/** What the rule needs of a file its requests went to. */
+interface FileFacts {
+  readonly direct: boolean;
+  readonly virtualFs: boolean;
+}
+
+/** The files of a key's requests, as the rule reads them. */
+interface Files {
+  readonly list: readonly (readonly [string, FileFacts])[];
+  /** Those opened without O_DIRECT. */
+  readonly buffered: readonly (readonly [string, FileFacts])[];
+  /** Every one opened with O_DIRECT on a file system backed by a device. */
+  readonly directOnDevice: boolean;
+}
+
+function filesOf(a: Acc): Files {
+  const list = [...a.files];
+  const buffered = list.filter(([, f]) => !f.direct);
+  return { list, buffered, directOnDevice: list.length > 0 && list.every(([, f]) => f.direct && !f.virtualFs) };
+}
+
+/** The time the thread waited for completions: in io_getevents on the context, or in select/poll/epoll. */
+function waitedNs(a: Acc, ctx: AnalysisContext | undefined): number {
+  return a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
 }
 
 /** The aio-sync-submit rule. */
@@ -71,7 +96,7 @@ export class AioSyncSubmitRule {
     const key = `${e.tid}:${c}:${e.stackId}`;
     let a = this.accs.get(key);
     if (!a) {
-      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, ctx: c, sync: 0, async: 0, syncNs: 0, submits: 0, requests: 0, submitNs: 0, reapNs: 0, direct: null, files: new Map(), top: new TopEvents() };
+      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, ctx: c, sync: 0, async: 0, syncNs: 0, submits: 0, requests: 0, submitNs: 0, reapNs: 0, files: new Map(), top: new TopEvents() };
       this.accs.set(key, a);
     }
     a.submits++;
@@ -129,15 +154,13 @@ export class AioSyncSubmitRule {
     // asynchronous path; a fast device (a VM's disk, NVMe) can finish a batch before the next
     // wait all the same (fio at depth 16 here), so ready completions prove nothing there: only
     // io_submit's own time does
-    const files = [...a.files.values()];
-    const directOnDevice = files.length > 0 && files.every((f) => f.direct && !f.virtualFs);
-    if (!stopsDelayWaits && !directOnDevice && a.sync >= MIN_SYNC && a.sync >= a.async && mostlyAlone) return 'ready';
-    const waited = a.reapNs + (ctx?.threads.find(a.tid)?.muxNs ?? 0);
-    const slowNs = directOnDevice ? SLOW_DIRECT_SUBMIT_NS : SLOW_SUBMIT_NS;
-    if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= slowNs * a.requests && a.submitNs >= 5 * waited) return 'slow';
+    const files = filesOf(a);
+    if (!stopsDelayWaits && !files.directOnDevice && a.sync >= MIN_SYNC && a.sync >= a.async && mostlyAlone) return 'ready';
+    const slowNs = files.directOnDevice ? SLOW_DIRECT_SUBMIT_NS : SLOW_SUBMIT_NS;
+    if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= slowNs * a.requests && a.submitNs >= 5 * waitedNs(a, ctx)) return 'slow';
     // files opened without O_DIRECT: Linux AIO reads and writes them inside io_submit, whatever the
     // timing shows (from the page cache it is quick, and a kept queue hides it: fio --direct=0)
-    if (a.requests >= MIN_SLOW_REQUESTS && files.length > 0 && files.every((f) => !f.direct)) return 'buffered';
+    if (a.requests >= MIN_SLOW_REQUESTS && files.list.length > 0 && files.buffered.length === files.list.length) return 'buffered';
     return null;
   }
 
@@ -149,8 +172,7 @@ export class AioSyncSubmitRule {
       if (!how) continue;
       const impact = how === 'ready' ? a.syncNs : a.submitNs;
       const t = ctx.threads.get(a.pid, a.tid);
-      const files = [...a.files];
-      const buffered = files.filter(([, f]) => !f.direct);
+      const { list: files, buffered } = filesOf(a);
       const direct = files.length > 0 && buffered.length === 0;
       const why = !files.length
         ? 'the file could not be identified'
@@ -161,7 +183,7 @@ export class AioSyncSubmitRule {
         ? `io_submit ran ${plural(a.requests, 'request')} on context ${a.ctx} and spent ${formatDuration(a.submitNs)} inside (${formatDuration(a.submitNs / a.requests)} a request) doing them: the requests were never in flight while the thread went on.`
         : how === 'ready'
         ? `After ${a.sync.toLocaleString('en-US')} of ${plural(a.sync + a.async, 'io_submit')} made with nothing else in flight on context ${a.ctx}, the thread's next wait found the completions ready at once: io_submit returned only when the I/O was done.`
-        : `io_submit took ${formatDuration(a.submitNs / a.requests)} a request (${formatDuration(a.submitNs)} for ${plural(a.requests, 'request')} on context ${a.ctx}), while the thread waited only ${formatDuration(a.reapNs + (ctx.threads.find(a.tid)?.muxNs ?? 0))} for completions: the I/O happened inside io_submit.`;
+        : `io_submit took ${formatDuration(a.submitNs / a.requests)} a request (${formatDuration(a.submitNs)} for ${plural(a.requests, 'request')} on context ${a.ctx}), while the thread waited only ${formatDuration(waitedNs(a, ctx))} for completions: the I/O happened inside io_submit.`;
       out.push({
         rule: 'aio-sync-submit', severity: severityOf(impact, ctx.span.last - ctx.span.first),
         title: `io_submit did the I/O itself in ${threadLabel(ctx, t)}: ${formatDuration(impact)} inside io_submit`,
