@@ -12,6 +12,13 @@
  * (stack.sp_slots says which); the unprivileged reader picks the true one from the wrapper's
  * unwind table, so no guess is ever shown as a frame.
  *
+ * When the frame-pointer chain does not end at the outermost frame (a saved frame pointer of 0),
+ * nothing here proves the stack complete: code built without frame pointers holds its callers'
+ * return addresses anywhere in frames of any size. The record is then a sparse stack snapshot
+ * (StackFlag.snapshot, take_snapshot): the words of --stack-window bytes above sp that point into
+ * the process's code or into the stack itself, with their slots, for the reader to unwind with
+ * each module's CFI (docs/architecture.md, "stacks").
+ *
  * A stack is identified by a hash of its frames, the process and its exec generation, and sent
  * once (stacks_seen).
  */
@@ -116,7 +123,8 @@ static __always_inline void scan_window(struct iol_scratch *s, const struct iol_
 	}
 }
 
-/* Follow the frame-pointer chain from s->walk.bp: a plain bounded loop, like the window scan. */
+/* Follow the frame-pointer chain from s->walk.bp: a plain bounded loop, like the window scan.
+ * A saved frame pointer of 0 is the outermost frame's (glibc's _start and clone3 clear rbp). */
 static __always_inline void walk_chain(struct iol_scratch *s)
 {
 	for (__u32 i = 0; i < IOL_MAX_FRAMES; i++) {
@@ -142,6 +150,10 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 			return;
 		if (!walk_push(s, fr[1]))
 			return;
+		if (!fr[0]) {
+			s->walk.flags |= IOL_STACK_FLAG_COMPLETE;
+			return;
+		}
 		if (fr[0] <= bp)
 			return;
 		s->walk.lo = bp + 16;
@@ -177,6 +189,76 @@ static long rescue_step(__u32 i, void *data)
 	return 1;
 }
 
+/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. */
+struct iol_snap_ctx {
+	const struct iol_exec_ranges *ranges;
+	__u64 sp, stack_hi, len;
+};
+
+/* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
+static __always_inline bool snap_push(struct iol_scratch *s, __u64 slot, __u64 word)
+{
+	__u64 n = s->walk.n, v = (slot << IOL_STACK_SLOT_SHIFT) | word;
+
+	asm volatile("" : "+r"(n));
+	if (n >= IOL_MAX_SNAPSHOT_FRAMES) {
+		s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_FULL;
+		return false;
+	}
+	s->stack.frames[n] = v;
+	s->walk.n = n + 1;
+	s->walk.hash = hash_mix(s->walk.hash, v);
+	return true;
+}
+
+/* bpf_loop callback, once per word of the window: read a chunk at the first word of each, keep
+ * the words that point into code or into the stack. One callback per word (not a loop per chunk):
+ * the verifier checks it once. */
+static long snap_word(__u32 i, void *data)
+{
+	struct iol_snap_ctx *c = data;
+	struct iol_scratch *s = get_scratch();
+	__u64 off = (__u64)i * 8, word, j = i % IOL_SNAPSHOT_CHUNK_WORDS;
+
+	if (!s || !c->ranges || off >= c->len)
+		return 1;
+	if (j == 0) {
+		__u64 size = c->len - off;
+
+		IOL_CLAMP(size, sizeof(s->chunk));
+		if (size < 8 || bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off))) {
+			s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
+			return 1;
+		}
+	}
+	IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
+	word = s->chunk[j];
+	if (word >= c->sp && word < c->stack_hi) {
+		/* a stack address: a saved frame pointer, or a signal frame's saved sp */
+	} else if (word < c->ranges->lo || word >= c->ranges->hi || !in_exec(c->ranges, word)) {
+		return 0;
+	}
+	return snap_push(s, i, word) ? 0 : 1;
+}
+
+/*
+ * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then the
+ * words of [sp, sp + stack_window) that point into code or into the stack, with their slots.
+ */
+static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap_ctx *c, __u64 ip, __u64 bp, __u32 tgid, __u32 gen)
+{
+	s->walk.n = 0;
+	s->walk.flags = IOL_STACK_FLAG_SNAPSHOT;
+	s->walk.sp_slots = 0;
+	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
+	s->stack.frames[0] = ip;
+	s->stack.frames[1] = c->sp;
+	s->stack.frames[2] = bp;
+	s->walk.n = 3;
+	s->walk.hash = hash_mix(hash_mix(s->walk.hash, c->sp), bp);
+	bpf_loop(IOL_STACK_WINDOW_MAX / 8, snap_word, c, 0);
+}
+
 /*
  * Walk the current thread's user stack, send it if new, and return its id (0 when stacks are off
  * or the registers cannot be read). `stack_end` caches the end of the thread's stack mapping.
@@ -185,6 +267,7 @@ static long rescue_step(__u32 i, void *data)
 __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 {
 	struct iol_window_ctx ctx = {};
+	struct iol_snap_ctx snap = {};
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct iol_scratch *s;
@@ -248,12 +331,22 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
+	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE)) {
+		snap.ranges = ctx.ranges;
+		snap.sp = sp;
+		snap.stack_hi = *stack_end;
+		snap.len = (*stack_end - sp) & ~7ULL;
+		if (snap.len > stack_window)
+			snap.len = stack_window;
+		take_snapshot(s, &snap, ip, IOL_REGS_FP(regs), tgid, gen);
+	}
+
 	hash = s->walk.hash ? s->walk.hash : 1;
 	if (bpf_map_lookup_elem(&stacks_seen, &hash))
 		return hash;
 
 	n = s->walk.n;
-	IOL_CLAMP(n, IOL_MAX_FRAMES);
+	IOL_CLAMP(n, IOL_MAX_SNAPSHOT_FRAMES);
 	size = sizeof(s->stack.rec) + n * 8;
 	IOL_CLAMP(size, sizeof(s->stack));
 	s->stack.rec.hdr.kind = IOL_RECORD_KIND_STACK;
