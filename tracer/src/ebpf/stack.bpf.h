@@ -247,6 +247,10 @@ static long snap_word(__u32 i, void *data)
  */
 static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap_ctx *c, __u64 ip, __u64 bp, __u32 tgid, __u32 gen)
 {
+	/* rbp matters to the unwind only as a frame pointer, an address in the stack; any other value
+	 * is a general register's, which would only make one call site many stacks */
+	if (bp < c->sp || bp >= c->stack_hi)
+		bp = 0;
 	s->walk.n = 0;
 	s->walk.flags = IOL_STACK_FLAG_SNAPSHOT;
 	s->walk.sp_slots = 0;
