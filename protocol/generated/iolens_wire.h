@@ -106,7 +106,7 @@ enum iol_stack_flag {
 	IOL_STACK_FLAG_COMPLETE = 128,
 };
 
-/* Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
+/* Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); register_unknown: a rule needs a register the snapshot does not have (rbp used as a general register); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
 enum iol_stack_end {
 	IOL_STACK_END_COMPLETE = 1,
 	IOL_STACK_END_WINDOW_TOO_SMALL = 2,
@@ -116,6 +116,7 @@ enum iol_stack_end {
 	IOL_STACK_END_DEPTH_LIMIT = 6,
 	IOL_STACK_END_SNAPSHOT_FULL = 7,
 	IOL_STACK_END_FRAME_POINTER = 8,
+	IOL_STACK_END_REGISTER_UNKNOWN = 9,
 };
 
 /* task.event values. */
@@ -653,7 +654,7 @@ struct iol_rec_stack {
 	__u16 nframes;
 	__u16 flags; /* StackFlag bits */
 	__u32 pid;
-	__u32 sp_slots; /* bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); 0 in a snapshot */
+	__u32 sp_slots; /* bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); in a snapshot: the bytes of the window that were read */
 	__u64 stack_id;
 	__u64 frames[]; /* tail: x64[] */
 };
@@ -1197,7 +1198,7 @@ struct iol_rec_sym_frame {
 	__u32 line;
 	__u32 column;
 	__u32 flags; /* SymFlag bits */
-	__u32 reserved;
+	__u32 stack_end; /* StackEnd: why the stack ends (the same in each of its records; 0 in traces written before it was kept) */
 	__u64 stack_id;
 	__u64 addr;
 	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown; trailing empty strings may be left out */
@@ -1209,7 +1210,7 @@ _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, depth) == 6, "iol_re
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, line) == 8, "iol_rec_sym_frame.line offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, column) == 12, "iol_rec_sym_frame.column offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, flags) == 16, "iol_rec_sym_frame.flags offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, reserved) == 20, "iol_rec_sym_frame.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, stack_end) == 20, "iol_rec_sym_frame.stack_end offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, stack_id) == 24, "iol_rec_sym_frame.stack_id offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, addr) == 32, "iol_rec_sym_frame.addr offset");
 

@@ -139,7 +139,7 @@ export type StackFlagName = keyof typeof StackFlag;
 /** Reverse map of {@link StackFlag}: value to name. */
 export const StackFlagNames: ReadonlyMap<number, StackFlagName> = new Map(Object.entries(StackFlag).map(([k, v]) => [v, k as StackFlagName]));
 
-/** Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
+/** Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); register_unknown: a rule needs a register the snapshot does not have (rbp used as a general register); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
 export const StackEnd = {
   complete: 1,
   window_too_small: 2,
@@ -149,6 +149,7 @@ export const StackEnd = {
   depth_limit: 6,
   snapshot_full: 7,
   frame_pointer: 8,
+  register_unknown: 9,
 } as const;
 /** A name of {@link StackEnd}. */
 export type StackEndName = keyof typeof StackEnd;
@@ -843,7 +844,7 @@ export interface StackRecord {
   /** StackFlag bits */
   readonly flags: number;
   readonly pid: number;
-  /** bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); 0 in a snapshot */
+  /** bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); in a snapshot: the bytes of the window that were read */
   readonly spSlots: number;
   readonly stackId: bigint;
   readonly frames: bigint[];
@@ -1578,6 +1579,8 @@ export interface SymFrameRecord {
   readonly column: number;
   /** SymFlag bits */
   readonly flags: number;
+  /** StackEnd: why the stack ends (the same in each of its records; 0 in traces written before it was kept) */
+  readonly stackEnd: number;
   readonly stackId: bigint;
   readonly addr: bigint;
   /** function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown; trailing empty strings may be left out */
@@ -1586,7 +1589,7 @@ export interface SymFrameRecord {
 /** Fixed size of a sym_frame record, tail excluded. */
 export const SYM_FRAME_SIZE = 40;
 /** Byte offsets of the sym_frame record's fields, for readers that skip full decoding. */
-export const SymFrameOffsets = { index: 4, depth: 6, line: 8, column: 12, flags: 16, reserved: 20, stackId: 24, addr: 32 } as const;
+export const SymFrameOffsets = { index: 4, depth: 6, line: 8, column: 12, flags: 16, stackEnd: 20, stackId: 24, addr: 32 } as const;
 /** Decodes a sym_frame record of `size` bytes at `off` (size already checked against SYM_FRAME_SIZE). */
 export function decodeSymFrame(v: DataView, off: number, size: number): SymFrameRecord {
   return {
@@ -1596,6 +1599,7 @@ export function decodeSymFrame(v: DataView, off: number, size: number): SymFrame
     line: v.getUint32(off + 8, true),
     column: v.getUint32(off + 12, true),
     flags: v.getUint32(off + 16, true),
+    stackEnd: v.getUint32(off + 20, true),
     stackId: v.getBigUint64(off + 24, true),
     addr: v.getBigUint64(off + 32, true),
     strings: cstrs(v, off + 40, off + size),
@@ -2105,6 +2109,7 @@ export function encodeSymFrame(r: Omit<SymFrameRecord, 'kind'>): Uint8Array {
   v.setUint32(8, r.line, true);
   v.setUint32(12, r.column, true);
   v.setUint32(16, r.flags, true);
+  v.setUint32(20, r.stackEnd, true);
   v.setBigUint64(24, BigInt.asUintN(64, r.stackId), true);
   v.setBigUint64(32, BigInt.asUintN(64, r.addr), true);
   buf.set(tail, 40);

@@ -228,6 +228,7 @@ static long snap_word(__u32 i, void *data)
 		IOL_CLAMP(size, sizeof(s->chunk));
 		if (size < 8 || bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off))) {
 			s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
+			s->walk.sp_slots = off;
 			return 1;
 		}
 	}
@@ -253,7 +254,7 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 		bp = 0;
 	s->walk.n = 0;
 	s->walk.flags = IOL_STACK_FLAG_SNAPSHOT;
-	s->walk.sp_slots = 0;
+	s->walk.sp_slots = c->len; /* the bytes read, less if a chunk cannot be */
 	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
 	s->stack.frames[0] = ip;
 	s->stack.frames[1] = c->sp;

@@ -148,7 +148,6 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
 	len &= ~7ULL;
 	w->n = 0;
 	w->flags = IOL_STACK_FLAG_SNAPSHOT;
-	w->sp_slots = 0;
 	/* rbp matters to the unwind only as a frame pointer, an address in the stack; any other value
 	 * is a general register's, which would only make one call site many stacks */
 	if (bp < w->sp || bp >= w->hi)
@@ -160,6 +159,7 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
 	got = len ? pt_mem_read(w->p, w->tid, w->sp, win, len) : 0;
 	if (got < (ssize_t)len)
 		w->flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
+	w->sp_slots = got > 0 ? (uint32_t)got & ~7U : 0; /* the bytes read */
 	for (uint64_t i = 0; got > 0 && i < (uint64_t)got / 8; i++) {
 		uint64_t word = win[i];
 

@@ -2,7 +2,7 @@
  * The symbol section of a trace file: every stack of the trace resolved to source, so that a trace
  * opens with its source lines on a machine that has none of the binaries.
  */
-import { encodeSymFrame } from '../../../../protocol/generated/wire';
+import { encodeSymFrame, StackEnd } from '../../../../protocol/generated/wire';
 import type { StackResolver } from '../symbols/stacks';
 
 /** The symbol section, and how many stacks were left out of it. */
@@ -34,7 +34,7 @@ export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackR
     for (const f of stack.frames) {
       records.push(
         encodeSymFrame({
-          index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2),
+          index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2), stackEnd: stack.end ? StackEnd[stack.end] : 0,
           stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? ''],
         }),
       );
