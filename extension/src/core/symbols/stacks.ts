@@ -70,6 +70,12 @@ export const STACK_END_TEXT: Readonly<Record<StackEndName, string>> = {
   register_unknown: 'stack cut: an unwind rule needs a register the snapshot does not have',
 };
 
+/** Why a stack stops short, in words (with where, when known); null when it is complete or the trace does not say. */
+export function stackEndText(stack: ResolvedStack | undefined): string | null {
+  if (!stack?.end || stack.end === 'complete') return null;
+  return stack.why ? `${STACK_END_TEXT[stack.end]}: ${stack.why}` : STACK_END_TEXT[stack.end];
+}
+
 /** The end of a frame-pointer stack (no snapshot) from its flags; null when they do not say. */
 function fpEnd(flags: number): StackEndName | null {
   if (flags & StackFlag.complete) return 'complete';
