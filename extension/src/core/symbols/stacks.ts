@@ -389,6 +389,6 @@ export class StackResolver {
     });
     const stored = recs[0]?.stackEnd ? StackEndNames.get(recs[0].stackEnd) ?? null : null;
     const end = stored ?? (info && !(info.flags & StackFlag.snapshot) ? fpEnd(info.flags) : null);
-    return { frames, truncated: end !== null && end !== 'complete', end, why: null };
+    return { frames, truncated: end !== null && end !== 'complete', end, why: recs[0]?.strings[4] || null };
   }
 }

@@ -31,11 +31,12 @@ export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackR
     // an address's frames are its inline chain: inlined ones, then the real function
     let index = 0;
     let depth = 0;
+    const first = records.length;
     for (const f of stack.frames) {
       records.push(
         encodeSymFrame({
           index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2), stackEnd: stack.end ? StackEnd[stack.end] : 0,
-          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? ''],
+          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? '', ...(records.length === first && stack.why ? [stack.why] : [])],
         }),
       );
       if (f.inlined) depth++;
