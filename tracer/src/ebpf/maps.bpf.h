@@ -169,8 +169,11 @@ struct iol_scratch {
 	/* state of the stack walk in progress (stack.bpf.h) */
 	struct iol_walk {
 		__u64 bp, lo, hi, hash, n, sp, copied;
+		__u64 code_lo, code_hi; /* the span of the process's code (exec_ranges) */
 		__u32 sp_slots;
 		__u32 flags;
+		__u32 chain;       /* return addresses the frame-pointer chain gave */
+		__u32 chain_ended; /* ...and it ended on a saved value below its frame (no frame pointer) */
 	} walk;
 };
 struct {

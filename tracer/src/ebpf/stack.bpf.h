@@ -148,14 +148,22 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 		}
 		if (!fr[1])
 			return;
+		if (fr[1] < s->walk.code_lo || fr[1] >= s->walk.code_hi) {
+			/* no return address: rbp was a general register's value here, the chain ends */
+			s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
 		if (!walk_push(s, fr[1]))
 			return;
+		s->walk.chain++;
 		if (!fr[0]) {
 			s->walk.flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
 		}
-		if (fr[0] <= bp)
+		if (fr[0] <= bp) {
+			s->walk.chain_ended = 1; /* the saved value is no frame pointer above this one */
 			return;
+		}
 		s->walk.lo = bp + 16;
 		s->walk.bp = fr[0];
 	}
@@ -189,6 +197,20 @@ static long rescue_step(__u32 i, void *data)
 	return 1;
 }
 
+/*
+ * The frame-pointer chain stands on its own, without a snapshot: it gave at least IOL_FP_CHAIN_MIN
+ * return addresses (each in the span of the process's code) and ended on a frame that is none (no
+ * stack address, or no code above it) — the frame of main (or of a thread's function) called from
+ * libc code built without frame pointers. The chain may start from a saved rbp found above sp (a
+ * libc wrapper that uses rbp as a general register sits in between). A program built with frame
+ * pointers then costs no snapshot, and its stack is what it was before snapshots.
+ */
+#define IOL_FP_CHAIN_MIN 2
+static __always_inline bool fp_chain_stands(const struct iol_scratch *s)
+{
+	return ((s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || s->walk.chain_ended) && s->walk.chain >= IOL_FP_CHAIN_MIN;
+}
+
 /* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. */
 struct iol_snap_ctx {
 	const struct iol_exec_ranges *ranges;
@@ -211,18 +233,22 @@ static __always_inline bool snap_push(struct iol_scratch *s, __u64 slot, __u64 w
 	return true;
 }
 
-/* bpf_loop callback, once per word of the window: read a chunk at the first word of each, keep
- * the words that point into code or into the stack. One callback per word (not a loop per chunk):
- * the verifier checks it once. */
-static long snap_word(__u32 i, void *data)
+/* Words a snapshot callback scans: enough to spread its fixed cost (the call, the scratch lookup),
+ * few enough that the verifier, which walks each iteration with in_exec's loop, stays quick. */
+#define IOL_SNAP_STEP_WORDS 8
+
+/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the window: read a chunk at the start of
+ * each, keep the words that point into code or into the stack. */
+static long snap_step(__u32 i, void *data)
 {
 	struct iol_snap_ctx *c = data;
 	struct iol_scratch *s = get_scratch();
-	__u64 off = (__u64)i * 8, word, j = i % IOL_SNAPSHOT_CHUNK_WORDS;
+	__u64 off = (__u64)i * 8 * IOL_SNAP_STEP_WORDS, j0 = (off / 8) % IOL_SNAPSHOT_CHUNK_WORDS;
+	__u64 lo, hi;
 
 	if (!s || !c->ranges || off >= c->len)
 		return 1;
-	if (j == 0) {
+	if (j0 == 0) {
 		__u64 size = c->len - off;
 
 		IOL_CLAMP(size, sizeof(s->chunk));
@@ -232,14 +258,24 @@ static long snap_word(__u32 i, void *data)
 			return 1;
 		}
 	}
-	IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
-	word = s->chunk[j];
-	if (word >= c->sp && word < c->stack_hi) {
-		/* a stack address: a saved frame pointer, or a signal frame's saved sp */
-	} else if (word < c->ranges->lo || word >= c->ranges->hi || !in_exec(c->ranges, word)) {
-		return 0;
+	lo = c->ranges->lo;
+	hi = c->ranges->hi;
+	for (__u32 k = 0; k < IOL_SNAP_STEP_WORDS; k++) {
+		__u64 j = j0 + k, word;
+
+		if (off + 8 * k >= c->len)
+			return 1;
+		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
+		word = s->chunk[j];
+		if (word >= c->sp && word < c->stack_hi) {
+			/* a stack address: a saved frame pointer, or a signal frame's saved sp */
+		} else if (word < lo || word >= hi || !in_exec(c->ranges, word)) {
+			continue;
+		}
+		if (!snap_push(s, off / 8 + k, word))
+			return 1;
 	}
-	return snap_push(s, i, word) ? 0 : 1;
+	return 0;
 }
 
 /*
@@ -261,7 +297,7 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 	s->stack.frames[2] = bp;
 	s->walk.n = 3;
 	s->walk.hash = hash_mix(hash_mix(s->walk.hash, c->sp), bp);
-	bpf_loop(IOL_STACK_WINDOW_MAX / 8, snap_word, c, 0);
+	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
 }
 
 /*
@@ -310,9 +346,13 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	s->walk.n = 0;
 	s->walk.flags = 0;
 	s->walk.sp_slots = 0;
+	s->walk.chain = 0;
+	s->walk.chain_ended = 0;
 	walk_push(s, ip);
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
+	s->walk.code_lo = ctx.ranges ? ctx.ranges->lo : 0;
+	s->walk.code_hi = ctx.ranges ? ctx.ranges->hi : ~0ULL;
 	/* one copy of the stack from sp up (to its end at most): the window and the nearest frames */
 	s->walk.sp = sp;
 	s->walk.copied = 0;
@@ -336,7 +376,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
-	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE)) {
+	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(s)) {
 		snap.ranges = ctx.ranges;
 		snap.sp = sp;
 		snap.stack_hi = *stack_end;

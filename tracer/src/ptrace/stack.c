@@ -24,6 +24,8 @@ struct walk {
 	uint64_t sp, got; /* the chunk holds [sp, sp + got) */
 	uint64_t bp, lo, hi, hash;
 	uint32_t n, sp_slots, flags;
+	uint32_t chain;       /* return addresses the frame-pointer chain gave */
+	bool chain_ended;     /* ...and it ended on a saved value below its frame (no frame pointer) */
 	uint64_t frames[IOL_MAX_SNAPSHOT_FRAMES];
 };
 
@@ -100,14 +102,22 @@ static void walk_chain(struct walk *w)
 		}
 		if (!read_pair(w, bp, fr) || !fr[1])
 			return;
+		if (w->p->ranges.n && (fr[1] < w->p->ranges.lo || fr[1] >= w->p->ranges.hi)) {
+			/* no return address: rbp was a general register's value here, the chain ends */
+			w->flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
 		if (!push(w, fr[1]))
 			return;
+		w->chain++;
 		if (!fr[0]) {
 			w->flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
 		}
-		if (fr[0] <= bp)
+		if (fr[0] <= bp) {
+			w->chain_ended = true;
 			return;
+		}
 		w->lo = bp + 16;
 		w->bp = fr[0];
 	}
@@ -175,6 +185,13 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
 	}
 }
 
+/* The chain stands without a snapshot: the same rule as stack.bpf.h's fp_chain_stands. */
+#define PT_FP_CHAIN_MIN 2
+static bool fp_chain_stands(const struct walk *w)
+{
+	return ((w->flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || w->chain_ended) && w->chain >= PT_FP_CHAIN_MIN;
+}
+
 uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *regs)
 {
 	struct pt_proc *p = th->proc;
@@ -222,7 +239,7 @@ uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_re
 		}
 	}
 
-	if (t->opts->stack_window && have_ranges && !(w.flags & IOL_STACK_FLAG_COMPLETE))
+	if (t->opts->stack_window && have_ranges && !(w.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(&w))
 		take_snapshot(&w, ip, pt_regs_bp(regs));
 
 	rec.stack_id = w.hash ? w.hash : 1;
