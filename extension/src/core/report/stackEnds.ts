@@ -47,10 +47,10 @@ export function summarizeStackEnds(trace: Pick<TraceAssembler, 'stacks' | 'symbo
   return { total, complete, unknown, cut: [...cut.values()].sort((a, b) => b.count - a.count || a.module.localeCompare(b.module)) };
 }
 
-/** The section's lines (none when the trace has no stacks). */
+/** The section's lines (none when the trace says of no stack how it ends: no stacks, or an older trace). */
 export function stackEndLines(s: StackEndSummary): string[] {
-  if (!s.total) return [];
   const known = s.total - s.unknown;
+  if (!known) return [];
   const lines = ['', `Stacks: ${s.complete} of ${known} reach the thread's first frame${s.unknown ? ` (${s.unknown} more: the trace does not say)` : ''}`];
   if (s.cut.length) lines.push('  cut short, by the module where they stop:');
   for (const c of s.cut) lines.push(`    ${c.count}  ${c.module}: ${STACK_END_TEXT[c.end]}`);
