@@ -77,6 +77,13 @@ static __always_inline bool in_exec(const struct iol_exec_ranges *r, __u64 a)
 	return false;
 }
 
+/* in_exec as a global function: the verifier checks it once, not once per word of a snapshot step
+ * (inlined there, its loop made loading the programs five times slower). */
+__noinline bool snap_in_exec(const struct iol_exec_ranges *r, __u64 a)
+{
+	return r && in_exec(r, a);
+}
+
 /* Append a frame to the walk. */
 static __always_inline bool walk_push(struct iol_scratch *s, __u64 addr)
 {
@@ -233,9 +240,8 @@ static __always_inline bool snap_push(struct iol_scratch *s, __u64 slot, __u64 w
 	return true;
 }
 
-/* Words a snapshot callback scans: enough to spread its fixed cost (the call, the scratch lookup),
- * few enough that the verifier, which walks each iteration with in_exec's loop, stays quick. */
-#define IOL_SNAP_STEP_WORDS 8
+/* Words a snapshot callback scans: its fixed cost (the call, the scratch lookup) spread over them. */
+#define IOL_SNAP_STEP_WORDS 4
 
 /* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the window: read a chunk at the start of
  * each, keep the words that point into code or into the stack. */
@@ -269,7 +275,7 @@ static long snap_step(__u32 i, void *data)
 		word = s->chunk[j];
 		if (word >= c->sp && word < c->stack_hi) {
 			/* a stack address: a saved frame pointer, or a signal frame's saved sp */
-		} else if (word < lo || word >= hi || !in_exec(c->ranges, word)) {
+		} else if (word < lo || word >= hi || !snap_in_exec(c->ranges, word)) {
 			continue;
 		}
 		if (!snap_push(s, off / 8 + k, word))
