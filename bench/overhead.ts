@@ -42,6 +42,9 @@ const WORKLOADS: Workload[] = [
   // a server's short non-blocking calls, which iolens counts in the kernel instead of sending
   { name: 'short_calls', args: ['--iterations', '300000', '--sites', '4'], syscalls: 'recvfrom,write', selfTimed: true },
   { name: 'short_calls_mt', fixture: 'short_calls', args: ['--iterations', '300000', '--sites', '4', '--threads'], syscalls: 'recvfrom,write', selfTimed: true },
+  // stacks without frame pointers (a snapshot unwound with CFI) against the same program with them
+  { name: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
+  { name: 'nofp_stack_fp', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
   { name: 'epoll_stall', args: [], syscalls: 'epoll_wait,epoll_ctl,read,write' },
   { name: 'aio_eventfd', args: [], syscalls: 'io_setup,io_submit,io_getevents,io_destroy,epoll_wait,read' },
   { name: 'uring_read', args: [], syscalls: 'io_uring_setup,io_uring_enter' },
@@ -49,7 +52,7 @@ const WORKLOADS: Workload[] = [
   { name: 'threadpool_pread', args: [], syscalls: 'pread64,pwrite64,fsync,write,read,epoll_wait,futex' },
 ];
 
-type ToolName = 'untraced' | 'iolens' | 'iolens-base' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'tracepoint-floor';
+type ToolName = 'untraced' | 'iolens' | 'iolens-base' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'perf-trace-dwarf' | 'tracepoint-floor';
 
 interface Tool {
   readonly name: ToolName;
@@ -170,6 +173,15 @@ const TOOLS: Tool[] = [
       return alive(c, 'perf trace');
     },
   },
+  {
+    name: 'perf-trace-dwarf',
+    what: 'perf trace --call-graph dwarf -e <the workload\'s syscalls> -p (an 8 KiB stack copy per call, unwound in perf)',
+    attach: async (pid, w) => {
+      const c = spawn('perf', ['trace', '--call-graph', 'dwarf', '-o', '/dev/null', '-e', w.syscalls, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await sleep(1500);
+      return alive(c, 'perf trace --call-graph dwarf');
+    },
+  },
 ];
 
 /** Run time of the eBPF programs a process holds (kernel.bpf_stats_enabled), summed over them. */
@@ -279,7 +291,7 @@ function median(xs: number[]): number {
 }
 
 function available(tool: Tool): boolean {
-  const bin = { strace: 'strace', 'bpftrace-ustack': 'bpftrace', 'tracepoint-floor': 'bpftrace', 'perf-trace': 'perf' }[tool.name as string];
+  const bin = { strace: 'strace', 'bpftrace-ustack': 'bpftrace', 'tracepoint-floor': 'bpftrace', 'perf-trace': 'perf', 'perf-trace-dwarf': 'perf' }[tool.name as string];
   return !bin || spawnSync('which', [bin]).status === 0;
 }
 

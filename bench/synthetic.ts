@@ -87,7 +87,7 @@ export function* syntheticChunks(events: number, mixed = false): Generator<Uint8
       const frames: [string, string, number][] = [['__GI___libc_read', 'sysdeps/unix/sysv/linux/read.c', 26], [`handler_${s}`, '/srv/app/src/server.c', 100 + s], ['run_loop', '/srv/app/src/server.c', 42], ['main', '/srv/app/src/main.c', 9]];
       add(wire.encodeStack({ nframes: frames.length, flags: 0, pid: PID, spSlots: 0, stackId: BigInt(s), frames: frames.map((_, k) => BigInt(0x1000 * s + k)) }));
       frames.forEach(([fn, file, line], index) => {
-        add(wire.encodeSymFrame({ index, depth: 0, line, column: 3, flags: 0, stackId: BigInt(s), addr: BigInt(0x1000 * s + index), strings: [fn, file, '/srv/app/server'] }));
+        add(wire.encodeSymFrame({ stackEnd: 0, index, depth: 0, line, column: 3, flags: 0, stackId: BigInt(s), addr: BigInt(0x1000 * s + index), strings: [fn, file, '/srv/app/server'] }));
       });
     }
   }

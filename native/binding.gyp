@@ -19,7 +19,8 @@
         "src/module_cache.cc",
         "src/resolve.cc",
         "src/scopes.cc",
-        "src/source_path.cc"
+        "src/source_path.cc",
+        "src/unwind_rule.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

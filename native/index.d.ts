@@ -72,6 +72,27 @@ export interface CfaRule {
   offset: number;
 }
 
+/** A DWARF expression operation: [atom (DW_OP_*), operand 1, operand 2], operands as signed numbers. */
+export type DwarfOp = [number, number, number];
+
+/**
+ * How a caller's register is recovered: 'undefined' (not recoverable: for the
+ * return address, the outermost frame), 'same' (unchanged by this frame), or a
+ * DWARF location evaluated with the CFA pushed first (a value, not a location,
+ * when it ends with DW_OP_stack_value).
+ */
+export type RegisterRule = 'undefined' | 'same' | DwarfOp[];
+
+/** The unwind rule at an address. */
+export interface UnwindRule {
+  /** A DWARF expression giving the CFA; empty when undefined. */
+  cfa: DwarfOp[];
+  returnAddress: RegisterRule;
+  framePointer: RegisterRule;
+  /** A signal trampoline's frame: its caller's pc is the interrupted pc itself, not a return address. */
+  signal: boolean;
+}
+
 /**
  * The `.code` of errors thrown by inspect(), resolve() and cfa():
  * - `ENOENT`: the path does not exist (or a component of it is not a directory);
@@ -149,6 +170,14 @@ export declare class Symbolizer {
    * @throws TypeError / RangeError as for resolve().
    */
   cfa(path: string, offsets: readonly number[]): (CfaRule | null)[];
+
+  /**
+   * The full unwind rule in force at each file offset (CFA, return address and
+   * frame pointer), or null where no FDE covers it: what a CFI unwinder of a
+   * stack snapshot needs.
+   * @throws as for cfa().
+   */
+  unwind(path: string, offsets: readonly number[]): (UnwindRule | null)[];
 
   /** Forgets every cached file, so the next call re-reads from disk. */
   clear(): void;

@@ -195,6 +195,8 @@ export interface EventDetails {
   /** Label/value rows: arguments, fd and path, result, duration... */
   readonly fields: readonly { readonly label: string; readonly value: string }[];
   readonly stack: readonly FrameInfo[];
+  /** Why the stack stops before the thread's first frame, in words; null when it does not (or the trace does not say). */
+  readonly stackEnd: string | null;
   /** Key of the call site (for the latency histogram of "this call site"). */
   readonly callSite: string | null;
   /** The wake-up chain of a wait or blocking call of 1 ms or more, its own hop first; empty when none. */

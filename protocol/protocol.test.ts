@@ -93,7 +93,7 @@ describe('protocol', () => {
         kind: 'map', prot: 5, buildIdLen: 20, flags: 2, pid: 1, dev: 0x800001, ts: 1, start: 0x1000n, end: 0x2000n, pgoff: 4096, ino: 77,
         buildId: Uint8Array.from({ length: 20 }, (_, i) => i), path: '/usr/lib/x86_64-linux-gnu/libc.so.6',
       },
-      { kind: 'sym_frame', index: 1, depth: 0, line: 42, column: 7, flags: 1, stackId: 5n, addr: 0x1000n, strings: ['main', '/src/a.c', '/bin/a'] },
+      { kind: 'sym_frame', index: 1, depth: 0, line: 42, column: 7, flags: 1, stackEnd: 2, stackId: 5n, addr: 0x1000n, strings: ['main', '/src/a.c', '/bin/a'] },
     ];
     for (const rec of samples) {
       const { kind, ...fields } = rec;

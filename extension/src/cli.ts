@@ -18,6 +18,7 @@ import { describeError, isUserError, UserError } from './core/errors';
 import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
 import { importCommand } from './core/commands/import';
 import { packageVersion } from './core/util/packageRoot';
+import { STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX } from '../../protocol/generated/wire';
 
 const USAGE = `Usage:
   iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
@@ -37,6 +38,8 @@ const USAGE = `Usage:
             --full-stacks      JSON lines carry each event's whole stack instead of its stack_id
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
+            --stack-window B   bytes above the stack pointer copied for an unwind without frame pointers
+                               (default ${STACK_WINDOW_DEFAULT}, at most ${STACK_WINDOW_MAX}; 0: frame pointers only)
             --color / --no-color
   iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
       The diagnosis first: findings ranked by the time at stake, each with the line to change, the
@@ -68,10 +71,11 @@ const USAGE = `Usage:
   iolens --version`;
 
 
-function num(name: string, v: string | undefined, min: number): number | undefined {
+function num(name: string, v: string | undefined, min: number, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < min) throw new UserError('usage', `${name} must be a number >= ${min}, not '${v}'`);
+  if (n > max) throw new UserError('usage', `${name} must be at most ${max}, not '${v}'`);
   return n;
 }
 
@@ -100,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
         jsonl: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         'no-stacks': { type: 'boolean' },
+        'stack-window': { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
@@ -131,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
         minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined,
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
+        stackWindow: num('--stack-window', values['stack-window'], 0, STACK_WINDOW_MAX),
         noChildren: values['no-children'],
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),

@@ -106,6 +106,45 @@ Napi::Value CfaRuleToJs(Napi::Env env, const std::optional<CfaRule>& rule) {
   return out;
 }
 
+namespace {
+
+/** DWARF operations as [atom, number, number2] triples; the operands as signed 64-bit numbers. */
+Napi::Array OpsToJs(Napi::Env env, const std::vector<DwarfOp>& ops) {
+  Napi::Array out = Napi::Array::New(env, ops.size());
+  for (uint32_t i = 0; i < ops.size(); ++i) {
+    Napi::Array op = Napi::Array::New(env, 3);
+    op.Set(0u, Napi::Number::New(env, ops[i].atom));
+    op.Set(1u, Napi::Number::New(env, static_cast<double>(static_cast<int64_t>(ops[i].number))));
+    op.Set(2u, Napi::Number::New(env, static_cast<double>(static_cast<int64_t>(ops[i].number2))));
+    out.Set(i, op);
+  }
+  return out;
+}
+
+Napi::Value RegisterRuleToJs(Napi::Env env, const RegisterRule& rule) {
+  switch (rule.kind) {
+    case RegisterRule::Kind::kUndefined:
+      return Napi::String::New(env, "undefined");
+    case RegisterRule::Kind::kSameValue:
+      return Napi::String::New(env, "same");
+    case RegisterRule::Kind::kExpression:
+      break;
+  }
+  return OpsToJs(env, rule.ops);
+}
+
+}  // namespace
+
+Napi::Value UnwindRuleToJs(Napi::Env env, const std::optional<UnwindRule>& rule) {
+  if (!rule) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cfa", OpsToJs(env, rule->cfa));
+  out.Set("returnAddress", RegisterRuleToJs(env, rule->return_address));
+  out.Set("framePointer", RegisterRuleToJs(env, rule->frame_pointer));
+  out.Set("signal", Napi::Boolean::New(env, rule->signal));
+  return out;
+}
+
 Napi::Error SymbolErrorToJs(Napi::Env env, const SymbolError& error) {
   Napi::Error js = Napi::Error::New(env, error.what());
   js.Set("code", Napi::String::New(env, error.code()));

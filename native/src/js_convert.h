@@ -13,6 +13,7 @@
 #include "elf_module.h"
 #include "errors.h"
 #include "resolve.h"
+#include "unwind_rule.h"
 
 namespace iolens {
 
@@ -32,6 +33,7 @@ std::vector<std::string> DebugDirsOption(const Napi::CallbackInfo& info);
 Napi::Object FrameToJs(Napi::Env env, const Frame& frame);
 Napi::Object SummaryToJs(Napi::Env env, const ElfSummary& summary);
 Napi::Value CfaRuleToJs(Napi::Env env, const std::optional<CfaRule>& rule);
+Napi::Value UnwindRuleToJs(Napi::Env env, const std::optional<UnwindRule>& rule);
 
 /** A JS Error carrying `.code` and `.path`, ready to throw. */
 Napi::Error SymbolErrorToJs(Napi::Env env, const SymbolError& error);

@@ -11,6 +11,7 @@
 #include <new>
 
 #include "cfa.h"
+#include "unwind_rule.h"
 #include "errors.h"
 #include "js_convert.h"
 #include "module_cache.h"
@@ -27,6 +28,7 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
                            InstanceMethod<&Symbolizer::Inspect>("inspect"),
                            InstanceMethod<&Symbolizer::Resolve>("resolve"),
                            InstanceMethod<&Symbolizer::Cfa>("cfa"),
+                           InstanceMethod<&Symbolizer::Unwind>("unwind"),
                            InstanceMethod<&Symbolizer::Clear>("clear"),
                        });
   }
@@ -93,6 +95,24 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
           rule = CfaAt(module.dwfl_module(), module.machine(), *addr);
         }
         result.Set(i, CfaRuleToJs(env, rule));
+      }
+      return result;
+    });
+  }
+
+  Napi::Value Unwind(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      std::string path = StringArg(info, 0, "path");
+      std::vector<uint64_t> offsets = OffsetsArg(info, 1);
+      ElfModule& module = cache_->Get(path);
+      Napi::Array result = Napi::Array::New(env, offsets.size());
+      for (uint32_t i = 0; i < offsets.size(); ++i) {
+        std::optional<UnwindRule> rule;
+        if (auto addr = module.AddressOfFileOffset(offsets[i])) {
+          rule = UnwindRuleAt(module.dwfl_module(), module.machine(), *addr);
+        }
+        result.Set(i, UnwindRuleToJs(env, rule));
       }
       return result;
     });

@@ -94,12 +94,29 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_PATH = 11,
 };
 
-/* Bits of stack.flags. */
+/* Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended at the outermost frame (a saved frame pointer of 0). */
 enum iol_stack_flag {
 	IOL_STACK_FLAG_TRUNCATED = 1,
 	IOL_STACK_FLAG_CALLER_FROM_SP = 2,
 	IOL_STACK_FLAG_BAD_FRAME_POINTER = 4,
 	IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK = 8,
+	IOL_STACK_FLAG_SNAPSHOT = 16,
+	IOL_STACK_FLAG_SNAPSHOT_FULL = 32,
+	IOL_STACK_FLAG_SNAPSHOT_UNREADABLE = 64,
+	IOL_STACK_FLAG_COMPLETE = 128,
+};
+
+/* Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); register_unknown: a rule needs a register the snapshot does not have (rbp used as a general register); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
+enum iol_stack_end {
+	IOL_STACK_END_COMPLETE = 1,
+	IOL_STACK_END_WINDOW_TOO_SMALL = 2,
+	IOL_STACK_END_NO_CFI = 3,
+	IOL_STACK_END_UNREADABLE = 4,
+	IOL_STACK_END_NOT_CODE = 5,
+	IOL_STACK_END_DEPTH_LIMIT = 6,
+	IOL_STACK_END_SNAPSHOT_FULL = 7,
+	IOL_STACK_END_FRAME_POINTER = 8,
+	IOL_STACK_END_REGISTER_UNKNOWN = 9,
 };
 
 /* task.event values. */
@@ -388,6 +405,12 @@ enum iol_sys {
 #define IOL_DEV_MINOR_BITS 20
 /* The mmsg tail sums the lengths of at most this many messages of a sendmmsg/recvmmsg. */
 #define IOL_MMSG_MAX_READ 16
+/* A snapshot word's slot is kept above this bit (user addresses are below 2^48 on x86-64 and arm64). */
+#define IOL_STACK_SLOT_SHIFT 48
+/* Bytes above sp scanned for a stack snapshot (--stack-window) by default: callers holding KiBs of locals each. */
+#define IOL_STACK_WINDOW_DEFAULT 16384
+/* Largest --stack-window (slots must fit above stack_slot_shift; the scan costs per byte). */
+#define IOL_STACK_WINDOW_MAX 65536
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 #define IOL_NO_OFFSET (-1)
 /* A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
@@ -625,13 +648,13 @@ _Static_assert(__builtin_offsetof(struct iol_rec_syscall, ret) == 40, "iol_rec_s
 _Static_assert(__builtin_offsetof(struct iol_rec_syscall, stack_id) == 48, "iol_rec_syscall.stack_id offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_syscall, args) == 56, "iol_rec_syscall.args offset");
 
-/* A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. */
+/* A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. */
 struct iol_rec_stack {
 	struct iol_rec_hdr hdr;
 	__u16 nframes;
 	__u16 flags; /* StackFlag bits */
 	__u32 pid;
-	__u32 sp_slots; /* bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain) */
+	__u32 sp_slots; /* bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); in a snapshot: the bytes of the window that were read */
 	__u64 stack_id;
 	__u64 frames[]; /* tail: x64[] */
 };
@@ -1175,10 +1198,10 @@ struct iol_rec_sym_frame {
 	__u32 line;
 	__u32 column;
 	__u32 flags; /* SymFlag bits */
-	__u32 reserved;
+	__u32 stack_end; /* StackEnd: why the stack ends (the same in each of its records; 0 in traces written before it was kept) */
 	__u64 stack_id;
 	__u64 addr;
-	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown; trailing empty strings may be left out */
+	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line), and on a stack's first record where it stops in words (stack_end's detail): NUL-terminated, empty when unknown; trailing empty strings may be left out */
 };
 #define IOL_REC_SYM_FRAME_SIZE 40
 _Static_assert(sizeof(struct iol_rec_sym_frame) == 40, "iol_rec_sym_frame size");
@@ -1187,7 +1210,7 @@ _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, depth) == 6, "iol_re
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, line) == 8, "iol_rec_sym_frame.line offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, column) == 12, "iol_rec_sym_frame.column offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, flags) == 16, "iol_rec_sym_frame.flags offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, reserved) == 20, "iol_rec_sym_frame.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, stack_end) == 20, "iol_rec_sym_frame.stack_end offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, stack_id) == 24, "iol_rec_sym_frame.stack_id offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_sym_frame, addr) == 32, "iol_rec_sym_frame.addr offset");
 

@@ -123,17 +123,38 @@ export type DataFormatName = keyof typeof DataFormat;
 /** Reverse map of {@link DataFormat}: value to name. */
 export const DataFormatNames: ReadonlyMap<number, DataFormatName> = new Map(Object.entries(DataFormat).map(([k, v]) => [v, k as DataFormatName]));
 
-/** Bits of stack.flags. */
+/** Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended at the outermost frame (a saved frame pointer of 0). */
 export const StackFlag = {
   truncated: 1,
   caller_from_sp: 2,
   bad_frame_pointer: 4,
   frame_pointer_from_stack: 8,
+  snapshot: 16,
+  snapshot_full: 32,
+  snapshot_unreadable: 64,
+  complete: 128,
 } as const;
 /** A name of {@link StackFlag}. */
 export type StackFlagName = keyof typeof StackFlag;
 /** Reverse map of {@link StackFlag}: value to name. */
 export const StackFlagNames: ReadonlyMap<number, StackFlagName> = new Map(Object.entries(StackFlag).map(([k, v]) => [v, k as StackFlagName]));
+
+/** Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); register_unknown: a rule needs a register the snapshot does not have (rbp used as a general register); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame (no snapshot was taken). */
+export const StackEnd = {
+  complete: 1,
+  window_too_small: 2,
+  no_cfi: 3,
+  unreadable: 4,
+  not_code: 5,
+  depth_limit: 6,
+  snapshot_full: 7,
+  frame_pointer: 8,
+  register_unknown: 9,
+} as const;
+/** A name of {@link StackEnd}. */
+export type StackEndName = keyof typeof StackEnd;
+/** Reverse map of {@link StackEnd}: value to name. */
+export const StackEndNames: ReadonlyMap<number, StackEndName> = new Map(Object.entries(StackEnd).map(([k, v]) => [v, k as StackEndName]));
 
 /** task.event values. */
 export const TaskEvent = {
@@ -346,6 +367,12 @@ export const NO_TIMEOUT = 0xffffffffffffffffn;
 export const DEV_MINOR_BITS = 20;
 /** The mmsg tail sums the lengths of at most this many messages of a sendmmsg/recvmmsg. */
 export const MMSG_MAX_READ = 16;
+/** A snapshot word's slot is kept above this bit (user addresses are below 2^48 on x86-64 and arm64). */
+export const STACK_SLOT_SHIFT = 48;
+/** Bytes above sp scanned for a stack snapshot (--stack-window) by default: callers holding KiBs of locals each. */
+export const STACK_WINDOW_DEFAULT = 16384;
+/** Largest --stack-window (slots must fit above stack_slot_shift; the scan costs per byte). */
+export const STACK_WINDOW_MAX = 65536;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 export const NO_OFFSET = -1;
 /** A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
@@ -810,14 +837,14 @@ export function decodeSyscall(v: DataView, off: number, size: number): SyscallRe
   };
 }
 
-/** A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. */
+/** A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. */
 export interface StackRecord {
   readonly kind: 'stack';
   readonly nframes: number;
   /** StackFlag bits */
   readonly flags: number;
   readonly pid: number;
-  /** bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain) */
+  /** bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); in a snapshot: the bytes of the window that were read */
   readonly spSlots: number;
   readonly stackId: bigint;
   readonly frames: bigint[];
@@ -1552,15 +1579,17 @@ export interface SymFrameRecord {
   readonly column: number;
   /** SymFlag bits */
   readonly flags: number;
+  /** StackEnd: why the stack ends (the same in each of its records; 0 in traces written before it was kept) */
+  readonly stackEnd: number;
   readonly stackId: bigint;
   readonly addr: bigint;
-  /** function, file, module, problem (why there is no source line): NUL-terminated, empty when unknown; trailing empty strings may be left out */
+  /** function, file, module, problem (why there is no source line), and on a stack's first record where it stops in words (stack_end's detail): NUL-terminated, empty when unknown; trailing empty strings may be left out */
   readonly strings: string[];
 }
 /** Fixed size of a sym_frame record, tail excluded. */
 export const SYM_FRAME_SIZE = 40;
 /** Byte offsets of the sym_frame record's fields, for readers that skip full decoding. */
-export const SymFrameOffsets = { index: 4, depth: 6, line: 8, column: 12, flags: 16, reserved: 20, stackId: 24, addr: 32 } as const;
+export const SymFrameOffsets = { index: 4, depth: 6, line: 8, column: 12, flags: 16, stackEnd: 20, stackId: 24, addr: 32 } as const;
 /** Decodes a sym_frame record of `size` bytes at `off` (size already checked against SYM_FRAME_SIZE). */
 export function decodeSymFrame(v: DataView, off: number, size: number): SymFrameRecord {
   return {
@@ -1570,6 +1599,7 @@ export function decodeSymFrame(v: DataView, off: number, size: number): SymFrame
     line: v.getUint32(off + 8, true),
     column: v.getUint32(off + 12, true),
     flags: v.getUint32(off + 16, true),
+    stackEnd: v.getUint32(off + 20, true),
     stackId: v.getBigUint64(off + 24, true),
     addr: v.getBigUint64(off + 32, true),
     strings: cstrs(v, off + 40, off + size),
@@ -2079,6 +2109,7 @@ export function encodeSymFrame(r: Omit<SymFrameRecord, 'kind'>): Uint8Array {
   v.setUint32(8, r.line, true);
   v.setUint32(12, r.column, true);
   v.setUint32(16, r.flags, true);
+  v.setUint32(20, r.stackEnd, true);
   v.setBigUint64(24, BigInt.asUintN(64, r.stackId), true);
   v.setBigUint64(32, BigInt.asUintN(64, r.addr), true);
   buf.set(tail, 40);

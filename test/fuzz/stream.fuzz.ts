@@ -34,7 +34,7 @@ function richTrace(): Uint8Array {
   b.syscall({ sys: sysId('rt_sigtimedwait'), ts: b.at(40), dur: 9, ret: 29, dataFormat: 6, data: [5n, 29n | (1n << 32n), 1n, 4n] });
   b.add(wire.encodeTask({ event: 1, pid: 200, tid: 200, ts: b.at(50), ppid: PID, ptid: PID, exitCode: 0, flags: 0, comm: 'child', filename: '' }));
   b.add(wire.encodeTask({ event: 3, pid: 200, tid: 200, ts: b.at(51), ppid: 200, ptid: 0, exitCode: 0, flags: 0, comm: 'child', filename: '/bin/y' }));
-  b.add(wire.encodeSymFrame({ index: 0, depth: 0, line: 3, column: 1, flags: 0, stackId: 9n, addr: 0x401000n, strings: ['f', '/src/f.c', '/bin/x'] }));
+  b.add(wire.encodeSymFrame({ stackEnd: 0, index: 0, depth: 0, line: 3, column: 1, flags: 0, stackId: 9n, addr: 0x401000n, strings: ['f', '/src/f.c', '/bin/x'] }));
   b.add(wire.encodeEnd({ reason: 1, signal: 0, ts: b.at(60), emitted: 30, dropped: 0, bytes: 0 }));
   return b.bytes();
 }

@@ -102,6 +102,10 @@ export interface JsonEvent {
   comm?: string;
   args: Record<string, unknown>;
   stack: JsonFrame[];
+  /** Why the stack ends, from its stack line (StackEnd name; null when the trace does not say). */
+  stack_end?: string | null;
+  /** ...and where, in words. */
+  stack_end_detail?: string | null;
 }
 
 /** What a recording produced. */
@@ -144,18 +148,24 @@ export function frameIn(e: JsonEvent, source: string): JsonFrame | undefined {
  */
 export function parseJsonl(text: string): JsonEvent[] {
   const stacks = new Map<string, JsonFrame[]>();
+  const ends = new Map<string, { end: string | null; detail: string | null }>();
   const events: JsonEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    const o = JSON.parse(line) as JsonEvent & { stack_id?: string | null; frames?: JsonFrame[] };
+    const o = JSON.parse(line) as JsonEvent & { stack_id?: string | null; frames?: JsonFrame[]; end?: string | null; end_detail?: string | null };
     if (o.kind === 'stack') {
       stacks.set(o.stack_id!, o.frames!);
+      ends.set(o.stack_id!, { end: o.end ?? null, detail: o.end_detail ?? null });
       continue;
     }
     if (o.kind === 'skipped') throw new Error(`the JSON lines left ${o.count} events out`);
     if (o.stack_id !== undefined) {
       if (o.stack_id !== null && !stacks.has(o.stack_id)) throw new Error(`stack ${o.stack_id} used before its stack line`);
       o.stack = o.stack_id === null ? [] : stacks.get(o.stack_id)!;
+      if (o.stack_id !== null) {
+        o.stack_end = ends.get(o.stack_id)?.end ?? null;
+        o.stack_end_detail = ends.get(o.stack_id)?.detail ?? null;
+      }
       delete o.stack_id;
     }
     events.push(o);

@@ -134,7 +134,7 @@ function details(id: number): EventDetails | null {
     title: instant ? e.name : `${e.name}(${fd}, …) = ${fields[1].value}`,
     pid: e.pid, tid: e.tid, thread: store.tracks.info(e.track)?.label ?? '?',
     start: ns(e.start), end: e.end === null ? null : ns(e.end), track: e.track,
-    fields, stack: instant ? stack.slice(2) : stack, callSite: instant ? null : `src/conn.c:212#${id % 3}`,
+    fields, stack: instant ? stack.slice(2) : stack, stackEnd: null, callSite: instant ? null : `src/conn.c:212#${id % 3}`,
     chain: instant ? [] : fakeChain(id, e.track, e.start, e.end ?? e.start, fd, path),
   };
 }

@@ -20,6 +20,11 @@
  * end of the stack): the window above, and the frames of the chain that lie inside it, which the
  * walk then takes from the copy instead of one bpf_probe_read_user per frame. A power of 2. */
 #define IOL_STACK_COPY_WORDS 128
+/* Words a stack record holds when it is a snapshot (StackFlag.snapshot): ip, sp, the frame-pointer
+ * register, then the words of the window that point into code or into the stack. 2 KiB at most. */
+#define IOL_MAX_SNAPSHOT_FRAMES 256
+/* A snapshot's window is read and scanned in chunks of this many words (one bpf_loop step each). */
+#define IOL_SNAPSHOT_CHUNK_WORDS 64
 /* Executable mappings known to the kernel side per process (merged when there are more). */
 #define IOL_MAX_EXEC_RANGES 16
 /* Largest tail a syscall record carries, in u64 words (the schema's data_formats decide). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command-line options of iolens-tracer: strict validation, no shell, clear messages. */
 #include "options.h"
+#include "iolens_wire.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +28,8 @@ static const char usage[] =
 	"  -m, --min-duration-ns NS  blocking reads/writes/fsyncs shorter than this are not sent (default 1000000)\n"
 	"      --irq                 record every hard IRQ (entry/exit per CPU)\n"
 	"      --no-stacks           do not walk user stacks\n"
+	"      --stack-window BYTES  bytes above the stack pointer scanned for a stack snapshot when the frame-pointer\n"
+	"                            walk does not reach the outermost frame (default 16384, at most 65536; 0: none)\n"
 	"      --backend NAME        ebpf, ptrace or auto (default): eBPF when this user may load the programs,\n"
 	"                            else ptrace (own processes only; fewer events; see the meta record's cannot_see)\n"
 	"      --seccomp             ptrace, launch only: stop only at traced syscalls (faster); the program can\n"
@@ -63,13 +66,14 @@ bad:
 int parse_options(int argc, char **argv, struct iol_options *o)
 {
 	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK, OPT_BACKEND,
-	       OPT_SECCOMP, OPT_NO_CHILDREN };
+	       OPT_SECCOMP, OPT_NO_CHILDREN, OPT_STACK_WINDOW };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "min-duration-ns", required_argument, NULL, 'm' },
 		{ "irq", no_argument, NULL, OPT_IRQ },
 		{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+		{ "stack-window", required_argument, NULL, OPT_STACK_WINDOW },
 		{ "output", required_argument, NULL, 'o' },
 		{ "output-fd", required_argument, NULL, OPT_OUTPUT_FD },
 		{ "log-fd", required_argument, NULL, OPT_LOG_FD },
@@ -91,6 +95,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 	memset(o, 0, sizeof(*o));
 	o->min_duration_ns = 1000000;
 	o->stacks = true;
+	o->stack_window = IOL_STACK_WINDOW_DEFAULT;
 	o->output_fd = 1;
 	o->log_fd = 2;
 	o->ring_size = 16u << 20;
@@ -119,6 +124,11 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 			break;
 		case OPT_IRQ: o->irq = true; break;
 		case OPT_NO_STACKS: o->stacks = false; break;
+		case OPT_STACK_WINDOW:
+			if (parse_u64("--stack-window", optarg, 0, IOL_STACK_WINDOW_MAX, &v))
+				return -1;
+			o->stack_window = (uint32_t)v & ~7U;
+			break;
 		case OPT_FORCE: o->force_tty = true; break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_SECCOMP: o->seccomp = true; break;

@@ -21,6 +21,7 @@ struct iol_options {
 	uint64_t min_duration_ns; /* --min-duration-ns */
 	bool irq;                 /* --irq: every hard IRQ */
 	bool stacks;              /* --no-stacks turns off */
+	uint32_t stack_window;    /* --stack-window BYTES: snapshot window above sp, 0 = no snapshots */
 	const char *output_path;  /* --output FILE */
 	int output_fd;            /* --output-fd N (default 1) */
 	int log_fd;               /* --log-fd N (default 2) */

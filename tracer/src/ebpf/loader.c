@@ -93,6 +93,7 @@ static int configure(struct iol_tracer *t)
 	s->rodata->min_duration_ns = t->opts->min_duration_ns;
 	s->rodata->tracer_tgid = getpid();
 	s->rodata->want_stacks = t->opts->stacks;
+	s->rodata->stack_window = t->opts->stack_window;
 	s->rodata->irq_all = t->opts->irq;
 	s->rodata->wakeup_bytes = t->opts->ring_size / 16 < 262144 ? t->opts->ring_size / 16 : 262144;
 	for (size_t i = 0; i < N_SYSCALLS; i++) {

@@ -13,6 +13,7 @@ const volatile __u64 min_duration_ns = 1000000; /* blocking calls shorter than t
 const volatile __u32 tracer_tgid = 0;           /* never trace ourselves */
 const volatile __u32 wakeup_bytes = 262144;     /* wake the reader when this much data waits */
 const volatile bool want_stacks = true;
+const volatile __u32 stack_window = IOL_STACK_WINDOW_DEFAULT; /* --stack-window: snapshot bytes above sp */
 const volatile bool irq_all = false;            /* --irq: every hard IRQ, else only those in irq_filter */
 
 /* Every record goes through this ring; the loader sizes it (--ring-size). */
@@ -144,7 +145,7 @@ struct iol_scratch {
 	union {
 		struct {
 			struct iol_rec_stack rec;
-			__u64 frames[IOL_MAX_FRAMES];
+			__u64 frames[IOL_MAX_SNAPSHOT_FRAMES];
 		} stack;
 		struct {
 			struct iol_rec_fd rec;
@@ -163,11 +164,16 @@ struct iol_scratch {
 	/* the user stack from sp up, as copied at the start of a walk (its first IOL_SP_WINDOW words
 	 * are the window); walk.copied bytes of it are valid */
 	__u64 window[IOL_STACK_COPY_WORDS];
+	/* one chunk of a stack snapshot's window (stack.bpf.h) */
+	__u64 chunk[IOL_SNAPSHOT_CHUNK_WORDS];
 	/* state of the stack walk in progress (stack.bpf.h) */
 	struct iol_walk {
 		__u64 bp, lo, hi, hash, n, sp, copied;
+		__u64 code_lo, code_hi; /* the span of the process's code (exec_ranges) */
 		__u32 sp_slots;
 		__u32 flags;
+		__u32 chain;       /* return addresses the frame-pointer chain gave */
+		__u32 chain_ended; /* ...and it ended on a saved value below its frame (no frame pointer) */
 	} walk;
 };
 struct {

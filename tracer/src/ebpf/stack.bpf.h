@@ -12,6 +12,13 @@
  * (stack.sp_slots says which); the unprivileged reader picks the true one from the wrapper's
  * unwind table, so no guess is ever shown as a frame.
  *
+ * When the frame-pointer chain does not end at the outermost frame (a saved frame pointer of 0),
+ * nothing here proves the stack complete: code built without frame pointers holds its callers'
+ * return addresses anywhere in frames of any size. The record is then a sparse stack snapshot
+ * (StackFlag.snapshot, take_snapshot): the words of --stack-window bytes above sp that point into
+ * the process's code or into the stack itself, with their slots, for the reader to unwind with
+ * each module's CFI (docs/architecture.md, "stacks").
+ *
  * A stack is identified by a hash of its frames, the process and its exec generation, and sent
  * once (stacks_seen).
  */
@@ -70,6 +77,13 @@ static __always_inline bool in_exec(const struct iol_exec_ranges *r, __u64 a)
 	return false;
 }
 
+/* in_exec as a global function: the verifier checks it once, not once per word of a snapshot step
+ * (inlined there, its loop made loading the programs five times slower). */
+__noinline bool snap_in_exec(const struct iol_exec_ranges *r, __u64 a)
+{
+	return r && in_exec(r, a);
+}
+
 /* Append a frame to the walk. */
 static __always_inline bool walk_push(struct iol_scratch *s, __u64 addr)
 {
@@ -116,7 +130,8 @@ static __always_inline void scan_window(struct iol_scratch *s, const struct iol_
 	}
 }
 
-/* Follow the frame-pointer chain from s->walk.bp: a plain bounded loop, like the window scan. */
+/* Follow the frame-pointer chain from s->walk.bp: a plain bounded loop, like the window scan.
+ * A saved frame pointer of 0 is the outermost frame's (glibc's _start and clone3 clear rbp). */
 static __always_inline void walk_chain(struct iol_scratch *s)
 {
 	for (__u32 i = 0; i < IOL_MAX_FRAMES; i++) {
@@ -140,10 +155,22 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 		}
 		if (!fr[1])
 			return;
+		if (fr[1] < s->walk.code_lo || fr[1] >= s->walk.code_hi) {
+			/* no return address: rbp was a general register's value here, the chain ends */
+			s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
 		if (!walk_push(s, fr[1]))
 			return;
-		if (fr[0] <= bp)
+		s->walk.chain++;
+		if (!fr[0]) {
+			s->walk.flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
+		}
+		if (fr[0] <= bp) {
+			s->walk.chain_ended = 1; /* the saved value is no frame pointer above this one */
+			return;
+		}
 		s->walk.lo = bp + 16;
 		s->walk.bp = fr[0];
 	}
@@ -178,6 +205,108 @@ static long rescue_step(__u32 i, void *data)
 }
 
 /*
+ * The frame-pointer chain stands on its own, without a snapshot: it gave at least IOL_FP_CHAIN_MIN
+ * return addresses (each in the span of the process's code) and ended on a frame that is none (no
+ * stack address, or no code above it) — the frame of main (or of a thread's function) called from
+ * libc code built without frame pointers. The chain may start from a saved rbp found above sp (a
+ * libc wrapper that uses rbp as a general register sits in between). A program built with frame
+ * pointers then costs no snapshot, and its stack is what it was before snapshots.
+ */
+#define IOL_FP_CHAIN_MIN 2
+static __always_inline bool fp_chain_stands(const struct iol_scratch *s)
+{
+	return ((s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || s->walk.chain_ended) && s->walk.chain >= IOL_FP_CHAIN_MIN;
+}
+
+/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. */
+struct iol_snap_ctx {
+	const struct iol_exec_ranges *ranges;
+	__u64 sp, stack_hi, len;
+};
+
+/* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
+static __always_inline bool snap_push(struct iol_scratch *s, __u64 slot, __u64 word)
+{
+	__u64 n = s->walk.n, v = (slot << IOL_STACK_SLOT_SHIFT) | word;
+
+	asm volatile("" : "+r"(n));
+	if (n >= IOL_MAX_SNAPSHOT_FRAMES) {
+		s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_FULL;
+		return false;
+	}
+	s->stack.frames[n] = v;
+	s->walk.n = n + 1;
+	s->walk.hash = hash_mix(s->walk.hash, v);
+	return true;
+}
+
+/* Words a snapshot callback scans: its fixed cost (the call, the scratch lookup) spread over them. */
+#define IOL_SNAP_STEP_WORDS 4
+
+/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the window: read a chunk at the start of
+ * each, keep the words that point into code or into the stack. */
+static long snap_step(__u32 i, void *data)
+{
+	struct iol_snap_ctx *c = data;
+	struct iol_scratch *s = get_scratch();
+	__u64 off = (__u64)i * 8 * IOL_SNAP_STEP_WORDS, j0 = (off / 8) % IOL_SNAPSHOT_CHUNK_WORDS;
+	__u64 lo, hi;
+
+	if (!s || !c->ranges || off >= c->len)
+		return 1;
+	if (j0 == 0) {
+		__u64 size = c->len - off;
+
+		IOL_CLAMP(size, sizeof(s->chunk));
+		if (size < 8 || bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off))) {
+			s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
+			s->walk.sp_slots = off;
+			return 1;
+		}
+	}
+	lo = c->ranges->lo;
+	hi = c->ranges->hi;
+	for (__u32 k = 0; k < IOL_SNAP_STEP_WORDS; k++) {
+		__u64 j = j0 + k, word;
+
+		if (off + 8 * k >= c->len)
+			return 1;
+		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
+		word = s->chunk[j];
+		if (word >= c->sp && word < c->stack_hi) {
+			/* a stack address: a saved frame pointer, or a signal frame's saved sp */
+		} else if (word < lo || word >= hi || !snap_in_exec(c->ranges, word)) {
+			continue;
+		}
+		if (!snap_push(s, off / 8 + k, word))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then the
+ * words of [sp, sp + stack_window) that point into code or into the stack, with their slots.
+ */
+static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap_ctx *c, __u64 ip, __u64 bp, __u32 tgid, __u32 gen)
+{
+	/* rbp matters to the unwind only as a frame pointer, an address in the stack; any other value
+	 * is a general register's, which would only make one call site many stacks */
+	if (bp < c->sp || bp >= c->stack_hi)
+		bp = 0;
+	s->walk.n = 0;
+	s->walk.flags = IOL_STACK_FLAG_SNAPSHOT;
+	s->walk.sp_slots = c->len; /* the bytes read, less if a chunk cannot be */
+	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
+	s->stack.frames[0] = ip;
+	s->stack.frames[1] = c->sp;
+	s->stack.frames[2] = bp;
+	s->walk.n = 3;
+	s->walk.hash = hash_mix(hash_mix(s->walk.hash, c->sp), bp);
+	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
+}
+
+/*
  * Walk the current thread's user stack, send it if new, and return its id (0 when stacks are off
  * or the registers cannot be read). `stack_end` caches the end of the thread's stack mapping.
  * Global (not static): the verifier checks it once per program, not once per call site.
@@ -185,6 +314,7 @@ static long rescue_step(__u32 i, void *data)
 __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 {
 	struct iol_window_ctx ctx = {};
+	struct iol_snap_ctx snap = {};
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct iol_scratch *s;
@@ -222,9 +352,13 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	s->walk.n = 0;
 	s->walk.flags = 0;
 	s->walk.sp_slots = 0;
+	s->walk.chain = 0;
+	s->walk.chain_ended = 0;
 	walk_push(s, ip);
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
+	s->walk.code_lo = ctx.ranges ? ctx.ranges->lo : 0;
+	s->walk.code_hi = ctx.ranges ? ctx.ranges->hi : ~0ULL;
 	/* one copy of the stack from sp up (to its end at most): the window and the nearest frames */
 	s->walk.sp = sp;
 	s->walk.copied = 0;
@@ -248,12 +382,22 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
+	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(s)) {
+		snap.ranges = ctx.ranges;
+		snap.sp = sp;
+		snap.stack_hi = *stack_end;
+		snap.len = (*stack_end - sp) & ~7ULL;
+		if (snap.len > stack_window)
+			snap.len = stack_window;
+		take_snapshot(s, &snap, ip, IOL_REGS_FP(regs), tgid, gen);
+	}
+
 	hash = s->walk.hash ? s->walk.hash : 1;
 	if (bpf_map_lookup_elem(&stacks_seen, &hash))
 		return hash;
 
 	n = s->walk.n;
-	IOL_CLAMP(n, IOL_MAX_FRAMES);
+	IOL_CLAMP(n, IOL_MAX_SNAPSHOT_FRAMES);
 	size = sizeof(s->stack.rec) + n * 8;
 	IOL_CLAMP(size, sizeof(s->stack));
 	s->stack.rec.hdr.kind = IOL_RECORD_KIND_STACK;

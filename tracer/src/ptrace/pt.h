@@ -136,6 +136,7 @@ struct pt_tracer {
 	uint64_t summary_lost;            /* short calls not counted: the table was full */
 	uint64_t summary_lost_sent;       /* of them, already in drop records */
 	uint64_t stack[PT_STACK_CHUNK / 8]; /* scratch: the stack chunk read at sp */
+	uint64_t snapshot[IOL_STACK_WINDOW_MAX / 8]; /* scratch: a stack snapshot's window (stack.c) */
 };
 
 /* table.c */

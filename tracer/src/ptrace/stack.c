@@ -7,6 +7,9 @@
  * the rescue of a clobbered rbp from a saved frame pointer found in the window. One read covers
  * the window and usually the whole chain. Same stack ids (hash of the frames, the process and its
  * exec generation), each stack sent once per process.
+ *
+ * When the chain does not end at the outermost frame (a saved frame pointer of 0), the record is a
+ * sparse stack snapshot instead, as on the eBPF side (take_snapshot, and stack.bpf.h).
  */
 #include <string.h>
 
@@ -21,7 +24,9 @@ struct walk {
 	uint64_t sp, got; /* the chunk holds [sp, sp + got) */
 	uint64_t bp, lo, hi, hash;
 	uint32_t n, sp_slots, flags;
-	uint64_t frames[IOL_MAX_FRAMES];
+	uint32_t chain;       /* return addresses the frame-pointer chain gave */
+	bool chain_ended;     /* ...and it ended on a saved value below its frame (no frame pointer) */
+	uint64_t frames[IOL_MAX_SNAPSHOT_FRAMES];
 };
 
 static inline uint64_t hash_mix(uint64_t h, uint64_t v)
@@ -97,10 +102,22 @@ static void walk_chain(struct walk *w)
 		}
 		if (!read_pair(w, bp, fr) || !fr[1])
 			return;
+		if (w->p->ranges.n && (fr[1] < w->p->ranges.lo || fr[1] >= w->p->ranges.hi)) {
+			/* no return address: rbp was a general register's value here, the chain ends */
+			w->flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
+			return;
+		}
 		if (!push(w, fr[1]))
 			return;
-		if (fr[0] <= bp)
+		w->chain++;
+		if (!fr[0]) {
+			w->flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
+		}
+		if (fr[0] <= bp) {
+			w->chain_ended = true;
+			return;
+		}
 		w->lo = bp + 16;
 		w->bp = fr[0];
 	}
@@ -124,6 +141,55 @@ static uint64_t rescue(struct walk *w)
 		return word;
 	}
 	return 0;
+}
+
+/*
+ * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then the
+ * words of [sp, sp + --stack-window) (less at the end of the stack) that point into the process's
+ * code or into the stack, each as slot << IOL_STACK_SLOT_SHIFT | word.
+ */
+static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
+{
+	uint64_t len = w->hi - w->sp, *win = w->t->snapshot;
+	ssize_t got;
+
+	if (len > w->t->opts->stack_window)
+		len = w->t->opts->stack_window;
+	len &= ~7ULL;
+	w->n = 0;
+	w->flags = IOL_STACK_FLAG_SNAPSHOT;
+	/* rbp matters to the unwind only as a frame pointer, an address in the stack; any other value
+	 * is a general register's, which would only make one call site many stacks */
+	if (bp < w->sp || bp >= w->hi)
+		bp = 0;
+	w->hash = hash_mix(((uint64_t)w->p->pid << 32) | w->p->gen, ip);
+	push(w, ip);
+	push(w, w->sp);
+	push(w, bp);
+	got = len ? pt_mem_read(w->p, w->tid, w->sp, win, len) : 0;
+	if (got < (ssize_t)len)
+		w->flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
+	w->sp_slots = got > 0 ? (uint32_t)got & ~7U : 0; /* the bytes read */
+	for (uint64_t i = 0; got > 0 && i < (uint64_t)got / 8; i++) {
+		uint64_t word = win[i];
+
+		if (!(word >= w->sp && word < w->hi) && !in_exec(&w->p->ranges, word))
+			continue;
+		if (w->n >= IOL_MAX_SNAPSHOT_FRAMES) {
+			w->flags |= IOL_STACK_FLAG_SNAPSHOT_FULL;
+			break;
+		}
+		word |= i << IOL_STACK_SLOT_SHIFT;
+		w->frames[w->n++] = word;
+		w->hash = hash_mix(w->hash, word);
+	}
+}
+
+/* The chain stands without a snapshot: the same rule as stack.bpf.h's fp_chain_stands. */
+#define PT_FP_CHAIN_MIN 2
+static bool fp_chain_stands(const struct walk *w)
+{
+	return ((w->flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || w->chain_ended) && w->chain >= PT_FP_CHAIN_MIN;
 }
 
 uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *regs)
@@ -172,6 +238,9 @@ uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_re
 			walk_chain(&w);
 		}
 	}
+
+	if (t->opts->stack_window && have_ranges && !(w.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(&w))
+		take_snapshot(&w, ip, pt_regs_bp(regs));
 
 	rec.stack_id = w.hash ? w.hash : 1;
 	if (pt_idset_add(&p->seen, rec.stack_id) == 0)

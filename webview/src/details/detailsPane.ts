@@ -151,8 +151,15 @@ export class DetailsPane {
     stackTitle.className = 'section-title';
     stackTitle.textContent = d.stack.length ? `Stack (${d.stack.length} frames)` : 'Stack';
     parts.push(stackTitle);
-    if (d.stack.length) parts.push(stackList(d.stack, (i) => this.cb.openFrame(d.id, i)));
-    else {
+    if (d.stack.length) {
+      parts.push(stackList(d.stack, (i) => this.cb.openFrame(d.id, i)));
+      if (d.stackEnd) {
+        const cut = document.createElement('p');
+        cut.className = 'stack-end';
+        cut.textContent = d.stackEnd;
+        parts.push(cut);
+      }
+    } else {
       const p = document.createElement('p');
       p.className = 'pane-placeholder';
       p.textContent = 'No user stack was recorded for this event.';

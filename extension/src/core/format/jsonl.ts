@@ -87,7 +87,7 @@ export function eventJsonLine(e: TraceEvent, stack: ResolvedStack | undefined): 
 
 /** The `stack` line of the stack table. */
 export function stackJsonLine(id: bigint, stack: ResolvedStack | undefined): string {
-  return JSON.stringify({ kind: 'stack', stack_id: hex(id), frames: stackJson(stack) });
+  return JSON.stringify({ kind: 'stack', stack_id: hex(id), frames: stackJson(stack), end: stack?.end ?? null, end_detail: stack?.why ?? null });
 }
 
 /** The `skipped` line: events a live output left out because its reader could not keep up. */

@@ -17,6 +17,7 @@ import { callSitesSection, filteredSection, findingsSection, modelsSection, type
 import type { UioStats } from '../model/uio';
 import { containerLine, describeContainer } from '../system/containers';
 import { engineLines } from './engines';
+import { stackEndLines, summarizeStackEnds } from './stackEnds';
 
 /** What the report is about. */
 export interface ReportInput {
@@ -152,6 +153,7 @@ export function renderReport(input: ReportInput): string {
     }
   }
   lines.push(...callSitesSection(analysis.sites, (c) => WAIT_OR_BLOCKING.has(c), t));
+  lines.push(...stackEndLines(summarizeStackEnds(trace, (id) => resolver.resolve(id))));
   const running = builder.longestWaits().filter((w) => w.unfinished);
   if (running.length) {
     lines.push('', 'Still in progress when the recording ended');

@@ -7,7 +7,7 @@ import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/mess
 import { formatDuration } from '../../../../shared/format';
 import { KINDS, type ArgValue, type EventKind } from '../model/events';
 import { errnoName } from '../model/names';
-import { frameFields, type StackResolver } from '../symbols/stacks';
+import { frameFields, stackEndText, type StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';
 import type { CallSites } from './analysis';
 import { chainLinks } from './chainLinks';
@@ -123,6 +123,7 @@ export function eventDetails(
     track: e.track,
     fields,
     stack: frameInfos(resolver, e.stackId),
+    stackEnd: stackEndText(resolver.resolve(e.stackId)),
     callSite: sites.of(id),
     chain: chainLinks(store, resolver, chain, nameOf),
   };

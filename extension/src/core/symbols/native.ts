@@ -31,11 +31,26 @@ export interface CfaRule {
   offset: number;
 }
 
+/** A DWARF expression operation: [atom (DW_OP_*), operand 1, operand 2] (native/index.d.ts). */
+export type DwarfOp = [number, number, number];
+
+/** How a caller's register is recovered: undefined, unchanged, or a DWARF location/value (native/index.d.ts). */
+export type RegisterRule = 'undefined' | 'same' | DwarfOp[];
+
+/** The unwind rule at an address (native/index.d.ts). */
+export interface UnwindRule {
+  cfa: DwarfOp[];
+  returnAddress: RegisterRule;
+  framePointer: RegisterRule;
+  signal: boolean;
+}
+
 /** The native symbolizer (see native/index.d.ts). */
 export interface NativeSymbolizer {
   inspect(path: string): ElfInfo;
   resolve(path: string, offsets: number[]): ResolvedFrame[][];
   cfa(path: string, offsets: number[]): (CfaRule | null)[];
+  unwind(path: string, offsets: number[]): (UnwindRule | null)[];
   clear(): void;
 }
 

@@ -1,16 +1,18 @@
 /**
- * Stack ids to source lines. Picks the true return address of a frameless syscall wrapper among
- * the tracer's candidates (from the wrapper's unwind table), maps addresses to files through the
+ * Stack ids to source lines. Unwinds the tracer's stack snapshots with the modules' CFI
+ * (cfiUnwind.ts); on a frame-pointer stack, picks the true return address of a frameless syscall
+ * wrapper among the tracer's candidates (from the wrapper's unwind table). Maps addresses to files through the
  * process's memory maps, checks that each file is still the one that was mapped (build-id), and
  * resolves through the native symbolizer, caching by (file identity, offset).
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { StackFlag } from '../../../../protocol/generated/wire';
+import { StackEndNames, StackFlag, type StackEndName } from '../../../../protocol/generated/wire';
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import type { CfaRule, NativeSymbolizer, ResolvedFrame } from './native';
+import { decodeSnapshot, unwindSnapshot } from './cfiUnwind';
+import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 
 /**
  * The file systems of processes in other mount namespaces (containers), while they can be read:
@@ -47,8 +49,39 @@ export function frameFields(f: StackFrame): Omit<FrameInfo, 'index' | 'openable'
 /** A resolved stack, innermost frame first. */
 export interface ResolvedStack {
   readonly frames: readonly StackFrame[];
-  /** The walk stopped at its depth limit or on a bad frame pointer. */
+  /** The stack does not reach the thread's first frame (`end` says why). */
   readonly truncated: boolean;
+  /** Why it ends; absent or null when the trace does not say (written before this was kept). */
+  readonly end?: StackEndName | null;
+  /** The end in words (the module and address where it stopped), when known. */
+  readonly why?: string | null;
+}
+
+/** Why a stack ends, in words for the report and the details pane. */
+export const STACK_END_TEXT: Readonly<Record<StackEndName, string>> = {
+  complete: 'complete',
+  window_too_small: 'stack cut: a caller lies beyond the stack snapshot (raise --stack-window)',
+  no_cfi: 'stack cut: no unwind information for a frame',
+  unreadable: 'stack cut: stack memory could not be read',
+  not_code: 'stack cut: a return address is not in the program\'s code',
+  depth_limit: 'stack cut: too many frames',
+  snapshot_full: 'stack cut: the snapshot had more words than a record holds',
+  frame_pointer: 'stack cut: the frame-pointer walk ended before the outermost frame',
+  register_unknown: 'stack cut: an unwind rule needs a register the snapshot does not have',
+};
+
+/** Why a stack stops short, in words (with where, when known); null when it is complete or the trace does not say. */
+export function stackEndText(stack: ResolvedStack | undefined): string | null {
+  if (!stack?.end || stack.end === 'complete') return null;
+  return stack.why ? `${STACK_END_TEXT[stack.end]}: ${stack.why}` : STACK_END_TEXT[stack.end];
+}
+
+/** The end of a frame-pointer stack (no snapshot) from its flags; null when they do not say. */
+function fpEnd(flags: number): StackEndName | null {
+  if (flags & StackFlag.complete) return 'complete';
+  if (flags & StackFlag.truncated) return 'depth_limit';
+  if (flags & StackFlag.bad_frame_pointer) return 'frame_pointer';
+  return null;
 }
 
 interface ModuleState {
@@ -73,6 +106,7 @@ function popcount(x: number): number {
 export class StackResolver {
   private readonly modules = new Map<string, ModuleState>();
   private readonly cache = new Map<string, ResolvedFrame[]>();
+  private readonly rules = new Map<string, UnwindRule | null>();
   private readonly resolved = new Map<bigint, ResolvedStack>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
   readonly substitutions = new Map<string, { file: string; verified: boolean }>();
@@ -253,8 +287,51 @@ export class StackResolver {
     return undefined;
   }
 
+  /** A snapshot's addresses, unwound with CFI, and why it ends. */
+  private unwound(info: StackInfo): { addrs: bigint[]; end: StackEndName; why: string } {
+    const snap = decodeSnapshot(info.frames, info.spSlots, (info.flags & StackFlag.snapshot_unreadable) !== 0, (info.flags & StackFlag.snapshot_full) !== 0);
+    return unwindSnapshot(snap, {
+      isCode: (addr) => {
+        const m = this.trace.maps.find(info.pid, addr, info.gen);
+        return m !== undefined;
+      },
+      ruleAt: (pc, isReturn) => this.ruleAt(info, pc, isReturn),
+    });
+  }
+
+  /** The full unwind rule at pc (pc-1 for a return address), or why there is none. */
+  private ruleAt(info: StackInfo, pc: bigint, isReturn: boolean): UnwindRule | string {
+    const m = this.trace.maps.find(info.pid, pc, info.gen);
+    const at = `0x${pc.toString(16)}`;
+    if (!m) return `${at} is in no known executable mapping`;
+    if (m.vdso) return `${at} is in the vdso, whose unwind table is not read`;
+    if (m.anonymous) return `${at} is in anonymous executable memory (JIT?), which has no unwind table`;
+    const mod = this.module(m);
+    if (!mod.symbolizer || mod.problem) return `${m.path}: ${mod.problem ?? 'no symbolizer'}`;
+    const off = fileOffset(m, pc) - (isReturn ? 1 : 0);
+    const key = `${mod.key}:${off}`;
+    let rule = this.rules.get(key);
+    if (rule === undefined) {
+      try {
+        rule = mod.symbolizer.unwind(mod.file, [off])[0] ?? null;
+      } catch (e) {
+        return `${m.path}: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      this.rules.set(key, rule);
+    }
+    return rule ?? `${m.path} has no unwind information for ${at}`;
+  }
+
   private fromAddresses(info: StackInfo): ResolvedStack {
-    const addrs = this.addresses(info);
+    let addrs: bigint[];
+    let end: StackEndName | null;
+    let why: string | null = null;
+    if (info.flags & StackFlag.snapshot) {
+      ({ addrs, end, why } = this.unwound(info));
+    } else {
+      addrs = this.addresses(info);
+      end = fpEnd(info.flags);
+    }
     const frames: StackFrame[] = [];
     addrs.forEach((addr, index) => {
       const m = this.trace.maps.find(info.pid, addr, info.gen);
@@ -297,7 +374,7 @@ export class StackResolver {
         });
       }
     });
-    return { frames, truncated: (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 };
+    return { frames, truncated: end !== null && end !== 'complete', end, why };
   }
 
   private fromSymbolSection(stackId: bigint): ResolvedStack {
@@ -310,6 +387,8 @@ export class StackResolver {
         module: module || null, inlined: (r.flags & 1) !== 0, problem: problem || null,
       };
     });
-    return { frames, truncated: info ? (info.flags & (StackFlag.truncated | StackFlag.bad_frame_pointer)) !== 0 : false };
+    const stored = recs[0]?.stackEnd ? StackEndNames.get(recs[0].stackEnd) ?? null : null;
+    const end = stored ?? (info && !(info.flags & StackFlag.snapshot) ? fpEnd(info.flags) : null);
+    return { frames, truncated: end !== null && end !== 'complete', end, why: recs[0]?.strings[4] || null };
   }
 }

@@ -12,7 +12,7 @@ const MS = 1e6;
 function symbols(b: StreamBuilder, stackId: bigint, frames: [string, string, number][]): void {
   frames.forEach(([fn, file, line], index) => {
     const module = file.startsWith('/') ? '/work/app/server' : '/usr/lib/x86_64-linux-gnu/libc.so.6';
-    b.add(wire.encodeSymFrame({ index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
+    b.add(wire.encodeSymFrame({ stackEnd: 0, index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
   });
 }
 

@@ -106,7 +106,7 @@ export class StreamBuilder {
   symbols(stackId: bigint, frames: [string, string, number][]): this {
     frames.forEach(([fn, file, line], index) => {
       const module = file.startsWith('/') ? '/work/app/server' : '/usr/lib/x86_64-linux-gnu/libc.so.6';
-      this.add(wire.encodeSymFrame({ index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
+      this.add(wire.encodeSymFrame({ stackEnd: 0, index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
     });
     return this;
   }

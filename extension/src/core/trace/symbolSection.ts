@@ -2,7 +2,7 @@
  * The symbol section of a trace file: every stack of the trace resolved to source, so that a trace
  * opens with its source lines on a machine that has none of the binaries.
  */
-import { encodeSymFrame } from '../../../../protocol/generated/wire';
+import { encodeSymFrame, StackEnd } from '../../../../protocol/generated/wire';
 import type { StackResolver } from '../symbols/stacks';
 
 /** The symbol section, and how many stacks were left out of it. */
@@ -31,11 +31,12 @@ export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackR
     // an address's frames are its inline chain: inlined ones, then the real function
     let index = 0;
     let depth = 0;
+    const first = records.length;
     for (const f of stack.frames) {
       records.push(
         encodeSymFrame({
-          index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2),
-          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? ''],
+          index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2), stackEnd: stack.end ? StackEnd[stack.end] : 0,
+          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? '', ...(records.length === first && stack.why ? [stack.why] : [])],
         }),
       );
       if (f.inlined) depth++;

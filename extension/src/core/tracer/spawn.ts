@@ -25,6 +25,8 @@ export interface TracerOptions {
   readonly minDurationNs?: number;
   readonly irq?: boolean;
   readonly stacks?: boolean;
+  /** Bytes above sp scanned for a stack snapshot (--stack-window; the tracer's default when absent). */
+  readonly stackWindow?: number;
   readonly ringSize?: number;
   /** Trace only the process itself, not its existing or future children. */
   readonly noChildren?: boolean;
@@ -64,6 +66,7 @@ export function tracerArgs(o: TracerOptions): string[] {
   if (o.minDurationNs !== undefined) args.push('--min-duration-ns', String(Math.round(o.minDurationNs)));
   if (o.irq) args.push('--irq');
   if (o.stacks === false) args.push('--no-stacks');
+  if (o.stackWindow !== undefined) args.push('--stack-window', String(o.stackWindow));
   if (o.ringSize !== undefined) args.push('--ring-size', String(o.ringSize));
   if (o.noChildren) args.push('--no-children');
   if (o.pid !== undefined) args.push('--pid', String(o.pid));

@@ -88,13 +88,13 @@ export class StraceSymbols {
       if (!frames.length) {
         this.unresolved++;
         const file = f.file ?? '';
-        out.push(encodeSymFrame({ index, depth: 0, line: f.line ?? 0, column: 0, flags: file ? 0 : 2, stackId, addr, strings: [f.symbol ?? '', file, f.module ?? '', file ? '' : problem ?? ''] }));
+        out.push(encodeSymFrame({ stackEnd: 0, index, depth: 0, line: f.line ?? 0, column: 0, flags: file ? 0 : 2, stackId, addr, strings: [f.symbol ?? '', file, f.module ?? '', file ? '' : problem ?? ''] }));
         return;
       }
       this.resolved++;
       frames.forEach((r, depth) => {
         out.push(encodeSymFrame({
-          index, depth, line: r.line ?? 0, column: r.column ?? 0, flags: (r.inlined ? 1 : 0) | (r.file ? 0 : 2), stackId, addr,
+          stackEnd: 0, index, depth, line: r.line ?? 0, column: r.column ?? 0, flags: (r.inlined ? 1 : 0) | (r.file ? 0 : 2), stackId, addr,
           strings: [r.function ?? f.symbol ?? '', r.file ?? '', f.module ?? '', r.file ? '' : 'no debug information'],
         }));
       });

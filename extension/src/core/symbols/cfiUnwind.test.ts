@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import { STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
+import { decodeSnapshot, unwindSnapshot, type UnwindContext } from './cfiUnwind';
+import type { DwarfOp, UnwindRule } from './native';
+
+const SP = 0x7ffd0000n;
+const BREG7 = 0x77; // DW_OP_breg7 (rsp)
+const BREG6 = 0x76; // DW_OP_breg6 (rbp)
+const CFA = 0x9c; // DW_OP_call_frame_cfa
+const DEREF = 0x06;
+
+/** "CFA = rsp + n; return address at CFA - 8; rbp unchanged": a function without a frame pointer. */
+function frameless(n: number): UnwindRule {
+  return { cfa: [[BREG7, n, 0]], returnAddress: [[CFA, 0, 0], [0x23, 0, 0], [0x11, -8, 0], [0x22, 0, 0]] as DwarfOp[], framePointer: 'same', signal: false };
+}
+
+/** A snapshot record's frames: ip, sp, rbp, then slot-tagged words. */
+function record(ip: bigint, bp: bigint, words: [number, bigint][]): bigint[] {
+  return [ip, SP, bp, ...words.map(([slot, w]) => (BigInt(slot) << BigInt(STACK_SLOT_SHIFT)) | w)];
+}
+
+/** Code at 0x1000..0x9000; the rule of each function by the address range it covers. */
+function context(rules: [bigint, bigint, UnwindRule | string][]): UnwindContext {
+  return {
+    isCode: (a) => a >= 0x1000n && a < 0x9000n,
+    ruleAt: (pc, isReturn) => {
+      const at = isReturn ? pc - 1n : pc;
+      return rules.find(([lo, hi]) => at >= lo && at < hi)?.[2] ?? 'no FDE';
+    },
+  };
+}
+
+describe('cfiUnwind', () => {
+  const outermost: UnwindRule = { cfa: [[BREG7, 8, 0]], returnAddress: 'undefined', framePointer: 'undefined', signal: false };
+
+  it('unwinds frames of KiBs through the return addresses at their slots, to the outermost frame', () => {
+    // syscall wrapper (CFA sp+8) -> f (3 KiB frame) -> g (2 KiB) -> _start
+    const rules: [bigint, bigint, UnwindRule][] = [[0x1000n, 0x2000n, frameless(8)], [0x2000n, 0x3000n, frameless(3080)], [0x3000n, 0x4000n, frameless(2056)], [0x4000n, 0x5000n, outermost]];
+    const words: [number, bigint][] = [[0, 0x2010n], [7, 0x1234n], [1 + 3080 / 8 - 1, 0x3020n], [1 + 385 + 2056 / 8 - 1, 0x4030n]];
+    const s = decodeSnapshot(record(0x1100n, 0n, words), 16384, false, false);
+    const r = unwindSnapshot(s, context(rules));
+    assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x3020n, 0x4030n]);
+    assert.equal(r.end, 'complete');
+  });
+
+  it('says the window was too small when a return address lies beyond it', () => {
+    const rules: [bigint, bigint, UnwindRule][] = [[0x1000n, 0x2000n, frameless(8)], [0x2000n, 0x3000n, frameless(8192)]];
+    const s = decodeSnapshot(record(0x1100n, 0n, [[0, 0x2010n]]), 4096, false, false);
+    const r = unwindSnapshot(s, context(rules));
+    assert.deepEqual(r.addrs, [0x1100n, 0x2010n]);
+    assert.equal(r.end, 'window_too_small');
+    assert.match(r.why, /4096-byte snapshot/);
+  });
+
+  it('never shows a word that is not code as a frame, and stops where no rule covers a frame', () => {
+    const rules: [bigint, bigint, UnwindRule][] = [[0x1000n, 0x2000n, frameless(8)]];
+    const notCode = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, [[0, SP + 64n]]), 16384, false, false), context(rules));
+    assert.deepEqual(notCode.addrs, [0x1100n]);
+    assert.equal(notCode.end, 'not_code');
+    const noRule = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, [[0, 0x6000n]]), 16384, false, false), context(rules));
+    assert.deepEqual(noRule.addrs, [0x1100n, 0x6000n]);
+    assert.equal(noRule.end, 'no_cfi');
+  });
+
+  it('goes through a signal frame (CFA and interrupted pc read from the saved context) and rbp-based frames', () => {
+    // handler (CFA sp+16) returns to the trampoline; the trampoline's CFA is the saved rsp at
+    // sp+160, the interrupted pc at sp+168, the saved rbp at sp+120 (glibc's __restore_rt)
+    const trampoline: UnwindRule = {
+      cfa: [[BREG7, 160, 0], [DEREF, 0, 0]], returnAddress: [[CFA, 0, 0], [BREG7, 168, 0]] as DwarfOp[], framePointer: [[CFA, 0, 0], [BREG7, 120, 0]] as DwarfOp[], signal: true,
+    };
+    // the interrupted function keeps a frame pointer: CFA = rbp + 16, rbp saved at CFA - 16
+    const withFp: UnwindRule = { cfa: [[BREG6, 16, 0]], returnAddress: [[CFA, 0, 0], [0x11, -8, 0], [0x22, 0, 0]] as DwarfOp[], framePointer: [[CFA, 0, 0], [0x11, -16, 0], [0x22, 0, 0]] as DwarfOp[], signal: false };
+    const rules: [bigint, bigint, UnwindRule][] = [[0x1000n, 0x2000n, frameless(16)], [0x2fffn, 0x3100n, trampoline], [0x5000n, 0x6000n, withFp], [0x7000n, 0x8000n, outermost]];
+    const ctxBase = SP + 16n; // the trampoline's frame starts at the handler's CFA
+    const interruptedSp = SP + 0x800n;
+    const rbp = SP + 0x900n;
+    const slot = (addr: bigint): number => Number((addr - SP) / 8n);
+    const words: [number, bigint][] = [
+      [1, 0x3000n], // the handler's return address: the trampoline
+      [slot(ctxBase + 120n), rbp], [slot(ctxBase + 160n), interruptedSp], [slot(ctxBase + 168n), 0x5500n],
+      [slot(rbp), SP + 0xa00n], [slot(rbp + 8n), 0x7100n], // the interrupted function's frame: saved rbp, return address
+    ].sort((a, b) => (a[0] as number) - (b[0] as number)) as [number, bigint][];
+    const r = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, words), 16384, false, false), context(rules));
+    assert.deepEqual(r.addrs, [0x1100n, 0x3000n, 0x5500n, 0x7100n]);
+    assert.equal(r.end, 'complete', r.why);
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Unwinds a sparse stack snapshot (StackFlag.snapshot: the words above sp that point into code or
+ * into the stack, with their slots) with each module's CFI, the way a debugger does: from ip, sp
+ * and rbp at the syscall, the CFA of each frame, then the return address at its slot. A frame is
+ * shown only when its return address is read from a word the tracer sent and lies in the
+ * process's code; otherwise the stack ends there and says why (StackEnd). Nothing is guessed.
+ */
+import { STACK_SLOT_SHIFT, type StackEndName } from '../../../../protocol/generated/wire';
+import type { DwarfOp, RegisterRule, UnwindRule } from './native';
+
+/** A stack snapshot as the tracer sent it, decoded. */
+export interface Snapshot {
+  readonly ip: bigint;
+  readonly sp: bigint;
+  /** The frame-pointer register at the syscall; null when it held no stack address. */
+  readonly bp: bigint | null;
+  /** Word index above sp -> the word there (only words into code or into the stack were sent). */
+  readonly words: ReadonlyMap<number, bigint>;
+  /** Bytes of the window the tracer read. */
+  readonly readBytes: number;
+  /** Part of the window could not be read (the rest of the window was not scanned). */
+  readonly unreadable: boolean;
+  /** The snapshot had more words than the record holds: words above the last one are missing. */
+  readonly full: boolean;
+}
+
+/** What the unwinder asks of the trace: where code is, and the unwind rule at a code address. */
+export interface UnwindContext {
+  /** The address is in an executable mapping of the process. */
+  isCode(addr: bigint): boolean;
+  /**
+   * The rule at pc (`isReturn`: pc is a return address, so the call before it is looked up);
+   * a string saying why there is none (the module, read from the caller's point of view).
+   */
+  ruleAt(pc: bigint, isReturn: boolean): UnwindRule | string;
+}
+
+/** An unwound stack: its addresses (innermost first) and why it ends. */
+export interface UnwoundStack {
+  readonly addrs: bigint[];
+  readonly end: StackEndName;
+  /** The end in words, for the details pane and the report (module, address). */
+  readonly why: string;
+}
+
+/** Frames an unwind follows at most (deeper stacks end with depth_limit). */
+export const MAX_UNWIND_FRAMES = 128;
+
+const SLOT_MASK = (1n << BigInt(STACK_SLOT_SHIFT)) - 1n;
+const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+const hex = (v: bigint): string => '0x' + v.toString(16);
+
+/** Decode a snapshot record's frames (see the stack record in protocol/schema.json). */
+export function decodeSnapshot(frames: readonly bigint[], readBytes: number, unreadable: boolean, full: boolean): Snapshot {
+  const words = new Map<number, bigint>();
+  for (const v of frames.slice(3)) words.set(Number(v >> BigInt(STACK_SLOT_SHIFT)), v & SLOT_MASK);
+  const bp = frames[2] ?? 0n;
+  return { ip: frames[0] ?? 0n, sp: frames[1] ?? 0n, bp: bp === 0n ? null : bp, words, readBytes, unreadable, full };
+}
+
+/** Why evaluation stopped (an unwind end and its words). */
+class Stop extends Error {
+  constructor(readonly end: StackEndName, readonly why: string) {
+    super(why);
+  }
+}
+
+interface Regs {
+  sp: bigint;
+  bp: bigint | null;
+}
+
+/** The word at addr, from the snapshot; a Stop saying why when it is not there. */
+function readWord(s: Snapshot, addr: bigint, what: string): bigint {
+  const off = addr - s.sp;
+  if (off < 0n || off % 8n !== 0n) throw new Stop('not_code', `${what} at ${hex(addr)} is not a slot of the stack above sp`);
+  const slot = Number(off / 8n);
+  const word = s.words.get(slot);
+  if (word !== undefined) return word;
+  if (off >= BigInt(s.readBytes)) {
+    if (s.unreadable) throw new Stop('unreadable', `${what} is at sp+${off}, beyond the ${s.readBytes} bytes of stack the tracer could read`);
+    throw new Stop('window_too_small', `${what} is at sp+${off}, beyond the ${s.readBytes}-byte snapshot (--stack-window)`);
+  }
+  if (s.full) throw new Stop('snapshot_full', `${what} is at sp+${off}, past the words the snapshot record could hold`);
+  throw new Stop('not_code', `${what} at sp+${off} holds neither code nor a stack address`);
+}
+
+/** Evaluate a DWARF expression (the subset CFI uses); `location`: the result is an address to read. */
+function evaluate(ops: readonly DwarfOp[], regs: Regs, cfa: bigint | null, s: Snapshot, what: string): { value: bigint; location: boolean } {
+  const stack: bigint[] = [];
+  let location = true;
+  const pop = (): bigint => {
+    const v = stack.pop();
+    if (v === undefined) throw new Stop('no_cfi', `the unwind rule for ${what} is malformed`);
+    return v;
+  };
+  const reg = (n: number): bigint => {
+    if (n === 7) return regs.sp;
+    if (n === 6 && regs.bp !== null) return regs.bp;
+    throw new Stop('register_unknown', `the unwind rule for ${what} needs register ${n === 6 ? 'rbp' : `#${n}`}, which the snapshot does not have`);
+  };
+  for (const [atom, n1, n2] of ops) {
+    if (atom >= 0x30 && atom <= 0x4f) stack.push(BigInt(atom - 0x30)); // DW_OP_lit0..31
+    else if (atom >= 0x70 && atom <= 0x8f) stack.push(U64(reg(atom - 0x70) + BigInt(n1))); // DW_OP_breg0..31
+    else if (atom >= 0x08 && atom <= 0x11) stack.push(U64(BigInt(n1))); // DW_OP_const*
+    else if (atom === 0x92) stack.push(U64(reg(n1) + BigInt(n2))); // DW_OP_bregx
+    else if (atom === 0x9c) {
+      if (cfa === null) throw new Stop('no_cfi', `the unwind rule for ${what} uses the CFA where it is not known`);
+      stack.push(cfa); // DW_OP_call_frame_cfa
+    } else if (atom === 0x06) stack.push(readWord(s, pop(), `${what} (a saved pointer)`)); // DW_OP_deref
+    else if (atom === 0x12) {
+      const v = pop();
+      stack.push(v, v); // DW_OP_dup
+    } else if (atom === 0x22) stack.push(U64(pop() + pop())); // DW_OP_plus
+    else if (atom === 0x1c) {
+      const b = pop();
+      stack.push(U64(pop() - b)); // DW_OP_minus
+    } else if (atom === 0x23) stack.push(U64(pop() + BigInt(n1))); // DW_OP_plus_uconst
+    else if (atom === 0x9f) location = false; // DW_OP_stack_value
+    else throw new Stop('no_cfi', `the unwind rule for ${what} uses DWARF operation 0x${atom.toString(16)}, which this unwinder does not evaluate`);
+  }
+  return { value: pop(), location };
+}
+
+/** A caller's register by its rule; null when it cannot be recovered (only an error if used later). */
+function recover(rule: RegisterRule, current: bigint | null, regs: Regs, cfa: bigint, s: Snapshot, what: string): bigint | null {
+  if (rule === 'undefined') return null;
+  if (rule === 'same') return current;
+  try {
+    const r = evaluate(rule, regs, cfa, s, what);
+    if (!r.location) return r.value;
+    const off = r.value - s.sp;
+    // a saved general register that holds no stack address was not sent: unknown, not wrong
+    return off >= 0n && off % 8n === 0n ? s.words.get(Number(off / 8n)) ?? null : null;
+  } catch (e) {
+    if (e instanceof Stop) return null;
+    throw e;
+  }
+}
+
+/** Unwind a snapshot: every frame proven by its module's CFI, or the stack ends with the reason. */
+export function unwindSnapshot(s: Snapshot, ctx: UnwindContext): UnwoundStack {
+  const addrs = [s.ip];
+  let regs: Regs = { sp: s.sp, bp: s.bp };
+  let pc = s.ip;
+  let isReturn = false;
+  for (;;) {
+    if (addrs.length >= MAX_UNWIND_FRAMES) return { addrs, end: 'depth_limit', why: `more than ${MAX_UNWIND_FRAMES} frames` };
+    const rule = ctx.ruleAt(pc, isReturn);
+    if (typeof rule === 'string') return { addrs, end: 'no_cfi', why: rule };
+    if (rule.returnAddress === 'undefined' || !rule.cfa.length) return { addrs, end: 'complete', why: 'the outermost frame' };
+    try {
+      const what = `the frame at ${hex(pc)}`;
+      const cfaResult = evaluate(rule.cfa, regs, null, s, `the CFA of ${what}`);
+      const cfa = cfaResult.value;
+      if (!rule.signal && cfa <= regs.sp) throw new Stop('not_code', `the CFA of ${what} (${hex(cfa)}) is not above its sp`);
+      if (rule.returnAddress === 'same') throw new Stop('no_cfi', `the unwind rule of ${what} keeps its return address in a register`);
+      const raLoc = evaluate(rule.returnAddress, regs, cfa, s, `the return address of ${what}`);
+      const ra = raLoc.location ? readWord(s, raLoc.value, `the return address of ${what}`) : raLoc.value;
+      if (!ctx.isCode(ra)) throw new Stop('not_code', `the return address of ${what} (${hex(ra)}) is in no executable mapping`);
+      const bp = recover(rule.framePointer, regs.bp, regs, cfa, s, `the saved rbp of ${what}`);
+      addrs.push(ra);
+      // after a signal frame the "return address" is the interrupted pc itself
+      isReturn = !rule.signal;
+      pc = ra;
+      regs = { sp: cfa, bp: bp !== null && bp >= s.sp ? bp : null };
+    } catch (e) {
+      if (e instanceof Stop) return { addrs, end: e.end, why: e.why };
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Stacks of a program built without frame pointers (test/fixtures/src/nofp_stack.c: -O2
+ * -fomit-frame-pointer, callers holding KiBs of locals, through libnofp_hop.so and a signal
+ * handler): the tracer's stack snapshot unwound with CFI gives every caller at its call line, on
+ * both backends, and a stack the snapshot cannot complete says why.
+ */
+import assert from 'node:assert/strict';
+import { BACKENDS, cleanup, fixture, markLine, recordLaunch, requireBackend, sourcePath, type JsonEvent, type JsonFrame, type Recording } from './harness';
+
+/** The frames of a stack in our own sources (the fixture and its library), as "file:line". */
+function ownFrames(stack: readonly JsonFrame[]): string[] {
+  const own = new Map([[sourcePath('nofp_stack'), 'nofp_stack'], [sourcePath('nofp_hop'), 'nofp_hop']]);
+  return stack.flatMap((f) => (f.file && own.has(f.file) ? [`${own.get(f.file)}:${f.line}`] : []));
+}
+
+/** "source:line" of each mark, in order. */
+function at(...marks: [string, string][]): string[] {
+  return marks.map(([source, mark]) => `${source}:${markLine(source, mark)}`);
+}
+
+const POLL_CHAIN = at(
+  ['nofp_stack', 'nofp-poll'], ['nofp_stack', 'nofp-c'], ['nofp_stack', 'nofp-b'], ['nofp_hop', 'hop-call'],
+  ['nofp_stack', 'nofp-a'], ['nofp_stack', 'nofp-run'], ['nofp_stack', 'nofp-main'],
+);
+const HANDLER_CHAIN = at(
+  ['nofp_stack', 'nofp-handler-poll'], ['nofp_stack', 'nofp-handler'], ['nofp_stack', 'nofp-kill'], ['nofp_stack', 'nofp-signal'], ['nofp_stack', 'nofp-main'],
+);
+
+function polls(rec: Recording, mark: string): JsonEvent[] {
+  const line = markLine('nofp_stack', mark);
+  return rec.events.filter((e) => e.kind === 'syscall' && e.name === 'poll' && e.stack.some((f) => f.file === sourcePath('nofp_stack') && f.line === line));
+}
+
+for (const backend of BACKENDS) describe(`stacks without frame pointers (${backend})`, function () {
+  let rec: Recording | undefined;
+  before(function () {
+    requireBackend(this, backend);
+  });
+  afterEach(() => cleanup(rec));
+
+  it('gives every caller at its call line, through a shared library and a signal handler', async () => {
+    rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '3'], [], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const deep = polls(rec, 'nofp-poll');
+    assert.equal(deep.length, 3, 'one deep poll per iteration');
+    for (const e of deep) {
+      assert.deepEqual(ownFrames(e.stack), POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
+      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail}`);
+      assert.equal(e.stack[e.stack.length - 1].function, '_start', 'the stack reaches the program entry');
+    }
+    const inHandler = polls(rec, 'nofp-handler-poll');
+    assert.equal(inHandler.length, 3, 'one poll in the signal handler per iteration');
+    for (const e of inHandler) {
+      assert.deepEqual(ownFrames(e.stack), HANDLER_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
+      const names = e.stack.map((f) => f.function);
+      const kill = names.findIndex((n) => n?.includes('kill'));
+      assert.ok(kill > 0, `the interrupted kill() is a frame: ${names.join(' ')}`);
+      // between the handler and the interrupted call, the signal trampoline (glibc's __restore_rt)
+      const handler = names.indexOf('on_signal');
+      assert.equal(kill - handler, 2, `one frame (__restore_rt) between on_signal and kill: ${names.join(' ')}`);
+      assert.match(e.stack[handler + 1].module ?? '', /libc\.so/);
+      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail}`);
+    }
+  });
+
+  it('says why when the snapshot window is too small to complete the stack', async () => {
+    rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '1'], ['--stack-window', '4096'], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const [e] = polls(rec, 'nofp-poll');
+    assert.ok(e, 'the deep poll is found by its own line');
+    const own = ownFrames(e.stack);
+    assert.ok(own.length >= 2 && own.length < POLL_CHAIN.length, `a cut-short stack: ${own.join(' ')}`);
+    assert.deepEqual(own, POLL_CHAIN.slice(0, own.length), 'the frames it has are the true ones');
+    assert.equal(e.stack_end, 'window_too_small');
+    assert.match(e.stack_end_detail ?? '', /4096-byte snapshot/);
+  });
+});
