@@ -206,6 +206,26 @@ describe('findings on synthetic traces', () => {
       assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /up to 4 in flight/);
     });
 
+    it('aio-serialized stays quiet when attached to a queue kept 8 deep (each reap of an older request followed by one submit)', () => {
+      const b = loopTrace();
+      b.fd({ op: 4, fd: 9, type: 1, path: '/data/blob', openFlags: 0o40000, dev: (8 << 20) | 1 });
+      b.symbols(4n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200]]);
+      let t = 1 * MS;
+      // requests 0-7 were submitted before the recording; from then on fio reaps one, submits one
+      for (let n = 0; n < 48; n++) {
+        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + 300 * US), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: 300 * US, ret: 1, args: [ctx, 1n, 8n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        t += 305 * US;
+        const next = n + 8;
+        b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(t), ctx, obj: 0x9000n + BigInt(next), data: BigInt(next), offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 4n }));
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: 10 * US, ret: 1, args: [ctx, 1n, 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
+        t += 15 * US;
+      }
+      const a = analyze(b);
+      assert.deepEqual(a.of('aio-serialized').map((f) => f.title), []);
+      assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /up to 8 in flight/);
+    });
+
     it('aio-sync-submit: io_submit did the I/O on a file without O_DIRECT', () => {
       const a = analyze(aioTrace(1, 20, 400 * US, 2 * US, false));
       const [f] = a.of('aio-sync-submit');

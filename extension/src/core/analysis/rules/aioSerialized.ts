@@ -20,8 +20,18 @@ interface Ctx {
   pid: number;
   tid: number;
   stackId: bigint;
+  /** Requests in flight whose submission was seen. */
   depth: number;
-  maxDepth: number;
+  /**
+   * The deepest the context went, counting requests submitted before the recording: those were in
+   * flight from its start until reaped, so the depth at any moment is `depth` plus the ones of them
+   * still to come. Kept as the highest `depth - preReaped` seen, plus `preReaped` when asked.
+   */
+  peakLessPre: number;
+  /** Requests submitted before the recording, reaped so far. */
+  preReaped: number;
+  /** Of those, the ones the next io_getevents' count includes (not taken off `depth`). */
+  preToDiscount: number;
   submits: number;
   requests: number;
   readonly latency: LatencyHistogram;
@@ -35,7 +45,7 @@ export class AioSerializedRule {
   private of(ctx: string, e: { pid: number; tid: number }): Ctx {
     let c = this.ctxs.get(ctx);
     if (!c) {
-      c = { ctx, pid: e.pid, tid: e.tid, stackId: 0n, depth: 0, maxDepth: 0, submits: 0, requests: 0, latency: new LatencyHistogram(), top: new TopEvents(50) };
+      c = { ctx, pid: e.pid, tid: e.tid, stackId: 0n, depth: 0, peakLessPre: 0, preReaped: 0, preToDiscount: 0, submits: 0, requests: 0, latency: new LatencyHistogram(), top: new TopEvents(50) };
       this.ctxs.set(ctx, c);
     }
     return c;
@@ -50,7 +60,7 @@ export class AioSerializedRule {
       c.submits++;
       c.requests += e.ret;
       c.depth += e.ret;
-      c.maxDepth = Math.max(c.maxDepth, c.depth);
+      c.peakLessPre = Math.max(c.peakLessPre, c.depth - c.preReaped);
       if (!c.stackId && e.stackId) {
         c.stackId = e.stackId;
         c.pid = e.pid;
@@ -58,14 +68,25 @@ export class AioSerializedRule {
       }
       c.top.add(id, e.dur);
     } else {
-      c.depth = Math.max(0, c.depth - e.ret);
+      const pre = Math.min(c.preToDiscount, e.ret);
+      c.preToDiscount -= pre;
+      c.depth = Math.max(0, c.depth - (e.ret - pre));
     }
   }
 
   /** A request completed (reaped). */
   request(e: AioEvent): void {
-    if (e.dur === null) return;
-    this.of('0x' + e.ctx.toString(16), e).latency.add(e.dur);
+    const c = this.of('0x' + e.ctx.toString(16), e);
+    if (e.index === null) {
+      // submitted before the recording (a process attached to while its queue was full)
+      c.preReaped++;
+      c.preToDiscount++;
+    }
+    if (e.dur !== null) c.latency.add(e.dur);
+  }
+
+  private maxDepth(c: Ctx): number {
+    return c.peakLessPre + c.preReaped;
   }
 
   /** Requests of a context in flight now. */
@@ -76,7 +97,7 @@ export class AioSerializedRule {
   /** The deepest any context a thread submitted to went. */
   maxDepthOf(tid: number): number {
     let d = 0;
-    for (const c of this.ctxs.values()) if (c.tid === tid) d = Math.max(d, c.maxDepth);
+    for (const c of this.ctxs.values()) if (c.tid === tid) d = Math.max(d, this.maxDepth(c));
     return d;
   }
 
@@ -84,7 +105,7 @@ export class AioSerializedRule {
   findings(ctx: AnalysisContext, syncContexts: ReadonlySet<string>): RawFinding[] {
     const out: RawFinding[] = [];
     for (const c of this.ctxs.values()) {
-      if (c.requests < MIN_REQUESTS || c.maxDepth !== 1 || syncContexts.has(c.ctx)) continue;
+      if (c.requests < MIN_REQUESTS || this.maxDepth(c) !== 1 || syncContexts.has(c.ctx)) continue;
       const t = ctx.threads.get(c.pid, c.tid);
       const [p50] = c.latency.percentiles([50]);
       const impact = c.latency.total;
