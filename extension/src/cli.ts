@@ -37,6 +37,8 @@ const USAGE = `Usage:
             --full-stacks      JSON lines carry each event's whole stack instead of its stack_id
         -q, --quiet            no event lines, only the summary
             --no-stacks        do not take user stacks
+            --no-runtime-frames  launch node and python (3.12+) as they are: without the flags that make
+                               them write /tmp/perf-PID.map, which names their JavaScript/Python functions
             --color / --no-color
   iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
       The diagnosis first: findings ranked by the time at stake, each with the line to change, the
@@ -104,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
         'no-children': { type: 'boolean' },
+        'no-runtime-frames': { type: 'boolean' },
         'full-stacks': { type: 'boolean' },
       },
     });
@@ -132,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
         noChildren: values['no-children'],
+        runtimeFrames: values['no-runtime-frames'] ? false : undefined,
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),
         tracerPath: process.env.IOLENS_TRACER || undefined,
