@@ -33,7 +33,7 @@ describe('I/O Lens on a Node.js program', function () {
     assert.ok(session, 'a session started');
     await session.whenFinished();
     assert.equal(session.ended?.error, null, 'ended cleanly');
-    assert.ok(session.notes.some((n) => /NODE_OPTIONS=".*--perf-basic-prof/.test(n)), session.notes.join('\n'));
+    assert.ok(session.notes.some((n) => /NODE_OPTIONS=".*--perf-basic-prof-only-functions/.test(n)), session.notes.join('\n'));
     try {
       const site = await until('the stalled reads at blockLoop', () =>
         api.stalls.getChildren().find((i) => i.kind === 'site' && i.site.call === 'read' && i.site.where?.file === script && i.site.where.line === fnLine),

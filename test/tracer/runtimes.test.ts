@@ -92,13 +92,13 @@ describe('JavaScript and Python functions in the stacks', function () {
       requireBackend(this, backend);
       rec = await recordLaunch(['node', NODE_FIXTURE], [], 60000, backend);
       assert.equal(rec.code, 0, rec.stderr);
-      assert.match(rec.stderr, /JavaScript functions in the stacks: node runs with NODE_OPTIONS="--perf-basic-prof --interpreted-frames-native-stack"/);
+      assert.match(rec.stderr, /JavaScript functions in the stacks: node runs with NODE_OPTIONS="--perf-basic-prof-only-functions --interpreted-frames-native-stack"/);
       await checkReads(rec, NODE_FIXTURE, 'blockLoop', lineOf(NODE_FIXTURE, 'function blockLoop('));
     });
 
     it(`names the JavaScript function of an attached node started with the flags (${backend})`, async function () {
       requireBackend(this, backend);
-      rec = await recordAttachCommand(['node', '--perf-basic-prof', '--interpreted-frames-native-stack', NODE_FIXTURE, '--wait'], [], undefined, 60000, backend);
+      rec = await recordAttachCommand(['node', '--perf-basic-prof-only-functions', '--interpreted-frames-native-stack', NODE_FIXTURE, '--wait'], [], undefined, 60000, backend);
       assert.equal(rec.code, 0, rec.stderr);
       assert.doesNotMatch(rec.stderr, /without a perf map/);
       await checkReads(rec, NODE_FIXTURE, 'blockLoop', lineOf(NODE_FIXTURE, 'function blockLoop('));
@@ -109,7 +109,7 @@ describe('JavaScript and Python functions in the stacks', function () {
     requireBackend(this, 'ebpf');
     rec = await recordAttachCommand(['node', NODE_FIXTURE, '--wait'], [], undefined, 60000, 'ebpf');
     assert.equal(rec.code, 0, rec.stderr);
-    assert.match(rec.stderr, /runs Node\.js without a perf map .* restart it with NODE_OPTIONS="--perf-basic-prof --interpreted-frames-native-stack"/);
+    assert.match(rec.stderr, /runs Node\.js without a perf map .* restart it with NODE_OPTIONS="--perf-basic-prof-only-functions --interpreted-frames-native-stack"/);
     assert.equal(blockingReads(rec).length, 3);
   });
 

@@ -20,7 +20,7 @@ describe('runtimes: JavaScript and Python functions in the stacks', () => {
 
   it("adds V8's perf flags to a launched node's NODE_OPTIONS, once", () => {
     const r = runtimeLaunch(['node', 'app.js'], { PATH: '/usr/bin', NODE_OPTIONS: '--max-old-space-size=100' }, never);
-    assert.equal(r.env?.NODE_OPTIONS, '--max-old-space-size=100 --perf-basic-prof --interpreted-frames-native-stack');
+    assert.equal(r.env?.NODE_OPTIONS, '--max-old-space-size=100 --perf-basic-prof-only-functions --interpreted-frames-native-stack');
     assert.equal(r.env?.PATH, '/usr/bin');
     assert.match(r.notes[0], /JavaScript functions in the stacks/);
     const again = runtimeLaunch(['/usr/bin/node', 'app.js'], { NODE_OPTIONS: r.env?.NODE_OPTIONS }, never);
@@ -45,12 +45,12 @@ describe('runtimes: JavaScript and Python functions in the stacks', () => {
 
   it('tells how to restart an attached node that writes no perf map, and nothing when it writes one', async () => {
     const plain = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
-    const withMap = spawn(process.execPath, ['--perf-basic-prof', '-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+    const withMap = spawn(process.execPath, ['--perf-basic-prof-only-functions', '-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100 && !existsSync(`/tmp/perf-${withMap.pid}.map`); i++) await sleep(50);
       const notes = attachNotes(plain.pid as number);
       assert.equal(notes.length, 1);
-      assert.match(notes[0], /runs Node\.js without a perf map .*NODE_OPTIONS="--perf-basic-prof --interpreted-frames-native-stack"/);
+      assert.match(notes[0], /runs Node\.js without a perf map .*NODE_OPTIONS="--perf-basic-prof-only-functions --interpreted-frames-native-stack"/);
       assert.deepEqual(attachNotes(withMap.pid as number), []);
     } finally {
       plain.kill();
