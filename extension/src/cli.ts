@@ -40,6 +40,8 @@ const USAGE = `Usage:
             --no-stacks        do not take user stacks
             --stack-window B   bytes above the stack pointer copied for an unwind without frame pointers
                                (default ${STACK_WINDOW_DEFAULT}, at most ${STACK_WINDOW_MAX}; 0: frame pointers only)
+            --no-runtime-frames  launch node and python (3.12+) as they are: without the flags that make
+                               them write /tmp/perf-PID.map, which names their JavaScript/Python functions
             --color / --no-color
   iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
       The diagnosis first: findings ranked by the time at stake, each with the line to change, the
@@ -109,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
         'no-children': { type: 'boolean' },
+        'no-runtime-frames': { type: 'boolean' },
         'full-stacks': { type: 'boolean' },
       },
     });
@@ -138,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
         stacks: values['no-stacks'] ? false : undefined,
         stackWindow: num('--stack-window', values['stack-window'], 0, STACK_WINDOW_MAX),
         noChildren: values['no-children'],
+        runtimeFrames: values['no-runtime-frames'] ? false : undefined,
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',
         ringSize: num('--ring-size', values['ring-size'], 4096),
         tracerPath: process.env.IOLENS_TRACER || undefined,

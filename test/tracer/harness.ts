@@ -203,10 +203,20 @@ export async function recordAttach(name: string, args: string[] = [], extra: str
 export async function recordAttachBinary(
   binary: string, args: string[] = [], extra: string[] = [], beforeGo?: () => void, timeoutMs = 30000, backend: Backend = 'ebpf',
 ): Promise<Recording> {
-  const name = binary;
+  return recordAttachCommand([binary, '--wait', ...args], extra, beforeGo, timeoutMs, backend);
+}
+
+/**
+ * recordAttach for any command that, as the fixtures with --wait, prints `ready <pid>` and waits
+ * for a line on stdin (a Node.js or Python fixture run by its interpreter).
+ */
+export async function recordAttachCommand(
+  argv: readonly string[], extra: string[] = [], beforeGo?: () => void, timeoutMs = 30000, backend: Backend = 'ebpf',
+): Promise<Recording> {
+  const name = argv.join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
   const traceFile = join(dir, 'trace.iolens');
-  const target = spawn(binary, ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const target = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const targetExit = new Promise<number | null>((resolve) => target.once('exit', (code) => resolve(code)));
   const ready = readyPid(target, name);
   const pid = await ready.pid;

@@ -105,6 +105,7 @@ export class Sessions implements vscode.Disposable {
         if (token.isCancellationRequested) return undefined;
         const options: TracerOptions = {
           ...request, backend, tracerPath: cfg.tracerPath || undefined, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe',
+          runtimeFrames: cfg.runtimeFrames,
         };
         if (launch) programOutput().appendLine(`── ${request.command?.join(' ')} (I/O Lens, ${new Date().toLocaleTimeString()}) ──`);
         const { session, started } = await TraceSession.record(options, {
@@ -132,6 +133,11 @@ export class Sessions implements vscode.Disposable {
           const pid = await started;
           this.attached.add(session);
           log().info(`recording pid ${pid} (${title})`);
+          for (const note of session.notes) {
+            log().info(note);
+            // how to get the functions named is for the user to act on; the flags given only go to the log
+            if (!launch) void vscode.window.showInformationMessage(`I/O Lens: ${note}`);
+          }
           return token.isCancellationRequested ? undefined : session;
         } catch (e) {
           if (!token.isCancellationRequested) this.couldNotTrace(session, title, e);

@@ -17,6 +17,7 @@ export function settings(): {
   stallThresholdMs: number;
   minDurationMs: number;
   irq: boolean;
+  runtimeFrames: boolean;
   launch: LaunchConfig;
   tracerPath: string;
   symbolSearchPath: string[];
@@ -27,6 +28,7 @@ export function settings(): {
     stallThresholdMs: c.get<number>('stallThresholdMs', 10),
     minDurationMs: c.get<number>('minDurationMs', 1),
     irq: c.get<boolean>('irq', false),
+    runtimeFrames: c.get<boolean>('runtimeFrames', true),
     launch: c.get<LaunchConfig>('launch', {}),
     tracerPath: c.get<string>('tracerPath', ''),
     reuseRecordingTab: c.get<boolean>('reuseRecordingTab', false),

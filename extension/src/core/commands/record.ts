@@ -109,6 +109,7 @@ export async function record(o: RecordOptions): Promise<number> {
 
   if (pipeline.symbolizerError) o.stderr.write(`iolens: warning: ${pipeline.symbolizerError}\n`);
   const handle = startTracer(o);
+  for (const note of handle.notes) o.stderr.write(`iolens: ${note}\n`);
   let stoppedAt = 0;
   let durationTimer: NodeJS.Timeout | undefined;
   const stopping = (): void => {

@@ -105,6 +105,8 @@ export class TraceSession {
   failure: UserError | null = null;
   /** Warnings (a file cut short...). */
   readonly warnings: string[] = [];
+  /** What the user should know about the recorded runtime (TracerHandle's notes): its flags, or how to get its functions named. */
+  readonly notes: string[] = [];
   private readonly listeners = new Set<SessionListener>();
   private tracer: TracerHandle | undefined;
   private writer: TraceFileWriter | undefined;
@@ -230,6 +232,7 @@ export class TraceSession {
       throw e;
     }
     s.tracer = handle;
+    s.notes.push(...handle.notes);
     let stderr = '';
     handle.programOutput.stdout?.setEncoding('utf8');
     handle.programOutput.stdout?.on('data', (text: string) => programOutput?.(text, 'stdout'));

@@ -13,6 +13,7 @@ import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
 import { decodeSnapshot, unwindSnapshot } from './cfiUnwind';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
+import type { PerfMaps } from './perfMap';
 
 /**
  * The file systems of processes in other mount namespaces (containers), while they can be read:
@@ -95,6 +96,8 @@ interface ModuleState {
 }
 
 const UNMAPPED = 'address in no known executable mapping';
+/** A frame in JIT code the process's perf map does not name (yet: it is read again later). */
+const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
 
 function popcount(x: number): number {
   let n = 0;
@@ -124,6 +127,8 @@ export class StackResolver {
     private readonly searchPath: readonly string[] = [],
     /** Containers' file systems, while the trace is recorded (TracePipeline's `liveRoots`). */
     private readonly roots: ProcessRoots | null = null,
+    /** The runtimes' perf maps, while the trace is recorded: names of frames in JIT code. */
+    private readonly perfMaps: PerfMaps | null = null,
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -140,8 +145,9 @@ export class StackResolver {
       if (!info) return undefined;
       result = this.fromAddresses(info);
     }
-    // an address outside every known mapping may be in one whose map record has not arrived yet
-    if (!result.frames.some((f) => f.problem === UNMAPPED)) this.resolved.set(stackId, result);
+    // an address outside every known mapping may be in one whose map record has not arrived yet,
+    // JIT code in a perf map entry not read yet
+    if (!result.frames.some((f) => f.problem === UNMAPPED || f.problem?.startsWith(`${NOT_IN_PERF_MAP}: `))) this.resolved.set(stackId, result);
     return result;
   }
 
@@ -336,12 +342,21 @@ export class StackResolver {
     addrs.forEach((addr, index) => {
       const m = this.trace.maps.find(info.pid, addr, info.gen);
       const base = { addr, module: m?.path ?? null };
+      // JIT code: V8's code space is made executable by mprotect, so it is often in no mapping
+      // the trace knows; CPython's trampolines are in an anonymous one
+      if ((!m || m.anonymous) && !m?.vdso && this.perfMaps) {
+        const jit = this.jitFrame(info, addr, index);
+        if (jit) {
+          frames.push(jit);
+          return;
+        }
+      }
       if (!m) {
         frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: UNMAPPED });
         return;
       }
       if (m.vdso || m.anonymous) {
-        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: m.vdso ? 'vdso' : 'anonymous executable memory (JIT?)' });
+        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: m.vdso ? 'vdso' : NOT_IN_PERF_MAP });
         return;
       }
       const mod = this.module(m);
@@ -375,6 +390,23 @@ export class StackResolver {
       }
     });
     return { frames, truncated: end !== null && end !== 'complete', end, why };
+  }
+
+  /**
+   * The frame a process's perf map names at addr; null when it names none and the address is in
+   * no mapping; a frame saying why when the address is in anonymous executable memory.
+   */
+  private jitFrame(info: StackInfo, addr: bigint, index: number): StackFrame | null {
+    const found = (this.perfMaps as PerfMaps).lookup(info.pid, index === 0 ? addr : addr - 1n);
+    if ('problem' in found) {
+      if (!this.trace.maps.find(info.pid, addr, info.gen)) return null;
+      return { addr, module: null, function: null, file: null, line: null, column: null, inlined: false, problem: `${NOT_IN_PERF_MAP}: ${found.problem}` };
+    }
+    const s = found.symbol;
+    return {
+      addr, module: found.map, function: s.function || '(anonymous)', file: s.file, line: s.line, column: s.column, inlined: false,
+      problem: s.line ? null : s.file ? 'the runtime\'s perf map gives no line' : null,
+    };
   }
 
   private fromSymbolSection(stackId: bigint): ResolvedStack {

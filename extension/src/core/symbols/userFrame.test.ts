@@ -40,4 +40,32 @@ describe('userFrame', () => {
     assert.equal(userFrame({ truncated: false, frames: [frame('read', null, null, libc)] }), undefined);
     assert.equal(userFrame(undefined), undefined);
   });
+
+  it("takes a JavaScript or Python frame named by a perf map for the program's, ahead of libuv and libpython", () => {
+    const map = '/tmp/perf-4242.map';
+    const js = {
+      truncated: false,
+      frames: [
+        frame('__libc_open64', 'sysdeps/unix/sysv/linux/open64.c', 41, libc),
+        frame('uv__fs_work', '/home/iojs/build/ws/deps/uv/src/unix/fs.c', 1684, '/usr/bin/node'),
+        frame('Builtins_CallApiCallback', null, null, map),
+        frame('openSync', 'node:fs', 570, map),
+        frame('blockLoop', '/srv/app/block.js', 8, map),
+        frame('listOnTimeout', 'node:internal/timers', 569, map),
+      ],
+    };
+    assert.equal(userFrame(js)?.function, 'blockLoop');
+    const py = {
+      truncated: false,
+      frames: [
+        frame('os_open_impl', 'Modules/posixmodule.c', 10231, '/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0'),
+        frame('_run_once', '/root/.pyenv/versions/3.12.1/lib/python3.12/asyncio/base_events.py', null, map),
+        frame('read_blocking', '/srv/app/block.py', null, map),
+        frame('<frozen runpy>', '<frozen runpy>', null, map),
+      ],
+    };
+    assert.equal(frameOwner(py.frames[1]), 'runtime');
+    assert.equal(frameOwner(frame('get', '/srv/venv/lib/python3.12/site-packages/requests/api.py', null, map)), 'user');
+    assert.equal(userFrame(py)?.function, 'read_blocking');
+  });
 });

@@ -2,10 +2,13 @@
  * Bytes to events: the stream reader feeds the assembler, which calls the event sink; the stack
  * resolver turns the trace's stack ids into source lines on demand.
  */
+import { join } from 'node:path';
 import type { TraceEvent } from '../model/events';
 import { TraceAssembler } from '../model/assembler';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { StackResolver } from '../symbols/stacks';
+import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
+import type { TraceMeta } from '../model/assembler';
 import { StreamReader } from '../stream/reader';
 import { ContainerRoots } from '../system/containers';
 import { RecordKind } from '../../../../protocol/generated/wire';
@@ -23,7 +26,8 @@ export interface PipelineOptions {
   readonly symbolPath?: readonly string[];
   /**
    * The trace is being recorded on this machine now: a target in another mount namespace (a
-   * container) has its binaries and debug files read through /proc/PID/root.
+   * container) has its binaries and debug files read through /proc/PID/root, and frames in JIT
+   * code are named from the processes' perf maps (symbols/perfMap.ts).
    */
   readonly liveRoots?: boolean;
 }
@@ -36,6 +40,19 @@ const CONTEXT_KINDS = new Set<number>(
 const EVENT_KINDS = new Set<number>(
   (['syscall', 'aio_complete', 'uring_complete', 'signal_generate', 'signal_deliver', 'irq', 'wake'] as const).map((k) => RecordKind[k]),
 );
+
+/**
+ * A process's perf map: `/tmp/perf-PID.map` with its pid as it knows it (the target's own in its
+ * PID namespace), read in its own file system (a container's /tmp through /proc/PID/root).
+ */
+function perfMapLocation(pid: number, meta: TraceMeta | undefined, roots: ContainerRoots | null): PerfMapLocation {
+  const ns = meta?.namespace;
+  const own = meta?.pid === pid && ns?.other_pid_ns && ns.ns_pid ? ns.ns_pid : pid;
+  const path = `/tmp/perf-${own}.map`;
+  const inRoot = roots?.fileOf(pid, '/') ?? null;
+  if (inRoot && 'problem' in inRoot) return { path, readable: inRoot };
+  return { path, readable: { file: inRoot ? join(inRoot.file, path) : path } };
+}
 
 /** One trace being read. */
 export class TracePipeline {
@@ -76,7 +93,8 @@ export class TracePipeline {
     if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
     this.symbolizerError = error;
     this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots);
+    const perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, perfMaps);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */

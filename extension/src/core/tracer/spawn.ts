@@ -6,6 +6,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors';
 import { tracerPath } from './locate';
+import { attachNotes, runtimeLaunch, type RuntimeLaunch } from './runtimes';
 
 /** Which tracer backend: eBPF (needs CAP_BPF + CAP_PERFMON), ptrace (your own processes), or the best allowed. */
 export type Backend = 'ebpf' | 'ptrace' | 'auto';
@@ -36,6 +37,12 @@ export interface TracerOptions {
   readonly cwd?: string;
   /** Environment of a launched program. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * JavaScript and Python functions in the stacks (default true): a launched Node.js or Python
+   * 3.12+ program is given the flags that make it write a perf map (tracer/runtimes.ts); an
+   * attached one that writes none is told how to restart it.
+   */
+  readonly runtimeFrames?: boolean;
 }
 
 /** A running tracer. */
@@ -49,6 +56,8 @@ export interface TracerHandle {
   readonly programOutput: { stdout: Readable | null; stderr: Readable | null };
   /** Ask the tracer to stop (it detaches and ends the stream cleanly). */
   stop(): void;
+  /** What the user should know about the traced runtime (its flags, or why its functions will not be named). */
+  readonly notes: readonly string[];
   /** Resolves with the tracer's exit code (or the signal that killed it). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
@@ -102,7 +111,10 @@ export function onTracerDiagnostics(log: Readable, onLine: (line: string) => voi
 export function startTracer(o: TracerOptions): TracerHandle {
   const program = o.programStdio ?? 'inherit';
   const stdio: StdioOptions = [program === 'pipe' ? 'ignore' : 'inherit', program, program, 'pipe', 'pipe'];
-  const child = spawn(tracerPath(o.tracerPath), tracerArgs(o), { stdio, cwd: o.cwd, env: o.env ?? process.env });
+  const env = o.env ?? process.env;
+  const runtime: RuntimeLaunch =
+    o.runtimeFrames === false ? { env: undefined, notes: [] } : o.pid !== undefined ? { env: undefined, notes: attachNotes(o.pid) } : runtimeLaunch(o.command ?? [], env);
+  const child = spawn(tracerPath(o.tracerPath), tracerArgs(o), { stdio, cwd: o.cwd, env: runtime.env ?? env });
   const stream = child.stdio[3] as Readable;
   const log = child.stdio[4] as Readable;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -114,6 +126,7 @@ export function startTracer(o: TracerOptions): TracerHandle {
     stream,
     log,
     programOutput: { stdout: program === 'pipe' ? child.stdout : null, stderr: program === 'pipe' ? child.stderr : null },
+    notes: runtime.notes,
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
     },

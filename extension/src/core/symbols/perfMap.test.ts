@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PerfMap, PerfMaps, parseJitName, parsePerfMapLine } from './perfMap';
+
+describe('perf maps', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'iolens-perfmap-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const me = (): number => process.getuid?.() ?? 0;
+
+  it("parses V8's names of every Node.js version and CPython's trampolines", () => {
+    assert.deepEqual(parseJitName('JS:*readIt /srv/app.js:12:5'), { function: 'readIt', file: '/srv/app.js', line: 12, column: 5 });
+    assert.deepEqual(parseJitName('LazyCompile:~readIt /srv/my app/app.js:12:5'), { function: 'readIt', file: '/srv/my app/app.js', line: 12, column: 5 });
+    assert.deepEqual(parseJitName('JS:~openSync node:fs:570:18'), { function: 'openSync', file: 'node:fs', line: 570, column: 18 });
+    assert.deepEqual(parseJitName('JS:~ /srv/app.js:15:26'), { function: '', file: '/srv/app.js', line: 15, column: 26 });
+    assert.deepEqual(parseJitName('JS:^get size /srv/app.js:3:7'), { function: 'get size', file: '/srv/app.js', line: 3, column: 7 });
+    assert.deepEqual(parseJitName('Script:~ /srv/app.js'), { function: '', file: '/srv/app.js', line: null, column: null });
+    assert.deepEqual(parseJitName('py::read_blocking:/srv/block.py'), { function: 'read_blocking', file: '/srv/block.py', line: null, column: null });
+    assert.deepEqual(parseJitName('Builtin:CallFunction'), { function: 'Builtin:CallFunction', file: null, line: null, column: null });
+  });
+
+  it('refuses lines that are not entries', () => {
+    assert.equal(parsePerfMapLine('garbage'), null);
+    assert.equal(parsePerfMapLine('7f00 0 JS:~f /a.js:1:1'), null, 'empty code');
+    assert.equal(parsePerfMapLine('7f00 ffffffffff JS:~f /a.js:1:1'), null, 'impossibly large');
+    assert.equal(parsePerfMapLine('ffffffffffffff00 1000 x'), null, 'past the end of the address space');
+    assert.equal(parsePerfMapLine('7f00 10 JS:~f /a.js:1:1')?.start, 0x7f00n);
+  });
+
+  it('finds the newest entry holding an address, and reads what was appended since', () => {
+    const file = join(dir, 'perf-1.map');
+    writeFileSync(file, '1000 100 JS:~old /a.js:1:1\nnot a line\n2000 10 py::f:/b.py\n');
+    const map = new PerfMap(file, me);
+    assert.equal(map.refresh(), true);
+    assert.equal(map.lookup(0x1080n)?.function, 'old');
+    assert.equal(map.lookup(0x1100n), undefined);
+    assert.equal(map.lookup(0x2005n)?.file, '/b.py');
+    // code moved by the GC: a new entry over the same addresses wins; a half-written line waits
+    appendFileSync(file, '1040 20 JS:*new /a.js:2:1\n3000 10 JS:*la');
+    assert.equal(map.refresh(), true);
+    assert.equal(map.lookup(0x1050n)?.function, 'new');
+    assert.equal(map.lookup(0x3000n), undefined);
+    appendFileSync(file, 'ter /a.js:9:1\n');
+    map.refresh();
+    assert.equal(map.lookup(0x3000n)?.function, 'later');
+    assert.equal(map.refresh(), false, 'nothing new');
+  });
+
+  it('skips over-long lines whole and reads past them', () => {
+    const file = join(dir, 'perf-2.map');
+    writeFileSync(file, `1000 10 JS:~${'x'.repeat(10_000)} /a.js:1:1\n2000 10 JS:~ok /a.js:1:1\n`);
+    const map = new PerfMap(file, me);
+    map.refresh();
+    assert.equal(map.lookup(0x1000n), undefined);
+    assert.equal(map.lookup(0x2000n)?.function, 'ok');
+  });
+
+  it('reads no symbolic link, no FIFO (it would block), no file of another user', () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, '1000 10 JS:~f /a.js:1:1\n');
+    const link = join(dir, 'perf-3.map');
+    symlinkSync(target, link);
+    const viaLink = new PerfMap(link, me);
+    assert.equal(viaLink.refresh(), false);
+    assert.match(viaLink.problem ?? '', /cannot be read \(ELOOP\)/);
+    const fifo = join(dir, 'perf-4.map');
+    execFileSync('mkfifo', [fifo]);
+    const viaFifo = new PerfMap(fifo, me);
+    assert.equal(viaFifo.refresh(), false);
+    assert.match(viaFifo.problem ?? '', /not a regular file/);
+    const other = new PerfMap(target, () => me() + 1);
+    if (me() !== 0) {
+      assert.equal(other.refresh(), false);
+      assert.match(other.problem ?? '', /another user/);
+    } else {
+      assert.equal(other.refresh(), true, "root's own file is accepted for any process");
+    }
+  });
+
+  it('names the map and says why when it cannot name a frame', () => {
+    const file = join(dir, 'perf-5.map');
+    writeFileSync(file, '1000 10 JS:~f /a.js:1:1\n');
+    const maps = new PerfMaps((pid) => ({ path: `/tmp/perf-${pid}.map`, readable: pid === 5 ? { file } : { problem: 'unreadable root' } }));
+    const hit = maps.lookup(5, 0x1004n);
+    assert.ok('symbol' in hit && hit.symbol.function === 'f' && hit.map === '/tmp/perf-5.map');
+    const miss = maps.lookup(5, 0x9000n);
+    assert.ok('problem' in miss && miss.problem === 'not in /tmp/perf-5.map');
+    const none = maps.lookup(6, 0x1004n);
+    assert.ok('problem' in none && none.problem === 'unreadable root');
+  });
+});

@@ -1,0 +1,54 @@
+import * as assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StackInfo } from '../model/assembler';
+import { MapTables } from '../model/maps';
+import { PerfMaps } from './perfMap';
+import { StackResolver } from './stacks';
+
+describe('StackResolver: frames in JIT code', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-jit-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A process with CPython's trampoline arena (anonymous, executable) and V8-like code in no known mapping. */
+  function trace(frames: bigint[]): { maps: MapTables; stacks: Map<bigint, StackInfo>; symbols: Map<bigint, never[]> } {
+    const maps = new MapTables();
+    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 8, pid: 7, dev: 0, ts: 0, start: 0x7000n, end: 0x8000n, pgoff: 0, ino: 0, buildId: new Uint8Array(20), path: '' });
+    const stacks = new Map<bigint, StackInfo>([[1n, { id: 1n, pid: 7, gen: 0, frames, spSlots: 0, flags: 0 }]]);
+    return { maps, stacks, symbols: new Map() };
+  }
+
+  it("names the frames from the process's perf map, return addresses looked up before the call's end", () => {
+    const file = join(dir, 'perf-7.map');
+    writeFileSync(file, '7000 b py::read_blocking:/srv/app.py\n100000 40 JS:~blockLoop /srv/app.js:17:19\n');
+    const maps = new PerfMaps(() => ({ path: '/tmp/perf-7.map', readable: { file } }));
+    const r = new StackResolver(trace([0x7004n, 0x100040n]), null, null, [], null, maps);
+    const s = r.resolve(1n);
+    assert.deepEqual(s?.frames.map((f) => [f.function, f.file, f.line, f.module, f.problem]), [
+      ['read_blocking', '/srv/app.py', null, '/tmp/perf-7.map', "the runtime's perf map gives no line"],
+      // 0x100040 is the return address right after the function's last byte: the call is in it
+      ['blockLoop', '/srv/app.js', 17, '/tmp/perf-7.map', null],
+    ]);
+    assert.equal(r.settled(1n), true);
+  });
+
+  it('resolves again a stack whose JIT code the map did not name yet, once it does', () => {
+    const file = join(dir, 'perf-7.map');
+    writeFileSync(file, '');
+    const maps = new PerfMaps(() => ({ path: '/tmp/perf-7.map', readable: { file } }));
+    const r = new StackResolver(trace([0x7010n]), null, null, [], null, maps);
+    assert.match(r.resolve(1n)?.frames[0].problem ?? '', /^anonymous executable memory \(JIT\?\): \/tmp\/perf-7\.map is empty/);
+    assert.equal(r.settled(1n), false);
+    appendFileSync(file, '7010 20 py::handler:/srv/app.py\n');
+    assert.equal(r.resolve(1n)?.frames[0].function, 'handler');
+    assert.equal(r.settled(1n), true);
+  });
+
+  it('reads no perf map when not recording (a saved trace keeps its frames in its symbol section)', () => {
+    const r = new StackResolver(trace([0x7010n]), null);
+    assert.equal(r.resolve(1n)?.frames[0].problem, 'anonymous executable memory (JIT?)');
+    assert.equal(r.settled(1n), true);
+  });
+});

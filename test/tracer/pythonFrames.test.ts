@@ -1,0 +1,37 @@
+/**
+ * Python functions in the stacks: a Python 3.12+ asyncio coroutine blocks its event loop reading a
+ * FIFO; launched (iolens sets PYTHONPERFSUPPORT=1) and attached (started with -X perf), each
+ * blocking read's stack names the coroutine's function and file (CPython's perf map gives no line),
+ * and that frame is the event's location. The Python frames lie beyond libpython's, which pyenv's
+ * and Debian's builds compile without frame pointers: they are reached only by the CFI unwinding
+ * of stack snapshots (issue 10, wp-unwind).
+ */
+import * as assert from 'node:assert/strict';
+import { cleanup, recordAttachCommand, recordLaunch, requireBackend, type Recording } from './harness';
+import { PYTHON_FIXTURE, checkReads, pythonWithPerf, removePerfMaps } from './runtimeFrames';
+
+describe('Python functions in the stacks', function () {
+  this.timeout(120000);
+  let rec: Recording | undefined;
+  afterEach(() => {
+    if (rec) removePerfMaps(rec);
+    cleanup(rec);
+    rec = undefined;
+  });
+
+  it('names the Python coroutine and file of a launched Python 3.12+ (ebpf)', async function () {
+    requireBackend(this, 'ebpf');
+    const python = pythonWithPerf();
+    rec = await recordLaunch([python, PYTHON_FIXTURE], [], 60000, 'ebpf');
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.match(rec.stderr, /Python functions in the stacks: python runs with PYTHONPERFSUPPORT=1/);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+  });
+
+  it('names the Python coroutine and file of an attached Python 3.12+ started with -X perf (ebpf)', async function () {
+    requireBackend(this, 'ebpf');
+    rec = await recordAttachCommand([pythonWithPerf(), '-X', 'perf', PYTHON_FIXTURE, '--wait'], [], undefined, 60000, 'ebpf');
+    assert.equal(rec.code, 0, rec.stderr);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * JavaScript functions in the stacks (symbols/perfMap.ts, tracer/runtimes.ts): a Node.js timer
+ * blocks its event loop reading a FIFO; launched (iolens passes V8's flags itself) and attached
+ * (the program started with them), each blocking read's stack names the fixture's function at its
+ * line, and that frame is the event's location. The saved trace resolves them without the process
+ * or its perf map. Python: pythonFrames.test.ts.
+ */
+import * as assert from 'node:assert/strict';
+import { BACKENDS, cleanup, recordAttachCommand, recordLaunch, requireBackend, type Recording } from './harness';
+import { NODE_FIXTURE, blockingReads, checkReads, lineOf, removePerfMaps } from './runtimeFrames';
+
+describe('JavaScript functions in the stacks', function () {
+  this.timeout(120000);
+  let rec: Recording | undefined;
+  afterEach(() => {
+    if (rec) removePerfMaps(rec);
+    cleanup(rec);
+    rec = undefined;
+  });
+
+
+  for (const backend of BACKENDS) {
+    it(`names the JavaScript function and line of a launched node (${backend})`, async function () {
+      requireBackend(this, backend);
+      rec = await recordLaunch(['node', NODE_FIXTURE], [], 60000, backend);
+      assert.equal(rec.code, 0, rec.stderr);
+      assert.match(rec.stderr, /JavaScript functions in the stacks: node runs with NODE_OPTIONS="--perf-basic-prof-only-functions --interpreted-frames-native-stack"/);
+      await checkReads(rec, NODE_FIXTURE, 'blockLoop', lineOf(NODE_FIXTURE, 'function blockLoop('));
+    });
+
+    it(`names the JavaScript function of an attached node started with the flags (${backend})`, async function () {
+      requireBackend(this, backend);
+      rec = await recordAttachCommand(['node', '--perf-basic-prof-only-functions', '--interpreted-frames-native-stack', NODE_FIXTURE, '--wait'], [], undefined, 60000, backend);
+      assert.equal(rec.code, 0, rec.stderr);
+      assert.doesNotMatch(rec.stderr, /without a perf map/);
+      await checkReads(rec, NODE_FIXTURE, 'blockLoop', lineOf(NODE_FIXTURE, 'function blockLoop('));
+    });
+  }
+
+  it('says how to restart an attached node that writes no perf map', async function () {
+    requireBackend(this, 'ebpf');
+    rec = await recordAttachCommand(['node', NODE_FIXTURE, '--wait'], [], undefined, 60000, 'ebpf');
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.match(rec.stderr, /runs Node\.js without a perf map .* restart it with NODE_OPTIONS="--perf-basic-prof-only-functions --interpreted-frames-native-stack"/);
+    assert.equal(blockingReads(rec).length, 3);
+  });
+});
