@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
-import { decodeSnapshot, unwindSnapshot, type UnwindContext } from './cfiUnwind';
+import { decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot, type UnwindContext } from './cfiUnwind';
 import type { DwarfOp, UnwindRule } from './native';
 
 const SP = 0x7ffd0000n;
@@ -41,6 +41,20 @@ describe('cfiUnwind', () => {
     const r = unwindSnapshot(s, context(rules));
     assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x3020n, 0x4030n]);
     assert.equal(r.end, 'complete');
+  });
+
+  it('unwinds JIT code a perf map names by its frame pointer, and still checks each return address', () => {
+    // syscall wrapper (CFA sp+8) -> JIT function (rbp frame at sp+0x100) -> _start
+    const rules: [bigint, bigint, UnwindRule][] = [[0x1000n, 0x2000n, frameless(8)], [0x2000n, 0x3000n, FRAME_POINTER_RULE], [0x4000n, 0x5000n, outermost]];
+    const bp = SP + 0x100n;
+    const words: [number, bigint][] = [[0, 0x2010n], [0x100 / 8, SP + 0x200n], [0x100 / 8 + 1, 0x4030n]];
+    const r = unwindSnapshot(decodeSnapshot(record(0x1100n, bp, words), 16384, false, false), context(rules));
+    assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x4030n]);
+    assert.equal(r.end, 'complete');
+    // the same frame whose saved return address is no code: the stack ends there, nothing guessed
+    const bad = unwindSnapshot(decodeSnapshot(record(0x1100n, bp, [[0, 0x2010n], [0x100 / 8, SP + 0x200n], [0x100 / 8 + 1, SP + 0x300n]]), 16384, false, false), context(rules));
+    assert.deepEqual(bad.addrs, [0x1100n, 0x2010n]);
+    assert.equal(bad.end, 'not_code');
   });
 
   it('says the window was too small when a return address lies beyond it', () => {

@@ -43,6 +43,14 @@ export interface UnwoundStack {
   readonly why: string;
 }
 
+/**
+ * The rule of code that keeps a frame pointer and has no unwind table: JIT code a runtime's perf map
+ * names (V8's functions, CPython's perf trampolines), which sets up `push rbp; mov rbp, rsp` —
+ * CFA = rbp + 16, the return address at rbp + 8, the caller's rbp at rbp. Its return address is
+ * still checked like any other (a slot the tracer sent, inside the process's code).
+ */
+export const FRAME_POINTER_RULE: UnwindRule = { cfa: [[0x76, 16, 0]], returnAddress: [[0x76, 8, 0]], framePointer: [[0x76, 0, 0]], signal: false };
+
 /** Frames an unwind follows at most (deeper stacks end with depth_limit). */
 export const MAX_UNWIND_FRAMES = 128;
 

@@ -11,7 +11,7 @@ import { StackEndNames, StackFlag, type StackEndName } from '../../../../protoco
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { decodeSnapshot, unwindSnapshot } from './cfiUnwind';
+import { decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
 
@@ -297,10 +297,8 @@ export class StackResolver {
   private unwound(info: StackInfo): { addrs: bigint[]; end: StackEndName; why: string } {
     const snap = decodeSnapshot(info.frames, info.spSlots, (info.flags & StackFlag.snapshot_unreadable) !== 0, (info.flags & StackFlag.snapshot_full) !== 0);
     return unwindSnapshot(snap, {
-      isCode: (addr) => {
-        const m = this.trace.maps.find(info.pid, addr, info.gen);
-        return m !== undefined;
-      },
+      // JIT code is often in no mapping (V8 makes its code space executable with mprotect)
+      isCode: (addr) => this.trace.maps.find(info.pid, addr, info.gen) !== undefined || this.namedByPerfMap(info, addr),
       ruleAt: (pc, isReturn) => this.ruleAt(info, pc, isReturn),
     });
   }
@@ -309,6 +307,7 @@ export class StackResolver {
   private ruleAt(info: StackInfo, pc: bigint, isReturn: boolean): UnwindRule | string {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
     const at = `0x${pc.toString(16)}`;
+    if ((!m || m.anonymous) && this.namedByPerfMap(info, isReturn ? pc - 1n : pc)) return FRAME_POINTER_RULE;
     if (!m) return `${at} is in no known executable mapping`;
     if (m.vdso) return `${at} is in the vdso, whose unwind table is not read`;
     if (m.anonymous) return `${at} is in anonymous executable memory (JIT?), which has no unwind table`;
@@ -396,6 +395,11 @@ export class StackResolver {
    * The frame a process's perf map names at addr; null when it names none and the address is in
    * no mapping; a frame saying why when the address is in anonymous executable memory.
    */
+  /** The process's perf map names a function at addr (JIT code). */
+  private namedByPerfMap(info: StackInfo, addr: bigint): boolean {
+    return this.perfMaps !== null && !('problem' in this.perfMaps.lookup(info.pid, addr));
+  }
+
   private jitFrame(info: StackInfo, addr: bigint, index: number): StackFrame | null {
     const found = (this.perfMaps as PerfMaps).lookup(info.pid, index === 0 ? addr : addr - 1n);
     if ('problem' in found) {
