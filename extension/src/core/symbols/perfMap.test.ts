@@ -93,4 +93,25 @@ describe('perf maps', () => {
     const none = maps.lookup(6, 0x1004n);
     assert.ok('problem' in none && none.problem === 'unreadable root');
   });
+
+  it('names the frames of a process gone since when its map was prefetched while it ran, and only then', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn('sleep', ['30']);
+    const pid = child.pid as number;
+    const file = join(dir, `perf-${pid}.map`);
+    writeFileSync(file, '1000 10 py::read_blocking:/app/block_loop.py\n');
+    const other = join(dir, 'perf-other.map');
+    writeFileSync(other, '1000 10 py::read_blocking:/app/block_loop.py\n');
+    const maps = new PerfMaps((p) => ({ path: `/tmp/perf-${p}.map`, readable: { file } }));
+    const late = new PerfMaps(() => ({ path: `/tmp/perf-${pid}.map`, readable: { file: other } }));
+    maps.prefetch(pid);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill();
+    await exited;
+    const hit = maps.lookup(pid, 0x1004n);
+    assert.ok('symbol' in hit && hit.symbol.function === 'read_blocking', 'problem' in hit ? hit.problem : hit.symbol.function);
+    // never read while the process lived: its pid may name another process by now
+    const miss = late.lookup(pid, 0x1004n);
+    assert.ok('problem' in miss && /was not read while the process ran/.test(miss.problem), 'problem' in miss ? miss.problem : 'named');
+  });
 });

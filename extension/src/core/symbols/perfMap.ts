@@ -247,6 +247,16 @@ export class PerfMaps {
   }
 
   /**
+   * Read what process pid appended to its map so far, while it runs: a stack of it just arrived,
+   * and once the process has exited its map is trusted only if it was read while it ran (a short
+   * program launched traced is often gone before its stacks are resolved).
+   */
+  prefetch(pid: number): void {
+    const known = this.map(pid);
+    if (!('problem' in known)) known.map.refresh();
+  }
+
+  /**
    * The symbol at addr in process pid, or why there is none. A miss reads what the process
    * appended since (the entry of code compiled a moment ago).
    */

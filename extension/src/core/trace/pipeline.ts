@@ -61,6 +61,8 @@ export class TracePipeline {
   readonly resolver: StackResolver;
   /** Why stacks cannot be resolved, when they cannot. */
   readonly symbolizerError: string | null;
+  /** The perf maps of a live target's runtimes (liveRoots), else null. */
+  private readonly perfMaps: PerfMaps | null;
   /** A live target's container file system (liveRoots), else null. */
   readonly containerRoots: ContainerRoots | null;
   /**
@@ -79,6 +81,7 @@ export class TracePipeline {
         record: (r) => {
           this.trace.push(r);
           if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
+          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid);
         },
         skipped: (kind) => {
           if (!EVENT_KINDS.has(kind)) return;
@@ -93,8 +96,8 @@ export class TracePipeline {
     if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
     this.symbolizerError = error;
     this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
-    const perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, perfMaps);
+    this.perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
