@@ -19,7 +19,7 @@ import { UserError } from '../errors';
 
 const EMPTY = new Uint8Array(0);
 /** The largest header the reader accepts. */
-const HEADER_MAX = 4096;
+export const HEADER_MAX = 4096;
 const NOT_A_STREAM = 'not an iolens stream (bad magic bytes at the start)';
 const NOT_A_STREAM_FIX = 'Open a trace written by I/O Lens (Save Trace…, `iolens record -o`, `iolens-tracer --output`).';
 

@@ -11,6 +11,7 @@ import {
 } from './format';
 import { unpackRecords } from './packing';
 import { UserError } from '../errors';
+import { HEADER_MAX } from '../stream/reader';
 
 /** Bytes of a format-1 file handed on at a time. */
 const CHUNK = 1 << 20;
@@ -88,6 +89,7 @@ export function* streamChunks(src: ByteSource, state: FileReadState): Generator<
     throw new UserError('trace', `this trace file is of format ${version}; this iolens reads formats up to ${FILE_VERSION}: update iolens`, 'Update I/O Lens.', 8);
   }
   const headerLength = head.getUint32(12, true);
+  if (headerLength > HEADER_MAX) throw new UserError('trace', `bad stream header length ${headerLength} in the file header`, 'The file is damaged at its start: nothing in it can be read.', 12);
   const streamHeader = src.read(FILE_HEADER_SIZE, headerLength);
   if (streamHeader.length < headerLength) {
     state.warnings.push('the file ends inside its header: it holds no recording');
@@ -183,6 +185,7 @@ export function readTraceIndex(src: ByteSource, fileSize: number): TraceIndex | 
   const start = src.read(0, FILE_HEADER_SIZE);
   if (start.length < FILE_HEADER_SIZE || !isFileMagic(start)) return undefined;
   const headerLength = new DataView(start.buffer, start.byteOffset, start.byteLength).getUint32(12, true);
+  if (headerLength > HEADER_MAX) return undefined;
   const streamHeader = src.read(FILE_HEADER_SIZE, headerLength);
   const first = FILE_HEADER_SIZE + headerLength;
   const indexAt = fileSize >= first + FOOTER_SIZE ? readFooterTail(src.read(fileSize - FOOTER_SIZE, FOOTER_SIZE)) : undefined;

@@ -44,6 +44,9 @@ export const BLOCK_MAX_RECORDS = 32768;
 export const BLOCK_MAX_BYTES = 4 << 20;
 export const BLOCK_MAX_MS = 1000;
 
+/** More than any block this code writes holds or decodes to: a header that says more is damaged. */
+const BLOCK_LIMIT = 4 * BLOCK_MAX_BYTES;
+
 /** What a block holds. */
 export const BlockType = { records: 1, raw: 2, index: 3 } as const;
 /** How a block's payload is compressed. */
@@ -118,11 +121,11 @@ export function readBlockHeader(v: DataView, at: number, offset: number): BlockI
   if (v.byteLength - at < BLOCK_HEADER_SIZE || v.getUint32(at, true) !== BLOCK_MAGIC) return undefined;
   const type = v.getUint8(at + 4);
   const codec = v.getUint8(at + 5);
-  if (type < BlockType.records || type > BlockType.index || codec > Codec.brotli) return undefined;
+  const payloadLength = v.getUint32(at + 8, true);
+  const streamBytes = v.getUint32(at + 12, true);
+  if (type < BlockType.records || type > BlockType.index || codec > Codec.brotli || payloadLength > BLOCK_LIMIT || streamBytes > BLOCK_LIMIT) return undefined;
   return {
-    offset, type, codec,
-    payloadLength: v.getUint32(at + 8, true),
-    streamBytes: v.getUint32(at + 12, true),
+    offset, type, codec, payloadLength, streamBytes,
     records: v.getUint32(at + 16, true),
     events: v.getUint32(at + 20, true),
     firstTs: Number(v.getBigUint64(at + 24, true)),
@@ -132,7 +135,7 @@ export function readBlockHeader(v: DataView, at: number, offset: number): BlockI
 
 /** Decompress a block's payload (throws on a damaged one). */
 export function decompressPayload(info: BlockInfo, payload: Uint8Array): Uint8Array {
-  return info.codec === Codec.brotli ? brotliDecompressSync(payload) : payload;
+  return info.codec === Codec.brotli ? brotliDecompressSync(payload, { maxOutputLength: 2 * info.streamBytes + 1024 } /* packing's most */) : payload;
 }
 
 /** The footer: an index block listing `blocks`, then the tail that points at it. */
