@@ -8,8 +8,10 @@
  * does not know included): nothing here depends on a record's fields, so a new kind needs no code.
  *
  * Layout: varint count; per record varint kind, varint size/8; then for each kind in order of first
- * appearance, for each word index w ≥ 1 up to its longest record: a mode byte (0 as is, 1 deltas)
- * and one varint per record of the kind that has word w.
+ * appearance, for each word index w ≥ 1 up to its longest record: a mode byte (0 as is, 1 deltas),
+ * the column's length in bytes (varint), and one varint per record of the kind that has word w. The
+ * lengths let the decoder write the records in order, reading every column at once (its writes
+ * then go through memory once, not once per column).
  */
 
 /** Thrown when packed bytes are malformed (a damaged file). */
@@ -74,7 +76,7 @@ export function packRecords(records: Uint8Array): Uint8Array {
     starts[count++] = w;
     w += size;
   }
-  const out = new Uint8Array(10 + count * 6 + words.length * 5 + 256);
+  const out = new Uint8Array(10 + count * 6 + words.length * 10 + 256);
   let p = putVarint(out, 0, count);
   for (let i = 0; i < count; i++) {
     p = putVarint(out, p, words[starts[i]] & 0xffff);
@@ -96,6 +98,7 @@ export function packRecords(records: Uint8Array): Uint8Array {
       }
       const deltas = delta < raw;
       out[p++] = deltas ? 1 : 0;
+      p = putVarint(out, p, deltas ? delta : raw);
       prev = 0;
       for (let i = 0; i < list.length; i++) {
         const at = list[i];
@@ -146,38 +149,63 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
     w += size;
   }
   if (w !== words.length) throw new PackingError(`packed records fill ${w * 4} of ${rawLength} bytes`);
+  // where each kind's columns are: cursor, end and mode of column k at [k]
+  const columns = new Map<number, { at: Int32Array; end: Int32Array; deltas: Uint8Array; prev: Uint32Array }>();
   for (const list of groupByKind(words, starts, count)) {
     const most = longest(words, list);
+    const c = { at: new Int32Array(most), end: new Int32Array(most), deltas: new Uint8Array(most), prev: new Uint32Array(most) };
     for (let k = 1; k < most; k++) {
-      const deltas = packed[p++] === 1;
-      let prev = 0;
-      for (let i = 0; i < list.length; i++) {
-        const at = list[i];
-        if (words[at] >>> 18 <= k) continue;
-        // a varint, read without bounds checks (past the end reads undefined, i.e. 0): checked per column
-        let b = packed[p++];
-        let z = b & 0x7f;
-        if (b >= 0x80) {
-          b = packed[p++];
-          z |= (b & 0x7f) << 7;
-          if (b >= 0x80) {
-            b = packed[p++];
-            z |= (b & 0x7f) << 14;
-            if (b >= 0x80) {
-              b = packed[p++];
-              z |= (b & 0x7f) << 21;
-              if (b >= 0x80) z |= (packed[p++] & 0x0f) << 28;
-            }
-          }
-        }
-        z >>>= 0;
-        const v = deltas ? (prev + ((z >>> 1) ^ -(z & 1))) >>> 0 : z;
-        words[at + k] = v;
-        prev = v;
-      }
-      if (p > packed.length) throw new PackingError('packed records end early');
+      if (p >= packed.length) throw new PackingError('packed records end early');
+      c.deltas[k] = packed[p++];
+      const length = get();
+      c.at[k] = p;
+      p += length;
+      c.end[k] = p;
     }
+    columns.set(words[list[0]] & 0xffff, c);
   }
   if (p !== packed.length) throw new PackingError('packed block has trailing bytes');
+  let kind = -1;
+  let cursor = new Int32Array(0);
+  let modes = new Uint8Array(0);
+  let prev = new Uint32Array(0);
+  for (let i = 0; i < count; i++) {
+    const at = starts[i];
+    if ((words[at] & 0xffff) !== kind) {
+      kind = words[at] & 0xffff;
+      const c = columns.get(kind)!;
+      cursor = c.at;
+      modes = c.deltas;
+      prev = c.prev;
+    }
+    const size = words[at] >>> 18;
+    for (let k = 1; k < size; k++) {
+      // a varint, read without bounds checks (past the end reads undefined, i.e. 0): checked per column below
+      let q = cursor[k];
+      let b = packed[q++];
+      let z = b & 0x7f;
+      if (b >= 0x80) {
+        b = packed[q++];
+        z |= (b & 0x7f) << 7;
+        if (b >= 0x80) {
+          b = packed[q++];
+          z |= (b & 0x7f) << 14;
+          if (b >= 0x80) {
+            b = packed[q++];
+            z |= (b & 0x7f) << 21;
+            if (b >= 0x80) z |= (packed[q++] & 0x0f) << 28;
+          }
+        }
+      }
+      cursor[k] = q;
+      z >>>= 0;
+      const v = modes[k] === 1 ? (prev[k] + ((z >>> 1) ^ -(z & 1))) >>> 0 : z;
+      words[at + k] = v;
+      prev[k] = v;
+    }
+  }
+  for (const c of columns.values()) {
+    for (let k = 1; k < c.at.length; k++) if (c.at[k] !== c.end[k]) throw new PackingError('a packed column does not match its length');
+  }
   return out;
 }
