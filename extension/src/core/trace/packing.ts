@@ -7,12 +7,19 @@
  * sees long repetitive columns. It works on any record the stream may hold (a kind this version
  * does not know included): nothing here depends on a record's fields, so a new kind needs no code.
  *
+ * Records of a kind whose columns hardly shrink (text: paths, names, source files) are kept as rows,
+ * their bytes as they are, which the compressor handles better than text cut into columns.
+ *
  * Layout: varint count; per record varint kind, varint size/8; then for each kind in order of first
- * appearance, for each word index w ≥ 1 up to its longest record: a mode byte (0 as is, 1 deltas),
- * the column's length in bytes (varint), and one varint per record of the kind that has word w. The
- * lengths let the decoder write the records in order, reading every column at once (its writes
- * then go through memory once, not once per column).
+ * appearance a layout byte: ROWS, then each record's bytes after its first word, in order; or
+ * COLUMNS, then for each word index w ≥ 1 up to its longest record: a mode byte (0 as is, 1
+ * deltas), the column's length in bytes (varint), and one varint per record of the kind that has
+ * word w. The lengths let the decoder write the records in order, reading every column at once
+ * (its writes then go through memory once, not once per column).
  */
+
+const COLUMNS = 0;
+const ROWS = 1;
 
 /** Thrown when packed bytes are malformed (a damaged file). */
 export class PackingError extends Error {}
@@ -84,6 +91,12 @@ export function packRecords(records: Uint8Array): Uint8Array {
   }
   for (const list of groupByKind(words, starts, count)) {
     const most = longest(words, list);
+    // each column's mode and length, and what rows would take
+    const deltas = new Uint8Array(most);
+    const lengths = new Int32Array(most);
+    let columns = 0;
+    let rows = 0;
+    for (let i = 0; i < list.length; i++) rows += ((words[list[i]] >>> 18) - 1) * 4;
     for (let k = 1; k < most; k++) {
       let raw = 0;
       let delta = 0;
@@ -96,15 +109,30 @@ export function packRecords(records: Uint8Array): Uint8Array {
         delta += varintSize(zigzagDelta(v, prev));
         prev = v;
       }
-      const deltas = delta < raw;
-      out[p++] = deltas ? 1 : 0;
-      p = putVarint(out, p, deltas ? delta : raw);
-      prev = 0;
+      deltas[k] = delta < raw ? 1 : 0;
+      lengths[k] = Math.min(raw, delta);
+      columns += lengths[k] + 2;
+    }
+    if (columns * 2 > rows) {
+      out[p++] = ROWS;
+      for (let i = 0; i < list.length; i++) {
+        const at = list[i];
+        const bytes = src.subarray((at + 1) * 4, (at + (words[at] >>> 18)) * 4);
+        out.set(bytes, p);
+        p += bytes.length;
+      }
+      continue;
+    }
+    out[p++] = COLUMNS;
+    for (let k = 1; k < most; k++) {
+      out[p++] = deltas[k];
+      p = putVarint(out, p, lengths[k]);
+      let prev = 0;
       for (let i = 0; i < list.length; i++) {
         const at = list[i];
         if (words[at] >>> 18 <= k) continue;
         let v = words[at + k];
-        if (deltas) {
+        if (deltas[k]) {
           const d = zigzagDelta(v, prev);
           prev = v;
           v = d;
@@ -150,11 +178,19 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
   }
   if (w !== words.length) throw new PackingError(`packed records fill ${w * 4} of ${rawLength} bytes`);
   // where each kind's columns are: cursor, end and mode of column k at [k]
-  const columns = new Map<number, { at: Int32Array; end: Int32Array; deltas: Uint8Array; prev: Uint32Array }>();
+  const columns = new Map<number, { at: Int32Array; end: Int32Array; deltas: Uint8Array; prev: Uint32Array; rows: boolean }>();
   for (const list of groupByKind(words, starts, count)) {
     const most = longest(words, list);
-    const c = { at: new Int32Array(most), end: new Int32Array(most), deltas: new Uint8Array(most), prev: new Uint32Array(most) };
-    for (let k = 1; k < most; k++) {
+    const c = { at: new Int32Array(most), end: new Int32Array(most), deltas: new Uint8Array(most), prev: new Uint32Array(most), rows: false };
+    if (p >= packed.length) throw new PackingError('packed records end early');
+    c.rows = packed[p++] === ROWS;
+    if (c.rows) {
+      // the rows' bytes: cursor and end at [0]
+      c.at[0] = p;
+      for (let i = 0; i < list.length; i++) p += ((words[list[i]] >>> 18) - 1) * 4;
+      c.end[0] = p;
+    }
+    for (let k = 1; k < most && !c.rows; k++) {
       if (p >= packed.length) throw new PackingError('packed records end early');
       c.deltas[k] = packed[p++];
       const length = get();
@@ -166,9 +202,10 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
   }
   if (p !== packed.length) throw new PackingError('packed block has trailing bytes');
   let kind = -1;
-  let cursor = new Int32Array(0);
-  let modes = new Uint8Array(0);
-  let prev = new Uint32Array(0);
+  let cursor: Int32Array = new Int32Array(0);
+  let modes: Uint8Array = new Uint8Array(0);
+  let prev: Uint32Array = new Uint32Array(0);
+  let rows = false;
   for (let i = 0; i < count; i++) {
     const at = starts[i];
     if ((words[at] & 0xffff) !== kind) {
@@ -177,8 +214,17 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
       cursor = c.at;
       modes = c.deltas;
       prev = c.prev;
+      rows = c.rows;
     }
     const size = words[at] >>> 18;
+    if (rows) {
+      const q = cursor[0];
+      const length = (size - 1) * 4;
+      if (q + length > packed.length) throw new PackingError('packed records end early');
+      out.set(packed.subarray(q, q + length), (at + 1) * 4);
+      cursor[0] = q + length;
+      continue;
+    }
     for (let k = 1; k < size; k++) {
       // a varint, read without bounds checks (past the end reads undefined, i.e. 0): checked per column below
       let q = cursor[k];
@@ -205,7 +251,7 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
     }
   }
   for (const c of columns.values()) {
-    for (let k = 1; k < c.at.length; k++) if (c.at[k] !== c.end[k]) throw new PackingError('a packed column does not match its length');
+    for (let k = 0; k < c.at.length; k++) if (c.at[k] !== c.end[k]) throw new PackingError('a packed column does not match its length');
   }
   return out;
 }
