@@ -53,11 +53,16 @@ export const BlockType = { records: 1, raw: 2, index: 3 } as const;
 export const Codec = { none: 0, brotli: 1 } as const;
 
 /**
- * Brotli at quality 4 with a 4 MiB window: measured on bench/store.ts against deflate and brotli 6
- * (docs/architecture.md, "Trace files"): the fastest to compress of the three, within 10% of the best
- * ratio once the records are packed.
+ * Brotli at quality 4 with a 4 MiB window: measured (bench/fileFormat.ts, docs/architecture.md,
+ * "Trace files") against deflate and brotli 6, the fastest to compress of the three and within a
+ * few percent of the best ratio once the records are packed. A small block (a short recording, a
+ * quiet second of a long one, the symbol section) gets the best quality, 11: 10% smaller, and on
+ * so few bytes it costs milliseconds.
  */
-const BROTLI = { params: { [zc.BROTLI_PARAM_QUALITY]: 4, [zc.BROTLI_PARAM_LGWIN]: 22 } };
+const brotliOptions = (bytes: number): { params: Record<number, number> } => ({
+  params: { [zc.BROTLI_PARAM_QUALITY]: bytes < SMALL_BLOCK ? 11 : 4, [zc.BROTLI_PARAM_LGWIN]: 22, [zc.BROTLI_PARAM_SIZE_HINT]: bytes },
+});
+const SMALL_BLOCK = 128 << 10;
 const compress = promisify(brotliCompress);
 
 /** A block's header, as read from the file or its index. */
@@ -97,7 +102,7 @@ export function isFileMagic(bytes: Uint8Array): boolean {
 
 /** A block: header and payload, ready to write. `info.offset` is ignored. */
 export async function encodeBlock(info: Omit<BlockInfo, 'offset' | 'payloadLength' | 'codec'>, content: Uint8Array): Promise<Uint8Array> {
-  const payload = info.type === BlockType.index ? content : await compress(content, BROTLI);
+  const payload = info.type === BlockType.index ? content : await compress(content, brotliOptions(content.length));
   const out = new Uint8Array(BLOCK_HEADER_SIZE + payload.length);
   writeBlockHeader(new DataView(out.buffer), 0, { ...info, offset: 0, payloadLength: payload.length, codec: info.type === BlockType.index ? Codec.none : Codec.brotli });
   out.set(payload, BLOCK_HEADER_SIZE);
