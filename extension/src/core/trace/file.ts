@@ -172,6 +172,9 @@ export class TraceFileWriter {
     if (this.mode === 'header') this.passthrough();
     if (this.mode === 'blocks') {
       this.builder.dropPartial();
+      // the records in their blocks first: the symbol section (slow to resolve) in blocks of its
+      // own, so that a crash while it is resolved loses none of the records
+      this.seal();
       if (!reader.error && reader.header && !this.builder.broken) {
         const section = encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver, budgetMs);
         for (const rec of section.records) this.builder.push(rec);
