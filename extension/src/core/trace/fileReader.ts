@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
-  BLOCK_HEADER_SIZE, BLOCK_MAX_MS, BlockType, FILE_HEADER_SIZE, FILE_MAGIC, FILE_VERSION, FOOTER_SIZE,
+  BLOCK_HEADER_SIZE, BlockType, FILE_HEADER_SIZE, FILE_MAGIC, FILE_VERSION, FOOTER_SIZE,
   decodeIndex, decompressPayload, isFileMagic, readBlockHeader, readFooterTail, type BlockInfo,
 } from './format';
 import { unpackRecords } from './packing';
@@ -101,6 +101,8 @@ export function* streamChunks(src: ByteSource, state: FileReadState): Generator<
   let n = 0;
   let firstTs = 0;
   let lastTs = 0;
+  /** The records after the last whole block, said as the time they come after. */
+  const after = (): string => (n && lastTs > firstTs ? `the records after the first ${ms(lastTs - firstTs)} of the recording` : 'the records after the start');
   const cut = (what: string): void => {
     const kept = n === 1 ? 'the 1 whole block before it is kept' : `the ${n} whole blocks before it are kept`;
     state.warnings.push(`the file ends inside block ${n + 1}: ${what} (it was cut short: a crash or a full disk); ${kept}`);
@@ -113,9 +115,9 @@ export function* streamChunks(src: ByteSource, state: FileReadState): Generator<
         state.warnings.push(`block ${n + 1} at offset ${at} is damaged (no block header there): everything after it is lost`);
       } else if (!bytes.length) {
         // cut right after a block: the records of the block being filled then are lost
-        state.warnings.push(`the file ends after block ${n} without its index (it was not finished: a crash?); at most the last ${ms(BLOCK_MAX_MS * 1e6)} of the recording ${n ? `after ${ms(lastTs - firstTs)} ` : ''}are lost`);
+        state.warnings.push(`the file ends after block ${n} without its index (it was not finished: a crash?); ${after()} that were not in a block yet are lost`);
       } else {
-        cut(`at most the last ${ms(BLOCK_MAX_MS * 1e6)} of the recording ${n ? `after ${ms(lastTs - firstTs)} ` : ''}are lost`);
+        cut(`${after()} are lost`);
       }
       return;
     }

@@ -41,7 +41,9 @@ const INDEX_ENTRY_SIZE = 8 + BLOCK_HEADER_SIZE;
  * stream, or BLOCK_MAX_MS after its first record came: a crash loses at most that much.
  */
 export const BLOCK_MAX_RECORDS = 32768;
+/** See BLOCK_MAX_RECORDS. */
 export const BLOCK_MAX_BYTES = 4 << 20;
+/** See BLOCK_MAX_RECORDS. */
 export const BLOCK_MAX_MS = 1000;
 
 /** More than any block this code writes holds or decodes to: a header that says more is damaged. */
