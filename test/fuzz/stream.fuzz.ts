@@ -185,7 +185,8 @@ async function saved(stream: Uint8Array, every: number): Promise<Uint8Array> {
 }
 
 describe('fuzzing the trace file reader (format 2 files)', function () {
-  const inputs = Math.ceil(Number(process.env.IOLENS_FUZZ_INPUTS ?? 1_000_000) / 10);
+  // each file costs about 40 times a stream input (decompression, several blocks): a fortieth of them
+  const inputs = Math.ceil(Number(process.env.IOLENS_FUZZ_INPUTS ?? 1_000_000) / 40);
   this.timeout(Math.max(60_000, inputs * 4));
 
   it(`survives ${inputs.toLocaleString('en-US')} damaged files with a clear message for each`, async () => {
