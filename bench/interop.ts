@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   try {
     if (only !== 'import') {
       const input = join(dir, 'synthetic.iolens');
-      writeSyntheticTrace(input, events, true);
+      await writeSyntheticTrace(input, events, true);
       say(`export: ${events.toLocaleString('en-US')} events (mixed: syscalls, AIO batches, signals, wake-ups, 7 symbolized stacks), ${(statSync(input).size / 2 ** 20).toFixed(0)} MiB .iolens`);
       say('format      events/s   median s   output MiB   bytes/event   peak RSS MiB   slices / instants / flows');
       {

@@ -5,16 +5,19 @@
  * the file read as the editor reads it (TraceSession.load, progressively): when the first events
  * can be shown, and how long a window request waits for the host while the rest is read.
  *
- *   npx tsx bench/store.ts [--events N]
+ * The file is written as a recording is saved (format 2); `--format 1` writes the stream itself,
+ * as files were before, to compare.
+ *
+ *   npx tsx bench/store.ts [--events N] [--format 1|2]
  */
-import { writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ns } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
-import { syntheticTrace } from './synthetic';
+import { writeSyntheticTrace } from './synthetic';
 
 /** A full garbage collection, without asking for `node --expose-gc`. */
 const collect: () => void = (() => {
@@ -81,16 +84,24 @@ async function main(): Promise<void> {
   const events = Number(process.argv.includes('--events') ? process.argv[process.argv.indexOf('--events') + 1] : 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-'));
   const file = join(dir, 'synthetic.iolens');
-  writeFileSync(file, syntheticTrace(events));
+  const format = process.argv.includes('--format') && process.argv[process.argv.indexOf('--format') + 1] === '1' ? 1 : 2;
+  const w0 = performance.now();
+  await writeSyntheticTrace(file, events, false, format);
+  const writeMs = performance.now() - w0;
+  const fileBytes = statSync(file).size;
   const before = await retained();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const session = await TraceSession.open(file);
   const openMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const openCpuMs = (cpu.user + cpu.system) / 1000;
   const heapMb = ((await retained()) - before) / 2 ** 20;
   const progressive = await readProgressively(file);
   const lines = [
-    `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB file, ${session.store.tracks.size} tracks`,
-    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC)`,
+    `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${session.store.tracks.size} tracks`,
+    `file (format ${format}): ${(fileBytes / 2 ** 20).toFixed(1)} MiB, ${(fileBytes / session.store.size).toFixed(2)} bytes an event, written in ${writeMs.toFixed(0)} ms`,
+    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, the steadier figure on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC)`,
     `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms; meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`,
     '',
     'window request, 1600 px wide, padded to 3 screens (the webview fetches a padded window):',

@@ -7,6 +7,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import * as wire from '../protocol/generated/wire';
+import { TraceFileWriter } from '../extension/src/core/trace/file';
+import { TracePipeline } from '../extension/src/core/trace/pipeline';
 
 const ORIGIN = 1e12;
 const PID = 1000;
@@ -106,12 +108,27 @@ export function syntheticTrace(events: number, mixed = false): Uint8Array {
   return out;
 }
 
-/** Write the trace to a file, chunk by chunk. */
-export function writeSyntheticTrace(path: string, events: number, mixed = false): void {
-  const fd = openSync(path, 'w');
-  try {
-    for (const c of syntheticChunks(events, mixed)) writeSync(fd, c);
-  } finally {
-    closeSync(fd);
+/**
+ * Write the trace to a file, chunk by chunk: as a recording is saved (TraceFileWriter, format 2),
+ * or with `format: 1` as the stream itself (what files were before format 2).
+ */
+export async function writeSyntheticTrace(path: string, events: number, mixed = false, format: 1 | 2 = 2): Promise<void> {
+  if (format === 1) {
+    const fd = openSync(path, 'w');
+    try {
+      for (const c of syntheticChunks(events, mixed)) writeSync(fd, c);
+    } finally {
+      closeSync(fd);
+    }
+    return;
   }
+  const writer = await TraceFileWriter.create(path);
+  const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
+  for (const c of syntheticChunks(events, mixed)) {
+    writer.write(c);
+    pipeline.push(c);
+    await writer.ready();
+  }
+  pipeline.end();
+  await writer.finish(pipeline);
 }

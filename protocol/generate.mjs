@@ -394,6 +394,14 @@ function genTs(schema) {
   for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.minSize}],`);
   L.push(']);');
   L.push('');
+  L.push('/** Where the u64 `ts` field (monotonic ns) sits in each record kind that has one. */');
+  L.push('export const RECORD_TS_OFFSET: ReadonlyMap<number, number> = new Map([');
+  for (const rec of schema.records) {
+    const ts = rec.fields.find((f) => f.name === 'ts');
+    if (ts) L.push(`  [${rec.kind}, ${ts.offset}],`);
+  }
+  L.push(']);');
+  L.push('');
   L.push('/**');
   L.push(' * Decodes the record of kind `kind` and `size` bytes at `off`, or returns undefined for a kind this');
   L.push(' * version does not know (readers skip it). The caller checks size >= RECORD_MIN_SIZE.');

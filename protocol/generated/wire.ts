@@ -2156,6 +2156,29 @@ export const RECORD_MIN_SIZE: ReadonlyMap<number, number> = new Map([
   [256, 40],
 ]);
 
+/** Where the u64 `ts` field (monotonic ns) sits in each record kind that has one. */
+export const RECORD_TS_OFFSET: ReadonlyMap<number, number> = new Map([
+  [3, 24],
+  [5, 16],
+  [6, 16],
+  [7, 16],
+  [8, 16],
+  [9, 16],
+  [10, 16],
+  [11, 16],
+  [12, 16],
+  [13, 16],
+  [14, 16],
+  [15, 16],
+  [16, 16],
+  [17, 16],
+  [18, 16],
+  [19, 16],
+  [21, 16],
+  [20, 24],
+  [22, 16],
+]);
+
 /**
  * Decodes the record of kind `kind` and `size` bytes at `off`, or returns undefined for a kind this
  * version does not know (readers skip it). The caller checks size >= RECORD_MIN_SIZE.

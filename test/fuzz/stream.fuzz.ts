@@ -5,7 +5,11 @@
  * window query and report (every eighth input) — and must never throw, never hang, and end with either the records read
  * or a clear message.
  *
+ * The same traces saved as files (format 2: compressed blocks) are mutated too, with damage aimed at
+ * the file's own structure (block headers, the footer), and read back through the file reader.
+ *
  *   npx mocha --require tsx/cjs --timeout 600000 test/fuzz/stream.fuzz.ts     (IOLENS_FUZZ_INPUTS=N to change)
+ *   npx mocha --require tsx/cjs --timeout 600000 test/fuzz/stream.fuzz.ts -g files   (the file format only)
  */
 import * as assert from 'node:assert/strict';
 import { ns } from '../../protocol/messages';
@@ -20,6 +24,12 @@ import { PID, StreamBuilder, sysId } from '../../extension/src/core/testing/synt
 import { sampleTrace } from '../../extension/src/core/testing/sampleTrace';
 import { TracePipeline } from '../../extension/src/core/trace/pipeline';
 import { Rng } from './rng';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isUserError } from '../../extension/src/core/errors';
+import { TraceFileWriter } from '../../extension/src/core/trace/file';
+import { bytesSource, decodeTraceBytes, readTraceIndex } from '../../extension/src/core/trace/fileReader';
 
 /** A second seed: lots of record kinds with tails, aio/uring pairs, signals, maps, stacks. */
 function richTrace(): Uint8Array {
@@ -151,5 +161,66 @@ describe('fuzzing the stream decoder and the trace loader', function () {
     }
     const secs = (Date.now() - started) / 1000;
     process.stderr.write(`      ${inputs.toLocaleString('en-US')} inputs in ${secs.toFixed(1)} s (${Math.round(inputs / secs).toLocaleString('en-US')}/s), ${broken.toLocaleString('en-US')} reported as malformed, slowest ${slowest.toFixed(1)} ms\n`);
+  });
+});
+
+/** A stream saved as a trace file (format 2), a block every `every` bytes of it. */
+async function saved(stream: Uint8Array, every: number): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), 'iolens-fuzz-'));
+  try {
+    const path = join(dir, 'seed.iolens');
+    const writer = await TraceFileWriter.create(path);
+    const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
+    for (let o = 0; o < stream.length; o += every) {
+      writer.write(stream.subarray(o, o + every));
+      pipeline.push(stream.subarray(o, o + every));
+      await writer.flush();
+    }
+    pipeline.end();
+    await writer.finish(pipeline);
+    return readFileSync(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('fuzzing the trace file reader (format 2 files)', function () {
+  // each file costs about 40 times a stream input (decompression, several blocks): a fortieth of them
+  const inputs = Math.ceil(Number(process.env.IOLENS_FUZZ_INPUTS ?? 1_000_000) / 40);
+  this.timeout(Math.max(60_000, inputs * 4));
+
+  it(`survives ${inputs.toLocaleString('en-US')} damaged files with a clear message for each`, async () => {
+    const seeds = [await saved(sampleTrace(), 512), await saved(richTrace(), 256)];
+    // where the file's own structure is: block headers and the footer
+    const structure = seeds.map((f) => {
+      const index = readTraceIndex(bytesSource(f), f.length);
+      assert.ok(index && index.blocks.length > 2, 'the seeds have several blocks');
+      return [...index.blocks.map((b) => b.offset), f.length - 16];
+    });
+    const r = new Rng(0xf11e);
+    let broken = 0;
+    for (let i = 0; i < inputs; i++) {
+      const k = i & 1;
+      let input = mutate(seeds[k], seeds[k ^ 1], r);
+      if (r.int(2) === 0 && input.length > 16) {
+        // a word of a block header (type, codec, lengths, counts, times) or of the footer
+        input = Uint8Array.from(input);
+        const at = Math.min(input.length - 4, structure[k][r.int(structure[k].length)] + 4 * r.int(10));
+        new DataView(input.buffer).setUint32(at, [0, 1, 0xffffffff, 0x7fffffff, r.int(2 ** 32)][r.int(5)], true);
+      }
+      let warnings: string[] = [];
+      try {
+        const file = decodeTraceBytes(input);
+        warnings = [...file.warnings, ...open(file.stream, 4096, i % 8 === 0)];
+      } catch (e) {
+        if (!isUserError(e)) assert.fail(`file #${i} (${input.length} bytes) threw: ${e instanceof Error ? e.stack : String(e)}`);
+        warnings = [e.message];
+      }
+      if (warnings.length) {
+        broken++;
+        for (const w of warnings) assert.ok(w.length > 10 && !/undefined|NaN|\[object/.test(w), `unclear message for file #${i}: ${w}`);
+      }
+    }
+    process.stderr.write(`      ${inputs.toLocaleString('en-US')} files, ${broken.toLocaleString('en-US')} reported as damaged\n`);
   });
 });

@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { decodeTraceBytes } from '../../extension/src/core/trace/fileReader';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TracePipeline } from '../../extension/src/core/trace/pipeline';
@@ -67,7 +68,7 @@ async function startFlood(dir: string, backend: Backend, mode: Mode, extra: stri
 function assertExactSummary(stderr: string, trace: string): EndRecord {
   const records = readRecords(trace);
   const whole = new TracePipeline(() => undefined, { symbolizer: null });
-  whole.push(readFileSync(trace));
+  whole.push(decodeTraceBytes(readFileSync(trace)).stream);
   whole.end();
   const events = whole.trace.events;
   const lost = records.reduce((n, r) => n + (r.kind === 'drop' ? r.count : 0), 0);

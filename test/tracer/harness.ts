@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { decodeTraceBytes } from '../../extension/src/core/trace/fileReader';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -293,7 +294,7 @@ export function run(
 export function readRecords(path: string): WireRecord[] {
   const out: WireRecord[] = [];
   const reader = new StreamReader({ record: (r) => out.push(r) });
-  reader.push(readFileSync(path));
+  reader.push(decodeTraceBytes(readFileSync(path)).stream);
   reader.end();
   return out;
 }

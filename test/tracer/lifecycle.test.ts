@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { decodeTraceBytes } from '../../extension/src/core/trace/fileReader';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamReader } from '../../extension/src/core/stream/reader';
@@ -34,7 +35,7 @@ async function longTarget(): Promise<{ child: ChildProcess; pid: number; exit: P
 function readEnd(path: string): { end: EndRecord | undefined; records: WireRecord[] } {
   const records: WireRecord[] = [];
   const reader = new StreamReader({ record: (r) => records.push(r) });
-  reader.push(readFileSync(path));
+  reader.push(decodeTraceBytes(readFileSync(path)).stream);
   reader.end();
   const end = records.find((r): r is EndRecord => r.kind === 'end');
   return { end, records };

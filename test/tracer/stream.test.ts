@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { bytesSource, decodeTraceBytes, readTraceIndex } from '../../extension/src/core/trace/fileReader';
 import { StreamReader } from '../../extension/src/core/stream/reader';
 import { Sys, type WireRecord } from '../../protocol/generated/wire';
 import { BACKENDS, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, type Recording } from './harness';
@@ -30,7 +31,7 @@ function fromKernel(r: WireRecord): boolean {
 function records(path: string): WireRecord[] {
   const out: WireRecord[] = [];
   const reader = new StreamReader({ record: (r) => out.push(r) });
-  reader.push(readFileSync(path));
+  reader.push(decodeTraceBytes(readFileSync(path)).stream);
   assert.equal(reader.end(), undefined);
   return out;
 }
@@ -87,11 +88,14 @@ describe('the event stream', function () {
     assert.ok(ms >= (backend === 'ebpf' ? 20 : 15) && ms < 50, `the stalled read lasted ${ms} ms at most`);
   });
 
-  it('opens a trace file cut short in the middle of a record, with a warning', async () => {
+  it('opens a trace file cut short inside its last block (the symbol section), with a warning', async () => {
     rec = await recordLaunch([fixture('epoll_stall'), '--iterations', '10'], [], 30000, 'ptrace');
     const bytes = readFileSync(rec.traceFile);
+    const index = readTraceIndex(bytesSource(bytes), bytes.length);
+    assert.ok(index && index.blocks.length >= 2, 'the records, then the symbol section in a block of its own');
+    const last = index.blocks[index.blocks.length - 1];
     const cut = `${rec.traceFile}.cut`;
-    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6) + 3));
+    writeFileSync(cut, bytes.subarray(0, last.offset + Math.floor(last.payloadLength / 2)));
     const out = await run(process.execPath, [CLI, 'report', cut]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stderr, /cut short/);

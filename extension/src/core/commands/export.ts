@@ -5,7 +5,7 @@
  * streams the events through the mapper into the writer, so memory stays bounded on traces of
  * millions of events.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TraceAnalyzer } from '../analysis/analyzer';
@@ -18,6 +18,7 @@ import { ExportMapper, type ExportCounts } from '../export/mapper';
 import type { ExportSink } from '../export/model';
 import { PerfettoWriter } from '../export/perfettoWriter';
 import { readTraceFile } from '../trace/file';
+import { rereadTraceStream } from '../trace/fileReader';
 import { TracePipeline } from '../trace/pipeline';
 
 /** The formats `export` writes. */
@@ -110,10 +111,10 @@ export async function exportTrace(input: string, output: string, o: ExportOption
     replay.trace.uioDevices,
   );
   box.mapper = mapper;
-  const input$ = createReadStream(input, { highWaterMark: 1 << 20 });
+  const input$ = rereadTraceStream(input);
   try {
     for await (const chunk of input$) {
-      const ok = replay.push(chunk as Buffer);
+      const ok = replay.push(chunk);
       if (waiting) {
         await Promise.race([waiting, failed]);
         waiting = null;
@@ -121,7 +122,7 @@ export async function exportTrace(input: string, output: string, o: ExportOption
       if (!ok) break;
     }
   } finally {
-    input$.destroy();
+    await input$.return(undefined);
   }
   replay.end();
   for (const f of placer.rest()) mapper.finding(f, first ?? 0);

@@ -2,7 +2,6 @@
  * `iolens report FILE` and `iolens dump FILE`: a trace file summarized and diagnosed, or replayed
  * event by event.
  */
-import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TraceAnalyzer } from '../analysis/analyzer';
@@ -16,6 +15,7 @@ import { ReportBuilder } from '../report/aggregate';
 import { reportJson } from '../report/json';
 import { renderReport, type ReportInput } from '../report/render';
 import { readTraceFile } from '../trace/file';
+import { rereadTraceStream } from '../trace/fileReader';
 import { TracePipeline } from '../trace/pipeline';
 
 /** Exit status of `report --fail-on` when a finding at least that severe exists. */
@@ -101,15 +101,13 @@ export async function dump(
     const text = events.map((e) => (o.jsonl ? json.lines(e) : formatEventLine(e, ctx) + '\n')).join('');
     if (text && !o.out.write(text)) await once(o.out, 'drain');
   };
-  const input = createReadStream(path, { highWaterMark: 1 << 20 });
-  for await (const chunk of input) {
-    const ok = replay.push(chunk as Buffer);
+  for await (const chunk of rereadTraceStream(path)) {
+    const ok = replay.push(chunk);
     const ready = batch;
     batch = [];
     await write(ready);
     if (!ok) break;
   }
-  input.destroy();
   replay.end();
   await write(batch);
   for (const w of warnings) o.err.write(`iolens: warning: ${path}: ${w}\n`);

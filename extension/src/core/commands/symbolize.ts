@@ -4,9 +4,9 @@
  * plus a symbol section resolved with the binaries found through the symbol path, so the trace
  * shows its source lines on any machine.
  */
-import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { readTraceFile, TraceFileWriter } from '../trace/file';
+import { rereadTraceStream } from '../trace/fileReader';
 
 /** What `symbolize` did. */
 export interface SymbolizeResult {
@@ -24,7 +24,10 @@ export async function symbolize(input: string, output: string, symbolPath: reado
   const { pipeline, warnings } = await readTraceFile(input, () => undefined, { events: false, symbolPath });
   if (pipeline.trace.symbols.size) throw new Error(`${input} already has its symbol section`);
   const writer = await TraceFileWriter.create(output);
-  for await (const chunk of createReadStream(input, { highWaterMark: 1 << 20 })) writer.write(chunk as Buffer);
+  for await (const chunk of rereadTraceStream(input)) {
+    writer.write(chunk);
+    await writer.ready();
+  }
   await writer.finish(pipeline);
   let withSource = 0;
   for (const id of pipeline.trace.stacks.keys()) {

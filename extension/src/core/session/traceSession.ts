@@ -5,7 +5,6 @@
  * timeline's questions. No VS Code here: the extension wraps it.
  */
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -23,6 +22,7 @@ import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type 
 import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
+import { newReadState, readTraceStream, rereadTraceStream } from '../trace/fileReader';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { endReasonText } from '../model/labels';
@@ -169,19 +169,15 @@ export class TraceSession {
     const progress = this.loading ?? { bytes: 0, total: 0 };
     try {
       progress.total = (await stat(this.file)).size;
-      const input = createReadStream(this.file, { highWaterMark: READ_CHUNK });
-      try {
-        for await (const chunk of input) {
-          if (this.cancelled) break;
-          progress.bytes += (chunk as Buffer).length;
-          if (!this.pipeline.push(chunk as Buffer)) break;
-          this.changed();
-        }
-      } finally {
-        input.destroy();
+      const state = newReadState();
+      for await (const chunk of readTraceStream(this.file, state, READ_CHUNK)) {
+        if (this.cancelled) break;
+        progress.bytes = state.position;
+        if (!this.pipeline.push(chunk)) break;
+        this.changed();
       }
       this.noteContainer();
-      this.warnings.push(...this.pipeline.end());
+      this.warnings.push(...state.warnings, ...this.pipeline.end());
       this.failure = unreadableTrace(this.pipeline) ?? null;
     } catch (e) {
       // the file itself (missing, a folder, no permission): say so plainly
@@ -465,13 +461,12 @@ export class TraceSession {
   /** Save the trace (complete, or what is recorded so far) to `path`. */
   async save(path: string): Promise<void> {
     if (this.live && this.writer) {
-      // a snapshot: the stream read so far, up to its last whole record, then the symbols known now
+      // a snapshot: the records so far (the recording's blocks), then the symbols known now
       await this.writer.flush();
-      const whole = this.pipeline.reader.stats.bytes - this.pipeline.reader.pendingBytes;
       const snapshot = await TraceFileWriter.create(path);
-      if (whole > 0) {
-        const input = createReadStream(this.file, { start: 0, end: whole - 1 });
-        for await (const chunk of input) snapshot.write(chunk as Buffer);
+      for await (const chunk of rereadTraceStream(this.file)) {
+        snapshot.write(chunk);
+        await snapshot.ready();
       }
       await snapshot.finish(this.pipeline);
       return;

@@ -19,9 +19,25 @@ import { UserError } from '../errors';
 
 const EMPTY = new Uint8Array(0);
 /** The largest header the reader accepts. */
-const HEADER_MAX = 4096;
+export const HEADER_MAX = 4096;
 const NOT_A_STREAM = 'not an iolens stream (bad magic bytes at the start)';
 const NOT_A_STREAM_FIX = 'Open a trace written by I/O Lens (Save Trace…, `iolens record -o`, `iolens-tracer --output`).';
+
+/**
+ * Why the stream header at the start of `buf` (at least HEADER_SIZE bytes) is not one this version
+ * reads, or undefined when it is.
+ */
+export function headerProblem(buf: Uint8Array): { message: string; offset: number; fix?: string } | undefined {
+  for (let i = 0; i < MAGIC.length; i++) if (buf[i] !== MAGIC[i]) return { message: NOT_A_STREAM, offset: 0, fix: NOT_A_STREAM_FIX };
+  const header = decodeHeader(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0);
+  if (header.version > SCHEMA_VERSION) {
+    return { message: `this stream uses schema version ${header.version}; this iolens reads up to version ${SCHEMA_VERSION}: update iolens`, offset: 8, fix: 'Update I/O Lens.' };
+  }
+  if (header.headerSize < HEADER_SIZE || header.headerSize > HEADER_MAX || header.headerSize % 8 !== 0) {
+    return { message: `bad header size ${header.headerSize}`, offset: 10 };
+  }
+  return undefined;
+}
 
 /** Receives what the reader finds. */
 export interface StreamSink {
@@ -144,18 +160,9 @@ export class StreamReader {
     let off = start;
     if (!this.headerSeen) {
       if (buf.length < HEADER_SIZE) return 0;
-      for (let i = 0; i < MAGIC.length; i++) {
-        if (buf[i] !== MAGIC[i]) {
-          return this.fail(NOT_A_STREAM, 0, NOT_A_STREAM_FIX);
-        }
-      }
+      const problem = headerProblem(buf);
+      if (problem) return this.fail(problem.message, problem.offset, problem.fix);
       const header = decodeHeader(view, 0);
-      if (header.version > SCHEMA_VERSION) {
-        return this.fail(`this stream uses schema version ${header.version}; this iolens reads up to version ${SCHEMA_VERSION}: update iolens`, 8, 'Update I/O Lens.');
-      }
-      if (header.headerSize < HEADER_SIZE || header.headerSize > HEADER_MAX || header.headerSize % 8 !== 0) {
-        return this.fail(`bad header size ${header.headerSize}`, 10);
-      }
       if (buf.length < header.headerSize) return 0;
       this.header = header;
       this.headerSeen = true;

@@ -1,11 +1,17 @@
 /**
- * Trace files (.iolens): the stream exactly as the tracer wrote it, then a symbol section (every
- * stack resolved to source). A file cut short opens up to its last whole record, with a warning.
+ * Trace files (.iolens): written in format 2 (format.ts: the stream's records in compressed blocks,
+ * then the symbol section — every stack resolved to source — and an index), read in either format
+ * (fileReader.ts). A file cut short opens up to its last whole block, with a warning.
  */
 import { UserError } from '../errors';
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { HEADER_SIZE } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
+import { headerProblem } from '../stream/reader';
+import { BlockBuilder, type PendingBlock } from './blockBuilder';
+import { newReadState, readTraceStream } from './fileReader';
+import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, Codec, encodeFileHeader, encodeFooter, type BlockInfo } from './format';
 import { encodeSymbolSection } from './symbolSection';
 import { TracePipeline, type PipelineOptions } from './pipeline';
 
@@ -15,18 +21,30 @@ export interface SymbolSectionResult {
   readonly left: number;
 }
 
-/** Buffers per writev (the kernel's IOV_MAX). */
-const IOV_MAX = 1024;
+/** Blocks being compressed beyond which `ready()` waits. */
+const MAX_PENDING_BLOCKS = 4;
 
-/** Writes a trace file while the stream arrives. */
+/**
+ * Writes a trace file (format 2, format.ts) while the stream arrives: the stream header goes into
+ * the file header, records into blocks (a block at least every BLOCK_MAX_MS while recording, so a
+ * crash loses at most that), and finish() adds the symbol section and the index. A stream that
+ * does not start with a header this version reads is written as it came (format 1), so that
+ * opening the file says what is wrong with it.
+ */
 export class TraceFileWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private failed: Error | undefined;
   /** Where the next write goes. */
   private pos = 0;
-  /** Chunks not yet handed to the file system, written together (one writev) from batchAt. */
-  private batch: Uint8Array[] = [];
-  private batchAt = 0;
+  /** Stream bytes until the header is known. */
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  /** blocks: a format-2 file; passthrough: the bytes as they come (no readable header). */
+  private mode: 'header' | 'blocks' | 'passthrough' = 'header';
+  private readonly builder = new BlockBuilder((b) => this.enqueue(b));
+  private readonly written: BlockInfo[] = [];
+  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   /** The file was emptied for this trace (an existing one is left as it was until the first write). */
   private started = false;
@@ -57,73 +75,113 @@ export class TraceFileWriter {
 
   /** Nothing was recorded: close, and remove the file if this writer created it. */
   async discard(): Promise<void> {
+    clearTimeout(this.timer);
     await this.queue;
     await this.fh.close();
     if (this.created && !this.started) await unlink(this.path).catch(() => undefined);
   }
 
-  /**
-   * Append raw stream bytes, in order. The chunk is kept, not copied, until it is written: it must
-   * not change afterwards (a stream's chunks never do). Chunks that arrive while a write is under
-   * way are written together by the next one.
-   */
+  /** Append stream bytes, in order (the chunk is not kept: it may change afterwards). */
   write(chunk: Uint8Array): void {
+    if (this.mode === 'passthrough') return this.put(Uint8Array.prototype.slice.call(chunk));
+    if (this.mode === 'blocks') {
+      const before = this.builder.held;
+      this.builder.push(chunk);
+      // a block is due BLOCK_MAX_MS after its first record came
+      if (!before && this.builder.held && !this.timer) this.timer = setTimeout(() => this.seal(), BLOCK_MAX_MS).unref();
+      return;
+    }
+    this.head.push(Uint8Array.prototype.slice.call(chunk));
+    this.headBytes += chunk.length;
+    if (this.headBytes < HEADER_SIZE) return;
+    const head = Buffer.concat(this.head);
+    if (headerProblem(head)) return this.passthrough();
+    const size = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint16(10, true);
+    if (head.length < size) return;
+    this.mode = 'blocks';
+    this.head = [];
+    this.put(encodeFileHeader(head.subarray(0, size)));
+    this.write(head.subarray(size));
+  }
+
+  /** The stream has no header this version reads: the file gets the bytes as they are. */
+  private passthrough(): void {
+    this.mode = 'passthrough';
+    for (const c of this.head) this.put(c);
+    this.head = [];
+  }
+
+  private seal(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.builder.seal();
+  }
+
+  private enqueue(block: PendingBlock): void {
+    this.pending++;
+    this.chain(async () => {
+      const bytes = await block.bytes;
+      this.pending--;
+      const at = this.pos;
+      await this.writeAt(bytes);
+      this.written.push({ ...block.info, offset: at, payloadLength: bytes.length - BLOCK_HEADER_SIZE, codec: Codec.brotli });
+    });
+  }
+
+  /** Queue bytes to be written after everything before them. */
+  private put(bytes: Uint8Array): void {
+    this.chain(() => this.writeAt(bytes));
+  }
+
+  private chain(step: () => Promise<void>): void {
     if (!this.started) {
       this.started = true;
-      this.queue = this.queue.then(() => this.fh.truncate(0)).catch((e: Error) => {
-        this.failed ??= e;
-      });
+      this.queue = this.queue.then(() => this.fh.truncate(0));
     }
-    if (!this.batch.length) {
-      this.batchAt = this.pos;
-      this.queue = this.queue.then(() => this.writeBatch()).catch((e: Error) => {
-        this.failed ??= e;
-      });
-    }
-    this.batch.push(chunk);
-    this.pos += chunk.length;
+    this.queue = this.queue.then(() => (this.failed ? undefined : step())).catch((e: Error) => {
+      this.failed ??= e;
+    });
   }
 
-  private async writeBatch(): Promise<void> {
-    const chunks = this.batch;
-    let at = this.batchAt;
-    this.batch = [];
-    for (let i = 0; i < chunks.length && !this.failed; i += IOV_MAX) {
-      const group = chunks.slice(i, i + IOV_MAX);
-      const size = group.reduce((n, c) => n + c.length, 0);
-      const { bytesWritten } = await this.fh.writev(group, at);
-      if (bytesWritten < size) {
-        // rare (a file system that writes part): the rest, byte-exact
-        const all = Buffer.concat(group);
-        for (let done = bytesWritten; done < size;) done += (await this.fh.write(all, done, size - done, at + done)).bytesWritten;
-      }
-      at += size;
-    }
+  private async writeAt(bytes: Uint8Array): Promise<void> {
+    const at = this.pos;
+    this.pos += bytes.length;
+    for (let done = 0; done < bytes.length;) done += (await this.fh.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
   }
 
-  /** Wait until everything written so far is on disk. */
+  /** Resolves once few enough blocks are being compressed (a writer fed faster than it writes waits here). */
+  async ready(): Promise<void> {
+    while (this.pending > MAX_PENDING_BLOCKS) await this.queue;
+  }
+
+  /** Put the records so far into a block and wait until everything is on disk. */
   async flush(): Promise<void> {
+    if (this.mode === 'blocks') this.seal();
     await this.queue;
   }
 
   /**
-   * Append the symbol section for the stacks of the trace and close. Throws if any write failed.
-   * `budgetMs`: resolving stacks not resolved yet stops after this long, and the rest are left out
-   * (said in the result; the file still opens, resolved from the binaries where they are).
+   * Add the symbol section for the stacks of the trace, then the index, and close. Throws if any
+   * write failed. A record the stream stopped inside is left out. `budgetMs`: resolving stacks not
+   * resolved yet stops after this long, and the rest are left out (said in the result; the file
+   * still opens, resolved from the binaries where they are).
    */
   async finish(pipeline: TracePipeline, budgetMs = Infinity): Promise<SymbolSectionResult> {
     const reader = pipeline.reader;
     let left = 0;
-    if (!reader.error && reader.header) {
-      if (reader.pendingBytes) {
-        // the stream stopped inside a record: cut it off so the symbol section starts on a boundary
-        await this.queue;
-        this.pos = reader.stats.bytes - reader.pendingBytes;
-        await this.fh.truncate(this.pos);
+    if (this.mode === 'header') this.passthrough();
+    if (this.mode === 'blocks') {
+      this.builder.dropPartial();
+      // the records in their blocks first: the symbol section (slow to resolve) in blocks of its
+      // own, so that a crash while it is resolved loses none of the records
+      this.seal();
+      if (!reader.error && reader.header && !this.builder.broken) {
+        const section = encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver, budgetMs);
+        for (const rec of section.records) this.builder.push(rec);
+        left = section.left;
       }
-      const section = encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver, budgetMs);
-      for (const rec of section.records) this.write(rec);
-      left = section.left;
+      this.seal();
+      this.chain(async () => this.writeAt(await encodeFooter(this.written, this.pos)));
     }
     await this.queue;
     await this.fh.close();
@@ -145,12 +203,11 @@ export async function readTraceFile(
 ): Promise<LoadedTrace> {
   const pipeline = new TracePipeline(onEvent, options);
   options.onPipeline?.(pipeline);
-  const input = createReadStream(path, { highWaterMark: 1 << 20 });
-  for await (const chunk of input) {
-    if (!pipeline.push(chunk as Buffer)) break;
+  const state = newReadState();
+  for await (const chunk of readTraceStream(path, state)) {
+    if (!pipeline.push(chunk)) break;
   }
-  input.destroy();
-  const warnings = pipeline.end();
+  const warnings = [...state.warnings, ...pipeline.end()];
   const unreadable = unreadableTrace(pipeline);
   if (unreadable) throw new UserError('trace', `${path}: ${unreadable.message}`, unreadable.fix, unreadable.offset);
   return { pipeline, warnings };

@@ -36,8 +36,8 @@ export interface PipelineOptions {
 const CONTEXT_KINDS = new Set<number>(
   (['clock', 'meta', 'stack', 'task', 'fd', 'map', 'drop', 'end', 'start', 'sym_frame', 'uring_ring', 'call_summary'] as const).map((k) => RecordKind[k]),
 );
-/** Records that become one event each (for counting without decoding). */
-const EVENT_KINDS = new Set<number>(
+/** Records that become one event each (for counting without decoding, and a file's block index). */
+export const EVENT_RECORD_KINDS: ReadonlySet<number> = new Set<number>(
   (['syscall', 'aio_complete', 'uring_complete', 'signal_generate', 'signal_deliver', 'irq', 'wake'] as const).map((k) => RecordKind[k]),
 );
 
@@ -84,7 +84,7 @@ export class TracePipeline {
           else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid);
         },
         skipped: (kind) => {
-          if (!EVENT_KINDS.has(kind)) return;
+          if (!EVENT_RECORD_KINDS.has(kind)) return;
           this.trace.events++;
           this.onEventSkipped?.();
         },
