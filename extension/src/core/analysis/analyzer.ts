@@ -14,6 +14,7 @@ import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
+import { BY_STACK_ID, type CallSites } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
 import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
 import { BusyPollRule } from './rules/busyPoll';
@@ -208,7 +209,7 @@ export class TraceAnalyzer {
 
   private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     const timeout = waitTimeoutNs(e);
-    this.eagain.waited(e.pid, e.tid);
+    this.eagain.waited(t);
     if (isMultiplexingWait(e.name)) {
       t.addMux(e.name, e.dur);
       if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
@@ -224,7 +225,7 @@ export class TraceAnalyzer {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
         if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
-      this.busyPoll.wait(e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0);
       this.timeouts.wait(e, id, timeout);
       this.aioSync.wait(e);
     } else if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
@@ -232,7 +233,7 @@ export class TraceAnalyzer {
       t.aio.waitNs += e.dur;
       this.aioSerialized.syscall(e, id);
       this.aioSync.wait(e);
-      this.busyPoll.wait(e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0);
     } else if (e.name === 'io_uring_enter') {
       t.uring.enters++;
       t.uring.enterNs += e.dur;
@@ -299,8 +300,8 @@ export class TraceAnalyzer {
     }
     if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (!b.blocked) return;
-    this.eagain.waited(e.pid, e.tid);
-    this.busyPoll.other(e.pid, e.tid);
+    this.eagain.waited(t);
+    this.busyPoll.other(t);
     this.chains.call(e, id, t, irq);
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
@@ -323,9 +324,9 @@ export class TraceAnalyzer {
     t.nonblocking++;
     if (wouldBlock(e.ret)) {
       t.eagain++;
-      this.eagain.eagain(e, id);
+      this.eagain.eagain(t, e, id);
     } else {
-      this.eagain.waited(e.pid, e.tid);
+      this.eagain.waited(t);
     }
   }
 
@@ -439,10 +440,11 @@ export class TraceAnalyzer {
 
   /**
    * Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live
-   * trace grows. `siteKey` names the line a stack's call is at (the report's and the editor's
-   * resolver give it), so that stacks differing only above that line make one finding.
+   * trace grows. `sites` names the line a stack's call is at (from the report's and the editor's
+   * resolver: resolve.ts callSitesOf), so that stacks differing only above that line make one
+   * finding, and a thread's two lines two findings.
    */
-  result(siteKey?: (stackId: bigint) => string): AnalysisResult {
+  result(sites: CallSites = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
     const inputs = this.inputs();
     const threads = classifyThreads(ctx, inputs);
@@ -453,18 +455,18 @@ export class TraceAnalyzer {
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace);
     const findings: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),
-      ...this.busyPoll.findings(ctx),
+      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), sites.key),
+      ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx, ptrace),
       ...this.signalCoalesced.findings(ctx),
       ...this.pool.findings(ctx, threads),
       ...this.sqpoll.findings(ctx),
       ...uioMissedIrqFindings(ctx, this.uio.results()),
-      ...this.eagain.findings(ctx),
+      ...this.eagain.findings(ctx, sites),
       ...this.lost.findings(ctx, this.events),
       ...this.timeouts.findings(ctx),
-      ...this.herd.findings(ctx),
+      ...this.herd.findings(ctx, sites),
     ].sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,

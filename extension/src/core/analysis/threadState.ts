@@ -5,6 +5,7 @@
  */
 import type { SyscallEvent } from '../model/events';
 import type { BlockKind } from './classify';
+import type { Run } from './rules/runs';
 import { SiteCache } from './sites';
 
 /** Counts and time of one kind of call. */
@@ -112,6 +113,9 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** Its run of empty zero-timeout waits (busy-poll) and of EAGAIN failures (eagain-spin), reused. */
+  pollRun: Run | null = null;
+  eagainRun: Run | null = null;
   exited = false;
   first = Number.POSITIVE_INFINITY;
   last = 0;
