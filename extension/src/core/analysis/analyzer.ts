@@ -14,7 +14,7 @@ import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
-import { BY_STACK_ID, type CallSites } from './resolve';
+import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
 import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
 import { BusyPollRule } from './rules/busyPoll';
@@ -441,10 +441,10 @@ export class TraceAnalyzer {
   /**
    * Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live
    * trace grows. `sites` names the line a stack's call is at (from the report's and the editor's
-   * resolver: resolve.ts callSitesOf), so that stacks differing only above that line make one
+   * resolver: resolve.ts siteKeysOf), so that stacks differing only above that line make one
    * finding, and a thread's two lines two findings.
    */
-  result(sites: CallSites = BY_STACK_ID): AnalysisResult {
+  result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
     const inputs = this.inputs();
     const threads = classifyThreads(ctx, inputs);

@@ -28,7 +28,7 @@ export function resolveFindings(raw: readonly RawFinding[], stacks: StackSource)
  * How the analysis tells call sites apart in its result: by the line of the program's own code a
  * stack's call is at (stacks that differ only above it are one site).
  */
-export interface CallSites {
+export interface SiteKeys {
   /** A key for the line a stack's call is at: stacks with the same key are one call site. */
   key(stackId: bigint): string;
   /**
@@ -40,16 +40,16 @@ export interface CallSites {
 }
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: CallSites = { key: (stackId) => String(stackId), unreached: () => null };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
-export function unreachedNote(sites: CallSites, stackId: bigint): string {
+export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
   const end = sites.unreached(stackId);
   return end ? ` The stack of these calls did not reach the program's own code (it ends in ${end}), so no line of it can be named.` : '';
 }
 
 /** The call sites of a trace's stacks (each resolved once). */
-export function callSitesOf(stacks: StackSource): CallSites {
+export function siteKeysOf(stacks: StackSource): SiteKeys {
   const cache = new Map<bigint, { key: string; unreached: string | null }>();
   const of = (stackId: bigint): { key: string; unreached: string | null } => {
     let s = cache.get(stackId);
@@ -70,5 +70,5 @@ export function callSitesOf(stacks: StackSource): CallSites {
 
 /** A key for the line a stack's call is at: stacks with the same key are one call site. */
 export function siteKeyOf(stacks: StackSource): (stackId: bigint) => string {
-  return callSitesOf(stacks).key;
+  return siteKeysOf(stacks).key;
 }

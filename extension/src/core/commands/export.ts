@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TraceAnalyzer } from '../analysis/analyzer';
-import { resolveFindings, callSitesOf } from '../analysis/resolve';
+import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { Finding } from '../analysis/types';
 import { FindingPlacer } from '../export/findings';
 import type { TraceEvent } from '../model/events';
@@ -66,7 +66,7 @@ export async function exportTrace(input: string, output: string, o: ExportOption
   });
   let findings: Finding[] = [];
   if (analyzer) {
-    findings = resolveFindings(analyzer.result(callSitesOf(context.resolver)).findings, context.resolver);
+    findings = resolveFindings(analyzer.result(siteKeysOf(context.resolver)).findings, context.resolver);
     analyzer.dispose();
   }
   const placer = new FindingPlacer(findings);

@@ -12,7 +12,7 @@ import { formatDuration } from '../../../../../shared/format';
 import { EAGAIN_SPIN_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { mergeBySite, RunTracker, type RunTotals } from './runs';
-import { BY_STACK_ID, unreachedNote, type CallSites } from '../resolve';
+import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
 import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
@@ -63,7 +63,7 @@ export class EagainSpinRule {
   }
 
   /** Findings (streaks still open count; nothing changes, so a live trace can ask again). */
-  findings(ctx: AnalysisContext, sites: CallSites = BY_STACK_ID): RawFinding[] {
+  findings(ctx: AnalysisContext, sites: SiteKeys = BY_STACK_ID): RawFinding[] {
     const accs = mergeBySite(this.streaks.snapshot(ctx.threads.all()).values(), sites.key, {
       merge: (into, a) => {
         into.counted += a.counted;

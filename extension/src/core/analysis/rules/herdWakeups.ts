@@ -10,7 +10,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
 import { HERD_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
-import { BY_STACK_ID, unreachedNote, type CallSites } from '../resolve';
+import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
@@ -66,7 +66,7 @@ export class HerdWakeupsRule {
   }
 
   /** The sites merged per process, line of the program and call; each keeps the stack that failed most. */
-  private merged(sites: CallSites): Acc[] {
+  private merged(sites: SiteKeys): Acc[] {
     const out = new Map<string, Acc>();
     for (const a of this.accs.values()) {
       const k = `${a.pid}:${sites.key(a.stackId)}:${a.call}`;
@@ -85,7 +85,7 @@ export class HerdWakeupsRule {
   }
 
   /** Findings. */
-  findings(ctx: AnalysisContext, sites: CallSites = BY_STACK_ID): RawFinding[] {
+  findings(ctx: AnalysisContext, sites: SiteKeys = BY_STACK_ID): RawFinding[] {
     const out: RawFinding[] = [];
     for (const a of this.merged(sites)) {
       const loops = [...a.tids].map((tid) => ctx.loops.get(tid)).filter((l) => l !== undefined);

@@ -5,7 +5,7 @@
  * as one that polls one); a run long enough counts at each of its call sites (stack and call) with
  * the calls made there and the time they took (each call with the gap before it), the first and
  * last calls of each site's longest runs as its events. Sites are told apart by stack id during
- * the pass; the findings merge the stacks that are one line of the program (resolve.ts CallSites).
+ * the pass; the findings merge the stacks that are one line of the program (resolve.ts SiteKeys).
  */
 import type { SyscallEvent } from '../../model/events';
 import { TopEvents } from '../context';
