@@ -66,8 +66,6 @@ export class TraceAnalyzer {
   /** io_uring rings (hex address) -> the thread that last entered them. */
   private readonly ringOwner = new Map<string, number>();
   private readonly sqRequests = new Map<number, number>();
-  /** Per thread, its last signal wait (a delivery of an I/O signal right after it ended it). */
-  private readonly lastSignalWait = new Map<number, { end: number; dur: number }>();
   private readonly unsubscribe: () => void;
   private events = 0;
   private readonly chainsById = new Map<number, ChainHop[]>();
@@ -179,7 +177,7 @@ export class TraceAnalyzer {
     const end = e.ts + e.dur;
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
-      if (cls === 'blocking' && this.loops.get(e.tid)?.inTurn(e.ts)) {
+      if (cls === 'blocking' && t.loop?.inTurn(e.ts)) {
         const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
@@ -214,10 +212,11 @@ export class TraceAnalyzer {
       t.addMux(e.name, e.dur);
       if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
       this.noteReady(e, t);
-      let loop = this.loops.get(e.tid);
+      let loop = t.loop;
       if (!loop) {
         loop = new LoopTurns(e.pid, e.tid);
         this.loops.set(e.tid, loop);
+        t.loop = loop;
       }
       const afterTimeout = loop.lastWaitTimedOut;
       const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
@@ -241,7 +240,7 @@ export class TraceAnalyzer {
       this.sqpoll.enter(e, id);
     } else if (isSignalWait(e.name)) {
       t.signalWaitCalls++;
-      this.lastSignalWait.set(e.tid, { end: e.ts + e.dur, dur: e.dur });
+      t.lastSignalWait = { end: e.ts + e.dur, dur: e.dur };
       if (e.name === 'rt_sigtimedwait' && e.ret > 0 && typeof e.args.signal === 'string') {
         const sig = e.ret;
         if (isIoSignal(sig, siCode(sig, String(e.args.code)) ?? 0, this.setsig.get(e.pid), typeof e.args.si_fd === 'number' ? e.args.si_fd : null)) {
@@ -305,17 +304,17 @@ export class TraceAnalyzer {
     this.chains.call(e, id, t, irq);
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
-    if (by !== null) t.blockedEndedBy.set(by, (t.blockedEndedBy.get(by) ?? 0) + 1);
+    if (by !== null) t.blockedEndedBy.bump(by);
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
       if (e.stackId && t.blockingSites.size < 64) t.blockingSites.add(e.stackId);
-      this.pool.blocked(e.tid, id, e.name, b.kind, e.stackId, e.ts, e.dur);
+      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
       t.lastBlockedEnd = e.ts + e.dur;
     }
-    if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
+    if (t.loop?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
   }
 
   /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
@@ -373,11 +372,11 @@ export class TraceAnalyzer {
       if (!io) t.otherSignals.set(e.name, (t.otherSignals.get(e.name) ?? 0) + 1);
       if (io) {
         t.ioSignals.set(e.name, (t.ioSignals.get(e.name) ?? 0) + 1);
-        const w = this.lastSignalWait.get(e.tid);
+        const w = t.lastSignalWait;
         if (w && e.ts >= w.end && e.ts - w.end < 1e6) {
           t.signalWaits++;
           t.signalWaitNs += w.dur;
-          this.lastSignalWait.delete(e.tid);
+          t.lastSignalWait = null;
         }
       }
     }
@@ -388,13 +387,10 @@ export class TraceAnalyzer {
     const waker = this.threads.get(e.pid, e.tid);
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
     this.chains.wake(e, id, waker, wakee);
-    waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
-    wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);
+    wakee.wokenBy.bump(e.tid);
     // work done for the woken thread: the waker's last blocking call ended just before
-    if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) {
-      waker.deliveredTo.set(e.wakeeTid, (waker.deliveredTo.get(e.wakeeTid) ?? 0) + 1);
-    }
-    this.pool.woken(e.wakeeTid, e.ts);
+    if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
+    this.pool.woken(wakee, e.ts);
   }
 
   private addFiltered(d: FilteredCounts): void {
@@ -415,7 +411,7 @@ export class TraceAnalyzer {
       t.nonblocking += d.nonblocking ? d.count : 0;
       t.eagain += eagain;
     }
-    this.pool.filtered(d);
+    this.pool.filtered(t, d);
     this.herd.filtered(d);
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }

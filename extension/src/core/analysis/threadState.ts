@@ -5,8 +5,10 @@
  */
 import type { SyscallEvent } from '../model/events';
 import type { BlockKind } from './classify';
+import type { PoolBusy } from './rules/poolSaturated';
 import type { Run } from './rules/runs';
 import { SiteCache } from './sites';
+import type { LoopTurns } from './turns';
 
 /** Counts and time of one kind of call. */
 export interface Tally {
@@ -26,6 +28,43 @@ function tallyOf<K>(m: Map<K, Tally>, k: K): Tally {
     m.set(k, t);
   }
   return t;
+}
+
+/**
+ * Counts per thread id, bumped again and again for the same one (a worker waking its loop): the
+ * last id's count is kept in fields, and written to the map when another id comes or the counts
+ * are read.
+ */
+export class TidCounts {
+  private readonly map = new Map<number, number>();
+  private lastTid = -1;
+  private lastCount = 0;
+
+  /** One more for `tid`. */
+  bump(tid: number): void {
+    if (tid === this.lastTid) {
+      this.lastCount++;
+      return;
+    }
+    this.flush();
+    this.lastTid = tid;
+    this.lastCount = (this.map.get(tid) ?? 0) + 1;
+  }
+
+  private flush(): void {
+    if (this.lastTid >= 0) this.map.set(this.lastTid, this.lastCount);
+  }
+
+  /** The count of `tid`, 0 when none. */
+  get(tid: number): number {
+    return tid === this.lastTid ? this.lastCount : this.map.get(tid) ?? 0;
+  }
+
+  /** [tid, count] pairs. */
+  [Symbol.iterator](): IterableIterator<[number, number]> {
+    this.flush();
+    return this.map[Symbol.iterator]();
+  }
 }
 
 /** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
@@ -91,13 +130,12 @@ export class ThreadState {
   nonblocking = 0;
   eagain = 0;
   sleeps = tally();
-  /** Threads this one woke out of a wait (tid -> count), and threads that woke it. */
-  readonly woke = new Map<number, number>();
-  readonly wokenBy = new Map<number, number>();
+  /** Threads that woke this one out of a wait (tid -> count). */
+  readonly wokenBy = new TidCounts();
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
-  readonly blockedEndedBy = new Map<number, number>();
+  readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
-  readonly deliveredTo = new Map<number, number>();
+  readonly deliveredTo = new TidCounts();
   /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
   readonly blockingSites = new Set<bigint>();
   /** Wake-ups of this thread by another, not yet matched to the call they ended (a few). */
@@ -113,9 +151,17 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
-  /** Its run of empty zero-timeout waits (busy-poll) and of EAGAIN failures (eagain-spin), reused. */
-  pollRun: Run | null = null;
-  eagainRun: Run | null = null;
+  /** Its runs, by rules/runs RunSlot: of empty zero-timeout waits (busy-poll), of EAGAIN failures (eagain-spin); reused. */
+  readonly runs: (Run | null)[] = [null, null];
+  /** busy-poll: its waits, and those with a zero timeout that returned nothing. */
+  pollWaits = 0;
+  emptyPolls = 0;
+  /** Its event loop's turns, when it waits in select/poll/epoll. */
+  loop: LoopTurns | null = null;
+  /** pool-saturated: its time blocked, when it made a blocking call that waited. */
+  poolBusy: PoolBusy | null = null;
+  /** Its last signal wait (a delivery of an I/O signal right after it ended it). */
+  lastSignalWait: { end: number; dur: number } | null = null;
   exited = false;
   first = Number.POSITIVE_INFINITY;
   last = 0;
@@ -124,6 +170,20 @@ export class ThreadState {
     readonly pid: number,
     readonly tid: number,
   ) {}
+
+  /**
+   * Take over what the rules kept for the thread that had this tid before (another process's,
+   * whose tid was reused): the rules' state was theirs by tid.
+   */
+  inherit(old: ThreadState): void {
+    this.runs[0] = old.runs[0];
+    this.runs[1] = old.runs[1];
+    this.pollWaits = old.pollWaits;
+    this.emptyPolls = old.emptyPolls;
+    this.loop = old.loop;
+    this.poolBusy = old.poolBusy;
+    this.lastSignalWait = old.lastSignalWait;
+  }
 
   /** Count a blocking call that waited. */
   addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
@@ -192,7 +252,9 @@ export class ThreadTable {
   get(pid: number, tid: number): ThreadState {
     let t = this.byTid.get(tid);
     if (!t || t.pid !== pid) {
+      const old = t;
       t = new ThreadState(pid, tid);
+      if (old) t.inherit(old);
       this.byTid.set(tid, t);
     }
     return t;

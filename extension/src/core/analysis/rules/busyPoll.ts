@@ -8,7 +8,7 @@ import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { BUSY_POLL_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
-import { mergeBySite, RunTracker, type RunTotals } from './runs';
+import { mergeBySite, RunSlot, RunTracker, type RunTotals } from './runs';
 import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
 import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
@@ -22,25 +22,18 @@ const MIN_SPIN_NS = 1e6;
 
 /** The busy-poll rule. */
 export class BusyPollRule {
-  private readonly runs = new RunTracker<RunTotals>('pollRun', MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
+  private readonly runs = new RunTracker<RunTotals>(RunSlot.poll, MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, top: new TopEvents(20),
   }));
-  /** Per thread: every wait, and the empty zero-timeout ones (for the detail). */
-  private readonly totals = new Map<number, { waits: number; empty: number }>();
-
   /** A finished wait; `zeroTimeout`: it was asked to return at once. */
   wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean): void {
-    let tot = this.totals.get(e.tid);
-    if (!tot) {
-      tot = { waits: 0, empty: 0 };
-      this.totals.set(e.tid, tot);
-    }
-    tot.waits++;
+    // every wait, and the empty zero-timeout ones (for the detail)
+    t.pollWaits++;
     if (!zeroTimeout || e.ret !== 0) {
       this.runs.end(t);
       return;
     }
-    tot.empty++;
+    t.emptyPolls++;
     this.runs.extend(t, e, id);
   }
 
@@ -57,7 +50,7 @@ export class BusyPollRule {
     for (const a of accs) {
       if (a.ns < MIN_SPIN_NS) continue;
       const t = ctx.threads.get(a.pid, a.tid);
-      const tot = this.totals.get(a.tid) ?? { waits: a.calls, empty: a.calls };
+      const tot = t.pollWaits ? { waits: t.pollWaits, empty: t.emptyPolls } : { waits: a.calls, empty: a.calls };
       const rate = a.ns > 0 ? (a.calls * 1e9) / a.ns : 0;
       out.push({
         rule: 'busy-poll', severity: severityOf(a.ns, span),

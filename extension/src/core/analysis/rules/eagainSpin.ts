@@ -11,7 +11,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
 import { EAGAIN_SPIN_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
-import { mergeBySite, RunTracker, type RunTotals } from './runs';
+import { mergeBySite, RunSlot, RunTracker, type RunTotals } from './runs';
 import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
 import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
@@ -32,7 +32,7 @@ interface Totals extends RunTotals {
 
 /** The eagain-spin rule. */
 export class EagainSpinRule {
-  private readonly streaks = new RunTracker<Totals>('eagainRun', MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
+  private readonly streaks = new RunTracker<Totals>(RunSlot.eagain, MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20),
   }));
   /** Per counted key, the thread's waits when its previous count arrived. */

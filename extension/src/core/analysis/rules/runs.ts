@@ -50,8 +50,10 @@ export interface RunTotals {
   top: TopEvents;
 }
 
-/** Which run of a thread a tracker keeps (each rule its own, on the thread's state). */
-export type RunSlot = 'pollRun' | 'eagainRun';
+/** Which run of a thread a tracker keeps (each rule its own, in the thread state's `runs`). */
+export const RunSlot = { poll: 0, eagain: 1 } as const;
+/** One of RunSlot's values. */
+export type RunSlot = (typeof RunSlot)[keyof typeof RunSlot];
 
 /** Follows the runs of every thread; `A` adds what a rule keeps beside the totals. */
 export class RunTracker<A extends RunTotals> {
@@ -81,7 +83,7 @@ export class RunTracker<A extends RunTotals> {
 
   /** A call of thread `t` that belongs to a run (it extends the thread's run, or starts one). */
   extend(t: ThreadState, e: SyscallEvent, id: number): void {
-    let r = t[this.slot];
+    let r = t.runs[this.slot];
     const end = e.ts + e.dur;
     if (r?.count && e.ts - r.end <= this.maxGapNs) {
       const ns = Math.max(0, end - r.end);
@@ -96,7 +98,7 @@ export class RunTracker<A extends RunTotals> {
     }
     if (!r) {
       r = { start: 0, end: 0, count: 0, parts: [], used: 0, last: null };
-      t[this.slot] = r;
+      t.runs[this.slot] = r;
     } else if (r.count) {
       this.close(t.pid, t.tid, r);
     }
@@ -111,7 +113,7 @@ export class RunTracker<A extends RunTotals> {
 
   /** Something else happened in the thread: its run ends. */
   end(t: ThreadState): void {
-    const r = t[this.slot];
+    const r = t.runs[this.slot];
     if (r?.count) this.close(t.pid, t.tid, r);
   }
 
@@ -135,7 +137,7 @@ export class RunTracker<A extends RunTotals> {
   snapshot(threads: readonly ThreadState[]): Map<string, A> {
     const copy = new Map([...this.totals].map(([k, a]) => [k, { ...a, top: a.top.clone() }]));
     for (const t of threads) {
-      const r = t[this.slot];
+      const r = t.runs[this.slot];
       if (r?.count) this.close(t.pid, t.tid, r, copy);
     }
     return copy;
