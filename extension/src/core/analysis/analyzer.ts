@@ -115,7 +115,12 @@ export class TraceAnalyzer {
   add(e: TraceEvent, id: number): void {
     this.events++;
     const uioWake = this.uio.add(e, id);
-    if (e.kind !== 'drop' && e.kind !== 'irq') {
+    if (e.kind === 'syscall') {
+      // most events: their duration read without asking what shape the event has
+      if (e.ts < this.span.first) this.span.first = e.ts;
+      const end = e.ts + e.dur;
+      if (end > this.span.last) this.span.last = end;
+    } else if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
       const dur = (e as { dur?: unknown }).dur;
       const end = e.ts + (typeof dur === 'number' ? dur : 0);
@@ -310,7 +315,10 @@ export class TraceAnalyzer {
       t.sleeps.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
-      if (e.stackId && t.blockingSites.size < 64) t.blockingSites.add(e.stackId);
+      if (e.stackId && e.stackId !== t.lastBlockingSite && t.blockingSites.size < 64) {
+        t.blockingSites.add(e.stackId);
+        t.lastBlockingSite = e.stackId;
+      }
       this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
       t.lastBlockedEnd = e.ts + e.dur;
     }

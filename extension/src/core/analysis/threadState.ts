@@ -126,6 +126,10 @@ export class ThreadState {
   readonly blockedAll = tally();
   /** Blocking calls by call name (read, fsync...), for the evidence sentence. */
   readonly blockedCalls = new Map<string, Tally>();
+  private lastKind: BlockKind | null = null;
+  private lastBlocked: Tally | null = null;
+  private lastCall: string | null = null;
+  private lastCallTally: Tally | null = null;
   /** Calls that could not block (non-blocking fd, EAGAIN). */
   nonblocking = 0;
   eagain = 0;
@@ -136,8 +140,9 @@ export class ThreadState {
   readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
   readonly deliveredTo = new TidCounts();
-  /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
+  /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones; the last one added (a worker calls from one site again and again). */
   readonly blockingSites = new Set<bigint>();
+  lastBlockingSite = 0n;
   /** Wake-ups of this thread by another, not yet matched to the call they ended (a few). */
   readonly wakes: WakeRef[] = [];
   /** Its last call sites. */
@@ -187,10 +192,21 @@ export class ThreadState {
 
   /** Count a blocking call that waited. */
   addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
-    const t = tallyOf(this.blocked, kind);
+    // a thread blocks in the same call again and again: its tallies kept at hand
+    let t = this.lastBlocked;
+    if (kind !== this.lastKind || t === null) {
+      t = tallyOf(this.blocked, kind);
+      this.lastKind = kind;
+      this.lastBlocked = t;
+    }
     t.count += count;
     t.ns += ns;
-    const c = tallyOf(this.blockedCalls, call);
+    let c = this.lastCallTally;
+    if (call !== this.lastCall || c === null) {
+      c = tallyOf(this.blockedCalls, call);
+      this.lastCall = call;
+      this.lastCallTally = c;
+    }
     c.count += count;
     c.ns += ns;
     this.blockedAll.count += count;
@@ -247,9 +263,13 @@ export class ThreadState {
 /** The thread states of a trace, by tid. */
 export class ThreadTable {
   private readonly byTid = new Map<number, ThreadState>();
+  /** The thread asked for last (a thread's events mostly come in a row). */
+  private last: ThreadState | null = null;
 
   /** The state of a thread, created on first use. */
   get(pid: number, tid: number): ThreadState {
+    const last = this.last;
+    if (last !== null && last.tid === tid && last.pid === pid) return last;
     let t = this.byTid.get(tid);
     if (!t || t.pid !== pid) {
       const old = t;
@@ -257,6 +277,7 @@ export class ThreadTable {
       if (old) t.inherit(old);
       this.byTid.set(tid, t);
     }
+    this.last = t;
     return t;
   }
 

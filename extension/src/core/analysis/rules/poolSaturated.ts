@@ -41,6 +41,9 @@ export interface PoolBusy {
   k: number;
   kStart: number;
   kWidth: number;
+  /** Its last call's site and stack. */
+  lastSite: { call: string; kind: string; ns: number; count: number } | null;
+  lastStack: bigint;
 }
 
 /** The pool-saturated rule. */
@@ -53,7 +56,7 @@ export class PoolSaturatedRule {
   private of(t: ThreadState): PoolBusy {
     let b = t.poolBusy;
     if (!b) {
-      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0 };
+      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n };
       this.busy.set(t.tid, b);
       t.poolBusy = b;
     }
@@ -118,11 +121,14 @@ export class PoolSaturatedRule {
   }
 
   private site(b: PoolBusy, stackId: bigint, call: string, kind: string, ns: number, count: number): void {
-    let s = b.sites.get(stackId);
+    // a worker calls from one site again and again: the last one compared before the table is hashed
+    let s = b.lastSite !== null && b.lastStack === stackId ? b.lastSite : b.sites.get(stackId);
     if (!s) {
       s = { call, kind, ns: 0, count: 0 };
       b.sites.set(stackId, s);
     }
+    b.lastSite = s;
+    b.lastStack = stackId;
     s.ns += ns;
     s.count += count;
   }
