@@ -115,7 +115,7 @@ export class ChainTracker {
       // wake-ups of calls that began before this one ended will never be claimed: forget them
       else if (w.since !== null && w.since > since) list[keep++] = w;
     }
-    list.length = keep;
+    if (keep !== list.length) list.length = keep;
     return found;
   }
 

@@ -67,6 +67,50 @@ export class TidCounts {
   }
 }
 
+/**
+ * The fds a wait reported ready, emptied at every wait: a few numbers in an array (a Set's clear
+ * makes a new table, at every wait of a loop); a long list goes to a Set.
+ */
+export class ReadyFds {
+  private readonly fds: number[] = [];
+  private n = 0;
+  private many: Set<number> | null = null;
+
+  get size(): number {
+    return this.many ? this.many.size : this.n;
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.many = null;
+  }
+
+  add(fd: number): void {
+    if (this.many) {
+      this.many.add(fd);
+      return;
+    }
+    for (let i = 0; i < this.n; i++) if (this.fds[i] === fd) return;
+    if (this.n === 16) {
+      this.many = new Set(this.fds.slice(0, this.n));
+      this.many.add(fd);
+      return;
+    }
+    this.fds[this.n++] = fd;
+  }
+
+  /** Remove `fd`; whether it was there. */
+  delete(fd: number): boolean {
+    if (this.many) return this.many.delete(fd);
+    for (let i = 0; i < this.n; i++) {
+      if (this.fds[i] !== fd) continue;
+      this.fds[i] = this.fds[--this.n];
+      return true;
+    }
+    return false;
+  }
+}
+
 /** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
 export interface WakeRef {
   readonly id: number;
@@ -109,7 +153,7 @@ export class ThreadState {
   /** epoll fds waited on. */
   readonly epfds = new Set<number>();
   /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
-  readonly readyFds = new Set<number>();
+  readonly readyFds = new ReadyFds();
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
