@@ -68,14 +68,21 @@ export class HerdWakeupsRule {
   /** The sites merged per process, line of the program and call; each keeps the stack that failed most. */
   private merged(sites: SiteKeys): Acc[] {
     const out = new Map<string, Acc>();
+    /** Per merged site, the futile calls of the stack it keeps. */
+    const kept = new Map<Acc, number>();
     for (const a of this.accs.values()) {
       const k = `${a.pid}:${sites.key(a.stackId)}:${a.call}`;
       const m = out.get(k);
       if (!m) {
-        out.set(k, { ...a, tids: new Set(a.tids), top: a.top.clone() });
+        const copy = { ...a, tids: new Set(a.tids), top: a.top.clone() };
+        out.set(k, copy);
+        kept.set(copy, a.futile);
         continue;
       }
-      if (a.futile > (this.accs.get(`${m.pid}:${m.stackId}:${m.call}`)?.futile ?? 0)) m.stackId = a.stackId;
+      if (a.futile > (kept.get(m) ?? 0)) {
+        m.stackId = a.stackId;
+        kept.set(m, a.futile);
+      }
       for (const tid of a.tids) m.tids.add(tid);
       m.ok += a.ok;
       m.futile += a.futile;
