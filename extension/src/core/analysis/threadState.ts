@@ -4,6 +4,7 @@
  * calls it made last (for wake-up chains). Constant size per thread, whatever the trace's length.
  */
 import type { SyscallEvent } from '../model/events';
+import { callFacts, type CallFacts } from './callFacts';
 import type { BlockKind } from './classify';
 import type { PoolBusy } from './rules/poolSaturated';
 import type { Run } from './rules/runs';
@@ -130,7 +131,8 @@ export interface WakeRef {
  * slots are reused call after call (no allocation per event); a wake-up keeps a copy.
  */
 export interface RecentCall {
-  e: SyscallEvent;
+  /** What a chain's hop reads of it (not the event: holding events kept them alive). */
+  readonly e: CallFacts;
   id: number;
   end: number;
   wake: WakeRef | null;
@@ -270,10 +272,10 @@ export class ThreadState {
   remember(e: SyscallEvent, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
     let c = this.recent[this.recentNext];
     if (!c) {
-      c = { e, id, end: e.ts + e.dur, wake, irq, signal: null, depth };
+      c = { e: callFacts(e), id, end: e.ts + e.dur, wake, irq, signal: null, depth };
       this.recent[this.recentNext] = c;
     } else {
-      c.e = e;
+      callFacts(e, c.e);
       c.id = id;
       c.end = e.ts + e.dur;
       c.wake = wake;
