@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       `report with the analysis:    ${mw.toFixed(0)} ms, ${cw.toFixed(0)} ms of CPU (${findings} findings)`,
       `the analysis adds ${(((mw - mo) / mo) * 100).toFixed(1)} % of wall time (goal: under 20 %), ${(((mw - mo) * 1e6) / events).toFixed(0)} ns an event`,
       `the analysis adds ${(((cw - co) / co) * 100).toFixed(1)} % of CPU time, ${(((cw - co) * 1e6) / events).toFixed(0)} ns an event`,
+      `fastest rounds (the least disturbed by other load): ${Math.min(...cpuWithout).toFixed(0)} / ${Math.min(...cpuWith).toFixed(0)} ms of CPU, the analysis adds ${(((Math.min(...cpuWith) - Math.min(...cpuWithout)) / Math.min(...cpuWithout)) * 100).toFixed(1)} %, ${(((Math.min(...cpuWith) - Math.min(...cpuWithout)) * 1e6) / events).toFixed(0)} ns an event`,
       `heap at the end: ${(heapWith / 1e6).toFixed(1)} MB with, ${(heapWithout / 1e6).toFixed(1)} MB without (the result and the pipeline's tables included)`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

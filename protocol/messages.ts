@@ -253,13 +253,18 @@ export interface RateMessage {
   readonly id: number;
   readonly rate: Rate;
 }
-/** Show and select an event (from the Stalls view). */
+/**
+ * Show and select an event (from the Stalls and Findings views). With `marks` (a call site's
+ * calls, the event among them): show the time they span, and outline each of them until the
+ * selection moves to another event.
+ */
 export interface RevealMessage {
   readonly type: 'reveal';
   readonly eventId: number;
   readonly track: number;
   readonly start: Ns;
   readonly end: Ns;
+  readonly marks?: readonly EventRef[];
 }
 /** Reply to a FilterRequest: what the filter matches in the whole trace. */
 export interface FilterMessage {

@@ -252,7 +252,7 @@ export class App {
         this.onSummary(m.summary);
         break;
       case 'reveal':
-        this.reveal({ id: m.eventId, track: m.track, start: m.start, end: m.end });
+        this.reveal({ id: m.eventId, track: m.track, start: m.start, end: m.end }, m.marks);
         break;
       case 'window':
       case 'details':
@@ -412,12 +412,17 @@ export class App {
     return s ? densitySpan(s.tracks, s.duration, this.view.axisWidth()) : DEFAULT_TAIL_SPAN;
   }
 
-  private reveal(ref: EventRef): void {
+  /** Show and select `ref`; with `marks` (a call site's calls), the time they span, each outlined. */
+  private reveal(ref: EventRef, marks?: readonly EventRef[]): void {
     const group = this.summary?.tracks.find((t) => t.id === ref.track)?.group;
     if (group && this.collapsed.has(group)) this.toggleGroup(group);
     if (this.choice.hidden.has(ref.track)) this.changeTracks(() => this.choice.toggleHidden(ref.track));
-    const len = Math.max(ref.end - ref.start, 0);
-    this.model.show(around(ref.start, ref.end, this.model.limits, 1, Math.max(len * 3, 20_000)));
+    const all = marks?.length ? marks : [ref];
+    const start = Math.min(ref.start, ...all.map((m) => m.start));
+    const end = Math.max(ref.end, ...all.map((m) => m.end));
+    const len = Math.max(end - start, 0);
+    this.model.show(around(start, end, this.model.limits, marks?.length ? 0.05 : 1, Math.max(marks?.length ? len * 1.1 : len * 3, 20_000)));
+    this.view.setMarks(marks ?? []);
     this.selection.select(ref);
     this.view.scrollToTrack(ref.track);
   }

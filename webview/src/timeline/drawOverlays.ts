@@ -202,6 +202,32 @@ export function drawChain(ctx: CanvasRenderingContext2D, f: FrameInput, entry: W
   ctx.restore();
 }
 
+/**
+ * The marked events (a call site's calls) outlined in the focus colour, thinner than the
+ * selection; each at least a few pixels wide, so that short calls show at any zoom. Those on hidden
+ * or collapsed tracks are left out.
+ */
+export function drawMarks(ctx: CanvasRenderingContext2D, f: FrameInput, entry: WindowEntry | undefined): void {
+  if (!f.marks.length) return;
+  ctx.save();
+  clipTrackArea(ctx, f);
+  ctx.strokeStyle = f.palette.focus;
+  ctx.lineWidth = 1;
+  ctx.globalAlpha = 0.8;
+  const left = f.labelWidth;
+  for (const m of f.marks) {
+    const row = f.layout.trackRow(m.track);
+    if (!row) continue;
+    const x0 = f.scale.toPx(m.start);
+    const x1 = f.scale.toPx(m.end);
+    if (x1 < left || x0 > f.width) continue;
+    const lane = entry ? entry.laneOf(m.track, m.id) : 0;
+    const y = canvasY(f, f.layout.laneTop(row, Math.min(lane, row.lanes - 1)));
+    ctx.strokeRect(Math.round(x0) - 1.5, Math.round(y) + 0.5, Math.max(x1 - x0, 3) + 2, row.laneH - 1);
+  }
+  ctx.restore();
+}
+
 /** The selected event's outline and dashed guides at its start and end. */
 export function drawSelection(ctx: CanvasRenderingContext2D, f: FrameInput, entry: WindowEntry | undefined): void {
   const s = f.selection;

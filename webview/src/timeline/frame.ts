@@ -38,6 +38,8 @@ export interface FrameInput {
   readonly selection: EventRef | null;
   /** The selected wait's wake-up chain (empty when it has none). */
   readonly chain: readonly ChainLink[];
+  /** Events outlined beside the selection (a call site's calls). */
+  readonly marks: readonly EventRef[];
   /** Outline of the block under the mouse. */
   readonly hover: Rect | null;
   /** Track whose label is under the mouse (or of the hovered event). */

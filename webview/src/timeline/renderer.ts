@@ -1,5 +1,5 @@
 /** Draws one frame of the timeline onto its canvas, in layers, and returns what it drew. */
-import { drawArrows, drawChain, drawGaps, drawHover, drawLiveRegion, drawSelection, gapGeometry } from './drawOverlays';
+import { drawArrows, drawChain, drawGaps, drawHover, drawLiveRegion, drawMarks, drawSelection, gapGeometry } from './drawOverlays';
 import { drawLabels } from './drawLabels';
 import { TrackPainter } from './drawTracks';
 import type { FrameInput } from './frame';
@@ -59,6 +59,7 @@ export class TimelineRenderer {
     lap('arrows');
     this.tracks.paintTexts(ctx, f);
     lap('tracks.text');
+    drawMarks(ctx, f, f.entry);
     drawChain(ctx, f, f.entry);
     drawSelection(ctx, f, f.entry);
     drawHover(ctx, f);

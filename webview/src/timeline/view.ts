@@ -65,6 +65,7 @@ export class TimelineView implements InputHost {
   private pinned: ReadonlySet<number> = new Set();
   private selection: EventRef | null = null;
   private chain: readonly ChainLink[] = [];
+  private marks: readonly EventRef[] = [];
   private geometry: FrameGeometry = { tracks: new Map(), gaps: [] };
   private width = 1;
   private height = 1;
@@ -185,6 +186,14 @@ export class TimelineView implements InputHost {
   setSelection(ref: EventRef | null, chain: readonly ChainLink[] = []): void {
     this.selection = ref;
     this.chain = ref ? chain : [];
+    // the marks of a call site stay while the selection is one of its calls
+    if (this.marks.length && !(ref && this.marks.some((m) => m.id === ref.id))) this.marks = [];
+    this.requestDraw();
+  }
+
+  /** Events drawn outlined beside the selection (a call site's calls), until the selection leaves them. */
+  setMarks(marks: readonly EventRef[]): void {
+    this.marks = marks;
     this.requestDraw();
   }
 
@@ -285,6 +294,7 @@ export class TimelineView implements InputHost {
       palette: this.palette,
       selection: this.selection,
       chain: this.chain,
+      marks: this.marks,
       hover: this.hover?.rect ?? null,
       hoverTrack: this.hoverTrack(),
       cursorX: this.isDragging ? null : this.cursorX,

@@ -14,6 +14,7 @@ import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
+import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
 import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
 import { BusyPollRule } from './rules/busyPoll';
@@ -65,8 +66,6 @@ export class TraceAnalyzer {
   /** io_uring rings (hex address) -> the thread that last entered them. */
   private readonly ringOwner = new Map<string, number>();
   private readonly sqRequests = new Map<number, number>();
-  /** Per thread, its last signal wait (a delivery of an I/O signal right after it ended it). */
-  private readonly lastSignalWait = new Map<number, { end: number; dur: number }>();
   private readonly unsubscribe: () => void;
   private events = 0;
   private readonly chainsById = new Map<number, ChainHop[]>();
@@ -116,7 +115,12 @@ export class TraceAnalyzer {
   add(e: TraceEvent, id: number): void {
     this.events++;
     const uioWake = this.uio.add(e, id);
-    if (e.kind !== 'drop' && e.kind !== 'irq') {
+    if (e.kind === 'syscall') {
+      // most events: their duration read without asking what shape the event has
+      if (e.ts < this.span.first) this.span.first = e.ts;
+      const end = e.ts + e.dur;
+      if (end > this.span.last) this.span.last = end;
+    } else if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
       const dur = (e as { dur?: unknown }).dur;
       const end = e.ts + (typeof dur === 'number' ? dur : 0);
@@ -178,7 +182,7 @@ export class TraceAnalyzer {
     const end = e.ts + e.dur;
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
-      if (cls === 'blocking' && this.loops.get(e.tid)?.inTurn(e.ts)) {
+      if (cls === 'blocking' && t.loop?.inTurn(e.ts)) {
         const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
@@ -208,15 +212,16 @@ export class TraceAnalyzer {
 
   private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     const timeout = waitTimeoutNs(e);
-    this.eagain.waited(e.pid, e.tid);
+    this.eagain.waited(t);
     if (isMultiplexingWait(e.name)) {
       t.addMux(e.name, e.dur);
       if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
       this.noteReady(e, t);
-      let loop = this.loops.get(e.tid);
+      let loop = t.loop;
       if (!loop) {
         loop = new LoopTurns(e.pid, e.tid);
         this.loops.set(e.tid, loop);
+        t.loop = loop;
       }
       const afterTimeout = loop.lastWaitTimedOut;
       const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
@@ -224,7 +229,7 @@ export class TraceAnalyzer {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
         if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
-      this.busyPoll.wait(e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0);
       this.timeouts.wait(e, id, timeout);
       this.aioSync.wait(e);
     } else if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
@@ -232,7 +237,7 @@ export class TraceAnalyzer {
       t.aio.waitNs += e.dur;
       this.aioSerialized.syscall(e, id);
       this.aioSync.wait(e);
-      this.busyPoll.wait(e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0);
     } else if (e.name === 'io_uring_enter') {
       t.uring.enters++;
       t.uring.enterNs += e.dur;
@@ -240,7 +245,7 @@ export class TraceAnalyzer {
       this.sqpoll.enter(e, id);
     } else if (isSignalWait(e.name)) {
       t.signalWaitCalls++;
-      this.lastSignalWait.set(e.tid, { end: e.ts + e.dur, dur: e.dur });
+      t.lastSignalWait = { end: e.ts + e.dur, dur: e.dur };
       if (e.name === 'rt_sigtimedwait' && e.ret > 0 && typeof e.args.signal === 'string') {
         const sig = e.ret;
         if (isIoSignal(sig, siCode(sig, String(e.args.code)) ?? 0, this.setsig.get(e.pid), typeof e.args.si_fd === 'number' ? e.args.si_fd : null)) {
@@ -299,22 +304,25 @@ export class TraceAnalyzer {
     }
     if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
     if (!b.blocked) return;
-    this.eagain.waited(e.pid, e.tid);
-    this.busyPoll.other(e.pid, e.tid);
+    this.eagain.waited(t);
+    this.busyPoll.other(t);
     this.chains.call(e, id, t, irq);
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
-    if (by !== null) t.blockedEndedBy.set(by, (t.blockedEndedBy.get(by) ?? 0) + 1);
+    if (by !== null) t.blockedEndedBy.bump(by);
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
-      if (e.stackId && t.blockingSites.size < 64) t.blockingSites.add(e.stackId);
-      this.pool.blocked(e.tid, id, e.name, b.kind, e.stackId, e.ts, e.dur);
+      if (e.stackId && e.stackId !== t.lastBlockingSite && t.blockingSites.size < 64) {
+        t.blockingSites.add(e.stackId);
+        t.lastBlockingSite = e.stackId;
+      }
+      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
       t.lastBlockedEnd = e.ts + e.dur;
     }
-    if (this.loops.get(e.tid)?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
+    if (t.loop?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
   }
 
   /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
@@ -323,9 +331,9 @@ export class TraceAnalyzer {
     t.nonblocking++;
     if (wouldBlock(e.ret)) {
       t.eagain++;
-      this.eagain.eagain(e, id);
+      this.eagain.eagain(t, e, id);
     } else {
-      this.eagain.waited(e.pid, e.tid);
+      this.eagain.waited(t);
     }
   }
 
@@ -372,11 +380,11 @@ export class TraceAnalyzer {
       if (!io) t.otherSignals.set(e.name, (t.otherSignals.get(e.name) ?? 0) + 1);
       if (io) {
         t.ioSignals.set(e.name, (t.ioSignals.get(e.name) ?? 0) + 1);
-        const w = this.lastSignalWait.get(e.tid);
+        const w = t.lastSignalWait;
         if (w && e.ts >= w.end && e.ts - w.end < 1e6) {
           t.signalWaits++;
           t.signalWaitNs += w.dur;
-          this.lastSignalWait.delete(e.tid);
+          t.lastSignalWait = null;
         }
       }
     }
@@ -387,13 +395,10 @@ export class TraceAnalyzer {
     const waker = this.threads.get(e.pid, e.tid);
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
     this.chains.wake(e, id, waker, wakee);
-    waker.woke.set(e.wakeeTid, (waker.woke.get(e.wakeeTid) ?? 0) + 1);
-    wakee.wokenBy.set(e.tid, (wakee.wokenBy.get(e.tid) ?? 0) + 1);
+    wakee.wokenBy.bump(e.tid);
     // work done for the woken thread: the waker's last blocking call ended just before
-    if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) {
-      waker.deliveredTo.set(e.wakeeTid, (waker.deliveredTo.get(e.wakeeTid) ?? 0) + 1);
-    }
-    this.pool.woken(e.wakeeTid, e.ts);
+    if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
+    this.pool.woken(wakee, e.ts);
   }
 
   private addFiltered(d: FilteredCounts): void {
@@ -414,7 +419,7 @@ export class TraceAnalyzer {
       t.nonblocking += d.nonblocking ? d.count : 0;
       t.eagain += eagain;
     }
-    this.pool.filtered(d);
+    this.pool.filtered(t, d);
     this.herd.filtered(d);
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
@@ -439,10 +444,11 @@ export class TraceAnalyzer {
 
   /**
    * Everything found so far (the findings ranked by impact). Changes nothing: ask again as a live
-   * trace grows. `siteKey` names the line a stack's call is at (the report's and the editor's
-   * resolver give it), so that stacks differing only above that line make one finding.
+   * trace grows. `sites` names the line a stack's call is at (from the report's and the editor's
+   * resolver: resolve.ts siteKeysOf), so that stacks differing only above that line make one
+   * finding, and a thread's two lines two findings.
    */
-  result(siteKey?: (stackId: bigint) => string): AnalysisResult {
+  result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
     const inputs = this.inputs();
     const threads = classifyThreads(ctx, inputs);
@@ -453,18 +459,18 @@ export class TraceAnalyzer {
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace);
     const findings: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), siteKey),
-      ...this.busyPoll.findings(ctx),
+      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), sites.key),
+      ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx, ptrace),
       ...this.signalCoalesced.findings(ctx),
       ...this.pool.findings(ctx, threads),
       ...this.sqpoll.findings(ctx),
       ...uioMissedIrqFindings(ctx, this.uio.results()),
-      ...this.eagain.findings(ctx),
+      ...this.eagain.findings(ctx, sites),
       ...this.lost.findings(ctx, this.events),
       ...this.timeouts.findings(ctx),
-      ...this.herd.findings(ctx),
+      ...this.herd.findings(ctx, sites),
     ].sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,

@@ -8,7 +8,8 @@
  * thread, no allocation per event; the hops and their texts are made only when a chain is asked for.
  */
 import type { SyscallEvent, WakeEvent } from '../model/events';
-import { isMultiplexingWait, waitTimeoutNs } from './classify';
+import { copyFacts } from './callFacts';
+import { isMultiplexingWait } from './classify';
 import type { RecentCall, ThreadState, WakeRef } from './threadState';
 import type { ChainHop } from './types';
 
@@ -36,7 +37,7 @@ export class ChainTracker {
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
     const prior: RecentCall | null = last
-      ? { e: last.e, id: last.id, end: last.end, wake: last.depth + 1 < MAX_HOPS ? last.wake : null, irq: last.irq, signal: last.signal, depth: last.depth }
+      ? { e: copyFacts(last.e), id: last.id, end: last.end, wake: last.depth + 1 < MAX_HOPS ? last.wake : null, irq: last.irq, signal: last.signal, depth: last.depth }
       : null;
     const list = wakee.wakes;
     const fd = w.args.fd;
@@ -86,8 +87,8 @@ export class ChainTracker {
 
   private hop(c: RecentCall): ChainHop {
     const e = c.e;
-    const fd = typeof e.args.fd === 'number' ? e.args.fd : typeof e.args.epfd === 'number' ? e.args.epfd : null;
-    const path = typeof e.args.path === 'string' ? e.args.path : null;
+    const fd = e.fd;
+    const path = e.path;
     const w = c.wake;
     let why: CauseFields;
     if (w) {
@@ -115,7 +116,7 @@ export class ChainTracker {
       // wake-ups of calls that began before this one ended will never be claimed: forget them
       else if (w.since !== null && w.since > since) list[keep++] = w;
     }
-    list.length = keep;
+    if (keep !== list.length) list.length = keep;
     return found;
   }
 
@@ -127,18 +128,12 @@ export class ChainTracker {
     if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
       return e.ret > 0 ? untraced('aio', `${e.ret} AIO completion${e.ret > 1 ? 's' : ''}`) : untraced('timeout', null);
     }
-    if (e.name === 'io_uring_enter' && typeof e.args.min_complete === 'number' && e.args.min_complete > 0) {
+    if (e.name === 'io_uring_enter' && e.minComplete !== null && e.minComplete > 0) {
       return untraced('io_uring', 'io_uring completions');
     }
     if (isMultiplexingWait(e.name) || e.name === 'rt_sigtimedwait') {
-      if (e.ret === 0) return untraced(waitTimeoutNs(e) !== null ? 'timeout' : 'unknown', null);
-      const ready = Array.isArray(e.args.ready) ? e.args.ready : Array.isArray(e.args.fds) ? e.args.fds : [];
-      const first = ready.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== '')));
-      if (first && typeof first === 'object' && !Array.isArray(first)) {
-        const rfd = typeof first.fd === 'number' ? first.fd : null;
-        const rpath = typeof first.path === 'string' ? first.path : null;
-        return untraced('fd', `fd ${rfd ?? '?'}${rpath ? ` <${rpath}>` : ''} became ready`);
-      }
+      if (e.ret === 0) return untraced(e.hasTimeout ? 'timeout' : 'unknown', null);
+      if (e.ready) return untraced('fd', `fd ${e.readyFd ?? '?'}${e.readyPath ? ` <${e.readyPath}>` : ''} became ready`);
     }
     return untraced('unknown', null);
   }

@@ -2,6 +2,7 @@
  * Findings and chains with their source lines: a stack id becomes `where`, the first frame in the
  * user's own code (symbols/userFrame). Done after the pass, since a trace file's symbols come last.
  */
+import { basename } from 'node:path';
 import type { ResolvedStack } from '../symbols/stacks';
 import { userFrame } from '../symbols/userFrame';
 import type { Finding, RawFinding, Where } from './types';
@@ -23,16 +24,51 @@ export function resolveFindings(raw: readonly RawFinding[], stacks: StackSource)
   return raw.map((f) => ({ ...f, where: whereOf(stacks, f.stackId) }));
 }
 
+/**
+ * How the analysis tells call sites apart in its result: by the line of the program's own code a
+ * stack's call is at (stacks that differ only above it are one site).
+ */
+export interface SiteKeys {
+  /** A key for the line a stack's call is at: stacks with the same key are one call site. */
+  key(stackId: bigint): string;
+  /**
+   * A stack resolved, with no frame of the program's own code (a walk that stopped in the C
+   * library's wrapper, a runtime's frames only): the frame it ends in, in words ("epoll_wait in
+   * libc.so.6"); null when it reaches the program's code or is not known.
+   */
+  unreached(stackId: bigint): string | null;
+}
+
+/** Call sites by stack id alone, for an analysis asked without symbols. */
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null };
+
+/** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
+export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
+  const end = sites.unreached(stackId);
+  return end ? ` The stack of these calls did not reach the program's own code (it ends in ${end}), so no line of it can be named.` : '';
+}
+
+/** The call sites of a trace's stacks (each resolved once). */
+export function siteKeysOf(stacks: StackSource): SiteKeys {
+  const cache = new Map<bigint, { key: string; unreached: string | null }>();
+  const of = (stackId: bigint): { key: string; unreached: string | null } => {
+    let s = cache.get(stackId);
+    if (s === undefined) {
+      const w = whereOf(stacks, stackId);
+      const stack = w || !stackId ? undefined : stacks.resolve(stackId);
+      const outer = stack?.frames[stack.frames.length - 1];
+      const unreached = outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
+      // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
+      const key = w ? `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? ''}` : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
+      s = { key, unreached };
+      cache.set(stackId, s);
+    }
+    return s;
+  };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached };
+}
+
 /** A key for the line a stack's call is at: stacks with the same key are one call site. */
 export function siteKeyOf(stacks: StackSource): (stackId: bigint) => string {
-  const cache = new Map<bigint, string>();
-  return (stackId) => {
-    let k = cache.get(stackId);
-    if (k === undefined) {
-      const w = whereOf(stacks, stackId);
-      k = w ? `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? ''}` : stackId ? 'no frame of the program' : 'no stack';
-      cache.set(stackId, k);
-    }
-    return k;
-  };
+  return siteKeysOf(stacks).key;
 }

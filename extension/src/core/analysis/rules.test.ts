@@ -164,6 +164,35 @@ describe('findings on synthetic traces', () => {
       }
       assert.deepEqual(analyze(b).of('busy-poll'), []);
     });
+
+    it('gives two sites spinning in turn in one thread a finding each, at its own line', () => {
+      const b = loopTrace();
+      b.symbols(11n, [['poll', 'io/poll.c', 29], ['check_input', SRC, 210], ['run_loop', SRC, 150]]);
+      // the same line from another caller: the same site
+      b.symbols(12n, [['poll', 'io/poll.c', 29], ['check_input', SRC, 210], ['idle', SRC, 170]]);
+      b.symbols(13n, [['poll', 'io/poll.c', 29], ['check_output', SRC, 230]]);
+      for (let i = 0; i < 1000; i++) {
+        b.call('poll', { ts: i * 4 * US, dur: 1 * US, ret: 0, args: [0n, 1n, 0n], stackId: i % 4 === 0 ? 12n : 11n });
+        b.call('poll', { ts: i * 4 * US + 2 * US, dur: 1 * US, ret: 0, args: [0n, 1n, 0n], stackId: 13n });
+      }
+      const found = analyze(b).of('busy-poll');
+      assert.deepEqual(found.map((f) => [f.where?.line, f.eventCount]).sort(), [[210, 1000], [230, 1000]]);
+      for (const f of found) {
+        assert.equal(f.where?.file, SRC);
+        assert.doesNotMatch(f.detail, /did not reach/);
+      }
+      assert.equal(found.reduce((n, f) => n + f.impactNs, 0), 999 * 4 * US + 3 * US, 'the spin\'s time, shared between its sites');
+    });
+
+    it('never points at libc: a stack that stops in the wrapper has no line, and the detail says so', () => {
+      const b = loopTrace();
+      b.symbols(14n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30]]);
+      for (let i = 0; i < 1000; i++) b.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 14n });
+      const [f] = analyze(b).of('busy-poll');
+      assert.ok(f);
+      assert.equal(f.where, null);
+      assert.match(f.detail, /stack of these calls did not reach the program's own code \(it ends in epoll_wait in libc\.so\.6\)/);
+    });
   });
 
   describe('Linux AIO', () => {
@@ -477,6 +506,29 @@ describe('findings on synthetic traces', () => {
       b.summary({ ts: 300 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, count: 600, totalNs: 1 * MS, errnos: [[11, 300]] });
       assert.deepEqual(analyze(b).of('eagain-spin'), []);
     });
+
+    it('gives two sites failing in turn in one thread a finding each, at its own line', () => {
+      const b = loopTrace();
+      b.symbols(9n, [['recv', 'sysdeps/unix/sysv/linux/recv.c', 28], ['poll_socket', SRC, 600]]);
+      b.symbols(15n, [['send', 'sysdeps/unix/sysv/linux/send.c', 28], ['flush_socket', SRC, 640]]);
+      for (let i = 0; i < 300; i++) {
+        b.call('recvfrom', { ts: i * 6 * US, dur: 1 * US, ret: EAGAIN, fd: 7, stackId: 9n });
+        b.call('sendto', { ts: i * 6 * US + 3 * US, dur: 1 * US, ret: EAGAIN, fd: 7, stackId: 15n });
+      }
+      const found = analyze(b).of('eagain-spin');
+      assert.deepEqual(found.map((f) => [f.where?.line, f.eventCount]).sort(), [[600, 300], [640, 300]]);
+    });
+
+    it('counts calls the tracer only counted at a stack that stops in libc with no line, and says so', () => {
+      const b = loopTrace();
+      b.symbols(16n, [['recv', 'sysdeps/unix/sysv/linux/recv.c', 28]]);
+      b.epollWait({ ts: 0, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 200 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 16n, count: 50_000, totalNs: 50 * MS, errnos: [[11, 49_990]] });
+      const [f] = analyze(b).of('eagain-spin');
+      assert.ok(f);
+      assert.equal(f.where, null);
+      assert.match(f.detail, /stack of these calls did not reach the program's own code \(it ends in recv in libc\.so\.6\)/);
+    });
   });
 
   describe('lost-events', () => {
@@ -536,6 +588,21 @@ describe('findings on synthetic traces', () => {
         b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: 12, fd: 7, nonblocking: true });
       }
       assert.deepEqual(analyze(b).of('herd-wakeups'), []);
+    });
+
+    it('names each accepting line apart, and merges stacks that differ above it', () => {
+      const b = loopTrace();
+      b.symbols(10n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_listen', SRC, 700], ['run_loop', SRC, 150]]);
+      b.symbols(17n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_listen', SRC, 700], ['idle', SRC, 170]]);
+      b.symbols(18n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_admin', SRC, 720]]);
+      for (let i = 0; i < 200; i++) {
+        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        const stackId = i % 2 ? 18n : i % 4 ? 10n : 17n;
+        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: i % 8 < 2 ? 12 : EAGAIN, fd: 7, stackId, nonblocking: true });
+      }
+      const found = analyze(b).of('herd-wakeups');
+      assert.deepEqual(found.map((f) => [f.where?.line, f.eventCount]).sort(), [[700, 75], [720, 75]]);
+      assert.match(found.find((f) => f.where?.line === 700)?.title ?? '', /75 of 100 accept4 calls/);
     });
   });
 

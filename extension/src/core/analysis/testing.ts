@@ -4,7 +4,7 @@
 import { TracePipeline } from '../trace/pipeline';
 import type { StreamBuilder } from '../testing/synthetic';
 import { TraceAnalyzer } from './analyzer';
-import { resolveFindings, siteKeyOf } from './resolve';
+import { resolveFindings, siteKeysOf } from './resolve';
 import type { AnalysisResult, Finding, RuleId } from './types';
 
 /** What a synthetic stream gave. */
@@ -34,7 +34,7 @@ export function analyze(b: StreamBuilder, chunk = 4096): Analyzed {
   const bytes = b.bytes();
   for (let o = 0; o < bytes.length; o += chunk) pipeline.push(bytes.subarray(o, o + chunk));
   pipeline.end();
-  const result = box.a.result(siteKeyOf(pipeline.resolver));
+  const result = box.a.result(siteKeysOf(pipeline.resolver));
   const findings = resolveFindings(result.findings, pipeline.resolver);
   return {
     result,

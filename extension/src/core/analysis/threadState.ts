@@ -4,8 +4,12 @@
  * calls it made last (for wake-up chains). Constant size per thread, whatever the trace's length.
  */
 import type { SyscallEvent } from '../model/events';
+import { callFacts, type CallFacts } from './callFacts';
 import type { BlockKind } from './classify';
+import type { PoolBusy } from './rules/poolSaturated';
+import type { Run } from './rules/runs';
 import { SiteCache } from './sites';
+import type { LoopTurns } from './turns';
 
 /** Counts and time of one kind of call. */
 export interface Tally {
@@ -27,6 +31,87 @@ function tallyOf<K>(m: Map<K, Tally>, k: K): Tally {
   return t;
 }
 
+/**
+ * Counts per thread id, bumped again and again for the same one (a worker waking its loop): the
+ * last id's count is kept in fields, and written to the map when another id comes or the counts
+ * are read.
+ */
+export class TidCounts {
+  private readonly map = new Map<number, number>();
+  private lastTid = -1;
+  private lastCount = 0;
+
+  /** One more for `tid`. */
+  bump(tid: number): void {
+    if (tid === this.lastTid) {
+      this.lastCount++;
+      return;
+    }
+    this.flush();
+    this.lastTid = tid;
+    this.lastCount = (this.map.get(tid) ?? 0) + 1;
+  }
+
+  private flush(): void {
+    if (this.lastTid >= 0) this.map.set(this.lastTid, this.lastCount);
+  }
+
+  /** The count of `tid`, 0 when none. */
+  get(tid: number): number {
+    return tid === this.lastTid ? this.lastCount : this.map.get(tid) ?? 0;
+  }
+
+  /** [tid, count] pairs. */
+  [Symbol.iterator](): IterableIterator<[number, number]> {
+    this.flush();
+    return this.map[Symbol.iterator]();
+  }
+}
+
+/**
+ * The fds a wait reported ready, emptied at every wait: a few numbers in an array (a Set's clear
+ * makes a new table, at every wait of a loop); a long list goes to a Set.
+ */
+export class ReadyFds {
+  private readonly fds: number[] = [];
+  private n = 0;
+  private many: Set<number> | null = null;
+
+  get size(): number {
+    return this.many ? this.many.size : this.n;
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.many = null;
+  }
+
+  add(fd: number): void {
+    if (this.many) {
+      this.many.add(fd);
+      return;
+    }
+    for (let i = 0; i < this.n; i++) if (this.fds[i] === fd) return;
+    if (this.n === 16) {
+      this.many = new Set(this.fds.slice(0, this.n));
+      this.many.add(fd);
+      return;
+    }
+    this.fds[this.n++] = fd;
+  }
+
+  /** Remove `fd`; whether it was there. */
+  delete(fd: number): boolean {
+    if (this.many) return this.many.delete(fd);
+    for (let i = 0; i < this.n; i++) {
+      if (this.fds[i] !== fd) continue;
+      this.fds[i] = this.fds[--this.n];
+      return true;
+    }
+    return false;
+  }
+}
+
 /** A wake-up of this call by another traced thread, with what that thread was blocked on just before. */
 export interface WakeRef {
   readonly id: number;
@@ -46,7 +131,8 @@ export interface WakeRef {
  * slots are reused call after call (no allocation per event); a wake-up keeps a copy.
  */
 export interface RecentCall {
-  e: SyscallEvent;
+  /** What a chain's hop reads of it (not the event: holding events kept them alive). */
+  readonly e: CallFacts;
   id: number;
   end: number;
   wake: WakeRef | null;
@@ -69,7 +155,7 @@ export class ThreadState {
   /** epoll fds waited on. */
   readonly epfds = new Set<number>();
   /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
-  readonly readyFds = new Set<number>();
+  readonly readyFds = new ReadyFds();
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
@@ -86,19 +172,23 @@ export class ThreadState {
   readonly blockedAll = tally();
   /** Blocking calls by call name (read, fsync...), for the evidence sentence. */
   readonly blockedCalls = new Map<string, Tally>();
+  private lastKind: BlockKind | null = null;
+  private lastBlocked: Tally | null = null;
+  private lastCall: string | null = null;
+  private lastCallTally: Tally | null = null;
   /** Calls that could not block (non-blocking fd, EAGAIN). */
   nonblocking = 0;
   eagain = 0;
   sleeps = tally();
-  /** Threads this one woke out of a wait (tid -> count), and threads that woke it. */
-  readonly woke = new Map<number, number>();
-  readonly wokenBy = new Map<number, number>();
+  /** Threads that woke this one out of a wait (tid -> count). */
+  readonly wokenBy = new TidCounts();
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
-  readonly blockedEndedBy = new Map<number, number>();
+  readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
-  readonly deliveredTo = new Map<number, number>();
-  /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones. */
+  readonly deliveredTo = new TidCounts();
+  /** Blocking call sites (stack ids), to tell a pool's threads apart from unrelated ones; the last one added (a worker calls from one site again and again). */
   readonly blockingSites = new Set<bigint>();
+  lastBlockingSite = 0n;
   /** Wake-ups of this thread by another, not yet matched to the call they ended (a few). */
   readonly wakes: WakeRef[] = [];
   /** Its last call sites. */
@@ -112,6 +202,17 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** Its runs, by rules/runs RunSlot: of empty zero-timeout waits (busy-poll), of EAGAIN failures (eagain-spin); reused. */
+  readonly runs: (Run | null)[] = [null, null];
+  /** busy-poll: its waits, and those with a zero timeout that returned nothing. */
+  pollWaits = 0;
+  emptyPolls = 0;
+  /** Its event loop's turns, when it waits in select/poll/epoll. */
+  loop: LoopTurns | null = null;
+  /** pool-saturated: its time blocked, when it made a blocking call that waited. */
+  poolBusy: PoolBusy | null = null;
+  /** Its last signal wait (a delivery of an I/O signal right after it ended it). */
+  lastSignalWait: { end: number; dur: number } | null = null;
   exited = false;
   first = Number.POSITIVE_INFINITY;
   last = 0;
@@ -121,12 +222,37 @@ export class ThreadState {
     readonly tid: number,
   ) {}
 
+  /**
+   * Take over what the rules kept for the thread that had this tid before (another process's,
+   * whose tid was reused): the rules' state was theirs by tid.
+   */
+  inherit(old: ThreadState): void {
+    this.runs[0] = old.runs[0];
+    this.runs[1] = old.runs[1];
+    this.pollWaits = old.pollWaits;
+    this.emptyPolls = old.emptyPolls;
+    this.loop = old.loop;
+    this.poolBusy = old.poolBusy;
+    this.lastSignalWait = old.lastSignalWait;
+  }
+
   /** Count a blocking call that waited. */
   addBlocked(kind: BlockKind, call: string, ns: number, count = 1): void {
-    const t = tallyOf(this.blocked, kind);
+    // a thread blocks in the same call again and again: its tallies kept at hand
+    let t = this.lastBlocked;
+    if (kind !== this.lastKind || t === null) {
+      t = tallyOf(this.blocked, kind);
+      this.lastKind = kind;
+      this.lastBlocked = t;
+    }
     t.count += count;
     t.ns += ns;
-    const c = tallyOf(this.blockedCalls, call);
+    let c = this.lastCallTally;
+    if (call !== this.lastCall || c === null) {
+      c = tallyOf(this.blockedCalls, call);
+      this.lastCall = call;
+      this.lastCallTally = c;
+    }
     c.count += count;
     c.ns += ns;
     this.blockedAll.count += count;
@@ -146,10 +272,10 @@ export class ThreadState {
   remember(e: SyscallEvent, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
     let c = this.recent[this.recentNext];
     if (!c) {
-      c = { e, id, end: e.ts + e.dur, wake, irq, signal: null, depth };
+      c = { e: callFacts(e), id, end: e.ts + e.dur, wake, irq, signal: null, depth };
       this.recent[this.recentNext] = c;
     } else {
-      c.e = e;
+      callFacts(e, c.e);
       c.id = id;
       c.end = e.ts + e.dur;
       c.wake = wake;
@@ -183,14 +309,21 @@ export class ThreadState {
 /** The thread states of a trace, by tid. */
 export class ThreadTable {
   private readonly byTid = new Map<number, ThreadState>();
+  /** The thread asked for last (a thread's events mostly come in a row). */
+  private last: ThreadState | null = null;
 
   /** The state of a thread, created on first use. */
   get(pid: number, tid: number): ThreadState {
+    const last = this.last;
+    if (last !== null && last.tid === tid && last.pid === pid) return last;
     let t = this.byTid.get(tid);
     if (!t || t.pid !== pid) {
+      const old = t;
       t = new ThreadState(pid, tid);
+      if (old) t.inherit(old);
       this.byTid.set(tid, t);
     }
+    this.last = t;
     return t;
   }
 

@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TraceAnalyzer } from '../analysis/analyzer';
-import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { Finding } from '../analysis/types';
 import { FindingPlacer } from '../export/findings';
 import type { TraceEvent } from '../model/events';
@@ -67,7 +67,7 @@ export async function exportTrace(input: string, output: string, o: ExportOption
   });
   let findings: Finding[] = [];
   if (analyzer) {
-    findings = resolveFindings(analyzer.result(siteKeyOf(context.resolver)).findings, context.resolver);
+    findings = resolveFindings(analyzer.result(siteKeysOf(context.resolver)).findings, context.resolver);
     analyzer.dispose();
   }
   const placer = new FindingPlacer(findings);

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { TraceAnalyzer } from '../analysis/analyzer';
-import { siteKeyOf } from '../analysis/resolve';
+import { siteKeysOf } from '../analysis/resolve';
 import { atLeast } from '../analysis/severity';
 import type { Severity } from '../analysis/types';
 import { formatEventLine } from '../format/line';
@@ -56,7 +56,7 @@ export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Pro
       },
     },
   );
-  const analysis = analyzer?.result(siteKeyOf(pipeline.resolver)) ?? { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
+  const analysis = analyzer?.result(siteKeysOf(pipeline.resolver)) ?? { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
   analyzer?.dispose();
   return { title: path, trace: pipeline.trace, builder, analysis, resolver: pipeline.resolver, cwd: o.cwd ?? process.cwd(), warnings };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate, type Schema } from '../testing/jsonSchema';
 import { TraceAnalyzer } from '../analysis/analyzer';
-import { siteKeyOf } from '../analysis/resolve';
+import { siteKeysOf } from '../analysis/resolve';
 import { assertGolden } from '../testing/golden';
 import { diagnosisTrace } from '../testing/diagnosisTrace';
 import { sampleTrace } from '../testing/sampleTrace';
@@ -24,7 +24,7 @@ function reportOf(bytes: Uint8Array, title: string): ReportInput {
   box.analyzer = new TraceAnalyzer(pipeline.trace);
   pipeline.push(bytes);
   const warnings = pipeline.end();
-  return { title, trace: pipeline.trace, builder, analysis: box.analyzer.result(siteKeyOf(pipeline.resolver)), resolver: pipeline.resolver, cwd: '/work/app', warnings };
+  return { title, trace: pipeline.trace, builder, analysis: box.analyzer.result(siteKeysOf(pipeline.resolver)), resolver: pipeline.resolver, cwd: '/work/app', warnings };
 }
 
 const sampleReport = (): ReportInput => reportOf(sampleTrace(), 'sample.iolens');

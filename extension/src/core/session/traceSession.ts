@@ -14,7 +14,7 @@ import { describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
 import { TraceAnalyzer } from '../analysis/analyzer';
-import { resolveFindings, siteKeyOf } from '../analysis/resolve';
+import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { AnalysisResult, ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
@@ -420,7 +420,7 @@ export class TraceSession {
     const growing = this.live || !!this.loading;
     // (a trace that just ended is analysed again: its last records may have changed no event)
     if (c && c.growing === growing && (c.revision === revision || (growing && Date.now() - c.at < ANALYSIS_INTERVAL_MS))) return c.result;
-    const result = this.analyzer.result(siteKeyOf(this.pipeline.resolver));
+    const result = this.analyzer.result(siteKeysOf(this.pipeline.resolver));
     this.analysisCache = { revision, growing, at: Date.now(), result };
     return result;
   }

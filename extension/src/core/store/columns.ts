@@ -62,6 +62,11 @@ export class StringTable {
     return this.strings[id] ?? '';
   }
 
+  /** The id of a string interned already, undefined when it is not. */
+  find(s: string): number | undefined {
+    return this.ids.get(s);
+  }
+
   get size(): number {
     return this.strings.length;
   }

@@ -4,7 +4,7 @@ import type { SyscallEvent } from '../model/events';
 import type { ResolvedStack, StackFrame } from '../symbols/stacks';
 import type { StackSource } from '../analysis/resolve';
 import { stalls } from './analysis';
-import { groupStalls, stallSitePlace, stallSiteSummary } from './stallSites';
+import { groupStalls, siteCalls, stackFigures, stallSitePlace, stallSiteSummary } from './stallSites';
 import { TraceStore } from './traceStore';
 
 function frame(f: Partial<StackFrame>): StackFrame {
@@ -77,5 +77,42 @@ describe('groupStalls', () => {
     const [four, one] = groupStalls(store, stalls(store, 10e6), stacks);
     assert.equal(stallSiteSummary(four), '80.8 ms in 4 calls · longest 20.2 ms');
     assert.equal(stallSiteSummary(one), '30.0 ms in 1 call');
+  });
+
+  it("counts all of a site's calls, the short ones and those the tracer only counted, not only its stalls", () => {
+    const store = new TraceStore(() => 't');
+    read(store, 20e6, 1n);
+    read(store, 1e6, 1n); // under the threshold
+    read(store, 2e6, 2n); // the same line from another caller, under the threshold
+    read(store, 30e6, 3n);
+    // the analysis' statistics of the calls sent, and of 100 calls counted at line 86 (0.2 ms each, 0.5 ms at most)
+    const result = {
+      sites: [
+        { call: 'read', stackId: 1n, count: 2, total: 21e6, max: 20e6 },
+        { call: 'read', stackId: 2n, count: 1, total: 2e6, max: 2e6 },
+        { call: 'read', stackId: 3n, count: 1, total: 30e6, max: 30e6 },
+        { call: 'write', stackId: 1n, count: 7, total: 7e6, max: 1e6 },
+      ].map((x) => ({ ...x, pid: 1, tids: [1], errors: 0, p50: 0, p99: 0, longest: -1, bins: { bounds: [], counts: [] } })),
+      filtered: [{ pid: 1, tid: 1, call: 'read', fdType: 'file', nonblocking: false, stackId: 2n, count: 100, totalNs: 20e6, maxNs: 0.5e6, errors: 0, errnos: {} }],
+    };
+    const groups = groupStalls(store, stalls(store, 10e6), stacks, stackFigures(result));
+    const by = groups.map((g) => ({ line: g.where?.line, stalls: g.ids.length, count: g.count, counted: g.counted, total: g.total, longest: g.longest }));
+    assert.deepEqual(by, [
+      { line: 86, stalls: 1, count: 103, counted: 100, total: 43e6, longest: 20e6 },
+      { line: 120, stalls: 1, count: 1, counted: 0, total: 30e6, longest: 30e6 },
+    ]);
+    assert.equal(stallSiteSummary(groups[0]), '43.0 ms in 103 calls · longest 20.0 ms');
+  });
+
+  it("lists every call of a site in the store, short ones and other callers' included, in time order", () => {
+    const store = new TraceStore(() => 't');
+    read(store, 20e6, 1n);
+    read(store, 1e6, 2n);
+    read(store, 30e6, 3n);
+    read(store, 1e6, 1n, 'write');
+    read(store, 2e6, 1n);
+    const [site] = groupStalls(store, stalls(store, 10e6), stacks).filter((g) => g.where?.line === 86);
+    assert.deepEqual(siteCalls(store, site, stacks), [0, 1, 4]);
+    assert.deepEqual(siteCalls(store, site, stacks, 2), [0, 1], 'at most the limit');
   });
 });

@@ -46,11 +46,18 @@ export class TimelineController implements vscode.Disposable {
     this.post({ type: 'action', action });
   }
 
-  /** Show and select an event (from the Stalls view). */
-  reveal(eventId: number): void {
+  /**
+   * Show and select an event (from the Stalls and Findings views); with `marks` (store ids: a call
+   * site's calls), show the time they span with each of them outlined.
+   */
+  reveal(eventId: number, marks?: readonly number[]): void {
     const e = this.session.store.get(eventId);
     if (!e) return;
-    const m: ToWebview = { type: 'reveal', eventId, track: e.track, start: e.start as Ns, end: (e.end ?? e.start) as Ns };
+    const refs = marks?.flatMap((id) => {
+      const x = this.session.store.get(id);
+      return x ? [{ id, track: x.track, start: x.start, end: x.end ?? x.start }] : [];
+    });
+    const m: ToWebview = { type: 'reveal', eventId, track: e.track, start: e.start as Ns, end: (e.end ?? e.start) as Ns, ...(refs?.length ? { marks: refs } : {}) };
     if (this.ready) this.post(m);
     else this.pendingReveal = m;
     this.selected = eventId;

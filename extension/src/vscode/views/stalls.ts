@@ -4,16 +4,18 @@
  * ("read  src/epoll_stall.c:95", then "80.8 ms in 4 calls · longest 20.2 ms"), ranked by total
  * time, its calls below it longest first, each with its duration, time and thread. When none passes the
  * threshold the view says so, with the longest there is and the setting to lower.
- * Selecting a call reveals it in the timeline and opens its source; selecting a site reveals its
- * longest call and opens its line (on selection rather than through an item command: a command's
- * arguments expire when the tree refreshes, as it does while live).
+ * A site's figures cover all its calls (the shorter ones, and those the tracer only counted), its
+ * rows are its stalls. Selecting a call reveals it in the timeline and opens its source; selecting
+ * a site shows the time all its recorded calls span with each outlined, its longest selected, and
+ * opens its line (on selection rather than through an item command: a command's arguments expire
+ * when the tree refreshes, as it does while live).
  */
 import * as vscode from 'vscode';
 import { formatDuration, formatTime, formatTimeAt } from '../../../../shared/format';
 import type { TraceSession } from '../../core/session/traceSession';
 import { longestStall } from '../../core/store/analysis';
 import { frameInfos } from '../../core/store/details';
-import { groupStalls, stallSitePlace, stallSiteSummary, type StallSite } from '../../core/store/stallSites';
+import { groupStalls, siteCalls, stackFigures, stallSitePlace, stallSiteSummary, type StallSite } from '../../core/store/stallSites';
 import type { Sessions } from '../sessions';
 import { settings } from '../settings';
 import { bestFrame, openEventSource, openWhere } from '../source';
@@ -78,10 +80,11 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
   private content(): { sites: StallSite[]; message: string | undefined; key: string } {
     const s = this.sessions.current;
     const thresholdMs = settings().stallThresholdMs;
-    const sites = s ? groupStalls(s.store, s.stalls(thresholdMs * 1e6, Infinity), s.pipeline.resolver).slice(0, LIMIT) : [];
+    // a site's figures are all its calls' (the analysis' statistics), its rows the stalls'
+    const sites = s ? groupStalls(s.store, s.stalls(thresholdMs * 1e6, Infinity), s.pipeline.resolver, stackFigures(s.analysis())).slice(0, LIMIT) : [];
     const message = s && !sites.length ? emptyMessage(s, thresholdMs) : undefined;
     // a site's identity, its calls and their time: what its row and its children show
-    const key = sites.map((g) => `${g.key}\0${g.ids.length}\0${g.total}\0${g.ids.slice(0, LIMIT).join(',')}`).join('\n');
+    const key = sites.map((g) => `${g.key}\0${g.count}\0${g.total}\0${g.ids.slice(0, LIMIT).join(',')}`).join('\n');
     return { sites, message, key: sites.length ? key : message ?? '' };
   }
 
@@ -120,7 +123,9 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
     t.description = stallSiteSummary(site);
     const w = site.where;
     const at = w?.file ? `\`${w.function ?? '?'}\` at ${w.file}:${w.line ?? '?'}` : w?.function ? `\`${w.function}\` (no source line)` : 'no line in the program’s own code';
-    t.tooltip = new vscode.MarkdownString(`**${site.call}** — ${stallSiteSummary(site)}\n\n${at}`);
+    const stalls = `${site.ids.length.toLocaleString('en-US')} of them lasted ${settings().stallThresholdMs} ms or more (listed below)`;
+    const counted = site.counted ? `; ${site.counted.toLocaleString('en-US')} were counted by the tracer under --min-duration, not recorded one by one` : '';
+    t.tooltip = new vscode.MarkdownString(`**${site.call}** — ${stallSiteSummary(site)}\n\n${stalls}${counted}\n\n${at}`);
     t.iconPath = stallIcon(site.unfinished, site.longest);
     t.contextValue = 'stallSite';
     return t;
@@ -155,8 +160,9 @@ export class StallsProvider implements vscode.TreeDataProvider<StallItem>, vscod
 }
 
 /**
- * A stall selected: it in the timeline and its source; a site selected: its longest call in the
- * timeline and its line. Returns false, after saying why, when there is no source to open.
+ * A stall selected: it in the timeline and its source; a site selected: all its recorded calls in
+ * the timeline (outlined, its longest selected) and its line. Returns false, after saying why,
+ * when there is no source to open.
  */
 export async function openStallItem(sessions: Sessions, item: StallItem): Promise<boolean> {
   if (item.kind === 'call') {
@@ -164,6 +170,6 @@ export async function openStallItem(sessions: Sessions, item: StallItem): Promis
     return openEventSource(item.session, item.eventId);
   }
   const [longest] = item.site.ids;
-  if (longest !== undefined) sessions.showTimeline(item.session)?.reveal(longest);
+  if (longest !== undefined) sessions.showTimeline(item.session)?.reveal(longest, siteCalls(item.session.store, item.site, item.session.pipeline.resolver));
   return openWhere(item.site.where, `these ${item.site.call} calls`);
 }

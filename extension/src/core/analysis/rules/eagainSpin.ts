@@ -2,15 +2,18 @@
  * eagain-spin: non-blocking calls failing with EAGAIN again and again with no wait between. From
  * the calls sent (with -m 0 they all are): streaks of EAGAIN between two waits of the thread. From
  * the calls the tracer only counted: in one stats period, far more EAGAIN failures at a call site
- * than waits of the thread. Impact: the streaks' duration; for counted calls, at least the time
- * the failing calls themselves took.
+ * than waits of the thread. One finding per thread, line of the program and call (a thread
+ * retrying at two lines in turn has two). Impact: the streaks' duration, shared between their
+ * sites; for counted calls, at least the time the failing calls themselves took.
  */
 import type { SyscallEvent } from '../../model/events';
 import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
 import { EAGAIN_SPIN_FIX } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
-import { RunTracker, type RunTotals } from './runs';
+import { mergeBySite, RunSlot, RunTracker, type RunTotals } from './runs';
+import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
+import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
@@ -29,20 +32,20 @@ interface Totals extends RunTotals {
 
 /** The eagain-spin rule. */
 export class EagainSpinRule {
-  private readonly streaks = new RunTracker<Totals>(MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
+  private readonly streaks = new RunTracker<Totals>(RunSlot.eagain, MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20),
   }));
   /** Per counted key, the thread's waits when its previous count arrived. */
   private readonly waitsAt = new Map<string, number>();
 
   /** A non-blocking call that failed with EAGAIN. */
-  eagain(e: SyscallEvent, id: number): void {
-    this.streaks.extend(e, id);
+  eagain(t: ThreadState, e: SyscallEvent, id: number): void {
+    this.streaks.extend(t, e, id);
   }
 
   /** The thread waited (or made a call that succeeded): a streak ends. */
-  waited(pid: number, tid: number): void {
-    this.streaks.end(pid, tid);
+  waited(t: ThreadState): void {
+    this.streaks.end(t);
   }
 
   /** Calls the tracer counted; `waits`: the thread's waits so far. */
@@ -60,20 +63,27 @@ export class EagainSpinRule {
   }
 
   /** Findings (streaks still open count; nothing changes, so a live trace can ask again). */
-  findings(ctx: AnalysisContext): RawFinding[] {
-    const accs = this.streaks.snapshot((tid) => ctx.threads.find(tid)?.pid ?? 0);
+  findings(ctx: AnalysisContext, sites: SiteKeys = BY_STACK_ID): RawFinding[] {
+    const accs = mergeBySite(this.streaks.snapshot(ctx.threads.all()).values(), sites.key, {
+      merge: (into, a) => {
+        into.counted += a.counted;
+        into.countedNs += a.countedNs;
+        into.countedWaits += a.countedWaits;
+      },
+      weight: (a) => a.calls + a.counted,
+    });
     const out: RawFinding[] = [];
-    for (const a of accs.values()) {
+    for (const a of accs) {
       const impact = a.ns + a.countedNs;
       const calls = a.calls + a.counted;
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
-      const seen = a.calls ? `${plural(a.runs, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between, ${formatDuration(a.ns)} spinning` : '';
+      const seen = a.calls ? `${plural(a.runs, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between went through this call ${plural(a.calls, 'time')}, ${formatDuration(a.ns)} spinning` : '';
       const counted = a.counted ? `${seen ? '; ' : ''}the tracer counted ${a.counted.toLocaleString('en-US')} more failures under ${formatDuration(ctx.minDurationNs ?? 0)} for only ${plural(a.countedWaits, 'wait')} of the thread meanwhile (at least ${formatDuration(a.countedNs)} in the calls themselves)` : '';
       out.push({
         rule: 'eagain-spin', severity: severityOf(impact, ctx.span.last - ctx.span.first),
         title: `${a.call}() failed with EAGAIN ${plural(calls, 'time')} in ${threadLabel(ctx, t)} without waiting for readiness`,
-        detail: `${seen}${counted}. The thread retries instead of waiting for the fd to become ready.`,
+        detail: `${seen}${counted}. The thread retries instead of waiting for the fd to become ready.${unreachedNote(sites, a.stackId)}`,
         suggestion: EAGAIN_SPIN_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
         events: a.top.list(), eventCount: a.calls, chain: [],
       });

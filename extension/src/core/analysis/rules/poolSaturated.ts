@@ -15,6 +15,7 @@ import { POOL_SATURATED_FIX } from '../catalogue';
 import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
 import { plural, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';
+import type { ThreadState } from '../threadState';
 import type { RawFinding, ThreadVerdict } from '../types';
 
 const BUCKET_NS = 250e6;
@@ -25,7 +26,8 @@ const PICKUP_NS = 100_000;
 const MIN_SATURATED_NS = 5e6;
 const MIN_SATURATED_SHARE = 0.05;
 
-interface Busy {
+/** What the rule keeps per thread (on the thread's state). */
+export interface PoolBusy {
   buckets: Float64Array;
   first: number;
   last: number;
@@ -35,19 +37,28 @@ interface Busy {
   pickups: number;
   readonly sites: Map<bigint, { call: string; kind: string; ns: number; count: number }>;
   readonly top: TopEvents;
+  /** The bucket its last call fell in whole, its start and the width then (-1: none): a worker's next calls mostly fall in it too. */
+  k: number;
+  kStart: number;
+  kWidth: number;
+  /** Its last call's site and stack. */
+  lastSite: { call: string; kind: string; ns: number; count: number } | null;
+  lastStack: bigint;
 }
 
 /** The pool-saturated rule. */
 export class PoolSaturatedRule {
-  private readonly busy = new Map<number, Busy>();
+  /** Per thread (each also on its state, looked up there per call). */
+  private readonly busy = new Map<number, PoolBusy>();
   /** The bucket width now: BUCKET_NS, doubled each time a time falls past MAX_BUCKETS buckets. */
   private width = BUCKET_NS;
 
-  private of(tid: number): Busy {
-    let b = this.busy.get(tid);
+  private of(t: ThreadState): PoolBusy {
+    let b = t.poolBusy;
     if (!b) {
-      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50) };
-      this.busy.set(tid, b);
+      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n };
+      this.busy.set(t.tid, b);
+      t.poolBusy = b;
     }
     return b;
   }
@@ -69,7 +80,12 @@ export class PoolSaturatedRule {
     }
   }
 
-  private spread(b: Busy, start: number, end: number, ns: number): void {
+  private spread(b: PoolBusy, start: number, end: number, ns: number): void {
+    // a call inside the bucket of the thread's last call: added there, as the loop below would
+    if (end > start && b.kWidth === this.width && start >= b.kStart && end < b.kStart + b.kWidth) {
+      b.buckets[b.k] += (end - start) * (ns / (end - start));
+      return;
+    }
     const k0 = this.bucketOf(start);
     const k1 = this.bucketOf(end); // may widen the buckets: k0 is taken again below
     if (k0 < 0 || k1 < 0) return;
@@ -79,14 +95,22 @@ export class PoolSaturatedRule {
     }
     const rate = ns / (end - start);
     const w = this.width;
-    for (let k = Math.floor(start / w); k <= k1; k++) {
+    const first = Math.floor(start / w);
+    for (let k = first; k <= k1; k++) {
       const lo = Math.max(start, k * w);
       const hi = Math.min(end, (k + 1) * w);
       if (hi > lo) this.addTo(b, k, (hi - lo) * rate);
     }
+    b.k = -1;
+    b.kWidth = 0;
+    if (first === k1 && k1 < b.buckets.length) {
+      b.k = k1;
+      b.kStart = k1 * w;
+      b.kWidth = w;
+    }
   }
 
-  private addTo(b: Busy, k: number, ns: number): void {
+  private addTo(b: PoolBusy, k: number, ns: number): void {
     if (k < 0 || !Number.isFinite(ns)) return;
     if (k >= b.buckets.length) {
       const grown = new Float64Array(Math.min(MAX_BUCKETS, Math.max(k + 1, b.buckets.length * 2)));
@@ -96,25 +120,28 @@ export class PoolSaturatedRule {
     b.buckets[k] += ns;
   }
 
-  private site(b: Busy, stackId: bigint, call: string, kind: string, ns: number, count: number): void {
-    let s = b.sites.get(stackId);
+  private site(b: PoolBusy, stackId: bigint, call: string, kind: string, ns: number, count: number): void {
+    // a worker calls from one site again and again: the last one compared before the table is hashed
+    let s = b.lastSite !== null && b.lastStack === stackId ? b.lastSite : b.sites.get(stackId);
     if (!s) {
       s = { call, kind, ns: 0, count: 0 };
       b.sites.set(stackId, s);
     }
+    b.lastSite = s;
+    b.lastStack = stackId;
     s.ns += ns;
     s.count += count;
   }
 
   /** Another thread woke this one (it was idle, waiting for work). */
-  woken(tid: number, ts: number): void {
-    const b = this.busy.get(tid);
+  woken(t: ThreadState, ts: number): void {
+    const b = t.poolBusy;
     if (b) b.lastWoken = ts;
   }
 
   /** A blocking call of a thread that waited. */
-  blocked(tid: number, id: number, call: string, kind: string, stackId: bigint, ts: number, dur: number): void {
-    const b = this.of(tid);
+  blocked(t: ThreadState, id: number, call: string, kind: string, stackId: bigint, ts: number, dur: number): void {
+    const b = this.of(t);
     if (b.calls > 0 && ts >= b.lastEnd && ts - b.lastEnd < PICKUP_NS && b.lastWoken < b.lastEnd) b.pickups++;
     b.calls++;
     b.lastEnd = ts + dur;
@@ -126,10 +153,10 @@ export class PoolSaturatedRule {
   }
 
   /** Calls the tracer counted (those of a kind that always blocks). */
-  filtered(d: FilteredCounts): void {
+  filtered(t: ThreadState, d: FilteredCounts): void {
     const kind = blockKind(d.call, d.fdType);
     if (!inherentlyBlocking(kind) || kind === 'sleep' || !d.count) return;
-    const b = this.of(d.tid);
+    const b = this.of(t);
     const start = d.since ?? Math.max(0, d.ts - d.totalNs);
     b.first = Math.min(b.first, start);
     b.last = Math.max(b.last, d.ts);
@@ -144,7 +171,7 @@ export class PoolSaturatedRule {
     const out: RawFinding[] = [];
     for (const [pid, tids] of pools) {
       if (tids.length < 2) continue;
-      const bs = tids.map((tid) => this.busy.get(tid) as Busy);
+      const bs = tids.map((tid) => this.busy.get(tid) as PoolBusy);
       const first = Math.min(...bs.map((b) => b.first));
       const last = Math.max(...bs.map((b) => b.last));
       let saturated = 0;

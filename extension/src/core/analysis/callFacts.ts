@@ -1,0 +1,79 @@
+/**
+ * What the wake-up chains read of a call, copied out of its event when the call is remembered:
+ * holding the decoded event itself (its argument object, a wait's ready list) in a thread's slots
+ * kept events alive past the young generation's collections, which then copied them.
+ */
+import type { SysName } from '../../../../protocol/generated/wire';
+import type { SyscallEvent } from '../model/events';
+import { isMultiplexingWait, waitTimeoutNs } from './classify';
+
+/** A call's facts a chain hop needs (a slot's object, rewritten when the slot is reused). */
+export interface CallFacts {
+  pid: number;
+  tid: number;
+  name: SysName;
+  ts: number;
+  dur: number;
+  ret: number;
+  error: string | null;
+  stackId: bigint;
+  /** Its fd (a wait's epoll fd), and that fd's path, when known. */
+  fd: number | null;
+  path: string | null;
+  /** io_uring_enter's min_complete, null when not a number. */
+  minComplete: number | null;
+  /** A wait that returned nothing: it had a timeout. */
+  hasTimeout: boolean;
+  /** A wait that returned fds: the first one reported with events, and its path. */
+  readyFd: number | null;
+  readyPath: string | null;
+  /** A wait that returned fds and one of them had events. */
+  ready: boolean;
+}
+
+/** The facts of `e`, written into `into` (a reused slot's) or a new object. */
+export function callFacts(e: SyscallEvent, into?: CallFacts): CallFacts {
+  const args = e.args;
+  const fd = typeof args.fd === 'number' ? args.fd : typeof args.epfd === 'number' ? args.epfd : null;
+  const path = typeof args.path === 'string' ? args.path : null;
+  const minComplete = typeof args.min_complete === 'number' ? args.min_complete : null;
+  const wait = isMultiplexingWait(e.name) || e.name === 'rt_sigtimedwait';
+  const hasTimeout = wait && e.ret === 0 && waitTimeoutNs(e) !== null;
+  let ready = false;
+  let readyFd: number | null = null;
+  let readyPath: string | null = null;
+  if (wait && e.ret !== 0) {
+    const list = Array.isArray(args.ready) ? args.ready : Array.isArray(args.fds) ? args.fds : [];
+    const first = list.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== '')));
+    if (first && typeof first === 'object' && !Array.isArray(first)) {
+      ready = true;
+      readyFd = typeof first.fd === 'number' ? first.fd : null;
+      readyPath = typeof first.path === 'string' ? first.path : null;
+    }
+  }
+  if (!into) return { pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, ret: e.ret, error: e.error, stackId: e.stackId, fd, path, minComplete, hasTimeout, readyFd, readyPath, ready };
+  into.pid = e.pid;
+  into.tid = e.tid;
+  into.name = e.name;
+  into.ts = e.ts;
+  into.dur = e.dur;
+  into.ret = e.ret;
+  into.error = e.error;
+  into.stackId = e.stackId;
+  into.fd = fd;
+  into.path = path;
+  into.minComplete = minComplete;
+  into.hasTimeout = hasTimeout;
+  into.readyFd = readyFd;
+  into.readyPath = readyPath;
+  into.ready = ready;
+  return into;
+}
+
+/** A copy of a slot's facts (a wake-up keeps its waker's call: the slot is reused). */
+export function copyFacts(f: CallFacts): CallFacts {
+  return {
+    pid: f.pid, tid: f.tid, name: f.name, ts: f.ts, dur: f.dur, ret: f.ret, error: f.error, stackId: f.stackId, fd: f.fd, path: f.path,
+    minComplete: f.minComplete, hasTimeout: f.hasTimeout, readyFd: f.readyFd, readyPath: f.readyPath, ready: f.ready,
+  };
+}
