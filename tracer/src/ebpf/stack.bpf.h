@@ -208,13 +208,18 @@ static long rescue_step(__u32 i, void *data)
  * The frame-pointer chain stands on its own, without a snapshot: it gave at least IOL_FP_CHAIN_MIN
  * return addresses (each in the span of the process's code) and ended on a frame that is none (no
  * stack address, or no code above it) — the frame of main (or of a thread's function) called from
- * libc code built without frame pointers. The chain may start from a saved rbp found above sp (a
- * libc wrapper that uses rbp as a general register sits in between). A program built with frame
- * pointers then costs no snapshot, and its stack is what it was before snapshots.
+ * libc code built without frame pointers. A program built with frame pointers then costs no
+ * snapshot, and its stack is what it was before snapshots. A chain started from a saved rbp found
+ * above sp (a wrapper that uses rbp as a general register, libaio's io_submit, sits in between)
+ * never stands: in a program without frame pointers such a word is as often a stale frame of
+ * another call, and its chain of old return addresses looks whole (fio's io_submit came back as
+ * syscall <- io_submit and nothing above).
  */
 #define IOL_FP_CHAIN_MIN 2
 static __always_inline bool fp_chain_stands(const struct iol_scratch *s)
 {
+	if (s->walk.flags & IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK)
+		return false;
 	return ((s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || s->walk.chain_ended) && s->walk.chain >= IOL_FP_CHAIN_MIN;
 }
 

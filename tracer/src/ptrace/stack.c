@@ -189,6 +189,8 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
 #define PT_FP_CHAIN_MIN 2
 static bool fp_chain_stands(const struct walk *w)
 {
+	if (w->flags & IOL_STACK_FLAG_FRAME_POINTER_FROM_STACK)
+		return false;
 	return ((w->flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || w->chain_ended) && w->chain >= PT_FP_CHAIN_MIN;
 }
 
