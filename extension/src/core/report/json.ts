@@ -9,6 +9,7 @@ import type { ChainHop, Where } from '../analysis/types';
 import { resolveFindings } from '../analysis/resolve';
 import type { Json } from '../format/jsonl';
 import type { ReportInput } from './render';
+import { summarizeStackEnds } from './stackEnds';
 
 /** Version of the document's layout: bumped only when a field changes meaning or goes away. */
 export const REPORT_JSON_VERSION = 1;
@@ -81,5 +82,11 @@ export function reportJson(input: ReportInput): { [key: string]: Json } {
       pid: f.pid, tid: f.tid, call: f.call, fd_type: f.fdType, nonblocking: f.nonblocking, where: where(whereOf(resolver, f.stackId)),
       count: f.count, total_ns: f.totalNs, max_ns: f.maxNs, errors: f.errors, errnos: { ...f.errnos },
     })),
+    stacks: stacksJson(summarizeStackEnds(trace, (id) => resolver.resolve(id))),
   };
+}
+
+/** How the trace's stacks end: whole, or cut short (by the module they stop in and why). */
+function stacksJson(s: ReturnType<typeof summarizeStackEnds>): Json {
+  return { total: s.total, complete: s.complete, unknown: s.unknown, cut: s.cut.map((c) => ({ module: c.module, end: c.end, count: c.count })) };
 }

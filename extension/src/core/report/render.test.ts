@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { StackEndNames } from '../../../../protocol/generated/wire';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate, type Schema } from '../testing/jsonSchema';
@@ -56,6 +57,9 @@ describe('report', () => {
     for (const doc of [reportJson(sampleReport()), reportJson(diagnosisReport())]) {
       assert.deepEqual(validate(JSON.parse(JSON.stringify(doc)), schema), []);
     }
+    // the schema lists every way a stack can be cut short, as the protocol's schema names them
+    const ends = (schema as unknown as { properties: { stacks: { properties: { cut: { items: { properties: { end: { enum: string[] } } } } } } } }).properties.stacks.properties.cut.items.properties.end.enum;
+    assert.deepEqual([...ends].sort(), [...StackEndNames.values()].filter((n) => n !== 'complete').sort());
     // the checker does find violations
     const broken = JSON.parse(JSON.stringify(reportJson(diagnosisReport()))) as { findings: { severity: string }[]; extra?: number };
     broken.findings[0].severity = 'urgent';
