@@ -5,7 +5,13 @@
  * both backends, and a stack the snapshot cannot complete says why.
  */
 import assert from 'node:assert/strict';
-import { BACKENDS, cleanup, fixture, markLine, recordLaunch, requireBackend, sourcePath, type JsonEvent, type JsonFrame, type Recording } from './harness';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BACKENDS, backendArgs, CLI, cleanup, fixture, markLine, recordLaunch, requireBackend, run, sourcePath, traceEvents, type JsonEvent, type JsonFrame, type Recording,
+} from './harness';
 
 /** The frames of a stack in our own sources (the fixture and its library), as "file:line". */
 function ownFrames(stack: readonly JsonFrame[]): string[] {
@@ -60,6 +66,32 @@ for (const backend of BACKENDS) describe(`stacks without frame pointers (${backe
       assert.equal(kill - handler, 2, `one frame (__restore_rt) between on_signal and kill: ${names.join(' ')}`);
       assert.match(e.stack[handler + 1].module ?? '', /libc\.so/);
       assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail}`);
+    }
+  });
+
+  it('gives whole stacks to call sites already busy when the recording attaches', async () => {
+    // no --wait: the polls go on while the tracer attaches, so a stack can be taken before the
+    // process's code ranges are loaded; that one must not stand for its call site afterwards
+    const target = spawn(fixture('nofp_stack'), ['--iterations', '1000000', '--poll-ms', '1'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => target.once('exit', resolve));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const dir = mkdtempSync(join(tmpdir(), 'iolens-test-'));
+      const traceFile = join(dir, 'trace.iolens');
+      const r = await run(process.execPath, [CLI, 'record', '-q', ...backendArgs(backend), '-o', traceFile, '-d', '1.5', '--pid', String(target.pid)], 60000);
+      rec = { ...r, events: await traceEvents(traceFile), traceFile, dir };
+      assert.equal(r.code, 0, r.stderr);
+      const all = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'poll');
+      assert.ok(all.length >= 50, `polls recorded: ${all.length}`);
+      // the poll in flight while the tracer attached may have been taken before the ranges were
+      // there (and says so); every later one of its call site is whole
+      const later = all.sort((a, b) => a.ts - b.ts).slice(2);
+      const cut = later.filter((e) => e.stack_end !== 'complete');
+      assert.deepEqual(cut.slice(0, 3).map((e) => `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`), [], `${cut.length} of ${later.length} polls with a cut stack`);
+      assert.ok(polls(rec, 'nofp-poll').length > 0 && polls(rec, 'nofp-handler-poll').length > 0, 'both call sites at their lines');
+    } finally {
+      target.kill('SIGKILL');
+      await exited;
     }
   });
 
