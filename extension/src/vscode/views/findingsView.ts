@@ -220,16 +220,14 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
 }
 
 /**
- * A finding or hop selected: its events in the timeline (a finding's worst selected, all of them outlined), and its line in
+ * A finding or hop selected: its events in the timeline (a finding's worst first), and its line in
  * the editor. Says why when there is no line to open.
  */
 export async function openFindingNode(sessions: Sessions, node: FindingsNode): Promise<void> {
   if (node.kind === 'group') return;
   const s = node.session;
   const event = node.kind === 'finding' ? node.finding.events[0] : node.hop.event;
-  // a finding's events outlined where they are, as the Stalls view shows a call site's calls
-  const marks = node.kind === 'finding' && node.finding.events.length > 1 ? node.finding.events.filter((id) => id >= 0) : undefined;
-  if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event, marks);
+  if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event);
   const w = node.kind === 'finding' ? node.finding.where : whereOf(s.pipeline.resolver, node.hop.stackId);
   await openWhere(w, node.kind === 'finding' ? 'this finding' : `this ${node.hop.call}`);
 }
