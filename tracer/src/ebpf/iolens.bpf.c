@@ -161,9 +161,16 @@ SEC("tp_btf/task_rename")
 int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
 {
 	__u32 tgid = task->tgid;
-	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
+	struct iol_traced_proc *proc;
 	struct iol_rec_task *r;
 
+	if (tgid == tracer_tgid) {
+		/* the loader renamed itself after attach (learn_root in loader.c): its root bounds path walks */
+		tracer_root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+		tracer_root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+		return 0;
+	}
+	proc = bpf_map_lookup_elem(&traced, &tgid);
 	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
 		return 0;
 	r = reserve_record(sizeof(*r) + 8, IOL_RECORD_KIND_TASK, IOL_CNT_RING_FULL);

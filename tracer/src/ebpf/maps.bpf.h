@@ -16,6 +16,15 @@ const volatile bool want_stacks = true;
 const volatile __u32 stack_window = IOL_STACK_WINDOW_DEFAULT; /* --stack-window: snapshot bytes above sp */
 const volatile bool irq_all = false;            /* --irq: every hard IRQ, else only those in irq_filter */
 
+/*
+ * The tracer's own root directory (its fs->root: dentry and vfsmount), learnt once after attach
+ * (on_rename, when the loader renames its own thread: learn_root): a mapped file's path is walked up to it, as
+ * /proc/PID/maps shows paths to the tracer (d_path), so a tracer in a chroot opens them from where
+ * it is. Zero until learnt: the walk then goes to the mount namespace's root.
+ */
+__u64 tracer_root_dentry = 0;
+__u64 tracer_root_mnt = 0;
+
 /* Every record goes through this ring; the loader sizes it (--ring-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -58,7 +58,10 @@ struct iol_path_walk {
 	__u32 truncated;
 };
 
-/* bpf_loop callback: prepend one path component, crossing mount points on the way up. */
+/*
+ * bpf_loop callback: prepend one path component, crossing mount points on the way up, until the
+ * tracer's root (tracer_root_*) or the namespace's.
+ */
 static long path_step(__u32 i, void *data)
 {
 	struct iol_path_walk *w = data;
@@ -70,6 +73,9 @@ static long path_step(__u32 i, void *data)
 
 	if (!s)
 		return 1;
+	if ((__u64)dentry == tracer_root_dentry &&
+	    (__u64)mnt + bpf_core_field_offset(struct mount, mnt) == tracer_root_mnt)
+		return 1; /* the tracer's root (a chroot): paths are as the tracer opens them */
 	root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	parent = BPF_CORE_READ(dentry, d_parent);
 	if (dentry == root || dentry == parent) {
