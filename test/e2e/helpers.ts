@@ -123,9 +123,16 @@ async function findRow(page: Page, matches: (aria: string) => boolean, timeoutMs
 export async function runCommand(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const input = page.locator(PALETTE_INPUT);
-  while (true) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+  for (let attempt = 0; ; attempt++) {
+    // F1, and Ctrl+Shift+P on every other attempt: a key the focused element swallowed (a webview
+    // still taking the focus, a closing quick pick) leaves the palette shut; it is then tried again
+    await page.keyboard.press(attempt % 2 ? 'Control+Shift+P' : 'F1');
+    const opened = await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+    if (!opened) {
+      if (Date.now() > deadline) throw new Error(`the palette did not open for "${label}" (F1, Ctrl+Shift+P), again for ${timeoutMs / 1000} s`);
+      await page.keyboard.press('Escape');
+      continue;
+    }
     // the palette closes when the workbench moves the focus (an editor or a notification that
     // opens as it appears, as a recording's end can bring): then it is opened again
     const typed = await input.fill(`>${label}`, { timeout: 5_000 }).then(() => true, () => false);
