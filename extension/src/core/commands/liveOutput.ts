@@ -156,8 +156,11 @@ export class LiveOutput {
   private unshowWaitingAfterLastNote(): void {
     let cut = this.waiting.length;
     while (cut > this.waitingHead && this.waiting[cut - 1].noted === 0) cut--;
-    const events = this.waiting.slice(cut).reduce((n, w) => n + w.events, 0);
-    for (let i = cut; i < this.waiting.length; i++) this.waitingBytes -= this.waiting[i].text.length;
+    let events = 0;
+    for (let i = cut; i < this.waiting.length; i++) {
+      events += this.waiting[i].events;
+      this.waitingBytes -= this.waiting[i].text.length;
+    }
     this.waiting.length = cut;
     this.skipRun += events;
     this.skippedTotal += events;
