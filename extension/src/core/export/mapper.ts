@@ -49,16 +49,12 @@ export class ExportMapper {
 
   /** What the kinds add to (kinds/kind.ts). */
   private context(): ExportContext {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context reads the mapper's live latest time
-    const mapper = this;
     return {
       tracks: this.tracks,
       flows: this.flows,
       counts: this.counts,
       uio: this.uio,
-      get latest() {
-        return mapper.latest;
-      },
+      latest: () => this.latest,
       seen: (ts) => {
         this.latest = Math.max(this.latest, ts);
       },

@@ -66,6 +66,14 @@ function exporter(ctx: ExportContext): KindExporter<IrqEvent> {
 /** Hard interrupts. */
 export const irqKind: EventKindModule<IrqEvent> = {
   kinds: { irq: { threadless: true, engine: null } },
+  decode: {
+    irq(r, ctx) {
+      ctx.emit({
+        kind: 'irq', name: r.name || `irq${r.irq}`, pid: 0, tid: 0, ts: ctx.rel(r.ts), dur: r.dur, irq: r.irq, cpu: r.cpu,
+        ret: r.ret, stackId: 0n, args: { irq: r.irq, cpu: r.cpu, handled: r.ret },
+      });
+    },
+  },
   line: (e, paint) => `IRQ ${e.irq} ${paint('bold', e.name)} on CPU ${e.cpu}${e.ret === 0 ? ' (not handled)' : ''}`,
   json: (e) => ({ dur: e.dur, ret: e.ret }),
   details: {

@@ -11,13 +11,20 @@
  * export, whose closures hold that state. The contexts below are what the consumer lends a kind;
  * they are implemented by TraceStore, ExportMapper and ReportBuilder.
  */
-import type { IoModelName } from '../../../../protocol/generated/wire';
+import type { IoModelName, WireRecord } from '../../../../protocol/generated/wire';
 import type { StyleCode, TrackInfo } from '../../../../protocol/messages';
 import type { ExportCounts } from '../export/mapper';
 import type { FlowBook, PendingEnd } from '../export/flows';
 import type { FlowEnd } from '../export/model';
 import type { ExportTracks } from '../export/tracks';
+import type { DropTotals } from '../model/assembler';
+import type { EpollRegistry } from '../model/args';
 import type { Args, ArgValue, EventBase, TraceEvent } from '../model/events';
+import type { FdTables } from '../model/fdtable';
+import type { MapTables } from '../model/maps';
+import type { ProcessTable } from '../model/processes';
+import type { RequestTracker } from '../model/requests';
+import type { SignalTracker } from '../model/signals';
 import type { UioTracker, UioWake } from '../model/uio';
 import type { EngineDepths } from '../report/engines';
 import type { StoredArrow, StoredEvent, Gap } from '../store/traceStore';
@@ -61,23 +68,8 @@ export interface KindDetails {
   hides?(key: string, value: ArgValue): boolean;
 }
 
-/** One row of the timeline's store, as a kind places it. */
-export interface StoreRow {
-  readonly kind: string;
-  readonly name: string;
-  readonly track: number;
-  readonly start: number;
-  /** null for instants */
-  readonly end: number | null;
-  readonly style: StyleCode;
-  readonly flags: number;
-  /** ret, res, count... */
-  readonly value: number;
-  readonly stackId: bigint;
-  readonly args: Args;
-  /** The lane of a requests track. */
-  readonly lane?: number;
-}
+/** One row of the timeline's store, as a kind places it (`lane`: the lane of a requests track). */
+export type StoreRow = Pick<StoredEvent, 'kind' | 'name' | 'track' | 'start' | 'end' | 'style' | 'flags' | 'value' | 'stackId' | 'args'> & { readonly lane?: number };
 
 /** A stored event seen again with newer values (a call reported while in progress, then finished). */
 export interface StoreUpdate {
@@ -93,9 +85,9 @@ export interface StoreUpdate {
 /** What the timeline's store lends a kind. */
 export interface StoreContext {
   readonly tracks: Tracks;
-  /** The end of everything known so far, ns. */
-  readonly duration: number;
   readonly uio: UioTracker;
+  /** The end of everything known so far, ns. */
+  duration(): number;
   /** A thread's track (made on first use). */
   thread(pid: number, tid: number): number;
   /** Store a row; its id. */
@@ -117,7 +109,7 @@ export interface ExportContext {
   readonly counts: ExportCounts;
   readonly uio: UioTracker;
   /** The latest time seen (where requests still in flight end). */
-  readonly latest: number;
+  latest(): number;
   /** Time `ts` was seen. */
   seen(ts: number): void;
   slice(
@@ -171,10 +163,32 @@ export interface ReportContext {
   readonly engines: EngineDepths;
 }
 
+/** What the assembler lends a kind to decode its records into events (model/assembler.ts). */
+export interface DecodeContext {
+  /** ns since the trace's origin. */
+  rel(ts: number): number;
+  /** A finished event. */
+  emit(e: TraceEvent): void;
+  readonly processes: ProcessTable;
+  readonly fds: FdTables;
+  readonly maps: MapTables;
+  readonly epoll: EpollRegistry;
+  readonly requests: RequestTracker;
+  readonly signals: SignalTracker;
+  readonly drops: DropTotals;
+  /** Warnings about the content of the trace. */
+  readonly warnings: string[];
+}
+
+/** Decoders of wire records, by record kind. */
+export type Decoders = { readonly [W in WireRecord['kind']]?: (r: Extract<WireRecord, { kind: W }>, ctx: DecodeContext) => void };
+
 /** One kind of event (or a family sharing everything but a name, such as AIO and io_uring requests). */
 export interface EventKindModule<E extends EventBase> {
   /** The kinds this module owns, with what each is (their order is the store's kind codes'). */
   readonly kinds: { readonly [K in E['kind']]: KindInfo };
+  /** The wire records it is made of, each with how it is decoded (the schema's records). */
+  readonly decode: Decoders;
   /** What `iolens record` prints after the time and thread. */
   line(e: E, paint: Paint): string;
   /** The fields of its JSON line between the common ones (kind, name, pid, tid, ts) and `args`. */

@@ -2,7 +2,8 @@
  * Every kind of event, listed once: a new kind is a module of this folder (kind.ts says what it
  * implements) and a line here. The order is the store's kind codes' (code = index + 1; 0: none).
  */
-import type { EventKindModule, KindInfo } from './kind';
+import type { WireRecord } from '../../../../protocol/generated/wire';
+import type { DecodeContext, EventKindModule, KindInfo } from './kind';
 import { dropKind } from './drop';
 import { irqKind } from './irq';
 import { requestKind } from './request';
@@ -44,6 +45,16 @@ const BY_KIND = new Map<string, EventKindModule<TraceEvent>>(entries.map((x) => 
 /** The module of a kind, by name. */
 export function kindModule(kind: EventKind): EventKindModule<TraceEvent> {
   return BY_KIND.get(kind) as EventKindModule<TraceEvent>;
+}
+
+/** A decoder of one kind of wire record. */
+type Decoder = (r: WireRecord, ctx: DecodeContext) => void;
+
+const DECODERS = new Map<string, Decoder>(MODULES.flatMap((m) => Object.entries(m.decode) as [string, Decoder][]));
+
+/** The decoder of a wire record of an event kind (undefined: not an event's record). */
+export function decoderOf(kind: WireRecord['kind']): Decoder | undefined {
+  return DECODERS.get(kind);
 }
 
 /**

@@ -104,7 +104,7 @@ function storeAdder(ctx: StoreContext): (e: RequestEvent) => number {
   return (e) => {
     const track = ctx.tracks.requests(e.pid);
     const start = e.submitTs ?? e.completeTs ?? e.ts;
-    const end = e.completeTs ?? Math.max(ctx.duration, start);
+    const end = e.completeTs ?? Math.max(ctx.duration(), start);
     const lane = ctx.tracks.lane(track, start, end);
     const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
     // the threads that submitted and reaped it (the requests track belongs to the process)
@@ -134,7 +134,7 @@ function exportRequest(ctx: ExportContext, e: RequestEvent): void {
     ctx.instant(ctx.tracks.laneTrack(e.pid, 0), e.ts, `${label} completed`, e.kind, { ...args, submitted_before_trace: true }, e.stackId, NO_FLOWS, NO_FLOWS);
     return;
   }
-  const end = e.completeTs ?? Math.max(ctx.latest, e.submitTs);
+  const end = e.completeTs ?? Math.max(ctx.latest(), e.submitTs);
   ctx.seen(end);
   if (e.completeTs === null) args.unfinished = true;
   let id: number;
@@ -162,6 +162,14 @@ function exportRequest(ctx: ExportContext, e: RequestEvent): void {
 /** Linux-AIO and io_uring requests. */
 export const requestKind: EventKindModule<RequestEvent> = {
   kinds: { aio: { threadless: false, engine: 'AIO' }, uring: { threadless: false, engine: 'io_uring' } },
+  // paired by model/requests.ts, which emits each request when its completion comes (or at the end)
+  decode: {
+    aio_submit: (r, ctx) => ctx.requests.aioSubmit(r),
+    aio_complete: (r, ctx) => ctx.requests.aioComplete(r),
+    uring_ring: (r, ctx) => ctx.requests.ring(r),
+    uring_submit: (r, ctx) => ctx.requests.uringSubmit(r),
+    uring_complete: (r, ctx) => ctx.requests.uringComplete(r),
+  },
   line,
   json,
   details: {

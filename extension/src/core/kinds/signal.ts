@@ -49,7 +49,7 @@ function storeAdder(ctx: StoreContext): (e: SignalEvent) => number {
   const generated = new Map<string, { track: number; ts: number }>();
   return (e) => {
     const track = ctx.thread(e.pid, e.tid);
-    const row = { kind: 'signal', name: signalLabel(e), style: Style.signal, flags: 0 };
+    const row = { kind: e.kind, name: signalLabel(e), style: Style.signal, flags: 0 };
     if (e.phase === 'handler') {
       return ctx.push({ ...row, track, start: e.ts, end: e.ts + (e.dur ?? 0), value: 0, stackId: e.stackId, args: { ...e.args, handler_ns: e.dur } });
     }
@@ -121,6 +121,10 @@ function exporter(ctx: ExportContext): KindExporter<SignalEvent> {
 /** Signals. */
 export const signalKind: EventKindModule<SignalEvent> = {
   kinds: { signal: { threadless: false, engine: null } },
+  decode: {
+    signal_generate: (r, ctx) => ctx.emit(ctx.signals.generate(r)),
+    signal_deliver: (r, ctx) => ctx.emit(ctx.signals.deliver(r)),
+  },
   line,
   json(e) {
     const o: { [key: string]: number | string | boolean | null } = { phase: e.phase, signo: e.sig };

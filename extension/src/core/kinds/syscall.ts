@@ -10,6 +10,7 @@ import type { Args, EventBase } from '../model/events';
 import { shownArgs } from '../model/labels';
 import { Flag } from '../store/flags';
 import type { EventKindModule, ExportContext, StoreContext } from './kind';
+import { decodeSyscall } from './syscallDecode';
 import { syscallLine } from './syscallText';
 
 /** One syscall (a wait, a blocking call above the threshold, a setup call). */
@@ -105,6 +106,7 @@ function exporter(ctx: ExportContext): { add(e: SyscallEvent): void; finish(): v
 /** Syscalls. */
 export const syscallKind: EventKindModule<SyscallEvent> = {
   kinds: { syscall: { threadless: false, engine: null } },
+  decode: { syscall: decodeSyscall },
   line: syscallLine,
   json: (e) => ({ dur: e.dur, ret: e.ret, error: e.error, model: e.model, unfinished: e.unfinished, cpu: e.cpu }),
   details: { result: 'Result' },

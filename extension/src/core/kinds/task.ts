@@ -4,10 +4,11 @@
  */
 import { Style } from '../../../../protocol/messages';
 import { NO_FLOWS } from '../export/model';
-import type { EventBase } from '../model/events';
+import { TaskEventNames, type TaskRecord } from '../../../../protocol/generated/wire';
+import type { Args, EventBase } from '../model/events';
 import { taskLabel } from '../model/labels';
 import { waitStatus } from '../model/names';
-import type { EventKindModule } from './kind';
+import type { DecodeContext, EventKindModule } from './kind';
 
 /** Process or thread lifecycle. */
 export interface TaskEvent extends EventBase {
@@ -16,6 +17,78 @@ export interface TaskEvent extends EventBase {
   readonly comm: string;
   /** Exit status (wait status) for exits. */
   readonly exitCode: number | null;
+}
+
+/** A task record: the process table brought up to date, then the event. */
+function decodeTask(r: TaskRecord, ctx: DecodeContext): void {
+  const ts = ctx.rel(r.ts);
+  const ev = TaskEventNames.get(r.event);
+  const p = ctx.processes.process(r.pid);
+  const t = ctx.processes.thread(r.pid, r.tid);
+  const groupDead = (r.flags & 1) !== 0;
+  if ((r.flags & 2) !== 0) p.target = true;
+  let kind: 'process' | 'thread' = r.tid === r.pid ? 'process' : 'thread';
+  let name: 'start' | 'exec' | 'exit' | 'rename' | 'existing';
+  switch (ev) {
+    case 'existing':
+      name = 'existing';
+      if (r.comm) t.name = r.comm;
+      if (r.tid === r.pid) {
+        p.name = r.comm;
+        if (r.filename) p.exe = r.filename;
+      }
+      break;
+    case 'process_start':
+      name = 'start';
+      kind = 'process';
+      p.parent = r.ppid;
+      p.start = ts;
+      p.name = r.comm;
+      t.start = ts;
+      t.name = r.comm;
+      p.exe = ctx.processes.find(r.ppid)?.exe ?? '';
+      ctx.fds.fork(r.ppid, r.pid);
+      ctx.maps.fork(r.ppid, r.pid);
+      break;
+    case 'thread_start':
+      name = 'start';
+      t.start = ts;
+      t.name = r.comm;
+      break;
+    case 'exec':
+      name = 'exec';
+      kind = 'process';
+      p.exe = r.filename;
+      p.name = r.comm;
+      t.name = r.comm;
+      ctx.fds.exec(r.pid);
+      ctx.maps.exec(r.pid);
+      break;
+    case 'exit':
+      name = 'exit';
+      t.end = ts;
+      ctx.requests.threadExited(r.tid);
+      if (groupDead) {
+        kind = 'process';
+        p.end = ts;
+        p.exitCode = r.exitCode;
+        ctx.fds.exit(r.pid);
+      }
+      break;
+    case 'rename':
+      name = 'rename';
+      t.name = r.comm;
+      if (r.tid === r.pid) p.name = r.comm;
+      break;
+    default:
+      return;
+  }
+  const args: Args = { comm: r.comm };
+  if (name === 'start') args.parent_pid = r.ppid;
+  if (name === 'start') args.parent_tid = r.ptid;
+  if (r.filename) args.filename = r.filename;
+  if (name === 'exit') args.status = r.exitCode;
+  ctx.emit({ kind, name, pid: r.pid, tid: r.tid, ts, comm: r.comm, exitCode: name === 'exit' ? r.exitCode : null, stackId: 0n, args });
 }
 
 function line(e: TaskEvent): string {
@@ -39,6 +112,7 @@ function line(e: TaskEvent): string {
 /** Processes and threads. */
 export const taskKind: EventKindModule<TaskEvent> = {
   kinds: { process: { threadless: false, engine: null }, thread: { threadless: false, engine: null } },
+  decode: { task: decodeTask },
   line,
   json(e) {
     const o: { [key: string]: string | number } = { comm: e.comm };

@@ -2,6 +2,7 @@
  * A traced thread's syscall woke another traced thread's wait: an instant on the waker's thread
  * with an arrow to the woken call.
  */
+import { SYSCALLS } from '../../../../protocol/generated/wire';
 import { Style } from '../../../../protocol/messages';
 import { NO_FLOWS } from '../export/model';
 import type { EventBase } from '../model/events';
@@ -24,6 +25,19 @@ const WAKE_FIELDS = new Set(['waker_call', 'wakee_pid', 'wakee_tid', 'wakee_call
 /** Wake-ups. */
 export const wakeKind: EventKindModule<WakeEvent> = {
   kinds: { wake: { threadless: false, engine: null } },
+  decode: {
+    wake(r, ctx) {
+      ctx.emit({
+        kind: 'wake', name: SYSCALLS.get(r.wakerSys)?.name ?? 'wake', pid: r.pid, tid: r.tid, ts: ctx.rel(r.ts),
+        wakeePid: r.wakeePid, wakeeTid: r.wakeeTid, wakeeSince: r.wakeeSince ? ctx.rel(r.wakeeSince) : null, stackId: 0n,
+        args: {
+          waker_call: SYSCALLS.get(r.wakerSys)?.name ?? null, fd: r.wakerFd >= 0 ? r.wakerFd : null,
+          path: r.wakerFd >= 0 ? ctx.fds.get(r.pid, r.wakerFd)?.path ?? null : null,
+          wakee_pid: r.wakeePid, wakee_tid: r.wakeeTid, wakee_call: SYSCALLS.get(r.wakeeSys)?.name ?? null,
+        },
+      });
+    },
+  },
   line: (e) => `${e.name}${e.args.fd !== null ? `(fd=${fdText(e.args.fd, e.args.path)})` : ''} woke ${e.wakeePid}/${e.wakeeTid} out of ${e.args.wakee_call}`,
   json: (e) => ({ wakee_pid: e.wakeePid, wakee_tid: e.wakeeTid, wakee_since: e.wakeeSince }),
   details: {

@@ -103,16 +103,12 @@ export class TraceStore {
 
   /** What the kinds add to (kinds/kind.ts). */
   private context(): StoreContext {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context reads the store's live duration
-    const store = this;
     return {
       tracks: this.tracks,
       uio: this.uio,
-      get duration() {
-        return store.duration;
-      },
+      duration: () => this.duration,
       thread: (pid, tid) => this.threadTrack(pid, tid),
-      push: (r) => this.push(KindCode[r.kind as EventKind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane),
+      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane),
       update: (id, u) => this.update(id, u),
       arrow: (a) => this.arrows.push(a),
       gap: (g) => {
