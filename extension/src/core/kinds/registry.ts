@@ -24,6 +24,16 @@ export type TraceEvent = EventOf<(typeof MODULES)[number]>;
 /** Kinds of events (the `kind` field of JSON lines). */
 export type EventKind = TraceEvent['kind'];
 
+/** Each list entry once: two modules claiming one kind or one record would silently shadow each other. */
+function once<T>(pairs: readonly (readonly [string, T])[], what: string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const [k, v] of pairs) {
+    if (map.has(k)) throw new Error(`kinds/registry.ts: two kind modules claim the ${what} '${k}'`);
+    map.set(k, v);
+  }
+  return map;
+}
+
 const entries = MODULES.flatMap((m) => Object.entries(m.kinds).map(([kind, info]) => ({ kind: kind as EventKind, info: info as KindInfo, module: m })));
 
 /** Every kind of event, in the order of the store's kind codes. */
@@ -40,7 +50,7 @@ export function kindOfCode(code: number): EventKind {
   return EVENT_KINDS[code - 1];
 }
 
-const BY_KIND = new Map<string, EventKindModule<TraceEvent>>(entries.map((x) => [x.kind, x.module as unknown as EventKindModule<TraceEvent>]));
+const BY_KIND = once(entries.map((x) => [x.kind, x.module as unknown as EventKindModule<TraceEvent>] as const), 'event kind');
 
 /** The module of a kind, by name. */
 export function kindModule(kind: EventKind): EventKindModule<TraceEvent> {
@@ -50,7 +60,7 @@ export function kindModule(kind: EventKind): EventKindModule<TraceEvent> {
 /** A decoder of one kind of wire record. */
 type Decoder = (r: WireRecord, ctx: DecodeContext) => void;
 
-const DECODERS = new Map<string, Decoder>(MODULES.flatMap((m) => Object.entries(m.decode) as [string, Decoder][]));
+const DECODERS = once(MODULES.flatMap((m) => Object.entries(m.decode) as [string, Decoder][]), 'wire record');
 
 /** The decoder of a wire record of an event kind (undefined: not an event's record). */
 export function decoderOf(kind: WireRecord['kind']): Decoder | undefined {
