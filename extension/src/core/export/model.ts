@@ -31,6 +31,9 @@ export interface FlowEnd {
   readonly ts: number;
 }
 
+/** No flows (shared, so an item without flows allocates none). */
+export const NO_FLOWS: readonly FlowEnd[] = [];
+
 /** A slice (dur ≥ 0) or an instant (dur null) on a track. Times in ns since the trace's origin. */
 export interface ExportItem {
   readonly track: number;

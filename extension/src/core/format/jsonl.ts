@@ -5,13 +5,13 @@
  * names them by `stack_id` (a server's million events share a few dozen stacks), or, with
  * `--full-stacks`, whole in every event.
  */
+import { kindModule } from '../kinds/registry';
+import { hex } from '../model/args';
 import type { ArgValue, TraceEvent } from '../model/events';
 import { frameFields, type ResolvedStack } from '../symbols/stacks';
 
 /** A JSON value. */
 export type Json = ArgValue;
-
-const hex = (v: bigint): string => '0x' + v.toString(16);
 
 /** The `stack` field: innermost first. */
 export function stackJson(stack: ResolvedStack | undefined): Json {
@@ -25,55 +25,7 @@ export type JsonStacks = 'table' | 'inline';
 /** The JSON object of one event: `stack` inline when given, else `stack_id` (null: no stack). */
 export function eventJson(e: TraceEvent, stack: ResolvedStack | undefined | 'by-id'): { [key: string]: Json } {
   const o: { [key: string]: Json } = { kind: e.kind, name: e.name, pid: e.pid, tid: e.tid, ts: e.ts };
-  switch (e.kind) {
-    case 'syscall':
-      o.dur = e.dur;
-      o.ret = e.ret;
-      o.error = e.error;
-      o.model = e.model;
-      o.unfinished = e.unfinished;
-      o.cpu = e.cpu;
-      break;
-    case 'aio':
-    case 'uring':
-      o.submit_ts = e.submitTs;
-      o.complete_ts = e.completeTs;
-      o.dur = e.dur;
-      o.ends = e.ends;
-      o.reap_ts = e.reapTs;
-      o.reap_dur = e.reapTs !== null && e.submitTs !== null ? e.reapTs - e.submitTs : null;
-      o.submitted_before_recording = e.beforeRecording;
-      if (e.kind === 'uring') o.more = e.more;
-      o.res = e.res;
-      o.data = hex(e.data);
-      o.complete_tid = e.completeTid;
-      break;
-    case 'signal':
-      o.phase = e.phase;
-      o.signo = e.sig;
-      if (e.dur !== null) o.dur = e.dur;
-      o.generate_ts = e.generateTs;
-      o.coalesced = e.coalesced;
-      break;
-    case 'irq':
-      o.dur = e.dur;
-      o.ret = e.ret;
-      break;
-    case 'process':
-    case 'thread':
-      o.comm = e.comm;
-      if (e.exitCode !== null) o.ret = e.exitCode;
-      break;
-    case 'wake':
-      o.wakee_pid = e.wakeePid;
-      o.wakee_tid = e.wakeeTid;
-      o.wakee_since = e.wakeeSince;
-      break;
-    case 'drop':
-      o.count = e.count;
-      o.total = e.total;
-      break;
-  }
+  Object.assign(o, kindModule(e.kind).json(e));
   o.args = e.args;
   if (stack === 'by-id') o.stack_id = e.stackId ? hex(e.stackId) : null;
   else o.stack = stackJson(stack);

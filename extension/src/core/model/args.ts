@@ -47,7 +47,8 @@ function signed(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
-function hex(v: bigint): string {
+/** "0x1f": a 64-bit identifier (an address, user data) as events carry it. */
+export function hex(v: bigint): string {
   return '0x' + v.toString(16);
 }
 

@@ -4,11 +4,12 @@
  * percentiles (bounded histograms); the calls still in progress at the end. The I/O models and
  * findings are the analysis' (core/analysis).
  */
-import { SYSCALLS, type IoModelName } from '../../../../protocol/generated/wire';
+import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram } from '../analysis/histogram';
+import type { LongWait, ReportContext } from '../kinds/kind';
+import { kindModule } from '../kinds/registry';
 import type { TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
-import { requestLabel, signalLabel } from '../model/labels';
 import { EngineDepths } from './engines';
 
 /** Statistics of one kind of call in one thread. */
@@ -25,16 +26,7 @@ export interface CallStats {
 }
 
 /** One of the longest waits. */
-export interface LongWait {
-  readonly pid: number;
-  readonly tid: number;
-  readonly name: string;
-  readonly ts: number;
-  readonly dur: number;
-  readonly unfinished: boolean;
-  readonly stackId: bigint;
-  readonly fd: number | null;
-}
+export type { LongWait } from '../kinds/kind';
 
 class Durations extends LatencyHistogram {
   errors = 0;
@@ -53,6 +45,17 @@ export class ReportBuilder {
   private readonly uio: UioTracker;
   /** In-flight depth per AIO context and io_uring ring. */
   readonly engines = new EngineDepths();
+
+  /** What the kinds add to (kinds/kind.ts). */
+  private readonly context: ReportContext = {
+    entry: (pid, tid, name, model) => this.entry(pid, tid, name, model),
+    long: (w) => this.considerLong(w),
+    inProgress: (key, w) => {
+      if (w) this.unfinishedSeen.set(key, w);
+      else this.unfinishedSeen.delete(key);
+    },
+    engines: this.engines,
+  };
 
   constructor(uioDevices: UioDevices = new Map()) {
     this.uio = new UioTracker(uioDevices);
@@ -87,52 +90,7 @@ export class ReportBuilder {
     if (e.ts < this.firstTs) this.firstTs = e.ts;
     const end = e.ts + ('dur' in e && typeof e.dur === 'number' ? e.dur : 0);
     if (end > this.lastTs) this.lastTs = end;
-    switch (e.kind) {
-      case 'syscall': {
-        const info = SYSCALLS.get(e.sys);
-        if (e.unfinished) {
-          // reported again while it lasts: keep the latest, count it once at the end
-          this.unfinishedSeen.set(`${e.tid}:${e.ts}`, {
-            pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: true, stackId: e.stackId, fd: fdOf(e.args.fd),
-          });
-          return;
-        }
-        this.unfinishedSeen.delete(`${e.tid}:${e.ts}`);
-        const d = this.entry(e.pid, e.tid, e.name, e.model);
-        d.add(e.dur);
-        if (e.error) d.errors++;
-        if (info && (info.class === 'wait' || info.class === 'blocking')) {
-          this.considerLong({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
-        }
-        break;
-      }
-      case 'aio':
-      case 'uring': {
-        if (e.dur !== null) {
-          const d = this.entry(e.pid, e.tid, requestLabel(e), e.kind);
-          d.add(e.dur);
-          if (e.res !== null && e.res < 0) d.errors++;
-        }
-        // io_uring's duration ends at the CQE: the time until the application got it, where known
-        if (e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null) {
-          this.entry(e.pid, e.tid, `${requestLabel(e)} until reaped`, e.kind).add(e.reapTs - e.submitTs);
-        }
-        this.engines.add(e);
-        break;
-      }
-      case 'signal':
-        if (e.phase === 'deliver') {
-          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.generateTs !== null ? e.ts - e.generateTs : 0);
-        } else if (e.phase === 'handler' && e.dur !== null) {
-          this.entry(e.pid, e.tid, signalLabel(e), 'signal').add(e.dur);
-        }
-        break;
-      case 'irq':
-        this.entry(0, e.cpu, `irq ${e.irq} ${e.name}`, 'irq').add(e.dur);
-        break;
-      default:
-        break;
-    }
+    kindModule(e.kind).aggregate(e, this.context);
   }
 
   /** Per (pid, tid): the call statistics, busiest first. */
@@ -156,8 +114,4 @@ export class ReportBuilder {
     all.sort((a, b) => b.dur - a.dur);
     return all.slice(0, TOP);
   }
-}
-
-function fdOf(v: unknown): number | null {
-  return typeof v === 'number' ? v : null;
 }

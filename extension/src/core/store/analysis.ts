@@ -6,7 +6,7 @@ import type { Histogram, Rate } from '../../../../protocol/messages';
 import { isSleep } from '../analysis/classify';
 import { formatLocation, sourceFrame } from '../format/source';
 import type { StackResolver } from '../symbols/stacks';
-import { KindCode } from '../model/events';
+import { KindCode } from '../kinds/registry';
 import { Flag, type TraceStore } from './traceStore';
 
 /**

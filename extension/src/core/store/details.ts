@@ -5,13 +5,15 @@
 import { existsSync } from 'node:fs';
 import { ns, type EventDetails, type FrameInfo } from '../../../../protocol/messages';
 import { formatDuration } from '../../../../shared/format';
-import { KINDS, type ArgValue, type EventKind } from '../model/events';
+import { KINDS, kindModule } from '../kinds/registry';
+import type { ArgValue, EventKind } from '../model/events';
 import { errnoName } from '../model/names';
 import { frameFields, stackEndText, type StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';
 import type { CallSites } from './analysis';
 import { chainLinks } from './chainLinks';
-import { Flag, type TraceStore } from './traceStore';
+import { Flag } from './flags';
+import type { TraceStore } from './traceStore';
 
 function show(v: ArgValue): string {
   if (v === null) return '—';
@@ -35,8 +37,6 @@ function readyEntry(x: ArgValue): string {
 
 /** Arguments shown by a field of their own (or not at all). */
 const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns']);
-/** A wake-up's fields told as "Woken by" and "Woke". */
-const WAKE_FIELDS = new Set(['waker_call', 'wakee_pid', 'wakee_tid', 'wakee_call']);
 
 /** Frames of a stack, for the details pane and for opening source. */
 export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[] {
@@ -74,34 +74,17 @@ export function eventDetails(
   if (dur !== null) fields.push({ label: durationLabel(e.kind, e.args.ends, (e.flags & Flag.unfinished) !== 0), value: formatDuration(dur) });
   if (typeof e.args.reap_ns === 'number') fields.push({ label: 'Submit → reaped (io_uring_enter returned)', value: formatDuration(e.args.reap_ns) });
   const track = store.tracks.info(e.track);
-  if (e.kind === 'irq') {
-    // an interrupt belongs to a CPU or a device, not to a thread
-    fields.push(track?.kind === 'uio' ? { label: 'Device', value: track.label } : { label: 'CPU', value: String(e.args.cpu ?? track?.label ?? '?') });
-  } else if (KINDS[e.kind].engine !== null) {
-    fields.push({ label: 'Process', value: `${track?.group ?? e.pid}` });
-    const by = (label: string, tid: ArgValue): void => {
-      if (typeof tid === 'number' && tid > 0) fields.push({ label, value: `${nameOf(e.pid, tid) || '?'} ${tid}` });
-    };
-    by('Submitted by', e.args.submitted_by ?? null);
-    by('Reaped by', e.args.completed_by ?? null);
-  } else if (e.kind === 'wake') {
-    // who woke whom, in words rather than the record's fields
-    fields.push({ label: 'Woken by', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})${typeof e.args.waker_call === 'string' ? ` in ${e.args.waker_call}()` : ''}` });
-    const { wakee_pid: pid, wakee_tid: tid, wakee_call: call } = e.args;
-    if (typeof pid === 'number' && typeof tid === 'number' && tid > 0) {
-      fields.push({ label: 'Woke', value: `${nameOf(pid, tid) || '?'} (pid ${pid}, tid ${tid})${typeof call === 'string' ? ` waiting in ${call}()` : ''}` });
-    }
-  } else {
-    fields.push({ label: 'Thread', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})` });
-  }
-  if (e.kind === 'syscall' || KINDS[e.kind].engine !== null) {
+  const kind = kindModule(e.kind);
+  fields.push(...(kind.details.who?.(e, { track, nameOf }) ?? [{ label: 'Thread', value: `${nameOf(e.pid, e.tid)} (pid ${e.pid}, tid ${e.tid})` }]));
+  const result = kind.details.result;
+  if (result !== null && !(e.flags & Flag.unfinished)) {
     const err = e.value < 0 ? errnoName(-e.value) : undefined;
-    if (!(e.flags & Flag.unfinished)) fields.push({ label: e.kind === 'syscall' ? 'Result' : 'Completion result', value: err ? `-1 ${err}` : String(e.value) });
+    fields.push({ label: result, value: err ? `-1 ${err}` : String(e.value) });
   }
   const fdShown = typeof e.args.fd === 'number' && typeof e.args.path === 'string';
   if (fdShown) fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
   for (const [k, v] of Object.entries(e.args)) {
-    if ((fdShown && k === 'fd') || (e.kind === 'wake' && v === null) || SHOWN_APART.has(k) || (e.kind === 'irq' && k === 'cpu') || (e.kind === 'wake' && WAKE_FIELDS.has(k))) continue;
+    if ((fdShown && k === 'fd') || SHOWN_APART.has(k) || kind.details.hides?.(k, v)) continue;
     fields.push({ label: k, value: show(v) });
   }
   for (const k of ['ready', 'fds'] as const) {

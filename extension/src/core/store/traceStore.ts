@@ -4,17 +4,16 @@
  * records were lost. Arguments are interned (a million identical epoll_wait argument lists are
  * stored once). Built while events stream in; queried by window (window.ts) and for analysis.
  */
-import { SYSCALLS } from '../../../../protocol/generated/wire';
-import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
-import { KindCode, kindOfCode, type Args, type EventKind, type TraceEvent } from '../model/events';
+import { Style, type StyleCode, type TrackInfo } from '../../../../protocol/messages';
+import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
+import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
+import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { LossGaps, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
 import { Column, InternTable, StringTable } from './columns';
+import { Flag } from './flags';
 import { Tracks } from './tracks';
 
-
-/** Bits of the flags column. */
-export const Flag = { unfinished: 1, error: 2, instant: 4, wait: 8, blocking: 16 } as const;
+export { Flag } from './flags';
 
 /** One stored event, read back. */
 export interface StoredEvent {
@@ -52,11 +51,6 @@ export interface Gap {
   readonly count: number;
 }
 
-const MODEL_STYLE: Record<string, StyleCode> = {
-  multiplexing: Style.multiplexing, aio: Style.aio, uring: Style.uring, signal: Style.signal, uio: Style.uio,
-  blocking: Style.blocking, wakeup: Style.wakeup, lifecycle: Style.lifecycle,
-};
-
 /** The columnar trace. */
 export class TraceStore {
   readonly tracks = new Tracks();
@@ -86,9 +80,6 @@ export class TraceStore {
   /** End of everything known, ns. */
   duration = 0;
   dropped = 0;
-  private readonly unfinished = new Map<string, number>();
-  private readonly generated = new Map<string, { track: number; ts: number }>();
-  private readonly lossGaps = new LossGaps();
   /** Bumped on every change, so views know when to refresh. */
   revision = 0;
   /**
@@ -98,12 +89,34 @@ export class TraceStore {
   lastRef = -1;
 
   private readonly uio: UioTracker;
+  /** Each kind's part of this store (kinds/). */
+  private readonly adders: PerKind<StoreAdder<TraceEvent>>;
 
   constructor(
     private readonly threadName: (pid: number, tid: number) => string,
     uioDevices: UioDevices = new Map(),
   ) {
     this.uio = new UioTracker(uioDevices);
+    const ctx = this.context();
+    this.adders = new PerKind((m) => m.store(ctx));
+  }
+
+  /** What the kinds add to (kinds/kind.ts). */
+  private context(): StoreContext {
+    return {
+      tracks: this.tracks,
+      uio: this.uio,
+      duration: () => this.duration,
+      thread: (pid, tid) => this.threadTrack(pid, tid),
+      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane),
+      update: (id, u) => this.update(id, u),
+      arrow: (a) => this.arrows.push(a),
+      gap: (g) => {
+        this.gaps.push(g);
+        this.dropped += g.count;
+        this.revision++;
+      },
+    };
   }
 
   /** Number of events. */
@@ -175,105 +188,23 @@ export class TraceStore {
   }
 
   private addEvent(e: TraceEvent): number {
-    switch (e.kind) {
-      case 'syscall':
-        return this.addSyscall(e);
-      case 'aio':
-      case 'uring': {
-        const track = this.tracks.requests(e.pid);
-        const start = e.submitTs ?? e.completeTs ?? e.ts;
-        const end = e.completeTs ?? Math.max(this.duration, start);
-        const lane = this.tracks.lane(track, start, end);
-        const flags = (e.completeTs === null ? Flag.unfinished : 0) | (e.res !== null && e.res < 0 ? Flag.error : 0);
-        // the threads that submitted and reaped it (the requests track belongs to the process)
-        const args: Args = { ...e.args, data: '0x' + e.data.toString(16), ends: e.ends, submitted_by: e.tid, completed_by: e.completeTid };
-        if (e.reapTs !== null && e.submitTs !== null && e.reapTs !== e.completeTs) args.reap_ns = e.reapTs - e.submitTs;
-        if (e.beforeRecording) args.submitted_before_recording = true;
-        const model = e.kind === 'aio' ? Style.aio : Style.uring;
-        const id = this.push(KindCode[e.kind], e.name, track, start, end, (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode, flags, e.res ?? 0, e.stackId, args, lane);
-        if (e.submitTs !== null && e.completeTs !== null) {
-          this.arrows.push({
-            fromTrack: this.threadTrack(e.pid, e.tid), fromTime: e.submitTs,
-            toTrack: e.completeTid ? this.threadTrack(e.pid, e.completeTid) : track, toTime: e.completeTs,
-            style: e.kind === 'aio' ? Style.aio : Style.uring, id,
-          });
-        }
-        return id;
-      }
-      case 'signal': {
-        const track = this.threadTrack(e.pid, e.tid);
-        if (e.phase === 'handler') {
-          return this.push(KindCode.signal, signalLabel(e), track, e.ts, e.ts + (e.dur ?? 0), Style.signal, 0, 0, e.stackId, { ...e.args, handler_ns: e.dur });
-        }
-        if (e.phase === 'generate') {
-          const sender = generateThread(e);
-          const from = this.threadTrack(sender.pid, sender.tid);
-          this.generated.set(`${e.pid}:${e.sig}:${e.ts}`, { track: from, ts: e.ts });
-          return this.push(KindCode.signal, signalLabel(e), from, e.ts, null, Style.signal, 0, e.code, 0n, e.args);
-        }
-        const id = this.push(KindCode.signal, signalLabel(e), track, e.ts, null, Style.signal, 0, e.code, e.stackId, { ...e.args, generated_ns_ago: e.generateTs !== null ? e.ts - e.generateTs : null });
-        const gen = e.generateTs !== null ? this.generated.get(`${e.pid}:${e.sig}:${e.generateTs}`) : undefined;
-        if (gen) this.arrows.push({ fromTrack: gen.track, fromTime: gen.ts, toTrack: track, toTime: e.ts, style: Style.signal, id });
-        return id;
-      }
-      case 'irq': {
-        const dev = this.uio.deviceOfIrq(e.irq);
-        const track = dev ? this.tracks.uio(dev.index, uioLabel(dev)) : this.tracks.irq(e.cpu);
-        return this.push(KindCode.irq, e.name, track, e.ts, e.ts + e.dur, dev ? Style.uio : Style.irq, e.ret === 0 ? Flag.error : 0, e.ret, 0n, e.args);
-      }
-      case 'wake': {
-        const from = this.threadTrack(e.pid, e.tid);
-        const id = this.push(KindCode.wake, wakeLabel(e), from, e.ts, null, Style.wakeup, 0, 0, 0n, e.args);
-        this.arrows.push({ fromTrack: from, fromTime: e.ts, toTrack: this.threadTrack(e.wakeePid, e.wakeeTid), toTime: e.ts, style: Style.wakeup, id });
-        return id;
-      }
-      case 'process':
-      case 'thread': {
-        if (e.name === 'rename' || e.name === 'existing' || e.name === 'start' || e.name === 'exec') this.tracks.rename(e.pid, e.tid, e.comm);
-        if (e.name === 'existing' || e.name === 'rename') {
-          this.threadTrack(e.pid, e.tid);
-          return -1;
-        }
-        return this.push(KindCode[e.kind], taskLabel(e), this.threadTrack(e.pid, e.tid), e.ts, null, Style.lifecycle, 0, e.exitCode ?? 0, 0n, e.args);
-      }
-      case 'drop': {
-        const prev = this.lossGaps.start(e);
-        this.gaps.push({ start: prev, end: e.ts, count: e.count });
-        this.dropped += e.count;
-        this.revision++;
-        return -1;
-      }
-    }
+    return this.adders.of(e.kind)(e);
   }
 
-  private addSyscall(e: TraceEvent & { kind: 'syscall' }): number {
-    const info = SYSCALLS.get(e.sys);
-    const track = this.threadTrack(e.pid, e.tid);
-    const key = `${e.tid}:${e.ts}`;
-    const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
-    const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
-    const model = MODEL_STYLE[e.model] ?? Style.blocking;
-    const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = shownArgs(e);
-    const previous = this.unfinished.get(key);
-    if (previous !== undefined) {
-      // the same call, reported again while it lasts, or finished: update it in place
-      this.end.set(previous, e.ts + e.dur);
-      this.flags.set(previous, flags);
-      this.style.set(previous, style);
-      this.value.set(previous, e.ret);
-      this.args.set(previous, this.argTable.id(args));
-      if (e.stackId) this.stack.set(previous, this.stackRef(e.stackId));
-      if (e.dur > this.maxSpan[track]) this.maxSpan[track] = e.dur;
-      this.duration = Math.max(this.duration, e.ts + e.dur);
-      if (!e.unfinished) this.unfinished.delete(key);
-      this.revision++;
-      this.lastRef = previous;
-      return -1;
-    }
-    const id = this.push(KindCode.syscall, e.name, track, e.ts, e.ts + e.dur, style, flags, e.ret, e.stackId, args);
-    if (e.unfinished) this.unfinished.set(key, id);
-    return id;
+  /** Update stored event `id` in place (a call reported again while in progress, or finished). */
+  private update(id: number, u: StoreUpdate): void {
+    const track = this.track.get(id);
+    this.end.set(id, u.end);
+    this.flags.set(id, u.flags);
+    this.style.set(id, u.style);
+    this.value.set(id, u.value);
+    this.args.set(id, this.argTable.id(u.args));
+    if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
+    const span = u.end - this.start.get(id);
+    if (span > this.maxSpan[track]) this.maxSpan[track] = span;
+    this.duration = Math.max(this.duration, u.end);
+    this.revision++;
+    this.lastRef = id;
   }
 
   /** The tracks in display order, each with its number of events. */

@@ -1,0 +1,130 @@
+/**
+ * A syscall: a wait, a blocking call above the threshold, a setup call. A call still in progress
+ * is reported again while it lasts and once more when it ends: the store updates it in place, the
+ * export and the report wait for its end (and write it as unfinished if it never comes).
+ */
+import { SYSCALLS, type IoModelName, type SysName } from '../../../../protocol/generated/wire';
+import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
+import { NO_FLOWS, type FlowEnd } from '../export/model';
+import type { Args, EventBase } from '../model/events';
+import { shownArgs } from '../model/labels';
+import { Flag } from '../store/flags';
+import type { EventKindModule, ExportContext, StoreContext } from './kind';
+import { decodeSyscall } from './syscallDecode';
+import { syscallLine } from './syscallText';
+
+/** One syscall (a wait, a blocking call above the threshold, a setup call). */
+export interface SyscallEvent extends EventBase {
+  readonly kind: 'syscall';
+  /** The syscall's name: one of the schema's (a comparison with any other name does not compile). */
+  readonly name: SysName;
+  /** iolens syscall id. */
+  readonly sys: number;
+  readonly model: IoModelName;
+  readonly dur: number;
+  readonly ret: number;
+  /** errno name when ret is negative. */
+  readonly error: string | null;
+  /** Still in progress when this was recorded (dur is how long it had lasted). */
+  readonly unfinished: boolean;
+  readonly cpu: number | null;
+}
+
+const MODEL_STYLE: Record<string, StyleCode> = {
+  multiplexing: Style.multiplexing, aio: Style.aio, uring: Style.uring, signal: Style.signal, uio: Style.uio,
+  blocking: Style.blocking, wakeup: Style.wakeup, lifecycle: Style.lifecycle,
+};
+
+/** The key of a call reported more than once (in progress, then done). */
+const callKey = (e: SyscallEvent): string => `${e.tid}:${e.ts}`;
+
+function fdOf(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
+  const unfinished = new Map<string, number>();
+  return (e) => {
+    const info = SYSCALLS.get(e.sys);
+    const track = ctx.thread(e.pid, e.tid);
+    const key = callKey(e);
+    const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
+    const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
+    const model = MODEL_STYLE[e.model] ?? Style.blocking;
+    const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
+    const args = shownArgs(e);
+    const previous = unfinished.get(key);
+    if (previous !== undefined) {
+      // the same call, reported again while it lasts, or finished: update it in place
+      ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, stackId: e.stackId });
+      if (!e.unfinished) unfinished.delete(key);
+      return -1;
+    }
+    const id = ctx.push({ kind: 'syscall', name: e.name, track, start: e.ts, end: e.ts + e.dur, style, flags, value: e.ret, stackId: e.stackId, args });
+    if (e.unfinished) unfinished.set(key, id);
+    return id;
+  };
+}
+
+function exporter(ctx: ExportContext): { add(e: SyscallEvent): void; finish(): void } {
+  /** Calls still in progress when last reported, written at the end if they never finish. */
+  const unfinished = new Map<string, SyscallEvent>();
+  const write = (e: SyscallEvent): void => {
+    const flowsIn: FlowEnd[] = [];
+    if (!e.unfinished) {
+      const settled = ctx.flows.settle(e);
+      for (const p of settled.unmatched) ctx.fallback(p);
+      flowsIn.push(...settled.flowsIn);
+    }
+    ctx.uioWoke(e, flowsIn);
+    const iocbs = e.name === 'io_submit' && !e.unfinished && Array.isArray(e.args.iocbs) ? e.args.iocbs.length : 0;
+    const flowsOut = iocbs ? ctx.flows.aioSubmit(e.tid, e.ts, iocbs).map((id) => ({ id, ts: e.ts })) : NO_FLOWS;
+    ctx.counts.flows += flowsOut.length;
+    const args: Args = { ...shownArgs(e), ret: e.ret };
+    if (e.error) args.error = e.error;
+    if (e.unfinished) args.unfinished = true;
+    if (e.cpu !== null) args.cpu = e.cpu;
+    ctx.slice(ctx.tracks.thread(e.pid, e.tid), e.ts, e.dur, e.name, e.model, args, e.stackId, flowsOut, NO_FLOWS, flowsIn);
+  };
+  return {
+    add(e) {
+      ctx.seen(e.ts + e.dur);
+      if (e.unfinished) {
+        unfinished.set(callKey(e), e);
+        return;
+      }
+      unfinished.delete(callKey(e));
+      write(e);
+    },
+    finish() {
+      for (const e of unfinished.values()) write(e);
+      unfinished.clear();
+    },
+  };
+}
+
+/** Syscalls. */
+export const syscallKind: EventKindModule<SyscallEvent> = {
+  kinds: { syscall: { threadless: false, engine: null } },
+  decode: { syscall: decodeSyscall },
+  line: syscallLine,
+  json: (e) => ({ dur: e.dur, ret: e.ret, error: e.error, model: e.model, unfinished: e.unfinished, cpu: e.cpu }),
+  details: { result: 'Result' },
+  store: storeAdder,
+  export: exporter,
+  aggregate(e, ctx) {
+    const info = SYSCALLS.get(e.sys);
+    if (e.unfinished) {
+      // reported again while it lasts: keep the latest, count it once at the end
+      ctx.inProgress(callKey(e), { pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: true, stackId: e.stackId, fd: fdOf(e.args.fd) });
+      return;
+    }
+    ctx.inProgress(callKey(e), null);
+    const d = ctx.entry(e.pid, e.tid, e.name, e.model);
+    d.add(e.dur);
+    if (e.error) d.errors++;
+    if (info && (info.class === 'wait' || info.class === 'blocking')) {
+      ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
+    }
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * How a syscall record becomes an event: its arguments decoded (model/args.ts), what the call
+ * changes in the trace's tables (an epoll registration, an fd's flags, a signal set for SIGIO),
+ * the AIO requests it submitted or reaped, and rt_sigreturn as the end of a signal handler's run.
+ */
+import { NO_CPU, SYSCALLS, SyscallFlag, type SyscallRecord } from '../../../../protocol/generated/wire';
+import { decodeSyscallArgs, hex } from '../model/args';
+import { errnoName, F_SETSIG, O_ASYNC } from '../model/names';
+import type { DecodeContext } from './kind';
+
+/** Decode a syscall record into a syscall event (or a signal handler's run). */
+export function decodeSyscall(r: SyscallRecord, ctx: DecodeContext): void {
+  const info = SYSCALLS.get(r.sys);
+  if (!info) {
+    ctx.warnings.push(`unknown syscall id ${r.sys} skipped`);
+    return;
+  }
+  if (info.name === 'rt_sigreturn') {
+    const run = ctx.signals.handlerReturned(r);
+    if (run) ctx.emit(run);
+    return;
+  }
+  const args = decodeSyscallArgs(r, info, ctx.fds, ctx.epoll);
+  if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
+  if (typeof args.interrupts === 'number') {
+    // the count this fd started from: its first read can show a missed interrupt too
+    const start = ctx.fds.get(r.pid, Number(BigInt.asIntN(32, r.args[0])))?.uioCount;
+    if (start !== undefined) args.count_at_open = start;
+  }
+  const unfinished = (r.flags & 1) !== 0;
+  if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
+  if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
+    ctx.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);
+  } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === F_SETSIG && Number(r.args[2]) > 0) {
+    ctx.signals.setSignal(r.pid, Number(r.args[2]));
+  } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === 4) {
+    ctx.fds.setFlags(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[2]));
+    args.async = (Number(r.args[2]) & O_ASYNC) !== 0;
+  } else if (info.name === 'io_submit' && !unfinished) {
+    args.iocbs = ctx.requests.takeSubmitted(r.tid);
+  } else if ((info.name === 'io_getevents' || info.name === 'io_pgetevents') && !unfinished) {
+    args.events = ctx.requests.takeReaped(r.tid);
+  } else if (info.name === 'io_uring_enter') {
+    const ring = ctx.requests.ringOf(r.pid, Number(r.args[0]));
+    if (ring !== undefined) args.ring = hex(ring);
+  }
+  ctx.emit({
+    kind: 'syscall', name: info.name, sys: r.sys, model: info.model, pid: r.pid, tid: r.tid, ts: ctx.rel(r.ts), dur: r.dur,
+    ret: r.ret, error: r.ret < 0 && !unfinished ? errnoName(-r.ret) ?? `E${-r.ret}` : null, unfinished,
+    cpu: r.cpu === NO_CPU ? null : r.cpu, stackId: r.stackId, args,
+  });
+  // the completions this call waited for were reaped when it returned
+  if (info.name === 'io_uring_enter' && !unfinished) ctx.requests.enterReturned(r.tid, ctx.rel(r.ts), ctx.rel(r.ts + r.dur));
+}
