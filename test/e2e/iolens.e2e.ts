@@ -136,16 +136,29 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     const { page } = session;
     await runCommand(page, 'I/O Lens: Show Timeline');
     const frame = await timeline(page);
-    // the Stalls view revealed the stall: it is centred in the main thread's row
+    // the finding opened last: its events outlined over the time they span, its worst (a stall) selected
+    const title = frame.locator('.details .pane-title');
+    await until('the finding\'s stall selected', async () => /^read — \d+\.\d ms$/.test((await title.textContent()) ?? ''));
+    await page.waitForTimeout(500);
+    await screenshot(page, '4a-timeline-finding-marked');
+    // zoom to the selected stall (Z): it then fills the middle of the time axis, 15 % of the view
+    // to either side, in the main thread's row, wherever the finding's reveal had put it
+    const canvas = frame.locator('canvas.timeline-canvas');
+    await canvas.press('z');
     const item = frame.locator('ol.timeline-tracks li').filter({ hasText: new RegExp(`^epoll_stall ${target.pid}`) }).first();
     const y = Number(await item.getAttribute('data-y'));
-    const canvas = frame.locator('canvas.timeline-canvas');
     const box = await canvas.boundingBox();
-    assert.ok(box && y > 0);
-    await frame.locator('canvas.timeline-canvas').press('Escape');
-    await canvas.click({ position: { x: box.width * 0.6, y } });
-    const title = frame.locator('.details .pane-title');
-    await until('the stall selected', async () => /^read — \d+\.\d ms$/.test((await title.textContent()) ?? ''));
+    assert.ok(box && y > 0, `the canvas ${JSON.stringify(box)}, the main thread's row at y ${y}`);
+    // the labels' column takes at most 35 % of the canvas, so the stall spans at least 43–92 % of it
+    const x = box.width * 0.6;
+    await canvas.press('Escape');
+    await until('the selection cleared', async () => !/^read — /.test((await title.textContent()) ?? ''));
+    // the window of the new zoom may still be on its way: click again until the stall is drawn
+    // under the pointer (each click on an empty spot selects nothing; a click on the stall, it)
+    await until('the stall selected by a click', async () => {
+      await canvas.click({ position: { x, y } });
+      return until('the click\'s selection', async () => /^read — \d+\.\d ms$/.test((await title.textContent()) ?? ''), 2000).catch(() => false);
+    });
     // what ended it: the stall-writer's write (the chain drawn from its track), after its sleep
     const hops = frame.locator('.details ol.chain-list li');
     await hops.first().waitFor({ timeout: 10_000 });

@@ -138,21 +138,23 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
   });
   afterEach(() => cleanup(rec));
   const record = (argv: string[]): Promise<Recording> => recordLaunch([fixture(argv[0]), ...argv.slice(1)], [], 60000, backend);
+  /** A recording of `c`'s command, reported: the report and its findings of `c`'s rule. */
+  const attempt = async (c: Case): Promise<{ report: JsonReport; found: JsonFinding[] }> => {
+    rec = await record(c.command);
+    const report = await reportOf(rec);
+    return { report, found: report.findings.filter((f) => f.rule === c.rule) };
+  };
 
   for (const c of CASES.filter((x) => x.backends.includes(backend))) {
     it(`${c.rule}: ${c.command.join(' ')} names ${c.source}.c @${c.marks.join('|@')}; ${c.twin.join(' ')} does not`, async () => {
-      rec = await record(c.command);
-      let report = await reportOf(rec);
+      let { report, found } = await attempt(c);
       const lines = c.marks.map((m) => markLine(c.source, m));
-      let found = report.findings.filter((f) => f.rule === c.rule);
       if (!found.length) {
         // The fixtures do real I/O: a disk or a CPU taken by other work can blur one run's pattern
         // (a pool whose device answers at once is not saturated). Said, and recorded once more.
         console.log(`      ${c.rule}: not raised by the first recording ${whatWasSeen(report)}; recording again`);
         cleanup(rec);
-        rec = await record(c.command);
-        report = await reportOf(rec);
-        found = report.findings.filter((f) => f.rule === c.rule);
+        ({ report, found } = await attempt(c));
       }
       assert.ok(found.length, `no ${c.rule} finding; found ${JSON.stringify(report.findings.map((f) => [f.rule, f.where?.line]))} in ${whatWasSeen(report)}`);
       const f = found.find((x) => x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1));

@@ -11,7 +11,7 @@ import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../m
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
@@ -82,6 +82,8 @@ export class TraceAnalyzer {
   private readonly timeouts = new TimeoutWakeupsRule();
   private readonly herd = new HerdWakeupsRule();
   private readonly ctx: AnalysisContext;
+  /** The blocking call being classified (read, not kept, by the rules it is passed to). */
+  private readonly scratch: BlockingScratch = { kind: 'other', nonblocking: false, blocked: false, fd: null, path: null };
 
   constructor(
     private readonly source: AnalysisSource,
@@ -293,11 +295,11 @@ export class TraceAnalyzer {
       this.nonblocking(e, id, t);
       return;
     }
-    const b0 = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+    const b = classifyBlocking(e, this.fdOf(e), this.waitedNs(), this.scratch);
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
-    const ready = b0.fd !== null && t.readyFds.delete(b0.fd); // only the first call after the wait: a second read of a blocking fd can block
-    const b = b0.blocked && !inherentlyBlocking(b0.kind) && ready ? { ...b0, blocked: false } : b0;
+    const ready = b.fd !== null && t.readyFds.delete(b.fd); // only the first call after the wait: a second read of a blocking fd can block
+    if (b.blocked && !inherentlyBlocking(b.kind) && ready) this.scratch.blocked = false;
     if (b.nonblocking) {
       this.nonblocking(e, id, t);
       return;

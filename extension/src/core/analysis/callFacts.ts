@@ -44,7 +44,14 @@ export function callFacts(e: SyscallEvent, into?: CallFacts): CallFacts {
   let readyPath: string | null = null;
   if (wait && e.ret !== 0) {
     const list = Array.isArray(args.ready) ? args.ready : Array.isArray(args.fds) ? args.fds : [];
-    const first = list.find((r) => r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== '')));
+    // a loop, not find(): a closure per wait is garbage the collector pays for with the decoder's live events
+    let first: (typeof list)[number] | undefined;
+    for (const r of list) {
+      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== ''))) {
+        first = r;
+        break;
+      }
+    }
     if (first && typeof first === 'object' && !Array.isArray(first)) {
       ready = true;
       readyFd = typeof first.fd === 'number' ? first.fd : null;

@@ -34,6 +34,9 @@ export class ChainTracker {
 
   /** A wake-up record; `waker`, `wakee`: the states of the thread that made it and of the one it woke. */
   wake(w: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
+    // a wake-up of a wait that is not a traced call (a futex wait) ends no call of the wakee's:
+    // takeWake could never claim it, so nothing is kept (it was a copy made per wake-up for nothing)
+    if (w.wakeeSince === null) return;
     const last = waker.lastCallBefore(w.ts, w.ts - PRIOR_WINDOW_NS);
     // a copy: the waker's slot is reused by its next calls
     const prior: RecentCall | null = last

@@ -99,8 +99,14 @@ export interface BlockingCall {
   readonly path: string | null;
 }
 
-/** Classify a blocking-class syscall event; `fd` is its fd's table entry when known. */
-export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS): BlockingCall {
+/** A BlockingCall a caller reuses from call to call. */
+export type BlockingScratch = { -readonly [K in keyof BlockingCall]: BlockingCall[K] };
+
+/**
+ * Classify a blocking-class syscall event; `fd` is its fd's table entry when known. With `into`,
+ * written there (no object per call: a pool's every read) and returned.
+ */
+export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
   const args = e.args;
   const argType = args.fd_type;
   const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
@@ -109,11 +115,15 @@ export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waited
   const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   const argFd = args.fd;
   const argPath = args.path;
-  return {
-    kind, nonblocking, blocked,
-    fd: typeof argFd === 'number' ? argFd : null,
-    path: typeof argPath === 'string' ? argPath : fd?.path ?? null,
-  };
+  const fdNo = typeof argFd === 'number' ? argFd : null;
+  const path = typeof argPath === 'string' ? argPath : fd?.path ?? null;
+  if (!into) return { kind, nonblocking, blocked, fd: fdNo, path };
+  into.kind = kind;
+  into.nonblocking = nonblocking;
+  into.blocked = blocked;
+  into.fd = fdNo;
+  into.path = path;
+  return into;
 }
 
 /** "a pipe", "a regular file", "a socket": what a kind of fd reads as in a sentence. */

@@ -107,4 +107,17 @@ describe('wake-up chains', () => {
     assert.equal(lines[1], '← t103 read fd 5 <pipe:[11]> (36.0 ms): woken by feeder 100/104 (write to fd 5 <pipe:[11]>)');
     assert.equal(lines[2], '← t104 clock_nanosleep (36.0 ms): its timeout ended it');
   });
+
+  it('a wake-up of a wait that is no traced call (a futex wait) does not push out one a call will claim', () => {
+    const b = base();
+    b.task({ event: 6, tid: 103, comm: 'worker-2', ts: b.at(0) });
+    // worker-2 wakes the loop's epoll_wait, then wakes the loop thread 8 times more in futex
+    // waits (not traced calls: since null), all before the epoll_wait's record arrives
+    b.wake({ tid: 103, ts: 10 * MS, wakee: PID, since: 0, fd: 8 });
+    for (let k = 0; k < 8; k++) b.wake({ tid: 103, ts: 10 * MS + (k + 1) * US, wakee: PID, since: null });
+    b.epollWait({ ts: 0, dur: 10.5 * MS, ret: 1, ready: [[8n, 1]] });
+    const a = analyze(b);
+    const chain = a.analyzer.chainOf(a.ids('epoll_wait')[0]) ?? [];
+    assert.deepEqual(chain.map((h) => [h.cause, h.byTid]), [['thread', 103]], `the chain: ${chain.map((h) => `${h.call} ${h.cause} by ${h.by ?? '?'}`).join(' <- ')}`);
+  });
 });

@@ -220,14 +220,16 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
 }
 
 /**
- * A finding or hop selected: its events in the timeline (a finding's worst first), and its line in
- * the editor. Says why when there is no line to open.
+ * A finding or hop selected: its events in the timeline (a finding's worst selected, all of them
+ * outlined where they are, as the Stalls view shows a call site's calls), and its line in the
+ * editor. Says why when there is no line to open.
  */
 export async function openFindingNode(sessions: Sessions, node: FindingsNode): Promise<void> {
   if (node.kind === 'group') return;
   const s = node.session;
   const event = node.kind === 'finding' ? node.finding.events[0] : node.hop.event;
-  if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event);
+  const marks = node.kind === 'finding' && node.finding.events.length > 1 ? node.finding.events.filter((id) => id >= 0) : undefined;
+  if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event, marks);
   const w = node.kind === 'finding' ? node.finding.where : whereOf(s.pipeline.resolver, node.hop.stackId);
   await openWhere(w, node.kind === 'finding' ? 'this finding' : `this ${node.hop.call}`);
 }
