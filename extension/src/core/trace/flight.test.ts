@@ -130,6 +130,7 @@ describe('flight recorder', () => {
   it('--until stall>100ms fires at the first blocking call or wait longer than that, not before', () => {
     const b = new StreamBuilder();
     b.call('epoll_ctl', { ts: 0, dur: 500 * MS });
+    b.call('nanosleep', { ts: 500 * MS, dur: 400 * MS });
     b.call('read', { ts: 1 * S, dur: 100 * MS, fd: 3 });
     b.call('read', { ts: 2 * S, dur: 100 * MS + 1, fd: 3 });
     b.call('read', { ts: 3 * S, dur: 900 * MS, fd: 3 });

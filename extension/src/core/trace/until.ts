@@ -1,10 +1,10 @@
 /**
  * What ends a flight recording (`--until`, flight.ts): the first stall — a blocking call or a wait
- * that lasted longer than the given time — or the first finding of a diagnosis rule (the analysis
+ * that lasted longer than the given time (not a sleep: nanosleep passes time on purpose) — or the first finding of a diagnosis rule (the analysis
  * runs over the events as they come). Either gives the moment the saved window is anchored to.
  */
 import { TraceAnalyzer, type AnalysisSource } from '../analysis/analyzer';
-import { syscallClass } from '../analysis/classify';
+import { isSleep, syscallClass } from '../analysis/classify';
 import { RULES } from '../analysis/catalogue';
 import type { TraceEvent } from '../model/events';
 import { formatDuration } from '../../../../shared/format';
@@ -47,7 +47,8 @@ export class UntilWatcher {
     if (c.kind === 'stall') {
       if (e.kind !== 'syscall' || e.unfinished || e.dur <= c.ns) return undefined;
       const cls = syscallClass(e.sys);
-      if (cls !== 'blocking' && cls !== 'wait') return undefined;
+      // a sleep is time the thread chose to pass, not I/O it waited for
+      if ((cls !== 'blocking' && cls !== 'wait') || isSleep(e.name)) return undefined;
       return (this.trigger = { anchor: e.ts, end: e.ts + e.dur, what: `${e.name} of thread ${e.tid} lasted ${formatDuration(e.dur)}` });
     }
     this.analyzer!.add(e, this.events++);
