@@ -10,17 +10,17 @@ import type { Writable } from 'node:stream';
 import { endReasonText } from '../model/labels';
 import { formatEventLine, type LineContext } from '../format/line';
 import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
-import { formatCount, formatDuration } from '../../../../shared/format';
+import { formatCount } from '../../../../shared/format';
 import { TraceFileWriter } from '../trace/file';
-import type { KeepLimit, UntilCondition } from '../trace/flight';
-import { UNTIL_AFTER_NS, UntilWatcher, type UntilTrigger } from '../trace/until';
+import { describeFlightWindow, type FlightOptions } from '../trace/flight';
+import { UntilStop } from '../trace/until';
 import { StreamIntake } from '../trace/intake';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
 
 /** Options of `iolens record`. */
-export interface RecordOptions extends TracerOptions {
+export interface RecordOptions extends TracerOptions, FlightOptions {
   /** Write the trace file here. */
   readonly output?: string;
   /** Write JSON lines here ('-': `stdout`, instead of the readable lines). */
@@ -33,10 +33,6 @@ export interface RecordOptions extends TracerOptions {
   /** Where the live lines go: a stream that writes off the main thread (fs.WriteStream on fd 1). */
   readonly stdout: Writable;
   readonly stderr: Writable;
-  /** A flight recording: the trace file keeps only the last this much (trace/flight.ts). */
-  readonly keep?: KeepLimit;
-  /** Stop at the first stall or finding of a rule, saving the window around it (trace/until.ts). */
-  readonly until?: UntilCondition;
   /** Stop when this signal fires (the CLI wires SIGINT/SIGTERM here). */
   readonly stopSignal?: AbortSignal;
 }
@@ -85,12 +81,10 @@ export async function record(o: RecordOptions): Promise<number> {
   const jsonOut = o.jsonl === '-' ? o.stdout : jsonFile;
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
   const lives: LiveOutput[] = [];
-  let watcher: UntilWatcher | undefined;
-  let triggered: (t: UntilTrigger) => void = () => undefined;
+  let until: UntilStop | undefined;
   const pipeline: TracePipeline = new TracePipeline(
     (e) => {
-      const t = watcher?.add(e);
-      if (t) triggered(t);
+      until?.add(e);
       // the stream is read late (the CLI has more to do than it can): catch up first
       const late = pipeline.trace.origin ? monoNs() - (pipeline.trace.origin.mono + e.ts + ('dur' in e && e.dur ? e.dur : 0)) : 0;
       if (late > MAX_LATE_NS) lives.forEach((l) => l.fellBehind());
@@ -99,7 +93,6 @@ export async function record(o: RecordOptions): Promise<number> {
     // a target in a container: its binaries are read through /proc/PID/root while it runs
     { events: jsonOut !== undefined || lineOut !== undefined || o.until !== undefined, liveRoots: true },
   );
-  if (o.until) watcher = new UntilWatcher(o.until, pipeline.trace);
   const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
   if (lineOut) {
     const ctx: LineContext = {
@@ -131,13 +124,7 @@ export async function record(o: RecordOptions): Promise<number> {
     stopping();
     handle.stop();
   };
-  let afterTimer: NodeJS.Timeout | undefined;
-  triggered = (t) => {
-    const origin = pipeline.trace.origin?.mono ?? 0;
-    writer?.endWindow(origin + t.anchor, origin + t.end + UNTIL_AFTER_NS);
-    o.stderr.write(`iolens: --until: ${t.what}; stopping in ${UNTIL_AFTER_NS / 1e9} s\n`);
-    afterTimer = setTimeout(onStop, UNTIL_AFTER_NS / 1e6);
-  };
+  if (o.until) until = new UntilStop(o.until, pipeline, writer, (text) => o.stderr.write(`iolens: ${text}\n`), onStop);
   pipeline.onEventSkipped = () => lives.forEach((l) => l.skipUndecoded());
   o.stopSignal?.addEventListener('abort', onStop);
   let lastDiagnostic = '';
@@ -161,12 +148,11 @@ export async function record(o: RecordOptions): Promise<number> {
   const timer = setInterval(() => {
     // after a stop nothing more is formatted or resolved: the rest of the stream is only counted
     if (stoppedAt) return;
-    const t = watcher?.check();
-    if (t) triggered(t);
+    until?.check();
     lives.forEach((l) => l.tick());
     if (writer || lives.length) resolveAhead(pipeline, resolvedAhead);
     // a live view that cannot keep up needs no events decoded until it can again
-    if (lives.length) pipeline.decodeEvents = lives.some((l) => l.keepingUp) || watcher !== undefined;
+    if (lives.length) pipeline.decodeEvents = lives.some((l) => l.keepingUp) || until !== undefined;
   }, 50);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
@@ -178,8 +164,7 @@ export async function record(o: RecordOptions): Promise<number> {
   } finally {
     clearInterval(timer);
     clearTimeout(durationTimer);
-    clearTimeout(afterTimer);
-    watcher?.dispose();
+    until?.dispose();
     o.stopSignal?.removeEventListener('abort', onStop);
   }
   const warnings = pipeline.end();
@@ -199,7 +184,7 @@ export async function record(o: RecordOptions): Promise<number> {
   if (writer) {
     try {
       const { left, flight } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
-      if (flight) o.stderr.write(`iolens: ${describeWindow(pipeline, flight)}\n`);
+      if (flight) o.stderr.write(`iolens: ${describeFlightWindow(flight, pipeline.trace.origin?.mono ?? 0)}\n`);
       if (left) {
         o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
       }
@@ -226,14 +211,6 @@ function resolveAhead(p: TracePipeline, done: Set<bigint>, budgetMs = 10): void 
     p.resolver.resolve(id);
     if (p.resolver.settled(id)) done.add(id);
   }
-}
-
-/** "kept 30.0 s, from 12.5 s to 42.5 s of the recording: 1,234 events before or after it left out". */
-function describeWindow(p: TracePipeline, w: { from: number; to: number; droppedEvents: number }): string {
-  const origin = p.trace.origin?.mono ?? 0;
-  const at = (ts: number): string => formatDuration(Math.max(0, ts - origin));
-  const span = w.from > 0 || Number.isFinite(w.to) ? `kept from ${at(w.from)}${Number.isFinite(w.to) ? ` to ${at(w.to)}` : ' to the end'} of the recording` : 'kept the whole recording';
-  return `flight recorder: ${span}; ${formatCount(w.droppedEvents)} event${w.droppedEvents === 1 ? '' : 's'} outside the window left out`;
 }
 
 /** "recording pid 812 (nginx) and its 2 child processes 813, 814". */

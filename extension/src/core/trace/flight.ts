@@ -12,6 +12,7 @@
  */
 import { RECORD_HEADER_SIZE, RECORD_TS_OFFSET, RecordKind } from '../../../../protocol/generated/wire';
 import { parseDuration } from '../../../../shared/filter';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import { RULES } from '../analysis/catalogue';
 import type { RuleId } from '../analysis/types';
 import { UserError } from '../errors';
@@ -27,6 +28,14 @@ export interface KeepLimit {
 /** What stops a flight recording: a stall (a blocking call or wait of at least `ns`), or the first finding of a rule. */
 export type UntilCondition = { readonly kind: 'stall'; readonly ns: number } | { readonly kind: 'finding'; readonly rule: RuleId };
 
+/** A flight recording's options (`iolens record --keep --until`, the editor's iolens.flightRecorder settings). */
+export interface FlightOptions {
+  /** The trace file keeps only the last this much. */
+  readonly keep?: KeepLimit;
+  /** Stop at the first stall or finding of a rule, saving the window around it (until.ts). */
+  readonly until?: UntilCondition;
+}
+
 /** Records kept whatever their time: what kept events need from before the window. */
 export const CONTEXT_RECORD_KINDS: ReadonlySet<number> = new Set<number>(
   (['clock', 'meta', 'start', 'stack', 'task', 'fd', 'map', 'uring_ring', 'uio_device', 'end', 'sym_frame'] as const).map((k) => RecordKind[k]),
@@ -41,20 +50,23 @@ export const UNTIL_SLACK_NS = 10e9;
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, kb: 1e3, mb: 1e6, gb: 1e9 };
 
-/** "30s" -> the last 30 s; "200MiB" -> the last 200 MiB of compressed blocks. A UserError when neither. */
-export function parseKeep(text: string): KeepLimit {
+/**
+ * "30s" -> the last 30 s; "200MiB" -> the last 200 MiB of compressed blocks. A UserError when
+ * neither, naming the option or setting `name`.
+ */
+export function parseKeep(text: string, name = '--keep'): KeepLimit {
   const ns = parseDuration(text);
   if (ns !== null && ns > 0) return { ns };
   const m = /^(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|kb|mb|gb)$/i.exec(text.trim());
   const bytes = m ? Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()] : 0;
   if (bytes >= 1) return { bytes: Math.round(bytes) };
-  throw new UserError('usage', `--keep takes a time or a size, such as 30s, 500ms or 200MiB, not '${text}'`);
+  throw new UserError('usage', `${name} takes a time or a size, such as 30s, 500ms or 200MiB, not '${text}'`);
 }
 
-/** "stall>100ms" or "finding:busy-poll"; a UserError otherwise. */
-export function parseUntil(text: string): UntilCondition {
+/** "stall>100ms" or "finding:busy-poll"; a UserError otherwise, naming the option or setting `name`. */
+export function parseUntil(text: string, name = '--until'): UntilCondition {
   const t = text.trim();
-  const stall = /^stall\s*>=?\s*(.+)$/i.exec(t);
+  const stall = /^stall\s*>\s*(.+)$/i.exec(t);
   if (stall) {
     const ns = parseDuration(stall[1]);
     if (ns !== null && ns > 0) return { kind: 'stall', ns };
@@ -63,9 +75,17 @@ export function parseUntil(text: string): UntilCondition {
   if (finding) {
     const rule = finding[1].trim();
     if (Object.hasOwn(RULES, rule)) return { kind: 'finding', rule: rule as RuleId };
-    throw new UserError('usage', `--until finding:RULE: no rule '${rule}'`, `The rules: ${Object.keys(RULES).join(', ')}.`);
+    throw new UserError('usage', `${name} finding:RULE: no rule '${rule}'`, `The rules: ${Object.keys(RULES).join(', ')}.`);
   }
-  throw new UserError('usage', `--until takes 'stall>DURATION' (such as stall>100ms) or 'finding:RULE', not '${text}'`);
+  throw new UserError('usage', `${name} takes 'stall>DURATION' (such as stall>100ms) or 'finding:RULE', not '${text}'`);
+}
+
+/** "flight recorder: kept from 12.5 s to 42.5 s of the recording; 1,234 events outside the window left out" (`origin`: the trace's, monotonic ns). */
+export function describeFlightWindow(w: FlightWindow & { readonly droppedEvents: number }, origin: number): string {
+  const at = (ts: number): string => formatDuration(Math.max(0, ts - origin));
+  const from = w.from > 0 ? at(w.from) : 'the oldest block kept';
+  const span = `kept from ${from} to ${Number.isFinite(w.to) ? at(w.to) : 'the end'} of the recording`;
+  return `flight recorder: ${span}; ${formatCount(w.droppedEvents)} event${w.droppedEvents === 1 ? '' : 's'} outside the window left out`;
 }
 
 /** The `ts` of the record at `at` (monotonic ns), or undefined for a kind without one. */

@@ -8,7 +8,9 @@ import { isSleep, syscallClass } from '../analysis/classify';
 import { RULES } from '../analysis/catalogue';
 import type { TraceEvent } from '../model/events';
 import { formatDuration } from '../../../../shared/format';
+import type { TraceFileWriter } from './file';
 import type { UntilCondition } from './flight';
+import type { TracePipeline } from './pipeline';
 
 /** After the trigger the recording goes on this long (ns), so the window shows what followed. */
 export const UNTIL_AFTER_NS = 1e9;
@@ -68,5 +70,49 @@ export class UntilWatcher {
   /** Stop listening to the trace. */
   dispose(): void {
     this.analyzer?.dispose();
+  }
+}
+
+/**
+ * A recording's `--until`, wired: its events go to an UntilWatcher; at the trigger the trace
+ * file's window is set (writer.endWindow), `report` is told what happened and `stop` is called
+ * UNTIL_AFTER_NS later. The CLI and the editor both record through it.
+ */
+export class UntilStop {
+  private readonly watcher: UntilWatcher;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    condition: UntilCondition,
+    private readonly pipeline: TracePipeline,
+    private readonly writer: TraceFileWriter | undefined,
+    private readonly report: (text: string) => void,
+    private readonly stop: () => void,
+  ) {
+    this.watcher = new UntilWatcher(condition, pipeline.trace);
+  }
+
+  /** One event of the recording, in stream order. */
+  add(e: TraceEvent): void {
+    this.fire(this.watcher.add(e));
+  }
+
+  /** Look at the analysis' findings (call it now and then: events may stop coming). */
+  check(): void {
+    this.fire(this.watcher.check());
+  }
+
+  private fire(t: UntilTrigger | undefined): void {
+    if (!t) return;
+    const origin = this.pipeline.trace.origin?.mono ?? 0;
+    this.writer?.endWindow(origin + t.anchor, origin + t.end + UNTIL_AFTER_NS);
+    this.report(`--until: ${t.what}; stopping in ${UNTIL_AFTER_NS / 1e9} s`);
+    this.timer = setTimeout(this.stop, UNTIL_AFTER_NS / 1e6);
+  }
+
+  /** The recording ended. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.watcher.dispose();
   }
 }
