@@ -39,6 +39,8 @@ interface Workload {
 
 const WORKLOADS: Workload[] = [
   { name: 'epoll_loop', args: ['--iterations', '1000000'], syscalls: 'epoll_wait', selfTimed: true },
+  // the same loop with polls that always report an event: no run of identical empty polls to fold
+  { name: 'epoll_loop_ready', fixture: 'epoll_loop', args: ['--iterations', '1000000', '--ready'], syscalls: 'epoll_wait', selfTimed: true },
   // a server's short non-blocking calls, which iolens counts in the kernel instead of sending
   { name: 'short_calls', args: ['--iterations', '300000', '--sites', '4'], syscalls: 'recvfrom,write', selfTimed: true },
   { name: 'short_calls_mt', fixture: 'short_calls', args: ['--iterations', '300000', '--sites', '4', '--threads'], syscalls: 'recvfrom,write', selfTimed: true },

@@ -19,6 +19,8 @@ import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from '
 import { importCommand } from './core/commands/import';
 import { packageVersion } from './core/util/packageRoot';
 import { STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX } from '../../protocol/generated/wire';
+import { parseKeep, parseUntil } from './core/trace/flight';
+import { UNTIL_AFTER_NS } from './core/trace/until';
 
 const USAGE = `Usage:
   iolens record [--pid PID | -- COMMAND [ARGS...]] [options]
@@ -33,6 +35,12 @@ const USAGE = `Usage:
         -m, --min-duration MS  show blocking reads/writes/fsyncs from this long (default 1; 0 shows all)
             --irq              record every hard interrupt
         -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
+            --keep T|SIZE      flight recorder: save only the last T (30s, 500ms) or SIZE (200MiB) of
+                               the trace, held in memory until the end (with -o)
+            --until COND       stop at the first 'stall>100ms' (a blocking call or wait longer than that)
+                               or 'finding:RULE' (the diagnosis' first finding of RULE, e.g.
+                               finding:busy-poll), ${UNTIL_AFTER_NS / 1e9} s after it; with --keep the file
+                               keeps that much before the stall's start and what followed it
             --jsonl FILE|-     write one JSON object per event (- for standard output); stacks are sent
                                once, as a stack table, and named by stack_id in the events
             --full-stacks      JSON lines carry each event's whole stack instead of its stack_id
@@ -113,9 +121,12 @@ async function main(argv: string[]): Promise<number> {
         'no-children': { type: 'boolean' },
         'no-runtime-frames': { type: 'boolean' },
         'full-stacks': { type: 'boolean' },
+        keep: { type: 'string' },
+        until: { type: 'string' },
       },
     });
     const pid = num('--pid', values.pid, 1);
+    if (values.keep !== undefined && !values.output) throw new UserError('usage', '--keep goes with -o FILE (it says what the trace file keeps)');
     if ((pid === undefined) === (positionals.length === 0)) {
       throw new UserError('usage', 'give either --pid PID or -- COMMAND [ARGS...]');
     }
@@ -146,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
         ringSize: num('--ring-size', values['ring-size'], 4096),
         tracerPath: process.env.IOLENS_TRACER || undefined,
         output: values.output,
+        keep: values.keep !== undefined ? parseKeep(values.keep) : undefined,
+        until: values.until !== undefined ? parseUntil(values.until) : undefined,
         jsonl: values.jsonl,
         quiet: values.quiet,
         color: values['no-color'] ? false : values.color ? true : color,

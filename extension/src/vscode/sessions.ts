@@ -7,11 +7,12 @@ import * as vscode from 'vscode';
 import type { TimelineAction } from '../../../protocol/messages';
 import { errorMessage } from '../core/errors';
 import { TraceSession } from '../core/session/traceSession';
+import type { FlightOptions } from '../core/trace/flight';
 import { tracersDetaching, type TracerOptions } from '../core/tracer/spawn';
 import { inBackground } from './errors';
 import { log, programOutput } from './log';
 import type { BackendState } from './privileges';
-import { settings } from './settings';
+import { flightSettings, settings } from './settings';
 import { TimelineController } from './timeline/controller';
 
 /** What a recording is asked to trace (the rest comes from the settings). */
@@ -97,6 +98,13 @@ export class Sessions implements vscode.Disposable {
     }
     const cfg = settings();
     const launch = !!request.command?.length;
+    let flight: FlightOptions;
+    try {
+      flight = flightSettings(cfg);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`I/O Lens: ${errorMessage(e)}`);
+      return undefined;
+    }
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `I/O Lens: ${launch ? 'launching' : 'attaching to'} ${title}`, cancellable: true },
       async (progress, token) => {
@@ -113,7 +121,7 @@ export class Sessions implements vscode.Disposable {
           log: (line) => log().info(line),
           programOutput: (text) => programOutput().append(text),
           sourceRoot: workspaceRoot(),
-        });
+        }, flight);
         this.recording = session;
         void vscode.commands.executeCommand('setContext', 'iolens.recording', true);
         inBackground('Recording', session.whenFinished().then(() => this.recordingEnded(session, launch)));
@@ -186,6 +194,10 @@ export class Sessions implements vscode.Disposable {
       this.notify(`I/O Lens: ${s.title} ${program.text}${program.stderrTail ? `: ${lastOutput(program.stderrTail)}` : ''}`, true);
     }
     log().info(`recording of ${s.title} ended: ${end?.reason ?? 'ended'}${program ? `; the program ${program.text}` : ''}`);
+    if (s.flightWindow) {
+      log().info(s.flightWindow);
+      void vscode.window.showInformationMessage(`I/O Lens: ${s.title}: ${s.flightWindow}`);
+    }
     this.changed.fire(s);
   }
 

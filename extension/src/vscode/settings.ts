@@ -3,6 +3,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { parseKeep, parseUntil, type FlightOptions } from '../core/trace/flight';
 
 /** The program `iolens.launch` starts without asking. */
 export interface LaunchConfig {
@@ -22,6 +23,8 @@ export function settings(): {
   tracerPath: string;
   symbolSearchPath: string[];
   reuseRecordingTab: boolean;
+  flightKeep: string;
+  flightUntil: string;
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -32,7 +35,17 @@ export function settings(): {
     launch: c.get<LaunchConfig>('launch', {}),
     tracerPath: c.get<string>('tracerPath', ''),
     reuseRecordingTab: c.get<boolean>('reuseRecordingTab', false),
+    flightKeep: c.get<string>('flightRecorder.keep', ''),
+    flightUntil: c.get<string>('flightRecorder.until', ''),
     // relative entries are the workspace folder's
     symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
+  };
+}
+
+/** The flight recorder's settings as a recording's options (a UserError when one makes no sense). */
+export function flightSettings(cfg: { readonly flightKeep: string; readonly flightUntil: string }): FlightOptions {
+  return {
+    keep: cfg.flightKeep.trim() ? parseKeep(cfg.flightKeep, 'iolens.flightRecorder.keep') : undefined,
+    until: cfg.flightUntil.trim() ? parseUntil(cfg.flightUntil, 'iolens.flightRecorder.until') : undefined,
   };
 }

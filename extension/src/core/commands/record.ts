@@ -12,13 +12,15 @@ import { formatEventLine, type LineContext } from '../format/line';
 import { JsonLines, skippedJsonLine, type JsonStacks } from '../format/jsonl';
 import { formatCount } from '../../../../shared/format';
 import { TraceFileWriter } from '../trace/file';
+import { describeFlightWindow, type FlightOptions } from '../trace/flight';
+import { UntilStop } from '../trace/until';
 import { StreamIntake } from '../trace/intake';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
 
 /** Options of `iolens record`. */
-export interface RecordOptions extends TracerOptions {
+export interface RecordOptions extends TracerOptions, FlightOptions {
   /** Write the trace file here. */
   readonly output?: string;
   /** Write JSON lines here ('-': `stdout`, instead of the readable lines). */
@@ -66,7 +68,7 @@ export async function record(o: RecordOptions): Promise<number> {
   let writer: TraceFileWriter | undefined;
   let jsonFile: WriteStream | undefined;
   try {
-    if (o.output) writer = await TraceFileWriter.create(o.output).catch((e: unknown) => Promise.reject(new Error(cannotWrite(o.output!, e))));
+    if (o.output) writer = await TraceFileWriter.create(o.output, { keep: o.keep, until: o.until !== undefined }).catch((e: unknown) => Promise.reject(new Error(cannotWrite(o.output!, e))));
     if (o.jsonl && o.jsonl !== '-') {
       const fh = await open(o.jsonl, 'w').catch((e: unknown) => Promise.reject(new Error(cannotWrite(o.jsonl!, e))));
       jsonFile = createWriteStream('', { fd: fh.fd, autoClose: true, highWaterMark: 1 << 16 });
@@ -79,15 +81,17 @@ export async function record(o: RecordOptions): Promise<number> {
   const jsonOut = o.jsonl === '-' ? o.stdout : jsonFile;
   const lineOut = o.quiet || o.jsonl === '-' ? undefined : o.stdout;
   const lives: LiveOutput[] = [];
+  let until: UntilStop | undefined;
   const pipeline: TracePipeline = new TracePipeline(
     (e) => {
+      until?.add(e);
       // the stream is read late (the CLI has more to do than it can): catch up first
       const late = pipeline.trace.origin ? monoNs() - (pipeline.trace.origin.mono + e.ts + ('dur' in e && e.dur ? e.dur : 0)) : 0;
       if (late > MAX_LATE_NS) lives.forEach((l) => l.fellBehind());
       else lives.forEach((l) => l.push(e));
     },
     // a target in a container: its binaries are read through /proc/PID/root while it runs
-    { events: jsonOut !== undefined || lineOut !== undefined, liveRoots: true },
+    { events: jsonOut !== undefined || lineOut !== undefined || o.until !== undefined, liveRoots: true },
   );
   const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
   if (lineOut) {
@@ -120,6 +124,7 @@ export async function record(o: RecordOptions): Promise<number> {
     stopping();
     handle.stop();
   };
+  if (o.until) until = new UntilStop(o.until, pipeline, writer, (text) => o.stderr.write(`iolens: ${text}\n`), onStop);
   pipeline.onEventSkipped = () => lives.forEach((l) => l.skipUndecoded());
   o.stopSignal?.addEventListener('abort', onStop);
   let lastDiagnostic = '';
@@ -143,10 +148,11 @@ export async function record(o: RecordOptions): Promise<number> {
   const timer = setInterval(() => {
     // after a stop nothing more is formatted or resolved: the rest of the stream is only counted
     if (stoppedAt) return;
+    until?.check();
     lives.forEach((l) => l.tick());
     if (writer || lives.length) resolveAhead(pipeline, resolvedAhead);
     // a live view that cannot keep up needs no events decoded until it can again
-    if (lives.length) pipeline.decodeEvents = lives.some((l) => l.keepingUp);
+    if (lives.length) pipeline.decodeEvents = lives.some((l) => l.keepingUp) || until !== undefined;
   }, 50);
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
@@ -158,6 +164,7 @@ export async function record(o: RecordOptions): Promise<number> {
   } finally {
     clearInterval(timer);
     clearTimeout(durationTimer);
+    until?.dispose();
     o.stopSignal?.removeEventListener('abort', onStop);
   }
   const warnings = pipeline.end();
@@ -176,7 +183,8 @@ export async function record(o: RecordOptions): Promise<number> {
   summarize(o, pipeline, skipped);
   if (writer) {
     try {
-      const { left } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
+      const { left, flight } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
+      if (flight) o.stderr.write(`iolens: ${describeFlightWindow(flight, pipeline.trace.origin?.mono ?? 0)}\n`);
       if (left) {
         o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
       }

@@ -22,6 +22,8 @@ import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type 
 import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
+import { describeFlightWindow, type FlightOptions } from '../trace/flight';
+import { UntilStop } from '../trace/until';
 import { newReadState, readTraceStream, rereadTraceStream } from '../trace/fileReader';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
@@ -114,6 +116,12 @@ export class TraceSession {
   private notifyTimer: NodeJS.Timeout | undefined;
   private finished: Promise<void> = Promise.resolve();
   private cancelled = false;
+  /** A flight recording that ended: what its trace file kept, in words (else null). */
+  flightWindow: string | null = null;
+  /** A live recording's --until (trace/until.ts). */
+  private until: UntilStop | undefined;
+  /** A flight recording: its trace file is written when it ends (trace/flight.ts). */
+  private flight = false;
 
   private constructor(
     readonly title: string,
@@ -126,6 +134,7 @@ export class TraceSession {
     this.pipeline = new TracePipeline((e) => {
       this.store.add(e);
       this.analyzer.add(e, this.store.lastRef);
+      this.until?.add(e);
     }, { symbolPath: options.symbolPath ?? [], liveRoots: live });
     this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
@@ -211,14 +220,15 @@ export class TraceSession {
    * Start recording. `started` resolves with the traced pid once the probes are attached, or
    * rejects (a UserError) with the tracer's explanation when it stopped before that.
    */
-  static async record(options: TracerOptions, io: RecordingIo): Promise<{ session: TraceSession; started: Promise<number> }> {
+  static async record(options: TracerOptions, io: RecordingIo, flight: FlightOptions = {}): Promise<{ session: TraceSession; started: Promise<number> }> {
     const { log, programOutput } = io;
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
     const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot }, true);
     s.tempDir = dir;
     s.live = true;
-    s.writer = await TraceFileWriter.create(file);
+    s.writer = await TraceFileWriter.create(file, { keep: flight.keep, until: flight.until !== undefined });
+    s.flight = flight.keep !== undefined;
     let handle: TracerHandle;
     try {
       handle = startTracer(options);
@@ -229,6 +239,9 @@ export class TraceSession {
     }
     s.tracer = handle;
     s.notes.push(...handle.notes);
+    const until = flight.until ? new UntilStop(flight.until, s.pipeline, s.writer, log, () => s.tracer?.stop()) : undefined;
+    s.until = until;
+    const untilTimer = until ? setInterval(() => until.check(), ANALYSIS_INTERVAL_MS) : undefined;
     let stderr = '';
     handle.programOutput.stdout?.setEncoding('utf8');
     handle.programOutput.stdout?.on('data', (text: string) => programOutput?.(text, 'stdout'));
@@ -290,7 +303,12 @@ export class TraceSession {
         program,
       };
       rejectStarted(new UserError('tracing', s.ended.error ?? 'the tracer stopped before attaching'));
-      await s.writer?.finish(s.pipeline).catch((e: Error) => s.warnings.push(e.message));
+      clearInterval(untilTimer);
+      until?.dispose();
+      s.until = undefined;
+      const written = await s.writer?.finish(s.pipeline).catch((e: Error) => void s.warnings.push(e.message));
+      // the timeline keeps every event it was shown; the trace file, what it saves, is the window
+      if (written?.flight) s.flightWindow = `${describeFlightWindow(written.flight, s.pipeline.trace.origin?.mono ?? 0)} (in the trace file, which Save Trace… writes; the timeline shows the whole recording)`;
       s.writer = undefined;
       s.changed(true);
     })();
@@ -460,6 +478,9 @@ export class TraceSession {
 
   /** Save the trace (complete, or what is recorded so far) to `path`. */
   async save(path: string): Promise<void> {
+    if (this.live && this.flight) {
+      throw new UserError('usage', 'a flight recording keeps its window in memory until it stops', 'Stop the recording, then save it.');
+    }
     if (this.live && this.writer) {
       // a snapshot: the records so far (the recording's blocks), then the symbols known now
       await this.writer.flush();

@@ -4,7 +4,8 @@
  * compressed. Stream bytes that are not well-formed records (a record size that cannot be) make
  * every later byte go into raw blocks, kept as they came.
  */
-import { RECORD_HEADER_SIZE, RECORD_TS_OFFSET } from '../../../../protocol/generated/wire';
+import { RECORD_HEADER_SIZE } from '../../../../protocol/generated/wire';
+import { contextRecords, recordTs } from './flight';
 import { BLOCK_MAX_BYTES, BLOCK_MAX_RECORDS, BlockType, encodeBlock, type BlockInfo } from './format';
 import { packRecords } from './packing';
 import { EVENT_RECORD_KINDS } from './pipeline';
@@ -13,6 +14,8 @@ import { EVENT_RECORD_KINDS } from './pipeline';
 export interface PendingBlock {
   readonly info: Omit<BlockInfo, 'offset' | 'payloadLength' | 'codec'>;
   readonly bytes: Promise<Uint8Array>;
+  /** Its context records (flight.ts), when the builder was asked to keep them. */
+  readonly context?: Uint8Array;
 }
 
 /** Gathers stream bytes into blocks; `emit` receives each block, in order. */
@@ -29,7 +32,8 @@ export class BlockBuilder {
   /** A malformed record was met: everything from it on goes into raw blocks. */
   private raw = false;
 
-  constructor(private readonly emit: (block: PendingBlock) => void) {}
+  /** `keepContext`: each block carries a copy of its context records (a flight recording's ring). */
+  constructor(private readonly emit: (block: PendingBlock) => void, private readonly keepContext = false) {}
 
   /** Bytes held that are not in a block yet (whole records and a partial one). */
   get held(): number {
@@ -83,9 +87,8 @@ export class BlockBuilder {
         return;
       }
       if (this.length - at < size) return;
-      const tsAt = RECORD_TS_OFFSET.get(kind);
-      if (tsAt !== undefined && tsAt + 8 <= size) {
-        const ts = v.getUint32(at + tsAt, true) + v.getUint32(at + tsAt + 4, true) * 2 ** 32;
+      const ts = recordTs(v, at, kind, size);
+      if (ts !== undefined) {
         if (ts && (!this.firstTs || ts < this.firstTs)) this.firstTs = ts;
         if (ts > this.lastTs) this.lastTs = ts;
       }
@@ -113,8 +116,9 @@ export class BlockBuilder {
       ? { type: BlockType.raw, streamBytes: end, records: 0, events: 0, firstTs: 0, lastTs: 0 }
       : { type: BlockType.records, streamBytes: end, records: this.records, events: this.events, firstTs: this.firstTs, lastTs: this.lastTs };
     // packing copies; a raw block's bytes are compressed later, so they are copied here
+    const context = this.keepContext ? (this.raw ? new Uint8Array(0) : contextRecords(content)) : undefined;
     const bytes = encodeBlock(info, this.raw ? content.slice() : packRecords(content));
-    this.emit({ info, bytes });
+    this.emit({ info, bytes, context });
     this.buf.copyWithin(0, end, this.length);
     this.length -= end;
     this.whole = 0;

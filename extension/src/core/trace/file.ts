@@ -10,7 +10,8 @@ import { HEADER_SIZE } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
-import { newReadState, readTraceStream } from './fileReader';
+import { bytesSource, newReadState, readBlock, readTraceStream } from './fileReader';
+import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, Codec, encodeFileHeader, encodeFooter, type BlockInfo } from './format';
 import { encodeSymbolSection } from './symbolSection';
 import { TracePipeline, type PipelineOptions } from './pipeline';
@@ -19,6 +20,16 @@ import { TracePipeline, type PipelineOptions } from './pipeline';
 export interface SymbolSectionResult {
   /** Stacks left out: their resolution did not fit in the time allowed (`iolens symbolize` adds them). */
   readonly left: number;
+  /** A flight recording: the window saved (monotonic ns) and the events left out of it. */
+  readonly flight?: FlightWindow & { readonly droppedEvents: number };
+}
+
+/** Options of a trace file's writer. */
+export interface WriterOptions {
+  /** A flight recording: keep only the last this much (flight.ts); the file is written at finish(). */
+  readonly keep?: KeepLimit;
+  /** The recording may end at an `--until` trigger: the ring holds a margin (UNTIL_SLACK_NS). */
+  readonly until?: boolean;
 }
 
 /** Blocks being compressed beyond which `ready()` waits. */
@@ -41,8 +52,12 @@ export class TraceFileWriter {
   private headBytes = 0;
   /** blocks: a format-2 file; passthrough: the bytes as they come (no readable header). */
   private mode: 'header' | 'blocks' | 'passthrough' = 'header';
-  private readonly builder = new BlockBuilder((b) => this.enqueue(b));
+  private readonly builder: BlockBuilder;
   private readonly written: BlockInfo[] = [];
+  /** A flight recording's blocks until finish() (then undefined: blocks go to the file). */
+  private ring: FlightRing | undefined;
+  /** A flight recording's last time kept (ns); records after it are left out. */
+  private windowTo = Infinity;
   private pending = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -54,13 +69,17 @@ export class TraceFileWriter {
     readonly path: string,
     /** The file did not exist before: discard() removes it. */
     private readonly created: boolean,
-  ) {}
+    options: WriterOptions,
+  ) {
+    if (options.keep) this.ring = new FlightRing(options.keep, options.until ? UNTIL_SLACK_NS : 0);
+    this.builder = new BlockBuilder((b) => this.enqueue(b), this.ring !== undefined);
+  }
 
   /**
    * Open the file for writing (created when missing), so that a path that cannot be written is
    * refused before anything starts; an existing file keeps its content until the first write.
    */
-  static async create(path: string): Promise<TraceFileWriter> {
+  static async create(path: string, options: WriterOptions = {}): Promise<TraceFileWriter> {
     let created = false;
     let fh: FileHandle;
     try {
@@ -70,7 +89,7 @@ export class TraceFileWriter {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       fh = await open(path, constants.O_WRONLY);
     }
-    return new TraceFileWriter(fh, path, created);
+    return new TraceFileWriter(fh, path, created, options);
   }
 
   /** Nothing was recorded: close, and remove the file if this writer created it. */
@@ -117,8 +136,26 @@ export class TraceFileWriter {
     this.builder.seal();
   }
 
+  /**
+   * A flight recording's window ends here (`--until`): the kept time counts back from `anchor`
+   * (ns) and records after `to` are left out.
+   */
+  endWindow(anchor: number, to: number): void {
+    this.ring?.setAnchor(anchor);
+    this.windowTo = to;
+  }
+
   private enqueue(block: PendingBlock): void {
     this.pending++;
+    const ring = this.ring;
+    if (ring) {
+      this.chain(async () => {
+        const bytes = await block.bytes;
+        this.pending--;
+        ring.add({ info: { ...block.info, payloadLength: bytes.length - BLOCK_HEADER_SIZE, codec: Codec.brotli }, bytes, context: block.context ?? new Uint8Array(0) });
+      });
+      return;
+    }
     this.chain(async () => {
       const bytes = await block.bytes;
       this.pending--;
@@ -169,9 +206,11 @@ export class TraceFileWriter {
   async finish(pipeline: TracePipeline, budgetMs = Infinity): Promise<SymbolSectionResult> {
     const reader = pipeline.reader;
     let left = 0;
+    let flight: SymbolSectionResult['flight'];
     if (this.mode === 'header') this.passthrough();
     if (this.mode === 'blocks') {
       this.builder.dropPartial();
+      if (this.ring) flight = await this.writeWindow(this.ring);
       // the records in their blocks first: the symbol section (slow to resolve) in blocks of its
       // own, so that a crash while it is resolved loses none of the records
       this.seal();
@@ -186,7 +225,32 @@ export class TraceFileWriter {
     await this.queue;
     await this.fh.close();
     if (this.failed) throw new Error(`writing ${this.path} failed: ${this.failed.message}`);
-    return { left };
+    return { left, flight };
+  }
+
+  /** A flight recording: its last blocks into the ring, then the window into the file. */
+  private async writeWindow(ring: FlightRing): Promise<NonNullable<SymbolSectionResult['flight']>> {
+    this.seal();
+    await this.queue;
+    this.ring = undefined; // from here on blocks go to the file
+    const window = ring.window(this.windowTo);
+    const content = ring.take(window, (b: RingBlock) => readBlock(bytesSource(b.bytes), { ...b.info, offset: 0 }));
+    for (const c of content.before) this.builder.push(c);
+    for (const b of content.blocks) {
+      if ('cut' in b) {
+        this.builder.push(b.cut);
+        continue;
+      }
+      this.seal();
+      const whole = b.whole;
+      this.chain(async () => {
+        const at = this.pos;
+        await this.writeAt(whole.bytes);
+        this.written.push({ ...whole.info, offset: at });
+      });
+    }
+    for (const c of content.after) this.builder.push(c);
+    return { ...window, droppedEvents: content.droppedEvents };
   }
 }
 
