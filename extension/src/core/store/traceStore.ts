@@ -81,6 +81,8 @@ export class TraceStore {
   private readonly sortedUpTo: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
+  /** Per track, how many times one of its events changed in place or arrived out of start order (summaries built before are stale). */
+  readonly edits: number[] = [];
   readonly arrows: StoredArrow[] = [];
   readonly gaps: Gap[] = [];
   /** End of everything known, ns. */
@@ -126,6 +128,7 @@ export class TraceStore {
       this.perTrack.push(new Column(Uint32Array, 256));
       this.sortedUpTo.push(0);
       this.maxSpan.push(0);
+      this.edits.push(0);
     }
     return this.perTrack[track];
   }
@@ -147,8 +150,10 @@ export class TraceStore {
     this.args.push(this.argTable.id(args));
     const idx = this.index(track);
     idx.push(id);
-    if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
-    else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
+    if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
+      this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
+      this.edits[track]++;
+    } else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
     if (end !== null && end - start > this.maxSpan[track]) this.maxSpan[track] = end - start;
     this.duration = Math.max(this.duration, end ?? start);
     this.revision++;
@@ -265,6 +270,7 @@ export class TraceStore {
       this.args.set(previous, this.argTable.id(args));
       if (e.stackId) this.stack.set(previous, this.stackRef(e.stackId));
       if (e.dur > this.maxSpan[track]) this.maxSpan[track] = e.dur;
+      this.edits[track]++;
       this.duration = Math.max(this.duration, e.ts + e.dur);
       if (!e.unfinished) this.unfinished.delete(key);
       this.revision++;
