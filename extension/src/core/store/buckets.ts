@@ -7,26 +7,24 @@
  * finer buckets, with the same result.
  */
 
-/** The column views an aggregate reads the longest span's length from. */
-export interface SpanColumns {
-  readonly start: Float64Array;
-  readonly end: Float64Array;
-}
-
-/** Is span `b` longer than span `a` (the same length: the lower id)? */
-export function longer(cols: SpanColumns, a: number, b: number): boolean {
-  const la = cols.end[a] - cols.start[a];
-  const lb = cols.end[b] - cols.start[b];
+/** Is span `b` (of length `lb`) longer than span `a` (of length `la`)? The same length: the lower id. */
+export function longer(a: number, la: number, b: number, lb: number): boolean {
   return lb > la || (lb === la && b < a);
 }
 
-/** Ascending buckets of one size, struct of arrays; grows as it is appended to. */
+/**
+ * Ascending buckets of one size, struct of arrays; grows as it is appended to. The longest span's
+ * length is kept beside its id: reading it from the event columns would cost a cache miss a bucket.
+ */
 export class Buckets {
   minStart: Float64Array;
   maxEnd: Float64Array;
+  longestLen: Float64Array;
   count: Uint32Array;
   longest: Uint32Array;
   length = 0;
+  /** The index of the last bucket (its start / size). */
+  private last = Number.NaN;
 
   constructor(
     /** Bucket size, ns (a power of two). */
@@ -35,20 +33,28 @@ export class Buckets {
   ) {
     this.minStart = new Float64Array(capacity);
     this.maxEnd = new Float64Array(capacity);
+    this.longestLen = new Float64Array(capacity);
     this.count = new Uint32Array(capacity);
     this.longest = new Uint32Array(capacity);
   }
 
   private resize(capacity: number): void {
-    const grow = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a.subarray(0, this.length));
+    const n = this.length;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a.subarray(0, n));
       return b;
     };
-    this.minStart = grow(this.minStart, (n) => new Float64Array(n));
-    this.maxEnd = grow(this.maxEnd, (n) => new Float64Array(n));
-    this.count = grow(this.count, (n) => new Uint32Array(n));
-    this.longest = grow(this.longest, (n) => new Uint32Array(n));
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(capacity);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.minStart = f64(this.minStart);
+    this.maxEnd = f64(this.maxEnd);
+    this.longestLen = f64(this.longestLen);
+    this.count = u32(this.count);
+    this.longest = u32(this.longest);
   }
 
   /** Drop the spare capacity (a stored summary keeps only what it holds). */
@@ -61,27 +67,33 @@ export class Buckets {
    * merged into the last bucket when it falls in it, else a new bucket. Aggregates must come in
    * the order of their buckets.
    */
-  add(cols: SpanColumns, minStart: number, maxEnd: number, count: number, longest: number): void {
+  add(minStart: number, maxEnd: number, count: number, longest: number, longestLen: number): void {
+    const bucket = Math.floor(minStart / this.size);
     const n = this.length;
-    if (n > 0 && Math.floor(this.minStart[n - 1] / this.size) === Math.floor(minStart / this.size)) {
+    if (bucket === this.last) {
       const k = n - 1;
       if (minStart < this.minStart[k]) this.minStart[k] = minStart;
       if (maxEnd > this.maxEnd[k]) this.maxEnd[k] = maxEnd;
       this.count[k] += count;
-      if (longer(cols, this.longest[k], longest)) this.longest[k] = longest;
+      if (longer(this.longest[k], this.longestLen[k], longest, longestLen)) {
+        this.longest[k] = longest;
+        this.longestLen[k] = longestLen;
+      }
       return;
     }
     if (n === this.minStart.length) this.resize(n * 2);
     this.minStart[n] = minStart;
     this.maxEnd[n] = maxEnd;
+    this.longestLen[n] = longestLen;
     this.count[n] = count;
     this.longest[n] = longest;
     this.length = n + 1;
+    this.last = bucket;
   }
 
   /** Add bucket `i` of `from` (finer or the same size) into this one. */
-  addFrom(cols: SpanColumns, from: Buckets, i: number): void {
-    this.add(cols, from.minStart[i], from.maxEnd[i], from.count[i], from.longest[i]);
+  addFrom(from: Buckets, i: number): void {
+    this.add(from.minStart[i], from.maxEnd[i], from.count[i], from.longest[i], from.longestLen[i]);
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { ns, type Arrow, type Ns, type TrackInstants, type TrackSpans, type WindowData } from '../../../../protocol/messages';
 import { lowerBound, partitionPoint } from '../../../../shared/search';
-import { Buckets, FirstInstants, longer, type SpanColumns } from './buckets';
+import { Buckets, FirstInstants, longer } from './buckets';
 import type { EventFilter } from './filter';
 import { firstBucketFrom, levelFor, summaryOf } from './summary';
 import { Flag, type TraceStore } from './traceStore';
@@ -45,7 +45,7 @@ class WindowNames {
 }
 
 /** Blocks of a track's lanes' buckets: buckets of narrow spans merged in runs, as long as a run stays under 4 units. */
-function blocks(store: TraceStore, names: WindowNames, track: number, acc: Buckets[], from: number, res: number, cols: SpanColumns): TrackSpans {
+function blocks(store: TraceStore, names: WindowNames, track: number, acc: Buckets[], from: number, res: number): TrackSpans {
   let total = 0;
   for (const a of acc) if (a) total += a.length;
   const times = new Float64Array(total * 2);
@@ -63,6 +63,7 @@ function blocks(store: TraceStore, names: WindowNames, track: number, acc: Bucke
     let oe = 0;
     let oc = 0;
     let oid = 0;
+    let olen = 0;
     const close = (): void => {
       if (!open) return;
       times[2 * n] = os;
@@ -79,10 +80,14 @@ function blocks(store: TraceStore, names: WindowNames, track: number, acc: Bucke
       if (e < from) continue;
       const s = a.minStart[i];
       const id = a.longest[i];
-      if (open && cols.end[id] - cols.start[id] < res && oe - os < res * 4 && s - oe < res) {
+      const len = a.longestLen[i];
+      if (open && len < res && oe - os < res * 4 && s - oe < res) {
         if (e > oe) oe = e;
         oc += a.count[i];
-        if (longer(cols, oid, id)) oid = id;
+        if (longer(oid, olen, id, len)) {
+          oid = id;
+          olen = len;
+        }
         continue;
       }
       close();
@@ -91,6 +96,7 @@ function blocks(store: TraceStore, names: WindowNames, track: number, acc: Bucke
       oe = e;
       oc = a.count[i];
       oid = id;
+      olen = len;
     }
     close();
   });
@@ -103,8 +109,8 @@ function trackWindow(
   store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number, filter: EventFilter | null, source: WindowSource,
 ): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
-  const cols: SpanColumns = { start: store.start.view(), end: store.end.view() };
-  const { start, end } = cols;
+  const start = store.start.view();
+  const end = store.end.view();
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
@@ -121,7 +127,7 @@ function trackWindow(
     summary.lanes.forEach((levels, lane) => {
       const b = levels[level];
       const a = (acc[lane] = new Buckets(res));
-      for (let i = firstBucketFrom(b, first); i < b.length && b.minStart[i] < toB; i++) a.addFrom(cols, b, i);
+      for (let i = firstBucketFrom(b, first); i < b.length && b.minStart[i] < toB; i++) a.addFrom(b, i);
     });
     const fi = summary.instants[level];
     for (let i = lowerBound(fi.length, (k) => start[fi.ids[k]], fromB); i < fi.length && start[fi.ids[i]] < toB; i++) inst.add(start, fi.ids[i]);
@@ -135,13 +141,13 @@ function trackWindow(
         if (start[id] >= fromB) inst.add(start, id);
         continue;
       }
-      (acc[lanes[id]] ??= new Buckets(res)).add(cols, start[id], end[id], 1, id);
+      (acc[lanes[id]] ??= new Buckets(res)).add(start[id], end[id], 1, id, end[id] - start[id]);
     }
   }
   const style = store.style.view();
   const instIds = inst.ids.slice(0, inst.length);
   return {
-    spans: blocks(store, names, track, acc, fromB, res, cols),
+    spans: blocks(store, names, track, acc, fromB, res),
     instants: { track, times: Float64Array.from(instIds, (id) => start[id]), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds },
   };
 }
