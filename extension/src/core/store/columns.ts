@@ -37,6 +37,11 @@ export class Column<T extends TypedArray> {
     this.data[i] = v;
   }
 
+  /** Drop the spare capacity (a column grows by doubling: up to half of it unused). */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length)) as T;
+  }
+
   /** The filled part (a view: do not keep it across pushes). */
   view(): T {
     return this.data.subarray(0, this.length) as T;

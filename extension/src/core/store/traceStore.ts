@@ -282,6 +282,11 @@ export class TraceStore {
     return id;
   }
 
+  /** Drop the columns' spare capacity, once no more events are expected (a file read whole); adding more still works. */
+  trim(): void {
+    for (const c of [this.start, this.end, this.track, this.style, this.lane, this.kind, this.name, this.flags, this.value, this.stack, this.args, ...this.perTrack]) c.trim();
+  }
+
   /** The tracks in display order, each with its number of events. */
   trackInfos(): TrackInfo[] {
     return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
