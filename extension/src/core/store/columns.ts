@@ -48,6 +48,49 @@ export class Column<T extends TypedArray> {
   }
 }
 
+/** Marks a value of an `IntColumn` kept aside (not a 32-bit integer). */
+const ASIDE = -0x80000000;
+
+/**
+ * A column of numbers that are nearly all 32-bit integers (return values, counts, codes): 4 bytes
+ * a row instead of 8, the few others (a pointer returned by mmap, a fraction) kept aside by row.
+ */
+export class IntColumn {
+  private readonly ints = new Column(Int32Array);
+  private readonly aside = new Map<number, number>();
+
+  get length(): number {
+    return this.ints.length;
+  }
+
+  /** Append a value; returns its index. */
+  push(v: number): number {
+    const i = this.ints.push(0);
+    this.set(i, v);
+    return i;
+  }
+
+  get(i: number): number {
+    const x = this.ints.get(i);
+    return x === ASIDE ? (this.aside.get(i) ?? 0) : x;
+  }
+
+  set(i: number, v: number): void {
+    if ((v | 0) === v && v !== ASIDE) {
+      this.ints.set(i, v);
+      if (this.aside.size) this.aside.delete(i);
+    } else {
+      this.ints.set(i, ASIDE);
+      this.aside.set(i, v);
+    }
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    this.ints.trim();
+  }
+}
+
 /** Strings interned to small ids. */
 export class StringTable {
   private readonly ids = new Map<string, number>();

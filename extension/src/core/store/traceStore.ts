@@ -9,7 +9,7 @@ import { Style, UNFINISHED_BIT, type StyleCode, type TrackInfo } from '../../../
 import { KindCode, kindOfCode, type Args, type EventKind, type TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { LossGaps, generateThread, shownArgs, signalLabel, taskLabel, uioLabel, wakeLabel } from '../model/labels';
-import { Column, InternTable, StringTable } from './columns';
+import { Column, IntColumn, InternTable, StringTable } from './columns';
 import { Tracks } from './tracks';
 
 
@@ -68,7 +68,7 @@ export class TraceStore {
   readonly kind = new Column(Uint8Array);
   readonly name = new Column(Uint16Array);
   readonly flags = new Column(Uint8Array);
-  readonly value = new Column(Float64Array);
+  readonly value = new IntColumn();
   readonly stack = new Column(Uint32Array);
   readonly args = new Column(Uint32Array);
   readonly names = new StringTable();
