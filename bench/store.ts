@@ -8,15 +8,20 @@
  * The file is written as a recording is saved (format 2); `--format 1` writes the stream itself,
  * as files were before, to compare.
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2]
+ * `--rounds N` requests a zoom level (21), `--no-progressive` leaves out the progressive read, and
+ * `--file F` reads F (a file an earlier run wrote, kept with `--keep F`) instead of writing one:
+ * a 10 M-event run on a busy machine in a fraction of the time.
+ *
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--file F | --keep F]
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ns } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
+import { queryWindow, type WindowSource } from '../extension/src/core/store/window';
 import { writeSyntheticTrace } from './synthetic';
 
 /** A full garbage collection, without asking for `node --expose-gc`. */
@@ -36,6 +41,10 @@ async function retained(): Promise<number> {
   }
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
+}
+
+function p95(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? 0;
 }
 
 function median(xs: number[]): number {
@@ -76,7 +85,6 @@ async function readProgressively(file: string): Promise<{ firstMs: number; doneM
   await asking;
   off();
   await s.dispose();
-  const p95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? 0;
   return { firstMs, doneMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries) };
 }
 
@@ -85,9 +93,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-'));
   const file = join(dir, 'synthetic.iolens');
   const format = process.argv.includes('--format') && process.argv[process.argv.indexOf('--format') + 1] === '1' ? 1 : 2;
+  const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const given = arg('--file');
   const w0 = performance.now();
-  await writeSyntheticTrace(file, events, false, format);
+  if (given) copyFileSync(given, file);
+  else await writeSyntheticTrace(file, events, false, format);
   const writeMs = performance.now() - w0;
+  const keep = arg('--keep');
+  if (keep) copyFileSync(file, keep);
   const fileBytes = statSync(file).size;
   const before = await retained();
   const t0 = performance.now();
@@ -97,33 +110,55 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const openCpuMs = (cpu.user + cpu.system) / 1000;
   const heapMb = ((await retained()) - before) / 2 ** 20;
-  const progressive = await readProgressively(file);
-  const lines = [
+  const progressive = process.argv.includes('--no-progressive') ? undefined : await readProgressively(file);
+  const rounds = Number(process.argv.includes('--rounds') ? process.argv[process.argv.indexOf('--rounds') + 1] : 21);
+  const lines: string[] = [
     `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${session.store.tracks.size} tracks`,
-    `file (format ${format}): ${(fileBytes / 2 ** 20).toFixed(1)} MiB, ${(fileBytes / session.store.size).toFixed(2)} bytes an event, written in ${writeMs.toFixed(0)} ms`,
+    `file (format ${format}): ${(fileBytes / 2 ** 20).toFixed(1)} MiB, ${(fileBytes / session.store.size).toFixed(2)} bytes an event, ${given ? `copied from ${given}` : 'written'} in ${writeMs.toFixed(0)} ms`,
     `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, the steadier figure on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC)`,
-    `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms; meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`,
-    '',
-    'window request, 1600 px wide, padded to 3 screens (the webview fetches a padded window):',
-    'visible span        resolution   reply spans   median     p95',
   ];
-  const duration = session.store.duration;
-  for (let span = duration; span >= 2e3; span /= 10) {
-    const times: number[] = [];
-    let spans = 0;
-    for (let r = 0; r < 21; r++) {
-      const center = duration * (0.2 + 0.6 * (r / 20));
-      const start = Math.max(0, center - 1.5 * span);
-      const res = 2 ** Math.floor(Math.log2(Math.max(1, span / 1600)));
-      const q0 = performance.now();
-      const w = session.window(ns(start), ns(start + 3 * span), ns(res));
-      times.push(performance.now() - q0);
-      spans = w.spans.reduce((n, s) => n + s.counts.length, 0);
-    }
-    const sorted = [...times].sort((a, b) => a - b);
+  if (progressive) {
     lines.push(
-      `${(span / 1e6).toFixed(3).padStart(12)} ms  ${(2 ** Math.floor(Math.log2(Math.max(1, span / 1600)))).toString().padStart(8)} ns  ${spans.toString().padStart(10)}  ${median(times).toFixed(2).padStart(6)} ms  ${sorted[Math.floor(sorted.length * 0.95)].toFixed(2).padStart(6)} ms`,
+      `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms; meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`,
     );
+  }
+  // the first zoomed-out window of each track builds its summary (summary.ts): its cost, apart
+  const duration = session.store.duration;
+  const whole = ns(2 ** Math.floor(Math.log2(Math.max(1, duration / 1600))));
+  const b0 = performance.now();
+  const bc0 = process.cpuUsage();
+  session.window(ns(0), ns(duration), whole);
+  const bc = process.cpuUsage(bc0);
+  lines.push(
+    `summaries built by the first window of the whole trace: ${(performance.now() - b0).toFixed(0)} ms (CPU ${((bc.user + bc.system) / 1000).toFixed(0)} ms), memory held by the store ${(((await retained()) - before) / 2 ** 20).toFixed(0)} MiB with them`,
+    '',
+    'window request, 1600 px wide, padded to 3 screens (the webview fetches a padded window), from the',
+    'summaries where zoomed out (auto) and by walking the events (events), the same reply; each the median',
+    `and p95 of ${rounds} requests, wall and CPU time (the steadier figure on a shared machine):`,
+    'visible span        resolution   reply spans   auto: median     p95  CPU med  CPU p95   events: median     p95  CPU med  CPU p95',
+  );
+  for (let span = duration; span >= 2e3; span /= 10) {
+    const res = 2 ** Math.floor(Math.log2(Math.max(1, span / 1600)));
+    let spans = 0;
+    const timed = (source: WindowSource): string => {
+      const times: number[] = [];
+      const cpus: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const center = duration * (0.2 + 0.6 * (r / Math.max(1, rounds - 1)));
+        const start = Math.max(0, center - 1.5 * span);
+        const q0 = performance.now();
+        const c0 = process.cpuUsage();
+        const w = queryWindow(session.store, ns(start), ns(start + 3 * span), ns(res), null, source);
+        const c = process.cpuUsage(c0);
+        times.push(performance.now() - q0);
+        cpus.push((c.user + c.system) / 1000);
+        spans = w.spans.reduce((n, s) => n + s.counts.length, 0);
+      }
+      return `${median(times).toFixed(2).padStart(9)} ms  ${p95(times).toFixed(2).padStart(6)} ms  ${median(cpus).toFixed(2).padStart(5)} ms  ${p95(cpus).toFixed(2).padStart(5)} ms`;
+    };
+    const auto = timed('auto');
+    const events = timed('events');
+    lines.push(`${(span / 1e6).toFixed(3).padStart(12)} ms  ${res.toString().padStart(8)} ns  ${spans.toString().padStart(10)}  ${auto}  ${events}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   await session.dispose();

@@ -188,6 +188,7 @@ export class TraceSession {
       this.noteContainer();
       this.warnings.push(...state.warnings, ...this.pipeline.end());
       this.failure = unreadableTrace(this.pipeline) ?? null;
+      this.store.trim();
     } catch (e) {
       // the file itself (missing, a folder, no permission): say so plainly
       this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');

@@ -37,9 +37,57 @@ export class Column<T extends TypedArray> {
     this.data[i] = v;
   }
 
+  /** Drop the spare capacity (a column grows by doubling: up to half of it unused). */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length)) as T;
+  }
+
   /** The filled part (a view: do not keep it across pushes). */
   view(): T {
     return this.data.subarray(0, this.length) as T;
+  }
+}
+
+/** Marks a value of an `IntColumn` kept aside (not a 32-bit integer). */
+const ASIDE = -0x80000000;
+
+/**
+ * A column of numbers that are nearly all 32-bit integers (return values, counts, codes): 4 bytes
+ * a row instead of 8, the few others (a pointer returned by mmap, a fraction) kept aside by row.
+ */
+export class IntColumn {
+  private readonly ints = new Column(Int32Array);
+  private readonly aside = new Map<number, number>();
+
+  get length(): number {
+    return this.ints.length;
+  }
+
+  /** Append a value; returns its index. */
+  push(v: number): number {
+    const i = this.ints.push(0);
+    this.set(i, v);
+    return i;
+  }
+
+  get(i: number): number {
+    const x = this.ints.get(i);
+    return x === ASIDE ? (this.aside.get(i) ?? 0) : x;
+  }
+
+  set(i: number, v: number): void {
+    if ((v | 0) === v && v !== ASIDE) {
+      this.ints.set(i, v);
+      if (this.aside.size) this.aside.delete(i);
+    } else {
+      this.ints.set(i, ASIDE);
+      this.aside.set(i, v);
+    }
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    this.ints.trim();
   }
 }
 

@@ -9,7 +9,7 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { Column, InternTable, StringTable } from './columns';
+import { Column, IntColumn, InternTable, StringTable } from './columns';
 import { Flag } from './flags';
 import { Tracks } from './tracks';
 
@@ -62,7 +62,7 @@ export class TraceStore {
   readonly kind = new Column(Uint8Array);
   readonly name = new Column(Uint16Array);
   readonly flags = new Column(Uint8Array);
-  readonly value = new Column(Float64Array);
+  readonly value = new IntColumn();
   readonly stack = new Column(Uint32Array);
   readonly args = new Column(Uint32Array);
   readonly names = new StringTable();
@@ -75,6 +75,8 @@ export class TraceStore {
   private readonly sortedUpTo: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
+  /** Per track, how many times one of its events changed in place or arrived out of start order (summaries built before are stale). */
+  readonly edits: number[] = [];
   readonly arrows: StoredArrow[] = [];
   readonly gaps: Gap[] = [];
   /** End of everything known, ns. */
@@ -139,6 +141,7 @@ export class TraceStore {
       this.perTrack.push(new Column(Uint32Array, 256));
       this.sortedUpTo.push(0);
       this.maxSpan.push(0);
+      this.edits.push(0);
     }
     return this.perTrack[track];
   }
@@ -160,8 +163,10 @@ export class TraceStore {
     this.args.push(this.argTable.id(args));
     const idx = this.index(track);
     idx.push(id);
-    if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
-    else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
+    if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
+      this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
+      this.edits[track]++;
+    } else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
     if (end !== null && end - start > this.maxSpan[track]) this.maxSpan[track] = end - start;
     this.duration = Math.max(this.duration, end ?? start);
     this.revision++;
@@ -202,9 +207,15 @@ export class TraceStore {
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
     const span = u.end - this.start.get(id);
     if (span > this.maxSpan[track]) this.maxSpan[track] = span;
+    this.edits[track]++;
     this.duration = Math.max(this.duration, u.end);
     this.revision++;
     this.lastRef = id;
+  }
+
+  /** Drop the columns' spare capacity, once no more events are expected (a file read whole); adding more still works. */
+  trim(): void {
+    for (const c of [this.start, this.end, this.track, this.style, this.lane, this.kind, this.name, this.flags, this.value, this.stack, this.args, ...this.perTrack]) c.trim();
   }
 
   /** The tracks in display order, each with its number of events. */

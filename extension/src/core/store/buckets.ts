@@ -1,0 +1,137 @@
+/**
+ * Events aggregated by time bucket (a power-of-two number of ns, buckets aligned to multiples of
+ * it): per bucket of one lane the number of spans that start in it, their earliest start, their
+ * latest end and their longest span (ties: the lowest id). The aggregate is associative, so a
+ * bucket of 4× the size is the aggregate of the 4 buckets it holds: the stored summaries
+ * (summary.ts) and a window's reply (window.ts) are both made of these, from events or from
+ * finer buckets, with the same result.
+ */
+
+/** Is span `b` (of length `lb`) longer than span `a` (of length `la`)? The same length: the lower id. */
+export function longer(a: number, la: number, b: number, lb: number): boolean {
+  return lb > la || (lb === la && b < a);
+}
+
+/**
+ * Ascending buckets of one size, struct of arrays; grows as it is appended to. The longest span's
+ * length is kept beside its id: reading it from the event columns would cost a cache miss a bucket.
+ */
+export class Buckets {
+  minStart: Float64Array;
+  maxEnd: Float64Array;
+  longestLen: Float64Array;
+  count: Uint32Array;
+  longest: Uint32Array;
+  length = 0;
+  /** The index of the last bucket (its start / size). */
+  private last = Number.NaN;
+
+  constructor(
+    /** Bucket size, ns (a power of two). */
+    readonly size: number,
+    capacity = 16,
+  ) {
+    this.minStart = new Float64Array(capacity);
+    this.maxEnd = new Float64Array(capacity);
+    this.longestLen = new Float64Array(capacity);
+    this.count = new Uint32Array(capacity);
+    this.longest = new Uint32Array(capacity);
+  }
+
+  private resize(capacity: number): void {
+    const n = this.length;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(capacity);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.minStart = f64(this.minStart);
+    this.maxEnd = f64(this.maxEnd);
+    this.longestLen = f64(this.longestLen);
+    this.count = u32(this.count);
+    this.longest = u32(this.longest);
+  }
+
+  /** Drop the spare capacity (a stored summary keeps only what it holds). */
+  trim(): void {
+    if (this.minStart.length > this.length) this.resize(Math.max(1, this.length));
+  }
+
+  /**
+   * Add an aggregate (one span: count 1, itself the longest) whose earliest start is `minStart`:
+   * merged into the last bucket when it falls in it, else a new bucket. Aggregates must come in
+   * the order of their buckets.
+   */
+  add(minStart: number, maxEnd: number, count: number, longest: number, longestLen: number): void {
+    const bucket = Math.floor(minStart / this.size);
+    const n = this.length;
+    if (bucket === this.last) {
+      const k = n - 1;
+      if (minStart < this.minStart[k]) this.minStart[k] = minStart;
+      if (maxEnd > this.maxEnd[k]) this.maxEnd[k] = maxEnd;
+      this.count[k] += count;
+      if (longer(this.longest[k], this.longestLen[k], longest, longestLen)) {
+        this.longest[k] = longest;
+        this.longestLen[k] = longestLen;
+      }
+      return;
+    }
+    if (n === this.minStart.length) this.resize(n * 2);
+    this.minStart[n] = minStart;
+    this.maxEnd[n] = maxEnd;
+    this.longestLen[n] = longestLen;
+    this.count[n] = count;
+    this.longest[n] = longest;
+    this.length = n + 1;
+    this.last = bucket;
+  }
+
+  /** Add bucket `i` of `from` (finer or the same size) into this one. */
+  addFrom(from: Buckets, i: number): void {
+    this.add(from.minStart[i], from.maxEnd[i], from.count[i], from.longest[i], from.longestLen[i]);
+  }
+}
+
+/** Ascending buckets of one size holding the first instant of each (earliest; ties: the lowest id). */
+export class FirstInstants {
+  ids: Uint32Array;
+  length = 0;
+
+  constructor(
+    /** Bucket size, ns (a power of two). */
+    readonly size: number,
+    capacity = 16,
+  ) {
+    this.ids = new Uint32Array(capacity);
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    if (this.ids.length > this.length) this.ids = this.ids.slice(0, Math.max(1, this.length));
+  }
+
+  /** Add instant `id`, starting at `start[id]`; instants must come in the order of their buckets. */
+  add(start: Float64Array, id: number): void {
+    const n = this.length;
+    const s = start[id];
+    if (n > 0) {
+      const last = this.ids[n - 1];
+      if (Math.floor(start[last] / this.size) === Math.floor(s / this.size)) {
+        if (s < start[last] || (s === start[last] && id < last)) this.ids[n - 1] = id;
+        return;
+      }
+    }
+    if (n === this.ids.length) {
+      const b = new Uint32Array(n * 2);
+      b.set(this.ids);
+      this.ids = b;
+    }
+    this.ids[n] = id;
+    this.length = n + 1;
+  }
+}

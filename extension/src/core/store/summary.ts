@@ -1,0 +1,154 @@
+/**
+ * Per-track summaries (mipmaps, as Perfetto's tracks keep): for each lane of a track, its spans
+ * aggregated in buckets of 2^base ns, 2^(base+2) ns, 2^(base+4) ns... up to the whole track (see
+ * buckets.ts), and the first instant of each bucket. A zoomed-out window is answered from the
+ * finest level no finer than its resolution, in work proportional to its width in pixels instead
+ * of to the events in it. The finest level has at most a quarter as many buckets as the track has
+ * events, so all levels together cost about a third of a bucket (24 bytes) an event.
+ *
+ * Built on the first zoomed-out query of a track, extended as events are appended in start order,
+ * rebuilt when an event changed in place or arrived out of order (the store counts those per
+ * track), or when the track has doubled since (its finest level would be too fine).
+ */
+import { lowerBound } from '../../../../shared/search';
+import { Buckets, FirstInstants } from './buckets';
+import { Flag, type TraceStore } from './traceStore';
+
+/** log2 of the size ratio of two consecutive levels. */
+export const LEVEL_STEP = 2;
+/** At most one bucket of the finest level for this many events. */
+const EVENTS_PER_BUCKET = 4;
+
+/** The summary of one track. */
+export interface TrackSummary {
+  /** log2 of the finest level's bucket size, ns. */
+  readonly base: number;
+  /** The track's events summarized: its first `upTo` ids sorted by start. */
+  upTo: number;
+  /** The store's count of in-place changes of the track when this was built. */
+  readonly edits: number;
+  /** The number of events it was built from. */
+  readonly builtFrom: number;
+  /** Per lane, per level (finest first). */
+  readonly lanes: Buckets[][];
+  /** Per level, the first instant of each bucket. */
+  readonly instants: FirstInstants[];
+}
+
+const cache = new WeakMap<TraceStore, (TrackSummary | undefined)[]>();
+
+/** Number of non-empty (lane, bucket) pairs at buckets of 2^level ns. */
+function bucketsAt(store: TraceStore, ids: Uint32Array, level: number): number {
+  const size = 2 ** level;
+  const start = store.start.view();
+  const lanes = store.lane.view();
+  const flags = store.flags.view();
+  // the last bucket of each lane (0-255) and of the instants (256)
+  const last = new Float64Array(257).fill(-1);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const slot = flags[id] & Flag.instant ? 256 : lanes[id];
+    const b = Math.floor(start[id] / size);
+    if (b !== last[slot]) {
+      last[slot] = b;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The finest level whose buckets are at most a quarter as many as the events. */
+function baseLevel(store: TraceStore, ids: Uint32Array): number {
+  const start = store.start.view();
+  const target = Math.max(1, ids.length / EVENTS_PER_BUCKET);
+  const spread = start[ids[ids.length - 1]] - start[ids[0]] + 1;
+  let level = Math.max(0, Math.ceil(Math.log2((spread * EVENTS_PER_BUCKET) / ids.length)));
+  while (bucketsAt(store, ids, level) > target) level++;
+  for (let k = 0; k < 4 && level > 0 && bucketsAt(store, ids, level - 1) <= target; k++) level--;
+  return level;
+}
+
+function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary {
+  const cols = { start: store.start.view(), end: store.end.view() };
+  const lanes = store.lane.view();
+  const flags = store.flags.view();
+  const base = baseLevel(store, ids);
+  const top = cols.start[ids[ids.length - 1]];
+  let levels = 1;
+  while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
+  const finest: Buckets[] = [];
+  const firstInstants = new FirstInstants(2 ** base);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (flags[id] & Flag.instant) {
+      firstInstants.add(cols.start, id);
+      continue;
+    }
+    const lane = lanes[id];
+    while (finest.length <= lane) finest.push(new Buckets(2 ** base));
+    finest[lane].add(cols.start[id], cols.end[id], 1, id, cols.end[id] - cols.start[id]);
+  }
+  const laneLevels = finest.map((b) => [b]);
+  const instants = [firstInstants];
+  for (let j = 1; j < levels; j++) {
+    const size = 2 ** (base + LEVEL_STEP * j);
+    for (const level of laneLevels) {
+      const finer = level[j - 1];
+      const coarser = new Buckets(size);
+      for (let i = 0; i < finer.length; i++) coarser.addFrom(finer, i);
+      level.push(coarser);
+    }
+    const finer = instants[j - 1];
+    const coarser = new FirstInstants(size);
+    for (let i = 0; i < finer.length; i++) coarser.add(cols.start, finer.ids[i]);
+    instants.push(coarser);
+  }
+  for (const level of laneLevels) for (const b of level) b.trim();
+  for (const b of instants) b.trim();
+  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, builtFrom: ids.length, lanes: laneLevels, instants };
+}
+
+/** Add the events appended since the summary was made (they start no earlier than those in it). */
+function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
+  const cols = { start: store.start.view(), end: store.end.view() };
+  const lanes = store.lane.view();
+  const flags = store.flags.view();
+  const levels = s.instants.length;
+  for (let i = s.upTo; i < ids.length; i++) {
+    const id = ids[i];
+    if (flags[id] & Flag.instant) {
+      for (const b of s.instants) b.add(cols.start, id);
+      continue;
+    }
+    const lane = lanes[id];
+    while (s.lanes.length <= lane) s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
+    for (const b of s.lanes[lane]) b.add(cols.start[id], cols.end[id], 1, id, cols.end[id] - cols.start[id]);
+  }
+  s.upTo = ids.length;
+}
+
+/** The summary of a track, up to date with its events (`ids`: the track's ids sorted by start). */
+export function summaryOf(store: TraceStore, track: number, ids: Uint32Array): TrackSummary | undefined {
+  if (!ids.length) return undefined;
+  let all = cache.get(store);
+  if (!all) cache.set(store, (all = []));
+  const s = all[track];
+  if (!s || s.edits !== (store.edits[track] ?? 0) || ids.length > 2 * s.builtFrom) {
+    all[track] = build(store, track, ids);
+    return all[track];
+  }
+  if (s.upTo < ids.length) extend(store, s, ids);
+  return s;
+}
+
+/** The index of the level to answer a resolution of 2^log2Res ns from, or -1 when all are coarser. */
+export function levelFor(s: TrackSummary, log2Res: number): number {
+  if (log2Res < s.base) return -1;
+  return Math.min(s.instants.length - 1, Math.floor((log2Res - s.base) / LEVEL_STEP));
+}
+
+/** The first bucket of `b` whose earliest start is not before `t`. */
+export function firstBucketFrom(b: Buckets, t: number): number {
+  return lowerBound(b.length, (i) => b.minStart[i], t);
+}
