@@ -1,7 +1,8 @@
 /**
  * Stack ids to source lines. Unwinds the tracer's stack snapshots with the modules' CFI
  * (cfiUnwind.ts); on a frame-pointer stack, picks the true return address of a frameless syscall
- * wrapper among the tracer's candidates (from the wrapper's unwind table). Maps addresses to files through the
+ * wrapper among the tracer's candidates (from the wrapper's unwind table) and checks the chain's
+ * links against the unwind tables. Maps addresses to files through the
  * process's memory maps, checks that each file is still the one that was mapped (build-id), and
  * resolves through the native symbolizer, caching by (file identity, offset).
  */
@@ -11,7 +12,7 @@ import { StackEndNames, StackFlag, type StackEndName } from '../../../../protoco
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
 
@@ -67,7 +68,7 @@ export const STACK_END_TEXT: Readonly<Record<StackEndName, string>> = {
   not_code: 'stack cut: a return address is not in the program\'s code',
   depth_limit: 'stack cut: too many frames',
   snapshot_full: 'stack cut: the snapshot had more words than a record holds',
-  frame_pointer: 'stack cut: the frame-pointer walk ended before the outermost frame',
+  frame_pointer: 'stack cut: the frame-pointer walk ended before the outermost frame, or at a function without a frame pointer',
   register_unknown: 'stack cut: an unwind rule needs a register the snapshot does not have',
 };
 
@@ -169,11 +170,13 @@ export class StackResolver {
   }
 
   /**
-   * The addresses a stack really has: the instruction pointer, then the return addresses of the
-   * frameless functions between it and the first function with a frame pointer (found among the
-   * tracer's candidate words by unwinding with each function's CFI), then the frame-pointer chain.
+   * The addresses of a frame-pointer stack: the instruction pointer, then the return addresses of
+   * the frameless functions between it and the first function with a frame pointer (found among
+   * the tracer's candidate words by unwinding with each function's CFI), then the frame-pointer
+   * chain, each of its links checked against the unwind table of the frame it leaves
+   * (checkFramePointerChain): a chain the tables contradict ends the stack, saying why.
    */
-  addresses(info: StackInfo): bigint[] {
+  private chainAddresses(info: StackInfo): { addrs: bigint[]; end: StackEndName | null; why: string | null } {
     const ncand = popcount(info.spSlots);
     const ip = info.frames[0];
     const words = new Map<number, bigint>();
@@ -182,10 +185,9 @@ export class StackResolver {
       if (info.spSlots & (1 << slot)) words.set(slot, info.frames[k++]);
     }
     const chain = info.frames.slice(1 + ncand);
-    const out = [ip, ...this.unwindFrameless(info, ip, words)];
-    if (chain.length && chain[0] === out[out.length - 1]) chain.shift();
-    out.push(...chain);
-    return out;
+    const start = [ip, ...this.unwindFrameless(info, ip, words)];
+    if (chain.length && chain[0] === start[start.length - 1]) chain.shift();
+    return checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn));
   }
 
   /** Unwind through frameless functions using the candidate words above sp (slot = 8-byte index). */
@@ -328,15 +330,7 @@ export class StackResolver {
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
-    let addrs: bigint[];
-    let end: StackEndName | null;
-    let why: string | null = null;
-    if (info.flags & StackFlag.snapshot) {
-      ({ addrs, end, why } = this.unwound(info));
-    } else {
-      addrs = this.addresses(info);
-      end = fpEnd(info.flags);
-    }
+    const { addrs, end, why } = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
     const frames: StackFrame[] = [];
     addrs.forEach((addr, index) => {
       const m = this.trace.maps.find(info.pid, addr, info.gen);
