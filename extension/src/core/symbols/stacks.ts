@@ -15,6 +15,7 @@ import { fileOffset, type MemoryMap } from '../model/maps';
 import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
+import { vdsoFileFor, type VdsoImage } from './vdso';
 
 /**
  * The file systems of processes in other mount namespaces (containers), while they can be read:
@@ -130,6 +131,8 @@ export class StackResolver {
     private readonly roots: ProcessRoots | null = null,
     /** The runtimes' perf maps, while the trace is recorded: names of frames in JIT code. */
     private readonly perfMaps: PerfMaps | null = null,
+    /** The vdso image standing for the processes' vdso, while the trace is recorded on this machine (vdso.ts). */
+    private readonly vdso: (() => VdsoImage | { problem: string }) | null = null,
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -218,7 +221,7 @@ export class StackResolver {
   /** CFA rule at pc (pc-1 for a return address); undefined when nothing can say, null for no rule. */
   private cfaAt(info: StackInfo, pc: bigint, isReturn: boolean): CfaRule | null | undefined {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
-    if (!m || m.vdso || m.anonymous) return undefined;
+    if (!m || m.anonymous) return undefined;
     const mod = this.module(m);
     if (!mod.symbolizer || mod.problem) return undefined;
     try {
@@ -229,6 +232,7 @@ export class StackResolver {
   }
 
   private module(m: MemoryMap): ModuleState {
+    if (m.vdso) return this.vdsoModule(m);
     // a container's /app/server is not the host's: its files are told apart by the process's root
     const inRoot = this.roots?.fileOf(m.pid, m.path) ?? null;
     const id = `${m.path}\0${m.ino}\0${m.buildId ?? ''}${inRoot ? `\0${'file' in inRoot ? inRoot.file : m.pid}` : ''}`;
@@ -264,6 +268,27 @@ export class StackResolver {
       }
     }
     const state = { key: m.buildId ?? `${file}:${m.ino}`, file, symbolizer, problem, noLines };
+    this.modules.set(id, state);
+    return state;
+  }
+
+  /** The vdso's module: this process's image when it is the traced process's (vdso.ts), or why not. */
+  private vdsoModule(m: MemoryMap): ModuleState {
+    const id = `[vdso]\0${m.end - m.start}\0${m.buildId ?? ''}`;
+    const known = this.modules.get(id);
+    if (known) return known;
+    let state: ModuleState = { key: id, file: m.path, symbolizer: null, problem: 'the vdso is read only while the trace is recorded on its machine', noLines: true };
+    if (this.vdso && this.symbolizer) {
+      const image = this.vdso();
+      let imageBuildId: string | null = null;
+      try {
+        imageBuildId = 'file' in image ? this.symbolizer.inspect(image.file).buildId : null;
+      } catch {
+        // an unreadable image: vdsoFileFor compares sizes only, and the lookups below say what fails
+      }
+      const found = vdsoFileFor(m, image, imageBuildId);
+      state = 'file' in found ? { ...state, file: found.file, symbolizer: this.symbolizer, problem: null } : { ...state, problem: found.problem };
+    }
     this.modules.set(id, state);
     return state;
   }
@@ -311,7 +336,6 @@ export class StackResolver {
     const at = `0x${pc.toString(16)}`;
     if ((!m || m.anonymous) && this.namedByPerfMap(info, isReturn ? pc - 1n : pc)) return FRAME_POINTER_RULE;
     if (!m) return `${at} is in no known executable mapping`;
-    if (m.vdso) return `${at} is in the vdso, whose unwind table is not read`;
     if (m.anonymous) return `${at} is in anonymous executable memory (JIT?), which has no unwind table`;
     const mod = this.module(m);
     if (!mod.symbolizer || mod.problem) return `${m.path}: ${mod.problem ?? 'no symbolizer'}`;
@@ -348,8 +372,8 @@ export class StackResolver {
         frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: UNMAPPED });
         return;
       }
-      if (m.vdso || m.anonymous) {
-        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: m.vdso ? 'vdso' : NOT_IN_PERF_MAP });
+      if (m.anonymous) {
+        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: NOT_IN_PERF_MAP });
         return;
       }
       const mod = this.module(m);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { TraceEvent } from '../model/events';
 import { TraceAssembler } from '../model/assembler';
+import { ownVdsoImage } from '../symbols/vdso';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { StackResolver } from '../symbols/stacks';
 import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
@@ -97,7 +98,8 @@ export class TracePipeline {
     this.symbolizerError = error;
     this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
     this.perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps);
+    // a live recording is on the traced processes' kernel: this process's vdso is theirs
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
