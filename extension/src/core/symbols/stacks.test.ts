@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StackFlag, STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
 import { PerfMaps } from './perfMap';
@@ -44,6 +45,16 @@ describe('StackResolver: frames in JIT code', () => {
     appendFileSync(file, '7010 20 py::handler:/srv/app.py\n');
     assert.equal(r.resolve(1n)?.frames[0].function, 'handler');
     assert.equal(r.settled(1n), true);
+  });
+
+  it('tells a stack that holds code in no file mapping (which a perf map may name) from one that does not', () => {
+    const t = trace([0x7004n]);
+    t.maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 1, ts: 0, start: 0x9000n, end: 0xa000n, pgoff: 0, ino: 5, buildId: new Uint8Array(20), path: '/bin/app' });
+    t.stacks.set(2n, { id: 2n, pid: 7, gen: 0, frames: [0x9004n, 0x9100n], spSlots: 0, flags: 0 });
+    // a snapshot: ip and code in /bin/app, a word into its own stack (above sp), none in JIT code
+    t.stacks.set(3n, { id: 3n, pid: 7, gen: 0, frames: [0x9004n, 0x7ffd0000n, 0n, (1n << BigInt(STACK_SLOT_SHIFT)) | 0x7ffd0100n, (2n << BigInt(STACK_SLOT_SHIFT)) | 0x9100n], spSlots: 4096, flags: StackFlag.snapshot });
+    const r = new StackResolver(t, null);
+    assert.deepEqual([1n, 2n, 3n, 4n].map((id) => r.holdsAnonymousCode(id)), [true, false, false, false]);
   });
 
   it('reads no perf map when not recording (a saved trace keeps its frames in its symbol section)', () => {

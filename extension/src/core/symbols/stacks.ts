@@ -98,6 +98,8 @@ interface ModuleState {
 }
 
 const UNMAPPED = 'address in no known executable mapping';
+/** A snapshot's word this little above its sp points into the stack (a thread's stack is at most this big here). */
+const STACK_SPAN = 1n << 30n;
 /** A frame in JIT code the process's perf map does not name (yet: it is read again later). */
 const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
 
@@ -160,6 +162,23 @@ export class StackResolver {
     return [...this.substitutions].map(([path, s]) =>
       s.verified ? `${path}: read from ${s.file} (same build-id)` : `${path}: read from ${s.file}, matched by name only (the trace has no build-id for it: kernels before 6.11 do not give one)`,
     );
+  }
+
+  /**
+   * The stack holds an address in no file mapping — code a runtime compiled (JIT), which only its
+   * perf map names — or in a mapping not known yet. Words of a snapshot that point into the stack
+   * itself (at most STACK_SPAN above its sp) are not code.
+   */
+  holdsAnonymousCode(stackId: bigint): boolean {
+    const info = this.trace.stacks.get(stackId);
+    if (!info) return false;
+    const snap = info.flags & StackFlag.snapshot ? decodeSnapshot(info.frames, 0, false, false) : null;
+    const addrs = snap ? [snap.ip, ...snap.words.values()] : info.frames;
+    return addrs.some((a) => {
+      if (snap && a >= snap.sp && a - snap.sp < STACK_SPAN) return false;
+      const m = this.trace.maps.find(info.pid, a, info.gen);
+      return !m || m.anonymous;
+    });
   }
 
   /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */

@@ -82,7 +82,7 @@ export class TracePipeline {
         record: (r) => {
           this.trace.push(r);
           if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
-          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid);
+          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid, this.trace.maps.generation(r.pid), this.resolver.holdsAnonymousCode(r.stackId));
         },
         skipped: (kind) => {
           if (!EVENT_RECORD_KINDS.has(kind)) return;
