@@ -210,6 +210,8 @@ export interface CheckedChain {
  */
 export function checkFramePointerChain(
   start: readonly bigint[], chain: readonly bigint[], end: StackEndName | null, ruleAt: UnwindContext['ruleAt'],
+  /** An address in words (its module, when the caller knows it). */
+  where: (pc: bigint) => string = hex,
 ): CheckedChain {
   const addrs = [...start];
   /** Why the walk cannot go on from the last frame ('outermost' when it has no caller); null when it can. */
@@ -218,7 +220,7 @@ export function checkFramePointerChain(
     const rule = ruleAt(pc, addrs.length > 1);
     if (typeof rule === 'string' || keepsFramePointer(rule)) return null;
     if (rule.returnAddress === 'undefined' || !rule.cfa.length) return 'outermost';
-    return `the frame at ${hex(pc)} keeps no frame pointer (its unwind table computes the CFA otherwise), so the frame-pointer walk cannot give its caller`;
+    return `the frame at ${where(pc)} keeps no frame pointer (its unwind table computes the CFA otherwise), so the frame-pointer walk cannot give its caller`;
   };
   for (const ra of chain) {
     const bad = verdict();

@@ -6,6 +6,7 @@ import { StackFlag, STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
 import { PerfMaps } from './perfMap';
+import type { NativeSymbolizer, UnwindRule } from './native';
 import { StackResolver } from './stacks';
 
 describe('StackResolver: frames in JIT code', () => {
@@ -61,5 +62,34 @@ describe('StackResolver: frames in JIT code', () => {
     const r = new StackResolver(trace([0x7010n]), null);
     assert.equal(r.resolve(1n)?.frames[0].problem, 'anonymous executable memory (JIT?)');
     assert.equal(r.settled(1n), true);
+  });
+});
+
+describe('StackResolver: frame-pointer chains', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-chain-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ends a chain at a function its unwind table says keeps no frame pointer, naming where', () => {
+    const app = join(dir, 'app');
+    writeFileSync(app, '');
+    const withFp: UnwindRule = { cfa: [[0x92, 6, 16]], returnAddress: [[0x9c, 0, 0], [0x11, -8, 0], [0x22, 0, 0]], framePointer: [[0x9c, 0, 0], [0x11, -16, 0], [0x22, 0, 0]], signal: false };
+    const noFp: UnwindRule = { cfa: [[0x77, 2056, 0]], returnAddress: [[0x9c, 0, 0], [0x11, -8, 0], [0x22, 0, 0]], framePointer: 'same', signal: false };
+    // app mapped at 0x1000: offsets 0x1000-0x1fff keep a frame pointer, 0x2000-0x2fff do not
+    const symbolizer: NativeSymbolizer = {
+      inspect: () => ({ buildId: null, type: 'dyn', debugFile: null, hasLines: false, hasSymbols: true }),
+      resolve: (_f, offs) => offs.map((o) => [{ function: `f${o.toString(16)}`, file: null, line: null, column: null, inlined: false }]),
+      cfa: (_f, offs) => offs.map(() => null),
+      unwind: (_f, offs) => offs.map((o) => (o >= 0x1000 && o < 0x2000 ? withFp : o >= 0x2000 && o < 0x3000 ? noFp : null)),
+      clear: () => undefined,
+    };
+    const maps = new MapTables();
+    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 0, ts: 0, start: 0x1000n, end: 0x5000n, pgoff: 0, ino: 0, buildId: new Uint8Array(20), path: app });
+    // ip in a function with a frame pointer; the chain: a return into one without (0x3010), then what its rbp led to
+    const stacks = new Map<bigint, StackInfo>([[1n, { id: 1n, pid: 7, gen: 0, frames: [0x2100n, 0x3010n, 0x4010n], spSlots: 0, flags: StackFlag.complete }]]);
+    const s = new StackResolver({ maps, stacks, symbols: new Map() }, symbolizer).resolve(1n);
+    assert.deepEqual(s?.frames.map((f) => f.addr), [0x2100n, 0x3010n]);
+    assert.equal(s?.end, 'frame_pointer');
+    assert.match(s?.why ?? '', /the frame at 0x3010 in app keeps no frame pointer/);
   });
 });

@@ -209,7 +209,11 @@ export class StackResolver {
     const chain = info.frames.slice(1 + ncand);
     const start = [ip, ...this.unwindFrameless(info, ip, words)];
     if (chain.length && chain[0] === start[start.length - 1]) chain.shift();
-    return checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn));
+    const where = (pc: bigint): string => {
+      const m = this.trace.maps.find(info.pid, pc, info.gen);
+      return `0x${pc.toString(16)}${m?.path ? ` in ${basename(m.path)}` : ''}`;
+    };
+    return checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn), where);
   }
 
   /** Unwind through frameless functions using the candidate words above sp (slot = 8-byte index). */
