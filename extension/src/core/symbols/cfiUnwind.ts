@@ -205,8 +205,8 @@ export interface CheckedChain {
  * it (nothing says otherwise). Where the table computes the CFA otherwise the function keeps no
  * frame pointer, rbp is an outer function's (or a general register), and the chain's next address
  * would skip its caller or be no frame at all: the stack ends there, saying so. Where the walk
- * stopped, the last frame's table says whether it is the outermost one (a saved rbp of 0 proves
- * nothing in code built without frame pointers: glibc's __libc_start_call_main has callers).
+ * itself stopped, its own end stands (a saved rbp of 0 in glibc's __libc_start_call_main leaves
+ * out its two callers, which only a snapshot would give).
  */
 export function checkFramePointerChain(
   start: readonly bigint[], chain: readonly bigint[], end: StackEndName | null, ruleAt: UnwindContext['ruleAt'],
@@ -228,9 +228,5 @@ export function checkFramePointerChain(
     if (bad) return { addrs, end: 'frame_pointer', why: bad };
     addrs.push(ra);
   }
-  if (end === 'depth_limit') return { addrs, end, why: null };
-  // where the walk stopped (a saved rbp of 0 or no frame pointer): the last frame's table says whether that is the outermost frame
-  const bad = verdict();
-  if (bad === 'outermost') return { addrs, end: 'complete', why: null };
-  return bad ? { addrs, end: 'frame_pointer', why: bad } : { addrs, end, why: null };
+  return { addrs, end, why: null };
 }
