@@ -151,7 +151,9 @@ export declare class Symbolizer {
    *
    * DWARF is used when present (in the file, or in a separate debug file found
    * by build-id or `.gnu_debuglink`); otherwise the symbol table gives the
-   * function name with `file`/`line` null. An offset outside every segment or
+   * function name with `file`/`line` null — `.symtab`, `.dynsym`, or the
+   * xz-compressed MiniDebugInfo symbol table in `.gnu_debugdata` (Fedora's
+   * stripped binaries; libdw reads it when built with lzma, as Debian's is). An offset outside every segment or
    * function yields `[]`.
    * @returns one array per offset, in the order given.
    * @throws {SymbolizerError} ENOENT, EACCES, ENOTELF or EELF.

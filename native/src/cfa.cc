@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "cfi_lookup.h"
+
 namespace iolens {
 namespace {
 
@@ -57,17 +59,7 @@ std::optional<CfaRule> RuleFrom(Dwarf_CFI* cfi, Dwarf_Addr addr, uint16_t machin
 }  // namespace
 
 std::optional<CfaRule> CfaAt(Dwfl_Module* mod, uint16_t machine, Dwarf_Addr addr) {
-  // .eh_frame first: it is in the binary itself, so this does not load the
-  // (possibly large) debug info, and it is what the runtime unwinder uses.
-  Dwarf_Addr bias = 0;
-  Dwarf_CFI* eh = dwfl_module_eh_cfi(mod, &bias);
-  if (eh != nullptr) {
-    auto rule = RuleFrom(eh, addr - bias, machine);
-    if (rule) return rule;
-  }
-  Dwarf_CFI* debug = dwfl_module_dwarf_cfi(mod, &bias);
-  if (debug != nullptr) return RuleFrom(debug, addr - bias, machine);
-  return std::nullopt;
+  return ForEachCfi(mod, addr, [machine](Dwarf_CFI* cfi, Dwarf_Addr at) { return RuleFrom(cfi, at, machine); });
 }
 
 }  // namespace iolens

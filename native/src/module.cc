@@ -1,4 +1,4 @@
-// The N-API surface: class Symbolizer { inspect, resolve, cfa, clear }.
+// The N-API surface: class Symbolizer { inspect, resolve, cfa, unwind, clear }.
 // Declared for TypeScript in ../index.d.ts.
 //
 // Everything runs synchronously on the calling thread; libdw objects are not
@@ -62,45 +62,33 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
   }
 
   Napi::Value Resolve(const Napi::CallbackInfo& info) {
-    return Guarded(info.Env(), [&]() -> Napi::Value {
-      Napi::Env env = info.Env();
-      std::string path = StringArg(info, 0, "path");
-      std::vector<uint64_t> offsets = OffsetsArg(info, 1);
-      ElfModule& module = cache_->Get(path);
-      Napi::Array result = Napi::Array::New(env, offsets.size());
-      for (uint32_t i = 0; i < offsets.size(); ++i) {
-        Napi::Array frames = Napi::Array::New(env);
-        if (auto addr = module.AddressOfFileOffset(offsets[i])) {
-          std::vector<Frame> resolved = ResolveAddress(module.dwfl_module(), *addr);
-          for (uint32_t k = 0; k < resolved.size(); ++k) {
-            frames.Set(k, FrameToJs(env, resolved[k]));
-          }
-        }
-        result.Set(i, frames);
-      }
-      return result;
+    return PerAddress(info, [](Napi::Env env, ElfModule& module, const std::optional<Dwarf_Addr>& addr) -> Napi::Value {
+      Napi::Array frames = Napi::Array::New(env);
+      if (!addr) return frames;
+      std::vector<Frame> resolved = ResolveAddress(module.dwfl_module(), *addr);
+      for (uint32_t k = 0; k < resolved.size(); ++k) frames.Set(k, FrameToJs(env, resolved[k]));
+      return frames;
     });
   }
 
   Napi::Value Cfa(const Napi::CallbackInfo& info) {
-    return Guarded(info.Env(), [&]() -> Napi::Value {
-      Napi::Env env = info.Env();
-      std::string path = StringArg(info, 0, "path");
-      std::vector<uint64_t> offsets = OffsetsArg(info, 1);
-      ElfModule& module = cache_->Get(path);
-      Napi::Array result = Napi::Array::New(env, offsets.size());
-      for (uint32_t i = 0; i < offsets.size(); ++i) {
-        std::optional<CfaRule> rule;
-        if (auto addr = module.AddressOfFileOffset(offsets[i])) {
-          rule = CfaAt(module.dwfl_module(), module.machine(), *addr);
-        }
-        result.Set(i, CfaRuleToJs(env, rule));
-      }
-      return result;
+    return PerAddress(info, [](Napi::Env env, ElfModule& module, const std::optional<Dwarf_Addr>& addr) {
+      return CfaRuleToJs(env, addr ? CfaAt(module.dwfl_module(), module.machine(), *addr) : std::nullopt);
     });
   }
 
   Napi::Value Unwind(const Napi::CallbackInfo& info) {
+    return PerAddress(info, [](Napi::Env env, ElfModule& module, const std::optional<Dwarf_Addr>& addr) {
+      return UnwindRuleToJs(env, addr ? UnwindRuleAt(module.dwfl_module(), module.machine(), *addr) : std::nullopt);
+    });
+  }
+
+  /**
+   * The (path, offsets) calls: one `answer(env, module, address)` per offset, in order; the
+   * address is empty when the offset is in no loaded segment.
+   */
+  template <typename Answer>
+  Napi::Value PerAddress(const Napi::CallbackInfo& info, Answer answer) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       std::string path = StringArg(info, 0, "path");
@@ -108,11 +96,7 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
       ElfModule& module = cache_->Get(path);
       Napi::Array result = Napi::Array::New(env, offsets.size());
       for (uint32_t i = 0; i < offsets.size(); ++i) {
-        std::optional<UnwindRule> rule;
-        if (auto addr = module.AddressOfFileOffset(offsets[i])) {
-          rule = UnwindRuleAt(module.dwfl_module(), module.machine(), *addr);
-        }
-        result.Set(i, UnwindRuleToJs(env, rule));
+        result.Set(i, answer(env, module, module.AddressOfFileOffset(offsets[i])));
       }
       return result;
     });

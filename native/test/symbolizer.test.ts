@@ -317,6 +317,22 @@ describe('native Symbolizer', function () {
       assert.equal(info.debugFile, null);
     });
 
+    it('names functions from .gnu_debugdata (MiniDebugInfo: an xz-compressed symbol table) of a binary stripped of its own', function () {
+      requireTool('xz', 'xz-utils');
+      // Fedora's recipe (fedoraproject.org/wiki/Features/MiniDebugInfo), keeping one local function's symbol
+      const mini = path.join(dir, 'calls-minidebuginfo');
+      const allStripped = path.join(dir, 'calls-strip-all');
+      run('objcopy', ['--only-keep-debug', pie, `${mini}.debug`]);
+      run('objcopy', ['-S', '--remove-section', '.comment', '--keep-symbol=helper', `${mini}.debug`, `${mini}.symtab`]);
+      run('xz', ['-f', `${mini}.symtab`]);
+      run('strip', ['--strip-all', '-R', '.comment', pie, '-o', allStripped]);
+      run('objcopy', ['--add-section', `.gnu_debugdata=${mini}.symtab.xz`, allStripped, mini]);
+      const plain = new native.Symbolizer({ debugDirs: [] });
+      assert.notEqual(plain.resolve(allStripped, [helperOffset])[0][0]?.function, 'helper', 'without .gnu_debugdata the stripped binary does not name helper');
+      assert.deepEqual(plain.resolve(mini, [helperOffset]), [[{ function: 'helper', file: null, line: null, column: null, inlined: false }]]);
+      assert.equal(plain.inspect(mini).hasSymbols, true);
+    });
+
     it('finds a separate debug file by build-id under the given debugDirs', function () {
       const buildId = symbolizer.inspect(pie).buildId;
       assert.match(buildId ?? '', /^[0-9a-f]{40}$/);

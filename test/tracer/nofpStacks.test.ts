@@ -83,9 +83,16 @@ for (const backend of BACKENDS) describe(`stacks without frame pointers (${backe
       assert.equal(r.code, 0, r.stderr);
       const all = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'poll');
       assert.ok(all.length >= 50, `polls recorded: ${all.length}`);
-      // the poll in flight while the tracer attached may have been taken before the ranges were
-      // there (and says so); every later one of its call site is whole
-      const later = all.sort((a, b) => a.ts - b.ts).slice(2);
+      // the polls taken while the tracer attached, before it had the process's code ranges, have
+      // no snapshot: their frame-pointer walk is cut where the unwind tables contradict it, and
+      // each says so; once one poll is whole (the ranges are there), every later one is whole
+      const sorted = all.sort((a, b) => a.ts - b.ts);
+      const first = sorted.findIndex((e) => e.stack_end === 'complete');
+      assert.ok(first >= 0, `no poll with a whole stack: ${sorted.slice(0, 3).map((e) => `${e.stack_end}: ${e.stack_end_detail}`).join('; ')}`);
+      const early = sorted.slice(0, first).filter((e) => !e.stack_end);
+      assert.deepEqual(early.map((e) => e.stack.map((f) => f.function).join(' ')), [], 'a poll before the first whole one whose stack does not say why it is cut');
+      const later = sorted.slice(first);
+      assert.ok(later.length >= 50, `polls after the first whole stack: ${later.length} of ${sorted.length}`);
       const cut = later.filter((e) => e.stack_end !== 'complete');
       assert.deepEqual(cut.slice(0, 3).map((e) => `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`), [], `${cut.length} of ${later.length} polls with a cut stack`);
       assert.ok(polls(rec, 'nofp-poll').length > 0 && polls(rec, 'nofp-handler-poll').length > 0, 'both call sites at their lines');

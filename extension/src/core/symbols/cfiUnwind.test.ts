@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
-import { decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot, type UnwindContext } from './cfiUnwind';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot, type UnwindContext } from './cfiUnwind';
 import type { DwarfOp, UnwindRule } from './native';
 
 const SP = 0x7ffd0000n;
@@ -97,5 +97,38 @@ describe('cfiUnwind', () => {
     const r = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, words), 16384, false, false), context(rules));
     assert.deepEqual(r.addrs, [0x1100n, 0x3000n, 0x5500n, 0x7100n]);
     assert.equal(r.end, 'complete', r.why);
+  });
+
+  describe('a frame-pointer chain checked against the unwind tables', () => {
+    // as libdw gives "CFA = rbp + 16": DW_OP_bregx 6 16
+    const withFp: UnwindRule = { cfa: [[0x92, 6, 16]], returnAddress: [[CFA, 0, 0], [0x11, -8, 0], [0x22, 0, 0]] as DwarfOp[], framePointer: [[CFA, 0, 0], [0x11, -16, 0], [0x22, 0, 0]] as DwarfOp[], signal: false };
+    // wrapper 0x1000 (frameless), fp functions 0x2000 and 0x4000, a function without a frame pointer at 0x3000, _start at 0x7000, 0x8000 has no table
+    const ruleAt = context([[0x1000n, 0x2000n, frameless(8)], [0x2000n, 0x3000n, withFp], [0x3000n, 0x4000n, frameless(2056)], [0x4000n, 0x5000n, withFp], [0x7000n, 0x7100n, outermost]]).ruleAt;
+
+    it('keeps every link the tables agree with, and a complete walk that ends in the outermost frame', () => {
+      const r = checkFramePointerChain([0x1100n, 0x2010n], [0x4020n, 0x7010n], 'complete', ruleAt);
+      assert.deepEqual(r, { addrs: [0x1100n, 0x2010n, 0x4020n, 0x7010n], end: 'complete', why: null });
+    });
+
+    it('ends the stack at a frame without a frame pointer instead of showing the chain above it', () => {
+      // 0x3010 keeps no frame pointer: the rbp the walk went on from was its caller's caller's, so 0x4020 would hide a frame
+      const r = checkFramePointerChain([0x1100n, 0x2010n], [0x3010n, 0x4020n, 0x7010n], 'complete', ruleAt);
+      assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x3010n]);
+      assert.equal(r.end, 'frame_pointer');
+      assert.match(r.why ?? '', /frame at 0x3010 keeps no frame pointer/);
+      // the same from the syscall wrapper itself when the CFI found no return address above sp
+      const fromIp = checkFramePointerChain([0x1100n], [0x4020n], null, ruleAt);
+      assert.deepEqual([fromIp.addrs, fromIp.end], [[0x1100n], 'frame_pointer']);
+    });
+
+    it("keeps the walk's own end where it stopped by itself (a saved rbp of 0)", () => {
+      const r = checkFramePointerChain([0x1100n, 0x2010n], [0x3010n], 'complete', ruleAt);
+      assert.deepEqual(r, { addrs: [0x1100n, 0x2010n, 0x3010n], end: 'complete', why: null });
+    });
+
+    it('keeps links no table covers as the walk found them (nothing says otherwise)', () => {
+      const r = checkFramePointerChain([0x1100n, 0x2010n], [0x8010n, 0x8020n], null, ruleAt);
+      assert.deepEqual(r, { addrs: [0x1100n, 0x2010n, 0x8010n, 0x8020n], end: null, why: null });
+    });
   });
 });

@@ -178,3 +178,55 @@ export function unwindSnapshot(s: Snapshot, ctx: UnwindContext): UnwoundStack {
     }
   }
 }
+
+/**
+ * The rule is that of a frame with a frame pointer: CFA = rbp + 16 (after `push rbp; mov rbp, rsp`),
+ * so the saved rbp at rbp and the return address at rbp + 8 are its own and a frame-pointer walk
+ * through it finds its caller. libdw gives "register + offset" as DW_OP_bregx; ours as DW_OP_breg6.
+ */
+export function keepsFramePointer(rule: UnwindRule): boolean {
+  if (rule.cfa.length !== 1) return false;
+  const [atom, n1, n2] = rule.cfa[0];
+  return (atom === 0x76 && n1 === 16) || (atom === 0x92 && n1 === 6 && n2 === 16);
+}
+
+/** A frame-pointer stack checked against the unwind tables; `end` null when the walk did not say. */
+export interface CheckedChain {
+  readonly addrs: bigint[];
+  readonly end: StackEndName | null;
+  readonly why: string | null;
+}
+
+/**
+ * A frame-pointer walk's stack, each link checked against the unwind table of the frame it leaves.
+ * `start`: the instruction pointer and the return addresses proven by CFI (the frameless functions
+ * under it); `chain`: the return addresses the walk read at rbp + 8, outward. A link stands where
+ * the frame's table says its CFA is rbp + 16 (it keeps a frame pointer), or where no table covers
+ * it (nothing says otherwise). Where the table computes the CFA otherwise the function keeps no
+ * frame pointer, rbp is an outer function's (or a general register), and the chain's next address
+ * would skip its caller or be no frame at all: the stack ends there, saying so. Where the walk
+ * itself stopped, its own end stands (a saved rbp of 0 in glibc's __libc_start_call_main leaves
+ * out its two callers, which only a snapshot would give).
+ */
+export function checkFramePointerChain(
+  start: readonly bigint[], chain: readonly bigint[], end: StackEndName | null, ruleAt: UnwindContext['ruleAt'],
+  /** An address in words (its module, when the caller knows it). */
+  where: (pc: bigint) => string = hex,
+): CheckedChain {
+  const addrs = [...start];
+  /** Why the walk cannot go on from the last frame ('outermost' when it has no caller); null when it can. */
+  const verdict = (): string | null => {
+    const pc = addrs[addrs.length - 1];
+    const rule = ruleAt(pc, addrs.length > 1);
+    if (typeof rule === 'string' || keepsFramePointer(rule)) return null;
+    if (rule.returnAddress === 'undefined' || !rule.cfa.length) return 'outermost';
+    return `the frame at ${where(pc)} keeps no frame pointer (its unwind table computes the CFA otherwise), so the frame-pointer walk cannot give its caller`;
+  };
+  for (const ra of chain) {
+    const bad = verdict();
+    if (bad === 'outermost') return { addrs, end: 'complete', why: null };
+    if (bad) return { addrs, end: 'frame_pointer', why: bad };
+    addrs.push(ra);
+  }
+  return { addrs, end, why: null };
+}

@@ -6,57 +6,14 @@ import { errorMessage, UserError } from '../errors';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/packageRoot';
+import type { IolensSymbols, Symbolizer } from '../../../../native/index';
 
-/** One function at an address: the innermost inlined call first, the real function last. */
-export interface ResolvedFrame {
-  function: string | null;
-  file: string | null;
-  line: number | null;
-  column: number | null;
-  inlined: boolean;
-}
+export type { CfaRule, DwarfOp, ElfInfo, RegisterRule, ResolvedFrame, UnwindRule } from '../../../../native/index';
 
-/** What the symbolizer found in an ELF file. */
-export interface ElfInfo {
-  buildId: string | null;
-  type: 'exec' | 'dyn' | 'other';
-  debugFile: string | null;
-  hasLines: boolean;
-  hasSymbols: boolean;
-}
+/** The native symbolizer's methods (native/index.d.ts owns their types and documentation). */
+export type NativeSymbolizer = Pick<Symbolizer, 'inspect' | 'resolve' | 'cfa' | 'unwind' | 'clear'>;
 
-/** Where the canonical frame address is at an instruction. */
-export interface CfaRule {
-  register: 'rsp' | 'rbp' | 'other';
-  offset: number;
-}
-
-/** A DWARF expression operation: [atom (DW_OP_*), operand 1, operand 2] (native/index.d.ts). */
-export type DwarfOp = [number, number, number];
-
-/** How a caller's register is recovered: undefined, unchanged, or a DWARF location/value (native/index.d.ts). */
-export type RegisterRule = 'undefined' | 'same' | DwarfOp[];
-
-/** The unwind rule at an address (native/index.d.ts). */
-export interface UnwindRule {
-  cfa: DwarfOp[];
-  returnAddress: RegisterRule;
-  framePointer: RegisterRule;
-  signal: boolean;
-}
-
-/** The native symbolizer (see native/index.d.ts). */
-export interface NativeSymbolizer {
-  inspect(path: string): ElfInfo;
-  resolve(path: string, offsets: number[]): ResolvedFrame[][];
-  cfa(path: string, offsets: number[]): (CfaRule | null)[];
-  unwind(path: string, offsets: number[]): (UnwindRule | null)[];
-  clear(): void;
-}
-
-interface NativeModule {
-  Symbolizer: new (options?: { debugDirs?: string[] }) => NativeSymbolizer;
-}
+type NativeModule = IolensSymbols;
 
 let loaded: NativeModule | undefined;
 

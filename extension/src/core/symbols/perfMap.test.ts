@@ -104,7 +104,7 @@ describe('perf maps', () => {
     writeFileSync(other, '1000 10 py::read_blocking:/app/block_loop.py\n');
     const maps = new PerfMaps((p) => ({ path: `/tmp/perf-${p}.map`, readable: { file } }));
     const late = new PerfMaps(() => ({ path: `/tmp/perf-${pid}.map`, readable: { file: other } }));
-    maps.prefetch(pid);
+    maps.prefetch(pid, 0, false);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill();
     await exited;
@@ -113,5 +113,24 @@ describe('perf maps', () => {
     // never read while the process lived: its pid may name another process by now
     const miss = late.lookup(pid, 0x1004n);
     assert.ok('problem' in miss && /was not read while the process ran/.test(miss.problem), 'problem' in miss ? miss.problem : 'named');
+  });
+
+  it("keeps a process's 'no map' until its next exec, unless a stack holds code in no file mapping", () => {
+    const pid = process.pid; // a live process of this user: its map is trusted
+    const entry = '1000 10 py::handler:/app/h.py\n';
+    /** A map first looked for when absent, written, then prefetched again with (gen, jit), then removed: was it read? */
+    const readAgain = (gen: number, jit: boolean): string => {
+      const file = join(dir, `perf-${gen}-${jit}.map`);
+      const maps = new PerfMaps(() => ({ path: `/tmp/perf-${pid}.map`, readable: { file } }));
+      maps.prefetch(pid, 0, false);
+      writeFileSync(file, entry);
+      maps.prefetch(pid, gen, jit);
+      rmSync(file);
+      const hit = maps.lookup(pid, 0x1004n);
+      return 'symbol' in hit ? hit.symbol.function : hit.problem;
+    };
+    assert.match(readAgain(0, false), /does not exist/, 'the same exec generation, file-backed code only: not looked for again');
+    assert.equal(readAgain(1, false), 'handler', 'after an exec');
+    assert.equal(readAgain(0, true), 'handler', 'a stack in JIT code');
   });
 });

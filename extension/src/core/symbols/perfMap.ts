@@ -95,6 +95,8 @@ export class PerfMap {
   private identity: string | null = null;
   /** Why the map cannot be read (shown on the frames it would have named), or null. */
   problem: string | null = null;
+  /** The last read found no file at the path (the process writes no perf map, or not yet). */
+  absent = false;
 
   constructor(
     /** The path to read (through the process's root when it is in another mount namespace). */
@@ -115,9 +117,11 @@ export class PerfMap {
       fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      this.absent = code === 'ENOENT';
       this.problem = code === 'ENOENT' ? `${this.path} does not exist` : `${this.path} cannot be read (${code ?? String(e)})`;
       return false;
     }
+    this.absent = false;
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) {
@@ -232,10 +236,13 @@ export interface PerfMapLocation {
  */
 export class PerfMaps {
   private readonly maps = new Map<number, { map: PerfMap; path: string }>();
+  /** Processes found writing no perf map: pid -> the exec generation it was looked for in. */
+  private readonly absent = new Map<number, number>();
 
   constructor(private readonly locate: (pid: number) => PerfMapLocation) {}
 
-  private map(pid: number): { map: PerfMap; path: string } | { problem: string } {
+  /** The map of process pid (`fresh`: made, and so read, by this call), or why there is none. */
+  private map(pid: number): { map: PerfMap; path: string; fresh?: boolean } | { problem: string } {
     const known = this.maps.get(pid);
     if (known) return known;
     const where = this.locate(pid);
@@ -243,17 +250,23 @@ export class PerfMaps {
     const m = { map: new PerfMap(where.readable.file, () => processOwner(pid)), path: where.path };
     this.maps.set(pid, m);
     m.map.refresh();
-    return m;
+    return { ...m, fresh: true };
   }
 
   /**
    * Read what process pid appended to its map so far, while it runs: a stack of it just arrived,
    * and once the process has exited its map is trusted only if it was read while it ran (a short
-   * program launched traced is often gone before its stacks are resolved).
+   * program launched traced is often gone before its stacks are resolved). A process found
+   * writing no map is not asked again in the same exec generation `gen`, unless the stack holds
+   * code in no file mapping (`anonymousCode`: JIT code, whose map a runtime may have begun since).
    */
-  prefetch(pid: number): void {
+  prefetch(pid: number, gen: number, anonymousCode: boolean): void {
+    if (!anonymousCode && this.absent.get(pid) === gen) return;
     const known = this.map(pid);
-    if (!('problem' in known)) known.map.refresh();
+    if ('problem' in known) return;
+    if (!known.fresh) known.map.refresh();
+    if (known.map.absent) this.absent.set(pid, gen);
+    else this.absent.delete(pid);
   }
 
   /**

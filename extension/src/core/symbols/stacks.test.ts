@@ -2,9 +2,11 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StackFlag, STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
 import { PerfMaps } from './perfMap';
+import type { NativeSymbolizer, UnwindRule } from './native';
 import { StackResolver } from './stacks';
 
 describe('StackResolver: frames in JIT code', () => {
@@ -46,9 +48,48 @@ describe('StackResolver: frames in JIT code', () => {
     assert.equal(r.settled(1n), true);
   });
 
+  it('tells a stack that holds code in no file mapping (which a perf map may name) from one that does not', () => {
+    const t = trace([0x7004n]);
+    t.maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 1, ts: 0, start: 0x9000n, end: 0xa000n, pgoff: 0, ino: 5, buildId: new Uint8Array(20), path: '/bin/app' });
+    t.stacks.set(2n, { id: 2n, pid: 7, gen: 0, frames: [0x9004n, 0x9100n], spSlots: 0, flags: 0 });
+    // a snapshot: ip and code in /bin/app, a word into its own stack (above sp), none in JIT code
+    t.stacks.set(3n, { id: 3n, pid: 7, gen: 0, frames: [0x9004n, 0x7ffd0000n, 0n, (1n << BigInt(STACK_SLOT_SHIFT)) | 0x7ffd0100n, (2n << BigInt(STACK_SLOT_SHIFT)) | 0x9100n], spSlots: 4096, flags: StackFlag.snapshot });
+    const r = new StackResolver(t, null);
+    assert.deepEqual([1n, 2n, 3n, 4n].map((id) => r.holdsAnonymousCode(id)), [true, false, false, false]);
+  });
+
   it('reads no perf map when not recording (a saved trace keeps its frames in its symbol section)', () => {
     const r = new StackResolver(trace([0x7010n]), null);
     assert.equal(r.resolve(1n)?.frames[0].problem, 'anonymous executable memory (JIT?)');
     assert.equal(r.settled(1n), true);
+  });
+});
+
+describe('StackResolver: frame-pointer chains', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-chain-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ends a chain at a function its unwind table says keeps no frame pointer, naming where', () => {
+    const app = join(dir, 'app');
+    writeFileSync(app, '');
+    const withFp: UnwindRule = { cfa: [[0x92, 6, 16]], returnAddress: [[0x9c, 0, 0], [0x11, -8, 0], [0x22, 0, 0]], framePointer: [[0x9c, 0, 0], [0x11, -16, 0], [0x22, 0, 0]], signal: false };
+    const noFp: UnwindRule = { cfa: [[0x77, 2056, 0]], returnAddress: [[0x9c, 0, 0], [0x11, -8, 0], [0x22, 0, 0]], framePointer: 'same', signal: false };
+    // app mapped at 0x1000: offsets 0x1000-0x1fff keep a frame pointer, 0x2000-0x2fff do not
+    const symbolizer: NativeSymbolizer = {
+      inspect: () => ({ buildId: null, type: 'dyn', debugFile: null, hasLines: false, hasSymbols: true }),
+      resolve: (_f, offs) => offs.map((o) => [{ function: `f${o.toString(16)}`, file: null, line: null, column: null, inlined: false }]),
+      cfa: (_f, offs) => offs.map(() => null),
+      unwind: (_f, offs) => offs.map((o) => (o >= 0x1000 && o < 0x2000 ? withFp : o >= 0x2000 && o < 0x3000 ? noFp : null)),
+      clear: () => undefined,
+    };
+    const maps = new MapTables();
+    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 0, ts: 0, start: 0x1000n, end: 0x5000n, pgoff: 0, ino: 0, buildId: new Uint8Array(20), path: app });
+    // ip in a function with a frame pointer; the chain: a return into one without (0x3010), then what its rbp led to
+    const stacks = new Map<bigint, StackInfo>([[1n, { id: 1n, pid: 7, gen: 0, frames: [0x2100n, 0x3010n, 0x4010n], spSlots: 0, flags: StackFlag.complete }]]);
+    const s = new StackResolver({ maps, stacks, symbols: new Map() }, symbolizer).resolve(1n);
+    assert.deepEqual(s?.frames.map((f) => f.addr), [0x2100n, 0x3010n]);
+    assert.equal(s?.end, 'frame_pointer');
+    assert.match(s?.why ?? '', /the frame at 0x3010 in app keeps no frame pointer/);
   });
 });

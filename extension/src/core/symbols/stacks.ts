@@ -1,7 +1,8 @@
 /**
  * Stack ids to source lines. Unwinds the tracer's stack snapshots with the modules' CFI
  * (cfiUnwind.ts); on a frame-pointer stack, picks the true return address of a frameless syscall
- * wrapper among the tracer's candidates (from the wrapper's unwind table). Maps addresses to files through the
+ * wrapper among the tracer's candidates (from the wrapper's unwind table) and checks the chain's
+ * links against the unwind tables. Maps addresses to files through the
  * process's memory maps, checks that each file is still the one that was mapped (build-id), and
  * resolves through the native symbolizer, caching by (file identity, offset).
  */
@@ -11,9 +12,10 @@ import { StackEndNames, StackFlag, type StackEndName } from '../../../../protoco
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot } from './cfiUnwind';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
+import { vdsoFileFor, type VdsoImage } from './vdso';
 
 /**
  * The file systems of processes in other mount namespaces (containers), while they can be read:
@@ -67,7 +69,7 @@ export const STACK_END_TEXT: Readonly<Record<StackEndName, string>> = {
   not_code: 'stack cut: a return address is not in the program\'s code',
   depth_limit: 'stack cut: too many frames',
   snapshot_full: 'stack cut: the snapshot had more words than a record holds',
-  frame_pointer: 'stack cut: the frame-pointer walk ended before the outermost frame',
+  frame_pointer: 'stack cut: the frame-pointer walk ended before the outermost frame, or at a function without a frame pointer',
   register_unknown: 'stack cut: an unwind rule needs a register the snapshot does not have',
 };
 
@@ -96,6 +98,8 @@ interface ModuleState {
 }
 
 const UNMAPPED = 'address in no known executable mapping';
+/** A snapshot's word this little above its sp points into the stack (a thread's stack is at most this big here). */
+const STACK_SPAN = 1n << 30n;
 /** A frame in JIT code the process's perf map does not name (yet: it is read again later). */
 const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
 
@@ -129,6 +133,8 @@ export class StackResolver {
     private readonly roots: ProcessRoots | null = null,
     /** The runtimes' perf maps, while the trace is recorded: names of frames in JIT code. */
     private readonly perfMaps: PerfMaps | null = null,
+    /** The vdso image standing for the processes' vdso, while the trace is recorded on this machine (vdso.ts). */
+    private readonly vdso: (() => VdsoImage | { problem: string }) | null = null,
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -158,6 +164,23 @@ export class StackResolver {
     );
   }
 
+  /**
+   * The stack holds an address in no file mapping — code a runtime compiled (JIT), which only its
+   * perf map names — or in a mapping not known yet. Words of a snapshot that point into the stack
+   * itself (at most STACK_SPAN above its sp) are not code.
+   */
+  holdsAnonymousCode(stackId: bigint): boolean {
+    const info = this.trace.stacks.get(stackId);
+    if (!info) return false;
+    const snap = info.flags & StackFlag.snapshot ? decodeSnapshot(info.frames, 0, false, false) : null;
+    const addrs = snap ? [snap.ip, ...snap.words.values()] : info.frames;
+    return addrs.some((a) => {
+      if (snap && a >= snap.sp && a - snap.sp < STACK_SPAN) return false;
+      const m = this.trace.maps.find(info.pid, a, info.gen);
+      return !m || m.anonymous;
+    });
+  }
+
   /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
   settled(stackId: bigint): boolean {
     return this.resolved.has(stackId);
@@ -169,11 +192,13 @@ export class StackResolver {
   }
 
   /**
-   * The addresses a stack really has: the instruction pointer, then the return addresses of the
-   * frameless functions between it and the first function with a frame pointer (found among the
-   * tracer's candidate words by unwinding with each function's CFI), then the frame-pointer chain.
+   * The addresses of a frame-pointer stack: the instruction pointer, then the return addresses of
+   * the frameless functions between it and the first function with a frame pointer (found among
+   * the tracer's candidate words by unwinding with each function's CFI), then the frame-pointer
+   * chain, each of its links checked against the unwind table of the frame it leaves
+   * (checkFramePointerChain): a chain the tables contradict ends the stack, saying why.
    */
-  addresses(info: StackInfo): bigint[] {
+  private chainAddresses(info: StackInfo): { addrs: bigint[]; end: StackEndName | null; why: string | null } {
     const ncand = popcount(info.spSlots);
     const ip = info.frames[0];
     const words = new Map<number, bigint>();
@@ -182,10 +207,13 @@ export class StackResolver {
       if (info.spSlots & (1 << slot)) words.set(slot, info.frames[k++]);
     }
     const chain = info.frames.slice(1 + ncand);
-    const out = [ip, ...this.unwindFrameless(info, ip, words)];
-    if (chain.length && chain[0] === out[out.length - 1]) chain.shift();
-    out.push(...chain);
-    return out;
+    const start = [ip, ...this.unwindFrameless(info, ip, words)];
+    if (chain.length && chain[0] === start[start.length - 1]) chain.shift();
+    const where = (pc: bigint): string => {
+      const m = this.trace.maps.find(info.pid, pc, info.gen);
+      return `0x${pc.toString(16)}${m?.path ? ` in ${basename(m.path)}` : ''}`;
+    };
+    return checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn), where);
   }
 
   /** Unwind through frameless functions using the candidate words above sp (slot = 8-byte index). */
@@ -216,7 +244,7 @@ export class StackResolver {
   /** CFA rule at pc (pc-1 for a return address); undefined when nothing can say, null for no rule. */
   private cfaAt(info: StackInfo, pc: bigint, isReturn: boolean): CfaRule | null | undefined {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
-    if (!m || m.vdso || m.anonymous) return undefined;
+    if (!m || m.anonymous) return undefined;
     const mod = this.module(m);
     if (!mod.symbolizer || mod.problem) return undefined;
     try {
@@ -227,6 +255,7 @@ export class StackResolver {
   }
 
   private module(m: MemoryMap): ModuleState {
+    if (m.vdso) return this.vdsoModule(m);
     // a container's /app/server is not the host's: its files are told apart by the process's root
     const inRoot = this.roots?.fileOf(m.pid, m.path) ?? null;
     const id = `${m.path}\0${m.ino}\0${m.buildId ?? ''}${inRoot ? `\0${'file' in inRoot ? inRoot.file : m.pid}` : ''}`;
@@ -262,6 +291,27 @@ export class StackResolver {
       }
     }
     const state = { key: m.buildId ?? `${file}:${m.ino}`, file, symbolizer, problem, noLines };
+    this.modules.set(id, state);
+    return state;
+  }
+
+  /** The vdso's module: this process's image when it is the traced process's (vdso.ts), or why not. */
+  private vdsoModule(m: MemoryMap): ModuleState {
+    const id = `[vdso]\0${m.end - m.start}\0${m.buildId ?? ''}`;
+    const known = this.modules.get(id);
+    if (known) return known;
+    let state: ModuleState = { key: id, file: m.path, symbolizer: null, problem: 'the vdso is read only while the trace is recorded on its machine', noLines: true };
+    if (this.vdso && this.symbolizer) {
+      const image = this.vdso();
+      let imageBuildId: string | null = null;
+      try {
+        imageBuildId = 'file' in image ? this.symbolizer.inspect(image.file).buildId : null;
+      } catch {
+        // an unreadable image: vdsoFileFor compares sizes only, and the lookups below say what fails
+      }
+      const found = vdsoFileFor(m, image, imageBuildId);
+      state = 'file' in found ? { ...state, file: found.file, symbolizer: this.symbolizer, problem: null } : { ...state, problem: found.problem };
+    }
     this.modules.set(id, state);
     return state;
   }
@@ -309,7 +359,6 @@ export class StackResolver {
     const at = `0x${pc.toString(16)}`;
     if ((!m || m.anonymous) && this.namedByPerfMap(info, isReturn ? pc - 1n : pc)) return FRAME_POINTER_RULE;
     if (!m) return `${at} is in no known executable mapping`;
-    if (m.vdso) return `${at} is in the vdso, whose unwind table is not read`;
     if (m.anonymous) return `${at} is in anonymous executable memory (JIT?), which has no unwind table`;
     const mod = this.module(m);
     if (!mod.symbolizer || mod.problem) return `${m.path}: ${mod.problem ?? 'no symbolizer'}`;
@@ -328,15 +377,7 @@ export class StackResolver {
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
-    let addrs: bigint[];
-    let end: StackEndName | null;
-    let why: string | null = null;
-    if (info.flags & StackFlag.snapshot) {
-      ({ addrs, end, why } = this.unwound(info));
-    } else {
-      addrs = this.addresses(info);
-      end = fpEnd(info.flags);
-    }
+    const { addrs, end, why } = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
     const frames: StackFrame[] = [];
     addrs.forEach((addr, index) => {
       const m = this.trace.maps.find(info.pid, addr, info.gen);
@@ -354,8 +395,8 @@ export class StackResolver {
         frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: UNMAPPED });
         return;
       }
-      if (m.vdso || m.anonymous) {
-        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: m.vdso ? 'vdso' : NOT_IN_PERF_MAP });
+      if (m.anonymous) {
+        frames.push({ ...base, module: m.path || null, function: null, file: null, line: null, column: null, inlined: false, problem: NOT_IN_PERF_MAP });
         return;
       }
       const mod = this.module(m);

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { TraceEvent } from '../model/events';
 import { TraceAssembler } from '../model/assembler';
+import { ownVdsoImage } from '../symbols/vdso';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { StackResolver } from '../symbols/stacks';
 import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
@@ -81,7 +82,7 @@ export class TracePipeline {
         record: (r) => {
           this.trace.push(r);
           if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
-          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid);
+          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid, this.trace.maps.generation(r.pid), this.resolver.holdsAnonymousCode(r.stackId));
         },
         skipped: (kind) => {
           if (!EVENT_RECORD_KINDS.has(kind)) return;
@@ -97,7 +98,8 @@ export class TracePipeline {
     this.symbolizerError = error;
     this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
     this.perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps);
+    // a live recording is on the traced processes' kernel: this process's vdso is theirs
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
