@@ -32,6 +32,25 @@ async function until<T>(what: string, get: () => Promise<T | undefined | false>,
   }
 }
 
+/**
+ * Confirm code-server's save dialog (a path box in a quick input) showing `path`, and wait for
+ * `done`. The dialog can miss a click made while it re-renders (CI saw it stay open with the path
+ * typed and nothing saved): while it is still open with the path, OK is clicked again every 3 s.
+ */
+async function confirmSave(page: Page, path: string, what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  const ok = page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ });
+  let clickedAt = 0;
+  await until(what, async () => {
+    if (done()) return true;
+    if (Date.now() - clickedAt >= 3000 && (await input.isVisible()) && (await input.inputValue()) === path) {
+      clickedAt = Date.now();
+      await ok.click({ timeout: 5_000 }).catch(() => undefined); // gone meanwhile: the save went through
+    }
+    return false;
+  }, timeoutMs);
+}
+
 /** The timeline webview whose toolbar title contains `title`. */
 async function timeline(page: Page): Promise<FrameLocator> {
   const frame = await activeWebview(page);
@@ -189,8 +208,7 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await until('the save dialog', async () => (await input.inputValue()).endsWith('.iolens'));
     await input.fill(saved);
     await until('the typed path', async () => (await input.inputValue()) === saved);
-    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ }).click();
-    await until('the saved file', async () => existsSync(saved));
+    await confirmSave(page, saved, 'the saved file', () => existsSync(saved));
     await runCommand(page, 'View: Close All Editors');
     await openExplorerFile(page, '.e2e-traces/epoll_stall.iolens');
     const frame = await timeline(page);
@@ -239,8 +257,7 @@ describe('I/O Lens end to end (code-server + Chromium, eBPF)', function () {
     await screenshot(page, '11-export-save-dialog');
     await input.fill(out);
     await until('the typed path', async () => (await input.inputValue()) === out);
-    await page.locator('.quick-input-widget .monaco-button').filter({ hasText: /^OK$/ }).click();
-    await until('the exported file', async () => existsSync(out) && statSync(out).size > 1000, 60_000);
+    await confirmSave(page, out, 'the exported file', () => existsSync(out) && statSync(out).size > 1000, 60_000);
     await page.locator('.notifications-toasts').getByText(/events exported to/).waitFor({ timeout: 30_000 });
     await screenshot(page, '12-exported');
   });
