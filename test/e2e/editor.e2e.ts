@@ -344,9 +344,16 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'View: Show Explorer');
     const row = (level: number, name: string) => page.locator(`.explorer-folders-view .monaco-list-row[aria-level="${level}"][aria-label=${JSON.stringify(name)}]`).first();
+    // a click can land while the tree re-renders (CI saw build stay folded): clicked until open
     for (const folder of ['build', 'src']) {
-      if ((await row(1, folder).getAttribute('aria-expanded')) === 'false') await row(1, folder).click();
+      await until(`the ${folder} folder open`, async () => {
+        if ((await row(1, folder).getAttribute('aria-expanded')) === 'true') return true;
+        await row(1, folder).click();
+        await page.waitForTimeout(500);
+        return (await row(1, folder).getAttribute('aria-expanded')) === 'true';
+      });
     }
+    await row(2, 'epoll_stall').waitFor({ timeout: 10_000 });
     const item = page.locator('.context-view .action-item').filter({ hasText: /^Launch with I\/O Lens$/ });
     // a source file has no such item
     await row(2, 'epoll_stall.c').click({ button: 'right' });
