@@ -158,8 +158,12 @@ export interface ReportContext {
   entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): DurationSink;
   /** A candidate for the longest waits. */
   long(w: LongWait): void;
+  /** Whether a wait of `dur` ns would enter the longest waits (ask before building its LongWait). */
+  longEnough(dur: number): boolean;
   /** A call still in progress, by key (null: it finished). */
   inProgress(key: string, w: LongWait | null): void;
+  /** Whether any call is in progress (ask before building a key to clear). */
+  anyInProgress(): boolean;
   readonly engines: EngineDepths;
 }
 

@@ -119,11 +119,11 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
       ctx.inProgress(callKey(e), { pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: true, stackId: e.stackId, fd: fdOf(e.args.fd) });
       return;
     }
-    ctx.inProgress(callKey(e), null);
+    if (ctx.anyInProgress()) ctx.inProgress(callKey(e), null);
     const d = ctx.entry(e.pid, e.tid, e.name, e.model);
     d.add(e.dur);
     if (e.error) d.errors++;
-    if (info && (info.class === 'wait' || info.class === 'blocking')) {
+    if (info && (info.class === 'wait' || info.class === 'blocking') && ctx.longEnough(e.dur)) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
     }
   },
