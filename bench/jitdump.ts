@@ -7,8 +7,8 @@
  *   - cold: test/fixtures/runtimes/block_loop.js (its blockLoop blocks 3 times, as a stall does);
  *   - hot: blockLoop called 200,000 times on /dev/zero first, so that V8 optimizes it.
  *
- * For each: where the file is written, its size while the program runs and at its end (V8 buffers
- * its writes), the records by kind, and for every piece of code compiled for blockLoop its tier
+ * For each: where the file is written, its size while the program runs and at its end (what start-up
+ * writes), the records by kind, and for every piece of code compiled for blockLoop its tier
  * (the name's marker: `~` interpreted, `^` Sparkplug, `+` Maglev, `*` TurboFan), its size and its
  * JIT_CODE_DEBUG_INFO entries (offset from the code's start minus V8's 0x40, line, column, and
  * whether the entry's file name is the function's file). Records whose entries do not add up to
