@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { StackFrame } from './stacks';
-import { frameOwner, userFrame } from './userFrame';
+import { frameOwner, preferredSource, userFrame } from './userFrame';
 
 function frame(fn: string | null, file: string | null, line: number | null, module: string | null): StackFrame {
   return { addr: 0n, function: fn, file, line, column: null, module, inlined: false, problem: null };
@@ -67,5 +67,19 @@ describe('userFrame', () => {
     assert.equal(frameOwner(py.frames[1]), 'runtime');
     assert.equal(frameOwner(frame('get', '/srv/venv/lib/python3.12/site-packages/requests/api.py', null, map)), 'user');
     assert.equal(userFrame(py)?.function, 'read_blocking');
+  });
+
+  it('has "jump to code" open the workspace, then the program\'s own code, then any source', () => {
+    const map = '/tmp/perf-42.map';
+    const stdlib = frame('run', '/root/.pyenv/versions/3.12.1/lib/python3.12/subprocess.py', 505, map);
+    const header = frame('read', '/usr/include/x86_64-linux-gnu/bits/unistd.h', 38, '/srv/app/server');
+    const script = frame('build', '/srv/app/build.py', 12, map);
+    const server = frame('on_request', '/srv/app/src/server.c', 88, '/srv/app/server');
+    const nowhere = (): boolean => false;
+    assert.equal(preferredSource([stdlib, script], nowhere), script);
+    assert.equal(preferredSource([header, server], nowhere), server);
+    assert.equal(preferredSource([stdlib, header], nowhere), stdlib, 'no frame of the program: the first source there is');
+    assert.equal(preferredSource([script, header], (f) => f.startsWith('/usr/include/')), header, 'the workspace first');
+    assert.equal(preferredSource([], nowhere), undefined);
   });
 });

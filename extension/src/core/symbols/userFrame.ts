@@ -58,3 +58,12 @@ export function userFrame(stack: ResolvedStack | undefined): StackFrame | undefi
   }
   return named ?? inModule;
 }
+
+/**
+ * Of the frames whose source can be opened here, the one "jump to code" opens: the first in the
+ * workspace, else the first in the user's own code (frameOwner: not a system header such as
+ * glibc's fortified `read` in <bits/unistd.h>, not a runtime's standard library), else the first.
+ */
+export function preferredSource<T extends Pick<StackFrame, 'module' | 'file' | 'function'>>(openable: readonly T[], inWorkspace: (file: string) => boolean): T | undefined {
+  return openable.find((f) => f.file !== null && inWorkspace(f.file)) ?? openable.find((f) => frameOwner(f) === 'user') ?? openable[0];
+}
