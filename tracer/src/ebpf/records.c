@@ -349,8 +349,19 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 
 		key = next;
 		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0) || !f.ts || f.ts > now ||
-		    f.sys >= IOL_SYS_MAX)
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0))
+			continue;
+		if (final && f.run.ts) {
+			/* a run of empty polls the thread had not ended (the probes are off by now) */
+			struct {
+				struct iol_rec_syscall r;
+				__u64 data[IOL_DATA_POLL_RUN_WORDS];
+			} run;
+
+			iol_poll_run_record(&f.run, f.tgid, key, IOL_NO_CPU, &run.r, run.data);
+			out_record(t->out, &run);
+		}
+		if (!f.ts || f.ts > now || f.sys >= IOL_SYS_MAX)
 			continue;
 		cls = ebpf_syscall_class(f.sys);
 		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&
