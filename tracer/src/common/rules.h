@@ -133,14 +133,24 @@ IOL_INLINE int iol_poll_is_empty(__u8 model, __u64 timeout_ns, long ret)
 	return model == IOL_IO_MODEL_MULTIPLEXING && timeout_ns == 0 && ret == 0;
 }
 
-/* Whether an empty poll (sys, stack, args) continues the run (which is not empty). */
-IOL_INLINE int iol_poll_run_continues(const struct iol_poll_run *run, __u16 sys, __u64 stack_id, const __u64 *args)
+/*
+ * Whether a call entering with (sys, args) may continue the run (which is not empty): the same
+ * syscall and arguments. Any other call ends the run at its entry, so the run is sent before
+ * whatever that call does (a blocking call does not hold it back until it returns).
+ */
+IOL_INLINE int iol_poll_run_may_continue(const struct iol_poll_run *run, __u16 sys, const __u64 *args)
 {
-	int same = run->sys == sys && run->stack_id == stack_id;
+	int same = run->sys == sys;
 
 	for (int i = 0; i < 6; i++)
 		same = same && run->args[i] == args[i];
 	return same;
+}
+
+/* Whether an empty poll (sys, stack, args) continues the run (which is not empty). */
+IOL_INLINE int iol_poll_run_continues(const struct iol_poll_run *run, __u16 sys, __u64 stack_id, const __u64 *args)
+{
+	return run->stack_id == stack_id && iol_poll_run_may_continue(run, sys, args);
 }
 
 /* Add an empty poll (entry ts, exit now) to the run, starting it when it is empty. */

@@ -68,6 +68,24 @@ static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now);
 
+/* Send the thread's run of empty polls (struct iol_poll_run), if it has one; the caller clears it. */
+__noinline int emit_poll_run(const struct iol_inflight *f, __u32 tgid, __u32 tid)
+{
+	struct iol_rec_poll_run {
+		struct iol_rec_syscall r;
+		__u64 data[IOL_DATA_POLL_RUN_WORDS];
+	} *b;
+
+	if (!f || !f->run.ts)
+		return 0;
+	b = reserve_record(sizeof(*b), IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
+	if (!b)
+		return 0;
+	iol_poll_run_record(&f->run, tgid, tid, bpf_get_smp_processor_id(), &b->r, b->data);
+	submit_record(b);
+	return 0;
+}
+
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -106,6 +124,11 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[3] = nargs > 3 ? ctx->args[3] : 0;
 	f->args[4] = nargs > 4 ? ctx->args[4] : 0;
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
+	if (f->run.ts && !iol_poll_run_may_continue(&f->run, sys, f->args)) {
+		/* another call ends the thread's run of empty polls: sent before anything of this call */
+		emit_poll_run(f, tgid, tid);
+		f->run.ts = 0;
+	}
 	f->sys = sys;
 	f->fmt = 0;
 	f->rflags = 0;
@@ -422,24 +445,6 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 	count(IOL_CNT_EMITTED);
 	exec_range_add(tgid, ret, ret + f->args[1]);
 	emit_vma_map(tgid, ret, now);
-	return 0;
-}
-
-/* Send the thread's run of empty polls (struct iol_poll_run), if it has one; the caller clears it. */
-__noinline int emit_poll_run(const struct iol_inflight *f, __u32 tgid, __u32 tid)
-{
-	struct iol_rec_poll_run {
-		struct iol_rec_syscall r;
-		__u64 data[IOL_DATA_POLL_RUN_WORDS];
-	} *b;
-
-	if (!f || !f->run.ts)
-		return 0;
-	b = reserve_record(sizeof(*b), IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
-	if (!b)
-		return 0;
-	iol_poll_run_record(&f->run, tgid, tid, bpf_get_smp_processor_id(), &b->r, b->data);
-	submit_record(b);
 	return 0;
 }
 

@@ -306,6 +306,9 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	c->ts = now;
 	for (int i = 0; i < 6; i++)
 		c->args[i] = i < t->nargs[sys] ? pt_regs_arg(regs, i) : 0;
+	/* another call ends the thread's run of empty polls: sent before anything of this call */
+	if (th->run.ts && !iol_poll_run_may_continue(&th->run, sys, (const __u64 *)c->args))
+		pt_emit_poll_run(t, th);
 	c->stack_id = 0;
 	c->aux = IOL_NO_TIMEOUT;
 	c->aux2 = 0;
@@ -479,8 +482,10 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 		uint8_t cls;
 		size_t slot;
 
-		if (t->threads.keys[i] && final)
-			pt_emit_poll_run(t, th); /* a run of empty polls the thread had not ended */
+		/* a run of empty polls the thread has not ended: at the end, or once it is as old as a
+		 * run may span (its thread went quiet: the live view is not kept waiting for its next call) */
+		if (t->threads.keys[i] && th->run.ts && (final || now - th->run.ts >= IOL_POLL_RUN_MAX_NS))
+			pt_emit_poll_run(t, th);
 		if (!t->threads.keys[i] || !th->in_syscall || !th->call.sys || !th->call.ts || th->call.ts > now)
 			continue;
 		c = &th->call;

@@ -6,7 +6,7 @@
 import { SYSCALLS, type IoModelName, type SysName } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import { NO_FLOWS, type FlowEnd } from '../export/model';
-import { callsOf } from '../model/args';
+import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
 import { shownArgs } from '../model/labels';
 import { Flag } from '../store/flags';
@@ -122,10 +122,8 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
     }
     ctx.inProgress(callKey(e), null);
     const d = ctx.entry(e.pid, e.tid, e.name, e.model);
-    const calls = callsOf(e);
-    // a coalesced run of empty polls: its calls, each the run's time inside them shared out
-    if (calls > 1) d.addMany((typeof e.args.busy_ns === 'number' ? e.args.busy_ns : e.dur) / calls, calls);
-    else d.add(e.dur);
+    // a coalesced run of empty polls: each of its calls
+    d.addMany(perCallNs(e), callsOf(e));
     if (e.error) d.errors++;
     if (info && (info.class === 'wait' || info.class === 'blocking')) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });

@@ -259,3 +259,13 @@ export function callsOf(e: { readonly args: Args }): number {
   const n = e.args.calls;
   return typeof n === 'number' && n > 0 ? n : 1;
 }
+
+/**
+ * The time one of the event's calls took: its duration, or for a coalesced run of empty polls the
+ * time inside its calls (args.busy_ns, else its span) shared out among them.
+ */
+export function perCallNs(e: { readonly args: Args; readonly dur: number }): number {
+  const calls = callsOf(e);
+  if (calls === 1) return e.dur;
+  return (typeof e.args.busy_ns === 'number' ? e.args.busy_ns : e.dur) / calls;
+}
