@@ -69,10 +69,14 @@ export class StreamBuilder {
     });
   }
 
-  /** A coalesced run of `calls` empty epoll_wait(timeout 0) from one call site, as the tracer sends it (SyscallFlag coalesced). */
-  pollRun(o: { tid?: number; ts: number; dur: number; calls: number; busyNs: number; stackId?: bigint }): this {
+  /**
+   * A coalesced run of `calls` empty epoll_wait(timeout 0) from one call site, as the tracer sends it
+   * (SyscallFlag coalesced); `unfinished`: as shown while the run is not ended yet.
+   */
+  pollRun(o: { tid?: number; ts: number; dur: number; calls: number; busyNs: number; stackId?: bigint; unfinished?: boolean }): this {
+    const flags = wire.SyscallFlag.coalesced | (o.unfinished ? wire.SyscallFlag.unfinished : 0);
     return this.syscall({
-      sys: sysId('epoll_wait'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: 0, stackId: o.stackId ?? 0n, flags: wire.SyscallFlag.coalesced,
+      sys: sysId('epoll_wait'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: 0, stackId: o.stackId ?? 0n, flags,
       args: [3n, 0x7ffe0000n, 16n, 0n, 0n, 0n], dataFormat: wire.DataFormat.poll_run, data: [0n, BigInt(o.calls), BigInt(o.busyNs)],
     });
   }

@@ -18,7 +18,7 @@ import type { RawFinding } from '../types';
 /** A run shorter than this many empty zero-timeout waits is not a spin (a loop draining before it sleeps). */
 export const MIN_RUN = 100;
 /** A gap longer than this between two waits ends a run (the thread did real work between them). */
-const MAX_GAP_NS = 1e6;
+export const MAX_GAP_NS = 1e6;
 const MIN_SPIN_NS = 1e6;
 
 /** The busy-poll rule. */
