@@ -149,6 +149,8 @@ export interface LongWait {
 /** A histogram of durations of one kind of call in one thread. */
 export interface DurationSink {
   add(dur: number): void;
+  /** `n` calls of `dur` each (a coalesced run of polls). */
+  addMany(dur: number, n: number): void;
   errors: number;
 }
 

@@ -6,6 +6,7 @@
 import { SYSCALLS, type IoModelName, type SysName } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import { NO_FLOWS, type FlowEnd } from '../export/model';
+import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
 import { shownArgs } from '../model/labels';
 import { Flag } from '../store/flags';
@@ -121,7 +122,8 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
     }
     if (ctx.anyInProgress()) ctx.inProgress(callKey(e), null);
     const d = ctx.entry(e.pid, e.tid, e.name, e.model);
-    d.add(e.dur);
+    // a coalesced run of empty polls: each of its calls
+    d.addMany(perCallNs(e), callsOf(e));
     if (e.error) d.errors++;
     if (info && (info.class === 'wait' || info.class === 'blocking') && ctx.longEnough(e.dur)) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
