@@ -13,6 +13,8 @@ import { exportTrace } from '../commands/export';
 import { formatEventLine } from '../format/line';
 import type { TraceEvent } from '../model/events';
 import { ReportBuilder } from '../report/aggregate';
+import { stalls } from '../store/analysis';
+import { TraceStore } from '../store/traceStore';
 import { checkPerfetto } from '../testing/perfettoCheck';
 import { PID, StreamBuilder } from '../testing/synthetic';
 import { TracePipeline } from '../trace/pipeline';
@@ -58,6 +60,17 @@ describe('coalesced runs of empty polls', () => {
     assert.equal(stats.count, 1251);
     assert.equal(stats.total, 50 * MS + 80 * MS + 10 * US);
     assert.equal(stats.max, 200 * US, 'the longest call: 250 calls in 50 ms');
+  });
+
+  it('are neither among the longest waits nor stalls: a run is many short calls, not one long wait', () => {
+    const r = new ReportBuilder();
+    const store = new TraceStore(() => 'spin');
+    for (const e of eventsOf(runs().bytes())) {
+      r.add(e);
+      store.add(e);
+    }
+    assert.deepEqual(r.longestWaits().map((w) => w.dur), [10 * US], 'only the poll that found something');
+    assert.deepEqual(stalls(store, 1 * US).map((id) => store.end.get(id) - store.start.get(id)), [10 * US]);
   });
 
   it('a run shown unfinished while it lasted is counted once, as its final record says', () => {

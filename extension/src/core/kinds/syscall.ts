@@ -49,7 +49,8 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
     const key = callKey(e);
-    const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
+    // a coalesced run of empty polls spans many short calls: no wait of its length (not a stall)
+    const cls = callsOf(e) > 1 ? 0 : info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
@@ -125,7 +126,8 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
     // a coalesced run of empty polls: each of its calls
     d.addMany(perCallNs(e), callsOf(e));
     if (e.error) d.errors++;
-    if (info && (info.class === 'wait' || info.class === 'blocking') && ctx.longEnough(e.dur)) {
+    // a coalesced run is many short calls back to back, not one long wait
+    if (info && (info.class === 'wait' || info.class === 'blocking') && callsOf(e) === 1 && ctx.longEnough(e.dur)) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
     }
   },
