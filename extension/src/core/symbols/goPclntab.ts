@@ -1,0 +1,145 @@
+/**
+ * Function names and source lines of Go binaries from their `.gopclntab`, the table the Go runtime
+ * itself reads for its tracebacks: every Go binary has it, stripped ones (`-ldflags=-s -w`)
+ * included, and its lines are right where libdw finds none (elfutils 0.188 reads Go 1.19's
+ * DWARF, compressed or not, without a single line). The layout is Go's own (runtime/symtab.go,
+ * debug/gosym), of Go 1.18 and later: a header (pcHeader), a function table of (entry, _func)
+ * offsets sorted by entry, and per function varint-coded pc → value tables for its file and line.
+ * No maintained library reads it for us (Go's debug/gosym is Go; the C and Python readers are
+ * disassembler plug-ins), hence this one. Older layouts (Go 1.2–1.17) give null: their frames keep
+ * what libdw says.
+ */
+import { elfLoad, elfSections, vaddrOf } from './elfLoad';
+
+/** What the table says of a pc: the function it is in, and the file and line of its instruction. */
+export interface GoLine {
+  readonly function: string;
+  /** The source file of the instruction (of the innermost inlined call, as `go tool addr2line` says). */
+  readonly file: string | null;
+  readonly line: number | null;
+}
+
+/** The header's magic per layout: Go 1.18–1.19, and 1.20 on (whose _func has a start line). */
+const MAGIC_118 = 0xfffffff0;
+const MAGIC_120 = 0xfffffff1;
+/** The _func fields the lookups read, as byte offsets. */
+const FUNC_NAMEOFF = 4;
+const FUNC_PCFILE = 20;
+const FUNC_PCLN = 24;
+const FUNC_CUOFFSET = 32;
+/** A table entry that names no file. */
+const NO_FILE = 0xffffffff;
+
+/** One Go binary's table, read once (StackResolver keeps one per module). */
+export class GoPclntab {
+  private readonly names = new Map<number, string>();
+
+  private constructor(
+    private readonly tab: Buffer,
+    private readonly quantum: number,
+    private readonly nfunc: number,
+    private readonly textStart: number,
+    private readonly funcnames: number,
+    private readonly cutab: number,
+    private readonly filetab: number,
+    private readonly pctab: number,
+    private readonly functab: number,
+    /** The image address of a file offset (the resolver has offsets). */
+    readonly vaddrOf: (offset: number) => number | null,
+  ) {}
+
+  /**
+   * The table of the Go binary at `path`; null when it has none (not Go), an older layout, or one
+   * that does not hold together.
+   */
+  static read(path: string): GoPclntab | null {
+    const sections = elfSections(path, ['.gopclntab', '.text'], ['.gopclntab']);
+    const tab = sections?.get('.gopclntab')?.data;
+    const load = elfLoad(path);
+    if (!tab || tab.length < 72 || !load) return null;
+    const magic = tab.readUInt32LE(0);
+    if ((magic !== MAGIC_118 && magic !== MAGIC_120) || tab[7] !== 8) return null;
+    const word = (i: number): number => Number(tab.readBigUInt64LE(8 + 8 * i));
+    const nfunc = word(0);
+    // a position-independent binary has its text start filled in by a relocation at load: 0 in the file
+    const textStart = word(2) || (sections?.get('.text')?.addr ?? 0);
+    const [funcnames, cutab, filetab, pctab, functab] = [word(3), word(4), word(5), word(6), word(7)];
+    if (!textStart || [funcnames, cutab, filetab, pctab, functab].some((o) => o >= tab.length) || functab + 8 * (nfunc + 1) > tab.length) return null;
+    return new GoPclntab(tab, tab[6], nfunc, textStart, funcnames, cutab, filetab, pctab, functab, (offset) => vaddrOf(load, offset));
+  }
+
+  /** The function, file and line of the instruction at image address `pc`; null outside the table's functions. */
+  lookup(pc: number): GoLine | null {
+    const off = pc - this.textStart;
+    if (off < 0) return null;
+    const tab = this.tab;
+    // the last function whose entry is at or below pc (the table ends with an entry past the last)
+    let lo = 0;
+    let hi = this.nfunc;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (tab.readUInt32LE(this.functab + 8 * mid) <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    if (lo >= this.nfunc || off >= tab.readUInt32LE(this.functab + 8 * (lo + 1))) return null;
+    const entry = tab.readUInt32LE(this.functab + 8 * lo);
+    const fn = this.functab + tab.readUInt32LE(this.functab + 8 * lo + 4);
+    if (fn + 40 > tab.length) return null;
+    const name = this.name(tab.readInt32LE(fn + FUNC_NAMEOFF));
+    const fileno = this.value(tab.readUInt32LE(fn + FUNC_PCFILE), entry, off);
+    const line = this.value(tab.readUInt32LE(fn + FUNC_PCLN), entry, off);
+    let file: string | null = null;
+    const cu = tab.readUInt32LE(fn + FUNC_CUOFFSET);
+    if (fileno !== null && fileno >= 0 && cu !== NO_FILE) {
+      const at = this.cutab + 4 * (cu + fileno);
+      const fileOff = at + 4 <= tab.length ? tab.readUInt32LE(at) : NO_FILE;
+      if (fileOff !== NO_FILE) file = this.string(this.filetab + fileOff);
+    }
+    return { function: name, file, line: line !== null && line > 0 ? line : null };
+  }
+
+  private name(nameoff: number): string {
+    let s = this.names.get(nameoff);
+    if (s === undefined) {
+      s = this.string(this.funcnames + nameoff);
+      this.names.set(nameoff, s);
+    }
+    return s;
+  }
+
+  private string(at: number): string {
+    const end = this.tab.indexOf(0, at);
+    return this.tab.toString('utf8', at, end < 0 ? this.tab.length : end);
+  }
+
+  /**
+   * The value a pc-value table gives at `target` (offsets from the text start): pairs of a
+   * zig-zag varint value delta and a varint pc delta (in quanta), starting from -1 at the entry,
+   * each value holding up to its pc; null when the table has none for it.
+   */
+  private value(table: number, entry: number, target: number): number | null {
+    if (!table) return null;
+    const tab = this.tab;
+    let p = this.pctab + table;
+    let pc = entry;
+    let val = -1;
+    const uvarint = (): number | null => {
+      let v = 0;
+      for (let shift = 0; shift < 35 && p < tab.length; shift += 7) {
+        const b = tab[p++];
+        v += (b & 0x7f) * 2 ** shift;
+        if (!(b & 0x80)) return v;
+      }
+      return null;
+    };
+    for (let first = true; ; first = false) {
+      const delta = uvarint();
+      if (delta === null || (delta === 0 && !first)) return null;
+      val += delta % 2 ? -(delta + 1) / 2 : delta / 2;
+      const step = uvarint();
+      if (step === null) return null;
+      pc += step * this.quantum;
+      if (target < pc) return val;
+    }
+  }
+}
