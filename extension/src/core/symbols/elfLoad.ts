@@ -119,7 +119,7 @@ export function elfSections(path: string, names: readonly string[], withData: re
       const end = strings.indexOf(0, sh.name);
       const name = strings.toString('latin1', sh.name, end < 0 ? strings.length : end);
       if (!names.includes(name) || found.has(name)) continue;
-      let data = Buffer.alloc(0);
+      let data: Buffer = Buffer.alloc(0);
       if (withData.includes(name) && sh.type !== SHT_NOBITS) {
         const bytes = sh.size < MAX_SECTION ? read(fd, sh.offset, sh.size) : null;
         if (!bytes) return null;
