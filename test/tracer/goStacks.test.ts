@@ -104,6 +104,20 @@ describe('Go binaries', function () {
       assert.deepEqual(differ.slice(0, 10).map((pc) => `0x${pc.toString(16)}: ${JSON.stringify(whole.lookup(pc))} / ${JSON.stringify(stripped.lookup(pc))}`), []);
     });
 
+    it('says where Go ends its stacks: a goroutine\'s or thread\'s first frame, a switch of stacks', () => {
+      requireGoFixture();
+      const table = GoPclntab.read(BINARY);
+      assert.ok(table, 'the fixture has a .gopclntab of a layout the reader knows');
+      const entry = new Map(textSymbols(BINARY).map((s) => [s.name.replace(/\.abi0$/, ''), s.addr]));
+      const ends = Object.fromEntries(['runtime.goexit', 'runtime.mstart', 'runtime.mcall', 'runtime.systemstack', 'main.blockRead', 'runtime.park_m'].map((name) => {
+        const pc = entry.get(name);
+        return [name, pc === undefined ? 'not in the binary' : table.lookup(pc + 1)?.outermost];
+      }));
+      assert.deepEqual(ends, {
+        'runtime.goexit': 'first', 'runtime.mstart': 'first', 'runtime.mcall': 'switch', 'runtime.systemstack': 'switch', 'main.blockRead': null, 'runtime.park_m': null,
+      });
+    });
+
     it('gives null for a binary that is not Go', () => {
       assert.equal(GoPclntab.read(process.execPath), null);
       assert.equal(GoPclntab.read(SOURCE), null);

@@ -17,6 +17,13 @@ export interface GoLine {
   /** The source file of the instruction (of the innermost inlined call, as `go tool addr2line` says). */
   readonly file: string | null;
   readonly line: number | null;
+  /**
+   * Go's own tracebacks end at this function: 'first', the first frame of a goroutine or thread
+   * (goexit, mstart, rt0_go: TOPFRAME); 'switch', one that moves the stack pointer to another
+   * stack (mcall, systemstack, morestack: SPWRITE), beyond which a frame-pointer walk finds no
+   * caller; null for the others.
+   */
+  readonly outermost: 'first' | 'switch' | null;
 }
 
 /** The header's magic per layout: Go 1.18–1.19, and 1.20 on (whose _func has a start line). */
@@ -27,6 +34,12 @@ const FUNC_NAMEOFF = 4;
 const FUNC_PCFILE = 20;
 const FUNC_PCLN = 24;
 const FUNC_CUOFFSET = 32;
+/** The _func's flag byte: after funcID; Go 1.20 put a start line before both. */
+const FUNC_FLAG_118 = 37;
+const FUNC_FLAG_120 = 41;
+/** funcFlag_TOPFRAME and funcFlag_SPWRITE (runtime/symtab.go). */
+const FLAG_TOPFRAME = 1;
+const FLAG_SPWRITE = 2;
 /** A table entry that names no file. */
 const NO_FILE = 0xffffffff;
 
@@ -37,6 +50,8 @@ export class GoPclntab {
   private constructor(
     private readonly tab: Buffer,
     private readonly quantum: number,
+    /** Where a _func keeps its flags. */
+    private readonly flagAt: number,
     private readonly nfunc: number,
     private readonly textStart: number,
     private readonly funcnames: number,
@@ -65,7 +80,7 @@ export class GoPclntab {
     const textStart = word(2) || (sections?.get('.text')?.addr ?? 0);
     const [funcnames, cutab, filetab, pctab, functab] = [word(3), word(4), word(5), word(6), word(7)];
     if (!textStart || [funcnames, cutab, filetab, pctab, functab].some((o) => o >= tab.length) || functab + 8 * (nfunc + 1) > tab.length) return null;
-    return new GoPclntab(tab, tab[6], nfunc, textStart, funcnames, cutab, filetab, pctab, functab, (offset) => vaddrOf(load, offset));
+    return new GoPclntab(tab, tab[6], magic === MAGIC_120 ? FUNC_FLAG_120 : FUNC_FLAG_118, nfunc, textStart, funcnames, cutab, filetab, pctab, functab, (offset) => vaddrOf(load, offset));
   }
 
   /** The function, file and line of the instruction at image address `pc`; null outside the table's functions. */
@@ -84,7 +99,7 @@ export class GoPclntab {
     if (lo >= this.nfunc || off >= tab.readUInt32LE(this.functab + 8 * (lo + 1))) return null;
     const entry = tab.readUInt32LE(this.functab + 8 * lo);
     const fn = this.functab + tab.readUInt32LE(this.functab + 8 * lo + 4);
-    if (fn + 40 > tab.length) return null;
+    if (fn + 44 > tab.length) return null;
     const name = this.name(tab.readInt32LE(fn + FUNC_NAMEOFF));
     const fileno = this.value(tab.readUInt32LE(fn + FUNC_PCFILE), entry, off);
     const line = this.value(tab.readUInt32LE(fn + FUNC_PCLN), entry, off);
@@ -95,7 +110,9 @@ export class GoPclntab {
       const fileOff = at + 4 <= tab.length ? tab.readUInt32LE(at) : NO_FILE;
       if (fileOff !== NO_FILE) file = this.string(this.filetab + fileOff);
     }
-    return { function: name, file, line: line !== null && line > 0 ? line : null };
+    const flag = tab[fn + this.flagAt];
+    const outermost = flag & FLAG_TOPFRAME ? 'first' : flag & FLAG_SPWRITE ? 'switch' : null;
+    return { function: name, file, line: line !== null && line > 0 ? line : null, outermost };
   }
 
   private name(nameoff: number): string {

@@ -444,7 +444,22 @@ export class StackResolver {
         });
       }
     });
+    // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
+    // switch of stacks), whatever the walk made of the frames beyond
+    if (end !== 'complete' && this.goOutermost(info, addrs)) return { frames, truncated: false, end: 'complete', why: null };
     return { frames, truncated: end !== null && end !== 'complete', end, why };
+  }
+
+  /** Go's traceback would end this stack: one of its frames is a Go top frame, or its last one switches stacks (GoLine.outermost). */
+  private goOutermost(info: StackInfo, addrs: readonly bigint[]): boolean {
+    return addrs.some((addr, index) => {
+      const m = this.trace.maps.find(info.pid, addr, info.gen);
+      const table = m && !m.anonymous && !m.vdso ? this.goTable(this.module(m)) : null;
+      const pc = table?.vaddrOf(fileOffset(m as MemoryMap, addr) - (index === 0 ? 0 : 1));
+      const fn = pc != null ? table?.lookup(pc) : null;
+      // SPWRITE functions end a stack only as its last frame; TOPFRAME ones wherever they are
+      return fn?.outermost === 'first' || (fn?.outermost === 'switch' && index === addrs.length - 1);
+    });
   }
 
   /** The module's Go table, read once; null when it is no Go binary (or one too old to read). */
