@@ -54,13 +54,18 @@ async function checkGoReads(rec: Recording): Promise<void> {
   const seen = rec.events.filter((e) => e.name === 'read').map((e) => `${((e.dur ?? 0) / 1e6).toFixed(1)} ms ${String(e.args.path ?? '')}`).join(', ');
   assert.equal(reads.length, 3, `three blocking reads of the FIFO; the reads: ${seen}\n${rec.stderr}`);
   for (const e of reads) {
-    const frames = e.stack.map((f) => `${f.addr} ${f.function ?? '?'} ${f.file ?? f.module ?? ''}${f.line ? `:${f.line}` : ''}`).join('\n        ');
+    const frames = e.stack.map((f) => `${f.addr} ${f.function ?? '?'} ${f.file ?? f.module ?? ''}${f.line ? `:${f.line}` : ''}${f.inlined ? ' (inlined)' : ''}`).join('\n        ');
     const user = e.stack.filter((f) => f.function === 'main.blockRead');
     assert.equal(user.length, 1, `main.blockRead once in the read's stack:\n        ${frames}`);
     assert.equal(`${user[0].file}:${user[0].line}`, `${SOURCE}:${READ_LINE}`, `main.blockRead at the marked read:\n        ${frames}`);
     assert.ok(e.stack.some((f) => f.function === 'internal/poll.(*FD).Read' && f.file?.endsWith('.go') && f.line), `the standard library's frames have lines too:\n        ${frames}`);
-    const addrs = e.stack.map((f) => f.addr);
+    const addrs = e.stack.filter((f) => !f.inlined).map((f) => f.addr);
     assert.equal(new Set(addrs).size, addrs.length, `no frame twice:\n        ${frames}`);
+    // the calls the compiler inlined are frames of their own, as gdb shows them (os.(*File).read into os.(*File).Read)
+    const names = e.stack.map((f) => f.function);
+    const calls = ['syscall.read', 'internal/poll.(*FD).Read', 'os.(*File).read', 'os.(*File).Read', 'main.blockRead', 'main.run.func1', 'runtime.goexit'];
+    assert.deepEqual(names.filter((n) => n !== null && calls.includes(n)), calls, `every call from the goroutine's start to the read, in order:\n        ${frames}`);
+    assert.ok(e.stack.some((f) => f.inlined && f.function === 'os.(*File).read' && f.file?.endsWith('/os/file_posix.go')), `the inlined os.(*File).read is a frame:\n        ${frames}`);
     assert.equal(e.stack[e.stack.length - 1].function, 'runtime.goexit', `the stack reaches the goroutine's first frame (it ends ${e.stack_end ?? '?'}: ${e.stack_end_detail ?? ''}):\n        ${frames}`);
     assert.equal(e.stack_end, 'complete', `the stack says it is whole:\n        ${frames}`);
     const where = userFrame({ truncated: false, frames: e.stack.map((x) => ({ ...x, addr: BigInt(x.addr), problem: null })) });
@@ -100,8 +105,11 @@ describe('Go binaries', function () {
       const stripped = GoPclntab.read(STRIPPED);
       assert.ok(whole && stripped, 'both builds have a .gopclntab the reader knows');
       const pcs = textSymbols(BINARY).map((s) => s.addr + (s.size >> 1));
-      const differ = pcs.filter((pc) => JSON.stringify(whole.lookup(pc)) !== JSON.stringify(stripped.lookup(pc)));
-      assert.deepEqual(differ.slice(0, 10).map((pc) => `0x${pc.toString(16)}: ${JSON.stringify(whole.lookup(pc))} / ${JSON.stringify(stripped.lookup(pc))}`), []);
+      // the inline chains too: the stripped build's come through the runtime's moduledata alone
+      const differ = pcs.filter((pc) => JSON.stringify(whole.frames(pc)) !== JSON.stringify(stripped.frames(pc)));
+      assert.deepEqual(differ.slice(0, 10).map((pc) => `0x${pc.toString(16)}: ${JSON.stringify(whole.frames(pc))} / ${JSON.stringify(stripped.frames(pc))}`), []);
+      const inlined = pcs.filter((pc) => (stripped.frames(pc)?.length ?? 0) > 1).length;
+      assert.ok(inlined > 50, `the compiler inlined calls at many of the pcs (${inlined} of ${pcs.length})`);
     });
 
     it('says where Go ends its stacks: a goroutine\'s or thread\'s first frame, a switch of stacks', () => {

@@ -472,12 +472,12 @@ export class StackResolver {
     return table;
   }
 
-  /** The function and line of file offset `off` in a Go binary, from its table; null when it is not one or the table has no function there. */
+  /** The frames (inlined calls first) of file offset `off` in a Go binary, from its table; null when it is not one or the table has no function there. */
   private goFrames(mod: ModuleState, off: number): ResolvedFrame[] | null {
     const table = this.goTable(mod);
     const pc = table?.vaddrOf(off);
-    const found = pc != null ? table?.lookup(pc) : null;
-    return found ? [{ function: found.function, file: found.file, line: found.line, column: null, inlined: false }] : null;
+    const found = pc != null ? table?.frames(pc) : null;
+    return found ? found.map((f) => ({ function: f.function, file: f.file, line: f.line, column: null, inlined: f.inlined })) : null;
   }
 
   /** The process's perf map names a function at addr (JIT code). */
