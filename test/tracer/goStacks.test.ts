@@ -7,7 +7,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoPclntab } from '../../extension/src/core/symbols/goPclntab';
 import { userFrame } from '../../extension/src/core/symbols/userFrame';
@@ -124,6 +125,32 @@ describe('Go binaries', function () {
       assert.deepEqual(ends, {
         'runtime.goexit': 'first', 'runtime.mstart': 'first', 'runtime.mcall': 'switch', 'runtime.systemstack': 'switch', 'main.blockRead': null, 'runtime.park_m': null,
       });
+    });
+
+    it('never throws on a damaged table (it is untrusted input): it answers or gives null', () => {
+      requireGoFixture();
+      const bytes = readFileSync(BINARY);
+      const at = bytes.indexOf(Buffer.from([0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8]));
+      assert.ok(at > 0, 'the fixture\'s .gopclntab header is in the file');
+      const pcs = textSymbols(BINARY).map((s) => s.addr + (s.size >> 1));
+      const dir = mkdtempSync(join(tmpdir(), 'iolens-go-'));
+      let seed = 12345;
+      const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+      try {
+        let answered = 0;
+        for (let round = 0; round < 20; round++) {
+          const damaged = Buffer.from(bytes);
+          // a few bytes of the header, the function table and the pc tables
+          for (let i = 0; i < 64; i++) damaged[at + (i < 8 ? 8 + random(64) : random(0x60000))] = random(256);
+          const path = join(dir, `damaged-${round}`);
+          writeFileSync(path, damaged);
+          const table = GoPclntab.read(path);
+          for (const pc of pcs) if (table?.frames(pc)) answered++;
+        }
+        process.stderr.write(`      ${answered} lookups of ${20 * pcs.length} answered on damaged tables\n`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('gives null for a binary that is not Go', () => {
