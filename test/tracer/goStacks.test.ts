@@ -72,6 +72,12 @@ async function checkGoReads(rec: Recording): Promise<void> {
     const where = userFrame({ truncated: false, frames: e.stack.map((x) => ({ ...x, addr: BigInt(x.addr), problem: null })) });
     assert.equal(where?.function, 'main.blockRead', `the read's location is main.blockRead, not ${where?.function ?? 'nothing'}:\n        ${frames}`);
   }
+  // the scheduler's waits in the netpoller run on a thread's system stack, entered by mcall (or
+  // from the thread's start, mstart): Go's tracebacks end there, and so do these stacks, whole
+  const polls = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'epoll_pwait' && e.stack.length);
+  const cut = polls.filter((e) => e.stack_end !== 'complete').map((e) => `${e.stack_end ?? '?'} ${e.stack_end_detail ?? ''}: ${e.stack.map((f) => f.function ?? '?').join(' <- ')}`);
+  assert.ok(polls.length > 0, 'the runtime waited in epoll_pwait (its netpoller) while the reads blocked');
+  assert.deepEqual(cut, [], `every epoll_pwait stack is whole (${polls.length} of them)`);
 }
 
 describe('Go binaries', function () {
