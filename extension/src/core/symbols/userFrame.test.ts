@@ -31,6 +31,14 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('internal/poll.(*FD).Read', '/usr/lib/go/src/internal/poll/fd_unix.go', 160, '/srv/app/gosrv')), 'runtime');
     assert.equal(frameOwner(frame('syscall.Syscall', 'syscall.go', 1, '/srv/app/gosrv')), 'runtime');
     assert.equal(frameOwner(frame('main.handle', '/srv/app/main.go', 30, '/srv/app/gosrv')), 'user');
+    // the runtime's own packages, and positions inlined from the standard library (file from .gopclntab)
+    assert.equal(frameOwner(frame('runtime/internal/syscall.Syscall6', '/usr/lib/go-1.19/src/runtime/internal/syscall/asm_linux_amd64.s', 36, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('encoding/json.(*decodeState).object', '/usr/local/go/src/encoding/json/decode.go', 640, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('golang.org/x/net/http2.(*Framer).ReadFrame', '/usr/local/go/src/vendor/golang.org/x/net/http2/frame.go', 1, '/srv/app/gosrv')), 'runtime');
+    // a module's packages are the program's, in a GOPATH too
+    assert.equal(frameOwner(frame('github.com/acme/store.(*DB).Get', '/home/u/go/src/github.com/acme/store/db.go', 12, '/srv/app/gosrv')), 'user');
+    assert.equal(frameOwner(frame('example.com/app/store.Get', '/home/u/app/store/db.go', 12, '/srv/app/gosrv')), 'user');
+    assert.equal(frameOwner(frame('main.blockRead', '/home/u/src/app/main.go', 31, '/srv/app/gosrv')), 'user');
     assert.equal(frameOwner(frame('ngx_unix_recv', 'src/os/unix/ngx_recv.c', 20, '/usr/sbin/nginx')), 'user');
   });
 
