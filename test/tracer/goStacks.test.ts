@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { analyzeTraceFile } from '../../extension/src/core/commands/report';
 import { GoPclntab } from '../../extension/src/core/symbols/goPclntab';
 import { userFrame } from '../../extension/src/core/symbols/userFrame';
 import { BACKENDS, cleanup, FIXTURES, fixture, recordAttachCommand, recordLaunch, requireBackend, traceEvents, type JsonEvent, type Recording } from './harness';
@@ -78,6 +79,12 @@ async function checkGoReads(rec: Recording): Promise<void> {
   const cut = polls.filter((e) => e.stack_end !== 'complete').map((e) => `${e.stack_end ?? '?'} ${e.stack_end_detail ?? ''}: ${e.stack.map((f) => f.function ?? '?').join(' <- ')}`);
   assert.ok(polls.length > 0, 'the runtime waited in epoll_pwait (its netpoller) while the reads blocked');
   assert.deepEqual(cut, [], `every epoll_pwait stack is whole (${polls.length} of them)`);
+  // the diagnosis knows the program by its Go symbol table: its threads are the runtime's, no loop of its own
+  const { analysis } = await analyzeTraceFile(rec.traceFile, { symbolPath: [] });
+  const verdicts = analysis.processes.map((p) => `${p.pid}: ${p.verdict}`).join('; ');
+  assert.ok(analysis.processes.some((p) => p.verdict.startsWith('Go runtime')), `the process's verdict names the Go runtime: ${verdicts}`);
+  const loopRules = analysis.findings.filter((f) => f.rule === 'loop-blocked' || f.rule === 'busy-poll').map((f) => f.title);
+  assert.deepEqual(loopRules, [], 'no finding about a loop of the program\'s own');
 }
 
 describe('Go binaries', function () {

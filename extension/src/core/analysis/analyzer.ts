@@ -14,6 +14,7 @@ import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
+import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -455,11 +456,14 @@ export class TraceAnalyzer {
   result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
     const inputs = this.inputs();
-    const threads = classifyThreads(ctx, inputs);
-    const processes = processVerdicts(ctx, inputs, threads, (pid) => {
+    // a Go program's threads are its runtime's: they wait in the netpoller, and a goroutine's
+    // blocking call parks only that goroutine — no loop of the program's own to block or spin
+    const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
+    const threads = goRuntimeThreads(classifyThreads(ctx, inputs), goPids);
+    const processes = goRuntimeVerdicts(processVerdicts(ctx, inputs, threads, (pid) => {
       const p = this.source.processes.find(pid);
       return p?.name || ctx.threadName(pid, pid);
-    });
+    }), goPids);
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace);
     const findings: RawFinding[] = [
@@ -475,7 +479,7 @@ export class TraceAnalyzer {
       ...this.lost.findings(ctx, this.events),
       ...this.timeouts.findings(ctx),
       ...this.herd.findings(ctx, sites),
-    ].sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
+    ].filter((f) => !(goPids.has(f.pid) && GO_RUNTIME_RULES.has(f.rule))).sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,
       count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,

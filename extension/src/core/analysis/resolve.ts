@@ -10,6 +10,8 @@ import type { Finding, RawFinding, Where } from './types';
 /** Anything that resolves stack ids (the StackResolver). */
 export interface StackSource {
   resolve(stackId: bigint): ResolvedStack | undefined;
+  /** The process runs a Go binary (its executable has a Go symbol table), when the symbols can tell. */
+  goProcess?(pid: number): boolean;
 }
 
 /** The call to change for a stack, null when it has no frame of the user's code. */
@@ -37,10 +39,15 @@ export interface SiteKeys {
    * libc.so.6"); null when it reaches the program's code or is not known.
    */
   unreached(stackId: bigint): string | null;
+  /**
+   * The process runs a Go binary: its threads are the Go scheduler's, which park a goroutine whose
+   * call blocks and run others, and wait in the runtime's netpoller — no event loop of the program's.
+   */
+  goRuntime(pid: number): boolean;
 }
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
 export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
@@ -65,7 +72,13 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     }
     return s;
   };
-  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached };
+  const go = new Map<number, boolean>();
+  const goRuntime = (pid: number): boolean => {
+    let g = go.get(pid);
+    if (g === undefined) go.set(pid, (g = stacks.goProcess?.(pid) ?? false));
+    return g;
+  };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime };
 }
 
 /** A key for the line a stack's call is at: stacks with the same key are one call site. */

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+import { BY_STACK_ID } from './resolve';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -29,6 +30,24 @@ function loopTrace(): StreamBuilder {
 
 describe('findings on synthetic traces', () => {
   describe('loop-blocked', () => {
+    it('is not raised on a Go program: its threads are the runtime\'s, whose blocking calls park one goroutine', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 4; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('read', { ts: t, dur: 20 * MS, ret: 1, fd: 5, stackId: 2n });
+        t += 20 * MS + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const a = analyze(b);
+      assert.equal(a.of('loop-blocked').length, 1, 'the same trace of a C program has its finding');
+      const go = a.analyzer.result({ ...BY_STACK_ID, goRuntime: () => true });
+      assert.deepEqual(go.findings.map((f) => f.rule), [], 'no loop of the program\'s own in a Go program');
+      assert.match(go.processes[0]?.verdict ?? '', /^Go runtime, goroutines over its netpoller: epoll loop on 1 thread/);
+      assert.match(go.threads.find((x) => x.model === 'multiplexing')?.evidence ?? '', /Go runtime's netpoller/);
+    });
+
     it('names the blocking read inside the loop, its line, its numbers and its events', () => {
       const b = loopTrace();
       let t = 1 * MS;

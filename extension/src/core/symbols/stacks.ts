@@ -124,7 +124,7 @@ export class StackResolver {
   readonly substitutions = new Map<string, { file: string; verified: boolean }>();
 
   constructor(
-    private readonly trace: Pick<TraceAssembler, 'stacks' | 'maps' | 'symbols'>,
+    private readonly trace: Pick<TraceAssembler, 'stacks' | 'maps' | 'symbols'> & Partial<Pick<TraceAssembler, 'processes'>>,
     private readonly symbolizer: NativeSymbolizer | null,
     /** Why there is no symbolizer (shown on frames it would have resolved). */
     private readonly symbolizerError: string | null = null,
@@ -460,6 +460,13 @@ export class StackResolver {
       // SPWRITE functions end a stack only as its last frame; TOPFRAME ones wherever they are
       return fn?.outermost === 'first' || (fn?.outermost === 'switch' && index === addrs.length - 1);
     });
+  }
+
+  /** The process's executable is a Go binary (it has a Go symbol table iolens can read). */
+  goProcess(pid: number): boolean {
+    const exe = this.trace.processes?.find(pid)?.exe;
+    const m = this.trace.maps.list(pid).find((x) => !x.anonymous && !x.vdso && (exe ? x.path === exe : true));
+    return m !== undefined && this.goTable(this.module(m)) !== null;
   }
 
   /** The module's Go table, read once; null when it is no Go binary (or one too old to read). */

@@ -1,0 +1,26 @@
+/**
+ * A Go program as the analysis sees it: its threads are the Go scheduler's (Ms). They wait in the
+ * runtime's netpoller (epoll_pwait) and sleep in its scheduler (sysmon, spinning Ms), and a
+ * goroutine's blocking call parks only that goroutine while the others run on other threads. So
+ * what would be an event loop blocked or spinning in a C program is the runtime at work there: no
+ * line of the program's to change. The threads keep their models; the evidence and the process's
+ * verdict say it is the Go runtime, and the rules about a loop of the program's own do not apply.
+ */
+import type { ProcessVerdict, RuleId, ThreadVerdict } from './types';
+
+/** Rules about an event loop of the program's own, which a Go program's runtime threads are not. */
+export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll']);
+
+/** The threads' verdicts, a Go program's waits in the netpoller said to be its runtime's. */
+export function goRuntimeThreads(threads: readonly ThreadVerdict[], goPids: ReadonlySet<number>): ThreadVerdict[] {
+  return threads.map((t) =>
+    goPids.has(t.pid) && t.model === 'multiplexing'
+      ? { ...t, evidence: `the Go runtime's netpoller and scheduler (a goroutine's blocking call parks only that goroutine): ${t.evidence}` }
+      : t,
+  );
+}
+
+/** The processes' verdicts, a Go program's said to be the Go runtime's. */
+export function goRuntimeVerdicts(processes: readonly ProcessVerdict[], goPids: ReadonlySet<number>): ProcessVerdict[] {
+  return processes.map((p) => (goPids.has(p.pid) ? { ...p, verdict: `Go runtime, goroutines over its netpoller: ${p.verdict}` } : p));
+}
