@@ -13,8 +13,12 @@ export function longer(a: number, la: number, b: number, lb: number): boolean {
   return lb > la || (lb === la && b < a);
 }
 
-/** A span's name id (16 bits) and style (8 bits) in one number, as buckets keep them beside its id. */
+/** Name ids a look holds (24 bits). */
+const MAX_LOOK_NAME = 2 ** 24;
+
+/** A span's name id (24 bits) and style (8 bits) in one 32-bit number, as buckets keep them beside its id. */
 export function lookOf(nameId: number, style: number): number {
+  if (nameId >= MAX_LOOK_NAME) throw new RangeError(`a look holds name ids under 2^24, not ${nameId}`);
   return nameId * 256 + style;
 }
 
