@@ -41,7 +41,7 @@ export class Buckets {
 
   constructor(
     /** Bucket size, ns (a power of two). */
-    readonly size: number,
+    public size: number,
     capacity = 16,
   ) {
     this.minStart = new Float64Array(capacity);
@@ -70,6 +70,13 @@ export class Buckets {
     this.count = u32(this.count);
     this.longest = u32(this.longest);
     this.look = u32(this.look);
+  }
+
+  /** Empty it, for buckets of `size` ns, keeping its capacity (buckets reused from query to query). */
+  reset(size: number): void {
+    this.size = size;
+    this.length = 0;
+    this.last = Number.NaN;
   }
 
   /** Drop the spare capacity (a stored summary keeps only what it holds). */

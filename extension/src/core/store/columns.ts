@@ -180,6 +180,65 @@ export class IntColumn {
   }
 }
 
+/** Marks a row of an `EndColumn` whose end is kept aside (or, absent there, an instant's: none). */
+const END_ASIDE = 0xffffffff;
+
+/**
+ * The ends of the events, as lengths from their starts: 4 bytes a row instead of 8. An instant
+ * (no end) reads NaN; a length of 2^32 - 1 ns (4.3 s) or more, or not a whole number of ns, is
+ * kept aside by row with its end.
+ */
+export class EndColumn {
+  private readonly lens = new Column(Uint32Array);
+  private readonly aside = new Map<number, number>();
+
+  constructor(
+    /** The events' starts: a row's start is pushed before its end. */
+    private readonly starts: Column<Float64Array>,
+  ) {}
+
+  get length(): number {
+    return this.lens.length;
+  }
+
+  /** Append an end (NaN: none); returns its index. */
+  push(end: number): number {
+    const i = this.lens.push(0);
+    this.set(i, end);
+    return i;
+  }
+
+  /** The end of row `i`, NaN for none. */
+  get(i: number): number {
+    const len = this.lens.get(i);
+    return len === END_ASIDE ? (this.aside.get(i) ?? Number.NaN) : this.starts.get(i) + len;
+  }
+
+  /** The length of row `i` (end - start), NaN for none. */
+  span(i: number): number {
+    const len = this.lens.get(i);
+    return len === END_ASIDE ? (this.aside.get(i) ?? Number.NaN) - this.starts.get(i) : len;
+  }
+
+  set(i: number, end: number): void {
+    const start = this.starts.get(i);
+    const len = end - start;
+    if (len >= 0 && len < END_ASIDE && Number.isInteger(len) && start + len === end) {
+      this.lens.set(i, len);
+      if (this.aside.size) this.aside.delete(i);
+      return;
+    }
+    this.lens.set(i, END_ASIDE);
+    if (Number.isNaN(end)) this.aside.delete(i);
+    else this.aside.set(i, end);
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    this.lens.trim();
+  }
+}
+
 /** Strings interned to small ids. */
 export class StringTable {
   private readonly ids = new Map<string, number>();

@@ -70,7 +70,7 @@ function baseLevel(store: TraceStore, ids: Uint32Array): number {
 }
 
 function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary {
-  const cols = { start: store.start.view(), end: store.end.view(), name: store.name.view(), style: store.style.view() };
+  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const base = baseLevel(store, ids);
@@ -87,7 +87,7 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
     }
     const lane = lanes[id];
     while (finest.length <= lane) finest.push(new Buckets(2 ** base));
-    finest[lane].add(cols.start[id], cols.end[id], 1, id, cols.end[id] - cols.start[id], lookOf(cols.name[id], cols.style[id]));
+    finest[lane].add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[id]));
   }
   const laneLevels = finest.map((b) => [b]);
   const instants = [firstInstants];
@@ -111,7 +111,7 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
 
 /** Add the events appended since the summary was made (they start no earlier than those in it). */
 function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
-  const cols = { start: store.start.view(), end: store.end.view(), name: store.name.view(), style: store.style.view() };
+  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const levels = s.instants.length;
@@ -124,7 +124,7 @@ function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
     const lane = lanes[id];
     while (s.lanes.length <= lane) s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
     const look = lookOf(cols.name[id], cols.style[id]);
-    for (const b of s.lanes[lane]) b.add(cols.start[id], cols.end[id], 1, id, cols.end[id] - cols.start[id], look);
+    for (const b of s.lanes[lane]) b.add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), look);
   }
   s.upTo = ids.length;
 }

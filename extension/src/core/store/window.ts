@@ -132,10 +132,18 @@ class BlockWriter {
     const n = this.n;
     const styles = new Uint8Array(n);
     const namesOut = new Uint32Array(n);
+    // neighbouring blocks mostly have the same name: look it up once a run
+    let lastName = -1;
+    let lastIndex = 0;
     for (let i = 0; i < n; i++) {
       const look = this.looks[i];
       styles[i] = look & 255;
-      namesOut[i] = names.of(look >>> 8);
+      const name = look >>> 8;
+      if (name !== lastName) {
+        lastName = name;
+        lastIndex = names.of(name);
+      }
+      namesOut[i] = lastIndex;
     }
     return {
       track, times: this.times.slice(0, 2 * n), styles, counts: this.counts.slice(0, n), ids: this.ids.slice(0, n), lanes: this.lanes.slice(0, n), names: namesOut,
@@ -144,6 +152,15 @@ class BlockWriter {
 }
 
 const writer = new BlockWriter();
+/** Per lane, the buckets a walk of the events fills, reused from track to track and window to window. */
+const walkBuckets: Buckets[] = [];
+
+/** The walk's buckets of `lane`, emptied, for buckets of `res` ns. */
+function walkBucketsOf(lane: number, res: number): Buckets {
+  const b = (walkBuckets[lane] ??= new Buckets(res, 1024));
+  b.reset(res);
+  return b;
+}
 
 /**
  * Blocks of a track's lanes: per lane, buckets [lo, hi) of `b` (of the resolution or finer),
@@ -208,7 +225,7 @@ function trackWindow(
 ): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
   const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
@@ -242,7 +259,7 @@ function trackWindow(
         if (start[id] >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes[id]] ??= new Buckets(res)).add(start[id], end[id], 1, id, end[id] - start[id], lookOf(nameIds[id], styles[id]));
+      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start[id], ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
