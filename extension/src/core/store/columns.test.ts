@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { IntColumn, NarrowColumn } from './columns';
+import { Column, EndColumn, IntColumn, NarrowColumn } from './columns';
 
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
@@ -46,5 +46,27 @@ describe('NarrowColumn', () => {
     assert.equal(d.get(0), 300, 'a set wider than the column widens it');
     assert.equal(d.width, 2);
     assert.throws(() => d.push(-1), /NarrowColumn holds integers 0 to 2\^32-1, not -1/);
+  });
+});
+
+describe('EndColumn', () => {
+  it('gives back every end and length: short ones as lengths, long or fractional ones aside, none as NaN', () => {
+    const starts = new Column(Float64Array, 2);
+    const ends = new EndColumn(starts);
+    const rows: [number, number][] = [
+      [1e12, 1e12 + 500], [1e12, Number.NaN], [5, 5 + 2 ** 32 - 2], [5, 5 + 2 ** 32 - 1], [5, 5 + 10 * 2 ** 32], [0.5, 3], [2 ** 52, 2 ** 52 + 7], [10, 4],
+    ];
+    for (const [s, e] of rows) {
+      starts.push(s);
+      ends.push(e);
+    }
+    assert.deepEqual(rows.map((_, i) => ends.get(i)), rows.map(([, e]) => e));
+    assert.deepEqual(rows.map((_, i) => ends.span(i)), rows.map(([s, e]) => e - s));
+    ends.set(4, 6);
+    ends.set(0, Number.NaN);
+    ends.set(1, 1e12 + 2 ** 40);
+    ends.trim();
+    assert.deepEqual([ends.get(4), ends.get(0), ends.get(1)], [6, Number.NaN, 1e12 + 2 ** 40], 'ends replaced: aside by short, short by none, none by aside');
+    assert.equal(ends.length, rows.length);
   });
 });
