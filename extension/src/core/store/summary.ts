@@ -37,19 +37,17 @@ export interface TrackSummary {
 
 const cache = new WeakMap<TraceStore, (TrackSummary | undefined)[]>();
 
-/** Number of non-empty (lane, bucket) pairs at buckets of 2^level ns. */
-function bucketsAt(store: TraceStore, ids: Uint32Array, level: number): number {
+/** Slot of an instant among a track's lanes (0-255). */
+const INSTANT_SLOT = 256;
+
+/** Number of non-empty (slot, bucket) pairs at buckets of 2^level ns, of events in start order. */
+function bucketsAt(starts: Float64Array, slots: Uint16Array, level: number): number {
   const size = 2 ** level;
-  const start = store.start.view();
-  const lanes = store.lane.view();
-  const flags = store.flags.view();
-  // the last bucket of each lane (0-255) and of the instants (256)
-  const last = new Float64Array(257).fill(-1);
+  const last = new Float64Array(INSTANT_SLOT + 1).fill(-1);
   let n = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    const slot = flags[id] & Flag.instant ? 256 : lanes[id];
-    const b = Math.floor(start[id] / size);
+  for (let i = 0; i < starts.length; i++) {
+    const slot = slots[i];
+    const b = Math.floor(starts[i] / size);
     if (b !== last[slot]) {
       last[slot] = b;
       n++;
@@ -58,14 +56,27 @@ function bucketsAt(store: TraceStore, ids: Uint32Array, level: number): number {
   return n;
 }
 
-/** The finest level whose buckets are at most a quarter as many as the events. */
+/**
+ * The finest level whose buckets are at most a quarter as many as the events. The track's starts
+ * and slots are gathered once in start order: the counting passes then read memory in order
+ * instead of a cache miss an event (at 10 M events they were most of the summaries' build).
+ */
 function baseLevel(store: TraceStore, ids: Uint32Array): number {
   const start = store.start.view();
+  const lanes = store.lane.view();
+  const flags = store.flags.view();
+  const starts = new Float64Array(ids.length);
+  const slots = new Uint16Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    starts[i] = start[id];
+    slots[i] = flags[id] & Flag.instant ? INSTANT_SLOT : lanes[id];
+  }
   const target = Math.max(1, ids.length / EVENTS_PER_BUCKET);
-  const spread = start[ids[ids.length - 1]] - start[ids[0]] + 1;
+  const spread = starts[starts.length - 1] - starts[0] + 1;
   let level = Math.max(0, Math.ceil(Math.log2((spread * EVENTS_PER_BUCKET) / ids.length)));
-  while (bucketsAt(store, ids, level) > target) level++;
-  for (let k = 0; k < 4 && level > 0 && bucketsAt(store, ids, level - 1) <= target; k++) level--;
+  while (bucketsAt(starts, slots, level) > target) level++;
+  for (let k = 0; k < 4 && level > 0 && bucketsAt(starts, slots, level - 1) <= target; k++) level--;
   return level;
 }
 
