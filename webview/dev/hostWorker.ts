@@ -158,12 +158,10 @@ function histogram(id: number, scope: 'kind' | 'site'): Histogram {
   const counts = new Array<number>(bounds.length).fill(0);
   let total = 0;
   const name = store.name.get(id);
-  const start = store.start.view();
-  const end = store.end.view();
   const names = store.name.view();
   for (let i = 0; i < names.length; i++) {
-    if (names[i] !== name || Number.isNaN(end[i]) || (scope === 'site' && i % 3 !== id % 3)) continue;
-    const len = end[i] - start[i];
+    const len = store.end.span(i);
+    if (names[i] !== name || Number.isNaN(len) || (scope === 'site' && i % 3 !== id % 3)) continue;
     let b = 0;
     while (b < bounds.length - 1 && len > bounds[b]) b++;
     counts[b]++;

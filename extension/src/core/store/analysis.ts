@@ -27,12 +27,12 @@ export function stalls(store: TraceStore, thresholdNs: number, limit = 500): num
   const out: number[] = [];
   const isStall = stallFilter(store);
   const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   for (let id = 0; id < start.length; id++) {
     if (!isStall(id)) continue;
-    if (end[id] - start[id] >= thresholdNs) out.push(id);
+    if (ends.span(id) >= thresholdNs) out.push(id);
   }
-  out.sort((a, b) => end[b] - start[b] - (end[a] - start[a]));
+  out.sort((a, b) => ends.span(b) - ends.span(a));
   return out.slice(0, limit);
 }
 
@@ -40,11 +40,11 @@ export function stalls(store: TraceStore, thresholdNs: number, limit = 500): num
 export function longestStall(store: TraceStore): number | undefined {
   const isStall = stallFilter(store);
   const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   let best: number | undefined;
   for (let id = 0; id < start.length; id++) {
     if (!isStall(id)) continue;
-    if (best === undefined || end[id] - start[id] > end[best] - start[best]) best = id;
+    if (best === undefined || ends.span(id) > ends.span(best)) best = id;
   }
   return best;
 }
@@ -90,15 +90,14 @@ export function histogram(store: TraceStore, sites: CallSites, id: number, scope
   const name = store.name.get(id);
   const kind = store.kind.get(id);
   const site = scope === 'site' ? sites.of(id) : null;
-  const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   const names = store.name.view();
   const kinds = store.kind.view();
   const durs: number[] = [];
   for (let i = 0; i < names.length; i++) {
-    if (names[i] !== name || kinds[i] !== kind || Number.isNaN(end[i])) continue;
+    if (names[i] !== name || kinds[i] !== kind || Number.isNaN(ends.get(i))) continue;
     if (scope === 'site' && sites.of(i) !== site) continue;
-    durs.push(end[i] - start[i]);
+    durs.push(ends.span(i));
   }
   const bounds = logBounds(durs.reduce((m, d) => Math.max(m, d), 0));
   const counts = new Array<number>(bounds.length).fill(0);

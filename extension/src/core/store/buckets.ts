@@ -1,7 +1,8 @@
 /**
  * Events aggregated by time bucket (a power-of-two number of ns, buckets aligned to multiples of
  * it): per bucket of one lane the number of spans that start in it, their earliest start, their
- * latest end and their longest span (ties: the lowest id). The aggregate is associative, so a
+ * latest end and their longest span (ties: the lowest id), with that span's look (its name and
+ * style, packed by `lookOf`). The aggregate is associative, so a
  * bucket of 4× the size is the aggregate of the 4 buckets it holds: the stored summaries
  * (summary.ts) and a window's reply (window.ts) are both made of these, from events or from
  * finer buckets, with the same result.
@@ -12,9 +13,19 @@ export function longer(a: number, la: number, b: number, lb: number): boolean {
   return lb > la || (lb === la && b < a);
 }
 
+/** Name ids a look holds (24 bits). */
+const MAX_LOOK_NAME = 2 ** 24;
+
+/** A span's name id (24 bits) and style (8 bits) in one 32-bit number, as buckets keep them beside its id. */
+export function lookOf(nameId: number, style: number): number {
+  if (nameId >= MAX_LOOK_NAME) throw new RangeError(`a look holds name ids under 2^24, not ${nameId}`);
+  return nameId * 256 + style;
+}
+
 /**
  * Ascending buckets of one size, struct of arrays; grows as it is appended to. The longest span's
- * length is kept beside its id: reading it from the event columns would cost a cache miss a bucket.
+ * length and look are kept beside its id: reading them from the event columns would cost cache
+ * misses a bucket (a window of 10 M events spent most of its time on them).
  */
 export class Buckets {
   minStart: Float64Array;
@@ -22,13 +33,15 @@ export class Buckets {
   longestLen: Float64Array;
   count: Uint32Array;
   longest: Uint32Array;
+  /** The longest span's look (`lookOf`). */
+  look: Uint32Array;
   length = 0;
   /** The index of the last bucket (its start / size). */
   private last = Number.NaN;
 
   constructor(
     /** Bucket size, ns (a power of two). */
-    readonly size: number,
+    public size: number,
     capacity = 16,
   ) {
     this.minStart = new Float64Array(capacity);
@@ -36,6 +49,7 @@ export class Buckets {
     this.longestLen = new Float64Array(capacity);
     this.count = new Uint32Array(capacity);
     this.longest = new Uint32Array(capacity);
+    this.look = new Uint32Array(capacity);
   }
 
   private resize(capacity: number): void {
@@ -55,6 +69,14 @@ export class Buckets {
     this.longestLen = f64(this.longestLen);
     this.count = u32(this.count);
     this.longest = u32(this.longest);
+    this.look = u32(this.look);
+  }
+
+  /** Empty it, for buckets of `size` ns, keeping its capacity (buckets reused from query to query). */
+  reset(size: number): void {
+    this.size = size;
+    this.length = 0;
+    this.last = Number.NaN;
   }
 
   /** Drop the spare capacity (a stored summary keeps only what it holds). */
@@ -63,11 +85,11 @@ export class Buckets {
   }
 
   /**
-   * Add an aggregate (one span: count 1, itself the longest) whose earliest start is `minStart`:
+   * Add an aggregate (one span: count 1, itself the longest, `look` its look) whose earliest start is `minStart`:
    * merged into the last bucket when it falls in it, else a new bucket. Aggregates must come in
    * the order of their buckets.
    */
-  add(minStart: number, maxEnd: number, count: number, longest: number, longestLen: number): void {
+  add(minStart: number, maxEnd: number, count: number, longest: number, longestLen: number, look: number): void {
     const bucket = Math.floor(minStart / this.size);
     const n = this.length;
     if (bucket === this.last) {
@@ -78,6 +100,7 @@ export class Buckets {
       if (longer(this.longest[k], this.longestLen[k], longest, longestLen)) {
         this.longest[k] = longest;
         this.longestLen[k] = longestLen;
+        this.look[k] = look;
       }
       return;
     }
@@ -87,13 +110,14 @@ export class Buckets {
     this.longestLen[n] = longestLen;
     this.count[n] = count;
     this.longest[n] = longest;
+    this.look[n] = look;
     this.length = n + 1;
     this.last = bucket;
   }
 
   /** Add bucket `i` of `from` (finer or the same size) into this one. */
   addFrom(from: Buckets, i: number): void {
-    this.add(from.minStart[i], from.maxEnd[i], from.count[i], from.longest[i], from.longestLen[i]);
+    this.add(from.minStart[i], from.maxEnd[i], from.count[i], from.longest[i], from.longestLen[i], from.look[i]);
   }
 }
 

@@ -48,46 +48,194 @@ export class Column<T extends TypedArray> {
   }
 }
 
-/** Marks a value of an `IntColumn` kept aside (not a 32-bit integer). */
-const ASIDE = -0x80000000;
+/** The unsigned typed arrays a `NarrowColumn` widens through. */
+export type UintArray = Uint8Array | Uint16Array | Uint32Array;
 
 /**
- * A column of numbers that are nearly all 32-bit integers (return values, counts, codes): 4 bytes
- * a row instead of 8, the few others (a pointer returned by mmap, a fraction) kept aside by row.
+ * A column of small unsigned integers (ids of tracks, stacks, argument lists, names) as narrow as
+ * its largest value: 1 byte a row while every value is under 256, 2 under 65,536, else 4 — most
+ * traces have a few dozen threads and stacks, so 4 bytes a row would be 3 wasted.
  */
-export class IntColumn {
-  private readonly ints = new Column(Int32Array);
-  private readonly aside = new Map<number, number>();
+export class NarrowColumn {
+  private data: UintArray;
+  length = 0;
 
-  get length(): number {
-    return this.ints.length;
+  constructor(initial = 1024) {
+    this.data = new Uint8Array(initial);
+  }
+
+  /** The array type holding `v`, no narrower than the current one. */
+  private widenFor(v: number): void {
+    if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new RangeError(`NarrowColumn holds integers 0 to 2^32-1, not ${v}`);
+    const max = this.data instanceof Uint8Array ? 0xff : this.data instanceof Uint16Array ? 0xffff : 0xffffffff;
+    if (v <= max) return;
+    const wider = v <= 0xffff ? new Uint16Array(this.data.length) : new Uint32Array(this.data.length);
+    wider.set(this.data);
+    this.data = wider;
   }
 
   /** Append a value; returns its index. */
   push(v: number): number {
-    const i = this.ints.push(0);
+    this.widenFor(v);
+    if (this.length === this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => UintArray)(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length] = v;
+    return this.length++;
+  }
+
+  get(i: number): number {
+    return this.data[i];
+  }
+
+  set(i: number, v: number): void {
+    this.widenFor(v);
+    this.data[i] = v;
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length));
+  }
+
+  /** The filled part (a view: do not keep it across pushes). */
+  view(): UintArray {
+    return this.data.subarray(0, this.length);
+  }
+
+  /** Bytes a row. */
+  get width(): number {
+    return this.data.BYTES_PER_ELEMENT;
+  }
+}
+
+type IntArray = Int8Array | Int16Array | Int32Array;
+
+/**
+ * A column of numbers that are nearly all 32-bit integers (return values, counts, codes): 1, 2 or
+ * 4 bytes a row, as narrow as its values (most calls return 0 or a small count), the few others
+ * (a pointer returned by mmap, a fraction) kept aside by row. A row kept aside holds the array
+ * type's least value, which is therefore itself kept aside at 4 bytes a row.
+ */
+export class IntColumn {
+  private ints: IntArray = new Int8Array(1024);
+  /** The least value of the current array type: marks a row kept aside. */
+  private marker = -0x80;
+  private readonly aside = new Map<number, number>();
+  length = 0;
+
+  /** Append a value; returns its index. */
+  push(v: number): number {
+    if (this.length === this.ints.length) this.resize(this.ints.length * 2);
+    const i = this.length++;
     this.set(i, v);
     return i;
   }
 
   get(i: number): number {
-    const x = this.ints.get(i);
-    return x === ASIDE ? (this.aside.get(i) ?? 0) : x;
+    const x = this.ints[i];
+    return x === this.marker ? (this.aside.get(i) ?? 0) : x;
   }
 
   set(i: number, v: number): void {
-    if ((v | 0) === v && v !== ASIDE) {
-      this.ints.set(i, v);
+    if ((v | 0) === v && v !== -0x80000000) {
+      if (v <= this.marker || v > -this.marker - 1) this.widen(v);
+      this.ints[i] = v;
       if (this.aside.size) this.aside.delete(i);
     } else {
-      this.ints.set(i, ASIDE);
+      this.ints[i] = this.marker;
       this.aside.set(i, v);
     }
   }
 
+  /** Rows a 16- or 32-bit array, wide enough for the 32-bit integer `v`; the rows kept aside keep their mark. */
+  private widen(v: number): void {
+    const to16 = v > -0x8000 && v < 0x8000 && this.ints instanceof Int8Array;
+    const wider = to16 ? new Int16Array(this.ints.length) : new Int32Array(this.ints.length);
+    const marker = to16 ? -0x8000 : -0x80000000;
+    for (let i = 0; i < this.length; i++) {
+      const x = this.ints[i];
+      wider[i] = x === this.marker ? marker : x;
+    }
+    this.ints = wider;
+    this.marker = marker;
+  }
+
+  private resize(capacity: number): void {
+    const bigger = new (this.ints.constructor as new (n: number) => IntArray)(capacity);
+    bigger.set(this.ints.subarray(0, Math.min(this.length, capacity)));
+    this.ints = bigger;
+  }
+
   /** Drop the spare capacity. */
   trim(): void {
-    this.ints.trim();
+    if (this.ints.length > this.length) this.resize(Math.max(1, this.length));
+  }
+
+  /** Bytes a row. */
+  get width(): number {
+    return this.ints.BYTES_PER_ELEMENT;
+  }
+}
+
+/** Marks a row of an `EndColumn` whose end is kept aside (or, absent there, an instant's: none). */
+const END_ASIDE = 0xffffffff;
+
+/**
+ * The ends of the events, as lengths from their starts: 4 bytes a row instead of 8. An instant
+ * (no end) reads NaN; a length of 2^32 - 1 ns (4.3 s) or more, or not a whole number of ns, is
+ * kept aside by row with its end.
+ */
+export class EndColumn {
+  private readonly lens = new Column(Uint32Array);
+  private readonly aside = new Map<number, number>();
+
+  constructor(
+    /** The events' starts: a row's start is pushed before its end. */
+    private readonly starts: Column<Float64Array>,
+  ) {}
+
+  get length(): number {
+    return this.lens.length;
+  }
+
+  /** Append an end (NaN: none); returns its index. */
+  push(end: number): number {
+    const i = this.lens.push(0);
+    this.set(i, end);
+    return i;
+  }
+
+  /** The end of row `i`, NaN for none. */
+  get(i: number): number {
+    const len = this.lens.get(i);
+    return len === END_ASIDE ? (this.aside.get(i) ?? Number.NaN) : this.starts.get(i) + len;
+  }
+
+  /** The length of row `i` (end - start), NaN for none. */
+  span(i: number): number {
+    const len = this.lens.get(i);
+    return len === END_ASIDE ? (this.aside.get(i) ?? Number.NaN) - this.starts.get(i) : len;
+  }
+
+  set(i: number, end: number): void {
+    const start = this.starts.get(i);
+    const len = end - start;
+    if (len >= 0 && len < END_ASIDE && Number.isInteger(len) && start + len === end) {
+      this.lens.set(i, len);
+      if (this.aside.size) this.aside.delete(i);
+      return;
+    }
+    this.lens.set(i, END_ASIDE);
+    if (Number.isNaN(end)) this.aside.delete(i);
+    else this.aside.set(i, end);
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    this.lens.trim();
   }
 }
 

@@ -48,8 +48,7 @@ export function compileFilter(store: TraceStore, text: string): EventFilter | nu
   const nameCol = store.name.view();
   const argCol = store.args.view();
   const trackCol = store.track.view();
-  const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   const flags = store.flags.view();
   const trackSets: ReadonlySet<number>[] = [];
   const tests: ((id: number) => boolean)[] = [];
@@ -78,7 +77,7 @@ export function compileFilter(store: TraceStore, text: string): EventFilter | nu
       }
       case 'minDuration': {
         const min = term.ns;
-        tests.push((id) => !(flags[id] & Flag.instant) && end[id] - start[id] >= min);
+        tests.push((id) => !(flags[id] & Flag.instant) && ends.span(id) >= min);
         break;
       }
       case 'text': {

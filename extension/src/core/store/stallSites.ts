@@ -79,8 +79,7 @@ interface Group {
 export function groupStalls(store: TraceStore, ids: readonly number[], stacks: StackSource, figures?: readonly StackFigures[]): StallSite[] {
   const siteOf = stallSiteOf(stacks);
   const groups = new Map<string, Group>();
-  const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   const flags = store.flags.view();
   for (const id of ids) {
     const site = siteOf(store.stackIds[store.stack.get(id)] ?? 0n);
@@ -91,7 +90,8 @@ export function groupStalls(store: TraceStore, ids: readonly number[], stacks: S
       g = { key, call, where: site.where, ids: [], count: 0, counted: 0, total: 0, longest: 0, unfinished: false };
       groups.set(key, g);
     }
-    const dur = Number.isNaN(end[id]) ? 0 : end[id] - start[id];
+    const span = ends.span(id);
+    const dur = Number.isNaN(span) ? 0 : span;
     g.ids.push(id);
     const unfinished = (flags[id] & Flag.unfinished) !== 0;
     if (unfinished) g.unfinished = true;

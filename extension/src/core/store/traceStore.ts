@@ -9,7 +9,7 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { Column, IntColumn, InternTable, StringTable } from './columns';
+import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, StringTable } from './columns';
 import { Flag } from './flags';
 import { Tracks } from './tracks';
 
@@ -55,16 +55,16 @@ export interface Gap {
 export class TraceStore {
   readonly tracks = new Tracks();
   readonly start = new Column(Float64Array);
-  readonly end = new Column(Float64Array);
-  readonly track = new Column(Uint32Array);
+  readonly end = new EndColumn(this.start);
+  readonly track = new NarrowColumn();
   readonly style = new Column(Uint8Array);
   readonly lane = new Column(Uint8Array);
   readonly kind = new Column(Uint8Array);
-  readonly name = new Column(Uint16Array);
+  readonly name = new NarrowColumn();
   readonly flags = new Column(Uint8Array);
   readonly value = new IntColumn();
-  readonly stack = new Column(Uint32Array);
-  readonly args = new Column(Uint32Array);
+  readonly stack = new NarrowColumn();
+  readonly args = new NarrowColumn();
   readonly names = new StringTable();
   readonly argTable = new InternTable<Args>();
   /** Stack ids by index (0: none). */

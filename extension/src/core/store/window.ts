@@ -9,7 +9,7 @@
  */
 import { ns, type Arrow, type Ns, type TrackInstants, type TrackSpans, type WindowData } from '../../../../protocol/messages';
 import { lowerBound, partitionPoint } from '../../../../shared/search';
-import { Buckets, FirstInstants, longer } from './buckets';
+import { Buckets, FirstInstants, longer, lookOf } from './buckets';
 import type { EventFilter } from './filter';
 import { firstBucketFrom, levelFor, summaryOf } from './summary';
 import { Flag, type TraceStore } from './traceStore';
@@ -44,65 +44,180 @@ class WindowNames {
   }
 }
 
-/** Blocks of a track's lanes' buckets: buckets of narrow spans merged in runs, as long as a run stays under 4 units. */
-function blocks(store: TraceStore, names: WindowNames, track: number, acc: Buckets[], from: number, res: number): TrackSpans {
-  let total = 0;
-  for (const a of acc) if (a) total += a.length;
-  const times = new Float64Array(total * 2);
-  const styles = new Uint8Array(total);
-  const counts = new Uint32Array(total);
-  const ids = new Uint32Array(total);
-  const lanes = new Uint8Array(total);
-  const namesOut = new Uint32Array(total);
-  const style = store.style.view();
-  const nameIds = store.name.view();
-  let n = 0;
-  acc.forEach((a, lane) => {
-    let open = false;
-    let os = 0;
-    let oe = 0;
-    let oc = 0;
-    let oid = 0;
-    let olen = 0;
-    const close = (): void => {
-      if (!open) return;
-      times[2 * n] = os;
-      times[2 * n + 1] = oe;
-      counts[n] = oc;
-      ids[n] = oid;
-      styles[n] = style[oid];
-      lanes[n] = lane;
-      namesOut[n] = names.of(nameIds[oid]);
-      n++;
+/** The reply's blocks as they are made, in arrays reused from window to window (a reply copies out what it holds). */
+class BlockWriter {
+  private times = new Float64Array(2048);
+  private counts = new Uint32Array(1024);
+  private ids = new Uint32Array(1024);
+  private looks = new Uint32Array(1024);
+  private lanes = new Uint8Array(1024);
+  n = 0;
+  /** The open block: its start and end, count, longest span (id, length, look). */
+  private open = false;
+  private os = 0;
+  private oe = 0;
+  private oc = 0;
+  private oid = 0;
+  private olen = 0;
+  private olook = 0;
+  private lane = 0;
+  private res = 1;
+
+  /** Start the blocks of a track. */
+  begin(res: number): void {
+    this.n = 0;
+    this.res = res;
+  }
+
+  /** Start the blocks of a lane. */
+  beginLane(lane: number): void {
+    this.close();
+    this.lane = lane;
+  }
+
+  /** A bucket of the resolution, in order: merged into the open block while it stays a run of narrow spans under 4 units. */
+  bucket(s: number, e: number, count: number, id: number, len: number, look: number): void {
+    const res = this.res;
+    if (this.open && len < res && this.oe - this.os < res * 4 && s - this.oe < res) {
+      if (e > this.oe) this.oe = e;
+      this.oc += count;
+      if (longer(this.oid, this.olen, id, len)) {
+        this.oid = id;
+        this.olen = len;
+        this.olook = look;
+      }
+      return;
+    }
+    this.close();
+    this.open = true;
+    this.os = s;
+    this.oe = e;
+    this.oc = count;
+    this.oid = id;
+    this.olen = len;
+    this.olook = look;
+  }
+
+  /** Close the open block. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    const n = this.n;
+    if (n === this.counts.length) this.grow();
+    this.times[2 * n] = this.os;
+    this.times[2 * n + 1] = this.oe;
+    this.counts[n] = this.oc;
+    this.ids[n] = this.oid;
+    this.looks[n] = this.olook;
+    this.lanes[n] = this.lane;
+    this.n = n + 1;
+  }
+
+  private grow(): void {
+    const grown = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
     };
-    for (let i = 0; i < a.length; i++) {
-      const e = a.maxEnd[i];
-      if (e < from) continue;
-      const s = a.minStart[i];
-      const id = a.longest[i];
-      const len = a.longestLen[i];
-      if (open && len < res && oe - os < res * 4 && s - oe < res) {
-        if (e > oe) oe = e;
-        oc += a.count[i];
-        if (longer(oid, olen, id, len)) {
-          oid = id;
-          olen = len;
+    this.times = grown(this.times, (n) => new Float64Array(n));
+    this.counts = grown(this.counts, (n) => new Uint32Array(n));
+    this.ids = grown(this.ids, (n) => new Uint32Array(n));
+    this.looks = grown(this.looks, (n) => new Uint32Array(n));
+    this.lanes = grown(this.lanes, (n) => new Uint8Array(n));
+  }
+
+  /** The blocks of the track, copied out. */
+  finish(names: WindowNames, track: number): TrackSpans {
+    this.close();
+    const n = this.n;
+    const styles = new Uint8Array(n);
+    const namesOut = new Uint32Array(n);
+    // neighbouring blocks mostly have the same name: look it up once a run
+    let lastName = -1;
+    let lastIndex = 0;
+    for (let i = 0; i < n; i++) {
+      const look = this.looks[i];
+      styles[i] = look & 255;
+      const name = look >>> 8;
+      if (name !== lastName) {
+        lastName = name;
+        lastIndex = names.of(name);
+      }
+      namesOut[i] = lastIndex;
+    }
+    return {
+      track, times: this.times.slice(0, 2 * n), styles, counts: this.counts.slice(0, n), ids: this.ids.slice(0, n), lanes: this.lanes.slice(0, n), names: namesOut,
+    };
+  }
+}
+
+const writer = new BlockWriter();
+/** Per lane, the buckets a walk of the events fills, reused from track to track and window to window. */
+const walkBuckets: Buckets[] = [];
+
+/** The walk's buckets of `lane`, emptied, for buckets of `res` ns. */
+function walkBucketsOf(lane: number, res: number): Buckets {
+  const b = (walkBuckets[lane] ??= new Buckets(res, 1024));
+  b.reset(res);
+  return b;
+}
+
+/**
+ * Blocks of a track's lanes: per lane, buckets [lo, hi) of `b` (of the resolution or finer),
+ * aggregated to the resolution as they are read, those that end before `from` left out.
+ */
+function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets | undefined)[], from: number, res: number): TrackSpans {
+  writer.begin(res);
+  for (let lane = 0; lane < lanes.length; lane++) {
+    const x = lanes[lane];
+    if (!x) continue;
+    writer.beginLane(lane);
+    const { b, lo, hi } = x;
+    // the bucket of the resolution being gathered (key: its index; none before the first)
+    let key = Number.NaN;
+    let have = false;
+    let cs = 0;
+    let ce = 0;
+    let cc = 0;
+    let cid = 0;
+    let clen = 0;
+    let clook = 0;
+    for (let i = lo; i < hi; i++) {
+      const s = b.minStart[i];
+      const k = Math.floor(s / res);
+      const id = b.longest[i];
+      const len = b.longestLen[i];
+      if (k === key) {
+        if (s < cs) cs = s;
+        if (b.maxEnd[i] > ce) ce = b.maxEnd[i];
+        cc += b.count[i];
+        if (longer(cid, clen, id, len)) {
+          cid = id;
+          clen = len;
+          clook = b.look[i];
         }
         continue;
       }
-      close();
-      open = true;
-      os = s;
-      oe = e;
-      oc = a.count[i];
-      oid = id;
-      olen = len;
+      if (have && ce >= from) writer.bucket(cs, ce, cc, cid, clen, clook);
+      have = true;
+      key = k;
+      cs = s;
+      ce = b.maxEnd[i];
+      cc = b.count[i];
+      cid = id;
+      clen = len;
+      clook = b.look[i];
     }
-    close();
-  });
-  return {
-    track, times: times.slice(0, 2 * n), styles: styles.slice(0, n), counts: counts.slice(0, n), ids: ids.slice(0, n), lanes: lanes.slice(0, n), names: namesOut.slice(0, n),
-  };
+    if (have && ce >= from) writer.bucket(cs, ce, cc, cid, clen, clook);
+  }
+  return writer.finish(names, track);
+}
+
+/** Buckets [lo, hi) of one lane. */
+interface LaneBuckets {
+  readonly b: Buckets;
+  readonly lo: number;
+  readonly hi: number;
 }
 
 function trackWindow(
@@ -110,7 +225,7 @@ function trackWindow(
 ): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
   const start = store.start.view();
-  const end = store.end.view();
+  const ends = store.end;
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
@@ -121,19 +236,22 @@ function trackWindow(
   const summarize = !filter && Number.isInteger(log2) && (source === 'summary' || (source === 'auto' && i1 - i0 > WALK_LIMIT + (2 * (toB - fromB)) / res));
   const summary = summarize ? summaryOf(store, track, ids) : undefined;
   const level = summary ? levelFor(summary, log2) : -1;
-  const acc: Buckets[] = [];
+  const acc: (LaneBuckets | undefined)[] = [];
   const inst = new FirstInstants(res);
   if (summary && level >= 0) {
-    summary.lanes.forEach((levels, lane) => {
-      const b = levels[level];
-      const a = (acc[lane] = new Buckets(res));
-      for (let i = firstBucketFrom(b, first); i < b.length && b.minStart[i] < toB; i++) a.addFrom(b, i);
-    });
+    for (let lane = 0; lane < summary.lanes.length; lane++) {
+      const b = summary.lanes[lane][level];
+      const lo = firstBucketFrom(b, first);
+      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart[i] < toB) };
+    }
     const fi = summary.instants[level];
     for (let i = lowerBound(fi.length, (k) => start[fi.ids[k]], fromB); i < fi.length && start[fi.ids[i]] < toB; i++) inst.add(start, fi.ids[i]);
   } else {
     const flags = store.flags.view();
     const lanes = store.lane.view();
+    const nameIds = store.name.view();
+    const styles = store.style.view();
+    const walked: Buckets[] = [];
     for (let i = i0; i < i1; i++) {
       const id = ids[i];
       if (filter && !filter.matches(id)) continue;
@@ -141,13 +259,14 @@ function trackWindow(
         if (start[id] >= fromB) inst.add(start, id);
         continue;
       }
-      (acc[lanes[id]] ??= new Buckets(res)).add(start[id], end[id], 1, id, end[id] - start[id]);
+      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start[id], ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
     }
+    walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
   const style = store.style.view();
   const instIds = inst.ids.slice(0, inst.length);
   return {
-    spans: blocks(store, names, track, acc, fromB, res),
+    spans: blocks(names, track, acc, fromB, res),
     instants: { track, times: Float64Array.from(instIds, (id) => start[id]), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds },
   };
 }
