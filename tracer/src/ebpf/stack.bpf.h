@@ -19,6 +19,12 @@
  * the process's code or into the stack itself, with their slots, for the reader to unwind with
  * each module's CFI (docs/architecture.md, "stacks").
  *
+ * A chain that does end on a saved frame pointer of 0, or that stands on its own (fp_chain_stands),
+ * may still end below the outermost frame: Debian's glibc keeps no frame pointer in
+ * __libc_start_call_main (rbp is still _start's 0 there) nor in start_thread. Such a stack carries a
+ * small tail snapshot (StackFlag.tail, take_tail): the code words of stack_tail_bytes above the last
+ * frame the chain proved, from which the reader goes on with CFI to _start or clone3.
+ *
  * A stack is identified by a hash of its frames, the process and its exec generation, and sent
  * once (stacks_seen).
  */
@@ -163,6 +169,7 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 		if (!walk_push(s, fr[1]))
 			return;
 		s->walk.chain++;
+		s->walk.tail_base = bp + 16;
 		if (!fr[0]) {
 			s->walk.flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
@@ -311,6 +318,63 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
 }
 
+/* bpf_loop context of a tail snapshot: where code is, how many bytes of the chunk were read. */
+struct iol_tail_ctx {
+	const struct iol_exec_ranges *ranges;
+	__u64 len;
+};
+
+/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the tail (already in s->chunk): keep
+ * the words that point into code (no stack addresses: they would make each thread's call site a
+ * stack of its own, and the start-up frames' rules need none). */
+static long tail_step(__u32 i, void *data)
+{
+	struct iol_tail_ctx *c = data;
+	struct iol_scratch *s = get_scratch();
+	__u64 j0 = (__u64)i * IOL_SNAP_STEP_WORDS;
+
+	if (!s || !c->ranges)
+		return 1;
+	for (__u32 k = 0; k < IOL_SNAP_STEP_WORDS; k++) {
+		__u64 j = j0 + k, word;
+
+		if (j * 8 >= c->len)
+			return 1;
+		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
+		word = s->chunk[j];
+		if (word < c->ranges->lo || word >= c->ranges->hi || !snap_in_exec(c->ranges, word))
+			continue;
+		if (!snap_push(s, j, word))
+			return 1;
+	}
+	return 0;
+}
+
+_Static_assert(IOL_STACK_TAIL_BYTES <= IOL_SNAPSHOT_CHUNK_WORDS * 8, "a tail snapshot is read in one chunk");
+
+/*
+ * Append a tail snapshot to a frame-pointer stack: the header (base, bytes read), then the code
+ * words of [base, base + stack_tail_bytes) (less at the end of the stack), base being the CFA of
+ * the chain's last frame.
+ */
+static __always_inline void take_tail(struct iol_scratch *s, const struct iol_exec_ranges *ranges)
+{
+	struct iol_tail_ctx c = { .ranges = ranges };
+	__u64 base = s->walk.tail_base, len;
+
+	if (!base || base >= s->walk.hi)
+		return;
+	len = (s->walk.hi - base) & ~7ULL;
+	IOL_CLAMP(len, IOL_STACK_TAIL_BYTES);
+	if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0)
+		c.len = len;
+	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, c.len))
+		return;
+	s->walk.flags |= IOL_STACK_FLAG_TAIL;
+	if (c.len)
+		bpf_loop(IOL_STACK_TAIL_BYTES / (8 * IOL_SNAP_STEP_WORDS), tail_step, &c, 0);
+}
+
 /*
  * Walk the current thread's user stack, send it if new, and return its id (0 when stacks are off
  * or the registers cannot be read). `stack_end` caches the end of the thread's stack mapping.
@@ -359,6 +423,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	s->walk.sp_slots = 0;
 	s->walk.chain = 0;
 	s->walk.chain_ended = 0;
+	s->walk.tail_base = 0;
 	walk_push(s, ip);
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
@@ -387,7 +452,9 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
-	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(s)) {
+	if (stack_window && ctx.ranges && ((s->walk.flags & IOL_STACK_FLAG_COMPLETE) || fp_chain_stands(s))) {
+		take_tail(s, ctx.ranges);
+	} else if (stack_window && ctx.ranges) {
 		snap.ranges = ctx.ranges;
 		snap.sp = sp;
 		snap.stack_hi = *stack_end;
