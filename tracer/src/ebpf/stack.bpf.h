@@ -318,15 +318,19 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
 }
 
-/* bpf_loop context of a tail snapshot: where code is, how many bytes of the chunk were read. */
+/* bpf_loop context of a tail snapshot: where code is, where its words are (the copy at sp, or the
+ * chunk), how many bytes were read. */
 struct iol_tail_ctx {
 	const struct iol_exec_ranges *ranges;
-	__u64 len;
+	__u64 len, first; /* words [first, first + len / 8) of the copy (from_copy) or of the chunk */
+	__u64 stack_lo, stack_hi;
+	bool from_copy;
 };
 
-/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the tail (already in s->chunk): keep
- * the words that point into code (no stack addresses: they would make each thread's call site a
- * stack of its own, and the start-up frames' rules need none). */
+/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the tail: keep the words that point
+ * into code. Stack addresses (argv, saved frame pointers) are dropped first and cheaply, before the
+ * code-range search: they would make each thread's call site a stack of its own, and the start-up
+ * frames' rules need none. */
 static long tail_step(__u32 i, void *data)
 {
 	struct iol_tail_ctx *c = data;
@@ -336,15 +340,22 @@ static long tail_step(__u32 i, void *data)
 	if (!s || !c->ranges)
 		return 1;
 	for (__u32 k = 0; k < IOL_SNAP_STEP_WORDS; k++) {
-		__u64 j = j0 + k, word;
+		__u64 j = j0 + k, at = c->first + j0 + k, word;
 
 		if (j * 8 >= c->len)
 			return 1;
-		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
-		word = s->chunk[j];
+		if (c->from_copy) {
+			IOL_CLAMP(at, IOL_STACK_COPY_WORDS - 1);
+			word = s->window[at];
+		} else {
+			IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
+			word = s->chunk[j];
+		}
+		if (word >= c->stack_lo && word < c->stack_hi)
+			continue;
 		if (word < c->ranges->lo || word >= c->ranges->hi || !snap_in_exec(c->ranges, word))
 			continue;
-		if (!snap_push(s, j, word))
+		if (!snap_push(s, j0 + k, word))
 			return 1;
 	}
 	return 0;
@@ -355,19 +366,24 @@ _Static_assert(IOL_STACK_TAIL_BYTES <= IOL_SNAPSHOT_CHUNK_WORDS * 8, "a tail sna
 /*
  * Append a tail snapshot to a frame-pointer stack: the header (base, bytes read), then the code
  * words of [base, base + stack_tail_bytes) (less at the end of the stack), base being the CFA of
- * the chain's last frame.
+ * the chain's last frame. Taken from the copy at sp when it holds them (a shallow stack), else read.
  */
 static __always_inline void take_tail(struct iol_scratch *s, const struct iol_exec_ranges *ranges)
 {
-	struct iol_tail_ctx c = { .ranges = ranges };
+	struct iol_tail_ctx c = { .ranges = ranges, .stack_lo = s->walk.sp, .stack_hi = s->walk.hi };
 	__u64 base = s->walk.tail_base, len;
 
 	if (!base || base >= s->walk.hi)
 		return;
 	len = (s->walk.hi - base) & ~7ULL;
 	IOL_CLAMP(len, IOL_STACK_TAIL_BYTES);
-	if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0)
+	if (!(s->walk.sp & 7) && base >= s->walk.sp && base + len <= s->walk.sp + s->walk.copied) {
+		c.from_copy = true;
+		c.first = (base - s->walk.sp) / 8;
 		c.len = len;
+	} else if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0) {
+		c.len = len;
+	}
 	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, c.len))
 		return;
 	s->walk.flags |= IOL_STACK_FLAG_TAIL;

@@ -225,9 +225,12 @@ static void take_tail(struct walk *w)
 	if (!snap_push(w, IOL_STACK_TAIL_MARK, base) || !snap_push(w, IOL_STACK_TAIL_MARK, got))
 		return;
 	w->flags |= IOL_STACK_FLAG_TAIL;
-	for (uint64_t i = 0; i < got / 8; i++)
+	for (uint64_t i = 0; i < got / 8; i++) {
+		if (tail[i] >= w->sp && tail[i] < w->hi)
+			continue; /* a stack address: never code (and it would make each thread's site a stack) */
 		if (in_exec(&w->p->ranges, tail[i]) && !snap_push(w, i, tail[i]))
 			break;
+	}
 }
 
 /* The chain stands without a snapshot: the same rule as stack.bpf.h's fp_chain_stands. */
