@@ -230,10 +230,14 @@ static __always_inline bool fp_chain_stands(const struct iol_scratch *s)
 	return ((s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || s->walk.chain_ended) && s->walk.chain >= IOL_FP_CHAIN_MIN;
 }
 
-/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. */
+/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. The same
+ * scan serves a tail snapshot (tail: sp is the tail's base, its words already in s->chunk, only
+ * code words kept): one bpf_loop call site, as a second one made loading the programs ~50 %
+ * slower (the verifier goes through each callback as a loop). */
 struct iol_snap_ctx {
 	const struct iol_exec_ranges *ranges;
-	__u64 sp, stack_hi, len;
+	__u64 sp, stack_lo, stack_hi, len;
+	__u64 tail;
 };
 
 /* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
@@ -266,7 +270,7 @@ static long snap_step(__u32 i, void *data)
 
 	if (!s || !c->ranges || off >= c->len)
 		return 1;
-	if (j0 == 0) {
+	if (j0 == 0 && !c->tail) {
 		__u64 size = c->len - off;
 
 		IOL_CLAMP(size, sizeof(s->chunk));
@@ -285,8 +289,11 @@ static long snap_step(__u32 i, void *data)
 			return 1;
 		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
 		word = s->chunk[j];
-		if (word >= c->sp && word < c->stack_hi) {
-			/* a stack address: a saved frame pointer, or a signal frame's saved sp */
+		if (word >= c->stack_lo && word < c->stack_hi) {
+			/* a stack address: a saved frame pointer, or a signal frame's saved sp; a tail's
+			 * rules need none, and they would make each thread's call site a stack of its own */
+			if (c->tail)
+				continue;
 		} else if (word < lo || word >= hi || !snap_in_exec(c->ranges, word)) {
 			continue;
 		}
@@ -297,8 +304,9 @@ static long snap_step(__u32 i, void *data)
 }
 
 /*
- * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then the
- * words of [sp, sp + stack_window) that point into code or into the stack, with their slots.
+ * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then (the
+ * caller's snap_step scan) the words of [sp, sp + stack_window) that point into code or into the
+ * stack, with their slots.
  */
 static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap_ctx *c, __u64 ip, __u64 bp, __u32 tgid, __u32 gen)
 {
@@ -315,80 +323,38 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 	s->stack.frames[2] = bp;
 	s->walk.n = 3;
 	s->walk.hash = hash_mix(hash_mix(s->walk.hash, c->sp), bp);
-	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
-}
-
-/* bpf_loop context of a tail snapshot: where code is, where its words are (the copy at sp, or the
- * chunk), how many bytes were read. */
-struct iol_tail_ctx {
-	const struct iol_exec_ranges *ranges;
-	__u64 len, first; /* words [first, first + len / 8) of the copy (from_copy) or of the chunk */
-	__u64 stack_lo, stack_hi;
-	bool from_copy;
-};
-
-/* bpf_loop callback, once per IOL_SNAP_STEP_WORDS words of the tail: keep the words that point
- * into code. Stack addresses (argv, saved frame pointers) are dropped first and cheaply, before the
- * code-range search: they would make each thread's call site a stack of its own, and the start-up
- * frames' rules need none. */
-static long tail_step(__u32 i, void *data)
-{
-	struct iol_tail_ctx *c = data;
-	struct iol_scratch *s = get_scratch();
-	__u64 j0 = (__u64)i * IOL_SNAP_STEP_WORDS;
-
-	if (!s || !c->ranges)
-		return 1;
-	for (__u32 k = 0; k < IOL_SNAP_STEP_WORDS; k++) {
-		__u64 j = j0 + k, at = c->first + j0 + k, word;
-
-		if (j * 8 >= c->len)
-			return 1;
-		if (c->from_copy) {
-			IOL_CLAMP(at, IOL_STACK_COPY_WORDS - 1);
-			word = s->window[at];
-		} else {
-			IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
-			word = s->chunk[j];
-		}
-		if (word >= c->stack_lo && word < c->stack_hi)
-			continue;
-		if (word < c->ranges->lo || word >= c->ranges->hi || !snap_in_exec(c->ranges, word))
-			continue;
-		if (!snap_push(s, j0 + k, word))
-			return 1;
-	}
-	return 0;
 }
 
 _Static_assert(IOL_STACK_TAIL_BYTES <= IOL_SNAPSHOT_CHUNK_WORDS * 8, "a tail snapshot is read in one chunk");
 
 /*
- * Append a tail snapshot to a frame-pointer stack: the header (base, bytes read), then the code
- * words of [base, base + stack_tail_bytes) (less at the end of the stack), base being the CFA of
- * the chain's last frame. Taken from the copy at sp when it holds them (a shallow stack), else read.
+ * Start a tail snapshot after a frame-pointer stack's frames: the header (base, bytes read), with
+ * the words of [base, base + stack_tail_bytes) (less at the end of the stack) in s->chunk for the
+ * caller's snap_step scan (walk.scan_sp and walk.scan_len). base is the CFA of the
+ * chain's last frame. The words come from the copy at sp when it holds them (a shallow stack).
  */
-static __always_inline void take_tail(struct iol_scratch *s, const struct iol_exec_ranges *ranges)
+static __always_inline void take_tail(struct iol_scratch *s)
 {
-	struct iol_tail_ctx c = { .ranges = ranges, .stack_lo = s->walk.sp, .stack_hi = s->walk.hi };
-	__u64 base = s->walk.tail_base, len;
+	__u64 base = s->walk.tail_base, len, got = 0;
 
 	if (!base || base >= s->walk.hi)
 		return;
 	len = (s->walk.hi - base) & ~7ULL;
 	IOL_CLAMP(len, IOL_STACK_TAIL_BYTES);
 	if (!(s->walk.sp & 7) && base >= s->walk.sp && base + len <= s->walk.sp + s->walk.copied) {
-		c.from_copy = true;
-		c.first = (base - s->walk.sp) / 8;
-		c.len = len;
+		__u64 first = (base - s->walk.sp) / 8;
+
+		IOL_CLAMP(first, IOL_STACK_COPY_WORDS - IOL_STACK_TAIL_BYTES / 8);
+		if (len >= 8 && bpf_probe_read_kernel(s->chunk, len, &s->window[first]) == 0)
+			got = len;
 	} else if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0) {
-		c.len = len;
+		got = len;
 	}
-	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, c.len))
+	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, got))
 		return;
 	s->walk.flags |= IOL_STACK_FLAG_TAIL;
-	if (c.len)
-		bpf_loop(IOL_STACK_TAIL_BYTES / (8 * IOL_SNAP_STEP_WORDS), tail_step, &c, 0);
+	s->walk.scan_sp = base;
+	s->walk.scan_len = got;
 }
 
 /*
@@ -468,17 +434,28 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
+	snap.ranges = ctx.ranges;
+	snap.sp = sp;
+	snap.stack_lo = sp;
+	snap.stack_hi = *stack_end;
+	s->walk.scan_len = 0;
 	if (stack_window && ctx.ranges && ((s->walk.flags & IOL_STACK_FLAG_COMPLETE) || fp_chain_stands(s))) {
-		take_tail(s, ctx.ranges);
+		take_tail(s);
 	} else if (stack_window && ctx.ranges) {
-		snap.ranges = ctx.ranges;
-		snap.sp = sp;
-		snap.stack_hi = *stack_end;
 		snap.len = (*stack_end - sp) & ~7ULL;
 		if (snap.len > stack_window)
 			snap.len = stack_window;
 		take_snapshot(s, &snap, ip, IOL_REGS_FP(regs), tgid, gen);
+		s->walk.scan_sp = sp;
+		s->walk.scan_len = snap.len;
 	}
+	/* the scan's bounds from the scratch map, not from the path that set them: the verifier then
+	 * sees one state at the call and goes through snap_step once, not once per path */
+	snap.sp = s->walk.scan_sp;
+	snap.len = s->walk.scan_len;
+	snap.tail = (s->walk.flags & IOL_STACK_FLAG_TAIL) != 0;
+	if (snap.len)
+		bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, &snap, 0);
 
 	hash = s->walk.hash ? s->walk.hash : 1;
 	if (bpf_map_lookup_elem(&stacks_seen, &hash))
