@@ -70,10 +70,11 @@ for (const backend of BACKENDS) describe(`where frame-pointer stacks end (${back
   });
 
   it("reaches clone3 from a thread's function (start_thread keeps no frame pointer)", async () => {
-    rec = await recordLaunch([fixture('threadpool_pread'), '--iterations', '40'], [], 30000, backend);
+    // -m 0: the workers' short preads are events of their own (not only counted per call site)
+    rec = await recordLaunch([fixture('threadpool_pread'), '--iterations', '40'], ['-m', '0'], 30000, backend);
     assert.equal(rec.code, 0, rec.stderr);
-    const inWorkers = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'pread64' && e.stack.some((f) => f.function === 'worker_main'));
-    assert.ok(inWorkers.length > 0, 'preads in the workers');
+    const inWorkers = rec.events.filter((e) => e.kind === 'syscall' && e.stack.some((f) => f.function === 'worker_main'));
+    assert.ok(inWorkers.length >= 40, `calls in the workers: ${inWorkers.length}`);
     for (const e of inWorkers) {
       const names = e.stack.map((f) => f.function);
       assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${names.join(' ')})`);
