@@ -335,7 +335,7 @@ _Static_assert(IOL_STACK_TAIL_BYTES <= IOL_SNAPSHOT_CHUNK_WORDS * 8, "a tail sna
  */
 static __always_inline void take_tail(struct iol_scratch *s)
 {
-	__u64 base = s->walk.tail_base, len, got = 0;
+	__u64 base = s->walk.tail_base, len, got = 0, hash;
 
 	if (!base || base >= s->walk.hi)
 		return;
@@ -350,8 +350,12 @@ static __always_inline void take_tail(struct iol_scratch *s)
 	} else if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0) {
 		got = len;
 	}
+	hash = s->walk.hash;
 	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, got))
 		return;
+	/* the header stays out of the stack id: the unwind needs only offsets from base, and each
+	 * thread's base would make its call site a stack of its own */
+	s->walk.hash = hash;
 	s->walk.flags |= IOL_STACK_FLAG_TAIL;
 	s->walk.scan_sp = base;
 	s->walk.scan_len = got;

@@ -204,7 +204,7 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
  */
 static void take_tail(struct walk *w)
 {
-	uint64_t base = w->tail_base, len, got = 0;
+	uint64_t base = w->tail_base, len, got = 0, hash;
 	const uint64_t *tail = w->t->snapshot;
 
 	if (!base || base >= w->hi)
@@ -222,8 +222,10 @@ static void take_tail(struct walk *w)
 		if (got < len)
 			got = 0; /* as the kernel side: a tail is read whole or not at all */
 	}
+	hash = w->hash;
 	if (!snap_push(w, IOL_STACK_TAIL_MARK, base) || !snap_push(w, IOL_STACK_TAIL_MARK, got))
 		return;
+	w->hash = hash; /* the header stays out of the stack id, as on the kernel side */
 	w->flags |= IOL_STACK_FLAG_TAIL;
 	for (uint64_t i = 0; i < got / 8; i++) {
 		if (tail[i] >= w->sp && tail[i] < w->hi)
