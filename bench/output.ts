@@ -52,7 +52,7 @@ interface Workload {
 const WORKLOADS: Workload[] = [
   {
     name: 'flood',
-    command: () => [join(ROOT, 'test', 'fixtures', 'build', 'epoll_loop'), '--iterations', '300000', '--rate', '100000'],
+    command: () => [join(ROOT, 'test', 'fixtures', 'build', 'epoll_loop'), '--ready', '--iterations', '300000', '--rate', '100000'],
     figure: (out) => {
       const m = /done \d+ calls ([\d.]+) ns\/call/.exec(out);
       if (!m) throw new Error(`epoll_loop printed no timing: ${out.slice(-300)}`);

@@ -13,6 +13,7 @@
  * Also takes light and dark screenshots into bench/results/render/.
  *
  *   npx tsx bench/render.ts [--frames 100] [--events 1000000] [--no-screenshots] [--only-interactions]
+ *                             [--profile-wheel FILE] [--profile-live FILE]   (the page's CPU profiles)
  *   npx tsx bench/render.ts --serve     only build and serve the harness (open it in a browser)
  */
 import { build } from 'esbuild';
@@ -229,6 +230,13 @@ async function interactions(browser: Browser, base: string, events: number, prob
     await page.evaluate('window.__iolensBench.setViewport(7.0e9, 7.6e9)');
     await page.evaluate('window.__settle()');
     await page.mouse.move(box.x + box.width * 0.6, box.y + 200);
+    // --profile-wheel FILE: the page's CPU profile while zooming
+    const wheelProfile = arg('profile-wheel', '');
+    const wheelCdp = wheelProfile ? await context.newCDPSession(page) : undefined;
+    if (wheelCdp) {
+      await wheelCdp.send('Profiler.enable');
+      await wheelCdp.send('Profiler.start');
+    }
     await page.evaluate('window.__startRecording()');
     // 4 s of wheel: a second zooming in, a second out, twice (each step 60 px, as a mouse wheel)
     for (let i = 0; i < 240; i++) {
@@ -236,6 +244,7 @@ async function interactions(browser: Browser, base: string, events: number, prob
       await page.waitForTimeout(12);
     }
     results['wheel zoom, 1 M events'] = (await page.evaluate('window.__stopRecording()')) as InteractionStats;
+    if (wheelCdp) writeFileSync(wheelProfile, JSON.stringify((await wheelCdp.send('Profiler.stop')).profile));
     // 3 s of dragging across the trace
     await page.evaluate('window.__settle()');
     await page.mouse.move(box.x + box.width * 0.8, box.y + 300);
@@ -254,9 +263,17 @@ async function interactions(browser: Browser, base: string, events: number, prob
     await live.goto(`${base}/harness.html?events=${events}&live=1`);
     while (!(await live.evaluate('!!window.__iolensBench && window.__iolensBench.info().windowEnd > 0'))) await live.waitForTimeout(100);
     await live.waitForTimeout(1000);
+    // --profile-live FILE: the page's CPU profile while following (open it in Chromium's DevTools, or read its nodes)
+    const profileFile = arg('profile-live', '');
+    const cdp = profileFile ? await context.newCDPSession(live) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     await live.evaluate('window.__startRecording()');
     await live.waitForTimeout(8000);
     results['live, following'] = (await live.evaluate('window.__stopRecording()')) as InteractionStats;
+    if (cdp) writeFileSync(profileFile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     await live.close();
   } finally {
     await context.close();

@@ -70,12 +70,13 @@ enum iol_io_model {
 	IOL_IO_MODEL_LIFECYCLE = 8,
 };
 
-/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). */
+/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. */
 enum iol_syscall_flag {
 	IOL_SYSCALL_FLAG_UNFINISHED = 1,
 	IOL_SYSCALL_FLAG_STACK_LOST = 2,
 	IOL_SYSCALL_FLAG_DATA_TRUNCATED = 4,
 	IOL_SYSCALL_FLAG_NONBLOCKING = 8,
+	IOL_SYSCALL_FLAG_COALESCED = 16,
 };
 
 /* How a syscall record's tail words are laid out (decided by the syscall). */
@@ -92,6 +93,7 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_FILE_OFFSETS = 9,
 	IOL_DATA_FORMAT_MMSG = 10,
 	IOL_DATA_FORMAT_PATH = 11,
+	IOL_DATA_FORMAT_POLL_RUN = 12,
 };
 
 /* Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended on a saved frame pointer of 0 (glibc's _start and clone3 clear rbp, but so may a function built without frame pointers that uses rbp as a general register: Debian's __libc_start_call_main). tail: a frame-pointer stack (no snapshot) whose chain ended on a saved frame pointer of 0 or on a saved value that is no frame pointer carries a tail snapshot after its frames: the stack above the last frame the chain proved, for the reader to go on unwinding with CFI (see the stack record). */
@@ -418,6 +420,10 @@ enum iol_sys {
 #define IOL_STACK_WINDOW_MAX 65536
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 #define IOL_NO_OFFSET (-1)
+/* A run of coalesced empty polls is sent once it holds this many calls. */
+#define IOL_POLL_RUN_MAX_CALLS 100000
+/* A run of coalesced empty polls is sent once it spans this long (100 ms), so a thread that spins for minutes shows while it spins. */
+#define IOL_POLL_RUN_MAX_NS 0x5f5e100ULL
 /* A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
 #define IOL_NO_CPU 65535
 /* The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
@@ -579,6 +585,11 @@ static inline __attribute__((always_inline)) __u64 iol_pack_mmsg_messages(__u32 
 {
 	return (__u64)(__u32)messages;
 }
+/* poll_run: A coalesced run of empty zero-timeout polls (SyscallFlag coalesced): the timeout (0), how many calls, and the time spent inside them (ns). */
+#define IOL_DATA_POLL_RUN_WORDS 3
+#define IOL_DATA_POLL_RUN_TIMEOUT_NS 0
+#define IOL_DATA_POLL_RUN_COUNT 1
+#define IOL_DATA_POLL_RUN_BUSY_NS 2
 /* path: The path a call opens (its cstr argument), NUL-padded; a longer one is cut and the record has SyscallFlag data_truncated. */
 #define IOL_DATA_PATH_WORDS 0
 #define IOL_DATA_PATH_MAX_BYTES 128

@@ -91,12 +91,13 @@ export type IoModelName = keyof typeof IoModel;
 /** Reverse map of {@link IoModel}: value to name. */
 export const IoModelNames: ReadonlyMap<number, IoModelName> = new Map(Object.entries(IoModel).map(([k, v]) => [v, k as IoModelName]));
 
-/** Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). */
+/** Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. */
 export const SyscallFlag = {
   unfinished: 1,
   stack_lost: 2,
   data_truncated: 4,
   nonblocking: 8,
+  coalesced: 16,
 } as const;
 /** A name of {@link SyscallFlag}. */
 export type SyscallFlagName = keyof typeof SyscallFlag;
@@ -117,6 +118,7 @@ export const DataFormat = {
   file_offsets: 9,
   mmsg: 10,
   path: 11,
+  poll_run: 12,
 } as const;
 /** A name of {@link DataFormat}. */
 export type DataFormatName = keyof typeof DataFormat;
@@ -380,6 +382,10 @@ export const STACK_TAIL_MARK = 65535;
 export const STACK_WINDOW_MAX = 65536;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
 export const NO_OFFSET = -1;
+/** A run of coalesced empty polls is sent once it holds this many calls. */
+export const POLL_RUN_MAX_CALLS = 100000;
+/** A run of coalesced empty polls is sent once it spans this long (100 ms), so a thread that spins for minutes shows while it spins. */
+export const POLL_RUN_MAX_NS = 0x5f5e100n;
 /** A cpu field meaning: no one CPU (all CPUs, or not known: a ptrace tracer does not see it). */
 export const NO_CPU = 65535;
 /** The file capabilities (setcap's argument) that let iolens-tracer use eBPF and read other users' /proc entries and binaries. */
@@ -569,6 +575,21 @@ export function decodeMmsgData(w: readonly bigint[]): MmsgData {
   const out: { -readonly [K in keyof MmsgData]: MmsgData[K] } = {};
   if (w.length > 0) out.bytes = w[0];
   if (w.length > 1) out.messages = Number(w[1] & 0xffffffffn);
+  return out;
+}
+
+/** The poll_run tail: A coalesced run of empty zero-timeout polls (SyscallFlag coalesced): the timeout (0), how many calls, and the time spent inside them (ns). */
+export interface PollRunData {
+  readonly timeoutNs?: bigint;
+  readonly count?: bigint;
+  readonly busyNs?: bigint;
+}
+/** Decodes the poll_run tail of a syscall record (words missing from a short tail are left out). */
+export function decodePollRunData(w: readonly bigint[]): PollRunData {
+  const out: { -readonly [K in keyof PollRunData]: PollRunData[K] } = {};
+  if (w.length > 0) out.timeoutNs = w[0];
+  if (w.length > 1) out.count = w[1];
+  if (w.length > 2) out.busyNs = w[2];
   return out;
 }
 

@@ -38,7 +38,7 @@ async function startFlood(dir: string, backend: Backend, mode: Mode, extra: stri
   if (mode === 'quiet') args.push('-q');
   if (mode === 'jsonl') args.push('--jsonl', '-');
   // the program writes nothing: its output would mix with the CLI's
-  args.push("--", "sh", "-c", `exec "${fixture("epoll_loop")}" --iterations 2000000000 >/dev/null 2>&1`);
+  args.push("--", "sh", "-c", `exec "${fixture("epoll_loop")}" --ready --iterations 2000000000 >/dev/null 2>&1`);
   const cli = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';

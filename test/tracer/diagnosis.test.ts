@@ -207,7 +207,7 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
 
   if (backend === 'ebpf') {
     it('lost-events: a recording that lost records says so first', async () => {
-      rec = await recordLaunch([fixture('epoll_loop'), '--iterations', '200000'], ['--ring-size', '4096'], 60000, backend);
+      rec = await recordLaunch([fixture('epoll_loop'), '--ready', '--iterations', '200000'], ['--ring-size', '4096'], 60000, backend);
       const report = await reportOf(rec);
       const lost = report.findings.find((f) => f.rule === 'lost-events');
       assert.ok(lost, 'a lost-events finding');

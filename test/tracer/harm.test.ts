@@ -184,7 +184,7 @@ for (const backend of ['ebpf', 'ptrace'] as const) {
 
     for (const mode of ['attach', 'launch'] as const) {
       it(`${mode}ed, the tracer blocked writing to a reader that stopped reading`, async () => {
-        const flood = [fixture('epoll_loop'), '--iterations', '400000', '--rate', '100000'];
+        const flood = [fixture('epoll_loop'), '--ready', '--iterations', '400000', '--rate', '100000'];
         let target: ChildProcess | undefined;
         let targetOut: ReturnType<typeof collect> | undefined;
         let what: string;

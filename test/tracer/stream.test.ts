@@ -44,7 +44,7 @@ describe('the event stream', function () {
   it('accounts exactly for what a tiny ring buffer loses (ebpf)', async function () {
     requireBackend(this, 'ebpf');
     const calls = 200000;
-    rec = await recordLaunch([fixture('epoll_loop'), '--iterations', String(calls)], ['--no-stacks', '--ring-size', '4096']);
+    rec = await recordLaunch([fixture('epoll_loop'), '--ready', '--iterations', String(calls)], ['--no-stacks', '--ring-size', '4096']);
     const all = records(rec.traceFile);
     const end = all.find((r) => r.kind === 'end');
     assert.ok(end?.kind === 'end', 'the recording ended cleanly');

@@ -1,7 +1,7 @@
 /**
  * From an event to its line of code: the first frame whose file is in the workspace, else the
- * first whose source file exists, opened at its line and column, centred and highlighted for a
- * moment. When there is no source, the message says which binary and address, and why.
+ * first in the program's own code whose source file exists, else any such, opened at its line and
+ * column, centred and highlighted for a moment. When there is no source, the message says which binary and address, and why.
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { FrameInfo } from '../../../protocol/messages';
 import type { Where } from '../core/analysis/types';
 import { frameInfos } from '../core/store/details';
+import { preferredSource } from '../core/symbols/userFrame';
 import type { TraceSession } from '../core/session/traceSession';
 import { log } from './log';
 
@@ -21,10 +22,9 @@ function inWorkspace(file: string): boolean {
   return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) !== undefined;
 }
 
-/** The frame "jump to code" opens (DESIGN.md): workspace first, then any existing source. */
+/** The frame "jump to code" opens (DESIGN.md): workspace first, then the program's own code, then any existing source. */
 export function bestFrame(frames: readonly FrameInfo[]): FrameInfo | undefined {
-  const here = frames.filter((f) => f.openable && f.file && existsSync(f.file));
-  return here.find((f) => inWorkspace(f.file as string)) ?? here[0];
+  return preferredSource(frames.filter((f) => f.openable && f.file && existsSync(f.file)), inWorkspace);
 }
 
 /** How many trailing path components two paths share. */

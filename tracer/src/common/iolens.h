@@ -46,6 +46,23 @@ struct iol_traced_proc {
 #define IOL_TRACED_NO_CHILDREN 4      /* --no-children: the processes it starts are not followed */
 
 /* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
+/*
+ * A run of identical empty zero-timeout polls of one thread, not sent yet (rules.h: iol_poll_run_*):
+ * sent as one syscall record flagged coalesced when the thread does anything else, when the run
+ * is full (IOL_POLL_RUN_MAX_CALLS / _NS), at the thread's exit and at the end.
+ */
+struct iol_poll_run {
+	__u64 ts;       /* the first call's entry; 0: no run */
+	__u64 end;      /* the last call's exit */
+	__u64 busy_ns;  /* time inside the calls */
+	__u64 count;
+	__u64 stack_id;
+	__u64 args[6];
+	__u16 sys;
+	__u16 reserved16;
+	__u32 reserved;
+};
+
 struct iol_inflight {
 	__u64 ts;        /* enter time; 0 when the thread is not in a traced syscall */
 	__u64 args[6];
@@ -58,6 +75,7 @@ struct iol_inflight {
 	__u32 tgid;
 	__u32 thread_flags; /* IOL_THREAD_* : what the thread has done, kept across its calls */
 	__u32 reserved;
+	struct iol_poll_run run; /* empty polls not sent yet, kept across its calls */
 };
 #define IOL_THREAD_IN_LOOP 1 /* returned from a select/poll/epoll wait: its event loop has started */
 
@@ -157,7 +175,9 @@ enum iol_counter {
 #define IOL_FIELD_AT(type, field, off) \
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " moved")
 IOL_LAYOUT(struct iol_traced_proc, 8);
-IOL_LAYOUT(struct iol_inflight, 96);
+IOL_LAYOUT(struct iol_poll_run, 96);
+IOL_LAYOUT(struct iol_inflight, 192);
+IOL_FIELD_AT(struct iol_inflight, run, 96);
 IOL_FIELD_AT(struct iol_inflight, args, 8);
 IOL_FIELD_AT(struct iol_inflight, stack_id, 56);
 IOL_FIELD_AT(struct iol_inflight, aux, 64);

@@ -10,7 +10,7 @@
 #ifndef IOLENS_RULES_H
 #define IOLENS_RULES_H
 
-#include "iolens_wire.h"
+#include "iolens.h"
 
 #define IOL_INLINE static inline __attribute__((always_inline))
 
@@ -120,6 +120,85 @@ IOL_INLINE __u32 iol_dev_major(__u32 dev)
 IOL_INLINE __u32 iol_dev_minor(__u32 dev)
 {
 	return dev & ((1U << IOL_DEV_MINOR_BITS) - 1);
+}
+
+/*
+ * Coalescing empty polls. A wait of the multiplexing model (select, poll, epoll) with a timeout of
+ * 0 that returned 0 is an empty poll: a thread that calls one back to back, from one call site
+ * with the same arguments, busy-polls, and would fill the ring with identical records. Such a run
+ * is kept per thread (struct iol_poll_run) and sent as one record with the count.
+ */
+IOL_INLINE int iol_poll_is_empty(__u8 model, __u64 timeout_ns, long ret)
+{
+	return model == IOL_IO_MODEL_MULTIPLEXING && timeout_ns == 0 && ret == 0;
+}
+
+/*
+ * Whether a call entering with (sys, args) may continue the run (which is not empty): the same
+ * syscall and arguments. Any other call ends the run at its entry, so the run is sent before
+ * whatever that call does (a blocking call does not hold it back until it returns).
+ */
+IOL_INLINE int iol_poll_run_may_continue(const struct iol_poll_run *run, __u16 sys, const __u64 *args)
+{
+	int same = run->sys == sys;
+
+	for (int i = 0; i < 6; i++)
+		same = same && run->args[i] == args[i];
+	return same;
+}
+
+/* Whether an empty poll (sys, stack, args) continues the run (which is not empty). */
+IOL_INLINE int iol_poll_run_continues(const struct iol_poll_run *run, __u16 sys, __u64 stack_id, const __u64 *args)
+{
+	return run->stack_id == stack_id && iol_poll_run_may_continue(run, sys, args);
+}
+
+/* Add an empty poll (entry ts, exit now) to the run, starting it when it is empty. */
+IOL_INLINE void iol_poll_run_add(struct iol_poll_run *run, __u16 sys, __u64 stack_id, const __u64 *args, __u64 ts,
+				 __u64 now)
+{
+	if (!run->ts) {
+		run->ts = ts;
+		run->sys = sys;
+		run->stack_id = stack_id;
+		for (int i = 0; i < 6; i++)
+			run->args[i] = args[i];
+		run->count = 0;
+		run->busy_ns = 0;
+	}
+	run->end = now;
+	run->busy_ns += now - ts;
+	run->count++;
+}
+
+/* The run is to be sent now: it holds as many calls or spans as long as a run may. */
+IOL_INLINE int iol_poll_run_full(const struct iol_poll_run *run)
+{
+	return run->count >= IOL_POLL_RUN_MAX_CALLS || run->end - run->ts >= IOL_POLL_RUN_MAX_NS;
+}
+
+/* The syscall record of a run (its tail: IOL_DATA_POLL_RUN_WORDS words in data). */
+IOL_INLINE void iol_poll_run_record(const struct iol_poll_run *run, __u32 tgid, __u32 tid, __u16 cpu,
+				    struct iol_rec_syscall *r, __u64 *data)
+{
+	r->hdr.kind = IOL_RECORD_KIND_SYSCALL;
+	r->hdr.size = sizeof(*r) + 8 * IOL_DATA_POLL_RUN_WORDS;
+	r->sys = run->sys;
+	r->cpu = cpu;
+	r->pid = tgid;
+	r->tid = tid;
+	r->data_format = IOL_DATA_FORMAT_POLL_RUN;
+	r->data_count = IOL_DATA_POLL_RUN_WORDS;
+	r->flags = IOL_SYSCALL_FLAG_COALESCED;
+	r->ts = run->ts;
+	r->dur = run->end - run->ts;
+	r->ret = 0;
+	r->stack_id = run->stack_id;
+	for (int i = 0; i < 6; i++)
+		r->args[i] = run->args[i];
+	data[IOL_DATA_POLL_RUN_TIMEOUT_NS] = 0;
+	data[IOL_DATA_POLL_RUN_COUNT] = run->count;
+	data[IOL_DATA_POLL_RUN_BUSY_NS] = run->busy_ns;
 }
 
 #endif /* IOLENS_RULES_H */

@@ -149,6 +149,13 @@ int BPF_PROG(on_exit_task, struct task_struct *p)
 			  (group_dead ? IOL_TASK_FLAG_GROUP_DEAD : 0) |
 				  ((proc->flags & IOL_TRACED_TARGET) ? IOL_TASK_FLAG_IS_TARGET : 0),
 			  NULL);
+	{
+		struct iol_inflight *f = bpf_map_lookup_elem(&inflight, &tid);
+
+		/* the thread's last empty polls */
+		if (f)
+			emit_poll_run(f, tgid, tid);
+	}
 	bpf_map_delete_elem(&inflight, &tid);
 	if (group_dead) {
 		bpf_map_delete_elem(&traced, &tgid);

@@ -331,6 +331,39 @@ void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
 }
 
 /*
+ * A thread's run of empty polls not sent yet. At the end (the probes are off by now) it is sent as
+ * it is. While recording, the kernel side sends a run when it spans IOL_POLL_RUN_MAX_NS or the
+ * thread makes another call; a run whose thread has made no traced call since for that long (it
+ * went quiet in untraced calls or computing) is shown flagged unfinished, as a call in flight is,
+ * once per state (user space cannot take it from the kernel side without racing the thread's next
+ * poll): the kernel side's record of the same run (thread, first call) replaces it later.
+ */
+static void report_poll_run(struct iol_tracer *t, const struct iol_inflight *f, __u32 tid, __u32 slot, __u64 now,
+			    bool final)
+{
+	struct {
+		struct iol_rec_syscall r;
+		__u64 data[IOL_DATA_POLL_RUN_WORDS];
+	} run;
+
+	if (!final) {
+		if (f->run.end > now || now - f->run.end < IOL_POLL_RUN_MAX_NS)
+			return;
+		if (t->unfinished[slot].tid == tid && t->unfinished[slot].ts == f->run.ts &&
+		    t->unfinished[slot].run_count == f->run.count)
+			return;
+		t->unfinished[slot].tid = tid;
+		t->unfinished[slot].ts = f->run.ts;
+		t->unfinished[slot].run_count = f->run.count;
+		t->unfinished[slot].reported = now;
+	}
+	iol_poll_run_record(&f->run, f->tgid, tid, IOL_NO_CPU, &run.r, run.data);
+	if (!final)
+		run.r.flags |= IOL_SYSCALL_FLAG_UNFINISHED;
+	out_record(t->out, &run);
+}
+
+/*
  * Waits and blocking calls still in progress are sent as syscall records flagged unfinished, so a
  * thread stuck for minutes is visible while it is stuck (again every second), and the last ones
  * are in the trace when it ends. `final`: report every one, now.
@@ -349,8 +382,11 @@ void ebpf_report_unfinished(struct iol_tracer *t, __u64 now, bool final)
 
 		key = next;
 		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0) || !f.ts || f.ts > now ||
-		    f.sys >= IOL_SYS_MAX)
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), &f, sizeof(f), 0))
+			continue;
+		if (f.run.ts)
+			report_poll_run(t, &f, key, slot, now, final);
+		if (!f.ts || f.ts > now || f.sys >= IOL_SYS_MAX)
 			continue;
 		cls = ebpf_syscall_class(f.sys);
 		if (cls != IOL_SYSCALL_CLASS_WAIT && cls != IOL_SYSCALL_CLASS_BLOCKING &&

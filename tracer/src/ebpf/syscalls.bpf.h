@@ -68,6 +68,24 @@ static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 
 __noinline int emit_syscall(const struct iol_inflight *f, __u32 tgid, __u32 tid, long ret, __u64 now);
 
+/* Send the thread's run of empty polls (struct iol_poll_run), if it has one; the caller clears it. */
+__noinline int emit_poll_run(const struct iol_inflight *f, __u32 tgid, __u32 tid)
+{
+	struct iol_rec_poll_run {
+		struct iol_rec_syscall r;
+		__u64 data[IOL_DATA_POLL_RUN_WORDS];
+	} *b;
+
+	if (!f || !f->run.ts)
+		return 0;
+	b = reserve_record(sizeof(*b), IOL_RECORD_KIND_SYSCALL, IOL_CNT_RING_FULL);
+	if (!b)
+		return 0;
+	iol_poll_run_record(&f->run, tgid, tid, bpf_get_smp_processor_id(), &b->r, b->data);
+	submit_record(b);
+	return 0;
+}
+
 static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -106,6 +124,11 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 	f->args[3] = nargs > 3 ? ctx->args[3] : 0;
 	f->args[4] = nargs > 4 ? ctx->args[4] : 0;
 	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
+	if (f->run.ts && !iol_poll_run_may_continue(&f->run, sys, f->args)) {
+		/* another call ends the thread's run of empty polls: sent before anything of this call */
+		emit_poll_run(f, tgid, tid);
+		f->run.ts = 0;
+	}
 	f->sys = sys;
 	f->fmt = 0;
 	f->rflags = 0;
@@ -425,6 +448,30 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 	return 0;
 }
 
+/*
+ * An empty zero-timeout poll joins the thread's run (rules.h), sent when full; any other call of
+ * the thread sends the run first. Returns true when the call was taken into the run.
+ */
+static __always_inline bool poll_run_step(struct iol_inflight *f, __u8 cls, __u16 sys, long ret, __u32 tgid,
+					  __u32 tid, __u64 now)
+{
+	bool empty = cls == IOL_SYSCALL_CLASS_WAIT && iol_poll_is_empty(sys_model[sys], f->aux, ret);
+
+	if (f->run.ts && (!empty || !iol_poll_run_continues(&f->run, sys, f->stack_id, f->args))) {
+		emit_poll_run(f, tgid, tid);
+		f->run.ts = 0;
+	}
+	if (!empty)
+		return false;
+	iol_poll_run_add(&f->run, sys, f->stack_id, f->args, f->ts, now);
+	if (iol_poll_run_full(&f->run)) {
+		emit_poll_run(f, tgid, tid);
+		f->run.ts = 0;
+	}
+	f->thread_flags |= IOL_THREAD_IN_LOOP;
+	return true;
+}
+
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -452,6 +499,10 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	cls = sys_class[sys];
 	proc = bpf_map_lookup_elem(&traced, &tgid);
 	if (!proc) {
+		f->ts = 0;
+		return 0;
+	}
+	if (poll_run_step(f, cls, sys, ret, tgid, tid, now)) {
 		f->ts = 0;
 		return 0;
 	}

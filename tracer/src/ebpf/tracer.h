@@ -66,6 +66,7 @@ struct iol_tracer {
 		__u32 tid;
 		__u64 ts;
 		__u64 reported;
+		__u64 run_count; /* the calls of the thread's run of empty polls last shown unfinished */
 	} unfinished[IOL_UNFINISHED_SLOTS];
 	struct iol_meta_list missing;    /* tracepoints this kernel lacks */
 	struct iol_meta_list cannot_see; /* what this recording cannot show, in words */

@@ -101,6 +101,7 @@ struct pt_thread {
 	uint64_t stack_end; /* end of the mapping holding sp, 0 = unknown */
 	struct pt_call call;
 	bool in_loop;       /* returned from a select/poll/epoll wait: its event loop has started */
+	struct iol_poll_run run; /* empty polls not sent yet (rules.h) */
 	struct pt_thread *next_free;
 };
 
@@ -164,6 +165,8 @@ void pt_scan_maps(struct pt_tracer *t, struct pt_proc *p);
 void pt_emit_task(struct pt_tracer *t, uint8_t event, pid_t pid, pid_t tid, uint32_t ppid, uint32_t ptid,
 		  int32_t exit_code, uint32_t flags, const char *comm, const char *filename);
 void pt_emit(struct pt_tracer *t, const void *rec);
+/* Send the thread's run of empty polls, if it has one (syscall.c). */
+void pt_emit_poll_run(struct pt_tracer *t, struct pt_thread *th);
 void pt_emit_tail(struct pt_tracer *t, void *rec, size_t fixed, const void *tail, size_t len);
 
 /* mem.c */

@@ -306,6 +306,9 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	c->ts = now;
 	for (int i = 0; i < 6; i++)
 		c->args[i] = i < t->nargs[sys] ? pt_regs_arg(regs, i) : 0;
+	/* another call ends the thread's run of empty polls: sent before anything of this call */
+	if (th->run.ts && !iol_poll_run_may_continue(&th->run, sys, (const __u64 *)c->args))
+		pt_emit_poll_run(t, th);
 	c->stack_id = 0;
 	c->aux = IOL_NO_TIMEOUT;
 	c->aux2 = 0;
@@ -332,12 +335,49 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	}
 }
 
+void pt_emit_poll_run(struct pt_tracer *t, struct pt_thread *th)
+{
+	struct {
+		struct iol_rec_syscall r;
+		__u64 data[IOL_DATA_POLL_RUN_WORDS];
+	} b;
+
+	if (!th->run.ts)
+		return;
+	iol_poll_run_record(&th->run, th->proc->pid, th->tid, IOL_NO_CPU, &b.r, b.data);
+	th->run.ts = 0;
+	pt_emit(t, &b);
+}
+
+/*
+ * An empty zero-timeout poll joins the thread's run (rules.h), sent when full; any other call of
+ * the thread sends the run first. Returns true when the call was taken into the run.
+ */
+static bool poll_run_step(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret, uint64_t now)
+{
+	bool empty = t->cls[c->sys] == IOL_SYSCALL_CLASS_WAIT && iol_poll_is_empty(t->model[c->sys], c->aux, ret);
+
+	const __u64 *args = (const __u64 *)c->args; /* uint64_t and __u64: both 64-bit, typed apart */
+
+	if (th->run.ts && (!empty || !iol_poll_run_continues(&th->run, c->sys, c->stack_id, args)))
+		pt_emit_poll_run(t, th);
+	if (!empty)
+		return false;
+	iol_poll_run_add(&th->run, c->sys, c->stack_id, args, c->ts, now);
+	if (iol_poll_run_full(&th->run))
+		pt_emit_poll_run(t, th);
+	th->in_loop = true;
+	return true;
+}
+
 static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *regs, uint64_t now)
 {
 	struct pt_call *c = &th->call;
 	long ret = (long)pt_regs_ret(regs);
 	uint16_t sys = c->sys;
 
+	if (poll_run_step(t, th, c, ret, now))
+		return;
 	switch (t->cls[sys]) {
 	case IOL_SYSCALL_CLASS_WAIT:
 		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
@@ -442,6 +482,10 @@ void pt_report_unfinished(struct pt_tracer *t, uint64_t now, bool final)
 		uint8_t cls;
 		size_t slot;
 
+		/* a run of empty polls the thread has not ended: at the end, or once it is as old as a
+		 * run may span (its thread went quiet: the live view is not kept waiting for its next call) */
+		if (t->threads.keys[i] && th->run.ts && (final || now - th->run.ts >= IOL_POLL_RUN_MAX_NS))
+			pt_emit_poll_run(t, th);
 		if (!t->threads.keys[i] || !th->in_syscall || !th->call.sys || !th->call.ts || th->call.ts > now)
 			continue;
 		c = &th->call;

@@ -266,6 +266,7 @@ void pt_on_exit(struct pt_tracer *t, struct pt_thread *th, int status)
 	struct pt_proc *p = th->proc;
 	bool group_dead = p->nthreads <= 1;
 
+	pt_emit_poll_run(t, th); /* the thread's last empty polls */
 	if (!p->quiet || group_dead)
 		pt_emit_task(t, IOL_TASK_EVENT_EXIT, p->pid, th->tid, 0, 0, status,
 			     (group_dead ? IOL_TASK_FLAG_GROUP_DEAD : 0) | (p->target ? IOL_TASK_FLAG_IS_TARGET : 0),

@@ -5,6 +5,7 @@
  * number of threads, call sites and rules' keys, never by the number of events.
  */
 import type { DropEvent, SignalEvent, SyscallEvent, TraceEvent, WakeEvent } from '../model/events';
+import { callsOf, perCallNs } from '../model/args';
 import type { FdInfo } from '../model/fdtable';
 import type { FilteredCounts } from '../model/filtered';
 import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../model/names';
@@ -192,7 +193,8 @@ export class TraceAnalyzer {
     }
     this.touch(t, e.ts, end);
     t.lastEnd = end;
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, e.dur, e.error !== null, id, t.sites);
+    // a coalesced run of empty polls counts as its calls, each its share of the time inside them
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, perCallNs(e), e.error !== null, id, t.sites, callsOf(e));
     if (cls === 'wait') this.wait(e, id, t, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);

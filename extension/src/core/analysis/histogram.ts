@@ -73,6 +73,18 @@ export class LatencyHistogram {
     this.bump(bucketOf(v), 1);
   }
 
+  /** Add `n` values all equal to `v` (the calls of a coalesced run of polls): O(1) once past the exact values. */
+  addMany(v: number, n: number): void {
+    if (!(v >= 0)) v = 0;
+    for (; n > 0 && this.exact; n--) this.add(v);
+    if (n <= 0) return;
+    this.count += n;
+    this.total += v * n;
+    if (v > this.max) this.max = v;
+    if (v < this.min) this.min = v;
+    this.bump(bucketOf(v), n);
+  }
+
   private bump(b: number, n: number): void {
     let m = this.buckets as Float64Array;
     if (b >= m.length) {

@@ -153,6 +153,17 @@ describe('findings on synthetic traces', () => {
       assert.equal(f.impactNs, 999 * 2 * US + 1 * US);
     });
 
+    it('counts the calls of coalesced runs of empty polls, not their records', () => {
+      const b = loopTrace();
+      // 1000 calls as the tracer coalesces them: 4 records of 250 calls, 500 µs each
+      for (let i = 0; i < 4; i++) b.pollRun({ ts: i * 500 * US, dur: 500 * US, calls: 250, busyNs: 250 * US, stackId: 1n });
+      const [f] = analyze(b).of('busy-poll');
+      assert.ok(f);
+      assert.equal(f.eventCount, 1000);
+      assert.match(f.title, /1,000 times/);
+      assert.equal(f.impactNs, 2000 * US);
+    });
+
     it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {
       const b = loopTrace();
       let t = 0;

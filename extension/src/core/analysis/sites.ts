@@ -48,8 +48,8 @@ export class SiteTable {
   /** Calls with a stack, by stack id (the common case: no string key to build). */
   private readonly byStack = new Map<bigint, Site[]>();
 
-  /** Count one call (or request) of `dur` ns; `cache`: the calling thread's. */
-  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, cache?: SiteCache): void {
+  /** Count one call (or request) of `dur` ns, or `calls` of them (a coalesced run of polls); `cache`: the calling thread's. */
+  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, cache?: SiteCache, calls = 1): void {
     let site = cache ? cached(cache, pid, call, stackId) : undefined;
     if (!site) {
       site = this.find(pid, call, stackId);
@@ -62,7 +62,7 @@ export class SiteTable {
       site.tids.add(tid);
       site.lastTid = tid;
     }
-    site.hist.add(dur);
+    site.hist.addMany(dur, calls);
     if (failed) site.errors++;
     if (dur >= site.longestDur) {
       site.longestDur = dur;

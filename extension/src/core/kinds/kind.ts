@@ -149,6 +149,8 @@ export interface LongWait {
 /** A histogram of durations of one kind of call in one thread. */
 export interface DurationSink {
   add(dur: number): void;
+  /** `n` calls of `dur` each (a coalesced run of polls). */
+  addMany(dur: number, n: number): void;
   errors: number;
 }
 
@@ -158,8 +160,12 @@ export interface ReportContext {
   entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): DurationSink;
   /** A candidate for the longest waits. */
   long(w: LongWait): void;
+  /** Whether a wait of `dur` ns would enter the longest waits (ask before building its LongWait). */
+  longEnough(dur: number): boolean;
   /** A call still in progress, by key (null: it finished). */
   inProgress(key: string, w: LongWait | null): void;
+  /** Whether any call is in progress (ask before building a key to clear). */
+  anyInProgress(): boolean;
   readonly engines: EngineDepths;
 }
 

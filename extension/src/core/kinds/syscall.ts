@@ -6,6 +6,7 @@
 import { SYSCALLS, type IoModelName, type SysName } from '../../../../protocol/generated/wire';
 import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/messages';
 import { NO_FLOWS, type FlowEnd } from '../export/model';
+import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
 import { shownArgs } from '../model/labels';
 import { Flag } from '../store/flags';
@@ -48,7 +49,8 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
     const key = callKey(e);
-    const cls = info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
+    // a coalesced run of empty polls spans many short calls: no wait of its length (not a stall)
+    const cls = callsOf(e) > 1 ? 0 : info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
@@ -119,11 +121,13 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
       ctx.inProgress(callKey(e), { pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: true, stackId: e.stackId, fd: fdOf(e.args.fd) });
       return;
     }
-    ctx.inProgress(callKey(e), null);
+    if (ctx.anyInProgress()) ctx.inProgress(callKey(e), null);
     const d = ctx.entry(e.pid, e.tid, e.name, e.model);
-    d.add(e.dur);
+    // a coalesced run of empty polls: each of its calls
+    d.addMany(perCallNs(e), callsOf(e));
     if (e.error) d.errors++;
-    if (info && (info.class === 'wait' || info.class === 'blocking')) {
+    // a coalesced run is many short calls back to back, not one long wait
+    if (info && (info.class === 'wait' || info.class === 'blocking') && callsOf(e) === 1 && ctx.longEnough(e.dur)) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });
     }
   },

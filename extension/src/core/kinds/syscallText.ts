@@ -1,6 +1,6 @@
 /** The one-line text of a syscall: its decoded arguments and its result, as `iolens record` prints them. */
 import { ARG_FORMATS, SYSCALLS } from '../../../../protocol/generated/wire';
-import { formatDuration } from '../../../../shared/format';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import type { Args } from '../model/events';
 import type { Paint } from './kind';
 import type { SyscallEvent } from './syscall';
@@ -61,6 +61,10 @@ function resultText(paint: Paint, e: SyscallEvent): string {
     s += ` (${e.ret === 1 ? '1 message' : `${e.ret} messages`}, ${e.args.bytes} bytes${of})`;
   } else if (e.name === 'rt_sigtimedwait' && typeof e.args.signal === 'string') {
     s += ` (${e.args.signal} ${e.args.code})`;
+  } else if (typeof e.args.calls === 'number') {
+    // a coalesced run of empty polls: its calls back to back, and the time inside them
+    const busy = typeof e.args.busy_ns === 'number' ? `, ${formatDuration(e.args.busy_ns)} inside them` : '';
+    s += ` ×${formatCount(e.args.calls)} calls back to back${busy}`;
   }
   return s + readyText(e.args);
 }

@@ -15,6 +15,7 @@ import {
   decodeEpollCtlEventData,
   decodeEpollEventsData,
   decodePollfdsData,
+  decodePollRunData,
   decodeSiginfoData,
   decodeTimeoutNsData,
   decodeUioCountData,
@@ -206,6 +207,14 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
       }
       break;
     }
+    case 'poll_run': {
+      // a run of identical empty polls sent as one record (SyscallFlag coalesced)
+      const run = decodePollRunData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(run.timeoutNs);
+      if (run.count !== undefined) args.calls = Number(run.count);
+      if (run.busyNs !== undefined) args.busy_ns = Number(run.busyNs);
+      break;
+    }
     case 'path': {
       const name = info.args.find((a) => a.fmt === 'cstr')?.name;
       if (name !== undefined && d.length) args[name] = decodePathData(d).path;
@@ -243,4 +252,20 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   });
   decodeData(r, info, args, r.pid, epoll, fds);
   return args;
+}
+
+/** How many calls a syscall event stands for: a coalesced run of empty polls (args.calls) many, else 1. */
+export function callsOf(e: { readonly args: Args }): number {
+  const n = e.args.calls;
+  return typeof n === 'number' && n > 0 ? n : 1;
+}
+
+/**
+ * The time one of the event's calls took: its duration, or for a coalesced run of empty polls the
+ * time inside its calls (args.busy_ns, else its span) shared out among them.
+ */
+export function perCallNs(e: { readonly args: Args; readonly dur: number }): number {
+  const calls = callsOf(e);
+  if (calls === 1) return e.dur;
+  return (typeof e.args.busy_ns === 'number' ? e.args.busy_ns : e.dur) / calls;
 }

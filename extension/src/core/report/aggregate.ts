@@ -32,11 +32,21 @@ class Durations extends LatencyHistogram {
   errors = 0;
 }
 
+/** One call name's statistics in one thread (or CPU). */
+interface Entry {
+  readonly pid: number;
+  readonly tid: number;
+  readonly name: string;
+  readonly model: IoModelName | 'irq';
+  readonly d: Durations;
+}
+
 const TOP = 10;
 
 /** Accumulates events. */
 export class ReportBuilder {
-  private readonly stats = new Map<string, { pid: number; tid: number; name: string; model: IoModelName | 'irq'; d: Durations }>();
+  /** Per pid, then tid: numbers as keys, no string built per event. */
+  private readonly stats = new Map<number, Map<number, Map<string, Entry>>>();
   private readonly longest: LongWait[] = [];
   private readonly unfinishedSeen = new Map<string, LongWait>();
   events = 0;
@@ -50,10 +60,12 @@ export class ReportBuilder {
   private readonly context: ReportContext = {
     entry: (pid, tid, name, model) => this.entry(pid, tid, name, model),
     long: (w) => this.considerLong(w),
+    longEnough: (dur) => this.longest.length < TOP || dur > this.longest[TOP - 1].dur,
     inProgress: (key, w) => {
       if (w) this.unfinishedSeen.set(key, w);
       else this.unfinishedSeen.delete(key);
     },
+    anyInProgress: () => this.unfinishedSeen.size > 0,
     engines: this.engines,
   };
 
@@ -67,11 +79,20 @@ export class ReportBuilder {
   }
 
   private entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): Durations {
-    const k = `${pid}\0${tid}\0${name}`;
-    let s = this.stats.get(k);
+    let byTid = this.stats.get(pid);
+    if (!byTid) {
+      byTid = new Map();
+      this.stats.set(pid, byTid);
+    }
+    let byName = byTid.get(tid);
+    if (!byName) {
+      byName = new Map();
+      byTid.set(tid, byName);
+    }
+    let s = byName.get(name);
     if (!s) {
       s = { pid, tid, name, model, d: new Durations() };
-      this.stats.set(k, s);
+      byName.set(name, s);
     }
     return s.d;
   }
@@ -96,7 +117,7 @@ export class ReportBuilder {
   /** Per (pid, tid): the call statistics, busiest first. */
   calls(): Map<number, Map<number, CallStats[]>> {
     const out = new Map<number, Map<number, CallStats[]>>();
-    for (const s of this.stats.values()) {
+    for (const threads of this.stats.values()) for (const byName of threads.values()) for (const s of byName.values()) {
       const [p50, p99] = s.d.percentiles([50, 99]);
       const byTid = out.get(s.pid) ?? new Map<number, CallStats[]>();
       out.set(s.pid, byTid);

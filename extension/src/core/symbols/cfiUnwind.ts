@@ -220,6 +220,21 @@ export function keepsFramePointer(rule: UnwindRule): boolean {
   return (atom === 0x76 && n1 === 16) || (atom === 0x92 && n1 === 6 && n2 === 16);
 }
 
+/**
+ * The rule of a Go function at one of its calls. Go's `.debug_frame` computes every CFA from rsp
+ * (CFA = rsp + frame size) and says nothing of rbp, yet on amd64 every Go function with a frame
+ * saves rbp just below its return address and points rbp there (the compiler's prologue, and the
+ * assembler's for assembly functions with a frame): CFA = rbp + 16, as FRAME_POINTER_RULE. A
+ * frame of 8 bytes (the return address alone: a frameless function such as the runtime's system
+ * call stubs) keeps no frame pointer, and keeps its own rule.
+ */
+export function goFrameRule(rule: UnwindRule): UnwindRule {
+  if (rule.cfa.length !== 1) return rule;
+  const [atom, n1, n2] = rule.cfa[0];
+  const rspOffset = atom === 0x77 ? n1 : atom === 0x92 && n1 === 7 ? n2 : null;
+  return rspOffset !== null && rspOffset >= 16 ? FRAME_POINTER_RULE : rule;
+}
+
 /** A frame-pointer stack checked against the unwind tables; `end` null when the walk did not say. */
 export interface CheckedChain {
   readonly addrs: bigint[];

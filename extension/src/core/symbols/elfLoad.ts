@@ -1,8 +1,9 @@
 /**
  * The loadable segments of an ELF file (its PT_LOAD program headers): how addresses inside the
  * image map to offsets in the file. The native symbolizer takes file offsets, as a memory map
- * gives them; tools that print image addresses instead (strace -k) need this to meet it. Reads
- * 64-bit little-endian ELF only (what iolens traces); anything else gives null.
+ * gives them; tools that print image addresses instead (strace -k) need this to meet it. Also one
+ * section's bytes by name (`elfSections`: Go's `.gopclntab`, goPclntab.ts). Reads 64-bit
+ * little-endian ELF only (what iolens traces); anything else gives null.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -67,6 +68,77 @@ export function elfLoad(path: string): ElfLoad | null {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A section of the file: its address in the image and its bytes as stored. */
+export interface ElfSection {
+  readonly addr: number;
+  readonly data: Buffer;
+}
+
+const SHT_NOBITS = 8;
+/** More sections than any real file has: the header is damaged. */
+const MAX_SHDRS = 65535;
+/** A section this big is no section iolens reads (Go's largest tables are tens of MiB). */
+const MAX_SECTION = 1 << 30;
+
+/**
+ * The named sections of a file, those of `names` it has (the address of each, and the bytes of
+ * those in `withData`); null when it is not a 64-bit little-endian ELF file or cannot be read.
+ */
+export function elfSections(path: string, names: readonly string[], withData: readonly string[]): Map<string, ElfSection> | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const h = read(fd, 0, 64);
+    if (!h || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return null;
+    const shoff = Number(h.readBigUInt64LE(40));
+    const shentsize = h.readUInt16LE(58);
+    const shnum = h.readUInt16LE(60);
+    const shstrndx = h.readUInt16LE(62);
+    if (shentsize < 64 || shnum > MAX_SHDRS || shstrndx >= shnum) return null;
+    const table = read(fd, shoff, shentsize * shnum);
+    if (!table) return null;
+    const header = (i: number) => ({
+      name: table.readUInt32LE(i * shentsize),
+      type: table.readUInt32LE(i * shentsize + 4),
+      addr: Number(table.readBigUInt64LE(i * shentsize + 16)),
+      offset: Number(table.readBigUInt64LE(i * shentsize + 24)),
+      size: Number(table.readBigUInt64LE(i * shentsize + 32)),
+    });
+    const strtab = header(shstrndx);
+    const strings = strtab.size < MAX_SECTION ? read(fd, strtab.offset, strtab.size) : null;
+    if (!strings) return null;
+    const found = new Map<string, ElfSection>();
+    for (let i = 0; i < shnum; i++) {
+      const sh = header(i);
+      const end = strings.indexOf(0, sh.name);
+      const name = strings.toString('latin1', sh.name, end < 0 ? strings.length : end);
+      if (!names.includes(name) || found.has(name)) continue;
+      let data: Buffer = Buffer.alloc(0);
+      if (withData.includes(name) && sh.type !== SHT_NOBITS) {
+        const bytes = sh.size < MAX_SECTION ? read(fd, sh.offset, sh.size) : null;
+        if (!bytes) return null;
+        data = bytes;
+      }
+      found.set(name, { addr: sh.addr, data });
+    }
+    return found;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The image address of a file offset, or null when no segment holds it. */
+export function vaddrOf(load: ElfLoad, offset: number): number | null {
+  for (const s of load.segments) if (offset >= s.offset && offset < s.offset + s.filesz) return offset - s.offset + s.vaddr;
+  return null;
 }
 
 /** The file offset of an image address, or null when no segment holds it. */

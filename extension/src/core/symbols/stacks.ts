@@ -4,7 +4,9 @@
  * wrapper among the tracer's candidates (from the wrapper's unwind table) and checks the chain's
  * links against the unwind tables. Maps addresses to files through the
  * process's memory maps, checks that each file is still the one that was mapped (build-id), and
- * resolves through the native symbolizer, caching by (file identity, offset).
+ * resolves through the native symbolizer, caching by (file identity, offset). Go binaries' frames
+ * take their function and line from the binary's `.gopclntab` (goPclntab.ts) where libdw has no
+ * line, and their frames keep frame pointers whatever their `.debug_frame` says (goFrameRule).
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -12,7 +14,8 @@ import { StackEndNames, StackFlag, type StackEndName } from '../../../../protoco
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
 import { vdsoFileFor, type VdsoImage } from './vdso';
@@ -115,6 +118,8 @@ export class StackResolver {
   private readonly cache = new Map<string, ResolvedFrame[]>();
   private readonly rules = new Map<string, UnwindRule | null>();
   private readonly resolved = new Map<bigint, ResolvedStack>();
+  /** Go binaries' tables by module key (null: not Go, or a layout not read). */
+  private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
   readonly substitutions = new Map<string, { file: string; verified: boolean }>();
 
@@ -213,7 +218,15 @@ export class StackResolver {
     }
     const chain = frames.slice(1 + ncand);
     const start = [ip, ...this.unwindFrameless(info, ip, words)];
-    if (chain.length && chain[0] === start[start.length - 1]) chain.shift();
+    // the chain's first links may be frames CFI already proved (Go's tables compute every CFA
+    // from rsp, so the frameless unwind goes on through frames that have a frame pointer): the
+    // longest run of the chain's head that ends the proven frames is theirs, not new frames
+    for (let k = Math.min(chain.length, start.length - 1); k > 0; k--) {
+      if (chain.slice(0, k).every((a, i) => a === start[start.length - k + i])) {
+        chain.splice(0, k);
+        break;
+      }
+    }
     const where = (pc: bigint): string => {
       const m = this.trace.maps.find(info.pid, pc, info.gen);
       return `0x${pc.toString(16)}${m?.path ? ` in ${basename(m.path)}` : ''}`;
@@ -385,6 +398,7 @@ export class StackResolver {
       } catch (e) {
         return `${m.path}: ${e instanceof Error ? e.message : String(e)}`;
       }
+      if (rule && this.goTable(mod)) rule = goFrameRule(rule);
       this.rules.set(key, rule);
     }
     return rule ?? `${m.path} has no unwind information for ${at}`;
@@ -425,6 +439,7 @@ export class StackResolver {
       if (!found) {
         try {
           found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
+          if (!found.some((f) => f.file)) found = this.goFrames(mod, off) ?? found;
         } catch (e) {
           found = [];
           frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
@@ -443,18 +458,51 @@ export class StackResolver {
         });
       }
     });
+    // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
+    // switch of stacks), whatever the walk made of the frames beyond
+    if (end !== 'complete' && this.goOutermost(info, addrs)) return { frames, truncated: false, end: 'complete', why: null };
     return { frames, truncated: end !== null && end !== 'complete', end, why };
+  }
+
+  /** Go's traceback would end this stack: one of its frames is a Go top frame, or its last one switches stacks (GoLine.outermost). */
+  private goOutermost(info: StackInfo, addrs: readonly bigint[]): boolean {
+    return addrs.some((addr, index) => {
+      const m = this.trace.maps.find(info.pid, addr, info.gen);
+      const table = m && !m.anonymous && !m.vdso ? this.goTable(this.module(m)) : null;
+      const pc = table?.vaddrOf(fileOffset(m as MemoryMap, addr) - (index === 0 ? 0 : 1));
+      const fn = pc != null ? table?.lookup(pc) : null;
+      // SPWRITE functions end a stack only as its last frame; TOPFRAME ones wherever they are
+      return fn?.outermost === 'first' || (fn?.outermost === 'switch' && index === addrs.length - 1);
+    });
+  }
+
+  /** The module's Go table, read once; null when it is no Go binary (or one too old to read). */
+  private goTable(mod: ModuleState): GoPclntab | null {
+    let table = this.goTables.get(mod.key);
+    if (table === undefined) {
+      table = GoPclntab.read(mod.file);
+      this.goTables.set(mod.key, table);
+    }
+    return table;
+  }
+
+  /** The frames (inlined calls first) of file offset `off` in a Go binary, from its table; null when it is not one or the table has no function there. */
+  private goFrames(mod: ModuleState, off: number): ResolvedFrame[] | null {
+    const table = this.goTable(mod);
+    const pc = table?.vaddrOf(off);
+    const found = pc != null ? table?.frames(pc) : null;
+    return found ? found.map((f) => ({ function: f.function, file: f.file, line: f.line, column: null, inlined: f.inlined })) : null;
+  }
+
+  /** The process's perf map names a function at addr (JIT code). */
+  private namedByPerfMap(info: StackInfo, addr: bigint): boolean {
+    return this.perfMaps !== null && !('problem' in this.perfMaps.lookup(info.pid, addr));
   }
 
   /**
    * The frame a process's perf map names at addr; null when it names none and the address is in
    * no mapping; a frame saying why when the address is in anonymous executable memory.
    */
-  /** The process's perf map names a function at addr (JIT code). */
-  private namedByPerfMap(info: StackInfo, addr: bigint): boolean {
-    return this.perfMaps !== null && !('problem' in this.perfMaps.lookup(info.pid, addr));
-  }
-
   private jitFrame(info: StackInfo, addr: bigint, index: number): StackFrame | null {
     const found = (this.perfMaps as PerfMaps).lookup(info.pid, index === 0 ? addr : addr - 1n);
     if ('problem' in found) {

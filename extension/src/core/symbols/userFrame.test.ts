@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { StackFrame } from './stacks';
-import { frameOwner, userFrame } from './userFrame';
+import { frameOwner, preferredSource, userFrame } from './userFrame';
 
 function frame(fn: string | null, file: string | null, line: number | null, module: string | null): StackFrame {
   return { addr: 0n, function: fn, file, line, column: null, module, inlined: false, problem: null };
@@ -31,6 +31,14 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('internal/poll.(*FD).Read', '/usr/lib/go/src/internal/poll/fd_unix.go', 160, '/srv/app/gosrv')), 'runtime');
     assert.equal(frameOwner(frame('syscall.Syscall', 'syscall.go', 1, '/srv/app/gosrv')), 'runtime');
     assert.equal(frameOwner(frame('main.handle', '/srv/app/main.go', 30, '/srv/app/gosrv')), 'user');
+    // the runtime's own packages, and positions inlined from the standard library (file from .gopclntab)
+    assert.equal(frameOwner(frame('runtime/internal/syscall.Syscall6', '/usr/lib/go-1.19/src/runtime/internal/syscall/asm_linux_amd64.s', 36, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('encoding/json.(*decodeState).object', '/usr/local/go/src/encoding/json/decode.go', 640, '/srv/app/gosrv')), 'runtime');
+    assert.equal(frameOwner(frame('golang.org/x/net/http2.(*Framer).ReadFrame', '/usr/local/go/src/vendor/golang.org/x/net/http2/frame.go', 1, '/srv/app/gosrv')), 'runtime');
+    // a module's packages are the program's, in a GOPATH too
+    assert.equal(frameOwner(frame('github.com/acme/store.(*DB).Get', '/home/u/go/src/github.com/acme/store/db.go', 12, '/srv/app/gosrv')), 'user');
+    assert.equal(frameOwner(frame('example.com/app/store.Get', '/home/u/app/store/db.go', 12, '/srv/app/gosrv')), 'user');
+    assert.equal(frameOwner(frame('main.blockRead', '/home/u/src/app/main.go', 31, '/srv/app/gosrv')), 'user');
     assert.equal(frameOwner(frame('ngx_unix_recv', 'src/os/unix/ngx_recv.c', 20, '/usr/sbin/nginx')), 'user');
   });
 
@@ -67,5 +75,19 @@ describe('userFrame', () => {
     assert.equal(frameOwner(py.frames[1]), 'runtime');
     assert.equal(frameOwner(frame('get', '/srv/venv/lib/python3.12/site-packages/requests/api.py', null, map)), 'user');
     assert.equal(userFrame(py)?.function, 'read_blocking');
+  });
+
+  it('has "jump to code" open the workspace, then the program\'s own code, then any source', () => {
+    const map = '/tmp/perf-42.map';
+    const stdlib = frame('run', '/root/.pyenv/versions/3.12.1/lib/python3.12/subprocess.py', 505, map);
+    const header = frame('read', '/usr/include/x86_64-linux-gnu/bits/unistd.h', 38, '/srv/app/server');
+    const script = frame('build', '/srv/app/build.py', 12, map);
+    const server = frame('on_request', '/srv/app/src/server.c', 88, '/srv/app/server');
+    const nowhere = (): boolean => false;
+    assert.equal(preferredSource([stdlib, script], nowhere), script);
+    assert.equal(preferredSource([header, server], nowhere), server);
+    assert.equal(preferredSource([stdlib, header], nowhere), stdlib, 'no frame of the program: the first source there is');
+    assert.equal(preferredSource([script, header], (f) => f.startsWith('/usr/include/')), header, 'the workspace first');
+    assert.equal(preferredSource([], nowhere), undefined);
   });
 });

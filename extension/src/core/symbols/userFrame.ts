@@ -26,8 +26,14 @@ const RUNTIME_MODULE = /\/lib-dynload\/|\.cpython-\d+[^/]*\.so$/;
 const PERF_MAP_MODULE = /\/perf-\d+\.map$/;
 /** Sources of a runtime's own code: Node.js' built-in modules, CPython's standard library and frozen modules. */
 const RUNTIME_SOURCE = /^(?:node:|internal\/)|^<frozen |\/lib\/python\d+\.\d+\/(?!(?:site|dist)-packages\/)/;
-/** Functions of the Go runtime and standard library (any binary built with Go). */
-const GO_RUNTIME_FUNCTION = /^(?:runtime|syscall|internal\/[\w/]+|os|net|io|bufio|sync|time|os\/exec|net\/http|crypto\/[\w/]+)\.(?:\(\*?\w+\)\.)?\w/;
+/** Functions of the Go runtime and standard library (any binary built with Go), when the frame has no file. */
+const GO_RUNTIME_FUNCTION = /^(?:runtime(?:\/[\w/]+)?|syscall|internal\/[\w/]+|os|net|io|bufio|sync|time|os\/exec|net\/http|crypto\/[\w/]+)\.(?:\(\*?\w+\)\.)?\w/;
+/**
+ * A source file of Go's standard library (from `.gopclntab` or DWARF): under a Go root's `src/`, in
+ * a package whose path's first element has no dot (a module's has: github.com/…), runtime and
+ * vendored packages included. A frame of package main is the program's wherever its file is.
+ */
+const GO_STD_FILE = /\/src\/[a-z0-9_]+(?:\/[\w.-]+)*\/[^/]+\.(?:go|s)$/;
 
 /** Who wrote the code of `f`. */
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
@@ -37,6 +43,7 @@ export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>):
   if (f.file && SYSTEM_FILE.test(f.file)) return 'system';
   if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';
   if (f.function && GO_RUNTIME_FUNCTION.test(f.function)) return 'runtime';
+  if (f.file && GO_STD_FILE.test(f.file) && !f.function?.startsWith('main.')) return 'runtime';
   return 'user';
 }
 
@@ -57,4 +64,13 @@ export function userFrame(stack: ResolvedStack | undefined): StackFrame | undefi
     if (!inModule && f.module && !f.module.startsWith('[')) inModule = f;
   }
   return named ?? inModule;
+}
+
+/**
+ * Of the frames whose source can be opened here, the one "jump to code" opens: the first in the
+ * workspace, else the first in the user's own code (frameOwner: not a system header such as
+ * glibc's fortified `read` in <bits/unistd.h>, not a runtime's standard library), else the first.
+ */
+export function preferredSource<T extends Pick<StackFrame, 'module' | 'file' | 'function'>>(openable: readonly T[], inWorkspace: (file: string) => boolean): T | undefined {
+  return openable.find((f) => f.file !== null && inWorkspace(f.file)) ?? openable.find((f) => frameOwner(f) === 'user') ?? openable[0];
 }

@@ -69,6 +69,18 @@ export class StreamBuilder {
     });
   }
 
+  /**
+   * A coalesced run of `calls` empty epoll_wait(timeout 0) from one call site, as the tracer sends it
+   * (SyscallFlag coalesced); `unfinished`: as shown while the run is not ended yet.
+   */
+  pollRun(o: { tid?: number; ts: number; dur: number; calls: number; busyNs: number; stackId?: bigint; unfinished?: boolean }): this {
+    const flags = wire.SyscallFlag.coalesced | (o.unfinished ? wire.SyscallFlag.unfinished : 0);
+    return this.syscall({
+      sys: sysId('epoll_wait'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: 0, stackId: o.stackId ?? 0n, flags,
+      args: [3n, 0x7ffe0000n, 16n, 0n, 0n, 0n], dataFormat: wire.DataFormat.poll_run, data: [0n, BigInt(o.calls), BigInt(o.busyNs)],
+    });
+  }
+
   /** A blocking-class call on fd `fd` (read, pread64, fsync, recvfrom, accept4...); `nonblocking`: the fd had O_NONBLOCK. */
   call(name: string, o: { tid?: number; pid?: number; ts: number; dur: number; ret?: number; fd?: number; stackId?: bigint; nonblocking?: boolean; unfinished?: boolean; args?: bigint[] }): this {
     const args = o.args ?? [BigInt(o.fd ?? 0), 0x7ffe1000n, 64n, 0n, 0n, 0n];

@@ -12,7 +12,10 @@ import { basename } from 'node:path';
  * V8's flags: a perf map of the JavaScript functions it compiles, and interpreted functions on the
  * native stack too. `-only-functions`: V8's stubs and builtins left out (a third of the entries,
  * so of the writes), and, unlike `--perf-basic-prof` in Node.js 20, no isolate-*-v8.log file
- * left in the program's working directory.
+ * left in the program's working directory. Not `--perf-prof`: its jitdump's line tables do not
+ * give the line of a call on Node.js 20 (none for interpreted code, bytecode offsets for
+ * Sparkplug's, inlined callees' lines for TurboFan's; bench/jitdump.ts) and it writes 2.3 MB into
+ * the working directory at start-up.
  */
 export const NODE_PERF_FLAGS = ['--perf-basic-prof-only-functions', '--interpreted-frames-native-stack'] as const;
 /** CPython 3.12+'s perf trampoline, through the environment (as `-X perf`). */

@@ -4,6 +4,7 @@
  * thread, line of the program and call (a thread spinning at two lines has two). Impact: the time
  * the runs lasted (a CPU burned), shared between their sites.
  */
+import { callsOf } from '../../model/args';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { BUSY_POLL_FIX } from '../catalogue';
@@ -17,7 +18,7 @@ import type { RawFinding } from '../types';
 /** A run shorter than this many empty zero-timeout waits is not a spin (a loop draining before it sleeps). */
 export const MIN_RUN = 100;
 /** A gap longer than this between two waits ends a run (the thread did real work between them). */
-const MAX_GAP_NS = 1e6;
+export const MAX_GAP_NS = 1e6;
 const MIN_SPIN_NS = 1e6;
 
 /** The busy-poll rule. */
@@ -27,14 +28,15 @@ export class BusyPollRule {
   }));
   /** A finished wait; `zeroTimeout`: it was asked to return at once. */
   wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean): void {
-    // every wait, and the empty zero-timeout ones (for the detail)
-    t.pollWaits++;
+    // every wait, and the empty zero-timeout ones (for the detail); a coalesced record stands for many
+    const calls = callsOf(e);
+    t.pollWaits += calls;
     if (!zeroTimeout || e.ret !== 0) {
       this.runs.end(t);
       return;
     }
-    t.emptyPolls++;
-    this.runs.extend(t, e, id);
+    t.emptyPolls += calls;
+    this.runs.extend(t, e, id, calls);
   }
 
   /** Another call of the thread that took time (a blocking call): a spin does not go through it. */

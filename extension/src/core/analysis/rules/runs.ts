@@ -81,17 +81,20 @@ export class RunTracker<A extends RunTotals> {
     return a;
   }
 
-  /** A call of thread `t` that belongs to a run (it extends the thread's run, or starts one). */
-  extend(t: ThreadState, e: SyscallEvent, id: number): void {
+  /**
+   * A call of thread `t` that belongs to a run (it extends the thread's run, or starts one);
+   * `calls`: how many calls the event stands for (a coalesced run of polls, SyscallFlag coalesced).
+   */
+  extend(t: ThreadState, e: SyscallEvent, id: number, calls = 1): void {
     let r = t.runs[this.slot];
     const end = e.ts + e.dur;
     if (r?.count && e.ts - r.end <= this.maxGapNs) {
       const ns = Math.max(0, end - r.end);
-      r.count++;
+      r.count += calls;
       if (end > r.end) r.end = end;
       let p = r.last as Part;
       if (p.stackId !== e.stackId || p.call !== e.name) p = partOf(r, e.stackId, e.name, id);
-      p.count++;
+      p.count += calls;
       p.ns += ns;
       p.lastId = id;
       return;
@@ -104,10 +107,10 @@ export class RunTracker<A extends RunTotals> {
     }
     r.start = e.ts;
     r.end = end;
-    r.count = 1;
+    r.count = calls;
     r.used = 0;
     const p = partOf(r, e.stackId, e.name, id);
-    p.count = 1;
+    p.count = calls;
     p.ns = e.dur;
   }
 
