@@ -96,7 +96,7 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_POLL_RUN = 12,
 };
 
-/* Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended at the outermost frame (a saved frame pointer of 0). */
+/* Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended on a saved frame pointer of 0 (glibc's _start and clone3 clear rbp, but so may a function built without frame pointers that uses rbp as a general register: Debian's __libc_start_call_main). tail: a frame-pointer stack (no snapshot) whose chain ended on a saved frame pointer of 0 or on a saved value that is no frame pointer carries a tail snapshot after its frames: the stack above the last frame the chain proved, for the reader to go on unwinding with CFI (see the stack record). */
 enum iol_stack_flag {
 	IOL_STACK_FLAG_TRUNCATED = 1,
 	IOL_STACK_FLAG_CALLER_FROM_SP = 2,
@@ -106,6 +106,7 @@ enum iol_stack_flag {
 	IOL_STACK_FLAG_SNAPSHOT_FULL = 32,
 	IOL_STACK_FLAG_SNAPSHOT_UNREADABLE = 64,
 	IOL_STACK_FLAG_COMPLETE = 128,
+	IOL_STACK_FLAG_TAIL = 256,
 };
 
 /* Why a resolved stack ends (the reader decides; not on the wire). complete: it reached the thread's first frame (the return address is undefined there: _start, clone3); window_too_small: a return address lies beyond the snapshot window (--stack-window); no_cfi: no unwind table covers a frame's address; unreadable: the tracer could not read the stack memory needed; not_code: the return address slot does not hold an address in the process's code (a corrupt stack, or code not mapped yet); register_unknown: a rule needs a register the snapshot does not have (rbp used as a general register); depth_limit: more frames than a stack keeps; snapshot_full: the snapshot lost words; frame_pointer: the frame-pointer walk ended without reaching the outermost frame, or reached a frame whose unwind table says it keeps no frame pointer (no snapshot was taken). */
@@ -411,6 +412,10 @@ enum iol_sys {
 #define IOL_STACK_SLOT_SHIFT 48
 /* Bytes above sp scanned for a stack snapshot (--stack-window) by default: callers holding KiBs of locals each. */
 #define IOL_STACK_WINDOW_DEFAULT 16384
+/* Bytes above the last frame of a frame-pointer chain kept as its tail snapshot (StackFlag.tail): glibc's start-up frames (__libc_start_call_main, __libc_start_main) and a thread's start_thread hold 160-240 bytes. */
+#define IOL_STACK_TAIL_BYTES 512
+/* A tail snapshot's two header words carry this above stack_slot_shift: the first holds the tail's base (the CFA of the chain's last frame), the second the bytes of the tail that were read. */
+#define IOL_STACK_TAIL_MARK 65535
 /* Largest --stack-window (slots must fit above stack_slot_shift; the scan costs per byte). */
 #define IOL_STACK_WINDOW_MAX 65536
 /* A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
@@ -659,7 +664,7 @@ _Static_assert(__builtin_offsetof(struct iol_rec_syscall, ret) == 40, "iol_rec_s
 _Static_assert(__builtin_offsetof(struct iol_rec_syscall, stack_id) == 48, "iol_rec_syscall.stack_id offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_syscall, args) == 56, "iol_rec_syscall.args offset");
 
-/* A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. */
+/* A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. With StackFlag.tail, the frames are followed by a tail snapshot: stack_tail_mark << stack_slot_shift | base, stack_tail_mark << stack_slot_shift | bytes read, then the words of [base, base + stack_tail_bytes) that point into the process's code, each as slot << stack_slot_shift | word (the word at base + 8*slot). The header is not part of the stack id (the unwind needs only offsets from base): threads share their call sites' stacks. */
 struct iol_rec_stack {
 	struct iol_rec_hdr hdr;
 	__u16 nframes;

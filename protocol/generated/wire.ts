@@ -125,7 +125,7 @@ export type DataFormatName = keyof typeof DataFormat;
 /** Reverse map of {@link DataFormat}: value to name. */
 export const DataFormatNames: ReadonlyMap<number, DataFormatName> = new Map(Object.entries(DataFormat).map(([k, v]) => [v, k as DataFormatName]));
 
-/** Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended at the outermost frame (a saved frame pointer of 0). */
+/** Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended on a saved frame pointer of 0 (glibc's _start and clone3 clear rbp, but so may a function built without frame pointers that uses rbp as a general register: Debian's __libc_start_call_main). tail: a frame-pointer stack (no snapshot) whose chain ended on a saved frame pointer of 0 or on a saved value that is no frame pointer carries a tail snapshot after its frames: the stack above the last frame the chain proved, for the reader to go on unwinding with CFI (see the stack record). */
 export const StackFlag = {
   truncated: 1,
   caller_from_sp: 2,
@@ -135,6 +135,7 @@ export const StackFlag = {
   snapshot_full: 32,
   snapshot_unreadable: 64,
   complete: 128,
+  tail: 256,
 } as const;
 /** A name of {@link StackFlag}. */
 export type StackFlagName = keyof typeof StackFlag;
@@ -373,6 +374,10 @@ export const MMSG_MAX_READ = 16;
 export const STACK_SLOT_SHIFT = 48;
 /** Bytes above sp scanned for a stack snapshot (--stack-window) by default: callers holding KiBs of locals each. */
 export const STACK_WINDOW_DEFAULT = 16384;
+/** Bytes above the last frame of a frame-pointer chain kept as its tail snapshot (StackFlag.tail): glibc's start-up frames (__libc_start_call_main, __libc_start_main) and a thread's start_thread hold 160-240 bytes. */
+export const STACK_TAIL_BYTES = 512;
+/** A tail snapshot's two header words carry this above stack_slot_shift: the first holds the tail's base (the CFA of the chain's last frame), the second the bytes of the tail that were read. */
+export const STACK_TAIL_MARK = 65535;
 /** Largest --stack-window (slots must fit above stack_slot_shift; the scan costs per byte). */
 export const STACK_WINDOW_MAX = 65536;
 /** A file_offsets word meaning: no loff_t pointer (the fd's own position), or it could not be read. */
@@ -858,7 +863,7 @@ export function decodeSyscall(v: DataView, off: number, size: number): SyscallRe
   };
 }
 
-/** A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. */
+/** A user stack, sent once per process the first time it is seen. frames[0] is the instruction pointer at syscall entry; later frames are return addresses. With StackFlag.snapshot it is a sparse stack snapshot instead: frames[1] is sp and frames[2] the frame-pointer register at syscall entry, then the words of [sp, sp + window) that point into the process's code or into [sp, end of the stack), each as slot << stack_slot_shift | word (the word at sp + 8*slot), in slot order. With StackFlag.tail, the frames are followed by a tail snapshot: stack_tail_mark << stack_slot_shift | base, stack_tail_mark << stack_slot_shift | bytes read, then the words of [base, base + stack_tail_bytes) that point into the process's code, each as slot << stack_slot_shift | word (the word at base + 8*slot). The header is not part of the stack id (the unwind needs only offsets from base): threads share their call sites' stacks. */
 export interface StackRecord {
   readonly kind: 'stack';
   readonly nframes: number;

@@ -183,6 +183,8 @@ struct iol_scratch {
 		__u32 flags;
 		__u32 chain;       /* return addresses the frame-pointer chain gave */
 		__u32 chain_ended; /* ...and it ended on a saved value below its frame (no frame pointer) */
+		__u64 tail_base;   /* the CFA of the chain's last frame (where its tail snapshot starts), 0 when none */
+		__u64 scan_sp, scan_len; /* what snap_step scans: a snapshot's sp and window, or a tail's base and bytes */
 	} walk;
 };
 struct {

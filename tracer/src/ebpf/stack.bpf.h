@@ -19,6 +19,12 @@
  * the process's code or into the stack itself, with their slots, for the reader to unwind with
  * each module's CFI (docs/architecture.md, "stacks").
  *
+ * A chain that does end on a saved frame pointer of 0, or that stands on its own (fp_chain_stands),
+ * may still end below the outermost frame: Debian's glibc keeps no frame pointer in
+ * __libc_start_call_main (rbp is still _start's 0 there) nor in start_thread. Such a stack carries a
+ * small tail snapshot (StackFlag.tail, take_tail): the code words of stack_tail_bytes above the last
+ * frame the chain proved, from which the reader goes on with CFI to _start or clone3.
+ *
  * A stack is identified by a hash of its frames, the process and its exec generation, and sent
  * once (stacks_seen).
  */
@@ -163,6 +169,7 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 		if (!walk_push(s, fr[1]))
 			return;
 		s->walk.chain++;
+		s->walk.tail_base = bp + 16;
 		if (!fr[0]) {
 			s->walk.flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
@@ -223,10 +230,14 @@ static __always_inline bool fp_chain_stands(const struct iol_scratch *s)
 	return ((s->walk.flags & IOL_STACK_FLAG_BAD_FRAME_POINTER) || s->walk.chain_ended) && s->walk.chain >= IOL_FP_CHAIN_MIN;
 }
 
-/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. */
+/* bpf_loop context of a snapshot: where code is, where the stack is, how far to read. The same
+ * scan serves a tail snapshot (tail: sp is the tail's base, its words already in s->chunk, only
+ * code words kept): one bpf_loop call site, as a second one made loading the programs ~50 %
+ * slower (the verifier goes through each callback as a loop). */
 struct iol_snap_ctx {
 	const struct iol_exec_ranges *ranges;
-	__u64 sp, stack_hi, len;
+	__u64 sp, stack_lo, stack_hi, len;
+	__u64 tail;
 };
 
 /* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
@@ -259,7 +270,7 @@ static long snap_step(__u32 i, void *data)
 
 	if (!s || !c->ranges || off >= c->len)
 		return 1;
-	if (j0 == 0) {
+	if (j0 == 0 && !c->tail) {
 		__u64 size = c->len - off;
 
 		IOL_CLAMP(size, sizeof(s->chunk));
@@ -278,8 +289,11 @@ static long snap_step(__u32 i, void *data)
 			return 1;
 		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
 		word = s->chunk[j];
-		if (word >= c->sp && word < c->stack_hi) {
-			/* a stack address: a saved frame pointer, or a signal frame's saved sp */
+		if (word >= c->stack_lo && word < c->stack_hi) {
+			/* a stack address: a saved frame pointer, or a signal frame's saved sp; a tail's
+			 * rules need none, and they would make each thread's call site a stack of its own */
+			if (c->tail)
+				continue;
 		} else if (word < lo || word >= hi || !snap_in_exec(c->ranges, word)) {
 			continue;
 		}
@@ -290,8 +304,9 @@ static long snap_step(__u32 i, void *data)
 }
 
 /*
- * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then the
- * words of [sp, sp + stack_window) that point into code or into the stack, with their slots.
+ * Replace the walk's frames with a sparse snapshot: ip, sp, the frame-pointer register, then (the
+ * caller's snap_step scan) the words of [sp, sp + stack_window) that point into code or into the
+ * stack, with their slots.
  */
 static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap_ctx *c, __u64 ip, __u64 bp, __u32 tgid, __u32 gen)
 {
@@ -308,7 +323,42 @@ static __always_inline void take_snapshot(struct iol_scratch *s, struct iol_snap
 	s->stack.frames[2] = bp;
 	s->walk.n = 3;
 	s->walk.hash = hash_mix(hash_mix(s->walk.hash, c->sp), bp);
-	bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, c, 0);
+}
+
+_Static_assert(IOL_STACK_TAIL_BYTES <= IOL_SNAPSHOT_CHUNK_WORDS * 8, "a tail snapshot is read in one chunk");
+
+/*
+ * Start a tail snapshot after a frame-pointer stack's frames: the header (base, bytes read), with
+ * the words of [base, base + stack_tail_bytes) (less at the end of the stack) in s->chunk for the
+ * caller's snap_step scan (walk.scan_sp and walk.scan_len). base is the CFA of the
+ * chain's last frame. The words come from the copy at sp when it holds them (a shallow stack).
+ */
+static __always_inline void take_tail(struct iol_scratch *s)
+{
+	__u64 base = s->walk.tail_base, len, got = 0, hash;
+
+	if (!base || base >= s->walk.hi)
+		return;
+	len = (s->walk.hi - base) & ~7ULL;
+	IOL_CLAMP(len, IOL_STACK_TAIL_BYTES);
+	if (!(s->walk.sp & 7) && base >= s->walk.sp && base + len <= s->walk.sp + s->walk.copied) {
+		__u64 first = (base - s->walk.sp) / 8;
+
+		IOL_CLAMP(first, IOL_STACK_COPY_WORDS - IOL_STACK_TAIL_BYTES / 8);
+		if (len >= 8 && bpf_probe_read_kernel(s->chunk, len, &s->window[first]) == 0)
+			got = len;
+	} else if (len >= 8 && bpf_probe_read_user(s->chunk, len, (void *)base) == 0) {
+		got = len;
+	}
+	hash = s->walk.hash;
+	if (!snap_push(s, IOL_STACK_TAIL_MARK, base) || !snap_push(s, IOL_STACK_TAIL_MARK, got))
+		return;
+	/* the header stays out of the stack id: the unwind needs only offsets from base, and each
+	 * thread's base would make its call site a stack of its own */
+	s->walk.hash = hash;
+	s->walk.flags |= IOL_STACK_FLAG_TAIL;
+	s->walk.scan_sp = base;
+	s->walk.scan_len = got;
 }
 
 /*
@@ -359,6 +409,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	s->walk.sp_slots = 0;
 	s->walk.chain = 0;
 	s->walk.chain_ended = 0;
+	s->walk.tail_base = 0;
 	walk_push(s, ip);
 
 	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
@@ -387,15 +438,28 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 		}
 	}
 
-	if (stack_window && ctx.ranges && !(s->walk.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(s)) {
-		snap.ranges = ctx.ranges;
-		snap.sp = sp;
-		snap.stack_hi = *stack_end;
+	snap.ranges = ctx.ranges;
+	snap.sp = sp;
+	snap.stack_lo = sp;
+	snap.stack_hi = *stack_end;
+	s->walk.scan_len = 0;
+	if (stack_window && ctx.ranges && ((s->walk.flags & IOL_STACK_FLAG_COMPLETE) || fp_chain_stands(s))) {
+		take_tail(s);
+	} else if (stack_window && ctx.ranges) {
 		snap.len = (*stack_end - sp) & ~7ULL;
 		if (snap.len > stack_window)
 			snap.len = stack_window;
 		take_snapshot(s, &snap, ip, IOL_REGS_FP(regs), tgid, gen);
+		s->walk.scan_sp = sp;
+		s->walk.scan_len = snap.len;
 	}
+	/* the scan's bounds from the scratch map, not from the path that set them: the verifier then
+	 * sees one state at the call and goes through snap_step once, not once per path */
+	snap.sp = s->walk.scan_sp;
+	snap.len = s->walk.scan_len;
+	snap.tail = (s->walk.flags & IOL_STACK_FLAG_TAIL) != 0;
+	if (snap.len)
+		bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, &snap, 0);
 
 	hash = s->walk.hash ? s->walk.hash : 1;
 	if (bpf_map_lookup_elem(&stacks_seen, &hash))

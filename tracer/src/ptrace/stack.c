@@ -9,7 +9,9 @@
  * exec generation), each stack sent once per process.
  *
  * When the chain does not end at the outermost frame (a saved frame pointer of 0), the record is a
- * sparse stack snapshot instead, as on the eBPF side (take_snapshot, and stack.bpf.h).
+ * sparse stack snapshot instead, as on the eBPF side (take_snapshot, and stack.bpf.h); a chain
+ * that ends on a saved frame pointer of 0 or stands on its own carries a tail snapshot of the
+ * stack above its last frame (take_tail, StackFlag.tail), as there.
  */
 #include <string.h>
 
@@ -26,6 +28,7 @@ struct walk {
 	uint32_t n, sp_slots, flags;
 	uint32_t chain;       /* return addresses the frame-pointer chain gave */
 	bool chain_ended;     /* ...and it ended on a saved value below its frame (no frame pointer) */
+	uint64_t tail_base;   /* the CFA of the chain's last frame (where its tail snapshot starts), 0 when none */
 	uint64_t frames[IOL_MAX_SNAPSHOT_FRAMES];
 };
 
@@ -110,6 +113,7 @@ static void walk_chain(struct walk *w)
 		if (!push(w, fr[1]))
 			return;
 		w->chain++;
+		w->tail_base = bp + 16;
 		if (!fr[0]) {
 			w->flags |= IOL_STACK_FLAG_COMPLETE;
 			return;
@@ -141,6 +145,19 @@ static uint64_t rescue(struct walk *w)
 		return word;
 	}
 	return 0;
+}
+
+/* Keep one word of a snapshot (slot << IOL_STACK_SLOT_SHIFT | word); false when the record is full. */
+static bool snap_push(struct walk *w, uint64_t slot, uint64_t word)
+{
+	if (w->n >= IOL_MAX_SNAPSHOT_FRAMES) {
+		w->flags |= IOL_STACK_FLAG_SNAPSHOT_FULL;
+		return false;
+	}
+	word |= slot << IOL_STACK_SLOT_SHIFT;
+	w->frames[w->n++] = word;
+	w->hash = hash_mix(w->hash, word);
+	return true;
 }
 
 /*
@@ -175,13 +192,46 @@ static void take_snapshot(struct walk *w, uint64_t ip, uint64_t bp)
 
 		if (!(word >= w->sp && word < w->hi) && !in_exec(&w->p->ranges, word))
 			continue;
-		if (w->n >= IOL_MAX_SNAPSHOT_FRAMES) {
-			w->flags |= IOL_STACK_FLAG_SNAPSHOT_FULL;
+		if (!snap_push(w, i, word))
 			break;
-		}
-		word |= i << IOL_STACK_SLOT_SHIFT;
-		w->frames[w->n++] = word;
-		w->hash = hash_mix(w->hash, word);
+	}
+}
+
+/*
+ * Append a tail snapshot to a frame-pointer stack, as stack.bpf.h's take_tail: the header (base,
+ * bytes read), then the words of [base, base + IOL_STACK_TAIL_BYTES) that point into code. From
+ * the chunk read at sp when it holds them, else one more read.
+ */
+static void take_tail(struct walk *w)
+{
+	uint64_t base = w->tail_base, len, got = 0, hash;
+	const uint64_t *tail = w->t->snapshot;
+
+	if (!base || base >= w->hi)
+		return;
+	len = (w->hi - base) & ~7ULL;
+	if (len > IOL_STACK_TAIL_BYTES)
+		len = IOL_STACK_TAIL_BYTES;
+	if (base >= w->sp && base + len <= w->sp + w->got) {
+		tail = (const uint64_t *)((const char *)w->t->stack + (base - w->sp));
+		got = len;
+	} else if (len) {
+		ssize_t r = pt_mem_read(w->p, w->tid, base, w->t->snapshot, len);
+
+		got = r > 0 ? (uint64_t)r & ~7ULL : 0;
+		if (got < len)
+			got = 0; /* as the kernel side: a tail is read whole or not at all */
+	}
+	hash = w->hash;
+	if (!snap_push(w, IOL_STACK_TAIL_MARK, base) || !snap_push(w, IOL_STACK_TAIL_MARK, got))
+		return;
+	w->hash = hash; /* the header stays out of the stack id, as on the kernel side */
+	w->flags |= IOL_STACK_FLAG_TAIL;
+	for (uint64_t i = 0; i < got / 8; i++) {
+		if (tail[i] >= w->sp && tail[i] < w->hi)
+			continue; /* a stack address: never code (and it would make each thread's site a stack) */
+		if (in_exec(&w->p->ranges, tail[i]) && !snap_push(w, i, tail[i]))
+			break;
 	}
 }
 
@@ -241,7 +291,9 @@ uint64_t pt_capture_stack(struct pt_tracer *t, struct pt_thread *th, const pt_re
 		}
 	}
 
-	if (t->opts->stack_window && have_ranges && !(w.flags & IOL_STACK_FLAG_COMPLETE) && !fp_chain_stands(&w))
+	if (t->opts->stack_window && have_ranges && ((w.flags & IOL_STACK_FLAG_COMPLETE) || fp_chain_stands(&w)))
+		take_tail(&w);
+	else if (t->opts->stack_window && have_ranges)
 		take_snapshot(&w, ip, pt_regs_bp(regs));
 
 	rec.stack_id = w.hash ? w.hash : 1;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
-import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, unwindSnapshot, type UnwindContext } from './cfiUnwind';
+import { STACK_SLOT_SHIFT, STACK_TAIL_MARK } from '../../../../protocol/generated/wire';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import type { DwarfOp, UnwindRule } from './native';
 
 const SP = 0x7ffd0000n;
@@ -124,6 +124,37 @@ describe('cfiUnwind', () => {
     it("keeps the walk's own end where it stopped by itself (a saved rbp of 0)", () => {
       const r = checkFramePointerChain([0x1100n, 0x2010n], [0x3010n], 'complete', ruleAt);
       assert.deepEqual(r, { addrs: [0x1100n, 0x2010n, 0x3010n], end: 'complete', why: null });
+    });
+
+    describe('and continued with its tail snapshot', () => {
+      const mark = (v: bigint): bigint => (BigInt(STACK_TAIL_MARK) << BigInt(STACK_SLOT_SHIFT)) | v;
+      const tagged = (slot: number, w: bigint): bigint => (BigInt(slot) << BigInt(STACK_SLOT_SHIFT)) | w;
+      const base = SP + 0x400n;
+
+      it('splits the tail from the frames, and a record without one is left whole', () => {
+        const frames = [0x1100n, 0x2010n, 0x3010n, mark(base), mark(512n), tagged(19, 0x4020n), tagged(29, 0x7010n)];
+        const { frames: own, tail } = splitTail(frames);
+        assert.deepEqual(own, [0x1100n, 0x2010n, 0x3010n]);
+        assert.deepEqual(tail, { base, readBytes: 512, words: new Map([[19, 0x4020n], [29, 0x7010n]]) });
+        assert.deepEqual(splitTail([0x1100n, 0x2010n]), { frames: [0x1100n, 0x2010n], tail: null });
+      });
+
+      it("goes on from the walk's last frame (no frame pointer: glibc's start-up code) with CFI to the outermost frame", () => {
+        // the walk ended on a saved rbp of 0 in 0x3010 (CFA sp+2056): its caller 0x4020 (withFp,
+        // but its rbp is lost: a rule that needs it ends the stack), here frameless instead
+        const ctx = context([[0x3000n, 0x4000n, frameless(160)], [0x4000n, 0x5000n, frameless(80)], [0x7000n, 0x7100n, outermost]]);
+        const tail = { base, readBytes: 512, words: new Map([[19, 0x4020n], [29, 0x7010n], [3, 0x4444n]]) };
+        const r = unwindTail([0x1100n, 0x2010n, 0x3010n], tail, ctx, false);
+        assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x3010n, 0x4020n, 0x7010n]);
+        assert.equal(r.end, 'complete', r.why);
+        // the tail could not be read: the stack says so, and keeps the frames the chain proved
+        const unread = unwindTail([0x1100n, 0x2010n, 0x3010n], { base, readBytes: 0, words: new Map() }, ctx, false);
+        assert.deepEqual([unread.addrs, unread.end], [[0x1100n, 0x2010n, 0x3010n], 'unreadable']);
+        // a caller beyond the tail: cut, saying it was the tail that was too short
+        const short = unwindTail([0x1100n, 0x2010n, 0x3010n], { base, readBytes: 128, words: new Map() }, ctx, false);
+        assert.equal(short.end, 'window_too_small');
+        assert.match(short.why, /beyond the 128-byte tail snapshot/);
+      });
     });
 
     it('keeps links no table covers as the walk found them (nothing says otherwise)', () => {

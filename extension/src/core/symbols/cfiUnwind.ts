@@ -5,7 +5,7 @@
  * shown only when its return address is read from a word the tracer sent and lies in the
  * process's code; otherwise the stack ends there and says why (StackEnd). Nothing is guessed.
  */
-import { STACK_SLOT_SHIFT, type StackEndName } from '../../../../protocol/generated/wire';
+import { STACK_SLOT_SHIFT, STACK_TAIL_MARK, type StackEndName } from '../../../../protocol/generated/wire';
 import type { DwarfOp, RegisterRule, UnwindRule } from './native';
 
 /** A stack snapshot as the tracer sent it, decoded. */
@@ -22,6 +22,8 @@ export interface Snapshot {
   readonly unreadable: boolean;
   /** The snapshot had more words than the record holds: words above the last one are missing. */
   readonly full: boolean;
+  /** What the words were read as, in an end's words (default: the --stack-window snapshot). */
+  readonly label?: string;
 }
 
 /** What the unwinder asks of the trace: where code is, and the unwind rule at a code address. */
@@ -66,6 +68,30 @@ export function decodeSnapshot(frames: readonly bigint[], readBytes: number, unr
   return { ip: frames[0] ?? 0n, sp: frames[1] ?? 0n, bp: bp === 0n ? null : bp, words, readBytes, unreadable, full };
 }
 
+/** A frame-pointer stack's tail snapshot (StackFlag.tail): the code words above its chain's last frame. */
+export interface TailSnapshot {
+  /** The CFA of the chain's last frame: the caller's sp once that frame returned. */
+  readonly base: bigint;
+  /** Bytes above base the tracer read (0: none could be). */
+  readonly readBytes: number;
+  /** Word index above base -> the word there (only words into code were sent). */
+  readonly words: ReadonlyMap<number, bigint>;
+}
+
+/**
+ * Split a frame-pointer stack record's frames from the tail snapshot that follows them (see the
+ * stack record in protocol/schema.json): two header words marked STACK_TAIL_MARK above the slot
+ * bits, then `slot << STACK_SLOT_SHIFT | word` words. `tail` is null when the record has none.
+ */
+export function splitTail(frames: readonly bigint[]): { frames: readonly bigint[]; tail: TailSnapshot | null } {
+  const mark = BigInt(STACK_TAIL_MARK);
+  const at = frames.findIndex((v) => v >> BigInt(STACK_SLOT_SHIFT) === mark);
+  if (at < 0 || at + 1 >= frames.length || frames[at + 1] >> BigInt(STACK_SLOT_SHIFT) !== mark) return { frames, tail: null };
+  const words = new Map<number, bigint>();
+  for (const v of frames.slice(at + 2)) words.set(Number(v >> BigInt(STACK_SLOT_SHIFT)), v & SLOT_MASK);
+  return { frames: frames.slice(0, at), tail: { base: frames[at] & SLOT_MASK, readBytes: Number(frames[at + 1] & SLOT_MASK), words } };
+}
+
 /** Why evaluation stopped (an unwind end and its words). */
 class Stop extends Error {
   constructor(readonly end: StackEndName, readonly why: string) {
@@ -87,7 +113,7 @@ function readWord(s: Snapshot, addr: bigint, what: string): bigint {
   if (word !== undefined) return word;
   if (off >= BigInt(s.readBytes)) {
     if (s.unreadable) throw new Stop('unreadable', `${what} is at sp+${off}, beyond the ${s.readBytes} bytes of stack the tracer could read`);
-    throw new Stop('window_too_small', `${what} is at sp+${off}, beyond the ${s.readBytes}-byte snapshot (--stack-window)`);
+    throw new Stop('window_too_small', `${what} is at sp+${off}, beyond the ${s.readBytes}-byte ${s.label ?? 'snapshot (--stack-window)'}`);
   }
   if (s.full) throw new Stop('snapshot_full', `${what} is at sp+${off}, past the words the snapshot record could hold`);
   throw new Stop('not_code', `${what} at sp+${off} holds neither code nor a stack address`);
@@ -146,12 +172,16 @@ function recover(rule: RegisterRule, current: bigint | null, regs: Regs, cfa: bi
   }
 }
 
-/** Unwind a snapshot: every frame proven by its module's CFI, or the stack ends with the reason. */
-export function unwindSnapshot(s: Snapshot, ctx: UnwindContext): UnwoundStack {
+/**
+ * Unwind a snapshot: every frame proven by its module's CFI, or the stack ends with the reason.
+ * `ipIsReturn`: s.ip is a return address (a tail snapshot goes on from a chain's last frame), so
+ * its rule is looked up at the call before it.
+ */
+export function unwindSnapshot(s: Snapshot, ctx: UnwindContext, ipIsReturn = false): UnwoundStack {
   const addrs = [s.ip];
   let regs: Regs = { sp: s.sp, bp: s.bp };
   let pc = s.ip;
-  let isReturn = false;
+  let isReturn = ipIsReturn;
   for (;;) {
     if (addrs.length >= MAX_UNWIND_FRAMES) return { addrs, end: 'depth_limit', why: `more than ${MAX_UNWIND_FRAMES} frames` };
     const rule = ctx.ruleAt(pc, isReturn);
@@ -244,4 +274,19 @@ export function checkFramePointerChain(
     addrs.push(ra);
   }
   return { addrs, end, why: null };
+}
+
+/**
+ * A frame-pointer chain (`addrs`, checked, its last frame the one the walk ended at) continued with
+ * its tail snapshot: from the last return address, with the CFA of its callee as sp, each caller
+ * proven by its module's CFI up to the frame whose rule says the return address is undefined
+ * (_start, clone3's child), or the stack ends saying why. `full`: the record lost words.
+ */
+export function unwindTail(addrs: readonly bigint[], tail: TailSnapshot, ctx: UnwindContext, full: boolean): UnwoundStack {
+  const s: Snapshot = {
+    ip: addrs[addrs.length - 1], sp: tail.base, bp: null, words: tail.words, readBytes: tail.readBytes,
+    unreadable: tail.readBytes === 0, full, label: 'tail snapshot kept above the frame-pointer chain',
+  };
+  const u = unwindSnapshot(s, ctx, true);
+  return { addrs: [...addrs.slice(0, -1), ...u.addrs], end: u.end, why: u.why };
 }

@@ -14,7 +14,7 @@ import { StackEndNames, StackFlag, type StackEndName } from '../../../../protoco
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, unwindSnapshot } from './cfiUnwind';
+import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
@@ -178,7 +178,8 @@ export class StackResolver {
     const info = this.trace.stacks.get(stackId);
     if (!info) return false;
     const snap = info.flags & StackFlag.snapshot ? decodeSnapshot(info.frames, 0, false, false) : null;
-    const addrs = snap ? [snap.ip, ...snap.words.values()] : info.frames;
+    const { frames, tail } = splitTail(info.frames);
+    const addrs = snap ? [snap.ip, ...snap.words.values()] : [...frames, ...(tail?.words.values() ?? [])];
     return addrs.some((a) => {
       if (snap && a >= snap.sp && a - snap.sp < STACK_SPAN) return false;
       const m = this.trace.maps.find(info.pid, a, info.gen);
@@ -201,17 +202,21 @@ export class StackResolver {
    * the frameless functions between it and the first function with a frame pointer (found among
    * the tracer's candidate words by unwinding with each function's CFI), then the frame-pointer
    * chain, each of its links checked against the unwind table of the frame it leaves
-   * (checkFramePointerChain): a chain the tables contradict ends the stack, saying why.
+   * (checkFramePointerChain): a chain the tables contradict ends the stack, saying why. Where the
+   * walk itself ended (a saved rbp of 0, or no frame pointer above), the stack goes on with CFI
+   * from the tail snapshot the tracer kept above the last frame (unwindTail): glibc's start-up
+   * frames and a thread's start_thread keep no frame pointer.
    */
   private chainAddresses(info: StackInfo): { addrs: bigint[]; end: StackEndName | null; why: string | null } {
+    const { frames, tail } = splitTail(info.frames);
     const ncand = popcount(info.spSlots);
-    const ip = info.frames[0];
+    const ip = frames[0];
     const words = new Map<number, bigint>();
     let k = 1;
     for (let slot = 0; slot < 32 && k <= ncand; slot++) {
-      if (info.spSlots & (1 << slot)) words.set(slot, info.frames[k++]);
+      if (info.spSlots & (1 << slot)) words.set(slot, frames[k++]);
     }
-    const chain = info.frames.slice(1 + ncand);
+    const chain = frames.slice(1 + ncand);
     const start = [ip, ...this.unwindFrameless(info, ip, words)];
     // the chain's first links may be frames CFI already proved (Go's tables compute every CFA
     // from rsp, so the frameless unwind goes on through frames that have a frame pointer): the
@@ -226,7 +231,11 @@ export class StackResolver {
       const m = this.trace.maps.find(info.pid, pc, info.gen);
       return `0x${pc.toString(16)}${m?.path ? ` in ${basename(m.path)}` : ''}`;
     };
-    return checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn), where);
+    const checked = checkFramePointerChain(start, chain, fpEnd(info.flags), (pc, isReturn) => this.ruleAt(info, pc, isReturn), where);
+    // the tail goes on from the walk's own last frame only: a chain the tables cut ends where they cut it
+    if (!tail || checked.addrs.length !== start.length + chain.length) return checked;
+    const u = unwindTail(checked.addrs, tail, this.unwindContext(info), (info.flags & StackFlag.snapshot_full) !== 0);
+    return { addrs: u.addrs, end: u.end, why: u.end === 'complete' ? null : u.why };
   }
 
   /** Unwind through frameless functions using the candidate words above sp (slot = 8-byte index). */
@@ -359,11 +368,16 @@ export class StackResolver {
   /** A snapshot's addresses, unwound with CFI, and why it ends. */
   private unwound(info: StackInfo): { addrs: bigint[]; end: StackEndName; why: string } {
     const snap = decodeSnapshot(info.frames, info.spSlots, (info.flags & StackFlag.snapshot_unreadable) !== 0, (info.flags & StackFlag.snapshot_full) !== 0);
-    return unwindSnapshot(snap, {
+    return unwindSnapshot(snap, this.unwindContext(info));
+  }
+
+  /** What the CFI unwinder asks of this stack's process: where its code is, the rule at an address. */
+  private unwindContext(info: StackInfo): UnwindContext {
+    return {
       // JIT code is often in no mapping (V8 makes its code space executable with mprotect)
       isCode: (addr) => this.trace.maps.find(info.pid, addr, info.gen) !== undefined || this.namedByPerfMap(info, addr),
       ruleAt: (pc, isReturn) => this.ruleAt(info, pc, isReturn),
-    });
+    };
   }
 
   /** The full unwind rule at pc (pc-1 for a return address), or why there is none. */
