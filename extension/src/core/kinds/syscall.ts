@@ -48,14 +48,15 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   return (e) => {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
-    const key = callKey(e);
+    // the key only when a call may be in progress: most calls are reported once, finished
+    const key = e.unfinished || unfinished.size ? callKey(e) : '';
     // a coalesced run of empty polls spans many short calls: no wait of its length (not a stall)
     const cls = callsOf(e) > 1 ? 0 : info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
     const args = shownArgs(e);
-    const previous = unfinished.get(key);
+    const previous = key ? unfinished.get(key) : undefined;
     if (previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
       ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, stackId: e.stackId });

@@ -268,16 +268,30 @@ export class StringTable {
   }
 }
 
+/** How many recently interned values InternTable compares a new one with before stringifying it. */
+const RECENT = 8;
+
 /** Values interned by their JSON text: a million identical argument lists are stored once. */
 export class InternTable<T extends object> {
   private readonly ids = new Map<string, number>();
   private readonly values: T[] = [];
-  /** The last value interned and its id: consecutive events often carry the same arguments. */
-  private last: { v: T; id: number } | undefined;
+  /**
+   * The last RECENT values interned and their ids, a ring (slot `next` is the oldest): consecutive
+   * events often carry the same arguments, and a few interleaved threads or processes each repeat
+   * their own, so most values are found here without being stringified.
+   */
+  private readonly recent: (T | undefined)[] = new Array<T | undefined>(RECENT).fill(undefined);
+  private readonly recentIds = new Int32Array(RECENT);
+  private next = 0;
 
   id(v: T): number {
-    // the same flat values as the last one: no need to stringify (a million epoll_waits)
-    if (this.last && sameFlat(this.last.v, v)) return this.last.id;
+    // the newest first: a run of the same value costs one comparison
+    for (let i = 1; i <= RECENT; i++) {
+      const slot = (this.next - i + RECENT) % RECENT;
+      const r = this.recent[slot];
+      if (r === undefined) break;
+      if (sameJson(r, v)) return this.recentIds[slot];
+    }
     const key = JSON.stringify(v);
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -285,7 +299,9 @@ export class InternTable<T extends object> {
       this.values.push(v);
       this.ids.set(key, id);
     }
-    this.last = { v, id };
+    this.recent[this.next] = v;
+    this.recentIds[this.next] = id;
+    this.next = (this.next + 1) % RECENT;
     return id;
   }
 
@@ -298,9 +314,21 @@ export class InternTable<T extends object> {
   }
 }
 
-/** Do two objects hold the same keys in the same order with the same primitive values? (False for nested values.) */
-function sameFlat(a: object, b: object): boolean {
+/**
+ * Would JSON.stringify give `a` and `b` the same text? True when they hold the same keys in the
+ * same order with identical primitive values, arrays and plain objects compared element by element
+ * (an epoll_wait's list of ready events included). False whenever unsure (a value of another
+ * kind): the caller then stringifies, so a false answer costs time, never correctness.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
@@ -308,9 +336,7 @@ function sameFlat(a: object, b: object): boolean {
   const rb = b as Record<string, unknown>;
   for (let i = 0; i < ka.length; i++) {
     const k = ka[i];
-    if (k !== kb[i]) return false;
-    const x = ra[k];
-    if (x !== rb[k] || (typeof x === 'object' && x !== null)) return false;
+    if (k !== kb[i] || !sameJson(ra[k], rb[k])) return false;
   }
   return true;
 }

@@ -83,7 +83,7 @@ export function packRecords(records: Uint8Array): Uint8Array {
     starts[count++] = w;
     w += size;
   }
-  const out = new Uint8Array(10 + count * 6 + words.length * 10 + 256);
+  const out = scratch(10 + count * 6 + words.length * 10 + 256);
   let p = putVarint(out, 0, count);
   for (let i = 0; i < count; i++) {
     p = putVarint(out, p, words[starts[i]] & 0xffff);
@@ -91,27 +91,28 @@ export function packRecords(records: Uint8Array): Uint8Array {
   }
   for (const list of groupByKind(words, starts, count)) {
     const most = longest(words, list);
-    // each column's mode and length, and what rows would take
-    const deltas = new Uint8Array(most);
-    const lengths = new Int32Array(most);
-    let columns = 0;
+    // what each column takes as it is and as deltas, and what rows would take: one pass in
+    // record order (the block is read once, in order, not once per column)
+    const raw = new Int32Array(most);
+    const delta = new Int32Array(most);
+    const prev = new Uint32Array(most);
     let rows = 0;
-    for (let i = 0; i < list.length; i++) rows += ((words[list[i]] >>> 18) - 1) * 4;
-    for (let k = 1; k < most; k++) {
-      let raw = 0;
-      let delta = 0;
-      let prev = 0;
-      for (let i = 0; i < list.length; i++) {
-        const at = list[i];
-        if (words[at] >>> 18 <= k) continue;
+    for (let i = 0; i < list.length; i++) {
+      const at = list[i];
+      const size = words[at] >>> 18;
+      rows += (size - 1) * 4;
+      for (let k = 1; k < size; k++) {
         const v = words[at + k];
-        raw += varintSize(v);
-        delta += varintSize(zigzagDelta(v, prev));
-        prev = v;
+        raw[k] += varintSize(v);
+        delta[k] += varintSize(zigzagDelta(v, prev[k]));
+        prev[k] = v;
       }
-      deltas[k] = delta < raw ? 1 : 0;
-      lengths[k] = Math.min(raw, delta);
-      columns += lengths[k] + 2;
+    }
+    const deltas = new Uint8Array(most);
+    let columns = 0;
+    for (let k = 1; k < most; k++) {
+      deltas[k] = delta[k] < raw[k] ? 1 : 0;
+      columns += Math.min(raw[k], delta[k]) + 2;
     }
     if (columns * 2 > rows) {
       out[p++] = ROWS;
@@ -124,28 +125,46 @@ export function packRecords(records: Uint8Array): Uint8Array {
       continue;
     }
     out[p++] = COLUMNS;
+    // each column's header, and where its varints go (`cursor`, advanced as they are written)
+    const cursor = new Int32Array(most);
     for (let k = 1; k < most; k++) {
+      const length = Math.min(raw[k], delta[k]);
       out[p++] = deltas[k];
-      p = putVarint(out, p, lengths[k]);
-      let prev = 0;
-      for (let i = 0; i < list.length; i++) {
-        const at = list[i];
-        if (words[at] >>> 18 <= k) continue;
+      p = putVarint(out, p, length);
+      cursor[k] = p;
+      p += length;
+    }
+    prev.fill(0);
+    for (let i = 0; i < list.length; i++) {
+      const at = list[i];
+      const size = words[at] >>> 18;
+      for (let k = 1; k < size; k++) {
         let v = words[at + k];
         if (deltas[k]) {
-          const d = zigzagDelta(v, prev);
-          prev = v;
+          const d = zigzagDelta(v, prev[k]);
+          prev[k] = v;
           v = d;
         }
+        let q = cursor[k];
         while (v >= 0x80) {
-          out[p++] = (v & 0x7f) | 0x80;
+          out[q++] = (v & 0x7f) | 0x80;
           v >>>= 7;
         }
-        out[p++] = v;
+        out[q++] = v;
+        cursor[k] = q;
       }
     }
   }
   return out.slice(0, p);
+}
+
+/** packRecords' working buffer, kept from one block to the next (its result is a copy). */
+let scratchBuf = new Uint8Array(0);
+
+/** The working buffer, at least `size` bytes. */
+function scratch(size: number): Uint8Array {
+  if (scratchBuf.length < size) scratchBuf = new Uint8Array(size);
+  return scratchBuf;
 }
 
 /** Unpack what packRecords made, given the records' total size in bytes (`rawLength`). */

@@ -1,0 +1,25 @@
+import * as assert from 'node:assert/strict';
+import { InternTable } from './columns';
+
+describe('InternTable', () => {
+  it('gives equal values one id, interleaved and nested, and different values different ids', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    const a = (): Record<string, unknown> => ({ epfd: 3, maxevents: 8, ready: [{ events: 1, data: '0x5' }] });
+    const b = (): Record<string, unknown> => ({ epfd: 4, maxevents: 8, ready: [{ events: 1, data: '0x6' }] });
+    const ids = [t.id(a()), t.id(b()), t.id(a()), t.id(b()), t.id(a())];
+    assert.deepEqual(ids, [0, 1, 0, 1, 0], `ids seen: ${ids.join(',')}`);
+    assert.equal(t.id({ epfd: 3, maxevents: 8, ready: [{ events: 1, data: '0x7' }] }), 2, 'a nested value differs');
+    assert.equal(t.id({ epfd: 3, maxevents: 8, ready: [{ events: 1, data: '0x5' }, { events: 4, data: '0x5' }] }), 3, 'a longer list');
+    assert.equal(t.id({ maxevents: 8, epfd: 3, ready: [{ events: 1, data: '0x5' }] }), 4, 'keys in another order: another JSON text');
+    assert.equal(t.id({ epfd: 3, maxevents: 8, ready: { 0: { events: 1, data: '0x5' } } }), 5, 'an object is not an array');
+    assert.equal(t.id({ epfd: 3, maxevents: 8, ready: [{ events: 1, data: '0x5' }] }), 0, 'found again after others');
+    assert.deepEqual(t.get(1), b());
+  });
+
+  it('finds a value interned long ago, past the recent ones, by its JSON text', () => {
+    const t = new InternTable<{ fd: number }>();
+    for (let fd = 0; fd < 100; fd++) assert.equal(t.id({ fd }), fd);
+    assert.equal(t.id({ fd: 3 }), 3);
+    assert.equal(t.size, 100);
+  });
+});
