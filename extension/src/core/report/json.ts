@@ -88,5 +88,8 @@ export function reportJson(input: ReportInput): { [key: string]: Json } {
 
 /** How the trace's stacks end: whole, or cut short (by the module they stop in and why). */
 function stacksJson(s: ReturnType<typeof summarizeStackEnds>): Json {
-  return { total: s.total, complete: s.complete, unknown: s.unknown, cut: s.cut.map((c) => ({ module: c.module, end: c.end, count: c.count })) };
+  return {
+    total: s.total, complete: s.complete, unknown: s.unknown, cut: s.cut.map((c) => ({ module: c.module, end: c.end, count: c.count })),
+    no_lines: s.noLines.map((m) => ({ module: m.module, frames: m.frames, debug_package: m.debugPackage })),
+  };
 }

@@ -5,7 +5,8 @@
  */
 import type { StackEndName } from '../../../../protocol/generated/wire';
 import type { TraceAssembler } from '../model/assembler';
-import { STACK_END_TEXT, type ResolvedStack } from '../symbols/stacks';
+import { NO_DEBUG_INFO, STACK_END_TEXT, type ResolvedStack } from '../symbols/stacks';
+import { debugPackageOf, owningPackages } from '../system/debugPackages';
 
 /** Stacks that end early, by module and reason. */
 export interface StackEndCount {
@@ -22,12 +23,32 @@ export interface StackEndSummary {
   readonly unknown: number;
   /** Cut short, most first. */
   readonly cut: readonly StackEndCount[];
+  /** Modules whose frames have no line (no debug information found), most frames first. */
+  readonly noLines: readonly NoLinesModule[];
+}
+
+/** A module whose frames have functions but no file and line, and what would add them. */
+export interface NoLinesModule {
+  readonly module: string;
+  /** Its frames in the trace's stacks. */
+  readonly frames: number;
+  /** The Debian package with its debug information, when this system's dpkg knows the file's package. */
+  readonly debugPackage: string | null;
+}
+
+/** Options of the summary. */
+export interface StackEndOptions {
+  /** The package that installed each file (dpkg's; a test's own). */
+  readonly packages?: (paths: readonly string[]) => Map<string, string>;
 }
 
 /** Count the trace's stacks by how they end. */
-export function summarizeStackEnds(trace: Pick<TraceAssembler, 'stacks' | 'symbols'>, resolve: (id: bigint) => ResolvedStack | undefined): StackEndSummary {
+export function summarizeStackEnds(
+  trace: Pick<TraceAssembler, 'stacks' | 'symbols'>, resolve: (id: bigint) => ResolvedStack | undefined, o: StackEndOptions = {},
+): StackEndSummary {
   const ids = new Set<bigint>([...trace.stacks.keys(), ...trace.symbols.keys()]);
   const cut = new Map<string, StackEndCount>();
+  const noLines = new Map<string, number>();
   let complete = 0;
   let unknown = 0;
   let total = 0;
@@ -35,6 +56,7 @@ export function summarizeStackEnds(trace: Pick<TraceAssembler, 'stacks' | 'symbo
     const s = resolve(id);
     if (!s) continue;
     total++;
+    for (const f of s.frames) if (f.module && !f.file && f.problem?.startsWith(NO_DEBUG_INFO)) noLines.set(f.module, (noLines.get(f.module) ?? 0) + 1);
     if (!s.end) unknown++;
     else if (s.end === 'complete') complete++;
     else {
@@ -44,15 +66,31 @@ export function summarizeStackEnds(trace: Pick<TraceAssembler, 'stacks' | 'symbo
       cut.set(key, { module, end: s.end, count: (c?.count ?? 0) + 1 });
     }
   }
-  return { total, complete, unknown, cut: [...cut.values()].sort((a, b) => b.count - a.count || a.module.localeCompare(b.module)) };
+  const packages = (o.packages ?? owningPackages)([...noLines.keys()]);
+  return {
+    total, complete, unknown, cut: [...cut.values()].sort((a, b) => b.count - a.count || a.module.localeCompare(b.module)),
+    noLines: [...noLines].map(([module, frames]) => {
+      const pkg = packages.get(module);
+      return { module, frames, debugPackage: pkg ? debugPackageOf(pkg) : null };
+    }).sort((a, b) => b.frames - a.frames || a.module.localeCompare(b.module)),
+  };
 }
 
 /** The section's lines (none when the trace says of no stack how it ends: no stacks, or an older trace). */
 export function stackEndLines(s: StackEndSummary): string[] {
   const known = s.total - s.unknown;
-  if (!known) return [];
-  const lines = ['', `Stacks: ${s.complete} of ${known} reach the thread's first frame${s.unknown ? ` (${s.unknown} more: the trace does not say)` : ''}`];
-  if (s.cut.length) lines.push('  cut short, by the module where they stop:');
-  for (const c of s.cut) lines.push(`    ${c.count}  ${c.module}: ${STACK_END_TEXT[c.end]}`);
+  const lines: string[] = [];
+  if (known) {
+    lines.push('', `Stacks: ${s.complete} of ${known} reach the thread's first frame${s.unknown ? ` (${s.unknown} more: the trace does not say)` : ''}`);
+    if (s.cut.length) lines.push('  cut short, by the module where they stop:');
+    for (const c of s.cut) lines.push(`    ${c.count}  ${c.module}: ${STACK_END_TEXT[c.end]}`);
+  }
+  if (s.noLines.length) {
+    if (!known) lines.push('', 'Stacks');
+    lines.push('  no line information (functions only) in these modules, by frames:');
+    for (const m of s.noLines) {
+      lines.push(`    ${m.frames}  ${m.module}${m.debugPackage ? ` — its lines come with the package ${m.debugPackage}` : ''}`);
+    }
+  }
   return lines;
 }

@@ -101,6 +101,8 @@ interface ModuleState {
 }
 
 const UNMAPPED = 'address in no known executable mapping';
+/** A frame's problem in a module without line information, before the module's path. */
+export const NO_DEBUG_INFO = 'no debug information for ';
 /** A snapshot's word this little above its sp points into the stack (a thread's stack is at most this big here). */
 const STACK_SPAN = 1n << 30n;
 /** A frame in JIT code the process's perf map does not name (yet: it is read again later). */
@@ -454,7 +456,7 @@ export class StackResolver {
       for (const f of found) {
         frames.push({
           ...base, function: f.function, file: f.file, line: f.line, column: f.column, inlined: f.inlined,
-          problem: f.file ? null : mod.noLines ? `no debug information for ${m.path}` : null,
+          problem: f.file ? null : mod.noLines ? `${NO_DEBUG_INFO}${m.path}` : null,
         });
       }
     });
