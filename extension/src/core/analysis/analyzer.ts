@@ -424,7 +424,7 @@ export class TraceAnalyzer {
       t.nonblocking += d.nonblocking ? d.count : 0;
       t.eagain += eagain;
     }
-    this.pool.filtered(t, d);
+    this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);
     this.herd.filtered(d);
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }

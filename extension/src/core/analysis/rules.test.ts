@@ -403,7 +403,7 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('pool-saturated', () => {
-    function poolTrace(busyShare: number): StreamBuilder {
+    function poolTrace(busyShare: number, cycles = 200): StreamBuilder {
       const b = loopTrace();
       b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
       const workers = [201, 202, 203, 204];
@@ -411,7 +411,7 @@ describe('findings on synthetic traces', () => {
       // the loop waits on the eventfd the workers write
       b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
       const cycle = 1 * MS;
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < cycles; i++) {
         for (const w of workers) {
           const t = 1 * MS + i * cycle + (w - 201) * 20 * US;
           b.call('pread64', { tid: w, ts: t, dur: busyShare * cycle - 5 * US, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
@@ -431,6 +431,17 @@ describe('findings on synthetic traces', () => {
       assert.ok(f.impactNs > 150 * MS, `${f.impactNs}`);
       const verdict = a.result.processes.find((p) => p.pid === PID)?.verdict ?? '';
       assert.match(verdict, /epoll loop on 1 thread; file I\/O on 4 pool threads — pseudo-async/);
+    });
+
+    it('spreads the calls the tracer counted over the time they were counted in, not packed before their first record', () => {
+      // 400 ms, two 250 ms buckets; each worker busy 30 % in calls sent, and 100 ms of short
+      // preads counted by the tracer, first reported at the end (since: null). Packed into the
+      // last 100 ms, they made all four look blocked at once in the second bucket.
+      const b = poolTrace(0.3, 400);
+      for (const w of [201, 202, 203, 204]) b.summary({ tid: w, ts: 402 * MS, call: 'pread64', fdType: wire.FdType.file, stackId: 6n, count: 5000, totalNs: 100 * MS });
+      const a = analyze(b);
+      assert.equal(a.model(201), 'pool-worker');
+      assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
     });
 
     it('stays quiet when the pool has idle threads', () => {

@@ -152,12 +152,17 @@ export class PoolSaturatedRule {
     b.top.add(id, dur);
   }
 
-  /** Calls the tracer counted (those of a kind that always blocks). */
-  filtered(t: ThreadState, d: FilteredCounts): void {
+  /**
+   * Calls the tracer counted (those of a kind that always blocks). A key's first record (`since`
+   * null) counts every call since the recording began: its time is spread from `recordingStart`,
+   * not packed just before the record — packed, every worker's first record (often the one sent at
+   * the end) made all of them look blocked at once in the last bucket.
+   */
+  filtered(t: ThreadState, d: FilteredCounts, recordingStart: number): void {
     const kind = blockKind(d.call, d.fdType);
     if (!inherentlyBlocking(kind) || kind === 'sleep' || !d.count) return;
     const b = this.of(t);
-    const start = d.since ?? Math.max(0, d.ts - d.totalNs);
+    const start = d.since ?? Math.max(0, Math.min(recordingStart, d.ts - d.totalNs));
     b.first = Math.min(b.first, start);
     b.last = Math.max(b.last, d.ts);
     this.spread(b, start, d.ts, d.totalNs);
