@@ -95,7 +95,8 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     this.timeout(300_000);
     workspace = mkdtempSync(join(tmpdir(), 'iolens-e2e-editor-'));
     // the demo workspace's programs and sources, and two files that are no traces
-    for (const d of ['src', 'build']) cpSync(join(fixtures, d), join(workspace, d), { recursive: true });
+    // the fixtures and their binaries, not the Go build's caches (build/.go)
+    for (const d of ['src', 'build']) cpSync(join(fixtures, d), join(workspace, d), { recursive: true, filter: (from) => !from.includes('/build/.go') });
     cpSync(join(root, 'demo', 'traces'), join(workspace, 'demo'), { recursive: true });
     mkdirSync(join(workspace, 'traces'));
     writeFileSync(join(workspace, 'traces', 'garbage.iolens'), 'this is a text file, not a trace\n'.repeat(40));
@@ -344,22 +345,27 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'View: Show Explorer');
     const row = (level: number, name: string) => page.locator(`.explorer-folders-view .monaco-list-row[aria-level="${level}"][aria-label=${JSON.stringify(name)}]`).first();
-    // a click can land while the tree re-renders (CI saw build stay folded): clicked until open
-    for (const folder of ['build', 'src']) {
-      await until(`the ${folder} folder open`, async () => {
-        if ((await row(1, folder).getAttribute('aria-expanded')) === 'true') return true;
+    // one folder open at a time: the list is virtual, and with both open the files of the second
+    // can lie past the rendered rows (CI saw it once build/ had grown). A click can land while the
+    // tree re-renders (CI saw build stay folded): clicked until it says so.
+    const setOpen = async (folder: string, open: boolean): Promise<void> => {
+      await until(`the ${folder} folder ${open ? 'open' : 'folded'}`, async () => {
+        if ((await row(1, folder).getAttribute('aria-expanded')) === String(open)) return true;
         await row(1, folder).click();
         await page.waitForTimeout(500);
-        return (await row(1, folder).getAttribute('aria-expanded')) === 'true';
+        return (await row(1, folder).getAttribute('aria-expanded')) === String(open);
       });
-    }
-    await row(2, 'epoll_stall').waitFor({ timeout: 10_000 });
+    };
     const item = page.locator('.context-view .action-item').filter({ hasText: /^Launch with I\/O Lens$/ });
     // a source file has no such item
+    await setOpen('build', false);
+    await setOpen('src', true);
     await row(2, 'epoll_stall.c').click({ button: 'right' });
     await page.locator('.context-view .action-item').first().waitFor({ timeout: 10_000 });
     assert.equal(await item.count(), 0, 'no launch on a C source file');
     await page.keyboard.press('Escape');
+    await setOpen('src', false);
+    await setOpen('build', true);
     await row(2, 'epoll_stall').click({ button: 'right' });
     await item.waitFor({ timeout: 10_000 });
     await screenshot(page, 'editor-explorer-launch-light');
@@ -367,10 +373,8 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     const title = page.locator('.quick-input-widget .quick-input-title');
     await until('the arguments box', async () => /Launch epoll_stall with I\/O Lens/.test(await title.innerText()), 10_000);
     await page.keyboard.press('Escape');
-    // fold the folders again: the long list would push the others' files out of the rendered rows
-    for (const folder of ['build', 'src']) {
-      if ((await row(1, folder).getAttribute('aria-expanded')) === 'true') await row(1, folder).click();
-    }
+    // fold it again: the long list would push the others' files out of the rendered rows
+    await setOpen('build', false);
   });
 
   it('has a walkthrough for the first run', async () => {

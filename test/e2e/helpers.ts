@@ -220,6 +220,10 @@ export async function clickTreeItem(page: Page, label: string, opts: { view?: st
 /** Shows the Explorer and double-clicks `relPath` (folders separated by '/'), expanding its folders. */
 export async function openExplorerFile(page: Page, relPath: string, timeoutMs = 15_000): Promise<void> {
   await runCommand(page, 'View: Show Explorer');
+  // folders an earlier test left open can push the path's rows past the list's rendered ones (it
+  // is virtual): folded first, with the view's own button
+  const collapse = page.locator('.part.sidebar .action-label[aria-label="Collapse Folders in Explorer"]').first();
+  if (await collapse.isVisible()) await collapse.click();
   const parts = relPath.split('/').filter(Boolean);
   for (let i = 0; i < parts.length; i++) {
     const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-level="${i + 1}"][aria-label=${JSON.stringify(parts[i])}]`).first();
