@@ -69,6 +69,22 @@ for (const backend of BACKENDS) describe(`where frame-pointer stacks end (${back
     assert.deepEqual(callersOfMain(e.stack), expected, names);
   });
 
+  // ptrace only: on eBPF, a call made while exec's loader runs keeps one frame (its stack says
+  // not_code): the kernel maps ld.so during exec, and the BPF side learns executable mappings from
+  // mmap, so its snapshot keeps no word of ld.so (fio's start-up stacks show it too)
+  if (backend === 'ptrace') it("ends the dynamic loader's start-up calls at its entry point, the process's first frame", async () => {
+    // -m 0: ld.so's reads of the libraries at exec are events with their stacks
+    rec = await recordLaunch([fixture('nofp_stack_fp'), '--iterations', '1'], ['-m', '0'], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const startup = rec.events.filter((e) => e.kind === 'syscall' && e.stack.some((f) => f.function === '_dl_start'));
+    assert.ok(startup.length > 0, `calls under _dl_start: ${rec.events.filter((e) => e.kind === 'syscall').slice(0, 5).map((e) => e.name).join(', ')}…`);
+    for (const e of startup) {
+      const names = e.stack.map((f) => f.function ?? f.addr).join(' <- ');
+      assert.equal(e.stack_end, 'complete', `${e.name}: ${e.stack_end}: ${e.stack_end_detail} (${names})`);
+      assert.match(e.stack[e.stack.length - 1].module ?? '', /ld-linux/, `the outermost frame is the loader's entry: ${names}`);
+    }
+  });
+
   it("reaches clone3 from a thread's function (start_thread keeps no frame pointer)", async () => {
     // -m 0: the workers' short preads are events of their own (not only counted per call site)
     rec = await recordLaunch([fixture('threadpool_pread'), '--iterations', '40'], ['-m', '0'], 30000, backend);

@@ -21,6 +21,8 @@ export interface ElfLoad {
   /** ET_EXEC images run at their addresses; ET_DYN ones (PIE, shared libraries) anywhere. */
   readonly type: 'exec' | 'dyn' | 'other';
   readonly segments: readonly LoadSegment[];
+  /** The entry point's address in the image (e_entry): where the kernel starts the process (an executable's `_start`, the dynamic loader's). */
+  readonly entry: number;
 }
 
 const PT_LOAD = 1;
@@ -44,6 +46,7 @@ export function elfLoad(path: string): ElfLoad | null {
     const h = read(fd, 0, 64);
     if (!h || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return null;
     const eType = h.readUInt16LE(16);
+    const entry = Number(h.readBigUInt64LE(24));
     const phoff = Number(h.readBigUInt64LE(32));
     const phentsize = h.readUInt16LE(54);
     const phnum = h.readUInt16LE(56);
@@ -62,7 +65,7 @@ export function elfLoad(path: string): ElfLoad | null {
         align: Number(table.readBigUInt64LE(at + 48)),
       });
     }
-    return { type: eType === 2 ? 'exec' : eType === 3 ? 'dyn' : 'other', segments };
+    return { type: eType === 2 ? 'exec' : eType === 3 ? 'dyn' : 'other', segments, entry };
   } catch {
     return null;
   } finally {

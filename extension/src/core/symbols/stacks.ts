@@ -15,6 +15,7 @@ import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
 import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { elfLoad, offsetOf } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
@@ -101,6 +102,10 @@ interface ModuleState {
 }
 
 const UNMAPPED = 'address in no known executable mapping';
+/** The entry stub's bytes in which a call starts the process (x86-64 `_start`: a few moves, then the call). */
+const ENTRY_STUB_BYTES = 32;
+/** The rule of the process's first frame: no caller (its return address is undefined). */
+const ENTRY_RULE: UnwindRule = { cfa: [], returnAddress: 'undefined', framePointer: 'undefined', signal: false };
 /** A frame's problem in a module without line information, before the module's path. */
 export const NO_DEBUG_INFO = 'no debug information for ';
 /** A snapshot's word this little above its sp points into the stack (a thread's stack is at most this big here). */
@@ -120,6 +125,8 @@ export class StackResolver {
   private readonly cache = new Map<string, ResolvedFrame[]>();
   private readonly rules = new Map<string, UnwindRule | null>();
   private readonly resolved = new Map<bigint, ResolvedStack>();
+  /** Each module's entry point as a file offset (null: none, or not read). */
+  private readonly entries = new Map<string, number | null>();
   /** Go binaries' tables by module key (null: not Go, or a layout not read). */
   private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
@@ -403,7 +410,23 @@ export class StackResolver {
       if (rule && this.goTable(mod)) rule = goFrameRule(rule);
       this.rules.set(key, rule);
     }
+    if (!rule && isReturn && this.inEntryStub(mod, off)) return ENTRY_RULE;
     return rule ?? `${m.path} has no unwind information for ${at}`;
+  }
+
+  /**
+   * `off` (a call's file offset) lies in the first bytes of the module's entry point: the code the
+   * kernel starts a process at (the dynamic loader's `_start`, which has no unwind table, calls
+   * `_dl_start` from there). Nothing called it: its frame is the process's first.
+   */
+  private inEntryStub(mod: ModuleState, off: number): boolean {
+    let entry = this.entries.get(mod.key);
+    if (entry === undefined) {
+      const load = elfLoad(mod.file);
+      entry = load && load.entry ? offsetOf(load, load.entry) : null;
+      this.entries.set(mod.key, entry);
+    }
+    return entry !== null && off >= entry && off < entry + ENTRY_STUB_BYTES;
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
