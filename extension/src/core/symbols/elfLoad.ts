@@ -34,8 +34,11 @@ function read(fd: number, at: number, n: number): Buffer | null {
   return readSync(fd, b, 0, n, at) === n ? b : null;
 }
 
-/** Read a file's PT_LOAD segments; null when it is not a 64-bit little-endian ELF file or cannot be read. */
-export function elfLoad(path: string): ElfLoad | null {
+/**
+ * `parse` given the open file and its 64-byte ELF header; null when the file cannot be opened, is
+ * not a 64-bit little-endian ELF file, or `parse` throws on a damaged file.
+ */
+function withElfHeader<T>(path: string, parse: (fd: number, h: Buffer) => T | null): T | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -45,6 +48,17 @@ export function elfLoad(path: string): ElfLoad | null {
   try {
     const h = read(fd, 0, 64);
     if (!h || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return null;
+    return parse(fd, h);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Read a file's PT_LOAD segments; null when it is not a 64-bit little-endian ELF file or cannot be read. */
+export function elfLoad(path: string): ElfLoad | null {
+  return withElfHeader(path, (fd, h) => {
     const eType = h.readUInt16LE(16);
     const entry = Number(h.readBigUInt64LE(24));
     const phoff = Number(h.readBigUInt64LE(32));
@@ -66,11 +80,7 @@ export function elfLoad(path: string): ElfLoad | null {
       });
     }
     return { type: eType === 2 ? 'exec' : eType === 3 ? 'dyn' : 'other', segments, entry };
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** A section of the file: its address in the image and its bytes as stored. */
@@ -90,15 +100,7 @@ const MAX_SECTION = 1 << 30;
  * those in `withData`); null when it is not a 64-bit little-endian ELF file or cannot be read.
  */
 export function elfSections(path: string, names: readonly string[], withData: readonly string[]): Map<string, ElfSection> | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const h = read(fd, 0, 64);
-    if (!h || h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return null;
+  return withElfHeader(path, (fd, h) => {
     const shoff = Number(h.readBigUInt64LE(40));
     const shentsize = h.readUInt16LE(58);
     const shnum = h.readUInt16LE(60);
@@ -131,11 +133,7 @@ export function elfSections(path: string, names: readonly string[], withData: re
       found.set(name, { addr: sh.addr, data });
     }
     return found;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /** The image address of a file offset, or null when no segment holds it. */
