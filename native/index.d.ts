@@ -121,6 +121,15 @@ export interface SymbolizerOptions {
    * (debuginfod) is never used.
    */
   debugDirs?: string[];
+  /**
+   * Absolute directories in the debuginfod client cache's layout,
+   * `<dir>/<build-id hex>/debuginfo`, looked at after `debugDirs` and before
+   * `.gnu_debuglink`; a file there is used only when its build-id is the
+   * module's. Default `[]`. The addon only reads them: fetching is
+   * extension/src/core/symbols/debuginfod.ts's, off this thread; call clear()
+   * after a fetch so the module is read again.
+   */
+  buildIdCaches?: string[];
 }
 
 /**

@@ -4,8 +4,9 @@
 // find nothing and DEBUGINFOD_URLS is set it downloads from a debuginfod server,
 // synchronously, on the extension host's only thread. So the callback here keeps
 // the two local steps: by build-id (libdwfl's own dwfl_build_id_find_debuginfo,
-// which reads `debuginfo_path`), then by .gnu_debuglink in the places GDB and
-// elfutils look.
+// which reads `debuginfo_path`), then in the debuginfod client caches iolens was
+// given (files fetched off the host's thread, extension/src/core/symbols/debuginfod.ts),
+// then by .gnu_debuglink in the places GDB and elfutils look.
 
 #include "debug_search.h"
 
@@ -70,6 +71,20 @@ int OpenCandidate(Dwfl_Module* mod, const std::string& candidate, const struct s
   return fd;
 }
 
+/** The module's build-id in lowercase hex; empty when it has none. */
+std::string BuildIdHex(Dwfl_Module* mod) {
+  const unsigned char* id = nullptr;
+  GElf_Addr id_vaddr;
+  int len = dwfl_module_build_id(mod, &id, &id_vaddr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 0; i < len; ++i) {
+    hex += kHex[id[i] >> 4];
+    hex += kHex[id[i] & 15];
+  }
+  return hex;
+}
+
 int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base,
                   const char* file_name, const char* debuglink, GElf_Word crc,
                   char** debuginfo_file_name) {
@@ -80,13 +95,28 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_
   const auto* lookup = static_cast<const DebugLookup*>(*userdata);
   // libdwfl also calls this for a dwz "alt" file (then file_name is the debug file);
   // distributions make those reachable by build-id, which was tried above.
-  if (lookup == nullptr || debuglink == nullptr || file_name == nullptr ||
-      lookup->main_path != file_name) {
+  if (lookup == nullptr || file_name == nullptr || lookup->main_path != file_name) {
     errno = 0;
     return -1;
   }
   struct stat main_st;
   if (stat(file_name, &main_st) != 0) return -1;
+
+  std::string hex = lookup->search->build_id_caches.empty() ? "" : BuildIdHex(mod);
+  if (!hex.empty()) {
+    for (const std::string& cache : lookup->search->build_id_caches) {
+      std::string candidate = cache + "/" + hex + "/debuginfo";
+      fd = OpenCandidate(mod, candidate, main_st);
+      if (fd >= 0) {
+        *debuginfo_file_name = strdup(candidate.c_str());
+        return fd;
+      }
+    }
+  }
+  if (debuglink == nullptr) {
+    errno = 0;
+    return -1;
+  }
 
   std::vector<std::string> candidates;
   if (debuglink[0] == '/') {
@@ -124,7 +154,8 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_
 
 }  // namespace
 
-DebugSearch::DebugSearch(std::vector<std::string> debug_dirs) : dirs(std::move(debug_dirs)) {
+DebugSearch::DebugSearch(DebugPlaces places)
+    : dirs(std::move(places.dirs)), build_id_caches(std::move(places.build_id_caches)) {
   for (const std::string& dir : dirs) {
     if (!path.empty()) path += ':';
     path += dir;

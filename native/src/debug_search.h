@@ -9,6 +9,17 @@
 
 namespace iolens {
 
+/** Where a Symbolizer looks for separate debug files (SymbolizerOptions in index.d.ts). */
+struct DebugPlaces {
+  /** Directories holding .build-id/xx/yyyy.debug trees (default /usr/lib/debug). */
+  std::vector<std::string> dirs;
+  /**
+   * Directories in the debuginfod client cache's layout, <dir>/<build-id hex>/debuginfo
+   * (files a debuginfod client fetched; this addon never fetches).
+   */
+  std::vector<std::string> build_id_caches;
+};
+
 /**
  * The debug directories of one Symbolizer and the Dwfl_Callbacks built from them.
  *
@@ -17,12 +28,14 @@ namespace iolens {
  * It is neither copyable nor movable because `callbacks` points into itself.
  */
 struct DebugSearch {
-  explicit DebugSearch(std::vector<std::string> debug_dirs);
+  explicit DebugSearch(DebugPlaces places);
   DebugSearch(const DebugSearch&) = delete;
   DebugSearch& operator=(const DebugSearch&) = delete;
 
   /** Absolute directories holding .build-id/xx/yyyy.debug trees (default /usr/lib/debug). */
   std::vector<std::string> dirs;
+  /** Debuginfod client caches: <dir>/<build-id hex>/debuginfo. */
+  std::vector<std::string> build_id_caches;
   /** `dirs` joined with ':' — the format of Dwfl_Callbacks::debuginfo_path. */
   std::string path;
   char* path_ptr;

@@ -47,31 +47,45 @@ std::vector<uint64_t> OffsetsArg(const Napi::CallbackInfo& info, size_t index) {
   return offsets;
 }
 
-std::vector<std::string> DebugDirsOption(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() == 0 || info[0].IsUndefined()) return {"/usr/lib/debug"};
-  if (!info[0].IsObject() || info[0].IsArray() || info[0].IsFunction()) {
-    throw Napi::TypeError::New(env, "options must be an object");
-  }
-  Napi::Value dirs_value = info[0].As<Napi::Object>().Get("debugDirs");
-  if (dirs_value.IsUndefined()) return {"/usr/lib/debug"};
+namespace {
+
+/**
+ * options[name]: absolute directories without ':' (libdwfl takes debug
+ * directories as one ':'-separated list and ignores relative entries for
+ * build-id lookups, so both would fail silently); `fallback` when undefined.
+ */
+std::vector<std::string> DirsOption(Napi::Env env, Napi::Object options, const char* name,
+                                    std::vector<std::string> fallback) {
+  Napi::Value dirs_value = options.Get(name);
+  if (dirs_value.IsUndefined()) return fallback;
   if (!dirs_value.IsArray()) {
-    throw Napi::TypeError::New(env, "options.debugDirs must be an array of strings");
+    throw Napi::TypeError::New(env, std::string("options.") + name + " must be an array of strings");
   }
   Napi::Array array = dirs_value.As<Napi::Array>();
   std::vector<std::string> dirs;
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value value = array.Get(i);
     std::string dir = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
-    // libdwfl takes the directories as one ':'-separated list and ignores
-    // relative entries for build-id lookups, so both would fail silently.
     if (dir.empty() || dir[0] != '/' || dir.find(':') != std::string::npos) {
-      throw Napi::TypeError::New(env, "options.debugDirs[" + std::to_string(i) +
+      throw Napi::TypeError::New(env, std::string("options.") + name + "[" + std::to_string(i) +
                                           "] must be an absolute path without ':'");
     }
     dirs.push_back(dir);
   }
   return dirs;
+}
+
+}  // namespace
+
+DebugPlaces DebugPlacesOption(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() == 0 || info[0].IsUndefined()) return {{"/usr/lib/debug"}, {}};
+  if (!info[0].IsObject() || info[0].IsArray() || info[0].IsFunction()) {
+    throw Napi::TypeError::New(env, "options must be an object");
+  }
+  Napi::Object options = info[0].As<Napi::Object>();
+  return {DirsOption(env, options, "debugDirs", {"/usr/lib/debug"}),
+          DirsOption(env, options, "buildIdCaches", {})};
 }
 
 Napi::Object FrameToJs(Napi::Env env, const Frame& frame) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cfa.h"
+#include "debug_search.h"
 #include "elf_module.h"
 #include "errors.h"
 #include "resolve.h"
@@ -27,8 +28,11 @@ std::string StringArg(const Napi::CallbackInfo& info, size_t index, const char* 
  */
 std::vector<uint64_t> OffsetsArg(const Napi::CallbackInfo& info, size_t index);
 
-/** `options.debugDirs` of the constructor, or the default /usr/lib/debug. */
-std::vector<std::string> DebugDirsOption(const Napi::CallbackInfo& info);
+/**
+ * `options.debugDirs` (default /usr/lib/debug) and `options.buildIdCaches`
+ * (default none) of the constructor.
+ */
+DebugPlaces DebugPlacesOption(const Napi::CallbackInfo& info);
 
 Napi::Object FrameToJs(Napi::Env env, const Frame& frame);
 Napi::Object SummaryToJs(Napi::Env env, const ElfSummary& summary);

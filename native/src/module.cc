@@ -35,7 +35,7 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
 
   explicit Symbolizer(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<Symbolizer>(info),
-        cache_(std::make_unique<ModuleCache>(DebugDirsOption(info))) {}
+        cache_(std::make_unique<ModuleCache>(DebugPlacesOption(info))) {}
 
  private:
   /** Runs `body`, turning native failures into JS exceptions (never a crash). */

@@ -8,8 +8,8 @@
 
 namespace iolens {
 
-ModuleCache::ModuleCache(std::vector<std::string> debug_dirs)
-    : search_(std::make_shared<DebugSearch>(std::move(debug_dirs))) {}
+ModuleCache::ModuleCache(DebugPlaces places)
+    : search_(std::make_shared<DebugSearch>(std::move(places))) {}
 
 ElfModule& ModuleCache::Get(const std::string& path) {
   // One stat per call (a call carries a whole batch of offsets) is cheap next to

@@ -19,7 +19,7 @@ namespace iolens {
  */
 class ModuleCache {
  public:
-  explicit ModuleCache(std::vector<std::string> debug_dirs);
+  explicit ModuleCache(DebugPlaces places);
 
   /** The module for `path`, opened now if new or changed; throws SymbolError. */
   ElfModule& Get(const std::string& path);

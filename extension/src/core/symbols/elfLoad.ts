@@ -147,3 +147,23 @@ export function offsetOf(load: ElfLoad, vaddr: number): number | null {
   for (const s of load.segments) if (vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
   return null;
 }
+
+const BUILD_ID_SECTION = '.note.gnu.build-id';
+const NT_GNU_BUILD_ID = 3;
+
+/** The file's GNU build-id (lowercase hex) from its `.note.gnu.build-id`; null when it has none or is no readable 64-bit ELF file. */
+export function elfBuildId(path: string): string | null {
+  const note = elfSections(path, [BUILD_ID_SECTION], [BUILD_ID_SECTION])?.get(BUILD_ID_SECTION)?.data;
+  if (!note) return null;
+  const pad = (n: number): number => (n + 3) & ~3;
+  for (let at = 0; at + 12 <= note.length;) {
+    const namesz = note.readUInt32LE(at);
+    const descsz = note.readUInt32LE(at + 4);
+    const type = note.readUInt32LE(at + 8);
+    const desc = at + 12 + pad(namesz);
+    if (desc + descsz > note.length) return null;
+    if (type === NT_GNU_BUILD_ID && note.toString('latin1', at + 12, at + 12 + namesz) === 'GNU\0' && descsz) return note.toString('hex', desc, desc + descsz);
+    at = desc + pad(descsz);
+  }
+  return null;
+}

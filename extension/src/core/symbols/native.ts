@@ -6,7 +6,7 @@ import { errorMessage, UserError } from '../errors';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/packageRoot';
-import type { IolensSymbols, Symbolizer } from '../../../../native/index';
+import type { IolensSymbols, Symbolizer, SymbolizerOptions } from '../../../../native/index';
 
 export type { CfaRule, DwarfOp, ElfInfo, RegisterRule, ResolvedFrame, UnwindRule } from '../../../../native/index';
 
@@ -52,11 +52,12 @@ export function loadNative(path = nativeAddonPath()): NativeModule {
 
 /**
  * A symbolizer, or the reason there is none. `debugDirs`: where separate debug files are looked
- * for by build-id (default /usr/lib/debug; a container's own first when reading its binaries).
+ * for by build-id (default /usr/lib/debug; a container's own first when reading its binaries);
+ * `buildIdCaches`: debuginfod client caches (debuginfod.ts).
  */
-export function createSymbolizer(debugDirs?: string[]): { symbolizer: NativeSymbolizer | null; error: string | null } {
+export function createSymbolizer(options: SymbolizerOptions = {}): { symbolizer: NativeSymbolizer | null; error: string | null } {
   try {
-    return { symbolizer: new (loadNative().Symbolizer)(debugDirs ? { debugDirs } : undefined), error: null };
+    return { symbolizer: new (loadNative().Symbolizer)(options.debugDirs || options.buildIdCaches ? options : undefined), error: null };
   } catch (e) {
     return { symbolizer: null, error: errorMessage(e) };
   }

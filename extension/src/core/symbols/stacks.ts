@@ -15,6 +15,7 @@ import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
 import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { cachedDebuginfo, type DebuginfodClient } from './debuginfod';
 import { elfLoad, offsetOf } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
@@ -131,6 +132,13 @@ export class StackResolver {
   private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
   readonly substitutions = new Map<string, { file: string; verified: boolean }>();
+  /** Modules without lines that have a build-id: what debuginfod is asked for (build-id -> mapped path). */
+  private readonly wanted = new Map<string, string>();
+  private readonly asked = new Set<string>();
+  /** Modules whose lines debuginfod supplied: mapped path -> where from (a server, or the client cache). */
+  readonly fromDebuginfod = new Map<string, string>();
+  /** Modules debuginfod had nothing for: mapped path -> why, per server. */
+  readonly debuginfodProblems = new Map<string, string>();
 
   constructor(
     private readonly trace: Pick<TraceAssembler, 'stacks' | 'maps' | 'symbols'> & Partial<Pick<TraceAssembler, 'processes'>>,
@@ -149,6 +157,8 @@ export class StackResolver {
     private readonly perfMaps: PerfMaps | null = null,
     /** The vdso image standing for the processes' vdso, while the trace is recorded on this machine (vdso.ts). */
     private readonly vdso: (() => VdsoImage | { problem: string }) | null = null,
+    /** Where modules without lines get their debug files (opt-in; fetchDebugInfo), else null. */
+    private readonly debuginfod: DebuginfodClient | null = null,
   ) {}
 
   /** The stack, or undefined when its record was never received (lost or not taken). */
@@ -158,7 +168,9 @@ export class StackResolver {
     if (done) return done;
     const fromFile = this.trace.symbols.get(stackId);
     let result: ResolvedStack | undefined;
-    if (fromFile) {
+    // a symbol section written without a module's lines: debuginfod may have them, from the binaries
+    const again = this.debuginfod && this.trace.stacks.has(stackId) && fromFile?.some((r) => r.strings[3]?.startsWith(NO_DEBUG_INFO));
+    if (fromFile && !again) {
       result = this.fromSymbolSection(stackId);
     } else {
       const info = this.trace.stacks.get(stackId);
@@ -199,6 +211,36 @@ export class StackResolver {
   /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
   settled(stackId: bigint): boolean {
     return this.resolved.has(stackId);
+  }
+
+  /**
+   * Fetch from debuginfod the debug files of the modules seen without lines (each build-id once),
+   * then forget what was resolved from those modules so their frames are resolved again. Resolves
+   * with whether any arrived; never rejects (each failure is kept in debuginfodProblems).
+   */
+  async fetchDebugInfo(): Promise<boolean> {
+    const client = this.debuginfod;
+    if (!client) return false;
+    const todo = [...this.wanted];
+    this.wanted.clear();
+    for (const [id] of todo) this.asked.add(id);
+    const got = await Promise.all(todo.map(async ([id, path]) => ({ path, result: await client.fetch(id) })));
+    let arrived = false;
+    for (const { path, result } of got) {
+      if ('file' in result) {
+        arrived = true;
+        this.fromDebuginfod.set(path, result.url);
+      } else {
+        this.debuginfodProblems.set(path, result.problems.join('; '));
+      }
+    }
+    if (!arrived) return false;
+    // a module is keyed by its path when the trace has no build-id for it: forget every one (once per fetch)
+    this.symbolizer?.clear();
+    this.modules.clear();
+    this.cache.clear();
+    this.resolved.clear();
+    return true;
   }
 
   /** Forget results, e.g. after more memory maps arrived. */
@@ -316,6 +358,12 @@ export class StackResolver {
             problem = `${m.path} was replaced after it was mapped (different inode)`;
           }
           noLines = !info.hasLines;
+          const buildId = m.buildId ?? info.buildId;
+          if (this.debuginfod && buildId && info.debugFile === cachedDebuginfo(this.debuginfod.options.cacheDir, buildId)) {
+            if (!this.fromDebuginfod.has(m.path)) this.fromDebuginfod.set(m.path, `the debuginfod client cache (${this.debuginfod.options.cacheDir})`);
+          } else if (this.debuginfod && buildId && noLines && !this.asked.has(buildId)) {
+            this.wanted.set(buildId, m.path);
+          }
         } catch (e) {
           problem = e instanceof Error ? e.message : String(e);
         }

@@ -7,6 +7,7 @@ import type { TraceEvent } from '../model/events';
 import { TraceAssembler } from '../model/assembler';
 import { ownVdsoImage } from '../symbols/vdso';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
+import { DebuginfodClient, type DebuginfodOptions } from '../symbols/debuginfod';
 import { StackResolver } from '../symbols/stacks';
 import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
 import type { TraceMeta } from '../model/assembler';
@@ -31,6 +32,11 @@ export interface PipelineOptions {
    * code are named from the processes' perf maps (symbols/perfMap.ts).
    */
   readonly liveRoots?: boolean;
+  /**
+   * Fetch the debug files of modules without lines from these debuginfod servers (opt-in; the
+   * resolver's fetchDebugInfo), and read the client cache they go to.
+   */
+  readonly debuginfod?: DebuginfodOptions;
 }
 
 /** Records that describe the trace rather than being events: always decoded. */
@@ -94,12 +100,13 @@ export class TracePipeline {
     );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
-    if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer());
+    const debuginfod = options.debuginfod?.urls.length ? new DebuginfodClient(options.debuginfod) : null;
+    if (symbolizer === undefined) ({ symbolizer, error } = createSymbolizer(debuginfod ? { buildIdCaches: [debuginfod.options.cacheDir] } : {}));
     this.symbolizerError = error;
-    this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer(dirs).symbolizer) : null;
+    this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer({ debugDirs: dirs }).symbolizer) : null;
     this.perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
     // a live recording is on the traced processes' kernel: this process's vdso is theirs
-    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null);
+    this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null, debuginfod);
   }
 
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
