@@ -3,12 +3,13 @@
  * The `iolens` command line: the same core as the VS Code extension, from a terminal.
  *
  *   iolens record [--pid PID | -- COMMAND ARGS...] [options]
- *   iolens report FILE.iolens [--symbols DIR]
+ *   iolens report FILE.iolens [--symbols DIR] [--debuginfod URL[,URL]]
  *   iolens dump FILE.iolens [--jsonl] [--symbols DIR]
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
  *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR] [--no-findings]
  *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
  */
+import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLiveStdout } from './core/commands/liveStdout';
 import { record } from './core/commands/record';
@@ -17,6 +18,7 @@ import { symbolizeCommand } from './core/commands/symbolize';
 import { describeError, isUserError, UserError } from './core/errors';
 import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
 import { importCommand } from './core/commands/import';
+import { debuginfodCacheDir, parseDebuginfodUrls, type DebuginfodOptions } from './core/symbols/debuginfod';
 import { packageVersion } from './core/util/packageRoot';
 import { STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX } from '../../protocol/generated/wire';
 import { parseKeep, parseUntil } from './core/trace/flight';
@@ -50,14 +52,19 @@ const USAGE = `Usage:
                                (default ${STACK_WINDOW_DEFAULT}, at most ${STACK_WINDOW_MAX}; 0: frame pointers only)
             --no-runtime-frames  launch node and python (3.12+) as they are: without the flags that make
                                them write /tmp/perf-PID.map, which names their JavaScript/Python functions
+            --debuginfod URL[,URL]  fetch the debug files of modules without line information from these
+                               debuginfod servers (by build-id, into $XDG_CACHE_HOME/debuginfod_client,
+                               which gdb and eu-* tools share) before the trace file's symbols are written
             --color / --no-color
-  iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]...
+  iolens report FILE.iolens [--json] [--fail-on high|medium|low] [--symbols DIR]... [--debuginfod URL[,URL]]
       The diagnosis first: findings ranked by the time at stake, each with the line to change, the
       evidence, the wake-up chain and the usual fix; then each thread's I/O model and each process's
       verdict; then per process and thread the calls by kind (count, total, p50/p99/max), the
       longest calls by call site, the calls counted under the threshold, UIO devices, interrupts.
         --json            one JSON document (docs/report-json.md)
         --fail-on SEV     exit with status 3 when a finding of severity SEV or worse exists
+        --debuginfod URL[,URL]  fetch the debug files of modules without line information from these
+                          servers (as for record); the Stacks section says which modules they supplied
   iolens dump FILE.iolens [--jsonl [--full-stacks]] [--symbols DIR]...
       Every event of a saved trace, as lines or JSON objects.
   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]...
@@ -87,6 +94,14 @@ function num(name: string, v: string | undefined, min: number, max = Infinity): 
   if (!Number.isFinite(n) || n < min) throw new UserError('usage', `${name} must be a number >= ${min}, not '${v}'`);
   if (n > max) throw new UserError('usage', `${name} must be at most ${max}, not '${v}'`);
   return n;
+}
+
+/** `--debuginfod URL[,URL]` as the client's options (the standard client cache, from this process's environment). */
+function debuginfodOption(value: string | undefined): DebuginfodOptions | undefined {
+  if (value === undefined) return undefined;
+  const urls = parseDebuginfodUrls(value);
+  if (!urls.length) throw new UserError('usage', '--debuginfod needs a server URL');
+  return { urls, cacheDir: debuginfodCacheDir(process.env.XDG_CACHE_HOME, homedir()) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -123,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
         'full-stacks': { type: 'boolean' },
         keep: { type: 'string' },
         until: { type: 'string' },
+        debuginfod: { type: 'string' },
       },
     });
     const pid = num('--pid', values.pid, 1);
@@ -166,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
         stdout: stdout?.out ?? process.stdout,
         stderr: process.stderr,
         stopSignal: abort.signal,
+        debuginfod: debuginfodOption(values.debuginfod),
       });
     } finally {
       process.off('SIGINT', stop);
@@ -212,7 +229,7 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         symbols: { type: 'string', multiple: true },
         ...(cmd === 'symbolize' && { output: { type: 'string', short: 'o' } }),
-        ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' } }),
+        ...(cmd === 'report' && { json: { type: 'boolean' }, 'fail-on': { type: 'string' }, debuginfod: { type: 'string' } }),
       },
     });
     if (positionals.length !== 1) throw new UserError('usage', `${cmd} takes one trace file`);
@@ -222,7 +239,8 @@ async function main(argv: string[]): Promise<number> {
       if (failOn !== undefined && failOn !== 'high' && failOn !== 'medium' && failOn !== 'low') {
         throw new UserError('usage', `--fail-on must be high, medium or low, not '${String(failOn)}'`);
       }
-      return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn });
+      const debuginfod = debuginfodOption(typeof values.debuginfod === 'string' ? values.debuginfod : undefined);
+      return report(positionals[0], process.stdout, process.stderr, { symbolPath, json: values.json === true, failOn, debuginfod });
     }
     if (cmd === 'symbolize') {
       const output = values.output;

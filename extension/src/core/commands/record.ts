@@ -15,6 +15,8 @@ import { TraceFileWriter } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
 import { StreamIntake } from '../trace/intake';
+import { debuginfodNotes } from '../report/stackEnds';
+import type { DebuginfodOptions } from '../symbols/debuginfod';
 import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
@@ -23,6 +25,8 @@ import { LiveOutput } from './liveOutput';
 export interface RecordOptions extends TracerOptions, FlightOptions {
   /** Write the trace file here. */
   readonly output?: string;
+  /** Fetch the debug files of modules without lines from these servers before the trace file's symbol section is written (`--debuginfod`). */
+  readonly debuginfod?: DebuginfodOptions;
   /** Write JSON lines here ('-': `stdout`, instead of the readable lines). */
   readonly jsonl?: string;
   /** JSON lines carry each event's whole stack (default: a stack table, see format/jsonl.ts). */
@@ -91,7 +95,7 @@ export async function record(o: RecordOptions): Promise<number> {
       else lives.forEach((l) => l.push(e));
     },
     // a target in a container: its binaries are read through /proc/PID/root while it runs
-    { events: jsonOut !== undefined || lineOut !== undefined || o.until !== undefined, liveRoots: true },
+    { events: jsonOut !== undefined || lineOut !== undefined || o.until !== undefined, liveRoots: true, debuginfod: o.debuginfod },
   );
   const resolve = (id: bigint): ReturnType<typeof pipeline.resolver.resolve> => pipeline.resolver.resolve(id);
   if (lineOut) {
@@ -183,6 +187,8 @@ export async function record(o: RecordOptions): Promise<number> {
   summarize(o, pipeline, skipped);
   if (writer) {
     try {
+      await pipeline.fetchDebugInfo();
+      for (const n of debuginfodNotes(pipeline.resolver)) o.stderr.write(`iolens: note: ${n}\n`);
       const { left, flight } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
       if (flight) o.stderr.write(`iolens: ${describeFlightWindow(flight, pipeline.trace.origin?.mono ?? 0)}\n`);
       if (left) {

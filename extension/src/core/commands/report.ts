@@ -13,9 +13,11 @@ import { JsonLines, type JsonStacks } from '../format/jsonl';
 import type { TraceEvent } from '../model/events';
 import { ReportBuilder } from '../report/aggregate';
 import { reportJson } from '../report/json';
+import { debuginfodNotes } from '../report/stackEnds';
 import { renderReport, type ReportInput } from '../report/render';
 import { readTraceFile } from '../trace/file';
 import { rereadTraceStream } from '../trace/fileReader';
+import type { DebuginfodOptions } from '../symbols/debuginfod';
 import { TracePipeline } from '../trace/pipeline';
 
 /** Exit status of `report --fail-on` when a finding at least that severe exists. */
@@ -32,6 +34,8 @@ export interface ReportOptions {
   readonly noAnalysis?: boolean;
   /** Base of relative paths (default: the working directory). */
   readonly cwd?: string;
+  /** Fetch the debug files of modules without lines from these servers (`--debuginfod`). */
+  readonly debuginfod?: DebuginfodOptions;
 }
 
 /**
@@ -50,12 +54,14 @@ export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Pro
     },
     {
       symbolPath: o.symbolPath,
+      debuginfod: o.debuginfod,
       onPipeline: (p) => {
         builder = new ReportBuilder(p.trace.uioDevices);
         if (!o.noAnalysis) analyzer = new TraceAnalyzer(p.trace);
       },
     },
   );
+  await pipeline.fetchDebugInfo();
   const analysis = analyzer?.result(siteKeysOf(pipeline.resolver)) ?? { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
   analyzer?.dispose();
   return { title: path, trace: pipeline.trace, builder, analysis, resolver: pipeline.resolver, cwd: o.cwd ?? process.cwd(), warnings };
@@ -68,6 +74,7 @@ export async function report(path: string, out: Writable, err: Writable, o: Repo
   if (!out.write(text)) await once(out, 'drain');
   for (const w of input.warnings) err.write(`iolens: warning: ${path}: ${w}\n`);
   for (const n of input.resolver.substitutionNotes()) err.write(`iolens: note: ${n}\n`);
+  for (const n of debuginfodNotes(input.resolver)) err.write(`iolens: note: ${n}\n`);
   const failOn = o.failOn;
   if (failOn) {
     const bad = input.analysis.findings.filter((f) => atLeast(f.severity, failOn));

@@ -82,7 +82,7 @@ export function reportJson(input: ReportInput): { [key: string]: Json } {
       pid: f.pid, tid: f.tid, call: f.call, fd_type: f.fdType, nonblocking: f.nonblocking, where: where(whereOf(resolver, f.stackId)),
       count: f.count, total_ns: f.totalNs, max_ns: f.maxNs, errors: f.errors, errnos: { ...f.errnos },
     })),
-    stacks: stacksJson(summarizeStackEnds(trace, (id) => resolver.resolve(id))),
+    stacks: stacksJson(summarizeStackEnds(trace, (id) => resolver.resolve(id), { debuginfod: resolver })),
   };
 }
 
@@ -90,6 +90,7 @@ export function reportJson(input: ReportInput): { [key: string]: Json } {
 function stacksJson(s: ReturnType<typeof summarizeStackEnds>): Json {
   return {
     total: s.total, complete: s.complete, unknown: s.unknown, cut: s.cut.map((c) => ({ module: c.module, end: c.end, count: c.count })),
-    no_lines: s.noLines.map((m) => ({ module: m.module, frames: m.frames, debug_package: m.debugPackage })),
+    no_lines: s.noLines.map((m) => ({ module: m.module, frames: m.frames, debug_package: m.debugPackage, debuginfod: m.debuginfod })),
+    from_debuginfod: s.fromDebuginfod.map((m) => ({ module: m.module, source: m.source })),
   };
 }

@@ -153,7 +153,7 @@ export function renderReport(input: ReportInput): string {
     }
   }
   lines.push(...callSitesSection(analysis.sites, (c) => WAIT_OR_BLOCKING.has(c), t));
-  lines.push(...stackEndLines(summarizeStackEnds(trace, (id) => resolver.resolve(id))));
+  lines.push(...stackEndLines(summarizeStackEnds(trace, (id) => resolver.resolve(id), { debuginfod: resolver })));
   const running = builder.longestWaits().filter((w) => w.unfinished);
   if (running.length) {
     lines.push('', 'Still in progress when the recording ended');

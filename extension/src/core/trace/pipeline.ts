@@ -109,6 +109,15 @@ export class TracePipeline {
     this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null, debuginfod);
   }
 
+  /**
+   * With debuginfod on: resolve every stack (which finds the modules without lines), fetch their
+   * debug files, and resolve again from them. Resolves with whether any arrived; never rejects.
+   */
+  async fetchDebugInfo(): Promise<boolean> {
+    for (const id of this.trace.stacks.keys()) this.resolver.resolve(id);
+    return this.resolver.fetchDebugInfo();
+  }
+
   /** Feed bytes. Returns false once the stream is broken (see reader.error). */
   push(chunk: Uint8Array): boolean {
     return this.reader.push(chunk);
