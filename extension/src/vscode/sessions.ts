@@ -12,7 +12,8 @@ import { tracersDetaching, type TracerOptions } from '../core/tracer/spawn';
 import { inBackground } from './errors';
 import { log, programOutput } from './log';
 import type { BackendState } from './privileges';
-import { flightSettings, settings } from './settings';
+import { debuginfodSettings, flightSettings, settings } from './settings';
+import type { DebuginfodOptions } from '../core/symbols/debuginfod';
 import { TimelineController } from './timeline/controller';
 
 /** What a recording is asked to trace (the rest comes from the settings). */
@@ -99,8 +100,10 @@ export class Sessions implements vscode.Disposable {
     const cfg = settings();
     const launch = !!request.command?.length;
     let flight: FlightOptions;
+    let debuginfod: DebuginfodOptions | undefined;
     try {
       flight = flightSettings(cfg);
+      debuginfod = debuginfodSettings(cfg);
     } catch (e) {
       void vscode.window.showErrorMessage(`I/O Lens: ${errorMessage(e)}`);
       return undefined;
@@ -121,10 +124,12 @@ export class Sessions implements vscode.Disposable {
           log: (line) => log().info(line),
           programOutput: (text) => programOutput().append(text),
           sourceRoot: workspaceRoot(),
+          debuginfod,
         }, flight);
         this.recording = session;
         void vscode.commands.executeCommand('setContext', 'iolens.recording', true);
         inBackground('Recording', session.whenFinished().then(() => this.recordingEnded(session, launch)));
+        inBackground('debuginfod', session.whenFinished().then(() => session.whenDebugInfo()).then((notes) => notes.forEach((n) => log().info(`${title}: ${n}`))));
         const cancel = token.onCancellationRequested(() => {
           this.cancelled.add(session);
           session.stop();

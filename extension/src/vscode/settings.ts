@@ -1,8 +1,10 @@
 /**
  * The extension's settings, typed.
  */
+import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
+import { debuginfodCacheDir, parseDebuginfodUrls, type DebuginfodOptions } from '../core/symbols/debuginfod';
 import { parseKeep, parseUntil, type FlightOptions } from '../core/trace/flight';
 
 /** The program `iolens.launch` starts without asking. */
@@ -25,6 +27,7 @@ export function settings(): {
   reuseRecordingTab: boolean;
   flightKeep: string;
   flightUntil: string;
+  debuginfodUrls: string[];
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -37,9 +40,19 @@ export function settings(): {
     reuseRecordingTab: c.get<boolean>('reuseRecordingTab', false),
     flightKeep: c.get<string>('flightRecorder.keep', ''),
     flightUntil: c.get<string>('flightRecorder.until', ''),
+    debuginfodUrls: c.get<string[]>('debuginfod.urls', []),
     // relative entries are the workspace folder's
     symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
   };
+}
+
+/**
+ * `iolens.debuginfod.urls` as the debuginfod client's options (the standard client cache); undefined
+ * when it is empty (off, the default). A UserError names a URL that is not http(s).
+ */
+export function debuginfodSettings(cfg: { readonly debuginfodUrls: readonly string[] }): DebuginfodOptions | undefined {
+  const urls = parseDebuginfodUrls(cfg.debuginfodUrls.join(' '));
+  return urls.length ? { urls, cacheDir: debuginfodCacheDir(process.env.XDG_CACHE_HOME, homedir()) } : undefined;
 }
 
 /** The flight recorder's settings as a recording's options (a UserError when one makes no sense). */

@@ -26,6 +26,8 @@ import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
 import { newReadState, readTraceStream, rereadTraceStream } from '../trace/fileReader';
 import { TracePipeline } from '../trace/pipeline';
+import { debuginfodNotes } from '../report/stackEnds';
+import type { DebuginfodOptions } from '../symbols/debuginfod';
 import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { endReasonText } from '../model/labels';
 import { containerLine, containerName, describeContainer } from '../system/containers';
@@ -62,6 +64,8 @@ export interface RecordingIo {
   readonly programOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** Source paths under this folder are shown relative to it (the workspace). */
   readonly sourceRoot?: string;
+  /** Fetch the debug files of modules without lines from debuginfod (the `iolens.debuginfod.urls` setting). */
+  readonly debuginfod?: DebuginfodOptions;
 }
 
 /** Options of a session read from a file. */
@@ -70,6 +74,8 @@ export interface OpenOptions {
   readonly symbolPath?: readonly string[];
   /** Source paths under this folder are shown relative to it (the workspace). */
   readonly sourceRoot?: string;
+  /** Fetch the debug files of modules without lines from debuginfod (the `iolens.debuginfod.urls` setting). */
+  readonly debuginfod?: DebuginfodOptions;
 }
 
 /** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
@@ -127,7 +133,7 @@ export class TraceSession {
     readonly title: string,
     /** The trace file this session reads or writes. */
     public file: string,
-    options: OpenOptions = {},
+    private readonly options: OpenOptions = {},
     /** Recorded here and now: a container's files are read through /proc/PID/root. */
     live = false,
   ) {
@@ -135,13 +141,35 @@ export class TraceSession {
       this.store.add(e);
       this.analyzer.add(e, this.store.lastRef);
       this.until?.add(e);
-    }, { symbolPath: options.symbolPath ?? [], liveRoots: live });
+    }, { symbolPath: options.symbolPath ?? [], liveRoots: live, debuginfod: options.debuginfod });
     this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver, options.sourceRoot);
   }
 
   private containerNoted = false;
+  private debugInfo: Promise<string[]> = Promise.resolve([]);
+
+  /**
+   * With debuginfod on: fetch the debug files of the modules seen without lines (asynchronously:
+   * the host's thread never waits on the network), then show their frames again. Resolves with
+   * what debuginfod did, in words (also added to `notes`); never rejects.
+   */
+  private async fetchDebugInfo(): Promise<string[]> {
+    const arrived = await this.pipeline.fetchDebugInfo();
+    const notes = debuginfodNotes(this.pipeline.resolver).filter((n) => !this.notes.includes(n));
+    this.notes.push(...notes);
+    if (arrived) {
+      this.sites.clear();
+      this.changed(true);
+    }
+    return notes;
+  }
+
+  /** What debuginfod did for this trace, in words, once it is done (nothing when it is off). */
+  whenDebugInfo(): Promise<string[]> {
+    return this.debugInfo;
+  }
 
   /** The target runs in a container: its group in the timeline says which, and its pid there. */
   private noteContainer(): void {
@@ -195,6 +223,7 @@ export class TraceSession {
     }
     this.loading = null;
     this.changed(true);
+    if (!this.failure && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
   }
 
   /**
@@ -225,7 +254,7 @@ export class TraceSession {
     const { log, programOutput } = io;
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
-    const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot }, true);
+    const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot, debuginfod: io.debuginfod }, true);
     s.tempDir = dir;
     s.live = true;
     s.writer = await TraceFileWriter.create(file, { keep: flight.keep, until: flight.until !== undefined });
@@ -307,6 +336,8 @@ export class TraceSession {
       clearInterval(untilTimer);
       until?.dispose();
       s.until = undefined;
+      // the trace file's symbol section gets the lines debuginfod has
+      if (io.debuginfod) await (s.debugInfo = s.fetchDebugInfo());
       const written = await s.writer?.finish(s.pipeline).catch((e: Error) => void s.warnings.push(e.message));
       // the timeline keeps every event it was shown; the trace file, what it saves, is the window
       if (written?.flight) s.flightWindow = `${describeFlightWindow(written.flight, s.pipeline.trace.origin?.mono ?? 0)} (in the trace file, which Save Trace… writes; the timeline shows the whole recording)`;

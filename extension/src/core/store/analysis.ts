@@ -73,6 +73,11 @@ export class CallSites {
     }
     return site;
   }
+
+  /** Forget the sites found, e.g. once debuginfod supplied lines where there were none. */
+  clear(): void {
+    this.cache.clear();
+  }
 }
 
 /** Bin upper bounds: 1 µs · 2^k up to what is needed. */

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { TraceSession } from '../../core/session/traceSession';
 import { inBackground } from '../errors';
 import { log } from '../log';
-import { settings } from '../settings';
+import { debuginfodSettings, settings } from '../settings';
+import { errorMessage } from '../../core/errors';
+import type { DebuginfodOptions } from '../../core/symbols/debuginfod';
 import type { Sessions } from '../sessions';
 
 /** A trace opened in a read-only custom editor: the session is its content. */
@@ -34,7 +36,16 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
   openCustomDocument(uri: vscode.Uri): TraceDocument {
     const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
     const name = vscode.workspace.asRelativePath(uri);
-    const session = TraceSession.load(uri.fsPath, name, { symbolPath: settings().symbolSearchPath, sourceRoot: folder?.uri.fsPath });
+    const cfg = settings();
+    let debuginfod: DebuginfodOptions | undefined;
+    try {
+      debuginfod = debuginfodSettings(cfg);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`I/O Lens: ${errorMessage(e)} (the trace opens without debuginfod)`);
+    }
+    const session = TraceSession.load(uri.fsPath, name, { symbolPath: cfg.symbolSearchPath, sourceRoot: folder?.uri.fsPath, debuginfod });
+    // the file is read first: debuginfod is asked for the modules its stacks show without lines
+    inBackground('debuginfod', session.whenFinished().then(() => session.whenDebugInfo()).then((notes) => notes.forEach((n) => log().info(`${uri.fsPath}: ${n}`))));
     inBackground(
       'Open Trace',
       session.whenFinished().then(() => {
