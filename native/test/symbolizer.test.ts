@@ -348,6 +348,25 @@ describe('native Symbolizer', function () {
       assert.equal(new native.Symbolizer({ debugDirs: [] }).resolve(stripped, [helperOffset])[0][0].line, null);
     });
 
+    it('finds a debug file in a debuginfod client cache (buildIdCaches) and rejects one from another build', function () {
+      const buildId = symbolizer.inspect(pie).buildId!;
+      const cache = path.join(dir, 'debuginfod_client');
+      const debugFile = path.join(cache, buildId, 'debuginfo');
+      fs.mkdirSync(path.dirname(debugFile), { recursive: true });
+      // another program's debug info under this build-id first: never used
+      const other = build('gcc', 'calls-cache-other', [...CFLAGS_O0, 'src/version_a.c']);
+      run('objcopy', ['--only-keep-debug', other, debugFile]);
+      const cached = new native.Symbolizer({ debugDirs: [], buildIdCaches: [cache] });
+      assert.equal(cached.inspect(stripped).debugFile, null);
+      assert.equal(cached.resolve(stripped, [helperOffset])[0][0].line, null);
+
+      run('objcopy', ['--only-keep-debug', pie, debugFile]);
+      cached.clear();
+      assert.deepEqual(cached.inspect(stripped), { buildId, type: 'dyn', debugFile, hasLines: true, hasSymbols: true });
+      assert.deepEqual(cached.resolve(stripped, [helperOffset]), [[expectedHelper]]);
+      assert.equal(new native.Symbolizer({ debugDirs: [] }).resolve(stripped, [helperOffset])[0][0].line, null, 'the cache is read only when given');
+    });
+
     it('finds a debug file through .gnu_debuglink and rejects one from another build', function () {
       const linkDir = path.join(dir, 'linked');
       fs.mkdirSync(linkDir);
@@ -493,6 +512,7 @@ describe('native Symbolizer', function () {
       assert.throws(() => symbolizer.resolve(exe, [Number.NaN]), RangeError);
       assert.throws(() => new native.Symbolizer({ debugDirs: ['relative/dir'] }), TypeError);
       assert.throws(() => new native.Symbolizer({ debugDirs: ['/a:b'] }), TypeError);
+      assert.throws(() => new native.Symbolizer({ buildIdCaches: ['relative/cache'] }), TypeError);
       const Loose = native.Symbolizer as unknown as new (options: unknown) => Symbolizer;
       assert.throws(() => new Loose({ debugDirs: '/usr/lib/debug' }), TypeError);
       assert.throws(() => new Loose('options'), TypeError);
