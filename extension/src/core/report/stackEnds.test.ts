@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_DEBUG_INFO, type ResolvedStack, type StackFrame } from '../symbols/stacks';
 import { owningPackages } from '../system/debugPackages';
-import { stackEndLines, summarizeStackEnds } from './stackEnds';
+import { debuginfodNotes, stackEndLines, summarizeStackEnds } from './stackEnds';
 
 function frame(module: string): StackFrame {
   return { addr: 1n, function: null, file: null, line: null, column: null, module, inlined: false, problem: null };
@@ -45,6 +45,24 @@ describe('stackEnds', () => {
     const text = stackEndLines(s).join('\n');
     assert.match(text, /no line information \(functions only\) in these modules, by frames:\n {4}2 {2}\/usr\/sbin\/nginx — its lines come with the package nginx-dbgsym/);
     assert.match(text, /1 {2}\/opt\/own\/app$/m, 'no package named when dpkg does not know the file');
+  });
+
+  it('says which modules debuginfod supplied, and why it had none for others', () => {
+    const noDebug = (module: string): StackFrame => ({ ...frame(module), function: 'f', problem: `${NO_DEBUG_INFO}${module}` });
+    const stacks = new Map<bigint, ResolvedStack>([[1n, { frames: [noDebug('/opt/app'), { ...frame('/opt/lib.so'), file: '/src/lib.c', line: 9 }], truncated: false, end: 'complete' }]]);
+    const trace = { stacks: new Map([[1n, { id: 1n, pid: 1, gen: 0, frames: [], spSlots: 0, flags: 0 }]]), symbols: new Map() };
+    const debuginfod = {
+      fromDebuginfod: new Map([['/opt/lib.so', 'http://d.example']]),
+      debuginfodProblems: new Map([['/opt/app', 'no debug info for build-id ab at http://d.example']]),
+    };
+    const s = summarizeStackEnds(trace, (id) => stacks.get(id), { packages: () => new Map(), debuginfod });
+    const text = stackEndLines(s).join('\n');
+    assert.match(text, /^ {4}1 {2}\/opt\/app — debuginfod: no debug info for build-id ab at http:\/\/d\.example$/m);
+    assert.match(text, /lines supplied by debuginfod:\n {4}\/opt\/lib\.so — from http:\/\/d\.example$/m);
+    assert.deepEqual(debuginfodNotes(debuginfod), [
+      'debuginfod: the lines of /opt/lib.so come from http://d.example',
+      'debuginfod: /opt/app: no debug info for build-id ab at http://d.example',
+    ]);
   });
 
   it('finds the package that installed a file in dpkg\'s lists, under its usrmerge name too', () => {

@@ -118,6 +118,6 @@ export function stackEndLines(s: StackEndSummary): string[] {
 export function debuginfodNotes(d: DebuginfodOutcome): string[] {
   return [
     ...[...d.fromDebuginfod].map(([module, source]) => `debuginfod: the lines of ${module} come from ${source}`),
-    ...[...d.debuginfodProblems].map(([module, why]) => `debuginfod: no debug info for ${module}: ${why}`),
+    ...[...d.debuginfodProblems].map(([module, why]) => `debuginfod: ${module}: ${why}`),
   ];
 }
