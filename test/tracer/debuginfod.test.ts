@@ -11,6 +11,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TraceSession } from '../../extension/src/core/session/traceSession';
+import { debuginfodCacheDir } from '../../extension/src/core/symbols/debuginfod';
 import { elfBuildId } from '../../extension/src/core/symbols/elfLoad';
 import { CLI, requireInstalled, run, traceEvents, type JsonEvent } from './harness';
 
@@ -102,8 +104,13 @@ describe('debuginfod (a real server)', function () {
     assert.equal(r.code, 0, r.stderr);
   });
 
-  after(() => {
-    if (server && server.exitCode === null) server.kill();
+  after(async () => {
+    const running = server;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise((r) => running.once('exit', r));
+      running.kill();
+      await exited;
+    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -125,6 +132,18 @@ describe('debuginfod (a real server)', function () {
     const stacks = (JSON.parse(r.stdout) as { stacks: { no_lines: { module: string }[]; from_debuginfod: { module: string; source: string }[] } }).stacks;
     assert.deepEqual(stacks.from_debuginfod, [{ module: program, source: url }]);
     assert.ok(!stacks.no_lines.some((m) => m.module === program), JSON.stringify(stacks.no_lines));
+  });
+
+  it('a trace opened as VS Code opens it gets the lines once the download ends', async () => {
+    const cacheDir = debuginfodCacheDir(join(dir, 'cache-session'), dir);
+    const session = await TraceSession.open(plain, 'plain', { debuginfod: { urls: [url], cacheDir } });
+    const waitLines = (): (number | null)[] => [...session.pipeline.trace.stacks.keys()]
+      .flatMap((id) => session.pipeline.resolver.resolve(id)?.frames ?? []).filter((f) => f.function === 'wait_a_bit').map((f) => f.line);
+    const notes = await session.whenDebugInfo();
+    assert.deepEqual(notes, [`debuginfod: the lines of ${program} come from ${url}`]);
+    assert.ok(waitLines().length > 0 && waitLines().every((l) => l === WAIT_LINE), `wait_a_bit at lines ${JSON.stringify(waitLines())}`);
+    assert.equal(elfBuildId(join(cacheDir, elfBuildId(program)!, 'debuginfo')), elfBuildId(program), 'the file is in the client cache');
+    await session.dispose();
   });
 
   it('says an unreachable server is unreachable, and the report still comes', async () => {

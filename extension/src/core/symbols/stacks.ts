@@ -168,9 +168,8 @@ export class StackResolver {
     if (done) return done;
     const fromFile = this.trace.symbols.get(stackId);
     let result: ResolvedStack | undefined;
-    // a symbol section written without a module's lines: debuginfod may have them, from the binaries
-    const again = this.debuginfod && this.trace.stacks.has(stackId) && fromFile?.some((r) => r.strings[3]?.startsWith(NO_DEBUG_INFO));
-    if (fromFile && !again) {
+    // a symbol section written without a module's lines that debuginfod supplied: from the binaries
+    if (fromFile && !(this.debuginfod && this.debuginfodSupplies(stackId, fromFile))) {
       result = this.fromSymbolSection(stackId);
     } else {
       const info = this.trace.stacks.get(stackId);
@@ -181,6 +180,25 @@ export class StackResolver {
     // JIT code in a perf map entry not read yet
     if (!result.frames.some((f) => f.problem === UNMAPPED || f.problem?.startsWith(`${NOT_IN_PERF_MAP}: `))) this.resolved.set(stackId, result);
     return result;
+  }
+
+  /**
+   * A stack of the trace's symbol section has frames without lines in a module whose lines
+   * debuginfod supplied (so it is resolved again from the binaries). Its other modules without
+   * lines that are here, with the build-id that ran, are noted for fetchDebugInfo.
+   */
+  private debuginfodSupplies(stackId: bigint, recs: readonly { addr: bigint; strings: readonly string[] }[]): boolean {
+    const info = this.trace.stacks.get(stackId);
+    if (!info) return false;
+    let supplied = false;
+    for (const r of recs) {
+      if (!r.strings[3]?.startsWith(NO_DEBUG_INFO)) continue;
+      const m = this.trace.maps.find(info.pid, r.addr, info.gen);
+      if (!m || m.anonymous || m.vdso) continue;
+      this.module(m);
+      if (this.fromDebuginfod.has(m.path)) supplied = true;
+    }
+    return supplied;
   }
 
   /** The substitutions in words, one line each (for a report's notes). */
