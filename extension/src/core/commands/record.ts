@@ -187,8 +187,12 @@ export async function record(o: RecordOptions): Promise<number> {
   summarize(o, pipeline, skipped);
   if (writer) {
     try {
-      await pipeline.fetchDebugInfo();
-      for (const n of debuginfodNotes(pipeline.resolver)) o.stderr.write(`iolens: note: ${n}\n`);
+      if (o.debuginfod) {
+        // stopped (Ctrl-C, --duration): the modules of the stacks resolved while recording, so
+        // that resolving the rest keeps within the symbol section's budget
+        await (stoppedAt ? pipeline.resolver.fetchDebugInfo() : pipeline.fetchDebugInfo());
+        for (const n of debuginfodNotes(pipeline.resolver)) o.stderr.write(`iolens: note: ${n}\n`);
+      }
       const { left, flight } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
       if (flight) o.stderr.write(`iolens: ${describeFlightWindow(flight, pipeline.trace.origin?.mono ?? 0)}\n`);
       if (left) {
