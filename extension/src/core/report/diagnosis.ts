@@ -4,7 +4,7 @@
  * grouped by call site, and the calls the tracer counted under its threshold.
  */
 import { chainLines, whereText } from '../analysis/chainText';
-import { whereOf, type StackSource } from '../analysis/resolve';
+import { whereKey, whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
@@ -35,6 +35,9 @@ function wrap(text: string, first: string, indent: string): string[] {
   return out;
 }
 
+/** Where a call was made when its stack, resolved, has no frame of the program's own code. */
+export const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
+
 function where(t: DiagnosisText, w: Where | null): string | null {
   return whereText(w, (f) => t.relative(f));
 }
@@ -48,7 +51,7 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
     lines.push(...wrap(f.title, head, ' '.repeat(head.length)));
     const pad = '         ';
     const at = where(t, f.where);
-    lines.push(`${pad}at: ${at ?? (f.stackId ? 'no frame of the program\'s own code in the stack' : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
+    lines.push(`${pad}at: ${at ?? (f.stackId ? NO_OWN_FRAME : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
     lines.push(...wrap(f.detail, `${pad}why: `, `${pad}     `));
     if (f.chain.length > 1 || (f.chain.length === 1 && f.chain[0].cause !== 'unknown')) {
       const chain = chainLines(f.chain, (h) => where(t, whereOf(t.stacks, h.stackId)), t.thread);
@@ -100,7 +103,7 @@ function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] 
   const groups = new Map<string, SiteGroup>();
   for (const s of sites) {
     const w = whereOf(t.stacks, s.stackId);
-    const k = `${s.pid}\0${s.call}\0${w ? `${w.file}:${w.line}:${w.function}` : `stack ${s.stackId}`}`;
+    const k = `${s.pid}\0${s.call}\0${w ? whereKey(w) : `stack ${s.stackId}`}`;
     let g = groups.get(k);
     if (!g) {
       g = { call: s.call, where: w, sites: [], count: 0, total: 0, max: 0, p50: 0 };
