@@ -945,7 +945,7 @@ struct iol_rec_task {
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
-	__u32 ppid; /* parent process (start), old tid (exec) */
+	__u32 ppid; /* parent process (start; existing: 0 when unknown), old tid (exec) */
 	__u32 ptid; /* parent thread (start) */
 	__s32 exit_code; /* wait status (exit) */
 	__u32 flags; /* TaskFlag bits */

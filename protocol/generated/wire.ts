@@ -1235,7 +1235,7 @@ export interface TaskRecord {
   readonly pid: number;
   readonly tid: number;
   readonly ts: number;
-  /** parent process (start), old tid (exec) */
+  /** parent process (start; existing: 0 when unknown), old tid (exec) */
   readonly ppid: number;
   /** parent thread (start) */
   readonly ptid: number;
