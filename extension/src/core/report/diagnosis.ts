@@ -134,14 +134,49 @@ export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: 
   return lines;
 }
 
-/** The calls the tracer counted instead of sending. */
+/** A row of the counted calls: those of one thread, call, kind of fd and call site (stacks that differ above its line are one). */
+interface FilteredRow {
+  readonly pid: number;
+  readonly tid: number;
+  readonly call: string;
+  readonly fdType: string;
+  readonly nonblocking: boolean;
+  readonly where: Where | null;
+  count: number;
+  totalNs: number;
+  maxNs: number;
+  errors: number;
+  readonly errnos: Record<string, number>;
+}
+
+function filteredRows(counts: AnalysisResult['filtered'], stacks: StackSource): FilteredRow[] {
+  const rows = new Map<string, FilteredRow>();
+  for (const f of counts) {
+    if (f.count <= 0) continue;
+    const w = whereOf(stacks, f.stackId);
+    const k = `${f.pid}\0${f.tid}\0${f.call}\0${f.fdType}\0${f.nonblocking}\0${w ? whereKey(w) : `stack ${f.stackId}`}`;
+    let r = rows.get(k);
+    if (!r) {
+      r = { pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, where: w, count: 0, totalNs: 0, maxNs: 0, errors: 0, errnos: {} };
+      rows.set(k, r);
+    }
+    r.count += f.count;
+    r.totalNs += f.totalNs;
+    r.maxNs = Math.max(r.maxNs, f.maxNs);
+    r.errors += f.errors;
+    for (const [e, n] of Object.entries(f.errnos)) r.errnos[e] = (r.errnos[e] ?? 0) + n;
+  }
+  return [...rows.values()];
+}
+
+/** The calls the tracer counted instead of sending, by thread, call and call site. */
 export function filteredSection(a: AnalysisResult, t: DiagnosisText): string[] {
-  const rows = a.filtered.filter((f) => f.count > 0);
+  const rows = filteredRows(a.filtered, t.stacks);
   if (!rows.length) return [];
   const under = a.minDurationNs !== null ? formatDuration(a.minDurationNs) : 'the threshold';
   const lines = ['', `Calls under ${under}, counted by the tracer (not in the event list)`];
-  for (const f of [...rows].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20)) {
-    const at = where(t, whereOf(t.stacks, f.stackId)) ?? 'no call site';
+  for (const f of rows.sort((x, y) => y.totalNs - x.totalNs).slice(0, 20)) {
+    const at = where(t, f.where) ?? 'no call site';
     const errs = Object.entries(f.errnos).map(([e, n]) => `${formatCount(n)} ${e}`).join(', ');
     const kind = f.fdType !== 'unknown' ? ` (${f.nonblocking ? 'non-blocking ' : ''}${f.fdType})` : '';
     lines.push(`  ${f.call}${kind}: ${plural(f.count, 'call')}, ${formatDuration(f.totalNs)} in all, longest ${formatDuration(f.maxNs)}${f.errors ? `, ${formatCount(f.errors)} failed${errs ? ` (${errs})` : ''}` : ''}`);
