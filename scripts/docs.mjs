@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The docs point only inside the repository, at files that exist: every relative link and every
 // `path/like.ts` a Markdown file names must be a file or folder of this checkout (git ls-files),
-// and no doc may send a reader to a file outside it. Node's standard library only.
+// and no doc may send a reader to a file outside it, or keep a merge conflict's markers. Node's standard library only.
 //
 //   node scripts/docs.mjs check     (the static test layer)
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,7 @@ export function docProblems(doc, text, repo) {
   lines.forEach((line, i) => {
     const at = `${doc}:${i + 1}`;
     if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (/^(<{7}|>{7})( |$)|^={7}$/.test(line)) problems.push(`${at}: a merge conflict's marker left in the text`);
     for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
       const target = m[1].split('#')[0];
       if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // a URL, or an in-page anchor

@@ -1,5 +1,6 @@
 // The docs check (scripts/docs.mjs) on Markdown this test writes: links and backticked paths
-// that lead nowhere or outside the repository are reported with their line; real ones pass.
+// that lead nowhere or outside the repository, and a merge conflict's markers, are reported with
+// their line; real ones pass.
 import assert from 'node:assert/strict';
 import { docProblems } from './docs.mjs';
 
@@ -30,5 +31,11 @@ describe('docs point only inside the repository', () => {
     assert.match(problems[1], /:2: links outside the repository/);
     assert.match(problems[2], /:2: refers to a document outside the repository \(DESIGN\.md\)/);
     assert.match(problems[3], /:3: refers to a document outside the repository \(TESTING\.md\)/);
+  });
+
+  it('reports the markers a merge conflict left, and not a rule of equals signs inside a longer line', () => {
+    const text = ['<<<<<<< HEAD', 'ours', '=======', 'theirs', '>>>>>>> wp-ingest', 'A = ======= sign row.'].join('\n');
+    const problems = docProblems('bench/README.md', text, repo);
+    assert.deepEqual(problems, [1, 3, 5].map((n) => `bench/README.md:${n}: a merge conflict's marker left in the text`));
   });
 });

@@ -945,7 +945,7 @@ struct iol_rec_task {
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
-	__u32 ppid; /* parent process (start), old tid (exec) */
+	__u32 ppid; /* parent process (start; existing: 0 when unknown), old tid (exec) */
 	__u32 ptid; /* parent thread (start) */
 	__s32 exit_code; /* wait status (exit) */
 	__u32 flags; /* TaskFlag bits */
@@ -1217,7 +1217,7 @@ struct iol_rec_sym_frame {
 	__u32 stack_end; /* StackEnd: why the stack ends (the same in each of its records; 0 in traces written before it was kept) */
 	__u64 stack_id;
 	__u64 addr;
-	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line), and on a stack's first record where it stops in words (stack_end's detail): NUL-terminated, empty when unknown; trailing empty strings may be left out */
+	char strings[]; /* tail: strings, function, file, module, problem (why there is no source line), on a stack's first record where it stops in words (stack_end's detail), and the frame's address in its module's ELF image in hex (for addr2line; absent in traces written before it was kept): NUL-terminated, empty when unknown; trailing empty strings may be left out */
 };
 #define IOL_REC_SYM_FRAME_SIZE 40
 _Static_assert(sizeof(struct iol_rec_sym_frame) == 40, "iol_rec_sym_frame size");

@@ -1235,7 +1235,7 @@ export interface TaskRecord {
   readonly pid: number;
   readonly tid: number;
   readonly ts: number;
-  /** parent process (start), old tid (exec) */
+  /** parent process (start; existing: 0 when unknown), old tid (exec) */
   readonly ppid: number;
   /** parent thread (start) */
   readonly ptid: number;
@@ -1609,7 +1609,7 @@ export interface SymFrameRecord {
   readonly stackEnd: number;
   readonly stackId: bigint;
   readonly addr: bigint;
-  /** function, file, module, problem (why there is no source line), and on a stack's first record where it stops in words (stack_end's detail): NUL-terminated, empty when unknown; trailing empty strings may be left out */
+  /** function, file, module, problem (why there is no source line), on a stack's first record where it stops in words (stack_end's detail), and the frame's address in its module's ELF image in hex (for addr2line; absent in traces written before it was kept): NUL-terminated, empty when unknown; trailing empty strings may be left out */
   readonly strings: string[];
 }
 /** Fixed size of a sym_frame record, tail excluded. */

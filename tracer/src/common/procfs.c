@@ -76,7 +76,8 @@ long proc_uid(pid_t pid)
 
 int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool target)
 {
-	char path[64], exe[IOL_PATH_BUF];
+	char path[64], exe[IOL_PATH_BUF], ppid_text[32];
+	uint32_t ppid = 0;
 	struct dirent *de;
 	ssize_t exe_len;
 	DIR *d;
@@ -84,6 +85,9 @@ int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool tar
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	exe_len = readlink(path, exe, sizeof(exe) - 1);
 	exe[exe_len > 0 ? exe_len : 0] = 0;
+	/* its parent (0 when /proc does not say): a forked worker runs its parent's executable */
+	if (proc_status_field(pid, "PPid", ppid_text, sizeof(ppid_text)) == 0)
+		ppid = (uint32_t)strtoul(ppid_text, NULL, 10);
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d)
@@ -98,6 +102,7 @@ int proc_snapshot_tasks(struct iol_output *out, pid_t pid, uint64_t ts, bool tar
 		r.event = IOL_TASK_EVENT_EXISTING;
 		r.pid = pid;
 		r.tid = tid;
+		r.ppid = ppid;
 		r.ts = ts;
 		r.flags = target && leader ? IOL_TASK_FLAG_IS_TARGET : 0;
 		proc_comm(pid, tid, r.comm, sizeof(r.comm));

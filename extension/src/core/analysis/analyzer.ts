@@ -98,6 +98,11 @@ export class TraceAnalyzer {
     this.ctx = {
       threads: this.threads, loops: this.loops, setsig: this.setsig, span: this.span, threadName: name,
       fd: (pid, fd) => source.fds.get(pid, fd),
+      forkedWorker: (pid) => {
+        const p = source.processes.find(pid);
+        const parent = p?.parent ? source.processes.find(p.parent) : undefined;
+        return !!p && !!parent && p.exe !== '' && p.exe === parent.exe;
+      },
       get minDurationNs() {
         return minDuration();
       },
@@ -283,11 +288,18 @@ export class TraceAnalyzer {
     const ready = e.args.ready;
     const fds = Array.isArray(ready) ? undefined : e.args.fds;
     const list = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : [];
+    let socket = false;
     for (const r of list) {
       if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
       if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
       t.readyFds.add(r.fd);
+      // which connections the loop serves: looked up only until a second one is seen
+      if (t.readySockets.length < 2 && this.source.fds.get(e.pid, r.fd)?.type === 'socket') {
+        socket = true;
+        if (!t.readySockets.includes(r.fd)) t.readySockets.push(r.fd);
+      }
     }
+    if (socket) t.readySocketWaits++;
   }
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {

@@ -78,13 +78,16 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
   },
 };
 
-/** The usual fix for a blocking call inside an event loop, by what it blocked on. */
-export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null): string {
+/** The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the loop serves one connection). */
+export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
   switch (kind) {
     case 'sync':
+      // a loop serving one client (a process per connection): the client waits for the flush either way
+      if (oneClient) return `the client waits for each ${call}: flush once for a batch of its requests (group commit), or reply before the flush where losing the last writes in a crash is acceptable`;
       return `move the ${call} off the loop thread (a worker thread, or io_uring's IORING_OP_FSYNC), or batch the writes and flush once per batch`;
     case 'file':
+      if (oneClient) return `the client waits for each ${call}: make fewer, larger calls (batch the writes, keep what is read in memory), or overlap them with its next request (read ahead, a thread, io_uring)`;
       return `do the file I/O off the loop thread (a thread pool, io_uring, or O_DIRECT with Linux AIO): regular files are always "ready" to epoll, so ${call} blocks the loop for the whole I/O`;
     case 'sleep':
       return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';

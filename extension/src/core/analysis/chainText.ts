@@ -48,9 +48,17 @@ export function chainLines(hops: readonly ChainHop[], where: (h: ChainHop) => st
   });
 }
 
-/** "src/a.c:12 (f)", relative to `base` when inside it. */
+/** "src/a.c:12 (f)", relative to `base` when inside it; "/usr/bin/x (f)" or "/usr/bin/x+0x1a2b0" without a line. */
 export function whereText(w: Where | null, relative: (file: string) => string): string | null {
   if (!w) return null;
-  const file = w.file ? `${relative(w.file)}${w.line ? `:${w.line}` : ''}` : w.module ?? '?';
+  const file = w.file ? `${relative(w.file)}${w.line ? `:${w.line}` : ''}` : w.function ? (w.module ?? '?') : moduleAddress(w, w.module ?? '?');
   return `${file}${w.function ? ` (${w.function})` : ''}`;
+}
+
+/**
+ * A frame with no function and no line, as a module and the call's address in its image
+ * ("memcached+0x1a2b0", which `addr2line -e` takes): tells apart the call sites of a stripped binary.
+ */
+export function moduleAddress(w: Where, module: string): string {
+  return w.imageAddr !== null ? `${module}+0x${w.imageAddr.toString(16)}` : module;
 }

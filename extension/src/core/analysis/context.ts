@@ -15,6 +15,8 @@ export interface AnalysisContext {
   threadName(pid: number, tid: number): string;
   /** The fd's table entry now (during the pass), when known. */
   fd(pid: number, fd: number): FdInfo | undefined;
+  /** The process was forked by one running the same executable and did not exec: a server's worker or per-client process. */
+  forkedWorker(pid: number): boolean;
   /** Signals fcntl(F_SETSIG) made the I/O signal of some fd, per process. */
   readonly setsig: ReadonlyMap<number, ReadonlySet<number>>;
   /** First and last time seen (ns since the trace's origin). */

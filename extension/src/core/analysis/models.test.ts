@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
-import { chainLines } from './chainText';
+import { chainLines, whereText } from './chainText';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -119,5 +119,17 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     const chain = a.analyzer.chainOf(a.ids('epoll_wait')[0]) ?? [];
     assert.deepEqual(chain.map((h) => [h.cause, h.byTid]), [['thread', 103]], `the chain: ${chain.map((h) => `${h.call} ${h.cause} by ${h.by ?? '?'}`).join(' <- ')}`);
+  });
+});
+
+describe('where a call is, as text', () => {
+  const at = { function: null, file: null, line: null, column: null, module: '/usr/bin/memcached', imageAddr: null };
+  it('gives the line and function, else the module with the function, else the module and the address in its image', () => {
+    const rel = (f: string): string => f.replace('/srv/app/', '');
+    assert.equal(whereText({ ...at, file: '/srv/app/src/a.c', line: 12, function: 'f', imageAddr: 0x1234 }, rel), 'src/a.c:12 (f)');
+    assert.equal(whereText({ ...at, function: 'drive_machine', imageAddr: 0x1234 }, rel), '/usr/bin/memcached (drive_machine)');
+    assert.equal(whereText({ ...at, imageAddr: 0x1a2b0 }, rel), '/usr/bin/memcached+0x1a2b0');
+    assert.equal(whereText(at, rel), '/usr/bin/memcached', 'a module whose file could not be read has no address to give');
+    assert.equal(whereText(null, rel), null);
   });
 });

@@ -18,7 +18,7 @@ export interface StackSource {
 export function whereOf(stacks: StackSource, stackId: bigint): Where | null {
   if (!stackId) return null;
   const f = userFrame(stacks.resolve(stackId));
-  return f ? { function: f.function, file: f.file, line: f.line, column: f.column, module: f.module } : null;
+  return f ? { function: f.function, file: f.file, line: f.line, column: f.column, module: f.module, imageAddr: f.imageAddr ?? null } : null;
 }
 
 /** Findings with their `where`. */
@@ -55,6 +55,14 @@ export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
   return end ? ` The stack of these calls did not reach the program's own code (it ends in ${end}), so no line of it can be named.` : '';
 }
 
+/**
+ * The call site a location stands for: its line; its function when it has no line; its address in
+ * the module's image when it has neither (the calls of a binary without symbols).
+ */
+export function whereKey(w: Where): string {
+  return `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? (w.file ? '' : (w.imageAddr ?? ''))}`;
+}
+
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
   const cache = new Map<bigint, { key: string; unreached: string | null }>();
@@ -66,7 +74,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const outer = stack?.frames[stack.frames.length - 1];
       const unreached = outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
       // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
-      const key = w ? `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? ''}` : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
+      const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
       s = { key, unreached };
       cache.set(stackId, s);
     }

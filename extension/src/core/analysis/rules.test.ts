@@ -116,6 +116,40 @@ describe('findings on synthetic traces', () => {
       assert.match(f.suggestion, /off the loop thread/);
     });
 
+    it('says when a loop forked per client serves one connection (a PostgreSQL backend): the flush holds up that client only, a medium finding', () => {
+      const trace = (sockets: bigint[], forked: boolean): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        // the server that forked it, running the same executable (a process per client)
+        if (forked) {
+          b.task({ event: 6, pid: 99, tid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+          b.task({ event: 6, ppid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+        }
+        b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+        // the sockets registered (EPOLL_CTL_ADD, data = the fd): what tells a wait's ready data apart
+        for (const fd of [7n, 9n]) b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, fd, 0n, 0n, 0n], dataFormat: 3, data: [1n, fd] });
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[sockets[i % sockets.length], 1]] });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: 3n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      const [one] = trace([7n], true).of('loop-blocked');
+      assert.ok(one);
+      assert.equal(one.severity, 'medium');
+      assert.match(one.detail, /only ever reported one connection ready \(fd 7\), in a process its server forked.*holds up that client's replies, not other clients'/);
+      assert.match(one.suggestion, /group commit/);
+      for (const [sockets, forked, why] of [[[7n, 9n], true, 'a loop serving two connections delays the other one'], [[7n], false, 'a server of its own with one client connected is still its loop']] as const) {
+        const [f] = trace([...sockets], forked).of('loop-blocked');
+        assert.ok(f);
+        assert.equal(f.severity, 'high', why);
+        assert.match(f.detail, /Nothing else the loop serves ran meanwhile/);
+        assert.match(f.suggestion, /off the loop thread/);
+      }
+    });
+
     it('stays quiet for short reads of virtual files (/proc/self/stat, as redis reads it each cron), not for files', () => {
       const trace = (fdType: number): ReturnType<typeof analyze> => {
         const b = loopTrace();

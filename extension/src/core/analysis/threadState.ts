@@ -156,6 +156,14 @@ export class ThreadState {
   readonly epfds = new Set<number>();
   /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
   readonly readyFds = new ReadyFds();
+  /**
+   * The socket fds its waits reported ready, up to two (two: the loop serves several connections, or
+   * a listening socket and its connections). One, in a process forked per client (a PostgreSQL
+   * backend): a call that blocks the loop holds up that client only.
+   */
+  readonly readySockets: number[] = [];
+  /** Waits that reported a socket ready. */
+  readySocketWaits = 0;
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
@@ -336,4 +344,12 @@ export class ThreadTable {
   all(): ThreadState[] {
     return [...this.byTid.values()];
   }
+}
+
+/** The waits reported at least this many times one socket ready, and never another: the loop serves one connection. */
+export const ONE_CONNECTION_WAITS = 20;
+
+/** The one connection a thread's loop serves (its fd), or null: several, none, or too little seen. */
+export function oneConnection(t: ThreadState): number | null {
+  return t.readySockets.length === 1 && t.readySocketWaits >= ONE_CONNECTION_WAITS ? t.readySockets[0] : null;
 }

@@ -37,6 +37,8 @@ export interface Where {
   readonly column: number | null;
   /** The binary the frame is in. */
   readonly module: string | null;
+  /** The call's address in the module's ELF image (for `addr2line -e MODULE`), when its file was read. */
+  readonly imageAddr: number | null;
 }
 
 /** One step of a wake-up chain: what ended a wait or a blocking call. */

@@ -36,6 +36,7 @@ function decodeTask(r: TaskRecord, ctx: DecodeContext): void {
       if (r.tid === r.pid) {
         p.name = r.comm;
         if (r.filename) p.exe = r.filename;
+        if (r.ppid) p.parent = r.ppid;
       }
       break;
     case 'process_start':
@@ -84,7 +85,7 @@ function decodeTask(r: TaskRecord, ctx: DecodeContext): void {
       return;
   }
   const args: Args = { comm: r.comm };
-  if (name === 'start') args.parent_pid = r.ppid;
+  if (name === 'start' || (name === 'existing' && r.ppid)) args.parent_pid = r.ppid;
   if (name === 'start') args.parent_tid = r.ptid;
   if (r.filename) args.filename = r.filename;
   if (name === 'exit') args.status = r.exitCode;

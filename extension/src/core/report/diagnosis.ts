@@ -4,7 +4,7 @@
  * grouped by call site, and the calls the tracer counted under its threshold.
  */
 import { chainLines, whereText } from '../analysis/chainText';
-import { whereOf, type StackSource } from '../analysis/resolve';
+import { whereKey, whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
@@ -35,6 +35,9 @@ function wrap(text: string, first: string, indent: string): string[] {
   return out;
 }
 
+/** Where a call was made when its stack, resolved, has no frame of the program's own code. */
+export const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
+
 function where(t: DiagnosisText, w: Where | null): string | null {
   return whereText(w, (f) => t.relative(f));
 }
@@ -48,7 +51,7 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
     lines.push(...wrap(f.title, head, ' '.repeat(head.length)));
     const pad = '         ';
     const at = where(t, f.where);
-    lines.push(`${pad}at: ${at ?? (f.stackId ? 'no frame of the program\'s own code in the stack' : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
+    lines.push(`${pad}at: ${at ?? (f.stackId ? NO_OWN_FRAME : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
     lines.push(...wrap(f.detail, `${pad}why: `, `${pad}     `));
     if (f.chain.length > 1 || (f.chain.length === 1 && f.chain[0].cause !== 'unknown')) {
       const chain = chainLines(f.chain, (h) => where(t, whereOf(t.stacks, h.stackId)), t.thread);
@@ -100,7 +103,7 @@ function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] 
   const groups = new Map<string, SiteGroup>();
   for (const s of sites) {
     const w = whereOf(t.stacks, s.stackId);
-    const k = `${s.pid}\0${s.call}\0${w ? `${w.file}:${w.line}:${w.function}` : `stack ${s.stackId}`}`;
+    const k = `${s.pid}\0${s.call}\0${w ? whereKey(w) : `stack ${s.stackId}`}`;
     let g = groups.get(k);
     if (!g) {
       g = { call: s.call, where: w, sites: [], count: 0, total: 0, max: 0, p50: 0 };
@@ -131,14 +134,49 @@ export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: 
   return lines;
 }
 
-/** The calls the tracer counted instead of sending. */
+/** A row of the counted calls: those of one thread, call, kind of fd and call site (stacks that differ above its line are one). */
+interface FilteredRow {
+  readonly pid: number;
+  readonly tid: number;
+  readonly call: string;
+  readonly fdType: string;
+  readonly nonblocking: boolean;
+  readonly where: Where | null;
+  count: number;
+  totalNs: number;
+  maxNs: number;
+  errors: number;
+  readonly errnos: Record<string, number>;
+}
+
+function filteredRows(counts: AnalysisResult['filtered'], stacks: StackSource): FilteredRow[] {
+  const rows = new Map<string, FilteredRow>();
+  for (const f of counts) {
+    if (f.count <= 0) continue;
+    const w = whereOf(stacks, f.stackId);
+    const k = `${f.pid}\0${f.tid}\0${f.call}\0${f.fdType}\0${f.nonblocking}\0${w ? whereKey(w) : `stack ${f.stackId}`}`;
+    let r = rows.get(k);
+    if (!r) {
+      r = { pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, where: w, count: 0, totalNs: 0, maxNs: 0, errors: 0, errnos: {} };
+      rows.set(k, r);
+    }
+    r.count += f.count;
+    r.totalNs += f.totalNs;
+    r.maxNs = Math.max(r.maxNs, f.maxNs);
+    r.errors += f.errors;
+    for (const [e, n] of Object.entries(f.errnos)) r.errnos[e] = (r.errnos[e] ?? 0) + n;
+  }
+  return [...rows.values()];
+}
+
+/** The calls the tracer counted instead of sending, by thread, call and call site. */
 export function filteredSection(a: AnalysisResult, t: DiagnosisText): string[] {
-  const rows = a.filtered.filter((f) => f.count > 0);
+  const rows = filteredRows(a.filtered, t.stacks);
   if (!rows.length) return [];
   const under = a.minDurationNs !== null ? formatDuration(a.minDurationNs) : 'the threshold';
   const lines = ['', `Calls under ${under}, counted by the tracer (not in the event list)`];
-  for (const f of [...rows].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20)) {
-    const at = where(t, whereOf(t.stacks, f.stackId)) ?? 'no call site';
+  for (const f of rows.sort((x, y) => y.totalNs - x.totalNs).slice(0, 20)) {
+    const at = where(t, f.where) ?? 'no call site';
     const errs = Object.entries(f.errnos).map(([e, n]) => `${formatCount(n)} ${e}`).join(', ');
     const kind = f.fdType !== 'unknown' ? ` (${f.nonblocking ? 'non-blocking ' : ''}${f.fdType})` : '';
     lines.push(`  ${f.call}${kind}: ${plural(f.count, 'call')}, ${formatDuration(f.totalNs)} in all, longest ${formatDuration(f.maxNs)}${f.errors ? `, ${formatCount(f.errors)} failed${errs ? ` (${errs})` : ''}` : ''}`);

@@ -15,7 +15,7 @@ import { summarizeStackEnds } from './stackEnds';
 export const REPORT_JSON_VERSION = 1;
 
 function where(w: Where | null): Json {
-  return w ? { function: w.function, file: w.file, line: w.line, column: w.column, module: w.module } : null;
+  return w ? { function: w.function, file: w.file, line: w.line, column: w.column, module: w.module, image_address: w.imageAddr !== null ? `0x${w.imageAddr.toString(16)}` : null } : null;
 }
 
 function hop(h: ChainHop, stacks: StackSource): Json {

@@ -4,16 +4,15 @@
  * calls the tracer only counted.
  */
 import { isAbsolute, relative } from 'node:path';
-import { threadLabel } from '../analysis/chainText';
-import { resolveFindings } from '../analysis/resolve';
+import { threadLabel, whereText } from '../analysis/chainText';
+import { resolveFindings, whereOf } from '../analysis/resolve';
 import type { AnalysisResult } from '../analysis/types';
 import type { TraceAssembler } from '../model/assembler';
-import { formatLocation, sourceFrame } from '../format/source';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { StackResolver } from '../symbols/stacks';
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import type { CallStats, ReportBuilder } from './aggregate';
-import { callSitesSection, filteredSection, findingsSection, modelsSection, type DiagnosisText } from './diagnosis';
+import { callSitesSection, filteredSection, findingsSection, modelsSection, NO_OWN_FRAME, type DiagnosisText } from './diagnosis';
 import type { UioStats } from '../model/uio';
 import { containerLine, describeContainer } from '../system/containers';
 import { engineLines } from './engines';
@@ -158,8 +157,7 @@ export function renderReport(input: ReportInput): string {
   if (running.length) {
     lines.push('', 'Still in progress when the recording ended');
     for (const w of running) {
-      const frame = sourceFrame(resolver.resolve(w.stackId));
-      const where = frame ? `${formatLocation(frame, input.cwd)}${frame.function ? ` (${frame.function})` : ''}` : w.stackId ? 'stack not resolved' : 'no stack';
+      const where = whereText(whereOf(t.stacks, w.stackId), (f) => t.relative(f)) ?? (w.stackId ? NO_OWN_FRAME : 'no stack');
       const fd = w.fd !== null ? ` fd ${w.fd}` : '';
       lines.push(`  ${formatDuration(w.dur).padStart(10)}+ ${w.name}${fd}  ${t.thread(w.pid, w.tid)}  since ${(w.ts / 1e9).toFixed(3)} s  ${where}`);
     }

@@ -12,13 +12,15 @@ function frame(f: Partial<StackFrame>): StackFrame {
 }
 
 const libcRead = frame({ function: 'read', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' });
-/** Stacks 1 and 2 reach read() from line 86 through different callers; 3 from line 120; 4 only libc; 5 a stripped function. */
+/** Stacks 1 and 2 reach read() from line 86 through different callers; 3 from line 120; 4 only libc; 5 a stripped function; 6 and 7 two calls of a binary without symbols. */
 const STACKS = new Map<bigint, ResolvedStack>([
   [1n, { frames: [libcRead, frame({ function: 'handle', file: '/srv/app/src/server.c', line: 86 }), frame({ function: 'main', file: '/srv/app/src/server.c', line: 200 })], truncated: false }],
   [2n, { frames: [libcRead, frame({ function: 'handle', file: '/srv/app/src/server.c', line: 86 }), frame({ function: 'other', file: '/srv/app/src/server.c', line: 300 })], truncated: false }],
   [3n, { frames: [libcRead, frame({ function: 'load', file: '/srv/app/src/server.c', line: 120 })], truncated: false }],
   [4n, { frames: [libcRead], truncated: false }],
   [5n, { frames: [libcRead, frame({ function: 'worker' })], truncated: false }],
+  [6n, { frames: [libcRead, frame({ imageAddr: 0x1a2b0 })], truncated: false }],
+  [7n, { frames: [libcRead, frame({ imageAddr: 0x1a400 })], truncated: false }],
 ]);
 const stacks: StackSource = { resolve: (id) => STACKS.get(id) };
 
@@ -68,6 +70,15 @@ describe('groupStalls', () => {
     assert.equal(stallSitePlace(line.where, '/elsewhere'), 'server.c:86');
     assert.equal(stallSitePlace(stripped.where, '/srv/app'), 'worker · no source');
     assert.equal(stallSitePlace(none.where, '/srv/app'), 'no source');
+  });
+
+  it("tells apart the calls of a binary without symbols by their address in its image, and names them so", () => {
+    const store = new TraceStore(() => 't');
+    read(store, 20e6, 6n);
+    read(store, 30e6, 7n);
+    read(store, 25e6, 6n);
+    const groups = groupStalls(store, stalls(store, 10e6), stacks);
+    assert.deepEqual(groups.map((g) => [stallSitePlace(g.where, '/srv/app'), g.ids.length]), [['server+0x1a2b0 · no source', 2], ['server+0x1a400 · no source', 1]]);
   });
 
   it('summarizes a site: count, total and longest; a single call by its length', () => {

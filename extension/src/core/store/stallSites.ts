@@ -9,6 +9,7 @@
  */
 import { basename, isAbsolute } from 'node:path';
 import { siteKeyOf, whereOf, type StackSource } from '../analysis/resolve';
+import { moduleAddress } from '../analysis/chainText';
 import type { AnalysisResult, Where } from '../analysis/types';
 import { formatLocation } from '../format/source';
 import { formatDuration, plural } from '../../../../shared/format';
@@ -159,14 +160,16 @@ export function siteCalls(store: TraceStore, site: Pick<StallSite, 'key' | 'call
 
 /**
  * Where a group's calls are: "src/epoll_stall.c:86" (relative to `base`, the workspace, inside
- * it; the file's name alone outside it), the function when it has no line, else "no source".
+ * it; the file's name alone outside it), the function when it has no line, else the module and
+ * the call's address in it ("memcached+0x1a2b0 · no source"), else "no source".
  */
 export function stallSitePlace(where: Where | null, base: string): string {
   if (where?.file) {
     const at = formatLocation(where, base);
     return isAbsolute(at) ? basename(at) : at;
   }
-  return where?.function ? `${where.function} · no source` : NO_SOURCE;
+  if (where?.function) return `${where.function} · no source`;
+  return where?.module ? `${moduleAddress(where, basename(where.module))} · no source` : NO_SOURCE;
 }
 
 /**

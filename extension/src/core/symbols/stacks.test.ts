@@ -2,11 +2,13 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StackFlag, STACK_SLOT_SHIFT } from '../../../../protocol/generated/wire';
+import { decodeSymFrame, StackFlag, STACK_SLOT_SHIFT, type SymFrameRecord } from '../../../../protocol/generated/wire';
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
+import { elfLoad } from './elfLoad';
 import { PerfMaps } from './perfMap';
 import type { NativeSymbolizer, UnwindRule } from './native';
+import { encodeSymbolSection } from '../trace/symbolSection';
 import { StackResolver } from './stacks';
 
 describe('StackResolver: frames in JIT code', () => {
@@ -91,5 +93,33 @@ describe('StackResolver: frame-pointer chains', () => {
     assert.deepEqual(s?.frames.map((f) => f.addr), [0x2100n, 0x3010n]);
     assert.equal(s?.end, 'frame_pointer');
     assert.match(s?.why ?? '', /the frame at 0x3010 in app keeps no frame pointer/);
+  });
+});
+
+describe('StackResolver: frames without a symbol', () => {
+  it("gives each its address in the module's ELF image, and keeps it in the symbol section", () => {
+    // node is an ET_EXEC file whose code lies at other image addresses than file offsets: map its
+    // first executable segment as the loader would, with a symbolizer that knows no symbol there
+    const load = elfLoad(process.execPath);
+    const text = load?.segments.find((seg) => seg.offset > 0);
+    assert.ok(load && text, `${process.execPath}: no loadable segment past the first`);
+    const symbolizer: NativeSymbolizer = {
+      inspect: () => ({ buildId: null, type: 'exec', debugFile: null, hasLines: false, hasSymbols: false }),
+      resolve: (_f, offs) => offs.map(() => []),
+      cfa: (_f, offs) => offs.map(() => null),
+      unwind: (_f, offs) => offs.map(() => null),
+      clear: () => undefined,
+    };
+    const maps = new MapTables();
+    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 0, ts: 0, start: 0x10000000n, end: 0x10010000n, pgoff: text.offset, ino: 0, buildId: new Uint8Array(20), path: process.execPath });
+    const stacks = new Map<bigint, StackInfo>([[1n, { id: 1n, pid: 7, gen: 0, frames: [0x10000010n, 0x10000100n], spSlots: 0, flags: StackFlag.complete }]]);
+    const resolver = new StackResolver({ maps, stacks, symbols: new Map() }, symbolizer);
+    // the ip as it is, the return address less one: the call
+    const expected = [text.vaddr + 0x10, text.vaddr + 0xff];
+    assert.deepEqual(resolver.resolve(1n)?.frames.map((f) => f.imageAddr), expected);
+
+    const records: SymFrameRecord[] = encodeSymbolSection([1n], resolver).records.map((b) => decodeSymFrame(new DataView(b.buffer, b.byteOffset), 0, b.length));
+    const saved = new StackResolver({ maps: new MapTables(), stacks, symbols: new Map([[1n, records]]) }, null);
+    assert.deepEqual(saved.resolve(1n)?.frames.map((f) => f.imageAddr), expected);
   });
 });

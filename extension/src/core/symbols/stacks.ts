@@ -16,7 +16,7 @@ import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
 import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import { cachedDebuginfo, type DebuginfodClient } from './debuginfod';
-import { elfLoad, offsetOf } from './elfLoad';
+import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
@@ -47,6 +47,12 @@ export interface StackFrame {
   readonly inlined: boolean;
   /** Why this frame has no source line, when it has none. */
   readonly problem: string | null;
+  /**
+   * The frame's address in its module's ELF image (the call's, for a return address): what
+   * `addr2line -e MODULE` takes, the same in every run of a PIE; absent when the module's file
+   * could not be read.
+   */
+  readonly imageAddr?: number;
 }
 
 /** A frame's fields as the JSON lines and the details pane show them (the address in hex). */
@@ -127,7 +133,8 @@ export class StackResolver {
   private readonly rules = new Map<string, UnwindRule | null>();
   private readonly resolved = new Map<bigint, ResolvedStack>();
   /** Each module's entry point as a file offset (null: none, or not read). */
-  private readonly entries = new Map<string, number | null>();
+  /** Each module's loadable segments and entry point, read once. */
+  private readonly loads = new Map<string, ElfLoad | null>();
   /** Go binaries' tables by module key (null: not Go, or a layout not read). */
   private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
@@ -486,13 +493,19 @@ export class StackResolver {
    * `_dl_start` from there). Nothing called it: its frame is the process's first.
    */
   private inEntryStub(mod: ModuleState, off: number): boolean {
-    let entry = this.entries.get(mod.key);
-    if (entry === undefined) {
-      const load = elfLoad(mod.file);
-      entry = load && load.entry ? offsetOf(load, load.entry) : null;
-      this.entries.set(mod.key, entry);
-    }
+    const load = this.load(mod);
+    const entry = load && load.entry ? offsetOf(load, load.entry) : null;
     return entry !== null && off >= entry && off < entry + ENTRY_STUB_BYTES;
+  }
+
+  /** The module's loadable segments (null: its file is no readable ELF file). */
+  private load(mod: ModuleState): ElfLoad | null {
+    let load = this.loads.get(mod.key);
+    if (load === undefined) {
+      load = elfLoad(mod.file);
+      this.loads.set(mod.key, load);
+    }
+    return load;
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
@@ -525,6 +538,9 @@ export class StackResolver {
       }
       // return addresses point after the call: look up the call itself
       const off = fileOffset(m, addr) - (index === 0 ? 0 : 1);
+      const load = this.load(mod);
+      const imageAddr = load ? vaddrOf(load, off) : null;
+      const at = imageAddr === null ? base : { ...base, imageAddr };
       const key = `${mod.key}:${off}`;
       let found = this.cache.get(key);
       if (!found) {
@@ -533,18 +549,18 @@ export class StackResolver {
           if (!found.some((f) => f.file)) found = this.goFrames(mod, off) ?? found;
         } catch (e) {
           found = [];
-          frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
+          frames.push({ ...at, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
           return;
         }
         this.cache.set(key, found);
       }
       if (!found.length) {
-        frames.push({ ...base, function: null, file: null, line: null, column: null, inlined: false, problem: 'no symbol at this address' });
+        frames.push({ ...at, function: null, file: null, line: null, column: null, inlined: false, problem: 'no symbol at this address' });
         return;
       }
       for (const f of found) {
         frames.push({
-          ...base, function: f.function, file: f.file, line: f.line, column: f.column, inlined: f.inlined,
+          ...at, function: f.function, file: f.file, line: f.line, column: f.column, inlined: f.inlined,
           problem: f.file ? null : mod.noLines ? `${NO_DEBUG_INFO}${m.path}` : null,
         });
       }
@@ -618,11 +634,12 @@ export class StackResolver {
     const recs = [...(this.trace.symbols.get(stackId) ?? [])].sort((a, b) => a.index - b.index || a.depth - b.depth);
     const info = this.trace.stacks.get(stackId);
     const frames: StackFrame[] = recs.map((r) => {
-      const [fn, file, module, problem] = r.strings;
-      return {
+      const [fn, file, module, problem, , imageAddr] = r.strings;
+      const frame: StackFrame = {
         addr: r.addr, function: fn || null, file: file || null, line: r.line || null, column: r.column || null,
         module: module || null, inlined: (r.flags & 1) !== 0, problem: problem || null,
       };
+      return imageAddr ? { ...frame, imageAddr: Number.parseInt(imageAddr, 16) } : frame;
     });
     const stored = recs[0]?.stackEnd ? StackEndNames.get(recs[0].stackEnd) ?? null : null;
     const end = stored ?? (info && !(info.flags & StackFlag.snapshot) ? fpEnd(info.flags) : null);

@@ -22,6 +22,17 @@ describe('userFrame', () => {
     assert.equal(frameOwner(stack.frames[0]), 'system');
     assert.equal(frameOwner(stack.frames[1]), 'system');
     assert.equal(frameOwner(frame('_dl_start', null, null, '/lib64/ld-linux-x86-64.so.2')), 'system');
+    assert.equal(frameOwner(frame('event_base_loop', null, null, '/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1')), 'system');
+    assert.equal(frameOwner(frame('__libc_start_main', null, null, '/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)')), 'system');
+  });
+
+  it("takes a program installed under /usr/lib for the user's (Debian's PostgreSQL), not for a system library", () => {
+    const pg = '/usr/lib/postgresql/15/bin/postgres';
+    const stack = {
+      truncated: false,
+      frames: [frame('fdatasync', null, null, libc), frame('issue_xlog_fsync', null, null, pg), frame('XLogFlush', null, null, pg)],
+    };
+    assert.equal(userFrame(stack)?.function, 'issue_xlog_fsync');
   });
 
   it('skips language runtimes: the Node.js and Python binaries, the Go runtime and standard library', () => {

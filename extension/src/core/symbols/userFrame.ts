@@ -14,8 +14,11 @@ import type { ResolvedStack, StackFrame } from './stacks';
 /** Who wrote the code of a frame. */
 export type FrameOwner = 'user' | 'system' | 'runtime';
 
-/** Shared libraries and the dynamic loader installed by the system. */
-const SYSTEM_MODULE = /^\/(?:usr\/)?(?:lib|lib32|lib64|libx32)\/|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
+/**
+ * Shared libraries and the dynamic loader installed by the system. Only libraries: programs live
+ * under /usr/lib too (Debian's PostgreSQL: /usr/lib/postgresql/15/bin/postgres), and are the user's.
+ */
+const SYSTEM_MODULE = /^\/(?:usr\/)?(?:lib|lib32|lib64|libx32)\/(?:[^/]+\/)*[^/]+\.so(?:\.[\d.]+)?(?: \(deleted\))?$|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
 /** Source files of the system's headers and of libraries built elsewhere (relative paths of glibc's build tree). */
 const SYSTEM_FILE = /^\/usr\/(?:include|lib\/gcc|lib\/llvm)|^(?:\.\/)?(?:sysdeps|misc|nptl|io|posix|libio|socket|signal|csu|elf|string|stdlib|malloc|rt|time)\//;
 /** The binaries of language runtimes: their frames are the runtime's, not the program's. */

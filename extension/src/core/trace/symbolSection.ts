@@ -36,7 +36,7 @@ export function encodeSymbolSection(stackIds: Iterable<bigint>, resolver: StackR
       records.push(
         encodeSymFrame({
           index, depth, line: f.line ?? 0, column: f.column ?? 0, flags: (f.inlined ? 1 : 0) | (f.file ? 0 : 2), stackEnd: stack.end ? StackEnd[stack.end] : 0,
-          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? '', ...(records.length === first && stack.why ? [stack.why] : [])],
+          stackId: id, addr: f.addr, strings: [f.function ?? '', f.file ?? '', f.module ?? '', f.problem ?? '', records.length === first && stack.why ? stack.why : '', f.imageAddr !== undefined ? f.imageAddr.toString(16) : ''],
         }),
       );
       if (f.inlined) depth++;

@@ -9,6 +9,7 @@ import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix } from '../catalogue';
 import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { oneConnection } from '../threadState';
 import { severityOf } from '../severity';
 import type { ChainHop, RawFinding } from '../types';
 
@@ -198,12 +199,20 @@ export class LoopBlockedRule {
         a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
       ].filter(Boolean).join(', and ');
       const cached = a.kind === 'file' && total / calls < PAGE_CACHE_MEAN_NS;
+      // a loop that serves one connection in a process forked per client (a PostgreSQL backend)
+      // delays only that client; a server of its own with one client connected is still a loop
+      const conn = ctx.forkedWorker(a.pid) ? oneConnection(t) : null;
+      const served =
+        conn === null
+          ? ' Nothing else the loop serves ran meanwhile.'
+          : ` Its waits only ever reported one connection ready (fd ${conn}), in a process its server forked, as a server with a process per client does: the call holds up that client's replies, not other clients'.`;
       const detail =
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
-        `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}. Nothing else the loop serves ran meanwhile.` +
+        `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}.${served}` +
         (cached ? ` On average a call took ${formatDuration(total / calls)}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
-        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : 'high'), title, detail, suggestion: loopBlockedFix(a.call, a.kind, a.fd),
+        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : conn !== null ? 'medium' : 'high'), title, detail,
+        suggestion: loopBlockedFix(a.call, a.kind, a.fd, conn !== null),
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
       });

@@ -1,0 +1,37 @@
+// The report's sections of the diagnosis that read the analysis' tallies: rows the reader cannot
+// tell apart (the same thread, call and line) are one row.
+import * as assert from 'node:assert/strict';
+import type { AnalysisResult, FilteredStats } from '../analysis/types';
+import type { ResolvedStack, StackFrame } from '../symbols/stacks';
+import { filteredSection, type DiagnosisText } from './diagnosis';
+
+function frame(f: Partial<StackFrame>): StackFrame {
+  return { addr: 0x1000n, function: null, file: null, line: null, column: null, module: '/usr/sbin/server', inlined: false, problem: null, ...f };
+}
+const libc = frame({ function: 'sendfile', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' });
+/** Stacks 1 and 2: the same function (no line) reached from two callers; 3: another function. */
+const STACKS = new Map<bigint, ResolvedStack>([
+  [1n, { frames: [libc, frame({ function: 'state_machine' }), frame({ function: 'main' })], truncated: false }],
+  [2n, { frames: [libc, frame({ function: 'state_machine' }), frame({ function: 'handle' })], truncated: false }],
+  [3n, { frames: [libc, frame({ function: 'write_all' })], truncated: false }],
+]);
+const text: DiagnosisText = { stacks: { resolve: (id) => STACKS.get(id) }, relative: (f) => f, thread: (pid, tid) => `server ${pid}/${tid}` };
+
+function counted(stackId: bigint, count: number, totalNs: number, maxNs: number, errnos: Record<string, number> = {}): FilteredStats {
+  const errors = Object.values(errnos).reduce((a, b) => a + b, 0);
+  return { pid: 1, tid: 1, call: 'sendfile', fdType: 'socket', nonblocking: true, stackId, count, totalNs, maxNs, errors, errnos };
+}
+
+describe('report: calls the tracer counted', () => {
+  it('gives one row per thread, call and call site, adding up stacks that differ only above it', () => {
+    const analysis = { filtered: [counted(1n, 6853, 72.4e6, 731e3, { EAGAIN: 3 }), counted(2n, 1506, 20.3e6, 140e3, { EAGAIN: 1, EPIPE: 1 }), counted(3n, 9, 0.5e6, 135e3)], minDurationNs: 1e6 } as unknown as AnalysisResult;
+    assert.deepEqual(filteredSection(analysis, text), [
+      '',
+      'Calls under 1.00 ms, counted by the tracer (not in the event list)',
+      '  sendfile (non-blocking socket): 8,359 calls, 92.7 ms in all, longest 731.0 µs, 5 failed (4 EAGAIN, 1 EPIPE)',
+      '      at /usr/sbin/server (state_machine)  server 1/1',
+      '  sendfile (non-blocking socket): 9 calls, 500.0 µs in all, longest 135.0 µs',
+      '      at /usr/sbin/server (write_all)  server 1/1',
+    ]);
+  });
+});
