@@ -100,7 +100,10 @@ int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_
     return -1;
   }
   struct stat main_st;
-  if (stat(file_name, &main_st) != 0) return -1;
+  if (stat(file_name, &main_st) != 0) {
+    if (debuglink == nullptr) errno = 0;  // as before the caches were looked at: simply nothing found
+    return -1;
+  }
 
   std::string hex = lookup->search->build_id_caches.empty() ? "" : BuildIdHex(mod);
   if (!hex.empty()) {
