@@ -173,6 +173,7 @@ int BPF_PROG(on_exit_task, struct task_struct *p)
 	if (group_dead) {
 		bpf_map_delete_elem(&traced, &tgid);
 		bpf_map_delete_elem(&exec_ranges, &tgid);
+		bpf_map_delete_elem(&exec_range_adds, &tgid);
 	}
 	return 0;
 }
