@@ -47,6 +47,8 @@ const WORKLOADS: Workload[] = [
   // stacks without frame pointers (a snapshot unwound with CFI) against the same program with them
   { name: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
   { name: 'nofp_stack_fp', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
+  // the same with fio's kind of frames: the deep poll's callers 35 KiB above sp, under 700 stack words
+  { name: 'nofp_stack_big', fixture: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0', '--big'], syscalls: 'poll,kill', selfTimed: true },
   { name: 'epoll_stall', args: [], syscalls: 'epoll_wait,epoll_ctl,read,write' },
   { name: 'aio_eventfd', args: [], syscalls: 'io_setup,io_submit,io_getevents,io_destroy,epoll_wait,read' },
   { name: 'uring_read', args: [], syscalls: 'io_uring_setup,io_uring_enter' },

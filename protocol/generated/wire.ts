@@ -372,8 +372,8 @@ export const DEV_MINOR_BITS = 20;
 export const MMSG_MAX_READ = 16;
 /** A snapshot word's slot is kept above this bit (user addresses are below 2^48 on x86-64 and arm64). */
 export const STACK_SLOT_SHIFT = 48;
-/** Bytes above sp scanned for a stack snapshot (--stack-window) by default: callers holding KiBs of locals each. */
-export const STACK_WINDOW_DEFAULT = 16384;
+/** Bytes above sp scanned for a stack snapshot (--stack-window) by default, the largest: a snapshot never reads past the end of the stack, so only a stack deeper than a smaller window pays for it, and it is the one that window would cut (Debian's fio keeps its callers 38 KiB above sp; docs/architecture.md). */
+export const STACK_WINDOW_DEFAULT = 65536;
 /** Bytes above the last frame of a frame-pointer chain kept as its tail snapshot (StackFlag.tail): glibc's start-up frames (__libc_start_call_main, __libc_start_main) and a thread's start_thread hold 160-240 bytes. */
 export const STACK_TAIL_BYTES = 512;
 /** A tail snapshot's two header words carry this above stack_slot_shift: the first holds the tail's base (the CFA of the chain's last frame), the second the bytes of the tail that were read. */

@@ -69,10 +69,8 @@ for (const backend of BACKENDS) describe(`where frame-pointer stacks end (${back
     assert.deepEqual(callersOfMain(e.stack), expected, names);
   });
 
-  // ptrace only: on eBPF, a call made while exec's loader runs keeps one frame (its stack says
-  // not_code): the kernel maps ld.so during exec, and the BPF side learns executable mappings from
-  // mmap, so its snapshot keeps no word of ld.so (fio's start-up stacks show it too)
-  if (backend === 'ptrace') it("ends the dynamic loader's start-up calls at its entry point, the process's first frame", async () => {
+  // the kernel maps ld.so during exec, before any mmap: the eBPF side takes its text from the exec
+  it("ends the dynamic loader's start-up calls at its entry point, the process's first frame", async () => {
     // -m 0: ld.so's reads of the libraries at exec are events with their stacks
     rec = await recordLaunch([fixture('nofp_stack_fp'), '--iterations', '1'], ['-m', '0'], 30000, backend);
     assert.equal(rec.code, 0, rec.stderr);

@@ -28,6 +28,8 @@ const POLL_CHAIN = at(
   ['nofp_stack', 'nofp-poll'], ['nofp_stack', 'nofp-c'], ['nofp_stack', 'nofp-b'], ['nofp_hop', 'hop-call'],
   ['nofp_stack', 'nofp-a'], ['nofp_stack', 'nofp-run'], ['nofp_stack', 'nofp-main'],
 );
+/** The deep poll's callers with --big: level_big (24 KiB of locals) between level_a and run. */
+const BIG_POLL_CHAIN = [...POLL_CHAIN.slice(0, 5), ...at(['nofp_stack', 'nofp-big'], ['nofp_stack', 'nofp-run-big'], ['nofp_stack', 'nofp-main'])];
 const HANDLER_CHAIN = at(
   ['nofp_stack', 'nofp-handler-poll'], ['nofp_stack', 'nofp-handler'], ['nofp_stack', 'nofp-kill'], ['nofp_stack', 'nofp-signal'], ['nofp_stack', 'nofp-main'],
 );
@@ -99,6 +101,17 @@ for (const backend of BACKENDS) describe(`stacks without frame pointers (${backe
     } finally {
       target.kill('SIGKILL');
       await exited;
+    }
+  });
+
+  it("completes, with the default window, a stack whose callers lie beyond 16 KiB under hundreds of stack words (fio's)", async () => {
+    rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '2', '--big'], [], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const deep = polls(rec, 'nofp-poll');
+    assert.equal(deep.length, 2, 'one deep poll per iteration');
+    for (const e of deep) {
+      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
+      assert.deepEqual(ownFrames(e.stack), BIG_POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
     }
   });
 

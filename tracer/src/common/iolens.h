@@ -21,8 +21,10 @@
  * walk then takes from the copy instead of one bpf_probe_read_user per frame. A power of 2. */
 #define IOL_STACK_COPY_WORDS 128
 /* Words a stack record holds when it is a snapshot (StackFlag.snapshot): ip, sp, the frame-pointer
- * register, then the words of the window that point into code or into the stack. 2 KiB at most. */
-#define IOL_MAX_SNAPSHOT_FRAMES 256
+ * register, then the words of the window that point into code or into the stack. 8 KiB at most:
+ * Debian's fio keeps its callers 38 KiB above sp, with some 400 such words below them (256 words
+ * cut its stacks snapshot_full under a 64 KiB window); a record is sent once per stack. */
+#define IOL_MAX_SNAPSHOT_FRAMES 1024
 /* A snapshot's window is read and scanned in chunks of this many words (one bpf_loop step each). */
 #define IOL_SNAPSHOT_CHUNK_WORDS 64
 /* Executable mappings known to the kernel side per process (merged when there are more). */

@@ -14,6 +14,10 @@
 #define IOLENS_VERSION "0.0.0"
 #endif
 
+/* A number from the generated protocol header, as a string in the usage text. */
+#define IOL_STR_(x) #x
+#define IOL_STR(x) IOL_STR_(x)
+
 static const char usage[] =
 	"Usage: iolens-tracer [OPTIONS] (--pid PID | -- COMMAND [ARGS...])\n"
 	"Writes the asynchronous I/O of a process as an iolens event stream (protocol/schema.json).\n"
@@ -29,7 +33,8 @@ static const char usage[] =
 	"      --irq                 record every hard IRQ (entry/exit per CPU)\n"
 	"      --no-stacks           do not walk user stacks\n"
 	"      --stack-window BYTES  bytes above the stack pointer scanned for a stack snapshot when the frame-pointer\n"
-	"                            walk does not reach the outermost frame (default 16384, at most 65536; 0: none)\n"
+	"                            walk does not reach the outermost frame (default " IOL_STR(IOL_STACK_WINDOW_DEFAULT) ", at most "
+	IOL_STR(IOL_STACK_WINDOW_MAX) "; 0: none)\n"
 	"      --backend NAME        ebpf, ptrace or auto (default): eBPF when this user may load the programs,\n"
 	"                            else ptrace (own processes only; fewer events; see the meta record's cannot_see)\n"
 	"      --seccomp             ptrace, launch only: stop only at traced syscalls (faster); the program can\n"

@@ -115,7 +115,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 {
 	__u32 tgid = p->tgid;
 	struct iol_traced_proc *proc = bpf_map_lookup_elem(&traced, &tgid);
-	__u64 start_code, end_code;
+	__u64 start_code, end_code, entry = 0;
+	struct iol_vma_info interp = {};
+	struct pt_regs *regs;
 
 	if (!proc)
 		return 0;
@@ -130,6 +132,17 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (start_code && end_code > start_code) {
 		exec_range_add(tgid, start_code, end_code);
 		emit_vma_map(tgid, start_code, bpf_ktime_get_ns());
+	}
+	/* exec maps the dynamic loader too, and the new image starts at its entry: its calls (the
+	 * libraries' openat, mmap, read) come before any mmap this side sees, and without its text in
+	 * the ranges their snapshots kept no word of ld.so (the stacks ended not_code) */
+	regs = (struct pt_regs *)bpf_task_pt_regs(p);
+	if (regs)
+		entry = IOL_REGS_IP(regs);
+	if (entry && (entry < start_code || entry >= end_code) &&
+	    bpf_find_vma(p, entry, vma_info_cb, &interp, 0) == 0 && interp.end > interp.start) {
+		exec_range_add(tgid, interp.start, interp.end);
+		emit_vma_map(tgid, entry, bpf_ktime_get_ns());
 	}
 	return 0;
 }
@@ -160,6 +173,7 @@ int BPF_PROG(on_exit_task, struct task_struct *p)
 	if (group_dead) {
 		bpf_map_delete_elem(&traced, &tgid);
 		bpf_map_delete_elem(&exec_ranges, &tgid);
+		bpf_map_delete_elem(&exec_range_adds, &tgid);
 	}
 	return 0;
 }

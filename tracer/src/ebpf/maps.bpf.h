@@ -72,6 +72,17 @@ struct {
 	__type(value, struct iol_exec_ranges);
 } exec_ranges SEC(".maps");
 
+/* Ranges this side added to each process's exec_ranges (exec, mmap), counted: the loader's /proc
+ * scan replaces the whole value, and a range added while it read /proc would be lost with it (the
+ * process's stacks then keep no word of that code until the next scan), so it scans again when the
+ * count moved meanwhile (ebpf_scan_dirty_procs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_range_adds SEC(".maps");
+
 /* fds whose reads always count as waits, however short (UIO devices). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

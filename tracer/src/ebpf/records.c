@@ -110,23 +110,48 @@ void ebpf_uio_refresh(struct iol_tracer *t, __u64 now)
 	t->next_uio_scan = now + 1000000000ULL;
 }
 
+/* Scans of one process's maps in a row while the kernel side keeps adding code ranges. */
+#define IOL_RANGE_SCAN_TRIES 4
+
+/* The code ranges the kernel side has added for pid so far (exec_range_adds; 0 when none). */
+static __u64 range_adds(struct iol_tracer *t, __u32 pid)
+{
+	__u64 adds = 0;
+
+	if (bpf_map__lookup_elem(t->skel->maps.exec_range_adds, &pid, sizeof(pid), &adds, sizeof(adds), 0))
+		return 0;
+	return adds;
+}
+
 /* Send the executable mappings of processes whose address space changed, and tell the kernel side
- * where their code is. */
+ * where their code is. The scan replaces the kernel side's ranges: when that side added one while
+ * /proc was read (an mmap or an exec racing the scan), the value written may lack it, so the scan is
+ * made again until no range came in meanwhile (a library's calls would otherwise lose their callers
+ * until the next scan: "reaches clone3" lost start_thread's caller so). */
 void ebpf_scan_dirty_procs(struct iol_tracer *t)
 {
 	for (size_t i = 0; i < t->nprocs; i++) {
 		struct iol_proc_maps *p = &t->procs[i];
 		struct iol_exec_ranges ranges;
 		__u32 key = (__u32)p->pid;
+		int tries;
 
 		if (!p->dirty)
 			continue;
 		p->dirty = false;
-		if (proc_scan_maps(p, t->out, now_ns(CLOCK_MONOTONIC), &ranges) < 0)
-			continue; /* gone meanwhile */
-		/* without its code ranges, the process's stacks would lose their frameless callers */
-		if (bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY))
-			ebpf_map_update_failed(t, "exec_ranges", errno);
+		for (tries = 0; tries < IOL_RANGE_SCAN_TRIES; tries++) {
+			__u64 adds = range_adds(t, key);
+
+			if (proc_scan_maps(p, t->out, now_ns(CLOCK_MONOTONIC), &ranges) < 0)
+				break; /* gone meanwhile */
+			/* without its code ranges, the process's stacks would lose their frameless callers */
+			if (bpf_map__update_elem(t->skel->maps.exec_ranges, &key, sizeof(key), &ranges, sizeof(ranges), BPF_ANY))
+				ebpf_map_update_failed(t, "exec_ranges", errno);
+			if (range_adds(t, key) == adds)
+				break;
+		}
+		if (tries == IOL_RANGE_SCAN_TRIES)
+			p->dirty = true; /* still changing: the next round scans again */
 	}
 }
 

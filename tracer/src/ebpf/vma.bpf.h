@@ -18,12 +18,28 @@
 
 #define IOL_PATH_DEPTH 32
 
+/* Count one range added for tgid (exec_range_adds). */
+static __always_inline void exec_range_counted(__u32 tgid)
+{
+	__u64 one = 1, *adds = bpf_map_lookup_elem(&exec_range_adds, &tgid);
+
+	if (!adds && bpf_map_update_elem(&exec_range_adds, &tgid, &one, BPF_NOEXIST) == 0)
+		return;
+	if (!adds)
+		adds = bpf_map_lookup_elem(&exec_range_adds, &tgid); /* another CPU made it meanwhile */
+	if (adds)
+		__sync_fetch_and_add(adds, 1);
+}
+
 /* Add [start, end) to the process's code ranges (the loader later replaces them with its scan). */
 static __always_inline void exec_range_add(__u32 tgid, __u64 start, __u64 end)
 {
 	static const struct iol_exec_ranges empty = {};
-	struct iol_exec_ranges *r = bpf_map_lookup_elem(&exec_ranges, &tgid);
+	struct iol_exec_ranges *r;
 	__u32 n;
+
+	exec_range_counted(tgid);
+	r = bpf_map_lookup_elem(&exec_ranges, &tgid);
 
 	if (!r) {
 		bpf_map_update_elem(&exec_ranges, &tgid, &empty, BPF_NOEXIST);

@@ -10,7 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { StackEndNames, StackFlag, type StackEndName } from '../../../../protocol/generated/wire';
+import { STACK_WINDOW_MAX, StackEndNames, StackFlag, type StackEndName } from '../../../../protocol/generated/wire';
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
@@ -74,7 +74,7 @@ export interface ResolvedStack {
 /** Why a stack ends, in words for the report and the details pane. */
 export const STACK_END_TEXT: Readonly<Record<StackEndName, string>> = {
   complete: 'complete',
-  window_too_small: 'stack cut: a caller lies beyond the stack snapshot (raise --stack-window)',
+  window_too_small: `stack cut: a caller lies beyond the stack snapshot (--stack-window, at most ${STACK_WINDOW_MAX} bytes)`,
   no_cfi: 'stack cut: no unwind information for a frame',
   unreadable: 'stack cut: stack memory could not be read',
   not_code: 'stack cut: a return address is not in the program\'s code',
