@@ -53,6 +53,8 @@ export interface FrameCost {
   /** The main thread's busy wall time over its CPU time (1 on an idle machine). */
   readonly wallOverCpu: number;
   readonly longTasks: readonly LongTask[];
+  /** The frame of the most CPU time: its CPU time, ms, and what ran in it, the costliest first. */
+  readonly worstFrame: { readonly cpu: number; readonly causes: readonly string[] };
 }
 
 /** A task this long (wall time) is a long task, ms. */
@@ -99,7 +101,8 @@ function label(e: TraceEvent): string {
   const d = e.args?.data;
   const fn = typeof d?.functionName === 'string' && d.functionName ? ` ${d.functionName}` : '';
   const type = typeof d?.type === 'string' ? ` ${d.type}` : '';
-  const url = typeof d?.url === 'string' && d.url ? ` ${d.url.split('/').pop()}` : '';
+  const line = typeof d?.lineNumber === 'number' ? `:${d.lineNumber}` : '';
+  const url = typeof d?.url === 'string' && d.url ? ` ${d.url.split('/').pop()}${line}` : '';
   return `${e.name}${fn}${type}${url}`;
 }
 
@@ -128,6 +131,11 @@ export function frameCost(trace: TraceFile): FrameCost {
   const tasks: Span[] = [];
   const stack: Span[] = [];
   const selfByTask = new Map<Span, Map<string, number>>();
+  const top = (m: Map<string, number> | undefined): string[] =>
+    [...(m ?? new Map<string, number>())]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} ms`);
   const byKind: Record<CostKind, number> = { script: 0, 'style+layout': 0, 'paint+canvas': 0, gc: 0, other: 0 };
   const self: { s: Span; task: Span }[] = [];
   for (const s of spans) {
@@ -186,11 +194,15 @@ export function frameCost(trace: TraceFile): FrameCost {
     .map((t) => ({
       wall: ms(t.end - t.start),
       cpu: ms(t.cpu),
-      causes: [...(selfByTask.get(t) ?? new Map<string, number>())]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .map(([k, v]) => `${k} ${ms(v).toFixed(1)} ms`),
+      causes: top(selfByTask.get(t)),
     }));
+  // what ran in the costliest frame: its tasks' self times, summed by what they were
+  const worst = perFrame.indexOf(Math.max(...perFrame));
+  const inWorst = new Map<string, number>();
+  for (const t of tasks) {
+    if (worst < 0 || begins.length < 2 || t.start < begins[0] || frameAt(t.start) !== worst) continue;
+    for (const [k, v] of selfByTask.get(t) ?? []) inWorst.set(k, (inWorst.get(k) ?? 0) + v);
+  }
   const kinds = Object.fromEntries(KINDS.map((k) => [k, ms(byKind[k]) / n])) as Record<CostKind, number>;
   return {
     frames: perFrame.length,
@@ -199,5 +211,6 @@ export function frameCost(trace: TraceFile): FrameCost {
     otherThreads: { mean: otherSorted.reduce((a, b) => a + b, 0) / n, p95: quantile(otherSorted, 0.95) },
     wallOverCpu: cpu > 0 ? wall / cpu : 1,
     longTasks,
+    worstFrame: { cpu: worst < 0 ? 0 : ms(perFrame[worst]), causes: top(inWorst) },
   };
 }
