@@ -146,6 +146,9 @@ async function screenshots(page: Page, base: string, events: number, problems: s
   const shots: string[] = [];
   const shot = async (p: Page, name: string): Promise<void> => {
     await p.evaluate('window.__settle()');
+    // the label column copied from its cache must be the picture drawn directly
+    const differ = (await p.evaluate('window.__labelCacheDiff ? window.__labelCacheDiff() : 0')) as number;
+    if (differ) problems.push(`${name}: ${differ} device pixels differ between the label column drawn and copied from its cache`);
     await p.waitForTimeout(250);
     const file = join(OUT, `${name}.png`);
     await p.screenshot({ path: file });

@@ -102,6 +102,12 @@ export class TimelineView implements InputHost {
     this.renderer.flushPhases = on;
   }
 
+  /** Benchmark only: keep the label column as a bitmap (the default) or draw it every frame. */
+  set cacheLabels(on: boolean) {
+    this.renderer.labels.enabled = on;
+    this.renderer.labels.invalidate();
+  }
+
   constructor(
     parent: HTMLElement,
     private readonly model: ViewportModel,
@@ -151,7 +157,10 @@ export class TimelineView implements InputHost {
     this.watchPixelRatio();
     // the label buttons are codicons drawn on the canvas: redraw once the font is there
     document.fonts.load('14px codicon').then(
-      () => this.requestDraw(),
+      () => {
+        this.renderer.labels.invalidate();
+        this.requestDraw();
+      },
       () => undefined,
     );
   }
@@ -232,6 +241,7 @@ export class TimelineView implements InputHost {
   themeChanged(): void {
     this.palette = readPalette();
     clearPatterns();
+    this.renderer.labels.invalidate();
     this.requestDraw();
   }
 
