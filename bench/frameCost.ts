@@ -53,6 +53,8 @@ export interface FrameCost {
   /** The main thread's busy wall time over its CPU time (1 on an idle machine). */
   readonly wallOverCpu: number;
   readonly longTasks: readonly LongTask[];
+  /** What the main thread's CPU time went to over the recording, the costliest first: self CPU time, ms, and how many times it ran. */
+  readonly top: readonly { readonly what: string; readonly cpu: number; readonly n: number }[];
   /** The frame of the most CPU time: its CPU time, ms, and what ran in it, the costliest first. */
   readonly worstFrame: { readonly cpu: number; readonly causes: readonly string[] };
 }
@@ -149,8 +151,13 @@ export function frameCost(trace: TraceFile): FrameCost {
     stack.push(s);
     self.push({ s, task: stack[0] });
   }
+  const overall = new Map<string, { cpu: number; n: number }>();
   for (const { s, task } of self) {
     const own = Math.max(0, s.cpu - s.childCpu);
+    const o = overall.get(label(s.e)) ?? { cpu: 0, n: 0 };
+    o.cpu += own;
+    o.n++;
+    overall.set(label(s.e), o);
     byKind[TASKS.has(s.e.name) ? 'other' : kindOf(s.e.name)] += own;
     const m = selfByTask.get(task);
     if (m) m.set(label(s.e), (m.get(label(s.e)) ?? 0) + own);
@@ -211,6 +218,10 @@ export function frameCost(trace: TraceFile): FrameCost {
     otherThreads: { mean: otherSorted.reduce((a, b) => a + b, 0) / n, p95: quantile(otherSorted, 0.95) },
     wallOverCpu: cpu > 0 ? wall / cpu : 1,
     longTasks,
+    top: [...overall]
+      .sort((a, b) => b[1].cpu - a[1].cpu)
+      .slice(0, 6)
+      .map(([what, o]) => ({ what, cpu: ms(o.cpu), n: o.n })),
     worstFrame: { cpu: worst < 0 ? 0 : ms(perFrame[worst]), causes: top(inWorst) },
   };
 }

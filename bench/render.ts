@@ -328,6 +328,7 @@ async function interactions(browser: Browser, base: string, events: number, prob
       `${name.padEnd(24)} ${String(c.frames).padStart(6)} | ${fmt(c.cpu.median).padStart(7)} ${fmt(c.cpu.p95)} ${fmt(c.cpu.max)} | ${Object.values(c.byKind).map((v) => fmt(v)).join(' ')} | ${fmt(c.otherThreads.mean)} | ${c.wallOverCpu.toFixed(2).padStart(8)} | ${c.longTasks.length ? `${c.longTasks.length}: ${c.longTasks.map((t) => `${t.wall.toFixed(0)}/${t.cpu.toFixed(0)}`).join(', ')}; ${longest?.causes.join('; ')}` : 'none'}`,
     );
   }
+  for (const [name, c] of Object.entries(traces)) lines.push(`${name}: main thread CPU went to ${c.top.map((t) => `${t.what} ${t.cpu.toFixed(0)} ms (${t.n}×)`).join('; ')}`);
   for (const [name, c] of Object.entries(traces)) lines.push(`${name}: the costliest frame, ${c.worstFrame.cpu.toFixed(1)} ms of CPU: ${c.worstFrame.causes.join('; ')}`);
   return { text: lines.join('\n'), json: { ...results, ...Object.fromEntries(Object.entries(traces).map(([k, v]) => [`${k} (trace)`, v])) } };
 }
