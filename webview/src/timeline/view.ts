@@ -83,6 +83,8 @@ export class TimelineView implements InputHost {
   private hover: { hit: Hit; rect: Rect | null; event: EventHover | null; tip: string; clientX: number; clientY: number; x: number; y: number } | null = null;
   private cursorX: number | null = null;
   private queued = 0;
+  /** The message shown over the timeline (setEmpty), null when none. */
+  private emptyKey: string | null = null;
   /** A live step's draw put off until its window arrives (viewportChanged). */
   private liveStepTimer: ReturnType<typeof setTimeout> | undefined;
   private isDragging = false;
@@ -225,6 +227,10 @@ export class TimelineView implements InputHost {
 
   /** Show a message over the timeline (null hides it). */
   setEmpty(text: string | null, busy = false): void {
+    // asked again on every summary: the same message is left as it is (no style work per update)
+    const key = text === null ? null : `${busy ? 1 : 0}${text}`;
+    if (key === this.emptyKey) return;
+    this.emptyKey = key;
     this.empty.hidden = text === null;
     this.empty.replaceChildren();
     if (text === null) return;
