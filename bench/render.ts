@@ -9,7 +9,9 @@
  * Then, as a user drives it: wheel zooms in and out at 60 events a second and a live trace followed
  * for 8 s, recording every animation frame's interval and the long frames (Long Animation Frames
  * API) with the scripts that ran in them — the frames the draw-call timings do not show (a reply
- * arriving, a chart updating).
+ * arriving, a chart updating). Each of those recordings is traced by Chromium too, and frameCost.ts
+ * reads from the trace the main thread's CPU time per frame and the long tasks' wall and CPU time
+ * with what ran in them (bench/results/render/trace-*.json).
  * Also takes light and dark screenshots into bench/results/render/.
  *
  *   npx tsx bench/render.ts [--frames 100] [--events 1000000] [--no-screenshots] [--only-interactions]
