@@ -9,7 +9,9 @@
  * Then, as a user drives it: wheel zooms in and out at 60 events a second and a live trace followed
  * for 8 s, recording every animation frame's interval and the long frames (Long Animation Frames
  * API) with the scripts that ran in them — the frames the draw-call timings do not show (a reply
- * arriving, a chart updating).
+ * arriving, a chart updating). Each of those recordings is traced by Chromium too, and frameCost.ts
+ * reads from the trace the main thread's CPU time per frame and the long tasks' wall and CPU time
+ * with what ran in them (bench/results/render/trace-*.json).
  * Also takes light and dark screenshots into bench/results/render/.
  *
  *   npx tsx bench/render.ts [--frames 100] [--events 1000000] [--no-screenshots] [--only-interactions]
@@ -24,6 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { frameCost, type FrameCost, type TraceFile } from './frameCost';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'bench', 'results', 'render');
@@ -145,6 +148,9 @@ async function screenshots(page: Page, base: string, events: number, problems: s
   const shots: string[] = [];
   const shot = async (p: Page, name: string): Promise<void> => {
     await p.evaluate('window.__settle()');
+    // the label column copied from its cache must be the picture drawn directly
+    const differ = (await p.evaluate('window.__labelCacheDiff ? window.__labelCacheDiff() : 0')) as number;
+    if (differ) problems.push(`${name}: ${differ} device pixels differ between the label column drawn and copied from its cache`);
     await p.waitForTimeout(250);
     const file = join(OUT, `${name}.png`);
     await p.screenshot({ path: file });
@@ -218,10 +224,29 @@ interface InteractionStats {
   draws: { n: number; p95: number; max: number };
 }
 
+/** Chrome's trace categories for the frames' CPU time: tasks with their thread time, frames, their causes. */
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing'];
+
+/** Start a Chrome trace of `page` (one at a time per browser). */
+async function startTrace(browser: Browser, page: Page): Promise<void> {
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+}
+
+/** Stop the trace, keep it in bench/results/render/trace-NAME.json, and read the frames' costs from it. */
+async function stopTrace(browser: Browser, name: string): Promise<FrameCost> {
+  const buf = await browser.stopTracing();
+  writeFileSync(join(OUT, `trace-${name}.json`), buf);
+  return frameCost(JSON.parse(buf.toString('utf8')) as TraceFile);
+}
+
+/** The columns of FrameCost.byKind, each 6 wide. */
+const KIND_HEADER = ['script', 'layout', 'paint', 'gc', 'other'].map((k) => k.padStart(6)).join(' ');
+
 /** Wheel zooms over the trace, and a live trace followed: frames as the user sees them. */
-async function interactions(browser: Browser, base: string, events: number, problems: string[]): Promise<{ text: string; json: Record<string, InteractionStats> }> {
+async function interactions(browser: Browser, base: string, events: number, problems: string[]): Promise<{ text: string; json: Record<string, InteractionStats | FrameCost> }> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
   const results: Record<string, InteractionStats> = {};
+  const traces: Record<string, FrameCost> = {};
   try {
     const page = await context.newPage();
     await openHarness(page, base, events, problems);
@@ -237,6 +262,7 @@ async function interactions(browser: Browser, base: string, events: number, prob
       await wheelCdp.send('Profiler.enable');
       await wheelCdp.send('Profiler.start');
     }
+    await startTrace(browser, page);
     await page.evaluate('window.__startRecording()');
     // 4 s of wheel: a second zooming in, a second out, twice (each step 60 px, as a mouse wheel)
     for (let i = 0; i < 240; i++) {
@@ -244,10 +270,12 @@ async function interactions(browser: Browser, base: string, events: number, prob
       await page.waitForTimeout(12);
     }
     results['wheel zoom, 1 M events'] = (await page.evaluate('window.__stopRecording()')) as InteractionStats;
+    traces['wheel zoom, 1 M events'] = await stopTrace(browser, 'wheel');
     if (wheelCdp) writeFileSync(wheelProfile, JSON.stringify((await wheelCdp.send('Profiler.stop')).profile));
     // 3 s of dragging across the trace
     await page.evaluate('window.__settle()');
     await page.mouse.move(box.x + box.width * 0.8, box.y + 300);
+    await startTrace(browser, page);
     await page.evaluate('window.__startRecording()');
     await page.mouse.down();
     for (let i = 0; i < 180; i++) {
@@ -256,6 +284,7 @@ async function interactions(browser: Browser, base: string, events: number, prob
     }
     await page.mouse.up();
     results['drag pan, 1 M events'] = (await page.evaluate('window.__stopRecording()')) as InteractionStats;
+    traces['drag pan, 1 M events'] = await stopTrace(browser, 'drag');
     await page.close();
 
     const live = await context.newPage();
@@ -270,9 +299,11 @@ async function interactions(browser: Browser, base: string, events: number, prob
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.start');
     }
+    await startTrace(browser, live);
     await live.evaluate('window.__startRecording()');
     await live.waitForTimeout(8000);
     results['live, following'] = (await live.evaluate('window.__stopRecording()')) as InteractionStats;
+    traces['live, following'] = await stopTrace(browser, 'live');
     if (cdp) writeFileSync(profileFile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     await live.close();
   } finally {
@@ -288,7 +319,20 @@ async function interactions(browser: Browser, base: string, events: number, prob
       `${name.padEnd(24)} ${String(r.frames).padStart(6)} | ${fmt(r.interval.median).padStart(12)} ${fmt(r.interval.p95)} ${fmt(r.interval.max)} | ${fmt(r.draws.p95).padStart(8)} ${fmt(r.draws.max)} | ${r.longFrames.length ? `${r.longFrames.length}: ${r.longFrames.map((l) => l.duration).join(', ')}${longest ? `; ${longest.scripts.slice(0, 3).join('; ')}` : ''}` : 'none'}`,
     );
   }
-  return { text: lines.join('\n'), json: results };
+  lines.push(
+    '',
+    "The page's main thread per frame, from a Chrome trace (CPU time: it does not grow while the thread waits for a CPU, as wall time does on a loaded machine)",
+    `${'scenario'.padEnd(24)} ${'frames'.padStart(6)} | ${'CPU med'.padStart(7)} ${'p95'.padStart(6)} ${'max'.padStart(6)} | mean by kind: ${KIND_HEADER} | ${'others'.padStart(6)} | wall/CPU | long tasks: wall/CPU ms, the longest's causes`,
+  );
+  for (const [name, c] of Object.entries(traces)) {
+    const longest = [...c.longTasks].sort((a, b) => b.wall - a.wall)[0];
+    lines.push(
+      `${name.padEnd(24)} ${String(c.frames).padStart(6)} | ${fmt(c.cpu.median).padStart(7)} ${fmt(c.cpu.p95)} ${fmt(c.cpu.max)} | ${Object.values(c.byKind).map((v) => fmt(v)).join(' ')} | ${fmt(c.otherThreads.mean)} | ${c.wallOverCpu.toFixed(2).padStart(8)} | ${c.longTasks.length ? `${c.longTasks.length}: ${c.longTasks.map((t) => `${t.wall.toFixed(0)}/${t.cpu.toFixed(0)}`).join(', ')}; ${longest?.causes.join('; ')}` : 'none'}`,
+    );
+  }
+  for (const [name, c] of Object.entries(traces)) lines.push(`${name}: main thread CPU went to ${c.top.map((t) => `${t.what} ${t.cpu.toFixed(0)} ms (${t.n}×)`).join('; ')}`);
+  for (const [name, c] of Object.entries(traces)) lines.push(`${name}: the costliest frame, ${c.worstFrame.cpu.toFixed(1)} ms of CPU: ${c.worstFrame.causes.join('; ')}`);
+  return { text: lines.join('\n'), json: { ...results, ...Object.fromEntries(Object.entries(traces).map(([k, v]) => [`${k} (trace)`, v])) } };
 }
 
 async function main(): Promise<void> {

@@ -44,6 +44,8 @@ declare global {
     /** Start recording frames and long frames; `__stopRecording` returns what was seen. */
     __startRecording?: () => void;
     __stopRecording?: () => InteractionStats;
+    /** Device pixels of the timeline that differ between the label column drawn and copied from its cache (0: the same picture). */
+    __labelCacheDiff?: () => number;
   }
 }
 
@@ -127,6 +129,26 @@ async function level(l: { label: string; span: number; center: number }, frames:
 }
 
 window.__settle = settle;
+window.__labelCacheDiff = () => {
+  const h = hooks();
+  const canvas = document.querySelector('canvas.timeline-canvas');
+  if (!(canvas instanceof HTMLCanvasElement)) throw new Error('no timeline canvas');
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2D context on the timeline canvas');
+  const read = (): Uint8ClampedArray => ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  h.cacheLabels(false);
+  h.draw();
+  const direct = read();
+  h.cacheLabels(true);
+  h.draw(); // drawn into the cache
+  h.draw(); // copied from it
+  const cached = read();
+  let differ = 0;
+  for (let i = 0; i < direct.length; i += 4) {
+    if (direct[i] !== cached[i] || direct[i + 1] !== cached[i + 1] || direct[i + 2] !== cached[i + 2]) differ++;
+  }
+  return differ;
+};
 window.__runBench = async (levels, frames) => {
   const out: LevelResult[] = [];
   for (const l of levels) out.push(await level(l, frames));

@@ -278,6 +278,12 @@ export class App {
   private onSummary(s: TraceSummary): void {
     const previous = this.summary;
     this.summary = s;
+    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live || previous.loading !== s.loading;
+    // before the viewport follows the growth: a live step then waits for its window (TimelineView.viewportChanged)
+    if (previous && changed) {
+      this.fetcher.invalidate();
+      if (s.live || previous.live) this.cache.clear();
+    }
     // a file being read grows like a recording: the view keeps it whole until the user moves
     this.model.setTrace(s.duration, s.live || s.loading !== null);
     if (!previous && !this.restoredViewport) {
@@ -286,11 +292,6 @@ export class App {
     }
     if (s.live) this.model.setDensitySpan(this.densitySpan());
     this.showProblem(s);
-    const changed = !previous || previous.events !== s.events || previous.duration !== s.duration || previous.live !== s.live || previous.loading !== s.loading;
-    if (previous && changed) {
-      this.fetcher.invalidate();
-      if (s.live || previous.live) this.cache.clear();
-    }
     if (changed) this.charts.traceChanged(!!previous && (previous.live || previous.loading !== null) && !s.live && s.loading === null);
     this.chartsPane.setDuration(s.duration, s.live || s.loading !== null);
     this.view.setSummary(this.shown(s));

@@ -11,6 +11,12 @@ import { baseStyle } from './timeline/styles';
 
 /** Minimum time between rate requests while the trace grows, ms. */
 const RATE_INTERVAL_MS = 1000;
+/**
+ * A rate series is shown when the page is idle (after the frame being drawn, not inside it: a
+ * chart.js update takes 5-15 ms, a live step of the timeline as much), at the latest this long
+ * after it arrived, ms.
+ */
+const RATE_IDLE_TIMEOUT_MS = 300;
 
 /** Why an event has no latency histogram: a moment (a wake-up, a signal) has no duration; a call may not have finished. */
 function noLatency(d: EventDetails): string {
@@ -32,6 +38,9 @@ export class ChartsController {
   private histogram: Histogram | null = null;
   private rate: Rate | null = null;
   private rateTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A series waiting for an idle moment to be shown (only the newest is). */
+  private pendingRate: Rate | null = null;
+  private rateIdle: number | undefined;
 
   constructor(
     private readonly rpc: Rpc,
@@ -85,6 +94,8 @@ export class ChartsController {
   dispose(): void {
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
     this.rateTimer = undefined;
+    if (this.rateIdle !== undefined) cancelIdleCallback(this.rateIdle);
+    this.rateIdle = undefined;
   }
 
   /** Redraw with the theme's colours. */
@@ -124,6 +135,19 @@ export class ChartsController {
     );
   }
 
+  private showRateWhenIdle(r: Rate): void {
+    this.pendingRate = r;
+    this.rateIdle ??= requestIdleCallback(
+      () => {
+        this.rateIdle = undefined;
+        const rate = this.pendingRate;
+        this.pendingRate = null;
+        if (rate && this.open) this.pane.setRate(rate, this.palette());
+      },
+      { timeout: RATE_IDLE_TIMEOUT_MS },
+    );
+  }
+
   private refreshRate(force: boolean): void {
     if (!this.open || !this.rateStale) return;
     const now = Date.now();
@@ -142,7 +166,7 @@ export class ChartsController {
     this.rpc.request('rate', {}, 'rate').then(
       (m) => {
         this.rate = m.rate;
-        if (this.open) this.pane.setRate(m.rate, this.palette());
+        this.showRateWhenIdle(m.rate);
       },
       (e: unknown) => {
         if (!isQuietFailure(e)) this.rateStale = true;

@@ -26,6 +26,8 @@ export interface BenchHooks {
   lastDrawMs(): number;
   /** Make `phases` include rasterization (slower frames). */
   flushPhases(on: boolean): void;
+  /** Keep the label column as a bitmap (the default) or draw it every frame. */
+  cacheLabels(on: boolean): void;
   /** Select an event by id (for screenshots). */
   select(id: number, track: number, start: number, end: number): void;
   /** Canvas point of the widest block of a track in the last frame. */
@@ -73,6 +75,9 @@ function start(): void {
       },
       flushPhases: (on) => {
         app.view.flushPhases = on;
+      },
+      cacheLabels: (on) => {
+        app.view.cacheLabels = on;
       },
       select: (id, track, s, e) => app.select({ id, track, start: s, end: e }),
       widest: (track) => app.view.widestBlock(track),

@@ -302,6 +302,7 @@ export class TrackPainter {
       }
       return w;
     };
+    let fill = '';
     for (let i = 0; i < this.nTexts; i++) {
       const t = this.texts[i];
       const room = t.w - 8;
@@ -315,7 +316,9 @@ export class TrackPainter {
         }
       }
       // on a merged (half-transparent) block the text colour chosen for the solid colour is too dim
-      ctx.fillStyle = isUnfinished(t.style) || t.merged ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
+      const color = isUnfinished(t.style) || t.merged ? f.palette.foreground : f.palette.styleText[baseStyle(t.style)];
+      // set only when it changes: the context parses every colour string it is given
+      if (color !== fill) ctx.fillStyle = fill = color;
       ctx.fillText(text, t.x + t.w / 2, t.y + 0.5);
     }
     ctx.textAlign = 'left';

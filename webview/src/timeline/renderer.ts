@@ -1,15 +1,17 @@
 /** Draws one frame of the timeline onto its canvas, in layers, and returns what it drew. */
 import { drawArrows, drawChain, drawGaps, drawHover, drawLiveRegion, drawMarks, drawSelection, gapGeometry } from './drawOverlays';
-import { drawLabels } from './drawLabels';
 import { TrackPainter } from './drawTracks';
 import type { FrameInput } from './frame';
 import type { FrameGeometry } from './hittest';
+import { LabelColumn } from './labelColumn';
 import { drawGrid, drawRuler, frameTicks } from './ruler';
 
 /** The canvas painter of the timeline. */
 export class TimelineRenderer {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly tracks = new TrackPainter();
+  /** The label column, redrawn only when what it shows changes. */
+  readonly labels = new LabelColumn();
   /** Time of each layer of the last frame, ms (for the benchmark). */
   readonly phases: Record<string, number> = {};
   /** Benchmark only: rasterize after each layer so that `phases` include rasterization. */
@@ -63,7 +65,7 @@ export class TimelineRenderer {
     drawChain(ctx, f, f.entry);
     drawSelection(ctx, f, f.entry);
     drawHover(ctx, f);
-    drawLabels(ctx, f);
+    this.labels.draw(ctx, f);
     lap('labels');
     drawRuler(ctx, f, ticks, gaps);
     lap('ruler');

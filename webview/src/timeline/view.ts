@@ -24,6 +24,12 @@ import { eventTooltip, gapTooltip, groupTooltip, trackTooltip, type EventHover }
 import type { ViewportModel } from './viewportModel';
 import type { FetchContext, WindowFetcher } from './windowFetcher';
 
+/**
+ * How long a live step of the followed tail waits for its window before it is drawn without it,
+ * ms: the fetcher's own delay (40 ms) and a reply's round trip, with room for a loaded machine.
+ */
+const LIVE_STEP_WAIT_MS = 200;
+
 /** What the view asks of the application. */
 export interface TimelineCallbacks {
   /** The user selected an event (or cleared the selection). */
@@ -77,6 +83,10 @@ export class TimelineView implements InputHost {
   private hover: { hit: Hit; rect: Rect | null; event: EventHover | null; tip: string; clientX: number; clientY: number; x: number; y: number } | null = null;
   private cursorX: number | null = null;
   private queued = 0;
+  /** The message shown over the timeline (setEmpty), null when none. */
+  private emptyKey: string | null = null;
+  /** A live step's draw put off until its window arrives (viewportChanged). */
+  private liveStepTimer: ReturnType<typeof setTimeout> | undefined;
   private isDragging = false;
   private readonly disposers: (() => void)[] = [];
   /** Duration of the last draw, ms. */
@@ -92,6 +102,12 @@ export class TimelineView implements InputHost {
   /** Benchmark only: make `phases` include rasterization. */
   set flushPhases(on: boolean) {
     this.renderer.flushPhases = on;
+  }
+
+  /** Benchmark only: keep the label column as a bitmap (the default) or draw it every frame. */
+  set cacheLabels(on: boolean) {
+    this.renderer.labels.enabled = on;
+    this.renderer.labels.invalidate();
   }
 
   constructor(
@@ -143,7 +159,10 @@ export class TimelineView implements InputHost {
     this.watchPixelRatio();
     // the label buttons are codicons drawn on the canvas: redraw once the font is there
     document.fonts.load('14px codicon').then(
-      () => this.requestDraw(),
+      () => {
+        this.renderer.labels.invalidate();
+        this.requestDraw();
+      },
       () => undefined,
     );
   }
@@ -208,6 +227,10 @@ export class TimelineView implements InputHost {
 
   /** Show a message over the timeline (null hides it). */
   setEmpty(text: string | null, busy = false): void {
+    // asked again on every summary: the same message is left as it is (no style work per update)
+    const key = text === null ? null : `${busy ? 1 : 0}${text}`;
+    if (key === this.emptyKey) return;
+    this.emptyKey = key;
     this.empty.hidden = text === null;
     this.empty.replaceChildren();
     if (text === null) return;
@@ -224,6 +247,7 @@ export class TimelineView implements InputHost {
   themeChanged(): void {
     this.palette = readPalette();
     clearPatterns();
+    this.renderer.labels.invalidate();
     this.requestDraw();
   }
 
@@ -238,9 +262,20 @@ export class TimelineView implements InputHost {
     return { viewport: this.model.viewport, widthDevicePx: this.axisWidth() * this.dpr, duration: ns(this.summary?.duration ?? 0) };
   }
 
-  /** The viewport moved or the data changed: fetch if needed and redraw. */
+  /**
+   * The viewport moved or the data changed: fetch if needed and redraw. While following a live
+   * recording, a step of the tail that needs a window waits for it (LIVE_STEP_WAIT_MS at most)
+   * and is drawn once with its data, not once without it and again when it arrives.
+   */
   viewportChanged(): void {
     this.fetcher.update(this.fetchContext());
+    if (this.summary?.live && this.model.follow === 'tail' && this.fetcher.current() && this.fetcher.needed()) {
+      this.liveStepTimer ??= setTimeout(() => {
+        this.liveStepTimer = undefined;
+        this.requestDraw();
+      }, LIVE_STEP_WAIT_MS);
+      return;
+    }
     this.requestDraw();
   }
 
@@ -281,6 +316,8 @@ export class TimelineView implements InputHost {
   /** Draw now; returns the time it took, ms. */
   draw(): number {
     const t0 = performance.now();
+    if (this.liveStepTimer !== undefined) clearTimeout(this.liveStepTimer);
+    this.liveStepTimer = undefined;
     const v = this.model.viewport;
     const f: FrameInput = {
       width: this.width,
@@ -577,5 +614,6 @@ export class TimelineView implements InputHost {
   dispose(): void {
     for (const d of this.disposers) d();
     if (this.queued) cancelAnimationFrame(this.queued);
+    if (this.liveStepTimer !== undefined) clearTimeout(this.liveStepTimer);
   }
 }
