@@ -27,7 +27,8 @@ function shape(e: JsonEvent, ids: ReadonlySet<number>): string {
       return v
         .replace(/iolens-[\w-]+-[A-Za-z0-9]{6}/g, 'TMPFILE')
         .replace(/:\[\d+\]/g, ':[INODE]') // socket:[N], pipe:[N]
-        .replace(/\/(proc|task)\/\d+/g, '/$1/ID') // a thread that made no call of its own.replace(/\d+/g, (n) => (ids.has(Number(n)) ? 'ID' : n));
+        .replace(/\/(proc|task)\/\d+/g, '/$1/ID') // a thread that made no call of its own
+        .replace(/\d+/g, (n) => (ids.has(Number(n)) ? 'ID' : n));
     }
     return v;
   });
@@ -35,8 +36,7 @@ function shape(e: JsonEvent, ids: ReadonlySet<number>): string {
   return `${e.kind} ${e.name} ret=${e.ret ?? ''} err=${e.error ?? ''} ${args} at ${sites.join('<')}`;
 }
 
-/** The events a path must agree on, sorted (the order of a process's own records is kept, but
- * records of different kinds may interleave differently with a signal's). */
+/** The events a path must agree on, sorted: the threads' records interleave differently from run to run. */
 function shapes(rec: Recording): string[] {
   const ids = new Set(rec.events.flatMap((e) => [e.pid, e.tid]));
   return rec.events
