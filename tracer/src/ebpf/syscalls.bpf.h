@@ -165,8 +165,9 @@ static __always_inline long exit_ret(void *ctx, const int path)
 
 /*
  * A syscall's entry. nargs: its argument count, for the per-syscall tracepoints (one program per
- * count); the other paths take it from the schema by syscall. The early exits come first: a thread
- * of an untraced process, then a syscall iolens does not trace.
+ * count); the other paths take it from the schema by syscall. The early exits come first, the
+ * cheapest first: a syscall iolens does not trace (two loads: what most calls of the system take
+ * on the generic paths), then a thread of an untraced process (a hash lookup).
  */
 static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 {
@@ -178,9 +179,6 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	__u16 sys;
 	__u8 cls;
 
-	proc = bpf_map_lookup_elem(&traced, &tgid);
-	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
-		return 0;
 	nr = entry_nr(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX)
 		return 0;
@@ -196,6 +194,9 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	}
 	if (cls == IOL_SYSCALL_CLASS_NAMED)
 		return 0; /* known by name only: the generic paths see it, the tracepoints are not attached */
+	proc = bpf_map_lookup_elem(&traced, &tgid);
+	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
+		return 0;
 	f = inflight_of(tid);
 	if (!f) {
 		count(IOL_CNT_MAP_FULL);
@@ -561,10 +562,13 @@ static __always_inline int on_exit(void *ctx, const int path)
 	__u16 sys;
 	__u8 cls;
 
+	nr = exit_nr(ctx, path);
+	/* the generic paths: most calls of the system leave here, before the hash lookup */
+	if (path != IOL_KERNEL_PATH_TRACEPOINTS && (nr < 0 || nr >= IOL_NR_MAX || !nr_to_sys[nr]))
+		return 0;
 	f = bpf_map_lookup_elem(&inflight, &tid);
 	if (!f || !f->ts)
 		return 0;
-	nr = exit_nr(ctx, path);
 	ret = exit_ret(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX || nr_to_sys[nr] != f->sys) {
 		f->ts = 0; /* an exit without its enter: the call began before the attach */
