@@ -4,7 +4,9 @@
  *
  *   - the worst case for any syscall tracer: a loop of one million epoll_wait(timeout=0) calls
  *     (test/fixtures/epoll_loop: ns per call as the program itself times it);
- *   - the realistic fixtures (one per I/O model): the workload's wall time.
+ *   - the realistic fixtures (one per I/O model): the workload's wall time;
+ *   - the rest of the system (bystander_*): another process's syscalls, untraced, while the tools
+ *     trace an idle one (test/fixtures/bystander: ns per call as it times itself).
  *
  * Every tracer attaches to the fixture while it waits (--wait), then the workload runs; attach and
  * start-up costs are not counted. Needs root (eBPF, perf, bpftrace). `iolens-ptrace` is the same
@@ -15,8 +17,9 @@
  *                             [--base /path/to/other/checkout] [--bpf-stats]
  *
  * --bpf-stats turns kernel.bpf_stats_enabled on for the run (restored after) and adds, for the
- * iolens tools on the self-timed workloads, the time the tracer's own eBPF programs ran per call:
- * the figure a loaded machine disturbs least.
+ * iolens tools on the self-timed workloads, the time the tracer's own eBPF programs ran while the
+ * workload ran, over its calls: the figure a loaded machine disturbs least. The iolens-raw-tp and
+ * iolens-tp-btf tools record with --kernel-path raw_tp and tp_btf.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
