@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { KernelPath, type KernelPathName } from '../../protocol/generated/wire';
-import { cleanup, fixture, readMeta, recordLaunch, requireBackend, type JsonEvent, type Recording } from './harness';
+import { CLI, TRACER, cleanup, fixture, readMeta, recordLaunch, requireBackend, run, type JsonEvent, type Recording } from './harness';
 
 /** Fixtures whose events do not depend on timing once every call is sent (-m 0): one thread each. */
 const CASES: { name: string; args: string[]; what: string }[] = [
@@ -70,6 +70,16 @@ describe('kernel paths', function () {
     assert.equal(readMeta(rec.traceFile).kernel_path, path, 'the meta record names the path');
     return rec;
   }
+
+  it('refuses a path it does not know, naming the ones it does (tracer and CLI)', async () => {
+    const names = Object.keys(KernelPath).join(' ');
+    const tracer = await run(TRACER, ['--kernel-path', 'kprobe', '--pid', '1']);
+    assert.equal(tracer.code, 2, tracer.stderr);
+    assert.match(tracer.stderr, new RegExp(`--kernel-path must be one of: ${names}; not 'kprobe'`));
+    const cli = await run(process.execPath, [CLI, 'record', '--kernel-path', 'kprobe', '--', 'true']);
+    assert.equal(cli.code, 2, cli.stderr);
+    assert.match(cli.stderr, new RegExp(`--kernel-path must be one of ${Object.keys(KernelPath).join(', ')}, not 'kprobe'`));
+  });
 
   for (const c of CASES) {
     const paths = Object.keys(KernelPath).filter((p): p is KernelPathName => p !== 'tracepoints');
