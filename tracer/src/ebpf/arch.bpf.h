@@ -19,6 +19,10 @@
 #define IOL_REGS_SYSCALL_NR(r) ((long)(r)->orig_ax)
 #define IOL_REGS_SYSCALL_ARG1(r) PT_REGS_PARM1(r)
 #define IOL_REGS_SYSCALL_NR_ADDR(r) (&(r)->orig_ax)
+/* The task is in a 32-bit (ia32) syscall, whose number is of another table: TS_COMPAT in its
+ * thread_info (the per-syscall tracepoints leave such calls out; the generic ones do not). */
+#define IOL_TS_COMPAT 0x0002
+#define IOL_IN_COMPAT_SYSCALL(task) (((task)->thread_info.status & IOL_TS_COMPAT) != 0)
 /* The six syscall arguments (di, si, dx, r10, r8, r9) from a BTF pointer to the saved registers. */
 #define IOL_REGS_SYSCALL_ARGS(a, r)                                                                \
 	do {                                                                                       \

@@ -197,6 +197,8 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	proc = bpf_map_lookup_elem(&traced, &tgid);
 	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
 		return 0;
+	if (path != IOL_KERNEL_PATH_TRACEPOINTS && IOL_IN_COMPAT_SYSCALL(bpf_get_current_task_btf()))
+		return 0; /* a 32-bit call: nr_to_sys is the 64-bit table */
 	f = inflight_of(tid);
 	if (!f) {
 		count(IOL_CNT_MAP_FULL);
