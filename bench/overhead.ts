@@ -4,7 +4,9 @@
  *
  *   - the worst case for any syscall tracer: a loop of one million epoll_wait(timeout=0) calls
  *     (test/fixtures/epoll_loop: ns per call as the program itself times it);
- *   - the realistic fixtures (one per I/O model): the workload's wall time.
+ *   - the realistic fixtures (one per I/O model): the workload's wall time;
+ *   - the rest of the system (bystander_*): another process's syscalls, untraced, while the tools
+ *     trace an idle one (test/fixtures/bystander: ns per call as it times itself).
  *
  * Every tracer attaches to the fixture while it waits (--wait), then the workload runs; attach and
  * start-up costs are not counted. Needs root (eBPF, perf, bpftrace). `iolens-ptrace` is the same
@@ -15,12 +17,14 @@
  *                             [--base /path/to/other/checkout] [--bpf-stats]
  *
  * --bpf-stats turns kernel.bpf_stats_enabled on for the run (restored after) and adds, for the
- * iolens tools on the self-timed workloads, the time the tracer's own eBPF programs ran per call:
- * the figure a loaded machine disturbs least.
+ * iolens tools on the self-timed workloads, the time the tracer's own eBPF programs ran while the
+ * workload ran, over its calls: the figure a loaded machine disturbs least. The iolens-raw-tp and
+ * iolens-tp-btf tools record with --kernel-path raw_tp and tp_btf.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -35,6 +39,9 @@ interface Workload {
   readonly syscalls: string;
   /** Use the program's own ns/call figure instead of wall time. */
   readonly selfTimed?: boolean;
+  /** Not traced itself: it runs while the tools trace another process (an idle epoll_loop), to
+   * measure what they tax the rest of the system's syscalls. */
+  readonly bystander?: boolean;
 }
 
 const WORKLOADS: Workload[] = [
@@ -49,6 +56,10 @@ const WORKLOADS: Workload[] = [
   { name: 'nofp_stack_fp', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
   // the same with fio's kind of frames: the deep poll's callers 35 KiB above sp, under 700 stack words
   { name: 'nofp_stack_big', fixture: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0', '--big'], syscalls: 'poll,kill', selfTimed: true },
+  // another process's syscalls while the tools trace an idle one: the tax on the rest of the system,
+  // for a syscall iolens does not trace (getppid) and one it does (read)
+  { name: 'bystander_getppid', fixture: 'bystander', args: ['--iterations', '1000000'], syscalls: 'epoll_wait', selfTimed: true, bystander: true },
+  { name: 'bystander_read', fixture: 'bystander', args: ['--iterations', '1000000', '--read'], syscalls: 'epoll_wait', selfTimed: true, bystander: true },
   { name: 'epoll_stall', args: [], syscalls: 'epoll_wait,epoll_ctl,read,write' },
   { name: 'aio_eventfd', args: [], syscalls: 'io_setup,io_submit,io_getevents,io_destroy,epoll_wait,read' },
   { name: 'uring_read', args: [], syscalls: 'io_uring_setup,io_uring_enter' },
@@ -56,7 +67,7 @@ const WORKLOADS: Workload[] = [
   { name: 'threadpool_pread', args: [], syscalls: 'pread64,pwrite64,fsync,write,read,epoll_wait,futex' },
 ];
 
-type ToolName = 'untraced' | 'iolens' | 'iolens-base' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'perf-trace-dwarf' | 'tracepoint-floor';
+type ToolName = 'untraced' | 'iolens' | 'iolens-raw-tp' | 'iolens-tp-btf' | 'iolens-base' | 'iolens-no-stacks' | 'iolens-ptrace' | 'strace' | 'bpftrace-ustack' | 'perf-trace' | 'perf-trace-dwarf' | 'tracepoint-floor';
 
 interface Tool {
   readonly name: ToolName;
@@ -108,8 +119,18 @@ const TOOLS: Tool[] = [
   { name: 'untraced', what: 'no tracer' },
   {
     name: 'iolens',
-    what: 'iolens record --backend ebpf (user stacks, saving the trace)',
+    what: 'iolens record --backend ebpf (user stacks, saving the trace; the default --kernel-path)',
     attach: (pid) => iolens(CLI, pid, ['--backend', 'ebpf']),
+  },
+  {
+    name: 'iolens-raw-tp',
+    what: 'iolens record --kernel-path raw_tp (one program on every syscall\'s sys_enter/sys_exit raw tracepoint)',
+    attach: (pid) => iolens(CLI, pid, ['--backend', 'ebpf', '--kernel-path', 'raw_tp']),
+  },
+  {
+    name: 'iolens-tp-btf',
+    what: 'iolens record --kernel-path tp_btf (the same as BTF tracepoint programs)',
+    attach: (pid) => iolens(CLI, pid, ['--backend', 'ebpf', '--kernel-path', 'tp_btf']),
   },
   {
     name: 'iolens-base',
@@ -236,30 +257,40 @@ interface Measurement {
 /** Set by --bpf-stats: read the iolens programs' run time while the workload runs. */
 let bpfStats = false;
 
-async function measure(w: Workload, tool: Tool): Promise<Measurement> {
-  const target = spawn(fixture(w.fixture ?? w.name), ['--wait', ...w.args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((r) => target.once('exit', () => r()));
+/** A fixture started with --wait: resolves with it and its pid once it says it is ready. */
+async function startWaiting(name: string, args: string[]): Promise<{ child: ChildProcess & { stdout: Readable; stdin: Writable }; pid: number; output: () => string }> {
+  const child = spawn(fixture(name), ['--wait', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  target.stdout.setEncoding('utf8');
-  const ready = new Promise<number>((resolve) =>
-    target.stdout.on('data', (d: string) => {
+  child.stdout.setEncoding('utf8');
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited (status ${code}) before it was ready: ${out}`)));
+    child.stdout.on('data', (d: string) => {
       out += d;
       const m = /ready (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
-    }),
-  );
-  const pid = await ready;
-  const tracer = tool.attach ? await tool.attach(pid, w) : undefined;
+    });
+  });
+  return { child, pid, output: () => out };
+}
+
+async function measure(w: Workload, tool: Tool): Promise<Measurement> {
+  // a bystander runs while the tools trace an idle epoll_loop, which ends after it
+  const traced = await startWaiting(w.bystander ? 'epoll_loop' : (w.fixture ?? w.name), w.bystander ? ['--iterations', '1'] : w.args);
+  const target = w.bystander ? await startWaiting(w.fixture ?? w.name, w.args) : traced;
+  const exited = new Promise<void>((r) => (target.child.exitCode !== null ? r() : target.child.once('exit', () => r())));
+  const tracer = tool.attach ? await tool.attach(traced.pid, w) : undefined;
   // an iolens tracer finishes taking its probes off after its CLI returned: wait for it below
   const backend = tracer?.pid && tool.name.startsWith('iolens') ? spawnSync('pgrep', ['-P', String(tracer.pid), '-x', 'iolens-tracer'], { encoding: 'utf8' }).stdout.trim() : '';
-  let programs: ProgramTime = { runNs: 0, runs: 0 };
+  const backendPid = Number(backend.split('\n')[0]);
+  const before: ProgramTime = bpfStats && backend ? programTime(backendPid) : { runNs: 0, runs: 0 };
+  let programs = before;
   let done = false;
   const t0 = process.hrtime.bigint();
-  target.stdin.end('go\n');
+  target.child.stdin.end('go\n');
   const sampler = (async () => {
-    // the programs are let go when the target ends: keep the last reading taken while it ran
+    // the programs are let go when the traced process ends: keep the last reading taken while it ran
     while (bpfStats && backend && !done) {
-      const now = programTime(Number(backend.split('\n')[0]));
+      const now = programTime(backendPid);
       if (!done) programs = now;
       await sleep(200);
     }
@@ -268,16 +299,24 @@ async function measure(w: Workload, tool: Tool): Promise<Measurement> {
   const wall = Number(process.hrtime.bigint() - t0);
   done = true;
   await sampler;
+  if (w.bystander) {
+    // the bystander is done: now the traced process may end, and the recording with it
+    const idleDone = new Promise<void>((r) => (traced.child.exitCode !== null ? r() : traced.child.once('exit', () => r())));
+    traced.child.stdin.end('go\n');
+    await idleDone;
+  }
   if (tracer) {
     if (!tool.name.startsWith('iolens')) tracer.kill('SIGINT');
     await new Promise<void>((r) => (tracer.exitCode !== null ? r() : tracer.once('exit', () => r())));
   }
   await settle(backend.split('\n').filter(Boolean).map(Number));
   if (w.selfTimed) {
+    const out = target.output();
     const m = /done (\d+) calls ([\d.]+) ns\/call(?: ([\d.]+) cpu-ns\/call)?/.exec(out);
     if (!m) throw new Error(`${w.name} printed no timing: ${out}`);
-    // each call runs an enter and an exit program: time per call from the runs seen so far
-    const programNs = programs.runs ? (programs.runNs / programs.runs) * 2 : undefined;
+    // all the time the tracer's programs ran while the workload did, over its calls: a program on
+    // every syscall (raw_tp, tp_btf) runs for the other processes' calls too, and that is counted
+    const programNs = programs.runs > before.runs ? (programs.runNs - before.runNs) / Number(m[1]) : undefined;
     return { value: Number(m[2]), cpu: m[3] === undefined ? undefined : Number(m[3]), programNs };
   }
   return { value: wall };

@@ -20,7 +20,7 @@ import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from '
 import { importCommand } from './core/commands/import';
 import { debuginfodCacheDir, parseDebuginfodUrls, type DebuginfodOptions } from './core/symbols/debuginfod';
 import { packageVersion } from './core/util/packageRoot';
-import { STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX } from '../../protocol/generated/wire';
+import { KernelPath, STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX, type KernelPathName } from '../../protocol/generated/wire';
 import { parseKeep, parseUntil } from './core/trace/flight';
 import { UNTIL_AFTER_NS } from './core/trace/until';
 
@@ -50,6 +50,8 @@ const USAGE = `Usage:
             --no-stacks        do not take user stacks
             --stack-window B   bytes above the stack pointer copied for an unwind without frame pointers
                                (default ${STACK_WINDOW_DEFAULT}, at most ${STACK_WINDOW_MAX}; 0: frame pointers only)
+            --kernel-path P    eBPF: how the probes come into the traced syscalls: ${Object.keys(KernelPath).join(', ')}
+                               (default: the tracer's; bench/README.md, "The kernel path", has their costs)
             --no-runtime-frames  launch node and python (3.12+) as they are: without the flags that make
                                them write /tmp/perf-PID.map, which names their JavaScript/Python functions
             --debuginfod URL[,URL]  fetch the debug files of modules without line information from these
@@ -104,6 +106,13 @@ function debuginfodOption(value: string | undefined): DebuginfodOptions | undefi
   return { urls, cacheDir: debuginfodCacheDir(process.env.XDG_CACHE_HOME, homedir()) };
 }
 
+/** `--kernel-path NAME`, checked against the tracer's known paths. */
+function kernelPath(v: string | undefined): KernelPathName | undefined {
+  if (v === undefined) return undefined;
+  if (!Object.hasOwn(KernelPath, v)) throw new UserError('usage', `--kernel-path must be one of ${Object.keys(KernelPath).join(', ')}, not '${v}'`);
+  return v as KernelPathName;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -130,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
         quiet: { type: 'boolean', short: 'q' },
         'no-stacks': { type: 'boolean' },
         'stack-window': { type: 'string' },
+        'kernel-path': { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
@@ -167,6 +177,7 @@ async function main(argv: string[]): Promise<number> {
         irq: values.irq,
         stacks: values['no-stacks'] ? false : undefined,
         stackWindow: num('--stack-window', values['stack-window'], 0, STACK_WINDOW_MAX),
+        kernelPath: kernelPath(values['kernel-path']),
         noChildren: values['no-children'],
         runtimeFrames: values['no-runtime-frames'] ? false : undefined,
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',

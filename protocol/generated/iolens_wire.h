@@ -230,6 +230,18 @@ enum iol_uring_flag {
 	IOL_URING_FLAG_CQ_KNOWN = 1,
 };
 
+/* How the eBPF backend's programs come into the traced syscalls (--kernel-path; the name is the option's value). tracepoints: the per-syscall tracepoints syscalls:sys_enter_NAME/sys_exit_NAME of the traced syscalls only; raw_tp: one raw tracepoint program on the generic sys_enter and sys_exit, run for every syscall of every process, that leaves at once for an untraced process or syscall; tp_btf: the same with typed (BTF) arguments. */
+enum iol_kernel_path {
+	IOL_KERNEL_PATH_TRACEPOINTS = 1,
+	IOL_KERNEL_PATH_RAW_TP = 2,
+	IOL_KERNEL_PATH_TP_BTF = 3,
+};
+/* The words for each value: X(value, "text") */
+#define IOL_KERNEL_PATH_TEXTS(X) \
+	X(IOL_KERNEL_PATH_TRACEPOINTS, "tracepoints") \
+	X(IOL_KERNEL_PATH_RAW_TP, "raw_tp") \
+	X(IOL_KERNEL_PATH_TP_BTF, "tp_btf")
+
 /* Whose user stack an io_uring request carries (uring_submit.stack_from). */
 enum iol_uring_stack_from {
 	IOL_URING_STACK_FROM_NONE = 0,

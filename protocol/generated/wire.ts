@@ -308,6 +308,23 @@ export type UringFlagName = keyof typeof UringFlag;
 /** Reverse map of {@link UringFlag}: value to name. */
 export const UringFlagNames: ReadonlyMap<number, UringFlagName> = new Map(Object.entries(UringFlag).map(([k, v]) => [v, k as UringFlagName]));
 
+/** How the eBPF backend's programs come into the traced syscalls (--kernel-path; the name is the option's value). tracepoints: the per-syscall tracepoints syscalls:sys_enter_NAME/sys_exit_NAME of the traced syscalls only; raw_tp: one raw tracepoint program on the generic sys_enter and sys_exit, run for every syscall of every process, that leaves at once for an untraced process or syscall; tp_btf: the same with typed (BTF) arguments. */
+export const KernelPath = {
+  tracepoints: 1,
+  raw_tp: 2,
+  tp_btf: 3,
+} as const;
+/** A name of {@link KernelPath}. */
+export type KernelPathName = keyof typeof KernelPath;
+/** Reverse map of {@link KernelPath}: value to name. */
+export const KernelPathNames: ReadonlyMap<number, KernelPathName> = new Map(Object.entries(KernelPath).map(([k, v]) => [v, k as KernelPathName]));
+/** The words for each value of {@link KernelPath}. */
+export const KernelPathText: ReadonlyMap<number, string> = new Map([
+  [1, "tracepoints"],
+  [2, "raw_tp"],
+  [3, "tp_btf"],
+]);
+
 /** Whose user stack an io_uring request carries (uring_submit.stack_from). */
 export const UringStackFrom = {
   none: 0,

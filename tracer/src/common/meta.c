@@ -201,6 +201,10 @@ int meta_write(struct iol_output *out, const struct iol_meta_info *m)
 	jraw(&b, "]");
 	if (m->seccomp)
 		jbool(&b, "seccomp", true);
+	if (m->kernel_path) {
+		jkey(&b, "kernel_path");
+		jstr(&b, m->kernel_path);
+	}
 	meta_namespace(&b, m->pid);
 	jraw(&b, "}");
 	if (!b.p)

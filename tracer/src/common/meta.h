@@ -26,6 +26,7 @@ struct iol_meta_info {
 	const struct iol_meta_list *missing; /* tracepoints this kernel lacks */
 	const struct iol_meta_list *cannot_see; /* what this backend cannot see, in words */
 	bool seccomp;                        /* ptrace: launched under a seccomp filter */
+	const char *kernel_path;             /* eBPF: --kernel-path's name, or NULL */
 };
 
 void meta_list_add(struct iol_meta_list *l, const char *s);

@@ -37,6 +37,9 @@ static const char usage[] =
 	IOL_STR(IOL_STACK_WINDOW_MAX) "; 0: none)\n"
 	"      --backend NAME        ebpf, ptrace or auto (default): eBPF when this user may load the programs,\n"
 	"                            else ptrace (own processes only; fewer events; see the meta record's cannot_see)\n"
+	"      --kernel-path NAME    eBPF: how the programs come into the traced syscalls: tracepoints (the per-syscall\n"
+	"                            tracepoints), raw_tp or tp_btf (one program on every syscall, which leaves at\n"
+	"                            once for other processes); default " IOL_KERNEL_PATH_DEFAULT_NAME "\n"
 	"      --seccomp             ptrace, launch only: stop only at traced syscalls (faster); the program can\n"
 	"                            then never be let go: after the recording it is served until it exits, and\n"
 	"                            if iolens-tracer is killed (SIGKILL) its traced syscalls fail with ENOSYS\n"
@@ -48,6 +51,29 @@ static const char usage[] =
 	"      --force               write the binary stream even to a terminal\n"
 	"      --check               only check that this user may load the eBPF programs (exit 0, or 3 with the reason)\n"
 	"  -h, --help, -V, --version\n";
+
+#define KERNEL_PATH_CASE(value, text) \
+	case value: return text;
+const char *kernel_path_name(int path)
+{
+	switch (path) {
+		IOL_KERNEL_PATH_TEXTS(KERNEL_PATH_CASE)
+	default: return "?";
+	}
+}
+
+#define KERNEL_PATH_MATCH(value, text) \
+	if (!strcmp(s, text))          \
+		return value;
+#define KERNEL_PATH_NAME(value, text) " " text
+#define KERNEL_PATH_NAMES IOL_KERNEL_PATH_TEXTS(KERNEL_PATH_NAME)
+
+/* The IOL_KERNEL_PATH_* named s, or -1. */
+static int kernel_path_of(const char *s)
+{
+	IOL_KERNEL_PATH_TEXTS(KERNEL_PATH_MATCH)
+	return -1;
+}
 
 static int parse_u64(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -71,7 +97,7 @@ bad:
 int parse_options(int argc, char **argv, struct iol_options *o)
 {
 	enum { OPT_IRQ = 256, OPT_NO_STACKS, OPT_OUTPUT_FD, OPT_LOG_FD, OPT_RING, OPT_STATS, OPT_FORCE, OPT_CHECK, OPT_BACKEND,
-	       OPT_SECCOMP, OPT_NO_CHILDREN, OPT_STACK_WINDOW };
+	       OPT_SECCOMP, OPT_NO_CHILDREN, OPT_STACK_WINDOW, OPT_KERNEL_PATH };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -88,6 +114,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
 		{ "seccomp", no_argument, NULL, OPT_SECCOMP },
+		{ "kernel-path", required_argument, NULL, OPT_KERNEL_PATH },
 		{ "no-children", no_argument, NULL, OPT_NO_CHILDREN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -105,6 +132,7 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 	o->log_fd = 2;
 	o->ring_size = 16u << 20;
 	o->stats_interval_ms = 200;
+	o->kernel_path = kernel_path_of(IOL_KERNEL_PATH_DEFAULT_NAME);
 
 	/* '+': stop at the first non-option, so the command's own options are left alone */
 	while ((c = getopt_long(argc, argv, "+p:d:m:o:hV", longopts, NULL)) != -1) {
@@ -147,6 +175,14 @@ int parse_options(int argc, char **argv, struct iol_options *o)
 				o->backend = IOL_BACKEND_AUTO;
 			else {
 				fprintf(stderr, "iolens-tracer: --backend must be ebpf, ptrace or auto, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_KERNEL_PATH:
+			o->kernel_path = kernel_path_of(optarg);
+			if (o->kernel_path < 0) {
+				fprintf(stderr, "iolens-tracer: --kernel-path must be one of:" KERNEL_PATH_NAMES "; not '%s'\n",
+					optarg);
 				return -1;
 			}
 			break;

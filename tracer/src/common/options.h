@@ -32,7 +32,14 @@ struct iol_options {
 	enum iol_backend backend; /* --backend ebpf|ptrace|auto */
 	bool seccomp;             /* --seccomp: ptrace launch with a seccomp filter (see ptrace/seccomp.c) */
 	bool no_children;         /* --no-children: the process alone, not the processes it starts */
+	int kernel_path;          /* --kernel-path: IOL_KERNEL_PATH_* (eBPF: how the programs come into syscalls) */
 };
+
+/* --kernel-path's value when not given, by name (bench/README.md, "The kernel path": why). */
+#define IOL_KERNEL_PATH_DEFAULT_NAME "tracepoints"
+
+/* The name of a kernel path (IOL_KERNEL_PATH_*), as --kernel-path takes it. */
+const char *kernel_path_name(int path);
 
 /* Parse argv into opts. Returns 0, 1 when --help/--version was printed, or -1 after printing the error. */
 int parse_options(int argc, char **argv, struct iol_options *opts);

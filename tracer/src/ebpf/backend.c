@@ -45,6 +45,7 @@ static void write_preamble(struct iol_tracer *t)
 		.stacks = t->opts->stacks,
 		.ring_size = t->opts->ring_size,
 		.missing = &t->missing,
+		.kernel_path = kernel_path_name(t->opts->kernel_path),
 	});
 }
 

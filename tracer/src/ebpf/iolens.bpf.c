@@ -2,7 +2,7 @@
 /*
  * iolens kernel side: follows the asynchronous I/O of the traced processes and writes records
  * (protocol/schema.json) to one ring buffer. CO-RE only; attach points are the per-syscall
- * tracepoints (syscalls.bpf.h) and BTF tracepoints for processes, signals, io_uring, IRQs and
+ * tracepoints or the generic sys_enter/sys_exit (--kernel-path, syscalls.bpf.h) and BTF tracepoints for processes, signals, io_uring, IRQs and
  * wake-ups (this file).
  */
 #include "vmlinux.h"
@@ -25,11 +25,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ---------------------------------------------------------------- syscalls */
 
+/* --kernel-path tracepoints: syscalls:sys_enter_NAME, one program per argument count */
 #define IOL_ENTER_PROG(n)                                                  \
 	SEC("tracepoint")                                                  \
 	int sys_enter_##n(struct trace_event_raw_sys_enter *ctx)           \
 	{                                                                  \
-		return on_enter(ctx, n);                                   \
+		return on_enter(ctx, n, IOL_KERNEL_PATH_TRACEPOINTS);      \
 	}
 IOL_ENTER_PROG(0)
 IOL_ENTER_PROG(1)
@@ -42,7 +43,33 @@ IOL_ENTER_PROG(6)
 SEC("tracepoint")
 int sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx);
+	return on_exit(ctx, IOL_KERNEL_PATH_TRACEPOINTS);
+}
+
+/* --kernel-path raw_tp: raw_syscalls' sys_enter(struct pt_regs *regs, long id) and sys_exit(regs, ret) */
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_enter(ctx, -1, IOL_KERNEL_PATH_RAW_TP);
+}
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exit(ctx, IOL_KERNEL_PATH_RAW_TP);
+}
+
+/* --kernel-path tp_btf: the same tracepoints with typed arguments (the registers read directly) */
+SEC("tp_btf/sys_enter")
+int btf_sys_enter(__u64 *ctx)
+{
+	return on_enter(ctx, -1, IOL_KERNEL_PATH_TP_BTF);
+}
+
+SEC("tp_btf/sys_exit")
+int btf_sys_exit(__u64 *ctx)
+{
+	return on_exit(ctx, IOL_KERNEL_PATH_TP_BTF);
 }
 
 /* ---------------------------------------------------------------- processes and threads */

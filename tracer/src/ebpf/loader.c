@@ -86,6 +86,22 @@ int ebpf_ensure_tracefs(bool quiet)
 
 /* ---------------------------------------------------------------- open, configure, load */
 
+/* Only the syscall programs of the chosen kernel path (--kernel-path) are loaded. */
+static void select_kernel_path(struct iolens_bpf *s, int path)
+{
+	struct bpf_program *tracepoints[] = {
+		s->progs.sys_enter_0, s->progs.sys_enter_1, s->progs.sys_enter_2, s->progs.sys_enter_3,
+		s->progs.sys_enter_4, s->progs.sys_enter_5, s->progs.sys_enter_6, s->progs.sys_exit,
+	};
+
+	for (size_t i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
+		bpf_program__set_autoload(tracepoints[i], path == IOL_KERNEL_PATH_TRACEPOINTS);
+	bpf_program__set_autoload(s->progs.raw_sys_enter, path == IOL_KERNEL_PATH_RAW_TP);
+	bpf_program__set_autoload(s->progs.raw_sys_exit, path == IOL_KERNEL_PATH_RAW_TP);
+	bpf_program__set_autoload(s->progs.btf_sys_enter, path == IOL_KERNEL_PATH_TP_BTF);
+	bpf_program__set_autoload(s->progs.btf_sys_exit, path == IOL_KERNEL_PATH_TP_BTF);
+}
+
 static int configure(struct iol_tracer *t)
 {
 	struct iolens_bpf *s = t->skel;
@@ -102,6 +118,7 @@ static int configure(struct iol_tracer *t)
 		class_of_sys[syscalls[i].id] = syscalls[i].cls;
 		traits_of_sys[syscalls[i].id] = syscalls[i].traits;
 	}
+	select_kernel_path(s, t->opts->kernel_path);
 	/* loaded always (UIO devices may appear), attached only when needed (ebpf_attach_irq) */
 	if (!compat_has_tracepoint(t->vmlinux, "irq_handler_entry") ||
 	    !compat_has_tracepoint(t->vmlinux, "irq_handler_exit")) {
@@ -233,15 +250,10 @@ int ebpf_attach_irq(struct iol_tracer *t)
 	return 0;
 }
 
-int ebpf_attach_all(struct iol_tracer *t)
+/* The per-syscall tracepoints of every traced syscall (--kernel-path tracepoints). */
+static int attach_tracepoints(struct iol_tracer *t)
 {
 	struct iolens_bpf *s = t->skel;
-	struct bpf_program *btf_progs[] = {
-		s->progs.on_fork, s->progs.on_exec, s->progs.on_exit_task, s->progs.on_rename,
-		s->progs.on_signal_generate, s->progs.on_signal_deliver, s->progs.on_waking,
-		s->progs.on_uring_create, s->progs.on_uring_submit, s->progs.on_uring_complete,
-		s->progs.on_uring_complete_args,
-	};
 	char tp[96];
 
 	for (size_t i = 0; i < N_SYSCALLS; i++) {
@@ -268,6 +280,48 @@ int ebpf_attach_all(struct iol_tracer *t)
 		if (keep_link(t, l))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* The enter and exit programs of the chosen kernel path. */
+static int attach_syscalls(struct iol_tracer *t)
+{
+	struct iolens_bpf *s = t->skel;
+	struct bpf_program *progs[2];
+
+	if (t->opts->kernel_path == IOL_KERNEL_PATH_TRACEPOINTS)
+		return attach_tracepoints(t);
+	progs[0] = t->opts->kernel_path == IOL_KERNEL_PATH_RAW_TP ? s->progs.raw_sys_enter : s->progs.btf_sys_enter;
+	progs[1] = t->opts->kernel_path == IOL_KERNEL_PATH_RAW_TP ? s->progs.raw_sys_exit : s->progs.btf_sys_exit;
+	for (size_t i = 0; i < 2; i++) {
+		struct bpf_link *l = bpf_program__attach(progs[i]);
+
+		if (!l) {
+			int err = -errno;
+
+			logmsg("iolens-tracer: cannot attach %s (--kernel-path %s): %s", bpf_program__name(progs[i]),
+			       kernel_path_name(t->opts->kernel_path), strerror(-err));
+			return err;
+		}
+		if (keep_link(t, l))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int ebpf_attach_all(struct iol_tracer *t)
+{
+	struct iolens_bpf *s = t->skel;
+	struct bpf_program *btf_progs[] = {
+		s->progs.on_fork, s->progs.on_exec, s->progs.on_exit_task, s->progs.on_rename,
+		s->progs.on_signal_generate, s->progs.on_signal_deliver, s->progs.on_waking,
+		s->progs.on_uring_create, s->progs.on_uring_submit, s->progs.on_uring_complete,
+		s->progs.on_uring_complete_args,
+	};
+	int err = attach_syscalls(t);
+
+	if (err)
+		return err;
 	for (size_t i = 0; i < sizeof(btf_progs) / sizeof(btf_progs[0]); i++) {
 		struct bpf_link *l;
 

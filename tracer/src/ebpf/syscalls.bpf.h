@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Syscall enter/exit. One enter program per argument count (a program that reads an argument the
- * syscall does not have cannot be attached) and one exit program, each attached to the per-syscall
- * tracepoints of the syscalls it serves: other syscalls and other processes pay nothing.
+ * Syscall enter/exit, shared by the kernel paths (--kernel-path). tracepoints: one enter program per
+ * argument count (a program that reads an argument the syscall does not have cannot be attached)
+ * and one exit program, each attached to the per-syscall tracepoints of the syscalls it serves:
+ * other syscalls pay nothing. raw_tp and tp_btf: one program on the generic sys_enter and one on
+ * sys_exit, run for every syscall of every process, which leave at once when the thread is not
+ * traced or the syscall is not one iolens traces (bench/README.md, "The kernel path": their costs).
  * The loader maps kernel syscall numbers to iolens ids (nr_to_sys); the schema says, per id, what
  * to do (class) and what to decode (data format).
  */
@@ -34,6 +37,8 @@ static const __u8 sys_class[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_CLASS_OF) };
 static const __u8 sys_model[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_MODEL_OF) };
 static const __u8 sys_format[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_FORMAT_OF) };
 static const __u8 sys_traits[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_TRAITS_OF) };
+#define IOL_NARGS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = nargs,
+static const __u8 sys_nargs[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_NARGS_OF) };
 
 #define IOL_F_SETFL 4
 #define IOL_F_SETOWN 8
@@ -86,20 +91,95 @@ __noinline int emit_poll_run(const struct iol_inflight *f, __u32 tgid, __u32 tid
 	return 0;
 }
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const int nargs)
+/*
+ * The kernel path (--kernel-path, KernelPath in the schema) decides where an entry program finds
+ * the syscall's number and arguments: in the per-syscall tracepoint's record (tracepoints), or in
+ * the task's saved registers, which the generic sys_enter/sys_exit tracepoints pass as
+ * (struct pt_regs *, long) (raw_tp: read with bpf_probe_read_kernel; tp_btf: a BTF pointer, plain
+ * loads). Everything after that is shared (on_enter, on_exit).
+ */
+static __always_inline long entry_nr(void *ctx, const int path)
+{
+	if (path == IOL_KERNEL_PATH_TRACEPOINTS)
+		return *(volatile int *)(ctx + 8); /* __syscall_nr is an int at offset 8 */
+	return (long)((__u64 *)ctx)[1];
+}
+
+/* The arguments of the traced call sys into f->args, 0 past its argument count. */
+static __always_inline void entry_args(struct iol_inflight *f, void *ctx, const int nargs, __u16 sys, const int path)
+{
+	if (path == IOL_KERNEL_PATH_TRACEPOINTS) {
+		struct trace_event_raw_sys_enter *tp = ctx;
+
+		/* one constant-offset context load per argument the syscall has (a modified ctx pointer is refused) */
+		f->args[0] = nargs > 0 ? tp->args[0] : 0;
+		f->args[1] = nargs > 1 ? tp->args[1] : 0;
+		f->args[2] = nargs > 2 ? tp->args[2] : 0;
+		f->args[3] = nargs > 3 ? tp->args[3] : 0;
+		f->args[4] = nargs > 4 ? tp->args[4] : 0;
+		f->args[5] = nargs > 5 ? tp->args[5] : 0;
+		return;
+	}
+	{
+		struct pt_regs *regs = (struct pt_regs *)((__u64 *)ctx)[0];
+		__u64 idx = sys, a[6];
+		__u8 n;
+
+		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
+		n = sys_nargs[idx];
+		if (path == IOL_KERNEL_PATH_TP_BTF) {
+			IOL_REGS_SYSCALL_ARGS(a, regs);
+		} else {
+			__u64 w[IOL_REGS_ARGS_WORDS] = {};
+
+			bpf_probe_read_kernel(w, sizeof(w), IOL_REGS_ARGS_FROM(regs));
+			IOL_REGS_SYSCALL_ARGS_OF_WORDS(a, w);
+		}
+#pragma unroll
+		for (int i = 0; i < 6; i++)
+			f->args[i] = i < n ? a[i] : 0;
+	}
+}
+
+/* The syscall number the exit program's task is in, for the kernel path. */
+static __always_inline long exit_nr(void *ctx, const int path)
+{
+	struct pt_regs *regs = (struct pt_regs *)((__u64 *)ctx)[0];
+	__u64 nr = -1;
+
+	if (path == IOL_KERNEL_PATH_TRACEPOINTS)
+		return *(volatile int *)(ctx + 8);
+	if (path == IOL_KERNEL_PATH_TP_BTF)
+		return IOL_REGS_SYSCALL_NR(regs);
+	bpf_probe_read_kernel(&nr, sizeof(nr), IOL_REGS_SYSCALL_NR_ADDR(regs));
+	return (long)nr;
+}
+
+/* The value the call returns. */
+static __always_inline long exit_ret(void *ctx, const int path)
+{
+	if (path == IOL_KERNEL_PATH_TRACEPOINTS)
+		return ((struct trace_event_raw_sys_exit *)ctx)->ret;
+	return (long)((__u64 *)ctx)[1];
+}
+
+/*
+ * A syscall's entry. nargs: its argument count, for the per-syscall tracepoints (one program per
+ * count); the other paths take it from the schema by syscall. The early exits come first, the
+ * cheapest first: a syscall iolens does not trace (two loads: what most calls of the system take
+ * on the generic paths), then a thread of an untraced process (a hash lookup).
+ */
+static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct iol_traced_proc *proc;
 	struct iol_inflight *f;
-	/* __syscall_nr is an int at offset 8: a 0-argument syscall's record ends right after it */
-	long nr = *(volatile int *)((void *)ctx + 8);
+	long nr;
 	__u16 sys;
 	__u8 cls;
 
-	proc = bpf_map_lookup_elem(&traced, &tgid);
-	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
-		return 0;
+	nr = entry_nr(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX)
 		return 0;
 	sys = nr_to_sys[nr];
@@ -112,18 +192,19 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, const
 		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
 		cls = sys_class[idx];
 	}
+	if (cls == IOL_SYSCALL_CLASS_NAMED)
+		return 0; /* known by name only: the generic paths see it, the tracepoints are not attached */
+	proc = bpf_map_lookup_elem(&traced, &tgid);
+	if (!proc || (proc->flags & IOL_TRACED_QUIET_UNTIL_EXEC))
+		return 0;
+	if (path != IOL_KERNEL_PATH_TRACEPOINTS && IOL_IN_COMPAT_SYSCALL(bpf_get_current_task_btf()))
+		return 0; /* a 32-bit call: nr_to_sys is the 64-bit table */
 	f = inflight_of(tid);
 	if (!f) {
 		count(IOL_CNT_MAP_FULL);
 		return 0;
 	}
-	/* one constant-offset context load per argument the syscall has (a modified ctx pointer is refused) */
-	f->args[0] = nargs > 0 ? ctx->args[0] : 0;
-	f->args[1] = nargs > 1 ? ctx->args[1] : 0;
-	f->args[2] = nargs > 2 ? ctx->args[2] : 0;
-	f->args[3] = nargs > 3 ? ctx->args[3] : 0;
-	f->args[4] = nargs > 4 ? ctx->args[4] : 0;
-	f->args[5] = nargs > 5 ? ctx->args[5] : 0;
+	entry_args(f, ctx, nargs, sys, path);
 	if (f->run.ts && !iol_poll_run_may_continue(&f->run, sys, f->args)) {
 		/* another call ends the thread's run of empty polls: sent before anything of this call */
 		emit_poll_run(f, tgid, tid);
@@ -472,20 +553,25 @@ static __always_inline bool poll_run_step(struct iol_inflight *f, __u8 cls, __u1
 	return true;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int on_exit(void *ctx, const int path)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct iol_traced_proc *proc;
 	struct iol_inflight *f;
-	long nr = *(volatile int *)((void *)ctx + 8), ret = ctx->ret; /* __syscall_nr is an int */
+	long nr, ret;
 	__u64 now;
 	__u16 sys;
 	__u8 cls;
 
+	nr = exit_nr(ctx, path);
+	/* the generic paths: most calls of the system leave here, before the hash lookup */
+	if (path != IOL_KERNEL_PATH_TRACEPOINTS && (nr < 0 || nr >= IOL_NR_MAX || !nr_to_sys[nr]))
+		return 0;
 	f = bpf_map_lookup_elem(&inflight, &tid);
 	if (!f || !f->ts)
 		return 0;
+	ret = exit_ret(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX || nr_to_sys[nr] != f->sys) {
 		f->ts = 0; /* an exit without its enter: the call began before the attach */
 		return 0;

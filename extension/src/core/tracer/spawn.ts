@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import type { KernelPathName } from '../../../../protocol/generated/wire';
 import { UserError } from '../errors';
 import { tracerPath } from './locate';
 import { attachNotes, runtimeLaunch, type RuntimeLaunch } from './runtimes';
@@ -28,6 +29,8 @@ export interface TracerOptions {
   readonly stacks?: boolean;
   /** Bytes above sp scanned for a stack snapshot (--stack-window; the tracer's default when absent). */
   readonly stackWindow?: number;
+  /** eBPF: how the programs come into the traced syscalls (--kernel-path; the tracer's default when absent). */
+  readonly kernelPath?: KernelPathName;
   readonly ringSize?: number;
   /** Trace only the process itself, not its existing or future children. */
   readonly noChildren?: boolean;
@@ -76,6 +79,7 @@ export function tracerArgs(o: TracerOptions): string[] {
   if (o.irq) args.push('--irq');
   if (o.stacks === false) args.push('--no-stacks');
   if (o.stackWindow !== undefined) args.push('--stack-window', String(o.stackWindow));
+  if (o.kernelPath !== undefined) args.push('--kernel-path', o.kernelPath);
   if (o.ringSize !== undefined) args.push('--ring-size', String(o.ringSize));
   if (o.noChildren) args.push('--no-children');
   if (o.pid !== undefined) args.push('--pid', String(o.pid));
