@@ -112,7 +112,8 @@ const CASES: readonly Case[] = [
   {
     // a ptrace tracer's stops stretch every call of the pool: the kernel side measures it
     rule: 'pool-saturated', backends: ['ebpf'], source: 'threadpool_pread', marks: ['pool-fsync', 'pool-pread'],
-    command: ['threadpool_pread', '--iterations', '3000'], twin: ['threadpool_pread', '--iterations', '3000', '--window', '2'],
+    // every job flushes (--fsync-every 1): the pool is saturated however fast the disk answers a lone pread
+    command: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1'], twin: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1', '--window', '2'],
   },
   {
     // io_uring requests are seen by the kernel side only
