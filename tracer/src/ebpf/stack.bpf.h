@@ -238,6 +238,8 @@ struct iol_snap_ctx {
 	const struct iol_exec_ranges *ranges;
 	__u64 sp, stack_lo, stack_hi, len;
 	__u64 tail;
+	/* the current chunk could not be read whole: its words are read one by one */
+	__u64 by_word;
 };
 
 /* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
@@ -274,11 +276,15 @@ static long snap_step(__u32 i, void *data)
 		__u64 size = c->len - off;
 
 		IOL_CLAMP(size, sizeof(s->chunk));
-		if (size < 8 || bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off))) {
+		if (size < 8) {
 			s->walk.flags |= IOL_STACK_FLAG_SNAPSHOT_UNREADABLE;
 			s->walk.sp_slots = off;
 			return 1;
 		}
+		/* a page of the stack that was never touched (a caller's local buffer that sp moved past
+		 * unwritten) is not present, and this read cannot fault it in: the chunk's words are then
+		 * read one by one, those of such a page skipped (it holds no return address) */
+		c->by_word = bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off)) != 0;
 	}
 	lo = c->ranges->lo;
 	hi = c->ranges->hi;
@@ -288,7 +294,12 @@ static long snap_step(__u32 i, void *data)
 		if (off + 8 * k >= c->len)
 			return 1;
 		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
-		word = s->chunk[j];
+		if (c->by_word && !c->tail) {
+			if (bpf_probe_read_user(&word, sizeof(word), (void *)(c->sp + off + 8 * k)))
+				continue;
+		} else {
+			word = s->chunk[j];
+		}
 		if (word >= c->stack_lo && word < c->stack_hi) {
 			/* a stack address: a saved frame pointer, or a signal frame's saved sp; a tail's
 			 * rules need none, and they would make each thread's call site a stack of its own */
