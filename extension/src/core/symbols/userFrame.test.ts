@@ -24,6 +24,8 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('_dl_start', null, null, '/lib64/ld-linux-x86-64.so.2')), 'system');
     assert.equal(frameOwner(frame('event_base_loop', null, null, '/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1')), 'system');
     assert.equal(frameOwner(frame('__libc_start_main', null, null, '/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)')), 'system');
+    assert.equal(frameOwner(frame(null, null, null, '/tmp/iolens-installed-x/root/usr/lib/x86_64-linux-gnu/libc.so.6')), 'system', "a chroot's or a container's libc");
+    assert.equal(frameOwner(frame('helper', null, null, '/home/u/app/lib/libhelper.so')), 'user', "a program's own library");
   });
 
   it("takes a program installed under /usr/lib for the user's (Debian's PostgreSQL), not for a system library", () => {

@@ -17,8 +17,9 @@ export type FrameOwner = 'user' | 'system' | 'runtime';
 /**
  * Shared libraries and the dynamic loader installed by the system. Only libraries: programs live
  * under /usr/lib too (Debian's PostgreSQL: /usr/lib/postgresql/15/bin/postgres), and are the user's.
+ * A library under another root's /usr/lib (a container's or a chroot's files) is the system's too.
  */
-const SYSTEM_MODULE = /^\/(?:usr\/)?(?:lib|lib32|lib64|libx32)\/(?:[^/]+\/)*[^/]+\.so(?:\.[\d.]+)?(?: \(deleted\))?$|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
+const SYSTEM_MODULE = /(?:^|\/usr)\/(?:lib|lib32|lib64|libx32)\/(?:[^/]+\/)*[^/]+\.so(?:\.[\d.]+)?(?: \(deleted\))?$|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
 /** Source files of the system's headers and of libraries built elsewhere (relative paths of glibc's build tree). */
 const SYSTEM_FILE = /^\/usr\/(?:include|lib\/gcc|lib\/llvm)|^(?:\.\/)?(?:sysdeps|misc|nptl|io|posix|libio|socket|signal|csu|elf|string|stdlib|malloc|rt|time)\//;
 /** The binaries of language runtimes: their frames are the runtime's, not the program's. */
