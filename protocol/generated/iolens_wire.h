@@ -242,11 +242,12 @@ enum iol_kernel_path {
 	X(IOL_KERNEL_PATH_RAW_TP, "raw_tp") \
 	X(IOL_KERNEL_PATH_TP_BTF, "tp_btf")
 
-/* Whose user stack an io_uring request carries (uring_submit.stack_from). */
+/* Whose user stack an io_uring request carries (uring_submit.stack_from). setup: the SQPOLL thread took it up before the program's first io_uring_enter on the ring, so the nearest call of the program is the io_uring_setup that created the ring. */
 enum iol_uring_stack_from {
 	IOL_URING_STACK_FROM_NONE = 0,
 	IOL_URING_STACK_FROM_ENTER = 1,
 	IOL_URING_STACK_FROM_LAST_ENTER = 2,
+	IOL_URING_STACK_FROM_SETUP = 3,
 };
 
 /* How a wait's timeout argument is given (arg_formats' timeout). */

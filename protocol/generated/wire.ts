@@ -325,11 +325,12 @@ export const KernelPathText: ReadonlyMap<number, string> = new Map([
   [3, "tp_btf"],
 ]);
 
-/** Whose user stack an io_uring request carries (uring_submit.stack_from). */
+/** Whose user stack an io_uring request carries (uring_submit.stack_from). setup: the SQPOLL thread took it up before the program's first io_uring_enter on the ring, so the nearest call of the program is the io_uring_setup that created the ring. */
 export const UringStackFrom = {
   none: 0,
   enter: 1,
   last_enter: 2,
+  setup: 3,
 } as const;
 /** A name of {@link UringStackFrom}. */
 export type UringStackFromName = keyof typeof UringStackFrom;

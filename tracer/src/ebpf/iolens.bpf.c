@@ -373,7 +373,8 @@ int BPF_PROG(on_uring_create, int fd, void *ring, __u32 sq_entries, __u32 cq_ent
  * io_uring_submit_req; io_uring_submit_sqe before 6.4 (same first argument, kernel_compat.c). A
  * request submitted in io_uring_enter carries that call's stack (taken at its entry); one the SQPOLL
  * thread submitted carries the stack of the ring's last io_uring_enter, the nearest call of the
- * program there is, and says so.
+ * program there is, and says so; before the program's first io_uring_enter (the SQ thread is awake
+ * right after the ring's creation) that of the io_uring_setup that created the ring.
  */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(on_uring_submit, struct io_kiocb *req)
@@ -411,6 +412,9 @@ int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 	} else if (owner->enter_ts) {
 		r->stack_from = IOL_URING_STACK_FROM_LAST_ENTER;
 		r->stack_id = owner->enter_stack;
+	} else if (owner->setup_stack) {
+		r->stack_from = IOL_URING_STACK_FROM_SETUP;
+		r->stack_id = owner->setup_stack;
 	}
 	r->flags = IOL_URING_FLAG_CQ_KNOWN;
 	r->cq_head = ring_cq_head(ring);

@@ -100,6 +100,7 @@ struct iol_ring {
 	__u32 waiter_tid;  /* the last thread to enter it asking for completions (IORING_ENTER_GETEVENTS) */
 	__u32 reserved;
 	__u64 waiter_ts;   /* that call's enter time: the waiter still waits while its inflight entry has it */
+	__u64 setup_stack; /* the stack id of the io_uring_setup that created it, 0 when not seen */
 };
 
 /* io_uring rings of traced processes: ring ctx address -> struct iol_ring. */

@@ -625,8 +625,10 @@ static __always_inline int on_exit(void *ctx, const int path)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 		if (sys == IOL_SYS_IO_SUBMIT)
 			aio_submitted(f, ret, tgid, tid);
-		else if (sys == IOL_SYS_IO_URING_SETUP)
+		else if (sys == IOL_SYS_IO_URING_SETUP) {
 			fd_effect(tgid, sys, f, ret, now);
+			uring_created(ret, f->stack_id);
+		}
 		emit_syscall(f, tgid, tid, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_FD:

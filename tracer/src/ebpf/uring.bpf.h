@@ -97,6 +97,18 @@ static __always_inline void uring_entered(const struct iol_inflight *f, __u32 ti
 	}
 }
 
+/* A traced io_uring_setup returned the ring's fd (its stack taken at exit): the stack a request the
+ * SQPOLL thread takes up before any io_uring_enter carries. The program cannot fill the ring before
+ * the call returns, so this runs before any such request. */
+static __always_inline void uring_created(long fd, __u64 stack_id)
+{
+	__u64 ring = fd >= 0 ? ring_of_enter((__u64)fd, 0) : 0;
+	struct iol_ring *r;
+
+	if (ring && (r = bpf_map_lookup_elem(&rings, &ring)))
+		r->setup_stack = stack_id;
+}
+
 /* The thread waiting in io_uring_enter(GETEVENTS) on this ring right now, 0 when none: the entry
  * noted at its enter, still the call that thread is in. */
 static __always_inline __u32 ring_waiter(const struct iol_ring *r)

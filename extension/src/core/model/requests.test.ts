@@ -54,6 +54,18 @@ describe('request engines', () => {
     assert.equal(sqpoll.sqThread, true);
   });
 
+  it('says when an SQPOLL request carries the stack of the io_uring_setup (taken up before any io_uring_enter), or none', () => {
+    const b = new StreamBuilder();
+    b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: RING, fd: 7, sqEntries: 8, cqEntries: 16, setupFlags: 2 }));
+    uringSubmit(b, 1n, 10 * US, { sqThread: 1, tid: PID + 5, stackFrom: wire.UringStackFrom.setup, stackId: 0x77n });
+    uringSubmit(b, 2n, 20 * US, { sqThread: 1, tid: PID + 5, stackFrom: wire.UringStackFrom.none, stackId: 0n });
+    const [early, unknown] = assemble(b).filter((e): e is UringEvent => e.kind === 'uring');
+    assert.equal(early.stackId, 0x77n);
+    assert.match(String(early.args.stack_from), /io_uring_setup that created the ring.*before any io_uring_enter/);
+    assert.equal(unknown.stackId, 0n);
+    assert.match(String(unknown.args.stack_from), /^none: the SQPOLL thread/);
+  });
+
   it('says what a request\'s duration measures: io_uring to the CQE, and to the reap when the application waited for it', () => {
     const b = new StreamBuilder();
     uringSubmit(b, 1n, 10 * US);

@@ -273,6 +273,8 @@ export class RequestTracker {
     const from = sub ? UringStackFromNames.get(sub.stackFrom) : undefined;
     if (from === 'enter') args.stack_from = 'the io_uring_enter that submitted it';
     else if (from === 'last_enter') args.stack_from = 'the last io_uring_enter on the ring (the SQPOLL thread submitted it)';
+    else if (from === 'setup') args.stack_from = 'the io_uring_setup that created the ring (the SQPOLL thread submitted it before any io_uring_enter)';
+    else if (sub?.sqThread === 1) args.stack_from = 'none: the SQPOLL thread submitted it and no call of the program on the ring was seen';
     if (c && !sub) args.cflags = c.cflags;
     return {
       kind: 'uring', name: sub ? uringOpName(sub.opcode) : this.beforeRecordingName(), pid, tid: sub?.tid ?? c?.tid ?? 0,
