@@ -226,6 +226,7 @@ export class TraceAnalyzer {
     if (isMultiplexingWait(e.name)) {
       t.addMux(e.name, e.dur);
       if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
+      else if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
       this.noteReady(e, t);
       let loop = t.loop;
       if (!loop) {
@@ -279,6 +280,17 @@ export class TraceAnalyzer {
   /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
   chainOf(id: number): readonly ChainHop[] | undefined {
     return this.chainsById.get(id);
+  }
+
+  /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */
+  private notePerConnection(e: SyscallEvent, t: ThreadState): void {
+    const fds = e.args.fds;
+    if (!Array.isArray(fds) || fds.length !== 1) return;
+    const only = fds[0];
+    if (!only || typeof only !== 'object' || Array.isArray(only) || typeof only.fd !== 'number') return;
+    if (this.source.fds.get(e.pid, only.fd)?.type !== 'socket') return;
+    t.oneSocketPolls++;
+    t.oneSocketFd = only.fd;
   }
 
   /** The fds a wait reported ready. */
@@ -478,8 +490,10 @@ export class TraceAnalyzer {
     }), goPids);
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace);
+    // the threads that serve an event loop (not one waiting for its one connection in poll)
+    const loopTids = new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid));
     const findings: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx, new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid)), sites.key),
+      ...this.loopBlocked.findings(ctx, loopTids, sites.key),
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx, ptrace),
@@ -497,7 +511,7 @@ export class TraceAnalyzer {
       count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,
     }));
     return {
-      findings, threads, processes, loops: [...this.loops.values()].map((l) => l.stats()).filter((l) => l.turns > 0),
+      findings, threads, processes, loops: [...this.loops.values()].filter((l) => loopTids.has(l.tid)).map((l) => l.stats()).filter((l) => l.turns > 0),
       sites: this.sites.all(), filtered, minDurationNs: this.minDurationNs(),
     };
   }

@@ -80,6 +80,41 @@ describe('thread models', () => {
     assert.equal(a.model(203), 'blocking', 'a thread blocking elsewhere is not in the pool');
     assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread; file I/O on 2 pool threads — pseudo-async; blocking pipe I/O on 1 thread');
   });
+
+  it('a thread per connection: each thread polls its one socket, then blocks in its commit (MariaDB) — not an event loop', () => {
+    const b = base();
+    const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
+    for (const [tid, fd] of conns) {
+      b.task({ event: 6, tid, comm: 'conn', ts: b.at(0) });
+      b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
+    }
+    for (let i = 0; i < 30; i++) {
+      for (const [tid, fd] of conns) {
+        b.poll({ tid, ts: i * 10 * MS + tid * US, dur: 2 * MS, timeoutMs: 28_800_000, fds: [[fd, 3, 1]] });
+        b.call('fdatasync', { tid, ts: i * 10 * MS + 3 * MS + tid * US, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+      }
+    }
+    const a = analyze(b);
+    for (const [tid, fd] of conns) {
+      assert.equal(a.model(tid), 'blocking', `thread ${tid}`);
+      assert.match(a.result.threads.find((t) => t.tid === tid)?.evidence ?? '', new RegExp(`waits for one connection: 30 poll calls, each on one socket and nothing else \\(fd ${fd} the last\\).*blocks in fdatasync 30 times`));
+    }
+    assert.equal(a.result.processes[0].verdict, 'a thread per connection on 3 threads (fsyncs)');
+    assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), [], 'a commit holds up its own client, no loop');
+    assert.deepEqual(a.result.loops, [], 'no event-loop turns');
+  });
+
+  it('a poll of a socket and an eventfd is a loop: the fsync in its turn blocks it', () => {
+    const b = base();
+    for (let i = 0; i < 30; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, fds: [[7, 1, 1], [8, 1, 0]] });
+      b.call('fdatasync', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.equal(a.result.processes[0].verdict, 'poll loop on 1 thread');
+    assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
+  });
 });
 
 describe('wake-up chains', () => {

@@ -7,7 +7,7 @@
 import { formatDuration } from '../../../../shared/format';
 import type { BlockKind } from './classify';
 import { plural, type AnalysisContext } from './context';
-import type { ThreadState } from './threadState';
+import { perConnection, type ThreadState } from './threadState';
 import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
@@ -88,6 +88,15 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
   }
   const bySignals = signalDriven(t, ioSignals);
+  const conn = bySignals ? null : perConnection(t);
+  if (conn !== null) {
+    const calls = [...t.mux.keys()].join('/');
+    const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
+    return {
+      model: 'blocking',
+      evidence: `waits for one connection: ${plural(t.muxWaits, `${calls} call`)}, each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop${blocks}${tail}`,
+    };
+  }
   if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
     const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
     const lead = calls.map(([c, n]) => `${plural(n.count, c + ' call')}`).join(', ');
@@ -163,7 +172,8 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     let worksFor: number | null = null;
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
-    if (m.model === 'blocking' || (m.model === 'none' && t.blockedAll.count >= 3)) {
+    // a thread that waits for its one connection serves that peer, not another thread
+    if ((m.model === 'blocking' && perConnection(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
       worksFor = poolOwner(t, own, all, m.model === 'none');
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);
@@ -198,7 +208,9 @@ export function processVerdicts(
     const models: Partial<Record<ThreadModel, number>> = {};
     for (const t of list) models[t.model] = (models[t.model] ?? 0) + 1;
     const states = list.map((t) => ctx.threads.get(t.pid, t.tid));
-    const of = (m: ThreadModel): ThreadState[] => states.filter((_, i) => list[i].model === m);
+    // blocking threads that each wait for one connection are named as such, apart from the others
+    const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
+    const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !connected.includes(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
       switch (m) {
@@ -221,7 +233,15 @@ export function processVerdicts(
       }
     };
     const order: ThreadModel[] = ['multiplexing', 'aio', 'io_uring', 'signal-driven', 'pool-worker', 'blocking', 'none'];
-    const parts = order.filter((m) => models[m]).filter((m) => m !== 'none' || Object.keys(models).length === 1).map((m) => PHRASE[m](models[m] as number, extra(m)));
+    const parts = order
+      .filter((m) => of(m).length)
+      .filter((m) => m !== 'none' || Object.keys(models).length === 1)
+      .map((m) => PHRASE[m](of(m).length, extra(m)));
+    if (connected.length) {
+      const what = [...new Set(connected.filter((t) => t.blockedAll.count).map(blockedWhat))].join(' and ');
+      const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
+      parts.splice(at < 0 ? parts.length : at, 0, `a thread per connection on ${plural(connected.length, 'thread')}${what ? ` (${what})` : ''}`);
+    }
     const noIo = models.none && Object.keys(models).length > 1 ? ` (and ${plural(models.none, 'thread')} without I/O of note)` : '';
     out.push({ pid, name: processName(pid), verdict: parts.join('; ') + noIo, models });
   }

@@ -164,6 +164,10 @@ export class ThreadState {
   readonly readySockets: number[] = [];
   /** Waits that reported a socket ready. */
   readySocketWaits = 0;
+  /** poll/ppoll waits that watched one socket and nothing else (a timed wait for one connection). */
+  oneSocketPolls = 0;
+  /** The socket the last of them watched. */
+  oneSocketFd = -1;
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
@@ -344,6 +348,19 @@ export class ThreadTable {
   all(): ThreadState[] {
     return [...this.byTid.values()];
   }
+}
+
+/** A thread with fewer waits than this is not judged to wait for one connection only. */
+export const PER_CONNECTION_WAITS = 2;
+
+/**
+ * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else: it waits for
+ * one connection (a thread per connection, as MariaDB's and Apache's worker threads, or a client
+ * waiting for its server), a blocking wait with a timeout — no loop serving others that a call could
+ * hold up. The socket's fd, or null.
+ */
+export function perConnection(t: ThreadState): number | null {
+  return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits ? t.oneSocketFd : null;
 }
 
 /** The waits reported at least this many times one socket ready, and never another: the loop serves one connection. */

@@ -69,6 +69,16 @@ export class StreamBuilder {
     });
   }
 
+  /** A poll(fds, timeoutMs) wait returning the fds whose `revents` are not 0 (`fds`: [fd, events, revents]). */
+  poll(o: { tid?: number; ts: number; dur: number; timeoutMs?: number; stackId?: bigint; fds: [number, number, number][] }): this {
+    const timeout = o.timeoutMs ?? 100;
+    return this.syscall({
+      sys: sysId('poll'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.fds.filter(([, , r]) => r !== 0).length, stackId: o.stackId ?? 0n,
+      args: [0x7ffe0000n, BigInt(o.fds.length), BigInt.asUintN(64, BigInt(timeout)), 0n, 0n, 0n], dataFormat: wire.DataFormat.pollfds,
+      data: [BigInt(timeout) * 1_000_000n, ...o.fds.map(([fd, ev, rev]) => BigInt.asUintN(32, BigInt(fd)) | (BigInt(ev) << 32n) | (BigInt(rev) << 48n))],
+    });
+  }
+
   /**
    * A coalesced run of `calls` empty epoll_wait(timeout 0) from one call site, as the tracer sends it
    * (SyscallFlag coalesced); `unfinished`: as shown while the run is not ended yet.
