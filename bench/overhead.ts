@@ -56,6 +56,9 @@ const WORKLOADS: Workload[] = [
   { name: 'nofp_stack_fp', args: ['--iterations', '30000', '--poll-ms', '0'], syscalls: 'poll,kill', selfTimed: true },
   // the same with fio's kind of frames: the deep poll's callers 35 KiB above sp, under 700 stack words
   { name: 'nofp_stack_big', fixture: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0', '--big'], syscalls: 'poll,kill', selfTimed: true },
+  // callers above a frame whose 32 KiB of locals were never written (absent pages): the window is
+  // read past them (apache2's and lighttpd's workers have such frames)
+  { name: 'nofp_stack_untouched', fixture: 'nofp_stack', args: ['--iterations', '30000', '--poll-ms', '0', '--untouched'], syscalls: 'poll,kill', selfTimed: true },
   // another process's syscalls while the tools trace an idle one: the tax on the rest of the system,
   // for a syscall iolens does not trace (getppid) and one it does (read)
   { name: 'bystander_getppid', fixture: 'bystander', args: ['--iterations', '1000000'], syscalls: 'epoll_wait', selfTimed: true, bystander: true },

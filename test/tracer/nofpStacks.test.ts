@@ -30,6 +30,8 @@ const POLL_CHAIN = at(
 );
 /** The deep poll's callers with --big: level_big (24 KiB of locals) between level_a and run. */
 const BIG_POLL_CHAIN = [...POLL_CHAIN.slice(0, 5), ...at(['nofp_stack', 'nofp-big'], ['nofp_stack', 'nofp-run-big'], ['nofp_stack', 'nofp-main'])];
+/** The deep poll's callers with --untouched: level_gap (32 KiB of locals never written) between level_a and run. */
+const GAP_POLL_CHAIN = [...POLL_CHAIN.slice(0, 5), ...at(['nofp_stack', 'nofp-gap'], ['nofp_stack', 'nofp-run-gap'], ['nofp_stack', 'nofp-main'])];
 const HANDLER_CHAIN = at(
   ['nofp_stack', 'nofp-handler-poll'], ['nofp_stack', 'nofp-handler'], ['nofp_stack', 'nofp-kill'], ['nofp_stack', 'nofp-signal'], ['nofp_stack', 'nofp-main'],
 );
@@ -112,6 +114,17 @@ for (const backend of BACKENDS) describe(`stacks without frame pointers (${backe
     for (const e of deep) {
       assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
       assert.deepEqual(ownFrames(e.stack), BIG_POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
+    }
+  });
+
+  it('completes a stack across stack pages never touched (a caller\'s unwritten buffer: absent pages)', async () => {
+    rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '3', '--untouched'], [], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const deep = polls(rec, 'nofp-poll');
+    assert.equal(deep.length, 3, 'one deep poll per iteration');
+    for (const e of deep) {
+      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
+      assert.deepEqual(ownFrames(e.stack), GAP_POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
     }
   });
 

@@ -15,6 +15,8 @@
 #define IOL_REGS_IP(r) PT_REGS_IP(r)
 #define IOL_REGS_SP(r) PT_REGS_SP(r)
 #define IOL_REGS_FP(r) PT_REGS_FP(r)
+/* The page size of user memory: a page is present or absent as a whole. */
+#define IOL_USER_PAGE_SIZE 4096ULL
 /* The syscall number the task is in (or -1), and its first argument. */
 #define IOL_REGS_SYSCALL_NR(r) ((long)(r)->orig_ax)
 #define IOL_REGS_SYSCALL_ARG1(r) PT_REGS_PARM1(r)

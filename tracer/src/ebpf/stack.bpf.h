@@ -240,6 +240,10 @@ struct iol_snap_ctx {
 	__u64 tail;
 	/* the current chunk could not be read whole: its words are read one by one */
 	__u64 by_word;
+	/* the last page of the window found absent (its address), 0 when none: a page is present or
+	 * absent as a whole, so its other words are skipped without a read (a failing read costs a
+	 * fault's handling, and a 4 KiB page has 512 words) */
+	__u64 absent_page;
 };
 
 /* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
@@ -284,7 +288,10 @@ static long snap_step(__u32 i, void *data)
 		/* a page of the stack that was never touched (a caller's local buffer that sp moved past
 		 * unwritten) is not present, and this read cannot fault it in: the chunk's words are then
 		 * read one by one, those of such a page skipped (it holds no return address) */
-		c->by_word = bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off)) != 0;
+		if (((c->sp + off) & ~(IOL_USER_PAGE_SIZE - 1)) == c->absent_page)
+			c->by_word = 1; /* it starts in the page found absent: a whole read cannot succeed */
+		else
+			c->by_word = bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off)) != 0;
 	}
 	lo = c->ranges->lo;
 	hi = c->ranges->hi;
@@ -295,8 +302,14 @@ static long snap_step(__u32 i, void *data)
 			return 1;
 		IOL_CLAMP(j, IOL_SNAPSHOT_CHUNK_WORDS - 1);
 		if (c->by_word && !c->tail) {
-			if (bpf_probe_read_user(&word, sizeof(word), (void *)(c->sp + off + 8 * k)))
+			__u64 addr = c->sp + off + 8 * k;
+
+			if ((addr & ~(IOL_USER_PAGE_SIZE - 1)) == c->absent_page)
 				continue;
+			if (bpf_probe_read_user(&word, sizeof(word), (void *)addr)) {
+				c->absent_page = addr & ~(IOL_USER_PAGE_SIZE - 1);
+				continue;
+			}
 		} else {
 			word = s->chunk[j];
 		}
