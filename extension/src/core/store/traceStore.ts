@@ -173,8 +173,16 @@ export class TraceStore {
     return id;
   }
 
+  /** Each thread's track (Tracks.thread's answer never changes once given; asked for every event). */
+  private readonly threadTracks = new Map<number, number>();
+
   private threadTrack(pid: number, tid: number): number {
-    return this.tracks.thread(pid, tid, this.threadName(pid, tid));
+    let track = this.threadTracks.get(tid);
+    if (track === undefined) {
+      track = this.tracks.thread(pid, tid, this.threadName(pid, tid));
+      this.threadTracks.set(tid, track);
+    }
+    return track;
   }
 
   /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
