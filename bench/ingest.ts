@@ -82,7 +82,7 @@ async function replay(file: string, rounds: number): Promise<void> {
     const events = session.store.size;
     const ns = ((cpu.user + cpu.system) * 1e3) / Math.max(1, events);
     perEvent.push(ns);
-    lines.push(`round ${round + 1}: ${events.toLocaleString('en-US')} events, CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms (${ns.toFixed(0)} ns an event), wall ${wallMs.toFixed(0)} ms`);
+    lines.push(`round ${round + 1}: ${events.toLocaleString('en-US')} events (${session.store.argTable.size} distinct argument lists), CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms (${ns.toFixed(0)} ns an event), wall ${wallMs.toFixed(0)} ms`);
     process.stdout.write(lines[lines.length - 1] + '\n');
     await session.dispose();
   }
