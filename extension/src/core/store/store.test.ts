@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ns, Style, UNFINISHED_BIT } from '../../../../protocol/messages';
-import type { SyscallEvent } from '../model/events';
+import type { Args, SyscallEvent } from '../model/events';
 import { Sys } from '../../../../protocol/generated/wire';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
@@ -80,7 +80,7 @@ describe('TraceStore', () => {
     const store = new TraceStore(() => 't');
     const x = { fd: 3, count: 8, ready: [{ fd: 4, path: 'pipe:[1]' }] };
     const y = { fd: 3, count: 8, ready: [{ fd: 4, path: 'pipe:[2]' }] };
-    const add = (tid: number, args: object): number => store.add(syscall(tid, store.size * 10, 5, { args: structuredClone(args) }));
+    const add = (tid: number, args: Args): number => store.add(syscall(tid, store.size * 10, 5, { args: structuredClone(args) }));
     const ids = [add(1, x), add(2, y), add(1, x), add(2, y), add(1, y), add(2, x), add(1, { count: 8, fd: 3, ready: x.ready })];
     assert.deepEqual(ids.map((id) => store.args.get(id)), [0, 1, 0, 1, 1, 0, 2], 'the same list the same id, keys in another order another');
     assert.equal(store.argTable.size, 3);
