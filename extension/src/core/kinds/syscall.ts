@@ -44,27 +44,34 @@ function fdOf(v: unknown): number | null {
 }
 
 function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
-  const unfinished = new Map<string, number>();
+  /** Per thread, its calls in progress: their start, and their store id. */
+  const unfinished = new Map<number, Map<number, number>>();
   return (e) => {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
-    // the key only when a call may be in progress: most calls are reported once, finished
-    const key = e.unfinished || unfinished.size ? callKey(e) : '';
+    // most calls are reported once, finished: only a thread with calls in progress is looked up
+    const calls = unfinished.size ? unfinished.get(e.tid) : undefined;
     // a coalesced run of empty polls spans many short calls: no wait of its length (not a stall)
     const cls = callsOf(e) > 1 ? 0 : info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
     const args = shownArgs(e);
-    const previous = key ? unfinished.get(key) : undefined;
-    if (previous !== undefined) {
+    const previous = calls?.get(e.ts);
+    if (calls && previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
       ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, stackId: e.stackId });
-      if (!e.unfinished) unfinished.delete(key);
+      if (!e.unfinished) {
+        calls.delete(e.ts);
+        if (!calls.size) unfinished.delete(e.tid);
+      }
       return -1;
     }
     const id = ctx.push({ kind: 'syscall', name: e.name, track, start: e.ts, end: e.ts + e.dur, style, flags, value: e.ret, stackId: e.stackId, args });
-    if (e.unfinished) unfinished.set(key, id);
+    if (e.unfinished) {
+      if (calls) calls.set(e.ts, id);
+      else unfinished.set(e.tid, new Map([[e.ts, id]]));
+    }
     return id;
   };
 }

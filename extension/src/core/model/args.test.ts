@@ -37,6 +37,24 @@ function decode(r: SyscallRecord, fds = new FdTables()): Args {
   return decodeSyscallArgs(r, info, fds, new EpollRegistry());
 }
 
+describe('EpollRegistry', () => {
+  it('keeps registrations per process and epoll fd, and forgets only the one deleted', () => {
+    const reg = new EpollRegistry();
+    reg.ctl(1, 3, 1, 6, 0x9n);
+    reg.ctl(2, 3, 1, 7, 0x9n);
+    reg.ctl(1, 4, 1, 8, 0x9n);
+    reg.ctl(1, 3, 1, 5, 0xan);
+    assert.deepEqual([reg.fdFor(1, 3, 0x9n), reg.fdFor(2, 3, 0x9n), reg.fdFor(1, 4, 0x9n), reg.fdFor(1, 3, 0xan), reg.fdFor(2, 4, 0x9n)], [6, 7, 8, 5, undefined]);
+    reg.ctl(1, 3, 3, 9, 0x9n); // EPOLL_CTL_MOD: another fd under the same data
+    assert.equal(reg.fdFor(1, 3, 0x9n), 9);
+    reg.ctl(1, 3, 2, 9, 0x9n); // EPOLL_CTL_DEL
+    assert.deepEqual([reg.fdFor(1, 3, 0x9n), reg.fdFor(2, 3, 0x9n), reg.fdFor(1, 4, 0x9n), reg.fdFor(1, 3, 0xan)], [undefined, 7, 8, 5]);
+    reg.ctl(1, 3, 2, 5, 0xan);
+    reg.ctl(1, 3, 1, 5, 0xbn);
+    assert.equal(reg.fdFor(1, 3, 0xbn), 5, 'registered again after its epoll fd had none left');
+  });
+});
+
 describe('syscall arguments', () => {
   it('shows a wait\'s timeout in ns only when its argument is a pointer (epoll_pwait2, ppoll), not when it is in ms', () => {
     const ep2 = decode(record(Sys.epoll_pwait2, [3n, 0x1000n, 8n, 0x2000n], { dataFormat: DataFormat.epoll_events, data: [5_000_000n] }));

@@ -48,28 +48,46 @@ function signed(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+/** hex's texts of the last values asked (a loop passes the same buffer and epoll data each call). */
+const hexTexts = new Map<bigint, string>();
+/** How many texts hexTexts keeps before starting again. */
+const HEX_TEXTS_MAX = 4096;
+
 /** "0x1f": a 64-bit identifier (an address, user data) as events carry it. */
 export function hex(v: bigint): string {
-  return '0x' + v.toString(16);
+  let text = hexTexts.get(v);
+  if (text === undefined) {
+    text = '0x' + v.toString(16);
+    if (hexTexts.size >= HEX_TEXTS_MAX) hexTexts.clear();
+    hexTexts.set(v, text);
+  }
+  return text;
 }
 
 /** epoll registrations, to say which fd an epoll_wait event's data stands for. */
 export class EpollRegistry {
-  private readonly regs = new Map<string, number>();
-
-  private key(pid: number, epfd: number, data: bigint): string {
-    return `${pid}:${epfd}:${data}`;
-  }
+  /** Per process, per epoll fd, the fd registered with each data (no key text made per ready event). */
+  private readonly regs = new Map<number, Map<number, Map<bigint, number>>>();
 
   /** epoll_ctl(epfd, op, fd, {events, data}). */
   ctl(pid: number, epfd: number, op: number, fd: number, data: bigint): void {
-    if (op === EPOLL_CTL_DEL) this.regs.delete(this.key(pid, epfd, data));
-    else this.regs.set(this.key(pid, epfd, data), fd);
+    let byEpfd = this.regs.get(pid);
+    if (op === EPOLL_CTL_DEL) {
+      const byData = byEpfd?.get(epfd);
+      byData?.delete(data);
+      if (byData && !byData.size) byEpfd?.delete(epfd);
+      if (byEpfd && !byEpfd.size) this.regs.delete(pid);
+      return;
+    }
+    if (!byEpfd) this.regs.set(pid, (byEpfd = new Map()));
+    let byData = byEpfd.get(epfd);
+    if (!byData) byEpfd.set(epfd, (byData = new Map()));
+    byData.set(data, fd);
   }
 
   /** The fd registered with this data, if known. */
   fdFor(pid: number, epfd: number, data: bigint): number | undefined {
-    return this.regs.get(this.key(pid, epfd, data));
+    return this.regs.get(pid)?.get(epfd)?.get(data);
   }
 }
 
@@ -232,26 +250,37 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
  */
 export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry): Args {
   const args: Args = {};
-  info.args.forEach((a, i) => {
-    args[a.name] = decodeArg(a.fmt, r.args[i]);
-  });
-  // the fd the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument
-  const named = info.args.findIndex((a) => a.name === 'fd');
-  const fdArg = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
-  info.args.forEach((a, i) => {
-    if (a.fmt !== 'fd') return;
+  const list = info.args;
+  for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
+  const fdArg = callFdOf(info);
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].fmt !== 'fd') continue;
     const f = fds.get(r.pid, Number(BigInt.asIntN(32, r.args[i])));
-    if (!f) return;
+    if (!f) continue;
     if (i === fdArg) {
       args.path = f.path;
       args.fd_type = f.type;
     } else {
       // the call's other fds (sendfile's in_fd, splice's fd_out...): `<name>_path`
-      args[`${a.name}_path`] = f.path;
+      args[`${list[i].name}_path`] = f.path;
     }
-  });
+  }
   decodeData(r, info, args, r.pid, epoll, fds);
   return args;
+}
+
+/** Per syscall, callFdOf's answer (asked for every event). */
+const callFds = new WeakMap<SyscallInfo, number>();
+
+/** The index of the fd argument a call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
+function callFdOf(info: SyscallInfo): number {
+  let i = callFds.get(info);
+  if (i === undefined) {
+    const named = info.args.findIndex((a) => a.name === 'fd');
+    i = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
+    callFds.set(info, i);
+  }
+  return i;
 }
 
 /** How many calls a syscall event stands for: a coalesced run of empty polls (args.calls) many, else 1. */

@@ -131,12 +131,25 @@ const POLL_EVENTS: readonly (readonly [number, string])[] = [
 /** epoll/poll event bits by name (IN, not EPOLLIN): pollEventsName read backwards. */
 export const POLL_EVENT_VALUES: ReadonlyMap<string, number> = new Map(POLL_EVENTS.map(([b, n]) => [n, b]));
 
+/** Every bit POLL_EVENTS names. */
+const POLL_EVENT_BITS = POLL_EVENTS.reduce((m, [b]) => m | b, 0);
+/** pollEventsName's texts so far (a trace uses a handful of masks; each event names its own). */
+const pollEventsNames = new Map<number, string>();
+/** How many masks pollEventsNames keeps before starting again (any trace uses far fewer). */
+const POLL_EVENTS_NAMES_MAX = 1024;
+
 /** epoll/poll event bits, "IN|OUT". */
 export function pollEventsName(bits: number): string {
-  const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
-  const rest = bits & ~POLL_EVENTS.reduce((m, [b]) => m | b, 0);
-  if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
-  return out.length ? out.join('|') : '0';
+  let name = pollEventsNames.get(bits);
+  if (name === undefined) {
+    const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+    const rest = bits & ~POLL_EVENT_BITS;
+    if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
+    name = out.length ? out.join('|') : '0';
+    if (pollEventsNames.size >= POLL_EVENTS_NAMES_MAX) pollEventsNames.clear();
+    pollEventsNames.set(bits, name);
+  }
+  return name;
 }
 
 /** fcntl commands that choose who gets a file's I/O signal, and which signal. */

@@ -78,6 +78,12 @@ export interface OpenOptions {
   readonly debuginfod?: DebuginfodOptions;
 }
 
+/**
+ * What a recording starts its tracer with: the real one (startTracer), or a replay of a captured
+ * stream (bench/ingest.ts --replay), which needs no child process.
+ */
+export type StartTracer = (options: TracerOptions) => Omit<TracerHandle, 'child'>;
+
 /** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
 const CHAIN_FROM_NS = 1e6;
 /** Bytes read from a trace file between two looks at the event loop (about 10 ms of decoding). */
@@ -116,7 +122,7 @@ export class TraceSession {
   /** What the user should know about the recorded runtime (TracerHandle's notes): its flags, or how to get its functions named. */
   readonly notes: string[] = [];
   private readonly listeners = new Set<SessionListener>();
-  private tracer: TracerHandle | undefined;
+  private tracer: Omit<TracerHandle, 'child'> | undefined;
   private writer: TraceFileWriter | undefined;
   private tempDir: string | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
@@ -249,8 +255,11 @@ export class TraceSession {
   /**
    * Start recording. `started` resolves with the traced pid once the probes are attached, or
    * rejects (a UserError) with the tracer's explanation when it stopped before that.
+   * `start` starts the tracer (a bench replays a captured stream through it).
    */
-  static async record(options: TracerOptions, io: RecordingIo, flight: FlightOptions = {}): Promise<{ session: TraceSession; started: Promise<number> }> {
+  static async record(
+    options: TracerOptions, io: RecordingIo, flight: FlightOptions = {}, start: StartTracer = startTracer,
+  ): Promise<{ session: TraceSession; started: Promise<number> }> {
     const { log, programOutput } = io;
     const dir = await mkdtemp(join(tmpdir(), 'iolens-session-'));
     const file = join(dir, 'recording.iolens');
@@ -259,9 +268,9 @@ export class TraceSession {
     s.live = true;
     s.writer = await TraceFileWriter.create(file, { keep: flight.keep, until: flight.until !== undefined });
     s.flight = flight.keep !== undefined;
-    let handle: TracerHandle;
+    let handle: Omit<TracerHandle, 'child'>;
     try {
-      handle = startTracer(options);
+      handle = start(options);
     } catch (e) {
       await s.writer.finish(s.pipeline).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

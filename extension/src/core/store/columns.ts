@@ -320,7 +320,7 @@ export class InternTable<T extends object> {
  * (an epoll_wait's list of ready events included). False whenever unsure (a value of another
  * kind): the caller then stringifies, so a false answer costs time, never correctness.
  */
-function sameJson(a: unknown, b: unknown): boolean {
+export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {

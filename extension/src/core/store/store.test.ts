@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ns, Style, UNFINISHED_BIT } from '../../../../protocol/messages';
-import type { SyscallEvent } from '../model/events';
+import type { Args, SyscallEvent } from '../model/events';
 import { Sys } from '../../../../protocol/generated/wire';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
@@ -56,6 +56,35 @@ describe('TraceStore', () => {
     assert.equal(store.get(0)?.end, 9100);
     assert.equal(store.get(0)?.style, Style.multiplexing);
     assert.equal((store.get(0)?.flags ?? 0) & Flag.unfinished, 0);
+  });
+
+  it('keeps calls in progress apart by thread and start', () => {
+    const store = new TraceStore(() => 't');
+    const wait = { name: 'epoll_wait', model: 'multiplexing', sys: 5 } as const;
+    store.add(syscall(1, 100, 1000, { ...wait, unfinished: true }));
+    store.add(syscall(2, 100, 1000, { ...wait, unfinished: true }));
+    store.add(syscall(1, 200, 10, { ...wait, unfinished: true }));
+    store.add(syscall(3, 100, 50)); // finished, at a start another thread's call in progress has
+    assert.equal(store.size, 4);
+    store.add(syscall(2, 100, 7000, { ...wait, ret: 1 }));
+    store.add(syscall(1, 200, 30, { ...wait, ret: 1 }));
+    store.add(syscall(1, 100, 8000, { ...wait, ret: 1 }));
+    assert.equal(store.size, 4, `every finish updated its call, seen ${store.size} events`);
+    assert.deepEqual([0, 1, 2, 3].map((id) => store.get(id)?.end), [8100, 7100, 230, 150]);
+    assert.deepEqual([0, 1, 2].map((id) => (store.get(id)?.flags ?? 0) & Flag.unfinished), [0, 0, 0]);
+    store.add(syscall(1, 100, 9000, { ...wait, ret: 1 }));
+    assert.equal(store.size, 5, 'a call finished before is not updated again: it is another');
+  });
+
+  it('gives interleaved threads\' argument lists the ids the table gives them', () => {
+    const store = new TraceStore(() => 't');
+    const x = { fd: 3, count: 8, ready: [{ fd: 4, path: 'pipe:[1]' }] };
+    const y = { fd: 3, count: 8, ready: [{ fd: 4, path: 'pipe:[2]' }] };
+    const add = (tid: number, args: Args): number => store.add(syscall(tid, store.size * 10, 5, { args: structuredClone(args) }));
+    const ids = [add(1, x), add(2, y), add(1, x), add(2, y), add(1, y), add(2, x), add(1, { count: 8, fd: 3, ready: x.ready })];
+    assert.deepEqual(ids.map((id) => store.args.get(id)), [0, 1, 0, 1, 1, 0, 2], 'the same list the same id, keys in another order another');
+    assert.equal(store.argTable.size, 3);
+    assert.deepEqual(store.get(ids[4])?.args, y);
   });
 
   it('keeps arrows for requests, signals and wake-ups, and gaps for losses', () => {

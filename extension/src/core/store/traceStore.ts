@@ -9,7 +9,7 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, StringTable } from './columns';
+import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, sameJson, StringTable } from './columns';
 import { Flag } from './flags';
 import { Tracks } from './tracks';
 
@@ -160,7 +160,7 @@ export class TraceStore {
     this.flags.push(flags | (end === null ? Flag.instant : 0));
     this.value.push(value);
     this.stack.push(this.stackRef(stackId));
-    this.args.push(this.argTable.id(args));
+    this.args.push(this.argsId(track, args));
     const idx = this.index(track);
     idx.push(id);
     if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
@@ -173,8 +173,31 @@ export class TraceStore {
     return id;
   }
 
+  /** Each thread's track (Tracks.thread's answer never changes once given; asked for every event). */
+  private readonly threadTracks = new Map<number, number>();
+
+  /** Per track, the id of the argument list last stored on it: a thread mostly repeats its own calls. */
+  private readonly lastArgs: number[] = [];
+
+  /**
+   * The argument list's id in argTable: the track's last one when the same (one comparison, where
+   * the table's recent values would first be compared with the other threads'), else the table's.
+   */
+  private argsId(track: number, args: Args): number {
+    const last = this.lastArgs[track];
+    if (last !== undefined && sameJson(this.argTable.get(last), args)) return last;
+    const id = this.argTable.id(args);
+    this.lastArgs[track] = id;
+    return id;
+  }
+
   private threadTrack(pid: number, tid: number): number {
-    return this.tracks.thread(pid, tid, this.threadName(pid, tid));
+    let track = this.threadTracks.get(tid);
+    if (track === undefined) {
+      track = this.tracks.thread(pid, tid, this.threadName(pid, tid));
+      this.threadTracks.set(tid, track);
+    }
+    return track;
   }
 
   /** Add one event. Returns its id, or -1 when it only updated another (an unfinished call). */
@@ -203,7 +226,7 @@ export class TraceStore {
     this.flags.set(id, u.flags);
     this.style.set(id, u.style);
     this.value.set(id, u.value);
-    this.args.set(id, this.argTable.id(u.args));
+    this.args.set(id, this.argsId(track, u.args));
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
     const span = u.end - this.start.get(id);
     if (span > this.maxSpan[track]) this.maxSpan[track] = span;

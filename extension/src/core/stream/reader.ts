@@ -41,8 +41,11 @@ export function headerProblem(buf: Uint8Array): { message: string; offset: numbe
 
 /** Receives what the reader finds. */
 export interface StreamSink {
-  /** One decoded record; `offset` is its position in the stream, `bytes` its raw bytes. */
-  record(rec: WireRecord, offset: number, bytes: Uint8Array): void;
+  /**
+   * One decoded record; `offset` is its position in the stream. (Its raw bytes are not handed
+   * over: a view of them for each record cost live ingest an allocation an event, unused.)
+   */
+  record(rec: WireRecord, offset: number): void;
   /** A record of a kind this version does not know; skipped. */
   unknown?(kind: number, size: number, offset: number): void;
   /** A known record the reader was asked not to decode (see StreamReader's `decode`). */
@@ -191,7 +194,7 @@ export class StreamReader {
         const rec = decodeRecord(view, off, kind, size);
         if (rec) {
           this.stats.records++;
-          this.sink.record(rec, this.consumed, buf.subarray(off, off + size));
+          this.sink.record(rec, this.consumed);
         }
       }
       off += size;
