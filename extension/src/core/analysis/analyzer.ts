@@ -12,7 +12,7 @@ import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../m
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingWait, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
@@ -200,7 +200,8 @@ export class TraceAnalyzer {
     this.touch(t, e.ts, end);
     t.lastEnd = end;
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, perCallNs(e), e.error !== null, id, t.sites, callsOf(e));
+    const calls = callsOf(e);
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, t.sites, calls);
     if (cls === 'wait') this.wait(e, id, t, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);
@@ -223,10 +224,15 @@ export class TraceAnalyzer {
   private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
-    if (isMultiplexingWait(e.name)) {
+    if (isMultiplexingSys(e.sys)) {
       t.addMux(e.name, e.dur);
-      if (typeof e.args.epfd === 'number') t.epfds.add(e.args.epfd);
-      else if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
+      const epfd = e.args.epfd;
+      if (typeof epfd === 'number') {
+        if (epfd !== t.lastEpfd) {
+          t.epfds.add(epfd);
+          t.lastEpfd = epfd;
+        }
+      } else if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
       this.noteReady(e, t);
       let loop = t.loop;
       if (!loop) {

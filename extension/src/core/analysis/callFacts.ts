@@ -5,7 +5,7 @@
  */
 import type { SysName } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
-import { isMultiplexingWait, waitTimeoutNs } from './classify';
+import { isMultiplexingSys, waitTimeoutNs } from './classify';
 
 /** A call's facts a chain hop needs (a slot's object, rewritten when the slot is reused). */
 export interface CallFacts {
@@ -37,7 +37,7 @@ export function callFacts(e: SyscallEvent, into?: CallFacts): CallFacts {
   const fd = typeof args.fd === 'number' ? args.fd : typeof args.epfd === 'number' ? args.epfd : null;
   const path = typeof args.path === 'string' ? args.path : null;
   const minComplete = typeof args.min_complete === 'number' ? args.min_complete : null;
-  const wait = isMultiplexingWait(e.name) || e.name === 'rt_sigtimedwait';
+  const wait = isMultiplexingSys(e.sys) || e.name === 'rt_sigtimedwait';
   const hasTimeout = wait && e.ret === 0 && waitTimeoutNs(e) !== null;
   let ready = false;
   let readyFd: number | null = null;

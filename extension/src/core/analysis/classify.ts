@@ -25,6 +25,9 @@ const SYNCS = new Set(['fsync', 'fdatasync']);
 /** The schema's class of each syscall, indexed by id (an array: it is looked up for every call). */
 const CLASS_BY_ID: (string | undefined)[] = [];
 for (const s of SYSCALLS.values()) CLASS_BY_ID[s.id] = s.class;
+/** MULTIPLEXING_WAITS by syscall id (asked at every wait, a set lookup by name costs more). */
+const MULTIPLEXING_BY_ID: boolean[] = [];
+for (const s of SYSCALLS.values()) MULTIPLEXING_BY_ID[s.id] = MULTIPLEXING_WAITS.has(s.name);
 
 /** A sleep (nanosleep, clock_nanosleep): time a thread chose to pass, not I/O it waited for. */
 export function isSleep(name: string): boolean {
@@ -34,6 +37,11 @@ export function isSleep(name: string): boolean {
 /** A select/poll/epoll wait. */
 export function isMultiplexingWait(name: string): boolean {
   return MULTIPLEXING_WAITS.has(name);
+}
+
+/** A select/poll/epoll wait, by syscall id (what isMultiplexingWait tells of its name). */
+export function isMultiplexingSys(sys: number): boolean {
+  return MULTIPLEXING_BY_ID[sys] === true;
 }
 
 /** A wait for a signal (sigsuspend, sigtimedwait, pause). */

@@ -152,8 +152,9 @@ export class ThreadState {
   readonly mux = new Map<string, Tally>();
   muxWaits = 0;
   muxNs = 0;
-  /** epoll fds waited on. */
+  /** epoll fds waited on; the last one added (a loop waits on one again and again). */
   readonly epfds = new Set<number>();
+  lastEpfd = -1;
   /** The fds its last select/poll/epoll wait reported ready (a read of one does not wait). */
   readonly readyFds = new ReadyFds();
   /**
@@ -188,6 +189,8 @@ export class ThreadState {
   private lastBlocked: Tally | null = null;
   private lastCall: string | null = null;
   private lastCallTally: Tally | null = null;
+  private lastMux: string | null = null;
+  private lastMuxTally: Tally | null = null;
   /** Calls that could not block (non-blocking fd, EAGAIN). */
   nonblocking = 0;
   eagain = 0;
@@ -273,7 +276,12 @@ export class ThreadState {
 
   /** Count a select/poll/epoll wait. */
   addMux(call: string, ns: number): void {
-    const t = tallyOf(this.mux, call);
+    let t = this.lastMuxTally;
+    if (call !== this.lastMux || t === null) {
+      t = tallyOf(this.mux, call);
+      this.lastMux = call;
+      this.lastMuxTally = t;
+    }
     t.count++;
     t.ns += ns;
     this.muxWaits++;

@@ -119,6 +119,7 @@ export class AioSyncSubmitRule {
     if ((e.name === 'io_getevents' || e.name === 'io_pgetevents') && typeof e.args.ctx_id === 'string') {
       for (const a of this.accs.values()) if (a.ctx === e.args.ctx_id && a.tid === e.tid) a.reapNs += e.dur;
     }
+    if (!this.last.size) return; // no io_submit waiting for its wait (a loop's every wait)
     const s = this.last.get(e.tid);
     if (!s || e.unfinished) return;
     this.last.delete(e.tid);

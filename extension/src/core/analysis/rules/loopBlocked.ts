@@ -92,6 +92,7 @@ export class LoopBlockedRule {
 
   /** The thread's turn ended: its blocking calls count. Returns the time they blocked. */
   turnEnded(tid: number): number {
+    if (!this.open.size) return 0; // no blocking call pending in any turn (most turns)
     const list = this.open.get(tid);
     if (!list) return 0;
     this.open.delete(tid);

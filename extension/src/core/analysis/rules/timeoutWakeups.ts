@@ -29,13 +29,18 @@ interface Acc {
 /** The timeout-wakeups rule. */
 export class TimeoutWakeupsRule {
   private readonly accs = new Map<number, Acc>();
+  /** The accumulator asked for last (one loop thread waits again and again). */
+  private last: Acc | null = null;
 
   private acc(e: SyscallEvent): Acc {
+    const last = this.last;
+    if (last !== null && last.tid === e.tid) return last;
     let a = this.accs.get(e.tid);
     if (!a) {
       a = { pid: e.pid, tid: e.tid, stackId: e.stackId, call: e.name, waits: 0, shortTimeouts: 0, timeoutNs: 0, afterNs: 0, top: new TopEvents(50) };
       this.accs.set(e.tid, a);
     }
+    this.last = a;
     return a;
   }
 
