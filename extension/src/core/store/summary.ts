@@ -4,7 +4,7 @@
  * buckets.ts), and the first instant of each bucket. A zoomed-out window is answered from the
  * finest level no finer than its resolution, in work proportional to its width in pixels instead
  * of to the events in it. The finest level has at most a quarter as many buckets as the track has
- * events, so all levels together cost about a third of a bucket (36 bytes) an event.
+ * events, so all levels together cost about a third of a bucket (28 bytes) an event.
  *
  * Built on the first zoomed-out query of a track, extended as events are appended in start order,
  * rebuilt when an event changed in place or arrived out of order (the store counts those per

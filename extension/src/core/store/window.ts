@@ -186,10 +186,11 @@ function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets 
       const s = b.minStart[i];
       const k = Math.floor(s / res);
       const id = b.longest[i];
-      const len = b.longestLen[i];
+      const len = b.longestLen(i);
       if (k === key) {
         if (s < cs) cs = s;
-        if (b.maxEnd[i] > ce) ce = b.maxEnd[i];
+        const e = b.maxEnd(i);
+        if (e > ce) ce = e;
         cc += b.count[i];
         if (longer(cid, clen, id, len)) {
           cid = id;
@@ -202,7 +203,7 @@ function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets 
       have = true;
       key = k;
       cs = s;
-      ce = b.maxEnd[i];
+      ce = b.maxEnd(i);
       cc = b.count[i];
       cid = id;
       clen = len;
