@@ -188,14 +188,15 @@ export class FirstInstants {
     if (this.ids.length > this.length) this.ids = this.ids.slice(0, Math.max(1, this.length));
   }
 
-  /** Add instant `id`, starting at `start[id]`; instants must come in the order of their buckets. */
-  add(start: Float64Array, id: number): void {
+  /** Add instant `id`, starting at `start.get(id)`; instants must come in the order of their buckets. */
+  add(start: { get(i: number): number }, id: number): void {
     const n = this.length;
-    const s = start[id];
+    const s = start.get(id);
     if (n > 0) {
       const last = this.ids[n - 1];
-      if (Math.floor(start[last] / this.size) === Math.floor(s / this.size)) {
-        if (s < start[last] || (s === start[last] && id < last)) this.ids[n - 1] = id;
+      const ls = start.get(last);
+      if (Math.floor(ls / this.size) === Math.floor(s / this.size)) {
+        if (s < ls || (s === ls && id < last)) this.ids[n - 1] = id;
         return;
       }
     }

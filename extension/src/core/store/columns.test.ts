@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { Rng } from '../../../../test/fuzz/rng';
 import { Column, EndColumn, IntColumn, NarrowColumn } from './columns';
+import { StartColumn } from './startColumn';
 
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
@@ -68,5 +70,29 @@ describe('EndColumn', () => {
     ends.trim();
     assert.deepEqual([ends.get(4), ends.get(0), ends.get(1)], [6, Number.NaN, 1e12 + 2 ** 40], 'ends replaced: aside by short, short by none, none by aside');
     assert.equal(ends.length, rows.length);
+  });
+});
+
+describe('StartColumn', () => {
+  it('gives back every start: near its chunk base in 32 bits, far, fractional or huge ones aside', () => {
+    const r = new Rng(99);
+    const starts = new StartColumn();
+    const values: number[] = [];
+    let t = 1.7e12;
+    // more than two chunks of 4096 rows, nearly in time order, with the starts no offset holds
+    for (let i = 0; i < 10_000; i++) {
+      t += r.int(2000);
+      const pick = r.int(50);
+      const v = pick === 0 ? t - 2 ** 31 - r.int(10) : pick === 1 ? t + 2 ** 31 + r.int(10) : pick === 2 ? t + 0.5 : pick === 3 ? 2 ** 53 + 2 * r.int(100) : pick === 4 ? -t : t - r.int(5000);
+      values.push(v);
+      starts.push(v);
+    }
+    starts.trim();
+    assert.equal(starts.length, values.length);
+    const wrong = values.map((v, i) => [i, v, starts.get(i)]).filter(([, v, got]) => v !== got);
+    assert.deepEqual(wrong.slice(0, 5), [], 'rows read back other than stored (row, stored, read)');
+    starts.set(5000, 0.25);
+    starts.set(5001, values[5000]);
+    assert.deepEqual([starts.get(5000), starts.get(5001)], [0.25, values[5000]], 'a start replaced by one kept aside, and back');
   });
 });

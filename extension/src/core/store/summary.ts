@@ -62,14 +62,14 @@ function bucketsAt(starts: Float64Array, slots: Uint16Array, level: number): num
  * instead of a cache miss an event (at 10 M events they were most of the summaries' build).
  */
 function baseLevel(store: TraceStore, ids: Uint32Array): number {
-  const start = store.start.view();
+  const start = store.start;
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const starts = new Float64Array(ids.length);
   const slots = new Uint16Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    starts[i] = start[id];
+    starts[i] = start.get(id);
     slots[i] = flags[id] & Flag.instant ? INSTANT_SLOT : lanes[id];
   }
   const target = Math.max(1, ids.length / EVENTS_PER_BUCKET);
@@ -81,11 +81,11 @@ function baseLevel(store: TraceStore, ids: Uint32Array): number {
 }
 
 function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary {
-  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
+  const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const base = baseLevel(store, ids);
-  const top = cols.start[ids[ids.length - 1]];
+  const top = cols.start.get(ids[ids.length - 1]);
   let levels = 1;
   while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
   const finest: Buckets[] = [];
@@ -98,7 +98,7 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
     }
     const lane = lanes[id];
     while (finest.length <= lane) finest.push(new Buckets(2 ** base));
-    finest[lane].add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[id]));
+    finest[lane].add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[id]));
   }
   const laneLevels = finest.map((b) => [b]);
   const instants = [firstInstants];
@@ -122,7 +122,7 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
 
 /** Add the events appended since the summary was made (they start no earlier than those in it). */
 function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
-  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
+  const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const levels = s.instants.length;
@@ -135,7 +135,7 @@ function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
     const lane = lanes[id];
     while (s.lanes.length <= lane) s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
     const look = lookOf(cols.name[id], cols.style[id]);
-    for (const b of s.lanes[lane]) b.add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), look);
+    for (const b of s.lanes[lane]) b.add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), look);
   }
   s.upTo = ids.length;
 }

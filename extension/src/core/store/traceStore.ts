@@ -11,6 +11,7 @@ import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, StringTable } from './columns';
 import { Flag } from './flags';
+import { StartColumn } from './startColumn';
 import { Tracks } from './tracks';
 
 export { Flag } from './flags';
@@ -54,7 +55,7 @@ export interface Gap {
 /** The columnar trace. */
 export class TraceStore {
   readonly tracks = new Tracks();
-  readonly start = new Column(Float64Array);
+  readonly start = new StartColumn();
   readonly end = new EndColumn(this.start);
   readonly track = new NarrowColumn();
   readonly style = new Column(Uint8Array);
@@ -228,8 +229,8 @@ export class TraceStore {
     const idx = this.index(track);
     if (this.sortedUpTo[track] < idx.length) {
       const view = idx.view();
-      const start = this.start.view();
-      view.sort((a, b) => start[a] - start[b]);
+      const start = this.start;
+      view.sort((a, b) => start.get(a) - start.get(b));
       this.sortedUpTo[track] = idx.length;
     }
     return idx.view();

@@ -225,14 +225,14 @@ function trackWindow(
   store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number, filter: EventFilter | null, source: WindowSource,
 ): { spans: TrackSpans; instants: TrackInstants } {
   const ids = store.sortedIds(track);
-  const start = store.start.view();
+  const start = store.start;
   const ends = store.end;
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
   const first = Math.floor((fromB - (store.maxSpan[track] ?? 0)) / res) * res;
-  const i0 = lowerBound(ids.length, (k) => start[ids[k]], first);
-  const i1 = partitionPoint(i0, ids.length, (k) => start[ids[k]] < toB);
+  const i0 = lowerBound(ids.length, (k) => start.get(ids[k]), first);
+  const i1 = partitionPoint(i0, ids.length, (k) => start.get(ids[k]) < toB);
   const log2 = Math.log2(res);
   const summarize = !filter && Number.isInteger(log2) && (source === 'summary' || (source === 'auto' && i1 - i0 > WALK_LIMIT + (2 * (toB - fromB)) / res));
   const summary = summarize ? summaryOf(store, track, ids) : undefined;
@@ -246,7 +246,7 @@ function trackWindow(
       acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart[i] < toB) };
     }
     const fi = summary.instants[level];
-    for (let i = lowerBound(fi.length, (k) => start[fi.ids[k]], fromB); i < fi.length && start[fi.ids[i]] < toB; i++) inst.add(start, fi.ids[i]);
+    for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
   } else {
     const flags = store.flags.view();
     const lanes = store.lane.view();
@@ -257,10 +257,10 @@ function trackWindow(
       const id = ids[i];
       if (filter && !filter.matches(id)) continue;
       if (flags[id] & Flag.instant) {
-        if (start[id] >= fromB) inst.add(start, id);
+        if (start.get(id) >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start[id], ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
+      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
@@ -268,7 +268,7 @@ function trackWindow(
   const instIds = inst.ids.slice(0, inst.length);
   return {
     spans: blocks(names, track, acc, fromB, res),
-    instants: { track, times: Float64Array.from(instIds, (id) => start[id]), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds },
+    instants: { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds },
   };
 }
 
