@@ -3,8 +3,9 @@
  * aggregated in buckets of 2^base ns, 2^(base+2) ns, 2^(base+4) ns... up to the whole track (see
  * buckets.ts), and the first instant of each bucket. A zoomed-out window is answered from the
  * finest level no finer than its resolution, in work proportional to its width in pixels instead
- * of to the events in it. The finest level has at most a quarter as many buckets as the track has
- * events, so all levels together cost about a third of a bucket (28 bytes) an event.
+ * of to the events in it. The finest level has at most an eighth as many buckets as the track has
+ * events, so all levels together cost about a sixth of a bucket (28 bytes) an event; a window just
+ * finer than the finest level walks about 4 events a resolution unit of a track.
  *
  * Built on the first zoomed-out query of a track, extended as events are appended in start order,
  * rebuilt when an event changed in place or arrived out of order (the store counts those per
@@ -17,7 +18,7 @@ import { Flag, type TraceStore } from './traceStore';
 /** log2 of the size ratio of two consecutive levels. */
 export const LEVEL_STEP = 2;
 /** At most one bucket of the finest level for this many events. */
-const EVENTS_PER_BUCKET = 4;
+const EVENTS_PER_BUCKET = 8;
 
 /** The summary of one track. */
 export interface TrackSummary {
@@ -57,7 +58,7 @@ function bucketsAt(starts: Float64Array, slots: Uint16Array, level: number): num
 }
 
 /**
- * The finest level whose buckets are at most a quarter as many as the events. The track's starts
+ * The finest level whose buckets are at most an eighth as many as the events. The track's starts
  * and slots are gathered once in start order: the counting passes then read memory in order
  * instead of a cache miss an event (at 10 M events they were most of the summaries' build).
  */
