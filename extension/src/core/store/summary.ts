@@ -13,6 +13,7 @@
  */
 import { lowerBound } from '../../../../shared/search';
 import { Buckets, FirstInstants, lookOf } from './buckets';
+import type { TrackIndex } from './trackIndex';
 import { Flag, type TraceStore } from './traceStore';
 
 /** log2 of the size ratio of two consecutive levels. */
@@ -62,14 +63,14 @@ function bucketsAt(starts: Float64Array, slots: Uint16Array, level: number): num
  * and slots are gathered once in start order: the counting passes then read memory in order
  * instead of a cache miss an event (at 10 M events they were most of the summaries' build).
  */
-function baseLevel(store: TraceStore, ids: Uint32Array): number {
+function baseLevel(store: TraceStore, ids: TrackIndex): number {
   const start = store.start;
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const starts = new Float64Array(ids.length);
   const slots = new Uint16Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+    const id = ids.get(i);
     starts[i] = start.get(id);
     slots[i] = flags[id] & Flag.instant ? INSTANT_SLOT : lanes[id];
   }
@@ -81,18 +82,18 @@ function baseLevel(store: TraceStore, ids: Uint32Array): number {
   return level;
 }
 
-function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary {
+function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary {
   const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const base = baseLevel(store, ids);
-  const top = cols.start.get(ids[ids.length - 1]);
+  const top = cols.start.get(ids.get(ids.length - 1));
   let levels = 1;
   while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
   const finest: Buckets[] = [];
   const firstInstants = new FirstInstants(2 ** base);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+    const id = ids.get(i);
     if (flags[id] & Flag.instant) {
       firstInstants.add(cols.start, id);
       continue;
@@ -122,13 +123,13 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
 }
 
 /** Add the events appended since the summary was made (they start no earlier than those in it). */
-function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
+function extend(store: TraceStore, s: TrackSummary, ids: TrackIndex): void {
   const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
   const lanes = store.lane.view();
   const flags = store.flags.view();
   const levels = s.instants.length;
   for (let i = s.upTo; i < ids.length; i++) {
-    const id = ids[i];
+    const id = ids.get(i);
     if (flags[id] & Flag.instant) {
       for (const b of s.instants) b.add(cols.start, id);
       continue;
@@ -142,7 +143,7 @@ function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
 }
 
 /** The summary of a track, up to date with its events (`ids`: the track's ids sorted by start). */
-export function summaryOf(store: TraceStore, track: number, ids: Uint32Array): TrackSummary | undefined {
+export function summaryOf(store: TraceStore, track: number, ids: TrackIndex): TrackSummary | undefined {
   if (!ids.length) return undefined;
   let all = cache.get(store);
   if (!all) cache.set(store, (all = []));

@@ -12,6 +12,7 @@ import { UioTracker, type UioDevices } from '../model/uio';
 import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, StringTable } from './columns';
 import { Flag } from './flags';
 import { StartColumn } from './startColumn';
+import { TrackIndex } from './trackIndex';
 import { Tracks } from './tracks';
 
 export { Flag } from './flags';
@@ -72,7 +73,7 @@ export class TraceStore {
   readonly stackIds: bigint[] = [0n];
   private readonly stackIndex = new Map<bigint, number>([[0n, 0]]);
   /** Per track, event ids in arrival order, sorted by start on demand. */
-  private readonly perTrack: Column<Uint32Array>[] = [];
+  private readonly perTrack: TrackIndex[] = [];
   private readonly sortedUpTo: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
@@ -137,9 +138,9 @@ export class TraceStore {
     return i;
   }
 
-  private index(track: number): Column<Uint32Array> {
+  private index(track: number): TrackIndex {
     while (this.perTrack.length <= track) {
-      this.perTrack.push(new Column(Uint32Array, 256));
+      this.perTrack.push(new TrackIndex());
       this.sortedUpTo.push(0);
       this.maxSpan.push(0);
       this.edits.push(0);
@@ -224,16 +225,17 @@ export class TraceStore {
     return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
   }
 
-  /** Event ids of a track, sorted by start. */
-  sortedIds(track: number): Uint32Array {
+  /** Event ids of a track, sorted by start (do not keep it across adds). */
+  sortedIds(track: number): TrackIndex {
     const idx = this.index(track);
     if (this.sortedUpTo[track] < idx.length) {
-      const view = idx.view();
+      const ids = idx.toArray();
       const start = this.start;
-      view.sort((a, b) => start.get(a) - start.get(b));
+      ids.sort((a, b) => start.get(a) - start.get(b));
+      idx.assign(ids);
       this.sortedUpTo[track] = idx.length;
     }
-    return idx.view();
+    return idx;
   }
 
   /** Read one event back. */

@@ -231,8 +231,8 @@ function trackWindow(
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
   const first = Math.floor((fromB - (store.maxSpan[track] ?? 0)) / res) * res;
-  const i0 = lowerBound(ids.length, (k) => start.get(ids[k]), first);
-  const i1 = partitionPoint(i0, ids.length, (k) => start.get(ids[k]) < toB);
+  const i0 = lowerBound(ids.length, (k) => start.get(ids.get(k)), first);
+  const i1 = partitionPoint(i0, ids.length, (k) => start.get(ids.get(k)) < toB);
   const log2 = Math.log2(res);
   const summarize = !filter && Number.isInteger(log2) && (source === 'summary' || (source === 'auto' && i1 - i0 > WALK_LIMIT + (2 * (toB - fromB)) / res));
   const summary = summarize ? summaryOf(store, track, ids) : undefined;
@@ -254,7 +254,7 @@ function trackWindow(
     const styles = store.style.view();
     const walked: Buckets[] = [];
     for (let i = i0; i < i1; i++) {
-      const id = ids[i];
+      const id = ids.get(i);
       if (filter && !filter.matches(id)) continue;
       if (flags[id] & Flag.instant) {
         if (start.get(id) >= fromB) inst.add(start, id);
