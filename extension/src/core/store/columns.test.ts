@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Rng } from '../../../../test/fuzz/rng';
 import { Column, EndColumn, IntColumn, NarrowColumn } from './columns';
 import { StartColumn } from './startColumn';
+import { ZeroColumn } from './zeroColumn';
 
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
@@ -94,5 +95,23 @@ describe('StartColumn', () => {
     starts.set(5000, 0.25);
     starts.set(5001, values[5000]);
     assert.deepEqual([starts.get(5000), starts.get(5001)], [0.25, values[5000]], 'a start replaced by one kept aside, and back');
+  });
+});
+
+describe('ZeroColumn', () => {
+  it('gives back every value, zeros before and after the first other one', () => {
+    const c = new ZeroColumn();
+    const values: number[] = [];
+    for (let i = 0; i < 3000; i++) values.push(i === 2500 || (i > 2500 && i % 7 === 0) ? 1 + (i % 200) : 0);
+    for (const v of values) c.push(v);
+    c.set(10, 0);
+    assert.equal(c.length, values.length);
+    assert.deepEqual(values.map((_, i) => c.get(i)), values);
+    const d = new ZeroColumn();
+    d.push(0);
+    d.push(0);
+    d.set(1, 3);
+    d.trim();
+    assert.deepEqual([d.get(0), d.get(1), d.length], [0, 3, 2], 'a set other than 0 on a column of zeros');
   });
 });

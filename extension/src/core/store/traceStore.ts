@@ -13,6 +13,7 @@ import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, StringTable } 
 import { Flag } from './flags';
 import { StartColumn } from './startColumn';
 import { TrackIndex } from './trackIndex';
+import { ZeroColumn } from './zeroColumn';
 import { Tracks } from './tracks';
 
 export { Flag } from './flags';
@@ -60,7 +61,7 @@ export class TraceStore {
   readonly end = new EndColumn(this.start);
   readonly track = new NarrowColumn();
   readonly style = new Column(Uint8Array);
-  readonly lane = new Column(Uint8Array);
+  readonly lane = new ZeroColumn();
   readonly kind = new Column(Uint8Array);
   readonly name = new NarrowColumn();
   readonly flags = new Column(Uint8Array);

@@ -249,7 +249,7 @@ function trackWindow(
     for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
   } else {
     const flags = store.flags.view();
-    const lanes = store.lane.view();
+    const lanes = store.lane;
     const nameIds = store.name.view();
     const styles = store.style.view();
     const walked: Buckets[] = [];
@@ -260,7 +260,7 @@ function trackWindow(
         if (start.get(id) >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
+      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
