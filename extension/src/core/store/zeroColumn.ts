@@ -3,42 +3,37 @@
  * spans in lane 0, so a lane column would be a byte an event of zeros. The first other value
  * makes it an ordinary byte column.
  */
-import { Column } from './columns';
 
 /** A byte column, free while all its values are 0. */
 export class ZeroColumn {
-  private bytes: Column<Uint8Array> | undefined;
-  private zeros = 0;
-
-  get length(): number {
-    return this.bytes ? this.bytes.length : this.zeros;
-  }
+  /** Empty until a value other than 0 comes (a raw array: read in the hot loops). */
+  private bytes = new Uint8Array(0);
+  length = 0;
 
   /** Append a value (0-255); returns its index. */
   push(v: number): number {
-    if (!this.bytes && v === 0) return this.zeros++;
-    return this.column().push(v);
+    const i = this.length++;
+    if (v !== 0 || this.bytes.length) this.set(i, v);
+    return i;
   }
 
   get(i: number): number {
-    return this.bytes ? this.bytes.get(i) : 0;
+    // past the array (all zeros so far): undefined, read as 0
+    return this.bytes[i] | 0;
   }
 
   set(i: number, v: number): void {
-    if (this.bytes || v !== 0) this.column().set(i, v);
+    if (i >= this.bytes.length) {
+      if (v === 0 && !this.bytes.length) return;
+      const grown = new Uint8Array(Math.max(1024, this.length * 2, i + 1));
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[i] = v;
   }
 
   /** Drop the spare capacity. */
   trim(): void {
-    this.bytes?.trim();
-  }
-
-  /** The byte column, made (holding the zeros so far) on the first value other than 0. */
-  private column(): Column<Uint8Array> {
-    if (!this.bytes) {
-      this.bytes = new Column(Uint8Array, Math.max(1024, this.zeros * 2));
-      this.bytes.length = this.zeros;
-    }
-    return this.bytes;
+    if (this.bytes.length > this.length) this.bytes = this.bytes.slice(0, this.length);
   }
 }
