@@ -84,7 +84,8 @@ describe('StartColumn', () => {
     for (let i = 0; i < 10_000; i++) {
       t += r.int(2000);
       const pick = r.int(50);
-      const v = pick === 0 ? t - 2 ** 31 - r.int(10) : pick === 1 ? t + 2 ** 31 + r.int(10) : pick === 2 ? t + 0.5 : pick === 3 ? 2 ** 53 + 2 * r.int(100) : pick === 4 ? -t : t - r.int(5000);
+      const far = [t - 2 ** 31 - r.int(10), t + 2 ** 31 + r.int(10), t + 0.5, 2 ** 53 + 2 * r.int(100), -t, t + 2 ** 40, t - 2 ** 38 * (1 + r.int(2))];
+      const v = pick < far.length ? far[pick] : t - r.int(5000);
       values.push(v);
       starts.push(v);
     }
@@ -95,6 +96,14 @@ describe('StartColumn', () => {
     starts.set(5000, 0.25);
     starts.set(5001, values[5000]);
     assert.deepEqual([starts.get(5000), starts.get(5001)], [0.25, values[5000]], 'a start replaced by one kept aside, and back');
+    // 4 bytes a row while every start is within 2.1 s after its chunk's first, 5 once one is not
+    const near = new StartColumn();
+    const first = 5e9;
+    const rows = [first, first - 2 ** 31, first + 2 ** 31 - 1, first + 17];
+    for (const v of rows) near.push(v);
+    assert.deepEqual([near.width, ...rows.map((_, i) => near.get(i))], [4, ...rows], 'near starts, the one whose offset is the aside mark included');
+    near.push(first + 3e9);
+    assert.deepEqual([near.width, near.get(4), near.get(3)], [5, first + 3e9, first + 17], 'a start 3 s after its chunk\'s first');
   });
 });
 
