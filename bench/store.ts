@@ -43,6 +43,27 @@ async function retained(): Promise<number> {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/**
+ * Bytes of the typed arrays reachable from `root` through its fields, arrays and maps (each
+ * buffer counted once): what the store's columns and indexes hold, without the JS heap's noise.
+ */
+function typedBytes(root: unknown): number {
+  const seen = new Set<unknown>();
+  const buffers = new Set<ArrayBufferLike>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x !== 'object' || x === null || seen.has(x)) continue;
+    seen.add(x);
+    if (ArrayBuffer.isView(x)) buffers.add(x.buffer);
+    else if (x instanceof Map) for (const v of x.values()) stack.push(v);
+    else for (const v of Object.values(x)) stack.push(v);
+  }
+  let n = 0;
+  for (const b of buffers) n += b.byteLength;
+  return n;
+}
+
 function p95(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? 0;
 }
@@ -115,7 +136,8 @@ async function main(): Promise<void> {
   const lines: string[] = [
     `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${session.store.tracks.size} tracks`,
     `file (format ${format}): ${(fileBytes / 2 ** 20).toFixed(1)} MiB, ${(fileBytes / session.store.size).toFixed(2)} bytes an event, ${given ? `copied from ${given}` : 'written'} in ${writeMs.toFixed(0)} ms`,
-    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, the steadier figure on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC)`,
+    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, the steadier figure on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC; ${((heapMb * 2 ** 20) / session.store.size).toFixed(1)} bytes an event)`,
+    `typed arrays of the store's columns and indexes: ${(typedBytes(session.store) / 2 ** 20).toFixed(0)} MiB (${(typedBytes(session.store) / session.store.size).toFixed(1)} bytes an event)`,
   ];
   if (progressive) {
     lines.push(
@@ -129,8 +151,10 @@ async function main(): Promise<void> {
   const bc0 = process.cpuUsage();
   session.window(ns(0), ns(duration), whole);
   const bc = process.cpuUsage(bc0);
+  const buildMs = performance.now() - b0;
+  const withSummaries = (await retained()) - before;
   lines.push(
-    `summaries built by the first window of the whole trace: ${(performance.now() - b0).toFixed(0)} ms (CPU ${((bc.user + bc.system) / 1000).toFixed(0)} ms), memory held by the store ${(((await retained()) - before) / 2 ** 20).toFixed(0)} MiB with them`,
+    `summaries built by the first window of the whole trace: ${buildMs.toFixed(0)} ms (CPU ${((bc.user + bc.system) / 1000).toFixed(0)} ms), memory held by the store ${(withSummaries / 2 ** 20).toFixed(0)} MiB with them (${(withSummaries / session.store.size).toFixed(1)} bytes an event)`,
     '',
     'window request, 1600 px wide, padded to 3 screens (the webview fetches a padded window), from the',
     'summaries where zoomed out (auto) and by walking the events (events), the same reply; each the median',

@@ -176,8 +176,11 @@ function rate(): Rate {
   const bins = 200;
   const binNs = Math.max(1, Math.ceil(d / bins));
   const counts = new Array<number>(bins).fill(0);
-  const start = store.start.view();
-  for (let i = 0; i < start.length; i++) if (start[i] < d) counts[Math.min(bins - 1, Math.floor(start[i] / binNs))]++;
+  const start = store.start;
+  for (let i = 0; i < start.length; i++) {
+    const t = start.get(i);
+    if (t < d) counts[Math.min(bins - 1, Math.floor(t / binNs))]++;
+  }
   return { binNs, starts: counts.map((_, k) => k * binNs), counts };
 }
 

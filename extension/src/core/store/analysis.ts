@@ -26,9 +26,8 @@ function stallFilter(store: TraceStore): (id: number) => boolean {
 export function stalls(store: TraceStore, thresholdNs: number, limit = 500): number[] {
   const out: number[] = [];
   const isStall = stallFilter(store);
-  const start = store.start.view();
   const ends = store.end;
-  for (let id = 0; id < start.length; id++) {
+  for (let id = 0; id < store.size; id++) {
     if (!isStall(id)) continue;
     if (ends.span(id) >= thresholdNs) out.push(id);
   }
@@ -39,10 +38,9 @@ export function stalls(store: TraceStore, thresholdNs: number, limit = 500): num
 /** The longest wait or blocking call, whatever its length: what the Stalls view names when none passes its threshold. */
 export function longestStall(store: TraceStore): number | undefined {
   const isStall = stallFilter(store);
-  const start = store.start.view();
   const ends = store.end;
   let best: number | undefined;
-  for (let id = 0; id < start.length; id++) {
+  for (let id = 0; id < store.size; id++) {
     if (!isStall(id)) continue;
     if (best === undefined || ends.span(id) > ends.span(best)) best = id;
   }
@@ -122,7 +120,7 @@ export function rate(store: TraceStore): Rate {
   const binNs = Math.max(1e6, span / bins);
   const n = Math.ceil(span / binNs) || 1;
   const counts = new Array<number>(n).fill(0);
-  const start = store.start.view();
-  for (let i = 0; i < start.length; i++) counts[Math.min(n - 1, Math.floor(start[i] / binNs))]++;
+  const start = store.start;
+  for (let i = 0; i < start.length; i++) counts[Math.min(n - 1, Math.floor(start.get(i) / binNs))]++;
   return { binNs, starts: counts.map((_, i) => i * binNs), counts };
 }

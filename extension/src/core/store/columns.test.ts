@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { Rng } from '../../../../test/fuzz/rng';
 import { Column, EndColumn, IntColumn, NarrowColumn } from './columns';
+import { StartColumn } from './startColumn';
+import { ZeroColumn } from './zeroColumn';
 
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
@@ -68,5 +71,56 @@ describe('EndColumn', () => {
     ends.trim();
     assert.deepEqual([ends.get(4), ends.get(0), ends.get(1)], [6, Number.NaN, 1e12 + 2 ** 40], 'ends replaced: aside by short, short by none, none by aside');
     assert.equal(ends.length, rows.length);
+  });
+});
+
+describe('StartColumn', () => {
+  it('gives back every start: near its chunk base in 32 bits, far, fractional or huge ones aside', () => {
+    const r = new Rng(99);
+    const starts = new StartColumn();
+    const values: number[] = [];
+    let t = 1.7e12;
+    // more than two chunks of 4096 rows, nearly in time order, with the starts no offset holds
+    for (let i = 0; i < 10_000; i++) {
+      t += r.int(2000);
+      const pick = r.int(50);
+      const far = [t - 2 ** 31 - r.int(10), t + 2 ** 31 + r.int(10), t + 0.5, 2 ** 53 + 2 * r.int(100), -t, t + 2 ** 40, t - 2 ** 38 * (1 + r.int(2))];
+      const v = pick < far.length ? far[pick] : t - r.int(5000);
+      values.push(v);
+      starts.push(v);
+    }
+    starts.trim();
+    assert.equal(starts.length, values.length);
+    const wrong = values.map((v, i) => [i, v, starts.get(i)]).filter(([, v, got]) => v !== got);
+    assert.deepEqual(wrong.slice(0, 5), [], 'rows read back other than stored (row, stored, read)');
+    starts.set(5000, 0.25);
+    starts.set(5001, values[5000]);
+    assert.deepEqual([starts.get(5000), starts.get(5001)], [0.25, values[5000]], 'a start replaced by one kept aside, and back');
+    // 4 bytes a row while every start is within 2.1 s after its chunk's first, 5 once one is not
+    const near = new StartColumn();
+    const first = 5e9;
+    const rows = [first, first - 2 ** 31, first + 2 ** 31 - 1, first + 17];
+    for (const v of rows) near.push(v);
+    assert.deepEqual([near.width, ...rows.map((_, i) => near.get(i))], [4, ...rows], 'near starts, the one whose offset is the aside mark included');
+    near.push(first + 3e9);
+    assert.deepEqual([near.width, near.get(4), near.get(3)], [5, first + 3e9, first + 17], 'a start 3 s after its chunk\'s first');
+  });
+});
+
+describe('ZeroColumn', () => {
+  it('gives back every value, zeros before and after the first other one', () => {
+    const c = new ZeroColumn();
+    const values: number[] = [];
+    for (let i = 0; i < 3000; i++) values.push(i === 2500 || (i > 2500 && i % 7 === 0) ? 1 + (i % 200) : 0);
+    for (const v of values) c.push(v);
+    c.set(10, 0);
+    assert.equal(c.length, values.length);
+    assert.deepEqual(values.map((_, i) => c.get(i)), values);
+    const d = new ZeroColumn();
+    d.push(0);
+    d.push(0);
+    d.set(1, 3);
+    d.trim();
+    assert.deepEqual([d.get(0), d.get(1), d.length], [0, 3, 2], 'a set other than 0 on a column of zeros');
   });
 });

@@ -194,7 +194,7 @@ export class EndColumn {
 
   constructor(
     /** The events' starts: a row's start is pushed before its end. */
-    private readonly starts: Column<Float64Array>,
+    private readonly starts: { get(i: number): number },
   ) {}
 
   get length(): number {

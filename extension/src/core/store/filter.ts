@@ -118,16 +118,16 @@ export function findOccurrence(store: TraceStore, sites: { of(id: number): strin
   if (scope === 'site' && site === null) return null;
   const names = store.name.view();
   const kinds = store.kind.view();
-  const start = store.start.view();
-  const t0 = start[id];
+  const start = store.start;
+  const t0 = start.get(id);
   let best = -1;
   for (let i = 0; i < names.length; i++) {
     if (i === id || names[i] !== name || kinds[i] !== kind) continue;
     // strictly after (before) in time; events starting together are ordered by id
-    const after = start[i] > t0 || (start[i] === t0 && i > id);
+    const after = start.get(i) > t0 || (start.get(i) === t0 && i > id);
     if ((dir === 1) !== after) continue;
     if (best >= 0) {
-      const closer = dir === 1 ? start[i] < start[best] || (start[i] === start[best] && i < best) : start[i] > start[best] || (start[i] === start[best] && i > best);
+      const closer = dir === 1 ? start.get(i) < start.get(best) || (start.get(i) === start.get(best) && i < best) : start.get(i) > start.get(best) || (start.get(i) === start.get(best) && i > best);
       if (!closer) continue;
     }
     if (filter && !filter.matches(i)) continue;

@@ -3,8 +3,9 @@
  * aggregated in buckets of 2^base ns, 2^(base+2) ns, 2^(base+4) ns... up to the whole track (see
  * buckets.ts), and the first instant of each bucket. A zoomed-out window is answered from the
  * finest level no finer than its resolution, in work proportional to its width in pixels instead
- * of to the events in it. The finest level has at most a quarter as many buckets as the track has
- * events, so all levels together cost about a third of a bucket (36 bytes) an event.
+ * of to the events in it. The finest level has at most an eighth as many buckets as the track has
+ * events, so all levels together cost about a sixth of a bucket (28 bytes) an event; a window just
+ * finer than the finest level walks about 4 events a resolution unit of a track.
  *
  * Built on the first zoomed-out query of a track, extended as events are appended in start order,
  * rebuilt when an event changed in place or arrived out of order (the store counts those per
@@ -12,12 +13,13 @@
  */
 import { lowerBound } from '../../../../shared/search';
 import { Buckets, FirstInstants, lookOf } from './buckets';
+import type { TrackIndex } from './trackIndex';
 import { Flag, type TraceStore } from './traceStore';
 
 /** log2 of the size ratio of two consecutive levels. */
 export const LEVEL_STEP = 2;
 /** At most one bucket of the finest level for this many events. */
-const EVENTS_PER_BUCKET = 4;
+const EVENTS_PER_BUCKET = 8;
 
 /** The summary of one track. */
 export interface TrackSummary {
@@ -57,20 +59,20 @@ function bucketsAt(starts: Float64Array, slots: Uint16Array, level: number): num
 }
 
 /**
- * The finest level whose buckets are at most a quarter as many as the events. The track's starts
+ * The finest level whose buckets are at most an eighth as many as the events. The track's starts
  * and slots are gathered once in start order: the counting passes then read memory in order
  * instead of a cache miss an event (at 10 M events they were most of the summaries' build).
  */
-function baseLevel(store: TraceStore, ids: Uint32Array): number {
-  const start = store.start.view();
-  const lanes = store.lane.view();
+function baseLevel(store: TraceStore, ids: TrackIndex): number {
+  const start = store.start;
+  const lanes = store.lane;
   const flags = store.flags.view();
   const starts = new Float64Array(ids.length);
   const slots = new Uint16Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    starts[i] = start[id];
-    slots[i] = flags[id] & Flag.instant ? INSTANT_SLOT : lanes[id];
+    const id = ids.get(i);
+    starts[i] = start.get(id);
+    slots[i] = flags[id] & Flag.instant ? INSTANT_SLOT : lanes.get(id);
   }
   const target = Math.max(1, ids.length / EVENTS_PER_BUCKET);
   const spread = starts[starts.length - 1] - starts[0] + 1;
@@ -80,25 +82,25 @@ function baseLevel(store: TraceStore, ids: Uint32Array): number {
   return level;
 }
 
-function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary {
-  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
-  const lanes = store.lane.view();
+function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary {
+  const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
+  const lanes = store.lane;
   const flags = store.flags.view();
   const base = baseLevel(store, ids);
-  const top = cols.start[ids[ids.length - 1]];
+  const top = cols.start.get(ids.get(ids.length - 1));
   let levels = 1;
   while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
   const finest: Buckets[] = [];
   const firstInstants = new FirstInstants(2 ** base);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
+    const id = ids.get(i);
     if (flags[id] & Flag.instant) {
       firstInstants.add(cols.start, id);
       continue;
     }
-    const lane = lanes[id];
+    const lane = lanes.get(id);
     while (finest.length <= lane) finest.push(new Buckets(2 ** base));
-    finest[lane].add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[id]));
+    finest[lane].add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[id]));
   }
   const laneLevels = finest.map((b) => [b]);
   const instants = [firstInstants];
@@ -121,27 +123,27 @@ function build(store: TraceStore, track: number, ids: Uint32Array): TrackSummary
 }
 
 /** Add the events appended since the summary was made (they start no earlier than those in it). */
-function extend(store: TraceStore, s: TrackSummary, ids: Uint32Array): void {
-  const cols = { start: store.start.view(), ends: store.end, name: store.name.view(), style: store.style.view() };
-  const lanes = store.lane.view();
+function extend(store: TraceStore, s: TrackSummary, ids: TrackIndex): void {
+  const cols = { start: store.start, ends: store.end, name: store.name.view(), style: store.style.view() };
+  const lanes = store.lane;
   const flags = store.flags.view();
   const levels = s.instants.length;
   for (let i = s.upTo; i < ids.length; i++) {
-    const id = ids[i];
+    const id = ids.get(i);
     if (flags[id] & Flag.instant) {
       for (const b of s.instants) b.add(cols.start, id);
       continue;
     }
-    const lane = lanes[id];
+    const lane = lanes.get(id);
     while (s.lanes.length <= lane) s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
     const look = lookOf(cols.name[id], cols.style[id]);
-    for (const b of s.lanes[lane]) b.add(cols.start[id], cols.ends.get(id), 1, id, cols.ends.span(id), look);
+    for (const b of s.lanes[lane]) b.add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), look);
   }
   s.upTo = ids.length;
 }
 
 /** The summary of a track, up to date with its events (`ids`: the track's ids sorted by start). */
-export function summaryOf(store: TraceStore, track: number, ids: Uint32Array): TrackSummary | undefined {
+export function summaryOf(store: TraceStore, track: number, ids: TrackIndex): TrackSummary | undefined {
   if (!ids.length) return undefined;
   let all = cache.get(store);
   if (!all) cache.set(store, (all = []));

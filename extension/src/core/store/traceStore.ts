@@ -11,6 +11,9 @@ import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, sameJson, StringTable } from './columns';
 import { Flag } from './flags';
+import { StartColumn } from './startColumn';
+import { TrackIndex } from './trackIndex';
+import { ZeroColumn } from './zeroColumn';
 import { Tracks } from './tracks';
 
 export { Flag } from './flags';
@@ -54,11 +57,11 @@ export interface Gap {
 /** The columnar trace. */
 export class TraceStore {
   readonly tracks = new Tracks();
-  readonly start = new Column(Float64Array);
+  readonly start = new StartColumn();
   readonly end = new EndColumn(this.start);
   readonly track = new NarrowColumn();
   readonly style = new Column(Uint8Array);
-  readonly lane = new Column(Uint8Array);
+  readonly lane = new ZeroColumn();
   readonly kind = new Column(Uint8Array);
   readonly name = new NarrowColumn();
   readonly flags = new Column(Uint8Array);
@@ -71,7 +74,7 @@ export class TraceStore {
   readonly stackIds: bigint[] = [0n];
   private readonly stackIndex = new Map<bigint, number>([[0n, 0]]);
   /** Per track, event ids in arrival order, sorted by start on demand. */
-  private readonly perTrack: Column<Uint32Array>[] = [];
+  private readonly perTrack: TrackIndex[] = [];
   private readonly sortedUpTo: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
@@ -136,9 +139,9 @@ export class TraceStore {
     return i;
   }
 
-  private index(track: number): Column<Uint32Array> {
+  private index(track: number): TrackIndex {
     while (this.perTrack.length <= track) {
-      this.perTrack.push(new Column(Uint32Array, 256));
+      this.perTrack.push(new TrackIndex());
       this.sortedUpTo.push(0);
       this.maxSpan.push(0);
       this.edits.push(0);
@@ -246,16 +249,17 @@ export class TraceStore {
     return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
   }
 
-  /** Event ids of a track, sorted by start. */
-  sortedIds(track: number): Uint32Array {
+  /** Event ids of a track, sorted by start (do not keep it across adds). */
+  sortedIds(track: number): TrackIndex {
     const idx = this.index(track);
     if (this.sortedUpTo[track] < idx.length) {
-      const view = idx.view();
-      const start = this.start.view();
-      view.sort((a, b) => start[a] - start[b]);
+      const ids = idx.toArray();
+      const start = this.start;
+      ids.sort((a, b) => start.get(a) - start.get(b));
+      idx.assign(ids);
       this.sortedUpTo[track] = idx.length;
     }
-    return idx.view();
+    return idx;
   }
 
   /** Read one event back. */

@@ -44,7 +44,11 @@ class WindowNames {
   }
 }
 
-/** The reply's blocks as they are made, in arrays reused from window to window (a reply copies out what it holds). */
+/**
+ * The reply's blocks as they are made, track after track, in arrays reused from window to window;
+ * the reply copies them out once into one buffer, each track's arrays views of it (a reply of
+ * 30,000 blocks was 120 arrays allocated, 1 MiB, a request: collecting them made the slow ones).
+ */
 class BlockWriter {
   private times = new Float64Array(2048);
   private counts = new Uint32Array(1024);
@@ -63,10 +67,23 @@ class BlockWriter {
   private lane = 0;
   private res = 1;
 
-  /** Start the blocks of a track. */
-  begin(res: number): void {
+  /** Where each track's blocks begin, and the tracks, in the order made. */
+  private readonly tracks: number[] = [];
+  private readonly firsts: number[] = [];
+
+  /** Start a reply at `res` ns. */
+  reset(res: number): void {
     this.n = 0;
     this.res = res;
+    this.tracks.length = 0;
+    this.firsts.length = 0;
+  }
+
+  /** Start the blocks of a track. */
+  begin(track: number): void {
+    this.close();
+    this.tracks.push(track);
+    this.firsts.push(this.n);
   }
 
   /** Start the blocks of a lane. */
@@ -126,12 +143,22 @@ class BlockWriter {
     this.lanes = grown(this.lanes, (n) => new Uint8Array(n));
   }
 
-  /** The blocks of the track, copied out. */
-  finish(names: WindowNames, track: number): TrackSpans {
+  /** The blocks of every track that has some, copied out into one buffer. */
+  finish(names: WindowNames): TrackSpans[] {
     this.close();
     const n = this.n;
-    const styles = new Uint8Array(n);
-    const namesOut = new Uint32Array(n);
+    // 8-byte times first, then the 4-byte arrays, then the bytes: every view aligned
+    const buf = new ArrayBuffer(30 * n);
+    const times = new Float64Array(buf, 0, 2 * n);
+    const counts = new Uint32Array(buf, 16 * n, n);
+    const ids = new Uint32Array(buf, 20 * n, n);
+    const namesOut = new Uint32Array(buf, 24 * n, n);
+    const styles = new Uint8Array(buf, 28 * n, n);
+    const lanes = new Uint8Array(buf, 29 * n, n);
+    times.set(this.times.subarray(0, 2 * n));
+    counts.set(this.counts.subarray(0, n));
+    ids.set(this.ids.subarray(0, n));
+    lanes.set(this.lanes.subarray(0, n));
     // neighbouring blocks mostly have the same name: look it up once a run
     let lastName = -1;
     let lastIndex = 0;
@@ -145,9 +172,17 @@ class BlockWriter {
       }
       namesOut[i] = lastIndex;
     }
-    return {
-      track, times: this.times.slice(0, 2 * n), styles, counts: this.counts.slice(0, n), ids: this.ids.slice(0, n), lanes: this.lanes.slice(0, n), names: namesOut,
-    };
+    const out: TrackSpans[] = [];
+    for (let t = 0; t < this.tracks.length; t++) {
+      const a = this.firsts[t];
+      const b = t + 1 < this.firsts.length ? this.firsts[t + 1] : n;
+      if (a === b) continue;
+      out.push({
+        track: this.tracks[t], times: times.subarray(2 * a, 2 * b), styles: styles.subarray(a, b), counts: counts.subarray(a, b), ids: ids.subarray(a, b),
+        lanes: lanes.subarray(a, b), names: namesOut.subarray(a, b),
+      });
+    }
+    return out;
   }
 }
 
@@ -163,11 +198,11 @@ function walkBucketsOf(lane: number, res: number): Buckets {
 }
 
 /**
- * Blocks of a track's lanes: per lane, buckets [lo, hi) of `b` (of the resolution or finer),
- * aggregated to the resolution as they are read, those that end before `from` left out.
+ * Blocks of a track's lanes, into the writer: per lane, buckets [lo, hi) of `b` (of the resolution
+ * or finer), aggregated to the resolution as they are read, those that end before `from` left out.
  */
-function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets | undefined)[], from: number, res: number): TrackSpans {
-  writer.begin(res);
+function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from: number, res: number): void {
+  writer.begin(track);
   for (let lane = 0; lane < lanes.length; lane++) {
     const x = lanes[lane];
     if (!x) continue;
@@ -186,10 +221,11 @@ function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets 
       const s = b.minStart[i];
       const k = Math.floor(s / res);
       const id = b.longest[i];
-      const len = b.longestLen[i];
+      const len = b.longestLen(i);
       if (k === key) {
         if (s < cs) cs = s;
-        if (b.maxEnd[i] > ce) ce = b.maxEnd[i];
+        const e = b.maxEnd(i);
+        if (e > ce) ce = e;
         cc += b.count[i];
         if (longer(cid, clen, id, len)) {
           cid = id;
@@ -202,7 +238,7 @@ function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets 
       have = true;
       key = k;
       cs = s;
-      ce = b.maxEnd[i];
+      ce = b.maxEnd(i);
       cc = b.count[i];
       cid = id;
       clen = len;
@@ -210,7 +246,6 @@ function blocks(names: WindowNames, track: number, lanes: readonly (LaneBuckets 
     }
     if (have && ce >= from) writer.bucket(cs, ce, cc, cid, clen, clook);
   }
-  return writer.finish(names, track);
 }
 
 /** Buckets [lo, hi) of one lane. */
@@ -220,18 +255,19 @@ interface LaneBuckets {
   readonly hi: number;
 }
 
+/** A track's part of a window: its blocks into the writer, its instants returned. */
 function trackWindow(
-  store: TraceStore, names: WindowNames, track: number, from: number, to: number, res: number, filter: EventFilter | null, source: WindowSource,
-): { spans: TrackSpans; instants: TrackInstants } {
+  store: TraceStore, track: number, from: number, to: number, res: number, filter: EventFilter | null, source: WindowSource,
+): TrackInstants {
   const ids = store.sortedIds(track);
-  const start = store.start.view();
+  const start = store.start;
   const ends = store.end;
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
   const first = Math.floor((fromB - (store.maxSpan[track] ?? 0)) / res) * res;
-  const i0 = lowerBound(ids.length, (k) => start[ids[k]], first);
-  const i1 = partitionPoint(i0, ids.length, (k) => start[ids[k]] < toB);
+  const i0 = lowerBound(ids.length, (k) => start.get(ids.get(k)), first);
+  const i1 = partitionPoint(i0, ids.length, (k) => start.get(ids.get(k)) < toB);
   const log2 = Math.log2(res);
   const summarize = !filter && Number.isInteger(log2) && (source === 'summary' || (source === 'auto' && i1 - i0 > WALK_LIMIT + (2 * (toB - fromB)) / res));
   const summary = summarize ? summaryOf(store, track, ids) : undefined;
@@ -245,30 +281,28 @@ function trackWindow(
       acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart[i] < toB) };
     }
     const fi = summary.instants[level];
-    for (let i = lowerBound(fi.length, (k) => start[fi.ids[k]], fromB); i < fi.length && start[fi.ids[i]] < toB; i++) inst.add(start, fi.ids[i]);
+    for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
   } else {
     const flags = store.flags.view();
-    const lanes = store.lane.view();
+    const lanes = store.lane;
     const nameIds = store.name.view();
     const styles = store.style.view();
     const walked: Buckets[] = [];
     for (let i = i0; i < i1; i++) {
-      const id = ids[i];
+      const id = ids.get(i);
       if (filter && !filter.matches(id)) continue;
       if (flags[id] & Flag.instant) {
-        if (start[id] >= fromB) inst.add(start, id);
+        if (start.get(id) >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes[id]] ??= walkBucketsOf(lanes[id], res)).add(start[id], ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
+      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
   const style = store.style.view();
   const instIds = inst.ids.slice(0, inst.length);
-  return {
-    spans: blocks(names, track, acc, fromB, res),
-    instants: { track, times: Float64Array.from(instIds, (id) => start[id]), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds },
-  };
+  blocks(track, acc, fromB, res);
+  return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds };
 }
 
 /** Everything of [start, end) at `resolution` ns; with a filter, only what matches it. */
@@ -276,15 +310,15 @@ export function queryWindow(
   store: TraceStore, start: Ns, end: Ns, resolution: Ns, filter: EventFilter | null = null, source: WindowSource = 'auto',
 ): WindowData {
   const res = Math.max(1, resolution);
-  const spans: TrackSpans[] = [];
   const instants: TrackInstants[] = [];
   const names = new WindowNames(store);
+  writer.reset(res);
   for (let track = 0; track < store.tracks.size; track++) {
     if (filter?.tracks && !filter.tracks.has(track)) continue;
-    const w = trackWindow(store, names, track, start, end, res, filter, source);
-    if (w.spans.counts.length) spans.push(w.spans);
-    if (w.instants.ids.length) instants.push(w.instants);
+    const inst = trackWindow(store, track, start, end, res, filter, source);
+    if (inst.ids.length) instants.push(inst);
   }
+  const spans = writer.finish(names);
   let arrows: Arrow[] = store.arrows
     .filter((a) => a.toTime >= start && a.fromTime < end && (!filter || filter.matches(a.id)))
     .map((a) => ({ ...a, fromTime: ns(a.fromTime), toTime: ns(a.toTime) }));

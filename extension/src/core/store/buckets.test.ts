@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import { Rng } from '../../../../test/fuzz/rng';
+import { Buckets, longer } from './buckets';
+
+/** One bucket as plain numbers, aggregated naively. */
+interface Plain {
+  key: number;
+  minStart: number;
+  maxEnd: number;
+  count: number;
+  longest: number;
+  longestLen: number;
+  look: number;
+}
+
+/** A span's start and end: mostly small whole ns, some 4.3 s long or longer, fractional, or (the last ones) far from 0. */
+function randomSpan(r: Rng, t: number, last: boolean): { s: number; e: number } {
+  const pick = r.int(10);
+  if (pick === 0) return { s: t, e: t + 2 ** 32 - 2 + r.int(3) };
+  if (pick === 1) return { s: t, e: t + 2 ** 33 + r.int(1000) };
+  if (pick === 2) return { s: t + 0.25, e: t + 10.5 };
+  if (pick === 3 && last) return { s: 2 ** 52 + t, e: 2 ** 52 + t + 3 + r.int(5) };
+  return { s: t, e: t + r.int(5000) };
+}
+
+describe('summary buckets', () => {
+  it('read back every earliest start, latest end, count and longest span exactly, however long or fractional', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = new Rng(seed * 104729);
+      const size = 2 ** (4 + r.int(12));
+      const b = new Buckets(size, 4);
+      const plain: Plain[] = [];
+      let t = 0;
+      for (let id = 0; id < 3000; id++) {
+        t += r.int(size / 2);
+        const { s, e } = randomSpan(r, t, id >= 2900);
+        const key = Math.floor(s / size);
+        if (plain.length && key < plain[plain.length - 1].key) continue; // after one of the far starts, in the order of their buckets
+        const look = r.int(2 ** 32);
+        b.add(s, e, 1, id, e - s, look);
+        const last = plain[plain.length - 1];
+        if (last?.key === key) {
+          last.minStart = Math.min(last.minStart, s);
+          last.maxEnd = Math.max(last.maxEnd, e);
+          last.count++;
+          if (longer(last.longest, last.longestLen, id, e - s)) Object.assign(last, { longest: id, longestLen: e - s, look });
+        } else plain.push({ key, minStart: s, maxEnd: e, count: 1, longest: id, longestLen: e - s, look });
+      }
+      b.trim();
+      assert.equal(b.length, plain.length, `seed ${seed}: buckets`);
+      const coarser = new Buckets(size * 4);
+      for (let i = 0; i < b.length; i++) {
+        const p = plain[i];
+        const got = { minStart: b.minStart[i], maxEnd: b.maxEnd(i), count: b.count[i], longest: b.longest[i], longestLen: b.longestLen(i), look: b.look[i] };
+        assert.deepEqual(got, { minStart: p.minStart, maxEnd: p.maxEnd, count: p.count, longest: p.longest, longestLen: p.longestLen, look: p.look }, `seed ${seed}, bucket ${i}`);
+        coarser.addFrom(b, i);
+      }
+      // merged 4 to 1, the aggregates stay exact too
+      let total = 0;
+      for (let i = 0; i < coarser.length; i++) {
+        total += coarser.count[i];
+        const inIt = plain.filter((p) => Math.floor(p.minStart / (size * 4)) === Math.floor(coarser.minStart[i] / (size * 4)));
+        assert.equal(coarser.maxEnd(i), Math.max(...inIt.map((p) => p.maxEnd)), `seed ${seed}, coarser bucket ${i}: latest end`);
+        assert.equal(coarser.longestLen(i), Math.max(...inIt.map((p) => p.longestLen)), `seed ${seed}, coarser bucket ${i}: longest`);
+      }
+      assert.equal(total, plain.reduce((n, p) => n + p.count, 0), `seed ${seed}: counts`);
+    }
+  });
+});

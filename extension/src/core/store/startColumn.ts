@@ -1,0 +1,92 @@
+/**
+ * The events' starts in 4 bytes a row instead of 8: each chunk of 4096 rows keeps a base (its
+ * first row's start less 2^31 ns), and a row the low 32 bits of its start's whole ns from that
+ * base; the high bits, when some row needs them (rows arriving 2.1 s or more after their
+ * chunk's first: threads whose clocks drift apart, a long call reported at its end), in a byte a
+ * row made then (±9 minutes). A start that does not fit, or that the base and a whole offset do
+ * not give back exactly (a fraction of a ns of another kind), is kept aside by row with its value:
+ * nothing is lost.
+ */
+
+/** log2 of the rows that share a base. */
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** A base is this far below its chunk's first start, so that starts a little before it fit too. */
+const BELOW = 2 ** 31;
+const LOW = 2 ** 32;
+/** Marks a row whose start is kept aside (low bits all set, high bits 0). */
+const ASIDE = 0xffffffff;
+
+/** A column of start times, ns. */
+export class StartColumn {
+  // raw arrays, not Columns: Column.get reads arrays of every type, a slow load in the hot loops
+  private bases = new Float64Array(64);
+  private low = new Uint32Array(1024);
+  /** The high bits of each row's offset, signed; empty while every row's are 0. */
+  private high = new Int8Array(0);
+  private readonly aside = new Map<number, number>();
+  length = 0;
+
+  /** Append a start; returns its index. */
+  push(v: number): number {
+    const i = this.length;
+    if (i === this.low.length) this.low = resized(this.low, i * 2, i);
+    const c = i >>> CHUNK_BITS;
+    if ((i & CHUNK_MASK) === 0) {
+      if (c === this.bases.length) this.bases = resized(this.bases, c * 2, c);
+      this.bases[c] = Number.isFinite(v) ? v - BELOW : 0;
+    }
+    this.length = i + 1;
+    this.set(i, v);
+    return i;
+  }
+
+  /** The start of row `i`. */
+  get(i: number): number {
+    const lo = this.low[i];
+    // past the high array (every high part 0 so far): undefined, read as 0
+    const hi = this.high[i] | 0;
+    if (lo === ASIDE && hi === 0) return this.aside.get(i) ?? Number.NaN;
+    return this.bases[i >>> CHUNK_BITS] + (hi * LOW + lo);
+  }
+
+  set(i: number, v: number): void {
+    const base = this.bases[i >>> CHUNK_BITS];
+    const o = v - base;
+    const hi = Math.floor(o / LOW);
+    if (hi >= -128 && hi <= 127 && Number.isInteger(o) && base + o === v && !(hi === 0 && o === ASIDE)) {
+      this.low[i] = o - hi * LOW;
+      if (hi !== 0 || i < this.high.length) this.setHigh(i, hi);
+      if (this.aside.size) this.aside.delete(i);
+      return;
+    }
+    this.low[i] = ASIDE;
+    if (i < this.high.length) this.high[i] = 0;
+    this.aside.set(i, v);
+  }
+
+  /** Drop the spare capacity. */
+  trim(): void {
+    const chunks = Math.max(1, Math.ceil(this.length / (CHUNK_MASK + 1)));
+    if (this.bases.length > chunks) this.bases = resized(this.bases, chunks, chunks);
+    if (this.low.length > this.length) this.low = resized(this.low, Math.max(1, this.length), this.length);
+    if (this.high.length > this.length) this.high = resized(this.high, this.length, this.length);
+  }
+
+  /** Bytes a row (4, or 5 once some row needs high bits). */
+  get width(): number {
+    return this.high.length ? 5 : 4;
+  }
+
+  private setHigh(i: number, hi: number): void {
+    if (i >= this.high.length) this.high = resized(this.high, Math.max(1024, this.low.length), this.high.length);
+    this.high[i] = hi;
+  }
+}
+
+/** The first `keep` elements of `a` in a new array of `capacity`. */
+function resized<T extends Float64Array | Uint32Array | Int8Array>(a: T, capacity: number, keep: number): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a.subarray(0, keep));
+  return b;
+}
