@@ -56,6 +56,16 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
         }
       }),
     );
+    // the status bar's progress while the file is read (the timeline shows what is read so far)
+    inBackground('Open Trace', vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `I/O Lens: reading ${name}` }, (progress) => {
+      let shown = 0;
+      const off = session.onDidChange(() => {
+        const read = session.loading?.total ? Math.floor((100 * session.loading.bytes) / session.loading.total) : 0;
+        if (read > shown) progress.report({ increment: read - shown, message: `${read} %` });
+        shown = Math.max(shown, read);
+      });
+      return session.whenFinished().finally(off);
+    }));
     return new TraceDocument(uri, session);
   }
 
