@@ -3,7 +3,9 @@
  * open a trace file of a million events into the columnar store, its memory, and the time to
  * answer a window request at every zoom level from the whole trace to a few microseconds. Then
  * the file read as the editor reads it (TraceSession.load, progressively): when the first events
- * can be shown, and how long a window request waits for the host while the rest is read.
+ * can be shown, how long a window request waits for the host while the rest is read, the CPU of
+ * the read on the host's main thread and in all threads (the decoding worker's), and the main
+ * thread's event loop delay meanwhile.
  *
  * The file is written as a recording is saved (format 2); `--format 1` writes the stream itself,
  * as files were before, to compare.
@@ -14,9 +16,10 @@
  *
  *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--file F | --keep F]
  */
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ns } from '../protocol/messages';
@@ -64,6 +67,20 @@ function typedBytes(root: unknown): number {
   return n;
 }
 
+/** CPU time of this process's main thread (the extension host's thread), ms: /proc's utime + stime of the task. */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time of the whole process (every thread: workers, V8's helpers), ms. */
+function processCpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 function p95(xs: number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? 0;
 }
@@ -77,7 +94,14 @@ function median(xs: number[]): number {
  * Read `file` as the editor does (TraceSession.load) while asking for the whole trace's window every
  * 50 ms, as a timeline would: when do the first events show, how long does a request wait.
  */
-async function readProgressively(file: string): Promise<{ firstMs: number; doneMs: number; waitMax: number; waitP95: number; queryP95: number }> {
+async function readProgressively(file: string): Promise<{
+  firstMs: number; doneMs: number; waitMax: number; waitP95: number; queryP95: number;
+  mainCpuMs: number; cpuMs: number; delayMax: number; delayP99: number; delayMean: number;
+}> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const main0 = mainThreadCpuMs();
+  const cpu0 = processCpuMs();
   const t0 = performance.now();
   const s = TraceSession.load(file);
   let firstMs = -1;
@@ -102,11 +126,17 @@ async function readProgressively(file: string): Promise<{ firstMs: number; doneM
   const asking = ask();
   await s.whenFinished();
   const doneMs = performance.now() - t0;
+  const mainCpuMs = mainThreadCpuMs() - main0;
+  const cpuMs = processCpuMs() - cpu0;
+  delay.disable();
   done = true;
   await asking;
   off();
   await s.dispose();
-  return { firstMs, doneMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries) };
+  return {
+    firstMs, doneMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries),
+    mainCpuMs, cpuMs, delayMax: delay.max / 1e6, delayP99: delay.percentile(99) / 1e6, delayMean: delay.mean / 1e6,
+  };
 }
 
 async function main(): Promise<void> {
@@ -126,7 +156,9 @@ async function main(): Promise<void> {
   const before = await retained();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const openMain0 = mainThreadCpuMs();
   const session = await TraceSession.open(file);
+  const openMainMs = mainThreadCpuMs() - openMain0;
   const openMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const openCpuMs = (cpu.user + cpu.system) / 1000;
@@ -136,12 +168,13 @@ async function main(): Promise<void> {
   const lines: string[] = [
     `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${session.store.tracks.size} tracks`,
     `file (format ${format}): ${(fileBytes / 2 ** 20).toFixed(1)} MiB, ${(fileBytes / session.store.size).toFixed(2)} bytes an event, ${given ? `copied from ${given}` : 'written'} in ${writeMs.toFixed(0)} ms`,
-    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, the steadier figure on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC; ${((heapMb * 2 ** 20) / session.store.size).toFixed(1)} bytes an event)`,
+    `open: ${openMs.toFixed(0)} ms (${((session.store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpuMs.toFixed(0)} ms, ${openMainMs.toFixed(0)} ms of it on the main thread: the steadier figures on a shared machine), memory held by the store ${heapMb.toFixed(0)} MiB (JS heap + typed arrays, after a full GC; ${((heapMb * 2 ** 20) / session.store.size).toFixed(1)} bytes an event)`,
     `typed arrays of the store's columns and indexes: ${(typedBytes(session.store) / 2 ** 20).toFixed(0)} MiB (${(typedBytes(session.store) / session.store.size).toFixed(1)} bytes an event)`,
   ];
   if (progressive) {
     lines.push(
       `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms; meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`,
+      `  CPU of the read: ${progressive.mainCpuMs.toFixed(0)} ms on the host's main thread, ${progressive.cpuMs.toFixed(0)} ms in all threads; the main thread's event loop delay: max ${progressive.delayMax.toFixed(0)} ms, p99 ${progressive.delayP99.toFixed(0)} ms, mean ${progressive.delayMean.toFixed(1)} ms`,
     );
   }
   // the first zoomed-out window of each track builds its summary (summary.ts): its cost, apart
