@@ -363,7 +363,7 @@ export const PER_CONNECTION_WAITS = 2;
 
 /**
  * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else: it waits for
- * one connection (a thread per connection, as MariaDB's and Apache's worker threads, or a client
+ * one connection (a thread per connection, as MariaDB's connection threads, or a client
  * waiting for its server), a blocking wait with a timeout — no loop serving others that a call could
  * hold up. The socket's fd, or null.
  */
