@@ -321,6 +321,7 @@ export class TraceAnalyzer {
   }
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    if (e.name === 'accept' || e.name === 'accept4') t.accepts++;
     if (nonblockingCall(e)) {
       // most calls of a loop: their kind and fd table entry do not matter
       const fd = e.args.fd;
@@ -441,6 +442,7 @@ export class TraceAnalyzer {
     this.touch(t, d.since ?? d.ts, d.ts);
     const kind = blockKind(d.call, d.fdType);
     const eagain = d.errnos.EAGAIN ?? 0;
+    if (d.call === 'accept' || d.call === 'accept4') t.accepts += d.count;
     if (inherentlyBlocking(kind) && !d.nonblocking) {
       if (kind === 'sleep') {
         t.sleeps.count += d.count;

@@ -104,6 +104,18 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
+  it('a thread that polls one listening socket and accepts serves every client in turn: a loop its fsync blocks', () => {
+    const b = base();
+    for (let i = 0; i < 30; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, fds: [[7, 1, 1]] });
+      b.call('accept4', { ts: i * 10 * MS + 2.1 * MS, dur: 5 * US, ret: 9, fd: 7, nonblocking: true });
+      b.call('fdatasync', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
+  });
+
   it('a poll of a socket and an eventfd is a loop: the fsync in its turn blocks it', () => {
     const b = base();
     for (let i = 0; i < 30; i++) {

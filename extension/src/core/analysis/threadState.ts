@@ -169,6 +169,8 @@ export class ThreadState {
   oneSocketPolls = 0;
   /** The socket the last of them watched. */
   oneSocketFd = -1;
+  /** accept/accept4 calls, sent or counted: a thread that accepts serves a listening socket. */
+  accepts = 0;
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
@@ -362,13 +364,14 @@ export class ThreadTable {
 export const PER_CONNECTION_WAITS = 2;
 
 /**
- * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else: it waits for
- * one connection (a thread per connection, as MariaDB's connection threads, or a client
- * waiting for its server), a blocking wait with a timeout — no loop serving others that a call could
- * hold up. The socket's fd, or null.
+ * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else, and that
+ * accepts no connection: it waits for one connection (a thread per connection, as MariaDB's
+ * connection threads, or a client waiting for its server), a blocking wait with a timeout — no loop
+ * serving others that a call could hold up. (A thread that polls one listening socket and accepts
+ * serves every client in turn: a loop.) The socket's fd, or null.
  */
 export function perConnection(t: ThreadState): number | null {
-  return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits ? t.oneSocketFd : null;
+  return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits && t.accepts === 0 ? t.oneSocketFd : null;
 }
 
 /** The waits reported at least this many times one socket ready, and never another: the loop serves one connection. */
