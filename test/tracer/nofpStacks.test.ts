@@ -41,6 +41,17 @@ function polls(rec: Recording, mark: string): JsonEvent[] {
   return rec.events.filter((e) => e.kind === 'syscall' && e.name === 'poll' && e.stack.some((f) => f.file === sourcePath('nofp_stack') && f.line === line));
 }
 
+/** The recording ended well, with one deep poll per iteration, each stack complete and its own frames `chain`. */
+function assertDeepPolls(rec: Recording, iterations: number, chain: string[]): void {
+  assert.equal(rec.code, 0, rec.stderr);
+  const deep = polls(rec, 'nofp-poll');
+  assert.equal(deep.length, iterations, 'one deep poll per iteration');
+  for (const e of deep) {
+    assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
+    assert.deepEqual(ownFrames(e.stack), chain, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
+  }
+}
+
 for (const backend of BACKENDS) describe(`stacks without frame pointers (${backend})`, function () {
   let rec: Recording | undefined;
   before(function () {
@@ -108,24 +119,12 @@ for (const backend of BACKENDS) describe(`stacks without frame pointers (${backe
 
   it("completes, with the default window, a stack whose callers lie beyond 16 KiB under hundreds of stack words (fio's)", async () => {
     rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '2', '--big'], [], 30000, backend);
-    assert.equal(rec.code, 0, rec.stderr);
-    const deep = polls(rec, 'nofp-poll');
-    assert.equal(deep.length, 2, 'one deep poll per iteration');
-    for (const e of deep) {
-      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
-      assert.deepEqual(ownFrames(e.stack), BIG_POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
-    }
+    assertDeepPolls(rec, 2, BIG_POLL_CHAIN);
   });
 
   it('completes a stack across stack pages never touched (a caller\'s unwritten buffer: absent pages)', async () => {
     rec = await recordLaunch([fixture('nofp_stack'), '--iterations', '3', '--untouched'], [], 30000, backend);
-    assert.equal(rec.code, 0, rec.stderr);
-    const deep = polls(rec, 'nofp-poll');
-    assert.equal(deep.length, 3, 'one deep poll per iteration');
-    for (const e of deep) {
-      assert.equal(e.stack_end, 'complete', `${e.stack_end}: ${e.stack_end_detail} (${e.stack.map((f) => f.function).join(' ')})`);
-      assert.deepEqual(ownFrames(e.stack), GAP_POLL_CHAIN, JSON.stringify(e.stack.map((f) => `${f.function}:${f.line}`)));
-    }
+    assertDeepPolls(rec, 3, GAP_POLL_CHAIN);
   });
 
   it('says why when the snapshot window is too small to complete the stack', async () => {
