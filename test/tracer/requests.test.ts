@@ -130,7 +130,11 @@ for (const backend of BACKENDS) describe(`AIO requests (${backend})`, function (
       const d = depthLine(await report(rec), 'io_getevents reaped them');
       assert.equal(d.max, depth);
       assert.equal(d.p99, depth);
-      assert.equal(d.p50, depth, 'the queue is full most of the time');
+      // Under ptrace each reap→resubmit gap holds the tracer's stops at io_getevents' exit and
+      // io_submit's entry, when the stopped program really has nothing in flight; on a loaded machine
+      // those stops last as long as the device's reads (36 % of the time here at load 3), so the
+      // median depth is the machine's, not the program's. eBPF adds no such gap.
+      if (backend === 'ebpf') assert.equal(d.p50, depth, 'the queue is full most of the time');
     });
   }
 });
