@@ -67,6 +67,11 @@ export class TraceAnalyzer {
   private readonly epoll = new Map<string, Map<number, string>>();
   /** io_uring rings (hex address) -> the thread that last entered them. */
   private readonly ringOwner = new Map<string, number>();
+  /**
+   * io_uring rings by `pid:fd` -> the thread whose io_uring_setup made them: the owner of a SQPOLL
+   * ring whose program never enters it (it reads completions from the ring itself, as fio does).
+   */
+  private readonly ringCreator = new Map<string, number>();
   private readonly sqRequests = new Map<number, number>();
   private readonly unsubscribe: () => void;
   private events = 0;
@@ -151,7 +156,8 @@ export class TraceAnalyzer {
         this.sqpoll.request(e);
         const ring = '0x' + e.ring.toString(16);
         if (e.sqThread) {
-          const owner = this.ringOwner.get(ring);
+          const fd = e.args.ring_fd;
+          const owner = this.ringOwner.get(ring) ?? (typeof fd === 'number' ? this.ringCreator.get(`${e.pid}:${fd}`) : undefined);
           if (owner !== undefined) this.sqRequests.set(owner, (this.sqRequests.get(owner) ?? 0) + 1);
         } else {
           this.threads.get(e.pid, e.tid).uring.requests++;
@@ -392,6 +398,9 @@ export class TraceAnalyzer {
           const sig = Number(e.args.arg);
           if (sig > 0) this.setsig.set(e.pid, new Set([...(this.setsig.get(e.pid) ?? []), sig]));
         }
+        break;
+      case 'io_uring_setup':
+        if (e.ret >= 0) this.ringCreator.set(`${e.pid}:${e.ret}`, e.tid);
         break;
       case 'epoll_ctl': {
         if (e.ret < 0 || typeof e.args.epfd !== 'number' || typeof e.args.fd !== 'number') break;

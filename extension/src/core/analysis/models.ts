@@ -16,7 +16,7 @@ export interface ModelInputs {
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
   /** Deepest in-flight depth of the Linux AIO contexts a thread submitted to. */
   aioDepth(tid: number): number;
-  /** io_uring requests the SQPOLL thread submitted for rings this thread entered. */
+  /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
   sqpollRequests(tid: number): number;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
@@ -84,7 +84,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${depth ? `, up to ${depth} in flight` : ''}${how}` };
   }
   if (uring) {
-    const enters = t.uring.enters ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)` : '';
+    const enters = t.uring.enters
+      ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)`
+      : sq ? ', no io_uring_enter: it fills the ring and reads its completions without a system call' : '';
     return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
   }
   const bySignals = signalDriven(t, ioSignals);
