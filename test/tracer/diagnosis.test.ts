@@ -194,6 +194,24 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
     assert.match(report.processes[0].verdict, /^epoll loop on 1 thread; .* on 4 pool threads — pseudo-async$/);
   });
 
+  it("posix-aio: queue_depth --posix (glibc's aio_read) runs on a helper thread, one request at a time; native AIO does not raise it", async () => {
+    rec = await record(['queue_depth', '--posix', '--depth', '8', '--iterations', '400']);
+    const report = await reportOf(rec);
+    const f = report.findings.find((x) => x.rule === 'posix-aio');
+    assert.ok(f, `no posix-aio finding; found ${JSON.stringify(report.findings.map((x) => x.rule))} in ${whatWasSeen(report)}`);
+    assert.match(f.title, /^queue_depth \d+'s POSIX AIO ran as 400 blocking calls on 1 glibc helper thread, one request at a time per file/);
+    assert.match(f.detail, /pread64 ×400/);
+    assert.equal(f.event_count, 400);
+    assert.equal(f.where, null, 'aio_read queues in user space: no line of the program is on the helper\'s stacks');
+    const helper = report.threads.find((t) => t.model === 'pool-worker');
+    assert.match(helper?.evidence ?? '', /^glibc's POSIX AIO helper for queue_depth \d+\/\d+: .*pread64 400 times/, whatWasSeen(report));
+    assert.match(report.processes[0].verdict, /^POSIX AIO \(glibc\): file I\/O on 1 pool thread — pseudo-async/);
+    cleanup(rec);
+    rec = await record(['queue_depth', '--depth', '8', '--iterations', '400']);
+    const twin = await reportOf(rec);
+    assert.deepEqual(twin.findings.filter((x) => x.rule === 'posix-aio').map((x) => x.title), [], 'native AIO is no POSIX AIO');
+  });
+
   it('--fail-on high exits 3 when a high finding exists, 0 otherwise', async () => {
     rec = await record(['epoll_stall', '--iterations', '20']);
     const bad = await run(process.execPath, [CLI, 'report', '--fail-on', 'high', rec.traceFile]);

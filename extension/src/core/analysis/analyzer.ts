@@ -15,6 +15,7 @@ import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
+import { posixAioFindings, posixAioHelper } from './posixAio';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -72,6 +73,8 @@ export class TraceAnalyzer {
    * ring whose program never enters it (it reads completions from the ring itself, as fio does).
    */
   private readonly ringCreator = new Map<string, number>();
+  /** Threads -> the thread that started them (thread start events). */
+  private readonly creators = new Map<number, number>();
   private readonly sqRequests = new Map<number, number>();
   private readonly unsubscribe: () => void;
   private events = 0;
@@ -173,6 +176,7 @@ export class TraceAnalyzer {
         break;
       case 'thread':
       case 'process':
+        if (e.kind === 'thread' && e.name === 'start' && typeof e.args.parent_tid === 'number') this.creators.set(e.tid, e.args.parent_tid);
         if (e.name === 'exit') {
           this.threads.get(e.pid, e.tid).exited = true;
           if (e.kind === 'process') for (const t of this.threads.all()) if (t.pid === e.pid) t.exited = true;
@@ -357,6 +361,7 @@ export class TraceAnalyzer {
       t.sleeps.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
+      t.blockedTop.add(id, e.dur);
       if (e.stackId && e.stackId !== t.lastBlockingSite && t.blockingSites.size < 64) {
         t.blockingSites.add(e.stackId);
         t.lastBlockingSite = e.stackId;
@@ -470,8 +475,10 @@ export class TraceAnalyzer {
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
 
-  private inputs(): ModelInputs {
+  private inputs(posixAio: ReadonlySet<number>): ModelInputs {
     return {
+      posixAioHelper: (tid) => posixAio.has(tid),
+      creator: (tid) => this.creators.get(tid) ?? null,
       epollFds: (pid, epfd) => {
         const regs = this.epoll.get(`${pid}:${epfd}`);
         if (!regs) return undefined;
@@ -496,7 +503,8 @@ export class TraceAnalyzer {
    */
   result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
-    const inputs = this.inputs();
+    const posixAio = new Set(ctx.threads.all().filter((t) => posixAioHelper(t, sites.posixAio)).map((t) => t.tid));
+    const inputs = this.inputs(posixAio);
     // a Go program's threads are its runtime's: they wait in the netpoller, and a goroutine's
     // blocking call parks only that goroutine — no loop of the program's own to block or spin
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
@@ -522,6 +530,7 @@ export class TraceAnalyzer {
       ...this.lost.findings(ctx, this.events),
       ...this.timeouts.findings(ctx),
       ...this.herd.findings(ctx, sites),
+      ...posixAioFindings(ctx, threads, posixAio),
     ].filter((f) => !(goPids.has(f.pid) && GO_RUNTIME_RULES.has(f.rule))).sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,

@@ -18,6 +18,10 @@ export interface ModelInputs {
   aioDepth(tid: number): number;
   /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
   sqpollRequests(tid: number): number;
+  /** The thread is glibc's POSIX AIO helper (posixAio.ts). */
+  posixAioHelper(tid: number): boolean;
+  /** The thread that started a thread, when the trace saw it start. */
+  creator(tid: number): number | null;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
 }
@@ -173,6 +177,15 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     let worksFor: number | null = null;
+    // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
+    if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
+      worksFor = inputs.creator(t.tid) ?? t.pid;
+      const name = ctx.threadName(t.pid, worksFor);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
+        evidence: `glibc's POSIX AIO helper for ${name ? `${name} ` : ''}${t.pid}/${worksFor}: runs its aio_read/aio_write requests as blocking calls, a file's one at a time: ${blockedSummary(t)}`,
+      };
+    }
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
     // a thread that waits for its one connection serves that peer, not another thread
     if ((m.model === 'blocking' && perConnection(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
@@ -228,7 +241,8 @@ export function processVerdicts(
         case 'blocking': {
           const what = new Map<string, number>();
           for (const t of ts) what.set(blockedWhat(t), (what.get(blockedWhat(t)) ?? 0) + 1);
-          return [...what].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+          const text = [...what].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+          return m === 'pool-worker' && ts.some((t) => inputs.posixAioHelper(t.tid)) ? `POSIX AIO (glibc): ${text}` : text;
         }
         default:
           return '';

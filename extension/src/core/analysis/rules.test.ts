@@ -520,6 +520,41 @@ describe('findings on synthetic traces', () => {
     });
   });
 
+  describe('posix-aio', () => {
+    /** A program whose thread PID+1, started by PID, does 30 file reads at `site`: glibc's helper, or a worker of its own. */
+    function aioTrace(glibc: boolean): StreamBuilder {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'reader', filename: '/work/app/reader', flags: 2, ts: b.at(0) });
+      b.task({ event: 2, tid: PID + 1, ptid: PID, comm: 'reader', ts: b.at(10 * US) });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/db/data' });
+      b.symbols(4n, glibc
+        ? [['__libc_pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['handle_fildes_io', 'rt/aio_misc.c', 542], ['start_thread', 'nptl/pthread_create.c', 442]]
+        : [['__libc_pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['read_block', SRC, 77], ['start_thread', 'nptl/pthread_create.c', 442]]);
+      for (let i = 0; i < 30; i++) b.call('pread64', { tid: PID + 1, ts: 1 * MS + i * 3 * MS, dur: 2 * MS, ret: 4096, fd: 6, stackId: 4n, args: [6n, 0x7f0000n, 4096n, BigInt(i * 4096), 0n, 0n] });
+      return b;
+    }
+
+    it("names glibc's helper thread: its requests ran one at a time as blocking calls, pseudo-async", () => {
+      const a = analyze(aioTrace(true));
+      const [f] = a.of('posix-aio');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /reader 100's POSIX AIO ran as 30 blocking calls on 1 glibc helper thread, one request at a time per file \(60\.0 ms\)/);
+      assert.match(f.detail, /pread64 ×30; threads 100\/101/);
+      assert.equal(f.impactNs, 30 * 2 * MS);
+      assert.equal(f.events.length, 30);
+      assert.equal(f.where, null, 'no line of the program: the requests are queued in user space');
+      assert.equal(a.model(PID + 1), 'pool-worker');
+      assert.equal(a.result.threads.find((t) => t.tid === PID + 1)?.worksFor, PID);
+      assert.match(a.result.processes[0].verdict, /^POSIX AIO \(glibc\): file I\/O on 1 pool thread — pseudo-async/);
+    });
+
+    it('stays quiet on a thread of the program that reads for itself', () => {
+      const a = analyze(aioTrace(false));
+      assert.deepEqual(a.of('posix-aio'), []);
+      assert.notEqual(a.model(PID + 1), 'pool-worker');
+    });
+  });
+
   describe('uio-missed-irq', () => {
     function uioTrace(jumps: boolean): StreamBuilder {
       const b = loopTrace();

@@ -5,6 +5,8 @@
  */
 import type { SyscallEvent } from '../model/events';
 import { callFacts, type CallFacts } from './callFacts';
+import { TopEvents } from './context';
+import { EVENT_IDS_KEPT } from './types';
 import type { BlockKind } from './classify';
 import type { PoolBusy } from './rules/poolSaturated';
 import type { Run } from './rules/runs';
@@ -187,6 +189,8 @@ export class ThreadState {
   readonly blockedAll = tally();
   /** Blocking calls by call name (read, fsync...), for the evidence sentence. */
   readonly blockedCalls = new Map<string, Tally>();
+  /** The longest of those calls seen as events (their ids), for a finding about the thread's blocking calls. */
+  readonly blockedTop = new TopEvents(EVENT_IDS_KEPT);
   private lastKind: BlockKind | null = null;
   private lastBlocked: Tally | null = null;
   private lastCall: string | null = null;
