@@ -217,7 +217,11 @@ export function processVerdicts(
   ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
 ): ProcessVerdict[] {
   const byPid = new Map<number, ThreadVerdict[]>();
-  for (const t of threads) byPid.set(t.pid, [...(byPid.get(t.pid) ?? []), t]);
+  for (const t of threads) {
+    const list = byPid.get(t.pid);
+    if (list) list.push(t);
+    else byPid.set(t.pid, [t]);
+  }
   const out: ProcessVerdict[] = [];
   for (const [pid, list] of byPid) {
     const models: Partial<Record<ThreadModel, number>> = {};
@@ -225,7 +229,8 @@ export function processVerdicts(
     const states = list.map((t) => ctx.threads.get(t.pid, t.tid));
     // blocking threads that each wait for one connection are named as such, apart from the others
     const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
-    const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !connected.includes(t));
+    const isConnected = new Set(connected);
+    const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
       switch (m) {

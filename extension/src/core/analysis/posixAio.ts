@@ -48,7 +48,9 @@ export function posixAioFindings(ctx: AnalysisContext, threads: readonly ThreadV
   for (const v of threads) {
     if (!helpers.has(v.tid)) continue;
     const t = ctx.threads.get(v.pid, v.tid);
-    byPid.set(v.pid, [...(byPid.get(v.pid) ?? []), t]);
+    const list = byPid.get(v.pid);
+    if (list) list.push(t);
+    else byPid.set(v.pid, [t]);
   }
   const span = ctx.span.last - ctx.span.first;
   const out: RawFinding[] = [];
