@@ -16,6 +16,7 @@ import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type Blocking
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
+import { mergeSiblingFindings } from './siblings';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -517,7 +518,7 @@ export class TraceAnalyzer {
     const sync = this.aioSync.syncContexts(ctx, ptrace);
     // the threads that serve an event loop (not one waiting for its one connection in poll)
     const loopTids = new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid));
-    const findings: RawFinding[] = [
+    const ranked: RawFinding[] = [
       ...this.loopBlocked.findings(ctx, loopTids, sites.key),
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
@@ -532,6 +533,8 @@ export class TraceAnalyzer {
       ...this.herd.findings(ctx, sites),
       ...posixAioFindings(ctx, threads, posixAio),
     ].filter((f) => !(goPids.has(f.pid) && GO_RUNTIME_RULES.has(f.rule))).sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
+    // a process per client or per worker repeats one cause at one line: one finding for the program
+    const findings = mergeSiblingFindings(ranked, sites.key, (pid) => this.source.processes.find(pid)?.exe || null);
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,
       count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,
