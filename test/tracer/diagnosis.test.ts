@@ -84,6 +84,16 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    // a blocking library's own wait (getaddrinfo's poll) inside the loop's turn; the first comes before
+    // 8 epoll waits have told the loop's wait, the other 7 are the finding
+    rule: 'loop-blocked', backends: BACKENDS, source: 'epoll_stall', marks: ['stall-poll'],
+    command: ['epoll_stall', '--iterations', '40', '--poll'], twin: ['epoll_stall', '--iterations', '40', '--nonblocking'],
+    check: (f) => {
+      assert.match(f.title, /^poll\(\) blocked the event loop of epoll_stall \d+\/\d+ 7 times/);
+      assert.match(f.detail, /a wait of its own inside the turn/);
+    },
+  },
+  {
     rule: 'busy-poll', backends: BACKENDS, source: 'wait_patterns', marks: ['pattern-wait'],
     command: ['wait_patterns', '--iterations', '100', '--spin'], twin: ['wait_patterns', '--iterations', '100'],
     check: (f) => assert.ok(f.event_count >= 100, `${f.event_count} empty polls`),

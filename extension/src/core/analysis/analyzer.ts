@@ -32,7 +32,7 @@ import { SqpollWakeupsRule } from './rules/sqpollWakeups';
 import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
 import { SiteTable } from './sites';
-import { ThreadTable, type ThreadState } from './threadState';
+import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
@@ -236,6 +236,10 @@ export class TraceAnalyzer {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
+      if (nestedWait(e.name, t)) {
+        this.innerWait(e, id, t, timeout);
+        return;
+      }
       t.addMux(e.name, e.dur);
       const epfd = e.args.epfd;
       if (typeof epfd === 'number') {
@@ -297,6 +301,19 @@ export class TraceAnalyzer {
   /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
   chainOf(id: number): readonly ChainHop[] | undefined {
     return this.chainsById.get(id);
+  }
+
+  /**
+   * A select or poll of a thread whose loop waits in epoll: no turn of the loop ends there, it is a
+   * blocking call's own wait inside the turn (getaddrinfo's poll of its DNS socket, a synchronous
+   * client library's). One that waited blocks the loop as any blocking call does.
+   */
+  private innerWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
+    t.nestedWaits++;
+    if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
+    this.chains.call(e, id, t);
+    this.keepChain(e, id, t);
+    this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
   /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */

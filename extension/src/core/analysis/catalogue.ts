@@ -96,6 +96,8 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
       return `do the file I/O off the loop thread (a thread pool, io_uring, or O_DIRECT with Linux AIO): regular files are always "ready" to epoll, so ${call} blocks the loop for the whole I/O`;
     case 'sleep':
       return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';
+    case 'wait':
+      return `the ${call} is a blocking call's own wait (getaddrinfo, a synchronous client library): use its asynchronous API (getaddrinfo_a or c-ares, the library's non-blocking mode with its fd in the loop) or run it off the loop thread`;
     case 'pipe':
     case 'socket':
     case 'device':

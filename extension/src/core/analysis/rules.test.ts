@@ -195,6 +195,45 @@ describe('findings on synthetic traces', () => {
     });
   });
 
+  describe('loop-blocked by a wait of its own (getaddrinfo\'s poll inside an epoll loop)', () => {
+    /** An epoll loop; every 5th turn makes a poll of a socket of `pollMs` (timeout `timeoutMs`); `pollLoop`: the loop itself waits in poll. */
+    function nestedTrace(pollMs: number, timeoutMs = 5000, pollLoop = false): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(5n, [['__poll', 'sysdeps/unix/sysv/linux/poll.c', 29], ['send_dg', 'resolv/res_send.c', 1106], ['getaddrinfo', 'sysdeps/posix/getaddrinfo.c', 2288], ['resolve_peer', SRC, 212]]);
+      let t = 1 * MS;
+      for (let i = 0; i < 40; i++) {
+        if (pollLoop) b.poll({ ts: t, dur: 2 * MS, stackId: 1n, fds: [[7, 1, 1]] });
+        else b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        if (i % 5 === 4) {
+          b.poll({ ts: t, dur: pollMs * MS, timeoutMs, stackId: 5n, fds: [[9, 1, 1]] });
+          t += pollMs * MS + 10 * US;
+        }
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      return b;
+    }
+
+    it('names the poll that blocked the loop, at the line that called the library', () => {
+      const a = analyze(nestedTrace(30));
+      const [f] = a.of('loop-blocked');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.title)));
+      assert.match(f.title, /^poll\(\) blocked the event loop of server 100\/100 7 times, 210\.0 ms in total/);
+      assert.match(f.detail, /a wait of its own inside the turn, as a blocking library call makes \(a DNS lookup with getaddrinfo/);
+      assert.match(f.suggestion, /getaddrinfo_a or c-ares/);
+      assert.equal(f.where?.line, 212);
+      assert.equal(a.model(PID), 'multiplexing');
+      // 41 waits, and the first poll (after 5 epoll waits, before the 8 that tell the loop's wait) ends a turn too
+      assert.equal(a.result.loops[0]?.turns, 41, 'the other polls end no turn of the loop');
+    });
+
+    it('stays quiet on a poll that did not wait (timeout 0, or returned at once), and on a loop that waits in poll', () => {
+      assert.deepEqual(analyze(nestedTrace(30, 0)).of('loop-blocked'), []);
+      assert.deepEqual(analyze(nestedTrace(0.01)).of('loop-blocked'), []);
+      assert.deepEqual(analyze(nestedTrace(30, 5000, true)).of('loop-blocked'), []);
+    });
+  });
+
   describe('busy-poll', () => {
     it('finds zero-timeout waits that return nothing, back to back', () => {
       const b = loopTrace();

@@ -153,6 +153,10 @@ export class ThreadState {
   /** select/poll/epoll waits, by call name. */
   readonly mux = new Map<string, Tally>();
   muxWaits = 0;
+  /** Of the waits, those in epoll_wait, epoll_pwait, epoll_pwait2. */
+  epollWaits = 0;
+  /** Selects and polls made inside the turns of a loop that waits in epoll (nestedWait). */
+  nestedWaits = 0;
   muxNs = 0;
   /** epoll fds waited on; the last one added (a loop waits on one again and again). */
   readonly epfds = new Set<number>();
@@ -292,6 +296,7 @@ export class ThreadState {
     t.ns += ns;
     this.muxWaits++;
     this.muxNs += ns;
+    if (call.charCodeAt(0) === E) this.epollWaits++;
   }
 
   /** Remember a finished call for chains, in the next slot (reused). */
@@ -385,3 +390,18 @@ export const ONE_CONNECTION_WAITS = 20;
 export function oneConnection(t: ThreadState): number | null {
   return t.readySockets.length === 1 && t.readySocketWaits >= ONE_CONNECTION_WAITS ? t.readySockets[0] : null;
 }
+
+/** Epoll waits a loop makes before a select or poll of its thread counts as nested in its turns. */
+const NESTED_AFTER_EPOLL_WAITS = 8;
+
+/**
+ * A select or poll made by a thread whose loop waits in epoll (at least 8 epoll waits so far, and 4
+ * for each other select/poll it made as a loop's wait): a blocking call's own wait, not the loop's.
+ */
+export function nestedWait(call: string, t: ThreadState): boolean {
+  if (call.charCodeAt(0) === E) return false; // the loop's own wait (most calls: decided on one character)
+  return t.epollWaits >= NESTED_AFTER_EPOLL_WAITS && t.epollWaits >= 4 * (t.muxWaits - t.epollWaits);
+}
+
+/** The first character of the epoll waits' names (no other select/poll wait starts with it). */
+const E = 'e'.charCodeAt(0);
