@@ -157,6 +157,8 @@ export class ThreadState {
   epollWaits = 0;
   /** Selects and polls made inside the turns of a loop that waits in epoll (nestedWait). */
   nestedWaits = 0;
+  /** Selects and polls since the thread's last epoll wait. */
+  sinceEpoll = 0;
   muxNs = 0;
   /** epoll fds waited on; the last one added (a loop waits on one again and again). */
   readonly epfds = new Set<number>();
@@ -296,7 +298,10 @@ export class ThreadState {
     t.ns += ns;
     this.muxWaits++;
     this.muxNs += ns;
-    if (call.charCodeAt(0) === E) this.epollWaits++;
+    if (call.charCodeAt(0) === E) {
+      this.epollWaits++;
+      this.sinceEpoll = 0;
+    }
   }
 
   /** Remember a finished call for chains, in the next slot (reused). */
@@ -393,14 +398,21 @@ export function oneConnection(t: ThreadState): number | null {
 
 /** Epoll waits a loop makes before a select or poll of its thread counts as nested in its turns. */
 const NESTED_AFTER_EPOLL_WAITS = 8;
+/**
+ * Selects or polls in a row, with no epoll wait between, after which the thread is taken to loop
+ * on them now (a resolver makes two or three per lookup, a synchronous client one per reply).
+ */
+const NESTED_RUN_MAX = 64;
 
 /**
- * A select or poll made by a thread whose loop waits in epoll (at least 8 epoll waits so far, and 4
- * for each other select/poll it made as a loop's wait): a blocking call's own wait, not the loop's.
+ * A select or poll made by a thread whose loop waits in epoll (8 epoll waits so far, and the last
+ * of them fewer than 64 selects or polls ago): a blocking call's own wait, not the loop's. Counts it.
  */
 export function nestedWait(call: string, t: ThreadState): boolean {
   if (call.charCodeAt(0) === E) return false; // the loop's own wait (most calls: decided on one character)
-  return t.epollWaits >= NESTED_AFTER_EPOLL_WAITS && t.epollWaits >= 4 * (t.muxWaits - t.epollWaits);
+  if (t.epollWaits < NESTED_AFTER_EPOLL_WAITS || t.sinceEpoll >= NESTED_RUN_MAX) return false;
+  t.sinceEpoll++;
+  return true;
 }
 
 /** The first character of the epoll waits' names (no other select/poll wait starts with it). */
