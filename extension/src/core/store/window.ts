@@ -283,26 +283,29 @@ function trackWindow(
     const fi = summary.instants[level];
     for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
   } else {
-    const flags = store.flags.view();
+    const rows = store.traits.rows();
+    const flags = store.traits.flagsOf();
     const lanes = store.lane;
     const nameIds = store.name.view();
-    const styles = store.style.view();
+    const styles = store.traits.styleOf();
     const walked: Buckets[] = [];
     for (let i = i0; i < i1; i++) {
       const id = ids.get(i);
       if (filter && !filter.matches(id)) continue;
-      if (flags[id] & Flag.instant) {
+      const row = rows[id];
+      if (flags[row] & Flag.instant) {
         if (start.get(id) >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
+      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[row]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
-  const style = store.style.view();
+  const rows = store.traits.rows();
+  const style = store.traits.styleOf();
   const instIds = inst.ids.slice(0, inst.length);
   blocks(track, acc, fromB, res);
-  return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds };
+  return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[rows[id]]), ids: instIds };
 }
 
 /** Everything of [start, end) at `resolution` ns; with a filter, only what matches it. */
