@@ -165,5 +165,5 @@ export function levelFor(s: TrackSummary, log2Res: number): number {
 
 /** The first bucket of `b` whose earliest start is not before `t`. */
 export function firstBucketFrom(b: Buckets, t: number): number {
-  return lowerBound(b.length, (i) => b.minStart[i], t);
+  return lowerBound(b.length, (i) => b.minStart(i), t);
 }

@@ -218,7 +218,7 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
     let clen = 0;
     let clook = 0;
     for (let i = lo; i < hi; i++) {
-      const s = b.minStart[i];
+      const s = b.minStart(i);
       const k = Math.floor(s / res);
       const id = b.longest[i];
       const len = b.longestLen(i);
@@ -226,7 +226,7 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
         if (s < cs) cs = s;
         const e = b.maxEnd(i);
         if (e > ce) ce = e;
-        cc += b.count[i];
+        cc += b.count(i);
         if (longer(cid, clen, id, len)) {
           cid = id;
           clen = len;
@@ -239,7 +239,7 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
       key = k;
       cs = s;
       ce = b.maxEnd(i);
-      cc = b.count[i];
+      cc = b.count(i);
       cid = id;
       clen = len;
       clook = b.look[i];
@@ -278,7 +278,7 @@ function trackWindow(
     for (let lane = 0; lane < summary.lanes.length; lane++) {
       const b = summary.lanes[lane][level];
       const lo = firstBucketFrom(b, first);
-      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart[i] < toB) };
+      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart(i) < toB) };
     }
     const fi = summary.instants[level];
     for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
