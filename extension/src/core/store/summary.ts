@@ -4,7 +4,7 @@
  * buckets.ts), and the first instant of each bucket. A zoomed-out window is answered from the
  * finest level no finer than its resolution, in work proportional to its width in pixels instead
  * of to the events in it. The finest level has at most an eighth as many buckets as the track has
- * events, so all levels together cost about a sixth of a bucket (28 bytes) an event; a window just
+ * events, so all levels together cost about a sixth of a bucket (22 bytes) an event; a window just
  * finer than the finest level walks about 4 events a resolution unit of a track.
  *
  * Built on the first zoomed-out query of a track, extended as events are appended in start order,
