@@ -91,8 +91,13 @@ export class Buckets {
 
   /** The latest end of bucket `i`. */
   maxEnd(i: number): number {
+    return this.maxEndFrom(i, this.minStart(i));
+  }
+
+  /** The latest end of bucket `i`, whose earliest start (`minStart(i)`) the caller has read already. */
+  maxEndFrom(i: number, minStart: number): number {
     const x = this.extent[i];
-    return x === ASIDE ? (this.endAside.get(i) ?? Number.NaN) : this.minStart(i) + x;
+    return x === ASIDE ? (this.endAside.get(i) ?? Number.NaN) : minStart + x;
   }
 
   /** The length of bucket `i`'s longest span. */
@@ -195,7 +200,7 @@ export class Buckets {
     if (bucket === this.last) {
       const k = n - 1;
       const start = this.minStart(k);
-      const end = this.maxEnd(k);
+      const end = this.maxEndFrom(k, start);
       if (minStart < start || maxEnd > end) {
         if (minStart < start) this.setStart(k, minStart);
         this.setEnd(k, maxEnd > end ? maxEnd : end);
@@ -222,7 +227,8 @@ export class Buckets {
 
   /** Add bucket `i` of `from` (finer or the same size) into this one. */
   addFrom(from: Buckets, i: number): void {
-    this.add(from.minStart(i), from.maxEnd(i), from.count(i), from.longest[i], from.longestLen(i), from.look[i]);
+    const start = from.minStart(i);
+    this.add(start, from.maxEndFrom(i, start), from.count(i), from.longest[i], from.longestLen(i), from.look[i]);
   }
 }
 

@@ -224,7 +224,7 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
       const len = b.longestLen(i);
       if (k === key) {
         if (s < cs) cs = s;
-        const e = b.maxEnd(i);
+        const e = b.maxEndFrom(i, s);
         if (e > ce) ce = e;
         cc += b.count(i);
         if (longer(cid, clen, id, len)) {
@@ -238,7 +238,7 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
       have = true;
       key = k;
       cs = s;
-      ce = b.maxEnd(i);
+      ce = b.maxEndFrom(i, s);
       cc = b.count(i);
       cid = id;
       clen = len;
