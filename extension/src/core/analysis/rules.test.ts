@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
+import { allBusyNs, type PoolBusy } from './rules/poolSaturated';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -515,6 +516,34 @@ describe('findings on synthetic traces', () => {
       const a = analyze(b);
       assert.equal(a.model(201), 'pool-worker');
       assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
+    });
+
+    it('sweeps the calls themselves: 4 workers each 60 % busy, in step, work queued — all blocked at once 60 % of the time', () => {
+      // per 250 ms bucket each worker is idle 40 %: the bucket bound (1 − Σ idle) says nothing
+      const b = loopTrace();
+      b.symbols(6n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['worker_job', SRC, 310]]);
+      const workers = [201, 202, 203, 204];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (let i = 0; i < 100; i++) {
+        for (const w of workers) {
+          // three 1 ms flushes back to back (the next job taken at once), then 2 ms idle
+          for (let j = 0; j < 3; j++) b.call('fsync', { tid: w, ts: 1 * MS + i * 5 * MS + j * (1 * MS + 2 * US), dur: 1 * MS, fd: 6, stackId: 6n });
+          b.wake({ tid: w, ts: 1 * MS + i * 5 * MS + 3 * MS + 10 * US, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      const a = analyze(b);
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.ok(Math.abs(f.impactNs - 100 * 3 * MS) < 1 * MS, `${f.impactNs}`);
+      assert.match(f.detail, /did fsync 1,200 times \(1\.200 s\); time blocked: pool-1 60 %/);
+    });
+
+    it('sweeps the intervals exactly: the time every thread is inside one at once', () => {
+      const busy = (pairs: number[]): Pick<PoolBusy, 'iv' | 'ivN'> => ({ iv: Float64Array.from(pairs), ivN: pairs.length / 2 });
+      assert.equal(allBusyNs([busy([0, 10, 20, 30]), busy([5, 25])]), 10);
+      assert.equal(allBusyNs([busy([0, 10]), busy([10, 20])]), 0, 'touching is not overlapping');
+      assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
     });
 
     it('stays quiet when the pool has idle threads', () => {
