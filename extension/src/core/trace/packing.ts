@@ -53,31 +53,42 @@ function putVarint(out: Uint8Array, p: number, v: number): number {
  * (Plain loops over arrays: pack and unpack run once a block, and an iterator over a Map's values
  * kept their optimized code from settling — deoptimized at a later block's call.)
  */
-function groupByKind(words: Uint32Array, starts: Int32Array, count: number): Int32Array[] {
-  const groupOf = new Map<number, number>();
-  const counts: number[] = [];
+function groupByKind(words: Uint32Array, starts: Int32Array, count: number): { lists: Int32Array[]; group: Int32Array } {
   const group = new Int32Array(count);
+  const counts = groupOf(words, starts, group);
+  const lists: Int32Array[] = [];
+  for (let k = 0; k < counts.length; k++) lists.push(new Int32Array(counts[k]));
+  fillLists(lists, group, starts);
+  return { lists, group };
+}
+
+/** Each record's group (`group`: its kind's, by order of first appearance); returns the count of each. */
+function groupOf(words: Uint32Array, starts: Int32Array, group: Int32Array): number[] {
+  const groupOfKind = new Map<number, number>();
+  const counts: number[] = [];
   let last = -1;
   let g = -1;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < group.length; i++) {
     const kind = words[starts[i]] & 0xffff;
     if (kind !== last) {
       last = kind;
-      const known = groupOf.get(kind);
+      const known = groupOfKind.get(kind);
       if (known === undefined) {
         g = counts.length;
-        groupOf.set(kind, g);
+        groupOfKind.set(kind, g);
         counts.push(0);
       } else g = known;
     }
     group[i] = g;
     counts[g]++;
   }
-  const lists: Int32Array[] = [];
-  for (let k = 0; k < counts.length; k++) lists.push(new Int32Array(counts[k]));
-  const filled = new Int32Array(counts.length);
-  for (let i = 0; i < count; i++) lists[group[i]][filled[group[i]]++] = starts[i];
-  return lists;
+  return counts;
+}
+
+/** Each group's records' starts, in order, into its list. */
+function fillLists(lists: Int32Array[], group: Int32Array, starts: Int32Array): void {
+  const filled = new Int32Array(lists.length);
+  for (let i = 0; i < group.length; i++) lists[group[i]][filled[group[i]]++] = starts[i];
 }
 
 /** The most words a record of the list has. */
@@ -95,6 +106,23 @@ export function packRecords(records: Uint8Array): Uint8Array {
   const src = records.byteOffset % 4 === 0 ? records : records.slice();
   const words = new Uint32Array(src.buffer, src.byteOffset, src.byteLength >>> 2);
   const starts = new Int32Array(words.length >>> 1);
+  const count = cutRecords(words, starts);
+  const out = scratch(10 + count * 6 + words.length * 10 + 256);
+  const p = putRecordHeads(out, words, starts, count);
+  const { lists } = groupByKind(words, starts, count);
+  let q = p;
+  for (let g = 0; g < lists.length; g++) q = packKind(words, src, lists[g], out, q);
+  return out.slice(0, q);
+}
+
+/*
+ * The loops over a block's records are each in a function of their own: pack and unpack run once a
+ * block, and a loop in a longer function was optimized by on-stack replacement at every call, then
+ * deoptimized by the code after it (no type feedback there yet at the first calls).
+ */
+
+/** Where each record starts (its first word's index) into `starts`; returns the count. */
+function cutRecords(words: Uint32Array, starts: Int32Array): number {
   let count = 0;
   for (let w = 0; w < words.length;) {
     const size = words[w] >>> 18; // size / 4 (bytes are at bits 16.., a multiple of 8)
@@ -102,15 +130,17 @@ export function packRecords(records: Uint8Array): Uint8Array {
     starts[count++] = w;
     w += size;
   }
-  const out = scratch(10 + count * 6 + words.length * 10 + 256);
+  return count;
+}
+
+/** The record count, then each record's kind and size / 8, as varints from the start of `out`; returns the position after them. */
+function putRecordHeads(out: Uint8Array, words: Uint32Array, starts: Int32Array, count: number): number {
   let p = putVarint(out, 0, count);
   for (let i = 0; i < count; i++) {
     p = putVarint(out, p, words[starts[i]] & 0xffff);
     p = putVarint(out, p, words[starts[i]] >>> 19);
   }
-  const lists = groupByKind(words, starts, count);
-  for (let g = 0; g < lists.length; g++) p = packKind(words, src, lists[g], out, p);
-  return out.slice(0, p);
+  return p;
 }
 
 /** Pack the records of one kind (`list`: their first word's index) at `p` in `out`; returns the position after them. */
@@ -229,22 +259,14 @@ export function unpackRecords(packed: Uint8Array, rawLength: number, into?: Uint
   const count = readVarint(packed);
   if (count > rawLength / 8) throw new PackingError('bad record count in packed block');
   const starts = new Int32Array(count);
-  let w = 0;
-  for (let i = 0; i < count; i++) {
-    const kind = readVarint(packed);
-    const size = readVarint(packed) * 2; // in words
-    if (kind > 0xffff || size < 2 || size > 0x3fff || w + size > words.length) throw new PackingError('bad record in packed block');
-    words[w] = kind | (size << 18);
-    starts[i] = w;
-    w += size;
-  }
+  const w = readRecordHeads(packed, words, starts);
   if (w !== words.length) throw new PackingError(`packed records fill ${w * 4} of ${rawLength} bytes`);
-  const lists = groupByKind(words, starts, count);
+  const { lists, group } = groupByKind(words, starts, count);
   // each kind's columns from its base in the flat state: cursor, end and mode of column k at base + k
-  const bases = new Map<number, number>();
+  const bases = new Int32Array(lists.length);
   let columns = 0;
   for (let g = 0; g < lists.length; g++) {
-    bases.set(words[lists[g][0]] & 0xffff, columns);
+    bases[g] = columns;
     columns += Math.max(1, longest(words, lists[g]));
   }
   const cursor = new Int32Array(columns);
@@ -252,7 +274,7 @@ export function unpackRecords(packed: Uint8Array, rawLength: number, into?: Uint
   const modes = new Uint8Array(columns);
   for (let g = 0; g < lists.length; g++) {
     const list = lists[g];
-    const base = bases.get(words[list[0]] & 0xffff)!;
+    const base = bases[g];
     const most = longest(words, list);
     if (readAt >= packed.length) throw new PackingError('packed records end early');
     if (packed[readAt++] === ROWS) {
@@ -273,25 +295,41 @@ export function unpackRecords(packed: Uint8Array, rawLength: number, into?: Uint
     }
   }
   if (readAt !== packed.length) throw new PackingError('packed block has trailing bytes');
-  const recordBase = new Int32Array(count);
-  for (let i = 0; i < count; i++) recordBase[i] = bases.get(words[starts[i]] & 0xffff)!;
-  fillRecords(packed, out, words, starts, recordBase, cursor, modes, new Uint32Array(columns));
+  fillRecords(packed, out, words, starts, group, bases, cursor, modes, new Uint32Array(columns));
   for (let j = 0; j < columns; j++) if (cursor[j] !== end[j]) throw new PackingError('a packed column does not match its length');
   return out;
 }
 
 /**
+ * Read the records' kinds and sizes (varints from `readAt`) into their first words, and where each
+ * record starts into `starts`; returns the words they fill. (Its own function: the loop is
+ * optimized within the first block, not on-stack replaced again in every call of unpackRecords.)
+ */
+function readRecordHeads(packed: Uint8Array, words: Uint32Array, starts: Int32Array): number {
+  let w = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const kind = readVarint(packed);
+    const size = readVarint(packed) * 2; // in words
+    if (kind > 0xffff || size < 2 || size > 0x3fff || w + size > words.length) throw new PackingError('bad record in packed block');
+    words[w] = kind | (size << 18);
+    starts[i] = w;
+    w += size;
+  }
+  return w;
+}
+
+/**
  * Write every record's words after its first from its kind's columns (unpackRecords): record i's
- * columns are at `recordBase[i]` in `cursor` (where the next varint is), `modes` (0 as is, 1
+ * columns are at `bases[group[i]]` in `cursor` (where the next varint is), `modes` (0 as is, 1
  * deltas from `prev`, MODE_ROWS at word 0: the kind is kept as rows) and `prev`.
  */
 function fillRecords(
-  packed: Uint8Array, out: Uint8Array, words: Uint32Array, starts: Int32Array, recordBase: Int32Array,
+  packed: Uint8Array, out: Uint8Array, words: Uint32Array, starts: Int32Array, group: Int32Array, bases: Int32Array,
   cursor: Int32Array, modes: Uint8Array, prev: Uint32Array,
 ): void {
   for (let i = 0; i < starts.length; i++) {
     const at = starts[i];
-    const base = recordBase[i];
+    const base = bases[group[i]];
     const size = words[at] >>> 18;
     if (modes[base] === MODE_ROWS) {
       const q = cursor[base];
