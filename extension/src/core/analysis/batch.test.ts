@@ -123,6 +123,22 @@ describe('the analysis fed in batches', () => {
     assertExact(b, 'the counted calls');
   });
 
+  it('knows a UIO device from its record on, not before', () => {
+    const b = loop();
+    b.fd({ op: 4, fd: 11, type: wire.FdType.uio, path: '/dev/uio0', aux: 2 ** 32 });
+    let count = 0;
+    for (let i = 0; i < 12; i++) {
+      // the device's record comes halfway: the reads before it concern no known device
+      if (i === 6) b.add(wire.encodeUioDevice({ index: 0, irq: 22, dev: 240 << 20, ts: b.at(i * MS), strings: ['uio_pci_generic', '0.01.0', '0000:00:02.0'] }));
+      count += i % 2 ? 3 : 1;
+      b.syscall({ sys: sysId('read'), ts: b.at(i * MS + 500 * US), dur: 300 * US, ret: 4, args: [11n, 0x7ffe1000n, 4n, 0n, 0n, 0n], dataFormat: 7, data: [BigInt(count)], stackId: 8n });
+    }
+    const one = assertExact(b, 'the UIO devices');
+    // from the device's record on: the first read (from the count at the open) and reads 7, 9, 11 (fed late: 6 jumps)
+    const title = one.findings.find((f) => f.rule === 'uio-missed-irq')?.title ?? '';
+    assert.match(title, /the count jumped 4 times/, `only the reads after the device's record count; got: ${title}`);
+  });
+
   it('reads the metadata as it was (a blocking call before the meta record that says ptrace)', () => {
     const b = new StreamBuilder(false);
     b.add(wire.encodeClock({ monoNs: b.origin, realNs: 1_700_000_000_000_000_000 }));
