@@ -13,10 +13,10 @@ import { TraceAnalyzer, type AnalysisSource, type AnalyzerOptions } from './anal
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import type { AnalysisResult } from './types';
 
-/** Events held back at most. */
+/** Events held back at most, by default. */
 export const BATCH = 64;
 
-/** A TraceAnalyzer fed BATCH events at a time; see the file comment. */
+/** A TraceAnalyzer fed `size` events at a time; see the file comment. */
 export class BatchedAnalyzer {
   readonly analyzer: TraceAnalyzer;
   private readonly events: TraceEvent[] = [];
@@ -24,7 +24,8 @@ export class BatchedAnalyzer {
   private n = 0;
   private readonly unlisten: () => void;
 
-  constructor(source: AnalysisSource & { readonly changes: TableChanges }, options: AnalyzerOptions = {}) {
+  /** `size`: events held back at most (1: handed on one by one). */
+  constructor(source: AnalysisSource & { readonly changes: TableChanges }, options: AnalyzerOptions = {}, private readonly size = BATCH) {
     // counted calls are announced as a change before they reach the analyzer's own listener
     this.unlisten = source.changes.listen(() => this.flush());
     this.analyzer = new TraceAnalyzer(source, options);
@@ -36,7 +37,7 @@ export class BatchedAnalyzer {
     this.events[n] = e;
     this.ids[n] = id;
     this.n = n + 1;
-    if (n + 1 === BATCH) this.flush();
+    if (n + 1 >= this.size) this.flush();
   }
 
   /** Hand the events held back to the analyzer. */

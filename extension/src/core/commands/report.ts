@@ -32,6 +32,8 @@ export interface ReportOptions {
   readonly failOn?: Severity;
   /** Skip the analysis (the figures only): for measuring what it costs. */
   readonly noAnalysis?: boolean;
+  /** Events the analysis is handed at a time (analysis/batch.ts; default BATCH, 1: one by one): for measuring what batching saves. */
+  readonly analysisBatch?: number;
   /** Base of relative paths (default: the working directory). */
   readonly cwd?: string;
   /** Fetch the debug files of modules without lines from these servers (`--debuginfod`). */
@@ -58,7 +60,7 @@ export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Pro
       debuginfod: o.debuginfod,
       onPipeline: (p) => {
         builder = new ReportBuilder(p.trace.uioDevices);
-        if (!o.noAnalysis) analyzer = new BatchedAnalyzer(p.trace);
+        if (!o.noAnalysis) analyzer = new BatchedAnalyzer(p.trace, {}, o.analysisBatch);
       },
     },
   );
