@@ -309,7 +309,6 @@ export class TraceAnalyzer {
    * client library's). One that waited blocks the loop as any blocking call does.
    */
   private innerWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
-    t.nestedWaits++;
     if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
     this.chains.call(e, id, t);
     this.keepChain(e, id, t);

@@ -155,9 +155,7 @@ export class ThreadState {
   muxWaits = 0;
   /** Of the waits, those in epoll_wait, epoll_pwait, epoll_pwait2. */
   epollWaits = 0;
-  /** Selects and polls made inside the turns of a loop that waits in epoll (nestedWait). */
-  nestedWaits = 0;
-  /** Selects and polls since the thread's last epoll wait. */
+  /** Selects and polls since the thread's last epoll wait (nestedWait). */
   sinceEpoll = 0;
   muxNs = 0;
   /** epoll fds waited on; the last one added (a loop waits on one again and again). */
