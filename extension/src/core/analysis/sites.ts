@@ -15,33 +15,34 @@ import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram, RunningTotal } from './histogram';
 import type { SiteStats } from './types';
 
-/** What a cell's calls add up to in one view: a site's, or a thread's call name's. */
-interface View {
-  readonly total: RunningTotal;
-  readonly cells: Cell[];
+/** What its cells' calls add up to in one view (a site's, or a thread's call name's): their count and total, in stream order. */
+class View extends RunningTotal {
+  readonly cells: Cell[] = [];
 }
 
-/** The calls of one thread, call name and stack. */
-interface Cell {
-  readonly pid: number;
-  readonly tid: number;
-  readonly call: string;
-  readonly stackId: bigint;
-  /** Order of creation in the table (the order its first call came in). */
-  readonly seq: number;
-  /** Id of its first call. */
-  readonly first: number;
-  readonly hist: LatencyHistogram;
-  errors: number;
-  longest: number;
-  longestDur: number;
+/** The calls of one thread, call name and stack: their histogram (one object per call reached, not two). */
+class Cell extends LatencyHistogram {
+  errors = 0;
+  longest = -1;
+  longestDur = -1;
   /** When its longest call came (the table's count of calls then): the latest of equally long calls wins. */
-  longestAt: number;
-  readonly site: View;
-  /** A syscall's: the thread's call name (a row of the report's table); null for requests. */
-  readonly row: View | null;
-  /** The syscall's I/O model (the row's, from its first cell), null for requests. */
-  readonly model: IoModelName | null;
+  longestAt = -1;
+
+  constructor(
+    readonly pid: number,
+    readonly tid: number,
+    readonly call: string,
+    readonly stackId: bigint,
+    /** Id of its first call. */
+    readonly first: number,
+    readonly site: View,
+    /** A syscall's: the thread's call name (a row of the report's table); null for requests. */
+    readonly row: View | null,
+    /** The syscall's I/O model (the row's, from its first cell), null for requests. */
+    readonly model: IoModelName | null,
+  ) {
+    super();
+  }
 }
 
 /** A thread's figures for one syscall name, across its stacks (the report's per-thread call table). */
@@ -84,9 +85,9 @@ function cached(cache: SiteCache, pid: number, tid: number, call: string, stackI
 
 /** The merged histogram of a view's cells (the cell's own when it has one). */
 function merged(v: View): LatencyHistogram {
-  if (v.cells.length === 1) return v.cells[0].hist;
+  if (v.cells.length === 1) return v.cells[0];
   const h = new LatencyHistogram();
-  for (const c of v.cells) h.merge(c.hist);
+  for (const c of v.cells) h.merge(c);
   return h;
 }
 
@@ -98,7 +99,6 @@ export class SiteTable {
   private readonly byStack = new Map<bigint, View[]>();
   /** The syscall rows, by `${pid}:${tid}:${call}`. */
   private readonly rows = new Map<string, View>();
-  private cells = 0;
   private calls = 0;
 
   /**
@@ -116,9 +116,9 @@ export class SiteTable {
       }
     }
     this.calls++;
-    cell.hist.addMany(dur, calls);
-    cell.site.total.add(dur, calls);
-    if (cell.row) cell.row.total.add(dur, calls);
+    cell.addMany(dur, calls);
+    cell.site.add(dur, calls);
+    if (cell.row) cell.row.add(dur, calls);
     if (failed) cell.errors++;
     if (dur >= cell.longestDur) {
       cell.longestDur = dur;
@@ -134,7 +134,7 @@ export class SiteTable {
       const list = this.byStack.get(stackId);
       if (list) for (let i = 0; i < list.length && !site; i++) if (list[i].cells[0].call === call && list[i].cells[0].pid === pid) site = list[i];
       if (!site) {
-        site = { total: new RunningTotal(), cells: [] };
+        site = new View();
         if (list) list.push(site);
         else this.byStack.set(stackId, [site]);
       }
@@ -142,7 +142,7 @@ export class SiteTable {
       const k = `${pid}:${call}`;
       site = this.sites.get(k);
       if (!site) {
-        site = { total: new RunningTotal(), cells: [] };
+        site = new View();
         this.sites.set(k, site);
       }
     }
@@ -152,14 +152,11 @@ export class SiteTable {
       const k = `${pid}:${tid}:${call}`;
       row = this.rows.get(k) ?? null;
       if (!row) {
-        row = { total: new RunningTotal(), cells: [] };
+        row = new View();
         this.rows.set(k, row);
       }
     }
-    const cell: Cell = {
-      pid, tid, call, stackId, seq: this.cells++, first: id, hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1, longestAt: -1,
-      site, row, model,
-    };
+    const cell = new Cell(pid, tid, call, stackId, id, site, row, model);
     site.cells.push(cell);
     row?.cells.push(cell);
     return cell;
@@ -179,8 +176,8 @@ export class SiteTable {
       }
       const first = s.cells[0];
       out.push({
-        pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.total.count, errors,
-        total: s.total.total, p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
+        pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.count, errors,
+        total: s.total, p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
       });
     };
     for (const list of this.byStack.values()) list.forEach(each);
@@ -198,8 +195,8 @@ export class SiteTable {
       for (const c of r.cells) errors += c.errors;
       const first = r.cells[0];
       out.push({
-        pid: first.pid, tid: first.tid, name: first.call, model: first.model as IoModelName, first: first.first, count: r.total.count, errors,
-        total: r.total.total, p50, p99, max: h.max,
+        pid: first.pid, tid: first.tid, name: first.call, model: first.model as IoModelName, first: first.first, count: r.count, errors,
+        total: r.total, p50, p99, max: h.max,
       });
     }
     return out;
