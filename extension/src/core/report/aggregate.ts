@@ -6,6 +6,7 @@
  */
 import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram } from '../analysis/histogram';
+import type { ThreadCallStats } from '../analysis/sites';
 import type { LongWait, ReportContext } from '../kinds/kind';
 import { kindModule } from '../kinds/registry';
 import type { TraceEvent } from '../model/events';
@@ -46,8 +47,7 @@ interface Entry {
 /** The finished syscalls' per-thread statistics, counted by someone else (the analysis' call sites). */
 export interface SyscallCounts {
   /** Per thread and syscall name; `first`: the ordinal of the event of its first call, as this builder counts them from 0. */
-  threadCalls(): readonly { readonly pid: number; readonly tid: number; readonly name: string; readonly model: IoModelName; readonly first: number;
-    readonly count: number; readonly errors: number; readonly total: number; readonly p50: number; readonly p99: number; readonly max: number }[];
+  threadCalls(): readonly ThreadCallStats[];
 }
 
 const TOP = 10;
