@@ -242,6 +242,11 @@ enum iol_kernel_path {
 	X(IOL_KERNEL_PATH_RAW_TP, "raw_tp") \
 	X(IOL_KERNEL_PATH_TP_BTF, "tp_btf")
 
+/* Bits of uring_submit.req_flags that the reader reads: the kernel's REQ_F_* flags of the request, whose low bits are the SQE's IOSQE_* flags. fixed_file (IOSQE_FIXED_FILE): fd is an index into the ring's registered files (io_uring_register), not a file descriptor. */
+enum iol_uring_req_flag {
+	IOL_URING_REQ_FLAG_FIXED_FILE = 1,
+};
+
 /* Whose user stack an io_uring request carries (uring_submit.stack_from). setup: the SQPOLL thread took it up before the program's first io_uring_enter on the ring, so the nearest call of the program is the io_uring_setup that created the ring. */
 enum iol_uring_stack_from {
 	IOL_URING_STACK_FROM_NONE = 0,

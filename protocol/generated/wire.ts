@@ -325,6 +325,15 @@ export const KernelPathText: ReadonlyMap<number, string> = new Map([
   [3, "tp_btf"],
 ]);
 
+/** Bits of uring_submit.req_flags that the reader reads: the kernel's REQ_F_* flags of the request, whose low bits are the SQE's IOSQE_* flags. fixed_file (IOSQE_FIXED_FILE): fd is an index into the ring's registered files (io_uring_register), not a file descriptor. */
+export const UringReqFlag = {
+  fixed_file: 1,
+} as const;
+/** A name of {@link UringReqFlag}. */
+export type UringReqFlagName = keyof typeof UringReqFlag;
+/** Reverse map of {@link UringReqFlag}: value to name. */
+export const UringReqFlagNames: ReadonlyMap<number, UringReqFlagName> = new Map(Object.entries(UringReqFlag).map(([k, v]) => [v, k as UringReqFlagName]));
+
 /** Whose user stack an io_uring request carries (uring_submit.stack_from). setup: the SQPOLL thread took it up before the program's first io_uring_enter on the ring, so the nearest call of the program is the io_uring_setup that created the ring. */
 export const UringStackFrom = {
   none: 0,

@@ -84,6 +84,16 @@ const CASES: readonly Case[] = [
     },
   },
   {
+    // a blocking library's own wait (getaddrinfo's poll) inside the loop's turn; the first comes before
+    // 8 epoll waits have told the loop's wait, the other 7 are the finding
+    rule: 'loop-blocked', backends: BACKENDS, source: 'epoll_stall', marks: ['stall-poll'],
+    command: ['epoll_stall', '--iterations', '40', '--poll'], twin: ['epoll_stall', '--iterations', '40', '--nonblocking'],
+    check: (f) => {
+      assert.match(f.title, /^poll\(\) blocked the event loop of epoll_stall \d+\/\d+ 7 times/);
+      assert.match(f.detail, /a wait of its own inside the turn/);
+    },
+  },
+  {
     rule: 'busy-poll', backends: BACKENDS, source: 'wait_patterns', marks: ['pattern-wait'],
     command: ['wait_patterns', '--iterations', '100', '--spin'], twin: ['wait_patterns', '--iterations', '100'],
     check: (f) => assert.ok(f.event_count >= 100, `${f.event_count} empty polls`),
@@ -192,6 +202,24 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
     for (const w of workers) assert.equal(w.model, 'pool-worker', `${w.name}: ${w.evidence}`);
     assert.equal(report.threads.find((t) => t.name === 'threadpool_prea')?.model, 'multiplexing');
     assert.match(report.processes[0].verdict, /^epoll loop on 1 thread; .* on 4 pool threads — pseudo-async$/);
+  });
+
+  it("posix-aio: queue_depth --posix (glibc's aio_read) runs on a helper thread, one request at a time; native AIO does not raise it", async () => {
+    rec = await record(['queue_depth', '--posix', '--depth', '8', '--iterations', '400']);
+    const report = await reportOf(rec);
+    const f = report.findings.find((x) => x.rule === 'posix-aio');
+    assert.ok(f, `no posix-aio finding; found ${JSON.stringify(report.findings.map((x) => x.rule))} in ${whatWasSeen(report)}`);
+    assert.match(f.title, /^queue_depth \d+'s POSIX AIO ran as 400 blocking calls on 1 glibc helper thread, one request at a time per file/);
+    assert.match(f.detail, /pread64 ×400/);
+    assert.equal(f.event_count, 400);
+    assert.equal(f.where, null, 'aio_read queues in user space: no line of the program is on the helper\'s stacks');
+    const helper = report.threads.find((t) => t.model === 'pool-worker');
+    assert.match(helper?.evidence ?? '', /^glibc's POSIX AIO helper for queue_depth \d+\/\d+: .*pread64 400 times/, whatWasSeen(report));
+    assert.match(report.processes[0].verdict, /^POSIX AIO \(glibc\): file I\/O on 1 pool thread — pseudo-async/);
+    cleanup(rec);
+    rec = await record(['queue_depth', '--depth', '8', '--iterations', '400']);
+    const twin = await reportOf(rec);
+    assert.deepEqual(twin.findings.filter((x) => x.rule === 'posix-aio').map((x) => x.title), [], 'native AIO is no POSIX AIO');
   });
 
   it('--fail-on high exits 3 when a high finding exists, 0 otherwise', async () => {

@@ -75,6 +75,33 @@ describe('the diagnosis of real programs (ebpf)', function () {
     assert.deepEqual(r.findings.map((f) => f.rule), []);
   });
 
+  it("fio with posixaio: glibc's POSIX AIO helper thread, one request at a time (posix-aio)", async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=posixaio', '--iodepth=8', '--direct=1']), [], 120000);
+    const r = await report(rec);
+    const helper = r.threads.find((t) => t.model === 'pool-worker');
+    assert.match(helper?.evidence ?? '', /^glibc's POSIX AIO helper for fio \d+\/\d+: .*pread64/, JSON.stringify(r.threads));
+    assert.ok(r.processes.some((p) => /^POSIX AIO \(glibc\): file I\/O on 1 pool thread — pseudo-async/.test(p.verdict)), JSON.stringify(r.processes));
+    const f = r.findings.find((x) => x.rule === 'posix-aio');
+    assert.match(f?.title ?? '', /^fio \d+'s POSIX AIO ran as [\d,]+ blocking calls on 1 glibc helper thread/, JSON.stringify(r.findings.map((x) => x.title)));
+    assert.deepEqual(r.findings.filter((x) => x.rule !== 'posix-aio').map((x) => x.rule), []);
+  });
+
+  it('fio with io_uring and SQPOLL (entering the ring once at most): the job thread is io_uring, its registered files named as such', async function () {
+    requireInstalled(this, 'fio');
+    rec = await recordLaunch(fio(['--ioengine=io_uring', '--sqthread_poll=1', '--registerfiles=1', '--iodepth=8', '--direct=1']), [], 120000);
+    const r = await report(rec);
+    const job = r.threads.find((t) => t.model === 'io_uring');
+    assert.match(job?.evidence ?? '', /^io_uring: [\d,]+ requests \([\d,]+ submitted by the SQPOLL thread\)/, JSON.stringify(r.threads));
+    assert.ok(r.processes.some((p) => /^io_uring on 1 thread with a SQPOLL thread/.test(p.verdict)), JSON.stringify(r.processes));
+    const reqs = rec.events.filter((e) => e.kind === 'uring' && e.name === 'read');
+    assert.ok(reqs.length > 100, `${reqs.length} reads`);
+    for (const e of reqs.slice(0, 50)) {
+      assert.equal(e.args.registered_file, 0, JSON.stringify(e.args));
+      assert.equal(e.args.path, null, 'a registered file\'s index is no fd');
+    }
+  });
+
   it('redis with appendfsync always: fdatasync blocks its event loop, at flushAppendOnlyFile; its /proc reads do not', async function () {
     requireInstalled(this, 'redis-server', ['--version']);
     requireInstalled(this, 'redis-benchmark', ['--version']);

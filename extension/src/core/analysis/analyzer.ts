@@ -15,6 +15,8 @@ import { ChainTracker } from './chains';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
+import { posixAioFindings, posixAioHelper } from './posixAio';
+import { mergeSiblingFindings } from './siblings';
 import { classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
@@ -30,7 +32,7 @@ import { SqpollWakeupsRule } from './rules/sqpollWakeups';
 import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
 import { SiteTable, type ThreadCallStats } from './sites';
-import { ThreadTable, type ThreadState } from './threadState';
+import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
@@ -67,6 +69,13 @@ export class TraceAnalyzer {
   private readonly epoll = new Map<string, Map<number, string>>();
   /** io_uring rings (hex address) -> the thread that last entered them. */
   private readonly ringOwner = new Map<string, number>();
+  /**
+   * io_uring rings by `pid:fd` -> the thread whose io_uring_setup made them: the owner of a SQPOLL
+   * ring whose program never enters it (it reads completions from the ring itself, as fio does).
+   */
+  private readonly ringCreator = new Map<string, number>();
+  /** Threads -> the thread that started them (thread start events). */
+  private readonly creators = new Map<number, number>();
   private readonly sqRequests = new Map<number, number>();
   private readonly unsubscribe: () => void;
   private events = 0;
@@ -159,7 +168,8 @@ export class TraceAnalyzer {
         this.sqpoll.request(e);
         const ring = '0x' + e.ring.toString(16);
         if (e.sqThread) {
-          const owner = this.ringOwner.get(ring);
+          const fd = e.args.ring_fd;
+          const owner = this.ringOwner.get(ring) ?? (typeof fd === 'number' ? this.ringCreator.get(`${e.pid}:${fd}`) : undefined);
           if (owner !== undefined) this.sqRequests.set(owner, (this.sqRequests.get(owner) ?? 0) + 1);
         } else {
           this.threads.get(e.pid, e.tid).uring.requests++;
@@ -175,6 +185,7 @@ export class TraceAnalyzer {
         break;
       case 'thread':
       case 'process':
+        if (e.kind === 'thread' && e.name === 'start' && typeof e.args.parent_tid === 'number') this.creators.set(e.tid, e.args.parent_tid);
         if (e.name === 'exit') {
           this.threads.get(e.pid, e.tid).exited = true;
           if (e.kind === 'process') for (const t of this.threads.all()) if (t.pid === e.pid) t.exited = true;
@@ -233,6 +244,10 @@ export class TraceAnalyzer {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
+      if (nestedWait(e.name, t)) {
+        this.innerWait(e, id, t, timeout);
+        return;
+      }
       t.addMux(e.name, e.dur);
       const epfd = e.args.epfd;
       if (typeof epfd === 'number') {
@@ -294,6 +309,18 @@ export class TraceAnalyzer {
   /** The wake-up chain of an event (with `keepChainsFrom`), innermost hop first. */
   chainOf(id: number): readonly ChainHop[] | undefined {
     return this.chainsById.get(id);
+  }
+
+  /**
+   * A select or poll of a thread whose loop waits in epoll: no turn of the loop ends there, it is a
+   * blocking call's own wait inside the turn (getaddrinfo's poll of its DNS socket, a synchronous
+   * client library's). One that waited blocks the loop as any blocking call does.
+   */
+  private innerWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
+    if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
+    this.chains.call(e, id, t);
+    this.keepChain(e, id, t);
+    this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
   /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */
@@ -359,6 +386,7 @@ export class TraceAnalyzer {
       t.sleeps.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
+      t.blockedTop.add(id, e.dur);
       if (e.stackId && e.stackId !== t.lastBlockingSite && t.blockingSites.size < 64) {
         t.blockingSites.add(e.stackId);
         t.lastBlockingSite = e.stackId;
@@ -400,6 +428,9 @@ export class TraceAnalyzer {
           const sig = Number(e.args.arg);
           if (sig > 0) this.setsig.set(e.pid, new Set([...(this.setsig.get(e.pid) ?? []), sig]));
         }
+        break;
+      case 'io_uring_setup':
+        if (e.ret >= 0) this.ringCreator.set(`${e.pid}:${e.ret}`, e.tid);
         break;
       case 'epoll_ctl': {
         if (e.ret < 0 || typeof e.args.epfd !== 'number' || typeof e.args.fd !== 'number') break;
@@ -469,8 +500,10 @@ export class TraceAnalyzer {
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
 
-  private inputs(): ModelInputs {
+  private inputs(posixAio: ReadonlySet<number>): ModelInputs {
     return {
+      posixAioHelper: (tid) => posixAio.has(tid),
+      creator: (tid) => this.creators.get(tid) ?? null,
       epollFds: (pid, epfd) => {
         const regs = this.epoll.get(`${pid}:${epfd}`);
         if (!regs) return undefined;
@@ -495,7 +528,8 @@ export class TraceAnalyzer {
    */
   result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
-    const inputs = this.inputs();
+    const posixAio = new Set(ctx.threads.all().filter((t) => posixAioHelper(t, sites.posixAio)).map((t) => t.tid));
+    const inputs = this.inputs(posixAio);
     // a Go program's threads are its runtime's: they wait in the netpoller, and a goroutine's
     // blocking call parks only that goroutine — no loop of the program's own to block or spin
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
@@ -508,7 +542,7 @@ export class TraceAnalyzer {
     const sync = this.aioSync.syncContexts(ctx, ptrace);
     // the threads that serve an event loop (not one waiting for its one connection in poll)
     const loopTids = new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid));
-    const findings: RawFinding[] = [
+    const ranked: RawFinding[] = [
       ...this.loopBlocked.findings(ctx, loopTids, sites.key),
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
@@ -521,7 +555,10 @@ export class TraceAnalyzer {
       ...this.lost.findings(ctx, this.events),
       ...this.timeouts.findings(ctx),
       ...this.herd.findings(ctx, sites),
+      ...posixAioFindings(ctx, threads, posixAio),
     ].filter((f) => !(goPids.has(f.pid) && GO_RUNTIME_RULES.has(f.rule))).sort((a, b) => b.impactNs - a.impactNs || a.rule.localeCompare(b.rule));
+    // a process per client or per worker repeats one cause at one line: one finding for the program
+    const findings = mergeSiblingFindings(ranked, sites.key, (pid) => this.source.processes.find(pid)?.exe || null);
     const filtered: FilteredStats[] = this.source.filtered.all().map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fdType: f.fdType, nonblocking: f.nonblocking, stackId: f.stackId,
       count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,

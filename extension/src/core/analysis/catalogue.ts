@@ -76,6 +76,11 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
     explanation:
       'Several threads or processes wait on the same listening socket and are all woken for one connection; all but one then fail accept() with EAGAIN (a thundering herd).',
   },
+  'posix-aio': {
+    id: 'posix-aio', name: 'POSIX AIO on glibc threads',
+    explanation:
+      "The program uses POSIX AIO (aio_read, aio_write, lio_listio), which glibc implements with helper threads: the requests on one file run one after another as blocking calls on a thread of the C library, so no more than one per file is in the kernel at a time, whatever the number queued. It is pseudo-asynchronous I/O, not the kernel's.",
+  },
 };
 
 /** The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the loop serves one connection). */
@@ -91,6 +96,8 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
       return `do the file I/O off the loop thread (a thread pool, io_uring, or O_DIRECT with Linux AIO): regular files are always "ready" to epoll, so ${call} blocks the loop for the whole I/O`;
     case 'sleep':
       return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';
+    case 'wait':
+      return `the ${call} is a blocking call's own wait (getaddrinfo, a synchronous client library): use its asynchronous API (getaddrinfo_a or c-ares, the library's non-blocking mode with its fd in the loop) or run it off the loop thread`;
     case 'pipe':
     case 'socket':
     case 'device':
@@ -131,3 +138,6 @@ export const LOST_EVENTS_FIX = 'record again with a larger ring (iolens-tracer -
 export const TIMEOUT_WAKEUPS_FIX = 'wait for the events themselves, with the timeout of the next real timer (or none), instead of waking on a short fixed timeout';
 /** The usual fix for a thundering herd. */
 export const HERD_FIX = 'use EPOLLEXCLUSIVE on the listening socket, SO_REUSEPORT with one listening socket per thread, or accept in one thread only';
+/** The usual fix for POSIX AIO on glibc's threads. */
+export const POSIX_AIO_FIX =
+  'for several requests in flight at once, use io_uring (liburing) or Linux native AIO (io_submit) on a file opened with O_DIRECT; with POSIX AIO only requests on different files run in parallel';

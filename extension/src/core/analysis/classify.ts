@@ -55,7 +55,7 @@ export function syscallClass(sys: number): string | undefined {
 }
 
 /** What a blocking-class call works on. */
-export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'other';
+export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'other';
 
 /** The kind of a blocking-class call, from its name and its fd's type. */
 export function blockKind(name: string, fdType: string | undefined): BlockKind {
@@ -149,6 +149,8 @@ export function kindPhrase(kind: BlockKind): string {
       return 'a socket';
     case 'device':
       return 'a device';
+    case 'wait':
+      return 'a wait of its own';
     default:
       return 'an fd';
   }
@@ -157,6 +159,7 @@ export function kindPhrase(kind: BlockKind): string {
 /** "read of a file", "fsync", "recvfrom on a socket": a blocking call's kind, shortly. */
 export function callPhrase(call: string, kind: BlockKind): string {
   if (kind === 'sleep' || kind === 'sync' || kind === 'other') return call;
+  if (kind === 'wait') return `${call} inside a turn`;
   return `${call} ${kind === 'socket' ? 'on' : 'of'} ${kindPhrase(kind)}`;
 }
 

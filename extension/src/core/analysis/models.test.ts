@@ -127,6 +127,22 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'poll loop on 1 thread');
     assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
   });
+  it('io_uring with SQPOLL and no io_uring_enter (fio --sqthread_poll): the thread that made the ring, not "no I/O"', () => {
+    const b = base();
+    const ring = 0xffff888000020000n;
+    b.syscall({ sys: sysId('io_uring_setup'), ts: b.at(0), dur: 400 * US, ret: 10, args: [8n, 0x7ffe1000n, 0n, 0n, 0n, 0n] });
+    b.fd({ op: 4, fd: 10, type: 10, path: 'anon_inode:[io_uring]' });
+    b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(MS), ctx: ring, fd: 10, sqEntries: 8, cqEntries: 16, setupFlags: 2 }));
+    for (let i = 0; i < 40; i++) {
+      const req = BigInt(i + 1);
+      b.add(wire.encodeUringSubmit({ stackFrom: 3, flags: 0, cqHead: 0, opcode: 22, sqThread: 1, pid: PID, tid: PID + 1, ts: b.at(2 * MS + i * 100 * US), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6 }));
+      b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID + 1, ts: b.at(2 * MS + i * 100 * US + 80 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'io_uring');
+    assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /40 requests \(40 submitted by the SQPOLL thread\), no io_uring_enter/);
+    assert.match(a.result.processes[0].verdict, /^io_uring on 1 thread/);
+  });
 });
 
 describe('wake-up chains', () => {

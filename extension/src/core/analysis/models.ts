@@ -16,8 +16,12 @@ export interface ModelInputs {
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
   /** Deepest in-flight depth of the Linux AIO contexts a thread submitted to. */
   aioDepth(tid: number): number;
-  /** io_uring requests the SQPOLL thread submitted for rings this thread entered. */
+  /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
   sqpollRequests(tid: number): number;
+  /** The thread is glibc's POSIX AIO helper (posixAio.ts). */
+  posixAioHelper(tid: number): boolean;
+  /** The thread that started a thread, when the trace saw it start. */
+  creator(tid: number): number | null;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
 }
@@ -44,7 +48,7 @@ function blockedWhat(t: ThreadState): string {
   const top = [...t.blocked].sort((a, b) => b[1].ns - a[1].ns)[0];
   if (!top) return 'blocking calls';
   const names: Record<BlockKind, string> = {
-    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', other: 'blocking calls',
+    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', wait: 'waits of their own', other: 'blocking calls',
   };
   return names[top[0]];
 }
@@ -84,7 +88,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${depth ? `, up to ${depth} in flight` : ''}${how}` };
   }
   if (uring) {
-    const enters = t.uring.enters ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)` : '';
+    const enters = t.uring.enters
+      ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)`
+      : sq ? ', no io_uring_enter: it fills the ring and reads its completions without a system call' : '';
     return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
   }
   const bySignals = signalDriven(t, ioSignals);
@@ -171,6 +177,15 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     let worksFor: number | null = null;
+    // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
+    if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
+      worksFor = inputs.creator(t.tid) ?? t.pid;
+      const name = ctx.threadName(t.pid, worksFor);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
+        evidence: `glibc's POSIX AIO helper for ${name ? `${name} ` : ''}${t.pid}/${worksFor}: runs its aio_read/aio_write requests as blocking calls, a file's one at a time: ${blockedSummary(t)}`,
+      };
+    }
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
     // a thread that waits for its one connection serves that peer, not another thread
     if ((m.model === 'blocking' && perConnection(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
@@ -202,7 +217,11 @@ export function processVerdicts(
   ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
 ): ProcessVerdict[] {
   const byPid = new Map<number, ThreadVerdict[]>();
-  for (const t of threads) byPid.set(t.pid, [...(byPid.get(t.pid) ?? []), t]);
+  for (const t of threads) {
+    const list = byPid.get(t.pid);
+    if (list) list.push(t);
+    else byPid.set(t.pid, [t]);
+  }
   const out: ProcessVerdict[] = [];
   for (const [pid, list] of byPid) {
     const models: Partial<Record<ThreadModel, number>> = {};
@@ -210,7 +229,8 @@ export function processVerdicts(
     const states = list.map((t) => ctx.threads.get(t.pid, t.tid));
     // blocking threads that each wait for one connection are named as such, apart from the others
     const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
-    const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !connected.includes(t));
+    const isConnected = new Set(connected);
+    const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
       switch (m) {
@@ -226,7 +246,8 @@ export function processVerdicts(
         case 'blocking': {
           const what = new Map<string, number>();
           for (const t of ts) what.set(blockedWhat(t), (what.get(blockedWhat(t)) ?? 0) + 1);
-          return [...what].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+          const text = [...what].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+          return m === 'pool-worker' && ts.some((t) => inputs.posixAioHelper(t.tid)) ? `POSIX AIO (glibc): ${text}` : text;
         }
         default:
           return '';

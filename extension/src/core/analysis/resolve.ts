@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { ResolvedStack } from '../symbols/stacks';
 import { userFrame } from '../symbols/userFrame';
+import { isPosixAioStack } from './posixAio';
 import type { Finding, RawFinding, Where } from './types';
 
 /** Anything that resolves stack ids (the StackResolver). */
@@ -44,10 +45,12 @@ export interface SiteKeys {
    * call blocks and run others, and wait in the runtime's netpoller — no event loop of the program's.
    */
   goRuntime(pid: number): boolean;
+  /** The stack is a call made by glibc's POSIX AIO helper thread (posixAio.ts). */
+  posixAio(stackId: bigint): boolean;
 }
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
 export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
@@ -65,17 +68,18 @@ export function whereKey(w: Where): string {
 
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
-  const cache = new Map<bigint, { key: string; unreached: string | null }>();
-  const of = (stackId: bigint): { key: string; unreached: string | null } => {
+  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean }>();
+  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean } => {
     let s = cache.get(stackId);
     if (s === undefined) {
       const w = whereOf(stacks, stackId);
-      const stack = w || !stackId ? undefined : stacks.resolve(stackId);
+      const resolved = stackId ? stacks.resolve(stackId) : undefined;
+      const stack = w ? undefined : resolved;
       const outer = stack?.frames[stack.frames.length - 1];
       const unreached = outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
       // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
       const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
-      s = { key, unreached };
+      s = { key, unreached, posixAio: isPosixAioStack(resolved) };
       cache.set(stackId, s);
     }
     return s;
@@ -86,7 +90,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     if (g === undefined) go.set(pid, (g = stacks.goProcess?.(pid) ?? false));
     return g;
   };
-  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio };
 }
 
 /** A key for the line a stack's call is at: stacks with the same key are one call site. */

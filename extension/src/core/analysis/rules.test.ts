@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
+import { allBusyNs, type PoolBusy } from './rules/poolSaturated';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -192,6 +193,45 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('loop-blocked'), []);
       assert.equal(a.model(PID), 'multiplexing', 'non-blocking socket calls are not blocking evidence');
       assert.equal(a.model(101), 'blocking');
+    });
+  });
+
+  describe('loop-blocked by a wait of its own (getaddrinfo\'s poll inside an epoll loop)', () => {
+    /** An epoll loop; every 5th turn makes a poll of a socket of `pollMs` (timeout `timeoutMs`); `pollLoop`: the loop itself waits in poll. */
+    function nestedTrace(pollMs: number, timeoutMs = 5000, pollLoop = false): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(5n, [['__poll', 'sysdeps/unix/sysv/linux/poll.c', 29], ['send_dg', 'resolv/res_send.c', 1106], ['getaddrinfo', 'sysdeps/posix/getaddrinfo.c', 2288], ['resolve_peer', SRC, 212]]);
+      let t = 1 * MS;
+      for (let i = 0; i < 40; i++) {
+        if (pollLoop) b.poll({ ts: t, dur: 2 * MS, stackId: 1n, fds: [[7, 1, 1]] });
+        else b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        if (i % 5 === 4) {
+          b.poll({ ts: t, dur: pollMs * MS, timeoutMs, stackId: 5n, fds: [[9, 1, 1]] });
+          t += pollMs * MS + 10 * US;
+        }
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      return b;
+    }
+
+    it('names the poll that blocked the loop, at the line that called the library', () => {
+      const a = analyze(nestedTrace(30));
+      const [f] = a.of('loop-blocked');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.title)));
+      assert.match(f.title, /^poll\(\) blocked the event loop of server 100\/100 7 times, 210\.0 ms in total/);
+      assert.match(f.detail, /a wait of its own inside the turn, as a blocking library call makes \(a DNS lookup with getaddrinfo/);
+      assert.match(f.suggestion, /getaddrinfo_a or c-ares/);
+      assert.equal(f.where?.line, 212);
+      assert.equal(a.model(PID), 'multiplexing');
+      // 41 waits, and the first poll (after 5 epoll waits, before the 8 that tell the loop's wait) ends a turn too
+      assert.equal(a.result.loops[0]?.turns, 41, 'the other polls end no turn of the loop');
+    });
+
+    it('stays quiet on a poll that did not wait (timeout 0, or returned at once), and on a loop that waits in poll', () => {
+      assert.deepEqual(analyze(nestedTrace(30, 0)).of('loop-blocked'), []);
+      assert.deepEqual(analyze(nestedTrace(0.01)).of('loop-blocked'), []);
+      assert.deepEqual(analyze(nestedTrace(30, 5000, true)).of('loop-blocked'), []);
     });
   });
 
@@ -478,6 +518,34 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
     });
 
+    it('sweeps the calls themselves: 4 workers each 60 % busy, in step, work queued — all blocked at once 60 % of the time', () => {
+      // per 250 ms bucket each worker is idle 40 %: the bucket bound (1 − Σ idle) says nothing
+      const b = loopTrace();
+      b.symbols(6n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['worker_job', SRC, 310]]);
+      const workers = [201, 202, 203, 204];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (let i = 0; i < 100; i++) {
+        for (const w of workers) {
+          // three 1 ms flushes back to back (the next job taken at once), then 2 ms idle
+          for (let j = 0; j < 3; j++) b.call('fsync', { tid: w, ts: 1 * MS + i * 5 * MS + j * (1 * MS + 2 * US), dur: 1 * MS, fd: 6, stackId: 6n });
+          b.wake({ tid: w, ts: 1 * MS + i * 5 * MS + 3 * MS + 10 * US, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      const a = analyze(b);
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.ok(Math.abs(f.impactNs - 100 * 3 * MS) < 1 * MS, `${f.impactNs}`);
+      assert.match(f.detail, /did fsync 1,200 times \(1\.200 s\); time blocked: pool-1 60 %/);
+    });
+
+    it('sweeps the intervals exactly: the time every thread is inside one at once', () => {
+      const busy = (pairs: number[]): Pick<PoolBusy, 'iv' | 'ivN'> => ({ iv: Float64Array.from(pairs), ivN: pairs.length / 2 });
+      assert.equal(allBusyNs([busy([0, 10, 20, 30]), busy([5, 25])]), 10);
+      assert.equal(allBusyNs([busy([0, 10]), busy([10, 20])]), 0, 'touching is not overlapping');
+      assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
+    });
+
     it('stays quiet when the pool has idle threads', () => {
       const a = analyze(poolTrace(0.5));
       assert.equal(a.model(201), 'pool-worker');
@@ -517,6 +585,41 @@ describe('findings on synthetic traces', () => {
 
     it('stays quiet when the SQ thread stays awake', () => {
       assert.deepEqual(analyze(sqTrace(false)).of('sqpoll-wakeups'), []);
+    });
+  });
+
+  describe('posix-aio', () => {
+    /** A program whose thread PID+1, started by PID, does 30 file reads at `site`: glibc's helper, or a worker of its own. */
+    function aioTrace(glibc: boolean): StreamBuilder {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'reader', filename: '/work/app/reader', flags: 2, ts: b.at(0) });
+      b.task({ event: 2, tid: PID + 1, ptid: PID, comm: 'reader', ts: b.at(10 * US) });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/db/data' });
+      b.symbols(4n, glibc
+        ? [['__libc_pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['handle_fildes_io', 'rt/aio_misc.c', 542], ['start_thread', 'nptl/pthread_create.c', 442]]
+        : [['__libc_pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['read_block', SRC, 77], ['start_thread', 'nptl/pthread_create.c', 442]]);
+      for (let i = 0; i < 30; i++) b.call('pread64', { tid: PID + 1, ts: 1 * MS + i * 3 * MS, dur: 2 * MS, ret: 4096, fd: 6, stackId: 4n, args: [6n, 0x7f0000n, 4096n, BigInt(i * 4096), 0n, 0n] });
+      return b;
+    }
+
+    it("names glibc's helper thread: its requests ran one at a time as blocking calls, pseudo-async", () => {
+      const a = analyze(aioTrace(true));
+      const [f] = a.of('posix-aio');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /reader 100's POSIX AIO ran as 30 blocking calls on 1 glibc helper thread, one request at a time per file \(60\.0 ms\)/);
+      assert.match(f.detail, /pread64 ×30; threads 100\/101/);
+      assert.equal(f.impactNs, 30 * 2 * MS);
+      assert.equal(f.events.length, 30);
+      assert.equal(f.where, null, 'no line of the program: the requests are queued in user space');
+      assert.equal(a.model(PID + 1), 'pool-worker');
+      assert.equal(a.result.threads.find((t) => t.tid === PID + 1)?.worksFor, PID);
+      assert.match(a.result.processes[0].verdict, /^POSIX AIO \(glibc\): file I\/O on 1 pool thread — pseudo-async/);
+    });
+
+    it('stays quiet on a thread of the program that reads for itself', () => {
+      const a = analyze(aioTrace(false));
+      assert.deepEqual(a.of('posix-aio'), []);
+      assert.notEqual(a.model(PID + 1), 'pool-worker');
     });
   });
 

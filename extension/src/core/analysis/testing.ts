@@ -4,6 +4,7 @@
 import { TracePipeline } from '../trace/pipeline';
 import type { StreamBuilder } from '../testing/synthetic';
 import { TraceAnalyzer } from './analyzer';
+import { BatchedAnalyzer } from './batch';
 import { resolveFindings, siteKeysOf } from './resolve';
 import type { AnalysisResult, Finding, RuleId } from './types';
 
@@ -21,27 +22,32 @@ export interface Analyzed {
   ids(name: string): number[];
 }
 
-/** Analyze a synthetic stream (fed in chunks of `chunk` bytes, to exercise the streaming). */
-export function analyze(b: StreamBuilder, chunk = 4096): Analyzed {
+/**
+ * Analyze a synthetic stream (fed in chunks of `chunk` bytes, to exercise the streaming); `batched`:
+ * through a BatchedAnalyzer, as `iolens report` feeds it.
+ */
+export function analyze(b: StreamBuilder, chunk = 4096, batched = false): Analyzed {
   let id = 0;
-  const box: { a?: TraceAnalyzer } = {};
+  const box: { a?: TraceAnalyzer | BatchedAnalyzer } = {};
   const names: string[] = [];
   const pipeline = new TracePipeline((e) => {
     names.push(e.name);
     box.a?.add(e, id++);
   }, { symbolizer: null });
-  box.a = new TraceAnalyzer(pipeline.trace, { keepChainsFrom: 1e6 });
+  const options = { keepChainsFrom: 1e6 };
+  const fed = batched ? new BatchedAnalyzer(pipeline.trace, options) : new TraceAnalyzer(pipeline.trace, options);
+  box.a = fed;
   const bytes = b.bytes();
   for (let o = 0; o < bytes.length; o += chunk) pipeline.push(bytes.subarray(o, o + chunk));
   pipeline.end();
-  const result = box.a.result(siteKeysOf(pipeline.resolver));
+  const result = fed.result(siteKeysOf(pipeline.resolver));
   const findings = resolveFindings(result.findings, pipeline.resolver);
   return {
     result,
     findings,
     of: (rule) => findings.filter((f) => f.rule === rule),
     model: (tid) => result.threads.find((t) => t.tid === tid)?.model,
-    analyzer: box.a,
+    analyzer: fed instanceof BatchedAnalyzer ? fed.analyzer : fed,
     ids: (name) => names.flatMap((n, i) => (n === name ? [i] : [])),
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { SyscallEvent } from '../model/events';
 import { callFacts, type CallFacts } from './callFacts';
+import { TopEvents } from './context';
+import { EVENT_IDS_KEPT } from './types';
 import type { BlockKind } from './classify';
 import type { PoolBusy } from './rules/poolSaturated';
 import type { Run } from './rules/runs';
@@ -151,6 +153,10 @@ export class ThreadState {
   /** select/poll/epoll waits, by call name. */
   readonly mux = new Map<string, Tally>();
   muxWaits = 0;
+  /** Of the waits, those in epoll_wait, epoll_pwait, epoll_pwait2. */
+  epollWaits = 0;
+  /** Selects and polls since the thread's last epoll wait (nestedWait). */
+  sinceEpoll = 0;
   muxNs = 0;
   /** epoll fds waited on; the last one added (a loop waits on one again and again). */
   readonly epfds = new Set<number>();
@@ -187,6 +193,8 @@ export class ThreadState {
   readonly blockedAll = tally();
   /** Blocking calls by call name (read, fsync...), for the evidence sentence. */
   readonly blockedCalls = new Map<string, Tally>();
+  /** The longest of those calls seen as events (their ids), for a finding about the thread's blocking calls. */
+  readonly blockedTop = new TopEvents(EVENT_IDS_KEPT);
   private lastKind: BlockKind | null = null;
   private lastBlocked: Tally | null = null;
   private lastCall: string | null = null;
@@ -288,6 +296,10 @@ export class ThreadState {
     t.ns += ns;
     this.muxWaits++;
     this.muxNs += ns;
+    if (call.charCodeAt(0) === E) {
+      this.epollWaits++;
+      this.sinceEpoll = 0;
+    }
   }
 
   /** Remember a finished call for chains, in the next slot (reused). */
@@ -381,3 +393,25 @@ export const ONE_CONNECTION_WAITS = 20;
 export function oneConnection(t: ThreadState): number | null {
   return t.readySockets.length === 1 && t.readySocketWaits >= ONE_CONNECTION_WAITS ? t.readySockets[0] : null;
 }
+
+/** Epoll waits a loop makes before a select or poll of its thread counts as nested in its turns. */
+const NESTED_AFTER_EPOLL_WAITS = 8;
+/**
+ * Selects or polls in a row, with no epoll wait between, after which the thread is taken to loop
+ * on them now (a resolver makes two or three per lookup, a synchronous client one per reply).
+ */
+const NESTED_RUN_MAX = 64;
+
+/**
+ * A select or poll made by a thread whose loop waits in epoll (8 epoll waits so far, and the last
+ * of them fewer than 64 selects or polls ago): a blocking call's own wait, not the loop's. Counts it.
+ */
+export function nestedWait(call: string, t: ThreadState): boolean {
+  if (call.charCodeAt(0) === E) return false; // the loop's own wait (most calls: decided on one character)
+  if (t.epollWaits < NESTED_AFTER_EPOLL_WAITS || t.sinceEpoll >= NESTED_RUN_MAX) return false;
+  t.sinceEpoll++;
+  return true;
+}
+
+/** The first character of the epoll waits' names (no other select/poll wait starts with it). */
+const E = 'e'.charCodeAt(0);

@@ -24,7 +24,8 @@ export type RuleId =
   | 'eagain-spin'
   | 'lost-events'
   | 'timeout-wakeups'
-  | 'herd-wakeups';
+  | 'herd-wakeups'
+  | 'posix-aio';
 
 /** The I/O model of a thread: how it waits for I/O. */
 export type ThreadModel = 'multiplexing' | 'blocking' | 'signal-driven' | 'aio' | 'io_uring' | 'pool-worker' | 'none';

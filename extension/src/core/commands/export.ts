@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { TraceAnalyzer } from '../analysis/analyzer';
+import { BatchedAnalyzer } from '../analysis/batch';
 import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { Finding } from '../analysis/types';
 import { FindingPlacer } from '../export/findings';
@@ -56,13 +56,13 @@ export interface ExportOptions {
 
 /** Export `input` to `output`. */
 export async function exportTrace(input: string, output: string, o: ExportOptions): Promise<ExportResult> {
-  let analyzer: TraceAnalyzer | undefined;
+  let analyzer: BatchedAnalyzer | undefined;
   let ordinal = 0;
   const { pipeline: context, warnings } = await readTraceFile(input, (e) => analyzer?.add(e, ordinal++), {
     events: !o.noFindings,
     symbolPath: o.symbolPath,
     onPipeline: (p) => {
-      if (!o.noFindings) analyzer = new TraceAnalyzer(p.trace);
+      if (!o.noFindings) analyzer = new BatchedAnalyzer(p.trace);
     },
   });
   let findings: Finding[] = [];

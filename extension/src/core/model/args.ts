@@ -95,9 +95,10 @@ function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
   switch (fmt) {
     case 'fd':
     case 'int':
-      return signed(BigInt.asIntN(32, raw));
+      // a 32-bit value: one BigInt made, not two (as signed() would)
+      return Number(BigInt.asIntN(32, raw));
     case 'ms': {
-      const v = signed(BigInt.asIntN(32, raw));
+      const v = Number(BigInt.asIntN(32, raw));
       return v < 0 ? -1 : v;
     }
     case 'uint':
@@ -145,9 +146,13 @@ function showsTimeoutNs(info: SyscallInfo): boolean {
   return info.timeout !== undefined && ARG_FORMATS[info.args[info.timeout.arg].fmt].pointer;
 }
 
+/** The path of a process's fd, if known. */
+function pathOf(fds: FdTables, pid: number, fd: number | undefined): string | null {
+  return fd === undefined ? null : fds.get(pid, fd)?.path ?? null;
+}
+
 /** Decode the tail of a syscall record (DataFormat) into args. */
 function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
-  const pathOf = (fd: number | undefined): string | null => (fd === undefined ? null : fds.get(pid, fd)?.path ?? null);
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
@@ -156,14 +161,14 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
       if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
       args.ready = data.items.map((item) => {
         const fd = epoll.fdFor(pid, epfd, item.data);
-        return { fd: fd ?? null, path: pathOf(fd), events: pollEventsName(item.events), data: hex(item.data) };
+        return { fd: fd ?? null, path: pathOf(fds, pid, fd), events: pollEventsName(item.events), data: hex(item.data) };
       });
       break;
     }
     case 'pollfds': {
       const data = decodePollfdsData(d);
       if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
-      args.fds = data.items.map((p) => ({ fd: p.fd, path: pathOf(p.fd), events: pollEventsName(p.events), revents: pollEventsName(p.revents) }));
+      args.fds = data.items.map((p) => ({ fd: p.fd, path: pathOf(fds, pid, p.fd), events: pollEventsName(p.events), revents: pollEventsName(p.revents) }));
       break;
     }
     case 'timeout_ns':
@@ -255,7 +260,8 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   const fdArg = callFdOf(info);
   for (let i = 0; i < list.length; i++) {
     if (list[i].fmt !== 'fd') continue;
-    const f = fds.get(r.pid, Number(BigInt.asIntN(32, r.args[i])));
+    // decodeArg's value of an fd argument: its low 32 bits, signed
+    const f = fds.get(r.pid, args[list[i].name] as number);
     if (!f) continue;
     if (i === fdArg) {
       args.path = f.path;

@@ -10,6 +10,7 @@ import type { DecodeContext } from '../kinds/kind';
 import { decoderOf } from '../kinds/registry';
 import { MapTables } from './maps';
 import { EpollRegistry } from './args';
+import { TableChanges } from './changes';
 import type { TraceEvent } from './events';
 import { FdTables } from './fdtable';
 import { FilteredCalls } from './filtered';
@@ -59,8 +60,13 @@ export interface DropTotals {
 
 /** Consumes wire records in stream order and calls `emit` with each finished event. */
 export class TraceAssembler {
-  readonly processes = new ProcessTable();
-  readonly fds = new FdTables();
+  /**
+   * Told before the tables read beside the events change: processes, fds, UIO devices, meta and
+   * the counted calls (a consumer that holds events back hands them on first).
+   */
+  readonly changes = new TableChanges();
+  readonly processes = new ProcessTable(this.changes);
+  readonly fds = new FdTables(this.changes);
   readonly maps = new MapTables();
   readonly stacks = new Map<bigint, StackInfo>();
   /** Symbol section of a trace file: stack id -> resolved frame records. */
@@ -120,6 +126,7 @@ export class TraceAssembler {
         if (!this.origin || this.origin.real === 0) this.origin = { mono: r.monoNs, real: r.realNs };
         break;
       case 'meta':
+        this.changes.before();
         try {
           this.meta = JSON.parse(r.json) as TraceMeta;
         } catch {
@@ -144,9 +151,11 @@ export class TraceAssembler {
         this.start = r;
         break;
       case 'uio_device':
+        this.changes.before();
         this.uioDevices.set(r.index, uioDevice(r));
         break;
       case 'call_summary':
+        this.changes.before();
         this.filtered.apply(r, this.rel(r.ts));
         break;
       case 'sym_frame': {

@@ -3,6 +3,7 @@
  * fds present at attach), so every event can say what its fd is.
  */
 import { FdTypeNames, type FdRecord, type FdTypeName } from '../../../../protocol/generated/wire';
+import type { TableChanges } from './changes';
 
 /** What an fd refers to. */
 export interface FdInfo {
@@ -33,6 +34,9 @@ const DESCRIPTIONS: Partial<Record<FdTypeName, string>> = {
 export class FdTables {
   private readonly tables = new Map<number, Map<number, FdInfo>>();
 
+  /** `changes` is told before every change (a trace's assembler: model/changes.ts). */
+  constructor(private readonly changes?: TableChanges) {}
+
   /** What `fd` of process `pid` is now, if known. */
   get(pid: number, fd: number): FdInfo | undefined {
     return this.tables.get(pid)?.get(fd);
@@ -45,21 +49,25 @@ export class FdTables {
 
   /** A new process starts with a copy of its parent's table. */
   fork(parent: number, child: number): void {
+    this.changes?.before();
     this.tables.set(child, new Map(this.tables.get(parent) ?? []));
   }
 
   /** exec: the tracer re-sends the fds that survived it. */
   exec(pid: number): void {
+    this.changes?.before();
     this.tables.set(pid, new Map());
   }
 
   /** The process is gone. */
   exit(pid: number): void {
+    this.changes?.before();
     this.tables.delete(pid);
   }
 
   /** Apply one fd record. */
   apply(r: FdRecord): void {
+    this.changes?.before();
     let t = this.tables.get(r.pid);
     if (!t) {
       t = new Map();
@@ -101,6 +109,7 @@ export class FdTables {
 
   /** fcntl(F_SETFL) changed the status flags of an fd. */
   setFlags(pid: number, fd: number, flags: number): void {
+    this.changes?.before();
     const cur = this.tables.get(pid)?.get(fd);
     if (cur) this.tables.get(pid)?.set(fd, { ...cur, flags });
   }

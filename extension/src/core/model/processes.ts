@@ -1,6 +1,7 @@
 /**
  * Processes and threads seen in a trace: names, executables, parentage, start and exit.
  */
+import type { TableChanges } from './changes';
 
 /** A traced thread. */
 export interface ThreadInfo {
@@ -36,8 +37,15 @@ export class ProcessTable {
   private readonly procs = new Map<number, ProcessInfo>();
   private readonly byTid = new Map<number, ThreadInfo>();
 
-  /** The process, created on first mention. */
+  /**
+   * `changes` is told before every change (a trace's assembler: model/changes.ts). `process` and
+   * `thread` hand out the records to change (kinds/task.ts), so they tell it; the lookups do not.
+   */
+  constructor(private readonly changes?: TableChanges) {}
+
+  /** The process, created on first mention, to be changed. */
   process(pid: number): ProcessInfo {
+    this.changes?.before();
     let p = this.procs.get(pid);
     if (!p) {
       p = { pid, parent: null, exe: '', name: '', target: false, start: null, end: null, exitCode: null, threads: new Map() };
@@ -46,8 +54,9 @@ export class ProcessTable {
     return p;
   }
 
-  /** The thread, created on first mention. */
+  /** The thread, created on first mention, to be changed. */
   thread(pid: number, tid: number): ThreadInfo {
+    this.changes?.before();
     let t = this.byTid.get(tid);
     if (!t || t.pid !== pid) {
       t = { tid, pid, name: '', start: null, end: null };

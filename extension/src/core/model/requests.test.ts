@@ -54,6 +54,24 @@ describe('request engines', () => {
     assert.equal(sqpoll.sqThread, true);
   });
 
+  it('names no path for a registered file (IOSQE_FIXED_FILE): its fd field is an index, not a descriptor', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: 4, fd: 0, type: 3, path: '/dev/null' });
+    b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/db' });
+    b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: RING, fd: 7, sqEntries: 8, cqEntries: 16, setupFlags: 0 }));
+    uringSubmit(b, 1n, 10 * US, { fd: 0, reqFlags: BigInt(wire.UringReqFlag.fixed_file) | 0x1000n });
+    uringSubmit(b, 2n, 20 * US);
+    uringComplete(b, 1n, 50 * US, 0);
+    uringComplete(b, 2n, 60 * US, 0);
+    const [fixed, plain] = assemble(b).filter((e): e is UringEvent => e.kind === 'uring');
+    assert.equal(fixed.fd, -1);
+    assert.equal(fixed.args.fd, null);
+    assert.equal(fixed.args.registered_file, 0);
+    assert.equal(fixed.args.path, null, 'fd 0 of the process is not the request\'s file');
+    assert.equal(plain.args.fd, 6);
+    assert.equal(plain.args.path, '/var/data/db');
+  });
+
   it('says when an SQPOLL request carries the stack of the io_uring_setup (taken up before any io_uring_enter), or none', () => {
     const b = new StreamBuilder();
     b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: RING, fd: 7, sqEntries: 8, cqEntries: 16, setupFlags: 2 }));

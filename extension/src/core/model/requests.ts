@@ -11,6 +11,7 @@
  */
 import {
   UringFlag,
+  UringReqFlag,
   UringStackFromNames,
   type AioCompleteRecord,
   type AioSubmitRecord,
@@ -265,9 +266,12 @@ export class RequestTracker {
     const ring = sub?.ctx ?? c?.ctx ?? 0n;
     const pid = sub?.pid ?? c?.pid ?? 0;
     const ringInfo = this.rings.get(ring);
-    const fd = sub?.fd ?? -1;
+    // a registered file's index (IOSQE_FIXED_FILE) is no descriptor: naming fd N's path would be a wrong label
+    const fixed = sub !== undefined && (sub.reqFlags & BigInt(UringReqFlag.fixed_file)) !== 0n;
+    const fd = fixed ? -1 : sub?.fd ?? -1;
     const args: Args = {
-      fd, path: fd >= 0 ? this.ctx.fds.get(pid, fd)?.path ?? null : null, ring: hex(ring),
+      ...(fixed ? { fd: null, registered_file: sub.fd } : { fd }),
+      path: fd >= 0 ? this.ctx.fds.get(pid, fd)?.path ?? null : null, ring: hex(ring),
       ring_fd: ringInfo && ringInfo.fd >= 0 ? ringInfo.fd : null, sqpoll: sub?.sqThread === 1,
     };
     const from = sub ? UringStackFromNames.get(sub.stackFrom) : undefined;

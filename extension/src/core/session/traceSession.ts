@@ -213,7 +213,8 @@ export class TraceSession {
     try {
       progress.total = (await stat(this.file)).size;
       const state = newReadState();
-      for await (const chunk of readTraceStream(this.file, state, READ_CHUNK)) {
+      // the pipeline keeps nothing of a chunk (the reader copies a record cut short): one buffer for every block
+      for await (const chunk of readTraceStream(this.file, state, READ_CHUNK, true)) {
         if (this.cancelled) break;
         progress.bytes = state.position;
         if (!this.pipeline.push(chunk)) break;

@@ -14,12 +14,13 @@ import { Flag, type TraceStore } from './traceStore';
  * sleeps chose to (a ticker, a back-off), and listing them buried the real stalls.
  */
 function stallFilter(store: TraceStore): (id: number) => boolean {
-  const flags = store.flags.view();
-  const kind = store.kind.view();
+  const rows = store.traits.rows();
+  const flags = store.traits.flagsOf();
+  const kind = store.traits.kindOf();
   const name = store.name.view();
   const sleeps = new Set<number>();
   for (let i = 0; i < store.names.size; i++) if (isSleep(store.names.get(i))) sleeps.add(i);
-  return (id) => kind[id] === KindCode.syscall && (flags[id] & (Flag.wait | Flag.blocking)) !== 0 && !sleeps.has(name[id]);
+  return (id) => kind[rows[id]] === KindCode.syscall && (flags[rows[id]] & (Flag.wait | Flag.blocking)) !== 0 && !sleeps.has(name[id]);
 }
 
 /** Ids of the waits and blocking calls (not sleeps) that lasted at least `thresholdNs`, longest first. */
@@ -91,14 +92,15 @@ function logBounds(max: number): number[] {
 /** Latency histogram of the events with the same kind and name as `id` (and the same call site for 'site'). */
 export function histogram(store: TraceStore, sites: CallSites, id: number, scope: 'kind' | 'site'): Histogram {
   const name = store.name.get(id);
-  const kind = store.kind.get(id);
+  const kind = store.traits.kind(id);
   const site = scope === 'site' ? sites.of(id) : null;
   const ends = store.end;
   const names = store.name.view();
-  const kinds = store.kind.view();
+  const rows = store.traits.rows();
+  const kinds = store.traits.kindOf();
   const durs: number[] = [];
   for (let i = 0; i < names.length; i++) {
-    if (names[i] !== name || kinds[i] !== kind || Number.isNaN(ends.get(i))) continue;
+    if (names[i] !== name || kinds[rows[i]] !== kind || Number.isNaN(ends.get(i))) continue;
     if (scope === 'site' && sites.of(i) !== site) continue;
     durs.push(ends.span(i));
   }

@@ -22,8 +22,12 @@ export function lookOf(nameId: number, style: number): number {
   return nameId * 256 + style;
 }
 
-/** Marks a bucket whose latest end or longest length is kept aside (not a whole number of ns from 0 to 2^32 - 2). */
+/** Marks a bucket whose earliest start, latest end or longest length is kept aside (not a whole number of ns from 0 to 2^32 - 2). */
 const ASIDE = 0xffffffff;
+/** Marks a bucket whose count is kept aside (65,535 or more). */
+const COUNT_ASIDE = 0xffff;
+/** log2 of the most buckets that share a base for their earliest starts. */
+const MAX_GROUP_BITS = 6;
 
 /** `v` as a 32-bit row, or ASIDE when it is not a whole number of ns that fits one. */
 function narrow(v: number): number {
@@ -33,43 +37,67 @@ function narrow(v: number): number {
 /**
  * Ascending buckets of one size, struct of arrays; grows as it is appended to. The longest span's
  * length and look are kept beside its id: reading them from the event columns would cost cache
- * misses a bucket (a window of 10 M events spent most of its time on them). A bucket is 28 bytes:
- * its latest end as a 32-bit length from its earliest start and its longest span's length in 32
- * bits (4.3 s; a longer one, or a fraction of a ns, kept aside by bucket with its exact value).
+ * misses a bucket (a window of 10 M events spent most of its time on them). A bucket is 22 bytes:
+ * its earliest start as a 32-bit offset from a base kept per group of up to 64 buckets (the
+ * group's first earliest start; fewer buckets a group where buckets are coarse, so that a group
+ * spans under 2^31 ns), its latest end as a 32-bit length from its earliest start, its longest
+ * span's length in 32 bits (4.3 s) and its count in 16 bits. A value that does not fit (a start
+ * before its group's base or 4.3 s past it, a longer length, a fraction of a ns, a count of
+ * 65,535 or more) is kept aside by bucket with its exact value.
  */
 export class Buckets {
-  minStart: Float64Array;
+  /** Per group of 2^groupBits buckets, the earliest start of its first. */
+  private bases: Float64Array;
+  /** The earliest start less its group's base, or ASIDE (in `startAside`). */
+  private offset: Uint32Array;
   /** The latest end less the earliest start, or ASIDE (the end in `endAside`). */
   private extent: Uint32Array;
   /** The longest span's length, or ASIDE (in `lenAside`). */
   private len: Uint32Array;
-  count: Uint32Array;
+  /** The number of spans, or COUNT_ASIDE (in `countAside`). */
+  private counts: Uint16Array;
   longest: Uint32Array;
   /** The longest span's look (`lookOf`). */
   look: Uint32Array;
   length = 0;
   /** The index of the last bucket (its start / size). */
   private last = Number.NaN;
+  private groupBits = 0;
+  private readonly startAside = new Map<number, number>();
   private readonly endAside = new Map<number, number>();
   private readonly lenAside = new Map<number, number>();
+  private readonly countAside = new Map<number, number>();
 
   constructor(
     /** Bucket size, ns (a power of two). */
     public size: number,
     capacity = 16,
   ) {
-    this.minStart = new Float64Array(capacity);
+    this.groupBits = groupBitsFor(size);
+    this.bases = new Float64Array(Math.max(1, capacity >>> this.groupBits) + 1);
+    this.offset = new Uint32Array(capacity);
     this.extent = new Uint32Array(capacity);
     this.len = new Uint32Array(capacity);
-    this.count = new Uint32Array(capacity);
+    this.counts = new Uint16Array(capacity);
     this.longest = new Uint32Array(capacity);
     this.look = new Uint32Array(capacity);
   }
 
+  /** The earliest start of bucket `i`. */
+  minStart(i: number): number {
+    const x = this.offset[i];
+    return x === ASIDE ? (this.startAside.get(i) ?? Number.NaN) : this.bases[i >>> this.groupBits] + x;
+  }
+
   /** The latest end of bucket `i`. */
   maxEnd(i: number): number {
+    return this.maxEndFrom(i, this.minStart(i));
+  }
+
+  /** The latest end of bucket `i`, whose earliest start (`minStart(i)`) the caller has read already. */
+  maxEndFrom(i: number, minStart: number): number {
     const x = this.extent[i];
-    return x === ASIDE ? (this.endAside.get(i) ?? Number.NaN) : this.minStart[i] + x;
+    return x === ASIDE ? (this.endAside.get(i) ?? Number.NaN) : minStart + x;
   }
 
   /** The length of bucket `i`'s longest span. */
@@ -78,11 +106,30 @@ export class Buckets {
     return x === ASIDE ? (this.lenAside.get(i) ?? Number.NaN) : x;
   }
 
+  /** The number of spans in bucket `i`. */
+  count(i: number): number {
+    const x = this.counts[i];
+    return x === COUNT_ASIDE ? (this.countAside.get(i) ?? Number.NaN) : x;
+  }
+
+  /** Set bucket `k`'s earliest start (its group's base set before). */
+  private setStart(k: number, start: number): void {
+    const base = this.bases[k >>> this.groupBits];
+    const x = narrow(start - base);
+    // the offset must give the start back exactly (a base of 2^53 ns or more would round)
+    const exact = x !== ASIDE && base + x === start;
+    this.offset[k] = exact ? x : ASIDE;
+    if (exact) {
+      if (this.startAside.size) this.startAside.delete(k);
+    } else this.startAside.set(k, start);
+  }
+
   /** Set bucket `k`'s latest end (its earliest start set before). */
   private setEnd(k: number, end: number): void {
-    const x = narrow(end - this.minStart[k]);
+    const start = this.minStart(k);
+    const x = narrow(end - start);
     // the length must give the end back exactly (a start of 2^53 ns or more would round)
-    const exact = x !== ASIDE && this.minStart[k] + x === end;
+    const exact = x !== ASIDE && start + x === end;
     this.extent[k] = exact ? x : ASIDE;
     if (exact) {
       if (this.endAside.size) this.endAside.delete(k);
@@ -96,24 +143,31 @@ export class Buckets {
     else if (this.lenAside.size) this.lenAside.delete(k);
   }
 
+  private setCount(k: number, count: number): void {
+    if (count < COUNT_ASIDE) {
+      this.counts[k] = count;
+      if (this.countAside.size) this.countAside.delete(k);
+    } else {
+      this.counts[k] = COUNT_ASIDE;
+      this.countAside.set(k, count);
+    }
+  }
+
   private resize(capacity: number): void {
     const n = this.length;
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
-      b.set(a.subarray(0, n));
+    const copy = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, size: number, keep: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(size);
+      b.set(a.subarray(0, keep));
       return b;
     };
-    const u32 = (a: Uint32Array): Uint32Array => {
-      const b = new Uint32Array(capacity);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    this.minStart = f64(this.minStart);
-    this.extent = u32(this.extent);
-    this.len = u32(this.len);
-    this.count = u32(this.count);
-    this.longest = u32(this.longest);
-    this.look = u32(this.look);
+    const groups = Math.ceil(n / 2 ** this.groupBits);
+    this.bases = copy(this.bases, Math.max(1, Math.ceil(capacity / 2 ** this.groupBits)), groups);
+    this.offset = copy(this.offset, capacity, n);
+    this.extent = copy(this.extent, capacity, n);
+    this.len = copy(this.len, capacity, n);
+    this.counts = copy(this.counts, capacity, n);
+    this.longest = copy(this.longest, capacity, n);
+    this.look = copy(this.look, capacity, n);
   }
 
   /** Empty it, for buckets of `size` ns, keeping its capacity (buckets reused from query to query). */
@@ -121,13 +175,18 @@ export class Buckets {
     this.size = size;
     this.length = 0;
     this.last = Number.NaN;
+    const bits = groupBitsFor(size);
+    if (bits < this.groupBits) this.bases = new Float64Array(Math.max(1, Math.ceil(this.offset.length / 2 ** bits)));
+    this.groupBits = bits;
+    this.startAside.clear();
     this.endAside.clear();
     this.lenAside.clear();
+    this.countAside.clear();
   }
 
   /** Drop the spare capacity (a stored summary keeps only what it holds). */
   trim(): void {
-    if (this.minStart.length > this.length) this.resize(Math.max(1, this.length));
+    if (this.offset.length > this.length) this.resize(Math.max(1, this.length));
   }
 
   /**
@@ -140,12 +199,13 @@ export class Buckets {
     const n = this.length;
     if (bucket === this.last) {
       const k = n - 1;
-      const end = this.maxEnd(k);
-      if (minStart < this.minStart[k] || maxEnd > end) {
-        if (minStart < this.minStart[k]) this.minStart[k] = minStart;
+      const start = this.minStart(k);
+      const end = this.maxEndFrom(k, start);
+      if (minStart < start || maxEnd > end) {
+        if (minStart < start) this.setStart(k, minStart);
         this.setEnd(k, maxEnd > end ? maxEnd : end);
       }
-      this.count[k] += count;
+      this.setCount(k, this.count(k) + count);
       if (longer(this.longest[k], this.longestLen(k), longest, longestLen)) {
         this.longest[k] = longest;
         this.setLen(k, longestLen);
@@ -153,11 +213,12 @@ export class Buckets {
       }
       return;
     }
-    if (n === this.minStart.length) this.resize(n * 2);
-    this.minStart[n] = minStart;
+    if (n === this.offset.length) this.resize(n * 2);
+    if ((n & ((1 << this.groupBits) - 1)) === 0) this.bases[n >>> this.groupBits] = minStart;
+    this.setStart(n, minStart);
     this.setEnd(n, maxEnd);
     this.setLen(n, longestLen);
-    this.count[n] = count;
+    this.setCount(n, count);
     this.longest[n] = longest;
     this.look[n] = look;
     this.length = n + 1;
@@ -166,8 +227,14 @@ export class Buckets {
 
   /** Add bucket `i` of `from` (finer or the same size) into this one. */
   addFrom(from: Buckets, i: number): void {
-    this.add(from.minStart[i], from.maxEnd(i), from.count[i], from.longest[i], from.longestLen(i), from.look[i]);
+    const start = from.minStart(i);
+    this.add(start, from.maxEndFrom(i, start), from.count(i), from.longest[i], from.longestLen(i), from.look[i]);
   }
+}
+
+/** log2 of the buckets of `size` ns that share a base: at most 64, spanning at most 2^31 ns when consecutive. */
+function groupBitsFor(size: number): number {
+  return Math.max(0, Math.min(MAX_GROUP_BITS, 31 - Math.ceil(Math.log2(size))));
 }
 
 /** Ascending buckets of one size holding the first instant of each (earliest; ties: the lowest id). */

@@ -105,6 +105,38 @@ describe('StartColumn', () => {
     near.push(first + 3e9);
     assert.deepEqual([near.width, near.get(4), near.get(3)], [5, first + 3e9, first + 17], 'a start 3 s after its chunk\'s first');
   });
+
+  it('drops the high bits when trimmed if every chunk\'s starts fit 32 bits from its least, and keeps them if one chunk\'s do not', () => {
+    // two chunks of starts that drift up to 3 s before and after their chunk's first (past the
+    // 2.1 s its base allows), spanning under 4.3 s, with a fractional start aside
+    const r = new Rng(7);
+    const make = (spread: number): { c: StartColumn; values: number[] } => {
+      const c = new StartColumn();
+      const values: number[] = [];
+      for (let i = 0; i < 6000; i++) {
+        const v = i === 4500 ? 1e10 + 0.5 : 1e10 + i * 100 + (r.int(2) ? spread : -spread) * r.int(1000) / 1000;
+        values.push(Math.round(v * 2) / 2);
+        c.push(values[i]);
+      }
+      return { c, values };
+    };
+    const readBack = (c: StartColumn, values: number[]): number[][] => values.map((v, i) => [i, v, c.get(i)]).filter(([, v, got]) => v !== got).slice(0, 5);
+    const fits = make(2.1e9);
+    assert.equal(fits.c.width, 5, 'the drifting starts did not need high bits before trim');
+    fits.c.trim();
+    assert.deepEqual(readBack(fits.c, fits.values), [], 'rows read back other than stored after the rebase (row, stored, read)');
+    assert.equal(fits.c.width, 4, 'the high bits were kept though no chunk needs them');
+    // appended and changed after the rebase: a start before its chunk's least needs high bits again
+    fits.c.push(1e10 - 3e9);
+    fits.c.set(5999, 1e10 - 4e9);
+    fits.values.push(1e10 - 3e9);
+    fits.values[5999] = 1e10 - 4e9;
+    assert.deepEqual(readBack(fits.c, fits.values), [], 'rows appended and changed after the rebase');
+    // a chunk spanning 5 s: nothing changes
+    const wide = make(2.5e9);
+    wide.c.trim();
+    assert.deepEqual([wide.c.width, ...readBack(wide.c, wide.values)], [5], 'a chunk spanning 5 s');
+  });
 });
 
 describe('ZeroColumn', () => {

@@ -49,7 +49,8 @@ export function compileFilter(store: TraceStore, text: string): EventFilter | nu
   const argCol = store.args.view();
   const trackCol = store.track.view();
   const ends = store.end;
-  const flags = store.flags.view();
+  const rows = store.traits.rows();
+  const flags = store.traits.flagsOf();
   const trackSets: ReadonlySet<number>[] = [];
   const tests: ((id: number) => boolean)[] = [];
   for (const term of terms as FilterTerm[]) {
@@ -77,7 +78,7 @@ export function compileFilter(store: TraceStore, text: string): EventFilter | nu
       }
       case 'minDuration': {
         const min = term.ns;
-        tests.push((id) => !(flags[id] & Flag.instant) && ends.span(id) >= min);
+        tests.push((id) => !(flags[rows[id]] & Flag.instant) && ends.span(id) >= min);
         break;
       }
       case 'text': {
@@ -113,16 +114,17 @@ export function summarizeFilter(store: TraceStore, filter: EventFilter): FilterS
 export function findOccurrence(store: TraceStore, sites: { of(id: number): string | null }, id: number, dir: 1 | -1, scope: 'kind' | 'site', filter: EventFilter | null): EventRef | null {
   if (id < 0 || id >= store.size) return null;
   const name = store.name.get(id);
-  const kind = store.kind.get(id);
+  const kind = store.traits.kind(id);
   const site = scope === 'site' ? sites.of(id) : null;
   if (scope === 'site' && site === null) return null;
   const names = store.name.view();
-  const kinds = store.kind.view();
+  const rows = store.traits.rows();
+  const kinds = store.traits.kindOf();
   const start = store.start;
   const t0 = start.get(id);
   let best = -1;
   for (let i = 0; i < names.length; i++) {
-    if (i === id || names[i] !== name || kinds[i] !== kind) continue;
+    if (i === id || names[i] !== name || kinds[rows[i]] !== kind) continue;
     // strictly after (before) in time; events starting together are ordered by id
     const after = start.get(i) > t0 || (start.get(i) === t0 && i > id);
     if ((dir === 1) !== after) continue;

@@ -81,7 +81,8 @@ export function groupStalls(store: TraceStore, ids: readonly number[], stacks: S
   const siteOf = stallSiteOf(stacks);
   const groups = new Map<string, Group>();
   const ends = store.end;
-  const flags = store.flags.view();
+  const rows = store.traits.rows();
+  const flags = store.traits.flagsOf();
   for (const id of ids) {
     const site = siteOf(store.stackIds[store.stack.get(id)] ?? 0n);
     const call = store.names.get(store.name.get(id));
@@ -94,7 +95,7 @@ export function groupStalls(store: TraceStore, ids: readonly number[], stacks: S
     const span = ends.span(id);
     const dur = Number.isNaN(span) ? 0 : span;
     g.ids.push(id);
-    const unfinished = (flags[id] & Flag.unfinished) !== 0;
+    const unfinished = (flags[rows[id]] & Flag.unfinished) !== 0;
     if (unfinished) g.unfinished = true;
     // with the statistics, a finished call is in them already
     if (figures && !unfinished) continue;

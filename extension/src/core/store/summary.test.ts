@@ -54,7 +54,7 @@ function randomStore(r: Rng, events: number): TraceStore {
 function wideSpans(store: TraceStore, from: number, to: number, res: number): { track: number; lane: number; s: number; e: number }[] {
   const out = [];
   for (let id = 0; id < store.size; id++) {
-    if (store.flags.get(id) & Flag.instant) continue;
+    if (store.traits.flags(id) & Flag.instant) continue;
     const s = store.start.get(id);
     const e = store.end.get(id);
     if (e - s >= res && e >= from && s < to) out.push({ track: store.track.get(id), lane: store.lane.get(id), s, e });
@@ -108,7 +108,7 @@ describe('window queries from the per-track summaries', () => {
         }
       }
       // the whole trace at every resolution: every event counted once
-      const spans = Array.from({ length: store.size }, (_, id) => id).filter((id) => !(store.flags.get(id) & Flag.instant)).length;
+      const spans = Array.from({ length: store.size }, (_, id) => id).filter((id) => !(store.traits.flags(id) & Flag.instant)).length;
       for (let log = 0; log < 24; log += 3) {
         const w = queryWindow(store, ns(0), ns(store.duration + 1), ns(2 ** log), null, 'summary');
         assert.equal(totalCount(w), spans, `seed ${seed}: counts of the whole trace at ${2 ** log} ns`);

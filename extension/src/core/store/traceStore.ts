@@ -9,9 +9,10 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { Column, EndColumn, IntColumn, InternTable, NarrowColumn, sameJson, StringTable } from './columns';
+import { EndColumn, IntColumn, InternTable, NarrowColumn, sameJson, StringTable } from './columns';
 import { Flag } from './flags';
 import { StartColumn } from './startColumn';
+import { TraitColumn } from './traitColumn';
 import { TrackIndex } from './trackIndex';
 import { ZeroColumn } from './zeroColumn';
 import { Tracks } from './tracks';
@@ -60,11 +61,10 @@ export class TraceStore {
   readonly start = new StartColumn();
   readonly end = new EndColumn(this.start);
   readonly track = new NarrowColumn();
-  readonly style = new Column(Uint8Array);
   readonly lane = new ZeroColumn();
-  readonly kind = new Column(Uint8Array);
+  /** Each event's kind, style and flags (bits of `Flag`), packed in one narrow row. */
+  readonly traits = new TraitColumn();
   readonly name = new NarrowColumn();
-  readonly flags = new Column(Uint8Array);
   readonly value = new IntColumn();
   readonly stack = new NarrowColumn();
   readonly args = new NarrowColumn();
@@ -156,11 +156,9 @@ export class TraceStore {
     const id = this.start.push(start);
     this.end.push(end ?? Number.NaN);
     this.track.push(track);
-    this.style.push(style);
     this.lane.push(lane);
-    this.kind.push(kind);
+    this.traits.push(kind, style, flags | (end === null ? Flag.instant : 0));
     this.name.push(this.names.id(name));
-    this.flags.push(flags | (end === null ? Flag.instant : 0));
     this.value.push(value);
     this.stack.push(this.stackRef(stackId));
     this.args.push(this.argsId(track, args));
@@ -226,8 +224,7 @@ export class TraceStore {
   private update(id: number, u: StoreUpdate): void {
     const track = this.track.get(id);
     this.end.set(id, u.end);
-    this.flags.set(id, u.flags);
-    this.style.set(id, u.style);
+    this.traits.set(id, u.style, u.flags);
     this.value.set(id, u.value);
     this.args.set(id, this.argsId(track, u.args));
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
@@ -241,7 +238,7 @@ export class TraceStore {
 
   /** Drop the columns' spare capacity, once no more events are expected (a file read whole); adding more still works. */
   trim(): void {
-    for (const c of [this.start, this.end, this.track, this.style, this.lane, this.kind, this.name, this.flags, this.value, this.stack, this.args, ...this.perTrack]) c.trim();
+    for (const c of [this.start, this.end, this.track, this.lane, this.traits, this.name, this.value, this.stack, this.args, ...this.perTrack]) c.trim();
   }
 
   /** The tracks in display order, each with its number of events. */
@@ -270,15 +267,15 @@ export class TraceStore {
     const end = this.end.get(id);
     return {
       id,
-      kind: kindOfCode(this.kind.get(id)),
+      kind: kindOfCode(this.traits.kind(id)),
       name: this.names.get(this.name.get(id)),
       pid: info?.pid ?? 0,
       tid: info?.tid ?? 0,
       track,
       start: this.start.get(id),
       end: Number.isNaN(end) ? null : end,
-      style: this.style.get(id) as StyleCode,
-      flags: this.flags.get(id),
+      style: this.traits.style(id) as StyleCode,
+      flags: this.traits.flags(id),
       value: this.value.get(id),
       stackId: this.stackIds[this.stack.get(id)] ?? 0n,
       args: this.argTable.get(this.args.get(id)) ?? {},

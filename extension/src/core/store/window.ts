@@ -218,15 +218,15 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
     let clen = 0;
     let clook = 0;
     for (let i = lo; i < hi; i++) {
-      const s = b.minStart[i];
+      const s = b.minStart(i);
       const k = Math.floor(s / res);
       const id = b.longest[i];
       const len = b.longestLen(i);
       if (k === key) {
         if (s < cs) cs = s;
-        const e = b.maxEnd(i);
+        const e = b.maxEndFrom(i, s);
         if (e > ce) ce = e;
-        cc += b.count[i];
+        cc += b.count(i);
         if (longer(cid, clen, id, len)) {
           cid = id;
           clen = len;
@@ -238,8 +238,8 @@ function blocks(track: number, lanes: readonly (LaneBuckets | undefined)[], from
       have = true;
       key = k;
       cs = s;
-      ce = b.maxEnd(i);
-      cc = b.count[i];
+      ce = b.maxEndFrom(i, s);
+      cc = b.count(i);
       cid = id;
       clen = len;
       clook = b.look[i];
@@ -278,31 +278,34 @@ function trackWindow(
     for (let lane = 0; lane < summary.lanes.length; lane++) {
       const b = summary.lanes[lane][level];
       const lo = firstBucketFrom(b, first);
-      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart[i] < toB) };
+      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart(i) < toB) };
     }
     const fi = summary.instants[level];
     for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
   } else {
-    const flags = store.flags.view();
+    const rows = store.traits.rows();
+    const flags = store.traits.flagsOf();
     const lanes = store.lane;
     const nameIds = store.name.view();
-    const styles = store.style.view();
+    const styles = store.traits.styleOf();
     const walked: Buckets[] = [];
     for (let i = i0; i < i1; i++) {
       const id = ids.get(i);
       if (filter && !filter.matches(id)) continue;
-      if (flags[id] & Flag.instant) {
+      const row = rows[id];
+      if (flags[row] & Flag.instant) {
         if (start.get(id) >= fromB) inst.add(start, id);
         continue;
       }
-      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[id]));
+      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[row]));
     }
     walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
   }
-  const style = store.style.view();
+  const rows = store.traits.rows();
+  const style = store.traits.styleOf();
   const instIds = inst.ids.slice(0, inst.length);
   blocks(track, acc, fromB, res);
-  return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[id]), ids: instIds };
+  return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[rows[id]]), ids: instIds };
 }
 
 /** Everything of [start, end) at `resolution` ns; with a filter, only what matches it. */

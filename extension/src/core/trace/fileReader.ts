@@ -60,9 +60,10 @@ function ms(ns: number): string {
 /**
  * The stream bytes of the file behind `src`, a chunk at a time (synchronous: each step reads and
  * decodes one block). A format-2 file cut short or damaged ends at its last whole block, with a
- * warning that says what was lost.
+ * warning that says what was lost. With `reuse`, every block is unpacked into one buffer: a chunk
+ * is then only valid until the next is asked for (a consumer that keeps none, as the pipeline).
  */
-export function* streamChunks(src: ByteSource, state: FileReadState): Generator<Uint8Array> {
+export function* streamChunks(src: ByteSource, state: FileReadState, reuse = false): Generator<Uint8Array> {
   const start = src.read(0, FILE_HEADER_SIZE);
   if (!isFileMagic(start) || start.length < FILE_MAGIC.length) {
     if (start.length && isFileMagic(start)) {
@@ -99,6 +100,7 @@ export function* streamChunks(src: ByteSource, state: FileReadState): Generator<
   state.position = at;
   yield streamHeader;
   let n = 0;
+  let scratch = new Uint8Array(0);
   let firstTs = 0;
   let lastTs = 0;
   /** The records after the last whole block, said as the time they come after. */
@@ -130,7 +132,8 @@ export function* streamChunks(src: ByteSource, state: FileReadState): Generator<
     let stream: Uint8Array;
     try {
       const content = decompressPayload(info, payload);
-      stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes) : content;
+      if (reuse && info.type === BlockType.records && scratch.length < info.streamBytes) scratch = new Uint8Array(info.streamBytes);
+      stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes, reuse ? scratch : undefined) : content;
       if (stream.length !== info.streamBytes) throw new Error(`${stream.length} bytes instead of ${info.streamBytes}`);
     } catch (e) {
       state.warnings.push(`block ${n + 1} at offset ${at} is damaged (${(e as Error).message}): everything after it is lost`);
@@ -155,12 +158,12 @@ export function decodeTraceBytes(bytes: Uint8Array): { stream: Uint8Array; warni
 /**
  * Read a trace file as its stream, in chunks of at most `chunkSize` bytes, letting the event loop
  * turn between chunks; `state` says how far it got and what was lost. Rejects when the file cannot
- * be opened.
+ * be opened. `reuse`: as streamChunks' (each chunk is only valid until the next is asked for).
  */
-export async function* readTraceStream(path: string, state: FileReadState, chunkSize = CHUNK): AsyncGenerator<Uint8Array> {
+export async function* readTraceStream(path: string, state: FileReadState, chunkSize = CHUNK, reuse = false): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   try {
-    for (const chunk of streamChunks(fdSource(fd), state)) {
+    for (const chunk of streamChunks(fdSource(fd), state, reuse)) {
       for (let at = 0; at < chunk.length; at += chunkSize) {
         yield chunk.length > chunkSize ? chunk.subarray(at, at + chunkSize) : chunk;
         await new Promise((r) => setImmediate(r));

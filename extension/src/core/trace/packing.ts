@@ -24,9 +24,12 @@ const ROWS = 1;
 /** Thrown when packed bytes are malformed (a damaged file). */
 export class PackingError extends Error {}
 
-/** Bytes a varint of `v` (an unsigned 32-bit value) takes. */
+/** Bytes a varint takes by the count of leading zero bits of its value (Math.clz32, 0 to 32). */
+const VARINT_SIZE = Uint8Array.from({ length: 33 }, (_, zeros) => Math.max(1, Math.ceil((32 - zeros) / 7)));
+
+/** Bytes a varint of `v` (an unsigned 32-bit value) takes (without branches: columns alternate). */
 function varintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+  return VARINT_SIZE[Math.clz32(v)];
 }
 
 /** Zigzag of the 32-bit difference a - b (wrapping): small either way. */
@@ -45,20 +48,47 @@ function putVarint(out: Uint8Array, p: number, v: number): number {
   return p;
 }
 
-/** The records of each kind (their first word's index), kinds in order of first appearance. */
-function groupByKind(words: Uint32Array, starts: Int32Array, count: number): Int32Array[] {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < count; i++) {
+/**
+ * The records of each kind (their first word's index), kinds in order of first appearance.
+ * (Plain loops over arrays: pack and unpack run once a block, and an iterator over a Map's values
+ * kept their optimized code from settling — deoptimized at a later block's call.)
+ */
+function groupByKind(words: Uint32Array, starts: Int32Array, count: number): { lists: Int32Array[]; group: Int32Array } {
+  const group = new Int32Array(count);
+  const counts = groupOf(words, starts, group);
+  const lists: Int32Array[] = [];
+  for (let k = 0; k < counts.length; k++) lists.push(new Int32Array(counts[k]));
+  fillLists(lists, group, starts);
+  return { lists, group };
+}
+
+/** Each record's group (`group`: its kind's, by order of first appearance); returns the count of each. */
+function groupOf(words: Uint32Array, starts: Int32Array, group: Int32Array): number[] {
+  const groupOfKind = new Map<number, number>();
+  const counts: number[] = [];
+  let last = -1;
+  let g = -1;
+  for (let i = 0; i < group.length; i++) {
     const kind = words[starts[i]] & 0xffff;
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    if (kind !== last) {
+      last = kind;
+      const known = groupOfKind.get(kind);
+      if (known === undefined) {
+        g = counts.length;
+        groupOfKind.set(kind, g);
+        counts.push(0);
+      } else g = known;
+    }
+    group[i] = g;
+    counts[g]++;
   }
-  const lists = new Map<number, { at: Int32Array; n: number }>();
-  for (const [kind, n] of counts) lists.set(kind, { at: new Int32Array(n), n: 0 });
-  for (let i = 0; i < count; i++) {
-    const l = lists.get(words[starts[i]] & 0xffff)!;
-    l.at[l.n++] = starts[i];
-  }
-  return [...lists.values()].map((l) => l.at);
+  return counts;
+}
+
+/** Each group's records' starts, in order, into its list. */
+function fillLists(lists: Int32Array[], group: Int32Array, starts: Int32Array): void {
+  const filled = new Int32Array(lists.length);
+  for (let i = 0; i < group.length; i++) lists[group[i]][filled[group[i]]++] = starts[i];
 }
 
 /** The most words a record of the list has. */
@@ -76,6 +106,23 @@ export function packRecords(records: Uint8Array): Uint8Array {
   const src = records.byteOffset % 4 === 0 ? records : records.slice();
   const words = new Uint32Array(src.buffer, src.byteOffset, src.byteLength >>> 2);
   const starts = new Int32Array(words.length >>> 1);
+  const count = cutRecords(words, starts);
+  const out = scratch(10 + count * 6 + words.length * 10 + 256);
+  const p = putRecordHeads(out, words, starts, count);
+  const { lists } = groupByKind(words, starts, count);
+  let q = p;
+  for (let g = 0; g < lists.length; g++) q = packKind(words, src, lists[g], out, q);
+  return out.slice(0, q);
+}
+
+/*
+ * The loops over a block's records are each in a function of their own: pack and unpack run once a
+ * block, and a loop in a longer function was optimized by on-stack replacement at every call, then
+ * deoptimized by the code after it (no type feedback there yet at the first calls).
+ */
+
+/** Where each record starts (its first word's index) into `starts`; returns the count. */
+function cutRecords(words: Uint32Array, starts: Int32Array): number {
   let count = 0;
   for (let w = 0; w < words.length;) {
     const size = words[w] >>> 18; // size / 4 (bytes are at bits 16.., a multiple of 8)
@@ -83,79 +130,86 @@ export function packRecords(records: Uint8Array): Uint8Array {
     starts[count++] = w;
     w += size;
   }
-  const out = scratch(10 + count * 6 + words.length * 10 + 256);
+  return count;
+}
+
+/** The record count, then each record's kind and size / 8, as varints from the start of `out`; returns the position after them. */
+function putRecordHeads(out: Uint8Array, words: Uint32Array, starts: Int32Array, count: number): number {
   let p = putVarint(out, 0, count);
   for (let i = 0; i < count; i++) {
     p = putVarint(out, p, words[starts[i]] & 0xffff);
     p = putVarint(out, p, words[starts[i]] >>> 19);
   }
-  for (const list of groupByKind(words, starts, count)) {
-    const most = longest(words, list);
-    // what each column takes as it is and as deltas, and what rows would take: one pass in
-    // record order (the block is read once, in order, not once per column)
-    const raw = new Int32Array(most);
-    const delta = new Int32Array(most);
-    const prev = new Uint32Array(most);
-    let rows = 0;
-    for (let i = 0; i < list.length; i++) {
-      const at = list[i];
-      const size = words[at] >>> 18;
-      rows += (size - 1) * 4;
-      for (let k = 1; k < size; k++) {
-        const v = words[at + k];
-        raw[k] += varintSize(v);
-        delta[k] += varintSize(zigzagDelta(v, prev[k]));
-        prev[k] = v;
-      }
-    }
-    const deltas = new Uint8Array(most);
-    let columns = 0;
-    for (let k = 1; k < most; k++) {
-      deltas[k] = delta[k] < raw[k] ? 1 : 0;
-      columns += Math.min(raw[k], delta[k]) + 2;
-    }
-    if (columns * 2 > rows) {
-      out[p++] = ROWS;
-      for (let i = 0; i < list.length; i++) {
-        const at = list[i];
-        const bytes = src.subarray((at + 1) * 4, (at + (words[at] >>> 18)) * 4);
-        out.set(bytes, p);
-        p += bytes.length;
-      }
-      continue;
-    }
-    out[p++] = COLUMNS;
-    // each column's header, and where its varints go (`cursor`, advanced as they are written)
-    const cursor = new Int32Array(most);
-    for (let k = 1; k < most; k++) {
-      const length = Math.min(raw[k], delta[k]);
-      out[p++] = deltas[k];
-      p = putVarint(out, p, length);
-      cursor[k] = p;
-      p += length;
-    }
-    prev.fill(0);
-    for (let i = 0; i < list.length; i++) {
-      const at = list[i];
-      const size = words[at] >>> 18;
-      for (let k = 1; k < size; k++) {
-        let v = words[at + k];
-        if (deltas[k]) {
-          const d = zigzagDelta(v, prev[k]);
-          prev[k] = v;
-          v = d;
-        }
-        let q = cursor[k];
-        while (v >= 0x80) {
-          out[q++] = (v & 0x7f) | 0x80;
-          v >>>= 7;
-        }
-        out[q++] = v;
-        cursor[k] = q;
-      }
+  return p;
+}
+
+/** Pack the records of one kind (`list`: their first word's index) at `p` in `out`; returns the position after them. */
+function packKind(words: Uint32Array, src: Uint8Array, list: Int32Array, out: Uint8Array, p: number): number {
+  const most = longest(words, list);
+  // what each column takes as it is and as deltas, and what rows would take: one pass in
+  // record order (the block is read once, in order, not once per column)
+  const raw = new Int32Array(most);
+  const delta = new Int32Array(most);
+  const prev = new Uint32Array(most);
+  let rows = 0;
+  for (let i = 0; i < list.length; i++) {
+    const at = list[i];
+    const size = words[at] >>> 18;
+    rows += (size - 1) * 4;
+    for (let k = 1; k < size; k++) {
+      const v = words[at + k];
+      raw[k] += varintSize(v);
+      delta[k] += varintSize(zigzagDelta(v, prev[k]));
+      prev[k] = v;
     }
   }
-  return out.slice(0, p);
+  const deltas = new Uint8Array(most);
+  let columns = 0;
+  for (let k = 1; k < most; k++) {
+    deltas[k] = delta[k] < raw[k] ? 1 : 0;
+    columns += Math.min(raw[k], delta[k]) + 2;
+  }
+  if (columns * 2 > rows) {
+    out[p++] = ROWS;
+    for (let i = 0; i < list.length; i++) {
+      const at = list[i];
+      const bytes = src.subarray((at + 1) * 4, (at + (words[at] >>> 18)) * 4);
+      out.set(bytes, p);
+      p += bytes.length;
+    }
+    return p;
+  }
+  out[p++] = COLUMNS;
+  // each column's header, and where its varints go (`cursor`, advanced as they are written)
+  const cursor = new Int32Array(most);
+  for (let k = 1; k < most; k++) {
+    const length = Math.min(raw[k], delta[k]);
+    out[p++] = deltas[k];
+    p = putVarint(out, p, length);
+    cursor[k] = p;
+    p += length;
+  }
+  prev.fill(0);
+  for (let i = 0; i < list.length; i++) {
+    const at = list[i];
+    const size = words[at] >>> 18;
+    for (let k = 1; k < size; k++) {
+      let v = words[at + k];
+      if (deltas[k]) {
+        const d = zigzagDelta(v, prev[k]);
+        prev[k] = v;
+        v = d;
+      }
+      let q = cursor[k];
+      while (v >= 0x80) {
+        out[q++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      out[q++] = v;
+      cursor[k] = q;
+    }
+  }
+  return p;
 }
 
 /** packRecords' working buffer, kept from one block to the next (its result is a copy). */
@@ -167,86 +221,128 @@ function scratch(size: number): Uint8Array {
   return scratchBuf;
 }
 
-/** Unpack what packRecords made, given the records' total size in bytes (`rawLength`). */
-export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array {
+/** Where unpackRecords reads its header varints (the next byte's index in the packed bytes). */
+let readAt = 0;
+
+/** The varint at `readAt` in `packed` (advancing it); throws past the end or on a malformed one. */
+function readVarint(packed: Uint8Array): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (readAt >= packed.length) throw new PackingError('packed records end early');
+    const b = packed[readAt++];
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return v >>> 0;
+  }
+  throw new PackingError('bad varint');
+}
+
+/** A column's mode in unpackRecords' state: its kind's records are kept as rows (at its word 0). */
+const MODE_ROWS = 2;
+
+/**
+ * Unpack what packRecords made, given the records' total size in bytes (`rawLength`). With `into`
+ * (at least `rawLength` bytes, at a 4-byte aligned offset) the records are written there and a
+ * view of it is returned: a reader that is done with each block before the next reuses one buffer
+ * (a fresh one per block is megabytes of page faults and garbage).
+ *
+ * The state of every column of every kind is in flat typed arrays (a kind's columns from its
+ * `base`), and the records are filled in one loop of typed-array reads and writes (`fillRecords`):
+ * a loop V8 optimizes within the first block, where a loop over a Map of objects per kind took
+ * the first dozen blocks of every open to be optimized (deoptimized again each call).
+ */
+export function unpackRecords(packed: Uint8Array, rawLength: number, into?: Uint8Array): Uint8Array {
   if (rawLength % 8 !== 0) throw new PackingError(`bad block length ${rawLength}`);
-  let p = 0;
-  const get = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (p >= packed.length) throw new PackingError('packed records end early');
-      const b = packed[p++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v >>> 0;
-    }
-    throw new PackingError('bad varint');
-  };
-  const out = new Uint8Array(rawLength);
-  const words = new Uint32Array(out.buffer);
-  const count = get();
+  readAt = 0;
+  const out = into && into.length >= rawLength && into.byteOffset % 4 === 0 ? into.subarray(0, rawLength) : new Uint8Array(rawLength);
+  // every word is written below (the count check: the records fill the block), so a reused buffer needs no clearing
+  const words = new Uint32Array(out.buffer, out.byteOffset, rawLength >>> 2);
+  const count = readVarint(packed);
   if (count > rawLength / 8) throw new PackingError('bad record count in packed block');
   const starts = new Int32Array(count);
+  const w = readRecordHeads(packed, words, starts);
+  if (w !== words.length) throw new PackingError(`packed records fill ${w * 4} of ${rawLength} bytes`);
+  const { lists, group } = groupByKind(words, starts, count);
+  // each kind's columns from its base in the flat state: cursor, end and mode of column k at base + k
+  const bases = new Int32Array(lists.length);
+  let columns = 0;
+  for (let g = 0; g < lists.length; g++) {
+    bases[g] = columns;
+    columns += Math.max(1, longest(words, lists[g]));
+  }
+  const cursor = new Int32Array(columns);
+  const end = new Int32Array(columns);
+  const modes = new Uint8Array(columns);
+  for (let g = 0; g < lists.length; g++) {
+    const list = lists[g];
+    const base = bases[g];
+    const most = longest(words, list);
+    if (readAt >= packed.length) throw new PackingError('packed records end early');
+    if (packed[readAt++] === ROWS) {
+      // the rows' bytes: cursor and end at the kind's word 0
+      modes[base] = MODE_ROWS;
+      cursor[base] = readAt;
+      for (let i = 0; i < list.length; i++) readAt += ((words[list[i]] >>> 18) - 1) * 4;
+      end[base] = readAt;
+      continue;
+    }
+    for (let k = 1; k < most; k++) {
+      if (readAt >= packed.length) throw new PackingError('packed records end early');
+      modes[base + k] = packed[readAt++];
+      const length = readVarint(packed);
+      cursor[base + k] = readAt;
+      readAt += length;
+      end[base + k] = readAt;
+    }
+  }
+  if (readAt !== packed.length) throw new PackingError('packed block has trailing bytes');
+  fillRecords(packed, out, words, starts, group, bases, cursor, modes, new Uint32Array(columns));
+  for (let j = 0; j < columns; j++) if (cursor[j] !== end[j]) throw new PackingError('a packed column does not match its length');
+  return out;
+}
+
+/**
+ * Read the records' kinds and sizes (varints from `readAt`) into their first words, and where each
+ * record starts into `starts`; returns the words they fill. (Its own function: the loop is
+ * optimized within the first block, not on-stack replaced again in every call of unpackRecords.)
+ */
+function readRecordHeads(packed: Uint8Array, words: Uint32Array, starts: Int32Array): number {
   let w = 0;
-  for (let i = 0; i < count; i++) {
-    const kind = get();
-    const size = get() * 2; // in words
+  for (let i = 0; i < starts.length; i++) {
+    const kind = readVarint(packed);
+    const size = readVarint(packed) * 2; // in words
     if (kind > 0xffff || size < 2 || size > 0x3fff || w + size > words.length) throw new PackingError('bad record in packed block');
     words[w] = kind | (size << 18);
     starts[i] = w;
     w += size;
   }
-  if (w !== words.length) throw new PackingError(`packed records fill ${w * 4} of ${rawLength} bytes`);
-  // where each kind's columns are: cursor, end and mode of column k at [k]
-  const columns = new Map<number, { at: Int32Array; end: Int32Array; deltas: Uint8Array; prev: Uint32Array; rows: boolean }>();
-  for (const list of groupByKind(words, starts, count)) {
-    const most = longest(words, list);
-    const c = { at: new Int32Array(most), end: new Int32Array(most), deltas: new Uint8Array(most), prev: new Uint32Array(most), rows: false };
-    if (p >= packed.length) throw new PackingError('packed records end early');
-    c.rows = packed[p++] === ROWS;
-    if (c.rows) {
-      // the rows' bytes: cursor and end at [0]
-      c.at[0] = p;
-      for (let i = 0; i < list.length; i++) p += ((words[list[i]] >>> 18) - 1) * 4;
-      c.end[0] = p;
-    }
-    for (let k = 1; k < most && !c.rows; k++) {
-      if (p >= packed.length) throw new PackingError('packed records end early');
-      c.deltas[k] = packed[p++];
-      const length = get();
-      c.at[k] = p;
-      p += length;
-      c.end[k] = p;
-    }
-    columns.set(words[list[0]] & 0xffff, c);
-  }
-  if (p !== packed.length) throw new PackingError('packed block has trailing bytes');
-  let kind = -1;
-  let cursor: Int32Array = new Int32Array(0);
-  let modes: Uint8Array = new Uint8Array(0);
-  let prev: Uint32Array = new Uint32Array(0);
-  let rows = false;
-  for (let i = 0; i < count; i++) {
+  return w;
+}
+
+/**
+ * Write every record's words after its first from its kind's columns (unpackRecords): record i's
+ * columns are at `bases[group[i]]` in `cursor` (where the next varint is), `modes` (0 as is, 1
+ * deltas from `prev`, MODE_ROWS at word 0: the kind is kept as rows) and `prev`.
+ */
+function fillRecords(
+  packed: Uint8Array, out: Uint8Array, words: Uint32Array, starts: Int32Array, group: Int32Array, bases: Int32Array,
+  cursor: Int32Array, modes: Uint8Array, prev: Uint32Array,
+): void {
+  for (let i = 0; i < starts.length; i++) {
     const at = starts[i];
-    if ((words[at] & 0xffff) !== kind) {
-      kind = words[at] & 0xffff;
-      const c = columns.get(kind)!;
-      cursor = c.at;
-      modes = c.deltas;
-      prev = c.prev;
-      rows = c.rows;
-    }
+    const base = bases[group[i]];
     const size = words[at] >>> 18;
-    if (rows) {
-      const q = cursor[0];
+    if (modes[base] === MODE_ROWS) {
+      const q = cursor[base];
       const length = (size - 1) * 4;
       if (q + length > packed.length) throw new PackingError('packed records end early');
       out.set(packed.subarray(q, q + length), (at + 1) * 4);
-      cursor[0] = q + length;
+      cursor[base] = q + length;
       continue;
     }
     for (let k = 1; k < size; k++) {
-      // a varint, read without bounds checks (past the end reads undefined, i.e. 0): checked per column below
-      let q = cursor[k];
+      // a varint, read without bounds checks (past the end reads undefined, i.e. 0): checked per column after
+      const j = base + k;
+      let q = cursor[j];
       let b = packed[q++];
       let z = b & 0x7f;
       if (b >= 0x80) {
@@ -262,15 +358,11 @@ export function unpackRecords(packed: Uint8Array, rawLength: number): Uint8Array
           }
         }
       }
-      cursor[k] = q;
+      cursor[j] = q;
       z >>>= 0;
-      const v = modes[k] === 1 ? (prev[k] + ((z >>> 1) ^ -(z & 1))) >>> 0 : z;
+      const v = modes[j] === 1 ? (prev[j] + ((z >>> 1) ^ -(z & 1))) >>> 0 : z;
       words[at + k] = v;
-      prev[k] = v;
+      prev[j] = v;
     }
   }
-  for (const c of columns.values()) {
-    for (let k = 0; k < c.at.length; k++) if (c.at[k] !== c.end[k]) throw new PackingError('a packed column does not match its length');
-  }
-  return out;
 }

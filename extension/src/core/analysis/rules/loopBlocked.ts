@@ -47,6 +47,7 @@ const BLOCKS_ON: Record<BlockKind, string> = {
   pipe: 'a blocking pipe, which waits until another thread or process writes to it',
   socket: 'a blocking socket, which waits for the peer',
   device: 'a device, which waits for it',
+  wait: 'a wait of its own inside the turn, as a blocking library call makes (a DNS lookup with getaddrinfo, a synchronous database or HTTP client)',
   other: 'which waits',
 };
 

@@ -3,7 +3,11 @@
  * same time while work waited. Per thread, the time spent in blocking calls that waited (sent, or
  * counted by the tracer) is kept per 250 ms bucket; with the pool's threads known (models.ts), the
  * time all of them were blocked at once is at least bucket × (1 − Σ idle shares) in each bucket —
- * a lower bound that holds whatever the order of the calls inside the bucket. Work waited when a
+ * a lower bound that holds whatever the order of the calls inside the bucket. The calls sent as
+ * events also keep their intervals (merged where they touch, at most IV_MAX per thread), and the
+ * time all workers were inside them at once, swept exactly, is a lower bound too (the counted calls
+ * only add to it): of the two, the larger is taken, the sweep only where work was seen queued (5 %
+ * of the calls picked up at once). Work waited when a
  * worker started its next call at once, without being woken (it found the queue non-empty).
  * Impact: that saturated time. The buckets are at most MAX_BUCKETS per thread: a trace longer than
  * MAX_BUCKETS × 250 ms (or a corrupt time far in the future) doubles the bucket width, for every
@@ -24,6 +28,10 @@ const MAX_BUCKETS = 1 << 14;
 /** A next call started this soon after the previous one ended was work already queued. */
 const PICKUP_NS = 100_000;
 const MIN_SATURATED_NS = 5e6;
+/** Of the sent calls, the share begun at once after the previous one without a wake-up (work queued) that lets the exact sweep count. */
+const MIN_PICKUP_SHARE = 0.05;
+/** Intervals of sent calls kept per thread (16 bytes each): past them, the sweep undercounts, never more. */
+const IV_MAX = 1 << 16;
 const MIN_SATURATED_SHARE = 0.05;
 
 /** What the rule keeps per thread (on the thread's state). */
@@ -44,6 +52,9 @@ export interface PoolBusy {
   /** Its last call's site and stack. */
   lastSite: { call: string; kind: string; ns: number; count: number } | null;
   lastStack: bigint;
+  /** Its sent calls' intervals, [start, end] pairs in time order, touching ones merged; `ivN` pairs used. */
+  iv: Float64Array;
+  ivN: number;
 }
 
 /** The pool-saturated rule. */
@@ -56,7 +67,7 @@ export class PoolSaturatedRule {
   private of(t: ThreadState): PoolBusy {
     let b = t.poolBusy;
     if (!b) {
-      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n };
+      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n, iv: new Float64Array(16), ivN: 0 };
       this.busy.set(t.tid, b);
       t.poolBusy = b;
     }
@@ -150,6 +161,7 @@ export class PoolSaturatedRule {
     this.spread(b, ts, ts + dur, dur);
     this.site(b, stackId, call, kind, dur, 1);
     b.top.add(id, dur);
+    keepInterval(b, ts, ts + dur);
   }
 
   /**
@@ -181,6 +193,10 @@ export class PoolSaturatedRule {
       const last = Math.max(...bs.map((b) => b.last));
       let saturated = 0;
       const w = this.width;
+      const calls = bs.reduce((n, b) => n + b.calls, 0);
+      const pickups = bs.reduce((n, b) => n + b.pickups, 0);
+      // threads busy at once with no work queued (each woken for its job) are a pool in step, not a full one
+      const swept = pickups >= MIN_PICKUP_SHARE * calls ? allBusyNs(bs) : 0;
       const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
       for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
         const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
@@ -189,10 +205,9 @@ export class PoolSaturatedRule {
         for (const b of bs) idle += 1 - Math.min(1, (b.buckets[k] ?? 0) / len);
         saturated += len * Math.max(0, 1 - idle);
       }
+      saturated = Math.max(saturated, swept);
       const span = last - first;
       if (saturated < MIN_SATURATED_NS || saturated < MIN_SATURATED_SHARE * span) continue;
-      const calls = bs.reduce((n, b) => n + b.calls, 0);
-      const pickups = bs.reduce((n, b) => n + b.pickups, 0);
       const sites = new Map<bigint, { call: string; kind: string; ns: number; count: number }>();
       for (const b of bs) for (const [id, s] of b.sites) {
         const cur = sites.get(id) ?? { ...s, ns: 0, count: 0 };
@@ -201,9 +216,18 @@ export class PoolSaturatedRule {
         sites.set(id, cur);
       }
       const ranked = [...sites].sort((a, b) => b[1].ns - a[1].ns);
+      // one line per call as the reader sees it ("fsync"), whatever stacks it came from
+      const byPhrase = new Map<string, { count: number; ns: number }>();
+      for (const [, s] of ranked) {
+        const phrase = callPhrase(s.call, s.kind as never);
+        const cur = byPhrase.get(phrase) ?? { count: 0, ns: 0 };
+        cur.count += s.count;
+        cur.ns += s.ns;
+        byPhrase.set(phrase, cur);
+      }
       const top = new TopEvents();
       for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
-      const what = ranked.slice(0, 3).map(([, s]) => `${callPhrase(s.call, s.kind as never)} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
+      const what = [...byPhrase].sort((a, b) => b[1].ns - a[1].ns).slice(0, 3).map(([phrase, s]) => `${phrase} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
       const names = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
       const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
       const picked = calls > 1 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
@@ -217,4 +241,54 @@ export class PoolSaturatedRule {
     }
     return out;
   }
+}
+
+/** Keep a sent call's interval: merged into the last one where they touch (a thread's calls come in order). */
+function keepInterval(b: PoolBusy, start: number, end: number): void {
+  const n = b.ivN;
+  if (n > 0 && start <= b.iv[2 * n - 1]) {
+    if (end > b.iv[2 * n - 1]) b.iv[2 * n - 1] = end;
+    return;
+  }
+  if (n === IV_MAX) return;
+  if (2 * n + 2 > b.iv.length) {
+    const grown = new Float64Array(Math.min(2 * IV_MAX, b.iv.length * 2));
+    grown.set(b.iv);
+    b.iv = grown;
+  }
+  b.iv[2 * n] = start;
+  b.iv[2 * n + 1] = end;
+  b.ivN = n + 1;
+}
+
+/** The time every thread of `bs` was inside one of its kept intervals at once (an exact sweep). */
+export function allBusyNs(bs: readonly Pick<PoolBusy, 'iv' | 'ivN'>[]): number {
+  const n = bs.reduce((s, b) => s + b.ivN, 0);
+  if (!n) return 0;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  let i = 0;
+  for (const b of bs) {
+    for (let k = 0; k < b.ivN; k++, i++) {
+      starts[i] = b.iv[2 * k];
+      ends[i] = b.iv[2 * k + 1];
+    }
+  }
+  starts.sort();
+  ends.sort();
+  // a thread's own intervals never overlap, so a depth of bs.length is every thread at once
+  let depth = 0;
+  let all = 0;
+  let since = 0;
+  for (let si = 0, ei = 0; ei < n; ) {
+    // at equal times, ends first: a call replaced by the next at once leaves no overlap behind
+    if (si < n && starts[si] < ends[ei]) {
+      if (++depth === bs.length) since = starts[si];
+      si++;
+    } else {
+      if (depth-- === bs.length) all += ends[ei] - since;
+      ei++;
+    }
+  }
+  return all;
 }
