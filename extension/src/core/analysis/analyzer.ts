@@ -31,7 +31,7 @@ import { SignalCoalescedRule } from './rules/signalCoalesced';
 import { SqpollWakeupsRule } from './rules/sqpollWakeups';
 import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
-import { SiteTable } from './sites';
+import { SiteTable, type ThreadCallStats } from './sites';
 import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
@@ -124,6 +124,14 @@ export class TraceAnalyzer {
     return typeof m === 'number' ? m : null;
   }
 
+  /**
+   * Each thread's syscalls by name (count, time, percentiles: the report's per-thread call table),
+   * from the call sites' histograms; `first`: the id the analysis was given with the first call.
+   */
+  threadCalls(): ThreadCallStats[] {
+    return this.sites.threadCalls();
+  }
+
   /** Stop listening to the trace's counted calls. */
   dispose(): void {
     this.unsubscribe();
@@ -152,7 +160,7 @@ export class TraceAnalyzer {
         this.aioSerialized.request(e);
         const t = this.threads.get(e.pid, e.tid);
         if (e.completeTid !== null) this.threads.get(e.pid, e.completeTid).aio.reaped++;
-        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, t.sites);
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `aio ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, null, t.sites);
         this.touch(t, e.ts);
         break;
       }
@@ -166,7 +174,7 @@ export class TraceAnalyzer {
         } else {
           this.threads.get(e.pid, e.tid).uring.requests++;
         }
-        if (e.dur !== null) this.sites.add(e.pid, e.tid, `io_uring ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id);
+        if (e.dur !== null) this.sites.add(e.pid, e.tid, `io_uring ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, null);
         break;
       }
       case 'signal':
@@ -212,7 +220,7 @@ export class TraceAnalyzer {
     t.lastEnd = end;
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = callsOf(e);
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, t.sites, calls);
+    this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
     if (cls === 'wait') this.wait(e, id, t, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);

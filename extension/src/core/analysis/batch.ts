@@ -11,6 +11,7 @@ import type { TraceEvent } from '../model/events';
 import type { TableChanges } from '../model/changes';
 import { TraceAnalyzer, type AnalysisSource, type AnalyzerOptions } from './analyzer';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
+import type { ThreadCallStats } from './sites';
 import type { AnalysisResult } from './types';
 
 /** Events held back at most, by default. */
@@ -47,6 +48,12 @@ export class BatchedAnalyzer {
     this.n = 0;
     const a = this.analyzer;
     for (let i = 0; i < n; i++) a.add(this.events[i], this.ids[i]);
+  }
+
+  /** Each thread's syscalls by name, of every event added so far (TraceAnalyzer.threadCalls). */
+  threadCalls(): ThreadCallStats[] {
+    this.flush();
+    return this.analyzer.threadCalls();
   }
 
   /** The analysis of every event added so far (TraceAnalyzer.result). */

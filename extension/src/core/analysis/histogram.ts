@@ -34,6 +34,31 @@ function bucketLow(b: number): number {
   return 2 ** exp * (1 + (b % SUB) / SUB);
 }
 
+/**
+ * The count and total a LatencyHistogram would have after the same values in the same order, to the
+ * last bit (a histogram adds each value while it keeps them exactly, then `v * n` for a run): the
+ * total of durations shared out among a run's calls is a fraction, so the order of additions shows.
+ * A call site's and a thread's call table merge their histograms from per-thread, per-stack cells
+ * (sites.ts), and keep their totals with one of these.
+ */
+export class RunningTotal {
+  count = 0;
+  total = 0;
+
+  /** Add `n` values all equal to `v`, as LatencyHistogram.addMany. */
+  add(v: number, n: number): void {
+    if (!(v >= 0)) v = 0;
+    // exact values: one at a time, as add() does, until the one past EXACT_LIMIT
+    for (; n > 0 && this.count <= EXACT_LIMIT; n--) {
+      this.count++;
+      this.total += v;
+    }
+    if (n <= 0) return;
+    this.count += n;
+    this.total += v * n;
+  }
+}
+
 /** Count, total, max, and percentiles of non-negative durations (ns). */
 export class LatencyHistogram {
   count = 0;

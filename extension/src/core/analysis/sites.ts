@@ -2,82 +2,139 @@
  * Call sites: each traced call (and each AIO / io_uring request, by the stack that submitted it)
  * counted per process, call and stack, with a bounded latency histogram — what the longest-calls
  * list, the CodeLens above a line and its hover show. Memory grows with the number of distinct
- * stacks, not with the number of events.
+ * stacks and threads, not with the number of events.
+ *
+ * One histogram per call: each call goes into one cell (its thread, call name and stack), and both
+ * views are merged from the cells when asked for — a site's figures across its threads, and a
+ * thread's figures per call name across its stacks (the report's per-thread call table, which
+ * reads them instead of keeping a histogram of the same calls: commands/report.ts). Merged, the
+ * figures are those of one histogram fed every call in stream order: the buckets and the exact
+ * values do not depend on the order, and each view keeps its total in stream order (RunningTotal).
  */
-import { LatencyHistogram } from './histogram';
+import type { IoModelName } from '../../../../protocol/generated/wire';
+import { LatencyHistogram, RunningTotal } from './histogram';
 import type { SiteStats } from './types';
 
-interface Site {
+/** What its cells' calls add up to in one view (a site's, or a thread's call name's): their count and total, in stream order. */
+class View extends RunningTotal {
+  readonly cells: Cell[] = [];
+}
+
+/** The calls of one thread, call name and stack: their histogram (one object per call reached, not two). */
+class Cell extends LatencyHistogram {
+  errors = 0;
+  longest = -1;
+  longestDur = -1;
+  /** When its longest call came (the table's count of calls then): the latest of equally long calls wins. */
+  longestAt = -1;
+
+  constructor(
+    readonly pid: number,
+    readonly tid: number,
+    readonly call: string,
+    readonly stackId: bigint,
+    /** Id of its first call. */
+    readonly first: number,
+    readonly site: View,
+    /** A syscall's: the thread's call name (a row of the report's table); null for requests. */
+    readonly row: View | null,
+    /** The syscall's I/O model (the row's, from its first cell), null for requests. */
+    readonly model: IoModelName | null,
+  ) {
+    super();
+  }
+}
+
+/** A thread's figures for one syscall name, across its stacks (the report's per-thread call table). */
+export interface ThreadCallStats {
   readonly pid: number;
-  readonly call: string;
-  readonly stackId: bigint;
-  readonly tids: Set<number>;
-  /** The thread of the last call (in `tids` already: most calls at a site are its thread's). */
-  lastTid: number;
-  readonly hist: LatencyHistogram;
-  errors: number;
-  longest: number;
-  longestDur: number;
+  readonly tid: number;
+  readonly name: string;
+  readonly model: IoModelName;
+  /** Id of the thread's first call of this name. */
+  readonly first: number;
+  readonly count: number;
+  readonly errors: number;
+  readonly total: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 const MAX_TIDS = 8;
-/** Sites a thread's cache holds. */
+/** Cells a thread's cache holds. */
 const CACHED = 8;
 
 /**
- * A thread's last few call sites, looked at before the table: a thread calls from a few sites
- * over and over, and comparing stack ids costs less than hashing them.
+ * A thread's last few cells, looked at before the table: a thread calls from a few sites over and
+ * over, and comparing stack ids costs less than hashing them.
  */
 export class SiteCache {
-  readonly slots: Site[] = [];
+  readonly slots: Cell[] = [];
   next = 0;
 }
 
-function cached(cache: SiteCache, pid: number, call: string, stackId: bigint): Site | undefined {
+function cached(cache: SiteCache, pid: number, tid: number, call: string, stackId: bigint): Cell | undefined {
   const slots = cache.slots;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i];
-    if (s.call === call && s.stackId === stackId && s.pid === pid) return s;
+    if (s.call === call && s.stackId === stackId && s.tid === tid && s.pid === pid) return s;
   }
   return undefined;
 }
 
+/** The merged histogram of a view's cells (the cell's own when it has one). */
+function merged(v: View): LatencyHistogram {
+  if (v.cells.length === 1) return v.cells[0];
+  const h = new LatencyHistogram();
+  for (const c of v.cells) h.merge(c);
+  return h;
+}
+
 /** The call sites of a trace. */
 export class SiteTable {
-  private readonly sites = new Map<string, Site>();
-  /** Calls with a stack, by stack id (the common case: no string key to build). */
-  private readonly byStack = new Map<bigint, Site[]>();
+  /** Sites without a stack, by `${pid}:${call}`. */
+  private readonly sites = new Map<string, View>();
+  /** Sites with a stack, by stack id (in the order each stack came first), then by creation. */
+  private readonly byStack = new Map<bigint, View[]>();
+  /** The syscall rows, by `${pid}:${tid}:${call}`. */
+  private readonly rows = new Map<string, View>();
+  private calls = 0;
 
-  /** Count one call (or request) of `dur` ns, or `calls` of them (a coalesced run of polls); `cache`: the calling thread's. */
-  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, cache?: SiteCache, calls = 1): void {
-    let site = cache ? cached(cache, pid, call, stackId) : undefined;
-    if (!site) {
-      site = this.find(pid, call, stackId);
+  /**
+   * Count one call (or request) of `dur` ns, or `calls` of them (a coalesced run of polls); `cache`:
+   * the calling thread's; `model`: a syscall's I/O model (it makes a row of the thread's call
+   * table), null for a request.
+   */
+  add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, model: IoModelName | null, cache?: SiteCache, calls = 1): void {
+    let cell = cache ? cached(cache, pid, tid, call, stackId) : undefined;
+    if (!cell) {
+      cell = this.find(pid, tid, call, stackId, id, model);
       if (cache) {
-        cache.slots[cache.next] = site;
+        cache.slots[cache.next] = cell;
         cache.next = (cache.next + 1) % CACHED;
       }
     }
-    if (tid !== site.lastTid && site.tids.size < MAX_TIDS) {
-      site.tids.add(tid);
-      site.lastTid = tid;
-    }
-    site.hist.addMany(dur, calls);
-    if (failed) site.errors++;
-    if (dur >= site.longestDur) {
-      site.longestDur = dur;
-      site.longest = id;
+    this.calls++;
+    cell.addMany(dur, calls);
+    cell.site.add(dur, calls);
+    if (cell.row) cell.row.add(dur, calls);
+    if (failed) cell.errors++;
+    if (dur >= cell.longestDur) {
+      cell.longestDur = dur;
+      cell.longest = id;
+      cell.longestAt = this.calls;
     }
   }
 
-  /** The site of a process's call at a stack, made on first use. */
-  private find(pid: number, call: string, stackId: bigint): Site {
-    let site: Site | undefined;
+  /** The cell of a thread's call at a stack, made on first use. */
+  private find(pid: number, tid: number, call: string, stackId: bigint, id: number, model: IoModelName | null): Cell {
+    let site: View | undefined;
     if (stackId) {
       const list = this.byStack.get(stackId);
-      if (list) for (let i = 0; i < list.length && !site; i++) if (list[i].call === call && list[i].pid === pid) site = list[i];
+      if (list) for (let i = 0; i < list.length && !site; i++) if (list[i].cells[0].call === call && list[i].cells[0].pid === pid) site = list[i];
       if (!site) {
-        site = this.create(pid, call, stackId);
+        site = new View();
         if (list) list.push(site);
         else this.byStack.set(stackId, [site]);
       }
@@ -85,29 +142,63 @@ export class SiteTable {
       const k = `${pid}:${call}`;
       site = this.sites.get(k);
       if (!site) {
-        site = this.create(pid, call, 0n);
+        site = new View();
         this.sites.set(k, site);
       }
     }
-    return site;
-  }
-
-  private create(pid: number, call: string, stackId: bigint): Site {
-    return { pid, call, stackId, tids: new Set(), lastTid: -1, hist: new LatencyHistogram(), errors: 0, longest: -1, longestDur: -1 };
+    for (const c of site.cells) if (c.tid === tid) return c;
+    let row: View | null = null;
+    if (model !== null) {
+      const k = `${pid}:${tid}:${call}`;
+      row = this.rows.get(k) ?? null;
+      if (!row) {
+        row = new View();
+        this.rows.set(k, row);
+      }
+    }
+    const cell = new Cell(pid, tid, call, stackId, id, site, row, model);
+    site.cells.push(cell);
+    row?.cells.push(cell);
+    return cell;
   }
 
   /** Every site's figures, longest call first. */
   all(): SiteStats[] {
     const out: SiteStats[] = [];
-    const each = (s: Site): void => {
-      const [p50, p99] = s.hist.percentiles([50, 99]);
+    const each = (s: View): void => {
+      const h = merged(s);
+      const [p50, p99] = h.percentiles([50, 99]);
+      let errors = 0;
+      let longest = s.cells[0];
+      for (const c of s.cells) {
+        errors += c.errors;
+        if (c.longestDur > longest.longestDur || (c.longestDur === longest.longestDur && c.longestAt > longest.longestAt)) longest = c;
+      }
+      const first = s.cells[0];
       out.push({
-        pid: s.pid, tids: [...s.tids], call: s.call, stackId: s.stackId, count: s.hist.count, errors: s.errors, total: s.hist.total,
-        p50, p99, max: s.hist.max, longest: s.longest, bins: s.hist.log2Bins(),
+        pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.count, errors,
+        total: s.total, p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
       });
     };
     for (const list of this.byStack.values()) list.forEach(each);
     for (const s of this.sites.values()) each(s);
     return out.sort((a, b) => b.max - a.max);
+  }
+
+  /** Each thread's syscalls by name, across their stacks, in the order each came first. */
+  threadCalls(): ThreadCallStats[] {
+    const out: ThreadCallStats[] = [];
+    for (const r of this.rows.values()) {
+      const h = merged(r);
+      const [p50, p99] = h.percentiles([50, 99]);
+      let errors = 0;
+      for (const c of r.cells) errors += c.errors;
+      const first = r.cells[0];
+      out.push({
+        pid: first.pid, tid: first.tid, name: first.call, model: first.model as IoModelName, first: first.first, count: r.count, errors,
+        total: r.total, p50, p99, max: h.max,
+      });
+    }
+    return out;
   }
 }

@@ -59,8 +59,9 @@ export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Pro
       symbolPath: o.symbolPath,
       debuginfod: o.debuginfod,
       onPipeline: (p) => {
-        builder = new ReportBuilder(p.trace.uioDevices);
         if (!o.noAnalysis) analyzer = new BatchedAnalyzer(p.trace, {}, o.analysisBatch);
+        // the analysis' call sites count the syscalls for the report's per-thread table too (one histogram per call)
+        builder = new ReportBuilder(p.trace.uioDevices, analyzer ?? null);
       },
     },
   );

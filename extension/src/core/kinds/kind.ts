@@ -158,6 +158,8 @@ export interface DurationSink {
 export interface ReportContext {
   /** The statistics of `name` in a thread (pid 0, tid: the CPU for interrupts). */
   entry(pid: number, tid: number, name: string, model: IoModelName | 'irq'): DurationSink;
+  /** Finished syscalls are counted by the analysis' call sites, which the report reads (no `entry` for them). */
+  readonly syscallsCounted: boolean;
   /** A candidate for the longest waits. */
   long(w: LongWait): void;
   /** Whether a wait of `dur` ns would enter the longest waits (ask before building its LongWait). */

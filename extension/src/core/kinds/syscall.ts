@@ -130,10 +130,12 @@ export const syscallKind: EventKindModule<SyscallEvent> = {
       return;
     }
     if (ctx.anyInProgress()) ctx.inProgress(callKey(e), null);
-    const d = ctx.entry(e.pid, e.tid, e.name, e.model);
-    // a coalesced run of empty polls: each of its calls
-    d.addMany(perCallNs(e), callsOf(e));
-    if (e.error) d.errors++;
+    if (!ctx.syscallsCounted) {
+      const d = ctx.entry(e.pid, e.tid, e.name, e.model);
+      // a coalesced run of empty polls: each of its calls
+      d.addMany(perCallNs(e), callsOf(e));
+      if (e.error) d.errors++;
+    }
     // a coalesced run is many short calls back to back, not one long wait
     if (info && (info.class === 'wait' || info.class === 'blocking') && callsOf(e) === 1 && ctx.longEnough(e.dur)) {
       ctx.long({ pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, unfinished: false, stackId: e.stackId, fd: fdOf(e.args.fd ?? e.args.epfd) });

@@ -6,6 +6,7 @@
  */
 import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram } from '../analysis/histogram';
+import type { ThreadCallStats } from '../analysis/sites';
 import type { LongWait, ReportContext } from '../kinds/kind';
 import { kindModule } from '../kinds/registry';
 import type { TraceEvent } from '../model/events';
@@ -38,7 +39,15 @@ interface Entry {
   readonly tid: number;
   readonly name: string;
   readonly model: IoModelName | 'irq';
+  /** Ordinal of the event that made it (from 0: the ids commands/report.ts gives the analysis). */
+  readonly first: number;
   readonly d: Durations;
+}
+
+/** The finished syscalls' per-thread statistics, counted by someone else (the analysis' call sites). */
+export interface SyscallCounts {
+  /** Per thread and syscall name; `first`: the ordinal of the event of its first call, as this builder counts them from 0. */
+  threadCalls(): readonly ThreadCallStats[];
 }
 
 const TOP = 10;
@@ -57,20 +66,29 @@ export class ReportBuilder {
   readonly engines = new EngineDepths();
 
   /** What the kinds add to (kinds/kind.ts). */
-  private readonly context: ReportContext = {
-    entry: (pid, tid, name, model) => this.entry(pid, tid, name, model),
-    long: (w) => this.considerLong(w),
-    longEnough: (dur) => this.longest.length < TOP || dur > this.longest[TOP - 1].dur,
-    inProgress: (key, w) => {
-      if (w) this.unfinishedSeen.set(key, w);
-      else this.unfinishedSeen.delete(key);
-    },
-    anyInProgress: () => this.unfinishedSeen.size > 0,
-    engines: this.engines,
-  };
+  private readonly context: ReportContext;
 
-  constructor(uioDevices: UioDevices = new Map()) {
+  /**
+   * `syscalls`: who counts the finished syscalls, fed the same events in the same order (the
+   * analysis: one histogram per call for both): this builder then keeps no table of its own for them.
+   */
+  constructor(
+    uioDevices: UioDevices = new Map(),
+    private readonly syscalls: SyscallCounts | null = null,
+  ) {
     this.uio = new UioTracker(uioDevices);
+    this.context = {
+      entry: (pid, tid, name, model) => this.entry(pid, tid, name, model),
+      long: (w) => this.considerLong(w),
+      longEnough: (dur) => this.longest.length < TOP || dur > this.longest[TOP - 1].dur,
+      inProgress: (key, w) => {
+        if (w) this.unfinishedSeen.set(key, w);
+        else this.unfinishedSeen.delete(key);
+      },
+      anyInProgress: () => this.unfinishedSeen.size > 0,
+      engines: this.engines,
+      syscallsCounted: syscalls !== null,
+    };
   }
 
   /** What the UIO devices did. */
@@ -91,7 +109,7 @@ export class ReportBuilder {
     }
     let s = byName.get(name);
     if (!s) {
-      s = { pid, tid, name, model, d: new Durations() };
+      s = { pid, tid, name, model, first: this.events - 1, d: new Durations() };
       byName.set(name, s);
     }
     return s.d;
@@ -116,14 +134,23 @@ export class ReportBuilder {
 
   /** Per (pid, tid): the call statistics, busiest first. */
   calls(): Map<number, Map<number, CallStats[]>> {
-    const out = new Map<number, Map<number, CallStats[]>>();
+    const rows: (CallStats & { pid: number; tid: number; first: number })[] = [];
     for (const threads of this.stats.values()) for (const byName of threads.values()) for (const s of byName.values()) {
       const [p50, p99] = s.d.percentiles([50, 99]);
-      const byTid = out.get(s.pid) ?? new Map<number, CallStats[]>();
-      out.set(s.pid, byTid);
-      const list = byTid.get(s.tid) ?? [];
-      byTid.set(s.tid, list);
-      list.push({ name: s.name, model: s.model, count: s.d.count, errors: s.d.errors, total: s.d.total, p50, p99, max: s.d.max });
+      rows.push({ pid: s.pid, tid: s.tid, first: s.first, name: s.name, model: s.model, count: s.d.count, errors: s.d.errors, total: s.d.total, p50, p99, max: s.d.max });
+    }
+    if (this.syscalls) {
+      // in the order each call name came first in its thread, as this builder's own entries are made
+      for (const r of this.syscalls.threadCalls()) rows.push({ ...r });
+      rows.sort((a, b) => a.first - b.first);
+    }
+    const out = new Map<number, Map<number, CallStats[]>>();
+    for (const r of rows) {
+      const byTid = out.get(r.pid) ?? new Map<number, CallStats[]>();
+      out.set(r.pid, byTid);
+      const list = byTid.get(r.tid) ?? [];
+      byTid.set(r.tid, list);
+      list.push({ name: r.name, model: r.model, count: r.count, errors: r.errors, total: r.total, p50: r.p50, p99: r.p99, max: r.max });
     }
     for (const byTid of out.values()) for (const list of byTid.values()) list.sort((a, b) => b.total - a.total);
     return out;
