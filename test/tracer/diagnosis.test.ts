@@ -194,6 +194,20 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
     assert.equal(loop?.model, 'multiplexing');
   });
 
+  it('counts short calls of 17,000 threads, one key each, past the 16,384 keys the tracer holds: no loss (finished threads dropped)', async () => {
+    // -m 50: every flush is counted, none sent, so the keys outnumber the table whatever the disk
+    rec = await recordLaunch([fixture('task_storm'), '--flush', '--iterations', '17000', '--forks', '0'], ['-m', '50'], 60000, backend);
+    const report = await reportOf(rec);
+    const line = markLine('task_storm', 'storm-flush');
+    const lost = rec.events.filter((e) => e.kind === 'drop');
+    // (whatWasSeen would list 17,000 threads)
+    const seen = `${report.trace.events} events, ${report.trace.lost} lost`;
+    assert.deepEqual(lost.map((e) => e.name), [], `records lost: ${seen}`);
+    const counted = report.filtered.filter((f) => f.call === 'fdatasync' && f.where?.line === line).reduce((n, f) => n + f.count, 0);
+    const sent = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'fdatasync' && !e.unfinished && e.stack.some((x) => x.line === line)).length;
+    assert.equal(counted + sent, 17000, `${counted} counted + ${sent} sent fdatasyncs; ${seen}`);
+  });
+
   it('says what each thread of a pseudo-async pool does', async () => {
     rec = await record(['threadpool_pread', '--iterations', '2000']);
     const report = await reportOf(rec);

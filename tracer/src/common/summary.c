@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "summary.h"
 
@@ -99,6 +101,57 @@ size_t summary_emit(struct iol_summary_table *t, struct iol_output *out, __u64 t
 		written++;
 	}
 	return written;
+}
+
+void summary_mark_gone(struct iol_summary_table *t)
+{
+	__u32 last_tid = 0;
+	bool last_gone = false;
+
+	for (size_t i = 0; i < t->cap; i++) {
+		struct iol_summary_slot *s = &t->slots[i];
+
+		if (!s->used || s->gone)
+			continue;
+		/* a thread's keys lie scattered: remember the last answer for runs of one tid */
+		if (s->key.tid != last_tid) {
+			last_tid = s->key.tid;
+			last_gone = syscall(SYS_tgkill, (pid_t)s->val.pid, (pid_t)s->key.tid, 0) != 0 && errno == ESRCH;
+		}
+		s->gone = last_gone;
+	}
+}
+
+size_t summary_prune(struct iol_summary_table *t, void (*drop)(const struct iol_summary_key *key, void *ctx), void *ctx)
+{
+	struct iol_summary_slot *old = t->slots;
+	size_t cap = t->cap, removed = 0;
+
+	for (size_t i = 0; i < cap; i++)
+		if (old[i].used && old[i].gone && old[i].sent_count == old[i].val.count)
+			removed++;
+	if (!removed)
+		return 0;
+	/* open addressing with linear probing: the kept keys are placed again in a fresh array */
+	t->slots = calloc(cap, sizeof(*t->slots));
+	if (!t->slots) {
+		t->slots = old;
+		return 0;
+	}
+	t->n = 0;
+	for (size_t i = 0; i < cap; i++) {
+		if (!old[i].used)
+			continue;
+		if (old[i].gone && old[i].sent_count == old[i].val.count) {
+			if (drop)
+				drop(&old[i].key, ctx);
+			continue;
+		}
+		*find(t->slots, cap, &old[i].key) = old[i];
+		t->n++;
+	}
+	free(old);
+	return removed;
 }
 
 void summary_free(struct iol_summary_table *t)

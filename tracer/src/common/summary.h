@@ -18,6 +18,7 @@ struct iol_summary_slot {
 	struct iol_summary_val val;
 	__u64 sent_count; /* val.count when it was last sent */
 	bool used;
+	bool gone; /* its thread had exited when summary_mark_gone last looked: its counts are final */
 };
 
 /* An open-addressing table of at most IOL_SUMMARY_ENTRIES keys. */
@@ -33,6 +34,17 @@ struct iol_summary_val *summary_value(struct iol_summary_table *t, const struct 
 /* Send a call_summary record for each key whose count changed since it was last sent (`all`:
  * every key with calls, as the end of a recording does). Returns the records written. */
 size_t summary_emit(struct iol_summary_table *t, struct iol_output *out, __u64 ts, bool all);
+/*
+ * Mark the keys whose thread has exited (tgkill(pid, tid, 0) fails with ESRCH): no call counts
+ * into them any more, so the values read after this are final. Call before reading the counts.
+ */
+void summary_mark_gone(struct iol_summary_table *t);
+/*
+ * Remove the keys marked gone whose final counts have been sent, calling `drop` for each (the
+ * eBPF backend deletes the kernel map's key there), so that a server with a thread per request
+ * never fills the table. Returns the keys removed.
+ */
+size_t summary_prune(struct iol_summary_table *t, void (*drop)(const struct iol_summary_key *key, void *ctx), void *ctx);
 /* Free the table. */
 void summary_free(struct iol_summary_table *t);
 

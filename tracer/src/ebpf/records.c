@@ -318,6 +318,16 @@ static void summaries_by_key(struct iol_tracer *t, struct bpf_map *map)
  * The kernel side counts short blocking calls in the `summaries` map, cumulative per key: copy the
  * counts (in batches) and send those that changed as call_summary records.
  */
+/* A gone thread's key, its final counts sent: deleted from the kernel's map too (summary_prune). */
+static void drop_kernel_key(const struct iol_summary_key *key, void *ctx)
+{
+	struct iol_tracer *t = ctx;
+	int err = bpf_map__delete_elem(t->skel->maps.summaries, key, sizeof(*key), 0);
+
+	if (err && err != -ENOENT)
+		logmsg("iolens-tracer: warning: removing a finished thread's counts failed: %s", strerror(-err));
+}
+
 void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
 {
 	struct bpf_map *map = t->skel->maps.summaries;
@@ -327,6 +337,9 @@ void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
 	struct iol_summary_key batch_in, batch_out;
 	void *in = NULL;
 
+	/* before the read: a thread gone now made its last call before it, so what is read is final */
+	if (!final)
+		summary_mark_gone(&t->summary);
 	while (!t->summary_no_batch) {
 		__u32 n = SUMMARY_BATCH;
 		int err = bpf_map_lookup_batch(fd, in, &batch_out, keys, vals, &n, NULL);
@@ -353,6 +366,8 @@ void ebpf_report_summaries(struct iol_tracer *t, __u64 now, bool final)
 	if (t->summary_no_batch)
 		summaries_by_key(t, map);
 	summary_emit(&t->summary, t->out, now, final);
+	if (!final)
+		summary_prune(&t->summary, drop_kernel_key, t);
 }
 
 /*

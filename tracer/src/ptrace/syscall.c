@@ -514,7 +514,11 @@ void pt_report_summaries(struct pt_tracer *t, uint64_t now, bool final)
 {
 	if (!t->recording)
 		return;
+	if (!final)
+		summary_mark_gone(&t->summary);
 	summary_emit(&t->summary, t->out, now, final);
+	if (!final)
+		summary_prune(&t->summary, NULL, NULL);
 	if (t->summary_lost > t->summary_lost_sent) {
 		struct iol_rec_drop r = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(r) } };
 

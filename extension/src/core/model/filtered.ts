@@ -43,6 +43,8 @@ function keyOf(r: CallSummaryRecord): string {
 /** The table of counted calls of a trace. */
 export class FilteredCalls {
   private readonly latest = new Map<string, FilteredCounts>();
+  /** Keys that started again from zero (a thread id reused): their counts before, added to the new ones. */
+  private readonly restarted = new Map<string, FilteredCounts>();
   private readonly listeners = new Set<FilteredListener>();
 
   /** Receive every delta from now on; returns the unsubscribe function. */
@@ -59,13 +61,20 @@ export class FilteredCalls {
     r.errnoValues.forEach((e, i) => {
       if (e) errnos[errnoName(e) ?? `E${e}`] = r.errnoCounts[i];
     });
-    const cur: FilteredCounts = {
+    const raw: FilteredCounts = {
       pid: r.pid, tid: r.tid, sys: r.sys, call: SYSCALLS.get(r.sys)?.name ?? `syscall ${r.sys}`,
       fdType: FdTypeNames.get(r.fdType) ?? 'unknown', nonblocking: (r.flags & CallSummaryFlag.nonblocking) !== 0,
       flagsUnknown: (r.flags & CallSummaryFlag.flags_unknown) !== 0, inLoop: (r.flags & CallSummaryFlag.in_loop) !== 0, stackId: r.stackId, ts, since: null,
       count: r.count, totalNs: r.totalNs, maxNs: r.maxNs, errors: r.errors, errnos,
     };
-    if (prev && cur.count < prev.count) return; // an older record than the one kept (never sent so, but cheap to refuse)
+    // records of a key come in order, so fewer calls than before means it started again from zero: the
+    // tracer drops a thread's keys once it has exited and its counts are sent, and a new thread got its id
+    let base = this.restarted.get(k);
+    if (prev && (base ? plus(base, raw) : raw).count < prev.count) {
+      base = prev;
+      this.restarted.set(k, base);
+    }
+    const cur = base ? plus(base, raw) : raw;
     this.latest.set(k, cur);
     if (prev && cur.count === prev.count) return;
     if (!this.listeners.size) return;
@@ -87,4 +96,14 @@ export class FilteredCalls {
   get size(): number {
     return this.latest.size;
   }
+}
+
+/** Cumulative counts `base`, then `more` counted from zero after them (`more`'s time and key). */
+function plus(base: FilteredCounts, more: FilteredCounts): FilteredCounts {
+  const errnos: Record<string, number> = { ...base.errnos };
+  for (const [n, c] of Object.entries(more.errnos)) errnos[n] = (errnos[n] ?? 0) + c;
+  return {
+    ...more, count: base.count + more.count, totalNs: base.totalNs + more.totalNs, maxNs: Math.max(base.maxNs, more.maxNs),
+    errors: base.errors + more.errors, errnos,
+  };
 }
