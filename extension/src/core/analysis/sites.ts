@@ -13,7 +13,7 @@
  */
 import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram, RunningTotal } from './histogram';
-import type { SiteStats } from './types';
+import type { CallFigures, SiteStats } from './types';
 
 /** What its cells' calls add up to in one view (a site's, or a thread's call name's): their count and total, in stream order. */
 class View extends RunningTotal {
@@ -46,19 +46,13 @@ class Cell extends LatencyHistogram {
 }
 
 /** A thread's figures for one syscall name, across its stacks (the report's per-thread call table). */
-export interface ThreadCallStats {
+export interface ThreadCallStats extends CallFigures {
   readonly pid: number;
   readonly tid: number;
   readonly name: string;
   readonly model: IoModelName;
   /** Id of the thread's first call of this name. */
   readonly first: number;
-  readonly count: number;
-  readonly errors: number;
-  readonly total: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
 }
 
 const MAX_TIDS = 8;

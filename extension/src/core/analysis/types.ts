@@ -131,19 +131,23 @@ export interface LoopStats {
   readonly longestStart: number;
 }
 
-/** Statistics of one call site (a syscall from one stack). */
-export interface SiteStats {
-  readonly pid: number;
-  /** Threads that made the call (at most 8 listed). */
-  readonly tids: readonly number[];
-  readonly call: string;
-  readonly stackId: bigint;
+/** The figures of a set of calls: how many, failed, their time in all and its distribution (ns). */
+export interface CallFigures {
   readonly count: number;
   readonly errors: number;
   readonly total: number;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+}
+
+/** Statistics of one call site (a syscall from one stack). */
+export interface SiteStats extends CallFigures {
+  readonly pid: number;
+  /** Threads that made the call (at most 8 listed). */
+  readonly tids: readonly number[];
+  readonly call: string;
+  readonly stackId: bigint;
   /** Id of the longest call, -1 when none. */
   readonly longest: number;
   /** Power-of-two bins from 1 µs (upper bounds) and their counts. */

@@ -7,6 +7,7 @@
 import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram } from '../analysis/histogram';
 import type { ThreadCallStats } from '../analysis/sites';
+import type { CallFigures } from '../analysis/types';
 import type { LongWait, ReportContext } from '../kinds/kind';
 import { kindModule } from '../kinds/registry';
 import type { TraceEvent } from '../model/events';
@@ -14,16 +15,10 @@ import { UioTracker, type UioDevices, type UioStats } from '../model/uio';
 import { EngineDepths } from './engines';
 
 /** Statistics of one kind of call in one thread. */
-export interface CallStats {
+export interface CallStats extends CallFigures {
   /** "epoll_wait", "aio pread", "io_uring read", "SIGIO delivered", "irq uio_pci_generic". */
   readonly name: string;
   readonly model: IoModelName | 'irq';
-  readonly count: number;
-  readonly errors: number;
-  readonly total: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
 }
 
 /** One of the longest waits. */
