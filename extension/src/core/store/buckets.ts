@@ -30,6 +30,20 @@ const COUNT_ASIDE = 0xffff;
 const MAX_GROUP_BITS = 6;
 
 /** `v` as a 32-bit row, or ASIDE when it is not a whole number of ns that fits one. */
+/**
+ * Keep `value` at `k` as its 32-bit distance from `ref` in `into`, or ASIDE there and the value in
+ * `aside` when the distance does not fit or would not give the value back exactly (a reference of
+ * 2^53 ns or more rounds).
+ */
+function putRelative(into: Uint32Array, aside: Map<number, number>, k: number, ref: number, value: number): void {
+  const x = narrow(value - ref);
+  const exact = x !== ASIDE && ref + x === value;
+  into[k] = exact ? x : ASIDE;
+  if (exact) {
+    if (aside.size) aside.delete(k);
+  } else aside.set(k, value);
+}
+
 function narrow(v: number): number {
   return v >= 0 && v < ASIDE && Number.isInteger(v) ? v : ASIDE;
 }
@@ -114,26 +128,12 @@ export class Buckets {
 
   /** Set bucket `k`'s earliest start (its group's base set before). */
   private setStart(k: number, start: number): void {
-    const base = this.bases[k >>> this.groupBits];
-    const x = narrow(start - base);
-    // the offset must give the start back exactly (a base of 2^53 ns or more would round)
-    const exact = x !== ASIDE && base + x === start;
-    this.offset[k] = exact ? x : ASIDE;
-    if (exact) {
-      if (this.startAside.size) this.startAside.delete(k);
-    } else this.startAside.set(k, start);
+    putRelative(this.offset, this.startAside, k, this.bases[k >>> this.groupBits], start);
   }
 
   /** Set bucket `k`'s latest end (its earliest start set before). */
   private setEnd(k: number, end: number): void {
-    const start = this.minStart(k);
-    const x = narrow(end - start);
-    // the length must give the end back exactly (a start of 2^53 ns or more would round)
-    const exact = x !== ASIDE && start + x === end;
-    this.extent[k] = exact ? x : ASIDE;
-    if (exact) {
-      if (this.endAside.size) this.endAside.delete(k);
-    } else this.endAside.set(k, end);
+    putRelative(this.extent, this.endAside, k, this.minStart(k), end);
   }
 
   private setLen(k: number, len: number): void {
