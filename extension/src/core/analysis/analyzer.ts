@@ -36,6 +36,9 @@ import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
+/** The kinds of fd that connect a thread to one peer (a poll of a device, an eventfd or a timer serves more than a peer). */
+const PEER_FD_TYPES: ReadonlySet<string> = new Set(['socket', 'pipe', 'fifo']);
+
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
   readonly processes: ProcessTable;
@@ -254,8 +257,12 @@ export class TraceAnalyzer {
         if (epfd !== t.lastEpfd) {
           t.epfds.add(epfd);
           t.lastEpfd = epfd;
+          t.peerFds = null;
         }
-      } else if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
+      } else {
+        if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
+        if (t.peerFds !== null) this.notePeer(e, t, t.peerFds);
+      }
       this.noteReady(e, t);
       let loop = t.loop;
       if (!loop) {
@@ -332,6 +339,28 @@ export class TraceAnalyzer {
     if (this.source.fds.get(e.pid, only.fd)?.type !== 'socket') return;
     t.oneSocketPolls++;
     t.oneSocketFd = only.fd;
+  }
+
+  /** The stream fds a select/poll watched, kept while they are one peer's two at most (threadState's onePeer). */
+  private notePeer(e: SyscallEvent, t: ThreadState, peer: number[]): void {
+    const fds = e.args.fds;
+    if (!Array.isArray(fds) || fds.length === 0 || fds.length > 2) {
+      t.peerFds = null;
+      return;
+    }
+    for (const item of fds) {
+      const fd = item && typeof item === 'object' && !Array.isArray(item) && typeof item.fd === 'number' ? item.fd : null;
+      if (fd === null || !PEER_FD_TYPES.has(this.source.fds.get(e.pid, fd)?.type ?? 'unknown')) {
+        t.peerFds = null;
+        return;
+      }
+      if (peer.includes(fd)) continue;
+      if (peer.length === 2) {
+        t.peerFds = null;
+        return;
+      }
+      peer.push(fd);
+    }
   }
 
   /** The fds a wait reported ready. */

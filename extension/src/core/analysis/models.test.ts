@@ -127,6 +127,34 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'poll loop on 1 thread');
     assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
   });
+  it('a pipeline stage that polls its two pipes and writes files between (rsync): waits on its connections, no loop to block', () => {
+    const b = base();
+    for (const fd of [10, 11]) b.fd({ op: 4, fd, type: 7, path: `pipe:[${fd}]` });
+    for (let i = 0; i < 40; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, timeoutMs: 60_000, fds: i % 8 === 0 ? [[10, 1, 1], [11, 4, 0]] : [[10, 1, 1]] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'blocking');
+    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 poll calls, each watching fd 10 or 11 and nothing else \(sockets or pipes\).*not an event loop serving others; blocks in write 40 times/);
+    assert.equal(a.result.processes[0].verdict, 'blocking file I/O on 1 thread');
+    assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
+    assert.deepEqual(a.result.loops, [], 'no event-loop turns');
+  });
+
+  it('a poll loop over two of three connections at a time stays a loop: the write in its turn blocks it', () => {
+    const b = base();
+    for (const fd of [10, 11, 12]) b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
+    for (let i = 0; i < 40; i++) {
+      const fd = 10 + (i % 3);
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, timeoutMs: 60_000, fds: [[fd, 1, 1], [10 + ((i + 1) % 3), 1, 0]] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
+  });
+
   it('io_uring with SQPOLL and no io_uring_enter (fio --sqthread_poll): the thread that made the ring, not "no I/O"', () => {
     const b = base();
     const ring = 0xffff888000020000n;

@@ -7,7 +7,7 @@
 import { formatDuration } from '../../../../shared/format';
 import type { BlockKind } from './classify';
 import { plural, type AnalysisContext } from './context';
-import { perConnection, type ThreadState } from './threadState';
+import { onePeer, perConnection, type ThreadState } from './threadState';
 import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
@@ -103,6 +103,15 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
       evidence: `waits for one connection: ${plural(t.muxWaits, `${calls} call`)}, each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop${blocks}${tail}`,
     };
   }
+  const peer = bySignals ? null : onePeer(t);
+  if (peer !== null) {
+    const calls = [...t.mux.keys()].join('/');
+    const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
+    return {
+      model: 'blocking',
+      evidence: `waits on one or two connections only: ${plural(t.muxWaits, `${calls} call`)}, each watching fd ${[...peer].sort((a, b) => a - b).join(' or ')} and nothing else (sockets or pipes) — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others${blocks}${tail}`,
+    };
+  }
   if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
     const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
     const lead = calls.map(([c, n]) => `${plural(n.count, c + ' call')}`).join(', ');
@@ -187,8 +196,8 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
       };
     }
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
-    // a thread that waits for its one connection serves that peer, not another thread
-    if ((m.model === 'blocking' && perConnection(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
+    // a thread that waits for its one connection or peer serves that peer, not another thread
+    if ((m.model === 'blocking' && perConnection(t) === null && onePeer(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
       worksFor = poolOwner(t, own, all, m.model === 'none');
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);

@@ -175,6 +175,11 @@ export class ThreadState {
   oneSocketPolls = 0;
   /** The socket the last of them watched. */
   oneSocketFd = -1;
+  /**
+   * The stream fds (sockets, pipes, FIFOs) its select/poll waits watched, up to two; null once a
+   * wait watched a third fd or another kind, or its fds were not seen, or the thread waited in epoll.
+   */
+  peerFds: number[] | null = [];
   /** accept/accept4 calls, sent or counted: a thread that accepts serves a listening socket. */
   accepts = 0;
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
@@ -384,6 +389,17 @@ export const PER_CONNECTION_WAITS = 2;
  */
 export function perConnection(t: ThreadState): number | null {
   return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits && t.accepts === 0 ? t.oneSocketFd : null;
+}
+
+/**
+ * A thread whose select/poll waits only ever watched one or two stream fds (a socket, a pipe or a
+ * FIFO: the two directions of one connection, as rsync's processes wait for each other), that
+ * accepts nothing and is not per-connection already: it waits for its one peer — a blocking wait
+ * with a timeout, not a loop serving others that a call could hold up. Those fds, or null.
+ */
+export function onePeer(t: ThreadState): readonly number[] | null {
+  const fds = t.peerFds;
+  return fds !== null && fds.length > 0 && t.muxWaits >= PER_CONNECTION_WAITS && t.accepts === 0 && perConnection(t) === null ? fds : null;
 }
 
 /** The waits reported at least this many times one socket ready, and never another: the loop serves one connection. */
