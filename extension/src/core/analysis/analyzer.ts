@@ -36,8 +36,31 @@ import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
-/** The kinds of fd that connect a thread to one peer (a poll of a device, an eventfd or a timer serves more than a peer). */
-const PEER_FD_TYPES: ReadonlySet<string> = new Set(['socket', 'pipe', 'fifo']);
+/** A select whose highest fd is below this may be judged by the fds open below it. */
+const PEER_SELECT_MAX_N = 16;
+
+/**
+ * What an fd in a select/poll says of a thread that may wait for one peer: a stream to a peer
+ * (socket, pipe, FIFO, terminal), one no wait is for (a regular file or /dev/null: always ready),
+ * or another source (a device, an eventfd, a timer: a loop serves it beside its peer).
+ */
+function peerKind(f: FdInfo | undefined): 'stream' | 'never-waited' | 'other' {
+  if (!f) return 'other';
+  switch (f.type) {
+    case 'socket':
+    case 'pipe':
+    case 'fifo':
+      return 'stream';
+    case 'file':
+    case 'dir':
+    case 'virtual':
+      return 'never-waited';
+    case 'chr':
+      return f.path === '/dev/null' ? 'never-waited' : /^\/dev\/(pts\/|tty)/.test(f.path) ? 'stream' : 'other';
+    default:
+      return 'other';
+  }
+}
 
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
@@ -341,25 +364,39 @@ export class TraceAnalyzer {
     t.oneSocketFd = only.fd;
   }
 
-  /** The stream fds a select/poll watched, kept while they are one peer's two at most (threadState's onePeer). */
+  /**
+   * The stream fds a select/poll watched, kept while they are two at most (threadState's onePeer).
+   * A poll names its fds; a select only its highest fd + 1 (its sets are not traced), so it may
+   * watch any open fd below that: those are its candidates. A coalesced run of empty polls names
+   * none and tells nothing.
+   */
   private notePeer(e: SyscallEvent, t: ThreadState, peer: number[]): void {
-    const fds = e.args.fds;
-    if (!Array.isArray(fds) || fds.length === 0 || fds.length > 2) {
+    const a = e.args;
+    const fds = a.fds;
+    let list: number[] | null = null;
+    if (Array.isArray(fds)) {
+      list = [];
+      for (const item of fds) {
+        if (!item || typeof item !== 'object' || Array.isArray(item) || typeof item.fd !== 'number') break;
+        list.push(item.fd);
+      }
+      if (list.length !== fds.length) list = null;
+    } else if (typeof a.n === 'number' && a.n <= PEER_SELECT_MAX_N) {
+      list = [];
+      for (let fd = 0; fd < a.n; fd++) if (this.source.fds.get(e.pid, fd)) list.push(fd);
+    } else if (typeof a.calls === 'number' && typeof a.nfds === 'number' && a.nfds <= 2) return;
+    if (list === null || list.length === 0) {
       t.peerFds = null;
       return;
     }
-    for (const item of fds) {
-      const fd = item && typeof item === 'object' && !Array.isArray(item) && typeof item.fd === 'number' ? item.fd : null;
-      if (fd === null || !PEER_FD_TYPES.has(this.source.fds.get(e.pid, fd)?.type ?? 'unknown')) {
+    for (const fd of list) {
+      const kind = peerKind(this.source.fds.get(e.pid, fd));
+      if (kind === 'never-waited') continue;
+      if (kind === 'other' || (!peer.includes(fd) && peer.length === 2)) {
         t.peerFds = null;
         return;
       }
-      if (peer.includes(fd)) continue;
-      if (peer.length === 2) {
-        t.peerFds = null;
-        return;
-      }
-      peer.push(fd);
+      if (!peer.includes(fd)) peer.push(fd);
     }
   }
 

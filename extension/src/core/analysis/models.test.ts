@@ -136,10 +136,37 @@ describe('thread models', () => {
     }
     const a = analyze(b);
     assert.equal(a.model(PID), 'blocking');
-    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 poll calls, each watching fd 10 or 11 and nothing else \(sockets or pipes\).*not an event loop serving others; blocks in write 40 times/);
+    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 poll calls, each watching at most fd 10 and 11 \(sockets, pipes or terminals\) and nothing else.*not an event loop serving others; blocks in write 40 times/);
     assert.equal(a.result.processes[0].verdict, 'blocking file I/O on 1 thread');
     assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
+  });
+
+  it('a downloader: selects below fd 5 with one socket open there, file writes between (wget) — no loop', () => {
+    const b = base();
+    b.fd({ op: 4, fd: 3, type: 1, path: '/tmp/out.bin' });
+    b.fd({ op: 4, fd: 4, type: 6, path: 'socket:[4]' });
+    for (let i = 0; i < 40; i++) {
+      b.call('pselect6', { ts: i * 10 * MS, dur: 2 * MS, ret: 1, args: [5n, 0x7ffe1000n, 0n, 0n, 0n, 0n] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 3, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'blocking');
+    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 pselect6 calls, each watching at most fd 4 /);
+    assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
+  });
+
+  it('a select below an eventfd is a loop: the write in its turn blocks it', () => {
+    const b = base();
+    b.fd({ op: 4, fd: 3, type: 8, path: 'anon_inode:[eventfd]' });
+    b.fd({ op: 4, fd: 4, type: 6, path: 'socket:[4]' });
+    for (let i = 0; i < 40; i++) {
+      b.call('pselect6', { ts: i * 10 * MS, dur: 2 * MS, ret: 1, args: [5n, 0x7ffe1000n, 0n, 0n, 0n, 0n] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
   });
 
   it('a poll loop over two of three connections at a time stays a loop: the write in its turn blocks it', () => {

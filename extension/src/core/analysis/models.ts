@@ -109,7 +109,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
     return {
       model: 'blocking',
-      evidence: `waits on one or two connections only: ${plural(t.muxWaits, `${calls} call`)}, each watching fd ${[...peer].sort((a, b) => a - b).join(' or ')} and nothing else (sockets or pipes) — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others${blocks}${tail}`,
+      evidence: `waits on one or two connections only: ${plural(t.muxWaits, `${calls} call`)}, each watching at most fd ${[...peer].sort((a, b) => a - b).join(' and ')} (sockets, pipes or terminals) and nothing else — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others${blocks}${tail}`,
     };
   }
   if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
