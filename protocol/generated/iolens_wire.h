@@ -94,6 +94,7 @@ enum iol_data_format {
 	IOL_DATA_FORMAT_MMSG = 10,
 	IOL_DATA_FORMAT_PATH = 11,
 	IOL_DATA_FORMAT_POLL_RUN = 12,
+	IOL_DATA_FORMAT_SELECT_FDS = 13,
 };
 
 /* Bits of stack.flags. snapshot: the frame-pointer walk did not prove the stack complete, so the record is a sparse stack snapshot (see the stack record) for the reader to unwind with CFI. snapshot_full: the snapshot had more words than the record holds (the words past the last one sent were dropped). snapshot_unreadable: part of the snapshot window could not be read. complete: the frame-pointer chain ended on a saved frame pointer of 0 (glibc's _start and clone3 clear rbp, but so may a function built without frame pointers that uses rbp as a general register: Debian's __libc_start_call_main). tail: a frame-pointer stack (no snapshot) whose chain ended on a saved frame pointer of 0 or on a saved value that is no frame pointer carries a tail snapshot after its frames: the stack above the last frame the chain proved, for the reader to go on unwinding with CFI (see the stack record). */
@@ -273,8 +274,8 @@ enum iol_poll_signal {
 
 /* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */
 #define IOL_SYSCALLS(X) \
-	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS, "select", 0) \
-	X(pselect6, 2, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_TIMEOUT_NS, "pselect6", 0) \
+	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_SELECT_FDS, "select", 0) \
+	X(pselect6, 2, 6, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_SELECT_FDS, "pselect6", 0) \
 	X(poll, 3, 3, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS, "poll", 0) \
 	X(ppoll, 4, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_POLLFDS, "ppoll", 0) \
 	X(epoll_wait, 5, 4, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_EPOLL_EVENTS, "epoll_wait", 0) \
@@ -603,6 +604,15 @@ static inline __attribute__((always_inline)) __u64 iol_pack_mmsg_messages(__u32 
 {
 	return (__u64)(__u32)messages;
 }
+/* select_fds: select/pselect6's fd sets, the first 64 fds of each (a bit per fd): what the call watched, read at entry, and what it reported ready, read at exit (0 when it returned none), after the timeout read at entry. */
+#define IOL_DATA_SELECT_FDS_WORDS 7
+#define IOL_DATA_SELECT_FDS_TIMEOUT_NS 0
+#define IOL_DATA_SELECT_FDS_READ 1
+#define IOL_DATA_SELECT_FDS_WRITE 2
+#define IOL_DATA_SELECT_FDS_EXCEPT 3
+#define IOL_DATA_SELECT_FDS_READY_READ 4
+#define IOL_DATA_SELECT_FDS_READY_WRITE 5
+#define IOL_DATA_SELECT_FDS_READY_EXCEPT 6
 /* poll_run: A coalesced run of empty zero-timeout polls (SyscallFlag coalesced): the timeout (0), how many calls, and the time spent inside them (ns). */
 #define IOL_DATA_POLL_RUN_WORDS 3
 #define IOL_DATA_POLL_RUN_TIMEOUT_NS 0

@@ -119,6 +119,7 @@ export const DataFormat = {
   mmsg: 10,
   path: 11,
   poll_run: 12,
+  select_fds: 13,
 } as const;
 /** A name of {@link DataFormat}. */
 export type DataFormatName = keyof typeof DataFormat;
@@ -605,6 +606,29 @@ export function decodeMmsgData(w: readonly bigint[]): MmsgData {
   return out;
 }
 
+/** The select_fds tail: select/pselect6's fd sets, the first 64 fds of each (a bit per fd): what the call watched, read at entry, and what it reported ready, read at exit (0 when it returned none), after the timeout read at entry. */
+export interface SelectFdsData {
+  readonly timeoutNs?: bigint;
+  readonly read?: bigint;
+  readonly write?: bigint;
+  readonly except?: bigint;
+  readonly readyRead?: bigint;
+  readonly readyWrite?: bigint;
+  readonly readyExcept?: bigint;
+}
+/** Decodes the select_fds tail of a syscall record (words missing from a short tail are left out). */
+export function decodeSelectFdsData(w: readonly bigint[]): SelectFdsData {
+  const out: { -readonly [K in keyof SelectFdsData]: SelectFdsData[K] } = {};
+  if (w.length > 0) out.timeoutNs = w[0];
+  if (w.length > 1) out.read = w[1];
+  if (w.length > 2) out.write = w[2];
+  if (w.length > 3) out.except = w[3];
+  if (w.length > 4) out.readyRead = w[4];
+  if (w.length > 5) out.readyWrite = w[5];
+  if (w.length > 6) out.readyExcept = w[6];
+  return out;
+}
+
 /** The poll_run tail: A coalesced run of empty zero-timeout polls (SyscallFlag coalesced): the timeout (0), how many calls, and the time spent inside them (ns). */
 export interface PollRunData {
   readonly timeoutNs?: bigint;
@@ -708,8 +732,8 @@ export type SysName = keyof typeof Sys;
 
 /** The traced syscalls, by iolens syscall id. */
 export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
-  [1, { id: 1, name: 'select', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tvp', fmt: 'timeval' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timeval' } }],
-  [2, { id: 2, name: 'pselect6', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tsp', fmt: 'timespec' }, { name: 'sig', fmt: 'ptr' }], data: 'timeout_ns', timeout: { arg: 4, kind: 'timespec' } }],
+  [1, { id: 1, name: 'select', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tvp', fmt: 'timeval' }], data: 'select_fds', timeout: { arg: 4, kind: 'timeval' } }],
+  [2, { id: 2, name: 'pselect6', class: 'wait', model: 'multiplexing', args: [{ name: 'n', fmt: 'int' }, { name: 'inp', fmt: 'ptr' }, { name: 'outp', fmt: 'ptr' }, { name: 'exp', fmt: 'ptr' }, { name: 'tsp', fmt: 'timespec' }, { name: 'sig', fmt: 'ptr' }], data: 'select_fds', timeout: { arg: 4, kind: 'timespec' } }],
   [3, { id: 3, name: 'poll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'pollfds', timeout: { arg: 2, kind: 'ms' } }],
   [4, { id: 4, name: 'ppoll', class: 'wait', model: 'multiplexing', args: [{ name: 'ufds', fmt: 'ptr' }, { name: 'nfds', fmt: 'uint' }, { name: 'tsp', fmt: 'timespec' }, { name: 'sigmask', fmt: 'ptr' }, { name: 'sigsetsize', fmt: 'uint' }], data: 'pollfds', timeout: { arg: 2, kind: 'timespec' } }],
   [5, { id: 5, name: 'epoll_wait', class: 'wait', model: 'multiplexing', args: [{ name: 'epfd', fmt: 'fd' }, { name: 'events', fmt: 'ptr' }, { name: 'maxevents', fmt: 'int' }, { name: 'timeout_ms', fmt: 'ms' }], data: 'epoll_events', timeout: { arg: 3, kind: 'ms' } }],

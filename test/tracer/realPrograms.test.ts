@@ -150,4 +150,49 @@ http { access_log ${dir}/logs/access.log; server { listen 127.0.0.1:${port}; roo
     assert.ok(!models.includes('signal-driven'), 'the master waits for control signals, not I/O ones');
     assert.ok(!models.includes('blocking'), 'the workers\' non-blocking socket calls are not blocking calls');
   });
+
+  it('rsync copying files: its processes wait on their connections, so the file writes that are their work block no loop', async function () {
+    requireInstalled(this, 'rsync', ['--version']);
+    const fs = await import('node:fs');
+    const src = join(dir, 'rsync-src');
+    fs.mkdirSync(src, { recursive: true });
+    for (let i = 0; i < 60; i++) fs.writeFileSync(join(src, `f${i}`), Buffer.alloc(200_000, i));
+    rec = await recordLaunch(['rsync', '-a', `${src}/`, `${join(dir, 'rsync-dst')}/`], [], 120000);
+    const r = await report(rec);
+    assert.deepEqual(r.findings.filter((f) => f.rule === 'loop-blocked').map((f) => f.title), []);
+    const writer = r.threads.find((t) => t.name === 'rsync' && /blocks in write/.test(t.evidence));
+    assert.ok(writer, JSON.stringify(r.threads));
+    assert.equal(writer.model, 'blocking');
+    assert.match(writer.evidence, /^waits on one or two connections only: [\d,]+ (poll|select|pselect6) calls/);
+  });
+
+  for (const client of [['wget', '-q', '-O'], ['curl', '-s', '-o']]) {
+    it(`${client[0]} downloading a file: a client waiting on its one connection, not an event loop its file writes block`, async function () {
+      requireInstalled(this, client[0], ['--version']);
+      requireInstalled(this, 'nginx', ['-v']);
+      const fs = await import('node:fs');
+      const port = 22000 + (process.pid % 10000) + (client[0] === 'curl' ? 1 : 0);
+      const root = join(dir, `${client[0]}-html`);
+      fs.mkdirSync(join(root, 'logs'), { recursive: true });
+      fs.writeFileSync(join(root, 'big.bin'), Buffer.alloc(64 << 20, 7));
+      const conf = join(root, 'nginx.conf');
+      fs.writeFileSync(conf, `worker_processes 1; daemon off; pid ${root}/nginx.pid; error_log ${root}/logs/error.log;
+events { worker_connections 64; }
+http { access_log off; server { listen 127.0.0.1:${port}; root ${root}; } }
+`);
+      const server = spawn('nginx', ['-p', root, '-c', conf], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !fs.existsSync(join(root, 'nginx.pid')); i++) await sleep(100);
+        await sleep(300);
+        rec = await recordLaunch([client[0], client[1], client[2], join(dir, `${client[0]}.out`), `http://127.0.0.1:${port}/big.bin`], [], 120000);
+      } finally {
+        server.kill('SIGQUIT');
+      }
+      const r = await report(rec);
+      assert.deepEqual(r.findings.filter((f) => f.rule === 'loop-blocked').map((f) => f.title), []);
+      const t = r.threads.find((x) => x.name === client[0]);
+      assert.equal(t?.model, 'blocking', JSON.stringify(r.threads));
+      assert.match(t.evidence, /^waits (on one or two connections only|for one connection): /);
+    });
+  }
 });

@@ -78,6 +78,7 @@ struct iol_inflight {
 	__u32 thread_flags; /* IOL_THREAD_* : what the thread has done, kept across its calls */
 	__u32 reserved;
 	struct iol_poll_run run; /* empty polls not sent yet, kept across its calls */
+	__u64 sets[3];   /* select/pselect6: the read, write and except sets it watches (the first 64 fds), read at entry */
 };
 #define IOL_THREAD_IN_LOOP 1 /* returned from a select/poll/epoll wait: its event loop has started */
 
@@ -178,7 +179,7 @@ enum iol_counter {
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " moved")
 IOL_LAYOUT(struct iol_traced_proc, 8);
 IOL_LAYOUT(struct iol_poll_run, 96);
-IOL_LAYOUT(struct iol_inflight, 192);
+IOL_LAYOUT(struct iol_inflight, 216);
 IOL_FIELD_AT(struct iol_inflight, run, 96);
 IOL_FIELD_AT(struct iol_inflight, args, 8);
 IOL_FIELD_AT(struct iol_inflight, stack_id, 56);

@@ -15,6 +15,15 @@
 #define IOL_INLINE static inline __attribute__((always_inline))
 
 /*
+ * select/pselect6: the bits of an fd_set word the call looks at — the first 64 fds (one word of
+ * each set, as the select_fds data format keeps them), those below its nfds `n`.
+ */
+IOL_INLINE __u64 iol_fd_set_mask(__u64 n)
+{
+	return (__s64)n >= 64 ? ~0ULL : (__s64)n <= 0 ? 0 : (1ULL << n) - 1;
+}
+
+/*
  * The type of a regular file from its file system's magic number (struct super_block s_magic,
  * statfs f_type): a file system whose content the kernel computes when it is read (procfs, sysfs,
  * cgroup, debugfs, tracefs, securityfs, configfs, bpffs, pstore, efivarfs) holds virtual files,

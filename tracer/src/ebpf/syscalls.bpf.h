@@ -56,6 +56,20 @@ static __always_inline struct iol_inflight *inflight_of(__u32 tid)
 	return bpf_map_lookup_elem(&inflight, &tid);
 }
 
+/* select's three fd sets (the first 64 fds of each, those below its nfds): a set not given reads 0. */
+static __always_inline void read_fd_sets(const __u64 *args, __u64 *sets)
+{
+	__u64 mask = iol_fd_set_mask(args[0]);
+
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		sets[i] = 0;
+		if (args[1 + i] && bpf_probe_read_user(&sets[i], 8, (void *)args[1 + i]))
+			sets[i] = 0;
+		sets[i] &= mask;
+	}
+}
+
 /* Timeout of a wait in ns, read at entry (the kernel rewrites select's and ppoll's on return). */
 static __always_inline __u64 read_timeout(__u16 sys, const __u64 *args)
 {
@@ -216,6 +230,8 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	f->stack_id = 0;
 	f->tgid = tgid;
 	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
+	if (sys < IOL_SYS_MAX && sys_format[sys] == IOL_DATA_FORMAT_SELECT_FDS)
+		read_fd_sets(f->args, f->sets); /* the kernel rewrites them with the ready ones on return */
 	f->ts = bpf_ktime_get_ns();
 	if (cls == IOL_SYSCALL_CLASS_INSTANT) {
 		/* never returns to its caller (rt_sigreturn ends a signal handler): sent now, no duration */
@@ -300,6 +316,20 @@ static __always_inline __u32 fill_data(__u8 fmt, const struct iol_inflight *f, l
 	__u32 k;
 
 	switch (fmt) {
+	case IOL_DATA_FORMAT_SELECT_FDS: {
+		__u64 ready[3] = {};
+
+		data[IOL_DATA_SELECT_FDS_TIMEOUT_NS] = f->aux;
+		data[IOL_DATA_SELECT_FDS_READ] = f->sets[0];
+		data[IOL_DATA_SELECT_FDS_WRITE] = f->sets[1];
+		data[IOL_DATA_SELECT_FDS_EXCEPT] = f->sets[2];
+		if (ret > 0)
+			read_fd_sets(f->args, ready);
+		data[IOL_DATA_SELECT_FDS_READY_READ] = ready[0];
+		data[IOL_DATA_SELECT_FDS_READY_WRITE] = ready[1];
+		data[IOL_DATA_SELECT_FDS_READY_EXCEPT] = ready[2];
+		return IOL_DATA_SELECT_FDS_WORDS;
+	}
 	case IOL_DATA_FORMAT_FILE_OFFSETS:
 		fill_file_offsets(f, ret, data);
 		return IOL_DATA_FILE_OFFSETS_WORDS;

@@ -52,6 +52,7 @@ struct pt_call {
 	uint64_t stack_id; /* at entry for waits, at exit for the others */
 	uint64_t aux;      /* waits: timeout in ns (IOL_NO_TIMEOUT for none); rt_sigaction: handler */
 	uint64_t aux2;     /* rt_sigaction: flags */
+	uint64_t sets[3];  /* select/pselect6: the read, write and except sets it watches (the first 64 fds), read at entry */
 	uint16_t sys;      /* iolens id (or PT_SYS_*), 0 for a call not recorded */
 	uint8_t fmt;       /* data format when not the syscall's own (UIO reads and writes), else 0 */
 };

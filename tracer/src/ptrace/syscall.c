@@ -57,6 +57,19 @@ static uint64_t read_timeout(struct pt_thread *th, uint16_t sys, const uint64_t 
 	return iol_timeout_ns(kind, a[i], ts);
 }
 
+/* select's three fd sets (the first 64 fds of each, those below its nfds): a set not given or not readable reads 0. */
+static void read_fd_sets(struct pt_thread *th, const uint64_t *a, uint64_t *sets)
+{
+	uint64_t mask = iol_fd_set_mask(a[0]);
+
+	for (int i = 0; i < 3; i++) {
+		sets[i] = 0;
+		if (a[1 + i] && pt_mem_read(th->proc, th->tid, a[1 + i], &sets[i], 8) != 8)
+			sets[i] = 0;
+		sets[i] &= mask;
+	}
+}
+
 /* The file offsets a sendfile/splice/copy_file_range started from (file_offsets). */
 static void fill_file_offsets(struct pt_thread *th, const struct pt_call *c, long ret, uint64_t *data)
 {
@@ -126,6 +139,20 @@ static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struc
 	uint32_t k;
 
 	switch (c->fmt ? c->fmt : t->fmt[c->sys]) {
+	case IOL_DATA_FORMAT_SELECT_FDS: {
+		uint64_t ready[3] = { 0 };
+
+		data[IOL_DATA_SELECT_FDS_TIMEOUT_NS] = c->aux;
+		data[IOL_DATA_SELECT_FDS_READ] = c->sets[0];
+		data[IOL_DATA_SELECT_FDS_WRITE] = c->sets[1];
+		data[IOL_DATA_SELECT_FDS_EXCEPT] = c->sets[2];
+		if (ret > 0)
+			read_fd_sets(th, c->args, ready);
+		data[IOL_DATA_SELECT_FDS_READY_READ] = ready[0];
+		data[IOL_DATA_SELECT_FDS_READY_WRITE] = ready[1];
+		data[IOL_DATA_SELECT_FDS_READY_EXCEPT] = ready[2];
+		return IOL_DATA_SELECT_FDS_WORDS;
+	}
 	case IOL_DATA_FORMAT_FILE_OFFSETS:
 		fill_file_offsets(th, c, ret, data);
 		return IOL_DATA_FILE_OFFSETS_WORDS;
@@ -322,6 +349,8 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	if (t->cls[sys] == IOL_SYSCALL_CLASS_WAIT) {
 		/* a wait may last until the end of the trace: its stack now, so it shows while in flight */
 		c->aux = read_timeout(th, sys, c->args);
+		if (t->fmt[sys] == IOL_DATA_FORMAT_SELECT_FDS)
+			read_fd_sets(th, c->args, c->sets); /* the kernel rewrites them with the ready ones on return */
 		c->stack_id = pt_capture_stack(t, th, regs);
 	} else if (sys == PT_SYS_SIGACTION) {
 		uint64_t act[2];

@@ -36,8 +36,8 @@ import { nestedWait, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
-/** A select whose highest fd is below this may be judged by the fds open below it. */
-const PEER_SELECT_MAX_N = 16;
+/** The fds of a select's sets the tracer reads (schema's select_fds: one word of each set). */
+const SELECT_TRACED_FDS = 64;
 
 /**
  * What an fd in a select/poll says of a thread that may wait for one peer: a stream to a peer
@@ -366,24 +366,20 @@ export class TraceAnalyzer {
 
   /**
    * The stream fds a select/poll watched, kept while they are two at most (threadState's onePeer).
-   * A poll names its fds; a select only its highest fd + 1 (its sets are not traced), so it may
-   * watch any open fd below that: those are its candidates. A coalesced run of empty polls names
-   * none and tells nothing.
+   * A select's sets are traced for its first 64 fds: one with a higher fd is no peer's. A coalesced
+   * run of empty polls names none and tells nothing.
    */
   private notePeer(e: SyscallEvent, t: ThreadState, peer: number[]): void {
     const a = e.args;
     const fds = a.fds;
     let list: number[] | null = null;
-    if (Array.isArray(fds)) {
+    if (Array.isArray(fds) && !(typeof a.n === 'number' && a.n > SELECT_TRACED_FDS)) {
       list = [];
       for (const item of fds) {
         if (!item || typeof item !== 'object' || Array.isArray(item) || typeof item.fd !== 'number') break;
         list.push(item.fd);
       }
       if (list.length !== fds.length) list = null;
-    } else if (typeof a.n === 'number' && a.n <= PEER_SELECT_MAX_N) {
-      list = [];
-      for (let fd = 0; fd < a.n; fd++) if (this.source.fds.get(e.pid, fd)) list.push(fd);
     } else if (typeof a.calls === 'number' && typeof a.nfds === 'number' && a.nfds <= 2) return;
     if (list === null || list.length === 0) {
       t.peerFds = null;

@@ -11,6 +11,14 @@ const MS = 1e6;
 const US = 1e3;
 const SRC = '/work/app/src/pool.c';
 
+/** A pselect6 of the fds in `read` (a bit each) for 2 ms at `ts`, its lowest fd ready, as the tracer sends it (select_fds). */
+function select(b: StreamBuilder, ts: number, read: bigint): void {
+  b.syscall({
+    sys: sysId('pselect6'), tid: PID, ts: b.at(ts), dur: 2 * MS, ret: 1, stackId: 0n, args: [BigInt(read.toString(2).length), 0x7ffe1000n, 0n, 0n, 0x7ffe2000n, 0n],
+    dataFormat: wire.DataFormat.select_fds, data: [900_000_000_000n, read, 0n, 0n, read & -read, 0n, 0n],
+  });
+}
+
 function base(): StreamBuilder {
   const b = new StreamBuilder();
   b.task({ event: 6, comm: 'app', filename: '/work/app/app', flags: 2, ts: b.at(0) });
@@ -142,26 +150,27 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
-  it('a downloader: selects below fd 5 with one socket open there, file writes between (wget) — no loop', () => {
+  it('a downloader: selects of its socket and a pipe, file writes between — no loop', () => {
     const b = base();
-    b.fd({ op: 4, fd: 3, type: 1, path: '/tmp/out.bin' });
+    b.fd({ op: 4, fd: 3, type: 7, path: 'pipe:[3]' });
     b.fd({ op: 4, fd: 4, type: 6, path: 'socket:[4]' });
+    b.fd({ op: 4, fd: 5, type: 1, path: '/tmp/out.bin' });
     for (let i = 0; i < 40; i++) {
-      b.call('pselect6', { ts: i * 10 * MS, dur: 2 * MS, ret: 1, args: [5n, 0x7ffe1000n, 0n, 0n, 0n, 0n] });
-      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 3, stackId: 46n });
+      select(b, i * 10 * MS, i % 4 ? 0b10000n : 0b11000n);
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 5, stackId: 46n });
     }
     const a = analyze(b);
     assert.equal(a.model(PID), 'blocking');
-    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 pselect6 calls, each watching at most fd 4 /);
+    assert.match(a.result.threads[0].evidence, /^waits on one or two connections only: 40 pselect6 calls, each watching at most fd 3 and 4 /);
     assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
   });
 
-  it('a select below an eventfd is a loop: the write in its turn blocks it', () => {
+  it('a select of a socket and an eventfd is a loop: the write in its turn blocks it', () => {
     const b = base();
     b.fd({ op: 4, fd: 3, type: 8, path: 'anon_inode:[eventfd]' });
     b.fd({ op: 4, fd: 4, type: 6, path: 'socket:[4]' });
     for (let i = 0; i < 40; i++) {
-      b.call('pselect6', { ts: i * 10 * MS, dur: 2 * MS, ret: 1, args: [5n, 0x7ffe1000n, 0n, 0n, 0n, 0n] });
+      select(b, i * 10 * MS, 0b11000n);
       b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
     }
     const a = analyze(b);

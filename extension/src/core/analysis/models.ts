@@ -270,7 +270,9 @@ export function processVerdicts(
     if (connected.length) {
       const what = [...new Set(connected.filter((t) => t.blockedAll.count).map(blockedWhat))].join(' and ');
       const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
-      parts.splice(at < 0 ? parts.length : at, 0, `a thread per connection on ${plural(connected.length, 'thread')}${what ? ` (${what})` : ''}`);
+      // a process of one thread waiting on its one connection is a client (wget), not a thread per connection
+      const who = list.length === 1 ? 'one connection waited on by its one thread' : `a thread per connection on ${plural(connected.length, 'thread')}`;
+      parts.splice(at < 0 ? parts.length : at, 0, `${who}${what ? ` (${what})` : ''}`);
     }
     const noIo = models.none && Object.keys(models).length > 1 ? ` (and ${plural(models.none, 'thread')} without I/O of note)` : '';
     out.push({ pid, name: processName(pid), verdict: parts.join('; ') + noIo, models });

@@ -68,6 +68,22 @@ describe('syscall arguments', () => {
     assert.deepEqual(pp.fds, [{ fd: 5, path: null, events: 'IN', revents: 'IN' }]);
   });
 
+  it("shows select's watched fds as poll's are shown: the sets each fd was in, and those it was ready in", () => {
+    const fds = fdTables([[4, FdType.socket, 'socket:[9]'], [7, FdType.pipe, 'pipe:[3]']]);
+    const watched = { read: (1n << 4n) | (1n << 7n), write: 1n << 4n, except: 0n };
+    const ready = { read: 1n << 7n, write: 1n << 4n, except: 0n };
+    const sel = decode(record(Sys.pselect6, [8n, 0x1000n, 0x1080n, 0n, 0x2000n], {
+      dataFormat: DataFormat.select_fds, data: [2_000_000_000n, watched.read, watched.write, watched.except, ready.read, ready.write, ready.except],
+    }), fds);
+    assert.equal(sel.timeout_ns, 2_000_000_000);
+    assert.deepEqual(sel.fds, [
+      { fd: 4, path: 'socket:[9]', events: 'IN|OUT', revents: 'OUT' },
+      { fd: 7, path: 'pipe:[3]', events: 'IN', revents: 'IN' },
+    ]);
+    const high = decode(record(Sys.select, [64n, 0x1000n], { dataFormat: DataFormat.select_fds, data: [NO_TIMEOUT, 1n << 63n, 0n, 0n, 0n, 0n, 0n] }));
+    assert.deepEqual(high.fds, [{ fd: 63, path: null, events: 'IN', revents: '0' }], 'fd 63, the last the sets keep');
+  });
+
   it('gives sendfile, splice and copy_file_range the offsets they started from, and every fd its path', () => {
     const fds = fdTables([[3, FdType.file, '/srv/www/index.html'], [5, FdType.socket, 'socket:[7]'], [9, FdType.pipe, 'pipe:[8]']]);
     const sf = decode(record(Sys.sendfile, [5n, 3n, 0x7ffe0000n, 65536n], { ret: 65536, dataFormat: DataFormat.file_offsets, data: [4096n, BigInt.asUintN(64, BigInt(NO_OFFSET))] }), fds);

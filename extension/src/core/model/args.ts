@@ -16,11 +16,13 @@ import {
   decodeEpollEventsData,
   decodePollfdsData,
   decodePollRunData,
+  decodeSelectFdsData,
   decodeSiginfoData,
   decodeTimeoutNsData,
   decodeUioCountData,
   decodeUioWriteData,
   type ArgFormatName,
+  type SelectFdsData,
   type SyscallInfo,
   type SyscallRecord,
 } from '../../../../protocol/generated/wire';
@@ -152,6 +154,27 @@ function pathOf(fds: FdTables, pid: number, fd: number | undefined): string | nu
 }
 
 /** Decode the tail of a syscall record (DataFormat) into args. */
+/** poll's event bits a select set stands for: readable, writable, exceptional condition. */
+const SELECT_SET_EVENTS = { read: 0x1, write: 0x4, except: 0x2 } as const;
+
+/**
+ * select's watched fds (the first 64) as poll's fds are shown: each fd with the sets it was in as
+ * events (IN, OUT, PRI) and the sets it was reported ready in as revents.
+ */
+function selectFds(data: SelectFdsData, pid: number, fds: FdTables): ArgValue[] {
+  const bit = (set: bigint | undefined, fd: number): boolean => set !== undefined && ((set >> BigInt(fd)) & 1n) === 1n;
+  const out: ArgValue[] = [];
+  const watched = (data.read ?? 0n) | (data.write ?? 0n) | (data.except ?? 0n);
+  for (let fd = 0; fd < 64 && watched >> BigInt(fd) !== 0n; fd++) {
+    if (!bit(watched, fd)) continue;
+    const events = (bit(data.read, fd) ? SELECT_SET_EVENTS.read : 0) | (bit(data.write, fd) ? SELECT_SET_EVENTS.write : 0) | (bit(data.except, fd) ? SELECT_SET_EVENTS.except : 0);
+    const revents =
+      (bit(data.readyRead, fd) ? SELECT_SET_EVENTS.read : 0) | (bit(data.readyWrite, fd) ? SELECT_SET_EVENTS.write : 0) | (bit(data.readyExcept, fd) ? SELECT_SET_EVENTS.except : 0);
+    out.push({ fd, path: pathOf(fds, pid, fd), events: pollEventsName(events), revents: pollEventsName(revents) });
+  }
+  return out;
+}
+
 function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
@@ -174,6 +197,12 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
     case 'timeout_ns':
       args.timeout_ns = timeoutNs(decodeTimeoutNsData(d).timeoutNs);
       break;
+    case 'select_fds': {
+      const data = decodeSelectFdsData(d);
+      if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
+      if (data.except !== undefined) args.fds = selectFds(data, pid, fds);
+      break;
+    }
     case 'epoll_ctl_event': {
       const ev = decodeEpollCtlEventData(d);
       if (ev.events !== undefined && ev.data !== undefined) {
