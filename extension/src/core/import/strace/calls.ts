@@ -108,6 +108,21 @@ function timeoutWord(info: SyscallInfo, vals: readonly SValue[]): bigint {
   return timeoutNs(v);
 }
 
+/** A bit per fd below 64 (select's sets, as the tracer keeps their first word). */
+function fdBits(fds: readonly (string | bigint | undefined)[]): bigint {
+  let w = 0n;
+  for (const f of fds) {
+    const fd = typeof f === 'bigint' ? f : f ? BigInt(f) : -1n;
+    if (fd >= 0n && fd < 64n) w |= 1n << fd;
+  }
+  return w;
+}
+
+/** One of select's sets as strace prints it ([4 7], or NULL): its first word. */
+function fdSetWord(v: SValue | undefined): bigint {
+  return v?.k === 'list' ? fdBits(v.v.map((x) => num(x))) : 0n;
+}
+
 /** fcntl's third argument: flags for F_SETFL, a signal for F_SETSIG, a pid for F_SETOWN. */
 function fcntlArg(vals: readonly SValue[]): bigint {
   const cmd = vals[1]?.k === 'flags' ? vals[1].v[0] : '';
@@ -145,6 +160,13 @@ function tail(info: SyscallInfo, c: StraceCall, vals: readonly SValue[], ret: nu
     }
     case 'timeout_ns':
       return [timeoutWord(info, vals)];
+    case 'select_fds': {
+      // select(n, [4 7], [4], NULL, …) = 2 (in [7], out [4]): the first 64 fds of each set, a bit each
+      const watched = [1, 2, 3].map((i) => fdSetWord(vals[i]));
+      const ready = { in: 0n, out: 0n, except: 0n };
+      for (const m of (c.note ?? '').matchAll(/\b(in|out|except) \[([\d ]*)\]/g)) ready[m[1] as keyof typeof ready] = fdBits(m[2].split(' '));
+      return [timeoutWord(info, vals), ...watched, ready.in, ready.out, ready.except];
+    }
     case 'file_offsets':
       // strace prints a loff_t * as [value] (=> [value after]): the start is what the call left less what it moved
       return info.args.flatMap((a, i) => {
