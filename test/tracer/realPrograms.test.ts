@@ -195,4 +195,17 @@ http { access_log off; server { listen 127.0.0.1:${port}; root ${root}; } }
       assert.match(t.evidence, /^waits (on one or two connections only|for one connection): /);
     });
   }
+
+  it("Node.js worker_threads doing blocking file I/O: pool workers, no loop blocked, no full pool (each is handed its next job when it replies)", async function () {
+    rec = await recordLaunch([process.execPath, join(__dirname, '../fixtures/real/node_workers.js')], [], 120000);
+    const r = await report(rec);
+    assert.deepEqual(r.findings.filter((f) => f.rule === 'loop-blocked' || f.rule === 'pool-saturated').map((f) => f.title), []);
+    const workers = r.threads.filter((t) => t.model === 'pool-worker');
+    assert.equal(workers.length, 2, JSON.stringify(r.threads));
+    for (const w of workers) {
+      assert.match(w.evidence, /^a worker thread with an event loop of its own that serves only node \d+\/\d+ .*which hands it work to do: /);
+      assert.match(w.evidence, /\bfsync \d+ times/);
+      assert.match(w.evidence, /\bread \d+ times/);
+    }
+  });
 });

@@ -191,6 +191,38 @@ describe('thread models', () => {
     assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
   });
 
+  for (const withSocket of [false, true]) {
+    it(withSocket
+      ? 'a second thread whose epoll set holds a socket too is a loop of its own: its file reads block it'
+      : "a worker thread with a loop of its own on an eventfd and a pipe only (Node's worker_threads): a pool worker, its reads are its work", () => {
+      const b = base();
+      const W = PID + 1;
+      b.task({ event: 6, tid: W, comm: 'node', ts: b.at(0) });
+      b.fd({ op: 4, fd: 20, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 21, type: 8, path: 'anon_inode:[eventfd]' });
+      b.fd({ op: 4, fd: 22, type: 7, path: 'pipe:[22]' });
+      b.fd({ op: 4, fd: 23, type: 6, path: 'socket:[23]' });
+      b.fd({ op: 4, fd: 24, type: 1, path: '/data/blob' });
+      const regs = withSocket ? [21, 22, 23] : [21, 22];
+      for (const fd of regs) b.syscall({ sys: sysId('epoll_ctl'), tid: W, ts: b.at(0.1 * MS), dur: 2 * US, args: [20n, 1n, BigInt(fd), 0n, 0n, 0n], dataFormat: 3, data: [1n, BigInt(fd)] });
+      for (let i = 0; i < 30; i++) {
+        const t = 1 * MS + i * 10 * MS;
+        b.epollWait({ tid: W, epfd: 20, ts: t, dur: 2 * MS, ret: 1, ready: [[21n, 1]] });
+        b.call('read', { tid: W, ts: t + 2.1 * MS, dur: 5 * MS, ret: 65536, fd: 24, stackId: 47n });
+        b.wake({ tid: W, ts: t + 7.2 * MS, wakee: PID, since: null, fd: 21 });
+      }
+      const a = analyze(b);
+      if (withSocket) {
+        assert.equal(a.model(W), 'multiplexing');
+        assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
+        return;
+      }
+      assert.equal(a.model(W), 'pool-worker');
+      assert.match(a.result.threads.find((t) => t.tid === W)?.evidence ?? '', /^a worker thread with an event loop of its own that serves only .*\/100 \(30 epoll_wait calls on 1 eventfd, 1 pipe.*no socket, timer or device\), which hands it work to do: read 30 times/);
+      assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
+    });
+  }
+
   it('io_uring with SQPOLL and no io_uring_enter (fio --sqthread_poll): the thread that made the ring, not "no I/O"', () => {
     const b = base();
     const ring = 0xffff888000020000n;

@@ -148,6 +148,24 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
 }
 
 /**
+ * A thread other than its process's first whose loop waits only in epoll, on sets that hold only
+ * pipes and eventfds (libuv's async handles, a message port): it serves the other threads' messages
+ * and nothing from outside — a worker with a loop of its own (Node's worker_threads), whose blocking
+ * calls are the work handed to it, not a server loop held up.
+ */
+function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs): boolean {
+  if (t.tid === t.pid || t.epfds.size === 0 || [...t.mux.keys()].some((c) => !c.startsWith('epoll'))) return false;
+  let any = false;
+  for (const epfd of t.epfds) {
+    for (const [kind, n] of inputs.epollFds(t.pid, epfd) ?? []) {
+      if (n > 0 && kind !== 'pipe' && kind !== 'eventfd') return false;
+      any ||= n > 0;
+    }
+  }
+  return any;
+}
+
+/**
  * Pool workers: threads that block for another thread of their process — they wake it after their
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
@@ -193,6 +211,15 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
       return {
         pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
         evidence: `glibc's POSIX AIO helper for ${name ? `${name} ` : ''}${t.pid}/${worksFor}: runs its aio_read/aio_write requests as blocking calls, a file's one at a time: ${blockedSummary(t)}`,
+      };
+    }
+    // a loop of its own that serves only its process's other threads (Node's worker_threads): a worker
+    if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs)) {
+      worksFor = poolOwner(t, own, all, true) ?? inputs.creator(t.tid) ?? t.pid;
+      const name = ctx.threadName(t.pid, worksFor);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
+        evidence: `a worker thread with an event loop of its own that serves only ${name ? `${name} ` : ''}${t.pid}/${worksFor} (${m.evidence.replace(/^event loop: /, '')}: its epoll set holds only pipes and eventfds, the other threads' messages — no socket, timer or device), which hands it work to do: ${blockedSummary(t)}`,
       };
     }
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too

@@ -546,6 +546,25 @@ describe('findings on synthetic traces', () => {
       assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
     });
 
+    it('stays quiet when each worker is woken for each job however busy (worker_threads fed one message per reply): nothing waited', () => {
+      const b = loopTrace();
+      b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
+      const workers = [201, 202];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (let i = 0; i < 200; i++) {
+        for (const w of workers) {
+          const t = 1 * MS + i * MS + (w - 201) * 20 * US;
+          b.wake({ tid: PID, ts: t - 2 * US, wakee: w, since: null, fd: 9 });
+          b.call('pread64', { tid: w, ts: t, dur: 0.99 * MS, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.wake({ tid: w, ts: t + 0.99 * MS + 1 * US, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      const a = analyze(b);
+      assert.equal(a.model(201), 'pool-worker');
+      assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
+    });
+
     it('stays quiet when the pool has idle threads', () => {
       const a = analyze(poolTrace(0.5));
       assert.equal(a.model(201), 'pool-worker');
