@@ -544,7 +544,9 @@ export class TraceAnalyzer {
     const kind = blockKind(d.call, d.fdType);
     const eagain = d.errnos.EAGAIN ?? 0;
     if (d.call === 'accept' || d.call === 'accept4') t.accepts += d.count;
-    if (inherentlyBlocking(kind) && !d.nonblocking) {
+    // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
+    const inherent = inherentlyBlocking(kind);
+    if (inherent) {
       if (kind === 'sleep') {
         t.sleeps.count += d.count;
         t.sleeps.ns += d.totalNs;
@@ -554,7 +556,7 @@ export class TraceAnalyzer {
       }
       if (d.inLoop) this.loopBlocked.filtered(d);
     } else {
-      t.nonblocking += d.nonblocking ? d.count : 0;
+      t.nonblocking += d.nonblocking ? d.count : 0; // not inherent: O_NONBLOCK applies
       t.eagain += eagain;
     }
     this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);

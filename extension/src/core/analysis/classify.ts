@@ -89,11 +89,16 @@ export function wouldBlock(ret: number): boolean {
 }
 
 /**
- * The call could not wait whatever its fd: it was made non-blocking (O_NONBLOCK at the call) or
- * it returned EAGAIN. A call's fd table entry (O_NONBLOCK at the open) is asked only when this is false.
+ * The call could not wait: it returned EAGAIN, or its fd was non-blocking (O_NONBLOCK at the call)
+ * and is of a kind O_NONBLOCK applies to — not a regular file (nginx opens the files it serves
+ * O_NONBLOCK, and their reads still wait for the storage). A call's fd table entry (O_NONBLOCK at
+ * the open) is asked only when this is false.
  */
 export function nonblockingCall(e: SyscallEvent): boolean {
-  return e.args.nonblocking === true || wouldBlock(e.ret);
+  if (wouldBlock(e.ret)) return true;
+  if (e.args.nonblocking !== true) return false;
+  const type = e.args.fd_type;
+  return !inherentlyBlocking(blockKind(e.name, typeof type === 'string' ? type : undefined));
 }
 
 /** What the analysis needs to know about a blocking-class call. */
@@ -119,7 +124,7 @@ export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waited
   const argType = args.fd_type;
   const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
   const inherent = inherentlyBlocking(kind);
-  const nonblocking = nonblockingCall(e) || (!inherent && fd !== undefined && (fd.flags & O_NONBLOCK) !== 0);
+  const nonblocking = wouldBlock(e.ret) || (!inherent && (args.nonblocking === true || (fd !== undefined && (fd.flags & O_NONBLOCK) !== 0)));
   const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   const argFd = args.fd;
   const argPath = args.path;

@@ -223,6 +223,20 @@ describe('thread models', () => {
     });
   }
 
+  it('O_NONBLOCK does not make a regular file\'s read non-blocking (nginx opens what it serves so): a loop it blocks, counted calls too', () => {
+    const b = base();
+    b.fd({ op: 4, fd: 30, type: 1, path: '/srv/www/big.bin', openFlags: 0o4000 });
+    for (let i = 0; i < 30; i++) {
+      b.epollWait({ ts: i * 10 * MS, dur: 2 * MS, ret: 1, ready: [[8n, 1]] });
+      b.call('pread64', { ts: i * 10 * MS + 2.1 * MS, dur: 5 * MS, ret: 65536, fd: 30, nonblocking: true, stackId: 48n, args: [30n, 0x7ffe1000n, 65536n, 0n, 0n, 0n] });
+    }
+    b.summary({ ts: 301 * MS, call: 'pread64', fdType: wire.FdType.file, nonblocking: true, inLoop: true, stackId: 48n, count: 100, totalNs: 20 * MS });
+    const a = analyze(b);
+    const [f] = a.findings.filter((x) => x.rule === 'loop-blocked');
+    assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+    assert.match(f.title, /^pread64\(\) blocked the event loop .* 130 times, 170\.0 ms in total/);
+  });
+
   it('io_uring with SQPOLL and no io_uring_enter (fio --sqthread_poll): the thread that made the ring, not "no I/O"', () => {
     const b = base();
     const ring = 0xffff888000020000n;

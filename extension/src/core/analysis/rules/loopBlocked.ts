@@ -115,7 +115,7 @@ export class LoopBlockedRule {
   /** Calls the tracer counted for a thread that waits in a loop: those that always block count. */
   filtered(d: FilteredCounts): void {
     const kind = blockKind(d.call, d.fdType);
-    if (!inherentlyBlocking(kind) || d.nonblocking) return;
+    if (!inherentlyBlocking(kind)) return; // O_NONBLOCK does not apply to those (a regular file's reads)
     const failed = Object.entries(d.errnos).reduce((n, [name, c]) => n + (name === 'EAGAIN' ? c : 0), 0);
     const a = this.acc(d.pid, d.tid, d.call, kind, d.stackId);
     a.filteredCount += d.count - failed;
