@@ -73,9 +73,11 @@ function ms(ns: number): string {
  * The stream bytes of the file behind `src`, a chunk at a time (synchronous: each step reads and
  * decodes one block). A format-2 file cut short or damaged ends at its last whole block, with a
  * warning that says what was lost. With `into`, a block's records are unpacked into the buffer it
- * gives (oneBuffer: a chunk is then only valid until the next is asked for).
+ * gives (oneBuffer: a chunk is then only valid until the next is asked for). The first `skip`
+ * chunks (the stream's header counts as one) are not given, and their blocks not decoded: another
+ * reader has them (offThreadRead.ts reads the first ones itself while its worker starts).
  */
-export function* streamChunks(src: ByteSource, state: FileReadState, into?: UnpackTarget): Generator<Uint8Array> {
+export function* streamChunks(src: ByteSource, state: FileReadState, into?: UnpackTarget, skip = 0): Generator<Uint8Array> {
   const start = src.read(0, FILE_HEADER_SIZE);
   if (!isFileMagic(start) || start.length < FILE_MAGIC.length) {
     if (start.length && isFileMagic(start)) {
@@ -88,7 +90,8 @@ export function* streamChunks(src: ByteSource, state: FileReadState, into?: Unpa
       const chunk = src.read(at, CHUNK);
       if (!chunk.length) return;
       state.position = at + chunk.length;
-      yield chunk;
+      if (skip > 0) skip--;
+      else yield chunk;
     }
   }
   state.format = FILE_VERSION;
@@ -110,7 +113,8 @@ export function* streamChunks(src: ByteSource, state: FileReadState, into?: Unpa
   }
   let at = FILE_HEADER_SIZE + headerLength;
   state.position = at;
-  yield streamHeader;
+  if (skip > 0) skip--;
+  else yield streamHeader;
   let n = 0;
   let firstTs = 0;
   let lastTs = 0;
@@ -140,21 +144,24 @@ export function* streamChunks(src: ByteSource, state: FileReadState, into?: Unpa
       cut(info.lastTs && lastTs ? `the last ${ms(info.lastTs - lastTs)} of the recording are lost` : 'its records are lost');
       return;
     }
-    let stream: Uint8Array;
-    try {
-      const content = decompressPayload(info, payload);
-      stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes, into?.(info.streamBytes)) : content;
-      if (stream.length !== info.streamBytes) throw new Error(`${stream.length} bytes instead of ${info.streamBytes}`);
-    } catch (e) {
-      state.warnings.push(`block ${n + 1} at offset ${at} is damaged (${(e as Error).message}): everything after it is lost`);
-      return;
+    let stream: Uint8Array | undefined;
+    if (skip > 0) skip--;
+    else {
+      try {
+        const content = decompressPayload(info, payload);
+        stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes, into?.(info.streamBytes)) : content;
+        if (stream.length !== info.streamBytes) throw new Error(`${stream.length} bytes instead of ${info.streamBytes}`);
+      } catch (e) {
+        state.warnings.push(`block ${n + 1} at offset ${at} is damaged (${(e as Error).message}): everything after it is lost`);
+        return;
+      }
     }
     n++;
     if (info.firstTs && !firstTs) firstTs = info.firstTs;
     if (info.lastTs) lastTs = info.lastTs;
     at += BLOCK_HEADER_SIZE + info.payloadLength;
     state.position = at;
-    yield stream;
+    if (stream) yield stream;
   }
 }
 

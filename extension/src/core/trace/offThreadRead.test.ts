@@ -27,8 +27,8 @@ async function readAll(chunks: AsyncGenerator<Uint8Array>, state: FileReadState)
   return { lengths: seen.map((c) => c.length), stream: Buffer.concat(seen).toString('base64'), state, error };
 }
 
-/** A trace of `n` syscalls on 4 threads, a block every 25 of them. */
-async function writeTrace(path: string, n: number): Promise<void> {
+/** A trace of `n` syscalls on 4 threads, a block every `every` of them. */
+async function writeTrace(path: string, n: number, every = 25): Promise<void> {
   const writer = await TraceFileWriter.create(path);
   const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
   const b = new StreamBuilder();
@@ -41,7 +41,7 @@ async function writeTrace(path: string, n: number): Promise<void> {
     const one = new StreamBuilder(false);
     one.syscall({ sys: sysId('read'), tid: PID + (i % 4), ts: b.at(i * 1e6), dur: 1000 + i, ret: i, stackId: BigInt(1 + (i % 3)), args: [3n, 0n, 4096n, 0n, 0n, 0n] });
     put(one.bytes().subarray(encodeHeader().length));
-    if (i % 25 === 24) await writer.flush();
+    if (i % every === every - 1) await writer.flush();
   }
   pipeline.end();
   await writer.finish(pipeline);
@@ -70,8 +70,12 @@ describe('reading a trace file off the main thread', () => {
     damaged[blocks[2].offset + BLOCK_HEADER_SIZE + 3] ^= 0xff;
     const newer = Buffer.from(file);
     newer.writeUInt16LE(99, 8);
+    // a format-1 file (the stream itself) of several 1 MiB chunks: the first ones read here, the rest by the worker
+    const long = join(dir, 'long.iolens');
+    await writeTrace(long, 40_000, 10_000);
     const stream: Buffer[] = [];
-    for await (const c of readTraceStream(whole, newReadState())) stream.push(Buffer.from(c));
+    for await (const c of readTraceStream(long, newReadState())) stream.push(Buffer.from(c));
+    assert.ok(Buffer.concat(stream).length > 3 << 20, 'over three chunks of a format-1 file');
     variants.push(['damaged block', damaged], ['newer format', newer], ['format 1', Buffer.concat(stream)], ['missing', 'missing'], ['folder', 'folder']);
     for (const [name, bytes] of variants) {
       const path = join(dir, `${name}.iolens`);

@@ -1,17 +1,25 @@
 /**
  * A trace file's stream read off this thread: a worker (readWorker.ts) reads the file and
- * decompresses and unpacks its blocks, and each block's bytes come here without a copy. The chunks,
+ * decompresses and unpacks its blocks, and each block's bytes come here without a copy (the
+ * stream's header and first block are read here while the worker starts). The chunks,
  * the read state (progress, format, warnings) and the errors are readTraceStream's, so a consumer
  * cannot tell them apart; only the byte-level work has left the event loop. The editor reads files
  * through here; the command line keeps readTraceStream (nothing else runs on its thread).
  */
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { slices, type FileReadState } from './fileReader';
+import { fdSource, oneBuffer, slices, streamChunks, type FileReadState } from './fileReader';
 import { reviveError, type FromReadWorker, type ReadWorkerData, type ToReadWorker } from './readMessages';
 
-/** Blocks the worker decodes ahead of the one being consumed. */
-const AHEAD = 2;
+/** Blocks the worker decodes ahead of the one being consumed (a worker starved of CPU a while is not waited for). */
+const AHEAD = 4;
+/**
+ * Chunks read on this thread while the worker starts (about 100 ms of CPU: a thread, Node's
+ * bootstrap, its bundle, its code not optimized yet): the stream's header and the first block, so
+ * the first events show as soon as an in-thread read would show them.
+ */
+const HERE = 2;
 
 /**
  * The worker, from its own bundle beside this one (dist/readWorker.js); run from the sources
@@ -60,11 +68,21 @@ function inbox(worker: Worker): () => Promise<FromReadWorker> {
  * as readTraceStream does: the file cannot be opened or read, or is of a newer format.
  */
 export async function* readTraceStreamOffThread(path: string, state: FileReadState, chunkSize: number): AsyncGenerator<Uint8Array> {
-  const worker = startWorker({ path });
-  const next = inbox(worker);
-  const ask = (m: ToReadWorker, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
-  ask({ more: AHEAD });
+  const fd = openSync(path, 'r');
+  let worker: Worker | undefined;
   try {
+    const started = startWorker({ path, skip: HERE });
+    worker = started;
+    const next = inbox(started);
+    const ask = (m: ToReadWorker, transfer: ArrayBuffer[] = []): void => started.postMessage(m, transfer);
+    ask({ more: AHEAD });
+    let here = 0;
+    for (const chunk of streamChunks(fdSource(fd), state, oneBuffer())) {
+      yield* slices(chunk, chunkSize);
+      if (++here === HERE) break;
+    }
+    // the file ended (or stopped, its warnings said) within the chunks read here
+    if (here < HERE) return;
     for (;;) {
       const m = await next();
       state.position = m.position;
@@ -80,6 +98,7 @@ export async function* readTraceStreamOffThread(path: string, state: FileReadSta
       ask({ more: 1, spare }, [spare]);
     }
   } finally {
-    await worker.terminate();
+    closeSync(fd);
+    await worker?.terminate();
   }
 }

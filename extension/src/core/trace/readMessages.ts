@@ -5,9 +5,10 @@
  */
 import { UserError, type UserErrorCode } from '../errors';
 
-/** The worker's input: the file to read. */
+/** The worker's input: the file to read, and how many of its first chunks not to send (streamChunks' skip). */
 export interface ReadWorkerData {
   readonly path: string;
+  readonly skip: number;
 }
 
 /** To the worker: decode `more` blocks ahead; `spare`, a block's buffer handed back to unpack into. */

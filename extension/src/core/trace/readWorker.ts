@@ -38,7 +38,7 @@ function run(port: NonNullable<typeof parentPort>, data: ReadWorkerData): void {
       try {
         if (!chunks) {
           fd = openSync(data.path, 'r');
-          chunks = streamChunks(fdSource(fd), state, into);
+          chunks = streamChunks(fdSource(fd), state, into, data.skip);
         }
         const next = chunks.next();
         if (next.done) {
