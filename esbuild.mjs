@@ -1,5 +1,6 @@
 // One build script for every bundle: the CLI (dist/cli.js), the extension host part
-// (dist/extension.js) and the webview (dist/webview/), each from its own entry point.
+// (dist/extension.js) with its trace reader's worker (dist/readWorker.js) and the webview
+// (dist/webview/), each from its own entry point.
 //   node esbuild.mjs            build once
 //   node esbuild.mjs --watch    rebuild on change
 import * as esbuild from 'esbuild';
@@ -23,6 +24,14 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     external: ['vscode'],
+  },
+  {
+    // the trace reader's worker thread (core/trace/readWorker.ts), started by dist/extension.js from beside it
+    ...common,
+    entryPoints: ['extension/src/core/trace/readWorker.ts'],
+    outfile: 'dist/readWorker.js',
+    platform: 'node',
+    format: 'cjs',
   },
   {
     ...common,

@@ -3,18 +3,20 @@
  * open a trace file of a million events into the columnar store, its memory, and the time to
  * answer a window request at every zoom level from the whole trace to a few microseconds. Then
  * the file read as the editor reads it (TraceSession.load, progressively): when the first events
- * can be shown, how long a window request waits for the host while the rest is read, the CPU of
- * the read on the host's main thread and in all threads (the decoding worker's), and the main
- * thread's event loop delay meanwhile.
+ * can be shown, how long a window request waits for the host while the rest is read, when the
+ * whole trace's overview can be drawn (the first window of the whole trace answered once the file
+ * is read: it builds the summaries), the CPU of the read on the host's main thread and in all
+ * threads (the reader's worker's), and the main thread's event loop delay meanwhile.
  *
  * The file is written as a recording is saved (format 2); `--format 1` writes the stream itself,
  * as files were before, to compare.
  *
- * `--rounds N` requests a zoom level (21), `--no-progressive` leaves out the progressive read, and
+ * `--rounds N` requests a zoom level (21), `--no-progressive` leaves out the progressive read,
+ * `--no-ask` reads progressively without asking for windows (the event loop delay is the read's own), and
  * `--file F` reads F (a file an earlier run wrote, kept with `--keep F`) instead of writing one:
  * a 10 M-event run on a busy machine in a fraction of the time.
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--file F | --keep F]
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,10 +94,11 @@ function median(xs: number[]): number {
 
 /**
  * Read `file` as the editor does (TraceSession.load) while asking for the whole trace's window every
- * 50 ms, as a timeline would: when do the first events show, how long does a request wait.
+ * 50 ms, as a timeline would (unless not `asking`): when do the first events show, how long does a
+ * request wait, when is the whole trace's overview drawn.
  */
-async function readProgressively(file: string): Promise<{
-  firstMs: number; doneMs: number; waitMax: number; waitP95: number; queryP95: number;
+async function readProgressively(file: string, asking: boolean): Promise<{
+  firstMs: number; doneMs: number; overviewMs: number; waitMax: number; waitP95: number; queryP95: number;
   mainCpuMs: number; cpuMs: number; delayMax: number; delayP99: number; delayMean: number;
 }> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -110,7 +113,7 @@ async function readProgressively(file: string): Promise<{
   });
   const waits: number[] = [];
   const queries: number[] = [];
-  let done = false;
+  let done = !asking;
   const ask = async (): Promise<void> => {
     while (!done) {
       const asked = performance.now();
@@ -123,18 +126,21 @@ async function readProgressively(file: string): Promise<{
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const asking = ask();
+  const requests = ask();
   await s.whenFinished();
   const doneMs = performance.now() - t0;
+  // the whole trace's overview: its window once everything is read (the timeline asks for it then)
+  s.window(ns(0), ns(Math.max(s.store.duration, 1)), ns(2 ** Math.floor(Math.log2(Math.max(1, s.store.duration / 1600)))));
+  const overviewMs = performance.now() - t0;
   const mainCpuMs = mainThreadCpuMs() - main0;
   const cpuMs = processCpuMs() - cpu0;
   delay.disable();
   done = true;
-  await asking;
+  await requests;
   off();
   await s.dispose();
   return {
-    firstMs, doneMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries),
+    firstMs, doneMs, overviewMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries),
     mainCpuMs, cpuMs, delayMax: delay.max / 1e6, delayP99: delay.percentile(99) / 1e6, delayMean: delay.mean / 1e6,
   };
 }
@@ -163,7 +169,8 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const openCpuMs = (cpu.user + cpu.system) / 1000;
   const heapMb = ((await retained()) - before) / 2 ** 20;
-  const progressive = process.argv.includes('--no-progressive') ? undefined : await readProgressively(file);
+  const asking = !process.argv.includes('--no-ask');
+  const progressive = process.argv.includes('--no-progressive') ? undefined : await readProgressively(file, asking);
   const rounds = Number(process.argv.includes('--rounds') ? process.argv[process.argv.indexOf('--rounds') + 1] : 21);
   const lines: string[] = [
     `Trace store: ${session.store.size.toLocaleString('en-US')} events, ${session.store.tracks.size} tracks`,
@@ -172,9 +179,12 @@ async function main(): Promise<void> {
     `typed arrays of the store's columns and indexes: ${(typedBytes(session.store) / 2 ** 20).toFixed(0)} MiB (${(typedBytes(session.store) / session.store.size).toFixed(1)} bytes an event)`,
   ];
   if (progressive) {
+    const waits = asking
+      ? `meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`
+      : 'no window asked for meanwhile (--no-ask)';
     lines.push(
-      `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms; meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`,
-      `  CPU of the read: ${progressive.mainCpuMs.toFixed(0)} ms on the host's main thread, ${progressive.cpuMs.toFixed(0)} ms in all threads; the main thread's event loop delay: max ${progressive.delayMax.toFixed(0)} ms, p99 ${progressive.delayP99.toFixed(0)} ms, mean ${progressive.delayMean.toFixed(1)} ms`,
+      `read as the editor reads it: first events shown after ${progressive.firstMs.toFixed(0)} ms, all read after ${progressive.doneMs.toFixed(0)} ms, the whole trace's overview drawn after ${progressive.overviewMs.toFixed(0)} ms; ${waits}`,
+      `  CPU of the read (and the overview): ${progressive.mainCpuMs.toFixed(0)} ms on the host's main thread, ${progressive.cpuMs.toFixed(0)} ms in all threads; the main thread's event loop delay: max ${progressive.delayMax.toFixed(0)} ms, p99 ${progressive.delayP99.toFixed(0)} ms, mean ${progressive.delayMean.toFixed(1)} ms`,
     );
   }
   // the first zoomed-out window of each track builds its summary (summary.ts): its cost, apart

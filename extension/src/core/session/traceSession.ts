@@ -24,7 +24,8 @@ import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
-import { newReadState, readTraceStream, rereadTraceStream } from '../trace/fileReader';
+import { newReadState, rereadTraceStream } from '../trace/fileReader';
+import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { TracePipeline } from '../trace/pipeline';
 import { debuginfodNotes } from '../report/stackEnds';
 import type { DebuginfodOptions } from '../symbols/debuginfod';
@@ -213,8 +214,9 @@ export class TraceSession {
     try {
       progress.total = (await stat(this.file)).size;
       const state = newReadState();
-      // the pipeline keeps nothing of a chunk (the reader copies a record cut short): one buffer for every block
-      for await (const chunk of readTraceStream(this.file, state, READ_CHUNK, true)) {
+      // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
+      // record cut short), so each block's buffer goes back to the worker once consumed
+      for await (const chunk of readTraceStreamOffThread(this.file, state, READ_CHUNK)) {
         if (this.cancelled) break;
         progress.bytes = state.position;
         if (!this.pipeline.push(chunk)) break;

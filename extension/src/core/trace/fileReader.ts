@@ -23,7 +23,7 @@ export interface ByteSource {
 }
 
 /** A ByteSource over a file descriptor. */
-function fdSource(fd: number): ByteSource {
+export function fdSource(fd: number): ByteSource {
   return {
     read(at, length) {
       const buf = Buffer.allocUnsafe(length);
@@ -53,6 +53,18 @@ export interface FileReadState {
   readonly warnings: string[];
 }
 
+/**
+ * Where a block's records are unpacked: a buffer of at least `bytes` to write them into, or
+ * undefined for a fresh one.
+ */
+export type UnpackTarget = (bytes: number) => Uint8Array | undefined;
+
+/** One buffer for every block, grown as needed (a consumer that keeps no chunk, as the pipeline). */
+export function oneBuffer(): UnpackTarget {
+  let scratch = new Uint8Array(0);
+  return (bytes) => (scratch.length >= bytes ? scratch : (scratch = new Uint8Array(bytes)));
+}
+
 function ms(ns: number): string {
   return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${Math.max(1, Math.round(ns / 1e6))} ms`;
 }
@@ -60,10 +72,12 @@ function ms(ns: number): string {
 /**
  * The stream bytes of the file behind `src`, a chunk at a time (synchronous: each step reads and
  * decodes one block). A format-2 file cut short or damaged ends at its last whole block, with a
- * warning that says what was lost. With `reuse`, every block is unpacked into one buffer: a chunk
- * is then only valid until the next is asked for (a consumer that keeps none, as the pipeline).
+ * warning that says what was lost. With `into`, a block's records are unpacked into the buffer it
+ * gives (oneBuffer: a chunk is then only valid until the next is asked for). The first `skip`
+ * chunks (the stream's header counts as one) are not given, and their blocks not decoded: another
+ * reader has them (offThreadRead.ts reads the first ones itself while its worker starts).
  */
-export function* streamChunks(src: ByteSource, state: FileReadState, reuse = false): Generator<Uint8Array> {
+export function* streamChunks(src: ByteSource, state: FileReadState, into?: UnpackTarget, skip = 0): Generator<Uint8Array> {
   const start = src.read(0, FILE_HEADER_SIZE);
   if (!isFileMagic(start) || start.length < FILE_MAGIC.length) {
     if (start.length && isFileMagic(start)) {
@@ -76,7 +90,8 @@ export function* streamChunks(src: ByteSource, state: FileReadState, reuse = fal
       const chunk = src.read(at, CHUNK);
       if (!chunk.length) return;
       state.position = at + chunk.length;
-      yield chunk;
+      if (skip > 0) skip--;
+      else yield chunk;
     }
   }
   state.format = FILE_VERSION;
@@ -98,9 +113,9 @@ export function* streamChunks(src: ByteSource, state: FileReadState, reuse = fal
   }
   let at = FILE_HEADER_SIZE + headerLength;
   state.position = at;
-  yield streamHeader;
+  if (skip > 0) skip--;
+  else yield streamHeader;
   let n = 0;
-  let scratch = new Uint8Array(0);
   let firstTs = 0;
   let lastTs = 0;
   /** The records after the last whole block, said as the time they come after. */
@@ -129,22 +144,24 @@ export function* streamChunks(src: ByteSource, state: FileReadState, reuse = fal
       cut(info.lastTs && lastTs ? `the last ${ms(info.lastTs - lastTs)} of the recording are lost` : 'its records are lost');
       return;
     }
-    let stream: Uint8Array;
-    try {
-      const content = decompressPayload(info, payload);
-      if (reuse && info.type === BlockType.records && scratch.length < info.streamBytes) scratch = new Uint8Array(info.streamBytes);
-      stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes, reuse ? scratch : undefined) : content;
-      if (stream.length !== info.streamBytes) throw new Error(`${stream.length} bytes instead of ${info.streamBytes}`);
-    } catch (e) {
-      state.warnings.push(`block ${n + 1} at offset ${at} is damaged (${(e as Error).message}): everything after it is lost`);
-      return;
+    let stream: Uint8Array | undefined;
+    if (skip > 0) skip--;
+    else {
+      try {
+        const content = decompressPayload(info, payload);
+        stream = info.type === BlockType.records ? unpackRecords(content, info.streamBytes, into?.(info.streamBytes)) : content;
+        if (stream.length !== info.streamBytes) throw new Error(`${stream.length} bytes instead of ${info.streamBytes}`);
+      } catch (e) {
+        state.warnings.push(`block ${n + 1} at offset ${at} is damaged (${(e as Error).message}): everything after it is lost`);
+        return;
+      }
     }
     n++;
     if (info.firstTs && !firstTs) firstTs = info.firstTs;
     if (info.lastTs) lastTs = info.lastTs;
     at += BLOCK_HEADER_SIZE + info.payloadLength;
     state.position = at;
-    yield stream;
+    if (stream) yield stream;
   }
 }
 
@@ -158,19 +175,23 @@ export function decodeTraceBytes(bytes: Uint8Array): { stream: Uint8Array; warni
 /**
  * Read a trace file as its stream, in chunks of at most `chunkSize` bytes, letting the event loop
  * turn between chunks; `state` says how far it got and what was lost. Rejects when the file cannot
- * be opened. `reuse`: as streamChunks' (each chunk is only valid until the next is asked for).
+ * be opened. `into`: as streamChunks' (oneBuffer: each chunk is only valid until the next is asked
+ * for). The editor reads off the main thread instead (readWorker.ts), with the same chunks.
  */
-export async function* readTraceStream(path: string, state: FileReadState, chunkSize = CHUNK, reuse = false): AsyncGenerator<Uint8Array> {
+export async function* readTraceStream(path: string, state: FileReadState, chunkSize = CHUNK, into?: UnpackTarget): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   try {
-    for (const chunk of streamChunks(fdSource(fd), state, reuse)) {
-      for (let at = 0; at < chunk.length; at += chunkSize) {
-        yield chunk.length > chunkSize ? chunk.subarray(at, at + chunkSize) : chunk;
-        await new Promise((r) => setImmediate(r));
-      }
-    }
+    for (const chunk of streamChunks(fdSource(fd), state, into)) yield* slices(chunk, chunkSize);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `chunk` in slices of at most `size` bytes, the event loop turning after each. */
+export async function* slices(chunk: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < chunk.length; at += size) {
+    yield chunk.length > size ? chunk.subarray(at, at + size) : chunk;
+    await new Promise((r) => setImmediate(r));
   }
 }
 
