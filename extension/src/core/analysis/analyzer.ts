@@ -6,13 +6,12 @@
  */
 import type { DropEvent, SignalEvent, SyscallEvent, TraceEvent, WakeEvent } from '../model/events';
 import { callsOf, perCallNs } from '../model/args';
-import type { FdInfo } from '../model/fdtable';
 import type { FilteredCounts } from '../model/filtered';
 import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../model/names';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -39,7 +38,7 @@ import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './type
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
   readonly processes: ProcessTable;
-  readonly fds: { get(pid: number, fd: number): FdInfo | undefined };
+  readonly fds: FdLookup;
   readonly uioDevices: UioDevices;
   readonly meta?: { readonly min_duration_ns?: number; readonly backend?: string } | undefined;
   readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
@@ -211,7 +210,7 @@ export class TraceAnalyzer {
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
       if (cls === 'blocking' && t.loop?.inTurn(e.ts)) {
-        const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+        const b = classifyBlocking(e, this.source.fds, this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
       return;
@@ -234,10 +233,6 @@ export class TraceAnalyzer {
   /** What a call must last to have waited: the ptrace backend's stops lengthen every call. */
   private waitedNs(): number {
     return this.ptraceTrace() ? WAITED_NS_PTRACE : WAITED_NS;
-  }
-
-  private fdOf(e: SyscallEvent): FdInfo | undefined {
-    return typeof e.args.fd === 'number' ? this.source.fds.get(e.pid, e.args.fd) : undefined;
   }
 
   private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
@@ -364,7 +359,7 @@ export class TraceAnalyzer {
       this.nonblocking(e, id, t);
       return;
     }
-    const b = classifyBlocking(e, this.fdOf(e), this.waitedNs(), this.scratch);
+    const b = classifyBlocking(e, this.source.fds, this.waitedNs(), this.scratch);
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
     const ready = b.fd !== null && t.readyFds.delete(b.fd); // only the first call after the wait: a second read of a blocking fd can block

@@ -274,8 +274,8 @@ export function sortRuns(a: Float64Array, bounds: readonly number[]): Float64Arr
       if (!(a[k - 1] <= a[k])) return a.sort();
     }
   }
-  let src = a;
-  let dst = new Float64Array(a.length);
+  let src: Float64Array = a;
+  let dst: Float64Array = new Float64Array(a.length);
   let runs = bounds;
   while (runs.length > 2) {
     const next = [runs[0]];
@@ -303,8 +303,8 @@ export function sortRuns(a: Float64Array, bounds: readonly number[]): Float64Arr
 export function allBusyNs(bs: readonly Pick<PoolBusy, 'iv' | 'ivN'>[]): number {
   const n = bs.reduce((s, b) => s + b.ivN, 0);
   if (!n) return 0;
-  let starts = new Float64Array(n);
-  let ends = new Float64Array(n);
+  let starts: Float64Array = new Float64Array(n);
+  let ends: Float64Array = new Float64Array(n);
   const bounds = [0];
   let i = 0;
   for (const b of bs) {
