@@ -220,7 +220,7 @@ export class TraceAnalyzer {
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = callsOf(e);
     this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
-    if (cls === 'wait') this.wait(e, id, t, irq);
+    if (cls === 'wait') this.wait(e, id, t, calls, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);
   }
@@ -235,7 +235,8 @@ export class TraceAnalyzer {
     return this.ptraceTrace() ? WAITED_NS_PTRACE : WAITED_NS;
   }
 
-  private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+  /** A finished wait; `calls`: the calls it stands for (callsOf, read once per event). */
+  private wait(e: SyscallEvent, id: number, t: ThreadState, calls: number, irq?: { ts: number; id: number; name: string }): void {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
@@ -264,7 +265,7 @@ export class TraceAnalyzer {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
         if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
-      this.busyPoll.wait(t, e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0, calls);
       this.timeouts.wait(e, id, timeout);
       this.aioSync.wait(e);
     } else if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
@@ -272,7 +273,7 @@ export class TraceAnalyzer {
       t.aio.waitNs += e.dur;
       this.aioSerialized.syscall(e, id);
       this.aioSync.wait(e);
-      this.busyPoll.wait(t, e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0, calls);
     } else if (e.name === 'io_uring_enter') {
       t.uring.enters++;
       t.uring.enterNs += e.dur;
