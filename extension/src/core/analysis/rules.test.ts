@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
-import { allBusyNs, sortRuns, type PoolBusy } from './rules/poolSaturated';
+import { allBusyNs, type PoolBusy } from './rules/poolSaturated';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -544,25 +544,6 @@ describe('findings on synthetic traces', () => {
       assert.equal(allBusyNs([busy([0, 10, 20, 30]), busy([5, 25])]), 10);
       assert.equal(allBusyNs([busy([0, 10]), busy([10, 20])]), 0, 'touching is not overlapping');
       assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
-    });
-
-    it('merges the threads\' runs into the order a sort gives, and sorts a run out of order', () => {
-      let seed = 7;
-      const rnd = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
-      for (const runs of [1, 2, 3, 5, 8, 13]) {
-        const bounds = [0];
-        const values: number[] = [];
-        for (let r = 0; r < runs; r++) {
-          let v = Math.floor(rnd() * 50);
-          const len = Math.floor(rnd() * 40);
-          for (let k = 0; k < len; k++) values.push((v += Math.floor(rnd() * 5)));
-          bounds.push(values.length);
-        }
-        const expected = Float64Array.from(values).sort();
-        assert.deepEqual(sortRuns(Float64Array.from(values), bounds), expected, `${runs} runs`);
-      }
-      assert.deepEqual(sortRuns(Float64Array.from([3, 1, 2, 0]), [0, 3, 4]), Float64Array.from([0, 1, 2, 3]), 'a run out of order');
-      assert.deepEqual(sortRuns(Float64Array.from([1, NaN, 0]), [0, 2, 3]), Float64Array.from([0, 1, NaN]));
     });
 
     it('stays quiet when the pool has idle threads', () => {

@@ -261,61 +261,21 @@ function keepInterval(b: PoolBusy, start: number, end: number): void {
   b.ivN = n + 1;
 }
 
-/**
- * `a` in ascending order, as `a.sort()` would leave it, when each run `a[bounds[r]..bounds[r + 1])`
- * already is (a thread's intervals are kept in time order): the runs merged pairwise, n·log(runs)
- * steps. A Float64Array's own sort of 168,000 values (a pool's preads in a million events) took
- * 60–120 ms, most of the analysis' cost at the end of a report (bench/README.md, wp-cost). A run out
- * of order (a negative duration, NaN) falls back to that sort. Returns `a` or a new array.
- */
-export function sortRuns(a: Float64Array, bounds: readonly number[]): Float64Array {
-  for (let r = 0; r + 1 < bounds.length; r++) {
-    for (let k = bounds[r] + 1; k < bounds[r + 1]; k++) {
-      if (!(a[k - 1] <= a[k])) return a.sort();
-    }
-  }
-  let src: Float64Array = a;
-  let dst: Float64Array = new Float64Array(a.length);
-  let runs = bounds;
-  while (runs.length > 2) {
-    const next = [runs[0]];
-    for (let r = 0; r + 1 < runs.length; r += 2) {
-      const mid = runs[r + 1];
-      const hi = r + 2 < runs.length ? runs[r + 2] : mid;
-      let i = runs[r];
-      let j = mid;
-      let k = i;
-      // at equal values the first run's first: the same values in the same order either way
-      while (i < mid && j < hi) dst[k++] = src[j] < src[i] ? src[j++] : src[i++];
-      while (i < mid) dst[k++] = src[i++];
-      while (j < hi) dst[k++] = src[j++];
-      next.push(hi);
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-    runs = next;
-  }
-  return src;
-}
-
 /** The time every thread of `bs` was inside one of its kept intervals at once (an exact sweep). */
 export function allBusyNs(bs: readonly Pick<PoolBusy, 'iv' | 'ivN'>[]): number {
   const n = bs.reduce((s, b) => s + b.ivN, 0);
   if (!n) return 0;
-  let starts: Float64Array = new Float64Array(n);
-  let ends: Float64Array = new Float64Array(n);
-  const bounds = [0];
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
   let i = 0;
   for (const b of bs) {
     for (let k = 0; k < b.ivN; k++, i++) {
       starts[i] = b.iv[2 * k];
       ends[i] = b.iv[2 * k + 1];
     }
-    bounds.push(i);
   }
-  starts = sortRuns(starts, bounds);
-  ends = sortRuns(ends, bounds);
+  starts.sort();
+  ends.sort();
   // a thread's own intervals never overlap, so a depth of bs.length is every thread at once
   let depth = 0;
   let all = 0;
