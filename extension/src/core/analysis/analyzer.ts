@@ -12,7 +12,7 @@ import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../m
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -65,7 +65,7 @@ function peerKind(f: FdInfo | undefined): 'stream' | 'never-waited' | 'other' {
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
   readonly processes: ProcessTable;
-  readonly fds: { get(pid: number, fd: number): FdInfo | undefined };
+  readonly fds: FdLookup;
   readonly uioDevices: UioDevices;
   readonly meta?: { readonly min_duration_ns?: number; readonly backend?: string } | undefined;
   readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
@@ -237,7 +237,7 @@ export class TraceAnalyzer {
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
       if (cls === 'blocking' && t.loop?.inTurn(e.ts)) {
-        const b = classifyBlocking(e, this.fdOf(e), this.waitedNs());
+        const b = classifyBlocking(e, this.source.fds, this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
       return;
@@ -247,7 +247,7 @@ export class TraceAnalyzer {
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = callsOf(e);
     this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
-    if (cls === 'wait') this.wait(e, id, t, irq);
+    if (cls === 'wait') this.wait(e, id, t, calls, irq);
     else if (cls === 'blocking') this.blocking(e, id, t, irq);
     else if (cls === 'setup') this.setup(e, id, t);
   }
@@ -262,11 +262,8 @@ export class TraceAnalyzer {
     return this.ptraceTrace() ? WAITED_NS_PTRACE : WAITED_NS;
   }
 
-  private fdOf(e: SyscallEvent): FdInfo | undefined {
-    return typeof e.args.fd === 'number' ? this.source.fds.get(e.pid, e.args.fd) : undefined;
-  }
-
-  private wait(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+  /** A finished wait; `calls`: the calls it stands for (callsOf, read once per event). */
+  private wait(e: SyscallEvent, id: number, t: ThreadState, calls: number, irq?: { ts: number; id: number; name: string }): void {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
@@ -299,7 +296,7 @@ export class TraceAnalyzer {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
         if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
       }
-      this.busyPoll.wait(t, e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0, calls);
       this.timeouts.wait(e, id, timeout);
       this.aioSync.wait(e);
     } else if (e.name === 'io_getevents' || e.name === 'io_pgetevents') {
@@ -307,7 +304,7 @@ export class TraceAnalyzer {
       t.aio.waitNs += e.dur;
       this.aioSerialized.syscall(e, id);
       this.aioSync.wait(e);
-      this.busyPoll.wait(t, e, id, timeout === 0);
+      this.busyPoll.wait(t, e, id, timeout === 0, calls);
     } else if (e.name === 'io_uring_enter') {
       t.uring.enters++;
       t.uring.enterNs += e.dur;
@@ -426,7 +423,7 @@ export class TraceAnalyzer {
       this.nonblocking(e, id, t);
       return;
     }
-    const b = classifyBlocking(e, this.fdOf(e), this.waitedNs(), this.scratch);
+    const b = classifyBlocking(e, this.source.fds, this.waitedNs(), this.scratch);
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops)
     const ready = b.fd !== null && t.readyFds.delete(b.fd); // only the first call after the wait: a second read of a blocking fd can block

@@ -20,8 +20,6 @@ export const WAITED_NS_PTRACE = 10_000_000;
 
 const MULTIPLEXING_WAITS = new Set(['select', 'pselect6', 'poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
 const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);
-const SLEEPS = new Set(['nanosleep', 'clock_nanosleep']);
-const SYNCS = new Set(['fsync', 'fdatasync']);
 /** The schema's class of each syscall, indexed by id (an array: it is looked up for every call). */
 const CLASS_BY_ID: (string | undefined)[] = [];
 for (const s of SYSCALLS.values()) CLASS_BY_ID[s.id] = s.class;
@@ -31,7 +29,13 @@ for (const s of SYSCALLS.values()) MULTIPLEXING_BY_ID[s.id] = MULTIPLEXING_WAITS
 
 /** A sleep (nanosleep, clock_nanosleep): time a thread chose to pass, not I/O it waited for. */
 export function isSleep(name: string): boolean {
-  return SLEEPS.has(name);
+  // compared, not looked up in a set: asked for every blocking call, and the schema's names are interned
+  return name === 'nanosleep' || name === 'clock_nanosleep';
+}
+
+/** A flush to storage (fsync, fdatasync). */
+function isSync(name: string): boolean {
+  return name === 'fsync' || name === 'fdatasync';
 }
 
 /** A select/poll/epoll wait. */
@@ -59,8 +63,8 @@ export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device'
 
 /** The kind of a blocking-class call, from its name and its fd's type. */
 export function blockKind(name: string, fdType: string | undefined): BlockKind {
-  if (SLEEPS.has(name)) return 'sleep';
-  if (SYNCS.has(name)) return 'sync';
+  if (isSleep(name)) return 'sleep';
+  if (isSync(name)) return 'sync';
   switch (fdType) {
     case 'file':
     case 'blk':
@@ -115,21 +119,48 @@ export interface BlockingCall {
 /** A BlockingCall a caller reuses from call to call. */
 export type BlockingScratch = { -readonly [K in keyof BlockingCall]: BlockingCall[K] };
 
+/** Where a call's fd table entry is looked up (a trace's fd tables). */
+export interface FdLookup {
+  get(pid: number, fd: number): FdInfo | undefined;
+}
+
 /**
- * Classify a blocking-class syscall event; `fd` is its fd's table entry when known. With `into`,
- * written there (no object per call: a pool's every read) and returned.
+ * Classify a blocking-class syscall event; its fd's table entry is looked up in `fds` only when the
+ * call's own arguments leave something to it (its type, its O_NONBLOCK at the open, its path: a
+ * pool's reads of a file need none of it). With `into`, written there (no object per call: a
+ * pool's every read) and returned.
  */
-export function classifyBlocking(e: SyscallEvent, fd: FdInfo | undefined, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
+export function classifyBlocking(e: SyscallEvent, fds: FdLookup, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
   const args = e.args;
   const argType = args.fd_type;
-  const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
-  const inherent = inherentlyBlocking(kind);
-  const nonblocking = wouldBlock(e.ret) || (!inherent && (args.nonblocking === true || (fd !== undefined && (fd.flags & O_NONBLOCK) !== 0)));
-  const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   const argFd = args.fd;
   const argPath = args.path;
   const fdNo = typeof argFd === 'number' ? argFd : null;
-  const path = typeof argPath === 'string' ? argPath : fd?.path ?? null;
+  let fd: FdInfo | undefined;
+  let looked = fdNo === null;
+  if (typeof argType !== 'string' && !looked) {
+    fd = fds.get(e.pid, fdNo as number);
+    looked = true;
+  }
+  const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
+  const inherent = inherentlyBlocking(kind);
+  // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
+  let nonblocking = wouldBlock(e.ret) || (!inherent && args.nonblocking === true);
+  if (!nonblocking && !inherent) {
+    if (!looked) {
+      fd = fds.get(e.pid, fdNo as number);
+      looked = true;
+    }
+    nonblocking = fd !== undefined && (fd.flags & O_NONBLOCK) !== 0;
+  }
+  const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
+  let path: string | null;
+  if (typeof argPath === 'string') {
+    path = argPath;
+  } else {
+    if (!looked) fd = fds.get(e.pid, fdNo as number);
+    path = fd?.path ?? null;
+  }
   if (!into) return { kind, nonblocking, blocked, fd: fdNo, path };
   into.kind = kind;
   into.nonblocking = nonblocking;

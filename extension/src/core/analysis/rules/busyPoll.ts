@@ -4,7 +4,6 @@
  * thread, line of the program and call (a thread spinning at two lines has two). Impact: the time
  * the runs lasted (a CPU burned), shared between their sites.
  */
-import { callsOf } from '../../model/args';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { BUSY_POLL_FIX } from '../catalogue';
@@ -26,10 +25,9 @@ export class BusyPollRule {
   private readonly runs = new RunTracker<RunTotals>(RunSlot.poll, MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, top: new TopEvents(20),
   }));
-  /** A finished wait; `zeroTimeout`: it was asked to return at once. */
-  wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean): void {
+  /** A finished wait; `zeroTimeout`: it was asked to return at once; `calls`: the calls it stands for (model/args callsOf). */
+  wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean, calls: number): void {
     // every wait, and the empty zero-timeout ones (for the detail); a coalesced record stands for many
-    const calls = callsOf(e);
     t.pollWaits += calls;
     if (!zeroTimeout || e.ret !== 0) {
       this.runs.end(t);
