@@ -158,6 +158,18 @@ static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, lon
 	}
 }
 
+/* AIO contexts per process whose ring is watched (the rest are counted as map_full). */
+#define IOL_AIO_RINGS 4
+/*
+ * Value of the `aio_rings` map, keyed by tgid (the ptrace backend keeps one per process): the AIO
+ * contexts of a process whose ring is watched for completions the application takes in user space,
+ * and each ring's head when last seen (rules.h: iol_aio_ring_*). ctx 0: a free slot.
+ */
+struct iol_aio_rings {
+	__u64 ctx[IOL_AIO_RINGS];
+	__u32 head[IOL_AIO_RINGS];
+};
+
 /* Per-CPU counters, slots of the `counters` array map. */
 enum iol_counter {
 	IOL_CNT_EMITTED = 0,     /* records written to the ring */
@@ -192,6 +204,7 @@ IOL_LAYOUT(struct iol_file_key, 16);
 IOL_LAYOUT(struct iol_fd_key, 8);
 IOL_LAYOUT(struct iol_summary_key, 16);
 IOL_LAYOUT(struct iol_summary_val, 72);
+IOL_LAYOUT(struct iol_aio_rings, 48);
 IOL_FIELD_AT(struct iol_summary_val, errno_values, 32);
 IOL_FIELD_AT(struct iol_summary_val, errno_counts, 40);
 IOL_FIELD_AT(struct iol_summary_val, last_ns, 64);

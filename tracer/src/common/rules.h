@@ -201,4 +201,118 @@ IOL_INLINE void iol_poll_run_record(const struct iol_poll_run *run, __u32 tgid, 
 	data[IOL_DATA_POLL_RUN_BUSY_NS] = run->busy_ns;
 }
 
+/* ---- Linux native AIO (include/uapi/linux/aio_abi.h, fs/aio.c; little-endian x86-64) ---- */
+
+#define IOL_IOCB_FLAG_RESFD 1
+
+/* The kernel's struct iocb, as io_submit reads it. */
+struct iol_iocb {
+	__u64 aio_data;
+	__u32 aio_key;
+	__s32 aio_rw_flags;
+	__u16 aio_lio_opcode;
+	__s16 aio_reqprio;
+	__u32 aio_fildes;
+	__u64 aio_buf;
+	__u64 aio_nbytes;
+	__s64 aio_offset;
+	__u64 aio_reserved2;
+	__u32 aio_flags;
+	__u32 aio_resfd;
+};
+_Static_assert(sizeof(struct iol_iocb) == 64, "struct iocb is 64 bytes");
+
+/* The kernel's struct io_event: what io_getevents copies out, and each entry of the AIO ring. */
+struct iol_io_event {
+	__u64 data;
+	__u64 obj;
+	__s64 res;
+	__s64 res2;
+};
+_Static_assert(sizeof(struct iol_io_event) == 32, "struct io_event is 32 bytes");
+
+/*
+ * The header of struct aio_ring, which fs/aio.c maps into the process at the context id; its
+ * io_events follow it. The kernel writes a completion at tail; whoever reaps — io_getevents, or the
+ * application itself in user space (QEMU, fio --userspace_reap) — takes it at head and moves head
+ * on. head and tail are indexes below nr.
+ */
+struct iol_aio_ring {
+	__u32 id, nr, head, tail, magic, compat_features, incompat_features, header_length;
+};
+_Static_assert(sizeof(struct iol_aio_ring) == 32, "struct aio_ring's header is 32 bytes");
+#define IOL_AIO_RING_MAGIC 0xa10a10a1u
+
+/* An aio_submit record's fields from the iocb at `obj` (the caller sets the header, ids, time and stack). */
+IOL_INLINE void iol_aio_submit_fill(struct iol_rec_aio_submit *r, const struct iol_iocb *cb, __u64 obj)
+{
+	r->opcode = cb->aio_lio_opcode;
+	r->obj = obj;
+	r->data = cb->aio_data;
+	r->offset = cb->aio_offset;
+	r->nbytes = cb->aio_nbytes;
+	r->fd = (__s32)cb->aio_fildes;
+	r->resfd = (cb->aio_flags & IOL_IOCB_FLAG_RESFD) ? (__s32)cb->aio_resfd : -1;
+	r->iocb_flags = cb->aio_flags;
+	r->rw_flags = (__u32)cb->aio_rw_flags;
+}
+
+/* An aio_complete record's fields from an io_event (the caller sets the header, index, ids, time and context). */
+IOL_INLINE void iol_aio_complete_fill(struct iol_rec_aio_complete *r, const struct iol_io_event *ev, __u16 flags)
+{
+	r->flags = flags;
+	r->obj = ev->obj;
+	r->data = ev->data;
+	r->res = ev->res;
+	r->res2 = ev->res2;
+}
+
+/*
+ * The entries the application took from the ring since its head was `last`: from `last` up to the
+ * head now, modulo nr. 0 when the header is not an AIO ring's (the magic) or its indexes are out of
+ * range.
+ */
+IOL_INLINE __u32 iol_aio_ring_taken(const struct iol_aio_ring *h, __u32 last)
+{
+	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || last >= h->nr)
+		return 0;
+	return h->head >= last ? h->head - last : h->nr - last + h->head;
+}
+
+/* The user address of the ring entry `i` places after `first` (modulo nr > 0). */
+IOL_INLINE __u64 iol_aio_ring_event_at(__u64 ctx, __u32 nr, __u32 first, __u32 i)
+{
+	return ctx + sizeof(struct iol_aio_ring) + (__u64)((first + i) % nr) * sizeof(struct iol_io_event);
+}
+
+/* The slot of context `ctx` among a process's watched rings, -1 when it is not watched. */
+IOL_INLINE int iol_aio_rings_find(const struct iol_aio_rings *rs, __u64 ctx)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++)
+		if (rs->ctx[i] == ctx)
+			return i;
+	return -1;
+}
+
+/* Watch context `ctx` from ring head `head`: its slot, -1 when all are taken. */
+IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, __u32 head)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++) {
+		if (rs->ctx[i])
+			continue;
+		rs->ctx[i] = ctx;
+		rs->head[i] = head;
+		return i;
+	}
+	return -1;
+}
+
+/* Context `ctx` was destroyed: its slot is free. */
+IOL_INLINE void iol_aio_rings_drop(struct iol_aio_rings *rs, __u64 ctx)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++)
+		if (rs->ctx[i] == ctx)
+			rs->ctx[i] = 0;
+}
+
 #endif /* IOLENS_RULES_H */

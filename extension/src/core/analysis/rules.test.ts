@@ -314,7 +314,7 @@ describe('findings on synthetic traces', () => {
         b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: submitDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
         t += submitDur + 2 * US;
         for (let k = 0; k < perSubmit; k++) {
-          b.add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID, ts: b.at(t + reapDur), ctx, obj: 0x9000n + BigInt(n - perSubmit + k), data: BigInt(n - perSubmit + k), res: 4096, res2: 0 }));
+          b.add(wire.encodeAioComplete({ index: k, flags: 0, pid: PID, tid: PID, ts: b.at(t + reapDur), ctx, obj: 0x9000n + BigInt(n - perSubmit + k), data: BigInt(n - perSubmit + k), res: 4096, res2: 0 }));
         }
         b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: reapDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), BigInt(perSubmit), 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += reapDur + 50 * US;
@@ -346,7 +346,7 @@ describe('findings on synthetic traces', () => {
       let t = 1 * MS;
       // requests 0-7 were submitted before the recording; from then on fio reaps one, submits one
       for (let n = 0; n < 48; n++) {
-        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + 300 * US), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + 300 * US), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
         b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: 300 * US, ret: 1, args: [ctx, 1n, 8n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += 305 * US;
         const next = n + 8;
@@ -385,7 +385,7 @@ describe('findings on synthetic traces', () => {
         t += 5 * US;
       };
       const reap = (first: number, dur: number): void => {
-        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + dur), ctx, obj: 0x9000n + BigInt(first), data: BigInt(first), res: 4096, res2: 0 }));
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + dur), ctx, obj: 0x9000n + BigInt(first), data: BigInt(first), res: 4096, res2: 0 }));
         b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur, ret: 1, args: [ctx, 1n, 16n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += dur + 5 * US;
       };

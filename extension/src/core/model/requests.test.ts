@@ -174,10 +174,10 @@ describe('request engines', () => {
 
   it('labels an AIO request submitted before the recording with what its completion tells', () => {
     const b = new StreamBuilder();
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(30 * US), ctx: CTX, obj: 0x9000n, data: 0xa7n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(30 * US), ctx: CTX, obj: 0x9000n, data: 0xa7n, res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(20 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(40 * US), count: 3, total: 3 }));
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(60 * US), ctx: CTX, obj: 0x9008n, data: 0xa8n, res: -5, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(60 * US), ctx: CTX, obj: 0x9008n, data: 0xa8n, res: -5, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(50 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     const [early, lost] = assemble(b).filter((e): e is AioEvent => e.kind === 'aio');
     assert.equal(early.name, BEFORE_RECORDING);
@@ -202,7 +202,7 @@ describe('request engines', () => {
       iocbFlags: 0, rwFlags: 0, stackId: 0x44n,
     }));
     b.syscall({ sys: sysId('io_submit'), ts: b.at(10 * US), dur: 2 * US, ret: 1, args: [CTX, 1n, 0x2000n, 0n, 0n, 0n], stackId: 0x44n });
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(70 * US), ctx: CTX, obj: 0x9000n, data: 1n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(70 * US), ctx: CTX, obj: 0x9000n, data: 1n, res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(20 * US), dur: 50 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     const [r] = assemble(b).filter((e): e is AioEvent => e.kind === 'aio');
     assert.equal(r.ends, 'reaped');

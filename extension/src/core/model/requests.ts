@@ -1,6 +1,7 @@
 /**
  * Request engines as events: each Linux-AIO iocb paired from io_submit to the io_getevents that
- * reaped it, each io_uring request from its submission to its CQE, and to when the application
+ * reaped it (or to the syscall boundary where the tracer saw the application take it from the AIO
+ * ring in user space), each io_uring request from its submission to its CQE, and to when the application
  * consumed that CQE. The ring's CQ head, read by the kernel side at every submission and completion,
  * tells in which order and by when the application consumed its CQEs: a CQE was reaped by the first
  * moment the head is seen past it (an upper bound, as close as the ring's next activity). When it was
@@ -10,6 +11,7 @@
  * with what its completion tells.
  */
 import {
+  AioCompleteFlag,
   UringFlag,
   UringReqFlag,
   UringStackFromNames,
@@ -28,6 +30,8 @@ export const BEFORE_RECORDING = 'submitted before the recording';
 /** The same, when records were lost before it: its submission may be among them. */
 export const BEFORE_RECORDING_OR_LOST = 'submitted before the recording (or its submission was lost)';
 
+/** Requests io_getevents reaped, kept to tell a late sight of the same completion in the AIO ring. */
+const MAX_REAPED_BY_CALL = 4096;
 /** IORING_CQE_F_MORE: more completions of the same (multishot) request will follow. */
 const IORING_CQE_F_MORE = 2;
 /** CQEs of a ring kept waiting to learn when they were consumed, before the oldest is let go. */
@@ -77,6 +81,8 @@ export class RequestTracker {
   private readonly aio = new Map<string, AioSubmitRecord>();
   private readonly aioSubmitBatch = new Map<number, AioSubmitRecord[]>();
   private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
+  /** Requests io_getevents reaped lately (the oldest first), by context and iocb: see aioComplete. */
+  private readonly aioReapedByCall = new Set<string>();
   private readonly uring = new Map<string, UringSubmitRecord>();
   private readonly rings = new Map<bigint, { pid: number; fd: number }>();
   /** Per ring, CQEs posted whose consumption is not known yet, in posting order. */
@@ -88,16 +94,30 @@ export class RequestTracker {
 
   /** One iocb io_submit accepted (its io_submit record follows). */
   aioSubmit(r: AioSubmitRecord): void {
-    this.aio.set(key(r.ctx, r.obj), r);
+    const k = key(r.ctx, r.obj);
+    this.aio.set(k, r);
+    this.aioReapedByCall.delete(k); // the iocb is used again: a completion of it is this request's
     batch(this.aioSubmitBatch, r.tid).push(r);
   }
 
-  /** One completion io_getevents reaped: the request's event. */
+  /**
+   * One completion io_getevents reaped (its record follows), or one the application took from the
+   * AIO ring in user space (AioCompleteFlag.ring: no record follows): the request's event. The
+   * tracer reads the ring past what io_getevents took, but a thread can take from the ring while
+   * another is in io_getevents: a completion from the ring of a request io_getevents already
+   * reaped is the same completion seen twice, and the call's (exact) time stands.
+   */
   aioComplete(c: AioCompleteRecord): void {
     const k = key(c.ctx, c.obj);
     const sub = this.aio.get(k);
+    const fromRing = (c.flags & AioCompleteFlag.ring) !== 0;
+    if (fromRing && !sub && this.aioReapedByCall.delete(k)) return;
     this.aio.delete(k);
-    batch(this.aioReapBatch, c.tid).push(c);
+    if (!fromRing) {
+      batch(this.aioReapBatch, c.tid).push(c);
+      this.aioReapedByCall.add(k);
+      if (this.aioReapedByCall.size > MAX_REAPED_BY_CALL) this.aioReapedByCall.delete(this.aioReapedByCall.values().next().value as string);
+    }
     this.ctx.emit(this.aioEvent(sub, c));
   }
 
@@ -254,7 +274,7 @@ export class RequestTracker {
       tid: sub?.tid ?? c?.tid ?? 0, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs,
       beforeRecording: !sub, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null, res: c ? c.res : null,
       data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1, completeTid: c?.tid ?? null,
-      index: sub?.index ?? null, stackId: sub?.stackId ?? 0n, args,
+      index: sub?.index ?? null, fromRing: c !== undefined && (c.flags & AioCompleteFlag.ring) !== 0, stackId: sub?.stackId ?? 0n, args,
     };
   }
 

@@ -7,7 +7,7 @@ const RING = 0xffff8800n;
 
 function aio(submitTs: number | null, completeTs: number | null, ctx = CTX): AioEvent {
   return {
-    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs,
+    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs, fromRing: false,
     beforeRecording: submitTs === null, dur: null, res: 4096, data: 0n, ctx, fd: 3, completeTid: 1, index: submitTs === null ? null : 0, stackId: 0n, args: {},
   };
 }
