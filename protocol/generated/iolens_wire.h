@@ -225,7 +225,7 @@ enum iol_sym_flag {
 	IOL_SYM_FLAG_NO_SYMBOL = 32,
 };
 
-/* Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), which the application reaped in user space (QEMU, fio --userspace_reap) instead of with io_getevents; ts is when the tracer saw the ring's head past it. */
+/* Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), whose completions the application reaps in user space (QEMU, fio --userspace_reap) instead of with io_getevents: until the first io_getevents on the context, each entry the kernel wrote (the ring's tail past it); after it, each entry the application took between calls (the head past it, not moved by a call). ts is when the tracer saw it. */
 enum iol_aio_complete_flag {
 	IOL_AIO_COMPLETE_FLAG_RING = 1,
 };
@@ -742,7 +742,7 @@ _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, iocb_flags) == 72, 
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, rw_flags) == 76, "iol_rec_aio_submit.rw_flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, stack_id) == 80, "iol_rec_aio_submit.stack_id offset");
 
-/* One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one the application took from the AIO ring in user space (no syscall), sent at the first syscall boundary of its process that saw the ring's head past it: ts is that observation, an upper bound of the reap; tid the observing thread; index its position among the entries of that observation. */
+/* One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one seen in the context's AIO ring at a syscall boundary of its process (no record follows): ts is that observation, an upper bound; tid the observing thread; index its position among the entries of that observation. */
 struct iol_rec_aio_complete {
 	struct iol_rec_hdr hdr;
 	__u16 index;

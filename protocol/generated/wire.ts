@@ -299,7 +299,7 @@ export type SymFlagName = keyof typeof SymFlag;
 /** Reverse map of {@link SymFlag}: value to name. */
 export const SymFlagNames: ReadonlyMap<number, SymFlagName> = new Map(Object.entries(SymFlag).map(([k, v]) => [v, k as SymFlagName]));
 
-/** Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), which the application reaped in user space (QEMU, fio --userspace_reap) instead of with io_getevents; ts is when the tracer saw the ring's head past it. */
+/** Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), whose completions the application reaps in user space (QEMU, fio --userspace_reap) instead of with io_getevents: until the first io_getevents on the context, each entry the kernel wrote (the ring's tail past it); after it, each entry the application took between calls (the head past it, not moved by a call). ts is when the tracer saw it. */
 export const AioCompleteFlag = {
   ring: 1,
 } as const;
@@ -982,7 +982,7 @@ export function decodeAioSubmit(v: DataView, off: number, _size: number): AioSub
   };
 }
 
-/** One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one the application took from the AIO ring in user space (no syscall), sent at the first syscall boundary of its process that saw the ring's head past it: ts is that observation, an upper bound of the reap; tid the observing thread; index its position among the entries of that observation. */
+/** One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one seen in the context's AIO ring at a syscall boundary of its process (no record follows): ts is that observation, an upper bound; tid the observing thread; index its position among the entries of that observation. */
 export interface AioCompleteRecord {
   readonly kind: 'aio_complete';
   readonly index: number;

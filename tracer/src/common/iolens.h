@@ -163,12 +163,15 @@ static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, lon
 /*
  * Value of the `aio_rings` map, keyed by tgid (the ptrace backend keeps one per process): the AIO
  * contexts of a process whose ring is watched for completions the application takes in user space,
- * and each ring's head when last seen (rules.h: iol_aio_ring_*). ctx 0: a free slot.
+ * and for each the ring index last seen — its tail, or its head once io_getevents was called on it
+ * (IOL_AIO_RING_BY_CALL) — (rules.h: iol_aio_ring_*). ctx 0: a free slot.
  */
 struct iol_aio_rings {
 	__u64 ctx[IOL_AIO_RINGS];
-	__u32 head[IOL_AIO_RINGS];
+	__u32 last[IOL_AIO_RINGS];
+	__u32 flags[IOL_AIO_RINGS];
 };
+#define IOL_AIO_RING_BY_CALL 1 /* io_getevents reaps this context: only what user space takes is sent */
 
 /* Per-CPU counters, slots of the `counters` array map. */
 enum iol_counter {
@@ -204,7 +207,7 @@ IOL_LAYOUT(struct iol_file_key, 16);
 IOL_LAYOUT(struct iol_fd_key, 8);
 IOL_LAYOUT(struct iol_summary_key, 16);
 IOL_LAYOUT(struct iol_summary_val, 72);
-IOL_LAYOUT(struct iol_aio_rings, 48);
+IOL_LAYOUT(struct iol_aio_rings, 64);
 IOL_FIELD_AT(struct iol_summary_val, errno_values, 32);
 IOL_FIELD_AT(struct iol_summary_val, errno_counts, 40);
 IOL_FIELD_AT(struct iol_summary_val, last_ns, 64);

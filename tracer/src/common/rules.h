@@ -268,15 +268,30 @@ IOL_INLINE void iol_aio_complete_fill(struct iol_rec_aio_complete *r, const stru
 }
 
 /*
- * The entries the application took from the ring since its head was `last`: from `last` up to the
- * head now, modulo nr. 0 when the header is not an AIO ring's (the magic) or its indexes are out of
- * range.
+ * Which completions of a ring are sent. A context no io_getevents has reaped (QEMU) is followed by
+ * its tail: an entry is sent once the kernel has written it, so its time is an upper bound of the
+ * completion — which the application takes after it, and before it submits again (QEMU moves the
+ * head only after its callbacks have submitted the next requests: its head would show a request
+ * of depth 1 still held when the next one is submitted). Once io_getevents is called on a context
+ * (fio, even with --userspace_reap), it is followed by its head (IOL_AIO_RING_BY_CALL): the call
+ * sends what it reaps, and the ring only what the application took in user space between calls.
  */
-IOL_INLINE __u32 iol_aio_ring_taken(const struct iol_aio_ring *h, __u32 last)
+IOL_INLINE __u32 iol_aio_ring_index(const struct iol_aio_ring *h, __u32 flags)
 {
-	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || last >= h->nr)
+	return (flags & IOL_AIO_RING_BY_CALL) ? h->head : h->tail;
+}
+
+/*
+ * The entries to send since the index was `last`: from `last` up to the index now, modulo nr. 0
+ * when the header is not an AIO ring's (the magic) or its indexes are out of range.
+ */
+IOL_INLINE __u32 iol_aio_ring_since(const struct iol_aio_ring *h, __u32 last, __u32 flags)
+{
+	__u32 now = iol_aio_ring_index(h, flags);
+
+	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || h->tail >= h->nr || last >= h->nr)
 		return 0;
-	return h->head >= last ? h->head - last : h->nr - last + h->head;
+	return now >= last ? now - last : h->nr - last + now;
 }
 
 /* The user address of the ring entry `i` places after `first` (modulo nr > 0). */
@@ -294,17 +309,27 @@ IOL_INLINE int iol_aio_rings_find(const struct iol_aio_rings *rs, __u64 ctx)
 	return -1;
 }
 
-/* Watch context `ctx` from ring head `head`: its slot, -1 when all are taken. */
-IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, __u32 head)
+/* Watch context `ctx` from ring tail `tail`: its slot, -1 when all are taken. */
+IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, __u32 tail)
 {
 	for (int i = 0; i < IOL_AIO_RINGS; i++) {
 		if (rs->ctx[i])
 			continue;
 		rs->ctx[i] = ctx;
-		rs->head[i] = head;
+		rs->last[i] = tail;
+		rs->flags[i] = 0;
 		return i;
 	}
 	return -1;
+}
+
+/* io_getevents is called on the context of slot i, whose ring header is `h`: from now on its head is followed. */
+IOL_INLINE void iol_aio_rings_by_call(struct iol_aio_rings *rs, int i, const struct iol_aio_ring *h)
+{
+	if (i < 0 || i >= IOL_AIO_RINGS || (rs->flags[i] & IOL_AIO_RING_BY_CALL) || h->magic != IOL_AIO_RING_MAGIC || h->head >= h->nr)
+		return;
+	rs->flags[i] |= IOL_AIO_RING_BY_CALL;
+	rs->last[i] = h->head;
 }
 
 /* Context `ctx` was destroyed: its slot is free. */

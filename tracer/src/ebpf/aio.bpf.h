@@ -2,7 +2,7 @@
 /*
  * Linux native AIO: one aio_submit record per accepted iocb, one aio_complete per event io_getevents
  * reaped, and one per event the application took from the context's AIO ring in user space (QEMU,
- * fio --userspace_reap), seen by the ring's head at the syscall boundaries of aio_ring_look's callers.
+ * fio --userspace_reap), seen in the ring at the syscall boundaries of aio_ring_observe's callers.
  * The layouts and the ring's rules are rules.h's.
  */
 #ifndef IOLENS_AIO_BPF_H
@@ -123,8 +123,8 @@ __noinline int aio_reaped(const struct iol_inflight *f, long ret, __u32 tgid, __
 
 /*
  * The ring of context slot i of a process: with `send`, one aio_complete record (flagged ring, at
- * `now`) per entry the application took since the head was last seen; the head now is kept either
- * way. An unreadable header, or one that is not an AIO ring's, changes nothing.
+ * `now`) per entry since the index last seen (rules.h: iol_aio_ring_since); the index now is kept
+ * either way. An unreadable header, or one that is not an AIO ring's, changes nothing.
  */
 static __always_inline void aio_ring_look(struct iol_aio_rings *rs, int i, __u32 tgid, __u32 tid, __u64 now, bool send)
 {
@@ -136,16 +136,16 @@ static __always_inline void aio_ring_look(struct iol_aio_rings *rs, int i, __u32
 		return;
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)rs->ctx[i]))
 		return;
-	n = iol_aio_ring_taken(&h, rs->head[i]);
+	n = iol_aio_ring_since(&h, rs->last[i], rs->flags[i]);
 	if (!n)
 		return;
 	if (send) {
 		b.ctx = b.array = rs->ctx[i];
 		b.nr = h.nr;
-		b.first = rs->head[i];
+		b.first = rs->last[i];
 		bpf_loop(aio_batch_size(n), aio_complete_step, &b, 0);
 	}
-	rs->head[i] = h.head;
+	rs->last[i] = iol_aio_ring_index(&h, rs->flags[i]);
 }
 
 /*
@@ -165,8 +165,8 @@ __noinline int aio_ring_observe(__u32 tgid, __u32 tid, __u64 now)
 }
 
 /*
- * Watch the ring of context ctx (io_setup created it: its head is 0; or first seen in an
- * io_submit: from its head now). A process with more than IOL_AIO_RINGS contexts is counted as map_full.
+ * Watch the ring of context ctx (io_setup created it: its tail is 0; or first seen in an
+ * io_submit: from its tail now). A process with more than IOL_AIO_RINGS contexts is counted as map_full.
  */
 __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 {
@@ -186,11 +186,26 @@ __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 	}
 	if (iol_aio_rings_find(rs, ctx) >= 0)
 		return 0;
-	h.head = 0;
+	h.tail = 0;
 	if (!created && (bpf_probe_read_user(&h, sizeof(h), (void *)ctx) || h.magic != IOL_AIO_RING_MAGIC))
 		return 0;
-	if (iol_aio_rings_add(rs, ctx, h.head) < 0)
+	if (iol_aio_rings_add(rs, ctx, h.tail) < 0)
 		count(IOL_CNT_MAP_FULL);
+	return 0;
+}
+
+/* io_getevents is called on context ctx: from now on what user space takes (its head) is followed, not the tail. */
+__noinline int aio_ring_called(__u32 tgid, __u64 ctx)
+{
+	struct iol_aio_rings *rs = bpf_map_lookup_elem(&aio_rings, &tgid);
+	struct iol_aio_ring h;
+	int i;
+
+	if (!rs)
+		return 0;
+	i = iol_aio_rings_find(rs, ctx);
+	if (i >= 0 && !bpf_probe_read_user(&h, sizeof(h), (void *)ctx))
+		iol_aio_rings_by_call(rs, i, &h);
 	return 0;
 }
 

@@ -232,6 +232,8 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	 * head) or the context's end */
 	if (sys == IOL_SYS_IO_SUBMIT)
 		aio_ring_watch(tgid, f->args[0], false);
+	else if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		aio_ring_called(tgid, f->args[0]);
 	if (sys_model[sys] == IOL_IO_MODEL_AIO && sys != IOL_SYS_IO_SETUP && sys != IOL_SYS_IO_CANCEL)
 		aio_ring_observe(tgid, tid, f->ts);
 	return 0;
@@ -636,7 +638,6 @@ static __always_inline int on_exit(void *ctx, const int path)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 		if (sys == IOL_SYS_IO_SUBMIT) {
 			aio_submitted(f, ret, tgid, tid);
-			aio_ring_observe(tgid, tid, now);
 		} else if (sys == IOL_SYS_IO_SETUP && ret == 0) {
 			__u64 aio_ctx = 0;
 

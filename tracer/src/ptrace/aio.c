@@ -3,8 +3,8 @@
  * Linux native AIO at the exit of io_submit and io_getevents/io_pgetevents, as the kernel side
  * sends it (aio.bpf.h): one aio_submit record per accepted iocb, one aio_complete per reaped event,
  * both before their syscall's record, which the reader attaches them to; and one aio_complete
- * (flagged ring) per event the application took from a context's AIO ring in user space, seen by the
- * ring's head at the same syscall boundaries as the kernel side. Unlike the kernel side there is no
+ * (flagged ring) per completion seen in a context's AIO ring that no io_getevents reaps (rules.h:
+ * iol_aio_ring_index), at the same syscall boundaries as the kernel side. Unlike the kernel side there is no
  * batch limit: every iocb and event is read (two process_vm_readv per 128). Layouts: rules.h.
  */
 #include <sys/uio.h>
@@ -75,7 +75,7 @@ void pt_aio_reaped(struct pt_tracer *t, struct pt_thread *th, const struct pt_ca
 
 /*
  * The ring of slot i of th's process: with `send`, one aio_complete record (flagged ring, at `now`)
- * per entry the application took since the head was last seen; the head now is kept either way.
+ * per entry since the index last seen (rules.h: iol_aio_ring_since); the index now is kept either way.
  */
 static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t now, bool send)
 {
@@ -86,12 +86,12 @@ static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t
 
 	if (i < 0 || !rs->ctx[i] || pt_mem_read(th->proc, th->tid, rs->ctx[i], &h, sizeof(h)) != sizeof(h))
 		return;
-	n = iol_aio_ring_taken(&h, rs->head[i]);
+	n = iol_aio_ring_since(&h, rs->last[i], rs->flags[i]);
 	for (uint32_t base = 0; send && base < n; base += AIO_BATCH) {
 		uint32_t k = n - base > AIO_BATCH ? AIO_BATCH : n - base;
 		struct iovec local[2], remote[2];
 		/* the entries wrap at most once: up to two pieces of the ring */
-		uint32_t first = (rs->head[i] + base) % h.nr, run = h.nr - first < k ? h.nr - first : k;
+		uint32_t first = (rs->last[i] + base) % h.nr, run = h.nr - first < k ? h.nr - first : k;
 
 		local[0] = (struct iovec){ ev, run * sizeof(ev[0]) };
 		remote[0] = (struct iovec){ (void *)(uintptr_t)iol_aio_ring_event_at(rs->ctx[i], h.nr, first, 0), local[0].iov_len };
@@ -113,7 +113,7 @@ static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t
 		}
 	}
 	if (n)
-		rs->head[i] = h.head;
+		rs->last[i] = iol_aio_ring_index(&h, rs->flags[i]);
 }
 
 /* A syscall boundary where th's process may have taken AIO completions from a ring since the last one. */
@@ -123,7 +123,7 @@ void pt_aio_ring_observe(struct pt_tracer *t, struct pt_thread *th, uint64_t now
 		ring_look(t, th, i, now, true);
 }
 
-/* Watch the ring of context ctx: created by io_setup (head 0), or first seen in an io_submit (its head now). */
+/* Watch the ring of context ctx: created by io_setup (tail 0), or first seen in an io_submit (its tail now). */
 void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, bool created, uint64_t now)
 {
 	struct iol_aio_rings *rs = &th->proc->aio_rings;
@@ -133,7 +133,7 @@ void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, 
 		return;
 	if (!created && (pt_mem_read(th->proc, th->tid, ctx, &h, sizeof(h)) != sizeof(h) || h.magic != IOL_AIO_RING_MAGIC))
 		return;
-	if (iol_aio_rings_add(rs, ctx, h.head) < 0) {
+	if (iol_aio_rings_add(rs, ctx, h.tail) < 0) {
 		/* as the kernel side counts a context its per-process map has no slot for */
 		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
 
@@ -144,6 +144,17 @@ void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, 
 		d.total = ++t->aio_rings_lost;
 		pt_emit(t, &d);
 	}
+}
+
+/* io_getevents is called on context ctx: from now on what user space takes (its head) is followed, not the tail. */
+void pt_aio_ring_called(struct pt_thread *th, uint64_t ctx)
+{
+	struct iol_aio_rings *rs = &th->proc->aio_rings;
+	int i = iol_aio_rings_find(rs, ctx);
+	struct iol_aio_ring h;
+
+	if (i >= 0 && pt_mem_read(th->proc, th->tid, ctx, &h, sizeof(h)) == sizeof(h))
+		iol_aio_rings_by_call(rs, i, &h);
 }
 
 /* io_getevents reaped from context ctx's ring: its head is where the call left it. */

@@ -192,6 +192,7 @@ void pt_aio_submitted(struct pt_tracer *t, struct pt_thread *th, const struct pt
 void pt_aio_reaped(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret, uint64_t now);
 void pt_aio_ring_observe(struct pt_tracer *t, struct pt_thread *th, uint64_t now);
 void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, bool created, uint64_t now);
+void pt_aio_ring_called(struct pt_thread *th, uint64_t ctx);
 void pt_aio_ring_reaped(struct pt_thread *th, uint64_t ctx);
 void pt_aio_ring_destroyed(struct pt_thread *th, uint64_t ctx);
 

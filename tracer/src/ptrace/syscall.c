@@ -323,6 +323,8 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 	 * head) or the context's end */
 	if (sys == IOL_SYS_IO_SUBMIT)
 		pt_aio_ring_watch(t, th, c->args[0], false, now);
+	else if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		pt_aio_ring_called(th, c->args[0]);
 	if (t->model[sys] == IOL_IO_MODEL_AIO && sys != IOL_SYS_IO_SETUP && sys != IOL_SYS_IO_CANCEL)
 		pt_aio_ring_observe(t, th, now);
 	if (t->cls[sys] == IOL_SYSCALL_CLASS_WAIT) {
@@ -416,7 +418,6 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		c->stack_id = pt_capture_stack(t, th, regs);
 		if (sys == IOL_SYS_IO_SUBMIT) {
 			pt_aio_submitted(t, th, c, ret);
-			pt_aio_ring_observe(t, th, now);
 		} else if (sys == IOL_SYS_IO_SETUP && ret == 0) {
 			uint64_t aio_ctx = 0;
 

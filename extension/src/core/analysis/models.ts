@@ -4,7 +4,7 @@
  * counts as blocking only if it could and did wait (not EAGAIN, not on a non-blocking fd, not a
  * copy that returned at once). And each process's verdict in one line.
  */
-import { formatDuration } from '../../../../shared/format';
+import { formatCount, formatDuration } from '../../../../shared/format';
 import { AIO_RING_TEXT } from '../model/labels';
 import type { BlockKind } from './classify';
 import type { AioQueue } from './rules/aioSerialized';
@@ -38,10 +38,13 @@ function aioHow(t: ThreadState, q: AioQueue): string {
     return `, no completion seen (not reaped with io_getevents, nor read from the AIO ring at its syscalls)${announced ? `; completions ${announced}` : ''}`;
   }
   const depth = q.depth ? `, up to ${q.depth} in flight` : '';
-  const read = q.fromRing > 0 ? ` and ${AIO_RING_TEXT}` : '';
-  if (announced) return `${depth}, completions ${announced}${read}`;
-  if (q.fromRing > 0) return `${depth}, completions ${AIO_RING_TEXT}`;
-  return `${depth}${t.aio.waits ? `, reaped in ${plural(t.aio.waits, 'io_getevents call')}` : ''}`;
+  const calls = t.aio.waits ? `reaped in ${plural(t.aio.waits, 'io_getevents call')}` : '';
+  // all of them from the ring (QEMU), or some between io_getevents calls (fio --userspace_reap)
+  const read = q.fromRing === 0 ? '' : q.fromRing === q.completions || !calls ? AIO_RING_TEXT : `${formatCount(q.fromRing)} ${AIO_RING_TEXT}`;
+  if (announced) return `${depth}, completions ${announced}${read ? ` and ${read}` : ''}`;
+  if (read && calls) return `${depth}, ${calls}, ${read}`;
+  if (read) return `${depth}, completions ${read}`;
+  return `${depth}${calls ? `, ${calls}` : ''}`;
 }
 
 function share(part: number, t: ThreadState): string {

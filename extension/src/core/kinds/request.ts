@@ -51,9 +51,10 @@ export interface AioEvent extends RequestBase {
   /** Its position in io_submit's iocb array (the `iocbs` argument), null when submitted before the trace. */
   readonly index: number | null;
   /**
-   * The application took its completion from the AIO ring in user space (QEMU, fio
-   * --userspace_reap), not with io_getevents: completeTs is the first syscall boundary of the
-   * process where the tracer saw the ring's head past it, an upper bound of the reap.
+   * Its completion was read from the AIO ring in user space (QEMU, fio --userspace_reap), not
+   * reaped with io_getevents: completeTs is the first syscall boundary of the process where the
+   * tracer saw it in the ring — written by the kernel (a context no io_getevents reaps), or taken
+   * by the application (one io_getevents reaps too) — an upper bound.
    */
   readonly fromRing: boolean;
 }

@@ -30,7 +30,7 @@ export const BEFORE_RECORDING = 'submitted before the recording';
 /** The same, when records were lost before it: its submission may be among them. */
 export const BEFORE_RECORDING_OR_LOST = 'submitted before the recording (or its submission was lost)';
 
-/** Requests io_getevents reaped, kept to tell a late sight of the same completion in the AIO ring. */
+/** Requests io_getevents reaped, or ended from the AIO ring, kept to tell a second sight of the same completion. */
 const MAX_REAPED_BY_CALL = 4096;
 /** IORING_CQE_F_MORE: more completions of the same (multishot) request will follow. */
 const IORING_CQE_F_MORE = 2;
@@ -80,9 +80,11 @@ export interface RequestContext {
 export class RequestTracker {
   private readonly aio = new Map<string, AioSubmitRecord>();
   private readonly aioSubmitBatch = new Map<number, AioSubmitRecord[]>();
-  private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
+  private readonly aioReapBatch = new Map<number, { c: AioCompleteRecord; seenInRing: boolean }[]>();
   /** Requests io_getevents reaped lately (the oldest first), by context and iocb: see aioComplete. */
   private readonly aioReapedByCall = new Set<string>();
+  /** Requests ended by a completion seen in the AIO ring lately (the oldest first): see aioComplete. */
+  private readonly aioEndedInRing = new Set<string>();
   private readonly uring = new Map<string, UringSubmitRecord>();
   private readonly rings = new Map<bigint, { pid: number; fd: number }>();
   /** Per ring, CQEs posted whose consumption is not known yet, in posting order. */
@@ -96,28 +98,33 @@ export class RequestTracker {
   aioSubmit(r: AioSubmitRecord): void {
     const k = key(r.ctx, r.obj);
     this.aio.set(k, r);
-    this.aioReapedByCall.delete(k); // the iocb is used again: a completion of it is this request's
+    // the iocb is used again: a completion of it is this request's
+    this.aioReapedByCall.delete(k);
+    this.aioEndedInRing.delete(k);
     batch(this.aioSubmitBatch, r.tid).push(r);
   }
 
   /**
-   * One completion io_getevents reaped (its record follows), or one the application took from the
-   * AIO ring in user space (AioCompleteFlag.ring: no record follows): the request's event. The
-   * tracer reads the ring past what io_getevents took, but a thread can take from the ring while
-   * another is in io_getevents: a completion from the ring of a request io_getevents already
-   * reaped is the same completion seen twice, and the call's (exact) time stands.
+   * One completion io_getevents reaped (its record follows), or one seen in the AIO ring of a
+   * context the application reaps in user space (AioCompleteFlag.ring: no record follows): the
+   * request's event. The two can see the same completion: the tracer follows a context's ring until
+   * the first io_getevents on it (which then reaps what the ring showed), and a thread can take
+   * from the ring while another is in io_getevents. The first sight ends the request; the second is
+   * no request of its own (the io_getevents lists it, marked seen_in_ring).
    */
   aioComplete(c: AioCompleteRecord): void {
     const k = key(c.ctx, c.obj);
     const sub = this.aio.get(k);
     const fromRing = (c.flags & AioCompleteFlag.ring) !== 0;
     if (fromRing && !sub && this.aioReapedByCall.delete(k)) return;
-    this.aio.delete(k);
+    const seenInRing = !fromRing && !sub && this.aioEndedInRing.delete(k);
     if (!fromRing) {
-      batch(this.aioReapBatch, c.tid).push(c);
-      this.aioReapedByCall.add(k);
-      if (this.aioReapedByCall.size > MAX_REAPED_BY_CALL) this.aioReapedByCall.delete(this.aioReapedByCall.values().next().value as string);
+      batch(this.aioReapBatch, c.tid).push({ c, seenInRing });
+      remember(this.aioReapedByCall, k);
     }
+    if (seenInRing) return;
+    if (fromRing) remember(this.aioEndedInRing, k);
+    this.aio.delete(k);
     this.ctx.emit(this.aioEvent(sub, c));
   }
 
@@ -130,7 +137,9 @@ export class RequestTracker {
 
   /** The completions of the io_getevents record of thread tid (sent before it). */
   takeReaped(tid: number): ArgValue[] {
-    const list = (this.aioReapBatch.get(tid) ?? []).map((c) => ({ obj: hex(c.obj), data: hex(c.data), res: c.res }));
+    const list = (this.aioReapBatch.get(tid) ?? []).map(({ c, seenInRing }) => ({
+      obj: hex(c.obj), data: hex(c.data), res: c.res, ...(seenInRing ? { seen_in_ring: true } : {}),
+    }));
     this.aioReapBatch.delete(tid);
     return list;
   }
@@ -308,6 +317,12 @@ export class RequestTracker {
       stackId: sub?.stackId ?? 0n, args,
     };
   }
+}
+
+/** Keep `k` among the last MAX_REAPED_BY_CALL keys of `set`. */
+function remember(set: Set<string>, k: string): void {
+  set.add(k);
+  if (set.size > MAX_REAPED_BY_CALL) set.delete(set.values().next().value as string);
 }
 
 function batch<K, T>(m: Map<K, T[]>, k: K): T[] {

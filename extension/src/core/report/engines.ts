@@ -184,8 +184,8 @@ const SHOWN_DEPTHS = 8;
 function aioUntil(d: EngineDepth): string {
   if (d.completed === 0) return `until the end (no completion seen: not reaped with io_getevents, nor ${AIO_RING_TEXT})`;
   if (d.fromRing === 0) return 'until io_getevents reaped them';
-  const ring = `${AIO_RING_TEXT}, seen at its next syscall`;
-  if (d.fromRing === d.completed) return `until the application reaped them (${ring})`;
+  const ring = `seen done in the AIO ring at its next syscall (${AIO_RING_TEXT})`;
+  if (d.fromRing === d.completed) return `until ${ring}`;
   return `until reaped (${formatCount(d.fromRing)} of ${formatCount(d.completed)} ${ring}, the others by io_getevents)`;
 }
 

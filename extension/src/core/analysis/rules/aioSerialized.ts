@@ -83,9 +83,11 @@ export class AioSerializedRule {
       }
       c.top.add(id, e.dur);
     } else {
-      const pre = Math.min(c.preToDiscount, e.ret);
+      // what the AIO ring showed first ended its request there (and left the depth then)
+      const seen = Array.isArray(e.args.events) ? e.args.events.filter((x) => typeof x === 'object' && x !== null && 'seen_in_ring' in x).length : 0;
+      const pre = Math.min(c.preToDiscount, e.ret - seen);
       c.preToDiscount -= pre;
-      c.depth = Math.max(0, c.depth - (e.ret - pre));
+      c.depth = Math.max(0, c.depth - (e.ret - seen - pre));
     }
   }
 
