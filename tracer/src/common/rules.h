@@ -268,30 +268,88 @@ IOL_INLINE void iol_aio_complete_fill(struct iol_rec_aio_complete *r, const stru
 }
 
 /*
- * Which completions of a ring are sent. A context no io_getevents has reaped (QEMU) is followed by
- * its tail: an entry is sent once the kernel has written it, so its time is an upper bound of the
- * completion — which the application takes after it, and before it submits again (QEMU moves the
- * head only after its callbacks have submitted the next requests: its head would show a request
- * of depth 1 still held when the next one is submitted). Once io_getevents is called on a context
- * (fio, even with --userspace_reap), it is followed by its head (IOL_AIO_RING_BY_CALL): the call
- * sends what it reaps, and the ring only what the application took in user space between calls.
+ * Which completions of a ring are sent. A completion io_getevents reaps has its record from the
+ * call; the ring adds those the application takes in user space. Until the context shows how it is
+ * reaped, it is undecided: the tail is followed (when the kernel wrote each entry: an upper bound of
+ * its completion) and nothing is sent. The first io_getevents on it (fio, even with
+ * --userspace_reap) makes it BY_CALL: from then on only entries the head passed between calls are
+ * sent (the application took them in user space). A head that moved with no io_getevents (QEMU)
+ * makes it USER: the entries the tail passed are sent, each with the time the tail was first seen
+ * past it (the first IOL_AIO_RING_PEND advances; later ones with the time of the decision), and
+ * from then on at each look. The tail, not the head: QEMU moves the head only after its callbacks
+ * have submitted the next requests, so its head would show a request of depth 1 still held when
+ * the next one is submitted.
  */
-IOL_INLINE __u32 iol_aio_ring_index(const struct iol_aio_ring *h, __u32 flags)
+
+/* A ring index's distance from `from` to `to`, modulo nr. */
+IOL_INLINE __u32 iol_aio_ring_dist(__u32 from, __u32 to, __u32 nr)
 {
-	return (flags & IOL_AIO_RING_BY_CALL) ? h->head : h->tail;
+	return to >= from ? to - from : nr - from + to;
 }
 
-/*
- * The entries to send since the index was `last`: from `last` up to the index now, modulo nr. 0
- * when the header is not an AIO ring's (the magic) or its indexes are out of range.
- */
-IOL_INLINE __u32 iol_aio_ring_since(const struct iol_aio_ring *h, __u32 last, __u32 flags)
-{
-	__u32 now = iol_aio_ring_index(h, flags);
+/* Entries of a ring to send: count entries from index `first`, at ts. */
+struct iol_aio_ring_seg {
+	__u32 first, count;
+	__u64 ts;
+};
+#define IOL_AIO_RING_SEGS (IOL_AIO_RING_PEND + 1)
 
-	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || h->tail >= h->nr || last >= h->nr)
+/*
+ * One look at the ring of w, whose header is h, at `now`: fills seg with the entries to send
+ * (IOL_AIO_RING_SEGS at most) and returns how many segments; w is updated. A header that is not
+ * an AIO ring's (the magic), or indexes out of range, change nothing.
+ */
+IOL_INLINE int iol_aio_ring_look(struct iol_aio_ring_watch *w, const struct iol_aio_ring *h, __u64 now, struct iol_aio_ring_seg *seg)
+{
+	__u32 from = w->last;
+	int n = 0;
+
+	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || h->tail >= h->nr || w->last >= h->nr)
 		return 0;
-	return now >= last ? now - last : h->nr - last + now;
+	if (w->flags & IOL_AIO_RING_BY_CALL) {
+		seg[0].first = from;
+		seg[0].count = iol_aio_ring_dist(from, h->head, h->nr);
+		seg[0].ts = now;
+		w->last = h->head;
+		return seg[0].count ? 1 : 0;
+	}
+	if (h->head != w->head)
+		w->flags |= IOL_AIO_RING_USER;
+	w->head = h->head;
+	if (!(w->flags & IOL_AIO_RING_USER)) {
+		for (int i = 0; i < IOL_AIO_RING_PEND; i++)
+			if ((__u32)i < w->npend && w->pend_tail[i] < h->nr)
+				from = w->pend_tail[i];
+		if (h->tail == from)
+			return 0;
+		for (int i = 0; i < IOL_AIO_RING_PEND; i++) {
+			if ((__u32)i != w->npend)
+				continue;
+			w->pend_tail[i] = h->tail;
+			w->pend_ts[i] = now;
+			w->npend = i + 1;
+			break;
+		}
+		return 0;
+	}
+	for (int i = 0; i < IOL_AIO_RING_PEND; i++) {
+		if ((__u32)i >= w->npend || w->pend_tail[i] >= h->nr)
+			break;
+		seg[n].first = from;
+		seg[n].count = iol_aio_ring_dist(from, w->pend_tail[i], h->nr);
+		seg[n].ts = w->pend_ts[i];
+		from = w->pend_tail[i];
+		n++;
+	}
+	w->npend = 0;
+	if (h->tail != from) {
+		seg[n].first = from;
+		seg[n].count = iol_aio_ring_dist(from, h->tail, h->nr);
+		seg[n].ts = now;
+		n++;
+	}
+	w->last = h->tail;
+	return n;
 }
 
 /* The user address of the ring entry `i` places after `first` (modulo nr > 0). */
@@ -304,40 +362,45 @@ IOL_INLINE __u64 iol_aio_ring_event_at(__u64 ctx, __u32 nr, __u32 first, __u32 i
 IOL_INLINE int iol_aio_rings_find(const struct iol_aio_rings *rs, __u64 ctx)
 {
 	for (int i = 0; i < IOL_AIO_RINGS; i++)
-		if (rs->ctx[i] == ctx)
+		if (rs->w[i].ctx == ctx)
 			return i;
 	return -1;
 }
 
-/* Watch context `ctx` from ring tail `tail`: its slot, -1 when all are taken. */
-IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, __u32 tail)
+/* Watch context `ctx`, whose ring header is h (io_setup: all zero): its slot, -1 when all are taken. */
+IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, const struct iol_aio_ring *h)
 {
 	for (int i = 0; i < IOL_AIO_RINGS; i++) {
-		if (rs->ctx[i])
+		struct iol_aio_ring_watch *w = &rs->w[i];
+
+		if (w->ctx)
 			continue;
-		rs->ctx[i] = ctx;
-		rs->last[i] = tail;
-		rs->flags[i] = 0;
+		w->ctx = ctx;
+		w->last = h->tail;
+		w->head = h->head;
+		w->flags = 0;
+		w->npend = 0;
 		return i;
 	}
 	return -1;
 }
 
-/* io_getevents is called on the context of slot i, whose ring header is `h`: from now on its head is followed. */
-IOL_INLINE void iol_aio_rings_by_call(struct iol_aio_rings *rs, int i, const struct iol_aio_ring *h)
+/* io_getevents is called on the context of w, whose ring header is h: from now on its head is followed. */
+IOL_INLINE void iol_aio_rings_by_call(struct iol_aio_ring_watch *w, const struct iol_aio_ring *h)
 {
-	if (i < 0 || i >= IOL_AIO_RINGS || (rs->flags[i] & IOL_AIO_RING_BY_CALL) || h->magic != IOL_AIO_RING_MAGIC || h->head >= h->nr)
+	if ((w->flags & IOL_AIO_RING_BY_CALL) || h->magic != IOL_AIO_RING_MAGIC || h->head >= h->nr)
 		return;
-	rs->flags[i] |= IOL_AIO_RING_BY_CALL;
-	rs->last[i] = h->head;
+	w->flags |= IOL_AIO_RING_BY_CALL;
+	w->last = h->head;
+	w->npend = 0;
 }
 
 /* Context `ctx` was destroyed: its slot is free. */
 IOL_INLINE void iol_aio_rings_drop(struct iol_aio_rings *rs, __u64 ctx)
 {
 	for (int i = 0; i < IOL_AIO_RINGS; i++)
-		if (rs->ctx[i] == ctx)
-			rs->ctx[i] = 0;
+		if (rs->w[i].ctx == ctx)
+			rs->w[i].ctx = 0;
 }
 
 #endif /* IOLENS_RULES_H */

@@ -122,36 +122,40 @@ __noinline int aio_reaped(const struct iol_inflight *f, long ret, __u32 tgid, __
 }
 
 /*
- * The ring of context slot i of a process: with `send`, one aio_complete record (flagged ring, at
- * `now`) per entry since the index last seen (rules.h: iol_aio_ring_since); the index now is kept
- * either way. An unreadable header, or one that is not an AIO ring's, changes nothing.
+ * The ring of context slot i of a process: with `send`, one aio_complete record (flagged ring) per
+ * entry rules.h's iol_aio_ring_look says, each at the time it gives. An unreadable header changes
+ * nothing.
  */
 static __always_inline void aio_ring_look(struct iol_aio_rings *rs, int i, __u32 tgid, __u32 tid, __u64 now, bool send)
 {
-	struct iol_aio_batch b = { .ts = now, .tgid = tgid, .tid = tid, .flags = IOL_AIO_COMPLETE_FLAG_RING };
+	struct iol_aio_batch b = { .tgid = tgid, .tid = tid, .flags = IOL_AIO_COMPLETE_FLAG_RING };
+	struct iol_aio_ring_seg seg[IOL_AIO_RING_SEGS] = {};
+	struct iol_aio_ring_watch *w;
 	struct iol_aio_ring h;
-	__u32 n;
+	int n;
 
-	if (i < 0 || i >= IOL_AIO_RINGS || !rs->ctx[i])
+	if (i < 0 || i >= IOL_AIO_RINGS)
 		return;
-	if (bpf_probe_read_user(&h, sizeof(h), (void *)rs->ctx[i]))
+	w = &rs->w[i];
+	if (!w->ctx || bpf_probe_read_user(&h, sizeof(h), (void *)w->ctx))
 		return;
-	n = iol_aio_ring_since(&h, rs->last[i], rs->flags[i]);
-	if (!n)
+	n = iol_aio_ring_look(w, &h, now, seg);
+	if (!send)
 		return;
-	if (send) {
-		b.ctx = b.array = rs->ctx[i];
-		b.nr = h.nr;
-		b.first = rs->last[i];
-		bpf_loop(aio_batch_size(n), aio_complete_step, &b, 0);
+	b.ctx = b.array = w->ctx;
+	b.nr = h.nr;
+	for (int j = 0; j < IOL_AIO_RING_SEGS; j++) {
+		if (j >= n)
+			break;
+		b.first = seg[j].first;
+		b.ts = seg[j].ts;
+		bpf_loop(aio_batch_size(seg[j].count), aio_complete_step, &b, 0);
 	}
-	rs->last[i] = iol_aio_ring_index(&h, rs->flags[i]);
 }
 
 /*
- * A syscall boundary of a traced thread where its process's AIO completions may have been taken
- * from the ring in user space since the last one: every watched ring is looked at (one hash lookup
- * for a process without AIO).
+ * A syscall boundary of a traced thread where its process's AIO completions may show in a ring
+ * since the last one: every watched ring is looked at (one hash lookup for a process without AIO).
  */
 __noinline int aio_ring_observe(__u32 tgid, __u32 tid, __u64 now)
 {
@@ -165,13 +169,13 @@ __noinline int aio_ring_observe(__u32 tgid, __u32 tid, __u64 now)
 }
 
 /*
- * Watch the ring of context ctx (io_setup created it: its tail is 0; or first seen in an
- * io_submit: from its tail now). A process with more than IOL_AIO_RINGS contexts is counted as map_full.
+ * Watch the ring of context ctx (io_setup created it: all zero; or first seen in an io_submit: as
+ * it is now). A process with more than IOL_AIO_RINGS contexts is counted as map_full.
  */
 __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 {
-	struct iol_aio_rings empty = {}, *rs;
-	struct iol_aio_ring h;
+	struct iol_aio_rings empty = {}, *rs; /* 288 bytes of this frame's 512 */
+	struct iol_aio_ring h = {};
 
 	if (!ctx)
 		return 0;
@@ -186,15 +190,14 @@ __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 	}
 	if (iol_aio_rings_find(rs, ctx) >= 0)
 		return 0;
-	h.tail = 0;
 	if (!created && (bpf_probe_read_user(&h, sizeof(h), (void *)ctx) || h.magic != IOL_AIO_RING_MAGIC))
 		return 0;
-	if (iol_aio_rings_add(rs, ctx, h.tail) < 0)
+	if (iol_aio_rings_add(rs, ctx, &h) < 0)
 		count(IOL_CNT_MAP_FULL);
 	return 0;
 }
 
-/* io_getevents is called on context ctx: from now on what user space takes (its head) is followed, not the tail. */
+/* io_getevents is called on context ctx: from now on only what user space takes between calls is sent. */
 __noinline int aio_ring_called(__u32 tgid, __u64 ctx)
 {
 	struct iol_aio_rings *rs = bpf_map_lookup_elem(&aio_rings, &tgid);
@@ -204,8 +207,8 @@ __noinline int aio_ring_called(__u32 tgid, __u64 ctx)
 	if (!rs)
 		return 0;
 	i = iol_aio_rings_find(rs, ctx);
-	if (i >= 0 && !bpf_probe_read_user(&h, sizeof(h), (void *)ctx))
-		iol_aio_rings_by_call(rs, i, &h);
+	if (i >= 0 && i < IOL_AIO_RINGS && !bpf_probe_read_user(&h, sizeof(h), (void *)ctx))
+		iol_aio_rings_by_call(&rs->w[i], &h);
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  * Linux native AIO at the exit of io_submit and io_getevents/io_pgetevents, as the kernel side
  * sends it (aio.bpf.h): one aio_submit record per accepted iocb, one aio_complete per reaped event,
  * both before their syscall's record, which the reader attaches them to; and one aio_complete
- * (flagged ring) per completion seen in a context's AIO ring that no io_getevents reaps (rules.h:
- * iol_aio_ring_index), at the same syscall boundaries as the kernel side. Unlike the kernel side there is no
+ * (flagged ring) per completion seen in a context's AIO ring that io_getevents did not reap (rules.h:
+ * iol_aio_ring_look), at the same syscall boundaries as the kernel side. Unlike the kernel side there is no
  * batch limit: every iocb and event is read (two process_vm_readv per 128). Layouts: rules.h.
  */
 #include <sys/uio.h>
@@ -73,33 +73,24 @@ void pt_aio_reaped(struct pt_tracer *t, struct pt_thread *th, const struct pt_ca
 	}
 }
 
-/*
- * The ring of slot i of th's process: with `send`, one aio_complete record (flagged ring, at `now`)
- * per entry since the index last seen (rules.h: iol_aio_ring_since); the index now is kept either way.
- */
-static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t now, bool send)
+/* Send `count` entries of ring ctx (nr entries) from index `first`, flagged ring, at ts. */
+static void ring_send(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, uint32_t nr, uint32_t first, uint32_t count, uint64_t ts)
 {
 	static struct iol_io_event ev[AIO_BATCH];
-	struct iol_aio_rings *rs = &th->proc->aio_rings;
-	struct iol_aio_ring h;
-	uint32_t n;
 
-	if (i < 0 || !rs->ctx[i] || pt_mem_read(th->proc, th->tid, rs->ctx[i], &h, sizeof(h)) != sizeof(h))
-		return;
-	n = iol_aio_ring_since(&h, rs->last[i], rs->flags[i]);
-	for (uint32_t base = 0; send && base < n; base += AIO_BATCH) {
-		uint32_t k = n - base > AIO_BATCH ? AIO_BATCH : n - base;
-		struct iovec local[2], remote[2];
+	for (uint32_t base = 0; base < count; base += AIO_BATCH) {
+		uint32_t k = count - base > AIO_BATCH ? AIO_BATCH : count - base;
 		/* the entries wrap at most once: up to two pieces of the ring */
-		uint32_t first = (rs->last[i] + base) % h.nr, run = h.nr - first < k ? h.nr - first : k;
+		uint32_t at = (first + base) % nr, run = nr - at < k ? nr - at : k;
+		struct iovec local[2], remote[2];
+		int pieces = k > run ? 2 : 1;
 
 		local[0] = (struct iovec){ ev, run * sizeof(ev[0]) };
-		remote[0] = (struct iovec){ (void *)(uintptr_t)iol_aio_ring_event_at(rs->ctx[i], h.nr, first, 0), local[0].iov_len };
+		remote[0] = (struct iovec){ (void *)(uintptr_t)iol_aio_ring_event_at(ctx, nr, at, 0), local[0].iov_len };
 		local[1] = (struct iovec){ ev + run, (k - run) * sizeof(ev[0]) };
-		remote[1] = (struct iovec){ (void *)(uintptr_t)iol_aio_ring_event_at(rs->ctx[i], h.nr, 0, 0), local[1].iov_len };
-		if (pt_mem_readv(th->proc, th->tid, local, k > run ? 2 : 1, remote, k > run ? 2 : 1) !=
-		    (ssize_t)(k * sizeof(ev[0])))
-			break;
+		remote[1] = (struct iovec){ (void *)(uintptr_t)iol_aio_ring_event_at(ctx, nr, 0, 0), local[1].iov_len };
+		if (pt_mem_readv(th->proc, th->tid, local, pieces, remote, pieces) != (ssize_t)(k * sizeof(ev[0])))
+			return;
 		for (uint32_t j = 0; j < k; j++) {
 			struct iol_rec_aio_complete r = { .hdr = { .kind = IOL_RECORD_KIND_AIO_COMPLETE, .size = sizeof(r) } };
 
@@ -107,23 +98,42 @@ static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t
 			r.index = (uint16_t)(base + j);
 			r.pid = th->proc->pid;
 			r.tid = th->tid;
-			r.ts = now;
-			r.ctx = rs->ctx[i];
+			r.ts = ts;
+			r.ctx = ctx;
 			pt_emit(t, &r);
 		}
 	}
-	if (n)
-		rs->last[i] = iol_aio_ring_index(&h, rs->flags[i]);
 }
 
-/* A syscall boundary where th's process may have taken AIO completions from a ring since the last one. */
+/*
+ * The ring of slot i of th's process: with `send`, one aio_complete record (flagged ring) per entry
+ * rules.h's iol_aio_ring_look says, each at the time it gives.
+ */
+static void ring_look(struct pt_tracer *t, struct pt_thread *th, int i, uint64_t now, bool send)
+{
+	struct iol_aio_ring_seg seg[IOL_AIO_RING_SEGS];
+	struct iol_aio_ring_watch *w;
+	struct iol_aio_ring h;
+	int n;
+
+	if (i < 0)
+		return;
+	w = &th->proc->aio_rings.w[i];
+	if (!w->ctx || pt_mem_read(th->proc, th->tid, w->ctx, &h, sizeof(h)) != sizeof(h))
+		return;
+	n = iol_aio_ring_look(w, &h, now, seg);
+	for (int j = 0; send && j < n; j++)
+		ring_send(t, th, w->ctx, h.nr, seg[j].first, seg[j].count, seg[j].ts);
+}
+
+/* A syscall boundary where th's process's AIO completions may show in a ring since the last one. */
 void pt_aio_ring_observe(struct pt_tracer *t, struct pt_thread *th, uint64_t now)
 {
 	for (int i = 0; i < IOL_AIO_RINGS; i++)
 		ring_look(t, th, i, now, true);
 }
 
-/* Watch the ring of context ctx: created by io_setup (tail 0), or first seen in an io_submit (its tail now). */
+/* Watch the ring of context ctx: created by io_setup (all zero), or first seen in an io_submit (as it is now). */
 void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, bool created, uint64_t now)
 {
 	struct iol_aio_rings *rs = &th->proc->aio_rings;
@@ -133,7 +143,7 @@ void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, 
 		return;
 	if (!created && (pt_mem_read(th->proc, th->tid, ctx, &h, sizeof(h)) != sizeof(h) || h.magic != IOL_AIO_RING_MAGIC))
 		return;
-	if (iol_aio_rings_add(rs, ctx, h.tail) < 0) {
+	if (iol_aio_rings_add(rs, ctx, &h) < 0) {
 		/* as the kernel side counts a context its per-process map has no slot for */
 		struct iol_rec_drop d = { .hdr = { .kind = IOL_RECORD_KIND_DROP, .size = sizeof(d) } };
 
@@ -146,7 +156,7 @@ void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, 
 	}
 }
 
-/* io_getevents is called on context ctx: from now on what user space takes (its head) is followed, not the tail. */
+/* io_getevents is called on context ctx: from now on only what user space takes between calls is sent. */
 void pt_aio_ring_called(struct pt_thread *th, uint64_t ctx)
 {
 	struct iol_aio_rings *rs = &th->proc->aio_rings;
@@ -154,7 +164,7 @@ void pt_aio_ring_called(struct pt_thread *th, uint64_t ctx)
 	struct iol_aio_ring h;
 
 	if (i >= 0 && pt_mem_read(th->proc, th->tid, ctx, &h, sizeof(h)) == sizeof(h))
-		iol_aio_rings_by_call(rs, i, &h);
+		iol_aio_rings_by_call(&rs->w[i], &h);
 }
 
 /* io_getevents reaped from context ctx's ring: its head is where the call left it. */
