@@ -62,7 +62,7 @@ export function* syntheticChunks(events: number, mixed = false): Generator<Uint8
       add(wire.encodeSyscall({ sys: 10, cpu: 0, pid: PID, tid: PID + t, dataFormat: 0, dataCount: 0, flags: 0, ts: ORIGIN + ts, dur: 2000, ret: 4, stackId: 3n, args: [ctx, 4n, 0n, 0n, 0n, 0n], data: [] }));
       // io_submit for 2 µs, then io_getevents until the batch completes
       const reap = Math.max(dur, 1000);
-      for (let k = 0; k < 4; k++) add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID + t, ts: ORIGIN + ts + 2000 + reap, ctx, obj: BigInt(0x1000 + k), data: BigInt(i + k), res: 4096, res2: 0 }));
+      for (let k = 0; k < 4; k++) add(wire.encodeAioComplete({ index: k, flags: 0, pid: PID, tid: PID + t, ts: ORIGIN + ts + 2000 + reap, ctx, obj: BigInt(0x1000 + k), data: BigInt(i + k), res: 4096, res2: 0 }));
       add(wire.encodeSyscall({ sys: 11, cpu: 0, pid: PID, tid: PID + t, dataFormat: 4, dataCount: 1, flags: 0, ts: ORIGIN + ts + 2000, dur: reap, ret: 4, stackId: 4n, args: [ctx, 4n, 4n, 0n, 0n, 0n], data: [0xffffffffffffffffn] }));
       clock[t] = ts + 2000 + reap;
       i += 6;

@@ -226,6 +226,11 @@ enum iol_sym_flag {
 	IOL_SYM_FLAG_NO_SYMBOL = 32,
 };
 
+/* Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), whose completions the application reaps in user space (QEMU, fio --userspace_reap) instead of with io_getevents: until the first io_getevents on the context, each entry the kernel wrote (the ring's tail past it); after it, each entry the application took between calls (the head past it, not moved by a call). ts is when the tracer saw it. */
+enum iol_aio_complete_flag {
+	IOL_AIO_COMPLETE_FLAG_RING = 1,
+};
+
 /* Bits of uring_submit.flags and uring_complete.flags. cq_known: the CQ head (and the CQE's number) were read, so the reader can tell when the application consumed each CQE. */
 enum iol_uring_flag {
 	IOL_URING_FLAG_CQ_KNOWN = 1,
@@ -747,11 +752,11 @@ _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, iocb_flags) == 72, 
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, rw_flags) == 76, "iol_rec_aio_submit.rw_flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_submit, stack_id) == 80, "iol_rec_aio_submit.stack_id offset");
 
-/* One completion reaped by io_getevents/io_pgetevents; ts is the reaping time. */
+/* One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one seen in the context's AIO ring at a syscall boundary of its process (no record follows): ts is that observation, an upper bound; tid the observing thread; index its position among the entries of that observation. */
 struct iol_rec_aio_complete {
 	struct iol_rec_hdr hdr;
 	__u16 index;
-	__u16 reserved;
+	__u16 flags; /* AioCompleteFlag bits */
 	__u32 pid;
 	__u32 tid;
 	__u64 ts;
@@ -764,7 +769,7 @@ struct iol_rec_aio_complete {
 #define IOL_REC_AIO_COMPLETE_SIZE 64
 _Static_assert(sizeof(struct iol_rec_aio_complete) == 64, "iol_rec_aio_complete size");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, index) == 4, "iol_rec_aio_complete.index offset");
-_Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, reserved) == 6, "iol_rec_aio_complete.reserved offset");
+_Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, flags) == 6, "iol_rec_aio_complete.flags offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, pid) == 8, "iol_rec_aio_complete.pid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, tid) == 12, "iol_rec_aio_complete.tid offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_aio_complete, ts) == 16, "iol_rec_aio_complete.ts offset");

@@ -300,6 +300,15 @@ export type SymFlagName = keyof typeof SymFlag;
 /** Reverse map of {@link SymFlag}: value to name. */
 export const SymFlagNames: ReadonlyMap<number, SymFlagName> = new Map(Object.entries(SymFlag).map(([k, v]) => [v, k as SymFlagName]));
 
+/** Bits of aio_complete.flags. ring: the completion was read from the context's AIO ring (struct aio_ring at the context id), whose completions the application reaps in user space (QEMU, fio --userspace_reap) instead of with io_getevents: until the first io_getevents on the context, each entry the kernel wrote (the ring's tail past it); after it, each entry the application took between calls (the head past it, not moved by a call). ts is when the tracer saw it. */
+export const AioCompleteFlag = {
+  ring: 1,
+} as const;
+/** A name of {@link AioCompleteFlag}. */
+export type AioCompleteFlagName = keyof typeof AioCompleteFlag;
+/** Reverse map of {@link AioCompleteFlag}: value to name. */
+export const AioCompleteFlagNames: ReadonlyMap<number, AioCompleteFlagName> = new Map(Object.entries(AioCompleteFlag).map(([k, v]) => [v, k as AioCompleteFlagName]));
+
 /** Bits of uring_submit.flags and uring_complete.flags. cq_known: the CQ head (and the CQE's number) were read, so the reader can tell when the application consumed each CQE. */
 export const UringFlag = {
   cq_known: 1,
@@ -997,10 +1006,12 @@ export function decodeAioSubmit(v: DataView, off: number, _size: number): AioSub
   };
 }
 
-/** One completion reaped by io_getevents/io_pgetevents; ts is the reaping time. */
+/** One completion reaped by io_getevents/io_pgetevents, sent before its record; ts is the reaping time. With AioCompleteFlag.ring, one seen in the context's AIO ring at a syscall boundary of its process (no record follows): ts is that observation, an upper bound; tid the observing thread; index its position among the entries of that observation. */
 export interface AioCompleteRecord {
   readonly kind: 'aio_complete';
   readonly index: number;
+  /** AioCompleteFlag bits */
+  readonly flags: number;
   readonly pid: number;
   readonly tid: number;
   readonly ts: number;
@@ -1013,12 +1024,13 @@ export interface AioCompleteRecord {
 /** Fixed size of a aio_complete record, tail excluded. */
 export const AIO_COMPLETE_SIZE = 64;
 /** Byte offsets of the aio_complete record's fields, for readers that skip full decoding. */
-export const AioCompleteOffsets = { index: 4, reserved: 6, pid: 8, tid: 12, ts: 16, ctx: 24, obj: 32, data: 40, res: 48, res2: 56 } as const;
+export const AioCompleteOffsets = { index: 4, flags: 6, pid: 8, tid: 12, ts: 16, ctx: 24, obj: 32, data: 40, res: 48, res2: 56 } as const;
 /** Decodes a aio_complete record of `size` bytes at `off` (size already checked against AIO_COMPLETE_SIZE). */
 export function decodeAioComplete(v: DataView, off: number, _size: number): AioCompleteRecord {
   return {
     kind: 'aio_complete',
     index: v.getUint16(off + 4, true),
+    flags: v.getUint16(off + 6, true),
     pid: v.getUint32(off + 8, true),
     tid: v.getUint32(off + 12, true),
     ts: u64n(v, off + 16),
@@ -1797,6 +1809,7 @@ export function encodeAioComplete(r: Omit<AioCompleteRecord, 'kind'>): Uint8Arra
   v.setUint16(0, 6, true);
   v.setUint16(2, size, true);
   v.setUint16(4, r.index, true);
+  v.setUint16(6, r.flags, true);
   v.setUint32(8, r.pid, true);
   v.setUint32(12, r.tid, true);
   setU64(v, 16, r.ts);

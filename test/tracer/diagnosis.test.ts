@@ -108,6 +108,15 @@ const CASES: readonly Case[] = [
     check: (f) => assert.match(f.title, /ran 25 requests one at a time/),
   },
   {
+    // QEMU's way: completions announced on an eventfd, taken from the AIO ring in user space, no io_getevents
+    rule: 'aio-serialized', backends: BACKENDS, source: 'queue_depth', marks: ['qd-aio-submit'],
+    command: ['queue_depth', '--ring-reap', '--depth', '1', '--iterations', '400'], twin: ['queue_depth', '--ring-reap', '--depth', '16', '--iterations', '400'],
+    check: (f, report) => {
+      assert.match(f.title, /ran 400 requests one at a time/);
+      assert.match(report.threads.find((t) => t.model === 'aio')?.evidence ?? '', /up to 1 in flight, .*read from the AIO ring in user space/);
+    },
+  },
+  {
     // ptrace: its stops let any device finish before the next wait, so "ready at once" is no evidence
     // there (docs/findings.md); the fixture's buffered reads are too fast for the cost evidence
     rule: 'aio-sync-submit', backends: ['ebpf'], source: 'aio_eventfd', marks: ['aio-submit'],

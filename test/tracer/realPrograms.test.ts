@@ -47,6 +47,20 @@ describe('the diagnosis of real programs (ebpf)', function () {
     assert.deepEqual(r.findings.map((f) => f.rule), []);
   });
 
+  it('fio with libaio reaping from the AIO ring in user space (--userspace_reap, asking for 0 events): its completions seen, at the depth fio reports', async function () {
+    requireInstalled(this, 'fio');
+    // fio takes completions from the ring only when it asks for none (min 0); so asked, it keeps one
+    // request in flight whatever --iodepth says (its own "IO depths: 1=100.0%")
+    rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=16', '--direct=1', '--userspace_reap=1', '--iodepth_batch_complete_min=0']), [], 120000);
+    const r = await report(rec);
+    const job = r.threads.find((t) => t.model === 'aio');
+    assert.ok(job, JSON.stringify(r.threads));
+    assert.match(job.evidence, /up to 1 in flight, completions read from the AIO ring in user space$/);
+    const f = r.findings.find((x) => x.rule === 'aio-serialized');
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.rule)));
+    assert.equal(f.where?.function, 'td_io_commit');
+  });
+
   it('fio with libaio at depth 1: aio-serialized', async function () {
     requireInstalled(this, 'fio');
     rec = await recordLaunch(fio(['--ioengine=libaio', '--iodepth=1', '--direct=1']), [], 120000);

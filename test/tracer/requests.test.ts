@@ -124,6 +124,34 @@ for (const backend of BACKENDS) describe(`AIO requests (${backend})`, function (
     assert.equal(depthLine(text, 'io_getevents reaped them').max, 4);
   });
 
+  it('taken from the AIO ring in user space (queue_depth --ring-reap, as QEMU does) end where the tracer saw them taken, flagged so', async () => {
+    rec = await recordLaunch([fixture('queue_depth'), '--ring-reap', '--depth', '4', '--iterations', '40'], [], 30000, backend);
+    assert.match(rec.stdout, /done requests=40 depth=4 engine=aio-ring/);
+    const reqs = requests(rec, 'aio') as (JsonEvent & { from_ring?: boolean; submitted_before_recording: boolean })[];
+    assert.equal(reqs.length, 40, 'each request once');
+    for (const r of reqs) {
+      assert.equal(r.from_ring, true, `request ${r.data}`);
+      assert.equal(r.submitted_before_recording, false);
+      assert.equal(r.res, 4096);
+      assert.ok(typeof r.complete_ts === 'number' && r.complete_ts >= (r.submit_ts ?? Infinity), `request ${r.data} ends after its submission`);
+      assert.equal(frameIn(r, 'queue_depth')?.line, markLine('queue_depth', 'qd-aio-submit'));
+    }
+    assert.deepEqual(reqs.map((r) => Number(r.data)).sort((a, b) => a - b), Array.from({ length: 40 }, (_, n) => TAG_BASE + n));
+    assert.deepEqual(rec.events.filter((e) => e.kind === 'drop').map((e) => e.name), [], 'nothing lost');
+    const text = await report(rec);
+    assert.match(text, /completions announced on an eventfd it\s+waits\s+for\s+in\s+ppoll\s+and\s+read\s+from\s+the\s+AIO\s+ring\s+in\s+user\s+space/);
+  });
+
+  for (const depth of [1, 16]) {
+    it(`read a queue of ${depth} reaped from the AIO ring in user space as ${depth} (queue_depth --ring-reap)`, async () => {
+      rec = await recordLaunch([fixture('queue_depth'), '--ring-reap', '--depth', String(depth), '--iterations', '2000'], [], 30000, backend);
+      const d = depthLine(await report(rec), 'seen done in the AIO ring at its next syscall \\(read from the AIO ring in user space\\)');
+      assert.equal(d.max, depth);
+      // under ptrace, the stops between the reap and the next submission are the machine's (above)
+      if (backend === 'ebpf' || depth === 1) assert.equal(d.p50, depth, 'the queue is full most of the time');
+    });
+  }
+
   for (const depth of [4, 16]) {
     it(`read a queue of ${depth} as ${depth} in the report (queue_depth, AIO)`, async () => {
       rec = await recordLaunch([fixture('queue_depth'), '--depth', String(depth), '--iterations', '2000'], [], 30000, backend);

@@ -174,7 +174,7 @@ export function makeTrace(emit: (e: TraceEvent) => void, total = 1_000_000, dura
       pid: 4242, tid, ts: tr, stackId: BigInt(1 + (i % 7)), args: { fd: 3 + (i % 9), path: PATHS[0] }, submitTs: tr, completeTs: done ? tr + dur : null, dur: done ? dur : null,
       res: done ? 4096 : null, data: BigInt(i), fd: 3 + (i % 9), completeTid: done && i % 5 === 0 ? tid : null, reapTs: done ? tr + dur : null, beforeRecording: false,
     };
-    add(aio ? { ...base, kind: 'aio', name: 'IOCB_CMD_PREAD', ctx: 1n, ends: 'reaped', index: 0 } : { ...base, kind: 'uring', name: 'IORING_OP_READ', ring: 1n, sqThread: false, ends: 'posted', more: false });
+    add(aio ? { ...base, kind: 'aio', name: 'IOCB_CMD_PREAD', ctx: 1n, ends: 'reaped', index: 0, fromRing: false } : { ...base, kind: 'uring', name: 'IORING_OP_READ', ring: 1n, sqThread: false, ends: 'posted', more: false });
   }
 
   // Interrupts (a few µs each) on two CPUs, signals raised by a device (generated on uio-daq,

@@ -159,6 +159,30 @@ static inline void iol_summary_account(struct iol_summary_val *v, __u64 dur, lon
 	}
 }
 
+/* AIO contexts per process whose ring is watched (the rest are counted as map_full). */
+#define IOL_AIO_RINGS 4
+/* Tail advances of an undecided AIO ring kept with their time (the rest get the time the context is decided). */
+#define IOL_AIO_RING_PEND 4
+/*
+ * One AIO context whose ring is watched for completions the application takes in user space
+ * (rules.h: iol_aio_ring_*). ctx 0: a free slot.
+ */
+struct iol_aio_ring_watch {
+	__u64 ctx;
+	__u32 last;  /* ring index sent up to: the tail (IOL_AIO_RING_USER), the head (IOL_AIO_RING_BY_CALL), or, undecided, the tail when watching began */
+	__u32 head;  /* the head at the last look */
+	__u32 flags; /* IOL_AIO_RING_* */
+	__u32 npend; /* undecided: tail advances seen, with when */
+	__u32 pend_tail[IOL_AIO_RING_PEND];
+	__u64 pend_ts[IOL_AIO_RING_PEND];
+};
+#define IOL_AIO_RING_BY_CALL 1 /* io_getevents reaps this context: only what user space takes between calls is sent */
+#define IOL_AIO_RING_USER 2    /* the head moved with no io_getevents: user space reaps, every completion is sent */
+/* Value of the `aio_rings` map, keyed by tgid (the ptrace backend keeps one per process). */
+struct iol_aio_rings {
+	struct iol_aio_ring_watch w[IOL_AIO_RINGS];
+};
+
 /* Per-CPU counters, slots of the `counters` array map. */
 enum iol_counter {
 	IOL_CNT_EMITTED = 0,     /* records written to the ring */
@@ -193,6 +217,8 @@ IOL_LAYOUT(struct iol_file_key, 16);
 IOL_LAYOUT(struct iol_fd_key, 8);
 IOL_LAYOUT(struct iol_summary_key, 16);
 IOL_LAYOUT(struct iol_summary_val, 72);
+IOL_LAYOUT(struct iol_aio_ring_watch, 72);
+IOL_LAYOUT(struct iol_aio_rings, 288);
 IOL_FIELD_AT(struct iol_summary_val, errno_values, 32);
 IOL_FIELD_AT(struct iol_summary_val, errno_counts, 40);
 IOL_FIELD_AT(struct iol_summary_val, last_ns, 64);

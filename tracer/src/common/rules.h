@@ -210,4 +210,206 @@ IOL_INLINE void iol_poll_run_record(const struct iol_poll_run *run, __u32 tgid, 
 	data[IOL_DATA_POLL_RUN_BUSY_NS] = run->busy_ns;
 }
 
+/* ---- Linux native AIO (include/uapi/linux/aio_abi.h, fs/aio.c; little-endian x86-64) ---- */
+
+#define IOL_IOCB_FLAG_RESFD 1
+
+/* The kernel's struct iocb, as io_submit reads it. */
+struct iol_iocb {
+	__u64 aio_data;
+	__u32 aio_key;
+	__s32 aio_rw_flags;
+	__u16 aio_lio_opcode;
+	__s16 aio_reqprio;
+	__u32 aio_fildes;
+	__u64 aio_buf;
+	__u64 aio_nbytes;
+	__s64 aio_offset;
+	__u64 aio_reserved2;
+	__u32 aio_flags;
+	__u32 aio_resfd;
+};
+_Static_assert(sizeof(struct iol_iocb) == 64, "struct iocb is 64 bytes");
+
+/* The kernel's struct io_event: what io_getevents copies out, and each entry of the AIO ring. */
+struct iol_io_event {
+	__u64 data;
+	__u64 obj;
+	__s64 res;
+	__s64 res2;
+};
+_Static_assert(sizeof(struct iol_io_event) == 32, "struct io_event is 32 bytes");
+
+/*
+ * The header of struct aio_ring, which fs/aio.c maps into the process at the context id; its
+ * io_events follow it. The kernel writes a completion at tail; whoever reaps — io_getevents, or the
+ * application itself in user space (QEMU, fio --userspace_reap) — takes it at head and moves head
+ * on. head and tail are indexes below nr.
+ */
+struct iol_aio_ring {
+	__u32 id, nr, head, tail, magic, compat_features, incompat_features, header_length;
+};
+_Static_assert(sizeof(struct iol_aio_ring) == 32, "struct aio_ring's header is 32 bytes");
+#define IOL_AIO_RING_MAGIC 0xa10a10a1u
+
+/* An aio_submit record's fields from the iocb at `obj` (the caller sets the header, ids, time and stack). */
+IOL_INLINE void iol_aio_submit_fill(struct iol_rec_aio_submit *r, const struct iol_iocb *cb, __u64 obj)
+{
+	r->opcode = cb->aio_lio_opcode;
+	r->obj = obj;
+	r->data = cb->aio_data;
+	r->offset = cb->aio_offset;
+	r->nbytes = cb->aio_nbytes;
+	r->fd = (__s32)cb->aio_fildes;
+	r->resfd = (cb->aio_flags & IOL_IOCB_FLAG_RESFD) ? (__s32)cb->aio_resfd : -1;
+	r->iocb_flags = cb->aio_flags;
+	r->rw_flags = (__u32)cb->aio_rw_flags;
+}
+
+/* An aio_complete record's fields from an io_event (the caller sets the header, index, ids, time and context). */
+IOL_INLINE void iol_aio_complete_fill(struct iol_rec_aio_complete *r, const struct iol_io_event *ev, __u16 flags)
+{
+	r->flags = flags;
+	r->obj = ev->obj;
+	r->data = ev->data;
+	r->res = ev->res;
+	r->res2 = ev->res2;
+}
+
+/*
+ * Which completions of a ring are sent. A completion io_getevents reaps has its record from the
+ * call; the ring adds those the application takes in user space. Until the context shows how it is
+ * reaped, it is undecided: the tail is followed (when the kernel wrote each entry: an upper bound of
+ * its completion) and nothing is sent. The first io_getevents on it (fio, even with
+ * --userspace_reap) makes it BY_CALL: from then on only entries the head passed between calls are
+ * sent (the application took them in user space). A head that moved with no io_getevents (QEMU)
+ * makes it USER: the entries the tail passed are sent, each with the time the tail was first seen
+ * past it (the first IOL_AIO_RING_PEND advances; later ones with the time of the decision), and
+ * from then on at each look. The tail, not the head: QEMU moves the head only after its callbacks
+ * have submitted the next requests, so its head would show a request of depth 1 still held when
+ * the next one is submitted.
+ */
+
+/* A ring index's distance from `from` to `to`, modulo nr. */
+IOL_INLINE __u32 iol_aio_ring_dist(__u32 from, __u32 to, __u32 nr)
+{
+	return to >= from ? to - from : nr - from + to;
+}
+
+/* Entries of a ring to send: count entries from index `first`, at ts. */
+struct iol_aio_ring_seg {
+	__u32 first, count;
+	__u64 ts;
+};
+#define IOL_AIO_RING_SEGS (IOL_AIO_RING_PEND + 1)
+
+/*
+ * One look at the ring of w, whose header is h, at `now`: fills seg with the entries to send
+ * (IOL_AIO_RING_SEGS at most) and returns how many segments; w is updated. A header that is not
+ * an AIO ring's (the magic), or indexes out of range, change nothing.
+ */
+IOL_INLINE int iol_aio_ring_look(struct iol_aio_ring_watch *w, const struct iol_aio_ring *h, __u64 now, struct iol_aio_ring_seg *seg)
+{
+	__u32 from = w->last;
+	int n = 0;
+
+	if (h->magic != IOL_AIO_RING_MAGIC || !h->nr || h->head >= h->nr || h->tail >= h->nr || w->last >= h->nr)
+		return 0;
+	if (w->flags & IOL_AIO_RING_BY_CALL) {
+		seg[0].first = from;
+		seg[0].count = iol_aio_ring_dist(from, h->head, h->nr);
+		seg[0].ts = now;
+		w->last = h->head;
+		return seg[0].count ? 1 : 0;
+	}
+	if (h->head != w->head)
+		w->flags |= IOL_AIO_RING_USER;
+	w->head = h->head;
+	if (!(w->flags & IOL_AIO_RING_USER)) {
+		for (int i = 0; i < IOL_AIO_RING_PEND; i++)
+			if ((__u32)i < w->npend && w->pend_tail[i] < h->nr)
+				from = w->pend_tail[i];
+		if (h->tail == from)
+			return 0;
+		for (int i = 0; i < IOL_AIO_RING_PEND; i++) {
+			if ((__u32)i != w->npend)
+				continue;
+			w->pend_tail[i] = h->tail;
+			w->pend_ts[i] = now;
+			w->npend = i + 1;
+			break;
+		}
+		return 0;
+	}
+	for (int i = 0; i < IOL_AIO_RING_PEND; i++) {
+		if ((__u32)i >= w->npend || w->pend_tail[i] >= h->nr)
+			break;
+		seg[n].first = from;
+		seg[n].count = iol_aio_ring_dist(from, w->pend_tail[i], h->nr);
+		seg[n].ts = w->pend_ts[i];
+		from = w->pend_tail[i];
+		n++;
+	}
+	w->npend = 0;
+	if (h->tail != from) {
+		seg[n].first = from;
+		seg[n].count = iol_aio_ring_dist(from, h->tail, h->nr);
+		seg[n].ts = now;
+		n++;
+	}
+	w->last = h->tail;
+	return n;
+}
+
+/* The user address of the ring entry `i` places after `first` (modulo nr > 0). */
+IOL_INLINE __u64 iol_aio_ring_event_at(__u64 ctx, __u32 nr, __u32 first, __u32 i)
+{
+	return ctx + sizeof(struct iol_aio_ring) + (__u64)((first + i) % nr) * sizeof(struct iol_io_event);
+}
+
+/* The slot of context `ctx` among a process's watched rings, -1 when it is not watched. */
+IOL_INLINE int iol_aio_rings_find(const struct iol_aio_rings *rs, __u64 ctx)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++)
+		if (rs->w[i].ctx == ctx)
+			return i;
+	return -1;
+}
+
+/* Watch context `ctx`, whose ring header is h (io_setup: all zero): its slot, -1 when all are taken. */
+IOL_INLINE int iol_aio_rings_add(struct iol_aio_rings *rs, __u64 ctx, const struct iol_aio_ring *h)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++) {
+		struct iol_aio_ring_watch *w = &rs->w[i];
+
+		if (w->ctx)
+			continue;
+		w->ctx = ctx;
+		w->last = h->tail;
+		w->head = h->head;
+		w->flags = 0;
+		w->npend = 0;
+		return i;
+	}
+	return -1;
+}
+
+/* io_getevents is called on the context of w, whose ring header is h: from now on its head is followed. */
+IOL_INLINE void iol_aio_rings_by_call(struct iol_aio_ring_watch *w, const struct iol_aio_ring *h)
+{
+	if ((w->flags & IOL_AIO_RING_BY_CALL) || h->magic != IOL_AIO_RING_MAGIC || h->head >= h->nr)
+		return;
+	w->flags |= IOL_AIO_RING_BY_CALL;
+	w->last = h->head;
+	w->npend = 0;
+}
+
+/* Context `ctx` was destroyed: its slot is free. */
+IOL_INLINE void iol_aio_rings_drop(struct iol_aio_rings *rs, __u64 ctx)
+{
+	for (int i = 0; i < IOL_AIO_RINGS; i++)
+		if (rs->w[i].ctx == ctx)
+			rs->w[i].ctx = 0;
+}
+
 #endif /* IOLENS_RULES_H */

@@ -154,6 +154,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	/* the old image's code is gone: the new executable's text is known right away, its libraries
 	 * as they are mapped, and the loader completes the picture from /proc */
 	bpf_map_delete_elem(&exec_ranges, &tgid);
+	bpf_map_delete_elem(&aio_rings, &tgid); /* exec destroys the old image's AIO contexts */
 	start_code = BPF_CORE_READ(p, mm, start_code);
 	end_code = BPF_CORE_READ(p, mm, end_code);
 	if (start_code && end_code > start_code) {
@@ -201,6 +202,7 @@ int BPF_PROG(on_exit_task, struct task_struct *p)
 		bpf_map_delete_elem(&traced, &tgid);
 		bpf_map_delete_elem(&exec_ranges, &tgid);
 		bpf_map_delete_elem(&exec_range_adds, &tgid);
+		bpf_map_delete_elem(&aio_rings, &tgid);
 	}
 	return 0;
 }

@@ -111,6 +111,14 @@ struct {
 	__type(value, struct iol_ring);
 } rings SEC(".maps");
 
+/* The AIO contexts of traced processes whose ring is watched: tgid -> struct iol_aio_rings (aio.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct iol_aio_rings);
+} aio_rings SEC(".maps");
+
 /* The major number of /dev/uioN (dynamic; 0 while the uio module is not loaded): the loader sets it
  * when it finds UIO devices, at attach and later. */
 volatile __u32 uio_major = 0;

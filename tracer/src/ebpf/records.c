@@ -249,6 +249,7 @@ void ebpf_prune_gone(struct iol_tracer *t)
 
 		if (err && err != -ENOENT) /* ENOENT: the kernel side saw its exit meanwhile */
 			ebpf_map_update_failed(t, "traced", -err);
+		bpf_map__delete_elem(t->skel->maps.aio_rings, &gone[i], sizeof(gone[i]), 0); /* none, mostly */
 	}
 }
 

@@ -244,6 +244,14 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 	if (sys == IOL_SYS_IO_URING_ENTER)
 		uring_entered(f, tid);
+	/* completions taken from the AIO ring before a submission, an io_getevents (which moves its
+	 * head) or the context's end */
+	if (sys == IOL_SYS_IO_SUBMIT)
+		aio_ring_watch(tgid, f->args[0], false);
+	else if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		aio_ring_called(tgid, f->args[0]);
+	if (sys_model[sys] == IOL_IO_MODEL_AIO && sys != IOL_SYS_IO_SETUP && sys != IOL_SYS_IO_CANCEL)
+		aio_ring_observe(tgid, tid, f->ts);
 	return 0;
 }
 
@@ -618,6 +626,9 @@ static __always_inline int on_exit(void *ctx, const int path)
 		f->ts = 0;
 		return 0;
 	}
+	/* an event loop's wait returned: completions taken from an AIO ring since the last boundary */
+	if (cls == IOL_SYSCALL_CLASS_WAIT && sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+		aio_ring_observe(tgid, tid, now);
 	if (poll_run_step(f, cls, sys, ret, tgid, tid, now)) {
 		f->ts = 0;
 		return 0;
@@ -625,8 +636,10 @@ static __always_inline int on_exit(void *ctx, const int path)
 	switch (cls) {
 	case IOL_SYSCALL_CLASS_WAIT:
 		/* per-request records first: the reader attaches them to the syscall record that follows */
-		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS) {
 			aio_reaped(f, ret, tgid, tid, now);
+			aio_ring_reaped(tgid, f->args[0]);
+		}
 		emit_syscall(f, tgid, tid, ret, now);
 		if (sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING)
 			f->thread_flags |= IOL_THREAD_IN_LOOP;
@@ -653,8 +666,15 @@ static __always_inline int on_exit(void *ctx, const int path)
 			break;
 		}
 		f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
-		if (sys == IOL_SYS_IO_SUBMIT)
+		if (sys == IOL_SYS_IO_SUBMIT) {
 			aio_submitted(f, ret, tgid, tid);
+		} else if (sys == IOL_SYS_IO_SETUP && ret == 0) {
+			__u64 aio_ctx = 0;
+
+			bpf_probe_read_user(&aio_ctx, sizeof(aio_ctx), (void *)f->args[1]);
+			aio_ring_watch(tgid, aio_ctx, true);
+		} else if (sys == IOL_SYS_IO_DESTROY && ret == 0)
+			aio_ring_destroyed(tgid, f->args[0]);
 		else if (sys == IOL_SYS_IO_URING_SETUP) {
 			fd_effect(tgid, sys, f, ret, now);
 			uring_created(ret, f->stack_id);

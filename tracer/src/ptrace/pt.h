@@ -89,6 +89,7 @@ struct pt_proc {
 	uint64_t uio_fds[16];        /* fds < 1024 on a UIO device (/dev/uioN), as fd_class */
 	uint64_t uio_config_fds[16]; /* fds < 1024 on a UIO device's PCI config space */
 	uint8_t fd_types[1024];      /* IOL_FD_TYPE_* of fds < 1024 (for the short calls' counts) */
+	struct iol_aio_rings aio_rings; /* AIO contexts whose ring is watched (aio.c) */
 	struct pt_proc *next_free;
 };
 
@@ -137,6 +138,7 @@ struct pt_tracer {
 	struct iol_summary_table summary; /* short blocking calls, counted (syscall.c) */
 	uint64_t summary_lost;            /* short calls not counted: the table was full */
 	uint64_t summary_lost_sent;       /* of them, already in drop records */
+	uint64_t aio_rings_lost;          /* AIO contexts not watched: their process had IOL_AIO_RINGS */
 	uint64_t stack[PT_STACK_CHUNK / 8]; /* scratch: the stack chunk read at sp */
 	uint64_t snapshot[IOL_STACK_WINDOW_MAX / 8]; /* scratch: a stack snapshot's window (stack.c) */
 };
@@ -189,6 +191,11 @@ void pt_syscall_table(struct pt_tracer *t);
 /* aio.c */
 void pt_aio_submitted(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret);
 void pt_aio_reaped(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret, uint64_t now);
+void pt_aio_ring_observe(struct pt_tracer *t, struct pt_thread *th, uint64_t now);
+void pt_aio_ring_watch(struct pt_tracer *t, struct pt_thread *th, uint64_t ctx, bool created, uint64_t now);
+void pt_aio_ring_called(struct pt_thread *th, uint64_t ctx);
+void pt_aio_ring_reaped(struct pt_thread *th, uint64_t ctx);
+void pt_aio_ring_destroyed(struct pt_thread *th, uint64_t ctx);
 
 /* fdtab.c */
 void pt_fd_effect(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, const struct pt_call *c, long ret,

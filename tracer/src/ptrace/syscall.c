@@ -346,6 +346,14 @@ static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, co
 		c->ts = 0;
 		return;
 	}
+	/* completions taken from the AIO ring before a submission, an io_getevents (which moves its
+	 * head) or the context's end */
+	if (sys == IOL_SYS_IO_SUBMIT)
+		pt_aio_ring_watch(t, th, c->args[0], false, now);
+	else if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		pt_aio_ring_called(th, c->args[0]);
+	if (t->model[sys] == IOL_IO_MODEL_AIO && sys != IOL_SYS_IO_SETUP && sys != IOL_SYS_IO_CANCEL)
+		pt_aio_ring_observe(t, th, now);
 	if (t->cls[sys] == IOL_SYSCALL_CLASS_WAIT) {
 		/* a wait may last until the end of the trace: its stack now, so it shows while in flight */
 		c->aux = read_timeout(th, sys, c->args);
@@ -405,12 +413,17 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 	long ret = (long)pt_regs_ret(regs);
 	uint16_t sys = c->sys;
 
+	/* an event loop's wait returned: completions taken from an AIO ring since the last boundary */
+	if (t->cls[sys] == IOL_SYSCALL_CLASS_WAIT && t->model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+		pt_aio_ring_observe(t, th, now);
 	if (poll_run_step(t, th, c, ret, now))
 		return;
 	switch (t->cls[sys]) {
 	case IOL_SYSCALL_CLASS_WAIT:
-		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS)
+		if (sys == IOL_SYS_IO_GETEVENTS || sys == IOL_SYS_IO_PGETEVENTS) {
 			pt_aio_reaped(t, th, c, ret, now);
+			pt_aio_ring_reaped(th, c->args[0]);
+		}
 		emit_syscall(t, th, c, ret, now, 0);
 		if (t->model[sys] == IOL_IO_MODEL_MULTIPLEXING)
 			th->in_loop = true;
@@ -432,8 +445,15 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 			break;
 		}
 		c->stack_id = pt_capture_stack(t, th, regs);
-		if (sys == IOL_SYS_IO_SUBMIT)
+		if (sys == IOL_SYS_IO_SUBMIT) {
 			pt_aio_submitted(t, th, c, ret);
+		} else if (sys == IOL_SYS_IO_SETUP && ret == 0) {
+			uint64_t aio_ctx = 0;
+
+			if (pt_mem_read(th->proc, th->tid, c->args[1], &aio_ctx, sizeof(aio_ctx)) == sizeof(aio_ctx))
+				pt_aio_ring_watch(t, th, aio_ctx, true, now);
+		} else if (sys == IOL_SYS_IO_DESTROY && ret == 0)
+			pt_aio_ring_destroyed(th, c->args[0]);
 		else if (sys == IOL_SYS_IO_URING_SETUP)
 			pt_fd_effect(t, th, sys, c, ret, now);
 		emit_syscall(t, th, c, ret, now, 0);

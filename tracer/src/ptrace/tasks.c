@@ -232,6 +232,7 @@ void pt_on_exec(struct pt_tracer *t, struct pt_thread *th)
 	}
 	p->gen++;
 	p->quiet = false;
+	memset(&p->aio_rings, 0, sizeof(p->aio_rings)); /* exec destroys the old image's AIO contexts */
 	if (p->target && t->launched && !t->exec_seen)
 		announce_start(t->out, p->pid, 1, 0); /* the command runs its own code: the recording starts */
 	if (p->target)

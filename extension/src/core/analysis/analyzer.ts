@@ -572,7 +572,7 @@ export class TraceAnalyzer {
         for (const type of regs.values()) kinds.set(type, (kinds.get(type) ?? 0) + 1);
         return kinds;
       },
-      aioDepth: (tid) => this.aioSerialized.maxDepthOf(tid),
+      aioQueue: (tid) => this.aioSerialized.queueOf(tid),
       sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
       loopLag: (tid) => {
         const s = this.loops.get(tid)?.stats();

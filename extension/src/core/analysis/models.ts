@@ -4,8 +4,10 @@
  * counts as blocking only if it could and did wait (not EAGAIN, not on a non-blocking fd, not a
  * copy that returned at once). And each process's verdict in one line.
  */
-import { formatDuration } from '../../../../shared/format';
+import { formatCount, formatDuration } from '../../../../shared/format';
+import { AIO_RING_TEXT } from '../model/labels';
 import type { BlockKind } from './classify';
+import type { AioQueue } from './rules/aioSerialized';
 import { plural, type AnalysisContext } from './context';
 import { onePeer, perConnection, type ThreadState } from './threadState';
 import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
@@ -14,8 +16,8 @@ import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 export interface ModelInputs {
   /** epoll fds -> the kinds of fds registered in them, per process. */
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
-  /** Deepest in-flight depth of the Linux AIO contexts a thread submitted to. */
-  aioDepth(tid: number): number;
+  /** The Linux AIO contexts a thread submitted to: their deepest in-flight depth, and how their completions were seen. */
+  aioQueue(tid: number): AioQueue;
   /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
   sqpollRequests(tid: number): number;
   /** The thread is glibc's POSIX AIO helper (posixAio.ts). */
@@ -24,6 +26,25 @@ export interface ModelInputs {
   creator(tid: number): number | null;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
+}
+
+/**
+ * How an AIO thread's requests went: the deepest its contexts went and how their completions came —
+ * or, when no completion of them was seen (a depth that only grew would be no depth at all), that.
+ */
+function aioHow(t: ThreadState, q: AioQueue): string {
+  const announced = t.muxWaits ? `announced on an eventfd it waits for in ${[...t.mux.keys()].join('/')}` : '';
+  if (t.aio.requests > 0 && q.completions === 0) {
+    return `, no completion seen (not reaped with io_getevents, nor read from the AIO ring at its syscalls)${announced ? `; completions ${announced}` : ''}`;
+  }
+  const depth = q.depth ? `, up to ${q.depth} in flight` : '';
+  const calls = t.aio.waits ? `reaped in ${plural(t.aio.waits, 'io_getevents call')}` : '';
+  // all of them from the ring (QEMU), or some between io_getevents calls (fio --userspace_reap)
+  const read = q.fromRing === 0 ? '' : q.fromRing === q.completions || !calls ? AIO_RING_TEXT : `${formatCount(q.fromRing)} ${AIO_RING_TEXT}`;
+  if (announced) return `${depth}, completions ${announced}${read ? ` and ${read}` : ''}`;
+  if (read && calls) return `${depth}, ${calls}, ${read}`;
+  if (read) return `${depth}, completions ${read}`;
+  return `${depth}${calls ? `, ${calls}` : ''}`;
 }
 
 function share(part: number, t: ThreadState): string {
@@ -83,9 +104,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   if (!uring && uringReqs) also.push(`also ${plural(uringReqs, 'io_uring request')}`);
   const tail = also.length ? `; ${also.join(', ')}` : '';
   if (aio && (!uring || t.aio.requests >= uringReqs)) {
-    const depth = inputs.aioDepth(t.tid);
-    const how = t.muxWaits ? `, completions announced on an eventfd it waits for in ${[...t.mux.keys()].join('/')}` : t.aio.waits ? `, reaped in ${plural(t.aio.waits, 'io_getevents call')}` : '';
-    return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${depth ? `, up to ${depth} in flight` : ''}${how}` };
+    return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${aioHow(t, inputs.aioQueue(t.tid))}` };
   }
   if (uring) {
     const enters = t.uring.enters

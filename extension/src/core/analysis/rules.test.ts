@@ -301,7 +301,8 @@ describe('findings on synthetic traces', () => {
 
   describe('Linux AIO', () => {
     const ctx = 0x7f0000001000n;
-    function aioTrace(perSubmit: number, batches: number, submitDur: number, reapDur: number, direct: boolean): StreamBuilder {
+    /** `reap`: how the completions come — io_getevents, taken from the AIO ring in user space (no call), or never seen. */
+    function aioTrace(perSubmit: number, batches: number, submitDur: number, reapDur: number, direct: boolean, reap: 'call' | 'ring' | 'unseen' = 'call'): StreamBuilder {
       const b = loopTrace();
       b.fd({ op: 4, fd: 9, type: 1, path: '/data/blob', openFlags: direct ? 0o40000 : 0, dev: (8 << 20) | 1 });
       b.symbols(4n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200]]);
@@ -313,10 +314,11 @@ describe('findings on synthetic traces', () => {
         }
         b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: submitDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
         t += submitDur + 2 * US;
-        for (let k = 0; k < perSubmit; k++) {
-          b.add(wire.encodeAioComplete({ index: k, pid: PID, tid: PID, ts: b.at(t + reapDur), ctx, obj: 0x9000n + BigInt(n - perSubmit + k), data: BigInt(n - perSubmit + k), res: 4096, res2: 0 }));
+        for (let k = 0; k < perSubmit && reap !== 'unseen'; k++) {
+          const flags = reap === 'ring' ? wire.AioCompleteFlag.ring : 0;
+          b.add(wire.encodeAioComplete({ index: k, flags, pid: PID, tid: PID, ts: b.at(t + reapDur), ctx, obj: 0x9000n + BigInt(n - perSubmit + k), data: BigInt(n - perSubmit + k), res: 4096, res2: 0 }));
         }
-        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: reapDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), BigInt(perSubmit), 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        if (reap === 'call') b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: reapDur, ret: perSubmit, args: [ctx, BigInt(perSubmit), BigInt(perSubmit), 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += reapDur + 50 * US;
       }
       return b;
@@ -333,6 +335,25 @@ describe('findings on synthetic traces', () => {
       assert.equal(a.model(PID), 'aio');
     });
 
+    it('aio-serialized from completions the application read from the AIO ring in user space (QEMU), and says how they came', () => {
+      const a = analyze(aioTrace(1, 40, 10 * US, 500 * US, true, 'ring'));
+      const [f] = a.of('aio-serialized');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /ran 40 requests one at a time/);
+      assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /up to 1 in flight, completions read from the AIO ring in user space$/);
+      const deep = analyze(aioTrace(4, 40, 10 * US, 500 * US, true, 'ring'));
+      assert.deepEqual(deep.of('aio-serialized'), []);
+      assert.match(deep.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /up to 4 in flight/);
+    });
+
+    it('claims no depth for a context none of whose completions was seen', () => {
+      const a = analyze(aioTrace(1, 40, 10 * US, 500 * US, true, 'unseen'));
+      const evidence = a.result.threads.find((t) => t.tid === PID)?.evidence ?? '';
+      assert.match(evidence, /^Linux native AIO: 40 requests in 40 io_submits, no completion seen \(not reaped with io_getevents, nor read from the AIO ring/);
+      assert.doesNotMatch(evidence, /in flight/);
+      assert.deepEqual(a.of('aio-serialized'), []);
+    });
+
     it('aio-serialized stays quiet at depth 4', () => {
       const a = analyze(aioTrace(4, 40, 10 * US, 500 * US, true));
       assert.deepEqual(a.of('aio-serialized'), []);
@@ -346,7 +367,7 @@ describe('findings on synthetic traces', () => {
       let t = 1 * MS;
       // requests 0-7 were submitted before the recording; from then on fio reaps one, submits one
       for (let n = 0; n < 48; n++) {
-        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + 300 * US), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + 300 * US), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
         b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: 300 * US, ret: 1, args: [ctx, 1n, 8n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += 305 * US;
         const next = n + 8;
@@ -385,7 +406,7 @@ describe('findings on synthetic traces', () => {
         t += 5 * US;
       };
       const reap = (first: number, dur: number): void => {
-        b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(t + dur), ctx, obj: 0x9000n + BigInt(first), data: BigInt(first), res: 4096, res2: 0 }));
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + dur), ctx, obj: 0x9000n + BigInt(first), data: BigInt(first), res: 4096, res2: 0 }));
         b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur, ret: 1, args: [ctx, 1n, 16n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
         t += dur + 5 * US;
       };

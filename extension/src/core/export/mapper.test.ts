@@ -46,7 +46,7 @@ describe('export: flows and rows', () => {
     const ctx = 0x7f00n;
     b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(2 * MS), ctx, obj: 0x10n, data: 1n, offset: 0, nbytes: 512, fd: 6, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 0n }));
     b.syscall({ sys: sysId('io_submit'), ts: b.at(2 * MS), dur: 10 * US, ret: 1, args: [ctx, 1n, 0n, 0n, 0n, 0n] });
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: 101, ts: b.at(3 * MS), ctx, obj: 0x10n, data: 1n, res: 512, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: 101, ts: b.at(3 * MS), ctx, obj: 0x10n, data: 1n, res: 512, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), tid: 101, ts: b.at(1 * MS), dur: 2 * MS, ret: 1, args: [ctx, 1n, 1n, 0n, 0n, 0n] });
     const { chains } = await run(b);
     assert.deepEqual(chains, ['io_submit > aio pread > io_getevents']);

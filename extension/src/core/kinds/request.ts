@@ -8,7 +8,7 @@ import { formatDuration } from '../../../../shared/format';
 import { NO_FLOWS } from '../export/model';
 import { hex } from '../model/args';
 import type { Args, ArgValue, EventBase } from '../model/events';
-import { requestLabel } from '../model/labels';
+import { AIO_RING_REAP_TEXT, requestLabel } from '../model/labels';
 import { Flag } from '../store/flags';
 import type { EventKindModule, ExportContext, StoreContext } from './kind';
 import { fdText } from './text';
@@ -50,6 +50,13 @@ export interface AioEvent extends RequestBase {
   readonly ctx: bigint;
   /** Its position in io_submit's iocb array (the `iocbs` argument), null when submitted before the trace. */
   readonly index: number | null;
+  /**
+   * Its completion was read from the AIO ring in user space (QEMU, fio --userspace_reap), not
+   * reaped with io_getevents: completeTs is the first syscall boundary of the process where the
+   * tracer saw it in the ring — written by the kernel (a context no io_getevents reaps), or taken
+   * by the application (one io_getevents reaps too) — an upper bound.
+   */
+  readonly fromRing: boolean;
 }
 
 /** One io_uring request, paired from submission to completion; its stack is the submitting call's. */
@@ -73,7 +80,7 @@ function line(e: RequestEvent): string {
   if (e.beforeRecording) {
     // what the completion tells: where it came from, its user data, its result
     const from = e.kind === 'aio' ? `ctx=${a.ctx}, obj=${a.obj}` : `ring=${a.ring}`;
-    return `${engine} request ${e.name} (${from}, data=0x${e.data.toString(16)}) ${res}${e.kind === 'aio' ? ', reaped' : ', CQE posted'}`;
+    return `${engine} request ${e.name} (${from}, data=0x${e.data.toString(16)}) ${res}${e.kind === 'aio' ? `, reaped${ringText(e)}` : ', CQE posted'}`;
   }
   const parts = [`fd=${fdText(a.fd ?? e.fd, a.path)}`];
   if (e.kind === 'aio') {
@@ -85,7 +92,12 @@ function line(e: RequestEvent): string {
   parts.push(`data=0x${e.data.toString(16)}`);
   // io_uring's duration ends at the CQE: when the application waited for it, say when it got it
   const reaped = e.kind === 'uring' && e.reapTs !== null && e.submitTs !== null ? `, reaped after ${formatDuration(e.reapTs - e.submitTs)}` : '';
-  return `${engine} ${e.name}(${parts.join(', ')}) ${res}${reaped}`;
+  return `${engine} ${e.name}(${parts.join(', ')}) ${res}${reaped}${e.kind === 'aio' ? ringText(e) : ''}`;
+}
+
+/** Where an AIO completion read from the ring in user space says so (its time is an upper bound). */
+function ringText(e: AioEvent): string {
+  return e.fromRing ? ` ${AIO_RING_REAP_TEXT}` : '';
 }
 
 function json(e: RequestEvent): { [key: string]: ArgValue } {
@@ -94,6 +106,7 @@ function json(e: RequestEvent): { [key: string]: ArgValue } {
     reap_dur: e.reapTs !== null && e.submitTs !== null ? e.reapTs - e.submitTs : null, submitted_before_recording: e.beforeRecording,
   };
   if (e.kind === 'uring') o.more = e.more;
+  else if (e.fromRing) o.from_ring = true;
   o.res = e.res;
   o.data = hex(e.data);
   o.complete_tid = e.completeTid;
@@ -111,6 +124,7 @@ function storeAdder(ctx: StoreContext): (e: RequestEvent) => number {
     const args: Args = { ...e.args, data: hex(e.data), ends: e.ends, submitted_by: e.tid, completed_by: e.completeTid };
     if (e.reapTs !== null && e.submitTs !== null && e.reapTs !== e.completeTs) args.reap_ns = e.reapTs - e.submitTs;
     if (e.beforeRecording) args.submitted_before_recording = true;
+    if (e.kind === 'aio' && e.fromRing) args.reaped_from = AIO_RING_REAP_TEXT;
     const model = e.kind === 'aio' ? Style.aio : Style.uring;
     const style = (e.completeTs === null ? model | UNFINISHED_BIT : model) as StyleCode;
     const id = ctx.push({ kind: e.kind, name: e.name, track, start, end, style, flags, value: e.res ?? 0, stackId: e.stackId, args, lane });

@@ -40,7 +40,7 @@ describe('TraceAssembler', () => {
       }));
     }
     b.syscall({ sys: sysId('io_submit'), ts: b.at(1000), dur: 3000, ret: 2, stackId: 0x77n, args: [ctx, 2n, 0x9000n, 0n, 0n, 0n] });
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: 101, ts: b.at(50_000), ctx, obj: 0x5001n, data: 0xa1n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: 101, ts: b.at(50_000), ctx, obj: 0x5001n, data: 0xa1n, res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), tid: 101, ts: b.at(40_000), dur: 10_000, ret: 1, args: [ctx, 1n, 4n, 0x9100n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
     const { events } = assemble(b);
     const submit = events.find((e) => e.kind === 'syscall' && e.name === 'io_submit');

@@ -13,6 +13,10 @@ export function endReasonText(end: EndRecord | undefined): string {
 
 /** The requests-in-flight row of a process (AIO and io_uring requests, in lanes). */
 export const REQUESTS_LABEL = 'requests in flight';
+/** How a Linux-AIO completion the application took from the ring itself (no io_getevents) was reaped. */
+export const AIO_RING_TEXT = 'read from the AIO ring in user space';
+/** The same on the request: its completion time is when the tracer saw it taken. */
+export const AIO_RING_REAP_TEXT = `(${AIO_RING_TEXT}: the time is an upper bound)`;
 /** The group of the per-CPU interrupt rows. */
 export const IRQ_GROUP_LABEL = 'Hard interrupts';
 /** The group of the UIO device rows. */

@@ -174,10 +174,10 @@ describe('request engines', () => {
 
   it('labels an AIO request submitted before the recording with what its completion tells', () => {
     const b = new StreamBuilder();
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(30 * US), ctx: CTX, obj: 0x9000n, data: 0xa7n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(30 * US), ctx: CTX, obj: 0x9000n, data: 0xa7n, res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(20 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     b.add(wire.encodeDrop({ source: 1, cpu: 0xffff, ts: b.at(40 * US), count: 3, total: 3 }));
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(60 * US), ctx: CTX, obj: 0x9008n, data: 0xa8n, res: -5, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(60 * US), ctx: CTX, obj: 0x9008n, data: 0xa8n, res: -5, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(50 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     const [early, lost] = assemble(b).filter((e): e is AioEvent => e.kind === 'aio');
     assert.equal(early.name, BEFORE_RECORDING);
@@ -202,13 +202,47 @@ describe('request engines', () => {
       iocbFlags: 0, rwFlags: 0, stackId: 0x44n,
     }));
     b.syscall({ sys: sysId('io_submit'), ts: b.at(10 * US), dur: 2 * US, ret: 1, args: [CTX, 1n, 0x2000n, 0n, 0n, 0n], stackId: 0x44n });
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: PID, ts: b.at(70 * US), ctx: CTX, obj: 0x9000n, data: 1n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(70 * US), ctx: CTX, obj: 0x9000n, data: 1n, res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), ts: b.at(20 * US), dur: 50 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
     const [r] = assemble(b).filter((e): e is AioEvent => e.kind === 'aio');
     assert.equal(r.ends, 'reaped');
     assert.equal(r.dur, 60 * US);
     assert.equal(r.reapTs, r.completeTs);
     assert.equal(r.stackId, 0x44n);
+  });
+
+  it('ends an AIO request the application took from the ring at the boundary that saw it, once, and attaches it to no call', () => {
+    const b = new StreamBuilder();
+    const submit = (obj: bigint, data: bigint, at: number): void => {
+      b.add(wire.encodeAioSubmit({
+        opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(at), ctx: CTX, obj, data, offset: 0, nbytes: 4096, fd: 6, resfd: 7,
+        iocbFlags: 1, rwFlags: 0, stackId: 0x44n,
+      }));
+      b.syscall({ sys: sysId('io_submit'), ts: b.at(at), dur: 2 * US, ret: 1, args: [CTX, 1n, 0x2000n, 0n, 0n, 0n], stackId: 0x44n });
+    };
+    const ring = wire.AioCompleteFlag.ring;
+    submit(0x9000n, 1n, 10 * US);
+    // taken from the ring, seen at the next io_submit's entry (no record of a call follows it)
+    b.add(wire.encodeAioComplete({ index: 0, flags: ring, pid: PID, tid: PID, ts: b.at(40 * US), ctx: CTX, obj: 0x9000n, data: 1n, res: 4096, res2: 0 }));
+    submit(0x9008n, 2n, 40 * US);
+    // reaped by io_getevents, then seen again in the ring (another thread took from it meanwhile)
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(60 * US), ctx: CTX, obj: 0x9008n, data: 2n, res: 4096, res2: 0 }));
+    b.syscall({ sys: sysId('io_getevents'), ts: b.at(50 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
+    b.add(wire.encodeAioComplete({ index: 0, flags: ring, pid: PID, tid: PID, ts: b.at(65 * US), ctx: CTX, obj: 0x9008n, data: 2n, res: 4096, res2: 0 }));
+    // seen in the ring first (before the context's first io_getevents), then reaped by the call
+    submit(0x9010n, 3n, 70 * US);
+    b.add(wire.encodeAioComplete({ index: 0, flags: ring, pid: PID, tid: PID, ts: b.at(80 * US), ctx: CTX, obj: 0x9010n, data: 3n, res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(90 * US), ctx: CTX, obj: 0x9010n, data: 3n, res: 4096, res2: 0 }));
+    b.syscall({ sys: sysId('io_getevents'), ts: b.at(85 * US), dur: 5 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
+    const events = assemble(b);
+    const reqs = events.filter((e): e is AioEvent => e.kind === 'aio');
+    assert.deepEqual(reqs.map((e) => [e.data, e.completeTs, e.fromRing, e.beforeRecording]), [[1n, 40 * US, true, false], [2n, 60 * US, false, false], [3n, 80 * US, true, false]]);
+    assert.match(formatEventLine(reqs[0], lineCtx), /= 4096 \(read from the AIO ring in user space: the time is an upper bound\) {2}30\.0 µs$/);
+    assert.equal(eventJson(reqs[0], undefined).from_ring, true);
+    assert.equal(eventJson(reqs[1], undefined).from_ring, undefined, 'said only where it is so');
+    const reaped = events.filter((e) => e.kind === 'syscall' && e.name === 'io_getevents').map((e) => (e as { args: { events?: unknown } }).args.events);
+    assert.deepEqual(reaped, [[{ obj: '0x9008', data: '0x2', res: 4096 }], [{ obj: '0x9010', data: '0x3', res: 4096, seen_in_ring: true }]],
+      'io_getevents lists what it reaped, not what the ring showed, and marks what the ring showed first');
   });
 
   it('reads records of older tracers, whose io_uring submissions carry no stack', () => {

@@ -1,6 +1,7 @@
 /**
  * Request engines as events: each Linux-AIO iocb paired from io_submit to the io_getevents that
- * reaped it, each io_uring request from its submission to its CQE, and to when the application
+ * reaped it (or to the syscall boundary where the tracer saw the application take it from the AIO
+ * ring in user space), each io_uring request from its submission to its CQE, and to when the application
  * consumed that CQE. The ring's CQ head, read by the kernel side at every submission and completion,
  * tells in which order and by when the application consumed its CQEs: a CQE was reaped by the first
  * moment the head is seen past it (an upper bound, as close as the ring's next activity). When it was
@@ -10,6 +11,7 @@
  * with what its completion tells.
  */
 import {
+  AioCompleteFlag,
   UringFlag,
   UringReqFlag,
   UringStackFromNames,
@@ -28,6 +30,8 @@ export const BEFORE_RECORDING = 'submitted before the recording';
 /** The same, when records were lost before it: its submission may be among them. */
 export const BEFORE_RECORDING_OR_LOST = 'submitted before the recording (or its submission was lost)';
 
+/** Requests io_getevents reaped, or ended from the AIO ring, kept to tell a second sight of the same completion. */
+const MAX_REAPED_BY_CALL = 4096;
 /** IORING_CQE_F_MORE: more completions of the same (multishot) request will follow. */
 const IORING_CQE_F_MORE = 2;
 /** CQEs of a ring kept waiting to learn when they were consumed, before the oldest is let go. */
@@ -76,7 +80,11 @@ export interface RequestContext {
 export class RequestTracker {
   private readonly aio = new Map<string, AioSubmitRecord>();
   private readonly aioSubmitBatch = new Map<number, AioSubmitRecord[]>();
-  private readonly aioReapBatch = new Map<number, AioCompleteRecord[]>();
+  private readonly aioReapBatch = new Map<number, { c: AioCompleteRecord; seenInRing: boolean }[]>();
+  /** Requests io_getevents reaped lately (the oldest first), by context and iocb: see aioComplete. */
+  private readonly aioReapedByCall = new Set<string>();
+  /** Requests ended by a completion seen in the AIO ring lately (the oldest first): see aioComplete. */
+  private readonly aioEndedInRing = new Set<string>();
   private readonly uring = new Map<string, UringSubmitRecord>();
   private readonly rings = new Map<bigint, { pid: number; fd: number }>();
   /** Per ring, CQEs posted whose consumption is not known yet, in posting order. */
@@ -88,16 +96,35 @@ export class RequestTracker {
 
   /** One iocb io_submit accepted (its io_submit record follows). */
   aioSubmit(r: AioSubmitRecord): void {
-    this.aio.set(key(r.ctx, r.obj), r);
+    const k = key(r.ctx, r.obj);
+    this.aio.set(k, r);
+    // the iocb is used again: a completion of it is this request's
+    this.aioReapedByCall.delete(k);
+    this.aioEndedInRing.delete(k);
     batch(this.aioSubmitBatch, r.tid).push(r);
   }
 
-  /** One completion io_getevents reaped: the request's event. */
+  /**
+   * One completion io_getevents reaped (its record follows), or one seen in the AIO ring of a
+   * context the application reaps in user space (AioCompleteFlag.ring: no record follows): the
+   * request's event. The two can see the same completion: the tracer follows a context's ring until
+   * the first io_getevents on it (which then reaps what the ring showed), and a thread can take
+   * from the ring while another is in io_getevents. The first sight ends the request; the second is
+   * no request of its own (the io_getevents lists it, marked seen_in_ring).
+   */
   aioComplete(c: AioCompleteRecord): void {
     const k = key(c.ctx, c.obj);
     const sub = this.aio.get(k);
+    const fromRing = (c.flags & AioCompleteFlag.ring) !== 0;
+    if (fromRing && !sub && this.aioReapedByCall.delete(k)) return;
+    const seenInRing = !fromRing && !sub && this.aioEndedInRing.delete(k);
+    if (!fromRing) {
+      batch(this.aioReapBatch, c.tid).push({ c, seenInRing });
+      remember(this.aioReapedByCall, k);
+    }
+    if (seenInRing) return;
+    if (fromRing) remember(this.aioEndedInRing, k);
     this.aio.delete(k);
-    batch(this.aioReapBatch, c.tid).push(c);
     this.ctx.emit(this.aioEvent(sub, c));
   }
 
@@ -110,7 +137,9 @@ export class RequestTracker {
 
   /** The completions of the io_getevents record of thread tid (sent before it). */
   takeReaped(tid: number): ArgValue[] {
-    const list = (this.aioReapBatch.get(tid) ?? []).map((c) => ({ obj: hex(c.obj), data: hex(c.data), res: c.res }));
+    const list = (this.aioReapBatch.get(tid) ?? []).map(({ c, seenInRing }) => ({
+      obj: hex(c.obj), data: hex(c.data), res: c.res, ...(seenInRing ? { seen_in_ring: true } : {}),
+    }));
     this.aioReapBatch.delete(tid);
     return list;
   }
@@ -254,7 +283,7 @@ export class RequestTracker {
       tid: sub?.tid ?? c?.tid ?? 0, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs,
       beforeRecording: !sub, dur: submitTs !== null && completeTs !== null ? completeTs - submitTs : null, res: c ? c.res : null,
       data: sub?.data ?? c?.data ?? 0n, ctx: sub?.ctx ?? c?.ctx ?? 0n, fd: sub?.fd ?? -1, completeTid: c?.tid ?? null,
-      index: sub?.index ?? null, stackId: sub?.stackId ?? 0n, args,
+      index: sub?.index ?? null, fromRing: c !== undefined && (c.flags & AioCompleteFlag.ring) !== 0, stackId: sub?.stackId ?? 0n, args,
     };
   }
 
@@ -288,6 +317,12 @@ export class RequestTracker {
       stackId: sub?.stackId ?? 0n, args,
     };
   }
+}
+
+/** Keep `k` among the last MAX_REAPED_BY_CALL keys of `set`. */
+function remember(set: Set<string>, k: string): void {
+  set.add(k);
+  if (set.size > MAX_REAPED_BY_CALL) set.delete(set.values().next().value as string);
 }
 
 function batch<K, T>(m: Map<K, T[]>, k: K): T[] {

@@ -5,9 +5,9 @@ import { EngineDepths, engineLines } from './engines';
 const CTX = 0x7f00n;
 const RING = 0xffff8800n;
 
-function aio(submitTs: number | null, completeTs: number | null, ctx = CTX): AioEvent {
+function aio(submitTs: number | null, completeTs: number | null, ctx = CTX, fromRing = false): AioEvent {
   return {
-    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs,
+    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts: submitTs ?? completeTs ?? 0, submitTs, completeTs, ends: 'reaped', reapTs: completeTs, fromRing,
     beforeRecording: submitTs === null, dur: null, res: 4096, data: 0n, ctx, fd: 3, completeTid: 1, index: submitTs === null ? null : 0, stackId: 0n, args: {},
   };
 }
@@ -55,6 +55,18 @@ describe('request engine depth', () => {
       '    in flight until io_getevents reaped them: p50 1, p99 9, max 9',
       '      time at each depth: 9: 1.3%, 1: 65%, 0: 33%',
     ]);
+  });
+
+  it('says how AIO completions were seen: read from the ring in user space, partly, or not at all', () => {
+    const until = (events: AioEvent[]): string => {
+      const d = new EngineDepths();
+      for (const e of events) d.add(e);
+      return engineLines(d.results(100), '')[1];
+    };
+    assert.equal(until([aio(0, 10, CTX, true), aio(10, 20, CTX, true)]),
+      '  in flight until seen done in the AIO ring at its next syscall (read from the AIO ring in user space): p50 1, p99 1, max 1');
+    assert.match(until([aio(0, 10, CTX, true), aio(10, 20)]), /^ {2}in flight until reaped \(1 of 2 seen done in the AIO ring at its next syscall \(read from the AIO ring in user space\), the others by io_getevents\)/);
+    assert.match(until([aio(0, null), aio(10, null)]), /^ {2}in flight until the end \(no completion seen: not reaped with io_getevents, nor read from the AIO ring in user space\)/);
   });
 
   it('counts requests submitted before the recording from its start, and those never completed to its end', () => {

@@ -5,10 +5,13 @@
  * it was submitted before) until the application reaps it — what its iodepth counts; for io_uring
  * also until the kernel posts its CQE, the queue the kernel holds. A request that never completed
  * is in flight to the end of the recording; an io_uring CQE whose consumption was not seen counts
- * until it was posted (and the figures say how many).
+ * until it was posted (and the figures say how many). An AIO completion the application read from
+ * the ring in user space counts until the tracer saw it taken (its next syscall), and the figures
+ * say so; a context none of whose completions was seen says that instead of a depth that only grew.
  */
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { AioEvent, UringEvent } from '../model/events';
+import { AIO_RING_TEXT } from '../model/labels';
 
 /** Time spent at one depth. */
 export interface DepthTime {
@@ -42,6 +45,10 @@ export interface EngineDepth {
   readonly requests: number;
   /** Requests whose submission the trace does not hold (in flight from the start of the recording). */
   readonly beforeRecording: number;
+  /** Requests whose completion was seen. */
+  readonly completed: number;
+  /** AIO: of them, the ones the application read from the AIO ring in user space (their reap time an upper bound). */
+  readonly fromRing: number;
   /** Until reaped first (the application's view); io_uring adds until the CQE. */
   readonly views: readonly DepthView[];
 }
@@ -54,6 +61,8 @@ class Intervals {
   n = 0;
   beforeRecording = 0;
   unknownReaps = 0;
+  completed = 0;
+  fromRing = 0;
 
   add(start: number, posted: number, reaped: number): void {
     if (this.n === this.starts.length) {
@@ -105,6 +114,8 @@ export class EngineDepths {
     if (e.submitTs === null) en.iv.beforeRecording++;
     const end = e.completeTs ?? EngineDepths.OPEN;
     if (e.completeTs !== null && e.reapTs === null) en.iv.unknownReaps++;
+    if (e.completeTs !== null) en.iv.completed++;
+    if (e.kind === 'aio' && e.fromRing) en.iv.fromRing++;
     en.iv.add(e.submitTs ?? 0, end, e.reapTs ?? end);
   }
 
@@ -121,7 +132,10 @@ export class EngineDepths {
         views.push(depthView(starts, en.iv.reaped.slice(0, n), end, 'reaped', en.engine === 'uring' ? en.iv.unknownReaps : 0));
       }
       if (en.engine === 'uring') views.push(depthView(starts, en.iv.posted.slice(0, n), end, 'posted', 0));
-      out.push({ engine: en.engine, pid: en.pid, id: en.id, requests: n, beforeRecording: en.iv.beforeRecording, views });
+      out.push({
+        engine: en.engine, pid: en.pid, id: en.id, requests: n, beforeRecording: en.iv.beforeRecording, completed: en.iv.completed,
+        fromRing: en.iv.fromRing, views,
+      });
     }
     return out.sort((a, b) => b.requests - a.requests);
   }
@@ -166,6 +180,15 @@ function depthView(starts: Float64Array, rawEnds: Float64Array, end: number, end
 /** Depths shown one by one in the report at most (those with the most time); the rest are summed. */
 const SHOWN_DEPTHS = 8;
 
+/** Until when an AIO context's requests count: how their completions were seen, if they were. */
+function aioUntil(d: EngineDepth): string {
+  if (d.completed === 0) return `until the end (no completion seen: not reaped with io_getevents, nor ${AIO_RING_TEXT})`;
+  if (d.fromRing === 0) return 'until io_getevents reaped them';
+  const ring = `seen done in the AIO ring at its next syscall (${AIO_RING_TEXT})`;
+  if (d.fromRing === d.completed) return `until ${ring}`;
+  return `until reaped (${formatCount(d.fromRing)} of ${formatCount(d.completed)} ${ring}, the others by io_getevents)`;
+}
+
 /** The report's lines for one process's engines (indented by `indent`). */
 export function engineLines(list: readonly EngineDepth[], indent: string): string[] {
   const lines: string[] = [];
@@ -175,7 +198,7 @@ export function engineLines(list: readonly EngineDepth[], indent: string): strin
     const span = d.views[0].to - d.views[0].from;
     lines.push(`${indent}${what}: ${formatCount(d.requests)} request${d.requests === 1 ? '' : 's'}${early} over ${formatDuration(span)}`);
     for (const v of d.views) {
-      const until = v.ends === 'posted' ? 'until the kernel posted the CQE' : d.engine === 'aio' ? 'until io_getevents reaped them' : 'until the application reaped them';
+      const until = v.ends === 'posted' ? 'until the kernel posted the CQE' : d.engine === 'aio' ? aioUntil(d) : 'until the application reaped them';
       const unknown = v.unknownEnds ? ` (${formatCount(v.unknownEnds)} whose reap was not seen counted until their CQE)` : '';
       lines.push(`${indent}  in flight ${until}: p50 ${v.p50}, p99 ${v.p99}, max ${v.max}${unknown}`);
       const total = v.to - v.from;

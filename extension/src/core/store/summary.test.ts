@@ -19,7 +19,7 @@ function wake(tid: number, ts: number): WakeEvent {
 
 function aio(ts: number, dur: number): AioEvent {
   return {
-    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts, stackId: 0n, args: {}, submitTs: ts, completeTs: ts + dur, ends: 'reaped', reapTs: ts + dur,
+    kind: 'aio', name: 'pread', pid: 1, tid: 1, ts, stackId: 0n, args: {}, submitTs: ts, completeTs: ts + dur, ends: 'reaped', reapTs: ts + dur, fromRing: false,
     beforeRecording: false, dur, res: 4096, data: 0n, fd: 5, completeTid: 1, ctx: 1n, index: 0,
   };
 }

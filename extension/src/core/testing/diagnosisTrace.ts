@@ -50,7 +50,7 @@ export function diagnosisTrace(): Uint8Array {
     b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: AIO, ts: b.at(a), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), offset: n * 4096, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 4n }));
     b.syscall({ sys: sysId('io_submit'), tid: AIO, ts: b.at(a), dur: 12 * US, ret: 1, args: [ctx, 1n, 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
     a += 15 * US;
-    b.add(wire.encodeAioComplete({ index: 0, pid: PID, tid: AIO, ts: b.at(a + 2 * MS), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: AIO, ts: b.at(a + 2 * MS), ctx, obj: 0x9000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
     b.syscall({ sys: sysId('io_getevents'), tid: AIO, ts: b.at(a), dur: 2 * MS, ret: 1, args: [ctx, 1n, 1n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn], stackId: 8n });
     a += 2 * MS + 100 * US;
   }

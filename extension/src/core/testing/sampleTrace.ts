@@ -37,7 +37,7 @@ export function sampleTrace(): Uint8Array {
   }
   b.syscall({ sys: sysId('io_submit'), tid: 101, ts: b.at(70 * MS), dur: 30000, ret: 2, args: [ctx, 2n, 0x7ffe2000n, 0n, 0n, 0n], stackId: 4n });
   for (let i = 0; i < 2; i++) {
-    b.add(wire.encodeAioComplete({ index: i, pid: PID, tid: 101, ts: b.at(72 * MS), ctx, obj: 0x9000n + BigInt(i), data: 0xa0n + BigInt(i), res: 4096, res2: 0 }));
+    b.add(wire.encodeAioComplete({ index: i, flags: 0, pid: PID, tid: 101, ts: b.at(72 * MS), ctx, obj: 0x9000n + BigInt(i), data: 0xa0n + BigInt(i), res: 4096, res2: 0 }));
   }
   b.syscall({ sys: sysId('io_getevents'), tid: 101, ts: b.at(71 * MS), dur: 1 * MS, ret: 2, args: [ctx, 2n, 2n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn], stackId: 4n });
   const ring = 0xffff888000010000n;

@@ -1,7 +1,8 @@
 /**
  * aio-serialized: Linux native AIO that never has more than one request in flight on a context —
  * each completion is reaped before the next submission. The depth is followed per context from
- * io_submit (requests accepted) and io_getevents (completions reaped), in stream order. Impact: the
+ * io_submit (requests accepted) and io_getevents (completions reaped), or the completions the
+ * application took from the AIO ring in user space (each its own event, no call), in stream order. Impact: the
  * requests' latencies, which run one after the other instead of overlapping.
  */
 import type { AioEvent, SyscallEvent } from '../../model/events';
@@ -34,8 +35,22 @@ interface Ctx {
   preToDiscount: number;
   submits: number;
   requests: number;
+  /** Completions seen: reaped by io_getevents, or read from the ring. */
+  completions: number;
+  /** Of them, read from the AIO ring in user space. */
+  fromRing: number;
   readonly latency: LatencyHistogram;
   readonly top: TopEvents;
+}
+
+/** The Linux AIO contexts a thread submitted to. */
+export interface AioQueue {
+  /** The deepest one went. */
+  readonly depth: number;
+  /** Completions seen on them. */
+  readonly completions: number;
+  /** Of them, read from the AIO ring in user space. */
+  readonly fromRing: number;
 }
 
 /** Depth of Linux AIO contexts, and the aio-serialized rule. */
@@ -45,7 +60,7 @@ export class AioSerializedRule {
   private of(ctx: string, e: { pid: number; tid: number }): Ctx {
     let c = this.ctxs.get(ctx);
     if (!c) {
-      c = { ctx, pid: e.pid, tid: e.tid, stackId: 0n, depth: 0, peakLessPre: 0, preReaped: 0, preToDiscount: 0, submits: 0, requests: 0, latency: new LatencyHistogram(), top: new TopEvents(50) };
+      c = { ctx, pid: e.pid, tid: e.tid, stackId: 0n, depth: 0, peakLessPre: 0, preReaped: 0, preToDiscount: 0, submits: 0, requests: 0, completions: 0, fromRing: 0, latency: new LatencyHistogram(), top: new TopEvents(50) };
       this.ctxs.set(ctx, c);
     }
     return c;
@@ -68,16 +83,25 @@ export class AioSerializedRule {
       }
       c.top.add(id, e.dur);
     } else {
-      const pre = Math.min(c.preToDiscount, e.ret);
+      // what the AIO ring showed first ended its request there (and left the depth then)
+      const seen = Array.isArray(e.args.events) ? e.args.events.filter((x) => typeof x === 'object' && x !== null && 'seen_in_ring' in x).length : 0;
+      const pre = Math.min(c.preToDiscount, e.ret - seen);
       c.preToDiscount -= pre;
-      c.depth = Math.max(0, c.depth - (e.ret - pre));
+      c.depth = Math.max(0, c.depth - (e.ret - seen - pre));
     }
   }
 
   /** A request completed (reaped). */
   request(e: AioEvent): void {
     const c = this.of('0x' + e.ctx.toString(16), e);
-    if (e.index === null) {
+    if (e.completeTs === null) return; // still in flight at the end
+    c.completions++;
+    if (e.fromRing) {
+      // taken from the ring in user space: no io_getevents counts it off the depth
+      c.fromRing++;
+      if (e.index === null) c.preReaped++;
+      else c.depth = Math.max(0, c.depth - 1);
+    } else if (e.index === null) {
       // submitted before the recording (a process attached to while its queue was full)
       c.preReaped++;
       c.preToDiscount++;
@@ -94,11 +118,19 @@ export class AioSerializedRule {
     return this.ctxs.get(ctx)?.depth ?? 0;
   }
 
-  /** The deepest any context a thread submitted to went. */
-  maxDepthOf(tid: number): number {
-    let d = 0;
-    for (const c of this.ctxs.values()) if (c.tid === tid) d = Math.max(d, this.maxDepth(c));
-    return d;
+  /**
+   * The contexts a thread submitted to: the deepest one went, and how their completions were seen
+   * (none: the depth only grew, and says nothing).
+   */
+  queueOf(tid: number): AioQueue {
+    const q = { depth: 0, completions: 0, fromRing: 0 };
+    for (const c of this.ctxs.values()) {
+      if (c.tid !== tid) continue;
+      q.depth = Math.max(q.depth, this.maxDepth(c));
+      q.completions += c.completions;
+      q.fromRing += c.fromRing;
+    }
+    return q;
   }
 
   /** Findings; `syncContexts`: contexts whose io_submit did the I/O itself (aio-sync-submit says it better). */

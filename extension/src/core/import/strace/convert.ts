@@ -328,7 +328,7 @@ export class StraceConverter {
       const o = obj;
       this.count('aio_complete');
       return () => wire.encodeAioComplete({
-        index, pid, tid, ts: end, ctx, obj: o, data, res: Number(num(field(ev, 'res')) ?? 0n), res2: Number(num(field(ev, 'res2')) ?? 0n),
+        index, flags: 0, pid, tid, ts: end, ctx, obj: o, data, res: Number(num(field(ev, 'res')) ?? 0n), res2: Number(num(field(ev, 'res2')) ?? 0n),
       });
     });
   }
