@@ -23,7 +23,9 @@ import {
   type ArgFormatName,
   type SyscallInfo,
   type SyscallRecord,
+  type Word,
 } from '../../../../protocol/generated/wire';
+import { wordI32, wordI64, wordIsZero, wordNumber, wordU32 } from '../../../../protocol/runtime';
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
@@ -43,18 +45,13 @@ import {
   uringEnterFlagsName,
 } from './names';
 
-/** A u64 as a signed 64-bit number (exact only below 2^53, as all values shown here are). */
-function signed(v: bigint): number {
-  return Number(BigInt.asIntN(64, v));
-}
-
 /** hex's texts of the last values asked (a loop passes the same buffer and epoll data each call). */
-const hexTexts = new Map<bigint, string>();
+const hexTexts = new Map<Word, string>();
 /** How many texts hexTexts keeps before starting again. */
 const HEX_TEXTS_MAX = 4096;
 
 /** "0x1f": a 64-bit identifier (an address, user data) as events carry it. */
-export function hex(v: bigint): string {
+export function hex(v: Word): string {
   let text = hexTexts.get(v);
   if (text === undefined) {
     text = '0x' + v.toString(16);
@@ -91,21 +88,20 @@ export class EpollRegistry {
   }
 }
 
-function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
+function decodeArg(fmt: ArgFormatName, raw: Word): ArgValue {
   switch (fmt) {
     case 'fd':
     case 'int':
-      // a 32-bit value: one BigInt made, not two (as signed() would)
-      return Number(BigInt.asIntN(32, raw));
+      return wordI32(raw);
     case 'ms': {
-      const v = Number(BigInt.asIntN(32, raw));
+      const v = wordI32(raw);
       return v < 0 ? -1 : v;
     }
     case 'uint':
     case 'size':
-      return Number(raw);
+      return wordNumber(raw);
     case 'off':
-      return signed(raw);
+      return wordI64(raw);
     case 'ptr':
     case 'hex':
     case 'timeval':
@@ -113,27 +109,27 @@ function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
     case 'cstr': // the string comes from the path tail when the tracer read it
       return hex(raw);
     case 'loff_ptr': // the offset comes from the file_offsets tail
-      return raw === 0n ? null : hex(raw);
+      return wordIsZero(raw) ? null : hex(raw);
     case 'oct':
       return '0' + raw.toString(8);
     case 'epoll_op':
-      return epollOpName(Number(raw));
+      return epollOpName(wordNumber(raw));
     case 'fcntl_cmd':
-      return fcntlCmdName(Number(raw));
+      return fcntlCmdName(wordNumber(raw));
     case 'futex_op':
-      return futexOpName(Number(raw));
+      return futexOpName(wordNumber(raw));
     case 'uring_enter_flags':
-      return uringEnterFlagsName(Number(raw));
+      return uringEnterFlagsName(wordNumber(raw));
     case 'open_flags':
-      return openFlagsName(Number(raw & 0xffffffffn));
+      return openFlagsName(wordU32(raw));
     case 'rwf_flags':
-      return rwfFlagsName(Number(raw & 0xffffffffn));
+      return rwfFlagsName(wordU32(raw));
     case 'splice_flags':
-      return spliceFlagsName(Number(raw & 0xffffffffn));
+      return spliceFlagsName(wordU32(raw));
     case 'sync_file_range_flags':
-      return syncFileRangeFlagsName(Number(raw & 0xffffffffn));
+      return syncFileRangeFlagsName(wordU32(raw));
     case 'msg_flags':
-      return msgFlagsName(Number(raw & 0xffffffffn));
+      return msgFlagsName(wordU32(raw));
   }
 }
 
@@ -156,7 +152,7 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
-      const epfd = Number(BigInt.asIntN(32, r.args[0]));
+      const epfd = wordI32(r.args[0]);
       const data = decodeEpollEventsData(d);
       if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
       args.ready = data.items.map((item) => {
