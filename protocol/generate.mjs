@@ -306,7 +306,7 @@ function genTs(schema) {
     if (rec.tailInfo) {
       const t = rec.tailInfo.type;
       if (rec.tailInfo.doc) L.push(`  /** ${rec.tailInfo.doc} */`);
-      L.push(`  readonly ${camel(rec.tailInfo.name)}: ${t === 'string' ? 'string' : t === 'strings' ? 'string[]' : 'bigint[]'};`);
+      L.push(`  readonly ${camel(rec.tailInfo.name)}: ${t === 'string' ? 'string' : t === 'strings' ? 'string[]' : 'readonly bigint[]'};`);
     }
     L.push('}');
     L.push(`/** Fixed size of a ${rec.name} record, tail excluded. */`);

@@ -82,17 +82,21 @@ export function cstrs(v: DataView, o: number, end: number): string[] {
   return out;
 }
 
+/** An empty tail, shared: most records have none (no array made for each). */
+const NO_WORDS: readonly bigint[] = Object.freeze([]);
+
 /** The whole u64 words from `o` to `end`. */
-export function u64s(v: DataView, o: number, end: number): bigint[] {
+export function u64s(v: DataView, o: number, end: number): readonly bigint[] {
+  if (o + 8 > end) return NO_WORDS;
   const out: bigint[] = [];
   for (let p = o; p + 8 <= end; p += 8) out.push(v.getBigUint64(p, true));
   return out;
 }
 
 /** The bytes of a record's tail: u64 words, or NUL-terminated strings. */
-export function tailBytes(kind: 'string' | 'strings' | 'u64[]', v: string | string[] | bigint[]): Uint8Array {
+export function tailBytes(kind: 'string' | 'strings' | 'u64[]', v: string | string[] | readonly bigint[]): Uint8Array {
   if (kind === 'u64[]') {
-    const words = v as bigint[];
+    const words = v as readonly bigint[];
     const out = new Uint8Array(words.length * 8);
     const dv = new DataView(out.buffer);
     words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));

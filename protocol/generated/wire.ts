@@ -866,7 +866,7 @@ export interface SyscallRecord {
   readonly stackId: bigint;
   /** raw arguments; only the syscall's own are meaningful */
   readonly args: Word[];
-  readonly data: bigint[];
+  readonly data: readonly bigint[];
 }
 /** Fixed size of a syscall record, tail excluded. */
 export const SYSCALL_SIZE = 104;
@@ -902,7 +902,7 @@ export interface StackRecord {
   /** bit i set: a frame after frames[0] is the word at sp + 8*i, a candidate return address of a frameless wrapper (in slot order, before the frame-pointer chain); in a snapshot: the bytes of the window that were read */
   readonly spSlots: number;
   readonly stackId: bigint;
-  readonly frames: bigint[];
+  readonly frames: readonly bigint[];
 }
 /** Fixed size of a stack record, tail excluded. */
 export const STACK_SIZE = 24;

@@ -250,16 +250,18 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
  * call's fd, and what the tail holds (ready events, poll fds, timeouts, siginfo).
  */
 export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry): Args {
-  const args: Args = {};
+  const plan = planOf(info);
+  // a copy of the syscall's template: every event of a syscall has one shape, not one grown name by name
+  const args: Args = { ...plan.template };
   const list = info.args;
   for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
-  const fdArg = callFdOf(info);
-  for (let i = 0; i < list.length; i++) {
-    if (list[i].fmt !== 'fd') continue;
+  const fdArgs = plan.fdArgs;
+  for (let k = 0; k < fdArgs.length; k++) {
+    const i = fdArgs[k];
     // decodeArg's value of an fd argument: its low 32 bits, signed
     const f = fds.get(r.pid, args[list[i].name] as number);
     if (!f) continue;
-    if (i === fdArg) {
+    if (i === plan.callFd) {
       args.path = f.path;
       args.fd_type = f.type;
     } else {
@@ -271,18 +273,30 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   return args;
 }
 
-/** Per syscall, callFdOf's answer (asked for every event). */
-const callFds = new WeakMap<SyscallInfo, number>();
+/** What decodeSyscallArgs needs of a syscall, worked out once (it is asked for every event). */
+interface ArgsPlan {
+  /** The syscall's argument names in order, each null: each event's args start as a copy. */
+  readonly template: Args;
+  /** The indexes of its fd arguments. */
+  readonly fdArgs: readonly number[];
+  /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
+  readonly callFd: number;
+}
 
-/** The index of the fd argument a call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
-function callFdOf(info: SyscallInfo): number {
-  let i = callFds.get(info);
-  if (i === undefined) {
+/** Per syscall, its ArgsPlan. */
+const plans = new WeakMap<SyscallInfo, ArgsPlan>();
+
+function planOf(info: SyscallInfo): ArgsPlan {
+  let plan = plans.get(info);
+  if (plan === undefined) {
+    const template: Args = {};
+    for (const a of info.args) template[a.name] = null;
     const named = info.args.findIndex((a) => a.name === 'fd');
-    i = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
-    callFds.set(info, i);
+    const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
+    plan = { template, fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1 };
+    plans.set(info, plan);
   }
-  return i;
+  return plan;
 }
 
 /** How many calls a syscall event stands for: a coalesced run of empty polls (args.calls) many, else 1. */
