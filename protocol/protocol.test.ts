@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as wire from './generated/wire';
+import { wordI32, wordI64, wordIsZero, wordNumber, wordU32, type Word } from './runtime';
 
 const here = __dirname;
 
@@ -74,6 +75,24 @@ describe('protocol', () => {
     }
   });
 
+  it('reads a word the same in either form (a number below 2^53, a bigint)', () => {
+    const cases: [bigint, number, number, number, boolean][] = [
+      // value, low 32 bits signed, low 32 bits unsigned, signed 64-bit, zero
+      [0n, 0, 0, 0, true],
+      [3n, 3, 3, 3, false],
+      [0xffffffffn, -1, 0xffffffff, 0xffffffff, false],
+      [0x1_0000_0005n, 5, 5, 0x1_0000_0005, false],
+      [2n ** 53n - 1n, -1, 0xffffffff, 2 ** 53 - 1, false],
+      [0xffffffffffffff9cn, -100, 0xffffff9c, -100, false],
+    ];
+    for (const [value, i32, u32, i64, zero] of cases) {
+      const forms: Word[] = value < 2n ** 53n ? [value, Number(value)] : [value];
+      for (const w of forms) {
+        assert.deepEqual([wordI32(w), wordU32(w), wordI64(w), wordIsZero(w), wordNumber(w)], [i32, u32, i64, zero, Number(value)], `${typeof w} ${value}`);
+      }
+    }
+  });
+
   it('decodes every record kind to what was encoded', () => {
     const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
     const samples: wire.WireRecord[] = [
@@ -81,7 +100,7 @@ describe('protocol', () => {
       { kind: 'meta', json: '{"a":1,"b":"ü"}' },
       {
         kind: 'syscall', sys: 5, cpu: 1, pid: 10, tid: 11, dataFormat: 1, dataCount: 3, flags: 1, ts: 5e12, dur: 1234, ret: -11,
-        stackId: 0xfedcba9876543210n, args: [1n, 2n, 0xffffffffffffffffn, 4n, 5n, 6n], data: [7n, 8n, 0x8000000000000000n],
+        stackId: 0xfedcba9876543210n, args: [1, 2, 0xffffffffffffffffn, 4, 2 ** 53 - 1, 2n ** 53n], data: [7n, 8n, 0x8000000000000000n],
       },
       { kind: 'stack', nframes: 3, flags: 2, pid: 9, spSlots: 0b100001, stackId: 42n, frames: [0x7f0000001000n, 0x555500001234n, 1n] },
       {

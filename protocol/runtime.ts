@@ -14,6 +14,49 @@ export function i64n(v: DataView, o: number): number {
   return v.getInt32(o + 4, true) * 4294967296 + v.getUint32(o, true);
 }
 
+/**
+ * A raw 64-bit word as a record gives it (a syscall's argument): a number when below 2^53, as fds,
+ * sizes, flags and user addresses are (no BigInt made per word), else a bigint. Read with the
+ * word helpers below, which take either form (a record built by hand may hold a small bigint).
+ */
+export type Word = number | bigint;
+
+/** An unsigned 64-bit little-endian word: a number when exact (below 2^53), else a bigint. */
+export function w64(v: DataView, o: number): Word {
+  const hi = v.getUint32(o + 4, true);
+  return hi < 0x200000 ? hi * 4294967296 + v.getUint32(o, true) : v.getBigUint64(o, true);
+}
+
+/** Writes a word as an unsigned 64-bit little-endian integer. */
+export function setW64(v: DataView, o: number, w: Word): void {
+  v.setBigUint64(o, BigInt.asUintN(64, BigInt(w)), true);
+}
+
+/** A word's low 32 bits as a signed int (an fd, an int argument). */
+export function wordI32(w: Word): number {
+  return typeof w === 'number' ? w | 0 : Number(BigInt.asIntN(32, w));
+}
+
+/** A word's low 32 bits, unsigned (flags). */
+export function wordU32(w: Word): number {
+  return typeof w === 'number' ? w >>> 0 : Number(w & 0xffffffffn);
+}
+
+/** A word as a number (inexact above 2^53). */
+export function wordNumber(w: Word): number {
+  return typeof w === 'number' ? w : Number(w);
+}
+
+/** A word as a signed 64-bit number (a negative offset; inexact beyond ±2^53). */
+export function wordI64(w: Word): number {
+  return typeof w === 'number' ? w : Number(BigInt.asIntN(64, w));
+}
+
+/** Whether a word is 0. */
+export function wordIsZero(w: Word): boolean {
+  return typeof w === 'number' ? w === 0 : w === 0n;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8enc = new TextEncoder();
 
@@ -39,17 +82,21 @@ export function cstrs(v: DataView, o: number, end: number): string[] {
   return out;
 }
 
+/** An empty tail, shared: most records have none (no array made for each). */
+const NO_WORDS: readonly bigint[] = Object.freeze([]);
+
 /** The whole u64 words from `o` to `end`. */
-export function u64s(v: DataView, o: number, end: number): bigint[] {
+export function u64s(v: DataView, o: number, end: number): readonly bigint[] {
+  if (o + 8 > end) return NO_WORDS;
   const out: bigint[] = [];
   for (let p = o; p + 8 <= end; p += 8) out.push(v.getBigUint64(p, true));
   return out;
 }
 
 /** The bytes of a record's tail: u64 words, or NUL-terminated strings. */
-export function tailBytes(kind: 'string' | 'strings' | 'u64[]', v: string | string[] | bigint[]): Uint8Array {
+export function tailBytes(kind: 'string' | 'strings' | 'u64[]', v: string | string[] | readonly bigint[]): Uint8Array {
   if (kind === 'u64[]') {
-    const words = v as bigint[];
+    const words = v as readonly bigint[];
     const out = new Uint8Array(words.length * 8);
     const dv = new DataView(out.buffer);
     words.forEach((w, i) => dv.setBigUint64(i * 8, BigInt.asUintN(64, w), true));

@@ -5,6 +5,7 @@
  */
 import { NO_CPU, SYSCALLS, SyscallFlag, type SyscallRecord } from '../../../../protocol/generated/wire';
 import { decodeSyscallArgs, hex } from '../model/args';
+import { wordI32, wordNumber } from '../../../../protocol/runtime';
 import { errnoName, F_SETSIG, O_ASYNC } from '../model/names';
 import type { DecodeContext } from './kind';
 
@@ -24,24 +25,24 @@ export function decodeSyscall(r: SyscallRecord, ctx: DecodeContext): void {
   if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
   if (typeof args.interrupts === 'number') {
     // the count this fd started from: its first read can show a missed interrupt too
-    const start = ctx.fds.get(r.pid, Number(BigInt.asIntN(32, r.args[0])))?.uioCount;
+    const start = ctx.fds.get(r.pid, wordI32(r.args[0]))?.uioCount;
     if (start !== undefined) args.count_at_open = start;
   }
   const unfinished = (r.flags & 1) !== 0;
   if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
   if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
-    ctx.epoll.ctl(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[1]), Number(BigInt.asIntN(32, r.args[2])), r.data[1]);
-  } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === F_SETSIG && Number(r.args[2]) > 0) {
-    ctx.signals.setSignal(r.pid, Number(r.args[2]));
-  } else if (info.name === 'fcntl' && r.ret >= 0 && Number(r.args[1]) === 4) {
-    ctx.fds.setFlags(r.pid, Number(BigInt.asIntN(32, r.args[0])), Number(r.args[2]));
-    args.async = (Number(r.args[2]) & O_ASYNC) !== 0;
+    ctx.epoll.ctl(r.pid, wordI32(r.args[0]), wordNumber(r.args[1]), wordI32(r.args[2]), r.data[1]);
+  } else if (info.name === 'fcntl' && r.ret >= 0 && wordNumber(r.args[1]) === F_SETSIG && wordNumber(r.args[2]) > 0) {
+    ctx.signals.setSignal(r.pid, wordNumber(r.args[2]));
+  } else if (info.name === 'fcntl' && r.ret >= 0 && wordNumber(r.args[1]) === 4) {
+    ctx.fds.setFlags(r.pid, wordI32(r.args[0]), wordNumber(r.args[2]));
+    args.async = (wordNumber(r.args[2]) & O_ASYNC) !== 0;
   } else if (info.name === 'io_submit' && !unfinished) {
     args.iocbs = ctx.requests.takeSubmitted(r.tid);
   } else if ((info.name === 'io_getevents' || info.name === 'io_pgetevents') && !unfinished) {
     args.events = ctx.requests.takeReaped(r.tid);
   } else if (info.name === 'io_uring_enter') {
-    const ring = ctx.requests.ringOf(r.pid, Number(r.args[0]));
+    const ring = ctx.requests.ringOf(r.pid, wordNumber(r.args[0]));
     if (ring !== undefined) args.ring = hex(ring);
   }
   ctx.emit({

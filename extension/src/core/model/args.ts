@@ -25,7 +25,9 @@ import {
   type SelectFdsData,
   type SyscallInfo,
   type SyscallRecord,
+  type Word,
 } from '../../../../protocol/generated/wire';
+import { wordI32, wordI64, wordIsZero, wordNumber, wordU32 } from '../../../../protocol/runtime';
 import type { Args, ArgValue } from './events';
 import type { FdTables } from './fdtable';
 import {
@@ -45,18 +47,13 @@ import {
   uringEnterFlagsName,
 } from './names';
 
-/** A u64 as a signed 64-bit number (exact only below 2^53, as all values shown here are). */
-function signed(v: bigint): number {
-  return Number(BigInt.asIntN(64, v));
-}
-
 /** hex's texts of the last values asked (a loop passes the same buffer and epoll data each call). */
-const hexTexts = new Map<bigint, string>();
+const hexTexts = new Map<Word, string>();
 /** How many texts hexTexts keeps before starting again. */
 const HEX_TEXTS_MAX = 4096;
 
 /** "0x1f": a 64-bit identifier (an address, user data) as events carry it. */
-export function hex(v: bigint): string {
+export function hex(v: Word): string {
   let text = hexTexts.get(v);
   if (text === undefined) {
     text = '0x' + v.toString(16);
@@ -93,21 +90,20 @@ export class EpollRegistry {
   }
 }
 
-function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
+function decodeArg(fmt: ArgFormatName, raw: Word): ArgValue {
   switch (fmt) {
     case 'fd':
     case 'int':
-      // a 32-bit value: one BigInt made, not two (as signed() would)
-      return Number(BigInt.asIntN(32, raw));
+      return wordI32(raw);
     case 'ms': {
-      const v = Number(BigInt.asIntN(32, raw));
+      const v = wordI32(raw);
       return v < 0 ? -1 : v;
     }
     case 'uint':
     case 'size':
-      return Number(raw);
+      return wordNumber(raw);
     case 'off':
-      return signed(raw);
+      return wordI64(raw);
     case 'ptr':
     case 'hex':
     case 'timeval':
@@ -115,27 +111,27 @@ function decodeArg(fmt: ArgFormatName, raw: bigint): ArgValue {
     case 'cstr': // the string comes from the path tail when the tracer read it
       return hex(raw);
     case 'loff_ptr': // the offset comes from the file_offsets tail
-      return raw === 0n ? null : hex(raw);
+      return wordIsZero(raw) ? null : hex(raw);
     case 'oct':
       return '0' + raw.toString(8);
     case 'epoll_op':
-      return epollOpName(Number(raw));
+      return epollOpName(wordNumber(raw));
     case 'fcntl_cmd':
-      return fcntlCmdName(Number(raw));
+      return fcntlCmdName(wordNumber(raw));
     case 'futex_op':
-      return futexOpName(Number(raw));
+      return futexOpName(wordNumber(raw));
     case 'uring_enter_flags':
-      return uringEnterFlagsName(Number(raw));
+      return uringEnterFlagsName(wordNumber(raw));
     case 'open_flags':
-      return openFlagsName(Number(raw & 0xffffffffn));
+      return openFlagsName(wordU32(raw));
     case 'rwf_flags':
-      return rwfFlagsName(Number(raw & 0xffffffffn));
+      return rwfFlagsName(wordU32(raw));
     case 'splice_flags':
-      return spliceFlagsName(Number(raw & 0xffffffffn));
+      return spliceFlagsName(wordU32(raw));
     case 'sync_file_range_flags':
-      return syncFileRangeFlagsName(Number(raw & 0xffffffffn));
+      return syncFileRangeFlagsName(wordU32(raw));
     case 'msg_flags':
-      return msgFlagsName(Number(raw & 0xffffffffn));
+      return msgFlagsName(wordU32(raw));
   }
 }
 
@@ -179,7 +175,7 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
   const d = r.data;
   switch (DataFormatNames.get(r.dataFormat)) {
     case 'epoll_events': {
-      const epfd = Number(BigInt.asIntN(32, r.args[0]));
+      const epfd = wordI32(r.args[0]);
       const data = decodeEpollEventsData(d);
       if (showsTimeoutNs(info)) args.timeout_ns = timeoutNs(data.timeoutNs);
       args.ready = data.items.map((item) => {
@@ -283,16 +279,18 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
  * call's fd, and what the tail holds (ready events, poll fds, timeouts, siginfo).
  */
 export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry): Args {
-  const args: Args = {};
+  const plan = planOf(info);
+  // a copy of the syscall's template: every event of a syscall has one shape, not one grown name by name
+  const args: Args = { ...plan.template };
   const list = info.args;
   for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
-  const fdArg = callFdOf(info);
-  for (let i = 0; i < list.length; i++) {
-    if (list[i].fmt !== 'fd') continue;
+  const fdArgs = plan.fdArgs;
+  for (let k = 0; k < fdArgs.length; k++) {
+    const i = fdArgs[k];
     // decodeArg's value of an fd argument: its low 32 bits, signed
     const f = fds.get(r.pid, args[list[i].name] as number);
     if (!f) continue;
-    if (i === fdArg) {
+    if (i === plan.callFd) {
       args.path = f.path;
       args.fd_type = f.type;
     } else {
@@ -304,18 +302,30 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
   return args;
 }
 
-/** Per syscall, callFdOf's answer (asked for every event). */
-const callFds = new WeakMap<SyscallInfo, number>();
+/** What decodeSyscallArgs needs of a syscall, worked out once (it is asked for every event). */
+interface ArgsPlan {
+  /** The syscall's argument names in order, each null: each event's args start as a copy. */
+  readonly template: Args;
+  /** The indexes of its fd arguments. */
+  readonly fdArgs: readonly number[];
+  /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
+  readonly callFd: number;
+}
 
-/** The index of the fd argument a call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
-function callFdOf(info: SyscallInfo): number {
-  let i = callFds.get(info);
-  if (i === undefined) {
+/** Per syscall, its ArgsPlan. */
+const plans = new WeakMap<SyscallInfo, ArgsPlan>();
+
+function planOf(info: SyscallInfo): ArgsPlan {
+  let plan = plans.get(info);
+  if (plan === undefined) {
+    const template: Args = {};
+    for (const a of info.args) template[a.name] = null;
     const named = info.args.findIndex((a) => a.name === 'fd');
-    i = named >= 0 ? named : info.args.findIndex((a) => a.fmt === 'fd');
-    callFds.set(info, i);
+    const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
+    plan = { template, fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1 };
+    plans.set(info, plan);
   }
-  return i;
+  return plan;
 }
 
 /** How many calls a syscall event stands for: a coalesced run of empty polls (args.calls) many, else 1. */

@@ -83,16 +83,34 @@ function baseLevel(store: TraceStore, ids: TrackIndex): number {
   return level;
 }
 
+/**
+ * A track's summary. (Its loops are functions of their own: in one function a loop optimized by
+ * on-stack replacement was thrown away by the code after it, which had no type feedback yet.)
+ */
 function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary {
+  const base = baseLevel(store, ids);
+  const top = store.start.get(ids.get(ids.length - 1));
+  let levels = 1;
+  while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
+  const firstInstants = new FirstInstants(2 ** base);
+  const laneLevels = finestBuckets(store, ids, base, firstInstants).map((b) => [b]);
+  const instants = [firstInstants];
+  for (let j = 1; j < levels; j++) {
+    const size = 2 ** (base + LEVEL_STEP * j);
+    for (const level of laneLevels) level.push(coarserBuckets(level[j - 1], size));
+    instants.push(coarserInstants(store, instants[j - 1], size));
+  }
+  for (const level of laneLevels) for (const b of level) b.trim();
+  for (const b of instants) b.trim();
+  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, builtFrom: ids.length, lanes: laneLevels, instants };
+}
+
+/** Each lane's buckets of 2^base ns of a track's events `ids`; its instants into `firstInstants`. */
+function finestBuckets(store: TraceStore, ids: TrackIndex, base: number, firstInstants: FirstInstants): Buckets[] {
   const cols = { start: store.start, ends: store.end, name: store.name.view(), rows: store.traits.rows(), style: store.traits.styleOf() };
   const lanes = store.lane;
   const flags = store.traits.flagsOf();
-  const base = baseLevel(store, ids);
-  const top = cols.start.get(ids.get(ids.length - 1));
-  let levels = 1;
-  while (2 ** (base + LEVEL_STEP * (levels - 1)) <= top) levels++;
   const finest: Buckets[] = [];
-  const firstInstants = new FirstInstants(2 ** base);
   for (let i = 0; i < ids.length; i++) {
     const id = ids.get(i);
     if (flags[cols.rows[id]] & Flag.instant) {
@@ -103,24 +121,21 @@ function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary 
     while (finest.length <= lane) finest.push(new Buckets(2 ** base));
     finest[lane].add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[cols.rows[id]]));
   }
-  const laneLevels = finest.map((b) => [b]);
-  const instants = [firstInstants];
-  for (let j = 1; j < levels; j++) {
-    const size = 2 ** (base + LEVEL_STEP * j);
-    for (const level of laneLevels) {
-      const finer = level[j - 1];
-      const coarser = new Buckets(size);
-      for (let i = 0; i < finer.length; i++) coarser.addFrom(finer, i);
-      level.push(coarser);
-    }
-    const finer = instants[j - 1];
-    const coarser = new FirstInstants(size);
-    for (let i = 0; i < finer.length; i++) coarser.add(cols.start, finer.ids[i]);
-    instants.push(coarser);
-  }
-  for (const level of laneLevels) for (const b of level) b.trim();
-  for (const b of instants) b.trim();
-  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, builtFrom: ids.length, lanes: laneLevels, instants };
+  return finest;
+}
+
+/** The buckets of `size` ns that `finer`'s make. */
+function coarserBuckets(finer: Buckets, size: number): Buckets {
+  const coarser = new Buckets(size);
+  for (let i = 0; i < finer.length; i++) coarser.addFrom(finer, i);
+  return coarser;
+}
+
+/** The first instants of each `size` ns that `finer`'s make. */
+function coarserInstants(store: TraceStore, finer: FirstInstants, size: number): FirstInstants {
+  const coarser = new FirstInstants(size);
+  for (let i = 0; i < finer.length; i++) coarser.add(store.start, finer.ids[i]);
+  return coarser;
 }
 
 /** Add the events appended since the summary was made (they start no earlier than those in it). */

@@ -11,8 +11,9 @@ import { ns, type Arrow, type Ns, type TrackInstants, type TrackSpans, type Wind
 import { lowerBound, partitionPoint } from '../../../../shared/search';
 import { Buckets, FirstInstants, longer, lookOf } from './buckets';
 import type { EventFilter } from './filter';
-import { firstBucketFrom, levelFor, summaryOf } from './summary';
+import { firstBucketFrom, levelFor, summaryOf, type TrackSummary } from './summary';
 import { Flag, type TraceStore } from './traceStore';
+import type { TrackIndex } from './trackIndex';
 
 /** Arrows sent at most; beyond, only those at least `resolution` long. */
 const MAX_ARROWS = 4000;
@@ -255,13 +256,16 @@ interface LaneBuckets {
   readonly hi: number;
 }
 
-/** A track's part of a window: its blocks into the writer, its instants returned. */
+/**
+ * A track's part of a window: its blocks into the writer, its instants returned. (Its two ways —
+ * from the summaries, by walking the events — are functions of their own: in one function the
+ * way not taken yet had no type feedback and threw the optimized code away at every call.)
+ */
 function trackWindow(
   store: TraceStore, track: number, from: number, to: number, res: number, filter: EventFilter | null, source: WindowSource,
 ): TrackInstants {
   const ids = store.sortedIds(track);
   const start = store.start;
-  const ends = store.end;
   // whole buckets: the window widened to the resolution, and every span that may reach into it
   const fromB = Math.floor(from / res) * res;
   const toB = Math.ceil(to / res) * res;
@@ -274,37 +278,57 @@ function trackWindow(
   const level = summary ? levelFor(summary, log2) : -1;
   const acc: (LaneBuckets | undefined)[] = [];
   const inst = new FirstInstants(res);
-  if (summary && level >= 0) {
-    for (let lane = 0; lane < summary.lanes.length; lane++) {
-      const b = summary.lanes[lane][level];
-      const lo = firstBucketFrom(b, first);
-      acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart(i) < toB) };
-    }
-    const fi = summary.instants[level];
-    for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
-  } else {
-    const rows = store.traits.rows();
-    const flags = store.traits.flagsOf();
-    const lanes = store.lane;
-    const nameIds = store.name.view();
-    const styles = store.traits.styleOf();
-    const walked: Buckets[] = [];
-    for (let i = i0; i < i1; i++) {
-      const id = ids.get(i);
-      if (filter && !filter.matches(id)) continue;
-      const row = rows[id];
-      if (flags[row] & Flag.instant) {
-        if (start.get(id) >= fromB) inst.add(start, id);
-        continue;
-      }
-      (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[row]));
-    }
-    walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
+  if (summary && level >= 0) summaryBuckets(store, summary, level, first, fromB, toB, acc, inst);
+  else walkedBuckets(store, ids, i0, i1, fromB, res, filter, acc, inst);
+  blocks(track, acc, fromB, res);
+  return trackInstants(store, track, inst);
+}
+
+/** A track's buckets and instants of [fromB, toB) from its summary's `level`, into `acc` and `inst`. */
+function summaryBuckets(
+  store: TraceStore, summary: TrackSummary, level: number, first: number, fromB: number, toB: number, acc: (LaneBuckets | undefined)[], inst: FirstInstants,
+): void {
+  const start = store.start;
+  for (let lane = 0; lane < summary.lanes.length; lane++) {
+    const b = summary.lanes[lane][level];
+    const lo = firstBucketFrom(b, first);
+    acc[lane] = { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart(i) < toB) };
   }
+  const fi = summary.instants[level];
+  for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
+}
+
+/** A track's buckets and instants from walking its events [i0, i1) (in start order), into `acc` and `inst`. */
+function walkedBuckets(
+  store: TraceStore, ids: TrackIndex, i0: number, i1: number, fromB: number, res: number, filter: EventFilter | null, acc: (LaneBuckets | undefined)[], inst: FirstInstants,
+): void {
+  const start = store.start;
+  const ends = store.end;
+  const rows = store.traits.rows();
+  const flags = store.traits.flagsOf();
+  const lanes = store.lane;
+  const nameIds = store.name.view();
+  const styles = store.traits.styleOf();
+  const walked: Buckets[] = [];
+  for (let i = i0; i < i1; i++) {
+    const id = ids.get(i);
+    if (filter && !filter.matches(id)) continue;
+    const row = rows[id];
+    if (flags[row] & Flag.instant) {
+      if (start.get(id) >= fromB) inst.add(start, id);
+      continue;
+    }
+    (walked[lanes.get(id)] ??= walkBucketsOf(lanes.get(id), res)).add(start.get(id), ends.get(id), 1, id, ends.span(id), lookOf(nameIds[id], styles[row]));
+  }
+  walked.forEach((b, lane) => (acc[lane] = { b, lo: 0, hi: b.length }));
+}
+
+/** A track's instants as a window reply gives them. */
+function trackInstants(store: TraceStore, track: number, inst: FirstInstants): TrackInstants {
+  const start = store.start;
   const rows = store.traits.rows();
   const style = store.traits.styleOf();
   const instIds = inst.ids.slice(0, inst.length);
-  blocks(track, acc, fromB, res);
   return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[rows[id]]), ids: instIds };
 }
 
