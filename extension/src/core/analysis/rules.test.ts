@@ -453,6 +453,18 @@ describe('findings on synthetic traces', () => {
       assert.match(f.detail, /opened with O_DIRECT, yet the file system or device completed the requests synchronously/);
     });
 
+    it('aio-sync-submit judges a context on all its io_submits: a site of a few slow ones among many quick ones stays quiet (qemu-img)', () => {
+      const b = aioTrace(1, 20, 400 * US, 2 * US, true);
+      let t = 100 * MS;
+      for (let n = 0; n < 400; n++, t += 60 * US) {
+        b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(t), ctx, obj: 0xa000n + BigInt(n), data: BigInt(n), offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId: 7n }));
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: 10 * US, ret: 1, args: [ctx, 1n, 0x7ffe2000n, 0n, 0n, 0n], stackId: 7n });
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + 13 * US), ctx, obj: 0xa000n + BigInt(n), data: BigInt(n), res: 4096, res2: 0 }));
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t + 12 * US), dur: 1 * US, ret: 1, args: [ctx, 1n, 1n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+      }
+      assert.deepEqual(analyze(b).of('aio-sync-submit'), [], '8 ms of 400 µs submits among 4 ms of 10 µs ones: 28 µs a request over the context');
+    });
+
     it('aio-sync-submit stays quiet when the completions come later', () => {
       assert.deepEqual(analyze(aioTrace(1, 20, 10 * US, 300 * US, true)).of('aio-sync-submit'), []);
     });

@@ -134,6 +134,18 @@ export class AioSyncSubmitRule {
     }
   }
 
+  /** The requests and time inside io_submit of a key's thread and context, over all its call sites. */
+  private contextTotals(a: Acc): { requests: number; submitNs: number } {
+    let requests = 0;
+    let submitNs = 0;
+    for (const b of this.accs.values()) {
+      if (b.tid !== a.tid || b.ctx !== a.ctx) continue;
+      requests += b.requests;
+      submitNs += b.submitNs;
+    }
+    return { requests, submitNs };
+  }
+
   /** Contexts found doing synchronous submissions. */
   syncContexts(ctx: AnalysisContext | undefined, stopsDelayWaits: boolean): Set<string> {
     return new Set([...this.accs.values()].filter((a) => this.how(a, ctx, stopsDelayWaits) !== null).map((a) => a.ctx));
@@ -158,7 +170,10 @@ export class AioSyncSubmitRule {
     const files = filesOf(a);
     if (!stopsDelayWaits && !files.directOnDevice && a.sync >= MIN_SYNC && a.sync >= a.async && mostlyAlone) return 'ready';
     const slowNs = files.directOnDevice ? SLOW_DIRECT_SUBMIT_NS : SLOW_SUBMIT_NS;
-    if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= slowNs * a.requests && a.submitNs >= 5 * waitedNs(a, ctx)) return 'slow';
+    // judged on all the thread's io_submits to the context, whatever their call site: a site of a few
+    // slow ones (qemu-img's first 55 of 40,000 requests, 100 µs each) does not make the context synchronous
+    const all = this.contextTotals(a);
+    if (a.requests >= MIN_SLOW_REQUESTS && a.submitNs >= slowNs * a.requests && all.submitNs >= slowNs * all.requests && a.submitNs >= 5 * waitedNs(a, ctx)) return 'slow';
     // files opened without O_DIRECT: Linux AIO reads and writes them inside io_submit, whatever the
     // timing shows (from the page cache it is quick, and a kept queue hides it: fio --direct=0)
     if (a.requests >= MIN_SLOW_REQUESTS && files.list.length > 0 && files.buffered.length === files.list.length) return 'buffered';
