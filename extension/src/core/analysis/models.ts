@@ -257,6 +257,21 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   });
 }
 
+/** Threads an accepting loop must have started for them to be taken as one per client. */
+const PER_CLIENT_MIN = 8;
+
+/**
+ * The threads an accepting loop thread of the process started, when they are many and most ended
+ * within the recording: a thread per client (each serves its connection and ends), whatever each
+ * one's own model — too short-lived to wait for anything, or blocked a few times.
+ */
+function threadsPerClient(states: readonly ThreadState[], verdicts: readonly ThreadVerdict[], inputs: ModelInputs): ThreadState[] {
+  const acceptors = new Set(states.filter((t, i) => verdicts[i].model === 'multiplexing' && t.accepts > 0).map((t) => t.tid));
+  if (!acceptors.size) return [];
+  const started = states.filter((t) => !acceptors.has(t.tid) && acceptors.has(inputs.creator(t.tid) ?? -1));
+  return started.length >= PER_CLIENT_MIN && started.filter((t) => t.exited).length * 2 >= started.length ? started : [];
+}
+
 const PHRASE: Record<ThreadModel, (n: number, extra: string) => string> = {
   multiplexing: (n, extra) => `${extra || 'select/poll/epoll'} loop on ${plural(n, 'thread')}`,
   aio: (n) => `Linux native AIO on ${plural(n, 'thread')}`,
@@ -284,7 +299,9 @@ export function processVerdicts(
     const states = list.map((t) => ctx.threads.get(t.pid, t.tid));
     // blocking threads that each wait for one connection are named as such, apart from the others
     const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
-    const isConnected = new Set(connected);
+    // and the threads an accepting loop starts, one per client (Python's ThreadingHTTPServer)
+    const perClient = threadsPerClient(states, list, inputs);
+    const isConnected = new Set([...connected, ...perClient]);
     const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
@@ -313,6 +330,11 @@ export function processVerdicts(
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
       .map((m) => PHRASE[m](of(m).length, extra(m)));
+    if (perClient.length) {
+      const ended = perClient.filter((t) => t.exited).length;
+      const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
+      parts.splice(at < 0 ? parts.length : at, 0, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
+    }
     if (connected.length) {
       const what = [...new Set(connected.filter((t) => t.blockedAll.count).map(blockedWhat))].join(' and ');
       const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
@@ -320,7 +342,8 @@ export function processVerdicts(
       const who = list.length === 1 ? 'one connection waited on by its one thread' : `a thread per connection on ${plural(connected.length, 'thread')}`;
       parts.splice(at < 0 ? parts.length : at, 0, `${who}${what ? ` (${what})` : ''}`);
     }
-    const noIo = models.none && Object.keys(models).length > 1 ? ` (and ${plural(models.none, 'thread')} without I/O of note)` : '';
+    const quiet = of('none').length;
+    const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';
     out.push({ pid, name: processName(pid), verdict: parts.join('; ') + noIo, models });
   }
   return out;
