@@ -90,7 +90,9 @@ export interface StoreContext {
   duration(): number;
   /** A thread's track (made on first use). */
   thread(pid: number, tid: number): number;
-  /** Store a row; its id. */
+  /** The arguments last stored on a track (a thread mostly repeats its own calls); undefined: none yet. */
+  trackArgs(track: number): Args | undefined;
+  /** Store a row; its id. The row is read at once, not kept (an adder may reuse it). */
   push(row: StoreRow): number;
   /** Update stored event `id` in place. */
   update(id: number, u: StoreUpdate): void;

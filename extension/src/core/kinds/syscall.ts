@@ -8,9 +8,10 @@ import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/mess
 import { NO_FLOWS, type FlowEnd } from '../export/model';
 import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
-import { shownArgs } from '../model/labels';
+import { hiddenArgs, shownArgs } from '../model/labels';
+import { sameJsonWithout } from '../store/columns';
 import { Flag } from '../store/flags';
-import type { EventKindModule, ExportContext, StoreContext } from './kind';
+import type { EventKindModule, ExportContext, StoreContext, StoreRow } from './kind';
 import { decodeSyscall } from './syscallDecode';
 import { syscallLine } from './syscallText';
 
@@ -46,6 +47,10 @@ function fdOf(v: unknown): number | null {
 function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   /** Per thread, its calls in progress: their start, and their store id. */
   const unfinished = new Map<number, Map<number, number>>();
+  /** The row pushed, reused: the store reads it at once (no object made for each event). */
+  const row: { -readonly [K in keyof StoreRow]: StoreRow[K] } = {
+    kind: 'syscall', name: '', track: 0, start: 0, end: 0, style: Style.blocking, flags: 0, value: 0, stackId: 0n, args: {},
+  };
   return (e) => {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
@@ -56,7 +61,9 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = MODEL_STYLE[e.model] ?? Style.blocking;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    const args = shownArgs(e);
+    // the thread's last stored arguments when shownArgs(e) would be the same (no copy made for each call)
+    const last = ctx.trackArgs(track);
+    const args = last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys)) ? last : shownArgs(e);
     const previous = calls?.get(e.ts);
     if (calls && previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
@@ -67,7 +74,16 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
       }
       return -1;
     }
-    const id = ctx.push({ kind: 'syscall', name: e.name, track, start: e.ts, end: e.ts + e.dur, style, flags, value: e.ret, stackId: e.stackId, args });
+    row.name = e.name;
+    row.track = track;
+    row.start = e.ts;
+    row.end = e.ts + e.dur;
+    row.style = style;
+    row.flags = flags;
+    row.value = e.ret;
+    row.stackId = e.stackId;
+    row.args = args;
+    const id = ctx.push(row);
     if (e.unfinished) {
       if (calls) calls.set(e.ts, id);
       else unfinished.set(e.tid, new Map([[e.ts, id]]));

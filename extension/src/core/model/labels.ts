@@ -89,9 +89,17 @@ export function generateThread(e: SignalEvent): { pid: number; tid: number } {
 /** Per syscall id, the names of its pointer arguments. */
 const POINTERS = new Map([...SYSCALLS.values()].map((s) => [s.id, s.args.filter((a) => ARG_FORMATS[a.fmt].pointer).map((a) => a.name)]));
 
+/** No argument left out. */
+const NO_ARGS: readonly string[] = [];
+
+/** The arguments shownArgs leaves out of syscall `sys`'s: its pointers. */
+export function hiddenArgs(sys: number): readonly string[] {
+  return POINTERS.get(sys) ?? NO_ARGS;
+}
+
 /** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
 export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {
-  const pointers = POINTERS.get(e.sys) ?? [];
+  const pointers = hiddenArgs(e.sys);
   if (!pointers.length) return e.args;
   const out: Args = {};
   const args = e.args;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../../../test/fuzz/rng';
-import { Column, EndColumn, IntColumn, NarrowColumn } from './columns';
+import { Column, EndColumn, IntColumn, NarrowColumn, sameJson, sameJsonWithout } from './columns';
 import { StartColumn } from './startColumn';
 import { ZeroColumn } from './zeroColumn';
 
@@ -154,5 +154,28 @@ describe('ZeroColumn', () => {
     d.set(1, 3);
     d.trim();
     assert.deepEqual([d.get(0), d.get(1), d.length], [0, 3, 2], 'a set other than 0 on a column of zeros');
+  });
+});
+
+describe('sameJson', () => {
+  it('answers as a comparison of JSON texts would, nested objects and arrays included, keys in order', () => {
+    const values: unknown[] = [
+      { fd: 3, count: 8 }, { count: 8, fd: 3 }, { fd: 3, count: 9 }, { fd: 3 }, { fd: 3, count: 8, ready: [{ fd: 4, path: 'p' }] },
+      { fd: 3, count: 8, ready: [{ path: 'p', fd: 4 }] }, { fd: 3, count: 8, ready: [{ fd: 4, path: 'q' }] }, { fd: 3, count: 8, ready: [] }, [1, 2], [1, 2, 3], 'x', 3, null,
+    ];
+    for (const a of values) for (const b of values) assert.equal(sameJson(a, structuredClone(b)), JSON.stringify(a) === JSON.stringify(b), `${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  });
+
+  it('leaves the skipped keys of the first object out, wherever they are', () => {
+    const args = { fd: 3, buf: '0x7f00', count: 8, ready: [{ fd: 4, buf: 'kept' }] };
+    const cases: [object, boolean][] = [
+      [{ fd: 3, count: 8, ready: [{ fd: 4, buf: 'kept' }] }, true],
+      [{ count: 8, fd: 3, ready: [{ fd: 4, buf: 'kept' }] }, false],
+      [{ fd: 3, count: 8, ready: [{ fd: 4 }] }, false],
+      [{ fd: 3, count: 8 }, false],
+      [{ fd: 3, buf: '0x7f00', count: 8, ready: [{ fd: 4, buf: 'kept' }] }, false],
+    ];
+    assert.deepEqual(cases.map(([b]) => sameJsonWithout(args, b, ['buf'])), cases.map(([, same]) => same));
+    assert.equal(sameJsonWithout(args, structuredClone(args), []), true, 'nothing skipped: sameJson');
   });
 });

@@ -58,6 +58,8 @@ export type UintArray = Uint8Array | Uint16Array | Uint32Array;
  */
 export class NarrowColumn {
   private data: UintArray;
+  /** The largest value the current array type holds. */
+  private max = 0xff;
   length = 0;
 
   constructor(initial = 1024) {
@@ -66,12 +68,13 @@ export class NarrowColumn {
 
   /** The array type holding `v`, no narrower than the current one. */
   private widenFor(v: number): void {
+    // the common case first: an integer 0 to 2^32-1 (v >>> 0 gives back no other) the array holds
+    if (v >>> 0 === v && v <= this.max) return;
     if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new RangeError(`NarrowColumn holds integers 0 to 2^32-1, not ${v}`);
-    const max = this.data instanceof Uint8Array ? 0xff : this.data instanceof Uint16Array ? 0xffff : 0xffffffff;
-    if (v <= max) return;
     const wider = v <= 0xffff ? new Uint16Array(this.data.length) : new Uint32Array(this.data.length);
     wider.set(this.data);
     this.data = wider;
+    this.max = v <= 0xffff ? 0xffff : 0xffffffff;
   }
 
   /** Append a value; returns its index. */
@@ -321,22 +324,50 @@ export class InternTable<T extends object> {
  * kind): the caller then stringifies, so a false answer costs time, never correctness.
  */
 export function sameJson(a: unknown, b: unknown): boolean {
+  return sameAt(a, b, 0);
+}
+
+/**
+ * Would JSON.stringify give `a` without its keys in `skip` the same text as `b`? sameJson of `b`
+ * and a copy of `a` without them, the copy not made.
+ */
+export function sameJsonWithout(a: object, b: object, skip: readonly string[]): boolean {
+  return plainObjects(a, b) && sameKeysAndValues(a as Record<string, unknown>, b as Record<string, unknown>, 0, skip);
+}
+
+/** Per depth of sameAt's recursion, the second object's keys, reused: no array made for a comparison. */
+const keysAt: string[][] = [];
+
+/** No key skipped. */
+const NO_KEYS: readonly string[] = [];
+
+/** sameJson of two values `depth` levels inside the compared ones. */
+function sameAt(a: unknown, b: unknown, depth: number): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!sameAt(a[i], b[i], depth + 1)) return false;
     return true;
   }
-  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i];
-    if (k !== kb[i] || !sameJson(ra[k], rb[k])) return false;
+  return plainObjects(a, b) && sameKeysAndValues(a as Record<string, unknown>, b as Record<string, unknown>, depth, NO_KEYS);
+}
+
+/** Both plain objects (no array, Object's prototype): for..in gives their own keys in Object.keys' order. */
+function plainObjects(a: object, b: object): boolean {
+  return !Array.isArray(a) && !Array.isArray(b) && Object.getPrototypeOf(a) === Object.prototype && Object.getPrototypeOf(b) === Object.prototype;
+}
+
+/** The keys of `a` but those in `skip` are the keys of `b` in the same order, each with a sameJson value. */
+function sameKeysAndValues(a: Record<string, unknown>, b: Record<string, unknown>, depth: number, skip: readonly string[]): boolean {
+  const keys = keysAt[depth] ?? (keysAt[depth] = []);
+  let n = 0;
+  for (const k in b) keys[n++] = k;
+  let i = 0;
+  for (const k in a) {
+    if (skip.length && skip.includes(k)) continue;
+    if (i === n || keys[i] !== k || !sameAt(a[k], b[k], depth + 1)) return false;
+    i++;
   }
-  return true;
+  return i === n;
 }

@@ -113,6 +113,10 @@ export class TraceStore {
       uio: this.uio,
       duration: () => this.duration,
       thread: (pid, tid) => this.threadTrack(pid, tid),
+      trackArgs: (track) => {
+        const id = this.lastArgs[track];
+        return id === undefined ? undefined : this.argTable.get(id);
+      },
       push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane),
       update: (id, u) => this.update(id, u),
       arrow: (a) => this.arrows.push(a),
