@@ -46,6 +46,7 @@ struct iol_traced_proc {
 #define IOL_TRACED_QUIET_UNTIL_EXEC 1 /* a launched command held back before its exec */
 #define IOL_TRACED_TARGET 2           /* the process named on the command line */
 #define IOL_TRACED_NO_CHILDREN 4      /* --no-children: the processes it starts are not followed */
+#define IOL_TRACED_AIO 8              /* it has an entry in aio_rings (io_setup, io_submit): its waits look at its AIO rings */
 
 /* Value of the `inflight` map, keyed by tid: the syscall a traced thread is in, if any. */
 /*

@@ -155,7 +155,8 @@ static __always_inline void aio_ring_look(struct iol_aio_rings *rs, int i, __u32
 
 /*
  * A syscall boundary of a traced thread where its process's AIO completions may show in a ring
- * since the last one: every watched ring is looked at (one hash lookup for a process without AIO).
+ * since the last one: every watched ring is looked at. The wait exits of every process call it only
+ * for a process flagged IOL_TRACED_AIO, so one without AIO pays no lookup there.
  */
 __noinline int aio_ring_observe(__u32 tgid, __u32 tid, __u64 now)
 {
@@ -175,6 +176,7 @@ __noinline int aio_ring_observe(__u32 tgid, __u32 tid, __u64 now)
 __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 {
 	struct iol_aio_rings empty = {}, *rs; /* 288 bytes of this frame's 512 */
+	struct iol_traced_proc *proc;
 	struct iol_aio_ring h = {};
 
 	if (!ctx)
@@ -187,6 +189,9 @@ __noinline int aio_ring_watch(__u32 tgid, __u64 ctx, bool created)
 			count(IOL_CNT_MAP_FULL);
 			return 0;
 		}
+		proc = bpf_map_lookup_elem(&traced, &tgid);
+		if (proc)
+			proc->flags |= IOL_TRACED_AIO; /* its waits look at its rings from now on */
 	}
 	if (iol_aio_rings_find(rs, ctx) >= 0)
 		return 0;

@@ -149,7 +149,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (!proc)
 		return 0;
 	proc->gen++;
-	proc->flags &= ~IOL_TRACED_QUIET_UNTIL_EXEC;
+	proc->flags &= ~(IOL_TRACED_QUIET_UNTIL_EXEC | IOL_TRACED_AIO);
 	emit_task(IOL_TASK_EVENT_EXEC, p, old_pid, 0, 0, 0, BPF_CORE_READ(bprm, filename));
 	/* the old image's code is gone: the new executable's text is known right away, its libraries
 	 * as they are mapped, and the loader completes the picture from /proc */

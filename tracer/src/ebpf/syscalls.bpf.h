@@ -627,7 +627,7 @@ static __always_inline int on_exit(void *ctx, const int path)
 		return 0;
 	}
 	/* an event loop's wait returned: completions taken from an AIO ring since the last boundary */
-	if (cls == IOL_SYSCALL_CLASS_WAIT && sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING)
+	if (cls == IOL_SYSCALL_CLASS_WAIT && sys_model[sys] == IOL_IO_MODEL_MULTIPLEXING && (proc->flags & IOL_TRACED_AIO))
 		aio_ring_observe(tgid, tid, now);
 	if (poll_run_step(f, cls, sys, ret, tgid, tid, now)) {
 		f->ts = 0;

@@ -15,6 +15,8 @@ import type { TraceEvent } from './events';
 import { FdTables } from './fdtable';
 import { FilteredCalls } from './filtered';
 import { RequestTracker } from './requests';
+import { aioReusedText } from './labels';
+import { formatCount } from '../../../../shared/format';
 import { SignalTracker } from './signals';
 import { ProcessTable } from './processes';
 import { uioDevice, type UioDevices } from './uio';
@@ -173,6 +175,13 @@ export class TraceAssembler {
   /** The end of the input: requests and signals still pending become events with no completion. */
   finish(): void {
     this.requests.finish();
+    const reused = this.requests.aioReusedTotal();
+    if (reused) this.warnings.push(aioReusedText(formatCount(reused), reused > 1));
+  }
+
+  /** AIO requests of context ctx of process pid dropped because their iocb was submitted again before their completion was seen. */
+  aioReusedOf(pid: number, ctx: bigint): number {
+    return this.requests.aioReusedOf(pid, ctx);
   }
 
 

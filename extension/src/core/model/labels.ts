@@ -17,6 +17,10 @@ export const REQUESTS_LABEL = 'requests in flight';
 export const AIO_RING_TEXT = 'read from the AIO ring in user space';
 /** The same on the request: its completion time is when the tracer saw it taken. */
 export const AIO_RING_REAP_TEXT = `(${AIO_RING_TEXT}: the time is an upper bound)`;
+/** AIO requests dropped because the program submitted their iocb again before the trace saw their completion. */
+export function aioReusedText(count: string, plural: boolean): string {
+  return `${count} AIO request${plural ? 's' : ''} dropped: the program submitted ${plural ? 'their iocbs' : 'its iocb'} again before the trace saw ${plural ? 'their completions' : 'its completion'}`;
+}
 /** The group of the per-CPU interrupt rows. */
 export const IRQ_GROUP_LABEL = 'Hard interrupts';
 /** The group of the UIO device rows. */

@@ -245,6 +245,28 @@ describe('request engines', () => {
       'io_getevents lists what it reaped, not what the ring showed, and marks what the ring showed first');
   });
 
+  it('counts and tells the AIO requests dropped because their iocb was submitted again before their completion was seen', () => {
+    const b = new StreamBuilder();
+    const submit = (data: bigint, at: number): void => {
+      b.add(wire.encodeAioSubmit({
+        opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(at), ctx: CTX, obj: 0x9000n, data, offset: 0, nbytes: 4096, fd: 6, resfd: -1,
+        iocbFlags: 0, rwFlags: 0, stackId: 0x44n,
+      }));
+      b.syscall({ sys: sysId('io_submit'), ts: b.at(at), dur: 2 * US, ret: 1, args: [CTX, 1n, 0x2000n, 0n, 0n, 0n], stackId: 0x44n });
+    };
+    // the same iocb three times; only the last completion is seen
+    submit(1n, 10 * US);
+    submit(2n, 20 * US);
+    submit(3n, 30 * US);
+    b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(50 * US), ctx: CTX, obj: 0x9000n, data: 3n, res: 4096, res2: 0 }));
+    b.syscall({ sys: sysId('io_getevents'), ts: b.at(40 * US), dur: 10 * US, ret: 1, args: [CTX, 1n, 4n, 0x1000n, 0n, 0n], dataFormat: 4, data: [wire.NO_TIMEOUT] });
+    const { events, asm } = assembleAll(b);
+    assert.deepEqual(events.filter((e): e is AioEvent => e.kind === 'aio').map((e) => e.data), [3n]);
+    assert.equal(asm.aioReusedOf(PID, CTX), 2);
+    assert.equal(asm.aioReusedOf(PID, CTX + 1n), 0);
+    assert.deepEqual(asm.warnings, ['2 AIO requests dropped: the program submitted their iocbs again before the trace saw their completions']);
+  });
+
   it('reads records of older tracers, whose io_uring submissions carry no stack', () => {
     const rec = wire.encodeUringSubmit({
       opcode: 22, sqThread: 0, stackFrom: 0, stackId: 0x1234n, flags: 0, cqHead: 0, pid: PID, tid: PID, ts: 1, ctx: RING, req: 1n, userData: 1n,

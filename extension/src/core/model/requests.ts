@@ -65,6 +65,13 @@ function consumed(head: number, seq: number): boolean {
   return d > 0 && d < 0x80000000;
 }
 
+/** AIO requests of one context dropped unseen: their iocb was submitted again before their completion showed. */
+export interface AioReused {
+  readonly pid: number;
+  readonly ctx: bigint;
+  count: number;
+}
+
 /** Everything the tracker needs from the assembler. */
 export interface RequestContext {
   readonly fds: FdTables;
@@ -91,12 +98,19 @@ export class RequestTracker {
   private readonly unreaped = new Map<bigint, Unreaped[]>();
   /** Per thread, its last io_uring_enter (a completion may be read after the call's record). */
   private readonly lastEnter = new Map<number, EnterSpan>();
+  /**
+   * Per process and AIO context (`pid:ctx`), the requests whose completion the trace never saw
+   * before the program submitted their iocb again: dropped, and counted so that they are told.
+   */
+  private readonly aioReused = new Map<string, AioReused>();
 
   constructor(private readonly ctx: RequestContext) {}
 
   /** One iocb io_submit accepted (its io_submit record follows). */
   aioSubmit(r: AioSubmitRecord): void {
     const k = key(r.ctx, r.obj);
+    // the iocb's last request ended unseen (taken from the ring between two looks, or lost records)
+    if (this.aio.has(k)) this.countReused(r.pid, r.ctx);
     this.aio.set(k, r);
     // the iocb is used again: a completion of it is this request's
     this.aioReapedByCall.delete(k);
@@ -126,6 +140,25 @@ export class RequestTracker {
     if (fromRing) remember(this.aioEndedInRing, k);
     this.aio.delete(k);
     this.ctx.emit(this.aioEvent(sub, c));
+  }
+
+  /** Requests dropped because their iocb was submitted again before their completion was seen, in all. */
+  aioReusedTotal(): number {
+    let n = 0;
+    for (const r of this.aioReused.values()) n += r.count;
+    return n;
+  }
+
+  /** Requests of context ctx of process pid dropped that way. */
+  aioReusedOf(pid: number, ctx: bigint): number {
+    return this.aioReused.get(key(BigInt(pid), ctx))?.count ?? 0;
+  }
+
+  private countReused(pid: number, ctx: bigint): void {
+    const k = key(BigInt(pid), ctx);
+    const r = this.aioReused.get(k);
+    if (r) r.count++;
+    else this.aioReused.set(k, { pid, ctx, count: 1 });
   }
 
   /** The iocbs of the io_submit record of thread tid (sent before it). */

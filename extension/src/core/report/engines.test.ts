@@ -50,7 +50,7 @@ describe('request engine depth', () => {
     assert.equal(v.p50, 1);
     assert.equal(v.p99, 9, '4 of 300 ns at 9 is more than 1% of the time');
     assert.deepEqual(v.timeAt, [{ depth: 9, ns: 4 }, { depth: 1, ns: 196 }, { depth: 0, ns: 100 }]);
-    assert.deepEqual(engineLines([r], '  '), [
+    assert.deepEqual(engineLines([r], '  ', () => 0), [
       '  AIO context 0x7f00: 10 requests over 300 ns',
       '    in flight until io_getevents reaped them: p50 1, p99 9, max 9',
       '      time at each depth: 9: 1.3%, 1: 65%, 0: 33%',
@@ -61,7 +61,7 @@ describe('request engine depth', () => {
     const until = (events: AioEvent[]): string => {
       const d = new EngineDepths();
       for (const e of events) d.add(e);
-      return engineLines(d.results(100), '')[1];
+      return engineLines(d.results(100), '', () => 0)[1];
     };
     assert.equal(until([aio(0, 10, CTX, true), aio(10, 20, CTX, true)]),
       '  in flight until seen done in the AIO ring at its next syscall (read from the AIO ring in user space): p50 1, p99 1, max 1');
@@ -79,7 +79,10 @@ describe('request engine depth', () => {
     assert.equal(v.to, 100);
     assert.equal(r.beforeRecording, 1);
     assert.deepEqual(v.timeAt, [{ depth: 2, ns: 40 }, { depth: 1, ns: 60 }]);
-    assert.match(engineLines([r], '')[0], /2 requests \(1 submitted before the recording\)/);
+    assert.match(engineLines([r], '', () => 0)[0], /2 requests \(1 submitted before the recording\)/);
+    assert.equal(engineLines([r], '', () => 0)[1].startsWith('  in flight'), true, 'no word of requests dropped when none were');
+    assert.equal(engineLines([r], '', (pid, ctx) => (pid === r.pid && ctx === r.id ? 3 : 0))[1],
+      '  3 AIO requests dropped: the program submitted their iocbs again before the trace saw their completions (not counted here)');
   });
 
   it('gives io_uring both views: until the application reaped them (its iodepth) and until the kernel posted the CQE', () => {
@@ -89,7 +92,7 @@ describe('request engine depth', () => {
     d.add(uring(600, 610, null)); // its reap was not seen: counted until its CQE
     const [r] = d.results(700);
     assert.deepEqual(r.views.map((v) => [v.ends, v.p50, v.max, v.unknownEnds]), [['reaped', 4, 4, 1], ['posted', 0, 4, 0]]);
-    const lines = engineLines([r], '');
+    const lines = engineLines([r], '', () => 0);
     assert.equal(lines[1], '  in flight until the application reaped them: p50 4, p99 4, max 4 (1 whose reap was not seen counted until their CQE)');
     assert.match(lines[3], /^ {2}in flight until the kernel posted the CQE: p50 0, p99 4, max 4$/);
   });
@@ -105,6 +108,6 @@ describe('request engine depth', () => {
     const ring = list.find((x) => x.engine === 'uring');
     assert.equal(ring?.requests, 1);
     assert.deepEqual(ring?.views.map((v) => v.ends), ['posted'], 'no reap seen: the CQE view only');
-    assert.match(engineLines(list.filter((x) => x.engine === 'uring'), '').join('\n'), /^io_uring ring 0xffff8800: 1 request over 20 ns\n {2}in flight until the kernel posted the CQE: p50 1, p99 1, max 1/);
+    assert.match(engineLines(list.filter((x) => x.engine === 'uring'), '', () => 0).join('\n'), /^io_uring ring 0xffff8800: 1 request over 20 ns\n {2}in flight until the kernel posted the CQE: p50 1, p99 1, max 1/);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { AioEvent, UringEvent } from '../model/events';
-import { AIO_RING_TEXT } from '../model/labels';
+import { AIO_RING_TEXT, aioReusedText } from '../model/labels';
 
 /** Time spent at one depth. */
 export interface DepthTime {
@@ -189,14 +189,19 @@ function aioUntil(d: EngineDepth): string {
   return `until reaped (${formatCount(d.fromRing)} of ${formatCount(d.completed)} ${ring}, the others by io_getevents)`;
 }
 
-/** The report's lines for one process's engines (indented by `indent`). */
-export function engineLines(list: readonly EngineDepth[], indent: string): string[] {
+/**
+ * The report's lines for one process's engines (indented by `indent`); `reused` tells how many
+ * requests of an AIO context were dropped because their iocb was submitted again unseen.
+ */
+export function engineLines(list: readonly EngineDepth[], indent: string, reused: (pid: number, ctx: bigint) => number): string[] {
   const lines: string[] = [];
   for (const d of list) {
     const what = d.engine === 'aio' ? `AIO context 0x${d.id.toString(16)}` : `io_uring ring 0x${d.id.toString(16)}`;
     const early = d.beforeRecording ? ` (${formatCount(d.beforeRecording)} submitted before the recording)` : '';
     const span = d.views[0].to - d.views[0].from;
     lines.push(`${indent}${what}: ${formatCount(d.requests)} request${d.requests === 1 ? '' : 's'}${early} over ${formatDuration(span)}`);
+    const dropped = d.engine === 'aio' ? reused(d.pid, d.id) : 0;
+    if (dropped) lines.push(`${indent}  ${aioReusedText(formatCount(dropped), dropped > 1)} (not counted here)`);
     for (const v of d.views) {
       const until = v.ends === 'posted' ? 'until the kernel posted the CQE' : d.engine === 'aio' ? aioUntil(d) : 'until the application reaped them';
       const unknown = v.unknownEnds ? ` (${formatCount(v.unknownEnds)} whose reap was not seen counted until their CQE)` : '';

@@ -135,7 +135,7 @@ export function renderReport(input: ReportInput): string {
     lines.push(`process ${p.pid} ${p.name}${p.exe ? `  ${p.exe}` : ''}${exit}`);
     const verdict = verdicts.get(p.pid);
     if (verdict) lines.push(`  ${verdict}`);
-    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  '));
+    lines.push(...engineLines(engines.filter((d) => d.pid === p.pid), '  ', (pid, ctx) => trace.aioReusedOf(pid, ctx)));
     for (const [tid, list] of byTid) {
       const model = models.get(tid);
       lines.push(`  thread ${tid} ${trace.processes.threadName(p.pid, tid)}${model ? ` (${model})` : ''}`);
