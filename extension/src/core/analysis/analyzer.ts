@@ -561,7 +561,7 @@ export class TraceAnalyzer {
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
 
-  private inputs(posixAio: ReadonlySet<number>): ModelInputs {
+  private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>): ModelInputs {
     return {
       posixAioHelper: (tid) => posixAio.has(tid),
       creator: (tid) => this.creators.get(tid) ?? null,
@@ -574,8 +574,11 @@ export class TraceAnalyzer {
       },
       aioQueue: (tid) => this.aioSerialized.queueOf(tid),
       sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
+      // a Go runtime thread's "turns" run goroutines, not callbacks of a loop: no lag to speak of
       loopLag: (tid) => {
-        const s = this.loops.get(tid)?.stats();
+        const loop = this.loops.get(tid);
+        if (!loop || goPids.has(loop.pid)) return undefined;
+        const s = loop.stats();
         return s ? { turns: s.turns, p99: s.p99 } : undefined;
       },
     };
@@ -590,10 +593,10 @@ export class TraceAnalyzer {
   result(sites: SiteKeys = BY_STACK_ID): AnalysisResult {
     const ctx = this.ctx;
     const posixAio = new Set(ctx.threads.all().filter((t) => posixAioHelper(t, sites.posixAio)).map((t) => t.tid));
-    const inputs = this.inputs(posixAio);
     // a Go program's threads are its runtime's: they wait in the netpoller, and a goroutine's
     // blocking call parks only that goroutine — no loop of the program's own to block or spin
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
+    const inputs = this.inputs(posixAio, goPids);
     const threads = goRuntimeThreads(classifyThreads(ctx, inputs), goPids);
     const processes = goRuntimeVerdicts(processVerdicts(ctx, inputs, threads, (pid) => {
       const p = this.source.processes.find(pid);
@@ -625,7 +628,7 @@ export class TraceAnalyzer {
       count: f.count, totalNs: f.totalNs, maxNs: f.maxNs, errors: f.errors, errnos: f.errnos,
     }));
     return {
-      findings, threads, processes, loops: [...this.loops.values()].filter((l) => loopTids.has(l.tid)).map((l) => l.stats()).filter((l) => l.turns > 0),
+      findings, threads, processes, loops: [...this.loops.values()].filter((l) => loopTids.has(l.tid) && !goPids.has(l.pid)).map((l) => l.stats()).filter((l) => l.turns > 0),
       sites: this.sites.all(), filtered, minDurationNs: this.minDurationNs(),
     };
   }

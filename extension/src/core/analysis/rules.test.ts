@@ -47,6 +47,9 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(go.findings.map((f) => f.rule), [], 'no loop of the program\'s own in a Go program');
       assert.match(go.processes[0]?.verdict ?? '', /^Go runtime, goroutines over its netpoller: epoll loop on 1 thread/);
       assert.match(go.threads.find((x) => x.model === 'multiplexing')?.evidence ?? '', /Go runtime's netpoller/);
+      assert.doesNotMatch(go.threads.find((x) => x.model === 'multiplexing')?.evidence ?? '', /lag/, 'a runtime thread\'s turns run goroutines: no loop lag');
+      assert.deepEqual(go.loops, [], 'no event-loop turns of the program\'s own');
+      assert.equal(a.result.loops.length, 1, 'the C program has its turns');
     });
 
     it('names the blocking read inside the loop, its line, its numbers and its events', () => {
