@@ -18,6 +18,7 @@ import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { AnalysisResult, ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
+import { extendSummaries, summaryTrimSteps } from '../store/summary';
 import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
 import { TraceStore } from '../store/traceStore';
 import { queryWindow } from '../store/window';
@@ -220,12 +221,19 @@ export class TraceSession {
         if (this.cancelled) break;
         progress.bytes = state.position;
         if (!this.pipeline.push(chunk)) break;
+        // the chunk's events summarized now: no window, and not the read's end, builds them all at once
+        extendSummaries(this.store);
         this.changed();
       }
       this.noteContainer();
       this.warnings.push(...state.warnings, ...this.pipeline.end());
       this.failure = unreadableTrace(this.pipeline) ?? null;
-      this.store.trim();
+      extendSummaries(this.store);
+      // the spare capacity dropped a column or a track at a time, the event loop turning between
+      for (const step of [...this.store.trimSteps(), ...summaryTrimSteps(this.store)]) {
+        step();
+        await new Promise((r) => setImmediate(r));
+      }
     } catch (e) {
       // the file itself (missing, a folder, no permission): say so plainly
       this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');

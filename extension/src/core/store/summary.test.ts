@@ -3,6 +3,7 @@ import { ns, type WindowData } from '../../../../protocol/messages';
 import { lowerBound } from '../../../../shared/search';
 import { Rng } from '../../../../test/fuzz/rng';
 import type { AioEvent, SyscallEvent, WakeEvent } from '../model/events';
+import { extendSummaries, summaryOf } from './summary';
 import { Flag, TraceStore } from './traceStore';
 import { queryWindow } from './window';
 
@@ -29,8 +30,7 @@ function aio(ts: number, dur: number): AioEvent {
  * reported again while unfinished, some arriving out of order), wake-ups, and overlapping AIO
  * requests in lanes; the times clustered so that some buckets are crowded and others empty.
  */
-function randomStore(r: Rng, events: number): TraceStore {
-  const store = new TraceStore(() => 't');
+function randomStore(r: Rng, events: number, store = new TraceStore(() => 't'), appendOnly = false, each?: (i: number) => void): TraceStore {
   const clock = [0, 0];
   for (let i = 0; i < events; i++) {
     const t = r.int(2);
@@ -40,12 +40,14 @@ function randomStore(r: Rng, events: number): TraceStore {
     const dur = r.next() < 0.95 ? 1 + r.int(100) : 1 + r.int(500_000);
     if (what < 2) store.add(wake(t + 1, ts));
     else if (what < 5) store.add(aio(ts, 1 + r.int(3000)));
+    else if (appendOnly) store.add(syscall(t + 1, ts, dur));
     else if (what < 6) {
       store.add(syscall(t + 1, ts, dur, true));
       store.add(syscall(t + 1, ts, dur * 2));
     } else if (what < 7 && ts > 1000) store.add(syscall(t + 1, ts - 1000 + r.int(900), r.int(10)));
     else store.add(syscall(t + 1, ts, dur));
     clock[t] += r.next() < 0.5 ? dur : 0;
+    each?.(i);
   }
   return store;
 }
@@ -134,5 +136,49 @@ describe('window queries from the per-track summaries', () => {
     check('after the call finished, in place');
     store.add(syscall(1, 5, 3));
     check('after an event out of start order');
+  });
+
+  it('extended chunk by chunk as a file is read, answer as summaries built whole do, at every zoom', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      for (const appendOnly of [true, false]) {
+        const events = 3000 + new Rng(seed).int(5000);
+        // the same events into two stores: one summarized every few hundred events (a chunk), one only when asked
+        const chunked = new TraceStore(() => 't');
+        const chunk = 50 + new Rng(seed + 1).int(400);
+        randomStore(new Rng(seed * 31), events, chunked, appendOnly, (i) => {
+          if (i % chunk === 0) extendSummaries(chunked);
+        });
+        extendSummaries(chunked);
+        for (const step of chunked.trimSteps()) step();
+        const whole = randomStore(new Rng(seed * 31), events, new TraceStore(() => 't'), appendOnly);
+        whole.trim();
+        const what = `seed ${seed}${appendOnly ? ', appended only' : ''}`;
+        for (const t of chunked.tracks.all()) {
+          const ids = chunked.sortedIds(t.id);
+          const s = summaryOf(chunked, t.id, ids);
+          if (!s) continue;
+          // no more buckets than one built whole may have
+          const finest = s.lanes.reduce((n, l) => n + l[0].length, s.instants[0].length);
+          assert.ok(finest <= Math.max(1, ids.length / 8) || s.instants.length === 1, `${what}: track ${t.id}'s finest level has ${finest} buckets for ${ids.length} events`);
+          assert.ok(2 ** (s.base + 2 * (s.instants.length - 1)) > chunked.start.get(ids.get(ids.length - 1)), `${what}: track ${t.id}'s coarsest level is one bucket`);
+        }
+        const r = new Rng(seed);
+        for (let log = 0; log <= Math.ceil(Math.log2(whole.duration + 1)); log++) {
+          const res = ns(2 ** log);
+          // windows of up to 4096 resolution units (a screen or three), the whole trace once it fits
+          const width = 4096 * 2 ** log;
+          const windows: [number, number][] = width > whole.duration ? [[0, whole.duration + 1]] : [];
+          for (let q = 0; q < 4; q++) {
+            const from = r.int(whole.duration);
+            windows.push([from, from + 1 + r.int(Math.min(width, whole.duration - from + 2 ** log))]);
+          }
+          for (const [from, to] of windows) {
+            const expected = queryWindow(whole, ns(from), ns(to), res, null, 'summary');
+            assert.deepEqual(queryWindow(chunked, ns(from), ns(to), res, null, 'summary'), expected, `${what}: [${from}, ${to}) at ${res} ns`);
+            assert.deepEqual(queryWindow(chunked, ns(from), ns(to), res, null, 'events'), expected, `${what}: walked, [${from}, ${to}) at ${res} ns`);
+          }
+        }
+      }
+    }
   });
 });

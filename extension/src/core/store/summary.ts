@@ -7,9 +7,10 @@
  * events, so all levels together cost about a sixth of a bucket (22 bytes) an event; a window just
  * finer than the finest level walks about 4 events a resolution unit of a track.
  *
- * Built on the first zoomed-out query of a track, extended as events are appended in start order,
- * rebuilt when an event changed in place or arrived out of order (the store counts those per
- * track), or when the track has doubled since (its finest level would be too fine).
+ * Built on the first zoomed-out query of a track (or, while a file is read, by its first chunks:
+ * `extendSummaries`), extended as events are appended in start order — its finest levels dropped
+ * as the track grows denser — and rebuilt when an event changed in place or arrived out of order
+ * (the store counts those per track).
  */
 import { lowerBound } from '../../../../shared/search';
 import { Buckets, FirstInstants, lookOf } from './buckets';
@@ -23,14 +24,12 @@ const EVENTS_PER_BUCKET = 8;
 
 /** The summary of one track. */
 export interface TrackSummary {
-  /** log2 of the finest level's bucket size, ns. */
-  readonly base: number;
+  /** log2 of the finest level's bucket size, ns (made coarser as the track grows denser). */
+  base: number;
   /** The track's events summarized: its first `upTo` ids sorted by start. */
   upTo: number;
   /** The store's count of in-place changes of the track when this was built. */
   readonly edits: number;
-  /** The number of events it was built from. */
-  readonly builtFrom: number;
   /** Per lane, per level (finest first). */
   readonly lanes: Buckets[][];
   /** Per level, the first instant of each bucket. */
@@ -78,7 +77,9 @@ function baseLevel(store: TraceStore, ids: TrackIndex): number {
   const target = Math.max(1, ids.length / EVENTS_PER_BUCKET);
   const spread = starts[starts.length - 1] - starts[0] + 1;
   let level = Math.max(0, Math.ceil(Math.log2((spread * EVENTS_PER_BUCKET) / ids.length)));
-  while (bucketsAt(starts, slots, level) > target) level++;
+  // a bucket holding the whole track is as coarse as it gets (a few events in several lanes stay above the target)
+  const whole = Math.ceil(Math.log2(starts[starts.length - 1] + 1));
+  while (level < whole && bucketsAt(starts, slots, level) > target) level++;
   for (let k = 0; k < 4 && level > 0 && bucketsAt(starts, slots, level - 1) <= target; k++) level--;
   return level;
 }
@@ -102,7 +103,7 @@ function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary 
   }
   for (const level of laneLevels) for (const b of level) b.trim();
   for (const b of instants) b.trim();
-  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, builtFrom: ids.length, lanes: laneLevels, instants };
+  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, lanes: laneLevels, instants };
 }
 
 /** Each lane's buckets of 2^base ns of a track's events `ids`; its instants into `firstInstants`. */
@@ -138,24 +139,97 @@ function coarserInstants(store: TraceStore, finer: FirstInstants, size: number):
   return coarser;
 }
 
-/** Add the events appended since the summary was made (they start no earlier than those in it). */
+/**
+ * Add the events appended since the summary was made (they start no earlier than those in it):
+ * into the finest level, then each coarser level from the finer buckets that changed or are new
+ * (the last bucket of a level may have grown: only its new spans are counted again, the rest of
+ * its aggregate merges unchanged), so an event costs one bucket's update, not one a level.
+ */
 function extend(store: TraceStore, s: TrackSummary, ids: TrackIndex): void {
   const cols = { start: store.start, ends: store.end, name: store.name.view(), rows: store.traits.rows(), style: store.traits.styleOf() };
   const lanes = store.lane;
   const flags = store.traits.flagsOf();
   const levels = s.instants.length;
+  // per lane, its finest level's length and its last bucket's count before
+  const before = s.lanes.map((l) => mark(l[0]));
+  const instantsBefore = s.instants[0].length;
   for (let i = s.upTo; i < ids.length; i++) {
     const id = ids.get(i);
     if (flags[cols.rows[id]] & Flag.instant) {
-      for (const b of s.instants) b.add(cols.start, id);
+      s.instants[0].add(cols.start, id);
       continue;
     }
     const lane = lanes.get(id);
-    while (s.lanes.length <= lane) s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
-    const look = lookOf(cols.name[id], cols.style[cols.rows[id]]);
-    for (const b of s.lanes[lane]) b.add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), look);
+    while (s.lanes.length <= lane) {
+      s.lanes.push(Array.from({ length: levels }, (_, j) => new Buckets(2 ** (s.base + LEVEL_STEP * j))));
+      before.push({ length: 0, lastCount: 0 });
+    }
+    s.lanes[lane][0].add(cols.start.get(id), cols.ends.get(id), 1, id, cols.ends.span(id), lookOf(cols.name[id], cols.style[cols.rows[id]]));
+  }
+  for (let lane = 0; lane < s.lanes.length; lane++) {
+    let from = before[lane];
+    for (let j = 1; j < levels; j++) from = propagate(s.lanes[lane][j - 1], from, s.lanes[lane][j]);
+  }
+  let first = instantsBefore;
+  for (let j = 1; j < levels; j++) {
+    const next = s.instants[j].length;
+    for (let i = Math.max(0, first - 1); i < s.instants[j - 1].length; i++) s.instants[j].add(store.start, s.instants[j - 1].ids[i]);
+    first = next;
   }
   s.upTo = ids.length;
+  coarsen(s, ids.length);
+  addCoarserLevels(store, s, store.start.get(ids.get(ids.length - 1)));
+}
+
+/** A level's length and its last bucket's count, before it is extended. */
+interface Mark {
+  readonly length: number;
+  readonly lastCount: number;
+}
+
+function mark(b: Buckets): Mark {
+  return { length: b.length, lastCount: b.length ? b.count(b.length - 1) : 0 };
+}
+
+/**
+ * Carry into `coarser` what `finer` gained since `from` (its mark then): its last bucket then
+ * again with only the spans it gained (earliest start, latest end and longest merge to the same
+ * whatever is merged twice; a count would not), then its new buckets. Returns `coarser`'s mark
+ * before, for the next level.
+ */
+function propagate(finer: Buckets, from: Mark, coarser: Buckets): Mark {
+  const was = mark(coarser);
+  let i = from.length;
+  if (i > 0) {
+    const k = i - 1;
+    const start = finer.minStart(k);
+    coarser.add(start, finer.maxEndFrom(k, start), finer.count(k) - from.lastCount, finer.longest[k], finer.longestLen(k), finer.look[k]);
+  }
+  for (; i < finer.length; i++) coarser.addFrom(finer, i);
+  return was;
+}
+
+/**
+ * Drop the finest level while it has more buckets than an eighth of the track's events (the track
+ * grew denser than when the summary was made): the next level is already made. The summary stays
+ * within the memory of one built whole, whose finest level may be up to a step finer.
+ */
+function coarsen(s: TrackSummary, events: number): void {
+  const target = Math.max(1, events / EVENTS_PER_BUCKET);
+  while (s.instants.length > 1 && s.lanes.reduce((n, l) => n + l[0].length, s.instants[0].length) > target) {
+    for (const l of s.lanes) l.shift();
+    s.instants.shift();
+    s.base += LEVEL_STEP;
+  }
+}
+
+/** Add coarser levels until the coarsest is a bucket of more than `top` ns (the track's latest start). */
+function addCoarserLevels(store: TraceStore, s: TrackSummary, top: number): void {
+  for (let j = s.instants.length; 2 ** (s.base + LEVEL_STEP * (j - 1)) <= top; j++) {
+    const size = 2 ** (s.base + LEVEL_STEP * j);
+    for (const level of s.lanes) level.push(coarserBuckets(level[j - 1], size));
+    s.instants.push(coarserInstants(store, s.instants[j - 1], size));
+  }
 }
 
 /** The summary of a track, up to date with its events (`ids`: the track's ids sorted by start). */
@@ -164,12 +238,31 @@ export function summaryOf(store: TraceStore, track: number, ids: TrackIndex): Tr
   let all = cache.get(store);
   if (!all) cache.set(store, (all = []));
   const s = all[track];
-  if (!s || s.edits !== (store.edits[track] ?? 0) || ids.length > 2 * s.builtFrom) {
+  if (!s || s.edits !== (store.edits[track] ?? 0)) {
     all[track] = build(store, track, ids);
     return all[track];
   }
   if (s.upTo < ids.length) extend(store, s, ids);
   return s;
+}
+
+/**
+ * Bring every track's summary up to date with the store (built for a track that has none): called
+ * as a file's chunks arrive, so that each chunk's events are summarized once, as they come, and
+ * neither a window of the whole trace asked meanwhile nor the first one after the read builds
+ * them all in one go.
+ */
+export function extendSummaries(store: TraceStore): void {
+  for (const t of store.tracks.all()) summaryOf(store, t.id, store.sortedIds(t.id));
+}
+
+/** Drop the spare capacity of the summaries (as `build` leaves them), a step a track: see TraceStore.trimSteps. */
+export function summaryTrimSteps(store: TraceStore): (() => void)[] {
+  return (cache.get(store) ?? []).map((s) => () => {
+    if (!s) return;
+    for (const level of s.lanes) for (const b of level) b.trim();
+    for (const b of s.instants) b.trim();
+  });
 }
 
 /** The index of the level to answer a resolution of 2^log2Res ns from, or -1 when all are coarser. */
