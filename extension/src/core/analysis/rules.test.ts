@@ -582,18 +582,24 @@ describe('findings on synthetic traces', () => {
       assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
     });
 
-    it('stays quiet when each worker is woken for each job however busy (worker_threads fed one message per reply): nothing waited', () => {
+    it('stays quiet for worker_threads fed one message per reply, however busy (each waits in its own loop for its job): nothing waited', () => {
       const b = loopTrace();
       b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
       const workers = [201, 202];
-      for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
       b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (const w of workers) {
+        b.task({ event: 6, tid: w, comm: `worker-${w - 200}`, ts: b.at(0) });
+        b.fd({ op: 4, fd: w - 180, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: w - 170, type: 8, path: 'anon_inode:[eventfd]' });
+        b.syscall({ sys: sysId('epoll_ctl'), tid: w, ts: b.at(0.1 * MS), dur: 2 * US, args: [BigInt(w - 180), 1n, BigInt(w - 170), 0n, 0n, 0n], dataFormat: 3, data: [1n, BigInt(w - 170)] });
+      }
       for (let i = 0; i < 200; i++) {
         for (const w of workers) {
           const t = 1 * MS + i * MS + (w - 201) * 20 * US;
-          b.wake({ tid: PID, ts: t - 2 * US, wakee: w, since: null, fd: 9 });
-          b.call('pread64', { tid: w, ts: t, dur: 0.99 * MS, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
-          b.wake({ tid: w, ts: t + 0.99 * MS + 1 * US, wakee: PID, since: null, fd: 8 });
+          b.epollWait({ tid: w, epfd: w - 180, ts: t - 8 * US, dur: 6 * US, ret: 1, ready: [[BigInt(w - 170), 1]] });
+          b.wake({ tid: PID, ts: t - 3 * US, wakee: w, since: null, fd: 9 });
+          b.call('pread64', { tid: w, ts: t, dur: 0.98 * MS, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.wake({ tid: w, ts: t + 0.98 * MS + 1 * US, wakee: PID, since: null, fd: 8 });
         }
       }
       const a = analyze(b);

@@ -6,8 +6,9 @@
  * a lower bound that holds whatever the order of the calls inside the bucket. The calls sent as
  * events also keep their intervals (merged where they touch, at most IV_MAX per thread), and the
  * time all workers were inside them at once, swept exactly, is a lower bound too (the counted calls
- * only add to it): of the two, the larger is taken. Both only where work was seen queued (5 % of
- * the calls picked up at once): threads all busy with nothing waiting are not a full pool. Work waited when a
+ * only add to it): of the two, the larger is taken, the sweep only where work was seen queued (5 %
+ * of the calls picked up at once); workers with loops of their own (worker_threads, fed one message
+ * per job) not at all without it: all busy with nothing waiting is not a full pool. Work waited when a
  * worker started its next call at once, without being woken (it found the queue non-empty).
  * Impact: that saturated time. The buckets are at most MAX_BUCKETS per thread: a trace longer than
  * MAX_BUCKETS × 250 ms (or a corrupt time far in the future) doubles the bucket width, for every
@@ -195,10 +196,13 @@ export class PoolSaturatedRule {
       const w = this.width;
       const calls = bs.reduce((n, b) => n + b.calls, 0);
       const pickups = bs.reduce((n, b) => n + b.pickups, 0);
-      // threads busy at once with no work seen queued (each woken for its job: a worker_threads
-      // pool fed one message per reply, a pool in step) are busy, not full: nothing waited for them
-      if (pickups < MIN_PICKUP_SHARE * calls) continue;
-      const swept = allBusyNs(bs);
+      const queued = pickups >= MIN_PICKUP_SHARE * calls;
+      // workers with loops of their own (worker_threads) get each job as a message their loop waits
+      // for: with no work seen queued they were busy, not full — nothing waited for them. (Workers
+      // that wait in a futex may have most calls counted, not sent: their pickups go unseen.)
+      if (!queued && tids.every((tid) => ctx.threads.get(pid, tid).muxWaits > 0)) continue;
+      // threads busy at once with no work seen queued (each woken for its job) are a pool in step: no exact sweep
+      const swept = queued ? allBusyNs(bs) : 0;
       const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
       for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
         const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
