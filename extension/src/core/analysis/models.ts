@@ -91,6 +91,12 @@ function signalDriven(t: ThreadState, ioSignals: number): boolean {
   return ioSignals >= 2 && ioSignals >= other;
 }
 
+/** A thread whose waits are for its own connections: blocking, its waits and what it blocked in as the evidence. */
+function timedWait(t: ThreadState, lead: string, how: string, tail: string): { model: ThreadModel; evidence: string } {
+  const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
+  return { model: 'blocking', evidence: `${lead}: ${plural(t.muxWaits, `${[...t.mux.keys()].join('/')} call`)}, ${how}${blocks}${tail}` };
+}
+
 /** The thread's model and its evidence, before the pool question (which needs every thread). */
 function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; evidence: string } {
   const ioSignals = [...t.ioSignals.values()].reduce((a, b) => a + b, 0);
@@ -115,21 +121,12 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   const bySignals = signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);
   if (conn !== null) {
-    const calls = [...t.mux.keys()].join('/');
-    const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
-    return {
-      model: 'blocking',
-      evidence: `waits for one connection: ${plural(t.muxWaits, `${calls} call`)}, each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop${blocks}${tail}`,
-    };
+    return timedWait(t, 'waits for one connection', `each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
   }
   const peer = bySignals ? null : onePeer(t);
   if (peer !== null) {
-    const calls = [...t.mux.keys()].join('/');
-    const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
-    return {
-      model: 'blocking',
-      evidence: `waits on one or two connections only: ${plural(t.muxWaits, `${calls} call`)}, each watching at most fd ${[...peer].sort((a, b) => a - b).join(' and ')} (sockets, pipes or terminals) and nothing else — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others${blocks}${tail}`,
-    };
+    const fds = [...peer].sort((a, b) => a - b).join(' and ');
+    return timedWait(t, 'waits on one or two connections only', `each watching at most fd ${fds} (sockets, pipes or terminals) and nothing else — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others`, tail);
   }
   if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
     const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
