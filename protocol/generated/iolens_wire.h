@@ -140,7 +140,7 @@ enum iol_task_flag {
 	IOL_TASK_FLAG_KERNEL_THREAD = 4,
 };
 
-/* fd.op values. */
+/* fd.op values. watched: at an attach (or a fork's snapshot), the epoll instance fd watches fd2 (from /proc/PID/fdinfo/FD's tfd lines), type being fd2's type: the registrations made before the tracer came. */
 enum iol_fd_op {
 	IOL_FD_OP_OPEN = 1,
 	IOL_FD_OP_CLOSE = 2,
@@ -148,6 +148,7 @@ enum iol_fd_op {
 	IOL_FD_OP_EXISTING = 4,
 	IOL_FD_OP_CLOSE_RANGE = 5,
 	IOL_FD_OP_PATH = 6,
+	IOL_FD_OP_WATCHED = 7,
 };
 
 /* fd.type values. virtual: a regular file of a file system whose content the kernel computes (procfs, sysfs, cgroup, debugfs, tracefs...: rules.h iol_regular_file_type): its reads never wait for storage. */
@@ -1009,13 +1010,13 @@ struct iol_rec_fd {
 	__u32 tid;
 	__u64 ts;
 	__s32 fd;
-	__s32 fd2; /* dup: source fd; close_range: last fd */
+	__s32 fd2; /* dup: source fd; close_range: last fd; watched: the fd the epoll instance watches */
 	__u32 open_flags;
 	__u32 rdev; /* major << 20 | minor for devices */
 	__u32 dev;
 	__u32 reserved;
 	__u64 ino;
-	__u64 aux; /* socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open) */
+	__u64 aux; /* socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open); watched: the epoll_data fd2 was registered with */
 	char path[]; /* tail: string */
 };
 #define IOL_REC_FD_SIZE 64

@@ -187,7 +187,7 @@ export type TaskFlagName = keyof typeof TaskFlag;
 /** Reverse map of {@link TaskFlag}: value to name. */
 export const TaskFlagNames: ReadonlyMap<number, TaskFlagName> = new Map(Object.entries(TaskFlag).map(([k, v]) => [v, k as TaskFlagName]));
 
-/** fd.op values. */
+/** fd.op values. watched: at an attach (or a fork's snapshot), the epoll instance fd watches fd2 (from /proc/PID/fdinfo/FD's tfd lines), type being fd2's type: the registrations made before the tracer came. */
 export const FdOp = {
   open: 1,
   close: 2,
@@ -195,6 +195,7 @@ export const FdOp = {
   existing: 4,
   close_range: 5,
   path: 6,
+  watched: 7,
 } as const;
 /** A name of {@link FdOp}. */
 export type FdOpName = keyof typeof FdOp;
@@ -1345,14 +1346,14 @@ export interface FdRecord {
   readonly tid: number;
   readonly ts: number;
   readonly fd: number;
-  /** dup: source fd; close_range: last fd */
+  /** dup: source fd; close_range: last fd; watched: the fd the epoll instance watches */
   readonly fd2: number;
   readonly openFlags: number;
   /** major << 20 | minor for devices */
   readonly rdev: number;
   readonly dev: number;
   readonly ino: number;
-  /** socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open) */
+  /** socket: family << 16 | type; uio (open): 1 << 32 | the interrupt count the fd starts from (the device's count at the open); watched: the epoll_data fd2 was registered with */
   readonly aux: number;
   readonly path: string;
 }

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import {
-  BACKENDS, cleanup, frameIn, markLine, recordAttach, recordLaunch, requireBackend, fixture, type JsonEvent, type Recording,
+  BACKENDS, CLI, cleanup, frameIn, markLine, recordAttach, recordLaunch, requireBackend, fixture, run, type JsonEvent, type Recording,
 } from './harness';
 
 const MS = 1e6;
@@ -90,6 +90,20 @@ for (const backend of BACKENDS) describe(`tracing the fixtures (${backend})`, fu
       });
     });
   }
+
+  it('learns an epoll set registered before the attach from /proc: its ready fds named, its kinds in the model', async () => {
+    rec = await recordAttach_('epoll_stall', ['--iterations', '10', '--set-first']);
+    const pid = targetPid(rec, 'epoll_stall');
+    assert.equal(syscalls(rec, 'epoll_ctl', pid).length, 0, 'the set was made before the attach');
+    const ready = syscalls(rec, 'epoll_wait', pid).flatMap((w) => (w.args.ready as { fd: number | null; path: string | null }[]) ?? []);
+    assert.ok(ready.length >= 10, `${ready.length} ready events`);
+    assert.deepEqual(ready.filter((r) => r.fd === null), [], 'every ready event names its fd');
+    assert.ok(ready.some((r) => /pipe/.test(r.path ?? '')) && ready.some((r) => /eventfd/.test(r.path ?? '')), JSON.stringify(ready.slice(0, 3)));
+    const report = await run(process.execPath, [CLI, 'report', '--json', rec.traceFile]);
+    assert.equal(report.code, 0, report.stderr);
+    const loop = (JSON.parse(report.stdout) as { threads: { tid: number; evidence: string }[] }).threads.find((t) => t.tid === pid);
+    assert.match(loop?.evidence ?? '', /^event loop: \d+ epoll_wait calls on (1 pipe, 1 eventfd|1 eventfd, 1 pipe),/);
+  });
 
   it('pairs every Linux-AIO iocb from io_submit to its completion (eventfd + epoll notification)', async () => {
     rec = await recordLaunch_([fixture('aio_eventfd'), '--iterations', '25']);

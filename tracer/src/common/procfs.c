@@ -189,10 +189,47 @@ ssize_t proc_describe_fd(pid_t pid, int fd, struct iol_rec_fd *r, char *link, si
 	return n;
 }
 
+/* fd records (op "watched") for what the epoll instance epfd watches: its fdinfo's "tfd:" lines,
+ * each with the epoll_data it was registered with (aux). Each target is typed as its own fd is;
+ * one that is gone meanwhile is unknown. */
+static int snapshot_epoll_watch(struct iol_output *out, pid_t pid, int epfd, uint64_t ts)
+{
+	char path[64], line[256], link[IOL_PATH_BUF];
+	unsigned int events;
+	uint64_t data;
+	int tfd, err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, epfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct iol_rec_fd r = { .hdr.kind = IOL_RECORD_KIND_FD };
+
+		if (sscanf(line, "tfd: %d events: %x data: %" SCNx64, &tfd, &events, &data) != 3)
+			continue;
+		if (proc_describe_fd(pid, tfd, &r, link, sizeof(link)) < 0)
+			r.type = IOL_FD_TYPE_UNKNOWN;
+		r.op = IOL_FD_OP_WATCHED;
+		r.pid = pid;
+		r.tid = pid;
+		r.fd = epfd;
+		r.fd2 = tfd;
+		r.aux = data;
+		r.ts = ts;
+		if (out_record_tail(out, &r, sizeof(r), "", 1) < 0)
+			err = -EIO;
+	}
+	fclose(f);
+	return err;
+}
+
 int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_class_cb cb, void *ctx)
 {
 	char dir[64], link[IOL_PATH_BUF];
 	struct dirent *de;
+	int epoll_err = 0;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
@@ -220,7 +257,9 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		if (cb && (r.type == IOL_FD_TYPE_UIO || r.type == IOL_FD_TYPE_UIO_CONFIG))
 			cb(ctx, pid, (int)fd, r.type, r.rdev);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);
+		if (r.type == IOL_FD_TYPE_EPOLL)
+			epoll_err = snapshot_epoll_watch(out, pid, (int)fd, ts) ?: epoll_err;
 	}
 	closedir(d);
-	return 0;
+	return epoll_err;
 }

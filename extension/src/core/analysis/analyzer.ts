@@ -275,6 +275,7 @@ export class TraceAnalyzer {
       const epfd = e.args.epfd;
       if (typeof epfd === 'number') {
         if (epfd !== t.lastEpfd) {
+          if (!t.epfds.has(epfd)) this.epollSet(e.pid, epfd);
           t.epfds.add(epfd);
           t.lastEpfd = epfd;
           t.peerFds = null;
@@ -493,9 +494,7 @@ export class TraceAnalyzer {
         break;
       case 'epoll_ctl': {
         if (e.ret < 0 || typeof e.args.epfd !== 'number' || typeof e.args.fd !== 'number') break;
-        const k = `${e.pid}:${e.args.epfd}`;
-        const regs = this.epoll.get(k) ?? new Map<number, string>();
-        this.epoll.set(k, regs);
+        const regs = this.epollSet(e.pid, e.args.epfd);
         if (e.args.op === epollOpName(EPOLL_CTL_DEL)) regs.delete(e.args.fd);
         else regs.set(e.args.fd, typeof e.args.fd_type === 'string' ? e.args.fd_type : 'unknown');
         break;
@@ -503,6 +502,20 @@ export class TraceAnalyzer {
       default:
         break;
     }
+  }
+
+  /**
+   * The registrations of epoll instance `epfd` of `pid` (fd -> its type), begun at first sight
+   * with what it watched when the tracer came (an attach's snapshot), kept current by epoll_ctl.
+   */
+  private epollSet(pid: number, epfd: number): Map<number, string> {
+    const k = `${pid}:${epfd}`;
+    let regs = this.epoll.get(k);
+    if (!regs) {
+      regs = new Map(this.source.fds.watchedAtSnapshot?.(pid, epfd) ?? []);
+      this.epoll.set(k, regs);
+    }
+    return regs;
   }
 
   private signal(e: SignalEvent, id: number): void {

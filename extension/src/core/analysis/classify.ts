@@ -122,6 +122,8 @@ export type BlockingScratch = { -readonly [K in keyof BlockingCall]: BlockingCal
 /** Where a call's fd table entry is looked up (a trace's fd tables). */
 export interface FdLookup {
   get(pid: number, fd: number): FdInfo | undefined;
+  /** What an epoll instance watched when the tracer came (model/fdtable.ts), if a snapshot told. */
+  watchedAtSnapshot?(pid: number, epfd: number): ReadonlyMap<number, string> | undefined;
 }
 
 /**

@@ -60,6 +60,22 @@ describe('thread models', () => {
     assert.deepEqual(a.findings, []);
   });
 
+  it('an epoll set registered before the attach counts by its snapshot (watched records), then by epoll_ctl', () => {
+    const loop = (b: StreamBuilder): StreamBuilder => {
+      for (let i = 0; i < 20; i++) b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });
+      b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(25 * MS), dur: 2 * US, ret: 0, args: [3n, 1n, 8n, 0n, 0n, 0n], dataFormat: 3, data: [1n, 8n] });
+      b.epollWait({ ts: 30 * MS, dur: 800 * US, ret: 1, ready: [[8n, 1]] });
+      return b;
+    };
+    const evidence = (b: StreamBuilder): string => analyze(b).result.threads.find((x) => x.tid === PID)?.evidence ?? '';
+    const attached = base();
+    attached.fd({ op: wire.FdOp.watched, fd: 3, fd2: 7, type: wire.FdType.socket, aux: 7 });
+    attached.fd({ op: wire.FdOp.watched, fd: 3, fd2: 5, type: wire.FdType.pipe, aux: 5 });
+    assert.match(evidence(loop(attached)), /^event loop: 21 epoll_wait calls on 1 socket, 1 pipe, 1 eventfd,/);
+    // without the snapshot only what was registered while traced is known
+    assert.match(evidence(loop(base())), /^event loop: 21 epoll_wait calls on 1 eventfd,/);
+  });
+
   it('signal-driven: SIGIO with readiness ends the sigsuspend waits', () => {
     const b = base();
     b.syscall({ sys: sysId('fcntl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [5n, 4n, 0o20000n, 0n, 0n, 0n] });

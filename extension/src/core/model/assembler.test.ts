@@ -157,6 +157,24 @@ describe('TraceAssembler', () => {
     assert.equal(ctl?.args.path, 'anon_inode:[eventfd]');
   });
 
+  it('maps epoll_wait ready events to fds registered before the attach (the snapshot\'s watched records)', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: wire.FdOp.existing, fd: 3, type: wire.FdType.epoll });
+    b.fd({ op: wire.FdOp.existing, fd: 6, type: FD_TYPE_EVENTFD });
+    b.fd({ op: wire.FdOp.watched, fd: 3, fd2: 6, type: FD_TYPE_EVENTFD, aux: 0xbeef });
+    b.syscall({ sys: sysId('epoll_wait'), ts: b.at(10), dur: 100, ret: 1, args: [3n, 0x1n, 16n, 100n, 0n, 0n], dataFormat: 1, data: [100_000_000n, 1n, 0xbeefn] });
+    b.syscall({ sys: sysId('epoll_wait'), ts: b.at(200), dur: 100, ret: 1, args: [4n, 0x1n, 16n, 100n, 0n, 0n], dataFormat: 1, data: [100_000_000n, 1n, 0xbeefn] });
+    const { asm, events } = assemble(b);
+    const waits = events.filter((e) => e.kind === 'syscall' && e.name === 'epoll_wait');
+    assert.deepEqual(waits.map((w) => w.args.ready), [
+      [{ fd: 6, path: 'anon_inode:[eventfd]', events: 'IN', data: '0xbeef' }],
+      [{ fd: null, path: null, events: 'IN', data: '0xbeef' }], // another epoll instance: not registered there
+    ]);
+    assert.deepEqual([...(asm.fds.watchedAtSnapshot(PID, 3) ?? [])], [[6, 'eventfd']]);
+    b.fd({ op: wire.FdOp.close, fd: 3, ts: b.at(400) });
+    assert.equal(assemble(b).asm.fds.watchedAtSnapshot(PID, 3), undefined, 'closing the epoll fd forgets its set');
+  });
+
   it('follows processes: fork copies fds and maps, exec starts a new address space', () => {
     const b = new StreamBuilder();
     b.task({ event: 6, comm: 'server', filename: '/usr/bin/server', flags: 2 });

@@ -5,7 +5,7 @@
  * generation to delivery —; the records of no event (clock, metadata, stacks, fds, maps, symbols)
  * are read here.
  */
-import type { EndRecord, StartRecord, StackRecord, SymFrameRecord, WireRecord } from '../../../../protocol/generated/wire';
+import { FdOp, type EndRecord, type StartRecord, type StackRecord, type SymFrameRecord, type WireRecord } from '../../../../protocol/generated/wire';
 import type { DecodeContext } from '../kinds/kind';
 import { decoderOf } from '../kinds/registry';
 import { MapTables } from './maps';
@@ -13,6 +13,7 @@ import { EpollRegistry } from './args';
 import { TableChanges } from './changes';
 import type { TraceEvent } from './events';
 import { FdTables } from './fdtable';
+import { EPOLL_CTL_ADD } from './names';
 import { FilteredCalls } from './filtered';
 import { RequestTracker } from './requests';
 import { aioReusedText } from './labels';
@@ -140,6 +141,8 @@ export class TraceAssembler {
         break;
       case 'fd':
         this.fds.apply(r);
+        // an epoll registration made before the tracer came: its data names the fd its events are for
+        if (r.op === FdOp.watched) this.epoll.ctl(r.pid, r.fd, EPOLL_CTL_ADD, r.fd2, BigInt(r.aux));
         break;
       case 'map':
         this.maps.add(r);

@@ -2,7 +2,7 @@
  * The fd tables of traced processes, kept current from fd records (opens, closes, dups, and the
  * fds present at attach), so every event can say what its fd is.
  */
-import { FdTypeNames, type FdRecord, type FdTypeName } from '../../../../protocol/generated/wire';
+import { FdOp, FdTypeNames, type FdRecord, type FdTypeName } from '../../../../protocol/generated/wire';
 import type { TableChanges } from './changes';
 
 /** What an fd refers to. */
@@ -33,6 +33,8 @@ const DESCRIPTIONS: Partial<Record<FdTypeName, string>> = {
 /** The fd tables of all traced processes. */
 export class FdTables {
   private readonly tables = new Map<number, Map<number, FdInfo>>();
+  /** Per process and epoll fd: the fds it watched when the tracer came (fd -> its type). */
+  private readonly watched = new Map<number, Map<number, Map<number, FdTypeName>>>();
 
   /** `changes` is told before every change (a trace's assembler: model/changes.ts). */
   constructor(private readonly changes?: TableChanges) {}
@@ -47,22 +49,35 @@ export class FdTables {
     return this.tables.get(pid) ?? new Map();
   }
 
+  /**
+   * What the epoll instance `epfd` of process `pid` watched when the tracer attached (or took the
+   * process's snapshot): fd -> its type; undefined when no snapshot told. Registrations made while
+   * traced are the epoll_ctl calls'.
+   */
+  watchedAtSnapshot(pid: number, epfd: number): ReadonlyMap<number, FdTypeName> | undefined {
+    return this.watched.get(pid)?.get(epfd);
+  }
+
   /** A new process starts with a copy of its parent's table. */
   fork(parent: number, child: number): void {
     this.changes?.before();
     this.tables.set(child, new Map(this.tables.get(parent) ?? []));
+    const watched = this.watched.get(parent);
+    if (watched) this.watched.set(child, new Map(watched));
   }
 
   /** exec: the tracer re-sends the fds that survived it. */
   exec(pid: number): void {
     this.changes?.before();
     this.tables.set(pid, new Map());
+    this.watched.delete(pid);
   }
 
   /** The process is gone. */
   exit(pid: number): void {
     this.changes?.before();
     this.tables.delete(pid);
+    this.watched.delete(pid);
   }
 
   /** Apply one fd record. */
@@ -87,6 +102,7 @@ export class FdTables {
       }
       case 2: // close
         t.delete(r.fd);
+        this.watched.get(r.pid)?.delete(r.fd);
         break;
       case 3: { // dup: fd is the new one, fd2 the source
         const src = t.get(r.fd2);
@@ -94,12 +110,26 @@ export class FdTables {
         else t.delete(r.fd);
         break;
       }
-      case 5: // close_range fd..fd2
-        for (const fd of [...t.keys()]) if (fd >= r.fd && fd <= (r.fd2 >>> 0)) t.delete(fd);
+      case 5: { // close_range fd..fd2
+        const watched = this.watched.get(r.pid);
+        for (const fd of [...t.keys()]) {
+          if (fd < r.fd || fd > (r.fd2 >>> 0)) continue;
+          t.delete(fd);
+          watched?.delete(fd);
+        }
         break;
+      }
       case 6: { // a better path for an open fd
         const cur = t.get(r.fd);
         if (cur) t.set(r.fd, { ...cur, path: r.path });
+        break;
+      }
+      case FdOp.watched: { // the epoll instance fd watches fd2 (a snapshot)
+        const byEpfd = this.watched.get(r.pid) ?? new Map<number, Map<number, FdTypeName>>();
+        this.watched.set(r.pid, byEpfd);
+        const set = byEpfd.get(r.fd) ?? new Map<number, FdTypeName>();
+        byEpfd.set(r.fd, set);
+        set.set(r.fd2, type);
         break;
       }
       default:

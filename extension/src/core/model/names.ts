@@ -114,6 +114,8 @@ export function uringOpName(op: number): string {
   return URING_OPS[op] ?? `op${op}`;
 }
 
+/** epoll_ctl's operation that adds a registration. */
+export const EPOLL_CTL_ADD = 1;
 /** epoll_ctl's operation that removes a registration. */
 export const EPOLL_CTL_DEL = 2;
 
