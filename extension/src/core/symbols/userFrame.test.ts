@@ -28,6 +28,16 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('helper', null, null, '/home/u/app/lib/libhelper.so')), 'user', "a program's own library");
   });
 
+  it("takes a program's plug-ins in its own directory under /usr/lib for its code (apache2's MPM module), not the system's", () => {
+    assert.equal(frameOwner(frame('listener_thread', null, null, '/usr/lib/apache2/modules/mod_mpm_event.so')), 'user');
+    assert.equal(frameOwner(frame(null, null, null, '/usr/lib/nginx/modules/ngx_http_geoip_module.so')), 'user');
+    assert.equal(frameOwner(frame(null, null, null, '/usr/lib/postgresql/15/lib/plpgsql.so')), 'user');
+    assert.equal(frameOwner(frame('apr_pollset_poll', null, null, '/usr/lib/x86_64-linux-gnu/libapr-1.so.0.7.2')), 'system');
+    assert.equal(frameOwner(frame(null, null, null, '/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so')), 'system');
+    assert.equal(frameOwner(frame(null, null, null, '/usr/lib/python3/dist-packages/yaml/_yaml.cpython-311-x86_64-linux-gnu.so')), 'system');
+    assert.equal(frameOwner(frame(null, null, null, '/usr/lib/libfoo.so.1')), 'system');
+  });
+
   it("takes a program installed under /usr/lib for the user's (Debian's PostgreSQL), not for a system library", () => {
     const pg = '/usr/lib/postgresql/15/bin/postgres';
     const stack = {

@@ -20,6 +20,12 @@ export type FrameOwner = 'user' | 'system' | 'runtime';
  * A library under another root's /usr/lib (a container's or a chroot's files) is the system's too.
  */
 const SYSTEM_MODULE = /(?:^|\/usr)\/(?:lib|lib32|lib64|libx32)\/(?:[^/]+\/)*[^/]+\.so(?:\.[\d.]+)?(?: \(deleted\))?$|^\[vdso\]$|^linux-vdso|\/ld-linux[^/]*$/;
+/**
+ * A program's own libraries in its private directory under /usr/lib (Debian's apache2 modules in
+ * /usr/lib/apache2/modules/, nginx's, PostgreSQL's): its plug-ins are its code, not the system's.
+ * Not the multiarch directories, nor a language's or a compiler's.
+ */
+const PROGRAM_LIBRARY = /(?:^|\/usr)\/lib\/(?![^/]*-linux-gnu[^/]*\/|python[\d.]*\/|gcc\/|llvm[^/]*\/|jvm\/|debug\/|go[^/]*\/|node_modules\/|systemd\/)[^/]+\/(?:[^/]+\/)*[^/]+\.so(?:\.[\d.]+)?(?: \(deleted\))?$/;
 /** Source files of the system's headers and of libraries built elsewhere (relative paths of glibc's build tree). */
 const SYSTEM_FILE = /^\/usr\/(?:include|lib\/gcc|lib\/llvm)|^(?:\.\/)?(?:sysdeps|misc|nptl|io|posix|libio|socket|signal|csu|elf|string|stdlib|malloc|rt|time)\//;
 /** The binaries of language runtimes: their frames are the runtime's, not the program's. */
@@ -43,7 +49,7 @@ const GO_STD_FILE = /\/src\/[a-z0-9_]+(?:\/[\w.-]+)*\/[^/]+\.(?:go|s)$/;
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
   // JIT code: the program's when it is in one of its own source files (V8's builtins and stubs have none)
   if (f.module && PERF_MAP_MODULE.test(f.module)) return f.file && !RUNTIME_SOURCE.test(f.file) ? 'user' : 'runtime';
-  if (f.module && SYSTEM_MODULE.test(f.module)) return 'system';
+  if (f.module && SYSTEM_MODULE.test(f.module) && !PROGRAM_LIBRARY.test(f.module)) return 'system';
   if (f.file && SYSTEM_FILE.test(f.file)) return 'system';
   if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';
   if (f.function && GO_RUNTIME_FUNCTION.test(f.function)) return 'runtime';
