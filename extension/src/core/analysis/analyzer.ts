@@ -12,6 +12,7 @@ import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../m
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
+import { runtimeOf } from '../tracer/runtimes';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import type { AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
@@ -138,6 +139,7 @@ export class TraceAnalyzer {
         const parent = p?.parent ? source.processes.find(p.parent) : undefined;
         return !!p && !!parent && p.exe !== '' && p.exe === parent.exe;
       },
+      runtime: (pid) => runtimeOf(source.processes.find(pid)?.exe ?? ''),
       get minDurationNs() {
         return minDuration();
       },

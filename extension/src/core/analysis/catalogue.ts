@@ -83,9 +83,17 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
   },
 };
 
-/** The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the loop serves one connection). */
-export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false): string {
+/** A language runtime whose event loop has fixes of its own (asyncio's, Node.js'). */
+export type LoopRuntime = 'node' | 'python';
+
+/**
+ * The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the
+ * loop serves one connection) and, for a runtime's loop, in its own terms (`runtime`).
+ */
+export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopRuntime | null = null): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
+  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime](call, kind) : null;
+  if (own) return own;
   switch (kind) {
     case 'sync':
       // a loop serving one client (a process per connection): the client waits for the flush either way
@@ -108,6 +116,42 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
       return `do ${call} off the loop thread, or make it non-blocking and wait for readiness in the loop`;
   }
 }
+
+/** A runtime's own fix for a blocking call in its loop, by what it blocked on; null: the native fix applies. */
+const RUNTIME_LOOP_FIX: Record<LoopRuntime, (call: string, kind: BlockKind) => string | null> = {
+  python: (call, kind) => {
+    switch (kind) {
+      case 'sleep':
+        return 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits';
+      case 'sync':
+      case 'file':
+        return `run the file I/O in a thread (await asyncio.to_thread(…) or loop.run_in_executor(None, …)), so the loop goes on while ${call} waits${kind === 'sync' ? '; or flush once per batch of writes' : ''}`;
+      case 'wait':
+        return `the ${call} is a blocking library call's own wait (socket.getaddrinfo, a synchronous client): await its asyncio form (loop.getaddrinfo, an asyncio client library) or asyncio.to_thread(…)`;
+      case 'pipe':
+      case 'socket':
+        return `use the loop's streams (asyncio.open_connection, asyncio.create_subprocess_exec, loop.sock_recv) on a non-blocking fd instead of a blocking ${call}`;
+      default:
+        return null;
+    }
+  },
+  node: (call, kind) => {
+    switch (kind) {
+      case 'sleep':
+        return 'wait with a timer (setTimeout, or await setTimeout from node:timers/promises) instead of a blocking sleep (Atomics.wait, execSync(\'sleep\'))';
+      case 'sync':
+      case 'file':
+        return `use the asynchronous fs API (fs.promises, or the callback form) instead of the *Sync call: libuv runs ${call} on its thread pool and the loop goes on`;
+      case 'wait':
+        return `the ${call} is a synchronous call's own wait (execSync, spawnSync, a *Sync API): use its asynchronous form`;
+      case 'pipe':
+      case 'socket':
+        return `use the asynchronous form (child_process.spawn/exec, net, stream) instead of a synchronous ${call} on ${kind === 'pipe' ? 'a pipe' : 'a socket'} (execSync, spawnSync, readFileSync of a pipe)`;
+      default:
+        return null;
+    }
+  },
+};
 
 /** The usual fix for busy polling. */
 export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';

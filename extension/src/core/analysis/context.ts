@@ -5,6 +5,7 @@ import type { FdInfo } from '../model/fdtable';
 import type { ThreadState, ThreadTable } from './threadState';
 import type { LoopTurns } from './turns';
 import { EVENT_IDS_KEPT, type ChainHop } from './types';
+import type { LoopRuntime } from './catalogue';
 
 /** The analysis' shared state, as the rules see it. */
 export interface AnalysisContext {
@@ -17,6 +18,8 @@ export interface AnalysisContext {
   fd(pid: number, fd: number): FdInfo | undefined;
   /** The process was forked by one running the same executable and did not exec: a server's worker or per-client process. */
   forkedWorker(pid: number): boolean;
+  /** The language runtime the process runs (by its executable's name), whose usual fixes differ; null for native code. */
+  runtime(pid: number): LoopRuntime | null;
   /** Signals fcntl(F_SETSIG) made the I/O signal of some fd, per process. */
   readonly setsig: ReadonlyMap<number, ReadonlySet<number>>;
   /** First and last time seen (ns since the trace's origin). */

@@ -52,6 +52,34 @@ describe('findings on synthetic traces', () => {
       assert.equal(a.result.loops.length, 1, 'the C program has its turns');
     });
 
+    it('gives asyncio\'s and Node.js\' own fixes in a runtime\'s loop (time.sleep, fsync), the native ones elsewhere', () => {
+      const suggestions = (program: string): string[] => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'server', filename: program, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 6, type: 1, path: '/var/db/journal' });
+        let t = 1 * MS;
+        for (let i = 0; i < 6; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call('clock_nanosleep', { ts: t, dur: 20 * MS, ret: 0, args: [1n, 0n, 0n, 0n, 0n, 0n] });
+          t += 20 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 15 * MS, ret: 0, fd: 6 });
+          t += 15 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+        return analyze(b).of('loop-blocked').map((f) => `${f.title.split('(')[0]}: ${f.suggestion}`).sort();
+      };
+      const [py, node, native] = [suggestions('/usr/bin/python3.12'), suggestions('/usr/bin/node'), suggestions('/work/app/server')];
+      assert.equal(py.length, 2, py.join('\n'));
+      assert.match(py[0], /^clock_nanosleep: await asyncio\.sleep/);
+      assert.match(py[1], /^fsync: run the file I\/O in a thread \(await asyncio\.to_thread/);
+      assert.match(node[0], /^clock_nanosleep: wait with a timer \(setTimeout/);
+      assert.match(node[1], /^fsync: use the asynchronous fs API/);
+      assert.match(native[0], /^clock_nanosleep: replace the sleep with a timer/);
+      assert.match(native[1], /^fsync: move the fsync off the loop thread/);
+    });
+
     it('names the blocking read inside the loop, its line, its numbers and its events', () => {
       const b = loopTrace();
       let t = 1 * MS;

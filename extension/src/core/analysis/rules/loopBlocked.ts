@@ -214,7 +214,7 @@ export class LoopBlockedRule {
         (cached ? ` On average a call took ${formatDuration(total / calls)}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : conn !== null ? 'medium' : 'high'), title, detail,
-        suggestion: loopBlockedFix(a.call, a.kind, a.fd, conn !== null),
+        suggestion: loopBlockedFix(a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
       });
