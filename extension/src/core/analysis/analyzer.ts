@@ -73,6 +73,9 @@ export interface AnalysisSource {
 }
 
 
+/** A thread whose exit came this close before its process's ended with it (exit_group), not on its own. */
+const WITH_PROCESS_NS = 20e6;
+
 /** Options of the analysis. */
 export interface AnalyzerOptions {
   /**
@@ -215,8 +218,17 @@ export class TraceAnalyzer {
       case 'process':
         if (e.kind === 'thread' && e.name === 'start' && typeof e.args.parent_tid === 'number') this.creators.set(e.tid, e.args.parent_tid);
         if (e.name === 'exit') {
-          this.threads.get(e.pid, e.tid).exited = true;
-          if (e.kind === 'process') for (const t of this.threads.all()) if (t.pid === e.pid) t.exited = true;
+          const ended = this.threads.get(e.pid, e.tid);
+          if (!ended.exited) ended.exitTs = e.ts;
+          ended.exited = true;
+          if (e.kind === 'process') {
+            for (const t of this.threads.all()) {
+              if (t.pid !== e.pid) continue;
+              // exit_group ends every thread at once: those exits are the process's, not each thread's own
+              t.endedWithProcess = t.exitTs < 0 || e.ts - t.exitTs < WITH_PROCESS_NS;
+              t.exited = true;
+            }
+          }
         }
         break;
       case 'drop':

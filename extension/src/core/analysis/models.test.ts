@@ -253,10 +253,12 @@ describe('thread models', () => {
     assert.match(f.title, /^pread64\(\) blocked the event loop .* 130 times, 170\.0 ms in total/);
   });
 
-  for (const ending of [true, false]) {
-    it(ending
+  for (const ending of [true, false, 'with the process'] as const) {
+    it(ending === true
       ? 'a thread per connection: an accepting poll loop starts a thread per client, each ends (ThreadingHTTPServer)'
-      : 'threads an accepting loop starts that stay (a pool of its own) are not one per client', () => {
+      : ending === false
+        ? 'threads an accepting loop starts that stay (a pool of its own) are not one per client'
+        : 'threads an accepting loop starts that end only with their process (exit_group: Node.js\' pool) are not one per client', () => {
       const b = base();
       b.fd({ op: 4, fd: 7, type: 6, path: 'socket:[7]' });
       for (let i = 0; i < 12; i++) {
@@ -265,11 +267,15 @@ describe('thread models', () => {
         b.call('accept4', { ts: i * 10 * MS + 2.1 * MS, dur: 5 * US, ret: 20 + i, fd: 7 });
         b.task({ event: 2, tid, ptid: PID, comm: 'python3', ts: b.at(i * 10 * MS + 2.2 * MS) });
         b.call('read', { tid, ts: i * 10 * MS + 2.3 * MS, dur: 20 * US, ret: 100, fd: 20 + i });
-        if (ending) b.task({ event: 4, tid, comm: 'python3', ts: b.at(i * 10 * MS + 3 * MS) });
+        if (ending === true) b.task({ event: 4, tid, comm: 'python3', ts: b.at(i * 10 * MS + 3 * MS) });
+      }
+      if (ending === 'with the process') {
+        for (let i = 0; i < 12; i++) b.task({ event: 4, tid: PID + 1 + i, comm: 'python3', ts: b.at(130 * MS + i * 20 * US) });
+        b.task({ event: 4, tid: PID, comm: 'python3', ts: b.at(130.5 * MS) });
       }
       const a = analyze(b);
       const verdict = a.result.processes[0].verdict;
-      if (ending) assert.equal(verdict, 'poll loop on 1 thread; a thread per connection: 12 threads started by its accepting loop (12 ended within the recording)');
+      if (ending === true) assert.equal(verdict, 'poll loop on 1 thread; a thread per connection: 12 threads started by its accepting loop (12 ended within the recording)');
       else assert.doesNotMatch(verdict, /a thread per connection/);
     });
   }

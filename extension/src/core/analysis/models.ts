@@ -266,7 +266,12 @@ function threadsPerClient(states: readonly ThreadState[], verdicts: readonly Thr
   const acceptors = new Set(states.filter((t, i) => verdicts[i].model === 'multiplexing' && t.accepts > 0).map((t) => t.tid));
   if (!acceptors.size) return [];
   const started = states.filter((t) => !acceptors.has(t.tid) && acceptors.has(inputs.creator(t.tid) ?? -1));
-  return started.length >= PER_CLIENT_MIN && started.filter((t) => t.exited).length * 2 >= started.length ? started : [];
+  return started.length >= PER_CLIENT_MIN && started.filter(endedAlone).length * 2 >= started.length ? started : [];
+}
+
+/** The thread ended on its own while its process went on (a thread per client does, after its client), not with the process. */
+function endedAlone(t: ThreadState): boolean {
+  return t.exited && !t.endedWithProcess;
 }
 
 const PHRASE: Record<ThreadModel, (n: number, extra: string) => string> = {
@@ -328,7 +333,7 @@ export function processVerdicts(
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
       .map((m) => PHRASE[m](of(m).length, extra(m)));
     if (perClient.length) {
-      const ended = perClient.filter((t) => t.exited).length;
+      const ended = perClient.filter(endedAlone).length;
       const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
       parts.splice(at < 0 ? parts.length : at, 0, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
     }

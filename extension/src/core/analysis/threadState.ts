@@ -261,6 +261,10 @@ export class ThreadState {
   /** Its last signal wait (a delivery of an I/O signal right after it ended it). */
   lastSignalWait: { end: number; dur: number } | null = null;
   exited = false;
+  /** When its own exit came (ns), -1 when none did. */
+  exitTs = -1;
+  /** It ended with its process (its exit came with the process's, or only the process's did), not on its own while the process went on. */
+  endedWithProcess = false;
   first = Number.POSITIVE_INFINITY;
   last = 0;
 
