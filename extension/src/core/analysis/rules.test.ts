@@ -80,6 +80,26 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
+    it('leaves out a runtime\'s writes of its perf map (asked for by the profiler), not a log file written the same way', () => {
+      const findings = (path: string): string[] => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'node', filename: '/usr/bin/node', flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 17, type: 1, path });
+        let t = 1 * MS;
+        for (let i = 0; i < 6; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call('write', { ts: t, dur: 3 * MS, ret: 80, fd: 17 });
+          t += 3 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+        return analyze(b).findings.map((f) => f.title);
+      };
+      assert.deepEqual(findings(`/tmp/perf-${PID}.map`), []);
+      assert.match(findings('/var/log/app.log')[0] ?? '', /^write\(\) blocked the event loop/);
+    });
+
     it('names the blocking read inside the loop, its line, its numbers and its events', () => {
       const b = loopTrace();
       let t = 1 * MS;

@@ -9,6 +9,7 @@
  * stack names them (perf maps, JIT dumps): they are not in a runtime's binary.
  */
 import { basename } from 'node:path';
+import { isPerfMapFile } from './perfMapFile';
 import type { ResolvedStack, StackFrame } from './stacks';
 
 /** Who wrote the code of a frame. */
@@ -32,8 +33,6 @@ const SYSTEM_FILE = /^\/usr\/(?:include|lib\/gcc|lib\/llvm)|^(?:\.\/)?(?:sysdeps
 const RUNTIME_BINARY = /^(?:node|nodejs|python\d*(?:\.\d+)?d?|libpython[\d.]+d?\.so.*|libnode\.so.*|java|libjvm\.so|ruby[\d.]*|libruby.*\.so.*|perl[\d.]*|libperl\.so.*|php[\d.]*|php-fpm[\d.]*|luajit.*|lua[\d.]*|deno|bun)$/;
 /** A runtime's own extension modules (CPython's lib-dynload, a Node.js binary add-on of the runtime). */
 const RUNTIME_MODULE = /\/lib-dynload\/|\.cpython-\d+[^/]*\.so$/;
-/** A frame named by a runtime's perf map (symbols/perfMap.ts): JavaScript or Python code. */
-const PERF_MAP_MODULE = /\/perf-\d+\.map$/;
 /** Sources of a runtime's own code: Node.js' built-in modules, CPython's standard library and frozen modules. */
 const RUNTIME_SOURCE = /^(?:node:|internal\/)|^<frozen |\/lib\/python\d+\.\d+\/(?!(?:site|dist)-packages\/)/;
 /** Functions of the Go runtime and standard library (any binary built with Go), when the frame has no file. */
@@ -48,7 +47,7 @@ const GO_STD_FILE = /\/src\/[a-z0-9_]+(?:\/[\w.-]+)*\/[^/]+\.(?:go|s)$/;
 /** Who wrote the code of `f`. */
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
   // JIT code: the program's when it is in one of its own source files (V8's builtins and stubs have none)
-  if (f.module && PERF_MAP_MODULE.test(f.module)) return f.file && !RUNTIME_SOURCE.test(f.file) ? 'user' : 'runtime';
+  if (f.module && isPerfMapFile(f.module)) return f.file && !RUNTIME_SOURCE.test(f.file) ? 'user' : 'runtime';
   if (f.module && SYSTEM_MODULE.test(f.module) && !PROGRAM_LIBRARY.test(f.module)) return 'system';
   if (f.file && SYSTEM_FILE.test(f.file)) return 'system';
   if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';

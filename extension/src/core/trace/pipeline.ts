@@ -14,6 +14,7 @@ import type { TraceMeta } from '../model/assembler';
 import { StreamReader } from '../stream/reader';
 import { ContainerRoots } from '../system/containers';
 import { RecordKind } from '../../../../protocol/generated/wire';
+import { perfMapPath } from '../symbols/perfMapFile';
 
 /** Options of a pipeline. */
 export interface PipelineOptions {
@@ -55,7 +56,7 @@ export const EVENT_RECORD_KINDS: ReadonlySet<number> = new Set<number>(
 function perfMapLocation(pid: number, meta: TraceMeta | undefined, roots: ContainerRoots | null): PerfMapLocation {
   const ns = meta?.namespace;
   const own = meta?.pid === pid && ns?.other_pid_ns && ns.ns_pid ? ns.ns_pid : pid;
-  const path = `/tmp/perf-${own}.map`;
+  const path = perfMapPath(own);
   const inRoot = roots?.fileOf(pid, '/') ?? null;
   if (inRoot && 'problem' in inRoot) return { path, readable: inRoot };
   return { path, readable: { file: inRoot ? join(inRoot.file, path) : path } };

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
+import { perfMapPath } from '../symbols/perfMapFile';
 
 /**
  * V8's flags: a perf map of the JavaScript functions it compiles, and interpreted functions on the
@@ -110,7 +111,7 @@ export function attachNotes(pid: number): string[] {
   const program = programOf(pid);
   const runtime = program ? runtimeOf(program) : null;
   if (!program || !runtime) return [];
-  const map = `/tmp/perf-${pid}.map`;
+  const map = perfMapPath(pid);
   if (existsSync(`/proc/${pid}/root${map}`) || existsSync(map)) return [];
   const v = runtime === 'python' ? /python(\d)\.(\d+)/.exec(basename(program)) : null;
   if (v && !atLeast([Number(v[1]), Number(v[2])], PYTHON_PERF_SINCE)) {

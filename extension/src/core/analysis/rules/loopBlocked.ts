@@ -7,6 +7,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix } from '../catalogue';
+import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { oneConnection } from '../threadState';
@@ -184,6 +185,8 @@ export class LoopBlockedRule {
       }
       const loop = ctx.loops.get(a.tid);
       if (!loop || !loops.has(a.tid) || (loop.lengths.count === 0 && !a.unfinished)) continue;
+      // a runtime writing its perf map answers a profiler's request (iolens' own, at a launch), not the program's I/O
+      if (a.path !== null && isPerfMapFile(a.path)) continue;
       const total = a.ns + a.filteredNs;
       const calls = a.count + a.filteredCount;
       // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
