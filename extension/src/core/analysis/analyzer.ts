@@ -63,6 +63,13 @@ function peerKind(f: FdInfo | undefined): 'stream' | 'never-waited' | 'other' {
   }
 }
 
+/** The i-th fd of a select/poll's `fds` argument was reported ready. */
+function readyIn(fds: unknown, i: number): boolean {
+  const item: unknown = Array.isArray(fds) ? fds[i] : undefined;
+  const revents = item && typeof item === 'object' && 'revents' in item ? item.revents : undefined;
+  return typeof revents === 'string' && revents !== '0';
+}
+
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
   readonly processes: ProcessTable;
@@ -397,8 +404,19 @@ export class TraceAnalyzer {
       t.peerFds = null;
       return;
     }
-    for (const fd of list) {
-      const kind = peerKind(this.source.fds.get(e.pid, fd));
+    for (let i = 0; i < list.length; i++) {
+      const fd = list[i];
+      const f = this.source.fds.get(e.pid, fd);
+      // a pipe or socketpair whose other end its own process holds: a wake-up channel of its
+      // threads — once it was ready, a source a loop serves (not a peer); curl's, never written, is no wait
+      if (f?.pair !== undefined && this.source.fds.get(e.pid, f.pair)?.pair === fd) {
+        if (readyIn(fds, i)) {
+          t.peerFds = null;
+          return;
+        }
+        continue;
+      }
+      const kind = peerKind(f);
       if (kind === 'never-waited') continue;
       if (kind === 'other' || (!peer.includes(fd) && peer.length === 2)) {
         t.peerFds = null;

@@ -153,7 +153,7 @@ describe('thread models', () => {
   });
   it('a pipeline stage that polls its two pipes and writes files between (rsync): waits on its connections, no loop to block', () => {
     const b = base();
-    for (const fd of [10, 11]) b.fd({ op: 4, fd, type: 7, path: `pipe:[${fd}]` });
+    for (const fd of [10, 11]) b.fd({ op: 4, fd, type: 7, path: `pipe:[${fd * 10}]` }); // two pipes (not base()'s fd 5, pipe:[11])
     for (let i = 0; i < 40; i++) {
       b.poll({ ts: i * 10 * MS, dur: 2 * MS, timeoutMs: 60_000, fds: i % 8 === 0 ? [[10, 1, 1], [11, 4, 0]] : [[10, 1, 1]] });
       b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
@@ -164,6 +164,33 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'blocking file I/O on 1 thread');
     assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
+  });
+
+  for (const made of ['pipe()', 'attach'] as const) {
+    it(`a poll of one pipe whose other end its own process writes (${made === 'pipe()' ? 'made by pipe()' : 'both ends found at the attach'}) is a loop: the fdatasync in its turn blocks it`, () => {
+      const b = base();
+      if (made === 'pipe()') b.fd({ op: wire.FdOp.open, fd: 10, fd2: 11, type: wire.FdType.pipe });
+      else for (const fd of [10, 11]) b.fd({ op: wire.FdOp.existing, fd, type: wire.FdType.pipe, path: 'pipe:[77]' });
+      for (let i = 0; i < 40; i++) {
+        b.poll({ ts: i * 10 * MS, dur: 2 * MS, fds: [[10, 1, 1]] });
+        b.call('fdatasync', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+      }
+      const a = analyze(b);
+      assert.equal(a.model(PID), 'multiplexing', a.result.threads[0].evidence);
+      assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked']);
+    });
+  }
+
+  it('a client polling its connection and a wake-up socketpair of its own that never becomes ready (curl): still waits on one connection', () => {
+    const b = base();
+    b.fd({ op: wire.FdOp.open, fd: 12, fd2: 13, type: wire.FdType.socket });
+    for (let i = 0; i < 40; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, fds: [[7, 1, 1], [12, 1, 0]] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 4 * MS, ret: 4096, fd: 6, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'blocking', a.result.threads[0].evidence);
+    assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
   });
 
   it('a downloader: selects of its socket and a pipe, file writes between — no loop', () => {

@@ -18,6 +18,11 @@ export interface FdInfo {
   readonly dev: number;
   /** /dev/uioN opened while traced: the interrupt count its reads start from. */
   readonly uioCount?: number;
+  /**
+   * The other end of a pipe or socketpair this process made (pipe(), socketpair(); at an attach,
+   * the pipe's other end open in the same process): the fd it was given, which may since be closed.
+   */
+  readonly pair?: number;
 }
 
 const DESCRIPTIONS: Partial<Record<FdTypeName, string>> = {
@@ -94,10 +99,13 @@ export class FdTables {
       case 4: { // existing
         const path = r.path || DESCRIPTIONS[type] || '';
         const uioCount = type === 'uio' && Math.floor(r.aux / 2 ** 32) === 1 ? r.aux % 2 ** 32 : undefined;
-        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev, ...(uioCount !== undefined && { uioCount }) });
-        if (r.fd2 >= 0 && (type === 'pipe' || type === 'socket')) {
-          t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev });
-        }
+        const paired = r.fd2 >= 0 && (type === 'pipe' || type === 'socket');
+        // at an attach the two ends of a pipe come one by one, with the same pipe:[inode]
+        const sameEnd = r.op === FdOp.existing && type === 'pipe' && r.path ? [...t].find(([fd, f]) => f.path === r.path && fd !== r.fd)?.[0] : undefined;
+        const pair = paired ? r.fd2 : sameEnd;
+        t.set(r.fd, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev, ...(uioCount !== undefined && { uioCount }), ...(pair !== undefined && { pair }) });
+        if (paired) t.set(r.fd2, { type, path, flags: r.openFlags, rdev: r.rdev, dev: r.dev, pair: r.fd });
+        else if (sameEnd !== undefined) t.set(sameEnd, { ...(t.get(sameEnd) as FdInfo), pair: r.fd });
         break;
       }
       case 2: // close
