@@ -630,6 +630,48 @@ describe('findings on synthetic traces', () => {
       assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
     });
 
+    it('sums the same as a sweep over every interval sorted, to the last bit (ties, points and fractions included)', () => {
+      const busy = (pairs: number[]): Pick<PoolBusy, 'iv' | 'ivN'> => ({ iv: Float64Array.from(pairs), ivN: pairs.length / 2 });
+      // the sweep allBusyNs replaced: every start and end sorted, ends first at equal times
+      const sweep = (bs: Pick<PoolBusy, 'iv' | 'ivN'>[]): number => {
+        const starts = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.ivN }, (_, k) => b.iv[2 * k]))).sort();
+        const ends = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.ivN }, (_, k) => b.iv[2 * k + 1]))).sort();
+        let depth = 0;
+        let all = 0;
+        let since = 0;
+        for (let si = 0, ei = 0; ei < ends.length; ) {
+          if (si < starts.length && starts[si] < ends[ei]) {
+            if (++depth === bs.length) since = starts[si++];
+            else si++;
+          } else {
+            if (depth-- === bs.length) all += ends[ei] - since;
+            ei++;
+          }
+        }
+        return all;
+      };
+      let seed = 7;
+      const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      for (let round = 0; round < 300; round++) {
+        // integer times in every other round: many starts and ends at the same time across threads
+        const whole = round % 2 === 1;
+        const bs = Array.from({ length: 2 + Math.floor(random() * 4) }, () => {
+          // a thread's intervals as keepInterval keeps them: in time order, apart, some of no length
+          const pairs: number[] = [];
+          let t = whole ? Math.floor(random() * 3) : random() * 3;
+          for (let n = Math.floor(random() * 40); n > 0; n--) {
+            const start = t + (whole ? 1 + Math.floor(random() * 3) : 0.01 + random() * 2);
+            const end = start + (random() < 0.1 ? 0 : whole ? 1 + Math.floor(random() * 4) : 0.1 + random() * 3);
+            pairs.push(start, end);
+            t = end;
+          }
+          return busy(pairs);
+        });
+        const expected = sweep(bs);
+        assert.ok(Object.is(allBusyNs(bs), expected), `round ${round}: ${allBusyNs(bs)} against ${expected}`);
+      }
+    });
+
     it('stays quiet for worker_threads fed one message per reply, however busy (each waits in its own loop for its job): nothing waited', () => {
       const b = loopTrace();
       b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);

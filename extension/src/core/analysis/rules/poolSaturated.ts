@@ -267,34 +267,34 @@ function keepInterval(b: PoolBusy, start: number, end: number): void {
   b.ivN = n + 1;
 }
 
-/** The time every thread of `bs` was inside one of its kept intervals at once (an exact sweep). */
+/**
+ * The time every thread of `bs` was inside one of its kept intervals at once (exact). Each thread's
+ * intervals are in time order and apart (keepInterval), so every span all were busy lies inside one
+ * interval of each: walk the threads' lists together, adding the overlap of their current intervals
+ * and moving on the one that ends first — linear, no sort (the spans come in time order, so the sum
+ * is the same as a sweep over all the intervals sorted would give, to the last bit).
+ */
 export function allBusyNs(bs: readonly Pick<PoolBusy, 'iv' | 'ivN'>[]): number {
-  const n = bs.reduce((s, b) => s + b.ivN, 0);
-  if (!n) return 0;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  let i = 0;
-  for (const b of bs) {
-    for (let k = 0; k < b.ivN; k++, i++) {
-      starts[i] = b.iv[2 * k];
-      ends[i] = b.iv[2 * k + 1];
-    }
-  }
-  starts.sort();
-  ends.sort();
-  // a thread's own intervals never overlap, so a depth of bs.length is every thread at once
-  let depth = 0;
+  const k = bs.length;
+  if (k === 0) return 0;
+  for (const b of bs) if (b.ivN === 0) return 0;
+  const at = new Int32Array(k);
   let all = 0;
-  let since = 0;
-  for (let si = 0, ei = 0; ei < n; ) {
-    // at equal times, ends first: a call replaced by the next at once leaves no overlap behind
-    if (si < n && starts[si] < ends[ei]) {
-      if (++depth === bs.length) since = starts[si];
-      si++;
-    } else {
-      if (depth-- === bs.length) all += ends[ei] - since;
-      ei++;
+  for (;;) {
+    let lo = Number.NEGATIVE_INFINITY;
+    let hi = Number.POSITIVE_INFINITY;
+    let first = 0;
+    for (let j = 0; j < k; j++) {
+      const iv = bs[j].iv;
+      const i = 2 * at[j];
+      if (iv[i] > lo) lo = iv[i];
+      if (iv[i + 1] < hi) {
+        hi = iv[i + 1];
+        first = j;
+      }
     }
+    // touching is not overlapping: a call replaced by the next at once leaves no overlap behind
+    if (lo < hi) all += hi - lo;
+    if (++at[first] === bs[first].ivN) return all;
   }
-  return all;
 }
