@@ -44,20 +44,21 @@ export type FromPackWorker = ({ readonly id: number; readonly bytes: Uint8Array 
 const SPARE_MAX = 4;
 
 /**
- * Encodes in a worker thread (packWorker.ts), started at the first block: each block's bytes are
+ * Encodes in a worker thread (packWorker.ts), started at the first block and kept for the
+ * process's later recordings (its start costs about 0.15 s of CPU, its code optimized again; a
+ * recording of a few seconds paid more for that than the packing it moved): each block's bytes are
  * copied once and handed over without another copy, and come back encoded. The worker keeps the
- * process alive only while blocks are out; `close` ends it once the blocks asked for are back.
+ * process alive only while blocks are out; one that fails fails the blocks out, and the next block
+ * starts another.
  */
-export class OffThreadBlockEncoder {
+class OffThreadBlockEncoder {
   private worker: Worker | undefined;
-  private failure: Error | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   private readonly spare: ArrayBuffer[] = [];
 
   /** The encoder to give the builder. */
   readonly encode: BlockEncoder = (info, content) => {
-    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const owned = this.copy(content);
     const done = new Promise<Uint8Array>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
@@ -93,23 +94,25 @@ export class OffThreadBlockEncoder {
       if ('error' in m) w?.reject(new Error(m.error));
       else w?.resolve(m.bytes);
     });
-    worker.on('error', (e: Error) => this.fail(e));
-    worker.on('exit', (code: number) => this.fail(new Error(`the trace writer's worker exited with status ${code}`)));
+    worker.on('error', (e: Error) => this.lost(worker, e));
+    worker.on('exit', (code: number) => this.lost(worker, new Error(`the trace writer's worker exited with status ${code}`)));
     this.worker = worker;
     return worker;
   }
 
-  private fail(e: Error): void {
-    this.failure ??= e;
-    for (const w of this.waiting.values()) w.reject(this.failure);
+  /** The worker failed or exited: the blocks out fail with it; the next block starts another. */
+  private lost(worker: Worker, e: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
   }
+}
 
-  /** End the worker (the blocks asked for are back: the writer awaited them). */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failure ??= new Error('the trace writer\'s block encoder is closed');
-    await worker?.terminate();
-  }
+let shared: OffThreadBlockEncoder | undefined;
+
+/** The encoder that packs and compresses in this process's writer's worker (one for every writer). */
+export function offThreadBlockEncoder(): BlockEncoder {
+  shared ??= new OffThreadBlockEncoder();
+  return shared.encode;
 }

@@ -10,7 +10,7 @@ import { HEADER_SIZE } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
-import { OffThreadBlockEncoder } from './blockEncoder';
+import { encodeHere, offThreadBlockEncoder } from './blockEncoder';
 import { bytesSource, newReadState, readBlock, readTraceStream } from './fileReader';
 import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, Codec, encodeFileHeader, encodeFooter, type BlockInfo } from './format';
@@ -59,8 +59,6 @@ export class TraceFileWriter {
   /** blocks: a format-2 file; passthrough: the bytes as they come (no readable header). */
   private mode: 'header' | 'blocks' | 'passthrough' = 'header';
   private readonly builder: BlockBuilder;
-  /** The worker that encodes the blocks (options.offThread), else undefined: they are encoded here. */
-  private readonly encoder: OffThreadBlockEncoder | undefined;
   private readonly written: BlockInfo[] = [];
   /** A flight recording's blocks until finish() (then undefined: blocks go to the file). */
   private ring: FlightRing | undefined;
@@ -80,8 +78,7 @@ export class TraceFileWriter {
     options: WriterOptions,
   ) {
     if (options.keep) this.ring = new FlightRing(options.keep, options.until ? UNTIL_SLACK_NS : 0);
-    this.encoder = options.offThread ? new OffThreadBlockEncoder() : undefined;
-    this.builder = new BlockBuilder((b) => this.enqueue(b), this.ring !== undefined, this.encoder?.encode);
+    this.builder = new BlockBuilder((b) => this.enqueue(b), this.ring !== undefined, options.offThread ? offThreadBlockEncoder() : encodeHere);
   }
 
   /**
@@ -105,7 +102,6 @@ export class TraceFileWriter {
   async discard(): Promise<void> {
     clearTimeout(this.timer);
     await this.queue;
-    await this.encoder?.close();
     await this.fh.close();
     if (this.created && !this.started) await unlink(this.path).catch(() => undefined);
   }
@@ -233,7 +229,6 @@ export class TraceFileWriter {
       this.chain(async () => this.writeAt(await encodeFooter(this.written, this.pos)));
     }
     await this.queue;
-    await this.encoder?.close();
     await this.fh.close();
     if (this.failed) throw new Error(`writing ${this.path} failed: ${this.failed.message}`);
     return { left, flight };
