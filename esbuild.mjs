@@ -1,5 +1,5 @@
 // One build script for every bundle: the CLI (dist/cli.js), the extension host part
-// (dist/extension.js) with its trace reader's worker (dist/readWorker.js) and the webview
+// (dist/extension.js) with its trace reader's and writer's workers (dist/readWorker.js, dist/packWorker.js) and the webview
 // (dist/webview/), each from its own entry point.
 //   node esbuild.mjs            build once
 //   node esbuild.mjs --watch    rebuild on change
@@ -30,6 +30,14 @@ const builds = [
     ...common,
     entryPoints: ['extension/src/core/trace/readWorker.ts'],
     outfile: 'dist/readWorker.js',
+    platform: 'node',
+    format: 'cjs',
+  },
+  {
+    // the trace writer's worker thread (core/trace/packWorker.ts), started by dist/extension.js from beside it
+    ...common,
+    entryPoints: ['extension/src/core/trace/packWorker.ts'],
+    outfile: 'dist/packWorker.js',
     platform: 'node',
     format: 'cjs',
   },

@@ -18,7 +18,7 @@
  *
  *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--file F | --keep F]
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import { runInNewContext } from 'node:vm';
 import { ns } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
 import { queryWindow, type WindowSource } from '../extension/src/core/store/window';
+import { mainThreadCpuMs, processCpuMs } from './cpu';
 import { writeSyntheticTrace } from './synthetic';
 
 /** A full garbage collection, without asking for `node --expose-gc`. */
@@ -67,20 +68,6 @@ function typedBytes(root: unknown): number {
   let n = 0;
   for (const b of buffers) n += b.byteLength;
   return n;
-}
-
-/** CPU time of this process's main thread (the extension host's thread), ms: /proc's utime + stime of the task. */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux)
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** CPU time of the whole process (every thread: workers, V8's helpers), ms. */
-function processCpuMs(): number {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
 }
 
 function p95(xs: number[]): number {

@@ -277,7 +277,7 @@ export class TraceSession {
     const s = new TraceSession(io.title, file, { sourceRoot: io.sourceRoot, debuginfod: io.debuginfod }, true);
     s.tempDir = dir;
     s.live = true;
-    s.writer = await TraceFileWriter.create(file, { keep: flight.keep, until: flight.until !== undefined });
+    s.writer = await TraceFileWriter.create(file, { keep: flight.keep, until: flight.until !== undefined, offThread: true });
     s.flight = flight.keep !== undefined;
     let handle: Omit<TracerHandle, 'child'>;
     try {

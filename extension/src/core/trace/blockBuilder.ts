@@ -5,14 +5,14 @@
  * every later byte go into raw blocks, kept as they came.
  */
 import { RECORD_HEADER_SIZE } from '../../../../protocol/generated/wire';
+import { encodeHere, type BlockEncoder, type BlockFields } from './blockEncoder';
 import { contextRecords, recordTs } from './flight';
-import { BLOCK_MAX_BYTES, BLOCK_MAX_RECORDS, BlockType, encodeBlock, type BlockInfo } from './format';
-import { packRecords } from './packing';
+import { BLOCK_MAX_BYTES, BLOCK_MAX_RECORDS, BlockType } from './format';
 import { EVENT_RECORD_KINDS } from './pipeline';
 
 /** A block on its way to the file: its header fields, and its bytes once compressed. */
 export interface PendingBlock {
-  readonly info: Omit<BlockInfo, 'offset' | 'payloadLength' | 'codec'>;
+  readonly info: BlockFields;
   readonly bytes: Promise<Uint8Array>;
   /** Its context records (flight.ts), when the builder was asked to keep them. */
   readonly context?: Uint8Array;
@@ -32,8 +32,15 @@ export class BlockBuilder {
   /** A malformed record was met: everything from it on goes into raw blocks. */
   private raw = false;
 
-  /** `keepContext`: each block carries a copy of its context records (a flight recording's ring). */
-  constructor(private readonly emit: (block: PendingBlock) => void, private readonly keepContext = false) {}
+  /**
+   * `keepContext`: each block carries a copy of its context records (a flight recording's ring);
+   * `encode`: packs and compresses a block (on this thread by default, blockEncoder.ts).
+   */
+  constructor(
+    private readonly emit: (block: PendingBlock) => void,
+    private readonly keepContext = false,
+    private readonly encode: BlockEncoder = encodeHere,
+  ) {}
 
   /** Bytes held that are not in a block yet (whole records and a partial one). */
   get held(): number {
@@ -115,9 +122,9 @@ export class BlockBuilder {
     const info = this.raw
       ? { type: BlockType.raw, streamBytes: end, records: 0, events: 0, firstTs: 0, lastTs: 0 }
       : { type: BlockType.records, streamBytes: end, records: this.records, events: this.events, firstTs: this.firstTs, lastTs: this.lastTs };
-    // packing copies; a raw block's bytes are compressed later, so they are copied here
     const context = this.keepContext ? (this.raw ? new Uint8Array(0) : contextRecords(content)) : undefined;
-    const bytes = encodeBlock(info, this.raw ? content.slice() : packRecords(content));
+    // the encoder packs or copies the content at once: the buffer is reused below
+    const bytes = this.encode(info, content);
     this.emit({ info, bytes, context });
     this.buf.copyWithin(0, end, this.length);
     this.length -= end;

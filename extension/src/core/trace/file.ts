@@ -10,6 +10,7 @@ import { HEADER_SIZE } from '../../../../protocol/generated/wire';
 import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
+import { encodeHere, offThreadBlockEncoder } from './blockEncoder';
 import { bytesSource, newReadState, readBlock, readTraceStream } from './fileReader';
 import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, Codec, encodeFileHeader, encodeFooter, type BlockInfo } from './format';
@@ -30,6 +31,11 @@ export interface WriterOptions {
   readonly keep?: KeepLimit;
   /** The recording may end at an `--until` trigger: the ring holds a margin (UNTIL_SLACK_NS). */
   readonly until?: boolean;
+  /**
+   * Pack and compress the blocks in a worker thread (blockEncoder.ts): a live recording in the
+   * extension host, whose main thread decodes and stores every event meanwhile. The file is the same.
+   */
+  readonly offThread?: boolean;
 }
 
 /** Blocks being compressed beyond which `ready()` waits. */
@@ -72,7 +78,7 @@ export class TraceFileWriter {
     options: WriterOptions,
   ) {
     if (options.keep) this.ring = new FlightRing(options.keep, options.until ? UNTIL_SLACK_NS : 0);
-    this.builder = new BlockBuilder((b) => this.enqueue(b), this.ring !== undefined);
+    this.builder = new BlockBuilder((b) => this.enqueue(b), this.ring !== undefined, options.offThread ? offThreadBlockEncoder() : encodeHere);
   }
 
   /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RECORD_MIN_SIZE, RecordKind, RecordKindNames, encodeHeader } from '../../../../protocol/generated/wire';
 import { sampleTrace } from '../testing/sampleTrace';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
-import { TraceFileWriter, readTraceFile } from './file';
+import { TraceFileWriter, readTraceFile, type WriterOptions } from './file';
 import { bytesSource, decodeTraceBytes, newReadState, oneBuffer, readBlock, readTraceIndex, streamChunks } from './fileReader';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, FILE_MAGIC } from './format';
 import { TracePipeline } from './pipeline';
@@ -38,8 +38,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * Write a stream (given in chunks) as a recording is saved: a block after every `blockEvery`
  * chunks past the first; `symbols: false` leaves the symbol section out (a stream of random records).
  */
-async function writeFile(path: string, chunks: Uint8Array[], blockEvery = 0, symbols = true): Promise<void> {
-  const writer = await TraceFileWriter.create(path);
+async function writeFile(path: string, chunks: Uint8Array[], blockEvery = 0, symbols = true, options: WriterOptions = {}): Promise<void> {
+  const writer = await TraceFileWriter.create(path, options);
   const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
   for (let i = 0; i < chunks.length; i++) {
     writer.write(chunks[i]);
@@ -247,5 +247,18 @@ describe('trace file format 2', () => {
     assert.equal(loaded.pipeline.trace.events, 5);
     assert.match(loaded.warnings.join('\n'), /bad record size 5/);
     assert.equal(Buffer.compare(decodeTraceBytes(readFileSync(path)).stream, bad), 0);
+  });
+
+  it('a writer that packs and compresses in a worker (a live recording) writes the same bytes as one that does it here', async () => {
+    const broken = concat([concat(syscalls(300)), new Uint8Array([3, 0, 5, 0, 1, 2, 3, 4]), randomBytes(5000, 7)]);
+    for (const [name, chunks, every] of [['blocks', syscalls(300), 40], ['broken', [0, 1, 2, 3].map((q) => broken.subarray((q * broken.length) >> 2, ((q + 1) * broken.length) >> 2)), 1]] as const) {
+      const here = join(dir, `${name}-here.iolens`);
+      const worker = join(dir, `${name}-worker.iolens`);
+      await writeFile(here, [...chunks], every);
+      await writeFile(worker, [...chunks], every, true, { offThread: true });
+      const bytes = readFileSync(here);
+      assert.ok(readTraceIndex(bytesSource(bytes), bytes.length)!.blocks.length >= 3, `${name}: several blocks`);
+      assert.equal(Buffer.compare(readFileSync(worker), bytes), 0, `${name}: the same file`);
+    }
   });
 });

@@ -7,8 +7,8 @@
  * through here; the command line keeps readTraceStream (nothing else runs on its thread).
  */
 import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTraceWorker } from './bundledWorker';
 import { fdSource, oneBuffer, slices, streamChunks, type FileReadState } from './fileReader';
 import { reviveError, type FromReadWorker, type ReadWorkerData, type ToReadWorker } from './readMessages';
 
@@ -20,17 +20,6 @@ const AHEAD = 4;
  * the first events show as soon as an in-thread read would show them.
  */
 const HERE = 2;
-
-/**
- * The worker, from its own bundle beside this one (dist/readWorker.js); run from the sources
- * (tests, benches under tsx), from its TypeScript through tsx's loader.
- */
-function startWorker(data: ReadWorkerData): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'readWorker.js'), { workerData: data });
-  const source = JSON.stringify(join(__dirname, 'readWorker.ts'));
-  const loader = `require.resolve('tsx/cjs', { paths: [${JSON.stringify(__dirname)}] })`;
-  return new Worker(`require(${loader}); require(${source});`, { eval: true, workerData: data });
-}
 
 /** The worker's messages in order, awaited one at a time; an error or exit of the worker ends them. */
 function inbox(worker: Worker): () => Promise<FromReadWorker> {
@@ -71,7 +60,7 @@ export async function* readTraceStreamOffThread(path: string, state: FileReadSta
   const fd = openSync(path, 'r');
   let worker: Worker | undefined;
   try {
-    const started = startWorker({ path, skip: HERE });
+    const started = startTraceWorker('readWorker', { path, skip: HERE } satisfies ReadWorkerData);
     worker = started;
     const next = inbox(started);
     const ask = (m: ToReadWorker, transfer: ArrayBuffer[] = []): void => started.postMessage(m, transfer);
