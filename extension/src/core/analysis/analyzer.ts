@@ -369,7 +369,9 @@ export class TraceAnalyzer {
     if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
     this.chains.call(e, id, t);
     this.keepChain(e, id, t);
-    this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
+    // select(0, NULL, NULL, NULL, &tv) or poll(NULL, 0, ms) watch nothing: a sleep (PostgreSQL's pg_usleep)
+    const watchesNothing = e.args.n === 0 || e.args.nfds === 0;
+    this.loopBlocked.blocked(e, id, { kind: watchesNothing ? 'sleep' : 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
   /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */

@@ -279,6 +279,29 @@ describe('findings on synthetic traces', () => {
       assert.equal(a.result.loops[0]?.turns, 41, 'the other polls end no turn of the loop');
     });
 
+    it('takes a select of no fds inside a turn for the sleep it is (PostgreSQL\'s pg_usleep)', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 40; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        if (i % 5 === 4) {
+          b.syscall({
+            sys: sysId('pselect6'), ts: b.at(t), dur: 10 * MS, ret: 0, stackId: 2n, args: [0n, 0n, 0n, 0n, 0x7ffe2000n, 0n],
+            dataFormat: wire.DataFormat.select_fds, data: [10_000_000n, 0n, 0n, 0n, 0n, 0n, 0n],
+          });
+          t += 10 * MS + 10 * US;
+        }
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const [f] = analyze(b).of('loop-blocked');
+      assert.ok(f);
+      // the first, after 5 epoll waits (before the 8 that tell the loop's wait), ends a turn instead
+      assert.match(f.title, /^pselect6\(\) blocked the event loop .* 7 times, 70\.0 ms in total/);
+      assert.match(f.detail, /called pselect6, which sleeps/);
+      assert.match(f.suggestion, /^replace the sleep with a timer/);
+    });
+
     it('stays quiet on a poll that did not wait (timeout 0, or returned at once), and on a loop that waits in poll', () => {
       assert.deepEqual(analyze(nestedTrace(30, 0)).of('loop-blocked'), []);
       assert.deepEqual(analyze(nestedTrace(0.01)).of('loop-blocked'), []);
