@@ -611,6 +611,7 @@ export class TraceAnalyzer {
   private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>): ModelInputs {
     return {
       posixAioHelper: (tid) => posixAio.has(tid),
+      forkedFrom: (pid) => (this.ctx.forkedWorker(pid) ? this.source.processes.find(pid)?.parent ?? null : null),
       creator: (tid) => this.creators.get(tid) ?? null,
       epollFds: (pid, epfd) => {
         const regs = this.epoll.get(`${pid}:${epfd}`);

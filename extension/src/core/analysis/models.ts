@@ -26,6 +26,8 @@ export interface ModelInputs {
   creator(tid: number): number | null;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
+  /** The parent of a process forked by one running the same executable (a server's helper or per-client process), else null. */
+  forkedFrom(pid: number): number | null;
 }
 
 /**
@@ -163,18 +165,23 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
 }
 
+/** What a loop that serves only messages watches: pipes, eventfds, signalfds (a latch's wake-up). */
+const MESSAGE_KINDS: ReadonlySet<string> = new Set(['pipe', 'eventfd', 'signalfd']);
+
 /**
- * A thread other than its process's first whose loop waits only in epoll, on sets that hold only
- * pipes and eventfds (libuv's async handles, a message port): it serves the other threads' messages
- * and nothing from outside — a worker with a loop of its own (Node's worker_threads), whose blocking
- * calls are the work handed to it, not a server loop held up.
+ * A loop that waits only in epoll, on sets that hold only pipes, eventfds and signalfds (libuv's
+ * async handles, a message port, a latch): it serves messages and nothing from outside — a worker
+ * with a loop of its own, whose blocking calls are the work handed to it, not a server loop held
+ * up. Either a thread other than its process's first (Node's worker_threads), or the one thread of
+ * a process its server forked (PostgreSQL's walwriter, told by its postmaster to flush).
  */
-function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs): boolean {
-  if (t.tid === t.pid || t.epfds.size === 0 || [...t.mux.keys()].some((c) => !c.startsWith('epoll'))) return false;
+function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boolean): boolean {
+  if (t.tid === t.pid && !(onlyThread && inputs.forkedFrom(t.pid) !== null)) return false;
+  if (t.epfds.size === 0 || [...t.mux.keys()].some((c) => !c.startsWith('epoll'))) return false;
   let any = false;
   for (const epfd of t.epfds) {
     for (const [kind, n] of inputs.epollFds(t.pid, epfd) ?? []) {
-      if (n > 0 && kind !== 'pipe' && kind !== 'eventfd') return false;
+      if (n > 0 && !MESSAGE_KINDS.has(kind)) return false;
       any ||= n > 0;
     }
   }
@@ -229,13 +236,21 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
         evidence: `glibc's POSIX AIO helper for ${name ? `${name} ` : ''}${t.pid}/${worksFor}: runs its aio_read/aio_write requests as blocking calls, a file's one at a time: ${blockedSummary(t)}`,
       };
     }
-    // a loop of its own that serves only its process's other threads (Node's worker_threads): a worker
-    if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs)) {
-      worksFor = poolOwner(t, own, all, true) ?? inputs.creator(t.tid) ?? t.pid;
-      const name = ctx.threadName(t.pid, worksFor);
+    // a loop of its own that serves only its process's other threads (Node's worker_threads), or
+    // its parent (a server's helper process): a worker
+    const onlyThread = all.every((x) => x.pid !== t.pid || x.tid === t.tid);
+    if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs, onlyThread)) {
+      const parent = t.tid === t.pid ? inputs.forkedFrom(t.pid) : null;
+      const ownerPid = parent ?? t.pid;
+      worksFor = parent ?? poolOwner(t, own, all, true) ?? inputs.creator(t.tid) ?? t.pid;
+      const name = ctx.threadName(ownerPid, worksFor);
+      const who = `${name ? `${name} ` : ''}${ownerPid}/${worksFor}`;
+      const loop = m.evidence.replace(/^event loop: /, '');
       return {
         pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
-        evidence: `a worker thread with an event loop of its own that serves only ${name ? `${name} ` : ''}${t.pid}/${worksFor} (${m.evidence.replace(/^event loop: /, '')}: its epoll set holds only pipes and eventfds, the other threads' messages — no socket, timer or device), which hands it work to do: ${blockedSummary(t)}`,
+        evidence: parent !== null
+          ? `a helper process its server ${who} forked, with an event loop that serves only its messages (${loop}: its epoll set holds only pipes, eventfds and signalfds — no socket, timer or device), which hand it work to do: ${blockedSummary(t)}`
+          : `a worker thread with an event loop of its own that serves only ${who} (${loop}: its epoll set holds only pipes, eventfds and signalfds, the other threads' messages — no socket, timer or device), which hands it work to do: ${blockedSummary(t)}`,
       };
     }
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
@@ -346,6 +361,12 @@ export function processVerdicts(
     }
     const quiet = of('none').length;
     const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';
+    // one thread working for another process: a helper process of its server (PostgreSQL's walwriter)
+    const owner = list.length === 1 && list[0].model === 'pool-worker' ? list[0].worksFor : null;
+    if (owner !== null && owner !== pid) {
+      out.push({ pid, name: processName(pid), verdict: `a helper process of ${processName(owner)} ${owner}, handed its work by messages: ${blockedWhat(states[0])} on its one thread`, models });
+      continue;
+    }
     out.push({ pid, name: processName(pid), verdict: parts.join('; ') + noIo, models });
   }
   return out;

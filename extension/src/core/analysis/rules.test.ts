@@ -202,6 +202,35 @@ describe('findings on synthetic traces', () => {
       }
     });
 
+    it('takes a forked helper process whose loop serves only messages (PostgreSQL\'s walwriter) for a worker, not a loop its flush blocks', () => {
+      const trace = (sources: [number, number][], forked: boolean): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        if (forked) {
+          b.task({ event: 6, pid: 99, tid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+          b.task({ event: 6, ppid: 99, comm: 'walwriter', filename: '/work/app/server', ts: b.at(0) });
+        }
+        b.fd({ op: 4, fd: 11, type: wire.FdType.signalfd, path: 'anon_inode:[signalfd]' });
+        for (const [fd] of sources) b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, BigInt(fd), 0n, 0n, 0n], dataFormat: 3, data: [1n, BigInt(fd)] });
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[BigInt(sources[i % sources.length][0]), 1]] });
+          t += 1 * MS + 10 * US;
+          b.call('fdatasync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: 3n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      // its latch (a signalfd) and its parent's pipe
+      const helper = trace([[11, 0], [5, 0]], true);
+      assert.deepEqual(helper.of('loop-blocked'), []);
+      assert.equal(helper.model(PID), 'pool-worker');
+      assert.match(helper.result.threads.find((x) => x.tid === PID)?.evidence ?? '', /^a helper process its server server 99\/99 forked, with an event loop that serves only its messages \(30 epoll_wait calls on 1 signalfd, 1 pipe,/);
+      assert.match(helper.result.processes.find((p) => p.pid === PID)?.verdict ?? '', /^a helper process of server 99, handed its work by messages: fsyncs on its one thread$/);
+      // a socket in its set (a client), or no server that forked it: a loop its flush blocks
+      assert.equal(trace([[11, 0], [7, 0]], true).of('loop-blocked').length, 1);
+      assert.equal(trace([[11, 0], [5, 0]], false).of('loop-blocked').length, 1);
+    });
+
     it('stays quiet for short reads of virtual files (/proc/self/stat, as redis reads it each cron), not for files', () => {
       const trace = (fdType: number): ReturnType<typeof analyze> => {
         const b = loopTrace();
