@@ -120,7 +120,7 @@ describe('findings on synthetic traces', () => {
       assert.equal(f.eventCount, 2, 'the two 20 ms reads, not the 5 µs ones');
       assert.equal(f.impactNs, 40 * MS);
       assert.equal(f.events.length, 2);
-      assert.match(f.title, /read\(\) blocked the event loop of server 100\/100 2 times, 40\.0 ms in total \(longest 20\.0 ms\)/);
+      assert.match(f.title, /read\(\) blocked the event loop of server 100\/100 2 times, 40\.0 ms in total, 65 % of its time \(longest 20\.0 ms\)/);
       assert.match(f.suggestion, /non-blocking \(O_NONBLOCK\)/);
       assert.equal(f.severity, 'high');
       assert.equal(a.model(PID), 'multiplexing');
@@ -163,7 +163,7 @@ describe('findings on synthetic traces', () => {
       const [f] = a.of('loop-blocked');
       assert.ok(f);
       assert.equal(f.where?.line, 61);
-      assert.match(f.title, /fsync\(\) blocked the event loop of server 100\/100 1,200 times, 640\.0 ms in total; all under 1\.00 ms, counted by the tracer/);
+      assert.match(f.title, /fsync\(\) blocked the event loop of server 100\/100 1,200 times, 640\.0 ms in total, \d+ % of its time; all under 1\.00 ms, counted by the tracer/);
       assert.equal(f.impactNs, 640 * MS);
       assert.match(f.suggestion, /off the loop thread/);
     });

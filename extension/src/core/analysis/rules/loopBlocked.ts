@@ -195,7 +195,11 @@ export class LoopBlockedRule {
       const t = ctx.threads.get(a.pid, a.tid);
       const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
       const under = a.filteredCount ? `; ${a.count ? `${a.filteredCount.toLocaleString('en-US')} of them` : 'all'} under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
-      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${longest}${under}`;
+      // "the event loop blocks in fsync … 40 % of the time": the share of the thread's traced time
+      const span = t.last - t.first;
+      const pct = span > 0 ? Math.min(100, Math.round((100 * total) / span)) : 0;
+      const ofTime = pct >= 1 ? `, ${pct} % of its time` : '';
+      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${ofTime}${longest}${under}`;
       const stats = loop.stats();
       const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
       const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
