@@ -25,7 +25,7 @@ import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
-import { newReadState, rereadTraceStream } from '../trace/fileReader';
+import { indexedEvents, newReadState, rereadTraceStream } from '../trace/fileReader';
 import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { TracePipeline } from '../trace/pipeline';
 import { debuginfodNotes } from '../report/stackEnds';
@@ -215,6 +215,9 @@ export class TraceSession {
     try {
       progress.total = (await stat(this.file)).size;
       const state = newReadState();
+      // the store's columns made as long as the file's index says at once: no copy as they fill
+      const events = indexedEvents(this.file);
+      if (events) this.store.reserve(events);
       // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
       // record cut short), so each block's buffer goes back to the worker once consumed
       for await (const chunk of readTraceStreamOffThread(this.file, state, READ_CHUNK)) {

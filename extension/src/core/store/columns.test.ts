@@ -4,6 +4,37 @@ import { Column, EndColumn, IntColumn, NarrowColumn, sameJson, sameJsonWithout }
 import { StartColumn } from './startColumn';
 import { ZeroColumn } from './zeroColumn';
 
+describe("the columns' reserve", () => {
+  it('keeps every value pushed before and after, and the columns still grow and widen past it', () => {
+    const rng = new Rng(7);
+    const between = (lo: number, hi: number): number => lo + rng.int(hi - lo + 1);
+    const starts = new StartColumn();
+    const ends = new EndColumn(starts);
+    const ints = new IntColumn();
+    const narrow = new NarrowColumn();
+    const floats = new Column(Float64Array);
+    const rows: number[][] = [];
+    for (let i = 0; i < 30_000; i++) {
+      if (i === 5000) for (const c of [starts, ends, ints, narrow, floats]) c.reserve(20_000);
+      const start = 1e9 + i * 1000 + between(0, 999);
+      const end = start + between(0, 2 ** 33);
+      // values that widen past the reserve: 1 byte a row at first, 4 bytes later
+      const small = i < 10_000 ? between(0, 200) : between(0, 2 ** 32 - 1);
+      const value = i % 97 === 0 ? 0.5 : i < 10_000 ? between(-100, 100) : between(-(2 ** 31) + 1, 2 ** 31 - 1);
+      starts.push(start);
+      ends.push(end);
+      ints.push(value);
+      narrow.push(small);
+      floats.push(start / 3);
+      rows.push([start, end, value, small, start / 3]);
+    }
+    const got = rows.map((_, i) => [starts.get(i), ends.get(i), ints.get(i), narrow.get(i), floats.get(i)]);
+    assert.deepEqual(got, rows);
+    assert.equal(narrow.width, 4);
+    assert.equal(ints.width, 4);
+  });
+});
+
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
     const values = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 0x7f12_3456_7000, -4096, 0.5, Number.NaN, Number.MAX_SAFE_INTEGER];

@@ -78,6 +78,13 @@ export class StartColumn {
     if (this.high.length > this.length) this.high = resized(this.high, this.length, this.length);
   }
 
+  /** Room for `rows` rows in all, made now (see Column.reserve); the high bits still only when a row needs them. */
+  reserve(rows: number): void {
+    if (rows > this.low.length) this.low = resized(this.low, rows, this.length);
+    const chunks = Math.ceil(rows / (CHUNK_MASK + 1));
+    if (chunks > this.bases.length) this.bases = resized(this.bases, chunks, Math.ceil(this.length / (CHUNK_MASK + 1)));
+  }
+
   /**
    * Each chunk's base moved to its least start, and the high bits dropped, when every chunk's
    * starts then fit 32 bits: while rows stream in, a base is its chunk's first start less 2.1 s,

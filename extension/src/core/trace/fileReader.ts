@@ -232,6 +232,27 @@ export function readTraceIndex(src: ByteSource, fileSize: number): TraceIndex | 
   return { blocks, fromFooter: false, streamHeader };
 }
 
+/**
+ * The events a format-2 file's index says it holds (its records blocks' counts), as a hint of what
+ * a read will bring: at most one a byte of the file, so a damaged index cannot ask for more.
+ * Undefined for a format-1 file or one that cannot be read (the read itself then says why).
+ */
+export function indexedEvents(path: string): number | undefined {
+  let file: ReturnType<typeof openTraceFile> | undefined;
+  try {
+    file = openTraceFile(path);
+    const index = readTraceIndex(file.src, file.size);
+    if (!index) return undefined;
+    let events = 0;
+    for (const b of index.blocks) if (b.type === BlockType.records) events += b.events;
+    return Math.min(events, file.size);
+  } catch {
+    return undefined;
+  } finally {
+    file?.close();
+  }
+}
+
 /** The stream bytes of one block (seeking through the index); throws when it is damaged. */
 export function readBlock(src: ByteSource, info: BlockInfo): Uint8Array {
   const content = decompressPayload(info, src.read(info.offset + BLOCK_HEADER_SIZE, info.payloadLength));
