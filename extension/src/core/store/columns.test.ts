@@ -168,6 +168,33 @@ describe('StartColumn', () => {
     wide.c.trim();
     assert.deepEqual([wide.c.width, ...readBack(wide.c, wide.values)], [5], 'a chunk spanning 5 s');
   });
+
+  it('trims in steps, every row reading back the same between any two, as trimmed whole', () => {
+    // 1.25 M drifting starts (several steps of the rebase), one chunk near the end spanning 5 s or not
+    for (const lastSpread of [2.1e9, 2.5e9]) {
+      const r = new Rng(11);
+      const c = new StartColumn();
+      const whole = new StartColumn();
+      const values: number[] = [];
+      const n = 1_250_000;
+      for (let i = 0; i < n; i++) {
+        const spread = i >= n - 4096 ? lastSpread : 2.1e9;
+        const v = i % 100_003 === 0 ? 1e10 + i + 0.5 : Math.round(1e10 + i * 100 + (r.int(2) ? spread : -spread) * r.int(1000) / 1000);
+        values.push(v);
+        c.push(v);
+        whole.push(v);
+      }
+      const steps = c.trimSteps();
+      assert.ok(steps.length >= 6, `several steps (${steps.length})`);
+      for (const [k, step] of steps.entries()) {
+        step();
+        for (let i = 0; i < n; i += k === steps.length - 1 ? 1 : 97) if (c.get(i) !== values[i]) assert.fail(`row ${i} after step ${k}: ${c.get(i)}, not ${values[i]}`);
+      }
+      whole.trim();
+      assert.equal(c.width, lastSpread < 2.2e9 ? 4 : 5, 'the high bits dropped only when every chunk fits');
+      assert.equal(whole.width, c.width, 'as trimmed whole');
+    }
+  });
 });
 
 describe('ZeroColumn', () => {

@@ -250,7 +250,8 @@ export class TraceStore {
    * a caller that lets the event loop turn between them; the store stays whole between any two.
    */
   trimSteps(): (() => void)[] {
-    return [this.start, this.end, this.track, this.lane, this.traits, this.name, this.value, this.stack, this.args, ...this.perTrack].map((c) => () => c.trim());
+    const columns = [this.end, this.track, this.lane, this.traits, this.name, this.value, this.stack, this.args, ...this.perTrack];
+    return [...this.start.trimSteps(), ...columns.map((c) => () => c.trim())];
   }
 
   /**
