@@ -3,7 +3,7 @@
  * a million objects would.
  */
 
-type TypedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array;
+type TypedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array | Int16Array | Int8Array;
 type TypedArrayCtor<T extends TypedArray> = { new (n: number): T };
 
 /** One growable column of a typed array type. */
@@ -44,7 +44,7 @@ export class Column<T extends TypedArray> {
 
   /** Room for `rows` rows in all, made now (no doubling, no copy, while it fills up to them). */
   reserve(rows: number): void {
-    if (rows > this.data.length) this.data = resizedTo(this.data, rows, this.length);
+    if (rows > this.data.length) this.data = resized(this.data, rows, this.length);
   }
 
   /** The filled part (a view: do not keep it across pushes). */
@@ -54,7 +54,7 @@ export class Column<T extends TypedArray> {
 }
 
 /** The first `keep` elements of `a` in a new array of the same type and `capacity` elements. */
-function resizedTo<T extends TypedArray>(a: T, capacity: number, keep: number): T {
+export function resized<T extends TypedArray>(a: T, capacity: number, keep: number): T {
   const b = new (a.constructor as new (n: number) => T)(capacity);
   b.set(a.subarray(0, keep));
   return b;
@@ -117,7 +117,7 @@ export class NarrowColumn {
 
   /** Room for `rows` rows in all, made now (see Column.reserve). */
   reserve(rows: number): void {
-    if (rows > this.data.length) this.data = resizedTo(this.data, rows, this.length);
+    if (rows > this.data.length) this.data = resized(this.data, rows, this.length);
   }
 
   /** The filled part (a view: do not keep it across pushes). */
@@ -184,9 +184,7 @@ export class IntColumn {
   }
 
   private resize(capacity: number): void {
-    const bigger = new (this.ints.constructor as new (n: number) => IntArray)(capacity);
-    bigger.set(this.ints.subarray(0, Math.min(this.length, capacity)));
-    this.ints = bigger;
+    this.ints = resized(this.ints, capacity, Math.min(this.length, capacity));
   }
 
   /** Drop the spare capacity. */

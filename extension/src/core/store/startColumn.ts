@@ -9,6 +9,8 @@
  * nothing is lost.
  */
 
+import { resized } from './columns';
+
 /** log2 of the rows that share a base. */
 const CHUNK_BITS = 12;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
@@ -166,11 +168,4 @@ export class StartColumn {
     if (i >= this.high.length) this.high = resized(this.high, Math.max(1024, this.low.length), this.high.length);
     this.high[i] = hi;
   }
-}
-
-/** The first `keep` elements of `a` in a new array of `capacity`. */
-function resized<T extends Float64Array | Uint32Array | Int8Array>(a: T, capacity: number, keep: number): T {
-  const b = new (a.constructor as new (n: number) => T)(capacity);
-  b.set(a.subarray(0, keep));
-  return b;
 }
