@@ -221,8 +221,7 @@ export class TraceSession {
       progress.total = (await stat(this.file)).size;
       const state = newReadState();
       // the store's columns made as long as the file's index says at once: no copy as they fill
-      const events = indexedEvents(this.file);
-      if (events) this.store.reserve(events);
+      this.reserveFor(indexedEvents(this.file));
       // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
       // record cut short), so each block's buffer goes back to the worker once consumed
       for await (const chunk of readTraceStreamOffThread(this.file, state, rampedSizes(FIRST_CHUNK, READ_CHUNK))) {
@@ -249,6 +248,19 @@ export class TraceSession {
     this.loading = null;
     this.changed(true);
     if (!this.failure && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
+  }
+
+  /**
+   * Room in the store for the events a file's index counts: a hint only — a damaged index's count
+   * the memory cannot hold leaves the columns to grow as they fill.
+   */
+  private reserveFor(events: number | undefined): void {
+    if (!events) return;
+    try {
+      this.store.reserve(events);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
   }
 
   /**
