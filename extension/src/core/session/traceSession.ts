@@ -25,7 +25,7 @@ import { queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
-import { newReadState, rereadTraceStream } from '../trace/fileReader';
+import { indexedEvents, newReadState, rampedSizes, rereadTraceStream } from '../trace/fileReader';
 import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { TracePipeline } from '../trace/pipeline';
 import { debuginfodNotes } from '../report/stackEnds';
@@ -90,6 +90,11 @@ export type StartTracer = (options: TracerOptions) => Omit<TracerHandle, 'child'
 const CHAIN_FROM_NS = 1e6;
 /** Bytes read from a trace file between two looks at the event loop (about 10 ms of decoding). */
 const READ_CHUNK = 256 << 10;
+/**
+ * The first chunk's bytes, doubled chunk by chunk up to READ_CHUNK: the decoding code is not
+ * optimized yet, and a first chunk of READ_CHUNK held the event loop 0.4-0.8 s.
+ */
+const FIRST_CHUNK = 16 << 10;
 /** How much of a launched program's standard error is kept for the message when it fails. */
 const STDERR_TAIL = 4096;
 /** How often the analysis is redone while a trace grows, ms. */
@@ -215,9 +220,11 @@ export class TraceSession {
     try {
       progress.total = (await stat(this.file)).size;
       const state = newReadState();
+      // the store's columns made as long as the file's index says at once: no copy as they fill
+      this.reserveFor(indexedEvents(this.file));
       // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
       // record cut short), so each block's buffer goes back to the worker once consumed
-      for await (const chunk of readTraceStreamOffThread(this.file, state, READ_CHUNK)) {
+      for await (const chunk of readTraceStreamOffThread(this.file, state, rampedSizes(FIRST_CHUNK, READ_CHUNK))) {
         if (this.cancelled) break;
         progress.bytes = state.position;
         if (!this.pipeline.push(chunk)) break;
@@ -241,6 +248,19 @@ export class TraceSession {
     this.loading = null;
     this.changed(true);
     if (!this.failure && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
+  }
+
+  /**
+   * Room in the store for the events a file's index counts: a hint only — a damaged index's count
+   * the memory cannot hold leaves the columns to grow as they fill.
+   */
+  private reserveFor(events: number | undefined): void {
+    if (!events) return;
+    try {
+      this.store.reserve(events);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
   }
 
   /**

@@ -4,6 +4,37 @@ import { Column, EndColumn, IntColumn, NarrowColumn, sameJson, sameJsonWithout }
 import { StartColumn } from './startColumn';
 import { ZeroColumn } from './zeroColumn';
 
+describe("the columns' reserve", () => {
+  it('keeps every value pushed before and after, and the columns still grow and widen past it', () => {
+    const rng = new Rng(7);
+    const between = (lo: number, hi: number): number => lo + rng.int(hi - lo + 1);
+    const starts = new StartColumn();
+    const ends = new EndColumn(starts);
+    const ints = new IntColumn();
+    const narrow = new NarrowColumn();
+    const floats = new Column(Float64Array);
+    const rows: number[][] = [];
+    for (let i = 0; i < 30_000; i++) {
+      if (i === 5000) for (const c of [starts, ends, ints, narrow, floats]) c.reserve(20_000);
+      const start = 1e9 + i * 1000 + between(0, 999);
+      const end = start + between(0, 2 ** 33);
+      // values that widen past the reserve: 1 byte a row at first, 4 bytes later
+      const small = i < 10_000 ? between(0, 200) : between(0, 2 ** 32 - 1);
+      const value = i % 97 === 0 ? 0.5 : i < 10_000 ? between(-100, 100) : between(-(2 ** 31) + 1, 2 ** 31 - 1);
+      starts.push(start);
+      ends.push(end);
+      ints.push(value);
+      narrow.push(small);
+      floats.push(start / 3);
+      rows.push([start, end, value, small, start / 3]);
+    }
+    const got = rows.map((_, i) => [starts.get(i), ends.get(i), ints.get(i), narrow.get(i), floats.get(i)]);
+    assert.deepEqual(got, rows);
+    assert.equal(narrow.width, 4);
+    assert.equal(ints.width, 4);
+  });
+});
+
 describe('IntColumn', () => {
   it('gives back every value: 32-bit integers in place, the others kept aside', () => {
     const values = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 0x7f12_3456_7000, -4096, 0.5, Number.NaN, Number.MAX_SAFE_INTEGER];
@@ -136,6 +167,33 @@ describe('StartColumn', () => {
     const wide = make(2.5e9);
     wide.c.trim();
     assert.deepEqual([wide.c.width, ...readBack(wide.c, wide.values)], [5], 'a chunk spanning 5 s');
+  });
+
+  it('trims in steps, every row reading back the same between any two, as trimmed whole', () => {
+    // 1.25 M drifting starts (several steps of the rebase), one chunk near the end spanning 5 s or not
+    for (const lastSpread of [2.1e9, 2.5e9]) {
+      const r = new Rng(11);
+      const c = new StartColumn();
+      const whole = new StartColumn();
+      const values: number[] = [];
+      const n = 1_250_000;
+      for (let i = 0; i < n; i++) {
+        const spread = i >= n - 4096 ? lastSpread : 2.1e9;
+        const v = i % 100_003 === 0 ? 1e10 + i + 0.5 : Math.round(1e10 + i * 100 + (r.int(2) ? spread : -spread) * r.int(1000) / 1000);
+        values.push(v);
+        c.push(v);
+        whole.push(v);
+      }
+      const steps = c.trimSteps();
+      assert.ok(steps.length >= 6, `several steps (${steps.length})`);
+      for (const [k, step] of steps.entries()) {
+        step();
+        for (let i = 0; i < n; i += k === steps.length - 1 ? 1 : 97) if (c.get(i) !== values[i]) assert.fail(`row ${i} after step ${k}: ${c.get(i)}, not ${values[i]}`);
+      }
+      whole.trim();
+      assert.equal(c.width, lastSpread < 2.2e9 ? 4 : 5, 'the high bits dropped only when every chunk fits');
+      assert.equal(whole.width, c.width, 'as trimmed whole');
+    }
   });
 });
 

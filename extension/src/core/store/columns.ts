@@ -3,7 +3,7 @@
  * a million objects would.
  */
 
-type TypedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array;
+type TypedArray = Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array | Int16Array | Int8Array;
 type TypedArrayCtor<T extends TypedArray> = { new (n: number): T };
 
 /** One growable column of a typed array type. */
@@ -42,10 +42,22 @@ export class Column<T extends TypedArray> {
     if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length)) as T;
   }
 
+  /** Room for `rows` rows in all, made now (no doubling, no copy, while it fills up to them). */
+  reserve(rows: number): void {
+    if (rows > this.data.length) this.data = resized(this.data, rows, this.length);
+  }
+
   /** The filled part (a view: do not keep it across pushes). */
   view(): T {
     return this.data.subarray(0, this.length) as T;
   }
+}
+
+/** The first `keep` elements of `a` in a new array of the same type and `capacity` elements. */
+export function resized<T extends TypedArray>(a: T, capacity: number, keep: number): T {
+  const b = new (a.constructor as new (n: number) => T)(capacity);
+  b.set(a.subarray(0, keep));
+  return b;
 }
 
 /** The unsigned typed arrays a `NarrowColumn` widens through. */
@@ -101,6 +113,11 @@ export class NarrowColumn {
   /** Drop the spare capacity. */
   trim(): void {
     if (this.data.length > this.length) this.data = this.data.slice(0, Math.max(1, this.length));
+  }
+
+  /** Room for `rows` rows in all, made now (see Column.reserve). */
+  reserve(rows: number): void {
+    if (rows > this.data.length) this.data = resized(this.data, rows, this.length);
   }
 
   /** The filled part (a view: do not keep it across pushes). */
@@ -167,14 +184,17 @@ export class IntColumn {
   }
 
   private resize(capacity: number): void {
-    const bigger = new (this.ints.constructor as new (n: number) => IntArray)(capacity);
-    bigger.set(this.ints.subarray(0, Math.min(this.length, capacity)));
-    this.ints = bigger;
+    this.ints = resized(this.ints, capacity, Math.min(this.length, capacity));
   }
 
   /** Drop the spare capacity. */
   trim(): void {
     if (this.ints.length > this.length) this.resize(Math.max(1, this.length));
+  }
+
+  /** Room for `rows` rows in all, made now (see Column.reserve). */
+  reserve(rows: number): void {
+    if (rows > this.ints.length) this.resize(rows);
   }
 
   /** Bytes a row. */
@@ -239,6 +259,11 @@ export class EndColumn {
   /** Drop the spare capacity. */
   trim(): void {
     this.lens.trim();
+  }
+
+  /** Room for `rows` rows in all, made now (see Column.reserve). */
+  reserve(rows: number): void {
+    this.lens.reserve(rows);
   }
 }
 

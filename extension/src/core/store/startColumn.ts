@@ -9,9 +9,13 @@
  * nothing is lost.
  */
 
+import { resized } from './columns';
+
 /** log2 of the rows that share a base. */
 const CHUNK_BITS = 12;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** Chunks a step of the stepped trim's rebase (about a million rows). */
+const REBASE_STEP_CHUNKS = 256;
 /** A base is this far below its chunk's first start, so that starts a little before it fit too. */
 const BELOW = 2 ** 31;
 const LOW = 2 ** 32;
@@ -68,41 +72,86 @@ export class StartColumn {
 
   /**
    * Drop the spare capacity, and the high bits when no row needs them from its chunk's least
-   * start (`rebase`).
+   * start (each chunk then based on its least).
    */
   trim(): void {
-    const chunks = Math.max(1, Math.ceil(this.length / (CHUNK_MASK + 1)));
-    if (this.bases.length > chunks) this.bases = resized(this.bases, chunks, chunks);
-    if (this.low.length > this.length) this.low = resized(this.low, Math.max(1, this.length), this.length);
-    if (this.high.length) this.rebase();
-    if (this.high.length > this.length) this.high = resized(this.high, this.length, this.length);
+    for (const step of this.trimSteps()) step();
   }
 
   /**
-   * Each chunk's base moved to its least start, and the high bits dropped, when every chunk's
-   * starts then fit 32 bits: while rows stream in, a base is its chunk's first start less 2.1 s,
-   * and threads whose clocks drift apart (the synthetic server's, by over 2 s) put starts further
-   * from it, though a chunk's starts span under 4.3 s. Nothing changes when one chunk's do not.
+   * `trim` as steps of at most REBASE_STEP_CHUNKS chunks each (at 10 M events the rebase in one
+   * piece held the event loop 0.4 s), for a caller that lets the event loop turn between them:
+   * every row reads back the same between any two, and rows are not appended meanwhile.
    */
-  private rebase(): void {
-    const n = this.length;
-    const chunks = Math.ceil(n / (CHUNK_MASK + 1));
-    const least = new Float64Array(Math.max(1, chunks));
-    for (let c = 0; c < chunks; c++) {
-      const end = Math.min(n, (c + 1) << CHUNK_BITS);
-      let min = Number.POSITIVE_INFINITY;
-      for (let i = c << CHUNK_BITS; i < end; i++) if (!this.isAside(i)) min = Math.min(min, this.get(i));
-      for (let i = c << CHUNK_BITS; i < end && min !== Number.POSITIVE_INFINITY; i++) {
-        if (this.isAside(i)) continue;
-        const v = this.get(i);
-        const o = v - min;
-        if (!(o < ASIDE && Number.isInteger(o) && min + o === v)) return;
-      }
-      least[c] = min === Number.POSITIVE_INFINITY ? this.bases[c] : min;
+  trimSteps(): (() => void)[] {
+    const steps: (() => void)[] = [() => this.trimCapacity()];
+    if (!this.high.length) return steps;
+    // each chunk's least start, found a run of chunks a step; none when one chunk's starts do not fit
+    let least: Float64Array | undefined;
+    let fits = true;
+    const chunks = Math.ceil(this.length / (CHUNK_MASK + 1));
+    for (let from = 0; from < chunks; from += REBASE_STEP_CHUNKS) {
+      steps.push(() => {
+        least ??= new Float64Array(Math.max(1, chunks));
+        for (let c = from; c < Math.min(chunks, from + REBASE_STEP_CHUNKS) && fits; c++) fits = this.leastFitting(c, least);
+      });
     }
-    for (let i = 0; i < n; i++) if (!this.isAside(i)) this.low[i] = this.get(i) - least[i >>> CHUNK_BITS];
-    this.bases = least;
-    this.high = new Int8Array(0);
+    // then each chunk rebased: its rows' low bits from its least, its high bits 0, its base its least
+    for (let from = 0; from < chunks; from += REBASE_STEP_CHUNKS) {
+      steps.push(() => {
+        if (!fits || !least) return;
+        for (let c = from; c < Math.min(chunks, from + REBASE_STEP_CHUNKS); c++) this.rebaseChunk(c, least[c]);
+      });
+    }
+    steps.push(() => {
+      if (fits) this.high = new Int8Array(0);
+      else if (this.high.length > this.length) this.high = resized(this.high, this.length, this.length);
+    });
+    return steps;
+  }
+
+  /** Room for `rows` rows in all, made now (see Column.reserve); the high bits still only when a row needs them. */
+  reserve(rows: number): void {
+    if (rows > this.low.length) this.low = resized(this.low, rows, this.length);
+    const chunks = Math.ceil(rows / (CHUNK_MASK + 1));
+    if (chunks > this.bases.length) this.bases = resized(this.bases, chunks, Math.ceil(this.length / (CHUNK_MASK + 1)));
+  }
+
+  private trimCapacity(): void {
+    const chunks = Math.max(1, Math.ceil(this.length / (CHUNK_MASK + 1)));
+    if (this.bases.length > chunks) this.bases = resized(this.bases, chunks, chunks);
+    if (this.low.length > this.length) this.low = resized(this.low, Math.max(1, this.length), this.length);
+  }
+
+  /**
+   * Chunk `c`'s least start into `least[c]` (its base when every row is aside); false when some
+   * row's start does not fit 32 bits from it exactly. A chunk spans under 4.3 s when its starts
+   * fit: while rows stream in, a base is its chunk's first start less 2.1 s, and threads whose
+   * clocks drift apart (the synthetic server's, by over 2 s) put starts further from it.
+   */
+  private leastFitting(c: number, least: Float64Array): boolean {
+    const end = Math.min(this.length, (c + 1) << CHUNK_BITS);
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = c << CHUNK_BITS; i < end; i++) if (!this.isAside(i)) min = Math.min(min, this.get(i));
+    for (let i = c << CHUNK_BITS; i < end && min !== Number.POSITIVE_INFINITY; i++) {
+      if (this.isAside(i)) continue;
+      const v = this.get(i);
+      const o = v - min;
+      if (!(o < ASIDE && Number.isInteger(o) && min + o === v)) return false;
+    }
+    least[c] = min === Number.POSITIVE_INFINITY ? this.bases[c] : min;
+    return true;
+  }
+
+  /** Chunk `c`'s rows from `base` (leastFitting's), their high bits 0. */
+  private rebaseChunk(c: number, base: number): void {
+    const end = Math.min(this.length, (c + 1) << CHUNK_BITS);
+    for (let i = c << CHUNK_BITS; i < end; i++) {
+      if (this.isAside(i)) continue;
+      this.low[i] = this.get(i) - base;
+      this.high[i] = 0;
+    }
+    this.bases[c] = base;
   }
 
   /** Is row `i` kept aside? */
@@ -119,11 +168,4 @@ export class StartColumn {
     if (i >= this.high.length) this.high = resized(this.high, Math.max(1024, this.low.length), this.high.length);
     this.high[i] = hi;
   }
-}
-
-/** The first `keep` elements of `a` in a new array of `capacity`. */
-function resized<T extends Float64Array | Uint32Array | Int8Array>(a: T, capacity: number, keep: number): T {
-  const b = new (a.constructor as new (n: number) => T)(capacity);
-  b.set(a.subarray(0, keep));
-  return b;
 }

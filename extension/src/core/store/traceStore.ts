@@ -250,7 +250,18 @@ export class TraceStore {
    * a caller that lets the event loop turn between them; the store stays whole between any two.
    */
   trimSteps(): (() => void)[] {
-    return [this.start, this.end, this.track, this.lane, this.traits, this.name, this.value, this.stack, this.args, ...this.perTrack].map((c) => () => c.trim());
+    const columns = [this.end, this.track, this.lane, this.traits, this.name, this.value, this.stack, this.args, ...this.perTrack];
+    return [...this.start.trimSteps(), ...columns.map((c) => () => c.trim())];
+  }
+
+  /**
+   * Room for `rows` events in all, made at once (a file's index tells how many are coming): the
+   * columns then fill without doubling — at 10 M events each doubling copied the columns in one
+   * piece of 0.3–0.9 s on the event loop, at 2, 4 and 8 M. More rows still fit (the columns grow
+   * again), fewer leave spare capacity for `trim`.
+   */
+  reserve(rows: number): void {
+    for (const c of [this.start, this.end, this.track, this.traits, this.name, this.value, this.stack, this.args]) c.reserve(rows);
   }
 
   /** The tracks in display order, each with its number of events. */

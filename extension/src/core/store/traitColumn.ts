@@ -107,4 +107,9 @@ export class TraitColumn {
   trim(): void {
     this.rowIds.trim();
   }
+
+  /** Room for `rows` rows in all, made now (see Column.reserve). */
+  reserve(rows: number): void {
+    this.rowIds.reserve(rows);
+  }
 }

@@ -178,7 +178,7 @@ export function decodeTraceBytes(bytes: Uint8Array): { stream: Uint8Array; warni
  * be opened. `into`: as streamChunks' (oneBuffer: each chunk is only valid until the next is asked
  * for). The editor reads off the main thread instead (readWorker.ts), with the same chunks.
  */
-export async function* readTraceStream(path: string, state: FileReadState, chunkSize = CHUNK, into?: UnpackTarget): AsyncGenerator<Uint8Array> {
+export async function* readTraceStream(path: string, state: FileReadState, chunkSize: SliceSize = CHUNK, into?: UnpackTarget): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   try {
     for (const chunk of streamChunks(fdSource(fd), state, into)) yield* slices(chunk, chunkSize);
@@ -187,10 +187,29 @@ export async function* readTraceStream(path: string, state: FileReadState, chunk
   }
 }
 
+/** A slice size: one for all, or asked for each slice in turn (`rampedSizes`). */
+export type SliceSize = number | (() => number);
+
+/**
+ * Slice sizes that start at `first` and double up to `most`: the first slices of a read are
+ * decoded by code not optimized yet (ten times slower at first), so small ones hold the event
+ * loop no longer than the later full-sized ones do.
+ */
+export function rampedSizes(first: number, most: number): () => number {
+  let size = Math.min(first, most);
+  return () => {
+    const now = size;
+    size = Math.min(most, size * 2);
+    return now;
+  };
+}
+
 /** `chunk` in slices of at most `size` bytes, the event loop turning after each. */
-export async function* slices(chunk: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < chunk.length; at += size) {
-    yield chunk.length > size ? chunk.subarray(at, at + size) : chunk;
+export async function* slices(chunk: Uint8Array, size: SliceSize): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < chunk.length;) {
+    const n = typeof size === 'number' ? size : size();
+    yield at === 0 && chunk.length <= n ? chunk : chunk.subarray(at, at + n);
+    at += n;
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -230,6 +249,27 @@ export function readTraceIndex(src: ByteSource, fileSize: number): TraceIndex | 
     at += BLOCK_HEADER_SIZE + info.payloadLength;
   }
   return { blocks, fromFooter: false, streamHeader };
+}
+
+/**
+ * The events a format-2 file's index says it holds (its records blocks' counts), as a hint of what
+ * a read will bring: at most one a byte of the file, so a damaged index cannot ask for more.
+ * Undefined for a format-1 file or one that cannot be read (the read itself then says why).
+ */
+export function indexedEvents(path: string): number | undefined {
+  let file: ReturnType<typeof openTraceFile> | undefined;
+  try {
+    file = openTraceFile(path);
+    const index = readTraceIndex(file.src, file.size);
+    if (!index) return undefined;
+    let events = 0;
+    for (const b of index.blocks) if (b.type === BlockType.records) events += b.events;
+    return Math.min(events, file.size);
+  } catch {
+    return undefined;
+  } finally {
+    file?.close();
+  }
 }
 
 /** The stream bytes of one block (seeking through the index); throws when it is damaged. */

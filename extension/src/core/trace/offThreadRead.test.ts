@@ -6,7 +6,7 @@ import { encodeHeader } from '../../../../protocol/generated/wire';
 import { TraceSession } from '../session/traceSession';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { TraceFileWriter } from './file';
-import { bytesSource, newReadState, oneBuffer, readTraceIndex, readTraceStream, type FileReadState } from './fileReader';
+import { bytesSource, indexedEvents, newReadState, oneBuffer, rampedSizes, readTraceIndex, readTraceStream, type FileReadState } from './fileReader';
 import { BLOCK_HEADER_SIZE } from './format';
 import { readTraceStreamOffThread } from './offThreadRead';
 import { TracePipeline } from './pipeline';
@@ -52,6 +52,35 @@ describe('reading a trace file off the main thread', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-offthread-test-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('slices the first chunks small and doubles them up to the most, the stream the same', async () => {
+    const path = join(dir, 'ramp.iolens');
+    await writeTrace(path, 2000, 1000);
+    const whole = newReadState();
+    const all = (await readAll(readTraceStream(path, whole, 1 << 20), whole)) as { stream: string };
+    const state = newReadState();
+    const ramped = (await readAll(readTraceStreamOffThread(path, state, rampedSizes(100, 1600)), state)) as { lengths: number[]; stream: string };
+    assert.equal(ramped.stream, all.stream);
+    // the stream header is a chunk of its own (a slice of its size), then each slice twice the last
+    assert.deepEqual(ramped.lengths.slice(0, 5), [encodeHeader().length, 200, 400, 800, 1600]);
+    assert.ok(ramped.lengths.every((n) => n <= 1600) && ramped.lengths.filter((n) => n === 1600).length > 10, 'then slices of the most');
+  });
+
+  it("counts a file's events from its index before the read (the store made that long at once), none for a format-1 file or no trace", async () => {
+    const path = join(dir, 'whole.iolens');
+    await writeTrace(path, 200);
+    assert.equal(indexedEvents(path), 200);
+    const s = await TraceSession.open(path);
+    assert.equal(s.store.size, 200);
+    await s.dispose();
+    const stream: Buffer[] = [];
+    for await (const c of readTraceStream(path, newReadState())) stream.push(Buffer.from(c));
+    writeFileSync(path, Buffer.concat(stream));
+    assert.equal(indexedEvents(path), undefined, 'format 1');
+    writeFileSync(path, 'not a trace');
+    assert.equal(indexedEvents(path), undefined, 'no trace');
+    assert.equal(indexedEvents(join(dir, 'none.iolens')), undefined, 'missing');
+  });
+
   it('gives the chunks, progress, warnings and errors of the in-thread read, whole, cut short, damaged or no trace', async () => {
     const whole = join(dir, 'whole.iolens');
     await writeTrace(whole, 200);
@@ -95,6 +124,7 @@ describe('reading a trace file off the main thread', () => {
     const file = readFileSync(path);
     const { blocks } = readTraceIndex(bytesSource(file), file.length)!;
     writeFileSync(path, file.subarray(0, blocks[3].offset + BLOCK_HEADER_SIZE + 5));
+    assert.equal(indexedEvents(path), 75, "the blocks' headers walked: the whole blocks' events");
     const s = await TraceSession.open(path);
     assert.equal(s.store.size, 75);
     assert.match(s.warnings.join('\n'), /the file ends inside block 4: the last \d+ ms of the recording are lost/);

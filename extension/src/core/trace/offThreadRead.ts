@@ -9,7 +9,7 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startTraceWorker } from './bundledWorker';
-import { fdSource, oneBuffer, slices, streamChunks, type FileReadState } from './fileReader';
+import { fdSource, oneBuffer, slices, streamChunks, type FileReadState, type SliceSize } from './fileReader';
 import { reviveError, type FromReadWorker, type ReadWorkerData, type ToReadWorker } from './readMessages';
 
 /** Blocks the worker decodes ahead of the one being consumed (a worker starved of CPU a while is not waited for). */
@@ -56,7 +56,7 @@ function inbox(worker: Worker): () => Promise<FromReadWorker> {
  * only valid until the next is asked for) and state, read and decoded by a worker thread. Rejects
  * as readTraceStream does: the file cannot be opened or read, or is of a newer format.
  */
-export async function* readTraceStreamOffThread(path: string, state: FileReadState, chunkSize: number): AsyncGenerator<Uint8Array> {
+export async function* readTraceStreamOffThread(path: string, state: FileReadState, chunkSize: SliceSize): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   let worker: Worker | undefined;
   try {
