@@ -66,8 +66,8 @@ export const FRAME_POINTER_RULE: UnwindRule = { cfa: [[0x76, 16, 0]], returnAddr
  */
 export const CPYTHON_TRAMPOLINE_RULE: UnwindRule = { cfa: [[0x77, 16, 0]], returnAddress: [[0x77, 8, 0]], framePointer: 'same', signal: false };
 
-/** Frames an unwind follows at most (deeper stacks end with depth_limit). */
-export const MAX_UNWIND_FRAMES = 128;
+/** Frames an unwind follows at most (deeper stacks end with depth_limit): a Python 3.12+ frame is some five native ones (its trampoline, the evaluator, the vectorcall), so an import 25 modules deep is 128. */
+export const MAX_UNWIND_FRAMES = 512;
 
 const SLOT_MASK = (1n << BigInt(STACK_SLOT_SHIFT)) - 1n;
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
