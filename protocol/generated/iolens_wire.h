@@ -350,7 +350,8 @@ enum iol_poll_signal {
 	X(splice, 68, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "splice", 0) \
 	X(tee, 69, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "tee", 0) \
 	X(copy_file_range, 70, 6, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_FILE_OFFSETS, "copy_file_range", 0) \
-	X(sync_file_range, 71, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "sync_file_range", 0)
+	X(sync_file_range, 71, 4, IOL_SYSCALL_CLASS_BLOCKING, IOL_IO_MODEL_BLOCKING, IOL_DATA_FORMAT_NONE, "sync_file_range", 0) \
+	X(mprotect, 72, 3, IOL_SYSCALL_CLASS_MEMORY, IOL_IO_MODEL_LIFECYCLE, IOL_DATA_FORMAT_NONE, "mprotect", 0)
 
 enum iol_sys {
 	IOL_SYS_SELECT = 1,
@@ -424,7 +425,8 @@ enum iol_sys {
 	IOL_SYS_TEE = 69,
 	IOL_SYS_COPY_FILE_RANGE = 70,
 	IOL_SYS_SYNC_FILE_RANGE = 71,
-	IOL_SYS_MAX = 72,
+	IOL_SYS_MPROTECT = 72,
+	IOL_SYS_MAX = 73,
 };
 
 /* A timeout word meaning: none (the wait may last forever). */
@@ -1036,7 +1038,7 @@ _Static_assert(__builtin_offsetof(struct iol_rec_fd, reserved) == 44, "iol_rec_f
 _Static_assert(__builtin_offsetof(struct iol_rec_fd, ino) == 48, "iol_rec_fd.ino offset");
 _Static_assert(__builtin_offsetof(struct iol_rec_fd, aux) == 56, "iol_rec_fd.aux offset");
 
-/* An executable mapping created by a traced process (the tracer answers with map records). */
+/* An executable mapping created by a traced process, or made executable by mprotect (prot has PROT_EXEC; pgoff, flags and fd 0, 0, -1) (the tracer answers with map records). */
 struct iol_rec_mmap {
 	struct iol_rec_hdr hdr;
 	__u32 reserved;

@@ -738,6 +738,7 @@ export const Sys = {
   tee: 69,
   copy_file_range: 70,
   sync_file_range: 71,
+  mprotect: 72,
 } as const;
 /** A name of {@link Sys}. */
 export type SysName = keyof typeof Sys;
@@ -815,6 +816,7 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [69, { id: 69, name: 'tee', class: 'blocking', model: 'blocking', args: [{ name: 'fdin', fmt: 'fd' }, { name: 'fdout', fmt: 'fd' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'splice_flags' }], data: 'none' }],
   [70, { id: 70, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
   [71, { id: 71, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
+  [72, { id: 72, name: 'mprotect', class: 'memory', model: 'lifecycle', args: [{ name: 'addr', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'prot', fmt: 'hex' }], data: 'none' }],
 ]);
 /** The traced syscalls, by name (strace's names are the kernel's, as the schema's are). */
 export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));
@@ -1382,7 +1384,7 @@ export function decodeFd(v: DataView, off: number, size: number): FdRecord {
   };
 }
 
-/** An executable mapping created by a traced process (the tracer answers with map records). */
+/** An executable mapping created by a traced process, or made executable by mprotect (prot has PROT_EXEC; pgoff, flags and fd 0, 0, -1) (the tracer answers with map records). */
 export interface MmapRecord {
   readonly kind: 'mmap';
   readonly pid: number;

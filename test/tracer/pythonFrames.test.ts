@@ -8,7 +8,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { cleanup, recordAttachCommand, recordLaunch, requireBackend, type Recording } from './harness';
-import { PYTHON_FIXTURE, checkReads, pythonWithPerf, removePerfMaps } from './runtimeFrames';
+import { PYTHON_FIXTURE, blockingReads, checkReads, pythonWithPerf, removePerfMaps } from './runtimeFrames';
 
 describe('Python functions in the stacks', function () {
   this.timeout(120000);
@@ -26,6 +26,18 @@ describe('Python functions in the stacks', function () {
     assert.equal(rec.code, 0, rec.stderr);
     assert.match(rec.stderr, /Python functions in the stacks: python runs with PYTHONPERFSUPPORT=1/);
     await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+  });
+
+  it('names the Python coroutine of a read made through several standard-library frames (ebpf)', async function () {
+    // read_blocking -> _pyio's BufferedReader.read -> _read_unlocked -> FileIO.read -> os.read: each
+    // Python call its own perf trampoline, which pyenv's 3.12 and 3.13 build as `sub $8, %rsp; call`
+    // (no frame pointer) and map RW, then mprotect RX
+    requireBackend(this, 'ebpf');
+    rec = await recordLaunch([pythonWithPerf(), PYTHON_FIXTURE, '--stdlib'], [], 60000, 'ebpf');
+    assert.equal(rec.code, 0, rec.stderr);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+    const stdlib = blockingReads(rec).map((e) => e.stack.filter((f) => /\/perf-\d+\.map$/.test(f.module ?? '') && /_pyio\.py$/.test(f.file ?? '')).length);
+    assert.ok(stdlib.every((n) => n >= 3), `each blocking read's stack holds _pyio's frames under read_blocking (${stdlib.join(', ')})`);
   });
 
   it('names the Python coroutine and file of an attached Python 3.12+ started with -X perf (ebpf)', async function () {

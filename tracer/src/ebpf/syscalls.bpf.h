@@ -544,7 +544,14 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 {
 	struct iol_rec_mmap *r;
 
-	if (!f || f->sys != IOL_SYS_MMAP || ret < 0 || (unsigned long)ret > -4096UL || !(f->args[2] & 4 /* PROT_EXEC */))
+	bool prot = f && f->sys == IOL_SYS_MPROTECT;
+	__u64 addr = prot ? f->args[0] : (__u64)ret;
+
+	/* mprotect(PROT_EXEC): code a runtime wrote into an anonymous mapping (CPython's perf
+	 * trampolines are mapped RW, then made RX): its return addresses must be kept in snapshots now,
+	 * not at the loader's next /proc scan */
+	if (!f || (f->sys != IOL_SYS_MMAP && !prot) || ret < 0 || (!prot && (unsigned long)ret > -4096UL) ||
+	    !(f->args[2] & 4 /* PROT_EXEC */))
 		return 0;
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_MMAP, IOL_CNT_RING_FULL);
 	if (!r)
@@ -553,17 +560,17 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 	r->pid = tgid;
 	r->tid = tid;
 	r->ts = now;
-	r->addr = ret;
+	r->addr = addr;
 	r->len = f->args[1];
-	r->pgoff = f->args[5];
+	r->pgoff = prot ? 0 : f->args[5];
 	r->prot = f->args[2];
-	r->flags = f->args[3];
-	r->fd = f->args[4];
+	r->flags = prot ? 0 : f->args[3];
+	r->fd = prot ? -1 : f->args[4];
 	r->reserved2 = 0;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP); /* the loader rescans /proc at once */
 	count(IOL_CNT_EMITTED);
-	exec_range_add(tgid, ret, ret + f->args[1]);
-	emit_vma_map(tgid, ret, now);
+	exec_range_add(tgid, addr, addr + f->args[1]);
+	emit_vma_map(tgid, addr, now);
 	return 0;
 }
 

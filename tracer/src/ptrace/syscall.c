@@ -268,17 +268,19 @@ static void memory_effect(struct pt_tracer *t, struct pt_thread *th, const struc
 {
 	struct iol_rec_mmap r = { .hdr = { .kind = IOL_RECORD_KIND_MMAP, .size = sizeof(r) } };
 
-	if (c->sys != IOL_SYS_MMAP || ret < 0 || (unsigned long)ret > -4096UL || !(c->args[2] & PROT_EXEC_))
+	bool prot = c->sys == IOL_SYS_MPROTECT; /* made executable: code a runtime wrote (CPython's trampolines) */
+
+	if ((c->sys != IOL_SYS_MMAP && !prot) || ret < 0 || (!prot && (unsigned long)ret > -4096UL) || !(c->args[2] & PROT_EXEC_))
 		return;
 	r.pid = th->proc->pid;
 	r.tid = th->tid;
 	r.ts = now;
-	r.addr = (uint64_t)ret;
+	r.addr = prot ? c->args[0] : (uint64_t)ret;
 	r.len = c->args[1];
-	r.pgoff = c->args[5];
+	r.pgoff = prot ? 0 : c->args[5];
 	r.prot = (uint32_t)c->args[2];
-	r.flags = (uint32_t)c->args[3];
-	r.fd = (int32_t)c->args[4];
+	r.flags = prot ? 0 : (uint32_t)c->args[3];
+	r.fd = prot ? -1 : (int32_t)c->args[4];
 	pt_emit(t, &r);
 	pt_scan_maps(t, th->proc); /* at once: the mapping is there and the tracee is stopped */
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { STACK_SLOT_SHIFT, STACK_TAIL_MARK } from '../../../../protocol/generated/wire';
-import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { checkFramePointerChain, CPYTHON_TRAMPOLINE_RULE, decodeSnapshot, FRAME_POINTER_RULE, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import type { DwarfOp, UnwindRule } from './native';
 
 const SP = 0x7ffd0000n;
@@ -55,6 +55,39 @@ describe('cfiUnwind', () => {
     const bad = unwindSnapshot(decodeSnapshot(record(0x1100n, bp, [[0, 0x2010n], [0x100 / 8, SP + 0x200n], [0x100 / 8 + 1, SP + 0x300n]]), 16384, false, false), context(rules));
     assert.deepEqual(bad.addrs, [0x1100n, 0x2010n]);
     assert.equal(bad.end, 'not_code');
+  });
+
+  it('unwinds a CPython perf trampoline from rsp when rbp is unknown (an interpreter built without frame pointers)', () => {
+    // recv (CFA sp+8) -> _PyEval_EvalFrameDefault (CFA sp+0x50) -> trampoline `sub $8, %rsp; call *%rcx`
+    // -> py_trampoline_evaluator (CFA sp+0x28) -> _start
+    const rules: [bigint, bigint, UnwindRule][] = [
+      [0x1000n, 0x2000n, frameless(8)], [0x2000n, 0x3000n, frameless(0x50)], [0x3000n, 0x3100n, CPYTHON_TRAMPOLINE_RULE],
+      [0x5000n, 0x6000n, frameless(0x28)], [0x4000n, 0x5000n, outermost],
+    ];
+    // the trampoline's sp is SP+0x58: its return address at sp+8 (slot 12), its padding word at sp (slot 11)
+    const words: [number, bigint][] = [[0, 0x2010n], [0x50 / 8, 0x3005n], [11, SP + 0x900n], [12, 0x5010n], [(0x68 + 0x20) / 8, 0x4010n]];
+    const r = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, words), 16384, false, false), context(rules));
+    assert.deepEqual(r.addrs, [0x1100n, 0x2010n, 0x3005n, 0x5010n, 0x4010n], r.why);
+    assert.equal(r.end, 'complete');
+    // the rule the perf map's frames had before: it needs rbp, which the snapshot does not have
+    const before = unwindSnapshot(decodeSnapshot(record(0x1100n, 0n, words), 16384, false, false), context(rules.map(([lo, hi, rule]) => [lo, hi, rule === CPYTHON_TRAMPOLINE_RULE ? FRAME_POINTER_RULE : rule])));
+    assert.deepEqual(before.addrs, [0x1100n, 0x2010n, 0x3005n]);
+    assert.equal(before.end, 'register_unknown');
+  });
+
+  it('gives a `push %rbp` CPython trampoline\'s caller the rbp it saved, and a `sub $8` one\'s caller its own', () => {
+    // _PyEval_EvalFrameDefault (CFA sp+0x50, rbp left alone) -> trampoline -> an rbp-framed caller -> _start
+    const withFp: UnwindRule = { cfa: [[BREG6, 16, 0]], returnAddress: [[CFA, 0, 0], [0x11, -8, 0], [0x22, 0, 0]] as DwarfOp[], framePointer: [[CFA, 0, 0], [0x11, -16, 0], [0x22, 0, 0]] as DwarfOp[], signal: false };
+    const rules: [bigint, bigint, UnwindRule][] = [[0x2000n, 0x3000n, frameless(0x50)], [0x3000n, 0x3100n, CPYTHON_TRAMPOLINE_RULE], [0x5000n, 0x6000n, withFp], [0x4000n, 0x5000n, outermost]];
+    const callerBp = SP + 0x400n;
+    // `push %rbp; mov %rsp, %rbp`: rbp is the trampoline's sp (SP+0x50), where the caller's rbp was pushed
+    const pushed: [number, bigint][] = [[0x48 / 8, 0x3005n], [0x50 / 8, callerBp], [0x58 / 8, 0x5010n], [0x408 / 8, 0x4010n]];
+    const r = unwindSnapshot(decodeSnapshot(record(0x2100n, SP + 0x50n, pushed), 16384, false, false), context(rules));
+    assert.deepEqual(r.addrs, [0x2100n, 0x3005n, 0x5010n, 0x4010n], r.why);
+    // `sub $8, %rsp`: rbp is the caller's own (it points into the caller's frame), the word at sp is padding
+    const padded: [number, bigint][] = [[0x48 / 8, 0x3005n], [0x50 / 8, SP + 0x700n], [0x58 / 8, 0x5010n], [0x408 / 8, 0x4010n]];
+    const s = unwindSnapshot(decodeSnapshot(record(0x2100n, callerBp, padded), 16384, false, false), context(rules));
+    assert.deepEqual(s.addrs, [0x2100n, 0x3005n, 0x5010n, 0x4010n], s.why);
   });
 
   it('says the window was too small when a return address lies beyond it', () => {

@@ -53,8 +53,21 @@ export interface UnwoundStack {
  */
 export const FRAME_POINTER_RULE: UnwindRule = { cfa: [[0x76, 16, 0]], returnAddress: [[0x76, 8, 0]], framePointer: [[0x76, 0, 0]], signal: false };
 
-/** Frames an unwind follows at most (deeper stacks end with depth_limit). */
-export const MAX_UNWIND_FRAMES = 128;
+/**
+ * The rule of a CPython 3.12+ perf trampoline (a `py::` entry of the perf map): a copy of
+ * libpython's `_Py_trampoline_func_start`, which calls the evaluator with one word pushed below its
+ * return address — `sub $8, %rsp; call *%rcx` in pyenv's and Debian's 3.12 and 3.13, `push %rbp;
+ * mov %rsp, %rbp; call *%rcx` where it keeps a frame pointer. Either way, at its call's return
+ * address CFA = rsp + 16 and the return address is at rsp + 8, so it unwinds without rbp (which an
+ * interpreter built without frame pointers does not give back). The caller's rbp is the word at
+ * rsp when the trampoline's own rbp points there (the `push %rbp` form), else rbp itself
+ * (unwindSnapshot). In a frame-pointer chain it stands like FRAME_POINTER_RULE (keepsFramePointer:
+ * the `sub` form's link skips only libpython's py_trampoline_evaluator, never a Python frame).
+ */
+export const CPYTHON_TRAMPOLINE_RULE: UnwindRule = { cfa: [[0x77, 16, 0]], returnAddress: [[0x77, 8, 0]], framePointer: 'same', signal: false };
+
+/** Frames an unwind follows at most (deeper stacks end with depth_limit): a Python 3.12+ frame is some five native ones (its trampoline, the evaluator, the vectorcall), so an import 25 modules deep is 128. */
+export const MAX_UNWIND_FRAMES = 512;
 
 const SLOT_MASK = (1n << BigInt(STACK_SLOT_SHIFT)) - 1n;
 const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
@@ -173,6 +186,17 @@ function recover(rule: RegisterRule, current: bigint | null, regs: Regs, cfa: bi
 }
 
 /**
+ * The rbp of a CPython trampoline's caller: a `push %rbp; mov %rsp, %rbp` trampoline points rbp at
+ * its saved rbp, at its rsp below the return address; a `sub $8, %rsp` one leaves rbp alone (its
+ * caller's rbp points into the caller's frame, above the trampoline's CFA, never at its rsp).
+ */
+function trampolineCallerBp(regs: Regs, s: Snapshot): bigint | null {
+  if (regs.bp !== regs.sp) return regs.bp;
+  const off = regs.sp - s.sp;
+  return off >= 0n && off % 8n === 0n ? s.words.get(Number(off / 8n)) ?? null : null;
+}
+
+/**
  * Unwind a snapshot: every frame proven by its module's CFI, or the stack ends with the reason.
  * `ipIsReturn`: s.ip is a return address (a tail snapshot goes on from a chain's last frame), so
  * its rule is looked up at the call before it.
@@ -196,7 +220,7 @@ export function unwindSnapshot(s: Snapshot, ctx: UnwindContext, ipIsReturn = fal
       const raLoc = evaluate(rule.returnAddress, regs, cfa, s, `the return address of ${what}`);
       const ra = raLoc.location ? readWord(s, raLoc.value, `the return address of ${what}`) : raLoc.value;
       if (!ctx.isCode(ra)) throw new Stop('not_code', `the return address of ${what} (${hex(ra)}) is in no executable mapping`);
-      const bp = recover(rule.framePointer, regs.bp, regs, cfa, s, `the saved rbp of ${what}`);
+      const bp = rule === CPYTHON_TRAMPOLINE_RULE ? trampolineCallerBp(regs, s) : recover(rule.framePointer, regs.bp, regs, cfa, s, `the saved rbp of ${what}`);
       addrs.push(ra);
       // after a signal frame the "return address" is the interrupted pc itself
       isReturn = !rule.signal;
@@ -215,6 +239,7 @@ export function unwindSnapshot(s: Snapshot, ctx: UnwindContext, ipIsReturn = fal
  * through it finds its caller. libdw gives "register + offset" as DW_OP_bregx; ours as DW_OP_breg6.
  */
 export function keepsFramePointer(rule: UnwindRule): boolean {
+  if (rule === CPYTHON_TRAMPOLINE_RULE) return true;
   if (rule.cfa.length !== 1) return false;
   const [atom, n1, n2] = rule.cfa[0];
   return (atom === 0x76 && n1 === 16) || (atom === 0x92 && n1 === 6 && n2 === 16);

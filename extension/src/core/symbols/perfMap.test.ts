@@ -20,7 +20,7 @@ describe('perf maps', () => {
     assert.deepEqual(parseJitName('JS:~ /srv/app.js:15:26'), { function: '', file: '/srv/app.js', line: 15, column: 26 });
     assert.deepEqual(parseJitName('JS:^get size /srv/app.js:3:7'), { function: 'get size', file: '/srv/app.js', line: 3, column: 7 });
     assert.deepEqual(parseJitName('Script:~ /srv/app.js'), { function: '', file: '/srv/app.js', line: null, column: null });
-    assert.deepEqual(parseJitName('py::read_blocking:/srv/block.py'), { function: 'read_blocking', file: '/srv/block.py', line: null, column: null });
+    assert.deepEqual(parseJitName('py::read_blocking:/srv/block.py'), { function: 'read_blocking', file: '/srv/block.py', line: null, column: null, trampoline: true });
     assert.deepEqual(parseJitName('Builtin:CallFunction'), { function: 'Builtin:CallFunction', file: null, line: null, column: null });
   });
 

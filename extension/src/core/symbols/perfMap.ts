@@ -19,6 +19,8 @@ export interface JitSymbol {
   readonly file: string | null;
   readonly line: number | null;
   readonly column: number | null;
+  /** A CPython 3.12+ perf trampoline (`py::` names): its frame is laid out as cfiUnwind's CPYTHON_TRAMPOLINE_RULE says. */
+  readonly trampoline?: true;
 }
 
 /** One entry: code at [start, start + size). */
@@ -69,7 +71,7 @@ function v8Symbol(rest: string): JitSymbol {
 /** The function a perf map entry's name gives (V8's and CPython's forms; else the name as it is). */
 export function parseJitName(name: string): JitSymbol {
   const py = PY_NAME.exec(name);
-  if (py) return { function: py[1], file: py[2] || null, line: null, column: null };
+  if (py) return { function: py[1], file: py[2] || null, line: null, column: null, trampoline: true };
   const v8 = V8_NAME.exec(name);
   if (v8) return v8Symbol(v8[2]);
   return { function: name, file: null, line: null, column: null };

@@ -14,7 +14,7 @@ import { STACK_WINDOW_MAX, StackEndNames, StackFlag, type StackEndName } from '.
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { checkFramePointerChain, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { checkFramePointerChain, CPYTHON_TRAMPOLINE_RULE, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import { cachedDebuginfo, type DebuginfodClient } from './debuginfod';
 import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
@@ -466,7 +466,12 @@ export class StackResolver {
   private ruleAt(info: StackInfo, pc: bigint, isReturn: boolean): UnwindRule | string {
     const m = this.trace.maps.find(info.pid, pc, info.gen);
     const at = `0x${pc.toString(16)}`;
-    if ((!m || m.anonymous) && this.namedByPerfMap(info, isReturn ? pc - 1n : pc)) return FRAME_POINTER_RULE;
+    if (!m || m.anonymous) {
+      const jit = this.perfMaps?.lookup(info.pid, isReturn ? pc - 1n : pc);
+      // V8 sets up rbp frames; CPython's trampolines unwind from rsp (an interpreter built without
+      // frame pointers leaves rbp unknown there)
+      if (jit && 'symbol' in jit) return jit.symbol.trampoline ? CPYTHON_TRAMPOLINE_RULE : FRAME_POINTER_RULE;
+    }
     if (!m) return `${at} is in no known executable mapping`;
     if (m.anonymous) return `${at} is in anonymous executable memory (JIT?), which has no unwind table`;
     const mod = this.module(m);
