@@ -17,7 +17,7 @@ function fromKernel(r: WireRecord): boolean {
     case 'task':
       return r.event !== 6; // present at attach
     case 'fd':
-      return r.op !== 4 && r.op !== 6;
+      return r.op !== 4 && r.op !== 6 && r.op !== 7; // existing, path and watched come from /proc
     case 'map':
       return (r.flags & 16) === 0; // not from the /proc scan
     case 'stack': case 'aio_submit': case 'aio_complete': case 'uring_ring': case 'uring_submit': case 'uring_complete':
