@@ -14,6 +14,8 @@ import { codeServerBinds, installVsix, JAIL_NODE } from '../../scripts/codeserve
 import { buildToolsIn, copyRootfs, jail, type Jail } from '../../scripts/rootfs.mjs';
 import { activeWebview, openVSCode, runCommand, screenshot, until, waitForEditor, type Session } from '../e2e/helpers';
 import { markLine as fixtureMark } from '../tracer/harness';
+import { StreamReader } from '../../extension/src/core/stream/reader';
+import { decodeTraceBytes } from '../../extension/src/core/trace/fileReader';
 
 /** The line of a `@mark:` in epoll_stall.c. */
 const markLine = (mark: string): number => fixtureMark('epoll_stall', mark);
@@ -158,6 +160,14 @@ describe('the VSIX installed on a system without build tools', function () {
     assert.match(report.stdout, /eBPF backend/);
     // the mapped files' paths are the jail's, as the tracer inside it opens them (not the host's)
     assert.ok(!report.stdout.includes(root), `the report names a path outside the tracer's root (${root}):\n${report.stdout}`);
+    // every mapping's path, the kernel side's (sent at an executable mmap, before the loader's /proc
+    // scan) as the loader's, is the jail's: the reader there opens them (a cut stack names none)
+    const maps: string[] = [];
+    const reader = new StreamReader({ record: (r) => { if (r.kind === 'map') maps.push(r.path); } });
+    reader.push(decodeTraceBytes(readFileSync(join(root, 'tmp', 'cli.iolens'))).stream);
+    assert.equal(reader.end(), undefined);
+    assert.ok(maps.some((p) => p.endsWith('/libc.so.6')), `libc's mapping is in the trace: ${maps.join(', ')}`);
+    assert.deepEqual(maps.filter((p) => p.includes(root)), [], 'no mapping named by its path outside the jail');
     // the findings come first: the blocking read in the loop, at its line
     assert.match(report.stdout, /^Findings \(\d+, by time at stake\)\n\s+1\. HIGH\s+loop-blocked\s+read\(\) blocked the event loop/m);
     assert.match(report.stdout, new RegExp(`at: \\S*\\bepoll_stall\\.c:${markLine('stall-read')} \\(stall\\)`));

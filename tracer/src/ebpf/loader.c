@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -309,6 +310,24 @@ static int attach_syscalls(struct iol_tracer *t)
 	return 0;
 }
 
+/*
+ * The kernel side learns the tracer's root (a chroot: on_rename stores its fs->root) from the
+ * loader renaming itself, to the name it has, once on_rename is attached: from then on a mapped
+ * file's path is walked up to that root, as /proc/PID/maps shows it here, not to the mount
+ * namespace's (in a chroot jail that was the host's path, which the reader there cannot open).
+ */
+static int learn_root(void)
+{
+	char name[16] = {};
+
+	if (prctl(PR_GET_NAME, name) || prctl(PR_SET_NAME, name)) {
+		logmsg("iolens-tracer: cannot tell the kernel side its root (prctl: %s): in a chroot, paths of "
+		       "libraries mapped before the first /proc scan may not open", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int ebpf_attach_all(struct iol_tracer *t)
 {
 	struct iolens_bpf *s = t->skel;
@@ -335,6 +354,8 @@ int ebpf_attach_all(struct iol_tracer *t)
 		if (keep_link(t, l))
 			return -ENOMEM;
 	}
+	/* a failure only degrades a chroot's early map paths (said in the log): the trace goes on */
+	(void)learn_root();
 	return t->opts->irq ? ebpf_attach_irq(t) : 0;
 }
 
