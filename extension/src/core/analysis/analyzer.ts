@@ -63,13 +63,6 @@ function peerKind(f: FdInfo | undefined): 'stream' | 'never-waited' | 'other' {
   }
 }
 
-/** The i-th fd of a select/poll's `fds` argument was reported ready. */
-function readyIn(fds: unknown, i: number): boolean {
-  const item: unknown = Array.isArray(fds) ? fds[i] : undefined;
-  const revents = item && typeof item === 'object' && 'revents' in item ? item.revents : undefined;
-  return typeof revents === 'string' && revents !== '0';
-}
-
 /** What the analysis reads from the trace besides its events (a TraceAssembler has all of it). */
 export interface AnalysisSource {
   readonly processes: ProcessTable;
@@ -293,6 +286,7 @@ export class TraceAnalyzer {
         return;
       }
       t.addMux(e.name, e.dur);
+      this.noteReady(e, t);
       const epfd = e.args.epfd;
       if (typeof epfd === 'number') {
         if (epfd !== t.lastEpfd) {
@@ -305,7 +299,6 @@ export class TraceAnalyzer {
         if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
         if (t.peerFds !== null) this.notePeer(e, t, t.peerFds);
       }
-      this.noteReady(e, t);
       let loop = t.loop;
       if (!loop) {
         loop = new LoopTurns(e.pid, e.tid);
@@ -406,13 +399,12 @@ export class TraceAnalyzer {
       t.peerFds = null;
       return;
     }
-    for (let i = 0; i < list.length; i++) {
-      const fd = list[i];
+    for (const fd of list) {
       const f = this.source.fds.get(e.pid, fd);
       // a pipe or socketpair whose other end its own process holds: a wake-up channel of its
       // threads — once it was ready, a source a loop serves (not a peer); curl's, never written, is no wait
       if (f?.pair !== undefined && this.source.fds.get(e.pid, f.pair)?.pair === fd) {
-        if (readyIn(fds, i)) {
+        if (t.readyFds.has(fd)) { // noteReady: this wait's ready fds
           t.peerFds = null;
           return;
         }

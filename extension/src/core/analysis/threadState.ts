@@ -119,6 +119,13 @@ export class ReadyFds {
     this.fds[this.n++] = fd;
   }
 
+  /** `fd` was reported ready. */
+  has(fd: number): boolean {
+    if (this.many) return this.many.has(fd);
+    for (let i = 0; i < this.n; i++) if (this.fds[i] === fd) return true;
+    return false;
+  }
+
   /** Remove `fd`; whether it was there. */
   delete(fd: number): boolean {
     if (this.many) return this.many.delete(fd);
