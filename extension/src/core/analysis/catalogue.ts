@@ -92,7 +92,7 @@ export type LoopRuntime = 'node' | 'python';
  */
 export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopRuntime | null = null): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
-  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime](call, kind) : null;
+  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind) : undefined;
   if (own) return own;
   switch (kind) {
     case 'sync':
@@ -117,39 +117,39 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
   }
 }
 
-/** A runtime's own fix for a blocking call in its loop, by what it blocked on; null: the native fix applies. */
-const RUNTIME_LOOP_FIX: Record<LoopRuntime, (call: string, kind: BlockKind) => string | null> = {
-  python: (call, kind) => {
-    switch (kind) {
-      case 'sleep':
-        return 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits';
-      case 'sync':
-      case 'file':
-        return `run the file I/O in a thread (await asyncio.to_thread(…) or loop.run_in_executor(None, …)), so the loop goes on while ${call} waits${kind === 'sync' ? '; or flush once per batch of writes' : ''}`;
-      case 'wait':
-        return `the ${call} is a blocking library call's own wait (socket.getaddrinfo, a synchronous client): await its asyncio form (loop.getaddrinfo, an asyncio client library) or asyncio.to_thread(…)`;
-      case 'pipe':
-      case 'socket':
-        return `use the loop's streams (asyncio.open_connection, asyncio.create_subprocess_exec, loop.sock_recv) on a non-blocking fd instead of a blocking ${call}`;
-      default:
-        return null;
-    }
+/** A fix for a blocking call in a runtime's loop, from the call's name and what it blocked on. */
+type RuntimeFix = (call: string, kind: BlockKind) => string;
+
+/** asyncio's: the file I/O in a thread, a flush once per batch. */
+const asyncioFileFix: RuntimeFix = (call, kind) =>
+  `run the file I/O in a thread (await asyncio.to_thread(…) or loop.run_in_executor(None, …)), so the loop goes on while ${call} waits${kind === 'sync' ? '; or flush once per batch of writes' : ''}`;
+/** asyncio's: its own streams on a non-blocking fd. */
+const asyncioStreamFix: RuntimeFix = (call) =>
+  `use the loop's streams (asyncio.open_connection, asyncio.create_subprocess_exec, loop.sock_recv) on a non-blocking fd instead of a blocking ${call}`;
+/** Node.js': the asynchronous fs API, which libuv runs on its pool. */
+const nodeFileFix: RuntimeFix = (call) =>
+  `use the asynchronous fs API (fs.promises, or the callback form) instead of the *Sync call: libuv runs ${call} on its thread pool and the loop goes on`;
+/** Node.js': the asynchronous form of a synchronous child process, socket or stream call. */
+const nodeStreamFix: RuntimeFix = (call, kind) =>
+  `use the asynchronous form (child_process.spawn/exec, net, stream) instead of a synchronous ${call} on ${kind === 'pipe' ? 'a pipe' : 'a socket'} (execSync, spawnSync, readFileSync of a pipe)`;
+
+/** A runtime's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
+const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix>>> = {
+  python: {
+    sleep: () => 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits',
+    sync: asyncioFileFix,
+    file: asyncioFileFix,
+    wait: (call) => `the ${call} is a blocking library call's own wait (socket.getaddrinfo, a synchronous client): await its asyncio form (loop.getaddrinfo, an asyncio client library) or asyncio.to_thread(…)`,
+    pipe: asyncioStreamFix,
+    socket: asyncioStreamFix,
   },
-  node: (call, kind) => {
-    switch (kind) {
-      case 'sleep':
-        return 'wait with a timer (setTimeout, or await setTimeout from node:timers/promises) instead of a blocking sleep (Atomics.wait, execSync(\'sleep\'))';
-      case 'sync':
-      case 'file':
-        return `use the asynchronous fs API (fs.promises, or the callback form) instead of the *Sync call: libuv runs ${call} on its thread pool and the loop goes on`;
-      case 'wait':
-        return `the ${call} is a synchronous call's own wait (execSync, spawnSync, a *Sync API): use its asynchronous form`;
-      case 'pipe':
-      case 'socket':
-        return `use the asynchronous form (child_process.spawn/exec, net, stream) instead of a synchronous ${call} on ${kind === 'pipe' ? 'a pipe' : 'a socket'} (execSync, spawnSync, readFileSync of a pipe)`;
-      default:
-        return null;
-    }
+  node: {
+    sleep: () => 'wait with a timer (setTimeout, or await setTimeout from node:timers/promises) instead of a blocking sleep (Atomics.wait, execSync(\'sleep\'))',
+    sync: nodeFileFix,
+    file: nodeFileFix,
+    wait: (call) => `the ${call} is a synchronous call's own wait (execSync, spawnSync, a *Sync API): use its asynchronous form`,
+    pipe: nodeStreamFix,
+    socket: nodeStreamFix,
   },
 };
 
