@@ -600,8 +600,9 @@ export class TraceAnalyzer {
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
 
-  private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>): ModelInputs {
+  private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>, sites: SiteKeys): ModelInputs {
     return {
+      siteKey: (stackId) => sites.key(stackId),
       posixAioHelper: (tid) => posixAio.has(tid),
       forkedFrom: (pid) => (this.ctx.forkedWorker(pid) ? this.source.processes.find(pid)?.parent ?? null : null),
       creator: (tid) => this.creators.get(tid) ?? null,
@@ -636,7 +637,7 @@ export class TraceAnalyzer {
     // a Go program's threads are its runtime's: they wait in the netpoller, and a goroutine's
     // blocking call parks only that goroutine — no loop of the program's own to block or spin
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
-    const inputs = this.inputs(posixAio, goPids);
+    const inputs = this.inputs(posixAio, goPids, sites);
     const threads = goRuntimeThreads(classifyThreads(ctx, inputs), goPids);
     const processes = goRuntimeVerdicts(processVerdicts(ctx, inputs, threads, (pid) => {
       const p = this.source.processes.find(pid);

@@ -105,6 +105,46 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread; file I/O on 2 pool threads — pseudo-async; blocking pipe I/O on 1 thread');
   });
 
+  /**
+   * A producer with no I/O of its own started 4 threads; each reads a reply over its own socket
+   * (a connection pool), every call as long as the last (saturated). `handed`: the producer woke each
+   * out of a futex once (a job handed over, pthread_cond_signal); each thread's stack is its own
+   * snapshot (an id of its own), all resolving to the same line.
+   */
+  function producerPool(handed: boolean): ReturnType<typeof analyze> {
+    const b = base();
+    const workers = [201, 202, 203, 204];
+    for (const w of workers) {
+      b.task({ event: wire.TaskEvent.thread_start, tid: w, ppid: PID, ptid: PID, comm: 'app', ts: b.at(0) });
+      b.fd({ op: 4, fd: 10 + w - 201, type: 6, path: `socket:[${w}]` });
+      b.symbols(BigInt(w), [['read', 'libc.so.6', 0], ['fetch_reply', SRC, 17], ['worker', SRC, 30]]);
+    }
+    b.call('clock_nanosleep', { ts: 0, dur: 1 * MS, stackId: 0n, args: [0n, 0n, 0x7ffe0000n, 0n, 0n, 0n] });
+    if (handed) for (const w of workers) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * 10 * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    for (let i = 0; i < 200; i++) {
+      for (const w of workers) b.call('read', { tid: w, ts: (1 + i * 5) * MS + (w - 200) * US, dur: 4.99 * MS, ret: 1, fd: 10 + w - 201, stackId: BigInt(w) });
+      b.call('clock_nanosleep', { ts: (1 + i * 5) * MS, dur: 1 * MS, stackId: 0n, args: [0n, 0n, 0x7ffe0000n, 0n, 0n, 0n] });
+    }
+    return analyze(b);
+  }
+
+  it('a pool fed by a producer with no I/O (a queue and a condition variable): its threads work for it, all blocked at once', () => {
+    const a = producerPool(true);
+    for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+    const [f] = a.of('pool-saturated');
+    assert.ok(f, 'pool-saturated');
+    assert.match(f.title, /^All 4 pool threads of app \d+ were blocked at once/);
+    assert.match(f.detail, /The pool \(app 201, app 202, app 203, app 204\) did read on a socket 800 times/);
+    assert.match(f.detail, /100 % of their calls began at once after the previous one, without a wake-up/);
+    assert.equal(f.where?.line, 17);
+  });
+
+  it('threads started together that never hear from their starter again (fio --thread jobs) are no pool', () => {
+    const a = producerPool(false);
+    for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+    assert.equal(a.of('pool-saturated').length, 0);
+  });
+
   it('a thread per connection: each thread polls its one socket, then blocks in its commit (MariaDB) — not an event loop', () => {
     const b = base();
     const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];

@@ -24,6 +24,8 @@ export interface ModelInputs {
   posixAioHelper(tid: number): boolean;
   /** The thread that started a thread, when the trace saw it start. */
   creator(tid: number): number | null;
+  /** The call site a stack's call is at (resolve.ts SiteKeys): two threads' stacks differ where their call is the same. */
+  siteKey(stackId: bigint): string;
   /** Turn statistics of a loop thread. */
   loopLag(tid: number): { turns: number; p99: number } | undefined;
   /** The parent of a process forked by one running the same executable (a server's helper or per-client process), else null. */
@@ -193,7 +195,7 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
-function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], wakesOnly = false): number | null {
+function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly = false): number | null {
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
@@ -214,9 +216,25 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
     const m = own.get(p.tid);
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
-  if (!owner || !t.blockingSites.size) return null;
-  const siblings = peers.filter((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s)));
-  return siblings.length ? owner.tid : null;
+  if (!t.blockingSites.size) return null;
+  if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
+  return producerOwner(t, own, peers, inputs);
+}
+
+/**
+ * A pool fed by a thread with no I/O of its own (a producer that queues jobs under a mutex and
+ * signals a condition variable): the thread that started this one, woke it out of a futex at
+ * least once (work handed over), and started at least one more thread blocking at the same site.
+ * Threads started together that never heard from their creator again (fio's jobs) are not a pool.
+ */
+function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>): number | null {
+  const from = inputs.creator(t.tid);
+  if (from === null || from === t.tid || own.get(from) !== 'none' || !(t.wokenBy.get(from) ?? 0)) return null;
+  // each thread's stack is its own snapshot: the same line is told by its site, not its stack id
+  const mine = new Set([...t.blockingSites].map(inputs.siteKey));
+  const sibling = (p: ThreadState): boolean =>
+    p.tid !== t.tid && inputs.creator(p.tid) === from && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => mine.has(inputs.siteKey(s)));
+  return peers.some(sibling) ? from : null;
 }
 
 /** Every thread's model. */
@@ -242,7 +260,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs, onlyThread)) {
       const parent = t.tid === t.pid ? inputs.forkedFrom(t.pid) : null;
       const ownerPid = parent ?? t.pid;
-      worksFor = parent ?? poolOwner(t, own, all, true) ?? inputs.creator(t.tid) ?? t.pid;
+      worksFor = parent ?? poolOwner(t, own, all, inputs, true) ?? inputs.creator(t.tid) ?? t.pid;
       const name = ctx.threadName(ownerPid, worksFor);
       const who = `${name ? `${name} ` : ''}${ownerPid}/${worksFor}`;
       const loop = m.evidence.replace(/^event loop: /, '');
@@ -256,7 +274,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
     // a thread that waits for its one connection or peer serves that peer, not another thread
     if ((m.model === 'blocking' && perConnection(t) === null && onePeer(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
-      worksFor = poolOwner(t, own, all, m.model === 'none');
+      worksFor = poolOwner(t, own, all, inputs, m.model === 'none');
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);
         return {

@@ -234,9 +234,11 @@ export class PoolSaturatedRule {
       const top = new TopEvents();
       for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
       const what = [...byPhrase].sort((a, b) => b[1].ns - a[1].ns).slice(0, 3).map(([phrase, s]) => `${phrase} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
-      const names = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
+      const bare = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
+      // threads of one name (a pool's usually are) told apart by their ids
+      const names = bare.map((n, i) => (bare.indexOf(n) !== bare.lastIndexOf(n) ? `${n} ${tids[i]}` : n));
       const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
-      const picked = calls > 1 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
+      const picked = calls > 1 && pickups > 0 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
       out.push({
         rule: 'pool-saturated', severity: severityOf(saturated, ctx.span.last - ctx.span.first),
         title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
