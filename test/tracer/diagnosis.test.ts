@@ -135,6 +135,11 @@ const CASES: readonly Case[] = [
     command: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1'], twin: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1', '--window', '2'],
   },
   {
+    // the same pool fed by a producer with no event loop (a queue and two condition variables): its owner is the thread that started and woke it
+    rule: 'pool-saturated', backends: ['ebpf'], source: 'threadpool_pread', marks: ['pool-fsync', 'pool-pread'],
+    command: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1', '--producer'], twin: ['threadpool_pread', '--iterations', '2000', '--fsync-every', '1', '--window', '2', '--producer'],
+  },
+  {
     // io_uring requests are seen by the kernel side only
     rule: 'sqpoll-wakeups', backends: ['ebpf'], source: 'uring_read', marks: ['uring-submit'],
     command: ['uring_read', '--iterations', '30', '--sqpoll', '--sq-idle', '1', '--pause', '40'], // long pauses: on a loaded machine the SQ thread needs CPU time to idle out

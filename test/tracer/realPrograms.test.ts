@@ -22,6 +22,15 @@ async function report(rec: Recording): Promise<Report> {
   return JSON.parse(r.stdout) as Report;
 }
 
+/** Ask `ready` every 100 ms until it says yes; fails naming `what` after `timeoutMs`. */
+async function until(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error(`waited ${timeoutMs / 1000} s for ${what}`);
+    await sleep(100);
+  }
+}
+
 describe('the diagnosis of real programs (ebpf)', function () {
   this.timeout(180000);
   let rec: Recording | undefined;
@@ -120,15 +129,16 @@ describe('the diagnosis of real programs (ebpf)', function () {
     requireInstalled(this, 'redis-server', ['--version']);
     requireInstalled(this, 'redis-benchmark', ['--version']);
     const port = String(20000 + (process.pid % 10000));
-    const recording = recordLaunch(['redis-server', '--port', port, '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--hz', '100'], [], 120000);
-    for (let i = 0; i < 100; i++) {
-      const ping = await run('redis-cli', ['-p', port, 'ping']);
-      if (ping.stdout.includes('PONG')) break;
-      await sleep(100);
+    const recording = recordLaunch(['redis-server', '--port', port, '--save', '', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--hz', '100'], [], 150000);
+    try {
+      // a loaded machine may take many seconds to load the tracer and start the server
+      await until(async () => (await run('redis-cli', ['-p', port, 'ping'])).stdout.includes('PONG'), 60000, `redis-server on port ${port} to answer PING`);
+      await run('redis-benchmark', ['-p', port, '-n', '1000', '-c', '4', '-q', '-t', 'set'], 90000);
+    } finally {
+      // the server stops, so the recording ends, whatever failed: nothing is left running
+      await run('redis-cli', ['-p', port, 'shutdown', 'nosave']).catch(() => undefined);
+      rec = await recording;
     }
-    await run('redis-benchmark', ['-p', port, '-n', '1000', '-c', '4', '-q', '-t', 'set'], 90000);
-    await run('redis-cli', ['-p', port, 'shutdown', 'nosave']);
-    rec = await recording;
     const r = await report(rec);
     assert.equal(r.threads.find((t) => t.name === 'redis-server')?.model, 'multiplexing');
     const f = r.findings.find((x) => x.rule === 'loop-blocked' && /^fdatasync\(\)/.test(x.title));
@@ -152,12 +162,17 @@ describe('the diagnosis of real programs (ebpf)', function () {
 events { worker_connections 256; }
 http { access_log ${dir}/logs/access.log; server { listen 127.0.0.1:${port}; root ${dir}/html; } }
 `);
-    const recording = recordLaunch(['nginx', '-p', dir, '-c', conf], [], 120000);
-    for (let i = 0; i < 100 && !fs.existsSync(join(dir, 'nginx.pid')); i++) await sleep(100);
-    await sleep(500);
-    await new Promise<void>((res) => spawn('wrk', ['-t2', '-c10', '-d2s', `http://127.0.0.1:${port}/`], { stdio: 'ignore' }).once('exit', () => res()));
-    process.kill(Number(fs.readFileSync(join(dir, 'nginx.pid'), 'utf8').trim()), 'SIGQUIT');
-    rec = await recording;
+    const recording = recordLaunch(['nginx', '-p', dir, '-c', conf], [], 150000);
+    const pidFile = join(dir, 'nginx.pid');
+    try {
+      await until(async () => fs.existsSync(pidFile), 60000, `nginx to write ${pidFile}`);
+      await sleep(500);
+      await new Promise<void>((res) => spawn('wrk', ['-t2', '-c10', '-d2s', `http://127.0.0.1:${port}/`], { stdio: 'ignore' }).once('exit', () => res()));
+    } finally {
+      // the master stops, so the recording ends, whatever failed: nothing is left running
+      if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGQUIT');
+      rec = await recording;
+    }
     const r = await report(rec);
     const models = r.threads.filter((t) => t.name === 'nginx').map((t) => t.model);
     assert.equal(models.filter((m) => m === 'multiplexing').length, 2, JSON.stringify(r.threads));

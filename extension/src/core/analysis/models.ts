@@ -222,14 +222,17 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
 }
 
 /**
- * A pool fed by a thread with no I/O of its own (a producer that queues jobs under a mutex and
- * signals a condition variable): the thread that started this one, woke it out of a futex at
- * least once (work handed over), and started at least one more thread blocking at the same site.
+ * A pool fed by a thread with no event loop (a producer that queues jobs under a mutex and signals
+ * a condition variable, with no I/O of its own or only its set-up's): the thread that started this
+ * one, woke it at least once (work handed over), and started at least one more thread blocking at
+ * the same site.
  * Threads started together that never heard from their creator again (fio's jobs) are not a pool.
  */
 function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>): number | null {
   const from = inputs.creator(t.tid);
-  if (from === null || from === t.tid || own.get(from) !== 'none' || !(t.wokenBy.get(from) ?? 0)) return null;
+  const fromModel = from === null ? undefined : own.get(from);
+  // (its own set-up may have blocked: writing its data file, reading its configuration)
+  if (from === null || from === t.tid || (fromModel !== 'none' && fromModel !== 'blocking') || !(t.wokenBy.get(from) ?? 0)) return null;
   // each thread's stack is its own snapshot: the same line is told by its site, not its stack id
   const mine = new Set([...t.blockingSites].map(inputs.siteKey));
   const sibling = (p: ThreadState): boolean =>
