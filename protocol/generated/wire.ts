@@ -739,6 +739,9 @@ export const Sys = {
   copy_file_range: 70,
   sync_file_range: 71,
   mprotect: 72,
+  wait4: 73,
+  waitid: 74,
+  flock: 75,
 } as const;
 /** A name of {@link Sys}. */
 export type SysName = keyof typeof Sys;
@@ -817,6 +820,9 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [70, { id: 70, name: 'copy_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd_in', fmt: 'fd' }, { name: 'off_in', fmt: 'loff_ptr' }, { name: 'fd_out', fmt: 'fd' }, { name: 'off_out', fmt: 'loff_ptr' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'file_offsets' }],
   [71, { id: 71, name: 'sync_file_range', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'offset', fmt: 'off' }, { name: 'nbytes', fmt: 'off' }, { name: 'flags', fmt: 'sync_file_range_flags' }], data: 'none' }],
   [72, { id: 72, name: 'mprotect', class: 'memory', model: 'lifecycle', args: [{ name: 'addr', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'prot', fmt: 'hex' }], data: 'none' }],
+  [73, { id: 73, name: 'wait4', class: 'blocking', model: 'blocking', args: [{ name: 'upid', fmt: 'int' }, { name: 'stat_addr', fmt: 'ptr' }, { name: 'options', fmt: 'hex' }, { name: 'ru', fmt: 'ptr' }], data: 'none' }],
+  [74, { id: 74, name: 'waitid', class: 'blocking', model: 'blocking', args: [{ name: 'which', fmt: 'int' }, { name: 'upid', fmt: 'int' }, { name: 'infop', fmt: 'ptr' }, { name: 'options', fmt: 'hex' }, { name: 'ru', fmt: 'ptr' }], data: 'none' }],
+  [75, { id: 75, name: 'flock', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'cmd', fmt: 'hex' }], data: 'none' }],
 ]);
 /** The traced syscalls, by name (strace's names are the kernel's, as the schema's are). */
 export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));

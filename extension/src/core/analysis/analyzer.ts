@@ -470,6 +470,10 @@ export class TraceAnalyzer {
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;
+    } else if (b.kind === 'child') {
+      // waiting for a child is no I/O model (a shell, make): it counts only where it holds a loop up
+      t.childWaits.count++;
+      t.childWaits.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
       t.blockedTop.add(id, e.dur);

@@ -106,6 +106,10 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
       return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';
     case 'wait':
       return `the ${call} is a blocking call's own wait (getaddrinfo, a synchronous client library): use its asynchronous API (getaddrinfo_a or c-ares, the library's non-blocking mode with its fd in the loop) or run it off the loop thread`;
+    case 'child':
+      return `do not wait for the child inside the loop: start it with posix_spawn (or fork and exec) and reap it when the loop reports it ended (a pidfd from pidfd_open, or a signalfd for SIGCHLD, in the wait set) — system() and pclose() wait in ${call} for the whole command`;
+    case 'lock':
+      return `take the lock without waiting (LOCK_NB) and retry from a timer of the loop, or take it on a worker thread; and hold it for less time where it is held`;
     case 'pipe':
     case 'socket':
     case 'device':
@@ -142,6 +146,7 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
     wait: (call) => `the ${call} is a blocking library call's own wait (socket.getaddrinfo, a synchronous client): await its asyncio form (loop.getaddrinfo, an asyncio client library) or asyncio.to_thread(…)`,
     pipe: asyncioStreamFix,
     socket: asyncioStreamFix,
+    child: (call) => `run the command with await asyncio.create_subprocess_exec(…) and await its wait(), instead of subprocess.run, os.system or os.waitpid, which wait in ${call} inside the loop`,
   },
   node: {
     sleep: () => 'wait with a timer (setTimeout, or await setTimeout from node:timers/promises) instead of a blocking sleep (Atomics.wait, execSync(\'sleep\'))',
@@ -150,6 +155,7 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
     wait: (call) => `the ${call} is a synchronous call's own wait (execSync, spawnSync, a *Sync API): use its asynchronous form`,
     pipe: nodeStreamFix,
     socket: nodeStreamFix,
+    child: (call) => `use child_process.spawn or exec with a callback (or its promise form) instead of execSync or spawnSync, which wait in ${call} for the child inside the loop`,
   },
 };
 

@@ -59,12 +59,14 @@ export function syscallClass(sys: number): string | undefined {
 }
 
 /** What a blocking-class call works on. */
-export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'other';
+export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'child' | 'lock' | 'other';
 
 /** The kind of a blocking-class call, from its name and its fd's type. */
 export function blockKind(name: string, fdType: string | undefined): BlockKind {
   if (isSleep(name)) return 'sleep';
   if (isSync(name)) return 'sync';
+  if (name === 'wait4' || name === 'waitid') return 'child';
+  if (name === 'flock') return 'lock';
   switch (fdType) {
     case 'file':
     case 'blk':
@@ -189,6 +191,10 @@ export function kindPhrase(kind: BlockKind): string {
       return 'a device';
     case 'wait':
       return 'a wait of its own';
+    case 'child':
+      return 'a child process';
+    case 'lock':
+      return 'a file lock';
     default:
       return 'an fd';
   }
@@ -198,7 +204,7 @@ export function kindPhrase(kind: BlockKind): string {
 export function callPhrase(call: string, kind: BlockKind): string {
   if (kind === 'sleep' || kind === 'sync' || kind === 'other') return call;
   if (kind === 'wait') return `${call} inside a turn`;
-  return `${call} ${kind === 'socket' ? 'on' : 'of'} ${kindPhrase(kind)}`;
+  return `${call} ${kind === 'socket' || kind === 'lock' ? 'on' : kind === 'child' ? 'for' : 'of'} ${kindPhrase(kind)}`;
 }
 
 

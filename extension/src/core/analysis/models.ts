@@ -73,7 +73,7 @@ function blockedWhat(t: ThreadState): string {
   const top = [...t.blocked].sort((a, b) => b[1].ns - a[1].ns)[0];
   if (!top) return 'blocking calls';
   const names: Record<BlockKind, string> = {
-    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', wait: 'waits of their own', other: 'blocking calls',
+    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', wait: 'waits of their own', child: 'waits for child processes', lock: 'file locks', other: 'blocking calls',
   };
   return names[top[0]];
 }
@@ -159,6 +159,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   else if (t.nonblocking) notes.push(`${plural(t.nonblocking, 'non-blocking call')} that could not wait`);
   if (t.blockedAll.count) notes.push(`${blockedSummary(t)}`);
   if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
+  if (t.childWaits.count) notes.push(`waits for child processes ${plural(t.childWaits.count, 'time')} (${formatDuration(t.childWaits.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
   if (t.signalWaitCalls || t.otherSignals.size || ioSignals) {
     const got = [...t.otherSignals, ...t.ioSignals].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');

@@ -80,6 +80,35 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
+    it('finds a loop held up waiting for a child (system()) or for a file lock (flock), with their own fixes; a shell waiting for its children is no I/O model', () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/lock/app.lock' });
+      b.task({ event: 6, tid: 300, pid: 300, comm: 'sh', filename: '/bin/sh', flags: 2, ts: b.at(0) });
+      let t = 1 * MS;
+      for (let i = 0; i < 6; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('wait4', { ts: t, dur: 20 * MS, ret: 4000 + i, args: [BigInt(4000 + i), 0x7ffe0000n, 0n, 0n, 0n, 0n] });
+        b.call('wait4', { pid: 300, tid: 300, ts: t, dur: 20 * MS, ret: 5000 + i, args: [-1n, 0x7ffe0000n, 0n, 0n, 0n, 0n] });
+        t += 20 * MS + 10 * US;
+        b.call('flock', { ts: t, dur: 5 * MS, ret: 0, fd: 6, args: [6n, 2n, 0n, 0n, 0n, 0n] });
+        t += 5 * MS + 10 * US;
+        b.call('wait4', { ts: t, dur: 5 * US, ret: 0, args: [-1n, 0x7ffe0000n, 1n, 0n, 0n, 0n] }); // WNOHANG: no wait
+        t += 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+      const a = analyze(b);
+      const found = a.of('loop-blocked').map((f) => `${f.title.split(' blocked')[0]} ${f.detail.match(/which waits [^:]*|a file lock, which waits [^:]*/)?.[0]}: ${f.suggestion}`).sort();
+      assert.equal(found.length, 2, found.join('\n'));
+      assert.match(found[0], /^flock\(\) a file lock, which waits while another process holds it: take the lock without waiting \(LOCK_NB\)/);
+      assert.match(found[1], /^wait4\(\) which waits for a child process to end .*: do not wait for the child inside the loop: start it with posix_spawn/);
+      assert.match(a.of('loop-blocked').find((f) => f.title.startsWith('wait4'))?.title ?? '', /6 times, 120\.0 ms in total/, 'the WNOHANG polls did not wait');
+      assert.equal(a.model(300), 'none', 'a shell waiting for its children waits for no I/O');
+      assert.match(a.result.threads.find((x) => x.tid === 300)?.evidence ?? '', /waits for child processes 6 times \(120\.0 ms\)/);
+    });
+
     it('leaves out a runtime\'s writes of its perf map (asked for by the profiler), not a log file written the same way', () => {
       const findings = (path: string): string[] => {
         const b = new StreamBuilder();

@@ -234,6 +234,8 @@ export class ThreadState {
   nonblocking = 0;
   eagain = 0;
   sleeps = tally();
+  /** Waits for a child process to end (wait4, waitid) that waited. */
+  childWaits = tally();
   /** Threads that woke this one out of a wait (tid -> count). */
   readonly wokenBy = new TidCounts();
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */

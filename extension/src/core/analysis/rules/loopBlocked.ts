@@ -49,6 +49,8 @@ const BLOCKS_ON: Record<BlockKind, string> = {
   socket: 'a blocking socket, which waits for the peer',
   device: 'a device, which waits for it',
   wait: 'a wait of its own inside the turn, as a blocking library call makes (a DNS lookup with getaddrinfo, a synchronous database or HTTP client)',
+  child: 'which waits for a child process to end (system(), popen()/pclose(), waitpid, a synchronous spawn)',
+  lock: 'a file lock, which waits while another process holds it',
   other: 'which waits',
 };
 
