@@ -156,7 +156,10 @@ async function pass(file: string, mode: string): Promise<void> {
   analyzer?.result();
   if (worker && handoff) {
     handoff.flush();
-    const done = new Promise((resolve) => worker.on('message', (m: unknown) => typeof m === 'number' && resolve(m)));
+    const done = new Promise((resolve, reject) => {
+      worker.on('message', (m: unknown) => typeof m === 'number' && resolve(m));
+      worker.once('error', reject);
+    });
     worker.postMessage('end');
     await done;
     await worker.terminate();
