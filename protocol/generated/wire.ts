@@ -742,6 +742,11 @@ export const Sys = {
   wait4: 73,
   waitid: 74,
   flock: 75,
+  msync: 76,
+  syncfs: 77,
+  fallocate: 78,
+  ftruncate: 79,
+  getdents64: 80,
 } as const;
 /** A name of {@link Sys}. */
 export type SysName = keyof typeof Sys;
@@ -823,6 +828,11 @@ export const SYSCALLS: ReadonlyMap<number, SyscallInfo> = new Map([
   [73, { id: 73, name: 'wait4', class: 'blocking', model: 'blocking', args: [{ name: 'upid', fmt: 'int' }, { name: 'stat_addr', fmt: 'ptr' }, { name: 'options', fmt: 'hex' }, { name: 'ru', fmt: 'ptr' }], data: 'none' }],
   [74, { id: 74, name: 'waitid', class: 'blocking', model: 'blocking', args: [{ name: 'which', fmt: 'int' }, { name: 'upid', fmt: 'int' }, { name: 'infop', fmt: 'ptr' }, { name: 'options', fmt: 'hex' }, { name: 'ru', fmt: 'ptr' }], data: 'none' }],
   [75, { id: 75, name: 'flock', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'cmd', fmt: 'hex' }], data: 'none' }],
+  [76, { id: 76, name: 'msync', class: 'blocking', model: 'blocking', args: [{ name: 'start', fmt: 'hex' }, { name: 'len', fmt: 'size' }, { name: 'flags', fmt: 'hex' }], data: 'none' }],
+  [77, { id: 77, name: 'syncfs', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }], data: 'none' }],
+  [78, { id: 78, name: 'fallocate', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'mode', fmt: 'hex' }, { name: 'offset', fmt: 'off' }, { name: 'len', fmt: 'off' }], data: 'none' }],
+  [79, { id: 79, name: 'ftruncate', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'length', fmt: 'off' }], data: 'none' }],
+  [80, { id: 80, name: 'getdents64', class: 'blocking', model: 'blocking', args: [{ name: 'fd', fmt: 'fd' }, { name: 'dirent', fmt: 'ptr' }, { name: 'count', fmt: 'uint' }], data: 'none' }],
 ]);
 /** The traced syscalls, by name (strace's names are the kernel's, as the schema's are). */
 export const SYSCALLS_BY_NAME: ReadonlyMap<string, SyscallInfo> = new Map([...SYSCALLS.values()].map((s) => [s.name, s]));

@@ -191,7 +191,7 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	struct iol_inflight *f;
 	long nr;
 	__u16 sys;
-	__u8 cls;
+	__u8 cls, fmt;
 
 	nr = entry_nr(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX)
@@ -205,6 +205,7 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 
 		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
 		cls = sys_class[idx];
+		fmt = sys_format[idx];
 	}
 	if (cls == IOL_SYSCALL_CLASS_NAMED)
 		return 0; /* known by name only: the generic paths see it, the tracepoints are not attached */
@@ -230,7 +231,7 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 	f->stack_id = 0;
 	f->tgid = tgid;
 	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
-	if (sys < IOL_SYS_MAX && sys_format[sys] == IOL_DATA_FORMAT_SELECT_FDS)
+	if (fmt == IOL_DATA_FORMAT_SELECT_FDS)
 		read_fd_sets(f->args, f->sets); /* the kernel rewrites them with the ready ones on return */
 	f->ts = bpf_ktime_get_ns();
 	if (cls == IOL_SYSCALL_CLASS_INSTANT) {

@@ -281,6 +281,10 @@ export class TraceAnalyzer {
     const timeout = waitTimeoutNs(e);
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
+      if (watchesNothing(e)) {
+        this.sleepWait(e, id, t, timeout);
+        return;
+      }
       if (nestedWait(e.name, t)) {
         this.innerWait(e, id, t, timeout);
         return;
@@ -362,9 +366,22 @@ export class TraceAnalyzer {
     if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
     this.chains.call(e, id, t);
     this.keepChain(e, id, t);
-    // select(0, NULL, NULL, NULL, &tv) or poll(NULL, 0, ms) watch nothing: a sleep (PostgreSQL's pg_usleep)
-    const watchesNothing = e.args.n === 0 || e.args.nfds === 0;
-    this.loopBlocked.blocked(e, id, { kind: watchesNothing ? 'sleep' : 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
+    this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
+  }
+
+  /**
+   * A select or poll that watches nothing (select(0, NULL, NULL, NULL, &tv), poll(NULL, 0, ms)): a
+   * sleep, not a loop's wait — a thread that only naps so between its work is no event loop, and
+   * one made inside a loop's turn holds the loop up as a sleep does (PostgreSQL's pg_usleep).
+   */
+  private sleepWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
+    if (timeoutNs === 0) return;
+    t.sleeps.count++;
+    t.sleeps.ns += e.dur;
+    if (e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
+    this.chains.call(e, id, t);
+    this.keepChain(e, id, t);
+    this.loopBlocked.blocked(e, id, { kind: 'sleep', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
   /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */
@@ -677,4 +694,9 @@ export class TraceAnalyzer {
       sites: this.sites.all(), filtered, minDurationNs: this.minDurationNs(),
     };
   }
+}
+
+/** A select or poll of no fds (select's n, poll's nfds 0): it can only time out. */
+function watchesNothing(e: SyscallEvent): boolean {
+  return e.args.n === 0 || e.args.nfds === 0;
 }

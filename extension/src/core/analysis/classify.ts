@@ -33,9 +33,9 @@ export function isSleep(name: string): boolean {
   return name === 'nanosleep' || name === 'clock_nanosleep';
 }
 
-/** A flush to storage (fsync, fdatasync). */
+/** A flush to storage (fsync, fdatasync, a mapped file's msync, a file system's syncfs). */
 function isSync(name: string): boolean {
-  return name === 'fsync' || name === 'fdatasync';
+  return name === 'fsync' || name === 'fdatasync' || name === 'msync' || name === 'syncfs';
 }
 
 /** A select/poll/epoll wait. */

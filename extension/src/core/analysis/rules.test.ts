@@ -354,10 +354,25 @@ describe('findings on synthetic traces', () => {
       b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
       const [f] = analyze(b).of('loop-blocked');
       assert.ok(f);
-      // the first, after 5 epoll waits (before the 8 that tell the loop's wait), ends a turn instead
-      assert.match(f.title, /^pselect6\(\) blocked the event loop .* 7 times, 70\.0 ms in total/);
+      // every one, the first too (after 5 epoll waits, before the 8 that tell a blocking call's own wait): a select of nothing ends no turn
+      assert.match(f.title, /^pselect6\(\) blocked the event loop .* 8 times, 80\.0 ms in total/);
       assert.match(f.detail, /called pselect6, which sleeps/);
       assert.match(f.suggestion, /^replace the sleep with a timer/);
+    });
+
+    it('takes a thread that naps in poll(NULL, 0, ms) between its work for no loop: its fsyncs block nothing', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 40; i++) {
+        b.poll({ tid: 300, ts: t, dur: 1 * MS, timeoutMs: 1, stackId: 3n, fds: [] });
+        t += 1 * MS + 10 * US;
+        b.call('fsync', { tid: 300, ts: t, dur: 5 * MS, ret: 0, fd: 6, stackId: 4n });
+        t += 5 * MS + 10 * US;
+      }
+      const a = analyze(b);
+      assert.deepEqual(a.of('loop-blocked'), []);
+      assert.equal(a.model(300), 'blocking');
+      assert.match(a.result.threads.find((x) => x.tid === 300)?.evidence ?? '', /blocks in fsync 40 times/);
     });
 
     it('stays quiet on a poll that did not wait (timeout 0, or returned at once), and on a loop that waits in poll', () => {
