@@ -41,7 +41,7 @@ export class SyscallArgsMemo {
   lookup(r: SyscallRecord): Args | undefined {
     const k = this.byTid.get(r.tid);
     if (k === undefined || k.generation !== this.generation || k.sys !== r.sys || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat || k.ret !== r.ret) return undefined;
-    return sameWords(k.words, r.args) && sameWords(k.data, r.data) ? k.args : undefined;
+    return sameWords(k.words, r.args) && sameTail(k.data, r.data) ? k.args : undefined;
   }
 
   /** Keep `args`, decoded from `r` with the tables as they are now, for the thread's next call; returns them. */
@@ -66,6 +66,13 @@ export class SyscallArgsMemo {
 
 /** The same words in the same order (a word is a number below 2^53, else a bigint: one form per value). */
 function sameWords(a: readonly Word[], b: readonly Word[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same tail words (bigints) in the same order: a function of its own, so that each compares one kind of value. */
+function sameTail(a: readonly bigint[], b: readonly bigint[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
