@@ -102,6 +102,15 @@ describe('TraceStore', () => {
     assert.deepEqual(idsOf(false), [0, 0, 1, 0, 1, 1, 1, 0, 0, 0]);
   });
 
+  it('gives each event its own name and stack when threads interleave and change them', () => {
+    const store = new TraceStore(() => 't');
+    const calls: [number, 'read' | 'write', bigint][] = [[1, 'read', 0x10n], [1, 'read', 0x10n], [2, 'write', 0x20n], [1, 'write', 0x10n], [1, 'write', 0x30n], [2, 'write', 0x20n], [1, 'read', 0n], [2, 'read', 0x10n], [1, 'read', 0x30n]];
+    for (const [tid, name, stackId] of calls) store.add(syscall(tid, store.size * 10, 5, { name, stackId }));
+    assert.deepEqual(calls.map((_c, id) => [store.get(id)?.tid, store.get(id)?.name, store.get(id)?.stackId]), calls);
+    assert.deepEqual(store.stackIds, [0n, 0x10n, 0x20n, 0x30n]);
+    assert.equal(store.names.size, 2);
+  });
+
   it('keeps arrows for requests, signals and wake-ups, and gaps for losses', () => {
     const { store } = sampleStore();
     const styles = store.arrows.map((a) => a.style).sort();
