@@ -20,10 +20,10 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { TraceSession, type StartTracer } from '../extension/src/core/session/traceSession';
 import { startTracer, type Backend } from '../extension/src/core/tracer/spawn';
 import { mainThreadCpuMs } from './cpu';
+import { replaying } from './replay';
 
 const ROOT = join(__dirname, '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'build', 'epoll_loop');
@@ -33,9 +33,6 @@ function arg(name: string, dflt: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
 }
 
-/** A replay's chunk: what a pipe from the tracer usually hands over at once. */
-const REPLAY_CHUNK = 64 << 10;
-
 /** The tracer, with its raw stream also written to `file`. */
 function capturing(file: string): StartTracer {
   return (o) => {
@@ -44,27 +41,6 @@ function capturing(file: string): StartTracer {
     handle.stream.on('data', (chunk: Buffer) => writeSync(fd, chunk));
     handle.stream.once('close', () => closeSync(fd));
     return handle;
-  };
-}
-
-/** No tracer: the captured stream `bytes`, in REPLAY_CHUNK chunks, one an event-loop turn. */
-function replaying(bytes: Buffer): StartTracer {
-  return () => {
-    let at = 0;
-    const stream = new Readable({
-      read() {
-        setImmediate(() => {
-          const end = Math.min(bytes.length, at + REPLAY_CHUNK);
-          this.push(at < end ? bytes.subarray(at, end) : null);
-          at = end;
-        });
-      },
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => stream.once('close', () => res({ code: 0, signal: null })));
-    return {
-      stream, log: Readable.from([]), programOutput: { stdout: null, stderr: null }, notes: [], exited,
-      stop: () => undefined, detach: () => undefined,
-    };
   };
 }
 

@@ -29,6 +29,7 @@ import type { UioTracker, UioWake } from '../model/uio';
 import type { EngineDepths } from '../report/engines';
 import type { StoredArrow, StoredEvent, Gap } from '../store/traceStore';
 import type { Tracks } from '../store/tracks';
+import type { SyscallArgsMemo } from './syscallArgsMemo';
 
 /** What a kind of event is. */
 export interface KindInfo {
@@ -183,6 +184,8 @@ export interface DecodeContext {
   readonly fds: FdTables;
   readonly maps: MapTables;
   readonly epoll: EpollRegistry;
+  /** Per thread, its last syscall's args, shared by a repeat of it while the tables stay the same. */
+  readonly argsMemo: SyscallArgsMemo;
   readonly requests: RequestTracker;
   readonly signals: SignalTracker;
   readonly drops: DropTotals;

@@ -51,6 +51,12 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   const row: { -readonly [K in keyof StoreRow]: StoreRow[K] } = {
     kind: 'syscall', name: '', track: 0, start: 0, end: 0, style: Style.blocking, flags: 0, value: 0, stackId: 0n, args: {},
   };
+  /**
+   * Per track, the last event args found the same as its stored list `sameStored` (neither changes
+   * once made): an event sharing those args needs no comparison.
+   */
+  const sameAs: Args[] = [];
+  const sameStored: Args[] = [];
   return (e) => {
     const info = SYSCALLS.get(e.sys);
     const track = ctx.thread(e.pid, e.tid);
@@ -63,7 +69,14 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
     // the thread's last stored arguments when shownArgs(e) would be the same (no copy made for each call)
     const last = ctx.trackArgs(track);
-    const args = last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys)) ? last : shownArgs(e);
+    let args: Args;
+    // an args object the decoder shared with the thread's call before (kinds/syscallArgsMemo.ts), found the same as this list then
+    if (last !== undefined && sameAs[track] === e.args && sameStored[track] === last) args = last;
+    else if (last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys))) {
+      args = last;
+      sameAs[track] = e.args;
+      sameStored[track] = last;
+    } else args = shownArgs(e);
     const previous = calls?.get(e.ts);
     if (calls && previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place

@@ -3,11 +3,31 @@
  * changes in the trace's tables (an epoll registration, an fd's flags, a signal set for SIGIO),
  * the AIO requests it submitted or reaped, and rt_sigreturn as the end of a signal handler's run.
  */
-import { NO_CPU, SYSCALLS, SyscallFlag, type SyscallRecord } from '../../../../protocol/generated/wire';
+import { NO_CPU, SYSCALLS, SyscallFlag, type SyscallInfo, type SyscallRecord, type SysName } from '../../../../protocol/generated/wire';
+import type { Args } from '../model/events';
 import { decodeSyscallArgs, hex } from '../model/args';
 import { wordI32, wordNumber } from '../../../../protocol/runtime';
 import { errnoName, F_SETSIG, O_ASYNC } from '../model/names';
 import type { DecodeContext } from './kind';
+
+/**
+ * The calls whose decoding changes the trace's tables or takes what other records left (AIO
+ * requests, a ring's completions), or adds to their args from them: always decoded afresh.
+ */
+const TABLE_CALLS: ReadonlySet<string> = new Set<SysName>(['epoll_ctl', 'fcntl', 'io_submit', 'io_getevents', 'io_pgetevents', 'io_uring_enter']);
+
+/** A syscall's args as its record and the tables now make them (the decoder's own copy, finished). */
+function ownArgs(r: SyscallRecord, info: SyscallInfo, ctx: DecodeContext): Args {
+  const args = decodeSyscallArgs(r, info, ctx.fds, ctx.epoll);
+  if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
+  if (typeof args.interrupts === 'number') {
+    // the count this fd started from: its first read can show a missed interrupt too
+    const start = ctx.fds.get(r.pid, wordI32(r.args[0]))?.uioCount;
+    if (start !== undefined) args.count_at_open = start;
+  }
+  if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
+  return args;
+}
 
 /** Decode a syscall record into a syscall event (or a signal handler's run). */
 export function decodeSyscall(r: SyscallRecord, ctx: DecodeContext): void {
@@ -21,16 +41,14 @@ export function decodeSyscall(r: SyscallRecord, ctx: DecodeContext): void {
     if (run) ctx.emit(run);
     return;
   }
-  const args = decodeSyscallArgs(r, info, ctx.fds, ctx.epoll);
-  if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
-  if (typeof args.interrupts === 'number') {
-    // the count this fd started from: its first read can show a missed interrupt too
-    const start = ctx.fds.get(r.pid, wordI32(r.args[0]))?.uioCount;
-    if (start !== undefined) args.count_at_open = start;
-  }
+  // a call that changes nothing but its own args: the thread's last args when decoded from the same fields
+  const shareable = !TABLE_CALLS.has(info.name);
+  const kept = shareable ? ctx.argsMemo.lookup(r) : undefined;
+  const args = kept ?? ownArgs(r, info, ctx);
+  if (shareable && kept === undefined) ctx.argsMemo.keep(r, args);
   const unfinished = (r.flags & 1) !== 0;
-  if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
   if (info.name === 'epoll_ctl' && r.ret === 0 && r.data.length >= 2) {
+    ctx.argsMemo.invalidate();
     ctx.epoll.ctl(r.pid, wordI32(r.args[0]), wordNumber(r.args[1]), wordI32(r.args[2]), r.data[1]);
   } else if (info.name === 'fcntl' && r.ret >= 0 && wordNumber(r.args[1]) === F_SETSIG && wordNumber(r.args[2]) > 0) {
     ctx.signals.setSignal(r.pid, wordNumber(r.args[2]));

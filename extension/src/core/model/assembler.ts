@@ -8,6 +8,7 @@
 import { FdOp, type EndRecord, type StartRecord, type StackRecord, type SymFrameRecord, type WireRecord } from '../../../../protocol/generated/wire';
 import type { DecodeContext } from '../kinds/kind';
 import { decoderOf } from '../kinds/registry';
+import { SyscallArgsMemo } from '../kinds/syscallArgsMemo';
 import { MapTables } from './maps';
 import { EpollRegistry } from './args';
 import { TableChanges } from './changes';
@@ -91,6 +92,8 @@ export class TraceAssembler {
   readonly warnings: string[] = [];
 
   private readonly epoll = new EpollRegistry();
+  /** A syscall's args kept for its thread's next call; the tables' changes void them (fds, processes, meta). */
+  private readonly argsMemo = new SyscallArgsMemo();
   private readonly requests = new RequestTracker({
     fds: this.fds, rel: (ts) => this.rel(ts), lost: () => this.drops.total, emit: (e) => this.out(e),
   });
@@ -103,13 +106,16 @@ export class TraceAssembler {
     fds: this.fds,
     maps: this.maps,
     epoll: this.epoll,
+    argsMemo: this.argsMemo,
     requests: this.requests,
     signals: this.signals,
     drops: this.drops,
     warnings: this.warnings,
   };
 
-  constructor(private readonly emit: (e: TraceEvent) => void) {}
+  constructor(private readonly emit: (e: TraceEvent) => void) {
+    this.changes.listen(() => this.argsMemo.invalidate());
+  }
 
   /** ns since the trace's origin. */
   rel(ts: number): number {

@@ -87,6 +87,30 @@ describe('TraceStore', () => {
     assert.deepEqual(store.get(ids[4])?.args, y);
   });
 
+  it('gives an args object shared by a thread\'s calls (the decoder\'s repeats) the ids a copy of it gets', () => {
+    const x: Args = { epfd: 3, events: '0x7ffe0000', ready: [{ fd: 4, path: 'pipe:[1]' }] };
+    const y: Args = { epfd: 3, events: '0x7ffe0000', ready: [{ fd: 4, path: 'pipe:[2]' }] };
+    const wait = { name: 'epoll_wait', model: 'multiplexing', sys: Sys.epoll_wait } as const;
+    // thread 1 repeats x, then y, then x again; thread 2 interleaves y
+    const order: [number, Args][] = [[1, x], [1, x], [2, y], [1, x], [1, y], [1, y], [2, y], [1, x], [2, x], [2, x]];
+    const idsOf = (copy: boolean): number[] => {
+      const store = new TraceStore(() => 't');
+      const ids = order.map(([tid, args]) => store.add(syscall(tid, store.size * 10, 5, { ...wait, args: copy ? structuredClone(args) : args })));
+      return ids.map((id) => store.args.get(id));
+    };
+    assert.deepEqual(idsOf(false), idsOf(true));
+    assert.deepEqual(idsOf(false), [0, 0, 1, 0, 1, 1, 1, 0, 0, 0]);
+  });
+
+  it('gives each event its own name and stack when threads interleave and change them', () => {
+    const store = new TraceStore(() => 't');
+    const calls: [number, 'read' | 'write', bigint][] = [[1, 'read', 0x10n], [1, 'read', 0x10n], [2, 'write', 0x20n], [1, 'write', 0x10n], [1, 'write', 0x30n], [2, 'write', 0x20n], [1, 'read', 0n], [2, 'read', 0x10n], [1, 'read', 0x30n]];
+    for (const [tid, name, stackId] of calls) store.add(syscall(tid, store.size * 10, 5, { name, stackId }));
+    assert.deepEqual(calls.map((_c, id) => [store.get(id)?.tid, store.get(id)?.name, store.get(id)?.stackId]), calls);
+    assert.deepEqual(store.stackIds, [0n, 0x10n, 0x20n, 0x30n]);
+    assert.equal(store.names.size, 2);
+  });
+
   it('keeps arrows for requests, signals and wake-ups, and gaps for losses', () => {
     const { store } = sampleStore();
     const styles = store.arrows.map((a) => a.style).sort();

@@ -143,6 +143,29 @@ export class TraceStore {
     return i;
   }
 
+  /**
+   * Per track, the name and the stack of its last event and their ids: a thread mostly repeats its
+   * call from the same place, found with one comparison each instead of a Map lookup (a stack's by a bigint).
+   */
+  private readonly lastName: string[] = [];
+  private readonly lastNameId: number[] = [];
+  private readonly lastStack: bigint[] = [];
+  private readonly lastStackRef: number[] = [];
+
+  private nameOn(track: number, name: string): number {
+    const id = this.names.id(name);
+    this.lastName[track] = name;
+    this.lastNameId[track] = id;
+    return id;
+  }
+
+  private stackOn(track: number, stackId: bigint): number {
+    const ref = this.stackRef(stackId);
+    this.lastStack[track] = stackId;
+    this.lastStackRef[track] = ref;
+    return ref;
+  }
+
   private index(track: number): TrackIndex {
     while (this.perTrack.length <= track) {
       this.perTrack.push(new TrackIndex());
@@ -162,9 +185,9 @@ export class TraceStore {
     this.track.push(track);
     this.lane.push(lane);
     this.traits.push(kind, style, flags | (end === null ? Flag.instant : 0));
-    this.name.push(this.names.id(name));
+    this.name.push(this.lastName[track] === name ? this.lastNameId[track] : this.nameOn(track, name));
     this.value.push(value);
-    this.stack.push(this.stackRef(stackId));
+    this.stack.push(this.lastStack[track] === stackId ? this.lastStackRef[track] : this.stackOn(track, stackId));
     this.args.push(this.argsId(track, args));
     const idx = this.index(track);
     idx.push(id);

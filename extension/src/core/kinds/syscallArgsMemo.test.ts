@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { DataFormat } from '../../../../protocol/generated/wire';
+import type { SyscallEvent, TraceEvent } from '../model/events';
+import { assemble, StreamBuilder, sysId } from '../testing/synthetic';
+
+const FD_OPEN = 1;
+const FD_CLOSE = 2;
+const FD_TYPE_PIPE = 7;
+const FD_TYPE_EVENTFD = 8;
+const EPOLL_CTL_ADD = 1;
+const EPOLLIN = 1;
+
+function syscalls(events: readonly TraceEvent[]): SyscallEvent[] {
+  return events.filter((e): e is SyscallEvent => e.kind === 'syscall');
+}
+
+describe('SyscallArgsMemo (a repeated call shares its thread\'s last args)', () => {
+  it('shares the args of a call repeated with the same fields, per thread, and decodes them afresh when a field differs', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_EVENTFD, path: '' });
+    b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
+    b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), args: [3n, BigInt(EPOLL_CTL_ADD), 5n, 0x7ffe0000n, 0n, 0n], dataFormat: DataFormat.epoll_ctl_event, data: [BigInt(EPOLLIN), 0x55n] });
+    for (let i = 0; i < 3; i++) {
+      b.epollWait({ ts: 1000 + i * 100, dur: 10, timeoutMs: 0, ready: [[0x55n, EPOLLIN]] });
+      b.epollWait({ tid: 101, ts: 1050 + i * 100, dur: 10, timeoutMs: 0, ready: [[0x55n, EPOLLIN]] });
+    }
+    b.epollWait({ ts: 2000, dur: 10, timeoutMs: 0, ret: 2, ready: [[0x55n, EPOLLIN]] });
+    b.epollWait({ ts: 2100, dur: 10, timeoutMs: 5, ready: [[0x55n, EPOLLIN]] });
+    const waits = syscalls(assemble(b).events).filter((e) => e.name === 'epoll_wait');
+    assert.equal(waits.length, 8);
+    const [a0, b0, a1, b1, a2, b2, ret2, timeout5] = waits;
+    assert.deepEqual(a0.args.ready, [{ fd: 5, path: 'anon_inode:[eventfd]', events: 'IN', data: '0x55' }]);
+    assert.ok(a1.args === a0.args && a2.args === a0.args, 'the thread\'s repeats share its first call\'s args');
+    assert.ok(b1.args === b0.args && b2.args === b0.args);
+    assert.notEqual(b0.args, a0.args, 'another thread has args of its own');
+    assert.deepEqual(b0.args, a0.args);
+    assert.notEqual(ret2.args, a0.args, 'another result: decoded afresh');
+    assert.deepEqual(ret2.args, a0.args);
+    assert.notEqual(timeout5.args, a0.args);
+    assert.equal(timeout5.args.timeout_ms, 5);
+  });
+
+  it('decodes afresh once the fd tables or the epoll registrations changed', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_EVENTFD, path: '' });
+    b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
+    const ctl = (fd: bigint, data: bigint): void => void b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), args: [3n, BigInt(EPOLL_CTL_ADD), fd, 0x7ffe0000n, 0n, 0n], dataFormat: DataFormat.epoll_ctl_event, data: [BigInt(EPOLLIN), data] });
+    const wait = (ts: number): void => void b.epollWait({ ts, dur: 10, timeoutMs: 0, ready: [[0x55n, EPOLLIN]] });
+    ctl(5n, 0x55n);
+    wait(1000);
+    wait(1100);
+    // fd 5 closed and opened again as a pipe: the ready fd's path is the pipe's
+    b.fd({ op: FD_CLOSE, fd: 5 });
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_PIPE, path: 'pipe:[9]' });
+    wait(1200);
+    wait(1300);
+    // the same data registered for another fd
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[10]' });
+    wait(1400);
+    ctl(6n, 0x55n);
+    wait(1500);
+    const waits = syscalls(assemble(b).events).filter((e) => e.name === 'epoll_wait');
+    assert.deepEqual(waits.map((w) => w.args.ready), [
+      [{ fd: 5, path: 'anon_inode:[eventfd]', events: 'IN', data: '0x55' }],
+      [{ fd: 5, path: 'anon_inode:[eventfd]', events: 'IN', data: '0x55' }],
+      [{ fd: 5, path: 'pipe:[9]', events: 'IN', data: '0x55' }],
+      [{ fd: 5, path: 'pipe:[9]', events: 'IN', data: '0x55' }],
+      [{ fd: 5, path: 'pipe:[9]', events: 'IN', data: '0x55' }],
+      [{ fd: 6, path: 'pipe:[10]', events: 'IN', data: '0x55' }],
+    ]);
+    assert.ok(waits[1].args === waits[0].args && waits[3].args === waits[2].args);
+    assert.notEqual(waits[2].args, waits[1].args);
+    assert.notEqual(waits[4].args, waits[3].args, 'an fd record (even of another fd) voids what was kept');
+  });
+
+  it('never shares the args of calls whose decoding adds from or changes the tables (fcntl, epoll_ctl)', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 7, type: FD_TYPE_PIPE, path: 'pipe:[1]' });
+    for (let i = 0; i < 2; i++) b.call('fcntl', { ts: 1000 + i * 100, dur: 10, args: [7n, 4n, 0x2000n, 0n, 0n, 0n] });
+    for (let i = 0; i < 2; i++) b.call('read', { ts: 2000 + i * 100, dur: 10, fd: 7, nonblocking: true });
+    const calls = syscalls(assemble(b).events);
+    const [f0, f1, r0, r1] = calls;
+    assert.equal(f0.name, 'fcntl');
+    assert.notEqual(f1.args, f0.args);
+    assert.equal(f1.args.async, true);
+    assert.ok(r1.args === r0.args);
+    assert.deepEqual(r0.args, { fd: 7, buf: '0x7ffe1000', count: 64, path: 'pipe:[1]', fd_type: 'pipe', nonblocking: true });
+  });
+});
