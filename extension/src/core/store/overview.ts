@@ -10,8 +10,10 @@
  * included (a file read back gives its events the same ids); a finer window waits for the events.
  *
  * Layout (little-endian): OVERVIEW_MAGIC (8) · head length u32 · reserved u32 · the head (JSON,
- * `OverviewHead`), padded to 8 bytes · every lane's earliest starts, latest ends and longest
- * lengths (f64 each), then the instants' times (f64) · every lane's counts, longest ids and looks
+ * `OverviewHead`), padded to 8 bytes · every lane's earliest starts (each the difference from the
+ * lane's previous one, the first from 0), latest ends (less the earliest start) and longest
+ * lengths (f64 each: small whole numbers, which the block's compression shrinks), then the
+ * instants' times (f64) · every lane's counts, longest ids and looks
  * (u32 each), then the instants' ids (u32) · the instants' styles (u8); parts and lanes in the
  * head's order.
  */
@@ -81,8 +83,15 @@ function coarser(b: Buckets, size: number): Buckets {
  */
 export function encodeOverview(store: TraceStore, tracks: readonly TrackInfo[]): Uint8Array | undefined {
   if (!store.size || !tracks.length) return undefined;
-  let resolution = 2 ** Math.floor(Math.log2(Math.max(1, store.duration / ACROSS)));
-  const made = tracks.map((t) => ({ track: t.id, ...trackBucketsAt(store, t.id, resolution) }));
+  // across what the trace spans (from its earliest event: a trace's times need not start at 0)
+  let from = store.duration;
+  for (const t of tracks) {
+    const ids = store.sortedIds(t.id);
+    if (ids.length) from = Math.min(from, store.start.get(ids.get(0)));
+  }
+  let resolution = 2 ** Math.floor(Math.log2(Math.max(1, (store.duration - from) / ACROSS)));
+  // in the order of the tracks' ids, as the store's windows list them
+  const made = tracks.map((t) => t.id).sort((a, b) => a - b).map((track) => ({ track, ...trackBucketsAt(store, track, resolution) }));
   const bytes = (): number => made.reduce((n, m) => n + m.instants.length * INSTANT_BYTES + m.lanes.reduce((k, b) => k + (b?.length ?? 0) * BUCKET_BYTES, 0), 0);
   while (bytes() > MAX_BYTES) {
     resolution *= 2;
@@ -108,10 +117,12 @@ export function encodeOverview(store: TraceStore, tracks: readonly TrackInfo[]):
   const u8 = new Uint8Array(instantIds.length);
   let at = 0;
   for (const b of buckets) {
+    let prev = 0;
     for (let i = 0; i < b.length; i++) {
       const s = b.minStart(i);
-      f64[at] = s;
-      f64[n + at] = b.maxEndFrom(i, s);
+      f64[at] = s - prev;
+      prev = s;
+      f64[n + at] = b.maxEndFrom(i, s) - s;
       f64[2 * n + at] = b.longestLen(i);
       u32[at] = b.count(i);
       u32[n + at] = b.longest[i];
@@ -177,7 +188,11 @@ export function decodeOverview(bytes: Uint8Array): TraceOverview | undefined {
       const lanes = p.lanes.map((count) => {
         if (!count) return undefined;
         const b = new Buckets(head.resolution, count);
-        for (let i = at; i < at + count; i++) b.add(f64[i], f64[n + i], u32[i], u32[n + i], f64[2 * n + i], u32[2 * n + i]);
+        let s = 0;
+        for (let i = at; i < at + count; i++) {
+          s += f64[i];
+          b.add(s, s + f64[n + i], u32[i], u32[n + i], f64[2 * n + i], u32[2 * n + i]);
+        }
         at += count;
         return b;
       });
