@@ -41,10 +41,10 @@ function randomStream(r: Rng, events: number): Uint8Array[] {
 /** Write `chunks` to `path` as the editor's recording does: with the overview of a store fed the same events (unless not `overview`). */
 async function writeWithOverview(path: string, chunks: Uint8Array[], overview = true): Promise<TraceStore> {
   const writer = await TraceFileWriter.create(path);
-  let store: TraceStore | undefined;
-  const pipeline = new TracePipeline((e) => store?.add(e), { symbolizer: null });
-  store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices);
-  const fed = store;
+  const sink: { store?: TraceStore } = {};
+  const pipeline = new TracePipeline((e) => sink.store?.add(e), { symbolizer: null });
+  const fed = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices);
+  sink.store = fed;
   for (const [i, c] of chunks.entries()) {
     writer.write(c);
     pipeline.push(c);
