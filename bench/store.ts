@@ -16,9 +16,10 @@
  * `--rounds N` requests a zoom level (21), `--no-progressive` leaves out the progressive read,
  * `--no-ask` reads progressively without asking for windows (the event loop delay is the read's own), and
  * `--file F` reads F (a file an earlier run wrote, kept with `--keep F`) instead of writing one:
- * a 10 M-event run on a busy machine in a fraction of the time.
+ * a 10 M-event run on a busy machine in a fraction of the time; `--read-only`: only the
+ * progressive read (no open of the whole file before it, no windows after).
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--file F | --keep F]
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +170,17 @@ async function main(): Promise<void> {
   const keep = arg('--keep');
   if (keep) copyFileSync(file, keep);
   const fileBytes = statSync(file).size;
+  if (process.argv.includes('--read-only')) {
+    const p = await readProgressively(file, !process.argv.includes('--no-ask'));
+    process.stdout.write(`${[
+      `file: ${(fileBytes / 2 ** 20).toFixed(1)} MiB`,
+      `the whole trace's overview (a whole-trace window counting every span) shown after ${p.wholeMs.toFixed(0)} ms (${p.wholeMainCpuMs.toFixed(0)} ms of CPU on the main thread)`,
+      `first events shown after ${p.firstMs.toFixed(0)} ms (${p.firstMainCpuMs.toFixed(0)} ms of CPU on the main thread), all read after ${p.doneMs.toFixed(0)} ms; a whole-trace window waited for the host at most ${p.waitMax.toFixed(0)} ms (p95 ${p.waitP95.toFixed(0)} ms) and took ${p.queryP95.toFixed(1)} ms at p95`,
+      `  CPU of the read: ${p.mainCpuMs.toFixed(0)} ms on the host's main thread, ${p.cpuMs.toFixed(0)} ms in all threads; event loop delay: max ${p.delayMax.toFixed(0)} ms, p99 ${p.delayP99.toFixed(0)} ms`,
+    ].join('\n')}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const before = await retained();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
