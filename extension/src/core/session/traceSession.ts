@@ -227,8 +227,12 @@ export class TraceSession {
       progress.total = (await stat(this.file)).size;
       const overview = readFileOverview(this.file);
       this.overview = overview && decodeOverview(overview);
-      // the timeline hears of the whole trace at once
-      if (this.overview) this.changed(true);
+      if (this.overview) {
+        // the timeline hears of the whole trace at once, and its windows are answered before the
+        // index is read and the first block decoded here (one task held the event loop for both)
+        this.changed(true);
+        await new Promise((r) => setImmediate(r));
+      }
       const state = newReadState();
       // the store's columns made as long as the file's index says at once: no copy as they fill
       this.reserveFor(indexedEvents(this.file));
