@@ -459,7 +459,8 @@ export class TraceSession {
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
       tracks: this.overview?.tracks ?? this.tracksWithModels(),
-      events: this.store.size,
+      // the whole trace's while its overview stands for it (the fraction read says how far the read is)
+      events: Math.max(this.store.size, this.overview?.events ?? 0),
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
       note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${meta.cannot_see?.length ? ` · cannot see: ${meta.cannot_see.join('; ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,

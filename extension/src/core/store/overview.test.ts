@@ -140,6 +140,7 @@ describe('the whole trace\'s overview in the trace file', () => {
     assert.ok(early);
     assert.equal(early.loaded, 0, 'heard of before any event was read');
     assert.equal(early.summary.duration, store.duration);
+    assert.equal(early.summary.events, store.size, 'the whole trace\'s count: the timeline draws the overview, not "Reading the trace…"');
     assert.ok(early.summary.loading !== null);
     const after = s.summary();
     assert.deepEqual(early.summary.tracks.map((t) => [t.id, t.label, t.lanes]), after.tracks.map((t) => [t.id, t.label, t.lanes]));
