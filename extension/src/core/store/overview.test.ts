@@ -9,6 +9,7 @@ import { TraceSession } from '../session/traceSession';
 import { StreamBuilder } from '../testing/synthetic';
 import { TraceFileWriter } from '../trace/file';
 import { bytesSource, decodeTraceBytes, readFileOverview, readTraceIndex, readTraceOverview } from '../trace/fileReader';
+import type { KeepLimit } from '../trace/flight';
 import { TracePipeline } from '../trace/pipeline';
 import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow } from './overview';
 import { TraceStore } from './traceStore';
@@ -38,9 +39,12 @@ function randomStream(r: Rng, events: number): Uint8Array[] {
   return out;
 }
 
-/** Write `chunks` to `path` as the editor's recording does: with the overview of a store fed the same events (unless not `overview`). */
-async function writeWithOverview(path: string, chunks: Uint8Array[], overview = true): Promise<TraceStore> {
-  const writer = await TraceFileWriter.create(path);
+/**
+ * Write `chunks` to `path` as the editor's recording does: with the overview of a store fed the
+ * same events (unless not `overview`); `keep`, as a flight recording.
+ */
+async function writeWithOverview(path: string, chunks: Uint8Array[], overview = true, keep?: KeepLimit): Promise<TraceStore> {
+  const writer = await TraceFileWriter.create(path, { keep });
   const sink: { store?: TraceStore } = {};
   const pipeline = new TracePipeline((e) => sink.store?.add(e), { symbolizer: null });
   const fed = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices);
@@ -120,6 +124,10 @@ describe('the whole trace\'s overview in the trace file', () => {
     const got = readTraceOverview(bytesSource(damaged), damaged.length);
     assert.ok(got === undefined || decodeOverview(got) === undefined || got.length > 0);
     assert.equal(decodeOverview(new Uint8Array(40)), undefined);
+    // a flight recording's file is a window of what its store saw: none
+    const flight = join(dir, 'flight.iolens');
+    await writeWithOverview(flight, chunks, true, { ns: 1e9 });
+    assert.equal(readFileOverview(flight), undefined, 'a flight recording');
     // a format-1 file (the stream itself)
     const old = join(dir, 'old.iolens');
     writeFileSync(old, Buffer.concat(chunks));
