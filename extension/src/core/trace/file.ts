@@ -216,7 +216,7 @@ export class TraceFileWriter {
     const reader = pipeline.reader;
     let left = 0;
     let flight: SymbolSectionResult['flight'];
-    const window = this.ring !== undefined;
+    const aWindow = this.ring !== undefined;
     if (this.mode === 'header') this.passthrough();
     if (this.mode === 'blocks') {
       this.builder.dropPartial();
@@ -230,7 +230,7 @@ export class TraceFileWriter {
         left = section.left;
       }
       this.seal();
-      const view = window || this.builder.broken ? undefined : overview?.();
+      const view = aWindow || this.builder.broken ? undefined : overview?.();
       this.chain(async () => this.writeAt(await encodeFooter(this.written, this.pos, view)));
     }
     await this.queue;
