@@ -4,19 +4,22 @@
  * answer a window request at every zoom level from the whole trace to a few microseconds. Then
  * the file read as the editor reads it (TraceSession.load, progressively): when the first events
  * can be shown, how long a window request waits for the host while the rest is read, when the
- * whole trace's overview can be drawn (the first window of the whole trace answered once the file
- * is read: it builds the summaries), the CPU of the read on the host's main thread and in all
+ * whole trace's overview is shown (the first window of the whole trace asked — every 50 ms and at
+ * each change the session announces, as a timeline asks — that counts every span of the trace: from
+ * the file's overview block while the rest loads, else once the file is read), the CPU of the read on the host's main thread and in all
  * threads (the reader's worker's), and the main thread's event loop delay meanwhile.
  *
- * The file is written as a recording is saved (format 2); `--format 1` writes the stream itself,
- * as files were before, to compare.
+ * The file is written as the editor's recording saves it (format 2, the whole trace's overview in
+ * its footer); `--no-overview` leaves the overview out (as `iolens record` writes it), `--format 1`
+ * writes the stream itself, as files were before, to compare.
  *
  * `--rounds N` requests a zoom level (21), `--no-progressive` leaves out the progressive read,
  * `--no-ask` reads progressively without asking for windows (the event loop delay is the read's own), and
  * `--file F` reads F (a file an earlier run wrote, kept with `--keep F`) instead of writing one:
- * a 10 M-event run on a busy machine in a fraction of the time.
+ * a 10 M-event run on a busy machine in a fraction of the time; `--read-only`: only the
+ * progressive read (no open of the whole file before it, no windows after).
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--file F | --keep F]
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +27,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ns } from '../protocol/messages';
+import { ns, type WindowData } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
 import { queryWindow, type WindowSource } from '../extension/src/core/store/window';
 import { mainThreadCpuMs, processCpuMs } from './cpu';
@@ -85,7 +88,7 @@ function median(xs: number[]): number {
  * request wait, when is the whole trace's overview drawn.
  */
 async function readProgressively(file: string, asking: boolean): Promise<{
-  firstMs: number; firstMainCpuMs: number; doneMs: number; overviewMs: number; waitMax: number; waitP95: number; queryP95: number;
+  firstMs: number; firstMainCpuMs: number; doneMs: number; overviewMs: number; wholeMs: number; wholeMainCpuMs: number; waitMax: number; waitP95: number; queryP95: number;
   mainCpuMs: number; cpuMs: number; delayMax: number; delayP99: number; delayMean: number;
 }> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -96,14 +99,23 @@ async function readProgressively(file: string, asking: boolean): Promise<{
   const s = TraceSession.load(file);
   let firstMs = -1;
   let firstMainCpuMs = -1;
+  /** Each whole-trace window answered: when, the main thread's CPU by then, the spans it counts. */
+  const answered: { ms: number; mainCpuMs: number; spans: number }[] = [];
+  const whole = (): void => {
+    const d = Math.max(s.summary().duration, 1);
+    const w = s.window(ns(0), ns(d), ns(2 ** Math.floor(Math.log2(Math.max(1, d / 1600)))));
+    answered.push({ ms: performance.now() - t0, mainCpuMs: mainThreadCpuMs() - main0, spans: countSpans(w) });
+  };
+  let done = !asking;
   const off = s.onDidChange(() => {
+    // a timeline asks again when the session changes
+    if (!done) whole();
     if (firstMs >= 0 || s.store.size === 0) return;
     firstMs = performance.now() - t0;
     firstMainCpuMs = mainThreadCpuMs() - main0;
   });
   const waits: number[] = [];
   const queries: number[] = [];
-  let done = !asking;
   const ask = async (): Promise<void> => {
     while (!done) {
       const asked = performance.now();
@@ -111,7 +123,7 @@ async function readProgressively(file: string, asking: boolean): Promise<{
       await new Promise((r) => setImmediate(r));
       const q0 = performance.now();
       waits.push(q0 - asked);
-      s.window(ns(0), ns(Math.max(s.store.duration, 1)), ns(2 ** Math.floor(Math.log2(Math.max(1, s.store.duration / 1600)))));
+      whole();
       queries.push(performance.now() - q0);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -119,9 +131,11 @@ async function readProgressively(file: string, asking: boolean): Promise<{
   const requests = ask();
   await s.whenFinished();
   const doneMs = performance.now() - t0;
-  // the whole trace's overview: its window once everything is read (the timeline asks for it then)
-  s.window(ns(0), ns(Math.max(s.store.duration, 1)), ns(2 ** Math.floor(Math.log2(Math.max(1, s.store.duration / 1600)))));
+  // the whole trace's window once everything is read (the timeline asks for it then)
+  const all = countSpans(s.window(ns(0), ns(Math.max(s.store.duration, 1)), ns(2 ** Math.floor(Math.log2(Math.max(1, s.store.duration / 1600))))));
   const overviewMs = performance.now() - t0;
+  // the whole trace's overview shown: the first whole-trace window asked that counts every span
+  const shown = answered.find((a) => a.spans === all) ?? { ms: overviewMs, mainCpuMs: mainThreadCpuMs() - main0 };
   const mainCpuMs = mainThreadCpuMs() - main0;
   const cpuMs = processCpuMs() - cpu0;
   delay.disable();
@@ -130,9 +144,16 @@ async function readProgressively(file: string, asking: boolean): Promise<{
   off();
   await s.dispose();
   return {
-    firstMs, firstMainCpuMs, doneMs, overviewMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries),
+    firstMs, firstMainCpuMs, doneMs, overviewMs, wholeMs: shown.ms, wholeMainCpuMs: shown.mainCpuMs, waitMax: Math.max(0, ...waits), waitP95: p95(waits), queryP95: p95(queries),
     mainCpuMs, cpuMs, delayMax: delay.max / 1e6, delayP99: delay.percentile(99) / 1e6, delayMean: delay.mean / 1e6,
   };
+}
+
+/** The events a window's spans stand for. */
+function countSpans(w: WindowData): number {
+  let n = 0;
+  for (const t of w.spans) for (const c of t.counts) n += c;
+  return n;
 }
 
 async function main(): Promise<void> {
@@ -144,11 +165,22 @@ async function main(): Promise<void> {
   const given = arg('--file');
   const w0 = performance.now();
   if (given) copyFileSync(given, file);
-  else await writeSyntheticTrace(file, events, false, format);
+  else await writeSyntheticTrace(file, events, false, format, format === 2 && !process.argv.includes('--no-overview'));
   const writeMs = performance.now() - w0;
   const keep = arg('--keep');
   if (keep) copyFileSync(file, keep);
   const fileBytes = statSync(file).size;
+  if (process.argv.includes('--read-only')) {
+    const p = await readProgressively(file, !process.argv.includes('--no-ask'));
+    process.stdout.write(`${[
+      `file: ${(fileBytes / 2 ** 20).toFixed(1)} MiB`,
+      `the whole trace's overview (a whole-trace window counting every span) shown after ${p.wholeMs.toFixed(0)} ms (${p.wholeMainCpuMs.toFixed(0)} ms of CPU on the main thread)`,
+      `first events shown after ${p.firstMs.toFixed(0)} ms (${p.firstMainCpuMs.toFixed(0)} ms of CPU on the main thread), all read after ${p.doneMs.toFixed(0)} ms; a whole-trace window waited for the host at most ${p.waitMax.toFixed(0)} ms (p95 ${p.waitP95.toFixed(0)} ms) and took ${p.queryP95.toFixed(1)} ms at p95`,
+      `  CPU of the read: ${p.mainCpuMs.toFixed(0)} ms on the host's main thread, ${p.cpuMs.toFixed(0)} ms in all threads; event loop delay: max ${p.delayMax.toFixed(0)} ms, p99 ${p.delayP99.toFixed(0)} ms`,
+    ].join('\n')}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const before = await retained();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -173,7 +205,8 @@ async function main(): Promise<void> {
       ? `meanwhile a window request (whole trace) waited for the host at most ${progressive.waitMax.toFixed(0)} ms (p95 ${progressive.waitP95.toFixed(0)} ms) and took ${progressive.queryP95.toFixed(1)} ms at p95`
       : 'no window asked for meanwhile (--no-ask)';
     lines.push(
-      `read as the editor reads it: first events shown (a window of the whole trace answered) after ${progressive.firstMs.toFixed(0)} ms (${progressive.firstMainCpuMs.toFixed(0)} ms of CPU on the main thread), all read after ${progressive.doneMs.toFixed(0)} ms, the whole trace's overview drawn after ${progressive.overviewMs.toFixed(0)} ms; ${waits}`,
+      `the whole trace's overview (a whole-trace window counting every span) shown after ${progressive.wholeMs.toFixed(0)} ms (${progressive.wholeMainCpuMs.toFixed(0)} ms of CPU on the main thread)`,
+      `read as the editor reads it: first events shown (a window of the whole trace answered) after ${progressive.firstMs.toFixed(0)} ms (${progressive.firstMainCpuMs.toFixed(0)} ms of CPU on the main thread), all read after ${progressive.doneMs.toFixed(0)} ms, a whole-trace window answered after the read at ${progressive.overviewMs.toFixed(0)} ms; ${waits}`,
       `  CPU of the read (and the overview): ${progressive.mainCpuMs.toFixed(0)} ms on the host's main thread, ${progressive.cpuMs.toFixed(0)} ms in all threads; the main thread's event loop delay: max ${progressive.delayMax.toFixed(0)} ms, p99 ${progressive.delayP99.toFixed(0)} ms, mean ${progressive.delayMean.toFixed(1)} ms`,
     );
   }

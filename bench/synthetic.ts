@@ -9,6 +9,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import * as wire from '../protocol/generated/wire';
 import { TraceFileWriter } from '../extension/src/core/trace/file';
 import { TracePipeline } from '../extension/src/core/trace/pipeline';
+import { TraceStore } from '../extension/src/core/store/traceStore';
+import { encodeOverview } from '../extension/src/core/store/overview';
 
 const ORIGIN = 1e12;
 const PID = 1000;
@@ -110,9 +112,10 @@ export function syntheticTrace(events: number, mixed = false): Uint8Array {
 
 /**
  * Write the trace to a file, chunk by chunk: as a recording is saved (TraceFileWriter, format 2),
- * or with `format: 1` as the stream itself (what files were before format 2).
+ * or with `format: 1` as the stream itself (what files were before format 2). With `overview` (as
+ * the editor's recordings), the events also go into a store, whose overview the file's footer gets.
  */
-export async function writeSyntheticTrace(path: string, events: number, mixed = false, format: 1 | 2 = 2): Promise<void> {
+export async function writeSyntheticTrace(path: string, events: number, mixed = false, format: 1 | 2 = 2, overview = false): Promise<void> {
   if (format === 1) {
     const fd = openSync(path, 'w');
     try {
@@ -123,12 +126,14 @@ export async function writeSyntheticTrace(path: string, events: number, mixed = 
     return;
   }
   const writer = await TraceFileWriter.create(path);
-  const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
+  let store: TraceStore | undefined;
+  const pipeline = new TracePipeline((e) => store?.add(e), { symbolizer: null, events: overview });
+  if (overview) store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices);
   for (const c of syntheticChunks(events, mixed)) {
     writer.write(c);
     pipeline.push(c);
     await writer.ready();
   }
   pipeline.end();
-  await writer.finish(pipeline);
+  await writer.finish(pipeline, Infinity, () => store && encodeOverview(store, store.trackInfos()));
 }

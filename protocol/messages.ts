@@ -73,6 +73,7 @@ export interface TraceSummary {
   /** What stops the trace from being shown, or went wrong while recording it; null when all is well. */
   readonly problem: TraceProblem | null;
   readonly tracks: readonly TrackInfo[];
+  /** Events in the trace: those read so far, or while a file is read from its overview, the whole trace's. */
   readonly events: number;
   readonly dropped: number;
   /** Wall-clock ms (epoch) of time 0, for the ruler's absolute labels; 0 when unknown. */

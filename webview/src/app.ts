@@ -184,6 +184,7 @@ export class App {
         const style = ref ? (this.fetcher.current()?.styleOf(ref.track, ref.id) ?? 1) : 1;
         this.charts.setSelection(d, style);
       },
+      reading: () => this.summary?.loading != null,
     });
 
     new Splitter({

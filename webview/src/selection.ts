@@ -19,6 +19,11 @@ export interface SelectionDeps {
   readonly announcer: Announcer;
   /** The selection (or its details) changed. */
   readonly changed: (ref: EventRef | null, details: EventDetails | null) => void;
+  /**
+   * A file is being read: a block drawn from the trace's overview may stand for an event the host
+   * has not read yet (its details come once it is read).
+   */
+  readonly reading: () => boolean;
 }
 
 /** Keeps the selection and its details. */
@@ -59,7 +64,7 @@ export class SelectionController {
       (m) => {
         if (this.ref?.id !== ref.id) return;
         if (!m.details) {
-          this.d.pane.showError('This event is no longer in the trace.');
+          this.d.pane.showError(this.d.reading() ? 'This event is not read yet: its details show once the file is read.' : 'This event is no longer in the trace.');
           return;
         }
         this.d.cache.set(m.details);

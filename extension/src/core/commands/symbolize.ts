@@ -6,7 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import { readTraceFile, TraceFileWriter } from '../trace/file';
-import { rereadTraceStream } from '../trace/fileReader';
+import { readFileOverview, rereadTraceStream } from '../trace/fileReader';
 
 /** What `symbolize` did. */
 export interface SymbolizeResult {
@@ -28,7 +28,8 @@ export async function symbolize(input: string, output: string, symbolPath: reado
     writer.write(chunk);
     await writer.ready();
   }
-  await writer.finish(pipeline);
+  // the same events: IN's overview (when it has one) is OUT's
+  await writer.finish(pipeline, Infinity, () => readFileOverview(input));
   let withSource = 0;
   for (const id of pipeline.trace.stacks.keys()) {
     if (pipeline.resolver.resolve(id)?.frames.some((f) => f.file && f.line)) withSource++;

@@ -20,12 +20,13 @@ import { CallSites, histogram, rate, stalls } from '../store/analysis';
 import { eventDetails } from '../store/details';
 import { extendSummaries, summaryTrimSteps } from '../store/summary';
 import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
+import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow, type TraceOverview } from '../store/overview';
 import { TraceStore } from '../store/traceStore';
-import { queryWindow } from '../store/window';
+import { linksOf, queryWindow } from '../store/window';
 import { TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
-import { indexedEvents, newReadState, rampedSizes, rereadTraceStream } from '../trace/fileReader';
+import { indexedEvents, newReadState, rampedSizes, readFileOverview, rereadTraceStream } from '../trace/fileReader';
 import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { TracePipeline } from '../trace/pipeline';
 import { debuginfodNotes } from '../report/stackEnds';
@@ -124,6 +125,11 @@ export class TraceSession {
   loading: { bytes: number; total: number } | null = null;
   /** Why the trace cannot be shown at all (a file that is no trace, unreadable), else null. */
   failure: UserError | null = null;
+  /**
+   * While a file is read: the whole trace's overview its footer holds (store/overview.ts), which
+   * answers zoomed-out windows and lists the tracks until every event is read; then undefined.
+   */
+  private overview: TraceOverview | undefined;
   /** Warnings (a file cut short...). */
   readonly warnings: string[] = [];
   /** What the user should know about the recorded runtime (TracerHandle's notes): its flags, or how to get its functions named. */
@@ -219,6 +225,14 @@ export class TraceSession {
     const progress = this.loading ?? { bytes: 0, total: 0 };
     try {
       progress.total = (await stat(this.file)).size;
+      const overview = readFileOverview(this.file);
+      this.overview = overview && decodeOverview(overview);
+      if (this.overview) {
+        // the timeline hears of the whole trace at once, and its windows are answered before the
+        // index is read and the first block decoded here (one task held the event loop for both)
+        this.changed(true);
+        await new Promise((r) => setImmediate(r));
+      }
       const state = newReadState();
       // the store's columns made as long as the file's index says at once: no copy as they fill
       this.reserveFor(indexedEvents(this.file));
@@ -246,6 +260,7 @@ export class TraceSession {
       this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');
     }
     this.loading = null;
+    this.overview = undefined;
     this.changed(true);
     if (!this.failure && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
   }
@@ -378,7 +393,8 @@ export class TraceSession {
       s.until = undefined;
       // the trace file's symbol section gets the lines debuginfod has
       if (io.debuginfod) await (s.debugInfo = s.fetchDebugInfo());
-      const written = await s.writer?.finish(s.pipeline).catch((e: Error) => void s.warnings.push(e.message));
+      // the file gets the whole trace's overview, so that opening it shows the whole trace at once
+      const written = await s.writer?.finish(s.pipeline, Infinity, () => encodeOverview(s.store, s.summary().tracks)).catch((e: Error) => void s.warnings.push(e.message));
       // the timeline keeps every event it was shown; the trace file, what it saves, is the window
       if (written?.flight) s.flightWindow = `${describeFlightWindow(written.flight, s.pipeline.trace.origin?.mono ?? 0)} (in the trace file, which Save Trace… writes; the timeline shows the whole recording)`;
       s.writer = undefined;
@@ -437,20 +453,35 @@ export class TraceSession {
     const missing = meta.missing_tracepoints ?? [];
     return {
       title: this.title,
-      duration: ns(this.store.duration),
+      duration: ns(this.duration),
       live: this.live,
       paused: this.paused,
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
-      tracks: this.tracksWithModels(),
-      events: this.store.size,
+      tracks: this.overview?.tracks ?? this.tracksWithModels(),
+      // the whole trace's while its overview stands for it (the fraction read says how far the read is)
+      events: Math.max(this.store.size, this.overview?.events ?? 0),
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
       note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${meta.cannot_see?.length ? ` · cannot see: ${meta.cannot_see.join('; ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,
     };
   }
 
+  /** The end of the trace, ns since its start: what is read so far, or the whole trace's when its overview says. */
+  get duration(): number {
+    return Math.max(this.store.duration, this.overview?.duration ?? 0);
+  }
+
+  /**
+   * What the timeline shows of [start, end) at `resolution`. While a file is read, a window its
+   * overview answers (zoomed out, no filter) comes from it — every track across the whole trace —,
+   * with the arrows read so far; any other from the events read so far.
+   */
   window(start: Ns, end: Ns, resolution: Ns, filter = ''): WindowData {
+    const ov = this.overview;
+    if (ov && !filter.trim() && overviewAnswers(ov, resolution)) {
+      return { ...overviewWindow(ov, start, end, resolution), arrows: linksOf(this.store, start, end, resolution, null).arrows };
+    }
     return queryWindow(this.store, start, end, resolution, this.filter(filter));
   }
 

@@ -27,18 +27,19 @@ const WALK_LIMIT = 1024;
  */
 export type WindowSource = 'auto' | 'events' | 'summary';
 
-/** Names sent with one window: string-table id -> index in WindowData.names. */
+/** Names sent with one window: name id (a look's) -> index in WindowData.names. */
 class WindowNames {
   readonly list: string[] = [];
   private readonly index = new Map<number, number>();
 
-  constructor(private readonly store: TraceStore) {}
+  /** `nameOf`: the name of a look's name id (the store's string table, or an overview's names). */
+  constructor(private readonly nameOf: (id: number) => string) {}
 
   of(nameId: number): number {
     let i = this.index.get(nameId);
     if (i === undefined) {
       i = this.list.length;
-      this.list.push(this.store.names.get(nameId));
+      this.list.push(this.nameOf(nameId));
       this.index.set(nameId, i);
     }
     return i;
@@ -298,6 +299,32 @@ function summaryBuckets(
   for (let i = lowerBound(fi.length, (k) => start.get(fi.ids[k]), fromB); i < fi.length && start.get(fi.ids[i]) < toB; i++) inst.add(start, fi.ids[i]);
 }
 
+/**
+ * A track's lanes in buckets of `res` ns (a power of two) over all its events, and the first
+ * instant of each bucket (ids): from its summary's level no finer than `res` when it has one, else
+ * by walking its events. Fresh buckets, the caller's to keep (an overview: store/overview.ts);
+ * aggregated to any coarser power of two, they give the store's own reply (buckets.ts).
+ */
+export function trackBucketsAt(store: TraceStore, track: number, res: number): { lanes: (Buckets | undefined)[]; instants: Uint32Array } {
+  const ids = store.sortedIds(track);
+  const summary = summaryOf(store, track, ids);
+  const level = summary ? levelFor(summary, Math.log2(res)) : -1;
+  const acc: (LaneBuckets | undefined)[] = [];
+  const inst = new FirstInstants(res);
+  if (summary && level >= 0) {
+    summary.lanes.forEach((l, lane) => (acc[lane] = { b: l[level], lo: 0, hi: l[level].length }));
+    const fi = summary.instants[level];
+    for (let i = 0; i < fi.length; i++) inst.add(store.start, fi.ids[i]);
+  } else walkedBuckets(store, ids, 0, ids.length, -Infinity, res, null, acc, inst);
+  const lanes = acc.map((x) => {
+    if (!x || x.hi === x.lo) return undefined;
+    const out = new Buckets(res, x.hi - x.lo);
+    for (let i = x.lo; i < x.hi; i++) out.addFrom(x.b, i);
+    return out;
+  });
+  return { lanes, instants: inst.ids.slice(0, inst.length) };
+}
+
 /** A track's buckets and instants from walking its events [i0, i1) (in start order), into `acc` and `inst`. */
 function walkedBuckets(
   store: TraceStore, ids: TrackIndex, i0: number, i1: number, fromB: number, res: number, filter: EventFilter | null, acc: (LaneBuckets | undefined)[], inst: FirstInstants,
@@ -332,13 +359,56 @@ function trackInstants(store: TraceStore, track: number, inst: FirstInstants): T
   return { track, times: Float64Array.from(instIds, (id) => start.get(id)), styles: Uint8Array.from(instIds, (id) => style[rows[id]]), ids: instIds };
 }
 
+/** One track of a window made from buckets kept apart from a store (an overview: store/overview.ts). */
+export interface BucketTrack {
+  readonly track: number;
+  /** Per lane, buckets of a power of two ns no coarser than the windows asked of them. */
+  readonly lanes: readonly (Buckets | undefined)[];
+  /** The track's longest span, ns (spans that start before a window and reach into it). */
+  readonly maxSpan: number;
+  /** The first instant of each bucket: times ascending, styles, ids. */
+  readonly instants: { readonly times: Float64Array; readonly styles: Uint8Array; readonly ids: Uint32Array };
+}
+
+/**
+ * The spans and instants of [start, end) at `res` ns (a power of two, no finer than the buckets')
+ * from buckets kept apart from a store, as queryWindow makes them from the store's summaries:
+ * the same aggregation, the same merged blocks. `nameOf`: the name of a look's name id.
+ */
+export function bucketWindow(
+  tracks: readonly BucketTrack[], start: number, end: number, res: number, nameOf: (id: number) => string,
+): { spans: TrackSpans[]; instants: TrackInstants[]; names: string[] } {
+  const names = new WindowNames(nameOf);
+  const instants: TrackInstants[] = [];
+  writer.reset(res);
+  for (const t of tracks) {
+    const fromB = Math.floor(start / res) * res;
+    const toB = Math.ceil(end / res) * res;
+    const first = Math.floor((fromB - t.maxSpan) / res) * res;
+    const acc = t.lanes.map((b) => {
+      if (!b) return undefined;
+      const lo = firstBucketFrom(b, first);
+      return { b, lo, hi: partitionPoint(lo, b.length, (i) => b.minStart(i) < toB) };
+    });
+    blocks(t.track, acc, fromB, res);
+    const it = t.instants;
+    const inst = new FirstInstants(res);
+    const at = { get: (k: number): number => it.times[k] };
+    for (let k = lowerBound(it.times.length, (i) => it.times[i], fromB); k < it.times.length && it.times[k] < toB; k++) inst.add(at, k);
+    if (!inst.length) continue;
+    const ks = inst.ids.subarray(0, inst.length);
+    instants.push({ track: t.track, times: Float64Array.from(ks, (k) => it.times[k]), styles: Uint8Array.from(ks, (k) => it.styles[k]), ids: Uint32Array.from(ks, (k) => it.ids[k]) });
+  }
+  return { spans: writer.finish(names), instants, names: names.list };
+}
+
 /** Everything of [start, end) at `resolution` ns; with a filter, only what matches it. */
 export function queryWindow(
   store: TraceStore, start: Ns, end: Ns, resolution: Ns, filter: EventFilter | null = null, source: WindowSource = 'auto',
 ): WindowData {
   const res = Math.max(1, resolution);
   const instants: TrackInstants[] = [];
-  const names = new WindowNames(store);
+  const names = new WindowNames((id) => store.names.get(id));
   writer.reset(res);
   for (let track = 0; track < store.tracks.size; track++) {
     if (filter?.tracks && !filter.tracks.has(track)) continue;
@@ -346,6 +416,11 @@ export function queryWindow(
     if (inst.ids.length) instants.push(inst);
   }
   const spans = writer.finish(names);
+  return { start, end, resolution: ns(res), spans, instants, ...linksOf(store, start, end, res, filter), names: names.list };
+}
+
+/** The arrows and loss gaps of [start, end) at `res` ns a window shows (with a filter, the matching arrows). */
+export function linksOf(store: TraceStore, start: number, end: number, res: number, filter: EventFilter | null): Pick<WindowData, 'arrows' | 'gaps'> {
   let arrows: Arrow[] = store.arrows
     .filter((a) => a.toTime >= start && a.fromTime < end && (!filter || filter.matches(a.id)))
     .map((a) => ({ ...a, fromTime: ns(a.fromTime), toTime: ns(a.toTime) }));
@@ -357,5 +432,5 @@ export function queryWindow(
     }
   }
   const gaps = store.gaps.filter((g) => g.end >= start && g.start < end).map((g) => ({ start: ns(g.start), end: ns(g.end), count: g.count }));
-  return { start, end, resolution: ns(res), spans, instants, arrows, gaps, names: names.list };
+  return { arrows, gaps };
 }

@@ -207,12 +207,16 @@ export class TraceFileWriter {
    * Add the symbol section for the stacks of the trace, then the index, and close. Throws if any
    * write failed. A record the stream stopped inside is left out. `budgetMs`: resolving stacks not
    * resolved yet stops after this long, and the rest are left out (said in the result; the file
-   * still opens, resolved from the binaries where they are).
+   * still opens, resolved from the binaries where they are). `overview`: the whole trace's
+   * overview (store/overview.ts' bytes), asked for once the records are in their blocks and written
+   * in the footer, so the editor shows the whole trace at once while the rest loads; left out of a
+   * flight recording, whose file is a window of what a store saw.
    */
-  async finish(pipeline: TracePipeline, budgetMs = Infinity): Promise<SymbolSectionResult> {
+  async finish(pipeline: TracePipeline, budgetMs = Infinity, overview?: () => Uint8Array | undefined): Promise<SymbolSectionResult> {
     const reader = pipeline.reader;
     let left = 0;
     let flight: SymbolSectionResult['flight'];
+    const aWindow = this.ring !== undefined;
     if (this.mode === 'header') this.passthrough();
     if (this.mode === 'blocks') {
       this.builder.dropPartial();
@@ -226,7 +230,8 @@ export class TraceFileWriter {
         left = section.left;
       }
       this.seal();
-      this.chain(async () => this.writeAt(await encodeFooter(this.written, this.pos)));
+      const view = aWindow || this.builder.broken ? undefined : overview?.();
+      this.chain(async () => this.writeAt(await encodeFooter(this.written, this.pos, view)));
     }
     await this.queue;
     await this.fh.close();

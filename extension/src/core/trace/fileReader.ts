@@ -272,6 +272,45 @@ export function indexedEvents(path: string): number | undefined {
   }
 }
 
+/**
+ * The overview block's bytes (decompressed; store/overview.ts reads them) of a finished format-2
+ * file: the block after the index block, before the footer's tail. Undefined when the file has
+ * none (written without one, format 1, cut short: no footer) or it cannot be read.
+ */
+export function readTraceOverview(src: ByteSource, fileSize: number): Uint8Array | undefined {
+  if (fileSize < FILE_HEADER_SIZE + FOOTER_SIZE || !isFileMagic(src.read(0, FILE_MAGIC.length))) return undefined;
+  const indexAt = readFooterTail(src.read(fileSize - FOOTER_SIZE, FOOTER_SIZE));
+  if (indexAt === undefined) return undefined;
+  const header = (at: number): BlockInfo | undefined => {
+    const bytes = src.read(at, BLOCK_HEADER_SIZE);
+    return readBlockHeader(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, at, BlockType.overview);
+  };
+  const index = header(indexAt);
+  if (index?.type !== BlockType.index) return undefined;
+  const at = indexAt + BLOCK_HEADER_SIZE + index.payloadLength;
+  const info = at + BLOCK_HEADER_SIZE <= fileSize - FOOTER_SIZE ? header(at) : undefined;
+  if (info?.type !== BlockType.overview || at + BLOCK_HEADER_SIZE + info.payloadLength !== fileSize - FOOTER_SIZE) return undefined;
+  try {
+    const content = decompressPayload(info, src.read(at + BLOCK_HEADER_SIZE, info.payloadLength));
+    return content.length === info.streamBytes ? content : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The overview block's bytes of the trace file at `path` (readTraceOverview), or undefined. */
+export function readFileOverview(path: string): Uint8Array | undefined {
+  let file: ReturnType<typeof openTraceFile> | undefined;
+  try {
+    file = openTraceFile(path);
+    return readTraceOverview(file.src, file.size);
+  } catch {
+    return undefined;
+  } finally {
+    file?.close();
+  }
+}
+
 /** The stream bytes of one block (seeking through the index); throws when it is damaged. */
 export function readBlock(src: ByteSource, info: BlockInfo): Uint8Array {
   const content = decompressPayload(info, src.read(info.offset + BLOCK_HEADER_SIZE, info.payloadLength));

@@ -6,8 +6,10 @@
  *                 stream header's bytes (protocol/schema.json `header`), as the tracer wrote them
  *   block         BLOCK_MAGIC (4) · type u8 · codec u8 · reserved u16 · payload length u32 ·
  *                 stream bytes u32 · records u32 · events u32 · first ts u64 · last ts u64 · payload
- *   footer        an index block (type INDEX, payload uncompressed: one entry per block), then the
- *                 index block's offset u64 and FOOTER_MAGIC (8) as the file's last 16 bytes
+ *   footer        an index block (type INDEX, payload uncompressed: one entry per block), then
+ *                 optionally an overview block (type OVERVIEW, compressed: the whole trace's
+ *                 overview, store/overview.ts), then the index block's offset u64 and FOOTER_MAGIC
+ *                 (8) as the file's last 16 bytes
  *
  * A records block holds whole stream records (packing.ts, then compressed): decoded, the blocks'
  * bytes one after the other are the stream exactly. A raw block holds stream bytes that are not
@@ -15,6 +17,11 @@
  * always reported). Each block decodes from its own bytes alone, so a reader can seek to any block
  * through the index, and a file cut short (a crash) reads to its last whole block: the footer is
  * then missing and the blocks are found by walking their headers from the start.
+ *
+ * The overview block (optional: files written before it, by a writer without a store, and files
+ * cut short have none) lies between the index block and the footer's tail, where readers that do
+ * not know it never look: they read the index at the tail's offset, and a walk of the blocks stops
+ * at the index block. So the format stays version 2 and old readers open new files as before.
  */
 import { brotliCompress, brotliDecompressSync, constants as zc } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -50,7 +57,7 @@ export const BLOCK_MAX_MS = 1000;
 const BLOCK_LIMIT = 4 * BLOCK_MAX_BYTES;
 
 /** What a block holds. */
-export const BlockType = { records: 1, raw: 2, index: 3 } as const;
+export const BlockType = { records: 1, raw: 2, index: 3, overview: 4 } as const;
 /** How a block's payload is compressed. */
 export const Codec = { none: 0, brotli: 1 } as const;
 
@@ -123,14 +130,17 @@ function writeBlockHeader(v: DataView, at: number, b: BlockInfo): void {
   v.setBigUint64(at + 32, BigInt(b.lastTs), true);
 }
 
-/** The block header at `at` of `v`, or undefined when the bytes there are no block header. */
-export function readBlockHeader(v: DataView, at: number, offset: number): BlockInfo | undefined {
+/**
+ * The block header at `at` of `v`, or undefined when the bytes there are no block header (or of a
+ * type past `maxType`: only the footer's reader looks for an overview block).
+ */
+export function readBlockHeader(v: DataView, at: number, offset: number, maxType: number = BlockType.index): BlockInfo | undefined {
   if (v.byteLength - at < BLOCK_HEADER_SIZE || v.getUint32(at, true) !== BLOCK_MAGIC) return undefined;
   const type = v.getUint8(at + 4);
   const codec = v.getUint8(at + 5);
   const payloadLength = v.getUint32(at + 8, true);
   const streamBytes = v.getUint32(at + 12, true);
-  if (type < BlockType.records || type > BlockType.index || codec > Codec.brotli || payloadLength > BLOCK_LIMIT || streamBytes > BLOCK_LIMIT) return undefined;
+  if (type < BlockType.records || type > maxType || codec > Codec.brotli || payloadLength > BLOCK_LIMIT || streamBytes > BLOCK_LIMIT) return undefined;
   return {
     offset, type, codec, payloadLength, streamBytes,
     records: v.getUint32(at + 16, true),
@@ -145,8 +155,11 @@ export function decompressPayload(info: BlockInfo, payload: Uint8Array): Uint8Ar
   return info.codec === Codec.brotli ? brotliDecompressSync(payload, { maxOutputLength: 2 * info.streamBytes + 1024 } /* packing's most */) : payload;
 }
 
-/** The footer: an index block listing `blocks`, then the tail that points at it. */
-export async function encodeFooter(blocks: readonly BlockInfo[], at: number): Promise<Uint8Array> {
+/**
+ * The footer: an index block listing `blocks`, the overview block when there is an `overview`
+ * (store/overview.ts' bytes, compressed), then the tail that points at the index block.
+ */
+export async function encodeFooter(blocks: readonly BlockInfo[], at: number, overview?: Uint8Array): Promise<Uint8Array> {
   const content = new Uint8Array(blocks.length * INDEX_ENTRY_SIZE);
   const v = new DataView(content.buffer);
   blocks.forEach((b, i) => {
@@ -154,11 +167,14 @@ export async function encodeFooter(blocks: readonly BlockInfo[], at: number): Pr
     v.setBigUint64(o, BigInt(b.offset), true);
     writeBlockHeader(v, o + 8, b);
   });
-  const block = await encodeBlock({ type: BlockType.index, streamBytes: 0, records: blocks.length, events: 0, firstTs: 0, lastTs: 0 }, content);
-  const out = new Uint8Array(block.length + FOOTER_SIZE);
-  out.set(block, 0);
-  new DataView(out.buffer).setBigUint64(block.length, BigInt(at), true);
-  out.set(FOOTER_MAGIC, block.length + 8);
+  const index = await encodeBlock({ type: BlockType.index, streamBytes: 0, records: blocks.length, events: 0, firstTs: 0, lastTs: 0 }, content);
+  const view = overview ? await encodeBlock({ type: BlockType.overview, streamBytes: overview.length, records: 0, events: 0, firstTs: 0, lastTs: 0 }, overview) : new Uint8Array(0);
+  const tail = index.length + view.length;
+  const out = new Uint8Array(tail + FOOTER_SIZE);
+  out.set(index, 0);
+  out.set(view, index.length);
+  new DataView(out.buffer).setBigUint64(tail, BigInt(at), true);
+  out.set(FOOTER_MAGIC, tail + 8);
   return out;
 }
 
