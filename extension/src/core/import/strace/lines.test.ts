@@ -87,6 +87,15 @@ describe('strace values', () => {
     assert.deepEqual(values('[1, ...]'), [{ k: 'list', negated: false, v: [{ k: 'num', v: 1n }, { k: 'more' }] }]);
   });
 
+  it("reads a wait status's tests (wait4's), each operator a call of its two sides", () => {
+    const s = { k: 'flags', v: ['s'] } as const;
+    const test = (name: string): SValue => ({ k: 'call', name, args: [s] });
+    assert.deepEqual(values('23742, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL')[1], {
+      k: 'list', negated: false, v: [{ k: 'struct', v: {}, positional: [{ k: 'call', name: '==', args: [{ k: 'call', name: '&&', args: [test('WIFEXITED'), test('WEXITSTATUS')] }, { k: 'num', v: 0n }] }] }],
+    });
+    assert.equal(values('-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL && WCOREDUMP(s)}], WNOHANG, NULL').length, 4);
+  });
+
   it('says where a value breaks', () => {
     assert.throws(() => values('{a=1'), ValueSyntaxError);
     assert.throws(() => values('"abc'), /unterminated string/);

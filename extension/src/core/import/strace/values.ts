@@ -2,7 +2,8 @@
  * strace's way of printing values, read back: numbers (an fd with `-y` carries its path as
  * `3</path>`), C strings (possibly cut short with `...`), arrays and sets (`[1, 2]`, `[IO RTMIN]`,
  * `~[]`), structs (`{events=EPOLLIN, data={u32=3, u64=3}}`), flag sets (`O_RDWR|O_NONBLOCK|0x8`),
- * macro-like calls (`makedev(0x1, 0x3)`), comments (`/* 39 vars *\/`) and in/out pairs
+ * macro-like calls (`makedev(0x1, 0x3)`), a wait status's tests (`WIFEXITED(s) && WEXITSTATUS(s) == 0`,
+ * each operator a call of its two sides), comments (`/* 39 vars *\/`) and in/out pairs
  * (`{...} => {...}`: the value after the call).
  */
 
@@ -20,6 +21,8 @@ export type SValue =
 export class ValueSyntaxError extends Error {}
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+/** The operators strace writes inside a value (a wait status), each read as a call of two arguments. */
+const LOGIC = ['&&', '||', '==', '!='];
 const NUMBER = /-?(?:0x[0-9a-fA-F]+|\d+)/y;
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', v: '\v', f: '\f', a: '\x07', b: '\b', '\\': '\\', '"': '"', "'": "'", '?': '?' };
 
@@ -81,6 +84,11 @@ export class ValueReader {
       if (this.text.startsWith('=>', this.pos)) {
         this.pos += 2;
         v = this.primary();
+      } else if (LOGIC.some((op) => this.text.startsWith(op, this.pos))) {
+        // a wait status as strace spells it: {WIFEXITED(s) && WEXITSTATUS(s) == 0}
+        const op = this.text.slice(this.pos, this.pos + 2);
+        this.pos += 2;
+        v = { k: 'call', name: op, args: [v, this.primary()] };
       } else if (this.text[this.pos] === '|') {
         // a flag set: keep its words
         this.pos++;
