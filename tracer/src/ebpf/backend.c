@@ -363,7 +363,11 @@ int ebpf_backend_run(const struct iol_options *opts, struct iol_output *out, boo
 	libbpf_set_print(ebpf_libbpf_log);
 	err = ebpf_open_load(t, autoselect, &refused);
 	if (err && refused && autoselect && (err == -EPERM || err == -EACCES)) {
-		logmsg("iolens-tracer: using the ptrace backend: the kernel refused the eBPF programs (%s)", strerror(-err));
+		if (err == -EACCES) /* the verifier's answer, not a lack of privilege: iolens' bug, said as one */
+			logmsg("iolens-tracer: using the ptrace backend: this kernel's verifier rejected the eBPF programs; "
+			       "this is a bug in iolens: please report it with the output of IOLENS_DEBUG=1 iolens-tracer --check");
+		else
+			logmsg("iolens-tracer: using the ptrace backend: the kernel refused the eBPF programs (%s)", strerror(-err));
 		ebpf_unload(t);
 		*use_ptrace = true;
 		return 0;
