@@ -688,7 +688,7 @@ export class TraceAnalyzer {
       ...this.uringSerialized.findings(ctx),
       ...this.signalCoalesced.findings(ctx),
       ...this.longHandler.findings(ctx, (pid, sig) => this.signalCoalesced.merged(pid, sig)),
-      ...this.pool.findings(ctx, threads),
+      ...this.pool.findings(ctx, threads, sites.key),
       ...this.sqpoll.findings(ctx),
       ...uioMissedIrqFindings(ctx, this.uio.results()),
       ...this.eagain.findings(ctx, sites),

@@ -188,9 +188,16 @@ export const SIGNAL_COALESCED_FIX =
 /** The usual fix for a long signal handler. */
 export const LONG_SIGNAL_HANDLER_FIX =
   'in the handler only note the signal (set a volatile sig_atomic_t flag, or write a byte to a self-pipe) and return; do the I/O in the main loop, or take the signals with signalfd there instead of a handler';
-/** The usual fix for a saturated pool. */
-export const POOL_SATURATED_FIX =
-  'give the pool more threads (libuv: UV_THREADPOOL_SIZE), keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request';
+/** The usual fix for a saturated pool, in a runtime's terms where the process is one's. */
+export function poolSaturatedFix(runtime: LoopRuntime | null): string {
+  if (runtime === 'python') {
+    return "give the executor more workers (ThreadPoolExecutor(max_workers=…), or loop.set_default_executor for asyncio.to_thread and run_in_executor(None, …)), or do the I/O on the event loop itself (asyncio.open_connection's streams, loop.sock_recv) instead of a blocking call per worker";
+  }
+  if (runtime === 'node') {
+    return 'give libuv\'s pool more threads (UV_THREADPOOL_SIZE, set before the first fs or dns call), keep slow reads (FIFOs, network file systems) off it with streams, or read sockets and pipes through net or stream instead of fs';
+  }
+  return 'give the pool more threads, keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request';
+}
 /** The usual fix for SQPOLL wake-ups. */
 export const SQPOLL_FIX = 'raise sq_thread_idle above the gaps between submissions, or drop IORING_SETUP_SQPOLL (submitting with io_uring_enter is cheaper when submissions are sparse)';
 /** The usual fix for missed UIO interrupts. */

@@ -733,6 +733,24 @@ describe('findings on synthetic traces', () => {
       assert.match(verdict, /epoll loop on 1 thread; file I\/O on 4 pool threads — pseudo-async/);
     });
 
+    it('finds the workers that block at one line saturated when another worker the loop started is not (an executor beside a helper thread)', () => {
+      const b = poolTrace(0.995);
+      b.symbols(11n, [['recv', 'sysdeps/unix/sysv/linux/recv.c', 28], ['helper_job', SRC, 320]]);
+      b.task({ event: 6, tid: 205, comm: 'helper', ts: b.at(0) });
+      for (let i = 0; i < 200; i++) {
+        const t = 1 * MS + i * MS + 90 * US;
+        b.call('recvfrom', { tid: 205, ts: t, dur: 200 * US, ret: 64, fd: 9, stackId: 11n, args: [9n, 0n, 64n, 0n, 0n, 0n] });
+        b.wake({ tid: 205, ts: t + 200 * US, wakee: PID, since: null, fd: 8 });
+      }
+      const a = analyze(b);
+      assert.equal(a.model(205), 'pool-worker');
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /^All 4 pool threads of .* that block at one line were blocked at once/);
+      assert.doesNotMatch(f.detail, /helper/);
+      assert.equal(f.where?.line, 300);
+    });
+
     it('spreads the calls the tracer counted over the time they were counted in, not packed before their first record', () => {
       // 400 ms, two 250 ms buckets; each worker busy 30 % in calls sent, and 100 ms of short
       // preads counted by the tracer, first reported at the end (since: null). Packed into the

@@ -16,7 +16,7 @@
  */
 import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
-import { POOL_SATURATED_FIX } from '../catalogue';
+import { poolSaturatedFix } from '../catalogue';
 import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
 import { plural, TopEvents, type AnalysisContext } from '../context';
 import { severityOf } from '../severity';
@@ -182,72 +182,111 @@ export class PoolSaturatedRule {
     this.site(b, d.stackId, d.call, kind, d.totalNs, d.count);
   }
 
-  /** Findings, given the thread models (the pools are the pool workers of each process). */
-  findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[]): RawFinding[] {
+  /**
+   * Findings, given the thread models: the pool of a process is its pool workers, and the workers
+   * that block at one line (`key`: the line a stack's call is at) are a pool of their own — an
+   * executor's threads beside other threads the loop's thread started; the narrower pool is told
+   * when it was saturated longer than all of them together.
+   */
+  findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[], key: (stackId: bigint) => string): RawFinding[] {
     const pools = new Map<number, number[]>();
     for (const t of threads) if (t.model === 'pool-worker' && this.busy.has(t.tid)) pools.set(t.pid, [...(pools.get(t.pid) ?? []), t.tid]);
     const out: RawFinding[] = [];
     for (const [pid, tids] of pools) {
-      if (tids.length < 2) continue;
-      const bs = tids.map((tid) => this.busy.get(tid) as PoolBusy);
-      const first = Math.min(...bs.map((b) => b.first));
-      const last = Math.max(...bs.map((b) => b.last));
-      let saturated = 0;
-      const w = this.width;
-      const calls = bs.reduce((n, b) => n + b.calls, 0);
-      const pickups = bs.reduce((n, b) => n + b.pickups, 0);
-      const queued = pickups >= MIN_PICKUP_SHARE * calls;
-      // workers with loops of their own (worker_threads) get each job as a message their loop waits
-      // for: with no work seen queued they were busy, not full — nothing waited for them. (Workers
-      // that wait in a futex may have most calls counted, not sent: their pickups go unseen.)
-      if (!queued && tids.every((tid) => ctx.threads.get(pid, tid).muxWaits > 0)) continue;
-      // threads busy at once with no work seen queued (each woken for its job) are a pool in step: no exact sweep
-      const swept = queued ? allBusyNs(bs) : 0;
-      const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
-      for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
-        const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
-        if (len <= 0) continue;
-        let idle = 0;
-        for (const b of bs) idle += 1 - Math.min(1, (b.buckets[k] ?? 0) / len);
-        saturated += len * Math.max(0, 1 - idle);
+      const whole = this.saturation(ctx, pid, tids, false);
+      const byLine = new Map<string, number[]>();
+      for (const tid of tids) {
+        const line = this.mainLine(this.busy.get(tid) as PoolBusy, key);
+        if (line !== null) byLine.set(line, [...(byLine.get(line) ?? []), tid]);
       }
-      saturated = Math.max(saturated, swept);
-      const span = last - first;
-      if (saturated < MIN_SATURATED_NS || saturated < MIN_SATURATED_SHARE * span) continue;
-      const sites = new Map<bigint, { call: string; kind: string; ns: number; count: number }>();
-      for (const b of bs) for (const [id, s] of b.sites) {
-        const cur = sites.get(id) ?? { ...s, ns: 0, count: 0 };
-        cur.ns += s.ns;
-        cur.count += s.count;
-        sites.set(id, cur);
+      const groups: RawFinding[] = [];
+      for (const group of byLine.values()) {
+        if (group.length === tids.length) continue;
+        const f = this.saturation(ctx, pid, group, true);
+        if (f) groups.push(f);
       }
-      const ranked = [...sites].sort((a, b) => b[1].ns - a[1].ns);
-      // one line per call as the reader sees it ("fsync"), whatever stacks it came from
-      const byPhrase = new Map<string, { count: number; ns: number }>();
-      for (const [, s] of ranked) {
-        const phrase = callPhrase(s.call, s.kind as never);
-        const cur = byPhrase.get(phrase) ?? { count: 0, ns: 0 };
-        cur.count += s.count;
-        cur.ns += s.ns;
-        byPhrase.set(phrase, cur);
-      }
-      const top = new TopEvents();
-      for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
-      const what = [...byPhrase].sort((a, b) => b[1].ns - a[1].ns).slice(0, 3).map(([phrase, s]) => `${phrase} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
-      const bare = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
-      // threads of one name (a pool's usually are) told apart by their ids
-      const names = bare.map((n, i) => (bare.indexOf(n) !== bare.lastIndexOf(n) ? `${n} ${tids[i]}` : n));
-      const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
-      const picked = calls > 1 && pickups > 0 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
-      out.push({
-        rule: 'pool-saturated', severity: severityOf(saturated, ctx.span.last - ctx.span.first),
-        title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
-        detail: `The pool (${names.join(', ')}) did ${what}; time blocked: ${util}.${picked} While all are blocked, new work waits for a free thread.`,
-        suggestion: POOL_SATURATED_FIX, pid, tid: tids[0], thread: names[0], stackId: ranked[0]?.[0] ?? 0n, impactNs: saturated,
-        events: top.list(), eventCount: calls, chain: [],
-      });
+      // the narrower pool when it was saturated longer (all of a process's workers at once only while its other threads happened to block too)
+      if (whole && groups.every((g) => g.impactNs <= whole.impactNs)) out.push(whole);
+      else out.push(...groups);
     }
     return out;
+  }
+
+  /** The line a worker blocked at for most of its time (`key` of its sites' stacks), null when none. */
+  private mainLine(b: PoolBusy, key: (stackId: bigint) => string): string | null {
+    const byKey = new Map<string, number>();
+    for (const [id, s] of b.sites) if (id) byKey.set(key(id), (byKey.get(key(id)) ?? 0) + s.ns);
+    let best: string | null = null;
+    let most = -1;
+    for (const [k, ns] of byKey) {
+      if (ns > most) {
+        best = k;
+        most = ns;
+      }
+    }
+    return best;
+  }
+
+  /** The finding of a pool `tids` of `pid` all blocked at once, if they were; `oneLine`: a pool of the workers at one line. */
+  private saturation(ctx: AnalysisContext, pid: number, tids: readonly number[], oneLine: boolean): RawFinding | undefined {
+  if (tids.length < 2) return undefined;
+    const bs = tids.map((tid) => this.busy.get(tid) as PoolBusy);
+    const first = Math.min(...bs.map((b) => b.first));
+    const last = Math.max(...bs.map((b) => b.last));
+    let saturated = 0;
+    const w = this.width;
+    const calls = bs.reduce((n, b) => n + b.calls, 0);
+    const pickups = bs.reduce((n, b) => n + b.pickups, 0);
+    const queued = pickups >= MIN_PICKUP_SHARE * calls;
+    // workers with loops of their own (worker_threads) get each job as a message their loop waits
+    // for: with no work seen queued they were busy, not full — nothing waited for them. (Workers
+    // that wait in a futex may have most calls counted, not sent: their pickups go unseen.)
+    if (!queued && tids.every((tid) => ctx.threads.get(pid, tid).muxWaits > 0)) return undefined;
+    // threads busy at once with no work seen queued (each woken for its job) are a pool in step: no exact sweep
+    const swept = queued ? allBusyNs(bs) : 0;
+    const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
+    for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
+      const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
+      if (len <= 0) return undefined;
+      let idle = 0;
+      for (const b of bs) idle += 1 - Math.min(1, (b.buckets[k] ?? 0) / len);
+      saturated += len * Math.max(0, 1 - idle);
+    }
+    saturated = Math.max(saturated, swept);
+    const span = last - first;
+    if (saturated < MIN_SATURATED_NS || saturated < MIN_SATURATED_SHARE * span) return undefined;
+    const sites = new Map<bigint, { call: string; kind: string; ns: number; count: number }>();
+    for (const b of bs) for (const [id, s] of b.sites) {
+      const cur = sites.get(id) ?? { ...s, ns: 0, count: 0 };
+      cur.ns += s.ns;
+      cur.count += s.count;
+      sites.set(id, cur);
+    }
+    const ranked = [...sites].sort((a, b) => b[1].ns - a[1].ns);
+    // one line per call as the reader sees it ("fsync"), whatever stacks it came from
+    const byPhrase = new Map<string, { count: number; ns: number }>();
+    for (const [, s] of ranked) {
+      const phrase = callPhrase(s.call, s.kind as never);
+      const cur = byPhrase.get(phrase) ?? { count: 0, ns: 0 };
+      cur.count += s.count;
+      cur.ns += s.ns;
+      byPhrase.set(phrase, cur);
+    }
+    const top = new TopEvents();
+    for (const b of bs) for (const [id, v] of b.top.entries()) top.add(id, v);
+    const what = [...byPhrase].sort((a, b) => b[1].ns - a[1].ns).slice(0, 3).map(([phrase, s]) => `${phrase} ${plural(s.count, 'time')} (${formatDuration(s.ns)})`).join(', ');
+    const bare = tids.map((tid) => ctx.threadName(pid, tid) || String(tid));
+    // threads of one name (a pool's usually are) told apart by their ids
+    const names = bare.map((n, i) => (bare.indexOf(n) !== bare.lastIndexOf(n) ? `${n} ${tids[i]}` : n));
+    const util = bs.map((b, i) => `${names[i]} ${Math.round((100 * b.buckets.reduce((x, y) => x + y, 0)) / Math.max(1, span))} %`).join(', ');
+    const picked = calls > 1 && pickups > 0 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
+    return {
+      rule: 'pool-saturated', severity: severityOf(saturated, ctx.span.last - ctx.span.first),
+      title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid}${oneLine ? ' that block at one line' : ''} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
+      detail: `The pool (${names.join(', ')}) did ${what}; time blocked: ${util}.${picked} While all are blocked, new work waits for a free thread.`,
+      suggestion: poolSaturatedFix(ctx.runtime(pid)), pid, tid: tids[0], thread: names[0], stackId: ranked[0]?.[0] ?? 0n, impactNs: saturated,
+      events: top.list(), eventCount: calls, chain: [],
+    };
   }
 }
 
