@@ -41,6 +41,9 @@ const USAGE = `Usage:
         -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
             --keep T|SIZE      flight recorder: save only the last T (30s, 500ms) or SIZE (200MiB) of
                                the trace, held in memory until the end (with -o)
+            --no-overview      leave the whole trace's overview out of FILE: made at the end by reading
+                               FILE back (about 3 s of CPU a million events), it lets VS Code show
+                               the whole trace at once when it opens FILE (\`iolens overview\` adds it later)
             --until COND       stop at the first 'stall>100ms' (a blocking call or wait longer than that)
                                or 'finding:RULE' (the diagnosis' first finding of RULE, e.g.
                                finding:busy-poll), ${UNTIL_AFTER_NS / 1e9} s after it; with --keep the file
@@ -150,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
         'no-children': { type: 'boolean' },
+        'no-overview': { type: 'boolean' },
         'no-runtime-frames': { type: 'boolean' },
         'full-stacks': { type: 'boolean' },
         keep: { type: 'string' },
@@ -205,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
         stderr: process.stderr,
         stopSignal: abort.signal,
         leaveOutOverview: again.signal,
+        noOverview: values['no-overview'],
         debuginfod: debuginfodOption(values.debuginfod),
       });
     } finally {

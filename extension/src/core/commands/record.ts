@@ -40,6 +40,8 @@ export interface RecordOptions extends TracerOptions, FlightOptions {
   readonly stderr: Writable;
   /** Stop when this signal fires (the CLI wires SIGINT/SIGTERM here). */
   readonly stopSignal?: AbortSignal;
+  /** Leave the whole trace's overview out of the trace file (`--no-overview`): the command ends sooner after a long recording. */
+  readonly noOverview?: boolean;
   /**
    * The overview's pass at the end (below) stops, the file kept without it, when this fires (the
    * CLI: a second Ctrl-C) or when `stopSignal` fires during the pass.
@@ -206,7 +208,7 @@ export async function record(o: RecordOptions): Promise<number> {
       if (left) {
         o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
       }
-      await addOverview(o, writer.path);
+      if (!o.noOverview) await addOverview(o, writer.path);
       o.stderr.write(`iolens: trace written to ${writer.path}; summarize it with \`iolens report ${writer.path}\`\n`);
     } catch (e) {
       o.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);
