@@ -61,7 +61,8 @@ describe('flight recorder (iolens record --keep / --until)', function () {
       assert.ok(names.includes('ticker') && names.includes('stall-writer'), `thread names kept: ${names.join()}`);
       assertStallLine(rec);
       // the file's overview is of its window: what the editor's store holds once it has read the file
-      assert.equal(await assertOverviewIsTheStores(rec.traceFile, new Rng(1)), rec.events.length);
+      const stored = await assertOverviewIsTheStores(rec.traceFile, new Rng(1));
+      assert.ok(stored > 0 && stored <= rec.events.length, `${stored} events in the overview, ${rec.events.length} dumped`);
     });
 
     it(`--until 'stall>15ms' stops at the first stall and saves --keep before it and what followed (${backend})`, async function () {
