@@ -36,7 +36,10 @@ export async function overviewCommand(path: string, out: Writable): Promise<numb
     out.write(`${path} already has the whole trace's overview\n`);
     return 0;
   }
-  if (!(await TraceSession.addOverview(path))) throw new Error(`${path} holds no events to make an overview of`);
+  if (!(await TraceSession.addOverview(path))) {
+    out.write(`${path} holds no events: it has no overview to add\n`);
+    return 0;
+  }
   const events = indexedEvents(path) ?? 0;
   out.write(`${path}: the whole trace's overview added (${formatCount(events)} events): it opens showing the whole trace at once\n`);
   return 0;

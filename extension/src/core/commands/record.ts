@@ -229,6 +229,7 @@ async function addOverview(o: RecordOptions, path: string): Promise<void> {
   const pass = new AbortController();
   const leave = (): void => pass.abort();
   o.leaveOutOverview?.addEventListener('abort', leave);
+  if (o.leaveOutOverview?.aborted) leave();
   const stopListened = o.stopSignal && !o.stopSignal.aborted ? o.stopSignal : undefined;
   stopListened?.addEventListener('abort', leave);
   try {

@@ -23,7 +23,7 @@ import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type 
 import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow, type TraceOverview } from '../store/overview';
 import { TraceStore } from '../store/traceStore';
 import { linksOf, queryWindow } from '../store/window';
-import { putFileOverview, TraceFileWriter, unreadableTrace } from '../trace/file';
+import { assertIndexedTraceFile, putFileOverview, TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
 import { indexedEvents, newReadState, rampedSizes, readFileOverview, rereadTraceStream } from '../trace/fileReader';
@@ -219,7 +219,8 @@ export class TraceSession {
   /**
    * The whole trace's overview (store/overview.ts) of the trace file at `path`, made by reading it
    * as the editor opens it — so it is byte for byte what a session's store and summary give once
-   * every event is read. Undefined when the file is no trace, is empty, or `signal` aborts the read.
+   * every event is read. Undefined when the trace has no events or `signal` aborts the read;
+   * rejects (a UserError) when the file is no trace or cannot be read.
    */
   static async overviewOf(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     const s = TraceSession.load(path);
@@ -227,7 +228,8 @@ export class TraceSession {
     signal?.addEventListener('abort', stop);
     try {
       await s.whenFinished();
-      return s.failure || signal?.aborted ? undefined : encodeOverview(s.store, s.summary().tracks);
+      if (s.failure) throw new UserError(s.failure.code, `${path}: ${s.failure.message}`, s.failure.fix, s.failure.offset);
+      return signal?.aborted ? undefined : encodeOverview(s.store, s.summary().tracks);
     } finally {
       signal?.removeEventListener('abort', stop);
       await s.dispose();
@@ -237,9 +239,11 @@ export class TraceSession {
   /**
    * Give the finished trace file at `path` the overview of its own events (overviewOf), in place:
    * what a file written without a store (a flight recording's window, a snapshot) gets, so that
-   * it opens showing the whole trace at once. Resolves false when it got none (no trace, aborted).
+   * it opens showing the whole trace at once. Resolves false when it got none (no events, aborted);
+   * rejects (a UserError) for a file that is no finished trace (format 1, cut short: no index).
    */
   static async addOverview(path: string, signal?: AbortSignal): Promise<boolean> {
+    assertIndexedTraceFile(path);
     const overview = await TraceSession.overviewOf(path, signal);
     if (!overview || signal?.aborted) return false;
     await putFileOverview(path, overview);
@@ -622,7 +626,7 @@ export class TraceSession {
       await snapshot.finish(this.pipeline);
       // a snapshot is not what the store holds (the records of the last block being filled are
       // not in it): its overview is made from its own events
-      await TraceSession.addOverview(path);
+      await TraceSession.addOverview(path).catch((e: Error) => void this.warnings.push(`the saved trace has no overview: ${e.message}`));
       return;
     }
     await this.finished;

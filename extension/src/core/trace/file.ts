@@ -11,7 +11,7 @@ import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
 import { encodeHere, offThreadBlockEncoder } from './blockEncoder';
-import { bytesSource, newReadState, readBlock, readTraceStream } from './fileReader';
+import { bytesSource, newReadState, openTraceFile, readBlock, readTraceIndex, readTraceStream } from './fileReader';
 import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, BlockType, Codec, FOOTER_SIZE, encodeFileHeader, encodeFooter, encodeFooterRest, isFileMagic, readBlockHeader, readFooterTail, type BlockInfo } from './format';
 import { encodeSymbolSection } from './symbolSection';
@@ -265,6 +265,22 @@ export class TraceFileWriter {
   }
 }
 
+/** Why the file at `path` cannot get an overview: it has no index to put it after. */
+function noIndex(path: string): UserError {
+  return new UserError('trace', `${path} has no index to put the overview after`, 'It was cut short (a crash), or written before trace files had blocks: it opens as it is.');
+}
+
+/** Throws (a UserError) unless the trace file at `path` is finished: format 2 with its index in its footer (putFileOverview can add to it). */
+export function assertIndexedTraceFile(path: string): void {
+  let file: ReturnType<typeof openTraceFile> | undefined;
+  try {
+    file = openTraceFile(path);
+    if (!readTraceIndex(file.src, file.size)?.fromFooter) throw noIndex(path);
+  } finally {
+    file?.close();
+  }
+}
+
 /**
  * Give the finished trace file at `path` the whole trace's `overview` (store/overview.ts' bytes),
  * in place: written right after its index block, with the footer's tail after it (an overview it
@@ -283,9 +299,7 @@ export async function putFileOverview(path: string, overview: Uint8Array): Promi
     const indexAt = isFileMagic(await read(0, 8)) && size >= FOOTER_SIZE ? readFooterTail(await read(size - FOOTER_SIZE, FOOTER_SIZE)) : undefined;
     const head = indexAt !== undefined ? await read(indexAt, BLOCK_HEADER_SIZE) : new Uint8Array(0);
     const index = readBlockHeader(new DataView(head.buffer, head.byteOffset, head.byteLength), 0, indexAt ?? 0);
-    if (indexAt === undefined || index?.type !== BlockType.index) {
-      throw new UserError('trace', `${path} has no index to put the overview after`, 'It was cut short (a crash), or written before trace files had blocks: it opens as it is.');
-    }
+    if (indexAt === undefined || index?.type !== BlockType.index) throw noIndex(path);
     const at = indexAt + BLOCK_HEADER_SIZE + index.payloadLength;
     const rest = await encodeFooterRest(indexAt, overview);
     for (let done = 0; done < rest.length;) done += (await fh.write(rest, done, rest.length - done, at + done)).bytesWritten;
