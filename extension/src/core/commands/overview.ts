@@ -11,7 +11,7 @@ import { TraceSession } from '../session/traceSession';
 import { indexedEvents, readFileOverview } from '../trace/fileReader';
 
 /** A trace file of more events than this says that its overview is being made (it takes seconds). */
-const NOTE_FROM_EVENTS = 500_000;
+const NOTE_FROM_EVENTS = 100_000;
 
 /**
  * Give the finished trace file at `path` its overview, after `iolens record`, `import` or
