@@ -21,12 +21,15 @@ function sink(): Writable & { text: () => string } {
   return Object.assign(w, { text: () => parts.join('') });
 }
 
-/** `iolens record -q -o path` of `chunks` played back as the tracer (with `--keep`: a flight recording). */
-async function recordReplay(path: string, chunks: Uint8Array[], keepNs?: number): Promise<string> {
+/**
+ * `iolens record -q -o path` of `chunks` played back as the tracer (with `--keep`: a flight
+ * recording); `leaveOut`: a second Ctrl-C came.
+ */
+async function recordReplay(path: string, chunks: Uint8Array[], keepNs?: number, leaveOut?: AbortSignal): Promise<string> {
   const err = sink();
   const code = await record({
     start: replaying(chunks), command: ['replay'], runtimeFrames: false, output: path, quiet: true,
-    keep: keepNs === undefined ? undefined : { ns: keepNs }, stdout: sink(), stderr: err,
+    keep: keepNs === undefined ? undefined : { ns: keepNs }, stdout: sink(), stderr: err, leaveOutOverview: leaveOut,
   });
   assert.equal(code, 0, err.text());
   return err.text();
@@ -57,6 +60,16 @@ describe('the whole trace\'s overview in every trace file iolens writes', functi
     const path = join(dir, 'rec.iolens');
     await recordReplay(path, randomStream(new Rng(5), 40_000));
     assert.equal(await assertOverviewIsTheStores(path, new Rng(6)), 40_000);
+  });
+
+  it('iolens record: a second Ctrl-C leaves the overview out, and says how to add it', async () => {
+    const path = join(dir, 'left.iolens');
+    const said = await recordReplay(path, randomStream(new Rng(5), 2000), undefined, AbortSignal.abort());
+    assert.equal(readFileOverview(path), undefined);
+    assert.match(said, /overview was left out: .* `iolens overview .*left\.iolens` adds it/);
+    const out = sink();
+    await overviewCommand(path, out);
+    assert.ok(readFileOverview(path));
   });
 
   it('a flight recording (--keep): the overview covers exactly the window the file keeps', async () => {

@@ -223,6 +223,7 @@ export class TraceSession {
    * rejects (a UserError) when the file is no trace or cannot be read.
    */
   static async overviewOf(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    if (signal?.aborted) return undefined;
     const s = TraceSession.load(path);
     const stop = (): void => s.stop();
     signal?.addEventListener('abort', stop);
