@@ -146,6 +146,12 @@ const CASES: readonly Case[] = [
     twin: ['uring_read', '--iterations', '30', '--sqpoll', '--pause', '10'],
   },
   {
+    // each read completes before the next is submitted; the twin submits 4 with one call
+    rule: 'uring-serialized', backends: ['ebpf'], source: 'uring_read', marks: ['uring-submit'],
+    command: ['uring_read', '--iterations', '30', '--batch', '1'], twin: ['uring_read', '--iterations', '30'],
+    check: (f) => assert.match(f.title, /ran 30 file requests one at a time/),
+  },
+  {
     rule: 'eagain-spin', backends: BACKENDS, source: 'eagain_spin', marks: ['spin-recv'],
     command: ['eagain_spin', '--iterations', '200'], twin: ['eagain_spin', '--iterations', '200', '--poll'],
   },

@@ -31,6 +31,7 @@ import { PoolSaturatedRule } from './rules/poolSaturated';
 import { SignalCoalescedRule } from './rules/signalCoalesced';
 import { SqpollWakeupsRule } from './rules/sqpollWakeups';
 import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
+import { UringSerializedRule } from './rules/uringSerialized';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
 import { SiteTable, type ThreadCallStats } from './sites';
 import { nestedWait, ThreadTable, type ThreadState } from './threadState';
@@ -118,6 +119,7 @@ export class TraceAnalyzer {
   private readonly signalCoalesced = new SignalCoalescedRule();
   private readonly pool = new PoolSaturatedRule();
   private readonly sqpoll = new SqpollWakeupsRule();
+  private readonly uringSerialized: UringSerializedRule;
   private readonly eagain = new EagainSpinRule();
   private readonly lost = new LostEventsRule();
   private readonly timeouts = new TimeoutWakeupsRule();
@@ -133,6 +135,7 @@ export class TraceAnalyzer {
     const name = (pid: number, tid: number): string => source.processes.threadName(pid, tid);
     this.chains = new ChainTracker(name);
     this.uio = new UioTracker(source.uioDevices);
+    this.uringSerialized = new UringSerializedRule((pid, fd) => source.fds.get(pid, fd)?.type);
     const minDuration = (): number | null => this.minDurationNs();
     this.ctx = {
       threads: this.threads, loops: this.loops, setsig: this.setsig, span: this.span, threadName: name,
@@ -197,6 +200,7 @@ export class TraceAnalyzer {
       }
       case 'uring': {
         this.sqpoll.request(e);
+        this.uringSerialized.request(e, id);
         const ring = '0x' + e.ring.toString(16);
         if (e.sqThread) {
           const fd = e.args.ring_fd;
@@ -327,7 +331,10 @@ export class TraceAnalyzer {
     } else if (e.name === 'io_uring_enter') {
       t.uring.enters++;
       t.uring.enterNs += e.dur;
-      if (typeof e.args.ring === 'string') this.ringOwner.set(e.args.ring, e.tid);
+      if (typeof e.args.ring === 'string') {
+        this.ringOwner.set(e.args.ring, e.tid);
+        this.uringSerialized.enter(e.args.ring, e.ret);
+      }
       this.sqpoll.enter(e, id);
     } else if (isSignalWait(e.name)) {
       t.signalWaitCalls++;
@@ -673,6 +680,7 @@ export class TraceAnalyzer {
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx, ptrace),
+      ...this.uringSerialized.findings(ctx),
       ...this.signalCoalesced.findings(ctx),
       ...this.pool.findings(ctx, threads),
       ...this.sqpoll.findings(ctx),

@@ -36,6 +36,11 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
     explanation:
       'io_submit returned only after the I/O was done (its completions were ready at once): Linux native AIO is asynchronous only for O_DIRECT I/O on file systems and devices that support it. On a buffered file, or a file system without asynchronous direct I/O, io_submit blocks the caller for the whole I/O.',
   },
+  'uring-serialized': {
+    id: 'uring-serialized', name: 'io_uring at queue depth 1',
+    explanation:
+      'An io_uring ring carries file or block-device reads and writes that never overlap: each request completes before the next is submitted, so the ring runs at queue depth 1 and the device never has two requests to work on at once. io_uring then buys nothing over a plain pread or pwrite.',
+  },
   'signal-coalesced': {
     id: 'signal-coalesced', name: 'I/O signals merged',
     explanation:
@@ -163,6 +168,9 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
 export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
 /** The usual fix for AIO at depth 1. */
 export const AIO_SERIALIZED_FIX = 'keep several requests in flight: submit the next requests before reaping (io_getevents with min_nr below the number in flight), or batch them in one io_submit';
+/** The usual fix for io_uring at depth 1. */
+export const URING_SERIALIZED_FIX =
+  'keep several requests in flight: queue the next SQEs before waiting (io_uring_submit, then io_uring_wait_cqe_nr or io_uring_submit_and_wait with a count below the number in flight), and reap completions as they come (io_uring_for_each_cqe)';
 /** The usual fix for io_submit doing the I/O. */
 export function aioSyncFix(direct: boolean): string {
   return direct

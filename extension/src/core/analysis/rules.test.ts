@@ -835,6 +835,74 @@ describe('findings on synthetic traces', () => {
     });
   });
 
+  describe('uring-serialized', () => {
+    /**
+     * A program that writes `n` requests of `opcode` to fd 6 (a file of type `fdType`) through a ring,
+     * `depth` at a time from submit_one, reaped before the next batch: each batch submitted by one
+     * io_uring_enter, or each request by its own (`onePerEnter`); its requests in flight together, or
+     * each completed before the next is submitted (`inline`: a read from the page cache).
+     */
+    function uringTrace(o: { depth: number; n?: number; opcode?: number; fdType?: number; onePerEnter?: boolean; inline?: boolean }): StreamBuilder {
+      const b = loopTrace();
+      const ring = 0xffff888000020000n;
+      b.fd({ op: 4, fd: 6, type: o.fdType ?? 1, path: o.fdType === 6 ? 'socket:[9]' : '/data/table' });
+      b.fd({ op: 4, fd: 10, type: 10, path: 'anon_inode:[io_uring]' });
+      b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: ring, fd: 10, sqEntries: 64, cqEntries: 128, setupFlags: 0 }));
+      b.symbols(8n, [['io_uring_submit_and_wait', '', 0], ['submit_one', SRC, 520]]);
+      const n = o.n ?? 40;
+      const enter = (at: number, submitted: number): void =>
+        b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(at), dur: 5 * US, ret: submitted, args: [10n, BigInt(submitted), 0n, 0n, 0n, 0n], stackId: 8n });
+      for (let i = 0; i < n; i += o.depth) {
+        const t = 1 * MS + i * MS;
+        if (!o.onePerEnter) enter(t, o.depth);
+        for (let k = 0; k < o.depth; k++) {
+          const req = BigInt(i + k + 1);
+          const at = t + 10 * US + k * 100 * US;
+          if (o.onePerEnter) enter(at - 5 * US, 1);
+          b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: o.opcode ?? 23, sqThread: 0, pid: PID, tid: PID, ts: b.at(at), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6, stackId: 8n }));
+          if (o.inline) b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: PID, ts: b.at(at + 50 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
+        }
+        for (let k = 0; k < o.depth && !o.inline; k++) {
+          const req = BigInt(i + k + 1);
+          b.add(wire.encodeUringComplete({ waiterTid: PID, pid: PID, tid: PID, ts: b.at(t + 500 * US + k * 20 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
+        }
+      }
+      return b;
+    }
+
+    it('finds a ring whose file writes never overlap, at the submitting line', () => {
+      const a = analyze(uringTrace({ depth: 1 }));
+      const [f] = a.of('uring-serialized');
+      assert.equal(analyze(uringTrace({ depth: 1 }), 1, true).of('uring-serialized').length, 1, 'fed in batches, chunk by chunk');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /ran 40 file requests one at a time \(never more than 1 in flight\)/);
+      assert.match(f.detail, /on \/data\/table completed before the next was submitted/);
+      assert.equal(f.where?.line, 520);
+      assert.equal(f.eventCount, 40);
+      assert.equal(a.model(PID), 'io_uring');
+    });
+
+    it('stays quiet when requests overlap', () => {
+      assert.deepEqual(analyze(uringTrace({ depth: 4, onePerEnter: true })).of('uring-serialized'), []);
+    });
+
+    it('stays quiet when one call submits several that each complete at once (the page cache)', () => {
+      assert.deepEqual(analyze(uringTrace({ depth: 4, inline: true })).of('uring-serialized'), []);
+      // the same one by one is serialized
+      assert.equal(analyze(uringTrace({ depth: 4, inline: true, onePerEnter: true })).of('uring-serialized').length, 1);
+    });
+
+    it('stays quiet under 16 requests', () => {
+      assert.deepEqual(analyze(uringTrace({ depth: 1, n: 15 })).of('uring-serialized'), []);
+    });
+
+    it('stays quiet for network requests, one at a time by protocol', () => {
+      // recv on a socket, and a read (opcode 22) of a socket
+      assert.deepEqual(analyze(uringTrace({ depth: 1, opcode: 27, fdType: 6 })).of('uring-serialized'), []);
+      assert.deepEqual(analyze(uringTrace({ depth: 1, opcode: 22, fdType: 6 })).of('uring-serialized'), []);
+    });
+  });
+
   describe('posix-aio', () => {
     /** A program whose thread PID+1, started by PID, does 30 file reads at `site`: glibc's helper, or a worker of its own. */
     function aioTrace(glibc: boolean): StreamBuilder {

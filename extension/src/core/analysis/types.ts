@@ -17,6 +17,7 @@ export type RuleId =
   | 'busy-poll'
   | 'aio-serialized'
   | 'aio-sync-submit'
+  | 'uring-serialized'
   | 'signal-coalesced'
   | 'pool-saturated'
   | 'sqpoll-wakeups'

@@ -11,7 +11,7 @@ import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
 import { encodeHere, offThreadBlockEncoder } from './blockEncoder';
-import { bytesSource, newReadState, openTraceFile, readBlock, readTraceIndex, readTraceStream } from './fileReader';
+import { bytesSource, newReadState, oneBuffer, openTraceFile, readBlock, readTraceIndex, readTraceStream } from './fileReader';
 import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
 import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, BlockType, Codec, FOOTER_SIZE, encodeFileHeader, encodeFooter, encodeFooterRest, isFileMagic, readBlockHeader, readFooterTail, type BlockInfo } from './format';
 import { encodeSymbolSection } from './symbolSection';
@@ -323,7 +323,8 @@ export async function readTraceFile(
   const pipeline = new TracePipeline(onEvent, options);
   options.onPipeline?.(pipeline);
   const state = newReadState();
-  for await (const chunk of readTraceStream(path, state)) {
+  // the pipeline keeps no chunk: every chunk is read, or every block unpacked, into the same buffer
+  for await (const chunk of readTraceStream(path, state, undefined, oneBuffer())) {
     if (!pipeline.push(chunk)) break;
   }
   const warnings = [...state.warnings, ...pipeline.end()];

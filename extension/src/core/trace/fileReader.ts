@@ -18,22 +18,25 @@ const CHUNK = 1 << 20;
 
 /** Random access to a file's bytes (a file descriptor, or bytes in memory for tests and the fuzzer). */
 export interface ByteSource {
-  /** Up to `length` bytes at `at` (fewer at the end). */
-  read(at: number, length: number): Uint8Array;
+  /**
+   * Up to `length` bytes at `at` (fewer at the end); read into `into` (at least `length` long)
+   * when the source copies, so a reader that keeps no chunk allocates none per read.
+   */
+  read(at: number, length: number, into?: Uint8Array): Uint8Array;
 }
 
 /** A ByteSource over a file descriptor. */
 export function fdSource(fd: number): ByteSource {
   return {
-    read(at, length) {
-      const buf = Buffer.allocUnsafe(length);
+    read(at, length, into) {
+      const buf = into ?? Buffer.allocUnsafe(length);
       let n = 0;
       while (n < length) {
         const got = readSync(fd, buf, n, length - n, at + n);
         if (got === 0) break;
         n += got;
       }
-      return n < length ? buf.subarray(0, n) : buf;
+      return n < buf.length ? buf.subarray(0, n) : buf;
     },
   };
 }
@@ -87,7 +90,7 @@ export function* streamChunks(src: ByteSource, state: FileReadState, into?: Unpa
     }
     state.format = 1;
     for (let at = 0; ; at += CHUNK) {
-      const chunk = src.read(at, CHUNK);
+      const chunk = src.read(at, CHUNK, into?.(CHUNK));
       if (!chunk.length) return;
       state.position = at + chunk.length;
       if (skip > 0) skip--;
