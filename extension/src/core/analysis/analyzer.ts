@@ -25,6 +25,7 @@ import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
 import { BusyPollRule } from './rules/busyPoll';
 import { EagainSpinRule } from './rules/eagainSpin';
 import { HerdWakeupsRule } from './rules/herdWakeups';
+import { LongSignalHandlerRule } from './rules/longSignalHandler';
 import { LoopBlockedRule } from './rules/loopBlocked';
 import { LostEventsRule } from './rules/lostEvents';
 import { PoolSaturatedRule } from './rules/poolSaturated';
@@ -117,6 +118,7 @@ export class TraceAnalyzer {
   private readonly aioSerialized = new AioSerializedRule();
   private readonly aioSync = new AioSyncSubmitRule();
   private readonly signalCoalesced = new SignalCoalescedRule();
+  private readonly longHandler = new LongSignalHandlerRule();
   private readonly pool = new PoolSaturatedRule();
   private readonly sqpoll = new SqpollWakeupsRule();
   private readonly uringSerialized: UringSerializedRule;
@@ -262,6 +264,7 @@ export class TraceAnalyzer {
     }
     this.touch(t, e.ts, end);
     t.lastEnd = end;
+    if (this.longHandler.active) this.longHandler.call(e);
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = callsOf(e);
     this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
@@ -575,7 +578,9 @@ export class TraceAnalyzer {
   private signal(e: SignalEvent, id: number): void {
     const siFd = typeof e.args.si_fd === 'number' ? e.args.si_fd : null;
     const io = isIoSignal(e.sig, e.code, this.setsig.get(e.pid), siFd);
+    if (e.phase === 'handler') this.longHandler.returned(e, id, this.ptraceTrace());
     if (e.phase === 'deliver') {
+      this.longHandler.delivered(e);
       const t = this.threads.get(e.pid, e.tid);
       this.chains.delivered(t, e.ts, `${e.name}${io ? ' (I/O readiness)' : ''}`, id);
       if (!io) t.otherSignals.set(e.name, (t.otherSignals.get(e.name) ?? 0) + 1);
@@ -682,6 +687,7 @@ export class TraceAnalyzer {
       ...this.aioSync.findings(ctx, ptrace),
       ...this.uringSerialized.findings(ctx),
       ...this.signalCoalesced.findings(ctx),
+      ...this.longHandler.findings(ctx, (pid, sig) => this.signalCoalesced.merged(pid, sig)),
       ...this.pool.findings(ctx, threads),
       ...this.sqpoll.findings(ctx),
       ...uioMissedIrqFindings(ctx, this.uio.results()),

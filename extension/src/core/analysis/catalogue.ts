@@ -46,6 +46,11 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
     explanation:
       'A standard I/O signal (SIGIO) was generated while the same signal was still pending, so the kernel merged them: the program is told once about several readiness events and loses the rest unless its handler drains every fd. A real-time signal queue that overflows loses them the same way.',
   },
+  'long-signal-handler': {
+    id: 'long-signal-handler', name: 'signal handler runs long',
+    explanation:
+      "A signal handler does slow work itself — reads, writes or flushes a file, sleeps, computes — instead of noting the signal and returning. While it runs, its thread does nothing else and the signal it handles is blocked, so more of it merge into one: with signal-driven I/O (SIGIO), readiness notifications are lost. Handlers should also call only async-signal-safe functions.",
+  },
   'pool-saturated': {
     id: 'pool-saturated', name: 'thread pool saturated',
     explanation:
@@ -180,6 +185,9 @@ export function aioSyncFix(direct: boolean): string {
 /** The usual fix for merged I/O signals. */
 export const SIGNAL_COALESCED_FIX =
   'use a real-time signal with fcntl(F_SETSIG) (queued, and it carries the fd in si_fd), or on each SIGIO drain every O_ASYNC fd until EAGAIN; better still, wait with epoll';
+/** The usual fix for a long signal handler. */
+export const LONG_SIGNAL_HANDLER_FIX =
+  'in the handler only note the signal (set a volatile sig_atomic_t flag, or write a byte to a self-pipe) and return; do the I/O in the main loop, or take the signals with signalfd there instead of a handler';
 /** The usual fix for a saturated pool. */
 export const POOL_SATURATED_FIX =
   'give the pool more threads (libuv: UV_THREADPOOL_SIZE), keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request';

@@ -656,6 +656,52 @@ describe('findings on synthetic traces', () => {
     });
   });
 
+  describe('long-signal-handler', () => {
+    /** 20 SIGIO deliveries to a handler that flushes a log for `flushMs` (0: it writes a byte to a self-pipe and returns). */
+    function handlerTrace(flushMs: number, sig = 29): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(9n, [['fsync', 'io/fsync.c', 27], ['on_sigio', SRC, 610]]);
+      b.symbols(10n, [['write', 'io/write.c', 25], ['on_sigio', SRC, 614]]);
+      for (let i = 0; i < 20; i++) {
+        const t = 1 * MS + i * 20 * MS;
+        b.add(wire.encodeSignalDeliver({ sig, pid: PID, tid: PID, ts: b.at(t), code: 1, sigErrno: 0, pollFd: 5, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+        const dur = flushMs ? flushMs * MS : 8 * US;
+        b.syscall(flushMs ? { sys: sysId('fsync'), ts: b.at(t + 10 * US), dur, ret: 0, args: [7n, 0n, 0n, 0n, 0n, 0n], stackId: 9n } : { sys: sysId('write'), ts: b.at(t + 10 * US), dur, ret: 1, args: [8n, 0n, 1n, 0n, 0n, 0n], stackId: 10n });
+        b.syscall({ sys: sysId('rt_sigreturn'), ts: b.at(t + 30 * US + dur), dur: 0, ret: 0, args: [0n, 0n, 0n, 0n, 0n, 0n] });
+      }
+      return b;
+    }
+
+    it('finds a handler that flushes a file, at the flush inside it', () => {
+      const a = analyze(handlerTrace(3));
+      const [f] = a.of('long-signal-handler');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /^SIGIO's handler ran long on .*: 20 runs of 20 took 1\.00 ms or more, 60\.\d ms in all$/);
+      assert.match(f.detail, /inside its long runs it called fsync ×20 \(60\.0 ms\)/);
+      assert.equal(f.where?.line, 610);
+      assert.equal(f.eventCount, 20);
+    });
+
+    it('stays quiet for a handler that notes the signal and returns', () => {
+      assert.deepEqual(analyze(handlerTrace(0)).of('long-signal-handler'), []);
+    });
+
+    it('stays quiet when no run takes 1 ms', () => {
+      assert.deepEqual(analyze(handlerTrace(0.4)).of('long-signal-handler'), []);
+    });
+
+    it('stays quiet when only a few runs of many are long (a quick handler preempted now and then)', () => {
+      // 20 long runs of 220: under a tenth
+      const b = handlerTrace(3);
+      for (let i = 0; i < 200; i++) {
+        const t = 500 * MS + i * MS;
+        b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid: PID, ts: b.at(t), code: 1, sigErrno: 0, pollFd: 5, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+        b.syscall({ sys: sysId('rt_sigreturn'), ts: b.at(t + 20 * US), dur: 0, ret: 0, args: [0n, 0n, 0n, 0n, 0n, 0n] });
+      }
+      assert.deepEqual(analyze(b).of('long-signal-handler'), []);
+    });
+  });
+
   describe('pool-saturated', () => {
     function poolTrace(busyShare: number, cycles = 200): StreamBuilder {
       const b = loopTrace();
@@ -850,8 +896,9 @@ describe('findings on synthetic traces', () => {
       b.add(wire.encodeUringRing({ seenLate: 0, pid: PID, tid: PID, ts: b.at(0), ctx: ring, fd: 10, sqEntries: 64, cqEntries: 128, setupFlags: 0 }));
       b.symbols(8n, [['io_uring_submit_and_wait', '', 0], ['submit_one', SRC, 520]]);
       const n = o.n ?? 40;
-      const enter = (at: number, submitted: number): void =>
+      const enter = (at: number, submitted: number): void => {
         b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(at), dur: 5 * US, ret: submitted, args: [10n, BigInt(submitted), 0n, 0n, 0n, 0n], stackId: 8n });
+      };
       for (let i = 0; i < n; i += o.depth) {
         const t = 1 * MS + i * MS;
         if (!o.onePerEnter) enter(t, o.depth);

@@ -19,6 +19,7 @@ export type RuleId =
   | 'aio-sync-submit'
   | 'uring-serialized'
   | 'signal-coalesced'
+  | 'long-signal-handler'
   | 'pool-saturated'
   | 'sqpoll-wakeups'
   | 'uio-missed-irq'

@@ -53,6 +53,12 @@ export class SignalCoalescedRule {
     return a;
   }
 
+  /** Generations of a process's signal merged into one pending (or lost past a full queue). */
+  merged(pid: number, sig: number): number {
+    const a = this.accs.get(`${pid}:${sig}`);
+    return a ? a.merged + a.overflowed : 0;
+  }
+
   /** An I/O signal generated for, or delivered to, a traced thread. */
   signal(e: SignalEvent, id: number): void {
     const a = this.acc(e.pid, e.sig);
