@@ -20,10 +20,11 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { TraceSession, type StartTracer } from '../extension/src/core/session/traceSession';
+import { TraceSession } from '../extension/src/core/session/traceSession';
+import type { StartTracer } from '../extension/src/core/tracer/spawn';
 import { startTracer, type Backend } from '../extension/src/core/tracer/spawn';
 import { mainThreadCpuMs } from './cpu';
-import { replaying } from './replay';
+import { replaying } from '../extension/src/core/testing/replay';
 
 const ROOT = join(__dirname, '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'build', 'epoll_loop');

@@ -1,6 +1,6 @@
 /**
  * What a live recording shows, as digests: a captured tracer stream (`ingest.ts --capture`)
- * replayed through `TraceSession.record` (bench/replay.ts), then the store's every event, its
+ * replayed through `TraceSession.record` (core/testing/replay.ts), then the store's every event, its
  * arrows, gaps and argument lists, windows at five zoom levels, the details of every 997th event,
  * the summary and the findings hashed. Two builds that give the same digests for a stream show the
  * timeline the same; run both from the same path (a stack frame's problem quotes it). `--keep FILE`
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { ns } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
-import { replaying } from './replay';
+import { replaying } from '../extension/src/core/testing/replay';
 
 /** JSON with bigints as text. */
 function json(x: unknown): string {

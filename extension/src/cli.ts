@@ -8,6 +8,7 @@
  *   iolens symbolize IN.iolens -o OUT.iolens [--symbols DIR]
  *   iolens export FILE.iolens --format perfetto|chrome -o OUT [--symbols DIR] [--no-findings]
  *   iolens import LOG -o OUT.iolens [--min-duration MS] [--symbols DIR]
+ *   iolens overview FILE.iolens
  */
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { symbolizeCommand } from './core/commands/symbolize';
 import { describeError, isUserError, UserError } from './core/errors';
 import { EXPORT_FORMATS, exportCommand, formatOfPath, type ExportFormat } from './core/commands/export';
 import { importCommand } from './core/commands/import';
+import { addOverviewAfterWriting, overviewCommand } from './core/commands/overview';
 import { debuginfodCacheDir, parseDebuginfodUrls, type DebuginfodOptions } from './core/symbols/debuginfod';
 import { packageVersion } from './core/util/packageRoot';
 import { KernelPath, STACK_WINDOW_DEFAULT, STACK_WINDOW_MAX, type KernelPathName } from '../../protocol/generated/wire';
@@ -39,6 +41,9 @@ const USAGE = `Usage:
         -o, --output FILE      save the trace (FILE.iolens) for \`iolens report\` and VS Code
             --keep T|SIZE      flight recorder: save only the last T (30s, 500ms) or SIZE (200MiB) of
                                the trace, held in memory until the end (with -o)
+            --no-overview      leave the whole trace's overview out of FILE: made at the end by reading
+                               FILE back (about 3 s of CPU a million events), it lets VS Code show
+                               the whole trace at once when it opens FILE (\`iolens overview\` adds it later)
             --until COND       stop at the first 'stall>100ms' (a blocking call or wait longer than that)
                                or 'finding:RULE' (the diagnosis' first finding of RULE, e.g.
                                finding:busy-poll), ${UNTIL_AFTER_NS / 1e9} s after it; with --keep the file
@@ -87,6 +92,10 @@ const USAGE = `Usage:
       paths; -ttt too) as a trace: the calls iolens traces become the same events (waits, blocking
       calls from --min-duration, default 1 ms, AIO requests paired, signals), so \`report\`, \`dump\`,
       \`export\` and VS Code work on it. Lines it cannot read are reported with their number.
+  iolens overview FILE.iolens
+      Add the whole trace's overview to a trace file written without it (by an older iolens), in
+      place, so that VS Code shows the whole trace at once when it opens the file while the events
+      load. record, import and symbolize write it themselves.
   iolens --version`;
 
 
@@ -144,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         'ring-size': { type: 'string' },
         'no-children': { type: 'boolean' },
+        'no-overview': { type: 'boolean' },
         'no-runtime-frames': { type: 'boolean' },
         'full-stacks': { type: 'boolean' },
         keep: { type: 'string' },
@@ -162,7 +172,12 @@ async function main(argv: string[]): Promise<number> {
     if (backend !== 'ebpf' && backend !== 'ptrace' && backend !== 'auto') throw new UserError('usage', `--backend must be ebpf, ptrace or auto, not '${backend}'`);
     if (values['full-stacks'] && !values.jsonl) throw new UserError('usage', '--full-stacks goes with --jsonl');
     const abort = new AbortController();
-    const stop = (): void => abort.abort();
+    // a second Ctrl-C during the overview's pass at the end leaves the overview out
+    const again = new AbortController();
+    const stop = (): void => {
+      if (abort.signal.aborted) again.abort();
+      abort.abort();
+    };
     // live lines or JSON lines on standard output (not with -q, unless --jsonl -)
     const stdout = !values.quiet || values.jsonl === '-' ? openLiveStdout() : undefined;
     process.on('SIGINT', stop);
@@ -193,6 +208,8 @@ async function main(argv: string[]): Promise<number> {
         stdout: stdout?.out ?? process.stdout,
         stderr: process.stderr,
         stopSignal: abort.signal,
+        leaveOutOverview: again.signal,
+        noOverview: values['no-overview'],
         debuginfod: debuginfodOption(values.debuginfod),
       });
     } finally {
@@ -213,7 +230,9 @@ async function main(argv: string[]): Promise<number> {
     if (typeof values.output !== 'string') throw new UserError('usage', 'import needs -o OUT.iolens');
     const minMs = num('--min-duration', values['min-duration'], 0);
     const symbolPath = [...(values.symbols ?? []), ...(process.env.IOLENS_SYMBOL_PATH ?? '').split(':').filter(Boolean)];
-    return importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
+    const code = await importCommand(positionals[0], values.output, { minDurationNs: minMs !== undefined ? Math.round(minMs * 1e6) : undefined, symbolPath }, process.stdout, process.stderr);
+    if (code === 0) await addOverviewAfterWriting(values.output, process.stderr);
+    return code;
   }
   if (cmd === 'export') {
     const { values, positionals } = parseArgs({
@@ -256,7 +275,10 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'symbolize') {
       const output = values.output;
       if (typeof output !== 'string') throw new UserError('usage', 'symbolize needs -o OUT.iolens');
-      return symbolizeCommand(positionals[0], output, symbolPath, process.stdout, process.stderr);
+      const code = await symbolizeCommand(positionals[0], output, symbolPath, process.stdout, process.stderr);
+      // IN's overview was carried over; IN without one: OUT gets its own
+      if (code === 0) await addOverviewAfterWriting(output, process.stderr);
+      return code;
     }
     return dump(positionals[0], {
       jsonl: values.jsonl === true,
@@ -266,6 +288,11 @@ async function main(argv: string[]): Promise<number> {
       err: process.stderr,
       symbolPath,
     });
+  }
+  if (cmd === 'overview') {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+    if (positionals.length !== 1) throw new UserError('usage', 'overview takes one trace file');
+    return overviewCommand(positionals[0], process.stdout);
   }
   throw new UserError('usage', `unknown command '${cmd}'`);
 }

@@ -34,7 +34,9 @@ interface Flood {
 
 /** `iolens record -m 0` of a flood launched under it; its stdout is read slowly (4 KiB every 20 ms). */
 async function startFlood(dir: string, backend: Backend, mode: Mode, extra: string[] = []): Promise<Flood> {
-  const args = [CLI, 'record', ...backendArgs(backend), '-m', '0', '-o', join(dir, 't.iolens'), ...extra];
+  // the recording's end is what is bounded: the overview's pass that follows it (a second read of
+  // the file, seconds for a flood's million events; a second Ctrl-C skips it) is left out here
+  const args = [CLI, 'record', ...backendArgs(backend), '-m', '0', '-o', join(dir, 't.iolens'), '--no-overview', ...extra];
   if (mode === 'quiet') args.push('-q');
   if (mode === 'jsonl') args.push('--jsonl', '-');
   // the program writes nothing: its output would mix with the CLI's

@@ -7,6 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { isSleep } from '../../extension/src/core/analysis/classify';
 import { CONTEXT_RECORD_KINDS } from '../../extension/src/core/trace/flight';
+import { assertOverviewIsTheStores } from '../../extension/src/core/testing/overviewCheck';
+import { Rng } from '../fuzz/rng';
 import { UNTIL_AFTER_NS } from '../../extension/src/core/trace/until';
 import { RecordKind, SYSCALLS, type SyscallRecord, type WireRecord } from '../../protocol/generated/wire';
 import { BACKENDS, cleanup, fixture, markLine, readRecords, recordLaunch, requireBackend, sourcePath, type Recording } from './harness';
@@ -58,6 +60,9 @@ describe('flight recorder (iolens record --keep / --until)', function () {
       const names = records.filter((r) => r.kind === 'task').map((r) => (r as { comm: string }).comm);
       assert.ok(names.includes('ticker') && names.includes('stall-writer'), `thread names kept: ${names.join()}`);
       assertStallLine(rec);
+      // the file's overview is of its window: what the editor's store holds once it has read the file
+      const stored = await assertOverviewIsTheStores(rec.traceFile, new Rng(1));
+      assert.ok(stored > 0 && stored <= rec.events.length, `${stored} events in the overview, ${rec.events.length} dumped`);
     });
 
     it(`--until 'stall>15ms' stops at the first stall and saves --keep before it and what followed (${backend})`, async function () {

@@ -18,8 +18,9 @@ import { StreamIntake } from '../trace/intake';
 import { debuginfodNotes } from '../report/stackEnds';
 import type { DebuginfodOptions } from '../symbols/debuginfod';
 import { TracePipeline } from '../trace/pipeline';
-import { onTracerDiagnostics, startTracer, type TracerOptions } from '../tracer/spawn';
+import { onTracerDiagnostics, startTracer, type StartTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
+import { addOverviewAfterWriting } from './overview';
 
 /** Options of `iolens record`. */
 export interface RecordOptions extends TracerOptions, FlightOptions {
@@ -39,6 +40,15 @@ export interface RecordOptions extends TracerOptions, FlightOptions {
   readonly stderr: Writable;
   /** Stop when this signal fires (the CLI wires SIGINT/SIGTERM here). */
   readonly stopSignal?: AbortSignal;
+  /** Leave the whole trace's overview out of the trace file (`--no-overview`): the command ends sooner after a long recording. */
+  readonly noOverview?: boolean;
+  /**
+   * The overview's pass at the end (below) stops, the file kept without it, when this fires (the
+   * CLI: a second Ctrl-C) or when `stopSignal` fires during the pass.
+   */
+  readonly leaveOutOverview?: AbortSignal;
+  /** What starts the tracer (default startTracer; a replay of a stream for tests and benches). */
+  readonly start?: StartTracer;
 }
 
 /** After a stop or the end, the live outputs get this long to be taken by their readers (ms). */
@@ -116,7 +126,7 @@ export async function record(o: RecordOptions): Promise<number> {
   }
 
   if (pipeline.symbolizerError) o.stderr.write(`iolens: warning: ${pipeline.symbolizerError}\n`);
-  const handle = startTracer(o);
+  const handle = (o.start ?? startTracer)(o);
   for (const note of handle.notes) o.stderr.write(`iolens: ${note}\n`);
   let stoppedAt = 0;
   let durationTimer: NodeJS.Timeout | undefined;
@@ -198,6 +208,7 @@ export async function record(o: RecordOptions): Promise<number> {
       if (left) {
         o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
       }
+      if (!o.noOverview) await addOverview(o, writer.path);
       o.stderr.write(`iolens: trace written to ${writer.path}; summarize it with \`iolens report ${writer.path}\`\n`);
     } catch (e) {
       o.stderr.write(`iolens: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -206,6 +217,27 @@ export async function record(o: RecordOptions): Promise<number> {
   }
   if (exit.signal) return 1;
   return exit.code ?? 1;
+}
+
+/**
+ * Give the trace file written the whole trace's overview (commands/overview.ts), made by reading
+ * the file back as the editor reads it (the pipeline here decodes no events and holds no store),
+ * once the recording is over and the file complete: it costs the traced program nothing. A flight
+ * recording's file is its window, and so is its overview. A second stop leaves it out.
+ */
+async function addOverview(o: RecordOptions, path: string): Promise<void> {
+  const pass = new AbortController();
+  const leave = (): void => pass.abort();
+  o.leaveOutOverview?.addEventListener('abort', leave);
+  if (o.leaveOutOverview?.aborted) leave();
+  const stopListened = o.stopSignal && !o.stopSignal.aborted ? o.stopSignal : undefined;
+  stopListened?.addEventListener('abort', leave);
+  try {
+    await addOverviewAfterWriting(path, o.stderr, pass.signal);
+  } finally {
+    o.leaveOutOverview?.removeEventListener('abort', leave);
+    stopListened?.removeEventListener('abort', leave);
+  }
 }
 
 /**

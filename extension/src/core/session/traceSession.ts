@@ -23,7 +23,7 @@ import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type 
 import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow, type TraceOverview } from '../store/overview';
 import { TraceStore } from '../store/traceStore';
 import { linksOf, queryWindow } from '../store/window';
-import { TraceFileWriter, unreadableTrace } from '../trace/file';
+import { assertIndexedTraceFile, putFileOverview, TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
 import { UntilStop } from '../trace/until';
 import { indexedEvents, newReadState, rampedSizes, readFileOverview, rereadTraceStream } from '../trace/fileReader';
@@ -31,7 +31,7 @@ import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { TracePipeline } from '../trace/pipeline';
 import { debuginfodNotes } from '../report/stackEnds';
 import type { DebuginfodOptions } from '../symbols/debuginfod';
-import { onTracerDiagnostics, startTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
+import { onTracerDiagnostics, startTracer, type StartTracer, type TracerHandle, type TracerOptions } from '../tracer/spawn';
 import { endReasonText } from '../model/labels';
 import { containerLine, containerName, describeContainer } from '../system/containers';
 
@@ -81,11 +81,6 @@ export interface OpenOptions {
   readonly debuginfod?: DebuginfodOptions;
 }
 
-/**
- * What a recording starts its tracer with: the real one (startTracer), or a replay of a captured
- * stream (bench/ingest.ts --replay), which needs no child process.
- */
-export type StartTracer = (options: TracerOptions) => Omit<TracerHandle, 'child'>;
 
 /** Waits and blocking calls from this long keep their wake-up chain (the timeline draws it). */
 const CHAIN_FROM_NS = 1e6;
@@ -219,6 +214,41 @@ export class TraceSession {
     await s.whenFinished();
     if (s.failure) throw new UserError(s.failure.code, `${path}: ${s.failure.message}`, s.failure.fix, s.failure.offset);
     return s;
+  }
+
+  /**
+   * The whole trace's overview (store/overview.ts) of the trace file at `path`, made by reading it
+   * as the editor opens it — so it is byte for byte what a session's store and summary give once
+   * every event is read. Undefined when the trace has no events or `signal` aborts the read;
+   * rejects (a UserError) when the file is no trace or cannot be read.
+   */
+  static async overviewOf(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    if (signal?.aborted) return undefined;
+    const s = TraceSession.load(path);
+    const stop = (): void => s.stop();
+    signal?.addEventListener('abort', stop);
+    try {
+      await s.whenFinished();
+      if (s.failure) throw new UserError(s.failure.code, `${path}: ${s.failure.message}`, s.failure.fix, s.failure.offset);
+      return signal?.aborted ? undefined : encodeOverview(s.store, s.summary().tracks);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      await s.dispose();
+    }
+  }
+
+  /**
+   * Give the finished trace file at `path` the overview of its own events (overviewOf), in place:
+   * what a file written without a store (a flight recording's window, a snapshot) gets, so that
+   * it opens showing the whole trace at once. Resolves false when it got none (no events, aborted);
+   * rejects (a UserError) for a file that is no finished trace (format 1, cut short: no index).
+   */
+  static async addOverview(path: string, signal?: AbortSignal): Promise<boolean> {
+    assertIndexedTraceFile(path);
+    const overview = await TraceSession.overviewOf(path, signal);
+    if (!overview || signal?.aborted) return false;
+    await putFileOverview(path, overview);
+    return true;
   }
 
   private async read(): Promise<void> {
@@ -396,6 +426,8 @@ export class TraceSession {
       // the file gets the whole trace's overview, so that opening it shows the whole trace at once
       const written = await s.writer?.finish(s.pipeline, Infinity, () => encodeOverview(s.store, s.summary().tracks)).catch((e: Error) => void s.warnings.push(e.message));
       // the timeline keeps every event it was shown; the trace file, what it saves, is the window
+      // a flight recording's file is a window of what the store saw: its overview, from the window
+      if (written?.flight) await TraceSession.addOverview(file).catch((e: Error) => void s.warnings.push(e.message));
       if (written?.flight) s.flightWindow = `${describeFlightWindow(written.flight, s.pipeline.trace.origin?.mono ?? 0)} (in the trace file, which Save Trace… writes; the timeline shows the whole recording)`;
       s.writer = undefined;
       s.changed(true);
@@ -593,6 +625,9 @@ export class TraceSession {
         await snapshot.ready();
       }
       await snapshot.finish(this.pipeline);
+      // a snapshot is not what the store holds (the records of the last block being filled are
+      // not in it): its overview is made from its own events
+      await TraceSession.addOverview(path).catch((e: Error) => void this.warnings.push(`the saved trace has no overview: ${e.message}`));
       return;
     }
     await this.finished;

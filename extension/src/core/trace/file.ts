@@ -11,9 +11,9 @@ import type { TraceEvent } from '../model/events';
 import { headerProblem } from '../stream/reader';
 import { BlockBuilder, type PendingBlock } from './blockBuilder';
 import { encodeHere, offThreadBlockEncoder } from './blockEncoder';
-import { bytesSource, newReadState, oneBuffer, readBlock, readTraceStream } from './fileReader';
+import { bytesSource, newReadState, oneBuffer, openTraceFile, readBlock, readTraceIndex, readTraceStream } from './fileReader';
 import { FlightRing, UNTIL_SLACK_NS, type FlightWindow, type KeepLimit, type RingBlock } from './flight';
-import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, Codec, encodeFileHeader, encodeFooter, type BlockInfo } from './format';
+import { BLOCK_HEADER_SIZE, BLOCK_MAX_MS, BlockType, Codec, FOOTER_SIZE, encodeFileHeader, encodeFooter, encodeFooterRest, isFileMagic, readBlockHeader, readFooterTail, type BlockInfo } from './format';
 import { encodeSymbolSection } from './symbolSection';
 import { TracePipeline, type PipelineOptions } from './pipeline';
 
@@ -262,6 +262,50 @@ export class TraceFileWriter {
     }
     for (const c of content.after) this.builder.push(c);
     return { ...window, droppedEvents: content.droppedEvents };
+  }
+}
+
+/** Why the file at `path` cannot get an overview: it has no index to put it after. */
+function noIndex(path: string): UserError {
+  return new UserError('trace', `${path} has no index to put the overview after`, 'It was cut short (a crash), or written before trace files had blocks: it opens as it is.');
+}
+
+/** Throws (a UserError) unless the trace file at `path` is finished: format 2 with its index in its footer (putFileOverview can add to it). */
+export function assertIndexedTraceFile(path: string): void {
+  let file: ReturnType<typeof openTraceFile> | undefined;
+  try {
+    file = openTraceFile(path);
+    if (!readTraceIndex(file.src, file.size)?.fromFooter) throw noIndex(path);
+  } finally {
+    file?.close();
+  }
+}
+
+/**
+ * Give the finished trace file at `path` the whole trace's `overview` (store/overview.ts' bytes),
+ * in place: written right after its index block, with the footer's tail after it (an overview it
+ * had is replaced). Nothing before the index block changes. Throws a UserError for a file that has
+ * no index to put it after: format 1, or cut short (its footer is missing).
+ */
+export async function putFileOverview(path: string, overview: Uint8Array): Promise<void> {
+  const fh = await open(path, constants.O_RDWR);
+  try {
+    const size = (await fh.stat()).size;
+    const read = async (at: number, length: number): Promise<Uint8Array> => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - at)));
+      if (buf.length) await fh.read(buf, 0, buf.length, at);
+      return buf;
+    };
+    const indexAt = isFileMagic(await read(0, 8)) && size >= FOOTER_SIZE ? readFooterTail(await read(size - FOOTER_SIZE, FOOTER_SIZE)) : undefined;
+    const head = indexAt !== undefined ? await read(indexAt, BLOCK_HEADER_SIZE) : new Uint8Array(0);
+    const index = readBlockHeader(new DataView(head.buffer, head.byteOffset, head.byteLength), 0, indexAt ?? 0);
+    if (indexAt === undefined || index?.type !== BlockType.index) throw noIndex(path);
+    const at = indexAt + BLOCK_HEADER_SIZE + index.payloadLength;
+    const rest = await encodeFooterRest(indexAt, overview);
+    for (let done = 0; done < rest.length;) done += (await fh.write(rest, done, rest.length - done, at + done)).bytesWritten;
+    await fh.truncate(at + rest.length);
+  } finally {
+    await fh.close();
   }
 }
 

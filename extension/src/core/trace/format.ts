@@ -168,13 +168,24 @@ export async function encodeFooter(blocks: readonly BlockInfo[], at: number, ove
     writeBlockHeader(v, o + 8, b);
   });
   const index = await encodeBlock({ type: BlockType.index, streamBytes: 0, records: blocks.length, events: 0, firstTs: 0, lastTs: 0 }, content);
-  const view = overview ? await encodeBlock({ type: BlockType.overview, streamBytes: overview.length, records: 0, events: 0, firstTs: 0, lastTs: 0 }, overview) : new Uint8Array(0);
-  const tail = index.length + view.length;
-  const out = new Uint8Array(tail + FOOTER_SIZE);
+  const rest = await encodeFooterRest(at, overview);
+  const out = new Uint8Array(index.length + rest.length);
   out.set(index, 0);
-  out.set(view, index.length);
-  new DataView(out.buffer).setBigUint64(tail, BigInt(at), true);
-  out.set(FOOTER_MAGIC, tail + 8);
+  out.set(rest, index.length);
+  return out;
+}
+
+/**
+ * What follows a footer's index block (at `indexAt`): the overview block when there is an
+ * `overview`, then the tail. A finished file's overview is added or replaced by writing these
+ * bytes right after its index block (file.ts' `putFileOverview`).
+ */
+export async function encodeFooterRest(indexAt: number, overview?: Uint8Array): Promise<Uint8Array> {
+  const view = overview ? await encodeBlock({ type: BlockType.overview, streamBytes: overview.length, records: 0, events: 0, firstTs: 0, lastTs: 0 }, overview) : new Uint8Array(0);
+  const out = new Uint8Array(view.length + FOOTER_SIZE);
+  out.set(view, 0);
+  new DataView(out.buffer).setBigUint64(view.length, BigInt(indexAt), true);
+  out.set(FOOTER_MAGIC, view.length + 8);
   return out;
 }
 

@@ -147,6 +147,12 @@ export function startTracer(o: TracerOptions): TracerHandle {
   };
 }
 
+/**
+ * What a recording starts its tracer with: the real one (startTracer), or a replay of a captured
+ * stream (testing/replay.ts: benches and tests), which needs no child process.
+ */
+export type StartTracer = (options: TracerOptions) => Omit<TracerHandle, 'child'>;
+
 /** Tracers let go of after their end record, still taking their probes off. */
 const detaching = new Set<ChildProcess>();
 
