@@ -210,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
         stopSignal: abort.signal,
         leaveOutOverview: again.signal,
         noOverview: values['no-overview'],
+        overviewNice: 19,
         debuginfod: debuginfodOption(values.debuginfod),
       });
     } finally {

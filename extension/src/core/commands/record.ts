@@ -4,6 +4,7 @@
  * and end with what was recorded and what was lost. Every output is opened before the tracer
  * starts, so a mistake in a path costs nothing; a stop (Ctrl-C, --duration) ends it within a second.
  */
+import { getPriority, setPriority } from 'node:os';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
@@ -42,6 +43,11 @@ export interface RecordOptions extends TracerOptions, FlightOptions {
   readonly stopSignal?: AbortSignal;
   /** Leave the whole trace's overview out of the trace file (`--no-overview`): the command ends sooner after a long recording. */
   readonly noOverview?: boolean;
+  /**
+   * The nice value the overview's pass runs at (the command line: 19), then back to the one before:
+   * a program attached to goes on running while the file is read back, and keeps the CPU.
+   */
+  readonly overviewNice?: number;
   /**
    * The overview's pass at the end (below) stops, the file kept without it, when this fires (the
    * CLI: a second Ctrl-C) or when `stopSignal` fires during the pass.
@@ -232,11 +238,25 @@ async function addOverview(o: RecordOptions, path: string): Promise<void> {
   if (o.leaveOutOverview?.aborted) leave();
   const stopListened = o.stopSignal && !o.stopSignal.aborted ? o.stopSignal : undefined;
   stopListened?.addEventListener('abort', leave);
+  const nice = o.overviewNice !== undefined ? renice(o.overviewNice) : undefined;
   try {
     await addOverviewAfterWriting(path, o.stderr, pass.signal);
   } finally {
+    if (nice !== undefined) renice(nice);
     o.leaveOutOverview?.removeEventListener('abort', leave);
     stopListened?.removeEventListener('abort', leave);
+  }
+}
+
+/** Set this thread's nice value (new threads inherit it); returns the one before, undefined when it could not be read or set. */
+function renice(value: number): number | undefined {
+  try {
+    const before = getPriority();
+    setPriority(value);
+    return before;
+  } catch {
+    // not allowed (raising priority back needs CAP_SYS_NICE): the pass runs as it is
+    return undefined;
   }
 }
 
