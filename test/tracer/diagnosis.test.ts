@@ -146,6 +146,12 @@ const CASES: readonly Case[] = [
     twin: ['uring_read', '--iterations', '30', '--sqpoll', '--pause', '10'],
   },
   {
+    // futex waits are seen by the kernel side only (the wake-up of the loop out of its futex)
+    rule: 'loop-blocked', backends: ['ebpf'], source: 'loop_fsync', marks: ['locked-fsync'],
+    command: ['loop_fsync', '--iterations', '5000', '--locked'], twin: ['loop_fsync', '--iterations', '5000', '--locked', '--unlock-first'],
+    check: (f) => assert.match(f.title, /^A lock held by flusher \d+\/\d+ across its fsync\(\) blocked the event loop of loop_fsync/),
+  },
+  {
     // each read completes before the next is submitted; the twin submits 4 with one call
     rule: 'uring-serialized', backends: ['ebpf'], source: 'uring_read', marks: ['uring-submit'],
     command: ['uring_read', '--iterations', '30', '--batch', '1'], twin: ['uring_read', '--iterations', '30'],

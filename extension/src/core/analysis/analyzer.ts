@@ -14,7 +14,7 @@ import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
 import { runtimeOf } from '../tracer/runtimes';
 import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
-import type { AnalysisContext } from './context';
+import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
 import { mergeSiblingFindings } from './siblings';
@@ -74,6 +74,11 @@ export interface AnalysisSource {
   readonly filtered: { listen(l: (d: FilteredCounts) => void): () => void; all(): FilteredCounts[] };
 }
 
+
+/** A lock released this soon after the holder's blocking call ended was held across it. */
+const HELD_ACROSS_NS = 1e6;
+/** A loop thread's futex wait inside a turn shorter than this is a lock taken in passing. */
+const LOCK_WAIT_NS = 1e6;
 
 /** A thread whose exit came this close before its process's ended with it (exit_group), not on its own. */
 const WITH_PROCESS_NS = 20e6;
@@ -510,6 +515,9 @@ export class TraceAnalyzer {
       }
       this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
       t.lastBlockedEnd = e.ts + e.dur;
+      t.lastBlockedCall = e.name;
+      t.lastBlockedStack = e.stackId;
+      t.lastBlockedPath = b.path;
     }
     if (t.loop?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
   }
@@ -605,6 +613,23 @@ export class TraceAnalyzer {
     // work done for the woken thread: the waker's last blocking call ended just before
     if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
     this.pool.woken(wakee, e.ts);
+    this.lockWait(e, id, waker, wakee);
+  }
+
+  /**
+   * A loop thread woken out of a futex inside a turn (a lock it waited for, or a condition), right
+   * after the waker's blocking call ended: the waker held the lock across that call, and the loop
+   * waited for it — from the loop thread's last call at most. Not in Python, whose threads wait for
+   * the interpreter's lock (the GIL) in a futex at every switch.
+   */
+  private lockWait(e: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
+    if (e.wakeeSince !== null || e.args.wakee_call !== 'futex' || e.wakeePid !== e.pid || !wakee.loop?.inTurn(e.ts)) return;
+    if (waker.lastBlockedEnd < 0 || e.ts - waker.lastBlockedEnd >= HELD_ACROSS_NS) return;
+    const waited = e.ts - wakee.lastEnd;
+    if (waited < LOCK_WAIT_NS || this.ctx.runtime(e.pid) === 'python') return;
+    this.loopBlocked.lockWait(wakee, id, waited, {
+      label: threadLabel(this.ctx, waker), call: waker.lastBlockedCall, stackId: waker.lastBlockedStack, path: waker.lastBlockedPath,
+    });
   }
 
   private addFiltered(d: FilteredCounts): void {

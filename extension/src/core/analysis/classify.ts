@@ -59,7 +59,7 @@ export function syscallClass(sys: number): string | undefined {
 }
 
 /** What a blocking-class call works on. */
-export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'child' | 'lock' | 'other';
+export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'child' | 'lock' | 'futex' | 'other';
 
 /** The kind of a blocking-class call, from its name and its fd's type. */
 export function blockKind(name: string, fdType: string | undefined): BlockKind {
@@ -195,6 +195,8 @@ export function kindPhrase(kind: BlockKind): string {
       return 'a child process';
     case 'lock':
       return 'a file lock';
+    case 'futex':
+      return 'a lock another thread held';
     default:
       return 'an fd';
   }
@@ -204,7 +206,7 @@ export function kindPhrase(kind: BlockKind): string {
 export function callPhrase(call: string, kind: BlockKind): string {
   if (kind === 'sleep' || kind === 'sync' || kind === 'other') return call;
   if (kind === 'wait') return `${call} inside a turn`;
-  return `${call} ${kind === 'socket' || kind === 'lock' ? 'on' : kind === 'child' ? 'for' : 'of'} ${kindPhrase(kind)}`;
+  return `${call} ${kind === 'socket' || kind === 'lock' || kind === 'futex' ? 'on' : kind === 'child' ? 'for' : 'of'} ${kindPhrase(kind)}`;
 }
 
 

@@ -73,7 +73,7 @@ function blockedWhat(t: ThreadState): string {
   const top = [...t.blocked].sort((a, b) => b[1].ns - a[1].ns)[0];
   if (!top) return 'blocking calls';
   const names: Record<BlockKind, string> = {
-    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', wait: 'waits of their own', child: 'waits for child processes', lock: 'file locks', other: 'blocking calls',
+    file: 'file I/O', sync: 'fsyncs', pipe: 'pipe I/O', socket: 'socket I/O', device: 'device I/O', sleep: 'sleeps', wait: 'waits of their own', child: 'waits for child processes', lock: 'file locks', futex: 'waits for locks', other: 'blocking calls',
   };
   return names[top[0]];
 }

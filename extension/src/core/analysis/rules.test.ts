@@ -31,6 +31,43 @@ function loopTrace(): StreamBuilder {
 
 describe('findings on synthetic traces', () => {
   describe('loop-blocked', () => {
+    /**
+     * A loop whose turns wait `waitMs` in a futex (no traced call) until thread 301 lets go; 301 fsyncs
+     * the journal (at commit) `gapMs` before it does, `turns` times.
+     */
+    function lockTrace(o: { turns: number; waitMs: number; gapMs: number }): StreamBuilder {
+      const b = loopTrace();
+      b.task({ event: 6, tid: 301, comm: 'flusher', ts: b.at(0) });
+      let t = 1 * MS;
+      for (let i = 0; i < o.turns; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[8n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('read', { ts: t, dur: 5 * US, ret: 8, fd: 8, stackId: 2n });
+        const woken = t + 5 * US + o.waitMs * MS;
+        b.call('fsync', { tid: 301, ts: woken - o.gapMs * MS - 3 * MS, dur: 3 * MS, ret: 0, fd: 6, stackId: 3n });
+        b.wake({ tid: 301, ts: woken, wakee: PID, since: null, call: 'futex', wakeeCall: 'futex' });
+        t = woken + 20 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      return b;
+    }
+
+    it('finds a loop waiting for a lock another thread holds across its fsync, at that fsync', () => {
+      const a = analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 0.05 }));
+      const [f] = a.of('loop-blocked');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /^A lock held by flusher 100\/301 across its fsync\(\) blocked the event loop of server 100\/100 20 times, 80\.\d ms in total/);
+      assert.match(f.detail, /until flusher 100\/301 let go right after its fsync of \/var\/db\/journal \(the line shown\)/);
+      assert.match(f.suggestion, /^do not hold the lock across the fsync/);
+      assert.equal(f.where?.line, 61);
+    });
+
+    it('stays quiet when the lock was let go long after the holder\'s I/O, or only a few times', () => {
+      assert.deepEqual(analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 3 })).of('loop-blocked'), []);
+      assert.deepEqual(analyze(lockTrace({ turns: 9, waitMs: 4, gapMs: 0.05 })).of('loop-blocked'), []);
+      assert.deepEqual(analyze(lockTrace({ turns: 20, waitMs: 0.5, gapMs: 0.05 })).of('loop-blocked'), [], 'a lock taken in passing');
+    });
+
     it('is not raised on a Go program: its threads are the runtime\'s, whose blocking calls park one goroutine', () => {
       const b = loopTrace();
       let t = 1 * MS;

@@ -258,6 +258,10 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** That call: its name, stack and fd's path (what a lock it held meanwhile was held across). */
+  lastBlockedCall = '';
+  lastBlockedStack = 0n;
+  lastBlockedPath: string | null = null;
   /** Its runs, by rules/runs RunSlot: of empty zero-timeout waits (busy-poll), of EAGAIN failures (eagain-spin); reused. */
   readonly runs: (Run | null)[] = [null, null];
   /** busy-poll: its waits, and those with a zero timeout that returned nothing. */

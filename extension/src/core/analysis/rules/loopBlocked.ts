@@ -30,6 +30,16 @@ interface Acc {
   /** Calls under --min-duration, counted by the tracer. */
   filteredCount: number;
   filteredNs: number;
+  /** A futex wait's: the thread that held the lock, and the call it held it across. */
+  holder: LockHolder | null;
+}
+
+/** The thread a loop's futex wait waited for, and the blocking call it held the lock across (just before it let go). */
+export interface LockHolder {
+  readonly label: string;
+  readonly call: string;
+  readonly stackId: bigint;
+  readonly path: string | null;
 }
 
 interface Pending {
@@ -51,6 +61,7 @@ const BLOCKS_ON: Record<BlockKind, string> = {
   wait: 'a wait of its own inside the turn, as a blocking library call makes (a DNS lookup with getaddrinfo, a synchronous database or HTTP client)',
   child: 'which waits for a child process to end (system(), popen()/pclose(), waitpid, a synchronous spawn)',
   lock: 'a file lock, which waits while another process holds it',
+  futex: 'a lock another thread held (pthread_mutex_lock, or a condition it waited on: a futex), which waits until that thread lets go',
   other: 'which waits',
 };
 
@@ -63,6 +74,12 @@ const MIN_INHERENT_CALLS = 10;
  * a low finding at most, whatever it adds up to.
  */
 const PAGE_CACHE_MEAN_NS = 50e3;
+/**
+ * Lock waits a finding needs: a wait until a thread let go right after its I/O is a lock held
+ * across it when it comes again and again; once or a few times it may be a completion the loop
+ * waited for (qemu-img's main loop, 6 times beside its workers' preads).
+ */
+const MIN_LOCK_WAITS = 10;
 
 /** The loop-blocked rule. */
 export class LoopBlockedRule {
@@ -74,7 +91,7 @@ export class LoopBlockedRule {
     const k = `${tid}:${call}:${stackId}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0 };
+      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null };
       this.accs.set(k, a);
     }
     return a;
@@ -92,6 +109,18 @@ export class LoopBlockedRule {
     if (same >= 0) list[same] = entry;
     else if (list.length < 256) list.push(entry);
     this.open.set(e.tid, list);
+  }
+
+  /**
+   * A loop thread waited `ns` for a lock (a futex: no traced call) inside a turn, until `holder` let
+   * go right after a blocking call: counted at that call's line, the one to change.
+   */
+  lockWait(t: { readonly pid: number; readonly tid: number }, id: number, ns: number, holder: LockHolder): void {
+    const a = this.acc(t.pid, t.tid, 'futex', 'futex', holder.stackId);
+    a.holder ??= holder;
+    const list = this.open.get(t.tid) ?? [];
+    if (list.length < 256) list.push({ acc: a, id, dur: ns, unfinished: false, chain: [] });
+    this.open.set(t.tid, list);
   }
 
   /** The thread's turn ended: its blocking calls count. Returns the time they blocked. */
@@ -193,7 +222,7 @@ export class LoopBlockedRule {
       const calls = a.count + a.filteredCount;
       // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
       if (total < MIN_TOTAL_NS && !((a.kind === 'sync' || a.kind === 'sleep') && calls >= MIN_INHERENT_CALLS)) continue;
-      if (!calls) continue;
+      if (!calls || (a.kind === 'futex' && calls < MIN_LOCK_WAITS)) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
       const under = a.filteredCount ? `; ${a.count ? `${a.filteredCount.toLocaleString('en-US')} of them` : 'all'} under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
@@ -201,7 +230,8 @@ export class LoopBlockedRule {
       const span = t.last - t.first;
       const pct = span > 0 ? Math.min(100, Math.round((100 * total) / span)) : 0;
       const ofTime = pct >= 1 ? `, ${pct} % of its time` : '';
-      const title = `${a.call}() blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${ofTime}${longest}${under}`;
+      const what = a.holder ? `A lock held by ${a.holder.label} across its ${a.holder.call}()` : `${a.call}()`;
+      const title = `${what} blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${ofTime}${longest}${under}`;
       const stats = loop.stats();
       const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
       const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
@@ -219,11 +249,13 @@ export class LoopBlockedRule {
           : ` Its waits only ever reported one connection ready (fd ${conn}), in a process its server forked, as a server with a process per client does: the call holds up that client's replies, not other clients'.`;
       const detail =
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
-        `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}.${served}` +
+        (a.holder
+          ? `inside its turns it waited for ${BLOCKS_ON[a.kind]}: ${plural(a.count, 'time')}, ${formatDuration(a.ns)} in all, each time until ${a.holder.label} let go right after its ${a.holder.call}${a.holder.path ? ` of ${a.holder.path}` : ''} (the line shown): the lock is held across the I/O.${served}`
+          : `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
         (cached ? ` On average a call took ${formatDuration(total / calls)}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : conn !== null ? 'medium' : 'high'), title, detail,
-        suggestion: loopBlockedFix(a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
+        suggestion: loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
       });
