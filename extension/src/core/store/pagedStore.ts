@@ -8,8 +8,8 @@
  * memory, so the ids are the same) and are dropped once summarized. A window at a resolution no
  * finer than the finest level is answered from the mipmaps (`bucketWindow`: the same reply as the
  * store's); a finer one, and an event's details, from the blocks it needs read back from the file
- * and decoded again (the context records of the blocks before them first, the block before them
- * to warm the assembler up), checked against the fingerprints, a few such stretches kept (LRU).
+ * and decoded again (the context records of the blocks before them first; when they do not decode
+ * alone as in order, after the blocks before them, to warm the assembler up), checked against the fingerprints, a few such stretches kept (LRU).
  *
  * Not available on a paged store (they walk every event): filters, search, the analysis, export.
  */
@@ -21,10 +21,11 @@ import { contextRecords } from '../trace/flight';
 import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
 import { Buckets, lookOf } from './buckets';
+import { FineList } from './fineList';
 import { StringTable } from './columns';
 import { Tracks } from './tracks';
 import { Flag, TraceStore, type Gap, type StoredArrow, type StoredEvent } from './traceStore';
-import { bucketWindow, linksOf, queryWindow, type BucketTrack } from './window';
+import { bucketWindow, linksOf, type BucketTrack } from './window';
 
 /** Memory a paged store aims at by default, bytes (its mipmaps get half). */
 export const DEFAULT_PAGED_BUDGET = 1 << 30;
@@ -42,8 +43,6 @@ export interface PagedOptions {
   readonly segmentEvents?: number;
   /** Decoded stretches of blocks kept for later windows and details. */
   readonly cached?: number;
-  /** Events a window finer than the mipmaps may read back from the file at most (more: PagedUnavailable). */
-  readonly pageEvents?: number;
   /** Resolve stacks with this symbolizer (null: never; by default the native one, as a pipeline's). */
   readonly symbolizer?: NativeSymbolizer | null;
   /** Told the fraction of the file's blocks read, between blocks. */
@@ -154,19 +153,18 @@ export class PagedStore {
   /** Per track, its longest span and its events. */
   readonly maxSpan: number[] = [];
   private readonly counts: number[] = [];
+  /** Per track, its events as a window finer than the mipmaps walks them. */
+  private readonly fine: FineList[] = [];
   /** Per track, its levels (finest first, 2^(base + LEVEL_STEP·j) ns). */
   private readonly levels: Level[][] = [];
   /** log2 of the finest level's buckets, ns (-1 until the first events are summarized). */
   base = -1;
   size = 0;
   duration = 0;
-  /** The file's blocks that hold records, and per block its first event, events, earliest start, latest start and end, fingerprint. */
+  /** The file's blocks that hold records, and per block its first event, its events and their fingerprint. */
   private readonly blocks: BlockInfo[] = [];
   private first = new Float64Array(0);
   private count = new Uint32Array(0);
-  private minStart = new Float64Array(0);
-  private maxStart = new Float64Array(0);
-  private maxEnd = new Float64Array(0);
   private hash = new Uint32Array(0);
   /** The context records of each block (empty for most). */
   private readonly context: Uint8Array[] = [];
@@ -220,9 +218,6 @@ export class PagedStore {
     const n = this.blocks.length;
     this.first = new Float64Array(n + 1);
     this.count = new Uint32Array(n);
-    this.minStart = new Float64Array(n).fill(Infinity);
-    this.maxStart = new Float64Array(n).fill(-Infinity);
-    this.maxEnd = new Float64Array(n).fill(-Infinity);
     this.hash = new Uint32Array(n);
     let events = 0;
     let from = Infinity;
@@ -284,6 +279,7 @@ export class PagedStore {
     sealUpTo(read);
     this.first[read] = segFirst;
     this.size = segFirst;
+    for (const f of this.fine) f?.seal();
     this.finishLevels();
   }
 
@@ -298,6 +294,7 @@ export class PagedStore {
       const ids = seg.sortedIds(t);
       if (!ids.length) continue;
       const level = (this.levels[t] ??= [{ lanes: [], instants: new InstantList(size) }])[0];
+      const fine = (this.fine[t] ??= new FineList());
       let last = this.lastStart[t] ?? -Infinity;
       for (let i = 0; i < ids.length; i++) {
         const id = ids.get(i);
@@ -307,11 +304,14 @@ export class PagedStore {
         }
         last = s;
         const row = rows[id];
-        if (flags[row] & Flag.instant) level.instants.add(s, styles[row], first + id);
-        else {
-          const lane = seg.lane.get(id);
-          (level.lanes[lane] ??= new Buckets(size, 1024)).add(s, seg.end.get(id), 1, first + id, seg.end.span(id), lookOf(names[id], styles[row]));
-        }
+        const look = lookOf(names[id], styles[row]);
+        const lane = seg.lane.get(id);
+        const instant = (flags[row] & Flag.instant) !== 0;
+        const end = seg.end.get(id);
+        const span = seg.end.span(id);
+        fine.add(s, end, span, first + id, look, lane, instant);
+        if (instant) level.instants.add(s, styles[row], first + id);
+        else (level.lanes[lane] ??= new Buckets(size, 1024)).add(s, end, 1, first + id, span, look);
       }
       this.lastStart[t] = last;
       this.maxSpan[t] = Math.max(this.maxSpan[t] ?? 0, seg.maxSpan[t] ?? 0);
@@ -325,14 +325,6 @@ export class PagedStore {
       const a = this.first[k] - first;
       const b = a + this.count[k];
       this.hash[k] = fingerprint(seg, a, b, argHashes);
-      for (let id = a; id < b; id++) {
-        const s = seg.start.get(id);
-        const e = seg.end.get(id);
-        if (s < this.minStart[k]) this.minStart[k] = s;
-        if (s > this.maxStart[k]) this.maxStart[k] = s;
-        const end = Number.isNaN(e) ? s : e;
-        if (end > this.maxEnd[k]) this.maxEnd[k] = end;
-      }
     }
   }
 
@@ -380,9 +372,14 @@ export class PagedStore {
     return n;
   }
 
-  /** Bytes held: the mipmaps, the blocks' facts and context, the decoded stretches kept. */
+  /** Bytes of the tracks' compact event lists. */
+  fineBytes(): number {
+    return this.fine.reduce((n, f) => n + (f?.bytes() ?? 0), 0);
+  }
+
+  /** Bytes held: the mipmaps, the compact event lists, the blocks' facts and context. */
   heldBytes(): number {
-    let n = this.summaryBytes() + arrayBytes(this);
+    let n = this.summaryBytes() + this.fineBytes() + arrayBytes(this);
     for (const c of this.context) n += c.byteLength;
     return n;
   }
@@ -397,6 +394,7 @@ export class PagedStore {
     const res = Math.max(1, resolution);
     const log2 = Math.log2(res);
     if (Number.isInteger(log2) && this.base >= 0 && log2 >= this.base) {
+      // zoomed out: the level no coarser than the resolution
       const tracks: BucketTrack[] = [];
       for (let t = 0; t < this.levels.length; t++) {
         const levels = this.levels[t];
@@ -407,30 +405,24 @@ export class PagedStore {
       const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
       return { start, end, resolution: ns(res), spans: w.spans, instants: w.instants, ...linksOf(this, start, end, res, null), names: w.names };
     }
+    // finer: each track's events walked from its compact list, into buckets of the resolution as the store's walk makes them
     const fromB = Math.floor(start / res) * res;
     const toB = Math.ceil(end / res) * res;
-    let lo = -1;
-    let hi = -1;
-    let least = Infinity;
-    for (let k = 0; k < this.blocks.length; k++) {
-      if (!this.count[k] || this.minStart[k] >= toB || this.maxEnd[k] < fromB) continue;
-      if (lo < 0) lo = k;
-      hi = k;
-      least = Math.min(least, this.minStart[k]);
+    const tracks: BucketTrack[] = [];
+    for (let t = 0; t < this.fine.length; t++) {
+      const fine = this.fine[t];
+      if (!fine) continue;
+      const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
+      const lanes: Buckets[] = [];
+      const instants = new InstantList(res);
+      fine.each(first, toB, (s, e, span, id, look, lane, instant) => {
+        if (!instant) (lanes[lane] ??= new Buckets(res, 64)).add(s, e, 1, id, span, look);
+        else if (s >= fromB) instants.add(s, look & 255, id);
+      });
+      tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
     }
-    if (lo < 0) return { start, end, resolution: ns(res), spans: [], instants: [], ...linksOf(this, start, end, res, null), names: [] };
-    // the blocks before holding events of the same buckets as the first overlapping ones
-    const floor = Math.floor(least / res) * res;
-    while (lo > 0 && (!this.count[lo - 1] || this.maxStart[lo - 1] >= floor)) lo--;
-    const most = this.options.pageEvents ?? 1 << 22;
-    if (this.first[hi + 1] - this.first[lo] > most) {
-      throw new PagedUnavailable(`a window of ${(end - start) / 1e6} ms at ${res} ns would read ${this.first[hi + 1] - this.first[lo]} events back from the file (at most ${most}): zoom out or in`);
-    }
-    const page = this.page(lo, hi);
-    const w = queryWindow(page.store, start, end, resolution, null, 'events');
-    for (const s of w.spans) for (let i = 0; i < s.ids.length; i++) s.ids[i] += page.offset;
-    for (const s of w.instants) for (let i = 0; i < s.ids.length; i++) s.ids[i] += page.offset;
-    return { ...w, ...linksOf(this, start, end, res, null) };
+    const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
+    return { start, end, resolution: ns(res), spans: w.spans, instants: w.instants, ...linksOf(this, start, end, res, null), names: w.names };
   }
 
   /** Event `id` read back (its block decoded again), or undefined past the end. */
@@ -449,8 +441,8 @@ export class PagedStore {
   }
 
   /**
-   * Blocks [lo, hi] decoded again into a store of their own (kept, LRU), the block before them
-   * first, checked against the first pass's fingerprints.
+   * Blocks [lo, hi] decoded again into a store of their own (kept, LRU), alone or after the blocks
+   * before them, checked against the first pass's fingerprints.
    */
   private page(lo: number, hi: number): Page {
     const i = this.pages.findIndex((p) => p.lo <= lo && p.hi >= hi);
@@ -461,7 +453,8 @@ export class PagedStore {
       return p;
     }
     let page: Page | undefined;
-    for (let warm = 1; !page && warm <= 8; warm *= 2) page = this.decode(lo, hi, Math.max(0, lo - warm));
+    // alone first (most blocks decode so), then after the blocks before them, to warm the assembler up
+    for (let warm = 0; !page && warm <= 8; warm = warm ? warm * 2 : 1) page = this.decode(lo, hi, Math.max(0, lo - warm));
     if (!page) throw new PagedUnavailable(`blocks ${lo}–${hi} of the file do not decode alone as they did in order: their events are not available paged`);
     this.pages.push(page);
     if (this.pages.length > (this.options.cached ?? 4)) this.pages.shift();
