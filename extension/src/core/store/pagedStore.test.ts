@@ -64,7 +64,7 @@ describe('the paged store (a trace file\'s events read back from it on demand)',
     }
   });
 
-  it('reads back only the blocks a fine window needs, their events with the trace\'s ids', async () => {
+  it('answers fine windows from the tracks\' compact lists and details from the blocks read back, with the trace\'s ids', async () => {
     const r = new Rng(17);
     const path = join(dir, 'dense.iolens');
     const store = await writeWithOverview(path, denseStream(r, 20_000), false, undefined, 500);

@@ -59,7 +59,13 @@ class InstantList {
   ids = new Uint32Array(16);
   length = 0;
 
-  constructor(readonly size: number) {}
+  constructor(public size: number) {}
+
+  /** Empty it, for buckets of `size` ns, keeping its capacity. */
+  reset(size: number): void {
+    this.size = size;
+    this.length = 0;
+  }
 
   add(t: number, style: number, id: number): void {
     const n = this.length;
@@ -153,6 +159,8 @@ export class PagedStore {
   /** Per track, its longest span and its events. */
   readonly maxSpan: number[] = [];
   private readonly counts: number[] = [];
+  /** Per track, the buckets and instants a window finer than the mipmaps fills, reused. */
+  private readonly scratch: { lanes: Buckets[]; instants: InstantList }[] = [];
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
   /** Per track, its levels (finest first, 2^(base + LEVEL_STEP·j) ns). */
@@ -413,12 +421,24 @@ export class PagedStore {
       const fine = this.fine[t];
       if (!fine) continue;
       const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
-      const lanes: Buckets[] = [];
-      const instants = new InstantList(res);
+      // the buckets and instants reused from window to window (bucketWindow copies the reply out)
+      const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
+      const used: Buckets[] = [];
+      const instants = scratch.instants;
+      instants.reset(res);
       fine.each(first, toB, (s, e, span, id, look, lane, instant) => {
-        if (!instant) (lanes[lane] ??= new Buckets(res, 64)).add(s, e, 1, id, span, look);
-        else if (s >= fromB) instants.add(s, look & 255, id);
+        if (instant) {
+          if (s >= fromB) instants.add(s, look & 255, id);
+          return;
+        }
+        let b = used[lane];
+        if (!b) {
+          b = used[lane] = scratch.lanes[lane] ??= new Buckets(res, 64);
+          b.reset(res);
+        }
+        b.add(s, e, 1, id, span, look);
       });
+      const lanes = used;
       tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
     }
     const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
@@ -463,9 +483,9 @@ export class PagedStore {
 
   /** Blocks [from, hi] decoded after the context of the blocks before `from`; undefined when [lo, hi] are not as the first pass found them. */
   private decode(lo: number, hi: number, from: number): Page | undefined {
-    let store: TraceStore | undefined;
-    const pipeline = new TracePipeline((e) => store?.add(e), { symbolizer: null });
-    store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices, { tracks: this.tracks, names: this.names });
+    // the store made after the pipeline it names threads from; events come only once bytes are pushed
+    const pipeline = new TracePipeline((e) => store.add(e), { symbolizer: null });
+    const store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices, { tracks: this.tracks, names: this.names });
     pipeline.push(this.streamHeader);
     for (let k = 0; k < from; k++) if (this.context[k].length) pipeline.push(this.context[k]);
     if (store.size) return undefined;
