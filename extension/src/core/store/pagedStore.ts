@@ -150,6 +150,36 @@ function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<num
   return h >>> 0;
 }
 
+/**
+ * log2 of the finest level's buckets for a trace of `events` like `seg` (its first stretch): the
+ * finest whose buckets, counted on `seg` and scaled to the whole trace, take at most half the
+ * budget with all levels, and hold two events or more on average (finer, the compact lists walk as fast).
+ */
+function finestFor(seg: TraceStore, events: number, budget: number): number {
+  const scale = Math.max(1, events) / Math.max(1, seg.size);
+  const starts: Float64Array[] = [];
+  for (let t = 0; t < seg.tracks.size; t++) {
+    const ids = seg.sortedIds(t);
+    starts.push(Float64Array.from({ length: ids.length }, (_, i) => seg.start.get(ids.get(i))));
+  }
+  for (let base = 0; base < 60; base++) {
+    const size = 2 ** base;
+    let buckets = 0;
+    for (const st of starts) {
+      let last = Number.NaN;
+      for (let i = 0; i < st.length; i++) {
+        const b = Math.floor(st[i] / size);
+        if (b !== last) {
+          buckets++;
+          last = b;
+        }
+      }
+    }
+    if (2 * buckets <= seg.size && buckets * scale * BUCKET_BYTES * LEVELS_FACTOR <= budget / 2) return base;
+  }
+  return 60;
+}
+
 /** The trace of a file, its events paged in from the file (see the file's comment). */
 export class PagedStore {
   readonly tracks = new Tracks();
@@ -228,16 +258,7 @@ export class PagedStore {
     this.count = new Uint32Array(n);
     this.hash = new Uint32Array(n);
     let events = 0;
-    let from = Infinity;
-    let to = -Infinity;
-    for (const b of this.blocks) {
-      events += b.events;
-      if (b.firstTs) from = Math.min(from, b.firstTs);
-      to = Math.max(to, b.lastTs);
-    }
-    const budget = this.options.budget ?? DEFAULT_PAGED_BUDGET;
-    const perBucket = Math.max(2, Math.ceil((BUCKET_BYTES * LEVELS_FACTOR * events) / (budget / 2)));
-    const span = Math.max(1, to - from);
+    for (const b of this.blocks) events += b.events;
     const segmentEvents = this.options.segmentEvents ?? 1 << 20;
     let segFirst = 0;
     let segBlock = 0;
@@ -247,11 +268,7 @@ export class PagedStore {
     seg = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices, shared);
     this.pipeline.push(this.streamHeader);
     const sealUpTo = (k: number): void => {
-      if (this.base < 0) {
-        // the finest level: about `perBucket` events a bucket were they spread evenly over the tracks
-        const tracks = Math.max(1, seg.trackInfos().filter((t) => (t.events ?? 0) > 0).length);
-        this.base = Math.max(0, Math.ceil(Math.log2((perBucket * span * tracks) / Math.max(1, events))));
-      }
+      if (this.base < 0) this.base = finestFor(seg, events, this.options.budget ?? DEFAULT_PAGED_BUDGET);
       this.seal(seg, segFirst, segBlock, k);
       segFirst += seg.size;
       segBlock = k;
