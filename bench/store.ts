@@ -19,7 +19,9 @@
  * a 10 M-event run on a busy machine in a fraction of the time; `--read-only`: only the
  * progressive read (no open of the whole file before it, no windows after).
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--file F | --keep F]
+ * `--paged [MiB]`: the file opened as a paged store (store/pagedStore.ts) within that budget instead, and browsed.
+ *
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--paged [MiB]] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,12 +195,13 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
     `open: ${openMs.toFixed(0)} ms (${((store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpu.toFixed(0)} ms, ${openMain.toFixed(0)} ms of it on the main thread); peak while opening: heap + external ${mib(openPeak.heap)}, RSS ${mib(openPeak.rss)}`,
     `held after the open: ${mib(held)} (JS heap + typed arrays after a full GC; ${(held / store.size).toFixed(2)} bytes an event), of which mipmaps ${mib(store.summaryBytes())}, the tracks' compact event lists ${mib(store.fineBytes())}; all the store's arrays ${mib(store.heldBytes())}`,
     '',
-    `window request, 1600 px wide, padded to 3 screens; CPU median and p95 of ${rounds} requests, wall p95; "blocks": decoded again from the file`,
+    `window request at every power of two, 1600 px wide, padded to 3 screens; CPU median and p95 of ${rounds} requests, wall p95; 'lists': walked from the tracks' compact event lists`,
     'visible span        resolution   reply spans   source   CPU med  CPU p95  wall p95',
   ];
   const duration = store.duration;
-  for (let span = duration; span >= 2e3; span /= 10) {
-    const res = 2 ** Math.floor(Math.log2(Math.max(1, span / 1600)));
+  // every zoom the timeline can ask at 1600 px: each power of two from the whole trace's to 1 ns
+  for (let res = 2 ** Math.floor(Math.log2(Math.max(1, duration / 1600))); res >= 1; res /= 2) {
+    const span = 1600 * res;
     const cpus: number[] = [];
     const walls: number[] = [];
     let spans = 0;
