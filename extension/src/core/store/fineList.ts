@@ -157,6 +157,33 @@ export class FineList {
   }
 }
 
+/** Numbers decoded from varints, reused from chunk to chunk. */
+let decoded = new Float64Array(4 * CHUNK);
+
+/** The first `n` varints of `b`, in a buffer reused by the next call. */
+function decodeVarints(b: Uint8Array, n: number): Float64Array {
+  if (decoded.length < n) decoded = new Float64Array(n);
+  const out = decoded;
+  let p = 0;
+  for (let j = 0; j < n; j++) {
+    let x = b[p++];
+    if (x < 128) {
+      out[j] = x;
+      continue;
+    }
+    let value = x - 128;
+    let m = 128;
+    for (;;) {
+      x = b[p++];
+      if (x < 128) break;
+      value += (x - 128) * m;
+      m *= 128;
+    }
+    out[j] = value + x * m;
+  }
+  return out;
+}
+
 /** A chunk's events that start in [from, to), in its order. */
 function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
   const k = c.kinds;
@@ -170,28 +197,16 @@ function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
     }
     return;
   }
-  const b = c.bytes as Uint8Array;
-  let p = 0;
-  const next = (): number => {
-    let x = b[p++];
-    if (x < 128) return x;
-    let n = x - 128;
-    let m = 128;
-    for (;;) {
-      x = b[p++];
-      if (x < 128) return n + x * m;
-      n += (x - 128) * m;
-      m *= 128;
-    }
-  };
+  // the chunk's varints into numbers in one tight loop (a closure reading them one at a time was most of a walk's cost)
+  const v = decodeVarints(c.bytes as Uint8Array, 4 * c.count);
   let s = c.minStart;
   let id = c.firstId;
   for (let i = 0; i < c.count; i++) {
-    s += next();
-    const span = next();
-    const z = next();
+    s += v[4 * i];
+    const span = v[4 * i + 1];
+    const z = v[4 * i + 2];
     id += z % 2 ? -(z + 1) / 2 : z / 2;
-    const j = 3 * next();
+    const j = 3 * v[4 * i + 3];
     if (s >= to) return;
     if (s < from) continue;
     const instant = k[j + 2] === 1;
