@@ -1,15 +1,17 @@
 /**
  * A trace file too large for every event's columns in memory (issue 14: 100 M events in 1.5 GB).
  * One pass over the file's blocks keeps what the timeline needs of the whole trace: per track the
- * mipmaps (buckets.ts' aggregates at 2^base, 2^(base+2)… ns, the first instant of each bucket), the
- * longest span, the arrows and loss gaps, and per block of the file its first event id, its count,
- * the earliest start and latest end of its events and a fingerprint of them. The events themselves
- * go through a store of a million at a time (the same pipeline and TraceStore as an open in
- * memory, so the ids are the same) and are dropped once summarized. A window at a resolution no
- * finer than the finest level is answered from the mipmaps (`bucketWindow`: the same reply as the
- * store's); a finer one, and an event's details, from the blocks it needs read back from the file
- * and decoded again (the context records of the blocks before them first; when they do not decode
- * alone as in order, after the blocks before them, to warm the assembler up), checked against the fingerprints, a few such stretches kept (LRU).
+ * mipmaps (buckets.ts' aggregates at 2^base, 2^(base+2)… ns, the first instant of each bucket) and
+ * its events as a compact list (fineList.ts), the longest span, the arrows and loss gaps, and per
+ * block of the file its first event id, its count, a fingerprint of its events and its context
+ * records. The events themselves go through a store of a million at a time (the same pipeline and
+ * TraceStore as an open in memory, so the ids are the same) and are dropped once summarized. A
+ * window at a resolution no finer than the finest level is answered from the mipmaps, a finer one
+ * by walking the compact lists into buckets of the resolution — both through `bucketWindow`, the
+ * same reply as the store's. An event's details come from its block read back from the file and
+ * decoded again (the context records of the blocks before it first; when it does not decode alone
+ * as in order, after the blocks before it, to warm the assembler up), checked against the
+ * fingerprint, a few decoded blocks kept (LRU).
  *
  * Not available on a paged store (they walk every event): filters, search, the analysis, export.
  */
@@ -37,11 +39,11 @@ const LEVEL_STEP = 2;
 
 /** Options of a paged open. */
 export interface PagedOptions {
-  /** Bytes the store may hold; its mipmaps' finest level is chosen so they take at most half. */
+  /** Bytes the store aims at: its mipmaps' finest level is chosen so they take at most half (the compact lists are not counted). */
   readonly budget?: number;
   /** Events the first pass's store holds before they are summarized and dropped. */
   readonly segmentEvents?: number;
-  /** Decoded stretches of blocks kept for later windows and details. */
+  /** Decoded blocks kept for later details. */
   readonly cached?: number;
   /** Resolve stacks with this symbolizer (null: never; by default the native one, as a pipeline's). */
   readonly symbolizer?: NativeSymbolizer | null;
