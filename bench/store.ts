@@ -19,7 +19,9 @@
  * a 10 M-event run on a busy machine in a fraction of the time; `--read-only`: only the
  * progressive read (no open of the whole file before it, no windows after).
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--file F | --keep F]
+ * `--paged [MiB]`: the file opened as a paged store (store/pagedStore.ts) within that budget instead, and browsed.
+ *
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--paged [MiB]] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,7 @@ import { runInNewContext } from 'node:vm';
 import { ns, type WindowData } from '../protocol/messages';
 import { TraceSession } from '../extension/src/core/session/traceSession';
 import { queryWindow, type WindowSource } from '../extension/src/core/store/window';
+import { PagedStore } from '../extension/src/core/store/pagedStore';
 import { mainThreadCpuMs, processCpuMs } from './cpu';
 import { writeSyntheticTrace } from './synthetic';
 
@@ -156,20 +159,114 @@ function countSpans(w: WindowData): number {
   return n;
 }
 
+/** The process's memory now: JS heap + external (typed arrays' buffers among it), and the resident set. */
+function memoryNow(): { heap: number; rss: number } {
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.external, rss: m.rss };
+}
+
+/**
+ * `--paged [MiB]`: open `file` as a paged store (store/pagedStore.ts; its budget, default 1024 MiB)
+ * and browse it: the open's time and CPU, the peak of the heap + external and of the RSS (sampled
+ * every 50 ms), what the store holds, a window at every zoom (CPU median and p95: from the mipmaps,
+ * or decoded again from the file's blocks) and an event's details (a random id: its block decoded again).
+ */
+async function pagedRun(file: string, budgetMiB: number, rounds: number): Promise<string[]> {
+  let peak = { heap: 0, rss: 0 };
+  const sample = (): void => {
+    const m = memoryNow();
+    peak = { heap: Math.max(peak.heap, m.heap), rss: Math.max(peak.rss, m.rss) };
+  };
+  const timer = setInterval(sample, 50);
+  const before = await retained();
+  const t0 = performance.now();
+  const cpu0 = processCpuMs();
+  const main0 = mainThreadCpuMs();
+  const store = await PagedStore.open(file, { budget: budgetMiB * 2 ** 20, symbolizer: null });
+  const openMs = performance.now() - t0;
+  const openCpu = processCpuMs() - cpu0;
+  const openMain = mainThreadCpuMs() - main0;
+  sample();
+  const openPeak = { ...peak };
+  const held = (await retained()) - before;
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const lines = [
+    `paged store (budget ${budgetMiB} MiB): ${store.size.toLocaleString('en-US')} events, ${store.trackInfos().length} tracks, ${store.blockCount()} blocks; finest mipmap level 2^${store.base} ns`,
+    `open: ${openMs.toFixed(0)} ms (${((store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpu.toFixed(0)} ms, ${openMain.toFixed(0)} ms of it on the main thread); peak while opening: heap + external ${mib(openPeak.heap)}, RSS ${mib(openPeak.rss)}`,
+    `held after the open: ${mib(held)} (JS heap + typed arrays after a full GC; ${(held / store.size).toFixed(2)} bytes an event), of which mipmaps ${mib(store.summaryBytes())}, the tracks' compact event lists ${mib(store.fineBytes())}; all the store's arrays ${mib(store.heldBytes())}`,
+    '',
+    `window request at every power of two, 1600 px wide, padded to 3 screens; CPU median and p95 of ${rounds} requests, wall p95; 'lists': walked from the tracks' compact event lists`,
+    'visible span        resolution   reply spans   source   CPU med  CPU p95  wall p95',
+  ];
+  const duration = store.duration;
+  // every zoom the timeline can ask at 1600 px: each power of two from the whole trace's to 1 ns
+  for (let res = 2 ** Math.floor(Math.log2(Math.max(1, duration / 1600))); res >= 1; res /= 2) {
+    const span = 1600 * res;
+    const cpus: number[] = [];
+    const walls: number[] = [];
+    let spans = 0;
+    let failed = '';
+    for (let r = 0; r < rounds; r++) {
+      const center = duration * (0.2 + 0.6 * (r / Math.max(1, rounds - 1)));
+      const start = Math.max(0, center - 1.5 * span);
+      const q0 = performance.now();
+      const c0 = process.cpuUsage();
+      try {
+        const w = store.window(ns(start), ns(start + 3 * span), ns(res));
+        spans = w.spans.reduce((n, s) => n + s.counts.length, 0);
+      } catch (e) {
+        failed = e instanceof Error ? e.message : String(e);
+      }
+      const c = process.cpuUsage(c0);
+      walls.push(performance.now() - q0);
+      cpus.push((c.user + c.system) / 1000);
+    }
+    const source = Math.log2(res) >= store.base ? 'mipmaps' : 'lists';
+    lines.push(`${(span / 1e6).toFixed(3).padStart(12)} ms  ${res.toString().padStart(8)} ns  ${spans.toString().padStart(10)}  ${source.padStart(7)}  ${median(cpus).toFixed(2).padStart(6)} ms ${p95(cpus).toFixed(2).padStart(6)} ms ${p95(walls).toFixed(2).padStart(6)} ms${failed ? `  (${failed})` : ''}`);
+  }
+  const cpus: number[] = [];
+  let seed = 7;
+  for (let r = 0; r < rounds; r++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const id = Math.floor((seed / 2147483648) * store.size);
+    const c0 = process.cpuUsage();
+    if (store.get(id)?.id !== id) throw new Error(`event ${id} not read back`);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
+  }
+  sample();
+  clearInterval(timer);
+  lines.push(
+    `an event's details (random ids, each block decoded again unless kept): CPU median ${median(cpus).toFixed(2)} ms, p95 ${p95(cpus).toFixed(2)} ms`,
+    `peak over the whole run: heap + external ${mib(peak.heap)}, RSS ${mib(peak.rss)}`,
+  );
+  store.close();
+  return lines;
+}
+
 async function main(): Promise<void> {
   const events = Number(process.argv.includes('--events') ? process.argv[process.argv.indexOf('--events') + 1] : 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-'));
-  const file = join(dir, 'synthetic.iolens');
   const format = process.argv.includes('--format') && process.argv[process.argv.indexOf('--format') + 1] === '1' ? 1 : 2;
   const arg = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
   const given = arg('--file');
-  const w0 = performance.now();
-  if (given) copyFileSync(given, file);
-  else await writeSyntheticTrace(file, events, false, format, format === 2 && !process.argv.includes('--no-overview'));
-  const writeMs = performance.now() - w0;
   const keep = arg('--keep');
-  if (keep) copyFileSync(file, keep);
+  // paged: the file read where it is, or written where it is kept (100 M events: half a GB), without the overview (a store of every event)
+  const paged = process.argv.includes('--paged');
+  const file = (paged && (given ?? keep)) || join(dir, 'synthetic.iolens');
+  const w0 = performance.now();
+  if (given && given !== file) copyFileSync(given, file);
+  else if (!given) await writeSyntheticTrace(file, events, false, format, format === 2 && !paged && !process.argv.includes('--no-overview'));
+  const writeMs = performance.now() - w0;
+  if (keep && keep !== file) copyFileSync(file, keep);
   const fileBytes = statSync(file).size;
+  if (paged) {
+    const budget = Number(arg('--paged')) || 1024;
+    const lines = await pagedRun(file, budget, Number(arg('--rounds') ?? 21));
+    process.stdout.write(`file: ${(fileBytes / 2 ** 20).toFixed(1)} MiB\n${lines.join('\n')}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   if (process.argv.includes('--read-only')) {
     const p = await readProgressively(file, !process.argv.includes('--no-ask'));
     process.stdout.write(`${[

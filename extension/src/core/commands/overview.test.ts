@@ -6,7 +6,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { Rng } from '../../../../test/fuzz/rng';
 import { TraceSession } from '../session/traceSession';
 import { assertOverviewIsTheStores } from '../testing/overviewCheck';
-import { randomStream } from '../testing/randomStream';
+import { randomStream } from '../testing/traceFiles';
 import { replaying } from '../testing/replay';
 import { putFileOverview } from '../trace/file';
 import { bytesSource, readFileOverview, readTraceOverview } from '../trace/fileReader';

@@ -5,34 +5,10 @@ import { join } from 'node:path';
 import { ns, type WindowData } from '../../../../protocol/messages';
 import { Rng } from '../../../../test/fuzz/rng';
 import { TraceSession } from '../session/traceSession';
-import { randomStream } from '../testing/randomStream';
-import { TraceFileWriter } from '../trace/file';
+import { randomStream, writeWithOverview } from '../testing/traceFiles';
 import { bytesSource, decodeTraceBytes, readFileOverview, readTraceIndex, readTraceOverview } from '../trace/fileReader';
-import type { KeepLimit } from '../trace/flight';
-import { TracePipeline } from '../trace/pipeline';
-import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow } from './overview';
-import { TraceStore } from './traceStore';
+import { decodeOverview, overviewAnswers, overviewWindow } from './overview';
 import { queryWindow } from './window';
-
-/**
- * Write `chunks` to `path` as the editor's recording does: with the overview of a store fed the
- * same events (unless not `overview`); `keep`, as a flight recording.
- */
-async function writeWithOverview(path: string, chunks: Uint8Array[], overview = true, keep?: KeepLimit): Promise<TraceStore> {
-  const writer = await TraceFileWriter.create(path, { keep });
-  const sink: { store?: TraceStore } = {};
-  const pipeline = new TracePipeline((e) => sink.store?.add(e), { symbolizer: null });
-  const fed = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices);
-  sink.store = fed;
-  for (const [i, c] of chunks.entries()) {
-    writer.write(c);
-    pipeline.push(c);
-    if (i % 5000 === 4999) await writer.flush();
-  }
-  pipeline.end();
-  await writer.finish(pipeline, Infinity, overview ? () => encodeOverview(fed, fed.trackInfos()) : undefined);
-  return fed;
-}
 
 /** A window without its arrows (the overview has none: the session adds the store's read so far). */
 function spansOf(w: WindowData): WindowData {

@@ -57,7 +57,7 @@ export interface Gap {
 
 /** The columnar trace. */
 export class TraceStore {
-  readonly tracks = new Tracks();
+  readonly tracks: Tracks;
   readonly start = new StartColumn();
   readonly end = new EndColumn(this.start);
   readonly track = new NarrowColumn();
@@ -68,7 +68,7 @@ export class TraceStore {
   readonly value = new IntColumn();
   readonly stack = new NarrowColumn();
   readonly args = new NarrowColumn();
-  readonly names = new StringTable();
+  readonly names: StringTable;
   readonly argTable = new InternTable<Args>();
   /** Stack ids by index (0: none). */
   readonly stackIds: bigint[] = [0n];
@@ -100,7 +100,11 @@ export class TraceStore {
   constructor(
     private readonly threadName: (pid: number, tid: number) => string,
     uioDevices: UioDevices = new Map(),
+    /** The tracks and names of a larger trace this store holds a stretch of (pagedStore.ts: its ids and name ids are the whole trace's). */
+    shared?: { readonly tracks: Tracks; readonly names: StringTable },
   ) {
+    this.tracks = shared?.tracks ?? new Tracks();
+    this.names = shared?.names ?? new StringTable();
     this.uio = new UioTracker(uioDevices);
     const ctx = this.context();
     this.adders = new PerKind((m) => m.store(ctx));

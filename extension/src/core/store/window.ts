@@ -420,7 +420,7 @@ export function queryWindow(
 }
 
 /** The arrows and loss gaps of [start, end) at `res` ns a window shows (with a filter, the matching arrows). */
-export function linksOf(store: TraceStore, start: number, end: number, res: number, filter: EventFilter | null): Pick<WindowData, 'arrows' | 'gaps'> {
+export function linksOf(store: Pick<TraceStore, 'arrows' | 'gaps'>, start: number, end: number, res: number, filter: EventFilter | null): Pick<WindowData, 'arrows' | 'gaps'> {
   let arrows: Arrow[] = store.arrows
     .filter((a) => a.toTime >= start && a.fromTime < end && (!filter || filter.matches(a.id)))
     .map((a) => ({ ...a, fromTime: ns(a.fromTime), toTime: ns(a.toTime) }));
