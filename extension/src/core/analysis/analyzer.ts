@@ -13,7 +13,7 @@ import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import { ChainTracker } from './chains';
 import { runtimeOf } from '../tracer/runtimes';
-import { WAITED_NS, WAITED_NS_PTRACE, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -484,9 +484,10 @@ export class TraceAnalyzer {
     }
     const b = classifyBlocking(e, this.source.fds, this.waitedNs(), this.scratch);
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
-    // time was the copy, or a ptrace tracer's stops)
+    // time was the copy, or a ptrace tracer's stops) — unless told to wait for all it asked for
+    // (recv with MSG_WAITALL: the ready header, then the rest of the message as it comes)
     const ready = b.fd !== null && t.readyFds.delete(b.fd); // only the first call after the wait: a second read of a blocking fd can block
-    if (b.blocked && !inherentlyBlocking(b.kind) && ready) this.scratch.blocked = false;
+    if (b.blocked && !inherentlyBlocking(b.kind) && ready && !waitsForAll(e)) this.scratch.blocked = false;
     if (b.nonblocking) {
       this.nonblocking(e, id, t);
       return;

@@ -172,6 +172,11 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
   },
 };
 
+/** The usual fix for a receive with MSG_WAITALL inside a loop. */
+export function waitAllFix(call: string): string {
+  return `drop MSG_WAITALL from the ${call}: read what the socket holds when the loop reports it ready, keep it in the connection's buffer, and handle the message once it is whole`;
+}
+
 /** The usual fix for busy polling. */
 export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
 /** The usual fix for AIO at depth 1. */

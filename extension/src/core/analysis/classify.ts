@@ -89,6 +89,12 @@ export function inherentlyBlocking(kind: BlockKind): boolean {
   return kind === 'sleep' || kind === 'sync' || kind === 'file';
 }
 
+/** A receive told to wait until all it asked for came (MSG_WAITALL), however ready its socket was. */
+export function waitsForAll(e: SyscallEvent): boolean {
+  const flags = e.args.flags;
+  return typeof flags === 'string' && flags.includes('MSG_WAITALL');
+}
+
 /** The call returned EAGAIN (or EINPROGRESS for a connect): it was non-blocking and had nothing to do. */
 export function wouldBlock(ret: number): boolean {
   return ret === EAGAIN || ret === EINPROGRESS;

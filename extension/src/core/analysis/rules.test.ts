@@ -52,6 +52,27 @@ describe('findings on synthetic traces', () => {
       return b;
     }
 
+    it('counts a receive with MSG_WAITALL on a socket the wait said ready (it waits for the rest), not one without', () => {
+      const trace = (flags: bigint): StreamBuilder => {
+        const b = loopTrace();
+        b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, 7n, 0n, 0n, 0n], dataFormat: 3, data: [1n, 7n] });
+        let t = 1 * MS;
+        for (let i = 0; i < 10; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call('recvfrom', { ts: t, dur: 20 * MS, ret: 1024, fd: 7, stackId: 2n, args: [7n, 0x7ffe1000n, 1024n, flags, 0n, 0n] });
+          t += 20 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        return b;
+      };
+      const [f] = analyze(trace(0x100n)).of('loop-blocked');
+      assert.ok(f);
+      assert.match(f.title, /^recvfrom\(\) blocked the event loop of server 100\/100 10 times, 200\.0 ms in total/);
+      assert.match(f.suggestion, /^drop MSG_WAITALL from the recvfrom/);
+      assert.deepEqual(analyze(trace(0n)).of('loop-blocked'), [], 'a ready socket\'s copy, or a ptrace tracer\'s stops');
+    });
+
     it('finds a loop waiting for a lock another thread holds across its fsync, at that fsync', () => {
       const a = analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 0.05 }));
       const [f] = a.of('loop-blocked');

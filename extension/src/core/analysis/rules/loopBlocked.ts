@@ -6,9 +6,9 @@
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { loopBlockedFix } from '../catalogue';
+import { loopBlockedFix, waitAllFix } from '../catalogue';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
-import { inherentlyBlocking, blockKind, type BlockingCall, type BlockKind } from '../classify';
+import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { oneConnection } from '../threadState';
 import { severityOf } from '../severity';
@@ -32,6 +32,8 @@ interface Acc {
   filteredNs: number;
   /** A futex wait's: the thread that held the lock, and the call it held it across. */
   holder: LockHolder | null;
+  /** A receive with MSG_WAITALL: it waits for the whole message, however ready the socket. */
+  waitAll: boolean;
 }
 
 /** The thread a loop's futex wait waited for, and the blocking call it held the lock across (just before it let go). */
@@ -91,7 +93,7 @@ export class LoopBlockedRule {
     const k = `${tid}:${call}:${stackId}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null };
+      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null, waitAll: false };
       this.accs.set(k, a);
     }
     return a;
@@ -102,6 +104,7 @@ export class LoopBlockedRule {
     const a = this.acc(e.pid, e.tid, e.name, b.kind, e.stackId);
     a.fd ??= b.fd;
     a.path ??= b.path;
+    a.waitAll ||= waitsForAll(e);
     const list = this.open.get(e.tid) ?? [];
     // an unfinished call reported again replaces its earlier report
     const same = list.findIndex((p) => p.acc === a && p.unfinished);
@@ -255,7 +258,7 @@ export class LoopBlockedRule {
         (cached ? ` On average a call took ${formatDuration(total / calls)}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : conn !== null ? 'medium' : 'high'), title, detail,
-        suggestion: loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
+        suggestion: a.waitAll ? waitAllFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
       });
