@@ -624,8 +624,9 @@ export class TraceAnalyzer {
    * the interpreter's lock (the GIL) in a futex at every switch.
    */
   private lockWait(e: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
-    if (e.wakeeSince !== null || e.args.wakee_call !== 'futex' || e.wakeePid !== e.pid || !wakee.loop?.inTurn(e.ts)) return;
-    if (waker.lastBlockedEnd < 0 || e.ts - waker.lastBlockedEnd >= HELD_ACROSS_NS) return;
+    // the fields at hand first: most wake-ups end no loop thread's futex wait right after the waker's I/O
+    if (e.wakeeSince !== null || e.wakeePid !== e.pid || waker.lastBlockedEnd < 0 || e.ts - waker.lastBlockedEnd >= HELD_ACROSS_NS) return;
+    if (!wakee.loop?.inTurn(e.ts) || e.args.wakee_call !== 'futex') return;
     const waited = e.ts - wakee.lastEnd;
     if (waited < LOCK_WAIT_NS || this.ctx.runtime(e.pid) === 'python') return;
     this.loopBlocked.lockWait(wakee, id, waited, {

@@ -215,7 +215,11 @@ export class PoolSaturatedRule {
   /** The line a worker blocked at for most of its time (`key` of its sites' stacks), null when none. */
   private mainLine(b: PoolBusy, key: (stackId: bigint) => string): string | null {
     const byKey = new Map<string, number>();
-    for (const [id, s] of b.sites) if (id) byKey.set(key(id), (byKey.get(key(id)) ?? 0) + s.ns);
+    for (const [id, s] of b.sites) {
+      if (!id) continue;
+      const k = key(id);
+      byKey.set(k, (byKey.get(k) ?? 0) + s.ns);
+    }
     let best: string | null = null;
     let most = -1;
     for (const [k, ns] of byKey) {
