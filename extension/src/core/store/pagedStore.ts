@@ -22,7 +22,7 @@ import { newReadState, openTraceFile, readBlock, readTraceIndex, streamChunks, t
 import { contextRecords } from '../trace/flight';
 import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
-import { Buckets, lookOf } from './buckets';
+import { BucketFill, Buckets, lookOf } from './buckets';
 import { FineList } from './fineList';
 import { StringTable } from './columns';
 import { Tracks } from './tracks';
@@ -192,7 +192,7 @@ export class PagedStore {
   readonly maxSpan: number[] = [];
   private readonly counts: number[] = [];
   /** Per track, the buckets and instants a window finer than the mipmaps fills, reused. */
-  private readonly scratch: { lanes: Buckets[]; instants: InstantList }[] = [];
+  private readonly scratch: { lanes: BucketFill[]; instants: InstantList }[] = [];
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
   /** Per track, its levels (finest first, 2^(base + LEVEL_STEP·j) ns). */
@@ -442,22 +442,27 @@ export class PagedStore {
       const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
       // the buckets and instants reused from window to window (bucketWindow copies the reply out)
       const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
-      const used: Buckets[] = [];
+      const fills: BucketFill[] = [];
       const instants = scratch.instants;
       instants.reset(res);
-      fine.each(first, toB, (s, e, span, id, look, lane, instant) => {
-        if (instant) {
+      fine.fill(first, toB, {
+        lane: (lane) => {
+          let f = fills[lane];
+          if (!f) {
+            f = fills[lane] = scratch.lanes[lane] ??= new BucketFill(new Buckets(res, 64));
+            f.reset(res);
+          }
+          return f;
+        },
+        instant: (s, look, id) => {
           if (s >= fromB) instants.add(s, look & 255, id);
-          return;
-        }
-        let b = used[lane];
-        if (!b) {
-          b = used[lane] = scratch.lanes[lane] ??= new Buckets(res, 64);
-          b.reset(res);
-        }
-        b.add(s, e, 1, id, span, look);
+        },
       });
-      const lanes = used;
+      const lanes: Buckets[] = [];
+      fills.forEach((f, lane) => {
+        f.flush();
+        lanes[lane] = f.into;
+      });
       tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
     }
     const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
