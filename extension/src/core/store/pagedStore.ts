@@ -119,27 +119,39 @@ function arrayBytes(x: object): number {
   return n;
 }
 
-/** A fingerprint of events [a, b) of `store` as the timeline and the details show them. */
+/** A double and its two 32-bit words, for `mix`. */
+const mixDouble = new Float64Array(1);
+const mixWords = new Uint32Array(mixDouble.buffer);
+
+/** Hash `h` (FNV-1a over 32-bit words) with the two words of `x`. */
+function mix(h: number, x: number): number {
+  mixDouble[0] = x;
+  return Math.imul(Math.imul(h ^ mixWords[0], 0x01000193) ^ mixWords[1], 0x01000193);
+}
+
+/** A fingerprint of events [a, b) of `store` as the timeline and the details show them (no closure: its hash stays in a register). */
 function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<number, number>): number {
-  const f = new Float64Array(1);
-  const w = new Uint32Array(f.buffer);
+  const rows = store.traits.rows();
+  const kinds = store.traits.kindOf();
+  const styles = store.traits.styleOf();
+  const flags = store.traits.flagsOf();
+  const names = store.name.view();
+  const tracks = store.track.view();
+  const stacks = store.stack.view();
+  const argIds = store.args.view();
   let h = 0x811c9dc5;
-  const mix = (x: number): void => {
-    f[0] = x;
-    h = Math.imul(h ^ w[0], 0x01000193);
-    h = Math.imul(h ^ w[1], 0x01000193);
-  };
   for (let id = a; id < b; id++) {
-    mix(store.start.get(id));
-    mix(store.end.get(id));
-    mix(store.track.get(id));
-    mix(store.lane.get(id));
-    mix(store.traits.kind(id) * 65536 + store.traits.style(id) * 256);
-    mix(store.traits.flags(id));
-    mix(store.name.get(id));
-    mix(store.value.get(id));
-    mix(Number(store.stackIds[store.stack.get(id)] ?? 0n));
-    const args = store.args.get(id);
+    const row = rows[id];
+    h = mix(h, store.start.get(id));
+    h = mix(h, store.end.get(id));
+    h = mix(h, tracks[id]);
+    h = mix(h, store.lane.get(id));
+    h = mix(h, kinds[row] * 65536 + styles[row] * 256);
+    h = mix(h, flags[row]);
+    h = mix(h, names[id]);
+    h = mix(h, store.value.get(id));
+    h = mix(h, Number(store.stackIds[stacks[id]] ?? 0n));
+    const args = argIds[id];
     let ah = argHashes.get(args);
     if (ah === undefined) {
       const text = JSON.stringify(store.argTable.get(args) ?? {});
@@ -147,7 +159,7 @@ function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<num
       for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
       argHashes.set(args, ah);
     }
-    mix(ah);
+    h = mix(h, ah);
   }
   return h >>> 0;
 }
@@ -195,6 +207,8 @@ export class PagedStore {
   private readonly scratch: { lanes: BucketFill[]; instants: InstantList }[] = [];
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
+  /** Per track and lane, the finest level's bucket being filled by the first pass. */
+  private readonly fills: BucketFill[][] = [];
   /** Per track, its levels (finest first, 2^(base + LEVEL_STEP·j) ns). */
   private readonly levels: Level[][] = [];
   /** log2 of the finest level's buckets, ns (-1 until the first events are summarized). */
@@ -307,6 +321,8 @@ export class PagedStore {
     this.first[read] = segFirst;
     this.size = segFirst;
     for (const f of this.fine) f?.seal();
+    for (const lanes of this.fills) for (const f of lanes ?? []) f?.flush();
+    this.fills.length = 0;
     this.finishLevels();
   }
 
@@ -322,11 +338,12 @@ export class PagedStore {
       if (!ids.length) continue;
       const level = (this.levels[t] ??= [{ lanes: [], instants: new InstantList(size) }])[0];
       const fine = (this.fine[t] ??= new FineList());
+      const fills = (this.fills[t] ??= []);
       let last = this.lastStart[t] ?? -Infinity;
       for (let i = 0; i < ids.length; i++) {
         const id = ids.get(i);
         const s = seg.start.get(id);
-        if (Math.floor(s / size) < Math.floor(last / size)) {
+        if (s < last && Math.floor(s / size) < Math.floor(last / size)) {
           throw new PagedUnavailable(`events of track ${t} arrive out of order across ${seg.size.toLocaleString('en-US')}-event stretches: this trace cannot be paged; open it in memory`);
         }
         last = s;
@@ -338,7 +355,7 @@ export class PagedStore {
         const span = seg.end.span(id);
         fine.add(s, end, span, first + id, look, lane, instant);
         if (instant) level.instants.add(s, styles[row], first + id);
-        else (level.lanes[lane] ??= new Buckets(size, 1024)).add(s, end, 1, first + id, span, look);
+        else (fills[lane] ??= new BucketFill((level.lanes[lane] ??= new Buckets(size, 1024)))).add(s, end, first + id, span, look);
       }
       this.lastStart[t] = last;
       this.maxSpan[t] = Math.max(this.maxSpan[t] ?? 0, seg.maxSpan[t] ?? 0);
