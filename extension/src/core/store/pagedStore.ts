@@ -129,39 +129,46 @@ function mix(h: number, x: number): number {
   return Math.imul(Math.imul(h ^ mixWords[0], 0x01000193) ^ mixWords[1], 0x01000193);
 }
 
-/** A fingerprint of events [a, b) of `store` as the timeline and the details show them (no closure: its hash stays in a register). */
+/** The hash of the arguments `args` of `store` (memoized in `argHashes`). */
+function argsHash(store: TraceStore, args: number, argHashes: Map<number, number>): number {
+  let ah = argHashes.get(args);
+  if (ah === undefined) {
+    const text = JSON.stringify(store.argTable.get(args) ?? {});
+    ah = 0;
+    for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
+    argHashes.set(args, ah);
+  }
+  return ah;
+}
+
+/**
+ * Event `id` of `store` as the timeline and the details show it, hashed with `at` (its place in
+ * its block); `start`, `end`, `lane` and `row` (its traits' row) as the caller read them.
+ */
+function eventHash(store: TraceStore, id: number, at: number, start: number, end: number, lane: number, row: number, argHashes: Map<number, number>): number {
+  const traits = store.traits;
+  let h = mix(0x811c9dc5, at);
+  h = mix(h, start);
+  h = mix(h, end);
+  h = mix(h, store.track.get(id));
+  h = mix(h, lane);
+  h = mix(h, traits.kindOf()[row] * 65536 + traits.styleOf()[row] * 256);
+  h = mix(h, traits.flagsOf()[row]);
+  h = mix(h, store.name.get(id));
+  h = mix(h, store.value.get(id));
+  h = mix(h, Number(store.stackIds[store.stack.get(id)] ?? 0n));
+  return mix(h, argsHash(store, store.args.get(id), argHashes));
+}
+
+/**
+ * A fingerprint of events [a, b) of `store`: the sum of their `eventHash`es, so that the first pass
+ * adds them up as it summarizes them, track by track, without reading their columns again.
+ */
 function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<number, number>): number {
   const rows = store.traits.rows();
-  const kinds = store.traits.kindOf();
-  const styles = store.traits.styleOf();
-  const flags = store.traits.flagsOf();
-  const names = store.name.view();
-  const tracks = store.track.view();
-  const stacks = store.stack.view();
-  const argIds = store.args.view();
-  let h = 0x811c9dc5;
-  for (let id = a; id < b; id++) {
-    const row = rows[id];
-    h = mix(h, store.start.get(id));
-    h = mix(h, store.end.get(id));
-    h = mix(h, tracks[id]);
-    h = mix(h, store.lane.get(id));
-    h = mix(h, kinds[row] * 65536 + styles[row] * 256);
-    h = mix(h, flags[row]);
-    h = mix(h, names[id]);
-    h = mix(h, store.value.get(id));
-    h = mix(h, Number(store.stackIds[stacks[id]] ?? 0n));
-    const args = argIds[id];
-    let ah = argHashes.get(args);
-    if (ah === undefined) {
-      const text = JSON.stringify(store.argTable.get(args) ?? {});
-      ah = 0;
-      for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
-      argHashes.set(args, ah);
-    }
-    h = mix(h, ah);
-  }
-  return h >>> 0;
+  let sum = 0;
+  for (let id = a; id < b; id++) sum = (sum + eventHash(store, id, id - a, store.start.get(id), store.end.get(id), store.lane.get(id), rows[id], argHashes)) | 0;
+  return sum >>> 0;
 }
 
 /**
@@ -333,6 +340,13 @@ export class PagedStore {
     const flags = seg.traits.flagsOf();
     const styles = seg.traits.styleOf();
     const names = seg.name.view();
+    // each event's block (the blocks' fingerprints summed as the events are summarized)
+    const blockOf = new Uint32Array(seg.size);
+    for (let k = k0; k < k1; k++) {
+      blockOf.fill(k, this.first[k] - first, this.first[k] - first + this.count[k]);
+      this.hash[k] = 0;
+    }
+    const argHashes = new Map<number, number>();
     for (let t = 0; t < this.tracks.size; t++) {
       const ids = seg.sortedIds(t);
       if (!ids.length) continue;
@@ -354,6 +368,8 @@ export class PagedStore {
         const end = seg.end.get(id);
         const span = seg.end.span(id);
         fine.add(s, end, span, first + id, look, lane, instant);
+        const k = blockOf[id];
+        this.hash[k] += eventHash(seg, id, first + id - this.first[k], s, end, lane, row, argHashes);
         if (instant) level.instants.add(s, styles[row], first + id);
         else (fills[lane] ??= new BucketFill((level.lanes[lane] ??= new Buckets(size, 1024)))).add(s, end, first + id, span, look);
       }
@@ -364,12 +380,7 @@ export class PagedStore {
     for (const a of seg.arrows) this.arrows.push({ ...a, id: a.id + first });
     this.gaps.push(...seg.gaps);
     this.duration = Math.max(this.duration, seg.duration);
-    const argHashes = new Map<number, number>();
-    for (let k = k0; k < k1; k++) {
-      const a = this.first[k] - first;
-      const b = a + this.count[k];
-      this.hash[k] = fingerprint(seg, a, b, argHashes);
-    }
+
   }
 
   /** The coarser levels from the finest, the finest dropped while all take more than half the budget. */
