@@ -18,7 +18,8 @@
 import { ns, type Ns, type TrackInfo, type WindowData } from '../../../../protocol/messages';
 import type { NativeSymbolizer } from '../symbols/native';
 import type { StackResolver } from '../symbols/stacks';
-import { newReadState, openTraceFile, readBlock, readTraceIndex, streamChunks, type ByteSource } from '../trace/fileReader';
+import { newReadState, openTraceFile, readBlock, readTraceIndex, type ByteSource } from '../trace/fileReader';
+import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { contextRecords } from '../trace/flight';
 import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
@@ -248,7 +249,7 @@ export class PagedStore {
     const file = openTraceFile(path);
     const s = new PagedStore(file.src, file.close, options);
     try {
-      await s.firstPass(file.size);
+      await s.firstPass(path, file.size);
     } catch (e) {
       file.close();
       throw e;
@@ -271,7 +272,7 @@ export class PagedStore {
     this.closeFile();
   }
 
-  private async firstPass(fileSize: number): Promise<void> {
+  private async firstPass(path: string, fileSize: number): Promise<void> {
     const index = readTraceIndex(this.src, fileSize);
     if (!index) throw new PagedUnavailable('a format-1 trace file has no blocks to page in from: it opens in memory only');
     this.streamHeader = index.streamHeader;
@@ -296,12 +297,17 @@ export class PagedStore {
       segFirst += seg.size;
       segBlock = k;
     };
-    // the blocks as every reader reads them (streamChunks: its warnings for a file cut short or damaged), one by one
+    // the blocks as the editor reads them (its warnings for a file cut short or damaged), one chunk a block (no
+    // slicing), read, decompressed and unpacked by a worker thread; each chunk only valid until the next is asked for
     const state = newReadState();
-    const chunks = streamChunks(this.src, state);
-    chunks.next(); // the stream header, pushed above
+    const chunks = readTraceStreamOffThread(path, state, Infinity);
     let read = 0;
-    for (const bytes of chunks) {
+    let header = true;
+    for await (const bytes of chunks) {
+      if (header) {
+        header = false; // the stream header, pushed above
+        continue;
+      }
       const k = read;
       if (k >= n) break;
       this.context.push(contextRecords(bytes));
