@@ -52,7 +52,9 @@ export function chainLines(hops: readonly ChainHop[], where: (h: ChainHop) => st
 export function whereText(w: Where | null, relative: (file: string) => string): string | null {
   if (!w) return null;
   const file = w.file ? `${relative(w.file)}${w.line ? `:${w.line}` : ''}` : w.function ? (w.module ?? '?') : moduleAddress(w, w.module ?? '?');
-  return `${file}${w.function ? ` (${w.function})` : ''}`;
+  // a name already in parentheses (V8's "(anonymous)") is not wrapped twice
+  const fn = w.function ? (w.function.startsWith('(') && w.function.endsWith(')') ? w.function : `(${w.function})`) : '';
+  return fn ? `${file} ${fn}` : file;
 }
 
 /**

@@ -414,5 +414,6 @@ describe('where a call is, as text', () => {
     assert.equal(whereText({ ...at, imageAddr: 0x1a2b0 }, rel), '/usr/bin/memcached+0x1a2b0');
     assert.equal(whereText(at, rel), '/usr/bin/memcached', 'a module whose file could not be read has no address to give');
     assert.equal(whereText(null, rel), null);
+    assert.equal(whereText({ ...at, file: '/srv/app/tick.js', line: 6, function: '(anonymous)' }, rel), 'tick.js:6 (anonymous)', 'V8\'s name of an anonymous function is not wrapped twice');
   });
 });
