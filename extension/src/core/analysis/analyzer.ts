@@ -657,6 +657,7 @@ export class TraceAnalyzer {
       t.nonblocking += d.nonblocking ? d.count : 0; // not inherent: O_NONBLOCK applies
       t.eagain += eagain;
     }
+    if (d.inLoop) this.timeouts.filtered(d);
     this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);
     this.herd.filtered(d);
     if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);

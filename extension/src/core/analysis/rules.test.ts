@@ -1205,6 +1205,17 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(analyze(b).of('timeout-wakeups'), []);
     });
 
+    it('counts the calls under the threshold as the work of the turns that looked idle (a ptrace recording of the same timer)', () => {
+      const trace = (counted: boolean): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 200; i++) b.epollWait({ ts: i * 5.7 * MS, dur: 5 * MS, ret: 0, timeoutMs: 5, stackId: 1n });
+        if (counted) b.summary({ ts: 1140 * MS, call: 'fsync', fdType: wire.FdType.file, stackId: 3n, count: 199, totalNs: 120 * MS, maxNs: 0.9 * MS, inLoop: true });
+        return analyze(b);
+      };
+      assert.equal(trace(false).of('timeout-wakeups').length, 1, 'turns of 0.7 ms and no call: idle');
+      assert.deepEqual(trace(true).of('timeout-wakeups'), []);
+    });
+
     it('still finds the timer poll when only a few of its turns did work', () => {
       const b = loopTrace();
       for (let i = 0; i < 200; i++) {
