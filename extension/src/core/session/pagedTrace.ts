@@ -9,8 +9,9 @@ import { UserError } from '../errors';
 /**
  * Bytes an event an open in memory takes at its peak: the resident memory a session's open of the
  * synthetic server's 10 M events added, 31.1 bytes an event (19.7 held once read: the store's columns
- * and summaries, the analysis; the rest the read's buffers and garbage) — bench/README.md, "The
- * editor opens a trace past its memory budget paged".
+ * and summaries, the analysis; the rest the read's buffers and garbage), 21.8 at 100 M — the larger,
+ * so the estimate errs towards paging (bench/README.md, "The editor opens a trace past its memory
+ * budget paged").
  */
 export const IN_MEMORY_BYTES_PER_EVENT = 32;
 
