@@ -1,14 +1,18 @@
 /**
  * Python functions in the stacks: a Python 3.12+ asyncio coroutine blocks its event loop reading a
  * FIFO; launched (iolens sets PYTHONPERFSUPPORT=1) and attached (started with -X perf), each
- * blocking read's stack names the coroutine's function and file (CPython's perf map gives no line),
- * and that frame is the event's location. The Python frames lie beyond libpython's, which pyenv's
+ * blocking read's stack names the coroutine's function and file, and the line of its def (CPython's
+ * perf map gives no line: iolens looks the def up in the file), and that frame is the event's location. The Python frames lie beyond libpython's, which pyenv's
  * and Debian's builds compile without frame pointers: they are reached only by the CFI unwinding
  * of stack snapshots (issue 10, wp-unwind).
  */
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { cleanup, recordAttachCommand, recordLaunch, requireBackend, type Recording } from './harness';
 import { PYTHON_FIXTURE, blockingReads, checkReads, pythonWithPerf, removePerfMaps } from './runtimeFrames';
+
+/** The line of `async def read_blocking(` in the fixture, found here as a reader would. */
+const READ_BLOCKING_DEF = readFileSync(PYTHON_FIXTURE, 'utf8').split('\n').findIndex((l) => l.startsWith('async def read_blocking(')) + 1;
 
 describe('Python functions in the stacks', function () {
   this.timeout(120000);
@@ -25,7 +29,7 @@ describe('Python functions in the stacks', function () {
     rec = await recordLaunch([python, PYTHON_FIXTURE], [], 60000, 'ebpf');
     assert.equal(rec.code, 0, rec.stderr);
     assert.match(rec.stderr, /Python functions in the stacks: python runs with PYTHONPERFSUPPORT=1/);
-    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', READ_BLOCKING_DEF);
   });
 
   it('names the Python coroutine of a read made through several standard-library frames (ebpf)', async function () {
@@ -35,7 +39,7 @@ describe('Python functions in the stacks', function () {
     requireBackend(this, 'ebpf');
     rec = await recordLaunch([pythonWithPerf(), PYTHON_FIXTURE, '--stdlib'], [], 60000, 'ebpf');
     assert.equal(rec.code, 0, rec.stderr);
-    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', READ_BLOCKING_DEF);
     const stdlib = blockingReads(rec).map((e) => e.stack.filter((f) => /\/perf-\d+\.map$/.test(f.module ?? '') && /_pyio\.py$/.test(f.file ?? '')).length);
     assert.ok(stdlib.every((n) => n >= 3), `each blocking read's stack holds _pyio's frames under read_blocking (${stdlib.join(', ')})`);
   });
@@ -44,6 +48,6 @@ describe('Python functions in the stacks', function () {
     requireBackend(this, 'ebpf');
     rec = await recordAttachCommand([pythonWithPerf(), '-X', 'perf', PYTHON_FIXTURE, '--wait'], [], undefined, 60000, 'ebpf');
     assert.equal(rec.code, 0, rec.stderr);
-    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', null);
+    await checkReads(rec, PYTHON_FIXTURE, 'read_blocking', READ_BLOCKING_DEF);
   });
 });

@@ -322,10 +322,11 @@ export class TraceAnalyzer {
         t.loop = loop;
       }
       const afterTimeout = loop.lastWaitTimedOut;
+      const movedData = loop.movedData;
       const turn = loop.wait(e.ts, e.ts + e.dur, id, e.ret === 0 && timeout !== null && timeout > 0);
       if (turn >= 0) {
         loop.blockedNs += this.loopBlocked.turnEnded(e.tid);
-        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn);
+        if (afterTimeout) this.timeouts.turnAfterTimeout(e.tid, turn, movedData);
       }
       this.busyPoll.wait(t, e, id, timeout === 0, calls);
       this.timeouts.wait(e, id, timeout);
@@ -475,6 +476,7 @@ export class TraceAnalyzer {
 
   private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     if (e.name === 'accept' || e.name === 'accept4') t.accepts++;
+    if (e.error === null && t.loop !== null) t.loop.movedData = true;
     if (nonblockingCall(e)) {
       // most calls of a loop: their kind and fd table entry do not matter
       const fd = e.args.fd;

@@ -344,6 +344,17 @@ describe('findings on synthetic traces', () => {
       assert.doesNotMatch(slow.detail, /page cache/);
     });
 
+    it('stays quiet for page-cache copies, none traced, under 1 % of the loop\'s time (a libuv timer\'s log write before its fsync)', () => {
+      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.summary({ ts: 350 * MS, call: 'write', fdType: wire.FdType.file, stackId: 2n, count, totalNs, maxNs: 0.05 * MS, inLoop: true });
+        return analyze(b);
+      };
+      assert.deepEqual(trace(200, 3 * MS).of('loop-blocked'), [], '3 ms of 350 ms');
+      assert.equal(trace(400, 6 * MS).of('loop-blocked')[0]?.severity, 'low', '6 ms of 350 ms');
+    });
+
     it('stays quiet for non-blocking reads in the loop and for blocking reads of another thread', () => {
       const b = loopTrace();
       b.task({ event: 6, tid: 101, comm: 'reader', ts: b.at(0) });
@@ -1181,6 +1192,29 @@ describe('findings on synthetic traces', () => {
       const b = loopTrace();
       for (let i = 0; i < 200; i++) b.epollWait({ ts: i * 1.1 * MS, dur: 0.5 * MS, ret: 1, timeoutMs: 1, stackId: 1n, ready: [[7n, 1]] });
       assert.deepEqual(analyze(b).of('timeout-wakeups'), []);
+    });
+
+    it('leaves alone a periodic timer whose turns do work (a write and an fsync every 5 ms, as a libuv timer does)', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 200; i++) {
+        const t = i * 6 * MS;
+        b.epollWait({ ts: t, dur: 5 * MS, ret: 0, timeoutMs: 5, stackId: 1n });
+        // short calls under --min-duration are not traced: some turns show no call, only their length
+        if (i % 4 !== 0) b.call('fsync', { ts: t + 5.1 * MS, dur: 0.8 * MS, ret: 0, fd: 6, stackId: 3n });
+      }
+      assert.deepEqual(analyze(b).of('timeout-wakeups'), []);
+    });
+
+    it('still finds the timer poll when only a few of its turns did work', () => {
+      const b = loopTrace();
+      for (let i = 0; i < 200; i++) {
+        const t = i * 1.2 * MS;
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, timeoutMs: 1, stackId: 1n });
+        if (i % 10 === 0) b.call('read', { ts: t + 1.05 * MS, dur: 10 * US, ret: 1, fd: 7, stackId: 2n });
+      }
+      const [f] = analyze(b).of('timeout-wakeups');
+      assert.ok(f);
+      assert.match(f.detail, /179 turns after them did nothing .* and 20 did work/);
     });
   });
 

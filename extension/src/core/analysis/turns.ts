@@ -24,6 +24,8 @@ export class LoopTurns {
   private longestEnd = -1;
   /** The timeouts of the waits that ended turns, to tell a turn after a timeout. */
   lastWaitTimedOut = false;
+  /** The open turn made a traced call that moved data (it did work, not only looked). */
+  movedData = false;
 
   constructor(
     readonly pid: number,
@@ -48,6 +50,7 @@ export class LoopTurns {
     this.openSince = end;
     this.openId = id;
     this.lastWaitTimedOut = timedOut;
+    this.movedData = false;
     return turn;
   }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Rng } from '../../../../test/fuzz/rng';
-import { Buckets, longer } from './buckets';
+import { BucketFill, Buckets, longer } from './buckets';
 
 /** One bucket as plain numbers, aggregated naively. */
 interface Plain {
@@ -29,6 +29,10 @@ describe('summary buckets', () => {
       const r = new Rng(seed * 104729);
       const size = 2 ** (4 + r.int(12));
       const b = new Buckets(size, 4);
+      // the same spans through a fill (reused from buckets of another size, as a window's walk reuses them)
+      const fill = new BucketFill(new Buckets(size * 2, 4));
+      fill.add(1, 2, 0, 1, 0);
+      fill.reset(size);
       const plain: Plain[] = [];
       let t = 0;
       for (let id = 0; id < 3000; id++) {
@@ -38,6 +42,7 @@ describe('summary buckets', () => {
         if (plain.length && key < plain[plain.length - 1].key) continue; // after one of the far starts, in the order of their buckets
         const look = r.int(2 ** 32);
         b.add(s, e, 1, id, e - s, look);
+        fill.add(s, e, id, e - s, look);
         const last = plain[plain.length - 1];
         if (last?.key === key) {
           last.minStart = Math.min(last.minStart, s);
@@ -48,6 +53,9 @@ describe('summary buckets', () => {
       }
       b.trim();
       assert.equal(b.length, plain.length, `seed ${seed}: buckets`);
+      fill.flush();
+      const each = (x: Buckets): number[][] => Array.from({ length: x.length }, (_, i) => [x.minStart(i), x.maxEnd(i), x.count(i), x.longest[i], x.longestLen(i), x.look[i]]);
+      assert.deepEqual(each(fill.into), each(b), `seed ${seed}: the fill's buckets as adding each span`);
       const coarser = new Buckets(size * 4);
       for (let i = 0; i < b.length; i++) {
         const p = plain[i];

@@ -232,6 +232,72 @@ export class Buckets {
   }
 }
 
+/**
+ * Spans added one at a time into `Buckets` (in the order of their buckets), the bucket being filled
+ * kept in plain numbers and added to them whole once a span of a later bucket comes (or at `flush`):
+ * the aggregate is associative, so the buckets are those that adding each span gives, without
+ * reading and writing the packed arrays for every span (a window walking 150,000 events spent
+ * most of its time there).
+ */
+export class BucketFill {
+  /** The bucket being filled (its start / size; NaN: none). */
+  private bucket = Number.NaN;
+  /** 1 / size: exact, the size being a power of two, so start · inverse is start / size, without a division. */
+  private inverse: number;
+  private minStart = 0;
+  private maxEnd = 0;
+  private count = 0;
+  private longest = 0;
+  private longestLen = 0;
+  private look = 0;
+
+  constructor(
+    /** Where the filled buckets go. */
+    readonly into: Buckets,
+  ) {
+    this.inverse = 1 / into.size;
+  }
+
+  /** Empty it and its buckets, for buckets of `size` ns (reused from query to query). */
+  reset(size: number): void {
+    this.into.reset(size);
+    this.inverse = 1 / size;
+    this.count = 0;
+    this.bucket = Number.NaN;
+  }
+
+  /** Add one span (as `Buckets.add` with a count of 1). */
+  add(start: number, end: number, id: number, len: number, look: number): void {
+    const bucket = Math.floor(start * this.inverse);
+    if (bucket !== this.bucket) {
+      this.flush();
+      this.bucket = bucket;
+      this.minStart = start;
+      this.maxEnd = end;
+      this.count = 1;
+      this.longest = id;
+      this.longestLen = len;
+      this.look = look;
+      return;
+    }
+    if (start < this.minStart) this.minStart = start;
+    if (end > this.maxEnd) this.maxEnd = end;
+    this.count++;
+    if (longer(this.longest, this.longestLen, id, len)) {
+      this.longest = id;
+      this.longestLen = len;
+      this.look = look;
+    }
+  }
+
+  /** Add the bucket being filled to `into` (call once the last span is added). */
+  flush(): void {
+    if (this.count) this.into.add(this.minStart, this.maxEnd, this.count, this.longest, this.longestLen, this.look);
+    this.count = 0;
+    this.bucket = Number.NaN;
+  }
+}
+
 /** log2 of the buckets of `size` ns that share a base: at most 64, spanning at most 2^31 ns when consecutive. */
 function groupBitsFor(size: number): number {
   return Math.max(0, Math.min(MAX_GROUP_BITS, 31 - Math.ceil(Math.log2(size))));

@@ -8,11 +8,21 @@
  * here: an event's details are read back from the file.
  */
 
+import type { BucketFill } from './buckets';
+
 /** Events a chunk holds. */
 const CHUNK = 1024;
 
 /** One event as a walk sees it. */
 export type FineVisit = (start: number, end: number, span: number, id: number, look: number, lane: number, instant: boolean) => void;
+
+/** Where `FineList.fill` puts a walk's events: each lane's spans into its bucket fill, the instants one by one. */
+export interface FineSink {
+  /** The fill of lane `lane`'s spans. */
+  lane(lane: number): BucketFill;
+  /** An instant. */
+  instant(start: number, look: number, id: number): void;
+}
 
 interface Chunk {
   readonly minStart: number;
@@ -26,90 +36,131 @@ interface Chunk {
   readonly raw?: { readonly starts: Float64Array; readonly ends: Float64Array; readonly spans: Float64Array; readonly ids: Float64Array; readonly kinds: Uint32Array };
 }
 
-function put(out: number[], n: number): void {
-  while (n >= 128) {
-    out.push((n % 128) + 128);
+/** The events added since the last chunk, in arrays reused from chunk to chunk (grown up to CHUNK). */
+class Pending {
+  starts = new Float64Array(16);
+  ends = new Float64Array(16);
+  spans = new Float64Array(16);
+  ids = new Float64Array(16);
+  looks = new Float64Array(16);
+  lanes = new Float64Array(16);
+  instants = new Uint8Array(16);
+  length = 0;
+
+  grow(): void {
+    const n = Math.min(CHUNK, this.starts.length * 2);
+    const grown = <T extends Float64Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (size: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+    this.spans = grown(this.spans);
+    this.ids = grown(this.ids);
+    this.looks = grown(this.looks);
+    this.lanes = grown(this.lanes);
+    this.instants = grown(this.instants);
+  }
+}
+
+/** A chunk's kind key: a number where the look and lane are small whole numbers (no string an event), else a string. */
+function kindKey(look: number, lane: number, instant: number): number | string {
+  return look >= 0 && look < 2 ** 32 && lane >= 0 && lane < 2 ** 20 && Number.isInteger(look) && Number.isInteger(lane)
+    ? (lane * 2 ** 32 + look) * 2 + instant
+    : `${look},${lane},${instant}`;
+}
+
+/** Varints of a chunk being sealed (reused): at most 4 an event, 8 bytes each. */
+const encoded = new Uint8Array(4 * CHUNK * 8);
+
+/** Write `n` (a whole number under 2^53) as a varint at `p` of `encoded`; the position after it. */
+function put(p: number, n: number): number {
+  while (n >= 2 ** 31) {
+    encoded[p++] = (n % 128) + 128;
     n = Math.floor(n / 128);
   }
-  out.push(n);
+  // under 2^31: the same bytes with integer operations (a double's % is a library call)
+  while (n >= 128) {
+    encoded[p++] = (n & 127) | 128;
+    n >>>= 7;
+  }
+  encoded[p++] = n;
+  return p;
 }
 
 /** Events of one track, appended in start order, walked by start range. */
 export class FineList {
   private readonly chunks: Chunk[] = [];
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private spans: number[] = [];
-  private ids: number[] = [];
-  private looks: number[] = [];
-  private lanes: number[] = [];
-  private instants: boolean[] = [];
+  private pending = new Pending();
   /** Every chunk starts at or after the one before's last start (else a walk looks at all). */
   private ordered = true;
 
   /** Add an event (`end` NaN for an instant). */
   add(start: number, end: number, span: number, id: number, look: number, lane: number, instant: boolean): void {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.spans.push(span);
-    this.ids.push(id);
-    this.looks.push(look);
-    this.lanes.push(lane);
-    this.instants.push(instant);
-    if (this.starts.length === CHUNK) this.seal();
+    const p = this.pending;
+    const i = p.length;
+    if (i === p.starts.length) p.grow();
+    p.starts[i] = start;
+    p.ends[i] = end;
+    p.spans[i] = span;
+    p.ids[i] = id;
+    p.looks[i] = look;
+    p.lanes[i] = lane;
+    p.instants[i] = instant ? 1 : 0;
+    p.length = i + 1;
+    if (i + 1 === CHUNK) this.seal();
   }
 
   /** Seal the events added so far into a chunk (the last one, once all are added). */
   seal(): void {
-    const n = this.starts.length;
+    const { starts, ends, spans, ids, looks, lanes, instants, length: n } = this.pending;
     if (!n) return;
-    const kindIndex = new Map<string, number>();
+    const kindIndex = new Map<number | string, number>();
     const kinds: number[] = [];
     const kindOf = new Uint32Array(n);
     let sorted = true;
     let whole = true;
+    let minStart = starts[0];
+    let maxStart = starts[0];
     for (let i = 0; i < n; i++) {
-      const key = `${this.looks[i]},${this.lanes[i]},${this.instants[i] ? 1 : 0}`;
+      const key = kindKey(looks[i], lanes[i], instants[i]);
       let k = kindIndex.get(key);
       if (k === undefined) {
         kindIndex.set(key, (k = kinds.length / 3));
-        kinds.push(this.looks[i], this.lanes[i], this.instants[i] ? 1 : 0);
+        kinds.push(looks[i], lanes[i], instants[i]);
       }
       kindOf[i] = k;
-      const s = this.starts[i];
-      if (i && s < this.starts[i - 1]) sorted = false;
-      const span = this.spans[i];
-      const exactEnd = this.instants[i] ? Number.isNaN(this.ends[i]) && Number.isNaN(span) : Number.isInteger(span) && span >= 0 && s + span === this.ends[i];
-      if (!Number.isSafeInteger(s) || !Number.isSafeInteger(this.ids[i]) || !exactEnd) whole = false;
+      const s = starts[i];
+      minStart = Math.min(minStart, s);
+      maxStart = Math.max(maxStart, s);
+      if (i && s < starts[i - 1]) sorted = false;
+      const span = spans[i];
+      const exactEnd = instants[i] ? Number.isNaN(ends[i]) && Number.isNaN(span) : Number.isInteger(span) && span >= 0 && s + span === ends[i];
+      if (!Number.isSafeInteger(s) || !Number.isSafeInteger(ids[i]) || !exactEnd) whole = false;
     }
-    const minStart = Math.min(...this.starts);
-    const maxStart = Math.max(...this.starts);
     const last = this.chunks[this.chunks.length - 1];
     if (last && minStart < last.maxStart) this.ordered = false;
-    const base = { minStart, maxStart, count: n, firstId: this.ids[0], kinds: Float64Array.from(kinds) };
+    const base = { minStart, maxStart, count: n, firstId: ids[0], kinds: Float64Array.from(kinds) };
     if (sorted && whole) {
-      const out: number[] = [];
+      let p = 0;
       for (let i = 0; i < n; i++) {
-        put(out, i ? this.starts[i] - this.starts[i - 1] : 0);
-        put(out, this.instants[i] ? 0 : this.spans[i]);
-        const d = i ? this.ids[i] - this.ids[i - 1] : 0;
-        put(out, d >= 0 ? 2 * d : -2 * d - 1);
-        put(out, kindOf[i]);
+        p = put(p, i ? starts[i] - starts[i - 1] : 0);
+        p = put(p, instants[i] ? 0 : spans[i]);
+        const d = i ? ids[i] - ids[i - 1] : 0;
+        p = put(p, d >= 0 ? 2 * d : -2 * d - 1);
+        p = put(p, kindOf[i]);
       }
-      this.chunks.push({ ...base, bytes: Uint8Array.from(out) });
+      this.chunks.push({ ...base, bytes: encoded.slice(0, p) });
     } else {
       this.chunks.push({
         ...base,
-        raw: { starts: Float64Array.from(this.starts), ends: Float64Array.from(this.ends), spans: Float64Array.from(this.spans), ids: Float64Array.from(this.ids), kinds: kindOf },
+        raw: { starts: starts.slice(0, n), ends: ends.slice(0, n), spans: spans.slice(0, n), ids: ids.slice(0, n), kinds: kindOf },
       });
     }
-    this.starts = [];
-    this.ends = [];
-    this.spans = [];
-    this.ids = [];
-    this.looks = [];
-    this.lanes = [];
-    this.instants = [];
+    // a list sealed at the end of the pass keeps no spare arrays
+    if (n === CHUNK) this.pending.length = 0;
+    else this.pending = new Pending();
   }
 
   /** Bytes held. */
@@ -127,6 +178,33 @@ export class FineList {
    * it is (not in order) and chunks that overlap in time are gathered and sorted first.
    */
   each(from: number, to: number, visit: FineVisit): void {
+    const picked = this.pick(from, to);
+    if (this.ordered && picked.every((c) => c.bytes)) {
+      for (const c of picked) walkChunk(c, from, to, visit);
+      return;
+    }
+    const all: [number, number, number, number, number, number, boolean][] = [];
+    for (const c of picked) walkChunk(c, from, to, (s, e, span, id, look, lane, inst) => all.push([s, e, span, id, look, lane, inst]));
+    all.sort((a, b) => a[0] - b[0] || a[3] - b[3]);
+    for (const x of all) visit(...x);
+  }
+
+  /**
+   * The events that start in [from, to) as `each` gives them, each span added to its lane's fill
+   * and each instant to `sink`: the varint chunks walked in one loop without a call an event (a
+   * window just finer than the mipmaps walks 150,000 events).
+   */
+  fill(from: number, to: number, sink: FineSink): void {
+    const picked = this.pick(from, to);
+    if (!this.ordered || !picked.every((c) => c.bytes)) {
+      this.each(from, to, (s, e, span, id, look, lane, instant) => (instant ? sink.instant(s, look, id) : sink.lane(lane).add(s, e, id, span, look)));
+      return;
+    }
+    for (const c of picked) fillChunk(c, from, to, sink);
+  }
+
+  /** The chunks that may hold events starting in [from, to). */
+  private pick(from: number, to: number): Chunk[] {
     let i = 0;
     if (this.ordered) {
       let hi = this.chunks.length;
@@ -145,15 +223,7 @@ export class FineList {
       }
       if (c.maxStart >= from) picked.push(c);
     }
-    const plain = this.ordered && picked.every((c) => c.bytes);
-    if (plain) {
-      for (const c of picked) walkChunk(c, from, to, visit);
-      return;
-    }
-    const all: [number, number, number, number, number, number, boolean][] = [];
-    for (const c of picked) walkChunk(c, from, to, (s, e, span, id, look, lane, inst) => all.push([s, e, span, id, look, lane, inst]));
-    all.sort((a, b) => a[0] - b[0] || a[3] - b[3]);
-    for (const x of all) visit(...x);
+    return picked;
   }
 }
 
@@ -184,6 +254,12 @@ function decodeVarints(b: Uint8Array, n: number): Float64Array {
   return out;
 }
 
+/** The signed number zigzag-encoded as `z` (a whole number under 2^53; no `%`: a double's modulo is a library call, most of a walk's cost). */
+function unzigzag(z: number): number {
+  const half = Math.floor(z / 2);
+  return half * 2 === z ? half : -half - 1;
+}
+
 /** A chunk's events that start in [from, to), in its order. */
 function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
   const k = c.kinds;
@@ -204,12 +280,35 @@ function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
   for (let i = 0; i < c.count; i++) {
     s += v[4 * i];
     const span = v[4 * i + 1];
-    const z = v[4 * i + 2];
-    id += z % 2 ? -(z + 1) / 2 : z / 2;
+    id += unzigzag(v[4 * i + 2]);
     const j = 3 * v[4 * i + 3];
     if (s >= to) return;
     if (s < from) continue;
     const instant = k[j + 2] === 1;
     visit(s, instant ? Number.NaN : s + span, instant ? Number.NaN : span, id, k[j], k[j + 1], instant);
+  }
+}
+
+/** Per kind of the chunk being filled: its lane's fill, null for an instant, undefined until one is met (reused). */
+const fills: (BucketFill | null | undefined)[] = [];
+
+/** A varint chunk's events that start in [from, to) into `sink` (FineList.fill). */
+function fillChunk(c: Chunk, from: number, to: number, sink: FineSink): void {
+  const k = c.kinds;
+  fills.fill(undefined, 0, k.length / 3);
+  const v = decodeVarints(c.bytes as Uint8Array, 4 * c.count);
+  const n = 4 * c.count;
+  let s = c.minStart;
+  let id = c.firstId;
+  for (let q = 0; q < n; q += 4) {
+    s += v[q];
+    id += unzigzag(v[q + 2]);
+    if (s >= to) return;
+    if (s < from) continue;
+    const kind = v[q + 3];
+    let f = fills[kind];
+    if (f === undefined) f = fills[kind] = k[3 * kind + 2] === 1 ? null : sink.lane(k[3 * kind + 1]);
+    if (f !== null) f.add(s, s + v[q + 1], id, v[q + 1], k[3 * kind]);
+    else sink.instant(s, k[3 * kind], id);
   }
 }

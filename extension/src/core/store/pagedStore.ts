@@ -18,11 +18,12 @@
 import { ns, type Ns, type TrackInfo, type WindowData } from '../../../../protocol/messages';
 import type { NativeSymbolizer } from '../symbols/native';
 import type { StackResolver } from '../symbols/stacks';
-import { newReadState, openTraceFile, readBlock, readTraceIndex, streamChunks, type ByteSource } from '../trace/fileReader';
+import { newReadState, openTraceFile, readBlock, readTraceIndex, type ByteSource } from '../trace/fileReader';
+import { readTraceStreamOffThread } from '../trace/offThreadRead';
 import { contextRecords } from '../trace/flight';
 import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
-import { Buckets, lookOf } from './buckets';
+import { BucketFill, Buckets, lookOf } from './buckets';
 import { FineList } from './fineList';
 import { StringTable } from './columns';
 import { Tracks } from './tracks';
@@ -121,37 +122,56 @@ function arrayBytes(x: object): number {
   return n;
 }
 
-/** A fingerprint of events [a, b) of `store` as the timeline and the details show them. */
-function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<number, number>): number {
-  const f = new Float64Array(1);
-  const w = new Uint32Array(f.buffer);
-  let h = 0x811c9dc5;
-  const mix = (x: number): void => {
-    f[0] = x;
-    h = Math.imul(h ^ w[0], 0x01000193);
-    h = Math.imul(h ^ w[1], 0x01000193);
-  };
-  for (let id = a; id < b; id++) {
-    mix(store.start.get(id));
-    mix(store.end.get(id));
-    mix(store.track.get(id));
-    mix(store.lane.get(id));
-    mix(store.traits.kind(id) * 65536 + store.traits.style(id) * 256);
-    mix(store.traits.flags(id));
-    mix(store.name.get(id));
-    mix(store.value.get(id));
-    mix(Number(store.stackIds[store.stack.get(id)] ?? 0n));
-    const args = store.args.get(id);
-    let ah = argHashes.get(args);
-    if (ah === undefined) {
-      const text = JSON.stringify(store.argTable.get(args) ?? {});
-      ah = 0;
-      for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
-      argHashes.set(args, ah);
-    }
-    mix(ah);
+/** A double and its two 32-bit words, for `mix`. */
+const mixDouble = new Float64Array(1);
+const mixWords = new Uint32Array(mixDouble.buffer);
+
+/** Hash `h` (FNV-1a over 32-bit words) with the two words of `x`. */
+function mix(h: number, x: number): number {
+  mixDouble[0] = x;
+  return Math.imul(Math.imul(h ^ mixWords[0], 0x01000193) ^ mixWords[1], 0x01000193);
+}
+
+/** The hash of the arguments `args` of `store` (memoized in `argHashes`). */
+function argsHash(store: TraceStore, args: number, argHashes: Map<number, number>): number {
+  let ah = argHashes.get(args);
+  if (ah === undefined) {
+    const text = JSON.stringify(store.argTable.get(args) ?? {});
+    ah = 0;
+    for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
+    argHashes.set(args, ah);
   }
-  return h >>> 0;
+  return ah;
+}
+
+/**
+ * Event `id` of `store` as the timeline and the details show it, hashed with `at` (its place in
+ * its block); `start`, `end`, `lane` and `row` (its traits' row) as the caller read them.
+ */
+function eventHash(store: TraceStore, id: number, at: number, start: number, end: number, lane: number, row: number, argHashes: Map<number, number>): number {
+  const traits = store.traits;
+  let h = mix(0x811c9dc5, at);
+  h = mix(h, start);
+  h = mix(h, end);
+  h = mix(h, store.track.get(id));
+  h = mix(h, lane);
+  h = mix(h, traits.kindOf()[row] * 65536 + traits.styleOf()[row] * 256);
+  h = mix(h, traits.flagsOf()[row]);
+  h = mix(h, store.name.get(id));
+  h = mix(h, store.value.get(id));
+  h = mix(h, Number(store.stackIds[store.stack.get(id)] ?? 0n));
+  return mix(h, argsHash(store, store.args.get(id), argHashes));
+}
+
+/**
+ * A fingerprint of events [a, b) of `store`: the sum of their `eventHash`es, so that the first pass
+ * adds them up as it summarizes them, track by track, without reading their columns again.
+ */
+function fingerprint(store: TraceStore, a: number, b: number, argHashes: Map<number, number>): number {
+  const rows = store.traits.rows();
+  let sum = 0;
+  for (let id = a; id < b; id++) sum = (sum + eventHash(store, id, id - a, store.start.get(id), store.end.get(id), store.lane.get(id), rows[id], argHashes)) | 0;
+  return sum >>> 0;
 }
 
 /**
@@ -194,9 +214,11 @@ export class PagedStore {
   readonly maxSpan: number[] = [];
   private readonly counts: number[] = [];
   /** Per track, the buckets and instants a window finer than the mipmaps fills, reused. */
-  private readonly scratch: { lanes: Buckets[]; instants: InstantList }[] = [];
+  private readonly scratch: { lanes: BucketFill[]; instants: InstantList }[] = [];
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
+  /** Per track and lane, the finest level's bucket being filled by the first pass. */
+  private readonly fills: BucketFill[][] = [];
   /** Per track, its levels (finest first, 2^(base + LEVEL_STEP·j) ns). */
   private readonly levels: Level[][] = [];
   /** log2 of the finest level's buckets, ns (-1 until the first events are summarized). */
@@ -229,7 +251,7 @@ export class PagedStore {
     const file = openTraceFile(path);
     const s = new PagedStore(file.src, file.close, options);
     try {
-      await s.firstPass(file.size);
+      await s.firstPass(path, file.size);
     } catch (e) {
       file.close();
       throw e;
@@ -257,7 +279,7 @@ export class PagedStore {
     this.closeFile();
   }
 
-  private async firstPass(fileSize: number): Promise<void> {
+  private async firstPass(path: string, fileSize: number): Promise<void> {
     const index = readTraceIndex(this.src, fileSize);
     if (!index) throw new PagedUnavailable('a format-1 trace file has no blocks to page in from: it opens in memory only');
     this.streamHeader = index.streamHeader;
@@ -282,12 +304,17 @@ export class PagedStore {
       segFirst += seg.size;
       segBlock = k;
     };
-    // the blocks as every reader reads them (streamChunks: its warnings for a file cut short or damaged), one by one
+    // the blocks as the editor reads them (its warnings for a file cut short or damaged), one chunk a block (no
+    // slicing), read, decompressed and unpacked by a worker thread; each chunk only valid until the next is asked for
     const state = newReadState();
-    const chunks = streamChunks(this.src, state);
-    chunks.next(); // the stream header, pushed above
+    const chunks = readTraceStreamOffThread(path, state, Infinity);
     let read = 0;
-    for (const bytes of chunks) {
+    let header = true;
+    for await (const bytes of chunks) {
+      if (header) {
+        header = false; // the stream header, pushed above
+        continue;
+      }
       const k = read;
       if (k >= n) break;
       this.context.push(contextRecords(bytes));
@@ -314,6 +341,8 @@ export class PagedStore {
     this.first[read] = segFirst;
     this.size = segFirst;
     for (const f of this.fine) f?.seal();
+    for (const lanes of this.fills) for (const f of lanes ?? []) f?.flush();
+    this.fills.length = 0;
     this.finishLevels();
   }
 
@@ -324,16 +353,24 @@ export class PagedStore {
     const flags = seg.traits.flagsOf();
     const styles = seg.traits.styleOf();
     const names = seg.name.view();
+    // each event's block (the blocks' fingerprints summed as the events are summarized)
+    const blockOf = new Uint32Array(seg.size);
+    for (let k = k0; k < k1; k++) {
+      blockOf.fill(k, this.first[k] - first, this.first[k] - first + this.count[k]);
+      this.hash[k] = 0;
+    }
+    const argHashes = new Map<number, number>();
     for (let t = 0; t < this.tracks.size; t++) {
       const ids = seg.sortedIds(t);
       if (!ids.length) continue;
       const level = (this.levels[t] ??= [{ lanes: [], instants: new InstantList(size) }])[0];
       const fine = (this.fine[t] ??= new FineList());
+      const fills = (this.fills[t] ??= []);
       let last = this.lastStart[t] ?? -Infinity;
       for (let i = 0; i < ids.length; i++) {
         const id = ids.get(i);
         const s = seg.start.get(id);
-        if (Math.floor(s / size) < Math.floor(last / size)) {
+        if (s < last && Math.floor(s / size) < Math.floor(last / size)) {
           throw new PagedUnavailable(`events of track ${t} arrive out of order across ${seg.size.toLocaleString('en-US')}-event stretches: this trace cannot be paged; open it in memory`);
         }
         last = s;
@@ -344,8 +381,10 @@ export class PagedStore {
         const end = seg.end.get(id);
         const span = seg.end.span(id);
         fine.add(s, end, span, first + id, look, lane, instant);
+        const k = blockOf[id];
+        this.hash[k] += eventHash(seg, id, first + id - this.first[k], s, end, lane, row, argHashes);
         if (instant) level.instants.add(s, styles[row], first + id);
-        else (level.lanes[lane] ??= new Buckets(size, 1024)).add(s, end, 1, first + id, span, look);
+        else (fills[lane] ??= new BucketFill((level.lanes[lane] ??= new Buckets(size, 1024)))).add(s, end, first + id, span, look);
       }
       this.lastStart[t] = last;
       this.maxSpan[t] = Math.max(this.maxSpan[t] ?? 0, seg.maxSpan[t] ?? 0);
@@ -354,12 +393,7 @@ export class PagedStore {
     for (const a of seg.arrows) this.arrows.push({ ...a, id: a.id + first });
     this.gaps.push(...seg.gaps);
     this.duration = Math.max(this.duration, seg.duration);
-    const argHashes = new Map<number, number>();
-    for (let k = k0; k < k1; k++) {
-      const a = this.first[k] - first;
-      const b = a + this.count[k];
-      this.hash[k] = fingerprint(seg, a, b, argHashes);
-    }
+
   }
 
   /** The coarser levels from the finest, the finest dropped while all take more than half the budget. */
@@ -449,22 +483,27 @@ export class PagedStore {
       const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
       // the buckets and instants reused from window to window (bucketWindow copies the reply out)
       const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
-      const used: Buckets[] = [];
+      const fills: BucketFill[] = [];
       const instants = scratch.instants;
       instants.reset(res);
-      fine.each(first, toB, (s, e, span, id, look, lane, instant) => {
-        if (instant) {
+      fine.fill(first, toB, {
+        lane: (lane) => {
+          let f = fills[lane];
+          if (!f) {
+            f = fills[lane] = scratch.lanes[lane] ??= new BucketFill(new Buckets(res, 64));
+            f.reset(res);
+          }
+          return f;
+        },
+        instant: (s, look, id) => {
           if (s >= fromB) instants.add(s, look & 255, id);
-          return;
-        }
-        let b = used[lane];
-        if (!b) {
-          b = used[lane] = scratch.lanes[lane] ??= new Buckets(res, 64);
-          b.reset(res);
-        }
-        b.add(s, e, 1, id, span, look);
+        },
       });
-      const lanes = used;
+      const lanes: Buckets[] = [];
+      fills.forEach((f, lane) => {
+        f.flush();
+        lanes[lane] = f.into;
+      });
       tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
     }
     const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));

@@ -20,6 +20,7 @@ import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
+import { PythonDefs } from './pythonDefs';
 import { vdsoFileFor, type VdsoImage } from './vdso';
 
 /**
@@ -119,6 +120,8 @@ export const NO_DEBUG_INFO = 'no debug information for ';
 const STACK_SPAN = 1n << 30n;
 /** A frame in JIT code the process's perf map does not name (yet: it is read again later). */
 const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
+/** A Python frame's line is its function's def: CPython's perf map names no line inside a function. */
+const PYTHON_DEF_LINE = 'the line of the function\'s def: CPython\'s perf map names no line inside it';
 
 function popcount(x: number): number {
   let n = 0;
@@ -135,6 +138,8 @@ export class StackResolver {
   /** Each module's entry point as a file offset (null: none, or not read). */
   /** Each module's loadable segments and entry point, read once. */
   private readonly loads = new Map<string, ElfLoad | null>();
+  /** Python source files read for their functions' def lines. */
+  private readonly pythonDefs = new PythonDefs();
   /** Go binaries' tables by module key (null: not Go, or a layout not read). */
   private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
@@ -629,9 +634,11 @@ export class StackResolver {
       return { addr, module: null, function: null, file: null, line: null, column: null, inlined: false, problem: `${NOT_IN_PERF_MAP}: ${found.problem}` };
     }
     const s = found.symbol;
+    // CPython's perf map names a function and its file, not a line: the line of its def, as V8 gives
+    const defLine = !s.line && s.trampoline && s.file ? this.pythonDefs.lineOf(s.file, s.function) : null;
     return {
-      addr, module: found.map, function: s.function || '(anonymous)', file: s.file, line: s.line, column: s.column, inlined: false,
-      problem: s.line ? null : s.file ? 'the runtime\'s perf map gives no line' : null,
+      addr, module: found.map, function: s.function || '(anonymous)', file: s.file, line: s.line ?? defLine, column: s.column, inlined: false,
+      problem: s.line ? null : defLine ? PYTHON_DEF_LINE : s.file ? 'the runtime\'s perf map gives no line' : null,
     };
   }
 

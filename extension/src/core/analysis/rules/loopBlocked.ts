@@ -76,6 +76,8 @@ const MIN_INHERENT_CALLS = 10;
  * a low finding at most, whatever it adds up to.
  */
 const PAGE_CACHE_MEAN_NS = 50e3;
+/** Such copies, none of them traced (all under --min-duration), are not worth a finding under this share of the thread's time. */
+const NOISE_SHARE = 0.01;
 /**
  * Lock waits a finding needs: a wait until a thread let go right after its I/O is a lock held
  * across it when it comes again and again; once or a few times it may be a completion the loop
@@ -243,6 +245,8 @@ export class LoopBlockedRule {
         a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
       ].filter(Boolean).join(', and ');
       const cached = a.kind === 'file' && total / calls < PAGE_CACHE_MEAN_NS;
+      // copies that never once waited past the threshold and add up to under 1 % of the thread's time: noise, not a stall
+      if (cached && a.count === 0 && total < NOISE_SHARE * span) continue;
       // a loop that serves one connection in a process forked per client (a PostgreSQL backend)
       // delays only that client; a server of its own with one client connected is still a loop
       const conn = ctx.forkedWorker(a.pid) ? oneConnection(t) : null;

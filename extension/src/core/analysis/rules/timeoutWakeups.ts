@@ -1,6 +1,11 @@
 /**
  * timeout-wakeups: an event loop whose short timeout fires nearly every time — it wakes to poll a
- * timer rather than for events. Impact: the turns that ran after those wake-ups.
+ * timer rather than for events. Impact: the turns after those wake-ups that did nothing.
+ *
+ * A turn after a timeout that moved data (a traced call that succeeded) or ran a good part of the
+ * timeout did the work of a periodic timer (libuv's uv_timer, a flush every 5 ms): that timeout
+ * is the next real timer, as the fix asks, and the turn is no poll. Such a loop is not reported
+ * unless most of its timed-out turns did nothing.
  */
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
@@ -13,6 +18,8 @@ import type { RawFinding } from '../types';
 const SHORT_NS = 10e6;
 const MIN_TIMEOUTS = 100;
 const MIN_SHARE = 0.9;
+/** A turn this share of its timeout long (or longer) did work, traced or not (calls under --min-duration are not). */
+const WORK_SHARE = 0.25;
 
 interface Acc {
   readonly pid: number;
@@ -22,7 +29,10 @@ interface Acc {
   waits: number;
   shortTimeouts: number;
   timeoutNs: number;
+  /** Turns after a timeout that did nothing, their total length, and those that did work. */
+  idleTurns: number;
   afterNs: number;
+  workTurns: number;
   readonly top: TopEvents;
 }
 
@@ -37,7 +47,7 @@ export class TimeoutWakeupsRule {
     if (last !== null && last.tid === e.tid) return last;
     let a = this.accs.get(e.tid);
     if (!a) {
-      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, call: e.name, waits: 0, shortTimeouts: 0, timeoutNs: 0, afterNs: 0, top: new TopEvents(50) };
+      a = { pid: e.pid, tid: e.tid, stackId: e.stackId, call: e.name, waits: 0, shortTimeouts: 0, timeoutNs: 0, idleTurns: 0, afterNs: 0, workTurns: 0, top: new TopEvents(50) };
       this.accs.set(e.tid, a);
     }
     this.last = a;
@@ -57,23 +67,29 @@ export class TimeoutWakeupsRule {
     }
   }
 
-  /** A turn that followed a wait which timed out ended after `ns`. */
-  turnAfterTimeout(tid: number, ns: number): void {
+  /** A turn that followed a wait which timed out ended after `ns`; `movedData`: a traced call in it moved data. */
+  turnAfterTimeout(tid: number, ns: number, movedData: boolean): void {
     const a = this.accs.get(tid);
-    if (a) a.afterNs += ns;
+    if (!a) return;
+    if (movedData || ns >= WORK_SHARE * a.timeoutNs) {
+      a.workTurns++;
+    } else {
+      a.idleTurns++;
+      a.afterNs += ns;
+    }
   }
 
   /** Findings. */
   findings(ctx: AnalysisContext): RawFinding[] {
     const out: RawFinding[] = [];
     for (const a of this.accs.values()) {
-      if (a.shortTimeouts < MIN_TIMEOUTS || a.shortTimeouts < MIN_SHARE * a.waits) continue;
+      if (a.shortTimeouts < MIN_TIMEOUTS || a.shortTimeouts < MIN_SHARE * a.waits || a.idleTurns < a.workTurns) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const pct = Math.round((100 * a.shortTimeouts) / a.waits);
       out.push({
         rule: 'timeout-wakeups', severity: severityOf(a.afterNs, ctx.span.last - ctx.span.first, 'low'),
         title: `${threadLabel(ctx, t)} woke up ${plural(a.shortTimeouts, 'time')} because its ${formatDuration(a.timeoutNs)} timeout fired (${pct} % of its waits)`,
-        detail: `Of ${plural(a.waits, a.call + ' call')}, ${a.shortTimeouts.toLocaleString('en-US')} returned nothing after a timeout of at most ${formatDuration(SHORT_NS)}; the turns after them ran ${formatDuration(a.afterNs)} in all. The loop polls on a timer while nothing happens.`,
+        detail: `Of ${plural(a.waits, a.call + ' call')}, ${a.shortTimeouts.toLocaleString('en-US')} returned nothing after a timeout of at most ${formatDuration(SHORT_NS)}; ${a.workTurns ? `${plural(a.idleTurns, 'turn')} after them did nothing (${formatDuration(a.afterNs)} in all) and ${a.workTurns.toLocaleString('en-US')} did work` : `the turns after them did nothing, ${formatDuration(a.afterNs)} in all`}. The loop polls on a timer while nothing happens.`,
         suggestion: TIMEOUT_WAKEUPS_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.afterNs,
         events: a.top.list(), eventCount: a.shortTimeouts, chain: [],
       });
