@@ -19,9 +19,10 @@
  * a 10 M-event run on a busy machine in a fraction of the time; `--read-only`: only the
  * progressive read (no open of the whole file before it, no windows after).
  *
- * `--paged [MiB]`: the file opened as a paged store (store/pagedStore.ts) within that budget instead, and browsed.
+ * `--paged [MiB]`: the file opened as a paged store (store/pagedStore.ts) within that budget instead, and browsed;
+ * with `--session [MiB]` too, opened as the editor opens it (TraceSession with that iolens.memoryBudgetMiB), and browsed.
  *
- *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--paged [MiB]] [--file F | --keep F]
+ *   npx tsx bench/store.ts [--events N] [--format 1|2] [--rounds N] [--no-progressive] [--no-ask] [--read-only] [--paged [MiB] [--session [MiB]]] [--file F | --keep F]
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,13 +166,71 @@ function memoryNow(): { heap: number; rss: number } {
   return { heap: m.heapUsed + m.external, rss: m.rss };
 }
 
+/** A trace opened paged, as the bench browses it. */
+interface Browsed {
+  readonly size: number;
+  readonly duration: number;
+  /** log2 of the finest mipmap level, ns (the windows' source), when known. */
+  readonly base: number | undefined;
+  window(start: number, end: number, resolution: number): WindowData;
+  /** Event `id`'s details (read back from the file): true when they came. */
+  details(id: number): boolean;
+  /** What it is and holds, in lines. */
+  describe(): string[];
+  close(): Promise<void>;
+}
+
+/** `file` opened as a paged store within `budgetMiB` (store/pagedStore.ts, no symbolizer). */
+async function openPagedStore(file: string, budgetMiB: number): Promise<Browsed> {
+  const store = await PagedStore.open(file, { budget: budgetMiB * 2 ** 20, symbolizer: null });
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  return {
+    size: store.size,
+    duration: store.duration,
+    base: store.base,
+    window: (a, b, r) => store.window(ns(a), ns(b), ns(r)),
+    details: (id) => store.get(id)?.id === id,
+    describe: () => [
+      `paged store (budget ${budgetMiB} MiB): ${store.size.toLocaleString('en-US')} events, ${store.trackInfos().length} tracks, ${store.blockCount()} blocks; finest mipmap level 2^${store.base} ns`,
+      `  mipmaps ${mib(store.summaryBytes())}, the tracks' compact event lists ${mib(store.fineBytes())}; all the store's arrays ${mib(store.heldBytes())}`,
+    ],
+    close: () => Promise.resolve(store.close()),
+  };
+}
+
 /**
- * `--paged [MiB]`: open `file` as a paged store (store/pagedStore.ts; its budget, default 1024 MiB)
- * and browse it: the open's time and CPU, the peak of the heap + external and of the RSS (sampled
- * every 50 ms), what the store holds, a window at every zoom (CPU median and p95: from the mipmaps,
- * or decoded again from the file's blocks) and an event's details (a random id: its block decoded again).
+ * `file` opened as the editor opens it: TraceSession.load with `budgetMiB` as iolens.memoryBudgetMiB
+ * (paged past it: pagedTrace.ts), the symbolizer loaded; its details are the details pane's
+ * (stack resolved, call site). Throws when the trace failed to open or opened in memory.
  */
-async function pagedRun(file: string, budgetMiB: number, rounds: number): Promise<string[]> {
+async function openSession(file: string, budgetMiB: number): Promise<Browsed> {
+  const session = TraceSession.load(file, 'bench', { memoryBudgetMiB: budgetMiB });
+  await session.whenFinished();
+  if (session.failure) throw new Error(`${file}: ${session.failure.text}`);
+  if (!session.pagedBy) throw new Error(`${file} opened in memory within ${budgetMiB} MiB: give a smaller --session budget`);
+  const summary = session.summary();
+  return {
+    size: summary.events,
+    duration: session.duration,
+    base: undefined,
+    window: (a, b, r) => session.window(ns(a), ns(b), ns(r)),
+    details: (id) => session.details(id)?.id === id,
+    describe: () => [
+      `the editor's session (TraceSession.load, iolens.memoryBudgetMiB ${budgetMiB}): opened paged, ${summary.events.toLocaleString('en-US')} events, ${summary.tracks.length} tracks`,
+      `  its notice: ${summary.problem?.message ?? '(none)'}`,
+    ],
+    close: () => session.dispose(),
+  };
+}
+
+/**
+ * `--paged [MiB]`: open `file` as a paged store (store/pagedStore.ts; its budget, default 1024 MiB),
+ * or with `--session [MiB]` through the editor's session (TraceSession with that memory budget), and
+ * browse it: the open's time and CPU, the peak of the heap + external and of the RSS (sampled
+ * every 50 ms), what it holds, a window at every zoom (CPU median and p95: from the mipmaps,
+ * or walked from the compact lists) and an event's details (a random id: its block decoded again).
+ */
+async function pagedRun(file: string, budgetMiB: number, rounds: number, open: (file: string, budgetMiB: number) => Promise<Browsed>): Promise<string[]> {
   let peak = { heap: 0, rss: 0 };
   const sample = (): void => {
     const m = memoryNow();
@@ -182,7 +241,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
   const t0 = performance.now();
   const cpu0 = processCpuMs();
   const main0 = mainThreadCpuMs();
-  const store = await PagedStore.open(file, { budget: budgetMiB * 2 ** 20, symbolizer: null });
+  const store = await open(file, budgetMiB);
   const openMs = performance.now() - t0;
   const openCpu = processCpuMs() - cpu0;
   const openMain = mainThreadCpuMs() - main0;
@@ -191,9 +250,9 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
   const held = (await retained()) - before;
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const lines = [
-    `paged store (budget ${budgetMiB} MiB): ${store.size.toLocaleString('en-US')} events, ${store.trackInfos().length} tracks, ${store.blockCount()} blocks; finest mipmap level 2^${store.base} ns`,
+    ...store.describe(),
     `open: ${openMs.toFixed(0)} ms (${((store.size / openMs) * 1000 / 1e6).toFixed(2)} M events/s; CPU ${openCpu.toFixed(0)} ms, ${openMain.toFixed(0)} ms of it on the main thread); peak while opening: heap + external ${mib(openPeak.heap)}, RSS ${mib(openPeak.rss)}`,
-    `held after the open: ${mib(held)} (JS heap + typed arrays after a full GC; ${(held / store.size).toFixed(2)} bytes an event), of which mipmaps ${mib(store.summaryBytes())}, the tracks' compact event lists ${mib(store.fineBytes())}; all the store's arrays ${mib(store.heldBytes())}`,
+    `held after the open: ${mib(held)} (JS heap + typed arrays after a full GC; ${(held / store.size).toFixed(2)} bytes an event)`,
     '',
     `window request at every power of two, 1600 px wide, padded to 3 screens; CPU median and p95 of ${rounds} requests, wall p95; 'lists': walked from the tracks' compact event lists`,
     'visible span        resolution   reply spans   source   CPU med  CPU p95  wall p95',
@@ -212,7 +271,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
       const q0 = performance.now();
       const c0 = process.cpuUsage();
       try {
-        const w = store.window(ns(start), ns(start + 3 * span), ns(res));
+        const w = store.window(start, start + 3 * span, res);
         spans = w.spans.reduce((n, s) => n + s.counts.length, 0);
       } catch (e) {
         failed = e instanceof Error ? e.message : String(e);
@@ -221,7 +280,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
       walls.push(performance.now() - q0);
       cpus.push((c.user + c.system) / 1000);
     }
-    const source = Math.log2(res) >= store.base ? 'mipmaps' : 'lists';
+    const source = store.base === undefined ? '' : Math.log2(res) >= store.base ? 'mipmaps' : 'lists';
     lines.push(`${(span / 1e6).toFixed(3).padStart(12)} ms  ${res.toString().padStart(8)} ns  ${spans.toString().padStart(10)}  ${source.padStart(7)}  ${median(cpus).toFixed(2).padStart(6)} ms ${p95(cpus).toFixed(2).padStart(6)} ms ${p95(walls).toFixed(2).padStart(6)} ms${failed ? `  (${failed})` : ''}`);
   }
   const cpus: number[] = [];
@@ -230,7 +289,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
     seed = (seed * 1103515245 + 12345) % 2147483648;
     const id = Math.floor((seed / 2147483648) * store.size);
     const c0 = process.cpuUsage();
-    if (store.get(id)?.id !== id) throw new Error(`event ${id} not read back`);
+    if (!store.details(id)) throw new Error(`event ${id} not read back`);
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1000);
   }
@@ -240,7 +299,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number): Promis
     `an event's details (random ids, each block decoded again unless kept): CPU median ${median(cpus).toFixed(2)} ms, p95 ${p95(cpus).toFixed(2)} ms`,
     `peak over the whole run: heap + external ${mib(peak.heap)}, RSS ${mib(peak.rss)}`,
   );
-  store.close();
+  await store.close();
   return lines;
 }
 
@@ -261,8 +320,9 @@ async function main(): Promise<void> {
   if (keep && keep !== file) copyFileSync(file, keep);
   const fileBytes = statSync(file).size;
   if (paged) {
-    const budget = Number(arg('--paged')) || 1024;
-    const lines = await pagedRun(file, budget, Number(arg('--rounds') ?? 21));
+    const session = process.argv.includes('--session');
+    const budget = Number(arg(session ? '--session' : '--paged')) || 1024;
+    const lines = await pagedRun(file, budget, Number(arg('--rounds') ?? 21), session ? openSession : openPagedStore);
     process.stdout.write(`file: ${(fileBytes / 2 ** 20).toFixed(1)} MiB\n${lines.join('\n')}\n`);
     rmSync(dir, { recursive: true, force: true });
     return;

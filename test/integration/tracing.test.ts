@@ -245,4 +245,43 @@ describe('I/O Lens in VS Code', function () {
     assert.equal(editor.document.uri.fsPath, join(root, 'test', 'fixtures', 'src', 'edu_uio.c'));
     assert.equal(editor.selection.active.line + 1, markLine('edu_uio', 'uio-epoll-read'));
   });
+
+  it('opens a trace past iolens.memoryBudgetMiB paged: its tracks and details, and a notice of what is unavailable', async () => {
+    const recorded = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.launch', {
+      program: fixture('sigio_pipe'),
+      args: ['--iterations', '5'],
+    });
+    assert.ok(recorded);
+    await recorded.whenFinished();
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-it-'));
+    const config = vscode.workspace.getConfiguration('iolens');
+    try {
+      // a saved recording has the block index a paged open needs; a budget of 0 pages every such file
+      const file = join(dir, 'paged.iolens');
+      await vscode.commands.executeCommand('iolens.saveTrace', file);
+      await config.update('memoryBudgetMiB', 0, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('iolens.openTrace', file);
+      const session = await until('the paged trace session', () => (api.sessions.current !== recorded ? api.sessions.current : undefined));
+      await session.whenFinished();
+      assert.ok(session.pagedBy, 'opened paged');
+      assert.equal(session.failure, null);
+      const summary = session.summary();
+      assert.equal(summary.events, recorded.store.size, 'every event');
+      assert.deepEqual(summary.tracks.map((t) => t.label), recorded.summary().tracks.map((t) => t.label));
+      assert.match(summary.problem?.message ?? '', /opened paged: the timeline and event details work; filters, search .* are unavailable/);
+      assert.equal(summary.problem?.fatal, false, 'a notice over the timeline, not in its place');
+      // events with a stack, read back from the file: the recording's own, their stacks resolved as in memory
+      const withStacks = [...Array(recorded.store.size).keys()].filter((id) => recorded.store.get(id)?.stackId).slice(0, 5);
+      assert.ok(withStacks.length > 0, 'events with a stack');
+      for (const id of withStacks) {
+        assert.equal(session.event(id)?.name, recorded.store.get(id)?.name, `event ${id}`);
+        assert.deepEqual(session.details(id)?.stack, recorded.details(id)?.stack, `event ${id}'s stack`);
+      }
+      assert.throws(() => session.filterSummary('read'), /filtering is unavailable: this trace .* is opened paged/);
+      assert.match(session.unavailableWhy ?? '', /iolens report/);
+    } finally {
+      await config.update('memoryBudgetMiB', undefined, vscode.ConfigurationTarget.Global);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -19,7 +19,9 @@ export type UserErrorCode =
   /** A file that cannot be read or written (a system error with an errno code). */
   | 'file'
   /** Tracing could not start or stopped early (refused, the program exited, ...). */
-  | 'tracing';
+  | 'tracing'
+  /** What a trace opened paged (past the memory budget) cannot do, or a trace that cannot be paged. */
+  | 'paged';
 
 /** A problem the user can fix: the message says what is wrong, `fix` what to do. */
 export class UserError extends Error {

@@ -28,6 +28,7 @@ export function settings(): {
   flightKeep: string;
   flightUntil: string;
   debuginfodUrls: string[];
+  memoryBudgetMiB: number;
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -41,6 +42,7 @@ export function settings(): {
     flightKeep: c.get<string>('flightRecorder.keep', ''),
     flightUntil: c.get<string>('flightRecorder.until', ''),
     debuginfodUrls: c.get<string[]>('debuginfod.urls', []),
+    memoryBudgetMiB: c.get<number>('memoryBudgetMiB', 1024),
     // relative entries are the workspace folder's
     symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
   };

@@ -110,9 +110,9 @@ function why(frames: readonly FrameInfo[]): string {
 
 /** Open the source of an event (its best frame). Returns false, after saying why, when there is none. */
 export async function openEventSource(session: TraceSession, eventId: number): Promise<boolean> {
-  const e = session.store.get(eventId);
+  const e = session.event(eventId);
   if (!e) return false;
-  const frames = frameInfos(session.pipeline.resolver, e.stackId);
+  const frames = frameInfos(session.resolver, e.stackId);
   const found = await openableFrame(frames);
   if (!found?.frame.line) {
     void vscode.window.showWarningMessage(`No source to open for this ${e.name}: ${why(frames)}`);
@@ -125,9 +125,9 @@ export async function openEventSource(session: TraceSession, eventId: number): P
 
 /** Open frame `index` of an event's stack. */
 export async function openFrame(session: TraceSession, eventId: number, index: number): Promise<boolean> {
-  const e = session.store.get(eventId);
+  const e = session.event(eventId);
   if (!e) return false;
-  const f = frameInfos(session.pipeline.resolver, e.stackId)[index];
+  const f = frameInfos(session.resolver, e.stackId)[index];
   const file = f?.openable && f.file && f.line ? await locateSource(f.file) : undefined;
   if (!f || !file || !f.line) {
     const problem = f?.file && !file ? `${f.file} is neither on this machine nor in the workspace` : f?.problem ?? 'no source line';

@@ -21,7 +21,10 @@ import { eventDetails } from '../store/details';
 import { extendSummaries, summaryTrimSteps } from '../store/summary';
 import { compileFilter, findOccurrence, summarizeFilter, type EventFilter, type FilterSummary } from '../store/filter';
 import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow, type TraceOverview } from '../store/overview';
-import { TraceStore } from '../store/traceStore';
+import { PagedStore, PagedUnavailable } from '../store/pagedStore';
+import { TraceStore, type StoredEvent } from '../store/traceStore';
+import type { StackResolver } from '../symbols/stacks';
+import { pagedNotice, pagedReason, pagedRefused, pagedUnavailable, type PagedReason } from './pagedTrace';
 import { linksOf, queryWindow } from '../store/window';
 import { assertIndexedTraceFile, putFileOverview, TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
@@ -79,6 +82,11 @@ export interface OpenOptions {
   readonly sourceRoot?: string;
   /** Fetch the debug files of modules without lines from debuginfod (the `iolens.debuginfod.urls` setting). */
   readonly debuginfod?: DebuginfodOptions;
+  /**
+   * Memory the trace may take, MiB (the `iolens.memoryBudgetMiB` setting): a file whose index
+   * counts more events than fit opens paged (pagedTrace.ts). Undefined: always in memory.
+   */
+  readonly memoryBudgetMiB?: number;
 }
 
 
@@ -125,6 +133,10 @@ export class TraceSession {
    * answers zoomed-out windows and lists the tracks until every event is read; then undefined.
    */
   private overview: TraceOverview | undefined;
+  /** Opened paged (past the memory budget): why, known before any event is read; else undefined. */
+  pagedBy: PagedReason | undefined;
+  /** The paged store, once its pass over the file is done (the session's own store stays empty). */
+  private paged: PagedStore | undefined;
   /** Warnings (a file cut short...). */
   readonly warnings: string[] = [];
   /** What the user should know about the recorded runtime (TracerHandle's notes): its flags, or how to get its functions named. */
@@ -263,28 +275,10 @@ export class TraceSession {
         this.changed(true);
         await new Promise((r) => setImmediate(r));
       }
-      const state = newReadState();
-      // the store's columns made as long as the file's index says at once: no copy as they fill
-      this.reserveFor(indexedEvents(this.file));
-      // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
-      // record cut short), so each block's buffer goes back to the worker once consumed
-      for await (const chunk of readTraceStreamOffThread(this.file, state, rampedSizes(FIRST_CHUNK, READ_CHUNK))) {
-        if (this.cancelled) break;
-        progress.bytes = state.position;
-        if (!this.pipeline.push(chunk)) break;
-        // the chunk's events summarized now: no window, and not the read's end, builds them all at once
-        extendSummaries(this.store);
-        this.changed();
-      }
-      this.noteContainer();
-      this.warnings.push(...state.warnings, ...this.pipeline.end());
-      this.failure = unreadableTrace(this.pipeline) ?? null;
-      extendSummaries(this.store);
-      // the spare capacity dropped a column or a track at a time, the event loop turning between
-      for (const step of [...this.store.trimSteps(), ...summaryTrimSteps(this.store)]) {
-        step();
-        await new Promise((r) => setImmediate(r));
-      }
+      const events = indexedEvents(this.file);
+      this.pagedBy = pagedReason(events, this.options.memoryBudgetMiB);
+      if (this.pagedBy) await this.readPaged(this.pagedBy, progress);
+      else await this.readWhole(events, progress);
     } catch (e) {
       // the file itself (missing, a folder, no permission): say so plainly
       this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');
@@ -292,7 +286,59 @@ export class TraceSession {
     this.loading = null;
     this.overview = undefined;
     this.changed(true);
-    if (!this.failure && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
+    if (!this.failure && !this.pagedBy && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
+  }
+
+  /**
+   * Past the memory budget: one pass over the file into a paged store (its mipmaps within the
+   * budget), the progress told as the fraction of its blocks read; a trace it refuses fails, saying why.
+   */
+  private async readPaged(why: PagedReason, progress: { bytes: number; total: number }): Promise<void> {
+    this.changed(true);
+    // a session disposed meanwhile stops the pass (thrown from its progress, between blocks)
+    const stopped = new Error('stopped');
+    try {
+      this.paged = await PagedStore.open(this.file, {
+        budget: why.budgetMiB * 2 ** 20,
+        symbolPath: this.options.symbolPath,
+        progress: (fraction) => {
+          if (this.cancelled) throw stopped;
+          progress.bytes = Math.floor(fraction * progress.total);
+          this.changed();
+        },
+      });
+      this.warnings.push(...this.paged.warnings);
+    } catch (e) {
+      if (e === stopped) return;
+      if (!(e instanceof PagedUnavailable)) throw e;
+      this.failure = pagedRefused(e.message, why, this.file);
+    }
+  }
+
+  /** Every event into the store, chunk by chunk (the timeline shows what is read so far). */
+  private async readWhole(events: number | undefined, progress: { bytes: number; total: number }): Promise<void> {
+    const state = newReadState();
+    // the store's columns made as long as the file's index says at once: no copy as they fill
+    this.reserveFor(events);
+    // read and unpacked by a worker; the pipeline keeps nothing of a chunk (the reader copies a
+    // record cut short), so each block's buffer goes back to the worker once consumed
+    for await (const chunk of readTraceStreamOffThread(this.file, state, rampedSizes(FIRST_CHUNK, READ_CHUNK))) {
+      if (this.cancelled) break;
+      progress.bytes = state.position;
+      if (!this.pipeline.push(chunk)) break;
+      // the chunk's events summarized now: no window, and not the read's end, builds them all at once
+      extendSummaries(this.store);
+      this.changed();
+    }
+    this.noteContainer();
+    this.warnings.push(...state.warnings, ...this.pipeline.end());
+    this.failure = unreadableTrace(this.pipeline) ?? null;
+    extendSummaries(this.store);
+    // the spare capacity dropped a column or a track at a time, the event loop turning between
+    for (const step of [...this.store.trimSteps(), ...summaryTrimSteps(this.store)]) {
+      step();
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /**
@@ -469,6 +515,7 @@ export class TraceSession {
   /** What stops the trace from being shown, or tells how the recording went wrong. */
   private problem(): TraceProblem | null {
     if (this.failure) return { message: this.failure.message, fix: this.failure.fix, fatal: true };
+    if (this.pagedBy) return pagedNotice(this.pagedBy, this.file);
     const p = this.ended?.program;
     if (p?.failed) {
       const name = this.pipeline.trace.processes.find(p.pid)?.name || this.title;
@@ -490,9 +537,9 @@ export class TraceSession {
       paused: this.paused,
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
-      tracks: this.overview?.tracks ?? this.tracksWithModels(),
+      tracks: this.paged?.trackInfos() ?? this.overview?.tracks ?? this.tracksWithModels(),
       // the whole trace's while its overview stands for it (the fraction read says how far the read is)
-      events: Math.max(this.store.size, this.overview?.events ?? 0),
+      events: Math.max(this.store.size, this.paged?.size ?? 0, this.overview?.events ?? 0),
       dropped: t.drops.total,
       wallClockStartMs: t.origin?.real ? t.origin.real / 1e6 : 0,
       note: `${meta.backend === 'ebpf' ? 'eBPF' : meta.backend ?? 'unknown'} backend${meta.kernel ? ` · kernel ${meta.kernel}` : ''}${missing.length ? ` · not visible here: ${missing.join(', ')}` : ''}${meta.cannot_see?.length ? ` · cannot see: ${meta.cannot_see.join('; ')}` : ''}${this.warnings.length ? ` · ${this.warnings.join('; ')}` : ''}`,
@@ -501,7 +548,31 @@ export class TraceSession {
 
   /** The end of the trace, ns since its start: what is read so far, or the whole trace's when its overview says. */
   get duration(): number {
-    return Math.max(this.store.duration, this.overview?.duration ?? 0);
+    return Math.max(this.store.duration, this.paged?.duration ?? 0, this.overview?.duration ?? 0);
+  }
+
+  /**
+   * Event `id` (a store id) as stored: from the store, or read back from the file when the trace
+   * is opened paged; undefined when there is none (or it is not read yet).
+   */
+  event(id: number): StoredEvent | undefined {
+    return this.paged ? this.paged.get(id) : this.store.get(id);
+  }
+
+  /** The stacks' resolver of the trace's events (the paged store's pass, when paged). */
+  get resolver(): StackResolver {
+    return this.paged?.resolver ?? this.pipeline.resolver;
+  }
+
+  /** The error of `feature`, which walks every event, when the trace is opened paged; else nothing to say. */
+  private assertInMemory(feature: string): void {
+    if (this.pagedBy) throw pagedUnavailable(feature, this.pagedBy, this.file);
+  }
+
+  /** Why what walks every event (the findings, stalls, call sites) is unavailable for this trace, or null when it is not. */
+  get unavailableWhy(): string | null {
+    const n = this.pagedBy && pagedNotice(this.pagedBy, this.file);
+    return n ? `${n.message} ${n.fix}` : null;
   }
 
   /**
@@ -510,6 +581,8 @@ export class TraceSession {
    * with the arrows read so far; any other from the events read so far.
    */
   window(start: Ns, end: Ns, resolution: Ns, filter = ''): WindowData {
+    if (filter.trim()) this.assertInMemory('filtering');
+    if (this.paged) return this.paged.window(start, end, resolution);
     const ov = this.overview;
     if (ov && !filter.trim() && overviewAnswers(ov, resolution)) {
       return { ...overviewWindow(ov, start, end, resolution), arrows: linksOf(this.store, start, end, resolution, null).arrows };
@@ -519,12 +592,15 @@ export class TraceSession {
 
   /** What the filter box's text matches in the whole trace. Throws (a UserError) when it makes no sense. */
   filterSummary(filter: string): FilterSummary {
+    if (filter.trim()) this.assertInMemory('filtering');
+    if (this.pagedBy) return { tracks: this.summary().tracks.map((t) => t.id), events: this.paged?.size ?? 0 };
     const f = this.filter(filter);
     return f ? summarizeFilter(this.store, f) : { tracks: this.store.tracks.all().map((t) => t.id), events: this.store.size };
   }
 
   /** The next (dir 1) or previous event of the kind or call site of `id`, matching `filter`. */
   find(id: number, dir: 1 | -1, scope: 'kind' | 'site', filter = ''): EventRef | null {
+    this.assertInMemory(`finding the next event of the same ${scope === 'kind' ? 'kind' : 'call site'}`);
     return findOccurrence(this.store, this.sites, id, dir, scope, this.filter(filter));
   }
 
@@ -546,16 +622,25 @@ export class TraceSession {
   }
 
   details(id: number): EventDetails | null {
+    if (this.paged) {
+      // its block decoded again: its store, with the whole trace's tracks, threads and stacks
+      const at = this.paged.locate(id);
+      const p = this.paged;
+      const d = at && eventDetails(at.store, p.resolver, new CallSites(at.store, p.resolver, this.options.sourceRoot), at.id, (pid, tid) => p.threadName(pid, tid));
+      return d ? { ...d, id } : null;
+    }
     const e = this.store.get(id);
     const processes = this.pipeline.trace.processes;
     return e ? eventDetails(this.store, this.pipeline.resolver, this.sites, id, (pid, tid) => processes.threadName(pid, tid), this.chainOf(id)) : null;
   }
 
   histogram(id: number, scope: 'kind' | 'site'): Histogram {
+    this.assertInMemory('the latency histogram');
     return histogram(this.store, this.sites, id, scope);
   }
 
   rate(): Rate {
+    this.assertInMemory('the event rate');
     return rate(this.store);
   }
 
@@ -637,6 +722,7 @@ export class TraceSession {
   /** Stop and forget: the temporary recording goes away. */
   async dispose(): Promise<void> {
     this.stop();
+    this.paged?.close();
     this.listeners.clear();
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
     if (this.tempDir) {

@@ -50,6 +50,8 @@ export interface PagedOptions {
   readonly symbolizer?: NativeSymbolizer | null;
   /** Told the fraction of the file's blocks read, between blocks. */
   readonly progress?: (fraction: number) => void;
+  /** Where else to find the binaries it ran (the pipeline's `symbolPath`). */
+  readonly symbolPath?: readonly string[];
 }
 
 /** What cannot be answered from a paged store, said as such (never a truncated answer). */
@@ -262,6 +264,11 @@ export class PagedStore {
     return this.pipeline.resolver;
   }
 
+  /** The name of thread `tid` of process `pid`, as the whole trace knows it (the first pass's). */
+  threadName(pid: number, tid: number): string {
+    return this.pipeline.trace.processes.threadName(pid, tid);
+  }
+
   /** The file's blocks of records read. */
   blockCount(): number {
     return this.blocks.length;
@@ -288,7 +295,7 @@ export class PagedStore {
     let segBlock = 0;
     const shared = { tracks: this.tracks, names: this.names };
     let seg!: TraceStore;
-    this.pipeline = new TracePipeline((e) => seg.add(e), { symbolizer: this.options.symbolizer });
+    this.pipeline = new TracePipeline((e) => seg.add(e), { symbolizer: this.options.symbolizer, symbolPath: this.options.symbolPath });
     seg = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices, shared);
     this.pipeline.push(this.streamHeader);
     const sealUpTo = (k: number): void => {
@@ -505,6 +512,16 @@ export class PagedStore {
 
   /** Event `id` read back (its block decoded again), or undefined past the end. */
   get(id: number): StoredEvent | undefined {
+    const at = this.locate(id);
+    const e = at?.store.get(at.id);
+    return e && { ...e, id };
+  }
+
+  /**
+   * Event `id` in a store of its block decoded again (sharing this store's tracks and names), with
+   * its id there — what the details pane reads, beside `threadName` and `resolver` —, or undefined past the end.
+   */
+  locate(id: number): { store: TraceStore; id: number } | undefined {
     if (id < 0 || id >= this.size || !Number.isInteger(id)) return undefined;
     let lo = 0;
     let hi = this.blocks.length;
@@ -514,8 +531,7 @@ export class PagedStore {
       else hi = mid;
     }
     const page = this.page(lo, lo);
-    const e = page.store.get(id - page.offset);
-    return e && { ...e, id };
+    return { store: page.store, id: id - page.offset };
   }
 
   /**

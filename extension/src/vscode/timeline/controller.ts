@@ -51,10 +51,10 @@ export class TimelineController implements vscode.Disposable {
    * site's calls), show the time they span with each of them outlined.
    */
   reveal(eventId: number, marks?: readonly number[]): void {
-    const e = this.session.store.get(eventId);
+    const e = this.session.event(eventId);
     if (!e) return;
     const refs = marks?.flatMap((id) => {
-      const x = this.session.store.get(id);
+      const x = this.session.event(id);
       return x ? [{ id, track: x.track, start: x.start, end: x.end ?? x.start }] : [];
     });
     const m: ToWebview = { type: 'reveal', eventId, track: e.track, start: e.start as Ns, end: (e.end ?? e.start) as Ns, ...(refs?.length ? { marks: refs } : {}) };

@@ -43,7 +43,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
     } catch (e) {
       void vscode.window.showErrorMessage(`I/O Lens: ${errorMessage(e)} (the trace opens without debuginfod)`);
     }
-    const session = TraceSession.load(uri.fsPath, name, { symbolPath: cfg.symbolSearchPath, sourceRoot: folder?.uri.fsPath, debuginfod });
+    const session = TraceSession.load(uri.fsPath, name, { symbolPath: cfg.symbolSearchPath, sourceRoot: folder?.uri.fsPath, debuginfod, memoryBudgetMiB: cfg.memoryBudgetMiB });
     // the file is read first: debuginfod is asked for the modules its stacks show without lines
     inBackground('debuginfod', session.whenFinished().then(() => session.whenDebugInfo()).then((notes) => notes.forEach((n) => log().info(`${uri.fsPath}: ${n}`))));
     inBackground(

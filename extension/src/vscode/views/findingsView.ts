@@ -152,11 +152,13 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
   private describe(s: TraceSession, findings: readonly Finding[]): void {
     if (!this.view) return;
     const what = s.live ? 'yet' : 'in this trace';
+    // a trace opened paged has no analysis: the view says so (and what to do) rather than "no findings"
     this.view.message = findings.length
       ? undefined
-      : s.loading
-        ? 'Reading the trace…'
-        : `No findings ${what}: no stalled event loop, saturated pool, serialized AIO or lost notifications. The Stalls view lists the longest waits and blocking calls.`;
+      : (s.unavailableWhy ??
+        (s.loading
+          ? 'Reading the trace…'
+          : `No findings ${what}: no stalled event loop, saturated pool, serialized AIO or lost notifications. The Stalls view lists the longest waits and blocking calls.`));
     const serious = findings.filter((f) => f.severity === 'high' || f.severity === 'medium').length;
     this.view.badge = serious ? { value: serious, tooltip: `${serious} finding${serious === 1 ? '' : 's'} of high or medium severity` } : undefined;
   }

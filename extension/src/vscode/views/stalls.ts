@@ -45,6 +45,7 @@ function workspaceRoot(): string {
 
 /** Why the list is empty: nothing passed the threshold (and the longest there is), or nothing at all yet. */
 function emptyMessage(s: TraceSession, thresholdMs: number): string {
+  if (s.unavailableWhy) return s.unavailableWhy;
   const id = longestStall(s.store);
   const e = id === undefined ? undefined : s.store.get(id);
   const what = s.live ? 'yet' : 'in this trace';
