@@ -302,6 +302,7 @@ export class TraceAnalyzer {
         return;
       }
       t.addMux(e.name, e.dur);
+      if (timeout === 0) t.muxPolls++;
       this.noteReady(e, t);
       const epfd = e.args.epfd;
       if (typeof epfd === 'number') {

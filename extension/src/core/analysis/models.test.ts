@@ -111,8 +111,10 @@ describe('thread models', () => {
    * out of a futex once (a job handed over, pthread_cond_signal); each thread's stack is its own
    * snapshot (an id of its own), all resolving to the same line.
    */
-  function producerPool(handed: boolean): ReturnType<typeof analyze> {
+  function producerPool(handed: boolean, startPoll = false): ReturnType<typeof analyze> {
     const b = base();
+    // Rust's runtime checks fds 0-2 with one poll of timeout 0 before main (sanitize_standard_fds)
+    if (startPoll) b.poll({ ts: 0, dur: 20 * US, timeoutMs: 0, fds: [[0, 0, 0], [1, 0, 0], [2, 0, 0]] });
     const workers = [201, 202, 203, 204];
     for (const w of workers) {
       b.task({ event: wire.TaskEvent.thread_start, tid: w, ppid: PID, ptid: PID, comm: 'app', ts: b.at(0) });
@@ -137,6 +139,13 @@ describe('thread models', () => {
     assert.match(f.detail, /The pool \(app 201, app 202, app 203, app 204\) did read on a socket 800 times/);
     assert.match(f.detail, /100 % of their calls began at once after the previous one, without a wake-up/);
     assert.equal(f.where?.line, 17);
+  });
+
+  it('one zero-timeout poll at start (a Rust program\'s runtime) makes no event loop of the producer: its pool is still found', () => {
+    const a = producerPool(true, true);
+    assert.equal(a.model(PID), 'none');
+    for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+    assert.equal(a.of('pool-saturated').length, 1);
   });
 
   it('threads started together that never hear from their starter again (fio --thread jobs) are no pool', () => {

@@ -132,7 +132,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     const fds = [...peer].sort((a, b) => a - b).join(' and ');
     return timedWait(t, 'waits on one or two connections only', `each watching at most fd ${fds} (sockets, pipes or terminals) and nothing else — a timed blocking wait for data or room to write, as a pipeline stage or a client makes, not an event loop serving others`, tail);
   }
-  if (t.muxWaits >= 2 || (t.muxWaits >= 1 && !bySignals)) {
+  // one wait is a loop seen waiting (an idle server attached), unless it never waited: Rust's
+  // runtime polls fds 0-2 with a zero timeout once at start (sanitize_standard_fds), no loop
+  if (t.muxWaits >= 2 || (t.muxWaits >= 1 && t.muxPolls < t.muxWaits && !bySignals)) {
     const calls = [...t.mux].sort((a, b) => b[1].count - a[1].count);
     const lead = calls.map(([c, n]) => `${plural(n.count, c + ' call')}`).join(', ');
     const fdKinds = new Map<string, number>();

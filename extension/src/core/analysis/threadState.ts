@@ -177,6 +177,8 @@ export class ThreadState {
   /** select/poll/epoll waits, by call name. */
   readonly mux = new Map<string, Tally>();
   muxWaits = 0;
+  /** Of the waits, those with a zero timeout (polls that never wait: a check of fds, or busy polling). */
+  muxPolls = 0;
   /** Of the waits, those in epoll_wait, epoll_pwait, epoll_pwait2. */
   epollWaits = 0;
   /** Selects and polls since the thread's last epoll wait (nestedWait). */
