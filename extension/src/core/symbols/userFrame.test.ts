@@ -65,6 +65,19 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('ngx_unix_recv', 'src/os/unix/ngx_recv.c', 20, '/usr/sbin/nginx')), 'user');
   });
 
+  it('skips Rust\'s standard library inlined into a Rust binary, not the program\'s crates', () => {
+    const rpool = '/srv/app/target/release/rpool';
+    assert.equal(frameOwner(frame('recv_with_flags', '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/sys/net/connection/socket/unix.rs', 289, rpool)), 'runtime');
+    assert.equal(frameOwner(frame('read', '/home/u/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/lib/rustlib/src/rust/library/std/src/net/tcp.rs', 700, rpool)), 'runtime');
+    assert.equal(frameOwner(frame('fetch', '/srv/app/src/main.rs', 25, rpool)), 'user');
+    assert.equal(frameOwner(frame('read_buf', '/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/tokio-1.40.0/src/io/read_buf.rs', 10, rpool)), 'user', 'a dependency is the program\'s');
+    const stack = { frames: [
+      frame('recv_with_flags', '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/sys/net/connection/socket/unix.rs', 289, rpool),
+      frame('fetch', '/srv/app/src/main.rs', 25, rpool),
+    ], truncated: false, end: 'complete' as const, why: null };
+    assert.equal(userFrame(stack)?.function, 'fetch');
+  });
+
   it('falls back to a named frame of the user without a line, and to nothing', () => {
     const noLines = { truncated: false, frames: [frame('read', null, null, libc), frame('handler', null, null, '/opt/x/bin/x')] };
     assert.equal(userFrame(noLines)?.function, 'handler');

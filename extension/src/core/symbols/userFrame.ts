@@ -44,6 +44,13 @@ const GO_RUNTIME_FUNCTION = /^(?:runtime(?:\/[\w/]+)?|syscall|internal\/[\w/]+|o
  */
 const GO_STD_FILE = /\/src\/[a-z0-9_]+(?:\/[\w.-]+)*\/[^/]+\.(?:go|s)$/;
 
+/**
+ * A source file of Rust's standard library (std, core, alloc), as rustc's own build remaps it
+ * (`/rustc/<commit>/library/…`) or as the rust-src component installs it: inlined into every
+ * Rust binary, the language's code, not the program's.
+ */
+const RUST_STD_FILE = /^\/rustc\/[0-9a-f]+\/library\/|\/lib\/rustlib\/src\/rust\/library\//;
+
 /** Who wrote the code of `f`. */
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
   // JIT code: the program's when it is in one of its own source files (V8's builtins and stubs have none)
@@ -53,6 +60,7 @@ export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>):
   if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';
   if (f.function && GO_RUNTIME_FUNCTION.test(f.function)) return 'runtime';
   if (f.file && GO_STD_FILE.test(f.file) && !f.function?.startsWith('main.')) return 'runtime';
+  if (f.file && RUST_STD_FILE.test(f.file)) return 'runtime';
   return 'user';
 }
 
