@@ -55,11 +55,13 @@
             "<(elfutils_dir)/lib/libdw.a",
             "<(elfutils_dir)/lib/libelf.a",
             "-Wl,-Bstatic", "-lz", "-llzma", "-Wl,-Bdynamic",
+            # libiberty's Rust demangler (Debian ships it as a static, position-independent archive)
+            "-l:libiberty.a",
             # glibc < 2.34 keeps pthread_once & co. and dlopen in these two (stubs since)
             "-Wl,--no-as-needed", "-l:libpthread.so.0", "-l:libdl.so.2", "-Wl,--as-needed"
           ]
         }, {
-          "libraries": ["-ldw", "-lelf"]
+          "libraries": ["-ldw", "-lelf", "-l:libiberty.a"]
         }]
       ]
     }

@@ -46,6 +46,7 @@ const LINKED_IN = {
   zlib: '/usr/share/doc/zlib1g/copyright',
   'xz-utils (liblzma)': '/usr/share/doc/liblzma5/copyright',
   'GCC runtime (libstdc++)': '/usr/share/doc/gcc-12-base/copyright',
+  'libiberty (its Rust demangler)': '/usr/share/doc/libiberty-dev/copyright',
 };
 
 const log = (msg) => process.stderr.write(`package: ${msg}\n`);

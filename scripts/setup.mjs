@@ -18,6 +18,8 @@ export const PACKAGES = {
   build: [
     'make', 'gcc', 'g++', 'pkg-config', 'python3', 'clang-14', 'llvm-14', 'bpftool', 'libbpf-dev', 'libelf-dev',
     'zlib1g-dev', 'libdw-dev', 'elfutils', 'libc6-dbg', 'liburing-dev', 'libaio-dev', 'binutils',
+    // the symbolizer addon demangles Rust's names (legacy and v0) with libiberty's demangler
+    'libiberty-dev',
     // the portable symbolizer addon links elfutils built from Debian's source package with -fPIC
     // (scripts/portable.mjs): unpacking it, and what its build needs beyond the above
     'dpkg-dev', 'm4', 'flex', 'bison', 'liblzma-dev',

@@ -267,7 +267,7 @@ describe('native Symbolizer', function () {
   });
 
   describe('names', function () {
-    it('demangles C++ and legacy Rust names, from DWARF and from the symbol table', function () {
+    it('demangles C++ and Rust names (legacy and v0), from DWARF and from the symbol table', function () {
       const exe = build('g++', 'names', [...CFLAGS_O0, 'src/names.cc']);
       const stripped = path.join(dir, 'names-stripped');
       run('strip', ['-g', exe, '-o', stripped]);
@@ -275,9 +275,10 @@ describe('native Symbolizer', function () {
         '_ZN2ns6Widget4pokeEi',
         '_ZN4core3fmt5write17h0123456789abcdefE',
         '_ZN71_$LT$Test$u20$$u2b$$u20$$u27$static$u20$as$u20$foo..Bar$LT$Test$GT$$GT$3bar17h930b740aa94f1d3aE',
+        '_RNvXs_NtNtCsjrHSEGnQ3l9_3std3net3tcpNtB4_9TcpStreamNtNtB8_2io4Read4read',
       ];
       const offsets = symbols.map((name) => fileOffsetOf(exe, symbol(exe, name).address));
-      const expected = ['ns::Widget::poke(int)', 'core::fmt::write', "<Test + 'static as foo::Bar<Test>>::bar"];
+      const expected = ['ns::Widget::poke(int)', 'core::fmt::write', "<Test + 'static as foo::Bar<Test>>::bar", '<std::net::tcp::TcpStream as std::io::Read>::read'];
       for (const file of [exe, stripped]) {
         const names = symbolizer.resolve(file, offsets).map((frames) => onlyFrame(frames).function);
         assert.deepEqual(names, expected, file);
