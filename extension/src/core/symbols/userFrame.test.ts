@@ -70,6 +70,11 @@ describe('userFrame', () => {
     assert.equal(frameOwner(frame('recv_with_flags', '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/sys/net/connection/socket/unix.rs', 289, rpool)), 'runtime');
     assert.equal(frameOwner(frame('read', '/home/u/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/lib/rustlib/src/rust/library/std/src/net/tcp.rs', 700, rpool)), 'runtime');
     assert.equal(frameOwner(frame('fetch', '/srv/app/src/main.rs', 25, rpool)), 'user');
+    // without debug info: by the demangled name alone
+    assert.equal(frameOwner({ function: '<std::net::tcp::TcpStream as std::io::Read>::read', file: null, module: rpool }), 'runtime');
+    assert.equal(frameOwner({ function: 'std::sys::net::connection::socket::Socket::recv_with_flags', file: null, module: rpool }), 'runtime');
+    assert.equal(frameOwner({ function: '<rpool::Conn as std::io::Read>::read', file: null, module: rpool }), 'user', 'the program\'s impl of a std trait');
+    assert.equal(frameOwner({ function: 'rpool::fetch', file: null, module: rpool }), 'user');
     assert.equal(frameOwner(frame('read_buf', '/home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/tokio-1.40.0/src/io/read_buf.rs', 10, rpool)), 'user', 'a dependency is the program\'s');
     const stack = { frames: [
       frame('recv_with_flags', '/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/std/src/sys/net/connection/socket/unix.rs', 289, rpool),

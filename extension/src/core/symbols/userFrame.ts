@@ -50,6 +50,12 @@ const GO_STD_FILE = /\/src\/[a-z0-9_]+(?:\/[\w.-]+)*\/[^/]+\.(?:go|s)$/;
  * Rust binary, the language's code, not the program's.
  */
 const RUST_STD_FILE = /^\/rustc\/[0-9a-f]+\/library\/|\/lib\/rustlib\/src\/rust\/library\//;
+/**
+ * A function of Rust's standard library (or C++'s `std::`) by its demangled name, when the frame
+ * has no file (a release build without debug info): `std::…`, `core::…`, `alloc::…`, and a trait
+ * implemented for one of their types (`<std::net::tcp::TcpStream as std::io::Read>::read`).
+ */
+const STD_FUNCTION = /^<?&?(?:mut )?(?:std|core|alloc)::/;
 
 /** Who wrote the code of `f`. */
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
@@ -61,6 +67,7 @@ export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>):
   if (f.function && GO_RUNTIME_FUNCTION.test(f.function)) return 'runtime';
   if (f.file && GO_STD_FILE.test(f.file) && !f.function?.startsWith('main.')) return 'runtime';
   if (f.file && RUST_STD_FILE.test(f.file)) return 'runtime';
+  if (!f.file && f.function && STD_FUNCTION.test(f.function)) return 'runtime';
   return 'user';
 }
 
