@@ -111,7 +111,7 @@ describe('thread models', () => {
    * out of a futex once (a job handed over, pthread_cond_signal); each thread's stack is its own
    * snapshot (an id of its own), all resolving to the same line.
    */
-  function producerPool(handed: boolean, startPoll = false): ReturnType<typeof analyze> {
+  function producerPool(handed: boolean, startPoll = false, unwoken: readonly number[] = []): ReturnType<typeof analyze> {
     const b = base();
     // Rust's runtime checks fds 0-2 with one poll of timeout 0 before main (sanitize_standard_fds)
     if (startPoll) b.poll({ ts: 0, dur: 20 * US, timeoutMs: 0, fds: [[0, 0, 0], [1, 0, 0], [2, 0, 0]] });
@@ -122,7 +122,7 @@ describe('thread models', () => {
       b.symbols(BigInt(w), [['read', 'libc.so.6', 0], ['fetch_reply', SRC, 17], ['worker', SRC, 30]]);
     }
     b.call('clock_nanosleep', { ts: 0, dur: 1 * MS, stackId: 0n, args: [0n, 0n, 0x7ffe0000n, 0n, 0n, 0n] });
-    if (handed) for (const w of workers) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * 10 * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    if (handed) for (const w of workers.filter((x) => !unwoken.includes(x))) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * 10 * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
     for (let i = 0; i < 200; i++) {
       for (const w of workers) b.call('read', { tid: w, ts: (1 + i * 5) * MS + (w - 200) * US, dur: 4.99 * MS, ret: 1, fd: 10 + w - 201, stackId: BigInt(w) });
       b.call('clock_nanosleep', { ts: (1 + i * 5) * MS, dur: 1 * MS, stackId: 0n, args: [0n, 0n, 0x7ffe0000n, 0n, 0n, 0n] });
@@ -146,6 +146,12 @@ describe('thread models', () => {
     assert.equal(a.model(PID), 'none');
     for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
     assert.equal(a.of('pool-saturated').length, 1);
+  });
+
+  it('a worker the producer never woke itself (it took jobs as a sibling let go of the queue) is one of the pool', () => {
+    const a = producerPool(true, false, [204]);
+    for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+    assert.match(a.of('pool-saturated')[0]?.title ?? '', /^All 4 pool threads/);
   });
 
   it('threads started together that never hear from their starter again (fio --thread jobs) are no pool', () => {

@@ -227,20 +227,24 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
 /**
  * A pool fed by a thread with no event loop (a producer that queues jobs under a mutex and signals
  * a condition variable, with no I/O of its own or only its set-up's): the thread that started this
- * one, woke it at least once (work handed over), and started at least one more thread blocking at
- * the same site.
+ * one and started at least one more thread blocking at the same site, and woke this one or such a
+ * sibling at least once (work handed over).
  * Threads started together that never heard from their creator again (fio's jobs) are not a pool.
  */
 function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>): number | null {
   const from = inputs.creator(t.tid);
   const fromModel = from === null ? undefined : own.get(from);
   // (its own set-up may have blocked: writing its data file, reading its configuration)
-  if (from === null || from === t.tid || (fromModel !== 'none' && fromModel !== 'blocking') || !(t.wokenBy.get(from) ?? 0)) return null;
+  if (from === null || from === t.tid || (fromModel !== 'none' && fromModel !== 'blocking')) return null;
   // each thread's stack is its own snapshot: the same line is told by its site, not its stack id
   const mine = new Set([...t.blockingSites].map(inputs.siteKey));
   const sibling = (p: ThreadState): boolean =>
     p.tid !== t.tid && inputs.creator(p.tid) === from && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => mine.has(inputs.siteKey(s)));
-  return peers.some(sibling) ? from : null;
+  const handed = (p: ThreadState): boolean => (p.wokenBy.get(from) ?? 0) > 0;
+  // a worker the producer never woke itself (it took its jobs as a sibling let go of the queue's
+  // lock) is one of the pool when a sibling at its line was handed work
+  const siblings = peers.filter(sibling);
+  return siblings.length && (handed(t) || siblings.some(handed)) ? from : null;
 }
 
 /** Every thread's model. */
