@@ -513,8 +513,13 @@ void pt_on_syscall_stop(struct pt_tracer *t, struct pt_thread *th, bool seccomp_
 		th->in_syscall = true;
 		nr = pt_regs_nr(&regs);
 		sys = nr >= 0 && nr < IOL_NR_MAX ? t->nr_to_sys[nr] : 0;
-		if (sys && !th->proc->quiet && !t->detaching)
+		if (sys && !th->proc->quiet && !t->detaching) {
 			on_entry(t, th, sys, &regs, now);
+			/* the call runs from when the thread is let go: the stop's handling (its registers,
+			 * a wait's stack) is the tracer's time, not the call's */
+			if (th->call.ts)
+				th->call.ts = pt_now();
+		}
 	} else {
 		th->in_syscall = false;
 		if (th->call.sys && pt_getregs(th->tid, &regs) == 0)
