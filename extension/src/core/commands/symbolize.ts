@@ -5,6 +5,7 @@
  * shows its source lines on any machine.
  */
 import type { Writable } from 'node:stream';
+import { UserError } from '../errors';
 import { readTraceFile, TraceFileWriter } from '../trace/file';
 import { readFileOverview, rereadTraceStream } from '../trace/fileReader';
 
@@ -22,7 +23,10 @@ export interface SymbolizeResult {
 /** Write OUT: IN's stream and a symbol section for each of its stacks. */
 export async function symbolize(input: string, output: string, symbolPath: readonly string[]): Promise<SymbolizeResult> {
   const { pipeline, warnings } = await readTraceFile(input, () => undefined, { events: false, symbolPath });
-  if (pipeline.trace.symbols.size) throw new Error(`${input} already has its symbol section`);
+  if (pipeline.trace.symbols.size) {
+    // `iolens record` symbolizes what it saves (unless run with the tracer alone): nothing to add
+    throw new UserError('usage', `${input} already has its symbol section: its stacks were resolved when it was saved`, `Open or report ${input} as it is; symbolize is for a trace written by the tracer alone (iolens-tracer -o).`);
+  }
   const writer = await TraceFileWriter.create(output);
   for await (const chunk of rereadTraceStream(input)) {
     writer.write(chunk);
