@@ -59,6 +59,11 @@ export interface TraceProblem {
   readonly fix: string | null;
   /** Nothing can be shown (the timeline gives way to the message), else a banner over it. */
   readonly fatal: boolean;
+  /**
+   * How the banner tells it: `error` (the program or the recording failed), `warning` (the trace is
+   * shown, but not all of it can be done: opened paged).
+   */
+  readonly severity: 'error' | 'warning';
 }
 
 /** The trace as a whole (sent when it changes, at most a few times a second while live). */

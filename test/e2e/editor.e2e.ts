@@ -11,6 +11,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { Rng } from '../fuzz/rng';
+import { randomStream, writeWithOverview } from '../../extension/src/core/testing/traceFiles';
 import { activeWebview, openExplorerFile, openVSCode, runCommand, screenshot, setColorTheme, type Session } from './helpers';
 
 const root = join(__dirname, '..', '..');
@@ -338,6 +340,34 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     }
     // back to the 10 ms of the user settings (nothing in this trace lasts that long either)
     await page.getByText(/Nothing lasted 10 ms or more in this trace/).waitFor({ timeout: 20_000 });
+  });
+
+  it('opens a trace past iolens.memoryBudgetMiB paged: the notice says so, and the charts say why they have no rate', async () => {
+    const { page } = session;
+    // a file with an index (as record writes them): its event count is known before it is read
+    await writeWithOverview(join(workspace, 'demo', 'paged.iolens'), randomStream(new Rng(14), 20_000));
+    const settingsFile = join(workspace, '.vscode', 'settings.json');
+    mkdirSync(join(workspace, '.vscode'), { recursive: true });
+    // a budget of 0 MiB: every trace with an index is past it
+    writeFileSync(settingsFile, JSON.stringify({ 'iolens.memoryBudgetMiB': 0 }));
+    try {
+      // the workbench reads the settings file when its watcher sees it: an open before then is in memory
+      let frame: FrameLocator | undefined;
+      await until('the trace opened paged', async () => {
+        frame = await openRecorded(page, 'demo/paged.iolens');
+        return /opened paged/.test((await frame.locator('.banner .banner-text').textContent({ timeout: 5_000 }).catch(() => '')) ?? '');
+      }, 60_000);
+      const f = frame as FrameLocator;
+      assert.match((await f.locator('.banner').textContent()) ?? '', /iolens report .*paged\.iolens/, 'and what to do instead');
+      assert.equal(await f.locator('.banner.warning .codicon-warning').count(), 1, 'a warning (the trace is shown), not an error');
+      assert.ok((await f.locator('ol.timeline-tracks li').count()) >= 2, 'the timeline still shows the tracks');
+      const rate = f.locator('.charts .chart-note').filter({ hasText: /event rate is unavailable/ });
+      await rate.waitFor({ timeout: 20_000 });
+      assert.match((await rate.textContent()) ?? '', /^The event rate is unavailable: this trace \(20 k events\) is opened paged/);
+      await screenshot(page, 'editor-paged-light');
+    } finally {
+      rmSync(settingsFile, { force: true });
+    }
   });
 
   it('offers "Launch with I/O Lens" on executables in the Explorer, and asks for the arguments', async () => {

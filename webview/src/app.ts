@@ -405,7 +405,7 @@ export class App {
     const fatal = s.problem?.fatal ? s.problem : null;
     this.problemPage.show(fatal, s.title);
     this.mainSplit.hidden = fatal !== null;
-    if (s.problem && !fatal) this.banner.showProblem(s.problem.message, s.problem.fix);
+    if (s.problem && !fatal) this.banner.showProblem(s.problem.message, s.problem.fix, s.problem.severity);
   }
 
   /** The live window the events' density calls for at this width. */

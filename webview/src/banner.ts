@@ -1,10 +1,15 @@
-/** The error banner at the top of the view, dismissable; repeated messages are counted, not stacked. */
+/**
+ * The banner at the top of the view, dismissable: an error (a request that failed, the program or
+ * the recording that failed; repeated messages are counted, not stacked), or a warning (the trace is
+ * shown, but not all can be done with it: opened paged).
+ */
 
 /** An error banner. */
 export class Banner {
   readonly el: HTMLElement;
   private readonly text: HTMLElement;
   private readonly detail: HTMLElement;
+  private readonly icon: HTMLElement;
   private last = '';
   private problemKey = '';
   private repeats = 0;
@@ -15,8 +20,8 @@ export class Banner {
     this.el.setAttribute('role', 'alert');
     this.el.hidden = true;
     const icon = document.createElement('span');
-    icon.className = 'codicon codicon-error';
     icon.setAttribute('aria-hidden', 'true');
+    this.icon = icon;
     const texts = document.createElement('div');
     texts.className = 'banner-texts';
     this.text = document.createElement('div');
@@ -41,11 +46,17 @@ export class Banner {
     this.text.textContent = this.repeats > 1 ? `${message} (×${this.repeats})` : message;
     this.detail.textContent = '';
     this.detail.hidden = true;
+    this.setSeverity('error');
     this.el.hidden = false;
   }
 
-  /** Show what went wrong with the trace and more about it (once; a dismissed one stays hidden). */
-  showProblem(message: string, detail: string | null): void {
+  private setSeverity(s: 'error' | 'warning'): void {
+    this.el.classList.toggle('warning', s === 'warning');
+    this.icon.className = `codicon codicon-${s}`;
+  }
+
+  /** Tell what is wrong with the trace shown, and more about it (once; a dismissed one stays hidden). */
+  showProblem(message: string, detail: string | null, severity: 'error' | 'warning'): void {
     const key = `${message}|${detail}`;
     if (key === this.problemKey) return;
     this.problemKey = key;
@@ -54,6 +65,7 @@ export class Banner {
     this.text.textContent = message;
     this.detail.textContent = detail ?? '';
     this.detail.hidden = !detail;
+    this.setSeverity(severity);
     this.el.hidden = false;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { EventDetails, Histogram, Rate } from '../../protocol/messages';
 import type { ChartsPane, HistogramScope } from './charts/chartsPane';
-import { isQuietFailure, type Rpc } from './rpc';
+import { isQuietFailure, RpcError, type Rpc } from './rpc';
 import type { Palette } from './timeline/colors';
 import { baseStyle } from './timeline/styles';
 
@@ -169,7 +169,14 @@ export class ChartsController {
         this.showRateWhenIdle(m.rate);
       },
       (e: unknown) => {
-        if (!isQuietFailure(e)) this.rateStale = true;
+        if (isQuietFailure(e)) return;
+        // asked again when the trace changes; meanwhile the pane says why it has no chart (a trace
+        // opened paged has no event rate: the host's message says so and what to do)
+        this.rateStale = true;
+        this.rate = null;
+        const text = e instanceof Error ? e.message : String(e);
+        // the host's own words say what is missing and why; a lost reply is told as such
+        this.pane.setRateMessage(e instanceof RpcError && e.reason === 'host' ? text.charAt(0).toUpperCase() + text.slice(1) : `Could not load the event rate: ${text}`);
       },
     );
   }

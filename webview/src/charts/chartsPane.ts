@@ -35,6 +35,8 @@ export class ChartsPane {
   private readonly histTitle: HTMLElement;
   private readonly histNote: HTMLElement;
   private readonly histBox: HTMLElement;
+  private readonly rateNote: HTMLElement;
+  private readonly rateBox: HTMLElement;
   private readonly scopeButtons: Record<HistogramScope, HTMLButtonElement>;
   private readonly histogram: HistogramChart;
   private readonly rate: RateChart;
@@ -77,11 +79,13 @@ export class ChartsPane {
     this.histBox.appendChild(histCanvas);
     this.histNote = el('p', 'pane-placeholder chart-note');
     const rateHead = el('h3', 'section-title', 'Events per second');
-    const rateBox = el('div', 'chart-box');
+    this.rateBox = el('div', 'chart-box');
     const rateCanvas = el('canvas', 'chart-canvas');
     rateCanvas.setAttribute('role', 'img');
-    rateBox.appendChild(rateCanvas);
-    body.append(this.histNote, this.histBox, rateHead, rateBox);
+    this.rateBox.appendChild(rateCanvas);
+    this.rateNote = el('p', 'pane-placeholder chart-note');
+    this.rateNote.hidden = true;
+    body.append(this.histNote, this.histBox, rateHead, this.rateNote, this.rateBox);
     this.el.append(head, body);
     parent.appendChild(this.el);
 
@@ -126,7 +130,16 @@ export class ChartsPane {
 
   /** Show the rate series. */
   setRate(r: Rate, p: Palette): void {
+    this.rateBox.hidden = false;
+    this.rateNote.hidden = true;
     this.rate.update(r, p);
+  }
+
+  /** Say why there is no rate series (the host could not give one) instead of showing an empty chart. */
+  setRateMessage(message: string): void {
+    this.rateBox.hidden = true;
+    this.rateNote.hidden = false;
+    this.rateNote.textContent = message;
   }
 
   /** The end of the trace as the timeline knows it, and whether it grows (the rate chart's time axis spans it). */

@@ -52,6 +52,7 @@ export function pagedNotice(r: PagedReason, file: string): TraceProblem {
     message: `This trace (${eventCount(r.events)}) is larger than the memory budget (iolens.memoryBudgetMiB: ${r.budgetMiB} MiB) and is opened paged: the timeline and event details work; ${UNAVAILABLE} are unavailable.`,
     fix: fix(r, file),
     fatal: false,
+    severity: 'warning',
   };
 }
 

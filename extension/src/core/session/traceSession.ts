@@ -514,14 +514,14 @@ export class TraceSession {
 
   /** What stops the trace from being shown, or tells how the recording went wrong. */
   private problem(): TraceProblem | null {
-    if (this.failure) return { message: this.failure.message, fix: this.failure.fix, fatal: true };
+    if (this.failure) return { message: this.failure.message, fix: this.failure.fix, fatal: true, severity: 'error' };
     if (this.pagedBy) return pagedNotice(this.pagedBy, this.file);
     const p = this.ended?.program;
     if (p?.failed) {
       const name = this.pipeline.trace.processes.find(p.pid)?.name || this.title;
-      return { message: `${name} ${p.text}`, fix: p.stderrTail ? `Its last output: ${tail(p.stderrTail, 400)}` : null, fatal: false };
+      return { message: `${name} ${p.text}`, fix: p.stderrTail ? `Its last output: ${tail(p.stderrTail, 400)}` : null, fatal: false, severity: 'error' };
     }
-    if (this.ended?.error) return { message: `the recording failed: ${this.ended.error}`, fix: null, fatal: false };
+    if (this.ended?.error) return { message: `the recording failed: ${this.ended.error}`, fix: null, fatal: false, severity: 'error' };
     return null;
   }
 
