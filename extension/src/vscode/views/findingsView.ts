@@ -111,7 +111,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const s = this.sessions.current;
-      const key = s ? this.keyOf(s.findings()) + (s.live ? '' : ':done') : '';
+      const key = s ? this.keyOf(s) : '';
       if (key !== this.shown) this.refresh();
     }, 500);
   }
@@ -121,8 +121,9 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     this.changed.fire(undefined);
   }
 
-  private keyOf(findings: readonly Finding[]): string {
-    return findings.map((f) => `${findingKey(f)}@${f.eventCount}`).join(',');
+  /** What the view shows of `s`: its findings, whether it grows, and (a paged trace's) how far its findings' pass is. */
+  private keyOf(s: TraceSession): string {
+    return `${s.findings().map((f) => `${findingKey(f)}@${f.eventCount}`).join(',')}${s.live ? '' : ':done'}:${s.findingsWhy ?? ''}`;
   }
 
   getChildren(node?: FindingsNode): FindingsNode[] {
@@ -137,7 +138,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     }
     if (!node) {
       const findings = s.findings();
-      this.shown = this.keyOf(findings) + (s.live ? '' : ':done');
+      this.shown = this.keyOf(s);
       this.describe(s, findings);
       return groupFindings(findings, this.grouping).map((g) => ({ kind: 'group', key: `${this.grouping}:${g.key}`, label: g.label, findings: g.findings }));
     }
