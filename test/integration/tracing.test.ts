@@ -292,6 +292,8 @@ describe('I/O Lens in VS Code', function () {
         vscode.languages.getDiagnostics(uri).find((x) => x.source === 'I/O Lens' && x.code === 'loop-blocked'));
       assert.equal(blocked.range.start.line + 1, markLine('epoll_stall', 'stall-read'));
       // its quick fix selects its worst event in the timeline, read back from the file: the recording's
+      // (code actions are asked of an open document)
+      await vscode.workspace.openTextDocument(uri);
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, blocked.range);
       const show = actions.find((a) => /events of this finding in the timeline/.test(a.title));
       assert.ok(show?.command, JSON.stringify(actions.map((a) => a.title)));
