@@ -1,5 +1,6 @@
 // One build script for every bundle: the CLI (dist/cli.js), the extension host part
-// (dist/extension.js) with its trace reader's and writer's workers (dist/readWorker.js, dist/packWorker.js) and the webview
+// (dist/extension.js) with its trace reader's and writer's workers (dist/readWorker.js, dist/packWorker.js), its paged
+// trace's analysis worker (dist/analysisWorker.js) and the webview
 // (dist/webview/), each from its own entry point.
 //   node esbuild.mjs            build once
 //   node esbuild.mjs --watch    rebuild on change
@@ -38,6 +39,14 @@ const builds = [
     ...common,
     entryPoints: ['extension/src/core/trace/packWorker.ts'],
     outfile: 'dist/packWorker.js',
+    platform: 'node',
+    format: 'cjs',
+  },
+  {
+    // the paged trace's analysis worker thread (core/session/analysisWorker.ts), started by dist/extension.js from beside it
+    ...common,
+    entryPoints: ['extension/src/core/session/analysisWorker.ts'],
+    outfile: 'dist/analysisWorker.js',
     platform: 'node',
     format: 'cjs',
   },

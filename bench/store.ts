@@ -177,6 +177,8 @@ interface Browsed {
   details(id: number): boolean;
   /** What it is and holds, in lines. */
   describe(): string[];
+  /** What went on behind the browsing, once it is done (a paged session's analysis in the background), in lines. */
+  finish?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -209,6 +211,16 @@ async function openSession(file: string, budgetMiB: number): Promise<Browsed> {
   if (session.failure) throw new Error(`${file}: ${session.failure.text}`);
   if (!session.pagedBy) throw new Error(`${file} opened in memory within ${budgetMiB} MiB: give a smaller --session budget`);
   const summary = session.summary();
+  // its findings' pass in a worker starts as the open ends: its time, CPU (the process's but the
+  // main thread's) and the RSS it adds, sampled beside the windows browsed meanwhile
+  const t0 = performance.now();
+  const cpu0 = processCpuMs();
+  const main0 = mainThreadCpuMs();
+  const rss0 = process.memoryUsage().rss;
+  let rssPeak = rss0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const analysed = session.whenAnalysed().then(() => ({ ms: performance.now() - t0, cpu: processCpuMs() - cpu0, main: mainThreadCpuMs() - main0 }));
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
   return {
     size: summary.events,
     duration: session.duration,
@@ -219,6 +231,16 @@ async function openSession(file: string, budgetMiB: number): Promise<Browsed> {
       `the editor's session (TraceSession.load, iolens.memoryBudgetMiB ${budgetMiB}): opened paged, ${summary.events.toLocaleString('en-US')} events, ${summary.tracks.length} tracks`,
       `  its notice: ${summary.problem?.message ?? '(none)'}`,
     ],
+    finish: async () => {
+      const running = session.analysing !== null;
+      const a = await analysed;
+      clearInterval(sampler);
+      const failed = session.analysisFailure;
+      return [
+        `the findings' pass in the background (analysisWorker.ts)${running ? ', still running when the windows and details above were measured,' : ' (it had ended before the windows and details above were all measured)'} ended ${(a.ms / 1000).toFixed(1)} s after the open: ${failed ? `failed: ${failed.text}` : `${session.findings().length} findings, ${session.analysis().sites.length} call sites`}`,
+        `  CPU meanwhile: ${(a.cpu / 1000).toFixed(1)} s in all threads, ${(a.main / 1000).toFixed(1)} s of it on the main thread; RSS ${mib(rss0)} at its start, peak ${mib(rssPeak)} while it ran (+${mib(rssPeak - rss0)})`,
+      ];
+    },
     close: () => session.dispose(),
   };
 }
@@ -299,6 +321,7 @@ async function pagedRun(file: string, budgetMiB: number, rounds: number, open: (
     `an event's details (random ids, each block decoded again unless kept): CPU median ${median(cpus).toFixed(2)} ms, p95 ${p95(cpus).toFixed(2)} ms`,
     `peak over the whole run: heap + external ${mib(peak.heap)}, RSS ${mib(peak.rss)}`,
   );
+  lines.push(...((await store.finish?.()) ?? []));
   await store.close();
   return lines;
 }

@@ -24,7 +24,7 @@ const SHIPPED = [
   /^README\.md$/,
   /^LICENSE(\.txt)?$/,
   /^THIRD-PARTY-NOTICES\.md$/,
-  /^dist\/(cli|extension|readWorker|packWorker)\.js$/,
+  /^dist\/(cli|extension|readWorker|packWorker|analysisWorker)\.js$/,
   /^dist\/perfetto\.proto$/,
   /^dist\/webview\/(main\.(js|css)|codicon\.(css|ttf))$/,
   /^dist\/licenses\/[\w.+-]+\.copyright$/,
@@ -36,7 +36,7 @@ const SHIPPED = [
 ];
 
 /** Files that must be there: the extension cannot work without any of them. */
-const REQUIRED = ['package.json', 'dist/extension.js', 'dist/readWorker.js', 'dist/packWorker.js', 'dist/cli.js', 'dist/perfetto.proto', 'dist/webview/main.js', 'dist/webview/codicon.ttf', 'bin/iolens', ...BINARIES];
+const REQUIRED = ['package.json', 'dist/extension.js', 'dist/readWorker.js', 'dist/packWorker.js', 'dist/analysisWorker.js', 'dist/cli.js', 'dist/perfetto.proto', 'dist/webview/main.js', 'dist/webview/codicon.ttf', 'bin/iolens', ...BINARIES];
 
 /** Debian packages whose code is linked into the binaries, and where their copyright file is. */
 const LINKED_IN = {

@@ -246,10 +246,10 @@ describe('I/O Lens in VS Code', function () {
     assert.equal(editor.selection.active.line + 1, markLine('edu_uio', 'uio-epoll-read'));
   });
 
-  it('opens a trace past iolens.memoryBudgetMiB paged: its tracks and details, and a notice of what is unavailable', async () => {
+  it('opens a trace past iolens.memoryBudgetMiB paged: its tracks and details, its findings from a pass in the background, and a notice of what is unavailable', async () => {
     const recorded = await vscode.commands.executeCommand<TraceSession | undefined>('iolens.launch', {
-      program: fixture('sigio_pipe'),
-      args: ['--iterations', '5'],
+      program: fixture('epoll_stall'),
+      args: ['--iterations', '10'],
     });
     assert.ok(recorded);
     await recorded.whenFinished();
@@ -268,7 +268,7 @@ describe('I/O Lens in VS Code', function () {
       const summary = session.summary();
       assert.equal(summary.events, recorded.store.size, 'every event');
       assert.deepEqual(summary.tracks.map((t) => t.label), recorded.summary().tracks.map((t) => t.label));
-      assert.match(summary.problem?.message ?? '', /opened paged: the timeline and event details work; filters, search .* are unavailable/);
+      assert.match(summary.problem?.message ?? '', /opened paged: the timeline and event details work; the findings and call sites .* in the background.*; filters, search .* are unavailable/);
       assert.equal(summary.problem?.fatal, false, 'a notice over the timeline, not in its place');
       // events with a stack, read back from the file: the recording's own, their stacks resolved as in memory
       const withStacks = [...Array(recorded.store.size).keys()].filter((id) => recorded.store.get(id)?.stackId).slice(0, 5);
@@ -278,7 +278,33 @@ describe('I/O Lens in VS Code', function () {
         assert.deepEqual(session.details(id)?.stack, recorded.details(id)?.stack, `event ${id}'s stack`);
       }
       assert.throws(() => session.filterSummary('read'), /filtering is unavailable: this trace .* is opened paged/);
-      assert.match(session.unavailableWhy ?? '', /iolens report/);
+      assert.match(session.unavailableWhy ?? '', /the Stalls view are unavailable.*iolens report/);
+
+      // the findings, from the worker's pass over the file: the recording's, in the Problems panel at the stalled read's line
+      await session.whenAnalysed();
+      assert.equal(session.analysisFailure, null);
+      assert.match(session.summary().problem?.message ?? '', /the findings and call sites .* come from one pass over the file in the background/);
+      const expected = recorded.findings().map((f) => ({ rule: f.rule, title: f.title, impactNs: f.impactNs, events: f.events, where: f.where }));
+      assert.deepEqual(session.findings().map((f) => ({ rule: f.rule, title: f.title, impactNs: f.impactNs, events: f.events, where: f.where })), expected);
+      api.findings.refresh();
+      const uri = vscode.Uri.file(join(root, 'test', 'fixtures', 'src', 'epoll_stall.c'));
+      const blocked = await until('the paged trace\'s diagnostic', () =>
+        vscode.languages.getDiagnostics(uri).find((x) => x.source === 'I/O Lens' && x.code === 'loop-blocked'));
+      assert.equal(blocked.range.start.line + 1, markLine('epoll_stall', 'stall-read'));
+      // its quick fix selects its worst event in the timeline, read back from the file: the recording's
+      // (code actions are asked of an open document)
+      await vscode.workspace.openTextDocument(uri);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, blocked.range);
+      const show = actions.find((a) => /events of this finding in the timeline/.test(a.title));
+      assert.ok(show?.command, JSON.stringify(actions.map((a) => a.title)));
+      await vscode.commands.executeCommand(show.command.command, ...(show.command.arguments ?? []));
+      const timeline = api.sessions.timeline(session);
+      assert.ok(timeline, 'the timeline shows the finding');
+      const worst = session.findings().find((f) => f.rule === 'loop-blocked')?.events[0];
+      assert.ok(worst !== undefined && worst >= 0);
+      assert.equal(timeline.selected, worst);
+      assert.equal(session.event(worst)?.name, 'read');
+      assert.deepEqual(session.event(worst), recorded.store.get(worst), 'the same event as in the recording');
     } finally {
       await config.update('memoryBudgetMiB', undefined, vscode.ConfigurationTarget.Global);
       rmSync(dir, { recursive: true, force: true });

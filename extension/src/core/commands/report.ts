@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { BatchedAnalyzer } from '../analysis/batch';
 import { siteKeysOf } from '../analysis/resolve';
 import { atLeast } from '../analysis/severity';
-import type { Severity } from '../analysis/types';
+import type { AnalysisResult, Severity } from '../analysis/types';
 import { formatEventLine } from '../format/line';
 import { JsonLines, type JsonStacks } from '../format/jsonl';
 import type { TraceEvent } from '../model/events';
@@ -19,6 +19,9 @@ import { readTraceFile } from '../trace/file';
 import { rereadTraceStream } from '../trace/fileReader';
 import type { DebuginfodOptions } from '../symbols/debuginfod';
 import { TracePipeline } from '../trace/pipeline';
+
+/** The analysis of a trace not analysed (`--no-analysis`; a paged trace's, until its pass in the background is done). */
+export const NO_ANALYSIS: AnalysisResult = { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
 
 /** Exit status of `report --fail-on` when a finding at least that severe exists. */
 export const EXIT_FINDINGS = 3;
@@ -38,26 +41,36 @@ export interface ReportOptions {
   readonly cwd?: string;
   /** Fetch the debug files of modules without lines from these servers (`--debuginfod`). */
   readonly debuginfod?: DebuginfodOptions;
+  /**
+   * Each event's id, asked once an event in stream order (default: its ordinal) — the editor's
+   * paged trace gives its store's (store/eventIds.ts), so the findings name the events it shows.
+   */
+  readonly eventIds?: () => number;
+  /** Told the file bytes read so far, chunk by chunk. */
+  readonly progress?: (bytesRead: number) => void;
 }
 
 /**
  * Read a trace file once, building the report's figures and running the analysis in the same
- * pass. Event ids are the events' ordinals in the stream (as `iolens dump` prints them).
+ * pass. Event ids are the events' ordinals in the stream (as `iolens dump` prints them), unless
+ * `o.eventIds` gives them.
  */
 export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Promise<ReportInput> {
   let builder = new ReportBuilder();
   // fed in batches (analysis/batch.ts): the same result, in less CPU time
   let analyzer: BatchedAnalyzer | undefined;
   let id = 0;
+  const nextId = o.eventIds ?? ((): number => id++);
   const { pipeline, warnings } = await readTraceFile(
     path,
     (e) => {
       builder.add(e);
-      analyzer?.add(e, id++);
+      analyzer?.add(e, nextId());
     },
     {
       symbolPath: o.symbolPath,
       debuginfod: o.debuginfod,
+      onChunk: o.progress,
       onPipeline: (p) => {
         if (!o.noAnalysis) analyzer = new BatchedAnalyzer(p.trace, {}, o.analysisBatch);
         // the analysis' call sites count the syscalls for the report's per-thread table too (one histogram per call)
@@ -66,7 +79,7 @@ export async function analyzeTraceFile(path: string, o: ReportOptions = {}): Pro
     },
   );
   await pipeline.fetchDebugInfo();
-  const analysis = analyzer?.result(siteKeysOf(pipeline.resolver)) ?? { findings: [], threads: [], processes: [], loops: [], sites: [], filtered: [], minDurationNs: null };
+  const analysis = analyzer?.result(siteKeysOf(pipeline.resolver)) ?? NO_ANALYSIS;
   analyzer?.dispose();
   return { title: path, trace: pipeline.trace, builder, analysis, resolver: pipeline.resolver, cwd: o.cwd ?? process.cwd(), warnings };
 }

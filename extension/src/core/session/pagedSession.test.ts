@@ -94,8 +94,8 @@ describe('a trace file past the memory budget opens paged in the editor\'s sessi
       // the timeline's notice, and the views' message, say the same
       const problem = paged.summary().problem;
       assert.equal(problem?.fatal, false);
-      assert.match(problem?.message ?? '', /^This trace \(30 k events\) is larger than the memory budget \(iolens\.memoryBudgetMiB: 0\.5 MiB\) and is opened paged: the timeline and event details work; filters, search .* are unavailable\.$/);
-      assert.match(problem?.fix ?? '', /^Run `iolens report .*random\.iolens` for its findings and stalls/);
+      assert.match(problem?.message ?? '', /^This trace \(30 k events\) is larger than the memory budget \(iolens\.memoryBudgetMiB: 0\.5 MiB\) and is opened paged: the timeline and event details work; the findings and call sites .* computed in the background .*; filters, search .* are unavailable\.$/);
+      assert.match(problem?.fix ?? '', /^Run `iolens report .*random\.iolens` for its stalls/);
       assert.equal(paged.unavailableWhy, `${problem?.message} ${problem?.fix}`);
       assert.equal(whole.unavailableWhy, null);
       assert.equal(whole.summary().problem, null);
@@ -131,16 +131,13 @@ describe('a trace file past the memory budget opens paged in the editor\'s sessi
     }
   });
 
-  it('gives a paged event\'s stack and call site as in memory, and no findings but the reason', async () => {
+  it('gives a paged event\'s stack and call site as in memory', async () => {
     const path = join(dir, 'diagnosis.iolens');
     await writeWithOverview(path, [diagnosisTrace()], false);
     const whole = await TraceSession.open(path, 'd');
     const paged = await TraceSession.open(path, 'd', { memoryBudgetMiB: 1 / 1024 });
     try {
-      assert.ok(whole.findings().length > 0, 'the trace has findings in memory');
       assert.ok(paged.pagedBy);
-      assert.deepEqual(paged.findings(), []);
-      assert.match(paged.unavailableWhy ?? '', /the findings, stalls and call sites .* are unavailable/);
       let withStacks = 0;
       for (let id = 0; id < whole.store.size; id++) {
         const d = paged.details(id);
@@ -151,6 +148,81 @@ describe('a trace file past the memory budget opens paged in the editor\'s sessi
     } finally {
       await paged.dispose();
       await whole.dispose();
+    }
+  });
+
+  it('computes a paged trace\'s findings in the background: those of the open in memory, its events by the same ids', async () => {
+    const path = join(dir, 'diagnosis.iolens');
+    await writeWithOverview(path, [diagnosisTrace()], false);
+    const whole = await TraceSession.open(path, 'd');
+    const paged = TraceSession.load(path, 'd', { memoryBudgetMiB: 1 / 1024 });
+    try {
+      // while the worker analyses it: the notice and the view say so
+      await paged.whenFinished();
+      assert.ok(paged.pagedBy);
+      const running = paged.summary().problem?.message ?? '';
+      assert.match(running, /opened paged: the timeline and event details work; the findings and call sites \(Problems, Findings, CodeLens\) are being computed in the background \(one pass over the file: \d+ % read\); filters, search .* and the Stalls view are unavailable\.$/);
+      assert.notEqual(paged.analysing, null);
+      assert.match(paged.findingsWhy ?? '', /^Computing the findings in the background: \d+ % of the file read/);
+      assert.deepEqual(paged.findings(), [], 'none before the pass ends');
+      await paged.whenAnalysed();
+      assert.equal(paged.analysing, null);
+      assert.equal(paged.analysisFailure, null);
+      assert.equal(paged.findingsWhy, null);
+      assert.match(paged.summary().problem?.message ?? '', /the findings and call sites \(Problems, Findings, CodeLens\) come from one pass over the file in the background; filters/);
+      const expected = whole.findings();
+      assert.ok(expected.length > 1, 'the trace has findings in memory');
+      // the same findings, rules, titles, impact, lines and chains, their events by the ids the timeline shows
+      assert.deepEqual(paged.findings(), expected);
+      for (const f of expected) {
+        for (const id of f.events.slice(0, 5)) assert.deepEqual(paged.event(id), whole.event(id), `${f.rule}: event ${id}`);
+      }
+      // the call sites (CodeLens) and I/O models (the tracks' labels) too
+      assert.deepEqual(paged.analysis().sites, whole.analysis().sites);
+      assert.deepEqual(paged.summary().tracks, whole.summary().tracks);
+      assert.deepEqual(paged.stalls(0), [], 'the Stalls view stays unavailable');
+      assert.match(paged.unavailableWhy ?? '', /the Stalls view are unavailable/);
+    } finally {
+      await paged.dispose();
+      await whole.dispose();
+    }
+  });
+
+  it('gives a random trace\'s findings as in memory', async () => {
+    const path = join(dir, 'random.iolens');
+    await writeWithOverview(path, randomStream(new Rng(5), 30_000), false);
+    const whole = await TraceSession.open(path, 'random');
+    const paged = await TraceSession.open(path, 'random', { memoryBudgetMiB: 0.5 });
+    try {
+      await paged.whenAnalysed();
+      assert.equal(paged.analysisFailure, null);
+      const expected = whole.findings();
+      assert.ok(expected.length > 0, 'the random trace has findings');
+      assert.deepEqual(paged.findings(), expected);
+    } finally {
+      await paged.dispose();
+      await whole.dispose();
+    }
+  });
+
+  it('says why when the background analysis fails, and keeps the trace open', async () => {
+    const path = join(dir, 'gone.iolens');
+    await writeWithOverview(path, [diagnosisTrace()], false);
+    const paged = await TraceSession.open(path, 'gone', { memoryBudgetMiB: 1 / 1024 });
+    try {
+      // the file gone before its pass in the background reads it
+      rmSync(path);
+      await paged.whenAnalysed();
+      assert.equal(paged.failure, null, 'the trace stays open');
+      const failed = paged.analysisFailure;
+      assert.ok(failed, 'the failure is said');
+      assert.equal(failed.code, 'paged');
+      assert.match(failed.message, /^the background analysis of this paged trace failed: .*(ENOENT|no such file)/);
+      assert.match(paged.findingsWhy ?? '', /^The findings could not be computed: the background analysis/);
+      assert.match(paged.summary().problem?.message ?? '', /the findings and call sites .* could not be computed: /);
+      assert.ok(paged.details(0), 'the timeline still answers (its blocks read through the file it opened)');
+    } finally {
+      await paged.dispose();
     }
   });
 });

@@ -24,7 +24,9 @@ import { decodeOverview, encodeOverview, overviewAnswers, overviewWindow, type T
 import { PagedStore, PagedUnavailable } from '../store/pagedStore';
 import { TraceStore, type StoredEvent } from '../store/traceStore';
 import type { StackResolver } from '../symbols/stacks';
-import { pagedNotice, pagedReason, pagedRefused, pagedUnavailable, type PagedReason } from './pagedTrace';
+import { pagedAnalysisFailed, pagedFindingsNote, pagedNotice, pagedReason, pagedRefused, pagedUnavailable, type PagedAnalysisState, type PagedReason } from './pagedTrace';
+import { analyseInBackground } from './backgroundAnalysis';
+import { NO_ANALYSIS } from '../commands/report';
 import { linksOf, queryWindow } from '../store/window';
 import { assertIndexedTraceFile, putFileOverview, TraceFileWriter, unreadableTrace } from '../trace/file';
 import { describeFlightWindow, type FlightOptions } from '../trace/flight';
@@ -137,6 +139,11 @@ export class TraceSession {
   pagedBy: PagedReason | undefined;
   /** The paged store, once its pass over the file is done (the session's own store stays empty). */
   private paged: PagedStore | undefined;
+  /** A paged trace's analysis, computed in a worker once the paged store is open (backgroundAnalysis.ts). */
+  private pagedAnalysis: PagedAnalysisState = { state: 'waiting' };
+  private pagedResult: AnalysisResult | undefined;
+  private stopAnalysis: (() => Promise<void>) | undefined;
+  private analysed: Promise<void> = Promise.resolve();
   /** Warnings (a file cut short...). */
   readonly warnings: string[] = [];
   /** What the user should know about the recorded runtime (TracerHandle's notes): its flags, or how to get its functions named. */
@@ -287,6 +294,54 @@ export class TraceSession {
     this.overview = undefined;
     this.changed(true);
     if (!this.failure && !this.pagedBy && this.options.debuginfod) this.debugInfo = this.fetchDebugInfo();
+    if (this.paged && !this.failure && !this.cancelled) this.analysed = this.analysePaged(this.paged);
+  }
+
+  /**
+   * A paged trace's findings, I/O models and call sites: `iolens report`'s pass over the file in a
+   * worker, the events named by the paged store's ids, its progress told as the trace's changes.
+   * A failure is said (the notice, the Findings view) and the trace stays open; never rejects.
+   */
+  private async analysePaged(paged: PagedStore): Promise<void> {
+    const run = analyseInBackground(this.file, {
+      symbolPath: this.options.symbolPath,
+      ids: paged.eventIds.exceptions(),
+      progress: (fraction) => {
+        this.pagedAnalysis = { state: 'running', fraction };
+        this.changed();
+      },
+    });
+    this.stopAnalysis = run.stop;
+    this.pagedAnalysis = { state: 'running', fraction: 0 };
+    this.changed(true);
+    try {
+      const result = await run.result;
+      if (!result) return;
+      this.pagedResult = result;
+      this.pagedAnalysis = { state: 'done' };
+    } catch (e) {
+      this.pagedAnalysis = { state: 'failed', error: pagedAnalysisFailed(e, this.file) };
+    } finally {
+      this.stopAnalysis = undefined;
+    }
+    this.changed(true);
+  }
+
+  /** While a paged trace's findings are computed in the background, the fraction of the file read; else null. */
+  get analysing(): number | null {
+    const a = this.pagedAnalysis;
+    return this.pagedBy && !this.failure && (a.state === 'waiting' || a.state === 'running') ? (a.state === 'running' ? a.fraction : 0) : null;
+  }
+
+  /** Why a paged trace's background analysis failed (the trace stays open), else null. */
+  get analysisFailure(): UserError | null {
+    return this.pagedAnalysis.state === 'failed' ? this.pagedAnalysis.error : null;
+  }
+
+  /** Resolves once a paged trace's background analysis has ended (done, failed or stopped); at once for any other trace. */
+  async whenAnalysed(): Promise<void> {
+    await this.finished;
+    await this.analysed;
   }
 
   /**
@@ -490,6 +545,8 @@ export class TraceSession {
   stop(): void {
     this.cancelled = true;
     this.tracer?.stop();
+    // the worker ended (its result then resolves undefined); terminate's own failure changes nothing
+    this.stopAnalysis?.().catch(() => undefined);
   }
 
   /** Listen for changes (throttled while live or reading). */
@@ -515,7 +572,7 @@ export class TraceSession {
   /** What stops the trace from being shown, or tells how the recording went wrong. */
   private problem(): TraceProblem | null {
     if (this.failure) return { message: this.failure.message, fix: this.failure.fix, fatal: true, severity: 'error' };
-    if (this.pagedBy) return pagedNotice(this.pagedBy, this.file);
+    if (this.pagedBy) return pagedNotice(this.pagedBy, this.file, this.pagedAnalysis);
     const p = this.ended?.program;
     if (p?.failed) {
       const name = this.pipeline.trace.processes.find(p.pid)?.name || this.title;
@@ -537,7 +594,7 @@ export class TraceSession {
       paused: this.paused,
       loading: this.loading && this.loading.total ? Math.min(1, this.loading.bytes / this.loading.total) : this.loading ? 0 : null,
       problem: this.problem(),
-      tracks: this.paged?.trackInfos() ?? this.overview?.tracks ?? this.tracksWithModels(),
+      tracks: this.paged ? this.withModels(this.paged.trackInfos()) : this.overview?.tracks ?? this.withModels(this.store.trackInfos()),
       // the whole trace's while its overview stands for it (the fraction read says how far the read is)
       events: Math.max(this.store.size, this.paged?.size ?? 0, this.overview?.events ?? 0),
       dropped: t.drops.total,
@@ -569,10 +626,20 @@ export class TraceSession {
     if (this.pagedBy) throw pagedUnavailable(feature, this.pagedBy, this.file);
   }
 
-  /** Why what walks every event (the findings, stalls, call sites) is unavailable for this trace, or null when it is not. */
+  /** Why what walks every event (the stalls) is unavailable for this trace, or null when it is not. */
   get unavailableWhy(): string | null {
-    const n = this.pagedBy && pagedNotice(this.pagedBy, this.file);
+    const n = this.pagedBy && pagedNotice(this.pagedBy, this.file, this.pagedAnalysis);
     return n ? `${n.message} ${n.fix}` : null;
+  }
+
+  /** Why a paged trace has no findings yet (computed in the background) or none at all (it failed); null when its findings are there, or for any other trace. */
+  get findingsWhy(): string | null {
+    return this.pagedBy ? pagedFindingsNote(this.pagedBy, this.pagedAnalysis) : null;
+  }
+
+  /** The name of thread `tid` of process `pid`, as the trace knows it (the paged store's pass, when paged). */
+  threadName(pid: number, tid: number): string {
+    return this.paged ? this.paged.threadName(pid, tid) : this.pipeline.trace.processes.threadName(pid, tid);
   }
 
   /**
@@ -653,6 +720,8 @@ export class TraceSession {
    * second while it grows (live, or a file being read).
    */
   analysis(): AnalysisResult {
+    // a paged trace's: from its pass in the background, once done
+    if (this.pagedBy) return this.pagedResult ?? NO_ANALYSIS;
     const c = this.analysisCache;
     const revision = this.store.revision;
     const growing = this.live || !!this.loading;
@@ -665,9 +734,8 @@ export class TraceSession {
 
   private analysisCache: { revision: number; growing: boolean; at: number; result: AnalysisResult } | undefined;
 
-  /** Track infos with each thread's I/O model (those with one of note). */
-  private tracksWithModels(): TrackInfo[] {
-    const tracks = this.store.trackInfos();
+  /** `tracks` with each thread's I/O model (those with one of note). */
+  private withModels(tracks: TrackInfo[]): TrackInfo[] {
     if (!tracks.some((t) => t.kind === 'thread')) return tracks;
     const models = new Map(this.analysis().threads.filter((t) => t.model !== 'none').map((t) => [`${t.pid}/${t.tid}`, t]));
     return tracks.map((t) => {
@@ -680,7 +748,7 @@ export class TraceSession {
    * Problems panel, the Findings view and its refresh check all ask). */
   findings(): Finding[] {
     const result = this.analysis();
-    if (this.findingsCache?.result !== result) this.findingsCache = { result, findings: resolveFindings(result.findings, this.pipeline.resolver) };
+    if (this.findingsCache?.result !== result) this.findingsCache = { result, findings: resolveFindings(result.findings, this.resolver) };
     return this.findingsCache.findings;
   }
 
@@ -722,6 +790,7 @@ export class TraceSession {
   /** Stop and forget: the temporary recording goes away. */
   async dispose(): Promise<void> {
     this.stop();
+    await this.analysed;
     this.paged?.close();
     this.listeners.clear();
     if (this.notifyTimer) clearTimeout(this.notifyTimer);

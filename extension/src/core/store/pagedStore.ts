@@ -14,6 +14,8 @@
  * fingerprint, a few decoded blocks kept (LRU).
  *
  * Not available on a paged store (they walk every event): filters, search, the analysis, export.
+ * The first pass notes the id it gave each event (`eventIds`), so that another pass over the file
+ * (the editor's analysis, in a worker) names the same events by the same ids.
  */
 import { ns, type Ns, type TrackInfo, type WindowData } from '../../../../protocol/messages';
 import type { NativeSymbolizer } from '../symbols/native';
@@ -24,6 +26,7 @@ import { contextRecords } from '../trace/flight';
 import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
 import { BucketFill, Buckets, lookOf } from './buckets';
+import { EventIdRecorder } from './eventIds';
 import { FineList } from './fineList';
 import { StringTable } from './columns';
 import { Tracks } from './tracks';
@@ -239,6 +242,8 @@ export class PagedStore {
   private readonly lastStart: number[] = [];
   /** The first pass's pipeline: its processes, stacks and symbols (the details' frames). */
   private pipeline!: TracePipeline;
+  /** The id the first pass gave each event of the stream (another pass over the file gives them again: eventIds.ts). */
+  readonly eventIds = new EventIdRecorder();
 
   private constructor(
     private readonly src: ByteSource,
@@ -295,7 +300,13 @@ export class PagedStore {
     let segBlock = 0;
     const shared = { tracks: this.tracks, names: this.names };
     let seg!: TraceStore;
-    this.pipeline = new TracePipeline((e) => seg.add(e), { symbolizer: this.options.symbolizer, symbolPath: this.options.symbolPath });
+    const ids = this.eventIds;
+    this.pipeline = new TracePipeline((e) => {
+      const before = seg.size;
+      seg.add(e);
+      // the id the editor's analysis gives it (the store's lastRef, as an open in memory hands it on)
+      ids.note(seg.lastRef >= 0 ? segFirst + seg.lastRef : -1, seg.size - before);
+    }, { symbolizer: this.options.symbolizer, symbolPath: this.options.symbolPath });
     seg = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices, shared);
     this.pipeline.push(this.streamHeader);
     const sealUpTo = (k: number): void => {

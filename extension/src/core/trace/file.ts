@@ -318,7 +318,9 @@ export interface LoadedTrace {
 
 /** Read a trace file, calling `onEvent` for each event. Rejects only when the file cannot be read at all. */
 export async function readTraceFile(
-  path: string, onEvent: (e: TraceEvent) => void, options: PipelineOptions & { onPipeline?: (p: TracePipeline) => void } = {},
+  path: string,
+  onEvent: (e: TraceEvent) => void,
+  options: PipelineOptions & { onPipeline?: (p: TracePipeline) => void; onChunk?: (bytesRead: number) => void } = {},
 ): Promise<LoadedTrace> {
   const pipeline = new TracePipeline(onEvent, options);
   options.onPipeline?.(pipeline);
@@ -326,6 +328,7 @@ export async function readTraceFile(
   // the pipeline keeps no chunk: every chunk is read, or every block unpacked, into the same buffer
   for await (const chunk of readTraceStream(path, state, undefined, oneBuffer())) {
     if (!pipeline.push(chunk)) break;
+    options.onChunk?.(state.position);
   }
   const warnings = [...state.warnings, ...pipeline.end()];
   const unreadable = unreadableTrace(pipeline);

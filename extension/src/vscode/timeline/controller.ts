@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import type { FrameInfo, FromWebview, Ns, TimelineAction, ToWebview } from '../../../../protocol/messages';
 import { describeError, errorMessage } from '../../core/errors';
+import { PAGED_MARKS } from '../../core/session/pagedTrace';
 import type { TraceSession } from '../../core/session/traceSession';
 import { inBackground } from '../errors';
 import { log } from '../log';
@@ -53,7 +54,8 @@ export class TimelineController implements vscode.Disposable {
   reveal(eventId: number, marks?: readonly number[]): void {
     const e = this.session.event(eventId);
     if (!e) return;
-    const refs = marks?.flatMap((id) => {
+    // a paged trace reads each event back from its block: the worst few outlined (marks come worst first)
+    const refs = (this.session.pagedBy ? marks?.slice(0, PAGED_MARKS) : marks)?.flatMap((id) => {
       const x = this.session.event(id);
       return x ? [{ id, track: x.track, start: x.start, end: x.end ?? x.start }] : [];
     });

@@ -66,6 +66,24 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       });
       return session.whenFinished().finally(off);
     }));
+    // a trace opened paged: its findings computed in the background once it is read, with their own progress
+    inBackground('Open Trace', session.whenFinished().then(() => {
+      if (session.analysing === null) return;
+      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `I/O Lens: finding stalls in ${name}` }, (progress) => {
+        let shown = 0;
+        const off = session.onDidChange(() => {
+          const done = Math.floor(100 * (session.analysing ?? 1));
+          if (done > shown) progress.report({ increment: done - shown, message: `${done} %` });
+          shown = Math.max(shown, done);
+        });
+        return session.whenAnalysed().finally(off);
+      });
+    }).then(() => {
+      const failed = session.analysisFailure;
+      if (!failed) return;
+      log().error(`${uri.fsPath}: ${failed.text}`);
+      void vscode.window.showErrorMessage(`I/O Lens: ${name}: ${failed.text}`);
+    }));
     return new TraceDocument(uri, session);
   }
 

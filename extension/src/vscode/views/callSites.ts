@@ -53,7 +53,7 @@ function indexSites(session: TraceSession, result: AnalysisResult): SiteIndex {
   const byKey = new Map<string, LineCalls>();
   const at = new Map<string, { file: string; line: number }>();
   for (const s of result.sites) {
-    const w = whereOf(session.pipeline.resolver, s.stackId);
+    const w = whereOf(session.resolver, s.stackId);
     if (!w?.file || !w.line) continue;
     const key = `${w.file}\0${w.line}\0${s.call}`;
     byKey.set(key, merge(byKey.get(key), s));

@@ -76,9 +76,9 @@ export class FindingsDiagnostics implements vscode.CodeActionProvider, vscode.Di
       const d = new FindingDiagnostic(lineRange(w.line, w.column), f, s);
       d.message = `${f.title} (${RULES[f.rule].name}, ${formatDuration(f.impactNs)} at stake). ${f.detail} Fix: ${f.suggestion}`;
       // the wake-up chain: each hop at its line, in the chain's words
-      const lines = chainLines(f.chain, () => null, (pid, tid) => threadLabel(s.pipeline.trace.processes.threadName(pid, tid), pid, tid));
+      const lines = chainLines(f.chain, () => null, (pid, tid) => threadLabel(s.threadName(pid, tid), pid, tid));
       d.relatedInformation = f.chain.flatMap((h, i) => {
-        const hw = whereOf(s.pipeline.resolver, h.stackId);
+        const hw = whereOf(s.resolver, h.stackId);
         return hw?.file && hw.line && existsSync(hw.file) ? [new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(hw.file), lineRange(hw.line, hw.column)), lines[i])] : [];
       });
       byFile.set(w.file, [...(byFile.get(w.file) ?? []), d]);

@@ -111,7 +111,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const s = this.sessions.current;
-      const key = s ? this.keyOf(s.findings()) + (s.live ? '' : ':done') : '';
+      const key = s ? this.keyOf(s) : '';
       if (key !== this.shown) this.refresh();
     }, 500);
   }
@@ -121,8 +121,9 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     this.changed.fire(undefined);
   }
 
-  private keyOf(findings: readonly Finding[]): string {
-    return findings.map((f) => `${findingKey(f)}@${f.eventCount}`).join(',');
+  /** What the view shows of `s`: its findings, whether it grows, and (a paged trace's) how far its findings' pass is. */
+  private keyOf(s: TraceSession): string {
+    return `${s.findings().map((f) => `${findingKey(f)}@${f.eventCount}`).join(',')}${s.live ? '' : ':done'}:${s.findingsWhy ?? ''}`;
   }
 
   getChildren(node?: FindingsNode): FindingsNode[] {
@@ -137,7 +138,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     }
     if (!node) {
       const findings = s.findings();
-      this.shown = this.keyOf(findings) + (s.live ? '' : ':done');
+      this.shown = this.keyOf(s);
       this.describe(s, findings);
       return groupFindings(findings, this.grouping).map((g) => ({ kind: 'group', key: `${this.grouping}:${g.key}`, label: g.label, findings: g.findings }));
     }
@@ -152,10 +153,10 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
   private describe(s: TraceSession, findings: readonly Finding[]): void {
     if (!this.view) return;
     const what = s.live ? 'yet' : 'in this trace';
-    // a trace opened paged has no analysis: the view says so (and what to do) rather than "no findings"
+    // a trace opened paged has its findings from a pass in the background: the view says it runs (or failed) rather than "no findings"
     this.view.message = findings.length
       ? undefined
-      : (s.unavailableWhy ??
+      : (s.findingsWhy ??
         (s.loading
           ? 'Reading the trace…'
           : `No findings ${what}: no stalled event loop, saturated pool, serialized AIO or lost notifications. The Stalls view lists the longest waits and blocking calls.`));
@@ -200,8 +201,8 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
 
   private hopItem(node: Extract<FindingsNode, { kind: 'hop' }>): vscode.TreeItem {
     const s = node.session;
-    const thread = (pid: number, tid: number): string => threadLabel(s.pipeline.trace.processes.threadName(pid, tid), pid, tid);
-    const w = whereOf(s.pipeline.resolver, node.hop.stackId);
+    const thread = (pid: number, tid: number): string => threadLabel(s.threadName(pid, tid), pid, tid);
+    const w = whereOf(s.resolver, node.hop.stackId);
     // the first hop is the finding's own event; each next one (its icon an arrow), the thread that
     // woke the one before
     const [text] = chainLines([node.hop], () => null, thread);
@@ -232,6 +233,6 @@ export async function openFindingNode(sessions: Sessions, node: FindingsNode): P
   const event = node.kind === 'finding' ? node.finding.events[0] : node.hop.event;
   const marks = node.kind === 'finding' && node.finding.events.length > 1 ? node.finding.events.filter((id) => id >= 0) : undefined;
   if (event !== undefined && event >= 0) sessions.showTimeline(s)?.reveal(event, marks);
-  const w = node.kind === 'finding' ? node.finding.where : whereOf(s.pipeline.resolver, node.hop.stackId);
+  const w = node.kind === 'finding' ? node.finding.where : whereOf(s.resolver, node.hop.stackId);
   await openWhere(w, node.kind === 'finding' ? 'this finding' : `this ${node.hop.call}`);
 }
