@@ -342,7 +342,7 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
     await page.getByText(/Nothing lasted 10 ms or more in this trace/).waitFor({ timeout: 20_000 });
   });
 
-  it('opens a trace past iolens.memoryBudgetMiB paged: the notice says so, and the charts say why they have no rate', async () => {
+  it('opens a trace past iolens.memoryBudgetMiB paged: the notice says so and where its findings are, and the charts say why they have no rate', async () => {
     const { page } = session;
     // a file with an index (as record writes them): its event count is known before it is read
     await writeWithOverview(join(workspace, 'demo', 'paged.iolens'), randomStream(new Rng(14), 20_000));
@@ -364,6 +364,8 @@ describe('the editor as a user judges it (code-server + Chromium)', function () 
       const rate = f.locator('.charts .chart-note').filter({ hasText: /event rate is unavailable/ });
       await rate.waitFor({ timeout: 20_000 });
       assert.match((await rate.textContent()) ?? '', /^The event rate is unavailable: this trace \(20 k events\) is opened paged/);
+      // its findings come from one pass over the file in a worker, after the paged open
+      await until('the background analysis done', async () => /the findings and call sites \(Problems, Findings, CodeLens\) come from one pass over the file in the background/.test((await f.locator('.banner .banner-text').textContent()) ?? ''), 60_000);
       await screenshot(page, 'editor-paged-light');
     } finally {
       rmSync(settingsFile, { force: true });
