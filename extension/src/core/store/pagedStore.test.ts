@@ -78,7 +78,10 @@ describe('the paged store (a trace file\'s events read back from it on demand)',
     }
   });
 
-  it('honours its budget: the finest level coarser as the budget shrinks, its mipmaps within half of it', async () => {
+  it('honours its budget: the finest level coarser as the budget shrinks, its mipmaps within half of it', async function () {
+    // four opens, each compared with the whole store at every zoom: 15-20 s of CPU, more than the
+    // default minute of wall time on a machine loaded by other work
+    this.timeout(240_000);
     const path = join(dir, 'budget.iolens');
     const store = await writeWithOverview(path, randomStream(new Rng(9), 30_000), false);
     let lastBase = -1;
