@@ -144,6 +144,7 @@ export class TraceAnalyzer {
     this.uio = new UioTracker(source.uioDevices);
     this.uringSerialized = new UringSerializedRule((pid, fd) => source.fds.get(pid, fd)?.type);
     const minDuration = (): number | null => this.minDurationNs();
+    const ptrace = (): boolean => this.ptraceTrace();
     this.ctx = {
       threads: this.threads, loops: this.loops, setsig: this.setsig, span: this.span, threadName: name,
       fd: (pid, fd) => source.fds.get(pid, fd),
@@ -155,6 +156,9 @@ export class TraceAnalyzer {
       runtime: (pid) => runtimeOf(source.processes.find(pid)?.exe ?? ''),
       get minDurationNs() {
         return minDuration();
+      },
+      get ptrace() {
+        return ptrace();
       },
     };
     this.unsubscribe = source.filtered.listen((d) => this.addFiltered(d));

@@ -26,6 +26,8 @@ export interface AnalysisContext {
   readonly span: { first: number; last: number };
   /** Blocking calls shorter than this were counted, not sent; null when unknown. */
   readonly minDurationNs: number | null;
+  /** The ptrace backend's trace: every call's duration includes the tracer's stop at its exit (milliseconds on a loaded machine). */
+  readonly ptrace: boolean;
 }
 
 /** "worker-1 100/101". */

@@ -344,6 +344,26 @@ describe('findings on synthetic traces', () => {
       assert.doesNotMatch(slow.detail, /page cache/);
     });
 
+    it('rates file writes that ptrace timed at most 2 ms on average as copies (its stops lengthen every call), not as waits for the storage', () => {
+      // a Node.js timer's fs.writeSync: 19 µs under eBPF, 0.9 ms on average traced by ptrace on a loaded machine
+      const trace = (backend: string, meanNs: number): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend, pid: PID }) }));
+        for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        for (let i = 0; i < 30; i++) b.call('write', { ts: 360 * MS + i * 3 * MS, dur: meanNs, ret: 10, fd: 6, stackId: 2n });
+        return analyze(b);
+      };
+      const [copies] = trace('ptrace', 0.9 * MS).of('loop-blocked');
+      assert.equal(copies?.severity, 'low');
+      assert.match(copies.detail, /On average a call took 900(\.0)? µs \(with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are\): copies to or from the page cache/);
+      const [waits] = trace('ebpf', 0.9 * MS).of('loop-blocked');
+      assert.equal(waits?.severity, 'medium', 'eBPF timed them as they were: waits, rated by their share (27 ms of 450)');
+      assert.doesNotMatch(waits.detail, /page cache/);
+      const [long] = trace('ptrace', 5 * MS).of('loop-blocked');
+      assert.equal(long?.severity, 'high', 'longer than any stop: waits');
+      assert.doesNotMatch(long.detail, /page cache/);
+    });
+
     it('stays quiet for page-cache copies, none traced, under 1 % of the loop\'s time (a libuv timer\'s log write before its fsync)', () => {
       const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
         const b = loopTrace();
