@@ -1,9 +1,8 @@
 /**
  * A thread's busy intervals (pool-saturated's sent calls), and the time all of a pool's threads
  * were inside one at once. Kept in chunks that are never copied: one array doubled as it grew
- * copied every interval again at each doubling and touched about twice the memory it ended with —
- * fresh pages, each a page fault, which this machine's VM makes dear (about 85 ms of 4 million
- * events' analysis went to it in a CPU profile).
+ * copied every interval again at each doubling and touched about twice the memory it ended with
+ * (bench/README.md, wp-cost5: 43–64 ms of CPU for a million events' pool, cold, against 26–34 ms).
  */
 
 /** Intervals kept per thread (16 bytes each): past them, the sweep undercounts, never more. */
