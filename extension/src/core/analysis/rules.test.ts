@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
-import { allBusyNs, type PoolBusy } from './rules/poolSaturated';
+import { allBusyNs, Intervals } from './intervals';
 import { analyze } from './testing';
 
 const MS = 1e6;
@@ -874,18 +874,27 @@ describe('findings on synthetic traces', () => {
     });
 
     it('sweeps the intervals exactly: the time every thread is inside one at once', () => {
-      const busy = (pairs: number[]): Pick<PoolBusy, 'iv' | 'ivN'> => ({ iv: Float64Array.from(pairs), ivN: pairs.length / 2 });
+      const busy = (pairs: number[]): Intervals => {
+        const l = new Intervals();
+        for (let i = 0; i < pairs.length; i += 2) l.keep(pairs[i], pairs[i + 1]);
+        return l;
+      };
       assert.equal(allBusyNs([busy([0, 10, 20, 30]), busy([5, 25])]), 10);
       assert.equal(allBusyNs([busy([0, 10]), busy([10, 20])]), 0, 'touching is not overlapping');
       assert.equal(allBusyNs([busy([0, 10]), busy([])]), 0);
     });
 
     it('sums the same as a sweep over every interval sorted, to the last bit (ties, points and fractions included)', () => {
-      const busy = (pairs: number[]): Pick<PoolBusy, 'iv' | 'ivN'> => ({ iv: Float64Array.from(pairs), ivN: pairs.length / 2 });
+      const busy = (pairs: number[]): Intervals => {
+        const l = new Intervals();
+        for (let i = 0; i < pairs.length; i += 2) l.keep(pairs[i], pairs[i + 1]);
+        assert.equal(l.count, pairs.length / 2, 'kept apart, as the sweep below reads them');
+        return l;
+      };
       // the sweep allBusyNs replaced: every start and end sorted, ends first at equal times
-      const sweep = (bs: Pick<PoolBusy, 'iv' | 'ivN'>[]): number => {
-        const starts = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.ivN }, (_, k) => b.iv[2 * k]))).sort();
-        const ends = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.ivN }, (_, k) => b.iv[2 * k + 1]))).sort();
+      const sweep = (bs: Intervals[]): number => {
+        const starts = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.count }, (_, k) => b.start(k)))).sort();
+        const ends = Float64Array.from(bs.flatMap((b) => Array.from({ length: b.count }, (_, k) => b.end(k)))).sort();
         let depth = 0;
         let all = 0;
         let since = 0;

@@ -23,18 +23,23 @@ interface Call {
   failed: boolean;
 }
 
-/** Calls of 2 processes, 12 threads, 3 names and 4 stacks (0n: none), some coalesced runs of fractional ns. */
-function calls(n: number): Call[] {
+/**
+ * Calls of 2 processes, 12 threads, 3 names and 4 stacks (0n: none), some coalesced runs of
+ * fractional ns; the first `alone` all thread 0's read at stack 1 (its site and its row one cell
+ * long, past the exact values, until the others join).
+ */
+function calls(n: number, alone = 0): Call[] {
   const r = random(7);
   const out: Call[] = [];
   for (let i = 0; i < n; i++) {
     const coalesced = r() < 0.2;
     const calls = coalesced ? 1 + Math.floor(r() * 40) : 1;
+    const first = i < alone;
     out.push({
-      pid: 100 + Math.floor(r() * 2),
-      tid: Math.floor(r() * 12),
-      call: ['epoll_wait', 'read', 'pread64'][Math.floor(r() * 3)],
-      stackId: BigInt(Math.floor(r() * 4)),
+      pid: first ? 100 : 100 + Math.floor(r() * 2),
+      tid: first ? 0 : Math.floor(r() * 12),
+      call: first ? 'read' : ['epoll_wait', 'read', 'pread64'][Math.floor(r() * 3)],
+      stackId: first ? 1n : BigInt(Math.floor(r() * 4)),
       // a run's calls each get their share of the time inside them: a fraction
       dur: coalesced ? Math.floor(r() * 1e6) / calls : Math.floor(r() * 1e6 * (r() < 0.01 ? 1000 : 1)),
       calls,
@@ -59,13 +64,13 @@ describe('call sites', () => {
     }
   });
 
-  for (const n of [500, 20_000]) {
-    it(`give each site and each thread's call name the figures of one histogram fed its calls in order (${n} calls)`, () => {
+  for (const [n, alone] of [[500, 0], [20_000, 0], [8_000, 3_000]]) {
+    it(`give each site and each thread's call name the figures of one histogram fed its calls in order (${n} calls, the first ${alone} of one thread at one stack)`, () => {
       const table = new SiteTable();
       const caches = new Map<string, SiteCache>();
       const sites = new Map<string, { h: LatencyHistogram; tids: number[]; errors: number; longest: number; longestDur: number }>();
       const rows = new Map<string, { h: LatencyHistogram; errors: number; first: number }>();
-      calls(n).forEach((c, id) => {
+      calls(n, alone).forEach((c, id) => {
         const ck = `${c.pid}:${c.tid}`;
         const cache = caches.get(ck) ?? new SiteCache();
         caches.set(ck, cache);

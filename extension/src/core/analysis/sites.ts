@@ -15,9 +15,34 @@ import type { IoModelName } from '../../../../protocol/generated/wire';
 import { LatencyHistogram, RunningTotal } from './histogram';
 import type { CallFigures, SiteStats } from './types';
 
-/** What its cells' calls add up to in one view (a site's, or a thread's call name's): their count and total, in stream order. */
+/**
+ * What its cells' calls add up to in one view (a site's, or a thread's call name's): their count and
+ * total, in stream order. A view of one cell (most: one thread at a site, one stack for a call name)
+ * adds nothing of its own — its cell's histogram has the same count and total, added in the same
+ * order (RunningTotal) — and takes them from its cell when a second one joins.
+ */
 class View extends RunningTotal {
   readonly cells: Cell[] = [];
+
+  /** Add a cell (a view's first comes with it). */
+  join(cell: Cell): void {
+    if (this.cells.length === 1) {
+      const solo = this.cells[0];
+      this.count = solo.count;
+      this.total = solo.total;
+    }
+    this.cells.push(cell);
+  }
+
+  /** Its calls' count. */
+  calls(): number {
+    return this.cells.length === 1 ? this.cells[0].count : this.count;
+  }
+
+  /** Its calls' total time, added in stream order. */
+  time(): number {
+    return this.cells.length === 1 ? this.cells[0].total : this.total;
+  }
 }
 
 /** The calls of one thread, call name and stack: their histogram (one object per call reached, not two). */
@@ -111,8 +136,11 @@ export class SiteTable {
     }
     this.calls++;
     cell.addMany(dur, calls);
-    cell.site.add(dur, calls);
-    if (cell.row) cell.row.add(dur, calls);
+    // a view of this one cell has its count and total in the cell's histogram (View)
+    const site = cell.site;
+    if (site.cells.length !== 1) site.add(dur, calls);
+    const row = cell.row;
+    if (row !== null && row.cells.length !== 1) row.add(dur, calls);
     if (failed) cell.errors++;
     if (dur >= cell.longestDur) {
       cell.longestDur = dur;
@@ -151,8 +179,8 @@ export class SiteTable {
       }
     }
     const cell = new Cell(pid, tid, call, stackId, id, site, row, model);
-    site.cells.push(cell);
-    row?.cells.push(cell);
+    site.join(cell);
+    row?.join(cell);
     return cell;
   }
 
@@ -170,8 +198,8 @@ export class SiteTable {
       }
       const first = s.cells[0];
       out.push({
-        pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.count, errors,
-        total: s.total, p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
+        pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.calls(), errors,
+        total: s.time(), p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
       });
     };
     for (const list of this.byStack.values()) list.forEach(each);
@@ -189,8 +217,8 @@ export class SiteTable {
       for (const c of r.cells) errors += c.errors;
       const first = r.cells[0];
       out.push({
-        pid: first.pid, tid: first.tid, name: first.call, model: first.model as IoModelName, first: first.first, count: r.count, errors,
-        total: r.total, p50, p99, max: h.max,
+        pid: first.pid, tid: first.tid, name: first.call, model: first.model as IoModelName, first: first.first, count: r.calls(), errors,
+        total: r.time(), p50, p99, max: h.max,
       });
     }
     return out;

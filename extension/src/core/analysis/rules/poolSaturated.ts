@@ -4,7 +4,7 @@
  * counted by the tracer) is kept per 250 ms bucket; with the pool's threads known (models.ts), the
  * time all of them were blocked at once is at least bucket × (1 − Σ idle shares) in each bucket —
  * a lower bound that holds whatever the order of the calls inside the bucket. The calls sent as
- * events also keep their intervals (merged where they touch, at most IV_MAX per thread), and the
+ * events also keep their intervals (merged where they touch, a bounded number per thread: intervals.ts), and the
  * time all workers were inside them at once, swept exactly, is a lower bound too (the counted calls
  * only add to it): of the two, the larger is taken, the sweep only where work was seen queued (5 %
  * of the calls picked up at once); workers with loops of their own (worker_threads, fed one message
@@ -19,6 +19,7 @@ import { formatDuration } from '../../../../../shared/format';
 import { poolSaturatedFix } from '../catalogue';
 import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
 import { plural, TopEvents, type AnalysisContext } from '../context';
+import { allBusyNs, Intervals } from '../intervals';
 import { severityOf } from '../severity';
 import type { ThreadState } from '../threadState';
 import type { RawFinding, ThreadVerdict } from '../types';
@@ -31,8 +32,6 @@ const PICKUP_NS = 100_000;
 const MIN_SATURATED_NS = 5e6;
 /** Of the sent calls, the share begun at once after the previous one without a wake-up (work queued) that lets the exact sweep count. */
 const MIN_PICKUP_SHARE = 0.05;
-/** Intervals of sent calls kept per thread (16 bytes each): past them, the sweep undercounts, never more. */
-const IV_MAX = 1 << 16;
 const MIN_SATURATED_SHARE = 0.05;
 
 /** What the rule keeps per thread (on the thread's state). */
@@ -53,9 +52,8 @@ export interface PoolBusy {
   /** Its last call's site and stack. */
   lastSite: { call: string; kind: string; ns: number; count: number } | null;
   lastStack: bigint;
-  /** Its sent calls' intervals, [start, end] pairs in time order, touching ones merged; `ivN` pairs used. */
-  iv: Float64Array;
-  ivN: number;
+  /** Its sent calls' intervals. */
+  readonly iv: Intervals;
 }
 
 /** The pool-saturated rule. */
@@ -68,7 +66,7 @@ export class PoolSaturatedRule {
   private of(t: ThreadState): PoolBusy {
     let b = t.poolBusy;
     if (!b) {
-      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n, iv: new Float64Array(16), ivN: 0 };
+      b = { buckets: new Float64Array(8), first: Number.POSITIVE_INFINITY, last: 0, lastEnd: Number.NEGATIVE_INFINITY, lastWoken: Number.NEGATIVE_INFINITY, calls: 0, pickups: 0, sites: new Map(), top: new TopEvents(50), k: -1, kStart: 0, kWidth: 0, lastSite: null, lastStack: 0n, iv: new Intervals() };
       this.busy.set(t.tid, b);
       t.poolBusy = b;
     }
@@ -162,7 +160,7 @@ export class PoolSaturatedRule {
     this.spread(b, ts, ts + dur, dur);
     this.site(b, stackId, call, kind, dur, 1);
     b.top.add(id, dur);
-    keepInterval(b, ts, ts + dur);
+    b.iv.keep(ts, ts + dur);
   }
 
   /**
@@ -247,7 +245,7 @@ export class PoolSaturatedRule {
     // that wait in a futex may have most calls counted, not sent: their pickups go unseen.)
     if (!queued && tids.every((tid) => ctx.threads.get(pid, tid).muxWaits > 0)) return undefined;
     // threads busy at once with no work seen queued (each woken for its job) are a pool in step: no exact sweep
-    const swept = queued ? allBusyNs(bs) : 0;
+    const swept = queued ? allBusyNs(bs.map((b) => b.iv)) : 0;
     const kLast = Math.min(MAX_BUCKETS - 1, Math.floor(last / w));
     for (let k = Math.max(0, Math.floor(first / w)); k <= kLast; k++) {
       const len = Math.min(last, (k + 1) * w) - Math.max(first, k * w);
@@ -291,55 +289,5 @@ export class PoolSaturatedRule {
       suggestion: poolSaturatedFix(ctx.runtime(pid)), pid, tid: tids[0], thread: names[0], stackId: ranked[0]?.[0] ?? 0n, impactNs: saturated,
       events: top.list(), eventCount: calls, chain: [],
     };
-  }
-}
-
-/** Keep a sent call's interval: merged into the last one where they touch (a thread's calls come in order). */
-function keepInterval(b: PoolBusy, start: number, end: number): void {
-  const n = b.ivN;
-  if (n > 0 && start <= b.iv[2 * n - 1]) {
-    if (end > b.iv[2 * n - 1]) b.iv[2 * n - 1] = end;
-    return;
-  }
-  if (n === IV_MAX) return;
-  if (2 * n + 2 > b.iv.length) {
-    const grown = new Float64Array(Math.min(2 * IV_MAX, b.iv.length * 2));
-    grown.set(b.iv);
-    b.iv = grown;
-  }
-  b.iv[2 * n] = start;
-  b.iv[2 * n + 1] = end;
-  b.ivN = n + 1;
-}
-
-/**
- * The time every thread of `bs` was inside one of its kept intervals at once (exact). Each thread's
- * intervals are in time order and apart (keepInterval), so every span all were busy lies inside one
- * interval of each: walk the threads' lists together, adding the overlap of their current intervals
- * and moving on the one that ends first — linear, no sort (the spans come in time order, so the sum
- * is the same as a sweep over all the intervals sorted would give, to the last bit).
- */
-export function allBusyNs(bs: readonly Pick<PoolBusy, 'iv' | 'ivN'>[]): number {
-  const k = bs.length;
-  if (k === 0) return 0;
-  for (const b of bs) if (b.ivN === 0) return 0;
-  const at = new Int32Array(k);
-  let all = 0;
-  for (;;) {
-    let lo = Number.NEGATIVE_INFINITY;
-    let hi = Number.POSITIVE_INFINITY;
-    let first = 0;
-    for (let j = 0; j < k; j++) {
-      const iv = bs[j].iv;
-      const i = 2 * at[j];
-      if (iv[i] > lo) lo = iv[i];
-      if (iv[i + 1] < hi) {
-        hi = iv[i + 1];
-        first = j;
-      }
-    }
-    // touching is not overlapping: a call replaced by the next at once leaves no overlap behind
-    if (lo < hi) all += hi - lo;
-    if (++at[first] === bs[first].ivN) return all;
   }
 }
