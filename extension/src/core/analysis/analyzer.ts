@@ -118,7 +118,7 @@ export class TraceAnalyzer {
   private events = 0;
   private readonly chainsById = new Map<number, ChainHop[]>();
 
-  private readonly loopBlocked = new LoopBlockedRule();
+  private readonly loopBlocked: LoopBlockedRule;
   private readonly busyPoll = new BusyPollRule();
   private readonly aioSerialized = new AioSerializedRule();
   private readonly aioSync = new AioSyncSubmitRule();
@@ -143,6 +143,7 @@ export class TraceAnalyzer {
     this.chains = new ChainTracker(name);
     this.uio = new UioTracker(source.uioDevices);
     this.uringSerialized = new UringSerializedRule((pid, fd) => source.fds.get(pid, fd)?.type);
+    this.loopBlocked = new LoopBlockedRule((pid, fd) => source.fds.get(pid, fd)?.flags ?? 0);
     const minDuration = (): number | null => this.minDurationNs();
     const ptrace = (): boolean => this.ptraceTrace();
     this.ctx = {

@@ -346,9 +346,10 @@ describe('findings on synthetic traces', () => {
 
     it('rates file writes that ptrace timed at most 2 ms on average as copies (its stops lengthen every call), not as waits for the storage', () => {
       // a Node.js timer's fs.writeSync: 19 µs under eBPF, 0.9 ms on average traced by ptrace on a loaded machine
-      const trace = (backend: string, meanNs: number): ReturnType<typeof analyze> => {
+      const trace = (backend: string, meanNs: number, flags = 0): ReturnType<typeof analyze> => {
         const b = loopTrace();
         b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend, pid: PID }) }));
+        if (flags) b.fd({ op: 4, fd: 6, type: 1, path: '/var/db/journal', openFlags: flags });
         for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
         for (let i = 0; i < 30; i++) b.call('write', { ts: 360 * MS + i * 3 * MS, dur: meanNs, ret: 10, fd: 6, stackId: 2n });
         return analyze(b);
@@ -359,6 +360,10 @@ describe('findings on synthetic traces', () => {
       const [waits] = trace('ebpf', 0.9 * MS).of('loop-blocked');
       assert.equal(waits?.severity, 'medium', 'eBPF timed them as they were: waits, rated by their share (27 ms of 450)');
       assert.doesNotMatch(waits.detail, /page cache/);
+      // opened O_DSYNC (osync_loop's log, 1.64 ms a write under ptrace): each write waits for the storage
+      const [dsync] = trace('ptrace', 0.9 * MS, 0o10000 | 0o2000 | 1).of('loop-blocked');
+      assert.equal(dsync?.severity, 'medium');
+      assert.doesNotMatch(dsync.detail, /page cache/);
       const [long] = trace('ptrace', 5 * MS).of('loop-blocked');
       assert.equal(long?.severity, 'high', 'longer than any stop: waits');
       assert.doesNotMatch(long.detail, /page cache/);

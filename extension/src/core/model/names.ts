@@ -185,6 +185,8 @@ export const O_NONBLOCK = 0o4000;
 export const O_ASYNC = 0o20000;
 /** O_DIRECT: reads and writes bypass the page cache. */
 export const O_DIRECT = 0o40000;
+/** O_DSYNC (also set by O_SYNC): each write returns once its data is on the storage. */
+export const O_DSYNC = 0o10000;
 
 const OPEN_FLAGS: readonly (readonly [number, string])[] = [
   [0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o400, 'O_NOCTTY'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND'],

@@ -7,6 +7,7 @@ import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix, waitAllFix } from '../catalogue';
+import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
@@ -34,6 +35,8 @@ interface Acc {
   holder: LockHolder | null;
   /** A receive with MSG_WAITALL: it waits for the whole message, however ready the socket. */
   waitAll: boolean;
+  /** Its fd was opened O_DSYNC/O_SYNC or O_DIRECT (as the fd table said at its first call): each write waits for the storage. */
+  storageEach: boolean;
 }
 
 /** The thread a loop's futex wait waited for, and the blocking call it held the lock across (just before it let go). */
@@ -94,6 +97,10 @@ const MIN_LOCK_WAITS = 10;
 /** The loop-blocked rule. */
 export class LoopBlockedRule {
   private readonly accs = new Map<string, Acc>();
+
+  /** `fdFlags`: an fd's open flags now, as the trace's fd table has them (0 when unknown). */
+  constructor(private readonly fdFlags: (pid: number, fd: number) => number = () => 0) {}
+
   /** Per thread, the blocking calls of its open turn (committed when the turn ends). */
   private readonly open = new Map<number, Pending[]>();
 
@@ -101,7 +108,7 @@ export class LoopBlockedRule {
     const k = `${tid}:${call}:${stackId}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null, waitAll: false };
+      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null, waitAll: false, storageEach: false };
       this.accs.set(k, a);
     }
     return a;
@@ -110,7 +117,10 @@ export class LoopBlockedRule {
   /** A blocking call that waited, inside a turn of a loop thread. */
   blocked(e: SyscallEvent, id: number, b: BlockingCall, chain: readonly ChainHop[]): void {
     const a = this.acc(e.pid, e.tid, e.name, b.kind, e.stackId);
-    a.fd ??= b.fd;
+    if (a.fd === null && b.fd !== null) {
+      a.fd = b.fd;
+      a.storageEach = (this.fdFlags(e.pid, b.fd) & (O_DSYNC | O_DIRECT)) !== 0;
+    }
     a.path ??= b.path;
     a.waitAll ||= waitsForAll(e);
     const list = this.open.get(e.tid) ?? [];
@@ -250,7 +260,8 @@ export class LoopBlockedRule {
         a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : '',
         a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
       ].filter(Boolean).join(', and ');
-      const cached = a.kind === 'file' && total / calls < (ctx.ptrace ? PAGE_CACHE_MEAN_NS_PTRACE : PAGE_CACHE_MEAN_NS);
+      // a file opened O_DSYNC/O_SYNC or O_DIRECT never copies to the page cache alone
+      const cached = a.kind === 'file' && !a.storageEach && total / calls < (ctx.ptrace ? PAGE_CACHE_MEAN_NS_PTRACE : PAGE_CACHE_MEAN_NS);
       // copies that never once waited past the threshold and add up to under 1 % of the thread's time: noise, not a stall
       if (cached && a.count === 0 && total < NOISE_SHARE * span) continue;
       // a loop that serves one connection in a process forked per client (a PostgreSQL backend)
