@@ -424,10 +424,22 @@ function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
 /** Per kind of the chunk being filled: its lane's fill, null for an instant, undefined until one is met (reused). */
 const fills: (BucketFill | null | undefined)[] = [];
 
+/** A chunk's event into `sink`: its kind's lane fill (met first: looked up and kept in `fills`) or an instant. */
+function fillOne(k: Float64Array, kind: number, s: number, span: number, id: number, sink: FineSink): void {
+  let f = fills[kind];
+  if (f === undefined) f = fills[kind] = k[3 * kind + 2] === 1 ? null : sink.lane(k[3 * kind + 1]);
+  if (f !== null) f.add(s, s + span, id, span, k[3 * kind]);
+  else sink.instant(s, k[3 * kind], id);
+}
+
 /** A packed or varint chunk's events that start in [from, to) into `sink` (FineList.fill). */
 function fillChunk(c: Chunk, from: number, to: number, sink: FineSink): void {
   const k = c.kinds;
   fills.fill(undefined, 0, k.length / 3);
+  if (c.words && c.packing) {
+    fillPacked(c, c.words, c.packing, from, to, sink);
+    return;
+  }
   const v = decodeChunk(c);
   const n = 4 * c.count;
   let s = c.minStart;
@@ -436,11 +448,26 @@ function fillChunk(c: Chunk, from: number, to: number, sink: FineSink): void {
     s += v[q];
     id += v[q + 2];
     if (s >= to) return;
-    if (s < from) continue;
-    const kind = v[q + 3];
-    let f = fills[kind];
-    if (f === undefined) f = fills[kind] = k[3 * kind + 2] === 1 ? null : sink.lane(k[3 * kind + 1]);
-    if (f !== null) f.add(s, s + v[q + 1], id, v[q + 1], k[3 * kind]);
-    else sink.instant(s, k[3 * kind], id);
+    if (s >= from) fillOne(k, v[q + 3], s, v[q + 1], id, sink);
+  }
+}
+
+/** A packed chunk's events that start in [from, to) into `sink`, unpacked as they are walked (a length and kind only for an event in range). */
+function fillPacked(c: Chunk, w: Uint32Array, p: Packing, from: number, to: number, sink: FineSink): void {
+  const { record, startBits, spanBits, idBits, kindBits, idLeast } = p;
+  const startMask = maskOf(startBits);
+  const spanMask = maskOf(spanBits);
+  const idMask = maskOf(idBits);
+  const kindMask = maskOf(kindBits);
+  const idAt = startBits + spanBits;
+  const kindAt = idAt + idBits;
+  const n = c.count;
+  let s = c.minStart;
+  let id = c.firstId;
+  for (let i = 0, o = 0; i < n; i++, o += record) {
+    s += getBits(w, o, startMask);
+    id += getBits(w, o + idAt, idMask) + idLeast;
+    if (s >= to) return;
+    if (s >= from) fillOne(c.kinds, getBits(w, o + kindAt, kindMask), s, getBits(w, o + startBits, spanMask), id, sink);
   }
 }
