@@ -1,11 +1,13 @@
 /**
  * A track's events as a window finer than its mipmaps walks them (pagedStore.ts), compact: in
- * start order, in chunks of CHUNK events, each event four varints — its start as the distance from
- * the one before, its length, its id as the distance from the one before (zigzag), and the index of
- * its look (name and style), lane and instant flag in the chunk's small table — about 8 bytes an
- * event where the store's columns and index take 16. A chunk whose values are not all whole ns (or
- * not in start order) keeps them as they are instead. The arguments, stacks and results are not
- * here: an event's details are read back from the file.
+ * start order, in chunks of CHUNK events, each event four numbers — its start as the distance from
+ * the one before, its length, its id as the distance from the one before, and the index of its look
+ * (name and style), lane and instant flag in the chunk's small table — about 6.5 bytes an event
+ * where the store's columns and index take 16. The four are bit-packed at the chunk's own widths
+ * (the id's distance less the chunk's least), so a walk unpacks them without a branch; a chunk with
+ * a number of 2^32 or more (a span of 4.3 s) keeps them as varints (the id's distance zigzag), and
+ * a chunk whose values are not all whole ns (or not in start order) keeps them as they are. The
+ * arguments, stacks and results are not here: an event's details are read back from the file.
  */
 
 import type { BucketFill } from './buckets';
@@ -24,16 +26,33 @@ export interface FineSink {
   instant(start: number, look: number, id: number): void;
 }
 
-interface Chunk {
-  readonly minStart: number;
-  readonly maxStart: number;
-  readonly count: number;
-  readonly firstId: number;
-  /** Per kind index: look, lane, instant (1) or not (0). */
-  readonly kinds: Float64Array;
-  /** The varints, or (a chunk kept as it is) undefined. */
-  readonly bytes?: Uint8Array;
-  readonly raw?: { readonly starts: Float64Array; readonly ends: Float64Array; readonly spans: Float64Array; readonly ids: Float64Array; readonly kinds: Uint32Array };
+/** The columns of a chunk kept as it is. */
+interface RawChunk {
+  readonly starts: Float64Array;
+  readonly ends: Float64Array;
+  readonly spans: Float64Array;
+  readonly ids: Float64Array;
+  readonly kinds: Uint32Array;
+}
+
+/** A chunk of events: every field set, so that all chunks share one shape (a walk's optimized code is not thrown away for another). */
+class Chunk {
+  constructor(
+    readonly minStart: number,
+    readonly maxStart: number,
+    readonly count: number,
+    readonly firstId: number,
+    /** Per kind index: look, lane, instant (1) or not (0). */
+    readonly kinds: Float64Array,
+    /** The bit-packed numbers (`Packing`), or undefined (varints, or kept as it is). */
+    readonly words: Uint32Array | undefined,
+    /** How `words` packs its events' numbers. */
+    readonly packing: Packing | undefined,
+    /** The varints, or undefined (bit-packed, or kept as it is). */
+    readonly bytes: Uint8Array | undefined,
+    /** The columns, or undefined (packed or varints). */
+    readonly raw: RawChunk | undefined,
+  ) {}
 }
 
 /** The events added since the last chunk, in arrays reused from chunk to chunk (grown up to CHUNK). */
@@ -89,6 +108,49 @@ function put(p: number, n: number): number {
   return p;
 }
 
+/**
+ * A bit-packed chunk's layout: each event a record of `record` bits at `i · record`, holding its
+ * start's distance from the one before (`startBits` wide), its length (`spanBits`), its id's
+ * distance from the one before less `idLeast` (`idBits`) and its kind's index (`kindBits`).
+ */
+interface Packing {
+  readonly record: number;
+  readonly startBits: number;
+  readonly spanBits: number;
+  readonly idBits: number;
+  readonly kindBits: number;
+  readonly idLeast: number;
+}
+
+/** Bits that hold `x` (a whole number under 2^32). */
+function bitsOf(x: number): number {
+  return 32 - Math.clz32(x);
+}
+
+/** The mask of the low `w` bits (w ≤ 32) as an int32. */
+function maskOf(w: number): number {
+  return w >= 32 ? -1 : (2 ** w - 1) | 0;
+}
+
+/** Words of a chunk being packed (reused): at most 4 × 32 bits an event, and two to spare. */
+const packedWords = new Uint32Array(4 * CHUNK + 2);
+
+/** Write `v` (a whole number under 2^32, `w` bits) at bit `o` of `packedWords` (zeroed before). */
+function putBits(o: number, w: number, v: number): void {
+  const k = o >>> 5;
+  const sh = o & 31;
+  packedWords[k] |= v << sh;
+  if (sh + w > 32) packedWords[k + 1] |= v >>> (32 - sh);
+}
+
+/** The `mask`-wide number at bit `o` of `words` (a word to spare after it): no branch. */
+function getBits(words: Uint32Array, o: number, mask: number): number {
+  const k = o >>> 5;
+  const sh = o & 31;
+  // (x << 1) << (31 - sh): the next word's low bits above the first's, nothing when sh is 0
+  return (((words[k] >>> sh) | ((words[k + 1] << 1) << (31 - sh))) & mask) >>> 0;
+}
+
 /** Events of one track, appended in start order, walked by start range. */
 export class FineList {
   private readonly chunks: Chunk[] = [];
@@ -141,8 +203,13 @@ export class FineList {
     }
     const last = this.chunks[this.chunks.length - 1];
     if (last && minStart < last.maxStart) this.ordered = false;
-    const base = { minStart, maxStart, count: n, firstId: ids[0], kinds: Float64Array.from(kinds) };
-    if (sorted && whole) {
+    const kindTable = Float64Array.from(kinds);
+    const chunk = (words: Uint32Array | undefined, packing: Packing | undefined, bytes: Uint8Array | undefined, raw: RawChunk | undefined): Chunk =>
+      new Chunk(minStart, maxStart, n, ids[0], kindTable, words, packing, bytes, raw);
+    const packed = sorted && whole ? pack(starts, spans, ids, instants, kindOf, n) : undefined;
+    if (packed) {
+      this.chunks.push(chunk(packed.words, packed.packing, undefined, undefined));
+    } else if (sorted && whole) {
       let p = 0;
       for (let i = 0; i < n; i++) {
         p = put(p, i ? starts[i] - starts[i - 1] : 0);
@@ -151,12 +218,9 @@ export class FineList {
         p = put(p, d >= 0 ? 2 * d : -2 * d - 1);
         p = put(p, kindOf[i]);
       }
-      this.chunks.push({ ...base, bytes: encoded.slice(0, p) });
+      this.chunks.push(chunk(undefined, undefined, encoded.slice(0, p), undefined));
     } else {
-      this.chunks.push({
-        ...base,
-        raw: { starts: starts.slice(0, n), ends: ends.slice(0, n), spans: spans.slice(0, n), ids: ids.slice(0, n), kinds: kindOf },
-      });
+      this.chunks.push(chunk(undefined, undefined, undefined, { starts: starts.slice(0, n), ends: ends.slice(0, n), spans: spans.slice(0, n), ids: ids.slice(0, n), kinds: kindOf }));
     }
     // a list sealed at the end of the pass keeps no spare arrays
     if (n === CHUNK) this.pending.length = 0;
@@ -167,7 +231,7 @@ export class FineList {
   bytes(): number {
     let n = 0;
     for (const c of this.chunks) {
-      n += 64 + c.kinds.byteLength + (c.bytes?.byteLength ?? 0);
+      n += 64 + c.kinds.byteLength + (c.bytes?.byteLength ?? 0) + (c.words ? c.words.byteLength + 64 : 0);
       if (c.raw) for (const a of Object.values(c.raw)) n += a.byteLength;
     }
     return n;
@@ -179,7 +243,7 @@ export class FineList {
    */
   each(from: number, to: number, visit: FineVisit): void {
     const picked = this.pick(from, to);
-    if (this.ordered && picked.every((c) => c.bytes)) {
+    if (this.ordered && picked.every((c) => !c.raw)) {
       for (const c of picked) walkChunk(c, from, to, visit);
       return;
     }
@@ -191,12 +255,12 @@ export class FineList {
 
   /**
    * The events that start in [from, to) as `each` gives them, each span added to its lane's fill
-   * and each instant to `sink`: the varint chunks walked in one loop without a call an event (a
+   * and each instant to `sink`: the packed chunks walked in one loop without a call an event (a
    * window just finer than the mipmaps walks 150,000 events).
    */
   fill(from: number, to: number, sink: FineSink): void {
     const picked = this.pick(from, to);
-    if (!this.ordered || !picked.every((c) => c.bytes)) {
+    if (!this.ordered || !picked.every((c) => !c.raw)) {
       this.each(from, to, (s, e, span, id, look, lane, instant) => (instant ? sink.instant(s, look, id) : sink.lane(lane).add(s, e, id, span, look)));
       return;
     }
@@ -225,6 +289,74 @@ export class FineList {
     }
     return picked;
   }
+}
+
+/**
+ * A sorted chunk of whole ns bit-packed (`Packing`), or undefined when a number is 2^32 or more.
+ * The first event's distances are 0.
+ */
+function pack(starts: Float64Array, spans: Float64Array, ids: Float64Array, instants: Uint8Array, kindOf: Uint32Array, n: number): { words: Uint32Array; packing: Packing } | undefined {
+  let maxStart = 0;
+  let maxSpan = 0;
+  let idLeast = 0;
+  let idMost = 0;
+  let maxKind = 0;
+  for (let i = 1; i < n; i++) {
+    maxStart = Math.max(maxStart, starts[i] - starts[i - 1]);
+    const d = ids[i] - ids[i - 1];
+    idLeast = Math.min(idLeast, d);
+    idMost = Math.max(idMost, d);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!instants[i]) maxSpan = Math.max(maxSpan, spans[i]);
+    maxKind = Math.max(maxKind, kindOf[i]);
+  }
+  if (maxStart >= 2 ** 32 || maxSpan >= 2 ** 32 || idMost - idLeast >= 2 ** 32) return undefined;
+  const startBits = bitsOf(maxStart);
+  const spanBits = bitsOf(maxSpan);
+  const idBits = bitsOf(idMost - idLeast);
+  const kindBits = bitsOf(maxKind);
+  const record = startBits + spanBits + idBits + kindBits;
+  const length = Math.ceil((record * n) / 32) + 2;
+  packedWords.fill(0, 0, length);
+  for (let i = 0, o = 0; i < n; i++, o += record) {
+    putBits(o, startBits, i ? starts[i] - starts[i - 1] : 0);
+    putBits(o + startBits, spanBits, instants[i] ? 0 : spans[i]);
+    putBits(o + startBits + spanBits, idBits, (i ? ids[i] - ids[i - 1] : 0) - idLeast);
+    putBits(o + startBits + spanBits + idBits, kindBits, kindOf[i]);
+  }
+  return { words: packedWords.slice(0, length), packing: { record, startBits, spanBits, idBits, kindBits, idLeast } };
+}
+
+/**
+ * A packed or varint chunk's numbers, four an event: its start's distance from the one before,
+ * its length, its id's distance from the one before, its kind's index; in a buffer reused by the next call.
+ */
+function decodeChunk(c: Chunk): Float64Array {
+  const n = 4 * c.count;
+  if (!c.words || !c.packing) {
+    const v = decodeVarints(c.bytes as Uint8Array, n);
+    for (let q = 2; q < n; q += 4) v[q] = unzigzag(v[q]);
+    return v;
+  }
+  if (decoded.length < n) decoded = new Float64Array(n);
+  const v = decoded;
+  const w = c.words;
+  const { record, startBits, spanBits, idBits, kindBits, idLeast } = c.packing;
+  const startMask = maskOf(startBits);
+  const spanMask = maskOf(spanBits);
+  const idMask = maskOf(idBits);
+  const kindMask = maskOf(kindBits);
+  const spanAt = startBits;
+  const idAt = startBits + spanBits;
+  const kindAt = idAt + idBits;
+  for (let q = 0, o = 0; q < n; q += 4, o += record) {
+    v[q] = getBits(w, o, startMask);
+    v[q + 1] = getBits(w, o + spanAt, spanMask);
+    v[q + 2] = getBits(w, o + idAt, idMask) + idLeast;
+    v[q + 3] = getBits(w, o + kindAt, kindMask);
+  }
+  return v;
 }
 
 /** Numbers decoded from varints, reused from chunk to chunk. */
@@ -273,14 +405,14 @@ function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
     }
     return;
   }
-  // the chunk's varints into numbers in one tight loop (a closure reading them one at a time was most of a walk's cost)
-  const v = decodeVarints(c.bytes as Uint8Array, 4 * c.count);
+  // the chunk's numbers unpacked in one tight loop (a closure reading them one at a time was most of a walk's cost)
+  const v = decodeChunk(c);
   let s = c.minStart;
   let id = c.firstId;
   for (let i = 0; i < c.count; i++) {
     s += v[4 * i];
     const span = v[4 * i + 1];
-    id += unzigzag(v[4 * i + 2]);
+    id += v[4 * i + 2];
     const j = 3 * v[4 * i + 3];
     if (s >= to) return;
     if (s < from) continue;
@@ -292,23 +424,50 @@ function walkChunk(c: Chunk, from: number, to: number, visit: FineVisit): void {
 /** Per kind of the chunk being filled: its lane's fill, null for an instant, undefined until one is met (reused). */
 const fills: (BucketFill | null | undefined)[] = [];
 
-/** A varint chunk's events that start in [from, to) into `sink` (FineList.fill). */
+/** A chunk's event into `sink`: its kind's lane fill (met first: looked up and kept in `fills`) or an instant. */
+function fillOne(k: Float64Array, kind: number, s: number, span: number, id: number, sink: FineSink): void {
+  let f = fills[kind];
+  if (f === undefined) f = fills[kind] = k[3 * kind + 2] === 1 ? null : sink.lane(k[3 * kind + 1]);
+  if (f !== null) f.add(s, s + span, id, span, k[3 * kind]);
+  else sink.instant(s, k[3 * kind], id);
+}
+
+/** A packed or varint chunk's events that start in [from, to) into `sink` (FineList.fill). */
 function fillChunk(c: Chunk, from: number, to: number, sink: FineSink): void {
   const k = c.kinds;
   fills.fill(undefined, 0, k.length / 3);
-  const v = decodeVarints(c.bytes as Uint8Array, 4 * c.count);
+  if (c.words && c.packing) {
+    fillPacked(c, c.words, c.packing, from, to, sink);
+    return;
+  }
+  const v = decodeChunk(c);
   const n = 4 * c.count;
   let s = c.minStart;
   let id = c.firstId;
   for (let q = 0; q < n; q += 4) {
     s += v[q];
-    id += unzigzag(v[q + 2]);
+    id += v[q + 2];
     if (s >= to) return;
-    if (s < from) continue;
-    const kind = v[q + 3];
-    let f = fills[kind];
-    if (f === undefined) f = fills[kind] = k[3 * kind + 2] === 1 ? null : sink.lane(k[3 * kind + 1]);
-    if (f !== null) f.add(s, s + v[q + 1], id, v[q + 1], k[3 * kind]);
-    else sink.instant(s, k[3 * kind], id);
+    if (s >= from) fillOne(k, v[q + 3], s, v[q + 1], id, sink);
+  }
+}
+
+/** A packed chunk's events that start in [from, to) into `sink`, unpacked as they are walked (a length and kind only for an event in range). */
+function fillPacked(c: Chunk, w: Uint32Array, p: Packing, from: number, to: number, sink: FineSink): void {
+  const { record, startBits, spanBits, idBits, kindBits, idLeast } = p;
+  const startMask = maskOf(startBits);
+  const spanMask = maskOf(spanBits);
+  const idMask = maskOf(idBits);
+  const kindMask = maskOf(kindBits);
+  const idAt = startBits + spanBits;
+  const kindAt = idAt + idBits;
+  const n = c.count;
+  let s = c.minStart;
+  let id = c.firstId;
+  for (let i = 0, o = 0; i < n; i++, o += record) {
+    s += getBits(w, o, startMask);
+    id += getBits(w, o + idAt, idMask) + idLeast;
+    if (s >= to) return;
+    if (s >= from) fillOne(c.kinds, getBits(w, o + kindAt, kindMask), s, getBits(w, o + startBits, spanMask), id, sink);
   }
 }

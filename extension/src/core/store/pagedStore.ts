@@ -27,7 +27,7 @@ import { BlockType, type BlockInfo } from '../trace/format';
 import { TracePipeline } from '../trace/pipeline';
 import { BucketFill, Buckets, lookOf } from './buckets';
 import { EventIdRecorder } from './eventIds';
-import { FineList } from './fineList';
+import { FineList, type FineSink } from './fineList';
 import { StringTable } from './columns';
 import { Tracks } from './tracks';
 import { Flag, TraceStore, type Gap, type StoredArrow, type StoredEvent } from './traceStore';
@@ -207,6 +207,57 @@ function finestFor(seg: TraceStore, events: number, budget: number): number {
   return 60;
 }
 
+/** A track's buckets and instants a window finer than the mipmaps fills, reused from window to window. */
+interface TrackScratch {
+  readonly lanes: BucketFill[];
+  readonly instants: InstantList;
+}
+
+/**
+ * Where a window's walk of one track's compact list goes (`FineList.fill`): each lane's spans
+ * into its bucket fill, the instants from the window's first bucket on. One for every track and
+ * window, so the walk's calls to it keep one target (a closure a track made the walk's optimized
+ * code be thrown away and compiled again at the first windows).
+ */
+class TrackFill implements FineSink {
+  private scratch: TrackScratch = { lanes: [], instants: new InstantList(1) };
+  private fills: BucketFill[] = [];
+  private res = 1;
+  private fromB = 0;
+
+  /** Start a track's walk into `scratch`, at `res` ns, instants from `fromB` on. */
+  begin(scratch: TrackScratch, res: number, fromB: number): void {
+    this.scratch = scratch;
+    this.fills = [];
+    this.res = res;
+    this.fromB = fromB;
+    scratch.instants.reset(res);
+  }
+
+  lane(lane: number): BucketFill {
+    let f = this.fills[lane];
+    if (!f) {
+      f = this.fills[lane] = this.scratch.lanes[lane] ??= new BucketFill(new Buckets(this.res, 64));
+      f.reset(this.res);
+    }
+    return f;
+  }
+
+  instant(start: number, look: number, id: number): void {
+    if (start >= this.fromB) this.scratch.instants.add(start, look & 255, id);
+  }
+
+  /** The walk done: each lane's buckets. */
+  finish(): Buckets[] {
+    const lanes: Buckets[] = [];
+    this.fills.forEach((f, lane) => {
+      f.flush();
+      lanes[lane] = f.into;
+    });
+    return lanes;
+  }
+}
+
 /** The trace of a file, its events paged in from the file (see the file's comment). */
 export class PagedStore {
   readonly tracks = new Tracks();
@@ -217,7 +268,9 @@ export class PagedStore {
   readonly maxSpan: number[] = [];
   private readonly counts: number[] = [];
   /** Per track, the buckets and instants a window finer than the mipmaps fills, reused. */
-  private readonly scratch: { lanes: BucketFill[]; instants: InstantList }[] = [];
+  private readonly scratch: TrackScratch[] = [];
+  /** Where each track's walk goes, one for all (the walk's calls keep one target). */
+  private readonly trackFill = new TrackFill();
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
   /** Per track and lane, the finest level's bucket being filled by the first pass. */
@@ -494,27 +547,10 @@ export class PagedStore {
       const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
       // the buckets and instants reused from window to window (bucketWindow copies the reply out)
       const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
-      const fills: BucketFill[] = [];
+      this.trackFill.begin(scratch, res, fromB);
+      fine.fill(first, toB, this.trackFill);
+      const lanes = this.trackFill.finish();
       const instants = scratch.instants;
-      instants.reset(res);
-      fine.fill(first, toB, {
-        lane: (lane) => {
-          let f = fills[lane];
-          if (!f) {
-            f = fills[lane] = scratch.lanes[lane] ??= new BucketFill(new Buckets(res, 64));
-            f.reset(res);
-          }
-          return f;
-        },
-        instant: (s, look, id) => {
-          if (s >= fromB) instants.add(s, look & 255, id);
-        },
-      });
-      const lanes: Buckets[] = [];
-      fills.forEach((f, lane) => {
-        f.flush();
-        lanes[lane] = f.into;
-      });
       tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
     }
     const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
