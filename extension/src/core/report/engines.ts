@@ -12,6 +12,7 @@
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { AioEvent, UringEvent } from '../model/events';
 import { AIO_RING_TEXT, aioReusedText } from '../model/labels';
+import { doubled } from '../store/doubled';
 
 /** Time spent at one depth. */
 export interface DepthTime {
@@ -66,14 +67,9 @@ class Intervals {
 
   add(start: number, posted: number, reaped: number): void {
     if (this.n === this.starts.length) {
-      const grow = (a: Float64Array): Float64Array => {
-        const b = new Float64Array(this.n * 2);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts);
-      this.posted = grow(this.posted);
-      this.reaped = grow(this.reaped);
+      this.starts = doubled(this.starts);
+      this.posted = doubled(this.posted);
+      this.reaped = doubled(this.reaped);
     }
     this.starts[this.n] = start;
     this.posted[this.n] = posted;

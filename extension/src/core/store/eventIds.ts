@@ -6,6 +6,8 @@
  * id) — each with its ordinal in the stream and the rows it added.
  */
 
+import { doubled } from './doubled';
+
 /** The exceptions as plain data (a worker's `workerData`): three columns, ordinals ascending. */
 export interface EventIdExceptions {
   readonly ordinals: Float64Array;
@@ -46,14 +48,9 @@ export class EventIdRecorder {
   }
 
   private grow(): void {
-    const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.ordinals = grow(this.ordinals);
-    this.ids = grow(this.ids);
-    this.rows = grow(this.rows);
+    this.ordinals = doubled(this.ordinals);
+    this.ids = doubled(this.ids);
+    this.rows = doubled(this.rows);
   }
 }
 

@@ -5,6 +5,7 @@
  * to 65,536, else 4 (`NarrowColumn`) — and small tables give each combination's parts.
  */
 import { NarrowColumn, type UintArray } from './columns';
+import { doubled } from './doubled';
 
 /** A value of one part (kind, style or flags): a byte. */
 function part(what: string, v: number): number {
@@ -39,14 +40,9 @@ export class TraitColumn {
     if (id === undefined) {
       id = this.ids.size;
       if (id === this.kinds.length) {
-        const grow = (a: Uint8Array): Uint8Array => {
-          const b = new Uint8Array(a.length * 2);
-          b.set(a);
-          return b;
-        };
-        this.kinds = grow(this.kinds);
-        this.styles = grow(this.styles);
-        this.flagBits = grow(this.flagBits);
+        this.kinds = doubled(this.kinds);
+        this.styles = doubled(this.styles);
+        this.flagBits = doubled(this.flagBits);
       }
       this.kinds[id] = kind;
       this.styles[id] = style;
