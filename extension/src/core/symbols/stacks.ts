@@ -20,6 +20,7 @@ import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
+import { calleeOf } from './pythonCallee';
 import { PythonDefs } from './pythonDefs';
 import { vdsoFileFor, type VdsoImage } from './vdso';
 
@@ -122,6 +123,10 @@ const STACK_SPAN = 1n << 30n;
 const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
 /** A Python frame's line is its function's def: CPython's perf map names no line inside a function. */
 const PYTHON_DEF_LINE = 'the line of the function\'s def: CPython\'s perf map names no line inside it';
+/** A Python frame's line is the one line of its function that calls `callee`: CPython's perf map names no line inside a function. */
+function pythonCallLine(callee: string): string {
+  return `the line of the function's one call of ${callee}(): CPython's perf map names no line inside a function`;
+}
 
 function popcount(x: number): number {
   let n = 0;
@@ -138,7 +143,7 @@ export class StackResolver {
   /** Each module's entry point as a file offset (null: none, or not read). */
   /** Each module's loadable segments and entry point, read once. */
   private readonly loads = new Map<string, ElfLoad | null>();
-  /** Python source files read for their functions' def lines. */
+  /** Python source files read for their functions' def and call lines. */
   private readonly pythonDefs = new PythonDefs();
   /** Go binaries' tables by module key (null: not Go, or a layout not read). */
   private readonly goTables = new Map<string, GoPclntab | null>();
@@ -575,6 +580,7 @@ export class StackResolver {
         });
       }
     });
+    if (this.perfMaps) this.pythonCallLines(frames);
     // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
     // switch of stacks), whatever the walk made of the frames beyond
     if (end !== 'complete' && this.goOutermost(info, addrs)) return { frames, truncated: false, end: 'complete', why: null };
@@ -616,6 +622,19 @@ export class StackResolver {
     const pc = table?.vaddrOf(off);
     const found = pc != null ? table?.frames(pc) : null;
     return found ? found.map((f) => ({ function: f.function, file: f.file, line: f.line, column: null, inlined: f.inlined })) : null;
+  }
+
+  /**
+   * Each Python frame's def line made the line of its call, where its function makes the call the
+   * next frames show (pythonCallee) in one place of its source: the line to change, not the def.
+   */
+  private pythonCallLines(frames: StackFrame[]): void {
+    frames.forEach((f, i) => {
+      if (f.problem !== PYTHON_DEF_LINE || !f.file || !f.function) return;
+      const callee = calleeOf(frames, i);
+      const line = callee ? this.pythonDefs.callLineOf(f.file, f.function, callee) : null;
+      if (callee && line) frames[i] = { ...f, line, problem: pythonCallLine(callee.name) };
+    });
   }
 
   /** The process's perf map names a function at addr (JIT code). */
