@@ -61,8 +61,8 @@ export function pythonWithPerf(): string {
 
 /**
  * The three blocking reads of a recording of a fixture, from its saved trace alone (the perf maps
- * removed first): each stack names `fn` in `source` (at `line`, the function's first line, for V8;
- * null for CPython, whose map gives none), and that frame is the read's location.
+ * removed first): each stack names `fn` in `source` at `line` (the line of its call, or its first
+ * line where the source does not tell), and that frame is the read's location.
  */
 export async function checkReads(r: Recording, source: string, fn: string, line: number | null): Promise<void> {
   // the saved trace names them by itself: its symbol section, not the perf map

@@ -5,7 +5,7 @@
  * (`os_read`, `time_sleep`, `sock_recv`, `_io_FileIO_read_impl`). With it, pythonDefs.callLine
  * finds the line of the call in the function's source when the function makes it in one place.
  */
-import type { PythonCallee } from './pythonDefs';
+import type { CalledName } from './sourceText';
 
 /** A frame as this module reads it (StackFrame's fields, leaf first). */
 export interface CalleeFrame {
@@ -33,7 +33,7 @@ export function isPythonFrame(f: CalleeFrame): boolean {
  * What the Python frame at `index` of `frames` (leaf first) called, or null when nothing leafward
  * of it names a call a source line could show (the interpreter's machinery only, an unnamed frame).
  */
-export function calleeOf(frames: readonly CalleeFrame[], index: number): PythonCallee | null {
+export function calleeOf(frames: readonly CalleeFrame[], index: number): CalledName | null {
   for (let i = index - 1; i >= 0; i--) {
     const f = frames[i];
     if (!f.function) return null;

@@ -6,13 +6,11 @@
  * the line of the call itself when the function makes it in one place (callLine: what it called is
  * read from the next frames, symbols/pythonCallee.ts).
  *
- * The file is named by the traced program's perf map: read only if it is a regular `.py` file of
- * bounded size, without blocking; its text is only searched for the names, never run or kept.
+ * The file is named by the traced program's perf map: read by sourceText.ts (a regular `.py` file of
+ * bounded size, without blocking); its text is only searched for the names, never run.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readSourceText, type CalledName } from './sourceText';
 
-/** Larger source files are not read. */
-const MAX_SOURCE_BYTES = 8 << 20;
 const DEF = /^([ \t]*)(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)\b/;
 
 /** Indentation width of a line's leading blanks (a tab counts as 8, as Python's tokenizer does). */
@@ -76,13 +74,6 @@ export function defLine(source: string, qualname: string): number | null {
   return block === null ? null : block.def + 1;
 }
 
-/** What a Python function called, as its text would name it: `read`, or `os.read` (module `os`). */
-export interface PythonCallee {
-  readonly name: string;
-  /** The module the callee belongs to, when known (`os`, `time`): preferred among several calls of the name. */
-  readonly module: string | null;
-}
-
 /** A line's code without its comment (a `#` outside a string literal) nor its string literals' text. */
 function codeOf(line: string): string {
   let out = '';
@@ -115,7 +106,7 @@ function escapeRegExp(text: string): string {
  * CPython's perf map names a frame's function, not the line that called: the call the frame made
  * (the next frame's function) tells the line when the function makes that call in one place only.
  */
-export function callLine(source: string, qualname: string, callee: PythonCallee): number | null {
+export function callLine(source: string, qualname: string, callee: CalledName): number | null {
   const lines = source.split('\n');
   const block = defBlock(lines, qualname);
   if (block === null || !/^[A-Za-z_]\w*$/.test(callee.name)) return null;
@@ -149,7 +140,7 @@ export class PythonDefs {
   }
 
   /** The one line where `qualname` in `file` calls `callee`, or null (see callLine). */
-  callLineOf(file: string, qualname: string, callee: PythonCallee): number | null {
+  callLineOf(file: string, qualname: string, callee: CalledName): number | null {
     const source = this.source(file);
     return source === null ? null : callLine(source, qualname, callee);
   }
@@ -157,36 +148,9 @@ export class PythonDefs {
   private source(file: string): string | null {
     let text = this.sources.get(file);
     if (text === undefined) {
-      text = readSource(file);
+      text = readSourceText(file, /\.pyw?$/);
       this.sources.set(file, text);
     }
     return text;
-  }
-}
-
-/** A `.py` file's text, or null when it is none, cannot be read or is too large. */
-function readSource(file: string): string | null {
-  if (!file.startsWith('/') || !/\.pyw?$/.test(file)) return null;
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return null;
-    const buf = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
   }
 }

@@ -20,6 +20,7 @@ import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
 import type { CfaRule, NativeSymbolizer, ResolvedFrame, UnwindRule } from './native';
 import type { PerfMaps } from './perfMap';
+import { JsSources, jsCalleeOf } from './jsCallLine';
 import { calleeOf } from './pythonCallee';
 import { PythonDefs } from './pythonDefs';
 import { vdsoFileFor, type VdsoImage } from './vdso';
@@ -123,9 +124,9 @@ const STACK_SPAN = 1n << 30n;
 const NOT_IN_PERF_MAP = 'anonymous executable memory (JIT?)';
 /** A Python frame's line is its function's def: CPython's perf map names no line inside a function. */
 const PYTHON_DEF_LINE = 'the line of the function\'s def: CPython\'s perf map names no line inside it';
-/** A Python frame's line is the one line of its function that calls `callee`: CPython's perf map names no line inside a function. */
-function pythonCallLine(callee: string): string {
-  return `the line of the function's one call of ${callee}(): CPython's perf map names no line inside a function`;
+/** A runtime frame's line is the one line of its function that calls `callee`, as its source says: `why` the runtime did not name it. */
+function runtimeCallLine(callee: string, why: string): string {
+  return `the line of the function's one call of ${callee}(), from its source: ${why}`;
 }
 
 function popcount(x: number): number {
@@ -145,6 +146,8 @@ export class StackResolver {
   private readonly loads = new Map<string, ElfLoad | null>();
   /** Python source files read for their functions' def and call lines. */
   private readonly pythonDefs = new PythonDefs();
+  /** JavaScript source files parsed for the lines of their functions' calls. */
+  private readonly jsSources = new JsSources();
   /** Go binaries' tables by module key (null: not Go, or a layout not read). */
   private readonly goTables = new Map<string, GoPclntab | null>();
   /** Binaries read from the search path instead of their mapped path: mapped path -> what was used. */
@@ -526,6 +529,8 @@ export class StackResolver {
   private fromAddresses(info: StackInfo): ResolvedStack {
     const { addrs, end, why } = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
     const frames: StackFrame[] = [];
+    /** The frames a runtime's perf map named (JavaScript, Python functions). */
+    const named: number[] = [];
     addrs.forEach((addr, index) => {
       const m = this.trace.maps.find(info.pid, addr, info.gen);
       const base = { addr, module: m?.path ?? null };
@@ -534,6 +539,7 @@ export class StackResolver {
       if ((!m || m.anonymous) && !m?.vdso && this.perfMaps) {
         const jit = this.jitFrame(info, addr, index);
         if (jit) {
+          if (jit.function && jit.file) named.push(frames.length);
           frames.push(jit);
           return;
         }
@@ -580,7 +586,7 @@ export class StackResolver {
         });
       }
     });
-    if (this.perfMaps) this.pythonCallLines(frames);
+    this.callLines(frames, named);
     // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
     // switch of stacks), whatever the walk made of the frames beyond
     if (end !== 'complete' && this.goOutermost(info, addrs)) return { frames, truncated: false, end: 'complete', why: null };
@@ -625,16 +631,24 @@ export class StackResolver {
   }
 
   /**
-   * Each Python frame's def line made the line of its call, where its function makes the call the
-   * next frames show (pythonCallee) in one place of its source: the line to change, not the def.
+   * Each runtime frame's line made the line of its call where its function makes the call the next
+   * frames show in one place of its source (the line to change): a Python frame's def line
+   * (pythonCallee, pythonDefs), a JavaScript function's first line (jsCallLine).
    */
-  private pythonCallLines(frames: StackFrame[]): void {
-    frames.forEach((f, i) => {
-      if (f.problem !== PYTHON_DEF_LINE || !f.file || !f.function) return;
-      const callee = calleeOf(frames, i);
-      const line = callee ? this.pythonDefs.callLineOf(f.file, f.function, callee) : null;
-      if (callee && line) frames[i] = { ...f, line, problem: pythonCallLine(callee.name) };
-    });
+  private callLines(frames: StackFrame[], named: readonly number[]): void {
+    for (const i of named) {
+      const f = frames[i];
+      if (!f.file || !f.function) continue;
+      if (f.problem === PYTHON_DEF_LINE) {
+        const callee = calleeOf(frames, i);
+        const line = callee ? this.pythonDefs.callLineOf(f.file, f.function, callee) : null;
+        if (callee && line) frames[i] = { ...f, line, problem: runtimeCallLine(callee.name, 'CPython\'s perf map names no line inside a function') };
+      } else if (f.line && f.column && !f.problem) {
+        const callee = jsCalleeOf(frames, i);
+        const at = callee ? this.jsSources.callOf(f.file, f.line, f.column, callee) : null;
+        if (callee && at) frames[i] = { ...f, line: at.line, column: at.column, problem: runtimeCallLine(callee.name, 'V8\'s perf map gives the function\'s first line') };
+      }
+    }
   }
 
   /** The process's perf map names a function at addr (JIT code). */
