@@ -134,16 +134,24 @@ export function jsCallLine(source: string, line: number, column: number, callee:
 /** Reads and parses JavaScript source files once each and answers call positions from them. */
 export class JsSources {
   private readonly sources = new Map<string, { readonly text: string; readonly root: AnyNode | null } | null>();
+  /** Answers given: file, function position and callee -> the call's position. */
+  private readonly answers = new Map<string, CallPosition | null>();
 
   /** Where the function at `line`:`column` of `file` calls `callee`, or null (see jsCallLine). */
   callOf(file: string, line: number, column: number, callee: CalledName): CallPosition | null {
-    let parsed = this.sources.get(file);
-    if (parsed === undefined) {
-      const text = readSourceText(file, /\.[cm]?js$/);
-      parsed = text === null ? null : { text, root: parseProgram(text) };
-      this.sources.set(file, parsed);
+    const key = `${file}\0${line}:${column}\0${callee.module ?? ''}.${callee.name}`;
+    let at = this.answers.get(key);
+    if (at === undefined) {
+      let parsed = this.sources.get(file);
+      if (parsed === undefined) {
+        const text = readSourceText(file, /\.[cm]?js$/);
+        parsed = text === null ? null : { text, root: parseProgram(text) };
+        this.sources.set(file, parsed);
+      }
+      at = parsed === null ? null : callIn(parsed.root, parsed.text, line, column, callee);
+      this.answers.set(key, at);
     }
-    return parsed === null ? null : callIn(parsed.root, parsed.text, line, column, callee);
+    return at;
   }
 }
 

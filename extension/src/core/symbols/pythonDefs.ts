@@ -69,8 +69,8 @@ function defBlock(lines: readonly string[], qualname: string): DefBlock | null {
  * `main.<locals>.ticker`) names in `source`, or null: a name the text does not hold, or one of
  * code without a def (`<module>`, `<lambda>`, a comprehension).
  */
-export function defLine(source: string, qualname: string): number | null {
-  const block = defBlock(source.split('\n'), qualname);
+export function defLine(source: string | readonly string[], qualname: string): number | null {
+  const block = defBlock(typeof source === 'string' ? source.split('\n') : source, qualname);
   return block === null ? null : block.def + 1;
 }
 
@@ -106,8 +106,8 @@ function escapeRegExp(text: string): string {
  * CPython's perf map names a frame's function, not the line that called: the call the frame made
  * (the next frame's function) tells the line when the function makes that call in one place only.
  */
-export function callLine(source: string, qualname: string, callee: CalledName): number | null {
-  const lines = source.split('\n');
+export function callLine(source: string | readonly string[], qualname: string, callee: CalledName): number | null {
+  const lines = typeof source === 'string' ? source.split('\n') : source;
   const block = defBlock(lines, qualname);
   if (block === null || !/^[A-Za-z_]\w*$/.test(callee.name)) return null;
   const bare = new RegExp(`(?:^|[^\\w])${escapeRegExp(callee.name)}\\s*\\(`);
@@ -131,26 +131,32 @@ export function callLine(source: string, qualname: string, callee: CalledName): 
 
 /** Reads Python source files once each and answers def lines and call lines from them. */
 export class PythonDefs {
-  private readonly sources = new Map<string, string | null>();
+  /** Each file's lines (null: not read). */
+  private readonly sources = new Map<string, readonly string[] | null>();
+  /** Answers given: file, qualified name and callee -> line. */
+  private readonly answers = new Map<string, number | null>();
 
   /** The line of `qualname`'s def in `file`, or null (the file cannot be read or has no such def). */
   lineOf(file: string, qualname: string): number | null {
-    const source = this.source(file);
-    return source === null ? null : defLine(source, qualname);
+    return this.answer(`${file}\0${qualname}`, file, (lines) => defLine(lines, qualname));
   }
 
   /** The one line where `qualname` in `file` calls `callee`, or null (see callLine). */
   callLineOf(file: string, qualname: string, callee: CalledName): number | null {
-    const source = this.source(file);
-    return source === null ? null : callLine(source, qualname, callee);
+    return this.answer(`${file}\0${qualname}\0${callee.module ?? ''}.${callee.name}`, file, (lines) => callLine(lines, qualname, callee));
   }
 
-  private source(file: string): string | null {
-    let text = this.sources.get(file);
-    if (text === undefined) {
-      text = readSourceText(file, /\.pyw?$/);
-      this.sources.set(file, text);
+  private answer(key: string, file: string, find: (lines: readonly string[]) => number | null): number | null {
+    let line = this.answers.get(key);
+    if (line === undefined) {
+      let lines = this.sources.get(file);
+      if (lines === undefined) {
+        lines = readSourceText(file, /\.pyw?$/)?.split('\n') ?? null;
+        this.sources.set(file, lines);
+      }
+      line = lines === null ? null : find(lines);
+      this.answers.set(key, line);
     }
-    return text;
+    return line;
   }
 }
