@@ -26,11 +26,9 @@ function loopStream(turns: number): StreamBuilder {
   b.task({ event: 6, comm: 'server', flags: 2, ts: b.at(0) });
   const workers = [201, 202];
   for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
-  b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
-  b.fd({ op: 4, fd: 5, type: 6, path: 'socket:[1]' });
-  b.fd({ op: 4, fd: 6, type: 7, path: 'pipe:[2]' });
-  b.fd({ op: 4, fd: 7, type: 1, path: '/data/blob' });
-  b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[3]' });
+  // the fds open when the tracer came: [fd, type (wire FdType), path]
+  const open: [number, number, string][] = [[3, 9, 'anon_inode:[eventpoll]'], [5, 6, 'socket:[1]'], [6, 7, 'pipe:[2]'], [7, 1, '/data/blob'], [9, 6, 'socket:[3]']];
+  for (const [fd, type, path] of open) b.fd({ op: 4, fd, type, path });
   // a turn's calls on the ready socket: [call, result, O_NONBLOCK at the call]
   const served: [string, number, boolean][] = [['recvfrom', 200, true], ['sendto', 900, true], ['recvfrom', -11, false]];
   let t = 0;
