@@ -11,9 +11,10 @@ import type { FilteredCounts } from '../model/filtered';
 import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../model/names';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
+import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
 import { runtimeOf } from '../tracer/runtimes';
-import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, waitTimeoutNs, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -267,7 +268,7 @@ export class TraceAnalyzer {
     if (e.unfinished) {
       // still in progress: only an event loop blocked right now matters (a live view shows it)
       if (cls === 'blocking' && t.loop?.inTurn(e.ts)) {
-        const b = classifyBlocking(e, this.source.fds, this.waitedNs());
+        const b = classifyBlocking(e, t.argFacts.of(e, false), this.source.fds, this.waitedNs());
         if (b.blocked) this.loopBlocked.blocked(e, id, b, []);
       }
       return;
@@ -275,12 +276,15 @@ export class TraceAnalyzer {
     this.touch(t, e.ts, end);
     t.lastEnd = end;
     if (this.longHandler.active) this.longHandler.call(e);
+    // what a wait's or a blocking call's arguments tell, read once for the args object its repeats share
+    const args = cls === 'wait' || cls === 'blocking' ? t.argFacts.of(e, cls === 'wait') : null;
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
-    const calls = callsOf(e);
+    const calls = args === null ? callsOf(e) : args.calls;
     this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
-    if (cls === 'wait') this.wait(e, id, t, calls, irq);
-    else if (cls === 'blocking') this.blocking(e, id, t, irq);
-    else if (cls === 'setup') this.setup(e, id, t);
+    if (args === null) {
+      if (cls === 'setup') this.setup(e, id, t);
+    } else if (cls === 'wait') this.wait(e, args, id, t, irq);
+    else this.blocking(e, args, id, t, irq);
   }
 
   /** A trace of the ptrace backend: its stops lengthen every call and delay every next call. */
@@ -293,24 +297,25 @@ export class TraceAnalyzer {
     return this.ptraceTrace() ? WAITED_NS_PTRACE : WAITED_NS;
   }
 
-  /** A finished wait; `calls`: the calls it stands for (callsOf, read once per event). */
-  private wait(e: SyscallEvent, id: number, t: ThreadState, calls: number, irq?: { ts: number; id: number; name: string }): void {
-    const timeout = waitTimeoutNs(e);
+  /** A finished wait; `args`: what its arguments tell (argFacts.ts, read as a wait's). */
+  private wait(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+    const timeout = args.timeoutNs;
+    const calls = args.calls;
     this.eagain.waited(t);
     if (isMultiplexingSys(e.sys)) {
-      if (watchesNothing(e)) {
-        this.sleepWait(e, id, t, timeout);
+      if (args.watchesNothing) {
+        this.sleepWait(e, args, id, t, timeout);
         return;
       }
       if (nestedWait(e.name, t)) {
-        this.innerWait(e, id, t, timeout);
+        this.innerWait(e, args, id, t, timeout);
         return;
       }
       t.addMux(e.name, e.dur);
       if (timeout === 0) t.muxPolls++;
-      this.noteReady(e, t);
-      const epfd = e.args.epfd;
-      if (typeof epfd === 'number') {
+      this.noteReady(e, t, args.fdList);
+      const epfd = args.epfd;
+      if (epfd !== null) {
         if (epfd !== t.lastEpfd) {
           if (!t.epfds.has(epfd)) this.epollSet(e.pid, epfd);
           t.epfds.add(epfd);
@@ -363,7 +368,7 @@ export class TraceAnalyzer {
         }
       }
     }
-    this.chains.call(e, id, t, irq);
+    this.chains.call(e, args, id, t, irq);
     this.keepChain(e, id, t);
   }
 
@@ -384,9 +389,9 @@ export class TraceAnalyzer {
    * blocking call's own wait inside the turn (getaddrinfo's poll of its DNS socket, a synchronous
    * client library's). One that waited blocks the loop as any blocking call does.
    */
-  private innerWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
+  private innerWait(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, timeoutNs: number | null): void {
     if (timeoutNs === 0 || e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
-    this.chains.call(e, id, t);
+    this.chains.call(e, args, id, t);
     this.keepChain(e, id, t);
     this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
@@ -396,12 +401,12 @@ export class TraceAnalyzer {
    * sleep, not a loop's wait — a thread that only naps so between its work is no event loop, and
    * one made inside a loop's turn holds the loop up as a sleep does (PostgreSQL's pg_usleep).
    */
-  private sleepWait(e: SyscallEvent, id: number, t: ThreadState, timeoutNs: number | null): void {
+  private sleepWait(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, timeoutNs: number | null): void {
     if (timeoutNs === 0) return;
     t.sleeps.count++;
     t.sleeps.ns += e.dur;
     if (e.dur < this.waitedNs() || !t.loop?.inTurn(e.ts)) return;
-    this.chains.call(e, id, t);
+    this.chains.call(e, args, id, t);
     this.keepChain(e, id, t);
     this.loopBlocked.blocked(e, id, { kind: 'sleep', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
@@ -459,13 +464,10 @@ export class TraceAnalyzer {
     }
   }
 
-  /** The fds a wait reported ready. */
-  private noteReady(e: SyscallEvent, t: ThreadState): void {
+  /** The fds a wait reported ready; `list`: its reported fds (argFacts.ts fdList). */
+  private noteReady(e: SyscallEvent, t: ThreadState, list: ArgFacts['fdList']): void {
     if (t.readyFds.size) t.readyFds.clear();
     if (e.ret <= 0) return;
-    const ready = e.args.ready;
-    const fds = Array.isArray(ready) ? undefined : e.args.fds;
-    const list = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : [];
     let socket = false;
     for (const r of list) {
       if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
@@ -480,17 +482,18 @@ export class TraceAnalyzer {
     if (socket) t.readySocketWaits++;
   }
 
-  private blocking(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+  /** A finished blocking-class call; `args`: what its arguments tell (argFacts.ts). */
+  private blocking(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     if (e.name === 'accept' || e.name === 'accept4') t.accepts++;
     if (e.error === null && t.loop !== null) t.loop.movedData = true;
-    if (nonblockingCall(e)) {
+    if (nonblockingCall(e, args)) {
       // most calls of a loop: their kind and fd table entry do not matter
-      const fd = e.args.fd;
-      if (typeof fd === 'number') t.readyFds.delete(fd);
+      const fd = args.fd;
+      if (fd !== null) t.readyFds.delete(fd);
       this.nonblocking(e, id, t);
       return;
     }
-    const b = classifyBlocking(e, this.source.fds, this.waitedNs(), this.scratch);
+    const b = classifyBlocking(e, args, this.source.fds, this.waitedNs(), this.scratch);
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops) — unless told to wait for all it asked for
     // (recv with MSG_WAITALL: the ready header, then the rest of the message as it comes)
@@ -504,7 +507,7 @@ export class TraceAnalyzer {
     if (!b.blocked) return;
     this.eagain.waited(t);
     this.busyPoll.other(t);
-    this.chains.call(e, id, t, irq);
+    this.chains.call(e, args, id, t, irq);
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
     if (by !== null) t.blockedEndedBy.bump(by);
@@ -746,7 +749,3 @@ export class TraceAnalyzer {
   }
 }
 
-/** A select or poll of no fds (select's n, poll's nfds 0): it can only time out. */
-function watchesNothing(e: SyscallEvent): boolean {
-  return e.args.n === 0 || e.args.nfds === 0;
-}

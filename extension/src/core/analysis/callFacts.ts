@@ -5,7 +5,8 @@
  */
 import type { SysName } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
-import { isMultiplexingSys, waitTimeoutNs } from './classify';
+import type { ArgFacts } from './argFacts';
+import { isMultiplexingSys } from './classify';
 
 /** A call's facts a chain hop needs (a slot's object, rewritten when the slot is reused). */
 export interface CallFacts {
@@ -31,19 +32,21 @@ export interface CallFacts {
   ready: boolean;
 }
 
-/** The facts of `e`, written into `into` (a reused slot's) or a new object. */
-export function callFacts(e: SyscallEvent, into?: CallFacts): CallFacts {
-  const args = e.args;
-  const fd = typeof args.fd === 'number' ? args.fd : typeof args.epfd === 'number' ? args.epfd : null;
-  const path = typeof args.path === 'string' ? args.path : null;
-  const minComplete = typeof args.min_complete === 'number' ? args.min_complete : null;
+/**
+ * The facts of `e`, written into `into` (a reused slot's) or a new object; `args`: what its
+ * arguments tell (argFacts.ts, read as a wait's when `e` is a wait).
+ */
+export function callFacts(e: SyscallEvent, args: ArgFacts, into?: CallFacts): CallFacts {
+  const fd = args.fd ?? args.epfd;
+  const path = args.path;
+  const minComplete = args.minComplete;
   const wait = isMultiplexingSys(e.sys) || e.name === 'rt_sigtimedwait';
-  const hasTimeout = wait && e.ret === 0 && waitTimeoutNs(e) !== null;
+  const hasTimeout = wait && e.ret === 0 && args.timeoutNs !== null;
   let ready = false;
   let readyFd: number | null = null;
   let readyPath: string | null = null;
   if (wait && e.ret !== 0) {
-    const list = Array.isArray(args.ready) ? args.ready : Array.isArray(args.fds) ? args.fds : [];
+    const list = args.fdList;
     // a loop, not find(): a closure per wait is garbage the collector pays for with the decoder's live events
     let first: (typeof list)[number] | undefined;
     for (const r of list) {

@@ -8,6 +8,7 @@
  * thread, no allocation per event; the hops and their texts are made only when a chain is asked for.
  */
 import type { SyscallEvent, WakeEvent } from '../model/events';
+import type { ArgFacts } from './argFacts';
 import { copyFacts } from './callFacts';
 import { isMultiplexingWait } from './classify';
 import type { RecentCall, ThreadState, WakeRef } from './threadState';
@@ -61,14 +62,17 @@ export class ChainTracker {
     if (c && !c.signal && c.e.error && EINTR_LIKE.has(c.e.error)) c.signal = { name, id };
   }
 
-  /** A finished wait or blocking call of thread `t`; `irq`: the interrupt that woke a UIO read, when known. */
-  call(e: SyscallEvent, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
+  /**
+   * A finished wait or blocking call of thread `t`; `args`: what its arguments tell (argFacts.ts);
+   * `irq`: the interrupt that woke a UIO read, when known.
+   */
+  call(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
     const wake = this.takeWake(t, e.ts, e.ts + e.dur);
     if (e.dur < REMEMBER_MIN_NS && e.ret <= 0 && !wake) {
       t.latest = null;
       return;
     }
-    t.remember(e, id, wake, irq ?? null, wake?.prior ? wake.prior.depth + 1 : 0);
+    t.remember(e, args, id, wake, irq ?? null, wake?.prior ? wake.prior.depth + 1 : 0);
   }
 
   /** The thread whose wake-up ended the thread's last remembered call, null when none. */

@@ -5,6 +5,7 @@
 import { PollSignal, SYSCALLS } from '../../../../protocol/generated/wire';
 import type { SyscallEvent } from '../model/events';
 import type { FdInfo } from '../model/fdtable';
+import type { ArgFacts } from './argFacts';
 import { O_NONBLOCK, SIGIO, SI_KERNEL } from '../model/names';
 
 const EAGAIN = -11;
@@ -104,13 +105,12 @@ export function wouldBlock(ret: number): boolean {
  * The call could not wait: it returned EAGAIN, or its fd was non-blocking (O_NONBLOCK at the call)
  * and is of a kind O_NONBLOCK applies to — not a regular file (nginx opens the files it serves
  * O_NONBLOCK, and their reads still wait for the storage). A call's fd table entry (O_NONBLOCK at
- * the open) is asked only when this is false.
+ * the open) is asked only when this is false. `args`: what its arguments tell (argFacts.ts).
  */
-export function nonblockingCall(e: SyscallEvent): boolean {
+export function nonblockingCall(e: SyscallEvent, args: ArgFacts): boolean {
   if (wouldBlock(e.ret)) return true;
-  if (e.args.nonblocking !== true) return false;
-  const type = e.args.fd_type;
-  return !inherentlyBlocking(blockKind(e.name, typeof type === 'string' ? type : undefined));
+  if (!args.nonblocking) return false;
+  return !inherentlyBlocking(blockKind(e.name, args.fdType));
 }
 
 /** What the analysis needs to know about a blocking-class call. */
@@ -135,27 +135,25 @@ export interface FdLookup {
 }
 
 /**
- * Classify a blocking-class syscall event; its fd's table entry is looked up in `fds` only when the
- * call's own arguments leave something to it (its type, its O_NONBLOCK at the open, its path: a
- * pool's reads of a file need none of it). With `into`, written there (no object per call: a
- * pool's every read) and returned.
+ * Classify a blocking-class syscall event, `args` what its arguments tell (argFacts.ts); its fd's
+ * table entry is looked up in `fds` only when the call's own arguments leave something to it (its
+ * type, its O_NONBLOCK at the open, its path: a pool's reads of a file need none of it). With
+ * `into`, written there (no object per call: a pool's every read) and returned.
  */
-export function classifyBlocking(e: SyscallEvent, fds: FdLookup, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
-  const args = e.args;
-  const argType = args.fd_type;
-  const argFd = args.fd;
+export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
+  const argType = args.fdType;
   const argPath = args.path;
-  const fdNo = typeof argFd === 'number' ? argFd : null;
+  const fdNo = args.fd;
   let fd: FdInfo | undefined;
   let looked = fdNo === null;
-  if (typeof argType !== 'string' && !looked) {
+  if (argType === undefined && !looked) {
     fd = fds.get(e.pid, fdNo as number);
     looked = true;
   }
-  const kind = blockKind(e.name, typeof argType === 'string' ? argType : fd?.type);
+  const kind = blockKind(e.name, argType ?? fd?.type);
   const inherent = inherentlyBlocking(kind);
   // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
-  let nonblocking = wouldBlock(e.ret) || (!inherent && args.nonblocking === true);
+  let nonblocking = wouldBlock(e.ret) || (!inherent && args.nonblocking);
   if (!nonblocking && !inherent) {
     if (!looked) {
       fd = fds.get(e.pid, fdNo as number);
@@ -165,7 +163,7 @@ export function classifyBlocking(e: SyscallEvent, fds: FdLookup, waitedNs = WAIT
   }
   const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   let path: string | null;
-  if (typeof argPath === 'string') {
+  if (argPath !== null) {
     path = argPath;
   } else {
     if (!looked) fd = fds.get(e.pid, fdNo as number);

@@ -4,6 +4,7 @@
  * calls it made last (for wake-up chains). Constant size per thread, whatever the trace's length.
  */
 import type { SyscallEvent } from '../model/events';
+import { ArgFactsCache, type ArgFacts } from './argFacts';
 import { callFacts, type CallFacts } from './callFacts';
 import { TopEvents } from './context';
 import { EVENT_IDS_KEPT } from './types';
@@ -251,6 +252,8 @@ export class ThreadState {
   readonly wakes: WakeRef[] = [];
   /** Its last call sites. */
   readonly sites = new SiteCache();
+  /** What its last few calls' args objects tell (the decoder shares one among a call's repeats). */
+  readonly argFacts = new ArgFactsCache();
   /** The last few finished waits and blocking calls (a ring of reused slots). */
   readonly recent: RecentCall[] = [];
   private recentNext = 0;
@@ -343,14 +346,14 @@ export class ThreadState {
     }
   }
 
-  /** Remember a finished call for chains, in the next slot (reused). */
-  remember(e: SyscallEvent, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
+  /** Remember a finished call for chains, in the next slot (reused); `args`: what its arguments tell. */
+  remember(e: SyscallEvent, args: ArgFacts, id: number, wake: WakeRef | null, irq: RecentCall['irq'], depth: number): RecentCall {
     let c = this.recent[this.recentNext];
     if (!c) {
-      c = { e: callFacts(e), id, end: e.ts + e.dur, wake, irq, signal: null, depth };
+      c = { e: callFacts(e, args), id, end: e.ts + e.dur, wake, irq, signal: null, depth };
       this.recent[this.recentNext] = c;
     } else {
-      callFacts(e, c.e);
+      callFacts(e, args, c.e);
       c.id = id;
       c.end = e.ts + e.dur;
       c.wake = wake;

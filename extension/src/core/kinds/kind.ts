@@ -184,7 +184,7 @@ export interface DecodeContext {
   readonly fds: FdTables;
   readonly maps: MapTables;
   readonly epoll: EpollRegistry;
-  /** Per thread, its last syscall's args, shared by a repeat of it while the tables stay the same. */
+  /** Per thread, its last few different syscalls' args, shared by a repeat of one while the tables stay the same. */
   readonly argsMemo: SyscallArgsMemo;
   readonly requests: RequestTracker;
   readonly signals: SignalTracker;

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { DataFormat } from '../../../../protocol/generated/wire';
 import type { SyscallEvent, TraceEvent } from '../model/events';
 import { assemble, StreamBuilder, sysId } from '../testing/synthetic';
+import { KEPT_PER_THREAD } from './syscallArgsMemo';
 
 const FD_OPEN = 1;
 const FD_CLOSE = 2;
@@ -14,7 +15,7 @@ function syscalls(events: readonly TraceEvent[]): SyscallEvent[] {
   return events.filter((e): e is SyscallEvent => e.kind === 'syscall');
 }
 
-describe('SyscallArgsMemo (a repeated call shares its thread\'s last args)', () => {
+describe('SyscallArgsMemo (a repeated call shares the args of its thread\'s same call before)', () => {
   it('shares the args of a call repeated with the same fields, per thread, and decodes them afresh when a field differs', () => {
     const b = new StreamBuilder();
     b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_EVENTFD, path: '' });
@@ -85,5 +86,89 @@ describe('SyscallArgsMemo (a repeated call shares its thread\'s last args)', () 
     assert.equal(f1.args.async, true);
     assert.ok(r1.args === r0.args);
     assert.deepEqual(r0.args, { fd: 7, buf: '0x7ffe1000', count: 64, path: 'pipe:[1]', fd_type: 'pipe', nonblocking: true });
+  });
+
+  it('shares the args of each of a loop\'s alternating calls with the same call of the turn before', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: 6, path: 'socket:[1]' });
+    b.fd({ op: FD_OPEN, fd: 8, type: FD_TYPE_EVENTFD, path: '' });
+    b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
+    for (let i = 0; i < 3; i++) {
+      const t = 1000 + i * 100;
+      b.epollWait({ ts: t, dur: 10, timeoutMs: 5, ret: 0 });
+      b.call('recvfrom', { ts: t + 20, dur: 2, ret: 200, fd: 5, nonblocking: true });
+      b.call('sendto', { ts: t + 30, dur: 2, ret: 900, fd: 5, nonblocking: true });
+      b.call('recvfrom', { ts: t + 40, dur: 1, ret: -11, fd: 5 });
+      b.call('read', { tid: 201, ts: t + 50, dur: 1, ret: 8, fd: 8 });
+    }
+    const calls = syscalls(assemble(b).events);
+    assert.equal(calls.length, 15);
+    const turns = [calls.slice(0, 5), calls.slice(5, 10), calls.slice(10, 15)];
+    for (const turn of turns.slice(1)) {
+      turn.forEach((c, i) => assert.ok(c.args === turns[0][i].args, `${c.name} (${c.ret}) shares the args of the same call a turn before`));
+    }
+    const [wait, recv, send, again, read] = turns[0];
+    assert.equal(wait.name, 'epoll_wait');
+    assert.notEqual(again.args, recv.args, 'the same call with another result: args of its own');
+    assert.deepEqual(recv.args, { fd: 5, ubuf: '0x7ffe1000', size: 64, flags: '0', addr: '0x0', addr_len: '0x0', path: 'socket:[1]', fd_type: 'socket', nonblocking: true });
+    assert.equal(again.args.nonblocking, undefined);
+    assert.equal(send.args.fd, 5);
+    assert.equal(read.args.path, 'anon_inode:[eventfd]');
+  });
+
+  it(`keeps a thread's last ${KEPT_PER_THREAD} different calls, the oldest replaced first`, () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: 6, path: 'socket:[1]' });
+    // more different calls than a thread keeps, twice over: the second round decodes each afresh
+    const round = (t: number): void => {
+      for (let i = 0; i <= KEPT_PER_THREAD; i++) b.call('recvfrom', { ts: t + i * 10, dur: 1, ret: i + 1, fd: 5, nonblocking: true });
+    };
+    round(1000);
+    round(2000);
+    // then the last few again, while they are kept
+    b.call('recvfrom', { ts: 3000, dur: 1, ret: KEPT_PER_THREAD + 1, fd: 5, nonblocking: true });
+    b.call('recvfrom', { ts: 3010, dur: 1, ret: KEPT_PER_THREAD, fd: 5, nonblocking: true });
+    const calls = syscalls(assemble(b).events);
+    const n = KEPT_PER_THREAD + 1;
+    assert.equal(calls.length, 2 * n + 2);
+    for (let i = 0; i < n; i++) {
+      assert.notEqual(calls[n + i].args, calls[i].args, `call ${i} of the second round was replaced before it came again`);
+      assert.deepEqual(calls[n + i].args, calls[i].args);
+    }
+    assert.ok(calls[2 * n].args === calls[2 * n - 1].args);
+    assert.ok(calls[2 * n + 1].args === calls[2 * n - 2].args);
+  });
+
+  it('decodes every call of a thread afresh once the tables changed, not only its last one', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: 6, path: 'socket:[1]' });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[2]' });
+    const turn = (t: number): void => {
+      b.call('recvfrom', { ts: t, dur: 2, ret: 200, fd: 5, nonblocking: true });
+      b.call('read', { ts: t + 10, dur: 2, ret: 1, fd: 6 });
+    };
+    turn(1000);
+    turn(1100);
+    // fd 5 closed and opened again as a pipe while the thread was in its read
+    b.fd({ op: FD_CLOSE, fd: 5 });
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_PIPE, path: 'pipe:[3]' });
+    turn(1200);
+    turn(1300);
+    // an epoll registration changed by another thread: nothing the thread kept holds either
+    b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
+    turn(1400);
+    b.syscall({ sys: sysId('epoll_ctl'), tid: 202, ts: b.at(1450), args: [3n, BigInt(EPOLL_CTL_ADD), 6n, 0x7ffe0000n, 0n, 0n], dataFormat: DataFormat.epoll_ctl_event, data: [BigInt(EPOLLIN), 0x66n] });
+    turn(1500);
+    const own = syscalls(assemble(b).events).filter((e) => e.tid !== 202);
+    const recv = own.filter((e) => e.name === 'recvfrom');
+    const read = own.filter((e) => e.name === 'read');
+    assert.deepEqual(recv.map((e) => e.args.path), ['socket:[1]', 'socket:[1]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]']);
+    assert.ok(recv[1].args === recv[0].args && read[1].args === read[0].args);
+    assert.notEqual(recv[2].args, recv[1].args);
+    assert.notEqual(read[2].args, read[1].args, 'the read\'s fd did not change, but what it kept was decoded with the tables before');
+    assert.ok(recv[3].args === recv[2].args && read[3].args === read[2].args);
+    assert.notEqual(read[4].args, read[3].args, 'an fd record of another fd voids it too');
+    assert.notEqual(read[5].args, read[4].args, 'an epoll_ctl voids it');
+    assert.notEqual(recv[5].args, recv[4].args);
   });
 });

@@ -1,9 +1,15 @@
 /**
- * A thread's last syscall arguments, kept so that a call repeated with the same raw arguments (a
- * server's epoll_wait returning the same ready fds, turn after turn) shares the args object of
- * the call before instead of decoding a new one: the decoding (the fds' paths, the ready list's
- * names) is the same as long as the trace's tables are, and the store compares a shared object
- * with its thread's last stored list at a glance (kinds/syscall.ts).
+ * A thread's recent syscall arguments, kept so that a call repeated with the same raw arguments (a
+ * server's epoll_wait returning the same ready fds, turn after turn; its recv, its send and its
+ * recv that returned EAGAIN in between) shares the args object of the call it repeats instead of
+ * decoding a new one: the decoding (the fds' paths, the ready list's names) is the same as long as
+ * the trace's tables are. The store compares a shared object with its thread's last stored list at
+ * a glance (kinds/syscall.ts), and the analysis keeps what it reads of an args object for the next
+ * event that shares it (analysis/argFacts.ts).
+ *
+ * Each thread keeps its last KEPT_PER_THREAD different calls, not only its last one: a loop
+ * alternates its calls (epoll_wait, recvfrom, sendto, recvfrom again), and a memo of the last call
+ * alone never saw one repeated.
  *
  * An args object handed out here is shared by several events: nothing may change it once made
  * (the decoder finishes it before it is kept; no consumer writes to an event's args).
@@ -12,7 +18,10 @@ import type { SyscallRecord } from '../../../../protocol/generated/wire';
 import type { Word } from '../../../../protocol/runtime';
 import type { Args } from '../model/events';
 
-/** What a thread's last kept call was decoded from, and its args. */
+/** How many different calls a thread's memo keeps (a loop's turn makes a handful). */
+export const KEPT_PER_THREAD = 8;
+
+/** What a kept call was decoded from, and its args. */
 interface Kept {
   sys: number;
   pid: number;
@@ -21,14 +30,21 @@ interface Kept {
   ret: number;
   words: Word[];
   data: readonly bigint[];
-  /** The tables' generation the args were decoded in. */
-  generation: number;
   args: Args;
 }
 
-/** Per thread, the args of its last call, for as long as the trace's tables stay as they were. */
+/** A thread's kept calls, all decoded in one generation of the tables. */
+interface ThreadKept {
+  /** The tables' generation its calls were decoded in. */
+  generation: number;
+  calls: Kept[];
+  /** The slot the next call replaces once all are taken (round robin). */
+  next: number;
+}
+
+/** Per thread, the args of its last few different calls, for as long as the trace's tables stay as they were. */
 export class SyscallArgsMemo {
-  private readonly byTid = new Map<number, Kept>();
+  private readonly byTid = new Map<number, ThreadKept>();
   /** Bumped by every change of the tables the args are decoded from (`invalidate`). */
   private generation = 0;
 
@@ -37,20 +53,41 @@ export class SyscallArgsMemo {
     this.generation++;
   }
 
-  /** The args kept for a call decoded from the same raw record fields, if any. */
+  /** The args kept for a call of the thread decoded from the same raw record fields, if any. */
   lookup(r: SyscallRecord): Args | undefined {
-    const k = this.byTid.get(r.tid);
-    if (k === undefined || k.generation !== this.generation || k.sys !== r.sys || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat || k.ret !== r.ret) return undefined;
-    return sameWords(k.words, r.args) && sameTail(k.data, r.data) ? k.args : undefined;
+    const t = this.byTid.get(r.tid);
+    if (t === undefined || t.generation !== this.generation) return undefined;
+    const calls = t.calls;
+    for (let i = 0; i < calls.length; i++) {
+      const k = calls[i];
+      if (k.sys !== r.sys || k.ret !== r.ret || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat) continue;
+      if (sameWords(k.words, r.args) && sameTail(k.data, r.data)) return k.args;
+    }
+    return undefined;
   }
 
-  /** Keep `args`, decoded from `r` with the tables as they are now, for the thread's next call; returns them. */
+  /**
+   * Keep `args`, decoded from `r` with the tables as they are now, for the thread's next calls
+   * (after a `lookup` of `r` found none); returns them.
+   */
   keep(r: SyscallRecord, args: Args): Args {
-    const k = this.byTid.get(r.tid);
-    if (k === undefined) {
-      this.byTid.set(r.tid, { sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args, data: r.data, generation: this.generation, args });
+    let t = this.byTid.get(r.tid);
+    if (t === undefined) {
+      t = { generation: this.generation, calls: [], next: 0 };
+      this.byTid.set(r.tid, t);
+    } else if (t.generation !== this.generation) {
+      // decoded with the tables as they were: none holds now (and none is held on to)
+      t.generation = this.generation;
+      t.calls.length = 0;
+      t.next = 0;
+    }
+    const calls = t.calls;
+    if (calls.length < KEPT_PER_THREAD) {
+      calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args, data: r.data, args });
       return args;
     }
+    const k = calls[t.next];
+    t.next = (t.next + 1) % KEPT_PER_THREAD;
     k.sys = r.sys;
     k.pid = r.pid;
     k.flags = r.flags;
@@ -58,7 +95,6 @@ export class SyscallArgsMemo {
     k.ret = r.ret;
     k.words = r.args;
     k.data = r.data;
-    k.generation = this.generation;
     k.args = args;
     return args;
   }
