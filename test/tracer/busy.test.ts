@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TracePipeline } from '../../extension/src/core/trace/pipeline';
 import type { EndRecord } from '../../protocol/generated/wire';
-import { CLI, backendArgs, fixture, gone, readRecords, requireBackend, sleep, type Backend } from './harness';
+import { CLI, backendArgs, fixture, gone, killTree, readRecords, requireBackend, sleep, type Backend } from './harness';
 
 /** The end of a recording must come within this long of the stop (the issue's bound). */
 const STOP_BOUND_MS = 1000;
@@ -31,6 +31,18 @@ interface Flood {
   /** Date.now() when the CLI announced the recording. */
   startedAt: number;
 }
+
+/** `pid` still runs a command line holding `text` (not a pid that a process which ended left to another). */
+function runs(pid: number, text: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/** The floods a test started: whatever its outcome, they end with it (afterEach). */
+const floods: Flood[] = [];
 
 /** `iolens record -m 0` of a flood launched under it; its stdout is read slowly (4 KiB every 20 ms). */
 async function startFlood(dir: string, backend: Backend, mode: Mode, extra: string[] = []): Promise<Flood> {
@@ -62,8 +74,11 @@ async function startFlood(dir: string, backend: Backend, mode: Mode, extra: stri
   const exit = new Promise<number | null>((r) => cli.once('close', (code) => r(code)));
   for (let i = 0; i < 1000 && !/recording pid (\d+)/.test(stderr); i++) await sleep(20);
   const m = /recording pid (\d+)/.exec(stderr);
-  assert.ok(m, `the recording started: ${stderr}`);
-  return { stderr: () => stderr, stdout: () => stdout, exit, cliPid: cli.pid!, targetPid: Number(m[1]), startedAt: Date.now() };
+  if (!m) killTree(cli.pid!);
+  assert.ok(m, `the recording started within 20 s: ${stderr}`);
+  const flood = { stderr: () => stderr, stdout: () => stdout, exit, cliPid: cli.pid!, targetPid: Number(m[1]), startedAt: Date.now() };
+  floods.push(flood);
+  return flood;
 }
 
 /** The summary's counts are the trace file's (read whole, every event built); it has its end. */
@@ -110,7 +125,14 @@ for (const backend of ['ebpf', 'ptrace'] as const) describe(`a recording under a
     requireBackend(this, backend);
   });
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'iolens-busy-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    // a test that failed or timed out must not leave its tracer and its flood taking the CPUs
+    for (const f of floods.splice(0)) {
+      if (runs(f.cliPid, 'cli.js')) killTree(f.cliPid);
+      if (runs(f.targetPid, 'epoll_loop')) killTree(f.targetPid);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const modes: Mode[] = backend === 'ebpf' ? ['quiet', 'lines', 'jsonl'] : ['quiet', 'lines'];
   for (const mode of modes) {

@@ -420,3 +420,38 @@ export function gone(pid: number): boolean {
     return true;
   }
 }
+
+/** `pid` and every process below it (children of any of its threads), the deepest first. */
+export function processTree(pid: number): number[] {
+  const below: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [pid];
+  }
+  for (const tid of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const c of children.trim().split(/\s+/).filter(Boolean)) below.push(...processTree(Number(c)));
+  }
+  return [...below, pid];
+}
+
+/**
+ * Kills `pid` and everything it started (SIGKILL): a test that gives up on a recording must not
+ * leave its tracer and target running (a flood left behind takes the CPUs every later test needs).
+ */
+export function killTree(pid: number): void {
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
