@@ -427,11 +427,11 @@ export class PagedStore {
   private warm(): void {
     if (this.base < 0 || !this.size) return;
     const whole = 2 ** Math.floor(Math.log2(Math.max(1, this.duration / 1600)));
-    const middle = this.duration / 2;
     this.window(ns(0), ns(this.duration), ns(whole));
     for (const log2 of [this.base + 1, this.base - 1, this.base - 2]) {
       const res = 2 ** log2;
-      if (log2 >= 0 && res < whole) this.window(ns(middle - 800 * res), ns(middle + 800 * res), ns(res));
+      const start = Math.max(0, this.duration / 2 - 800 * res);
+      if (log2 >= 0 && res < whole) this.window(ns(start), ns(start + 1600 * res), ns(res));
     }
   }
 
