@@ -271,6 +271,11 @@ export class PagedStore {
   private readonly scratch: TrackScratch[] = [];
   /** Where each track's walk goes, one for all (the walk's calls keep one target). */
   private readonly trackFill = new TrackFill();
+  /**
+   * A look's name, for every window's reply: one function, so that the reply's code keeps one call
+   * target (a closure each way, zoomed out and finer, threw its optimized code away at the first fine window).
+   */
+  private readonly nameOf = (id: number): string => this.names.get(id);
   /** Per track, its events as a window finer than the mipmaps walks them. */
   private readonly fine: FineList[] = [];
   /** Per track and lane, the finest level's bucket being filled by the first pass. */
@@ -408,6 +413,26 @@ export class PagedStore {
     for (const lanes of this.fills) for (const f of lanes ?? []) f?.flush();
     this.fills.length = 0;
     this.finishLevels();
+    this.warm();
+  }
+
+  /**
+   * Windows asked once before the first real one, their replies dropped: the whole trace (as a
+   * timeline asks it first), one zoom between two mipmap levels (their buckets merged two by two)
+   * and the two zooms just finer than the mipmaps (walked from the compact lists), so that their
+   * code is compiled, with the types and object shapes the timeline's windows bring, during the open.
+   * Otherwise the first windows of each kind paid it: at 100 M events the walk's and the reply's
+   * compiles, 150 ms of CPU or more, fell into the first 2–4 windows of the 65.5 µs zoom.
+   */
+  private warm(): void {
+    if (this.base < 0 || !this.size) return;
+    const whole = 2 ** Math.floor(Math.log2(Math.max(1, this.duration / 1600)));
+    this.window(ns(0), ns(this.duration), ns(whole));
+    for (const log2 of [this.base + 1, this.base - 1, this.base - 2]) {
+      const res = 2 ** log2;
+      const start = Math.max(0, this.duration / 2 - 800 * res);
+      if (log2 >= 0 && res < whole) this.window(ns(start), ns(start + 1600 * res), ns(res));
+    }
   }
 
   /** Summarize the events of `seg` (the trace's ids from `first`, blocks [k0, k1)) into the finest level, the blocks' facts, then drop them. */
@@ -525,36 +550,44 @@ export class PagedStore {
   window(start: Ns, end: Ns, resolution: Ns): WindowData {
     const res = Math.max(1, resolution);
     const log2 = Math.log2(res);
-    if (Number.isInteger(log2) && this.base >= 0 && log2 >= this.base) {
-      // zoomed out: the level no coarser than the resolution
-      const tracks: BucketTrack[] = [];
-      for (let t = 0; t < this.levels.length; t++) {
-        const levels = this.levels[t];
-        if (!levels) continue;
-        const l = levels[Math.min(levels.length - 1, Math.floor((log2 - this.base) / LEVEL_STEP))];
-        tracks.push({ track: t, lanes: l.lanes, maxSpan: this.maxSpan[t] ?? 0, instants: l.instants.view() });
-      }
-      const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
-      return { start, end, resolution: ns(res), spans: w.spans, instants: w.instants, ...linksOf(this, start, end, res, null), names: w.names };
+    const coarse = Number.isInteger(log2) && this.base >= 0 && log2 >= this.base;
+    const tracks = coarse ? this.levelTracks(log2) : this.walkedTracks(start, end, res);
+    const w = bucketWindow(tracks, start, end, res, this.nameOf);
+    return { start, end, resolution: ns(res), spans: w.spans, instants: w.instants, ...linksOf(this, start, end, res, null), names: w.names };
+  }
+
+  /** Zoomed out: each track's mipmap level no coarser than 2^`log2` ns. */
+  private levelTracks(log2: number): BucketTrack[] {
+    const tracks: BucketTrack[] = [];
+    for (let t = 0; t < this.levels.length; t++) {
+      const levels = this.levels[t];
+      if (!levels) continue;
+      const l = levels[Math.min(levels.length - 1, Math.floor((log2 - this.base) / LEVEL_STEP))];
+      tracks.push({ track: t, lanes: l.lanes, maxSpan: this.maxSpan[t] ?? 0, instants: l.instants.view() });
     }
-    // finer: each track's events walked from its compact list, into buckets of the resolution as the store's walk makes them
+    return tracks;
+  }
+
+  /** Finer: each track's events of [start, end) walked from its compact list, into buckets of `res` ns as the store's walk makes them. */
+  private walkedTracks(start: number, end: number, res: number): BucketTrack[] {
     const fromB = Math.floor(start / res) * res;
     const toB = Math.ceil(end / res) * res;
     const tracks: BucketTrack[] = [];
-    for (let t = 0; t < this.fine.length; t++) {
-      const fine = this.fine[t];
-      if (!fine) continue;
-      const first = Math.floor((fromB - (this.maxSpan[t] ?? 0)) / res) * res;
-      // the buckets and instants reused from window to window (bucketWindow copies the reply out)
-      const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
-      this.trackFill.begin(scratch, res, fromB);
-      fine.fill(first, toB, this.trackFill);
-      const lanes = this.trackFill.finish();
-      const instants = scratch.instants;
-      tracks.push({ track: t, lanes, maxSpan: this.maxSpan[t] ?? 0, instants: instants.view() });
-    }
-    const w = bucketWindow(tracks, start, end, res, (id) => this.names.get(id));
-    return { start, end, resolution: ns(res), spans: w.spans, instants: w.instants, ...linksOf(this, start, end, res, null), names: w.names };
+    for (let t = 0; t < this.fine.length; t++) if (this.fine[t]) tracks.push(this.walkedTrack(t, fromB, toB, res));
+    return tracks;
+  }
+
+  /**
+   * Track `t`'s events that reach into [fromB, toB) (whole buckets of `res` ns) walked into its
+   * buckets and instants, reused from window to window (bucketWindow copies the reply out).
+   */
+  private walkedTrack(t: number, fromB: number, toB: number, res: number): BucketTrack {
+    const maxSpan = this.maxSpan[t] ?? 0;
+    const first = Math.floor((fromB - maxSpan) / res) * res;
+    const scratch = (this.scratch[t] ??= { lanes: [], instants: new InstantList(res) });
+    this.trackFill.begin(scratch, res, fromB);
+    this.fine[t].fill(first, toB, this.trackFill);
+    return { track: t, lanes: this.trackFill.finish(), maxSpan, instants: scratch.instants.view() };
   }
 
   /** Event `id` read back (its block decoded again), or undefined past the end. */
