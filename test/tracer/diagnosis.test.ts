@@ -241,7 +241,11 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
   });
 
   it('says what each thread of a pseudo-async pool does', async () => {
-    rec = await record(['threadpool_pread', '--iterations', '2000']);
+    // 4 jobs in flight for 4 workers: each finished worker waits for its next job and the loop's
+    // queueing wakes it, a hand-over per job. At the default 8 a worker finds a job queued and takes
+    // it without a wait: in a CI run whose fsyncs took 0.6 ms, pool-1 was told "blocking" (its
+    // owner is told by the wake-ups between them: a wake-up for at least one in 20 blocking calls)
+    rec = await record(['threadpool_pread', '--iterations', '2000', '--window', '4']);
     const report = await reportOf(rec);
     const workers = report.threads.filter((t) => /^pool-\d$/.test(t.name));
     assert.equal(workers.length, 4);
