@@ -25,7 +25,7 @@ const MACHINERY_FILE = /\/(?:Objects|Python|Include)\/[^/]+$/;
 const C_NAME = /^_*([A-Za-z0-9]+)_(?:\w*_)?([A-Za-z][A-Za-z0-9]*)$/;
 
 /** The Python function a frame names (CPython's perf map: a file ending in .py), as its qualified name. */
-export function isPythonFrame(f: CalleeFrame): boolean {
+function isPythonFrame(f: CalleeFrame): boolean {
   return f.function !== null && f.file !== null && /\.pyw?$/.test(f.file);
 }
 
