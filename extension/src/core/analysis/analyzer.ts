@@ -503,7 +503,7 @@ export class TraceAnalyzer {
       this.nonblocking(e, id, t);
       return;
     }
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret), t.loop ? t.loop.openTurn() : -1);
     if (!b.blocked) return;
     this.eagain.waited(t);
     this.busyPoll.other(t);
@@ -536,7 +536,7 @@ export class TraceAnalyzer {
 
   /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
   private nonblocking(e: SyscallEvent, id: number, t: ThreadState): void {
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret));
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret), t.loop ? t.loop.openTurn() : -1);
     t.nonblocking++;
     if (wouldBlock(e.ret)) {
       t.eagain++;

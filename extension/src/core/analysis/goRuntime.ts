@@ -8,8 +8,12 @@
  */
 import type { ProcessVerdict, RuleId, ThreadVerdict } from './types';
 
-/** Rules about an event loop of the program's own, which a Go program's runtime threads are not. */
-export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll']);
+/**
+ * Rules about an event loop of the program's own, which a Go program's runtime threads are not
+ * (herd-wakeups: the netpoller hands a readiness to one goroutine, and its Accept tries accept4
+ * first and parks on EAGAIN — an EAGAIN a connection, on whichever thread runs it).
+ */
+export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll', 'herd-wakeups']);
 
 /** The threads' verdicts, a Go program's waits in the netpoller said to be its runtime's. */
 export function goRuntimeThreads(threads: readonly ThreadVerdict[], goPids: ReadonlySet<number>): ThreadVerdict[] {

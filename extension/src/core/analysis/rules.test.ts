@@ -1264,26 +1264,82 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('herd-wakeups', () => {
-    it('finds accept failing with EAGAIN after most wake-ups', () => {
+    /** Loop threads PID and PID + 1, one epoll wait each per connection, then accept4 at stack 10. */
+    function twoLoops(): StreamBuilder {
       const b = loopTrace();
       b.symbols(10n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_listen', SRC, 700]]);
+      return b;
+    }
+
+    it('finds accept failing with EAGAIN after most wake-ups of several loop threads', () => {
+      const b = twoLoops();
       for (let i = 0; i < 100; i++) {
-        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
-        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
+        const tid = PID + (i % 2);
+        b.epollWait({ tid, ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { tid, ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
       }
       const [f] = analyze(b).of('herd-wakeups');
       assert.ok(f);
       assert.equal(f.where?.line, 700);
-      assert.match(f.title, /75 of 100 accept4 calls \(75 %\)/);
+      assert.match(f.title, /^2 loop threads .* 75 of 100 accept4 calls \(75 %\)/);
     });
 
     it('stays quiet when the wake-ups find their connection', () => {
       const b = loopTrace();
       for (let i = 0; i < 100; i++) {
-        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
-        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: 12, fd: 7, nonblocking: true });
+        b.epollWait({ tid: PID + (i % 2), ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { tid: PID + (i % 2), ts: i * MS + 910 * US, dur: 2 * US, ret: 12, fd: 7, nonblocking: true });
       }
       assert.deepEqual(analyze(b).of('herd-wakeups'), []);
+    });
+
+    it('takes the EAGAIN that ends a drain of the backlog for no lost race (asyncio, libuv, redis accept until EAGAIN)', () => {
+      const b = twoLoops();
+      for (let i = 0; i < 200; i++) {
+        const tid = PID + (i % 2);
+        b.epollWait({ tid, ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { tid, ts: i * MS + 910 * US, dur: 2 * US, ret: 12, fd: 7, stackId: 10n, nonblocking: true });
+        b.call('accept4', { tid, ts: i * MS + 920 * US, dur: 2 * US, ret: EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
+      }
+      assert.deepEqual(analyze(b).of('herd-wakeups'), []);
+    });
+
+    it('needs several waiters: one loop thread alone loses no race, whatever its EAGAINs', () => {
+      const b = twoLoops();
+      for (let i = 0; i < 100; i++) {
+        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
+      }
+      assert.deepEqual(analyze(b).of('herd-wakeups'), []);
+    });
+
+    it('of counted calls (no order), counts every EAGAIN of several waiters, and none of a loop alone', () => {
+      const herd = twoLoops();
+      const alone = twoLoops();
+      for (const [b, tids] of [[herd, [PID, PID + 1]], [alone, [PID]]] as const) {
+        for (let i = 0; i < 100; i++) for (const tid of tids) b.epollWait({ tid, ts: i * MS + (tid - PID) * 100 * US, dur: 50 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        for (const tid of tids) b.summary({ tid, ts: 100 * MS, call: 'accept4', fdType: 6, nonblocking: true, inLoop: true, stackId: 10n, count: 200 / tids.length, totalNs: 1e5, errnos: [[11, 100 / tids.length]] });
+      }
+      const [f] = analyze(herd).of('herd-wakeups');
+      assert.ok(f);
+      assert.match(f.title, /100 of 200 accept4 calls \(50 %\)/);
+      assert.deepEqual(analyze(alone).of('herd-wakeups'), []);
+    });
+
+    it('takes pre-forked worker processes of one program accepting with the same call for several waiters', () => {
+      const run = (workers: number[]): string[] => {
+        const b = twoLoops();
+        for (const w of workers) b.task({ event: wire.TaskEvent.process_start, pid: w, tid: w, ppid: PID, ptid: PID, comm: 'server', ts: b.at(0) });
+        for (let i = 0; i < 300; i++) {
+          const pid = workers[i % workers.length];
+          b.epollWait({ pid, tid: pid, ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          b.call('accept4', { pid, tid: pid, ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
+        }
+        return analyze(b).of('herd-wakeups').map((f) => `${f.pid} ${f.eventCount}`);
+      };
+      // one finding a process, merged into one for the sibling workers (siblings.ts)
+      assert.deepEqual(run([PID + 10, PID + 11, PID + 12]), [`${PID + 10} 225`]);
+      assert.deepEqual(run([PID + 10]), []);
     });
 
     it('names each accepting line apart, and merges stacks that differ above it', () => {
@@ -1292,9 +1348,10 @@ describe('findings on synthetic traces', () => {
       b.symbols(17n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_listen', SRC, 700], ['idle', SRC, 170]]);
       b.symbols(18n, [['accept4', 'sysdeps/unix/sysv/linux/accept4.c', 31], ['on_admin', SRC, 720]]);
       for (let i = 0; i < 200; i++) {
-        b.epollWait({ ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        const tid = PID + (i % 3 === 0 ? 1 : 0);
+        b.epollWait({ tid, ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
         const stackId = i % 2 ? 18n : i % 4 ? 10n : 17n;
-        b.call('accept4', { ts: i * MS + 910 * US, dur: 2 * US, ret: i % 8 < 2 ? 12 : EAGAIN, fd: 7, stackId, nonblocking: true });
+        b.call('accept4', { tid, ts: i * MS + 910 * US, dur: 2 * US, ret: i % 8 < 2 ? 12 : EAGAIN, fd: 7, stackId, nonblocking: true });
       }
       const found = analyze(b).of('herd-wakeups');
       assert.deepEqual(found.map((f) => [f.where?.line, f.eventCount]).sort(), [[700, 75], [720, 75]]);

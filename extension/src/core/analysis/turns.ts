@@ -54,6 +54,11 @@ export class LoopTurns {
     return turn;
   }
 
+  /** The open turn: when the last wait returned, -1 before the first wait. */
+  openTurn(): number {
+    return this.openSince === Number.POSITIVE_INFINITY ? -1 : this.openSince;
+  }
+
   /** A call that began at `ts` is inside a turn (the thread has returned from a wait before it). */
   inTurn(ts: number): boolean {
     return ts >= this.openSince;

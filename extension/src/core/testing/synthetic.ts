@@ -60,10 +60,10 @@ export class StreamBuilder {
   }
 
   /** A select/poll/epoll wait: epoll_wait(epfd, timeoutMs) returning `ret` ready fds (`ready`: [fd's epoll data, events]). */
-  epollWait(o: { tid?: number; ts: number; dur: number; ret?: number; timeoutMs?: number; epfd?: number; stackId?: bigint; ready?: [bigint, number][] }): this {
+  epollWait(o: { pid?: number; tid?: number; ts: number; dur: number; ret?: number; timeoutMs?: number; epfd?: number; stackId?: bigint; ready?: [bigint, number][] }): this {
     const ready = o.ready ?? [];
     return this.syscall({
-      sys: sysId('epoll_wait'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? ready.length, stackId: o.stackId ?? 0n,
+      sys: sysId('epoll_wait'), pid: o.pid ?? PID, tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? ready.length, stackId: o.stackId ?? 0n,
       args: [BigInt(o.epfd ?? 3), 0x7ffe0000n, 16n, BigInt.asUintN(64, BigInt(o.timeoutMs ?? 100)), 0n, 0n], dataFormat: 1,
       data: [o.timeoutMs !== undefined && o.timeoutMs < 0 ? 0xffffffffffffffffn : BigInt(o.timeoutMs ?? 100) * 1_000_000n, ...ready.flatMap(([d, ev]) => [BigInt(ev), d])],
     });

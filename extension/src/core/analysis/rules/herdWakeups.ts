@@ -4,6 +4,13 @@
  * (-m 0) and those the tracer only counted. One finding per process, line of the program and
  * call (stacks that differ above the line are one site). Impact: the futile wake-ups, each costing
  * a turn of the loop (its median turn).
+ *
+ * A loop that accepts until EAGAIN (asyncio, libuv, redis: the backlog drained at every wake-up)
+ * ends each drain with an EAGAIN that is no lost race. So a sent EAGAIN is futile only when the
+ * thread accepted nothing earlier in the same turn (counted calls carry no order: each of their
+ * EAGAINs counts). And a herd needs several waiters: loop threads of the process at the line, or
+ * pre-forked worker processes (the same program as their parent) accepting with the same call —
+ * a loop alone that drains its backlog is no herd, however many connections come one by one.
  */
 import type { SyscallEvent } from '../../model/events';
 import type { FilteredCounts } from '../../model/filtered';
@@ -33,6 +40,8 @@ interface Acc {
 export class HerdWakeupsRule {
   /** Per process and call site: the threads of a pre-fork / multi-loop server share it. */
   private readonly accs = new Map<string, Acc>();
+  /** Per thread, the open turn (its start: LoopTurns.openTurn) in which it last accepted a connection. */
+  private readonly acceptedInTurn = new Map<number, number>();
 
   private acc(pid: number, tid: number, stackId: bigint, call: string): Acc {
     const k = `${pid}:${stackId}:${call}`;
@@ -45,14 +54,20 @@ export class HerdWakeupsRule {
     return a;
   }
 
-  /** An accept or accept4 sent as an event; `eagain`: it found no connection. */
-  accept(e: SyscallEvent, id: number, eagain: boolean): void {
+  /**
+   * An accept or accept4 sent as an event; `eagain`: it found no connection. `turn`: the start of
+   * the thread's open loop turn (LoopTurns.openTurn), -1 outside a loop.
+   */
+  accept(e: SyscallEvent, id: number, eagain: boolean, turn: number): void {
     const a = this.acc(e.pid, e.tid, e.stackId, e.name);
     if (eagain) {
+      // the end of a drain: the thread took a connection earlier in this turn
+      if (turn >= 0 && this.acceptedInTurn.get(e.tid) === turn) return;
       a.futile++;
       a.top.add(id, e.dur);
     } else if (e.ret >= 0) {
       a.ok++;
+      this.acceptedInTurn.set(e.tid, turn);
     }
   }
 
@@ -94,19 +109,31 @@ export class HerdWakeupsRule {
   /** Findings. */
   findings(ctx: AnalysisContext, sites: SiteKeys = BY_STACK_ID): RawFinding[] {
     const out: RawFinding[] = [];
-    for (const a of this.merged(sites)) {
+    const merged = this.merged(sites);
+    // pre-forked workers (the same program as their parent) that accept: several processes may wait on one socket
+    const forkedAccepting = new Map<string, Set<number>>();
+    for (const a of merged) {
+      if (!ctx.forkedWorker(a.pid)) continue;
+      const pids = forkedAccepting.get(a.call) ?? new Set<number>();
+      pids.add(a.pid);
+      forkedAccepting.set(a.call, pids);
+    }
+    for (const a of merged) {
       const loops = [...a.tids].map((tid) => ctx.loops.get(tid)).filter((l) => l !== undefined);
-      if (!loops.length || a.futile < MIN_FUTILE || a.futile < MIN_SHARE * (a.futile + a.ok)) continue;
+      const waiters = loops.length > 1 || (ctx.forkedWorker(a.pid) && (forkedAccepting.get(a.call)?.size ?? 0) > 1);
+      const futile = a.futile;
+      const calls = a.futile + a.ok;
+      if (!loops.length || !waiters || futile < MIN_FUTILE || futile < MIN_SHARE * calls) continue;
       const turn = loops.map((l) => l.lengths.percentiles([50])[0]).sort((x, y) => x - y)[Math.floor(loops.length / 2)];
-      const impact = a.futile * turn;
-      const pct = Math.round((100 * a.futile) / (a.futile + a.ok));
+      const impact = futile * turn;
+      const pct = Math.round((100 * futile) / calls);
       const who = a.tids.size > 1 ? `${plural(a.tids.size, 'loop thread')} of ${ctx.threadName(a.pid, a.pid) || 'process'} ${a.pid}` : threadLabel(ctx, ctx.threads.get(a.pid, a.tid));
       out.push({
         rule: 'herd-wakeups', severity: severityOf(impact, ctx.span.last - ctx.span.first, 'medium'),
-        title: `${who} were woken for connections another waiter took: ${a.futile.toLocaleString('en-US')} of ${plural(a.futile + a.ok, a.call + ' call')} (${pct} %) failed with EAGAIN`,
+        title: `${who} were woken for connections another waiter took: ${futile.toLocaleString('en-US')} of ${plural(calls, a.call + ' call')} (${pct} %) failed with EAGAIN`,
         detail: `The loops were told the listening socket was readable, and by the time they called ${a.call} the connection was gone to another waiter. Each futile wake-up costs a turn of a loop (median ${formatDuration(turn)}), ${formatDuration(impact)} in all.${unreachedNote(sites, a.stackId)}`,
         suggestion: HERD_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
-        events: a.top.list(), eventCount: a.futile, chain: [],
+        events: a.top.list(), eventCount: futile, chain: [],
       });
     }
     return out;
