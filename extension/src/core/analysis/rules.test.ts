@@ -632,6 +632,29 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('aio-serialized'), [], 'the synchronous submission is the cause to name');
     });
 
+    it('aio-sync-submit: one finding for one line, whatever the stack above it (unwound without frame pointers)', () => {
+      // a build without frame pointers: the unwinder's frames above main differ from call to call, so
+      // one line's io_submits come with several stack ids (64 findings for one line before)
+      const b = aioTrace(1, 20, 400 * US, 2 * US, false);
+      b.symbols(5n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200], ['main', SRC, 40]]);
+      b.symbols(6n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200], ['main', SRC, 41]]);
+      let t = 50 * MS;
+      for (let i = 0; i < 20; i++) {
+        const stackId = i % 2 ? 5n : 6n;
+        const obj = 0xa000n + BigInt(i);
+        b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(t), ctx, obj, data: obj, offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId }));
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: 400 * US, ret: 1, args: [ctx, 1n, 0x7ffe2000n, 0n, 0n, 0n], stackId });
+        t += 402 * US;
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + 2 * US), ctx, obj, data: obj, res: 4096, res2: 0 }));
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: 2 * US, ret: 1, args: [ctx, 1n, 1n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        t += 52 * US;
+      }
+      const found = analyze(b).of('aio-sync-submit');
+      assert.equal(found.length, 1, found.map((f) => f.title).join('\n'));
+      assert.equal(found[0].impactNs, 40 * 400 * US, 'the line\'s 40 io_submits, whichever stack each came with');
+      assert.equal(found[0].where?.line, 200);
+    });
+
     /** A queue kept 16 deep after five lone reads a fast device finished before the next wait. */
     function keptQueue(direct: boolean): StreamBuilder {
       const b = loopTrace();
