@@ -525,7 +525,7 @@ export class TraceAnalyzer {
         t.blockingSites.add(e.stackId);
         t.lastBlockingSite = e.stackId;
       }
-      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
+      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur, this.chains.handedWork(t, e.pid));
       t.lastBlockedEnd = e.ts + e.dur;
       t.lastBlockedCall = e.name;
       t.lastBlockedStack = e.stackId;

@@ -984,6 +984,46 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
     });
 
+    /**
+     * 4 workers each reading a pipe of their own, each read ended by a thread of the process writing
+     * to it: `handed` — a dispatcher handing the next job (its last traced call long past: it was not
+     * working on this one), the worker idle while it waited; otherwise a backend thread replying right
+     * after its own blocking call (the worker waited for its work to be done).
+     */
+    function pipePool(handed: boolean): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(6n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['worker_job', SRC, 300]]);
+      b.symbols(7n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['backend_job', SRC, 340]]);
+      const workers = [201, 202, 203, 204];
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (const w of workers) {
+        b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+        b.task({ event: 6, tid: w + 10, comm: handed ? `dispatch-${w - 200}` : `backend-${w - 200}`, ts: b.at(0) });
+        b.fd({ op: 4, fd: w - 180, type: wire.FdType.pipe, path: `pipe:[${w}]` });
+      }
+      for (let i = 0; i < 200; i++) {
+        for (const w of workers) {
+          const t = 1 * MS + i * MS + (w - 201) * 20 * US;
+          const dur = 0.99 * MS;
+          // the backend's own work just before its reply; a dispatcher did nothing traced for its hand-off
+          if (!handed) b.call('pread64', { tid: w + 10, ts: t + 10 * US, dur: dur - 20 * US, ret: 4096, fd: 6, stackId: 7n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.wake({ tid: w + 10, ts: t + dur - 2 * US, wakee: w, since: t, call: 'write', wakeeCall: 'read', fd: w - 180 });
+          b.call('read', { tid: w, ts: t, dur, ret: 64, fd: w - 180, stackId: 6n });
+          b.wake({ tid: w, ts: t + dur + 2 * US, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      return b;
+    }
+
+    it('stays quiet for workers blocked reading a pipe a thread of the process hands their jobs through (idle, waiting for work)', () => {
+      const a = analyze(pipePool(true));
+      for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+      assert.deepEqual(a.of('pool-saturated').map((f) => f.title), [], 'each read waited for the next job, handed over by a dispatcher');
+      const [f] = analyze(pipePool(false)).of('pool-saturated');
+      assert.ok(f, 'each read waited for a backend thread doing the work: the pool was full');
+      assert.equal(f.where?.line, 300);
+    });
+
     it('stays quiet when the pool has idle threads', () => {
       const a = analyze(poolTrace(0.5));
       assert.equal(a.model(201), 'pool-worker');
