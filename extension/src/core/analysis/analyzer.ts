@@ -525,7 +525,7 @@ export class TraceAnalyzer {
         t.blockingSites.add(e.stackId);
         t.lastBlockingSite = e.stackId;
       }
-      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur);
+      this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur, this.chains.handedWork(t, e.pid));
       t.lastBlockedEnd = e.ts + e.dur;
       t.lastBlockedCall = e.name;
       t.lastBlockedStack = e.stackId;
@@ -716,14 +716,14 @@ export class TraceAnalyzer {
       return p?.name || ctx.threadName(pid, pid);
     }), goPids);
     const ptrace = this.ptraceTrace();
-    const sync = this.aioSync.syncContexts(ctx, ptrace);
+    const sync = this.aioSync.syncContexts(ctx, ptrace, sites.key);
     // the threads that serve an event loop (not one waiting for its one connection in poll)
     const loopTids = new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid));
     const ranked: RawFinding[] = [
       ...this.loopBlocked.findings(ctx, loopTids, sites.key),
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
-      ...this.aioSync.findings(ctx, ptrace),
+      ...this.aioSync.findings(ctx, ptrace, sites.key),
       ...this.uringSerialized.findings(ctx),
       ...this.signalCoalesced.findings(ctx),
       ...this.longHandler.findings(ctx, (pid, sig) => this.signalCoalesced.merged(pid, sig)),

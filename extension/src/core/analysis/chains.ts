@@ -20,6 +20,8 @@ export const MAX_HOPS = 6;
 const PRIOR_WINDOW_NS = 50e6;
 /** Calls shorter than this that returned nothing are not remembered (a zero-timeout poll loop). */
 const REMEMBER_MIN_NS = 10_000;
+/** A waker whose own last call ended this long before its wake-up was not replying with work done: it handed work over. */
+const HANDED_AFTER_NS = 1e6;
 
 const EINTR_LIKE = new Set(['EINTR', 'ERESTARTSYS', 'ERESTARTNOINTR', 'ERESTARTNOHAND', 'ERESTART_RESTARTBLOCK']);
 type CauseFields = Pick<ChainHop, 'cause' | 'by' | 'byPid' | 'byTid' | 'byEvent'>;
@@ -73,6 +75,18 @@ export class ChainTracker {
       return;
     }
     t.remember(e, args, id, wake, irq ?? null, wake?.prior ? wake.prior.depth + 1 : 0);
+  }
+
+  /**
+   * Whether the wake-up that ended thread `t`'s last remembered call (of process `pid`) handed it
+   * work: it came from another thread of the process that had ended no blocking call, sleep or wait
+   * in the millisecond before — a dispatcher writing the next job to a worker's pipe — not from one
+   * replying with work it had just done (a backend's write after its own read or sleep).
+   */
+  handedWork(t: ThreadState, pid: number): boolean {
+    const w = t.latest?.wake;
+    if (!w || w.wakerPid !== pid || w.wakerTid === t.tid) return false;
+    return !w.prior || w.ts - w.prior.end >= HANDED_AFTER_NS;
   }
 
   /** The thread whose wake-up ended the thread's last remembered call, null when none. */

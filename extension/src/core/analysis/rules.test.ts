@@ -632,6 +632,29 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('aio-serialized'), [], 'the synchronous submission is the cause to name');
     });
 
+    it('aio-sync-submit: one finding for one line, whatever the stack above it (unwound without frame pointers)', () => {
+      // a build without frame pointers: the unwinder's frames above main differ from call to call, so
+      // one line's io_submits come with several stack ids (64 findings for one line before)
+      const b = aioTrace(1, 20, 400 * US, 2 * US, false);
+      b.symbols(5n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200], ['main', SRC, 40]]);
+      b.symbols(6n, [['syscall', 'misc/syscall.S', 38], ['io_submit', '', 0], ['submit_read', SRC, 200], ['main', SRC, 41]]);
+      let t = 50 * MS;
+      for (let i = 0; i < 20; i++) {
+        const stackId = i % 2 ? 5n : 6n;
+        const obj = 0xa000n + BigInt(i);
+        b.add(wire.encodeAioSubmit({ opcode: 0, index: 0, pid: PID, tid: PID, ts: b.at(t), ctx, obj, data: obj, offset: 0, nbytes: 4096, fd: 9, resfd: -1, iocbFlags: 0, rwFlags: 0, stackId }));
+        b.syscall({ sys: sysId('io_submit'), ts: b.at(t), dur: 400 * US, ret: 1, args: [ctx, 1n, 0x7ffe2000n, 0n, 0n, 0n], stackId });
+        t += 402 * US;
+        b.add(wire.encodeAioComplete({ index: 0, flags: 0, pid: PID, tid: PID, ts: b.at(t + 2 * US), ctx, obj, data: obj, res: 4096, res2: 0 }));
+        b.syscall({ sys: sysId('io_getevents'), ts: b.at(t), dur: 2 * US, ret: 1, args: [ctx, 1n, 1n, 0x7ffe3000n, 0n, 0n], dataFormat: 4, data: [0xffffffffffffffffn] });
+        t += 52 * US;
+      }
+      const found = analyze(b).of('aio-sync-submit');
+      assert.equal(found.length, 1, found.map((f) => f.title).join('\n'));
+      assert.equal(found[0].impactNs, 40 * 400 * US, 'the line\'s 40 io_submits, whichever stack each came with');
+      assert.equal(found[0].where?.line, 200);
+    });
+
     /** A queue kept 16 deep after five lone reads a fast device finished before the next wait. */
     function keptQueue(direct: boolean): StreamBuilder {
       const b = loopTrace();
@@ -959,6 +982,46 @@ describe('findings on synthetic traces', () => {
       const a = analyze(b);
       assert.equal(a.model(201), 'pool-worker');
       assert.deepEqual(a.of('pool-saturated').map((f) => f.title), []);
+    });
+
+    /**
+     * 4 workers each reading a pipe of their own, each read ended by a thread of the process writing
+     * to it: `handed` — a dispatcher handing the next job (its last traced call long past: it was not
+     * working on this one), the worker idle while it waited; otherwise a backend thread replying right
+     * after its own blocking call (the worker waited for its work to be done).
+     */
+    function pipePool(handed: boolean): StreamBuilder {
+      const b = loopTrace();
+      b.symbols(6n, [['read', 'sysdeps/unix/sysv/linux/read.c', 26], ['worker_job', SRC, 300]]);
+      b.symbols(7n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['backend_job', SRC, 340]]);
+      const workers = [201, 202, 203, 204];
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 0, stackId: 1n });
+      for (const w of workers) {
+        b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
+        b.task({ event: 6, tid: w + 10, comm: handed ? `dispatch-${w - 200}` : `backend-${w - 200}`, ts: b.at(0) });
+        b.fd({ op: 4, fd: w - 180, type: wire.FdType.pipe, path: `pipe:[${w}]` });
+      }
+      for (let i = 0; i < 200; i++) {
+        for (const w of workers) {
+          const t = 1 * MS + i * MS + (w - 201) * 20 * US;
+          const dur = 0.99 * MS;
+          // the backend's own work just before its reply; a dispatcher did nothing traced for its hand-off
+          if (!handed) b.call('pread64', { tid: w + 10, ts: t + 10 * US, dur: dur - 20 * US, ret: 4096, fd: 6, stackId: 7n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.wake({ tid: w + 10, ts: t + dur - 2 * US, wakee: w, since: t, call: 'write', wakeeCall: 'read', fd: w - 180 });
+          b.call('read', { tid: w, ts: t, dur, ret: 64, fd: w - 180, stackId: 6n });
+          b.wake({ tid: w, ts: t + dur + 2 * US, wakee: PID, since: null, fd: 8 });
+        }
+      }
+      return b;
+    }
+
+    it('stays quiet for workers blocked reading a pipe a thread of the process hands their jobs through (idle, waiting for work)', () => {
+      const a = analyze(pipePool(true));
+      for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+      assert.deepEqual(a.of('pool-saturated').map((f) => f.title), [], 'each read waited for the next job, handed over by a dispatcher');
+      const [f] = analyze(pipePool(false)).of('pool-saturated');
+      assert.ok(f, 'each read waited for a backend thread doing the work: the pool was full');
+      assert.equal(f.where?.line, 300);
     });
 
     it('stays quiet when the pool has idle threads', () => {

@@ -147,8 +147,36 @@ export class AioSyncSubmitRule {
   }
 
   /** Contexts found doing synchronous submissions. */
-  syncContexts(ctx: AnalysisContext | undefined, stopsDelayWaits: boolean): Set<string> {
-    return new Set([...this.accs.values()].filter((a) => this.how(a, ctx, stopsDelayWaits) !== null).map((a) => a.ctx));
+  syncContexts(ctx: AnalysisContext | undefined, stopsDelayWaits: boolean, siteKey: (stackId: bigint) => string): Set<string> {
+    return new Set(this.bySite(siteKey).filter((a) => this.how(a, ctx, stopsDelayWaits) !== null).map((a) => a.ctx));
+  }
+
+  /**
+   * The accumulations merged per thread, context and line of the program: stacks that differ only
+   * above the line (another caller, or an unwind without frame pointers whose outer frames vary from
+   * call to call: 64 findings for one line of a `-O2` build) are one call site.
+   */
+  private bySite(siteKey: (stackId: bigint) => string): Acc[] {
+    const merged = new Map<string, Acc>();
+    for (const a of this.accs.values()) {
+      const key = `${a.tid}:${a.ctx}:${siteKey(a.stackId)}`;
+      const m = merged.get(key);
+      if (!m) {
+        merged.set(key, { ...a, files: new Map(a.files), top: a.top.clone() });
+        continue;
+      }
+      m.sync += a.sync;
+      m.async += a.async;
+      m.syncNs += a.syncNs;
+      m.submits += a.submits;
+      m.requests += a.requests;
+      m.submitNs += a.submitNs;
+      // reapNs is the context's, the same in each of the thread's accumulations: not added up
+      for (const [path, f] of a.files) if (m.files.size < 8) m.files.set(path, f);
+      for (const [id, v] of a.top.entries()) m.top.add(id, v);
+      m.top.count += a.top.count - a.top.entries().length;
+    }
+    return [...merged.values()];
   }
 
   /**
@@ -181,9 +209,9 @@ export class AioSyncSubmitRule {
   }
 
   /** Findings. */
-  findings(ctx: AnalysisContext, stopsDelayWaits: boolean): RawFinding[] {
+  findings(ctx: AnalysisContext, stopsDelayWaits: boolean, siteKey: (stackId: bigint) => string): RawFinding[] {
     const out: RawFinding[] = [];
-    for (const a of this.accs.values()) {
+    for (const a of this.bySite(siteKey)) {
       const how = this.how(a, ctx, stopsDelayWaits);
       if (!how) continue;
       const impact = how === 'ready' ? a.syncNs : a.submitNs;

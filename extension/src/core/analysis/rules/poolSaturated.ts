@@ -149,9 +149,20 @@ export class PoolSaturatedRule {
     if (b) b.lastWoken = ts;
   }
 
-  /** A blocking call of a thread that waited. */
-  blocked(t: ThreadState, id: number, call: string, kind: string, stackId: bigint, ts: number, dur: number): void {
+  /**
+   * A blocking call of a thread that waited; `handed`: another thread of the process ended it by
+   * handing over work (chains.ts `handedWork`) — the thread waited for its next job, idle.
+   */
+  blocked(t: ThreadState, id: number, call: string, kind: string, stackId: bigint, ts: number, dur: number, handed = false): void {
     const b = this.of(t);
+    if (handed) {
+      // idle time of the pool's life: in its span, not in its busy time
+      b.lastEnd = ts + dur;
+      b.lastWoken = ts + dur;
+      b.first = Math.min(b.first, ts);
+      b.last = Math.max(b.last, ts + dur);
+      return;
+    }
     if (b.calls > 0 && ts >= b.lastEnd && ts - b.lastEnd < PICKUP_NS && b.lastWoken < b.lastEnd) b.pickups++;
     b.calls++;
     b.lastEnd = ts + dur;
