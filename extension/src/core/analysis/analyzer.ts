@@ -280,7 +280,17 @@ export class TraceAnalyzer {
     const args = cls === 'wait' || cls === 'blocking' ? t.argFacts.of(e, cls === 'wait') : null;
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = args === null ? callsOf(e) : args.calls;
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
+    const dur = calls === 1 ? e.dur : perCallNs(e);
+    if (args === null) this.sites.add(e.pid, e.tid, e.name, e.stackId, dur, e.error !== null, id, e.model, t.sites, calls);
+    else {
+      // a thread's repeated call (the same args object) at the same stack counts in the same cell
+      let cell = args.cell;
+      if (cell === null || cell.stackId !== e.stackId || cell.pid !== e.pid || cell.call !== e.name) {
+        cell = this.sites.cellOf(e.pid, e.tid, e.name, e.stackId, id, e.model, t.sites);
+        args.cell = cell;
+      }
+      this.sites.addTo(cell, dur, e.error !== null, id, calls);
+    }
     if (args === null) {
       if (cls === 'setup') this.setup(e, id, t);
     } else if (cls === 'wait') this.wait(e, args, id, t, irq);
@@ -313,7 +323,7 @@ export class TraceAnalyzer {
       }
       t.addMux(e.name, e.dur);
       if (timeout === 0) t.muxPolls++;
-      this.noteReady(e, t, args.fdList);
+      this.noteReady(e, t, args);
       const epfd = args.epfd;
       if (epfd !== null) {
         if (epfd !== t.lastEpfd) {
@@ -464,19 +474,19 @@ export class TraceAnalyzer {
     }
   }
 
-  /** The fds a wait reported ready; `list`: its reported fds (argFacts.ts fdList). */
-  private noteReady(e: SyscallEvent, t: ThreadState, list: ArgFacts['fdList']): void {
+  /** The fds a wait reported ready (argFacts.ts readyFds: its reported fds with events). */
+  private noteReady(e: SyscallEvent, t: ThreadState, args: ArgFacts): void {
     if (t.readyFds.size) t.readyFds.clear();
     if (e.ret <= 0) return;
     let socket = false;
-    for (const r of list) {
-      if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
-      if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
-      t.readyFds.add(r.fd);
+    const ready = args.readyFds;
+    for (let i = 0; i < ready.length; i++) {
+      const fd = ready[i];
+      t.readyFds.add(fd);
       // which connections the loop serves: looked up only until a second one is seen
-      if (t.readySockets.length < 2 && this.source.fds.get(e.pid, r.fd)?.type === 'socket') {
+      if (t.readySockets.length < 2 && this.source.fds.get(e.pid, fd)?.type === 'socket') {
         socket = true;
-        if (!t.readySockets.includes(r.fd)) t.readySockets.push(r.fd);
+        if (!t.readySockets.includes(fd)) t.readySockets.push(fd);
       }
     }
     if (socket) t.readySocketWaits++;

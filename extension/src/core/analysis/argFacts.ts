@@ -14,6 +14,7 @@ import type { Args, ArgValue, SyscallEvent } from '../model/events';
 import { callsOf } from '../model/args';
 import { KEPT_PER_THREAD } from '../kinds/syscallArgsMemo';
 import { waitTimeoutNs } from './classify';
+import type { SiteCell } from './sites';
 
 const NO_FDS: readonly ArgValue[] = [];
 
@@ -39,6 +40,36 @@ export class ArgFacts {
   watchesNothing = false;
   /** A wait's reported fds: its `ready` list (epoll), else its `fds` (select, poll), else none. */
   fdList: readonly ArgValue[] = NO_FDS;
+  /** The fds of `fdList` a wait reported ready (each entry an object with a numeric fd, not told `revents` '0' or ''), in order. */
+  readonly readyFds: number[] = [];
+  /** The first entry of `fdList` reported with events (an object not told `revents` '0' or ''): whether any, its fd and path. */
+  firstReady = false;
+  firstReadyFd: number | null = null;
+  firstReadyPath: string | null = null;
+  /**
+   * The site cell the thread's call with these args counted in last (sites.ts cellOf; null: none
+   * yet): the same syscall of the same thread, so the same cell again while its stack is the same.
+   */
+  cell: SiteCell | null = null;
+}
+
+/** `f.fdList`'s ready entries, read once for the args object (analyzer.ts noteReady, callFacts.ts). */
+function readReady(f: ArgFacts): void {
+  const ready = f.readyFds;
+  ready.length = 0;
+  f.firstReady = false;
+  f.firstReadyFd = null;
+  f.firstReadyPath = null;
+  for (const r of f.fdList) {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) continue;
+    if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
+    if (!f.firstReady) {
+      f.firstReady = true;
+      f.firstReadyFd = typeof r.fd === 'number' ? r.fd : null;
+      f.firstReadyPath = typeof r.path === 'string' ? r.path : null;
+    }
+    if (typeof r.fd === 'number') ready.push(r.fd);
+  }
 }
 
 /** Read the facts of `e`'s args into `f`; `wait`: a wait's (timeout, watched and ready fds) too. */
@@ -58,10 +89,12 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   f.path = typeof path === 'string' ? path : null;
   f.fdType = typeof fdType === 'string' ? fdType : undefined;
   f.nonblocking = a.nonblocking === true;
+  f.cell = null;
   if (!wait) {
     f.timeoutNs = null;
     f.watchesNothing = false;
     f.fdList = NO_FDS;
+    readReady(f);
     return;
   }
   f.timeoutNs = waitTimeoutNs(e);
@@ -69,6 +102,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   const ready = a.ready;
   const fds = Array.isArray(ready) ? undefined : a.fds;
   f.fdList = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : NO_FDS;
+  readReady(f);
 }
 
 /** A thread's facts of its last few args objects (as many as the decoder's memo keeps a thread's calls). */
