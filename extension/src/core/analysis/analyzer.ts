@@ -189,20 +189,22 @@ export class TraceAnalyzer {
     this.events++;
     const uioWake = this.uio.add(e, id);
     if (e.kind === 'syscall') {
-      // most events: their duration read without asking what shape the event has
-      if (e.ts < this.span.first) this.span.first = e.ts;
-      const end = e.ts + e.dur;
-      if (end > this.span.last) this.span.last = end;
-    } else if (e.kind !== 'drop' && e.kind !== 'irq') {
+      // most events: their duration read without asking what shape the event has, and no switch
+      const span = this.span;
+      const ts = e.ts;
+      if (ts < span.first) span.first = ts;
+      const end = ts + e.dur;
+      if (end > span.last) span.last = end;
+      this.syscall(e, id, uioWake ? { ts: uioWake.irqTs, id: uioWake.irqRef, name: `IRQ ${uioWake.device.irq} of uio${uioWake.device.index} (${uioWake.device.name})` } : undefined);
+      return;
+    }
+    if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
       const dur = (e as { dur?: unknown }).dur;
       const end = e.ts + (typeof dur === 'number' ? dur : 0);
       if (end > this.span.last) this.span.last = end;
     }
     switch (e.kind) {
-      case 'syscall':
-        this.syscall(e, id, uioWake ? { ts: uioWake.irqTs, id: uioWake.irqRef, name: `IRQ ${uioWake.device.irq} of uio${uioWake.device.index} (${uioWake.device.name})` } : undefined);
-        break;
       case 'aio': {
         this.aioSerialized.request(e);
         const t = this.threads.get(e.pid, e.tid);

@@ -110,6 +110,8 @@ export class ArgFactsCache {
   private readonly slots: ArgFacts[] = [];
   /** Which slot the facts of the next new args object go to once all are taken (round robin). */
   private next = 0;
+  /** The slot looked at first: the one after the slot found last (a thread's calls come round in order). */
+  private hint = 0;
 
   /**
    * The facts of `e`'s args (`wait`: the call is a wait, and its wait's facts are read too). The
@@ -118,15 +120,29 @@ export class ArgFactsCache {
   of(e: SyscallEvent, wait: boolean): ArgFacts {
     const args = e.args;
     const slots = this.slots;
+    // a thread repeats its calls in the same order (a loop's wait, read, write): the slot after the last one found first
+    const hint = this.hint;
+    if (hint < slots.length) {
+      const f = slots[hint];
+      if (f.args === args && f.sys === e.sys) {
+        this.hint = hint + 1 === slots.length ? 0 : hint + 1;
+        return f;
+      }
+    }
     for (let i = 0; i < slots.length; i++) {
       const f = slots[i];
-      if (f.args === args && f.sys === e.sys) return f;
+      if (f.args === args && f.sys === e.sys) {
+        this.hint = i + 1 === slots.length ? 0 : i + 1;
+        return f;
+      }
     }
     let f: ArgFacts;
     if (slots.length < KEPT_PER_THREAD) {
       f = new ArgFacts();
+      this.hint = slots.length + 1;
       slots.push(f);
     } else {
+      this.hint = this.next + 1 === KEPT_PER_THREAD ? 0 : this.next + 1;
       f = slots[this.next];
       this.next = (this.next + 1) % KEPT_PER_THREAD;
     }
