@@ -13,7 +13,7 @@
 import type { Args, ArgValue, SyscallEvent } from '../model/events';
 import { callsOf } from '../model/args';
 import { KEPT_PER_THREAD } from '../kinds/syscallArgsMemo';
-import { waitTimeoutNs } from './classify';
+import { waitTimeoutNs, type BlockKind } from './classify';
 import type { SiteCell } from './sites';
 
 const NO_FDS: readonly ArgValue[] = [];
@@ -34,6 +34,8 @@ export class ArgFacts {
   fdType: string | undefined = undefined;
   /** O_NONBLOCK at the call (`nonblocking: true`). */
   nonblocking = false;
+  /** The call's kind by its name and `fdType` (classify.ts argBlockKind), null: not asked yet. */
+  kind: BlockKind | null = null;
   /** A wait's timeout in ns (classify.ts waitTimeoutNs), null: none. */
   timeoutNs: number | null = null;
   /** A select or poll of no fds (select's n, poll's nfds 0): it can only time out. */
@@ -89,6 +91,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   f.path = typeof path === 'string' ? path : null;
   f.fdType = typeof fdType === 'string' ? fdType : undefined;
   f.nonblocking = a.nonblocking === true;
+  f.kind = null;
   f.cell = null;
   if (!wait) {
     f.timeoutNs = null;
