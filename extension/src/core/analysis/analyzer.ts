@@ -189,20 +189,22 @@ export class TraceAnalyzer {
     this.events++;
     const uioWake = this.uio.add(e, id);
     if (e.kind === 'syscall') {
-      // most events: their duration read without asking what shape the event has
-      if (e.ts < this.span.first) this.span.first = e.ts;
-      const end = e.ts + e.dur;
-      if (end > this.span.last) this.span.last = end;
-    } else if (e.kind !== 'drop' && e.kind !== 'irq') {
+      // most events: their duration read without asking what shape the event has, and no switch
+      const span = this.span;
+      const ts = e.ts;
+      if (ts < span.first) span.first = ts;
+      const end = ts + e.dur;
+      if (end > span.last) span.last = end;
+      this.syscall(e, id, uioWake ? { ts: uioWake.irqTs, id: uioWake.irqRef, name: `IRQ ${uioWake.device.irq} of uio${uioWake.device.index} (${uioWake.device.name})` } : undefined);
+      return;
+    }
+    if (e.kind !== 'drop' && e.kind !== 'irq') {
       if (e.ts < this.span.first) this.span.first = e.ts;
       const dur = (e as { dur?: unknown }).dur;
       const end = e.ts + (typeof dur === 'number' ? dur : 0);
       if (end > this.span.last) this.span.last = end;
     }
     switch (e.kind) {
-      case 'syscall':
-        this.syscall(e, id, uioWake ? { ts: uioWake.irqTs, id: uioWake.irqRef, name: `IRQ ${uioWake.device.irq} of uio${uioWake.device.index} (${uioWake.device.name})` } : undefined);
-        break;
       case 'aio': {
         this.aioSerialized.request(e);
         const t = this.threads.get(e.pid, e.tid);
@@ -280,7 +282,17 @@ export class TraceAnalyzer {
     const args = cls === 'wait' || cls === 'blocking' ? t.argFacts.of(e, cls === 'wait') : null;
     // a coalesced run of empty polls counts as its calls, each its share of the time inside them
     const calls = args === null ? callsOf(e) : args.calls;
-    this.sites.add(e.pid, e.tid, e.name, e.stackId, calls === 1 ? e.dur : perCallNs(e), e.error !== null, id, e.model, t.sites, calls);
+    const dur = calls === 1 ? e.dur : perCallNs(e);
+    if (args === null) this.sites.add(e.pid, e.tid, e.name, e.stackId, dur, e.error !== null, id, e.model, t.sites, calls);
+    else {
+      // a thread's repeated call (the same args object) at the same stack counts in the same cell
+      let cell = args.cell;
+      if (cell === null || cell.stackId !== e.stackId || cell.pid !== e.pid || cell.call !== e.name) {
+        cell = this.sites.cellOf(e.pid, e.tid, e.name, e.stackId, id, e.model, t.sites);
+        args.cell = cell;
+      }
+      this.sites.addTo(cell, dur, e.error !== null, id, calls);
+    }
     if (args === null) {
       if (cls === 'setup') this.setup(e, id, t);
     } else if (cls === 'wait') this.wait(e, args, id, t, irq);
@@ -313,7 +325,7 @@ export class TraceAnalyzer {
       }
       t.addMux(e.name, e.dur);
       if (timeout === 0) t.muxPolls++;
-      this.noteReady(e, t, args.fdList);
+      this.noteReady(e, t, args);
       const epfd = args.epfd;
       if (epfd !== null) {
         if (epfd !== t.lastEpfd) {
@@ -464,19 +476,19 @@ export class TraceAnalyzer {
     }
   }
 
-  /** The fds a wait reported ready; `list`: its reported fds (argFacts.ts fdList). */
-  private noteReady(e: SyscallEvent, t: ThreadState, list: ArgFacts['fdList']): void {
+  /** The fds a wait reported ready (argFacts.ts readyFds: its reported fds with events). */
+  private noteReady(e: SyscallEvent, t: ThreadState, args: ArgFacts): void {
     if (t.readyFds.size) t.readyFds.clear();
     if (e.ret <= 0) return;
     let socket = false;
-    for (const r of list) {
-      if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.fd !== 'number') continue;
-      if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
-      t.readyFds.add(r.fd);
+    const ready = args.readyFds;
+    for (let i = 0; i < ready.length; i++) {
+      const fd = ready[i];
+      t.readyFds.add(fd);
       // which connections the loop serves: looked up only until a second one is seen
-      if (t.readySockets.length < 2 && this.source.fds.get(e.pid, r.fd)?.type === 'socket') {
+      if (t.readySockets.length < 2 && this.source.fds.get(e.pid, fd)?.type === 'socket') {
         socket = true;
-        if (!t.readySockets.includes(r.fd)) t.readySockets.push(r.fd);
+        if (!t.readySockets.includes(fd)) t.readySockets.push(fd);
       }
     }
     if (socket) t.readySocketWaits++;

@@ -7,7 +7,7 @@ import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { TracePipeline } from '../trace/pipeline';
 import { TraceAnalyzer } from './analyzer';
 import { ArgFactsCache } from './argFacts';
-import { waitTimeoutNs } from './classify';
+import { argBlockKind, blockKind, waitTimeoutNs } from './classify';
 import type { AnalysisResult } from './types';
 
 const US = 1e3;
@@ -100,6 +100,16 @@ describe('ArgFacts (what an args object tells, read once)', () => {
     const recv = event('recvfrom', { fd: 5, ubuf: '0x1', size: 64, path: 'socket:[1]', fd_type: 'socket', nonblocking: true });
     const r = cache.of(recv, false);
     assert.deepEqual([r.fd, r.epfd, r.path, r.fdType, r.nonblocking, r.timeoutNs, r.fdList], [5, null, 'socket:[1]', 'socket', true, null, []]);
+    assert.deepEqual([w.readyFds, w.firstReady, w.firstReadyFd, w.firstReadyPath], [[5], true, 5, 'socket:[1]']);
+    assert.deepEqual([p.readyFds, p.firstReady, r.readyFds, r.firstReady], [[], false, [], false]);
+    assert.equal(r.kind, null, 'a kind only once asked');
+    assert.equal(argBlockKind(recv, r), blockKind('recvfrom', 'socket'));
+    assert.equal(r.kind, 'socket');
+    // the ready entries as noteReady and callFacts read them: objects with a numeric fd not told revents '0' or '';
+    // the first with events may have no fd
+    const mixed = event('poll', { nfds: 6, timeout_ms: 0, fds: [5, { fd: 4, revents: '' }, { events: 'IN', path: 'x' }, { fd: 6, revents: 'IN', path: 'pipe:[2]' }, [1], { fd: 7 }] });
+    const m = cache.of(mixed, true);
+    assert.deepEqual([m.readyFds, m.firstReady, m.firstReadyFd, m.firstReadyPath], [[6, 7], true, null, 'x']);
     const enter = event('io_uring_enter', { fd: 'x', min_complete: 2, path: 7 });
     const u = cache.of(enter, false);
     assert.deepEqual([u.fd, u.minComplete, u.path, u.fdType], [null, 2, null, undefined]);

@@ -13,7 +13,8 @@
 import type { Args, ArgValue, SyscallEvent } from '../model/events';
 import { callsOf } from '../model/args';
 import { KEPT_PER_THREAD } from '../kinds/syscallArgsMemo';
-import { waitTimeoutNs } from './classify';
+import { waitTimeoutNs, type BlockKind } from './classify';
+import type { SiteCell } from './sites';
 
 const NO_FDS: readonly ArgValue[] = [];
 
@@ -33,12 +34,44 @@ export class ArgFacts {
   fdType: string | undefined = undefined;
   /** O_NONBLOCK at the call (`nonblocking: true`). */
   nonblocking = false;
+  /** The call's kind by its name and `fdType` (classify.ts argBlockKind), null: not asked yet. */
+  kind: BlockKind | null = null;
   /** A wait's timeout in ns (classify.ts waitTimeoutNs), null: none. */
   timeoutNs: number | null = null;
   /** A select or poll of no fds (select's n, poll's nfds 0): it can only time out. */
   watchesNothing = false;
   /** A wait's reported fds: its `ready` list (epoll), else its `fds` (select, poll), else none. */
   fdList: readonly ArgValue[] = NO_FDS;
+  /** The fds of `fdList` a wait reported ready (each entry an object with a numeric fd, not told `revents` '0' or ''), in order. */
+  readonly readyFds: number[] = [];
+  /** The first entry of `fdList` reported with events (an object not told `revents` '0' or ''): whether any, its fd and path. */
+  firstReady = false;
+  firstReadyFd: number | null = null;
+  firstReadyPath: string | null = null;
+  /**
+   * The site cell the thread's call with these args counted in last (sites.ts cellOf; null: none
+   * yet): the same syscall of the same thread, so the same cell again while its stack is the same.
+   */
+  cell: SiteCell | null = null;
+}
+
+/** `f.fdList`'s ready entries, read once for the args object (analyzer.ts noteReady, callFacts.ts). */
+function readReady(f: ArgFacts): void {
+  const ready = f.readyFds;
+  ready.length = 0;
+  f.firstReady = false;
+  f.firstReadyFd = null;
+  f.firstReadyPath = null;
+  for (const r of f.fdList) {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) continue;
+    if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
+    if (!f.firstReady) {
+      f.firstReady = true;
+      f.firstReadyFd = typeof r.fd === 'number' ? r.fd : null;
+      f.firstReadyPath = typeof r.path === 'string' ? r.path : null;
+    }
+    if (typeof r.fd === 'number') ready.push(r.fd);
+  }
 }
 
 /** Read the facts of `e`'s args into `f`; `wait`: a wait's (timeout, watched and ready fds) too. */
@@ -58,10 +91,13 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   f.path = typeof path === 'string' ? path : null;
   f.fdType = typeof fdType === 'string' ? fdType : undefined;
   f.nonblocking = a.nonblocking === true;
+  f.kind = null;
+  f.cell = null;
   if (!wait) {
     f.timeoutNs = null;
     f.watchesNothing = false;
     f.fdList = NO_FDS;
+    readReady(f);
     return;
   }
   f.timeoutNs = waitTimeoutNs(e);
@@ -69,6 +105,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   const ready = a.ready;
   const fds = Array.isArray(ready) ? undefined : a.fds;
   f.fdList = Array.isArray(ready) ? ready : Array.isArray(fds) ? fds : NO_FDS;
+  readReady(f);
 }
 
 /** A thread's facts of its last few args objects (as many as the decoder's memo keeps a thread's calls). */
@@ -76,6 +113,8 @@ export class ArgFactsCache {
   private readonly slots: ArgFacts[] = [];
   /** Which slot the facts of the next new args object go to once all are taken (round robin). */
   private next = 0;
+  /** The slot looked at first: the one after the slot found last (a thread's calls come round in order). */
+  private hint = 0;
 
   /**
    * The facts of `e`'s args (`wait`: the call is a wait, and its wait's facts are read too). The
@@ -84,15 +123,29 @@ export class ArgFactsCache {
   of(e: SyscallEvent, wait: boolean): ArgFacts {
     const args = e.args;
     const slots = this.slots;
+    // a thread repeats its calls in the same order (a loop's wait, read, write): the slot after the last one found first
+    const hint = this.hint;
+    if (hint < slots.length) {
+      const f = slots[hint];
+      if (f.args === args && f.sys === e.sys) {
+        this.hint = hint + 1 === slots.length ? 0 : hint + 1;
+        return f;
+      }
+    }
     for (let i = 0; i < slots.length; i++) {
       const f = slots[i];
-      if (f.args === args && f.sys === e.sys) return f;
+      if (f.args === args && f.sys === e.sys) {
+        this.hint = i + 1 === slots.length ? 0 : i + 1;
+        return f;
+      }
     }
     let f: ArgFacts;
     if (slots.length < KEPT_PER_THREAD) {
       f = new ArgFacts();
+      this.hint = slots.length + 1;
       slots.push(f);
     } else {
+      this.hint = this.next + 1 === KEPT_PER_THREAD ? 0 : this.next + 1;
       f = slots[this.next];
       this.next = (this.next + 1) % KEPT_PER_THREAD;
     }

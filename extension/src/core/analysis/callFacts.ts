@@ -42,25 +42,10 @@ export function callFacts(e: SyscallEvent, args: ArgFacts, into?: CallFacts): Ca
   const minComplete = args.minComplete;
   const wait = isMultiplexingSys(e.sys) || e.name === 'rt_sigtimedwait';
   const hasTimeout = wait && e.ret === 0 && args.timeoutNs !== null;
-  let ready = false;
-  let readyFd: number | null = null;
-  let readyPath: string | null = null;
-  if (wait && e.ret !== 0) {
-    const list = args.fdList;
-    // a loop, not find(): a closure per wait is garbage the collector pays for with the decoder's live events
-    let first: (typeof list)[number] | undefined;
-    for (const r of list) {
-      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (!('revents' in r) || (r.revents !== '0' && r.revents !== ''))) {
-        first = r;
-        break;
-      }
-    }
-    if (first && typeof first === 'object' && !Array.isArray(first)) {
-      ready = true;
-      readyFd = typeof first.fd === 'number' ? first.fd : null;
-      readyPath = typeof first.path === 'string' ? first.path : null;
-    }
-  }
+  // the first ready entry, read once for the args object (argFacts.ts)
+  const ready = wait && e.ret !== 0 && args.firstReady;
+  const readyFd = ready ? args.firstReadyFd : null;
+  const readyPath = ready ? args.firstReadyPath : null;
   if (!into) return { pid: e.pid, tid: e.tid, name: e.name, ts: e.ts, dur: e.dur, ret: e.ret, error: e.error, stackId: e.stackId, fd, path, minComplete, hasTimeout, readyFd, readyPath, ready };
   into.pid = e.pid;
   into.tid = e.tid;

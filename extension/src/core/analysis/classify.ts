@@ -110,7 +110,17 @@ export function wouldBlock(ret: number): boolean {
 export function nonblockingCall(e: SyscallEvent, args: ArgFacts): boolean {
   if (wouldBlock(e.ret)) return true;
   if (!args.nonblocking) return false;
-  return !inherentlyBlocking(blockKind(e.name, args.fdType));
+  return !inherentlyBlocking(argBlockKind(e, args));
+}
+
+/** `blockKind` of a call's name and its args' fd type, worked out once for the args object (argFacts.ts). */
+export function argBlockKind(e: SyscallEvent, args: ArgFacts): BlockKind {
+  let kind = args.kind;
+  if (kind === null) {
+    kind = blockKind(e.name, args.fdType);
+    args.kind = kind;
+  }
+  return kind;
 }
 
 /** What the analysis needs to know about a blocking-class call. */
@@ -150,7 +160,7 @@ export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup,
     fd = fds.get(e.pid, fdNo as number);
     looked = true;
   }
-  const kind = blockKind(e.name, argType ?? fd?.type);
+  const kind = argType !== undefined ? argBlockKind(e, args) : blockKind(e.name, fd?.type);
   const inherent = inherentlyBlocking(kind);
   // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
   let nonblocking = wouldBlock(e.ret) || (!inherent && args.nonblocking);

@@ -110,6 +110,9 @@ function merged(v: View): LatencyHistogram {
   return h;
 }
 
+/** A thread's call at one stack: what `SiteTable.cellOf` gives, to count in with `addTo`. */
+export type SiteCell = Cell;
+
 /** The call sites of a trace. */
 export class SiteTable {
   /** Sites without a stack, by `${pid}:${call}`. */
@@ -126,6 +129,14 @@ export class SiteTable {
    * table), null for a request.
    */
   add(pid: number, tid: number, call: string, stackId: bigint, dur: number, failed: boolean, id: number, model: IoModelName | null, cache?: SiteCache, calls = 1): void {
+    this.addTo(this.cellOf(pid, tid, call, stackId, id, model, cache), dur, failed, id, calls);
+  }
+
+  /**
+   * The cell `add` counts a call in (from `cache`, the thread's, else the table; made on first use):
+   * a caller that meets the same thread's call at the same stack again may keep it and `addTo` it.
+   */
+  cellOf(pid: number, tid: number, call: string, stackId: bigint, id: number, model: IoModelName | null, cache?: SiteCache): SiteCell {
     let cell = cache ? cached(cache, pid, tid, call, stackId) : undefined;
     if (!cell) {
       cell = this.find(pid, tid, call, stackId, id, model);
@@ -134,6 +145,11 @@ export class SiteTable {
         cache.next = (cache.next + 1) % CACHED;
       }
     }
+    return cell;
+  }
+
+  /** Count one call of `dur` ns (or `calls` of them) in a cell `cellOf` gave (as `add` does). */
+  addTo(cell: SiteCell, dur: number, failed: boolean, id: number, calls = 1): void {
     this.calls++;
     cell.addMany(dur, calls);
     // a view of this one cell has its count and total in the cell's histogram (View)

@@ -384,22 +384,48 @@ export class ThreadState {
   }
 }
 
+/** Threads ThreadTable compares by id before asking its map. */
+const RECENT_THREADS = 8;
+
 /** The thread states of a trace, by tid. */
 export class ThreadTable {
   private readonly byTid = new Map<number, ThreadState>();
   /** The thread asked for last (a thread's events mostly come in a row). */
   private last: ThreadState | null = null;
+  /**
+   * The last few threads asked for, compared by id before the map is asked (a loop and its pool's
+   * workers take turns: hashing the tid costs more than comparing a few); never a thread the map no
+   * longer holds (a tid reused by another process replaces it in both).
+   */
+  private readonly recent: ThreadState[] = [];
+  private recentNext = 0;
 
   /** The state of a thread, created on first use. */
   get(pid: number, tid: number): ThreadState {
     const last = this.last;
     if (last !== null && last.tid === tid && last.pid === pid) return last;
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      const r = recent[i];
+      if (r.tid === tid && r.pid === pid) {
+        this.last = r;
+        return r;
+      }
+    }
     let t = this.byTid.get(tid);
     if (!t || t.pid !== pid) {
       const old = t;
       t = new ThreadState(pid, tid);
-      if (old) t.inherit(old);
+      if (old) {
+        t.inherit(old);
+        for (let i = 0; i < recent.length; i++) if (recent[i] === old) recent[i] = t;
+      }
       this.byTid.set(tid, t);
+    }
+    if (recent.length < RECENT_THREADS) recent.push(t);
+    else {
+      recent[this.recentNext] = t;
+      this.recentNext = (this.recentNext + 1) % RECENT_THREADS;
     }
     this.last = t;
     return t;
