@@ -196,21 +196,127 @@ function tsType(f) {
   return f.isArray ? `${t}[]` : t;
 }
 
+/** The read of each element of a scalar array field (f.isArray, not char or u8). */
+function tsReadElements(f) {
+  const get = SCALARS[f.base].get;
+  const one = (expr) => (get.startsWith('u64n') || get.startsWith('i64n') || get.startsWith('w64') ? get.replace('o)', `${expr})`) : `v.${get.replace('(o', `(${expr}`)}`);
+  return Array.from({ length: f.isArray ? f.count : 1 }, (_, i) => one(`off + ${f.offset}${f.isArray ? ` + ${i * f.elem}` : ''}`));
+}
+
 function tsRead(f) {
   const o = `off + ${f.offset}`;
   if (f.base === 'char') return `cstr(v, ${o}, ${f.count})`;
   if (f.base === 'u8' && f.isArray) return `new Uint8Array(v.buffer.slice(v.byteOffset + ${o}, v.byteOffset + ${o} + ${f.count}))`;
-  const get = SCALARS[f.base].get;
-  const one = (expr) => (get.startsWith('u64n') || get.startsWith('i64n') || get.startsWith('w64') ? get.replace('o)', `${expr})`) : `v.${get.replace('(o', `(${expr}`)}`);
-  if (f.isArray) return `[${Array.from({ length: f.count }, (_, i) => one(`${o} + ${i * f.elem}`)).join(', ')}]`;
-  return one(o);
+  const reads = tsReadElements(f);
+  return f.isArray ? `[${reads.join(', ')}]` : reads[0];
+}
+
+/**
+ * The records a reader may decode into one reused object (a slot) instead of a new one each: the
+ * most common kind, whose object and argument array were a large share of a trace's garbage. Their
+ * array fields must be of scalars (filled in place).
+ */
+const SLOT_RECORDS = ['syscall'];
+
+/** The tail's read expression of a record (its tailInfo set). */
+function tsReadTail(rec) {
+  const t = rec.tailInfo.type;
+  const start = `off + ${rec.size}`;
+  return t === 'string' ? `cstr(v, ${start}, size - ${rec.size})` : t === 'strings' ? `cstrs(v, ${start}, off + size)` : `u64s(v, ${start}, off + size)`;
+}
+
+/** A field's value in a record of an older tracer that ends before it (appended fields). */
+function tsZero(f) {
+  return SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0';
+}
+
+/** The slot class and the decoder into it, of each of SLOT_RECORDS; and RecordSlots. */
+function genSlotsTs(schema) {
+  const L = [];
+  const recs = SLOT_RECORDS.map((name) => schema.records.find((r) => r.name === name));
+  for (const rec of recs) {
+    const P = pascal(rec.name);
+    const T = `${P}Record`;
+    const fields = rec.fields.filter((f) => !f.name.startsWith('reserved'));
+    for (const f of fields) if (f.isArray && (f.base === 'char' || f.base === 'u8')) throw new Error(`${rec.name}.${f.name}: a slot record's arrays are of scalars`);
+    if (rec.tailInfo && rec.tailInfo.type !== 'u64[]' && rec.tailInfo.type !== 'x64[]') throw new Error(`${rec.name}: a slot record's tail is of words`);
+    const cached = fields.filter((f) => f.base === 'x64' && !f.isArray);
+    L.push('/**');
+    L.push(` * A ${rec.name} record decoded into again and again (decode${P}Into): one object for a reader, not one`);
+    L.push(' * for each record. Its tail\'s words are made when first read (`tailEquals` compares its bytes');
+    L.push(' * without them), its bigint fields reuse a recent value of the same bits (WordCache).');
+    L.push(' */');
+    L.push(`export class ${P}RecordSlot implements ${T} {`);
+    L.push(`  readonly kind = '${rec.name}';`);
+    for (const f of fields) L.push(`  ${camel(f.name)}: ${tsType(f)} = ${f.isArray ? `[${Array.from({ length: f.count }, () => tsZero(f)).join(', ')}]` : tsZero(f)};`);
+    for (const f of cached) L.push(`  /** Recent values of ${camel(f.name)}. */\n  readonly ${camel(f.name)}Cache = new WordCache();`);
+    if (rec.tailInfo) {
+      const tail = camel(rec.tailInfo.name);
+      L.push('  /** The view the record was decoded from, and its tail\'s bounds in it. */');
+      L.push('  tailView: DataView = NO_VIEW;');
+      L.push('  tailStart = 0;');
+      L.push('  tailEnd = 0;');
+      L.push('  /** The tail\'s words once read. */');
+      L.push('  private tailWords: readonly bigint[] | undefined = undefined;');
+      L.push(`  /** The tail's words (made at the first read of this record's). */`);
+      L.push(`  get ${tail}(): readonly bigint[] {`);
+      L.push('    return (this.tailWords ??= u64s(this.tailView, this.tailStart, this.tailEnd));');
+      L.push('  }');
+      L.push('  /** Whether the tail\'s bytes are `bytes` (as `tailCopy` gave them), no words made. */');
+      L.push('  tailEquals(bytes: DataView): boolean {');
+      L.push('    return sameBytes(this.tailView, this.tailStart, this.tailEnd, bytes);');
+      L.push('  }');
+      L.push('  /** A copy of the tail\'s bytes, kept past the record. */');
+      L.push('  tailCopy(): DataView {');
+      L.push('    return copyBytes(this.tailView, this.tailStart, this.tailEnd);');
+      L.push('  }');
+      L.push(`  /** Decodes the record of \`size\` bytes at \`off\` into this slot (decode${P}Into). */`);
+      L.push('  decode(v: DataView, off: number, size: number): void {');
+    } else L.push('  decode(v: DataView, off: number, _size: number): void {');
+    for (const f of fields) {
+      const name = camel(f.name);
+      const read = (expr) => (f.appended ? `size >= ${f.offset + f.size} ? ${expr} : ${tsZero(f)}` : expr);
+      if (f.isArray) {
+        L.push(`    const ${name} = this.${name};`);
+        tsReadElements(f).forEach((r, i) => L.push(`    ${name}[${i}] = ${read(r)};`));
+      } else if (f.base === 'x64') L.push(`    this.${name} = ${read(`this.${name}Cache.read(v, off + ${f.offset})`)};`);
+      else L.push(`    this.${name} = ${read(tsRead(f))};`);
+    }
+    if (rec.tailInfo) {
+      L.push('    this.tailView = v;');
+      L.push(`    this.tailStart = off + ${rec.size};`);
+      L.push('    this.tailEnd = off + size;');
+      L.push('    this.tailWords = undefined;');
+    }
+    L.push('  }');
+    L.push('}');
+    L.push('/**');
+    L.push(` * Decodes a ${rec.name} record as decode${P} does, into \`r\`, and returns it: valid until the next record`);
+    L.push(' * is decoded into the same slot (and while the bytes it was decoded from are unchanged).');
+    L.push(' */');
+    L.push(`export function decode${P}Into(v: DataView, off: number, size: number, r: ${P}RecordSlot): ${T} {`);
+    L.push('  r.decode(v, off, size);');
+    L.push('  return r;');
+    L.push('}');
+    L.push('');
+  }
+  L.push('/** One reader\'s slots: the objects its most common records are decoded into (decodeRecord). */');
+  L.push('export interface RecordSlots {');
+  for (const rec of recs) L.push(`  readonly ${camel(rec.name)}: ${pascal(rec.name)}RecordSlot;`);
+  L.push('}');
+  L.push('/** New slots for a reader. */');
+  L.push('export function recordSlots(): RecordSlots {');
+  L.push(`  return { ${recs.map((rec) => `${camel(rec.name)}: new ${pascal(rec.name)}RecordSlot()`).join(', ')} };`);
+  L.push('}');
+  L.push('');
+  return L;
 }
 
 function genTs(schema) {
   const L = [];
   L.push('// Generated by protocol/generate.mjs from protocol/schema.json. Do not edit: change the schema and run `npm run generate`.');
   L.push('');
-  const helpers = ['cstr', 'cstrs', 'i64n', 'setStr', 'setU64', 'setW64', 'tailBytes', 'u64n', 'u64s', 'w64'];
+  const helpers = ['copyBytes', 'cstr', 'cstrs', 'i64n', 'NO_VIEW', 'sameBytes', 'setStr', 'setU64', 'setW64', 'tailBytes', 'u64n', 'u64s', 'w64', 'WordCache'];
   if (Object.values(schema.data_formats.list).some((d) => d.isString)) helpers.push('wordsText');
   L.push(`import { ${helpers.sort().join(', ')}, type Word } from '../runtime';`);
   L.push('');
@@ -319,16 +425,10 @@ function genTs(schema) {
     L.push(`    kind: '${rec.name}',`);
     for (const f of rec.fields) {
       if (f.name.startsWith('reserved')) continue;
-      const zero = SCALARS[f.base]?.ts === 'bigint' ? '0n' : '0';
       // an appended field is 0 in a record written before it existed
-      L.push(`    ${camel(f.name)}: ${f.appended ? `size >= ${f.offset + f.size} ? ${tsRead(f)} : ${zero}` : tsRead(f)},`);
+      L.push(`    ${camel(f.name)}: ${f.appended ? `size >= ${f.offset + f.size} ? ${tsRead(f)} : ${tsZero(f)}` : tsRead(f)},`);
     }
-    if (rec.tailInfo) {
-      const t = rec.tailInfo.type;
-      const start = `off + ${rec.size}`;
-      const expr = t === 'string' ? `cstr(v, ${start}, size - ${rec.size})` : t === 'strings' ? `cstrs(v, ${start}, off + size)` : `u64s(v, ${start}, off + size)`;
-      L.push(`    ${camel(rec.tailInfo.name)}: ${expr},`);
-    }
+    if (rec.tailInfo) L.push(`    ${camel(rec.tailInfo.name)}: ${tsReadTail(rec)},`);
     L.push('  };');
     L.push('}');
     L.push('');
@@ -400,6 +500,7 @@ function genTs(schema) {
   for (const rec of schema.records) L.push(`  [${rec.kind}, ${rec.minSize}],`);
   L.push(']);');
   L.push('');
+  L.push(...genSlotsTs(schema));
   L.push('/** Where the u64 `ts` field (monotonic ns) sits in each record kind that has one. */');
   L.push('export const RECORD_TS_OFFSET: ReadonlyMap<number, number> = new Map([');
   for (const rec of schema.records) {
@@ -410,11 +511,16 @@ function genTs(schema) {
   L.push('');
   L.push('/**');
   L.push(' * Decodes the record of kind `kind` and `size` bytes at `off`, or returns undefined for a kind this');
-  L.push(' * version does not know (readers skip it). The caller checks size >= RECORD_MIN_SIZE.');
+  L.push(' * version does not know (readers skip it). The caller checks size >= RECORD_MIN_SIZE. With `slots`,');
+  L.push(' * the kinds they hold are decoded into them: such a record is valid until the next one of its kind.');
   L.push(' */');
-  L.push('export function decodeRecord(v: DataView, off: number, kind: number, size: number): WireRecord | undefined {');
+  L.push('export function decodeRecord(v: DataView, off: number, kind: number, size: number, slots?: RecordSlots): WireRecord | undefined {');
   L.push('  switch (kind) {');
-  for (const rec of schema.records) L.push(`    case ${rec.kind}: return decode${pascal(rec.name)}(v, off, size);`);
+  for (const rec of schema.records) {
+    const P = pascal(rec.name);
+    const slot = SLOT_RECORDS.includes(rec.name) ? `slots ? decode${P}Into(v, off, size, slots.${camel(rec.name)}) : ` : '';
+    L.push(`    case ${rec.kind}: return ${slot}decode${P}(v, off, size);`);
+  }
   L.push('    default: return undefined;');
   L.push('  }');
   L.push('}');

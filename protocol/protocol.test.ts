@@ -124,4 +124,25 @@ describe('protocol', () => {
       assert.deepEqual(back, rec, kind);
     }
   });
+
+  it('decodes syscall records into a reader\'s slot as into objects of their own, one after the other', () => {
+    const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const slots = wire.recordSlots();
+    const stacks = [0n, 7n, 0xffff_ffff_ffff_fff0n, 7n, 1n << 40n, 3n, 4n, 5n, 7n];
+    stacks.forEach((stackId, i) => {
+      const data = i % 3 === 0 ? [] : Array.from({ length: i }, (_, k) => BigInt(k) << 60n | BigInt(i));
+      const bytes = wire.encodeSyscall({
+        sys: 5, cpu: i, pid: 10, tid: 11, dataFormat: 0, dataCount: data.length, flags: i, ts: 1000 * i, dur: 5, ret: -i, stackId,
+        args: [i, 2 ** 53 + i, 0xffff_ffff_ffff_ffffn, 0, 1, 2], data,
+      });
+      const kind = wire.RecordKind.syscall;
+      const own = wire.decodeRecord(view(bytes), 0, kind, bytes.length) as wire.SyscallRecord;
+      const slot = wire.decodeRecord(view(bytes), 0, kind, bytes.length, slots) as wire.SyscallRecordSlot;
+      assert.equal(slot, slots.syscall, 'the same object, record after record');
+      const { kind: _kind, ...fields } = own;
+      for (const [name, value] of Object.entries(fields)) assert.deepEqual(slot[name as keyof wire.SyscallRecord], value, `${name} of record ${i}`);
+      assert.ok(slot.tailEquals(slot.tailCopy()));
+      assert.equal(slot.tailEquals(new DataView(new ArrayBuffer(8 * data.length + 8))), false, 'a tail of another length');
+    });
+  });
 });

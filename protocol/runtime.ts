@@ -27,6 +27,52 @@ export function w64(v: DataView, o: number): Word {
   return hi < 0x200000 ? hi * 4294967296 + v.getUint32(o, true) : v.getBigUint64(o, true);
 }
 
+/**
+ * The last few unsigned 64-bit values read as bigints, each with its two 32-bit halves: a field that
+ * repeats from record to record (a stack id: a thread calls from the same places) gets the bigint
+ * made before, not a new one for each record (a BigInt is an object).
+ */
+export class WordCache {
+  /** How many values are kept (the slots are reused round robin). */
+  static readonly SIZE = 4;
+  /** Each kept value's low and high halves, in pairs. */
+  private readonly halves = new Uint32Array(2 * WordCache.SIZE);
+  private readonly values: bigint[] = Array.from({ length: WordCache.SIZE }, () => 0n);
+  private next = 0;
+
+  /** The unsigned 64-bit little-endian integer at `o`, as `v.getBigUint64(o, true)` reads it. */
+  read(v: DataView, o: number): bigint {
+    const lo = v.getUint32(o, true);
+    const hi = v.getUint32(o + 4, true);
+    const h = this.halves;
+    for (let i = 0; i < WordCache.SIZE; i++) if (h[2 * i] === lo && h[2 * i + 1] === hi) return this.values[i];
+    const value = v.getBigUint64(o, true);
+    const n = this.next;
+    this.next = (n + 1) % WordCache.SIZE;
+    h[2 * n] = lo;
+    h[2 * n + 1] = hi;
+    this.values[n] = value;
+    return value;
+  }
+}
+
+/** An empty view (a slot before its first record). */
+export const NO_VIEW = new DataView(new ArrayBuffer(0));
+
+/** Whether the bytes from `start` to `end` of `v` (a multiple of 4 long) are those of `bytes`. */
+export function sameBytes(v: DataView, start: number, end: number, bytes: DataView): boolean {
+  const n = end - start;
+  if (n !== bytes.byteLength) return false;
+  for (let i = 0; i < n; i += 4) if (v.getUint32(start + i, true) !== bytes.getUint32(i, true)) return false;
+  return true;
+}
+
+/** A copy of the bytes from `start` to `end` of `v` (NO_VIEW when none). */
+export function copyBytes(v: DataView, start: number, end: number): DataView {
+  if (end <= start) return NO_VIEW;
+  return new DataView(v.buffer.slice(v.byteOffset + start, v.byteOffset + end));
+}
+
 /** Writes a word as an unsigned 64-bit little-endian integer. */
 export function setW64(v: DataView, o: number, w: Word): void {
   v.setBigUint64(o, BigInt.asUintN(64, BigInt(w)), true);

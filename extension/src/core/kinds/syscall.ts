@@ -44,7 +44,24 @@ function fdOf(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
+/** What the store adder needs of a syscall id and an event's model, worked out once (asked for every event). */
+interface SysFacts {
+  /** The model these were worked out for (an event's own, always its syscall's from the decoder). */
+  readonly model: IoModelName;
+  /** The store's flag of the syscall's class (a wait, a blocking call), 0 for the rest. */
+  readonly cls: number;
+  /** The model's style. */
+  readonly style: StyleCode;
+}
+
+function sysFacts(sys: number, model: IoModelName): SysFacts {
+  const info = SYSCALLS.get(sys);
+  return { model, cls: info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0, style: MODEL_STYLE[model] ?? Style.blocking };
+}
+
 function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
+  /** Per syscall id, its SysFacts. */
+  const facts: SysFacts[] = [];
   /** Per thread, its calls in progress: their start, and their store id. */
   const unfinished = new Map<number, Map<number, number>>();
   /** The row pushed, reused: the store reads it at once (no object made for each event). */
@@ -58,14 +75,15 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   const sameAs: Args[] = [];
   const sameStored: Args[] = [];
   return (e) => {
-    const info = SYSCALLS.get(e.sys);
+    let known = facts[e.sys];
+    if (known === undefined || known.model !== e.model) known = facts[e.sys] = sysFacts(e.sys, e.model);
     const track = ctx.thread(e.pid, e.tid);
     // most calls are reported once, finished: only a thread with calls in progress is looked up
     const calls = unfinished.size ? unfinished.get(e.tid) : undefined;
     // a coalesced run of empty polls spans many short calls: no wait of its length (not a stall)
-    const cls = callsOf(e) > 1 ? 0 : info?.class === 'wait' ? Flag.wait : info?.class === 'blocking' ? Flag.blocking : 0;
+    const cls = known.cls !== 0 && callsOf(e) > 1 ? 0 : known.cls;
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
-    const model = MODEL_STYLE[e.model] ?? Style.blocking;
+    const model = known.style;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
     // the thread's last stored arguments when shownArgs(e) would be the same (no copy made for each call)
     const last = ctx.trackArgs(track);

@@ -171,4 +171,32 @@ describe('SyscallArgsMemo (a repeated call shares the args of its thread\'s same
     assert.notEqual(read[5].args, read[4].args, 'an epoll_ctl voids it');
     assert.notEqual(recv[5].args, recv[4].args);
   });
+
+  it('shares the same args whether the records are decoded into a reader\'s slot or each into an object of its own', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_EVENTFD, path: '' });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[1]' });
+    b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
+    for (const [fd, data] of [[5n, 0x55n], [6n, 0x56n]] as const) {
+      b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), args: [3n, BigInt(EPOLL_CTL_ADD), fd, 0x7ffe0000n, 0n, 0n], dataFormat: DataFormat.epoll_ctl_event, data: [BigInt(EPOLLIN), data] });
+    }
+    for (let i = 0; i < 3; i++) {
+      const t = 1000 + i * 100;
+      b.epollWait({ ts: t, dur: 10, timeoutMs: 0, ready: [[0x55n, EPOLLIN]] });
+      // a tail one byte off (another fd's data), then two fds ready: never the first call's args
+      b.epollWait({ ts: t + 10, dur: 10, timeoutMs: 0, ready: [[0x56n, EPOLLIN]] });
+      b.epollWait({ ts: t + 20, dur: 10, timeoutMs: 0, ret: 2, ready: [[0x55n, EPOLLIN], [0x56n, EPOLLIN]] });
+      b.syscall({ sys: sysId('read'), ts: b.at(t + 30), dur: 5, ret: 8, stackId: BigInt(1 + (i % 2)) << 40n, args: [6n, 0x7ffe0000n, 8n, 0n, 0n, 0n] });
+      b.syscall({ sys: sysId('read'), tid: 101, ts: b.at(t + 40), dur: 5, ret: 8, stackId: 0xffff_ffff_ffff_fff0n, args: [6n, 0x7ffe0000n, 8n, 0n, 0n, 0n] });
+    }
+    const slot = syscalls(assemble(b).events);
+    const own = syscalls(assemble(b, false).events);
+    assert.deepEqual(slot, own);
+    assert.equal(slot.length, 2 + 3 * 5);
+    // the same events share args in both
+    const sharing = (list: readonly SyscallEvent[]): number[] => list.map((e) => list.findIndex((o) => o.args === e.args));
+    assert.deepEqual(sharing(slot), sharing(own));
+    assert.equal(new Set(sharing(slot)).size, 2 + 3 + 2, 'each epoll_ctl, each wait and each thread\'s read decoded once');
+    assert.deepEqual(slot.filter((e) => e.name === 'read').map((e) => e.stackId), own.filter((e) => e.name === 'read').map((e) => e.stackId));
+  });
 });

@@ -14,7 +14,7 @@
  * An args object handed out here is shared by several events: nothing may change it once made
  * (the decoder finishes it before it is kept; no consumer writes to an event's args).
  */
-import type { SyscallRecord } from '../../../../protocol/generated/wire';
+import { SyscallRecordSlot, type SyscallRecord } from '../../../../protocol/generated/wire';
 import type { Word } from '../../../../protocol/runtime';
 import type { Args } from '../model/events';
 
@@ -29,7 +29,8 @@ interface Kept {
   dataFormat: number;
   ret: number;
   words: Word[];
-  data: readonly bigint[];
+  /** The tail: its bytes when decoded into a reader's slot (no words made to compare), else its words. */
+  tail: DataView | readonly bigint[];
   args: Args;
 }
 
@@ -61,7 +62,7 @@ export class SyscallArgsMemo {
     for (let i = 0; i < calls.length; i++) {
       const k = calls[i];
       if (k.sys !== r.sys || k.ret !== r.ret || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat) continue;
-      if (sameWords(k.words, r.args) && sameTail(k.data, r.data)) return k.args;
+      if (sameWords(k.words, r.args) && sameTailOf(r, k.tail)) return k.args;
     }
     return undefined;
   }
@@ -83,7 +84,8 @@ export class SyscallArgsMemo {
     }
     const calls = t.calls;
     if (calls.length < KEPT_PER_THREAD) {
-      calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args, data: r.data, args });
+      // a copy of the words: a reader decodes each syscall record into the same object (wire.ts's slots)
+      calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args.slice(), tail: tailOf(r), args });
       return args;
     }
     const k = calls[t.next];
@@ -93,11 +95,17 @@ export class SyscallArgsMemo {
     k.flags = r.flags;
     k.dataFormat = r.dataFormat;
     k.ret = r.ret;
-    k.words = r.args;
-    k.data = r.data;
+    copyWords(r.args, k.words);
+    k.tail = tailOf(r);
     k.args = args;
     return args;
   }
+}
+
+/** `from`'s words into `to` (a kept call's own array, reused). */
+function copyWords(from: readonly Word[], to: Word[]): void {
+  to.length = from.length;
+  for (let i = 0; i < from.length; i++) to[i] = from[i];
 }
 
 /** The same words in the same order (a word is a number below 2^53, else a bigint: one form per value). */
@@ -105,6 +113,17 @@ function sameWords(a: readonly Word[], b: readonly Word[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** What a kept call keeps of `r`'s tail: a copy of its bytes from a reader's slot, else its words. */
+function tailOf(r: SyscallRecord): DataView | readonly bigint[] {
+  return r instanceof SyscallRecordSlot ? r.tailCopy() : r.data;
+}
+
+/** Whether `r`'s tail is a kept one (`tailOf`'s). */
+function sameTailOf(r: SyscallRecord, tail: DataView | readonly bigint[]): boolean {
+  if (r instanceof SyscallRecordSlot) return tail instanceof DataView && r.tailEquals(tail);
+  return !(tail instanceof DataView) && sameTail(tail, r.data);
 }
 
 /** The same tail words (bigints) in the same order: a function of its own, so that each compares one kind of value. */

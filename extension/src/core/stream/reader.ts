@@ -12,6 +12,7 @@ import {
   SCHEMA_VERSION,
   decodeHeader,
   decodeRecord,
+  type RecordSlots,
   type StreamHeader,
   type WireRecord,
 } from '../../../../protocol/generated/wire';
@@ -77,9 +78,15 @@ export class StreamReader {
    * @param decode which kinds to decode (default: all); the others go to `sink.skipped`, which
    * costs nothing per record (a recording that only saves a file needs almost none decoded)
    */
+  /**
+   * @param decode which known kinds to decode (the others go to the sink's `skipped`); all when absent.
+   * @param slots the objects to decode the most common records into (`recordSlots()`), when the sink
+   * keeps no record past its `record` call: no object made for each of them.
+   */
   constructor(
     private readonly sink: StreamSink,
     private readonly decode?: (kind: number) => boolean,
+    private readonly slots?: RecordSlots,
   ) {}
 
   /**
@@ -191,7 +198,7 @@ export class StreamReader {
       } else if (this.decode && !this.decode(kind)) {
         this.sink.skipped?.(kind, size);
       } else {
-        const rec = decodeRecord(view, off, kind, size);
+        const rec = decodeRecord(view, off, kind, size, this.slots);
         if (rec) {
           this.stats.records++;
           this.sink.record(rec, this.consumed);

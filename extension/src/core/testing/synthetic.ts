@@ -153,11 +153,15 @@ export function sysId(name: string): number {
   throw new Error(`no syscall ${name} in the schema`);
 }
 
-/** The events a stream assembles into (the input read whole, then finished), and the assembler. */
-export function assemble(b: StreamBuilder): { events: TraceEvent[]; asm: TraceAssembler } {
+/**
+ * The events a stream assembles into (the input read whole, then finished), and the assembler. The
+ * syscall records are decoded into a reader's slot as TracePipeline's are, unless `slots` is false
+ * (a new object for each record, as `decodeRecord` alone makes them).
+ */
+export function assemble(b: StreamBuilder, slots = true): { events: TraceEvent[]; asm: TraceAssembler } {
   const events: TraceEvent[] = [];
   const asm = new TraceAssembler((e) => events.push(e));
-  const reader = new StreamReader({ record: (r) => asm.push(r) });
+  const reader = new StreamReader({ record: (r) => asm.push(r) }, undefined, slots ? wire.recordSlots() : undefined);
   reader.push(b.bytes());
   assert.equal(reader.end(), undefined);
   asm.finish();

@@ -13,7 +13,7 @@ import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
 import type { TraceMeta } from '../model/assembler';
 import { StreamReader } from '../stream/reader';
 import { ContainerRoots } from '../system/containers';
-import { RecordKind } from '../../../../protocol/generated/wire';
+import { RecordKind, recordSlots } from '../../../../protocol/generated/wire';
 import { perfMapPath } from '../symbols/perfMapFile';
 
 /** Options of a pipeline. */
@@ -98,6 +98,8 @@ export class TracePipeline {
         },
       },
       (kind) => this.decodeEvents || CONTEXT_KINDS.has(kind),
+      // the assembler keeps no syscall record past its push (the args memo copies what it keeps)
+      recordSlots(),
     );
     let symbolizer = options.symbolizer;
     let error: string | null = null;
