@@ -511,6 +511,10 @@ export class TraceAnalyzer {
     // (recv with MSG_WAITALL: the ready header, then the rest of the message as it comes)
     const ready = b.fd !== null && t.readyFds.delete(b.fd); // only the first call after the wait: a second read of a blocking fd can block
     if (b.blocked && !inherentlyBlocking(b.kind) && ready && !waitsForAll(e)) this.scratch.blocked = false;
+    // a file the kernel computes as it is read (procfs, sysfs: fio's status thread reads the disks'
+    // stat files) has no storage to wait for: in a ptrace recording what makes such a call long is
+    // the tracer's stops (with eBPF its time is the kernel's own work, a cgroup write's lock, kept)
+    if (b.blocked && b.kind === 'other' && b.fd !== null && this.ptraceTrace() && (args.fdType ?? this.source.fds.get(e.pid, b.fd)?.type) === 'virtual') this.scratch.blocked = false;
     if (b.nonblocking) {
       this.nonblocking(e, id, t);
       return;

@@ -369,6 +369,22 @@ describe('findings on synthetic traces', () => {
       assert.doesNotMatch(long.detail, /page cache/);
     });
 
+    it('takes a read of a file the kernel computes (sysfs, procfs) stretched by ptrace for no wait, but keeps it with eBPF', () => {
+      // fio's status thread reads /sys/block/vda/stat in its pselect loop: 4 and 13.7 ms under ptrace at load 18
+      const trace = (backend: string): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend, pid: PID }) }));
+        b.fd({ op: 4, fd: 9, type: wire.FdType.virtual, path: '/sys/devices/virtio1/block/vda/stat' });
+        for (let i = 0; i < 10; i++) {
+          b.epollWait({ ts: i * 40 * MS, dur: 20 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          b.call('read', { ts: i * 40 * MS + 21 * MS, dur: 13 * MS, ret: 153, fd: 9, stackId: 2n });
+        }
+        return analyze(b);
+      };
+      assert.deepEqual(trace('ptrace').of('loop-blocked'), []);
+      assert.equal(trace('ebpf').of('loop-blocked').length, 1);
+    });
+
     it('stays quiet for page-cache copies, none traced, under 1 % of the loop\'s time (a libuv timer\'s log write before its fsync)', () => {
       const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
         const b = loopTrace();
