@@ -519,7 +519,7 @@ export class TraceAnalyzer {
       this.nonblocking(e, id, t);
       return;
     }
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret), t.loop ? t.loop.openTurn() : -1);
+    this.noteAccept(e, id, t);
     if (!b.blocked) return;
     this.eagain.waited(t);
     this.busyPoll.other(t);
@@ -550,9 +550,14 @@ export class TraceAnalyzer {
     if (t.loop?.inTurn(e.ts)) this.loopBlocked.blocked(e, id, b, this.chains.lastChain(t));
   }
 
+  /** An accept or accept4, told to herd-wakeups with the thread's open loop turn (its drains end in EAGAIN). */
+  private noteAccept(e: SyscallEvent, id: number, t: ThreadState): void {
+    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret), t.loop ? t.loop.openTurn() : -1);
+  }
+
   /** A blocking-class call on a non-blocking fd (or that returned EAGAIN). */
   private nonblocking(e: SyscallEvent, id: number, t: ThreadState): void {
-    if (e.name === 'accept' || e.name === 'accept4') this.herd.accept(e, id, wouldBlock(e.ret), t.loop ? t.loop.openTurn() : -1);
+    this.noteAccept(e, id, t);
     t.nonblocking++;
     if (wouldBlock(e.ret)) {
       t.eagain++;

@@ -77,9 +77,6 @@ export class StreamReader {
   /**
    * @param decode which kinds to decode (default: all); the others go to `sink.skipped`, which
    * costs nothing per record (a recording that only saves a file needs almost none decoded)
-   */
-  /**
-   * @param decode which known kinds to decode (the others go to the sink's `skipped`); all when absent.
    * @param slots the objects to decode the most common records into (`recordSlots()`), when the sink
    * keeps no record past its `record` call: no object made for each of them.
    */
