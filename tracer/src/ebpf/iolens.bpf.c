@@ -25,20 +25,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ---------------------------------------------------------------- syscalls */
 
-/* --kernel-path tracepoints: syscalls:sys_enter_NAME, one program per argument count */
-#define IOL_ENTER_PROG(n)                                                  \
-	SEC("tracepoint")                                                  \
-	int sys_enter_##n(struct trace_event_raw_sys_enter *ctx)           \
-	{                                                                  \
-		return on_enter(ctx, n, IOL_KERNEL_PATH_TRACEPOINTS);      \
-	}
-IOL_ENTER_PROG(0)
-IOL_ENTER_PROG(1)
-IOL_ENTER_PROG(2)
-IOL_ENTER_PROG(3)
-IOL_ENTER_PROG(4)
-IOL_ENTER_PROG(5)
-IOL_ENTER_PROG(6)
+/* --kernel-path tracepoints: syscalls:sys_enter_NAME and sys_exit_NAME of every traced syscall */
+SEC("tracepoint")
+int sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(ctx, IOL_KERNEL_PATH_TRACEPOINTS);
+}
 
 SEC("tracepoint")
 int sys_exit(struct trace_event_raw_sys_exit *ctx)
@@ -50,7 +42,7 @@ int sys_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("raw_tp/sys_enter")
 int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_enter(ctx, -1, IOL_KERNEL_PATH_RAW_TP);
+	return on_enter(ctx, IOL_KERNEL_PATH_RAW_TP);
 }
 
 SEC("raw_tp/sys_exit")
@@ -63,7 +55,7 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 SEC("tp_btf/sys_enter")
 int btf_sys_enter(__u64 *ctx)
 {
-	return on_enter(ctx, -1, IOL_KERNEL_PATH_TP_BTF);
+	return on_enter(ctx, IOL_KERNEL_PATH_TP_BTF);
 }
 
 SEC("tp_btf/sys_exit")

@@ -22,16 +22,15 @@
 #include "privs.h"
 #include "tracer.h"
 
-/* The traced syscalls: tracepoint name, iolens id, argument count, class, traits, kernel number. */
+/* The traced syscalls: tracepoint name, iolens id, class, traits, kernel number. */
 struct iol_sys_entry {
 	const char *tracepoint;
 	__u16 id;
-	__u8 nargs;
 	__u8 cls;
 	__u8 traits;
 	int nr;
 };
-#define IOL_SYS_ENTRY(name, id, nargs, cls, model, fmt, tp, traits) { tp, id, nargs, cls, traits, __NR_##name },
+#define IOL_SYS_ENTRY(name, id, nargs, cls, model, fmt, tp, traits) { tp, id, cls, traits, __NR_##name },
 static const struct iol_sys_entry syscalls[] = { IOL_SYSCALLS(IOL_SYS_ENTRY) };
 #define N_SYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
 
@@ -90,13 +89,8 @@ int ebpf_ensure_tracefs(bool quiet)
 /* Only the syscall programs of the chosen kernel path (--kernel-path) are loaded. */
 static void select_kernel_path(struct iolens_bpf *s, int path)
 {
-	struct bpf_program *tracepoints[] = {
-		s->progs.sys_enter_0, s->progs.sys_enter_1, s->progs.sys_enter_2, s->progs.sys_enter_3,
-		s->progs.sys_enter_4, s->progs.sys_enter_5, s->progs.sys_enter_6, s->progs.sys_exit,
-	};
-
-	for (size_t i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++)
-		bpf_program__set_autoload(tracepoints[i], path == IOL_KERNEL_PATH_TRACEPOINTS);
+	bpf_program__set_autoload(s->progs.sys_enter, path == IOL_KERNEL_PATH_TRACEPOINTS);
+	bpf_program__set_autoload(s->progs.sys_exit, path == IOL_KERNEL_PATH_TRACEPOINTS);
 	bpf_program__set_autoload(s->progs.raw_sys_enter, path == IOL_KERNEL_PATH_RAW_TP);
 	bpf_program__set_autoload(s->progs.raw_sys_exit, path == IOL_KERNEL_PATH_RAW_TP);
 	bpf_program__set_autoload(s->progs.btf_sys_enter, path == IOL_KERNEL_PATH_TP_BTF);
@@ -221,16 +215,6 @@ static int keep_link(struct iol_tracer *t, struct bpf_link *link)
 	return 0;
 }
 
-static struct bpf_program *enter_prog(struct iolens_bpf *skel, int nargs)
-{
-	struct bpf_program *progs[] = {
-		skel->progs.sys_enter_0, skel->progs.sys_enter_1, skel->progs.sys_enter_2, skel->progs.sys_enter_3,
-		skel->progs.sys_enter_4, skel->progs.sys_enter_5, skel->progs.sys_enter_6,
-	};
-
-	return nargs >= 0 && nargs <= 6 ? progs[nargs] : NULL;
-}
-
 int ebpf_attach_irq(struct iol_tracer *t)
 {
 	struct bpf_program *progs[] = { t->skel->progs.on_irq_entry, t->skel->progs.on_irq_exit };
@@ -263,7 +247,7 @@ static int attach_tracepoints(struct iol_tracer *t)
 		if (syscalls[i].cls == IOL_SYSCALL_CLASS_NAMED)
 			continue; /* known by name only (wake-ups read it from the registers) */
 		snprintf(tp, sizeof(tp), "sys_enter_%s", syscalls[i].tracepoint);
-		l = bpf_program__attach_tracepoint(enter_prog(s, syscalls[i].nargs), "syscalls", tp);
+		l = bpf_program__attach_tracepoint(s->progs.sys_enter, "syscalls", tp);
 		if (!l) {
 			meta_list_add(&t->missing, tp);
 			continue;

@@ -119,28 +119,28 @@ static __always_inline long entry_nr(void *ctx, const int path)
 	return (long)((__u64 *)ctx)[1];
 }
 
-/* The arguments of the traced call sys into f->args, 0 past its argument count. */
-static __always_inline void entry_args(struct iol_inflight *f, void *ctx, const int nargs, __u16 sys, const int path)
+/*
+ * The arguments of the traced call sys into f->args, 0 past its argument count (the schema's, by
+ * syscall). One enter program serves every per-syscall tracepoint: a tracepoint's record holds only
+ * the arguments its syscall has, and a program whose direct context loads reach past a record is
+ * refused at attach, so the arguments are copied by the helper, as many as the syscall has. It
+ * reads the record the kernel has just written for this program: it cannot fault.
+ */
+static __always_inline void entry_args(struct iol_inflight *f, void *ctx, __u16 sys, const int path)
 {
+	__u64 idx = sys, a[6] = {};
+	__u32 n;
+
+	IOL_CLAMP(idx, IOL_SYS_MAX - 1);
+	n = sys_nargs[idx];
 	if (path == IOL_KERNEL_PATH_TRACEPOINTS) {
-		struct trace_event_raw_sys_enter *tp = ctx;
+		__u64 size = n * sizeof(a[0]);
 
-		/* one constant-offset context load per argument the syscall has (a modified ctx pointer is refused) */
-		f->args[0] = nargs > 0 ? tp->args[0] : 0;
-		f->args[1] = nargs > 1 ? tp->args[1] : 0;
-		f->args[2] = nargs > 2 ? tp->args[2] : 0;
-		f->args[3] = nargs > 3 ? tp->args[3] : 0;
-		f->args[4] = nargs > 4 ? tp->args[4] : 0;
-		f->args[5] = nargs > 5 ? tp->args[5] : 0;
-		return;
-	}
-	{
+		IOL_CLAMP(size, sizeof(a));
+		bpf_probe_read_kernel(a, size, ctx + offsetof(struct trace_event_raw_sys_enter, args));
+	} else {
 		struct pt_regs *regs = (struct pt_regs *)((__u64 *)ctx)[0];
-		__u64 idx = sys, a[6];
-		__u8 n;
 
-		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
-		n = sys_nargs[idx];
 		if (path == IOL_KERNEL_PATH_TP_BTF) {
 			IOL_REGS_SYSCALL_ARGS(a, regs);
 		} else {
@@ -149,10 +149,10 @@ static __always_inline void entry_args(struct iol_inflight *f, void *ctx, const 
 			bpf_probe_read_kernel(w, sizeof(w), IOL_REGS_ARGS_FROM(regs));
 			IOL_REGS_SYSCALL_ARGS_OF_WORDS(a, w);
 		}
-#pragma unroll
-		for (int i = 0; i < 6; i++)
-			f->args[i] = i < n ? a[i] : 0;
 	}
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		f->args[i] = i < n ? a[i] : 0;
 }
 
 /* The syscall number the exit program's task is in, for the kernel path. */
@@ -178,12 +178,11 @@ static __always_inline long exit_ret(void *ctx, const int path)
 }
 
 /*
- * A syscall's entry. nargs: its argument count, for the per-syscall tracepoints (one program per
- * count); the other paths take it from the schema by syscall. The early exits come first, the
+ * A syscall's entry. The early exits come first, the
  * cheapest first: a syscall iolens does not trace (two loads: what most calls of the system take
  * on the generic paths), then a thread of an untraced process (a hash lookup).
  */
-static __always_inline int on_enter(void *ctx, const int nargs, const int path)
+static __always_inline int on_enter(void *ctx, const int path)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -219,7 +218,7 @@ static __always_inline int on_enter(void *ctx, const int nargs, const int path)
 		count(IOL_CNT_MAP_FULL);
 		return 0;
 	}
-	entry_args(f, ctx, nargs, sys, path);
+	entry_args(f, ctx, sys, path);
 	if (f->run.ts && !iol_poll_run_may_continue(&f->run, sys, f->args)) {
 		/* another call ends the thread's run of empty polls: sent before anything of this call */
 		emit_poll_run(f, tgid, tid);
