@@ -741,14 +741,14 @@ export class TraceAnalyzer {
     // the threads that serve an event loop (not one waiting for its one connection in poll)
     const loopTids = new Set(threads.filter((t) => t.model === 'multiplexing').map((t) => t.tid));
     const ranked: RawFinding[] = [
-      ...this.loopBlocked.findings(ctx, loopTids, sites.key),
+      ...this.loopBlocked.findings(ctx, loopTids, sites),
       ...this.busyPoll.findings(ctx, sites),
       ...this.aioSerialized.findings(ctx, sync),
       ...this.aioSync.findings(ctx, ptrace, sites.key),
       ...this.uringSerialized.findings(ctx),
       ...this.signalCoalesced.findings(ctx),
       ...this.longHandler.findings(ctx, (pid, sig) => this.signalCoalesced.merged(pid, sig)),
-      ...this.pool.findings(ctx, threads, sites.key),
+      ...this.pool.findings(ctx, threads, sites),
       ...this.sqpoll.findings(ctx),
       ...uioMissedIrqFindings(ctx, this.uio.results()),
       ...this.eagain.findings(ctx, sites),

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { ResolvedStack } from '../symbols/stacks';
-import { userFrame } from '../symbols/userFrame';
+import { frameOwner, userFrame } from '../symbols/userFrame';
 import { isPosixAioStack } from './posixAio';
 import type { Finding, RawFinding, Where } from './types';
 
@@ -47,10 +47,22 @@ export interface SiteKeys {
   goRuntime(pid: number): boolean;
   /** The stack is a call made by glibc's POSIX AIO helper thread (posixAio.ts). */
   posixAio(stackId: bigint): boolean;
+  /**
+   * The event-loop library's function that runs the loop, when the stack reaches the program's
+   * code only through it ("event_base_loop in libevent-2.1.so.7, called at ev.c:85 (main)"), else
+   * null: a blocking call under it with no frame of the program's in between was made by a callback
+   * the loop ran whose own frame is gone — it ended with the call, a tail call an optimising
+   * compiler turns into a jump — so the program's line in the stack is the loop's start, not the
+   * line to change.
+   */
+  viaLoopRun(stackId: bigint): string | null;
 }
 
+/** Event-loop libraries' functions that run the loop and its callbacks (libevent, libuv, libev, GLib). */
+const LOOP_RUN = /^(?:event_base_loop|event_base_dispatch|uv_run|ev_run|g_main_loop_run|g_main_context_iteration|g_main_context_dispatch)$/;
+
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
 export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
@@ -68,8 +80,8 @@ export function whereKey(w: Where): string {
 
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
-  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean }>();
-  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean } => {
+  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null }>();
+  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null } => {
     let s = cache.get(stackId);
     if (s === undefined) {
       const w = whereOf(stacks, stackId);
@@ -79,7 +91,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const unreached = outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
       // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
       const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
-      s = { key, unreached, posixAio: isPosixAioStack(resolved) };
+      s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved) };
       cache.set(stackId, s);
     }
     return s;
@@ -90,7 +102,21 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     if (g === undefined) go.set(pid, (g = stacks.goProcess?.(pid) ?? false));
     return g;
   };
-  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun };
+}
+
+/** SiteKeys.viaLoopRun of a resolved stack. */
+function loopRunOf(stack: ResolvedStack | undefined): string | null {
+  const user = userFrame(stack);
+  if (!stack || !user) return null;
+  for (const f of stack.frames) {
+    if (frameOwner(f) === 'user') return null;
+    if (f.function && LOOP_RUN.test(f.function)) {
+      const at = `${user.file ? basename(user.file) : basename(user.module ?? '?')}${user.line ? `:${user.line}` : ''}${user.function ? ` (${user.function})` : ''}`;
+      return `${f.function}${f.module ? ` in ${basename(f.module)}` : ''}, called at ${at}`;
+    }
+  }
+  return null;
 }
 
 /** A key for the line a stack's call is at: stacks with the same key are one call site. */

@@ -52,6 +52,31 @@ describe('findings on synthetic traces', () => {
       return b;
     }
 
+    it('names no line for a call a libevent or libuv callback ended with (a tail call: only the loop\'s start is in the stack)', () => {
+      const LIBEVENT = '/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1';
+      const trace = (callbackFrame: boolean): StreamBuilder => {
+        const b = loopTrace();
+        const callback: [string, string, number][] = callbackFrame ? [['on_tick', SRC, 20]] : [];
+        b.symbols(12n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ...callback, ['event_process_active', '', 0, LIBEVENT], ['event_base_loop', '', 0, LIBEVENT], ['main', SRC, 85]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 10; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 0, stackId: 1n });
+          t += 2 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 5 * MS, ret: 0, fd: 6, stackId: 12n });
+          t += 5 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        return b;
+      };
+      const [f] = analyze(trace(false)).of('loop-blocked');
+      assert.ok(f);
+      assert.equal(f.where, null, 'main:85 starts the loop: not the line to change');
+      assert.match(f.detail, /only through event_base_loop in libevent-2\.1\.so\.7\.0\.1, called at server\.c:85 \(main\): the call was made by a callback/);
+      const [g] = analyze(trace(true)).of('loop-blocked');
+      assert.equal(g?.where?.line, 20, 'the callback\'s own frame is the line');
+      assert.doesNotMatch(g?.detail ?? '', /callback the loop ran/);
+    });
+
     it('counts a receive with MSG_WAITALL on a socket the wait said ready (it waits for the rest), not one without', () => {
       const trace = (flags: bigint): StreamBuilder => {
         const b = loopTrace();
@@ -837,9 +862,10 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('pool-saturated', () => {
-    function poolTrace(busyShare: number, cycles = 200): StreamBuilder {
+    /** 4 workers of the loop preading `busyShare` of each 1 ms cycle, at `stackId` (worker_job, server.c:300, unless given). */
+    function poolTrace(busyShare: number, cycles = 200, stackId = 6n): StreamBuilder {
       const b = loopTrace();
-      b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
+      if (stackId === 6n) b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
       const workers = [201, 202, 203, 204];
       for (const w of workers) b.task({ event: 6, tid: w, comm: `pool-${w - 200}`, ts: b.at(0) });
       // the loop waits on the eventfd the workers write
@@ -848,7 +874,7 @@ describe('findings on synthetic traces', () => {
       for (let i = 0; i < cycles; i++) {
         for (const w of workers) {
           const t = 1 * MS + i * cycle + (w - 201) * 20 * US;
-          b.call('pread64', { tid: w, ts: t, dur: busyShare * cycle - 5 * US, ret: 4096, fd: 6, stackId: 6n, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          b.call('pread64', { tid: w, ts: t, dur: busyShare * cycle - 5 * US, ret: 4096, fd: 6, stackId, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
           b.wake({ tid: w, ts: t + busyShare * cycle, wakee: PID, since: null, fd: 8 });
         }
       }
@@ -883,6 +909,26 @@ describe('findings on synthetic traces', () => {
       assert.match(f.title, /^All 4 pool threads of .* that block at one line were blocked at once/);
       assert.doesNotMatch(f.detail, /helper/);
       assert.equal(f.where?.line, 300);
+    });
+
+    it('tells the workers apart by their call when no stack reaches the program\'s code (a JVM pool beside its acceptor thread)', () => {
+      const b = poolTrace(0.995, 200, 13n);
+      // the JVM's frames are unnamed: every stack ends in the C library's thread start
+      b.symbols(13n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['start_thread', 'nptl/pthread_create.c', 442]]);
+      b.symbols(11n, [['accept', 'sysdeps/unix/sysv/linux/accept.c', 26], ['start_thread', 'nptl/pthread_create.c', 442]]);
+      b.task({ event: 6, tid: 205, comm: 'acceptor', ts: b.at(0) });
+      for (let i = 0; i < 200; i++) {
+        const t = 1 * MS + i * MS + 90 * US;
+        b.call('accept', { tid: 205, ts: t, dur: 200 * US, ret: 9, fd: 7, stackId: 11n });
+        b.wake({ tid: 205, ts: t + 200 * US, wakee: PID, since: null, fd: 8 });
+      }
+      const a = analyze(b);
+      assert.equal(a.model(205), 'pool-worker');
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.title, /^All 4 pool threads of .* that block in one call were blocked at once/);
+      assert.doesNotMatch(f.detail, /acceptor/);
+      assert.equal(f.where, null);
     });
 
     it('spreads the calls the tracer counted over the time they were counted in, not packed before their first record', () => {

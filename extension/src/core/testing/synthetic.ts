@@ -124,10 +124,13 @@ export class StreamBuilder {
     }));
   }
 
-  /** A stack resolved in the symbol section: frames [function, file, line], innermost first (files starting with / are the program's). */
-  symbols(stackId: bigint, frames: [string, string, number][]): this {
-    frames.forEach(([fn, file, line], index) => {
-      const module = file.startsWith('/') ? '/work/app/server' : '/usr/lib/x86_64-linux-gnu/libc.so.6';
+  /**
+   * A stack resolved in the symbol section: frames [function, file, line, module?], innermost first
+   * (without a module, files starting with / are the program's, the others libc's).
+   */
+  symbols(stackId: bigint, frames: [string, string, number, string?][]): this {
+    frames.forEach(([fn, file, line, inModule], index) => {
+      const module = inModule ?? (file.startsWith('/') ? '/work/app/server' : '/usr/lib/x86_64-linux-gnu/libc.so.6');
       this.add(wire.encodeSymFrame({ stackEnd: 0, index, depth: 0, line, column: 5, flags: 0, stackId, addr: 0x1000n + BigInt(index), strings: [fn, file, module] }));
     });
     return this;

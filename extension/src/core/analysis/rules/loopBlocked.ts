@@ -11,6 +11,7 @@ import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
+import { BY_STACK_ID, type SiteKeys } from '../resolve';
 import { oneConnection } from '../threadState';
 import { severityOf } from '../severity';
 import type { ChainHop, RawFinding } from '../types';
@@ -180,7 +181,8 @@ export class LoopBlockedRule {
    * waits in epoll only for its own AIO completions is not serving a loop). The open turns of
    * threads still alive count too (a loop blocked when the recording ended).
    */
-  findings(ctx: AnalysisContext, loops: ReadonlySet<number>, siteKey: (stackId: bigint) => string = (id) => String(id)): RawFinding[] {
+  findings(ctx: AnalysisContext, loops: ReadonlySet<number>, sites: SiteKeys = BY_STACK_ID): RawFinding[] {
+    const siteKey = sites.key;
     const out: RawFinding[] = [];
     // stacks that differ only above the line to change (different callers, a runtime's frames) are one call site
     const merged = new Map<string, Acc>();
@@ -276,16 +278,25 @@ export class LoopBlockedRule {
         (a.holder
           ? `inside its turns it waited for ${BLOCKS_ON[a.kind]}: ${plural(a.count, 'time')}, ${formatDuration(a.ns)} in all, each time until ${a.holder.label} let go right after its ${a.holder.call}${a.holder.path ? ` of ${a.holder.path}` : ''} (the line shown): the lock is held across the I/O.${served}`
           : `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
+        callbackNote(sites.viaLoopRun(a.stackId)) +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached ? 'low' : conn !== null ? 'medium' : 'high'), title, detail,
         suggestion: a.waitAll ? waitAllFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null, ctx.runtime(a.pid)),
-        pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: total, events: a.top.list(),
+        // a callback's call with its frame gone: the loop's start is no line to change
+        pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: sites.viaLoopRun(a.stackId) ? 0n : a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
       });
     }
     return out;
   }
+}
+
+/** The detail's sentence for a call an event-loop library's callback made with its frame gone (SiteKeys.viaLoopRun), '' otherwise. */
+function callbackNote(via: string | null): string {
+  return via
+    ? ` Its stack reaches the program's code only through ${via}: the call was made by a callback the loop ran that ended with it (a tail call, which the optimiser makes a jump, leaves no frame of the callback), so no line of the callback can be named, and the loop's start is not the line to change — look for the callback whose last statement makes this call.`
+    : '';
 }
 
 /** The worst events of two sets. */

@@ -20,6 +20,7 @@ import { poolSaturatedFix } from '../catalogue';
 import { blockKind, callPhrase, inherentlyBlocking } from '../classify';
 import { plural, TopEvents, type AnalysisContext } from '../context';
 import { allBusyNs, Intervals } from '../intervals';
+import type { SiteKeys } from '../resolve';
 import { severityOf } from '../severity';
 import type { ThreadState } from '../threadState';
 import type { RawFinding, ThreadVerdict } from '../types';
@@ -33,6 +34,8 @@ const MIN_SATURATED_NS = 5e6;
 /** Of the sent calls, the share begun at once after the previous one without a wake-up (work queued) that lets the exact sweep count. */
 const MIN_PICKUP_SHARE = 0.05;
 const MIN_SATURATED_SHARE = 0.05;
+/** How a worker's main site starts when its stack reached no line of the program: its call tells it. */
+const CALL_KEY = 'call:';
 
 /** What the rule keeps per thread (on the thread's state). */
 export interface PoolBusy {
@@ -195,23 +198,25 @@ export class PoolSaturatedRule {
    * Findings, given the thread models: the pool of a process is its pool workers, and the workers
    * that block at one line (`key`: the line a stack's call is at) are a pool of their own — an
    * executor's threads beside other threads the loop's thread started; the narrower pool is told
-   * when it was saturated longer than all of them together.
+   * when it was saturated longer than all of them together. A stack with no frame of the program's
+   * (a JVM's unnamed frames) tells no line: its call does (a Java pool's `read`s beside the
+   * acceptor thread its owner started, blocked in `accept`).
    */
-  findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[], key: (stackId: bigint) => string): RawFinding[] {
+  findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[], sites: SiteKeys): RawFinding[] {
     const pools = new Map<number, number[]>();
     for (const t of threads) if (t.model === 'pool-worker' && this.busy.has(t.tid)) pools.set(t.pid, [...(pools.get(t.pid) ?? []), t.tid]);
     const out: RawFinding[] = [];
     for (const [pid, tids] of pools) {
-      const whole = this.saturation(ctx, pid, tids, false);
+      const whole = this.saturation(ctx, pid, tids);
       const byLine = new Map<string, number[]>();
       for (const tid of tids) {
-        const line = this.mainLine(this.busy.get(tid) as PoolBusy, key);
+        const line = this.mainLine(this.busy.get(tid) as PoolBusy, sites);
         if (line !== null) byLine.set(line, [...(byLine.get(line) ?? []), tid]);
       }
       const groups: RawFinding[] = [];
-      for (const group of byLine.values()) {
+      for (const [line, group] of byLine) {
         if (group.length === tids.length) continue;
-        const f = this.saturation(ctx, pid, group, true);
+        const f = this.saturation(ctx, pid, group, line.startsWith(CALL_KEY) ? 'call' : 'line');
         if (f) groups.push(f);
       }
       // the narrower pool when it was saturated longer (all of a process's workers at once only while its other threads happened to block too)
@@ -221,12 +226,15 @@ export class PoolSaturatedRule {
     return out;
   }
 
-  /** The line a worker blocked at for most of its time (`key` of its sites' stacks), null when none. */
-  private mainLine(b: PoolBusy, key: (stackId: bigint) => string): string | null {
+  /**
+   * The line a worker blocked at for most of its time (`key` of its sites' stacks), null when none;
+   * for a stack that reaches no line of the program, its call (CALL_KEY and the call's name).
+   */
+  private mainLine(b: PoolBusy, sites: SiteKeys): string | null {
     const byKey = new Map<string, number>();
     for (const [id, s] of b.sites) {
       if (!id) continue;
-      const k = key(id);
+      const k = sites.unreached(id) === null ? sites.key(id) : `${CALL_KEY}${s.call}:${sites.key(id)}`;
       byKey.set(k, (byKey.get(k) ?? 0) + s.ns);
     }
     let best: string | null = null;
@@ -240,8 +248,8 @@ export class PoolSaturatedRule {
     return best;
   }
 
-  /** The finding of a pool `tids` of `pid` all blocked at once, if they were; `oneLine`: a pool of the workers at one line. */
-  private saturation(ctx: AnalysisContext, pid: number, tids: readonly number[], oneLine: boolean): RawFinding | undefined {
+  /** The finding of a pool `tids` of `pid` all blocked at once, if they were; `narrower`: a pool of the workers at one line, or in one call (no line known). */
+  private saturation(ctx: AnalysisContext, pid: number, tids: readonly number[], narrower: 'line' | 'call' | null = null): RawFinding | undefined {
   if (tids.length < 2) return undefined;
     const bs = tids.map((tid) => this.busy.get(tid) as PoolBusy);
     const first = Math.min(...bs.map((b) => b.first));
@@ -295,7 +303,7 @@ export class PoolSaturatedRule {
     const picked = calls > 1 && pickups > 0 ? ` ${Math.round((100 * pickups) / Math.max(1, calls - tids.length))} % of their calls began at once after the previous one, without a wake-up: work was queued.` : '';
     return {
       rule: 'pool-saturated', severity: severityOf(saturated, ctx.span.last - ctx.span.first),
-      title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid}${oneLine ? ' that block at one line' : ''} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
+      title: `All ${tids.length} pool threads of ${ctx.threadName(pid, pid) || 'process'} ${pid}${narrower ? ` that block ${narrower === 'line' ? 'at one line' : 'in one call'}` : ''} were blocked at once for at least ${formatDuration(saturated)} (${Math.round((100 * saturated) / Math.max(1, span))} % of their time)`,
       detail: `The pool (${names.join(', ')}) did ${what}; time blocked: ${util}.${picked} While all are blocked, new work waits for a free thread.`,
       suggestion: poolSaturatedFix(ctx.runtime(pid)), pid, tid: tids[0], thread: names[0], stackId: ranked[0]?.[0] ?? 0n, impactNs: saturated,
       events: top.list(), eventCount: calls, chain: [],
