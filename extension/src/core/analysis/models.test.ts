@@ -183,6 +183,31 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
+  describe('a thread polling one socket that is never ready (a listening socket no client connects to)', () => {
+    /** 40 polls of socket fd 7 timing out after 10 ms, by `tid`, after the loader's two small file reads. */
+    function idleListener(b: StreamBuilder, tid: number): void {
+      for (let i = 0; i < 2; i++) b.call('pread64', { tid, ts: i * 10 * US, dur: 3 * US, ret: 832, fd: 6 });
+      for (let i = 0; i < 40; i++) b.poll({ tid, ts: MS + i * 10 * MS, dur: 10 * MS, timeoutMs: 10, fds: [[7, 1, 0]] });
+    }
+
+    it('alone in its process: no connection is said, nor the loader\'s reads as file I/O', () => {
+      const b = base();
+      idleListener(b, PID);
+      const a = analyze(b);
+      assert.match(a.result.threads[0].evidence, /^waits on one socket: 40 poll calls, each on one socket and nothing else \(fd 7 the last\), never ready — nothing arrived on it: a listening socket no client connected to, or an idle connection/);
+      assert.equal(a.result.processes[0].verdict, 'one socket waited on by its one thread, never ready (nothing arrived on it: a listening socket no client connected to, or an idle connection)');
+    });
+
+    it('beside a thread writing a file: the file I/O is that thread\'s', () => {
+      const b = base();
+      b.task({ event: 6, tid: 201, comm: 'listener', ts: b.at(0) });
+      idleListener(b, 201);
+      for (let i = 0; i < 40; i++) b.call('fdatasync', { ts: MS + i * 10 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+      const verdict = analyze(b).result.processes[0].verdict;
+      assert.equal(verdict, '1 thread waiting on one socket, never ready (nothing arrived on it: a listening socket no client connected to, or an idle connection); blocking fsyncs on 1 thread');
+    });
+  });
+
   it('a thread that polls one listening socket and accepts serves every client in turn: a loop its fsync blocks', () => {
     const b = base();
     for (let i = 0; i < 30; i++) {

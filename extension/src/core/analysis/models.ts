@@ -95,6 +95,18 @@ function signalDriven(t: ThreadState, ioSignals: number): boolean {
   return ioSignals >= 2 && ioSignals >= other;
 }
 
+/**
+ * What a socket polled alone that no wait reported ready may be: the trace does not say whether it
+ * listens (listen and bind are not traced), and a listening socket's poller accepts nothing when
+ * no client comes.
+ */
+const NOTHING_ARRIVED = 'nothing arrived on it: a listening socket no client connected to, or an idle connection';
+
+/** A thread that waits on one socket (threadState's perConnection) that none of its waits reported ready. */
+function neverReady(t: ThreadState): boolean {
+  return t.readySocketWaits === 0;
+}
+
 /** A thread whose waits are for its own connections: blocking, its waits and what it blocked in as the evidence. */
 function timedWait(t: ThreadState, lead: string, how: string, tail: string): { model: ThreadModel; evidence: string } {
   const blocks = t.blockedAll.count ? `; blocks in ${blockedSummary(t)}` : '';
@@ -124,6 +136,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   }
   const bySignals = signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);
+  if (conn !== null && neverReady(t)) {
+    return timedWait(t, 'waits on one socket', `each on one socket and nothing else (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
+  }
   if (conn !== null) {
     return timedWait(t, 'waits for one connection', `each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
   }
@@ -327,6 +342,18 @@ const PHRASE: Record<ThreadModel, (n: number, extra: string) => string> = {
   none: (n) => `${plural(n, 'thread')} without I/O of note`,
 };
 
+/** A verdict's part placed before its blocking threads' (or its quiet threads'), else last. */
+function insertBeforeBlocking(parts: string[], part: string): void {
+  const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
+  parts.splice(at < 0 ? parts.length : at, 0, part);
+}
+
+/** What threads waiting on their socket also blocked in, when worth a model (not the loader's reads): " (file I/O)", or ''. */
+function alsoBlocked(ts: readonly ThreadState[]): string {
+  const what = [...new Set(ts.filter(blocksForReal).map(blockedWhat))].join(' and ');
+  return what ? ` (${what})` : '';
+}
+
 /** Each process's verdict: its threads' models in one line. */
 export function processVerdicts(
   ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
@@ -377,15 +404,18 @@ export function processVerdicts(
       .map((m) => PHRASE[m](of(m).length, extra(m)));
     if (perClient.length) {
       const ended = perClient.filter(endedAlone).length;
-      const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
-      parts.splice(at < 0 ? parts.length : at, 0, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
+      insertBeforeBlocking(parts, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
     }
-    if (connected.length) {
-      const what = [...new Set(connected.filter((t) => t.blockedAll.count).map(blockedWhat))].join(' and ');
-      const at = parts.findIndex((p) => p.startsWith('blocking ') || p.endsWith('without I/O of note'));
+    const idle = connected.filter(neverReady);
+    const served = connected.filter((t) => !neverReady(t));
+    if (served.length) {
       // a process of one thread waiting on its one connection is a client (wget), not a thread per connection
-      const who = list.length === 1 ? 'one connection waited on by its one thread' : `a thread per connection on ${plural(connected.length, 'thread')}`;
-      parts.splice(at < 0 ? parts.length : at, 0, `${who}${what ? ` (${what})` : ''}`);
+      const who = list.length === 1 ? 'one connection waited on by its one thread' : `a thread per connection on ${plural(served.length, 'thread')}`;
+      insertBeforeBlocking(parts, `${who}${alsoBlocked(served)}`);
+    }
+    if (idle.length) {
+      const who = list.length === 1 ? 'one socket waited on by its one thread' : idle.length === 1 ? '1 thread waiting on one socket' : `${idle.length} threads each waiting on one socket`;
+      insertBeforeBlocking(parts, `${who}, never ready (${NOTHING_ARRIVED})${alsoBlocked(idle)}`);
     }
     const quiet = of('none').length;
     const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';

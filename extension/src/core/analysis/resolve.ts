@@ -3,7 +3,7 @@
  * user's own code (symbols/userFrame). Done after the pass, since a trace file's symbols come last.
  */
 import { basename } from 'node:path';
-import type { ResolvedStack } from '../symbols/stacks';
+import type { ResolvedStack, StackFrame } from '../symbols/stacks';
 import { frameOwner, userFrame } from '../symbols/userFrame';
 import { isPosixAioStack } from './posixAio';
 import type { Finding, RawFinding, Where } from './types';
@@ -13,18 +13,42 @@ export interface StackSource {
   resolve(stackId: bigint): ResolvedStack | undefined;
   /** The process runs a Go binary (its executable has a Go symbol table), when the symbols can tell. */
   goProcess?(pid: number): boolean;
+  /** The function whose code is at an address of a process (a signal handler's), when the symbols can tell. */
+  codeAt?(pid: number, addr: bigint): StackFrame | undefined;
 }
 
 /** The call to change for a stack, null when it has no frame of the user's code. */
 export function whereOf(stacks: StackSource, stackId: bigint): Where | null {
   if (!stackId) return null;
   const f = userFrame(stacks.resolve(stackId));
-  return f ? { function: f.function, file: f.file, line: f.line, column: f.column, module: f.module, imageAddr: f.imageAddr ?? null } : null;
+  return f ? frameWhere(f) : null;
+}
+
+/** A frame as a finding's location. */
+export function frameWhere(f: StackFrame): Where {
+  return { function: f.function, file: f.file, line: f.line, column: f.column, module: f.module, imageAddr: f.imageAddr ?? null };
 }
 
 /** Findings with their `where`. */
 export function resolveFindings(raw: readonly RawFinding[], stacks: StackSource): Finding[] {
-  return raw.map((f) => ({ ...f, where: whereOf(stacks, f.stackId) }));
+  return raw.map((f) => (f.within ? placedWithin(f, f.within, stacks) : { ...f, where: whereOf(stacks, f.stackId) }));
+}
+
+/**
+ * A finding whose line must be in the function at `within.addr`: the first frame of the user's code
+ * in its stack up to that function's frame; when no frame of the stack is of that function (a
+ * signal handler's last call made by a jump, a tail call: the stack goes from the call to the
+ * signal trampoline and on into the interrupted code), the function's own start. As whereOf when
+ * the function cannot be resolved.
+ */
+function placedWithin(f: RawFinding, within: { readonly addr: bigint; readonly note: string }, stacks: StackSource): Finding {
+  const fn = stacks.codeAt?.(f.pid, within.addr);
+  const stack = f.stackId ? stacks.resolve(f.stackId) : undefined;
+  if (!fn?.function || !stack) return { ...f, where: whereOf(stacks, f.stackId) };
+  const i = stack.frames.findIndex((x) => x.function === fn.function && x.module === fn.module);
+  if (i < 0) return { ...f, where: frameWhere(fn), detail: `${f.detail} ${within.note}` };
+  const inside = userFrame({ ...stack, frames: stack.frames.slice(0, i + 1) });
+  return { ...f, where: inside ? frameWhere(inside) : frameWhere(fn) };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
+import type { StackFrame } from '../symbols/stacks';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
 import { allBusyNs, Intervals } from './intervals';
@@ -816,10 +817,13 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('long-signal-handler', () => {
-    /** 20 SIGIO deliveries to a handler that flushes a log for `flushMs` (0: it writes a byte to a self-pipe and returns). */
-    function handlerTrace(flushMs: number, sig = 29): StreamBuilder {
+    /**
+     * 20 SIGIO deliveries to a handler that flushes a log for `flushMs` (0: it writes a byte to a
+     * self-pipe and returns); `flushStack`: the flush's frames.
+     */
+    function handlerTrace(flushMs: number, sig = 29, flushStack: [string, string, number][] = [['fsync', 'io/fsync.c', 27], ['on_sigio', SRC, 610]]): StreamBuilder {
       const b = loopTrace();
-      b.symbols(9n, [['fsync', 'io/fsync.c', 27], ['on_sigio', SRC, 610]]);
+      b.symbols(9n, flushStack);
       b.symbols(10n, [['write', 'io/write.c', 25], ['on_sigio', SRC, 614]]);
       for (let i = 0; i < 20; i++) {
         const t = 1 * MS + i * 20 * MS;
@@ -839,6 +843,27 @@ describe('findings on synthetic traces', () => {
       assert.match(f.detail, /inside its long runs it called fsync ×20 \(60\.0 ms\)/);
       assert.equal(f.where?.line, 610);
       assert.equal(f.eventCount, 20);
+    });
+
+    /** The handler's function, at its address 0x401000 (as installed), where a synthetic stream's symbols cannot say. */
+    const onSigio = (pid: number, addr: bigint): StackFrame | undefined =>
+      pid === PID && addr === 0x401000n ? { addr, function: 'on_sigio', file: SRC, line: 606, column: 1, module: '/work/app/server', inlined: false, problem: null } : undefined;
+
+    it('names the handler, not the interrupted line, when its last call was a tail call', () => {
+      // `fsync(fd);` ends the handler, built -O2: a jmp, so the stack goes fsync, the signal
+      // trampoline, then the code the signal interrupted (run_loop's epoll_wait)
+      const b = handlerTrace(3, 29, [['fsync', 'io/fsync.c', 27], ['__restore_rt', 'signal/sigaction.c', 1], ['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['run_loop', SRC, 142]]);
+      const [f] = analyze(b, 4096, false, onSigio).of('long-signal-handler');
+      assert.ok(f);
+      assert.equal(f.where?.function, 'on_sigio');
+      assert.equal(f.where?.line, 606);
+      assert.match(f.detail, /Its fsync was a tail call .* the line named is the handler's start\.$/);
+    });
+
+    it('keeps the line inside the handler when its frame is in the stack', () => {
+      const [f] = analyze(handlerTrace(3), 4096, false, onSigio).of('long-signal-handler');
+      assert.equal(f?.where?.line, 610);
+      assert.doesNotMatch(f.detail, /tail call/);
     });
 
     it('stays quiet for a handler that notes the signal and returns', () => {

@@ -5,7 +5,7 @@ import { TracePipeline } from '../trace/pipeline';
 import type { StreamBuilder } from '../testing/synthetic';
 import { TraceAnalyzer } from './analyzer';
 import { BatchedAnalyzer } from './batch';
-import { resolveFindings, siteKeysOf } from './resolve';
+import { resolveFindings, siteKeysOf, type StackSource } from './resolve';
 import type { AnalysisResult, Finding, RuleId } from './types';
 
 /** What a synthetic stream gave. */
@@ -24,9 +24,10 @@ export interface Analyzed {
 
 /**
  * Analyze a synthetic stream (fed in chunks of `chunk` bytes, to exercise the streaming); `batched`:
- * through a BatchedAnalyzer, as `iolens report` feeds it.
+ * through a BatchedAnalyzer, as `iolens report` feeds it; `codeAt`: the functions at code addresses,
+ * which a synthetic stream's symbols cannot tell (a signal handler's).
  */
-export function analyze(b: StreamBuilder, chunk = 4096, batched = false): Analyzed {
+export function analyze(b: StreamBuilder, chunk = 4096, batched = false, codeAt?: StackSource['codeAt']): Analyzed {
   let id = 0;
   const box: { a?: TraceAnalyzer | BatchedAnalyzer } = {};
   const names: string[] = [];
@@ -41,7 +42,8 @@ export function analyze(b: StreamBuilder, chunk = 4096, batched = false): Analyz
   for (let o = 0; o < bytes.length; o += chunk) pipeline.push(bytes.subarray(o, o + chunk));
   pipeline.end();
   const result = fed.result(siteKeysOf(pipeline.resolver));
-  const findings = resolveFindings(result.findings, pipeline.resolver);
+  const resolver = pipeline.resolver;
+  const findings = resolveFindings(result.findings, codeAt ? { resolve: (stackId) => resolver.resolve(stackId), codeAt } : resolver);
   return {
     result,
     findings,

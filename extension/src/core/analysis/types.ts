@@ -86,6 +86,11 @@ export interface RawFinding {
   readonly eventCount: number;
   /** The wake-up chain of its worst event, when it has one. */
   readonly chain: readonly ChainHop[];
+  /**
+   * The function its line must be in, by its code's address (a signal handler's): when the stack
+   * has no frame of it, `where` is the function's start and `note` is added to the detail.
+   */
+  readonly within?: { readonly addr: bigint; readonly note: string };
 }
 
 /** A finding, as the report and the editor show it. */

@@ -96,6 +96,37 @@ describe('StackResolver: frame-pointer chains', () => {
   });
 });
 
+describe('StackResolver: the function at a code address (codeAt)', () => {
+  it("names the function at an address as it is (no return address's -1), its own frame past the inlined ones; nothing outside the maps", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-code-'));
+    try {
+      const app = join(dir, 'app');
+      writeFileSync(app, '');
+      const asked: number[] = [];
+      const symbolizer: NativeSymbolizer = {
+        inspect: () => ({ buildId: null, type: 'dyn', debugFile: null, hasLines: true, hasSymbols: true }),
+        resolve: (_f, offs) => offs.map((o) => (asked.push(o), [
+          { function: 'inlined_helper', file: '/src/app.c', line: 3, column: 1, inlined: true },
+          { function: 'on_alarm', file: '/src/app.c', line: 14, column: 31, inlined: false },
+        ])),
+        cfa: (_f, offs) => offs.map(() => null),
+        unwind: (_f, offs) => offs.map(() => null),
+        clear: () => undefined,
+      };
+      const maps = new MapTables();
+      maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 0, ts: 0, start: 0x1000n, end: 0x5000n, pgoff: 0, ino: 0, buildId: new Uint8Array(20), path: app });
+      const r = new StackResolver({ maps, stacks: new Map(), symbols: new Map() }, symbolizer);
+      const f = r.codeAt(7, 0x12a0n);
+      assert.deepEqual([f?.function, f?.file, f?.line, f?.module], ['on_alarm', '/src/app.c', 14, app]);
+      assert.deepEqual(asked, [0x2a0]);
+      assert.equal(r.codeAt(7, 0x9000n), undefined);
+      assert.equal(r.codeAt(8, 0x12a0n), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('StackResolver: frames without a symbol', () => {
   it("gives each its address in the module's ELF image, and keeps it in the symbol section", () => {
     // node is an ET_EXEC file whose code lies at other image addresses than file offsets: map its

@@ -246,6 +246,34 @@ export class StackResolver {
     });
   }
 
+  /**
+   * The function whose code is at `addr` in process `pid` now (a signal handler's, as installed):
+   * its own frame, not an inlined one; undefined when the address is in no file mapping or its
+   * module cannot be read.
+   */
+  codeAt(pid: number, addr: bigint): StackFrame | undefined {
+    const m = this.trace.maps.find(pid, addr);
+    if (!m || m.anonymous || m.vdso) return undefined;
+    const mod = this.module(m);
+    if (mod.problem || !mod.symbolizer) return undefined;
+    const off = fileOffset(m, addr);
+    const key = `${mod.key}:${off}`;
+    let found = this.cache.get(key);
+    if (!found) {
+      try {
+        found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
+      } catch {
+        return undefined;
+      }
+      this.cache.set(key, found);
+    }
+    const f = found[found.length - 1];
+    if (!f) return undefined;
+    const load = this.load(mod);
+    const imageAddr = load ? vaddrOf(load, off) : null;
+    return { addr, module: m.path, function: f.function, file: f.file, line: f.line, column: f.column, inlined: false, problem: null, ...(imageAddr === null ? {} : { imageAddr }) };
+  }
+
   /** The stack was resolved for good (every address in a known mapping): resolve() answers from its cache. */
   settled(stackId: bigint): boolean {
     return this.resolved.has(stackId);

@@ -5,8 +5,10 @@
  * into one (signal-coalesced counts those). A handler runs from its delivery to its rt_sigreturn;
  * the calls its thread made in between were made by the handler, and the one that took the most
  * time is the line to change (a handler that only computes has no call: the finding then names no
- * line). Runs of 1 ms or more are long (5 ms under ptrace), and at least a tenth of the runs (a
- * quarter under ptrace) must be. Impact: the time of the handler's long runs.
+ * line). When that call's stack has no frame of the handler — its last call, compiled as a jump
+ * (a tail call) — the line is the handler's start, found from its address (resolve.ts
+ * placedWithin), never the interrupted code the stack leads to. Runs of 1 ms or more are long
+ * (5 ms under ptrace), and at least a tenth of the runs (a quarter under ptrace) must be. Impact: the time of the handler's long runs.
  */
 import type { SignalEvent, SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
@@ -118,6 +120,7 @@ export class LongSignalHandlerRule {
       const top = a.sites.reduce<CallSite | undefined>((best, s) => (!best || s.ns > best.ns ? s : best), undefined);
       const inside = [...a.sites].sort((x, y) => y.ns - x.ns).slice(0, 3).map((s) => `${s.name} ×${s.count} (${formatDuration(s.ns)})`);
       const m = merged(a.pid, a.sig);
+      const addr = handlerAddr(a.handler);
       out.push({
         rule: 'long-signal-handler', severity: severityOf(a.longNs, ctx.span.last - ctx.span.first, 'high'),
         title: `${a.name}'s handler ran long on ${threadLabel(ctx, t)}: ${plural(a.longRuns, 'run')} of ${a.runs} took ${formatDuration(a.longAt)} or more, ${formatDuration(a.longNs)} in all`,
@@ -128,10 +131,21 @@ export class LongSignalHandlerRule {
           (m ? ` (${plural(m, `${a.name} was`, `${a.name} were`)} merged).` : '.'),
         suggestion: LONG_SIGNAL_HANDLER_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: top?.stackId ?? 0n, impactNs: a.longNs,
         events: a.top.list(), eventCount: a.longRuns, chain: [],
+        ...(top && addr !== null ? { within: { addr, note: tailCallNote(top.name) } } : {}),
       });
     }
     return out;
   }
+}
+
+/** The handler's address ("0x401136"), null when not known. */
+function handlerAddr(handler: string): bigint | null {
+  return /^0x[0-9a-f]+$/i.test(handler) ? BigInt(handler) : null;
+}
+
+/** The detail's sentence when the costliest call's stack has no frame of the handler. */
+function tailCallNote(call: string): string {
+  return `Its ${call} was a tail call (the handler's last call, made by a jump): the handler's frame was gone when it ran and its stack leads to the interrupted code, so the line named is the handler's start.`;
 }
 
 /** Count `count` calls of `ns` at a site, among at most MAX_SITES. */
