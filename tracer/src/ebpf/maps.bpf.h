@@ -205,6 +205,10 @@ struct iol_scratch {
 		__u32 chain_ended; /* ...and it ended on a saved value below its frame (no frame pointer) */
 		__u64 tail_base;   /* the CFA of the chain's last frame (where its tail snapshot starts), 0 when none */
 		__u64 scan_sp, scan_len; /* what snap_step scans: a snapshot's sp and window, or a tail's base and bytes */
+		/* snap_step's: the last page of the window found absent (its address), 0 when none: a page
+		 * is present or absent as a whole, so its other words are skipped without a read (a failing
+		 * read costs a fault's handling, and a 4 KiB page has 512 words) */
+		__u64 absent_page;
 	} walk;
 };
 struct {

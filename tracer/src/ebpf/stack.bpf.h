@@ -240,10 +240,9 @@ struct iol_snap_ctx {
 	__u64 tail;
 	/* the current chunk could not be read whole: its words are read one by one */
 	__u64 by_word;
-	/* the last page of the window found absent (its address), 0 when none: a page is present or
-	 * absent as a whole, so its other words are skipped without a read (a failing read costs a
-	 * fault's handling, and a 4 KiB page has 512 words) */
-	__u64 absent_page;
+	/* (the page of the window found absent is the scratch map's walk.absent_page: on this stack
+	 * each address it took was a verifier state of its own, and loading the programs took twice
+	 * as long) */
 };
 
 /* Keep one word of the snapshot (slot = its 8-byte index above sp); false when the record is full. */
@@ -288,7 +287,7 @@ static long snap_step(__u32 i, void *data)
 		/* a page of the stack that was never touched (a caller's local buffer that sp moved past
 		 * unwritten) is not present, and this read cannot fault it in: the chunk's words are then
 		 * read one by one, those of such a page skipped (it holds no return address) */
-		if (((c->sp + off) & ~(IOL_USER_PAGE_SIZE - 1)) == c->absent_page)
+		if (((c->sp + off) & ~(IOL_USER_PAGE_SIZE - 1)) == s->walk.absent_page)
 			c->by_word = 1; /* it starts in the page found absent: a whole read cannot succeed */
 		else
 			c->by_word = bpf_probe_read_user(s->chunk, size, (void *)(c->sp + off)) != 0;
@@ -304,10 +303,10 @@ static long snap_step(__u32 i, void *data)
 		if (c->by_word && !c->tail) {
 			__u64 addr = c->sp + off + 8 * k;
 
-			if ((addr & ~(IOL_USER_PAGE_SIZE - 1)) == c->absent_page)
+			if ((addr & ~(IOL_USER_PAGE_SIZE - 1)) == s->walk.absent_page)
 				continue;
 			if (bpf_probe_read_user(&word, sizeof(word), (void *)addr)) {
-				c->absent_page = addr & ~(IOL_USER_PAGE_SIZE - 1);
+				s->walk.absent_page = addr & ~(IOL_USER_PAGE_SIZE - 1);
 				continue;
 			}
 		} else {
@@ -482,6 +481,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	snap.sp = s->walk.scan_sp;
 	snap.len = s->walk.scan_len;
 	snap.tail = (s->walk.flags & IOL_STACK_FLAG_TAIL) != 0;
+	s->walk.absent_page = 0;
 	if (snap.len)
 		bpf_loop(IOL_STACK_WINDOW_MAX / (8 * IOL_SNAP_STEP_WORDS), snap_step, &snap, 0);
 
