@@ -411,6 +411,21 @@ describe('findings on synthetic traces', () => {
       assert.equal(trace('ebpf').of('loop-blocked').length, 1);
     });
 
+    it('stays quiet for one file write that blocked once, briefly, in the whole recording (a page under writeback), not for two or a long one', () => {
+      const trace = (durs: number[]): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 40; i++) {
+          b.epollWait({ ts: i * 20 * MS, dur: 5 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          const dur = i % 10 === 5 ? durs[(i - 5) / 10] : undefined;
+          if (dur !== undefined) b.call('write', { ts: i * 20 * MS + 5 * MS, dur, ret: 10, fd: 6, stackId: 2n });
+        }
+        return analyze(b);
+      };
+      assert.deepEqual(trace([1.41 * MS]).of('loop-blocked'), [], 'one write of 1.41 ms');
+      assert.equal(trace([1.41 * MS, 1.41 * MS]).of('loop-blocked').length, 1, 'two');
+      assert.equal(trace([15 * MS]).of('loop-blocked').length, 1, 'one of 15 ms');
+    });
+
     it('stays quiet for page-cache copies, none traced, under 1 % of the loop\'s time (a libuv timer\'s log write before its fsync)', () => {
       const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
         const b = loopTrace();

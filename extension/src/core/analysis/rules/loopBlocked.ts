@@ -86,6 +86,12 @@ const PAGE_CACHE_MEAN_NS = 50e3;
  * 0.75–0.9 ms at load 17): copies that fast are told as copies (a low finding), not as the storage's waits.
  */
 const PAGE_CACHE_MEAN_NS_PTRACE = 2e6;
+/**
+ * A file read or write that blocked once in the whole recording, for less than this, is a one-off
+ * (a page it wrote to was under writeback, a journal commit it met: the `loop_fsync --offload`
+ * fixture's loop, its fsyncs on another thread, once met a 1.41 ms write in 300), not the loop's habit.
+ */
+const ONE_OFF_FILE_NS = 10e6;
 /** Such copies, none of them traced (all under --min-duration), are not worth a finding under this share of the thread's time. */
 const NOISE_SHARE = 0.01;
 /**
@@ -246,6 +252,7 @@ export class LoopBlockedRule {
       // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
       if (total < MIN_TOTAL_NS && !((a.kind === 'sync' || a.kind === 'sleep') && calls >= MIN_INHERENT_CALLS)) continue;
       if (!calls || (a.kind === 'futex' && calls < MIN_LOCK_WAITS)) continue;
+      if (a.kind === 'file' && calls === 1 && total < ONE_OFF_FILE_NS) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const longest = a.count ? ` (longest ${formatDuration(a.max)}${a.unfinished ? ', still blocked when the recording ended' : ''})` : '';
       const under = a.filteredCount ? `; ${a.count ? `${a.filteredCount.toLocaleString('en-US')} of them` : 'all'} under ${formatDuration(ctx.minDurationNs ?? 0)}, counted by the tracer` : '';
