@@ -120,19 +120,16 @@ static __always_inline long entry_nr(void *ctx, const int path)
 }
 
 /*
- * The arguments of the traced call sys into f->args, 0 past its argument count (the schema's, by
+ * The arguments of the traced call into f->args, 0 past its argument count n (the schema's, by
  * syscall). One enter program serves every per-syscall tracepoint: a tracepoint's record holds only
  * the arguments its syscall has, and a program whose direct context loads reach past a record is
  * refused at attach, so the arguments are copied by the helper, as many as the syscall has. It
  * reads the record the kernel has just written for this program: it cannot fault.
  */
-static __always_inline void entry_args(struct iol_inflight *f, void *ctx, __u16 sys, const int path)
+static __always_inline void entry_args(struct iol_inflight *f, void *ctx, __u32 n, const int path)
 {
-	__u64 idx = sys, a[6] = {};
-	__u32 n;
+	__u64 a[6] = {};
 
-	IOL_CLAMP(idx, IOL_SYS_MAX - 1);
-	n = sys_nargs[idx];
 	if (path == IOL_KERNEL_PATH_TRACEPOINTS) {
 		__u64 size = n * sizeof(a[0]);
 
@@ -190,7 +187,7 @@ static __always_inline int on_enter(void *ctx, const int path)
 	struct iol_inflight *f;
 	long nr;
 	__u16 sys;
-	__u8 cls, fmt;
+	__u8 cls, fmt, nargs;
 
 	nr = entry_nr(ctx, path);
 	if (nr < 0 || nr >= IOL_NR_MAX)
@@ -205,6 +202,9 @@ static __always_inline int on_enter(void *ctx, const int path)
 		IOL_CLAMP(idx, IOL_SYS_MAX - 1);
 		cls = sys_class[idx];
 		fmt = sys_format[idx];
+		/* here, under this one bounds check: a second one in entry_args made the 6.1 verifier
+		 * follow a path with impossible bounds (umin 80, umax 79) and refuse the program */
+		nargs = sys_nargs[idx];
 	}
 	if (cls == IOL_SYSCALL_CLASS_NAMED)
 		return 0; /* known by name only: the generic paths see it, the tracepoints are not attached */
@@ -218,7 +218,7 @@ static __always_inline int on_enter(void *ctx, const int path)
 		count(IOL_CNT_MAP_FULL);
 		return 0;
 	}
-	entry_args(f, ctx, sys, path);
+	entry_args(f, ctx, nargs, path);
 	if (f->run.ts && !iol_poll_run_may_continue(&f->run, sys, f->args)) {
 		/* another call ends the thread's run of empty polls: sent before anything of this call */
 		emit_poll_run(f, tgid, tid);
