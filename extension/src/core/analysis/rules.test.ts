@@ -16,6 +16,16 @@ const SRC = '/work/app/src/server.c';
 const EAGAIN = -11;
 
 /** A loop thread PID with a pipe (fd 5), a file (fd 6), a socket (fd 7) and an eventfd (fd 8). */
+/** Thread 205 (`comm`) of a pool trace: 200 calls of 200 µs, one a millisecond (`call` at each start), each waking the loop. */
+function sideThread(b: StreamBuilder, comm: string, call: (ts: number) => void): void {
+  b.task({ event: 6, tid: 205, comm, ts: b.at(0) });
+  for (let i = 0; i < 200; i++) {
+    const t = 1 * MS + i * MS + 90 * US;
+    call(t);
+    b.wake({ tid: 205, ts: t + 200 * US, wakee: PID, since: null, fd: 8 });
+  }
+}
+
 function loopTrace(): StreamBuilder {
   const b = new StreamBuilder();
   b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
@@ -936,12 +946,7 @@ describe('findings on synthetic traces', () => {
     it('finds the workers that block at one line saturated when another worker the loop started is not (an executor beside a helper thread)', () => {
       const b = poolTrace(0.995);
       b.symbols(11n, [['recv', 'sysdeps/unix/sysv/linux/recv.c', 28], ['helper_job', SRC, 320]]);
-      b.task({ event: 6, tid: 205, comm: 'helper', ts: b.at(0) });
-      for (let i = 0; i < 200; i++) {
-        const t = 1 * MS + i * MS + 90 * US;
-        b.call('recvfrom', { tid: 205, ts: t, dur: 200 * US, ret: 64, fd: 9, stackId: 11n, args: [9n, 0n, 64n, 0n, 0n, 0n] });
-        b.wake({ tid: 205, ts: t + 200 * US, wakee: PID, since: null, fd: 8 });
-      }
+      sideThread(b, 'helper', (t) => b.call('recvfrom', { tid: 205, ts: t, dur: 200 * US, ret: 64, fd: 9, stackId: 11n, args: [9n, 0n, 64n, 0n, 0n, 0n] }));
       const a = analyze(b);
       assert.equal(a.model(205), 'pool-worker');
       const [f] = a.of('pool-saturated');
@@ -956,12 +961,7 @@ describe('findings on synthetic traces', () => {
       // the JVM's frames are unnamed: every stack ends in the C library's thread start
       b.symbols(13n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['start_thread', 'nptl/pthread_create.c', 442]]);
       b.symbols(11n, [['accept', 'sysdeps/unix/sysv/linux/accept.c', 26], ['start_thread', 'nptl/pthread_create.c', 442]]);
-      b.task({ event: 6, tid: 205, comm: 'acceptor', ts: b.at(0) });
-      for (let i = 0; i < 200; i++) {
-        const t = 1 * MS + i * MS + 90 * US;
-        b.call('accept', { tid: 205, ts: t, dur: 200 * US, ret: 9, fd: 7, stackId: 11n });
-        b.wake({ tid: 205, ts: t + 200 * US, wakee: PID, since: null, fd: 8 });
-      }
+      sideThread(b, 'acceptor', (t) => b.call('accept', { tid: 205, ts: t, dur: 200 * US, ret: 9, fd: 7, stackId: 11n }));
       const a = analyze(b);
       assert.equal(a.model(205), 'pool-worker');
       const [f] = a.of('pool-saturated');
