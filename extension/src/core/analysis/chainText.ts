@@ -5,6 +5,7 @@
  */
 import { formatDuration } from '../../../../shared/format';
 import type { ChainHop, Where } from './types';
+import { isPerfMapFile } from '../symbols/perfMapFile';
 
 /** How a hop ended, in words. */
 export function hopCause(h: ChainHop): string {
@@ -51,6 +52,8 @@ export function chainLines(hops: readonly ChainHop[], where: (h: ChainHop) => st
 /** "src/a.c:12 (f)", relative to `base` when inside it; "/usr/bin/x (f)" or "/usr/bin/x+0x1a2b0" without a line. */
 export function whereText(w: Where | null, relative: (file: string) => string): string | null {
   if (!w) return null;
+  // a Java method named by its JVM's perf map: no file, and the map's path tells the user nothing
+  if (!w.file && w.function && w.module && isPerfMapFile(w.module)) return w.function;
   const file = w.file ? `${relative(w.file)}${w.line ? `:${w.line}` : ''}` : w.function ? (w.module ?? '?') : moduleAddress(w, w.module ?? '?');
   // a name already in parentheses (V8's "(anonymous)") is not wrapped twice
   const fn = w.function ? (w.function.startsWith('(') && w.function.endsWith(')') ? w.function : `(${w.function})`) : '';

@@ -455,5 +455,6 @@ describe('where a call is, as text', () => {
     assert.equal(whereText(at, rel), '/usr/bin/memcached', 'a module whose file could not be read has no address to give');
     assert.equal(whereText(null, rel), null);
     assert.equal(whereText({ ...at, file: '/srv/app/tick.js', line: 6, function: '(anonymous)' }, rel), 'tick.js:6 (anonymous)', 'V8\'s name of an anonymous function is not wrapped twice');
+    assert.equal(whereText({ ...at, module: '/tmp/perf-77.map', function: 'com.acme.Journal.append(FileChannel, int)' }, rel), 'com.acme.Journal.append(FileChannel, int)', 'a Java method: no file, and not the perf map\'s path');
   });
 });

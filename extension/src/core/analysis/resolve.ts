@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { ResolvedStack, StackFrame } from '../symbols/stacks';
 import { frameOwner, userFrame } from '../symbols/userFrame';
+import { isPerfMapFile } from '../symbols/perfMapFile';
 import { isPosixAioStack } from './posixAio';
 import type { Finding, RawFinding, Where } from './types';
 
@@ -112,7 +113,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const resolved = stackId ? stacks.resolve(stackId) : undefined;
       const stack = w ? undefined : resolved;
       const outer = stack?.frames[stack.frames.length - 1];
-      const unreached = outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
+      const unreached = stack && interpretedJava(stack) ? JAVA_INTERPRETED : outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
       // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
       const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
       s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved) };
@@ -127,6 +128,14 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     return g;
   };
   return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun };
+}
+
+/** Where a stack that reaches no Java method of the program ends when its program's frames are interpreted. */
+const JAVA_INTERPRETED = "the JVM's interpreter: its perf map names only the Java methods it compiled, not those it interprets";
+
+/** The stack goes through a JVM's interpreter (its perf map's `Interpreter` code). */
+function interpretedJava(stack: ResolvedStack): boolean {
+  return stack.frames.some((f) => f.function === 'Interpreter' && f.module !== null && isPerfMapFile(f.module));
 }
 
 /** SiteKeys.viaLoopRun of a resolved stack. */

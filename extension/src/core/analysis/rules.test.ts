@@ -605,6 +605,16 @@ describe('findings on synthetic traces', () => {
       assert.equal(f.where, null);
       assert.match(f.detail, /stack of these calls did not reach the program's own code \(it ends in epoll_wait in libc\.so\.6\)/);
     });
+
+    it("says that a Java program's frames were interpreted, which the JVM's perf map does not name", () => {
+      const b = loopTrace();
+      const map = '/tmp/perf-100.map';
+      b.symbols(15n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['sun.nio.ch.EPoll.wait(int, long, int, int)', '', 0, map], ['Interpreter', '', 0, map], ['JavaMain', '', 0, '/usr/lib/jvm/java-17-openjdk-amd64/lib/libjli.so']]);
+      for (let i = 0; i < 1000; i++) b.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 15n });
+      const [f] = analyze(b).of('busy-poll');
+      assert.equal(f?.where, null);
+      assert.match(f.detail, /did not reach the program's own code \(it ends in the JVM's interpreter: its perf map names only the Java methods it compiled/);
+    });
   });
 
   describe('Linux AIO', () => {

@@ -24,6 +24,29 @@ describe('perf maps', () => {
     assert.deepEqual(parseJitName('Builtin:CallFunction'), { function: 'Builtin:CallFunction', file: null, line: null, column: null });
   });
 
+  it("parses a JVM's map: hex with 0x, a compiled method as a Java developer names it, its stubs as they are", () => {
+    const m = parsePerfMapLine('0x00007f9ea141c060 0x0000000000001bb0 void Journal.append(java.nio.channels.FileChannel, int)');
+    assert.deepEqual(m, { start: 0x7f9ea141c060n, size: 0x1bb0n, function: 'Journal.append(FileChannel, int)', file: null, line: null, column: null });
+    assert.equal(parseJitName('java.lang.Object jdk.internal.misc.Unsafe.getReferenceVolatile(java.lang.Object, long)').function, 'jdk.internal.misc.Unsafe.getReferenceVolatile(Object, long)');
+    assert.equal(parseJitName('void com.acme.Outer$Inner.<init>(byte[], java.util.concurrent.ConcurrentHashMap$Node[])').function, 'com.acme.Outer$Inner.<init>(byte[], ConcurrentHashMap$Node[])');
+    assert.equal(parseJitName('void Main$$Lambda$14/0x0000000800c0b000.run()').function, 'Main$$Lambda$14/0x0000000800c0b000.run()');
+    assert.equal(parseJitName('I2C/C2I adapters').function, 'I2C/C2I adapters');
+    assert.equal(parseJitName('StubRoutines (1)').function, 'StubRoutines (1)');
+  });
+
+  it('reads a map written again from its start (a JVM asked again) whole, not from where it left off', () => {
+    const file = join(dir, 'perf-3.map');
+    writeFileSync(file, '0x1000 0x10 void A.a()\n');
+    const map = new PerfMap(file, me);
+    map.refresh();
+    // the second snapshot is longer and starts with the same entry: read as if appended, it would lose B.b
+    writeFileSync(file, '0x1000 0x10 void A.a()\n0x2000 0x10 void B.b()\n');
+    map.reread();
+    assert.equal(map.lookup(0x2008n)?.function, 'B.b()');
+    assert.equal(map.lookup(0x1008n)?.function, 'A.a()');
+    assert.equal(map.size, 2);
+  });
+
   it('refuses lines that are not entries', () => {
     assert.equal(parsePerfMapLine('garbage'), null);
     assert.equal(parsePerfMapLine('7f00 0 JS:~f /a.js:1:1'), null, 'empty code');

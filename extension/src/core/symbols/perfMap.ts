@@ -1,5 +1,6 @@
 /**
- * Frames in code a runtime compiled at run time (V8's JIT, CPython 3.12's perf trampolines), named
+ * Frames in code a runtime compiled at run time (V8's JIT, CPython 3.12's perf trampolines, a
+ * JVM's compiled methods: jvmPerfMap.ts), named
  * from the perf map the process writes: `/tmp/perf-PID.map`, one `START SIZE NAME` line per piece
  * of code (hex start and size), appended while the process runs (Linux perf's format).
  *
@@ -38,11 +39,17 @@ const MAX_SIZE = 1n << 30n;
 /** Entries overlapping an address that are looked at (code moved by V8's GC leaves older entries). */
 const OVERLAP_SCAN = 64;
 
-const LINE = /^([0-9a-fA-F]{1,16}) ([0-9a-fA-F]{1,16}) (.+)$/;
+/** `START SIZE NAME`, in hex (HotSpot writes them with `0x`). */
+const LINE = /^(?:0x)?([0-9a-fA-F]{1,16}) (?:0x)?([0-9a-fA-F]{1,16}) (.+)$/;
 /** V8: `JS:*fn file:line:col` (Node.js ≥ 18), `LazyCompile:~fn file:line:col`, `Function:`, `Script:~ file`… */
 const V8_NAME = /^(JS|LazyCompile|Function|Script|Eval):[~*^+-]?(.*)$/;
 /** CPython 3.12+ perf trampoline: `py::qualname:/path/file.py`. */
 const PY_NAME = /^py::([^:]*):(.*)$/;
+/**
+ * HotSpot: a compiled method as `RETURN_TYPE package.Class.method(parameter types)` (a nested or
+ * generated class with `$`, a hidden one with `/0x…`); its stubs and adapters have no such form.
+ */
+const JVM_METHOD = /^\S+ ([\w$]+(?:[./][\w$]+)*\.(?:[\w$]+|<init>|<clinit>))\(([^()]*)\)$/;
 /** Where a V8 location starts: a path, a URL or scheme (`node:`, `file:`), or a bracketed pseudo-file. */
 const LOCATION_START = /^(?:\/|\.{1,2}\/|[a-zA-Z][\w+.-]*:|<|\[)/;
 
@@ -68,12 +75,27 @@ function v8Symbol(rest: string): JitSymbol {
   return { function: fn, file, line: lc ? Number(lc[2]) || null : null, column: lc?.[3] ? Number(lc[3]) || null : null };
 }
 
-/** The function a perf map entry's name gives (V8's and CPython's forms; else the name as it is). */
+/**
+ * A Java method as a Java developer names it: the class with its package, the method, and its
+ * parameter types without theirs (`com.acme.Journal.append(FileChannel, int)`).
+ */
+function jvmMethodName(method: string, params: string): string {
+  const simple = params
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => p.slice(p.lastIndexOf('.') + 1));
+  return `${method}(${simple.join(', ')})`;
+}
+
+/** The function a perf map entry's name gives (V8's, CPython's and HotSpot's forms; else the name as it is). */
 export function parseJitName(name: string): JitSymbol {
   const py = PY_NAME.exec(name);
   if (py) return { function: py[1], file: py[2] || null, line: null, column: null, trampoline: true };
   const v8 = V8_NAME.exec(name);
   if (v8) return v8Symbol(v8[2]);
+  const jvm = JVM_METHOD.exec(name);
+  if (jvm) return { function: jvmMethodName(jvm[1], jvm[2]), file: null, line: null, column: null };
   return { function: name, file: null, line: null, column: null };
 }
 
@@ -157,6 +179,15 @@ export class PerfMap {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * The file was written again from its start (a JVM's map: a snapshot of its code cache each
+   * time it is asked, in the same file): read it whole again.
+   */
+  reread(): void {
+    if (this.identity !== null) this.reset(this.identity);
+    this.refresh();
   }
 
   private reset(identity: string): void {
@@ -269,6 +300,14 @@ export class PerfMaps {
     if (!known.fresh) known.map.refresh();
     if (known.map.absent) this.absent.set(pid, gen);
     else this.absent.delete(pid);
+  }
+
+  /** Process pid wrote its map again from the start (jvmPerfMap.ts): read it whole, now, while it runs. */
+  reread(pid: number): void {
+    const known = this.map(pid);
+    if ('problem' in known) return;
+    if (!known.fresh) known.map.reread();
+    if (!known.map.absent) this.absent.delete(pid);
   }
 
   /**

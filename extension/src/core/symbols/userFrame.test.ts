@@ -118,6 +118,26 @@ describe('userFrame', () => {
     assert.equal(userFrame(py)?.function, 'read_blocking');
   });
 
+  it("takes a Java method named by the JVM's perf map for the program's, not the JDK's, a lambda's glue or the interpreter", () => {
+    const map = '/tmp/perf-77.map';
+    const jvm = '/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so';
+    const stack = {
+      truncated: false,
+      frames: [
+        frame('__GI_fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27, libc),
+        frame('Java_sun_nio_ch_FileDispatcherImpl_force0', null, null, '/usr/lib/jvm/java-17-openjdk-amd64/lib/libnio.so'),
+        frame('sun.nio.ch.FileChannelImpl.force(boolean)', null, null, map),
+        frame('Main$$Lambda$14/0x0000000800c0b000.run()', null, null, map),
+        frame('com.acme.Journal.append(FileChannel, int)', null, null, map),
+        frame('Interpreter', null, null, map),
+        frame('JavaCalls::call_helper(JavaValue*, methodHandle const&, JavaCallArguments*, JavaThread*)', null, null, jvm),
+      ],
+    };
+    assert.deepEqual(stack.frames.map((f) => frameOwner(f)), ['system', 'system', 'runtime', 'runtime', 'user', 'runtime', 'system']);
+    assert.equal(userFrame(stack)?.function, 'com.acme.Journal.append(FileChannel, int)');
+    assert.equal(userFrame({ truncated: false, frames: [stack.frames[2], stack.frames[5]] }), undefined, 'only the JDK and the interpreter: no frame of the program');
+  });
+
   it('has "jump to code" open the workspace, then the program\'s own code, then any source', () => {
     const map = '/tmp/perf-42.map';
     const stdlib = frame('run', '/root/.pyenv/versions/3.12.1/lib/python3.12/subprocess.py', 505, map);

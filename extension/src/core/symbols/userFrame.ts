@@ -5,11 +5,11 @@
  * inlined from the system (glibc's fortified `read` in <bits/unistd.h>).
  *
  * One rule for every place that names "the line": findings' `where`, the event lines, the
- * longest calls, jump to code. Runtimes' own frames (JavaScript, Python) are user code when the
+ * longest calls, jump to code. Runtimes' own frames (JavaScript, Python, Java) are user code when the
  * stack names them (perf maps, JIT dumps): they are not in a runtime's binary.
  */
 import { basename } from 'node:path';
-import { isPerfMapFile } from './perfMapFile';
+import { isJvmMethod, isPerfMapFile } from './perfMapFile';
 import type { ResolvedStack, StackFrame } from './stacks';
 
 /** Who wrote the code of a frame. */
@@ -35,6 +35,11 @@ const RUNTIME_BINARY = /^(?:node|nodejs|python\d*(?:\.\d+)?d?|libpython[\d.]+d?\
 const RUNTIME_MODULE = /\/lib-dynload\/|\.cpython-\d+[^/]*\.so$/;
 /** Sources of a runtime's own code: Node.js' built-in modules, CPython's standard library and frozen modules. */
 const RUNTIME_SOURCE = /^(?:node:|internal\/)|^<frozen |\/lib\/python\d+\.\d+\/(?!(?:site|dist)-packages\/)/;
+/**
+ * Java methods that are the runtime's, not the program's: the JDK's packages, and the classes the
+ * JVM generates for a lambda (`Main$$Lambda$14/0x…`), which only forward to its body (`lambda$main$0`).
+ */
+const JDK_METHOD = /^(?:java|javax|jdk|sun|com\.sun|org\.ietf|org\.w3c|org\.xml)\.|\$\$Lambda\$/;
 /** Functions of the Go runtime and standard library (any binary built with Go), when the frame has no file. */
 const GO_RUNTIME_FUNCTION = /^(?:runtime(?:\/[\w/]+)?|syscall|internal\/[\w/]+|os|net|io|bufio|sync|time|os\/exec|net\/http|crypto\/[\w/]+)\.(?:\(\*?\w+\)\.)?\w/;
 /**
@@ -59,8 +64,12 @@ const STD_FUNCTION = /^<?&?(?:mut )?(?:std|core|alloc)::/;
 
 /** Who wrote the code of `f`. */
 export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>): FrameOwner {
-  // JIT code: the program's when it is in one of its own source files (V8's builtins and stubs have none)
-  if (f.module && isPerfMapFile(f.module)) return f.file && !RUNTIME_SOURCE.test(f.file) ? 'user' : 'runtime';
+  // JIT code: the program's when it is in one of its own source files (V8's builtins and stubs have
+  // none), or a Java method of a class outside the JDK (a JVM's map names no file)
+  if (f.module && isPerfMapFile(f.module)) {
+    if (f.file) return RUNTIME_SOURCE.test(f.file) ? 'runtime' : 'user';
+    return f.function && isJvmMethod(f.function) && !JDK_METHOD.test(f.function) ? 'user' : 'runtime';
+  }
   if (f.module && SYSTEM_MODULE.test(f.module) && !PROGRAM_LIBRARY.test(f.module)) return 'system';
   if (f.file && SYSTEM_FILE.test(f.file)) return 'system';
   if (f.module && (RUNTIME_BINARY.test(basename(f.module)) || RUNTIME_MODULE.test(f.module))) return 'runtime';
