@@ -34,7 +34,7 @@ export const PACKAGES = {
   // the .gopclntab reader (test/tracer/goStacks.test.ts); debuginfod serves a stripped
   // fixture's debug file to iolens' debuginfod client (test/tracer/debuginfod.test.ts); rsync, wget and curl
   // (clients and pipeline stages that poll their connections while they write files: no event loop)
-  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools', 'golang-go', 'debuginfod', 'lighttpd', 'rsync', 'wget', 'curl'],
+  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools', 'golang-go', 'openjdk-17-jdk-headless', 'debuginfod', 'lighttpd', 'rsync', 'wget', 'curl'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],

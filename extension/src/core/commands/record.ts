@@ -203,6 +203,8 @@ export async function record(o: RecordOptions): Promise<number> {
   summarize(o, pipeline, skipped);
   if (writer) {
     try {
+      // the symbol section names the Java methods compiled until the end
+      for (const n of await pipeline.askJvmsForPerfMaps()) o.stderr.write(`iolens: note: ${n}\n`);
       if (o.debuginfod) {
         // stopped (Ctrl-C, --duration): the modules of the stacks resolved while recording, so
         // that resolving the rest keeps within the symbol section's budget

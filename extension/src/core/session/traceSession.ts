@@ -522,6 +522,8 @@ export class TraceSession {
       clearInterval(untilTimer);
       until?.dispose();
       s.until = undefined;
+      // the trace file's symbol section names the Java methods compiled until the end
+      s.warnings.push(...(await s.pipeline.askJvmsForPerfMaps()));
       // the trace file's symbol section gets the lines debuginfod has
       if (io.debuginfod) await (s.debugInfo = s.fetchDebugInfo());
       // the file gets the whole trace's overview, so that opening it shows the whole trace at once

@@ -2,6 +2,7 @@
  * Bytes to events: the stream reader feeds the assembler, which calls the event sink; the stack
  * resolver turns the trace's stack ids into source lines on demand.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TraceEvent } from '../model/events';
 import { TraceAssembler } from '../model/assembler';
@@ -9,12 +10,14 @@ import { ownVdsoImage } from '../symbols/vdso';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { DebuginfodClient, type DebuginfodOptions } from '../symbols/debuginfod';
 import { StackResolver } from '../symbols/stacks';
+import { JvmPerfMaps, type AskJvm } from '../symbols/jvmPerfMap';
 import { PerfMaps, type PerfMapLocation } from '../symbols/perfMap';
 import type { TraceMeta } from '../model/assembler';
 import { StreamReader } from '../stream/reader';
 import { ContainerRoots } from '../system/containers';
-import { RecordKind, recordSlots } from '../../../../protocol/generated/wire';
+import { RecordKind, TaskEvent, recordSlots } from '../../../../protocol/generated/wire';
 import { perfMapPath } from '../symbols/perfMapFile';
+import { isJava } from '../tracer/runtimes';
 
 /** Options of a pipeline. */
 export interface PipelineOptions {
@@ -38,6 +41,8 @@ export interface PipelineOptions {
    * resolver's fetchDebugInfo), and read the client cache they go to.
    */
   readonly debuginfod?: DebuginfodOptions;
+  /** How a live target's JVM is asked for its perf map (symbols/jvmPerfMap.ts; tests give their own). */
+  readonly askJvm?: AskJvm;
 }
 
 /** Records that describe the trace rather than being events: always decoded. */
@@ -62,6 +67,16 @@ function perfMapLocation(pid: number, meta: TraceMeta | undefined, roots: Contai
   return { path, readable: { file: inRoot ? join(inRoot.file, path) : path } };
 }
 
+/** Process pid runs (it is not gone, nor a zombie waiting for its parent). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
 /** One trace being read. */
 export class TracePipeline {
   readonly trace: TraceAssembler;
@@ -71,6 +86,8 @@ export class TracePipeline {
   readonly symbolizerError: string | null;
   /** The perf maps of a live target's runtimes (liveRoots), else null. */
   private readonly perfMaps: PerfMaps | null;
+  /** The JVMs of a live target, asked for their perf maps (liveRoots), else null. */
+  private readonly jvms: JvmPerfMaps | null;
   /** A live target's container file system (liveRoots), else null. */
   readonly containerRoots: ContainerRoots | null;
   /**
@@ -89,7 +106,8 @@ export class TracePipeline {
         record: (r) => {
           this.trace.push(r);
           if (r.kind === 'meta') this.containerRoots?.onMeta(this.trace.meta?.pid, this.trace.meta?.namespace);
-          else if (r.kind === 'stack') this.perfMaps?.prefetch(r.pid, this.trace.maps.generation(r.pid), this.resolver.holdsAnonymousCode(r.stackId));
+          else if (r.kind === 'stack') this.stackCame(r.pid, r.stackId);
+          else if (r.kind === 'task' && r.event === TaskEvent.exit && r.pid === r.tid && this.askableJvm(r.pid)) this.perfMaps?.reread(r.pid); // a launched JVM's map written at its exit
         },
         skipped: (kind) => {
           if (!EVENT_RECORD_KINDS.has(kind)) return;
@@ -108,8 +126,34 @@ export class TracePipeline {
     this.symbolizerError = error;
     this.containerRoots = options.liveRoots && symbolizer ? new ContainerRoots((dirs) => createSymbolizer({ debugDirs: dirs }).symbolizer) : null;
     this.perfMaps = options.liveRoots ? new PerfMaps((pid) => perfMapLocation(pid, this.trace.meta, this.containerRoots)) : null;
+    this.jvms = options.liveRoots ? new JvmPerfMaps((pid) => this.perfMaps?.reread(pid), options.askJvm) : null;
     // a live recording is on the traced processes' kernel: this process's vdso is theirs
     this.resolver = new StackResolver(this.trace, symbolizer, error, options.symbolPath, this.containerRoots, this.perfMaps, options.liveRoots ? ownVdsoImage : null, debuginfod);
+  }
+
+  /** A live target's stack arrived: read its process's perf map, and a JVM's code not named yet asks the JVM for one. */
+  private stackCame(pid: number, stackId: bigint): void {
+    if (!this.perfMaps) return;
+    const jit = this.resolver.holdsAnonymousCode(stackId);
+    this.perfMaps.prefetch(pid, this.trace.maps.generation(pid), jit);
+    if (jit && this.jvms && this.askableJvm(pid)) this.jvms.want(pid);
+  }
+
+  /** A JVM of the trace that jcmd can name by its pid here (not one in another PID namespace). */
+  private askableJvm(pid: number): boolean {
+    const p = this.trace.processes.find(pid);
+    return !!p && isJava(p.exe) && !this.trace.meta?.namespace?.other_pid_ns;
+  }
+
+  /**
+   * The recording ends: ask the trace's JVMs still running for their perf maps once more, so that
+   * the stacks resolved for the trace file name the methods compiled until the end
+   * (symbols/jvmPerfMap.ts). Resolves with a note per JVM whose map could not be had; never rejects.
+   */
+  async askJvmsForPerfMaps(): Promise<string[]> {
+    if (!this.jvms) return [];
+    const pids = this.trace.processes.all().filter((p) => this.askableJvm(p.pid)).map((p) => p.pid);
+    return this.jvms.settle(pids, running);
   }
 
   /**

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { attachNotes, runtimeLaunch, runtimeOf } from './runtimes';
+import { attachNotes, isJava, runtimeLaunch, runtimeOf } from './runtimes';
 
 describe('runtimes: JavaScript and Python functions in the stacks', () => {
   const never = (): null => {
@@ -35,6 +35,18 @@ describe('runtimes: JavaScript and Python functions in the stacks', () => {
     assert.equal(py311.env, undefined);
     assert.match(py311.notes[0], /Python 3\.11 has no perf trampoline/);
     assert.deepEqual(runtimeLaunch(['./server'], {}, never), { env: undefined, notes: [] });
+  });
+
+  it("keeps a launched JVM's frame pointers through JAVA_TOOL_OPTIONS, once, and says how its methods are named", () => {
+    assert.equal(isJava('/usr/lib/jvm/java-17-openjdk-amd64/bin/java'), true);
+    assert.equal(isJava('javac'), false);
+    const r = runtimeLaunch(['java', '-cp', '.', 'Main'], { PATH: '/usr/bin', JAVA_TOOL_OPTIONS: '-Xmx64m' }, never);
+    assert.equal(r.env?.JAVA_TOOL_OPTIONS, '-Xmx64m -XX:+PreserveFramePointer -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit');
+    assert.equal(r.env?.PATH, '/usr/bin');
+    assert.match(r.notes[0], /Java methods in the stacks: .*jcmd PID Compiler\.perfmap/);
+    const again = runtimeLaunch(['/usr/bin/java', 'Main'], { JAVA_TOOL_OPTIONS: r.env?.JAVA_TOOL_OPTIONS }, never);
+    assert.equal(again.env, undefined);
+    assert.equal(again.notes.length, 1);
   });
 
   it("asks the interpreter its version through the program's PATH", () => {

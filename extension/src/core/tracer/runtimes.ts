@@ -24,6 +24,17 @@ export const PYTHON_PERF_ENV = 'PYTHONPERFSUPPORT';
 /** The first CPython with a perf trampoline. */
 const PYTHON_PERF_SINCE: readonly [number, number] = [3, 12];
 
+/**
+ * HotSpot's flag that keeps a frame pointer in compiled Java code, so that a frame-pointer walk
+ * reaches the callers of a compiled method (a few % of the JVM's speed). Its compiled methods are
+ * named without any flag (jvmPerfMap.ts asks the JVM for its perf map while it runs).
+ */
+export const JAVA_FRAME_FLAGS = ['-XX:+PreserveFramePointer'] as const;
+/** A launched JVM also writes its perf map as it exits: the methods it compiled since it was last asked. */
+const JAVA_LAUNCH_FLAGS = [...JAVA_FRAME_FLAGS, '-XX:+UnlockDiagnosticVMOptions', '-XX:+DumpPerfMapAtExit'] as const;
+/** The environment variable every HotSpot JVM reads its extra options from. */
+const JAVA_OPTIONS_ENV = 'JAVA_TOOL_OPTIONS';
+
 const NODE = /^(?:node|nodejs)(?:\d+)?$/;
 const PYTHON = /^python(?:(\d)(?:\.(\d+))?)?d?$/;
 
@@ -31,6 +42,11 @@ const PYTHON = /^python(?:(\d)(?:\.(\d+))?)?d?$/;
 export function runtimeOf(program: string): 'node' | 'python' | null {
   const name = basename(program);
   return NODE.test(name) ? 'node' : PYTHON.test(name) ? 'python' : null;
+}
+
+/** The program is a JVM's launcher (`java`), by its name. */
+export function isJava(program: string): boolean {
+  return basename(program) === 'java';
 }
 
 /** What a launch of a runtime is given, and what to tell the user. */
@@ -76,6 +92,14 @@ export function runtimeLaunch(command: readonly string[], env: NodeJS.ProcessEnv
       notes: [`JavaScript functions in the stacks: node runs with NODE_OPTIONS="${[...have, ...add].join(' ')}" (V8 writes /tmp/perf-PID.map)`],
     };
   }
+  if (command.length && isJava(command[0])) {
+    const have = (env[JAVA_OPTIONS_ENV] ?? '').split(/\s+/).filter(Boolean);
+    const add = JAVA_LAUNCH_FLAGS.filter((f) => !have.includes(f));
+    const named = 'its compiled Java methods are named from the perf map iolens asks the JVM for (jcmd PID Compiler.perfmap)';
+    if (!add.length) return { env: undefined, notes: [`Java methods in the stacks: ${named}`] };
+    const value = [...have, ...add].join(' ');
+    return { env: { ...env, [JAVA_OPTIONS_ENV]: value }, notes: [`Java methods in the stacks: java runs with ${JAVA_OPTIONS_ENV}="${value}" (the callers of compiled methods kept in the stacks, the perf map written at exit too); ${named}`] };
+  }
   if (runtime === 'python') {
     const v = version(command[0], env);
     if (v && !atLeast(v, PYTHON_PERF_SINCE)) {
@@ -109,6 +133,7 @@ function programOf(pid: number): string | null {
  */
 export function attachNotes(pid: number): string[] {
   const program = programOf(pid);
+  if (program && isJava(program)) return javaAttachNotes(pid);
   const runtime = program ? runtimeOf(program) : null;
   if (!program || !runtime) return [];
   const map = perfMapPath(pid);
@@ -120,4 +145,24 @@ export function attachNotes(pid: number): string[] {
   const what = runtime === 'node' ? 'Node.js' : 'Python';
   const fns = runtime === 'node' ? 'JavaScript' : 'Python';
   return [`pid ${pid} runs ${what} without a perf map (${map}): its ${fns} functions will not be in the stacks; to see them, ${restartAdvice(runtime)}`];
+}
+
+/** A running JVM's command line and JAVA_TOOL_OPTIONS name `flag` (its other sources, @argfiles and JDK_JAVA_OPTIONS, are not read). */
+function javaHasFlag(pid: number, flag: string): boolean {
+  const read = (f: string): string[] => {
+    try {
+      return readFileSync(`/proc/${pid}/${f}`, 'utf8').split('\0');
+    } catch {
+      return [];
+    }
+  };
+  const options = read('environ').find((v) => v.startsWith(`${JAVA_OPTIONS_ENV}=`)) ?? '';
+  return read('cmdline').includes(flag) || options.split(/[\s=]+/).includes(flag);
+}
+
+/** What to tell the user about a JVM being attached to: how its methods are named, and the flag that keeps compiled methods' callers. */
+function javaAttachNotes(pid: number): string[] {
+  const named = `pid ${pid} runs Java: its compiled methods are named from the perf map iolens asks the JVM for (jcmd ${pid} Compiler.perfmap), its interpreted ones are not`;
+  if (JAVA_FRAME_FLAGS.every((f) => javaHasFlag(pid, f))) return [named];
+  return [`${named}; the stacks may miss the callers of compiled methods: restart it with ${JAVA_OPTIONS_ENV}="${JAVA_FRAME_FLAGS.join(' ')}" to keep them`];
 }
