@@ -134,7 +134,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
 const JAVA_INTERPRETED = "the JVM's interpreter: its perf map names only the Java methods it compiled, not those it interprets";
 
 /** The stack goes through a JVM's interpreter (its perf map's `Interpreter` code). */
-function interpretedJava(stack: ResolvedStack): boolean {
+export function interpretedJava(stack: ResolvedStack): boolean {
   return stack.frames.some((f) => f.function === 'Interpreter' && f.module !== null && isPerfMapFile(f.module));
 }
 

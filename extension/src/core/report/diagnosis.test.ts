@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import type { AnalysisResult, FilteredStats } from '../analysis/types';
 import type { ResolvedStack, StackFrame } from '../symbols/stacks';
-import { filteredSection, type DiagnosisText } from './diagnosis';
+import { filteredSection, noOwnFrame, type DiagnosisText } from './diagnosis';
 
 function frame(f: Partial<StackFrame>): StackFrame {
   return { addr: 0x1000n, function: null, file: null, line: null, column: null, module: '/usr/sbin/server', inlined: false, problem: null, ...f };
@@ -33,5 +33,20 @@ describe('report: calls the tracer counted', () => {
       '  sendfile (non-blocking socket): 9 calls, 500.0 µs in all, longest 135.0 µs',
       '      at /usr/sbin/server (write_all)  server 1/1',
     ]);
+  });
+});
+
+describe('report: a call without a location', () => {
+  it('says there is no stack, no frame of the program, or that its Java methods ran interpreted', () => {
+    const map = '/tmp/perf-7.map';
+    const stacks = new Map<bigint, ResolvedStack>([
+      [4n, { frames: [libc, frame({ function: 'start_thread', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' })], truncated: false }],
+      [5n, { frames: [libc, frame({ function: 'sun.nio.ch.FileChannelImpl.force(boolean)', module: map }), frame({ function: 'Interpreter', module: map })], truncated: false }],
+    ]);
+    const source = { resolve: (id: bigint) => stacks.get(id) };
+    assert.equal(noOwnFrame(source, 0n), 'no call site');
+    assert.equal(noOwnFrame(source, 0n, 'no stack'), 'no stack');
+    assert.equal(noOwnFrame(source, 4n), "no frame of the program's own code in the stack");
+    assert.equal(noOwnFrame(source, 5n), "no frame of the program's own code in the stack (interpreted Java methods are not named)");
   });
 });

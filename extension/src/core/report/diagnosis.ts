@@ -4,7 +4,7 @@
  * grouped by call site, and the calls the tracer counted under its threshold.
  */
 import { chainLines, whereText } from '../analysis/chainText';
-import { whereKey, whereOf, type StackSource } from '../analysis/resolve';
+import { interpretedJava, whereKey, whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
@@ -36,7 +36,14 @@ function wrap(text: string, first: string, indent: string): string[] {
 }
 
 /** Where a call was made when its stack, resolved, has no frame of the program's own code. */
-export const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
+const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
+
+/** Why a call has no location: its stack has no frame of the program's code (and why, for interpreted Java), or there is no stack. */
+export function noOwnFrame(stacks: StackSource, stackId: bigint, none = 'no call site'): string {
+  if (!stackId) return none;
+  const stack = stacks.resolve(stackId);
+  return stack && interpretedJava(stack) ? `${NO_OWN_FRAME} (interpreted Java methods are not named)` : NO_OWN_FRAME;
+}
 
 function where(t: DiagnosisText, w: Where | null): string | null {
   return whereText(w, (f) => t.relative(f));
@@ -51,7 +58,7 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
     lines.push(...wrap(f.title, head, ' '.repeat(head.length)));
     const pad = '         ';
     const at = where(t, f.where);
-    lines.push(`${pad}at: ${at ?? (f.stackId ? NO_OWN_FRAME : 'no call site')}   impact: ${formatDuration(f.impactNs)}`);
+    lines.push(`${pad}at: ${at ?? noOwnFrame(t.stacks, f.stackId)}   impact: ${formatDuration(f.impactNs)}`);
     lines.push(...wrap(f.detail, `${pad}why: `, `${pad}     `));
     if (f.chain.length > 1 || (f.chain.length === 1 && f.chain[0].cause !== 'unknown')) {
       const chain = chainLines(f.chain, (h) => where(t, whereOf(t.stacks, h.stackId)), t.thread);

@@ -12,7 +12,7 @@ import { formatCount, formatDuration } from '../../../../shared/format';
 import type { StackResolver } from '../symbols/stacks';
 import { SYSCALLS } from '../../../../protocol/generated/wire';
 import type { CallStats, ReportBuilder } from './aggregate';
-import { callSitesSection, filteredSection, findingsSection, modelsSection, NO_OWN_FRAME, type DiagnosisText } from './diagnosis';
+import { callSitesSection, filteredSection, findingsSection, modelsSection, noOwnFrame, type DiagnosisText } from './diagnosis';
 import type { UioStats } from '../model/uio';
 import { containerLine, describeContainer } from '../system/containers';
 import { engineLines } from './engines';
@@ -157,7 +157,7 @@ export function renderReport(input: ReportInput): string {
   if (running.length) {
     lines.push('', 'Still in progress when the recording ended');
     for (const w of running) {
-      const where = whereText(whereOf(t.stacks, w.stackId), (f) => t.relative(f)) ?? (w.stackId ? NO_OWN_FRAME : 'no stack');
+      const where = whereText(whereOf(t.stacks, w.stackId), (f) => t.relative(f)) ?? noOwnFrame(t.stacks, w.stackId, 'no stack');
       const fd = w.fd !== null ? ` fd ${w.fd}` : '';
       lines.push(`  ${formatDuration(w.dur).padStart(10)}+ ${w.name}${fd}  ${t.thread(w.pid, w.tid)}  since ${(w.ts / 1e9).toFixed(3)} s  ${where}`);
     }
