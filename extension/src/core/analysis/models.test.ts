@@ -60,6 +60,23 @@ describe('thread models', () => {
     assert.deepEqual(a.findings, []);
   });
 
+  it("a JVM's attach listener (started by iolens asking for its perf map) is not the program's socket I/O", () => {
+    const b = base();
+    const listener = 301;
+    b.task({ event: 6, tid: listener, comm: 'Attach Listener', ts: b.at(0) });
+    b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+    for (let i = 0; i < 100; i++) {
+      b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });
+      b.call('recvfrom', { ts: i * MS + 810 * US, dur: 8 * US, ret: 300, fd: 7, nonblocking: true });
+    }
+    b.call('accept', { tid: listener, ts: 0, dur: 90 * MS, ret: 10, fd: 9 });
+    b.call('read', { tid: listener, ts: 91 * MS, dur: 5 * MS, ret: 20, fd: 10 });
+    const a = analyze(b);
+    assert.equal(a.model(listener), 'none');
+    assert.match(a.result.threads.find((x) => x.tid === listener)?.evidence ?? '', /the JVM's attach listener/);
+    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread (and 1 thread without I/O of note)');
+  });
+
   it('an epoll set registered before the attach counts by its snapshot (watched records), then by epoll_ctl', () => {
     const loop = (b: StreamBuilder): StreamBuilder => {
       for (let i = 0; i < 20; i++) b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });

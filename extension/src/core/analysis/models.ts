@@ -262,6 +262,9 @@ function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: Thr
   return siblings.length && (handed(t) || siblings.some(handed)) ? from : null;
 }
 
+/** The name of HotSpot's thread that serves its attach mechanism (jcmd, jstack, iolens's perf map requests). */
+const JVM_ATTACH_LISTENER = 'Attach Listener';
+
 /** Every thread's model. */
 export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
   const all = ctx.threads.all();
@@ -270,6 +273,11 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     let worksFor: number | null = null;
+    const name = ctx.threadName(t.pid, t.tid);
+    // HotSpot's thread for tools' requests: started by iolens's own (its perf map), not the program's
+    if (name === JVM_ATTACH_LISTENER && m.model !== 'none') {
+      return { pid: t.pid, tid: t.tid, name, model: 'none' as const, worksFor, evidence: `the JVM's attach listener, waiting for tools' requests (jcmd; iolens asks it for the JVM's perf map): not the program's I/O — ${blockedSummary(t)}` };
+    }
     // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
     if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
       worksFor = inputs.creator(t.tid) ?? t.pid;
