@@ -10,11 +10,6 @@
  * never overlap when each completes inline (a buffered read from the page cache), and there is
  * nothing more to queue then.
  *
- * Nor requests spaced out by the program: one submitted long after the last completed (a read per
- * tick of a 3 ms timer, 160 µs each) had nothing to overlap with — the next request did not exist
- * yet. Most requests must follow the last completion within FOLLOW_NS (or the last request's own
- * latency, if longer): the program was waiting for one to ask for the next.
- *
  * Requests stream by in about the order they complete, not exactly; each new one is compared with
  * the ring's last few (WINDOW), so memory stays bounded by the number of rings, and two requests in
  * flight at once are found wherever they are near each other in the stream.
@@ -31,13 +26,6 @@ import { MIN_REQUESTS } from './aioSerialized';
 /** Requests of a ring each new one is compared with. */
 const WINDOW = 8;
 
-/**
- * A request submitted within this of the last completion (or of the last request's latency, if
- * longer) followed it: the program waited for one to submit the next, as a loop of
- * submit-and-wait does (a few µs apart), or one that works on each block before asking for the next.
- */
-const FOLLOW_NS = 1e6;
-
 /** io_uring opcodes that move data to or from a file or device. */
 const STORAGE_OPS: ReadonlySet<string> = new Set(['read', 'write', 'readv', 'writev', 'read_fixed', 'write_fixed', 'readv_fixed', 'writev_fixed']);
 
@@ -47,11 +35,6 @@ interface Ring {
   tid: number;
   stackId: bigint;
   requests: number;
-  /** Requests submitted right after the last completion (FOLLOW_NS). */
-  followed: number;
-  /** The last completion seen and its request's latency (-Infinity, 0: none yet). */
-  lastEnd: number;
-  lastDur: number;
   /** Two of its requests were in flight at once. */
   overlapped: boolean;
   /** The last WINDOW requests' submissions and completions, a ring buffer. */
@@ -91,7 +74,7 @@ export class UringSerializedRule {
     let r = this.rings.get(e.ring);
     if (!r) {
       r = {
-        ring: e.ring, pid: e.pid, tid: e.tid, stackId: e.stackId, requests: 0, followed: 0, lastEnd: Number.NEGATIVE_INFINITY, lastDur: 0, overlapped: false, starts: new Float64Array(WINDOW),
+        ring: e.ring, pid: e.pid, tid: e.tid, stackId: e.stackId, requests: 0, overlapped: false, starts: new Float64Array(WINDOW),
         ends: new Float64Array(WINDOW), next: 0, latency: new LatencyHistogram(), top: new TopEvents(50),
         path: typeof e.args.path === 'string' ? e.args.path : null,
       };
@@ -116,11 +99,6 @@ export class UringSerializedRule {
     }
     r.requests++;
     const dur = e.completeTs - e.submitTs;
-    if (e.submitTs - r.lastEnd < Math.max(FOLLOW_NS, r.lastDur)) r.followed++;
-    if (e.completeTs > r.lastEnd) {
-      r.lastEnd = e.completeTs;
-      r.lastDur = dur;
-    }
     r.latency.add(dur);
     r.top.add(id, dur);
   }
@@ -130,8 +108,6 @@ export class UringSerializedRule {
     const out: RawFinding[] = [];
     for (const r of this.rings.values()) {
       if (r.requests < MIN_REQUESTS || r.overlapped || this.batched.has(`0x${r.ring.toString(16)}`)) continue;
-      // requests the program spaced out (a timer's) had nothing to overlap with
-      if (r.followed < r.requests / 2) continue;
       const t = ctx.threads.get(r.pid, r.tid);
       const [p50] = r.latency.percentiles([50]);
       const impact = r.latency.total;
