@@ -1227,7 +1227,7 @@ describe('findings on synthetic traces', () => {
      * io_uring_enter, or each request by its own (`onePerEnter`); its requests in flight together, or
      * each completed before the next is submitted (`inline`: a read from the page cache).
      */
-    function uringTrace(o: { depth: number; n?: number; opcode?: number; fdType?: number; onePerEnter?: boolean; inline?: boolean; every?: number }): StreamBuilder {
+    function uringTrace(o: { depth: number; n?: number; opcode?: number; fdType?: number; onePerEnter?: boolean; inline?: boolean }): StreamBuilder {
       const b = loopTrace();
       const ring = 0xffff888000020000n;
       b.fd({ op: 4, fd: 6, type: o.fdType ?? 1, path: o.fdType === 6 ? 'socket:[9]' : '/data/table' });
@@ -1239,7 +1239,7 @@ describe('findings on synthetic traces', () => {
         b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(at), dur: 5 * US, ret: submitted, args: [10n, BigInt(submitted), 0n, 0n, 0n, 0n], stackId: 8n });
       };
       for (let i = 0; i < n; i += o.depth) {
-        const t = 1 * MS + i * (o.every ?? MS);
+        const t = 1 * MS + i * MS;
         if (!o.onePerEnter) enter(t, o.depth);
         for (let k = 0; k < o.depth; k++) {
           const req = BigInt(i + k + 1);
@@ -1276,13 +1276,6 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(analyze(uringTrace({ depth: 4, inline: true })).of('uring-serialized'), []);
       // the same one by one is serialized
       assert.equal(analyze(uringTrace({ depth: 4, inline: true, onePerEnter: true })).of('uring-serialized').length, 1);
-    });
-
-    it('stays quiet for requests the program spaced out (one per tick of a 3 ms timer): the next did not exist yet', () => {
-      // a read per timer tick, its completion handled through the ring's eventfd in the loop (2.5 ms idle between)
-      assert.deepEqual(analyze(uringTrace({ depth: 1, every: 3 * MS })).of('uring-serialized'), []);
-      // submitted 0.5 ms after the last completion: the program waited for it to ask for the next
-      assert.equal(analyze(uringTrace({ depth: 1, every: 1 * MS })).of('uring-serialized').length, 1);
     });
 
     it('stays quiet under 16 requests', () => {
