@@ -368,6 +368,11 @@ export class TraceAnalyzer {
         this.uringSerialized.enter(e.args.ring, e.ret);
       }
       this.sqpoll.enter(e, id);
+      if (this.uringWaitInTurn(e, args, t)) {
+        t.uring.turnWaits++;
+        this.innerWait(e, args, id, t, timeout);
+        return;
+      }
     } else if (isSignalWait(e.name)) {
       t.signalWaitCalls++;
       t.lastSignalWait = { end: e.ts + e.dur, dur: e.dur };
@@ -406,6 +411,16 @@ export class TraceAnalyzer {
     this.chains.call(e, args, id, t);
     this.keepChain(e, id, t);
     this.loopBlocked.blocked(e, id, { kind: 'wait', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
+  }
+
+  /**
+   * An io_uring_enter that waited for completions (GETEVENTS, min_complete 1 or more) inside a turn
+   * of the thread's select/poll/epoll loop: a handler waiting for its ring (io_uring_wait_cqe,
+   * io_uring_submit_and_wait) holds the loop up as a blocking call does.
+   */
+  private uringWaitInTurn(e: SyscallEvent, args: ArgFacts, t: ThreadState): boolean {
+    const flags = e.args.flags;
+    return (args.minComplete ?? 0) > 0 && typeof flags === 'string' && flags.includes('GETEVENTS') && e.dur >= this.waitedNs() && t.loop?.inTurn(e.ts) === true;
   }
 
   /**

@@ -13,7 +13,7 @@
 import type { Args, ArgValue, SyscallEvent } from '../model/events';
 import { callsOf } from '../model/args';
 import { KEPT_PER_THREAD } from '../kinds/syscallArgsMemo';
-import { waitTimeoutNs, type BlockKind } from './classify';
+import { dontWait, waitTimeoutNs, type BlockKind } from './classify';
 import type { SiteCell } from './sites';
 
 const NO_FDS: readonly ArgValue[] = [];
@@ -32,7 +32,7 @@ export class ArgFacts {
   path: string | null = null;
   /** `fd_type` when a string. */
   fdType: string | undefined = undefined;
-  /** O_NONBLOCK at the call (`nonblocking: true`). */
+  /** O_NONBLOCK at the call (`nonblocking: true`), or a send or receive with MSG_DONTWAIT. */
   nonblocking = false;
   /** The call's kind by its name and `fdType` (classify.ts argBlockKind), null: not asked yet. */
   kind: BlockKind | null = null;
@@ -90,7 +90,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   f.minComplete = typeof minComplete === 'number' ? minComplete : null;
   f.path = typeof path === 'string' ? path : null;
   f.fdType = typeof fdType === 'string' ? fdType : undefined;
-  f.nonblocking = a.nonblocking === true;
+  f.nonblocking = a.nonblocking === true || dontWait(a.flags);
   f.kind = null;
   f.cell = null;
   if (!wait) {

@@ -96,6 +96,15 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
 /** A language runtime whose event loop has fixes of its own (asyncio's, Node.js'). */
 export type LoopRuntime = 'node' | 'python';
 
+/** The fix for a loop that waits for its io_uring ring inside a turn (io_uring_wait_cqe in a handler). */
+const URING_IN_LOOP_FIX =
+  'do not wait for the ring inside the turn: register an eventfd for its completions (io_uring_register_eventfd), add it to the wait set, and reap them with io_uring_peek_cqe when it fires — or make the ring the loop (IORING_OP_POLL_ADD for the other fds) and wait in io_uring_submit_and_wait only there';
+
+/** What a loop's io_uring_enter waited for, in the loop-blocked detail (null for any other call). */
+export function uringTurnWait(call: string): string | null {
+  return call === 'io_uring_enter' ? "which waited for the io_uring ring's completions (io_uring_wait_cqe, io_uring_submit_and_wait)" : null;
+}
+
 /**
  * The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the
  * loop serves one connection) and, for a runtime's loop, in its own terms (`runtime`).
@@ -108,13 +117,14 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
     case 'sync':
       // a loop serving one client (a process per connection): the client waits for the flush either way
       if (oneClient) return `the client waits for each ${call}: flush once for a batch of its requests (group commit), or reply before the flush where losing the last writes in a crash is acceptable`;
-      return `move the ${call} off the loop thread (a worker thread, or io_uring's IORING_OP_FSYNC), or batch the writes and flush once per batch`;
+      return `move the ${call} off the loop thread (a worker thread, or io_uring's ${call === 'sync_file_range' ? 'IORING_OP_SYNC_FILE_RANGE' : 'IORING_OP_FSYNC'}), or batch the writes and flush once per batch`;
     case 'file':
       if (oneClient) return `the client waits for each ${call}: make fewer, larger calls (batch the writes, keep what is read in memory), or overlap them with its next request (read ahead, a thread, io_uring)`;
       return `do the file I/O off the loop thread (a thread pool, io_uring, or O_DIRECT with Linux AIO): regular files are always "ready" to epoll, so ${call} blocks the loop for the whole I/O`;
     case 'sleep':
       return 'replace the sleep with a timer (the wait\'s timeout, or a timerfd in the epoll set)';
     case 'wait':
+      if (call === 'io_uring_enter') return URING_IN_LOOP_FIX;
       return `the ${call} is a blocking call's own wait (getaddrinfo, a synchronous client library): use its asynchronous API (getaddrinfo_a or c-ares, the library's non-blocking mode with its fd in the loop) or run it off the loop thread`;
     case 'child':
       return `do not wait for the child inside the loop: start it with posix_spawn (or fork and exec) and reap it when the loop reports it ended (a pidfd from pidfd_open, or a signalfd for SIGCHLD, in the wait set) — system() and pclose() wait in ${call} for the whole command`;

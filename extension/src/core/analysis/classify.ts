@@ -34,9 +34,13 @@ export function isSleep(name: string): boolean {
   return name === 'nanosleep' || name === 'clock_nanosleep';
 }
 
-/** A flush to storage (fsync, fdatasync, a mapped file's msync, a file system's syncfs). */
+/**
+ * A flush to storage (fsync, fdatasync, a mapped file's msync, a file system's syncfs, a range's
+ * sync_file_range: with SYNC_FILE_RANGE_WAIT_AFTER it waits for the writeback as fdatasync does,
+ * without it it still queues the writeback to the device and waits for room in its queue).
+ */
 function isSync(name: string): boolean {
-  return name === 'fsync' || name === 'fdatasync' || name === 'msync' || name === 'syncfs';
+  return name === 'fsync' || name === 'fdatasync' || name === 'msync' || name === 'syncfs' || name === 'sync_file_range';
 }
 
 /** A select/poll/epoll wait. */
@@ -94,6 +98,14 @@ export function inherentlyBlocking(kind: BlockKind): boolean {
 export function waitsForAll(e: SyscallEvent): boolean {
   const flags = e.args.flags;
   return typeof flags === 'string' && flags.includes('MSG_WAITALL');
+}
+
+/**
+ * A send or receive told not to wait (MSG_DONTWAIT): it cannot block whatever its fd's flags, as a
+ * call on an O_NONBLOCK fd cannot (`flags` as decoded: a `msg_flags` string).
+ */
+export function dontWait(flags: unknown): boolean {
+  return typeof flags === 'string' && flags.includes('MSG_DONTWAIT');
 }
 
 /** The call returned EAGAIN (or EINPROGRESS for a connect): it was non-blocking and had nothing to do. */

@@ -83,6 +83,8 @@ function blockedWhat(t: ThreadState): string {
  * reads a program or its loader makes at its start (a daemon's master reading its configuration).
  */
 const BLOCKING_MIN_NS = 1e6;
+/** Waits for an io_uring ring inside a loop's turns that make the ring its handlers' tool, not the thread's model (and a quarter of its requests). */
+const MIN_TURN_RING_WAITS = 8;
 const BLOCKING_MIN_SHARE = 0.01;
 
 function blocksForReal(t: ThreadState): boolean {
@@ -120,7 +122,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   const uringReqs = t.uring.requests + sq;
   // a loop that also submits a few requests is still a loop; requests that outnumber its waits make the thread an AIO / io_uring one
   const aio = (t.aio.requests > 0 || t.aio.reaped > 0) && (t.aio.requests + t.aio.reaped >= t.muxWaits || t.muxWaits === 0);
-  const uring = (uringReqs > 0 || t.uring.enters > 0) && (uringReqs + t.uring.enters >= t.muxWaits || t.muxWaits === 0);
+  // an epoll loop whose handlers wait for their ring inside its turns (io_uring_wait_cqe) is still a loop: the ring serves it synchronously
+  const ringInLoop = t.uring.turnWaits >= Math.max(MIN_TURN_RING_WAITS, 0.25 * uringReqs);
+  const uring = (uringReqs > 0 || t.uring.enters > 0) && (uringReqs + t.uring.enters >= t.muxWaits || t.muxWaits === 0) && !ringInLoop;
   const also: string[] = [];
   if (!aio && t.aio.requests) also.push(`also ${plural(t.aio.requests, 'Linux AIO request')}`);
   if (!uring && uringReqs) also.push(`also ${plural(uringReqs, 'io_uring request')}`);

@@ -421,6 +421,23 @@ describe('findings on synthetic traces', () => {
       assert.equal(trace('ebpf').of('loop-blocked').length, 1);
     });
 
+    it('takes sync_file_range for a flush to storage, not for page-cache copies, however short ptrace timed it', () => {
+      // an epoll loop's sync_file_range(WAIT_BEFORE|WRITE|WAIT_AFTER) per tick: 0.32 ms on average under ptrace, 10 % of the loop's time
+      const b = loopTrace();
+      b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend: 'ptrace', pid: PID }) }));
+      b.symbols(17n, [['sync_file_range', 'sysdeps/unix/sysv/linux/sync_file_range.c', 26], ['commit_record', SRC, 13]]);
+      for (let i = 0; i < 40; i++) {
+        b.epollWait({ ts: i * 3 * MS, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[8n, 1]] });
+        b.call('sync_file_range', { ts: i * 3 * MS + 2.1 * MS, dur: 0.32 * MS, ret: 0, fd: 6, stackId: 17n, args: [6n, 0n, 8192n, 7n, 0n, 0n] });
+      }
+      const [f] = analyze(b).of('loop-blocked');
+      assert.equal(f?.where?.line, 13);
+      assert.equal(f.severity, 'high');
+      assert.doesNotMatch(f.detail, /page cache/);
+      assert.match(f.detail, /called sync_file_range on fd 6 <\/var\/db\/journal>, which waits until the data is on storage/);
+      assert.match(f.suggestion, /^move the sync_file_range off the loop thread \(a worker thread, or io_uring's IORING_OP_SYNC_FILE_RANGE\)/);
+    });
+
     it('stays quiet for one file write that blocked once, briefly, in the whole recording (a page under writeback), not for two or a long one', () => {
       const trace = (durs: number[]): ReturnType<typeof analyze> => {
         const b = loopTrace();
@@ -463,6 +480,37 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(a.of('loop-blocked'), []);
       assert.equal(a.model(PID), 'multiplexing', 'non-blocking socket calls are not blocking evidence');
       assert.equal(a.model(101), 'blocking');
+    });
+  });
+
+  describe('loop-blocked by a wait for an io_uring ring inside an epoll loop\'s turn', () => {
+    /** An epoll loop on a timerfd whose handler submits a read and waits for it (`minComplete` 1: io_uring_wait_cqe; 0: submitted only, reaped when the ring's eventfd fires). */
+    function ringInLoop(minComplete: bigint): ReturnType<typeof analyze> {
+      const b = loopTrace();
+      b.fd({ op: 4, fd: 10, type: 10, path: 'anon_inode:[io_uring]' });
+      b.symbols(18n, [['io_uring_wait_cqe', '', 0], ['load_block', SRC, 21]]);
+      for (let i = 0; i < 40; i++) {
+        const t = i * 3 * MS;
+        b.epollWait({ ts: t, dur: 2.5 * MS, ret: 1, stackId: 1n, ready: [[8n, 1]] });
+        b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(t + 2.51 * MS), dur: 10 * US, ret: 1, args: [10n, 1n, 0n, 0n, 0n, 0n], stackId: 18n });
+        if (minComplete) b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(t + 2.53 * MS), dur: 300 * US, ret: 0, args: [10n, 0n, minComplete, 1n, 0n, 0n], stackId: 18n });
+      }
+      return analyze(b);
+    }
+
+    it('finds the handler\'s io_uring_wait_cqe at its line, with the ring\'s fix; the thread is still the loop', () => {
+      const a = ringInLoop(1n);
+      const [f] = a.of('loop-blocked');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.equal(f.where?.line, 21);
+      assert.match(f.title, /^io_uring_enter\(\) blocked the event loop/);
+      assert.match(f.detail, /which waited for the io_uring ring's completions \(io_uring_wait_cqe, io_uring_submit_and_wait\): 40 calls blocked 12\.0 ms/);
+      assert.match(f.suggestion, /io_uring_register_eventfd/);
+      assert.equal(a.model(PID), 'multiplexing');
+    });
+
+    it('stays quiet for a handler that only submits (its completions reaped when the ring\'s eventfd fires)', () => {
+      assert.deepEqual(ringInLoop(0n).of('loop-blocked'), []);
     });
   });
 
@@ -1144,7 +1192,7 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('sqpoll-wakeups', () => {
-    function sqTrace(wakeEvery: boolean): StreamBuilder {
+    function sqTrace(wakeEvery: boolean, requestsSeen = true): StreamBuilder {
       const b = loopTrace();
       const ring = 0xffff888000010000n;
       b.fd({ op: 4, fd: 10, type: 10, path: 'anon_inode:[io_uring]' });
@@ -1155,7 +1203,7 @@ describe('findings on synthetic traces', () => {
         if (wakeEvery || i === 0) {
           b.syscall({ sys: sysId('io_uring_enter'), ts: b.at(t), dur: 8 * US, ret: 0, args: [10n, 0n, 0n, 2n, 0n, 0n], stackId: 7n });
         }
-        for (let k = 0; k < 4; k++) {
+        for (let k = 0; k < (requestsSeen ? 4 : 0); k++) {
           const req = BigInt(i * 4 + k + 1);
           b.add(wire.encodeUringSubmit({ stackFrom: 0, flags: 0, cqHead: 0, opcode: 22, sqThread: 1, pid: PID, tid: 150, ts: b.at(t + 30 * US + k * US), ctx: ring, req, userData: req, reqFlags: 0n, fd: 6 }));
           b.add(wire.encodeUringComplete({ waiterTid: 0, pid: PID, tid: 150, ts: b.at(t + 200 * US), ctx: ring, req, userData: req, res: 4096, cflags: 0 }));
@@ -1175,6 +1223,10 @@ describe('findings on synthetic traces', () => {
 
     it('stays quiet when the SQ thread stays awake', () => {
       assert.deepEqual(analyze(sqTrace(false)).of('sqpoll-wakeups'), []);
+    });
+
+    it('stays quiet when no request of the ring was seen (ptrace: its wake-ups weighed against no batch read "asleep at 41 of 0")', () => {
+      assert.deepEqual(analyze(sqTrace(true, false)).of('sqpoll-wakeups'), []);
     });
   });
 
@@ -1331,6 +1383,19 @@ describe('findings on synthetic traces', () => {
       const [f] = analyze(b).of('eagain-spin');
       assert.ok(f);
       assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
+    });
+
+    it('takes a send with MSG_DONTWAIT for a call that cannot wait, whatever its fd and however long ptrace made it', () => {
+      // a datagram sender retrying sendto(MSG_DONTWAIT) on a blocking socket: a few of its sends stretched past 10 ms by ptrace's stops
+      const b = loopTrace();
+      b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend: 'ptrace', pid: PID }) }));
+      b.symbols(15n, [['sendto', 'sysdeps/unix/sysv/linux/sendto.c', 27], ['send_sample', SRC, 13]]);
+      for (let i = 0; i < 300; i++) {
+        const ts = i * 50 * US;
+        b.call('sendto', { ts, dur: i % 100 === 0 ? 15 * MS : 5 * US, ret: i % 2 ? EAGAIN : 512, fd: 7, stackId: 15n, args: [7n, 0n, 512n, 0x40n, 0n, 0n] });
+      }
+      const a = analyze(b);
+      assert.equal(a.model(PID), 'none', 'no blocking socket I/O: every send was told not to wait');
     });
 
     it('leaves the edge-triggered drain alone (one EAGAIN per wait)', () => {

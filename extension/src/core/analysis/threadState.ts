@@ -211,8 +211,12 @@ export class ThreadState {
   accepts = 0;
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
-  /** io_uring: io_uring_enter calls, requests submitted by this thread, completions waited for, time in enter. */
-  readonly uring = { enters: 0, requests: 0, enterNs: 0 };
+  /**
+   * io_uring: io_uring_enter calls, requests submitted by this thread, time in enter; `turnWaits`:
+   * enters that waited for completions inside a turn of the thread's select/poll/epoll loop
+   * (io_uring_wait_cqe in a handler), for as long as a blocking call must to have waited.
+   */
+  readonly uring = { enters: 0, requests: 0, enterNs: 0, turnWaits: 0 };
   /** I/O signals delivered (SIGIO, or the F_SETSIG signal with readiness), signal waits ended by one, by signal name. */
   readonly ioSignals = new Map<string, number>();
   signalWaits = 0;

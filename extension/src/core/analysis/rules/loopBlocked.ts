@@ -6,7 +6,7 @@
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { loopBlockedFix, waitAllFix } from '../catalogue';
+import { loopBlockedFix, uringTurnWait, waitAllFix } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
@@ -284,7 +284,7 @@ export class LoopBlockedRule {
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
         (a.holder
           ? `inside its turns it waited for ${BLOCKS_ON[a.kind]}: ${plural(a.count, 'time')}, ${formatDuration(a.ns)} in all, each time until ${a.holder.label} let go right after its ${a.holder.call}${a.holder.path ? ` of ${a.holder.path}` : ''} (the line shown): the lock is held across the I/O.${served}`
-          : `inside its turns it called ${a.call}${fd}, ${BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
+          : `inside its turns it called ${a.call}${fd}, ${uringTurnWait(a.call) ?? BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
         callbackNote(sites.viaLoopRun(a.stackId)) +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({

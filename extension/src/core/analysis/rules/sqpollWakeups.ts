@@ -79,7 +79,8 @@ export class SqpollWakeupsRule {
   findings(ctx: AnalysisContext): RawFinding[] {
     const out: RawFinding[] = [];
     for (const r of this.rings.values()) {
-      if (r.wakeups < MIN_WAKEUPS || r.wakeups < 0.5 * Math.max(1, r.batches)) continue;
+      // no submission of the SQ thread seen (a ptrace recording sees no io_uring request): no batches to weigh the wake-ups against
+      if (r.batches === 0 || r.wakeups < MIN_WAKEUPS || r.wakeups < 0.5 * r.batches) continue;
       const t = ctx.threads.get(r.pid, r.tid);
       const impact = r.wakeNs + r.delayNs;
       out.push({
