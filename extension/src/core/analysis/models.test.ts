@@ -443,6 +443,36 @@ describe('wake-up chains', () => {
     const chain = a.analyzer.chainOf(a.ids('epoll_wait')[0]) ?? [];
     assert.deepEqual(chain.map((h) => [h.cause, h.byTid]), [['thread', 103]], `the chain: ${chain.map((h) => `${h.call} ${h.cause} by ${h.by ?? '?'}`).join(' <- ')}`);
   });
+  for (const program of ['/usr/bin/python3.12', '/work/app/app']) {
+    it(program.includes('python')
+      ? 'in CPython, threads that met the loop\'s thread in a futex at a fifth of their calls (its GIL) are not its pool: clients of the loop'
+      : 'in native code, threads woken by the loop at a fifth of their calls work for it: its pool', () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'python3.12', filename: program, flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/db' });
+      const clients = [201, 202, 203, 204];
+      for (const c of clients) {
+        b.task({ event: 6, tid: c, comm: 'python3.12', ts: b.at(0) });
+        b.fd({ op: 4, fd: c - 190, type: 6, path: `socket:[${c}]` });
+      }
+      for (let i = 0; i < 40; i++) {
+        const t = 1 * MS + i * 10 * MS;
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
+        b.call('fdatasync', { ts: t + 1.1 * MS, dur: 3 * MS, ret: 0, fd: 6, stackId: 40n });
+        for (const c of clients) {
+          // each client waits for the loop's answer: the loopback socket's wake-up is not seen, the GIL's
+          // futex sometimes (each thread's stack a snapshot of its own: an id of its own)
+          b.call('recvfrom', { tid: c, ts: t + (c - 200) * US, dur: 4.5 * MS, ret: 3, fd: c - 190, stackId: BigInt(c) });
+          if (i % 5 === 0) b.wake({ tid: PID, ts: t + 4.2 * MS + (c - 200) * US, wakee: c, since: null, call: 'futex', wakeeCall: 'futex' });
+        }
+      }
+      const a = analyze(b);
+      const expected = program.includes('python') ? 'blocking' : 'pool-worker';
+      for (const c of clients) assert.equal(a.model(c), expected, `thread ${c}`);
+      if (expected === 'blocking') assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked'], 'no pool of the loop\'s clients to saturate');
+    });
+  }
 });
 
 describe('where a call is, as text', () => {

@@ -208,12 +208,23 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   return any;
 }
 
+/** Wake-ups to or from its owner a worker needs, as a share of its blocking calls (about one a job; a job may make several calls). */
+const POOL_SHARE = 0.05;
+/**
+ * The same in CPython, whose threads wake one another out of a futex at every handoff of its GIL:
+ * a few wake-ups between two threads say nothing (4 client threads blocked in `recv` beside a
+ * `selectors` loop, which answered them over loopback TCP, met the loop's thread at 10–27 % of their
+ * calls, all GIL futexes), while an executor's worker hands about every result back
+ * (`call_soon_threadsafe` writing the loop's self-pipe: 29–37 of its 36–45 calls).
+ */
+const GIL_POOL_SHARE = 0.5;
+
 /**
  * Pool workers: threads that block for another thread of their process — they wake it after their
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
-function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly = false): number | null {
+function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly: boolean, gil: boolean): number | null {
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
@@ -226,7 +237,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
-  const enough = Math.max(3, 0.05 * t.blockedAll.count);
+  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * t.blockedAll.count);
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best || wakesOnly) return best?.[0] ?? null;
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
@@ -269,6 +280,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
+    const gil = ctx.runtime(t.pid) === 'python';
     let worksFor: number | null = null;
     // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
     if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
@@ -285,7 +297,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs, onlyThread)) {
       const parent = t.tid === t.pid ? inputs.forkedFrom(t.pid) : null;
       const ownerPid = parent ?? t.pid;
-      worksFor = parent ?? poolOwner(t, own, all, inputs, true) ?? inputs.creator(t.tid) ?? t.pid;
+      worksFor = parent ?? poolOwner(t, own, all, inputs, true, gil) ?? inputs.creator(t.tid) ?? t.pid;
       const name = ctx.threadName(ownerPid, worksFor);
       const who = `${name ? `${name} ` : ''}${ownerPid}/${worksFor}`;
       const loop = m.evidence.replace(/^event loop: /, '');
@@ -299,7 +311,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
     // a thread that waits for its one connection or peer serves that peer, not another thread
     if ((m.model === 'blocking' && perConnection(t) === null && onePeer(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
-      worksFor = poolOwner(t, own, all, inputs, m.model === 'none');
+      worksFor = poolOwner(t, own, all, inputs, m.model === 'none', gil);
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);
         return {
