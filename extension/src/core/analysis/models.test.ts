@@ -473,6 +473,27 @@ describe('wake-up chains', () => {
       if (expected === 'blocking') assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked'], 'no pool of the loop\'s clients to saturate');
     });
   }
+  for (const wakesSeen of [true, false]) {
+    it(wakesSeen
+      ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'
+      : 'threads blocking at one line beside a loop, in a trace without wake-ups (ptrace), are taken for its pool', () => {
+      const b = base();
+      const threads = [201, 202, 203];
+      for (const w of threads) {
+        b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
+        b.fd({ op: 4, fd: w - 180, type: 6, path: `socket:[${w}]` });
+      }
+      for (let i = 0; i < 30; i++) {
+        const t = 1 * MS + i * 10 * MS;
+        b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180, stackId: 48n });
+        // the loop's wake-ups come from elsewhere (its own clients' writes), seen by the eBPF side
+        if (wakesSeen) b.wake({ tid: 201, ts: t + 7 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
+      }
+      const a = analyze(b);
+      for (const w of threads) assert.equal(a.model(w), wakesSeen ? 'blocking' : 'pool-worker', `thread ${w}`);
+    });
+  }
 });
 
 describe('where a call is, as text', () => {
