@@ -240,15 +240,15 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * t.blockedAll.count);
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best || wakesOnly) return best?.[0] ?? null;
-  // wake-ups seen in the process (eBPF), and none tie this thread to a loop: no pool of that loop
-  // (Python's ThreadingTCPServer: connection threads met at the attach, blocked in one `recv` line)
-  if (peers.some((p) => p.wokenBy.size > 0)) return producerOwner(t, own, peers, inputs);
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
   const owner = peers.find((p) => {
     const m = own.get(p.tid);
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
   if (!t.blockingSites.size) return null;
+  // wake-ups seen in the process (eBPF), and none tie this thread to the loop: no pool of it
+  // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line)
+  if (owner && peers.some((p) => p.wokenBy.size > 0)) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);
 }
