@@ -246,6 +246,19 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
+  it('a relay that selects on its two sockets and blocks in nothing else (socat): named by its waits, not "blocking blocking calls"', () => {
+    const b = base();
+    for (const fd of [10, 11]) b.fd({ op: 4, fd, type: 6, path: `socket:[${fd * 10}]` });
+    for (let i = 0; i < 40; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, timeoutMs: 60_000, fds: [[10, 1, i % 2 ? 1 : 0], [11, 1, i % 2 ? 0 : 1]] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 20 * US, ret: 4096, fd: i % 2 ? 11 : 10, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'blocking');
+    assert.equal(a.result.processes[0].verdict, 'one or two connections waited on by its one thread (a relay, a pipeline stage or a client)');
+    assert.deepEqual(a.findings, []);
+  });
+
   for (const made of ['pipe()', 'attach'] as const) {
     it(`a poll of one pipe whose other end its own process writes (${made === 'pipe()' ? 'made by pipe()' : 'both ends found at the attach'}) is a loop: the fdatasync in its turn blocks it`, () => {
       const b = base();

@@ -388,7 +388,10 @@ export function processVerdicts(
     const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
     // and the threads an accepting loop starts, one per client (Python's ThreadingHTTPServer)
     const perClient = threadsPerClient(states, list, inputs);
-    const isConnected = new Set([...connected, ...perClient]);
+    // blocking threads that wait on one or two connections and blocked in nothing else (socat's
+    // relay: its select on its two sockets) have no kind of blocking to name: named by their waits
+    const peered = states.filter((t, i) => list[i].model === 'blocking' && !connected.includes(t) && onePeer(t) !== null && t.blocked.size === 0);
+    const isConnected = new Set([...connected, ...perClient, ...peered]);
     const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
@@ -431,6 +434,10 @@ export function processVerdicts(
     if (idle.length) {
       const who = list.length === 1 ? 'one socket waited on by its one thread' : idle.length === 1 ? '1 thread waiting on one socket' : `${idle.length} threads each waiting on one socket`;
       insertBeforeBlocking(parts, `${who}, never ready (${NOTHING_ARRIVED})${alsoBlocked(idle)}`);
+    }
+    if (peered.length) {
+      const who = list.length === 1 ? 'one or two connections waited on by its one thread' : `${plural(peered.length, 'thread')} each waiting on one or two connections`;
+      insertBeforeBlocking(parts, `${who} (a relay, a pipeline stage or a client)`);
     }
     const quiet = of('none').length;
     const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';
