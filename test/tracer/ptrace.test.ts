@@ -13,7 +13,7 @@ import {
   CLI, TRACER, asTestUser, cleanup, requireBackend, requireInstalled, requireTestUser, fixture, frameIn, markLine, parseJsonl, readMeta, readRecords, traceEvents,
   recordAttach, recordLaunch, run, sleep, startWaiting, threadProblems, type JsonEvent, type Recording,
 } from './harness';
-import { EndReason, Sys } from '../../protocol/generated/wire';
+import { EndReason, FdType, Sys } from '../../protocol/generated/wire';
 
 const MS = 1e6;
 const END_TARGET_EXITED = EndReason.target_exited;
@@ -207,6 +207,15 @@ describe('the ptrace backend', function () {
       }
     });
   }
+
+  it('counts the short calls on fds opened before the attach by their kind of fd (a server\'s log written from its loop)', async () => {
+    // short_calls opens its socket and /dev/null before the handshake: the attach finds them open
+    rec = await recordAttach('short_calls', ['--iterations', '3000'], [], 30000, 'ptrace');
+    const counted = readRecords(rec.traceFile).filter((x) => x.kind === 'call_summary' && (x.sys === Sys.write || x.sys === Sys.recvfrom));
+    assert.ok(counted.length >= 2, 'the writes and receives are counted');
+    // before, the ptrace tracer knew only the types of fds opened while it traced: "unknown" (0)
+    for (const c of counted) if (c.kind === 'call_summary') assert.equal(c.fdType, c.sys === Sys.write ? FdType.chr : FdType.socket, `${c.sys}: fd type`);
+  });
 
   it('reports a call still in progress at the end as unfinished, and lets it continue undisturbed', async () => {
     const t = await startWaiting('epoll_stall', ['--iterations', '5']); // blocked in read(stdin)

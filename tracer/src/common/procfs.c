@@ -254,7 +254,7 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		r.fd2 = -1;
 		r.ts = ts;
 		r.open_flags = fd_flags(pid, (int)fd);
-		if (cb && (r.type == IOL_FD_TYPE_UIO || r.type == IOL_FD_TYPE_UIO_CONFIG))
+		if (cb)
 			cb(ctx, pid, (int)fd, r.type, r.rdev);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);
 		if (r.type == IOL_FD_TYPE_EPOLL)

@@ -28,8 +28,9 @@ struct iol_proc_maps {
 	struct iol_known_map *maps;
 };
 
-/* Called for each fd on a UIO device or its config space (type IOL_FD_TYPE_UIO or _UIO_CONFIG;
- * rdev in the kernel's encoding), so the kernel side learns about it. */
+/* Called for each fd with its type (rdev in the kernel's encoding): the kernel side learns of the
+ * fds on a UIO device or its config space (IOL_FD_TYPE_UIO, _UIO_CONFIG), the ptrace tracer of
+ * every fd's type (it counts short calls per kind of fd: a regular file's writes met at an attach). */
 typedef void (*iol_fd_class_cb)(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev);
 
 struct iol_uio_set;

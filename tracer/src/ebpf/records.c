@@ -68,6 +68,9 @@ void ebpf_set_fd_class(void *ctx, pid_t pid, int fd, uint8_t type, uint32_t rdev
 	struct iol_fd_key key = { .tgid = (__u32)pid, .fd = fd };
 	__u8 one = 1;
 
+	/* the kernel side reads other fds' types from their files itself */
+	if (type != IOL_FD_TYPE_UIO && type != IOL_FD_TYPE_UIO_CONFIG)
+		return;
 	if (bpf_map__update_elem(t->skel->maps.fd_class, &key, sizeof(key), &type, sizeof(type), BPF_ANY))
 		ebpf_map_update_failed(t, "fd_class", errno);
 	if (type != IOL_FD_TYPE_UIO)

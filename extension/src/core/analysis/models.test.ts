@@ -263,6 +263,19 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
+  it('a relay that selects on its two sockets and blocks in nothing else (socat): named by its waits, not "blocking blocking calls"', () => {
+    const b = base();
+    for (const fd of [10, 11]) b.fd({ op: 4, fd, type: 6, path: `socket:[${fd * 10}]` });
+    for (let i = 0; i < 40; i++) {
+      b.poll({ ts: i * 10 * MS, dur: 2 * MS, timeoutMs: 60_000, fds: [[10, 1, i % 2 ? 1 : 0], [11, 1, i % 2 ? 0 : 1]] });
+      b.call('write', { ts: i * 10 * MS + 3 * MS, dur: 20 * US, ret: 4096, fd: i % 2 ? 11 : 10, stackId: 46n });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'blocking');
+    assert.equal(a.result.processes[0].verdict, 'one or two connections waited on by its one thread (a relay, a pipeline stage or a client)');
+    assert.deepEqual(a.findings, []);
+  });
+
   for (const made of ['pipe()', 'attach'] as const) {
     it(`a poll of one pipe whose other end its own process writes (${made === 'pipe()' ? 'made by pipe()' : 'both ends found at the attach'}) is a loop: the fdatasync in its turn blocks it`, () => {
       const b = base();
@@ -460,6 +473,57 @@ describe('wake-up chains', () => {
     const chain = a.analyzer.chainOf(a.ids('epoll_wait')[0]) ?? [];
     assert.deepEqual(chain.map((h) => [h.cause, h.byTid]), [['thread', 103]], `the chain: ${chain.map((h) => `${h.call} ${h.cause} by ${h.by ?? '?'}`).join(' <- ')}`);
   });
+  for (const program of ['/usr/bin/python3.12', '/work/app/app']) {
+    it(program.includes('python')
+      ? 'in CPython, threads that met the loop\'s thread in a futex at a fifth of their calls (its GIL) are not its pool: clients of the loop'
+      : 'in native code, threads woken by the loop at a fifth of their calls work for it: its pool', () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'python3.12', filename: program, flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/db' });
+      const clients = [201, 202, 203, 204];
+      for (const c of clients) {
+        b.task({ event: 6, tid: c, comm: 'python3.12', ts: b.at(0) });
+        b.fd({ op: 4, fd: c - 190, type: 6, path: `socket:[${c}]` });
+      }
+      for (let i = 0; i < 40; i++) {
+        const t = 1 * MS + i * 10 * MS;
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
+        b.call('fdatasync', { ts: t + 1.1 * MS, dur: 3 * MS, ret: 0, fd: 6, stackId: 40n });
+        for (const c of clients) {
+          // each client waits for the loop's answer: the loopback socket's wake-up is not seen, the GIL's
+          // futex sometimes (each thread's stack a snapshot of its own: an id of its own)
+          b.call('recvfrom', { tid: c, ts: t + (c - 200) * US, dur: 4.5 * MS, ret: 3, fd: c - 190, stackId: BigInt(c) });
+          if (i % 5 === 0) b.wake({ tid: PID, ts: t + 4.2 * MS + (c - 200) * US, wakee: c, since: null, call: 'futex', wakeeCall: 'futex' });
+        }
+      }
+      const a = analyze(b);
+      const expected = program.includes('python') ? 'blocking' : 'pool-worker';
+      for (const c of clients) assert.equal(a.model(c), expected, `thread ${c}`);
+      if (expected === 'blocking') assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked'], 'no pool of the loop\'s clients to saturate');
+    });
+  }
+  for (const wakesSeen of [true, false]) {
+    it(wakesSeen
+      ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'
+      : 'threads blocking at one line beside a loop, in a trace without wake-ups (ptrace), are taken for its pool', () => {
+      const b = base();
+      const threads = [201, 202, 203];
+      for (const w of threads) {
+        b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
+        b.fd({ op: 4, fd: w - 180, type: 6, path: `socket:[${w}]` });
+      }
+      for (let i = 0; i < 30; i++) {
+        const t = 1 * MS + i * 10 * MS;
+        b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180, stackId: 48n });
+        // the loop's wake-ups come from elsewhere (its own clients' writes), seen by the eBPF side
+        if (wakesSeen) b.wake({ tid: 201, ts: t + 7 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
+      }
+      const a = analyze(b);
+      for (const w of threads) assert.equal(a.model(w), wakesSeen ? 'blocking' : 'pool-worker', `thread ${w}`);
+    });
+  }
 });
 
 describe('where a call is, as text', () => {

@@ -212,12 +212,23 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   return any;
 }
 
+/** Wake-ups to or from its owner a worker needs, as a share of its blocking calls (about one a job; a job may make several calls). */
+const POOL_SHARE = 0.05;
+/**
+ * The same in CPython, whose threads wake one another out of a futex at every handoff of its GIL:
+ * a few wake-ups between two threads say nothing (4 client threads blocked in `recv` beside a
+ * `selectors` loop, which answered them over loopback TCP, met the loop's thread at 10–27 % of their
+ * calls, all GIL futexes), while an executor's worker hands about every result back
+ * (`call_soon_threadsafe` writing the loop's self-pipe: 29–37 of its 36–45 calls).
+ */
+const GIL_POOL_SHARE = 0.5;
+
 /**
  * Pool workers: threads that block for another thread of their process — they wake it after their
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
-function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly = false): number | null {
+function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly: boolean, gil: boolean): number | null {
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
@@ -230,7 +241,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
-  const enough = Math.max(3, 0.05 * t.blockedAll.count);
+  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * t.blockedAll.count);
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best || wakesOnly) return best?.[0] ?? null;
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
@@ -239,6 +250,9 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
   if (!t.blockingSites.size) return null;
+  // wake-ups seen in the process (eBPF), and none tie this thread to the loop: no pool of it
+  // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line)
+  if (owner && peers.some((p) => p.wokenBy.size > 0)) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);
 }
@@ -276,6 +290,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
+    const gil = ctx.runtime(t.pid) === 'python';
     let worksFor: number | null = null;
     const name = ctx.threadName(t.pid, t.tid);
     // HotSpot's thread for tools' requests: started by iolens's own (its perf map), not the program's
@@ -297,7 +312,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     if (m.model === 'multiplexing' && t.blockedAll.count > 0 && messagesOnlyLoop(t, inputs, onlyThread)) {
       const parent = t.tid === t.pid ? inputs.forkedFrom(t.pid) : null;
       const ownerPid = parent ?? t.pid;
-      worksFor = parent ?? poolOwner(t, own, all, inputs, true) ?? inputs.creator(t.tid) ?? t.pid;
+      worksFor = parent ?? poolOwner(t, own, all, inputs, true, gil) ?? inputs.creator(t.tid) ?? t.pid;
       const name = ctx.threadName(ownerPid, worksFor);
       const who = `${name ? `${name} ` : ''}${ownerPid}/${worksFor}`;
       const loop = m.evidence.replace(/^event loop: /, '');
@@ -311,7 +326,7 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     // short blocking calls (reads from the page cache) each handed back to a loop make a pool worker too
     // a thread that waits for its one connection or peer serves that peer, not another thread
     if ((m.model === 'blocking' && perConnection(t) === null && onePeer(t) === null) || (m.model === 'none' && t.blockedAll.count >= 3)) {
-      worksFor = poolOwner(t, own, all, inputs, m.model === 'none');
+      worksFor = poolOwner(t, own, all, inputs, m.model === 'none', gil);
       if (worksFor !== null) {
         const name = ctx.threadName(t.pid, worksFor);
         return {
@@ -385,7 +400,10 @@ export function processVerdicts(
     const connected = states.filter((t, i) => list[i].model === 'blocking' && perConnection(t) !== null);
     // and the threads an accepting loop starts, one per client (Python's ThreadingHTTPServer)
     const perClient = threadsPerClient(states, list, inputs);
-    const isConnected = new Set([...connected, ...perClient]);
+    // blocking threads that wait on one or two connections and blocked in nothing else (socat's
+    // relay: its select on its two sockets) have no kind of blocking to name: named by their waits
+    const peered = states.filter((t, i) => list[i].model === 'blocking' && !connected.includes(t) && onePeer(t) !== null && t.blocked.size === 0);
+    const isConnected = new Set([...connected, ...perClient, ...peered]);
     const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
@@ -428,6 +446,10 @@ export function processVerdicts(
     if (idle.length) {
       const who = list.length === 1 ? 'one socket waited on by its one thread' : idle.length === 1 ? '1 thread waiting on one socket' : `${idle.length} threads each waiting on one socket`;
       insertBeforeBlocking(parts, `${who}, never ready (${NOTHING_ARRIVED})${alsoBlocked(idle)}`);
+    }
+    if (peered.length) {
+      const who = list.length === 1 ? 'one or two connections waited on by its one thread' : `${plural(peered.length, 'thread')} each waiting on one or two connections`;
+      insertBeforeBlocking(parts, `${who} (a relay, a pipeline stage or a client)`);
     }
     const quiet = of('none').length;
     const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';

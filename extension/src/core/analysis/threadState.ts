@@ -81,6 +81,11 @@ export class TidCounts {
     return this.more?.get(tid) ?? 0;
   }
 
+  /** How many threads it counts. */
+  get size(): number {
+    return this.tids.length + (this.more?.size ?? 0);
+  }
+
   /** [tid, count] pairs. */
   *[Symbol.iterator](): IterableIterator<[number, number]> {
     for (let i = 0; i < this.tids.length; i++) yield [this.tids[i], this.counts[i]];

@@ -3,7 +3,7 @@ import { ns, type WindowData } from '../../../../protocol/messages';
 import { lowerBound } from '../../../../shared/search';
 import { Rng } from '../../../../test/fuzz/rng';
 import type { AioEvent, SyscallEvent, WakeEvent } from '../model/events';
-import { extendSummaries, summaryOf } from './summary';
+import { extendSummaries, summaryOf, summaryTrimSteps } from './summary';
 import { Flag, TraceStore } from './traceStore';
 import { queryWindow } from './window';
 
@@ -180,5 +180,18 @@ describe('window queries from the per-track summaries', () => {
         }
       }
     }
+  });
+});
+
+describe('the summaries trimmed in steps', () => {
+  it('gives a step for every track, one with no event too (a thread only seen at the attach: a Go server)', () => {
+    const store = new TraceStore(() => 't');
+    store.add(syscall(1, 10, 5));
+    store.tracks.thread(1, 9, 'idle');
+    store.add(syscall(2, 20, 5));
+    extendSummaries(store);
+    const steps = summaryTrimSteps(store);
+    assert.ok(steps.every((step) => typeof step === 'function'), 'a step for each track');
+    for (const step of [...steps]) step();
   });
 });

@@ -258,7 +258,8 @@ export function extendSummaries(store: TraceStore): void {
 
 /** Drop the spare capacity of the summaries (as `build` leaves them), a step a track: see TraceStore.trimSteps. */
 export function summaryTrimSteps(store: TraceStore): (() => void)[] {
-  return (cache.get(store) ?? []).map((s) => () => {
+  // a track with no event has no summary, a hole in the array: Array.from visits it, map would leave a hole
+  return Array.from(cache.get(store) ?? [], (s) => () => {
     if (!s) return;
     for (const level of s.lanes) for (const b of level) b.trim();
     for (const b of s.instants) b.trim();

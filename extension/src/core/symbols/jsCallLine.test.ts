@@ -70,8 +70,15 @@ describe('what a JavaScript frame called, from the frames leafward of it', () =>
     assert.deepEqual(jsCalleeOf([f('Foo.read', 'node:internal/fs/promises'), f('handler', '/srv/app.js')], 1), { name: 'read', module: null });
   });
 
-  it('names nothing past a native frame or an anonymous function', () => {
-    assert.equal(jsCalleeOf([f('node::fs::Read(v8::FunctionCallbackInfo<v8::Value> const&)'), f('handler', '/srv/app.js')], 1), null);
+  it('names the synchronous fs call whose wrapper V8 inlined into the function (its next frame the fs binding)', () => {
+    // an HTTP handler calling fs.fdatasyncSync(fd), optimized: handler → CallApiCallback → node::fs::Fdatasync
+    const frames = [f('uv_fs_fdatasync', 'src/unix/fs.c'), f('node::fs::Fdatasync(v8::FunctionCallbackInfo<v8::Value> const&)'), f('Builtins_CallApiCallback'), f('(anonymous)', '/srv/app.js')];
+    assert.deepEqual(jsCalleeOf(frames, 3), { name: 'fdatasyncSync', module: 'fs' });
+    assert.deepEqual(jsCalleeOf([f('node::fs::Read(v8::FunctionCallbackInfo<v8::Value> const&)'), f('handler', '/srv/app.js')], 1), { name: 'readSync', module: 'fs' });
+  });
+
+  it('names nothing past another native frame or an anonymous function', () => {
+    assert.equal(jsCalleeOf([f('uv_run'), f('handler', '/srv/app.js')], 1), null);
     assert.equal(jsCalleeOf([f('(anonymous)', '/srv/lib.js'), f('handler', '/srv/app.js')], 1), null);
     assert.equal(jsCalleeOf([f('handler', '/srv/app.js')], 0), null);
   });

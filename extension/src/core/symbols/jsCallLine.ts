@@ -169,12 +169,18 @@ function isJsFrame(f: JsCalleeFrame): boolean {
 /**
  * What the JavaScript frame at `index` of `frames` (leaf first) called: the next JavaScript
  * function leafward, past V8's builtins (`Builtins_*`), with its module when it is one of
- * Node.js' (`node:fs` → `fs`); null when a native frame or an unnamed function comes first.
+ * Node.js' (`node:fs` → `fs`); null when a native frame or an unnamed function comes first —
+ * except Node.js' fs binding (`node::fs::Fdatasync`), which a function calls directly once V8 has
+ * inlined node:fs' wrapper into it: a system call on the calling thread's own stack is the
+ * synchronous form, named as the API names it (`fdatasyncSync`; a binding named otherwise than its
+ * API, as `WriteString`, names a call the source does not make, and the line stays the function's).
  */
 export function jsCalleeOf(frames: readonly JsCalleeFrame[], index: number): CalledName | null {
   for (let i = index - 1; i >= 0; i--) {
     const f = frames[i];
     if (f.function?.startsWith('Builtins_')) continue;
+    const binding = /^node::fs::([A-Z][A-Za-z]*)\(/.exec(f.function ?? '');
+    if (binding) return { name: `${binding[1][0].toLowerCase()}${binding[1].slice(1)}Sync`, module: 'fs' };
     if (!isJsFrame(f)) return null;
     const name = (f.function as string).split('.').pop() ?? '';
     if (!/^[A-Za-z_$][\w$]*$/.test(name)) return null;

@@ -1,15 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSymFrame, StackFlag, STACK_SLOT_SHIFT, type SymFrameRecord } from '../../../../protocol/generated/wire';
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
+import { ProcessTable } from '../model/processes';
 import { elfLoad } from './elfLoad';
 import { PerfMaps } from './perfMap';
 import type { NativeSymbolizer, UnwindRule } from './native';
 import { encodeSymbolSection } from '../trace/symbolSection';
-import { StackResolver } from './stacks';
+import { mapsExecutable, StackResolver } from './stacks';
 
 describe('StackResolver: frames in JIT code', () => {
   let dir: string;
@@ -152,5 +153,27 @@ describe('StackResolver: frames without a symbol', () => {
     const records: SymFrameRecord[] = encodeSymbolSection([1n], resolver).records.map((b) => decodeSymFrame(new DataView(b.buffer, b.byteOffset), 0, b.length));
     const saved = new StackResolver({ maps: new MapTables(), stacks, symbols: new Map([[1n, records]]) }, null);
     assert.deepEqual(saved.resolve(1n)?.frames.map((f) => f.imageAddr), expected);
+  });
+});
+
+describe('StackResolver: a Go program launched by a relative path', () => {
+  it('matches the executable named as execve was given it with its mapped path', () => {
+    assert.equal(mapsExecutable('/srv/app/server', '/srv/app/server'), true);
+    assert.equal(mapsExecutable('/srv/app/server', './server'), true);
+    assert.equal(mapsExecutable('/srv/app/bin/server', 'bin/server'), true);
+    assert.equal(mapsExecutable('/srv/bin/server', '../bin/server'), true);
+    assert.equal(mapsExecutable('/srv/app/myserver', './server'), false);
+    assert.equal(mapsExecutable('/srv/app/server', '/srv/other/server'), false);
+  });
+
+  it('tells a Go binary whose exec record names it relatively (eBPF: ./go_block_read) as one', function () {
+    const binary = join(__dirname, '../../../../test/fixtures/build/go_block_read');
+    if (!existsSync(binary)) this.skip(); // built by the fixtures' Makefile when Go is installed
+    const maps = new MapTables();
+    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 1, ts: 0, start: 0x400000n, end: 0x500000n, pgoff: 0, ino: 5, buildId: new Uint8Array(20), path: binary });
+    const processes = new ProcessTable();
+    processes.process(7).exe = './build/go_block_read';
+    const resolver = new StackResolver({ maps, stacks: new Map(), symbols: new Map(), processes }, null);
+    assert.equal(resolver.goProcess(7), true);
   });
 });

@@ -636,7 +636,7 @@ export class StackResolver {
   /** The process's executable is a Go binary (it has a Go symbol table iolens can read). */
   goProcess(pid: number): boolean {
     const exe = this.trace.processes?.find(pid)?.exe;
-    const m = this.trace.maps.list(pid).find((x) => !x.anonymous && !x.vdso && (exe ? x.path === exe : true));
+    const m = this.trace.maps.list(pid).find((x) => !x.anonymous && !x.vdso && (exe ? mapsExecutable(x.path, exe) : true));
     return m !== undefined && this.goTable(this.module(m)) !== null;
   }
 
@@ -718,4 +718,17 @@ export class StackResolver {
     const end = stored ?? (info && !(info.flags & StackFlag.snapshot) ? fpEnd(info.flags) : null);
     return { frames, truncated: end !== null && end !== 'complete', end, why: recs[0]?.strings[4] || null };
   }
+}
+
+/**
+ * A mapping's path is the process's executable: the same path, or — for an executable named as the
+ * program was launched, relative to its working directory (the eBPF side's exec record carries the
+ * path given to execve: `./server`, `bin/server`) — the mapped path that ends with it (the last
+ * component alone when it climbs with `..`).
+ */
+export function mapsExecutable(mapPath: string, exe: string): boolean {
+  if (mapPath === exe || exe.startsWith('/')) return mapPath === exe;
+  const relative = exe.replace(/^(\.\/)+/, '');
+  const tail = relative.split('/').includes('..') ? basename(relative) : relative;
+  return mapPath.endsWith(`/${tail}`);
 }
