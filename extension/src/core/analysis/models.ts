@@ -292,10 +292,10 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
     const gil = ctx.runtime(t.pid) === 'python';
     let worksFor: number | null = null;
-    const name = ctx.threadName(t.pid, t.tid);
+    const threadName = ctx.threadName(t.pid, t.tid);
     // HotSpot's thread for tools' requests: started by iolens's own (its perf map), not the program's
-    if (name === JVM_ATTACH_LISTENER && m.model !== 'none') {
-      return { pid: t.pid, tid: t.tid, name, model: 'none' as const, worksFor, evidence: `the JVM's attach listener, waiting for tools' requests (jcmd; iolens asks it for the JVM's perf map): not the program's I/O — ${blockedSummary(t)}` };
+    if (threadName === JVM_ATTACH_LISTENER && m.model !== 'none') {
+      return { pid: t.pid, tid: t.tid, name: threadName, model: 'none' as const, worksFor, evidence: `the JVM's attach listener, waiting for tools' requests (jcmd; iolens asks it for the JVM's perf map): not the program's I/O — ${blockedSummary(t)}` };
     }
     // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
     if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
