@@ -278,6 +278,28 @@ enum iol_poll_signal {
 	IOL_POLL_SIGNAL_POLL_HUP = 6,
 };
 
+/* fcntl commands the backends record (rules.h): the setup of signal-driven I/O (setfl, setown, setsig, setown_ex: always) and the waits for a record lock (setlkw, ofd_setlkw: a blocking call, sent from --min-duration and counted under it); the reader names these and the others. */
+enum iol_fcntl_cmd {
+	IOL_FCNTL_CMD_DUPFD = 0,
+	IOL_FCNTL_CMD_GETFD = 1,
+	IOL_FCNTL_CMD_SETFD = 2,
+	IOL_FCNTL_CMD_GETFL = 3,
+	IOL_FCNTL_CMD_SETFL = 4,
+	IOL_FCNTL_CMD_GETLK = 5,
+	IOL_FCNTL_CMD_SETLK = 6,
+	IOL_FCNTL_CMD_SETLKW = 7,
+	IOL_FCNTL_CMD_SETOWN = 8,
+	IOL_FCNTL_CMD_GETOWN = 9,
+	IOL_FCNTL_CMD_SETSIG = 10,
+	IOL_FCNTL_CMD_GETSIG = 11,
+	IOL_FCNTL_CMD_SETOWN_EX = 15,
+	IOL_FCNTL_CMD_GETOWN_EX = 16,
+	IOL_FCNTL_CMD_OFD_GETLK = 36,
+	IOL_FCNTL_CMD_OFD_SETLK = 37,
+	IOL_FCNTL_CMD_OFD_SETLKW = 38,
+	IOL_FCNTL_CMD_DUPFD_CLOEXEC = 1030,
+};
+
 /* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */
 #define IOL_SYSCALLS(X) \
 	X(select, 1, 5, IOL_SYSCALL_CLASS_WAIT, IOL_IO_MODEL_MULTIPLEXING, IOL_DATA_FORMAT_SELECT_FDS, "select", 0) \

@@ -383,6 +383,32 @@ export type PollSignalName = keyof typeof PollSignal;
 /** Reverse map of {@link PollSignal}: value to name. */
 export const PollSignalNames: ReadonlyMap<number, PollSignalName> = new Map(Object.entries(PollSignal).map(([k, v]) => [v, k as PollSignalName]));
 
+/** fcntl commands the backends record (rules.h): the setup of signal-driven I/O (setfl, setown, setsig, setown_ex: always) and the waits for a record lock (setlkw, ofd_setlkw: a blocking call, sent from --min-duration and counted under it); the reader names these and the others. */
+export const FcntlCmd = {
+  dupfd: 0,
+  getfd: 1,
+  setfd: 2,
+  getfl: 3,
+  setfl: 4,
+  getlk: 5,
+  setlk: 6,
+  setlkw: 7,
+  setown: 8,
+  getown: 9,
+  setsig: 10,
+  getsig: 11,
+  setown_ex: 15,
+  getown_ex: 16,
+  ofd_getlk: 36,
+  ofd_setlk: 37,
+  ofd_setlkw: 38,
+  dupfd_cloexec: 1030,
+} as const;
+/** A name of {@link FcntlCmd}. */
+export type FcntlCmdName = keyof typeof FcntlCmd;
+/** Reverse map of {@link FcntlCmd}: value to name. */
+export const FcntlCmdNames: ReadonlyMap<number, FcntlCmdName> = new Map(Object.entries(FcntlCmd).map(([k, v]) => [v, k as FcntlCmdName]));
+
 /** How one syscall argument is shown. */
 export interface SyscallArg {
   readonly name: string;

@@ -15,6 +15,26 @@
 #define IOL_INLINE static inline __attribute__((always_inline))
 
 /*
+ * fcntl: the commands that set up signal-driven I/O (the owner, the signal, O_ASYNC in the flags),
+ * recorded always; the rest only feed the fd table (F_DUPFD*) — but for the waits of
+ * iol_fcntl_lock_wait.
+ */
+IOL_INLINE int iol_fcntl_setup(__u64 cmd)
+{
+	return cmd == IOL_FCNTL_CMD_SETOWN || cmd == IOL_FCNTL_CMD_SETOWN_EX || cmd == IOL_FCNTL_CMD_SETSIG ||
+	       cmd == IOL_FCNTL_CMD_SETFL;
+}
+
+/*
+ * fcntl: a wait for a POSIX record lock (F_SETLKW, F_OFD_SETLKW) another process or description
+ * holds — a blocking call like flock(), sent from --min-duration and counted under it.
+ */
+IOL_INLINE int iol_fcntl_lock_wait(__u64 cmd)
+{
+	return cmd == IOL_FCNTL_CMD_SETLKW || cmd == IOL_FCNTL_CMD_OFD_SETLKW;
+}
+
+/*
  * select/pselect6: the bits of an fd_set word the call looks at — the first 64 fds (one word of
  * each set, as the select_fds data format keeps them), those below its nfds `n`.
  */

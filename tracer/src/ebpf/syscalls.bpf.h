@@ -40,11 +40,6 @@ static const __u8 sys_traits[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_TRAITS_OF) };
 #define IOL_NARGS_OF(name, id, nargs, cls, model, fmt, tp, traits) [id] = nargs,
 static const __u8 sys_nargs[IOL_SYS_MAX] = { IOL_SYSCALLS(IOL_NARGS_OF) };
 
-#define IOL_F_SETFL 4
-#define IOL_F_SETOWN 8
-#define IOL_F_SETSIG 10
-#define IOL_F_SETOWN_EX 15
-
 static __always_inline struct iol_inflight *inflight_of(__u32 tid)
 {
 	static const struct iol_inflight zero = {};
@@ -535,11 +530,6 @@ __noinline int summarize(struct iol_inflight *f, __u32 tid, __u32 gen, long ret,
 	return 0;
 }
 
-static __always_inline bool fcntl_recorded(__u64 cmd)
-{
-	return cmd == IOL_F_SETOWN || cmd == IOL_F_SETOWN_EX || cmd == IOL_F_SETSIG || cmd == IOL_F_SETFL;
-}
-
 __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid, __u32 tid, __u64 now)
 {
 	struct iol_rec_mmap *r;
@@ -668,7 +658,17 @@ static __always_inline int on_exit(void *ctx, const int path)
 			fd_effect(tgid, sys, f, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_SETUP:
-		if (sys == IOL_SYS_FCNTL && !fcntl_recorded(f->args[1])) {
+		if (sys == IOL_SYS_FCNTL && iol_fcntl_lock_wait(f->args[1])) {
+			/* a wait for a record lock: a blocking call */
+			if (now - f->ts >= min_duration_ns) {
+				f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
+				emit_syscall(f, tgid, tid, ret, now);
+			} else {
+				summarize(f, tid, proc->gen, ret, now);
+			}
+			break;
+		}
+		if (sys == IOL_SYS_FCNTL && !iol_fcntl_setup(f->args[1])) {
 			fd_effect(tgid, sys, f, ret, now);
 			break;
 		}

@@ -18,10 +18,6 @@
 #include "pt.h"
 #include "rules.h"
 
-#define F_SETFL_ 4
-#define F_SETOWN_ 8
-#define F_SETSIG_ 10
-#define F_SETOWN_EX_ 15
 #define PROT_EXEC_ 4
 
 void pt_syscall_table(struct pt_tracer *t)
@@ -321,11 +317,6 @@ static void summarize(struct pt_tracer *t, struct pt_thread *th, const struct pt
 	iol_summary_account(v, now - c->ts, ret, now);
 }
 
-static bool fcntl_recorded(uint64_t cmd)
-{
-	return cmd == F_SETOWN_ || cmd == F_SETOWN_EX_ || cmd == F_SETSIG_ || cmd == F_SETFL_;
-}
-
 static void on_entry(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, const pt_regs_t *regs, uint64_t now)
 {
 	struct pt_call *c = &th->call;
@@ -442,7 +433,17 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 			pt_fd_effect(t, th, sys, c, ret, now);
 		break;
 	case IOL_SYSCALL_CLASS_SETUP:
-		if (sys == IOL_SYS_FCNTL && !fcntl_recorded(c->args[1])) {
+		if (sys == IOL_SYS_FCNTL && iol_fcntl_lock_wait(c->args[1])) {
+			/* a wait for a record lock: a blocking call */
+			if (now - c->ts >= t->opts->min_duration_ns) {
+				c->stack_id = pt_capture_stack(t, th, regs);
+				emit_syscall(t, th, c, ret, now, 0);
+			} else {
+				summarize(t, th, c, regs, ret, now);
+			}
+			break;
+		}
+		if (sys == IOL_SYS_FCNTL && !iol_fcntl_setup(c->args[1])) {
 			pt_fd_effect(t, th, sys, c, ret, now);
 			break;
 		}

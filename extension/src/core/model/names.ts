@@ -2,7 +2,7 @@
  * Names of the Linux constants iolens shows: errno values, signals, si_code values, AIO and
  * io_uring opcodes, epoll/fcntl/futex operations (x86-64 / generic values).
  */
-import { PollSignal } from '../../../../protocol/generated/wire';
+import { FcntlCmd, PollSignal } from '../../../../protocol/generated/wire';
 
 const ERRNO: readonly string[] = [
   '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM',
@@ -155,16 +155,22 @@ export function pollEventsName(bits: number): string {
 }
 
 /** fcntl commands that choose who gets a file's I/O signal, and which signal. */
-export const F_SETOWN = 8;
+export const F_SETOWN = FcntlCmd.setown;
 /** fcntl(F_SETSIG): the signal O_ASYNC files send instead of SIGIO. */
-export const F_SETSIG = 10;
+export const F_SETSIG = FcntlCmd.setsig;
 /** fcntl(F_SETOWN_EX): F_SETOWN with a thread or process group. */
-export const F_SETOWN_EX = 15;
+export const F_SETOWN_EX = FcntlCmd.setown_ex;
 
-const FCNTL_CMDS: ReadonlyMap<number, string> = new Map([
-  [0, 'F_DUPFD'], [1, 'F_GETFD'], [2, 'F_SETFD'], [3, 'F_GETFL'], [4, 'F_SETFL'], [F_SETOWN, 'F_SETOWN'], [9, 'F_GETOWN'],
-  [F_SETSIG, 'F_SETSIG'], [11, 'F_GETSIG'], [F_SETOWN_EX, 'F_SETOWN_EX'], [16, 'F_GETOWN_EX'], [1030, 'F_DUPFD_CLOEXEC'],
-]);
+/** The schema's fcntl commands by value, as C names them (`F_SETLKW`). */
+const FCNTL_CMDS: ReadonlyMap<number, string> = new Map(Object.entries(FcntlCmd).map(([name, value]) => [value, `F_${name.toUpperCase()}`]));
+
+/** fcntl commands that wait for a record lock (the backends send them as blocking calls: rules.h iol_fcntl_lock_wait). */
+const FCNTL_LOCK_WAITS: ReadonlySet<string> = new Set([FcntlCmd.setlkw, FcntlCmd.ofd_setlkw].map((c) => fcntlCmdName(c)));
+
+/** An fcntl command (as decoded: its name) that waits for a record lock another process or description holds. */
+export function isFcntlLockWait(cmd: unknown): boolean {
+  return typeof cmd === 'string' && FCNTL_LOCK_WAITS.has(cmd);
+}
 
 /** fcntl command name. */
 export function fcntlCmdName(cmd: number): string {

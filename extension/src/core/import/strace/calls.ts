@@ -17,8 +17,8 @@ const MAX_EPOLL_EVENTS = 8;
 const MAX_POLLFDS = 16;
 const MAX_MMSG = 16;
 const PATH_WORDS = 16;
-/** fcntl commands the tracer records (the rest only change the fd table, or nothing it shows). */
-export const FCNTL_RECORDED = new Set(['F_SETOWN', 'F_SETOWN_EX', 'F_SETSIG', 'F_SETFL']);
+/** fcntl commands the tracer records (rules.h: the setup of signal-driven I/O, the waits for a record lock; the rest only change the fd table, or nothing it shows). */
+export const FCNTL_RECORDED = new Set(['F_SETOWN', 'F_SETOWN_EX', 'F_SETSIG', 'F_SETFL', 'F_SETLKW', 'F_OFD_SETLKW']);
 
 /** A call's record fields. */
 export interface DecodedCall {

@@ -24,7 +24,7 @@ export const ERRNO = invert(upTo(600, 1), errnoName);
 /** Signals: SIGIO -> 29, SIGRT_3 -> 35 (strace and iolens name real-time signals alike), SIGRTMIN -> 32. */
 export const SIGNALS = new Map([...invert(upTo(64, 1), signalName), ['SIGRTMIN', 32], ['SIGPOLL', 29], ['SIGIOT', 6], ['SIGCLD', 17]]);
 /** fcntl commands. */
-export const FCNTL_CMDS = invert([...upTo(20), 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034], fcntlCmdName);
+export const FCNTL_CMDS = invert([...upTo(20), 36, 37, 38, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034], fcntlCmdName);
 /** epoll_ctl operations. */
 export const EPOLL_OPS = invert(upTo(3, 1), epollOpName);
 /** Linux AIO opcodes, as strace prints them: IOCB_CMD_PREAD -> 0. */
