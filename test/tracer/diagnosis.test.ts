@@ -17,6 +17,7 @@ interface JsonFinding {
   severity: string;
   title: string;
   detail: string;
+  suggestion: string;
   where: JsonWhere | null;
   impact_ns: number;
   events: number[];
@@ -81,6 +82,17 @@ const CASES: readonly Case[] = [
       assert.match(f.title, /^fsync\(\) blocked the event loop .* 300 times/);
       // the header's fsync, before the loop started, is not the loop's
       assert.ok(!r.findings.some((x) => x.rule === 'loop-blocked' && x.where?.line === markLine('loop_fsync', 'header-fsync')));
+    },
+  },
+  {
+    // a wait for a POSIX record lock another process holds (fcntl F_SETLKW); the twin tries F_SETLK
+    // at each tick until the lock is free
+    rule: 'loop-blocked', backends: BACKENDS, source: 'epoll_stall', marks: ['stall-lock'],
+    command: ['epoll_stall', '--iterations', '40', '--lock'], twin: ['epoll_stall', '--iterations', '40', '--lock', '--nonblocking'],
+    check: (f) => {
+      assert.match(f.title, /^fcntl\(\) blocked the event loop of epoll_stall \d+\/\d+ 8 times/);
+      assert.match(f.detail, /a file lock, which waits while another process holds it/);
+      assert.match(f.suggestion, /F_SETLK or F_OFD_SETLK instead of F_SETLKW/);
     },
   },
   {

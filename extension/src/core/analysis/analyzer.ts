@@ -8,7 +8,7 @@ import type { DropEvent, SignalEvent, SyscallEvent, TraceEvent, WakeEvent } from
 import { callsOf, perCallNs } from '../model/args';
 import type { FdInfo } from '../model/fdtable';
 import type { FilteredCounts } from '../model/filtered';
-import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, siCode } from '../model/names';
+import { EPOLL_CTL_DEL, epollOpName, F_SETSIG, fcntlCmdName, isFcntlLockWait, siCode } from '../model/names';
 import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import type { ArgFacts } from './argFacts';
@@ -264,7 +264,9 @@ export class TraceAnalyzer {
   }
 
   private syscall(e: SyscallEvent, id: number, irq?: { ts: number; id: number; name: string }): void {
-    const cls = syscallClass(e.sys);
+    let cls = syscallClass(e.sys);
+    // a wait for a record lock (fcntl F_SETLKW) is a blocking call, as flock() is
+    if (cls === 'setup' && e.name === 'fcntl' && isFcntlLockWait(e.args.cmd)) cls = 'blocking';
     const t = this.threads.get(e.pid, e.tid);
     const end = e.ts + e.dur;
     if (e.unfinished) {

@@ -129,7 +129,7 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
     case 'child':
       return `do not wait for the child inside the loop: start it with posix_spawn (or fork and exec) and reap it when the loop reports it ended (a pidfd from pidfd_open, or a signalfd for SIGCHLD, in the wait set) — system() and pclose() wait in ${call} for the whole command`;
     case 'lock':
-      return `take the lock without waiting (LOCK_NB) and retry from a timer of the loop, or take it on a worker thread; and hold it for less time where it is held`;
+      return `take the lock without waiting (${call === 'fcntl' ? 'F_SETLK or F_OFD_SETLK instead of F_SETLKW' : 'LOCK_NB'}) and retry from a timer of the loop, or take it on a worker thread; and hold it for less time where it is held`;
     case 'futex':
       // `call`: what the thread holding the lock did before it let go
       return `do not hold the lock across the ${call}: copy what is to be written while holding it and do the ${call} after unlocking; in the loop, take the lock with pthread_mutex_trylock and retry from a timer rather than wait for it`;

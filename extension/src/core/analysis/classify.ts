@@ -71,7 +71,7 @@ export function blockKind(name: string, fdType: string | undefined): BlockKind {
   if (isSleep(name)) return 'sleep';
   if (isSync(name)) return 'sync';
   if (name === 'wait4' || name === 'waitid') return 'child';
-  if (name === 'flock') return 'lock';
+  if (name === 'flock' || name === 'fcntl') return 'lock'; // fcntl: only its record lock waits are blocking calls
   switch (fdType) {
     case 'file':
     case 'blk':
@@ -122,7 +122,15 @@ export function wouldBlock(ret: number): boolean {
 export function nonblockingCall(e: SyscallEvent, args: ArgFacts): boolean {
   if (wouldBlock(e.ret)) return true;
   if (!args.nonblocking) return false;
-  return !inherentlyBlocking(argBlockKind(e, args));
+  return !waitsWhateverItsFlags(argBlockKind(e, args));
+}
+
+/**
+ * Kinds whose calls O_NONBLOCK does not make return at once: those that always wait, and a lock's
+ * (flock and fcntl F_SETLKW wait whatever the fd's flags: LOCK_NB and F_SETLK ask not to).
+ */
+function waitsWhateverItsFlags(kind: BlockKind): boolean {
+  return inherentlyBlocking(kind) || kind === 'lock';
 }
 
 /** `blockKind` of a call's name and its args' fd type, worked out once for the args object (argFacts.ts). */
@@ -174,9 +182,10 @@ export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup,
   }
   const kind = argType !== undefined ? argBlockKind(e, args) : blockKind(e.name, fd?.type);
   const inherent = inherentlyBlocking(kind);
-  // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
-  let nonblocking = wouldBlock(e.ret) || (!inherent && args.nonblocking);
-  if (!nonblocking && !inherent) {
+  // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads), nor to a lock's
+  const flagsApply = !waitsWhateverItsFlags(kind);
+  let nonblocking = wouldBlock(e.ret) || (flagsApply && args.nonblocking);
+  if (!nonblocking && flagsApply) {
     if (!looked) {
       fd = fds.get(e.pid, fdNo as number);
       looked = true;

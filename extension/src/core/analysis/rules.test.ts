@@ -174,6 +174,32 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
+    it('finds a loop held up waiting for a POSIX record lock (fcntl F_SETLKW), not its other fcntl calls', () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/lib/app/records.db' });
+      b.symbols(40n, [['__libc_fcntl64', 'sysdeps/unix/sysv/linux/fcntl64.c', 50], ['update_record', SRC, 77]]);
+      let t = 1 * MS;
+      for (let i = 0; i < 6; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('fcntl', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: 40n, args: [6n, BigInt(wire.FcntlCmd.setlkw), 0x7ffe2000n, 0n, 0n, 0n] });
+        t += 8 * MS + 10 * US;
+        // F_SETFL (O_ASYNC setup) is no wait, however long the tracer made it look
+        b.call('fcntl', { ts: t, dur: 2 * MS, ret: 0, fd: 6, args: [6n, BigInt(wire.FcntlCmd.setfl), 0x800n, 0n, 0n, 0n] });
+        t += 2 * MS + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+      const a = analyze(b);
+      const [f, ...rest] = a.of('loop-blocked');
+      assert.equal(rest.length, 0, a.of('loop-blocked').map((x) => x.title).join('\n'));
+      assert.match(f.title, /^fcntl\(\) blocked the event loop of server .* 6 times, 48\.0 ms in total/);
+      assert.match(f.detail, /a file lock, which waits while another process holds it/);
+      assert.match(f.suggestion, /^take the lock without waiting \(F_SETLK or F_OFD_SETLK instead of F_SETLKW\)/);
+      assert.equal(f.where?.line, 77);
+    });
+
     it('finds a loop held up waiting for a child (system()) or for a file lock (flock), with their own fixes; a shell waiting for its children is no I/O model', () => {
       const b = new StreamBuilder();
       b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
