@@ -503,6 +503,20 @@ describe('wake-up chains', () => {
       if (expected === 'blocking') assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked'], 'no pool of the loop\'s clients to saturate');
     });
   }
+  it('threads blocking at one line beside a loop that woke them a few times, fewer than one job in 20, are its pool (a busy pool takes its next job without sleeping)', () => {
+    const b = base();
+    const threads = [201, 202, 203];
+    for (const w of threads) b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
+    for (let i = 0; i < 100; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of threads) b.call('pread64', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 4096, fd: 6, stackId: 49n });
+      // the loop woke each worker out of its condition variable twice in 100 jobs
+      if (i === 10 || i === 60) for (const w of threads) b.wake({ tid: PID, ts: t + 7 * MS, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+  });
   for (const wakesSeen of [true, false]) {
     it(wakesSeen
       ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'

@@ -250,9 +250,12 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
   if (!t.blockingSites.size) return null;
-  // wake-ups seen in the process (eBPF), and none tie this thread to the loop: no pool of it
-  // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line)
-  if (owner && peers.some((p) => p.wokenBy.size > 0)) return null;
+  // wake-ups seen in the process (eBPF), and none ties this thread to the loop: no pool of it
+  // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line).
+  // Outside CPython a few, fewer than `enough`, do: a busy pool's workers take their next job without
+  // sleeping; in CPython a few are the GIL's handoffs
+  const tied = !gil && owner !== undefined && (t.wokenBy.get(owner.tid) ?? 0) + (t.deliveredTo.get(owner.tid) ?? 0) > 0;
+  if (owner && !tied && peers.some((p) => p.wokenBy.size > 0)) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);
 }
