@@ -11,7 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTraceFile } from '../../extension/src/core/commands/report';
+import { MapTables } from '../../extension/src/core/model/maps';
+import { ProcessTable } from '../../extension/src/core/model/processes';
 import { GoPclntab } from '../../extension/src/core/symbols/goPclntab';
+import { StackResolver } from '../../extension/src/core/symbols/stacks';
 import { userFrame } from '../../extension/src/core/symbols/userFrame';
 import { BACKENDS, cleanup, FIXTURES, fixture, recordAttachCommand, recordLaunch, requireBackend, traceEvents, type JsonEvent, type Recording } from './harness';
 
@@ -169,6 +172,16 @@ describe('Go binaries', function () {
     it('gives null for a binary that is not Go', () => {
       assert.equal(GoPclntab.read(process.execPath), null);
       assert.equal(GoPclntab.read(SOURCE), null);
+    });
+
+    it('tells a Go binary whose exec record names it relatively (eBPF: ./go_block_read) as one', () => {
+      requireGoFixture();
+      const maps = new MapTables();
+      maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 1, ts: 0, start: 0x400000n, end: 0x500000n, pgoff: 0, ino: 5, buildId: new Uint8Array(20), path: BINARY });
+      const processes = new ProcessTable();
+      processes.process(7).exe = './build/go_block_read';
+      const resolver = new StackResolver({ maps, stacks: new Map(), symbols: new Map(), processes }, null);
+      assert.equal(resolver.goProcess(7), true);
     });
   });
 

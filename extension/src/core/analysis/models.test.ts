@@ -30,6 +30,15 @@ function base(): StreamBuilder {
   return b;
 }
 
+/** Threads `tids` of the process, named `comm`, each with a socket of its own at fd tid − `fdBelow`. */
+function threadsWithSockets(b: StreamBuilder, tids: number[], comm: string, fdBelow: number): number[] {
+  for (const tid of tids) {
+    b.task({ event: 6, tid, comm, ts: b.at(0) });
+    b.fd({ op: 4, fd: tid - fdBelow, type: 6, path: `socket:[${tid}]` });
+  }
+  return tids;
+}
+
 describe('thread models', () => {
   it('a signal is not signal-driven I/O: SIGCHLD ending rt_sigsuspend, SIGKILL, SIGURG', () => {
     const b = base();
@@ -481,11 +490,7 @@ describe('wake-up chains', () => {
       b.task({ event: 6, comm: 'python3.12', filename: program, flags: 2, ts: b.at(0) });
       b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
       b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/db' });
-      const clients = [201, 202, 203, 204];
-      for (const c of clients) {
-        b.task({ event: 6, tid: c, comm: 'python3.12', ts: b.at(0) });
-        b.fd({ op: 4, fd: c - 190, type: 6, path: `socket:[${c}]` });
-      }
+      const clients = threadsWithSockets(b, [201, 202, 203, 204], 'python3.12', 190);
       for (let i = 0; i < 40; i++) {
         const t = 1 * MS + i * 10 * MS;
         b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
@@ -522,11 +527,7 @@ describe('wake-up chains', () => {
       ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'
       : 'threads blocking at one line beside a loop, in a trace without wake-ups (ptrace), are taken for its pool', () => {
       const b = base();
-      const threads = [201, 202, 203];
-      for (const w of threads) {
-        b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
-        b.fd({ op: 4, fd: w - 180, type: 6, path: `socket:[${w}]` });
-      }
+      const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
       for (let i = 0; i < 30; i++) {
         const t = 1 * MS + i * 10 * MS;
         b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });

@@ -1,11 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSymFrame, StackFlag, STACK_SLOT_SHIFT, type SymFrameRecord } from '../../../../protocol/generated/wire';
 import type { StackInfo } from '../model/assembler';
 import { MapTables } from '../model/maps';
-import { ProcessTable } from '../model/processes';
 import { elfLoad } from './elfLoad';
 import { PerfMaps } from './perfMap';
 import type { NativeSymbolizer, UnwindRule } from './native';
@@ -166,14 +165,4 @@ describe('StackResolver: a Go program launched by a relative path', () => {
     assert.equal(mapsExecutable('/srv/app/server', '/srv/other/server'), false);
   });
 
-  it('tells a Go binary whose exec record names it relatively (eBPF: ./go_block_read) as one', function () {
-    const binary = join(__dirname, '../../../../test/fixtures/build/go_block_read');
-    if (!existsSync(binary)) this.skip(); // built by the fixtures' Makefile when Go is installed
-    const maps = new MapTables();
-    maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: 1, ts: 0, start: 0x400000n, end: 0x500000n, pgoff: 0, ino: 5, buildId: new Uint8Array(20), path: binary });
-    const processes = new ProcessTable();
-    processes.process(7).exe = './build/go_block_read';
-    const resolver = new StackResolver({ maps, stacks: new Map(), symbols: new Map(), processes }, null);
-    assert.equal(resolver.goProcess(7), true);
-  });
 });
