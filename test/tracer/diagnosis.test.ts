@@ -222,7 +222,7 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
       const twin = await reportOf(rec);
       // the same cause at the same line: a ptrace tracer's stops on a loaded machine can make other calls look slow
       const wrong = twin.findings.filter((x) => x.rule === c.rule && (backend === 'ebpf' || (x.where?.file === sourcePath(c.source) && lines.includes(x.where?.line ?? -1))));
-      assert.deepEqual(wrong.map((x) => x.title), [], `the healthy twin ${c.twin.join(' ')} raised it`);
+      assert.deepEqual(wrong.map((x) => x.title), [], `the healthy twin ${c.twin.join(' ')} raised it:\n${wrong.map((x) => `${x.title} at ${x.where?.file ?? '?'}:${x.where?.line ?? '?'}\n  ${x.detail}`).join('\n')}`);
     });
   }
 

@@ -5,6 +5,9 @@
  * wherever a ptrace stop sees the thing (not: io_uring requests, wake-ups, signal generation).
  */
 import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BACKENDS, CLI, cleanup, frameIn, markLine, recordAttach, recordLaunch, requireBackend, fixture, run, type JsonEvent, type Recording,
 } from './harness';
@@ -268,5 +271,33 @@ for (const backend of BACKENDS) describe(`tracing the fixtures (${backend})`, fu
       assert.equal(inFixture[1].line, markLine('deep_stack', 'deep-bottom'));
       assert.equal(inFixture[2].line, markLine('deep_stack', 'deep-recurse'));
     }
+  });
+});
+
+describe('calls that never slept (ebpf)', function () {
+  this.timeout(60000);
+  let rec: Recording | undefined;
+  let dir: string | undefined;
+  before(function () {
+    requireBackend(this, 'ebpf');
+  });
+  afterEach(() => {
+    cleanup(rec);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('tells a read that only copied from the page cache (CPU time, however long) from one that waited for a pipe', async () => {
+    dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'iolens-slept-'));
+    const file = join(dir, 'cached');
+    writeFileSync(file, Buffer.alloc(64 << 20, 1)); // in the page cache from here on
+    const script = `dd if=${file} of=/dev/null bs=32M count=2 2>/dev/null; (sleep 0.05; echo x) | dd of=/dev/null bs=1 count=1 2>/dev/null`;
+    rec = await recordLaunch(['sh', '-c', script]);
+    assert.equal(rec.code, 0, rec.stderr);
+    const reads = syscalls(rec, 'read');
+    const copies = reads.filter((e) => e.args.fd === 0 && e.ret === 32 << 20);
+    assert.ok(copies.length > 0 && copies.every((e) => e.args.never_slept === true), `the 32 MiB copies never slept: ${JSON.stringify(copies.map((e) => [e.dur, e.args.never_slept]))}`);
+    const waited = reads.filter((e) => e.args.fd === 0 && e.ret === 1 && (e.dur ?? 0) >= 40 * MS);
+    assert.equal(waited.length, 1, `the read of the pipe waited for the echo: ${JSON.stringify(reads.map((e) => [e.args.fd, e.ret, e.dur]))}`);
+    assert.equal(waited[0].args.never_slept, undefined, 'it slept until the echo');
   });
 });

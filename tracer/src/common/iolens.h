@@ -77,7 +77,7 @@ struct iol_inflight {
 	__u8 rflags;     /* IOL_SYSCALL_FLAG_* bits the record gets (nonblocking) */
 	__u32 tgid;
 	__u32 thread_flags; /* IOL_THREAD_* : what the thread has done, kept across its calls */
-	__u32 reserved;
+	__u32 nvcsw;     /* the thread's voluntary context switches at entry (low 32 bits): did the call sleep? */
 	struct iol_poll_run run; /* empty polls not sent yet, kept across its calls */
 	__u64 sets[3];   /* select/pselect6: the read, write and except sets it watches (the first 64 fds), read at entry */
 };

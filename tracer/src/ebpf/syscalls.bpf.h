@@ -169,6 +169,22 @@ static __always_inline long exit_ret(void *ctx, const int path)
 	return (long)((__u64 *)ctx)[1];
 }
 
+/* The current thread's voluntary context switches (low 32 bits): each time it went to sleep. */
+static __always_inline __u32 voluntary_switches(void)
+{
+	return (__u32)BPF_CORE_READ(bpf_get_current_task_btf(), nvcsw);
+}
+
+/*
+ * IOL_SYSCALL_FLAG_NEVER_SLEPT when the thread did not go to sleep since the call's entry: a
+ * preempted call (schedule() from preemption counts in nivcsw) lasted long only because the CPU
+ * was busy, not because it waited for anything.
+ */
+static __always_inline __u8 slept_flag(const struct iol_inflight *f)
+{
+	return voluntary_switches() == f->nvcsw ? IOL_SYSCALL_FLAG_NEVER_SLEPT : 0;
+}
+
 /*
  * A syscall's entry. The early exits come first, the
  * cheapest first: a syscall iolens does not trace (two loads: what most calls of the system take
@@ -227,6 +243,7 @@ static __always_inline int on_enter(void *ctx, const int path)
 	f->aux = cls == IOL_SYSCALL_CLASS_WAIT ? read_timeout(sys, f->args) : IOL_NO_TIMEOUT;
 	if (fmt == IOL_DATA_FORMAT_SELECT_FDS)
 		read_fd_sets(f->args, f->sets); /* the kernel rewrites them with the ready ones on return */
+	f->nvcsw = voluntary_switches();
 	f->ts = bpf_ktime_get_ns();
 	if (cls == IOL_SYSCALL_CLASS_INSTANT) {
 		/* never returns to its caller (rt_sigreturn ends a signal handler): sent now, no duration */
@@ -648,7 +665,7 @@ static __always_inline int on_exit(void *ctx, const int path)
 
 			if (has_fd(sys))
 				fd_status(f->args[0], &nonblock);
-			f->rflags = nonblock ? IOL_SYSCALL_FLAG_NONBLOCKING : 0;
+			f->rflags = (nonblock ? IOL_SYSCALL_FLAG_NONBLOCKING : 0) | slept_flag(f);
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 			emit_syscall(f, tgid, tid, ret, now);
 		} else {
@@ -661,6 +678,7 @@ static __always_inline int on_exit(void *ctx, const int path)
 		if (sys == IOL_SYS_FCNTL && iol_fcntl_lock_wait(f->args[1])) {
 			/* a wait for a record lock: a blocking call */
 			if (now - f->ts >= min_duration_ns) {
+				f->rflags = slept_flag(f);
 				f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 				emit_syscall(f, tgid, tid, ret, now);
 			} else {
@@ -691,6 +709,7 @@ static __always_inline int on_exit(void *ctx, const int path)
 	case IOL_SYSCALL_CLASS_FD:
 		/* an open that blocked (a slow disk, NFS, a FIFO): a stall like any blocking call */
 		if ((sys_traits[sys] & IOL_SYSCALL_TRAIT_SLOW) && now - f->ts >= min_duration_ns) {
+			f->rflags = slept_flag(f);
 			f->stack_id = capture_stack(tgid, proc->gen, &f->stack_end);
 			emit_syscall(f, tgid, tid, ret, now);
 		}

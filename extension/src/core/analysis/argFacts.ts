@@ -34,6 +34,8 @@ export class ArgFacts {
   fdType: string | undefined = undefined;
   /** O_NONBLOCK at the call (`nonblocking: true`), or a send or receive with MSG_DONTWAIT. */
   nonblocking = false;
+  /** The thread did not sleep inside the call (`never_slept: true`, eBPF): its time was CPU and preemption, no wait. */
+  neverSlept = false;
   /** The call's kind by its name and `fdType` (classify.ts argBlockKind), null: not asked yet. */
   kind: BlockKind | null = null;
   /** A wait's timeout in ns (classify.ts waitTimeoutNs), null: none. */
@@ -91,6 +93,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
   f.path = typeof path === 'string' ? path : null;
   f.fdType = typeof fdType === 'string' ? fdType : undefined;
   f.nonblocking = a.nonblocking === true || dontWait(a.flags);
+  f.neverSlept = a.never_slept === true;
   f.kind = null;
   f.cell = null;
   if (!wait) {

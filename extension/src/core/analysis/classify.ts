@@ -148,7 +148,7 @@ export interface BlockingCall {
   readonly kind: BlockKind;
   /** The fd could not make it wait: O_NONBLOCK (at the call, or at the open), or it returned EAGAIN. */
   readonly nonblocking: boolean;
-  /** It waited: not non-blocking, and either inherently blocking or long enough to have waited. */
+  /** It waited: not non-blocking, slept in the call (when the tracer could tell), and either inherently blocking or long enough to have waited. */
   readonly blocked: boolean;
   readonly fd: number | null;
   readonly path: string | null;
@@ -192,7 +192,8 @@ export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup,
     }
     nonblocking = fd !== undefined && (fd.flags & O_NONBLOCK) !== 0;
   }
-  const blocked = !nonblocking && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
+  // a call the thread never slept in waited for nothing: a busy machine's preemption made it long
+  const blocked = !nonblocking && !args.neverSlept && (!e.error || !e.error.startsWith('EBADF')) && (inherent || e.dur >= waitedNs);
   let path: string | null;
   if (argPath !== null) {
     path = argPath;

@@ -109,6 +109,26 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(analyze(trace(0n)).of('loop-blocked'), [], 'a ready socket\'s copy, or a ptrace tracer\'s stops');
     });
 
+    it('does not count a call the thread never slept in (preempted on a busy machine: the eBPF tracer says so)', () => {
+      // loop_fsync --offload's loop once raised a finding in CI: a reply to a socket and a write to
+      // the journal thread's pipe, each long only because another process had the CPU
+      const trace = (neverSlept: boolean): StreamBuilder => {
+        const b = loopTrace();
+        let t = 1 * MS;
+        for (let i = 0; i < 10; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 0, stackId: 1n });
+          t += 2 * MS + 10 * US;
+          if (i === 3) b.call('write', { ts: t, dur: 4 * MS, ret: 1, fd: 7, stackId: 2n, neverSlept });
+          if (i === 6) b.call('write', { ts: t, dur: 3 * MS, ret: 64, fd: 5, stackId: 2n, neverSlept });
+          t += 5 * MS;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        return b;
+      };
+      assert.deepEqual(analyze(trace(false)).of('loop-blocked').map((f) => f.title.replace(/ of server.*/, '')), ['write() blocked the event loop'], 'slept: a full socket or pipe');
+      assert.deepEqual(analyze(trace(true)).of('loop-blocked'), [], 'never slept: the CPU was busy, nothing was waited for');
+    });
+
     it('finds a loop waiting for a lock another thread holds across its fsync, at that fsync', () => {
       const a = analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 0.05 }));
       const [f] = a.of('loop-blocked');

@@ -26,6 +26,7 @@ function ownArgs(r: SyscallRecord, info: SyscallInfo, ctx: DecodeContext): Args 
     if (start !== undefined) args.count_at_open = start;
   }
   if (r.flags & SyscallFlag.nonblocking) args.nonblocking = true;
+  if (r.flags & SyscallFlag.never_slept) args.never_slept = true;
   return args;
 }
 

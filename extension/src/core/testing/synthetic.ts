@@ -91,12 +91,15 @@ export class StreamBuilder {
     });
   }
 
-  /** A blocking-class call on fd `fd` (read, pread64, fsync, recvfrom, accept4...); `nonblocking`: the fd had O_NONBLOCK. */
-  call(name: string, o: { tid?: number; pid?: number; ts: number; dur: number; ret?: number; fd?: number; stackId?: bigint; nonblocking?: boolean; unfinished?: boolean; args?: bigint[] }): this {
+  /**
+   * A blocking-class call on fd `fd` (read, pread64, fsync, recvfrom, accept4...); `nonblocking`: the fd
+   * had O_NONBLOCK; `neverSlept`: the thread did not sleep in it (the eBPF tracer's never_slept).
+   */
+  call(name: string, o: { tid?: number; pid?: number; ts: number; dur: number; ret?: number; fd?: number; stackId?: bigint; nonblocking?: boolean; neverSlept?: boolean; unfinished?: boolean; args?: bigint[] }): this {
     const args = o.args ?? [BigInt(o.fd ?? 0), 0x7ffe1000n, 64n, 0n, 0n, 0n];
     return this.syscall({
       sys: sysId(name), pid: o.pid ?? PID, tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? 0, stackId: o.stackId ?? 0n,
-      flags: (o.nonblocking ? wire.SyscallFlag.nonblocking : 0) | (o.unfinished ? wire.SyscallFlag.unfinished : 0), args,
+      flags: (o.nonblocking ? wire.SyscallFlag.nonblocking : 0) | (o.neverSlept ? wire.SyscallFlag.never_slept : 0) | (o.unfinished ? wire.SyscallFlag.unfinished : 0), args,
     });
   }
 
