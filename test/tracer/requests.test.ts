@@ -147,8 +147,12 @@ for (const backend of BACKENDS) describe(`AIO requests (${backend})`, function (
       rec = await recordLaunch([fixture('queue_depth'), '--ring-reap', '--depth', String(depth), '--iterations', '2000'], [], 30000, backend);
       const d = depthLine(await report(rec), 'seen done in the AIO ring at its next syscall \\(read from the AIO ring in user space\\)');
       assert.equal(d.max, depth);
-      // under ptrace, the stops between the reap and the next submission are the machine's (above)
-      if (backend === 'ebpf' || depth === 1) assert.equal(d.p50, depth, 'the queue is full most of the time');
+      assert.equal(d.p99, depth, 'the queue is full again after each reap');
+      // Each reap sees the whole queue done at once (a fast disk answers the 16 together) and the
+      // queue stays empty until the next submission: how long that gap is against the disk's time
+      // is the machine's (a CI run's other work, a tmpfs that reads at once), with either backend;
+      // at depth 1 the request's own time is most of it.
+      if (depth === 1) assert.equal(d.p50, depth, 'the request is in flight most of the time');
     });
   }
 
