@@ -7,14 +7,16 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTraceFile } from '../../extension/src/core/commands/report';
 import { MapTables } from '../../extension/src/core/model/maps';
 import { ProcessTable } from '../../extension/src/core/model/processes';
 import { GoPclntab } from '../../extension/src/core/symbols/goPclntab';
-import { StackResolver } from '../../extension/src/core/symbols/stacks';
+import { createSymbolizer } from '../../extension/src/core/symbols/native';
+import type { StackInfo } from '../../extension/src/core/model/assembler';
+import { StackResolver, type ResolvedStack } from '../../extension/src/core/symbols/stacks';
 import { userFrame } from '../../extension/src/core/symbols/userFrame';
 import { BACKENDS, cleanup, FIXTURES, fixture, recordAttachCommand, recordLaunch, requireBackend, traceEvents, type JsonEvent, type Recording } from './harness';
 
@@ -45,6 +47,18 @@ function addr2line(binary: string, pcs: number[]): { function: string; where: st
   assert.equal(r.status, 0, `go tool addr2line failed: ${r.error?.message ?? r.stderr}`);
   const lines = r.stdout.split('\n');
   return pcs.map((_, i) => ({ function: lines[2 * i], where: lines[2 * i + 1] }));
+}
+
+/**
+ * The address after `fn`'s first `op` instruction (on `operand`, as `go tool objdump` writes it:
+ * `runtime.netpoll(SB)`, `R12`): a call's return address, the pc a syscall stops at.
+ */
+function after(binary: string, fn: string, op: string, operand?: string): bigint {
+  const r = spawnSync('go', ['tool', 'objdump', '-s', `^${fn.replace(/[.()*]/g, '\\$&')}$`, binary], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, `go tool objdump failed: ${r.error?.message ?? r.stderr}`);
+  const ins = r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((p) => p[3] === op && (operand === undefined || p[4] === operand));
+  assert.ok(ins, `${fn} has ${op} ${operand ?? ''}`);
+  return BigInt(ins[1]) + BigInt(ins[2].length / 2);
 }
 
 /** The reads that blocked on the FIFO (the writer writes every 500 ms: each read waits well over 100 ms). */
@@ -81,7 +95,7 @@ async function checkGoReads(rec: Recording): Promise<void> {
   const polls = rec.events.filter((e) => e.kind === 'syscall' && e.name === 'epoll_pwait' && e.stack.length);
   const cut = polls.filter((e) => e.stack_end !== 'complete').map((e) => `${e.stack_end ?? '?'} ${e.stack_end_detail ?? ''}: ${e.stack.map((f) => f.function ?? '?').join(' <- ')}`);
   assert.ok(polls.length > 0, 'the runtime waited in epoll_pwait (its netpoller) while the reads blocked');
-  assert.deepEqual(cut, [], `every epoll_pwait stack is whole (${polls.length} of them)`);
+  assert.deepEqual(cut, [], `every epoll_pwait stack is whole (${polls.length} of them); cut:\n        ${cut.join('\n        ')}`);
   // the diagnosis knows the program by its Go symbol table: its threads are the runtime's, no loop of its own
   const { analysis } = await analyzeTraceFile(rec.traceFile, { symbolPath: [] });
   const verdicts = analysis.processes.map((p) => `${p.pid}: ${p.verdict}`).join('; ');
@@ -182,6 +196,34 @@ describe('Go binaries', function () {
       processes.process(7).exe = './build/go_block_read';
       const resolver = new StackResolver({ maps, stacks: new Map(), symbols: new Map(), processes }, null);
       assert.equal(resolver.goProcess(7), true);
+    });
+
+    it('ends a stack at its switch of stacks when the walk beyond went wrong (a parked goroutine\'s frames past mcall, rewritten)', () => {
+      requireGoFixture();
+      const st = statSync(BINARY);
+      const maps = new MapTables();
+      maps.add({ kind: 'map', prot: 5, buildIdLen: 0, flags: 0, pid: 7, dev: Number(st.dev), ts: 0, start: 0x400000n, end: 0x2000000n, pgoff: 0, ino: Number(st.ino), buildId: new Uint8Array(20), path: BINARY });
+      const made = createSymbolizer();
+      assert.ok(made.symbolizer, `the symbolizer is needed: ${made.error}`);
+      // a netpoller wait as the ptrace tracer records it: the pc after epollwait's SYSCALL, the word
+      // at sp (its return into netpoll), then the frame-pointer chain from findRunnable to mcall
+      const frames = [
+        after(BINARY, 'runtime.epollwait.abi0', 'SYSCALL'), after(BINARY, 'runtime.netpoll', 'CALL', 'runtime.epollwait.abi0(SB)'),
+        after(BINARY, 'runtime.findRunnable', 'CALL', 'runtime.netpoll(SB)'), after(BINARY, 'runtime.schedule', 'CALL', 'runtime.findRunnable(SB)'),
+        after(BINARY, 'runtime.park_m', 'CALL', 'runtime.schedule(SB)'), after(BINARY, 'runtime.mcall', 'CALL', 'R12'),
+      ];
+      const resolve = (beyond: bigint[]): ResolvedStack | undefined => {
+        const info: StackInfo = { id: 1n, pid: 7, gen: 0, spSlots: 1, flags: 0, frames: [...frames, ...beyond] };
+        return new StackResolver({ maps, stacks: new Map([[1n, info]]), symbols: new Map() }, made.symbolizer).resolve(1n);
+      };
+      const scheduler = ['runtime.epollwait', 'runtime.netpoll', 'runtime.findRunnable', 'runtime.schedule', 'runtime.park_m', 'runtime.mcall'];
+      const parked = resolve([]);
+      assert.deepEqual(parked?.frames.map((f) => f.function ?? f.problem), scheduler);
+      assert.equal(parked?.end, 'complete', 'mcall its last frame: Go\'s traceback ends there');
+      // past mcall, the parked goroutine's stack as another thread left it: a frame of code, then a word that is none
+      const rewritten = resolve([after(BINARY, 'runtime.schedule', 'CALL', 'runtime.findRunnable(SB)'), 0x7f0000001234n]);
+      assert.deepEqual(rewritten?.frames.map((f) => f.function ?? f.problem), scheduler, 'the frames up to the switch only');
+      assert.equal(rewritten?.end, 'complete', 'Go\'s traceback ends there too');
     });
   });
 

@@ -555,7 +555,16 @@ export class StackResolver {
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
-    const { addrs, end, why } = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
+    const walked = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
+    let { addrs, end, why } = walked;
+    // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
+    // switch of stacks), whatever the walk made of the frames beyond
+    const goKeep = end !== 'complete' ? this.goOutermost(info, addrs) : null;
+    if (goKeep !== null) {
+      addrs = addrs.slice(0, goKeep);
+      end = 'complete';
+      why = null;
+    }
     const frames: StackFrame[] = [];
     /** The frames a runtime's perf map named (JavaScript, Python functions). */
     const named: number[] = [];
@@ -615,22 +624,29 @@ export class StackResolver {
       }
     });
     this.callLines(frames, named);
-    // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
-    // switch of stacks), whatever the walk made of the frames beyond
-    if (end !== 'complete' && this.goOutermost(info, addrs)) return { frames, truncated: false, end: 'complete', why: null };
     return { frames, truncated: end !== null && end !== 'complete', end, why };
   }
 
-  /** Go's traceback would end this stack: one of its frames is a Go top frame, or its last one switches stacks (GoLine.outermost). */
-  private goOutermost(info: StackInfo, addrs: readonly bigint[]): boolean {
-    return addrs.some((addr, index) => {
-      const m = this.trace.maps.find(info.pid, addr, info.gen);
+  /**
+   * Where Go's own traceback would end a stack the walk did not prove whole (GoLine.outermost): how
+   * many of its frames to keep, or null when it would not end it. A goroutine's or thread's first
+   * frame ends it, the frames after it kept as before. Else a switch of stacks (mcall, systemstack,
+   * morestack) ends it: the walk's frames beyond one are another stack's, and beyond an mcall
+   * they are a goroutine the thread parked, which another thread may be running (its stack
+   * rewritten) by the time the walk reads it (the likely cause of the one cut netpoller wait, of
+   * nine, in a CI run's attached Go program).
+   */
+  private goOutermost(info: StackInfo, addrs: readonly bigint[]): number | null {
+    let cut: number | null = null;
+    for (let index = 0; index < addrs.length; index++) {
+      const m = this.trace.maps.find(info.pid, addrs[index], info.gen);
       const table = m && !m.anonymous && !m.vdso ? this.goTable(this.module(m)) : null;
-      const pc = table?.vaddrOf(fileOffset(m as MemoryMap, addr) - (index === 0 ? 0 : 1));
+      const pc = table?.vaddrOf(fileOffset(m as MemoryMap, addrs[index]) - (index === 0 ? 0 : 1));
       const fn = pc != null ? table?.lookup(pc) : null;
-      // SPWRITE functions end a stack only as its last frame; TOPFRAME ones wherever they are
-      return fn?.outermost === 'first' || (fn?.outermost === 'switch' && index === addrs.length - 1);
-    });
+      if (fn?.outermost === 'first') return addrs.length;
+      if (fn?.outermost === 'switch' && cut === null) cut = index + 1;
+    }
+    return cut;
   }
 
   /** The process's executable is a Go binary (it has a Go symbol table iolens can read). */
