@@ -299,5 +299,7 @@ describe('calls that never slept (ebpf)', function () {
     const waited = reads.filter((e) => e.args.fd === 0 && e.ret === 1 && (e.dur ?? 0) >= 40 * MS);
     assert.equal(waited.length, 1, `the read of the pipe waited for the echo: ${JSON.stringify(reads.map((e) => [e.args.fd, e.ret, e.dur]))}`);
     assert.equal(waited[0].args.never_slept, undefined, 'it slept until the echo');
+    const text = await run(process.execPath, [CLI, 'report', rec.traceFile], 30000);
+    assert.match(text.stdout, /\n\s+\d+\.\s+[\d.]+ \S+ max {2}read [^\n]*\n[^\n]*\n\s+(all|it|\d+) never slept \([^)]+\): CPU time and preemption by other work, no wait\n/, `the report's longest calls say the copies never slept:\n${text.stdout}`);
   });
 });

@@ -293,7 +293,7 @@ export class TraceAnalyzer {
         cell = this.sites.cellOf(e.pid, e.tid, e.name, e.stackId, id, e.model, t.sites);
         args.cell = cell;
       }
-      this.sites.addTo(cell, dur, e.error !== null, id, calls);
+      this.sites.addTo(cell, dur, e.error !== null, id, calls, args.neverSlept);
     }
     if (args === null) {
       if (cls === 'setup') this.setup(e, id, t);

@@ -126,7 +126,12 @@ describe('findings on synthetic traces', () => {
         return b;
       };
       assert.deepEqual(analyze(trace(false)).of('loop-blocked').map((f) => f.title.replace(/ of server.*/, '')), ['write() blocked the event loop'], 'slept: a full socket or pipe');
-      assert.deepEqual(analyze(trace(true)).of('loop-blocked'), [], 'never slept: the CPU was busy, nothing was waited for');
+      const onCpu = analyze(trace(true));
+      assert.deepEqual(onCpu.of('loop-blocked'), [], 'never slept: the CPU was busy, nothing was waited for');
+      // the call site's figures say so (the report's longest calls, the JSON's call_sites)
+      const site = onCpu.result.sites.find((s) => s.call === 'write');
+      assert.deepEqual([site?.count, site?.neverSlept, site?.neverSleptNs], [2, 2, 7 * MS]);
+      assert.equal(analyze(trace(false)).result.sites.find((s) => s.call === 'write')?.neverSlept, 0);
     });
 
     it('finds a loop waiting for a lock another thread holds across its fsync, at that fsync', () => {

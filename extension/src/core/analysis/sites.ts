@@ -52,6 +52,9 @@ class Cell extends LatencyHistogram {
   longestDur = -1;
   /** When its longest call came (the table's count of calls then): the latest of equally long calls wins. */
   longestAt = -1;
+  /** Its calls the thread never slept in (eBPF's never_slept: CPU time and preemption, no wait), and their time. */
+  neverSlept = 0;
+  neverSleptNs = 0;
 
   constructor(
     readonly pid: number,
@@ -148,8 +151,11 @@ export class SiteTable {
     return cell;
   }
 
-  /** Count one call of `dur` ns (or `calls` of them) in a cell `cellOf` gave (as `add` does). */
-  addTo(cell: SiteCell, dur: number, failed: boolean, id: number, calls = 1): void {
+  /**
+   * Count one call of `dur` ns (or `calls` of them) in a cell `cellOf` gave (as `add` does);
+   * `neverSlept`: the tracer said the thread did not sleep in it.
+   */
+  addTo(cell: SiteCell, dur: number, failed: boolean, id: number, calls = 1, neverSlept = false): void {
     this.calls++;
     cell.addMany(dur, calls);
     // a view of this one cell has its count and total in the cell's histogram (View)
@@ -158,6 +164,10 @@ export class SiteTable {
     const row = cell.row;
     if (row !== null && row.cells.length !== 1) row.add(dur, calls);
     if (failed) cell.errors++;
+    if (neverSlept) {
+      cell.neverSlept += calls;
+      cell.neverSleptNs += dur * calls;
+    }
     if (dur >= cell.longestDur) {
       cell.longestDur = dur;
       cell.longest = id;
@@ -207,15 +217,19 @@ export class SiteTable {
       const h = merged(s);
       const [p50, p99] = h.percentiles([50, 99]);
       let errors = 0;
+      let neverSlept = 0;
+      let neverSleptNs = 0;
       let longest = s.cells[0];
       for (const c of s.cells) {
         errors += c.errors;
+        neverSlept += c.neverSlept;
+        neverSleptNs += c.neverSleptNs;
         if (c.longestDur > longest.longestDur || (c.longestDur === longest.longestDur && c.longestAt > longest.longestAt)) longest = c;
       }
       const first = s.cells[0];
       out.push({
         pid: first.pid, tids: s.cells.slice(0, MAX_TIDS).map((c) => c.tid), call: first.call, stackId: first.stackId, count: s.calls(), errors,
-        total: s.time(), p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(),
+        total: s.time(), p50, p99, max: h.max, longest: longest.longest, bins: h.log2Bins(), neverSlept, neverSleptNs,
       });
     };
     for (const list of this.byStack.values()) list.forEach(each);

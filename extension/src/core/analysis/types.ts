@@ -159,6 +159,9 @@ export interface SiteStats extends CallFigures {
   readonly longest: number;
   /** Power-of-two bins from 1 µs (upper bounds) and their counts. */
   readonly bins: { readonly bounds: readonly number[]; readonly counts: readonly number[] };
+  /** Its calls the thread never slept in (the eBPF tracer's never_slept: CPU time and preemption, no wait), and their time. */
+  readonly neverSlept: number;
+  readonly neverSleptNs: number;
 }
 
 /** Calls the tracer did not send (shorter than --min-duration), counted per thread, syscall, kind of fd and call site. */

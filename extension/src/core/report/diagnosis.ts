@@ -103,6 +103,8 @@ interface SiteGroup {
   total: number;
   max: number;
   p50: number;
+  neverSlept: number;
+  neverSleptNs: number;
 }
 
 /** Sites with the same call at the same line (different callers further up) as one. */
@@ -113,12 +115,14 @@ function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] 
     const k = `${s.pid}\0${s.call}\0${w ? whereKey(w) : `stack ${s.stackId}`}`;
     let g = groups.get(k);
     if (!g) {
-      g = { call: s.call, where: w, sites: [], count: 0, total: 0, max: 0, p50: 0 };
+      g = { call: s.call, where: w, sites: [], count: 0, total: 0, max: 0, p50: 0, neverSlept: 0, neverSleptNs: 0 };
       groups.set(k, g);
     }
     g.sites.push(s);
     g.count += s.count;
     g.total += s.total;
+    g.neverSlept += s.neverSlept;
+    g.neverSleptNs += s.neverSleptNs;
     if (s.max >= g.max) {
       g.max = s.max;
       g.p50 = s.p50;
@@ -137,6 +141,7 @@ export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: 
     const at = where(t, g.where) ?? 'no call site';
     lines.push(`  ${String(i + 1).padStart(2)}. ${formatDuration(g.max).padStart(9)} max  ${g.call}  ${at}`);
     lines.push(`      ${formatCount(g.count)} call${g.count === 1 ? '' : 's'}, ${formatDuration(g.total)} in all, p50 ${formatDuration(g.p50)}  ${tids.slice(0, 3).join(', ')}${tids.length > 3 ? ` and ${tids.length - 3} more` : ''}`);
+    if (g.neverSlept) lines.push(`      ${g.neverSlept === g.count ? (g.count === 1 ? 'it' : 'all') : formatCount(g.neverSlept)} never slept (${formatDuration(g.neverSleptNs)}): CPU time and preemption by other work, no wait`);
   });
   return lines;
 }

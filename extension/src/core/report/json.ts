@@ -77,6 +77,7 @@ export function reportJson(input: ReportInput): { [key: string]: Json } {
     call_sites: a.sites.map((s) => ({
       pid: s.pid, tids: [...s.tids], call: s.call, where: where(whereOf(resolver, s.stackId)), count: s.count, errors: s.errors, total_ns: s.total,
       p50_ns: s.p50, p99_ns: s.p99, max_ns: s.max, longest_event: s.longest, histogram: { bounds_ns: [...s.bins.bounds], counts: [...s.bins.counts] },
+      never_slept: s.neverSlept, never_slept_ns: s.neverSleptNs,
     })),
     filtered: a.filtered.map((f) => ({
       pid: f.pid, tid: f.tid, call: f.call, fd_type: f.fdType, nonblocking: f.nonblocking, where: where(whereOf(resolver, f.stackId)),

@@ -103,7 +103,7 @@ describe('groupStalls', () => {
         { call: 'read', stackId: 2n, count: 1, total: 2e6, max: 2e6 },
         { call: 'read', stackId: 3n, count: 1, total: 30e6, max: 30e6 },
         { call: 'write', stackId: 1n, count: 7, total: 7e6, max: 1e6 },
-      ].map((x) => ({ ...x, pid: 1, tids: [1], errors: 0, p50: 0, p99: 0, longest: -1, bins: { bounds: [], counts: [] } })),
+      ].map((x) => ({ ...x, pid: 1, tids: [1], errors: 0, p50: 0, p99: 0, longest: -1, bins: { bounds: [], counts: [] }, neverSlept: 0, neverSleptNs: 0 })),
       filtered: [{ pid: 1, tid: 1, call: 'read', fdType: 'file', nonblocking: false, stackId: 2n, count: 100, totalNs: 20e6, maxNs: 0.5e6, errors: 0, errnos: {} }],
     };
     const groups = groupStalls(store, stalls(store, 10e6), stacks, stackFigures(result));
