@@ -166,6 +166,7 @@ describe('I/O Lens in VS Code', function () {
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /\*\*read\*\* from this line .*4 calls/);
     assert.match(text, /≤ \d+(\.\d+)? ms +█+ \d+/, 'the latency histogram');
+    assert.doesNotMatch(text, /never slept/, 'the stalled reads slept until the pipe had data');
   });
 
   it('attaches to a running process by pid and follows it to its end', async () => {

@@ -131,6 +131,16 @@ function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] 
   return [...groups.values()].sort((a, b) => b.max - a.max);
 }
 
+/**
+ * "all never slept (281.4 ms): CPU time and preemption by other work, no wait": what `neverSlept`
+ * of a site's `count` calls were (the eBPF tracer's never_slept), `ns` their time. The report's
+ * longest calls and the editor's hover over a call site say it.
+ */
+export function neverSleptText(neverSlept: number, count: number, ns: number): string {
+  const who = neverSlept === count ? (count === 1 ? 'it' : 'all') : formatCount(neverSlept);
+  return `${who} never slept (${formatDuration(ns)}): CPU time and preemption by other work, no wait`;
+}
+
 /** The longest waits and blocking calls, by call site. */
 export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: (call: string) => boolean, t: DiagnosisText, limit = 10): string[] {
   const groups = groupSites(sites.filter((s) => isWaitOrBlocking(s.call)), t).slice(0, limit);
@@ -141,7 +151,7 @@ export function callSitesSection(sites: readonly SiteStats[], isWaitOrBlocking: 
     const at = where(t, g.where) ?? 'no call site';
     lines.push(`  ${String(i + 1).padStart(2)}. ${formatDuration(g.max).padStart(9)} max  ${g.call}  ${at}`);
     lines.push(`      ${formatCount(g.count)} call${g.count === 1 ? '' : 's'}, ${formatDuration(g.total)} in all, p50 ${formatDuration(g.p50)}  ${tids.slice(0, 3).join(', ')}${tids.length > 3 ? ` and ${tids.length - 3} more` : ''}`);
-    if (g.neverSlept) lines.push(`      ${g.neverSlept === g.count ? (g.count === 1 ? 'it' : 'all') : formatCount(g.neverSlept)} never slept (${formatDuration(g.neverSleptNs)}): CPU time and preemption by other work, no wait`);
+    if (g.neverSlept) lines.push(`      ${neverSleptText(g.neverSlept, g.count, g.neverSleptNs)}`);
   });
   return lines;
 }

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { whereOf } from '../../core/analysis/resolve';
 import type { AnalysisResult, SiteStats } from '../../core/analysis/types';
+import { neverSleptText } from '../../core/report/diagnosis';
 import type { TraceSession } from '../../core/session/traceSession';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import type { Sessions } from '../sessions';
@@ -25,6 +26,9 @@ interface LineCalls {
   readonly longest: number;
   /** Histogram: upper bound (ns) -> calls. */
   readonly bins: ReadonlyMap<number, number>;
+  /** Calls the thread never slept in (SiteStats.neverSlept), and their time. */
+  readonly neverSlept: number;
+  readonly neverSleptNs: number;
 }
 
 /** line (1-based) -> its calls, by file. */
@@ -45,6 +49,8 @@ function merge(a: LineCalls | undefined, s: SiteStats): LineCalls {
     max: Math.max(a?.max ?? 0, s.max),
     longest: longerHere ? s.longest : a.longest,
     bins,
+    neverSlept: (a?.neverSlept ?? 0) + s.neverSlept,
+    neverSleptNs: (a?.neverSleptNs ?? 0) + s.neverSleptNs,
   };
 }
 
@@ -141,7 +147,7 @@ export class CallSiteLenses implements vscode.CodeLensProvider, vscode.HoverProv
     if (!at) return undefined;
     const md = new vscode.MarkdownString();
     for (const c of at.calls) {
-      md.appendMarkdown(`**${c.call}** from this line (I/O Lens, ${at.session.title}): ${formatCount(c.count)} ${c.count === 1 ? 'call' : 'calls'}, ${formatDuration(c.total)} in total, p99 ${formatDuration(c.p99)}, longest ${formatDuration(c.max)}${c.errors ? `, ${formatCount(c.errors)} failed` : ''}\n\n`);
+      md.appendMarkdown(`**${c.call}** from this line (I/O Lens, ${at.session.title}): ${formatCount(c.count)} ${c.count === 1 ? 'call' : 'calls'}, ${formatDuration(c.total)} in total, p99 ${formatDuration(c.p99)}, longest ${formatDuration(c.max)}${c.errors ? `, ${formatCount(c.errors)} failed` : ''}${c.neverSlept ? `; ${neverSleptText(c.neverSlept, c.count, c.neverSleptNs)}` : ''}\n\n`);
       md.appendCodeblock(histogramText(c), 'text');
     }
     return new vscode.Hover(md, new vscode.Range(pos.line, 0, pos.line, doc.lineAt(pos.line).text.length));
