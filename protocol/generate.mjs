@@ -91,6 +91,7 @@ function loadSchema() {
   const ids = new Set();
   for (const [name, e] of Object.entries(schema.enums)) {
     for (const k of Object.keys(e.texts ?? {})) if (!(k in e.values)) throw new Error(`${name}.texts: ${k} is not a value`);
+    for (const [g, group] of Object.entries(e.groups ?? {})) for (const k of group.values) if (!(k in e.values)) throw new Error(`${name}.groups.${g}: ${k} is not a value`);
   }
   const classes = schema.enums.SyscallClass.values;
   const models = schema.enums.IoModel.values;
@@ -138,6 +139,10 @@ function genC(schema) {
       L.push(`#define ${prefix}_TEXTS(X) \\`);
       const keys = Object.keys(e.texts);
       keys.forEach((k, i) => L.push(`\tX(${prefix}_${upper(k)}, ${JSON.stringify(e.texts[k])})${i < keys.length - 1 ? ' \\' : ''}`));
+    }
+    for (const [g, group] of Object.entries(e.groups ?? {})) {
+      L.push(`/* ${group.doc} */`);
+      L.push(`#define ${prefix}_IS_${upper(g)}(v) (${group.values.map((k) => `(v) == ${prefix}_${upper(k)}`).join(' || ')})`);
     }
     L.push('');
   }
@@ -345,6 +350,15 @@ function genTs(schema) {
       L.push(`export const ${name}Text: ReadonlyMap<number, string> = new Map([`);
       for (const [k, t] of Object.entries(e.texts)) L.push(`  [${e.values[k]}, ${JSON.stringify(t)}],`);
       L.push(']);');
+    }
+    if (e.groups) {
+      L.push(`/** Groups of {@link ${name}}'s values. */`);
+      L.push(`export const ${name}Groups = {`);
+      for (const [g, group] of Object.entries(e.groups)) {
+        L.push(`  /** ${group.doc} */`);
+        L.push(`  ${g}: new Set<number>([${group.values.map((k) => `${name}.${k}`).join(', ')}]) as ReadonlySet<number>,`);
+      }
+      L.push('} as const;');
     }
     L.push('');
   }

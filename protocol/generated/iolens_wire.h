@@ -279,7 +279,7 @@ enum iol_poll_signal {
 	IOL_POLL_SIGNAL_POLL_HUP = 6,
 };
 
-/* fcntl commands the backends record (rules.h): the setup of signal-driven I/O (setfl, setown, setsig, setown_ex: always) and the waits for a record lock (setlkw, ofd_setlkw: a blocking call, sent from --min-duration and counted under it); the reader names these and the others. */
+/* fcntl commands. The backends record those of two groups (rules.h): the setup of signal-driven I/O (always) and the waits for a record lock (a blocking call, sent from --min-duration and counted under it); the strace importer keeps the same; the reader names these and the others. */
 enum iol_fcntl_cmd {
 	IOL_FCNTL_CMD_DUPFD = 0,
 	IOL_FCNTL_CMD_GETFD = 1,
@@ -300,6 +300,10 @@ enum iol_fcntl_cmd {
 	IOL_FCNTL_CMD_OFD_SETLKW = 38,
 	IOL_FCNTL_CMD_DUPFD_CLOEXEC = 1030,
 };
+/* the setup of signal-driven I/O: who gets a file's I/O signal, which signal, O_ASYNC */
+#define IOL_FCNTL_CMD_IS_SETUP(v) ((v) == IOL_FCNTL_CMD_SETFL || (v) == IOL_FCNTL_CMD_SETOWN || (v) == IOL_FCNTL_CMD_SETSIG || (v) == IOL_FCNTL_CMD_SETOWN_EX)
+/* a wait for a POSIX record lock another process or description holds */
+#define IOL_FCNTL_CMD_IS_LOCK_WAIT(v) ((v) == IOL_FCNTL_CMD_SETLKW || (v) == IOL_FCNTL_CMD_OFD_SETLKW)
 
 /* Syscalls: X(name, id, nargs, class, model, data format, tracepoint name, IOL_SYSCALL_TRAIT_* bits) */
 #define IOL_SYSCALLS(X) \

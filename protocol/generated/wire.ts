@@ -384,7 +384,7 @@ export type PollSignalName = keyof typeof PollSignal;
 /** Reverse map of {@link PollSignal}: value to name. */
 export const PollSignalNames: ReadonlyMap<number, PollSignalName> = new Map(Object.entries(PollSignal).map(([k, v]) => [v, k as PollSignalName]));
 
-/** fcntl commands the backends record (rules.h): the setup of signal-driven I/O (setfl, setown, setsig, setown_ex: always) and the waits for a record lock (setlkw, ofd_setlkw: a blocking call, sent from --min-duration and counted under it); the reader names these and the others. */
+/** fcntl commands. The backends record those of two groups (rules.h): the setup of signal-driven I/O (always) and the waits for a record lock (a blocking call, sent from --min-duration and counted under it); the strace importer keeps the same; the reader names these and the others. */
 export const FcntlCmd = {
   dupfd: 0,
   getfd: 1,
@@ -409,6 +409,13 @@ export const FcntlCmd = {
 export type FcntlCmdName = keyof typeof FcntlCmd;
 /** Reverse map of {@link FcntlCmd}: value to name. */
 export const FcntlCmdNames: ReadonlyMap<number, FcntlCmdName> = new Map(Object.entries(FcntlCmd).map(([k, v]) => [v, k as FcntlCmdName]));
+/** Groups of {@link FcntlCmd}'s values. */
+export const FcntlCmdGroups = {
+  /** the setup of signal-driven I/O: who gets a file's I/O signal, which signal, O_ASYNC */
+  setup: new Set<number>([FcntlCmd.setfl, FcntlCmd.setown, FcntlCmd.setsig, FcntlCmd.setown_ex]) as ReadonlySet<number>,
+  /** a wait for a POSIX record lock another process or description holds */
+  lock_wait: new Set<number>([FcntlCmd.setlkw, FcntlCmd.ofd_setlkw]) as ReadonlySet<number>,
+} as const;
 
 /** How one syscall argument is shown. */
 export interface SyscallArg {

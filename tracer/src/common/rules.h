@@ -21,8 +21,7 @@
  */
 IOL_INLINE int iol_fcntl_setup(__u64 cmd)
 {
-	return cmd == IOL_FCNTL_CMD_SETOWN || cmd == IOL_FCNTL_CMD_SETOWN_EX || cmd == IOL_FCNTL_CMD_SETSIG ||
-	       cmd == IOL_FCNTL_CMD_SETFL;
+	return IOL_FCNTL_CMD_IS_SETUP(cmd);
 }
 
 /*
@@ -31,7 +30,7 @@ IOL_INLINE int iol_fcntl_setup(__u64 cmd)
  */
 IOL_INLINE int iol_fcntl_lock_wait(__u64 cmd)
 {
-	return cmd == IOL_FCNTL_CMD_SETLKW || cmd == IOL_FCNTL_CMD_OFD_SETLKW;
+	return IOL_FCNTL_CMD_IS_LOCK_WAIT(cmd);
 }
 
 /*

@@ -2,7 +2,7 @@
  * Names of the Linux constants iolens shows: errno values, signals, si_code values, AIO and
  * io_uring opcodes, epoll/fcntl/futex operations (x86-64 / generic values).
  */
-import { FcntlCmd, PollSignal } from '../../../../protocol/generated/wire';
+import { FcntlCmd, FcntlCmdGroups, PollSignal } from '../../../../protocol/generated/wire';
 
 const ERRNO: readonly string[] = [
   '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM',
@@ -164,8 +164,8 @@ export const F_SETOWN_EX = FcntlCmd.setown_ex;
 /** The schema's fcntl commands by value, as C names them (`F_SETLKW`). */
 const FCNTL_CMDS: ReadonlyMap<number, string> = new Map(Object.entries(FcntlCmd).map(([name, value]) => [value, `F_${name.toUpperCase()}`]));
 
-/** fcntl commands that wait for a record lock (the backends send them as blocking calls: rules.h iol_fcntl_lock_wait). */
-const FCNTL_LOCK_WAITS: ReadonlySet<string> = new Set([FcntlCmd.setlkw, FcntlCmd.ofd_setlkw].map((c) => fcntlCmdName(c)));
+/** fcntl commands that wait for a record lock (the backends send them as blocking calls: the schema's FcntlCmd lock_wait group). */
+const FCNTL_LOCK_WAITS: ReadonlySet<string> = new Set([...FcntlCmdGroups.lock_wait].map((c) => fcntlCmdName(c)));
 
 /** An fcntl command (as decoded: its name) that waits for a record lock another process or description holds. */
 export function isFcntlLockWait(cmd: unknown): boolean {

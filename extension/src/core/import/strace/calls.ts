@@ -5,11 +5,11 @@
  * events of an epoll wait, the pollfds, a timeout, an epoll registration, an AIO context, a
  * siginfo — what the tracer reads from the program's memory, strace printed.
  */
-import { DataFormat, NO_OFFSET, NO_TIMEOUT, SyscallFlag, type SyscallInfo } from '../../../../../protocol/generated/wire';
+import { DataFormat, FcntlCmdGroups, NO_OFFSET, NO_TIMEOUT, SyscallFlag, type SyscallInfo } from '../../../../../protocol/generated/wire';
 import { textWords } from '../../../../../protocol/runtime';
 import type { StraceCall } from './lines';
 import { EPOLL_OPS, FCNTL_CMDS, SIGNALS, URING_ENTER_FLAGS, bits, eventBits, openBits } from './constants';
-import { siCode } from '../../model/names';
+import { fcntlCmdName, siCode } from '../../model/names';
 import { ValueReader, type SValue } from './values';
 
 /** Most ready events, pollfds, messages and path words a record carries (schema.json's tails). */
@@ -17,8 +17,12 @@ const MAX_EPOLL_EVENTS = 8;
 const MAX_POLLFDS = 16;
 const MAX_MMSG = 16;
 const PATH_WORDS = 16;
-/** fcntl commands the tracer records (rules.h: the setup of signal-driven I/O, the waits for a record lock; the rest only change the fd table, or nothing it shows). */
-export const FCNTL_RECORDED = new Set(['F_SETOWN', 'F_SETOWN_EX', 'F_SETSIG', 'F_SETFL', 'F_SETLKW', 'F_OFD_SETLKW']);
+/**
+ * fcntl commands the tracers record, by name as strace writes them (the schema's FcntlCmd groups,
+ * as rules.h applies them: the setup of signal-driven I/O, the waits for a record lock; the rest only
+ * change the fd table, or nothing it shows).
+ */
+export const FCNTL_RECORDED: ReadonlySet<string> = new Set([...FcntlCmdGroups.setup, ...FcntlCmdGroups.lock_wait].map(fcntlCmdName));
 
 /** A call's record fields. */
 export interface DecodedCall {
