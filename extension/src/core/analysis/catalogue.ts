@@ -232,3 +232,6 @@ export const HERD_FIX = 'use EPOLLEXCLUSIVE on the listening socket, SO_REUSEPOR
 /** The usual fix for POSIX AIO on glibc's threads. */
 export const POSIX_AIO_FIX =
   'for several requests in flight at once, use io_uring (liburing) or Linux native AIO (io_submit) on a file opened with O_DIRECT; with POSIX AIO only requests on different files run in parallel';
+
+/** What a call the thread never slept in (the eBPF tracer's never_slept) spent its time on: the report, the hover and the details pane say it. */
+export const NEVER_SLEPT_WHY = 'CPU time and preemption by other work, no wait';

@@ -8,6 +8,7 @@ import { interpretedJava, whereKey, whereOf, type StackSource } from '../analysi
 import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
+import { NEVER_SLEPT_WHY } from '../analysis/catalogue';
 
 /** How the sections name things. */
 export interface DiagnosisText {
@@ -138,7 +139,7 @@ function groupSites(sites: readonly SiteStats[], t: DiagnosisText): SiteGroup[] 
  */
 export function neverSleptText(neverSlept: number, count: number, ns: number): string {
   const who = neverSlept === count ? (count === 1 ? 'it' : 'all') : formatCount(neverSlept);
-  return `${who} never slept (${formatDuration(ns)}): CPU time and preemption by other work, no wait`;
+  return `${who} never slept (${formatDuration(ns)}): ${NEVER_SLEPT_WHY}`;
 }
 
 /** The longest waits and blocking calls, by call site. */

@@ -10,6 +10,7 @@ import type { ArgValue, EventKind } from '../model/events';
 import { errnoName } from '../model/names';
 import { frameFields, stackEndText, type StackResolver } from '../symbols/stacks';
 import type { ChainHop } from '../analysis/types';
+import { NEVER_SLEPT_WHY } from '../analysis/catalogue';
 import type { CallSites } from './analysis';
 import { chainLinks } from './chainLinks';
 import { Flag } from './flags';
@@ -36,7 +37,10 @@ function readyEntry(x: ArgValue): string {
 }
 
 /** Arguments shown by a field of their own (or not at all). */
-const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns']);
+const SHOWN_APART = new Set(['path', 'fd_type', 'submitted_by', 'completed_by', 'ready', 'fds', 'ends', 'reap_ns', 'never_slept']);
+
+/** What the details pane says of a call the thread never slept in (the eBPF tracer's never_slept). */
+export const NEVER_SLEPT_FIELD = { label: 'Slept in the call', value: `no: ${NEVER_SLEPT_WHY}` } as const;
 
 /** Frames of a stack, for the details pane and for opening source. */
 export function frameInfos(resolver: StackResolver, stackId: bigint): FrameInfo[] {
@@ -83,6 +87,7 @@ export function eventDetails(
   }
   const fdShown = typeof e.args.fd === 'number' && typeof e.args.path === 'string';
   if (fdShown) fields.push({ label: 'File descriptor', value: `${e.args.fd} → ${e.args.path}` });
+  if (e.args.never_slept === true) fields.push({ ...NEVER_SLEPT_FIELD });
   for (const [k, v] of Object.entries(e.args)) {
     if ((fdShown && k === 'fd') || SHOWN_APART.has(k) || kind.details.hides?.(k, v)) continue;
     fields.push({ label: k, value: show(v) });

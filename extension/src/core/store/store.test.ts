@@ -5,7 +5,7 @@ import { Sys } from '../../../../protocol/generated/wire';
 import { sampleTrace } from '../testing/sampleTrace';
 import { TracePipeline } from '../trace/pipeline';
 import { CallSites, histogram, longestStall, rate, stalls } from './analysis';
-import { eventDetails } from './details';
+import { eventDetails, NEVER_SLEPT_FIELD } from './details';
 import { Flag, TraceStore } from './traceStore';
 import { queryWindow } from './window';
 
@@ -220,6 +220,18 @@ describe('analysis', () => {
     assert.equal(d.stack[1].openable, true);
     assert.match(String(d.stack[1].problem), /not on this machine/);
     assert.equal(d.stack[0].openable, !!(d.stack[0].file && d.stack[0].line));
+  });
+
+  it('says in words that a call never slept (the eBPF tracer\'s never_slept), not as a raw argument', () => {
+    const { pipeline } = sampleStore();
+    const store = new TraceStore(() => 'dd');
+    store.add(syscall(1, 0, 263e6, { args: { fd: 0, buf: '0x7f0000000000', count: 32 << 20, never_slept: true } }));
+    store.add(syscall(1, 300e6, 59e6));
+    const sites = new CallSites(store, pipeline.resolver);
+    const fields = (id: number): readonly { label: string; value: string }[] => eventDetails(store, pipeline.resolver, sites, id, 'dd')?.fields ?? [];
+    assert.deepEqual(fields(0).find((f) => f.label === NEVER_SLEPT_FIELD.label), NEVER_SLEPT_FIELD);
+    assert.equal(fields(0).some((f) => f.label === 'never_slept'), false);
+    assert.equal(fields(1).some((f) => f.label === NEVER_SLEPT_FIELD.label), false, 'a call that slept says nothing of it');
   });
 
   it('says who an interrupt and a request belong to, and which fds were ready, without empty parts', () => {
