@@ -110,8 +110,8 @@ describe('findings on synthetic traces', () => {
     });
 
     it('does not count a call the thread never slept in (preempted on a busy machine: the eBPF tracer says so)', () => {
-      // loop_fsync --offload's loop once raised a finding in CI: a reply to a socket and a write to
-      // the journal thread's pipe, each long only because another process had the CPU
+      // the likely cause of the one finding loop_fsync --offload's loop raised in CI: a reply to a
+      // socket, a write to the journal thread's pipe, long only because another process had the CPU
       const trace = (neverSlept: boolean): StreamBuilder => {
         const b = loopTrace();
         let t = 1 * MS;
