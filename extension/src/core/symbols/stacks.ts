@@ -555,8 +555,7 @@ export class StackResolver {
   }
 
   private fromAddresses(info: StackInfo): ResolvedStack {
-    const walked = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
-    let { addrs, end, why } = walked;
+    let { addrs, end, why } = info.flags & StackFlag.snapshot ? this.unwound(info) : this.chainAddresses(info);
     // a Go stack ends where Go's own tracebacks end it (a goroutine's or thread's first frame, a
     // switch of stacks), whatever the walk made of the frames beyond
     const goKeep = end !== 'complete' ? this.goOutermost(info, addrs) : null;
