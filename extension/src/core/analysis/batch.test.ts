@@ -11,7 +11,7 @@ import type { TraceEvent } from '../model/events';
 import { O_NONBLOCK } from '../model/names';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { TraceAnalyzer } from './analyzer';
-import { BATCH } from './batch';
+import { BATCH, BatchedAnalyzer } from './batch';
 import { siteKeysOf } from './resolve';
 import { analyze } from './testing';
 import type { AnalysisResult } from './types';
@@ -152,5 +152,29 @@ describe('the analysis fed in batches', () => {
     }
     b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend: 'ptrace', pid: PID }) }));
     assertExact(b, 'the metadata');
+  });
+
+  it('answers a chain asked between batches (the editor\'s selected event) as fed one at a time', () => {
+    const b = loop();
+    blockedTurns(b, 1 * MS, 2);
+    const events: TraceEvent[] = [];
+    const pipeline = new TracePipeline((e) => events.push(e), { symbolizer: null });
+    const batched = new BatchedAnalyzer(pipeline.trace, { keepChainsFrom: 1 * MS });
+    const one = new TraceAnalyzer(pipeline.trace, { keepChainsFrom: 1 * MS });
+    pipeline.push(b.bytes());
+    events.forEach((e, id) => {
+      batched.add(e, id);
+      one.add(e, id);
+    });
+    assert.ok(events.length < BATCH, 'the events are still held back');
+    const reads = events.flatMap((e, id) => (e.kind === 'syscall' && e.name === 'read' ? [id] : []));
+    assert.equal(reads.length, 2);
+    for (const id of reads) {
+      const chain = batched.chainOf(id);
+      assert.ok(chain && chain.length > 0, `the read ${id} has its chain`);
+      assert.deepEqual(chain, one.chainOf(id));
+    }
+    batched.dispose();
+    one.dispose();
   });
 });

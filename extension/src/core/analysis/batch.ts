@@ -5,14 +5,16 @@
  * at every event (bench/README.md, analysis.ts). Exact: the batch is handed on before anything the
  * analysis reads beside the events changes (the trace's tables announce it: model/changes.ts) and
  * before a result is asked for, so the analysis sees every event with the trace as it was when the
- * event streamed by, and its result is the same as fed one event at a time.
+ * event streamed by, and its result is the same as fed one event at a time. The report's pass and
+ * the editor's session (a recording, a file being read) both feed it so; `--until` asks after
+ * every event and feeds its own analyzer directly.
  */
 import type { TraceEvent } from '../model/events';
 import type { TableChanges } from '../model/changes';
 import { TraceAnalyzer, type AnalysisSource, type AnalyzerOptions } from './analyzer';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import type { ThreadCallStats } from './sites';
-import type { AnalysisResult } from './types';
+import type { AnalysisResult, ChainHop } from './types';
 
 /** Events held back at most, by default. */
 export const BATCH = 64;
@@ -54,6 +56,12 @@ export class BatchedAnalyzer {
   threadCalls(): ThreadCallStats[] {
     this.flush();
     return this.analyzer.threadCalls();
+  }
+
+  /** The wake-up chain of an event added so far (TraceAnalyzer.chainOf, with `keepChainsFrom`). */
+  chainOf(id: number): readonly ChainHop[] | undefined {
+    this.flush();
+    return this.analyzer.chainOf(id);
   }
 
   /** The analysis of every event added so far (TraceAnalyzer.result). */

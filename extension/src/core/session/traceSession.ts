@@ -13,7 +13,7 @@ import { ns } from '../../../../protocol/messages';
 import { describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
-import { TraceAnalyzer } from '../analysis/analyzer';
+import { BatchedAnalyzer } from '../analysis/batch';
 import { resolveFindings, siteKeysOf } from '../analysis/resolve';
 import type { AnalysisResult, ChainHop, Finding } from '../analysis/types';
 import { CallSites, histogram, rate, stalls } from '../store/analysis';
@@ -119,8 +119,8 @@ export class TraceSession {
   readonly pipeline: TracePipeline;
   readonly store: TraceStore;
   readonly sites: CallSites;
-  /** The diagnosis, fed the same events as the store, with the store's ids. */
-  readonly analyzer: TraceAnalyzer;
+  /** The diagnosis, fed the same events as the store, with the store's ids (in batches, as the report's pass feeds it: analysis/batch.ts). */
+  readonly analyzer: BatchedAnalyzer;
   /** Recording now. */
   live = false;
   /** The timeline stopped following (the recording goes on). */
@@ -175,7 +175,7 @@ export class TraceSession {
       this.analyzer.add(e, this.store.lastRef);
       this.until?.add(e);
     }, { symbolPath: options.symbolPath ?? [], liveRoots: live, debuginfod: options.debuginfod });
-    this.analyzer = new TraceAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
+    this.analyzer = new BatchedAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver, options.sourceRoot);
   }
@@ -793,6 +793,7 @@ export class TraceSession {
   async dispose(): Promise<void> {
     this.stop();
     await this.analysed;
+    this.analyzer.dispose();
     this.paged?.close();
     this.listeners.clear();
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
