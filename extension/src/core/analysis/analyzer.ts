@@ -513,7 +513,11 @@ export class TraceAnalyzer {
 
   /** A finished blocking-class call; `args`: what its arguments tell (argFacts.ts). */
   private blocking(e: SyscallEvent, args: ArgFacts, id: number, t: ThreadState, irq?: { ts: number; id: number; name: string }): void {
-    if (e.name === 'accept' || e.name === 'accept4') t.accepts++;
+    if (e.name === 'accept' || e.name === 'accept4') {
+      t.accepts++;
+      // the socket a connection came from is a listening one, whatever its loop reports of it
+      if (e.ret >= 0 && args.fd !== null && t.listenFds.length < 4 && !t.listenFds.includes(args.fd)) t.listenFds.push(args.fd);
+    }
     if (e.error === null && t.loop !== null) t.loop.movedData = true;
     if (nonblockingCall(e, args)) {
       // most calls of a loop: their kind and fd table entry do not matter

@@ -187,6 +187,11 @@ export function waitAllFix(call: string): string {
   return `drop MSG_WAITALL from the ${call}: read what the socket holds when the loop reports it ready, keep it in the connection's buffer, and handle the message once it is whole`;
 }
 
+/** The usual fix for a pre-forked worker blocked on its own client's socket (a sync worker waiting for a request's bytes). */
+export function preforkClientFix(call: string): string {
+  return `a worker blocked in ${call} on its client's socket serves no one else meanwhile: in front of slow or distant clients, put a buffering proxy (nginx) before the workers, or serve connections from an event loop or threads (gunicorn: an async or threaded worker class); more workers help only as far as memory allows`;
+}
+
 /** The usual fix for busy polling. */
 export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
 /** The usual fix for AIO at depth 1. */

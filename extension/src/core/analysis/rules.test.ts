@@ -376,6 +376,64 @@ describe('findings on synthetic traces', () => {
       }
     });
 
+    it('says when a pre-forked worker waits only for connections and serves each to the end (gunicorn sync): its client\'s recv is a low finding, its flush a medium one', () => {
+      // a worker (forked: the same executable as its parent) polls listening socket fd 7, accepts
+      // connection fd 9, waits for the request's bytes in a blocking recvfrom, replies, maybe flushes
+      const trace = (forked: boolean, accepts: boolean | 'counted', flush: boolean, turns = 30): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        if (forked) {
+          b.task({ event: 6, pid: 99, tid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+          b.task({ event: 6, ppid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+        }
+        b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+        b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, 7n, 0n, 0n, 0n], dataFormat: 3, data: [1n, 7n] });
+        b.symbols(4n, [['recvfrom', 'sysdeps/unix/sysv/linux/recvfrom.c', 27], ['read_request', SRC, 97]]);
+        let t = 1 * MS;
+        for (let i = 0; i < turns; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 1 * MS + 10 * US;
+          if (accepts === true) {
+            b.call('accept4', { ts: t, dur: 5 * US, ret: 9, fd: 7, stackId: 5n });
+            t += 10 * US;
+          }
+          b.call('recvfrom', { ts: t, dur: 3 * MS, ret: 200, fd: 9, stackId: 4n });
+          t += 3 * MS + 10 * US;
+          if (flush) {
+            b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: 3n });
+            t += 8 * MS + 10 * US;
+          }
+        }
+        // under the threshold, the tracer only counts the accepts: no fd, but the thread accepts
+        if (accepts === 'counted') b.summary({ ts: t, call: 'accept4', fdType: 6, inLoop: true, stackId: 5n, count: 30, totalNs: 150 * US });
+        return analyze(b);
+      };
+      // a ptrace recording sends few of a busy worker's waits: the accepts say what the socket is
+      assert.deepEqual(trace(true, true, false, 4).of('loop-blocked').map((f) => f.severity), ['low']);
+      const counted = trace(true, 'counted', false).of('loop-blocked');
+      assert.deepEqual(counted.map((f) => f.severity), ['low'], 'the accepts only counted tell the listening socket too');
+      assert.match(counted[0].detail, /listening socket ready \(fd 7\)/);
+      const worker = trace(true, true, true);
+      const recv = worker.of('loop-blocked').find((f) => f.title.startsWith('recvfrom'));
+      assert.ok(recv, 'the worker blocked waiting for its client: said, as a low finding');
+      assert.equal(recv.severity, 'low');
+      assert.equal(recv.where?.line, 97);
+      assert.match(recv.detail, /only ever reported its listening socket ready \(fd 7\), in a process its server forked: a pre-forked worker/);
+      assert.doesNotMatch(recv.detail, /one connection ready/, 'the listening socket is no connection');
+      assert.match(recv.suggestion, /buffering proxy/);
+      const flush = worker.of('loop-blocked').find((f) => f.title.startsWith('fsync'));
+      assert.ok(flush);
+      assert.equal(flush.severity, 'medium', 'the flush holds up the client it serves, not the other workers\' clients');
+      assert.match(flush.suggestion, /group commit/);
+      // a server of its own (not forked) serving clients one at a time: a slow client stalls every other
+      const alone = trace(false, true, false).of('loop-blocked');
+      assert.deepEqual(alone.map((f) => f.severity), ['high']);
+      assert.match(alone[0].detail, /Nothing else the loop serves ran meanwhile/);
+      // a forked process whose one ready socket it never accepts from serves that one connection (a PostgreSQL backend)
+      const backend = trace(true, false, false).of('loop-blocked');
+      assert.deepEqual(backend.map((f) => f.severity), ['medium']);
+      assert.match(backend[0].detail, /only ever reported one connection ready \(fd 7\)/);
+    });
+
     it('takes a forked helper process whose loop serves only messages (PostgreSQL\'s walwriter) for a worker, not a loop its flush blocks', () => {
       const trace = (sources: [number, number][], forked: boolean): ReturnType<typeof analyze> => {
         const b = loopTrace();
@@ -1615,6 +1673,20 @@ describe('findings on synthetic traces', () => {
       assert.ok(f);
       assert.match(f.title, /100 of 200 accept4 calls \(50 %\)/);
       assert.deepEqual(analyze(alone).of('herd-wakeups'), []);
+    });
+
+    it('of counted calls of loops that drain their backlog (gunicorn\'s sync workers), counts only the EAGAINs past one a turn', () => {
+      const run = (count: number, eagain: number): string[] => {
+        const b = twoLoops();
+        for (let i = 0; i < 100; i++) for (const tid of [PID, PID + 1]) b.epollWait({ tid, ts: i * MS + (tid - PID) * 100 * US, dur: 50 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        for (const tid of [PID, PID + 1]) b.summary({ tid, ts: 100 * MS, call: 'accept4', fdType: 6, nonblocking: true, inLoop: true, stackId: 10n, count, totalNs: 1e5, errnos: [[11, eagain]] });
+        return analyze(b).of('herd-wakeups').map((f) => f.title);
+      };
+      // 600 accepts a thread over its 99 turns, one EAGAIN a turn: each drain's end, no lost race shown
+      assert.deepEqual(run(600, 100), []);
+      // 300 EAGAINs over 99 turns: at least 201 a thread found nothing, whatever the drains
+      const [title] = run(700, 300);
+      assert.match(title ?? '', /402 of 1,400 accept4 calls \(29 %\)/);
     });
 
     it('takes pre-forked worker processes of one program accepting with the same call for several waiters', () => {

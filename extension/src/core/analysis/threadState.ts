@@ -214,6 +214,8 @@ export class ThreadState {
   peerFds: number[] | null = [];
   /** accept/accept4 calls, sent or counted: a thread that accepts serves a listening socket. */
   accepts = 0;
+  /** The fds its sent accept/accept4 calls took a connection from (its listening sockets), up to four. */
+  readonly listenFds: number[] = [];
   /** Linux AIO: io_submit calls, requests accepted, completions reaped, time in io_getevents. */
   readonly aio = { submits: 0, requests: 0, reaped: 0, waits: 0, waitNs: 0 };
   /**
@@ -479,9 +481,41 @@ export function onePeer(t: ThreadState): readonly number[] | null {
 /** The waits reported at least this many times one socket ready, and never another: the loop serves one connection. */
 export const ONE_CONNECTION_WAITS = 20;
 
-/** The one connection a thread's loop serves (its fd), or null: several, none, or too little seen. */
+/**
+ * The waits that reported its listening socket ready, and never another socket, for a thread that
+ * accepts: fewer than for one connection, as the accepts tell what the socket is (a ptrace
+ * recording sends few of a busy worker's waits: the short ones are only counted).
+ */
+export const ACCEPT_LOOP_WAITS = 3;
+
+/** The one socket a thread's waits reported ready (its fd), or null: several, none, or fewer than `min` such waits seen. */
+function oneReadySocket(t: ThreadState, min = ONE_CONNECTION_WAITS): number | null {
+  return t.readySockets.length === 1 && t.readySocketWaits >= min ? t.readySockets[0] : null;
+}
+
+/** The one connection a thread's loop serves (its fd), or null: several, none, too little seen, or a listening socket (acceptLoop). */
 export function oneConnection(t: ThreadState): number | null {
-  return t.readySockets.length === 1 && t.readySocketWaits >= ONE_CONNECTION_WAITS ? t.readySockets[0] : null;
+  const fd = oneReadySocket(t);
+  return fd !== null && !listens(t, fd) ? fd : null;
+}
+
+/**
+ * The listening socket of a thread whose waits only ever reported that socket ready, which it
+ * accepts connections from: it waits for a connection, then serves it to the end (a pre-forked
+ * worker's accept loop: gunicorn's sync workers, Apache's prefork, PHP-FPM). Its fd, or null.
+ */
+export function acceptLoop(t: ThreadState): number | null {
+  const fd = oneReadySocket(t, ACCEPT_LOOP_WAITS);
+  return fd !== null && listens(t, fd) ? fd : null;
+}
+
+/**
+ * Whether the thread accepts connections from `fd`: a sent accept took one from it, or, none sent
+ * (the tracer counted them: no fd), it accepts at all — its waits then reporting only `fd` ready
+ * means it is the socket it accepts from (its connections were never waited for in the loop).
+ */
+function listens(t: ThreadState, fd: number): boolean {
+  return t.listenFds.length ? t.listenFds.includes(fd) : t.accepts > 0;
 }
 
 /** Epoll waits a loop makes before a select or poll of its thread counts as nested in its turns. */

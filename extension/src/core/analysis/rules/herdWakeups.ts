@@ -5,10 +5,13 @@
  * call (stacks that differ above the line are one site). Impact: the futile wake-ups, each costing
  * a turn of the loop (its median turn).
  *
- * A loop that accepts until EAGAIN (asyncio, libuv, redis: the backlog drained at every wake-up)
- * ends each drain with an EAGAIN that is no lost race. So a sent EAGAIN is futile only when the
- * thread accepted nothing earlier in the same turn (counted calls carry no order: each of their
- * EAGAINs counts). And a herd needs several waiters: loop threads of the process at the line, or
+ * A loop that accepts until EAGAIN (asyncio, libuv, redis, gunicorn's sync workers: the backlog
+ * drained at every wake-up) ends each drain with an EAGAIN that is no lost race. So a sent EAGAIN
+ * is futile only when the thread accepted nothing earlier in the same turn. Counted calls carry no
+ * order: a thread's counted EAGAINs are futile when its accepts are about one a turn (each wake-up
+ * accepts once, or finds nothing); when it accepts more often than its loop turns (it drains),
+ * one EAGAIN a turn may be a drain's end, and only those beyond one a turn count.
+ * And a herd needs several waiters: loop threads of the process at the line, or
  * pre-forked worker processes (the same program as their parent) accepting with the same call —
  * a loop alone that drains its backlog is no herd, however many connections come one by one.
  */
@@ -23,6 +26,14 @@ import type { RawFinding } from '../types';
 
 const MIN_FUTILE = 50;
 const MIN_SHARE = 0.1;
+/** Counted accepts past this many a loop turn: the thread drains its backlog at each wake-up. */
+const DRAIN_ACCEPTS_PER_TURN = 1.5;
+
+/** A thread's counted accept calls at one site. */
+interface Counted {
+  ok: number;
+  eagain: number;
+}
 
 interface Acc {
   readonly pid: number;
@@ -33,6 +44,8 @@ interface Acc {
   call: string;
   ok: number;
   futile: number;
+  /** Counted calls by thread (their EAGAINs judged against the thread's turns: futileCounted). */
+  readonly counted: Map<number, Counted>;
   top: TopEvents;
 }
 
@@ -47,7 +60,7 @@ export class HerdWakeupsRule {
     const k = `${pid}:${stackId}:${call}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, tids: new Set(), stackId, call, ok: 0, futile: 0, top: new TopEvents(50) };
+      a = { pid, tid, tids: new Set(), stackId, call, ok: 0, futile: 0, counted: new Map(), top: new TopEvents(50) };
       this.accs.set(k, a);
     }
     a.tids.add(tid);
@@ -76,8 +89,10 @@ export class HerdWakeupsRule {
     if (d.call !== 'accept' && d.call !== 'accept4') return;
     const a = this.acc(d.pid, d.tid, d.stackId, d.call);
     const eagain = d.errnos.EAGAIN ?? 0;
-    a.futile += eagain;
-    a.ok += d.count - d.errors;
+    const c = a.counted.get(d.tid) ?? { ok: 0, eagain: 0 };
+    c.eagain += eagain;
+    c.ok += d.count - d.errors;
+    a.counted.set(d.tid, c);
   }
 
   /** The sites merged per process, line of the program and call; each keeps the stack that failed most. */
@@ -89,7 +104,7 @@ export class HerdWakeupsRule {
       const k = `${a.pid}:${sites.key(a.stackId)}:${a.call}`;
       const m = out.get(k);
       if (!m) {
-        const copy = { ...a, tids: new Set(a.tids), top: a.top.clone() };
+        const copy = { ...a, tids: new Set(a.tids), counted: new Map([...a.counted].map(([tid, c]) => [tid, { ...c }])), top: a.top.clone() };
         out.set(k, copy);
         kept.set(copy, a.futile);
         continue;
@@ -101,6 +116,12 @@ export class HerdWakeupsRule {
       for (const tid of a.tids) m.tids.add(tid);
       m.ok += a.ok;
       m.futile += a.futile;
+      for (const [tid, c] of a.counted) {
+        const into = m.counted.get(tid) ?? { ok: 0, eagain: 0 };
+        into.ok += c.ok;
+        into.eagain += c.eagain;
+        m.counted.set(tid, into);
+      }
       for (const [id, v] of a.top.entries()) m.top.add(id, v);
     }
     return [...out.values()];
@@ -121,8 +142,9 @@ export class HerdWakeupsRule {
     for (const a of merged) {
       const loops = [...a.tids].map((tid) => ctx.loops.get(tid)).filter((l) => l !== undefined);
       const waiters = loops.length > 1 || (ctx.forkedWorker(a.pid) && (forkedAccepting.get(a.call)?.size ?? 0) > 1);
-      const futile = a.futile;
-      const calls = a.futile + a.ok;
+      const counted = futileCounted(ctx, a.counted);
+      const futile = a.futile + counted.futile;
+      const calls = a.futile + a.ok + counted.calls;
       if (!loops.length || !waiters || futile < MIN_FUTILE || futile < MIN_SHARE * calls) continue;
       const turn = loops.map((l) => l.lengths.percentiles([50])[0]).sort((x, y) => x - y)[Math.floor(loops.length / 2)];
       const impact = futile * turn;
@@ -138,4 +160,21 @@ export class HerdWakeupsRule {
     }
     return out;
   }
+}
+
+/**
+ * Of the counted accepts of each thread: the calls, and the EAGAINs that tell a lost race. A thread
+ * that accepts more often than its loop turns drains its backlog at each wake-up, ending each drain
+ * with an EAGAIN: only the EAGAINs past one a turn are futile. One whose accepts are about one a
+ * turn takes one connection a wake-up: each EAGAIN is a wake-up that found none.
+ */
+function futileCounted(ctx: AnalysisContext, counted: ReadonlyMap<number, Counted>): { calls: number; futile: number } {
+  let calls = 0;
+  let futile = 0;
+  for (const [tid, c] of counted) {
+    const turns = ctx.loops.get(tid)?.stats().turns ?? 0;
+    calls += c.ok + c.eagain;
+    futile += c.ok + c.eagain > DRAIN_ACCEPTS_PER_TURN * turns ? Math.max(0, c.eagain - turns) : c.eagain;
+  }
+  return { calls, futile };
 }
