@@ -33,8 +33,9 @@ export const PACKAGES = {
   // Go builds the Go fixture (test/fixtures/src/go) and its `go tool addr2line` is the witness of
   // the .gopclntab reader (test/tracer/goStacks.test.ts); debuginfod serves a stripped
   // fixture's debug file to iolens' debuginfod client (test/tracer/debuginfod.test.ts); rsync, wget and curl
-  // (clients and pipeline stages that poll their connections while they write files: no event loop)
-  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools', 'golang-go', 'openjdk-17-jdk-headless', 'debuginfod', 'lighttpd', 'rsync', 'wget', 'curl'],
+  // (clients and pipeline stages that poll their connections while they write files: no event loop);
+  // gunicorn (pre-forked sync workers that accept until EAGAIN and block on their client: no herd)
+  test: ['strace', 'linux-perf', 'bpftrace', 'libcap2-bin', 'fio', 'busybox-static', 'nginx', 'wrk', 'redis-server', 'redis-tools', 'golang-go', 'openjdk-17-jdk-headless', 'debuginfod', 'lighttpd', 'rsync', 'wget', 'curl', 'gunicorn'],
   // a real VS Code in a real browser for the extension and end-to-end tests (scripts/codeserver.mjs):
   // code-server's kerberos module builds from source, its search uses ripgrep, Playwright drives chromium
   editor: ['chromium', 'libkrb5-dev', 'ripgrep'],

@@ -1,7 +1,7 @@
 /**
- * The diagnosis on real programs nobody here wrote (docs/real-programs.md): Debian's fio and redis,
- * recorded by the real CLI with the eBPF backend; what iolens concludes is checked, so a change
- * that brings back a false alarm or loses a true finding fails here.
+ * The diagnosis on real programs nobody here wrote (docs/real-programs.md): Debian's fio, redis,
+ * nginx, gunicorn and others, recorded by the real CLI with the eBPF backend; what iolens concludes
+ * is checked, so a change that brings back a false alarm or loses a true finding fails here.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -178,6 +178,31 @@ http { access_log ${dir}/logs/access.log; server { listen 127.0.0.1:${port}; roo
     assert.equal(models.filter((m) => m === 'multiplexing').length, 2, JSON.stringify(r.threads));
     assert.ok(!models.includes('signal-driven'), 'the master waits for control signals, not I/O ones');
     assert.ok(!models.includes('blocking'), 'the workers\' non-blocking socket calls are not blocking calls');
+  });
+
+  it("gunicorn's sync workers under load: pre-forked workers draining their backlog are no herd, and waiting on their client is low at most", async function () {
+    requireInstalled(this, 'gunicorn', ['--version']);
+    requireInstalled(this, 'sh', ['-c', 'command -v wrk']);
+    const fs = await import('node:fs');
+    const port = 22000 + (process.pid % 10000);
+    const pidFile = join(dir, 'gunicorn.pid');
+    fs.writeFileSync(join(dir, 'wsgi_app.py'), 'def app(environ, start_response):\n    start_response("200 OK", [("Content-Length", "6")])\n    return [b"hello\\n"]\n');
+    const recording = recordLaunch(['gunicorn', '-w', '4', '-b', `127.0.0.1:${port}`, '--pid', pidFile, '--chdir', dir, 'wsgi_app:app'], [], 150000);
+    try {
+      await until(async () => fs.existsSync(pidFile), 60000, `gunicorn to write ${pidFile}`);
+      // the workers boot after the master writes its pid: wait until one answers
+      await until(async () => (await run('curl', ['-sf', '-o', '/dev/null', `http://127.0.0.1:${port}/`], 5000)).code === 0, 60000, 'a gunicorn worker to answer');
+      await new Promise<void>((res) => spawn('wrk', ['-t2', '-c8', '-d3s', `http://127.0.0.1:${port}/`], { stdio: 'ignore' }).once('exit', () => res()));
+    } finally {
+      if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+      rec = await recording;
+    }
+    const r = await report(rec);
+    const findings = JSON.stringify(r.findings.map((f) => [f.rule, f.severity, f.title]));
+    assert.ok(!r.findings.some((f) => f.rule === 'herd-wakeups'), `each worker accepts until EAGAIN: its counted EAGAINs end drains; got ${findings}`);
+    assert.ok(!r.findings.some((f) => f.severity === 'high' || f.severity === 'medium'), `a sync worker blocking on its own client is low at most; got ${findings}`);
+    const workers = r.threads.filter((t) => t.model === 'multiplexing');
+    assert.ok(workers.length >= 4, `the workers wait in select: ${JSON.stringify(r.threads)}`);
   });
 
   it('rsync copying files: its processes wait on their connections, so the file writes that are their work block no loop', async function () {
