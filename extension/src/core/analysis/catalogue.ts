@@ -187,9 +187,9 @@ export function waitAllFix(call: string): string {
   return `drop MSG_WAITALL from the ${call}: read what the socket holds when the loop reports it ready, keep it in the connection's buffer, and handle the message once it is whole`;
 }
 
-/** The usual fix for a pre-forked worker blocked on its own client's socket (a sync worker waiting for a request's bytes). */
-export function preforkClientFix(call: string): string {
-  return `a worker blocked in ${call} on its client's socket serves no one else meanwhile: in front of slow or distant clients, put a buffering proxy (nginx) before the workers, or serve connections from an event loop or threads (gunicorn: an async or threaded worker class); more workers help only as far as memory allows`;
+/** The usual fix for a pre-forked worker of a pool blocked on a socket (a sync worker waiting for its client's request, or for a backend it calls). */
+export function preforkSocketFix(call: string): string {
+  return `a worker blocked in ${call} serves no one else meanwhile: slow or distant peers hold workers — put a buffering proxy (nginx) in front of slow clients, give calls to backends timeouts, or serve connections from an event loop or threads (gunicorn: an async or threaded worker class); more workers help only as far as memory allows`;
 }
 
 /** The usual fix for busy polling. */

@@ -434,6 +434,44 @@ describe('findings on synthetic traces', () => {
       assert.match(backend[0].detail, /only ever reported one connection ready \(fd 7\)/);
     });
 
+    it('takes a blocking accept between the connections of a worker that polls only the one it serves (PHP-FPM) for its wait for work, not a stall', () => {
+      // each turn: the connection fd 9 reported ready, its request read, then a blocking accept on
+      // listening socket fd 7 waits 40 ms for the next connection (which gets fd 9 again)
+      const trace = (served: bigint[], reads = false): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        b.task({ event: 6, pid: 99, tid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+        b.task({ event: 6, ppid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
+        b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+        b.fd({ op: 4, fd: 10, type: 6, path: 'socket:[14]' });
+        for (const fd of [9n, 10n]) b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, fd, 0n, 0n, 0n], dataFormat: 3, data: [1n, fd] });
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 200 * US, ret: 1, stackId: 1n, ready: [[served[i % served.length], 1]] });
+          t += 210 * US;
+          if (reads) {
+            // the request's first bytes were ready; the rest comes as the peer sends it
+            b.call('recvfrom', { ts: t, dur: 5 * US, ret: 100, fd: 9, stackId: 4n });
+            b.call('recvfrom', { ts: t + 10 * US, dur: 3 * MS, ret: 100, fd: 9, stackId: 4n });
+            t += 3 * MS + 20 * US;
+          }
+          b.call('accept', { ts: t, dur: 40 * MS, ret: 9, fd: 7, stackId: 5n });
+          t += 40 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      assert.deepEqual(trace([9n]).of('loop-blocked'), [], 'the worker serves no connection while it waits for the next');
+      // waiting for its client's bytes is how such a worker serves: low, said so
+      const [recv] = trace([9n], true).of('loop-blocked');
+      assert.ok(recv);
+      assert.equal(recv.severity, 'low');
+      assert.match(recv.detail, /the connection it serves ready \(fd 9\), in a process its server forked that accepts its connections itself, one at a time/);
+      assert.match(recv.suggestion, /serves no one else meanwhile/);
+      // a loop serving two connections does hold them up while it blocks in accept
+      const [f] = trace([9n, 10n]).of('loop-blocked');
+      assert.ok(f);
+      assert.match(f.title, /^accept\(\) blocked the event loop/);
+    });
+
     it('takes a forked helper process whose loop serves only messages (PostgreSQL\'s walwriter) for a worker, not a loop its flush blocks', () => {
       const trace = (sources: [number, number][], forked: boolean): ReturnType<typeof analyze> => {
         const b = loopTrace();

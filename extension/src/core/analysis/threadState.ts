@@ -510,6 +510,17 @@ export function acceptLoop(t: ThreadState): number | null {
 }
 
 /**
+ * Whether an accept on listening socket `listenFd` is a worker's wait for its next connection: the
+ * thread's waits only ever reported one socket ready, another than `listenFd` (3 waits at least) —
+ * it serves one connection at a time, accepting it with a blocking call outside its waits and
+ * polling only it (PHP-FPM's workers), so the accept blocks no connection it serves.
+ */
+export function acceptsBetweenConnections(t: ThreadState, listenFd: number | null): boolean {
+  const fd = oneReadySocket(t, ACCEPT_LOOP_WAITS);
+  return fd !== null && listenFd !== null && fd !== listenFd;
+}
+
+/**
  * Whether the thread accepts connections from `fd`: a sent accept took one from it, or, none sent
  * (the tracer counted them: no fd), it accepts at all — its waits then reporting only `fd` ready
  * means it is the socket it accepts from (its connections were never waited for in the loop).

@@ -6,13 +6,13 @@
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { loopBlockedFix, preforkClientFix, uringTurnWait, waitAllFix } from '../catalogue';
+import { loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { BY_STACK_ID, type SiteKeys } from '../resolve';
-import { acceptLoop, oneConnection } from '../threadState';
+import { acceptLoop, acceptsBetweenConnections, oneConnection } from '../threadState';
 import { severityOf } from '../severity';
 import type { ChainHop, RawFinding } from '../types';
 
@@ -276,18 +276,25 @@ export class LoopBlockedRule {
       // a loop that serves one connection in a process forked per client (a PostgreSQL backend)
       // delays only that client; a server of its own with one client connected is still a loop
       const forked = ctx.forkedWorker(a.pid);
+      // a worker serving one connection at a time waits for the next in a blocking accept between them
+      if ((a.call === 'accept' || a.call === 'accept4') && acceptsBetweenConnections(t, a.fd)) continue;
       const conn = forked ? oneConnection(t) : null;
-      // a pre-forked worker that waits only for connections and serves each to the end: the call
-      // holds up the client it serves, and the other workers accept meanwhile — waiting for that
-      // client's own bytes is how such a worker serves (slow clients are its known weakness)
+      // a pre-forked worker of a pool, accepting its own connections and serving each to the end
+      // (gunicorn's sync workers poll the listening socket; PHP-FPM's block in accept, then poll
+      // the connection): the call holds up the client it serves and this worker, the other workers
+      // accept meanwhile — and blocking on a socket is how such a worker serves (slow peers are
+      // its known weakness), low at most
       const listener = forked && conn === null ? acceptLoop(t) : null;
-      const ownClient = listener !== null && a.kind === 'socket' && a.fd !== listener;
+      const poolWorker = listener !== null || (conn !== null && t.accepts > 0);
+      const onSocket = poolWorker && a.kind === 'socket' && a.fd !== listener;
       const served =
-        conn !== null
-          ? ` Its waits only ever reported one connection ready (fd ${conn}), in a process its server forked, as a server with a process per client does: the call holds up that client's replies, not other clients'.`
-          : listener !== null
-            ? ` Its waits only ever reported its listening socket ready (fd ${listener}), in a process its server forked: a pre-forked worker that accepts a connection and serves it to the end, as gunicorn's sync workers and Apache's prefork do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
-            : ' Nothing else the loop serves ran meanwhile.';
+        listener !== null
+          ? ` Its waits only ever reported its listening socket ready (fd ${listener}), in a process its server forked: a pre-forked worker that accepts a connection and serves it to the end, as gunicorn's sync workers and Apache's prefork do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
+          : conn !== null && poolWorker
+            ? ` Its waits only ever reported the connection it serves ready (fd ${conn}), in a process its server forked that accepts its connections itself, one at a time, as PHP-FPM's workers do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
+            : conn !== null
+              ? ` Its waits only ever reported one connection ready (fd ${conn}), in a process its server forked, as a server with a process per client does: the call holds up that client's replies, not other clients'.`
+              : ' Nothing else the loop serves ran meanwhile.';
       const detail =
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
         (a.holder
@@ -296,8 +303,8 @@ export class LoopBlockedRule {
         callbackNote(sites.viaLoopRun(a.stackId)) +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
-        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || ownClient ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
-        suggestion: a.waitAll ? waitAllFix(a.call) : ownClient ? preforkClientFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, ctx.runtime(a.pid)),
+        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || onSocket ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
+        suggestion: a.waitAll ? waitAllFix(a.call) : onSocket ? preforkSocketFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, ctx.runtime(a.pid)),
         // a callback's call with its frame gone: the loop's start is no line to change
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: sites.viaLoopRun(a.stackId) ? 0n : a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
