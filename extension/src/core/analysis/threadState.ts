@@ -502,7 +502,7 @@ export function oneConnection(t: ThreadState): number | null {
 /**
  * The listening socket of a thread whose waits only ever reported that socket ready, which it
  * accepts connections from: it waits for a connection, then serves it to the end (a pre-forked
- * worker's accept loop: gunicorn's sync workers, Apache's prefork, PHP-FPM). Its fd, or null.
+ * worker's accept loop: gunicorn's sync workers). Its fd, or null.
  */
 export function acceptLoop(t: ThreadState): number | null {
   const fd = oneReadySocket(t, ACCEPT_LOOP_WAITS);

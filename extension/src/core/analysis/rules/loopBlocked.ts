@@ -289,9 +289,9 @@ export class LoopBlockedRule {
       const onSocket = poolWorker && a.kind === 'socket' && a.fd !== listener;
       const served =
         listener !== null
-          ? ` Its waits only ever reported its listening socket ready (fd ${listener}), in a process its server forked: a pre-forked worker that accepts a connection and serves it to the end, as gunicorn's sync workers and Apache's prefork do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
+          ? ` Its waits only ever reported its listening socket ready (fd ${listener}), in a process its server forked: a pre-forked worker that accepts a connection and serves it to the end, as gunicorn's sync workers do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
           : conn !== null && poolWorker
-            ? ` Its waits only ever reported the connection it serves ready (fd ${conn}), in a process its server forked that accepts its connections itself, one at a time, as PHP-FPM's workers do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
+            ? ` Its waits only ever reported the connection it serves ready (fd ${conn}), in a process its server forked that accepts its connections itself, one at a time, as PHP-FPM's and Apache's prefork workers do. The call holds up the client it serves and this worker; the other workers accept meanwhile.`
             : conn !== null
               ? ` Its waits only ever reported one connection ready (fd ${conn}), in a process its server forked, as a server with a process per client does: the call holds up that client's replies, not other clients'.`
               : ' Nothing else the loop serves ran meanwhile.';
