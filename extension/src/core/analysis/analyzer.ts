@@ -660,6 +660,7 @@ export class TraceAnalyzer {
     const wakee = this.threads.get(e.wakeePid, e.wakeeTid);
     this.chains.wake(e, id, waker, wakee);
     wakee.wokenBy.bump(e.tid);
+    if (wakee.blockedAll.count === 0 && wakee.muxWaits === 0) wakee.wokenAtStart.bump(e.tid);
     // work done for the woken thread: the waker's last blocking call ended just before
     if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
     this.pool.woken(wakee, e.ts);

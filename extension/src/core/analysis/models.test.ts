@@ -522,6 +522,20 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
   });
+  it('threads blocking at one line beside a loop that woke each only to start it are no pool of it (Java\'s in-process clients of a Selector loop)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    // HotSpot's Thread.start: the creator lets its new thread run with a wake-up, before its first call
+    for (const w of threads) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      // each client waits for the loop's answer over loopback TCP, whose wake-ups the eBPF side does not see
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
   for (const wakesSeen of [true, false]) {
     it(wakesSeen
       ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'

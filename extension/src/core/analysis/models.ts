@@ -254,7 +254,10 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line).
   // Outside CPython a few, fewer than `enough`, do: a busy pool's workers take their next job without
   // sleeping; in CPython a few are the GIL's handoffs
-  const tied = !gil && owner !== undefined && (t.wokenBy.get(owner.tid) ?? 0) + (t.deliveredTo.get(owner.tid) ?? 0) > 0;
+  // (the wake-up that started it is no tie: Java's in-process clients of a Selector loop, blocked in
+  // `read` on their sockets, were each woken once by the thread that started them)
+  const handedOver = (t.wokenBy.get(owner?.tid ?? -1) ?? 0) - (t.wokenAtStart.get(owner?.tid ?? -1) ?? 0);
+  const tied = !gil && owner !== undefined && handedOver + (t.deliveredTo.get(owner.tid) ?? 0) > 0;
   if (owner && !tied && peers.some((p) => p.wokenBy.size > 0)) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);

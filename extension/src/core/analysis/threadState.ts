@@ -250,6 +250,11 @@ export class ThreadState {
   childWaits = tally();
   /** Threads that woke this one out of a wait (tid -> count). */
   readonly wokenBy = new TidCounts();
+  /**
+   * Wake-ups before its first blocking call or wait (tid -> count): its start — HotSpot's creator
+   * lets a new thread run with one — not work handed over.
+   */
+  readonly wokenAtStart = new TidCounts();
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
   readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
