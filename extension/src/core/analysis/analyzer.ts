@@ -236,6 +236,7 @@ export class TraceAnalyzer {
       case 'thread':
       case 'process':
         if (e.kind === 'thread' && e.name === 'start' && typeof e.args.parent_tid === 'number') this.creators.set(e.tid, e.args.parent_tid);
+        if (e.kind === 'process' && e.name === 'exec') this.threads.restart(e.pid, e.tid);
         if (e.name === 'exit') {
           const ended = this.threads.get(e.pid, e.tid);
           if (!ended.exited) ended.exitTs = e.ts;
@@ -560,6 +561,7 @@ export class TraceAnalyzer {
       }
       this.pool.blocked(t, id, e.name, b.kind, e.stackId, e.ts, e.dur, this.chains.handedWork(t, e.pid));
       t.lastBlockedEnd = e.ts + e.dur;
+      if (t.lastBlockedEnd > t.blockedUntil) t.blockedUntil = t.lastBlockedEnd;
       t.lastBlockedCall = e.name;
       t.lastBlockedStack = e.stackId;
       t.lastBlockedPath = b.path;
@@ -698,6 +700,7 @@ export class TraceAnalyzer {
         t.sleeps.ns += d.totalNs;
       } else {
         t.addBlocked(kind, d.call, d.totalNs, d.count - d.errors);
+        if (d.count > d.errors && d.ts > t.blockedUntil) t.blockedUntil = d.ts;
         if (d.stackId && t.blockingSites.size < 64) t.blockingSites.add(d.stackId);
       }
       if (d.inLoop) this.loopBlocked.filtered(d);

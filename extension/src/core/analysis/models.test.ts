@@ -522,6 +522,31 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
   });
+  it('a thread whose blocking calls were all over before the loop thread began is not its pool worker (Python\'s imports, then waiting for an executor\'s results)', () => {
+    const b = base();
+    // the main thread imports (counted page-cache reads), then starts the manager thread
+    for (let i = 0; i < 40; i++) b.call('read', { ts: 1 * MS + i * 100 * US, dur: 2 * MS, ret: 4096, fd: 6, stackId: 50n });
+    b.task({ event: 2, tid: 301, ptid: PID, comm: 'app', ts: b.at(10 * MS) });
+    for (let i = 0; i < 50; i++) {
+      const t = 11 * MS + i * 5 * MS;
+      b.call('poll', { tid: 301, ts: t, dur: 4 * MS, ret: 1, fd: 5 });
+      // each result handed back to the main thread, which waits for it in a futex
+      b.wake({ tid: 301, ts: t + 4.1 * MS, wakee: PID, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(301), 'multiplexing');
+    assert.notEqual(a.model(PID), 'pool-worker');
+  });
+  it('a thread that exec\'d leaves the old program\'s calls behind (pyenv\'s bash shim reading its pipes, then Python)', () => {
+    const b = base();
+    for (let i = 0; i < 20; i++) b.call('read', { ts: 1 * MS + i * 3 * MS, dur: 2 * MS, ret: 12, fd: 5, stackId: 51n });
+    b.task({ event: 3, comm: 'python3', filename: '/usr/bin/python3', ts: b.at(70 * MS) });
+    for (let i = 0; i < 20; i++) b.call('fsync', { ts: 80 * MS + i * 5 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 52n });
+    const a = analyze(b);
+    const me = a.result.threads.find((t) => t.tid === PID);
+    assert.equal(me?.model, 'blocking');
+    assert.doesNotMatch(me?.evidence ?? '', /read/, me?.evidence);
+  });
   it('threads blocking at one line beside a loop that woke each only to start it are no pool of it (Java\'s in-process clients of a Selector loop)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);

@@ -223,6 +223,11 @@ const POOL_SHARE = 0.05;
  */
 const GIL_POOL_SHARE = 0.5;
 
+/** Some of the thread's blocking calls ended after `owner` was first seen (it may have blocked for it). */
+function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): boolean {
+  return owner === undefined || t.blockedUntil >= owner.first;
+}
+
 /**
  * Pool workers: threads that block for another thread of their process — they wake it after their
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
@@ -233,6 +238,9 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
     if (tid === t.tid || m === undefined || m === 'blocking' || m === 'none') return;
+    // its blocking calls were all over before that thread was seen: none was for it (a Python
+    // program's imports, then it waits for the results its executor's manager thread hands back)
+    if (!blockedWhileAlive(t, peers.find((p) => p.tid === tid))) return;
     // its blocking calls ended when that thread answered: a client of it, not its worker
     if ((t.blockedEndedBy.get(tid) ?? 0) * 2 >= t.blockedAll.count) return;
     candidates.set(tid, (candidates.get(tid) ?? 0) + n);
@@ -249,7 +257,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
     const m = own.get(p.tid);
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
-  if (!t.blockingSites.size) return null;
+  if (!t.blockingSites.size || !blockedWhileAlive(t, owner)) return null;
   // wake-ups seen in the process (eBPF), and none ties this thread to the loop: no pool of it
   // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line).
   // Outside CPython a few, fewer than `enough`, do: a busy pool's workers take their next job without

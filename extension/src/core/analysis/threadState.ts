@@ -277,6 +277,8 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** When its last blocking call ended, calls counted by the tracer included (their summary's end), -1 when none did. */
+  blockedUntil = -1;
   /** That call: its name, stack and fd's path (what a lock it held meanwhile was held across). */
   lastBlockedCall = '';
   lastBlockedStack = 0n;
@@ -443,6 +445,22 @@ export class ThreadTable {
     }
     this.last = t;
     return t;
+  }
+
+  /**
+   * A thread that exec'd another program: its state starts again, the old program's evidence left
+   * behind (pyenv's `python3` is a bash script whose reads of its `$(…)` pipes made the Python
+   * process's main thread a pool worker of its executor's manager thread); what the rules keep by
+   * tid is taken over, as for a tid reused.
+   */
+  restart(pid: number, tid: number): void {
+    const old = this.byTid.get(tid);
+    if (!old) return;
+    const t = new ThreadState(pid, tid);
+    t.inherit(old);
+    for (let i = 0; i < this.recent.length; i++) if (this.recent[i] === old) this.recent[i] = t;
+    if (this.last === old) this.last = t;
+    this.byTid.set(tid, t);
   }
 
   /** Look up without creating. */
