@@ -554,6 +554,7 @@ export class TraceAnalyzer {
       t.childWaits.ns += e.dur;
     } else {
       t.addBlocked(b.kind, e.name, e.dur);
+      t.blockedOn(b.kind, b.fd);
       t.blockedTop.add(id, e.dur);
       if (e.stackId && e.stackId !== t.lastBlockingSite && t.blockingSites.size < 64) {
         t.blockingSites.add(e.stackId);

@@ -547,6 +547,19 @@ describe('wake-up chains', () => {
     assert.equal(me?.model, 'blocking');
     assert.doesNotMatch(me?.evidence ?? '', /read/, me?.evidence);
   });
+  it('threads each blocking on its one socket beside a loop that woke them a few times are no pool of it (in-process clients; the JVM\'s own futexes)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 100; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+      // twice in 100 answers the loop's thread met each client in a futex (a safepoint, a deoptimization)
+      if (i === 10 || i === 60) for (const w of threads) b.wake({ tid: PID, ts: t + 7 * MS, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
   it('threads blocking at one line beside a loop that woke each only to start it are no pool of it (Java\'s in-process clients of a Selector loop)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);

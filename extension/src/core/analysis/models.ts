@@ -9,7 +9,7 @@ import { AIO_RING_TEXT } from '../model/labels';
 import type { BlockKind } from './classify';
 import type { AioQueue } from './rules/aioSerialized';
 import { plural, type AnalysisContext } from './context';
-import { onePeer, perConnection, type ThreadState } from './threadState';
+import { onePeer, ownConnection, perConnection, type ThreadState } from './threadState';
 import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
@@ -265,7 +265,10 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   // (the wake-up that started it is no tie: Java's in-process clients of a Selector loop, blocked in
   // `read` on their sockets, were each woken once by the thread that started them)
   const handedOver = (t.wokenBy.get(owner?.tid ?? -1) ?? 0) - (t.wokenAtStart.get(owner?.tid ?? -1) ?? 0);
-  const tied = !gil && owner !== undefined && handedOver + (t.deliveredTo.get(owner.tid) ?? 0) > 0;
+  // Nor do a few tie a thread whose every blocking call waited on its one socket: it serves that
+  // connection (Java's in-process clients of a Selector loop, answered over loopback TCP, met the
+  // loop's thread in 2 or 3 of the JVM's own futexes in 270 reads)
+  const tied = !gil && owner !== undefined && handedOver + (t.deliveredTo.get(owner.tid) ?? 0) > 0 && ownConnection(t) === null;
   if (owner && !tied && peers.some((p) => p.wokenBy.size > 0)) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);

@@ -277,6 +277,8 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** The socket every one of its blocking calls waited on: NO_FD before the first, SEVERAL_FDS once another fd or kind came. */
+  blockedSocket = NO_FD;
   /** When its last blocking call ended, calls counted by the tracer included (their summary's end), -1 when none did. */
   blockedUntil = -1;
   /** That call: its name, stack and fd's path (what a lock it held meanwhile was held across). */
@@ -319,6 +321,12 @@ export class ThreadState {
     this.loop = old.loop;
     this.poolBusy = old.poolBusy;
     this.lastSignalWait = old.lastSignalWait;
+  }
+
+  /** Note the fd a blocking call of `kind` waited on (null: no fd), for `ownConnection`. */
+  blockedOn(kind: BlockKind, fd: number | null): void {
+    if (this.blockedSocket === SEVERAL_FDS) return;
+    this.blockedSocket = kind === 'socket' && fd !== null && (this.blockedSocket === NO_FD || this.blockedSocket === fd) ? fd : SEVERAL_FDS;
   }
 
   /** Count a blocking call that waited. */
@@ -472,6 +480,19 @@ export class ThreadTable {
   all(): ThreadState[] {
     return [...this.byTid.values()];
   }
+}
+
+/** ThreadState.blockedSocket before any blocking call. */
+const NO_FD = -2;
+/** ThreadState.blockedSocket once its blocking calls waited on more than one fd, or on something else than a socket. */
+const SEVERAL_FDS = -1;
+
+/**
+ * A thread whose every blocking call waited on one and the same socket: it serves that connection
+ * (a client of its peer, or a thread per connection), not a pool taking jobs from a loop. The fd, or null.
+ */
+export function ownConnection(t: ThreadState): number | null {
+  return t.blockedSocket >= 0 ? t.blockedSocket : null;
 }
 
 /** A thread with fewer waits than this is not judged to wait for one connection only. */
