@@ -574,16 +574,29 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
   });
+  it('threads each blocking on its one socket at one line beside a loop, in a trace without wake-ups (ptrace), are no pool of it (in-process clients)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
   for (const wakesSeen of [true, false]) {
     it(wakesSeen
       ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'
       : 'threads blocking at one line beside a loop, in a trace without wake-ups (ptrace), are taken for its pool', () => {
       const b = base();
       const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+      for (const w of threads) b.fd({ op: 4, fd: w - 170, type: 6, path: `socket:[${w + 10}]` });
       for (let i = 0; i < 30; i++) {
         const t = 1 * MS + i * 10 * MS;
         b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
-        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180, stackId: 48n });
+        // each job a connection of its own (a worker that served only one socket would serve that connection)
+        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180 + (i % 2) * 10, stackId: 48n });
         // the loop's wake-ups come from elsewhere (its own clients' writes), seen by the eBPF side
         if (wakesSeen) b.wake({ tid: 201, ts: t + 7 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
       }

@@ -270,6 +270,9 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   // loop's thread in 2 or 3 of the JVM's own futexes in 270 reads)
   const tied = !gil && owner !== undefined && handedOver + (t.deliveredTo.get(owner.tid) ?? 0) > 0 && ownConnection(t) === null;
   if (owner && !tied && peers.some((p) => p.wokenBy.size > 0)) return null;
+  // a thread that blocked only on its one socket serves that connection (in-process clients of a
+  // Java Selector loop under ptrace): sites shared with its like make no pool
+  if (owner && ownConnection(t) !== null) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);
 }
