@@ -560,6 +560,27 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
   });
+  it('threads serving their one socket, started by a thread that accepts connections, are no pool it feeds (Java\'s thread per connection: accept, then Thread.start)', () => {
+    const b = base();
+    const threads = [201, 202, 203, 204];
+    for (const w of threads) {
+      b.task({ event: 2, tid: w, ptid: PID, comm: 'app', ts: b.at(0.2 * MS + (w - 200) * US) });
+      b.fd({ op: 4, fd: w - 180, type: 6, path: `socket:[${w}]` });
+      b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    b.call('accept', { ts: 0.1 * MS, dur: 5 * MS, ret: 20, fd: 7, stackId: 60n });
+    b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/journal' });
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      // each connection's thread reads its request, then appends and flushes the journal
+      for (const w of threads) {
+        b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 12, fd: w - 180, stackId: 61n });
+        b.call('fdatasync', { tid: w, ts: t + 6.5 * MS + (w - 200) * US, dur: 2 * MS, ret: 0, fd: 6, stackId: 62n });
+      }
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
   it('threads blocking at one line beside a loop that woke each only to start it are no pool of it (Java\'s in-process clients of a Selector loop)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);

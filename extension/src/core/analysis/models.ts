@@ -289,6 +289,9 @@ function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: Thr
   const fromModel = from === null ? undefined : own.get(from);
   // (its own set-up may have blocked: writing its data file, reading its configuration)
   if (from === null || from === t.tid || (fromModel !== 'none' && fromModel !== 'blocking')) return null;
+  // a thread serving its one socket, started by a thread that accepts connections: a thread per
+  // connection (Java's ServerSocket.accept, then Thread.start), not a pool fed through a queue
+  if (ownConnection(t) !== null && (peers.find((p) => p.tid === from)?.accepts ?? 0) > 0) return null;
   // each thread's stack is its own snapshot: the same line is told by its site, not its stack id
   const mine = new Set([...t.blockingSites].map(inputs.siteKey));
   const sibling = (p: ThreadState): boolean =>

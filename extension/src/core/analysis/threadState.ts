@@ -277,7 +277,7 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
-  /** The socket every one of its blocking calls waited on: NO_FD before the first, SEVERAL_FDS once another fd or kind came. */
+  /** The socket every one of its blocking socket calls waited on: NO_FD before the first, SEVERAL_FDS once another socket came. */
   blockedSocket = NO_FD;
   /** When its last blocking call ended, calls counted by the tracer included (their summary's end), -1 when none did. */
   blockedUntil = -1;
@@ -323,10 +323,10 @@ export class ThreadState {
     this.lastSignalWait = old.lastSignalWait;
   }
 
-  /** Note the fd a blocking call of `kind` waited on (null: no fd), for `ownConnection`. */
+  /** Note the fd a blocking call of `kind` waited on (null: no fd), for `ownConnection`: sockets only. */
   blockedOn(kind: BlockKind, fd: number | null): void {
-    if (this.blockedSocket === SEVERAL_FDS) return;
-    this.blockedSocket = kind === 'socket' && fd !== null && (this.blockedSocket === NO_FD || this.blockedSocket === fd) ? fd : SEVERAL_FDS;
+    if (kind !== 'socket' || this.blockedSocket === SEVERAL_FDS) return;
+    this.blockedSocket = fd !== null && (this.blockedSocket === NO_FD || this.blockedSocket === fd) ? fd : SEVERAL_FDS;
   }
 
   /** Count a blocking call that waited. */
@@ -484,12 +484,13 @@ export class ThreadTable {
 
 /** ThreadState.blockedSocket before any blocking call. */
 const NO_FD = -2;
-/** ThreadState.blockedSocket once its blocking calls waited on more than one fd, or on something else than a socket. */
+/** ThreadState.blockedSocket once its blocking socket calls waited on more than one socket. */
 const SEVERAL_FDS = -1;
 
 /**
- * A thread whose every blocking call waited on one and the same socket: it serves that connection
- * (a client of its peer, or a thread per connection), not a pool taking jobs from a loop. The fd, or null.
+ * A thread whose every blocking socket call waited on one and the same socket (beside its file
+ * calls, if any): it serves that connection (a client of its peer, or a thread per connection that
+ * also writes a journal), not a pool taking a connection per job. The fd, or null.
  */
 export function ownConnection(t: ThreadState): number | null {
   return t.blockedSocket >= 0 ? t.blockedSocket : null;
