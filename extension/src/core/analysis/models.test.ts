@@ -547,6 +547,21 @@ describe('wake-up chains', () => {
     assert.equal(me?.model, 'blocking');
     assert.doesNotMatch(me?.evidence ?? '', /read/, me?.evidence);
   });
+  it('threads each blocking on its one backend socket that hand every result back to a loop are its pool', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 50; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[8n, 1]] });
+      for (const w of threads) {
+        b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+        // the reply handed back: the worker writes the loop's eventfd right after its read
+        b.wake({ tid: w, ts: t + 6.2 * MS + (w - 200) * US, wakee: PID, since: null, call: 'write', wakeeCall: 'epoll_wait' });
+      }
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+  });
   it('threads each blocking on its one socket beside a loop that woke them a few times are no pool of it (in-process clients; the JVM\'s own futexes)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
