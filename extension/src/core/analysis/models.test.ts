@@ -522,16 +522,117 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
   });
+  it('a thread whose blocking calls were all over before the loop thread began is not its pool worker (Python\'s imports, then waiting for an executor\'s results)', () => {
+    const b = base();
+    // the main thread imports (counted page-cache reads), then starts the manager thread
+    for (let i = 0; i < 40; i++) b.call('read', { ts: 1 * MS + i * 100 * US, dur: 2 * MS, ret: 4096, fd: 6, stackId: 50n });
+    b.task({ event: 2, tid: 301, ptid: PID, comm: 'app', ts: b.at(10 * MS) });
+    for (let i = 0; i < 50; i++) {
+      const t = 11 * MS + i * 5 * MS;
+      b.call('poll', { tid: 301, ts: t, dur: 4 * MS, ret: 1, fd: 5 });
+      // each result handed back to the main thread, which waits for it in a futex
+      b.wake({ tid: 301, ts: t + 4.1 * MS, wakee: PID, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(301), 'multiplexing');
+    assert.notEqual(a.model(PID), 'pool-worker');
+  });
+  it('a thread that exec\'d leaves the old program\'s calls behind (pyenv\'s bash shim reading its pipes, then Python)', () => {
+    const b = base();
+    for (let i = 0; i < 20; i++) b.call('read', { ts: 1 * MS + i * 3 * MS, dur: 2 * MS, ret: 12, fd: 5, stackId: 51n });
+    b.task({ event: 3, comm: 'python3', filename: '/usr/bin/python3', ts: b.at(70 * MS) });
+    for (let i = 0; i < 20; i++) b.call('fsync', { ts: 80 * MS + i * 5 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 52n });
+    const a = analyze(b);
+    const me = a.result.threads.find((t) => t.tid === PID);
+    assert.equal(me?.model, 'blocking');
+    assert.doesNotMatch(me?.evidence ?? '', /read/, me?.evidence);
+  });
+  it('threads each blocking on its one backend socket that hand every result back to a loop are its pool', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 50; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[8n, 1]] });
+      for (const w of threads) {
+        b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+        // the reply handed back: the worker writes the loop's eventfd right after its read
+        b.wake({ tid: w, ts: t + 6.2 * MS + (w - 200) * US, wakee: PID, since: null, call: 'write', wakeeCall: 'epoll_wait' });
+      }
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+  });
+  it('threads each blocking on its one socket beside a loop that woke them a few times are no pool of it (in-process clients; the JVM\'s own futexes)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 100; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+      // twice in 100 answers the loop's thread met each client in a futex (a safepoint, a deoptimization)
+      if (i === 10 || i === 60) for (const w of threads) b.wake({ tid: PID, ts: t + 7 * MS, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
+  it('threads serving their one socket, started by a thread that accepts connections, are no pool it feeds (Java\'s thread per connection: accept, then Thread.start)', () => {
+    const b = base();
+    const threads = [201, 202, 203, 204];
+    for (const w of threads) {
+      b.task({ event: 2, tid: w, ptid: PID, comm: 'app', ts: b.at(0.2 * MS + (w - 200) * US) });
+      b.fd({ op: 4, fd: w - 180, type: 6, path: `socket:[${w}]` });
+      b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    b.call('accept', { ts: 0.1 * MS, dur: 5 * MS, ret: 20, fd: 7, stackId: 60n });
+    b.fd({ op: 4, fd: 6, type: 1, path: '/var/data/journal' });
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      // each connection's thread reads its request, then appends and flushes the journal
+      for (const w of threads) {
+        b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 12, fd: w - 180, stackId: 61n });
+        b.call('fdatasync', { tid: w, ts: t + 6.5 * MS + (w - 200) * US, dur: 2 * MS, ret: 0, fd: 6, stackId: 62n });
+      }
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
+  it('threads blocking at one line beside a loop that woke each only to start it are no pool of it (Java\'s in-process clients of a Selector loop)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    // HotSpot's Thread.start: the creator lets its new thread run with a wake-up, before its first call
+    for (const w of threads) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      // each client waits for the loop's answer over loopback TCP, whose wake-ups the eBPF side does not see
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
+  it('threads each blocking on its one socket at one line beside a loop, in a trace without wake-ups (ptrace), are no pool of it (in-process clients)', () => {
+    const b = base();
+    const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+    for (let i = 0; i < 30; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    }
+    const a = analyze(b);
+    for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
+  });
   for (const wakesSeen of [true, false]) {
     it(wakesSeen
       ? 'threads blocking at one line beside a loop, where wake-ups are seen and none ties them to it, are no pool of it (connection threads met at the attach)'
       : 'threads blocking at one line beside a loop, in a trace without wake-ups (ptrace), are taken for its pool', () => {
       const b = base();
       const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
+      for (const w of threads) b.fd({ op: 4, fd: w - 170, type: 6, path: `socket:[${w + 10}]` });
       for (let i = 0; i < 30; i++) {
         const t = 1 * MS + i * 10 * MS;
         b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
-        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180, stackId: 48n });
+        // each job a connection of its own (a worker that served only one socket would serve that connection)
+        for (const w of threads) b.call('recvfrom', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 6, fd: w - 180 + (i % 2) * 10, stackId: 48n });
         // the loop's wake-ups come from elsewhere (its own clients' writes), seen by the eBPF side
         if (wakesSeen) b.wake({ tid: 201, ts: t + 7 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
       }

@@ -9,7 +9,7 @@ import { AIO_RING_TEXT } from '../model/labels';
 import type { BlockKind } from './classify';
 import type { AioQueue } from './rules/aioSerialized';
 import { plural, type AnalysisContext } from './context';
-import { onePeer, perConnection, type ThreadState } from './threadState';
+import { onePeer, ownConnection, perConnection, type ThreadState } from './threadState';
 import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
@@ -223,6 +223,11 @@ const POOL_SHARE = 0.05;
  */
 const GIL_POOL_SHARE = 0.5;
 
+/** Some of the thread's blocking calls ended after `owner` was first seen (it may have blocked for it). */
+function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): boolean {
+  return owner === undefined || t.blockedUntil >= owner.first;
+}
+
 /**
  * Pool workers: threads that block for another thread of their process — they wake it after their
  * blocking calls, or it wakes them (work handed over) — or, where wake-ups are not visible (the
@@ -233,6 +238,9 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
     if (tid === t.tid || m === undefined || m === 'blocking' || m === 'none') return;
+    // its blocking calls were all over before that thread was seen: none was for it (a Python
+    // program's imports, then it waits for the results its executor's manager thread hands back)
+    if (!blockedWhileAlive(t, peers.find((p) => p.tid === tid))) return;
     // its blocking calls ended when that thread answered: a client of it, not its worker
     if ((t.blockedEndedBy.get(tid) ?? 0) * 2 >= t.blockedAll.count) return;
     candidates.set(tid, (candidates.get(tid) ?? 0) + n);
@@ -249,13 +257,22 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
     const m = own.get(p.tid);
     return m !== undefined && m !== 'blocking' && m !== 'none';
   });
-  if (!t.blockingSites.size) return null;
+  if (!t.blockingSites.size || !blockedWhileAlive(t, owner)) return null;
   // wake-ups seen in the process (eBPF), and none ties this thread to the loop: no pool of it
   // (Python's ThreadingTCPServer: connection threads met at the attach, blocked at one `recv` line).
   // Outside CPython a few, fewer than `enough`, do: a busy pool's workers take their next job without
   // sleeping; in CPython a few are the GIL's handoffs
-  const tied = !gil && owner !== undefined && (t.wokenBy.get(owner.tid) ?? 0) + (t.deliveredTo.get(owner.tid) ?? 0) > 0;
+  // (the wake-up that started it is no tie: Java's in-process clients of a Selector loop, blocked in
+  // `read` on their sockets, were each woken once by the thread that started them)
+  const handedOver = (t.wokenBy.get(owner?.tid ?? -1) ?? 0) - (t.wokenAtStart.get(owner?.tid ?? -1) ?? 0);
+  // Nor do a few tie a thread whose every blocking call waited on its one socket: it serves that
+  // connection (Java's in-process clients of a Selector loop, answered over loopback TCP, met the
+  // loop's thread in 2 or 3 of the JVM's own futexes in 270 reads)
+  const tied = !gil && owner !== undefined && handedOver + (t.deliveredTo.get(owner.tid) ?? 0) > 0 && ownConnection(t) === null;
   if (owner && !tied && peers.some((p) => p.wokenBy.size > 0)) return null;
+  // a thread that blocked only on its one socket serves that connection (in-process clients of a
+  // Java Selector loop under ptrace): sites shared with its like make no pool
+  if (owner && ownConnection(t) !== null) return null;
   if (owner) return peers.some((p) => p.tid !== t.tid && own.get(p.tid) === 'blocking' && [...p.blockingSites].some((s) => t.blockingSites.has(s))) ? owner.tid : null;
   return producerOwner(t, own, peers, inputs);
 }
@@ -272,6 +289,9 @@ function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: Thr
   const fromModel = from === null ? undefined : own.get(from);
   // (its own set-up may have blocked: writing its data file, reading its configuration)
   if (from === null || from === t.tid || (fromModel !== 'none' && fromModel !== 'blocking')) return null;
+  // a thread serving its one socket, started by a thread that accepts connections: a thread per
+  // connection (Java's ServerSocket.accept, then Thread.start), not a pool fed through a queue
+  if (ownConnection(t) !== null && (peers.find((p) => p.tid === from)?.accepts ?? 0) > 0) return null;
   // each thread's stack is its own snapshot: the same line is told by its site, not its stack id
   const mine = new Set([...t.blockingSites].map(inputs.siteKey));
   const sibling = (p: ThreadState): boolean =>

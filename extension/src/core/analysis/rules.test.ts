@@ -225,6 +225,31 @@ describe('findings on synthetic traces', () => {
       assert.equal(f.where?.line, 77);
     });
 
+    it('under ptrace, counts a loop\'s wait4 for a child that ended after the call began as a wait, however short (an asyncio handler\'s subprocess.run)', () => {
+      const trace = (endsAfterStart: boolean): ReturnType<typeof analyze> => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'python3', filename: '/usr/bin/python3', flags: 2, ts: b.at(0) });
+        b.add(wire.encodeMeta({ json: JSON.stringify({ tracer: 'test', backend: 'ptrace', pid: PID }) }));
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        let t = 1 * MS;
+        for (let i = 0; i < 40; i++) {
+          const child = 4000 + i;
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.task({ event: 1, pid: child, tid: child, ppid: PID, comm: 'true', ts: b.at(t - 1 * MS) });
+          // its end is recorded before the wait4 that reaps it (a ptrace recording times each call at its entry)
+          b.task({ event: 4, pid: child, tid: child, comm: 'true', ts: b.at(endsAfterStart ? t + 2.5 * MS : t - 0.5 * MS) });
+          b.call('wait4', { ts: t, dur: 3 * MS, ret: child, args: [BigInt(child), 0x7ffe0000n, 0n, 0n, 0n, 0n], stackId: 5n });
+          t += 3 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+        return analyze(b);
+      };
+      const [waited] = trace(true).of('loop-blocked');
+      assert.match(waited?.title ?? '', /^wait4\(\) blocked the event loop .* 40 times, 120\.0 ms/);
+      assert.deepEqual(trace(false).of('loop-blocked'), [], 'a child already ended: the call reaped it, the tracer\'s stops made it last');
+    });
+
     it('finds a loop held up waiting for a child (system()) or for a file lock (flock), with their own fixes; a shell waiting for its children is no I/O model', () => {
       const b = new StreamBuilder();
       b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });

@@ -252,6 +252,11 @@ export class ThreadState {
   childWaits = tally();
   /** Threads that woke this one out of a wait (tid -> count). */
   readonly wokenBy = new TidCounts();
+  /**
+   * Wake-ups before its first blocking call or wait (tid -> count): its start — HotSpot's creator
+   * lets a new thread run with one — not work handed over.
+   */
+  readonly wokenAtStart = new TidCounts();
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
   readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
@@ -274,6 +279,10 @@ export class ThreadState {
   lastEnd = 0;
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
+  /** The socket every one of its blocking socket calls waited on: NO_FD before the first, SEVERAL_FDS once another socket came. */
+  blockedSocket = NO_FD;
+  /** When its last blocking call ended, calls counted by the tracer included (their summary's end), -1 when none did. */
+  blockedUntil = -1;
   /** That call: its name, stack and fd's path (what a lock it held meanwhile was held across). */
   lastBlockedCall = '';
   lastBlockedStack = 0n;
@@ -314,6 +323,12 @@ export class ThreadState {
     this.loop = old.loop;
     this.poolBusy = old.poolBusy;
     this.lastSignalWait = old.lastSignalWait;
+  }
+
+  /** Note the fd a blocking call of `kind` waited on (null: no fd), for `ownConnection`: sockets only. */
+  blockedOn(kind: BlockKind, fd: number | null): void {
+    if (kind !== 'socket' || this.blockedSocket === SEVERAL_FDS) return;
+    this.blockedSocket = fd !== null && (this.blockedSocket === NO_FD || this.blockedSocket === fd) ? fd : SEVERAL_FDS;
   }
 
   /** Count a blocking call that waited. */
@@ -442,6 +457,22 @@ export class ThreadTable {
     return t;
   }
 
+  /**
+   * A thread that exec'd another program: its state starts again, the old program's evidence left
+   * behind (pyenv's `python3` is a bash script whose reads of its `$(…)` pipes made the Python
+   * process's main thread a pool worker of its executor's manager thread); what the rules keep by
+   * tid is taken over, as for a tid reused.
+   */
+  restart(pid: number, tid: number): void {
+    const old = this.byTid.get(tid);
+    if (!old) return;
+    const t = new ThreadState(pid, tid);
+    t.inherit(old);
+    for (let i = 0; i < this.recent.length; i++) if (this.recent[i] === old) this.recent[i] = t;
+    if (this.last === old) this.last = t;
+    this.byTid.set(tid, t);
+  }
+
   /** Look up without creating. */
   find(tid: number): ThreadState | undefined {
     return this.byTid.get(tid);
@@ -451,6 +482,20 @@ export class ThreadTable {
   all(): ThreadState[] {
     return [...this.byTid.values()];
   }
+}
+
+/** ThreadState.blockedSocket before any blocking call. */
+const NO_FD = -2;
+/** ThreadState.blockedSocket once its blocking socket calls waited on more than one socket. */
+const SEVERAL_FDS = -1;
+
+/**
+ * A thread whose every blocking socket call waited on one and the same socket (beside its file
+ * calls, if any): it serves that connection (a client of its peer, or a thread per connection that
+ * also writes a journal), not a pool taking a connection per job. The fd, or null.
+ */
+export function ownConnection(t: ThreadState): number | null {
+  return t.blockedSocket >= 0 ? t.blockedSocket : null;
 }
 
 /** A thread with fewer waits than this is not judged to wait for one connection only. */
