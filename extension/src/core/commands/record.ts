@@ -63,8 +63,10 @@ const FINISH_MS = 300;
  * after a stop: the rest is left out, counted. */
 const FINISH_FORMAT_MS = 200;
 const STOP_FORMAT_MS = 20;
-/** After a stop, resolving the stacks not resolved yet for the trace file's symbol section stops
- * after this long (ms); the rest are left out, said (the file still opens, resolved from the binaries). */
+/** After a stop asked for (Ctrl-C, --until), resolving the stacks not resolved yet for the trace
+ * file's symbol section stops after this long (ms); the rest are left out, said (the file still
+ * opens, resolved from the binaries; `iolens symbolize` adds them). A recording that ends by itself
+ * or at its --duration resolves every stack: it was asked for whole. */
 const STOP_SYMBOLS_MS = 150;
 /** An event read this long after it ended means the CLI reads the stream late (ns). */
 const MAX_LATE_NS = 250e6;
@@ -135,12 +137,15 @@ export async function record(o: RecordOptions): Promise<number> {
   const handle = (o.start ?? startTracer)(o);
   for (const note of handle.notes) o.stderr.write(`iolens: ${note}\n`);
   let stoppedAt = 0;
+  /** Stopped by the user or --until (not at the end of --duration): the symbol section gets STOP_SYMBOLS_MS. */
+  let interrupted = false;
   let durationTimer: NodeJS.Timeout | undefined;
   const stopping = (): void => {
     stoppedAt ||= Date.now();
     pipeline.decodeEvents = false; // the rest of the stream is read at full speed; shown: what came before
   };
   const onStop = (): void => {
+    interrupted = true;
     stopping();
     handle.stop();
   };
@@ -211,10 +216,10 @@ export async function record(o: RecordOptions): Promise<number> {
         await (stoppedAt ? pipeline.resolver.fetchDebugInfo() : pipeline.fetchDebugInfo());
         for (const n of debuginfodNotes(pipeline.resolver)) o.stderr.write(`iolens: note: ${n}\n`);
       }
-      const { left, flight } = await writer.finish(pipeline, stoppedAt ? STOP_SYMBOLS_MS : Infinity);
+      const { left, flight } = await writer.finish(pipeline, interrupted ? STOP_SYMBOLS_MS : Infinity);
       if (flight) o.stderr.write(`iolens: ${describeFlightWindow(flight, pipeline.trace.origin?.mono ?? 0)}\n`);
       if (left) {
-        o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section; \`iolens symbolize\` adds ${left === 1 ? 'it' : 'them'}\n`);
+        o.stderr.write(`iolens: ${formatCount(left)} stack${left === 1 ? ' was' : 's were'} not resolved in time for the trace file's symbol section (the file resolves ${left === 1 ? 'it' : 'them'} from the binaries on this machine); \`iolens symbolize ${writer.path} -o OUT.iolens\` adds ${left === 1 ? 'it' : 'them'}\n`);
       }
       if (!o.noOverview) await addOverview(o, writer.path);
       o.stderr.write(`iolens: trace written to ${writer.path}; summarize it with \`iolens report ${writer.path}\`\n`);

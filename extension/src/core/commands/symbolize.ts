@@ -20,20 +20,26 @@ export interface SymbolizeResult {
   readonly notes: readonly string[];
 }
 
-/** Write OUT: IN's stream and a symbol section for each of its stacks. */
+/**
+ * Write OUT: IN's stream and a symbol section for each of its stacks. A file whose section has
+ * some stacks already (a recording stopped before all were resolved) keeps them: the stacks it
+ * lacks are added.
+ */
 export async function symbolize(input: string, output: string, symbolPath: readonly string[]): Promise<SymbolizeResult> {
   const { pipeline, warnings } = await readTraceFile(input, () => undefined, { events: false, symbolPath });
-  if (pipeline.trace.symbols.size) {
+  const { stacks, symbols } = pipeline.trace;
+  const missing = [...stacks.keys()].filter((id) => !symbols.has(id));
+  if (symbols.size && !missing.length) {
     // `iolens record` symbolizes what it saves (unless run with the tracer alone): nothing to add
-    throw new UserError('usage', `${input} already has its symbol section: its stacks were resolved when it was saved`, `Open or report ${input} as it is; symbolize is for a trace written by the tracer alone (iolens-tracer -o).`);
+    throw new UserError('usage', `${input} already has its symbol section: every stack was resolved when it was saved`, `Open or report ${input} as it is; symbolize is for a trace written by the tracer alone (iolens-tracer -o), or one whose recording left stacks out.`);
   }
   const writer = await TraceFileWriter.create(output);
   for await (const chunk of rereadTraceStream(input)) {
     writer.write(chunk);
     await writer.ready();
   }
-  // the same events: IN's overview (when it has one) is OUT's
-  await writer.finish(pipeline, Infinity, () => readFileOverview(input));
+  // the same events: IN's overview (when it has one) is OUT's; IN's own section came with its stream
+  await writer.finish(pipeline, Infinity, () => readFileOverview(input), missing);
   let withSource = 0;
   for (const id of pipeline.trace.stacks.keys()) {
     if (pipeline.resolver.resolve(id)?.frames.some((f) => f.file && f.line)) withSource++;

@@ -210,9 +210,11 @@ export class TraceFileWriter {
    * still opens, resolved from the binaries where they are). `overview`: the whole trace's
    * overview (store/overview.ts' bytes), asked for once the records are in their blocks and written
    * in the footer, so the editor shows the whole trace at once while the rest loads; left out of a
-   * flight recording, whose file is a window of what a store saw.
+   * flight recording, whose file is a window of what a store saw. `stackIds`: the stacks the
+   * section is for (default: every stack of the trace; `symbolize` gives those its input's own
+   * section, written with its stream, lacks).
    */
-  async finish(pipeline: TracePipeline, budgetMs = Infinity, overview?: () => Uint8Array | undefined): Promise<SymbolSectionResult> {
+  async finish(pipeline: TracePipeline, budgetMs = Infinity, overview?: () => Uint8Array | undefined, stackIds: Iterable<bigint> = pipeline.trace.stacks.keys()): Promise<SymbolSectionResult> {
     const reader = pipeline.reader;
     let left = 0;
     let flight: SymbolSectionResult['flight'];
@@ -225,7 +227,7 @@ export class TraceFileWriter {
       // own, so that a crash while it is resolved loses none of the records
       this.seal();
       if (!reader.error && reader.header && !this.builder.broken) {
-        const section = encodeSymbolSection(pipeline.trace.stacks.keys(), pipeline.resolver, budgetMs);
+        const section = encodeSymbolSection(stackIds, pipeline.resolver, budgetMs);
         for (const rec of section.records) this.builder.push(rec);
         left = section.left;
       }
