@@ -367,6 +367,30 @@ describe('findings on synthetic traces', () => {
       assert.match(f.suggestion, /off the loop thread/);
     });
 
+    it('counts calls whose stacks reach no frame of the program at the thread\'s one line that made the same call on the same fd (a JVM method interpreted, then compiled)', () => {
+      const trace = (named: bigint[]): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        // the interpreter's frames only: no frame of the program's code
+        b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Interpreter', 'interpreter.c', 1]]);
+        b.symbols(11n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['checkpoint', SRC, 75]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i < 24 ? 9n : named[i % named.length] });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      const found = trace([3n]).of('loop-blocked');
+      assert.equal(found.length, 1, JSON.stringify(found.map((f) => f.title)));
+      assert.equal(found[0].where?.line, 61);
+      assert.match(found[0].title, /fsync\(\) blocked the event loop of server 100\/100 30 times/);
+      assert.match(found[0].detail, /24 of these calls had stacks that reach no frame of the program's own code \(Interpreter in libc\.so\.6\): they are counted at this line, the only one from which this thread made fsync on fd 6 <\/var\/db\/journal>/);
+      // two lines of the program made the call: which one the others came from cannot be told
+      assert.deepEqual(trace([3n, 11n]).of('loop-blocked').map((f) => f.where?.line ?? null).sort(), [61, 75, null]);
+    });
+
     it('says when a loop forked per client serves one connection (a PostgreSQL backend): the flush holds up that client only, a medium finding', () => {
       const trace = (sockets: bigint[], forked: boolean): ReturnType<typeof analyze> => {
         const b = loopTrace();

@@ -38,6 +38,8 @@ interface Acc {
   waitAll: boolean;
   /** Its fd was opened O_DSYNC/O_SYNC or O_DIRECT (as the fd table said at its first call): each write waits for the storage. */
   storageEach: boolean;
+  /** Calls counted here whose stacks reached no frame of the program, and the frame one of them ended in (findings: folded). */
+  unnamed?: { calls: number; why: string };
 }
 
 /** The thread a loop's futex wait waited for, and the blocking call it held the lock across (just before it let go). */
@@ -200,22 +202,52 @@ export class LoopBlockedRule {
       const known = stacked.get(k);
       if (a.stackId !== 0n && (!known || a.ns > known.ns)) stacked.set(k, a);
     }
+    // a stack that reached no frame of the program (a runtime's interpreted methods are not named,
+    // a walk cut short) counts with the thread's one line that made the same call on the same fd
+    // (the same method, JIT-compiled), when there is exactly one such line
+    const reaches = (a: Acc): boolean => a.stackId !== 0n && sites.unreached(a.stackId) === null;
+    // (calls the tracer only counted carry no fd: where the fd does not tell, the thread's one line
+    // for the call, whatever its fd)
+    const namedLines = new Map<string, Map<string, Acc>>();
+    const addLine = (k: string, a: Acc): void => {
+      const lines = namedLines.get(k) ?? new Map<string, Acc>();
+      lines.set(siteKey(a.stackId), a);
+      namedLines.set(k, lines);
+    };
+    for (const a of this.accs.values()) {
+      if (!reaches(a)) continue;
+      addLine(`${a.tid}:${a.call}`, a);
+      if (a.fd !== null) addLine(`${a.tid}:${a.call}:${a.fd}`, a);
+    }
+    const foldedInto = (a: Acc): Acc | undefined => {
+      if (a.stackId === 0n || reaches(a)) return undefined;
+      const lines = (a.fd !== null ? namedLines.get(`${a.tid}:${a.call}:${a.fd}`) : undefined) ?? namedLines.get(`${a.tid}:${a.call}`);
+      return lines?.size === 1 ? [...lines.values()][0] : undefined;
+    };
     const keyOf = (a: Acc): string => {
-      const site = a.stackId === 0n ? stacked.get(`${a.tid}:${a.call}:${a.fd}`) ?? a : a;
+      const site = a.stackId === 0n ? stacked.get(`${a.tid}:${a.call}:${a.fd}`) ?? a : foldedInto(a) ?? a;
       return `${a.tid}:${a.call}:${siteKey(site.stackId)}`;
     };
+    const unnamedOf = (a: Acc): Acc['unnamed'] => {
+      const why = foldedInto(a) ? sites.unreached(a.stackId) : null;
+      return why === null ? undefined : { calls: a.count + a.filteredCount, why };
+    };
+    const plus = (x: Acc['unnamed'], y: Acc['unnamed']): Acc['unnamed'] => (!x ? y : !y ? x : { calls: x.calls + y.calls, why: x.why });
     for (const a of this.accs.values()) {
       const k = keyOf(a);
       const m = merged.get(k);
       if (!m) {
-        merged.set(k, { ...a, top: a.top.clone() });
+        merged.set(k, { ...a, top: a.top.clone(), unnamed: unnamedOf(a) });
         continue;
       }
-      const pick = a.stackId === 0n ? m : m.stackId === 0n ? a : a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
+      // the stack shown: one that names the program's line, else the one with the most time
+      const pick = a.stackId === 0n ? m : m.stackId === 0n ? a : reaches(a) !== reaches(m) ? (reaches(a) ? a : m) : a.ns + a.filteredNs > m.ns + m.filteredNs ? a : m;
+      const unnamed = unnamedOf(a);
       merged.set(k, {
         ...m, stackId: pick.stackId, fd: m.fd ?? a.fd, path: m.path ?? a.path, count: m.count + a.count, ns: m.ns + a.ns, max: Math.max(m.max, a.max),
         unfinished: m.unfinished || a.unfinished, filteredCount: m.filteredCount + a.filteredCount, filteredNs: m.filteredNs + a.filteredNs,
         top: mergeTop(m.top, a.top),
+        unnamed: plus(m.unnamed, unnamed),
       });
     }
     const byOriginal = new Map<Acc, Acc>();
@@ -301,6 +333,7 @@ export class LoopBlockedRule {
           ? `inside its turns it waited for ${BLOCKS_ON[a.kind]}: ${plural(a.count, 'time')}, ${formatDuration(a.ns)} in all, each time until ${a.holder.label} let go right after its ${a.holder.call}${a.holder.path ? ` of ${a.holder.path}` : ''} (the line shown): the lock is held across the I/O.${served}`
           : `inside its turns it called ${a.call}${fd}, ${uringTurnWait(a.call) ?? BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
         callbackNote(sites.viaLoopRun(a.stackId)) +
+        (a.unnamed ? ` ${plural(a.unnamed.calls, 'of these calls', 'of these calls')} had stacks that reach no frame of the program's own code (${a.unnamed.why}): they are counted at this line, the only one from which this thread made ${a.call}${fd}.` : '') +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || onSocket ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
