@@ -382,12 +382,16 @@ function endedAlone(t: ThreadState): boolean {
   return t.exited && !t.endedWithProcess;
 }
 
-const PHRASE: Record<ThreadModel, (n: number, extra: string) => string> = {
+/** Models of a thread whose design is asynchronous: a pool working for one makes its blocking calls look async. */
+const ASYNC_MODELS: ReadonlySet<ThreadModel> = new Set<ThreadModel>(['multiplexing', 'aio', 'io_uring', 'signal-driven']);
+
+/** `pseudoAsync`: the pool works for an asynchronous design (an event loop, POSIX AIO), not for a blocking thread (sort --parallel). */
+const PHRASE: Record<ThreadModel, (n: number, extra: string, pseudoAsync: boolean) => string> = {
   multiplexing: (n, extra) => `${extra || 'select/poll/epoll'} loop on ${plural(n, 'thread')}`,
   aio: (n) => `Linux native AIO on ${plural(n, 'thread')}`,
   io_uring: (n, extra) => `io_uring on ${plural(n, 'thread')}${extra}`,
   'signal-driven': (n, extra) => `signal-driven I/O (${extra}) on ${plural(n, 'thread')}`,
-  'pool-worker': (n, extra) => `${extra} on ${plural(n, 'pool thread')} — pseudo-async`,
+  'pool-worker': (n, extra, pseudoAsync) => `${extra} on ${plural(n, 'pool thread')}${pseudoAsync ? ' — pseudo-async' : ''}`,
   blocking: (n, extra) => `blocking ${extra} on ${plural(n, 'thread')}`,
   none: (n) => `${plural(n, 'thread')} without I/O of note`,
 };
@@ -450,11 +454,18 @@ export function processVerdicts(
           return '';
       }
     };
+    // a pool is pseudo-async when what it works for is asynchronous: an event loop handing it its
+    // blocking calls (libuv's, the JDK's), or glibc's POSIX AIO; not a blocking thread's helpers
+    const pseudoAsync = of('pool-worker').some((t) => {
+      if (inputs.posixAioHelper(t.tid)) return true;
+      const owner = list.find((v) => v.tid === list[states.indexOf(t)].worksFor);
+      return owner === undefined || ASYNC_MODELS.has(owner.model);
+    });
     const order: ThreadModel[] = ['multiplexing', 'aio', 'io_uring', 'signal-driven', 'pool-worker', 'blocking', 'none'];
     const parts = order
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
-      .map((m) => PHRASE[m](of(m).length, extra(m)));
+      .map((m) => PHRASE[m](of(m).length, extra(m), pseudoAsync));
     if (perClient.length) {
       const ended = perClient.filter(endedAlone).length;
       insertBeforeBlocking(parts, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
