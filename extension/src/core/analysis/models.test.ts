@@ -39,6 +39,19 @@ function threadsWithSockets(b: StreamBuilder, tids: number[], comm: string, fdBe
   return tids;
 }
 
+/**
+ * `turns` turns of the loop thread PID (an 8 ms epoll_wait reporting fd 7), each client thread
+ * blocking 6 ms in a read of its own socket at one line; `each(i, t)` adds to turn `i` (at time `t`).
+ */
+function clientsBesideLoop(b: StreamBuilder, clients: readonly number[], turns: number, each: (i: number, t: number) => void = () => undefined): void {
+  for (let i = 0; i < turns; i++) {
+    const t = 1 * MS + i * 10 * MS;
+    b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+    for (const w of clients) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    each(i, t);
+  }
+}
+
 describe('thread models', () => {
   it('a signal is not signal-driven I/O: SIGCHLD ending rt_sigsuspend, SIGKILL, SIGURG', () => {
     const b = base();
@@ -567,13 +580,10 @@ describe('wake-up chains', () => {
   it('threads each blocking on its one socket beside a loop that woke them a few times are no pool of it (in-process clients; the JVM\'s own futexes)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
-    for (let i = 0; i < 100; i++) {
-      const t = 1 * MS + i * 10 * MS;
-      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
-      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
+    clientsBesideLoop(b, threads, 100, (i, t) => {
       // twice in 100 answers the loop's thread met each client in a futex (a safepoint, a deoptimization)
       if (i === 10 || i === 60) for (const w of threads) b.wake({ tid: PID, ts: t + 7 * MS, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
-    }
+    });
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
   });
@@ -603,23 +613,15 @@ describe('wake-up chains', () => {
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
     // HotSpot's Thread.start: the creator lets its new thread run with a wake-up, before its first call
     for (const w of threads) b.wake({ tid: PID, ts: 0.5 * MS + (w - 200) * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
-    for (let i = 0; i < 30; i++) {
-      const t = 1 * MS + i * 10 * MS;
-      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
-      // each client waits for the loop's answer over loopback TCP, whose wake-ups the eBPF side does not see
-      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
-    }
+    // each client waits for the loop's answer over loopback TCP, whose wake-ups the eBPF side does not see
+    clientsBesideLoop(b, threads, 30);
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
   });
   it('threads each blocking on its one socket at one line beside a loop, in a trace without wake-ups (ptrace), are no pool of it (in-process clients)', () => {
     const b = base();
     const threads = threadsWithSockets(b, [201, 202, 203], 'app', 180);
-    for (let i = 0; i < 30; i++) {
-      const t = 1 * MS + i * 10 * MS;
-      b.epollWait({ ts: t, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
-      for (const w of threads) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
-    }
+    clientsBesideLoop(b, threads, 30);
     const a = analyze(b);
     for (const w of threads) assert.equal(a.model(w), 'blocking', `thread ${w}`);
   });
