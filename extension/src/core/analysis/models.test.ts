@@ -128,6 +128,46 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'signal-driven I/O (SIGIO) on 1 thread');
   });
 
+  it('SIGIO that falls on other threads of a loop that takes it is theirs by chance, not their model', () => {
+    // the loop's thread sets up O_ASYNC (F_SETOWN with the pid) and takes most SIGIOs; the kernel
+    // hands some to a client thread blocked in recv and to a thread that only sleeps
+    const sigio = (b: StreamBuilder, tid: number, ts: number): void => {
+      b.add(wire.encodeSignalDeliver({ sig: 29, pid: PID, tid, ts: b.at(ts), code: 0x80, sigErrno: 0, pollFd: -1, pollBand: 0, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+    };
+    const b = base();
+    const [client, sleeper] = threadsWithSockets(b, [201, 202], 'app', 180);
+    clientsBesideLoop(b, [client], 30, (i, t) => {
+      sigio(b, PID, t + 8 * MS + 10 * US);
+      if (i % 5 === 0) sigio(b, client, t + 7 * MS);
+      if (i % 6 === 0) sigio(b, sleeper, t + 9 * MS);
+      b.call('clock_nanosleep', { tid: sleeper, ts: t, dur: 9 * MS, ret: 0, args: [1n, 0n, 0x7ffe0000n, 0n, 0n, 0n], stackId: 49n });
+    });
+    const a = analyze(b);
+    const thread = (tid: number) => a.result.threads.find((x) => x.tid === tid);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.match(thread(PID)?.evidence ?? '', /also 30 I\/O signals/);
+    assert.equal(a.model(client), 'blocking', thread(client)?.evidence);
+    assert.match(thread(client)?.evidence ?? '', /^blocks in read .*; also 6 SIGIO of its process's signal-driven I\/O handled here/);
+    assert.equal(a.model(sleeper), 'none', thread(sleeper)?.evidence);
+    assert.doesNotMatch(thread(sleeper)?.evidence ?? '', /control, not I\/O readiness/);
+    assert.match(a.result.processes[0].verdict, /^epoll loop on 1 thread; signal-driven I\/O beside \(41 SIGIO, handled on 3 threads\); blocking socket I\/O on 1 thread/);
+
+    // a thread that waits for its SIGIOs (sigsuspend ended by them) is signal-driven, however few
+    const w = base();
+    w.task({ event: 6, tid: 201, comm: 'app', ts: w.at(0) });
+    for (let i = 0; i < 20; i++) {
+      w.epollWait({ ts: i * 10 * MS, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      sigio(w, PID, i * 10 * MS + 8 * MS + 10 * US);
+      if (i % 5 === 0) {
+        w.syscall({ sys: sysId('rt_sigsuspend'), tid: 201, ts: w.at(i * 10 * MS), dur: 9 * MS, ret: -4, args: [0x7ffe0000n, 8n, 0n, 0n, 0n, 0n] });
+        sigio(w, 201, i * 10 * MS + 9 * MS + 5 * US);
+      }
+    }
+    const waited = analyze(w);
+    assert.equal(waited.model(201), 'signal-driven');
+    assert.match(waited.result.processes[0].verdict, /^epoll loop on 1 thread; signal-driven I\/O \(SIGIO\) on 1 thread$/);
+  });
+
   it('pool workers without visible wake-ups (ptrace): threads sharing blocking sites beside a loop', () => {
     const b = base();
     for (const w of [201, 202]) b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });

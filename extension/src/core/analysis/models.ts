@@ -97,6 +97,32 @@ function signalDriven(t: ThreadState, ioSignals: number): boolean {
   return ioSignals >= 2 && ioSignals >= other;
 }
 
+/** The I/O signals a thread was delivered. */
+function ioSignalsOf(t: ThreadState): number {
+  let n = 0;
+  for (const c of t.ioSignals.values()) n += c;
+  return n;
+}
+
+/**
+ * I/O signals that fell on this thread only because the kernel hands a process's signal to any
+ * thread that does not block it (F_SETOWN with a pid: the thread group's leader first, another
+ * thread when the leader has signals pending): under half as many as another thread of the process
+ * got, and no signal wait of its own ended by them. A client thread that blocks in recv and got 9 of
+ * its process's 86 SIGIOs does not do signal-driven I/O; the handler ran there by chance.
+ * `most`: the most I/O signals a thread of the process got.
+ */
+function strayIoSignals(t: ThreadState, ioSignals: number, most: number): boolean {
+  return ioSignals > 0 && t.signalWaits === 0 && 2 * ioSignals < most;
+}
+
+/** The note on a thread's stray I/O signals (strayIoSignals), or ''. */
+function strayNote(t: ThreadState, stray: boolean): string {
+  if (!stray) return '';
+  const sigs = [...t.ioSignals].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
+  return `; also ${sigs} of its process's signal-driven I/O handled here (the kernel hands a process's signal to any thread not blocking it)`;
+}
+
 /**
  * What a socket polled alone that no wait reported ready may be: the trace does not say whether it
  * listens (listen and bind are not traced), and a listening socket's poller accepts nothing when
@@ -116,8 +142,9 @@ function timedWait(t: ThreadState, lead: string, how: string, tail: string): { m
 }
 
 /** The thread's model and its evidence, before the pool question (which needs every thread). */
-function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; evidence: string } {
-  const ioSignals = [...t.ioSignals.values()].reduce((a, b) => a + b, 0);
+function ownModel(t: ThreadState, inputs: ModelInputs, mostIoSignals: number): { model: ThreadModel; evidence: string } {
+  const ioSignals = ioSignalsOf(t);
+  const stray = strayIoSignals(t, ioSignals, mostIoSignals);
   const sq = inputs.sqpollRequests(t.tid);
   const uringReqs = t.uring.requests + sq;
   // a loop that also submits a few requests is still a loop; requests that outnumber its waits make the thread an AIO / io_uring one
@@ -128,7 +155,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   const also: string[] = [];
   if (!aio && t.aio.requests) also.push(`also ${plural(t.aio.requests, 'Linux AIO request')}`);
   if (!uring && uringReqs) also.push(`also ${plural(uringReqs, 'io_uring request')}`);
-  const tail = also.length ? `; ${also.join(', ')}` : '';
+  const tail = (also.length ? `; ${also.join(', ')}` : '') + strayNote(t, stray);
   if (aio && (!uring || t.aio.requests >= uringReqs)) {
     return { model: 'aio', evidence: `Linux native AIO: ${plural(t.aio.requests, 'request')} in ${plural(t.aio.submits, 'io_submit')}${aioHow(t, inputs.aioQueue(t.tid))}` };
   }
@@ -138,7 +165,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
       : sq ? ', no io_uring_enter: it fills the ring and reads its completions without a system call' : '';
     return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
   }
-  const bySignals = signalDriven(t, ioSignals);
+  const bySignals = !stray && signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);
   if (conn !== null && neverReady(t)) {
     return timedWait(t, 'waits on one socket', `each on one socket and nothing else (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
@@ -159,7 +186,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
     const fdKinds = new Map<string, number>();
     for (const epfd of t.epfds) for (const [k, n] of inputs.epollFds(t.pid, epfd) ?? []) fdKinds.set(k, (fdKinds.get(k) ?? 0) + n);
     const lag = inputs.loopLag(t.tid);
-    const signals = ioSignals ? `; also ${plural(ioSignals, 'I/O signal')}` : '';
+    const signals = ioSignals && !stray ? `; also ${plural(ioSignals, 'I/O signal')}` : '';
     return {
       model: 'multiplexing',
       evidence: `event loop: ${lead}${fdKinds.size ? ` on ${kinds(fdKinds)}` : ''}, waiting ${share(t.muxNs, t)}${lag && lag.turns ? `; ${plural(lag.turns, 'turn')}, lag p99 ${formatDuration(lag.p99)}` : ''}${signals}${tail}`,
@@ -182,8 +209,8 @@ function ownModel(t: ThreadState, inputs: ModelInputs): { model: ThreadModel; ev
   if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
   if (t.childWaits.count) notes.push(`waits for child processes ${plural(t.childWaits.count, 'time')} (${formatDuration(t.childWaits.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
-  if (t.signalWaitCalls || t.otherSignals.size || ioSignals) {
-    const got = [...t.otherSignals, ...t.ioSignals].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');
+  if (t.signalWaitCalls || t.otherSignals.size || (ioSignals && !stray)) {
+    const got = [...t.otherSignals, ...(stray ? [] : t.ioSignals)].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');
     notes.push(`${t.signalWaitCalls ? `waits for signals (${plural(t.signalWaitCalls, 'call')})` : 'gets signals'}${got ? `: ${got}` : ''} — control, not I/O readiness`);
   }
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
@@ -309,7 +336,10 @@ const JVM_ATTACH_LISTENER = 'Attach Listener';
 /** Every thread's model. */
 export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
   const all = ctx.threads.all();
-  const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs)]));
+  // the most I/O signals a thread of each process got (strayIoSignals)
+  const mostIoSignals = new Map<number, number>();
+  for (const t of all) mostIoSignals.set(t.pid, Math.max(mostIoSignals.get(t.pid) ?? 0, ioSignalsOf(t)));
+  const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs, mostIoSignals.get(t.pid) ?? 0)]));
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
@@ -408,6 +438,25 @@ function alsoBlocked(ts: readonly ThreadState[]): string {
   return what ? ` (${what})` : '';
 }
 
+/**
+ * A process's signal-driven I/O whose signals no thread waits by (each thread's model is another:
+ * an event loop that also takes SIGIO, the others the process's stray ones), or ''.
+ */
+function signalsHandledBeside(states: readonly ThreadState[], models: Partial<Record<ThreadModel, number>>): string {
+  if (models['signal-driven']) return '';
+  const names = new Set<string>();
+  let n = 0;
+  let on = 0;
+  for (const t of states) {
+    const got = ioSignalsOf(t);
+    if (got === 0) continue;
+    n += got;
+    on++;
+    for (const s of t.ioSignals.keys()) names.add(s);
+  }
+  return n >= 2 ? `signal-driven I/O beside (${n.toLocaleString('en-US')} ${[...names].join('/')}, handled on ${plural(on, 'thread')})` : '';
+}
+
 /** Each process's verdict: its threads' models in one line. */
 export function processVerdicts(
   ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
@@ -466,6 +515,8 @@ export function processVerdicts(
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
       .map((m) => PHRASE[m](of(m).length, extra(m), pseudoAsync));
+    const handled = signalsHandledBeside(states, models);
+    if (handled) insertBeforeBlocking(parts, handled);
     if (perClient.length) {
       const ended = perClient.filter(endedAlone).length;
       insertBeforeBlocking(parts, `a thread per connection: ${plural(perClient.length, 'thread')} started by its accepting loop (${ended.toLocaleString('en-US')} ended within the recording)`);
