@@ -180,6 +180,7 @@ describe('thread models', () => {
     const a = analyze(b);
     assert.equal(a.model(201), 'pool-worker');
     assert.equal(a.model(202), 'pool-worker');
+    assert.match(a.result.threads.find((x) => x.tid === 201)?.evidence ?? '', /^blocks for app \d+\/\d+ \(its event loop\): pread64 20 times/);
     assert.equal(a.model(203), 'blocking', 'a thread blocking elsewhere is not in the pool');
     assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread; file I/O on 2 pool threads — pseudo-async; blocking pipe I/O on 1 thread');
   });

@@ -384,13 +384,24 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
         const name = ctx.threadName(t.pid, worksFor);
         return {
           pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
-          evidence: `blocks for ${name ? `${name} ` : ''}${t.pid}/${worksFor} (${own.get(worksFor)}): ${blockedSummary(t)}`,
+          evidence: `blocks for ${name ? `${name} ` : ''}${t.pid}/${worksFor} (${OWNER_TEXT[own.get(worksFor) ?? 'none']}): ${blockedSummary(t)}`,
         };
       }
     }
     return { pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: m.model, evidence: m.evidence, worksFor };
   });
 }
+
+/** What the thread a pool works for is, by its own model, in a pool worker's evidence. */
+const OWNER_TEXT: Record<ThreadModel, string> = {
+  multiplexing: 'its event loop',
+  aio: 'its Linux AIO thread',
+  io_uring: 'its io_uring thread',
+  'signal-driven': 'its signal-driven I/O thread',
+  'pool-worker': 'a pool worker',
+  blocking: 'a thread that blocks in its own calls',
+  none: 'a thread without I/O of note',
+};
 
 /** Threads an accepting loop must have started for them to be taken as one per client. */
 const PER_CLIENT_MIN = 8;
