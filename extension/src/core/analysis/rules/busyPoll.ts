@@ -14,8 +14,15 @@ import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
-/** A run shorter than this many empty zero-timeout waits is not a spin (a loop draining before it sleeps). */
+/** A run shorter than this many empty zero-timeout waits is not a spin (a loop draining before it sleeps)… */
 export const MIN_RUN = 100;
+/**
+ * …unless it has this many and lasts MIN_TIMED_RUN_NS: slow polls (Python's `select.select(…, 0)`
+ * took 60–150 µs a call on a loaded machine, 34–46 of them between two messages 5 ms apart) spin
+ * as much as fast ones.
+ */
+export const MIN_TIMED_RUN = 10;
+const MIN_TIMED_RUN_NS = 1e6;
 /** A gap longer than this between two waits ends a run (the thread did real work between them). */
 export const MAX_GAP_NS = 1e6;
 const MIN_SPIN_NS = 1e6;
@@ -24,7 +31,7 @@ const MIN_SPIN_NS = 1e6;
 export class BusyPollRule {
   private readonly runs = new RunTracker<RunTotals>(RunSlot.poll, MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, top: new TopEvents(20),
-  }));
+  }), { calls: MIN_TIMED_RUN, ns: MIN_TIMED_RUN_NS });
   /** A finished wait; `zeroTimeout`: it was asked to return at once; `calls`: the calls it stands for (model/args callsOf). */
   wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean, calls: number): void {
     // every wait, and the empty zero-timeout ones (for the detail); a coalesced record stands for many
@@ -55,7 +62,7 @@ export class BusyPollRule {
       out.push({
         rule: 'busy-poll', severity: severityOf(a.ns, span),
         title: `${threadLabel(ctx, t)} spun in ${a.call} with a zero timeout ${plural(a.calls, 'time')} that returned nothing, for ${formatDuration(a.ns)}`,
-        detail: `${plural(a.runs, 'run')} of at least ${MIN_RUN} back-to-back waits with timeout 0 that found nothing ready went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}`,
+        detail: `${plural(a.runs, 'run')} of back-to-back waits with timeout 0 that found nothing ready (${MIN_RUN} at least, or ${MIN_TIMED_RUN} lasting ${formatDuration(MIN_TIMED_RUN_NS)}) went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}`,
         suggestion: BUSY_POLL_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.ns,
         events: a.top.list(), eventCount: a.calls, chain: [],
       });

@@ -68,7 +68,14 @@ export class RunTracker<A extends RunTotals> {
     /** A gap longer than this between two calls ends a run. */
     private readonly maxGapNs: number,
     private readonly create: (pid: number, tid: number, stackId: bigint, call: string) => A,
+    /** A shorter run that still counts: this many calls at least, lasting this long at least (slow calls spinning). */
+    private readonly timed: { readonly calls: number; readonly ns: number } | null = null,
   ) {}
+
+  /** A run of `count` calls from `start` to `end` long enough to count. */
+  private counts(count: number, start: number, end: number): boolean {
+    return count >= this.minRun || (this.timed !== null && count >= this.timed.calls && end - start >= this.timed.ns);
+  }
 
   /** The totals of a thread, call site and call (created on first use), in `into`. */
   totalsOf(pid: number, tid: number, stackId: bigint, call: string, into = this.totals): A {
@@ -123,7 +130,7 @@ export class RunTracker<A extends RunTotals> {
   private close(pid: number, tid: number, r: Run, into = this.totals): void {
     const count = r.count;
     if (into === this.totals) r.count = 0;
-    if (count < this.minRun) return;
+    if (!this.counts(count, r.start, r.end)) return;
     for (let i = 0; i < r.used; i++) {
       const p = r.parts[i];
       if (p.count < MIN_PART_SHARE * count) continue;
@@ -132,7 +139,8 @@ export class RunTracker<A extends RunTotals> {
       a.calls += p.count;
       a.ns += p.ns;
       a.top.add(p.firstId, p.ns);
-      a.top.add(p.lastId, p.ns - 1);
+      // a run of one record (the tracer's coalesced polls) has one event, not two
+      if (p.lastId !== p.firstId) a.top.add(p.lastId, p.ns - 1);
     }
   }
 
