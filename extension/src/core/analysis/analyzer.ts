@@ -397,6 +397,7 @@ export class TraceAnalyzer {
           t.ioSignals.set(e.args.signal, (t.ioSignals.get(e.args.signal) ?? 0) + 1);
           t.signalWaits++;
           t.signalWaitNs += e.dur;
+          this.signalCoalesced.taken(e.pid, e.tid, sig, e.ts + e.dur);
         }
       }
     }

@@ -807,6 +807,40 @@ describe('findings on synthetic traces', () => {
       assert.equal(f.eventCount, 1000);
       assert.match(f.title, /1,000 times/);
       assert.equal(f.impactNs, 2000 * US);
+      // runs of one record each (a message between them): each record among the events once
+      const one = loopTrace();
+      for (let i = 0; i < 4; i++) {
+        one.pollRun({ ts: i * 600 * US, dur: 500 * US, calls: 250, busyNs: 250 * US, stackId: 1n });
+        one.epollWait({ ts: i * 600 * US + 510 * US, dur: 1 * US, ret: 1, timeoutMs: 0, stackId: 1n, ready: [[7n, 1]] });
+      }
+      const [g] = analyze(one).of('busy-poll');
+      assert.equal(g?.eventCount, 1000);
+      assert.deepEqual([...new Set(g.events)].length, 4, `each record once: ${g.events.join(', ')}`);
+      assert.equal(g.events.length, 4);
+    });
+
+    it('finds slow polls spinning between messages: runs of 40 calls of 120 µs, not 100', () => {
+      const b = loopTrace();
+      let t = 0;
+      for (let m = 0; m < 30; m++) {
+        for (let i = 0; i < 40; i++) b.epollWait({ ts: t + i * 125 * US, dur: 120 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+        t += 40 * 125 * US;
+        b.epollWait({ ts: t, dur: 120 * US, ret: 1, timeoutMs: 0, stackId: 1n, ready: [[7n, 1]] });
+        t += 200 * US;
+      }
+      const [f] = analyze(b).of('busy-poll');
+      assert.ok(f, 'a finding');
+      assert.equal(f.eventCount, 30 * 40);
+      assert.match(f.detail, /^30 runs of back-to-back waits with timeout 0 that found nothing ready \(100 at least, or 10 lasting 1\.00 ms\)/);
+      // the same 40 fast calls (2 µs apart) between messages are a loop draining, not a spin
+      const fast = loopTrace();
+      t = 0;
+      for (let m = 0; m < 30; m++) {
+        for (let i = 0; i < 40; i++) fast.epollWait({ ts: t + i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+        fast.epollWait({ ts: t + 100 * US, dur: 5 * MS, ret: 1, timeoutMs: -1, stackId: 1n, ready: [[7n, 1]] });
+        t += 6 * MS;
+      }
+      assert.deepEqual(analyze(fast).of('busy-poll'), []);
     });
 
     it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {
@@ -1056,7 +1090,8 @@ describe('findings on synthetic traces', () => {
   });
 
   describe('signal-coalesced', () => {
-    function sigioTrace(sig: number, merged: boolean): StreamBuilder {
+    /** `taken`: the signal is blocked and a sigtimedwait takes it (no delivery to a handler). */
+    function sigioTrace(sig: number, merged: boolean, taken = false): StreamBuilder {
       const b = loopTrace();
       b.symbols(5n, [['fcntl64', 'io/fcntl64.c', 40], ['setup_async', SRC, 33]]);
       b.syscall({ sys: sysId('fcntl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [5n, 8n, BigInt(PID), 0n, 0n, 0n], stackId: 5n });
@@ -1070,7 +1105,16 @@ describe('findings on synthetic traces', () => {
         }
         const deliveries = merged ? 1 : 3;
         for (let k = 0; k < deliveries; k++) {
-          b.add(wire.encodeSignalDeliver({ sig, pid: PID, tid: PID, ts: b.at(t + 100 * US + k * 10 * US), code: sig === 29 ? 0x80 : 1, sigErrno: 0, pollFd: sig === 29 ? -1 : 5, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+          const at = t + 100 * US + k * 10 * US;
+          const code = sig === 29 ? 0x80 : 1;
+          if (taken) {
+            b.syscall({
+              sys: sysId('rt_sigtimedwait'), ts: b.at(at - 5 * US), dur: 5 * US, ret: sig, args: [0x7ffe0000n, 0x7ffe1000n, 0n, 8n, 0n, 0n],
+              dataFormat: wire.DataFormat.siginfo, data: [0xffffffffffffffffn, BigInt(sig) | (BigInt(code) << 32n), 65n, BigInt(sig === 29 ? -1 : 5) & 0xffffffffn],
+            });
+          } else {
+            b.add(wire.encodeSignalDeliver({ sig, pid: PID, tid: PID, ts: b.at(at), code, sigErrno: 0, pollFd: sig === 29 ? -1 : 5, pollBand: 65, handler: 0x401000n, saFlags: 4n, stackId: 0n }));
+          }
         }
       }
       return b;
@@ -1086,6 +1130,16 @@ describe('findings on synthetic traces', () => {
       assert.equal(a.model(PID), 'signal-driven');
       // each round: the first merged came 90 µs before the delivery that absorbed both
       assert.equal(f.impactNs, 20 * 90 * US);
+    });
+
+    it('counts a signal wait that takes the SIGIO as its delivery: the merged ones waited until then', () => {
+      const a = analyze(sigioTrace(29, true, true));
+      const [f] = a.of('signal-coalesced');
+      assert.ok(f);
+      assert.match(f.title, /^40 of 60 SIGIO signals/);
+      assert.match(f.detail, /20 deliveries \(20 of them taken by a signal wait, sigwaitinfo or sigtimedwait\) answered 60 generations/);
+      assert.equal(f.impactNs, 20 * 90 * US);
+      assert.equal(a.model(PID), 'signal-driven');
     });
 
     it('stays quiet for a queued real-time signal', () => {

@@ -3,8 +3,8 @@
  * same standard signal was still pending, so the kernel merged them and the program heard of
  * several readiness events once; a real-time signal whose queue overflowed (the kernel then falls
  * back to SIGIO) loses them the same way. Shown at the O_ASYNC/F_SETOWN setup line. Impact: the
- * time some merged notification was waiting, from the first merged to the delivery that absorbed
- * it, each time (bounded by the recording: summed per notification, 146 merged SIGIO of a slow
+ * time some merged notification was waiting, from the first merged to the delivery (or the signal
+ * wait that took it) that absorbed it, each time (bounded by the recording: summed per notification, 146 merged SIGIO of a slow
  * handler waited 6.4 s in a recording of 0.7 s).
  */
 import type { SignalEvent, SyscallEvent } from '../../model/events';
@@ -24,6 +24,8 @@ interface Acc {
   merged: number;
   overflowed: number;
   delivered: number;
+  /** Of the deliveries, the signals a signal wait took (sigwaitinfo, sigtimedwait: no handler runs). */
+  taken: number;
   waitNs: number;
   /** When the first generation merged since the last delivery came, -1 when none did. */
   firstWaiting: number;
@@ -49,7 +51,7 @@ export class SignalCoalescedRule {
     const k = `${pid}:${sig}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, sig, generated: 0, merged: 0, overflowed: 0, delivered: 0, waitNs: 0, firstWaiting: -1, tid: pid, top: new TopEvents() };
+      a = { pid, sig, generated: 0, merged: 0, overflowed: 0, delivered: 0, taken: 0, waitNs: 0, firstWaiting: -1, tid: pid, top: new TopEvents() };
       this.accs.set(k, a);
     }
     return a;
@@ -73,11 +75,25 @@ export class SignalCoalescedRule {
         a.top.add(id, 1);
       }
     } else if (e.phase === 'deliver') {
-      a.delivered++;
-      a.tid = e.tid;
-      if (a.firstWaiting >= 0) a.waitNs += Math.max(0, e.ts - a.firstWaiting);
-      a.firstWaiting = -1;
+      this.delivered(a, e.tid, e.ts);
     }
+  }
+
+  /**
+   * An I/O signal a thread's signal wait took at `ts` (rt_sigtimedwait returning it): blocked, it is
+   * never delivered to a handler, and this is the moment the program hears of it.
+   */
+  taken(pid: number, tid: number, sig: number, ts: number): void {
+    const a = this.acc(pid, sig);
+    a.taken++;
+    this.delivered(a, tid, ts);
+  }
+
+  private delivered(a: Acc, tid: number, ts: number): void {
+    a.delivered++;
+    a.tid = tid;
+    if (a.firstWaiting >= 0) a.waitNs += Math.max(0, ts - a.firstWaiting);
+    a.firstWaiting = -1;
   }
 
   /** Findings. */
@@ -96,7 +112,7 @@ export class SignalCoalescedRule {
         rule: 'signal-coalesced',
         severity: worst(severityOf(a.waitNs, ctx.span.last - ctx.span.first), share >= 0.1 ? 'medium' : 'low'),
         title: `${lost.toLocaleString('en-US')} of ${plural(a.generated, name + ' signal')} for ${ctx.threadName(a.pid, a.pid) || 'process'} ${a.pid} were ${how}: their readiness events were not told`,
-        detail: `${name} is the process's I/O signal${setup?.fd !== null && setup?.fd !== undefined ? ` (fd ${setup.fd} set up with O_ASYNC/F_SETOWN)` : ''}; ${plural(a.delivered, 'delivery', 'deliveries')} answered ${plural(a.generated, 'generation')}. Merged notifications were waiting ${formatDuration(a.waitNs)} in all (from the first merged to the delivery that absorbed it); a handler that reads one fd once per signal misses the rest.`,
+        detail: `${name} is the process's I/O signal${setup?.fd !== null && setup?.fd !== undefined ? ` (fd ${setup.fd} set up with O_ASYNC/F_SETOWN)` : ''}; ${plural(a.delivered, 'delivery', 'deliveries')}${a.taken ? ` (${a.taken.toLocaleString('en-US')} of them taken by a signal wait, sigwaitinfo or sigtimedwait)` : ''} answered ${plural(a.generated, 'generation')}. Merged notifications were waiting ${formatDuration(a.waitNs)} in all (from the first merged to the delivery that absorbed it); a handler that reads one fd once per signal misses the rest.`,
         suggestion: SIGNAL_COALESCED_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: setup?.stackId ?? 0n,
         impactNs: a.waitNs, events: a.top.list(), eventCount: lost, chain: [],
       });
