@@ -1,9 +1,9 @@
 // The report's sections of the diagnosis that read the analysis' tallies: rows the reader cannot
 // tell apart (the same thread, call and line) are one row.
 import * as assert from 'node:assert/strict';
-import type { AnalysisResult, FilteredStats } from '../analysis/types';
+import type { AnalysisResult, FilteredStats, ProcessVerdict, ThreadVerdict } from '../analysis/types';
 import type { ResolvedStack, StackFrame } from '../symbols/stacks';
-import { filteredSection, noOwnFrame, type DiagnosisText } from './diagnosis';
+import { filteredSection, modelsSection, noOwnFrame, type DiagnosisText } from './diagnosis';
 
 function frame(f: Partial<StackFrame>): StackFrame {
   return { addr: 0x1000n, function: null, file: null, line: null, column: null, module: '/usr/sbin/server', inlined: false, problem: null, ...f };
@@ -48,5 +48,33 @@ describe('report: a call without a location', () => {
     assert.equal(noOwnFrame(source, 0n, 'no stack'), 'no stack');
     assert.equal(noOwnFrame(source, 4n), "no frame of the program's own code in the stack");
     assert.equal(noOwnFrame(source, 5n), "no frame of the program's own code in the stack (interpreted Java methods are not named)");
+  });
+});
+
+describe('report: the I/O models', () => {
+  it('tells helpers of one name, each one quiet thread, in one line from three on', () => {
+    const processes: ProcessVerdict[] = [{ pid: 10, name: 'loop', verdict: 'epoll loop on 1 thread', models: { multiplexing: 1 } }];
+    const threads: ThreadVerdict[] = [{ pid: 10, tid: 10, name: 'loop', model: 'multiplexing', evidence: 'event loop: 30 epoll_wait calls', worksFor: null }];
+    const helper = (pid: number, name: string): void => {
+      processes.push({ pid, name, verdict: '1 thread without I/O of note', models: { none: 1 } });
+      threads.push({ pid, tid: pid, name, model: 'none', evidence: `no I/O wait of note: sleeps 1 time (${pid} ms)`, worksFor: null });
+    };
+    for (let i = 0; i < 5; i++) helper(20 + 2 * i, 'sh');
+    helper(40, 'sort');
+    helper(41, 'sort');
+    const lines = modelsSection({ processes, threads, loops: [] } as unknown as AnalysisResult, text);
+    assert.deepEqual(lines, [
+      '',
+      'I/O models',
+      '  process 10 loop: epoll loop on 1 thread',
+      '    10 loop  multiplexing  event loop: 30 epoll_wait calls',
+      '  processes sh: 5 processes of one thread without I/O of note (pids 20, 22, 24, 26, …); the first:',
+      '      no I/O wait of note: sleeps 1 time (20 ms)',
+      // two of a name are shown as they are
+      '  process 40 sort: 1 thread without I/O of note',
+      '    40 sort  none          no I/O wait of note: sleeps 1 time (40 ms)',
+      '  process 41 sort: 1 thread without I/O of note',
+      '    41 sort  none          no I/O wait of note: sleeps 1 time (41 ms)',
+    ]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { chainLines, whereText } from '../analysis/chainText';
 import { interpretedJava, whereKey, whereOf, type StackSource } from '../analysis/resolve';
-import type { AnalysisResult, Finding, SiteStats, Where } from '../analysis/types';
+import type { AnalysisResult, Finding, ProcessVerdict, SiteStats, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
 import { NEVER_SLEPT_WHY } from '../analysis/catalogue';
@@ -73,11 +73,42 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
   return lines;
 }
 
+/** Processes of one name this many or more, each one thread without I/O of note, are told in one line. */
+const FOLD_QUIET_PROCESSES = 3;
+
+/**
+ * Short-lived helpers of one name (a `popen`'s shells, a build's compilers), each a process of one
+ * thread without I/O of note: pid -> the names' group, for those of a name that come
+ * FOLD_QUIET_PROCESSES times or more.
+ */
+function quietHelpers(a: AnalysisResult): Map<number, ProcessVerdict[]> {
+  const byName = new Map<string, ProcessVerdict[]>();
+  for (const p of a.processes) {
+    const threads = a.threads.filter((x) => x.pid === p.pid);
+    if (threads.length !== 1 || threads[0].model !== 'none') continue;
+    const list = byName.get(p.name);
+    if (list) list.push(p);
+    else byName.set(p.name, [p]);
+  }
+  const out = new Map<number, ProcessVerdict[]>();
+  for (const list of byName.values()) if (list.length >= FOLD_QUIET_PROCESSES) for (const p of list) out.set(p.pid, list);
+  return out;
+}
+
 /** The processes' verdicts and the threads' models. */
 export function modelsSection(a: AnalysisResult, t: DiagnosisText): string[] {
   if (!a.threads.length) return [];
   const lines = ['', 'I/O models'];
+  const folded = quietHelpers(a);
   for (const p of a.processes) {
+    const group = folded.get(p.pid);
+    if (group) {
+      if (group[0] !== p) continue;
+      const pids = group.slice(0, 4).map((x) => x.pid).join(', ') + (group.length > 4 ? ', …' : '');
+      const first = a.threads.find((x) => x.pid === p.pid);
+      lines.push(...wrap(`${formatCount(group.length)} processes of one thread without I/O of note (pids ${pids}); the first: ${first?.evidence ?? ''}`, `  processes ${p.name}: `, '      '));
+      continue;
+    }
     lines.push(...wrap(p.verdict || 'no I/O of note', `  process ${p.pid} ${p.name}: `, '      '));
     const threads = a.threads.filter((x) => x.pid === p.pid);
     const width = Math.max(...threads.map((x) => `${x.tid} ${x.name}`.length));
