@@ -747,6 +747,7 @@ export class TraceAnalyzer {
       },
       aioQueue: (tid) => this.aioSerialized.queueOf(tid),
       sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
+      ioSignalSetup: (pid) => this.signalCoalesced.setupThread(pid),
       // a Go runtime thread's "turns" run goroutines, not callbacks of a loop: no lag to speak of
       loopLag: (tid) => {
         const loop = this.loops.get(tid);

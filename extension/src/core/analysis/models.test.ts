@@ -152,6 +152,32 @@ describe('thread models', () => {
     assert.doesNotMatch(thread(sleeper)?.evidence ?? '', /control, not I\/O readiness/);
     assert.match(a.result.processes[0].verdict, /^epoll loop on 1 thread; signal-driven I\/O beside \(41 SIGIO, handled on 3 threads\); blocking socket I\/O on 1 thread/);
 
+    // the setup seen (F_SETOWN by the loop's thread), a thread that got most of them is still a stray
+    // (under ptrace, whose stops change which thread is free, a writer that sleeps got 250 of 400)
+    const setUp = base();
+    setUp.syscall({ sys: sysId('fcntl'), ts: setUp.at(0), dur: 2 * US, ret: 0, args: [5n, 8n, BigInt(PID), 0n, 0n, 0n], stackId: 50n });
+    threadsWithSockets(setUp, [client, sleeper], 'app', 180);
+    clientsBesideLoop(setUp, [client], 30, (i, t) => {
+      if (i % 3 === 0) sigio(setUp, PID, t + 8 * MS + 10 * US);
+      sigio(setUp, sleeper, t + 9 * MS);
+      if (i % 5 === 0) sigio(setUp, client, t + 7 * MS);
+      setUp.call('clock_nanosleep', { tid: sleeper, ts: t, dur: 9 * MS, ret: 0, args: [1n, 0n, 0x7ffe0000n, 0n, 0n, 0n], stackId: 49n });
+    });
+    const s = analyze(setUp);
+    assert.equal(s.model(sleeper), 'none', s.result.threads.find((x) => x.tid === sleeper)?.evidence);
+    assert.equal(s.model(client), 'blocking');
+    assert.match(s.result.processes[0].verdict, /signal-driven I\/O beside \(46 SIGIO, handled on 3 threads\)/);
+
+    // a thread the program leaves them all to (blocked in the others) does signal-driven I/O
+    const dedicated = base();
+    dedicated.syscall({ sys: sysId('fcntl'), ts: dedicated.at(0), dur: 2 * US, ret: 0, args: [5n, 8n, BigInt(PID), 0n, 0n, 0n], stackId: 50n });
+    threadsWithSockets(dedicated, [sleeper], 'app', 180);
+    for (let i = 0; i < 30; i++) {
+      dedicated.epollWait({ ts: i * 10 * MS, dur: 8 * MS, ret: 1, ready: [[7n, 1]] });
+      sigio(dedicated, sleeper, i * 10 * MS + 9 * MS);
+    }
+    assert.equal(analyze(dedicated).model(sleeper), 'signal-driven');
+
     // a thread that waits for its SIGIOs (sigsuspend ended by them) is signal-driven, however few
     const w = base();
     w.task({ event: 6, tid: 201, comm: 'app', ts: w.at(0) });

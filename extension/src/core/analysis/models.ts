@@ -30,6 +30,8 @@ export interface ModelInputs {
   loopLag(tid: number): { turns: number; p99: number } | undefined;
   /** The parent of a process forked by one running the same executable (a server's helper or per-client process), else null. */
   forkedFrom(pid: number): number | null;
+  /** The thread that set up the process's signal-driven I/O (O_ASYNC, F_SETOWN, F_SETSIG), when the trace saw it. */
+  ioSignalSetup(pid: number): number | null;
 }
 
 /**
@@ -104,16 +106,29 @@ function ioSignalsOf(t: ThreadState): number {
   return n;
 }
 
+/** How a process's I/O signals fell on its threads (strayIoSignals). */
+interface IoSignalShare {
+  /** The most a thread of the process got. */
+  readonly most: number;
+  /** All its threads got. */
+  readonly all: number;
+  /** The thread that set up its signal-driven I/O, when the trace saw it. */
+  readonly setup: number | null;
+}
+
 /**
  * I/O signals that fell on this thread only because the kernel hands a process's signal to any
- * thread that does not block it (F_SETOWN with a pid: the thread group's leader first, another
- * thread when the leader has signals pending): under half as many as another thread of the process
- * got, and no signal wait of its own ended by them. A client thread that blocks in recv and got 9 of
- * its process's 86 SIGIOs does not do signal-driven I/O; the handler ran there by chance.
- * `most`: the most I/O signals a thread of the process got.
+ * thread that does not block it (F_SETOWN with a pid): the thread waited for none of them (no
+ * `sigsuspend`/`sigwaitinfo` ended by one), other threads got some too (a thread the program
+ * leaves them to gets them all), and it is not the thread that set the signal-driven I/O up — or,
+ * that setup unseen (attached after it), it got under half as many as another thread. A client
+ * thread that blocks in recv and got 9 of its process's 86 SIGIOs does not do signal-driven I/O;
+ * the handler ran there by chance (under ptrace, whose stops change which thread is free, a thread
+ * that only writes and sleeps got 250 of 400).
  */
-function strayIoSignals(t: ThreadState, ioSignals: number, most: number): boolean {
-  return ioSignals > 0 && t.signalWaits === 0 && 2 * ioSignals < most;
+function strayIoSignals(t: ThreadState, ioSignals: number, share: IoSignalShare): boolean {
+  if (ioSignals === 0 || t.signalWaits > 0 || ioSignals === share.all) return false;
+  return share.setup !== null ? share.setup !== t.tid : 2 * ioSignals < share.most;
 }
 
 /** The note on a thread's stray I/O signals (strayIoSignals), or ''. */
@@ -142,9 +157,9 @@ function timedWait(t: ThreadState, lead: string, how: string, tail: string): { m
 }
 
 /** The thread's model and its evidence, before the pool question (which needs every thread). */
-function ownModel(t: ThreadState, inputs: ModelInputs, mostIoSignals: number): { model: ThreadModel; evidence: string } {
+function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShare): { model: ThreadModel; evidence: string } {
   const ioSignals = ioSignalsOf(t);
-  const stray = strayIoSignals(t, ioSignals, mostIoSignals);
+  const stray = strayIoSignals(t, ioSignals, signalShare);
   const sq = inputs.sqpollRequests(t.tid);
   const uringReqs = t.uring.requests + sq;
   // a loop that also submits a few requests is still a loop; requests that outnumber its waits make the thread an AIO / io_uring one
@@ -336,10 +351,14 @@ const JVM_ATTACH_LISTENER = 'Attach Listener';
 /** Every thread's model. */
 export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
   const all = ctx.threads.all();
-  // the most I/O signals a thread of each process got (strayIoSignals)
-  const mostIoSignals = new Map<number, number>();
-  for (const t of all) mostIoSignals.set(t.pid, Math.max(mostIoSignals.get(t.pid) ?? 0, ioSignalsOf(t)));
-  const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs, mostIoSignals.get(t.pid) ?? 0)]));
+  // how each process's I/O signals fell on its threads (strayIoSignals)
+  const shares = new Map<number, IoSignalShare>();
+  for (const t of all) {
+    const got = ioSignalsOf(t);
+    const s = shares.get(t.pid) ?? { most: 0, all: 0, setup: inputs.ioSignalSetup(t.pid) };
+    shares.set(t.pid, { most: Math.max(s.most, got), all: s.all + got, setup: s.setup });
+  }
+  const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs, shares.get(t.pid) ?? { most: 0, all: 0, setup: null })]));
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };

@@ -37,14 +37,19 @@ interface Acc {
 export class SignalCoalescedRule {
   private readonly accs = new Map<string, Acc>();
   /** Per process, the stack of its O_ASYNC / F_SETOWN / F_SETSIG setup (the best seen). */
-  private readonly setup = new Map<number, { stackId: bigint; rank: number; fd: number | null }>();
+  private readonly setup = new Map<number, { stackId: bigint; rank: number; fd: number | null; tid: number }>();
 
   /** fcntl: remember where the signal-driven I/O was set up. */
   fcntl(e: SyscallEvent): void {
     if (e.unfinished || e.ret < 0 || !e.stackId) return;
     const rank = e.args.async === true ? 3 : e.args.cmd === fcntlCmdName(F_SETOWN) || e.args.cmd === fcntlCmdName(F_SETOWN_EX) ? 2 : e.args.cmd === fcntlCmdName(F_SETSIG) ? 1 : 0;
     const cur = this.setup.get(e.pid);
-    if (rank && (!cur || rank > cur.rank)) this.setup.set(e.pid, { stackId: e.stackId, rank, fd: typeof e.args.fd === 'number' ? e.args.fd : null });
+    if (rank && (!cur || rank > cur.rank)) this.setup.set(e.pid, { stackId: e.stackId, rank, fd: typeof e.args.fd === 'number' ? e.args.fd : null, tid: e.tid });
+  }
+
+  /** The thread that set up a process's signal-driven I/O (its O_ASYNC / F_SETOWN / F_SETSIG), when the trace saw it. */
+  setupThread(pid: number): number | null {
+    return this.setup.get(pid)?.tid ?? null;
   }
 
   private acc(pid: number, sig: number): Acc {
