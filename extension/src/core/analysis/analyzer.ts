@@ -338,7 +338,7 @@ export class TraceAnalyzer {
         this.innerWait(e, args, id, t, timeout);
         return;
       }
-      t.addMux(e.name, e.dur);
+      t.addMux(e.name, calls === 1 ? e.dur : perCallNs(e) * calls, calls);
       if (timeout === 0) t.muxPolls++;
       this.noteReady(e, t, args);
       const epfd = args.epfd;

@@ -192,8 +192,16 @@ export function preforkSocketFix(call: string): string {
   return `a worker blocked in ${call} serves no one else meanwhile: slow or distant peers hold workers — put a buffering proxy (nginx) in front of slow clients, give calls to backends timeouts, or serve connections from an event loop or threads (gunicorn: an async or threaded worker class); more workers help only as far as memory allows`;
 }
 
-/** The usual fix for busy polling. */
-export const BUSY_POLL_FIX = 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
+/** The usual fix for busy polling, in a runtime's terms where the process is one's (its loop polls with 0 when work is queued for the next turn). */
+export function busyPollFix(runtime: LoopRuntime | null): string {
+  if (runtime === 'node') {
+    return 'libuv polls with timeout 0 while an immediate is queued: a setImmediate that schedules itself again keeps the loop spinning — wait for the event that brings the work (a stream, an emitter), or check again with setTimeout';
+  }
+  if (runtime === 'python') {
+    return 'asyncio polls with timeout 0 while a callback is ready: a coroutine that loops on await asyncio.sleep(0), or a callback that reschedules itself with loop.call_soon, keeps the loop spinning — await the event itself (an asyncio.Event, a future, a stream read) or sleep for an interval; a select.select(…, 0) or poll(0) in a loop spins the same way: give it a timeout';
+  }
+  return 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
+}
 /** The usual fix for AIO at depth 1. */
 export const AIO_SERIALIZED_FIX = 'keep several requests in flight: submit the next requests before reaping (io_getevents with min_nr below the number in flight), or batch them in one io_submit';
 /** The usual fix for io_uring at depth 1. */

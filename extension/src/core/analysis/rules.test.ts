@@ -843,6 +843,26 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(analyze(fast).of('busy-poll'), []);
     });
 
+    it("says a runtime's fix in its terms (setImmediate, asyncio.sleep(0)) and counts a run's calls as the loop's waits", () => {
+      const spin = (exe: string): ReturnType<typeof analyze> => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'app', filename: exe, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        // libuv's loop with an immediate always queued: coalesced runs of empty polls, 600 µs of its
+        // calls in 10 ms runs (the JavaScript ran between them)
+        for (let i = 0; i < 20; i++) b.pollRun({ ts: i * 11 * MS, dur: 10 * MS, calls: 500, busyNs: 600 * US, stackId: 1n });
+        b.epollWait({ ts: 220 * MS, dur: 1 * MS, ret: 0 });
+        return analyze(b);
+      };
+      const fix = (exe: string): string => spin(exe).of('busy-poll')[0]?.suggestion ?? '';
+      assert.match(fix('/usr/bin/node'), /^libuv polls with timeout 0 while an immediate is queued: a setImmediate/);
+      assert.match(fix('/usr/bin/python3.12'), /^asyncio polls with timeout 0 while a callback is ready/);
+      assert.match(fix('/work/app/server'), /^block in the wait with a timeout/);
+      // the thread's model counts the runs' calls and only the time inside them as waiting
+      const evidence = spin('/usr/bin/node').result.threads[0].evidence;
+      assert.match(evidence, /^event loop: 10,001 epoll_wait calls, waiting 6 % of its traced time/, evidence);
+    });
+
     it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {
       const b = loopTrace();
       let t = 0;

@@ -354,15 +354,20 @@ export class ThreadState {
     this.blockedAll.ns += ns;
   }
 
-  /** Count a select/poll/epoll wait. */
-  addMux(call: string, ns: number): void {
+  /**
+   * Count a select/poll/epoll wait record: `calls` the calls it stands for (a coalesced run of empty
+   * polls is one record), `ns` the time spent inside them (a run's busy time, not its span: the
+   * program's own work ran between its calls). `muxWaits` counts records, as the per-wait tallies
+   * beside it (oneSocketPolls) do.
+   */
+  addMux(call: string, ns: number, calls = 1): void {
     let t = this.lastMuxTally;
     if (call !== this.lastMux || t === null) {
       t = tallyOf(this.mux, call);
       this.lastMux = call;
       this.lastMuxTally = t;
     }
-    t.count++;
+    t.count += calls;
     t.ns += ns;
     this.muxWaits++;
     this.muxNs += ns;

@@ -6,7 +6,7 @@
  */
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { BUSY_POLL_FIX } from '../catalogue';
+import { busyPollFix } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { mergeBySite, RunSlot, RunTracker, type RunTotals } from './runs';
 import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
@@ -63,7 +63,7 @@ export class BusyPollRule {
         rule: 'busy-poll', severity: severityOf(a.ns, span),
         title: `${threadLabel(ctx, t)} spun in ${a.call} with a zero timeout ${plural(a.calls, 'time')} that returned nothing, for ${formatDuration(a.ns)}`,
         detail: `${plural(a.runs, 'run')} of back-to-back waits with timeout 0 that found nothing ready (${MIN_RUN} at least, or ${MIN_TIMED_RUN} lasting ${formatDuration(MIN_TIMED_RUN_NS)}) went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}`,
-        suggestion: BUSY_POLL_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.ns,
+        suggestion: busyPollFix(ctx.runtime(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.ns,
         events: a.top.list(), eventCount: a.calls, chain: [],
       });
     }
