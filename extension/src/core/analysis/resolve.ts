@@ -83,8 +83,18 @@ export interface SiteKeys {
   viaLoopRun(stackId: bigint): string | null;
 }
 
-/** Event-loop libraries' functions that run the loop and its callbacks (libevent, libuv, libev, GLib). */
-const LOOP_RUN = /^(?:event_base_loop|event_base_dispatch|uv_run|ev_run|g_main_loop_run|g_main_context_iteration|g_main_context_dispatch)$/;
+/**
+ * Event-loop libraries' functions that run the loop and its callbacks (libevent, libuv, libev, GLib),
+ * and asyncio's (its methods named by CPython's perf trampoline: RUNTIME_LOOP_RUN).
+ */
+const LOOP_RUN = /^(?:event_base_loop|event_base_dispatch|uv_run|ev_run|g_main_loop_run|g_main_context_iteration|g_main_context_dispatch|BaseEventLoop\.run_forever|BaseEventLoop\._run_once)$/;
+/** A runtime's loop runner among LOOP_RUN, which runs the program's callbacks as calls, not tail calls (asyncio's). */
+const RUNTIME_LOOP_RUN = /^BaseEventLoop\./;
+
+/** SiteKeys.viaLoopRun names a runtime's loop runner (asyncio's), not a C library's. */
+export function runtimeLoopRun(via: string): boolean {
+  return RUNTIME_LOOP_RUN.test(via);
+}
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
 export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null };

@@ -86,6 +86,22 @@ describe('findings on synthetic traces', () => {
       const [g] = analyze(trace(true)).of('loop-blocked');
       assert.equal(g?.where?.line, 20, 'the callback\'s own frame is the line');
       assert.doesNotMatch(g?.detail ?? '', /callback the loop ran/);
+      // asyncio's runner: no tail call there, a callback with no function of the program's (a builtin handed to call_soon)
+      const py = loopTrace();
+      const map = '/tmp/perf-100.map';
+      py.symbols(13n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Handle._run', '/usr/lib/python3.12/asyncio/events.py', 0, map], ['BaseEventLoop._run_once', '/usr/lib/python3.12/asyncio/base_events.py', 0, map], ['<module>', '/work/app/main.py', 0, map]]);
+      let t = 1 * MS;
+      for (let i = 0; i < 10; i++) {
+        py.epollWait({ ts: t, dur: 2 * MS, ret: 0, stackId: 1n });
+        t += 2 * MS + 10 * US;
+        py.call('fsync', { ts: t, dur: 5 * MS, ret: 0, fd: 6, stackId: 13n });
+        t += 5 * MS + 10 * US;
+      }
+      py.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const [h] = analyze(py).of('loop-blocked');
+      assert.equal(h?.where, null);
+      assert.match(h.detail, /only through BaseEventLoop\._run_once in perf-100\.map, called at main\.py \(<module>\): the call was made by a callback the loop ran with no function of the program's in between/);
+      assert.doesNotMatch(h.detail, /tail call/);
     });
 
     it('counts a receive with MSG_WAITALL on a socket the wait said ready (it waits for the rest), not one without', () => {
@@ -861,6 +877,23 @@ describe('findings on synthetic traces', () => {
       // the thread's model counts the runs' calls and only the time inside them as waiting
       const evidence = spin('/usr/bin/node').result.threads[0].evidence;
       assert.match(evidence, /^event loop: 10,001 epoll_wait calls, waiting 6 % of its traced time/, evidence);
+    });
+
+    it("names no line when the waits reach the program only through asyncio's loop runner: asyncio.run's line is not the one to change", () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'python3', filename: '/usr/bin/python3.12', flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      const map = '/tmp/perf-100.map';
+      b.symbols(16n, [
+        ['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['EpollSelector.select', '/usr/lib/python3.12/selectors.py', 0, map],
+        ['BaseEventLoop._run_once', '/usr/lib/python3.12/asyncio/base_events.py', 0, map], ['BaseEventLoop.run_forever', '/usr/lib/python3.12/asyncio/base_events.py', 0, map],
+        ['<module>', '/work/app/main.py', 0, map],
+      ]);
+      for (let i = 0; i < 1000; i++) b.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 16n });
+      const [f] = analyze(b).of('busy-poll');
+      assert.ok(f);
+      assert.equal(f.where, null);
+      assert.match(f.detail, /only through BaseEventLoop\._run_once in perf-100\.map, called at main\.py \(<module>\): that line starts the loop, it is not the one to change/);
     });
 
     it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {

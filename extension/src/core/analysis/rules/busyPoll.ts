@@ -27,6 +27,17 @@ const MIN_TIMED_RUN_NS = 1e6;
 export const MAX_GAP_NS = 1e6;
 const MIN_SPIN_NS = 1e6;
 
+/**
+ * The detail's sentence for waits whose stack reaches the program only through its loop library's
+ * runner (SiteKeys.viaLoopRun): the program's line there starts the loop; what makes it poll with 0
+ * is work always ready for its next turn, queued elsewhere — '' otherwise.
+ */
+function loopRunNote(via: string | null): string {
+  return via
+    ? ` These waits reach the program's code only through ${via}: that line starts the loop, it is not the one to change — the loop polls with 0 because work is ready for its next turn every time (a callback or task that queues itself again).`
+    : '';
+}
+
 /** The busy-poll rule. */
 export class BusyPollRule {
   private readonly runs = new RunTracker<RunTotals>(RunSlot.poll, MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
@@ -59,11 +70,12 @@ export class BusyPollRule {
       const t = ctx.threads.get(a.pid, a.tid);
       const tot = t.pollWaits ? { waits: t.pollWaits, empty: t.emptyPolls } : { waits: a.calls, empty: a.calls };
       const rate = a.ns > 0 ? (a.calls * 1e9) / a.ns : 0;
+      const via = sites.viaLoopRun(a.stackId);
       out.push({
         rule: 'busy-poll', severity: severityOf(a.ns, span),
         title: `${threadLabel(ctx, t)} spun in ${a.call} with a zero timeout ${plural(a.calls, 'time')} that returned nothing, for ${formatDuration(a.ns)}`,
-        detail: `${plural(a.runs, 'run')} of back-to-back waits with timeout 0 that found nothing ready (${MIN_RUN} at least, or ${MIN_TIMED_RUN} lasting ${formatDuration(MIN_TIMED_RUN_NS)}) went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}`,
-        suggestion: busyPollFix(ctx.runtime(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: a.ns,
+        detail: `${plural(a.runs, 'run')} of back-to-back waits with timeout 0 that found nothing ready (${MIN_RUN} at least, or ${MIN_TIMED_RUN} lasting ${formatDuration(MIN_TIMED_RUN_NS)}) went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}${loopRunNote(via)}`,
+        suggestion: busyPollFix(ctx.runtime(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: via ? 0n : a.stackId, impactNs: a.ns,
         events: a.top.list(), eventCount: a.calls, chain: [],
       });
     }

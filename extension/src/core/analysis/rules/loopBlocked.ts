@@ -11,7 +11,7 @@ import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
-import { BY_STACK_ID, type SiteKeys } from '../resolve';
+import { BY_STACK_ID, runtimeLoopRun, type SiteKeys } from '../resolve';
 import { acceptLoop, acceptsBetweenConnections, oneConnection } from '../threadState';
 import { severityOf } from '../severity';
 import type { ChainHop, RawFinding } from '../types';
@@ -349,6 +349,9 @@ export class LoopBlockedRule {
 
 /** The detail's sentence for a call an event-loop library's callback made with its frame gone (SiteKeys.viaLoopRun), '' otherwise. */
 function callbackNote(via: string | null): string {
+  if (via && runtimeLoopRun(via)) {
+    return ` Its stack reaches the program's code only through ${via}: the call was made by a callback the loop ran with no function of the program's in between (a library's, or a builtin handed to loop.call_soon), so the loop's start is not the line to change — look for what scheduled this call.`;
+  }
   return via
     ? ` Its stack reaches the program's code only through ${via}: the call was made by a callback the loop ran that ended with it (a tail call, which the optimiser makes a jump, leaves no frame of the callback), so no line of the callback can be named, and the loop's start is not the line to change — look for the callback whose last statement makes this call.`
     : '';
