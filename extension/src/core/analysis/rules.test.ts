@@ -894,6 +894,13 @@ describe('findings on synthetic traces', () => {
       assert.ok(f);
       assert.equal(f.where, null);
       assert.match(f.detail, /only through BaseEventLoop\._run_once in perf-100\.map, called at main\.py \(<module>\): that line starts the loop, it is not the one to change/);
+      // libevent run without blocking in the program's own loop: that line may be the spin, it stays
+      const c = loopTrace();
+      c.symbols(17n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['event_base_loop', '', 0, '/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1'], ['main', SRC, 85]]);
+      for (let i = 0; i < 1000; i++) c.epollWait({ ts: i * 2 * US, dur: 1 * US, ret: 0, timeoutMs: 0, stackId: 17n });
+      const [g] = analyze(c).of('busy-poll');
+      assert.equal(g?.where?.line, 85);
+      assert.match(g.detail, /if that call runs the loop without blocking \(EVLOOP_NONBLOCK, UV_RUN_NOWAIT/);
     });
 
     it('leaves a loop alone that polls with 0 a few times before it sleeps', () => {

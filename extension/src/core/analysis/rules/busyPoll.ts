@@ -9,7 +9,7 @@ import { formatDuration } from '../../../../../shared/format';
 import { busyPollFix } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { mergeBySite, RunSlot, RunTracker, type RunTotals } from './runs';
-import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
+import { BY_STACK_ID, runtimeLoopRun, unreachedNote, type SiteKeys } from '../resolve';
 import type { ThreadState } from '../threadState';
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
@@ -33,9 +33,10 @@ const MIN_SPIN_NS = 1e6;
  * is work always ready for its next turn, queued elsewhere — '' otherwise.
  */
 function loopRunNote(via: string | null): string {
-  return via
+  if (!via) return '';
+  return runtimeLoopRun(via)
     ? ` These waits reach the program's code only through ${via}: that line starts the loop, it is not the one to change — the loop polls with 0 because work is ready for its next turn every time (a callback or task that queues itself again).`
-    : '';
+    : ` These waits reach the program's code only through ${via}: if that call runs the loop without blocking (EVLOOP_NONBLOCK, UV_RUN_NOWAIT, g_main_context_iteration(…, FALSE)) inside a loop of the program's, that is the spin; otherwise the loop polls with 0 because work is ready every turn (an idle handle, an event made active again).`;
 }
 
 /** The busy-poll rule. */
@@ -71,11 +72,13 @@ export class BusyPollRule {
       const tot = t.pollWaits ? { waits: t.pollWaits, empty: t.emptyPolls } : { waits: a.calls, empty: a.calls };
       const rate = a.ns > 0 ? (a.calls * 1e9) / a.ns : 0;
       const via = sites.viaLoopRun(a.stackId);
+      // a C library's runner may be the spin itself (run without blocking, in a loop); asyncio's never is
+      const noLine = via !== null && runtimeLoopRun(via);
       out.push({
         rule: 'busy-poll', severity: severityOf(a.ns, span),
         title: `${threadLabel(ctx, t)} spun in ${a.call} with a zero timeout ${plural(a.calls, 'time')} that returned nothing, for ${formatDuration(a.ns)}`,
         detail: `${plural(a.runs, 'run')} of back-to-back waits with timeout 0 that found nothing ready (${MIN_RUN} at least, or ${MIN_TIMED_RUN} lasting ${formatDuration(MIN_TIMED_RUN_NS)}) went through this ${a.call}, ${plural(a.calls, 'time')} (about ${Math.round(rate).toLocaleString('en-US')} a second while spinning); ${tot.empty.toLocaleString('en-US')} of the thread's ${plural(tot.waits, 'wait')} were such empty polls. The thread burns a CPU instead of sleeping until something is ready.${unreachedNote(sites, a.stackId)}${loopRunNote(via)}`,
-        suggestion: busyPollFix(ctx.runtime(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: via ? 0n : a.stackId, impactNs: a.ns,
+        suggestion: busyPollFix(ctx.runtime(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: noLine ? 0n : a.stackId, impactNs: a.ns,
         events: a.top.list(), eventCount: a.calls, chain: [],
       });
     }
