@@ -55,6 +55,8 @@ const USAGE = `Usage:
             --no-stacks        do not take user stacks
             --stack-window B   bytes above the stack pointer copied for an unwind without frame pointers
                                (default ${STACK_WINDOW_DEFAULT}, at most ${STACK_WINDOW_MAX}; 0: frame pointers only)
+            --ring-size BYTES  eBPF: the kernel ring buffer the records pass through, a power of two
+                               (default 16777216, 16 MiB); larger when a recording loses records
             --kernel-path P    eBPF: how the probes come into the traced syscalls: ${Object.keys(KernelPath).join(', ')}
                                (default: the tracer's; bench/README.md, "The kernel path", has their costs)
             --no-runtime-frames  launch node and python (3.12+) as they are: without the flags that make
@@ -104,6 +106,13 @@ function num(name: string, v: string | undefined, min: number, max = Infinity): 
   const n = Number(v);
   if (!Number.isFinite(n) || n < min) throw new UserError('usage', `${name} must be a number >= ${min}, not '${v}'`);
   if (n > max) throw new UserError('usage', `${name} must be at most ${max}, not '${v}'`);
+  return n;
+}
+
+/** `--ring-size BYTES`: a power of two from a page (the kernel's ring buffer takes no other size). */
+function ringSizeOption(v: string | undefined): number | undefined {
+  const n = num('--ring-size', v, 4096);
+  if (n !== undefined && (!Number.isInteger(n) || (n & (n - 1)) !== 0)) throw new UserError('usage', `--ring-size must be a power of two (16777216 is 16 MiB), not '${v}'`);
   return n;
 }
 
@@ -196,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
         noChildren: values['no-children'],
         runtimeFrames: values['no-runtime-frames'] ? false : undefined,
         jsonStacks: values['full-stacks'] ? 'inline' : 'table',
-        ringSize: num('--ring-size', values['ring-size'], 4096),
+        ringSize: ringSizeOption(values['ring-size']),
         tracerPath: process.env.IOLENS_TRACER || undefined,
         output: values.output,
         keep: values.keep !== undefined ? parseKeep(values.keep) : undefined,

@@ -303,7 +303,11 @@ for (const backend of BACKENDS) describe(`diagnosis of the fixtures (${backend})
       const lost = report.findings.find((f) => f.rule === 'lost-events');
       assert.ok(lost, 'a lost-events finding');
       assert.match(lost.title, /lost [\d,]+ records/);
+      assert.match(lost.suggestion, /iolens record --ring-size, or the setting iolens\.ringSizeMiB/, 'a fix the user can apply');
       cleanup(rec);
+      const odd = await run(process.execPath, [CLI, 'record', '-q', '--ring-size', '5000', '--', 'true']);
+      assert.notEqual(odd.code, 0);
+      assert.match(odd.stderr, /--ring-size must be a power of two \(16777216 is 16 MiB\), not '5000'/);
       rec = await recordLaunch([fixture('epoll_loop'), '--iterations', '2000'], [], 60000, backend);
       assert.ok(!(await reportOf(rec)).findings.some((f) => f.rule === 'lost-events'));
     });

@@ -116,7 +116,7 @@ export class Sessions implements vscode.Disposable {
         if (token.isCancellationRequested) return undefined;
         const options: TracerOptions = {
           ...request, backend, tracerPath: cfg.tracerPath || undefined, minDurationNs: cfg.minDurationMs * 1e6, irq: cfg.irq, programStdio: 'pipe',
-          runtimeFrames: cfg.runtimeFrames,
+          runtimeFrames: cfg.runtimeFrames, ringSize: cfg.ringSizeMiB * 1024 * 1024,
         };
         if (launch) programOutput().appendLine(`── ${request.command?.join(' ')} (I/O Lens, ${new Date().toLocaleTimeString()}) ──`);
         const { session, started } = await TraceSession.record(options, {

@@ -29,6 +29,7 @@ export function settings(): {
   flightUntil: string;
   debuginfodUrls: string[];
   memoryBudgetMiB: number;
+  ringSizeMiB: number;
 } {
   const c = vscode.workspace.getConfiguration('iolens');
   return {
@@ -43,6 +44,7 @@ export function settings(): {
     flightUntil: c.get<string>('flightRecorder.until', ''),
     debuginfodUrls: c.get<string[]>('debuginfod.urls', []),
     memoryBudgetMiB: c.get<number>('memoryBudgetMiB', 1024),
+    ringSizeMiB: c.get<number>('ringSizeMiB', 16),
     // relative entries are the workspace folder's
     symbolSearchPath: c.get<string[]>('symbolSearchPath', []).map((p) => (isAbsolute(p) ? p : join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', p))),
   };

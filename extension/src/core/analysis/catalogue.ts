@@ -237,7 +237,7 @@ export const UIO_MISSED_FIX =
 /** The usual fix for an EAGAIN spin. */
 export const EAGAIN_SPIN_FIX = 'after EAGAIN, wait for readiness (epoll_wait / poll with the fd) instead of retrying at once';
 /** The usual fix for lost records. */
-export const LOST_EVENTS_FIX = 'record again with a larger ring (iolens-tracer --ring-size), a higher --min-duration, or fewer processes; the findings below may miss events';
+export const LOST_EVENTS_FIX = 'record again with a larger ring (iolens record --ring-size, or the setting iolens.ringSizeMiB in VS Code), a higher --min-duration, or fewer processes; the findings below may miss events';
 /** The usual fix for timeout wake-ups. */
 export const TIMEOUT_WAKEUPS_FIX = 'wait for the events themselves, with the timeout of the next real timer (or none), instead of waking on a short fixed timeout';
 /** The usual fix for a thundering herd. */
