@@ -857,6 +857,15 @@ describe('findings on synthetic traces', () => {
         t += 6 * MS;
       }
       assert.deepEqual(analyze(fast).of('busy-poll'), []);
+      // a job done in chunks of 200 µs with a 5 µs poll between (setImmediate's yield): busy, not spinning
+      const chunks = loopTrace();
+      t = 0;
+      for (let m = 0; m < 30; m++) {
+        for (let i = 0; i < 40; i++) chunks.epollWait({ ts: t + i * 205 * US, dur: 5 * US, ret: 0, timeoutMs: 0, stackId: 1n });
+        chunks.epollWait({ ts: t + 40 * 205 * US, dur: 5 * MS, ret: 1, timeoutMs: -1, stackId: 1n, ready: [[7n, 1]] });
+        t += 40 * 205 * US + 6 * MS;
+      }
+      assert.deepEqual(analyze(chunks).of('busy-poll'), []);
     });
 
     it("says a runtime's fix in its terms (setImmediate, asyncio.sleep(0)) and counts a run's calls as the loop's waits", () => {

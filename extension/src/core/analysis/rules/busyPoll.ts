@@ -5,6 +5,7 @@
  * the runs lasted (a CPU burned), shared between their sites.
  */
 import type { SyscallEvent } from '../../model/events';
+import { perCallNs } from '../../model/args';
 import { formatDuration } from '../../../../../shared/format';
 import { busyPollFix } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
@@ -23,6 +24,12 @@ export const MIN_RUN = 100;
  */
 export const MIN_TIMED_RUN = 10;
 const MIN_TIMED_RUN_NS = 1e6;
+/**
+ * …with this share of it inside the polls: a loop that does its work in chunks and polls between
+ * them (a job yielding with setImmediate) is busy, not spinning. Spins measured: Python's select
+ * loop 97 % inside, Node.js' setImmediate 23 %; chunks of 200 µs between 5 µs polls, 2.4 %.
+ */
+const MIN_TIMED_INSIDE = 0.1;
 /** A gap longer than this between two waits ends a run (the thread did real work between them). */
 export const MAX_GAP_NS = 1e6;
 const MIN_SPIN_NS = 1e6;
@@ -43,7 +50,7 @@ function loopRunNote(via: string | null): string {
 export class BusyPollRule {
   private readonly runs = new RunTracker<RunTotals>(RunSlot.poll, MIN_RUN, MAX_GAP_NS, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, top: new TopEvents(20),
-  }), { calls: MIN_TIMED_RUN, ns: MIN_TIMED_RUN_NS });
+  }), { calls: MIN_TIMED_RUN, ns: MIN_TIMED_RUN_NS, insideShare: MIN_TIMED_INSIDE });
   /** A finished wait; `zeroTimeout`: it was asked to return at once; `calls`: the calls it stands for (model/args callsOf). */
   wait(t: ThreadState, e: SyscallEvent, id: number, zeroTimeout: boolean, calls: number): void {
     // every wait, and the empty zero-timeout ones (for the detail); a coalesced record stands for many
@@ -53,7 +60,7 @@ export class BusyPollRule {
       return;
     }
     t.emptyPolls += calls;
-    this.runs.extend(t, e, id, calls);
+    this.runs.extend(t, e, id, calls, calls === 1 ? e.dur : perCallNs(e) * calls);
   }
 
   /** Another call of the thread that took time (a blocking call): a spin does not go through it. */

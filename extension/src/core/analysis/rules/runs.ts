@@ -26,6 +26,8 @@ export interface Run {
   start: number;
   end: number;
   count: number;
+  /** Time inside the calls (the rest of the run is the thread's own work between them). */
+  inside: number;
   /** Its sites, `used` of them in use (the rest kept for reuse). */
   readonly parts: Part[];
   used: number;
@@ -68,13 +70,18 @@ export class RunTracker<A extends RunTotals> {
     /** A gap longer than this between two calls ends a run. */
     private readonly maxGapNs: number,
     private readonly create: (pid: number, tid: number, stackId: bigint, call: string) => A,
-    /** A shorter run that still counts: this many calls at least, lasting this long at least (slow calls spinning). */
-    private readonly timed: { readonly calls: number; readonly ns: number } | null = null,
+    /**
+     * A shorter run that still counts: this many calls at least, lasting this long at least, with
+     * this share of it inside the calls (slow calls spinning, not work done in chunks between them).
+     */
+    private readonly timed: { readonly calls: number; readonly ns: number; readonly insideShare: number } | null = null,
   ) {}
 
-  /** A run of `count` calls from `start` to `end` long enough to count. */
-  private counts(count: number, start: number, end: number): boolean {
-    return count >= this.minRun || (this.timed !== null && count >= this.timed.calls && end - start >= this.timed.ns);
+  /** A run long enough to count. */
+  private counts(r: Run, count: number): boolean {
+    if (count >= this.minRun) return true;
+    const span = r.end - r.start;
+    return this.timed !== null && count >= this.timed.calls && span >= this.timed.ns && r.inside >= this.timed.insideShare * span;
   }
 
   /** The totals of a thread, call site and call (created on first use), in `into`. */
@@ -92,12 +99,13 @@ export class RunTracker<A extends RunTotals> {
    * A call of thread `t` that belongs to a run (it extends the thread's run, or starts one);
    * `calls`: how many calls the event stands for (a coalesced run of polls, SyscallFlag coalesced).
    */
-  extend(t: ThreadState, e: SyscallEvent, id: number, calls = 1): void {
+  extend(t: ThreadState, e: SyscallEvent, id: number, calls = 1, inside = e.dur): void {
     let r = t.runs[this.slot];
     const end = e.ts + e.dur;
     if (r?.count && e.ts - r.end <= this.maxGapNs) {
       const ns = Math.max(0, end - r.end);
       r.count += calls;
+      r.inside += inside;
       if (end > r.end) r.end = end;
       let p = r.last as Part;
       if (p.stackId !== e.stackId || p.call !== e.name) p = partOf(r, e.stackId, e.name, id);
@@ -107,7 +115,7 @@ export class RunTracker<A extends RunTotals> {
       return;
     }
     if (!r) {
-      r = { start: 0, end: 0, count: 0, parts: [], used: 0, last: null };
+      r = { start: 0, end: 0, count: 0, inside: 0, parts: [], used: 0, last: null };
       t.runs[this.slot] = r;
     } else if (r.count) {
       this.close(t.pid, t.tid, r);
@@ -115,6 +123,7 @@ export class RunTracker<A extends RunTotals> {
     r.start = e.ts;
     r.end = end;
     r.count = calls;
+    r.inside = inside;
     r.used = 0;
     const p = partOf(r, e.stackId, e.name, id);
     p.count = calls;
@@ -130,7 +139,7 @@ export class RunTracker<A extends RunTotals> {
   private close(pid: number, tid: number, r: Run, into = this.totals): void {
     const count = r.count;
     if (into === this.totals) r.count = 0;
-    if (!this.counts(count, r.start, r.end)) return;
+    if (!this.counts(r, count)) return;
     for (let i = 0; i < r.used; i++) {
       const p = r.parts[i];
       if (p.count < MIN_PART_SHARE * count) continue;
