@@ -1635,6 +1635,29 @@ describe('findings on synthetic traces', () => {
       assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
     });
 
+    it('counts the waits since a counted key\'s previous record when that record had no EAGAIN (lighttpd attached)', () => {
+      // lighttpd reads each ready connection until EAGAIN: a few EAGAINs a wait. Its key's first record
+      // held only reads that succeeded; the next one's 622 EAGAINs came over 300 waits, not 0
+      const b = loopTrace();
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 1 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 100, totalNs: 1 * MS });
+      for (let i = 1; i <= 300; i++) b.epollWait({ ts: i * MS, dur: 100 * US, ret: 3, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 301 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 1_500, totalNs: 3 * MS, errnos: [[11, 622]] });
+      assert.deepEqual(analyze(b).of('eagain-spin'), []);
+    });
+
+    it('keeps apart the counted keys of one site that differ in flags (before and inside the loop)', () => {
+      const b = loopTrace();
+      b.summary({ ts: 1 * MS, call: 'read', fdType: 6, nonblocking: true, stackId: 9n, count: 5, totalNs: 10 * US });
+      b.epollWait({ ts: 2 * MS, dur: 100 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 3 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 10, totalNs: 10 * US, errnos: [[11, 5]] });
+      for (let i = 3; i <= 300; i++) b.epollWait({ ts: i * MS, dur: 100 * US, ret: 3, stackId: 1n, ready: [[7n, 1]] });
+      // the pre-loop key again, then the loop's key: its period since its own previous record held 298 waits
+      b.summary({ ts: 300 * MS + 500 * US, call: 'read', fdType: 6, nonblocking: true, stackId: 9n, count: 6, totalNs: 12 * US });
+      b.summary({ ts: 301 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 1_500, totalNs: 3 * MS, errnos: [[11, 627]] });
+      assert.deepEqual(analyze(b).of('eagain-spin'), []);
+    });
+
     it('takes a send with MSG_DONTWAIT for a call that cannot wait, whatever its fd and however long ptrace made it', () => {
       // a datagram sender retrying sendto(MSG_DONTWAIT) on a blocking socket: a few of its sends stretched past 10 ms by ptrace's stops
       const b = loopTrace();
