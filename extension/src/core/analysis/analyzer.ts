@@ -80,6 +80,8 @@ export interface AnalysisSource {
 const HELD_ACROSS_NS = 1e6;
 /** A loop thread's futex wait inside a turn shorter than this is a lock taken in passing. */
 const LOCK_WAIT_NS = 1e6;
+/** A futex wake this soon after the waker's wait reported fds ready, no call between, hands that readiness over (a notifier thread). */
+const NOTIFY_NS = 1e6;
 
 /** A thread whose exit came this close before its process's ended with it (exit_group), not on its own. */
 const WITH_PROCESS_NS = 20e6;
@@ -341,6 +343,7 @@ export class TraceAnalyzer {
       t.addMux(e.name, e.dur);
       if (timeout === 0) t.muxPolls++;
       this.noteReady(e, t, args);
+      if (e.ret > 0) t.lastReadyWaitEnd = e.ts + e.dur;
       const epfd = args.epfd;
       if (epfd !== null) {
         if (epfd !== t.lastEpfd) {
@@ -534,13 +537,16 @@ export class TraceAnalyzer {
     }
     if (e.error === null && t.loop !== null) t.loop.movedData = true;
     if (nonblockingCall(e, args)) {
-      // most calls of a loop: their kind and fd table entry do not matter
+      // most calls of a loop: their kind and fd table entry do not matter (but whether the thread
+      // touches sockets at all, looked up until it did once: a notifier thread never does)
       const fd = args.fd;
       if (fd !== null) t.readyFds.delete(fd);
+      if (t.socketCalls === 0 && fd !== null && this.source.fds.get(e.pid, fd)?.type === 'socket') t.socketCalls++;
       this.nonblocking(e, id, t);
       return;
     }
     const b = classifyBlocking(e, args, this.source.fds, this.waitedForChild(e) ? WAITED_NS : this.waitedNs(), this.scratch);
+    if (b.kind === 'socket') t.socketCalls++;
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops) — unless told to wait for all it asked for
     // (recv with MSG_WAITALL: the ready header, then the rest of the message as it comes)
@@ -685,7 +691,33 @@ export class TraceAnalyzer {
     if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
     this.pool.woken(wakee, e.ts);
     this.lockWait(e, id, waker, wakee);
+    this.notified(e, id, waker, wakee);
   }
+
+  /**
+   * A notifier thread handing readiness to the thread whose event loop it waits for (Tcl's: the
+   * main thread waits on a condition variable, its notifier thread selects on the loop's fds and
+   * wakes it): woken out of a futex right after the waker's wait reported fds ready, no call
+   * between, the woken thread waiting in no select/poll/epoll of its own. A turn begins there; the
+   * previous one ended at the thread's last call before it (its wait on the condition variable is
+   * not seen, and it may run several events' handlers before it waits again). models.ts decides
+   * from the counts whether it is that loop (its notifier does no socket I/O).
+   */
+  private notified(e: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
+    if (e.wakeePid !== e.pid || e.args.wakee_call !== 'futex' || wakee.muxWaits > 0 || waker.lastReadyWaitEnd < 0) return;
+    if (waker.lastEnd !== waker.lastReadyWaitEnd || e.ts - waker.lastReadyWaitEnd >= NOTIFY_NS) return;
+    wakee.notifiedBy.bump(e.tid);
+    let loop = wakee.loop;
+    if (!loop) {
+      loop = new LoopTurns(e.pid, e.wakeeTid);
+      this.loops.set(e.wakeeTid, loop);
+      wakee.loop = loop;
+    }
+    const open = loop.openTurn();
+    if (loop.wait(open >= 0 ? Math.max(wakee.lastEnd, open) : e.ts, e.ts, id, false) >= 0) loop.blockedNs += this.loopBlocked.turnEnded(e.wakeeTid);
+  }
+
+
 
   /**
    * A loop thread woken out of a futex inside a turn (a lock it waited for, or a condition), right
@@ -709,6 +741,7 @@ export class TraceAnalyzer {
     this.touch(t, d.since ?? d.ts, d.ts);
     const kind = blockKind(d.call, d.fdType);
     const eagain = d.errnos.EAGAIN ?? 0;
+    if (kind === 'socket') t.socketCalls += d.count;
     if (d.call === 'accept' || d.call === 'accept4') t.accepts += d.count;
     // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
     const inherent = inherentlyBlocking(kind);

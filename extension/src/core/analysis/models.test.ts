@@ -52,6 +52,36 @@ function clientsBesideLoop(b: StreamBuilder, clients: readonly number[], turns: 
   }
 }
 
+/**
+ * Tcl's event loop over `turns` turns: its notifier thread 201 selects on two connections (fds 7, 9),
+ * wakes the main thread out of its condition variable (a futex), which does the socket's I/O
+ * (counted: non-blocking sends), appends to a log (counted file writes), runs `handler(t)`, then
+ * writes the notifier's pipe (fd 5) to ask for the next readiness. `loopReads`: the notifier reads
+ * the socket itself before it wakes the main thread (a loop handing a job to its pool worker).
+ */
+function notifierLoop(b: StreamBuilder, turns: number, handler: (t: number) => void = () => undefined, loopReads = false): void {
+  b.task({ event: 2, tid: 201, ptid: PID, comm: 'app', ts: b.at(0.1 * MS) });
+  b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+  const sel = (ts: number, dur: number, bits: bigint): void => {
+    b.syscall({
+      sys: sysId('pselect6'), tid: 201, ts: b.at(ts), dur, ret: 1, stackId: 0n, args: [10n, 0x7ffe1000n, 0n, 0n, 0n, 0n],
+      dataFormat: wire.DataFormat.select_fds, data: [900_000_000_000n, (1n << 5n) | (1n << 7n) | (1n << 9n), 0n, 0n, bits, 0n, 0n],
+    });
+  };
+  for (let i = 0; i < turns; i++) {
+    const t = 1 * MS + i * 10 * MS;
+    sel(t, 2 * MS, 1n << 7n);
+    b.wake({ tid: 201, ts: t + 2 * MS + 10 * US, wakee: PID, since: null, call: 'futex', wakeeCall: 'futex' });
+    handler(t + 2.1 * MS);
+    b.wake({ tid: PID, ts: t + 6 * MS, wakee: 201, since: t + 2.05 * MS, call: 'write', wakeeCall: 'pselect6', fd: 5 });
+    sel(t + 2.05 * MS, 3.96 * MS, 1n << 5n);
+  }
+  const end = 1 * MS + turns * 10 * MS;
+  b.summary({ ts: end, call: 'sendto', fdType: 6, nonblocking: true, count: turns, totalNs: turns * 5 * US });
+  b.summary({ ts: end, call: 'write', fdType: 1, count: turns, totalNs: turns * 20 * US });
+  if (loopReads) b.summary({ tid: 201, ts: end, call: 'read', fdType: 6, nonblocking: true, count: turns, totalNs: turns * 5 * US });
+}
+
 describe('thread models', () => {
   it('a signal is not signal-driven I/O: SIGCHLD ending rt_sigsuspend, SIGKILL, SIGURG', () => {
     const b = base();
@@ -240,6 +270,39 @@ describe('thread models', () => {
     const a = producerPool(false);
     for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'blocking', `thread ${w}`);
     assert.equal(a.of('pool-saturated').length, 0);
+  });
+
+  it("Tcl's event loop: the thread its notifier thread wakes after each select is the loop, not that thread's pool worker", () => {
+    const b = base();
+    notifierLoop(b, 50);
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.equal(a.model(201), 'multiplexing');
+    const main = a.result.threads.find((x) => x.tid === PID);
+    assert.match(main?.evidence ?? '', /^event loop whose waits its notifier thread app \d+\/201 makes \(as Tcl's does\): woken out of a futex 50 times/);
+    assert.match(a.result.threads.find((x) => x.tid === 201)?.evidence ?? '', /^the notifier thread of app \d+\/\d+'s event loop/);
+    assert.equal(a.result.processes[0].verdict, 'select loop on 1 thread (its waits made by a notifier thread)');
+    assert.deepEqual(a.findings, []);
+  });
+
+  it("a sleep in a Tcl handler blocks its loop: loop-blocked on the thread its notifier wakes", () => {
+    const b = base();
+    notifierLoop(b, 50, (t) => b.call('nanosleep', { ts: t, dur: 3 * MS, stackId: 0n }));
+    const a = analyze(b);
+    const [f] = a.of('loop-blocked');
+    assert.ok(f, a.findings.map((x) => x.title).join('; '));
+    assert.equal(f.tid, PID);
+    assert.equal(f.eventCount, 50);
+    assert.match(f.detail, /waits in a futex for the readiness its notifier thread hands it/);
+  });
+
+  it('a loop that reads its socket itself before it wakes a thread is no notifier: that thread stays its pool worker', () => {
+    const b = base();
+    notifierLoop(b, 50, (t) => b.call('pread64', { ts: t, dur: 3 * MS, fd: 6, stackId: 0n }), true);
+    const a = analyze(b);
+    assert.equal(a.model(201), 'multiplexing');
+    assert.notEqual(a.model(PID), 'multiplexing');
+    assert.deepEqual(a.of('loop-blocked'), []);
   });
 
   it('a thread per connection: each thread polls its one socket, then blocks in its commit (MariaDB) — not an event loop', () => {

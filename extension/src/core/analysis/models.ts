@@ -333,6 +333,31 @@ function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: Thr
 /** The name of HotSpot's thread that serves its attach mechanism (jcmd, jstack, iolens's perf map requests). */
 const JVM_ATTACH_LISTENER = 'Attach Listener';
 
+/** Hand-offs of readiness from one notifier thread that make its waits another thread's event loop. */
+const MIN_NOTIFIED = 8;
+
+/**
+ * The notifier thread whose waits are `t`'s event loop, or null: a select/poll/epoll loop that woke
+ * `t` out of a futex right after its waits reported fds ready (no call between), 8 times at least,
+ * and never touched a socket itself, while `t`, waiting in no select/poll/epoll of its own, does the
+ * sockets' I/O (Tcl's notifier thread and the interpreter's thread, which waits on a condition
+ * variable). Not a loop and its pool: a loop reads or accepts on its sockets before it hands a job over.
+ */
+function notifierOf(t: ThreadState, all: readonly ThreadState[], own: ReadonlyMap<number, ThreadModel>): ThreadState | null {
+  if (t.muxWaits > 0 || t.socketCalls === 0 || !t.notifiedBy.size) return null;
+  let best = -1;
+  let most = 0;
+  for (const [tid, n] of t.notifiedBy) {
+    if (n > most) {
+      best = tid;
+      most = n;
+    }
+  }
+  if (most < MIN_NOTIFIED || own.get(best) !== 'multiplexing') return null;
+  const x = all.find((o) => o.pid === t.pid && o.tid === best);
+  return x && x.socketCalls === 0 ? x : null;
+}
+
 /** Every thread's model. */
 export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
   const all = ctx.threads.all();
@@ -341,8 +366,35 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   for (const t of all) mostIoSignals.set(t.pid, Math.max(mostIoSignals.get(t.pid) ?? 0, ioSignalsOf(t)));
   const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs, mostIoSignals.get(t.pid) ?? 0)]));
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
+  // the threads whose event loop waits through a notifier thread, and each notifier's loop thread
+  const notifiers = new Map<ThreadState, ThreadState>();
+  const notified = new Map<ThreadState, ThreadState>();
+  for (const t of all) {
+    const x = notifierOf(t, all, own);
+    if (x) {
+      notifiers.set(t, x);
+      notified.set(x, t);
+    }
+  }
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
+    const x = notifiers.get(t);
+    if (x) {
+      const name = ctx.threadName(x.pid, x.tid);
+      const lag = inputs.loopLag(t.tid);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'multiplexing' as const, worksFor: null,
+        evidence: `event loop whose waits its notifier thread ${name ? `${name} ` : ''}${x.pid}/${x.tid} makes (as Tcl's does): woken out of a futex ${plural(t.notifiedBy.get(x.tid), 'time')} right after that thread's wait reported fds ready, it does their I/O itself (${plural(t.socketCalls, 'socket call')})${lag && lag.turns ? `; ${plural(lag.turns, 'turn')}, lag p99 ${formatDuration(lag.p99)}` : ''}${t.blockedAll.count ? `; ${blockedSummary(t)}` : ''}`,
+      };
+    }
+    const served = notified.get(t);
+    if (served) {
+      const name = ctx.threadName(served.pid, served.tid);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: m.model, worksFor: served.tid,
+        evidence: `the notifier thread of ${name ? `${name} ` : ''}${served.pid}/${served.tid}'s event loop: it waits on that loop's fds and hands each readiness over, with no socket I/O of its own — ${m.evidence.replace(/^event loop: /, '')}`,
+      };
+    }
     const gil = ctx.runtime(t.pid) === 'python';
     let worksFor: number | null = null;
     const threadName = ctx.threadName(t.pid, t.tid);
@@ -490,13 +542,15 @@ export function processVerdicts(
     // blocking threads that wait on one or two connections and blocked in nothing else (socat's
     // relay: its select on its two sockets) have no kind of blocking to name: named by their waits
     const peered = states.filter((t, i) => list[i].model === 'blocking' && !connected.includes(t) && onePeer(t) !== null && t.blocked.size === 0);
-    const isConnected = new Set([...connected, ...perClient, ...peered]);
+    // a notifier thread waits for another thread's loop (Tcl's): named with that loop, not as one of its own
+    const notifiers = states.filter((_, i) => list[i].model === 'multiplexing' && list[i].worksFor !== null);
+    const isConnected = new Set([...connected, ...perClient, ...peered, ...notifiers]);
     const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
       switch (m) {
         case 'multiplexing': {
-          const calls = new Set(ts.flatMap((t) => [...t.mux.keys()]));
+          const calls = new Set([...ts, ...notifiers].flatMap((t) => [...t.mux.keys()]));
           return [...calls].some((c) => c.startsWith('epoll')) ? 'epoll' : calls.has('poll') || calls.has('ppoll') ? 'poll' : 'select';
         }
         case 'io_uring':
@@ -526,6 +580,7 @@ export function processVerdicts(
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
       .map((m) => PHRASE[m](of(m).length, extra(m), pseudoAsync));
+    if (notifiers.length && parts.length) parts[0] += ` (its waits made by ${notifiers.length === 1 ? 'a notifier thread' : plural(notifiers.length, 'notifier thread')})`;
     const handled = signalsHandledBeside(states, models);
     if (handled) insertBeforeBlocking(parts, handled);
     if (perClient.length) {

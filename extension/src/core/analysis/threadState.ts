@@ -277,6 +277,16 @@ export class ThreadState {
   latest: RecentCall | null = null;
   /** End of its last finished call. */
   lastEnd = 0;
+  /** End of its last select/poll/epoll wait that reported fds ready, -1 before one did. */
+  lastReadyWaitEnd = -1;
+  /** Its calls on sockets, sent or counted, whatever their result (accepts too): it does its sockets' I/O itself. */
+  socketCalls = 0;
+  /**
+   * Threads that woke it out of a futex right after their select/poll/epoll wait reported fds ready,
+   * with no call between (tid -> count): a notifier thread handing it the readiness its waits saw
+   * (Tcl's: its notifier thread selects on the fds, the main thread waits on a condition variable).
+   */
+  readonly notifiedBy = new TidCounts();
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
   /** The socket every one of its blocking socket calls waited on: NO_FD before the first, SEVERAL_FDS once another socket came. */
