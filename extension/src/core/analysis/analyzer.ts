@@ -36,7 +36,7 @@ import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { UringSerializedRule } from './rules/uringSerialized';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
 import { SiteTable, type ThreadCallStats } from './sites';
-import { nestedWait, ThreadTable, type ThreadState } from './threadState';
+import { nestedWait, otherWaitsTolerated, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
@@ -353,7 +353,8 @@ export class TraceAnalyzer {
           t.peerFds = null;
         }
       } else {
-        if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
+        // counted while the other waits are few enough for a thread per connection (a bound on the look-ups)
+        if (t.muxWaits - 1 - t.oneSocketPolls <= Math.max(1, otherWaitsTolerated(t.oneSocketPolls + 1))) this.notePerConnection(e, t);
         if (t.peerFds !== null) this.notePeer(e, t, t.peerFds);
       }
       let loop = t.loop;
@@ -457,7 +458,7 @@ export class TraceAnalyzer {
     this.loopBlocked.blocked(e, id, { kind: 'sleep', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
-  /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */
+  /** A poll of one socket and nothing else: counted while the thread's other waits were few (threadState's perConnection). */
   private notePerConnection(e: SyscallEvent, t: ThreadState): void {
     const fds = e.args.fds;
     if (!Array.isArray(fds) || fds.length !== 1) return;

@@ -328,6 +328,38 @@ describe('thread models', () => {
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
   });
 
+  /** Client threads 201-203 of a loop: `others(i)` says whether wait i also watches the eventfd (fd 8); each reply written to a file and fdatasynced. */
+  function pollingClients(others: (i: number) => boolean): ReturnType<typeof analyze> {
+    const b = base();
+    const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
+    for (const [tid, fd] of conns) {
+      b.task({ event: 6, tid, comm: 'client', ts: b.at(0) });
+      b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
+    }
+    for (let i = 0; i < 40; i++) {
+      for (const [tid, fd] of conns) {
+        b.poll({ tid, ts: i * 10 * MS + tid * US, dur: 2 * MS, timeoutMs: -1, fds: others(i) ? [[fd, 4, 4], [8, 1, 0]] : [[fd, 1, 1]] });
+        b.call('fdatasync', { tid, ts: i * 10 * MS + 3 * MS + tid * US, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+      }
+    }
+    return analyze(b);
+  }
+
+  it("a client thread that polled its socket beside the runtime's eventfd once (Ruby's connect) still waits for one connection", () => {
+    const a = pollingClients((i) => i === 0);
+    for (const tid of [201, 202, 203]) {
+      assert.equal(a.model(tid), 'blocking', `thread ${tid}`);
+      assert.match(a.result.threads.find((t) => t.tid === tid)?.evidence ?? '', /waits for one connection: 40 poll calls, all but 1 \(which also watched other fds\) each on one socket and nothing else/);
+    }
+    assert.deepEqual(a.of('loop-blocked'), []);
+  });
+
+  it('a thread that polls its socket and an eventfd every few waits is a loop: its fsyncs block it', () => {
+    const a = pollingClients((i) => i % 4 === 0);
+    for (const tid of [201, 202, 203]) assert.equal(a.model(tid), 'multiplexing', `thread ${tid}`);
+    assert.equal(a.of('loop-blocked').length, 3);
+  });
+
   describe('a thread polling one socket that is never ready (a listening socket no client connects to)', () => {
     /** 40 polls of socket fd 7 timing out after 10 ms, by `tid`, after the loader's two small file reads. */
     function idleListener(b: StreamBuilder, tid: number): void {

@@ -167,11 +167,14 @@ function ownModel(t: ThreadState, inputs: ModelInputs, mostIoSignals: number): {
   }
   const bySignals = !stray && signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);
+  // a few waits that also watched other fds (Ruby's connect: the socket and the runtime's eventfd)
+  const others = t.muxWaits - t.oneSocketPolls;
+  const each = others ? `all but ${others.toLocaleString('en-US')} (which also watched other fds) each on one socket and nothing else` : 'each on one socket and nothing else';
   if (conn !== null && neverReady(t)) {
-    return timedWait(t, 'waits on one socket', `each on one socket and nothing else (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
+    return timedWait(t, 'waits on one socket', `${each} (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
   }
   if (conn !== null) {
-    return timedWait(t, 'waits for one connection', `each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
+    return timedWait(t, 'waits for one connection', `${each} (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
   }
   const peer = bySignals ? null : onePeer(t);
   if (peer !== null) {

@@ -512,14 +512,33 @@ export function ownConnection(t: ThreadState): number | null {
 export const PER_CONNECTION_WAITS = 2;
 
 /**
- * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else, and that
- * accepts no connection: it waits for one connection (a thread per connection, as MariaDB's
- * connection threads, or a client waiting for its server), a blocking wait with a timeout — no loop
- * serving others that a call could hold up. (A thread that polls one listening socket and accepts
- * serves every client in turn: a loop.) The socket's fd, or null.
+ * Other select/poll waits a thread per connection may make beside its polls of one socket, per
+ * such poll (and one at least, from 20 such polls): Ruby's threads wait for a connect on the socket
+ * and the runtime's eventfd once, then poll the socket alone.
+ */
+export const OTHER_WAITS_SHARE = 0.05;
+const OTHER_WAITS_FROM = 20;
+
+/**
+ * Select/poll waits of a thread other than polls of one socket that `perConnection` tolerates:
+ * none below 20 such polls.
+ */
+export function otherWaitsTolerated(oneSocketPolls: number): number {
+  return oneSocketPolls < OTHER_WAITS_FROM ? 0 : Math.max(1, Math.floor(OTHER_WAITS_SHARE * oneSocketPolls));
+}
+
+/**
+ * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else (but for
+ * a few select/poll waits of other fds, `otherWaitsTolerated`; no epoll wait), and that accepts no
+ * connection: it waits for one connection (a thread per connection, as MariaDB's connection
+ * threads, or a client waiting for its server), a blocking wait with a timeout — no loop serving
+ * others that a call could hold up. (A thread that polls one listening socket and accepts serves
+ * every client in turn: a loop.) The socket's fd, or null.
  */
 export function perConnection(t: ThreadState): number | null {
-  return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits && t.accepts === 0 ? t.oneSocketFd : null;
+  const others = t.muxWaits - t.oneSocketPolls;
+  const fewOthers = others === 0 || (t.epfds.size === 0 && others <= otherWaitsTolerated(t.oneSocketPolls));
+  return t.muxWaits >= PER_CONNECTION_WAITS && fewOthers && t.accepts === 0 ? t.oneSocketFd : null;
 }
 
 /**
