@@ -768,6 +768,7 @@ export class TraceAnalyzer {
 
   private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>, sites: SiteKeys): ModelInputs {
     return {
+      goRuntime: (pid) => goPids.has(pid),
       siteKey: (stackId) => sites.key(stackId),
       posixAioHelper: (tid) => posixAio.has(tid),
       forkedFrom: (pid) => (this.ctx.forkedWorker(pid) ? this.source.processes.find(pid)?.parent ?? null : null),

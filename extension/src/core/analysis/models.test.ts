@@ -6,6 +6,7 @@ import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { chainLines, whereText } from './chainText';
 import { analyze } from './testing';
+import { BY_STACK_ID } from './resolve';
 
 const MS = 1e6;
 const US = 1e3;
@@ -533,6 +534,10 @@ describe('thread models', () => {
       assert.equal(a.model(W), 'pool-worker');
       assert.match(a.result.threads.find((t) => t.tid === W)?.evidence ?? '', /^a worker thread with an event loop of its own that serves only .*\/100 \(30 epoll_wait calls on 1 eventfd, 1 pipe.*no socket, timer or device\), which hands it work to do: read 30 times/);
       assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
+      // in a Go program such a thread is an M of its scheduler, whose netpoller is shared: no loop of its own
+      const go = a.analyzer.result({ ...BY_STACK_ID, goRuntime: () => true }).threads.find((t) => t.tid === W);
+      assert.equal(go?.model, 'pool-worker');
+      assert.match(go?.evidence ?? '', /^a thread of the Go scheduler \(an M\) that blocked in goroutines' system calls, .*netpoller \(30 epoll_wait calls on 1 eventfd, 1 pipe.*\): read 30 times/);
     });
   }
 

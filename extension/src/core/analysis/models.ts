@@ -14,6 +14,8 @@ import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
 export interface ModelInputs {
+  /** The process is a Go program: its threads are the Go scheduler's (goRuntime.ts). */
+  goRuntime(pid: number): boolean;
   /** epoll fds -> the kinds of fds registered in them, per process. */
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
   /** The Linux AIO contexts a thread submitted to: their deepest in-flight depth, and how their completions were seen. */
@@ -426,7 +428,9 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
       const loop = m.evidence.replace(/^event loop: /, '');
       return {
         pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
-        evidence: parent !== null
+        evidence: parent === null && inputs.goRuntime(t.pid)
+          ? `a thread of the Go scheduler (an M) that blocked in goroutines' system calls, the runtime running its other goroutines on other threads meanwhile, and otherwise waited in the runtime's netpoller (${loop}): ${blockedSummary(t)}`
+          : parent !== null
           ? `a helper process its server ${who} forked, with an event loop that serves only its messages (${loop}: its epoll set holds only pipes, eventfds and signalfds — no socket, timer or device), which hand it work to do: ${blockedSummary(t)}`
           : `a worker thread with an event loop of its own that serves only ${who} (${loop}: its epoll set holds only pipes, eventfds and signalfds, the other threads' messages — no socket, timer or device), which hands it work to do: ${blockedSummary(t)}`,
       };
