@@ -569,6 +569,7 @@ export class TraceAnalyzer {
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
     if (by !== null) t.blockedEndedBy.bump(by);
+    if (b.kind === 'pipe' && by !== null && t.latest?.wake?.wakerPid !== e.pid) t.pipeFedElsewhere++;
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;

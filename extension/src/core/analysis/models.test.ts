@@ -273,6 +273,28 @@ describe('thread models', () => {
     assert.equal(a.of('pool-saturated').length, 0);
   });
 
+  it("a thread reading a pipe another process writes (multiprocessing.Pool's result handler) is no pool worker of the loop thread it meets", () => {
+    const b = base();
+    const OTHER = PID + 50;
+    b.task({ event: 6, tid: 201, comm: 'app', ts: b.at(0) });
+    b.task({ event: 6, tid: 202, comm: 'app', ts: b.at(0) });
+    for (let i = 0; i < 40; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.poll({ tid: 202, ts: t - 0.5 * MS, dur: 0.5 * MS, timeoutMs: 100, fds: [[7, 1, 0], [8, 1, 1]] });
+      b.wake({ tid: 202, ts: t + 0.1 * MS, wakee: 201, since: null, call: 'futex', wakeeCall: 'futex' });
+      // a worker process's write of its result ends the read
+      b.add(wire.encodeWake({
+        wakerSys: sysId('write'), wakeeSys: sysId('read'), pid: OTHER, tid: OTHER, ts: b.at(t + 5.1 * MS),
+        wakeePid: PID, wakeeTid: 201, wakeeSince: b.at(t + 0.2 * MS), wakerFd: 4,
+      }));
+      b.call('read', { tid: 201, ts: t + 0.2 * MS, dur: 5 * MS, ret: 100, fd: 5, stackId: 48n });
+      b.wake({ tid: 201, ts: t + 5.3 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(202), 'multiplexing');
+    assert.equal(a.model(201), 'blocking');
+  });
+
   it("Tcl's event loop: the thread its notifier thread wakes after each select is the loop, not that thread's pool worker", () => {
     const b = base();
     notifierLoop(b, 50);

@@ -266,6 +266,10 @@ function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): bool
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
 function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly: boolean, gil: boolean): number | null {
+  // most of its blocking calls were reads of a pipe another process wrote to end them: it consumes
+  // that process's output (Python's multiprocessing.Pool result handler, reading its workers'
+  // results), not work a thread of its own process handed it — whoever it meets at the GIL
+  if (t.pipeFedElsewhere * 2 >= t.blockedAll.count && t.pipeFedElsewhere > 0) return null;
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);

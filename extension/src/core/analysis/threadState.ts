@@ -257,6 +257,8 @@ export class ThreadState {
    * lets a new thread run with one — not work handed over.
    */
   readonly wokenAtStart = new TidCounts();
+  /** Its blocking pipe calls that waited until a thread of another process ended them (its write): output of that process it consumes. */
+  pipeFedElsewhere = 0;
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
   readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
