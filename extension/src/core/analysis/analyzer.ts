@@ -13,7 +13,7 @@ import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
-import { runtimeOf } from '../tracer/runtimes';
+import { isErlangVm, runtimeOf } from '../tracer/runtimes';
 import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
@@ -733,6 +733,9 @@ export class TraceAnalyzer {
     if (!wakee.loop?.inTurn(e.ts) || e.args.wakee_call !== 'futex') return;
     const waited = e.ts - wakee.lastEnd;
     if (waited < LOCK_WAIT_NS || this.ctx.runtime(e.pid) === 'python') return;
+    // the Erlang VM's schedulers sleep in a futex when they have no work, and a dirty I/O scheduler
+    // that ended an Erlang process's blocking file call wakes one to run it on: a hand-over, no lock
+    if (isErlangVm(this.source.processes.find(e.pid)?.exe ?? '')) return;
     this.loopBlocked.lockWait(wakee, id, waited, {
       label: threadLabel(this.ctx, waker), call: waker.lastBlockedCall, stackId: waker.lastBlockedStack, path: waker.lastBlockedPath,
     });
