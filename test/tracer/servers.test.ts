@@ -5,9 +5,12 @@
  * of its call site (fixture server_calls).
  */
 import * as assert from 'node:assert/strict';
-import { BACKENDS, cleanup, fixture, frameIn, markLine, recordLaunch, requireBackend, type JsonEvent, type Recording } from './harness';
+import { BACKENDS, cleanup, fixture, frameIn, markLine, readRecords, recordLaunch, requireBackend, type JsonEvent, type Recording } from './harness';
+import { Sys } from '../../protocol/generated/wire';
 
 const MS = 1e6;
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
 const BLOCK = 4096;
 const ROUNDS = 5;
 /** server_calls' offset of round i (block (i * 3) % 64). */
@@ -121,5 +124,26 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
     // the threshold (1 ms) keeps the fast opens out: the library loads, the temp files
     const fast = calls(rec, 'openat').filter((e) => (e.dur ?? 0) < 1 * MS);
     assert.deepEqual(fast.map((e) => `${e.args.filename} ${e.dur}`), []);
+  });
+  it('gives the fds accept4, socket, socketpair and pipe2 make the O_NONBLOCK and O_CLOEXEC their flags asked for', async () => {
+    // the ptrace analysis knows an fd's O_NONBLOCK only from its fd record: lighttpd's connections,
+    // accept4(SOCK_NONBLOCK), had flags 0, and its sends stretched past 10 ms by the stops were
+    // "a blocking socket" holding up its loop
+    const flagsOf = (r: Recording, sys: number): string[] => readRecords(r.traceFile)
+      .flatMap((x) => (x.kind === 'fd' && x.sys === sys ? [(x.openFlags & (O_NONBLOCK | O_CLOEXEC)).toString(8)] : []));
+    const nbCloexec = (O_NONBLOCK | O_CLOEXEC).toString(8);
+    rec = await recordLaunch([fixture('accept_herd'), '--iterations', '20'], [], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const accepted = flagsOf(rec, Sys.accept4);
+    assert.equal(accepted.length, 20, `one record per connection: ${accepted.join(' ')}`);
+    assert.deepEqual([...new Set(accepted)], [nbCloexec]);
+    // the listening socket SOCK_NONBLOCK | SOCK_CLOEXEC, then 20 clients' SOCK_CLOEXEC only
+    const sockets = flagsOf(rec, Sys.socket);
+    assert.deepEqual([sockets[0], [...new Set(sockets.slice(1))]], [nbCloexec, [O_CLOEXEC.toString(8)]], sockets.join(' '));
+    cleanup(rec);
+    rec = await recordLaunch([fixture('short_calls'), '--iterations', '10'], [], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.deepEqual(flagsOf(rec, Sys.socketpair), [nbCloexec]);
+    assert.deepEqual(flagsOf(rec, Sys.pipe2), [O_CLOEXEC.toString(8)]);
   });
 });

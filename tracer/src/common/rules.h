@@ -140,6 +140,19 @@ IOL_INLINE __u64 iol_socket_aux(__u64 family, __u64 type)
 	return (family << 16) | (type & 0xffff);
 }
 
+/* SOCK_NONBLOCK and SOCK_CLOEXEC: O_NONBLOCK and O_CLOEXEC (x86-64, arm64 and the generic ABI). */
+#define IOL_SOCK_FLAGS (04000U | 02000000U)
+
+/* The status flags an fd record carries (schema: fd.open_flags) for an fd made by accept4(2),
+ * socket(2), socketpair(2) or pipe2(2): the flags argument (accept4's, pipe2's), or the bits of the
+ * type argument (socket's, socketpair's) that set them. A reader that cannot see the fd's flags at
+ * each call (the ptrace backend) learns from them that a server's accepted connections are
+ * O_NONBLOCK. */
+IOL_INLINE __u32 iol_made_fd_flags(__u64 flags_or_type)
+{
+	return (__u32)(flags_or_type & IOL_SOCK_FLAGS);
+}
+
 IOL_INLINE __u32 iol_dev_major(__u32 dev)
 {
 	return dev >> IOL_DEV_MINOR_BITS;

@@ -220,7 +220,8 @@ static __always_inline void fd_opened(__u32 tgid, __u16 sys, int fd, __u8 type, 
 }
 
 /* Both ends of pipe()/socketpair(): the kernel wrote them to the user's int[2]. */
-static __always_inline void fd_pair_opened(__u32 tgid, __u16 sys, __u64 uptr, __u8 type, __u64 aux, __u64 ts)
+static __always_inline void fd_pair_opened(__u32 tgid, __u16 sys, __u64 uptr, __u8 type, __u32 flags, __u64 aux,
+					   __u64 ts)
 {
 	int fds[2] = { -1, -1 };
 	struct iol_inode_info ino = {};
@@ -230,7 +231,7 @@ static __always_inline void fd_pair_opened(__u32 tgid, __u16 sys, __u64 uptr, __
 	inode_of_fd(fds[0], &ino);
 	set_fd_class(tgid, fds[0], type);
 	set_fd_class(tgid, fds[1], type);
-	emit_fd(IOL_FD_OP_OPEN, type, sys, fds[0], fds[1], 0, &ino, aux, 0, ts);
+	emit_fd(IOL_FD_OP_OPEN, type, sys, fds[0], fds[1], flags, &ino, aux, 0, ts);
 }
 
 #define IOL_F_DUPFD 0
@@ -278,18 +279,24 @@ __noinline int fd_effect(__u32 tgid, __u16 sys, const struct iol_inflight *f, lo
 		}
 		break;
 	case IOL_SYS_SOCKET:
-		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, 0, iol_socket_aux(f->args[0], f->args[1]), 0, ts);
+		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, iol_made_fd_flags(f->args[1]),
+			  iol_socket_aux(f->args[0], f->args[1]), 0, ts);
 		break;
 	case IOL_SYS_ACCEPT:
-	case IOL_SYS_ACCEPT4:
 		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, 0, 0, 0, ts);
 		break;
+	case IOL_SYS_ACCEPT4:
+		fd_opened(tgid, sys, ret, IOL_FD_TYPE_SOCKET, iol_made_fd_flags(f->args[3]), 0, 0, ts);
+		break;
 	case IOL_SYS_SOCKETPAIR:
-		fd_pair_opened(tgid, sys, f->args[3], IOL_FD_TYPE_SOCKET, iol_socket_aux(f->args[0], f->args[1]), ts);
+		fd_pair_opened(tgid, sys, f->args[3], IOL_FD_TYPE_SOCKET, iol_made_fd_flags(f->args[1]),
+			       iol_socket_aux(f->args[0], f->args[1]), ts);
 		break;
 	case IOL_SYS_PIPE:
+		fd_pair_opened(tgid, sys, f->args[0], IOL_FD_TYPE_PIPE, 0, 0, ts);
+		break;
 	case IOL_SYS_PIPE2:
-		fd_pair_opened(tgid, sys, f->args[0], IOL_FD_TYPE_PIPE, 0, ts);
+		fd_pair_opened(tgid, sys, f->args[0], IOL_FD_TYPE_PIPE, iol_made_fd_flags(f->args[1]), 0, ts);
 		break;
 	case IOL_SYS_EVENTFD:
 	case IOL_SYS_EVENTFD2:

@@ -99,13 +99,13 @@ static void opened(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, int 
 
 /* Both ends of pipe()/socketpair(): the kernel wrote them to the user's int[2]. */
 static void pair_opened(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, uint64_t uptr, uint8_t type,
-			uint64_t aux, uint64_t ts)
+			uint32_t flags, uint64_t aux, uint64_t ts)
 {
 	int fds[2] = { -1, -1 };
 
 	if (pt_mem_read(th->proc, th->tid, uptr, fds, sizeof(fds)) != sizeof(fds))
 		return;
-	opened(t, th, sys, fds[0], fds[1], type, 0, aux, ts);
+	opened(t, th, sys, fds[0], fds[1], type, flags, aux, ts);
 }
 
 static void dup_done(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, int newfd, int oldfd, uint64_t ts)
@@ -159,18 +159,22 @@ void pt_fd_effect(struct pt_tracer *t, struct pt_thread *th, uint16_t sys, const
 			dup_done(t, th, sys, (int)ret, (int)a[0], ts);
 		break;
 	case IOL_SYS_SOCKET:
-		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, 0, iol_socket_aux(a[0], a[1]), ts);
+		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, iol_made_fd_flags(a[1]), iol_socket_aux(a[0], a[1]), ts);
 		break;
 	case IOL_SYS_ACCEPT:
-	case IOL_SYS_ACCEPT4:
 		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, 0, 0, ts);
 		break;
+	case IOL_SYS_ACCEPT4:
+		opened(t, th, sys, (int)ret, -1, IOL_FD_TYPE_SOCKET, iol_made_fd_flags(a[3]), 0, ts);
+		break;
 	case IOL_SYS_SOCKETPAIR:
-		pair_opened(t, th, sys, a[3], IOL_FD_TYPE_SOCKET, iol_socket_aux(a[0], a[1]), ts);
+		pair_opened(t, th, sys, a[3], IOL_FD_TYPE_SOCKET, iol_made_fd_flags(a[1]), iol_socket_aux(a[0], a[1]), ts);
 		break;
 	case IOL_SYS_PIPE:
+		pair_opened(t, th, sys, a[0], IOL_FD_TYPE_PIPE, 0, 0, ts);
+		break;
 	case IOL_SYS_PIPE2:
-		pair_opened(t, th, sys, a[0], IOL_FD_TYPE_PIPE, 0, ts);
+		pair_opened(t, th, sys, a[0], IOL_FD_TYPE_PIPE, iol_made_fd_flags(a[1]), 0, ts);
 		break;
 	case IOL_SYS_EVENTFD:
 	case IOL_SYS_EVENTFD2:

@@ -13,7 +13,7 @@ import type { ProcessTable } from '../model/processes';
 import { UioTracker, type UioDevices } from '../model/uio';
 import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
-import { runtimeOf } from '../tracer/runtimes';
+import { isErlangVm, runtimeOf } from '../tracer/runtimes';
 import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
@@ -36,7 +36,7 @@ import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { UringSerializedRule } from './rules/uringSerialized';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
 import { SiteTable, type ThreadCallStats } from './sites';
-import { nestedWait, ThreadTable, type ThreadState } from './threadState';
+import { nestedWait, otherWaitsTolerated, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
 import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
 
@@ -80,6 +80,8 @@ export interface AnalysisSource {
 const HELD_ACROSS_NS = 1e6;
 /** A loop thread's futex wait inside a turn shorter than this is a lock taken in passing. */
 const LOCK_WAIT_NS = 1e6;
+/** A futex wake this soon after the waker's wait reported fds ready, no call between, hands that readiness over (a notifier thread). */
+const NOTIFY_NS = 1e6;
 
 /** A thread whose exit came this close before its process's ended with it (exit_group), not on its own. */
 const WITH_PROCESS_NS = 20e6;
@@ -341,6 +343,7 @@ export class TraceAnalyzer {
       t.addMux(e.name, calls === 1 ? e.dur : perCallNs(e) * calls, calls);
       if (timeout === 0) t.muxPolls++;
       this.noteReady(e, t, args);
+      if (e.ret > 0) t.lastReadyWaitEnd = e.ts + e.dur;
       const epfd = args.epfd;
       if (epfd !== null) {
         if (epfd !== t.lastEpfd) {
@@ -350,7 +353,8 @@ export class TraceAnalyzer {
           t.peerFds = null;
         }
       } else {
-        if (t.oneSocketPolls === t.muxWaits - 1) this.notePerConnection(e, t);
+        // counted while the other waits are few enough for a thread per connection (a bound on the look-ups)
+        if (t.muxWaits - 1 - t.oneSocketPolls <= Math.max(1, otherWaitsTolerated(t.oneSocketPolls + 1))) this.notePerConnection(e, t);
         if (t.peerFds !== null) this.notePeer(e, t, t.peerFds);
       }
       let loop = t.loop;
@@ -454,7 +458,7 @@ export class TraceAnalyzer {
     this.loopBlocked.blocked(e, id, { kind: 'sleep', nonblocking: false, blocked: true, fd: null, path: null }, this.chains.lastChain(t));
   }
 
-  /** A poll of one socket and nothing else: counted while every wait of the thread was one (threadState's perConnection). */
+  /** A poll of one socket and nothing else: counted while the thread's other waits were few (threadState's perConnection). */
   private notePerConnection(e: SyscallEvent, t: ThreadState): void {
     const fds = e.args.fds;
     if (!Array.isArray(fds) || fds.length !== 1) return;
@@ -534,13 +538,16 @@ export class TraceAnalyzer {
     }
     if (e.error === null && t.loop !== null) t.loop.movedData = true;
     if (nonblockingCall(e, args)) {
-      // most calls of a loop: their kind and fd table entry do not matter
+      // most calls of a loop: their kind and fd table entry do not matter (but whether the thread
+      // touches sockets at all, looked up until it did once: a notifier thread never does)
       const fd = args.fd;
       if (fd !== null) t.readyFds.delete(fd);
+      if (t.socketCalls === 0 && fd !== null && this.source.fds.get(e.pid, fd)?.type === 'socket') t.socketCalls++;
       this.nonblocking(e, id, t);
       return;
     }
     const b = classifyBlocking(e, args, this.source.fds, this.waitedForChild(e) ? WAITED_NS : this.waitedNs(), this.scratch);
+    if (b.kind === 'socket') t.socketCalls++;
     // a pipe, socket or device the loop's last wait reported ready did not make it wait (what took
     // time was the copy, or a ptrace tracer's stops) — unless told to wait for all it asked for
     // (recv with MSG_WAITALL: the ready header, then the rest of the message as it comes)
@@ -562,6 +569,7 @@ export class TraceAnalyzer {
     this.keepChain(e, id, t);
     const by = this.chains.lastWaker(t);
     if (by !== null) t.blockedEndedBy.bump(by);
+    if (b.kind === 'pipe' && by !== null && t.latest?.wake?.wakerPid !== e.pid) t.pipeFedElsewhere++;
     if (b.kind === 'sleep') {
       t.sleeps.count++;
       t.sleeps.ns += e.dur;
@@ -685,7 +693,33 @@ export class TraceAnalyzer {
     if (waker.lastBlockedEnd >= 0 && e.ts - waker.lastBlockedEnd < 1e6 && e.wakeePid === e.pid) waker.deliveredTo.bump(e.wakeeTid);
     this.pool.woken(wakee, e.ts);
     this.lockWait(e, id, waker, wakee);
+    this.notified(e, id, waker, wakee);
   }
+
+  /**
+   * A notifier thread handing readiness to the thread whose event loop it waits for (Tcl's: the
+   * main thread waits on a condition variable, its notifier thread selects on the loop's fds and
+   * wakes it): woken out of a futex right after the waker's wait reported fds ready, no call
+   * between, the woken thread waiting in no select/poll/epoll of its own. A turn begins there; the
+   * previous one ended at the thread's last call before it (its wait on the condition variable is
+   * not seen, and it may run several events' handlers before it waits again). models.ts decides
+   * from the counts whether it is that loop (its notifier does no socket I/O).
+   */
+  private notified(e: WakeEvent, id: number, waker: ThreadState, wakee: ThreadState): void {
+    if (e.wakeePid !== e.pid || e.args.wakee_call !== 'futex' || wakee.muxWaits > 0 || waker.lastReadyWaitEnd < 0) return;
+    if (waker.lastEnd !== waker.lastReadyWaitEnd || e.ts - waker.lastReadyWaitEnd >= NOTIFY_NS) return;
+    wakee.notifiedBy.bump(e.tid);
+    let loop = wakee.loop;
+    if (!loop) {
+      loop = new LoopTurns(e.pid, e.wakeeTid);
+      this.loops.set(e.wakeeTid, loop);
+      wakee.loop = loop;
+    }
+    const open = loop.openTurn();
+    if (loop.wait(open >= 0 ? Math.max(wakee.lastEnd, open) : e.ts, e.ts, id, false) >= 0) loop.blockedNs += this.loopBlocked.turnEnded(e.wakeeTid);
+  }
+
+
 
   /**
    * A loop thread woken out of a futex inside a turn (a lock it waited for, or a condition), right
@@ -699,6 +733,9 @@ export class TraceAnalyzer {
     if (!wakee.loop?.inTurn(e.ts) || e.args.wakee_call !== 'futex') return;
     const waited = e.ts - wakee.lastEnd;
     if (waited < LOCK_WAIT_NS || this.ctx.runtime(e.pid) === 'python') return;
+    // the Erlang VM's schedulers sleep in a futex when they have no work, and a dirty I/O scheduler
+    // that ended an Erlang process's blocking file call wakes one to run it on: a hand-over, no lock
+    if (isErlangVm(this.source.processes.find(e.pid)?.exe ?? '')) return;
     this.loopBlocked.lockWait(wakee, id, waited, {
       label: threadLabel(this.ctx, waker), call: waker.lastBlockedCall, stackId: waker.lastBlockedStack, path: waker.lastBlockedPath,
     });
@@ -709,6 +746,7 @@ export class TraceAnalyzer {
     this.touch(t, d.since ?? d.ts, d.ts);
     const kind = blockKind(d.call, d.fdType);
     const eagain = d.errnos.EAGAIN ?? 0;
+    if (kind === 'socket') t.socketCalls += d.count;
     if (d.call === 'accept' || d.call === 'accept4') t.accepts += d.count;
     // O_NONBLOCK does not apply to the kinds that always wait (a regular file's reads)
     const inherent = inherentlyBlocking(kind);
@@ -729,11 +767,12 @@ export class TraceAnalyzer {
     if (d.inLoop) this.timeouts.filtered(d);
     this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);
     this.herd.filtered(d);
-    if (eagain) this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
+    this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
   }
 
   private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>, sites: SiteKeys): ModelInputs {
     return {
+      goRuntime: (pid) => goPids.has(pid),
       siteKey: (stackId) => sites.key(stackId),
       posixAioHelper: (tid) => posixAio.has(tid),
       forkedFrom: (pid) => (this.ctx.forkedWorker(pid) ? this.source.processes.find(pid)?.parent ?? null : null),

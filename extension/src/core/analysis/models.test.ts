@@ -6,6 +6,7 @@ import * as wire from '../../../../protocol/generated/wire';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { chainLines, whereText } from './chainText';
 import { analyze } from './testing';
+import { BY_STACK_ID } from './resolve';
 
 const MS = 1e6;
 const US = 1e3;
@@ -50,6 +51,36 @@ function clientsBesideLoop(b: StreamBuilder, clients: readonly number[], turns: 
     for (const w of clients) b.call('read', { tid: w, ts: t + (w - 200) * US, dur: 6 * MS, ret: 3, fd: w - 180, stackId: 48n });
     each(i, t);
   }
+}
+
+/**
+ * Tcl's event loop over `turns` turns: its notifier thread 201 selects on two connections (fds 7, 9),
+ * wakes the main thread out of its condition variable (a futex), which does the socket's I/O
+ * (counted: non-blocking sends), appends to a log (counted file writes), runs `handler(t)`, then
+ * writes the notifier's pipe (fd 5) to ask for the next readiness. `loopReads`: the notifier reads
+ * the socket itself before it wakes the main thread (a loop handing a job to its pool worker).
+ */
+function notifierLoop(b: StreamBuilder, turns: number, handler: (t: number) => void = () => undefined, loopReads = false): void {
+  b.task({ event: 2, tid: 201, ptid: PID, comm: 'app', ts: b.at(0.1 * MS) });
+  b.fd({ op: 4, fd: 9, type: 6, path: 'socket:[13]' });
+  const sel = (ts: number, dur: number, bits: bigint): void => {
+    b.syscall({
+      sys: sysId('pselect6'), tid: 201, ts: b.at(ts), dur, ret: 1, stackId: 0n, args: [10n, 0x7ffe1000n, 0n, 0n, 0n, 0n],
+      dataFormat: wire.DataFormat.select_fds, data: [900_000_000_000n, (1n << 5n) | (1n << 7n) | (1n << 9n), 0n, 0n, bits, 0n, 0n],
+    });
+  };
+  for (let i = 0; i < turns; i++) {
+    const t = 1 * MS + i * 10 * MS;
+    sel(t, 2 * MS, 1n << 7n);
+    b.wake({ tid: 201, ts: t + 2 * MS + 10 * US, wakee: PID, since: null, call: 'futex', wakeeCall: 'futex' });
+    handler(t + 2.1 * MS);
+    b.wake({ tid: PID, ts: t + 6 * MS, wakee: 201, since: t + 2.05 * MS, call: 'write', wakeeCall: 'pselect6', fd: 5 });
+    sel(t + 2.05 * MS, 3.96 * MS, 1n << 5n);
+  }
+  const end = 1 * MS + turns * 10 * MS;
+  b.summary({ ts: end, call: 'sendto', fdType: 6, nonblocking: true, count: turns, totalNs: turns * 5 * US });
+  b.summary({ ts: end, call: 'write', fdType: 1, count: turns, totalNs: turns * 20 * US });
+  if (loopReads) b.summary({ tid: 201, ts: end, call: 'read', fdType: 6, nonblocking: true, count: turns, totalNs: turns * 5 * US });
 }
 
 describe('thread models', () => {
@@ -268,6 +299,61 @@ describe('thread models', () => {
     assert.equal(a.of('pool-saturated').length, 0);
   });
 
+  it("a thread reading a pipe another process writes (multiprocessing.Pool's result handler) is no pool worker of the loop thread it meets", () => {
+    const b = base();
+    const OTHER = PID + 50;
+    b.task({ event: 6, tid: 201, comm: 'app', ts: b.at(0) });
+    b.task({ event: 6, tid: 202, comm: 'app', ts: b.at(0) });
+    for (let i = 0; i < 40; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.poll({ tid: 202, ts: t - 0.5 * MS, dur: 0.5 * MS, timeoutMs: 100, fds: [[7, 1, 0], [8, 1, 1]] });
+      b.wake({ tid: 202, ts: t + 0.1 * MS, wakee: 201, since: null, call: 'futex', wakeeCall: 'futex' });
+      // a worker process's write of its result ends the read
+      b.add(wire.encodeWake({
+        wakerSys: sysId('write'), wakeeSys: sysId('read'), pid: OTHER, tid: OTHER, ts: b.at(t + 5.1 * MS),
+        wakeePid: PID, wakeeTid: 201, wakeeSince: b.at(t + 0.2 * MS), wakerFd: 4,
+      }));
+      b.call('read', { tid: 201, ts: t + 0.2 * MS, dur: 5 * MS, ret: 100, fd: 5, stackId: 48n });
+      b.wake({ tid: 201, ts: t + 5.3 * MS, wakee: 202, since: null, call: 'futex', wakeeCall: 'futex' });
+    }
+    const a = analyze(b);
+    assert.equal(a.model(202), 'multiplexing');
+    assert.equal(a.model(201), 'blocking');
+  });
+
+  it("Tcl's event loop: the thread its notifier thread wakes after each select is the loop, not that thread's pool worker", () => {
+    const b = base();
+    notifierLoop(b, 50);
+    const a = analyze(b);
+    assert.equal(a.model(PID), 'multiplexing');
+    assert.equal(a.model(201), 'multiplexing');
+    const main = a.result.threads.find((x) => x.tid === PID);
+    assert.match(main?.evidence ?? '', /^event loop whose waits its notifier thread app \d+\/201 makes \(as Tcl's does\): woken out of a futex 50 times/);
+    assert.match(a.result.threads.find((x) => x.tid === 201)?.evidence ?? '', /^the notifier thread of app \d+\/\d+'s event loop/);
+    assert.equal(a.result.processes[0].verdict, 'select loop on 1 thread (its waits made by a notifier thread)');
+    assert.deepEqual(a.findings, []);
+  });
+
+  it("a sleep in a Tcl handler blocks its loop: loop-blocked on the thread its notifier wakes", () => {
+    const b = base();
+    notifierLoop(b, 50, (t) => b.call('nanosleep', { ts: t, dur: 3 * MS, stackId: 0n }));
+    const a = analyze(b);
+    const [f] = a.of('loop-blocked');
+    assert.ok(f, a.findings.map((x) => x.title).join('; '));
+    assert.equal(f.tid, PID);
+    assert.equal(f.eventCount, 50);
+    assert.match(f.detail, /waits in a futex for the readiness its notifier thread hands it/);
+  });
+
+  it('a loop that reads its socket itself before it wakes a thread is no notifier: that thread stays its pool worker', () => {
+    const b = base();
+    notifierLoop(b, 50, (t) => b.call('pread64', { ts: t, dur: 3 * MS, fd: 6, stackId: 0n }), true);
+    const a = analyze(b);
+    assert.equal(a.model(201), 'multiplexing');
+    assert.notEqual(a.model(PID), 'multiplexing');
+    assert.deepEqual(a.of('loop-blocked'), []);
+  });
+
   it('a thread per connection: each thread polls its one socket, then blocks in its commit (MariaDB) — not an event loop', () => {
     const b = base();
     const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
@@ -289,6 +375,38 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, 'a thread per connection on 3 threads (fsyncs)');
     assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), [], 'a commit holds up its own client, no loop');
     assert.deepEqual(a.result.loops, [], 'no event-loop turns');
+  });
+
+  /** Client threads 201-203 of a loop: `others(i)` says whether wait i also watches the eventfd (fd 8); each reply written to a file and fdatasynced. */
+  function pollingClients(others: (i: number) => boolean): ReturnType<typeof analyze> {
+    const b = base();
+    const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
+    for (const [tid, fd] of conns) {
+      b.task({ event: 6, tid, comm: 'client', ts: b.at(0) });
+      b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
+    }
+    for (let i = 0; i < 40; i++) {
+      for (const [tid, fd] of conns) {
+        b.poll({ tid, ts: i * 10 * MS + tid * US, dur: 2 * MS, timeoutMs: -1, fds: others(i) ? [[fd, 4, 4], [8, 1, 0]] : [[fd, 1, 1]] });
+        b.call('fdatasync', { tid, ts: i * 10 * MS + 3 * MS + tid * US, dur: 4 * MS, ret: 0, fd: 6, stackId: 46n });
+      }
+    }
+    return analyze(b);
+  }
+
+  it("a client thread that polled its socket beside the runtime's eventfd once (Ruby's connect) still waits for one connection", () => {
+    const a = pollingClients((i) => i === 0);
+    for (const tid of [201, 202, 203]) {
+      assert.equal(a.model(tid), 'blocking', `thread ${tid}`);
+      assert.match(a.result.threads.find((t) => t.tid === tid)?.evidence ?? '', /waits for one connection: 40 poll calls, all but 1 \(which also watched other fds\) each on one socket and nothing else/);
+    }
+    assert.deepEqual(a.of('loop-blocked'), []);
+  });
+
+  it('a thread that polls its socket and an eventfd every few waits is a loop: its fsyncs block it', () => {
+    const a = pollingClients((i) => i % 4 === 0);
+    for (const tid of [201, 202, 203]) assert.equal(a.model(tid), 'multiplexing', `thread ${tid}`);
+    assert.equal(a.of('loop-blocked').length, 3);
   });
 
   describe('a thread polling one socket that is never ready (a listening socket no client connects to)', () => {
@@ -464,6 +582,10 @@ describe('thread models', () => {
       assert.equal(a.model(W), 'pool-worker');
       assert.match(a.result.threads.find((t) => t.tid === W)?.evidence ?? '', /^a worker thread with an event loop of its own that serves only .*\/100 \(30 epoll_wait calls on 1 eventfd, 1 pipe.*no socket, timer or device\), which hands it work to do: read 30 times/);
       assert.deepEqual(a.findings.filter((f) => f.rule === 'loop-blocked'), []);
+      // in a Go program such a thread is an M of its scheduler, whose netpoller is shared: no loop of its own
+      const go = a.analyzer.result({ ...BY_STACK_ID, goRuntime: () => true }).threads.find((t) => t.tid === W);
+      assert.equal(go?.model, 'pool-worker');
+      assert.match(go?.evidence ?? '', /^a thread of the Go scheduler \(an M\) that blocked in goroutines' system calls, .*netpoller \(30 epoll_wait calls on 1 eventfd, 1 pipe.*\): read 30 times/);
     });
   }
 

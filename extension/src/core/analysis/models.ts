@@ -14,6 +14,8 @@ import type { ProcessVerdict, ThreadModel, ThreadVerdict } from './types';
 
 /** What the models need beyond the per-thread counts. */
 export interface ModelInputs {
+  /** The process is a Go program: its threads are the Go scheduler's (goRuntime.ts). */
+  goRuntime(pid: number): boolean;
   /** epoll fds -> the kinds of fds registered in them, per process. */
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
   /** The Linux AIO contexts a thread submitted to: their deepest in-flight depth, and how their completions were seen. */
@@ -182,11 +184,14 @@ function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShar
   }
   const bySignals = !stray && signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);
+  // a few waits that also watched other fds (Ruby's connect: the socket and the runtime's eventfd)
+  const others = t.muxWaits - t.oneSocketPolls;
+  const each = others ? `all but ${others.toLocaleString('en-US')} (which also watched other fds) each on one socket and nothing else` : 'each on one socket and nothing else';
   if (conn !== null && neverReady(t)) {
-    return timedWait(t, 'waits on one socket', `each on one socket and nothing else (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
+    return timedWait(t, 'waits on one socket', `${each} (fd ${conn} the last), never ready — ${NOTHING_ARRIVED}`, tail);
   }
   if (conn !== null) {
-    return timedWait(t, 'waits for one connection', `each on one socket and nothing else (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
+    return timedWait(t, 'waits for one connection', `${each} (fd ${conn} the last) — a timed blocking wait for its peer, not an event loop`, tail);
   }
   const peer = bySignals ? null : onePeer(t);
   if (peer !== null) {
@@ -276,6 +281,10 @@ function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): bool
  * ptrace backend), threads that share blocking call sites beside a thread with another model.
  */
 function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadState[], inputs: Pick<ModelInputs, 'creator' | 'siteKey'>, wakesOnly: boolean, gil: boolean): number | null {
+  // most of its blocking calls were reads of a pipe another process wrote to end them: it consumes
+  // that process's output (Python's multiprocessing.Pool result handler, reading its workers'
+  // results), not work a thread of its own process handed it — whoever it meets at the GIL
+  if (t.pipeFedElsewhere * 2 >= t.blockedAll.count && t.pipeFedElsewhere > 0) return null;
   const candidates = new Map<number, number>();
   const consider = (tid: number, n: number): void => {
     const m = own.get(tid);
@@ -348,6 +357,31 @@ function producerOwner(t: ThreadState, own: Map<number, ThreadModel>, peers: Thr
 /** The name of HotSpot's thread that serves its attach mechanism (jcmd, jstack, iolens's perf map requests). */
 const JVM_ATTACH_LISTENER = 'Attach Listener';
 
+/** Hand-offs of readiness from one notifier thread that make its waits another thread's event loop. */
+const MIN_NOTIFIED = 8;
+
+/**
+ * The notifier thread whose waits are `t`'s event loop, or null: a select/poll/epoll loop that woke
+ * `t` out of a futex right after its waits reported fds ready (no call between), 8 times at least,
+ * and never touched a socket itself, while `t`, waiting in no select/poll/epoll of its own, does the
+ * sockets' I/O (Tcl's notifier thread and the interpreter's thread, which waits on a condition
+ * variable). Not a loop and its pool: a loop reads or accepts on its sockets before it hands a job over.
+ */
+function notifierOf(t: ThreadState, all: readonly ThreadState[], own: ReadonlyMap<number, ThreadModel>): ThreadState | null {
+  if (t.muxWaits > 0 || t.socketCalls === 0 || !t.notifiedBy.size) return null;
+  let best = -1;
+  let most = 0;
+  for (const [tid, n] of t.notifiedBy) {
+    if (n > most) {
+      best = tid;
+      most = n;
+    }
+  }
+  if (most < MIN_NOTIFIED || own.get(best) !== 'multiplexing') return null;
+  const x = all.find((o) => o.pid === t.pid && o.tid === best);
+  return x && x.socketCalls === 0 ? x : null;
+}
+
 /** Every thread's model. */
 export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): ThreadVerdict[] {
   const all = ctx.threads.all();
@@ -360,8 +394,35 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
   }
   const first = new Map(all.map((t) => [t.tid, ownModel(t, inputs, shares.get(t.pid) ?? { most: 0, all: 0, setup: null })]));
   const own = new Map([...first].map(([tid, m]) => [tid, m.model]));
+  // the threads whose event loop waits through a notifier thread, and each notifier's loop thread
+  const notifiers = new Map<ThreadState, ThreadState>();
+  const notified = new Map<ThreadState, ThreadState>();
+  for (const t of all) {
+    const x = notifierOf(t, all, own);
+    if (x) {
+      notifiers.set(t, x);
+      notified.set(x, t);
+    }
+  }
   return all.map((t) => {
     const m = first.get(t.tid) as { model: ThreadModel; evidence: string };
+    const x = notifiers.get(t);
+    if (x) {
+      const name = ctx.threadName(x.pid, x.tid);
+      const lag = inputs.loopLag(t.tid);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'multiplexing' as const, worksFor: null,
+        evidence: `event loop whose waits its notifier thread ${name ? `${name} ` : ''}${x.pid}/${x.tid} makes (as Tcl's does): woken out of a futex ${plural(t.notifiedBy.get(x.tid), 'time')} right after that thread's wait reported fds ready, it does their I/O itself (${plural(t.socketCalls, 'socket call')})${lag && lag.turns ? `; ${plural(lag.turns, 'turn')}, lag p99 ${formatDuration(lag.p99)}` : ''}${t.blockedAll.count ? `; ${blockedSummary(t)}` : ''}`,
+      };
+    }
+    const served = notified.get(t);
+    if (served) {
+      const name = ctx.threadName(served.pid, served.tid);
+      return {
+        pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: m.model, worksFor: served.tid,
+        evidence: `the notifier thread of ${name ? `${name} ` : ''}${served.pid}/${served.tid}'s event loop: it waits on that loop's fds and hands each readiness over, with no socket I/O of its own — ${m.evidence.replace(/^event loop: /, '')}`,
+      };
+    }
     const gil = ctx.runtime(t.pid) === 'python';
     let worksFor: number | null = null;
     const threadName = ctx.threadName(t.pid, t.tid);
@@ -390,7 +451,9 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
       const loop = m.evidence.replace(/^event loop: /, '');
       return {
         pid: t.pid, tid: t.tid, name: ctx.threadName(t.pid, t.tid), model: 'pool-worker' as const, worksFor,
-        evidence: parent !== null
+        evidence: parent === null && inputs.goRuntime(t.pid)
+          ? `a thread of the Go scheduler (an M) that blocked in goroutines' system calls, the runtime running its other goroutines on other threads meanwhile, and otherwise waited in the runtime's netpoller (${loop}): ${blockedSummary(t)}`
+          : parent !== null
           ? `a helper process its server ${who} forked, with an event loop that serves only its messages (${loop}: its epoll set holds only pipes, eventfds and signalfds — no socket, timer or device), which hand it work to do: ${blockedSummary(t)}`
           : `a worker thread with an event loop of its own that serves only ${who} (${loop}: its epoll set holds only pipes, eventfds and signalfds, the other threads' messages — no socket, timer or device), which hands it work to do: ${blockedSummary(t)}`,
       };
@@ -509,13 +572,15 @@ export function processVerdicts(
     // blocking threads that wait on one or two connections and blocked in nothing else (socat's
     // relay: its select on its two sockets) have no kind of blocking to name: named by their waits
     const peered = states.filter((t, i) => list[i].model === 'blocking' && !connected.includes(t) && onePeer(t) !== null && t.blocked.size === 0);
-    const isConnected = new Set([...connected, ...perClient, ...peered]);
+    // a notifier thread waits for another thread's loop (Tcl's): named with that loop, not as one of its own
+    const notifiers = states.filter((_, i) => list[i].model === 'multiplexing' && list[i].worksFor !== null);
+    const isConnected = new Set([...connected, ...perClient, ...peered, ...notifiers]);
     const of = (m: ThreadModel): ThreadState[] => states.filter((t, i) => list[i].model === m && !isConnected.has(t));
     const extra = (m: ThreadModel): string => {
       const ts = of(m);
       switch (m) {
         case 'multiplexing': {
-          const calls = new Set(ts.flatMap((t) => [...t.mux.keys()]));
+          const calls = new Set([...ts, ...notifiers].flatMap((t) => [...t.mux.keys()]));
           return [...calls].some((c) => c.startsWith('epoll')) ? 'epoll' : calls.has('poll') || calls.has('ppoll') ? 'poll' : 'select';
         }
         case 'io_uring':
@@ -545,6 +610,7 @@ export function processVerdicts(
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
       .map((m) => PHRASE[m](of(m).length, extra(m), pseudoAsync));
+    if (notifiers.length && parts.length) parts[0] += ` (its waits made by ${notifiers.length === 1 ? 'a notifier thread' : plural(notifiers.length, 'notifier thread')})`;
     const handled = signalsHandledBeside(states, models);
     if (handled) insertBeforeBlocking(parts, handled);
     if (perClient.length) {

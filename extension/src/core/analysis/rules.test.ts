@@ -46,8 +46,9 @@ describe('findings on synthetic traces', () => {
      * A loop whose turns wait `waitMs` in a futex (no traced call) until thread 301 lets go; 301 fsyncs
      * the journal (at commit) `gapMs` before it does, `turns` times.
      */
-    function lockTrace(o: { turns: number; waitMs: number; gapMs: number }): StreamBuilder {
+    function lockTrace(o: { turns: number; waitMs: number; gapMs: number; exe?: string }): StreamBuilder {
       const b = loopTrace();
+      if (o.exe) b.task({ event: 6, comm: 'beam.smp', filename: o.exe, flags: 2, ts: b.at(0) });
       b.task({ event: 6, tid: 301, comm: 'flusher', ts: b.at(0) });
       let t = 1 * MS;
       for (let i = 0; i < o.turns; i++) {
@@ -164,6 +165,11 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 3 })).of('loop-blocked'), []);
       assert.deepEqual(analyze(lockTrace({ turns: 9, waitMs: 4, gapMs: 0.05 })).of('loop-blocked'), []);
       assert.deepEqual(analyze(lockTrace({ turns: 20, waitMs: 0.5, gapMs: 0.05 })).of('loop-blocked'), [], 'a lock taken in passing');
+    });
+
+    it('is not raised in the Erlang VM: a dirty I/O scheduler that ended a file call wakes a sleeping scheduler to run the process on', () => {
+      const exe = '/usr/lib/erlang/erts-13.1.5/bin/beam.smp';
+      assert.deepEqual(analyze(lockTrace({ turns: 20, waitMs: 4, gapMs: 0.05, exe })).of('loop-blocked'), []);
     });
 
     it('is not raised on a Go program: its threads are the runtime\'s, whose blocking calls park one goroutine', () => {
@@ -1702,6 +1708,29 @@ describe('findings on synthetic traces', () => {
       const [f] = analyze(b).of('eagain-spin');
       assert.ok(f);
       assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
+    });
+
+    it('counts the waits since a counted key\'s previous record when that record had no EAGAIN (lighttpd attached)', () => {
+      // lighttpd reads each ready connection until EAGAIN: a few EAGAINs a wait. Its key's first record
+      // held only reads that succeeded; the next one's 622 EAGAINs came over 300 waits, not 0
+      const b = loopTrace();
+      b.epollWait({ ts: 0, dur: 100 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 1 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 100, totalNs: 1 * MS });
+      for (let i = 1; i <= 300; i++) b.epollWait({ ts: i * MS, dur: 100 * US, ret: 3, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 301 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 1_500, totalNs: 3 * MS, errnos: [[11, 622]] });
+      assert.deepEqual(analyze(b).of('eagain-spin'), []);
+    });
+
+    it('keeps apart the counted keys of one site that differ in flags (before and inside the loop)', () => {
+      const b = loopTrace();
+      b.summary({ ts: 1 * MS, call: 'read', fdType: 6, nonblocking: true, stackId: 9n, count: 5, totalNs: 10 * US });
+      b.epollWait({ ts: 2 * MS, dur: 100 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: 3 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 10, totalNs: 10 * US, errnos: [[11, 5]] });
+      for (let i = 3; i <= 300; i++) b.epollWait({ ts: i * MS, dur: 100 * US, ret: 3, stackId: 1n, ready: [[7n, 1]] });
+      // the pre-loop key again, then the loop's key: its period since its own previous record held 298 waits
+      b.summary({ ts: 300 * MS + 500 * US, call: 'read', fdType: 6, nonblocking: true, stackId: 9n, count: 6, totalNs: 12 * US });
+      b.summary({ ts: 301 * MS, call: 'read', fdType: 6, nonblocking: true, inLoop: true, stackId: 9n, count: 1_500, totalNs: 3 * MS, errnos: [[11, 627]] });
+      assert.deepEqual(analyze(b).of('eagain-spin'), []);
     });
 
     it('takes a send with MSG_DONTWAIT for a call that cannot wait, whatever its fd and however long ptrace made it', () => {

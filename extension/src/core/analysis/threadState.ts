@@ -257,6 +257,8 @@ export class ThreadState {
    * lets a new thread run with one — not work handed over.
    */
   readonly wokenAtStart = new TidCounts();
+  /** Its blocking pipe calls that waited until a thread of another process ended them (its write): output of that process it consumes. */
+  pipeFedElsewhere = 0;
   /** Its blocking calls that another thread's wake-up ended (tid -> count): a client waiting for a server's answer, not a worker. */
   readonly blockedEndedBy = new TidCounts();
   /** Wakes of a thread right after one of this thread's blocking calls ended (work done for it). */
@@ -277,6 +279,16 @@ export class ThreadState {
   latest: RecentCall | null = null;
   /** End of its last finished call. */
   lastEnd = 0;
+  /** End of its last select/poll/epoll wait that reported fds ready, -1 before one did. */
+  lastReadyWaitEnd = -1;
+  /** Its calls on sockets, sent or counted, whatever their result (accepts too): it does its sockets' I/O itself. */
+  socketCalls = 0;
+  /**
+   * Threads that woke it out of a futex right after their select/poll/epoll wait reported fds ready,
+   * with no call between (tid -> count): a notifier thread handing it the readiness its waits saw
+   * (Tcl's: its notifier thread selects on the fds, the main thread waits on a condition variable).
+   */
+  readonly notifiedBy = new TidCounts();
   /** End of its last blocking call that waited, and whether a wake-up of another thread followed it. */
   lastBlockedEnd = -1;
   /** The socket every one of its blocking socket calls waited on: NO_FD before the first, SEVERAL_FDS once another socket came. */
@@ -507,14 +519,33 @@ export function ownConnection(t: ThreadState): number | null {
 export const PER_CONNECTION_WAITS = 2;
 
 /**
- * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else, and that
- * accepts no connection: it waits for one connection (a thread per connection, as MariaDB's
- * connection threads, or a client waiting for its server), a blocking wait with a timeout — no loop
- * serving others that a call could hold up. (A thread that polls one listening socket and accepts
- * serves every client in turn: a loop.) The socket's fd, or null.
+ * Other select/poll waits a thread per connection may make beside its polls of one socket, per
+ * such poll (and one at least, from 20 such polls): Ruby's threads wait for a connect on the socket
+ * and the runtime's eventfd once, then poll the socket alone.
+ */
+export const OTHER_WAITS_SHARE = 0.05;
+const OTHER_WAITS_FROM = 20;
+
+/**
+ * Select/poll waits of a thread other than polls of one socket that `perConnection` tolerates:
+ * none below 20 such polls.
+ */
+export function otherWaitsTolerated(oneSocketPolls: number): number {
+  return oneSocketPolls < OTHER_WAITS_FROM ? 0 : Math.max(1, Math.floor(OTHER_WAITS_SHARE * oneSocketPolls));
+}
+
+/**
+ * A thread whose every select/poll/epoll wait was a poll of one socket and nothing else (but for
+ * a few select/poll waits of other fds, `otherWaitsTolerated`; no epoll wait), and that accepts no
+ * connection: it waits for one connection (a thread per connection, as MariaDB's connection
+ * threads, or a client waiting for its server), a blocking wait with a timeout — no loop serving
+ * others that a call could hold up. (A thread that polls one listening socket and accepts serves
+ * every client in turn: a loop.) The socket's fd, or null.
  */
 export function perConnection(t: ThreadState): number | null {
-  return t.muxWaits >= PER_CONNECTION_WAITS && t.oneSocketPolls === t.muxWaits && t.accepts === 0 ? t.oneSocketFd : null;
+  const others = t.muxWaits - t.oneSocketPolls;
+  const fewOthers = others === 0 || (t.epfds.size === 0 && others <= otherWaitsTolerated(t.oneSocketPolls));
+  return t.muxWaits >= PER_CONNECTION_WAITS && fewOthers && t.accepts === 0 ? t.oneSocketFd : null;
 }
 
 /**

@@ -110,7 +110,7 @@ export interface ThreadVerdict {
   readonly model: ThreadModel;
   /** The evidence, in a sentence. */
   readonly evidence: string;
-  /** For a pool worker: the thread it works for, when known. */
+  /** For a pool worker: the thread it works for, when known; for a notifier thread (model multiplexing): the thread whose event loop it waits for. */
   readonly worksFor: number | null;
 }
 

@@ -44,6 +44,11 @@ export function runtimeOf(program: string): 'node' | 'python' | null {
   return NODE.test(name) ? 'node' : PYTHON.test(name) ? 'python' : null;
 }
 
+/** The program is the Erlang VM's emulator (`beam.smp`, what `erl` and `escript` exec), by its name. */
+export function isErlangVm(program: string): boolean {
+  return /^beam(?:\.smp)?$/.test(basename(program));
+}
+
 /** The program is a JVM's launcher (`java`), by its name. */
 export function isJava(program: string): boolean {
   return basename(program) === 'java';

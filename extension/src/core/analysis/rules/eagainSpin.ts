@@ -48,9 +48,13 @@ export class EagainSpinRule {
     this.streaks.end(t);
   }
 
-  /** Calls the tracer counted; `waits`: the thread's waits so far. */
+  /**
+   * Calls the tracer counted, every record of every key (one without EAGAIN too: the waits since a
+   * key's previous record are known only if that record was seen); `waits`: the thread's waits so far.
+   */
   filtered(d: FilteredCounts, waits: number): void {
-    const key = `${d.tid}:${d.sys}:${d.fdType}:${d.stackId}`;
+    // the tracer's own key (its flags too): a delta's period starts at the previous record of that key
+    const key = `${d.tid}:${d.sys}:${d.fdType}:${d.nonblocking}:${d.flagsUnknown}:${d.inLoop}:${d.stackId}`;
     const before = this.waitsAt.get(key) ?? (d.since === null ? 0 : waits);
     this.waitsAt.set(key, waits);
     const failed = d.errnos.EAGAIN ?? 0;

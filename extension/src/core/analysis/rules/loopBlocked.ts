@@ -295,7 +295,10 @@ export class LoopBlockedRule {
       const what = a.holder ? `A lock held by ${a.holder.label} across its ${a.holder.call}()` : `${a.call}()`;
       const title = `${what} blocked the event loop of ${threadLabel(ctx, t)} ${plural(calls, 'time')}, ${formatDuration(total)} in total${ofTime}${longest}${under}`;
       const stats = loop.stats();
-      const waits = [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
+      // a loop whose waits a notifier thread makes (Tcl's) waits on a condition variable for the readiness it is handed
+      const waits = t.muxWaits === 0 && t.notifiedBy.size
+        ? 'a futex for the readiness its notifier thread hands it'
+        : [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
       const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
       const seen = [
         a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : '',
