@@ -192,15 +192,25 @@ export function preforkSocketFix(call: string): string {
   return `a worker blocked in ${call} serves no one else meanwhile: slow or distant peers hold workers — put a buffering proxy (nginx) in front of slow clients, give calls to backends timeouts, or serve connections from an event loop or threads (gunicorn: an async or threaded worker class); more workers help only as far as memory allows`;
 }
 
-/** The usual fix for busy polling, in a runtime's terms where the process is one's (its loop polls with 0 when work is queued for the next turn). */
+/** A fix told for native code and, where the process is a runtime's, in that runtime's terms. */
+type RuntimeFixes = Readonly<Record<LoopRuntime | 'native', string>>;
+
+/** The fix of `fixes` for a process of `runtime` (null: native code). */
+function inTermsOf(fixes: RuntimeFixes, runtime: LoopRuntime | null): string {
+  return fixes[runtime ?? 'native'];
+}
+
+/** The usual fix for busy polling (a runtime's loop polls with 0 when work is queued for its next turn). */
+const BUSY_POLL_FIXES: RuntimeFixes = {
+  node: 'libuv polls with timeout 0 while an immediate is queued: a setImmediate that schedules itself again keeps the loop spinning — wait for the event that brings the work (a stream, an emitter), or check again with setTimeout',
+  python:
+    'asyncio polls with timeout 0 while a callback is ready: a coroutine that loops on await asyncio.sleep(0), or a callback that reschedules itself with loop.call_soon, keeps the loop spinning — await the event itself (an asyncio.Event, a future, a stream read) or sleep for an interval; a select.select(…, 0) or poll(0) in a loop spins the same way: give it a timeout',
+  native: 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0',
+};
+
+/** The usual fix for busy polling, in a runtime's terms where the process is one's. */
 export function busyPollFix(runtime: LoopRuntime | null): string {
-  if (runtime === 'node') {
-    return 'libuv polls with timeout 0 while an immediate is queued: a setImmediate that schedules itself again keeps the loop spinning — wait for the event that brings the work (a stream, an emitter), or check again with setTimeout';
-  }
-  if (runtime === 'python') {
-    return 'asyncio polls with timeout 0 while a callback is ready: a coroutine that loops on await asyncio.sleep(0), or a callback that reschedules itself with loop.call_soon, keeps the loop spinning — await the event itself (an asyncio.Event, a future, a stream read) or sleep for an interval; a select.select(…, 0) or poll(0) in a loop spins the same way: give it a timeout';
-  }
-  return 'block in the wait with a timeout (the next timer\'s deadline, or -1) instead of polling with 0';
+  return inTermsOf(BUSY_POLL_FIXES, runtime);
 }
 /** The usual fix for AIO at depth 1. */
 export const AIO_SERIALIZED_FIX = 'keep several requests in flight: submit the next requests before reaping (io_getevents with min_nr below the number in flight), or batch them in one io_submit';
@@ -219,15 +229,17 @@ export const SIGNAL_COALESCED_FIX =
 /** The usual fix for a long signal handler. */
 export const LONG_SIGNAL_HANDLER_FIX =
   'in the handler only note the signal (set a volatile sig_atomic_t flag, or write a byte to a self-pipe) and return; do the I/O in the main loop, or take the signals with signalfd there instead of a handler';
+/** The usual fix for a saturated pool. */
+const POOL_SATURATED_FIXES: RuntimeFixes = {
+  python:
+    "give the executor more workers (ThreadPoolExecutor(max_workers=…), or loop.set_default_executor for asyncio.to_thread and run_in_executor(None, …)), or do the I/O on the event loop itself (asyncio.open_connection's streams, loop.sock_recv) instead of a blocking call per worker",
+  node: 'give libuv\'s pool more threads (UV_THREADPOOL_SIZE, set before the first fs or dns call), keep slow reads (FIFOs, network file systems) off it with streams, or read sockets and pipes through net or stream instead of fs',
+  native: 'give the pool more threads, keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request',
+};
+
 /** The usual fix for a saturated pool, in a runtime's terms where the process is one's. */
 export function poolSaturatedFix(runtime: LoopRuntime | null): string {
-  if (runtime === 'python') {
-    return "give the executor more workers (ThreadPoolExecutor(max_workers=…), or loop.set_default_executor for asyncio.to_thread and run_in_executor(None, …)), or do the I/O on the event loop itself (asyncio.open_connection's streams, loop.sock_recv) instead of a blocking call per worker";
-  }
-  if (runtime === 'node') {
-    return 'give libuv\'s pool more threads (UV_THREADPOOL_SIZE, set before the first fs or dns call), keep slow reads (FIFOs, network file systems) off it with streams, or read sockets and pipes through net or stream instead of fs';
-  }
-  return 'give the pool more threads, keep slow and fast work in separate pools, or submit the I/O asynchronously (io_uring) instead of blocking a thread per request';
+  return inTermsOf(POOL_SATURATED_FIXES, runtime);
 }
 /** The usual fix for SQPOLL wake-ups. */
 export const SQPOLL_FIX = 'raise sq_thread_idle above the gaps between submissions, or drop IORING_SETUP_SQPOLL (submitting with io_uring_enter is cheaper when submissions are sparse)';

@@ -356,11 +356,7 @@ describe('thread models', () => {
 
   it('a thread per connection: each thread polls its one socket, then blocks in its commit (MariaDB) — not an event loop', () => {
     const b = base();
-    const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
-    for (const [tid, fd] of conns) {
-      b.task({ event: 6, tid, comm: 'conn', ts: b.at(0) });
-      b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
-    }
+    const conns = threadsWithSockets(b, [201, 202, 203], 'conn', 181).map((tid): [number, number] => [tid, tid - 181]);
     for (let i = 0; i < 30; i++) {
       for (const [tid, fd] of conns) {
         b.poll({ tid, ts: i * 10 * MS + tid * US, dur: 2 * MS, timeoutMs: 28_800_000, fds: [[fd, 3, 1]] });
@@ -380,11 +376,7 @@ describe('thread models', () => {
   /** Client threads 201-203 of a loop: `others(i)` says whether wait i also watches the eventfd (fd 8); each reply written to a file and fdatasynced. */
   function pollingClients(others: (i: number) => boolean): ReturnType<typeof analyze> {
     const b = base();
-    const conns: [number, number][] = [[201, 20], [202, 21], [203, 22]];
-    for (const [tid, fd] of conns) {
-      b.task({ event: 6, tid, comm: 'client', ts: b.at(0) });
-      b.fd({ op: 4, fd, type: 6, path: `socket:[${fd}]` });
-    }
+    const conns = threadsWithSockets(b, [201, 202, 203], 'client', 181).map((tid): [number, number] => [tid, tid - 181]);
     for (let i = 0; i < 40; i++) {
       for (const [tid, fd] of conns) {
         b.poll({ tid, ts: i * 10 * MS + tid * US, dur: 2 * MS, timeoutMs: -1, fds: others(i) ? [[fd, 4, 4], [8, 1, 0]] : [[fd, 1, 1]] });

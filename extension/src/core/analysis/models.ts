@@ -133,11 +133,15 @@ function strayIoSignals(t: ThreadState, ioSignals: number, share: IoSignalShare)
   return share.setup !== null ? share.setup !== t.tid : 2 * ioSignals < share.most;
 }
 
+/** Signals by name and count, in words: "71 SIGIO, 2 SIGRT_3". */
+function signalCounts(counts: Iterable<[string, number]>): string {
+  return [...counts].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
+}
+
 /** The note on a thread's stray I/O signals (strayIoSignals), or ''. */
 function strayNote(t: ThreadState, stray: boolean): string {
   if (!stray) return '';
-  const sigs = [...t.ioSignals].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
-  return `; also ${sigs} of its process's signal-driven I/O handled here (the kernel hands a process's signal to any thread not blocking it)`;
+  return `; also ${signalCounts(t.ioSignals)} of its process's signal-driven I/O handled here (the kernel hands a process's signal to any thread not blocking it)`;
 }
 
 /**
@@ -213,10 +217,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShar
     };
   }
   if (bySignals) {
-    const sigs = [...t.ioSignals].map(([s, n]) => `${n.toLocaleString('en-US')} ${s}`).join(', ');
     return {
       model: 'signal-driven',
-      evidence: `signal-driven I/O: ${sigs} with readiness delivered${t.signalWaits ? `, ${plural(t.signalWaits, 'signal wait')} ended by them` : ''}${tail}`,
+      evidence: `signal-driven I/O: ${signalCounts(t.ioSignals)} with readiness delivered${t.signalWaits ? `, ${plural(t.signalWaits, 'signal wait')} ended by them` : ''}${tail}`,
     };
   }
   if (blocksForReal(t)) {
@@ -230,7 +233,7 @@ function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShar
   if (t.childWaits.count) notes.push(`waits for child processes ${plural(t.childWaits.count, 'time')} (${formatDuration(t.childWaits.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
   if (t.signalWaitCalls || t.otherSignals.size || (ioSignals && !stray)) {
-    const got = [...t.otherSignals, ...(stray ? [] : t.ioSignals)].map(([n, c]) => `${c.toLocaleString('en-US')} ${n}`).join(', ');
+    const got = signalCounts([...t.otherSignals, ...(stray ? [] : t.ioSignals)]);
     notes.push(`${t.signalWaitCalls ? `waits for signals (${plural(t.signalWaitCalls, 'call')})` : 'gets signals'}${got ? `: ${got}` : ''} — control, not I/O readiness`);
   }
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };

@@ -66,10 +66,11 @@ describe('findings on synthetic traces', () => {
 
     it('names no line for a call a libevent or libuv callback ended with (a tail call: only the loop\'s start is in the stack)', () => {
       const LIBEVENT = '/usr/lib/x86_64-linux-gnu/libevent-2.1.so.7.0.1';
-      const trace = (callbackFrame: boolean): StreamBuilder => {
+      const FSYNC: [string, string, number] = ['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27];
+      /** A loop whose turns each fsync, the fsync's stack `frames`. */
+      const fsyncs = (frames: [string, string, number, string?][]): StreamBuilder => {
         const b = loopTrace();
-        const callback: [string, string, number][] = callbackFrame ? [['on_tick', SRC, 20]] : [];
-        b.symbols(12n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ...callback, ['event_process_active', '', 0, LIBEVENT], ['event_base_loop', '', 0, LIBEVENT], ['main', SRC, 85]]);
+        b.symbols(12n, frames);
         let t = 1 * MS;
         for (let i = 0; i < 10; i++) {
           b.epollWait({ ts: t, dur: 2 * MS, ret: 0, stackId: 1n });
@@ -80,6 +81,8 @@ describe('findings on synthetic traces', () => {
         b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
         return b;
       };
+      const trace = (callbackFrame: boolean): StreamBuilder =>
+        fsyncs([FSYNC, ...(callbackFrame ? [['on_tick', SRC, 20] as [string, string, number]] : []), ['event_process_active', '', 0, LIBEVENT], ['event_base_loop', '', 0, LIBEVENT], ['main', SRC, 85]]);
       const [f] = analyze(trace(false)).of('loop-blocked');
       assert.ok(f);
       assert.equal(f.where, null, 'main:85 starts the loop: not the line to change');
@@ -88,17 +91,8 @@ describe('findings on synthetic traces', () => {
       assert.equal(g?.where?.line, 20, 'the callback\'s own frame is the line');
       assert.doesNotMatch(g?.detail ?? '', /callback the loop ran/);
       // asyncio's runner: no tail call there, a callback with no function of the program's (a builtin handed to call_soon)
-      const py = loopTrace();
       const map = '/tmp/perf-100.map';
-      py.symbols(13n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Handle._run', '/usr/lib/python3.12/asyncio/events.py', 0, map], ['BaseEventLoop._run_once', '/usr/lib/python3.12/asyncio/base_events.py', 0, map], ['<module>', '/work/app/main.py', 0, map]]);
-      let t = 1 * MS;
-      for (let i = 0; i < 10; i++) {
-        py.epollWait({ ts: t, dur: 2 * MS, ret: 0, stackId: 1n });
-        t += 2 * MS + 10 * US;
-        py.call('fsync', { ts: t, dur: 5 * MS, ret: 0, fd: 6, stackId: 13n });
-        t += 5 * MS + 10 * US;
-      }
-      py.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const py = fsyncs([FSYNC, ['Handle._run', '/usr/lib/python3.12/asyncio/events.py', 0, map], ['BaseEventLoop._run_once', '/usr/lib/python3.12/asyncio/base_events.py', 0, map], ['<module>', '/work/app/main.py', 0, map]]);
       const [h] = analyze(py).of('loop-blocked');
       assert.equal(h?.where, null);
       assert.match(h.detail, /only through BaseEventLoop\._run_once in perf-100\.map, called at main\.py \(<module>\): the call was made by a callback the loop ran with no function of the program's in between/);

@@ -5,7 +5,7 @@
  */
 import { chainLines, whereText } from '../analysis/chainText';
 import { interpretedJava, whereKey, whereOf, type StackSource } from '../analysis/resolve';
-import type { AnalysisResult, Finding, ProcessVerdict, SiteStats, Where } from '../analysis/types';
+import type { AnalysisResult, Finding, ProcessVerdict, SiteStats, ThreadVerdict, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
 import { NEVER_SLEPT_WHY } from '../analysis/catalogue';
@@ -81,10 +81,10 @@ const FOLD_QUIET_PROCESSES = 3;
  * thread without I/O of note: pid -> the names' group, for those of a name that come
  * FOLD_QUIET_PROCESSES times or more.
  */
-function quietHelpers(a: AnalysisResult): Map<number, ProcessVerdict[]> {
+function quietHelpers(a: AnalysisResult, byPid: ReadonlyMap<number, ThreadVerdict[]>): Map<number, ProcessVerdict[]> {
   const byName = new Map<string, ProcessVerdict[]>();
   for (const p of a.processes) {
-    const threads = a.threads.filter((x) => x.pid === p.pid);
+    const threads = byPid.get(p.pid) ?? [];
     if (threads.length !== 1 || threads[0].model !== 'none') continue;
     const list = byName.get(p.name);
     if (list) list.push(p);
@@ -99,18 +99,24 @@ function quietHelpers(a: AnalysisResult): Map<number, ProcessVerdict[]> {
 export function modelsSection(a: AnalysisResult, t: DiagnosisText): string[] {
   if (!a.threads.length) return [];
   const lines = ['', 'I/O models'];
-  const folded = quietHelpers(a);
+  const byPid = new Map<number, ThreadVerdict[]>();
+  for (const x of a.threads) {
+    const list = byPid.get(x.pid);
+    if (list) list.push(x);
+    else byPid.set(x.pid, [x]);
+  }
+  const folded = quietHelpers(a, byPid);
   for (const p of a.processes) {
+    const threads = byPid.get(p.pid) ?? [];
     const group = folded.get(p.pid);
     if (group) {
       if (group[0] !== p) continue;
       const pids = group.slice(0, 4).map((x) => x.pid).join(', ') + (group.length > 4 ? ', …' : '');
-      const first = a.threads.find((x) => x.pid === p.pid);
+      const first = threads[0];
       lines.push(...wrap(`${formatCount(group.length)} processes of one thread without I/O of note (pids ${pids}); the first: ${first?.evidence ?? ''}`, `  processes ${p.name}: `, '      '));
       continue;
     }
     lines.push(...wrap(p.verdict || 'no I/O of note', `  process ${p.pid} ${p.name}: `, '      '));
-    const threads = a.threads.filter((x) => x.pid === p.pid);
     const width = Math.max(...threads.map((x) => `${x.tid} ${x.name}`.length));
     for (const x of threads) {
       const head = `    ${`${x.tid} ${x.name}`.padEnd(width)}  ${x.model.padEnd(13)} `;
