@@ -39,13 +39,14 @@ export function resolveFindings(raw: readonly RawFinding[], stacks: StackSource)
  * A finding whose line must be in the function at `within.addr`: the first frame of the user's code
  * in its stack up to that function's frame; when no frame of the stack is of that function (a
  * signal handler's last call made by a jump, a tail call: the stack goes from the call to the
- * signal trampoline and on into the interrupted code), the function's own start. As whereOf when
- * the function cannot be resolved.
+ * signal trampoline and on into the interrupted code), or when the finding has no stack (no call
+ * was traced inside it), the function's own start. As whereOf when the function cannot be resolved.
  */
 function placedWithin(f: RawFinding, within: { readonly addr: bigint; readonly note: string }, stacks: StackSource): Finding {
   const fn = stacks.codeAt?.(f.pid, within.addr);
   const stack = f.stackId ? stacks.resolve(f.stackId) : undefined;
-  if (!fn?.function || !stack) return { ...f, where: whereOf(stacks, f.stackId) };
+  if (!fn?.function) return { ...f, where: whereOf(stacks, f.stackId) };
+  if (!stack) return f.stackId ? { ...f, where: whereOf(stacks, f.stackId) } : { ...f, where: frameWhere(fn), detail: `${f.detail} ${within.note}` };
   const i = stack.frames.findIndex((x) => x.function === fn.function && x.module === fn.module);
   if (i < 0) return { ...f, where: frameWhere(fn), detail: `${f.detail} ${within.note}` };
   const inside = userFrame({ ...stack, frames: stack.frames.slice(0, i + 1) });

@@ -7,8 +7,8 @@
  * time is the line to change (a handler that only computes has no call: the finding then names no
  * line). When that call's stack has no frame of the handler — its last call, compiled as a jump
  * (a tail call) — the line is the handler's start, found from its address (resolve.ts
- * placedWithin), never the interrupted code the stack leads to. Runs of 1 ms or more are long
- * (5 ms under ptrace), and at least a tenth of the runs (a quarter under ptrace) must be. Impact: the time of the handler's long runs.
+ * placedWithin), never the interrupted code the stack leads to. Runs of half a millisecond or more
+ * are long (5 ms under ptrace), and at least a tenth of the runs (a quarter under ptrace) must be. Impact: the time of the handler's long runs.
  */
 import type { SignalEvent, SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
@@ -17,8 +17,12 @@ import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context
 import { severityOf } from '../severity';
 import type { RawFinding } from '../types';
 
-/** A handler run this long is long (a healthy one sets a flag or writes a byte: microseconds). */
-export const LONG_RUN_NS = 1e6;
+/**
+ * A handler run this long is long: a healthy one sets a flag or writes a byte (microseconds); one
+ * that writes a line to a log and fsyncs it took 0.7 ms a run on this project's VM's disk, and at
+ * 1 ms such a handler, 51 runs and 36 ms of a 0.56 s recording, went unreported.
+ */
+export const LONG_RUN_NS = 0.5e6;
 /** With the ptrace backend, whose stops lengthen every call the handler makes. */
 export const LONG_RUN_NS_PTRACE = 5e6;
 /** Long runs needed, and their time in all. */
@@ -126,12 +130,12 @@ export class LongSignalHandlerRule {
         title: `${a.name}'s handler ran long on ${threadLabel(ctx, t)}: ${plural(a.longRuns, 'run')} of ${a.runs} took ${formatDuration(a.longAt)} or more, ${formatDuration(a.longNs)} in all`,
         detail:
           `The handler at ${a.handler} ran ${plural(a.runs, 'time')}, the longest ${formatDuration(a.longest)}; ` +
-          (inside.length ? `inside its long runs it called ${inside.join(', ')}. ` : 'its long runs made no system call (it computed). ') +
+          (inside.length ? `inside its long runs it called ${inside.join(', ')}. ` : noCallText(ctx.minDurationNs)) +
           `While a handler runs, its thread does nothing else and ${a.name} is blocked: more of it merge into one` +
           (m ? ` (${plural(m, `${a.name} was`, `${a.name} were`)} merged).` : '.'),
         suggestion: LONG_SIGNAL_HANDLER_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: top?.stackId ?? 0n, impactNs: a.longNs,
         events: a.top.list(), eventCount: a.longRuns, chain: [],
-        ...(top && addr !== null ? { within: { addr, note: tailCallNote(top.name) } } : {}),
+        ...(addr !== null ? { within: { addr, note: top ? tailCallNote(top.name) : NO_CALL_NOTE } } : {}),
       });
     }
     return out;
@@ -142,6 +146,19 @@ export class LongSignalHandlerRule {
 function handlerAddr(handler: string): bigint | null {
   return /^0x[0-9a-f]+$/i.test(handler) ? BigInt(handler) : null;
 }
+
+/**
+ * The detail's sentence for long runs in which no call was traced: they computed — or, in a
+ * recording with a minimum duration, their calls were all shorter than it, counted, not traced one
+ * by one (a handler writing a log line and fsyncing it, 0.7 ms a run, in 1 ms's recording).
+ */
+function noCallText(minDurationNs: number | null): string {
+  if (!minDurationNs) return 'its long runs made no system call (it computed). ';
+  return `its long runs made no call that lasted the recording's minimum duration, ${formatDuration(minDurationNs)} (shorter ones are counted, not traced one by one: record with --min-duration 0 to see them). `;
+}
+
+/** The detail's sentence when the finding names the handler's start because no call inside its runs was traced. */
+const NO_CALL_NOTE = 'No call was traced inside its long runs, so the line named is the handler\'s start.';
 
 /** The detail's sentence when the costliest call's stack has no frame of the handler. */
 function tailCallNote(call: string): string {
