@@ -1865,7 +1865,7 @@ describe('findings on synthetic traces', () => {
       }
       const [f] = analyze(b).of('timeout-wakeups');
       assert.ok(f);
-      assert.match(f.detail, /179 turns after them did nothing .* and 20 did work/);
+      assert.match(f.detail, /179 turns after them moved no data .* and 20 did work/);
     });
   });
 

@@ -105,7 +105,7 @@ export class TimeoutWakeupsRule {
       out.push({
         rule: 'timeout-wakeups', severity: severityOf(idleNs, ctx.span.last - ctx.span.first, 'low'),
         title: `${threadLabel(ctx, t)} woke up ${plural(a.shortTimeouts, 'time')} because its ${formatDuration(a.timeoutNs)} timeout fired (${pct} % of its waits)`,
-        detail: `Of ${plural(a.waits, a.call + ' call')}, ${a.shortTimeouts.toLocaleString('en-US')} returned nothing after a timeout of at most ${formatDuration(SHORT_NS)}; ${work ? `${plural(idle, 'turn')} after them did nothing (${formatDuration(idleNs)} in all) and ${work.toLocaleString('en-US')} did work` : `the turns after them did nothing, ${formatDuration(idleNs)} in all`}. The loop polls on a timer while nothing happens.`,
+        detail: `Of ${plural(a.waits, a.call + ' call')}, ${a.shortTimeouts.toLocaleString('en-US')} returned nothing after a timeout of at most ${formatDuration(SHORT_NS)}; ${work ? `${plural(idle, 'turn')} after them moved no data (${formatDuration(idleNs)} in all) and ${work.toLocaleString('en-US')} did work` : `the turns after them moved no data, ${formatDuration(idleNs)} in all`}. The loop polls on a timer while nothing happens.`,
         suggestion: TIMEOUT_WAKEUPS_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: idleNs,
         events: a.top.list(), eventCount: a.shortTimeouts, chain: [],
       });
