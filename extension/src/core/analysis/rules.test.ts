@@ -9,6 +9,7 @@ import { PID, StreamBuilder, sysId } from '../testing/synthetic';
 import { BY_STACK_ID } from './resolve';
 import { allBusyNs, Intervals } from './intervals';
 import { analyze } from './testing';
+import type { Finding } from './types';
 
 const MS = 1e6;
 const US = 1e3;
@@ -1726,6 +1727,26 @@ describe('findings on synthetic traces', () => {
       const [f] = analyze(b).of('eagain-spin');
       assert.ok(f);
       assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
+    });
+
+    it('counts the time a thread spun through its counted failures, not only the calls\' own time', () => {
+      // CPython's `try: s.recv() except BlockingIOError: continue`: 11 µs a turn, 0.5 µs of it in recv
+      const spin = (failures: number): Finding | undefined => {
+        const b = loopTrace();
+        b.summary({ ts: 100 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 9n, count: failures / 2, totalNs: failures * 250, errnos: [[11, failures / 2]] });
+        b.summary({ ts: 300 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 9n, count: failures, totalNs: failures * 500, errnos: [[11, failures]] });
+        return analyze(b).of('eagain-spin')[0];
+      };
+      const f = spin(36_000);
+      assert.ok(f);
+      // the first record's period is not known (its calls' time, 9 ms); the second's, 200 ms, had no wait
+      assert.equal(f.impactNs, 9 * MS + 200 * MS);
+      assert.match(f.detail, /about 209\.0 ms spinning: the periods of the tracer's counts with no wait of the thread, each failure counted for 50\.0 µs at most; 18\.0 ms in the calls themselves/);
+      assert.equal(f.severity, 'high');
+      // a thread that tried 400 times in those 200 ms between its work spun 50 µs a try at most
+      const g = spin(800);
+      assert.ok(g);
+      assert.equal(g.impactNs, 0.2 * MS + 400 * 50 * US);
     });
 
     it('counts the waits since a counted key\'s previous record when that record had no EAGAIN (lighttpd attached)', () => {

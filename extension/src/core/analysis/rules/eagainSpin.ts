@@ -22,18 +22,28 @@ export const MIN_STREAK = 100;
 /** Counted failures per wait (and in all, per stats period) that make a spin. */
 const COUNTED_PER_WAIT = 20;
 const MIN_COUNTED = 200;
+/**
+ * The most time a counted failure stands for when a period of the tracer's counts held no wait of
+ * the thread: a retry loop's turn (about 1 µs in C; 11 µs in CPython 3.11, whose
+ * `try: s.recv() except BlockingIOError: continue` failed 43,950 times in the 0.5 s it spun, the
+ * calls themselves 23 ms of it; 40 µs in CPython 3.12 with its perf trampolines). A thread that
+ * tries now and then between its work gets no more.
+ */
+const SPIN_NS_PER_FAILURE = 50e3;
 
 interface Totals extends RunTotals {
   /** From the tracer's counts. */
   counted: number;
   countedNs: number;
+  /** The time spun through the counted failures: countedNs, or a period with no wait of the thread (SPIN_NS_PER_FAILURE). */
+  countedSpinNs: number;
   countedWaits: number;
 }
 
 /** The eagain-spin rule. */
 export class EagainSpinRule {
   private readonly streaks = new RunTracker<Totals>(RunSlot.eagain, MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
-    pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedWaits: 0, top: new TopEvents(20),
+    pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedSpinNs: 0, countedWaits: 0, top: new TopEvents(20),
   }));
   /** Per counted key, the thread's waits when its previous count arrived. */
   private readonly waitsAt = new Map<string, number>();
@@ -62,7 +72,10 @@ export class EagainSpinRule {
     if (failed < MIN_COUNTED || failed < COUNTED_PER_WAIT * (between + 1)) return;
     const a = this.streaks.totalsOf(d.pid, d.tid, d.stackId, d.call);
     a.counted += failed;
-    a.countedNs += d.count ? (d.totalNs * failed) / d.count : 0;
+    const callsNs = d.count ? (d.totalNs * failed) / d.count : 0;
+    a.countedNs += callsNs;
+    // no wait in the period since the key's previous record: the thread spun through it, between its failures too
+    a.countedSpinNs += between === 0 && d.since !== null ? Math.max(callsNs, Math.min(d.ts - d.since, failed * SPIN_NS_PER_FAILURE)) : callsNs;
     a.countedWaits += between;
   }
 
@@ -72,18 +85,19 @@ export class EagainSpinRule {
       merge: (into, a) => {
         into.counted += a.counted;
         into.countedNs += a.countedNs;
+        into.countedSpinNs += a.countedSpinNs;
         into.countedWaits += a.countedWaits;
       },
       weight: (a) => a.calls + a.counted,
     });
     const out: RawFinding[] = [];
     for (const a of accs) {
-      const impact = a.ns + a.countedNs;
+      const impact = a.ns + a.countedSpinNs;
       const calls = a.calls + a.counted;
       if (!calls) continue;
       const t = ctx.threads.get(a.pid, a.tid);
       const seen = a.calls ? `${plural(a.runs, 'streak')} of at least ${MIN_STREAK} failures in a row with no wait between went through this call ${plural(a.calls, 'time')}, ${formatDuration(a.ns)} spinning` : '';
-      const counted = a.counted ? `${seen ? '; ' : ''}the tracer counted ${a.counted.toLocaleString('en-US')} more failures under ${formatDuration(ctx.minDurationNs ?? 0)} for only ${plural(a.countedWaits, 'wait')} of the thread meanwhile (at least ${formatDuration(a.countedNs)} in the calls themselves)` : '';
+      const counted = a.counted ? `${seen ? '; ' : ''}the tracer counted ${a.counted.toLocaleString('en-US')} more failures under ${formatDuration(ctx.minDurationNs ?? 0)} for only ${plural(a.countedWaits, 'wait')} of the thread meanwhile (${spunText(a.countedSpinNs, a.countedNs)})` : '';
       out.push({
         rule: 'eagain-spin', severity: severityOf(impact, ctx.span.last - ctx.span.first),
         title: `${a.call}() failed with EAGAIN ${plural(calls, 'time')} in ${threadLabel(ctx, t)} without waiting for readiness`,
@@ -94,4 +108,10 @@ export class EagainSpinRule {
     }
     return out;
   }
+}
+
+/** How long the counted failures spun: the calls' own time, or the periods without a wait when those say more. */
+function spunText(spinNs: number, callsNs: number): string {
+  if (spinNs <= callsNs) return `at least ${formatDuration(callsNs)} in the calls themselves`;
+  return `about ${formatDuration(spinNs)} spinning: the periods of the tracer's counts with no wait of the thread, each failure counted for ${formatDuration(SPIN_NS_PER_FAILURE)} at most; ${formatDuration(callsNs)} in the calls themselves`;
 }
