@@ -14,7 +14,7 @@ import { UioTracker, type UioDevices } from '../model/uio';
 import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
 import { isErlangVm, runtimeOf } from '../tracer/runtimes';
-import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, nonblockingCall, syscallClass, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, isSlowFdCall, nonblockingCall, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -270,6 +270,8 @@ export class TraceAnalyzer {
     let cls = syscallClass(e.sys);
     // a wait for a record lock (fcntl F_SETLKW) is a blocking call, as flock() is
     if (cls === 'setup' && e.name === 'fcntl' && isFcntlLockWait(e.args.cmd)) cls = 'blocking';
+    // an open sent as a call of its own (one that blocked: a FIFO, a slow file system) is one too
+    else if (cls === 'fd' && isSlowFdCall(e.sys)) cls = 'blocking';
     const t = this.threads.get(e.pid, e.tid);
     const end = e.ts + e.dur;
     if (e.unfinished) {

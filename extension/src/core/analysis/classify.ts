@@ -24,6 +24,28 @@ const SIGNAL_WAITS = new Set(['rt_sigtimedwait', 'rt_sigsuspend', 'pause']);
 /** The schema's class of each syscall, indexed by id (an array: it is looked up for every call). */
 const CLASS_BY_ID: (string | undefined)[] = [];
 for (const s of SYSCALLS.values()) CLASS_BY_ID[s.id] = s.class;
+/** The fd-class calls also sent as calls of their own when they last (the schema's `slow` trait: open, openat, openat2). */
+const SLOW_FD_BY_ID: boolean[] = [];
+const SLOW_FD_NAMES = new Set<string>();
+for (const s of SYSCALLS.values()) {
+  SLOW_FD_BY_ID[s.id] = s.class === 'fd' && s.slow === true;
+  if (SLOW_FD_BY_ID[s.id]) SLOW_FD_NAMES.add(s.name);
+}
+
+/**
+ * An open sent as a call of its own (the schema's `slow` trait): one that blocked — a FIFO waiting
+ * for its other end, a slow disk's or a network file system's lookup — stalls its thread as a
+ * blocking call does (Node's `fs.readFile` of FIFOs held all 4 of libuv's pool threads in openat).
+ */
+export function isSlowFdCall(sys: number): boolean {
+  return SLOW_FD_BY_ID[sys] === true;
+}
+
+/** isSlowFdCall of a call's name. */
+export function isSlowFdCallName(name: string): boolean {
+  return SLOW_FD_NAMES.has(name);
+}
+
 /** MULTIPLEXING_WAITS by syscall id (asked at every wait, a set lookup by name costs more). */
 const MULTIPLEXING_BY_ID: boolean[] = [];
 for (const s of SYSCALLS.values()) MULTIPLEXING_BY_ID[s.id] = MULTIPLEXING_WAITS.has(s.name);
@@ -171,6 +193,7 @@ export interface FdLookup {
  * `into`, written there (no object per call: a pool's every read) and returned.
  */
 export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup, waitedNs = WAITED_NS, into?: BlockingScratch): BlockingCall {
+  if (isSlowFdCall(e.sys)) return classifyOpen(e, args, waitedNs, into);
   const argType = args.fdType;
   const argPath = args.path;
   const fdNo = args.fd;
@@ -206,6 +229,26 @@ export function classifyBlocking(e: SyscallEvent, args: ArgFacts, fds: FdLookup,
   into.nonblocking = nonblocking;
   into.blocked = blocked;
   into.fd = fdNo;
+  into.path = path;
+  return into;
+}
+
+/**
+ * An open that was sent as a call (isSlowFdCall): it works on a path, not on an fd, and blocked when
+ * it slept and lasted `waitedNs` (most opens take microseconds: sent with --min-duration 0, they
+ * are no stall), outside /proc and /sys. Its kind is a file's: the type of what it opened is
+ * recorded after the call.
+ */
+function classifyOpen(e: SyscallEvent, args: ArgFacts, waitedNs: number, into?: BlockingScratch): BlockingCall {
+  const name = e.args.filename;
+  const path = args.path ?? (typeof name === 'string' ? name : null);
+  // a file the kernel computes (procfs, sysfs) has no storage to wait for: a long open there is the tracer's stops or a lock
+  const blocked = e.dur >= waitedNs && !args.neverSlept && !(path !== null && (path.startsWith('/proc/') || path.startsWith('/sys/')));
+  if (!into) return { kind: 'file', nonblocking: false, blocked, fd: null, path };
+  into.kind = 'file';
+  into.nonblocking = false;
+  into.blocked = blocked;
+  into.fd = null;
   into.path = path;
   return into;
 }

@@ -43,6 +43,29 @@ function loopTrace(): StreamBuilder {
 
 describe('findings on synthetic traces', () => {
   describe('loop-blocked', () => {
+    it('finds an open that blocked inside a turn (a FIFO opened to read waits for its writer), and not the quick ones', () => {
+      const turns = (dur: number, path: string, neverSlept = false): Finding[] => {
+        const b = loopTrace();
+        b.symbols(11n, [['__libc_open64', 'sysdeps/unix/sysv/linux/open64.c', 41], ['on_request', SRC, 95]]);
+        for (let i = 0; i < 20; i++) {
+          const t = i * 20 * MS;
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          b.open({ ts: t + 1 * MS + 10 * US, dur, path, stackId: 11n, neverSlept });
+        }
+        b.epollWait({ ts: 20 * 20 * MS, dur: 1 * MS, ret: 0, stackId: 1n });
+        return analyze(b).of('loop-blocked');
+      };
+      const [f] = turns(5 * MS, '/run/app/requests');
+      assert.ok(f);
+      assert.match(f.title, /^openat\(\) blocked the event loop of .* 20 times, 100\.0 ms in total/);
+      assert.equal(f.where?.line, 95);
+      assert.match(f.detail, /it called openat of \/run\/app\/requests, which waits for the file system to find the path .* or, for a FIFO, for a process to open its other end: 20 calls blocked 100\.0 ms/);
+      // opens sent with --min-duration 0 take microseconds; one that never slept was preempted; the kernel computes /proc
+      assert.deepEqual(turns(50 * US, '/run/app/requests'), []);
+      assert.deepEqual(turns(5 * MS, '/run/app/requests', true), []);
+      assert.deepEqual(turns(5 * MS, '/proc/self/stat'), []);
+    });
+
     /**
      * A loop whose turns wait `waitMs` in a futex (no traced call) until thread 301 lets go; 301 fsyncs
      * the journal (at commit) `gapMs` before it does, `turns` times.
@@ -1315,7 +1338,9 @@ describe('findings on synthetic traces', () => {
 
   describe('pool-saturated', () => {
     /** 4 workers of the loop preading `busyShare` of each 1 ms cycle, at `stackId` (worker_job, server.c:300, unless given). */
-    function poolTrace(busyShare: number, cycles = 200, stackId = 6n): StreamBuilder {
+    function poolTrace(busyShare: number, cycles = 200, stackId = 6n, job = (b: StreamBuilder, w: number, t: number, dur: number): void => {
+      b.call('pread64', { tid: w, ts: t, dur, ret: 4096, fd: 6, stackId, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+    }): StreamBuilder {
       const b = loopTrace();
       if (stackId === 6n) b.symbols(6n, [['pread64', 'sysdeps/unix/sysv/linux/pread64.c', 25], ['worker_job', SRC, 300]]);
       const workers = [201, 202, 203, 204];
@@ -1326,7 +1351,7 @@ describe('findings on synthetic traces', () => {
       for (let i = 0; i < cycles; i++) {
         for (const w of workers) {
           const t = 1 * MS + i * cycle + (w - 201) * 20 * US;
-          b.call('pread64', { tid: w, ts: t, dur: busyShare * cycle - 5 * US, ret: 4096, fd: 6, stackId, args: [6n, 0n, 4096n, 0n, 0n, 0n] });
+          job(b, w, t, busyShare * cycle - 5 * US);
           b.wake({ tid: w, ts: t + busyShare * cycle, wakee: PID, since: null, fd: 8 });
         }
       }
@@ -1343,6 +1368,18 @@ describe('findings on synthetic traces', () => {
       assert.ok(f.impactNs > 150 * MS, `${f.impactNs}`);
       const verdict = a.result.processes.find((p) => p.pid === PID)?.verdict ?? '';
       assert.match(verdict, /epoll loop on 1 thread; file I\/O on 4 pool threads — pseudo-async/);
+    });
+
+    it('counts opens that blocked as the workers\' blocking calls (libuv\'s pool opening FIFOs for fs.readFile)', () => {
+      const fifo = (b: StreamBuilder, w: number, t: number, dur: number): void => void b.open({ tid: w, ts: t, dur, path: `/run/app/fifo${w}`, ret: 19, stackId: 7n });
+      const b = poolTrace(0.995, 200, 7n, fifo);
+      b.symbols(7n, [['__libc_open64', 'sysdeps/unix/sysv/linux/open64.c', 41], ['worker_job', SRC, 301]]);
+      const a = analyze(b);
+      for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+      const [f] = a.of('pool-saturated');
+      assert.ok(f, JSON.stringify(a.findings.map((x) => x.rule)));
+      assert.match(f.detail, /did openat of a file 800 times/);
+      assert.equal(f.where?.line, 301);
     });
 
     it('finds the workers that block at one line saturated when another worker the loop started is not (an executor beside a helper thread)', () => {

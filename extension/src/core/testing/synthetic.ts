@@ -103,6 +103,18 @@ export class StreamBuilder {
     });
   }
 
+  /** An openat of `path` (its text in the record's tail, as the tracer sends it) that returned `ret`. */
+  open(o: { tid?: number; ts: number; dur: number; path: string; ret?: number; stackId?: bigint; neverSlept?: boolean }): this {
+    const bytes = Buffer.alloc(Math.ceil((o.path.length + 1) / 8) * 8);
+    bytes.write(o.path);
+    const data = Array.from({ length: bytes.length / 8 }, (_, i) => bytes.readBigUInt64LE(i * 8));
+    return this.syscall({
+      sys: sysId('openat'), tid: o.tid ?? PID, ts: this.at(o.ts), dur: o.dur, ret: o.ret ?? 9, stackId: o.stackId ?? 0n,
+      flags: o.neverSlept ? wire.SyscallFlag.never_slept : 0, args: [BigInt.asUintN(64, -100n), 0x1000n, 0o2000000n, 0n, 0n, 0n],
+      dataFormat: wire.DataFormat.path, data,
+    });
+  }
+
   /** Thread `tid`, in `call` on fd `fd`, woke thread `wakee` out of the call it began at `since` (ms after the origin, or null for an untraced wait). */
   wake(o: { tid: number; ts: number; wakee: number; since: number | null; call?: string; wakeeCall?: string; fd?: number; pid?: number }): this {
     return this.add(wire.encodeWake({

@@ -9,7 +9,7 @@ import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { isPerfMapFile } from '../../symbols/perfMapFile';
-import { inherentlyBlocking, blockKind, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
+import { inherentlyBlocking, blockKind, isSlowFdCallName, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { BY_STACK_ID, runtimeLoopRun, type SiteKeys } from '../resolve';
 import { acceptLoop, acceptsBetweenConnections, oneConnection } from '../threadState';
@@ -72,6 +72,9 @@ const BLOCKS_ON: Record<BlockKind, string> = {
   futex: 'a lock another thread held (pthread_mutex_lock, or a condition it waited on: a futex), which waits until that thread lets go',
   other: 'which waits',
 };
+
+/** What an open that blocked waited for, in words (its kind is a file's: what it opened is known only after it). */
+const OPEN_WAITS = 'which waits for the file system to find the path (a slow disk, a network file system) or, for a FIFO, for a process to open its other end';
 
 /** A finding needs this much time blocked in all (or this many calls of a kind that always blocks). */
 const MIN_TOTAL_NS = 1e6;
@@ -299,7 +302,7 @@ export class LoopBlockedRule {
       const waits = t.muxWaits === 0 && t.notifiedBy.size
         ? 'a futex for the readiness its notifier thread hands it'
         : [...t.mux].sort((x, y) => y[1].count - x[1].count).map(([n]) => n).join('/');
-      const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : '';
+      const fd = a.fd !== null ? ` on fd ${a.fd}${a.path ? ` <${a.path}>` : ''}` : a.path !== null ? ` of ${a.path}` : '';
       const seen = [
         a.count ? `${plural(a.count, 'call')} blocked ${formatDuration(a.ns)}` : '',
         a.filteredCount ? `${plural(a.filteredCount, a.count ? 'shorter call' : 'call')} under the threshold took ${formatDuration(a.filteredNs)}` : '',
@@ -334,7 +337,7 @@ export class LoopBlockedRule {
         `The thread waits in ${waits || 'a select/poll/epoll wait'} (${plural(stats.turns, 'turn')} of its loop, lag p50 ${formatDuration(stats.p50)}, p99 ${formatDuration(stats.p99)}, max ${formatDuration(stats.max)}); ` +
         (a.holder
           ? `inside its turns it waited for ${BLOCKS_ON[a.kind]}: ${plural(a.count, 'time')}, ${formatDuration(a.ns)} in all, each time until ${a.holder.label} let go right after its ${a.holder.call}${a.holder.path ? ` of ${a.holder.path}` : ''} (the line shown): the lock is held across the I/O.${served}`
-          : `inside its turns it called ${a.call}${fd}, ${uringTurnWait(a.call) ?? BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
+          : `inside its turns it called ${a.call}${fd}, ${isSlowFdCallName(a.call) ? OPEN_WAITS : uringTurnWait(a.call) ?? BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
         callbackNote(sites.viaLoopRun(a.stackId)) +
         (a.unnamed ? ` ${plural(a.unnamed.calls, 'of these calls', 'of these calls')} had stacks that reach no frame of the program's own code (${a.unnamed.why}): they are counted at this line, the only one from which this thread made ${a.call}${fd}.` : '') +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
