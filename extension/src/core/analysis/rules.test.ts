@@ -320,7 +320,7 @@ describe('findings on synthetic traces', () => {
     });
 
     it('leaves out a runtime\'s writes of its perf map (asked for by the profiler), not a log file written the same way', () => {
-      const findings = (path: string): string[] => {
+      const analysed = (path: string): ReturnType<typeof analyze> => {
         const b = new StreamBuilder();
         b.task({ event: 6, comm: 'node', filename: '/usr/bin/node', flags: 2, ts: b.at(0) });
         b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
@@ -333,10 +333,15 @@ describe('findings on synthetic traces', () => {
           t += 3 * MS + 10 * US;
         }
         b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
-        return analyze(b).findings.map((f) => f.title);
+        b.call('write', { ts: t + 2 * MS, dur: 3 * MS, ret: 80, fd: 17, tid: 301 });
+        return analyze(b);
       };
+      const findings = (path: string): string[] => analysed(path).findings.map((f) => f.title);
       assert.deepEqual(findings(`/tmp/perf-${PID}.map`), []);
       assert.match(findings('/var/log/app.log')[0] ?? '', /^write\(\) blocked the event loop/);
+      // nor is a thread that only writes the perf map blocking (a Python executor's submitter, under ptrace)
+      assert.equal(analysed(`/tmp/perf-${PID}.map`).model(301), 'none');
+      assert.equal(analysed('/var/log/app.log').model(301), 'blocking');
     });
 
     it('names the blocking read inside the loop, its line, its numbers and its events', () => {

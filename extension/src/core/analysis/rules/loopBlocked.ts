@@ -8,7 +8,6 @@ import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
 import { loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
-import { isPerfMapFile } from '../../symbols/perfMapFile';
 import { inherentlyBlocking, blockKind, isSlowFdCallName, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { BY_STACK_ID, runtimeLoopRun, type SiteKeys } from '../resolve';
@@ -280,8 +279,6 @@ export class LoopBlockedRule {
       }
       const loop = ctx.loops.get(a.tid);
       if (!loop || !loops.has(a.tid) || (loop.lengths.count === 0 && !a.unfinished)) continue;
-      // a runtime writing its perf map answers a profiler's request (iolens' own, at a launch), not the program's I/O
-      if (a.path !== null && isPerfMapFile(a.path)) continue;
       const total = a.ns + a.filteredNs;
       const calls = a.count + a.filteredCount;
       // a flush or a sleep is a stall however short; reads of regular files are often of /proc or the page cache
