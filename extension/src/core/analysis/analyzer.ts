@@ -774,7 +774,7 @@ export class TraceAnalyzer {
     if (d.inLoop) this.timeouts.filtered(d);
     this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);
     this.herd.filtered(d);
-    this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits);
+    this.eagain.filtered(d, t.muxWaits + t.aio.waits + t.uring.enters + t.signalWaits, t.sleeps.count);
   }
 
   private inputs(posixAio: ReadonlySet<number>, goPids: ReadonlySet<number>, sites: SiteKeys): ModelInputs {

@@ -1771,7 +1771,7 @@ describe('findings on synthetic traces', () => {
       assert.match(f.detail, /49,990 more failures under 1\.00 ms for only 1 wait of the thread/);
     });
 
-    it('counts the time a thread spun through its counted failures, not only the calls\' own time', () => {
+    it('counts the time a thread spun through its counted failures, not only the calls\' own time, unless it slept', () => {
       // CPython's `try: s.recv() except BlockingIOError: continue`: 11 µs a turn, 0.5 µs of it in recv
       const spin = (failures: number): Finding | undefined => {
         const b = loopTrace();
@@ -1783,12 +1783,21 @@ describe('findings on synthetic traces', () => {
       assert.ok(f);
       // the first record's period is not known (its calls' time, 9 ms); the second's, 200 ms, had no wait
       assert.equal(f.impactNs, 9 * MS + 200 * MS);
-      assert.match(f.detail, /about 209\.0 ms spinning: the periods of the tracer's counts with no wait of the thread, each failure counted for 50\.0 µs at most; 18\.0 ms in the calls themselves/);
+      assert.match(f.detail, /about 209\.0 ms spinning: the periods of the tracer's counts with no wait nor sleep of the thread, each failure counted for 50\.0 µs at most; 18\.0 ms in the calls themselves/);
       assert.equal(f.severity, 'high');
       // a thread that tried 400 times in those 200 ms between its work spun 50 µs a try at most
       const g = spin(800);
       assert.ok(g);
       assert.equal(g.impactNs, 0.2 * MS + 400 * 50 * US);
+      // one that napped between its tries (usleep(100), counted by the tracer too) spun only in its calls
+      const b = loopTrace();
+      b.summary({ ts: 100 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 9n, count: 18_000, totalNs: 9 * MS, errnos: [[11, 18_000]] });
+      b.summary({ ts: 300 * MS, call: 'clock_nanosleep', stackId: 12n, count: 1_800, totalNs: 190 * MS });
+      b.summary({ ts: 300 * MS, call: 'recvfrom', fdType: 6, nonblocking: true, stackId: 9n, count: 36_000, totalNs: 18 * MS, errnos: [[11, 36_000]] });
+      const [h] = analyze(b).of('eagain-spin');
+      assert.ok(h);
+      assert.equal(h.impactNs, 18 * MS);
+      assert.match(h.detail, /\(at least 18\.0 ms in the calls themselves\)/);
     });
 
     it('counts the waits since a counted key\'s previous record when that record had no EAGAIN (lighttpd attached)', () => {

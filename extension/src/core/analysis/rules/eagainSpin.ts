@@ -23,8 +23,8 @@ export const MIN_STREAK = 100;
 const COUNTED_PER_WAIT = 20;
 const MIN_COUNTED = 200;
 /**
- * The most time a counted failure stands for when a period of the tracer's counts held no wait of
- * the thread: a retry loop's turn (about 1 µs in C; 11 µs in CPython 3.11, whose
+ * The most time a counted failure stands for when a period of the tracer's counts held no wait nor
+ * sleep of the thread: a retry loop's turn (about 1 µs in C; 11 µs in CPython 3.11, whose
  * `try: s.recv() except BlockingIOError: continue` failed 43,950 times in the 0.5 s it spun, the
  * calls themselves 23 ms of it; 40 µs in CPython 3.12 with its perf trampolines). A thread that
  * tries now and then between its work gets no more.
@@ -35,7 +35,7 @@ interface Totals extends RunTotals {
   /** From the tracer's counts. */
   counted: number;
   countedNs: number;
-  /** The time spun through the counted failures: countedNs, or a period with no wait of the thread (SPIN_NS_PER_FAILURE). */
+  /** The time spun through the counted failures: countedNs, or a period with no wait nor sleep of the thread (SPIN_NS_PER_FAILURE). */
   countedSpinNs: number;
   countedWaits: number;
 }
@@ -45,8 +45,8 @@ export class EagainSpinRule {
   private readonly streaks = new RunTracker<Totals>(RunSlot.eagain, MIN_STREAK, Number.POSITIVE_INFINITY, (pid, tid, stackId, call) => ({
     pid, tid, stackId, call, runs: 0, calls: 0, ns: 0, counted: 0, countedNs: 0, countedSpinNs: 0, countedWaits: 0, top: new TopEvents(20),
   }));
-  /** Per counted key, the thread's waits when its previous count arrived. */
-  private readonly waitsAt = new Map<string, number>();
+  /** Per counted key, the thread's waits and sleeps when its previous count arrived. */
+  private readonly waitsAt = new Map<string, { waits: number; sleeps: number }>();
 
   /** A non-blocking call that failed with EAGAIN. */
   eagain(t: ThreadState, e: SyscallEvent, id: number): void {
@@ -60,22 +60,25 @@ export class EagainSpinRule {
 
   /**
    * Calls the tracer counted, every record of every key (one without EAGAIN too: the waits since a
-   * key's previous record are known only if that record was seen); `waits`: the thread's waits so far.
+   * key's previous record are known only if that record was seen); `waits`: the thread's waits so far,
+   * `sleeps` its sleeps.
    */
-  filtered(d: FilteredCounts, waits: number): void {
+  filtered(d: FilteredCounts, waits: number, sleeps: number): void {
     // the tracer's own key (its flags too): a delta's period starts at the previous record of that key
     const key = `${d.tid}:${d.sys}:${d.fdType}:${d.nonblocking}:${d.flagsUnknown}:${d.inLoop}:${d.stackId}`;
-    const before = this.waitsAt.get(key) ?? (d.since === null ? 0 : waits);
-    this.waitsAt.set(key, waits);
+    const before = this.waitsAt.get(key) ?? (d.since === null ? { waits: 0, sleeps: 0 } : { waits, sleeps });
+    this.waitsAt.set(key, { waits, sleeps });
     const failed = d.errnos.EAGAIN ?? 0;
-    const between = Math.max(0, waits - before);
+    const between = Math.max(0, waits - before.waits);
     if (failed < MIN_COUNTED || failed < COUNTED_PER_WAIT * (between + 1)) return;
     const a = this.streaks.totalsOf(d.pid, d.tid, d.stackId, d.call);
     a.counted += failed;
     const callsNs = d.count ? (d.totalNs * failed) / d.count : 0;
     a.countedNs += callsNs;
-    // no wait in the period since the key's previous record: the thread spun through it, between its failures too
-    a.countedSpinNs += between === 0 && d.since !== null ? Math.max(callsNs, Math.min(d.ts - d.since, failed * SPIN_NS_PER_FAILURE)) : callsNs;
+    // no wait nor sleep in the period since the key's previous record: the thread spun through it,
+    // between its failures too (one that naps between its tries, usleep(100), did not)
+    const spun = between === 0 && sleeps === before.sleeps && d.since !== null;
+    a.countedSpinNs += spun ? Math.max(callsNs, Math.min(d.ts - d.since, failed * SPIN_NS_PER_FAILURE)) : callsNs;
     a.countedWaits += between;
   }
 
@@ -113,5 +116,5 @@ export class EagainSpinRule {
 /** How long the counted failures spun: the calls' own time, or the periods without a wait when those say more. */
 function spunText(spinNs: number, callsNs: number): string {
   if (spinNs <= callsNs) return `at least ${formatDuration(callsNs)} in the calls themselves`;
-  return `about ${formatDuration(spinNs)} spinning: the periods of the tracer's counts with no wait of the thread, each failure counted for ${formatDuration(SPIN_NS_PER_FAILURE)} at most; ${formatDuration(callsNs)} in the calls themselves`;
+  return `about ${formatDuration(spinNs)} spinning: the periods of the tracer's counts with no wait nor sleep of the thread, each failure counted for ${formatDuration(SPIN_NS_PER_FAILURE)} at most; ${formatDuration(callsNs)} in the calls themselves`;
 }
