@@ -124,8 +124,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const stack = w ? undefined : resolved;
       const outer = stack?.frames[stack.frames.length - 1];
       const unreached = stack && interpretedJava(stack) ? JAVA_INTERPRETED : outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
-      // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
-      const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
+      const key = w ? whereKey(w) : !stackId ? 'no stack' : unreachedKey(stack);
       s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved) };
       cache.set(stackId, s);
     }
@@ -138,6 +137,20 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     return g;
   };
   return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun };
+}
+
+/**
+ * The site of a stack with no frame of the program: the runtime's code that made the call (its
+ * first frame outside the system's libraries: CPython's `os.fsync`), else the frame the stack ends
+ * in. Not by where it ends when a runtime's frame made the call: a walk of one call's stack stops
+ * at different depths (a gevent greenlet's ends at its `g_switch`, or goes on through the hub to
+ * `_start`), and one call would be two sites, two findings.
+ */
+function unreachedKey(stack: ResolvedStack | undefined): string {
+  const caller = stack?.frames.find((f) => frameOwner(f) !== 'system');
+  if (caller) return `no frame of the program:${caller.module ?? ''}:${caller.function ?? caller.imageAddr ?? caller.addr}`;
+  const outer = stack?.frames[stack.frames.length - 1];
+  return `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
 }
 
 /** Where a stack that reaches no Java method of the program ends when its program's frames are interpreted. */

@@ -407,6 +407,31 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(trace([3n, 11n]).of('loop-blocked').map((f) => f.where?.line ?? null).sort(), [61, 75, null]);
     });
 
+    it('takes calls with no frame of the program made by one runtime function for one site, wherever their stacks end (a gevent greenlet\'s)', () => {
+      const PY = '/usr/bin/python3.11';
+      const GREENLET = '/usr/lib/python3/dist-packages/greenlet/_greenlet.cpython-311-x86_64-linux-gnu.so';
+      const trace = (other: string): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        // CPython's os.fsync, its walk cut at the greenlet's switch, or gone on through the hub to _start
+        b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['os_fsync', 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET]]);
+        b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], [other, 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET], ['ev_run', 'ev.c', 4, '/usr/lib/x86_64-linux-gnu/libev.so.4'], ['_start', 'start.S', 5, PY]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      const one = trace('os_fsync').of('loop-blocked');
+      assert.equal(one.length, 1, JSON.stringify(one.map((f) => f.title)));
+      assert.match(one[0].title, /fsync\(\) blocked the event loop of server 100\/100 30 times/);
+      assert.equal(one[0].where, null);
+      // two functions of the runtime made the call: two sites
+      assert.equal(trace('os_fdatasync').of('loop-blocked').length, 2);
+    });
+
     it('says when a loop forked per client serves one connection (a PostgreSQL backend): the flush holds up that client only, a medium finding', () => {
       const trace = (sockets: bigint[], forked: boolean): ReturnType<typeof analyze> => {
         const b = loopTrace();
