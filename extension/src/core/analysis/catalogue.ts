@@ -182,6 +182,11 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
   },
 };
 
+/** The usual fix for a loop that imported modules inside its turns (their files read while it served). */
+export function lazyImportFix(): string {
+  return 'import the module when the program starts (at the top of its file, or before the loop runs) rather than inside the function that first needs it, so the loop does not read module files while it serves; or send a first request before taking traffic';
+}
+
 /** The usual fix for a receive with MSG_WAITALL inside a loop. */
 export function waitAllFix(call: string): string {
   return `drop MSG_WAITALL from the ${call}: read what the socket holds when the loop reports it ready, keep it in the connection's buffer, and handle the message once it is whole`;

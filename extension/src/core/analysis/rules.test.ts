@@ -344,6 +344,36 @@ describe('findings on synthetic traces', () => {
       assert.equal(loop?.blockedNs, 40 * MS);
     });
 
+    it('takes reads of compiled modules inside a turn for an import the loop ran (uvicorn\'s lazy import of h11 at its first request), a low finding with its own fix; not reads of data files', () => {
+      const trace = (path: string): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        b.fd({ op: 4, fd: 9, type: 1, path });
+        let t = 1 * MS;
+        for (let i = 0; i < 20; i++) {
+          b.epollWait({ ts: t, dur: 5 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 5 * MS + 10 * US;
+          // the first request: the module's files read, one of them from the disk
+          if (i === 0) for (const dur of [16.8 * MS, 40 * US, 30 * US]) {
+            b.call('read', { ts: t, dur, ret: 4096, fd: 9, stackId: 2n });
+            t += dur + 5 * US;
+          }
+          b.call('sendto', { ts: t, dur: 20 * US, ret: 100, fd: 7, stackId: 2n });
+          t += 30 * US;
+        }
+        return analyze(b);
+      };
+      const [f] = trace('/usr/lib/python3/dist-packages/h11/__pycache__/_state.cpython-311.pyc').of('loop-blocked');
+      assert.ok(f);
+      assert.equal(f.severity, 'low');
+      assert.match(f.detail, /is a compiled module, which only an import reads/);
+      assert.match(f.suggestion, /import the module when the program starts/);
+      // the same reads of the program's data: a stall of the loop
+      const [g] = trace('/srv/data/users.db').of('loop-blocked');
+      assert.ok(g);
+      assert.notEqual(g.severity, 'low');
+      assert.doesNotMatch(g.detail + g.suggestion, /import/);
+    });
+
     it('counts a read still in progress at the end (no stack yet) with the reads of its site, not apart', () => {
       const b = loopTrace();
       let t = 1 * MS;
