@@ -81,7 +81,12 @@ export interface SiteKeys {
    * line to change.
    */
   viaLoopRun(stackId: bigint): string | null;
+  /** The call was made in a gevent greenlet: its stack goes through gevent's modules (GEVENT_MODULE). */
+  gevent(stackId: bigint): boolean;
 }
+
+/** gevent's compiled modules (its hub, greenlet and loop: `gevent/libev/corecext.cpython-311-…so`, `gevent/_gevent_cgreenlet…so`). */
+const GEVENT_MODULE = /\/gevent\/(?:[^/]+\/)*[^/]+\.so$/;
 
 /**
  * Event-loop libraries' functions that run the loop and its callbacks (libevent, libuv, libev, GLib),
@@ -97,7 +102,7 @@ export function runtimeLoopRun(via: string): boolean {
 }
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null, gevent: () => false };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
 export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
@@ -115,8 +120,8 @@ export function whereKey(w: Where): string {
 
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
-  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null }>();
-  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null } => {
+  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean }>();
+  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean } => {
     let s = cache.get(stackId);
     if (s === undefined) {
       const w = whereOf(stacks, stackId);
@@ -125,7 +130,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const outer = stack?.frames[stack.frames.length - 1];
       const unreached = stack && interpretedJava(stack) ? JAVA_INTERPRETED : outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
       const key = w ? whereKey(w) : !stackId ? 'no stack' : unreachedKey(stack);
-      s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved) };
+      s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved), gevent: !!resolved?.frames.some((f) => f.module !== null && GEVENT_MODULE.test(f.module)) };
       cache.set(stackId, s);
     }
     return s;
@@ -136,7 +141,7 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     if (g === undefined) go.set(pid, (g = stacks.goProcess?.(pid) ?? false));
     return g;
   };
-  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun, gevent: (stackId) => of(stackId).gevent };
 }
 
 /**

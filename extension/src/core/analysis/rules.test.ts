@@ -215,6 +215,36 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
+    it('gives gevent\'s fixes for calls made in a greenlet of a Python process (gunicorn\'s gevent workers), asyncio\'s for the others', () => {
+      const suggestions = (hub: string): string[] => {
+        const PY = '/usr/bin/python3.11';
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'gunicorn', filename: PY, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 6, type: 1, path: '/var/log/app.log' });
+        b.symbols(1n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['ev_run', 'ev.c', 1, hub]]);
+        b.symbols(2n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['os_fsync', 'Modules/posixmodule.c', 1, PY], ['run', 'src/gevent/greenlet.c', 2, hub]]);
+        b.symbols(3n, [['clock_nanosleep', 'sysdeps/unix/sysv/linux/clock_nanosleep.c', 27], ['time_sleep', 'Modules/timemodule.c', 1, PY], ['run', 'src/gevent/greenlet.c', 2, hub]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 6; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call('clock_nanosleep', { ts: t, dur: 20 * MS, ret: 0, args: [1n, 0n, 0n, 0n, 0n, 0n], stackId: 3n });
+          t += 20 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 15 * MS, ret: 0, fd: 6, stackId: 2n });
+          t += 15 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        return analyze(b).of('loop-blocked').map((f) => `${f.title.split('(')[0]}: ${f.suggestion}`).sort();
+      };
+      const gevent = suggestions('/usr/lib/python3/dist-packages/gevent/_gevent_cgreenlet.cpython-311-x86_64-linux-gnu.so');
+      assert.equal(gevent.length, 2, gevent.join('\n'));
+      assert.match(gevent[0], /^clock_nanosleep: call gevent\.sleep/);
+      assert.match(gevent[1], /^fsync: run the file I\/O on gevent's thread pool/);
+      const asyncio = suggestions('/usr/lib/python3.11/lib-dynload/_asyncio.cpython-311-x86_64-linux-gnu.so');
+      assert.match(asyncio[1], /^fsync: run the file I\/O in a thread \(await asyncio\.to_thread/);
+    });
+
     it('finds a loop held up waiting for a POSIX record lock (fcntl F_SETLKW), not its other fcntl calls', () => {
       const b = new StreamBuilder();
       b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
