@@ -5,7 +5,7 @@
  * of its call site (fixture server_calls).
  */
 import * as assert from 'node:assert/strict';
-import { BACKENDS, cleanup, fixture, frameIn, markLine, readRecords, recordLaunch, requireBackend, type JsonEvent, type Recording } from './harness';
+import { BACKENDS, cleanup, fixture, frameIn, markLine, readRecords, recordLaunch, requireBackend, requireInstalled, type JsonEvent, type Recording } from './harness';
 import { Sys } from '../../protocol/generated/wire';
 
 const MS = 1e6;
@@ -145,5 +145,34 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
     assert.equal(rec.code, 0, rec.stderr);
     assert.deepEqual(flagsOf(rec, Sys.socketpair), [nbCloexec]);
     assert.deepEqual(flagsOf(rec, Sys.pipe2), [O_CLOEXEC.toString(8)]);
+  });
+
+  it('says a call\'s fd was non-blocking when ioctl(FIONBIO) made it so (CPython\'s socket.setblocking: asyncio\'s sockets)', async function () {
+    requireInstalled(this, 'python3');
+    // no fd record nor fcntl tells the analysis of FIONBIO: the call's own flag must (under ptrace,
+    // an asyncio server's sends stretched past 10 ms by the stops were waits on "blocking sockets")
+    const script = [
+      'import socket',
+      'a, b = socket.socketpair()',
+      'a.setblocking(False)',
+      'print(a.fileno(), b.fileno(), flush=True)',
+      'for i in range(5):',
+      '    try:',
+      '        a.recv(1)',
+      '    except BlockingIOError:',
+      '        pass',
+      '    a.send(b"x")',
+      '    b.recv(1)',
+    ].join('\n');
+    rec = await recordLaunch(['python3', '-c', script], ['-m', '0'], 30000, backend);
+    assert.equal(rec.code, 0, rec.stderr);
+    const [a, b] = rec.stdout.trim().split(/\s+/).map(Number);
+    const recvs = calls(rec, 'recvfrom');
+    const onA = recvs.filter((e) => e.args.fd === a);
+    const onB = recvs.filter((e) => e.args.fd === b);
+    assert.equal(onA.length, 5, JSON.stringify(recvs.map((e) => [e.args.fd, e.error])));
+    assert.equal(onB.length, 5);
+    assert.deepEqual(onA.map((e) => e.args.nonblocking === true), [true, true, true, true, true]);
+    assert.deepEqual(onB.map((e) => e.args.nonblocking === true), [false, false, false, false, false]);
   });
 });

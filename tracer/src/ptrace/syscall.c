@@ -11,6 +11,8 @@
  */
 #define _GNU_SOURCE
 #include <asm/unistd.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
@@ -226,6 +228,17 @@ static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struc
 	}
 }
 
+/* IOL_SYSCALL_FLAG_NONBLOCKING when a sent blocking call's fd has O_NONBLOCK at its exit, as the
+ * eBPF side reads it from the file: a flag set by ioctl(FIONBIO) (CPython's socket.setblocking, so
+ * asyncio's sockets) changes no record the analysis' fd table learns from, and a send stretched
+ * past 10 ms by the stops was a wait on a "blocking" socket inside the loop. Not for the sleeps. */
+static uint32_t nonblocking_flag(const struct pt_thread *th, uint16_t sys, uint64_t fd)
+{
+	if (sys == IOL_SYS_NANOSLEEP || sys == IOL_SYS_CLOCK_NANOSLEEP || fd > INT32_MAX)
+		return 0;
+	return (proc_fd_flags(th->proc->pid, (int)fd) & O_NONBLOCK) ? IOL_SYSCALL_FLAG_NONBLOCKING : 0;
+}
+
 static void emit_syscall(struct pt_tracer *t, struct pt_thread *th, const struct pt_call *c, long ret, uint64_t now,
 			 uint32_t flags)
 {
@@ -425,7 +438,7 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		c->fmt = pt_uio_format(th->proc, sys, c->args[0]);
 		if (now - c->ts >= t->opts->min_duration_ns || c->fmt) {
 			c->stack_id = pt_capture_stack(t, th, regs);
-			emit_syscall(t, th, c, ret, now, 0);
+			emit_syscall(t, th, c, ret, now, nonblocking_flag(th, sys, c->args[0]));
 		} else {
 			summarize(t, th, c, regs, ret, now);
 		}
