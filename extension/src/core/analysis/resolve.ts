@@ -145,15 +145,16 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
 }
 
 /**
- * The site of a stack with no frame of the program: the runtime's code that made the call (its
- * first frame outside the system's libraries: CPython's `os.fsync`), else the frame the stack ends
- * in. Not by where it ends when a runtime's frame made the call: a walk of one call's stack stops
+ * The site of a stack with no frame of the program: the runtime's native code that made the call
+ * (its first frame outside the system's libraries: CPython's `os.fsync`), else the frame the stack
+ * ends in. Not by where it ends when a runtime's frame made the call: a walk of one call's stack stops
  * at different depths (a gevent greenlet's ends at its `g_switch`, or goes on through the hub to
  * `_start`), and one call would be two sites, two findings.
  */
 function unreachedKey(stack: ResolvedStack | undefined): string {
   const caller = stack?.frames.find((f) => frameOwner(f) !== 'system');
-  if (caller) return `no frame of the program:${caller.module ?? ''}:${caller.function ?? caller.imageAddr ?? caller.addr}`;
+  // not a JIT's code: a JVM's call is made by its interpreter or by the method compiled, one call site
+  if (caller && !(caller.module && isPerfMapFile(caller.module))) return `no frame of the program:${caller.module ?? ''}:${caller.function ?? caller.imageAddr ?? caller.addr}`;
   const outer = stack?.frames[stack.frames.length - 1];
   return `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
 }

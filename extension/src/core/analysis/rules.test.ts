@@ -490,6 +490,23 @@ describe('findings on synthetic traces', () => {
       assert.equal(one[0].where, null);
       // two functions of the runtime made the call: two sites
       assert.equal(trace('os_fdatasync').of('loop-blocked').length, 2);
+      // a JVM's: its interpreter or the method compiled makes the same call (JIT code, by where the stacks end)
+      const jvm = (): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        const MAP = '/tmp/perf-100.map';
+        const JVM = '/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so';
+        b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Interpreter', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
+        b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['sun.nio.ch.FileDispatcherImpl.force0', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      assert.equal(jvm().of('loop-blocked').length, 1);
     });
 
     it('says when a loop forked per client serves one connection (a PostgreSQL backend): the flush holds up that client only, a medium finding', () => {
