@@ -70,7 +70,7 @@ enum iol_io_model {
 	IOL_IO_MODEL_LIFECYCLE = 8,
 };
 
-/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. never_slept: the thread did not go to sleep inside the call (its voluntary context switches did not move from entry to exit, eBPF backend): its duration was CPU time and preemption on a busy machine, not a wait for I/O, a peer or a lock. */
+/* Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls: the eBPF backend reads the file's flags, the ptrace backend /proc/PID/fdinfo/FD). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. never_slept: the thread did not go to sleep inside the call (its voluntary context switches did not move from entry to exit, eBPF backend): its duration was CPU time and preemption on a busy machine, not a wait for I/O, a peer or a lock. */
 enum iol_syscall_flag {
 	IOL_SYSCALL_FLAG_UNFINISHED = 1,
 	IOL_SYSCALL_FLAG_STACK_LOST = 2,

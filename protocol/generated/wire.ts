@@ -93,7 +93,7 @@ export type IoModelName = keyof typeof IoModel;
 /** Reverse map of {@link IoModel}: value to name. */
 export const IoModelNames: ReadonlyMap<number, IoModelName> = new Map(Object.entries(IoModel).map(([k, v]) => [v, k as IoModelName]));
 
-/** Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls, eBPF backend). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. never_slept: the thread did not go to sleep inside the call (its voluntary context switches did not move from entry to exit, eBPF backend): its duration was CPU time and preemption on a busy machine, not a wait for I/O, a peer or a lock. */
+/** Bits of syscall.flags. nonblocking: the call's fd had O_NONBLOCK when it returned (blocking calls: the eBPF backend reads the file's flags, the ptrace backend /proc/PID/fdinfo/FD). coalesced: the record stands for a run of identical empty zero-timeout polls (same thread, syscall, arguments and call site, each returning 0) back to back: ts is the first one's entry, dur the run's span to the last one's exit, and the poll_run tail has their number and the time spent inside them. never_slept: the thread did not go to sleep inside the call (its voluntary context switches did not move from entry to exit, eBPF backend): its duration was CPU time and preemption on a busy machine, not a wait for I/O, a peer or a lock. */
 export const SyscallFlag = {
   unfinished: 1,
   stack_lost: 2,

@@ -50,6 +50,22 @@ for (const backend of BACKENDS) describe(`process trees (${backend})`, function 
     assert.ok(!rec.events.some((e) => e.kind === 'syscall' && e.pid !== start?.pid), 'nothing from the workers');
   });
 
+  it('names the interpreter a launched script runs in as its exec\'s program, not the script (a Python server launched as its script is Python)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iolens-script-'));
+    const script = join(dir, 'serve');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    try {
+      rec = await recordLaunch([script], [], 30000, backend);
+      assert.equal(rec.code, 0, rec.stderr);
+      const execs = rec.events.filter((e) => e.kind === 'process' && e.name === 'exec').map((e) => String(e.args.filename));
+      assert.ok(execs.length > 0, 'an exec record');
+      // eBPF: the #! line's program; ptrace: /proc/PID/exe, the link resolved (Debian's sh is dash)
+      assert.match(execs[0], /\/(?:sh|dash)$/, execs.join(', '));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('records a daemon to its end, not only the process that was launched', async () => {
     rec = await recordLaunch(['sh', '-c', `exec "$0" --iterations 30 >"${'$1'}"`, join(__dirname, '..', 'fixtures', 'build', 'daemonize'), join(tmpdir(), `iolens-daemon-${process.pid}-${backend}.out`)], [], 30000, backend);
     const out = join(tmpdir(), `iolens-daemon-${process.pid}-${backend}.out`);

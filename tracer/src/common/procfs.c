@@ -141,7 +141,7 @@ static uint8_t fd_type(const char *link, mode_t mode)
 	}
 }
 
-static uint32_t fd_flags(pid_t pid, int fd)
+uint32_t proc_fd_flags(pid_t pid, int fd)
 {
 	char path[64], line[128];
 	unsigned int flags = 0;
@@ -253,7 +253,7 @@ int proc_snapshot_fds(struct iol_output *out, pid_t pid, uint64_t ts, iol_fd_cla
 		r.fd = (int)fd;
 		r.fd2 = -1;
 		r.ts = ts;
-		r.open_flags = fd_flags(pid, (int)fd);
+		r.open_flags = proc_fd_flags(pid, (int)fd);
 		if (cb)
 			cb(ctx, pid, (int)fd, r.type, r.rdev);
 		out_record_tail(out, &r, sizeof(r), link, (size_t)n + 1);

@@ -60,6 +60,8 @@ int proc_status_field(pid_t pid, const char *name, char *value, size_t len);
 int proc_descendants(pid_t pid, pid_t *pids, size_t max);
 /* The real uid owning a process, or -errno. */
 long proc_uid(pid_t pid);
+/* The status flags of a process's fd now (/proc/PID/fdinfo/FD's flags: O_NONBLOCK...), 0 when unknown. */
+uint32_t proc_fd_flags(pid_t pid, int fd);
 /* The command name of a process into buf (NUL-terminated), or "" when it is gone. */
 void proc_comm(pid_t pid, pid_t tid, char *buf, size_t len);
 

@@ -142,7 +142,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	proc->gen++;
 	proc->flags &= ~(IOL_TRACED_QUIET_UNTIL_EXEC | IOL_TRACED_AIO);
-	emit_task(IOL_TASK_EVENT_EXEC, p, old_pid, 0, 0, 0, BPF_CORE_READ(bprm, filename));
+	/* the program that runs: a script's interpreter (binfmt_script sets interp to its #! line's
+	 * program; for an ELF it is the filename), as the ptrace side's /proc/PID/exe says — a Python
+	 * server launched as its script (gunicorn, ./app.py) is Python to the analysis */
+	emit_task(IOL_TASK_EVENT_EXEC, p, old_pid, 0, 0, 0, BPF_CORE_READ(bprm, interp));
 	/* the old image's code is gone: the new executable's text is known right away, its libraries
 	 * as they are mapped, and the loader completes the picture from /proc */
 	bpf_map_delete_elem(&exec_ranges, &tgid);

@@ -95,6 +95,11 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
 
 /** A language runtime whose event loop has fixes of its own (asyncio's, Node.js'). */
 export type LoopRuntime = 'node' | 'python';
+/**
+ * Whose loop a blocking call ran in, for its fix: a runtime's, or gevent's hub (a Python process
+ * whose call was made in a greenlet, where asyncio's fixes do not apply).
+ */
+export type LoopFlavour = LoopRuntime | 'gevent';
 
 /** The fix for a loop that waits for its io_uring ring inside a turn (io_uring_wait_cqe in a handler). */
 const URING_IN_LOOP_FIX =
@@ -109,7 +114,7 @@ export function uringTurnWait(call: string): string | null {
  * The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the
  * loop serves one connection) and, for a runtime's loop, in its own terms (`runtime`).
  */
-export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopRuntime | null = null): string {
+export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopFlavour | null = null): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
   const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind) : undefined;
   if (own) return own;
@@ -160,8 +165,15 @@ const nodeFileFix: RuntimeFix = (call) =>
 const nodeStreamFix: RuntimeFix = (call, kind) =>
   `use the asynchronous form (child_process.spawn/exec, net, stream) instead of a synchronous ${call} on ${kind === 'pipe' ? 'a pipe' : 'a socket'} (execSync, spawnSync, readFileSync of a pipe)`;
 
+/** gevent's: the file I/O on the hub's thread pool, a flush once per batch. */
+const geventFileFix: RuntimeFix = (call, kind) =>
+  `run the file I/O on gevent's thread pool (gevent.get_hub().threadpool.spawn(fn, …).get(), or a gevent.threadpool.ThreadPool), so the hub runs other greenlets while ${call} waits${kind === 'sync' ? '; or flush once per batch of writes' : ''}`;
+/** gevent's: cooperative I/O, by its monkey-patching or its own modules. */
+const geventStreamFix: RuntimeFix = (call) =>
+  `let gevent wait for the fd: monkey-patch before other imports (gevent.monkey.patch_all()) or use gevent.socket, gevent.subprocess and gevent.os.nb_read on a non-blocking fd, instead of a blocking ${call} that holds up every greenlet`;
+
 /** A runtime's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
-const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix>>> = {
+const RUNTIME_LOOP_FIX: Record<LoopFlavour, Partial<Record<BlockKind, RuntimeFix>>> = {
   python: {
     sleep: () => 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits',
     sync: asyncioFileFix,
@@ -180,7 +192,21 @@ const RUNTIME_LOOP_FIX: Record<LoopRuntime, Partial<Record<BlockKind, RuntimeFix
     socket: nodeStreamFix,
     child: (call) => `use child_process.spawn or exec with a callback (or its promise form) instead of execSync or spawnSync, which wait in ${call} for the child inside the loop`,
   },
+  gevent: {
+    sleep: () => 'call gevent.sleep(…), or monkey-patch time before other imports (gevent.monkey.patch_all()), instead of a blocking sleep: the hub runs other greenlets meanwhile',
+    sync: geventFileFix,
+    file: geventFileFix,
+    wait: (call) => `the ${call} is a blocking library call's own wait, which gevent's monkey-patching does not reach (a C extension's client, a DNS lookup): use a gevent-compatible library, or run the call on gevent's thread pool (gevent.get_hub().threadpool)`,
+    pipe: geventStreamFix,
+    socket: geventStreamFix,
+    child: (call) => `use gevent.subprocess (or monkey-patch subprocess) and wait for the child from a greenlet, instead of os.system or os.waitpid, which wait in ${call} holding up every greenlet`,
+  },
 };
+
+/** The usual fix for a loop that imported modules inside its turns (their files read while it served). */
+export function lazyImportFix(): string {
+  return 'import the module when the program starts (at the top of its file, or before the loop runs) rather than inside the function that first needs it, so the loop does not read module files while it serves; or send a first request before taking traffic';
+}
 
 /** The usual fix for a receive with MSG_WAITALL inside a loop. */
 export function waitAllFix(call: string): string {

@@ -88,6 +88,17 @@ export function syscallClass(sys: number): string | undefined {
 /** What a blocking-class call works on. */
 export type BlockKind = 'sleep' | 'sync' | 'file' | 'pipe' | 'socket' | 'device' | 'wait' | 'child' | 'lock' | 'futex' | 'other';
 
+/**
+ * A file only an import reads: CPython's compiled modules (`.pyc`, in `__pycache__`) and its
+ * extension modules (`.cpython-311-x86_64-linux-gnu.so`). A program reads no such file as its data.
+ */
+const MODULE_FILE = /\.pyc$|\.cpython-\d+[^/]*\.so$/;
+
+/** The path is a file only an import reads (MODULE_FILE). */
+export function isModuleFile(path: string): boolean {
+  return MODULE_FILE.test(path);
+}
+
 /** The kind of a blocking-class call, from its name and its fd's type. */
 export function blockKind(name: string, fdType: string | undefined): BlockKind {
   if (isSleep(name)) return 'sleep';

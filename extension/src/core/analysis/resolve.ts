@@ -82,7 +82,12 @@ export interface SiteKeys {
    * line to change.
    */
   viaLoopRun(stackId: bigint): string | null;
+  /** The call was made in a gevent greenlet: its stack goes through gevent's modules (GEVENT_MODULE). */
+  gevent(stackId: bigint): boolean;
 }
+
+/** gevent's compiled modules (its hub, greenlet and loop: `gevent/libev/corecext.cpython-311-…so`, `gevent/_gevent_cgreenlet…so`). */
+const GEVENT_MODULE = /\/gevent\/(?:[^/]+\/)*[^/]+\.so$/;
 
 /**
  * Event-loop libraries' functions that run the loop and its callbacks (libevent, libuv, libev, GLib),
@@ -98,7 +103,7 @@ export function runtimeLoopRun(via: string): boolean {
 }
 
 /** Call sites by stack id alone, for an analysis asked without symbols. */
-export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null };
+export const BY_STACK_ID: SiteKeys = { key: (stackId) => String(stackId), unreached: () => null, goRuntime: () => false, posixAio: () => false, viaLoopRun: () => null, gevent: () => false };
 
 /** The sentence a finding's detail adds when its stack did not reach the program's code, '' when it did. */
 export function unreachedNote(sites: SiteKeys, stackId: bigint): string {
@@ -116,8 +121,8 @@ export function whereKey(w: Where): string {
 
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
-  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null }>();
-  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null } => {
+  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean }>();
+  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean } => {
     let s = cache.get(stackId);
     if (s === undefined) {
       const w = whereOf(stacks, stackId);
@@ -125,9 +130,8 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
       const stack = w ? undefined : resolved;
       const outer = stack?.frames[stack.frames.length - 1];
       const unreached = stack && interpretedJava(stack) ? JAVA_INTERPRETED : outer ? `${outer.function ?? '0x' + outer.addr.toString(16)}${outer.module ? ` in ${basename(outer.module)}` : ''}` : null;
-      // a stack with no frame of the program is its own site by the frame it ends in (the best it has)
-      const key = w ? whereKey(w) : !stackId ? 'no stack' : `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
-      s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved) };
+      const key = w ? whereKey(w) : !stackId ? 'no stack' : unreachedKey(stack);
+      s = { key, unreached, posixAio: isPosixAioStack(resolved), viaLoopRun: loopRunOf(resolved), gevent: !!resolved?.frames.some((f) => f.module !== null && GEVENT_MODULE.test(f.module)) };
       cache.set(stackId, s);
     }
     return s;
@@ -138,7 +142,22 @@ export function siteKeysOf(stacks: StackSource): SiteKeys {
     if (g === undefined) go.set(pid, (g = stacks.goProcess?.(pid) ?? false));
     return g;
   };
-  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun };
+  return { key: (stackId) => of(stackId).key, unreached: (stackId) => of(stackId).unreached, goRuntime, posixAio: (stackId) => of(stackId).posixAio, viaLoopRun: (stackId) => of(stackId).viaLoopRun, gevent: (stackId) => of(stackId).gevent };
+}
+
+/**
+ * The site of a stack with no frame of the program: the runtime's native code that made the call
+ * (its first frame outside the system's libraries: CPython's `os.fsync`), else the frame the stack
+ * ends in. Not by where it ends when a runtime's frame made the call: a walk of one call's stack stops
+ * at different depths (a gevent greenlet's ends at its `g_switch`, or goes on through the hub to
+ * `_start`), and one call would be two sites, two findings.
+ */
+function unreachedKey(stack: ResolvedStack | undefined): string {
+  const caller = stack?.frames.find((f) => frameOwner(f) !== 'system');
+  // not a JIT's code: a JVM's call is made by its interpreter or by the method compiled, one call site
+  if (caller && !(caller.module && isPerfMapFile(caller.module))) return `no frame of the program:${caller.module ?? ''}:${caller.function ?? caller.imageAddr ?? caller.addr}`;
+  const outer = stack?.frames[stack.frames.length - 1];
+  return `no frame of the program${outer ? `:${outer.module ?? ''}:${outer.function ?? ''}` : ''}`;
 }
 
 /** Where a stack that reaches no Java method of the program ends when its program's frames are interpreted. */

@@ -239,6 +239,36 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
+    it('gives gevent\'s fixes for calls made in a greenlet of a Python process (gunicorn\'s gevent workers), asyncio\'s for the others', () => {
+      const suggestions = (hub: string): string[] => {
+        const PY = '/usr/bin/python3.11';
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm: 'gunicorn', filename: PY, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 6, type: 1, path: '/var/log/app.log' });
+        b.symbols(1n, [['epoll_wait', 'sysdeps/unix/sysv/linux/epoll_wait.c', 30], ['ev_run', 'ev.c', 1, hub]]);
+        b.symbols(2n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['os_fsync', 'Modules/posixmodule.c', 1, PY], ['run', 'src/gevent/greenlet.c', 2, hub]]);
+        b.symbols(3n, [['clock_nanosleep', 'sysdeps/unix/sysv/linux/clock_nanosleep.c', 27], ['time_sleep', 'Modules/timemodule.c', 1, PY], ['run', 'src/gevent/greenlet.c', 2, hub]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 6; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call('clock_nanosleep', { ts: t, dur: 20 * MS, ret: 0, args: [1n, 0n, 0n, 0n, 0n, 0n], stackId: 3n });
+          t += 20 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 15 * MS, ret: 0, fd: 6, stackId: 2n });
+          t += 15 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        return analyze(b).of('loop-blocked').map((f) => `${f.title.split('(')[0]}: ${f.suggestion}`).sort();
+      };
+      const gevent = suggestions('/usr/lib/python3/dist-packages/gevent/_gevent_cgreenlet.cpython-311-x86_64-linux-gnu.so');
+      assert.equal(gevent.length, 2, gevent.join('\n'));
+      assert.match(gevent[0], /^clock_nanosleep: call gevent\.sleep/);
+      assert.match(gevent[1], /^fsync: run the file I\/O on gevent's thread pool/);
+      const asyncio = suggestions('/usr/lib/python3.11/lib-dynload/_asyncio.cpython-311-x86_64-linux-gnu.so');
+      assert.match(asyncio[1], /^fsync: run the file I\/O in a thread \(await asyncio\.to_thread/);
+    });
+
     it('finds a loop held up waiting for a POSIX record lock (fcntl F_SETLKW), not its other fcntl calls', () => {
       const b = new StreamBuilder();
       b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
@@ -373,6 +403,36 @@ describe('findings on synthetic traces', () => {
       assert.equal(loop?.blockedNs, 40 * MS);
     });
 
+    it('takes reads of compiled modules inside a turn for an import the loop ran (uvicorn\'s lazy import of h11 at its first request), a low finding with its own fix; not reads of data files', () => {
+      const trace = (path: string): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        b.fd({ op: 4, fd: 9, type: 1, path });
+        let t = 1 * MS;
+        for (let i = 0; i < 20; i++) {
+          b.epollWait({ ts: t, dur: 5 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+          t += 5 * MS + 10 * US;
+          // the first request: the module's files read, one of them from the disk
+          if (i === 0) for (const dur of [16.8 * MS, 40 * US, 30 * US]) {
+            b.call('read', { ts: t, dur, ret: 4096, fd: 9, stackId: 2n });
+            t += dur + 5 * US;
+          }
+          b.call('sendto', { ts: t, dur: 20 * US, ret: 100, fd: 7, stackId: 2n });
+          t += 30 * US;
+        }
+        return analyze(b);
+      };
+      const [f] = trace('/usr/lib/python3/dist-packages/h11/__pycache__/_state.cpython-311.pyc').of('loop-blocked');
+      assert.ok(f);
+      assert.equal(f.severity, 'low');
+      assert.match(f.detail, /is a compiled module, which only an import reads/);
+      assert.match(f.suggestion, /import the module when the program starts/);
+      // the same reads of the program's data: a stall of the loop
+      const [g] = trace('/srv/data/users.db').of('loop-blocked');
+      assert.ok(g);
+      assert.notEqual(g.severity, 'low');
+      assert.doesNotMatch(g.detail + g.suggestion, /import/);
+    });
+
     it('counts a read still in progress at the end (no stack yet) with the reads of its site, not apart', () => {
       const b = loopTrace();
       let t = 1 * MS;
@@ -434,6 +494,48 @@ describe('findings on synthetic traces', () => {
       assert.match(found[0].detail, /24 of these calls had stacks that reach no frame of the program's own code \(Interpreter in libc\.so\.6\): they are counted at this line, the only one from which this thread made fsync on fd 6 <\/var\/db\/journal>/);
       // two lines of the program made the call: which one the others came from cannot be told
       assert.deepEqual(trace([3n, 11n]).of('loop-blocked').map((f) => f.where?.line ?? null).sort(), [61, 75, null]);
+    });
+
+    it('takes calls with no frame of the program made by one runtime function for one site, wherever their stacks end (a gevent greenlet\'s)', () => {
+      const PY = '/usr/bin/python3.11';
+      const GREENLET = '/usr/lib/python3/dist-packages/greenlet/_greenlet.cpython-311-x86_64-linux-gnu.so';
+      const trace = (other: string): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        // CPython's os.fsync, its walk cut at the greenlet's switch, or gone on through the hub to _start
+        b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['os_fsync', 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET]]);
+        b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], [other, 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET], ['ev_run', 'ev.c', 4, '/usr/lib/x86_64-linux-gnu/libev.so.4'], ['_start', 'start.S', 5, PY]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      const one = trace('os_fsync').of('loop-blocked');
+      assert.equal(one.length, 1, JSON.stringify(one.map((f) => f.title)));
+      assert.match(one[0].title, /fsync\(\) blocked the event loop of server 100\/100 30 times/);
+      assert.equal(one[0].where, null);
+      // two functions of the runtime made the call: two sites
+      assert.equal(trace('os_fdatasync').of('loop-blocked').length, 2);
+      // a JVM's: its interpreter or the method compiled makes the same call (JIT code, by where the stacks end)
+      const jvm = (): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        const MAP = '/tmp/perf-100.map';
+        const JVM = '/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so';
+        b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Interpreter', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
+        b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['sun.nio.ch.FileDispatcherImpl.force0', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
+        let t = 1 * MS;
+        for (let i = 0; i < 30; i++) {
+          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+          t += 1 * MS + 10 * US;
+          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
+          t += 8 * MS + 10 * US;
+        }
+        return analyze(b);
+      };
+      assert.equal(jvm().of('loop-blocked').length, 1);
     });
 
     it('says when a loop forked per client serves one connection (a PostgreSQL backend): the flush holds up that client only, a medium finding', () => {

@@ -6,9 +6,9 @@
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix } from '../catalogue';
+import { lazyImportFix, loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix, type LoopFlavour, type LoopRuntime } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
-import { inherentlyBlocking, blockKind, isSlowFdCallName, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
+import { inherentlyBlocking, blockKind, isModuleFile, isSlowFdCallName, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { BY_STACK_ID, runtimeLoopRun, type SiteKeys } from '../resolve';
 import { acceptLoop, acceptsBetweenConnections, oneConnection } from '../threadState';
@@ -39,6 +39,8 @@ interface Acc {
   storageEach: boolean;
   /** Calls counted here whose stacks reached no frame of the program, and the frame one of them ended in (findings: folded). */
   unnamed?: { calls: number; why: string };
+  /** Every blocked call's file was a module only an import reads (classify.isModuleFile); null: no path seen. */
+  imports: boolean | null;
 }
 
 /** The thread a loop's futex wait waited for, and the blocking call it held the lock across (just before it let go). */
@@ -119,7 +121,7 @@ export class LoopBlockedRule {
     const k = `${tid}:${call}:${stackId}`;
     let a = this.accs.get(k);
     if (!a) {
-      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null, waitAll: false, storageEach: false };
+      a = { pid, tid, call, kind, stackId, fd: null, path: null, count: 0, ns: 0, max: 0, unfinished: false, top: new TopEvents(), filteredCount: 0, filteredNs: 0, holder: null, waitAll: false, storageEach: false, imports: null };
       this.accs.set(k, a);
     }
     return a;
@@ -133,6 +135,7 @@ export class LoopBlockedRule {
       a.storageEach = (this.fdFlags(e.pid, b.fd) & (O_DSYNC | O_DIRECT)) !== 0;
     }
     a.path ??= b.path;
+    if (b.path !== null) a.imports = a.imports !== false && isModuleFile(b.path);
     a.waitAll ||= waitsForAll(e);
     const list = this.open.get(e.tid) ?? [];
     // an unfinished call reported again replaces its earlier report
@@ -250,6 +253,7 @@ export class LoopBlockedRule {
         unfinished: m.unfinished || a.unfinished, filteredCount: m.filteredCount + a.filteredCount, filteredNs: m.filteredNs + a.filteredNs,
         top: mergeTop(m.top, a.top),
         unnamed: plus(m.unnamed, unnamed),
+        imports: m.imports === null ? a.imports : a.imports === null ? m.imports : m.imports && a.imports,
       });
     }
     const byOriginal = new Map<Acc, Acc>();
@@ -306,6 +310,9 @@ export class LoopBlockedRule {
       ].filter(Boolean).join(', and ');
       // a file opened O_DSYNC/O_SYNC or O_DIRECT never copies to the page cache alone
       const cached = a.kind === 'file' && !a.storageEach && total / calls < (ctx.ptrace ? PAGE_CACHE_MEAN_NS_PTRACE : PAGE_CACHE_MEAN_NS);
+      // a runtime's module files read inside a turn: an import the loop ran (a server's lazy import
+      // at its first request: uvicorn's of h11), done once per module, not the loop's habit
+      const imports = a.kind === 'file' && a.imports === true;
       // copies that never once waited past the threshold and add up to under 1 % of the thread's time: noise, not a stall
       if (cached && a.count === 0 && total < NOISE_SHARE * span) continue;
       // a loop that serves one connection in a process forked per client (a PostgreSQL backend)
@@ -337,10 +344,11 @@ export class LoopBlockedRule {
           : `inside its turns it called ${a.call}${fd}, ${isSlowFdCallName(a.call) ? OPEN_WAITS : uringTurnWait(a.call) ?? BLOCKS_ON[a.kind]}: ${seen}.${served}`) +
         callbackNote(sites.viaLoopRun(a.stackId)) +
         (a.unnamed ? ` ${plural(a.unnamed.calls, 'of these calls', 'of these calls')} had stacks that reach no frame of the program's own code (${a.unnamed.why}): they are counted at this line, the only one from which this thread made ${a.call}${fd}.` : '') +
+        (imports ? ` The file is a compiled module, which only an import reads: the loop imported modules inside its turns, as a module imported inside a function does the first time it runs; a module is imported once, so this delays the first requests only.` : '') +
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
-        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || onSocket ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
-        suggestion: a.waitAll ? waitAllFix(a.call) : onSocket ? preforkSocketFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, ctx.runtime(a.pid)),
+        rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || onSocket || imports ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
+        suggestion: a.waitAll ? waitAllFix(a.call) : imports ? lazyImportFix() : onSocket ? preforkSocketFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, flavourOf(ctx.runtime(a.pid), sites.gevent(a.stackId))),
         // a callback's call with its frame gone: the loop's start is no line to change
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: sites.viaLoopRun(a.stackId) ? 0n : a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
@@ -348,6 +356,11 @@ export class LoopBlockedRule {
     }
     return out;
   }
+}
+
+/** Whose loop a call ran in, for its fix: gevent's hub for a Python process's call made in a greenlet. */
+function flavourOf(runtime: LoopRuntime | null, inGevent: boolean): LoopFlavour | null {
+  return runtime === 'python' && inGevent ? 'gevent' : runtime;
 }
 
 /** The detail's sentence for a call an event-loop library's callback made with its frame gone (SiteKeys.viaLoopRun), '' otherwise. */
