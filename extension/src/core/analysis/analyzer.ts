@@ -563,7 +563,8 @@ export class TraceAnalyzer {
     // a runtime writing its perf map answers a profiler's request (iolens' own, at a launch), not the
     // program's I/O: under ptrace each such write took 2.5–3.6 ms (the stack taken at its stop), and
     // a Python 3.12 executor's submitting thread "blocked in write 589 times"
-    if (b.blocked && b.kind === 'file' && b.path !== null && isPerfMapFile(b.path)) this.scratch.blocked = false;
+    // (asked only of writes, as a runtime's stdio makes them: a pool's every pread would pay the pattern)
+    if (b.blocked && b.kind === 'file' && (e.name === 'write' || e.name === 'writev') && b.path !== null && isPerfMapFile(b.path)) this.scratch.blocked = false;
     if (b.nonblocking) {
       this.nonblocking(e, id, t);
       return;
