@@ -159,11 +159,13 @@ export function nonblockingCall(e: SyscallEvent, args: ArgFacts): boolean {
 }
 
 /**
- * Kinds whose calls O_NONBLOCK does not make return at once: those that always wait, and a lock's
- * (flock and fcntl F_SETLKW wait whatever the fd's flags: LOCK_NB and F_SETLK ask not to).
+ * Kinds whose calls O_NONBLOCK does not make return at once: those that always wait, a lock's
+ * (flock and fcntl F_SETLKW wait whatever the fd's flags: LOCK_NB and F_SETLK ask not to), and a
+ * child wait's, whose first argument is no fd (WNOHANG asks not to wait): both tracers read the
+ * status of a blocking call's first argument as an fd, so a waitid(P_PID, …) came with fd 1's flags.
  */
 function waitsWhateverItsFlags(kind: BlockKind): boolean {
-  return inherentlyBlocking(kind) || kind === 'lock';
+  return inherentlyBlocking(kind) || kind === 'lock' || kind === 'child';
 }
 
 /** `blockKind` of a call's name and its args' fd type, worked out once for the args object (argFacts.ts). */

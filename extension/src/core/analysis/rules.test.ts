@@ -320,6 +320,20 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(trace(false).of('loop-blocked'), [], 'a child already ended: the call reaped it, the tracer\'s stops made it last');
     });
 
+    it('takes no O_NONBLOCK flag for a child wait: waitid(P_PID, …)\'s first argument is no fd (the tracers read fd 1\'s flags, a non-blocking stdout)', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 6; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        t += 2 * MS + 10 * US;
+        b.call('waitid', { ts: t, dur: 20 * MS, ret: 0, nonblocking: true, args: [1n, BigInt(4000 + i), 0x7ffe0000n, 4n, 0n, 0n] });
+        t += 20 * MS + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+      const [f] = analyze(b).of('loop-blocked');
+      assert.match(f?.title ?? '', /^waitid\(\) blocked the event loop .* 6 times, 120\.0 ms in total/);
+    });
+
     it('finds a loop held up waiting for a child (system()) or for a file lock (flock), with their own fixes; a shell waiting for its children is no I/O model', () => {
       const b = new StreamBuilder();
       b.task({ event: 6, comm: 'server', filename: '/work/app/server', flags: 2, ts: b.at(0) });
