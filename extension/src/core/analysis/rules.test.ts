@@ -2135,10 +2135,10 @@ describe('findings on synthetic traces', () => {
     });
 
     it('takes pre-forked worker processes of one program accepting with the same call for several waiters', () => {
-      const run = (workers: number[]): string[] => {
+      const run = (workers: number[], accepts = 300): string[] => {
         const b = twoLoops();
         for (const w of workers) b.task({ event: wire.TaskEvent.process_start, pid: w, tid: w, ppid: PID, ptid: PID, comm: 'server', ts: b.at(0) });
-        for (let i = 0; i < 300; i++) {
+        for (let i = 0; i < accepts; i++) {
           const pid = workers[i % workers.length];
           b.epollWait({ pid, tid: pid, ts: i * MS, dur: 900 * US, ret: 1, stackId: 1n, ready: [[7n, 1]] });
           b.call('accept4', { pid, tid: pid, ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, stackId: 10n, nonblocking: true });
@@ -2148,6 +2148,10 @@ describe('findings on synthetic traces', () => {
       // one finding a process, merged into one for the sibling workers (siblings.ts)
       assert.deepEqual(run([PID + 10, PID + 11, PID + 12]), [`${PID + 10} 225`]);
       assert.deepEqual(run([PID + 10]), []);
+      // spread over 5 workers, 18 futile accepts each: judged by their sum, 90
+      const spread = run([PID + 10, PID + 11, PID + 12, PID + 13, PID + 14], 120);
+      assert.equal(spread.length, 1, spread.join());
+      assert.match(spread[0], / 90$/);
     });
 
     it('names each accepting line apart, and merges stacks that differ above it', () => {

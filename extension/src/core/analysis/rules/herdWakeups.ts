@@ -14,6 +14,8 @@
  * And a herd needs several waiters: loop threads of the process at the line, or
  * pre-forked worker processes (the same program as their parent) accepting with the same call —
  * a loop alone that drains its backlog is no herd, however many connections come one by one.
+ * Pre-forked workers' futile accepts at one line are judged by their sum (each process has its
+ * share of the herd: 5 workers with 18 each make 90); their findings merge into one (siblings.ts).
  */
 import type { SyscallEvent } from '../../model/events';
 import type { FilteredCounts } from '../../model/filtered';
@@ -139,13 +141,29 @@ export class HerdWakeupsRule {
       pids.add(a.pid);
       forkedAccepting.set(a.call, pids);
     }
-    for (const a of merged) {
+    // a herd spread over pre-forked workers is judged by its sum over those that accept at the line
+    // (each finding is then one of siblings.ts's, merged into one with every process and the sum)
+    const tally = merged.map((a) => {
+      const counted = futileCounted(ctx, a.counted);
+      return { futile: a.futile + counted.futile, calls: a.futile + a.ok + counted.calls };
+    });
+    const siblings = new Map<string, { futile: number; calls: number }>();
+    const siblingKey = (a: Acc): string | null => (ctx.forkedWorker(a.pid) ? `${sites.key(a.stackId)}:${a.call}` : null);
+    merged.forEach((a, i) => {
+      const k = siblingKey(a);
+      if (k === null) return;
+      const sum = siblings.get(k) ?? { futile: 0, calls: 0 };
+      sum.futile += tally[i].futile;
+      sum.calls += tally[i].calls;
+      siblings.set(k, sum);
+    });
+    for (const [i, a] of merged.entries()) {
       const loops = [...a.tids].map((tid) => ctx.loops.get(tid)).filter((l) => l !== undefined);
       const waiters = loops.length > 1 || (ctx.forkedWorker(a.pid) && (forkedAccepting.get(a.call)?.size ?? 0) > 1);
-      const counted = futileCounted(ctx, a.counted);
-      const futile = a.futile + counted.futile;
-      const calls = a.futile + a.ok + counted.calls;
-      if (!loops.length || !waiters || futile < MIN_FUTILE || futile < MIN_SHARE * calls) continue;
+      const { futile, calls } = tally[i];
+      const k = siblingKey(a);
+      const judged = (k !== null ? siblings.get(k) : undefined) ?? tally[i];
+      if (!loops.length || !waiters || futile === 0 || judged.futile < MIN_FUTILE || judged.futile < MIN_SHARE * judged.calls) continue;
       const turn = loops.map((l) => l.lengths.percentiles([50])[0]).sort((x, y) => x - y)[Math.floor(loops.length / 2)];
       const impact = futile * turn;
       const pct = Math.round((100 * futile) / calls);
