@@ -42,6 +42,13 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
   });
   afterEach(() => cleanup(rec));
 
+  /** A Python script traced with every call sent (-m 0), run to its end. */
+  async function recordPython(script: string, timeoutMs: number): Promise<Recording> {
+    const r = await recordLaunch(['python3', '-c', script], ['-m', '0'], timeoutMs, backend);
+    assert.equal(r.code, 0, r.stderr);
+    return r;
+  }
+
   it('traces sendfile, splice, tee, copy_file_range, sendmmsg/recvmmsg, preadv2/pwritev2 and sync_file_range with their arguments and lines', async () => {
     rec = await recordLaunch([fixture('server_calls'), '--iterations', String(ROUNDS)], ['--min-duration', '0'], 30000, backend);
     const offsets = Array.from({ length: ROUNDS }, (_, i) => offsetOf(i));
@@ -164,8 +171,7 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
       '    a.send(b"x")',
       '    b.recv(1)',
     ].join('\n');
-    rec = await recordLaunch(['python3', '-c', script], ['-m', '0'], 30000, backend);
-    assert.equal(rec.code, 0, rec.stderr);
+    rec = await recordPython(script, 30000);
     const [a, b] = rec.stdout.trim().split(/\s+/).map(Number);
     const recvs = calls(rec, 'recvfrom');
     const onA = recvs.filter((e) => e.args.fd === a);
@@ -176,12 +182,11 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
     assert.deepEqual(onB.map((e) => e.args.nonblocking === true), [false, false, false, false, false]);
   });
 
-  it('knows every fd a thread polls when other threads close fds and open new ones with the same numbers', async function () {
-    // under ptrace a close told at its exit could come after another thread's socket that got its
-    // number: the table lost the socket (tinyproxy's connection threads polled an fd of no type and
-    // were "event loops"); 9-12 of these 1,200 polls before the close was told at its entry. The
-    // eBPF side tells it at the exit as the kernel returns, a narrower window, not checked here.
-    if (backend !== 'ptrace') this.skip();
+  // under ptrace a close told at its exit could come after another thread's socket that got its
+  // number: the table lost the socket (tinyproxy's connection threads polled an fd of no type and
+  // were "event loops"); 9-12 of these 1,200 polls before the close was told at its entry. The
+  // eBPF side tells it at the exit as the kernel returns, a narrower window, not checked here.
+  if (backend === 'ptrace') it('knows every fd a thread polls when other threads close fds and open new ones with the same numbers', async function () {
     requireInstalled(this, 'python3');
     const script = [
       'import socket, select, threading',
@@ -193,8 +198,7 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
       'ts = [threading.Thread(target=worker) for _ in range(4)]',
       '[t.start() for t in ts]; [t.join() for t in ts]',
     ].join('\n');
-    rec = await recordLaunch(['python3', '-c', script], ['-m', '0'], 60000, backend);
-    assert.equal(rec.code, 0, rec.stderr);
+    rec = await recordPython(script, 60000);
     const fds = calls(rec, 'poll').flatMap((e) => (e.args.fds as { fd: number; path: string | null }[]) ?? []);
     assert.equal(fds.length, 1200);
     assert.deepEqual(fds.filter((f) => f.path === null), []);

@@ -119,10 +119,19 @@ export function whereKey(w: Where): string {
   return `${w.module ?? ''}:${w.file ?? ''}:${w.line ?? ''}:${w.function ?? (w.file ? '' : (w.imageAddr ?? ''))}`;
 }
 
+/** What SiteKeys tells of one stack, worked out once. */
+interface SiteFacts {
+  key: string;
+  unreached: string | null;
+  posixAio: boolean;
+  viaLoopRun: string | null;
+  gevent: boolean;
+}
+
 /** The call sites of a trace's stacks (each resolved once). */
 export function siteKeysOf(stacks: StackSource): SiteKeys {
-  const cache = new Map<bigint, { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean }>();
-  const of = (stackId: bigint): { key: string; unreached: string | null; posixAio: boolean; viaLoopRun: string | null; gevent: boolean } => {
+  const cache = new Map<bigint, SiteFacts>();
+  const of = (stackId: bigint): SiteFacts => {
     let s = cache.get(stackId);
     if (s === undefined) {
       const w = whereOf(stacks, stackId);

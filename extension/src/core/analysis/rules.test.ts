@@ -510,6 +510,18 @@ describe('findings on synthetic traces', () => {
       assert.deepEqual(trace([3n, 11n]).of('loop-blocked').map((f) => f.where?.line ?? null).sort(), [61, 75, null]);
     });
 
+    /** 30 turns of the loop, each an 8 ms fsync of the journal: every third at stack 10, the others at stack 9. */
+    function journalTurns(b: StreamBuilder): StreamBuilder {
+      let t = 1 * MS;
+      for (let i = 0; i < 30; i++) {
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
+        t += 1 * MS + 10 * US;
+        b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
+        t += 8 * MS + 10 * US;
+      }
+      return b;
+    }
+
     it('takes calls with no frame of the program made by one runtime function for one site, wherever their stacks end (a gevent greenlet\'s)', () => {
       const PY = '/usr/bin/python3.11';
       const GREENLET = '/usr/lib/python3/dist-packages/greenlet/_greenlet.cpython-311-x86_64-linux-gnu.so';
@@ -518,14 +530,7 @@ describe('findings on synthetic traces', () => {
         // CPython's os.fsync, its walk cut at the greenlet's switch, or gone on through the hub to _start
         b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['os_fsync', 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET]]);
         b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], [other, 'Modules/posixmodule.c', 1, PY], ['_PyEval_EvalFrameDefault', 'Python/ceval.c', 2, PY], ['g_switch', 'src/greenlet/greenlet.cpp', 3, GREENLET], ['ev_run', 'ev.c', 4, '/usr/lib/x86_64-linux-gnu/libev.so.4'], ['_start', 'start.S', 5, PY]]);
-        let t = 1 * MS;
-        for (let i = 0; i < 30; i++) {
-          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
-          t += 1 * MS + 10 * US;
-          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
-          t += 8 * MS + 10 * US;
-        }
-        return analyze(b);
+        return analyze(journalTurns(b));
       };
       const one = trace('os_fsync').of('loop-blocked');
       assert.equal(one.length, 1, JSON.stringify(one.map((f) => f.title)));
@@ -540,14 +545,7 @@ describe('findings on synthetic traces', () => {
         const JVM = '/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so';
         b.symbols(9n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['Interpreter', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
         b.symbols(10n, [['fsync', 'sysdeps/unix/sysv/linux/fsync.c', 27], ['sun.nio.ch.FileDispatcherImpl.force0', '', 0, MAP], ['thread_native_entry', 'os_linux.cpp', 1, JVM]]);
-        let t = 1 * MS;
-        for (let i = 0; i < 30; i++) {
-          b.epollWait({ ts: t, dur: 1 * MS, ret: 0, stackId: 1n });
-          t += 1 * MS + 10 * US;
-          b.call('fsync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: i % 3 === 0 ? 10n : 9n });
-          t += 8 * MS + 10 * US;
-        }
-        return analyze(b);
+        return analyze(journalTurns(b));
       };
       assert.equal(jvm().of('loop-blocked').length, 1);
     });
