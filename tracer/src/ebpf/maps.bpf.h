@@ -190,6 +190,8 @@ struct iol_scratch {
 			char buf[2 * IOL_PATH_MAX]; /* the path is built backwards here */
 		} vma;
 	};
+	/* a process's code ranges with one more, before they replace the map's (exec_range_add) */
+	struct iol_exec_ranges ranges_next;
 	/* the user stack from sp up, as copied at the start of a walk (its first IOL_SP_WINDOW words
 	 * are the window); walk.copied bytes of it are valid */
 	__u64 window[IOL_STACK_COPY_WORDS];

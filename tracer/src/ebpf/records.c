@@ -127,10 +127,10 @@ static __u64 range_adds(struct iol_tracer *t, __u32 pid)
 }
 
 /* Send the executable mappings of processes whose address space changed, and tell the kernel side
- * where their code is. The scan replaces the kernel side's ranges: when that side added one while
- * /proc was read (an mmap or an exec racing the scan), the value written may lack it, so the scan is
- * made again until no range came in meanwhile (a library's calls would otherwise lose their callers
- * until the next scan: "reaches clone3" lost start_thread's caller so). */
+ * where their code is. Both sides replace a process's ranges whole (exec_range_add): when the kernel
+ * side added one while /proc was read (an mmap or an exec racing the scan), the value written may
+ * lack it, or the kernel side's may lack the scan's, so the scan is made again until no range came
+ * in meanwhile (a library's calls would otherwise lose their callers until the next scan). */
 void ebpf_scan_dirty_procs(struct iol_tracer *t)
 {
 	for (size_t i = 0; i < t->nprocs; i++) {

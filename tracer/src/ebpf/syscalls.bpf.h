@@ -560,6 +560,8 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 	if (!f || (f->sys != IOL_SYS_MMAP && !prot) || ret < 0 || (!prot && (unsigned long)ret > -4096UL) ||
 	    !(f->args[2] & 4 /* PROT_EXEC */))
 		return 0;
+	/* the range first: the record wakes the loader, whose scan then counts this add */
+	exec_range_add(tgid, addr, addr + f->args[1]);
 	r = reserve_record(sizeof(*r), IOL_RECORD_KIND_MMAP, IOL_CNT_RING_FULL);
 	if (!r)
 		return 0;
@@ -576,7 +578,6 @@ __noinline int memory_effect(const struct iol_inflight *f, long ret, __u32 tgid,
 	r->reserved2 = 0;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP); /* the loader rescans /proc at once */
 	count(IOL_CNT_EMITTED);
-	exec_range_add(tgid, addr, addr + f->args[1]);
 	emit_vma_map(tgid, addr, now);
 	return 0;
 }

@@ -31,40 +31,50 @@ static __always_inline void exec_range_counted(__u32 tgid)
 		__sync_fetch_and_add(adds, 1);
 }
 
-/* Add [start, end) to the process's code ranges (the loader later replaces them with its scan). */
+/*
+ * Add [start, end) to the process's code ranges. The new value is built in this CPU's scratch and
+ * replaces the element whole, as the loader's /proc scan does: writing into the element found
+ * would race that scan's replacement of it (a preallocated element is reused by the map's next
+ * update at once, so this side's write of range n and of the count landed in the scan's new
+ * value, cut its list to n + 1 ranges and lost libc's: a worker's stack ended not_code at
+ * start_thread). A replacement that loses the other's range is caught by exec_range_adds.
+ */
 static __always_inline void exec_range_add(__u32 tgid, __u64 start, __u64 end)
 {
-	static const struct iol_exec_ranges empty = {};
-	struct iol_exec_ranges *r;
+	struct iol_scratch *s = get_scratch();
+	struct iol_exec_ranges *r, *next;
 	__u32 n;
 
+	if (!s)
+		return;
+	next = &s->ranges_next;
 	exec_range_counted(tgid);
 	r = bpf_map_lookup_elem(&exec_ranges, &tgid);
-
-	if (!r) {
-		bpf_map_update_elem(&exec_ranges, &tgid, &empty, BPF_NOEXIST);
-		r = bpf_map_lookup_elem(&exec_ranges, &tgid);
-		if (!r)
-			return;
-	}
-	n = r->n;
+	if (r)
+		__builtin_memcpy(next, r, sizeof(*next));
+	else
+		__builtin_memset(next, 0, sizeof(*next));
+	n = next->n;
 	asm volatile("" : "+r"(n));
 	if (n >= IOL_MAX_EXEC_RANGES) {
 		/* full: widen the last range rather than miss code */
 		n = IOL_MAX_EXEC_RANGES - 1;
-		if (start < r->start[n])
-			r->start[n] = start;
-		if (end > r->end[n])
-			r->end[n] = end;
+		if (start < next->start[n])
+			next->start[n] = start;
+		if (end > next->end[n])
+			next->end[n] = end;
 	} else {
-		r->start[n] = start;
-		r->end[n] = end;
-		r->n = n + 1;
+		next->start[n] = start;
+		next->end[n] = end;
+		next->n = n + 1;
 	}
-	if (!r->lo || start < r->lo)
-		r->lo = start;
-	if (end > r->hi)
-		r->hi = end;
+	if (!next->lo || start < next->lo)
+		next->lo = start;
+	if (end > next->hi)
+		next->hi = end;
+	/* without them the process's frameless callers are lost until the loader's scan: counted */
+	if (bpf_map_update_elem(&exec_ranges, &tgid, next, BPF_ANY))
+		count(IOL_CNT_MAP_FULL);
 }
 
 struct iol_path_walk {
