@@ -150,7 +150,7 @@ function genC(schema) {
   L.push('#define IOL_SYSCALLS(X) \\');
   const sl = schema.syscalls.list;
   sl.forEach((s, i) => {
-    const traits = s.slow ? 'IOL_SYSCALL_TRAIT_SLOW' : '0';
+    const traits = [s.slow && 'IOL_SYSCALL_TRAIT_SLOW', s.args[0]?.[1] === 'fd' && 'IOL_SYSCALL_TRAIT_FD_FIRST'].filter(Boolean).join(' | ') || '0';
     L.push(`\tX(${s.name}, ${s.id}, ${s.args.length}, IOL_SYSCALL_CLASS_${upper(s.class)}, IOL_IO_MODEL_${upper(s.model)}, IOL_DATA_FORMAT_${upper(s.data ?? 'none')}, "${s.tracepoint ?? s.name}", ${traits})${i < sl.length - 1 ? ' \\' : ''}`);
   });
   L.push('');

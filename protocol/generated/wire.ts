@@ -44,9 +44,10 @@ export type RecordKindName = keyof typeof RecordKind;
 /** Reverse map of {@link RecordKind}: value to name. */
 export const RecordKindNames: ReadonlyMap<number, RecordKindName> = new Map(Object.entries(RecordKind).map(([k, v]) => [v, k as RecordKindName]));
 
-/** Bits of a syscall's traits (the syscalls list). slow: a call of class fd that is also sent as a syscall record, with its stack, when it lasts at least --min-duration (an open that blocks). */
+/** Bits of a syscall's traits (the syscalls list). slow: a call of class fd that is also sent as a syscall record, with its stack, when it lasts at least --min-duration (an open that blocks). fd_first: the call's first argument is an fd (its args list says so), whose kind and O_NONBLOCK flag the tracers read for a blocking call (a child wait's pid, a sleep's clock or an msync's address is none). */
 export const SyscallTrait = {
   slow: 1,
+  fd_first: 2,
 } as const;
 /** A name of {@link SyscallTrait}. */
 export type SyscallTraitName = keyof typeof SyscallTrait;

@@ -182,6 +182,28 @@ for (const backend of BACKENDS) describe(`what servers do (${backend})`, functio
     assert.deepEqual(onB.map((e) => e.args.nonblocking === true), [false, false, false, false, false]);
   });
 
+  it('takes no fd\'s O_NONBLOCK for a call whose first argument is no fd (waitid(P_PID, …): P_PID is 1, stdout\'s number)', async function () {
+    requireInstalled(this, 'python3');
+    // both tracers read a blocking call's first argument as an fd; a child wait with a non-blocking
+    // stdout was then a "non-blocking" call, and a loop held up by it went unreported
+    const script = [
+      'import os, time',
+      'os.set_blocking(1, False)',
+      'pid = os.fork()',
+      'if pid == 0:',
+      '    time.sleep(0.05)',
+      '    os._exit(0)',
+      'os.waitid(os.P_PID, pid, os.WEXITED)',
+      'os.set_blocking(1, True)',
+      'print(os.P_PID, flush=True)',
+    ].join('\n');
+    rec = await recordPython(script, 30000);
+    assert.equal(rec.stdout.trim(), '1', 'P_PID is stdout\'s number');
+    const waits = calls(rec, 'waitid');
+    assert.equal(waits.length, 1, JSON.stringify(waits));
+    assert.notEqual(waits[0].args.nonblocking, true, JSON.stringify(waits[0].args));
+  });
+
   // under ptrace a close told at its exit could come after another thread's socket that got its
   // number: the table lost the socket (tinyproxy's connection threads polled an fd of no type and
   // were "event loops"); 9-12 of these 1,200 polls before the close was told at its entry. The

@@ -504,10 +504,11 @@ static __always_inline __u8 uio_format(__u16 sys, __u32 tgid, __u64 fd)
 	return 0;
 }
 
-/* A blocking-class call whose first argument is an fd (not a sleep). */
+/* A blocking-class call whose first argument is an fd (SyscallTrait fd_first): not a sleep, a child
+ * wait nor an msync, whose first argument read as an fd would lend them another fd's kind and flags. */
 static __always_inline bool has_fd(__u16 sys)
 {
-	return sys != IOL_SYS_NANOSLEEP && sys != IOL_SYS_CLOCK_NANOSLEEP;
+	return sys < IOL_SYS_MAX && (sys_traits[sys] & IOL_SYSCALL_TRAIT_FD_FIRST);
 }
 
 /*

@@ -231,10 +231,11 @@ static uint32_t fill_data(struct pt_tracer *t, struct pt_thread *th, const struc
 /* IOL_SYSCALL_FLAG_NONBLOCKING when a sent blocking call's fd has O_NONBLOCK at its exit, as the
  * eBPF side reads it from the file: a flag set by ioctl(FIONBIO) (CPython's socket.setblocking, so
  * asyncio's sockets) changes no record the analysis' fd table learns from, and a send stretched
- * past 10 ms by the stops was a wait on a "blocking" socket inside the loop. Not for the sleeps. */
-static uint32_t nonblocking_flag(const struct pt_thread *th, uint16_t sys, uint64_t fd)
+ * past 10 ms by the stops was a wait on a "blocking" socket inside the loop. Only for a call whose
+ * first argument is an fd (SyscallTrait fd_first): a child wait's pid is none. */
+static uint32_t nonblocking_flag(const struct pt_tracer *t, const struct pt_thread *th, uint16_t sys, uint64_t fd)
 {
-	if (sys == IOL_SYS_NANOSLEEP || sys == IOL_SYS_CLOCK_NANOSLEEP || fd > INT32_MAX)
+	if (!(t->traits[sys] & IOL_SYSCALL_TRAIT_FD_FIRST) || fd > INT32_MAX)
 		return 0;
 	return (proc_fd_flags(th->proc->pid, (int)fd) & O_NONBLOCK) ? IOL_SYSCALL_FLAG_NONBLOCKING : 0;
 }
@@ -319,7 +320,7 @@ static void summarize(struct pt_tracer *t, struct pt_thread *th, const struct pt
 	};
 	struct iol_summary_val *v;
 
-	if (c->sys != IOL_SYS_NANOSLEEP && c->sys != IOL_SYS_CLOCK_NANOSLEEP)
+	if (t->traits[c->sys] & IOL_SYSCALL_TRAIT_FD_FIRST)
 		key.fd_type = pt_fd_type(th->proc, c->args[0]);
 	key.stack_id = pt_capture_stack(t, th, regs);
 	v = summary_value(&t->summary, &key, (uint32_t)th->proc->pid);
@@ -445,7 +446,7 @@ static void on_exit(struct pt_tracer *t, struct pt_thread *th, const pt_regs_t *
 		c->fmt = pt_uio_format(th->proc, sys, c->args[0]);
 		if (now - c->ts >= t->opts->min_duration_ns || c->fmt) {
 			c->stack_id = pt_capture_stack(t, th, regs);
-			emit_syscall(t, th, c, ret, now, nonblocking_flag(th, sys, c->args[0]));
+			emit_syscall(t, th, c, ret, now, nonblocking_flag(t, th, sys, c->args[0]));
 		} else {
 			summarize(t, th, c, regs, ret, now);
 		}
