@@ -10,6 +10,7 @@
       "target_name": "iolens_symbols",
       "sources": [
         "src/cfa.cc",
+        "src/cu_index.cc",
         "src/debug_search.cc",
         "src/demangle.cc",
         "src/elf_module.cc",

@@ -182,4 +182,12 @@ ElfSummary ElfModule::Summarize() {
   return summary;
 }
 
+const CuIndex* ElfModule::Units() {
+  if (!units_) {
+    Dwarf* dwarf = dwfl_module_getdwarf(module_, &units_bias_);
+    units_ = std::make_unique<CuIndex>(dwarf);
+  }
+  return units_->empty() ? nullptr : units_.get();
+}
+
 }  // namespace iolens

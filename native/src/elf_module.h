@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cu_index.h"
 #include "debug_search.h"
 
 namespace iolens {
@@ -65,6 +66,14 @@ class ElfModule {
    */
   std::optional<Dwarf_Addr> AddressOfFileOffset(uint64_t offset) const;
 
+  /**
+   * The DWARF units by their own code ranges (built on the first call), for the
+   * addresses libdwfl cannot place without .debug_aranges; null without DWARF.
+   */
+  const CuIndex* Units();
+  /** What to subtract from a libdwfl address to get a DWARF address of Units()' file. */
+  Dwarf_Addr dwarf_bias() const { return units_bias_; }
+
   /** Looks for DWARF (loading a separate debug file if needed) and summarizes the file. */
   ElfSummary Summarize();
 
@@ -87,6 +96,8 @@ class ElfModule {
   uint16_t machine_ = 0;
   uint16_t elf_type_ = 0;
   std::vector<Segment> segments_;
+  std::unique_ptr<CuIndex> units_;
+  Dwarf_Addr units_bias_ = 0;
 };
 
 }  // namespace iolens

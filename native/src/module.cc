@@ -65,7 +65,7 @@ class Symbolizer : public Napi::ObjectWrap<Symbolizer> {
     return PerAddress(info, [](Napi::Env env, ElfModule& module, const std::optional<Dwarf_Addr>& addr) -> Napi::Value {
       Napi::Array frames = Napi::Array::New(env);
       if (!addr) return frames;
-      std::vector<Frame> resolved = ResolveAddress(module.dwfl_module(), *addr);
+      std::vector<Frame> resolved = ResolveAddress(module, *addr);
       for (uint32_t k = 0; k < resolved.size(); ++k) frames.Set(k, FrameToJs(env, resolved[k]));
       return frames;
     });

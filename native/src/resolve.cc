@@ -4,6 +4,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 
+#include "cu_index.h"
 #include "demangle.h"
 #include "scopes.h"
 #include "source_path.h"
@@ -23,18 +24,34 @@ const char* CompDir(Dwarf_Die* cu) {
   return dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
 }
 
-/** The line-table row covering `addr`: where the instruction itself comes from. */
-Location LocationOfAddress(Dwfl_Module* mod, Dwarf_Addr addr) {
+/** A line-table row's position; empty when there is no row. */
+Location LocationOfLine(const char* file, const char* comp_dir, int lineno, int column) {
   Location loc;
-  Dwfl_Line* line = dwfl_module_getsrc(mod, addr);
-  if (line == nullptr) return loc;
-  int lineno = 0;
-  int column = 0;
-  const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
-  if (file != nullptr) loc.file = SourcePath(file, dwfl_line_comp_dir(line));
+  if (file != nullptr) loc.file = SourcePath(file, comp_dir);
   loc.line = lineno > 0 ? lineno : 0;
   loc.column = column > 0 ? column : 0;
   return loc;
+}
+
+/** The line-table row covering `addr`: where the instruction itself comes from. */
+Location LocationOfAddress(Dwfl_Module* mod, Dwarf_Addr addr) {
+  Dwfl_Line* line = dwfl_module_getsrc(mod, addr);
+  if (line == nullptr) return Location{};
+  int lineno = 0;
+  int column = 0;
+  const char* file = dwfl_lineinfo(line, nullptr, &lineno, &column, nullptr, nullptr);
+  return LocationOfLine(file, dwfl_line_comp_dir(line), lineno, column);
+}
+
+/** The row covering DWARF address `pc` in the line table of unit `cudie`. */
+Location LocationInUnit(Dwarf_Die* cudie, Dwarf_Addr pc) {
+  Dwarf_Line* line = dwarf_getsrc_die(cudie, pc);
+  if (line == nullptr) return Location{};
+  int lineno = 0;
+  int column = 0;
+  dwarf_lineno(line, &lineno);
+  dwarf_linecol(line, &column);
+  return LocationOfLine(dwarf_linesrc(line, nullptr, nullptr), CompDir(cudie), lineno, column);
 }
 
 int UdataAttr(Dwarf_Die* die, unsigned int name) {
@@ -102,11 +119,20 @@ std::string SymbolName(Dwfl_Module* mod, Dwarf_Addr addr) {
  * ended at its out-of-line function; otherwise `next` is the location the
  * missing outer frame would have (a call site, or the address's own row).
  */
-bool DwarfFrames(Dwfl_Module* mod, Dwarf_Addr addr, std::vector<Frame>* frames, Location* next) {
+bool DwarfFrames(ElfModule& module, Dwarf_Addr addr, std::vector<Frame>* frames, Location* next) {
+  Dwfl_Module* mod = module.dwfl_module();
   *next = LocationOfAddress(mod, addr);
   Dwarf_Addr bias = 0;
   Dwarf_Die* cudie = dwfl_module_addrdie(mod, addr, &bias);
-  if (cudie == nullptr) return false;
+  Dwarf_Die indexed;
+  if (cudie == nullptr) {
+    // no .debug_aranges (clang's default): the units' own ranges place the address
+    const CuIndex* units = module.Units();
+    if (units == nullptr || !units->Find(addr - module.dwarf_bias(), &indexed)) return false;
+    cudie = &indexed;
+    bias = module.dwarf_bias();
+    if (next->file.empty() && next->line == 0) *next = LocationInUnit(cudie, addr - bias);
+  }
 
   std::vector<Dwarf_Die> scopes = ScopesAt(cudie, addr - bias);
   for (Dwarf_Die& scope : scopes) {
@@ -128,10 +154,11 @@ bool DwarfFrames(Dwfl_Module* mod, Dwarf_Addr addr, std::vector<Frame>* frames, 
 
 }  // namespace
 
-std::vector<Frame> ResolveAddress(Dwfl_Module* mod, Dwarf_Addr addr) {
+std::vector<Frame> ResolveAddress(ElfModule& module, Dwarf_Addr addr) {
+  Dwfl_Module* mod = module.dwfl_module();
   std::vector<Frame> frames;
   Location next;
-  if (DwarfFrames(mod, addr, &frames, &next)) return frames;
+  if (DwarfFrames(module, addr, &frames, &next)) return frames;
 
   // No DWARF function here (no debug info, or hand-written assembly that only has
   // line rows): the symbol table names the out-of-line function.

@@ -4,6 +4,8 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "elf_module.h"
+
 #include <string>
 #include <vector>
 
@@ -19,13 +21,13 @@ struct Frame {
 };
 
 /**
- * The frames at libdwfl address `addr` of `mod`, innermost first: the inlined
+ * The frames at libdwfl address `addr` of `module`, innermost first: the inlined
  * calls (inlined = true), then the out-of-line function that contains them.
  * Each frame's line is the position inside that frame's function, so an inlined
  * frame's caller gets the call site (DW_AT_call_*) — as `eu-addr2line -i` prints.
  * Without DWARF for the address the symbol table names the function and the
  * line table (if any) gives the line. Empty when no function covers `addr`.
  */
-std::vector<Frame> ResolveAddress(Dwfl_Module* mod, Dwarf_Addr addr);
+std::vector<Frame> ResolveAddress(ElfModule& module, Dwarf_Addr addr);
 
 }  // namespace iolens

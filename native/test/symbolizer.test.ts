@@ -212,6 +212,27 @@ describe('native Symbolizer', function () {
         );
       });
     });
+
+    it('places an address in its unit by the unit\'s own ranges when the file has no .debug_aranges (clang\'s default)', function () {
+      requireTool('clang-14', 'clang-14');
+      // libdwfl 0.188 finds a unit only through .debug_aranges: a clang-built program's every
+      // frame had its function from the symbol table and no line
+      const exe = build('clang-14', 'inline-clang', ['-g', '-O2', 'src/inline.c']);
+      assert.doesNotMatch(run('readelf', ['-S', '-W', exe], dir), /\.debug_aranges/, 'the case: no .debug_aranges');
+      const source = text('inline.c');
+      const main = instructionsOf(exe, 'main');
+      const call = findInstruction(main, /^call [0-9a-f]+ <write@plt>$/);
+      const [frames] = symbolizer.resolve(exe, [fileOffsetOf(exe, main[call.index + 1].address - 1)]);
+      const file = src('inline.c');
+      assert.deepEqual(
+        frames.map((f) => [f.function, f.file, f.line, f.inlined]),
+        [
+          ['inner', file, markerLine(source, 'inner_write'), true],
+          ['outer', file, markerLine(source, 'outer_call'), true],
+          ['main', file, markerLine(source, 'main_call'), false],
+        ],
+      );
+    });
   });
 
   describe('shared libraries and running programs', function () {
