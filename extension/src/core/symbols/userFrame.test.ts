@@ -90,6 +90,17 @@ describe('userFrame', () => {
     assert.equal(userFrame(undefined), undefined);
   });
 
+  it("takes a stripped static program's caller of the syscall's wrapper, not the wrapper (its C library is in the binary)", () => {
+    const bin = '/opt/x/bin/journal';
+    const wrapper = { ...frame(null, null, null, bin), addr: 0x431c60n };
+    const caller = { ...frame(null, null, null, bin), addr: 0x40163cn };
+    assert.equal(userFrame({ truncated: false, frames: [wrapper, caller, frame(null, null, null, bin)] }), caller);
+    // a dynamically linked program: the wrapper is libc's, the first frame of the binary is the call
+    assert.equal(userFrame({ truncated: false, frames: [frame(null, null, null, libc), wrapper, caller] }), wrapper);
+    // the syscall made in the program's own code, called from elsewhere: that frame
+    assert.equal(userFrame({ truncated: false, frames: [wrapper, frame(null, null, null, '/opt/x/lib/libplug.so')] }), wrapper);
+  });
+
   it("takes a JavaScript or Python frame named by a perf map for the program's, ahead of libuv and libpython", () => {
     const map = '/tmp/perf-4242.map';
     const js = {

@@ -83,8 +83,10 @@ export function frameOwner(f: Pick<StackFrame, 'module' | 'file' | 'function'>):
 /**
  * The first frame (innermost first) in the user's own code that has a source line; else the first
  * of the user's frames that has a function name; else the first in a binary of the user's (a
- * stripped program: its module at least); undefined when the stack has none of the user's frames
- * (all in libc or a runtime) or is unknown.
+ * stripped program: its module at least) — past the innermost frame when its caller is in the same
+ * binary: the innermost frame holds the syscall instruction, which in a program of the user's is
+ * its statically linked C library's wrapper (fsync's), and the caller is the call to change;
+ * undefined when the stack has none of the user's frames (all in libc or a runtime) or is unknown.
  */
 export function userFrame(stack: ResolvedStack | undefined): StackFrame | undefined {
   if (!stack) return undefined;
@@ -96,7 +98,10 @@ export function userFrame(stack: ResolvedStack | undefined): StackFrame | undefi
     if (!named && f.function) named = f;
     if (!inModule && f.module && !f.module.startsWith('[')) inModule = f;
   }
-  return named ?? inModule;
+  if (named) return named;
+  const [innermost, caller] = stack.frames;
+  if (inModule === innermost && caller && caller.module === innermost.module && frameOwner(caller) === 'user') return caller;
+  return inModule;
 }
 
 /**
