@@ -41,6 +41,29 @@
 
 #define IOL_STACK_FALLBACK_SPAN (8ULL << 20) /* stack end when the mapping cannot be found */
 
+/*
+ * Where the stack ends when its mapping could not be looked up (bpf_find_vma only try-locks the
+ * address space: busy while another thread maps or protects memory, as a pool's threads starting
+ * do): IOL_STACK_FALLBACK_SPAN above sp, but below the first code above sp. Thread stacks are
+ * mapped just below the libraries, and a span reaching into libc's text made its return addresses
+ * "stack addresses", which a tail snapshot drops: a worker's stack ended not_code at start_thread.
+ */
+static __always_inline __u64 fallback_stack_end(const struct iol_exec_ranges *r, __u64 sp)
+{
+	__u64 end = sp + IOL_STACK_FALLBACK_SPAN;
+	__u32 n;
+
+	if (!r)
+		return end;
+	n = r->n;
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < IOL_MAX_EXEC_RANGES && i < n; i++) {
+		if (r->start[i] > sp && r->start[i] < end)
+			end = r->start[i];
+	}
+	return end;
+}
+
 struct iol_vma_end_ctx {
 	__u64 end;
 };
@@ -396,7 +419,7 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	struct task_struct *task;
 	struct pt_regs *regs;
 	struct iol_scratch *s;
-	__u64 ip, sp, size, n, hash, copy;
+	__u64 ip, sp, size, n, hash, copy, end;
 	__u8 one = 1;
 
 	if (!want_stacks || !stack_end)
@@ -414,18 +437,21 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	if (!s)
 		return 0;
 
-	if (!*stack_end || *stack_end <= sp) {
+	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
+	end = *stack_end;
+	if (!end || end <= sp) {
 		struct iol_vma_end_ctx c = {};
 
+		/* only a mapping found is kept: the thread's next call looks again */
 		if (bpf_find_vma(task, sp, vma_end_cb, &c, 0) == 0 && c.end > sp)
-			*stack_end = c.end;
+			end = *stack_end = c.end;
 		else
-			*stack_end = sp + IOL_STACK_FALLBACK_SPAN;
+			end = fallback_stack_end(ctx.ranges, sp);
 	}
 
 	s->walk.bp = IOL_REGS_FP(regs);
 	s->walk.lo = sp;
-	s->walk.hi = *stack_end;
+	s->walk.hi = end;
 	s->walk.hash = hash_mix(((__u64)tgid << 32) | gen, ip);
 	s->walk.n = 0;
 	s->walk.flags = 0;
@@ -435,13 +461,12 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	s->walk.tail_base = 0;
 	walk_push(s, ip);
 
-	ctx.ranges = bpf_map_lookup_elem(&exec_ranges, &tgid);
 	s->walk.code_lo = ctx.ranges ? ctx.ranges->lo : 0;
 	s->walk.code_hi = ctx.ranges ? ctx.ranges->hi : ~0ULL;
 	/* one copy of the stack from sp up (to its end at most): the window and the nearest frames */
 	s->walk.sp = sp;
 	s->walk.copied = 0;
-	copy = (*stack_end - sp) & ~7ULL;
+	copy = (end - sp) & ~7ULL;
 	IOL_CLAMP(copy, sizeof(s->window));
 	if (copy && bpf_probe_read_user(s->window, copy, (void *)sp) == 0)
 		s->walk.copied = copy;
@@ -464,12 +489,12 @@ __noinline __u64 capture_stack(__u32 tgid, __u32 gen, __u64 *stack_end)
 	snap.ranges = ctx.ranges;
 	snap.sp = sp;
 	snap.stack_lo = sp;
-	snap.stack_hi = *stack_end;
+	snap.stack_hi = end;
 	s->walk.scan_len = 0;
 	if (stack_window && ctx.ranges && ((s->walk.flags & IOL_STACK_FLAG_COMPLETE) || fp_chain_stands(s))) {
 		take_tail(s);
 	} else if (stack_window && ctx.ranges) {
-		snap.len = (*stack_end - sp) & ~7ULL;
+		snap.len = (end - sp) & ~7ULL;
 		if (snap.len > stack_window)
 			snap.len = stack_window;
 		take_snapshot(s, &snap, ip, IOL_REGS_FP(regs), tgid, gen);
