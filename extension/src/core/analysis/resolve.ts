@@ -177,6 +177,23 @@ export function interpretedJava(stack: ResolvedStack): boolean {
   return stack.frames.some((f) => f.function === 'Interpreter' && f.module !== null && isPerfMapFile(f.module));
 }
 
+/** A CPython binary or library of a version before 3.12 (its minor version), which has no perf trampolines. */
+const PYTHON_BEFORE_TRAMPOLINES = /(?:^|\/)(?:lib)?python3\.([0-9]|1[01])d?(?:\.so[.\d]*)?$/;
+
+/**
+ * Why a stack that reaches no frame of the program names none, when its runtime is why: a JVM's
+ * interpreted methods, or a CPython before 3.12, whose native stack has no Python function in it
+ * (the perf trampolines came with 3.12); null otherwise.
+ */
+export function unnamedByRuntime(stack: ResolvedStack): string | null {
+  if (interpretedJava(stack)) return 'interpreted Java methods are not named';
+  for (const f of stack.frames) {
+    const old = f.module ? PYTHON_BEFORE_TRAMPOLINES.exec(f.module) : null;
+    if (old) return `Python 3.${old[1]} names no Python function in a native stack: run it under 3.12 or later, which iolens launches with its perf map`;
+  }
+  return null;
+}
+
 /** SiteKeys.viaLoopRun of a resolved stack. */
 function loopRunOf(stack: ResolvedStack | undefined): string | null {
   const user = userFrame(stack);

@@ -37,17 +37,25 @@ describe('report: calls the tracer counted', () => {
 });
 
 describe('report: a call without a location', () => {
-  it('says there is no stack, no frame of the program, or that its Java methods ran interpreted', () => {
+  it('says there is no stack, no frame of the program, that its Java methods ran interpreted, or that its Python names none before 3.12', () => {
     const map = '/tmp/perf-7.map';
     const stacks = new Map<bigint, ResolvedStack>([
       [4n, { frames: [libc, frame({ function: 'start_thread', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' })], truncated: false }],
       [5n, { frames: [libc, frame({ function: 'sun.nio.ch.FileChannelImpl.force(boolean)', module: map }), frame({ function: 'Interpreter', module: map })], truncated: false }],
+      [6n, { frames: [libc, frame({ function: 'pysleep', module: '/root/.pyenv/versions/3.11.7/bin/python3.11' })], truncated: false }],
+      [7n, { frames: [libc, frame({ function: '_PyEval_EvalFrameDefault', module: '/usr/lib/x86_64-linux-gnu/libpython3.10.so.1.0' })], truncated: false }],
+      [8n, { frames: [libc, frame({ function: '_PyEval_EvalFrameDefault', module: '/usr/bin/python3.12' })], truncated: false }],
     ]);
     const source = { resolve: (id: bigint) => stacks.get(id) };
     assert.equal(noOwnFrame(source, 0n), 'no call site');
     assert.equal(noOwnFrame(source, 0n, 'no stack'), 'no stack');
     assert.equal(noOwnFrame(source, 4n), "no frame of the program's own code in the stack");
     assert.equal(noOwnFrame(source, 5n), "no frame of the program's own code in the stack (interpreted Java methods are not named)");
+    const py = (v: string): string => `no frame of the program's own code in the stack (Python ${v} names no Python function in a native stack: run it under 3.12 or later, which iolens launches with its perf map)`;
+    assert.equal(noOwnFrame(source, 6n), py('3.11'));
+    assert.equal(noOwnFrame(source, 7n), py('3.10'));
+    // 3.12 has its trampolines: a stack without them was taken without a perf map (the recording says so)
+    assert.equal(noOwnFrame(source, 8n), "no frame of the program's own code in the stack");
   });
 });
 

@@ -4,7 +4,7 @@
  * grouped by call site, and the calls the tracer counted under its threshold.
  */
 import { chainLines, whereText } from '../analysis/chainText';
-import { interpretedJava, whereKey, whereOf, type StackSource } from '../analysis/resolve';
+import { unnamedByRuntime, whereKey, whereOf, type StackSource } from '../analysis/resolve';
 import type { AnalysisResult, Finding, ProcessVerdict, SiteStats, ThreadVerdict, Where } from '../analysis/types';
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
@@ -39,11 +39,12 @@ function wrap(text: string, first: string, indent: string): string[] {
 /** Where a call was made when its stack, resolved, has no frame of the program's own code. */
 const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
 
-/** Why a call has no location: its stack has no frame of the program's code (and why, for interpreted Java), or there is no stack. */
+/** Why a call has no location: its stack has no frame of the program's code (and why, when its runtime is why), or there is no stack. */
 export function noOwnFrame(stacks: StackSource, stackId: bigint, none = 'no call site'): string {
   if (!stackId) return none;
   const stack = stacks.resolve(stackId);
-  return stack && interpretedJava(stack) ? `${NO_OWN_FRAME} (interpreted Java methods are not named)` : NO_OWN_FRAME;
+  const why = stack ? unnamedByRuntime(stack) : null;
+  return why ? `${NO_OWN_FRAME} (${why})` : NO_OWN_FRAME;
 }
 
 function where(t: DiagnosisText, w: Where | null): string | null {
@@ -59,7 +60,7 @@ export function findingsSection(findings: readonly Finding[], t: DiagnosisText):
     lines.push(...wrap(f.title, head, ' '.repeat(head.length)));
     const pad = '         ';
     const at = where(t, f.where);
-    lines.push(`${pad}at: ${at ?? noOwnFrame(t.stacks, f.stackId)}   impact: ${formatDuration(f.impactNs)}`);
+    lines.push(...wrap(`${at ?? noOwnFrame(t.stacks, f.stackId)}   impact: ${formatDuration(f.impactNs)}`, `${pad}at: `, `${pad}    `));
     lines.push(...wrap(f.detail, `${pad}why: `, `${pad}     `));
     if (f.chain.length > 1 || (f.chain.length === 1 && f.chain[0].cause !== 'unknown')) {
       const chain = chainLines(f.chain, (h) => where(t, whereOf(t.stacks, h.stackId)), t.thread);
