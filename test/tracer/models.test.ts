@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BACKENDS, CLI, cleanup, frameIn, markLine, recordAttach, recordLaunch, requireBackend, fixture, run, type JsonEvent, type Recording,
+  BACKENDS, CLI, cleanup, frameIn, markLine, readRecords, recordAttach, recordLaunch, requireBackend, fixture, run, type JsonEvent, type Recording,
 } from './harness';
+import { EndReason } from '../../protocol/generated/wire';
 
 const MS = 1e6;
 
@@ -271,6 +272,17 @@ for (const backend of BACKENDS) describe(`tracing the fixtures (${backend})`, fu
       assert.equal(inFixture[1].line, markLine('deep_stack', 'deep-bottom'));
       assert.equal(inFixture[2].line, markLine('deep_stack', 'deep-recurse'));
     }
+  });
+
+  it('stops a frame-pointer walk at a register that holds no address (rbp = -8, as the BEAM leaves it)', async () => {
+    // the ptrace walk added 16 to it, wrapped around, and read the stack copy at -8 − sp: the tracer crashed
+    rec = await recordLaunch_([fixture('deep_stack'), '--iterations', '2', '--wild-rbp']);
+    const end = readRecords(rec.traceFile).find((x) => x.kind === 'end');
+    assert.ok(end?.kind === 'end' && end.reason === EndReason.target_exited, `the recording ended cleanly: ${JSON.stringify(end)}`);
+    const polls = syscalls(rec, 'poll');
+    assert.equal(polls.length, 3);
+    assert.equal(frameIn(polls[0], 'deep_stack')?.function, 'wild_poll');
+    assertAt(polls.slice(1), 'deep_stack', 'deep-poll');
   });
 });
 

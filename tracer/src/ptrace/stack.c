@@ -50,6 +50,13 @@ static bool in_exec(const struct iol_exec_ranges *r, uint64_t a)
 	return false;
 }
 
+/* [a, a + len) lies inside [lo, hi), written so that no sum wraps around: a frame pointer that
+ * holds a general register's value (-8, say, in the BEAM) is no address 16 bytes below 8. */
+static bool inside(uint64_t a, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	return a >= lo && a <= hi && hi - a >= len;
+}
+
 static bool push(struct walk *w, uint64_t addr)
 {
 	if (w->n >= IOL_MAX_FRAMES) {
@@ -64,7 +71,7 @@ static bool push(struct walk *w, uint64_t addr)
 /* Two words at addr: from the chunk when it holds them, else one more read. */
 static bool read_pair(struct walk *w, uint64_t addr, uint64_t fr[2])
 {
-	if (addr >= w->sp && addr + 16 <= w->sp + w->got) {
+	if (inside(addr, 16, w->sp, w->sp + w->got)) {
 		memcpy(fr, (const char *)w->t->stack + (addr - w->sp), 16);
 		return true;
 	}
@@ -99,7 +106,7 @@ static void walk_chain(struct walk *w)
 
 		if (!bp)
 			return;
-		if ((bp & 7) || bp < w->lo || bp + 16 > w->hi) {
+		if ((bp & 7) || !inside(bp, 16, w->lo, w->hi)) {
 			w->flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
 			return;
 		}
@@ -136,7 +143,7 @@ static uint64_t rescue(struct walk *w)
 	for (uint32_t i = 0; i < IOL_SP_WINDOW && i * 8 < w->got; i++) {
 		uint64_t word = win[i], fr[2];
 
-		if ((word & 7) || word <= w->lo + 8 * i || word + 16 > w->hi)
+		if ((word & 7) || word <= w->lo + 8 * i || !inside(word, 16, w->lo, w->hi))
 			continue;
 		if (!read_pair(w, word, fr))
 			continue;
@@ -212,7 +219,7 @@ static void take_tail(struct walk *w)
 	len = (w->hi - base) & ~7ULL;
 	if (len > IOL_STACK_TAIL_BYTES)
 		len = IOL_STACK_TAIL_BYTES;
-	if (base >= w->sp && base + len <= w->sp + w->got) {
+	if (inside(base, len, w->sp, w->sp + w->got)) {
 		tail = (const uint64_t *)((const char *)w->t->stack + (base - w->sp));
 		got = len;
 	} else if (len) {

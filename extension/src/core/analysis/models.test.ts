@@ -248,13 +248,13 @@ describe('thread models', () => {
    * out of a futex once (a job handed over, pthread_cond_signal); each thread's stack is its own
    * snapshot (an id of its own), all resolving to the same line.
    */
-  function producerPool(handed: boolean, startPoll = false, unwoken: readonly number[] = []): ReturnType<typeof analyze> {
+  function producerPool(handed: boolean, startPoll = false, unwoken: readonly number[] = [], comm: (w: number) => string = () => 'app'): ReturnType<typeof analyze> {
     const b = base();
     // Rust's runtime checks fds 0-2 with one poll of timeout 0 before main (sanitize_standard_fds)
     if (startPoll) b.poll({ ts: 0, dur: 20 * US, timeoutMs: 0, fds: [[0, 0, 0], [1, 0, 0], [2, 0, 0]] });
     const workers = [201, 202, 203, 204];
     for (const w of workers) {
-      b.task({ event: wire.TaskEvent.thread_start, tid: w, ppid: PID, ptid: PID, comm: 'app', ts: b.at(0) });
+      b.task({ event: wire.TaskEvent.thread_start, tid: w, ppid: PID, ptid: PID, comm: comm(w), ts: b.at(0) });
       b.fd({ op: 4, fd: 10 + w - 201, type: 6, path: `socket:[${w}]` });
       b.symbols(BigInt(w), [['read', 'libc.so.6', 0], ['fetch_reply', SRC, 17], ['worker', SRC, 30]]);
     }
@@ -291,6 +291,15 @@ describe('thread models', () => {
     const a = producerPool(true, false, [204]);
     for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
     assert.match(a.of('pool-saturated')[0]?.title ?? '', /^All 4 pool threads/);
+  });
+
+  it('workers of unlike names are pools of their own (RocksDB\'s one-thread rocksdb:high and rocksdb:low), of one name but its numbers one pool', () => {
+    const names: Record<number, string> = { 201: 'rocksdb:high', 202: 'rocksdb:low', 203: 'worker-1', 204: 'worker-2' };
+    const a = producerPool(true, false, [], (w) => names[w]);
+    for (const w of [201, 202, 203, 204]) assert.equal(a.model(w), 'pool-worker', `thread ${w}`);
+    // a one-thread pool busy is no pool all blocked at once: only the two workers are told
+    assert.deepEqual(a.of('pool-saturated').map((f) => f.title.replace(/ for at least .*/, '')), ['All 2 pool threads of app 100 were blocked at once']);
+    assert.match(a.of('pool-saturated')[0].detail, /The pool \(worker-1, worker-2\) did read on a socket 400 times/);
   });
 
   it('threads started together that never hear from their starter again (fio --thread jobs) are no pool', () => {

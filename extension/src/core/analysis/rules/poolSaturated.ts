@@ -59,6 +59,16 @@ export interface PoolBusy {
   readonly iv: Intervals;
 }
 
+/**
+ * The pool a worker's thread name tells, its numbers left out: a pool's threads are named by one
+ * pattern (`worker-1`, `worker-2`; libuv's all `node`), while threads of unlike names are pools of
+ * their own (RocksDB's `rocksdb:high` flushes and `rocksdb:low` compactions, one thread each by
+ * default: a flush never waits for the compaction thread to be free), whatever line they block at.
+ */
+function poolNameOf(threadName: string): string {
+  return threadName.replace(/\d+/g, '#');
+}
+
 /** The pool-saturated rule. */
 export class PoolSaturatedRule {
   /** Per thread (each also on its state, looked up there per call). */
@@ -195,7 +205,8 @@ export class PoolSaturatedRule {
   }
 
   /**
-   * Findings, given the thread models: the pool of a process is its pool workers, and the workers
+   * Findings, given the thread models: a pool of a process is its pool workers of one name
+   * (poolNameOf), and the workers
    * that block at one line (`key`: the line a stack's call is at) are a pool of their own — an
    * executor's threads beside other threads the loop's thread started; the narrower pool is told
    * when it was saturated longer than all of them together. A stack with no frame of the program's
@@ -203,10 +214,16 @@ export class PoolSaturatedRule {
    * acceptor thread its owner started, blocked in `accept`).
    */
   findings(ctx: AnalysisContext, threads: readonly ThreadVerdict[], sites: SiteKeys): RawFinding[] {
-    const pools = new Map<number, number[]>();
-    for (const t of threads) if (t.model === 'pool-worker' && this.busy.has(t.tid)) pools.set(t.pid, [...(pools.get(t.pid) ?? []), t.tid]);
+    const pools = new Map<string, { pid: number; tids: number[] }>();
+    for (const t of threads) {
+      if (t.model !== 'pool-worker' || !this.busy.has(t.tid)) continue;
+      const key = `${t.pid}/${poolNameOf(t.name)}`;
+      const pool = pools.get(key) ?? { pid: t.pid, tids: [] };
+      pool.tids.push(t.tid);
+      pools.set(key, pool);
+    }
     const out: RawFinding[] = [];
-    for (const [pid, tids] of pools) {
+    for (const { pid, tids } of pools.values()) {
       const whole = this.saturation(ctx, pid, tids);
       const byLine = new Map<string, number[]>();
       for (const tid of tids) {
