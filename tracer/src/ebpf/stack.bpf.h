@@ -168,11 +168,12 @@ static __always_inline void walk_chain(struct iol_scratch *s)
 
 		if (!bp)
 			return;
-		if ((bp & 7) || bp < s->walk.lo || bp + 16 > s->walk.hi) {
+		/* no sum with bp: a register near 2^64 (the BEAM's) would wrap past the bounds */
+		if ((bp & 7) || bp < s->walk.lo || bp > s->walk.hi - 16) {
 			s->walk.flags |= IOL_STACK_FLAG_BAD_FRAME_POINTER;
 			return;
 		}
-		if (!(s->walk.sp & 7) && bp + 16 <= s->walk.sp + s->walk.copied) {
+		if (!(s->walk.sp & 7) && s->walk.copied >= 16 && bp - s->walk.sp <= s->walk.copied - 16) {
 			/* inside the copy (bp >= lo >= sp): no read of user memory */
 			__u64 idx = (bp - s->walk.sp) / 8;
 
@@ -224,7 +225,7 @@ static long rescue_step(__u32 i, void *data)
 	if (idx * 8 >= s->walk.copied)
 		return 1;
 	word = s->window[idx];
-	if ((word & 7) || word <= s->walk.lo + 8 * idx || word + 16 > s->walk.hi)
+	if ((word & 7) || word <= s->walk.lo + 8 * idx || word > s->walk.hi - 16)
 		return 0;
 	if (bpf_probe_read_user(fr, sizeof(fr), (void *)word))
 		return 0;
