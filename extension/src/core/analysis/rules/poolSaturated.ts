@@ -206,9 +206,9 @@ export class PoolSaturatedRule {
 
   /**
    * Findings, given the thread models: a pool of a process is its pool workers of one name
-   * (poolNameOf), and the workers
-   * that block at one line (`key`: the line a stack's call is at) are a pool of their own — an
-   * executor's threads beside other threads the loop's thread started; the narrower pool is told
+   * (poolNameOf), and the workers that block at one line (`key`: the line a stack's call is at)
+   * are a pool of their own — an executor's threads beside other threads the loop's thread
+   * started; the narrower pool is told
    * when it was saturated longer than all of them together. A stack with no frame of the program's
    * (a JVM's unnamed frames) tells no line: its call does (a Java pool's `read`s beside the
    * acceptor thread its owner started, blocked in `accept`).
