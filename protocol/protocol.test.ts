@@ -141,8 +141,11 @@ describe('protocol', () => {
       assert.equal(slot, slots.syscall, 'the same object, record after record');
       const { kind: _kind, ...fields } = own;
       for (const [name, value] of Object.entries(fields)) assert.deepEqual(slot[name as keyof wire.SyscallRecord], value, `${name} of record ${i}`);
-      assert.ok(slot.tailEquals(slot.tailCopy()));
-      assert.equal(slot.tailEquals(new DataView(new ArrayBuffer(8 * data.length + 8))), false, 'a tail of another length');
+      const kept = slot.tailCopy();
+      assert.equal(kept.length, data.length * 2, 'two 32-bit words a tail word');
+      assert.ok(slot.tailEquals(kept));
+      assert.equal(slot.tailEquals(new Array<number>(2 * data.length + 2).fill(0)), false, 'a tail of another length');
+      if (data.length) assert.equal(slot.tailEquals(kept.map((w, k) => (k === kept.length - 1 ? (w ^ 1) >>> 0 : w))), false, 'a tail whose last word differs');
     });
   });
 });

@@ -21,6 +21,9 @@ import type { Args } from '../model/events';
 /** How many different calls a thread's memo keeps (a loop's turn makes a handful). */
 export const KEPT_PER_THREAD = 8;
 
+/** A kept call's tail: copied from a reader's slot (`slot`), or a record's own words. */
+type KeptTail = { readonly slot: true; readonly u32s: readonly number[] } | { readonly slot: false; readonly words: readonly bigint[] };
+
 /** What a kept call was decoded from, and its args. */
 interface Kept {
   sys: number;
@@ -29,8 +32,8 @@ interface Kept {
   dataFormat: number;
   ret: number;
   words: Word[];
-  /** The tail: its bytes when decoded into a reader's slot (no words made to compare), else its words. */
-  tail: DataView | readonly bigint[];
+  /** The tail: its bytes as 32-bit words when decoded into a reader's slot (no bigints made to compare), else its words. */
+  tail: KeptTail;
   args: Args;
 }
 
@@ -116,14 +119,14 @@ function sameWords(a: readonly Word[], b: readonly Word[]): boolean {
 }
 
 /** What a kept call keeps of `r`'s tail: a copy of its bytes from a reader's slot, else its words. */
-function tailOf(r: SyscallRecord): DataView | readonly bigint[] {
-  return r instanceof SyscallRecordSlot ? r.tailCopy() : r.data;
+function tailOf(r: SyscallRecord): KeptTail {
+  return r instanceof SyscallRecordSlot ? { slot: true, u32s: r.tailCopy() } : { slot: false, words: r.data };
 }
 
 /** Whether `r`'s tail is a kept one (`tailOf`'s). */
-function sameTailOf(r: SyscallRecord, tail: DataView | readonly bigint[]): boolean {
-  if (r instanceof SyscallRecordSlot) return tail instanceof DataView && r.tailEquals(tail);
-  return !(tail instanceof DataView) && sameTail(tail, r.data);
+function sameTailOf(r: SyscallRecord, tail: KeptTail): boolean {
+  if (r instanceof SyscallRecordSlot) return tail.slot && r.tailEquals(tail.u32s);
+  return !tail.slot && sameTail(tail.words, r.data);
 }
 
 /** The same tail words (bigints) in the same order: a function of its own, so that each compares one kind of value. */

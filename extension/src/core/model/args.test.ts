@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import {
-  DataFormat, FdOp, FdType, NO_OFFSET, NO_TIMEOUT, SYSCALLS, Sys, SyscallFlag, type SyscallRecord,
+  DataFormat, decodeRecord, encodeSyscall, FdOp, FdType, NO_OFFSET, NO_TIMEOUT, RecordKind, recordSlots, SYSCALLS, Sys, SyscallFlag, SyscallRecordSlot,
+  type SyscallRecord,
 } from '../../../../protocol/generated/wire';
 import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { Args } from './events';
@@ -120,6 +121,28 @@ describe('syscall arguments', () => {
     assert.equal(cut.flags, 'O_WRONLY|O_CREAT|O_LARGEFILE');
     const unread = decode(record(Sys.openat, [0n, 0xdead0000n, 0n, 0n], { ret: -14 }));
     assert.equal(unread.filename, '0xdead0000', 'no tail: the pointer');
+  });
+
+  it("reads a path from a reader's slot as from a record of its own: padded, filling its words, cut, not ASCII, none", () => {
+    const slots = recordSlots();
+    const paths = ['/etc/passwd', '/srv/www/index.html', 'x'.repeat(63), '/tmp/données/ï.log', ''];
+    for (const path of paths) {
+      const own = record(Sys.openat, [BigInt.asUintN(64, -100n), 0x1000n, 0n, 0n], { ret: 5, dataFormat: DataFormat.path, data: path ? pathWords(path) : [] });
+      const bytes = encodeSyscall({ ...own, dataCount: own.data.length });
+      const slot = decodeRecord(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, RecordKind.syscall, bytes.length, slots);
+      assert.ok(slot instanceof SyscallRecordSlot);
+      assert.deepEqual(decode(slot), decode(own), JSON.stringify(path));
+      assert.equal(decode(slot).filename, path || '0x1000', JSON.stringify(path));
+    }
+    // a tail that its string fills to the last byte, no NUL (the tracer's cut)
+    const full = Buffer.from('z'.repeat(16));
+    const words = [full.readBigUInt64LE(0), full.readBigUInt64LE(8)];
+    const own = record(Sys.openat, [0n, 0x1000n, 0n, 0n], { flags: SyscallFlag.data_truncated, dataFormat: DataFormat.path, data: words });
+    const bytes = encodeSyscall({ ...own, dataCount: 2 });
+    const slot = decodeRecord(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, RecordKind.syscall, bytes.length, slots);
+    assert.ok(slot instanceof SyscallRecordSlot);
+    assert.deepEqual(decode(slot), decode(own));
+    assert.equal(decode(slot).filename, 'z'.repeat(16));
   });
 
   it('decodes 64-bit file offsets whole', () => {

@@ -24,6 +24,7 @@ import {
   type ArgFormatName,
   type SelectFdsData,
   type SyscallInfo,
+  SyscallRecordSlot,
   type SyscallRecord,
   type Word,
 } from '../../../../protocol/generated/wire';
@@ -44,24 +45,13 @@ import {
   signalName,
   spliceFlagsName,
   syncFileRangeFlagsName,
+  remembered,
   uringEnterFlagsName,
 } from './names';
 
-/** hex's texts of the last values asked (a loop passes the same buffer and epoll data each call). */
-const hexTexts = new Map<Word, string>();
-/** How many texts hexTexts keeps before starting again. */
-const HEX_TEXTS_MAX = 4096;
-
-/** "0x1f": a 64-bit identifier (an address, user data) as events carry it. */
-export function hex(v: Word): string {
-  let text = hexTexts.get(v);
-  if (text === undefined) {
-    text = '0x' + v.toString(16);
-    if (hexTexts.size >= HEX_TEXTS_MAX) hexTexts.clear();
-    hexTexts.set(v, text);
-  }
-  return text;
-}
+/** "0x1f": a 64-bit identifier (an address, user data) as events carry it; remembered for the last
+ * 4,096 values (a loop passes the same buffer and epoll data each call). */
+export const hex = remembered((v: Word): string => '0x' + v.toString(16), 4096);
 
 /** epoll registrations, to say which fd an epoll_wait event's data stands for. */
 export class EpollRegistry {
@@ -172,8 +162,13 @@ function selectFds(data: SelectFdsData, pid: number, fds: FdTables): ArgValue[] 
 }
 
 function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
+  const format = DataFormatNames.get(r.dataFormat);
+  if (format === 'path') {
+    decodePath(r, info, args);
+    return;
+  }
   const d = r.data;
-  switch (DataFormatNames.get(r.dataFormat)) {
+  switch (format) {
     case 'epoll_events': {
       const epfd = wordI32(r.args[0]);
       const data = decodeEpollEventsData(d);
@@ -263,15 +258,23 @@ function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number
       if (run.busyNs !== undefined) args.busy_ns = Number(run.busyNs);
       break;
     }
-    case 'path': {
-      const name = info.args.find((a) => a.fmt === 'cstr')?.name;
-      if (name !== undefined && d.length) args[name] = decodePathData(d).path;
-      if ((r.flags & SyscallFlag.data_truncated) !== 0) args.path_truncated = true;
-      break;
-    }
     default:
       break;
   }
+}
+
+/**
+ * A path tail (an open's, a stat's): the string argument it holds. Read from a reader's slot's bytes
+ * where it is one (no 64-bit words made for it: a server opening a file per request pays it each call).
+ */
+function decodePath(r: SyscallRecord, info: SyscallInfo, args: Args): void {
+  const name = info.args.find((a) => a.fmt === 'cstr')?.name;
+  if (name !== undefined) {
+    if (r instanceof SyscallRecordSlot) {
+      if (r.tailEnd > r.tailStart) args[name] = r.tailText();
+    } else if (r.data.length) args[name] = decodePathData(r.data).path;
+  }
+  if ((r.flags & SyscallFlag.data_truncated) !== 0) args.path_truncated = true;
 }
 
 /**

@@ -135,24 +135,30 @@ export const POLL_EVENT_VALUES: ReadonlyMap<string, number> = new Map(POLL_EVENT
 
 /** Every bit POLL_EVENTS names. */
 const POLL_EVENT_BITS = POLL_EVENTS.reduce((m, [b]) => m | b, 0);
-/** pollEventsName's texts so far (a trace uses a handful of masks; each event names its own). */
-const pollEventsNames = new Map<number, string>();
-/** How many masks pollEventsNames keeps before starting again (any trace uses far fewer). */
-const POLL_EVENTS_NAMES_MAX = 1024;
+/**
+ * `name` remembered per value: a trace uses a handful of flag masks, and each event names its own,
+ * so a text is made once, not at every call (at most `max` values kept; past that it starts again).
+ */
+export function remembered<K>(name: (value: K) => string, max = 1024): (value: K) => string {
+  const texts = new Map<K, string>();
+  return (value) => {
+    let text = texts.get(value);
+    if (text === undefined) {
+      text = name(value);
+      if (texts.size >= max) texts.clear();
+      texts.set(value, text);
+    }
+    return text;
+  };
+}
 
 /** epoll/poll event bits, "IN|OUT". */
-export function pollEventsName(bits: number): string {
-  let name = pollEventsNames.get(bits);
-  if (name === undefined) {
-    const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
-    const rest = bits & ~POLL_EVENT_BITS;
-    if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
-    name = out.length ? out.join('|') : '0';
-    if (pollEventsNames.size >= POLL_EVENTS_NAMES_MAX) pollEventsNames.clear();
-    pollEventsNames.set(bits, name);
-  }
-  return name;
-}
+export const pollEventsName = remembered((bits: number): string => {
+  const out = POLL_EVENTS.filter(([b]) => (bits & b) !== 0).map(([, n]) => n);
+  const rest = bits & ~POLL_EVENT_BITS;
+  if (rest) out.push(`0x${(rest >>> 0).toString(16)}`);
+  return out.length ? out.join('|') : '0';
+});
 
 /** fcntl commands that choose who gets a file's I/O signal, and which signal. */
 export const F_SETOWN = FcntlCmd.setown;
@@ -210,7 +216,7 @@ export const OPEN_FLAG_VALUES: ReadonlyMap<string, number> = new Map([
 ]);
 
 /** open(2) flags: the access mode, then the other bits ("O_RDONLY|O_CLOEXEC"). */
-export function openFlagsName(flags: number): string {
+export const openFlagsName = remembered((flags: number): string => {
   const names = [['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3]];
   let rest = flags & ~3;
   for (const [b, n] of [...OPEN_COMPOSITE, ...OPEN_FLAGS]) {
@@ -221,35 +227,35 @@ export function openFlagsName(flags: number): string {
   }
   if (rest) names.push(`0x${(rest >>> 0).toString(16)}`);
   return names.join('|');
-}
+});
 
 /** RWF_* flags of preadv2/pwritev2 (RWF_NOWAIT: EAGAIN instead of blocking on I/O). */
-export function rwfFlagsName(flags: number): string {
+export const rwfFlagsName = remembered((flags: number): string => {
   return bitNames(flags, [
     [0x1, 'RWF_HIPRI'], [0x2, 'RWF_DSYNC'], [0x4, 'RWF_SYNC'], [0x8, 'RWF_NOWAIT'], [0x10, 'RWF_APPEND'],
     [0x20, 'RWF_NOAPPEND'], [0x40, 'RWF_ATOMIC'], [0x80, 'RWF_DONTCACHE'],
   ]);
-}
+});
 
 /** SPLICE_F_* flags of splice/tee/vmsplice. */
-export function spliceFlagsName(flags: number): string {
+export const spliceFlagsName = remembered((flags: number): string => {
   return bitNames(flags, [[0x1, 'SPLICE_F_MOVE'], [0x2, 'SPLICE_F_NONBLOCK'], [0x4, 'SPLICE_F_MORE'], [0x8, 'SPLICE_F_GIFT']]);
-}
+});
 
 /** SYNC_FILE_RANGE_* flags. */
-export function syncFileRangeFlagsName(flags: number): string {
+export const syncFileRangeFlagsName = remembered((flags: number): string => {
   return bitNames(flags, [[0x1, 'SYNC_FILE_RANGE_WAIT_BEFORE'], [0x2, 'SYNC_FILE_RANGE_WRITE'], [0x4, 'SYNC_FILE_RANGE_WAIT_AFTER']]);
-}
+});
 
 /** MSG_* flags of the socket calls. */
-export function msgFlagsName(flags: number): string {
+export const msgFlagsName = remembered((flags: number): string => {
   return bitNames(flags, [
     [0x1, 'MSG_OOB'], [0x2, 'MSG_PEEK'], [0x4, 'MSG_DONTROUTE'], [0x8, 'MSG_CTRUNC'], [0x20, 'MSG_TRUNC'],
     [0x40, 'MSG_DONTWAIT'], [0x80, 'MSG_EOR'], [0x100, 'MSG_WAITALL'], [0x800, 'MSG_CONFIRM'], [0x2000, 'MSG_ERRQUEUE'],
     [0x4000, 'MSG_NOSIGNAL'], [0x8000, 'MSG_MORE'], [0x10000, 'MSG_WAITFORONE'], [0x4000000, 'MSG_ZEROCOPY'],
     [0x20000000, 'MSG_FASTOPEN'], [0x40000000, 'MSG_CMSG_CLOEXEC'],
   ]);
-}
+});
 
 const FUTEX_OPS: readonly string[] = [
   'FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI',
@@ -267,10 +273,10 @@ export function futexOpName(op: number): string {
 export const IORING_ENTER_SQ_WAKEUP = 2;
 
 /** io_uring_enter flags. */
-export function uringEnterFlagsName(flags: number): string {
+export const uringEnterFlagsName = remembered((flags: number): string => {
   const bits: [number, string][] = [
     [1, 'GETEVENTS'], [IORING_ENTER_SQ_WAKEUP, 'SQ_WAKEUP'], [4, 'SQ_WAIT'], [8, 'EXT_ARG'], [16, 'REGISTERED_RING'],
   ];
   const out = bits.filter(([b]) => (flags & b) !== 0).map(([, n]) => n);
   return out.length ? out.join('|') : '0';
-}
+});
