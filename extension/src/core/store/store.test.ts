@@ -162,6 +162,37 @@ describe('queryWindow', () => {
   });
 });
 
+describe('sorted track ids', () => {
+  it('merges the events added since the last call into those sorted before, as a stable sort of the whole track would order them', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      let x = seed;
+      const rand = (n: number): number => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        return (x >>> 8) % n;
+      };
+      const store = new TraceStore(() => 't');
+      const starts: number[] = [];
+      let t = 1000;
+      for (let i = 0; i < 3000; i++) {
+        // mostly in order; now and then one that began earlier (a call a wake-up inside it preceded), ties too
+        t += rand(4) === 0 ? 0 : 1 + rand(50);
+        const start = rand(6) === 0 ? Math.max(0, t - rand(400)) : t;
+        store.add(syscall(1, start, 1));
+        starts.push(start);
+        if (rand(40) === 0) {
+          const ids = store.sortedIds(0);
+          const got = Array.from({ length: ids.length }, (_, k) => ids.get(k));
+          const want = got.map((_, k) => k).sort((a, b) => starts[a] - starts[b]);
+          assert.deepEqual(got, want, `seed ${seed}, after ${i + 1} events`);
+        }
+      }
+      const ids = store.sortedIds(0);
+      const got = Array.from({ length: ids.length }, (_, k) => ids.get(k));
+      assert.deepEqual(got, got.map((_, k) => k).sort((a, b) => starts[a] - starts[b]), `seed ${seed}, at the end`);
+    }
+  });
+});
+
 describe('analysis', () => {
   it('lists the stalls longest first, waits and blocking calls only', () => {
     const { store } = sampleStore();

@@ -76,9 +76,11 @@ export class TraceStore {
   /** Per track, event ids in arrival order, sorted by start on demand. */
   private readonly perTrack: TrackIndex[] = [];
   private readonly sortedUpTo: number[] = [];
+  /** Per track, how many of its ids sortedIds has handed out sorted (a summary may have read them). */
+  private readonly handedOut: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
-  /** Per track, how many times one of its events changed in place or arrived out of start order (summaries built before are stale). */
+  /** Per track, how many times one of its events changed in place, or its ids handed out sorted were reordered by a later arrival (summaries built before are stale). */
   readonly edits: number[] = [];
   readonly arrows: StoredArrow[] = [];
   readonly gaps: Gap[] = [];
@@ -174,6 +176,7 @@ export class TraceStore {
     while (this.perTrack.length <= track) {
       this.perTrack.push(new TrackIndex());
       this.sortedUpTo.push(0);
+      this.handedOut.push(0);
       this.maxSpan.push(0);
       this.edits.push(0);
     }
@@ -197,7 +200,6 @@ export class TraceStore {
     idx.push(id);
     if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
       this.sortedUpTo[track] = Math.min(this.sortedUpTo[track], idx.length - 2);
-      this.edits[track]++;
     } else if (this.sortedUpTo[track] === idx.length - 1) this.sortedUpTo[track] = idx.length;
     if (end !== null && end - start > this.maxSpan[track]) this.maxSpan[track] = end - start;
     this.duration = Math.max(this.duration, end ?? start);
@@ -296,16 +298,54 @@ export class TraceStore {
     return this.tracks.all().map((t) => ({ ...t, events: this.perTrack[t.id]?.length ?? 0 }));
   }
 
-  /** Event ids of a track, sorted by start (do not keep it across adds). */
+  /**
+   * Event ids of a track, sorted by start (do not keep it across adds). The ids added since the last
+   * call are sorted alone and merged into the sorted ones from where their least start falls — a
+   * wake-up is stored before the call it ended, which began earlier, at every turn of a server's
+   * loop: sorting the whole track again at each call made opening a real server's trace quadratic
+   * (an nginx recording of 1.25 M events took 25 s of CPU). Equal starts keep the order they were
+   * added in, as a stable sort of the whole track would. `edits` counts the calls whose merge
+   * reached ids handed out sorted before (their summaries are built again).
+   */
   sortedIds(track: number): TrackIndex {
     const idx = this.index(track);
-    if (this.sortedUpTo[track] < idx.length) {
-      const ids = idx.toArray();
+    const from = this.sortedUpTo[track];
+    if (from < idx.length) {
       const start = this.start;
-      ids.sort((a, b) => start.get(a) - start.get(b));
-      idx.assign(ids);
+      const tail = new Uint32Array(idx.length - from);
+      for (let i = 0; i < tail.length; i++) tail[i] = idx.get(from + i);
+      tail.sort((a, b) => start.get(a) - start.get(b));
+      const least = start.get(tail[0]);
+      // the first sorted id starting after the tail's least (ties stay before the tail's)
+      let lo = 0;
+      let hi = from;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (start.get(idx.get(mid)) <= least) lo = mid + 1;
+        else hi = mid;
+      }
+      const merged = new Uint32Array(idx.length - lo);
+      let i = lo;
+      let j = 0;
+      let k = 0;
+      while (i < from && j < tail.length) {
+        const a = idx.get(i);
+        const b = tail[j];
+        if (start.get(b) < start.get(a)) {
+          merged[k++] = b;
+          j++;
+        } else {
+          merged[k++] = a;
+          i++;
+        }
+      }
+      while (i < from) merged[k++] = idx.get(i++);
+      while (j < tail.length) merged[k++] = tail[j++];
+      idx.rewrite(lo, merged);
+      if (lo < this.handedOut[track]) this.edits[track]++;
       this.sortedUpTo[track] = idx.length;
     }
+    this.handedOut[track] = idx.length;
     return idx;
   }
 

@@ -63,6 +63,33 @@ export class TrackIndex {
     }
   }
 
+  /**
+   * Replace the ids from position `from` on with `ids` (the same ids, reordered: a sorted tail
+   * merged in). Only the chunks from `from`'s on are put again, each based on its least.
+   */
+  rewrite(from: number, ids: Uint32Array): void {
+    const end = from + ids.length;
+    const part = new Uint32Array(CHUNK);
+    for (let c = from >>> CHUNK_BITS; c * CHUNK < end; c++) {
+      const first = c * CHUNK;
+      const upTo = Math.min(end, first + CHUNK);
+      let least = 0xffffffff;
+      for (let k = first; k < upTo; k++) {
+        const id = k < from ? this.get(k) : ids[k - from];
+        part[k - first] = id;
+        if (id < least) least = id;
+      }
+      const slot = this.wholeAt[c];
+      if (slot >= 0) {
+        // kept whole: its slot takes the ids as they are
+        for (let k = first; k < upTo; k++) this.whole[slot * CHUNK + (k - first)] = part[k - first];
+        continue;
+      }
+      this.bases[c] = least;
+      for (let k = first; k < upTo; k++) this.put(k, part[k - first]);
+    }
+  }
+
   /** All the ids, copied out. */
   toArray(): Uint32Array {
     const out = new Uint32Array(this.length);
