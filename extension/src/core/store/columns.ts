@@ -296,17 +296,24 @@ export class StringTable {
   }
 }
 
-/** How many recently interned values InternTable compares a new one with before stringifying it. */
+/** How many recently interned values InternTable compares a new one with before hashing it. */
 const RECENT = 8;
 
-/** Values interned by their JSON text: a million identical argument lists are stored once. */
+/**
+ * Values interned by their JSON content: a million identical argument lists are stored once. A
+ * value not among the last few is looked up by a hash of its content (jsonHash) and compared with
+ * the values of that hash (sameJson): no JSON text is made, nor kept as a key — a server's calls,
+ * whose argument lists are mostly each their own (an fd, a size, an offset), paid a stringify and a
+ * kept string for every event.
+ */
 export class InternTable<T extends object> {
-  private readonly ids = new Map<string, number>();
+  /** The ids of the values of each hash: one id, or several when hashes collide. */
+  private readonly byHash = new Map<number, number | number[]>();
   private readonly values: T[] = [];
   /**
    * The last RECENT values interned and their ids, a ring (slot `next` is the oldest): consecutive
    * events often carry the same arguments, and a few interleaved threads or processes each repeat
-   * their own, so most values are found here without being stringified.
+   * their own, so most values are found here without being hashed.
    */
   private readonly recent: (T | undefined)[] = new Array<T | undefined>(RECENT).fill(undefined);
   private readonly recentIds = new Int32Array(RECENT);
@@ -320,16 +327,27 @@ export class InternTable<T extends object> {
       if (r === undefined) break;
       if (sameJson(r, v)) return this.recentIds[slot];
     }
-    const key = JSON.stringify(v);
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(v);
-      this.ids.set(key, id);
-    }
+    const id = this.lookup(v);
     this.recent[this.next] = v;
     this.recentIds[this.next] = id;
     this.next = (this.next + 1) % RECENT;
+    return id;
+  }
+
+  /** The id of a value equal to `v`, interned now if there is none. */
+  private lookup(v: T): number {
+    const h = jsonHash(v);
+    const found = this.byHash.get(h);
+    if (typeof found === 'number') {
+      if (sameJson(this.values[found], v)) return found;
+    } else if (found !== undefined) {
+      for (let i = 0; i < found.length; i++) if (sameJson(this.values[found[i]], v)) return found[i];
+    }
+    const id = this.values.length;
+    this.values.push(v);
+    if (found === undefined) this.byHash.set(h, id);
+    else if (typeof found === 'number') this.byHash.set(h, [found, id]);
+    else found.push(id);
     return id;
   }
 
@@ -342,11 +360,64 @@ export class InternTable<T extends object> {
   }
 }
 
+/** One step of jsonHash: `x` (32 bits) mixed into `h` (FNV-1a's multiplier). */
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193) >>> 0;
+}
+
+/** stringHash's hashes of the strings met last (the same paths and names come back event after event). */
+const stringHashes = new Map<string, number>();
+/** How many strings stringHashes keeps before starting again. */
+const STRING_HASHES_MAX = 4096;
+
+/** A 32-bit hash of a string's characters, remembered for the strings met last (a Map finds a string by the hash V8 keeps in it). */
+function stringHash(v: string): number {
+  let x = stringHashes.get(v);
+  if (x === undefined) {
+    x = 0x811c9dc5;
+    for (let i = 0; i < v.length; i++) x = mix(x, v.charCodeAt(i));
+    x = mix(x, v.length);
+    if (stringHashes.size >= STRING_HASHES_MAX) stringHashes.clear();
+    stringHashes.set(v, x);
+  }
+  return x;
+}
+
+/**
+ * A 32-bit hash of a JSON-like value's content, equal for values sameJson finds the same (keys in
+ * their order, array items, strings by their characters, numbers by value: 0 and -0 alike).
+ */
+export function jsonHash(v: unknown, h = 0x811c9dc5): number {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isInteger(v)) return mix(mix(h, v | 0), Math.floor(v / 4294967296) | 0);
+      return jsonHash(String(v), mix(h, 0x64));
+    case 'string':
+      return mix(mix(h, 0x73), stringHash(v));
+    case 'boolean':
+      return mix(h, v ? 0x74 : 0x66);
+    case 'object': {
+      if (v === null) return mix(h, 0x6e);
+      if (Array.isArray(v)) {
+        let x = mix(h, 0x5b);
+        for (let i = 0; i < v.length; i++) x = jsonHash(v[i], x);
+        return mix(x, v.length);
+      }
+      let x = mix(h, 0x7b);
+      const o = v as Record<string, unknown>;
+      for (const k in o) x = jsonHash(o[k], jsonHash(k, x));
+      return x;
+    }
+    default:
+      return mix(h, 0x75);
+  }
+}
+
 /**
  * Would JSON.stringify give `a` and `b` the same text? True when they hold the same keys in the
  * same order with identical primitive values, arrays and plain objects compared element by element
  * (an epoll_wait's list of ready events included). False whenever unsure (a value of another
- * kind): the caller then stringifies, so a false answer costs time, never correctness.
+ * kind): an InternTable then keeps a second copy, so a false answer costs memory, never correctness.
  */
 export function sameJson(a: unknown, b: unknown): boolean {
   return sameAt(a, b, 0);

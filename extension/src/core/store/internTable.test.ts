@@ -16,10 +16,21 @@ describe('InternTable', () => {
     assert.deepEqual(t.get(1), b());
   });
 
-  it('finds a value interned long ago, past the recent ones, by its JSON text', () => {
+  it('finds a value interned long ago, past the recent ones, by its content', () => {
     const t = new InternTable<{ fd: number }>();
     for (let fd = 0; fd < 100; fd++) assert.equal(t.id({ fd }), fd);
     assert.equal(t.id({ fd: 3 }), 3);
     assert.equal(t.size, 100);
+  });
+
+  it('tells apart what JSON tells apart, past the recent ones', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    const values = [{ v: 1 }, { v: '1' }, { v: true }, { v: null }, { v: [1] }, { v: { 0: 1 } }, { v: 2 ** 40 }, { v: 2 ** 40 + 2 ** 32 }, { v: 1.5 }, { w: 1 }, { v: 'ab', w: 'c' }, { v: 'a', w: 'bc' }];
+    const ids = values.map((v) => t.id(v));
+    assert.equal(new Set(ids).size, values.length, `ids: ${ids.join(',')}`);
+    // again, each after more than the recent ones: found by hash, compared whole
+    for (let i = 0; i < 20; i++) t.id({ filler: i });
+    values.forEach((v, i) => assert.equal(t.id(JSON.parse(JSON.stringify(v)) as Record<string, unknown>), ids[i], JSON.stringify(v)));
+    assert.equal(t.id({ v: -0 }), t.id({ v: 0 }), '0 and -0: one JSON text');
   });
 });
