@@ -9,7 +9,10 @@
  * The trace (bench/analysisTrace.ts) gives every rule's state work. bench/analysisDigest.ts checks
  * that a change leaves the analysis' result the same.
  *
- *   npx tsx bench/analysis.ts [--events N] [--rounds R]
+ * `--file F` measures a recording instead (a real server's: its arguments cost the report's decoding
+ * more than the synthetic trace's do, so the analysis' share is smaller).
+ *
+ *   npx tsx bench/analysis.ts [--events N] [--rounds R] [--file F]
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +34,7 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-async function once(file: string, noAnalysis: boolean): Promise<{ ms: number; cpuMs: number; heap: number; findings: number }> {
+async function once(file: string, noAnalysis: boolean): Promise<{ ms: number; cpuMs: number; heap: number; findings: number; events: number }> {
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   const input = await analyzeTraceFile(file, { noAnalysis, symbolPath: [] });
@@ -39,18 +42,19 @@ async function once(file: string, noAnalysis: boolean): Promise<{ ms: number; cp
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const heap = heapAfterGc();
   const findings = input.analysis.findings.length;
-  return { ms, cpuMs: (c.user + c.system) / 1e3, heap, findings };
+  return { ms, cpuMs: (c.user + c.system) / 1e3, heap, findings, events: input.builder.events };
 }
 
 async function main(): Promise<void> {
-  const events = arg('--events', 1_000_000);
   const rounds = arg('--rounds', 5);
+  const at = process.argv.indexOf('--file');
+  const given = at >= 0 ? process.argv[at + 1] : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'iolens-bench-analysis-'));
-  const file = join(dir, 'bench.iolens');
+  const file = given ?? join(dir, 'bench.iolens');
   try {
-    writeFileSync(file, trace(events));
-    process.stdout.write(`trace: ${events.toLocaleString('en-US')} events, ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
-    await once(file, false); // warm up both paths
+    if (given === undefined) writeFileSync(file, trace(arg('--events', 1_000_000)));
+    const { events } = await once(file, false); // warm up both paths
+    process.stdout.write(`trace: ${given ?? 'synthetic'}, ${events.toLocaleString('en-US')} events, ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
     await once(file, true);
     const with_: number[] = [];
     const without: number[] = [];
