@@ -18,6 +18,8 @@ export interface ModelInputs {
   goRuntime(pid: number): boolean;
   /** epoll fds -> the kinds of fds registered in them, per process. */
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
+  /** The kinds of fds an epoll instance watched at any time of the recording (a connection's socket removed when it closed too). */
+  epollKindsEver(pid: number, epfd: number): ReadonlySet<string> | undefined;
   /** The Linux AIO contexts a thread submitted to: their deepest in-flight depth, and how their completions were seen. */
   aioQueue(tid: number): AioQueue;
   /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
@@ -254,6 +256,9 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   if (t.epfds.size === 0 || [...t.mux.keys()].some((c) => !c.startsWith('epoll'))) return false;
   let any = false;
   for (const epfd of t.epfds) {
+    // what it served over the recording, not only at its end: a per-client process (Samba's smbd)
+    // removes its client's socket from the set when the client leaves, its message pipe stays
+    for (const kind of inputs.epollKindsEver(t.pid, epfd) ?? []) if (!MESSAGE_KINDS.has(kind)) return false;
     for (const [kind, n] of inputs.epollFds(t.pid, epfd) ?? []) {
       if (n > 0 && !MESSAGE_KINDS.has(kind)) return false;
       any ||= n > 0;
