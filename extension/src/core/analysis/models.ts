@@ -267,7 +267,7 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   return any;
 }
 
-/** Wake-ups to or from its owner a worker needs, as a share of its blocking calls (about one a job; a job may make several calls). */
+/** Wake-ups to or from its owner a worker needs, as a share of its jobs (jobsOf). */
 const POOL_SHARE = 0.05;
 /**
  * The same in CPython, whose threads wake one another out of a futex at every handoff of its GIL:
@@ -277,6 +277,18 @@ const POOL_SHARE = 0.05;
  * (`call_soon_threadsafe` writing the loop's self-pipe: 29–37 of its 36–45 calls).
  */
 const GIL_POOL_SHARE = 0.5;
+
+/**
+ * About how many jobs a thread's blocking calls were: as many as its most frequent call, not their
+ * sum — a job makes each of its calls once (append a line, then fsync it: two calls a job; a
+ * uvloop `run_in_executor` pool's workers met the loop thread at 65 % of their jobs, a third of
+ * their write-and-fsync calls, while any other worker met them at the GIL at a sixth).
+ */
+function jobsOf(t: ThreadState): number {
+  let most = 0;
+  for (const c of t.blockedCalls.values()) most = Math.max(most, c.count);
+  return most;
+}
 
 /** Some of the thread's blocking calls ended after `owner` was first seen (it may have blocked for it). */
 function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): boolean {
@@ -308,7 +320,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
-  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * t.blockedAll.count);
+  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * jobsOf(t));
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best || wakesOnly) return best?.[0] ?? null;
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner
