@@ -108,6 +108,8 @@ export class TraceAnalyzer {
   private readonly uio: UioTracker;
   /** epoll registrations per process and epoll fd: fd -> its type. */
   private readonly epoll = new Map<string, Map<number, string>>();
+  /** The kinds of fds each of those epoll instances ever watched, those removed since included. */
+  private readonly epollEver = new Map<string, Set<string>>();
   /** io_uring rings (hex address) -> the thread that last entered them. */
   private readonly ringOwner = new Map<string, number>();
   /**
@@ -647,7 +649,11 @@ export class TraceAnalyzer {
         if (e.ret < 0 || typeof e.args.epfd !== 'number' || typeof e.args.fd !== 'number') break;
         const regs = this.epollSet(e.pid, e.args.epfd);
         if (e.args.op === epollOpName(EPOLL_CTL_DEL)) regs.delete(e.args.fd);
-        else regs.set(e.args.fd, typeof e.args.fd_type === 'string' ? e.args.fd_type : 'unknown');
+        else {
+          const type = typeof e.args.fd_type === 'string' ? e.args.fd_type : 'unknown';
+          regs.set(e.args.fd, type);
+          this.epollEver.get(`${e.pid}:${e.args.epfd}`)?.add(type);
+        }
         break;
       }
       default:
@@ -665,6 +671,7 @@ export class TraceAnalyzer {
     if (!regs) {
       regs = new Map(this.source.fds.watchedAtSnapshot?.(pid, epfd) ?? []);
       this.epoll.set(k, regs);
+      this.epollEver.set(k, new Set(regs.values()));
     }
     return regs;
   }
@@ -792,6 +799,7 @@ export class TraceAnalyzer {
         for (const type of regs.values()) kinds.set(type, (kinds.get(type) ?? 0) + 1);
         return kinds;
       },
+      epollKindsEver: (pid, epfd) => this.epollEver.get(`${pid}:${epfd}`),
       aioQueue: (tid) => this.aioSerialized.queueOf(tid),
       sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
       ioSignalSetup: (pid) => this.signalCoalesced.setupThread(pid),

@@ -713,6 +713,30 @@ describe('wake-up chains', () => {
       if (expected === 'blocking') assert.deepEqual(a.findings.map((f) => f.rule), ['loop-blocked'], 'no pool of the loop\'s clients to saturate');
     });
   }
+  it('in CPython, an executor\'s workers whose every job writes then fsyncs, handed most jobs by the loop, are its pool (uvloop\'s run_in_executor)', () => {
+    const b = new StreamBuilder();
+    b.task({ event: 6, comm: 'python3', filename: '/usr/bin/python3.11', flags: 2, ts: b.at(0) });
+    b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+    b.fd({ op: 4, fd: 6, type: 1, path: '/var/log/app.log' });
+    b.fd({ op: 4, fd: 7, type: 6, path: 'socket:[12]' });
+    const workers = [201, 202, 203];
+    for (const w of workers) b.task({ event: 6, tid: w, comm: 'python3', ts: b.at(0) });
+    for (let i = 0; i < 60; i++) {
+      const t = 1 * MS + i * 10 * MS;
+      b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
+      for (const w of workers) {
+        const at = t + 1.2 * MS + (w - 200) * 10 * US;
+        // the loop hands the job over (its queue's condition variable) at 3 jobs in 5, the others
+        // taken without sleeping; the other workers meet it at the GIL a third of the time
+        if (i % 5 < 3) b.wake({ tid: PID, ts: at, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+        if (i % 3 === 0) b.wake({ tid: workers[(w - 200) % 3], ts: at + 10 * US, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+        b.call('write', { tid: w, ts: at + 20 * US, dur: 1.1 * MS, ret: 40, fd: 6, stackId: 60n });
+        b.call('fsync', { tid: w, ts: at + 1.2 * MS, dur: 4 * MS, ret: 0, fd: 6, stackId: 61n });
+      }
+    }
+    const a = analyze(b);
+    for (const w of workers) assert.equal(a.model(w), 'pool-worker', `thread ${w}: ${a.result.threads.find((x) => x.tid === w)?.evidence}`);
+  });
   it('threads blocking at one line beside a loop that woke them a few times, fewer than one job in 20, are its pool (a busy pool takes its next job without sleeping)', () => {
     const b = base();
     const threads = [201, 202, 203];

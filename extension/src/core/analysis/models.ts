@@ -18,6 +18,8 @@ export interface ModelInputs {
   goRuntime(pid: number): boolean;
   /** epoll fds -> the kinds of fds registered in them, per process. */
   epollFds(pid: number, epfd: number): Map<string, number> | undefined;
+  /** The kinds of fds an epoll instance watched at any time of the recording (a connection's socket removed when it closed too). */
+  epollKindsEver(pid: number, epfd: number): ReadonlySet<string> | undefined;
   /** The Linux AIO contexts a thread submitted to: their deepest in-flight depth, and how their completions were seen. */
   aioQueue(tid: number): AioQueue;
   /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
@@ -254,6 +256,9 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   if (t.epfds.size === 0 || [...t.mux.keys()].some((c) => !c.startsWith('epoll'))) return false;
   let any = false;
   for (const epfd of t.epfds) {
+    // what it served over the recording, not only at its end: a per-client process (Samba's smbd)
+    // removes its client's socket from the set when the client leaves, its message pipe stays
+    for (const kind of inputs.epollKindsEver(t.pid, epfd) ?? []) if (!MESSAGE_KINDS.has(kind)) return false;
     for (const [kind, n] of inputs.epollFds(t.pid, epfd) ?? []) {
       if (n > 0 && !MESSAGE_KINDS.has(kind)) return false;
       any ||= n > 0;
@@ -262,7 +267,7 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
   return any;
 }
 
-/** Wake-ups to or from its owner a worker needs, as a share of its blocking calls (about one a job; a job may make several calls). */
+/** Wake-ups to or from its owner a worker needs, as a share of its jobs (jobsOf). */
 const POOL_SHARE = 0.05;
 /**
  * The same in CPython, whose threads wake one another out of a futex at every handoff of its GIL:
@@ -272,6 +277,18 @@ const POOL_SHARE = 0.05;
  * (`call_soon_threadsafe` writing the loop's self-pipe: 29–37 of its 36–45 calls).
  */
 const GIL_POOL_SHARE = 0.5;
+
+/**
+ * About how many jobs a thread's blocking calls were: as many as its most frequent call, not their
+ * sum — a job makes each of its calls once (append a line, then fsync it: two calls a job; a
+ * uvloop `run_in_executor` pool's workers met the loop thread at 65 % of their jobs, a third of
+ * their write-and-fsync calls, while any other worker met them at the GIL at a sixth).
+ */
+function jobsOf(t: ThreadState): number {
+  let most = 0;
+  for (const c of t.blockedCalls.values()) most = Math.max(most, c.count);
+  return most;
+}
 
 /** Some of the thread's blocking calls ended after `owner` was first seen (it may have blocked for it). */
 function blockedWhileAlive(t: ThreadState, owner: ThreadState | undefined): boolean {
@@ -303,7 +320,7 @@ function poolOwner(t: ThreadState, own: Map<number, ThreadModel>, all: ThreadSta
   for (const [tid, n] of t.deliveredTo) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   for (const [tid, n] of t.wokenBy) if (peers.some((p) => p.tid === tid)) consider(tid, n);
   // one or two wake-ups (start-up, shutdown) are no relation: a worker meets its owner about once per job
-  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * t.blockedAll.count);
+  const enough = Math.max(3, (gil ? GIL_POOL_SHARE : POOL_SHARE) * jobsOf(t));
   const best = [...candidates].filter(([, n]) => n >= enough).sort((a, b) => b[1] - a[1])[0];
   if (best || wakesOnly) return best?.[0] ?? null;
   // no wake-ups seen: a pool is several threads blocking at the same sites beside an owner

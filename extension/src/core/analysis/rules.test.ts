@@ -681,7 +681,7 @@ describe('findings on synthetic traces', () => {
     });
 
     it('takes a forked helper process whose loop serves only messages (PostgreSQL\'s walwriter) for a worker, not a loop its flush blocks', () => {
-      const trace = (sources: [number, number][], forked: boolean): ReturnType<typeof analyze> => {
+      const trace = (sources: [number, number][], forked: boolean, removed: number[] = []): ReturnType<typeof analyze> => {
         const b = loopTrace();
         if (forked) {
           b.task({ event: 6, pid: 99, tid: 99, comm: 'server', filename: '/work/app/server', ts: b.at(0) });
@@ -689,6 +689,7 @@ describe('findings on synthetic traces', () => {
         }
         b.fd({ op: 4, fd: 11, type: wire.FdType.signalfd, path: 'anon_inode:[signalfd]' });
         for (const [fd] of sources) b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, BigInt(fd), 0n, 0n, 0n], dataFormat: 3, data: [1n, BigInt(fd)] });
+        for (const fd of removed) b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, BigInt(fd), 0n, 0n, 0n], dataFormat: 3, data: [1n, BigInt(fd)] });
         let t = 1 * MS;
         for (let i = 0; i < 30; i++) {
           b.epollWait({ ts: t, dur: 1 * MS, ret: 1, stackId: 1n, ready: [[BigInt(sources[i % sources.length][0]), 1]] });
@@ -696,6 +697,8 @@ describe('findings on synthetic traces', () => {
           b.call('fdatasync', { ts: t, dur: 8 * MS, ret: 0, fd: 6, stackId: 3n });
           t += 8 * MS + 10 * US;
         }
+        // the client gone, its socket leaves the set before the end (Samba's per-client smbd)
+        for (const fd of removed) b.syscall({ sys: sysId('epoll_ctl'), ts: t, dur: 2 * US, ret: 0, args: [3n, 2n, BigInt(fd), 0n, 0n, 0n], dataFormat: 3, data: [0n, BigInt(fd)] });
         return analyze(b);
       };
       // its latch (a signalfd) and its parent's pipe
@@ -707,6 +710,10 @@ describe('findings on synthetic traces', () => {
       // a socket in its set (a client), or no server that forked it: a loop its flush blocks
       assert.equal(trace([[11, 0], [7, 0]], true).of('loop-blocked').length, 1);
       assert.equal(trace([[11, 0], [5, 0]], false).of('loop-blocked').length, 1);
+      // a client's socket it served, removed from the set when the client left: a loop all the same
+      const client = trace([[11, 0], [5, 0]], true, [7]);
+      assert.equal(client.model(PID), 'multiplexing');
+      assert.equal(client.of('loop-blocked').length, 1);
     });
 
     it('stays quiet for short reads of virtual files (/proc/self/stat, as redis reads it each cron), not for files', () => {
