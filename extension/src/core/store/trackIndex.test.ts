@@ -42,4 +42,33 @@ describe('TrackIndex', () => {
       assert.equal(index.get(sorted.length), 2 ** 32 - 1, `seed ${seed}: appended after a sort`);
     }
   });
+
+  it('rewrites its ids from a position on, in chunks kept as offsets and whole, as often as merges ask', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = new Rng(seed * 7919);
+      const index = new TrackIndex();
+      const ids: number[] = [];
+      let id = r.int(1000);
+      for (let round = 0; round < 40; round++) {
+        for (let n = 1 + r.int(300); n > 0; n--) {
+          const jump = r.int(60);
+          id = Math.min(2 ** 32 - 1, id + (jump === 0 ? 70_000 + r.int(2 ** 24) : 1 + r.int(300)));
+          ids.push(id);
+          index.push(id);
+        }
+        // the ids from a position on, reordered (a merge reaches back a little or a lot)
+        const from = Math.max(0, ids.length - 1 - r.int(r.int(4) === 0 ? ids.length : 600));
+        const tail = ids.slice(from);
+        for (let k = tail.length - 1; k > 0; k--) {
+          const j = r.int(k + 1);
+          [tail[k], tail[j]] = [tail[j], tail[k]];
+        }
+        ids.splice(from, tail.length, ...tail);
+        index.rewrite(from, Uint32Array.from(tail));
+        assert.deepEqual(differences(index, ids), [], `seed ${seed}, round ${round}: rewritten from ${from} (row, stored, read)`);
+      }
+      index.trim();
+      assert.deepEqual(differences(index, ids), [], `seed ${seed}: trimmed`);
+    }
+  });
 });
