@@ -826,6 +826,17 @@ describe('findings on synthetic traces', () => {
       assert.equal(trace(400, 6 * MS).of('loop-blocked')[0]?.severity, 'low', '6 ms of 350 ms');
     });
 
+    it("stays quiet for a few slower file reads, none traced, under 1 % of the loop's time (an asyncio loop's lazy import at its first to_thread), not for more", () => {
+      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
+        const b = loopTrace();
+        for (let i = 0; i < 10; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+        b.summary({ ts: 950 * MS, call: 'read', fdType: wire.FdType.file, stackId: 2n, count, totalNs, maxNs: 0.3 * MS, inLoop: true });
+        return analyze(b);
+      };
+      assert.deepEqual(trace(5, 1.36 * MS).of('loop-blocked'), [], '5 reads, 1.36 ms of 950 ms');
+      assert.equal(trace(60, 16 * MS).of('loop-blocked').length, 1, '60 reads, 16 ms of 950 ms');
+    });
+
     it('stays quiet for non-blocking reads in the loop and for blocking reads of another thread', () => {
       const b = loopTrace();
       b.task({ event: 6, tid: 101, comm: 'reader', ts: b.at(0) });
