@@ -259,10 +259,8 @@ function messagesOnlyLoop(t: ThreadState, inputs: ModelInputs, onlyThread: boole
     // what it served over the recording, not only at its end: a per-client process (Samba's smbd)
     // removes its client's socket from the set when the client leaves, its message pipe stays
     for (const kind of inputs.epollKindsEver(t.pid, epfd) ?? []) if (!MESSAGE_KINDS.has(kind)) return false;
-    for (const [kind, n] of inputs.epollFds(t.pid, epfd) ?? []) {
-      if (n > 0 && !MESSAGE_KINDS.has(kind)) return false;
-      any ||= n > 0;
-    }
+    // (the kinds watched at the end are among those: only whether any fd is watched still is asked of them)
+    for (const n of inputs.epollFds(t.pid, epfd)?.values() ?? []) any ||= n > 0;
   }
   return any;
 }

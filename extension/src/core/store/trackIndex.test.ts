@@ -10,6 +10,11 @@ function differences(index: TrackIndex, ids: number[]): number[][] {
   return out;
 }
 
+/** The id after `id`: mostly near it; one in `farOneIn` far (another track's millions in between), up to 2^32 - 1. */
+function nextId(r: Rng, id: number, farOneIn: number): number {
+  return Math.min(2 ** 32 - 1, id + (r.int(farOneIn) === 0 ? 70_000 + r.int(2 ** 24) : 1 + r.int(300)));
+}
+
 describe('TrackIndex', () => {
   it('gives back every id, close ones as offsets, spread ones whole, as appended, sorted and trimmed', () => {
     for (let seed = 1; seed <= 10; seed++) {
@@ -18,9 +23,7 @@ describe('TrackIndex', () => {
       const ids: number[] = [];
       let id = r.int(1000);
       for (let k = 0; k < 5000; k++) {
-        // mostly near the last id; sometimes far (another track's millions in between), up to 2^32 - 1
-        const jump = r.int(40);
-        id = Math.min(2 ** 32 - 1, id + (jump === 0 ? 70_000 + r.int(2 ** 24) : 1 + r.int(300)));
+        id = nextId(r, id, 40);
         ids.push(id);
         index.push(id);
         if (k === 2000) index.trim();
@@ -51,8 +54,7 @@ describe('TrackIndex', () => {
       let id = r.int(1000);
       for (let round = 0; round < 40; round++) {
         for (let n = 1 + r.int(300); n > 0; n--) {
-          const jump = r.int(60);
-          id = Math.min(2 ** 32 - 1, id + (jump === 0 ? 70_000 + r.int(2 ** 24) : 1 + r.int(300)));
+          id = nextId(r, id, 60);
           ids.push(id);
           index.push(id);
         }
