@@ -14,7 +14,7 @@ import { UioTracker, type UioDevices } from '../model/uio';
 import { isPerfMapFile } from '../symbols/perfMapFile';
 import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
-import { isErlangVm, runtimeOf } from '../tracer/runtimes';
+import { isErlangVm, knownServerOf, runtimeOf } from '../tracer/runtimes';
 import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, isSlowFdCall, nonblockingCall, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
@@ -161,6 +161,10 @@ export class TraceAnalyzer {
         return !!p && !!parent && p.exe !== '' && p.exe === parent.exe;
       },
       runtime: (pid) => runtimeOf(source.processes.find(pid)?.exe ?? ''),
+      server: (pid) => {
+        const p = source.processes.find(pid);
+        return p ? knownServerOf(p.exe, p.name) : null;
+      },
       get minDurationNs() {
         return minDuration();
       },

@@ -2,6 +2,7 @@
  * The catalogue of findings: each rule's name, what it means (the explanation the Problems panel
  * and the report's documentation show) and its usual fixes. The one place these texts live.
  */
+import type { KnownServer } from '../tracer/runtimes';
 import type { BlockKind } from './classify';
 import type { RuleId } from './types';
 
@@ -96,10 +97,11 @@ export const RULES: Readonly<Record<RuleId, RuleInfo>> = {
 /** A language runtime whose event loop has fixes of its own (asyncio's, Node.js'). */
 export type LoopRuntime = 'node' | 'python';
 /**
- * Whose loop a blocking call ran in, for its fix: a runtime's, or gevent's hub (a Python process
- * whose call was made in a greenlet, where asyncio's fixes do not apply).
+ * Whose loop a blocking call ran in, for its fix: a runtime's, gevent's hub (a Python process
+ * whose call was made in a greenlet, where asyncio's fixes do not apply), or a well-known server's
+ * whose fix is a setting of its own (nginx's, redis').
  */
-export type LoopFlavour = LoopRuntime | 'gevent';
+export type LoopFlavour = LoopRuntime | 'gevent' | KnownServer;
 
 /** The fix for a loop that waits for its io_uring ring inside a turn (io_uring_wait_cqe in a handler). */
 const URING_IN_LOOP_FIX =
@@ -112,11 +114,12 @@ export function uringTurnWait(call: string): string | null {
 
 /**
  * The usual fix for a blocking call inside an event loop, by what it blocked on (`oneClient`: the
- * loop serves one connection) and, for a runtime's loop, in its own terms (`runtime`).
+ * loop serves one connection) and, for a runtime's or a known server's loop, in its own terms
+ * (`runtime`; `path`: the file the call was on, when known).
  */
-export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopFlavour | null = null): string {
+export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopFlavour | null = null, path: string | null = null): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
-  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind) : undefined;
+  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind, path) : undefined;
   if (own) return own;
   switch (kind) {
     case 'sync':
@@ -149,8 +152,11 @@ export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null,
   }
 }
 
-/** A fix for a blocking call in a runtime's loop, from the call's name and what it blocked on. */
-type RuntimeFix = (call: string, kind: BlockKind) => string;
+/**
+ * A fix for a blocking call in a runtime's or a server's loop, from the call's name, what it
+ * blocked on and the file's path (null: unknown); undefined where the native fix applies.
+ */
+type RuntimeFix = (call: string, kind: BlockKind, path: string | null) => string | undefined;
 
 /** asyncio's: the file I/O in a thread, a flush once per batch. */
 const asyncioFileFix: RuntimeFix = (call, kind) =>
@@ -172,7 +178,34 @@ const geventFileFix: RuntimeFix = (call, kind) =>
 const geventStreamFix: RuntimeFix = (call) =>
   `let gevent wait for the fd: monkey-patch before other imports (gevent.monkey.patch_all()) or use gevent.socket, gevent.subprocess and gevent.os.nb_read on a non-blocking fd, instead of a blocking ${call} that holds up every greenlet`;
 
-/** A runtime's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
+/** Calls that write a file (the rest of a file's blocking calls read it, open it or flush it). */
+const FILE_WRITE = /^(?:write|writev|pwrite64|pwritev2?)$/;
+
+/**
+ * nginx's: its own settings, by what its worker's loop did — opened or read the files it serves,
+ * wrote its logs (the access log can be buffered, the error log only written less), or wrote the
+ * temporary files it buffers bodies in.
+ */
+const nginxFileFix: RuntimeFix = (call, _kind, path) => {
+  if (call.startsWith('open')) return "cache nginx's opens of the files it serves (`open_file_cache max=10000 inactive=60s;`), so its worker's event loop does not look each path up again";
+  if (!FILE_WRITE.test(call)) return "let nginx read the files it serves on its thread pool (`aio threads;`, in a build whose `nginx -V` lists --with-threads) instead of in the worker's event loop";
+  if (path !== null && /error[^/]*\.log/.test(path)) return `nginx writes its error log unbuffered from the worker's event loop: raise its level (\`error_log ${path} warn;\`) so that fewer lines are written, or send it to syslog`;
+  if (path !== null && /\.log$|\/logs?\//.test(path)) return `nginx writes each access-log line from the worker's event loop: buffer the log (\`access_log ${path} combined buffer=64k flush=5s;\`) or send it to syslog, so that a slow log disk does not hold up every connection the worker serves`;
+  return "nginx buffers request or upstream bodies in temporary files from the worker's event loop: keep them in memory (a larger `client_body_buffer_size`, `proxy_buffers`), or let its thread pool write them (`aio threads;` with `aio_write on;`)";
+};
+
+/**
+ * redis': its own settings, by the file its loop flushed. redis 7 flushes its append-only file in
+ * the loop, before the replies, only with `appendfsync always` (`everysec` hands it to its
+ * bio_aof_fsync thread); a SAVE command writes and flushes the RDB snapshot in the loop.
+ */
+const redisSyncFix: RuntimeFix = (call, _kind, path) => {
+  if (path !== null && /\.aof$|appendonly/.test(path)) return `redis flushes its append-only file in its event loop, before each reply, with \`appendfsync always\`: \`appendfsync everysec\` (redis.conf, or CONFIG SET) leaves the ${call} to its background thread once a second, at the risk of a second of writes in a crash`;
+  if (path !== null && /\.rdb$/.test(path)) return `redis wrote and flushed its RDB snapshot in its event loop (a SAVE command, or a shutdown's save): use BGSAVE, whose forked child writes the snapshot while the loop serves`;
+  return undefined;
+};
+
+/** A runtime's or a known server's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
 const RUNTIME_LOOP_FIX: Record<LoopFlavour, Partial<Record<BlockKind, RuntimeFix>>> = {
   python: {
     sleep: () => 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits',
@@ -200,6 +233,12 @@ const RUNTIME_LOOP_FIX: Record<LoopFlavour, Partial<Record<BlockKind, RuntimeFix
     pipe: geventStreamFix,
     socket: geventStreamFix,
     child: (call) => `use gevent.subprocess (or monkey-patch subprocess) and wait for the child from a greenlet, instead of os.system or os.waitpid, which wait in ${call} holding up every greenlet`,
+  },
+  nginx: {
+    file: nginxFileFix,
+  },
+  redis: {
+    sync: redisSyncFix,
   },
 };
 
@@ -279,7 +318,14 @@ export const LOST_EVENTS_FIX = 'record again with a larger ring (iolens record -
 /** The usual fix for timeout wake-ups. */
 export const TIMEOUT_WAKEUPS_FIX = 'wait for the events themselves, with the timeout of the next real timer (or none), instead of waking on a short fixed timeout';
 /** The usual fix for a thundering herd. */
-export const HERD_FIX = 'use EPOLLEXCLUSIVE on the listening socket, SO_REUSEPORT with one listening socket per thread, or accept in one thread only';
+const HERD_FIX = 'use EPOLLEXCLUSIVE on the listening socket, SO_REUSEPORT with one listening socket per thread, or accept in one thread only';
+/** nginx's fix for a thundering herd: its own settings for the same remedies. */
+const NGINX_HERD_FIX = "add `reuseport` to the `listen` directive, so that each worker gets a listening socket of its own and the kernel hands each connection to one of them; or `accept_mutex on;` in the `events` block, so that the workers take turns accepting";
+
+/** The usual fix for a thundering herd, in a known server's terms where the program is one (`server`). */
+export function herdFix(server: KnownServer | null): string {
+  return server === 'nginx' ? NGINX_HERD_FIX : HERD_FIX;
+}
 /** The usual fix for POSIX AIO on glibc's threads. */
 export const POSIX_AIO_FIX =
   'for several requests in flight at once, use io_uring (liburing) or Linux native AIO (io_submit) on a file opened with O_DIRECT; with POSIX AIO only requests on different files run in parallel';

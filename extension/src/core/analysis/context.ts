@@ -6,6 +6,7 @@ import type { ThreadState, ThreadTable } from './threadState';
 import type { LoopTurns } from './turns';
 import { EVENT_IDS_KEPT, type ChainHop } from './types';
 import type { LoopRuntime } from './catalogue';
+import type { KnownServer } from '../tracer/runtimes';
 
 /** The analysis' shared state, as the rules see it. */
 export interface AnalysisContext {
@@ -20,6 +21,8 @@ export interface AnalysisContext {
   forkedWorker(pid: number): boolean;
   /** The language runtime the process runs (by its executable's name), whose usual fixes differ; null for native code. */
   runtime(pid: number): LoopRuntime | null;
+  /** The well-known server the process is (by its executable's name), whose usual fixes are its own settings; null for any other program. */
+  server(pid: number): KnownServer | null;
   /** Signals fcntl(F_SETSIG) made the I/O signal of some fd, per process. */
   readonly setsig: ReadonlyMap<number, ReadonlySet<number>>;
   /** First and last time seen (ns since the trace's origin). */

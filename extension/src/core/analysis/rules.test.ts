@@ -2,6 +2,7 @@
  * Each rule of the catalogue on synthetic streams: a trace that must trigger it (with the line,
  * the numbers and the events behind it) and a healthy twin that must not.
  */
+import { basename } from 'node:path';
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import type { StackFrame } from '../symbols/stacks';
@@ -237,6 +238,42 @@ describe('findings on synthetic traces', () => {
       assert.match(node[1], /^fsync: use the asynchronous fs API/);
       assert.match(native[0], /^clock_nanosleep: replace the sleep with a timer/);
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
+    });
+
+    it('gives nginx\'s and redis\' own settings as the fix, by the call and its file (their lines are in a binary the user does not change)', () => {
+      /** The loop-blocked fix of `call` on a file at `path`, in a program `program` whose process is named `comm`. */
+      const fix = (program: string, comm: string, call: string, path: string): string => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm, filename: program, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 6, type: 1, path });
+        let t = 1 * MS;
+        for (let i = 0; i < 6; i++) {
+          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+          t += 2 * MS + 10 * US;
+          b.call(call, { ts: t, dur: 25 * MS, ret: call.startsWith('open') ? 9 : 0, fd: call.startsWith('open') ? undefined : 6, path: call.startsWith('open') ? path : undefined });
+          t += 25 * MS + 10 * US;
+        }
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+        const found = analyze(b).of('loop-blocked');
+        assert.equal(found.length, 1, `${program} ${call} ${path}: ${found.map((f) => f.title).join('; ')}`);
+        return found[0].suggestion;
+      };
+      const NGINX = '/usr/sbin/nginx';
+      assert.match(fix(NGINX, 'nginx', 'write', '/var/log/nginx/access.log'), /^nginx writes each access-log line .*`access_log \/var\/log\/nginx\/access\.log combined buffer=64k flush=5s;`/);
+      assert.match(fix(NGINX, 'nginx', 'write', '/var/log/nginx/error.log'), /^nginx writes its error log unbuffered .*`error_log \/var\/log\/nginx\/error\.log warn;`/);
+      assert.match(fix(NGINX, 'nginx', 'pwrite64', '/var/lib/nginx/body/0000000001'), /^nginx buffers request or upstream bodies in temporary files/);
+      assert.match(fix(NGINX, 'nginx', 'pread64', '/srv/www/big.iso'), /^let nginx read the files it serves on its thread pool \(`aio threads;`/);
+      assert.match(fix(NGINX, 'nginx', 'openat', '/srv/www/index.html'), /^cache nginx's opens .*`open_file_cache/);
+      // Debian's redis-server is a link to redis-check-rdb, which the process's executable names
+      const REDIS = '/usr/bin/redis-check-rdb';
+      assert.match(fix(REDIS, 'redis-server', 'fdatasync', '/var/lib/redis/appendonlydir/appendonly.aof.1.incr.aof'), /^redis flushes its append-only file .*`appendfsync everysec`/);
+      assert.match(fix(REDIS, 'redis-server', 'fsync', '/var/lib/redis/temp-4242.rdb'), /^redis wrote and flushed its RDB snapshot .*BGSAVE/);
+      // a file neither names: the native fix
+      assert.match(fix(REDIS, 'redis-server', 'fsync', '/var/lib/redis/other'), /^move the fsync off the loop thread/);
+      // another program with the same calls: the native fixes
+      assert.match(fix('/work/app/server', 'server', 'write', '/var/log/nginx/access.log'), /^do the file I\/O off the loop thread/);
+      assert.match(fix('/work/app/server', 'server', 'fdatasync', '/var/lib/redis/appendonly.aof'), /^move the fdatasync off the loop thread/);
     });
 
     it('gives gevent\'s fixes for calls made in a greenlet of a Python process (gunicorn\'s gevent workers), asyncio\'s for the others', () => {
@@ -2093,6 +2130,27 @@ describe('findings on synthetic traces', () => {
       assert.ok(f);
       assert.equal(f.where?.line, 700);
       assert.match(f.title, /^2 loop threads .* 75 of 100 accept4 calls \(75 %\)/);
+    });
+
+    it('gives nginx\'s own settings as the fix in nginx (reuseport, accept_mutex), the socket options elsewhere', () => {
+      const herdIn = (program: string, comm = basename(program)): string => {
+        const b = new StreamBuilder();
+        b.task({ event: 6, comm, filename: program, flags: 2, ts: b.at(0) });
+        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+        b.fd({ op: 4, fd: 7, type: 6, path: 'socket:[12]' });
+        for (let i = 0; i < 100; i++) {
+          const tid = PID + (i % 2);
+          b.epollWait({ tid, ts: i * MS, dur: 900 * US, ret: 1, ready: [[7n, 1]] });
+          b.call('accept4', { tid, ts: i * MS + 910 * US, dur: 2 * US, ret: i % 4 === 0 ? 12 : EAGAIN, fd: 7, nonblocking: true });
+        }
+        const [f] = analyze(b).of('herd-wakeups');
+        assert.ok(f, program);
+        return f.suggestion;
+      };
+      assert.match(herdIn('/usr/sbin/nginx'), /^add `reuseport` to the `listen` directive.*`accept_mutex on;`/);
+      // by its process's name where its executable's tells nothing (a build of its own under another name)
+      assert.match(herdIn('/opt/web/bin/web-proxy', 'nginx'), /^add `reuseport`/);
+      assert.match(herdIn('/work/app/server'), /^use EPOLLEXCLUSIVE on the listening socket/);
     });
 
     it('stays quiet when the wake-ups find their connection', () => {

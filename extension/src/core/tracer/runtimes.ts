@@ -44,6 +44,27 @@ export function runtimeOf(program: string): 'node' | 'python' | null {
   return NODE.test(name) ? 'node' : PYTHON.test(name) ? 'python' : null;
 }
 
+/** A well-known server whose usual fixes are settings of its own (nginx.conf, redis.conf) rather than code to change. */
+export type KnownServer = 'nginx' | 'redis';
+
+/**
+ * Servers by their executable's name or their process's: Debian's `redis-server` is a link to the
+ * one binary `redis-check-rdb`, which the process's executable names.
+ */
+const KNOWN_SERVERS: readonly (readonly [RegExp, KnownServer])[] = [
+  [/^nginx(?:-debug)?$/, 'nginx'],
+  [/^(?:redis|valkey)-(?:server|check-rdb|check-aof)$/, 'redis'],
+];
+
+/** Which well-known server a program is, by its executable's path or name, else by its process's name (`comm`); null for any other. */
+export function knownServerOf(program: string, processName = ''): KnownServer | null {
+  for (const name of [basename(program), processName]) {
+    const known = KNOWN_SERVERS.find(([re]) => re.test(name))?.[1];
+    if (known) return known;
+  }
+  return null;
+}
+
 /** The program is the Erlang VM's emulator (`beam.smp`, what `erl` and `escript` exec), by its name. */
 export function isErlangVm(program: string): boolean {
   return /^beam(?:\.smp)?$/.test(basename(program));

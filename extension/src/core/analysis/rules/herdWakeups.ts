@@ -20,7 +20,7 @@
 import type { SyscallEvent } from '../../model/events';
 import type { FilteredCounts } from '../../model/filtered';
 import { formatDuration } from '../../../../../shared/format';
-import { HERD_FIX } from '../catalogue';
+import { herdFix } from '../catalogue';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
 import { BY_STACK_ID, unreachedNote, type SiteKeys } from '../resolve';
 import { severityOf } from '../severity';
@@ -172,7 +172,7 @@ export class HerdWakeupsRule {
         rule: 'herd-wakeups', severity: severityOf(impact, ctx.span.last - ctx.span.first, 'medium'),
         title: `${who} were woken for connections another waiter took: ${futile.toLocaleString('en-US')} of ${plural(calls, a.call + ' call')} (${pct} %) failed with EAGAIN`,
         detail: `The loops were told the listening socket was readable, and by the time they called ${a.call} the connection was gone to another waiter. Each futile wake-up costs a turn of a loop (median ${formatDuration(turn)}), ${formatDuration(impact)} in all.${unreachedNote(sites, a.stackId)}`,
-        suggestion: HERD_FIX, pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
+        suggestion: herdFix(ctx.server(a.pid)), pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: a.stackId, impactNs: impact,
         events: a.top.list(), eventCount: futile, chain: [],
       });
     }

@@ -6,7 +6,7 @@
 import type { FilteredCounts } from '../../model/filtered';
 import type { SyscallEvent } from '../../model/events';
 import { formatDuration } from '../../../../../shared/format';
-import { lazyImportFix, loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix, type LoopFlavour, type LoopRuntime } from '../catalogue';
+import { lazyImportFix, loopBlockedFix, preforkSocketFix, uringTurnWait, waitAllFix, type LoopFlavour } from '../catalogue';
 import { O_DIRECT, O_DSYNC } from '../../model/names';
 import { inherentlyBlocking, blockKind, isModuleFile, isSlowFdCallName, waitsForAll, type BlockingCall, type BlockKind } from '../classify';
 import { plural, threadLabel, TopEvents, type AnalysisContext } from '../context';
@@ -351,7 +351,7 @@ export class LoopBlockedRule {
         (cached ? ` On average a call took ${formatDuration(total / calls)}${ctx.ptrace ? " (with the ptrace tracer's stop at its end, which lengthens every call: eBPF times them as they are)" : ''}: copies to or from the page cache rather than waits for the storage, so they matter by their number, not one by one.` : '');
       out.push({
         rule: 'loop-blocked', severity: severityOf(total, ctx.span.last - ctx.span.first, cached || onSocket || imports ? 'low' : conn !== null || listener !== null ? 'medium' : 'high'), title, detail,
-        suggestion: a.waitAll ? waitAllFix(a.call) : imports ? lazyImportFix() : onSocket ? preforkSocketFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, flavourOf(ctx.runtime(a.pid), sites.gevent(a.stackId))),
+        suggestion: a.waitAll ? waitAllFix(a.call) : imports ? lazyImportFix() : onSocket ? preforkSocketFix(a.call) : loopBlockedFix(a.holder?.call ?? a.call, a.kind, a.fd, conn !== null || listener !== null, flavourOf(ctx, a.pid, sites.gevent(a.stackId)), a.holder ? a.holder.path : a.path),
         // a callback's call with its frame gone: the loop's start is no line to change
         pid: a.pid, tid: a.tid, thread: ctx.threadName(a.pid, a.tid), stackId: sites.viaLoopRun(a.stackId) ? 0n : a.stackId, impactNs: total, events: a.top.list(),
         eventCount: a.count, chain: a.top.worstChain,
@@ -361,9 +361,10 @@ export class LoopBlockedRule {
   }
 }
 
-/** Whose loop a call ran in, for its fix: gevent's hub for a Python process's call made in a greenlet. */
-function flavourOf(runtime: LoopRuntime | null, inGevent: boolean): LoopFlavour | null {
-  return runtime === 'python' && inGevent ? 'gevent' : runtime;
+/** Whose loop a call of `pid` ran in, for its fix: gevent's hub for a Python process's call made in a greenlet, a runtime's, or a known server's. */
+function flavourOf(ctx: AnalysisContext, pid: number, inGevent: boolean): LoopFlavour | null {
+  const runtime = ctx.runtime(pid);
+  return runtime === 'python' && inGevent ? 'gevent' : runtime ?? ctx.server(pid);
 }
 
 /** The detail's sentence for a call an event-loop library's callback made with its frame gone (SiteKeys.viaLoopRun), '' otherwise. */
