@@ -119,7 +119,8 @@ export function uringTurnWait(call: string): string | null {
  */
 export function loopBlockedFix(call: string, kind: BlockKind, fd: number | null, oneClient = false, runtime: LoopFlavour | null = null, path: string | null = null): string {
   const f = fd !== null ? `fd ${fd}` : 'the fd';
-  const own = runtime && !oneClient ? RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind, path) : undefined;
+  // a server's settings apply to a loop serving one client too (a PostgreSQL backend); a runtime's fixes are a loop's
+  const own = runtime === null ? undefined : isKnownServer(runtime) ? SERVER_LOOP_FIX[runtime][kind]?.(call, kind, path) : oneClient ? undefined : RUNTIME_LOOP_FIX[runtime][kind]?.(call, kind, path);
   if (own) return own;
   switch (kind) {
     case 'sync':
@@ -205,8 +206,8 @@ const redisSyncFix: RuntimeFix = (call, _kind, path) => {
   return undefined;
 };
 
-/** A runtime's or a known server's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
-const RUNTIME_LOOP_FIX: Record<LoopFlavour, Partial<Record<BlockKind, RuntimeFix>>> = {
+/** A runtime's own fix for a blocking call in its loop, by what it blocked on; a kind not listed takes the native fix. */
+const RUNTIME_LOOP_FIX: Record<Exclude<LoopFlavour, KnownServer>, Partial<Record<BlockKind, RuntimeFix>>> = {
   python: {
     sleep: () => 'await asyncio.sleep(…) instead of time.sleep(…): the loop runs other tasks while the coroutine waits',
     sync: asyncioFileFix,
@@ -234,13 +235,36 @@ const RUNTIME_LOOP_FIX: Record<LoopFlavour, Partial<Record<BlockKind, RuntimeFix
     socket: geventStreamFix,
     child: (call) => `use gevent.subprocess (or monkey-patch subprocess) and wait for the child from a greenlet, instead of os.system or os.waitpid, which wait in ${call} holding up every greenlet`,
   },
+};
+
+/**
+ * PostgreSQL's: its own settings, by the file its backend flushed — the WAL at a commit, which the
+ * client waits for (reply before the flush, or share one flush among concurrent commits), or a new
+ * WAL segment made during one.
+ */
+const postgresSyncFix: RuntimeFix = (call, _kind, path) => {
+  if (path !== null && /xlogtemp/.test(path)) return `PostgreSQL made and flushed a new WAL segment during a commit: a larger \`min_wal_size\` keeps old segments to recycle instead (and \`wal_init_zero = off\` on a copy-on-write file system)`;
+  if (path !== null && /(?:^|\/)pg_(?:wal|xlog)\//.test(path)) return `PostgreSQL flushes the WAL at each commit, and the client waits for the ${call}: \`synchronous_commit = off\` replies before the flush (a crash may lose the last transactions, never corrupts the database), \`commit_delay\` with \`commit_siblings\` lets concurrent commits share one flush; or commit fewer, larger transactions`;
+  return undefined;
+};
+
+/** A known server's own fix (a setting) for a blocking call in its loop, by what it blocked on; a kind not listed, or a fix that answers undefined, takes the native fix. */
+const SERVER_LOOP_FIX: Record<KnownServer, Partial<Record<BlockKind, RuntimeFix>>> = {
   nginx: {
     file: nginxFileFix,
   },
   redis: {
     sync: redisSyncFix,
   },
+  postgres: {
+    sync: postgresSyncFix,
+  },
 };
+
+/** The loop is a known server's (SERVER_LOOP_FIX has its fixes). */
+function isKnownServer(flavour: LoopFlavour): flavour is KnownServer {
+  return Object.prototype.hasOwnProperty.call(SERVER_LOOP_FIX, flavour);
+}
 
 /** The usual fix for a loop that imported modules inside its turns (their files read while it served). */
 export function lazyImportFix(): string {

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import type { StackFrame } from '../symbols/stacks';
 import { PID, StreamBuilder, sysId } from '../testing/synthetic';
+import { loopBlockedFix } from './catalogue';
 import { BY_STACK_ID } from './resolve';
 import { allBusyNs, Intervals } from './intervals';
 import { analyze } from './testing';
@@ -240,7 +241,7 @@ describe('findings on synthetic traces', () => {
       assert.match(native[1], /^fsync: move the fsync off the loop thread/);
     });
 
-    it('gives nginx\'s and redis\' own settings as the fix, by the call and its file (their lines are in a binary the user does not change)', () => {
+    it('gives nginx\'s, redis\' and PostgreSQL\'s own settings as the fix, by the call and its file (their lines are in a binary the user does not change)', () => {
       /** The loop-blocked fix of `call` on a file at `path`, in a program `program` whose process is named `comm`. */
       const fix = (program: string, comm: string, call: string, path: string): string => {
         const b = new StreamBuilder();
@@ -251,7 +252,8 @@ describe('findings on synthetic traces', () => {
         for (let i = 0; i < 6; i++) {
           b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
           t += 2 * MS + 10 * US;
-          b.call(call, { ts: t, dur: 25 * MS, ret: call.startsWith('open') ? 9 : 0, fd: call.startsWith('open') ? undefined : 6, path: call.startsWith('open') ? path : undefined });
+          if (call === 'openat') b.open({ ts: t, dur: 25 * MS, path });
+          else b.call(call, { ts: t, dur: 25 * MS, ret: 0, fd: 6 });
           t += 25 * MS + 10 * US;
         }
         b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
@@ -271,6 +273,14 @@ describe('findings on synthetic traces', () => {
       assert.match(fix(REDIS, 'redis-server', 'fsync', '/var/lib/redis/temp-4242.rdb'), /^redis wrote and flushed its RDB snapshot .*BGSAVE/);
       // a file neither names: the native fix
       assert.match(fix(REDIS, 'redis-server', 'fsync', '/var/lib/redis/other'), /^move the fsync off the loop thread/);
+      // PostgreSQL's backends flush the WAL at commit: its settings, also for a loop serving one client (a backend)
+      const PG = '/usr/lib/postgresql/15/bin/postgres';
+      assert.match(fix(PG, 'postgres', 'fdatasync', '/var/lib/postgresql/15/main/pg_wal/000000010000000000000002'), /^PostgreSQL flushes the WAL at each commit.*`synchronous_commit = off`.*`commit_delay`/);
+      assert.match(loopBlockedFix('fdatasync', 'sync', 20, true, 'postgres', 'pg_wal/000000010000000000000002'), /^PostgreSQL flushes the WAL at each commit/);
+      assert.match(loopBlockedFix('fsync', 'sync', 20, true, 'postgres', 'pg_wal/xlogtemp.4242'), /^PostgreSQL made and flushed a new WAL segment .*`min_wal_size`/);
+      assert.match(loopBlockedFix('fsync', 'sync', 20, true, 'postgres', 'base/5/16384'), /^the client waits for each fsync: flush once for a batch/);
+      // a runtime's fixes are a loop's: not for one serving one client
+      assert.match(loopBlockedFix('fsync', 'sync', 20, true, 'python', '/srv/app/db'), /^the client waits for each fsync/);
       // another program with the same calls: the native fixes
       assert.match(fix('/work/app/server', 'server', 'write', '/var/log/nginx/access.log'), /^do the file I\/O off the loop thread/);
       assert.match(fix('/work/app/server', 'server', 'fdatasync', '/var/lib/redis/appendonly.aof'), /^move the fdatasync off the loop thread/);

@@ -44,8 +44,8 @@ export function runtimeOf(program: string): 'node' | 'python' | null {
   return NODE.test(name) ? 'node' : PYTHON.test(name) ? 'python' : null;
 }
 
-/** A well-known server whose usual fixes are settings of its own (nginx.conf, redis.conf) rather than code to change. */
-export type KnownServer = 'nginx' | 'redis';
+/** A well-known server whose usual fixes are settings of its own (nginx.conf, redis.conf, postgresql.conf) rather than code to change. */
+export type KnownServer = 'nginx' | 'redis' | 'postgres';
 
 /**
  * Servers by their executable's name or their process's: Debian's `redis-server` is a link to the
@@ -54,6 +54,7 @@ export type KnownServer = 'nginx' | 'redis';
 const KNOWN_SERVERS: readonly (readonly [RegExp, KnownServer])[] = [
   [/^nginx(?:-debug)?$/, 'nginx'],
   [/^(?:redis|valkey)-(?:server|check-rdb|check-aof)$/, 'redis'],
+  [/^postgres$/, 'postgres'],
 ];
 
 /** Which well-known server a program is, by its executable's path or name, else by its process's name (`comm`); null for any other. */
