@@ -28,7 +28,7 @@ import { TracePipeline } from '../trace/pipeline';
 import { BucketFill, Buckets, lookOf } from './buckets';
 import { EventIdRecorder } from './eventIds';
 import { FineList, type FineSink } from './fineList';
-import { StringTable } from './columns';
+import { jsonHash, StringTable } from './columns';
 import { Tracks } from './tracks';
 import { Flag, TraceStore, type Gap, type StoredArrow, type StoredEvent } from './traceStore';
 import { bucketWindow, linksOf, type BucketTrack } from './window';
@@ -139,9 +139,7 @@ function mix(h: number, x: number): number {
 function argsHash(store: TraceStore, args: number, argHashes: Map<number, number>): number {
   let ah = argHashes.get(args);
   if (ah === undefined) {
-    const text = JSON.stringify(store.argTable.get(args) ?? {});
-    ah = 0;
-    for (let i = 0; i < text.length; i++) ah = Math.imul(ah ^ text.charCodeAt(i), 0x01000193);
+    ah = jsonHash(store.argTable.get(args) ?? {});
     argHashes.set(args, ah);
   }
   return ah;
