@@ -99,7 +99,7 @@ export type LoopRuntime = 'node' | 'python';
 /**
  * Whose loop a blocking call ran in, for its fix: a runtime's, gevent's hub (a Python process
  * whose call was made in a greenlet, where asyncio's fixes do not apply), or a well-known server's
- * whose fix is a setting of its own (nginx's, redis').
+ * whose fix is a setting of its own (nginx's, redis', PostgreSQL's).
  */
 export type LoopFlavour = LoopRuntime | 'gevent' | KnownServer;
 
@@ -191,7 +191,7 @@ const nginxFileFix: RuntimeFix = (call, _kind, path) => {
   if (call.startsWith('open')) return "cache nginx's opens of the files it serves (`open_file_cache max=10000 inactive=60s;`), so its worker's event loop does not look each path up again";
   if (!FILE_WRITE.test(call)) return "let nginx read the files it serves on its thread pool (`aio threads;`, in a build whose `nginx -V` lists --with-threads) instead of in the worker's event loop";
   if (path !== null && /error[^/]*\.log/.test(path)) return `nginx writes its error log unbuffered from the worker's event loop: raise its level (\`error_log ${path} warn;\`) so that fewer lines are written, or send it to syslog`;
-  if (path !== null && /\.log$|\/logs?\//.test(path)) return `nginx writes each access-log line from the worker's event loop: buffer the log (\`access_log ${path} combined buffer=64k flush=5s;\`) or send it to syslog, so that a slow log disk does not hold up every connection the worker serves`;
+  if (path !== null && /\.log$|\/logs?\//.test(path)) return `nginx writes each access-log line from the worker's event loop: buffer the log (\`access_log ${path} combined buffer=64k flush=5s;\`, with the log's own format for \`combined\`) or send it to syslog, so that a slow log disk does not hold up every connection the worker serves`;
   return "nginx buffers request or upstream bodies in temporary files from the worker's event loop: keep them in memory (a larger `client_body_buffer_size`, `proxy_buffers`), or let its thread pool write them (`aio threads;` with `aio_write on;`)";
 };
 
