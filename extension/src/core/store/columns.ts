@@ -296,47 +296,41 @@ export class StringTable {
   }
 }
 
-/** How many recently interned values InternTable compares a new one with before hashing it. */
+/** How many recently interned values InternTable checks a new one against (by identity) before hashing it. */
 const RECENT = 8;
 
 /**
  * Values interned by their JSON content: a million identical argument lists are stored once. A
- * value not among the last few is looked up by a hash of its content (jsonHash) and compared with
- * the values of that hash (sameJson): no JSON text is made, nor kept as a key — a server's calls,
- * whose argument lists are mostly each their own (an fd, a size, an offset), paid a stringify and a
- * kept string for every event.
+ * value is looked up by a hash of its content (jsonHash) and compared with the values of that hash
+ * (sameJson): no JSON text is made, nor kept as a key — a server's calls, whose argument lists are
+ * mostly each their own (an fd, a size, an offset), paid a stringify and a kept string for every
+ * event. The hash comes first: comparing a new value with the last few whole, before hashing it,
+ * cost a server's trace (a handful of threads alternating their calls, each list repeated but
+ * rarely the last one's) eight failed comparisons an event, more than the hash itself.
  */
 export class InternTable<T extends object> {
   /** The ids of the values of each hash: one id, or several when hashes collide. */
   private readonly byHash = new Map<number, number | number[]>();
   private readonly values: T[] = [];
   /**
-   * The last RECENT values interned and their ids, a ring (slot `next` is the oldest): consecutive
-   * events often carry the same arguments, and a few interleaved threads or processes each repeat
-   * their own, so most values are found here without being hashed.
+   * The last RECENT values asked for and their ids, a ring (slot `next` is the oldest): a value
+   * asked for again as the same object (a list shared by consecutive events) needs no hash.
    */
   private readonly recent: (T | undefined)[] = new Array<T | undefined>(RECENT).fill(undefined);
   private readonly recentIds = new Int32Array(RECENT);
   private next = 0;
 
   id(v: T): number {
-    // the newest first: a run of the same value costs one comparison
-    for (let i = 1; i <= RECENT; i++) {
-      const slot = (this.next - i + RECENT) % RECENT;
-      const r = this.recent[slot];
-      if (r === undefined) break;
-      if (sameJson(r, v)) return this.recentIds[slot];
-    }
-    const id = this.lookup(v);
+    for (let i = 0; i < RECENT; i++) if (this.recent[i] === v) return this.recentIds[i];
+    const id = this.lookup(v, jsonHash(v));
     this.recent[this.next] = v;
     this.recentIds[this.next] = id;
     this.next = (this.next + 1) % RECENT;
     return id;
   }
 
-  /** The id of a value equal to `v`, interned now if there is none. */
-  private lookup(v: T): number {
-    const h = jsonHash(v);
+  /** The id of a value equal to `v` (whose jsonHash is `h`), interned now if there is none. */
+  private lookup(v: T, h: number): number {
     const found = this.byHash.get(h);
     if (typeof found === 'number') {
       if (sameJson(this.values[found], v)) return found;

@@ -33,4 +33,29 @@ describe('InternTable', () => {
     values.forEach((v, i) => assert.equal(t.id(JSON.parse(JSON.stringify(v)) as Record<string, unknown>), ids[i], JSON.stringify(v)));
     assert.equal(t.id({ v: -0 }), t.id({ v: 0 }), '0 and -0: one JSON text');
   });
+
+  it('hashes a new value before comparing it: the values asked for before are not read again', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    let reads = 0;
+    /** A list whose fd counts its reads (a getter: for..in lists it, JSON.stringify reads it). */
+    const counted = (fd: number): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (reads++, fd) });
+      return o;
+    };
+    for (let fd = 0; fd < 8; fd++) t.id(counted(fd));
+    reads = 0;
+    assert.equal(t.id({ fd: 100 }), 8);
+    assert.equal(reads, 0, 'a list of another hash was compared whole with the last ones');
+    assert.equal(t.id({ fd: 3 }), 3, 'found by its hash, compared with the one of that hash');
+    assert.equal(reads, 1);
+  });
+
+  it('finds the same object asked for again by identity', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    const a = { fd: 1 };
+    assert.equal(t.id(a), 0);
+    assert.equal(t.id({ fd: 2 }), 1);
+    assert.equal(t.id(a), 0);
+  });
 });
