@@ -80,8 +80,15 @@ export class TraceStore {
   private readonly handedOut: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
-  /** Per track, how many times one of its events changed in place, or its ids handed out sorted were reordered by a later arrival (summaries built before are stale). */
+  /** Per track, how many times one of its events changed in place other than by growing (`grown`), or its ids handed out sorted were reordered by a later arrival (summaries built before are stale). */
   readonly edits: number[] = [];
+  /**
+   * Per track, the events whose span grew in place (a call reported while in progress, then
+   * finished, its start and lane the same), in the order they grew: summaries patch them in
+   * (summary.ts) instead of being built again — at the end of a server's recording its few
+   * calls still in progress finish, and each rebuilt its track's summaries whole.
+   */
+  readonly grown: number[][] = [];
   readonly arrows: StoredArrow[] = [];
   readonly gaps: Gap[] = [];
   /** End of everything known, ns. */
@@ -179,6 +186,7 @@ export class TraceStore {
       this.handedOut.push(0);
       this.maxSpan.push(0);
       this.edits.push(0);
+      this.grown.push([]);
     }
     return this.perTrack[track];
   }
@@ -256,6 +264,8 @@ export class TraceStore {
   /** Update stored event `id` in place (a call reported again while in progress, or finished). */
   private update(id: number, u: StoreUpdate): void {
     const track = this.track.get(id);
+    const was = this.end.get(id);
+    const instant = (this.traits.flags(id) | u.flags) & Flag.instant;
     this.end.set(id, u.end);
     this.traits.set(id, u.style, u.flags);
     this.value.set(id, u.value);
@@ -263,7 +273,9 @@ export class TraceStore {
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
     const span = u.end - this.start.get(id);
     if (span > this.maxSpan[track]) this.maxSpan[track] = span;
-    this.edits[track]++;
+    // a span that only grew (a call in progress, then finished) is patched into its summaries; any other change rebuilds them
+    if (!instant && u.end >= was) this.grown[track].push(id);
+    else this.edits[track]++;
     this.duration = Math.max(this.duration, u.end);
     this.revision++;
     this.lastRef = id;
