@@ -329,6 +329,23 @@ export class InternTable<T extends object> {
     return id;
   }
 
+  /**
+   * The id of `v` without its keys in `skip` (a syscall's pointers): `id` of that copy, the copy
+   * made only when no equal value is interned yet — a server's calls differ in their pointers
+   * alone, and a copy an event (then hashed and dropped) cost more than the hash.
+   */
+  idWithout(v: T, skip: readonly string[]): number {
+    if (!skip.length) return this.id(v);
+    const h = jsonHashWithout(v, skip);
+    const found = this.byHash.get(h);
+    if (typeof found === 'number') {
+      if (sameJsonWithout(v, this.values[found], skip)) return found;
+    } else if (found !== undefined) {
+      for (let i = 0; i < found.length; i++) if (sameJsonWithout(v, this.values[found[i]], skip)) return found[i];
+    }
+    return this.add(withoutKeys(v, skip), h, found);
+  }
+
   /** The id of a value equal to `v` (whose jsonHash is `h`), interned now if there is none. */
   private lookup(v: T, h: number): number {
     const found = this.byHash.get(h);
@@ -337,6 +354,11 @@ export class InternTable<T extends object> {
     } else if (found !== undefined) {
       for (let i = 0; i < found.length; i++) if (sameJson(this.values[found[i]], v)) return found[i];
     }
+    return this.add(v, h, found);
+  }
+
+  /** Intern `v`, new, of hash `h` (`found`: the ids of that hash before). */
+  private add(v: T, h: number, found: number | number[] | undefined): number {
     const id = this.values.length;
     this.values.push(v);
     if (found === undefined) this.byHash.set(h, id);
@@ -407,6 +429,23 @@ export function jsonHash(v: unknown, h = 0x811c9dc5): number {
   }
 }
 
+/** jsonHash of `withoutKeys(v, skip)`, the copy not made. */
+export function jsonHashWithout(v: object, skip: readonly string[]): number {
+  let x = mix(0x811c9dc5, 0x7b);
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (!skip.includes(k)) x = jsonHash(o[k], jsonHash(k, x));
+  return x;
+}
+
+/** A plain copy of `v` without its keys in `skip`, the others in their order. */
+export function withoutKeys<T extends object>(v: T, skip: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  const o = v as Record<string, unknown>;
+  // for..in, not Object.entries: no array of pairs made
+  for (const k in o) if (!skip.includes(k)) out[k] = o[k];
+  return out as T;
+}
+
 /**
  * Would JSON.stringify give `a` and `b` the same text? True when they hold the same keys in the
  * same order with identical primitive values, arrays and plain objects compared element by element
@@ -429,7 +468,7 @@ export function sameJsonWithout(a: object, b: object, skip: readonly string[]): 
 const keysAt: string[][] = [];
 
 /** No key skipped. */
-const NO_KEYS: readonly string[] = [];
+export const NO_KEYS: readonly string[] = [];
 
 /** sameJson of two values `depth` levels inside the compared ones. */
 function sameAt(a: unknown, b: unknown, depth: number): boolean {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { InternTable } from './columns';
+import { InternTable, jsonHash, jsonHashWithout, withoutKeys } from './columns';
 
 describe('InternTable', () => {
   it('gives equal values one id, interleaved and nested, and different values different ids', () => {
@@ -57,5 +57,26 @@ describe('InternTable', () => {
     assert.equal(t.id(a), 0);
     assert.equal(t.id({ fd: 2 }), 1);
     assert.equal(t.id(a), 0);
+  });
+
+  it('interns a list without its skipped keys as the copy without them, copied only when new', () => {
+    const lists: Record<string, unknown>[] = [];
+    for (let i = 0; i < 40; i++) lists.push({ fd: i % 5, buf: `0x${i}`, count: i % 3 === 0 ? 4096 : [i % 2, { ready: i % 4 }], msg: i });
+    const skip = ['buf', 'msg'];
+    const copies = new InternTable<Record<string, unknown>>();
+    const skipped = new InternTable<Record<string, unknown>>();
+    for (const v of lists) {
+      assert.equal(jsonHashWithout(v, skip), jsonHash(withoutKeys(v, skip)), JSON.stringify(v));
+      const id = skipped.idWithout(v, skip);
+      assert.equal(id, copies.id(withoutKeys(v, skip)), JSON.stringify(v));
+      assert.deepEqual(Object.keys(skipped.get(id) ?? {}), ['fd', 'count'], 'the stored list keeps no skipped key');
+      assert.notEqual(skipped.get(id), v, 'a copy is stored, not the list asked for');
+    }
+    assert.equal(skipped.size, copies.size);
+    const first = skipped.get(0);
+    assert.equal(skipped.idWithout({ ...lists[0], buf: '0xffff' }, skip), 0);
+    assert.equal(skipped.get(0), first, 'a list found is not stored again');
+    assert.equal(skipped.idWithout(lists[1], []), skipped.size - 1, 'nothing skipped: the list itself, new');
+    assert.equal(skipped.get(skipped.size - 1), lists[1]);
   });
 });
