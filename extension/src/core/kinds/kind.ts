@@ -70,7 +70,11 @@ export interface KindDetails {
 }
 
 /** One row of the timeline's store, as a kind places it (`lane`: the lane of a requests track). */
-export type StoreRow = Pick<StoredEvent, 'kind' | 'name' | 'track' | 'start' | 'end' | 'style' | 'flags' | 'value' | 'stackId' | 'args'> & { readonly lane?: number };
+export type StoreRow = Pick<StoredEvent, 'kind' | 'name' | 'track' | 'start' | 'end' | 'style' | 'flags' | 'value' | 'stackId' | 'args'> & {
+  readonly lane?: number;
+  /** Keys of `args` the store leaves out (a syscall's pointers): it keeps a copy without them, made only for a list it has not seen. */
+  readonly hidden?: readonly string[];
+};
 
 /** A stored event seen again with newer values (a call reported while in progress, then finished). */
 export interface StoreUpdate {
@@ -79,6 +83,8 @@ export interface StoreUpdate {
   readonly style: StyleCode;
   readonly value: number;
   readonly args: Args;
+  /** As StoreRow's: keys of `args` left out. */
+  readonly hidden?: readonly string[];
   /** 0n: keep the stack it has. */
   readonly stackId: bigint;
 }

@@ -9,7 +9,7 @@ import { NO_FLOWS, type FlowEnd } from '../export/model';
 import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
 import { hiddenArgs, shownArgs } from '../model/labels';
-import { sameJsonWithout } from '../store/columns';
+import { NO_KEYS, sameJsonWithout } from '../store/columns';
 import { Flag } from '../store/flags';
 import type { EventKindModule, ExportContext, StoreContext, StoreRow } from './kind';
 import { decodeSyscall } from './syscallDecode';
@@ -66,7 +66,7 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   const unfinished = new Map<number, Map<number, number>>();
   /** The row pushed, reused: the store reads it at once (no object made for each event). */
   const row: { -readonly [K in keyof StoreRow]: StoreRow[K] } = {
-    kind: 'syscall', name: '', track: 0, start: 0, end: 0, style: Style.blocking, flags: 0, value: 0, stackId: 0n, args: {},
+    kind: 'syscall', name: '', track: 0, start: 0, end: 0, style: Style.blocking, flags: 0, value: 0, stackId: 0n, args: {}, hidden: NO_KEYS,
   };
   /**
    * Per track, the last event args found the same as its stored list `sameStored` (neither changes
@@ -85,20 +85,24 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const flags = cls | (e.unfinished ? Flag.unfinished : 0) | (e.error ? Flag.error : 0);
     const model = known.style;
     const style = (e.unfinished ? model | UNFINISHED_BIT : model) as StyleCode;
-    // the thread's last stored arguments when shownArgs(e) would be the same (no copy made for each call)
+    // the thread's last stored arguments when shownArgs(e) would be the same; else e.args, stored without its hidden keys (the store copies a new list only)
     const last = ctx.trackArgs(track);
     let args: Args;
+    let hidden = NO_KEYS;
     // an args object the decoder shared with the thread's call before (kinds/syscallArgsMemo.ts), found the same as this list then
     if (last !== undefined && sameAs[track] === e.args && sameStored[track] === last) args = last;
     else if (last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys))) {
       args = last;
       sameAs[track] = e.args;
       sameStored[track] = last;
-    } else args = shownArgs(e);
+    } else {
+      args = e.args;
+      hidden = hiddenArgs(e.sys);
+    }
     const previous = calls?.get(e.ts);
     if (calls && previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
-      ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, stackId: e.stackId });
+      ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, hidden, stackId: e.stackId });
       if (!e.unfinished) {
         calls.delete(e.ts);
         if (!calls.size) unfinished.delete(e.tid);
@@ -114,6 +118,7 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     row.value = e.ret;
     row.stackId = e.stackId;
     row.args = args;
+    row.hidden = hidden;
     const id = ctx.push(row);
     if (e.unfinished) {
       if (calls) calls.set(e.ts, id);

@@ -225,6 +225,31 @@ export class Buckets {
     this.last = bucket;
   }
 
+  /**
+   * Span `id`, counted in the bucket holding `start` already, now ends at `end` (`len` long, `look`)
+   * no earlier than it did: the bucket's latest end and longest span as adding it so would have made
+   * them (its old end and length are covered by the new). False when no bucket holds `start`.
+   */
+  grow(start: number, end: number, id: number, len: number, look: number): boolean {
+    const bucket = Math.floor(start / this.size);
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (Math.floor(this.minStart(mid) / this.size) < bucket) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.length || Math.floor(this.minStart(lo) / this.size) !== bucket) return false;
+    const k = lo;
+    if (end > this.maxEnd(k)) this.setEnd(k, end);
+    if (this.longest[k] === id || longer(this.longest[k], this.longestLen(k), id, len)) {
+      this.longest[k] = id;
+      this.setLen(k, len);
+      this.look[k] = look;
+    }
+    return true;
+  }
+
   /** Add bucket `i` of `from` (finer or the same size) into this one. */
   addFrom(from: Buckets, i: number): void {
     const start = from.minStart(i);

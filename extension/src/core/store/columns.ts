@@ -296,53 +296,69 @@ export class StringTable {
   }
 }
 
-/** How many recently interned values InternTable compares a new one with before hashing it. */
+/** How many recently interned values InternTable checks a new one against (by identity) before hashing it. */
 const RECENT = 8;
 
 /**
  * Values interned by their JSON content: a million identical argument lists are stored once. A
- * value not among the last few is looked up by a hash of its content (jsonHash) and compared with
- * the values of that hash (sameJson): no JSON text is made, nor kept as a key — a server's calls,
- * whose argument lists are mostly each their own (an fd, a size, an offset), paid a stringify and a
- * kept string for every event.
+ * value is looked up by a hash of its content (jsonHash) and compared with the values of that hash
+ * (sameJson): no JSON text is made, nor kept as a key — a server's calls, whose argument lists are
+ * mostly each their own (an fd, a size, an offset), paid a stringify and a kept string for every
+ * event. The hash comes first: comparing a new value with the last few whole, before hashing it,
+ * cost a server's trace (a handful of threads alternating their calls, each list repeated but
+ * rarely the last one's) eight failed comparisons an event, more than the hash itself.
  */
 export class InternTable<T extends object> {
   /** The ids of the values of each hash: one id, or several when hashes collide. */
   private readonly byHash = new Map<number, number | number[]>();
   private readonly values: T[] = [];
   /**
-   * The last RECENT values interned and their ids, a ring (slot `next` is the oldest): consecutive
-   * events often carry the same arguments, and a few interleaved threads or processes each repeat
-   * their own, so most values are found here without being hashed.
+   * The last RECENT values asked for and their ids, a ring (slot `next` is the oldest): a value
+   * asked for again as the same object (a list shared by consecutive events) needs no hash.
    */
   private readonly recent: (T | undefined)[] = new Array<T | undefined>(RECENT).fill(undefined);
   private readonly recentIds = new Int32Array(RECENT);
   private next = 0;
 
   id(v: T): number {
-    // the newest first: a run of the same value costs one comparison
-    for (let i = 1; i <= RECENT; i++) {
-      const slot = (this.next - i + RECENT) % RECENT;
-      const r = this.recent[slot];
-      if (r === undefined) break;
-      if (sameJson(r, v)) return this.recentIds[slot];
-    }
-    const id = this.lookup(v);
+    for (let i = 0; i < RECENT; i++) if (this.recent[i] === v) return this.recentIds[i];
+    const id = this.lookup(v, jsonHash(v));
     this.recent[this.next] = v;
     this.recentIds[this.next] = id;
     this.next = (this.next + 1) % RECENT;
     return id;
   }
 
-  /** The id of a value equal to `v`, interned now if there is none. */
-  private lookup(v: T): number {
-    const h = jsonHash(v);
+  /**
+   * The id of `v` without its keys in `skip` (a syscall's pointers): `id` of that copy, the copy
+   * made only when no equal value is interned yet — a server's calls differ in their pointers
+   * alone, and a copy an event (then hashed and dropped) cost more than the hash.
+   */
+  idWithout(v: T, skip: readonly string[]): number {
+    if (!skip.length) return this.id(v);
+    const h = jsonHashWithout(v, skip);
+    const found = this.byHash.get(h);
+    if (typeof found === 'number') {
+      if (sameJsonWithout(v, this.values[found], skip)) return found;
+    } else if (found !== undefined) {
+      for (let i = 0; i < found.length; i++) if (sameJsonWithout(v, this.values[found[i]], skip)) return found[i];
+    }
+    return this.add(withoutKeys(v, skip), h, found);
+  }
+
+  /** The id of a value equal to `v` (whose jsonHash is `h`), interned now if there is none. */
+  private lookup(v: T, h: number): number {
     const found = this.byHash.get(h);
     if (typeof found === 'number') {
       if (sameJson(this.values[found], v)) return found;
     } else if (found !== undefined) {
       for (let i = 0; i < found.length; i++) if (sameJson(this.values[found[i]], v)) return found[i];
     }
+    return this.add(v, h, found);
+  }
+
+  /** Intern `v`, new, of hash `h` (`found`: the ids of that hash before). */
+  private add(v: T, h: number, found: number | number[] | undefined): number {
     const id = this.values.length;
     this.values.push(v);
     if (found === undefined) this.byHash.set(h, id);
@@ -413,6 +429,23 @@ export function jsonHash(v: unknown, h = 0x811c9dc5): number {
   }
 }
 
+/** jsonHash of `withoutKeys(v, skip)`, the copy not made. */
+export function jsonHashWithout(v: object, skip: readonly string[]): number {
+  let x = mix(0x811c9dc5, 0x7b);
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (!skip.includes(k)) x = jsonHash(o[k], jsonHash(k, x));
+  return x;
+}
+
+/** A plain copy of `v` without its keys in `skip`, the others in their order. */
+export function withoutKeys<T extends object>(v: T, skip: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  const o = v as Record<string, unknown>;
+  // for..in, not Object.entries: no array of pairs made
+  for (const k in o) if (!skip.includes(k)) out[k] = o[k];
+  return out as T;
+}
+
 /**
  * Would JSON.stringify give `a` and `b` the same text? True when they hold the same keys in the
  * same order with identical primitive values, arrays and plain objects compared element by element
@@ -435,7 +468,7 @@ export function sameJsonWithout(a: object, b: object, skip: readonly string[]): 
 const keysAt: string[][] = [];
 
 /** No key skipped. */
-const NO_KEYS: readonly string[] = [];
+export const NO_KEYS: readonly string[] = [];
 
 /** sameJson of two values `depth` levels inside the compared ones. */
 function sameAt(a: unknown, b: unknown, depth: number): boolean {

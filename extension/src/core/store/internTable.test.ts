@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { InternTable } from './columns';
+import { InternTable, jsonHash, jsonHashWithout, withoutKeys } from './columns';
 
 describe('InternTable', () => {
   it('gives equal values one id, interleaved and nested, and different values different ids', () => {
@@ -32,5 +32,51 @@ describe('InternTable', () => {
     for (let i = 0; i < 20; i++) t.id({ filler: i });
     values.forEach((v, i) => assert.equal(t.id(JSON.parse(JSON.stringify(v)) as Record<string, unknown>), ids[i], JSON.stringify(v)));
     assert.equal(t.id({ v: -0 }), t.id({ v: 0 }), '0 and -0: one JSON text');
+  });
+
+  it('hashes a new value before comparing it: the values asked for before are not read again', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    let reads = 0;
+    /** A list whose fd counts its reads (a getter: for..in lists it, JSON.stringify reads it). */
+    const counted = (fd: number): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (reads++, fd) });
+      return o;
+    };
+    for (let fd = 0; fd < 8; fd++) t.id(counted(fd));
+    reads = 0;
+    assert.equal(t.id({ fd: 100 }), 8);
+    assert.equal(reads, 0, 'a list of another hash was compared whole with the last ones');
+    assert.equal(t.id({ fd: 3 }), 3, 'found by its hash, compared with the one of that hash');
+    assert.equal(reads, 1);
+  });
+
+  it('finds the same object asked for again by identity', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    const a = { fd: 1 };
+    assert.equal(t.id(a), 0);
+    assert.equal(t.id({ fd: 2 }), 1);
+    assert.equal(t.id(a), 0);
+  });
+
+  it('interns a list without its skipped keys as the copy without them, copied only when new', () => {
+    const lists: Record<string, unknown>[] = [];
+    for (let i = 0; i < 40; i++) lists.push({ fd: i % 5, buf: `0x${i}`, count: i % 3 === 0 ? 4096 : [i % 2, { ready: i % 4 }], msg: i });
+    const skip = ['buf', 'msg'];
+    const copies = new InternTable<Record<string, unknown>>();
+    const skipped = new InternTable<Record<string, unknown>>();
+    for (const v of lists) {
+      assert.equal(jsonHashWithout(v, skip), jsonHash(withoutKeys(v, skip)), JSON.stringify(v));
+      const id = skipped.idWithout(v, skip);
+      assert.equal(id, copies.id(withoutKeys(v, skip)), JSON.stringify(v));
+      assert.deepEqual(Object.keys(skipped.get(id) ?? {}), ['fd', 'count'], 'the stored list keeps no skipped key');
+      assert.notEqual(skipped.get(id), v, 'a copy is stored, not the list asked for');
+    }
+    assert.equal(skipped.size, copies.size);
+    const first = skipped.get(0);
+    assert.equal(skipped.idWithout({ ...lists[0], buf: '0xffff' }, skip), 0);
+    assert.equal(skipped.get(0), first, 'a list found is not stored again');
+    assert.equal(skipped.idWithout(lists[1], []), skipped.size - 1, 'nothing skipped: the list itself, new');
+    assert.equal(skipped.get(skipped.size - 1), lists[1]);
   });
 });

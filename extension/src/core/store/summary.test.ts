@@ -183,6 +183,68 @@ describe('window queries from the per-track summaries', () => {
   });
 });
 
+describe('summaries of spans grown in place', () => {
+  /** Calls on two threads, 2 % reported unfinished (those are returned), summarized every 500 events. */
+  function withUnfinished(r: Rng, store: TraceStore): { tid: number; ts: number; dur: number }[] {
+    const open: { tid: number; ts: number; dur: number }[] = [];
+    const clock = [0, 0];
+    for (let i = 0; i < 4000; i++) {
+      const t = r.int(2);
+      const ts = (clock[t] += 1 + (r.next() < 0.9 ? r.int(50) : r.int(100_000)));
+      const dur = 1 + (r.next() < 0.95 ? r.int(100) : r.int(300_000));
+      const unfinished = r.next() < 0.02;
+      store.add(syscall(t + 1, ts, dur, unfinished));
+      if (unfinished) open.push({ tid: t + 1, ts, dur });
+      if (i % 500 === 0) extendSummaries(store);
+    }
+    extendSummaries(store);
+    return open;
+  }
+
+  /** Windows of the whole trace and random ones at every power of two, from the summaries and walked: the same. */
+  function sameAsWalked(store: TraceStore, r: Rng, what: string): void {
+    for (let log = 0; log <= Math.ceil(Math.log2(store.duration + 1)); log++) {
+      const res = ns(2 ** log);
+      const windows: [number, number][] = [[0, store.duration + 1]];
+      for (let q = 0; q < 3; q++) {
+        const from = r.int(store.duration);
+        windows.push([from, from + 1 + r.int(store.duration - from + 2 ** log)]);
+      }
+      for (const [from, to] of windows) {
+        assert.deepEqual(queryWindow(store, ns(from), ns(to), res, null, 'summary'), queryWindow(store, ns(from), ns(to), res, null, 'events'), `${what}: [${from}, ${to}) at ${res} ns`);
+      }
+    }
+  }
+
+  it('patch a call finished after its summaries were made, at every level, without building them again', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = new Rng(seed * 101);
+      const store = new TraceStore(() => 't');
+      const open = withUnfinished(r, store);
+      assert.ok(open.length > 20, `seed ${seed}: ${open.length} unfinished calls`);
+      const before = store.tracks.all().map((t) => summaryOf(store, t.id, store.sortedIds(t.id)));
+      // each finishes as long as it was reported (its look changes) or longer (some the longest of their buckets by far), summarized between
+      open.forEach((c, i) => {
+        const grows = r.next();
+        store.add(syscall(c.tid, c.ts, grows < 0.3 ? c.dur : c.dur + 1 + (grows < 0.6 ? r.int(50) : r.int(1_000_000))));
+        if (i % 5 === 0) extendSummaries(store);
+      });
+      store.tracks.all().forEach((t, i) => assert.equal(summaryOf(store, t.id, store.sortedIds(t.id)), before[i], `seed ${seed}: track ${t.id}'s summaries built again`));
+      sameAsWalked(store, r, `seed ${seed}`);
+    }
+  });
+
+  it('build them again when a call ends earlier than it was reported', () => {
+    const r = new Rng(77);
+    const store = new TraceStore(() => 't');
+    const open = withUnfinished(r, store);
+    const before = store.tracks.all().map((t) => summaryOf(store, t.id, store.sortedIds(t.id)));
+    for (const c of open) store.add(syscall(c.tid, c.ts, Math.max(1, c.dur >> 1)));
+    assert.ok(store.tracks.all().some((t, i) => summaryOf(store, t.id, store.sortedIds(t.id)) !== before[i]), 'summaries patched with a span that shrank');
+    sameAsWalked(store, r, 'shrunk');
+  });
+});
+
 describe('the summaries trimmed in steps', () => {
   it('gives a step for every track, one with no event too (a thread only seen at the attach: a Go server)', () => {
     const store = new TraceStore(() => 't');

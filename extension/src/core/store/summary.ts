@@ -9,8 +9,9 @@
  *
  * Built on the first zoomed-out query of a track (or, while a file is read, by its first chunks:
  * `extendSummaries`), extended as events are appended in start order — its finest levels dropped
- * as the track grows denser — and rebuilt when an event changed in place or arrived out of order
- * (the store counts those per track).
+ * as the track grows denser —, patched where a span grew in place (a call in progress, then
+ * finished), and rebuilt when an event changed in place otherwise or arrived out of order (the
+ * store counts those per track).
  */
 import { lowerBound } from '../../../../shared/search';
 import { Buckets, FirstInstants, lookOf } from './buckets';
@@ -30,6 +31,10 @@ export interface TrackSummary {
   upTo: number;
   /** The store's count of in-place changes of the track when this was built. */
   readonly edits: number;
+  /** How many of the store's grown spans of the track (`TraceStore.grown`) this holds as they are now. */
+  grown: number;
+  /** The store's size when this was last brought up to date: the track's events below it are in it. */
+  size: number;
   /** Per lane, per level (finest first). */
   readonly lanes: Buckets[][];
   /** Per level, the first instant of each bucket. */
@@ -103,7 +108,7 @@ function build(store: TraceStore, track: number, ids: TrackIndex): TrackSummary 
   }
   for (const level of laneLevels) for (const b of level) b.trim();
   for (const b of instants) b.trim();
-  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, lanes: laneLevels, instants };
+  return { base, upTo: ids.length, edits: store.edits[track] ?? 0, grown: store.grown[track]?.length ?? 0, size: store.size, lanes: laneLevels, instants };
 }
 
 /** Each lane's buckets of 2^base ns of a track's events `ids`; its instants into `firstInstants`. */
@@ -177,6 +182,7 @@ function extend(store: TraceStore, s: TrackSummary, ids: TrackIndex): void {
     first = next;
   }
   s.upTo = ids.length;
+  s.size = store.size;
   coarsen(s, ids.length);
   addCoarserLevels(store, s, store.start.get(ids.get(ids.length - 1)));
 }
@@ -238,12 +244,36 @@ export function summaryOf(store: TraceStore, track: number, ids: TrackIndex): Tr
   let all = cache.get(store);
   if (!all) cache.set(store, (all = []));
   const s = all[track];
-  if (!s || s.edits !== (store.edits[track] ?? 0)) {
+  if (!s || s.edits !== (store.edits[track] ?? 0) || !patchGrown(store, s, store.grown[track] ?? [])) {
     all[track] = build(store, track, ids);
     return all[track];
   }
   if (s.upTo < ids.length) extend(store, s, ids);
   return s;
+}
+
+/**
+ * Patch into `s` the spans of its track that grew since it was brought up to date (`grown`, the
+ * store's list): each one it holds, at every level (one it does not hold yet is read as it is now
+ * when `extend` adds it). False when one is not where it should be (then `s` is built again).
+ */
+function patchGrown(store: TraceStore, s: TrackSummary, grown: readonly number[]): boolean {
+  if (s.grown === grown.length) return true;
+  const name = store.name.view();
+  const rows = store.traits.rows();
+  const style = store.traits.styleOf();
+  for (let i = s.grown; i < grown.length; i++) {
+    const id = grown[i];
+    if (id >= s.size) continue;
+    const levels = s.lanes[store.lane.get(id)];
+    if (!levels) return false;
+    const start = store.start.get(id);
+    const end = store.end.get(id);
+    const look = lookOf(name[id], style[rows[id]]);
+    for (const b of levels) if (!b.grow(start, end, id, store.end.span(id), look)) return false;
+  }
+  s.grown = grown.length;
+  return true;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { EndColumn, IntColumn, InternTable, NarrowColumn, sameJson, StringTable } from './columns';
+import { EndColumn, IntColumn, InternTable, NarrowColumn, NO_KEYS, sameJson, sameJsonWithout, StringTable } from './columns';
 import { Flag } from './flags';
 import { StartColumn } from './startColumn';
 import { TraitColumn } from './traitColumn';
@@ -80,8 +80,15 @@ export class TraceStore {
   private readonly handedOut: number[] = [];
   /** Longest span per track (bounds the window search). */
   readonly maxSpan: number[] = [];
-  /** Per track, how many times one of its events changed in place, or its ids handed out sorted were reordered by a later arrival (summaries built before are stale). */
+  /** Per track, how many times one of its events changed in place other than by growing (`grown`), or its ids handed out sorted were reordered by a later arrival (summaries built before are stale). */
   readonly edits: number[] = [];
+  /**
+   * Per track, the events whose span grew in place (a call reported while in progress, then
+   * finished, its start and lane the same), in the order they grew: summaries patch them in
+   * (summary.ts) instead of being built again — at the end of a server's recording its few
+   * calls still in progress finish, and each rebuilt its track's summaries whole.
+   */
+  readonly grown: number[][] = [];
   readonly arrows: StoredArrow[] = [];
   readonly gaps: Gap[] = [];
   /** End of everything known, ns. */
@@ -123,7 +130,7 @@ export class TraceStore {
         const id = this.lastArgs[track];
         return id === undefined ? undefined : this.argTable.get(id);
       },
-      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane),
+      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane, r.hidden),
       update: (id, u) => this.update(id, u),
       arrow: (a) => this.arrows.push(a),
       gap: (g) => {
@@ -179,13 +186,14 @@ export class TraceStore {
       this.handedOut.push(0);
       this.maxSpan.push(0);
       this.edits.push(0);
+      this.grown.push([]);
     }
     return this.perTrack[track];
   }
 
   private push(
     kind: number, name: string, track: number, start: number, end: number | null, style: StyleCode, flags: number,
-    value: number, stackId: bigint, args: Args, lane = 0,
+    value: number, stackId: bigint, args: Args, lane = 0, hidden: readonly string[] = NO_KEYS,
   ): number {
     const id = this.start.push(start);
     this.end.push(end ?? Number.NaN);
@@ -195,7 +203,7 @@ export class TraceStore {
     this.name.push(this.lastName[track] === name ? this.lastNameId[track] : this.nameOn(track, name));
     this.value.push(value);
     this.stack.push(this.lastStack[track] === stackId ? this.lastStackRef[track] : this.stackOn(track, stackId));
-    this.args.push(this.argsId(track, args));
+    this.args.push(this.argsId(track, args, hidden));
     const idx = this.index(track);
     idx.push(id);
     if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
@@ -214,13 +222,13 @@ export class TraceStore {
   private readonly lastArgs: number[] = [];
 
   /**
-   * The argument list's id in argTable: the track's last one when the same (one comparison, where
-   * the table's recent values would first be compared with the other threads'), else the table's.
+   * The id in argTable of the argument list `args` without its keys in `hidden`: the track's last
+   * one when the same (one comparison, no hash), else the table's.
    */
-  private argsId(track: number, args: Args): number {
+  private argsId(track: number, args: Args, hidden: readonly string[]): number {
     const last = this.lastArgs[track];
-    if (last !== undefined && sameJson(this.argTable.get(last), args)) return last;
-    const id = this.argTable.id(args);
+    if (last !== undefined && (hidden.length ? sameJsonWithout(args, this.argTable.get(last) as Args, hidden) : sameJson(this.argTable.get(last), args))) return last;
+    const id = this.argTable.idWithout(args, hidden);
     this.lastArgs[track] = id;
     return id;
   }
@@ -256,14 +264,18 @@ export class TraceStore {
   /** Update stored event `id` in place (a call reported again while in progress, or finished). */
   private update(id: number, u: StoreUpdate): void {
     const track = this.track.get(id);
+    const was = this.end.get(id);
+    const instant = (this.traits.flags(id) | u.flags) & Flag.instant;
     this.end.set(id, u.end);
     this.traits.set(id, u.style, u.flags);
     this.value.set(id, u.value);
-    this.args.set(id, this.argsId(track, u.args));
+    this.args.set(id, this.argsId(track, u.args, u.hidden ?? NO_KEYS));
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
     const span = u.end - this.start.get(id);
     if (span > this.maxSpan[track]) this.maxSpan[track] = span;
-    this.edits[track]++;
+    // a span that only grew (a call in progress, then finished) is patched into its summaries; any other change rebuilds them
+    if (!instant && u.end >= was) this.grown[track].push(id);
+    else this.edits[track]++;
     this.duration = Math.max(this.duration, u.end);
     this.revision++;
     this.lastRef = id;
