@@ -74,6 +74,8 @@ export type StoreRow = Pick<StoredEvent, 'kind' | 'name' | 'track' | 'start' | '
   readonly lane?: number;
   /** Keys of `args` the store leaves out (a syscall's pointers): it keeps a copy without them, made only for a list it has not seen. */
   readonly hidden?: readonly string[];
+  /** The kind found `args` unlike the track's last stored list (StoreContext.trackArgs): the store does not compare them again. */
+  readonly notLast?: boolean;
 };
 
 /** A stored event seen again with newer values (a call reported while in progress, then finished). */
@@ -85,6 +87,8 @@ export interface StoreUpdate {
   readonly args: Args;
   /** As StoreRow's: keys of `args` left out. */
   readonly hidden?: readonly string[];
+  /** As StoreRow's: `args` found unlike the track's last stored list. */
+  readonly notLast?: boolean;
   /** 0n: keep the stack it has. */
   readonly stackId: bigint;
 }

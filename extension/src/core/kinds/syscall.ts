@@ -67,6 +67,7 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
   /** The row pushed, reused: the store reads it at once (no object made for each event). */
   const row: { -readonly [K in keyof StoreRow]: StoreRow[K] } = {
     kind: 'syscall', name: '', track: 0, start: 0, end: 0, style: Style.blocking, flags: 0, value: 0, stackId: 0n, args: {}, hidden: NO_KEYS,
+    notLast: false,
   };
   /**
    * Per track, the last event args found the same as its stored list `sameStored` (neither changes
@@ -89,6 +90,8 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     const last = ctx.trackArgs(track);
     let args: Args;
     let hidden = NO_KEYS;
+    // compared with the track's last list and found unlike it: the store need not compare them again
+    let notLast = false;
     // an args object the decoder shared with the thread's call before (kinds/syscallArgsMemo.ts), found the same as this list then
     if (last !== undefined && sameAs[track] === e.args && sameStored[track] === last) args = last;
     else if (last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys))) {
@@ -98,11 +101,12 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     } else {
       args = e.args;
       hidden = hiddenArgs(e.sys);
+      notLast = last !== undefined;
     }
     const previous = calls?.get(e.ts);
     if (calls && previous !== undefined) {
       // the same call, reported again while it lasts, or finished: update it in place
-      ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, hidden, stackId: e.stackId });
+      ctx.update(previous, { end: e.ts + e.dur, flags, style, value: e.ret, args, hidden, notLast, stackId: e.stackId });
       if (!e.unfinished) {
         calls.delete(e.ts);
         if (!calls.size) unfinished.delete(e.tid);
@@ -119,6 +123,7 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     row.stackId = e.stackId;
     row.args = args;
     row.hidden = hidden;
+    row.notLast = notLast;
     const id = ctx.push(row);
     if (e.unfinished) {
       if (calls) calls.set(e.ts, id);

@@ -99,6 +99,20 @@ describe('syscall arguments', () => {
     assert.equal(cfr.off_out, 0);
   });
 
+  it("lists a call's arguments in its schema's order, then its fds' paths and type, in every call of it", () => {
+    // the store and the report's JSON read args in their keys' order: decoding may not change it
+    const fds = fdTables([[3, FdType.file, '/srv/www/index.html'], [5, FdType.socket, 'socket:[7]']]);
+    const schema = SYSCALLS.get(Sys.sendfile)?.args.map((a) => a.name);
+    const decoded = [
+      decode(record(Sys.sendfile, [5n, 3n, 0x7ffe0000n, 65536n], { ret: 65536, dataFormat: DataFormat.file_offsets, data: [4096n, 0n] }), fds),
+      decode(record(Sys.read, [3n, 0x7ffe0000n, 8n], { ret: 8 }), fds),
+      decode(record(Sys.sendfile, [7n, 3n, 0n, 1n], { ret: 1 }), fds),
+    ];
+    assert.deepEqual(Object.keys(decoded[0]), [...(schema ?? []), 'path', 'fd_type', 'in_fd_path']);
+    assert.deepEqual(Object.keys(decoded[1]), ['fd', 'buf', 'count', 'path', 'fd_type']);
+    assert.deepEqual(Object.keys(decoded[2]), [...(schema ?? []), 'in_fd_path'], 'fd 7 unknown: no path of its own');
+  });
+
   it('sums the bytes of sendmmsg/recvmmsg messages and says when only the first ones were read', () => {
     const all = decode(record(Sys.sendmmsg, [5n, 0x1000n, 4n, 0n], { ret: 4, dataFormat: DataFormat.mmsg, data: [406n, 4n] }));
     assert.equal(all.bytes, 406);

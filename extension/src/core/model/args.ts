@@ -283,8 +283,9 @@ function decodePath(r: SyscallRecord, info: SyscallInfo, args: Args): void {
  */
 export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry): Args {
   const plan = planOf(info);
-  // a copy of the syscall's template: every event of a syscall has one shape, not one grown name by name
-  const args: Args = { ...plan.template };
+  // grown name by name in the schema's order: every event of a syscall takes the same transitions to
+  // one shape; a spread of a template per syscall was a megamorphic clone, dearer (bench/README.md)
+  const args: Args = {};
   const list = info.args;
   for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
   const fdArgs = plan.fdArgs;
@@ -307,8 +308,6 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
 
 /** What decodeSyscallArgs needs of a syscall, worked out once (it is asked for every event). */
 interface ArgsPlan {
-  /** The syscall's argument names in order, each null: each event's args start as a copy. */
-  readonly template: Args;
   /** The indexes of its fd arguments. */
   readonly fdArgs: readonly number[];
   /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
@@ -321,11 +320,9 @@ const plans = new WeakMap<SyscallInfo, ArgsPlan>();
 function planOf(info: SyscallInfo): ArgsPlan {
   let plan = plans.get(info);
   if (plan === undefined) {
-    const template: Args = {};
-    for (const a of info.args) template[a.name] = null;
     const named = info.args.findIndex((a) => a.name === 'fd');
     const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
-    plan = { template, fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1 };
+    plan = { fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1 };
     plans.set(info, plan);
   }
   return plan;

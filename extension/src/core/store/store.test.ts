@@ -44,6 +44,26 @@ describe('TraceStore', () => {
     assert.deepEqual(store.get(5)?.args, { fd: 3, count: 8 });
   });
 
+  it('compares a list unlike the thread\'s last with it once, not again in the store', () => {
+    // the reads of `count` while adding a new list: as many as on a fresh thread (no comparison) plus one comparison's
+    const countReads = (before: Args | null): number => {
+      const store = new TraceStore(() => 't');
+      if (before) store.add(syscall(1, 0, 5, { args: before }));
+      let reads = 0;
+      const args = new Proxy({ fd: 3, buf: '0x7ffe0000', count: 9 } as Args, {
+        get: (t, k) => {
+          if (k === 'count') reads++;
+          return Reflect.get(t, k);
+        },
+      });
+      store.add(syscall(1, 10, 5, { args }));
+      assert.deepEqual(store.get(store.size - 1)?.args, { fd: 3, count: 9 });
+      return reads;
+    };
+    // the same keys and fd, another count: the comparison reads `count` once and fails there
+    assert.equal(countReads({ fd: 3, buf: '0x7ffe0000', count: 8 }) - countReads(null), 1);
+  });
+
   it('updates a call reported while in progress instead of adding it twice', () => {
     const store = new TraceStore(() => 't');
     store.add(syscall(1, 100, 1000, { unfinished: true, name: 'epoll_wait', model: 'multiplexing', sys: 5 }));

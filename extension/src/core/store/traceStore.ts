@@ -130,7 +130,7 @@ export class TraceStore {
         const id = this.lastArgs[track];
         return id === undefined ? undefined : this.argTable.get(id);
       },
-      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane, r.hidden),
+      push: (r) => this.push(KindCode[r.kind], r.name, r.track, r.start, r.end, r.style, r.flags, r.value, r.stackId, r.args, r.lane, r.hidden, r.notLast),
       update: (id, u) => this.update(id, u),
       arrow: (a) => this.arrows.push(a),
       gap: (g) => {
@@ -193,7 +193,7 @@ export class TraceStore {
 
   private push(
     kind: number, name: string, track: number, start: number, end: number | null, style: StyleCode, flags: number,
-    value: number, stackId: bigint, args: Args, lane = 0, hidden: readonly string[] = NO_KEYS,
+    value: number, stackId: bigint, args: Args, lane = 0, hidden: readonly string[] = NO_KEYS, notLast = false,
   ): number {
     const id = this.start.push(start);
     this.end.push(end ?? Number.NaN);
@@ -203,7 +203,7 @@ export class TraceStore {
     this.name.push(this.lastName[track] === name ? this.lastNameId[track] : this.nameOn(track, name));
     this.value.push(value);
     this.stack.push(this.lastStack[track] === stackId ? this.lastStackRef[track] : this.stackOn(track, stackId));
-    this.args.push(this.argsId(track, args, hidden));
+    this.args.push(this.argsId(track, args, hidden, notLast));
     const idx = this.index(track);
     idx.push(id);
     if (idx.length > 1 && this.start.get(idx.get(idx.length - 2)) > start) {
@@ -223,11 +223,12 @@ export class TraceStore {
 
   /**
    * The id in argTable of the argument list `args` without its keys in `hidden`: the track's last
-   * one when the same (one comparison, no hash), else the table's.
+   * one when the same (one comparison, no hash), else the table's. `notLast`: the caller already found
+   * them unlike the track's last (a server's calls mostly differ from it: that comparison is not made twice).
    */
-  private argsId(track: number, args: Args, hidden: readonly string[]): number {
+  private argsId(track: number, args: Args, hidden: readonly string[], notLast: boolean): number {
     const last = this.lastArgs[track];
-    if (last !== undefined && (hidden.length ? sameJsonWithout(args, this.argTable.get(last) as Args, hidden) : sameJson(this.argTable.get(last), args))) return last;
+    if (last !== undefined && !notLast && (hidden.length ? sameJsonWithout(args, this.argTable.get(last) as Args, hidden) : sameJson(this.argTable.get(last), args))) return last;
     const id = this.argTable.idWithout(args, hidden);
     this.lastArgs[track] = id;
     return id;
@@ -269,7 +270,7 @@ export class TraceStore {
     this.end.set(id, u.end);
     this.traits.set(id, u.style, u.flags);
     this.value.set(id, u.value);
-    this.args.set(id, this.argsId(track, u.args, u.hidden ?? NO_KEYS));
+    this.args.set(id, this.argsId(track, u.args, u.hidden ?? NO_KEYS, u.notLast ?? false));
     if (u.stackId) this.stack.set(id, this.stackRef(u.stackId));
     const span = u.end - this.start.get(id);
     if (span > this.maxSpan[track]) this.maxSpan[track] = span;
