@@ -862,24 +862,22 @@ describe('findings on synthetic traces', () => {
       assert.equal(trace([15 * MS]).of('loop-blocked').length, 1, 'one of 15 ms');
     });
 
+    /** A loop of `turns` 100 ms turns (50 ms waits) whose `call`s of a file were all counted by the tracer, none sent. */
+    function countedFileCalls(turns: number, call: string, count: number, totalNs: number, maxNs: number): ReturnType<typeof analyze> {
+      const b = loopTrace();
+      for (let i = 0; i < turns; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
+      b.summary({ ts: (turns * 100 - 50) * MS, call, fdType: wire.FdType.file, stackId: 2n, count, totalNs, maxNs, inLoop: true });
+      return analyze(b);
+    }
+
     it('stays quiet for page-cache copies, none traced, under 1 % of the loop\'s time (a libuv timer\'s log write before its fsync)', () => {
-      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
-        const b = loopTrace();
-        for (let i = 0; i < 4; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
-        b.summary({ ts: 350 * MS, call: 'write', fdType: wire.FdType.file, stackId: 2n, count, totalNs, maxNs: 0.05 * MS, inLoop: true });
-        return analyze(b);
-      };
+      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => countedFileCalls(4, 'write', count, totalNs, 0.05 * MS);
       assert.deepEqual(trace(200, 3 * MS).of('loop-blocked'), [], '3 ms of 350 ms');
       assert.equal(trace(400, 6 * MS).of('loop-blocked')[0]?.severity, 'low', '6 ms of 350 ms');
     });
 
     it("stays quiet for a few slower file reads, none traced, under 1 % of the loop's time (an asyncio loop's lazy import at its first to_thread), not for more", () => {
-      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => {
-        const b = loopTrace();
-        for (let i = 0; i < 10; i++) b.epollWait({ ts: i * 100 * MS, dur: 50 * MS, ret: 1, stackId: 1n, ready: [[7n, 1]] });
-        b.summary({ ts: 950 * MS, call: 'read', fdType: wire.FdType.file, stackId: 2n, count, totalNs, maxNs: 0.3 * MS, inLoop: true });
-        return analyze(b);
-      };
+      const trace = (count: number, totalNs: number): ReturnType<typeof analyze> => countedFileCalls(10, 'read', count, totalNs, 0.3 * MS);
       assert.deepEqual(trace(5, 1.36 * MS).of('loop-blocked'), [], '5 reads, 1.36 ms of 950 ms');
       assert.equal(trace(60, 16 * MS).of('loop-blocked').length, 1, '60 reads, 16 ms of 950 ms');
     });

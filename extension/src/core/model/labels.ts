@@ -5,6 +5,7 @@
 import type { AioEvent, Args, SignalEvent, SyscallEvent, TaskEvent, UringEvent, WakeEvent } from './events';
 import type { UioDevice } from './uio';
 import { ARG_FORMATS, EndReasonText, SYSCALLS, type EndRecord } from '../../../../protocol/generated/wire';
+import { withoutKeys } from '../store/columns';
 
 /** Why a recording stopped, from its end record (the schema's EndReason texts); none: it did not finish. */
 export function endReasonText(end: EndRecord | undefined): string {
@@ -104,10 +105,5 @@ export function hiddenArgs(sys: number): readonly string[] {
 /** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
 export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {
   const pointers = hiddenArgs(e.sys);
-  if (!pointers.length) return e.args;
-  const out: Args = {};
-  const args = e.args;
-  // for..in, not Object.entries: no array of pairs made per event (live ingest calls this for each)
-  for (const k in args) if (!pointers.includes(k)) out[k] = args[k];
-  return out;
+  return pointers.length ? withoutKeys(e.args, pointers) : e.args;
 }

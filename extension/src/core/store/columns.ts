@@ -419,10 +419,7 @@ export function jsonHash(v: unknown, h = 0x811c9dc5): number {
         for (let i = 0; i < v.length; i++) x = jsonHash(v[i], x);
         return mix(x, v.length);
       }
-      let x = mix(h, 0x7b);
-      const o = v as Record<string, unknown>;
-      for (const k in o) x = jsonHash(o[k], jsonHash(k, x));
-      return x;
+      return objectHash(v as Record<string, unknown>, h, NO_KEYS);
     }
     default:
       return mix(h, 0x75);
@@ -431,9 +428,16 @@ export function jsonHash(v: unknown, h = 0x811c9dc5): number {
 
 /** jsonHash of `withoutKeys(v, skip)`, the copy not made. */
 export function jsonHashWithout(v: object, skip: readonly string[]): number {
-  let x = mix(0x811c9dc5, 0x7b);
-  const o = v as Record<string, unknown>;
-  for (const k in o) if (!skip.includes(k)) x = jsonHash(o[k], jsonHash(k, x));
+  return objectHash(v as Record<string, unknown>, 0x811c9dc5, skip);
+}
+
+/** jsonHash's step for a plain object `o` (its keys in `skip` left out), from hash `h`. */
+function objectHash(o: Record<string, unknown>, h: number, skip: readonly string[]): number {
+  let x = mix(h, 0x7b);
+  for (const k in o) {
+    if (skip.length && skip.includes(k)) continue;
+    x = jsonHash(o[k], jsonHash(k, x));
+  }
   return x;
 }
 

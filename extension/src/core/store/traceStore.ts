@@ -9,7 +9,7 @@ import type { StoreAdder, StoreContext, StoreUpdate } from '../kinds/kind';
 import { KindCode, kindOfCode, PerKind } from '../kinds/registry';
 import type { Args, EventKind, TraceEvent } from '../model/events';
 import { UioTracker, type UioDevices } from '../model/uio';
-import { EndColumn, IntColumn, InternTable, NarrowColumn, NO_KEYS, sameJson, sameJsonWithout, StringTable } from './columns';
+import { EndColumn, IntColumn, InternTable, NarrowColumn, NO_KEYS, sameJsonWithout, StringTable } from './columns';
 import { Flag } from './flags';
 import { StartColumn } from './startColumn';
 import { TraitColumn } from './traitColumn';
@@ -228,7 +228,10 @@ export class TraceStore {
    */
   private argsId(track: number, args: Args, hidden: readonly string[], notLast: boolean): number {
     const last = this.lastArgs[track];
-    if (last !== undefined && !notLast && (hidden.length ? sameJsonWithout(args, this.argTable.get(last) as Args, hidden) : sameJson(this.argTable.get(last), args))) return last;
+    if (last !== undefined && !notLast) {
+      const stored = this.argTable.get(last) as Args;
+      if (stored === args || sameJsonWithout(args, stored, hidden)) return last;
+    }
     const id = this.argTable.idWithout(args, hidden);
     this.lastArgs[track] = id;
     return id;
