@@ -113,6 +113,27 @@ describe('thread models', () => {
     assert.deepEqual(a.findings, []);
   });
 
+  it("a loop thread that never woke beside the program's loop is named apart (Node's platform thread)", () => {
+    const b = base();
+    const platform = 302;
+    b.task({ event: 2, tid: platform, ptid: PID, comm: 'node', ts: b.at(0) });
+    for (let i = 0; i < 100; i++) {
+      b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });
+      b.call('recvfrom', { ts: i * MS + 810 * US, dur: 8 * US, ret: 300, fd: 7, nonblocking: true });
+    }
+    // one wait for the whole run, on an epoll set of its own
+    b.epollWait({ tid: platform, epfd: 9, ts: 0.1 * MS, dur: 100 * MS, ret: 1, timeoutMs: -1, ready: [[5n, 1]] });
+    const a = analyze(b);
+    assert.equal(a.model(platform), 'multiplexing');
+    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread (and 1 loop thread that never woke)');
+    // two loops that never woke are the program's loops, not a remark on them
+    const idle = base();
+    idle.task({ event: 2, tid: platform, ptid: PID, comm: 'node', ts: idle.at(0) });
+    idle.epollWait({ ts: 0, dur: 100 * MS, ret: 1, timeoutMs: -1, ready: [[7n, 1]] });
+    idle.epollWait({ tid: platform, epfd: 9, ts: 0.1 * MS, dur: 100 * MS, ret: 1, timeoutMs: -1, ready: [[5n, 1]] });
+    assert.equal(analyze(idle).result.processes[0].verdict, 'epoll loop on 2 threads');
+  });
+
   it("a JVM's attach listener (started by iolens asking for its perf map) is not the program's socket I/O", () => {
     const b = base();
     const listener = 301;

@@ -568,6 +568,11 @@ function signalsHandledBeside(states: readonly ThreadState[], models: Partial<Re
   return n >= 2 ? `signal-driven I/O beside (${n.toLocaleString('en-US')} ${[...names].join('/')}, handled on ${plural(on, 'thread')})` : '';
 }
 
+/** A loop thread none of whose waits returned before another began: it never ran a turn in the recording. */
+function neverTurned(t: ThreadState, inputs: ModelInputs): boolean {
+  return (inputs.loopLag(t.tid)?.turns ?? 0) === 0;
+}
+
 /** Each process's verdict: its threads' models in one line. */
 export function processVerdicts(
   ctx: AnalysisContext, inputs: ModelInputs, threads: readonly ThreadVerdict[], processName: (pid: number) => string,
@@ -624,10 +629,17 @@ export function processVerdicts(
       return owner === undefined || ASYNC_MODELS.has(owner.model);
     });
     const order: ThreadModel[] = ['multiplexing', 'aio', 'io_uring', 'signal-driven', 'pool-worker', 'blocking', 'none'];
+    // loop threads that never turned beside ones that did (Node's platform thread: one wait for the
+    // whole run) are named apart, not counted as the program's loops
+    const loops = of('multiplexing');
+    const asleep = loops.filter((t) => neverTurned(t, inputs));
+    const idleLoops = asleep.length < loops.length ? asleep.length : 0;
     const parts = order
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
-      .map((m) => PHRASE[m](of(m).length, extra(m), pseudoAsync));
+      .map((m) => m === 'multiplexing' && idleLoops
+        ? `${PHRASE[m](loops.length - idleLoops, extra(m), pseudoAsync)} (and ${plural(idleLoops, 'loop thread')} that never woke)`
+        : PHRASE[m](of(m).length, extra(m), pseudoAsync));
     if (notifiers.length && parts.length) parts[0] += ` (its waits made by ${notifiers.length === 1 ? 'a notifier thread' : plural(notifiers.length, 'notifier thread')})`;
     const handled = signalsHandledBeside(states, models);
     if (handled) insertBeforeBlocking(parts, handled);
