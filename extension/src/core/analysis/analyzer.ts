@@ -36,6 +36,7 @@ import { SqpollWakeupsRule } from './rules/sqpollWakeups';
 import { TimeoutWakeupsRule } from './rules/timeoutWakeups';
 import { UringSerializedRule } from './rules/uringSerialized';
 import { uioMissedIrqFindings } from './rules/uioMissedIrq';
+import { RingDepths } from './ringDepth';
 import { SiteTable, type ThreadCallStats } from './sites';
 import { nestedWait, otherWaitsTolerated, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
@@ -120,6 +121,7 @@ export class TraceAnalyzer {
   /** Threads -> the thread that started them (thread start events). */
   private readonly creators = new Map<number, number>();
   private readonly sqRequests = new Map<number, number>();
+  private readonly ringDepths = new RingDepths();
   private readonly unsubscribe: () => void;
   private events = 0;
   private readonly chainsById = new Map<number, ChainHop[]>();
@@ -226,13 +228,16 @@ export class TraceAnalyzer {
         this.sqpoll.request(e);
         this.uringSerialized.request(e, id);
         const ring = '0x' + e.ring.toString(16);
+        let counted: number | undefined = e.tid;
         if (e.sqThread) {
           const fd = e.args.ring_fd;
-          const owner = this.ringOwner.get(ring) ?? (typeof fd === 'number' ? this.ringCreator.get(`${e.pid}:${fd}`) : undefined);
-          if (owner !== undefined) this.sqRequests.set(owner, (this.sqRequests.get(owner) ?? 0) + 1);
+          counted = this.ringOwner.get(ring) ?? (typeof fd === 'number' ? this.ringCreator.get(`${e.pid}:${fd}`) : undefined);
+          if (counted !== undefined) this.sqRequests.set(counted, (this.sqRequests.get(counted) ?? 0) + 1);
         } else {
           this.threads.get(e.pid, e.tid).uring.requests++;
         }
+        // in flight until the application had it (its reap, else the CQE); a multishot's partial completions are not its end
+        if (counted !== undefined && !e.more && e.submitTs !== null && e.completeTs !== null) this.ringDepths.add(e.ring, counted, e.submitTs, e.reapTs ?? e.completeTs);
         if (e.dur !== null) this.sites.add(e.pid, e.tid, `io_uring ${e.name}`, e.stackId, e.dur, e.res !== null && e.res < 0, id, null);
         break;
       }
@@ -806,6 +811,7 @@ export class TraceAnalyzer {
       epollKindsEver: (pid, epfd) => this.epollEver.get(`${pid}:${epfd}`),
       aioQueue: (tid) => this.aioSerialized.queueOf(tid),
       sqpollRequests: (tid) => this.sqRequests.get(tid) ?? 0,
+      uringDepth: (tid) => this.ringDepths.depthOf(tid),
       ioSignalSetup: (pid) => this.signalCoalesced.setupThread(pid),
       // a Go runtime thread's "turns" run goroutines, not callbacks of a loop: no lag to speak of
       loopLag: (tid) => {

@@ -665,7 +665,7 @@ describe('thread models', () => {
     }
     const a = analyze(b);
     assert.equal(a.model(PID), 'io_uring');
-    assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /40 requests \(40 submitted by the SQPOLL thread\), no io_uring_enter/);
+    assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /40 requests \(40 submitted by the SQPOLL thread\), up to 1 in flight, no io_uring_enter/);
     assert.match(a.result.processes[0].verdict, /^io_uring on 1 thread/);
   });
 });

@@ -24,6 +24,8 @@ export interface ModelInputs {
   aioQueue(tid: number): AioQueue;
   /** io_uring requests the SQPOLL thread submitted for rings this thread entered last (or made, when none entered them). */
   sqpollRequests(tid: number): number;
+  /** The most requests a thread's io_uring rings had in flight at once (ringDepth.ts), 0 when none was seen to end. */
+  uringDepth(tid: number): number;
   /** The thread is glibc's POSIX AIO helper (posixAio.ts). */
   posixAioHelper(tid: number): boolean;
   /** The thread that started a thread, when the trace saw it start. */
@@ -186,7 +188,9 @@ function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShar
     const enters = t.uring.enters
       ? `, ${plural(t.uring.enters, 'io_uring_enter call')} (${formatDuration(t.uring.enterNs)} in them)`
       : sq ? ', no io_uring_enter: it fills the ring and reads its completions without a system call' : '';
-    return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${enters}` };
+    const depth = inputs.uringDepth(t.tid);
+    const inFlight = depth ? `, up to ${depth} in flight` : '';
+    return { model: 'io_uring', evidence: `io_uring: ${plural(uringReqs, 'request')}${sq ? ` (${sq.toLocaleString('en-US')} submitted by the SQPOLL thread)` : ''}${inFlight}${enters}` };
   }
   const bySignals = !stray && signalDriven(t, ioSignals);
   const conn = bySignals ? null : perConnection(t);

@@ -1783,6 +1783,8 @@ describe('findings on synthetic traces', () => {
       assert.match(f.title, /asleep at 30 of 30 submission batches/);
       assert.equal(f.where?.line, 400);
       assert.equal(a.model(PID), 'io_uring');
+      // 4 requests a batch, in flight together: the ring's depth, counted for the thread that owns the SQPOLL ring
+      assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /submitted by the SQPOLL thread\), up to 4 in flight/);
     });
 
     it('stays quiet when the SQ thread stays awake', () => {
