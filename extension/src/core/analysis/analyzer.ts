@@ -20,7 +20,7 @@ import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
 import { mergeSiblingFindings } from './siblings';
-import { classifyThreads, processVerdicts, type ModelInputs } from './models';
+import { blockingOf, classifyThreads, processVerdicts, type ModelInputs } from './models';
 import { BY_STACK_ID, type SiteKeys } from './resolve';
 import { AioSerializedRule } from './rules/aioSerialized';
 import { AioSyncSubmitRule } from './rules/aioSyncSubmit';
@@ -40,7 +40,7 @@ import { RingDepths } from './ringDepth';
 import { SiteTable, type ThreadCallStats } from './sites';
 import { nestedWait, otherWaitsTolerated, ThreadTable, type ThreadState } from './threadState';
 import { LoopTurns } from './turns';
-import type { AnalysisResult, ChainHop, FilteredStats, RawFinding } from './types';
+import type { AnalysisResult, ChainHop, FilteredStats, RawFinding, ThreadVerdict } from './types';
 
 /** The fds of a select's sets the tracer reads (schema's select_fds: one word of each set). */
 const SELECT_TRACED_FDS = 64;
@@ -836,11 +836,13 @@ export class TraceAnalyzer {
     // blocking call parks only that goroutine — no loop of the program's own to block or spin
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
     const inputs = this.inputs(posixAio, goPids, sites);
-    const threads = goRuntimeThreads(classifyThreads(ctx, inputs), goPids);
+    const goroutinesBlocked = (v: ThreadVerdict): ReturnType<typeof blockingOf> => blockingOf(ctx.threads.get(v.pid, v.tid));
+    const models = classifyThreads(ctx, inputs);
+    const threads = goRuntimeThreads(models, goPids, goroutinesBlocked);
     const processes = goRuntimeVerdicts(processVerdicts(ctx, inputs, threads, (pid) => {
       const p = this.source.processes.find(pid);
       return p?.name || ctx.threadName(pid, pid);
-    }), goPids);
+    }), goPids, models, goroutinesBlocked);
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace, sites.key);
     // the threads that serve an event loop (not one waiting for its one connection in poll)

@@ -15,16 +15,46 @@ import type { ProcessVerdict, RuleId, ThreadVerdict } from './types';
  */
 export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll', 'herd-wakeups']);
 
-/** The threads' verdicts, a Go program's waits in the netpoller said to be its runtime's. */
-export function goRuntimeThreads(threads: readonly ThreadVerdict[], goPids: ReadonlySet<number>): ThreadVerdict[] {
-  return threads.map((t) =>
-    goPids.has(t.pid) && t.model === 'multiplexing'
-      ? { ...t, evidence: `the Go runtime's netpoller and scheduler (a goroutine's blocking call parks only that goroutine): ${t.evidence}` }
-      : t,
-  );
+/** The remark models.ts ends a verdict with on the process's threads without I/O of note. */
+const QUIET_TAIL = / \(and [\d,]+ threads? without I\/O of note\)$/;
+
+/** What goroutines on a thread blocked in (models.ts blockingOf), null when nothing worth a model. */
+export type GoroutineBlocking = (t: ThreadVerdict) => { calls: string; what: string } | null;
+
+/**
+ * The threads' verdicts, a Go program's waits in the netpoller said to be its runtime's, with what
+ * its goroutines blocked in on that thread (etcd's WAL fdatasyncs run on the Ms that also poll).
+ */
+export function goRuntimeThreads(threads: readonly ThreadVerdict[], goPids: ReadonlySet<number>, blocked: GoroutineBlocking): ThreadVerdict[] {
+  return threads.map((t) => {
+    if (!goPids.has(t.pid) || t.model !== 'multiplexing') return t;
+    const b = blocked(t);
+    const also = b ? `; its goroutines blocked in ${b.calls}` : '';
+    return { ...t, evidence: `the Go runtime's netpoller and scheduler (a goroutine's blocking call parks only that goroutine): ${t.evidence}${also}` };
+  });
 }
 
-/** The processes' verdicts, a Go program's said to be the Go runtime's. */
-export function goRuntimeVerdicts(processes: readonly ProcessVerdict[], goPids: ReadonlySet<number>): ProcessVerdict[] {
-  return processes.map((p) => (goPids.has(p.pid) ? { ...p, verdict: `Go runtime, goroutines over its netpoller: ${p.verdict}` } : p));
+/**
+ * The processes' verdicts, a Go program's said to be the Go runtime's, and what its goroutines
+ * blocked in on the threads that also poll (a thread of another model names its own).
+ */
+export function goRuntimeVerdicts(
+  processes: readonly ProcessVerdict[], goPids: ReadonlySet<number>, threads: readonly ThreadVerdict[], blocked: GoroutineBlocking,
+): ProcessVerdict[] {
+  return processes.map((p) => {
+    if (!goPids.has(p.pid)) return p;
+    const kinds = new Map<string, number>();
+    for (const t of threads) {
+      if (t.pid !== p.pid || t.model !== 'multiplexing') continue;
+      const b = blocked(t);
+      if (b) kinds.set(b.what, (kinds.get(b.what) ?? 0) + 1);
+    }
+    const on = [...kinds.values()].reduce((a, b) => a + b, 0);
+    const what = [...kinds].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+    const also = on ? `; goroutines blocking in ${what} on ${on.toLocaleString('en-US')} of these threads` : '';
+    // before the verdict's closing remark on its quiet threads, which stays last
+    const quiet = QUIET_TAIL.exec(p.verdict);
+    const verdict = quiet ? `${p.verdict.slice(0, quiet.index)}${also}${quiet[0]}` : `${p.verdict}${also}`;
+    return { ...p, verdict: `Go runtime, goroutines over its netpoller: ${verdict}` };
+  });
 }

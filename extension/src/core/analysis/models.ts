@@ -86,6 +86,11 @@ function blockedWhat(t: ThreadState): string {
   return names[top[0]];
 }
 
+/** What a thread blocked in, when worth a model (blocksForReal): its top calls and their main kind, else null. */
+export function blockingOf(t: ThreadState): { calls: string; what: string } | null {
+  return blocksForReal(t) ? { calls: blockedSummary(t), what: blockedWhat(t) } : null;
+}
+
 /**
  * Blocking calls worth a model: 1 ms and 1 % of the thread's traced life at least — not the file
  * reads a program or its loader makes at its start (a daemon's master reading its configuration).

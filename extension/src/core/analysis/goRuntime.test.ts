@@ -1,0 +1,27 @@
+import * as assert from 'node:assert/strict';
+import { goRuntimeThreads, goRuntimeVerdicts, type GoroutineBlocking } from './goRuntime';
+import type { ProcessVerdict, ThreadVerdict } from './types';
+
+const thread = (tid: number, model: ThreadVerdict['model']): ThreadVerdict => ({ pid: 1, tid, name: 'etcd', model, evidence: 'event loop: 9 epoll_pwait calls', worksFor: null });
+
+describe('a Go program', () => {
+  const threads = [thread(1, 'multiplexing'), thread(2, 'multiplexing'), thread(3, 'none'), thread(4, 'multiplexing')];
+  // goroutines on threads 1 and 2 blocked in fdatasync; thread 4 only polled
+  const blocked: GoroutineBlocking = (t) => (t.tid <= 2 ? { calls: 'fdatasync 139 times (804.7 ms)', what: 'fsyncs' } : null);
+
+  it("says what its goroutines blocked in on each thread that also polls", () => {
+    const out = goRuntimeThreads(threads, new Set([1]), blocked);
+    assert.match(out[0].evidence, /^the Go runtime's netpoller .*: event loop: 9 epoll_pwait calls; its goroutines blocked in fdatasync 139 times \(804\.7 ms\)$/);
+    assert.doesNotMatch(out[3].evidence, /goroutines blocked/);
+    assert.equal(out[2], threads[2], 'a thread of another model keeps its own words');
+    assert.deepEqual(goRuntimeThreads(threads, new Set([9]), blocked), threads, 'not a Go program: unchanged');
+  });
+
+  it('names the blocking in its verdict before the remark on its quiet threads', () => {
+    const p: ProcessVerdict = { pid: 1, name: 'etcd', verdict: 'epoll loop on 3 threads (and 1 thread without I/O of note)', models: { multiplexing: 3, none: 1 } };
+    const [v] = goRuntimeVerdicts([p], new Set([1]), threads, blocked);
+    assert.equal(v.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads; goroutines blocking in fsyncs on 2 of these threads (and 1 thread without I/O of note)');
+    const [plain] = goRuntimeVerdicts([{ ...p, verdict: 'epoll loop on 3 threads' }], new Set([1]), threads, () => null);
+    assert.equal(plain.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads');
+  });
+});
