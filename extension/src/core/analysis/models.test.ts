@@ -125,7 +125,7 @@ describe('thread models', () => {
     b.epollWait({ tid: platform, epfd: 9, ts: 0.1 * MS, dur: 100 * MS, ret: 1, timeoutMs: -1, ready: [[5n, 1]] });
     const a = analyze(b);
     assert.equal(a.model(platform), 'multiplexing');
-    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread (and 1 loop thread that never woke)');
+    assert.equal(a.result.processes[0].verdict, 'epoll loop on 1 thread; 1 more loop thread that never woke');
     // two loops that never woke are the program's loops, not a remark on them
     const idle = base();
     idle.task({ event: 2, tid: platform, ptid: PID, comm: 'node', ts: idle.at(0) });

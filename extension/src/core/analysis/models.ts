@@ -646,9 +646,9 @@ export function processVerdicts(
     const parts = order
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
-      .map((m) => m === 'multiplexing' && idleLoops
-        ? `${PHRASE[m](loops.length - idleLoops, extra(m), pseudoAsync)} (and ${plural(idleLoops, 'loop thread')} that never woke)`
-        : PHRASE[m](of(m).length, extra(m), pseudoAsync));
+      .flatMap((m) => m === 'multiplexing' && idleLoops
+        ? [PHRASE[m](loops.length - idleLoops, extra(m), pseudoAsync), `${plural(idleLoops, 'more loop thread')} that never woke`]
+        : [PHRASE[m](of(m).length, extra(m), pseudoAsync)]);
     if (notifiers.length && parts.length) parts[0] += ` (its waits made by ${notifiers.length === 1 ? 'a notifier thread' : plural(notifiers.length, 'notifier thread')})`;
     const handled = signalsHandledBeside(states, models);
     if (handled) insertBeforeBlocking(parts, handled);
