@@ -581,7 +581,16 @@ export class TraceAnalyzer {
       return;
     }
     this.noteAccept(e, id, t);
-    if (!b.blocked) return;
+    if (!b.blocked) {
+      // a file call the thread never slept in was a copy to or from the page cache: no stall for
+      // the rules, but the thread's file I/O all the same, as the tracer's counts of calls under
+      // --min-duration make it (an executor's page-cache writes: its pool, whatever the threshold)
+      if (args.neverSlept && e.error === null && inherentlyBlocking(b.kind) && b.kind !== 'sleep' && !isSlowFdCall(e.sys)) {
+        t.addBlocked(b.kind, e.name, e.dur);
+        if (e.ts > t.blockedUntil) t.blockedUntil = e.ts;
+      }
+      return;
+    }
     this.eagain.waited(t);
     this.busyPoll.other(t);
     this.chains.call(e, args, id, t, irq);

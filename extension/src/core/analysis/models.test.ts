@@ -758,6 +758,27 @@ describe('wake-up chains', () => {
     const a = analyze(b);
     for (const w of workers) assert.equal(a.model(w), 'pool-worker', `thread ${w}: ${a.result.threads.find((x) => x.tid === w)?.evidence}`);
   });
+  for (const neverSlept of [false, true]) {
+    it(`an executor's page-cache writes, handed over by the loop, make its pool${neverSlept ? ' when recorded with -m 0 too (each never slept: sent, not counted by the tracer)' : ''}`, () => {
+      const b = new StreamBuilder();
+      b.task({ event: 6, comm: 'python3', filename: '/usr/bin/python3.12', flags: 2, ts: b.at(0) });
+      b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+      b.fd({ op: 4, fd: 6, type: 1, path: '/var/log/app.log' });
+      const workers = [201, 202];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: 'python3', ts: b.at(0) });
+      for (let i = 0; i < 200; i++) {
+        const t = 1 * MS + i * 2 * MS;
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
+        const w = workers[i % 2];
+        b.wake({ tid: PID, ts: t + 1.1 * MS, wakee: w, since: null, call: 'futex', wakeeCall: 'futex' });
+        // a copy to the page cache: 12 µs, the thread never slept
+        b.call('write', { tid: w, ts: t + 1.2 * MS, dur: 12 * US, ret: 40, fd: 6, stackId: 60n, neverSlept });
+      }
+      const a = analyze(b);
+      for (const w of workers) assert.equal(a.model(w), 'pool-worker', `thread ${w}: ${a.result.threads.find((x) => x.tid === w)?.evidence}`);
+      assert.deepEqual(a.findings, [], 'copies to the page cache, off the loop: nothing to find');
+    });
+  }
   it('threads blocking at one line beside a loop that woke them a few times, fewer than one job in 20, are its pool (a busy pool takes its next job without sleeping)', () => {
     const b = base();
     const threads = [201, 202, 203];
