@@ -17,10 +17,13 @@ describe('a Go program', () => {
     assert.deepEqual(goRuntimeThreads(threads, new Set([9]), blocked), threads, 'not a Go program: unchanged');
   });
 
-  it('names the blocking in its verdict before the remark on its quiet threads', () => {
+  it('names the blocking in its verdict right after the loop threads it was on', () => {
     const p: ProcessVerdict = { pid: 1, name: 'etcd', verdict: 'epoll loop on 3 threads (and 1 thread without I/O of note)', models: { multiplexing: 3, none: 1 } };
     const [v] = goRuntimeVerdicts([p], new Set([1]), threads, blocked);
-    assert.equal(v.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads; goroutines blocking in fsyncs on 2 of these threads (and 1 thread without I/O of note)');
+    assert.equal(v.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads, goroutines blocking in fsyncs on 2 of them (and 1 thread without I/O of note)');
+    // before the pool threads of the verdict's next part, not after them
+    const [pooled] = goRuntimeVerdicts([{ ...p, verdict: 'epoll loop on 2 threads; fsyncs on 10 pool threads — pseudo-async' }], new Set([1]), threads, blocked);
+    assert.equal(pooled.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 2 threads, goroutines blocking in fsyncs on all of them; fsyncs on 10 pool threads — pseudo-async');
     const [plain] = goRuntimeVerdicts([{ ...p, verdict: 'epoll loop on 3 threads' }], new Set([1]), threads, () => null);
     assert.equal(plain.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads');
   });

@@ -15,8 +15,8 @@ import type { ProcessVerdict, RuleId, ThreadVerdict } from './types';
  */
 export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll', 'herd-wakeups']);
 
-/** The remark models.ts ends a verdict with on the process's threads without I/O of note. */
-const QUIET_TAIL = / \(and [\d,]+ threads? without I\/O of note\)$/;
+/** The part models.ts begins a verdict with when the process has loop threads: "epoll loop on 8 threads". */
+const LOOP_PART = /^(?:epoll|poll|select|select\/poll\/epoll) loop on ([\d,]+) threads?/;
 
 /** What goroutines on a thread blocked in (models.ts blockingOf), null when nothing worth a model. */
 export type GoroutineBlocking = (t: ThreadVerdict) => { calls: string; what: string } | null;
@@ -51,10 +51,18 @@ export function goRuntimeVerdicts(
     }
     const on = [...kinds.values()].reduce((a, b) => a + b, 0);
     const what = [...kinds].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
-    const also = on ? `; goroutines blocking in ${what} on ${on.toLocaleString('en-US')} of these threads` : '';
-    // before the verdict's closing remark on its quiet threads, which stays last
-    const quiet = QUIET_TAIL.exec(p.verdict);
-    const verdict = quiet ? `${p.verdict.slice(0, quiet.index)}${also}${quiet[0]}` : `${p.verdict}${also}`;
+    let verdict = p.verdict;
+    if (on) {
+      // said of the loop's threads, right after them: the verdict's later parts are other threads
+      const loop = LOOP_PART.exec(verdict);
+      const of = loop ? Number(loop[1].replace(/,/g, '')) : 0;
+      if (loop) {
+        const them = on >= of ? (of === 1 ? 'it' : 'all of them') : `${on.toLocaleString('en-US')} of them`;
+        verdict = `${loop[0]}, goroutines blocking in ${what} on ${them}${verdict.slice(loop[0].length)}`;
+      } else {
+        verdict = `${verdict}; goroutines blocking in ${what} on ${on.toLocaleString('en-US')} of its netpoller's threads`;
+      }
+    }
     return { ...p, verdict: `Go runtime, goroutines over its netpoller: ${verdict}` };
   });
 }
