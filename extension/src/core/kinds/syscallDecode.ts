@@ -18,7 +18,7 @@ const TABLE_CALLS: ReadonlySet<string> = new Set<SysName>(['epoll_ctl', 'fcntl',
 
 /** A syscall's args as its record and the tables now make them (the decoder's own copy, finished). */
 function ownArgs(r: SyscallRecord, info: SyscallInfo, ctx: DecodeContext): Args {
-  const args = decodeSyscallArgs(r, info, ctx.fds, ctx.epoll);
+  const args = decodeSyscallArgs(r, info, ctx.fds, ctx.epoll, ctx.pointers);
   if ((info.name === 'read' || info.name === 'pread64') && typeof args.path === 'string' && /^\/dev\/uio\d+$/.test(args.path) && args.fd_type === undefined) args.fd_type = 'uio';
   if (typeof args.interrupts === 'number') {
     // the count this fd started from: its first read can show a missed interrupt too
