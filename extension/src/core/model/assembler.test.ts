@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { assemble, StreamBuilder, PID, sysId } from '../testing/synthetic';
 import type { TraceEvent } from './events';
-import { hiddenArgs, shownArgs } from './labels';
+import { hiddenArgs, hiddenIn, shownArgs } from './labels';
+import { TraceStore } from '../store/traceStore';
 
 const FD_OPEN = 1;
 const FD_CLOSE = 2;
@@ -216,7 +217,7 @@ describe('TraceAssembler', () => {
     b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(6_500), args: [3n, 1n, 5n, 0x7ffe0000n, 0n, 0n], dataFormat: wire.DataFormat.epoll_ctl_event, data: [1n, 0x55n] });
     b.epollWait({ ts: 7_000, dur: 10, timeoutMs: 0, ready: [[0x55n, 1]] });
     b.call('recvfrom', { ts: 8_000, dur: 2, ret: 200, fd: 7, nonblocking: true });
-    const all = assemble(b).events;
+    const { events: all, asm } = assemble(b);
     const without = assemble(b, true, { pointers: false }).events;
     assert.equal(without.length, all.length);
     const stored = (e: TraceEvent): TraceEvent => (e.kind === 'syscall' ? { ...e, args: shownArgs(e) } : e);
@@ -225,5 +226,14 @@ describe('TraceAssembler', () => {
     assert.equal(calls.length, 5);
     for (const e of calls) assert.ok(hiddenArgs(e.sys).every((k) => !(k in e.args)), e.name);
     assert.equal(all.filter((e) => e.kind === 'syscall')[0].args.buf, '0x7ffe0000', 'kept by default');
+    // a store looks for no hidden key in args that have none, and stores the same either way
+    for (const e of calls) assert.deepEqual(hiddenIn(e), [], e.name);
+    for (const e of all) if (e.kind === 'syscall') assert.equal(hiddenIn(e), hiddenArgs(e.sys), e.name);
+    const inStore = (events: readonly TraceEvent[]): string[] => {
+      const s = new TraceStore((pid, tid) => asm.processes.threadName(pid, tid), asm.uioDevices);
+      for (const e of events) s.add(e);
+      return Array.from({ length: s.size }, (_, i) => JSON.stringify(s.get(i), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+    };
+    assert.deepEqual(inStore(without), inStore(all));
   });
 });
