@@ -196,6 +196,12 @@ export interface DecodeContext {
   readonly epoll: EpollRegistry;
   /** Per thread, its last few different syscalls' args, shared by a repeat of one while the tables stay the same. */
   readonly argsMemo: SyscallArgsMemo;
+  /**
+   * Decode syscalls' pointer arguments (as hex), else leave them out of the args: false when every
+   * consumer of the events drops them (a store keeps args without them, model/labels.ts hiddenArgs;
+   * the analysis reads none), so that none is made for nothing.
+   */
+  readonly pointers: boolean;
   readonly requests: RequestTracker;
   readonly signals: SignalTracker;
   readonly drops: DropTotals;

@@ -8,7 +8,7 @@ import { Style, UNFINISHED_BIT, type StyleCode } from '../../../../protocol/mess
 import { NO_FLOWS, type FlowEnd } from '../export/model';
 import { callsOf, perCallNs } from '../model/args';
 import type { Args, EventBase } from '../model/events';
-import { hiddenArgs, shownArgs } from '../model/labels';
+import { hiddenIn, shownArgs } from '../model/labels';
 import { NO_KEYS, sameJsonWithout } from '../store/columns';
 import { Flag } from '../store/flags';
 import type { EventKindModule, ExportContext, StoreContext, StoreRow } from './kind';
@@ -94,14 +94,17 @@ function storeAdder(ctx: StoreContext): (e: SyscallEvent) => number {
     let notLast = false;
     // an args object the decoder shared with the thread's call before (kinds/syscallArgsMemo.ts), found the same as this list then
     if (last !== undefined && sameAs[track] === e.args && sameStored[track] === last) args = last;
-    else if (last !== undefined && sameJsonWithout(e.args, last, hiddenArgs(e.sys))) {
-      args = last;
-      sameAs[track] = e.args;
-      sameStored[track] = last;
-    } else {
-      args = e.args;
-      hidden = hiddenArgs(e.sys);
-      notLast = last !== undefined;
+    else {
+      const skip = hiddenIn(e);
+      if (last !== undefined && sameJsonWithout(e.args, last, skip)) {
+        args = last;
+        sameAs[track] = e.args;
+        sameStored[track] = last;
+      } else {
+        args = e.args;
+        hidden = skip;
+        notLast = last !== undefined;
+      }
     }
     const previous = calls?.get(e.ts);
     if (calls && previous !== undefined) {

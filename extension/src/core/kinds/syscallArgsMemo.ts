@@ -41,7 +41,13 @@ interface Kept {
 interface ThreadKept {
   /** The tables' generation its calls were decoded in. */
   generation: number;
+  /**
+   * Its calls: the first `used` of this generation; the rest, of a generation before, are kept to
+   * be reused (never looked at): a thread whose tables change every few calls (a server opening
+   * and closing a file per request) made a new Kept an event.
+   */
   calls: Kept[];
+  used: number;
   /** The slot the next call replaces once all are taken (round robin). */
   next: number;
 }
@@ -62,7 +68,7 @@ export class SyscallArgsMemo {
     const t = this.byTid.get(r.tid);
     if (t === undefined || t.generation !== this.generation) return undefined;
     const calls = t.calls;
-    for (let i = 0; i < calls.length; i++) {
+    for (let i = 0; i < t.used; i++) {
       const k = calls[i];
       if (k.sys !== r.sys || k.ret !== r.ret || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat) continue;
       if (sameWords(k.words, r.args) && sameTailOf(r, k.tail)) return k.args;
@@ -77,22 +83,28 @@ export class SyscallArgsMemo {
   keep(r: SyscallRecord, args: Args): Args {
     let t = this.byTid.get(r.tid);
     if (t === undefined) {
-      t = { generation: this.generation, calls: [], next: 0 };
+      t = { generation: this.generation, calls: [], used: 0, next: 0 };
       this.byTid.set(r.tid, t);
     } else if (t.generation !== this.generation) {
-      // decoded with the tables as they were: none holds now (and none is held on to)
+      // decoded with the tables as they were: none holds now (their slots are reused)
       t.generation = this.generation;
-      t.calls.length = 0;
+      t.used = 0;
       t.next = 0;
     }
     const calls = t.calls;
-    if (calls.length < KEPT_PER_THREAD) {
-      // a copy of the words: a reader decodes each syscall record into the same object (wire.ts's slots)
-      calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args.slice(), tail: tailOf(r), args });
-      return args;
+    let k: Kept;
+    if (t.used < KEPT_PER_THREAD) {
+      if (t.used === calls.length) {
+        // a copy of the words: a reader decodes each syscall record into the same object (wire.ts's slots)
+        calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args.slice(), tail: tailOf(r), args });
+        t.used++;
+        return args;
+      }
+      k = calls[t.used++];
+    } else {
+      k = calls[t.next];
+      t.next = (t.next + 1) % KEPT_PER_THREAD;
     }
-    const k = calls[t.next];
-    t.next = (t.next + 1) % KEPT_PER_THREAD;
     k.sys = r.sys;
     k.pid = r.pid;
     k.flags = r.flags;
@@ -118,9 +130,13 @@ function sameWords(a: readonly Word[], b: readonly Word[]): boolean {
   return true;
 }
 
+/** A reader's slot's empty tail, kept: most calls have none (no object made for each). */
+const NO_SLOT_TAIL: KeptTail = { slot: true, u32s: [] };
+
 /** What a kept call keeps of `r`'s tail: a copy of its bytes from a reader's slot, else its words. */
 function tailOf(r: SyscallRecord): KeptTail {
-  return r instanceof SyscallRecordSlot ? { slot: true, u32s: r.tailCopy() } : { slot: false, words: r.data };
+  if (!(r instanceof SyscallRecordSlot)) return { slot: false, words: r.data };
+  return r.tailEnd > r.tailStart ? { slot: true, u32s: r.tailCopy() } : NO_SLOT_TAIL;
 }
 
 /** Whether `r`'s tail is a kept one (`tailOf`'s). */

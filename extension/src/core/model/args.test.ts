@@ -6,6 +6,7 @@ import {
 import { decodeSyscallArgs, EpollRegistry } from './args';
 import type { Args } from './events';
 import { FdTables } from './fdtable';
+import { hiddenArgs, shownArgs } from './labels';
 import { msgFlagsName, openFlagsName, rwfFlagsName, spliceFlagsName, syncFileRangeFlagsName } from './names';
 
 const PID = 100;
@@ -57,6 +58,22 @@ describe('EpollRegistry', () => {
 });
 
 describe('syscall arguments', () => {
+  it('leaves the pointer arguments out when asked, the others as a store keeps them (shownArgs) in their order', () => {
+    const fds = fdTables([[5, FdType.socket, 'socket:[1]'], [3, FdType.anon, 'anon_inode:[eventpoll]']]);
+    const calls = [
+      record(Sys.recvfrom, [5n, 0x7ffe1000n, 64n, 0n, 0x7ffe2000n, 0x7ffe3000n], { ret: 64 }),
+      record(Sys.epoll_pwait2, [3n, 0x1000n, 8n, 0x2000n, 0n, 8n], { dataFormat: DataFormat.epoll_events, data: [5_000_000n] }),
+    ];
+    for (const r of calls) {
+      const info = SYSCALLS.get(r.sys);
+      assert.ok(info);
+      const all = decodeSyscallArgs(r, info, fds, new EpollRegistry());
+      const without = decodeSyscallArgs(r, info, fds, new EpollRegistry(), false);
+      assert.deepEqual(Object.entries(without), Object.entries(shownArgs({ sys: r.sys, args: all })), info.name);
+      assert.ok(hiddenArgs(r.sys).every((k) => k in all && !(k in without)), info.name);
+    }
+  });
+
   it('shows a wait\'s timeout in ns only when its argument is a pointer (epoll_pwait2, ppoll), not when it is in ms', () => {
     const ep2 = decode(record(Sys.epoll_pwait2, [3n, 0x1000n, 8n, 0x2000n], { dataFormat: DataFormat.epoll_events, data: [5_000_000n] }));
     assert.equal(ep2.timeout_ns, 5_000_000);

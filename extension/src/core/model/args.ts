@@ -278,16 +278,25 @@ function decodePath(r: SyscallRecord, info: SyscallInfo, args: Args): void {
 }
 
 /**
- * Named arguments of a syscall record: the schema's arguments (pointers as hex), `path` for the
- * call's fd, and what the tail holds (ready events, poll fds, timeouts, siginfo).
+ * Named arguments of a syscall record: the schema's arguments (pointers as hex, or left out when
+ * not `pointers`), `path` for the call's fd, and what the tail holds (ready events, poll fds,
+ * timeouts, siginfo).
  */
-export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry): Args {
+export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTables, epoll: EpollRegistry, pointers = true): Args {
   const plan = planOf(info);
   // grown name by name in the schema's order: every event of a syscall takes the same transitions to
   // one shape; a spread of a template per syscall was a megamorphic clone, dearer (bench/README.md)
   const args: Args = {};
   const list = info.args;
-  for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
+  if (pointers) for (let i = 0; i < list.length; i++) args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
+  else {
+    // the others in the same order: the args a consumer that drops the pointers would have kept
+    const kept = plan.notPointers;
+    for (let k = 0; k < kept.length; k++) {
+      const i = kept[k];
+      args[list[i].name] = decodeArg(list[i].fmt, r.args[i]);
+    }
+  }
   const fdArgs = plan.fdArgs;
   for (let k = 0; k < fdArgs.length; k++) {
     const i = fdArgs[k];
@@ -312,6 +321,8 @@ interface ArgsPlan {
   readonly fdArgs: readonly number[];
   /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
   readonly callFd: number;
+  /** The indexes of its arguments that are no pointers (ARG_FORMATS' `pointer`), in order. */
+  readonly notPointers: readonly number[];
 }
 
 /** Per syscall, its ArgsPlan. */
@@ -322,7 +333,8 @@ function planOf(info: SyscallInfo): ArgsPlan {
   if (plan === undefined) {
     const named = info.args.findIndex((a) => a.name === 'fd');
     const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
-    plan = { fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1 };
+    const notPointers = info.args.flatMap((a, i) => (ARG_FORMATS[a.fmt].pointer ? [] : [i]));
+    plan = { fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1, notPointers };
     plans.set(info, plan);
   }
   return plan;

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
 import { assemble, StreamBuilder, PID, sysId } from '../testing/synthetic';
+import type { TraceEvent } from './events';
+import { hiddenArgs, hiddenIn, shownArgs } from './labels';
+import { TraceStore } from '../store/traceStore';
 
 const FD_OPEN = 1;
 const FD_CLOSE = 2;
@@ -203,5 +206,34 @@ describe('TraceAssembler', () => {
     const { asm } = assemble(b);
     assert.equal(asm.drops.total, 17);
     assert.deepEqual([...asm.drops.bySource], [['ring_full', 15], ['stack_ring_full', 2]]);
+  });
+
+  it('with pointers: false, leaves syscalls\' pointer arguments out, every event else the same as a store keeps it', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 7, fd2: 8, type: FD_TYPE_PIPE, path: 'pipe:[42]' });
+    b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_EVENTFD, path: '' });
+    b.syscall({ sys: sysId('read'), ts: b.at(5_000), dur: 20, ret: 64, args: [7n, 0x7ffe0000n, 64n, 0n, 0n, 0n] });
+    b.syscall({ sys: sysId('read'), ts: b.at(6_000), dur: 20, ret: 64, args: [7n, 0x7ffe8000n, 64n, 0n, 0n, 0n] });
+    b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(6_500), args: [3n, 1n, 5n, 0x7ffe0000n, 0n, 0n], dataFormat: wire.DataFormat.epoll_ctl_event, data: [1n, 0x55n] });
+    b.epollWait({ ts: 7_000, dur: 10, timeoutMs: 0, ready: [[0x55n, 1]] });
+    b.call('recvfrom', { ts: 8_000, dur: 2, ret: 200, fd: 7, nonblocking: true });
+    const { events: all, asm } = assemble(b);
+    const without = assemble(b, true, { pointers: false }).events;
+    assert.equal(without.length, all.length);
+    const stored = (e: TraceEvent): TraceEvent => (e.kind === 'syscall' ? { ...e, args: shownArgs(e) } : e);
+    assert.deepEqual(without.map((e) => JSON.stringify(stored(e), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))), all.map((e) => JSON.stringify(stored(e), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))));
+    const calls = without.filter((e) => e.kind === 'syscall');
+    assert.equal(calls.length, 5);
+    for (const e of calls) assert.ok(hiddenArgs(e.sys).every((k) => !(k in e.args)), e.name);
+    assert.equal(all.filter((e) => e.kind === 'syscall')[0].args.buf, '0x7ffe0000', 'kept by default');
+    // a store looks for no hidden key in args that have none, and stores the same either way
+    for (const e of calls) assert.deepEqual(hiddenIn(e), [], e.name);
+    for (const e of all) if (e.kind === 'syscall') assert.equal(hiddenIn(e), hiddenArgs(e.sys), e.name);
+    const inStore = (events: readonly TraceEvent[]): string[] => {
+      const s = new TraceStore((pid, tid) => asm.processes.threadName(pid, tid), asm.uioDevices);
+      for (const e of events) s.add(e);
+      return Array.from({ length: s.size }, (_, i) => JSON.stringify(s.get(i), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+    };
+    assert.deepEqual(inStore(without), inStore(all));
   });
 });

@@ -62,6 +62,12 @@ export interface DropTotals {
 }
 
 
+/** How a TraceAssembler builds its events. */
+export interface AssemblerOptions {
+  /** false: syscalls' pointer arguments left out of their args, for consumers that drop them (kinds/kind.ts DecodeContext.pointers). */
+  readonly pointers?: boolean;
+}
+
 /** Consumes wire records in stream order and calls `emit` with each finished event. */
 export class TraceAssembler {
   /**
@@ -99,21 +105,26 @@ export class TraceAssembler {
   });
   private readonly signals = new SignalTracker(this.fds, (ts) => this.rel(ts));
   /** What the kinds decode their records with (kinds/kind.ts). */
-  private readonly decoding: DecodeContext = {
-    rel: (ts) => this.rel(ts),
-    emit: (e) => this.out(e),
-    processes: this.processes,
-    fds: this.fds,
-    maps: this.maps,
-    epoll: this.epoll,
-    argsMemo: this.argsMemo,
-    requests: this.requests,
-    signals: this.signals,
-    drops: this.drops,
-    warnings: this.warnings,
-  };
+  private readonly decoding: DecodeContext;
 
-  constructor(private readonly emit: (e: TraceEvent) => void) {
+  constructor(
+    private readonly emit: (e: TraceEvent) => void,
+    options: AssemblerOptions = {},
+  ) {
+    this.decoding = {
+      rel: (ts) => this.rel(ts),
+      emit: (e) => this.out(e),
+      processes: this.processes,
+      fds: this.fds,
+      maps: this.maps,
+      epoll: this.epoll,
+      argsMemo: this.argsMemo,
+      pointers: options.pointers !== false,
+      requests: this.requests,
+      signals: this.signals,
+      drops: this.drops,
+      warnings: this.warnings,
+    };
     this.changes.listen(() => this.argsMemo.invalidate());
   }
 

@@ -102,6 +102,16 @@ export function hiddenArgs(sys: number): readonly string[] {
   return POINTERS.get(sys) ?? NO_ARGS;
 }
 
+/**
+ * hiddenArgs of `e`'s syscall when its args hold any of them, else none: a decoder asked to leave
+ * the pointers out (DecodeContext.pointers) made none, and a store need not look for them key by key.
+ */
+export function hiddenIn(e: Pick<SyscallEvent, 'sys' | 'args'>): readonly string[] {
+  const keys = hiddenArgs(e.sys);
+  for (let i = 0; i < keys.length; i++) if (keys[i] in e.args) return keys;
+  return NO_ARGS;
+}
+
 /** A syscall's arguments worth keeping: pointers (different on every call, meaningless to a reader) left out. */
 export function shownArgs(e: Pick<SyscallEvent, 'sys' | 'args'>): Args {
   const pointers = hiddenArgs(e.sys);

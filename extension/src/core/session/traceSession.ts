@@ -174,7 +174,7 @@ export class TraceSession {
       this.store.add(e);
       this.analyzer.add(e, this.store.lastRef);
       this.until?.add(e);
-    }, { symbolPath: options.symbolPath ?? [], liveRoots: live, debuginfod: options.debuginfod });
+    }, { symbolPath: options.symbolPath ?? [], liveRoots: live, debuginfod: options.debuginfod, pointers: false });
     this.analyzer = new BatchedAnalyzer(this.pipeline.trace, { keepChainsFrom: CHAIN_FROM_NS });
     this.store = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices);
     this.sites = new CallSites(this.store, this.pipeline.resolver, options.sourceRoot);

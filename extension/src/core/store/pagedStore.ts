@@ -362,7 +362,7 @@ export class PagedStore {
       seg.add(e);
       // the id the editor's analysis gives it (the store's lastRef, as an open in memory hands it on)
       ids.note(seg.lastRef >= 0 ? segFirst + seg.lastRef : -1, seg.size - before);
-    }, { symbolizer: this.options.symbolizer, symbolPath: this.options.symbolPath });
+    }, { symbolizer: this.options.symbolizer, symbolPath: this.options.symbolPath, pointers: false });
     seg = new TraceStore((pid, tid) => this.pipeline.trace.processes.threadName(pid, tid), this.pipeline.trace.uioDevices, shared);
     this.pipeline.push(this.streamHeader);
     const sealUpTo = (k: number): void => {
@@ -636,7 +636,7 @@ export class PagedStore {
   /** Blocks [from, hi] decoded after the context of the blocks before `from`; undefined when [lo, hi] are not as the first pass found them. */
   private decode(lo: number, hi: number, from: number): Page | undefined {
     // the store made after the pipeline it names threads from; events come only once bytes are pushed
-    const pipeline = new TracePipeline((e) => store.add(e), { symbolizer: null });
+    const pipeline = new TracePipeline((e) => store.add(e), { symbolizer: null, pointers: false });
     const store = new TraceStore((pid, tid) => pipeline.trace.processes.threadName(pid, tid), pipeline.trace.uioDevices, { tracks: this.tracks, names: this.names });
     pipeline.push(this.streamHeader);
     for (let k = 0; k < from; k++) if (this.context[k].length) pipeline.push(this.context[k]);

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as wire from '../../../../protocol/generated/wire';
-import { TraceAssembler } from '../model/assembler';
+import { TraceAssembler, type AssemblerOptions } from '../model/assembler';
 import type { TraceEvent } from '../model/events';
 import { StreamReader } from '../stream/reader';
 
@@ -174,11 +174,11 @@ export function sysId(name: string): number {
 /**
  * The events a stream assembles into (the input read whole, then finished), and the assembler. The
  * syscall records are decoded into a reader's slot as TracePipeline's are, unless `slots` is false
- * (a new object for each record, as `decodeRecord` alone makes them).
+ * (a new object for each record, as `decodeRecord` alone makes them); `options` as the assembler's.
  */
-export function assemble(b: StreamBuilder, slots = true): { events: TraceEvent[]; asm: TraceAssembler } {
+export function assemble(b: StreamBuilder, slots = true, options: AssemblerOptions = {}): { events: TraceEvent[]; asm: TraceAssembler } {
   const events: TraceEvent[] = [];
-  const asm = new TraceAssembler((e) => events.push(e));
+  const asm = new TraceAssembler((e) => events.push(e), options);
   const reader = new StreamReader({ record: (r) => asm.push(r) }, undefined, slots ? wire.recordSlots() : undefined);
   reader.push(b.bytes());
   assert.equal(reader.end(), undefined);

@@ -43,6 +43,11 @@ export interface PipelineOptions {
   readonly debuginfod?: DebuginfodOptions;
   /** How a live target's JVM is asked for its perf map (symbols/jvmPerfMap.ts; tests give their own). */
   readonly askJvm?: AskJvm;
+  /**
+   * false: syscalls' pointer arguments left out of their args (model/assembler.ts), for an
+   * `onEvent` that drops them: a store, the analysis — never a writer of events' args (jsonl).
+   */
+  readonly pointers?: boolean;
 }
 
 /** Records that describe the trace rather than being events: always decoded. */
@@ -99,7 +104,7 @@ export class TracePipeline {
   onEventSkipped: (() => void) | undefined;
 
   constructor(onEvent: (e: TraceEvent) => void, options: PipelineOptions = {}) {
-    this.trace = new TraceAssembler(onEvent);
+    this.trace = new TraceAssembler(onEvent, { pointers: options.pointers });
     this.decodeEvents = options.events !== false;
     this.reader = new StreamReader(
       {
