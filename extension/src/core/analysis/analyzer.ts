@@ -585,10 +585,7 @@ export class TraceAnalyzer {
       // a file call the thread never slept in was a copy to or from the page cache: no stall for
       // the rules, but the thread's file I/O all the same, as the tracer's counts of calls under
       // --min-duration make it (an executor's page-cache writes: its pool, whatever the threshold)
-      if (args.neverSlept && e.error === null && inherentlyBlocking(b.kind) && b.kind !== 'sleep' && !isSlowFdCall(e.sys)) {
-        t.addBlocked(b.kind, e.name, e.dur);
-        if (e.ts > t.blockedUntil) t.blockedUntil = e.ts;
-      }
+      if (args.neverSlept && e.error === null && inherentlyBlocking(b.kind) && b.kind !== 'sleep' && !isSlowFdCall(e.sys)) t.addCounted(b.kind, e.name, e.dur, 1, e.ts + e.dur);
       return;
     }
     this.eagain.waited(t);
@@ -788,8 +785,7 @@ export class TraceAnalyzer {
         t.sleeps.count += d.count;
         t.sleeps.ns += d.totalNs;
       } else {
-        t.addBlocked(kind, d.call, d.totalNs, d.count - d.errors);
-        if (d.count > d.errors && d.ts > t.blockedUntil) t.blockedUntil = d.ts;
+        t.addCounted(kind, d.call, d.totalNs, d.count - d.errors, d.ts);
         if (d.stackId && t.blockingSites.size < 64) t.blockingSites.add(d.stackId);
       }
       if (d.inLoop) this.loopBlocked.filtered(d);
@@ -846,12 +842,11 @@ export class TraceAnalyzer {
     const goPids = new Set([...new Set(ctx.threads.all().map((t) => t.pid))].filter((pid) => sites.goRuntime(pid)));
     const inputs = this.inputs(posixAio, goPids, sites);
     const goroutinesBlocked = (v: ThreadVerdict): ReturnType<typeof blockingOf> => blockingOf(ctx.threads.get(v.pid, v.tid));
-    const models = classifyThreads(ctx, inputs);
-    const threads = goRuntimeThreads(models, goPids, goroutinesBlocked);
+    const threads = goRuntimeThreads(classifyThreads(ctx, inputs), goPids, goroutinesBlocked);
     const processes = goRuntimeVerdicts(processVerdicts(ctx, inputs, threads, (pid) => {
       const p = this.source.processes.find(pid);
       return p?.name || ctx.threadName(pid, pid);
-    }), goPids, models, goroutinesBlocked);
+    }), goPids);
     const ptrace = this.ptraceTrace();
     const sync = this.aioSync.syncContexts(ctx, ptrace, sites.key);
     // the threads that serve an event loop (not one waiting for its one connection in poll)

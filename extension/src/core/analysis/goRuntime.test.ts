@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { goRuntimeThreads, goRuntimeVerdicts, type GoroutineBlocking } from './goRuntime';
+import { goroutinesBlockingOn, goRuntimeThreads, goRuntimeVerdicts, type GoroutineBlocking } from './goRuntime';
 import type { ProcessVerdict, ThreadVerdict } from './types';
 
 const thread = (tid: number, model: ThreadVerdict['model']): ThreadVerdict => ({ pid: 1, tid, name: 'etcd', model, evidence: 'event loop: 9 epoll_pwait calls', worksFor: null });
@@ -17,14 +17,15 @@ describe('a Go program', () => {
     assert.deepEqual(goRuntimeThreads(threads, new Set([9]), blocked), threads, 'not a Go program: unchanged');
   });
 
-  it('names the blocking in its verdict right after the loop threads it was on', () => {
-    const p: ProcessVerdict = { pid: 1, name: 'etcd', verdict: 'epoll loop on 3 threads (and 1 thread without I/O of note)', models: { multiplexing: 3, none: 1 } };
-    const [v] = goRuntimeVerdicts([p], new Set([1]), threads, blocked);
-    assert.equal(v.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads, goroutines blocking in fsyncs on 2 of them (and 1 thread without I/O of note)');
-    // before the pool threads of the verdict's next part, not after them
-    const [pooled] = goRuntimeVerdicts([{ ...p, verdict: 'epoll loop on 2 threads; fsyncs on 10 pool threads — pseudo-async' }], new Set([1]), threads, blocked);
-    assert.equal(pooled.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 2 threads, goroutines blocking in fsyncs on all of them; fsyncs on 10 pool threads — pseudo-async');
-    const [plain] = goRuntimeVerdicts([{ ...p, verdict: 'epoll loop on 3 threads' }], new Set([1]), threads, () => null);
-    assert.equal(plain.verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads');
+  it('says what its goroutines blocked in on its loop threads, in its verdict', () => {
+    const fsyncs = { what: 'fsyncs' };
+    assert.equal(goroutinesBlockingOn([fsyncs, fsyncs, null], 3), ', goroutines blocking in fsyncs on 2 of them');
+    assert.equal(goroutinesBlockingOn([fsyncs, fsyncs], 2), ', goroutines blocking in fsyncs on all of them');
+    assert.equal(goroutinesBlockingOn([{ what: 'file I/O' }, fsyncs, fsyncs], 3), ', goroutines blocking in fsyncs and file I/O on all of them');
+    assert.equal(goroutinesBlockingOn([fsyncs], 1), ', goroutines blocking in fsyncs on it');
+    assert.equal(goroutinesBlockingOn([null, null], 2), '');
+    const p: ProcessVerdict = { pid: 1, name: 'etcd', verdict: 'epoll loop on 3 threads, goroutines blocking in fsyncs on 2 of them', models: { multiplexing: 3 } };
+    assert.equal(goRuntimeVerdicts([p], new Set([1]))[0].verdict, 'Go runtime, goroutines over its netpoller: epoll loop on 3 threads, goroutines blocking in fsyncs on 2 of them');
+    assert.equal(goRuntimeVerdicts([p], new Set([9]))[0], p, 'not a Go program: unchanged');
   });
 });

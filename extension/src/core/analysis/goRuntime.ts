@@ -15,9 +15,6 @@ import type { ProcessVerdict, RuleId, ThreadVerdict } from './types';
  */
 export const GO_RUNTIME_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['loop-blocked', 'busy-poll', 'herd-wakeups']);
 
-/** The part models.ts begins a verdict with when the process has loop threads: "epoll loop on 8 threads". */
-const LOOP_PART = /^(?:epoll|poll|select|select\/poll\/epoll) loop on ([\d,]+) threads?/;
-
 /** What goroutines on a thread blocked in (models.ts blockingOf), null when nothing worth a model. */
 export type GoroutineBlocking = (t: ThreadVerdict) => { calls: string; what: string } | null;
 
@@ -35,34 +32,21 @@ export function goRuntimeThreads(threads: readonly ThreadVerdict[], goPids: Read
 }
 
 /**
- * The processes' verdicts, a Go program's said to be the Go runtime's, and what its goroutines
- * blocked in on the threads that also poll (a thread of another model names its own).
+ * ", goroutines blocking in fsyncs on 6 of them": what a Go program's goroutines blocked in on its
+ * `of` loop threads (each thread's models.ts blockingOf, null where nothing worth a model), '' when
+ * on none.
  */
-export function goRuntimeVerdicts(
-  processes: readonly ProcessVerdict[], goPids: ReadonlySet<number>, threads: readonly ThreadVerdict[], blocked: GoroutineBlocking,
-): ProcessVerdict[] {
-  return processes.map((p) => {
-    if (!goPids.has(p.pid)) return p;
-    const kinds = new Map<string, number>();
-    for (const t of threads) {
-      if (t.pid !== p.pid || t.model !== 'multiplexing') continue;
-      const b = blocked(t);
-      if (b) kinds.set(b.what, (kinds.get(b.what) ?? 0) + 1);
-    }
-    const on = [...kinds.values()].reduce((a, b) => a + b, 0);
-    const what = [...kinds].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
-    let verdict = p.verdict;
-    if (on) {
-      // said of the loop's threads, right after them: the verdict's later parts are other threads
-      const loop = LOOP_PART.exec(verdict);
-      const of = loop ? Number(loop[1].replace(/,/g, '')) : 0;
-      if (loop) {
-        const them = on >= of ? (of === 1 ? 'it' : 'all of them') : `${on.toLocaleString('en-US')} of them`;
-        verdict = `${loop[0]}, goroutines blocking in ${what} on ${them}${verdict.slice(loop[0].length)}`;
-      } else {
-        verdict = `${verdict}; goroutines blocking in ${what} on ${on.toLocaleString('en-US')} of its netpoller's threads`;
-      }
-    }
-    return { ...p, verdict: `Go runtime, goroutines over its netpoller: ${verdict}` };
-  });
+export function goroutinesBlockingOn(blocked: readonly ({ readonly what: string } | null)[], of: number): string {
+  const kinds = new Map<string, number>();
+  for (const b of blocked) if (b) kinds.set(b.what, (kinds.get(b.what) ?? 0) + 1);
+  const on = [...kinds.values()].reduce((a, b) => a + b, 0);
+  if (!on) return '';
+  const what = [...kinds].sort((a, b) => b[1] - a[1]).map(([w]) => w).join(' and ');
+  const them = on >= of ? (of === 1 ? 'it' : 'all of them') : `${on.toLocaleString('en-US')} of them`;
+  return `, goroutines blocking in ${what} on ${them}`;
+}
+
+/** The processes' verdicts, a Go program's said to be the Go runtime's. */
+export function goRuntimeVerdicts(processes: readonly ProcessVerdict[], goPids: ReadonlySet<number>): ProcessVerdict[] {
+  return processes.map((p) => (goPids.has(p.pid) ? { ...p, verdict: `Go runtime, goroutines over its netpoller: ${p.verdict}` } : p));
 }

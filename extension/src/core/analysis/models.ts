@@ -7,6 +7,7 @@
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { AIO_RING_TEXT } from '../model/labels';
 import type { BlockKind } from './classify';
+import { goroutinesBlockingOn } from './goRuntime';
 import type { AioQueue } from './rules/aioSerialized';
 import { plural, type AnalysisContext } from './context';
 import { onePeer, ownConnection, perConnection, type ThreadState } from './threadState';
@@ -643,12 +644,16 @@ export function processVerdicts(
     const loops = of('multiplexing');
     const asleep = loops.filter((t) => neverTurned(t, inputs));
     const idleLoops = asleep.length < loops.length ? asleep.length : 0;
+    // what a Go program's goroutines blocked in on its loop threads (etcd's WAL fsyncs), said of them
+    const goroutines = inputs.goRuntime(pid) ? goroutinesBlockingOn(loops.map(blockingOf), loops.length - idleLoops) : '';
     const parts = order
       .filter((m) => of(m).length)
       .filter((m) => m !== 'none' || Object.keys(models).length === 1)
-      .flatMap((m) => m === 'multiplexing' && idleLoops
-        ? [PHRASE[m](loops.length - idleLoops, extra(m), pseudoAsync), `${plural(idleLoops, 'more loop thread')} that never woke`]
-        : [PHRASE[m](of(m).length, extra(m), pseudoAsync)]);
+      .flatMap((m) => {
+        if (m !== 'multiplexing') return [PHRASE[m](of(m).length, extra(m), pseudoAsync)];
+        const part = PHRASE[m](loops.length - idleLoops, extra(m), pseudoAsync) + goroutines;
+        return idleLoops ? [part, `${plural(idleLoops, 'more loop thread')} that never woke`] : [part];
+      });
     if (notifiers.length && parts.length) parts[0] += ` (its waits made by ${notifiers.length === 1 ? 'a notifier thread' : plural(notifiers.length, 'notifier thread')})`;
     const handled = signalsHandledBeside(states, models);
     if (handled) insertBeforeBlocking(parts, handled);

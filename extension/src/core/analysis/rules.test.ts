@@ -43,6 +43,28 @@ function loopTrace(): StreamBuilder {
   return b;
 }
 
+/**
+ * A program `filename` (its process named `comm`) whose epoll loop makes `call` on its file `path`
+ * (fd `fd`) in each of 6 turns, `dur` long and returning `ret` (an open of `path` for `openat`);
+ * `end`: when its last wait began (1 ms long).
+ */
+function fileCallsInLoop(o: { filename: string; comm: string; call: string; path: string; fd: number; dur: number; ret: number }): { b: StreamBuilder; end: number } {
+  const b = new StreamBuilder();
+  b.task({ event: 6, comm: o.comm, filename: o.filename, flags: 2, ts: b.at(0) });
+  b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
+  b.fd({ op: 4, fd: o.fd, type: 1, path: o.path });
+  let t = 1 * MS;
+  for (let i = 0; i < 6; i++) {
+    b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
+    t += 2 * MS + 10 * US;
+    if (o.call === 'openat') b.open({ ts: t, dur: o.dur, path: o.path });
+    else b.call(o.call, { ts: t, dur: o.dur, ret: o.ret, fd: o.fd });
+    t += o.dur + 10 * US;
+  }
+  b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+  return { b, end: t };
+}
+
 describe('findings on synthetic traces', () => {
   describe('loop-blocked', () => {
     it('finds an open that blocked inside a turn (a FIFO opened to read waits for its writer), and not the quick ones', () => {
@@ -244,19 +266,7 @@ describe('findings on synthetic traces', () => {
     it('gives nginx\'s, redis\' and PostgreSQL\'s own settings as the fix, by the call and its file (their lines are in a binary the user does not change)', () => {
       /** The loop-blocked fix of `call` on a file at `path`, in a program `program` whose process is named `comm`. */
       const fix = (program: string, comm: string, call: string, path: string): string => {
-        const b = new StreamBuilder();
-        b.task({ event: 6, comm, filename: program, flags: 2, ts: b.at(0) });
-        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
-        b.fd({ op: 4, fd: 6, type: 1, path });
-        let t = 1 * MS;
-        for (let i = 0; i < 6; i++) {
-          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
-          t += 2 * MS + 10 * US;
-          if (call === 'openat') b.open({ ts: t, dur: 25 * MS, path });
-          else b.call(call, { ts: t, dur: 25 * MS, ret: 0, fd: 6 });
-          t += 25 * MS + 10 * US;
-        }
-        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
+        const { b } = fileCallsInLoop({ filename: program, comm, call, path, fd: 6, dur: 25 * MS, ret: 0 });
         const found = analyze(b).of('loop-blocked');
         assert.equal(found.length, 1, `${program} ${call} ${path}: ${found.map((f) => f.title).join('; ')}`);
         return found[0].suggestion;
@@ -412,19 +422,8 @@ describe('findings on synthetic traces', () => {
 
     it('leaves out a runtime\'s writes of its perf map (asked for by the profiler), not a log file written the same way', () => {
       const analysed = (path: string): ReturnType<typeof analyze> => {
-        const b = new StreamBuilder();
-        b.task({ event: 6, comm: 'node', filename: '/usr/bin/node', flags: 2, ts: b.at(0) });
-        b.fd({ op: 4, fd: 3, type: 9, path: 'anon_inode:[eventpoll]' });
-        b.fd({ op: 4, fd: 17, type: 1, path });
-        let t = 1 * MS;
-        for (let i = 0; i < 6; i++) {
-          b.epollWait({ ts: t, dur: 2 * MS, ret: 1, ready: [[7n, 1]] });
-          t += 2 * MS + 10 * US;
-          b.call('write', { ts: t, dur: 3 * MS, ret: 80, fd: 17 });
-          t += 3 * MS + 10 * US;
-        }
-        b.epollWait({ ts: t, dur: 1 * MS, ret: 0 });
-        b.call('write', { ts: t + 2 * MS, dur: 3 * MS, ret: 80, fd: 17, tid: 301 });
+        const { b, end } = fileCallsInLoop({ filename: '/usr/bin/node', comm: 'node', call: 'write', path, fd: 17, dur: 3 * MS, ret: 80 });
+        b.call('write', { ts: end + 2 * MS, dur: 3 * MS, ret: 80, fd: 17, tid: 301 });
         return analyze(b);
       };
       const findings = (path: string): string[] => analysed(path).findings.map((f) => f.title);

@@ -367,6 +367,16 @@ export class ThreadState {
   }
 
   /**
+   * Count `count` calls of `call` that are the thread's blocking I/O though no stall was seen in
+   * them — counted by the tracer under --min-duration, or sent but never slept in — the last of them
+   * ending at `until`.
+   */
+  addCounted(kind: BlockKind, call: string, ns: number, count: number, until: number): void {
+    this.addBlocked(kind, call, ns, count);
+    if (count > 0 && until > this.blockedUntil) this.blockedUntil = until;
+  }
+
+  /**
    * Count a select/poll/epoll wait record: `calls` the calls it stands for (a coalesced run of empty
    * polls is one record), `ns` the time spent inside them (a run's busy time, not its span: the
    * program's own work ran between its calls). `muxWaits` counts records, as the per-wait tallies
