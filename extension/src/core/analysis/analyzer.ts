@@ -15,7 +15,7 @@ import { isPerfMapFile } from '../symbols/perfMapFile';
 import type { ArgFacts } from './argFacts';
 import { ChainTracker } from './chains';
 import { isErlangVm, knownServerOf, runtimeOf } from '../tracer/runtimes';
-import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, isSlowFdCall, nonblockingCall, syscallClass, wouldBlock } from './classify';
+import { WAITED_NS, WAITED_NS_PTRACE, waitsForAll, blockKind, classifyBlocking, type BlockingScratch, type FdLookup, inherentlyBlocking, isIoSignal, isMultiplexingSys, isSignalWait, isSlowFdCall, nonblockingCall, readsItsFile, syscallClass, wouldBlock } from './classify';
 import { threadLabel, type AnalysisContext } from './context';
 import { GO_RUNTIME_RULES, goRuntimeThreads, goRuntimeVerdicts } from './goRuntime';
 import { posixAioFindings, posixAioHelper } from './posixAio';
@@ -557,6 +557,8 @@ export class TraceAnalyzer {
       const fd = args.fd;
       if (fd !== null) t.readyFds.delete(fd);
       if (t.socketCalls === 0 && fd !== null && this.source.fds.get(e.pid, fd)?.type === 'socket') t.socketCalls++;
+      // as the tracer's counts of them (addFiltered): the thread's file I/O, for its model
+      if (e.error === null && readsItsFile(e.name)) t.addCounted('file', e.name, e.dur, 1, e.ts + e.dur);
       this.nonblocking(e, id, t);
       return;
     }
@@ -792,6 +794,8 @@ export class TraceAnalyzer {
     } else {
       t.nonblocking += d.nonblocking ? d.count : 0; // not inherent: O_NONBLOCK applies
       t.eagain += eagain;
+      // a sendfile's socket could not wait, but its file could: the thread's file I/O (for its model, not a stall)
+      if (d.nonblocking && readsItsFile(d.call)) t.addCounted('file', d.call, d.totalNs, d.count - d.errors, d.ts);
     }
     if (d.inLoop) this.timeouts.filtered(d);
     this.pool.filtered(t, d, Number.isFinite(this.span.first) ? this.span.first : 0);

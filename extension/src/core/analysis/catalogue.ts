@@ -192,8 +192,15 @@ const nginxFileFix: RuntimeFix = (call, _kind, path) => {
   if (!FILE_WRITE.test(call)) return "let nginx read the files it serves on its thread pool (`aio threads;`, in a build whose `nginx -V` lists --with-threads) instead of in the worker's event loop";
   if (path !== null && /error[^/]*\.log/.test(path)) return `nginx writes its error log unbuffered from the worker's event loop: raise its level (\`error_log ${path} warn;\`) so that fewer lines are written, or send it to syslog`;
   if (path !== null && /\.log$|\/logs?\//.test(path)) return `nginx writes each access-log line from the worker's event loop: buffer the log (\`access_log ${path} combined buffer=64k flush=5s;\`, with the log's own format for \`combined\`) or send it to syslog, so that a slow log disk does not hold up every connection the worker serves`;
-  return "nginx buffers request or upstream bodies in temporary files from the worker's event loop: keep them in memory (a larger `client_body_buffer_size`, `proxy_buffers`), or let its thread pool write them (`aio threads;` with `aio_write on;`)";
+  if (path !== null) return NGINX_TEMP_FILE_FIX;
+  // calls the tracer counted under its threshold carry no fd: the access log (one write a request) or a body's temporary file
+  return `nginx writes a file from the worker's event loop: if it is the access log (one ${call} a request), buffer it (\`access_log PATH combined buffer=64k flush=5s;\`) or send it to syslog; if it is a temporary file of request or upstream bodies, ${NGINX_TEMP_FILE_REMEDY}`;
 };
+
+/** What nginx's temporary files of bodies need instead of the worker loop's writes. */
+const NGINX_TEMP_FILE_REMEDY = 'keep them in memory (a larger `client_body_buffer_size`, `proxy_buffers`), or let its thread pool write them (`aio threads;` with `aio_write on;`)';
+/** nginx's fix for its writes of the temporary files it buffers bodies in. */
+const NGINX_TEMP_FILE_FIX = `nginx buffers request or upstream bodies in temporary files from the worker's event loop: ${NGINX_TEMP_FILE_REMEDY}`;
 
 /**
  * redis': its own settings, by the file its loop flushed. redis 7 flushes its append-only file in

@@ -122,6 +122,15 @@ export function blockKind(name: string, fdType: string | undefined): BlockKind {
   }
 }
 
+/**
+ * A call that reads a regular file whatever its other fd is: sendfile (its `in_fd` must be a file
+ * that can be mapped). On a non-blocking socket it cannot wait for the socket, but it reads its file
+ * as a read does — nginx's `aio threads` hands its sendfiles to a thread pool for that reason.
+ */
+export function readsItsFile(name: string): boolean {
+  return name === 'sendfile';
+}
+
 /** Kinds that always wait on storage or time, however short (O_NONBLOCK does not apply to them). */
 export function inherentlyBlocking(kind: BlockKind): boolean {
   return kind === 'sleep' || kind === 'sync' || kind === 'file';

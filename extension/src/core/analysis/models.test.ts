@@ -779,6 +779,34 @@ describe('wake-up chains', () => {
       assert.deepEqual(a.findings, [], 'copies to the page cache, off the loop: nothing to find');
     });
   }
+  it('threads whose sendfiles to non-blocking sockets the tracer counted, handed over by the loop, are its file I/O pool (nginx\'s `aio threads`)', () => {
+    const trace = (call: string, sent = false): ReturnType<typeof analyze> => {
+      const b = base();
+      const workers = [201, 202];
+      for (const w of workers) b.task({ event: 6, tid: w, comm: 'app', ts: b.at(0) });
+      for (let i = 0; i < 100; i++) {
+        const t = 1 * MS + i * 2 * MS;
+        b.epollWait({ ts: t, dur: 1 * MS, ret: 1, ready: [[7n, 1]] });
+        // the loop reads the request, then hands the file's sending to a worker (its queue's condition variable)
+        b.call('recvfrom', { ts: t + 1.02 * MS, dur: 5 * US, ret: 100, fd: 7, nonblocking: true, neverSlept: true });
+        b.wake({ tid: PID, ts: t + 1.1 * MS, wakee: workers[i % 2], since: null, call: 'futex', wakeeCall: 'futex' });
+      }
+      // each worker's calls on the connections' sockets (O_NONBLOCK), under the threshold: counted, not sent
+      // (or, recorded with -m 0, each sent: it never slept)
+      if (sent) for (let i = 0; i < 100; i++) b.call(call, { tid: workers[i % 2], ts: 1.2 * MS + i * 2 * MS, dur: 40 * US, ret: 65536, fd: 7, stackId: 70n, nonblocking: true, neverSlept: true });
+      else for (const w of workers) b.summary({ tid: w, ts: 200 * MS, call, fdType: 6, nonblocking: true, stackId: 70n, count: 50, totalNs: 2 * MS, maxNs: 90 * US });
+      return analyze(b);
+    };
+    for (const sent of [false, true]) {
+      const pool = trace('sendfile', sent);
+      for (const w of [201, 202]) assert.equal(pool.model(w), 'pool-worker', `thread ${w}: ${pool.result.threads.find((x) => x.tid === w)?.evidence}`);
+      assert.equal(pool.result.processes[0].verdict, 'epoll loop on 1 thread; file I/O on 2 pool threads — pseudo-async');
+      assert.deepEqual(pool.findings, []);
+    }
+    // a non-blocking socket's own send could not wait: no I/O of note
+    const sends = trace('sendto');
+    for (const w of [201, 202]) assert.equal(sends.model(w), 'none');
+  });
   it('threads blocking at one line beside a loop that woke them a few times, fewer than one job in 20, are its pool (a busy pool takes its next job without sleeping)', () => {
     const b = base();
     const threads = [201, 202, 203];

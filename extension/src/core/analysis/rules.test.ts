@@ -275,6 +275,8 @@ describe('findings on synthetic traces', () => {
       assert.match(fix(NGINX, 'nginx', 'write', '/var/log/nginx/access.log'), /^nginx writes each access-log line .*`access_log \/var\/log\/nginx\/access\.log combined buffer=64k flush=5s;`/);
       assert.match(fix(NGINX, 'nginx', 'write', '/var/log/nginx/error.log'), /^nginx writes its error log unbuffered .*`error_log \/var\/log\/nginx\/error\.log warn;`/);
       assert.match(fix(NGINX, 'nginx', 'pwrite64', '/var/lib/nginx/body/0000000001'), /^nginx buffers request or upstream bodies in temporary files/);
+      // writes the tracer counted carry no file: the access log and the bodies' temporary files, each with its fix
+      assert.match(loopBlockedFix('write', 'file', null, false, 'nginx', null), /^nginx writes a file from the worker's event loop: if it is the access log .*buffer=64k.*; if it is a temporary file .*client_body_buffer_size/);
       assert.match(fix(NGINX, 'nginx', 'pread64', '/srv/www/big.iso'), /^let nginx read the files it serves on its thread pool \(`aio threads;`/);
       assert.match(fix(NGINX, 'nginx', 'openat', '/srv/www/index.html'), /^cache nginx's opens .*`open_file_cache/);
       // Debian's redis-server is a link to redis-check-rdb, which the process's executable names
