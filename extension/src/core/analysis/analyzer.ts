@@ -233,6 +233,9 @@ export class TraceAnalyzer {
           const fd = e.args.ring_fd;
           counted = this.ringOwner.get(ring) ?? (typeof fd === 'number' ? this.ringCreator.get(`${e.pid}:${fd}`) : undefined);
           if (counted !== undefined) this.sqRequests.set(counted, (this.sqRequests.get(counted) ?? 0) + 1);
+          const sq = this.threads.get(e.pid, e.tid).sqpoll;
+          sq.submitted++;
+          if (counted !== undefined) sq.owner = counted;
         } else {
           this.threads.get(e.pid, e.tid).uring.requests++;
         }

@@ -96,6 +96,22 @@ describe('thread models', () => {
     assert.equal(a.result.processes[0].verdict, '1 thread without I/O of note');
   });
 
+  it("the SIGKILL a process's exit sends its other threads is not told as a signal the thread gets", () => {
+    const trace = (exitsWithProcess: boolean): ReturnType<typeof analyze> => {
+      const b = base();
+      const worker = 201;
+      b.task({ event: 2, tid: worker, ptid: PID, comm: 'app', ts: b.at(0) });
+      for (let i = 0; i < 20; i++) b.epollWait({ ts: i * MS, dur: 800 * US, ret: 1, ready: [[7n, 1]] });
+      b.add(wire.encodeSignalDeliver({ sig: 9, pid: PID, tid: worker, ts: b.at(30 * MS), code: 0, sigErrno: 0, pollFd: -1, pollBand: 0, handler: 0n, saFlags: 0n, stackId: 0n }));
+      b.task({ event: 4, tid: worker, comm: 'app', ts: b.at(30.1 * MS) });
+      // exit_group: the process ends with it; else the process goes on 1 s after its thread was killed
+      b.task({ event: 4, tid: PID, comm: 'app', flags: 1, ts: b.at(exitsWithProcess ? 30.2 * MS : 1030 * MS) });
+      return analyze(b);
+    };
+    assert.equal(trace(true).result.threads.find((t) => t.tid === 201)?.evidence, 'no I/O wait of note');
+    assert.match(trace(false).result.threads.find((t) => t.tid === 201)?.evidence ?? '', /gets signals: 1 SIGKILL — control/);
+  });
+
   it('non-blocking socket calls of a loop are not blocking calls (nginx with -m 0)', () => {
     const b = base();
     b.syscall({ sys: sysId('epoll_ctl'), ts: b.at(0), dur: 2 * US, ret: 0, args: [3n, 1n, 7n, 0n, 0n, 0n], dataFormat: 3, data: [1n, 7n] });
@@ -666,7 +682,12 @@ describe('thread models', () => {
     const a = analyze(b);
     assert.equal(a.model(PID), 'io_uring');
     assert.match(a.result.threads.find((t) => t.tid === PID)?.evidence ?? '', /40 requests \(40 submitted by the SQPOLL thread\), up to 1 in flight, no io_uring_enter/);
-    assert.match(a.result.processes[0].verdict, /^io_uring on 1 thread/);
+    // the SQPOLL thread itself: named as the ring's, not one more thread "without I/O of note"
+    assert.equal(a.result.processes[0].verdict, 'io_uring on 1 thread with a SQPOLL thread');
+    const sq = a.result.threads.find((t) => t.tid === PID + 1);
+    assert.equal(sq?.model, 'none');
+    assert.equal(sq?.worksFor, PID);
+    assert.match(sq?.evidence ?? '', /^the kernel's SQPOLL thread of the io_uring ring of app 100\/100: it submitted 40 requests from the ring/);
   });
 });
 

@@ -244,8 +244,10 @@ function ownModel(t: ThreadState, inputs: ModelInputs, signalShare: IoSignalShar
   if (t.sleeps.count) notes.push(`sleeps ${plural(t.sleeps.count, 'time')} (${formatDuration(t.sleeps.ns)})`);
   if (t.childWaits.count) notes.push(`waits for child processes ${plural(t.childWaits.count, 'time')} (${formatDuration(t.childWaits.ns)})`);
   if (t.muxWaits === 1) notes.push('one select/poll/epoll wait');
-  if (t.signalWaitCalls || t.otherSignals.size || (ioSignals && !stray)) {
-    const got = signalCounts([...t.otherSignals, ...(stray ? [] : t.ioSignals)]);
+  // the SIGKILL its process's exit_group sent each of its other threads is no signal the program handles
+  const control = t.endedWithProcess ? [...t.otherSignals].filter(([name]) => name !== 'SIGKILL') : [...t.otherSignals];
+  if (t.signalWaitCalls || control.length || (ioSignals && !stray)) {
+    const got = signalCounts([...control, ...(stray ? [] : t.ioSignals)]);
     notes.push(`${t.signalWaitCalls ? `waits for signals (${plural(t.signalWaitCalls, 'call')})` : 'gets signals'}${got ? `: ${got}` : ''} — control, not I/O readiness`);
   }
   return { model: 'none', evidence: notes.length ? `no I/O wait of note: ${notes.join('; ')}${tail}` : `no I/O wait of note${tail}` };
@@ -457,6 +459,15 @@ export function classifyThreads(ctx: AnalysisContext, inputs: ModelInputs): Thre
     // HotSpot's thread for tools' requests: started by iolens's own (its perf map), not the program's
     if (threadName === JVM_ATTACH_LISTENER && m.model !== 'none') {
       return { pid: t.pid, tid: t.tid, name: threadName, model: 'none' as const, worksFor, evidence: `the JVM's attach listener, waiting for tools' requests (jcmd; iolens asks it for the JVM's perf map): not the program's I/O — ${blockedSummary(t)}` };
+    }
+    // a ring's SQPOLL thread (the kernel's): the requests it submits are its ring owner's I/O, counted there
+    if (m.model === 'none' && t.sqpoll.submitted > 0) {
+      const owner = t.sqpoll.owner;
+      const name = owner === null ? '' : ctx.threadName(t.pid, owner);
+      return {
+        pid: t.pid, tid: t.tid, name: threadName, model: 'none' as const, worksFor: owner,
+        evidence: `the kernel's SQPOLL thread of ${owner === null ? 'an io_uring ring' : `the io_uring ring of ${name ? `${name} ` : ''}${t.pid}/${owner}`}: it submitted ${plural(t.sqpoll.submitted, 'request')} from the ring, counted as that thread's; no I/O wait of its own`,
+      };
     }
     // glibc's POSIX AIO: its helper runs the requests of the thread that queued them (which started it)
     if ((m.model === 'blocking' || m.model === 'none') && inputs.posixAioHelper(t.tid)) {
@@ -676,7 +687,8 @@ export function processVerdicts(
       const who = list.length === 1 ? 'one or two connections waited on by its one thread' : `${plural(peered.length, 'thread')} each waiting on one or two connections`;
       insertBeforeBlocking(parts, `${who} (a relay, a pipeline stage or a client)`);
     }
-    const quiet = of('none').length;
+    // a ring's SQPOLL thread is named with its ring's io_uring part ("with a SQPOLL thread"), not as a quiet thread
+    const quiet = of('none').filter((t) => !(t.sqpoll.submitted > 0 && models.io_uring)).length;
     const noIo = quiet && Object.keys(models).length > 1 ? ` (and ${plural(quiet, 'thread')} without I/O of note)` : '';
     // one thread working for another process: a helper process of its server (PostgreSQL's walwriter)
     const owner = list.length === 1 && list[0].model === 'pool-worker' ? list[0].worksFor : null;

@@ -224,6 +224,8 @@ export class ThreadState {
    * (io_uring_wait_cqe in a handler), for as long as a blocking call must to have waited.
    */
   readonly uring = { enters: 0, requests: 0, enterNs: 0, turnWaits: 0 };
+  /** As a ring's SQPOLL kernel thread (iou-sqp-N): the requests it submitted, and the thread they were counted for (the ring's owner). */
+  readonly sqpoll = { submitted: 0, owner: null as number | null };
   /** I/O signals delivered (SIGIO, or the F_SETSIG signal with readiness), signal waits ended by one, by signal name. */
   readonly ioSignals = new Map<string, number>();
   signalWaits = 0;
