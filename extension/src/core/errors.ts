@@ -56,6 +56,37 @@ function systemError(e: unknown): (Error & { code: string; path?: string }) | un
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? (e as Error & { code: string; path?: string }) : undefined;
 }
 
+/**
+ * A system error's cause in plain words (ENOENT: "no such file or folder"), or undefined for codes
+ * without one. `writing`: the path was to be written (ENOENT then means its folder is missing).
+ */
+export function fileProblem(code: string, writing = false): string | undefined {
+  switch (code) {
+    case 'ENOENT':
+      return writing ? 'its folder does not exist' : 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'ENOTDIR':
+      return 'a part of its path is not a folder';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return undefined;
+  }
+}
+
+/** A file that could not be read, as the user's problem (its path and why), or undefined for an error that is no such system error. */
+export function cannotRead(path: string, e: unknown): UserError | undefined {
+  const sys = systemError(e);
+  const why = sys && fileProblem(sys.code);
+  return why ? new UserError('file', `cannot read ${path}: ${why}`, 'Check that the file exists and that you may read it.') : undefined;
+}
+
 /** How to tell someone about an error. */
 export interface ErrorDescription {
   /** One text for a notification or a terminal line. */
@@ -70,7 +101,11 @@ export interface ErrorDescription {
 export function describeError(e: unknown): ErrorDescription {
   if (isUserError(e)) return { message: e.text, bug: false, detail: e.text };
   const sys = systemError(e);
-  if (sys) return { message: sys.message, bug: false, detail: sys.message };
+  if (sys) {
+    const why = fileProblem(sys.code);
+    const message = why && sys.path ? `${sys.path}: ${why}` : sys.message;
+    return { message, bug: false, detail: sys.message };
+  }
   const message = e instanceof Error ? e.message : String(e);
   return {
     message: `${message} — this is a bug in I/O Lens; please report it with the log`,

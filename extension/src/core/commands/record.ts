@@ -22,6 +22,7 @@ import { TracePipeline } from '../trace/pipeline';
 import { onTracerDiagnostics, startTracer, type StartTracer, type TracerOptions } from '../tracer/spawn';
 import { LiveOutput } from './liveOutput';
 import { addOverviewAfterWriting } from './overview';
+import { fileProblem } from '../errors';
 
 /** Options of `iolens record`. */
 export interface RecordOptions extends TracerOptions, FlightOptions {
@@ -77,10 +78,7 @@ const monoNs = (): number => Number(process.hrtime.bigint());
 /** Why a file cannot be written, in words. */
 function cannotWrite(path: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'EISDIR' ? 'it is a folder' : code === 'EROFS' ? 'the file system is read-only'
-        : e instanceof Error ? e.message : String(e);
+  const why = (code !== undefined ? fileProblem(code, true) : undefined) ?? (e instanceof Error ? e.message : String(e));
   return `cannot write ${path}: ${why}`;
 }
 
@@ -197,7 +195,8 @@ export async function record(o: RecordOptions): Promise<number> {
   // what the reader could not be handed by the deadline is left out, counted, and said last
   await Promise.all(lives.map((l) => l.finish(deadline, stoppedAt ? STOP_FORMAT_MS : FINISH_FORMAT_MS)));
   for (const l of lives) if (l.error) o.stderr.write(`iolens: warning: the live output failed: ${l.error.message}\n`);
-  for (const w of warnings) o.stderr.write(`iolens: warning: ${w}\n`);
+  // (a tracer that refused wrote nothing: its own message says why, not "the stream is empty")
+  if (pipeline.reader.header) for (const w of warnings) o.stderr.write(`iolens: warning: ${w}\n`);
   const skipped = lives.reduce((n, l) => n + l.skippedTotal, 0);
   if (!pipeline.reader.header) {
     // the tracer refused (no such process, no permission...): it said why; there is no trace

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EventDetails, EventRef, Histogram, Ns, Rate, TraceProblem, TraceSummary, TrackInfo, WindowData } from '../../../../protocol/messages';
 import { ns } from '../../../../protocol/messages';
-import { describeError, errorMessage, isUserError, UserError } from '../errors';
+import { cannotRead, describeError, errorMessage, isUserError, UserError } from '../errors';
 import { waitStatusText } from '../model/names';
 import { importStrace, type ImportOptions, type ImportResult } from '../commands/import';
 import { BatchedAnalyzer } from '../analysis/batch';
@@ -288,7 +288,7 @@ export class TraceSession {
       else await this.readWhole(events, progress);
     } catch (e) {
       // the file itself (missing, a folder, no permission): say so plainly
-      this.failure = isUserError(e) ? e : new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');
+      this.failure = isUserError(e) ? e : cannotRead(this.file, e) ?? new UserError('file', `cannot read it: ${describeError(e).message}`, 'Check that the file exists and that you may read it.');
     }
     this.loading = null;
     this.overview = undefined;

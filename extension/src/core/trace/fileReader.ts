@@ -10,7 +10,7 @@ import {
   decodeIndex, decompressPayload, isFileMagic, readBlockHeader, readFooterTail, type BlockInfo,
 } from './format';
 import { unpackRecords } from './packing';
-import { UserError } from '../errors';
+import { cannotRead, UserError } from '../errors';
 import { HEADER_MAX } from '../stream/reader';
 
 /** Bytes of a format-1 file handed on at a time. */
@@ -182,7 +182,7 @@ export function decodeTraceBytes(bytes: Uint8Array): { stream: Uint8Array; warni
  * for). The editor reads off the main thread instead (readWorker.ts), with the same chunks.
  */
 export async function* readTraceStream(path: string, state: FileReadState, chunkSize: SliceSize = CHUNK, into?: UnpackTarget): AsyncGenerator<Uint8Array> {
-  const fd = openSync(path, 'r');
+  const fd = openTraceFd(path);
   try {
     for (const chunk of streamChunks(fdSource(fd), state, into)) yield* slices(chunk, chunkSize);
   } finally {
@@ -320,9 +320,27 @@ export function readBlock(src: ByteSource, info: BlockInfo): Uint8Array {
   return info.type === BlockType.records ? unpackRecords(content, info.streamBytes) : content;
 }
 
+/**
+ * Open a trace file to read it: a path that is no file, or cannot be opened, is the user's to fix
+ * (a UserError naming the path and why), not a system error without the path (EISDIR at the first read).
+ */
+export function openTraceFd(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw cannotRead(path, e) ?? e;
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new UserError('file', `cannot read ${path}: it is a folder, not a trace file`, 'Give the path of a trace file (.iolens) in it.');
+  }
+  return fd;
+}
+
 /** Open a file for readTraceIndex/readBlock: its source, size, and how to close it. */
 export function openTraceFile(path: string): { src: ByteSource; size: number; close: () => void } {
-  const fd = openSync(path, 'r');
+  const fd = openTraceFd(path);
   return { src: fdSource(fd), size: fstatSync(fd).size, close: () => closeSync(fd) };
 }
 

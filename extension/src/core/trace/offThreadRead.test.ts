@@ -132,7 +132,12 @@ describe('reading a trace file off the main thread', () => {
     const missing = TraceSession.load(join(dir, 'none.iolens'));
     await missing.whenFinished();
     assert.equal(missing.failure?.code, 'file');
-    assert.match(missing.failure?.message ?? '', /^cannot read it: ENOENT: no such file or directory/);
+    assert.match(missing.failure?.message ?? '', /^cannot read \/.*\/none\.iolens: no such file or folder$/);
+    // a folder is no trace file: said so at the open, not as EISDIR at the first read
+    const folder = TraceSession.load(dir);
+    await folder.whenFinished();
+    assert.equal(folder.failure?.code, 'file');
+    assert.match(folder.failure?.message ?? '', /^cannot read \/.*: it is a folder/);
     const newer = Buffer.from(file);
     newer.writeUInt16LE(99, 8);
     writeFileSync(path, newer);

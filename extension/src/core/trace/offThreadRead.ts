@@ -6,10 +6,10 @@
  * cannot tell them apart; only the byte-level work has left the event loop. The editor reads files
  * through here; the command line keeps readTraceStream (nothing else runs on its thread).
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { startTraceWorker } from './bundledWorker';
-import { fdSource, oneBuffer, slices, streamChunks, type FileReadState, type SliceSize } from './fileReader';
+import { fdSource, oneBuffer, openTraceFd, slices, streamChunks, type FileReadState, type SliceSize } from './fileReader';
 import { reviveError, type FromReadWorker, type ReadWorkerData, type ToReadWorker } from './readMessages';
 
 /** Blocks the worker decodes ahead of the one being consumed (a worker starved of CPU a while is not waited for). */
@@ -57,7 +57,7 @@ function inbox(worker: Worker): () => Promise<FromReadWorker> {
  * as readTraceStream does: the file cannot be opened or read, or is of a newer format.
  */
 export async function* readTraceStreamOffThread(path: string, state: FileReadState, chunkSize: SliceSize): AsyncGenerator<Uint8Array> {
-  const fd = openSync(path, 'r');
+  const fd = openTraceFd(path);
   let worker: Worker | undefined;
   try {
     const started = startTraceWorker('readWorker', { path, skip: HERE } satisfies ReadWorkerData);

@@ -5,9 +5,9 @@
  * Buffers come back once their chunk has been consumed and the next blocks are unpacked into them.
  * Bundled on its own (dist/readWorker.js); offThreadRead.ts starts it.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { fdSource, newReadState, streamChunks } from './fileReader';
+import { fdSource, newReadState, openTraceFd, streamChunks } from './fileReader';
 import { carryError, type FromReadWorker, type ReadWorkerData, type ToReadWorker } from './readMessages';
 
 /** Buffers handed back, kept to unpack into (a few: as many as blocks in flight). */
@@ -37,7 +37,7 @@ function run(port: NonNullable<typeof parentPort>, data: ReadWorkerData): void {
     while (credit > 0 && !done) {
       try {
         if (!chunks) {
-          fd = openSync(data.path, 'r');
+          fd = openTraceFd(data.path);
           chunks = streamChunks(fdSource(fd), state, into, data.skip);
         }
         const next = chunks.next();
