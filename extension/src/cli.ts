@@ -131,6 +131,16 @@ function kernelPath(v: string | undefined): KernelPathName | undefined {
   return v as KernelPathName;
 }
 
+/**
+ * The usage of one command (its block of USAGE), or the whole usage for an unknown one: a mistake
+ * in `iolens export` is shown with export's options, not every command's.
+ */
+function usageOf(cmd: string | undefined): string {
+  const blocks = USAGE.split(/\n(?= {2}iolens )/);
+  const mine = blocks.find((b) => b.startsWith(`  iolens ${cmd} `) || b.startsWith(`  iolens ${cmd}\n`));
+  return mine ? `Usage:\n${mine}\n(\`iolens --help\` lists every command)` : USAGE;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -321,7 +331,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if ((isUserError(e) && e.code === 'usage') || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`iolens: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`iolens: ${e.message}\n\n${usageOf(process.argv[2])}\n`);
       process.exitCode = 2;
     } else {
       const d = describeError(e);

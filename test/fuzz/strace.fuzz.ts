@@ -16,6 +16,7 @@ import { importStrace } from '../../extension/src/core/commands/import';
 import { readTraceFile } from '../../extension/src/core/trace/file';
 import { fixture, requireInstalled, run } from '../tracer/harness';
 import { Rng } from './rng';
+import { isUserError } from '../../extension/src/core/errors';
 
 const JUNK = ['(', ')', '[', ']', '{', '}', '"', '<', '>', '=', ',', ' ', '\\', '...', '<unfinished ...>', '<... read resumed>', '+++', '---', ' > ', '0x', '-1', '\u00e9', '\0', '\t'];
 
@@ -111,6 +112,7 @@ describe('fuzz: strace logs with malformed lines through the importer', function
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         assert.match(message, /no system call in it|has no timestamps/, `round ${round}: ${message}`);
+        assert.ok(isUserError(e), `round ${round}: a problem of the log, not a bug: ${message}`);
         continue;
       }
       assert.equal(result.lines, lines.length, `round ${round}: every line is read`);

@@ -104,6 +104,24 @@ describe('mistakes said before anything is attached', function () {
     assert.equal(r.stderr, 'iolens: cannot write /nonexistent/x.jsonl: its folder does not exist\n');
   });
 
+  it('says a wrong input in words, a usage mistake with its command\'s usage only, and a tracer that refused once', async () => {
+    const folder = await run(process.execPath, [CLI, 'report', dir]);
+    assert.equal(folder.code, 1);
+    assert.equal(folder.stderr, `iolens: cannot read ${dir}: it is a folder, not a trace file. Give the path of a trace file (.iolens) in it.\n`);
+    const log = join(dir, 'not.log');
+    writeFileSync(log, 'garbage\n');
+    const notLog = await run(process.execPath, [CLI, 'import', log, '-o', join(dir, 'x.iolens')]);
+    assert.equal(notLog.code, 1);
+    assert.equal(notLog.stderr, `iolens: ${log} is not an strace log: no system call in it. Import a log written by strace -f -tt -T -o LOG.\n`);
+    const usage = await run(process.execPath, [CLI, 'export', log, '-o', join(dir, 'x.txt')]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^iolens: say --format perfetto\|chrome .*\n\nUsage:\n {2}iolens export FILE\.iolens /);
+    assert.doesNotMatch(usage.stderr, /iolens record/, 'only export\'s usage');
+    const refused = await run(process.execPath, [CLI, 'record', '-q', '-o', join(dir, 'y.iolens'), '--', join(dir, 'no-such-program')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^iolens: cannot run .*no-such-program: No such file or directory\n$/);
+  });
+
   it('refuses an output path at once in attach mode, leaving the target untouched', async () => {
     const t = await startWaiting('epoll_stall', ['--iterations', '20']);
     try {

@@ -17,6 +17,7 @@ import { StraceSymbols } from '../import/strace/symbols';
 import { createSymbolizer, type NativeSymbolizer } from '../symbols/native';
 import { TraceFileWriter } from '../trace/file';
 import { TracePipeline } from '../trace/pipeline';
+import { UserError } from '../errors';
 
 /** Blocking calls shorter than this are left out by default: iolens-tracer's default --min-duration. */
 export const DEFAULT_MIN_DURATION_NS = 1e6;
@@ -90,7 +91,11 @@ export async function importStrace(input: string, output: string, o: ImportOptio
     }
   });
   for (const p of first.pending()) scan.add(p.call);
-  if (!calls) throw new Error(untimed ? `${input} has no timestamps: record with strace -f -tt -T (or -ttt)` : `${input} is not an strace log: no system call in it`);
+  if (!calls) {
+    throw untimed
+      ? new UserError('trace', `${input} has no timestamps`, 'Record it with strace -f -tt -T (or -ttt).')
+      : new UserError('trace', `${input} is not an strace log: no system call in it`, 'Import a log written by strace -f -tt -T -o LOG.');
+  }
 
   const writer = await TraceFileWriter.create(output);
   const pipeline = new TracePipeline(() => undefined, { symbolizer: null, events: false });
