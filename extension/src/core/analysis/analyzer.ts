@@ -299,6 +299,8 @@ export class TraceAnalyzer {
     }
     this.touch(t, e.ts, end);
     t.lastEnd = end;
+    // its in-progress report, if one is pending in the loop's turn, is this call's (blocked or not)
+    this.loopBlocked.ended(e);
     if (this.longHandler.active) this.longHandler.call(e);
     // what a wait's or a blocking call's arguments tell, read once for the args object its repeats share
     const args = cls === 'wait' || cls === 'blocking' ? t.argFacts.of(e, cls === 'wait') : null;

@@ -495,6 +495,28 @@ describe('findings on synthetic traces', () => {
       assert.doesNotMatch(g.detail + g.suggestion, /import/);
     });
 
+    it('counts a long call reported in progress (no stack yet) and then ended once, at its line (a readFileSync on a new fd each time)', () => {
+      const b = loopTrace();
+      let t = 1 * MS;
+      for (let i = 0; i < 5; i++) {
+        b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+        t += 2 * MS + 10 * US;
+        const fd = 20 + i;
+        // the tracer's live report while it runs, then the call itself with its stack (the last
+        // one never slept: a copy from the page cache, no stall, and its report in progress none either)
+        if (i % 2 === 0) b.call('read', { ts: t, dur: 250 * MS, ret: 0, fd, stackId: 0n, unfinished: true });
+        b.call('read', { ts: t, dur: 300 * MS, ret: 4096, fd, stackId: 2n, neverSlept: i === 4 });
+        t += 300 * MS + 10 * US;
+      }
+      b.epollWait({ ts: t, dur: 2 * MS, ret: 1, stackId: 1n, ready: [[5n, 1]] });
+      const found = analyze(b).of('loop-blocked');
+      assert.equal(found.length, 1, JSON.stringify(found.map((f) => [f.title, f.where?.line])));
+      assert.equal(found[0].where?.line, 88);
+      assert.equal(found[0].eventCount, 4);
+      assert.equal(found[0].impactNs, 1200 * MS);
+      assert.doesNotMatch(found[0].title, /still blocked/);
+    });
+
     it('counts a read still in progress at the end (no stack yet) with the reads of its site, not apart', () => {
       const b = loopTrace();
       let t = 1 * MS;

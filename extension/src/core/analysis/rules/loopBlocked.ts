@@ -54,6 +54,8 @@ export interface LockHolder {
 interface Pending {
   readonly acc: Acc;
   readonly id: number;
+  /** When the call began (its in-progress reports and its end share it). */
+  readonly ts: number;
   readonly dur: number;
   readonly unfinished: boolean;
   readonly chain: readonly ChainHop[];
@@ -116,6 +118,8 @@ export class LoopBlockedRule {
 
   /** Per thread, the blocking calls of its open turn (committed when the turn ends). */
   private readonly open = new Map<number, Pending[]>();
+  /** Calls reported in progress and pending in a turn (so most calls need not look for theirs). */
+  private unfinishedPending = 0;
 
   private acc(pid: number, tid: number, call: string, kind: BlockKind, stackId: bigint): Acc {
     const k = `${tid}:${call}:${stackId}`;
@@ -138,12 +142,31 @@ export class LoopBlockedRule {
     if (b.path !== null) a.imports = a.imports !== false && isModuleFile(b.path);
     a.waitAll ||= waitsForAll(e);
     const list = this.open.get(e.tid) ?? [];
-    // an unfinished call reported again replaces its earlier report
-    const same = list.findIndex((p) => p.acc === a && p.unfinished);
-    const entry = { acc: a, id, dur: e.dur, unfinished: e.unfinished, chain };
-    if (same >= 0) list[same] = entry;
-    else if (list.length < 256) list.push(entry);
+    // a call reported in progress and again (still in progress, or ended) is one call: its latest
+    // report replaces the earlier (the stack is taken at its end: an earlier report may have none)
+    const same = list.findIndex((p) => p.unfinished && p.ts === e.ts && p.acc.call === e.name);
+    const entry = { acc: a, id, ts: e.ts, dur: e.dur, unfinished: e.unfinished, chain };
+    if (same >= 0) {
+      if (!e.unfinished) this.unfinishedPending--;
+      list[same] = entry;
+    } else if (list.length < 256) {
+      if (e.unfinished) this.unfinishedPending++;
+      list.push(entry);
+    }
     this.open.set(e.tid, list);
+  }
+
+  /**
+   * A call ended: an in-progress report of it still pending goes (when the call blocked, `blocked`
+   * replaced it already; one that did not — it never slept, or was too short — is no stall at all).
+   */
+  ended(e: SyscallEvent): void {
+    if (this.unfinishedPending === 0) return;
+    const list = this.open.get(e.tid);
+    const at = list ? list.findIndex((p) => p.unfinished && p.ts === e.ts && p.acc.call === e.name) : -1;
+    if (at < 0) return;
+    list?.splice(at, 1);
+    this.unfinishedPending--;
   }
 
   /**
@@ -154,7 +177,7 @@ export class LoopBlockedRule {
     const a = this.acc(t.pid, t.tid, 'futex', 'futex', holder.stackId);
     a.holder ??= holder;
     const list = this.open.get(t.tid) ?? [];
-    if (list.length < 256) list.push({ acc: a, id, dur: ns, unfinished: false, chain: [] });
+    if (list.length < 256) list.push({ acc: a, id, ts: -1, dur: ns, unfinished: false, chain: [] });
     this.open.set(t.tid, list);
   }
 
@@ -171,6 +194,7 @@ export class LoopBlockedRule {
 
   private commit(p: Pending): number {
     const a = p.acc;
+    if (p.unfinished) this.unfinishedPending--;
     a.count++;
     a.ns += p.dur;
     a.max = Math.max(a.max, p.dur);
