@@ -4,6 +4,7 @@
  */
 import {
   ARG_FORMATS,
+  DataFormat,
   DataFormatNames,
   NO_OFFSET,
   NO_TIMEOUT,
@@ -161,6 +162,19 @@ function selectFds(data: SelectFdsData, pid: number, fds: FdTables): ArgValue[] 
   return out;
 }
 
+/**
+ * The tail formats whose decoding reads the trace's tables (the epoll registrations, fds other than
+ * the call's fd arguments, an fd's UIO count): decodeData's cases that take `epoll` or `fds`. The
+ * args of a call with any other tail depend on the tables only through its fd arguments' entries
+ * (kinds/syscallArgsMemo.ts relies on this).
+ */
+const TABLE_TAILS: ReadonlySet<number> = new Set([DataFormat.epoll_events, DataFormat.pollfds, DataFormat.select_fds, DataFormat.uio_count]);
+
+/** Whether a syscall record's args depend on the trace's tables only through its fd arguments' entries (`TABLE_TAILS`). */
+export function tailReadsNoTable(dataFormat: number): boolean {
+  return !TABLE_TAILS.has(dataFormat);
+}
+
 function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
   const format = DataFormatNames.get(r.dataFormat);
   if (format === 'path') {
@@ -316,7 +330,7 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
 }
 
 /** What decodeSyscallArgs needs of a syscall, worked out once (it is asked for every event). */
-interface ArgsPlan {
+export interface ArgsPlan {
   /** The indexes of its fd arguments. */
   readonly fdArgs: readonly number[];
   /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
@@ -328,7 +342,8 @@ interface ArgsPlan {
 /** Per syscall, its ArgsPlan. */
 const plans = new WeakMap<SyscallInfo, ArgsPlan>();
 
-function planOf(info: SyscallInfo): ArgsPlan {
+/** A syscall's ArgsPlan (made once). */
+export function planOf(info: SyscallInfo): ArgsPlan {
   let plan = plans.get(info);
   if (plan === undefined) {
     const named = info.args.findIndex((a) => a.name === 'fd');
