@@ -36,8 +36,8 @@ import type { FdInfo, FdTables } from '../model/fdtable';
  */
 export const KEPT_PER_THREAD = 8;
 
-/** How many buckets the memo keeps before it starts again. */
-const MAX_BUCKETS = 65536;
+/** How many threads' calls the memo keeps before it starts again. */
+const MAX_THREADS = 4096;
 
 /** A kept call's tail: copied from a reader's slot (`slot`), or a record's own words. */
 type KeptTail = { readonly slot: true; readonly u32s: readonly number[] } | { readonly slot: false; readonly words: readonly bigint[] };
@@ -70,17 +70,22 @@ interface Bucket {
 }
 
 /**
- * A call's bucket: its thread, its syscall and the low 12 bits of its first word (a server's worker
- * makes the same calls on each of dozens of connections: a thread's calls were searched whole).
+ * A call's bucket in its thread's: its syscall and the low 12 bits of its first word (a server's
+ * worker makes the same calls on each of dozens of connections: a thread's calls were searched whole).
+ * A small integer, as a Map finds fastest.
  */
 function bucketKey(r: SyscallRecord): number {
   const w = r.args[0];
-  return (r.tid * 1024 + (r.sys & 1023)) * 4096 + (typeof w === 'number' ? w & 4095 : 0);
+  return (r.sys & 1023) * 4096 + (typeof w === 'number' ? w & 4095 : 0);
 }
 
 /** Per thread, the args of its last few different calls, for as long as what they were decoded from holds. */
 export class SyscallArgsMemo {
-  private readonly buckets = new Map<number, Bucket>();
+  /** Per thread, its buckets. */
+  private readonly byTid = new Map<number, Map<number, Bucket>>();
+  /** The last thread asked about and its buckets (a thread makes several calls in a row). */
+  private lastTid = -1;
+  private lastBuckets: Map<number, Bucket> | undefined;
   /** Bumped by every change of the tables the args are decoded from (`invalidate`). */
   private generation = 0;
   /** The kept call `lookup` last found with the record's fields but no longer holding (replaced by `keep`), -1: none. */
@@ -101,7 +106,7 @@ export class SyscallArgsMemo {
   /** The args kept for a call of the thread decoded from the same raw record fields, if any (`info`: its syscall's). */
   lookup(r: SyscallRecord, info: SyscallInfo): Args | undefined {
     this.stale = -1;
-    const b = this.buckets.get(bucketKey(r));
+    const b = this.bucketsOf(r.tid)?.get(bucketKey(r));
     if (b === undefined) return undefined;
     const calls = b.calls;
     const compared = this.pointers ? null : planOf(info).notPointers;
@@ -120,6 +125,15 @@ export class SyscallArgsMemo {
     return undefined;
   }
 
+  /** Thread `tid`'s buckets, if it has any. */
+  private bucketsOf(tid: number): Map<number, Bucket> | undefined {
+    if (tid !== this.lastTid) {
+      this.lastTid = tid;
+      this.lastBuckets = this.byTid.get(tid);
+    }
+    return this.lastBuckets;
+  }
+
   /** Whether `r`'s fd arguments' entries are `kept`. */
   private sameFds(kept: readonly (FdInfo | undefined)[], r: SyscallRecord, info: SyscallInfo): boolean {
     const fdArgs = planOf(info).fdArgs;
@@ -133,12 +147,19 @@ export class SyscallArgsMemo {
    */
   keep(r: SyscallRecord, info: SyscallInfo, args: Args): Args {
     const key = bucketKey(r);
-    let b = this.buckets.get(key);
-    if (b === undefined) {
+    let buckets = this.bucketsOf(r.tid);
+    if (buckets === undefined) {
       // a trace whose threads come and go: what the gone ones kept is not held for ever
-      if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
+      if (this.byTid.size >= MAX_THREADS) this.byTid.clear();
+      buckets = new Map();
+      this.byTid.set(r.tid, buckets);
+      this.lastTid = r.tid;
+      this.lastBuckets = buckets;
+    }
+    let b = buckets.get(key);
+    if (b === undefined) {
       b = { calls: [], next: 0 };
-      this.buckets.set(key, b);
+      buckets.set(key, b);
     }
     const calls = b.calls;
     const byFds = tailReadsNoTable(r.dataFormat);

@@ -339,18 +339,18 @@ export interface ArgsPlan {
   readonly notPointers: readonly number[];
 }
 
-/** Per syscall, its ArgsPlan. */
-const plans = new WeakMap<SyscallInfo, ArgsPlan>();
+/** Per syscall id, its ArgsPlan (an array: asked for several times an event). */
+const plans: (ArgsPlan | undefined)[] = [];
 
 /** A syscall's ArgsPlan (made once). */
 export function planOf(info: SyscallInfo): ArgsPlan {
-  let plan = plans.get(info);
+  let plan = plans[info.id];
   if (plan === undefined) {
     const named = info.args.findIndex((a) => a.name === 'fd');
     const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
     const notPointers = info.args.flatMap((a, i) => (ARG_FORMATS[a.fmt].pointer ? [] : [i]));
     plan = { fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1, notPointers };
-    plans.set(info, plan);
+    plans[info.id] = plan;
   }
   return plan;
 }
