@@ -165,16 +165,28 @@ describe('SyscallArgsMemo (a repeated call shares the args of its thread\'s same
     b.fd({ op: FD_CLOSE, fd: 6 });
     b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[4]' });
     turn(1600);
+    // then opened again as the same pipe (a file opened for each request): a new entry, the same args
+    b.fd({ op: FD_CLOSE, fd: 6 });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[4]' });
+    turn(1700);
+    // the same path, another type
+    b.fd({ op: FD_CLOSE, fd: 6 });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_EVENTFD, path: 'pipe:[4]' });
+    turn(1800);
     const own = syscalls(assemble(b).events).filter((e) => e.tid !== 202);
     const recv = own.filter((e) => e.name === 'recvfrom');
     const read = own.filter((e) => e.name === 'read');
-    assert.deepEqual(recv.map((e) => e.args.path), ['socket:[1]', 'socket:[1]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]']);
-    assert.deepEqual(read.map((e) => e.args.path), ['pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[4]']);
+    assert.deepEqual(recv.map((e) => e.args.path), ['socket:[1]', 'socket:[1]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]']);
+    assert.deepEqual(read.map((e) => e.args.path), ['pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[4]', 'pipe:[4]', 'pipe:[4]']);
+    assert.deepEqual(read.map((e) => e.args.fd_type), ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'eventfd']);
     assert.ok(recv[1].args === recv[0].args && read[1].args === read[0].args);
     assert.notEqual(recv[2].args, recv[1].args, 'its fd\'s entry changed');
     for (let i = 2; i < 6; i++) assert.equal(read[i].args, read[0].args, `read ${i}: its fd's entry is the same`);
     for (let i = 3; i < 7; i++) assert.equal(recv[i].args, recv[2].args, `recv ${i}`);
     assert.notEqual(read[6].args, read[5].args, 'its fd\'s entry changed');
+    assert.equal(read[7].args, read[6].args, 'its fd opened again as the same path and type');
+    assert.notEqual(read[8].args, read[7].args, 'the same path as another type');
+    for (let i = 7; i < 9; i++) assert.equal(recv[i].args, recv[2].args, `recv ${i}`);
   });
 
   it('keeps a server worker\'s calls on each of its connections, more than a bucket holds', () => {

@@ -14,9 +14,10 @@
  *
  * A change of the trace's tables (an fd opened or closed, an epoll registration) voids what was
  * kept, but for a call whose args read the tables only through its own fd arguments (no ready
- * list, no poll set: `tailReadsNoTable`): that one still holds while each of its fds' entries is the
- * same object (an entry is replaced, never changed, when its fd is). A server opens and closes a
- * file for every request, and every connection's recv and send were decoded afresh after it.
+ * list, no poll set: `tailReadsNoTable`): that one still holds while each of those fds' entries
+ * tells its args the same (`sameFdForArgs`: the same path and type). A server opens and closes a
+ * file for every request (its pread of the file on a new entry of the same path), and every
+ * connection's recv and send were decoded afresh after it.
  *
  * With the pointers left out of the args (`pointers` false: the editor's session), a call's
  * pointer words are not compared: a server's buffers differ from call to call, its args do not.
@@ -26,7 +27,7 @@
  */
 import { SyscallRecordSlot, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
 import { wordI32, type Word } from '../../../../protocol/runtime';
-import { planOf, tailReadsNoTable } from '../model/args';
+import { planOf, sameFdForArgs, tailReadsNoTable } from '../model/args';
 import type { Args } from '../model/events';
 import type { FdInfo, FdTables } from '../model/fdtable';
 
@@ -134,10 +135,10 @@ export class SyscallArgsMemo {
     return this.lastBuckets;
   }
 
-  /** Whether `r`'s fd arguments' entries are `kept`. */
+  /** Whether `r`'s fd arguments' entries give its args what the `kept` ones gave (`sameFdForArgs`). */
   private sameFds(kept: readonly (FdInfo | undefined)[], r: SyscallRecord, info: SyscallInfo): boolean {
     const fdArgs = planOf(info).fdArgs;
-    for (let j = 0; j < fdArgs.length; j++) if (this.fds.get(r.pid, wordI32(r.args[fdArgs[j]])) !== kept[j]) return false;
+    for (let j = 0; j < fdArgs.length; j++) if (!sameFdForArgs(this.fds.get(r.pid, wordI32(r.args[fdArgs[j]])), kept[j])) return false;
     return true;
   }
 

@@ -31,7 +31,7 @@ import {
 } from '../../../../protocol/generated/wire';
 import { wordI32, wordI64, wordIsZero, wordNumber, wordU32 } from '../../../../protocol/runtime';
 import type { Args, ArgValue } from './events';
-import type { FdTables } from './fdtable';
+import type { FdInfo, FdTables } from './fdtable';
 import {
   EPOLL_CTL_DEL,
   epollOpName,
@@ -169,6 +169,15 @@ function selectFds(data: SelectFdsData, pid: number, fds: FdTables): ArgValue[] 
  * (kinds/syscallArgsMemo.ts relies on this).
  */
 const TABLE_TAILS: ReadonlySet<number> = new Set([DataFormat.epoll_events, DataFormat.pollfds, DataFormat.select_fds, DataFormat.uio_count]);
+
+/**
+ * Whether two entries of an fd give a call's args the same values: decodeSyscallArgs reads an fd
+ * argument's path and type (ownArgs a UIO fd's count). A file opened again for each request gets a
+ * new entry with the same path.
+ */
+export function sameFdForArgs(a: FdInfo | undefined, b: FdInfo | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.path === b.path && a.type === b.type && a.uioCount === b.uioCount);
+}
 
 /** Whether a syscall record's args depend on the trace's tables only through its fd arguments' entries (`TABLE_TAILS`). */
 export function tailReadsNoTable(dataFormat: number): boolean {
