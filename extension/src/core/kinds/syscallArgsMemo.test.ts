@@ -139,7 +139,7 @@ describe('SyscallArgsMemo (a repeated call shares the args of its thread\'s same
     assert.ok(calls[2 * n + 1].args === calls[2 * n - 2].args);
   });
 
-  it('decodes every call of a thread afresh once the tables changed, not only its last one', () => {
+  it('keeps a call whose args read the tables only through its fds while their entries stay, through changes of other fds and of the epoll registrations', () => {
     const b = new StreamBuilder();
     b.fd({ op: FD_OPEN, fd: 5, type: 6, path: 'socket:[1]' });
     b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[2]' });
@@ -154,22 +154,72 @@ describe('SyscallArgsMemo (a repeated call shares the args of its thread\'s same
     b.fd({ op: FD_OPEN, fd: 5, type: FD_TYPE_PIPE, path: 'pipe:[3]' });
     turn(1200);
     turn(1300);
-    // an epoll registration changed by another thread: nothing the thread kept holds either
+    // an epoll registration changed by another thread, a file opened and closed (a server's request)
     b.fd({ op: FD_OPEN, fd: 3, type: 6, path: '' });
     turn(1400);
     b.syscall({ sys: sysId('epoll_ctl'), tid: 202, ts: b.at(1450), args: [3n, BigInt(EPOLL_CTL_ADD), 6n, 0x7ffe0000n, 0n, 0n], dataFormat: DataFormat.epoll_ctl_event, data: [BigInt(EPOLLIN), 0x66n] });
+    b.fd({ op: FD_OPEN, fd: 9, type: 1, path: '/srv/index.html' });
+    b.fd({ op: FD_CLOSE, fd: 9 });
     turn(1500);
+    // fd 6 itself replaced by another pipe: its read is decoded afresh
+    b.fd({ op: FD_CLOSE, fd: 6 });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[4]' });
+    turn(1600);
+    // then opened again as the same pipe (a file opened for each request): a new entry, the same args
+    b.fd({ op: FD_CLOSE, fd: 6 });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_PIPE, path: 'pipe:[4]' });
+    turn(1700);
+    // the same path, another type
+    b.fd({ op: FD_CLOSE, fd: 6 });
+    b.fd({ op: FD_OPEN, fd: 6, type: FD_TYPE_EVENTFD, path: 'pipe:[4]' });
+    turn(1800);
     const own = syscalls(assemble(b).events).filter((e) => e.tid !== 202);
     const recv = own.filter((e) => e.name === 'recvfrom');
     const read = own.filter((e) => e.name === 'read');
-    assert.deepEqual(recv.map((e) => e.args.path), ['socket:[1]', 'socket:[1]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]']);
+    assert.deepEqual(recv.map((e) => e.args.path), ['socket:[1]', 'socket:[1]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]', 'pipe:[3]']);
+    assert.deepEqual(read.map((e) => e.args.path), ['pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[2]', 'pipe:[4]', 'pipe:[4]', 'pipe:[4]']);
+    assert.deepEqual(read.map((e) => e.args.fd_type), ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'eventfd']);
     assert.ok(recv[1].args === recv[0].args && read[1].args === read[0].args);
-    assert.notEqual(recv[2].args, recv[1].args);
-    assert.notEqual(read[2].args, read[1].args, 'the read\'s fd did not change, but what it kept was decoded with the tables before');
-    assert.ok(recv[3].args === recv[2].args && read[3].args === read[2].args);
-    assert.notEqual(read[4].args, read[3].args, 'an fd record of another fd voids it too');
-    assert.notEqual(read[5].args, read[4].args, 'an epoll_ctl voids it');
-    assert.notEqual(recv[5].args, recv[4].args);
+    assert.notEqual(recv[2].args, recv[1].args, 'its fd\'s entry changed');
+    for (let i = 2; i < 6; i++) assert.equal(read[i].args, read[0].args, `read ${i}: its fd's entry is the same`);
+    for (let i = 3; i < 7; i++) assert.equal(recv[i].args, recv[2].args, `recv ${i}`);
+    assert.notEqual(read[6].args, read[5].args, 'its fd\'s entry changed');
+    assert.equal(read[7].args, read[6].args, 'its fd opened again as the same path and type');
+    assert.notEqual(read[8].args, read[7].args, 'the same path as another type');
+    for (let i = 7; i < 9; i++) assert.equal(recv[i].args, recv[2].args, `recv ${i}`);
+  });
+
+  it('keeps a server worker\'s calls on each of its connections, more than a bucket holds', () => {
+    const b = new StreamBuilder();
+    const conns = 3 * KEPT_PER_THREAD;
+    for (let fd = 10; fd < 10 + conns; fd++) b.fd({ op: FD_OPEN, fd, type: 6, path: `socket:[${fd}]` });
+    for (let round = 0; round < 3; round++) {
+      for (let fd = 10; fd < 10 + conns; fd++) {
+        const t = 1000 + round * 10000 + fd * 100;
+        b.call('recvfrom', { ts: t, dur: 2, ret: 100, fd, nonblocking: true });
+        b.call('writev', { ts: t + 10, dur: 2, ret: 1200, fd });
+      }
+    }
+    const events = syscalls(assemble(b).events);
+    const first = events.slice(0, 2 * conns);
+    for (let round = 1; round < 3; round++) {
+      events.slice(round * 2 * conns, (round + 1) * 2 * conns).forEach((e, i) => assert.equal(e.args, first[i].args, `round ${round}, call ${i}`));
+    }
+  });
+
+  it('does not compare the pointer words when the args leave the pointers out', () => {
+    const b = new StreamBuilder();
+    b.fd({ op: FD_OPEN, fd: 5, type: 6, path: 'socket:[1]' });
+    // recvfrom(fd, buf, len, flags, src_addr, addrlen): a new buffer each call
+    for (let i = 0; i < 3; i++) b.call('recvfrom', { ts: 1000 + i * 100, dur: 2, ret: 200, args: [5n, 0x7f0000n + BigInt(i) * 0x1000n, 1024n, 0n, 0n, 0n] });
+    b.call('recvfrom', { ts: 2000, dur: 2, ret: 200, args: [5n, 0x7f0000n, 2048n, 0n, 0n, 0n] });
+    const without = syscalls(assemble(b, true, { pointers: false }).events);
+    assert.deepEqual(without[0].args, { fd: 5, size: 1024, flags: '0', path: 'socket:[1]', fd_type: 'socket' });
+    assert.ok(without[1].args === without[0].args && without[2].args === without[0].args);
+    assert.notEqual(without[3].args, without[0].args, 'a word that is no pointer differs');
+    assert.equal(without[3].args.size, 2048);
+    const withPointers = syscalls(assemble(b).events);
+    assert.notEqual(withPointers[1].args, withPointers[0].args, 'the pointers are in the args: decoded afresh');
   });
 
   it('shares the same args whether the records are decoded into a reader\'s slot or each into an object of its own', () => {

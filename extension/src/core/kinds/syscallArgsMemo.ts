@@ -7,19 +7,38 @@
  * a glance (kinds/syscall.ts), and the analysis keeps what it reads of an args object for the next
  * event that shares it (analysis/argFacts.ts).
  *
- * Each thread keeps its last KEPT_PER_THREAD different calls, not only its last one: a loop
- * alternates its calls (epoll_wait, recvfrom, sendto, recvfrom again), and a memo of the last call
- * alone never saw one repeated.
+ * Each thread keeps its last KEPT_PER_THREAD different calls of each syscall on each fd (by the
+ * call's first word), not only its last call: a loop alternates its calls (epoll_wait, recvfrom,
+ * sendto, recvfrom again), and a memo of the last call alone never saw one repeated; a server's
+ * worker makes them on each of dozens of connections in turn.
+ *
+ * A change of the trace's tables (an fd opened or closed, an epoll registration) voids what was
+ * kept, but for a call whose args read the tables only through its own fd arguments (no ready
+ * list, no poll set: `tailReadsNoTable`): that one still holds while each of those fds' entries
+ * tells its args the same (`sameFdForArgs`: the same path and type). A server opens and closes a
+ * file for every request (its pread of the file on a new entry of the same path), and every
+ * connection's recv and send were decoded afresh after it.
+ *
+ * With the pointers left out of the args (`pointers` false: the editor's session), a call's
+ * pointer words are not compared: a server's buffers differ from call to call, its args do not.
  *
  * An args object handed out here is shared by several events: nothing may change it once made
  * (the decoder finishes it before it is kept; no consumer writes to an event's args).
  */
-import { SyscallRecordSlot, type SyscallRecord } from '../../../../protocol/generated/wire';
-import type { Word } from '../../../../protocol/runtime';
+import { SyscallRecordSlot, type SyscallInfo, type SyscallRecord } from '../../../../protocol/generated/wire';
+import { wordI32, type Word } from '../../../../protocol/runtime';
+import { planOf, sameFdForArgs, tailReadsNoTable } from '../model/args';
 import type { Args } from '../model/events';
+import type { FdInfo, FdTables } from '../model/fdtable';
 
-/** How many different calls a thread's memo keeps (a loop's turn makes a handful). */
+/**
+ * How many different calls of one syscall on one fd (a bucket: `bucketKey`) a thread's memo keeps:
+ * a loop's turn makes a handful of calls, a server's worker the same few on each of its connections.
+ */
 export const KEPT_PER_THREAD = 8;
+
+/** How many threads' calls the memo keeps before it starts again. */
+const MAX_THREADS = 4096;
 
 /** A kept call's tail: copied from a reader's slot (`slot`), or a record's own words. */
 type KeptTail = { readonly slot: true; readonly u32s: readonly number[] } | { readonly slot: false; readonly words: readonly bigint[] };
@@ -35,75 +54,131 @@ interface Kept {
   /** The tail: its bytes as 32-bit words when decoded into a reader's slot (no bigints made to compare), else its words. */
   tail: KeptTail;
   args: Args;
+  /** The tables' generation it was decoded (or last found to hold) in. */
+  generation: number;
+  /** Whether it holds past a change of the tables while its fds' entries are the same (`fds`). */
+  byFds: boolean;
+  /** Its fd arguments' entries when decoded (ArgsPlan.fdArgs' order), when `byFds`. */
+  fds: (FdInfo | undefined)[];
 }
 
-/** A thread's kept calls, all decoded in one generation of the tables. */
-interface ThreadKept {
-  /** The tables' generation its calls were decoded in. */
-  generation: number;
-  /**
-   * Its calls: the first `used` of this generation; the rest, of a generation before, are kept to
-   * be reused (never looked at): a thread whose tables change every few calls (a server opening
-   * and closing a file per request) made a new Kept an event.
-   */
+/** A thread's kept calls of one syscall on one first word (its fd, mostly). */
+interface Bucket {
+  /** Its calls, up to KEPT_PER_THREAD. */
   calls: Kept[];
-  used: number;
   /** The slot the next call replaces once all are taken (round robin). */
   next: number;
 }
 
-/** Per thread, the args of its last few different calls, for as long as the trace's tables stay as they were. */
+/**
+ * A call's bucket in its thread's: its syscall and the low 12 bits of its first word (a server's
+ * worker makes the same calls on each of dozens of connections: a thread's calls were searched whole).
+ * A small integer, as a Map finds fastest.
+ */
+function bucketKey(r: SyscallRecord): number {
+  const w = r.args[0];
+  return (r.sys & 1023) * 4096 + (typeof w === 'number' ? w & 4095 : 0);
+}
+
+/** Per thread, the args of its last few different calls, for as long as what they were decoded from holds. */
 export class SyscallArgsMemo {
-  private readonly byTid = new Map<number, ThreadKept>();
+  /** Per thread, its buckets. */
+  private readonly byTid = new Map<number, Map<number, Bucket>>();
+  /** The last thread asked about and its buckets (a thread makes several calls in a row). */
+  private lastTid = -1;
+  private lastBuckets: Map<number, Bucket> | undefined;
   /** Bumped by every change of the tables the args are decoded from (`invalidate`). */
   private generation = 0;
+  /** The kept call `lookup` last found with the record's fields but no longer holding (replaced by `keep`), -1: none. */
+  private stale = -1;
 
-  /** The fd tables or the epoll registrations are about to change: no kept args hold after. */
+  constructor(
+    /** The fd tables the args are decoded with. */
+    private readonly fds: FdTables,
+    /** Whether the args hold the pointer arguments (else their words are not compared). */
+    private readonly pointers = true,
+  ) {}
+
+  /** The fd tables or the epoll registrations are about to change: only calls that read nothing else of them may still hold. */
   invalidate(): void {
     this.generation++;
   }
 
-  /** The args kept for a call of the thread decoded from the same raw record fields, if any. */
-  lookup(r: SyscallRecord): Args | undefined {
-    const t = this.byTid.get(r.tid);
-    if (t === undefined || t.generation !== this.generation) return undefined;
-    const calls = t.calls;
-    for (let i = 0; i < t.used; i++) {
+  /** The args kept for a call of the thread decoded from the same raw record fields, if any (`info`: its syscall's). */
+  lookup(r: SyscallRecord, info: SyscallInfo): Args | undefined {
+    this.stale = -1;
+    const b = this.bucketsOf(r.tid)?.get(bucketKey(r));
+    if (b === undefined) return undefined;
+    const calls = b.calls;
+    const compared = this.pointers ? null : planOf(info).notPointers;
+    for (let i = 0; i < calls.length; i++) {
       const k = calls[i];
       if (k.sys !== r.sys || k.ret !== r.ret || k.pid !== r.pid || k.flags !== r.flags || k.dataFormat !== r.dataFormat) continue;
-      if (sameWords(k.words, r.args) && sameTailOf(r, k.tail)) return k.args;
+      if (!(compared === null ? sameWords(k.words, r.args) : sameWordsAt(k.words, r.args, compared)) || !sameTailOf(r, k.tail)) continue;
+      if (k.generation === this.generation) return k.args;
+      if (k.byFds && this.sameFds(k.fds, r, info)) {
+        k.generation = this.generation;
+        return k.args;
+      }
+      this.stale = i;
+      return undefined;
     }
     return undefined;
   }
 
-  /**
-   * Keep `args`, decoded from `r` with the tables as they are now, for the thread's next calls
-   * (after a `lookup` of `r` found none); returns them.
-   */
-  keep(r: SyscallRecord, args: Args): Args {
-    let t = this.byTid.get(r.tid);
-    if (t === undefined) {
-      t = { generation: this.generation, calls: [], used: 0, next: 0 };
-      this.byTid.set(r.tid, t);
-    } else if (t.generation !== this.generation) {
-      // decoded with the tables as they were: none holds now (their slots are reused)
-      t.generation = this.generation;
-      t.used = 0;
-      t.next = 0;
+  /** Thread `tid`'s buckets, if it has any. */
+  private bucketsOf(tid: number): Map<number, Bucket> | undefined {
+    if (tid !== this.lastTid) {
+      this.lastTid = tid;
+      this.lastBuckets = this.byTid.get(tid);
     }
-    const calls = t.calls;
+    return this.lastBuckets;
+  }
+
+  /** Whether `r`'s fd arguments' entries give its args what the `kept` ones gave (`sameFdForArgs`). */
+  private sameFds(kept: readonly (FdInfo | undefined)[], r: SyscallRecord, info: SyscallInfo): boolean {
+    const fdArgs = planOf(info).fdArgs;
+    for (let j = 0; j < fdArgs.length; j++) if (!sameFdForArgs(this.fds.get(r.pid, wordI32(r.args[fdArgs[j]])), kept[j])) return false;
+    return true;
+  }
+
+  /**
+   * Keep `args`, decoded from `r` (a call of `info`) with the tables as they are now, for the
+   * thread's next calls (right after a `lookup` of `r` found none); returns them.
+   */
+  keep(r: SyscallRecord, info: SyscallInfo, args: Args): Args {
+    const key = bucketKey(r);
+    let buckets = this.bucketsOf(r.tid);
+    if (buckets === undefined) {
+      // a trace whose threads come and go: what the gone ones kept is not held for ever
+      if (this.byTid.size >= MAX_THREADS) this.byTid.clear();
+      buckets = new Map();
+      this.byTid.set(r.tid, buckets);
+      this.lastTid = r.tid;
+      this.lastBuckets = buckets;
+    }
+    let b = buckets.get(key);
+    if (b === undefined) {
+      b = { calls: [], next: 0 };
+      buckets.set(key, b);
+    }
+    const calls = b.calls;
+    const byFds = tailReadsNoTable(r.dataFormat);
     let k: Kept;
-    if (t.used < KEPT_PER_THREAD) {
-      if (t.used === calls.length) {
-        // a copy of the words: a reader decodes each syscall record into the same object (wire.ts's slots)
-        calls.push({ sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args.slice(), tail: tailOf(r), args });
-        t.used++;
-        return args;
-      }
-      k = calls[t.used++];
+    if (this.stale >= 0) {
+      // the same fields, decoded with tables that changed since: replaced in place
+      k = calls[this.stale];
+      this.stale = -1;
+    } else if (calls.length < KEPT_PER_THREAD) {
+      // a copy of the words: a reader decodes each syscall record into the same object (wire.ts's slots)
+      calls.push({
+        sys: r.sys, pid: r.pid, flags: r.flags, dataFormat: r.dataFormat, ret: r.ret, words: r.args.slice(), tail: tailOf(r), args,
+        generation: this.generation, byFds, fds: byFds ? this.fdsOf(r, info, []) : [],
+      });
+      return args;
     } else {
-      k = calls[t.next];
-      t.next = (t.next + 1) % KEPT_PER_THREAD;
+      k = calls[b.next];
+      b.next = (b.next + 1) % KEPT_PER_THREAD;
     }
     k.sys = r.sys;
     k.pid = r.pid;
@@ -113,7 +188,18 @@ export class SyscallArgsMemo {
     copyWords(r.args, k.words);
     k.tail = tailOf(r);
     k.args = args;
+    k.generation = this.generation;
+    k.byFds = byFds;
+    if (byFds) this.fdsOf(r, info, k.fds);
     return args;
+  }
+
+  /** `r`'s fd arguments' entries now, into `into` (reused); returns it. */
+  private fdsOf(r: SyscallRecord, info: SyscallInfo, into: (FdInfo | undefined)[]): (FdInfo | undefined)[] {
+    const fdArgs = planOf(info).fdArgs;
+    into.length = fdArgs.length;
+    for (let j = 0; j < fdArgs.length; j++) into[j] = this.fds.get(r.pid, wordI32(r.args[fdArgs[j]]));
+    return into;
   }
 }
 
@@ -127,6 +213,12 @@ function copyWords(from: readonly Word[], to: Word[]): void {
 function sameWords(a: readonly Word[], b: readonly Word[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The same words at the indexes `at` (the args' other words are not decoded). */
+function sameWordsAt(a: readonly Word[], b: readonly Word[], at: readonly number[]): boolean {
+  for (let j = 0; j < at.length; j++) if (a[at[j]] !== b[at[j]]) return false;
   return true;
 }
 

@@ -75,9 +75,9 @@ export function decodeSyscall(r: SyscallRecord, ctx: DecodeContext): void {
   }
   // a call that changes nothing but its own args: the thread's last args when decoded from the same fields
   const shareable = IS_TABLE_CALL[info.id] !== true;
-  const kept = shareable ? ctx.argsMemo.lookup(r) : undefined;
+  const kept = shareable ? ctx.argsMemo.lookup(r, info) : undefined;
   const args = kept ?? ownArgs(r, info, ctx);
-  if (shareable && kept === undefined) ctx.argsMemo.keep(r, args);
+  if (shareable && kept === undefined) ctx.argsMemo.keep(r, info, args);
   const unfinished = (r.flags & 1) !== 0;
   if (!shareable) tableCall(r, info.name, args, ctx);
   ctx.emit({

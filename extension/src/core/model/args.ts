@@ -4,6 +4,7 @@
  */
 import {
   ARG_FORMATS,
+  DataFormat,
   DataFormatNames,
   NO_OFFSET,
   NO_TIMEOUT,
@@ -30,7 +31,7 @@ import {
 } from '../../../../protocol/generated/wire';
 import { wordI32, wordI64, wordIsZero, wordNumber, wordU32 } from '../../../../protocol/runtime';
 import type { Args, ArgValue } from './events';
-import type { FdTables } from './fdtable';
+import type { FdInfo, FdTables } from './fdtable';
 import {
   EPOLL_CTL_DEL,
   epollOpName,
@@ -159,6 +160,28 @@ function selectFds(data: SelectFdsData, pid: number, fds: FdTables): ArgValue[] 
     out.push({ fd, path: pathOf(fds, pid, fd), events: pollEventsName(events), revents: pollEventsName(revents) });
   }
   return out;
+}
+
+/**
+ * The tail formats whose decoding reads the trace's tables (the epoll registrations, fds other than
+ * the call's fd arguments, an fd's UIO count): decodeData's cases that take `epoll` or `fds`. The
+ * args of a call with any other tail depend on the tables only through its fd arguments' entries
+ * (kinds/syscallArgsMemo.ts relies on this).
+ */
+const TABLE_TAILS: ReadonlySet<number> = new Set([DataFormat.epoll_events, DataFormat.pollfds, DataFormat.select_fds, DataFormat.uio_count]);
+
+/**
+ * Whether two entries of an fd give a call's args the same values: decodeSyscallArgs reads an fd
+ * argument's path and type (ownArgs a UIO fd's count). A file opened again for each request gets a
+ * new entry with the same path.
+ */
+export function sameFdForArgs(a: FdInfo | undefined, b: FdInfo | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.path === b.path && a.type === b.type && a.uioCount === b.uioCount);
+}
+
+/** Whether a syscall record's args depend on the trace's tables only through its fd arguments' entries (`TABLE_TAILS`). */
+export function tailReadsNoTable(dataFormat: number): boolean {
+  return !TABLE_TAILS.has(dataFormat);
 }
 
 function decodeData(r: SyscallRecord, info: SyscallInfo, args: Args, pid: number, epoll: EpollRegistry, fds: FdTables): void {
@@ -316,7 +339,7 @@ export function decodeSyscallArgs(r: SyscallRecord, info: SyscallInfo, fds: FdTa
 }
 
 /** What decodeSyscallArgs needs of a syscall, worked out once (it is asked for every event). */
-interface ArgsPlan {
+export interface ArgsPlan {
   /** The indexes of its fd arguments. */
   readonly fdArgs: readonly number[];
   /** The index of the fd argument the call is about: the one named `fd` (epoll_ctl's target), else the first fd argument; -1 when none. */
@@ -325,17 +348,18 @@ interface ArgsPlan {
   readonly notPointers: readonly number[];
 }
 
-/** Per syscall, its ArgsPlan. */
-const plans = new WeakMap<SyscallInfo, ArgsPlan>();
+/** Per syscall id, its ArgsPlan (an array: asked for several times an event). */
+const plans: (ArgsPlan | undefined)[] = [];
 
-function planOf(info: SyscallInfo): ArgsPlan {
-  let plan = plans.get(info);
+/** A syscall's ArgsPlan (made once). */
+export function planOf(info: SyscallInfo): ArgsPlan {
+  let plan = plans[info.id];
   if (plan === undefined) {
     const named = info.args.findIndex((a) => a.name === 'fd');
     const fdArgs = info.args.flatMap((a, i) => (a.fmt === 'fd' ? [i] : []));
     const notPointers = info.args.flatMap((a, i) => (ARG_FORMATS[a.fmt].pointer ? [] : [i]));
     plan = { fdArgs, callFd: named >= 0 ? named : fdArgs.length ? fdArgs[0] : -1, notPointers };
-    plans.set(info, plan);
+    plans[info.id] = plan;
   }
   return plan;
 }

@@ -99,7 +99,7 @@ export class TraceAssembler {
 
   private readonly epoll = new EpollRegistry();
   /** A syscall's args kept for its thread's next call; the tables' changes void them (fds, processes, meta). */
-  private readonly argsMemo = new SyscallArgsMemo();
+  private readonly argsMemo: SyscallArgsMemo;
   private readonly requests = new RequestTracker({
     fds: this.fds, rel: (ts) => this.rel(ts), lost: () => this.drops.total, emit: (e) => this.out(e),
   });
@@ -111,6 +111,7 @@ export class TraceAssembler {
     private readonly emit: (e: TraceEvent) => void,
     options: AssemblerOptions = {},
   ) {
+    this.argsMemo = new SyscallArgsMemo(this.fds, options.pointers !== false);
     this.decoding = {
       rel: (ts) => this.rel(ts),
       emit: (e) => this.out(e),

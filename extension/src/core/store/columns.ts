@@ -299,6 +299,9 @@ export class StringTable {
 /** How many recently interned values InternTable checks a new one against (by identity) before hashing it. */
 const RECENT = 8;
 
+/** How many values InternTable finds by identity (`byObject`) before it starts again. */
+const BY_OBJECT_MAX = 16384;
+
 /**
  * Values interned by their JSON content: a million identical argument lists are stored once. A
  * value is looked up by a hash of its content (jsonHash) and compared with the values of that hash
@@ -320,9 +323,22 @@ export class InternTable<T extends object> {
   private readonly recentIds = new Int32Array(RECENT);
   private next = 0;
 
+  /**
+   * The ids of the values asked for since it was last emptied, by the object asked with (at most
+   * BY_OBJECT_MAX): a server's thread shares each of its connections' args objects between its
+   * calls (kinds/syscallArgsMemo.ts), dozens of lists in turn, more than RECENT — found by
+   * identity, not hashed and compared whole again. A value is never changed once asked for.
+   */
+  private readonly byObject = new Map<T, number>();
+
   id(v: T): number {
     for (let i = 0; i < RECENT; i++) if (this.recent[i] === v) return this.recentIds[i];
-    const id = this.lookup(v, jsonHash(v));
+    let id = this.byObject.get(v);
+    if (id === undefined) {
+      id = this.lookup(v, jsonHash(v));
+      if (this.byObject.size >= BY_OBJECT_MAX) this.byObject.clear();
+      this.byObject.set(v, id);
+    }
     this.recent[this.next] = v;
     this.recentIds[this.next] = id;
     this.next = (this.next + 1) % RECENT;

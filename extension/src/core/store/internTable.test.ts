@@ -59,6 +59,23 @@ describe('InternTable', () => {
     assert.equal(t.id(a), 0);
   });
 
+  it('finds an object asked for before, past the recent ones, by identity: not read again', () => {
+    const t = new InternTable<Record<string, unknown>>();
+    let reads = 0;
+    const counted = (fd: number): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (reads++, fd) });
+      return o;
+    };
+    // a server's worker: one shared args object per connection, 40 in turn (more than the recent ones)
+    const lists = Array.from({ length: 40 }, (_, fd) => counted(fd));
+    lists.forEach((o, fd) => assert.equal(t.id(o), fd));
+    reads = 0;
+    for (let round = 0; round < 3; round++) lists.forEach((o, fd) => assert.equal(t.id(o), fd));
+    assert.equal(reads, 0, 'an object asked for before was hashed and compared again');
+    assert.equal(t.id({ fd: 7 }), 7, 'another object of the same content: found by its content');
+  });
+
   it('interns a list without its skipped keys as the copy without them, copied only when new', () => {
     const lists: Record<string, unknown>[] = [];
     for (let i = 0; i < 40; i++) lists.push({ fd: i % 5, buf: `0x${i}`, count: i % 3 === 0 ? 4096 : [i % 2, { ready: i % 4 }], msg: i });
