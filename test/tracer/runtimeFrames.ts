@@ -11,6 +11,8 @@ import { FIXTURES, traceEvents, type JsonEvent, type JsonFrame, type Recording }
 
 /** The Node.js fixture. */
 export const NODE_FIXTURE = join(FIXTURES, 'runtimes', 'block_loop.js');
+/** The Node.js fixture whose openat stacks are snapshots (glibc's open64 keeps no frame pointer). */
+export const NODE_OPEN_FIXTURE = join(FIXTURES, 'runtimes', 'open_loop.js');
 /** The Python fixture (asyncio). */
 export const PYTHON_FIXTURE = join(FIXTURES, 'runtimes', 'block_loop.py');
 

@@ -37,7 +37,7 @@ describe('report: calls the tracer counted', () => {
 });
 
 describe('report: a call without a location', () => {
-  it('says there is no stack, no frame of the program, that its Java methods ran interpreted, or that its Python names none before 3.12', () => {
+  it('says there is no stack, no frame of the program, that its Java methods ran interpreted, that its Python names none before 3.12, or that the stack was cut short', () => {
     const map = '/tmp/perf-7.map';
     const stacks = new Map<bigint, ResolvedStack>([
       [4n, { frames: [libc, frame({ function: 'start_thread', module: '/usr/lib/x86_64-linux-gnu/libc.so.6' })], truncated: false }],
@@ -45,6 +45,7 @@ describe('report: a call without a location', () => {
       [6n, { frames: [libc, frame({ function: 'pysleep', module: '/root/.pyenv/versions/3.11.7/bin/python3.11' })], truncated: false }],
       [7n, { frames: [libc, frame({ function: '_PyEval_EvalFrameDefault', module: '/usr/lib/x86_64-linux-gnu/libpython3.10.so.1.0' })], truncated: false }],
       [8n, { frames: [libc, frame({ function: '_PyEval_EvalFrameDefault', module: '/usr/bin/python3.12' })], truncated: false }],
+      [9n, { frames: [libc, frame({ function: 'Builtins_CEntry_Return1_ArgvOnStack_BuiltinExit', module: '/usr/bin/node' })], truncated: true, end: 'no_cfi', why: '/usr/bin/node has no unwind information for 0x195e376' }],
     ]);
     const source = { resolve: (id: bigint) => stacks.get(id) };
     assert.equal(noOwnFrame(source, 0n), 'no call site');
@@ -56,6 +57,8 @@ describe('report: a call without a location', () => {
     assert.equal(noOwnFrame(source, 7n), py('3.10'));
     // 3.12 has its trampolines: a stack without them was taken without a perf map (the recording says so)
     assert.equal(noOwnFrame(source, 8n), "no frame of the program's own code in the stack");
+    // a stack cut short says so: the program's code may be above where it ends
+    assert.equal(noOwnFrame(source, 9n), "no frame of the program's own code in the stack (stack cut: no unwind information for a frame: /usr/bin/node has no unwind information for 0x195e376)");
   });
 });
 

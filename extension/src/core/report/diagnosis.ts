@@ -9,6 +9,7 @@ import type { AnalysisResult, Finding, ProcessVerdict, SiteStats, ThreadVerdict,
 import { formatCount, formatDuration } from '../../../../shared/format';
 import { plural } from '../analysis/context';
 import { NEVER_SLEPT_WHY } from '../analysis/catalogue';
+import { stackEndText } from '../symbols/stacks';
 
 /** How the sections name things. */
 export interface DiagnosisText {
@@ -39,12 +40,15 @@ function wrap(text: string, first: string, indent: string): string[] {
 /** Where a call was made when its stack, resolved, has no frame of the program's own code. */
 const NO_OWN_FRAME = 'no frame of the program\'s own code in the stack';
 
-/** Why a call has no location: its stack has no frame of the program's code (and why, when its runtime is why), or there is no stack. */
+/**
+ * Why a call has no location: its stack has no frame of the program's code (and why: its runtime,
+ * or a stack cut short before it reached one, as stackEndText says), or there is no stack.
+ */
 export function noOwnFrame(stacks: StackSource, stackId: bigint, none = 'no call site'): string {
   if (!stackId) return none;
   const stack = stacks.resolve(stackId);
-  const why = stack ? unnamedByRuntime(stack) : null;
-  return why ? `${NO_OWN_FRAME} (${why})` : NO_OWN_FRAME;
+  const why = [stack ? unnamedByRuntime(stack) : null, stackEndText(stack)].filter((w): w is string => w !== null);
+  return why.length ? `${NO_OWN_FRAME} (${why.join('; ')})` : NO_OWN_FRAME;
 }
 
 function where(t: DiagnosisText, w: Where | null): string | null {

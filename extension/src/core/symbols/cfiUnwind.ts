@@ -54,6 +54,18 @@ export interface UnwoundStack {
 export const FRAME_POINTER_RULE: UnwindRule = { cfa: [[0x76, 16, 0]], returnAddress: [[0x76, 8, 0]], framePointer: [[0x76, 0, 0]], signal: false };
 
 /**
+ * A function of V8's embedded builtins (`Builtins_CEntry_Return1_ArgvOnStack_BuiltinExit`,
+ * `Builtins_InterpreterEntryTrampoline`, ...): code V8 generates into the node binary's text with
+ * no unwind table, which sets up frames as its JIT code does — V8's own stack walker follows rbp
+ * through them. Where such a function calls out (its return address is in a stack) it stands by
+ * FRAME_POINTER_RULE: a Node.js stack snapshot unwound with CFI went on from CEntry to the
+ * JavaScript that called into C++, instead of ending there for want of an unwind table.
+ */
+export function isV8Builtin(fn: string | null | undefined): boolean {
+  return fn?.startsWith('Builtins_') ?? false;
+}
+
+/**
  * The rule of a CPython 3.12+ perf trampoline (a `py::` entry of the perf map): a copy of
  * libpython's `_Py_trampoline_func_start`, which calls the evaluator with one word pushed below its
  * return address — `sub $8, %rsp; call *%rcx` in pyenv's and Debian's 3.12 and 3.13, `push %rbp;

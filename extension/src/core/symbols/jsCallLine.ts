@@ -10,6 +10,7 @@
  */
 import { parse, type Node } from 'acorn';
 import { readSourceText, type CalledName } from './sourceText';
+import { isV8Builtin } from './cfiUnwind';
 
 /** A node of acorn's tree as this module walks it: any field may hold child nodes. */
 type AnyNode = Node & Record<string, unknown>;
@@ -178,7 +179,7 @@ function isJsFrame(f: JsCalleeFrame): boolean {
 export function jsCalleeOf(frames: readonly JsCalleeFrame[], index: number): CalledName | null {
   for (let i = index - 1; i >= 0; i--) {
     const f = frames[i];
-    if (f.function?.startsWith('Builtins_')) continue;
+    if (isV8Builtin(f.function)) continue;
     const binding = /^node::fs::([A-Z][A-Za-z]*)\(/.exec(f.function ?? '');
     if (binding) return { name: `${binding[1][0].toLowerCase()}${binding[1].slice(1)}Sync`, module: 'fs' };
     if (!isJsFrame(f)) return null;

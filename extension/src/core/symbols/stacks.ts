@@ -14,7 +14,7 @@ import { STACK_WINDOW_MAX, StackEndNames, StackFlag, type StackEndName } from '.
 import type { FrameInfo } from '../../../../protocol/messages';
 import type { StackInfo, TraceAssembler } from '../model/assembler';
 import { fileOffset, type MemoryMap } from '../model/maps';
-import { checkFramePointerChain, CPYTHON_TRAMPOLINE_RULE, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
+import { checkFramePointerChain, CPYTHON_TRAMPOLINE_RULE, decodeSnapshot, FRAME_POINTER_RULE, goFrameRule, isV8Builtin, splitTail, unwindSnapshot, unwindTail, type UnwindContext } from './cfiUnwind';
 import { cachedDebuginfo, type DebuginfodClient } from './debuginfod';
 import { elfLoad, offsetOf, vaddrOf, type ElfLoad } from './elfLoad';
 import { GoPclntab } from './goPclntab';
@@ -257,17 +257,8 @@ export class StackResolver {
     const mod = this.module(m);
     if (mod.problem || !mod.symbolizer) return undefined;
     const off = fileOffset(m, addr);
-    const key = `${mod.key}:${off}`;
-    let found = this.cache.get(key);
-    if (!found) {
-      try {
-        found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
-      } catch {
-        return undefined;
-      }
-      this.cache.set(key, found);
-    }
-    const f = found[found.length - 1];
+    const found = this.functionsAt(mod, off);
+    const f = found?.[found.length - 1];
     if (!f) return undefined;
     const load = this.load(mod);
     const imageAddr = load ? vaddrOf(load, off) : null;
@@ -530,7 +521,30 @@ export class StackResolver {
       this.rules.set(key, rule);
     }
     if (!rule && isReturn && this.inEntryStub(mod, off)) return ENTRY_RULE;
+    if (!rule && this.v8BuiltinAt(mod, off)) return FRAME_POINTER_RULE;
     return rule ?? `${m.path} has no unwind information for ${at}`;
+  }
+
+  /** The function at `off` of the module is one of V8's embedded builtins (isV8Builtin). */
+  private v8BuiltinAt(mod: ModuleState, off: number): boolean {
+    const found = this.functionsAt(mod, off);
+    return isV8Builtin(found?.[found.length - 1]?.function);
+  }
+
+  /** The functions at `off` of the module (inlined ones first, cached); null when it cannot be read. */
+  private functionsAt(mod: ModuleState, off: number): ResolvedFrame[] | null {
+    const key = `${mod.key}:${off}`;
+    let found = this.cache.get(key);
+    if (!found) {
+      if (!mod.symbolizer) return null;
+      try {
+        found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
+      } catch {
+        return null;
+      }
+      this.cache.set(key, found);
+    }
+    return found;
   }
 
   /**
