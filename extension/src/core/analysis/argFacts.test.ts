@@ -141,6 +141,17 @@ describe('ArgFacts (what an args object tells, read once)', () => {
     assert.deepEqual([r.readyFds, r.firstReady, r.firstReadyFd, r.firstReadyPath, r.fdList], [[], false, null, null, []]);
   });
 
+  it('counts a call at each of its stacks apart when no args object is shared (the thread\'s last cell of the syscall checked)', () => {
+    const b = new StreamBuilder();
+    b.task({ event: 6, comm: 'server', flags: 2, ts: b.at(0) });
+    b.fd({ op: 4, fd: 7, type: 1, path: '/data/blob' });
+    // each read returns another length: the decoder shares no args object between them
+    for (let i = 0; i < 40; i++) b.call('read', { ts: i * 100 * US, dur: (i % 2 ? 20 : 10) * US, ret: 100 + i, fd: 7, stackId: i % 2 ? 2n : 1n });
+    const sites = (JSON.parse(resultOf(b, false).json) as AnalysisResult).sites.filter((s) => s.call === 'read');
+    const byStack = sites.map((s) => [String(s.stackId), s.count, s.total]).sort();
+    assert.deepEqual(byStack, [['1n', 20, 20 * 10 * US], ['2n', 20, 20 * 20 * US]]);
+  });
+
   it('gives the same analysis result when no args are shared, the facts telling each call apart', () => {
     const b = loopStream(300);
     const asDecoded = resultOf(b, false);
