@@ -312,7 +312,13 @@ export class TraceAnalyzer {
       // a thread's repeated call (the same args object) at the same stack counts in the same cell
       let cell = args.cell;
       if (cell === null || cell.stackId !== e.stackId || cell.pid !== e.pid || cell.call !== e.name) {
-        cell = this.sites.cellOf(e.pid, e.tid, e.name, e.stackId, id, e.model, t.sites);
+        // a new args object: the thread's last cell of this syscall, else the table (through its last few cells)
+        const bySys = t.sites.bySys;
+        cell = bySys[e.sys] ?? null;
+        if (cell === null || cell.stackId !== e.stackId || cell.pid !== e.pid || cell.call !== e.name) {
+          cell = this.sites.cellOf(e.pid, e.tid, e.name, e.stackId, id, e.model, t.sites);
+          bySys[e.sys] = cell;
+        }
         args.cell = cell;
       }
       this.sites.addTo(cell, dur, e.error !== null, id, calls, args.neverSlept);

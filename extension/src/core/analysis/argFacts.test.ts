@@ -130,6 +130,28 @@ describe('ArgFacts (what an args object tells, read once)', () => {
     assert.equal(cache.of(event('recvfrom', shared), false).nonblocking, true);
   });
 
+  it('leaves no ready fds in a reused slot for a call that is no wait (the wait\'s list not read again)', () => {
+    const cache = new ArgFactsCache();
+    const w = cache.of(event('epoll_wait', { epfd: 3, timeout_ms: -1, ready: [{ fd: 5, path: 'socket:[1]', events: 'IN' }] }), true);
+    assert.deepEqual([w.readyFds, w.firstReady, w.firstReadyFd], [[5], true, 5]);
+    // the other slots taken, then one more args object: the wait's slot is the first reused
+    for (let i = 1; i < KEPT_PER_THREAD; i++) cache.of(event('read', { fd: 10 + i }), false);
+    const r = cache.of(event('recvfrom', { fd: 5, nonblocking: true }), false);
+    assert.equal(r, w, 'the wait\'s slot');
+    assert.deepEqual([r.readyFds, r.firstReady, r.firstReadyFd, r.firstReadyPath, r.fdList], [[], false, null, null, []]);
+  });
+
+  it('counts a call at each of its stacks apart when no args object is shared (the thread\'s last cell of the syscall checked)', () => {
+    const b = new StreamBuilder();
+    b.task({ event: 6, comm: 'server', flags: 2, ts: b.at(0) });
+    b.fd({ op: 4, fd: 7, type: 1, path: '/data/blob' });
+    // each read returns another length: the decoder shares no args object between them
+    for (let i = 0; i < 40; i++) b.call('read', { ts: i * 100 * US, dur: (i % 2 ? 20 : 10) * US, ret: 100 + i, fd: 7, stackId: i % 2 ? 2n : 1n });
+    const sites = (JSON.parse(resultOf(b, false).json) as AnalysisResult).sites.filter((s) => s.call === 'read');
+    const byStack = sites.map((s) => [String(s.stackId), s.count, s.total]).sort();
+    assert.deepEqual(byStack, [['1n', 20, 20 * 10 * US], ['2n', 20, 20 * 20 * US]]);
+  });
+
   it('gives the same analysis result when no args are shared, the facts telling each call apart', () => {
     const b = loopStream(300);
     const asDecoded = resultOf(b, false);

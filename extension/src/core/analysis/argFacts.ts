@@ -57,14 +57,22 @@ export class ArgFacts {
   cell: SiteCell | null = null;
 }
 
-/** `f.fdList`'s ready entries, read once for the args object (analyzer.ts noteReady, callFacts.ts). */
-function readReady(f: ArgFacts): void {
-  const ready = f.readyFds;
-  ready.length = 0;
+/** No ready entries (a call that is no wait, or a wait that reported none). */
+function noneReady(f: ArgFacts): void {
+  // setting an array's length is a call into the runtime, even to what it is: asked for every new args object
+  if (f.readyFds.length !== 0) f.readyFds.length = 0;
   f.firstReady = false;
   f.firstReadyFd = null;
   f.firstReadyPath = null;
-  for (const r of f.fdList) {
+}
+
+/** `f.fdList`'s ready entries, read once for the args object (analyzer.ts noteReady, callFacts.ts). */
+function readReady(f: ArgFacts): void {
+  noneReady(f);
+  const ready = f.readyFds;
+  const list = f.fdList;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
     if (r === null || typeof r !== 'object' || Array.isArray(r)) continue;
     if ('revents' in r && (r.revents === '0' || r.revents === '')) continue;
     if (!f.firstReady) {
@@ -100,7 +108,7 @@ function read(e: SyscallEvent, wait: boolean, f: ArgFacts): void {
     f.timeoutNs = null;
     f.watchesNothing = false;
     f.fdList = NO_FDS;
-    readReady(f);
+    noneReady(f);
     return;
   }
   f.timeoutNs = waitTimeoutNs(e);

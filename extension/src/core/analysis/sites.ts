@@ -94,6 +94,11 @@ const CACHED = 8;
 export class SiteCache {
   readonly slots: Cell[] = [];
   next = 0;
+  /**
+   * The cell of the thread's last call of each syscall (by id), looked at first when the call's
+   * args object is new (a server's calls seldom share one: argFacts.ts keeps a cell per args object).
+   */
+  readonly bySys: (Cell | undefined)[] = [];
 }
 
 function cached(cache: SiteCache, pid: number, tid: number, call: string, stackId: bigint): Cell | undefined {
