@@ -531,17 +531,28 @@ export class StackResolver {
     return isV8Builtin(found?.[found.length - 1]?.function);
   }
 
-  /** The functions at `off` of the module (inlined ones first, cached); null when it cannot be read. */
+  /** The functions at `off` of the module (inlined ones first, cached: `resolveAt`); null when it cannot be read. */
   private functionsAt(mod: ModuleState, off: number): ResolvedFrame[] | null {
+    try {
+      return this.resolveAt(mod, off);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The functions at `off` of the module, inlined ones first — its debug information's, else a Go
+   * binary's own table's (a stripped Go program: goFrames) — cached for every later asker (the
+   * unwind's rules and the frames' names share the cache: each must see what the other would).
+   * Throws what the symbolizer throws.
+   */
+  private resolveAt(mod: ModuleState, off: number): ResolvedFrame[] {
     const key = `${mod.key}:${off}`;
     let found = this.cache.get(key);
     if (!found) {
-      if (!mod.symbolizer) return null;
-      try {
-        found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
-      } catch {
-        return null;
-      }
+      if (!mod.symbolizer) return [];
+      found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
+      if (!found.some((f) => f.file)) found = this.goFrames(mod, off) ?? found;
       this.cache.set(key, found);
     }
     return found;
@@ -612,18 +623,12 @@ export class StackResolver {
       const load = this.load(mod);
       const imageAddr = load ? vaddrOf(load, off) : null;
       const at = imageAddr === null ? base : { ...base, imageAddr };
-      const key = `${mod.key}:${off}`;
-      let found = this.cache.get(key);
-      if (!found) {
-        try {
-          found = mod.symbolizer.resolve(mod.file, [off])[0] ?? [];
-          if (!found.some((f) => f.file)) found = this.goFrames(mod, off) ?? found;
-        } catch (e) {
-          found = [];
-          frames.push({ ...at, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
-          return;
-        }
-        this.cache.set(key, found);
+      let found: ResolvedFrame[];
+      try {
+        found = this.resolveAt(mod, off);
+      } catch (e) {
+        frames.push({ ...at, function: null, file: null, line: null, column: null, inlined: false, problem: e instanceof Error ? e.message : String(e) });
+        return;
       }
       if (!found.length) {
         frames.push({ ...at, function: null, file: null, line: null, column: null, inlined: false, problem: 'no symbol at this address' });
