@@ -1,6 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { InternTable, jsonHash, jsonHashWithout, withoutKeys } from './columns';
 
+/** Lists whose fd counts its reads (a getter: for..in lists it, JSON.stringify reads it), and the count. */
+function readCounter(): { reads: number; counted: (fd: number) => Record<string, unknown> } {
+  const c = {
+    reads: 0,
+    counted: (fd: number): Record<string, unknown> => {
+      const o: Record<string, unknown> = {};
+      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (c.reads++, fd) });
+      return o;
+    },
+  };
+  return c;
+}
+
 describe('InternTable', () => {
   it('gives equal values one id, interleaved and nested, and different values different ids', () => {
     const t = new InternTable<Record<string, unknown>>();
@@ -36,19 +49,14 @@ describe('InternTable', () => {
 
   it('hashes a new value before comparing it: the values asked for before are not read again', () => {
     const t = new InternTable<Record<string, unknown>>();
-    let reads = 0;
-    /** A list whose fd counts its reads (a getter: for..in lists it, JSON.stringify reads it). */
-    const counted = (fd: number): Record<string, unknown> => {
-      const o: Record<string, unknown> = {};
-      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (reads++, fd) });
-      return o;
-    };
+    const c = readCounter();
+    const counted = c.counted;
     for (let fd = 0; fd < 8; fd++) t.id(counted(fd));
-    reads = 0;
+    c.reads = 0;
     assert.equal(t.id({ fd: 100 }), 8);
-    assert.equal(reads, 0, 'a list of another hash was compared whole with the last ones');
+    assert.equal(c.reads, 0, 'a list of another hash was compared whole with the last ones');
     assert.equal(t.id({ fd: 3 }), 3, 'found by its hash, compared with the one of that hash');
-    assert.equal(reads, 1);
+    assert.equal(c.reads, 1);
   });
 
   it('finds the same object asked for again by identity', () => {
@@ -61,18 +69,14 @@ describe('InternTable', () => {
 
   it('finds an object asked for before, past the recent ones, by identity: not read again', () => {
     const t = new InternTable<Record<string, unknown>>();
-    let reads = 0;
-    const counted = (fd: number): Record<string, unknown> => {
-      const o: Record<string, unknown> = {};
-      Object.defineProperty(o, 'fd', { enumerable: true, get: () => (reads++, fd) });
-      return o;
-    };
+    const c = readCounter();
+    const counted = c.counted;
     // a server's worker: one shared args object per connection, 40 in turn (more than the recent ones)
     const lists = Array.from({ length: 40 }, (_, fd) => counted(fd));
     lists.forEach((o, fd) => assert.equal(t.id(o), fd));
-    reads = 0;
+    c.reads = 0;
     for (let round = 0; round < 3; round++) lists.forEach((o, fd) => assert.equal(t.id(o), fd));
-    assert.equal(reads, 0, 'an object asked for before was hashed and compared again');
+    assert.equal(c.reads, 0, 'an object asked for before was hashed and compared again');
     assert.equal(t.id({ fd: 7 }), 7, 'another object of the same content: found by its content');
   });
 

@@ -61,6 +61,11 @@ interface Pending {
   readonly chain: readonly ChainHop[];
 }
 
+/** The pending in-progress report of call `e` (same start, same call) in a thread's turn, or -1. */
+function reportOf(list: readonly Pending[], e: SyscallEvent): number {
+  return list.findIndex((p) => p.unfinished && p.ts === e.ts && p.acc.call === e.name);
+}
+
 /** What a call of each kind waits for, in words. */
 const BLOCKS_ON: Record<BlockKind, string> = {
   sync: 'which waits until the data is on storage',
@@ -142,14 +147,11 @@ export class LoopBlockedRule {
     if (b.path !== null) a.imports = a.imports !== false && isModuleFile(b.path);
     a.waitAll ||= waitsForAll(e);
     const list = this.open.get(e.tid) ?? [];
-    // a call reported in progress and again (still in progress, or ended) is one call: its latest
-    // report replaces the earlier (the stack is taken at its end: an earlier report may have none)
-    const same = list.findIndex((p) => p.unfinished && p.ts === e.ts && p.acc.call === e.name);
     const entry = { acc: a, id, ts: e.ts, dur: e.dur, unfinished: e.unfinished, chain };
-    if (same >= 0) {
-      if (!e.unfinished) this.unfinishedPending--;
-      list[same] = entry;
-    } else if (list.length < 256) {
+    // a call reported in progress again replaces its earlier report (an ended call's went in `ended`)
+    const same = e.unfinished ? reportOf(list, e) : -1;
+    if (same >= 0) list[same] = entry;
+    else if (list.length < 256) {
       if (e.unfinished) this.unfinishedPending++;
       list.push(entry);
     }
@@ -157,13 +159,14 @@ export class LoopBlockedRule {
   }
 
   /**
-   * A call ended: an in-progress report of it still pending goes (when the call blocked, `blocked`
-   * replaced it already; one that did not — it never slept, or was too short — is no stall at all).
+   * A call ended (told before `blocked`): its in-progress report still pending goes — the ended
+   * call counts instead if it blocked (its stack is taken at its end: the report has none), and
+   * one that did not (it never slept, or was too short) is no stall at all.
    */
   ended(e: SyscallEvent): void {
     if (this.unfinishedPending === 0) return;
     const list = this.open.get(e.tid);
-    const at = list ? list.findIndex((p) => p.unfinished && p.ts === e.ts && p.acc.call === e.name) : -1;
+    const at = list ? reportOf(list, e) : -1;
     if (at < 0) return;
     list?.splice(at, 1);
     this.unfinishedPending--;
